@@ -1,0 +1,59 @@
+# One command per job: `make run` starts everything, `make test` proves it, `make check` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: help venv run run-replicas test test-unit check lint format types protos protolint protocheck bench clean
+
+help:
+	@echo "make run    - start PostgreSQL, NATS, every service and the gateway with demo data"
+	@echo "make test   - unit, integration and end-to-end tests on real PostgreSQL and NATS"
+	@echo "make check  - lint, types, proto lint, stale generated code, tests"
+	@echo "make bench  - benchmarks (print figures)"
+
+$(STAMP): requirements.txt requirements-dev.txt tools/link_paths.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	$(BIN)/python tools/link_paths.py
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: venv
+	$(BIN)/python tools/stack.py
+
+test: venv
+	$(BIN)/python -m pytest
+
+test-unit: venv
+	$(BIN)/python -m pytest -m "not integration and not e2e"
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+types: venv
+	$(BIN)/mypy
+
+protos: venv
+	tools/protogen.sh
+
+protolint: venv
+	cd protos && ../$(BIN)/buf lint
+
+protocheck: venv
+	tools/check_protos.sh
+
+check: lint types protolint protocheck test
+
+bench: venv
+	$(BIN)/python bench/booking_throughput.py
+
+clean:
+	rm -rf $(VENV) .data

@@ -1,0 +1,1 @@
+# Fixtures come from plumbing.testing (loaded with -p in pyproject.toml).

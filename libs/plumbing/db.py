@@ -1,0 +1,35 @@
+"""Database access: one async engine per service, transactions as context managers.
+
+Repositories take the `AsyncConnection` of the current transaction, so an effect, its
+outbox message and its inbox record commit together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from plumbing.config import sqlalchemy_url
+
+
+class Database:
+    def __init__(self, url: str, *, pool_size: int = 10, application_name: str = "") -> None:
+        connect_args = {"application_name": application_name} if application_name else {}
+        self.engine: AsyncEngine = create_async_engine(
+            sqlalchemy_url(url),
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            connect_args=connect_args,
+        )
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """One transaction: committed when the block ends, rolled back when it raises."""
+        async with self.engine.begin() as conn:
+            yield conn
+
+    async def close(self) -> None:
+        await self.engine.dispose()

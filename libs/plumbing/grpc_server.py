@@ -1,0 +1,155 @@
+"""A grpc.aio server with health checking, reflection and error translation.
+
+`create_server` binds and starts, returning the real port, so tests bind port 0 and
+run the real server in-process; `GrpcServer.stop` turns health NOT_SERVING first.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc import aio
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1._async import HealthServicer
+from grpc_reflection.v1alpha import reflection
+from grpc_status import rpc_status
+
+from plumbing.errors import ErrorKind, ServiceError
+
+log = logging.getLogger(__name__)
+
+ERROR_DOMAIN = "bookingplatform"
+
+_CODES = {
+    ErrorKind.INVALID_ARGUMENT: code_pb2.INVALID_ARGUMENT,
+    ErrorKind.NOT_FOUND: code_pb2.NOT_FOUND,
+    ErrorKind.ALREADY_EXISTS: code_pb2.ALREADY_EXISTS,
+    ErrorKind.FAILED_PRECONDITION: code_pb2.FAILED_PRECONDITION,
+    ErrorKind.ABORTED: code_pb2.ABORTED,
+    ErrorKind.RESOURCE_EXHAUSTED: code_pb2.RESOURCE_EXHAUSTED,
+    ErrorKind.PERMISSION_DENIED: code_pb2.PERMISSION_DENIED,
+    ErrorKind.UNAVAILABLE: code_pb2.UNAVAILABLE,
+}
+
+
+def status_for(error: ServiceError) -> status_pb2.Status:
+    """Builds the rich status of an error: ErrorInfo always, BadRequest for a bad field."""
+    info = error_details_pb2.ErrorInfo(reason=error.reason, domain=ERROR_DOMAIN, metadata=error.metadata)
+    details = [info]
+    if error.field:
+        details.append(
+            error_details_pb2.BadRequest(
+                field_violations=[
+                    error_details_pb2.BadRequest.FieldViolation(field=error.field, description=error.message)
+                ]
+            )
+        )
+    packed = []
+    for detail in details:
+        item = any_pb2.Any()
+        item.Pack(detail)
+        packed.append(item)
+    return status_pb2.Status(code=_CODES[error.kind], message=error.message, details=packed)
+
+
+class ErrorInterceptor(aio.ServerInterceptor):
+    """Turns a ServiceError raised by a unary handler into a status with ErrorInfo.
+
+    Anything else is logged and becomes INTERNAL with reason INTERNAL, never a leak of
+    the exception text.
+    """
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        behaviour = handler.unary_unary
+        method = handler_call_details.method
+
+        async def guarded(request: Any, context: aio.ServicerContext) -> Any:
+            try:
+                return await behaviour(request, context)
+            except ServiceError as error:
+                await context.abort_with_status(rpc_status.to_status(status_for(error)))
+            except aio.AbortError:
+                raise
+            except Exception:
+                log.exception("unhandled error in %s", method)
+                internal = ServiceError("INTERNAL", "internal error")
+                status = status_for(internal)
+                status.code = code_pb2.INTERNAL
+                await context.abort_with_status(rpc_status.to_status(status))
+
+        return grpc.unary_unary_rpc_method_handler(
+            guarded,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
+Registrar = Callable[[aio.Server], None]
+
+
+@dataclass
+class GrpcServer:
+    server: aio.Server
+    health: HealthServicer
+    port: int
+    service_names: Sequence[str]
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """NOT_SERVING first so load balancers drain us, then finish in-flight calls."""
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace)
+
+
+async def create_server(
+    registrars: Sequence[Registrar],
+    service_names: Sequence[str],
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+) -> GrpcServer:
+    """Starts a server with the given servicers on host:port (0 = a free port)."""
+    server = aio.server(
+        interceptors=[ErrorInterceptor()],
+        options=[("grpc.so_reuseport", 0)],
+    )
+    for register in registrars:
+        register(server)
+    health = HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    names = [*service_names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name]
+    reflection.enable_server_reflection([*names, reflection.SERVICE_NAME], server)
+    bound = server.add_insecure_port(f"{host}:{port}")
+    if bound == 0:
+        raise RuntimeError(f"could not bind gRPC server to {host}:{port}")
+    await server.start()
+    serving = health_pb2.HealthCheckResponse.SERVING
+    await health.set("", serving)
+    for name in service_names:
+        await health.set(name, serving)
+    return GrpcServer(server=server, health=health, port=bound, service_names=service_names)
+
+
+def error_reason(error: grpc.aio.AioRpcError | grpc.RpcError) -> str | None:
+    """The ErrorInfo reason of a failed call, if the server sent one."""
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    if status is None:
+        return None
+    for detail in status.details:
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            return info.reason
+    return None

@@ -1,0 +1,161 @@
+"""Transactional outbox and inbox (SAGA.md).
+
+The outbox row is written in the same transaction as the effect; a relay claims unsent
+rows with FOR UPDATE SKIP LOCKED, publishes them with `Nats-Msg-Id` = the row id and
+marks them sent. Rows are kept after publishing (JetStream may lose an acknowledged
+write on an OS crash; saga deadlines re-send). The inbox records each received
+message id in the transaction of its effect, so a redelivery is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+
+from google.protobuf.message import Message
+from nats.js import JetStreamContext
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from plumbing.db import Database
+from plumbing.telemetry import inject_trace_headers
+
+log = logging.getLogger(__name__)
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "outbox",
+        metadata,
+        Column("id", Text, primary_key=True),
+        Column("subject", Text, nullable=False),
+        Column("payload", LargeBinary, nullable=False),
+        Column("headers", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("published_at", DateTime(timezone=True)),
+        Index(
+            "ix_outbox_unpublished",
+            "created_at",
+            postgresql_where=text("published_at IS NULL"),
+        ),
+    )
+
+
+def inbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "inbox",
+        metadata,
+        Column("message_id", Text, primary_key=True),
+        Column("subject", Text, nullable=False),
+        Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+async def record_in_inbox(conn: AsyncConnection, inbox: Table, message_id: str, subject: str) -> bool:
+    """True when the message is new; False for a redelivery already applied."""
+    inserted = await conn.execute(
+        insert(inbox)
+        .values(message_id=message_id, subject=subject)
+        .on_conflict_do_nothing()
+        .returning(inbox.c.message_id)
+    )
+    return inserted.first() is not None
+
+
+class Outbox:
+    """Writes messages in a caller's transaction and relays them to JetStream."""
+
+    def __init__(self, table: Table, *, batch_size: int = 200, idle_poll_seconds: float = 0.2) -> None:
+        self.table = table
+        self.batch_size = batch_size
+        self.idle_poll_seconds = idle_poll_seconds
+        self._wakeup = asyncio.Event()
+
+    async def add(
+        self,
+        conn: AsyncConnection,
+        subject: str,
+        message: Message,
+        *,
+        message_id: str | None = None,
+    ) -> str:
+        """Queues a message in the caller's transaction; the id is stable across retries."""
+        row_id = message_id or str(uuid.uuid4())
+        headers: dict[str, str] = {}
+        inject_trace_headers(headers)
+        await conn.execute(
+            insert(self.table)
+            .values(id=row_id, subject=subject, payload=message.SerializeToString(), headers=headers)
+            .on_conflict_do_nothing()
+        )
+        return row_id
+
+    def wake(self) -> None:
+        """Tells the relay that a transaction with outbox rows committed."""
+        self._wakeup.set()
+
+    async def relay_forever(self, db: Database, js: JetStreamContext) -> None:
+        while True:
+            try:
+                while await self.relay_batch(db, js) == self.batch_size:
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox relay failed; retrying")
+                await asyncio.sleep(1.0)
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), self.idle_poll_seconds)
+            except TimeoutError:
+                pass
+            self._wakeup.clear()
+
+    async def relay_batch(self, db: Database, js: JetStreamContext) -> int:
+        """Publishes one batch of unsent rows; returns how many were claimed."""
+        table = self.table
+        async with db.transaction() as conn:
+            rows = (
+                await conn.execute(
+                    select(table.c.id, table.c.subject, table.c.payload, table.c.headers)
+                    .where(table.c.published_at.is_(None))
+                    .order_by(table.c.created_at)
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            results = await asyncio.gather(
+                *(
+                    js.publish(row.subject, row.payload, headers={**row.headers, "Nats-Msg-Id": row.id})
+                    for row in rows
+                ),
+                return_exceptions=True,
+            )
+            published = [
+                row.id
+                for row, result in zip(rows, results, strict=True)
+                if not isinstance(result, BaseException)
+            ]
+            failures = [result for result in results if isinstance(result, BaseException)]
+            if published:
+                await conn.execute(
+                    update(table).where(table.c.id.in_(published)).values(published_at=func.now())
+                )
+        if failures:
+            raise failures[0]
+        return len(rows)

@@ -1,0 +1,79 @@
+"""Process lifecycle shared by every service: signals, port file, graceful stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from plumbing.grpc_server import GrpcServer
+from plumbing.telemetry import setup_tracing
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunningService:
+    """A started service: its gRPC server, background loops and what to close last."""
+
+    name: str
+    grpc: GrpcServer
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+
+    @property
+    def port(self) -> int:
+        return self.grpc.port
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.grpc.port}"
+
+    def spawn(self, coroutine: Coroutine[Any, Any, Any], name: str) -> None:
+        self.tasks.append(asyncio.create_task(coroutine, name=f"{self.name}:{name}"))
+
+    async def stop(self, grace: float = 5.0) -> None:
+        await self.grpc.stop(grace)
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for close in reversed(self.closers):
+            with contextlib.suppress(Exception):
+                await close()
+
+
+def configure_logging() -> None:
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def run_service(name: str, start: Callable[[], Awaitable[RunningService]]) -> None:
+    """Runs a service until SIGTERM/SIGINT; writes its port to $PORT_FILE when set."""
+    configure_logging()
+    setup_tracing(name)
+
+    async def main() -> None:
+        stop_requested = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop_requested.set)
+        service = await start()
+        port_file = os.environ.get("PORT_FILE")
+        if port_file:
+            Path(port_file).write_text(str(service.port))
+        log.info("%s serving gRPC on %s", name, service.address)
+        await stop_requested.wait()
+        log.info("%s stopping", name)
+        await service.stop()
+
+    asyncio.run(main())

@@ -1,0 +1,60 @@
+"""Pytest fixtures on real infrastructure: a fresh PostgreSQL database (embedded, or on
+the server of DATABASE_URL) migrated for every service, and a NATS server with JetStream.
+
+Loaded by the root conftest.py as a plugin; nothing here mocks a database or a broker.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from plumbing.devstack import Infrastructure, start_infrastructure
+from plumbing.migrations import upgrade
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def migration_dirs() -> dict[str, Path]:
+    """Schema name -> migrations folder, by convention (services/<name>/migrations, gateway/migrations)."""
+    found = {path.parent.name: path for path in sorted((REPO_ROOT / "services").glob("*/migrations"))}
+    gateway = REPO_ROOT / "gateway" / "migrations"
+    if gateway.exists():
+        found["gateway"] = gateway
+    return found
+
+
+def migrate_all(database_url: str) -> None:
+    for schema, path in migration_dirs().items():
+        upgrade(path, database_url, schema)
+
+
+@pytest.fixture(scope="session")
+def infrastructure() -> Iterator[Infrastructure]:
+    with tempfile.TemporaryDirectory(prefix="bp-test-") as data_dir:
+        infra = start_infrastructure(Path(data_dir), database="booking_test", fresh=True)
+        try:
+            migrate_all(infra.database_url)
+            yield infra
+        finally:
+            infra.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(infrastructure: Infrastructure) -> str:
+    return infrastructure.database_url
+
+
+@pytest.fixture(scope="session")
+def nats_url(infrastructure: Infrastructure) -> str:
+    return infrastructure.nats_url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_proxy_for_loopback() -> None:
+    # grpc honours http_proxy; tests only ever talk to loopback.
+    os.environ.setdefault("no_grpc_proxy", "127.0.0.1,localhost")
