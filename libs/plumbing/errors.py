@@ -60,3 +60,7 @@ class Conflict(ServiceError):
 
 class FailedPrecondition(ServiceError):
     kind = ErrorKind.FAILED_PRECONDITION
+
+
+class PermissionDenied(ServiceError):
+    kind = ErrorKind.PERMISSION_DENIED

@@ -29,6 +29,24 @@ def upgrade(migrations_dir: Path, url: str, schema: str) -> None:
     command.upgrade(alembic_config(migrations_dir, url, schema), "head")
 
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def migration_dirs() -> dict[str, Path]:
+    """Schema name -> migrations folder, by convention (services/<name>/migrations, gateway/migrations)."""
+    found = {path.parent.name: path for path in sorted((REPO_ROOT / "services").glob("*/migrations"))}
+    gateway = REPO_ROOT / "gateway" / "migrations"
+    if gateway.exists():
+        found["gateway"] = gateway
+    return found
+
+
+def migrate_all(database_url: str) -> None:
+    """Brings every schema to its newest revision."""
+    for schema, path in migration_dirs().items():
+        upgrade(path, database_url, schema)
+
+
 def run_migrations(metadata: MetaData, schema: str) -> None:
     """The body of a service's env.py (online mode only)."""
     url = context.config.get_main_option("sqlalchemy.url")

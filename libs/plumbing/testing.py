@@ -14,23 +14,7 @@ from pathlib import Path
 import pytest
 
 from plumbing.devstack import Infrastructure, start_infrastructure
-from plumbing.migrations import upgrade
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def migration_dirs() -> dict[str, Path]:
-    """Schema name -> migrations folder, by convention (services/<name>/migrations, gateway/migrations)."""
-    found = {path.parent.name: path for path in sorted((REPO_ROOT / "services").glob("*/migrations"))}
-    gateway = REPO_ROOT / "gateway" / "migrations"
-    if gateway.exists():
-        found["gateway"] = gateway
-    return found
-
-
-def migrate_all(database_url: str) -> None:
-    for schema, path in migration_dirs().items():
-        upgrade(path, database_url, schema)
+from plumbing.migrations import migrate_all
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,3 @@
+from bookings.bootstrap import main
+
+main()

@@ -1,0 +1,89 @@
+"""What bookings asks the catalog, with the catalog's errors mapped to our own."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC as _UTC
+
+import grpc
+from grpc import aio
+
+from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from bookings.domain.model import SessionOffer
+from plumbing.errors import ErrorKind, InvalidArgument, NotFound, ServiceError
+from plumbing.grpc_server import error_reason
+
+CALL_TIMEOUT_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class ExtraPrice:
+    extra_id: str
+    name: str
+    price_minor: int
+    currency: str
+
+
+class CatalogClient:
+    def __init__(self, channel: aio.Channel) -> None:
+        self._stub = catalog_pb2_grpc.CatalogServiceStub(channel)
+
+    async def session_offer(self, session_id: str) -> SessionOffer:
+        session = (
+            await self._call(self._stub.GetSession, catalog_pb2.GetSessionRequest(session_id=session_id))
+        ).session
+        resource = (
+            await self._call(
+                self._stub.GetResource, catalog_pb2.GetResourceRequest(resource_id=session.resource_id)
+            )
+        ).resource
+        return SessionOffer(
+            session_id=session.id,
+            company_id=session.company_id,
+            resource_id=session.resource_id,
+            start_time=session.start_time.ToDatetime(tzinfo=_UTC),
+            end_time=session.end_time.ToDatetime(tzinfo=_UTC),
+            capacity=session.capacity,
+            price_minor=session.price.amount_minor,
+            currency=session.price.currency_code,
+            is_open=session.status == catalog_pb2.SESSION_STATUS_OPEN,
+            max_places_per_booking=resource.policy.max_places_per_booking,
+            free_cancellation_minutes=resource.policy.free_cancellation_minutes,
+            lead_time_minutes=resource.policy.lead_time_minutes,
+        )
+
+    async def customer_company(self, customer_id: str) -> str:
+        reply = await self._call(
+            self._stub.GetCustomer, catalog_pb2.GetCustomerRequest(customer_id=customer_id)
+        )
+        return reply.customer.company_id
+
+    async def extras(self, company_id: str) -> dict[str, ExtraPrice]:
+        reply = await self._call(self._stub.ListExtras, catalog_pb2.ListExtrasRequest(company_id=company_id))
+        return {
+            extra.id: ExtraPrice(extra.id, extra.name, extra.price.amount_minor, extra.price.currency_code)
+            for extra in reply.extras
+        }
+
+    async def _call(self, method, request):  # type: ignore[no-untyped-def]
+        try:
+            return await method(request, timeout=CALL_TIMEOUT_SECONDS)
+        except aio.AioRpcError as error:
+            raise _translate(error) from error
+
+
+def _translate(error: aio.AioRpcError) -> ServiceError:
+    reason = error_reason(error) or "CATALOG_ERROR"
+    code = error.code()
+    if code == grpc.StatusCode.NOT_FOUND:
+        return NotFound(reason, error.details() or "not found in the catalog")
+    if code == grpc.StatusCode.INVALID_ARGUMENT:
+        return InvalidArgument(reason, error.details() or "invalid")
+    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+        return ServiceError("CATALOG_UNAVAILABLE", "the catalog did not answer", kind=ErrorKind.UNAVAILABLE)
+    return ServiceError("CATALOG_ERROR", "the catalog failed", kind=ErrorKind.UNAVAILABLE)
+
+
+async def gather_offer(catalog: CatalogClient, session_id: str, customer_id: str) -> tuple[SessionOffer, str]:
+    return await asyncio.gather(catalog.session_offer(session_id), catalog.customer_company(customer_id))

@@ -1,0 +1,337 @@
+"""SQL for bookings, places and sagas. Every state change is a conditional write."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bookings.adapters.tables import booking_extras, bookings, saga_steps, sagas, session_occupancy
+from bookings.domain.model import Booking, BookingModel, BookingStatus, ExtraLine, PaymentPlan
+from bookings.domain.saga import Saga, SagaState
+
+TERMINAL_STATES = (SagaState.COMPLETED.value, SagaState.COMPENSATED.value)
+
+
+def _booking_from_row(row: Row[Any], extras: Sequence[ExtraLine] = ()) -> Booking:
+    return Booking(
+        id=row.id,
+        company_id=row.company_id,
+        customer_id=row.customer_id,
+        resource_id=row.resource_id,
+        session_id=row.session_id or "",
+        booking_model=BookingModel(row.booking_model),
+        quantity=row.quantity,
+        start_time=row.start_time,
+        end_time=row.end_time,
+        status=BookingStatus(row.status),
+        total_minor=row.total_minor,
+        base_minor=row.base_minor,
+        currency=row.currency,
+        plan=PaymentPlan(
+            entitlement_id=row.entitlement_id, use_wallet=row.use_wallet, card_token=row.card_token
+        ),
+        saga_id=row.saga_id,
+        free_cancellation_until=row.free_cancellation_until,
+        extras=list(extras),
+        wallet_debited_minor=row.wallet_debited_minor,
+        bonus_debited_minor=row.bonus_debited_minor,
+        pass_covered_minor=row.pass_covered_minor,
+        card_charged_minor=row.card_charged_minor,
+        payment_id=row.payment_id,
+        reject_reason=row.reject_reason,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+async def insert_booking(conn: AsyncConnection, booking: Booking, request_id: str, request_hash: str) -> bool:
+    """False when the customer already made a booking with this request id."""
+    inserted = await conn.execute(
+        insert(bookings)
+        .values(
+            id=booking.id,
+            company_id=booking.company_id,
+            customer_id=booking.customer_id,
+            resource_id=booking.resource_id,
+            session_id=booking.session_id or None,
+            booking_model=booking.booking_model.value,
+            quantity=booking.quantity,
+            start_time=booking.start_time,
+            end_time=booking.end_time,
+            status=booking.status.value,
+            currency=booking.currency,
+            base_minor=booking.base_minor,
+            total_minor=booking.total_minor,
+            entitlement_id=booking.plan.entitlement_id,
+            use_wallet=booking.plan.use_wallet,
+            card_token=booking.plan.card_token,
+            saga_id=booking.saga_id,
+            free_cancellation_until=booking.free_cancellation_until,
+            request_id=request_id,
+            request_hash=request_hash,
+        )
+        .on_conflict_do_nothing(constraint="uq_bookings_customer_request")
+        .returning(bookings.c.id)
+    )
+    if inserted.first() is None:
+        return False
+    if booking.extras:
+        await conn.execute(
+            insert(booking_extras),
+            [
+                {
+                    "booking_id": booking.id,
+                    "extra_id": line.extra_id,
+                    "name": line.name,
+                    "quantity": line.quantity,
+                    "unit_price_minor": line.unit_price_minor,
+                }
+                for line in booking.extras
+            ],
+        )
+    return True
+
+
+async def find_by_request(
+    conn: AsyncConnection, customer_id: str, request_id: str
+) -> tuple[Booking, str] | None:
+    row = (
+        await conn.execute(
+            select(bookings).where(bookings.c.customer_id == customer_id, bookings.c.request_id == request_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    [booking] = await _with_extras(conn, [row])
+    return booking, row.request_hash
+
+
+async def hold_places(
+    conn: AsyncConnection, *, session_id: str, company_id: str, capacity: int, quantity: int
+) -> bool:
+    """Takes `quantity` places if they are free; the CHECK constraint backs the condition."""
+    await conn.execute(
+        insert(session_occupancy)
+        .values(session_id=session_id, company_id=company_id, capacity=capacity, booked=0)
+        .on_conflict_do_nothing()
+    )
+    held = await conn.execute(
+        update(session_occupancy)
+        .where(
+            session_occupancy.c.session_id == session_id,
+            session_occupancy.c.booked + quantity <= session_occupancy.c.capacity,
+        )
+        .values(booked=session_occupancy.c.booked + quantity)
+        .returning(session_occupancy.c.booked)
+    )
+    return held.first() is not None
+
+
+async def release_places(conn: AsyncConnection, *, session_id: str, quantity: int) -> None:
+    await conn.execute(
+        update(session_occupancy)
+        .where(session_occupancy.c.session_id == session_id)
+        .values(booked=session_occupancy.c.booked - quantity)
+    )
+
+
+async def occupancy(conn: AsyncConnection, session_id: str) -> tuple[int, int] | None:
+    row = (
+        await conn.execute(
+            select(session_occupancy.c.capacity, session_occupancy.c.booked).where(
+                session_occupancy.c.session_id == session_id
+            )
+        )
+    ).first()
+    return (row.capacity, row.booked) if row else None
+
+
+async def get_booking(conn: AsyncConnection, booking_id: str) -> Booking | None:
+    row = (await conn.execute(select(bookings).where(bookings.c.id == booking_id))).first()
+    if row is None:
+        return None
+    [booking] = await _with_extras(conn, [row])
+    return booking
+
+
+async def list_bookings(
+    conn: AsyncConnection,
+    *,
+    customer_id: str = "",
+    session_id: str = "",
+    limit: int,
+    after: tuple[datetime, str] | None,
+) -> list[Booking]:
+    """Newest first, keyset-paged on (created_at, id)."""
+    query = select(bookings)
+    if customer_id:
+        query = query.where(bookings.c.customer_id == customer_id)
+    if session_id:
+        query = query.where(bookings.c.session_id == session_id)
+    if after is not None:
+        created, last_id = after
+        query = query.where(
+            or_(
+                bookings.c.created_at < created,
+                and_(bookings.c.created_at == created, bookings.c.id < last_id),
+            )
+        )
+    rows = (
+        await conn.execute(query.order_by(bookings.c.created_at.desc(), bookings.c.id.desc()).limit(limit))
+    ).all()
+    return await _with_extras(conn, rows)
+
+
+async def _with_extras(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> list[Booking]:
+    if not rows:
+        return []
+    lines: dict[str, list[ExtraLine]] = {}
+    extra_rows = await conn.execute(
+        select(booking_extras).where(booking_extras.c.booking_id.in_([row.id for row in rows]))
+    )
+    for extra in extra_rows:
+        lines.setdefault(extra.booking_id, []).append(
+            ExtraLine(extra.extra_id, extra.name, extra.quantity, extra.unit_price_minor)
+        )
+    return [_booking_from_row(row, lines.get(row.id, ())) for row in rows]
+
+
+async def transition_booking(
+    conn: AsyncConnection,
+    booking_id: str,
+    *,
+    from_statuses: Iterable[BookingStatus],
+    to_status: BookingStatus,
+    **fields: Any,
+) -> Booking | None:
+    """Moves a booking only from the given statuses; None when it was elsewhere."""
+    row = (
+        await conn.execute(
+            update(bookings)
+            .where(bookings.c.id == booking_id, bookings.c.status.in_([s.value for s in from_statuses]))
+            .values(status=to_status.value, updated_at=func.now(), **fields)
+            .returning(*bookings.c)
+        )
+    ).first()
+    if row is None:
+        return None
+    [booking] = await _with_extras(conn, [row])
+    return booking
+
+
+async def insert_saga(
+    conn: AsyncConnection, saga: Saga, *, company_id: str, trace_id: str, deadline_in: timedelta | None
+) -> None:
+    await conn.execute(
+        insert(sagas).values(
+            id=saga.id,
+            booking_id=saga.booking_id,
+            company_id=company_id,
+            kind=saga.kind.value,
+            state=saga.state.value,
+            current_step=saga.current_step or "",
+            attempt=saga.attempt,
+            deadline=func.now() + deadline_in if deadline_in else None,
+            data=saga.to_data(),
+            trace_id=trace_id,
+        )
+    )
+
+
+async def lock_saga(conn: AsyncConnection, saga_id: str) -> tuple[Saga, str] | None:
+    """The saga row, locked: replies and the sweeper for one saga are serialized here."""
+    row = (
+        await conn.execute(
+            select(sagas.c.data, sagas.c.company_id).where(sagas.c.id == saga_id).with_for_update()
+        )
+    ).first()
+    return (Saga.from_data(row.data), row.company_id) if row else None
+
+
+async def save_saga(conn: AsyncConnection, saga: Saga, *, deadline_in: timedelta | None) -> None:
+    await conn.execute(
+        update(sagas)
+        .where(sagas.c.id == saga.id)
+        .values(
+            state=saga.state.value,
+            current_step=saga.current_step or "",
+            attempt=saga.attempt,
+            deadline=func.now() + deadline_in if deadline_in else None,
+            data=saga.to_data(),
+            version=sagas.c.version + 1,
+            updated_at=func.now(),
+        )
+    )
+
+
+async def claim_due_sagas(conn: AsyncConnection, limit: int) -> list[str]:
+    """Sagas past their deadline, locked; other replicas skip them."""
+    rows = await conn.execute(
+        select(sagas.c.id)
+        .where(sagas.c.state.not_in(TERMINAL_STATES), sagas.c.deadline < func.now())
+        .order_by(sagas.c.deadline)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [row.id for row in rows]
+
+
+async def log_step(
+    conn: AsyncConnection,
+    saga_id: str,
+    *,
+    step: str,
+    kind: str,
+    action: str,
+    attempt: int,
+    outcome: str = "",
+    message_id: str = "",
+) -> None:
+    await conn.execute(
+        insert(saga_steps).values(
+            saga_id=saga_id,
+            step=step,
+            kind=kind,
+            action=action,
+            attempt=attempt,
+            outcome=outcome,
+            message_id=message_id,
+        )
+    )
+
+
+async def get_saga_row(conn: AsyncConnection, saga_id: str) -> Row[Any] | None:
+    return (await conn.execute(select(sagas).where(sagas.c.id == saga_id))).first()
+
+
+async def saga_step_rows(conn: AsyncConnection, saga_id: str) -> list[Row[Any]]:
+    return list(
+        (
+            await conn.execute(
+                select(saga_steps).where(saga_steps.c.saga_id == saga_id).order_by(saga_steps.c.id)
+            )
+        ).all()
+    )
+
+
+async def list_saga_rows(
+    conn: AsyncConnection, *, state: str, company_id: str, limit: int, after: tuple[datetime, str] | None
+) -> list[Row[Any]]:
+    query = select(sagas)
+    if state:
+        query = query.where(sagas.c.state == state)
+    if company_id:
+        query = query.where(sagas.c.company_id == company_id)
+    if after is not None:
+        created, last_id = after
+        query = query.where(
+            or_(sagas.c.created_at < created, and_(sagas.c.created_at == created, sagas.c.id < last_id))
+        )
+    return list(
+        (await conn.execute(query.order_by(sagas.c.created_at.desc(), sagas.c.id.desc()).limit(limit))).all()
+    )

@@ -1,0 +1,135 @@
+"""The bookings schema."""
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+from plumbing.outbox import inbox_table, outbox_table
+
+SCHEMA = "bookings"
+metadata = MetaData(schema=SCHEMA)
+
+
+def _timestamps() -> list[Column]:
+    return [
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    ]
+
+
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("company_id", UUID(as_uuid=False), nullable=False),
+    Column("customer_id", UUID(as_uuid=False), nullable=False),
+    Column("resource_id", UUID(as_uuid=False), nullable=False),
+    # Time slots name a session; nightly stays and interval rentals name a unit and a period.
+    Column("session_id", UUID(as_uuid=False)),
+    Column("unit_id", UUID(as_uuid=False)),
+    Column("booking_model", Text, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("start_time", DateTime(timezone=True), nullable=False),
+    Column("end_time", DateTime(timezone=True), nullable=False),
+    Column("status", Text, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("base_minor", BigInteger, nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+    Column("entitlement_id", Text, nullable=False, server_default=""),
+    Column("use_wallet", Boolean, nullable=False),
+    Column("card_token", Text, nullable=False, server_default=""),
+    Column("wallet_debited_minor", BigInteger, nullable=False, server_default="0"),
+    Column("bonus_debited_minor", BigInteger, nullable=False, server_default="0"),
+    Column("pass_covered_minor", BigInteger, nullable=False, server_default="0"),
+    Column("card_charged_minor", BigInteger, nullable=False, server_default="0"),
+    Column("payment_id", Text, nullable=False, server_default=""),
+    Column("reject_reason", Text, nullable=False, server_default=""),
+    Column("saga_id", UUID(as_uuid=False), nullable=False),
+    Column("free_cancellation_until", DateTime(timezone=True), nullable=False),
+    Column("request_id", Text, nullable=False),
+    Column("request_hash", Text, nullable=False),
+    *_timestamps(),
+    UniqueConstraint("customer_id", "request_id", name="uq_bookings_customer_request"),
+    CheckConstraint("quantity >= 1", name="ck_bookings_quantity"),
+    CheckConstraint(
+        "status IN ('PENDING','CONFIRMED','REJECTED','CANCELLING','CANCELLED')", name="ck_bookings_status"
+    ),
+    CheckConstraint("start_time < end_time", name="ck_bookings_period"),
+    Index("ix_bookings_customer", "customer_id", "created_at"),
+    Index("ix_bookings_session", "session_id", "created_at"),
+)
+
+booking_extras = Table(
+    "booking_extras",
+    metadata,
+    Column("booking_id", UUID(as_uuid=False), ForeignKey(f"{SCHEMA}.bookings.id"), primary_key=True),
+    Column("extra_id", UUID(as_uuid=False), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("unit_price_minor", BigInteger, nullable=False),
+    CheckConstraint("quantity >= 1", name="ck_booking_extras_quantity"),
+)
+
+# Places of a time slot: the database refuses to hold more than the capacity.
+session_occupancy = Table(
+    "session_occupancy",
+    metadata,
+    Column("session_id", UUID(as_uuid=False), primary_key=True),
+    Column("company_id", UUID(as_uuid=False), nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("booked", Integer, nullable=False, server_default="0"),
+    CheckConstraint("booked >= 0 AND booked <= capacity", name="ck_session_occupancy_capacity"),
+)
+
+sagas = Table(
+    "sagas",
+    metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("booking_id", UUID(as_uuid=False), ForeignKey(f"{SCHEMA}.bookings.id"), nullable=False),
+    Column("company_id", UUID(as_uuid=False), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("current_step", Text, nullable=False, server_default=""),
+    Column("attempt", Integer, nullable=False, server_default="0"),
+    Column("deadline", DateTime(timezone=True)),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("data", JSONB, nullable=False),
+    Column("trace_id", Text, nullable=False, server_default=""),
+    Column("needs_attention", Boolean, nullable=False, server_default=text("false")),
+    *_timestamps(),
+    Index("ix_sagas_due", "deadline", postgresql_where=text("state NOT IN ('COMPLETED','COMPENSATED')")),
+    Index("ix_sagas_created", "created_at"),
+    Index("ix_sagas_booking", "booking_id"),
+)
+
+saga_steps = Table(
+    "saga_steps",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("saga_id", UUID(as_uuid=False), ForeignKey(f"{SCHEMA}.sagas.id"), nullable=False),
+    Column("step", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("outcome", Text, nullable=False, server_default=""),
+    Column("message_id", Text, nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_saga_steps_saga", "saga_id", "id"),
+)
+
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)

@@ -1,0 +1,69 @@
+"""Wires the bookings service: database, catalog client, gRPC API, saga replies, relay, sweeper."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from grpc import aio
+
+from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
+from bookings.adapters import tables
+from bookings.adapters.catalog_client import CatalogClient
+from bookings.entrypoints.grpc_api import BookingsApi
+from bookings.entrypoints.saga_replies import ReplyConsumer
+from bookings.service.handlers import BookingService
+from bookings.settings import Settings
+from plumbing import messaging
+from plumbing.db import Database
+from plumbing.grpc_server import create_server
+from plumbing.outbox import Outbox
+from plumbing.runtime import RunningService, run_service
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAME = bookings_pb2.DESCRIPTOR.services_by_name["BookingsService"].full_name
+
+
+async def start(settings: Settings) -> RunningService:
+    db = Database(settings.database_url, application_name="bookings")
+    catalog_channel = aio.insecure_channel(settings.catalog_addr)
+    outbox = Outbox(tables.outbox)
+    service = BookingService(db, outbox, CatalogClient(catalog_channel))
+    nc = await messaging.connect(settings.nats_url, "bookings")
+    js = nc.jetstream()
+    await messaging.ensure_stream(js, messaging.SAGA_STREAM, messaging.SAGA_SUBJECTS)
+    server = await create_server(
+        [lambda s: bookings_pb2_grpc.add_BookingsServiceServicer_to_server(BookingsApi(service), s)],
+        [SERVICE_NAME],
+        host=settings.grpc_host,
+        port=settings.grpc_port,
+    )
+    running = RunningService("bookings", server, closers=[db.close, catalog_channel.close, nc.close])
+    replies = messaging.PullConsumer(
+        js,
+        stream=messaging.SAGA_STREAM,
+        durable="bookings-saga",
+        subject=messaging.reply_subject("bookings"),
+        handler=ReplyConsumer(service).handle,
+    )
+    running.spawn(outbox.relay_forever(db, js), "outbox-relay")
+    running.spawn(replies.run_forever(), "saga-replies")
+    running.spawn(_sweep_forever(service, settings.sweep_interval_seconds), "deadline-sweeper")
+    return running
+
+
+async def _sweep_forever(service: BookingService, interval: float) -> None:
+    while True:
+        try:
+            while await service.sweep_deadlines() > 0:
+                pass
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("deadline sweep failed")
+        await asyncio.sleep(interval)
+
+
+def main() -> None:
+    run_service("bookings", lambda: start(Settings.from_env()))

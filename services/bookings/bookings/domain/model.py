@@ -1,0 +1,163 @@
+"""Bookings: what was bought, for how much, and where it is in its life."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from plumbing.errors import FailedPrecondition, InvalidArgument
+
+
+class BookingStatus(enum.StrEnum):
+    PENDING = "PENDING"
+    CONFIRMED = "CONFIRMED"
+    REJECTED = "REJECTED"
+    CANCELLING = "CANCELLING"
+    CANCELLED = "CANCELLED"
+
+
+class BookingModel(enum.StrEnum):
+    TIME_SLOT = "TIME_SLOT"
+    NIGHTLY = "NIGHTLY"
+    INTERVAL = "INTERVAL"
+
+
+@dataclass(frozen=True)
+class PaymentPlan:
+    """Sources in the order the saga uses them: pass, wallet, card."""
+
+    entitlement_id: str = ""
+    use_wallet: bool = False
+    card_token: str = ""
+
+    @property
+    def has_money_source(self) -> bool:
+        return self.use_wallet or bool(self.card_token)
+
+
+@dataclass(frozen=True)
+class ExtraLine:
+    """An extra as bought: its price is a snapshot, later catalog changes do not touch it."""
+
+    extra_id: str
+    name: str
+    quantity: int
+    unit_price_minor: int
+
+    @property
+    def total_minor(self) -> int:
+        return self.quantity * self.unit_price_minor
+
+
+@dataclass(frozen=True)
+class SessionOffer:
+    """What the catalog says about a session at booking time."""
+
+    session_id: str
+    company_id: str
+    resource_id: str
+    start_time: datetime
+    end_time: datetime
+    capacity: int
+    price_minor: int
+    currency: str
+    is_open: bool
+    max_places_per_booking: int
+    free_cancellation_minutes: int
+    lead_time_minutes: int
+
+
+@dataclass(frozen=True)
+class Quote:
+    base_minor: int
+    extras: tuple[ExtraLine, ...]
+    currency: str
+
+    @property
+    def total_minor(self) -> int:
+        return self.base_minor + sum(line.total_minor for line in self.extras)
+
+
+def quote_time_slot(offer: SessionOffer, quantity: int, extras: tuple[ExtraLine, ...]) -> Quote:
+    """The price of `quantity` places plus extras, in the session's currency."""
+    return Quote(base_minor=offer.price_minor * quantity, extras=extras, currency=offer.currency)
+
+
+def check_bookable(offer: SessionOffer, quantity: int, now: datetime) -> None:
+    """The session's own rules; capacity is judged later by the database."""
+    if quantity < 1:
+        raise InvalidArgument("INVALID_QUANTITY", "quantity must be at least 1", field="quantity")
+    if not offer.is_open:
+        raise FailedPrecondition("SESSION_NOT_OPEN", "the session does not take bookings")
+    if offer.start_time <= now:
+        raise FailedPrecondition("SESSION_STARTED", "the session has already started")
+    lead_seconds = offer.lead_time_minutes * 60
+    if (offer.start_time - now).total_seconds() < lead_seconds:
+        raise FailedPrecondition(
+            "LEAD_TIME_NOT_MET", f"bookings close {offer.lead_time_minutes} minutes before the start"
+        )
+    if offer.max_places_per_booking and quantity > offer.max_places_per_booking:
+        raise FailedPrecondition(
+            "TOO_MANY_PLACES", f"at most {offer.max_places_per_booking} places per booking", field="quantity"
+        )
+    if quantity > offer.capacity:
+        raise FailedPrecondition("SESSION_FULL", "the session has fewer places than asked for")
+
+
+def check_payment_plan(plan: PaymentPlan, quote: Quote) -> None:
+    """A plan must be able to pay: a pass covers the places only, extras need money."""
+    if quote.total_minor == 0:
+        return
+    if plan.has_money_source:
+        return
+    if plan.entitlement_id and quote.total_minor == quote.base_minor:
+        return
+    raise InvalidArgument(
+        "PAYMENT_PLAN_INSUFFICIENT",
+        "choose a wallet or a card for what a pass does not cover",
+        field="payment_plan",
+    )
+
+
+@dataclass
+class Booking:
+    id: str
+    company_id: str
+    customer_id: str
+    resource_id: str
+    session_id: str
+    booking_model: BookingModel
+    quantity: int
+    start_time: datetime
+    end_time: datetime
+    status: BookingStatus
+    total_minor: int
+    base_minor: int
+    currency: str
+    plan: PaymentPlan
+    saga_id: str
+    free_cancellation_until: datetime
+    extras: list[ExtraLine] = field(default_factory=list)
+    wallet_debited_minor: int = 0
+    bonus_debited_minor: int = 0
+    pass_covered_minor: int = 0
+    card_charged_minor: int = 0
+    payment_id: str = ""
+    reject_reason: str = ""
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+def refund_percent(booking: Booking, now: datetime) -> int:
+    """The cancellation policy: in full until the free-cancellation deadline, nothing after.
+
+    A booking whose time has begun can no longer be cancelled.
+    """
+    if booking.status != BookingStatus.CONFIRMED:
+        raise FailedPrecondition(
+            "BOOKING_NOT_CANCELLABLE", f"a {booking.status.value} booking cannot be cancelled"
+        )
+    if now >= booking.start_time:
+        raise FailedPrecondition("BOOKING_ALREADY_STARTED", "the booked time has begun")
+    return 100 if now <= booking.free_cancellation_until else 0

@@ -1,0 +1,285 @@
+"""The booking and cancellation sagas as a pure state machine.
+
+A booking saga executes its steps forward (pass hold -> wallet debit -> card
+authorization), then pivots: the booking is CONFIRMED and only forward steps follow
+(consume the pass credit, capture the card). A failure before the pivot compensates
+the steps done, in reverse order, and the booking ends REJECTED with the reason.
+
+A cancellation saga refunds each source of a confirmed booking by the policy's
+percentage, then releases the place.
+
+Nothing here does I/O: the service layer persists the saga, sends `next_command()` and
+applies the booking change a transition asks for. Replaying a step log through
+`apply` gives the same end state (the fault suite checks it).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+PASSES, WALLET, PAYMENTS = "passes", "wallet", "payments"
+EXECUTION_ORDER = (PASSES, WALLET, PAYMENTS)
+FINALIZABLE = (PASSES, PAYMENTS)
+
+MAX_EXECUTE_ATTEMPTS = 5
+
+
+class SagaKind(enum.StrEnum):
+    BOOKING = "booking"
+    CANCELLATION = "cancellation"
+
+
+class SagaState(enum.StrEnum):
+    RUNNING = "RUNNING"
+    FINALIZING = "FINALIZING"
+    COMPLETED = "COMPLETED"
+    COMPENSATING = "COMPENSATING"
+    COMPENSATED = "COMPENSATED"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (SagaState.COMPLETED, SagaState.COMPENSATED)
+
+
+class Action(enum.StrEnum):
+    EXECUTE = "execute"
+    COMPENSATE = "compensate"
+    FINALIZE = "finalize"
+    REFUND = "refund"
+
+
+class BookingChange(enum.StrEnum):
+    """What the booking must become after a transition."""
+
+    CONFIRM = "confirm"
+    REJECT = "reject"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class Command:
+    step: str
+    action: Action
+    amount_minor: int = 0
+    credits: int = 0
+    allow_partial: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    step: str
+    action: Action
+    succeeded: bool
+    reason: str = ""
+    amount_minor: int = 0
+    bonus_minor: int = 0
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class Transition:
+    applied: bool
+    booking_change: BookingChange | None = None
+
+
+@dataclass
+class Saga:
+    id: str
+    booking_id: str
+    kind: SagaKind
+    currency: str
+    total_minor: int
+    base_minor: int = 0
+    credits: int = 0
+    state: SagaState = SagaState.RUNNING
+    action: Action = Action.EXECUTE
+    queue: list[str] = field(default_factory=list)
+    done: list[str] = field(default_factory=list)
+    covered: dict[str, int] = field(default_factory=dict)
+    bonus_minor: int = 0
+    references: dict[str, str] = field(default_factory=dict)
+    reason: str = ""
+    refund_minor: dict[str, int] = field(default_factory=dict)
+    attempt: int = 0
+
+    # -- construction -------------------------------------------------------------
+
+    @classmethod
+    def for_booking(
+        cls,
+        *,
+        saga_id: str,
+        booking_id: str,
+        currency: str,
+        total_minor: int,
+        base_minor: int,
+        credits: int,
+        use_pass: bool,
+        use_wallet: bool,
+        use_card: bool,
+    ) -> tuple[Saga, Transition]:
+        wanted = {PASSES: use_pass, WALLET: use_wallet, PAYMENTS: use_card}
+        saga = cls(
+            id=saga_id,
+            booking_id=booking_id,
+            kind=SagaKind.BOOKING,
+            currency=currency,
+            total_minor=total_minor,
+            base_minor=base_minor,
+            credits=credits,
+            queue=[step for step in EXECUTION_ORDER if wanted[step]],
+        )
+        return saga, saga._advance_execution()
+
+    @classmethod
+    def for_cancellation(
+        cls,
+        *,
+        saga_id: str,
+        booking_id: str,
+        currency: str,
+        refund_card_minor: int,
+        refund_wallet_minor: int,
+        return_credits: int,
+    ) -> tuple[Saga, Transition]:
+        """Refunds card, then wallet, then pass credits; the place is released at the end."""
+        refunds = {PAYMENTS: refund_card_minor, WALLET: refund_wallet_minor}
+        saga = cls(
+            id=saga_id,
+            booking_id=booking_id,
+            kind=SagaKind.CANCELLATION,
+            currency=currency,
+            total_minor=refund_card_minor + refund_wallet_minor,
+            credits=return_credits,
+            state=SagaState.FINALIZING,
+            action=Action.REFUND,
+            refund_minor={step: amount for step, amount in refunds.items() if amount > 0},
+        )
+        saga.queue = [step for step in (PAYMENTS, WALLET) if refunds[step] > 0]
+        if return_credits > 0:
+            saga.queue.append(PASSES)
+        if not saga.queue:
+            saga.state = SagaState.COMPLETED
+            return saga, Transition(applied=True, booking_change=BookingChange.CANCEL)
+        return saga, Transition(applied=True)
+
+    # -- queries --------------------------------------------------------------------
+
+    @property
+    def current_step(self) -> str | None:
+        return self.queue[0] if self.queue and not self.state.terminal else None
+
+    @property
+    def remaining_minor(self) -> int:
+        return self.total_minor - sum(self.covered.values())
+
+    def next_command(self) -> Command | None:
+        step = self.current_step
+        if step is None:
+            return None
+        if self.action is Action.EXECUTE:
+            return self._execute_command(step)
+        if self.action is Action.REFUND:
+            credits = self.credits if step == PASSES else 0
+            return Command(step, Action.REFUND, amount_minor=self.refund_minor.get(step, 0), credits=credits)
+        return Command(step, self.action, amount_minor=self.covered.get(step, 0), credits=self.credits)
+
+    def _execute_command(self, step: str) -> Command:
+        remaining = self.remaining_minor
+        if step == PASSES:
+            return Command(
+                step, Action.EXECUTE, amount_minor=min(self.base_minor, remaining), credits=self.credits
+            )
+        if step == WALLET:
+            card_follows = PAYMENTS in self.queue[1:]
+            return Command(step, Action.EXECUTE, amount_minor=remaining, allow_partial=card_follows)
+        return Command(step, Action.EXECUTE, amount_minor=remaining)
+
+    # -- transitions ----------------------------------------------------------------
+
+    def apply(self, reply: Reply) -> Transition:
+        """Applies a participant's reply; a reply to anything but the current step is ignored."""
+        if reply.step != self.current_step or reply.action is not self.action:
+            return Transition(applied=False)
+        if self.action is Action.EXECUTE:
+            return self._on_execute_reply(reply)
+        if not reply.succeeded:
+            # Compensation, finalization and refunds only go forward: the deadline re-sends.
+            return Transition(applied=True)
+        self.queue.pop(0)
+        self.attempt = 0
+        if self.queue:
+            return Transition(applied=True)
+        if self.action is Action.COMPENSATE:
+            self.state = SagaState.COMPENSATED
+            return Transition(applied=True, booking_change=BookingChange.REJECT)
+        self.state = SagaState.COMPLETED
+        if self.kind is SagaKind.CANCELLATION:
+            return Transition(applied=True, booking_change=BookingChange.CANCEL)
+        return Transition(applied=True)
+
+    def give_up_execution(self, reason: str) -> Transition:
+        """Too many attempts before the pivot: compensate everything, the current step included."""
+        if self.action is not Action.EXECUTE or self.state.terminal:
+            return Transition(applied=False)
+        step = self.current_step
+        if step is not None and step not in self.done:
+            self.done.append(step)
+        return self._start_compensation(reason)
+
+    def _on_execute_reply(self, reply: Reply) -> Transition:
+        if not reply.succeeded:
+            return self._start_compensation(reply.reason or "STEP_FAILED")
+        step = self.queue.pop(0)
+        self.attempt = 0
+        self.done.append(step)
+        self.covered[step] = reply.amount_minor
+        if step == WALLET:
+            self.bonus_minor = reply.bonus_minor
+        if reply.reference:
+            self.references[step] = reply.reference
+        return self._advance_execution()
+
+    def _advance_execution(self) -> Transition:
+        # A source asked for nothing is skipped (e.g. the wallet paid it all: no card).
+        while self.queue and self.remaining_minor <= 0:
+            self.queue.pop(0)
+        if self.queue:
+            return Transition(applied=True)
+        if self.remaining_minor > 0:
+            return self._start_compensation("PAYMENT_INCOMPLETE")
+        return self._pivot()
+
+    def _pivot(self) -> Transition:
+        self.state = SagaState.FINALIZING
+        self.action = Action.FINALIZE
+        self.queue = [step for step in self.done if step in FINALIZABLE]
+        if not self.queue:
+            self.state = SagaState.COMPLETED
+        return Transition(applied=True, booking_change=BookingChange.CONFIRM)
+
+    def _start_compensation(self, reason: str) -> Transition:
+        self.reason = reason
+        self.state = SagaState.COMPENSATING
+        self.action = Action.COMPENSATE
+        self.attempt = 0
+        self.queue = list(reversed(self.done))
+        if not self.queue:
+            self.state = SagaState.COMPENSATED
+            return Transition(applied=True, booking_change=BookingChange.REJECT)
+        return Transition(applied=True)
+
+    # -- persistence shape ------------------------------------------------------------
+
+    def to_data(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Saga:
+        values = dict(data)
+        values["kind"] = SagaKind(values["kind"])
+        values["state"] = SagaState(values["state"])
+        values["action"] = Action(values["action"])
+        return cls(**values)

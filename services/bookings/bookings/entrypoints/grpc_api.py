@@ -1,0 +1,172 @@
+"""gRPC entry point: requests -> commands -> handlers -> responses. Translation only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from grpc import aio
+
+from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
+from bookingplatform.catalog.v1 import catalog_pb2
+from bookings.domain.model import Booking, PaymentPlan
+from bookings.domain.saga import SagaState
+from bookings.service.handlers import BookingService, CancelBooking, CreateBooking
+
+_STATUS = {
+    "PENDING": bookings_pb2.BOOKING_STATUS_PENDING,
+    "CONFIRMED": bookings_pb2.BOOKING_STATUS_CONFIRMED,
+    "REJECTED": bookings_pb2.BOOKING_STATUS_REJECTED,
+    "CANCELLING": bookings_pb2.BOOKING_STATUS_CANCELLING,
+    "CANCELLED": bookings_pb2.BOOKING_STATUS_CANCELLED,
+}
+_MODEL = {
+    "TIME_SLOT": catalog_pb2.BOOKING_MODEL_TIME_SLOT,
+    "NIGHTLY": catalog_pb2.BOOKING_MODEL_NIGHTLY,
+    "INTERVAL": catalog_pb2.BOOKING_MODEL_INTERVAL,
+}
+_SAGA_STATE = {state.value: getattr(bookings_pb2, f"SAGA_STATE_{state.value}") for state in SagaState}
+_SAGA_STATE_NAME = {value: name for name, value in _SAGA_STATE.items()}
+
+
+def _timestamp(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def booking_message(booking: Booking) -> bookings_pb2.Booking:
+    message = bookings_pb2.Booking(
+        id=booking.id,
+        company_id=booking.company_id,
+        customer_id=booking.customer_id,
+        resource_id=booking.resource_id,
+        session_id=booking.session_id,
+        booking_model=_MODEL[booking.booking_model.value],
+        quantity=booking.quantity,
+        start_time=_timestamp(booking.start_time),
+        end_time=_timestamp(booking.end_time),
+        status=_STATUS[booking.status.value],
+        payment_plan=bookings_pb2.PaymentPlan(
+            entitlement_id=booking.plan.entitlement_id,
+            use_wallet=booking.plan.use_wallet,
+            card_token=booking.plan.card_token,
+        ),
+        wallet_debited_minor=booking.wallet_debited_minor,
+        bonus_debited_minor=booking.bonus_debited_minor,
+        pass_covered_minor=booking.pass_covered_minor,
+        card_charged_minor=booking.card_charged_minor,
+        payment_id=booking.payment_id,
+        reject_reason=booking.reject_reason,
+        saga_id=booking.saga_id,
+        create_time=_timestamp(booking.created_at),
+        update_time=_timestamp(booking.updated_at),
+    )
+    message.total_price.amount_minor = booking.total_minor
+    message.total_price.currency_code = booking.currency
+    for line in booking.extras:
+        extra = message.extras.add(extra_id=line.extra_id, name=line.name, quantity=line.quantity)
+        extra.unit_price.amount_minor = line.unit_price_minor
+        extra.unit_price.currency_code = booking.currency
+    return message
+
+
+def saga_message(row: Any, steps: list[Any] = ()) -> bookings_pb2.Saga:  # type: ignore[assignment]
+    message = bookings_pb2.Saga(
+        id=row.id,
+        booking_id=row.booking_id,
+        company_id=row.company_id,
+        kind=row.kind,
+        state=_SAGA_STATE[row.state],
+        current_step=row.current_step,
+        attempt=row.attempt,
+        deadline_time=_timestamp(row.deadline),
+        create_time=_timestamp(row.created_at),
+        update_time=_timestamp(row.updated_at),
+    )
+    for step in steps:
+        message.steps.add(
+            step=step.step,
+            kind=step.kind,
+            action=step.action,
+            attempt=step.attempt,
+            outcome=step.outcome,
+            message_id=step.message_id,
+            create_time=_timestamp(step.created_at),
+        )
+    return message
+
+
+class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
+    def __init__(self, service: BookingService) -> None:
+        self.service = service
+
+    async def CreateBooking(
+        self, request: bookings_pb2.CreateBookingRequest, context: aio.ServicerContext
+    ) -> bookings_pb2.CreateBookingResponse:
+        plan = request.payment_plan
+        booking = await self.service.create_booking(
+            CreateBooking(
+                request_id=request.request_id,
+                customer_id=request.customer_id,
+                session_id=request.session_id,
+                quantity=request.quantity,
+                extras=tuple((extra.extra_id, extra.quantity) for extra in request.extras),
+                plan=PaymentPlan(
+                    entitlement_id=plan.entitlement_id, use_wallet=plan.use_wallet, card_token=plan.card_token
+                ),
+            )
+        )
+        return bookings_pb2.CreateBookingResponse(booking=booking_message(booking))
+
+    async def GetBooking(
+        self, request: bookings_pb2.GetBookingRequest, context: aio.ServicerContext
+    ) -> bookings_pb2.GetBookingResponse:
+        booking = await self.service.get_booking(request.booking_id)
+        return bookings_pb2.GetBookingResponse(booking=booking_message(booking))
+
+    async def ListBookings(
+        self, request: bookings_pb2.ListBookingsRequest, context: aio.ServicerContext
+    ) -> bookings_pb2.ListBookingsResponse:
+        page, token = await self.service.list_bookings(
+            customer_id=request.customer_id,
+            session_id=request.session_id,
+            page_size=request.page_size,
+            page_token=request.page_token,
+        )
+        return bookings_pb2.ListBookingsResponse(
+            bookings=[booking_message(b) for b in page], next_page_token=token
+        )
+
+    async def CancelBooking(
+        self, request: bookings_pb2.CancelBookingRequest, context: aio.ServicerContext
+    ) -> bookings_pb2.CancelBookingResponse:
+        booking = await self.service.cancel_booking(
+            CancelBooking(
+                request_id=request.request_id, booking_id=request.booking_id, customer_id=request.customer_id
+            )
+        )
+        return bookings_pb2.CancelBookingResponse(booking=booking_message(booking))
+
+    async def GetSaga(
+        self, request: bookings_pb2.GetSagaRequest, context: aio.ServicerContext
+    ) -> bookings_pb2.GetSagaResponse:
+        row, steps = await self.service.get_saga(request.saga_id)
+        return bookings_pb2.GetSagaResponse(saga=saga_message(row, steps))
+
+    async def ListSagas(
+        self, request: bookings_pb2.ListSagasRequest, context: aio.ServicerContext
+    ) -> bookings_pb2.ListSagasResponse:
+        state = _SAGA_STATE_NAME.get(request.state, "") if request.state else ""
+        rows, token = await self.service.list_sagas(
+            state=state,
+            company_id=request.company_id,
+            page_size=request.page_size,
+            page_token=request.page_token,
+        )
+        return bookings_pb2.ListSagasResponse(
+            sagas=[saga_message(row) for row in rows], next_page_token=token
+        )

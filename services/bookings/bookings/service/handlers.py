@@ -1,0 +1,458 @@
+"""The bookings use cases: short handlers around one transaction each."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bookings.adapters import repository as repo
+from bookings.adapters.catalog_client import CatalogClient, gather_offer
+from bookings.adapters.saga_messages import step_command
+from bookings.domain.model import (
+    Booking,
+    BookingModel,
+    BookingStatus,
+    ExtraLine,
+    PaymentPlan,
+    check_bookable,
+    check_payment_plan,
+    quote_time_slot,
+    refund_percent,
+)
+from bookings.domain.saga import MAX_EXECUTE_ATTEMPTS, Action, BookingChange, Reply, Saga, SagaState
+from plumbing.db import Database
+from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from plumbing.messaging import command_subject
+from plumbing.outbox import Outbox
+from plumbing.telemetry import current_trace_id
+
+log = logging.getLogger(__name__)
+
+
+def step_timeout(attempt: int) -> timedelta:
+    """How long a step may take before it is re-sent: 5 s, doubling, at most 60 s."""
+    return timedelta(seconds=min(5 * 2 ** max(attempt - 1, 0), 60))
+
+
+@dataclass(frozen=True)
+class CreateBooking:
+    request_id: str
+    customer_id: str
+    session_id: str
+    quantity: int
+    extras: tuple[tuple[str, int], ...]
+    plan: PaymentPlan
+
+    def fingerprint(self) -> str:
+        body = [self.session_id, self.quantity, sorted(self.extras), [*vars(self.plan).values()]]
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CancelBooking:
+    request_id: str
+    booking_id: str
+    customer_id: str
+
+
+class _Duplicate(Exception):
+    """Another request with the same id won the insert; its booking is the answer."""
+
+
+class BookingService:
+    def __init__(self, db: Database, outbox: Outbox, catalog: CatalogClient) -> None:
+        self.db = db
+        self.outbox = outbox
+        self.catalog = catalog
+
+    # -- bookings ---------------------------------------------------------------------
+
+    async def create_booking(self, command: CreateBooking) -> Booking:
+        """Holds the places and starts the payment saga in one transaction.
+
+        A retry with the same request id returns the first booking; the same id with a
+        different request is refused.
+        """
+        _require_uuid(command.customer_id, "customer_id")
+        _require_uuid(command.session_id, "session_id")
+        if not command.request_id:
+            raise InvalidArgument("REQUEST_ID_REQUIRED", "request_id is required", field="request_id")
+        existing = await self._replay(command)
+        if existing is not None:
+            return existing
+
+        offer, customer_company = await gather_offer(self.catalog, command.session_id, command.customer_id)
+        if customer_company != offer.company_id:
+            raise PermissionDenied("CUSTOMER_NOT_IN_COMPANY", "the customer belongs to another company")
+        now = datetime.now(UTC)
+        check_bookable(offer, command.quantity, now)
+        extras = await self._extra_lines(offer.company_id, offer.currency, command.extras)
+        quote = quote_time_slot(offer, command.quantity, extras)
+        check_payment_plan(command.plan, quote)
+        if command.plan.entitlement_id:
+            _require_uuid(command.plan.entitlement_id, "payment_plan.entitlement_id")
+
+        booking = Booking(
+            id=str(uuid.uuid4()),
+            company_id=offer.company_id,
+            customer_id=command.customer_id,
+            resource_id=offer.resource_id,
+            session_id=offer.session_id,
+            booking_model=BookingModel.TIME_SLOT,
+            quantity=command.quantity,
+            start_time=offer.start_time,
+            end_time=offer.end_time,
+            status=BookingStatus.PENDING,
+            total_minor=quote.total_minor,
+            base_minor=quote.base_minor,
+            currency=quote.currency,
+            plan=command.plan,
+            saga_id=str(uuid.uuid4()),
+            free_cancellation_until=offer.start_time - timedelta(minutes=offer.free_cancellation_minutes),
+            extras=list(extras),
+        )
+        saga, transition = Saga.for_booking(
+            saga_id=booking.saga_id,
+            booking_id=booking.id,
+            currency=quote.currency,
+            total_minor=quote.total_minor,
+            base_minor=quote.base_minor,
+            credits=command.quantity,
+            use_pass=bool(command.plan.entitlement_id),
+            use_wallet=command.plan.use_wallet,
+            use_card=bool(command.plan.card_token),
+        )
+        try:
+            async with self.db.transaction() as conn:
+                if not await repo.insert_booking(conn, booking, command.request_id, command.fingerprint()):
+                    raise _Duplicate
+                if not await repo.hold_places(
+                    conn,
+                    session_id=offer.session_id,
+                    company_id=offer.company_id,
+                    capacity=offer.capacity,
+                    quantity=command.quantity,
+                ):
+                    raise FailedPrecondition("SESSION_FULL", "not enough free places in the session")
+                await repo.insert_saga(
+                    conn, saga, company_id=booking.company_id, trace_id=current_trace_id(), deadline_in=None
+                )
+                await repo.log_step(
+                    conn, saga.id, step="place", kind="effect", action="hold", attempt=1, outcome="HELD"
+                )
+                booking = await self._advance(conn, saga, booking, transition) or booking
+        except _Duplicate:
+            replay = await self._replay(command)
+            assert replay is not None, "a duplicate request must have a booking"
+            return replay
+        self.outbox.wake()
+        return booking
+
+    async def _replay(self, command: CreateBooking) -> Booking | None:
+        async with self.db.transaction() as conn:
+            found = await repo.find_by_request(conn, command.customer_id, command.request_id)
+        if found is None:
+            return None
+        booking, fingerprint = found
+        if fingerprint != command.fingerprint():
+            raise Conflict(
+                "IDEMPOTENCY_KEY_REUSED",
+                "this request id was used for a different booking",
+                field="request_id",
+            )
+        return booking
+
+    async def _extra_lines(
+        self, company_id: str, currency: str, wanted: tuple[tuple[str, int], ...]
+    ) -> tuple[ExtraLine, ...]:
+        if not wanted:
+            return ()
+        prices = await self.catalog.extras(company_id)
+        lines = []
+        for extra_id, quantity in wanted:
+            price = prices.get(extra_id)
+            if price is None:
+                raise NotFound("EXTRA_NOT_FOUND", f"extra {extra_id} is not offered", field="extras")
+            if quantity < 1:
+                raise InvalidArgument("INVALID_QUANTITY", "extra quantity must be at least 1", field="extras")
+            if price.currency != currency:
+                raise FailedPrecondition("CURRENCY_MISMATCH", "extra priced in another currency")
+            lines.append(ExtraLine(extra_id, price.name, quantity, price.price_minor))
+        return tuple(lines)
+
+    async def get_booking(self, booking_id: str) -> Booking:
+        _require_uuid(booking_id, "booking_id")
+        async with self.db.transaction() as conn:
+            booking = await repo.get_booking(conn, booking_id)
+        if booking is None:
+            raise NotFound("BOOKING_NOT_FOUND", "no such booking")
+        return booking
+
+    async def list_bookings(
+        self, *, customer_id: str, session_id: str, page_size: int, page_token: str
+    ) -> tuple[list[Booking], str]:
+        if bool(customer_id) == bool(session_id):
+            raise InvalidArgument("FILTER_REQUIRED", "give exactly one of customer_id and session_id")
+        if customer_id:
+            _require_uuid(customer_id, "customer_id")
+        if session_id:
+            _require_uuid(session_id, "session_id")
+        limit = _page_size(page_size)
+        async with self.db.transaction() as conn:
+            found = await repo.list_bookings(
+                conn,
+                customer_id=customer_id,
+                session_id=session_id,
+                limit=limit + 1,
+                after=_decode_token(page_token),
+            )
+        page = found[:limit]
+        more = len(found) > limit
+        return page, _encode_token(page[-1].created_at, page[-1].id) if more and page[-1].created_at else ""
+
+    async def cancel_booking(self, command: CancelBooking) -> Booking:
+        """Starts the cancellation saga: refunds by the policy, then releases the place.
+
+        Cancelling a booking that is already cancelling or cancelled returns it as it is.
+        """
+        booking = await self.get_booking(command.booking_id)
+        if command.customer_id and booking.customer_id != command.customer_id:
+            raise NotFound("BOOKING_NOT_FOUND", "no such booking")
+        if booking.status in (BookingStatus.CANCELLING, BookingStatus.CANCELLED):
+            return booking
+        percent = refund_percent(booking, datetime.now(UTC))
+        saga, transition = Saga.for_cancellation(
+            saga_id=str(uuid.uuid4()),
+            booking_id=booking.id,
+            currency=booking.currency,
+            refund_card_minor=booking.card_charged_minor * percent // 100,
+            refund_wallet_minor=(booking.wallet_debited_minor + booking.bonus_debited_minor) * percent // 100,
+            return_credits=booking.quantity if booking.plan.entitlement_id and percent == 100 else 0,
+        )
+        async with self.db.transaction() as conn:
+            moved = await repo.transition_booking(
+                conn, booking.id, from_statuses=[BookingStatus.CONFIRMED], to_status=BookingStatus.CANCELLING
+            )
+            if moved is None:
+                # Someone else moved it first; answer with what it is now.
+                current = await repo.get_booking(conn, booking.id)
+                assert current is not None
+                if current.status in (BookingStatus.CANCELLING, BookingStatus.CANCELLED):
+                    return current
+                raise FailedPrecondition(
+                    "BOOKING_NOT_CANCELLABLE", f"a {current.status.value} booking cannot be cancelled"
+                )
+            await repo.insert_saga(
+                conn, saga, company_id=moved.company_id, trace_id=current_trace_id(), deadline_in=None
+            )
+            await repo.log_step(
+                conn,
+                saga.id,
+                step="booking",
+                kind="effect",
+                action="cancel",
+                attempt=1,
+                outcome=f"REFUND_{percent}%",
+            )
+            booking = await self._advance(conn, saga, moved, transition) or moved
+        self.outbox.wake()
+        return booking
+
+    # -- saga -------------------------------------------------------------------------
+
+    async def handle_reply(self, conn: AsyncConnection, saga_id: str, reply: Reply, message_id: str) -> None:
+        """Applies a participant's reply inside the consumer's transaction (with its inbox record)."""
+        locked = await repo.lock_saga(conn, saga_id)
+        if locked is None:
+            log.warning("reply for unknown saga %s ignored", saga_id)
+            return
+        saga, _company = locked
+        position = (saga.action, saga.current_step)
+        transition = saga.apply(reply)
+        outcome = "SUCCEEDED" if reply.succeeded else (reply.reason or "FAILED")
+        await repo.log_step(
+            conn,
+            saga.id,
+            step=reply.step,
+            kind="reply" if transition.applied else "ignored",
+            action=reply.action.value,
+            attempt=saga.attempt,
+            outcome=outcome,
+            message_id=message_id,
+        )
+        if not transition.applied or position == (saga.action, saga.current_step):
+            # Ignored, or a forward step that failed: its deadline re-sends it, not this reply.
+            return
+        booking = await repo.get_booking(conn, saga.booking_id)
+        assert booking is not None
+        await self._advance(conn, saga, booking, transition)
+
+    async def sweep_deadlines(self, batch: int = 50) -> int:
+        """Re-sends the current step of every saga past its deadline (attempt + 1).
+
+        Before the pivot, a step that keeps timing out is given up and compensated.
+        """
+        async with self.db.transaction() as conn:
+            due = await repo.claim_due_sagas(conn, batch)
+            for saga_id in due:
+                locked = await repo.lock_saga(conn, saga_id)
+                assert locked is not None
+                saga, _company = locked
+                booking = await repo.get_booking(conn, saga.booking_id)
+                assert booking is not None
+                step = saga.current_step or ""
+                await repo.log_step(
+                    conn, saga.id, step=step, kind="timeout", action=saga.action.value, attempt=saga.attempt
+                )
+                if saga.action is Action.EXECUTE and saga.attempt >= MAX_EXECUTE_ATTEMPTS:
+                    transition = saga.give_up_execution("STEP_TIMED_OUT")
+                    await self._advance(conn, saga, booking, transition)
+                else:
+                    await self._send_current(conn, saga, booking)
+                    await repo.save_saga(conn, saga, deadline_in=step_timeout(saga.attempt))
+        if due:
+            self.outbox.wake()
+        return len(due)
+
+    async def _advance(
+        self, conn: AsyncConnection, saga: Saga, booking: Booking, transition: Any
+    ) -> Booking | None:
+        """Applies the booking change a transition asks for, sends the next command, saves the saga."""
+        updated = await self._apply_booking_change(conn, saga, booking, transition.booking_change)
+        if saga.current_step is not None:
+            saga.attempt = 0
+            await self._send_current(conn, saga, updated or booking)
+            deadline = step_timeout(saga.attempt)
+        else:
+            deadline = None
+        await repo.save_saga(conn, saga, deadline_in=deadline)
+        return updated
+
+    async def _send_current(self, conn: AsyncConnection, saga: Saga, booking: Booking) -> None:
+        command = saga.next_command()
+        assert command is not None
+        saga.attempt += 1
+        message_id = f"{saga.id}:{command.step}:{command.action.value}:{saga.attempt}"
+        await self.outbox.add(
+            conn, command_subject(command.step), step_command(saga, booking, command), message_id=message_id
+        )
+        await repo.log_step(
+            conn,
+            saga.id,
+            step=command.step,
+            kind="command",
+            action=command.action.value,
+            attempt=saga.attempt,
+            message_id=message_id,
+        )
+
+    async def _apply_booking_change(
+        self, conn: AsyncConnection, saga: Saga, booking: Booking, change: BookingChange | None
+    ) -> Booking | None:
+        if change is None:
+            return None
+        if change is BookingChange.CONFIRM:
+            wallet_total = saga.covered.get("wallet", 0)
+            updated = await repo.transition_booking(
+                conn,
+                booking.id,
+                from_statuses=[BookingStatus.PENDING],
+                to_status=BookingStatus.CONFIRMED,
+                wallet_debited_minor=wallet_total - saga.bonus_minor,
+                bonus_debited_minor=saga.bonus_minor,
+                pass_covered_minor=saga.covered.get("passes", 0),
+                card_charged_minor=saga.covered.get("payments", 0),
+                payment_id=saga.references.get("payments", ""),
+            )
+            outcome = "CONFIRMED"
+        elif change is BookingChange.REJECT:
+            updated = await repo.transition_booking(
+                conn,
+                booking.id,
+                from_statuses=[BookingStatus.PENDING],
+                to_status=BookingStatus.REJECTED,
+                reject_reason=saga.reason,
+            )
+            outcome = f"REJECTED:{saga.reason}"
+        else:
+            updated = await repo.transition_booking(
+                conn, booking.id, from_statuses=[BookingStatus.CANCELLING], to_status=BookingStatus.CANCELLED
+            )
+            outcome = "CANCELLED"
+        if updated is None:
+            log.error("booking %s was not in the state saga %s expected", booking.id, saga.id)
+            return None
+        if change is not BookingChange.CONFIRM and updated.session_id:
+            await repo.release_places(conn, session_id=updated.session_id, quantity=updated.quantity)
+            await repo.log_step(
+                conn, saga.id, step="place", kind="effect", action="release", attempt=1, outcome="RELEASED"
+            )
+        await repo.log_step(
+            conn, saga.id, step="booking", kind="effect", action=change.value, attempt=1, outcome=outcome
+        )
+        return updated
+
+    # -- saga queries -------------------------------------------------------------------
+
+    async def get_saga(self, saga_id: str) -> tuple[Any, list[Any]]:
+        _require_uuid(saga_id, "saga_id")
+        async with self.db.transaction() as conn:
+            row = await repo.get_saga_row(conn, saga_id)
+            if row is None:
+                raise NotFound("SAGA_NOT_FOUND", "no such saga")
+            steps = await repo.saga_step_rows(conn, saga_id)
+        return row, steps
+
+    async def list_sagas(
+        self, *, state: str, company_id: str, page_size: int, page_token: str
+    ) -> tuple[list[Any], str]:
+        if company_id:
+            _require_uuid(company_id, "company_id")
+        if state and state not in SagaState.__members__:
+            raise InvalidArgument("INVALID_STATE", "unknown saga state", field="state")
+        limit = _page_size(page_size)
+        async with self.db.transaction() as conn:
+            rows = await repo.list_saga_rows(
+                conn, state=state, company_id=company_id, limit=limit + 1, after=_decode_token(page_token)
+            )
+        page = rows[:limit]
+        more = len(rows) > limit
+        return page, _encode_token(page[-1].created_at, page[-1].id) if more else ""
+
+
+def _require_uuid(value: str, field: str) -> None:
+    try:
+        uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        raise InvalidArgument("INVALID_ID", f"{field} must be a UUID", field=field) from None
+
+
+def _page_size(requested: int) -> int:
+    if requested < 0:
+        raise InvalidArgument("INVALID_PAGE_SIZE", "page_size must not be negative", field="page_size")
+    return min(requested or 50, 200)
+
+
+def _encode_token(created_at: datetime, row_id: str) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(json.dumps([created_at.isoformat(), row_id]).encode()).decode()
+
+
+def _decode_token(token: str) -> tuple[datetime, str] | None:
+    if not token:
+        return None
+    import base64
+
+    try:
+        created, row_id = json.loads(base64.urlsafe_b64decode(token.encode()))
+        return datetime.fromisoformat(created), str(uuid.UUID(row_id))
+    except (ValueError, TypeError):
+        raise InvalidArgument("INVALID_PAGE_TOKEN", "page_token is not valid", field="page_token") from None

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from plumbing.config import database_url, env, env_int, nats_url
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    nats_url: str
+    catalog_addr: str
+    grpc_host: str = "127.0.0.1"
+    grpc_port: int = 0
+    sweep_interval_seconds: float = 1.0
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            database_url=database_url("bookings"),
+            nats_url=nats_url("bookings"),
+            catalog_addr=env("CATALOG_ADDR"),
+            grpc_host=env("GRPC_HOST", "127.0.0.1"),
+            grpc_port=env_int("GRPC_PORT", 0),
+            sweep_interval_seconds=float(env("SAGA_SWEEP_INTERVAL_SECONDS", "1.0")),
+        )

@@ -1,0 +1,195 @@
+"""The saga state machine, step by step, with no I/O."""
+
+from bookings.domain.saga import (
+    Action,
+    BookingChange,
+    Reply,
+    Saga,
+    SagaKind,
+    SagaState,
+)
+
+
+def booking_saga(*, use_pass=False, use_wallet=False, use_card=False, total=3000, base=2000, credits=1):
+    return Saga.for_booking(
+        saga_id="s",
+        booking_id="b",
+        currency="EUR",
+        total_minor=total,
+        base_minor=base,
+        credits=credits,
+        use_pass=use_pass,
+        use_wallet=use_wallet,
+        use_card=use_card,
+    )
+
+
+def ok(step, action=Action.EXECUTE, amount=0, bonus=0, reference=""):
+    return Reply(step, action, True, amount_minor=amount, bonus_minor=bonus, reference=reference)
+
+
+def failed(step, reason, action=Action.EXECUTE):
+    return Reply(step, action, False, reason=reason)
+
+
+def test_a_wallet_only_booking_confirms_when_the_debit_succeeds_and_needs_no_finalize():
+    saga, transition = booking_saga(use_wallet=True)
+    assert transition.booking_change is None
+    command = saga.next_command()
+    assert (command.step, command.action, command.amount_minor, command.allow_partial) == (
+        "wallet",
+        Action.EXECUTE,
+        3000,
+        False,
+    )
+    transition = saga.apply(ok("wallet", amount=3000, bonus=500))
+    assert transition.booking_change is BookingChange.CONFIRM
+    assert saga.state is SagaState.COMPLETED
+    assert saga.bonus_minor == 500
+    assert saga.next_command() is None
+
+
+def test_pass_covers_the_places_and_the_wallet_pays_the_extras_then_the_credit_is_consumed():
+    saga, _ = booking_saga(use_pass=True, use_wallet=True)
+    first = saga.next_command()
+    assert (first.step, first.amount_minor, first.credits) == ("passes", 2000, 1)
+    saga.apply(ok("passes", amount=2000, reference="hold-1"))
+    second = saga.next_command()
+    assert (second.step, second.amount_minor) == ("wallet", 1000)
+    transition = saga.apply(ok("wallet", amount=1000))
+    assert transition.booking_change is BookingChange.CONFIRM
+    assert saga.state is SagaState.FINALIZING
+    assert saga.next_command().step == "passes"
+    assert saga.next_command().action is Action.FINALIZE
+    saga.apply(ok("passes", Action.FINALIZE))
+    assert saga.state is SagaState.COMPLETED
+
+
+def test_the_wallet_may_pay_part_when_a_card_follows_and_the_card_pays_the_rest():
+    saga, _ = booking_saga(use_wallet=True, use_card=True)
+    assert saga.next_command().allow_partial is True
+    saga.apply(ok("wallet", amount=1200))
+    card = saga.next_command()
+    assert (card.step, card.amount_minor) == ("payments", 1800)
+    assert saga.apply(ok("payments", amount=1800, reference="pay-1")).booking_change is BookingChange.CONFIRM
+    assert saga.next_command().action is Action.FINALIZE
+    assert saga.references["payments"] == "pay-1"
+
+
+def test_the_card_is_skipped_when_the_wallet_paid_everything():
+    saga, _ = booking_saga(use_wallet=True, use_card=True)
+    transition = saga.apply(ok("wallet", amount=3000))
+    assert transition.booking_change is BookingChange.CONFIRM
+    assert saga.state is SagaState.COMPLETED
+
+
+def test_a_declined_card_after_a_wallet_debit_compensates_the_wallet_then_rejects():
+    saga, _ = booking_saga(use_wallet=True, use_card=True)
+    saga.apply(ok("wallet", amount=1000))
+    transition = saga.apply(failed("payments", "CARD_DECLINED"))
+    assert transition.booking_change is None
+    assert saga.state is SagaState.COMPENSATING
+    refund = saga.next_command()
+    assert (refund.step, refund.action, refund.amount_minor) == ("wallet", Action.COMPENSATE, 1000)
+    transition = saga.apply(ok("wallet", Action.COMPENSATE))
+    assert transition.booking_change is BookingChange.REJECT
+    assert saga.state is SagaState.COMPENSATED
+    assert saga.reason == "CARD_DECLINED"
+
+
+def test_compensation_runs_in_reverse_order_of_execution():
+    saga, _ = booking_saga(use_pass=True, use_wallet=True, use_card=True, total=5000, base=2000)
+    saga.apply(ok("passes", amount=2000))
+    saga.apply(ok("wallet", amount=1000))
+    saga.apply(failed("payments", "CARD_DECLINED"))
+    order = []
+    while saga.current_step:
+        command = saga.next_command()
+        order.append(command.step)
+        saga.apply(ok(command.step, Action.COMPENSATE))
+    assert order == ["wallet", "passes"]
+    assert saga.state is SagaState.COMPENSATED
+
+
+def test_a_first_step_failure_rejects_at_once_with_nothing_to_undo():
+    saga, _ = booking_saga(use_wallet=True)
+    transition = saga.apply(failed("wallet", "INSUFFICIENT_FUNDS"))
+    assert transition.booking_change is BookingChange.REJECT
+    assert saga.state is SagaState.COMPENSATED
+
+
+def test_a_reply_for_another_step_or_action_is_ignored():
+    saga, _ = booking_saga(use_wallet=True, use_card=True)
+    assert saga.apply(ok("payments", amount=3000)).applied is False
+    assert saga.apply(ok("wallet", Action.COMPENSATE)).applied is False
+    assert saga.current_step == "wallet"
+
+
+def test_a_duplicate_reply_after_the_step_moved_on_is_ignored():
+    saga, _ = booking_saga(use_wallet=True, use_card=True)
+    saga.apply(ok("wallet", amount=1000))
+    assert saga.apply(ok("wallet", amount=1000)).applied is False
+    assert saga.covered == {"wallet": 1000}
+
+
+def test_a_failed_finalize_keeps_the_step_for_a_retry():
+    saga, _ = booking_saga(use_card=True)
+    saga.apply(ok("payments", amount=3000))
+    transition = saga.apply(failed("payments", "PROVIDER_DOWN", Action.FINALIZE))
+    assert transition.applied and transition.booking_change is None
+    assert saga.current_step == "payments" and saga.state is SagaState.FINALIZING
+
+
+def test_giving_up_a_timed_out_step_compensates_it_too():
+    saga, _ = booking_saga(use_wallet=True, use_card=True)
+    saga.apply(ok("wallet", amount=1000))
+    saga.give_up_execution("STEP_TIMED_OUT")
+    assert saga.queue == ["payments", "wallet"]
+    assert saga.action is Action.COMPENSATE and saga.reason == "STEP_TIMED_OUT"
+
+
+def test_a_free_booking_confirms_with_no_steps():
+    saga, transition = booking_saga(use_wallet=True, total=0, base=0)
+    assert transition.booking_change is BookingChange.CONFIRM
+    assert saga.state is SagaState.COMPLETED
+
+
+def test_a_cancellation_refunds_card_then_wallet_then_pass_and_cancels():
+    saga, transition = Saga.for_cancellation(
+        saga_id="c",
+        booking_id="b",
+        currency="EUR",
+        refund_card_minor=700,
+        refund_wallet_minor=300,
+        return_credits=2,
+    )
+    assert saga.kind is SagaKind.CANCELLATION and transition.booking_change is None
+    steps = []
+    while saga.current_step:
+        command = saga.next_command()
+        steps.append((command.step, command.amount_minor, command.credits))
+        transition = saga.apply(ok(command.step, Action.REFUND))
+    assert steps == [("payments", 700, 0), ("wallet", 300, 0), ("passes", 0, 2)]
+    assert transition.booking_change is BookingChange.CANCEL
+    assert saga.state is SagaState.COMPLETED
+
+
+def test_a_cancellation_with_nothing_to_refund_cancels_at_once():
+    saga, transition = Saga.for_cancellation(
+        saga_id="c",
+        booking_id="b",
+        currency="EUR",
+        refund_card_minor=0,
+        refund_wallet_minor=0,
+        return_credits=0,
+    )
+    assert transition.booking_change is BookingChange.CANCEL
+    assert saga.state is SagaState.COMPLETED
+
+
+def test_a_saga_survives_a_round_trip_through_its_stored_form():
+    saga, _ = booking_saga(use_pass=True, use_wallet=True)
+    saga.apply(ok("passes", amount=2000, reference="h"))
+    restored = Saga.from_data(saga.to_data())
+    assert restored == saga
+    assert restored.next_command() == saga.next_command()

@@ -1,0 +1,46 @@
+"""Wiring of catalog: database, NATS (the CATALOG stream and the outbox relay), gRPC server."""
+
+from __future__ import annotations
+
+from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from catalog.adapters import events, tables
+from catalog.entrypoints.grpc_api import CatalogApi
+from catalog.settings import Settings
+from plumbing import messaging
+from plumbing.db import Database
+from plumbing.grpc_server import create_server
+from plumbing.outbox import Outbox
+from plumbing.runtime import RunningService, run_service
+
+SERVICE_NAME = catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"].full_name
+
+
+async def start(settings: Settings) -> RunningService:
+    db = Database(settings.database_url, application_name="catalog")
+    try:
+        nc = await messaging.connect(settings.nats_url, "catalog")
+    except BaseException:
+        await db.close()
+        raise
+    try:
+        js = nc.jetstream()
+        await messaging.ensure_stream(js, events.CATALOG_STREAM, events.CATALOG_SUBJECTS)
+        outbox = Outbox(tables.outbox)
+        api = CatalogApi(db, outbox)
+        server = await create_server(
+            [lambda s: catalog_pb2_grpc.add_CatalogServiceServicer_to_server(api, s)],
+            [SERVICE_NAME],
+            host=settings.grpc_host,
+            port=settings.grpc_port,
+        )
+    except BaseException:
+        await nc.close()
+        await db.close()
+        raise
+    service = RunningService("catalog", server, closers=[db.close, nc.close])  # closed in reverse
+    service.spawn(outbox.relay_forever(db, js), "outbox-relay")
+    return service
+
+
+def main() -> None:
+    run_service("catalog", lambda: start(Settings.from_env()))

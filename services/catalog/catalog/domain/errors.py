@@ -1,0 +1,98 @@
+"""The refusals of catalog, each with a stable reason code (listed in the README)."""
+
+from __future__ import annotations
+
+import uuid
+
+from plumbing.errors import ErrorKind, FailedPrecondition, InvalidArgument, NotFound, ServiceError
+
+# InvalidArgument
+INVALID_ID = "INVALID_ID"
+INVALID_REQUEST_ID = "INVALID_REQUEST_ID"
+INVALID_NAME = "INVALID_NAME"
+INVALID_TIME_ZONE = "INVALID_TIME_ZONE"
+INVALID_CURRENCY = "INVALID_CURRENCY"
+INVALID_EMAIL = "INVALID_EMAIL"
+EMAIL_REQUIRED = "EMAIL_REQUIRED"
+INVALID_BOOKING_MODEL = "INVALID_BOOKING_MODEL"
+INVALID_POLICY = "INVALID_POLICY"
+INVALID_TIME_RANGE = "INVALID_TIME_RANGE"
+INVALID_CAPACITY = "INVALID_CAPACITY"
+INVALID_PRICE = "INVALID_PRICE"
+CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+INVALID_PAGE_SIZE = "INVALID_PAGE_SIZE"
+INVALID_PAGE_TOKEN = "INVALID_PAGE_TOKEN"
+REQUEST_ID_REUSED = "REQUEST_ID_REUSED"
+# NotFound
+COMPANY_NOT_FOUND = "COMPANY_NOT_FOUND"
+CUSTOMER_NOT_FOUND = "CUSTOMER_NOT_FOUND"
+RESOURCE_NOT_FOUND = "RESOURCE_NOT_FOUND"
+SESSION_NOT_FOUND = "SESSION_NOT_FOUND"
+# AlreadyExists
+CUSTOMER_EMAIL_TAKEN = "CUSTOMER_EMAIL_TAKEN"
+# FailedPrecondition
+RESOURCE_NOT_TIME_SLOT = "RESOURCE_NOT_TIME_SLOT"
+
+
+def company_not_found(company_id: uuid.UUID) -> NotFound:
+    return NotFound(
+        COMPANY_NOT_FOUND, f"company {company_id} does not exist", metadata={"company_id": str(company_id)}
+    )
+
+
+def customer_not_found(customer_id: uuid.UUID) -> NotFound:
+    return NotFound(
+        CUSTOMER_NOT_FOUND,
+        f"customer {customer_id} does not exist",
+        metadata={"customer_id": str(customer_id)},
+    )
+
+
+def resource_not_found(resource_id: uuid.UUID) -> NotFound:
+    return NotFound(
+        RESOURCE_NOT_FOUND,
+        f"resource {resource_id} does not exist",
+        metadata={"resource_id": str(resource_id)},
+    )
+
+
+def session_not_found(session_id: uuid.UUID) -> NotFound:
+    return NotFound(
+        SESSION_NOT_FOUND, f"session {session_id} does not exist", metadata={"session_id": str(session_id)}
+    )
+
+
+def email_taken(company_id: uuid.UUID) -> ServiceError:
+    return ServiceError(
+        CUSTOMER_EMAIL_TAKEN,
+        "another customer of this company has this e-mail address",
+        kind=ErrorKind.ALREADY_EXISTS,
+        field="email",
+        metadata={"company_id": str(company_id)},
+    )
+
+
+def resource_not_time_slot(resource_id: uuid.UUID, booking_model: str) -> FailedPrecondition:
+    return FailedPrecondition(
+        RESOURCE_NOT_TIME_SLOT,
+        f"resource {resource_id} is booked {booking_model}; only TIME_SLOT resources have sessions",
+        metadata={"resource_id": str(resource_id), "booking_model": booking_model},
+    )
+
+
+def currency_mismatch(given: str, expected: str, field: str) -> InvalidArgument:
+    return InvalidArgument(
+        CURRENCY_MISMATCH,
+        f"prices of this company are in {expected}, not {given}",
+        field=field,
+        metadata={"expected_currency": expected, "currency": given},
+    )
+
+
+def request_id_reused(request_id: str) -> InvalidArgument:
+    return InvalidArgument(
+        REQUEST_ID_REUSED,
+        "request_id was already used for a different parent; use a new request_id",
+        field="request_id",
+        metadata={"request_id": request_id},
+    )

@@ -1,0 +1,269 @@
+"""The whole platform, in this test process: every service's real grpc.aio server on a port
+the OS picks, the real gateway on uvicorn, a real PostgreSQL and a real NATS JetStream.
+
+Tests isolate themselves by creating their own company, customer and sessions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+import uvicorn
+from grpc import aio
+
+import bookings.bootstrap
+import catalog.bootstrap
+import passes.bootstrap
+import payments.bootstrap
+import wallet.bootstrap
+from bookingplatform.bookings.v1 import bookings_pb2_grpc
+from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from bookingplatform.common.v1 import money_pb2
+from bookingplatform.passes.v1 import passes_pb2, passes_pb2_grpc
+from bookingplatform.payments.v1 import payments_pb2_grpc
+from bookingplatform.wallet.v1 import wallet_pb2, wallet_pb2_grpc
+from gateway.app import create_app
+from gateway.settings import Settings as GatewaySettings
+from gateway.users import UserStore
+from plumbing.db import Database
+
+
+@dataclass
+class Platform:
+    gateway_url: str
+    addresses: dict[str, str]
+    database_url: str
+    catalog: catalog_pb2_grpc.CatalogServiceStub
+    bookings: bookings_pb2_grpc.BookingsServiceStub
+    wallet: wallet_pb2_grpc.WalletServiceStub
+    passes: passes_pb2_grpc.PassesServiceStub
+    payments: payments_pb2_grpc.PaymentsServiceStub
+    db: Database
+    users: UserStore
+
+
+@pytest.fixture(scope="session")
+async def platform(database_url: str, nats_url: str) -> AsyncIterator[Platform]:
+    running = []
+    addresses: dict[str, str] = {}
+    for module, name in (
+        (catalog.bootstrap, "catalog"),
+        (wallet.bootstrap, "wallet"),
+        (passes.bootstrap, "passes"),
+        (payments.bootstrap, "payments"),
+    ):
+        service = await module.start(module.Settings(database_url=database_url, nats_url=nats_url))  # type: ignore[attr-defined]
+        running.append(service)
+        addresses[name] = service.address
+    booking_service = await bookings.bootstrap.start(
+        bookings.bootstrap.Settings(
+            database_url=database_url,
+            nats_url=nats_url,
+            catalog_addr=addresses["catalog"],
+            sweep_interval_seconds=0.2,
+        )
+    )
+    running.append(booking_service)
+    addresses["bookings"] = booking_service.address
+
+    settings = GatewaySettings(
+        catalog_addr=addresses["catalog"],
+        bookings_addr=addresses["bookings"],
+        wallet_addr=addresses["wallet"],
+        passes_addr=addresses["passes"],
+        payments_addr=addresses["payments"],
+        database_url=database_url,
+        jwt_secret="test-secret-" + uuid.uuid4().hex,
+    )
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), http="httptools", log_level="warning"))
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        await asyncio.sleep(0.02)
+
+    channels = {name: aio.insecure_channel(address) for name, address in addresses.items()}
+    db = Database(database_url, pool_size=2)
+    yield Platform(
+        gateway_url=f"http://127.0.0.1:{port}",
+        addresses=addresses,
+        database_url=database_url,
+        catalog=catalog_pb2_grpc.CatalogServiceStub(channels["catalog"]),
+        bookings=bookings_pb2_grpc.BookingsServiceStub(channels["bookings"]),
+        wallet=wallet_pb2_grpc.WalletServiceStub(channels["wallet"]),
+        passes=passes_pb2_grpc.PassesServiceStub(channels["passes"]),
+        payments=payments_pb2_grpc.PaymentsServiceStub(channels["payments"]),
+        db=db,
+        users=UserStore(db),
+    )
+    server.should_exit = True
+    await serving
+    sock.close()
+    for channel in channels.values():
+        await channel.close()
+    await db.close()
+    for service in reversed(running):
+        await service.stop(grace=0.5)
+
+
+def eur(minor: int) -> money_pb2.Money:
+    return money_pb2.Money(amount_minor=minor, currency_code="EUR")
+
+
+@dataclass
+class Tenant:
+    """A fresh company with a studio, an extra and a way to make customers and sessions."""
+
+    platform: Platform
+    company_id: str
+    resource_id: str
+    extra_id: str
+
+    async def session(
+        self, *, capacity: int = 10, price_minor: int = 2000, starts_in: timedelta = timedelta(days=2)
+    ):
+        start = datetime.now(UTC) + starts_in
+        request = catalog_pb2.CreateSessionRequest(
+            request_id=str(uuid.uuid4()),
+            resource_id=self.resource_id,
+            capacity=capacity,
+            price=eur(price_minor),
+        )
+        request.start_time.FromDatetime(start)
+        request.end_time.FromDatetime(start + timedelta(hours=1))
+        return (await self.platform.catalog.CreateSession(request)).session
+
+    async def customer(self, *, main_minor: int = 0, bonus_minor: int = 0) -> Customer:
+        email = f"{uuid.uuid4().hex[:10]}@example.com"
+        customer = (
+            await self.platform.catalog.CreateCustomer(
+                catalog_pb2.CreateCustomerRequest(
+                    request_id=str(uuid.uuid4()),
+                    company_id=self.company_id,
+                    display_name="Test Customer",
+                    email=email,
+                )
+            )
+        ).customer
+        for amount, kind in (
+            (main_minor, wallet_pb2.BALANCE_KIND_MAIN),
+            (bonus_minor, wallet_pb2.BALANCE_KIND_BONUS),
+        ):
+            if amount:
+                await self.platform.wallet.TopUpWallet(
+                    wallet_pb2.TopUpWalletRequest(
+                        request_id=str(uuid.uuid4()),
+                        company_id=self.company_id,
+                        customer_id=customer.id,
+                        amount=eur(amount),
+                        balance_kind=kind,
+                    )
+                )
+        await self.platform.users.create_user(
+            email=email,
+            password="secret-pass",
+            role="customer",
+            company_id=self.company_id,
+            customer_id=customer.id,
+        )
+        client = httpx.AsyncClient(base_url=self.platform.gateway_url, timeout=30)
+        token = await client.post("/v1/auth/token", json={"email": email, "password": "secret-pass"})
+        assert token.status_code == 200, token.text
+        client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+        return Customer(id=customer.id, company_id=self.company_id, http=client, tenant=self)
+
+    async def grant_pass(self, customer_id: str, *, credits: int = 10) -> str:
+        product = (
+            await self.platform.passes.CreatePassProduct(
+                passes_pb2.CreatePassProductRequest(
+                    request_id=str(uuid.uuid4()),
+                    company_id=self.company_id,
+                    name=f"{credits} classes",
+                    credits=credits,
+                    validity_days=30,
+                    price=eur(15000),
+                )
+            )
+        ).product
+        granted = await self.platform.passes.GrantPass(
+            passes_pb2.GrantPassRequest(
+                request_id=str(uuid.uuid4()), product_id=product.id, customer_id=customer_id
+            )
+        )
+        return granted.entitlement.id
+
+
+@dataclass
+class Customer:
+    id: str
+    company_id: str
+    http: httpx.AsyncClient
+    tenant: Tenant
+
+    async def book(
+        self, session_id: str, *, quantity: int = 1, key: str | None = None, **payment
+    ) -> httpx.Response:
+        return await self.http.post(
+            "/v1/bookings",
+            headers={"Idempotency-Key": key or str(uuid.uuid4())},
+            json={"session_id": session_id, "quantity": quantity, "payment": payment},
+        )
+
+    async def wait_for(self, booking_id: str, *statuses: str, timeout: float = 20.0) -> dict:
+        """Polls the booking until it reaches one of the statuses (the saga is asynchronous)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            response = await self.http.get(f"/v1/bookings/{booking_id}")
+            assert response.status_code == 200, response.text
+            booking = response.json()
+            if booking["status"] in statuses:
+                return booking
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"booking stayed {booking['status']}: {booking}")
+            await asyncio.sleep(0.05)
+
+    async def wallet(self) -> dict:
+        response = await self.http.get("/v1/wallet")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+@pytest.fixture
+async def tenant(platform: Platform) -> Tenant:
+    company = (
+        await platform.catalog.CreateCompany(
+            catalog_pb2.CreateCompanyRequest(
+                request_id=str(uuid.uuid4()),
+                name="Test Studio",
+                time_zone="Europe/Berlin",
+                currency_code="EUR",
+            )
+        )
+    ).company
+    resource = (
+        await platform.catalog.CreateResource(
+            catalog_pb2.CreateResourceRequest(
+                request_id=str(uuid.uuid4()),
+                company_id=company.id,
+                name="Studio",
+                booking_model=catalog_pb2.BOOKING_MODEL_TIME_SLOT,
+                policy=catalog_pb2.ResourcePolicy(free_cancellation_minutes=60),
+            )
+        )
+    ).resource
+    extra = (
+        await platform.catalog.CreateExtra(
+            catalog_pb2.CreateExtraRequest(
+                request_id=str(uuid.uuid4()), company_id=company.id, name="Mat hire", price=eur(300)
+            )
+        )
+    ).extra
+    return Tenant(platform=platform, company_id=company.id, resource_id=resource.id, extra_id=extra.id)
