@@ -1,0 +1,140 @@
+"""The double-entry ledger: every transaction sums to zero, balances equal their entries,
+and PostgreSQL refuses anything else."""
+
+import uuid
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from bookingplatform.saga.v1 import saga_pb2
+
+pytestmark = pytest.mark.integration
+
+
+async def scalar(db, sql, **params):
+    async with db.transaction() as conn:
+        return (await conn.execute(text(sql), params)).scalar()
+
+
+async def run_a_day_of_business(run_step, command, fund, company_id, customers):
+    """Top-ups, debits (full, partial, refused), compensations and refunds for a company."""
+    for customer_id in customers:
+        await fund(company_id, customer_id, main=900, bonus=150)
+        ids = {"company_id": company_id, "customer_id": customer_id}
+        kept, compensated = str(uuid.uuid4()), str(uuid.uuid4())
+        await run_step(command(saga_pb2.STEP_ACTION_EXECUTE, booking_id=kept, amount=400, **ids))
+        await run_step(command(saga_pb2.STEP_ACTION_EXECUTE, saga_id=compensated, amount=300, **ids))
+        await run_step(command(saga_pb2.STEP_ACTION_COMPENSATE, saga_id=compensated, **ids))
+        await run_step(command(saga_pb2.STEP_ACTION_EXECUTE, amount=10_000, **ids))
+        await run_step(command(saga_pb2.STEP_ACTION_REFUND, booking_id=kept, amount=250, **ids))
+        await run_step(command(saga_pb2.STEP_ACTION_EXECUTE, amount=10_000, allow_partial=True, **ids))
+
+
+async def test_every_ledger_transaction_sums_to_zero(db, run_step, command, fund, company_id):
+    customers = [str(uuid.uuid4()) for _ in range(3)]
+    await run_a_day_of_business(run_step, command, fund, company_id, customers)
+    kinds = await scalar(
+        db,
+        "SELECT array_agg(DISTINCT kind ORDER BY kind) FROM wallet.ledger_transactions WHERE company_id = :c",
+        c=company_id,
+    )
+    assert kinds == ["DEBIT", "REFUND", "TOP_UP"]
+    unbalanced = await scalar(
+        db,
+        """
+        SELECT count(*) FROM (
+            SELECT t.id FROM wallet.ledger_transactions t
+            LEFT JOIN wallet.ledger_entries e ON e.transaction_id = t.id
+            GROUP BY t.id HAVING COALESCE(SUM(e.amount), 0) <> 0 OR count(e.id) < 2
+        ) AS bad
+        """,
+    )
+    assert unbalanced == 0
+
+
+async def test_balances_equal_their_entries_and_system_accounts_mirror_customers(
+    db, run_step, command, fund, wallet_of, ledger_balance, company_id
+):
+    customers = [str(uuid.uuid4()) for _ in range(2)]
+    await run_a_day_of_business(run_step, command, fund, company_id, customers)
+    customer_total = 0
+    for customer_id in customers:
+        wallet = await wallet_of(company_id, customer_id)
+        # 1050 in; 400 kept minus 250 refunded; then the partial debit takes the rest.
+        assert (wallet.bonus_balance, wallet.main_balance) == (0, 0)
+        assert await ledger_balance(company_id, customer_id) == {"BONUS": 0, "MAIN": 0}
+        customer_total += wallet.bonus_balance + wallet.main_balance
+    funding = await scalar(
+        db,
+        """
+        SELECT SUM(e.amount) FROM wallet.ledger_entries e JOIN wallet.accounts a ON a.id = e.account_id
+        WHERE a.company_id = :c AND a.kind = 'FUNDING'
+        """,
+        c=company_id,
+    )
+    clearing = await scalar(
+        db,
+        """
+        SELECT SUM(e.amount) FROM wallet.ledger_entries e JOIN wallet.accounts a ON a.id = e.account_id
+        WHERE a.company_id = :c AND a.kind = 'CLEARING'
+        """,
+        c=company_id,
+    )
+    assert funding == -2 * 1050
+    assert clearing == 2 * 1050  # everything topped up ended in clearing (money held for bookings)
+    assert customer_total + clearing + funding == 0
+
+
+async def test_the_database_refuses_an_unbalanced_ledger_transaction(db, fund, company_id, customer_id):
+    await fund(company_id, customer_id, main=100)
+    account_id = await scalar(
+        db,
+        "SELECT id FROM wallet.accounts WHERE customer_id = :u AND kind = 'MAIN'",
+        u=customer_id,
+    )
+    with pytest.raises(IntegrityError, match="does not balance"):
+        async with db.transaction() as conn:
+            transaction_id = str(uuid.uuid4())
+            await conn.execute(
+                text(
+                    "INSERT INTO wallet.ledger_transactions (id, company_id, kind, business_key)"
+                    " VALUES (:t, :c, 'TOP_UP', :k)"
+                ),
+                {"t": transaction_id, "c": company_id, "k": f"test:{transaction_id}"},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO wallet.ledger_entries (transaction_id, account_id, amount)"
+                    " VALUES (:t, :a, 5)"
+                ),
+                {"t": transaction_id, "a": account_id},
+            )
+
+
+async def test_the_database_refuses_a_negative_customer_balance(db, fund, company_id, customer_id):
+    await fund(company_id, customer_id, main=100)
+    with pytest.raises(IntegrityError, match="ck_accounts_balance_non_negative"):
+        async with db.transaction() as conn:
+            await conn.execute(
+                text(
+                    "UPDATE wallet.accounts SET balance = balance - 101"
+                    " WHERE customer_id = :u AND kind = 'MAIN'"
+                ),
+                {"u": customer_id},
+            )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE wallet.ledger_entries SET amount = amount * 2 WHERE transaction_id IN "
+        "(SELECT id FROM wallet.ledger_transactions WHERE company_id = :c)",
+        "DELETE FROM wallet.ledger_transactions WHERE company_id = :c",
+    ],
+)
+async def test_the_ledger_is_append_only(db, fund, company_id, customer_id, statement):
+    await fund(company_id, customer_id, main=100)
+    with pytest.raises(DBAPIError, match="append-only"):
+        async with db.transaction() as conn:
+            await conn.execute(text(statement), {"c": company_id})

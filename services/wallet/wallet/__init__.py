@@ -1,0 +1,1 @@
+"""The wallet service: customer balances with an append-only double-entry ledger."""

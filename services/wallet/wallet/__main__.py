@@ -1,0 +1,3 @@
+from wallet.bootstrap import main
+
+main()

@@ -1,0 +1,516 @@
+"""SQL of the wallet (SQLAlchemy Core) returning domain objects.
+
+Every function takes the `AsyncConnection` of the caller's transaction. Balances only
+change through conditional UPDATEs computed by PostgreSQL; rows are created with
+INSERT ... ON CONFLICT DO NOTHING.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from wallet.adapters.tables import accounts, ledger_entries, ledger_transactions, saga_operations
+from wallet.domain.model import (
+    BalanceKind,
+    Debit,
+    Operation,
+    Outcome,
+    Split,
+    StepAction,
+    SystemAccountKind,
+    TransactionKind,
+    Wallet,
+    WalletEntry,
+)
+
+# ---------------------------------------------------------------- accounts
+
+
+async def ensure_customer_accounts(
+    conn: AsyncConnection, company_id: str, customer_id: str, currency: str
+) -> None:
+    """Creates the customer's MAIN and BONUS accounts in `currency` unless they exist."""
+    await conn.execute(
+        insert(accounts)
+        .values(
+            [
+                {
+                    "id": str(uuid.uuid4()),
+                    "company_id": company_id,
+                    "customer_id": customer_id,
+                    "kind": kind.value,
+                    "currency": currency,
+                    "balance": 0,
+                }
+                for kind in (BalanceKind.MAIN, BalanceKind.BONUS)
+            ]
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+async def ensure_system_account(
+    conn: AsyncConnection, company_id: str, kind: SystemAccountKind, currency: str
+) -> str:
+    """The id of the company's system account of this kind and currency, created if missing."""
+    await conn.execute(
+        insert(accounts)
+        .values(id=str(uuid.uuid4()), company_id=company_id, kind=kind.value, currency=currency)
+        .on_conflict_do_nothing()
+    )
+    # A new statement: in READ COMMITTED it sees a row a concurrent insert just committed.
+    account_id = (
+        await conn.execute(
+            select(accounts.c.id).where(
+                accounts.c.company_id == company_id,
+                accounts.c.customer_id.is_(None),
+                accounts.c.kind == kind.value,
+                accounts.c.currency == currency,
+            )
+        )
+    ).scalar_one()
+    return str(account_id)
+
+
+async def wallet_currency(conn: AsyncConnection, company_id: str, customer_id: str) -> str | None:
+    """The currency of the customer's accounts (fixed at creation), None when there are none."""
+    currency = (
+        await conn.execute(
+            select(accounts.c.currency)
+            .where(accounts.c.company_id == company_id, accounts.c.customer_id == customer_id)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    return None if currency is None else str(currency)
+
+
+async def get_wallet(conn: AsyncConnection, company_id: str, customer_id: str) -> Wallet:
+    """The customer's balances; zero balances and no currency when there are no accounts."""
+    rows = (
+        await conn.execute(
+            select(accounts.c.kind, accounts.c.currency, accounts.c.balance).where(
+                accounts.c.company_id == company_id, accounts.c.customer_id == customer_id
+            )
+        )
+    ).all()
+    balances = {row.kind: int(row.balance) for row in rows}
+    currency = rows[0].currency if rows else ""
+    return Wallet(
+        company_id=company_id,
+        customer_id=customer_id,
+        currency=currency,
+        main_balance=balances.get(BalanceKind.MAIN.value, 0),
+        bonus_balance=balances.get(BalanceKind.BONUS.value, 0),
+    )
+
+
+async def credit(
+    conn: AsyncConnection,
+    company_id: str,
+    customer_id: str,
+    kind: BalanceKind,
+    amount: int,
+    *,
+    currency: str | None = None,
+) -> str | None:
+    """Adds `amount` to one customer balance; the account id, or None when no account
+    (in `currency`, when given) exists."""
+    conditions = [
+        accounts.c.company_id == company_id,
+        accounts.c.customer_id == customer_id,
+        accounts.c.kind == kind.value,
+    ]
+    if currency is not None:
+        conditions.append(accounts.c.currency == currency)
+    account_id = (
+        await conn.execute(
+            update(accounts)
+            .where(*conditions)
+            .values(balance=accounts.c.balance + amount)
+            .returning(accounts.c.id)
+        )
+    ).scalar_one_or_none()
+    return None if account_id is None else str(account_id)
+
+
+@dataclass(frozen=True)
+class DebitResult:
+    """What one debit statement did: the split taken, the balances it saw, the accounts."""
+
+    taken: Split
+    bonus_before: int
+    main_before: int
+    bonus_account_id: str
+    main_account_id: str
+
+
+# One statement, so no balance is read in Python and written back: lock the customer's
+# two accounts (the newest row versions, in a fixed order), take bonus first then main,
+# and update both only when the whole amount is there or partial debits are allowed.
+# The CHECK on accounts.balance is the last judge.
+_DEBIT_BONUS_FIRST = text(
+    """
+    WITH locked AS (
+        SELECT id, kind, balance
+        FROM wallet.accounts
+        WHERE company_id = :company_id AND customer_id = :customer_id AND kind IN ('BONUS', 'MAIN')
+        ORDER BY kind
+        FOR UPDATE
+    ),
+    plan AS (
+        SELECT b.id AS bonus_id, m.id AS main_id,
+               b.balance AS bonus_before, m.balance AS main_before,
+               LEAST(b.balance, CAST(:amount AS bigint)) AS bonus_take,
+               LEAST(m.balance, CAST(:amount AS bigint) - LEAST(b.balance, CAST(:amount AS bigint)))
+                   AS main_take
+        FROM locked b JOIN locked m ON b.kind = 'BONUS' AND m.kind = 'MAIN'
+    )
+    UPDATE wallet.accounts AS a
+    SET balance = a.balance - CASE WHEN a.id = p.bonus_id THEN p.bonus_take ELSE p.main_take END
+    FROM plan AS p
+    WHERE a.id IN (p.bonus_id, p.main_id)
+      AND (CAST(:allow_partial AS boolean) OR p.bonus_take + p.main_take = CAST(:amount AS bigint))
+    RETURNING p.bonus_id, p.main_id, p.bonus_before, p.main_before, p.bonus_take, p.main_take
+    """
+)
+
+
+async def debit_bonus_first(
+    conn: AsyncConnection, company_id: str, customer_id: str, amount: int, *, allow_partial: bool
+) -> DebitResult | None:
+    """Takes `amount` (bonus first, then main) atomically; None when the funds are not there
+    (or the customer has no accounts) and nothing was taken."""
+    row = (
+        await conn.execute(
+            _DEBIT_BONUS_FIRST,
+            {
+                "company_id": company_id,
+                "customer_id": customer_id,
+                "amount": amount,
+                "allow_partial": allow_partial,
+            },
+        )
+    ).first()
+    if row is None:
+        return None
+    return DebitResult(
+        taken=Split(bonus=int(row.bonus_take), main=int(row.main_take)),
+        bonus_before=int(row.bonus_before),
+        main_before=int(row.main_before),
+        bonus_account_id=str(row.bonus_id),
+        main_account_id=str(row.main_id),
+    )
+
+
+# ---------------------------------------------------------------- ledger
+
+
+async def insert_transaction(
+    conn: AsyncConnection,
+    *,
+    transaction_id: str,
+    company_id: str,
+    kind: TransactionKind,
+    business_key: str,
+    booking_id: str | None = None,
+) -> bool:
+    """Records a ledger transaction; False when its business key is already taken."""
+    inserted = await conn.execute(
+        insert(ledger_transactions)
+        .values(
+            id=transaction_id,
+            company_id=company_id,
+            kind=kind.value,
+            business_key=business_key,
+            booking_id=booking_id,
+        )
+        .on_conflict_do_nothing()
+        .returning(ledger_transactions.c.id)
+    )
+    return inserted.first() is not None
+
+
+async def add_entries(conn: AsyncConnection, transaction_id: str, entries: Sequence[tuple[str, int]]) -> None:
+    """Appends (account_id, signed amount) entries; zero amounts are left out.
+
+    A deferred trigger refuses the commit unless the transaction's entries sum to zero.
+    """
+    values = [
+        {"transaction_id": transaction_id, "account_id": account_id, "amount": amount}
+        for account_id, amount in entries
+        if amount != 0
+    ]
+    if values:
+        await conn.execute(insert(ledger_entries).values(values))
+
+
+@dataclass(frozen=True)
+class TopUpRecord:
+    customer_id: str
+    kind: BalanceKind
+    amount: int
+    currency: str
+
+
+async def top_up_record(conn: AsyncConnection, business_key: str) -> TopUpRecord:
+    """What the top-up recorded under this business key credited."""
+    row = (
+        await conn.execute(
+            select(accounts.c.customer_id, accounts.c.kind, ledger_entries.c.amount, accounts.c.currency)
+            .select_from(
+                ledger_transactions.join(
+                    ledger_entries, ledger_entries.c.transaction_id == ledger_transactions.c.id
+                ).join(accounts, accounts.c.id == ledger_entries.c.account_id)
+            )
+            .where(ledger_transactions.c.business_key == business_key, accounts.c.customer_id.is_not(None))
+        )
+    ).one()
+    return TopUpRecord(
+        customer_id=str(row.customer_id),
+        kind=BalanceKind(row.kind),
+        amount=int(row.amount),
+        currency=row.currency,
+    )
+
+
+async def list_entries(
+    conn: AsyncConnection, company_id: str, customer_id: str, *, before_id: int | None, limit: int
+) -> list[WalletEntry]:
+    """The customer's entries, newest first, with ids below `before_id` (keyset paging)."""
+    query = (
+        select(
+            ledger_entries.c.id,
+            ledger_entries.c.transaction_id,
+            ledger_entries.c.amount,
+            ledger_transactions.c.kind,
+            ledger_transactions.c.business_key,
+            ledger_transactions.c.created_at,
+            accounts.c.kind.label("balance_kind"),
+            accounts.c.currency,
+        )
+        .select_from(
+            accounts.join(ledger_entries, ledger_entries.c.account_id == accounts.c.id).join(
+                ledger_transactions, ledger_transactions.c.id == ledger_entries.c.transaction_id
+            )
+        )
+        .where(accounts.c.company_id == company_id, accounts.c.customer_id == customer_id)
+        .order_by(ledger_entries.c.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        query = query.where(ledger_entries.c.id < before_id)
+    rows = (await conn.execute(query)).all()
+    return [
+        WalletEntry(
+            entry_id=int(row.id),
+            transaction_id=str(row.transaction_id),
+            kind=TransactionKind(row.kind),
+            balance_kind=BalanceKind(row.balance_kind),
+            amount=int(row.amount),
+            currency=row.currency,
+            reference=row.business_key,
+            created_at=row.created_at,
+        )
+        for row in rows
+    ]
+
+
+# ---------------------------------------------------------------- saga operations
+
+
+async def claim_operation(
+    conn: AsyncConnection,
+    *,
+    saga_id: str,
+    action: StepAction,
+    company_id: str,
+    customer_id: str,
+    booking_id: str | None,
+    currency: str,
+) -> bool:
+    """Takes the business key (saga_id, action); False when it was recorded before.
+
+    A concurrent claim of the same key waits here until the first one commits.
+    """
+    inserted = await conn.execute(
+        insert(saga_operations)
+        .values(
+            saga_id=saga_id,
+            action=action.value,
+            company_id=company_id,
+            customer_id=customer_id,
+            booking_id=booking_id,
+            currency=currency,
+            outcome=Outcome.PENDING.value,
+        )
+        .on_conflict_do_nothing()
+        .returning(saga_operations.c.saga_id)
+    )
+    return inserted.first() is not None
+
+
+async def record_tombstone(
+    conn: AsyncConnection,
+    *,
+    saga_id: str,
+    company_id: str,
+    customer_id: str,
+    booking_id: str | None,
+    reason: str,
+) -> bool:
+    """Takes the EXECUTE key of a saga for a compensation that found nothing to undo.
+
+    True when the tombstone was written (no EXECUTE had been recorded), so a late EXECUTE
+    finds it and is refused.
+    """
+    inserted = await conn.execute(
+        insert(saga_operations)
+        .values(
+            saga_id=saga_id,
+            action=StepAction.EXECUTE.value,
+            company_id=company_id,
+            customer_id=customer_id,
+            booking_id=booking_id,
+            outcome=Outcome.FAILED.value,
+            reason=reason,
+            tombstone=True,
+        )
+        .on_conflict_do_nothing()
+        .returning(saga_operations.c.saga_id)
+    )
+    return inserted.first() is not None
+
+
+def _operation(row: Any) -> Operation:
+    return Operation(
+        saga_id=str(row.saga_id),
+        action=StepAction(row.action),
+        outcome=Outcome(row.outcome),
+        reason=row.reason,
+        moved=Split(bonus=int(row.bonus_amount), main=int(row.main_amount)),
+        transaction_id=None if row.transaction_id is None else str(row.transaction_id),
+        tombstone=bool(row.tombstone),
+    )
+
+
+async def get_operation(conn: AsyncConnection, saga_id: str, action: StepAction) -> Operation | None:
+    row = (
+        await conn.execute(
+            select(saga_operations).where(
+                saga_operations.c.saga_id == saga_id, saga_operations.c.action == action.value
+            )
+        )
+    ).first()
+    return None if row is None else _operation(row)
+
+
+async def complete_operation(
+    conn: AsyncConnection,
+    *,
+    saga_id: str,
+    action: StepAction,
+    outcome: Outcome,
+    reason: str = "",
+    moved: Split | None = None,
+    transaction_id: str | None = None,
+) -> Operation:
+    """Records the decision of a claimed operation (still PENDING) and returns it."""
+    moved = moved or Split()
+    row = (
+        await conn.execute(
+            update(saga_operations)
+            .where(
+                saga_operations.c.saga_id == saga_id,
+                saga_operations.c.action == action.value,
+                saga_operations.c.outcome == Outcome.PENDING.value,
+            )
+            .values(
+                outcome=outcome.value,
+                reason=reason,
+                bonus_amount=moved.bonus,
+                main_amount=moved.main,
+                transaction_id=transaction_id,
+                updated_at=func.now(),
+            )
+            .returning(*saga_operations.c)
+        )
+    ).first()
+    if row is None:
+        raise RuntimeError(f"operation {saga_id}/{action.value} is not pending")
+    return _operation(row)
+
+
+def _debit(row: Any) -> Debit:
+    return Debit(
+        saga_id=str(row.saga_id),
+        company_id=str(row.company_id),
+        customer_id=str(row.customer_id),
+        currency=row.currency,
+        taken=Split(bonus=int(row.bonus_amount), main=int(row.main_amount)),
+        refunded=Split(bonus=int(row.refunded_bonus), main=int(row.refunded_main)),
+    )
+
+
+_SUCCEEDED_DEBITS = and_(
+    saga_operations.c.action == StepAction.EXECUTE.value,
+    saga_operations.c.outcome == Outcome.SUCCEEDED.value,
+)
+
+
+async def lock_debit(conn: AsyncConnection, saga_id: str) -> Debit | None:
+    """The saga's succeeded EXECUTE, locked until the end of the transaction."""
+    row = (
+        await conn.execute(
+            select(saga_operations)
+            .where(saga_operations.c.saga_id == saga_id, _SUCCEEDED_DEBITS)
+            .with_for_update()
+        )
+    ).first()
+    return None if row is None else _debit(row)
+
+
+async def lock_booking_debits(conn: AsyncConnection, company_id: str, booking_id: str) -> list[Debit]:
+    """The booking's succeeded EXECUTEs, oldest first, locked so refunds of it serialize."""
+    rows = (
+        await conn.execute(
+            select(saga_operations)
+            .where(
+                saga_operations.c.company_id == company_id,
+                saga_operations.c.booking_id == booking_id,
+                _SUCCEEDED_DEBITS,
+            )
+            .order_by(saga_operations.c.created_at, saga_operations.c.saga_id)
+            .with_for_update()
+        )
+    ).all()
+    return [_debit(row) for row in rows]
+
+
+async def add_refunded(conn: AsyncConnection, saga_id: str, refund: Split) -> None:
+    """Counts a refund against the debit of a saga; never beyond what it took."""
+    row = (
+        await conn.execute(
+            update(saga_operations)
+            .where(
+                saga_operations.c.saga_id == saga_id,
+                _SUCCEEDED_DEBITS,
+                saga_operations.c.refunded_bonus + refund.bonus <= saga_operations.c.bonus_amount,
+                saga_operations.c.refunded_main + refund.main <= saga_operations.c.main_amount,
+            )
+            .values(
+                refunded_bonus=saga_operations.c.refunded_bonus + refund.bonus,
+                refunded_main=saga_operations.c.refunded_main + refund.main,
+                updated_at=func.now(),
+            )
+            .returning(saga_operations.c.saga_id)
+        )
+    ).first()
+    if row is None:
+        raise RuntimeError(f"refund {refund} exceeds what the debit of saga {saga_id} took")

@@ -1,0 +1,59 @@
+"""Reason codes and input checks; errors are `plumbing.errors` (plain Python)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from plumbing.errors import InvalidArgument
+
+# Reasons of RPC errors and FAILED saga replies (stable, see README).
+INVALID_ID = "INVALID_ID"
+INVALID_AMOUNT = "INVALID_AMOUNT"
+INVALID_CURRENCY = "INVALID_CURRENCY"
+INVALID_BALANCE_KIND = "INVALID_BALANCE_KIND"
+INVALID_REQUEST_ID = "INVALID_REQUEST_ID"
+INVALID_PAGE_SIZE = "INVALID_PAGE_SIZE"
+INVALID_PAGE_TOKEN = "INVALID_PAGE_TOKEN"
+CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+REQUEST_ID_REUSED = "REQUEST_ID_REUSED"
+INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
+ALREADY_COMPENSATED = "ALREADY_COMPENSATED"
+INVALID_COMMAND = "INVALID_COMMAND"
+
+MAX_REQUEST_ID_LENGTH = 200
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def parse_id(value: str, field: str) -> str:
+    """A canonical UUID string, or INVALID_ID naming the field."""
+    if not value:
+        raise InvalidArgument(INVALID_ID, f"{field} is required", field=field)
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise InvalidArgument(INVALID_ID, f"{field} is not a UUID", field=field) from None
+
+
+def check_currency(value: str, field: str) -> str:
+    if not value:
+        raise InvalidArgument(INVALID_CURRENCY, f"{field} is required", field=field)
+    if not _CURRENCY.match(value):
+        raise InvalidArgument(INVALID_CURRENCY, f"{field} must be an ISO 4217 code like EUR", field=field)
+    return value
+
+
+def check_positive_amount(value: int, field: str) -> int:
+    if value <= 0:
+        raise InvalidArgument(INVALID_AMOUNT, f"{field} must be positive", field=field)
+    return value
+
+
+def check_request_id(value: str, field: str = "request_id") -> str:
+    if not value:
+        raise InvalidArgument(INVALID_REQUEST_ID, f"{field} is required", field=field)
+    if len(value) > MAX_REQUEST_ID_LENGTH:
+        raise InvalidArgument(
+            INVALID_REQUEST_ID, f"{field} is longer than {MAX_REQUEST_ID_LENGTH} characters", field=field
+        )
+    return value
