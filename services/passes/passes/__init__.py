@@ -1,0 +1,1 @@
+"""The passes service: pass products, customer entitlements and their credit holds."""

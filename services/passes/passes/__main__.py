@@ -1,0 +1,3 @@
+from passes.bootstrap import main
+
+main()

@@ -1,0 +1,436 @@
+"""SQL of the passes service (SQLAlchemy Core), each function inside the caller's transaction.
+
+Every change of credits is one conditional UPDATE: PostgreSQL decides, the CHECK
+constraints of `entitlements` and `credit_holds` back it up.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row, case, delete, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from passes.adapters.tables import credit_holds, entitlements, pass_products, saga_operations
+from passes.domain.commands import CreatePassProduct, GrantPass
+from passes.domain.model import (
+    CreditHold,
+    Decision,
+    Entitlement,
+    HoldState,
+    Money,
+    Outcome,
+    PassProduct,
+    StepAction,
+)
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+def _product(row: Row[Any]) -> PassProduct:
+    return PassProduct(
+        id=row.id,
+        company_id=row.company_id,
+        name=row.name,
+        credits=row.credits,
+        validity_days=row.validity_days,
+        price=Money(row.price_minor, row.currency),
+    )
+
+
+def _entitlement(row: Row[Any]) -> Entitlement:
+    return Entitlement(
+        id=row.id,
+        company_id=row.company_id,
+        customer_id=row.customer_id,
+        product_id=row.product_id,
+        credits_total=row.credits_total,
+        credits_used=row.credits_used,
+        credits_held=row.credits_held,
+        valid_from=_utc(row.valid_from),
+        valid_until=_utc(row.valid_until),
+    )
+
+
+def _hold(row: Row[Any]) -> CreditHold:
+    return CreditHold(
+        id=row.id,
+        saga_id=row.saga_id,
+        booking_id=row.booking_id,
+        entitlement_id=row.entitlement_id,
+        credits=row.credits,
+        credits_returned=row.credits_returned,
+        state=HoldState(row.state),
+    )
+
+
+# --- products ---------------------------------------------------------------------------
+
+
+async def insert_product(
+    conn: AsyncConnection, product_id: uuid.UUID, cmd: CreatePassProduct
+) -> PassProduct | None:
+    """The new product, or None when the company already used this request_id."""
+    row = (
+        await conn.execute(
+            insert(pass_products)
+            .values(
+                id=product_id,
+                company_id=cmd.company_id,
+                request_id=cmd.request_id,
+                name=cmd.name,
+                credits=cmd.credits,
+                validity_days=cmd.validity_days,
+                price_minor=cmd.price.amount_minor,
+                currency=cmd.price.currency,
+            )
+            .on_conflict_do_nothing(index_elements=["company_id", "request_id"])
+            .returning(*pass_products.c)
+        )
+    ).first()
+    return _product(row) if row else None
+
+
+async def product_by_request(
+    conn: AsyncConnection, company_id: uuid.UUID, request_id: str
+) -> PassProduct | None:
+    row = (
+        await conn.execute(
+            select(pass_products).where(
+                pass_products.c.company_id == company_id, pass_products.c.request_id == request_id
+            )
+        )
+    ).first()
+    return _product(row) if row else None
+
+
+# --- entitlements -----------------------------------------------------------------------
+
+
+async def grant(conn: AsyncConnection, entitlement_id: uuid.UUID, cmd: GrantPass) -> Entitlement | None:
+    """Grants the product's credits from now for its validity; None when the product is
+    missing or the company already used this request_id."""
+    now = func.now()
+    source = select(
+        literal(entitlement_id).label("id"),
+        pass_products.c.company_id,
+        literal(cmd.customer_id).label("customer_id"),
+        pass_products.c.id.label("product_id"),
+        literal(cmd.request_id).label("request_id"),
+        pass_products.c.credits.label("credits_total"),
+        now.label("valid_from"),
+        (now + func.make_interval(0, 0, 0, pass_products.c.validity_days)).label("valid_until"),
+    ).where(pass_products.c.id == cmd.product_id)
+    row = (
+        await conn.execute(
+            insert(entitlements)
+            .from_select(
+                [
+                    "id",
+                    "company_id",
+                    "customer_id",
+                    "product_id",
+                    "request_id",
+                    "credits_total",
+                    "valid_from",
+                    "valid_until",
+                ],
+                source,
+            )
+            .on_conflict_do_nothing(index_elements=["company_id", "request_id"])
+            .returning(*entitlements.c)
+        )
+    ).first()
+    return _entitlement(row) if row else None
+
+
+async def entitlement_by_request(
+    conn: AsyncConnection, product_id: uuid.UUID, request_id: str
+) -> Entitlement | None:
+    """The entitlement granted for request_id in the company of the product."""
+    company = select(pass_products.c.company_id).where(pass_products.c.id == product_id).scalar_subquery()
+    row = (
+        await conn.execute(
+            select(entitlements).where(
+                entitlements.c.company_id == company, entitlements.c.request_id == request_id
+            )
+        )
+    ).first()
+    return _entitlement(row) if row else None
+
+
+async def get_entitlement(conn: AsyncConnection, entitlement_id: uuid.UUID) -> Entitlement | None:
+    row = (await conn.execute(select(entitlements).where(entitlements.c.id == entitlement_id))).first()
+    return _entitlement(row) if row else None
+
+
+async def list_entitlements(
+    conn: AsyncConnection, company_id: uuid.UUID, customer_id: uuid.UUID
+) -> list[Entitlement]:
+    rows = await conn.execute(
+        select(entitlements)
+        .where(entitlements.c.company_id == company_id, entitlements.c.customer_id == customer_id)
+        .order_by(entitlements.c.created_at.desc(), entitlements.c.id.desc())
+    )
+    return [_entitlement(row) for row in rows]
+
+
+async def customer_entitlement_now(
+    conn: AsyncConnection, entitlement_id: uuid.UUID, customer_id: uuid.UUID, company_id: uuid.UUID
+) -> tuple[Entitlement | None, datetime]:
+    """The entitlement when it is the customer's in the company, and the transaction's now()."""
+    now = (await conn.execute(select(func.now()))).scalar_one()
+    row = (
+        await conn.execute(
+            select(entitlements).where(
+                entitlements.c.id == entitlement_id,
+                entitlements.c.customer_id == customer_id,
+                entitlements.c.company_id == company_id,
+            )
+        )
+    ).first()
+    return (_entitlement(row) if row else None), _utc(now)
+
+
+async def hold_credits(
+    conn: AsyncConnection,
+    entitlement_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    company_id: uuid.UUID,
+    credits: int,
+) -> bool:
+    """Adds `credits` to the held credits when they fit and the pass is valid now."""
+    t = entitlements.c
+    row = (
+        await conn.execute(
+            update(entitlements)
+            .where(
+                t.id == entitlement_id,
+                t.customer_id == customer_id,
+                t.company_id == company_id,
+                t.credits_used + t.credits_held + credits <= t.credits_total,
+                t.valid_from <= func.now(),
+                t.valid_until > func.now(),
+            )
+            .values(credits_held=t.credits_held + credits)
+            .returning(t.id)
+        )
+    ).first()
+    return row is not None
+
+
+# --- credit holds -----------------------------------------------------------------------
+
+
+async def insert_hold(
+    conn: AsyncConnection,
+    *,
+    hold_id: uuid.UUID,
+    saga_id: uuid.UUID,
+    booking_id: uuid.UUID,
+    entitlement_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    company_id: uuid.UUID,
+    credits: int,
+) -> bool:
+    """A HELD row for the saga on the customer's entitlement; False when the saga already
+    has a hold row (a tombstone) or the entitlement is not the customer's in the company."""
+    source = select(
+        literal(hold_id).label("id"),
+        literal(saga_id).label("saga_id"),
+        literal(booking_id).label("booking_id"),
+        entitlements.c.company_id,
+        entitlements.c.id.label("entitlement_id"),
+        literal(credits).label("credits"),
+        literal(HoldState.HELD.value).label("state"),
+    ).where(
+        entitlements.c.id == entitlement_id,
+        entitlements.c.customer_id == customer_id,
+        entitlements.c.company_id == company_id,
+    )
+    row = (
+        await conn.execute(
+            insert(credit_holds)
+            .from_select(
+                ["id", "saga_id", "booking_id", "company_id", "entitlement_id", "credits", "state"], source
+            )
+            .on_conflict_do_nothing(index_elements=["saga_id"])
+            .returning(credit_holds.c.id)
+        )
+    ).first()
+    return row is not None
+
+
+async def delete_hold(conn: AsyncConnection, hold_id: uuid.UUID) -> None:
+    await conn.execute(
+        delete(credit_holds).where(credit_holds.c.id == hold_id, credit_holds.c.state == HoldState.HELD.value)
+    )
+
+
+async def insert_tombstone(
+    conn: AsyncConnection, *, hold_id: uuid.UUID, saga_id: uuid.UUID, booking_id: uuid.UUID
+) -> bool:
+    """Records that the saga was compensated before any hold; False when it has a row."""
+    row = (
+        await conn.execute(
+            insert(credit_holds)
+            .values(id=hold_id, saga_id=saga_id, booking_id=booking_id, state=HoldState.TOMBSTONE.value)
+            .on_conflict_do_nothing(index_elements=["saga_id"])
+            .returning(credit_holds.c.id)
+        )
+    ).first()
+    return row is not None
+
+
+async def hold_of_saga(conn: AsyncConnection, saga_id: uuid.UUID) -> CreditHold | None:
+    row = (await conn.execute(select(credit_holds).where(credit_holds.c.saga_id == saga_id))).first()
+    return _hold(row) if row else None
+
+
+async def _move_held(conn: AsyncConnection, saga_id: uuid.UUID, to: HoldState) -> CreditHold | None:
+    row = (
+        await conn.execute(
+            update(credit_holds)
+            .where(credit_holds.c.saga_id == saga_id, credit_holds.c.state == HoldState.HELD.value)
+            .values(state=to.value, updated_at=func.now())
+            .returning(*credit_holds.c)
+        )
+    ).first()
+    return _hold(row) if row else None
+
+
+async def release_hold(conn: AsyncConnection, saga_id: uuid.UUID) -> CreditHold | None:
+    """HELD -> RELEASED: the held credits become available again."""
+    hold = await _move_held(conn, saga_id, HoldState.RELEASED)
+    if hold is not None:
+        t = entitlements.c
+        await conn.execute(
+            update(entitlements)
+            .where(t.id == hold.entitlement_id)
+            .values(credits_held=t.credits_held - hold.credits)
+        )
+    return hold
+
+
+async def consume_hold(conn: AsyncConnection, saga_id: uuid.UUID) -> CreditHold | None:
+    """HELD -> CONSUMED: the held credits become used."""
+    hold = await _move_held(conn, saga_id, HoldState.CONSUMED)
+    if hold is not None:
+        t = entitlements.c
+        await conn.execute(
+            update(entitlements)
+            .where(t.id == hold.entitlement_id)
+            .values(credits_held=t.credits_held - hold.credits, credits_used=t.credits_used + hold.credits)
+        )
+    return hold
+
+
+async def return_credits(
+    conn: AsyncConnection, *, booking_id: uuid.UUID, company_id: uuid.UUID, credits: int
+) -> tuple[int, list[uuid.UUID]]:
+    """Gives back up to `credits` consumed credits of the booking (used -> available).
+
+    Takes from the oldest CONSUMED hold first; a hold whose credits all came back becomes
+    RETURNED. Returns how many credits came back and from which holds.
+    """
+    remaining = credits
+    returned_from: list[uuid.UUID] = []
+    h = credit_holds.c
+    while remaining > 0:
+        target = (
+            select(h.id, (h.credits - h.credits_returned).label("returnable"))
+            .where(
+                h.booking_id == booking_id,
+                h.company_id == company_id,
+                h.state == HoldState.CONSUMED.value,
+            )
+            .order_by(h.created_at, h.id)
+            .limit(1)
+            .with_for_update()
+            .cte("target")
+        )
+        taken = func.least(remaining, target.c.returnable)
+        row = (
+            await conn.execute(
+                update(credit_holds)
+                .where(h.id == target.c.id)
+                .values(
+                    credits_returned=h.credits_returned + taken,
+                    state=case(
+                        (h.credits_returned + taken == h.credits, HoldState.RETURNED.value),
+                        else_=HoldState.CONSUMED.value,
+                    ),
+                    updated_at=func.now(),
+                )
+                .returning(h.id, h.entitlement_id, taken.label("taken"))
+            )
+        ).first()
+        if row is None:
+            break
+        e = entitlements.c
+        await conn.execute(
+            update(entitlements)
+            .where(e.id == row.entitlement_id)
+            .values(credits_used=e.credits_used - row.taken)
+        )
+        remaining -= row.taken
+        returned_from.append(row.id)
+    return credits - remaining, returned_from
+
+
+# --- saga decisions ---------------------------------------------------------------------
+
+
+async def claim_operation(
+    conn: AsyncConnection, saga_id: uuid.UUID, action: StepAction, booking_id: uuid.UUID
+) -> bool:
+    """True when this (saga, action) is new; a concurrent twin waits for our commit."""
+    row = (
+        await conn.execute(
+            insert(saga_operations)
+            .values(saga_id=saga_id, action=action.value, booking_id=booking_id)
+            .on_conflict_do_nothing(index_elements=["saga_id", "action"])
+            .returning(saga_operations.c.saga_id)
+        )
+    ).first()
+    return row is not None
+
+
+async def record_decision(
+    conn: AsyncConnection, saga_id: uuid.UUID, action: StepAction, decision: Decision
+) -> None:
+    await conn.execute(
+        update(saga_operations)
+        .where(saga_operations.c.saga_id == saga_id, saga_operations.c.action == action.value)
+        .values(
+            outcome=decision.outcome.value,
+            reason=decision.reason,
+            amount_minor=decision.amount_minor,
+            reference=decision.reference,
+            credits=decision.credits,
+        )
+    )
+
+
+async def recorded_decision(conn: AsyncConnection, saga_id: uuid.UUID, action: StepAction) -> Decision:
+    row = (
+        await conn.execute(
+            select(saga_operations).where(
+                saga_operations.c.saga_id == saga_id, saga_operations.c.action == action.value
+            )
+        )
+    ).one()
+    if row.outcome is None:
+        raise RuntimeError(f"saga {saga_id} {action} has no recorded decision")
+    return Decision(
+        outcome=Outcome(row.outcome),
+        reason=row.reason,
+        amount_minor=row.amount_minor,
+        reference=row.reference,
+        credits=row.credits,
+    )

@@ -1,0 +1,50 @@
+"""Wiring of the passes service: database, gRPC server, saga participant on NATS."""
+
+from __future__ import annotations
+
+from bookingplatform.passes.v1 import passes_pb2, passes_pb2_grpc
+from passes.adapters import tables
+from passes.entrypoints.grpc_api import PassesApi
+from passes.entrypoints.saga import handle_step_command
+from passes.settings import SERVICE, Settings
+from plumbing import messaging
+from plumbing.db import Database
+from plumbing.grpc_server import create_server
+from plumbing.outbox import Outbox
+from plumbing.runtime import RunningService, run_service
+from plumbing.saga_participant import StepConsumer
+
+
+async def start(settings: Settings) -> RunningService:
+    db = Database(settings.database_url, application_name=SERVICE)
+    server = await create_server(
+        [lambda s: passes_pb2_grpc.add_PassesServiceServicer_to_server(PassesApi(db), s)],
+        [passes_pb2.DESCRIPTOR.services_by_name["PassesService"].full_name],
+        host=settings.grpc_host,
+        port=settings.grpc_port,
+    )
+    service = RunningService(SERVICE, server, closers=[db.close])
+    try:
+        nc = await messaging.connect(settings.nats_url, SERVICE)
+        service.closers.append(nc.close)  # closers run in reverse order
+        js = nc.jetstream()
+        await messaging.ensure_stream(js, messaging.SAGA_STREAM, messaging.SAGA_SUBJECTS)
+    except BaseException:
+        await service.stop(0)
+        raise
+    outbox = Outbox(tables.outbox)
+    consumer = StepConsumer(db=db, inbox=tables.inbox, outbox=outbox, handler=handle_step_command)
+    pull = messaging.PullConsumer(
+        js,
+        stream=messaging.SAGA_STREAM,
+        durable=SERVICE,
+        subject=messaging.command_subject(SERVICE),
+        handler=consumer.handle,
+    )
+    service.spawn(outbox.relay_forever(db, js), "outbox-relay")
+    service.spawn(pull.run_forever(), "saga-consumer")
+    return service
+
+
+def main() -> None:
+    run_service(SERVICE, lambda: start(Settings.from_env()))

@@ -1,0 +1,103 @@
+"""The passes step of the booking saga: its commands and the rules of its decisions."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from passes.domain import reasons
+from passes.domain.commands import parse_uuid
+from passes.domain.model import Entitlement, HoldState, StepAction
+
+
+@dataclass(frozen=True)
+class StepRequest:
+    """A saga command as received, before any check (ids are still strings)."""
+
+    saga_id: str
+    action: StepAction | None
+    booking_id: str
+    company_id: str
+    customer_id: str
+    entitlement_id: str
+    credits: int
+    amount_minor: int
+
+
+@dataclass(frozen=True)
+class SagaStep:
+    """A saga command whose keys are sound; the business fields are checked per action."""
+
+    saga_id: uuid.UUID
+    action: StepAction
+    booking_id: uuid.UUID
+    company_id: uuid.UUID | None
+    customer_id: uuid.UUID | None
+    entitlement_id: uuid.UUID | None
+    credits: int
+    amount_minor: int
+
+
+def parse_step(request: StepRequest) -> SagaStep | None:
+    """The command, or None when it cannot be keyed (no saga, booking or action)."""
+    saga_id = parse_uuid(request.saga_id)
+    booking_id = parse_uuid(request.booking_id)
+    if saga_id is None or booking_id is None or request.action is None:
+        return None
+    return SagaStep(
+        saga_id=saga_id,
+        action=request.action,
+        booking_id=booking_id,
+        company_id=parse_uuid(request.company_id),
+        customer_id=parse_uuid(request.customer_id),
+        entitlement_id=parse_uuid(request.entitlement_id),
+        credits=request.credits,
+        amount_minor=request.amount_minor,
+    )
+
+
+def execute_refusal(step: SagaStep) -> str | None:
+    """Why an EXECUTE cannot even be tried, or None."""
+    if step.entitlement_id is None or step.company_id is None or step.customer_id is None:
+        return reasons.PASS_NOT_FOUND
+    if step.credits < 1:
+        return reasons.INVALID_CREDITS
+    return None
+
+
+def hold_refusal(entitlement: Entitlement | None, *, credits: int, now: datetime) -> str | None:
+    """Why `credits` cannot be held on the entitlement (as the customer's and company's) at `now`.
+
+    None means the hold fits: a conditional update that failed lost a race with a release.
+    """
+    if entitlement is None:
+        return reasons.PASS_NOT_FOUND
+    if not entitlement.is_valid_at(now):
+        return reasons.PASS_EXPIRED
+    if entitlement.credits_available < credits:
+        return reasons.PASS_EXHAUSTED
+    return None
+
+
+def replayed_execute_refusal(hold_state: HoldState | None) -> str | None:
+    """An EXECUTE answered before is refused once its hold was compensated."""
+    if hold_state is not None and hold_state.is_compensated:
+        return reasons.ALREADY_COMPENSATED
+    return None
+
+
+def finalize_refusal(hold_state: HoldState | None) -> str | None:
+    """Why a FINALIZE that found no HELD hold fails, or None when it was already done."""
+    if hold_state is None:
+        return reasons.HOLD_NOT_FOUND
+    if hold_state.is_compensated:
+        return reasons.ALREADY_COMPENSATED
+    return None
+
+
+def compensate_refusal(hold_state: HoldState | None) -> str | None:
+    """Why a COMPENSATE that found no HELD hold fails, or None when there is nothing to undo."""
+    if hold_state is not None and hold_state.is_finalized:
+        return reasons.ALREADY_FINALIZED
+    return None
