@@ -230,6 +230,18 @@ class Customer:
                 raise AssertionError(f"booking stayed {booking['status']}: {booking}")
             await asyncio.sleep(0.05)
 
+    async def cancel(self, booking_id: str) -> httpx.Response:
+        """Cancels, retrying while the booking's capture is still running (409 BOOKING_FINALIZING)."""
+        key = str(uuid.uuid4())
+        for _ in range(200):
+            response = await self.http.post(
+                f"/v1/bookings/{booking_id}/cancel", headers={"Idempotency-Key": key}
+            )
+            if response.status_code != 409 or response.json().get("code") != "BOOKING_FINALIZING":
+                return response
+            await asyncio.sleep(0.05)
+        raise AssertionError("the booking never finished confirming")
+
     async def wallet(self) -> dict:
         response = await self.http.get("/v1/wallet")
         assert response.status_code == 200, response.text

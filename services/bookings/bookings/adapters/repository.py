@@ -207,13 +207,25 @@ async def transition_booking(
     *,
     from_statuses: Iterable[BookingStatus],
     to_status: BookingStatus,
+    only_after_saga_completed: bool = False,
     **fields: Any,
 ) -> Booking | None:
-    """Moves a booking only from the given statuses; None when it was elsewhere."""
+    """Moves a booking only from the given statuses; None when it was elsewhere.
+
+    `only_after_saga_completed` also requires the booking's own saga to have finished its
+    forward steps (captured, consumed), so a refund never races a capture.
+    """
+    conditions = [bookings.c.id == booking_id, bookings.c.status.in_([s.value for s in from_statuses])]
+    if only_after_saga_completed:
+        conditions.append(
+            select(sagas.c.id)
+            .where(sagas.c.id == bookings.c.saga_id, sagas.c.state == SagaState.COMPLETED.value)
+            .exists()
+        )
     row = (
         await conn.execute(
             update(bookings)
-            .where(bookings.c.id == booking_id, bookings.c.status.in_([s.value for s in from_statuses]))
+            .where(*conditions)
             .values(status=to_status.value, updated_at=func.now(), **fields)
             .returning(*bookings.c)
         )

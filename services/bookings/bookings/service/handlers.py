@@ -238,7 +238,11 @@ class BookingService:
         )
         async with self.db.transaction() as conn:
             moved = await repo.transition_booking(
-                conn, booking.id, from_statuses=[BookingStatus.CONFIRMED], to_status=BookingStatus.CANCELLING
+                conn,
+                booking.id,
+                from_statuses=[BookingStatus.CONFIRMED],
+                to_status=BookingStatus.CANCELLING,
+                only_after_saga_completed=True,
             )
             if moved is None:
                 # Someone else moved it first; answer with what it is now.
@@ -246,6 +250,10 @@ class BookingService:
                 assert current is not None
                 if current.status in (BookingStatus.CANCELLING, BookingStatus.CANCELLED):
                     return current
+                if current.status is BookingStatus.CONFIRMED:
+                    raise Conflict(
+                        "BOOKING_FINALIZING", "the booking is still being confirmed; try again shortly"
+                    )
                 raise FailedPrecondition(
                     "BOOKING_NOT_CANCELLABLE", f"a {current.status.value} booking cannot be cancelled"
                 )
