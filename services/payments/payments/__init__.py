@@ -1,0 +1,1 @@
+"""The payments service: card payments through a provider adapter, a saga participant."""

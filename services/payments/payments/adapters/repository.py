@@ -1,0 +1,260 @@
+"""SQL of the payments schema (SQLAlchemy Core) returning domain objects.
+
+Every status change is one conditional UPDATE ... RETURNING: the database decides whether
+the transition is allowed, so two concurrent changes of a payment cannot both win.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row, case, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from payments.adapters.tables import payment_requests, payments, saga_steps
+from payments.domain.model import NewPayment, Operation, Payment, PaymentStatus
+from payments.domain.saga import StepAction, StepDecision
+
+
+def _payment(row: Row[Any]) -> Payment:
+    return Payment(
+        id=row.id,
+        company_id=row.company_id,
+        customer_id=row.customer_id,
+        booking_id=row.booking_id,
+        amount_minor=row.amount_minor,
+        refunded_minor=row.refunded_minor,
+        currency=row.currency,
+        status=PaymentStatus(row.status),
+        provider=row.provider,
+        provider_reference=row.provider_reference,
+        decline_reason=row.decline_reason,
+        idempotency_key=row.idempotency_key,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+# Payments
+
+
+async def insert_payment(conn: AsyncConnection, new: NewPayment) -> Payment | None:
+    """Records a payment; None when its idempotency key already has one."""
+    row = (
+        await conn.execute(
+            insert(payments)
+            .values(
+                id=new.id,
+                company_id=new.company_id,
+                customer_id=new.customer_id,
+                booking_id=new.booking_id,
+                amount_minor=new.amount_minor,
+                currency=new.currency,
+                status=new.status.value,
+                provider=new.provider,
+                provider_reference=new.provider_reference,
+                decline_reason=new.decline_reason,
+                idempotency_key=new.idempotency_key,
+            )
+            .on_conflict_do_nothing(index_elements=[payments.c.idempotency_key])
+            .returning(*payments.c)
+        )
+    ).first()
+    return _payment(row) if row is not None else None
+
+
+async def get_payment(conn: AsyncConnection, payment_id: uuid.UUID) -> Payment | None:
+    row = (await conn.execute(select(payments).where(payments.c.id == payment_id))).first()
+    return _payment(row) if row is not None else None
+
+
+async def get_payment_by_key(conn: AsyncConnection, idempotency_key: str) -> Payment | None:
+    row = (await conn.execute(select(payments).where(payments.c.idempotency_key == idempotency_key))).first()
+    return _payment(row) if row is not None else None
+
+
+async def payments_of_booking(conn: AsyncConnection, booking_id: uuid.UUID) -> list[Payment]:
+    rows = await conn.execute(
+        select(payments).where(payments.c.booking_id == booking_id).order_by(payments.c.created_at)
+    )
+    return [_payment(row) for row in rows]
+
+
+async def change_status(
+    conn: AsyncConnection, payment_id: uuid.UUID, *, from_status: PaymentStatus, to_status: PaymentStatus
+) -> Payment | None:
+    """Moves a payment from one status to another; None when it is not in `from_status`."""
+    row = (
+        await conn.execute(
+            update(payments)
+            .where(payments.c.id == payment_id, payments.c.status == from_status.value)
+            .values(status=to_status.value, updated_at=func.now())
+            .returning(*payments.c)
+        )
+    ).first()
+    return _payment(row) if row is not None else None
+
+
+async def refund(
+    conn: AsyncConnection, payment_id: uuid.UUID, *, up_to_minor: int | None
+) -> tuple[Payment, int] | None:
+    """Gives back up to `up_to_minor` (None: all) of what is left of a CAPTURED payment.
+
+    Returns the payment and the amount refunded now; None when the payment is not CAPTURED.
+    The payment becomes REFUNDED when nothing is left. The amount is computed from the row
+    locked in the same statement, so concurrent refunds never give back more than was taken.
+    """
+    target = (
+        select(payments.c.id, (payments.c.amount_minor - payments.c.refunded_minor).label("left_minor"))
+        .where(payments.c.id == payment_id, payments.c.status == PaymentStatus.CAPTURED.value)
+        # NO KEY UPDATE, as a plain UPDATE takes: it does not wait for the KEY SHARE locks that
+        # the foreign keys of concurrent request rows hold on the payment (FOR UPDATE deadlocks).
+        .with_for_update(key_share=True)
+        .cte("target")
+    )
+    give = (
+        target.c.left_minor
+        if up_to_minor is None
+        else func.least(literal(up_to_minor, type_=payments.c.amount_minor.type), target.c.left_minor)
+    )
+    row = (
+        await conn.execute(
+            update(payments)
+            .where(payments.c.id == target.c.id)
+            .values(
+                refunded_minor=payments.c.refunded_minor + give,
+                status=case(
+                    (
+                        payments.c.refunded_minor + give >= payments.c.amount_minor,
+                        PaymentStatus.REFUNDED.value,
+                    ),
+                    else_=PaymentStatus.CAPTURED.value,
+                ),
+                updated_at=func.now(),
+            )
+            .returning(*payments.c, give.label("refunded_now"))
+        )
+    ).first()
+    return (_payment(row), int(row.refunded_now)) if row is not None else None
+
+
+# Request ids of captures, voids and refunds
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    request_id: str
+    payment_id: uuid.UUID
+    operation: Operation
+
+
+async def claim_request(
+    conn: AsyncConnection, request_id: str, payment_id: uuid.UUID, operation: Operation
+) -> bool:
+    """True when the request id is new; a concurrent twin waits here until this one commits."""
+    inserted = await conn.execute(
+        insert(payment_requests)
+        .values(request_id=request_id, payment_id=payment_id, operation=operation.value)
+        .on_conflict_do_nothing()
+        .returning(payment_requests.c.request_id)
+    )
+    return inserted.first() is not None
+
+
+async def complete_request(
+    conn: AsyncConnection, request_id: str, *, amount_minor: int, provider_reference: str
+) -> None:
+    await conn.execute(
+        update(payment_requests)
+        .where(payment_requests.c.request_id == request_id)
+        .values(amount_minor=amount_minor, provider_reference=provider_reference)
+    )
+
+
+async def get_request(conn: AsyncConnection, request_id: str) -> RecordedRequest | None:
+    row = (
+        await conn.execute(select(payment_requests).where(payment_requests.c.request_id == request_id))
+    ).first()
+    if row is None:
+        return None
+    return RecordedRequest(row.request_id, row.payment_id, Operation(row.operation))
+
+
+# Saga steps
+
+
+@dataclass(frozen=True)
+class RecordedStep:
+    decision: StepDecision
+    tombstone: bool
+
+
+async def claim_step(conn: AsyncConnection, saga_id: str, action: StepAction, booking_id: str) -> bool:
+    """Claims (saga_id, action) for this transaction; False when it was decided before.
+
+    The row is written undecided and `record_step` fills in the decision before commit, so
+    others only ever see decided rows; a concurrent twin waits on the key until then.
+    """
+    inserted = await conn.execute(
+        insert(saga_steps)
+        .values(saga_id=saga_id, action=action.value, booking_id=booking_id, succeeded=False)
+        .on_conflict_do_nothing()
+        .returning(saga_steps.c.saga_id)
+    )
+    return inserted.first() is not None
+
+
+async def record_step(
+    conn: AsyncConnection, saga_id: str, action: StepAction, decision: StepDecision
+) -> None:
+    await conn.execute(
+        update(saga_steps)
+        .where(saga_steps.c.saga_id == saga_id, saga_steps.c.action == action.value)
+        .values(
+            succeeded=decision.succeeded,
+            reason=decision.reason,
+            amount_minor=decision.amount_minor,
+            payment_id=decision.payment_id,
+        )
+    )
+
+
+async def tombstone_execute(conn: AsyncConnection, saga_id: str, booking_id: str, reason: str) -> bool:
+    """Takes the EXECUTE slot of a saga with a refusal; False when an EXECUTE was recorded first."""
+    inserted = await conn.execute(
+        insert(saga_steps)
+        .values(
+            saga_id=saga_id,
+            action=StepAction.EXECUTE.value,
+            booking_id=booking_id,
+            succeeded=False,
+            reason=reason,
+            tombstone=True,
+        )
+        .on_conflict_do_nothing()
+        .returning(saga_steps.c.saga_id)
+    )
+    return inserted.first() is not None
+
+
+async def get_step(conn: AsyncConnection, saga_id: str, action: StepAction) -> RecordedStep | None:
+    row = (
+        await conn.execute(
+            select(saga_steps).where(saga_steps.c.saga_id == saga_id, saga_steps.c.action == action.value)
+        )
+    ).first()
+    if row is None:
+        return None
+    decision = StepDecision(
+        succeeded=row.succeeded, reason=row.reason, amount_minor=row.amount_minor, payment_id=row.payment_id
+    )
+    return RecordedStep(decision=decision, tombstone=row.tombstone)
+
+
+async def recorded_actions(conn: AsyncConnection, saga_id: str) -> Sequence[StepAction]:
+    rows = await conn.execute(select(saga_steps.c.action).where(saga_steps.c.saga_id == saga_id))
+    return [StepAction(action) for (action,) in rows]

@@ -1,0 +1,97 @@
+"""The payments schema: payments, request ids of their state changes, saga step records."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import UUID
+
+from plumbing.outbox import inbox_table, outbox_table
+
+SCHEMA = "payments"
+metadata = MetaData(schema=SCHEMA)
+
+STATUSES = "'DECLINED', 'AUTHORIZED', 'CAPTURED', 'VOIDED', 'REFUNDED'"
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("company_id", UUID(as_uuid=True), nullable=False),
+    Column("customer_id", UUID(as_uuid=True), nullable=False),
+    Column("booking_id", UUID(as_uuid=True)),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("refunded_minor", BigInteger, nullable=False, server_default=text("0")),
+    Column("currency", String(3), nullable=False),
+    Column("status", Text, nullable=False),
+    Column("provider", Text, nullable=False),
+    Column("provider_reference", Text, nullable=False),
+    Column("decline_reason", Text),
+    Column("idempotency_key", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint(f"status IN ({STATUSES})", name="ck_payments_status"),
+    CheckConstraint("amount_minor > 0", name="ck_payments_amount_positive"),
+    CheckConstraint(
+        "refunded_minor >= 0 AND refunded_minor <= amount_minor", name="ck_payments_refunded_range"
+    ),
+    # Money comes back only from a captured payment; REFUNDED means all of it came back.
+    CheckConstraint(
+        "refunded_minor = 0 OR status IN ('CAPTURED', 'REFUNDED')", name="ck_payments_refunded_needs_capture"
+    ),
+    CheckConstraint("status <> 'REFUNDED' OR refunded_minor = amount_minor", name="ck_payments_refunded_all"),
+    CheckConstraint(
+        "(status = 'DECLINED') = (decline_reason IS NOT NULL)", name="ck_payments_decline_reason"
+    ),
+    Index("uq_payments_idempotency_key", "idempotency_key", unique=True),
+    Index("ix_payments_booking_id", "booking_id", postgresql_where=text("booking_id IS NOT NULL")),
+)
+
+# The request id of each capture/void/refund, so a retried RPC is answered, not applied again.
+payment_requests = Table(
+    "payment_requests",
+    metadata,
+    Column("request_id", Text, primary_key=True),
+    Column("payment_id", UUID(as_uuid=True), ForeignKey("payments.payments.id"), nullable=False),
+    Column("operation", Text, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False, server_default=text("0")),
+    Column("provider_reference", Text, nullable=False, server_default=text("''")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("operation IN ('CAPTURE', 'VOID', 'REFUND')", name="ck_payment_requests_operation"),
+    Index("ix_payment_requests_payment_id", "payment_id"),
+)
+
+# One decision per (saga_id, action): replayed when the orchestrator re-sends the command.
+# A COMPENSATE that finds no EXECUTE writes the EXECUTE row itself as a refusal (tombstone).
+saga_steps = Table(
+    "saga_steps",
+    metadata,
+    Column("saga_id", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("booking_id", Text, nullable=False, server_default=text("''")),
+    Column("succeeded", Boolean, nullable=False),
+    Column("reason", Text, nullable=False, server_default=text("''")),
+    Column("amount_minor", BigInteger, nullable=False, server_default=text("0")),
+    Column("payment_id", UUID(as_uuid=True), ForeignKey("payments.payments.id")),
+    Column("tombstone", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("saga_id", "action", name="pk_saga_steps"),
+    CheckConstraint("action IN ('EXECUTE', 'COMPENSATE', 'FINALIZE', 'REFUND')", name="ck_saga_steps_action"),
+)
+
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)

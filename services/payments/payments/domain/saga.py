@@ -1,0 +1,62 @@
+"""The payments step of the booking saga, in plain Python: commands and recorded decisions."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+
+from payments.domain import errors
+from payments.domain.model import Payment, PaymentStatus
+
+STEP = "payments"
+
+
+class StepAction(enum.StrEnum):
+    EXECUTE = "EXECUTE"
+    COMPENSATE = "COMPENSATE"
+    FINALIZE = "FINALIZE"
+    REFUND = "REFUND"
+
+
+@dataclass(frozen=True)
+class SagaStep:
+    """A command of the orchestrator, as received (values are validated by the action)."""
+
+    saga_id: str
+    action: StepAction
+    booking_id: str
+    company_id: str
+    customer_id: str
+    amount_minor: int
+    currency: str
+    card_token: str = ""
+
+
+@dataclass(frozen=True)
+class StepDecision:
+    """What the participant answered; recorded per (saga_id, action) and replayed on a re-send."""
+
+    succeeded: bool
+    reason: str = ""
+    amount_minor: int = 0
+    payment_id: uuid.UUID | None = None
+
+    @classmethod
+    def failed(cls, reason: str, payment_id: uuid.UUID | None = None) -> StepDecision:
+        return cls(succeeded=False, reason=reason, payment_id=payment_id)
+
+
+def payment_key(saga_id: str) -> str:
+    """The idempotency key of the saga's payment: one authorization per saga."""
+    return f"{saga_id}:{STEP}"
+
+
+def decision_for_authorization(payment: Payment) -> StepDecision:
+    """EXECUTE succeeds with the authorized amount, fails with the provider's decline reason."""
+    if payment.status is PaymentStatus.DECLINED:
+        return StepDecision.failed(payment.decline_reason or errors.CARD_DECLINED, payment.id)
+    if payment.status in (PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED):
+        return StepDecision(succeeded=True, amount_minor=payment.amount_minor, payment_id=payment.id)
+    # The saga's key names a payment voided or refunded outside the saga: nothing is held.
+    return StepDecision.failed(errors.PAYMENT_NOT_AUTHORIZED, payment.id)
