@@ -88,6 +88,8 @@ def main() -> None:
     from plumbing.devstack import start_infrastructure
     from plumbing.migrations import migrate_all
 
+    # SIGTERM (e.g. from a process manager) stops as cleanly as Ctrl-C.
+    signal.signal(signal.SIGTERM, _interrupt)
     for folder in ("run", "logs"):
         (DATA / folder).mkdir(parents=True, exist_ok=True)
     print("starting PostgreSQL and NATS ...", flush=True)
@@ -132,6 +134,10 @@ def main() -> None:
             child.wait_stopped()
         infra.stop()
         print("stopped.", flush=True)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def supervise(children: list[Child]) -> None:

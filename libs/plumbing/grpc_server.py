@@ -67,9 +67,9 @@ class ErrorInterceptor(aio.ServerInterceptor):
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler | None]],
         handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> grpc.RpcMethodHandler | None:
         handler = await continuation(handler_call_details)
         if handler is None or handler.unary_unary is None:
             return handler
@@ -78,7 +78,7 @@ class ErrorInterceptor(aio.ServerInterceptor):
 
         async def guarded(request: Any, context: aio.ServicerContext) -> Any:
             try:
-                return await behaviour(request, context)
+                return await behaviour(request, context)  # type: ignore[arg-type]
             except ServiceError as error:
                 await context.abort_with_status(rpc_status.to_status(status_for(error)))
             except aio.AbortError:

@@ -76,10 +76,12 @@ async def insert_booking(conn: AsyncConnection, booking: Booking, request_id: st
             request_hash=request_hash,
         )
         .on_conflict_do_nothing(constraint="uq_bookings_customer_request")
-        .returning(bookings.c.id)
+        .returning(bookings.c.created_at, bookings.c.updated_at)
     )
-    if inserted.first() is None:
+    stamps = inserted.first()
+    if stamps is None:
         return False
+    booking.created_at, booking.updated_at = stamps.created_at, stamps.updated_at
     if booking.extras:
         await conn.execute(
             insert(booking_extras),
@@ -258,8 +260,11 @@ async def insert_saga(
 async def lock_saga(conn: AsyncConnection, saga_id: str) -> tuple[Saga, str] | None:
     """The saga row, locked: replies and the sweeper for one saga are serialized here."""
     row = (
+        # NO KEY UPDATE: the step log's foreign key takes KEY SHARE locks on this row.
         await conn.execute(
-            select(sagas.c.data, sagas.c.company_id).where(sagas.c.id == saga_id).with_for_update()
+            select(sagas.c.data, sagas.c.company_id)
+            .where(sagas.c.id == saga_id)
+            .with_for_update(key_share=True)
         )
     ).first()
     return (Saga.from_data(row.data), row.company_id) if row else None
@@ -288,7 +293,7 @@ async def claim_due_sagas(conn: AsyncConnection, limit: int) -> list[str]:
         .where(sagas.c.state.not_in(TERMINAL_STATES), sagas.c.deadline < func.now())
         .order_by(sagas.c.deadline)
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, key_share=True)
     )
     return [row.id for row in rows]
 
