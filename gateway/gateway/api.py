@@ -1,0 +1,296 @@
+"""The JSON API: authentication, customer endpoints and public catalog reads."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse, Response
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from bookingplatform.bookings.v1 import bookings_pb2
+from bookingplatform.catalog.v1 import catalog_pb2
+from bookingplatform.passes.v1 import passes_pb2
+from bookingplatform.wallet.v1 import wallet_pb2
+from gateway.auth import Customer, CustomerPrincipal
+from gateway.deps import clients_of, idempotency_of, rpc, tokens_of, users_of
+from gateway.idempotency import HEADER, request_hash, run_once
+from gateway.problems import Problem, RpcProblem
+from gateway.schemas import (
+    BookingList,
+    BookingOut,
+    CreateBookingBody,
+    EntitlementList,
+    EntitlementOut,
+    ProblemDetails,
+    SessionList,
+    SessionOut,
+    TokenRequest,
+    TokenResponse,
+    WalletEntryList,
+    WalletEntryOut,
+    WalletOut,
+)
+
+PROBLEM = {"model": ProblemDetails, "content": {"application/problem+json": {}}}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: PROBLEM for status in statuses}
+
+
+router = APIRouter()
+
+PageSize = Annotated[int, Query(ge=1, le=200, description="At most 200.")]
+PageToken = Annotated[str | None, Query(max_length=1024, description="next_page_token of the previous page.")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias=HEADER, description="Required. The first result per key is stored and replayed."),
+]
+
+
+# ----- auth -----
+
+
+@router.post("/v1/auth/token", response_model=TokenResponse, tags=["auth"], responses=problems(400, 401))
+async def issue_token(request: Request, body: TokenRequest) -> TokenResponse:
+    """Exchanges e-mail and password for a bearer token (JWT HS256, 1 hour)."""
+    user = await users_of(request).authenticate(body.email, body.password)
+    if user is None:
+        raise Problem(401, "INVALID_CREDENTIALS", "The e-mail or the password is wrong.")
+    tokens = tokens_of(request)
+    return TokenResponse(access_token=tokens.issue(user), expires_in=tokens.ttl_seconds)
+
+
+# ----- bookings -----
+
+
+def _booking_created(booking: bookings_pb2.Booking) -> JSONResponse:
+    out = BookingOut.of(booking)
+    return JSONResponse(
+        out.model_dump(mode="json"), status_code=202, headers={"Location": f"/v1/bookings/{out.id}"}
+    )
+
+
+async def _own_booking(
+    request: Request, principal: CustomerPrincipal, booking_id: str
+) -> bookings_pb2.Booking:
+    """The booking when the caller owns it; 404 BOOKING_NOT_FOUND otherwise (existence is not leaked)."""
+    not_found = Problem(404, "BOOKING_NOT_FOUND", "No such booking.")
+    try:
+        reply = await rpc(
+            "bookings",
+            clients_of(request).bookings.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking_id)),
+        )
+    except RpcProblem as problem:
+        if problem.status == 404:
+            raise not_found from None
+        raise
+    if reply.booking.customer_id != principal.customer_id:
+        raise not_found
+    return reply.booking
+
+
+@router.post(
+    "/v1/bookings",
+    status_code=202,
+    response_model=BookingOut,
+    tags=["bookings"],
+    responses=problems(400, 401, 403, 404, 409, 422, 429, 503),
+)
+async def create_booking(
+    request: Request, body: CreateBookingBody, principal: Customer, idempotency_key: IdempotencyKey = None
+) -> Response:
+    """Books places in a session: answers 202 with the PENDING booking while the payment saga runs.
+
+    Requires an `Idempotency-Key`; a retry with the same key and body replays the first answer
+    (header `Idempotent-Replayed: true`)."""
+    clients = clients_of(request)
+
+    async def call() -> Response:
+        assert idempotency_key is not None  # checked by run_once before the call
+        command = body.to_proto(request_id=idempotency_key, customer_id=principal.customer_id)
+        reply = await rpc("bookings", clients.bookings.CreateBooking(command))
+        return _booking_created(reply.booking)
+
+    return await run_once(
+        idempotency_of(request),
+        principal=principal.user_id,
+        key=idempotency_key,
+        fingerprint=request_hash("POST", "/v1/bookings", body.model_dump(mode="json")),
+        instance=request.url.path,
+        call=call,
+    )
+
+
+@router.get(
+    "/v1/bookings", response_model=BookingList, tags=["bookings"], responses=problems(400, 401, 403, 503)
+)
+async def list_bookings(
+    request: Request, principal: Customer, page_size: PageSize = 50, page_token: PageToken = None
+) -> BookingList:
+    """My bookings, newest first."""
+    reply = await rpc(
+        "bookings",
+        clients_of(request).bookings.ListBookings(
+            bookings_pb2.ListBookingsRequest(
+                customer_id=principal.customer_id, page_size=page_size, page_token=page_token or ""
+            )
+        ),
+    )
+    return BookingList(
+        bookings=[BookingOut.of(b) for b in reply.bookings], next_page_token=reply.next_page_token or None
+    )
+
+
+@router.get(
+    "/v1/bookings/{booking_id}",
+    response_model=BookingOut,
+    tags=["bookings"],
+    responses=problems(400, 401, 403, 404, 503),
+)
+async def get_booking(request: Request, booking_id: uuid.UUID, principal: Customer) -> BookingOut:
+    """One of my bookings (404 for a booking of someone else)."""
+    return BookingOut.of(await _own_booking(request, principal, str(booking_id)))
+
+
+@router.post(
+    "/v1/bookings/{booking_id}/cancel",
+    status_code=202,
+    response_model=BookingOut,
+    tags=["bookings"],
+    responses=problems(400, 401, 403, 404, 409, 422, 429, 503),
+)
+async def cancel_booking(
+    request: Request, booking_id: uuid.UUID, principal: Customer, idempotency_key: IdempotencyKey = None
+) -> Response:
+    """Cancels one of my bookings: 202 with the booking CANCELLING (or CANCELLED when nothing was paid).
+
+    Requires an `Idempotency-Key`."""
+    clients = clients_of(request)
+
+    async def call() -> Response:
+        assert idempotency_key is not None  # checked by run_once before the call
+        await _own_booking(request, principal, str(booking_id))
+        reply = await rpc(
+            "bookings",
+            clients.bookings.CancelBooking(
+                bookings_pb2.CancelBookingRequest(
+                    request_id=idempotency_key, booking_id=str(booking_id), customer_id=principal.customer_id
+                )
+            ),
+        )
+        return _booking_created(reply.booking)
+
+    return await run_once(
+        idempotency_of(request),
+        principal=principal.user_id,
+        key=idempotency_key,
+        fingerprint=request_hash("POST", f"/v1/bookings/{booking_id}/cancel", None),
+        instance=request.url.path,
+        call=call,
+    )
+
+
+# ----- wallet and passes -----
+
+
+@router.get("/v1/wallet", response_model=WalletOut, tags=["wallet"], responses=problems(401, 403, 503))
+async def get_wallet(request: Request, principal: Customer) -> WalletOut:
+    """My wallet at my company: main and bonus balances."""
+    reply = await rpc(
+        "wallet",
+        clients_of(request).wallet.GetWallet(
+            wallet_pb2.GetWalletRequest(company_id=principal.company_id, customer_id=principal.customer_id)
+        ),
+    )
+    return WalletOut.of(reply.wallet)
+
+
+@router.get(
+    "/v1/wallet/entries",
+    response_model=WalletEntryList,
+    tags=["wallet"],
+    responses=problems(400, 401, 403, 503),
+)
+async def list_wallet_entries(
+    request: Request, principal: Customer, page_size: PageSize = 50, page_token: PageToken = None
+) -> WalletEntryList:
+    """My wallet's entries, newest first."""
+    reply = await rpc(
+        "wallet",
+        clients_of(request).wallet.ListWalletEntries(
+            wallet_pb2.ListWalletEntriesRequest(
+                company_id=principal.company_id,
+                customer_id=principal.customer_id,
+                page_size=page_size,
+                page_token=page_token or "",
+            )
+        ),
+    )
+    return WalletEntryList(
+        entries=[WalletEntryOut.of(e) for e in reply.entries], next_page_token=reply.next_page_token or None
+    )
+
+
+@router.get("/v1/passes", response_model=EntitlementList, tags=["passes"], responses=problems(401, 403, 503))
+async def list_passes(request: Request, principal: Customer) -> EntitlementList:
+    """My passes (entitlements) with their credits."""
+    reply = await rpc(
+        "passes",
+        clients_of(request).passes.ListEntitlements(
+            passes_pb2.ListEntitlementsRequest(
+                company_id=principal.company_id, customer_id=principal.customer_id
+            )
+        ),
+    )
+    return EntitlementList(entitlements=[EntitlementOut.of(e) for e in reply.entitlements])
+
+
+# ----- public catalog -----
+
+
+@router.get("/v1/sessions", response_model=SessionList, tags=["catalog"], responses=problems(400, 503))
+async def list_sessions(
+    request: Request,
+    company_id: uuid.UUID,
+    from_time: Annotated[
+        datetime | None, Query(alias="from", description="Only sessions starting at or after (ISO-8601).")
+    ] = None,
+    resource_id: uuid.UUID | None = None,
+    page_size: PageSize = 50,
+    page_token: PageToken = None,
+) -> SessionList:
+    """Sessions of a company, soonest first. Public: no token needed."""
+    query = catalog_pb2.ListSessionsRequest(
+        company_id=str(company_id),
+        resource_id=str(resource_id) if resource_id else "",
+        page_size=page_size,
+        page_token=page_token or "",
+    )
+    if from_time is not None:
+        start = from_time if from_time.tzinfo else from_time.replace(tzinfo=UTC)
+        stamp = Timestamp()
+        stamp.FromDatetime(start.astimezone(UTC))
+        query.start_time_from.CopyFrom(stamp)
+    reply = await rpc("catalog", clients_of(request).catalog.ListSessions(query))
+    return SessionList(
+        sessions=[SessionOut.of(s) for s in reply.sessions], next_page_token=reply.next_page_token or None
+    )
+
+
+@router.get(
+    "/v1/sessions/{session_id}",
+    response_model=SessionOut,
+    tags=["catalog"],
+    responses=problems(400, 404, 503),
+)
+async def get_session(request: Request, session_id: uuid.UUID) -> SessionOut:
+    """One session. Public: no token needed."""
+    reply = await rpc(
+        "catalog",
+        clients_of(request).catalog.GetSession(catalog_pb2.GetSessionRequest(session_id=str(session_id))),
+    )
+    return SessionOut.of(reply.session)

@@ -1,0 +1,92 @@
+"""The FastAPI application factory. No I/O at import: channels and the database pool
+are opened by the lifespan (or handed in by tests)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import text
+
+from gateway import api, ops
+from gateway.auth import TokenIssuer
+from gateway.clients import Clients
+from gateway.idempotency import IdempotencyStore
+from gateway.problems import Problem, install_handlers, problem_response
+from gateway.schemas import HealthOut
+from gateway.settings import Settings
+from gateway.users import UserStore
+from plumbing.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def _attach(app: FastAPI, clients: Clients | None, db: Database | None) -> None:
+    if clients is not None:
+        app.state.clients = clients
+    if db is not None:
+        app.state.db = db
+        app.state.users = UserStore(db)
+        app.state.idempotency = IdempotencyStore(db)
+
+
+def create_app(settings: Settings, clients: Clients | None = None, db: Database | None = None) -> FastAPI:
+    """The gateway app. Clients and a database passed in are used as they are and not
+    closed; whatever is missing is opened on start-up and closed on shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_clients = Clients.from_settings(settings) if clients is None else None
+        own_db = Database(settings.database_url, application_name="gateway") if db is None else None
+        _attach(app, own_clients, own_db)
+        log.info("gateway ready")
+        try:
+            yield
+        finally:
+            if own_clients is not None:
+                await own_clients.close()
+            if own_db is not None:
+                await own_db.close()
+
+    app = FastAPI(
+        title="Booking platform gateway",
+        version="1.0.0",
+        description=(
+            "HTTP in, gRPC out. Errors are application/problem+json (RFC 9457) with a stable `code`. "
+            "Customer endpoints need `Authorization: Bearer <token>` from `POST /v1/auth/token`; "
+            "mutations need an `Idempotency-Key`."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.tokens = TokenIssuer(settings.jwt_secret, settings.token_ttl_seconds)
+    _attach(app, clients, db)
+    install_handlers(app)
+    app.include_router(api.router)
+    app.include_router(ops.router)
+
+    @app.get("/healthz", response_model=HealthOut, tags=["health"])
+    async def healthz() -> HealthOut:
+        """Liveness: the process answers."""
+        return HealthOut(status="ok")
+
+    @app.get("/readyz", response_model=HealthOut, tags=["health"], responses=api.problems(503))
+    async def readyz(request: Request) -> Response:
+        """Readiness: every service's gRPC health is SERVING and the database answers."""
+        checks = await request.app.state.clients.check_health()
+        try:
+            async with request.app.state.db.transaction() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "SERVING"
+        except Exception as error:
+            log.warning("readiness: database check failed: %s", error)
+            checks["database"] = "UNAVAILABLE"
+        if all(value == "SERVING" for value in checks.values()):
+            return JSONResponse(HealthOut(status="ready", checks=checks).model_dump())
+        problem = Problem(503, "NOT_READY", "A dependency is not serving.", extra={"checks": checks})
+        return problem_response(problem, request.url.path)
+
+    return app

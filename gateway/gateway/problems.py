@@ -1,0 +1,213 @@
+"""Errors as RFC 9457 problem+json, and the explicit mapping of gRPC statuses onto them.
+
+Every error response of the gateway goes through `problem_response`, so clients always get
+`application/problem+json` with a stable UPPER_SNAKE `code`.
+"""
+
+from __future__ import annotations
+
+import http
+import logging
+from typing import Any
+
+import grpc
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from plumbing.grpc_server import error_reason
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_PREFIX = "urn:bookingplatform:problem:"
+
+
+class Problem(Exception):
+    """An error answered as problem+json. Raise it anywhere in a request."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        *,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.errors = errors
+        self.headers = dict(headers or {})
+        self.extra = dict(extra or {})
+
+    def body(self, instance: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": TYPE_PREFIX + self.code,
+            "title": http.HTTPStatus(self.status).phrase,
+            "status": self.status,
+            "detail": self.detail,
+            "code": self.code,
+        }
+        if instance:
+            body["instance"] = instance
+        if self.errors:
+            body["errors"] = self.errors
+        body.update(self.extra)
+        return body
+
+
+def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:
+    return JSONResponse(
+        problem.body(instance), status_code=problem.status, media_type=PROBLEM_JSON, headers=problem.headers
+    )
+
+
+def unauthenticated(detail: str) -> Problem:
+    return Problem(401, "UNAUTHENTICATED", detail, headers={"WWW-Authenticate": 'Bearer realm="gateway"'})
+
+
+# gRPC status -> (HTTP status, code used when the server sent no ErrorInfo reason).
+# FAILED_PRECONDITION is 409: the request is well formed but the current state of the
+# resource (a full session, a booking that cannot be cancelled any more) refuses it; the
+# client can re-read the resource and decide. 422 is kept for requests the gateway itself
+# finds semantically wrong (IDEMPOTENCY_KEY_REUSED).
+_STATUS_MAP: dict[grpc.StatusCode, tuple[int, str]] = {
+    grpc.StatusCode.INVALID_ARGUMENT: (400, "INVALID_ARGUMENT"),
+    grpc.StatusCode.OUT_OF_RANGE: (400, "OUT_OF_RANGE"),
+    grpc.StatusCode.NOT_FOUND: (404, "NOT_FOUND"),
+    grpc.StatusCode.ALREADY_EXISTS: (409, "ALREADY_EXISTS"),
+    grpc.StatusCode.FAILED_PRECONDITION: (409, "FAILED_PRECONDITION"),
+    grpc.StatusCode.ABORTED: (409, "ABORTED"),
+    grpc.StatusCode.RESOURCE_EXHAUSTED: (429, "RESOURCE_EXHAUSTED"),
+    grpc.StatusCode.UNAUTHENTICATED: (401, "UNAUTHENTICATED"),
+    grpc.StatusCode.PERMISSION_DENIED: (403, "PERMISSION_DENIED"),
+}
+
+# Statuses after which the same request may succeed later: the gateway does not remember
+# them under an Idempotency-Key. DEADLINE_EXCEEDED and UNAVAILABLE are ambiguous (the
+# service may have acted), which is safe because every mutating RPC is idempotent on its
+# request_id.
+RETRYABLE_CODES = frozenset(
+    {
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        grpc.StatusCode.ABORTED,
+        grpc.StatusCode.INTERNAL,
+        grpc.StatusCode.UNKNOWN,
+        grpc.StatusCode.CANCELLED,
+    }
+)
+
+
+class RpcProblem(Problem):
+    """A Problem that came from a failed gRPC call; `retryable` tells the idempotency layer."""
+
+    def __init__(self, status: int, code: str, detail: str, *, retryable: bool, **kwargs: Any) -> None:
+        super().__init__(status, code, detail, **kwargs)
+        self.retryable = retryable
+
+
+def field_violations(error: grpc.RpcError) -> list[dict[str, str]]:
+    """The BadRequest field violations of a failed call, as problem `errors`."""
+    try:
+        status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    except ValueError:
+        return []
+    if status is None:
+        return []
+    found: list[dict[str, str]] = []
+    for detail in status.details:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad_request = error_details_pb2.BadRequest()
+            detail.Unpack(bad_request)
+            found.extend({"field": v.field, "message": v.description} for v in bad_request.field_violations)
+    return found
+
+
+def _reason(error: grpc.RpcError) -> str | None:
+    try:
+        return error_reason(error)
+    except ValueError:  # trailing status that does not match the call's code
+        return None
+
+
+def problem_from_rpc(error: grpc.aio.AioRpcError, service: str) -> RpcProblem:
+    """The explicit mapping of a failed gRPC call onto problem+json."""
+    code = error.code()
+    retryable = code in RETRYABLE_CODES
+    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+        log.warning("%s call failed: %s %s", service, code.name, error.details())
+        return RpcProblem(
+            503,
+            "SERVICE_UNAVAILABLE",
+            f"The {service} service is unavailable or too slow; retry later.",
+            retryable=True,
+            headers={"Retry-After": "1"},
+        )
+    mapped = _STATUS_MAP.get(code)
+    if mapped is None:
+        log.error("%s call failed: %s %s", service, code.name, error.details())
+        return RpcProblem(500, "INTERNAL", "An internal error occurred.", retryable=retryable)
+    status, default_code = mapped
+    errors = field_violations(error) if code == grpc.StatusCode.INVALID_ARGUMENT else None
+    return RpcProblem(
+        status,
+        _reason(error) or default_code,
+        error.details() or http.HTTPStatus(status).phrase,
+        retryable=retryable,
+        errors=errors or None,
+    )
+
+
+def _field_of(location: tuple[Any, ...]) -> str:
+    parts = list(location)
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
+    field = ""
+    for part in parts:
+        if isinstance(part, int):
+            field += f"[{part}]"
+        else:
+            field += f".{part}" if field else str(part)
+    return field
+
+
+def install_handlers(app: FastAPI) -> None:
+    """problem+json for our errors, request validation, unknown routes and crashes."""
+
+    async def on_problem(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Problem)
+        return problem_response(exc, request.url.path)
+
+    async def on_validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        errors = [
+            {"field": _field_of(tuple(e.get("loc", ()))), "message": e.get("msg", "")} for e in exc.errors()
+        ]
+        problem = Problem(400, "VALIDATION_FAILED", "The request is not valid.", errors=errors)
+        return problem_response(problem, request.url.path)
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        codes = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 400: "BAD_REQUEST", 401: "UNAUTHENTICATED"}
+        code = codes.get(exc.status_code, http.HTTPStatus(exc.status_code).name)
+        detail = exc.detail if isinstance(exc.detail, str) else http.HTTPStatus(exc.status_code).phrase
+        problem = Problem(exc.status_code, code, detail, headers=dict(exc.headers or {}))
+        return problem_response(problem, request.url.path)
+
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return problem_response(Problem(500, "INTERNAL", "An internal error occurred."), request.url.path)
+
+    app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_crash)

@@ -1,0 +1,397 @@
+"""JSON shapes of the API (pydantic, so OpenAPI documents them) and proto -> JSON.
+
+Money is {amount_minor, currency_code}; times are ISO-8601 UTC; enums are their short
+names ("CONFIRMED", not "BOOKING_STATUS_CONFIRMED"); unset ids and times are null.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+from pydantic import BaseModel, ConfigDict, Field
+
+from bookingplatform.bookings.v1 import bookings_pb2
+from bookingplatform.catalog.v1 import catalog_pb2
+from bookingplatform.common.v1 import money_pb2
+from bookingplatform.passes.v1 import passes_pb2
+from bookingplatform.wallet.v1 import wallet_pb2
+
+INT32_MAX = 2**31 - 1
+
+
+def short_name(enum: Any, value: int, prefix: str) -> str:
+    """BOOKING_STATUS_CONFIRMED -> CONFIRMED; an unknown number stays a number as text."""
+    try:
+        name: str = enum.Name(value)
+    except ValueError:
+        return str(value)
+    return name.removeprefix(prefix)
+
+
+def time_of(message: Message, field: str) -> datetime | None:
+    if not message.HasField(field):
+        return None
+    stamp: Timestamp = getattr(message, field)
+    return stamp.ToDatetime(tzinfo=UTC)
+
+
+def or_none(value: str) -> str | None:
+    return value or None
+
+
+# ----- shared -----
+
+
+class Money(BaseModel):
+    amount_minor: int = Field(description="Amount in minor units (cents).", examples=[1250])
+    currency_code: str = Field(description="ISO 4217 code.", examples=["EUR"])
+
+    @classmethod
+    def of(cls, money: money_pb2.Money) -> Money:
+        return cls(amount_minor=money.amount_minor, currency_code=money.currency_code)
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details, served as application/problem+json."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="Stable UPPER_SNAKE error code.", examples=["SESSION_FULL"])
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+
+
+# ----- auth -----
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int = Field(description="Seconds until the token expires.")
+
+
+# ----- bookings -----
+
+
+class ExtraIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    extra_id: uuid.UUID
+    quantity: int = Field(ge=1, le=INT32_MAX)
+
+
+class PaymentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    entitlement_id: uuid.UUID | None = None
+    use_wallet: bool = False
+    card_token: str | None = Field(default=None, min_length=1, max_length=256)
+
+
+class CreateBookingBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    session_id: uuid.UUID
+    quantity: int = Field(ge=1, le=INT32_MAX)
+    extras: list[ExtraIn] = Field(default_factory=list, max_length=50)
+    payment: PaymentIn = Field(default_factory=PaymentIn)
+
+    def to_proto(self, *, request_id: str, customer_id: str) -> bookings_pb2.CreateBookingRequest:
+        return bookings_pb2.CreateBookingRequest(
+            request_id=request_id,
+            customer_id=customer_id,
+            session_id=str(self.session_id),
+            quantity=self.quantity,
+            extras=[
+                bookings_pb2.ExtraRequest(extra_id=str(e.extra_id), quantity=e.quantity) for e in self.extras
+            ],
+            payment_plan=bookings_pb2.PaymentPlan(
+                entitlement_id=str(self.payment.entitlement_id) if self.payment.entitlement_id else "",
+                use_wallet=self.payment.use_wallet,
+                card_token=self.payment.card_token or "",
+            ),
+        )
+
+
+class BookingExtraOut(BaseModel):
+    extra_id: str
+    name: str
+    quantity: int
+    unit_price: Money
+
+
+class PaymentPlanOut(BaseModel):
+    entitlement_id: str | None
+    use_wallet: bool
+    use_card: bool = Field(description="True when a card token was given (the token is not echoed).")
+
+
+class BookingOut(BaseModel):
+    id: str
+    company_id: str
+    customer_id: str
+    resource_id: str | None
+    session_id: str | None
+    booking_model: str = Field(examples=["TIME_SLOT"])
+    quantity: int
+    start_time: datetime | None
+    end_time: datetime | None
+    status: str = Field(examples=["PENDING", "CONFIRMED", "REJECTED", "CANCELLING", "CANCELLED"])
+    total_price: Money
+    extras: list[BookingExtraOut]
+    payment_plan: PaymentPlanOut
+    wallet_debited: Money
+    bonus_debited: Money
+    pass_covered: Money
+    card_charged: Money
+    payment_id: str | None
+    reject_reason: str | None
+    saga_id: str | None
+    create_time: datetime | None
+    update_time: datetime | None
+
+    @classmethod
+    def of(cls, b: bookings_pb2.Booking) -> BookingOut:
+        currency = b.total_price.currency_code
+
+        def money(amount: int) -> Money:
+            return Money(amount_minor=amount, currency_code=currency)
+
+        return cls(
+            id=b.id,
+            company_id=b.company_id,
+            customer_id=b.customer_id,
+            resource_id=or_none(b.resource_id),
+            session_id=or_none(b.session_id),
+            booking_model=short_name(catalog_pb2.BookingModel, b.booking_model, "BOOKING_MODEL_"),
+            quantity=b.quantity,
+            start_time=time_of(b, "start_time"),
+            end_time=time_of(b, "end_time"),
+            status=short_name(bookings_pb2.BookingStatus, b.status, "BOOKING_STATUS_"),
+            total_price=Money.of(b.total_price),
+            extras=[
+                BookingExtraOut(
+                    extra_id=e.extra_id, name=e.name, quantity=e.quantity, unit_price=Money.of(e.unit_price)
+                )
+                for e in b.extras
+            ],
+            payment_plan=PaymentPlanOut(
+                entitlement_id=or_none(b.payment_plan.entitlement_id),
+                use_wallet=b.payment_plan.use_wallet,
+                use_card=bool(b.payment_plan.card_token),
+            ),
+            wallet_debited=money(b.wallet_debited_minor),
+            bonus_debited=money(b.bonus_debited_minor),
+            pass_covered=money(b.pass_covered_minor),
+            card_charged=money(b.card_charged_minor),
+            payment_id=or_none(b.payment_id),
+            reject_reason=or_none(b.reject_reason),
+            saga_id=or_none(b.saga_id),
+            create_time=time_of(b, "create_time"),
+            update_time=time_of(b, "update_time"),
+        )
+
+
+class BookingList(BaseModel):
+    bookings: list[BookingOut]
+    next_page_token: str | None
+
+
+# ----- wallet and passes -----
+
+
+class WalletOut(BaseModel):
+    company_id: str
+    customer_id: str
+    main_balance: Money
+    bonus_balance: Money
+
+    @classmethod
+    def of(cls, w: wallet_pb2.Wallet) -> WalletOut:
+        return cls(
+            company_id=w.company_id,
+            customer_id=w.customer_id,
+            main_balance=Money.of(w.main_balance),
+            bonus_balance=Money.of(w.bonus_balance),
+        )
+
+
+class WalletEntryOut(BaseModel):
+    transaction_id: str
+    kind: str = Field(examples=["TOP_UP", "DEBIT", "REFUND"])
+    balance_kind: str = Field(examples=["MAIN", "BONUS"])
+    amount: Money = Field(description="Signed: negative when money left the wallet.")
+    reference: str | None
+    create_time: datetime | None
+
+    @classmethod
+    def of(cls, e: wallet_pb2.WalletEntry) -> WalletEntryOut:
+        return cls(
+            transaction_id=e.transaction_id,
+            kind=short_name(wallet_pb2.EntryKind, e.kind, "ENTRY_KIND_"),
+            balance_kind=short_name(wallet_pb2.BalanceKind, e.balance_kind, "BALANCE_KIND_"),
+            amount=Money.of(e.amount),
+            reference=or_none(e.reference),
+            create_time=time_of(e, "create_time"),
+        )
+
+
+class WalletEntryList(BaseModel):
+    entries: list[WalletEntryOut]
+    next_page_token: str | None
+
+
+class EntitlementOut(BaseModel):
+    id: str
+    company_id: str
+    customer_id: str
+    product_id: str
+    credits_total: int
+    credits_used: int
+    credits_held: int
+    credits_available: int = Field(description="credits_total - credits_used - credits_held")
+    valid_from_time: datetime | None
+    valid_until_time: datetime | None
+
+    @classmethod
+    def of(cls, e: passes_pb2.Entitlement) -> EntitlementOut:
+        return cls(
+            id=e.id,
+            company_id=e.company_id,
+            customer_id=e.customer_id,
+            product_id=e.product_id,
+            credits_total=e.credits_total,
+            credits_used=e.credits_used,
+            credits_held=e.credits_held,
+            credits_available=e.credits_total - e.credits_used - e.credits_held,
+            valid_from_time=time_of(e, "valid_from_time"),
+            valid_until_time=time_of(e, "valid_until_time"),
+        )
+
+
+class EntitlementList(BaseModel):
+    entitlements: list[EntitlementOut]
+
+
+# ----- catalog -----
+
+
+class SessionOut(BaseModel):
+    id: str
+    company_id: str
+    resource_id: str
+    start_time: datetime | None
+    end_time: datetime | None
+    capacity: int
+    price: Money
+    status: str = Field(examples=["OPEN", "CANCELLED"])
+
+    @classmethod
+    def of(cls, s: catalog_pb2.Session) -> SessionOut:
+        return cls(
+            id=s.id,
+            company_id=s.company_id,
+            resource_id=s.resource_id,
+            start_time=time_of(s, "start_time"),
+            end_time=time_of(s, "end_time"),
+            capacity=s.capacity,
+            price=Money.of(s.price),
+            status=short_name(catalog_pb2.SessionStatus, s.status, "SESSION_STATUS_"),
+        )
+
+
+class SessionList(BaseModel):
+    sessions: list[SessionOut]
+    next_page_token: str | None
+
+
+# ----- sagas -----
+
+
+class SagaStateName(StrEnum):
+    RUNNING = "RUNNING"
+    FINALIZING = "FINALIZING"
+    COMPLETED = "COMPLETED"
+    COMPENSATING = "COMPENSATING"
+    COMPENSATED = "COMPENSATED"
+
+    def to_proto(self) -> int:
+        value: int = bookings_pb2.SagaState.Value("SAGA_STATE_" + self.value)
+        return value
+
+
+class SagaStepOut(BaseModel):
+    step: str
+    kind: str
+    action: str
+    attempt: int
+    outcome: str
+    message_id: str | None
+    create_time: datetime | None
+
+    @classmethod
+    def of(cls, s: bookings_pb2.SagaStep) -> SagaStepOut:
+        return cls(
+            step=s.step,
+            kind=s.kind,
+            action=s.action,
+            attempt=s.attempt,
+            outcome=s.outcome,
+            message_id=or_none(s.message_id),
+            create_time=time_of(s, "create_time"),
+        )
+
+
+class SagaOut(BaseModel):
+    id: str
+    booking_id: str
+    company_id: str | None
+    kind: str = Field(examples=["booking", "cancellation"])
+    state: str = Field(examples=["RUNNING", "COMPLETED"])
+    current_step: str | None
+    attempt: int
+    deadline_time: datetime | None
+    create_time: datetime | None
+    update_time: datetime | None
+    steps: list[SagaStepOut] = Field(description="The step log, oldest first (empty in lists).")
+
+    @classmethod
+    def of(cls, s: bookings_pb2.Saga) -> SagaOut:
+        return cls(
+            id=s.id,
+            booking_id=s.booking_id,
+            company_id=or_none(s.company_id),
+            kind=s.kind,
+            state=short_name(bookings_pb2.SagaState, s.state, "SAGA_STATE_"),
+            current_step=or_none(s.current_step),
+            attempt=s.attempt,
+            deadline_time=time_of(s, "deadline_time"),
+            create_time=time_of(s, "create_time"),
+            update_time=time_of(s, "update_time"),
+            steps=[SagaStepOut.of(step) for step in s.steps],
+        )
+
+
+class SagaList(BaseModel):
+    sagas: list[SagaOut]
+    next_page_token: str | None
+
+
+class HealthOut(BaseModel):
+    status: str
+    checks: dict[str, str] = Field(default_factory=dict)

@@ -1,0 +1,55 @@
+"""Settings of the gateway, read from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from plumbing.config import database_url, env, env_int
+
+DEV_JWT_SECRET = "dev-only-jwt-secret-not-for-production-use-0123456789"
+MIN_JWT_SECRET_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class Settings:
+    catalog_addr: str
+    bookings_addr: str
+    wallet_addr: str
+    passes_addr: str
+    payments_addr: str
+    database_url: str
+    jwt_secret: str
+    host: str = "127.0.0.1"
+    port: int = 0
+    port_file: str | None = None
+    token_ttl_seconds: int = 3600
+    grpc_timeout_seconds: float = 5.0
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """JWT_SECRET is required unless BOOKING_ENV=dev, which allows a fixed dev secret."""
+        dev = os.environ.get("BOOKING_ENV", "") == "dev"
+        secret = os.environ.get("JWT_SECRET") or (DEV_JWT_SECRET if dev else None)
+        if secret is None:
+            raise RuntimeError(
+                "environment variable JWT_SECRET is not set (only BOOKING_ENV=dev has a default)"
+            )
+        if len(secret) < MIN_JWT_SECRET_LENGTH:
+            raise RuntimeError(f"JWT_SECRET must be at least {MIN_JWT_SECRET_LENGTH} characters long")
+        return cls(
+            catalog_addr=env("CATALOG_ADDR"),
+            bookings_addr=env("BOOKINGS_ADDR"),
+            wallet_addr=env("WALLET_ADDR"),
+            passes_addr=env("PASSES_ADDR"),
+            payments_addr=env("PAYMENTS_ADDR"),
+            database_url=database_url("gateway"),
+            jwt_secret=secret,
+            host=env("GATEWAY_HOST", "127.0.0.1"),
+            port=env_int("GATEWAY_PORT", 0),
+            port_file=os.environ.get("PORT_FILE") or None,
+            token_ttl_seconds=env_int("GATEWAY_TOKEN_TTL_SECONDS", 3600),
+            grpc_timeout_seconds=float(env("GATEWAY_GRPC_TIMEOUT_SECONDS", "5")),
+            log_level=env("LOG_LEVEL", "info").lower(),
+        )

@@ -1,0 +1,131 @@
+"""User accounts of the gateway: argon2 password hashes in `gateway.users`."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+
+from gateway.tables import users
+from plumbing.db import Database
+
+Role = Literal["customer", "operator"]
+ROLES: tuple[Role, ...] = ("customer", "operator")
+
+_hasher = PasswordHasher()
+# Verified against when the e-mail is unknown, so both failures take the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    email: str
+    role: Role
+    company_id: str | None
+    customer_id: str | None
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _uuid_or_none(value: str | None, name: str) -> str | None:
+    if value is None or value == "":
+        return None
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise ValueError(f"{name} must be a UUID, got {value!r}") from None
+
+
+def _user(row: object) -> User:
+    return User(
+        id=str(row.id),  # type: ignore[attr-defined]
+        email=row.email,  # type: ignore[attr-defined]
+        role=row.role,  # type: ignore[attr-defined]
+        company_id=str(row.company_id) if row.company_id else None,  # type: ignore[attr-defined]
+        customer_id=str(row.customer_id) if row.customer_id else None,  # type: ignore[attr-defined]
+    )
+
+
+_COLUMNS = (users.c.id, users.c.email, users.c.role, users.c.company_id, users.c.customer_id)
+
+
+class UserStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create_user(
+        self,
+        *,
+        email: str,
+        password: str,
+        role: Role,
+        company_id: str | None = None,
+        customer_id: str | None = None,
+    ) -> User:
+        """Creates a user, idempotent on the (lower-cased) e-mail: when it exists, the
+        existing user is returned unchanged (its password is not replaced)."""
+        email = normalize_email(email)
+        if not email or "@" not in email:
+            raise ValueError(f"not an e-mail address: {email!r}")
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}, got {role!r}")
+        if not password:
+            raise ValueError("password must not be empty")
+        company = _uuid_or_none(company_id, "company_id")
+        customer = _uuid_or_none(customer_id, "customer_id")
+        if role == "customer" and (company is None or customer is None):
+            raise ValueError("a customer user needs company_id and customer_id")
+        password_hash = await asyncio.to_thread(_hasher.hash, password)
+        async with self.db.transaction() as conn:
+            created = (
+                await conn.execute(
+                    insert(users)
+                    .values(
+                        id=str(uuid.uuid4()),
+                        email=email,
+                        password_hash=password_hash,
+                        role=role,
+                        company_id=company,
+                        customer_id=customer,
+                    )
+                    .on_conflict_do_nothing(index_elements=[users.c.email])
+                    .returning(*_COLUMNS)
+                )
+            ).first()
+            if created is not None:
+                return _user(created)
+        # The e-mail exists (possibly inserted by a concurrent caller that has committed).
+        existing = await self.get_by_email(email)
+        assert existing is not None
+        return existing
+
+    async def get_by_email(self, email: str) -> User | None:
+        async with self.db.transaction() as conn:
+            row = (
+                await conn.execute(select(*_COLUMNS).where(users.c.email == normalize_email(email)))
+            ).first()
+        return _user(row) if row is not None else None
+
+    async def authenticate(self, email: str, password: str) -> User | None:
+        """The user when the password matches, else None (same cost either way)."""
+        async with self.db.transaction() as conn:
+            row = (
+                await conn.execute(
+                    select(*_COLUMNS, users.c.password_hash).where(users.c.email == normalize_email(email))
+                )
+            ).first()
+        stored_hash = row.password_hash if row is not None else _DUMMY_HASH
+        try:
+            await asyncio.to_thread(_hasher.verify, stored_hash, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        return _user(row) if row is not None else None

@@ -1,0 +1,336 @@
+"""Fixtures of the gateway tests: a real PostgreSQL (plumbing.testing), the real app over
+ASGI, and a small real grpc.aio server standing in for the services with fixed answers.
+
+The stand-in is for the gateway's own contract tests only (error mapping, idempotency,
+auth, JSON shapes); the platform's end-to-end tests run the real services.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
+from grpc import aio
+
+from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
+from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from bookingplatform.common.v1 import money_pb2
+from bookingplatform.passes.v1 import passes_pb2, passes_pb2_grpc
+from bookingplatform.wallet.v1 import wallet_pb2, wallet_pb2_grpc
+from gateway.app import create_app
+from gateway.clients import Clients
+from gateway.settings import Settings
+from gateway.users import UserStore
+from plumbing.db import Database
+from plumbing.errors import NotFound
+from plumbing.grpc_server import GrpcServer, create_server
+
+JWT_SECRET = "gateway-tests-secret-0123456789abcdef-0123456789"
+
+
+def stamp(seconds: int) -> Timestamp:
+    return Timestamp(seconds=seconds)
+
+
+Behaviour = Callable[[Any, aio.ServicerContext], Awaitable[Any]]
+
+
+class FakeBookings(bookings_pb2_grpc.BookingsServiceServicer):
+    """Bookings with fixed answers; `behaviours[session_id]` replaces CreateBooking for a session."""
+
+    def __init__(self) -> None:
+        self.bookings: dict[str, bookings_pb2.Booking] = {}
+        self.by_request: dict[tuple[str, str], str] = {}
+        self.create_calls: Counter[str] = Counter()
+        self.cancel_calls: Counter[str] = Counter()
+        self.behaviours: dict[str, Behaviour] = {}
+        self.sagas: dict[str, bookings_pb2.Saga] = {}
+        self.last_list_sagas: bookings_pb2.ListSagasRequest | None = None
+
+    async def CreateBooking(self, request: Any, context: Any) -> Any:
+        self.create_calls[request.request_id] += 1
+        behaviour = self.behaviours.get(request.session_id)
+        if behaviour is not None:
+            return await behaviour(request, context)
+        return self.create(request)
+
+    def create(self, request: bookings_pb2.CreateBookingRequest) -> bookings_pb2.CreateBookingResponse:
+        key = (request.customer_id, request.request_id)
+        if key in self.by_request:  # like the real service: a retry returns the first booking
+            return bookings_pb2.CreateBookingResponse(booking=self.bookings[self.by_request[key]])
+        booking = bookings_pb2.Booking(
+            id=str(uuid.uuid4()),
+            company_id=str(uuid.uuid5(uuid.NAMESPACE_URL, request.customer_id)),
+            customer_id=request.customer_id,
+            resource_id=str(uuid.uuid4()),
+            session_id=request.session_id,
+            booking_model=1,
+            quantity=request.quantity,
+            start_time=stamp(1_900_000_000),
+            end_time=stamp(1_900_003_600),
+            status=bookings_pb2.BOOKING_STATUS_PENDING,
+            total_price=money_pb2.Money(amount_minor=2500 * request.quantity, currency_code="EUR"),
+            extras=[
+                bookings_pb2.BookingExtra(
+                    extra_id=e.extra_id,
+                    name="Towel",
+                    quantity=e.quantity,
+                    unit_price=money_pb2.Money(amount_minor=300, currency_code="EUR"),
+                )
+                for e in request.extras
+            ],
+            payment_plan=request.payment_plan,
+            saga_id=str(uuid.uuid4()),
+            create_time=stamp(1_800_000_000),
+            update_time=stamp(1_800_000_000),
+        )
+        self.bookings[booking.id] = booking
+        self.by_request[key] = booking.id
+        return bookings_pb2.CreateBookingResponse(booking=booking)
+
+    async def GetBooking(self, request: Any, context: Any) -> Any:
+        if request.booking_id not in self.bookings:
+            raise NotFound("BOOKING_NOT_FOUND", "no such booking")
+        return bookings_pb2.GetBookingResponse(booking=self.bookings[request.booking_id])
+
+    async def ListBookings(self, request: Any, context: Any) -> Any:
+        mine = [b for b in self.bookings.values() if b.customer_id == request.customer_id]
+        start = int(request.page_token or 0)
+        page = mine[start : start + (request.page_size or 50)]
+        more = start + len(page) < len(mine)
+        return bookings_pb2.ListBookingsResponse(
+            bookings=page, next_page_token=str(start + len(page)) if more else ""
+        )
+
+    async def CancelBooking(self, request: Any, context: Any) -> Any:
+        self.cancel_calls[request.request_id] += 1
+        booking = self.bookings[request.booking_id]
+        booking.status = bookings_pb2.BOOKING_STATUS_CANCELLING
+        return bookings_pb2.CancelBookingResponse(booking=booking)
+
+    async def GetSaga(self, request: Any, context: Any) -> Any:
+        if request.saga_id not in self.sagas:
+            raise NotFound("SAGA_NOT_FOUND", "no such saga")
+        return bookings_pb2.GetSagaResponse(saga=self.sagas[request.saga_id])
+
+    async def ListSagas(self, request: Any, context: Any) -> Any:
+        self.last_list_sagas = request
+        found = [
+            s
+            for s in self.sagas.values()
+            if (not request.state or s.state == request.state)
+            and (not request.company_id or s.company_id == request.company_id)
+        ]
+        listed = []
+        for saga in found:
+            copy = bookings_pb2.Saga()
+            copy.CopyFrom(saga)
+            del copy.steps[:]
+            listed.append(copy)
+        return bookings_pb2.ListSagasResponse(sagas=listed)
+
+
+class FakeCatalog(catalog_pb2_grpc.CatalogServiceServicer):
+    def __init__(self) -> None:
+        self.sessions: dict[str, catalog_pb2.Session] = {}
+        self.last_list: catalog_pb2.ListSessionsRequest | None = None
+
+    async def GetSession(self, request: Any, context: Any) -> Any:
+        if request.session_id not in self.sessions:
+            raise NotFound("SESSION_NOT_FOUND", "no such session")
+        return catalog_pb2.GetSessionResponse(session=self.sessions[request.session_id])
+
+    async def ListSessions(self, request: Any, context: Any) -> Any:
+        self.last_list = request
+        found = [s for s in self.sessions.values() if s.company_id == request.company_id]
+        return catalog_pb2.ListSessionsResponse(sessions=found)
+
+
+class FakeWallet(wallet_pb2_grpc.WalletServiceServicer):
+    async def GetWallet(self, request: Any, context: Any) -> Any:
+        return wallet_pb2.GetWalletResponse(
+            wallet=wallet_pb2.Wallet(
+                company_id=request.company_id,
+                customer_id=request.customer_id,
+                main_balance=money_pb2.Money(amount_minor=5000, currency_code="EUR"),
+                bonus_balance=money_pb2.Money(amount_minor=700, currency_code="EUR"),
+            )
+        )
+
+    async def ListWalletEntries(self, request: Any, context: Any) -> Any:
+        entry = wallet_pb2.WalletEntry(
+            transaction_id=str(uuid.uuid4()),
+            kind=wallet_pb2.ENTRY_KIND_DEBIT,
+            balance_kind=wallet_pb2.BALANCE_KIND_BONUS,
+            amount=money_pb2.Money(amount_minor=-700, currency_code="EUR"),
+            reference="saga-1:wallet",
+            create_time=stamp(1_800_000_000),
+        )
+        return wallet_pb2.ListWalletEntriesResponse(entries=[entry], next_page_token="next")
+
+
+class FakePasses(passes_pb2_grpc.PassesServiceServicer):
+    async def ListEntitlements(self, request: Any, context: Any) -> Any:
+        entitlement = passes_pb2.Entitlement(
+            id=str(uuid.uuid4()),
+            company_id=request.company_id,
+            customer_id=request.customer_id,
+            product_id=str(uuid.uuid4()),
+            credits_total=10,
+            credits_used=3,
+            credits_held=1,
+            valid_from_time=stamp(1_800_000_000),
+            valid_until_time=stamp(1_807_776_000),
+        )
+        return passes_pb2.ListEntitlementsResponse(entitlements=[entitlement])
+
+
+@dataclass
+class FakePlatform:
+    server: GrpcServer
+    bookings: FakeBookings
+    catalog: FakeCatalog
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.server.port}"
+
+    def clients(self, *, timeout: float = 2.0) -> Clients:
+        return Clients(
+            {name: self.address for name in ("catalog", "bookings", "wallet", "passes", "payments")},
+            timeout=timeout,
+        )
+
+
+@pytest.fixture(scope="session")
+async def fake_platform() -> AsyncIterator[FakePlatform]:
+    bookings, catalog = FakeBookings(), FakeCatalog()
+    server = await create_server(
+        [
+            lambda s: bookings_pb2_grpc.add_BookingsServiceServicer_to_server(bookings, s),
+            lambda s: catalog_pb2_grpc.add_CatalogServiceServicer_to_server(catalog, s),
+            lambda s: wallet_pb2_grpc.add_WalletServiceServicer_to_server(FakeWallet(), s),
+            lambda s: passes_pb2_grpc.add_PassesServiceServicer_to_server(FakePasses(), s),
+        ],
+        [
+            bookings_pb2.DESCRIPTOR.services_by_name["BookingsService"].full_name,
+            catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"].full_name,
+            wallet_pb2.DESCRIPTOR.services_by_name["WalletService"].full_name,
+            passes_pb2.DESCRIPTOR.services_by_name["PassesService"].full_name,
+        ],
+    )
+    yield FakePlatform(server=server, bookings=bookings, catalog=catalog)
+    await server.stop(0)
+
+
+@pytest.fixture(scope="session")
+async def gateway_db(database_url: str) -> AsyncIterator[Database]:
+    db = Database(database_url, application_name="gateway-tests")
+    yield db
+    await db.close()
+
+
+def make_settings(database_url: str, address: str = "127.0.0.1:1") -> Settings:
+    return Settings(
+        catalog_addr=address,
+        bookings_addr=address,
+        wallet_addr=address,
+        passes_addr=address,
+        payments_addr=address,
+        database_url=database_url,
+        jwt_secret=JWT_SECRET,
+    )
+
+
+@pytest.fixture(scope="session")
+async def clients(fake_platform: FakePlatform) -> AsyncIterator[Clients]:
+    made = fake_platform.clients()
+    yield made
+    await made.close()
+
+
+def client_for(app: Any) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://gateway"
+    )
+
+
+@pytest.fixture
+async def http(
+    database_url: str, fake_platform: FakePlatform, clients: Clients, gateway_db: Database
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(make_settings(database_url, fake_platform.address), clients=clients, db=gateway_db)
+    async with client_for(app) as client:
+        yield client
+
+
+@dataclass
+class Account:
+    user_id: str
+    email: str
+    password: str
+    role: str
+    company_id: str | None
+    customer_id: str | None
+    token: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+AccountFactory = Callable[..., Awaitable[Account]]
+
+
+@pytest.fixture
+def make_account(http: httpx.AsyncClient, gateway_db: Database) -> AccountFactory:
+    """Creates a fresh user and logs in through the API: returns it with its bearer headers."""
+
+    async def make(role: str = "customer", *, company_id: str | None = None) -> Account:
+        email = f"user-{uuid.uuid4().hex[:12]}@example.com"
+        password = "correct horse battery staple"
+        company = company_id or (str(uuid.uuid4()) if role == "customer" else None)
+        customer = str(uuid.uuid4()) if role == "customer" else None
+        user = await UserStore(gateway_db).create_user(
+            email=email,
+            password=password,
+            role=role,
+            company_id=company,
+            customer_id=customer,  # type: ignore[arg-type]
+        )
+        reply = await http.post("/v1/auth/token", json={"email": email, "password": password})
+        assert reply.status_code == 200, reply.text
+        token = reply.json()["access_token"]
+        return Account(
+            user_id=user.id,
+            email=email,
+            password=password,
+            role=role,
+            company_id=company,
+            customer_id=customer,
+            token=token,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    return make
+
+
+@pytest.fixture
+def jwt_secret() -> str:
+    return JWT_SECRET
+
+
+@pytest.fixture
+def make_client(
+    database_url: str, fake_platform: FakePlatform, gateway_db: Database
+) -> Callable[..., httpx.AsyncClient]:
+    """An HTTP client on a gateway app wired to the given clients (e.g. a short deadline)."""
+
+    def make(clients: Clients, *, address: str | None = None) -> httpx.AsyncClient:
+        settings = make_settings(database_url, address or fake_platform.address)
+        return client_for(create_app(settings, clients=clients, db=gateway_db))
+
+    return make
