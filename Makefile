@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help venv run run-replicas test test-unit check lint format types protos protolint protocheck bench clean
+.PHONY: help venv run test test-unit check lint format types protos protolint protocheck deploycheck bench clean
 
 help:
 	@echo "make run    - start PostgreSQL, NATS, every service and the gateway with demo data"
 	@echo "make test   - unit, integration and end-to-end tests on real PostgreSQL and NATS"
-	@echo "make check  - lint, types, proto lint, stale generated code, tests"
+	@echo "make check  - lint, types, proto lint, stale generated code, deploy manifests, tests"
 	@echo "make bench  - benchmarks (print figures)"
 
 $(STAMP): requirements.txt requirements-dev.txt tools/link_paths.py
@@ -50,7 +50,10 @@ protolint: venv
 protocheck: venv
 	tools/check_protos.sh
 
-check: lint types protolint protocheck test
+deploycheck: venv
+	bash deploy/check.sh
+
+check: lint types protolint protocheck deploycheck test
 
 bench: venv
 	$(BIN)/python bench/booking_throughput.py

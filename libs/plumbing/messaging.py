@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable, Sequence
 
 import nats
@@ -31,8 +32,10 @@ def reply_subject(orchestrator: str) -> str:
 
 async def connect(url: str, name: str) -> Client:
     # The default gives up reconnecting after about 2 minutes; a service must not.
+    # A comma-separated URL names the seeds of a cluster.
+    servers = [server.strip() for server in url.split(",") if server.strip()]
     return await nats.connect(
-        url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=5
+        servers, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=5
     )
 
 
@@ -43,6 +46,8 @@ async def ensure_stream(js: JetStreamContext, name: str, subjects: Sequence[str]
         subjects=list(subjects),
         max_age=7 * 24 * 3600,
         duplicate_window=120,
+        # 3 on a JetStream cluster (deploy/), so a stream survives losing a node.
+        num_replicas=int(os.environ.get("NATS_STREAM_REPLICAS", "1")),
     )
     try:
         await js.add_stream(config)

@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from plumbing.db import Database
+from plumbing.failpoints import failpoint
 from plumbing.telemetry import inject_trace_headers
 
 log = logging.getLogger(__name__)
@@ -146,6 +147,7 @@ class Outbox:
                 ),
                 return_exceptions=True,
             )
+            failpoint("relay.after_publish_before_mark")
             published = [
                 row.id
                 for row, result in zip(rows, results, strict=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from plumbing import failpoints
 from plumbing.grpc_server import GrpcServer
 from plumbing.telemetry import setup_tracing
 
@@ -61,6 +62,7 @@ def run_service(name: str, start: Callable[[], Awaitable[RunningService]]) -> No
     """Runs a service until SIGTERM/SIGINT; writes its port to $PORT_FILE when set."""
     configure_logging()
     setup_tracing(name)
+    failpoints.configure(name)
 
     async def main() -> None:
         stop_requested = asyncio.Event()

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookingplatform.saga.v1 import saga_pb2
 from plumbing.db import Database
+from plumbing.failpoints import failpoint
 from plumbing.messaging import reply_subject
 from plumbing.outbox import Outbox, record_in_inbox
 from plumbing.telemetry import extract_trace_context
@@ -63,18 +64,21 @@ class StepConsumer:
             with tracer.start_as_current_span(
                 f"saga {command.step} {saga_pb2.StepAction.Name(command.action)}"
             ):
+                failpoint("consumer.before_transaction")
                 async with self.db.transaction() as conn:
                     if await record_in_inbox(conn, self.inbox, message_id, msg.subject):
                         reply = await self.handler(conn, command)
                         await self.outbox.add(
                             conn, reply_subject(ORCHESTRATOR), reply, message_id=f"{message_id}:reply"
                         )
+                        failpoint("consumer.after_effect_before_commit")
         except Exception:
             log.exception("saga command %s failed; redelivering", message_id)
             await msg.nak(delay=1.0)
             return
         finally:
             otel_context.detach(token)
+        failpoint("consumer.after_commit_before_ack")
         await msg.ack()
 
 
