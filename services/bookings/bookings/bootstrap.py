@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 from grpc import aio
 
@@ -29,7 +30,12 @@ async def start(settings: Settings) -> RunningService:
     db = Database(settings.database_url, application_name="bookings")
     catalog_channel = aio.insecure_channel(settings.catalog_addr)
     outbox = Outbox(tables.outbox)
-    service = BookingService(db, outbox, CatalogClient(catalog_channel))
+    service = BookingService(
+        db,
+        outbox,
+        CatalogClient(catalog_channel),
+        billing_retry=timedelta(seconds=settings.billing_retry_seconds),
+    )
     nc = await messaging.connect(settings.nats_url, "bookings")
     js = nc.jetstream()
     await messaging.ensure_stream(js, messaging.SAGA_STREAM, messaging.SAGA_SUBJECTS)

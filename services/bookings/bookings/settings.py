@@ -13,6 +13,7 @@ class Settings:
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 0
     sweep_interval_seconds: float = 1.0
+    billing_retry_seconds: float = 60.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -23,4 +24,5 @@ class Settings:
             grpc_host=env("GRPC_HOST", "127.0.0.1"),
             grpc_port=env_int("GRPC_PORT", 0),
             sweep_interval_seconds=float(env("SAGA_SWEEP_INTERVAL_SECONDS", "1.0")),
+            billing_retry_seconds=float(env("BILLING_RETRY_SECONDS", "60")),
         )

@@ -40,6 +40,10 @@ class _BookingStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Booking
     """A cancellation saga refunds the booking."""
     BOOKING_STATUS_CANCELLED: _BookingStatus.ValueType  # 5
     """Cancelled and refunded."""
+    BOOKING_STATUS_PENDING_PAYMENT: _BookingStatus.ValueType  # 6
+    """The place is kept but the wallet lacked funds: billing is retried until paid
+    (a top-up, or a card given with SettleBooking).
+    """
 
 class BookingStatus(_BookingStatus, metaclass=_BookingStatusEnumTypeWrapper):
     """Where a booking is in its life."""
@@ -56,6 +60,10 @@ BOOKING_STATUS_CANCELLING: BookingStatus.ValueType  # 4
 """A cancellation saga refunds the booking."""
 BOOKING_STATUS_CANCELLED: BookingStatus.ValueType  # 5
 """Cancelled and refunded."""
+BOOKING_STATUS_PENDING_PAYMENT: BookingStatus.ValueType  # 6
+"""The place is kept but the wallet lacked funds: billing is retried until paid
+(a top-up, or a card given with SettleBooking).
+"""
 Global___BookingStatus: _TypeAlias = BookingStatus  # noqa: Y015
 
 class _SagaState:
@@ -76,6 +84,8 @@ class _SagaStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_SagaState.V
     """Undoing the steps done so far."""
     SAGA_STATE_COMPENSATED: _SagaState.ValueType  # 5
     """Finished after compensation."""
+    SAGA_STATE_AWAITING_PAYMENT: _SagaState.ValueType  # 6
+    """The wallet lacked funds for a pay-later booking: the debit is retried."""
 
 class SagaState(_SagaState, metaclass=_SagaStateEnumTypeWrapper):
     """Where a saga is."""
@@ -92,7 +102,33 @@ SAGA_STATE_COMPENSATING: SagaState.ValueType  # 4
 """Undoing the steps done so far."""
 SAGA_STATE_COMPENSATED: SagaState.ValueType  # 5
 """Finished after compensation."""
+SAGA_STATE_AWAITING_PAYMENT: SagaState.ValueType  # 6
+"""The wallet lacked funds for a pay-later booking: the debit is retried."""
 Global___SagaState: _TypeAlias = SagaState  # noqa: Y015
+
+class _RefundStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _RefundStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_RefundStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    REFUND_STATUS_UNSPECIFIED: _RefundStatus.ValueType  # 0
+    """Not set."""
+    REFUND_STATUS_REQUESTED: _RefundStatus.ValueType  # 1
+    """The cancellation saga refunds it."""
+    REFUND_STATUS_REFUNDED: _RefundStatus.ValueType  # 2
+    """Every source was refunded."""
+
+class RefundStatus(_RefundStatus, metaclass=_RefundStatusEnumTypeWrapper):
+    """Where a refund request is."""
+
+REFUND_STATUS_UNSPECIFIED: RefundStatus.ValueType  # 0
+"""Not set."""
+REFUND_STATUS_REQUESTED: RefundStatus.ValueType  # 1
+"""The cancellation saga refunds it."""
+REFUND_STATUS_REFUNDED: RefundStatus.ValueType  # 2
+"""Every source was refunded."""
+Global___RefundStatus: _TypeAlias = RefundStatus  # noqa: Y015
 
 @_typing.final
 class BookingExtra(_message.Message):
@@ -139,22 +175,26 @@ class PaymentPlan(_message.Message):
     ENTITLEMENT_ID_FIELD_NUMBER: _builtins.int
     USE_WALLET_FIELD_NUMBER: _builtins.int
     CARD_TOKEN_FIELD_NUMBER: _builtins.int
+    PAY_LATER_FIELD_NUMBER: _builtins.int
     entitlement_id: _builtins.str
     """Pass entitlement that covers the places (optional)."""
     use_wallet: _builtins.bool
     """Pay from the wallet (bonus first, then main)."""
     card_token: _builtins.str
     """Card token for what the pass and wallet leave (optional)."""
+    pay_later: _builtins.bool
+    """Keep the place when the wallet lacks funds and bill it later (wallet-only plans)."""
     def __init__(
         self,
         *,
         entitlement_id: _builtins.str = ...,
         use_wallet: _builtins.bool = ...,
         card_token: _builtins.str = ...,
+        pay_later: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["card_token", b"card_token", "entitlement_id", b"entitlement_id", "use_wallet", b"use_wallet"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["card_token", b"card_token", "entitlement_id", b"entitlement_id", "pay_later", b"pay_later", "use_wallet", b"use_wallet"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -188,6 +228,8 @@ class Booking(_message.Message):
     SAGA_ID_FIELD_NUMBER: _builtins.int
     CREATE_TIME_FIELD_NUMBER: _builtins.int
     UPDATE_TIME_FIELD_NUMBER: _builtins.int
+    REFUND_FIELD_NUMBER: _builtins.int
+    AMOUNT_DUE_MINOR_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned id (UUID)."""
     company_id: _builtins.str
@@ -218,6 +260,8 @@ class Booking(_message.Message):
     """Stable reason code when rejected, e.g. "CARD_DECLINED"."""
     saga_id: _builtins.str
     """The booking saga."""
+    amount_due_minor: _builtins.int
+    """Still to pay while PENDING_PAYMENT."""
     @_builtins.property
     def start_time(self) -> _timestamp_pb2.Timestamp:
         """Start of the booked time."""
@@ -246,6 +290,10 @@ class Booking(_message.Message):
     def update_time(self) -> _timestamp_pb2.Timestamp:
         """When last changed."""
 
+    @_builtins.property
+    def refund(self) -> Global___RefundRequest:
+        """The refund request of a cancelled booking (at most one per booking)."""
+
     def __init__(
         self,
         *,
@@ -271,14 +319,64 @@ class Booking(_message.Message):
         saga_id: _builtins.str = ...,
         create_time: _timestamp_pb2.Timestamp | None = ...,
         update_time: _timestamp_pb2.Timestamp | None = ...,
+        refund: Global___RefundRequest | None = ...,
+        amount_due_minor: _builtins.int = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "end_time", b"end_time", "payment_plan", b"payment_plan", "start_time", b"start_time", "total_price", b"total_price", "update_time", b"update_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "end_time", b"end_time", "payment_plan", b"payment_plan", "refund", b"refund", "start_time", b"start_time", "total_price", b"total_price", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["bonus_debited_minor", b"bonus_debited_minor", "booking_model", b"booking_model", "card_charged_minor", b"card_charged_minor", "company_id", b"company_id", "create_time", b"create_time", "customer_id", b"customer_id", "end_time", b"end_time", "extras", b"extras", "id", b"id", "pass_covered_minor", b"pass_covered_minor", "payment_id", b"payment_id", "payment_plan", b"payment_plan", "quantity", b"quantity", "reject_reason", b"reject_reason", "resource_id", b"resource_id", "saga_id", b"saga_id", "session_id", b"session_id", "start_time", b"start_time", "status", b"status", "total_price", b"total_price", "update_time", b"update_time", "wallet_debited_minor", b"wallet_debited_minor"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_due_minor", b"amount_due_minor", "bonus_debited_minor", b"bonus_debited_minor", "booking_model", b"booking_model", "card_charged_minor", b"card_charged_minor", "company_id", b"company_id", "create_time", b"create_time", "customer_id", b"customer_id", "end_time", b"end_time", "extras", b"extras", "id", b"id", "pass_covered_minor", b"pass_covered_minor", "payment_id", b"payment_id", "payment_plan", b"payment_plan", "quantity", b"quantity", "refund", b"refund", "reject_reason", b"reject_reason", "resource_id", b"resource_id", "saga_id", b"saga_id", "session_id", b"session_id", "start_time", b"start_time", "status", b"status", "total_price", b"total_price", "update_time", b"update_time", "wallet_debited_minor", b"wallet_debited_minor"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Booking: _TypeAlias = Booking  # noqa: Y015
+
+@_typing.final
+class RefundRequest(_message.Message):
+    """What a cancellation gives back, by the policy in force when it was asked for."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PERCENT_FIELD_NUMBER: _builtins.int
+    CARD_MINOR_FIELD_NUMBER: _builtins.int
+    WALLET_MINOR_FIELD_NUMBER: _builtins.int
+    CREDITS_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    SAGA_ID_FIELD_NUMBER: _builtins.int
+    percent: _builtins.int
+    """Percentage of the price refunded (0-100)."""
+    card_minor: _builtins.int
+    """To the card."""
+    wallet_minor: _builtins.int
+    """To the wallet (main and bonus)."""
+    credits: _builtins.int
+    """Pass credits returned."""
+    status: Global___RefundStatus.ValueType
+    """Status."""
+    saga_id: _builtins.str
+    """The cancellation saga."""
+    @_builtins.property
+    def create_time(self) -> _timestamp_pb2.Timestamp:
+        """When asked for."""
+
+    def __init__(
+        self,
+        *,
+        percent: _builtins.int = ...,
+        card_minor: _builtins.int = ...,
+        wallet_minor: _builtins.int = ...,
+        credits: _builtins.int = ...,
+        status: Global___RefundStatus.ValueType = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+        saga_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["card_minor", b"card_minor", "create_time", b"create_time", "credits", b"credits", "percent", b"percent", "saga_id", b"saga_id", "status", b"status", "wallet_minor", b"wallet_minor"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RefundRequest: _TypeAlias = RefundRequest  # noqa: Y015
 
 @_typing.final
 class SagaStep(_message.Message):
@@ -345,6 +443,8 @@ class Saga(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _builtins.int
     UPDATE_TIME_FIELD_NUMBER: _builtins.int
     COMPANY_ID_FIELD_NUMBER: _builtins.int
+    NEEDS_ATTENTION_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Saga id (UUID)."""
     booking_id: _builtins.str
@@ -359,6 +459,10 @@ class Saga(_message.Message):
     """Attempt of the current step."""
     company_id: _builtins.str
     """Company (tenant)."""
+    needs_attention: _builtins.bool
+    """A step after the pivot keeps failing: an operator should look."""
+    reason: _builtins.str
+    """Why the saga compensated (reason code), or the operator's last note."""
     @_builtins.property
     def deadline_time(self) -> _timestamp_pb2.Timestamp:
         """When the current step times out."""
@@ -389,10 +493,12 @@ class Saga(_message.Message):
         create_time: _timestamp_pb2.Timestamp | None = ...,
         update_time: _timestamp_pb2.Timestamp | None = ...,
         company_id: _builtins.str = ...,
+        needs_attention: _builtins.bool = ...,
+        reason: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "deadline_time", b"deadline_time", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "booking_id", b"booking_id", "company_id", b"company_id", "create_time", b"create_time", "current_step", b"current_step", "deadline_time", b"deadline_time", "id", b"id", "kind", b"kind", "state", b"state", "steps", b"steps", "update_time", b"update_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "booking_id", b"booking_id", "company_id", b"company_id", "create_time", b"create_time", "current_step", b"current_step", "deadline_time", b"deadline_time", "id", b"id", "kind", b"kind", "needs_attention", b"needs_attention", "reason", b"reason", "state", b"state", "steps", b"steps", "update_time", b"update_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -712,6 +818,9 @@ class ListSagasRequest(_message.Message):
     COMPANY_ID_FIELD_NUMBER: _builtins.int
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    CURRENT_STEP_FIELD_NUMBER: _builtins.int
+    MIN_AGE_SECONDS_FIELD_NUMBER: _builtins.int
+    NEEDS_ATTENTION_FIELD_NUMBER: _builtins.int
     state: Global___SagaState.ValueType
     """Only sagas in this state, when set."""
     company_id: _builtins.str
@@ -720,6 +829,12 @@ class ListSagasRequest(_message.Message):
     """Page size, at most 200 (default 50)."""
     page_token: _builtins.str
     """Token of the page to read."""
+    current_step: _builtins.str
+    """Only sagas whose current step is this ("passes", "wallet", "payments"), when set."""
+    min_age_seconds: _builtins.int
+    """Only sagas created at least this many seconds ago, when set."""
+    needs_attention: _builtins.bool
+    """Only sagas flagged for an operator, when true."""
     def __init__(
         self,
         *,
@@ -727,10 +842,13 @@ class ListSagasRequest(_message.Message):
         company_id: _builtins.str = ...,
         page_size: _builtins.int = ...,
         page_token: _builtins.str = ...,
+        current_step: _builtins.str = ...,
+        min_age_seconds: _builtins.int = ...,
+        needs_attention: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "page_size", b"page_size", "page_token", b"page_token", "state", b"state"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "current_step", b"current_step", "min_age_seconds", b"min_age_seconds", "needs_attention", b"needs_attention", "page_size", b"page_size", "page_token", b"page_token", "state", b"state"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -763,3 +881,161 @@ class ListSagasResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListSagasResponse: _TypeAlias = ListSagasResponse  # noqa: Y015
+
+@_typing.final
+class RetrySagaStepRequest(_message.Message):
+    """Request of RetrySagaStep."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SAGA_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    saga_id: _builtins.str
+    """Saga id."""
+    reason: _builtins.str
+    """Why, for the step log (required)."""
+    def __init__(
+        self,
+        *,
+        saga_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reason", b"reason", "saga_id", b"saga_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RetrySagaStepRequest: _TypeAlias = RetrySagaStepRequest  # noqa: Y015
+
+@_typing.final
+class RetrySagaStepResponse(_message.Message):
+    """Response of RetrySagaStep."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SAGA_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def saga(self) -> Global___Saga:
+        """The saga after the retry was sent."""
+
+    def __init__(
+        self,
+        *,
+        saga: Global___Saga | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["saga", b"saga"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["saga", b"saga"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RetrySagaStepResponse: _TypeAlias = RetrySagaStepResponse  # noqa: Y015
+
+@_typing.final
+class ForceCompensateSagaRequest(_message.Message):
+    """Request of ForceCompensateSaga."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SAGA_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    saga_id: _builtins.str
+    """Saga id."""
+    reason: _builtins.str
+    """Why, for the step log (required)."""
+    def __init__(
+        self,
+        *,
+        saga_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reason", b"reason", "saga_id", b"saga_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ForceCompensateSagaRequest: _TypeAlias = ForceCompensateSagaRequest  # noqa: Y015
+
+@_typing.final
+class ForceCompensateSagaResponse(_message.Message):
+    """Response of ForceCompensateSaga."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SAGA_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def saga(self) -> Global___Saga:
+        """The saga, COMPENSATING or COMPENSATED."""
+
+    def __init__(
+        self,
+        *,
+        saga: Global___Saga | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["saga", b"saga"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["saga", b"saga"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ForceCompensateSagaResponse: _TypeAlias = ForceCompensateSagaResponse  # noqa: Y015
+
+@_typing.final
+class SettleBookingRequest(_message.Message):
+    """Request of SettleBooking."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    BOOKING_ID_FIELD_NUMBER: _builtins.int
+    CUSTOMER_ID_FIELD_NUMBER: _builtins.int
+    CARD_TOKEN_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key."""
+    booking_id: _builtins.str
+    """The PENDING_PAYMENT booking."""
+    customer_id: _builtins.str
+    """The customer paying; must own the booking when set."""
+    card_token: _builtins.str
+    """Card token to charge for the amount due."""
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        booking_id: _builtins.str = ...,
+        customer_id: _builtins.str = ...,
+        card_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_id", b"booking_id", "card_token", b"card_token", "customer_id", b"customer_id", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SettleBookingRequest: _TypeAlias = SettleBookingRequest  # noqa: Y015
+
+@_typing.final
+class SettleBookingResponse(_message.Message):
+    """Response of SettleBooking."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BOOKING_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def booking(self) -> Global___Booking:
+        """The booking (still PENDING_PAYMENT until the card answers)."""
+
+    def __init__(
+        self,
+        *,
+        booking: Global___Booking | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["booking", b"booking"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking", b"booking"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SettleBookingResponse: _TypeAlias = SettleBookingResponse  # noqa: Y015

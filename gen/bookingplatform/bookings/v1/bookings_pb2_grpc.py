@@ -65,6 +65,21 @@ class BookingsServiceStub:
                 request_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ListSagasRequest.SerializeToString,
                 response_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ListSagasResponse.FromString,
                 _registered_method=True)
+        self.RetrySagaStep = channel.unary_unary(
+                '/bookingplatform.bookings.v1.BookingsService/RetrySagaStep',
+                request_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.RetrySagaStepRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.RetrySagaStepResponse.FromString,
+                _registered_method=True)
+        self.ForceCompensateSaga = channel.unary_unary(
+                '/bookingplatform.bookings.v1.BookingsService/ForceCompensateSaga',
+                request_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ForceCompensateSagaRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ForceCompensateSagaResponse.FromString,
+                _registered_method=True)
+        self.SettleBooking = channel.unary_unary(
+                '/bookingplatform.bookings.v1.BookingsService/SettleBooking',
+                request_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.SettleBookingRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.SettleBookingResponse.FromString,
+                _registered_method=True)
 
 
 class BookingsServiceServicer:
@@ -113,6 +128,27 @@ class BookingsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RetrySagaStep(self, request, context):
+        """Operator: re-sends the saga's current step now (attempt + 1), with the reason recorded.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ForceCompensateSaga(self, request, context):
+        """Operator: compensates a saga before its pivot, with the reason recorded.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SettleBooking(self, request, context):
+        """Pays a PENDING_PAYMENT booking by card instead of waiting for the wallet.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BookingsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -145,6 +181,21 @@ def add_BookingsServiceServicer_to_server(servicer, server):
                     servicer.ListSagas,
                     request_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ListSagasRequest.FromString,
                     response_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ListSagasResponse.SerializeToString,
+            ),
+            'RetrySagaStep': grpc.unary_unary_rpc_method_handler(
+                    servicer.RetrySagaStep,
+                    request_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.RetrySagaStepRequest.FromString,
+                    response_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.RetrySagaStepResponse.SerializeToString,
+            ),
+            'ForceCompensateSaga': grpc.unary_unary_rpc_method_handler(
+                    servicer.ForceCompensateSaga,
+                    request_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ForceCompensateSagaRequest.FromString,
+                    response_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ForceCompensateSagaResponse.SerializeToString,
+            ),
+            'SettleBooking': grpc.unary_unary_rpc_method_handler(
+                    servicer.SettleBooking,
+                    request_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.SettleBookingRequest.FromString,
+                    response_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.SettleBookingResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -310,6 +361,87 @@ class BookingsService:
             '/bookingplatform.bookings.v1.BookingsService/ListSagas',
             bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ListSagasRequest.SerializeToString,
             bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ListSagasResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RetrySagaStep(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.bookings.v1.BookingsService/RetrySagaStep',
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.RetrySagaStepRequest.SerializeToString,
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.RetrySagaStepResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ForceCompensateSaga(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.bookings.v1.BookingsService/ForceCompensateSaga',
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ForceCompensateSagaRequest.SerializeToString,
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ForceCompensateSagaResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SettleBooking(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.bookings.v1.BookingsService/SettleBooking',
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.SettleBookingRequest.SerializeToString,
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.SettleBookingResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -45,6 +45,12 @@ class BookingsServiceStub:
     """Gets a saga with its step log."""
     ListSagas: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.ListSagasRequest, _bookings_pb2.ListSagasResponse]
     """Lists sagas, newest first."""
+    RetrySagaStep: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.RetrySagaStepRequest, _bookings_pb2.RetrySagaStepResponse]
+    """Operator: re-sends the saga's current step now (attempt + 1), with the reason recorded."""
+    ForceCompensateSaga: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.ForceCompensateSagaRequest, _bookings_pb2.ForceCompensateSagaResponse]
+    """Operator: compensates a saga before its pivot, with the reason recorded."""
+    SettleBooking: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.SettleBookingRequest, _bookings_pb2.SettleBookingResponse]
+    """Pays a PENDING_PAYMENT booking by card instead of waiting for the wallet."""
 
 @_typing.type_check_only
 class BookingsServiceAsyncStub(BookingsServiceStub):
@@ -63,6 +69,12 @@ class BookingsServiceAsyncStub(BookingsServiceStub):
     """Gets a saga with its step log."""
     ListSagas: _aio.UnaryUnaryMultiCallable[_bookings_pb2.ListSagasRequest, _bookings_pb2.ListSagasResponse]  # type: ignore[assignment]
     """Lists sagas, newest first."""
+    RetrySagaStep: _aio.UnaryUnaryMultiCallable[_bookings_pb2.RetrySagaStepRequest, _bookings_pb2.RetrySagaStepResponse]  # type: ignore[assignment]
+    """Operator: re-sends the saga's current step now (attempt + 1), with the reason recorded."""
+    ForceCompensateSaga: _aio.UnaryUnaryMultiCallable[_bookings_pb2.ForceCompensateSagaRequest, _bookings_pb2.ForceCompensateSagaResponse]  # type: ignore[assignment]
+    """Operator: compensates a saga before its pivot, with the reason recorded."""
+    SettleBooking: _aio.UnaryUnaryMultiCallable[_bookings_pb2.SettleBookingRequest, _bookings_pb2.SettleBookingResponse]  # type: ignore[assignment]
+    """Pays a PENDING_PAYMENT booking by card instead of waiting for the wallet."""
 
 class BookingsServiceServicer(metaclass=_abc_1.ABCMeta):
     """Bookings and their sagas."""
@@ -114,5 +126,29 @@ class BookingsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_bookings_pb2.ListSagasResponse, _abc.Awaitable[_bookings_pb2.ListSagasResponse]]:
         """Lists sagas, newest first."""
+
+    @_abc_1.abstractmethod
+    def RetrySagaStep(
+        self,
+        request: _bookings_pb2.RetrySagaStepRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bookings_pb2.RetrySagaStepResponse, _abc.Awaitable[_bookings_pb2.RetrySagaStepResponse]]:
+        """Operator: re-sends the saga's current step now (attempt + 1), with the reason recorded."""
+
+    @_abc_1.abstractmethod
+    def ForceCompensateSaga(
+        self,
+        request: _bookings_pb2.ForceCompensateSagaRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bookings_pb2.ForceCompensateSagaResponse, _abc.Awaitable[_bookings_pb2.ForceCompensateSagaResponse]]:
+        """Operator: compensates a saga before its pivot, with the reason recorded."""
+
+    @_abc_1.abstractmethod
+    def SettleBooking(
+        self,
+        request: _bookings_pb2.SettleBookingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bookings_pb2.SettleBookingResponse, _abc.Awaitable[_bookings_pb2.SettleBookingResponse]]:
+        """Pays a PENDING_PAYMENT booking by card instead of waiting for the wallet."""
 
 def add_BookingsServiceServicer_to_server(servicer: BookingsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

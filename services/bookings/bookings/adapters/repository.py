@@ -10,14 +10,23 @@ from sqlalchemy import Row, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bookings.adapters.tables import booking_extras, bookings, saga_steps, sagas, session_occupancy
-from bookings.domain.model import Booking, BookingModel, BookingStatus, ExtraLine, PaymentPlan
+from bookings.adapters.tables import (
+    booking_extras,
+    bookings,
+    refund_requests,
+    saga_steps,
+    sagas,
+    session_occupancy,
+)
+from bookings.domain.model import Booking, BookingModel, BookingStatus, ExtraLine, PaymentPlan, RefundRequest
 from bookings.domain.saga import Saga, SagaState
 
 TERMINAL_STATES = (SagaState.COMPLETED.value, SagaState.COMPENSATED.value)
 
 
-def _booking_from_row(row: Row[Any], extras: Sequence[ExtraLine] = ()) -> Booking:
+def _booking_from_row(
+    row: Row[Any], extras: Sequence[ExtraLine] = (), refund: RefundRequest | None = None
+) -> Booking:
     return Booking(
         id=row.id,
         company_id=row.company_id,
@@ -33,7 +42,10 @@ def _booking_from_row(row: Row[Any], extras: Sequence[ExtraLine] = ()) -> Bookin
         base_minor=row.base_minor,
         currency=row.currency,
         plan=PaymentPlan(
-            entitlement_id=row.entitlement_id, use_wallet=row.use_wallet, card_token=row.card_token
+            entitlement_id=row.entitlement_id,
+            use_wallet=row.use_wallet,
+            card_token=row.card_token,
+            pay_later=row.pay_later,
         ),
         saga_id=row.saga_id,
         free_cancellation_until=row.free_cancellation_until,
@@ -44,6 +56,7 @@ def _booking_from_row(row: Row[Any], extras: Sequence[ExtraLine] = ()) -> Bookin
         card_charged_minor=row.card_charged_minor,
         payment_id=row.payment_id,
         reject_reason=row.reject_reason,
+        refund=refund,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -70,6 +83,7 @@ async def insert_booking(conn: AsyncConnection, booking: Booking, request_id: st
             entitlement_id=booking.plan.entitlement_id,
             use_wallet=booking.plan.use_wallet,
             card_token=booking.plan.card_token,
+            pay_later=booking.plan.pay_later,
             saga_id=booking.saga_id,
             free_cancellation_until=booking.free_cancellation_until,
             request_id=request_id,
@@ -200,7 +214,21 @@ async def _with_extras(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> list[
         lines.setdefault(extra.booking_id, []).append(
             ExtraLine(extra.extra_id, extra.name, extra.quantity, extra.unit_price_minor)
         )
-    return [_booking_from_row(row, lines.get(row.id, ())) for row in rows]
+    refunds = {
+        refund.booking_id: RefundRequest(
+            saga_id=refund.saga_id,
+            percent=refund.percent,
+            card_minor=refund.card_minor,
+            wallet_minor=refund.wallet_minor,
+            credits=refund.credits,
+            status=refund.status,
+            created_at=refund.created_at,
+        )
+        for refund in await conn.execute(
+            select(refund_requests).where(refund_requests.c.booking_id.in_([row.id for row in rows]))
+        )
+    }
+    return [_booking_from_row(row, lines.get(row.id, ()), refunds.get(row.id)) for row in rows]
 
 
 async def transition_booking(
@@ -270,19 +298,61 @@ async def lock_saga(conn: AsyncConnection, saga_id: str) -> tuple[Saga, str] | N
     return (Saga.from_data(row.data), row.company_id) if row else None
 
 
-async def save_saga(conn: AsyncConnection, saga: Saga, *, deadline_in: timedelta | None) -> None:
-    await conn.execute(
-        update(sagas)
-        .where(sagas.c.id == saga.id)
-        .values(
-            state=saga.state.value,
-            current_step=saga.current_step or "",
-            attempt=saga.attempt,
-            deadline=func.now() + deadline_in if deadline_in else None,
-            data=saga.to_data(),
-            version=sagas.c.version + 1,
-            updated_at=func.now(),
+async def save_saga(
+    conn: AsyncConnection,
+    saga: Saga,
+    *,
+    deadline_in: timedelta | None = None,
+    keep_deadline: bool = False,
+    needs_attention: bool | None = None,
+) -> None:
+    values: dict[str, Any] = {
+        "state": saga.state.value,
+        "current_step": saga.current_step or "",
+        "attempt": saga.attempt,
+        "data": saga.to_data(),
+        "version": sagas.c.version + 1,
+        "updated_at": func.now(),
+    }
+    if not keep_deadline:
+        values["deadline"] = func.now() + deadline_in if deadline_in else None
+    if needs_attention is not None:
+        values["needs_attention"] = needs_attention
+    await conn.execute(update(sagas).where(sagas.c.id == saga.id).values(**values))
+
+
+async def set_card_token(conn: AsyncConnection, booking_id: str, card_token: str) -> Booking:
+    row = (
+        await conn.execute(
+            update(bookings)
+            .where(bookings.c.id == booking_id)
+            .values(card_token=card_token, pay_later=False, updated_at=func.now())
+            .returning(*bookings.c)
         )
+    ).one()
+    [booking] = await _with_extras(conn, [row])
+    return booking
+
+
+async def insert_refund_request(conn: AsyncConnection, booking_id: str, refund: RefundRequest) -> None:
+    """The primary key on booking_id refuses a second request for the same booking."""
+    await conn.execute(
+        insert(refund_requests).values(
+            booking_id=booking_id,
+            saga_id=refund.saga_id,
+            percent=refund.percent,
+            card_minor=refund.card_minor,
+            wallet_minor=refund.wallet_minor,
+            credits=refund.credits,
+        )
+    )
+
+
+async def complete_refund_request(conn: AsyncConnection, booking_id: str) -> None:
+    await conn.execute(
+        update(refund_requests)
+        .where(refund_requests.c.booking_id == booking_id)
+        .values(status="REFUNDED", updated_at=func.now())
     )
 
 
@@ -337,11 +407,25 @@ async def saga_step_rows(conn: AsyncConnection, saga_id: str) -> list[Row[Any]]:
 
 
 async def list_saga_rows(
-    conn: AsyncConnection, *, state: str, company_id: str, limit: int, after: tuple[datetime, str] | None
+    conn: AsyncConnection,
+    *,
+    state: str,
+    company_id: str,
+    limit: int,
+    after: tuple[datetime, str] | None,
+    current_step: str = "",
+    min_age_seconds: int = 0,
+    needs_attention: bool = False,
 ) -> list[Row[Any]]:
     query = select(sagas)
     if state:
         query = query.where(sagas.c.state == state)
+    if current_step:
+        query = query.where(sagas.c.current_step == current_step)
+    if min_age_seconds:
+        query = query.where(sagas.c.created_at <= func.now() - timedelta(seconds=min_age_seconds))
+    if needs_attention:
+        query = query.where(sagas.c.needs_attention.is_(True))
     if company_id:
         query = query.where(sagas.c.company_id == company_id)
     if after is not None:

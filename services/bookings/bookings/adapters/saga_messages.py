@@ -46,4 +46,5 @@ def reply_from(message: saga_pb2.StepReply) -> Reply | None:
         amount_minor=message.amount.amount_minor,
         bonus_minor=message.bonus_amount_minor,
         reference=message.reference,
+        attempt=message.attempt,
     )

@@ -52,6 +52,7 @@ bookings = Table(
     Column("entitlement_id", Text, nullable=False, server_default=""),
     Column("use_wallet", Boolean, nullable=False),
     Column("card_token", Text, nullable=False, server_default=""),
+    Column("pay_later", Boolean, nullable=False, server_default=text("false")),
     Column("wallet_debited_minor", BigInteger, nullable=False, server_default="0"),
     Column("bonus_debited_minor", BigInteger, nullable=False, server_default="0"),
     Column("pass_covered_minor", BigInteger, nullable=False, server_default="0"),
@@ -66,7 +67,8 @@ bookings = Table(
     UniqueConstraint("customer_id", "request_id", name="uq_bookings_customer_request"),
     CheckConstraint("quantity >= 1", name="ck_bookings_quantity"),
     CheckConstraint(
-        "status IN ('PENDING','CONFIRMED','REJECTED','CANCELLING','CANCELLED')", name="ck_bookings_status"
+        "status IN ('PENDING','PENDING_PAYMENT','CONFIRMED','REJECTED','CANCELLING','CANCELLED')",
+        name="ck_bookings_status",
     ),
     CheckConstraint("start_time < end_time", name="ck_bookings_period"),
     Index("ix_bookings_customer", "customer_id", "created_at"),
@@ -129,6 +131,22 @@ saga_steps = Table(
     Column("message_id", Text, nullable=False, server_default=""),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_saga_steps_saga", "saga_id", "id"),
+)
+
+# A cancellation's refund: the unique booking id makes it 0..1 per booking.
+refund_requests = Table(
+    "refund_requests",
+    metadata,
+    Column("booking_id", UUID(as_uuid=False), ForeignKey(f"{SCHEMA}.bookings.id"), primary_key=True),
+    Column("saga_id", UUID(as_uuid=False), nullable=False),
+    Column("percent", Integer, nullable=False),
+    Column("card_minor", BigInteger, nullable=False),
+    Column("wallet_minor", BigInteger, nullable=False),
+    Column("credits", Integer, nullable=False),
+    Column("status", Text, nullable=False, server_default="REQUESTED"),
+    *_timestamps(),
+    CheckConstraint("percent BETWEEN 0 AND 100", name="ck_refund_requests_percent"),
+    CheckConstraint("status IN ('REQUESTED','REFUNDED')", name="ck_refund_requests_status"),
 )
 
 outbox = outbox_table(metadata)

@@ -11,6 +11,7 @@ from plumbing.errors import FailedPrecondition, InvalidArgument
 
 class BookingStatus(enum.StrEnum):
     PENDING = "PENDING"
+    PENDING_PAYMENT = "PENDING_PAYMENT"
     CONFIRMED = "CONFIRMED"
     REJECTED = "REJECTED"
     CANCELLING = "CANCELLING"
@@ -30,6 +31,8 @@ class PaymentPlan:
     entitlement_id: str = ""
     use_wallet: bool = False
     card_token: str = ""
+    # Keep the place and bill later when the wallet lacks funds (wallet-only plans).
+    pay_later: bool = False
 
     @property
     def has_money_source(self) -> bool:
@@ -106,7 +109,14 @@ def check_bookable(offer: SessionOffer, quantity: int, now: datetime) -> None:
 
 
 def check_payment_plan(plan: PaymentPlan, quote: Quote) -> None:
-    """A plan must be able to pay: a pass covers the places only, extras need money."""
+    """A plan must be able to pay: a pass covers the places only, extras need money.
+
+    Paying later is for the wallet alone: a card would pay at once anyway.
+    """
+    if plan.pay_later and (not plan.use_wallet or plan.card_token or plan.entitlement_id):
+        raise InvalidArgument(
+            "PAY_LATER_WALLET_ONLY", "pay_later works with the wallet alone", field="payment_plan.pay_later"
+        )
     if quote.total_minor == 0:
         return
     if plan.has_money_source:
@@ -118,6 +128,19 @@ def check_payment_plan(plan: PaymentPlan, quote: Quote) -> None:
         "choose a wallet or a card for what a pass does not cover",
         field="payment_plan",
     )
+
+
+@dataclass(frozen=True)
+class RefundRequest:
+    """What a cancellation gives back; at most one per booking."""
+
+    saga_id: str
+    percent: int
+    card_minor: int
+    wallet_minor: int
+    credits: int
+    status: str = "REQUESTED"
+    created_at: datetime | None = None
 
 
 @dataclass
@@ -145,6 +168,7 @@ class Booking:
     card_charged_minor: int = 0
     payment_id: str = ""
     reject_reason: str = ""
+    refund: RefundRequest | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
 

@@ -37,6 +37,7 @@ class SagaState(enum.StrEnum):
     COMPLETED = "COMPLETED"
     COMPENSATING = "COMPENSATING"
     COMPENSATED = "COMPENSATED"
+    AWAITING_PAYMENT = "AWAITING_PAYMENT"
 
     @property
     def terminal(self) -> bool:
@@ -56,6 +57,7 @@ class BookingChange(enum.StrEnum):
     CONFIRM = "confirm"
     REJECT = "reject"
     CANCEL = "cancel"
+    AWAIT_PAYMENT = "await_payment"
 
 
 @dataclass(frozen=True)
@@ -76,12 +78,16 @@ class Reply:
     amount_minor: int = 0
     bonus_minor: int = 0
     reference: str = ""
+    attempt: int = 0
 
 
 @dataclass(frozen=True)
 class Transition:
     applied: bool
     booking_change: BookingChange | None = None
+    # Commands sent besides the current step's, e.g. a wallet compensation racing ahead
+    # of any debit attempt still in flight when a pay-later booking is settled by card.
+    side_commands: tuple[Command, ...] = ()
 
 
 @dataclass
@@ -103,6 +109,7 @@ class Saga:
     reason: str = ""
     refund_minor: dict[str, int] = field(default_factory=dict)
     attempt: int = 0
+    pay_later: bool = False
 
     # -- construction -------------------------------------------------------------
 
@@ -119,6 +126,7 @@ class Saga:
         use_pass: bool,
         use_wallet: bool,
         use_card: bool,
+        pay_later: bool = False,
     ) -> tuple[Saga, Transition]:
         wanted = {PASSES: use_pass, WALLET: use_wallet, PAYMENTS: use_card}
         saga = cls(
@@ -130,6 +138,7 @@ class Saga:
             base_minor=base_minor,
             credits=credits,
             queue=[step for step in EXECUTION_ORDER if wanted[step]],
+            pay_later=pay_later,
         )
         return saga, saga._advance_execution()
 
@@ -200,8 +209,11 @@ class Saga:
     # -- transitions ----------------------------------------------------------------
 
     def apply(self, reply: Reply) -> Transition:
-        """Applies a participant's reply; a reply to anything but the current step is ignored."""
+        """Applies a participant's reply; a reply to anything but the current step and
+        attempt is ignored (an older attempt's answer may differ from a re-evaluation)."""
         if reply.step != self.current_step or reply.action is not self.action:
+            return Transition(applied=False)
+        if reply.attempt and reply.attempt != self.attempt:
             return Transition(applied=False)
         if self.action is Action.EXECUTE:
             return self._on_execute_reply(reply)
@@ -220,18 +232,42 @@ class Saga:
             return Transition(applied=True, booking_change=BookingChange.CANCEL)
         return Transition(applied=True)
 
+    @property
+    def before_pivot(self) -> bool:
+        return self.action is Action.EXECUTE and not self.state.terminal
+
     def give_up_execution(self, reason: str) -> Transition:
-        """Too many attempts before the pivot: compensate everything, the current step included."""
-        if self.action is not Action.EXECUTE or self.state.terminal:
+        """Too many attempts before the pivot (or an operator's decision): compensate
+        everything, the current step included, since it may have taken effect."""
+        if not self.before_pivot:
             return Transition(applied=False)
         step = self.current_step
         if step is not None and step not in self.done:
             self.done.append(step)
         return self._start_compensation(reason)
 
+    def settle_by_card(self) -> Transition:
+        """A pay-later booking is paid by card instead: the wallet step is abandoned and
+        compensated (a tombstone, or a refund if a debit attempt was still in flight)."""
+        if self.state is not SagaState.AWAITING_PAYMENT:
+            return Transition(applied=False)
+        self.state = SagaState.RUNNING
+        self.pay_later = False
+        self.queue = [PAYMENTS]
+        self.attempt = 0
+        return Transition(applied=True, side_commands=(Command(WALLET, Action.COMPENSATE),))
+
     def _on_execute_reply(self, reply: Reply) -> Transition:
         if not reply.succeeded:
+            if self.pay_later and reply.step == WALLET and reply.reason == "INSUFFICIENT_FUNDS":
+                # Keep the place and bill later: the same step is retried on a slow cadence.
+                if self.state is SagaState.AWAITING_PAYMENT:
+                    return Transition(applied=True)
+                self.state = SagaState.AWAITING_PAYMENT
+                self.reason = reply.reason
+                return Transition(applied=True, booking_change=BookingChange.AWAIT_PAYMENT)
             return self._start_compensation(reply.reason or "STEP_FAILED")
+        self.state = SagaState.RUNNING if self.state is SagaState.AWAITING_PAYMENT else self.state
         step = self.queue.pop(0)
         self.attempt = 0
         self.done.append(step)

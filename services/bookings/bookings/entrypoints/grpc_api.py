@@ -12,10 +12,11 @@ from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
 from bookingplatform.catalog.v1 import catalog_pb2
 from bookings.domain.model import Booking, PaymentPlan
 from bookings.domain.saga import SagaState
-from bookings.service.handlers import BookingService, CancelBooking, CreateBooking
+from bookings.service.handlers import BookingService, CancelBooking, CreateBooking, SettleBooking
 
 _STATUS = {
     "PENDING": bookings_pb2.BOOKING_STATUS_PENDING,
+    "PENDING_PAYMENT": bookings_pb2.BOOKING_STATUS_PENDING_PAYMENT,
     "CONFIRMED": bookings_pb2.BOOKING_STATUS_CONFIRMED,
     "REJECTED": bookings_pb2.BOOKING_STATUS_REJECTED,
     "CANCELLING": bookings_pb2.BOOKING_STATUS_CANCELLING,
@@ -54,6 +55,7 @@ def booking_message(booking: Booking) -> bookings_pb2.Booking:
             entitlement_id=booking.plan.entitlement_id,
             use_wallet=booking.plan.use_wallet,
             card_token=booking.plan.card_token,
+            pay_later=booking.plan.pay_later,
         ),
         wallet_debited_minor=booking.wallet_debited_minor,
         bonus_debited_minor=booking.bonus_debited_minor,
@@ -65,6 +67,21 @@ def booking_message(booking: Booking) -> bookings_pb2.Booking:
         create_time=_timestamp(booking.created_at),
         update_time=_timestamp(booking.updated_at),
     )
+    if booking.status.value == "PENDING_PAYMENT":
+        message.amount_due_minor = booking.total_minor
+    if booking.refund is not None:
+        refund = booking.refund
+        message.refund.CopyFrom(
+            bookings_pb2.RefundRequest(
+                percent=refund.percent,
+                card_minor=refund.card_minor,
+                wallet_minor=refund.wallet_minor,
+                credits=refund.credits,
+                status=getattr(bookings_pb2, f"REFUND_STATUS_{refund.status}"),
+                create_time=_timestamp(refund.created_at),
+                saga_id=refund.saga_id,
+            )
+        )
     message.total_price.amount_minor = booking.total_minor
     message.total_price.currency_code = booking.currency
     for line in booking.extras:
@@ -86,6 +103,8 @@ def saga_message(row: Any, steps: list[Any] = ()) -> bookings_pb2.Saga:  # type:
         deadline_time=_timestamp(row.deadline),
         create_time=_timestamp(row.created_at),
         update_time=_timestamp(row.updated_at),
+        needs_attention=row.needs_attention,
+        reason=row.data.get("reason", ""),
     )
     for step in steps:
         message.steps.add(
@@ -116,7 +135,10 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
                 quantity=request.quantity,
                 extras=tuple((extra.extra_id, extra.quantity) for extra in request.extras),
                 plan=PaymentPlan(
-                    entitlement_id=plan.entitlement_id, use_wallet=plan.use_wallet, card_token=plan.card_token
+                    entitlement_id=plan.entitlement_id,
+                    use_wallet=plan.use_wallet,
+                    card_token=plan.card_token,
+                    pay_later=plan.pay_later,
                 ),
             )
         )
@@ -166,7 +188,37 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
             company_id=request.company_id,
             page_size=request.page_size,
             page_token=request.page_token,
+            current_step=request.current_step,
+            min_age_seconds=request.min_age_seconds,
+            needs_attention=request.needs_attention,
         )
         return bookings_pb2.ListSagasResponse(
             sagas=[saga_message(row) for row in rows], next_page_token=token
         )
+
+    async def RetrySagaStep(
+        self, request: bookings_pb2.RetrySagaStepRequest, context: aio.ServicerContext
+    ) -> bookings_pb2.RetrySagaStepResponse:
+        await self.service.retry_saga_step(request.saga_id, request.reason)
+        row, steps = await self.service.get_saga(request.saga_id)
+        return bookings_pb2.RetrySagaStepResponse(saga=saga_message(row, steps))
+
+    async def ForceCompensateSaga(
+        self, request: bookings_pb2.ForceCompensateSagaRequest, context: aio.ServicerContext
+    ) -> bookings_pb2.ForceCompensateSagaResponse:
+        await self.service.force_compensate_saga(request.saga_id, request.reason)
+        row, steps = await self.service.get_saga(request.saga_id)
+        return bookings_pb2.ForceCompensateSagaResponse(saga=saga_message(row, steps))
+
+    async def SettleBooking(
+        self, request: bookings_pb2.SettleBookingRequest, context: aio.ServicerContext
+    ) -> bookings_pb2.SettleBookingResponse:
+        booking = await self.service.settle_booking(
+            SettleBooking(
+                request_id=request.request_id,
+                booking_id=request.booking_id,
+                customer_id=request.customer_id,
+                card_token=request.card_token,
+            )
+        )
+        return bookings_pb2.SettleBookingResponse(booking=booking_message(booking))

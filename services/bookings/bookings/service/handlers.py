@@ -21,12 +21,13 @@ from bookings.domain.model import (
     BookingStatus,
     ExtraLine,
     PaymentPlan,
+    RefundRequest,
     check_bookable,
     check_payment_plan,
     quote_time_slot,
     refund_percent,
 )
-from bookings.domain.saga import MAX_EXECUTE_ATTEMPTS, Action, BookingChange, Reply, Saga, SagaState
+from bookings.domain.saga import MAX_EXECUTE_ATTEMPTS, BookingChange, Command, Reply, Saga, SagaState
 from plumbing.db import Database
 from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from plumbing.messaging import command_subject
@@ -34,6 +35,10 @@ from plumbing.outbox import Outbox
 from plumbing.telemetry import current_trace_id
 
 log = logging.getLogger(__name__)
+
+
+# After this many attempts of a step past the pivot, the saga is flagged for an operator.
+ATTENTION_AFTER_ATTEMPTS = 5
 
 
 def step_timeout(attempt: int) -> timedelta:
@@ -56,6 +61,14 @@ class CreateBooking:
 
 
 @dataclass(frozen=True)
+class SettleBooking:
+    request_id: str
+    booking_id: str
+    customer_id: str
+    card_token: str
+
+
+@dataclass(frozen=True)
 class CancelBooking:
     request_id: str
     booking_id: str
@@ -67,10 +80,19 @@ class _Duplicate(Exception):
 
 
 class BookingService:
-    def __init__(self, db: Database, outbox: Outbox, catalog: CatalogClient) -> None:
+    def __init__(
+        self,
+        db: Database,
+        outbox: Outbox,
+        catalog: CatalogClient,
+        *,
+        billing_retry: timedelta = timedelta(seconds=60),
+    ) -> None:
         self.db = db
         self.outbox = outbox
         self.catalog = catalog
+        # How often the wallet is asked again for a PENDING_PAYMENT booking.
+        self.billing_retry = billing_retry
 
     # -- bookings ---------------------------------------------------------------------
 
@@ -128,6 +150,7 @@ class BookingService:
             use_pass=bool(command.plan.entitlement_id),
             use_wallet=command.plan.use_wallet,
             use_card=bool(command.plan.card_token),
+            pay_later=command.plan.pay_later,
         )
         try:
             async with self.db.transaction() as conn:
@@ -228,13 +251,20 @@ class BookingService:
         if booking.status in (BookingStatus.CANCELLING, BookingStatus.CANCELLED):
             return booking
         percent = refund_percent(booking, datetime.now(UTC))
-        saga, transition = Saga.for_cancellation(
+        refund = RefundRequest(
             saga_id=str(uuid.uuid4()),
+            percent=percent,
+            card_minor=booking.card_charged_minor * percent // 100,
+            wallet_minor=(booking.wallet_debited_minor + booking.bonus_debited_minor) * percent // 100,
+            credits=booking.quantity if booking.plan.entitlement_id and percent == 100 else 0,
+        )
+        saga, transition = Saga.for_cancellation(
+            saga_id=refund.saga_id,
             booking_id=booking.id,
             currency=booking.currency,
-            refund_card_minor=booking.card_charged_minor * percent // 100,
-            refund_wallet_minor=(booking.wallet_debited_minor + booking.bonus_debited_minor) * percent // 100,
-            return_credits=booking.quantity if booking.plan.entitlement_id and percent == 100 else 0,
+            refund_card_minor=refund.card_minor,
+            refund_wallet_minor=refund.wallet_minor,
+            return_credits=refund.credits,
         )
         async with self.db.transaction() as conn:
             moved = await repo.transition_booking(
@@ -260,6 +290,7 @@ class BookingService:
             await repo.insert_saga(
                 conn, saga, company_id=moved.company_id, trace_id=current_trace_id(), deadline_in=None
             )
+            await repo.insert_refund_request(conn, moved.id, refund)
             await repo.log_step(
                 conn,
                 saga.id,
@@ -291,21 +322,27 @@ class BookingService:
             step=reply.step,
             kind="reply" if transition.applied else "ignored",
             action=reply.action.value,
-            attempt=saga.attempt,
+            attempt=reply.attempt,
             outcome=outcome,
             message_id=message_id,
         )
-        if not transition.applied or position == (saga.action, saga.current_step):
-            # Ignored, or a forward step that failed: its deadline re-sends it, not this reply.
+        if not transition.applied:
+            return
+        moved = position != (saga.action, saga.current_step)
+        if not moved and transition.booking_change is None:
+            # A forward step that failed, or a billing retry that found no money yet:
+            # the step's deadline re-sends it, not this reply.
+            await repo.save_saga(conn, saga, keep_deadline=True)
             return
         booking = await repo.get_booking(conn, saga.booking_id)
         assert booking is not None
-        await self._advance(conn, saga, booking, transition)
+        await self._advance(conn, saga, booking, transition, send_next=moved)
 
     async def sweep_deadlines(self, batch: int = 50) -> int:
         """Re-sends the current step of every saga past its deadline (attempt + 1).
 
-        Before the pivot, a step that keeps timing out is given up and compensated.
+        Before the pivot, a step that keeps timing out is given up and compensated. After
+        it, the step is retried for ever and the saga flagged for an operator.
         """
         async with self.db.transaction() as conn:
             due = await repo.claim_due_sagas(conn, batch)
@@ -319,28 +356,128 @@ class BookingService:
                 await repo.log_step(
                     conn, saga.id, step=step, kind="timeout", action=saga.action.value, attempt=saga.attempt
                 )
-                if saga.action is Action.EXECUTE and saga.attempt >= MAX_EXECUTE_ATTEMPTS:
+                if saga.state is SagaState.RUNNING and saga.attempt >= MAX_EXECUTE_ATTEMPTS:
                     transition = saga.give_up_execution("STEP_TIMED_OUT")
                     await self._advance(conn, saga, booking, transition)
-                else:
-                    await self._send_current(conn, saga, booking)
-                    await repo.save_saga(conn, saga, deadline_in=step_timeout(saga.attempt))
+                    continue
+                await self._send_current(conn, saga, booking)
+                await repo.save_saga(
+                    conn,
+                    saga,
+                    deadline_in=self._deadline(saga),
+                    needs_attention=not saga.before_pivot and saga.attempt > ATTENTION_AFTER_ATTEMPTS,
+                )
         if due:
             self.outbox.wake()
         return len(due)
 
+    # -- operator actions and settling ------------------------------------------------
+
+    async def retry_saga_step(self, saga_id: str, reason: str) -> None:
+        """Re-sends the current step now (attempt + 1); the operator's reason is logged."""
+        _require_reason(reason)
+        async with self.db.transaction() as conn:
+            saga, booking = await self._lock_for_operator(conn, saga_id)
+            if saga.current_step is None:
+                raise FailedPrecondition("SAGA_FINISHED", "the saga has no step left to retry")
+            await repo.log_step(
+                conn,
+                saga.id,
+                step=saga.current_step,
+                kind="operator",
+                action="retry",
+                attempt=saga.attempt,
+                outcome=reason,
+            )
+            await self._send_current(conn, saga, booking)
+            await repo.save_saga(conn, saga, deadline_in=self._deadline(saga), needs_attention=False)
+        self.outbox.wake()
+
+    async def force_compensate_saga(self, saga_id: str, reason: str) -> None:
+        """Compensates a saga before its pivot; after it, cancel the booking instead."""
+        _require_reason(reason)
+        async with self.db.transaction() as conn:
+            saga, booking = await self._lock_for_operator(conn, saga_id)
+            transition = saga.give_up_execution("FORCED_BY_OPERATOR")
+            if not transition.applied:
+                raise FailedPrecondition(
+                    "SAGA_PAST_PIVOT", "the saga is past its pivot (or finished): cancel the booking instead"
+                )
+            await repo.log_step(
+                conn,
+                saga.id,
+                step=booking.id,
+                kind="operator",
+                action="force_compensate",
+                attempt=saga.attempt,
+                outcome=reason,
+            )
+            await self._advance(conn, saga, booking, transition)
+        self.outbox.wake()
+
+    async def settle_booking(self, command: SettleBooking) -> Booking:
+        """Pays a PENDING_PAYMENT booking by card instead of waiting for the wallet."""
+        if not command.card_token:
+            raise InvalidArgument("CARD_TOKEN_REQUIRED", "card_token is required", field="card_token")
+        booking = await self.get_booking(command.booking_id)
+        if command.customer_id and booking.customer_id != command.customer_id:
+            raise NotFound("BOOKING_NOT_FOUND", "no such booking")
+        async with self.db.transaction() as conn:
+            locked = await repo.lock_saga(conn, booking.saga_id)
+            assert locked is not None
+            saga, _company = locked
+            transition = saga.settle_by_card()
+            if not transition.applied:
+                raise FailedPrecondition(
+                    "BOOKING_NOT_AWAITING_PAYMENT", "the booking has nothing left to pay"
+                )
+            updated = await repo.set_card_token(conn, booking.id, command.card_token)
+            await repo.log_step(
+                conn,
+                saga.id,
+                step="payments",
+                kind="effect",
+                action="settle_by_card",
+                attempt=0,
+                outcome="CARD",
+            )
+            booking = await self._advance(conn, saga, updated, transition) or updated
+        self.outbox.wake()
+        return booking
+
+    async def _lock_for_operator(self, conn: AsyncConnection, saga_id: str) -> tuple[Saga, Booking]:
+        _require_uuid(saga_id, "saga_id")
+        locked = await repo.lock_saga(conn, saga_id)
+        if locked is None:
+            raise NotFound("SAGA_NOT_FOUND", "no such saga")
+        saga, _company = locked
+        booking = await repo.get_booking(conn, saga.booking_id)
+        assert booking is not None
+        return saga, booking
+
+    # -- the saga's moves ---------------------------------------------------------------
+
+    def _deadline(self, saga: Saga) -> timedelta | None:
+        if saga.current_step is None:
+            return None
+        if saga.state is SagaState.AWAITING_PAYMENT:
+            return self.billing_retry
+        return step_timeout(saga.attempt)
+
     async def _advance(
-        self, conn: AsyncConnection, saga: Saga, booking: Booking, transition: Any
+        self, conn: AsyncConnection, saga: Saga, booking: Booking, transition: Any, *, send_next: bool = True
     ) -> Booking | None:
         """Applies the booking change a transition asks for, sends the next command, saves the saga."""
         updated = await self._apply_booking_change(conn, saga, booking, transition.booking_change)
-        if saga.current_step is not None:
+        current = updated or booking
+        for number, side in enumerate(transition.side_commands, start=1):
+            await self._send(
+                conn, saga, current, side, f"{saga.id}:{side.step}:{side.action.value}:side{number}"
+            )
+        if saga.current_step is not None and send_next:
             saga.attempt = 0
-            await self._send_current(conn, saga, updated or booking)
-            deadline = step_timeout(saga.attempt)
-        else:
-            deadline = None
-        await repo.save_saga(conn, saga, deadline_in=deadline)
+            await self._send_current(conn, saga, current)
+        await repo.save_saga(conn, saga, deadline_in=self._deadline(saga))
         return updated
 
     async def _send_current(self, conn: AsyncConnection, saga: Saga, booking: Booking) -> None:
@@ -348,6 +485,11 @@ class BookingService:
         assert command is not None
         saga.attempt += 1
         message_id = f"{saga.id}:{command.step}:{command.action.value}:{saga.attempt}"
+        await self._send(conn, saga, booking, command, message_id)
+
+    async def _send(
+        self, conn: AsyncConnection, saga: Saga, booking: Booking, command: Command, message_id: str
+    ) -> None:
         await self.outbox.add(
             conn, command_subject(command.step), step_command(saga, booking, command), message_id=message_id
         )
@@ -366,12 +508,13 @@ class BookingService:
     ) -> Booking | None:
         if change is None:
             return None
+        unpaid = [BookingStatus.PENDING, BookingStatus.PENDING_PAYMENT]
         if change is BookingChange.CONFIRM:
             wallet_total = saga.covered.get("wallet", 0)
             updated = await repo.transition_booking(
                 conn,
                 booking.id,
-                from_statuses=[BookingStatus.PENDING],
+                from_statuses=unpaid,
                 to_status=BookingStatus.CONFIRMED,
                 wallet_debited_minor=wallet_total - saga.bonus_minor,
                 bonus_debited_minor=saga.bonus_minor,
@@ -380,11 +523,19 @@ class BookingService:
                 payment_id=saga.references.get("payments", ""),
             )
             outcome = "CONFIRMED"
-        elif change is BookingChange.REJECT:
+        elif change is BookingChange.AWAIT_PAYMENT:
             updated = await repo.transition_booking(
                 conn,
                 booking.id,
                 from_statuses=[BookingStatus.PENDING],
+                to_status=BookingStatus.PENDING_PAYMENT,
+            )
+            outcome = "PENDING_PAYMENT"
+        elif change is BookingChange.REJECT:
+            updated = await repo.transition_booking(
+                conn,
+                booking.id,
+                from_statuses=unpaid,
                 to_status=BookingStatus.REJECTED,
                 reject_reason=saga.reason,
             )
@@ -393,11 +544,12 @@ class BookingService:
             updated = await repo.transition_booking(
                 conn, booking.id, from_statuses=[BookingStatus.CANCELLING], to_status=BookingStatus.CANCELLED
             )
+            await repo.complete_refund_request(conn, booking.id)
             outcome = "CANCELLED"
         if updated is None:
             log.error("booking %s was not in the state saga %s expected", booking.id, saga.id)
             return None
-        if change is not BookingChange.CONFIRM and updated.session_id:
+        if change in (BookingChange.REJECT, BookingChange.CANCEL) and updated.session_id:
             await repo.release_places(conn, session_id=updated.session_id, quantity=updated.quantity)
             await repo.log_step(
                 conn, saga.id, step="place", kind="effect", action="release", attempt=1, outcome="RELEASED"
@@ -419,20 +571,45 @@ class BookingService:
         return row, steps
 
     async def list_sagas(
-        self, *, state: str, company_id: str, page_size: int, page_token: str
+        self,
+        *,
+        state: str,
+        company_id: str,
+        page_size: int,
+        page_token: str,
+        current_step: str = "",
+        min_age_seconds: int = 0,
+        needs_attention: bool = False,
     ) -> tuple[list[Any], str]:
+        """Sagas for the operator dashboard, newest first, filtered by state, step, age, company."""
         if company_id:
             _require_uuid(company_id, "company_id")
         if state and state not in SagaState.__members__:
             raise InvalidArgument("INVALID_STATE", "unknown saga state", field="state")
+        if min_age_seconds < 0:
+            raise InvalidArgument(
+                "INVALID_AGE", "min_age_seconds must not be negative", field="min_age_seconds"
+            )
         limit = _page_size(page_size)
         async with self.db.transaction() as conn:
             rows = await repo.list_saga_rows(
-                conn, state=state, company_id=company_id, limit=limit + 1, after=_decode_token(page_token)
+                conn,
+                state=state,
+                company_id=company_id,
+                limit=limit + 1,
+                after=_decode_token(page_token),
+                current_step=current_step,
+                min_age_seconds=min_age_seconds,
+                needs_attention=needs_attention,
             )
         page = rows[:limit]
         more = len(rows) > limit
         return page, _encode_token(page[-1].created_at, page[-1].id) if more else ""
+
+
+def _require_reason(reason: str) -> None:
+    if not reason.strip():
+        raise InvalidArgument("REASON_REQUIRED", "say why, for the step log", field="reason")
 
 
 def _require_uuid(value: str, field: str) -> None:
