@@ -35,6 +35,7 @@ async def start(settings: Settings) -> RunningService:
         outbox,
         CatalogClient(catalog_channel),
         billing_retry=timedelta(seconds=settings.billing_retry_seconds),
+        first_step_timeout=settings.first_step_timeout_seconds,
     )
     nc = await messaging.connect(settings.nats_url, "bookings")
     js = nc.jetstream()

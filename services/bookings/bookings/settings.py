@@ -14,6 +14,7 @@ class Settings:
     grpc_port: int = 0
     sweep_interval_seconds: float = 1.0
     billing_retry_seconds: float = 60.0
+    first_step_timeout_seconds: float = 5.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -25,4 +26,5 @@ class Settings:
             grpc_port=env_int("GRPC_PORT", 0),
             sweep_interval_seconds=float(env("SAGA_SWEEP_INTERVAL_SECONDS", "1.0")),
             billing_retry_seconds=float(env("BILLING_RETRY_SECONDS", "60")),
+            first_step_timeout_seconds=float(env("SAGA_STEP_TIMEOUT_SECONDS", "5")),
         )

@@ -41,9 +41,10 @@ log = logging.getLogger(__name__)
 ATTENTION_AFTER_ATTEMPTS = 5
 
 
-def step_timeout(attempt: int) -> timedelta:
-    """How long a step may take before it is re-sent: 5 s, doubling, at most 60 s."""
-    return timedelta(seconds=min(5 * 2 ** max(attempt - 1, 0), 60))
+def step_timeout(attempt: int, first: float = 5.0) -> timedelta:
+    """How long a step may take before it is re-sent: `first` seconds (5 s), doubling, at most
+    12 times `first` (60 s)."""
+    return timedelta(seconds=min(first * 2 ** max(attempt - 1, 0), 12 * first))
 
 
 @dataclass(frozen=True)
@@ -87,12 +88,14 @@ class BookingService:
         catalog: CatalogClient,
         *,
         billing_retry: timedelta = timedelta(seconds=60),
+        first_step_timeout: float = 5.0,
     ) -> None:
         self.db = db
         self.outbox = outbox
         self.catalog = catalog
         # How often the wallet is asked again for a PENDING_PAYMENT booking.
         self.billing_retry = billing_retry
+        self.first_step_timeout = first_step_timeout
 
     # -- bookings ---------------------------------------------------------------------
 
@@ -462,7 +465,7 @@ class BookingService:
             return None
         if saga.state is SagaState.AWAITING_PAYMENT:
             return self.billing_retry
-        return step_timeout(saga.attempt)
+        return step_timeout(saga.attempt, self.first_step_timeout)
 
     async def _advance(
         self, conn: AsyncConnection, saga: Saga, booking: Booking, transition: Any, *, send_next: bool = True

@@ -193,3 +193,72 @@ def test_a_saga_survives_a_round_trip_through_its_stored_form():
     restored = Saga.from_data(saga.to_data())
     assert restored == saga
     assert restored.next_command() == saga.next_command()
+
+
+def test_a_reply_to_an_older_attempt_is_ignored_once_the_step_was_re_sent():
+    saga, _ = booking_saga(use_wallet=True)
+    saga.attempt = 2  # the step was re-sent after its deadline
+    stale = Reply("wallet", Action.EXECUTE, False, reason="INSUFFICIENT_FUNDS", attempt=1)
+    assert saga.apply(stale).applied is False
+    fresh = Reply("wallet", Action.EXECUTE, True, amount_minor=3000, attempt=2)
+    assert saga.apply(fresh).booking_change is BookingChange.CONFIRM
+
+
+def pay_later_saga():
+    saga, _ = Saga.for_booking(
+        saga_id="s",
+        booking_id="b",
+        currency="EUR",
+        total_minor=2000,
+        base_minor=2000,
+        credits=1,
+        use_pass=False,
+        use_wallet=True,
+        use_card=False,
+        pay_later=True,
+    )
+    return saga
+
+
+def test_a_pay_later_booking_waits_for_payment_instead_of_compensating():
+    saga = pay_later_saga()
+    transition = saga.apply(failed("wallet", "INSUFFICIENT_FUNDS"))
+    assert transition.booking_change is BookingChange.AWAIT_PAYMENT
+    assert saga.state is SagaState.AWAITING_PAYMENT
+    assert saga.next_command().step == "wallet"
+    # Another failed billing attempt changes nothing; a successful one confirms.
+    assert saga.apply(failed("wallet", "INSUFFICIENT_FUNDS")).booking_change is None
+    assert saga.state is SagaState.AWAITING_PAYMENT
+    assert saga.apply(ok("wallet", amount=2000)).booking_change is BookingChange.CONFIRM
+
+
+def test_pay_later_does_not_hide_other_failures():
+    saga = pay_later_saga()
+    transition = saga.apply(failed("wallet", "INVALID_COMMAND"))
+    assert transition.booking_change is BookingChange.REJECT
+
+
+def test_settling_by_card_abandons_the_wallet_with_a_compensation_and_charges_the_card():
+    saga = pay_later_saga()
+    saga.apply(failed("wallet", "INSUFFICIENT_FUNDS"))
+    transition = saga.settle_by_card()
+    assert transition.side_commands[0].step == "wallet"
+    assert transition.side_commands[0].action is Action.COMPENSATE
+    card = saga.next_command()
+    assert (card.step, card.action, card.amount_minor) == ("payments", Action.EXECUTE, 2000)
+    assert saga.apply(ok("payments", amount=2000)).booking_change is BookingChange.CONFIRM
+
+
+def test_only_a_saga_awaiting_payment_can_be_settled():
+    saga, _ = booking_saga(use_wallet=True)
+    assert saga.settle_by_card().applied is False
+
+
+def test_an_operator_can_compensate_before_the_pivot_but_not_after():
+    saga, _ = booking_saga(use_wallet=True, use_card=True)
+    saga.apply(ok("wallet", amount=1000))
+    assert saga.give_up_execution("FORCED_BY_OPERATOR").applied
+    assert saga.queue == ["payments", "wallet"]
+    done, _ = booking_saga(use_card=True)
+    done.apply(ok("payments", amount=3000))
+    assert done.give_up_execution("FORCED_BY_OPERATOR").applied is False

@@ -1,0 +1,246 @@
+"""The orchestrator alone, on its own NATS server with no participant running: deadlines
+re-send steps, a step that never answers is given up and compensated, a step past the
+pivot that keeps failing flags the saga, and operators can retry or force-compensate.
+
+The test answers on the participants' behalf by publishing StepReplies, which is the
+protocol contract the real participants are tested against in their own suites.
+"""
+
+import asyncio
+import tempfile
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc import aio
+
+import bookings.bootstrap
+import catalog.bootstrap
+from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
+from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from bookingplatform.common.v1 import money_pb2
+from bookingplatform.saga.v1 import saga_pb2
+from plumbing.devstack import start_nats
+from plumbing.grpc_server import error_reason
+from plumbing.messaging import SAGA_STREAM, connect
+
+pytestmark = pytest.mark.integration
+
+STEP_TIMEOUT = 0.3
+
+
+@pytest.fixture(scope="module")
+async def lonely_orchestrator(database_url):
+    with tempfile.TemporaryDirectory(prefix="bp-nats-") as nats_dir:
+        nats = start_nats(Path(nats_dir))
+        catalog_service = await catalog.bootstrap.start(
+            catalog.bootstrap.Settings(database_url=database_url, nats_url=nats.url)
+        )
+        booking_service = await bookings.bootstrap.start(
+            bookings.bootstrap.Settings(
+                database_url=database_url,
+                nats_url=nats.url,
+                catalog_addr=catalog_service.address,
+                sweep_interval_seconds=0.05,
+                first_step_timeout_seconds=STEP_TIMEOUT,
+            )
+        )
+        nc = await connect(nats.url, "test-participant")
+        channel = aio.insecure_channel(booking_service.address)
+        catalog_channel = aio.insecure_channel(catalog_service.address)
+        yield (
+            bookings_pb2_grpc.BookingsServiceStub(channel),
+            catalog_pb2_grpc.CatalogServiceStub(catalog_channel),
+            nc.jetstream(),
+        )
+        await channel.close()
+        await catalog_channel.close()
+        await nc.close()
+        await booking_service.stop(0.2)
+        await catalog_service.stop(0.2)
+        nats.stop()
+
+
+async def a_session_and_customer(catalog):
+    eur = money_pb2.Money(amount_minor=1000, currency_code="EUR")
+    company = (
+        await catalog.CreateCompany(
+            catalog_pb2.CreateCompanyRequest(name="Lonely", time_zone="UTC", currency_code="EUR")
+        )
+    ).company
+    resource = (
+        await catalog.CreateResource(
+            catalog_pb2.CreateResourceRequest(
+                company_id=company.id, name="Room", booking_model=catalog_pb2.BOOKING_MODEL_TIME_SLOT
+            )
+        )
+    ).resource
+    request = catalog_pb2.CreateSessionRequest(resource_id=resource.id, capacity=5, price=eur)
+    request.start_time.FromDatetime(datetime.now(UTC) + timedelta(days=1))
+    request.end_time.FromDatetime(datetime.now(UTC) + timedelta(days=1, hours=1))
+    session = (await catalog.CreateSession(request)).session
+    customer = (
+        await catalog.CreateCustomer(
+            catalog_pb2.CreateCustomerRequest(
+                company_id=company.id, display_name="Solo", email="solo@example.com"
+            )
+        )
+    ).customer
+    return session, customer
+
+
+async def book(stub, session, customer, **plan):
+    reply = await stub.CreateBooking(
+        bookings_pb2.CreateBookingRequest(
+            request_id=str(uuid.uuid4()),
+            customer_id=customer.id,
+            session_id=session.id,
+            quantity=1,
+            payment_plan=bookings_pb2.PaymentPlan(**plan),
+        )
+    )
+    return reply.booking
+
+
+async def saga_of(stub, saga_id):
+    return (await stub.GetSaga(bookings_pb2.GetSagaRequest(saga_id=saga_id))).saga
+
+
+async def until(stub, saga_id, check, timeout=20.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        saga = await saga_of(stub, saga_id)
+        if check(saga):
+            return saga
+        assert asyncio.get_running_loop().time() < deadline, f"saga stuck: {saga}"
+        await asyncio.sleep(0.05)
+
+
+async def answer(js, saga, step, action, *, succeeded=True, reason="", amount=0, attempt=None):
+    reply = saga_pb2.StepReply(
+        saga_id=saga.id,
+        step=step,
+        action=action,
+        attempt=attempt if attempt is not None else saga.attempt,
+        outcome=saga_pb2.STEP_OUTCOME_SUCCEEDED if succeeded else saga_pb2.STEP_OUTCOME_FAILED,
+        reason=reason,
+    )
+    reply.amount.amount_minor = amount
+    reply.amount.currency_code = "EUR"
+    await js.publish(
+        "saga.reply.bookings", reply.SerializeToString(), headers={"Nats-Msg-Id": str(uuid.uuid4())}
+    )
+
+
+async def commands_on(js, subject, saga_id):
+    """Every command of this saga on the subject, as JetStream stored them."""
+    sub = await js.pull_subscribe(subject, durable=None, stream=SAGA_STREAM)
+    found = []
+    try:
+        while True:
+            for msg in await sub.fetch(100, timeout=0.5):
+                command = saga_pb2.StepCommand.FromString(msg.data)
+                if command.saga_id == saga_id:
+                    found.append((command, msg.headers["Nats-Msg-Id"]))
+                await msg.ack()
+    except Exception:
+        pass
+    await sub.unsubscribe()
+    return found
+
+
+async def test_an_unanswered_step_is_re_sent_then_given_up_and_compensated(lonely_orchestrator):
+    stub, catalog, js = lonely_orchestrator
+    session, customer = await a_session_and_customer(catalog)
+    booking = await book(stub, session, customer, use_wallet=True)
+
+    saga = await until(stub, booking.saga_id, lambda s: s.state == bookings_pb2.SAGA_STATE_COMPENSATING)
+
+    timeouts = [s for s in saga.steps if s.kind == "timeout" and s.action == "execute"]
+    sent = [s for s in saga.steps if s.kind == "command" and s.action == "execute"]
+    assert [s.attempt for s in sent] == [1, 2, 3, 4, 5]
+    assert len(timeouts) == 5
+    commands = await commands_on(js, "saga.cmd.wallet", booking.saga_id)
+    executes = [c for c, _ in commands if c.action == saga_pb2.STEP_ACTION_EXECUTE]
+    assert [c.attempt for c in executes] == [1, 2, 3, 4, 5]
+    assert len({message_id for _, message_id in commands}) == len(commands)
+    # The timed-out step itself is compensated: it may have taken effect.
+    assert any(c.action == saga_pb2.STEP_ACTION_COMPENSATE for c, _ in commands)
+
+    await answer(js, saga, "wallet", saga_pb2.STEP_ACTION_COMPENSATE)
+    saga = await until(stub, booking.saga_id, lambda s: s.state == bookings_pb2.SAGA_STATE_COMPENSATED)
+    rejected = (await stub.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking.id))).booking
+    assert rejected.status == bookings_pb2.BOOKING_STATUS_REJECTED
+    assert rejected.reject_reason == "STEP_TIMED_OUT"
+
+
+async def test_a_reply_to_an_older_attempt_is_logged_as_ignored(lonely_orchestrator):
+    stub, catalog, js = lonely_orchestrator
+    session, customer = await a_session_and_customer(catalog)
+    booking = await book(stub, session, customer, use_wallet=True)
+    saga = await until(stub, booking.saga_id, lambda s: s.attempt >= 2)
+
+    await answer(js, saga, "wallet", saga_pb2.STEP_ACTION_EXECUTE, succeeded=True, amount=1000, attempt=1)
+    saga = await until(stub, booking.saga_id, lambda s: any(step.kind == "ignored" for step in s.steps))
+    assert saga.state == bookings_pb2.SAGA_STATE_RUNNING
+
+    await answer(js, saga, "wallet", saga_pb2.STEP_ACTION_EXECUTE, succeeded=True, amount=1000)
+    await until(stub, booking.saga_id, lambda s: s.state == bookings_pb2.SAGA_STATE_COMPLETED)
+
+
+async def test_a_failing_step_after_the_pivot_flags_the_saga_and_an_operator_retry_clears_it(
+    lonely_orchestrator,
+):
+    stub, catalog, js = lonely_orchestrator
+    session, customer = await a_session_and_customer(catalog)
+    booking = await book(stub, session, customer, card_token="4242424242424242")
+    saga = await saga_of(stub, booking.saga_id)
+    await answer(js, saga, "payments", saga_pb2.STEP_ACTION_EXECUTE, amount=1000)
+    saga = await until(stub, booking.saga_id, lambda s: s.state == bookings_pb2.SAGA_STATE_FINALIZING)
+    confirmed = (await stub.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking.id))).booking
+    assert confirmed.status == bookings_pb2.BOOKING_STATUS_CONFIRMED
+
+    saga = await until(stub, booking.saga_id, lambda s: s.needs_attention, timeout=60)
+    assert saga.state == bookings_pb2.SAGA_STATE_FINALIZING
+    flagged = await stub.ListSagas(
+        bookings_pb2.ListSagasRequest(needs_attention=True, current_step="payments")
+    )
+    assert booking.saga_id in [s.id for s in flagged.sagas]
+
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stub.ForceCompensateSaga(
+            bookings_pb2.ForceCompensateSagaRequest(saga_id=saga.id, reason="nope")
+        )
+    assert error_reason(refused.value) == "SAGA_PAST_PIVOT"
+    with pytest.raises(grpc.aio.AioRpcError) as no_reason:
+        await stub.RetrySagaStep(bookings_pb2.RetrySagaStepRequest(saga_id=saga.id, reason=" "))
+    assert error_reason(no_reason.value) == "REASON_REQUIRED"
+
+    retried = (
+        await stub.RetrySagaStep(
+            bookings_pb2.RetrySagaStepRequest(saga_id=saga.id, reason="provider back up")
+        )
+    ).saga
+    assert retried.needs_attention is False
+    assert any(s.kind == "operator" and s.outcome == "provider back up" for s in retried.steps)
+    await answer(js, retried, "payments", saga_pb2.STEP_ACTION_FINALIZE)
+    await until(stub, booking.saga_id, lambda s: s.state == bookings_pb2.SAGA_STATE_COMPLETED)
+
+
+async def test_an_operator_can_force_compensate_before_the_pivot(lonely_orchestrator):
+    stub, catalog, js = lonely_orchestrator
+    session, customer = await a_session_and_customer(catalog)
+    booking = await book(stub, session, customer, use_wallet=True)
+
+    forced = (
+        await stub.ForceCompensateSaga(
+            bookings_pb2.ForceCompensateSagaRequest(saga_id=booking.saga_id, reason="customer called")
+        )
+    ).saga
+    assert forced.state == bookings_pb2.SAGA_STATE_COMPENSATING
+    await answer(js, forced, "wallet", saga_pb2.STEP_ACTION_COMPENSATE)
+    await until(stub, booking.saga_id, lambda s: s.state == bookings_pb2.SAGA_STATE_COMPENSATED)
+    rejected = (await stub.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking.id))).booking
+    assert rejected.reject_reason == "FORCED_BY_OPERATOR"
