@@ -27,6 +27,7 @@ from gateway.schemas import (
     ProblemDetails,
     SessionList,
     SessionOut,
+    SettleBookingBody,
     TokenRequest,
     TokenResponse,
     WalletEntryList,
@@ -189,6 +190,52 @@ async def cancel_booking(
         principal=principal.user_id,
         key=idempotency_key,
         fingerprint=request_hash("POST", f"/v1/bookings/{booking_id}/cancel", None),
+        instance=request.url.path,
+        call=call,
+    )
+
+
+@router.post(
+    "/v1/bookings/{booking_id}/settle",
+    status_code=202,
+    response_model=BookingOut,
+    tags=["bookings"],
+    responses=problems(400, 401, 403, 404, 409, 422, 429, 503),
+)
+async def settle_booking(
+    request: Request,
+    booking_id: uuid.UUID,
+    body: SettleBookingBody,
+    principal: Customer,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Pays one of my PENDING_PAYMENT bookings by card: 202 with the booking, still
+    PENDING_PAYMENT until the card answers (then CONFIRMED, or REJECTED when declined).
+
+    Requires an `Idempotency-Key`. 409 `BOOKING_NOT_AWAITING_PAYMENT` when there is nothing to pay."""
+    clients = clients_of(request)
+
+    async def call() -> Response:
+        assert idempotency_key is not None  # checked by run_once before the call
+        await _own_booking(request, principal, str(booking_id))
+        reply = await rpc(
+            "bookings",
+            clients.bookings.SettleBooking(
+                bookings_pb2.SettleBookingRequest(
+                    request_id=idempotency_key,
+                    booking_id=str(booking_id),
+                    customer_id=principal.customer_id,
+                    card_token=body.card_token,
+                )
+            ),
+        )
+        return _booking_created(reply.booking)
+
+    return await run_once(
+        idempotency_of(request),
+        principal=principal.user_id,
+        key=idempotency_key,
+        fingerprint=request_hash("POST", f"/v1/bookings/{booking_id}/settle", body.model_dump(mode="json")),
         instance=request.url.path,
         call=call,
     )

@@ -9,11 +9,11 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2
@@ -102,6 +102,13 @@ class PaymentIn(BaseModel):
     entitlement_id: uuid.UUID | None = None
     use_wallet: bool = False
     card_token: str | None = Field(default=None, min_length=1, max_length=256)
+    pay_later: bool = Field(
+        default=False,
+        description=(
+            "Wallet-only plans: when the wallet lacks funds, keep the place and bill later "
+            "(the booking becomes PENDING_PAYMENT; pay it with POST /v1/bookings/{id}/settle)."
+        ),
+    )
 
 
 class CreateBookingBody(BaseModel):
@@ -124,8 +131,14 @@ class CreateBookingBody(BaseModel):
                 entitlement_id=str(self.payment.entitlement_id) if self.payment.entitlement_id else "",
                 use_wallet=self.payment.use_wallet,
                 card_token=self.payment.card_token or "",
+                pay_later=self.payment.pay_later,
             ),
         )
+
+
+class SettleBookingBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    card_token: str = Field(min_length=1, max_length=256, description="Card token to charge the amount due.")
 
 
 class BookingExtraOut(BaseModel):
@@ -139,6 +152,18 @@ class PaymentPlanOut(BaseModel):
     entitlement_id: str | None
     use_wallet: bool
     use_card: bool = Field(description="True when a card token was given (the token is not echoed).")
+    pay_later: bool
+
+
+class RefundOut(BaseModel):
+    """What a cancellation gives back, by the policy in force when it was asked for."""
+
+    percent: int = Field(description="Percentage of the price refunded (0-100).", examples=[100])
+    card: Money = Field(description="Refunded to the card.")
+    wallet: Money = Field(description="Refunded to the wallet (main and bonus).")
+    credits: int = Field(description="Pass credits given back.")
+    status: str = Field(examples=["REQUESTED", "REFUNDED"])
+    create_time: datetime | None
 
 
 class BookingOut(BaseModel):
@@ -151,8 +176,11 @@ class BookingOut(BaseModel):
     quantity: int
     start_time: datetime | None
     end_time: datetime | None
-    status: str = Field(examples=["PENDING", "CONFIRMED", "REJECTED", "CANCELLING", "CANCELLED"])
+    status: str = Field(
+        examples=["PENDING", "PENDING_PAYMENT", "CONFIRMED", "REJECTED", "CANCELLING", "CANCELLED"]
+    )
     total_price: Money
+    amount_due: Money | None = Field(description="Still to pay; set while PENDING_PAYMENT, else null.")
     extras: list[BookingExtraOut]
     payment_plan: PaymentPlanOut
     wallet_debited: Money
@@ -162,6 +190,7 @@ class BookingOut(BaseModel):
     payment_id: str | None
     reject_reason: str | None
     saga_id: str | None
+    refund: RefundOut | None = Field(description="The refund of a cancellation, else null.")
     create_time: datetime | None
     update_time: datetime | None
 
@@ -184,6 +213,9 @@ class BookingOut(BaseModel):
             end_time=time_of(b, "end_time"),
             status=short_name(bookings_pb2.BookingStatus, b.status, "BOOKING_STATUS_"),
             total_price=Money.of(b.total_price),
+            amount_due=(
+                money(b.amount_due_minor) if b.status == bookings_pb2.BOOKING_STATUS_PENDING_PAYMENT else None
+            ),
             extras=[
                 BookingExtraOut(
                     extra_id=e.extra_id, name=e.name, quantity=e.quantity, unit_price=Money.of(e.unit_price)
@@ -194,6 +226,7 @@ class BookingOut(BaseModel):
                 entitlement_id=or_none(b.payment_plan.entitlement_id),
                 use_wallet=b.payment_plan.use_wallet,
                 use_card=bool(b.payment_plan.card_token),
+                pay_later=b.payment_plan.pay_later,
             ),
             wallet_debited=money(b.wallet_debited_minor),
             bonus_debited=money(b.bonus_debited_minor),
@@ -202,6 +235,18 @@ class BookingOut(BaseModel):
             payment_id=or_none(b.payment_id),
             reject_reason=or_none(b.reject_reason),
             saga_id=or_none(b.saga_id),
+            refund=(
+                RefundOut(
+                    percent=b.refund.percent,
+                    card=money(b.refund.card_minor),
+                    wallet=money(b.refund.wallet_minor),
+                    credits=b.refund.credits,
+                    status=short_name(bookings_pb2.RefundStatus, b.refund.status, "REFUND_STATUS_"),
+                    create_time=time_of(b.refund, "create_time"),
+                )
+                if b.HasField("refund")
+                else None
+            ),
             create_time=time_of(b, "create_time"),
             update_time=time_of(b, "update_time"),
         )
@@ -329,6 +374,7 @@ class SagaStateName(StrEnum):
     COMPLETED = "COMPLETED"
     COMPENSATING = "COMPENSATING"
     COMPENSATED = "COMPENSATED"
+    AWAITING_PAYMENT = "AWAITING_PAYMENT"
 
     def to_proto(self) -> int:
         value: int = bookings_pb2.SagaState.Value("SAGA_STATE_" + self.value)
@@ -362,9 +408,16 @@ class SagaOut(BaseModel):
     booking_id: str
     company_id: str | None
     kind: str = Field(examples=["booking", "cancellation"])
-    state: str = Field(examples=["RUNNING", "COMPLETED"])
+    state: str = Field(examples=["RUNNING", "COMPLETED", "AWAITING_PAYMENT"])
     current_step: str | None
     attempt: int
+    needs_attention: bool = Field(
+        description="A step after the pivot keeps failing: an operator should look."
+    )
+    reason: str | None = Field(
+        description="Why the saga compensated (reason code), or the operator's last note.",
+        examples=["CARD_DECLINED", "FORCED_BY_OPERATOR"],
+    )
     deadline_time: datetime | None
     create_time: datetime | None
     update_time: datetime | None
@@ -380,6 +433,8 @@ class SagaOut(BaseModel):
             state=short_name(bookings_pb2.SagaState, s.state, "SAGA_STATE_"),
             current_step=or_none(s.current_step),
             attempt=s.attempt,
+            needs_attention=s.needs_attention,
+            reason=or_none(s.reason),
             deadline_time=time_of(s, "deadline_time"),
             create_time=time_of(s, "create_time"),
             update_time=time_of(s, "update_time"),
@@ -390,6 +445,18 @@ class SagaOut(BaseModel):
 class SagaList(BaseModel):
     sagas: list[SagaOut]
     next_page_token: str | None
+
+
+MAX_REASON_LENGTH = 500
+
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REASON_LENGTH)]
+
+
+class OperatorActionBody(BaseModel):
+    """An operator's action on a saga: the reason goes to the saga's step log."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: Reason = Field(description="Why (required, not blank); recorded in the step log.")
 
 
 class HealthOut(BaseModel):

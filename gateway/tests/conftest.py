@@ -28,7 +28,7 @@ from gateway.clients import Clients
 from gateway.settings import Settings
 from gateway.users import UserStore
 from plumbing.db import Database
-from plumbing.errors import NotFound
+from plumbing.errors import FailedPrecondition, InvalidArgument, NotFound
 from plumbing.grpc_server import GrpcServer, create_server
 
 JWT_SECRET = "gateway-tests-secret-0123456789abcdef-0123456789"
@@ -52,6 +52,9 @@ class FakeBookings(bookings_pb2_grpc.BookingsServiceServicer):
         self.behaviours: dict[str, Behaviour] = {}
         self.sagas: dict[str, bookings_pb2.Saga] = {}
         self.last_list_sagas: bookings_pb2.ListSagasRequest | None = None
+        # (rpc, saga id, reason) of every RetrySagaStep / ForceCompensateSaga that reached us.
+        self.saga_actions: list[tuple[str, str, str]] = []
+        self.settle_calls: Counter[str] = Counter()
 
     async def CreateBooking(self, request: Any, context: Any) -> Any:
         self.create_calls[request.request_id] += 1
@@ -126,6 +129,8 @@ class FakeBookings(bookings_pb2_grpc.BookingsServiceServicer):
             for s in self.sagas.values()
             if (not request.state or s.state == request.state)
             and (not request.company_id or s.company_id == request.company_id)
+            and (not request.current_step or s.current_step == request.current_step)
+            and (not request.needs_attention or s.needs_attention)
         ]
         listed = []
         for saga in found:
@@ -134,6 +139,58 @@ class FakeBookings(bookings_pb2_grpc.BookingsServiceServicer):
             del copy.steps[:]
             listed.append(copy)
         return bookings_pb2.ListSagasResponse(sagas=listed)
+
+    def _operator_saga(self, name: str, request: Any) -> bookings_pb2.Saga:
+        """Like the real service: the saga must exist and a reason is required."""
+        self.saga_actions.append((name, request.saga_id, request.reason))
+        if request.saga_id not in self.sagas:
+            raise NotFound("SAGA_NOT_FOUND", "no such saga")
+        if not request.reason.strip():
+            raise InvalidArgument("REASON_REQUIRED", "say why, for the step log", field="reason")
+        return self.sagas[request.saga_id]
+
+    async def RetrySagaStep(self, request: Any, context: Any) -> Any:
+        saga = self._operator_saga("RetrySagaStep", request)
+        if saga.state in (bookings_pb2.SAGA_STATE_COMPLETED, bookings_pb2.SAGA_STATE_COMPENSATED):
+            raise FailedPrecondition("SAGA_FINISHED", "the saga has no step left to retry")
+        saga.steps.add(
+            step=saga.current_step,
+            kind="operator",
+            action="retry",
+            attempt=saga.attempt,
+            outcome=request.reason,
+        )
+        saga.attempt += 1
+        saga.needs_attention = False
+        return bookings_pb2.RetrySagaStepResponse(saga=saga)
+
+    async def ForceCompensateSaga(self, request: Any, context: Any) -> Any:
+        saga = self._operator_saga("ForceCompensateSaga", request)
+        if saga.state not in (bookings_pb2.SAGA_STATE_RUNNING, bookings_pb2.SAGA_STATE_AWAITING_PAYMENT):
+            raise FailedPrecondition("SAGA_PAST_PIVOT", "the saga is past its pivot (or finished)")
+        saga.steps.add(
+            step=saga.current_step,
+            kind="operator",
+            action="force_compensate",
+            attempt=saga.attempt,
+            outcome=request.reason,
+        )
+        saga.state = bookings_pb2.SAGA_STATE_COMPENSATING
+        saga.reason = "FORCED_BY_OPERATOR"
+        return bookings_pb2.ForceCompensateSagaResponse(saga=saga)
+
+    async def SettleBooking(self, request: Any, context: Any) -> Any:
+        self.settle_calls[request.request_id] += 1
+        booking = self.bookings.get(request.booking_id)
+        if booking is None or (request.customer_id and booking.customer_id != request.customer_id):
+            raise NotFound("BOOKING_NOT_FOUND", "no such booking")
+        if not request.card_token:
+            raise InvalidArgument("CARD_TOKEN_REQUIRED", "card_token is required", field="card_token")
+        if booking.status != bookings_pb2.BOOKING_STATUS_PENDING_PAYMENT:
+            raise FailedPrecondition("BOOKING_NOT_AWAITING_PAYMENT", "the booking has nothing left to pay")
+        booking.payment_plan.card_token = request.card_token
+        booking.payment_plan.pay_later = False
+        return bookings_pb2.SettleBookingResponse(booking=booking)
 
 
 class FakeCatalog(catalog_pb2_grpc.CatalogServiceServicer):

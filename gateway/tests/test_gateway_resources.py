@@ -44,7 +44,13 @@ async def test_a_new_booking_is_202_pending_with_money_times_and_short_enums(
     assert booking["wallet_debited"] == {"amount_minor": 0, "currency_code": "EUR"}
     assert booking["start_time"] == "2030-03-17T17:46:40Z"
     assert booking["extras"][0]["unit_price"] == {"amount_minor": 300, "currency_code": "EUR"}
-    assert booking["payment_plan"] == {"entitlement_id": None, "use_wallet": True, "use_card": True}
+    assert booking["payment_plan"] == {
+        "entitlement_id": None,
+        "use_wallet": True,
+        "use_card": True,
+        "pay_later": False,
+    }
+    assert (booking["amount_due"], booking["refund"]) == (None, None)
     assert "tok_visa" not in str(booking)
     assert booking["reject_reason"] is None
     sent = fake_platform.bookings.bookings[booking["id"]]

@@ -462,7 +462,7 @@ class Saga(_message.Message):
     needs_attention: _builtins.bool
     """A step after the pivot keeps failing: an operator should look."""
     reason: _builtins.str
-    """Why the saga compensated (reason code), or the operator's last note."""
+    """Why the saga compensated or awaits payment (a reason code); operators' notes are in the step log."""
     @_builtins.property
     def deadline_time(self) -> _timestamp_pb2.Timestamp:
         """When the current step times out."""
@@ -993,7 +993,7 @@ class SettleBookingRequest(_message.Message):
     CUSTOMER_ID_FIELD_NUMBER: _builtins.int
     CARD_TOKEN_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
-    """Idempotency key."""
+    """Idempotency key (settling is also idempotent by state: a settled booking refuses)."""
     booking_id: _builtins.str
     """The PENDING_PAYMENT booking."""
     customer_id: _builtins.str

@@ -30,6 +30,7 @@ from bookings.domain.model import (
 from bookings.domain.saga import MAX_EXECUTE_ATTEMPTS, BookingChange, Command, Reply, Saga, SagaState
 from plumbing.db import Database
 from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from plumbing.failpoints import failpoint
 from plumbing.messaging import command_subject
 from plumbing.outbox import Outbox
 from plumbing.telemetry import current_trace_id
@@ -303,7 +304,8 @@ class BookingService:
                 attempt=1,
                 outcome=f"REFUND_{percent}%",
             )
-            booking = await self._advance(conn, saga, moved, transition) or moved
+            await self._advance(conn, saga, moved, transition)
+            booking = await repo.get_booking(conn, moved.id) or moved
         self.outbox.wake()
         return booking
 
@@ -340,6 +342,7 @@ class BookingService:
         booking = await repo.get_booking(conn, saga.booking_id)
         assert booking is not None
         await self._advance(conn, saga, booking, transition, send_next=moved)
+        failpoint("orchestrator.after_state_update_before_commit")
 
     async def sweep_deadlines(self, batch: int = 50) -> int:
         """Re-sends the current step of every saga past its deadline (attempt + 1).
@@ -350,6 +353,7 @@ class BookingService:
         async with self.db.transaction() as conn:
             due = await repo.claim_due_sagas(conn, batch)
             for saga_id in due:
+                failpoint("sweeper.mid_batch")
                 locked = await repo.lock_saga(conn, saga_id)
                 assert locked is not None
                 saga, _company = locked
@@ -409,7 +413,7 @@ class BookingService:
             await repo.log_step(
                 conn,
                 saga.id,
-                step=booking.id,
+                step=saga.current_step or "",
                 kind="operator",
                 action="force_compensate",
                 attempt=saga.attempt,
