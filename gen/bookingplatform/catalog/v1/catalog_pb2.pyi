@@ -73,6 +73,70 @@ SESSION_STATUS_CANCELLED: SessionStatus.ValueType  # 2
 """Cancelled by the company."""
 Global___SessionStatus: _TypeAlias = SessionStatus  # noqa: Y015
 
+class _PricingUnit:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _PricingUnitEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_PricingUnit.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    PRICING_UNIT_UNSPECIFIED: _PricingUnit.ValueType  # 0
+    """Not set: read as PRICING_UNIT_PER_BOOKING."""
+    PRICING_UNIT_PER_BOOKING: _PricingUnit.ValueType  # 1
+    """Once per booking."""
+    PRICING_UNIT_PER_NIGHT: _PricingUnit.ValueType  # 2
+    """Per night of a nightly stay."""
+    PRICING_UNIT_PER_GUEST: _PricingUnit.ValueType  # 3
+    """Per guest (or per place of a time-slot booking)."""
+    PRICING_UNIT_PER_HOUR: _PricingUnit.ValueType  # 4
+    """Per started hour of an interval rental."""
+    PRICING_UNIT_PER_GUEST_NIGHT: _PricingUnit.ValueType  # 5
+    """Per guest and night of a nightly stay (e.g. a city tax)."""
+
+class PricingUnit(_PricingUnit, metaclass=_PricingUnitEnumTypeWrapper):
+    """What the price of an extra is multiplied by."""
+
+PRICING_UNIT_UNSPECIFIED: PricingUnit.ValueType  # 0
+"""Not set: read as PRICING_UNIT_PER_BOOKING."""
+PRICING_UNIT_PER_BOOKING: PricingUnit.ValueType  # 1
+"""Once per booking."""
+PRICING_UNIT_PER_NIGHT: PricingUnit.ValueType  # 2
+"""Per night of a nightly stay."""
+PRICING_UNIT_PER_GUEST: PricingUnit.ValueType  # 3
+"""Per guest (or per place of a time-slot booking)."""
+PRICING_UNIT_PER_HOUR: PricingUnit.ValueType  # 4
+"""Per started hour of an interval rental."""
+PRICING_UNIT_PER_GUEST_NIGHT: PricingUnit.ValueType  # 5
+"""Per guest and night of a nightly stay (e.g. a city tax)."""
+Global___PricingUnit: _TypeAlias = PricingUnit  # noqa: Y015
+
+class _PriceSource:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _PriceSourceEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_PriceSource.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    PRICE_SOURCE_UNSPECIFIED: _PriceSource.ValueType  # 0
+    """Not set."""
+    PRICE_SOURCE_DEFAULT: _PriceSource.ValueType  # 1
+    """The rate plan's default nightly price."""
+    PRICE_SOURCE_DAILY: _PriceSource.ValueType  # 2
+    """The daily price set for that date."""
+    PRICE_SOURCE_OVERRIDE: _PriceSource.ValueType  # 3
+    """The override set for that date (wins over the daily price)."""
+
+class PriceSource(_PriceSource, metaclass=_PriceSourceEnumTypeWrapper):
+    """Where the price of one night comes from."""
+
+PRICE_SOURCE_UNSPECIFIED: PriceSource.ValueType  # 0
+"""Not set."""
+PRICE_SOURCE_DEFAULT: PriceSource.ValueType  # 1
+"""The rate plan's default nightly price."""
+PRICE_SOURCE_DAILY: PriceSource.ValueType  # 2
+"""The daily price set for that date."""
+PRICE_SOURCE_OVERRIDE: PriceSource.ValueType  # 3
+"""The override set for that date (wins over the daily price)."""
+Global___PriceSource: _TypeAlias = PriceSource  # noqa: Y015
+
 @_typing.final
 class Company(_message.Message):
     """A business (tenant) selling time on its resources."""
@@ -158,8 +222,39 @@ class Customer(_message.Message):
 Global___Customer: _TypeAlias = Customer  # noqa: Y015
 
 @_typing.final
+class CancellationWindow(_message.Message):
+    """A step of the cancellation policy: a booking cancelled at least `minutes_before_start`
+    minutes before its start is refunded `refund_percent` percent.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MINUTES_BEFORE_START_FIELD_NUMBER: _builtins.int
+    REFUND_PERCENT_FIELD_NUMBER: _builtins.int
+    minutes_before_start: _builtins.int
+    """Minutes before the start, >= 0."""
+    refund_percent: _builtins.int
+    """Refund in percent of the price paid, 0..100."""
+    def __init__(
+        self,
+        *,
+        minutes_before_start: _builtins.int = ...,
+        refund_percent: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["minutes_before_start", b"minutes_before_start", "refund_percent", b"refund_percent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CancellationWindow: _TypeAlias = CancellationWindow  # noqa: Y015
+
+@_typing.final
 class ResourcePolicy(_message.Message):
-    """The booking rules of a resource."""
+    """The booking rules of a resource. 0 (or empty) means "no limit" / "not used" unless
+    stated otherwise. Fields marked INTERVAL or NIGHTLY are refused (INVALID_POLICY) on
+    resources of another booking model.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -167,14 +262,72 @@ class ResourcePolicy(_message.Message):
     HORIZON_DAYS_FIELD_NUMBER: _builtins.int
     FREE_CANCELLATION_MINUTES_FIELD_NUMBER: _builtins.int
     MAX_PLACES_PER_BOOKING_FIELD_NUMBER: _builtins.int
+    MIN_DURATION_MINUTES_FIELD_NUMBER: _builtins.int
+    MAX_DURATION_MINUTES_FIELD_NUMBER: _builtins.int
+    MIN_NIGHTS_FIELD_NUMBER: _builtins.int
+    MAX_NIGHTS_FIELD_NUMBER: _builtins.int
+    GRANULARITY_MINUTES_FIELD_NUMBER: _builtins.int
+    BUFFER_BEFORE_MINUTES_FIELD_NUMBER: _builtins.int
+    BUFFER_AFTER_MINUTES_FIELD_NUMBER: _builtins.int
+    MAX_ACTIVE_BOOKINGS_PER_CUSTOMER_FIELD_NUMBER: _builtins.int
+    CANCELLATION_WINDOWS_FIELD_NUMBER: _builtins.int
+    CHECK_IN_DEADLINE_MINUTES_FIELD_NUMBER: _builtins.int
+    NO_SHOW_GRACE_MINUTES_FIELD_NUMBER: _builtins.int
+    CHECK_IN_TIME_FIELD_NUMBER: _builtins.int
+    CHECK_OUT_TIME_FIELD_NUMBER: _builtins.int
+    MAX_GUESTS_PER_UNIT_FIELD_NUMBER: _builtins.int
     lead_time_minutes: _builtins.int
     """Minimum time between booking and start, in minutes."""
     horizon_days: _builtins.int
     """How far ahead bookings are taken, in days (0 = no limit)."""
     free_cancellation_minutes: _builtins.int
-    """Until how many minutes before the start a cancellation is refunded in full."""
+    """Deprecated: use cancellation_windows. Until how many minutes before the start a
+    cancellation is refunded in full. On a request with no cancellation_windows it stands
+    for [(free_cancellation_minutes, 100), (0, 0)] (0: [(0, 100)]); with windows it is
+    ignored. In replies it is the smallest minutes_before_start of a 100 % window (0 when
+    no window refunds in full: read the windows).
+    """
     max_places_per_booking: _builtins.int
-    """Most places one booking may take (0 = no limit)."""
+    """Most places one booking may take (TIME_SLOT; 0 = no limit)."""
+    min_duration_minutes: _builtins.int
+    """Shortest rental in minutes (INTERVAL)."""
+    max_duration_minutes: _builtins.int
+    """Longest rental in minutes (INTERVAL; 0 = no limit)."""
+    min_nights: _builtins.int
+    """Fewest nights of a stay (NIGHTLY; 0 reads as 1)."""
+    max_nights: _builtins.int
+    """Most nights of a stay (NIGHTLY; 0 = no limit)."""
+    granularity_minutes: _builtins.int
+    """Start and end of a rental fall on multiples of this many minutes after local
+    midnight in the company's time zone (INTERVAL; divides 1440; 0 = any minute).
+    """
+    buffer_before_minutes: _builtins.int
+    """Minutes kept free before each rental (INTERVAL)."""
+    buffer_after_minutes: _builtins.int
+    """Minutes kept free after each rental (INTERVAL)."""
+    max_active_bookings_per_customer: _builtins.int
+    """Most bookings one customer may hold that have not ended yet (0 = no limit)."""
+    check_in_deadline_minutes: _builtins.int
+    """Check-in is possible until this many minutes after the start (0 = no deadline, no
+    no-show marking).
+    """
+    no_show_grace_minutes: _builtins.int
+    """Minutes after the check-in deadline before a booking with no check-in is a no-show."""
+    check_in_time: _builtins.str
+    """Local check-in time of day "HH:MM" (NIGHTLY; empty = "15:00")."""
+    check_out_time: _builtins.str
+    """Local check-out time of day "HH:MM", not after check_in_time (NIGHTLY; empty =
+    "11:00").
+    """
+    max_guests_per_unit: _builtins.int
+    """Most guests in one unit (NIGHTLY; 0 = no limit)."""
+    @_builtins.property
+    def cancellation_windows(self) -> _containers.RepeatedCompositeFieldContainer[Global___CancellationWindow]:
+        """The refund steps, widest first in replies; at most 10, distinct minutes, refund never
+        rising as the start comes closer. A cancellation matching no window (after the start)
+        refunds nothing. Replies always carry the effective windows.
+        """
+
     def __init__(
         self,
         *,
@@ -182,10 +335,24 @@ class ResourcePolicy(_message.Message):
         horizon_days: _builtins.int = ...,
         free_cancellation_minutes: _builtins.int = ...,
         max_places_per_booking: _builtins.int = ...,
+        min_duration_minutes: _builtins.int = ...,
+        max_duration_minutes: _builtins.int = ...,
+        min_nights: _builtins.int = ...,
+        max_nights: _builtins.int = ...,
+        granularity_minutes: _builtins.int = ...,
+        buffer_before_minutes: _builtins.int = ...,
+        buffer_after_minutes: _builtins.int = ...,
+        max_active_bookings_per_customer: _builtins.int = ...,
+        cancellation_windows: _abc.Iterable[Global___CancellationWindow] | None = ...,
+        check_in_deadline_minutes: _builtins.int = ...,
+        no_show_grace_minutes: _builtins.int = ...,
+        check_in_time: _builtins.str = ...,
+        check_out_time: _builtins.str = ...,
+        max_guests_per_unit: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["free_cancellation_minutes", b"free_cancellation_minutes", "horizon_days", b"horizon_days", "lead_time_minutes", b"lead_time_minutes", "max_places_per_booking", b"max_places_per_booking"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["buffer_after_minutes", b"buffer_after_minutes", "buffer_before_minutes", b"buffer_before_minutes", "cancellation_windows", b"cancellation_windows", "check_in_deadline_minutes", b"check_in_deadline_minutes", "check_in_time", b"check_in_time", "check_out_time", b"check_out_time", "free_cancellation_minutes", b"free_cancellation_minutes", "granularity_minutes", b"granularity_minutes", "horizon_days", b"horizon_days", "lead_time_minutes", b"lead_time_minutes", "max_active_bookings_per_customer", b"max_active_bookings_per_customer", "max_duration_minutes", b"max_duration_minutes", "max_guests_per_unit", b"max_guests_per_unit", "max_nights", b"max_nights", "max_places_per_booking", b"max_places_per_booking", "min_duration_minutes", b"min_duration_minutes", "min_nights", b"min_nights", "no_show_grace_minutes", b"no_show_grace_minutes"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -202,6 +369,8 @@ class Resource(_message.Message):
     NAME_FIELD_NUMBER: _builtins.int
     BOOKING_MODEL_FIELD_NUMBER: _builtins.int
     POLICY_FIELD_NUMBER: _builtins.int
+    HOURLY_RATE_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned id (UUID)."""
     company_id: _builtins.str
@@ -210,9 +379,15 @@ class Resource(_message.Message):
     """Display name."""
     booking_model: Global___BookingModel.ValueType
     """How it is booked."""
+    version: _builtins.int
+    """1 at creation, +1 on every change (UpdateResourcePolicy, SetHourlyRate)."""
     @_builtins.property
     def policy(self) -> Global___ResourcePolicy:
         """Its booking rules."""
+
+    @_builtins.property
+    def hourly_rate(self) -> _money_pb2.Money:
+        """Price of one hour (INTERVAL only; unset when none was set)."""
 
     def __init__(
         self,
@@ -222,14 +397,168 @@ class Resource(_message.Message):
         name: _builtins.str = ...,
         booking_model: Global___BookingModel.ValueType = ...,
         policy: Global___ResourcePolicy | None = ...,
+        hourly_rate: _money_pb2.Money | None = ...,
+        version: _builtins.int = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["policy", b"policy"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["hourly_rate", b"hourly_rate", "policy", b"policy"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_model", b"booking_model", "company_id", b"company_id", "id", b"id", "name", b"name", "policy", b"policy"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_model", b"booking_model", "company_id", b"company_id", "hourly_rate", b"hourly_rate", "id", b"id", "name", b"name", "policy", b"policy", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Resource: _TypeAlias = Resource  # noqa: Y015
+
+@_typing.final
+class Unit(_message.Message):
+    """A bookable unit of a NIGHTLY resource (a room type): "Cabin 1", "Room 204"."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Server-assigned id (UUID)."""
+    company_id: _builtins.str
+    """The owning company."""
+    resource_id: _builtins.str
+    """The room type (a NIGHTLY resource)."""
+    name: _builtins.str
+    """Display name, unique per resource (case-insensitive)."""
+    @_builtins.property
+    def create_time(self) -> _timestamp_pb2.Timestamp:
+        """When the unit was created."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        resource_id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "create_time", b"create_time", "id", b"id", "name", b"name", "resource_id", b"resource_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Unit: _TypeAlias = Unit  # noqa: Y015
+
+@_typing.final
+class RatePlan(_message.Message):
+    """Prices of the nights of a NIGHTLY resource; a night costs the same whatever the number
+    of guests (per-guest charges are PER_GUEST / PER_GUEST_NIGHT extras).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    DEFAULT_NIGHTLY_PRICE_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Server-assigned id (UUID)."""
+    company_id: _builtins.str
+    """The owning company."""
+    resource_id: _builtins.str
+    """The room type (a NIGHTLY resource)."""
+    name: _builtins.str
+    """Display name, unique per resource (case-insensitive)."""
+    @_builtins.property
+    def default_nightly_price(self) -> _money_pb2.Money:
+        """Price of a night with no daily price and no override."""
+
+    @_builtins.property
+    def create_time(self) -> _timestamp_pb2.Timestamp:
+        """When the rate plan was created."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        resource_id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        default_nightly_price: _money_pb2.Money | None = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "default_nightly_price", b"default_nightly_price"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "create_time", b"create_time", "default_nightly_price", b"default_nightly_price", "id", b"id", "name", b"name", "resource_id", b"resource_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RatePlan: _TypeAlias = RatePlan  # noqa: Y015
+
+@_typing.final
+class DailyPrice(_message.Message):
+    """The price of one local date of a rate plan, as stored."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DATE_FIELD_NUMBER: _builtins.int
+    PRICE_FIELD_NUMBER: _builtins.int
+    OVERRIDE_FIELD_NUMBER: _builtins.int
+    date: _builtins.str
+    """Local date in the company's time zone, "YYYY-MM-DD" (the night starting that day)."""
+    override: _builtins.bool
+    """False: a daily price; true: an override, which wins over the daily price."""
+    @_builtins.property
+    def price(self) -> _money_pb2.Money:
+        """The price; unset in SetDailyPrices clears the entry of that date."""
+
+    def __init__(
+        self,
+        *,
+        date: _builtins.str = ...,
+        price: _money_pb2.Money | None = ...,
+        override: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["price", b"price"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["date", b"date", "override", b"override", "price", b"price"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DailyPrice: _TypeAlias = DailyPrice  # noqa: Y015
+
+@_typing.final
+class NightPrice(_message.Message):
+    """The resolved price of one night."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DATE_FIELD_NUMBER: _builtins.int
+    PRICE_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    date: _builtins.str
+    """Local date "YYYY-MM-DD" of the night."""
+    source: Global___PriceSource.ValueType
+    """Where the price comes from."""
+    @_builtins.property
+    def price(self) -> _money_pb2.Money:
+        """What the night costs."""
+
+    def __init__(
+        self,
+        *,
+        date: _builtins.str = ...,
+        price: _money_pb2.Money | None = ...,
+        source: Global___PriceSource.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["price", b"price"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["date", b"date", "price", b"price", "source", b"source"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___NightPrice: _TypeAlias = NightPrice  # noqa: Y015
 
 @_typing.final
 class Session(_message.Message):
@@ -245,6 +574,8 @@ class Session(_message.Message):
     CAPACITY_FIELD_NUMBER: _builtins.int
     PRICE_FIELD_NUMBER: _builtins.int
     STATUS_FIELD_NUMBER: _builtins.int
+    CANCEL_REASON_FIELD_NUMBER: _builtins.int
+    CANCEL_TIME_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned id (UUID)."""
     company_id: _builtins.str
@@ -255,6 +586,8 @@ class Session(_message.Message):
     """Number of places."""
     status: Global___SessionStatus.ValueType
     """Open or cancelled."""
+    cancel_reason: _builtins.str
+    """Why it was cancelled (CANCELLED only)."""
     @_builtins.property
     def start_time(self) -> _timestamp_pb2.Timestamp:
         """Start, inclusive."""
@@ -267,6 +600,10 @@ class Session(_message.Message):
     def price(self) -> _money_pb2.Money:
         """Price of one place."""
 
+    @_builtins.property
+    def cancel_time(self) -> _timestamp_pb2.Timestamp:
+        """When it was cancelled (CANCELLED only)."""
+
     def __init__(
         self,
         *,
@@ -278,14 +615,70 @@ class Session(_message.Message):
         capacity: _builtins.int = ...,
         price: _money_pb2.Money | None = ...,
         status: Global___SessionStatus.ValueType = ...,
+        cancel_reason: _builtins.str = ...,
+        cancel_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "price", b"price", "start_time", b"start_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["cancel_time", b"cancel_time", "end_time", b"end_time", "price", b"price", "start_time", b"start_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["capacity", b"capacity", "company_id", b"company_id", "end_time", b"end_time", "id", b"id", "price", b"price", "resource_id", b"resource_id", "start_time", b"start_time", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancel_reason", b"cancel_reason", "cancel_time", b"cancel_time", "capacity", b"capacity", "company_id", b"company_id", "end_time", b"end_time", "id", b"id", "price", b"price", "resource_id", b"resource_id", "start_time", b"start_time", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Session: _TypeAlias = Session  # noqa: Y015
+
+@_typing.final
+class SessionCancelled(_message.Message):
+    """Payload of `catalog.events.session_cancelled`."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def session(self) -> Global___Session:
+        """The session, status CANCELLED, with its cancel_reason and cancel_time."""
+
+    def __init__(
+        self,
+        *,
+        session: Global___Session | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["session", b"session"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["session", b"session"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SessionCancelled: _TypeAlias = SessionCancelled  # noqa: Y015
+
+@_typing.final
+class ResourceUpdated(_message.Message):
+    """Payload of `catalog.events.resource_updated`."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESOURCE_FIELD_NUMBER: _builtins.int
+    UPDATE_TIME_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def resource(self) -> Global___Resource:
+        """The resource after the change (its version orders the events of one resource)."""
+
+    @_builtins.property
+    def update_time(self) -> _timestamp_pb2.Timestamp:
+        """When it changed."""
+
+    def __init__(
+        self,
+        *,
+        resource: Global___Resource | None = ...,
+        update_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["resource", b"resource", "update_time", b"update_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["resource", b"resource", "update_time", b"update_time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResourceUpdated: _TypeAlias = ResourceUpdated  # noqa: Y015
 
 @_typing.final
 class Extra(_message.Message):
@@ -297,12 +690,15 @@ class Extra(_message.Message):
     COMPANY_ID_FIELD_NUMBER: _builtins.int
     NAME_FIELD_NUMBER: _builtins.int
     PRICE_FIELD_NUMBER: _builtins.int
+    PRICING_UNIT_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned id (UUID)."""
     company_id: _builtins.str
     """The owning company."""
     name: _builtins.str
     """Display name."""
+    pricing_unit: Global___PricingUnit.ValueType
+    """What the price is multiplied by (never UNSPECIFIED in replies)."""
     @_builtins.property
     def price(self) -> _money_pb2.Money:
         """Price of one unit."""
@@ -314,10 +710,11 @@ class Extra(_message.Message):
         company_id: _builtins.str = ...,
         name: _builtins.str = ...,
         price: _money_pb2.Money | None = ...,
+        pricing_unit: Global___PricingUnit.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["price", b"price"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "id", b"id", "name", b"name", "price", b"price"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "id", b"id", "name", b"name", "price", b"price", "pricing_unit", b"pricing_unit"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -546,6 +943,7 @@ class CreateResourceRequest(_message.Message):
     NAME_FIELD_NUMBER: _builtins.int
     BOOKING_MODEL_FIELD_NUMBER: _builtins.int
     POLICY_FIELD_NUMBER: _builtins.int
+    HOURLY_RATE_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Idempotency key: a retry with the same id returns the first result."""
     company_id: _builtins.str
@@ -558,6 +956,10 @@ class CreateResourceRequest(_message.Message):
     def policy(self) -> Global___ResourcePolicy:
         """Its booking rules."""
 
+    @_builtins.property
+    def hourly_rate(self) -> _money_pb2.Money:
+        """Price of one hour (INTERVAL only; optional)."""
+
     def __init__(
         self,
         *,
@@ -566,10 +968,11 @@ class CreateResourceRequest(_message.Message):
         name: _builtins.str = ...,
         booking_model: Global___BookingModel.ValueType = ...,
         policy: Global___ResourcePolicy | None = ...,
+        hourly_rate: _money_pb2.Money | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["policy", b"policy"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["hourly_rate", b"hourly_rate", "policy", b"policy"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_model", b"booking_model", "company_id", b"company_id", "name", b"name", "policy", b"policy", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_model", b"booking_model", "company_id", b"company_id", "hourly_rate", b"hourly_rate", "name", b"name", "policy", b"policy", "request_id", b"request_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -841,12 +1244,15 @@ class CreateExtraRequest(_message.Message):
     COMPANY_ID_FIELD_NUMBER: _builtins.int
     NAME_FIELD_NUMBER: _builtins.int
     PRICE_FIELD_NUMBER: _builtins.int
+    PRICING_UNIT_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Idempotency key: a retry with the same id returns the first result."""
     company_id: _builtins.str
     """The company."""
     name: _builtins.str
     """Display name."""
+    pricing_unit: Global___PricingUnit.ValueType
+    """What the price is multiplied by (UNSPECIFIED = PER_BOOKING)."""
     @_builtins.property
     def price(self) -> _money_pb2.Money:
         """Price of one unit, in the company's currency."""
@@ -858,10 +1264,11 @@ class CreateExtraRequest(_message.Message):
         company_id: _builtins.str = ...,
         name: _builtins.str = ...,
         price: _money_pb2.Money | None = ...,
+        pricing_unit: Global___PricingUnit.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["price", b"price"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "name", b"name", "price", b"price", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "name", b"name", "price", b"price", "pricing_unit", b"pricing_unit", "request_id", b"request_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -936,3 +1343,635 @@ class ListExtrasResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListExtrasResponse: _TypeAlias = ListExtrasResponse  # noqa: Y015
+
+@_typing.final
+class CancelSessionRequest(_message.Message):
+    """Request of CancelSession."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key (cancelling a cancelled session returns it unchanged anyway)."""
+    session_id: _builtins.str
+    """The session."""
+    reason: _builtins.str
+    """Why, shown to the customers (1..500 characters)."""
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        session_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reason", b"reason", "request_id", b"request_id", "session_id", b"session_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CancelSessionRequest: _TypeAlias = CancelSessionRequest  # noqa: Y015
+
+@_typing.final
+class CancelSessionResponse(_message.Message):
+    """Response of CancelSession."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def session(self) -> Global___Session:
+        """The session, CANCELLED."""
+
+    def __init__(
+        self,
+        *,
+        session: Global___Session | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["session", b"session"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["session", b"session"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CancelSessionResponse: _TypeAlias = CancelSessionResponse  # noqa: Y015
+
+@_typing.final
+class UpdateResourcePolicyRequest(_message.Message):
+    """Request of UpdateResourcePolicy."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    POLICY_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key: a retry with the same id changes nothing and returns the resource."""
+    resource_id: _builtins.str
+    """The resource."""
+    @_builtins.property
+    def policy(self) -> Global___ResourcePolicy:
+        """The new policy, replacing the whole current one (read, change, write back)."""
+
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        resource_id: _builtins.str = ...,
+        policy: Global___ResourcePolicy | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["policy", b"policy"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["policy", b"policy", "request_id", b"request_id", "resource_id", b"resource_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateResourcePolicyRequest: _TypeAlias = UpdateResourcePolicyRequest  # noqa: Y015
+
+@_typing.final
+class UpdateResourcePolicyResponse(_message.Message):
+    """Response of UpdateResourcePolicy."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESOURCE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def resource(self) -> Global___Resource:
+        """The resource with its new policy and version."""
+
+    def __init__(
+        self,
+        *,
+        resource: Global___Resource | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["resource", b"resource"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["resource", b"resource"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateResourcePolicyResponse: _TypeAlias = UpdateResourcePolicyResponse  # noqa: Y015
+
+@_typing.final
+class SetHourlyRateRequest(_message.Message):
+    """Request of SetHourlyRate."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    HOURLY_RATE_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key: a retry with the same id changes nothing and returns the resource."""
+    resource_id: _builtins.str
+    """The resource (INTERVAL)."""
+    @_builtins.property
+    def hourly_rate(self) -> _money_pb2.Money:
+        """Price of one hour, in the company's currency."""
+
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        resource_id: _builtins.str = ...,
+        hourly_rate: _money_pb2.Money | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["hourly_rate", b"hourly_rate"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["hourly_rate", b"hourly_rate", "request_id", b"request_id", "resource_id", b"resource_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetHourlyRateRequest: _TypeAlias = SetHourlyRateRequest  # noqa: Y015
+
+@_typing.final
+class SetHourlyRateResponse(_message.Message):
+    """Response of SetHourlyRate."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESOURCE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def resource(self) -> Global___Resource:
+        """The resource with its new hourly rate and version."""
+
+    def __init__(
+        self,
+        *,
+        resource: Global___Resource | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["resource", b"resource"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["resource", b"resource"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetHourlyRateResponse: _TypeAlias = SetHourlyRateResponse  # noqa: Y015
+
+@_typing.final
+class CreateUnitRequest(_message.Message):
+    """Request of CreateUnit."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key: a retry with the same id returns the first result."""
+    resource_id: _builtins.str
+    """The room type (a NIGHTLY resource)."""
+    name: _builtins.str
+    """Display name, unique per resource."""
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        resource_id: _builtins.str = ...,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "request_id", b"request_id", "resource_id", b"resource_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateUnitRequest: _TypeAlias = CreateUnitRequest  # noqa: Y015
+
+@_typing.final
+class CreateUnitResponse(_message.Message):
+    """Response of CreateUnit."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    UNIT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def unit(self) -> Global___Unit:
+        """The unit."""
+
+    def __init__(
+        self,
+        *,
+        unit: Global___Unit | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["unit", b"unit"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["unit", b"unit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateUnitResponse: _TypeAlias = CreateUnitResponse  # noqa: Y015
+
+@_typing.final
+class GetUnitRequest(_message.Message):
+    """Request of GetUnit."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    UNIT_ID_FIELD_NUMBER: _builtins.int
+    unit_id: _builtins.str
+    """Unit id."""
+    def __init__(
+        self,
+        *,
+        unit_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["unit_id", b"unit_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetUnitRequest: _TypeAlias = GetUnitRequest  # noqa: Y015
+
+@_typing.final
+class GetUnitResponse(_message.Message):
+    """Response of GetUnit."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    UNIT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def unit(self) -> Global___Unit:
+        """The unit."""
+
+    def __init__(
+        self,
+        *,
+        unit: Global___Unit | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["unit", b"unit"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["unit", b"unit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetUnitResponse: _TypeAlias = GetUnitResponse  # noqa: Y015
+
+@_typing.final
+class ListUnitsRequest(_message.Message):
+    """Request of ListUnits."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    resource_id: _builtins.str
+    """The room type (a NIGHTLY resource)."""
+    def __init__(
+        self,
+        *,
+        resource_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["resource_id", b"resource_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListUnitsRequest: _TypeAlias = ListUnitsRequest  # noqa: Y015
+
+@_typing.final
+class ListUnitsResponse(_message.Message):
+    """Response of ListUnits."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    UNITS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def units(self) -> _containers.RepeatedCompositeFieldContainer[Global___Unit]:
+        """The units in creation order."""
+
+    def __init__(
+        self,
+        *,
+        units: _abc.Iterable[Global___Unit] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["units", b"units"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListUnitsResponse: _TypeAlias = ListUnitsResponse  # noqa: Y015
+
+@_typing.final
+class CreateRatePlanRequest(_message.Message):
+    """Request of CreateRatePlan."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    DEFAULT_NIGHTLY_PRICE_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key: a retry with the same id returns the first result."""
+    resource_id: _builtins.str
+    """The room type (a NIGHTLY resource)."""
+    name: _builtins.str
+    """Display name, unique per resource."""
+    @_builtins.property
+    def default_nightly_price(self) -> _money_pb2.Money:
+        """Price of a night with no daily price, in the company's currency."""
+
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        resource_id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        default_nightly_price: _money_pb2.Money | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["default_nightly_price", b"default_nightly_price"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["default_nightly_price", b"default_nightly_price", "name", b"name", "request_id", b"request_id", "resource_id", b"resource_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateRatePlanRequest: _TypeAlias = CreateRatePlanRequest  # noqa: Y015
+
+@_typing.final
+class CreateRatePlanResponse(_message.Message):
+    """Response of CreateRatePlan."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RATE_PLAN_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def rate_plan(self) -> Global___RatePlan:
+        """The rate plan."""
+
+    def __init__(
+        self,
+        *,
+        rate_plan: Global___RatePlan | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["rate_plan", b"rate_plan"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["rate_plan", b"rate_plan"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateRatePlanResponse: _TypeAlias = CreateRatePlanResponse  # noqa: Y015
+
+@_typing.final
+class ListRatePlansRequest(_message.Message):
+    """Request of ListRatePlans."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    resource_id: _builtins.str
+    """The room type (a NIGHTLY resource)."""
+    def __init__(
+        self,
+        *,
+        resource_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["resource_id", b"resource_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListRatePlansRequest: _TypeAlias = ListRatePlansRequest  # noqa: Y015
+
+@_typing.final
+class ListRatePlansResponse(_message.Message):
+    """Response of ListRatePlans."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RATE_PLANS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def rate_plans(self) -> _containers.RepeatedCompositeFieldContainer[Global___RatePlan]:
+        """The rate plans in creation order; the first is the default."""
+
+    def __init__(
+        self,
+        *,
+        rate_plans: _abc.Iterable[Global___RatePlan] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["rate_plans", b"rate_plans"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListRatePlansResponse: _TypeAlias = ListRatePlansResponse  # noqa: Y015
+
+@_typing.final
+class SetDailyPricesRequest(_message.Message):
+    """Request of SetDailyPrices."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    RATE_PLAN_ID_FIELD_NUMBER: _builtins.int
+    PRICES_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key: a retry with the same id changes nothing."""
+    resource_id: _builtins.str
+    """The room type (a NIGHTLY resource)."""
+    rate_plan_id: _builtins.str
+    """The rate plan of that resource."""
+    @_builtins.property
+    def prices(self) -> _containers.RepeatedCompositeFieldContainer[Global___DailyPrice]:
+        """1..800 entries, each (date, override) at most once; an entry without price clears it."""
+
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        resource_id: _builtins.str = ...,
+        rate_plan_id: _builtins.str = ...,
+        prices: _abc.Iterable[Global___DailyPrice] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["prices", b"prices", "rate_plan_id", b"rate_plan_id", "request_id", b"request_id", "resource_id", b"resource_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetDailyPricesRequest: _TypeAlias = SetDailyPricesRequest  # noqa: Y015
+
+@_typing.final
+class SetDailyPricesResponse(_message.Message):
+    """Response of SetDailyPrices."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRICES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def prices(self) -> _containers.RepeatedCompositeFieldContainer[Global___DailyPrice]:
+        """The stored entries of the dates of the request after the change, by date."""
+
+    def __init__(
+        self,
+        *,
+        prices: _abc.Iterable[Global___DailyPrice] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["prices", b"prices"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetDailyPricesResponse: _TypeAlias = SetDailyPricesResponse  # noqa: Y015
+
+@_typing.final
+class ListDailyPricesRequest(_message.Message):
+    """Request of ListDailyPrices."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    RATE_PLAN_ID_FIELD_NUMBER: _builtins.int
+    START_DATE_FIELD_NUMBER: _builtins.int
+    END_DATE_FIELD_NUMBER: _builtins.int
+    resource_id: _builtins.str
+    """The room type (a NIGHTLY resource)."""
+    rate_plan_id: _builtins.str
+    """The rate plan of that resource."""
+    start_date: _builtins.str
+    """First local date "YYYY-MM-DD", inclusive."""
+    end_date: _builtins.str
+    """Last local date "YYYY-MM-DD", exclusive; at most 800 days after start_date."""
+    def __init__(
+        self,
+        *,
+        resource_id: _builtins.str = ...,
+        rate_plan_id: _builtins.str = ...,
+        start_date: _builtins.str = ...,
+        end_date: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["end_date", b"end_date", "rate_plan_id", b"rate_plan_id", "resource_id", b"resource_id", "start_date", b"start_date"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListDailyPricesRequest: _TypeAlias = ListDailyPricesRequest  # noqa: Y015
+
+@_typing.final
+class ListDailyPricesResponse(_message.Message):
+    """Response of ListDailyPricesRequest."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRICES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def prices(self) -> _containers.RepeatedCompositeFieldContainer[Global___DailyPrice]:
+        """The stored entries by date, the daily price before the override of a date."""
+
+    def __init__(
+        self,
+        *,
+        prices: _abc.Iterable[Global___DailyPrice] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["prices", b"prices"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListDailyPricesResponse: _TypeAlias = ListDailyPricesResponse  # noqa: Y015
+
+@_typing.final
+class GetPricingRequest(_message.Message):
+    """Request of GetPricing."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    RATE_PLAN_ID_FIELD_NUMBER: _builtins.int
+    START_DATE_FIELD_NUMBER: _builtins.int
+    END_DATE_FIELD_NUMBER: _builtins.int
+    resource_id: _builtins.str
+    """The resource (NIGHTLY or INTERVAL)."""
+    rate_plan_id: _builtins.str
+    """NIGHTLY: the rate plan (empty = the resource's default, its first rate plan)."""
+    start_date: _builtins.str
+    """NIGHTLY: local check-in date "YYYY-MM-DD" (the first night). Ignored for INTERVAL."""
+    end_date: _builtins.str
+    """NIGHTLY: local check-out date "YYYY-MM-DD", after start_date, at most 366 nights later."""
+    def __init__(
+        self,
+        *,
+        resource_id: _builtins.str = ...,
+        rate_plan_id: _builtins.str = ...,
+        start_date: _builtins.str = ...,
+        end_date: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["end_date", b"end_date", "rate_plan_id", b"rate_plan_id", "resource_id", b"resource_id", "start_date", b"start_date"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPricingRequest: _TypeAlias = GetPricingRequest  # noqa: Y015
+
+@_typing.final
+class GetPricingResponse(_message.Message):
+    """Response of GetPricing."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESOURCE_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
+    RATE_PLAN_ID_FIELD_NUMBER: _builtins.int
+    NIGHTS_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
+    CHECK_IN_TIME_FIELD_NUMBER: _builtins.int
+    CHECK_OUT_TIME_FIELD_NUMBER: _builtins.int
+    HOURLY_RATE_FIELD_NUMBER: _builtins.int
+    time_zone: _builtins.str
+    """The company's IANA time zone the dates are in."""
+    rate_plan_id: _builtins.str
+    """NIGHTLY: the rate plan used."""
+    @_builtins.property
+    def resource(self) -> Global___Resource:
+        """The resource, with its policy and version."""
+
+    @_builtins.property
+    def nights(self) -> _containers.RepeatedCompositeFieldContainer[Global___NightPrice]:
+        """NIGHTLY: the price of each night, by date."""
+
+    @_builtins.property
+    def total(self) -> _money_pb2.Money:
+        """NIGHTLY: the sum of the nights."""
+
+    @_builtins.property
+    def check_in_time(self) -> _timestamp_pb2.Timestamp:
+        """NIGHTLY: check-in instant (start_date at the policy's check_in_time, local, in UTC)."""
+
+    @_builtins.property
+    def check_out_time(self) -> _timestamp_pb2.Timestamp:
+        """NIGHTLY: check-out instant (end_date at the policy's check_out_time, local, in UTC)."""
+
+    @_builtins.property
+    def hourly_rate(self) -> _money_pb2.Money:
+        """INTERVAL: the price of one hour."""
+
+    def __init__(
+        self,
+        *,
+        resource: Global___Resource | None = ...,
+        time_zone: _builtins.str = ...,
+        rate_plan_id: _builtins.str = ...,
+        nights: _abc.Iterable[Global___NightPrice] | None = ...,
+        total: _money_pb2.Money | None = ...,
+        check_in_time: _timestamp_pb2.Timestamp | None = ...,
+        check_out_time: _timestamp_pb2.Timestamp | None = ...,
+        hourly_rate: _money_pb2.Money | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["check_in_time", b"check_in_time", "check_out_time", b"check_out_time", "hourly_rate", b"hourly_rate", "resource", b"resource", "total", b"total"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["check_in_time", b"check_in_time", "check_out_time", b"check_out_time", "hourly_rate", b"hourly_rate", "nights", b"nights", "rate_plan_id", b"rate_plan_id", "resource", b"resource", "time_zone", b"time_zone", "total", b"total"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPricingResponse: _TypeAlias = GetPricingResponse  # noqa: Y015

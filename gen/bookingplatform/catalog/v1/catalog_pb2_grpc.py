@@ -90,6 +90,61 @@ class CatalogServiceStub:
                 request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListExtrasRequest.SerializeToString,
                 response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListExtrasResponse.FromString,
                 _registered_method=True)
+        self.CancelSession = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/CancelSession',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CancelSessionRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CancelSessionResponse.FromString,
+                _registered_method=True)
+        self.UpdateResourcePolicy = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/UpdateResourcePolicy',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateResourcePolicyRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateResourcePolicyResponse.FromString,
+                _registered_method=True)
+        self.SetHourlyRate = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/SetHourlyRate',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.SetHourlyRateRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.SetHourlyRateResponse.FromString,
+                _registered_method=True)
+        self.CreateUnit = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/CreateUnit',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CreateUnitRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CreateUnitResponse.FromString,
+                _registered_method=True)
+        self.GetUnit = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/GetUnit',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetUnitRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetUnitResponse.FromString,
+                _registered_method=True)
+        self.ListUnits = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/ListUnits',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListUnitsRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListUnitsResponse.FromString,
+                _registered_method=True)
+        self.CreateRatePlan = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/CreateRatePlan',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CreateRatePlanRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CreateRatePlanResponse.FromString,
+                _registered_method=True)
+        self.ListRatePlans = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/ListRatePlans',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListRatePlansRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListRatePlansResponse.FromString,
+                _registered_method=True)
+        self.SetDailyPrices = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/SetDailyPrices',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.SetDailyPricesRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.SetDailyPricesResponse.FromString,
+                _registered_method=True)
+        self.ListDailyPrices = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/ListDailyPrices',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListDailyPricesRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListDailyPricesResponse.FromString,
+                _registered_method=True)
+        self.GetPricing = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/GetPricing',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetPricingRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetPricingResponse.FromString,
+                _registered_method=True)
 
 
 class CatalogServiceServicer:
@@ -173,6 +228,83 @@ class CatalogServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CancelSession(self, request, context):
+        """Cancels a session; publishes catalog.events.session_cancelled.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateResourcePolicy(self, request, context):
+        """Replaces the policy of a resource; publishes catalog.events.resource_updated.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetHourlyRate(self, request, context):
+        """Sets the hourly rate of an INTERVAL resource; publishes catalog.events.resource_updated.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateUnit(self, request, context):
+        """Creates a unit of a NIGHTLY resource.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetUnit(self, request, context):
+        """Gets a unit by id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListUnits(self, request, context):
+        """Lists the units of a NIGHTLY resource in creation order.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateRatePlan(self, request, context):
+        """Creates a rate plan of a NIGHTLY resource.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRatePlans(self, request, context):
+        """Lists the rate plans of a NIGHTLY resource in creation order (the first is the default).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetDailyPrices(self, request, context):
+        """Sets or clears daily prices and overrides of a rate plan.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDailyPrices(self, request, context):
+        """Lists the stored daily prices and overrides of a rate plan in a date range.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPricing(self, request, context):
+        """What a stay or a rental costs: nightly prices per date (NIGHTLY) or the hourly rate (INTERVAL).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CatalogServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -230,6 +362,61 @@ def add_CatalogServiceServicer_to_server(servicer, server):
                     servicer.ListExtras,
                     request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListExtrasRequest.FromString,
                     response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListExtrasResponse.SerializeToString,
+            ),
+            'CancelSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelSession,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CancelSessionRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CancelSessionResponse.SerializeToString,
+            ),
+            'UpdateResourcePolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateResourcePolicy,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateResourcePolicyRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateResourcePolicyResponse.SerializeToString,
+            ),
+            'SetHourlyRate': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetHourlyRate,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.SetHourlyRateRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.SetHourlyRateResponse.SerializeToString,
+            ),
+            'CreateUnit': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateUnit,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CreateUnitRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CreateUnitResponse.SerializeToString,
+            ),
+            'GetUnit': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetUnit,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetUnitRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetUnitResponse.SerializeToString,
+            ),
+            'ListUnits': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUnits,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListUnitsRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListUnitsResponse.SerializeToString,
+            ),
+            'CreateRatePlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateRatePlan,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CreateRatePlanRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CreateRatePlanResponse.SerializeToString,
+            ),
+            'ListRatePlans': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRatePlans,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListRatePlansRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListRatePlansResponse.SerializeToString,
+            ),
+            'SetDailyPrices': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetDailyPrices,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.SetDailyPricesRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.SetDailyPricesResponse.SerializeToString,
+            ),
+            'ListDailyPrices': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDailyPrices,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListDailyPricesRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListDailyPricesResponse.SerializeToString,
+            ),
+            'GetPricing': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPricing,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetPricingRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetPricingResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -530,6 +717,303 @@ class CatalogService:
             '/bookingplatform.catalog.v1.CatalogService/ListExtras',
             bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListExtrasRequest.SerializeToString,
             bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListExtrasResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/CancelSession',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CancelSessionRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CancelSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateResourcePolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/UpdateResourcePolicy',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateResourcePolicyRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateResourcePolicyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetHourlyRate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/SetHourlyRate',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.SetHourlyRateRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.SetHourlyRateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateUnit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/CreateUnit',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CreateUnitRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CreateUnitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetUnit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/GetUnit',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetUnitRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetUnitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListUnits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/ListUnits',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListUnitsRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListUnitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateRatePlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/CreateRatePlan',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CreateRatePlanRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CreateRatePlanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRatePlans(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/ListRatePlans',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListRatePlansRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListRatePlansResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetDailyPrices(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/SetDailyPrices',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.SetDailyPricesRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.SetDailyPricesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDailyPrices(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/ListDailyPrices',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListDailyPricesRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListDailyPricesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPricing(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/GetPricing',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetPricingRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetPricingResponse.FromString,
             options,
             channel_credentials,
             insecure,

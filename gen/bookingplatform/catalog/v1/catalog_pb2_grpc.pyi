@@ -55,6 +55,28 @@ class CatalogServiceStub:
     """Creates an extra."""
     ListExtras: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.ListExtrasRequest, _catalog_pb2.ListExtrasResponse]
     """Lists the extras of a company."""
+    CancelSession: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.CancelSessionRequest, _catalog_pb2.CancelSessionResponse]
+    """Cancels a session; publishes catalog.events.session_cancelled."""
+    UpdateResourcePolicy: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.UpdateResourcePolicyRequest, _catalog_pb2.UpdateResourcePolicyResponse]
+    """Replaces the policy of a resource; publishes catalog.events.resource_updated."""
+    SetHourlyRate: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.SetHourlyRateRequest, _catalog_pb2.SetHourlyRateResponse]
+    """Sets the hourly rate of an INTERVAL resource; publishes catalog.events.resource_updated."""
+    CreateUnit: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.CreateUnitRequest, _catalog_pb2.CreateUnitResponse]
+    """Creates a unit of a NIGHTLY resource."""
+    GetUnit: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.GetUnitRequest, _catalog_pb2.GetUnitResponse]
+    """Gets a unit by id."""
+    ListUnits: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.ListUnitsRequest, _catalog_pb2.ListUnitsResponse]
+    """Lists the units of a NIGHTLY resource in creation order."""
+    CreateRatePlan: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.CreateRatePlanRequest, _catalog_pb2.CreateRatePlanResponse]
+    """Creates a rate plan of a NIGHTLY resource."""
+    ListRatePlans: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.ListRatePlansRequest, _catalog_pb2.ListRatePlansResponse]
+    """Lists the rate plans of a NIGHTLY resource in creation order (the first is the default)."""
+    SetDailyPrices: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.SetDailyPricesRequest, _catalog_pb2.SetDailyPricesResponse]
+    """Sets or clears daily prices and overrides of a rate plan."""
+    ListDailyPrices: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.ListDailyPricesRequest, _catalog_pb2.ListDailyPricesResponse]
+    """Lists the stored daily prices and overrides of a rate plan in a date range."""
+    GetPricing: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.GetPricingRequest, _catalog_pb2.GetPricingResponse]
+    """What a stay or a rental costs: nightly prices per date (NIGHTLY) or the hourly rate (INTERVAL)."""
 
 @_typing.type_check_only
 class CatalogServiceAsyncStub(CatalogServiceStub):
@@ -83,6 +105,28 @@ class CatalogServiceAsyncStub(CatalogServiceStub):
     """Creates an extra."""
     ListExtras: _aio.UnaryUnaryMultiCallable[_catalog_pb2.ListExtrasRequest, _catalog_pb2.ListExtrasResponse]  # type: ignore[assignment]
     """Lists the extras of a company."""
+    CancelSession: _aio.UnaryUnaryMultiCallable[_catalog_pb2.CancelSessionRequest, _catalog_pb2.CancelSessionResponse]  # type: ignore[assignment]
+    """Cancels a session; publishes catalog.events.session_cancelled."""
+    UpdateResourcePolicy: _aio.UnaryUnaryMultiCallable[_catalog_pb2.UpdateResourcePolicyRequest, _catalog_pb2.UpdateResourcePolicyResponse]  # type: ignore[assignment]
+    """Replaces the policy of a resource; publishes catalog.events.resource_updated."""
+    SetHourlyRate: _aio.UnaryUnaryMultiCallable[_catalog_pb2.SetHourlyRateRequest, _catalog_pb2.SetHourlyRateResponse]  # type: ignore[assignment]
+    """Sets the hourly rate of an INTERVAL resource; publishes catalog.events.resource_updated."""
+    CreateUnit: _aio.UnaryUnaryMultiCallable[_catalog_pb2.CreateUnitRequest, _catalog_pb2.CreateUnitResponse]  # type: ignore[assignment]
+    """Creates a unit of a NIGHTLY resource."""
+    GetUnit: _aio.UnaryUnaryMultiCallable[_catalog_pb2.GetUnitRequest, _catalog_pb2.GetUnitResponse]  # type: ignore[assignment]
+    """Gets a unit by id."""
+    ListUnits: _aio.UnaryUnaryMultiCallable[_catalog_pb2.ListUnitsRequest, _catalog_pb2.ListUnitsResponse]  # type: ignore[assignment]
+    """Lists the units of a NIGHTLY resource in creation order."""
+    CreateRatePlan: _aio.UnaryUnaryMultiCallable[_catalog_pb2.CreateRatePlanRequest, _catalog_pb2.CreateRatePlanResponse]  # type: ignore[assignment]
+    """Creates a rate plan of a NIGHTLY resource."""
+    ListRatePlans: _aio.UnaryUnaryMultiCallable[_catalog_pb2.ListRatePlansRequest, _catalog_pb2.ListRatePlansResponse]  # type: ignore[assignment]
+    """Lists the rate plans of a NIGHTLY resource in creation order (the first is the default)."""
+    SetDailyPrices: _aio.UnaryUnaryMultiCallable[_catalog_pb2.SetDailyPricesRequest, _catalog_pb2.SetDailyPricesResponse]  # type: ignore[assignment]
+    """Sets or clears daily prices and overrides of a rate plan."""
+    ListDailyPrices: _aio.UnaryUnaryMultiCallable[_catalog_pb2.ListDailyPricesRequest, _catalog_pb2.ListDailyPricesResponse]  # type: ignore[assignment]
+    """Lists the stored daily prices and overrides of a rate plan in a date range."""
+    GetPricing: _aio.UnaryUnaryMultiCallable[_catalog_pb2.GetPricingRequest, _catalog_pb2.GetPricingResponse]  # type: ignore[assignment]
+    """What a stay or a rental costs: nightly prices per date (NIGHTLY) or the hourly rate (INTERVAL)."""
 
 class CatalogServiceServicer(metaclass=_abc_1.ABCMeta):
     """Companies, customers, resources, sessions and extras."""
@@ -174,5 +218,93 @@ class CatalogServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_catalog_pb2.ListExtrasResponse, _abc.Awaitable[_catalog_pb2.ListExtrasResponse]]:
         """Lists the extras of a company."""
+
+    @_abc_1.abstractmethod
+    def CancelSession(
+        self,
+        request: _catalog_pb2.CancelSessionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.CancelSessionResponse, _abc.Awaitable[_catalog_pb2.CancelSessionResponse]]:
+        """Cancels a session; publishes catalog.events.session_cancelled."""
+
+    @_abc_1.abstractmethod
+    def UpdateResourcePolicy(
+        self,
+        request: _catalog_pb2.UpdateResourcePolicyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.UpdateResourcePolicyResponse, _abc.Awaitable[_catalog_pb2.UpdateResourcePolicyResponse]]:
+        """Replaces the policy of a resource; publishes catalog.events.resource_updated."""
+
+    @_abc_1.abstractmethod
+    def SetHourlyRate(
+        self,
+        request: _catalog_pb2.SetHourlyRateRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.SetHourlyRateResponse, _abc.Awaitable[_catalog_pb2.SetHourlyRateResponse]]:
+        """Sets the hourly rate of an INTERVAL resource; publishes catalog.events.resource_updated."""
+
+    @_abc_1.abstractmethod
+    def CreateUnit(
+        self,
+        request: _catalog_pb2.CreateUnitRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.CreateUnitResponse, _abc.Awaitable[_catalog_pb2.CreateUnitResponse]]:
+        """Creates a unit of a NIGHTLY resource."""
+
+    @_abc_1.abstractmethod
+    def GetUnit(
+        self,
+        request: _catalog_pb2.GetUnitRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.GetUnitResponse, _abc.Awaitable[_catalog_pb2.GetUnitResponse]]:
+        """Gets a unit by id."""
+
+    @_abc_1.abstractmethod
+    def ListUnits(
+        self,
+        request: _catalog_pb2.ListUnitsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.ListUnitsResponse, _abc.Awaitable[_catalog_pb2.ListUnitsResponse]]:
+        """Lists the units of a NIGHTLY resource in creation order."""
+
+    @_abc_1.abstractmethod
+    def CreateRatePlan(
+        self,
+        request: _catalog_pb2.CreateRatePlanRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.CreateRatePlanResponse, _abc.Awaitable[_catalog_pb2.CreateRatePlanResponse]]:
+        """Creates a rate plan of a NIGHTLY resource."""
+
+    @_abc_1.abstractmethod
+    def ListRatePlans(
+        self,
+        request: _catalog_pb2.ListRatePlansRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.ListRatePlansResponse, _abc.Awaitable[_catalog_pb2.ListRatePlansResponse]]:
+        """Lists the rate plans of a NIGHTLY resource in creation order (the first is the default)."""
+
+    @_abc_1.abstractmethod
+    def SetDailyPrices(
+        self,
+        request: _catalog_pb2.SetDailyPricesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.SetDailyPricesResponse, _abc.Awaitable[_catalog_pb2.SetDailyPricesResponse]]:
+        """Sets or clears daily prices and overrides of a rate plan."""
+
+    @_abc_1.abstractmethod
+    def ListDailyPrices(
+        self,
+        request: _catalog_pb2.ListDailyPricesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.ListDailyPricesResponse, _abc.Awaitable[_catalog_pb2.ListDailyPricesResponse]]:
+        """Lists the stored daily prices and overrides of a rate plan in a date range."""
+
+    @_abc_1.abstractmethod
+    def GetPricing(
+        self,
+        request: _catalog_pb2.GetPricingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.GetPricingResponse, _abc.Awaitable[_catalog_pb2.GetPricingResponse]]:
+        """What a stay or a rental costs: nightly prices per date (NIGHTLY) or the hourly rate (INTERVAL)."""
 
 def add_CatalogServiceServicer_to_server(servicer: CatalogServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -2,19 +2,47 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bookingplatform.catalog.v1 import catalog_pb2
 from catalog.adapters import protos
-from catalog.domain.model import Session
+from catalog.domain.model import Resource, Session
 from plumbing.outbox import Outbox
 
 CATALOG_STREAM = "CATALOG"
 CATALOG_SUBJECTS = ["catalog.events.>"]
 SESSION_CREATED = "catalog.events.session_created"
+SESSION_CANCELLED = "catalog.events.session_cancelled"
+RESOURCE_UPDATED = "catalog.events.resource_updated"
 
 
 async def session_created(conn: AsyncConnection, outbox: Outbox, session: Session) -> None:
     """Payload: the `bookingplatform.catalog.v1.Session`; message id `session_created:<id>`."""
     await outbox.add(
         conn, SESSION_CREATED, protos.session(session), message_id=f"session_created:{session.id}"
+    )
+
+
+async def session_cancelled(conn: AsyncConnection, outbox: Outbox, session: Session) -> None:
+    """Payload: `SessionCancelled` (the cancelled session); message id `session_cancelled:<id>`."""
+    await outbox.add(
+        conn,
+        SESSION_CANCELLED,
+        catalog_pb2.SessionCancelled(session=protos.session(session)),
+        message_id=f"session_cancelled:{session.id}",
+    )
+
+
+async def resource_updated(conn: AsyncConnection, outbox: Outbox, resource: Resource) -> None:
+    """Payload: `ResourceUpdated` (the resource after the change); message id
+    `resource_updated:<id>:<version>`."""
+    await outbox.add(
+        conn,
+        RESOURCE_UPDATED,
+        catalog_pb2.ResourceUpdated(
+            resource=protos.resource(resource), update_time=protos.timestamp(datetime.now(UTC))
+        ),
+        message_id=f"resource_updated:{resource.id}:{resource.version}",
     )

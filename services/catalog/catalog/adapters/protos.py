@@ -8,16 +8,24 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.common.v1 import money_pb2
+from catalog.domain import localtime
 from catalog.domain.model import (
     BookingModel,
     Company,
     Customer,
+    DailyPrice,
     Extra,
     Money,
+    NightPrice,
+    PriceSource,
+    Pricing,
+    PricingUnit,
+    RatePlan,
     Resource,
     ResourcePolicy,
     Session,
     SessionStatus,
+    Unit,
 )
 
 BOOKING_MODELS: dict[BookingModel, catalog_pb2.BookingModel.ValueType] = {
@@ -30,6 +38,22 @@ BOOKING_MODEL_NAMES: dict[int, str] = {int(number): model.value for model, numbe
 SESSION_STATUSES: dict[SessionStatus, catalog_pb2.SessionStatus.ValueType] = {
     SessionStatus.OPEN: catalog_pb2.SESSION_STATUS_OPEN,
     SessionStatus.CANCELLED: catalog_pb2.SESSION_STATUS_CANCELLED,
+}
+
+
+PRICING_UNITS: dict[PricingUnit, catalog_pb2.PricingUnit.ValueType] = {
+    PricingUnit.PER_BOOKING: catalog_pb2.PRICING_UNIT_PER_BOOKING,
+    PricingUnit.PER_NIGHT: catalog_pb2.PRICING_UNIT_PER_NIGHT,
+    PricingUnit.PER_GUEST: catalog_pb2.PRICING_UNIT_PER_GUEST,
+    PricingUnit.PER_HOUR: catalog_pb2.PRICING_UNIT_PER_HOUR,
+    PricingUnit.PER_GUEST_NIGHT: catalog_pb2.PRICING_UNIT_PER_GUEST_NIGHT,
+}
+PRICING_UNIT_NAMES: dict[int, str] = {int(number): unit.value for unit, number in PRICING_UNITS.items()}
+
+PRICE_SOURCES: dict[PriceSource, catalog_pb2.PriceSource.ValueType] = {
+    PriceSource.DEFAULT: catalog_pb2.PRICE_SOURCE_DEFAULT,
+    PriceSource.DAILY: catalog_pb2.PRICE_SOURCE_DAILY,
+    PriceSource.OVERRIDE: catalog_pb2.PRICE_SOURCE_OVERRIDE,
 }
 
 
@@ -65,22 +89,47 @@ def customer(value: Customer) -> catalog_pb2.Customer:
 
 
 def policy(value: ResourcePolicy) -> catalog_pb2.ResourcePolicy:
+    """The policy with its effective cancellation windows (derived from the deprecated
+    free_cancellation_minutes when none were set) and the free_cancellation_minutes they imply."""
     return catalog_pb2.ResourcePolicy(
         lead_time_minutes=value.lead_time_minutes,
         horizon_days=value.horizon_days,
-        free_cancellation_minutes=value.free_cancellation_minutes,
+        free_cancellation_minutes=value.effective_free_cancellation_minutes(),
         max_places_per_booking=value.max_places_per_booking,
+        min_duration_minutes=value.min_duration_minutes,
+        max_duration_minutes=value.max_duration_minutes,
+        min_nights=value.min_nights,
+        max_nights=value.max_nights,
+        granularity_minutes=value.granularity_minutes,
+        buffer_before_minutes=value.buffer_before_minutes,
+        buffer_after_minutes=value.buffer_after_minutes,
+        max_active_bookings_per_customer=value.max_active_bookings_per_customer,
+        cancellation_windows=[
+            catalog_pb2.CancellationWindow(
+                minutes_before_start=w.minutes_before_start, refund_percent=w.refund_percent
+            )
+            for w in value.effective_cancellation_windows()
+        ],
+        check_in_deadline_minutes=value.check_in_deadline_minutes,
+        no_show_grace_minutes=value.no_show_grace_minutes,
+        check_in_time=localtime.format_time_of_day(value.check_in_time) if value.check_in_time else "",
+        check_out_time=localtime.format_time_of_day(value.check_out_time) if value.check_out_time else "",
+        max_guests_per_unit=value.max_guests_per_unit,
     )
 
 
 def resource(value: Resource) -> catalog_pb2.Resource:
-    return catalog_pb2.Resource(
+    message = catalog_pb2.Resource(
         id=str(value.id),
         company_id=str(value.company_id),
         name=value.name,
         booking_model=BOOKING_MODELS[value.booking_model],
         policy=policy(value.policy),
+        version=value.version,
     )
+    if value.hourly_rate is not None:
+        message.hourly_rate.CopyFrom(money(value.hourly_rate))
+    return message
 
 
 def session(value: Session) -> catalog_pb2.Session:
@@ -93,10 +142,64 @@ def session(value: Session) -> catalog_pb2.Session:
         capacity=value.capacity,
         price=money(value.price),
         status=SESSION_STATUSES[value.status],
+        cancel_reason=value.cancel_reason or "",
+        cancel_time=timestamp(value.cancelled_at) if value.cancelled_at is not None else None,
     )
 
 
 def extra(value: Extra) -> catalog_pb2.Extra:
     return catalog_pb2.Extra(
-        id=str(value.id), company_id=str(value.company_id), name=value.name, price=money(value.price)
+        id=str(value.id),
+        company_id=str(value.company_id),
+        name=value.name,
+        price=money(value.price),
+        pricing_unit=PRICING_UNITS[value.pricing_unit],
     )
+
+
+def unit(value: Unit) -> catalog_pb2.Unit:
+    return catalog_pb2.Unit(
+        id=str(value.id),
+        company_id=str(value.company_id),
+        resource_id=str(value.resource_id),
+        name=value.name,
+        create_time=timestamp(value.created_at),
+    )
+
+
+def rate_plan(value: RatePlan) -> catalog_pb2.RatePlan:
+    return catalog_pb2.RatePlan(
+        id=str(value.id),
+        company_id=str(value.company_id),
+        resource_id=str(value.resource_id),
+        name=value.name,
+        default_nightly_price=money(value.default_nightly_price),
+        create_time=timestamp(value.created_at),
+    )
+
+
+def daily_price(value: DailyPrice) -> catalog_pb2.DailyPrice:
+    return catalog_pb2.DailyPrice(
+        date=value.date.isoformat(),
+        price=money(value.price) if value.price is not None else None,
+        override=value.override,
+    )
+
+
+def night_price(value: NightPrice) -> catalog_pb2.NightPrice:
+    return catalog_pb2.NightPrice(
+        date=value.date.isoformat(), price=money(value.price), source=PRICE_SOURCES[value.source]
+    )
+
+
+def pricing(value: Pricing) -> catalog_pb2.GetPricingResponse:
+    reply = catalog_pb2.GetPricingResponse(resource=resource(value.resource), time_zone=value.time_zone)
+    if value.nightly is not None:
+        reply.rate_plan_id = str(value.nightly.rate_plan_id)
+        reply.nights.extend(night_price(night) for night in value.nightly.nights)
+        reply.total.CopyFrom(money(value.nightly.total))
+        reply.check_in_time.CopyFrom(timestamp(value.nightly.check_in))
+        reply.check_out_time.CopyFrom(timestamp(value.nightly.check_out))
+    if value.hourly_rate is not None:
+        reply.hourly_rate.CopyFrom(money(value.hourly_rate))
+    return reply

@@ -7,6 +7,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
@@ -15,11 +16,12 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    Time,
     UniqueConstraint,
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from plumbing.outbox import outbox_table
 
@@ -98,6 +100,29 @@ resources = Table(
     Column("free_cancellation_minutes", Integer, nullable=False, server_default=text("1440")),
     Column("max_places_per_booking", Integer, nullable=False, server_default=text("0")),
     _created_at(),
+    # Policy rules of 0002 (see ResourcePolicy); 0 = no limit / not used.
+    Column("min_duration_minutes", Integer, nullable=False, server_default=text("0")),
+    Column("max_duration_minutes", Integer, nullable=False, server_default=text("0")),
+    Column("min_nights", Integer, nullable=False, server_default=text("0")),
+    Column("max_nights", Integer, nullable=False, server_default=text("0")),
+    Column("granularity_minutes", Integer, nullable=False, server_default=text("0")),
+    Column("buffer_before_minutes", Integer, nullable=False, server_default=text("0")),
+    Column("buffer_after_minutes", Integer, nullable=False, server_default=text("0")),
+    Column("max_active_bookings_per_customer", Integer, nullable=False, server_default=text("0")),
+    Column("check_in_deadline_minutes", Integer, nullable=False, server_default=text("0")),
+    Column("no_show_grace_minutes", Integer, nullable=False, server_default=text("0")),
+    Column("max_guests_per_unit", Integer, nullable=False, server_default=text("0")),
+    # [{"minutes_before_start": 2880, "refund_percent": 100}, ...] widest first (validated by
+    # catalog.domain.rules.cancellation_windows); [] = derived from free_cancellation_minutes.
+    Column("cancellation_windows", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    # Local times of day of a NIGHTLY resource; NULL for the other models.
+    Column("check_in_time", Time),
+    Column("check_out_time", Time),
+    # INTERVAL only: price of one hour, in the company's currency.
+    Column("hourly_rate_amount_minor", BigInteger),
+    Column("hourly_rate_currency", Text),
+    # 1 at creation, +1 per change; orders the resource_updated events.
+    Column("version", BigInteger, nullable=False, server_default=text("1")),
     CheckConstraint("booking_model IN ('TIME_SLOT', 'NIGHTLY', 'INTERVAL')", name="booking_model_known"),
     CheckConstraint(
         "lead_time_minutes >= 0 AND horizon_days >= 0 AND free_cancellation_minutes >= 0"
@@ -105,6 +130,57 @@ resources = Table(
         name="policy_not_negative",
     ),
     CheckConstraint("length(btrim(name)) > 0", name="name_not_blank"),
+    CheckConstraint(
+        "min_duration_minutes >= 0 AND max_duration_minutes >= 0 AND min_nights >= 0 AND max_nights >= 0"
+        " AND granularity_minutes >= 0 AND buffer_before_minutes >= 0 AND buffer_after_minutes >= 0"
+        " AND max_active_bookings_per_customer >= 0 AND check_in_deadline_minutes >= 0"
+        " AND no_show_grace_minutes >= 0 AND max_guests_per_unit >= 0",
+        name="rules_not_negative",
+    ),
+    CheckConstraint(
+        "(max_duration_minutes = 0 OR min_duration_minutes <= max_duration_minutes)"
+        " AND (max_nights = 0 OR min_nights <= max_nights)",
+        name="min_not_above_max",
+    ),
+    CheckConstraint(
+        "booking_model = 'INTERVAL' OR (min_duration_minutes = 0 AND max_duration_minutes = 0"
+        " AND granularity_minutes = 0 AND buffer_before_minutes = 0 AND buffer_after_minutes = 0"
+        " AND hourly_rate_amount_minor IS NULL)",
+        name="interval_rules",
+    ),
+    CheckConstraint(
+        "booking_model = 'NIGHTLY' OR (min_nights = 0 AND max_nights = 0 AND max_guests_per_unit = 0)",
+        name="nightly_rules",
+    ),
+    CheckConstraint(
+        "(booking_model = 'NIGHTLY') = (check_in_time IS NOT NULL AND check_out_time IS NOT NULL)"
+        " AND (check_in_time IS NULL) = (check_out_time IS NULL)"
+        " AND (check_out_time IS NULL OR check_out_time <= check_in_time)",
+        name="check_in_out_times",
+    ),
+    CheckConstraint("jsonb_typeof(cancellation_windows) = 'array'", name="cancellation_windows_array"),
+    CheckConstraint(
+        "(hourly_rate_amount_minor IS NULL) = (hourly_rate_currency IS NULL)"
+        " AND (hourly_rate_amount_minor IS NULL OR hourly_rate_amount_minor >= 0)",
+        name="hourly_rate",
+    ),
+    CheckConstraint("version >= 1", name="version_positive"),
+    ForeignKeyConstraint(["company_id", "hourly_rate_currency"], ["companies.id", "companies.currency_code"]),
+)
+
+# One row per change of a resource after its creation (UpdateResourcePolicy, SetHourlyRate):
+# the request_id makes a retry a no-op; the version orders resource_updated events.
+resource_changes = Table(
+    "resource_changes",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    _request_id(),
+    Column("resource_id", UUID(as_uuid=True), ForeignKey("resources.id"), nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("kind", Text, nullable=False),
+    _created_at(),
+    CheckConstraint("kind IN ('POLICY', 'HOURLY_RATE')", name="kind_known"),
+    UniqueConstraint("resource_id", "version"),
 )
 
 sessions = Table(
@@ -121,6 +197,14 @@ sessions = Table(
     Column("price_currency", Text, nullable=False),
     Column("status", Text, nullable=False, server_default=text("'OPEN'")),
     _created_at(),
+    Column("cancel_reason", Text),
+    Column("cancelled_at", DateTime(timezone=True)),
+    Column("cancel_request_id", Text),
+    CheckConstraint(
+        "(status = 'CANCELLED') = (cancelled_at IS NOT NULL AND cancel_reason IS NOT NULL)"
+        " AND (cancelled_at IS NULL) = (cancel_reason IS NULL)",
+        name="cancelled_with_reason",
+    ),
     ForeignKeyConstraint(["company_id", "price_currency"], ["companies.id", "companies.currency_code"]),
     CheckConstraint("end_time > start_time", name="time_range"),
     CheckConstraint("capacity >= 1", name="capacity_positive"),
@@ -141,10 +225,77 @@ extras = Table(
     Column("price_amount_minor", BigInteger, nullable=False),
     Column("price_currency", Text, nullable=False),
     _created_at(),
+    Column("pricing_unit", Text, nullable=False, server_default=text("'PER_BOOKING'")),
     ForeignKeyConstraint(["company_id", "price_currency"], ["companies.id", "companies.currency_code"]),
     CheckConstraint("price_amount_minor >= 0", name="price_not_negative"),
     CheckConstraint("length(btrim(name)) > 0", name="name_not_blank"),
+    CheckConstraint(
+        "pricing_unit IN ('PER_BOOKING', 'PER_NIGHT', 'PER_GUEST', 'PER_HOUR', 'PER_GUEST_NIGHT')",
+        name="pricing_unit_known",
+    ),
     Index(None, "company_id", "created_at", "id"),
+)
+
+# Units of a NIGHTLY resource (the room type): "Cabin 1", "Cabin 2".
+units = Table(
+    "units",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    _request_id(),
+    Column("company_id", UUID(as_uuid=True), ForeignKey("companies.id"), nullable=False),
+    Column("resource_id", UUID(as_uuid=True), ForeignKey("resources.id"), nullable=False),
+    Column("name", Text, nullable=False),
+    _created_at(),
+    CheckConstraint("length(btrim(name)) > 0", name="name_not_blank"),
+    Index(None, "resource_id", "created_at", "id"),
+)
+UNIT_NAME_INDEX = "uq_units_resource_id_name"
+Index(UNIT_NAME_INDEX, units.c.resource_id, func.lower(units.c.name), unique=True)
+
+rate_plans = Table(
+    "rate_plans",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    _request_id(),
+    Column("company_id", UUID(as_uuid=True), nullable=False),
+    Column("resource_id", UUID(as_uuid=True), ForeignKey("resources.id"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("default_amount_minor", BigInteger, nullable=False),
+    Column("currency", Text, nullable=False),
+    _created_at(),
+    ForeignKeyConstraint(["company_id", "currency"], ["companies.id", "companies.currency_code"]),
+    CheckConstraint("default_amount_minor >= 0", name="price_not_negative"),
+    CheckConstraint("length(btrim(name)) > 0", name="name_not_blank"),
+    # Target of the (rate_plan_id, company_id) key of daily prices.
+    UniqueConstraint("id", "company_id"),
+    Index(None, "resource_id", "created_at", "id"),
+)
+RATE_PLAN_NAME_INDEX = "uq_rate_plans_resource_id_name"
+Index(RATE_PLAN_NAME_INDEX, rate_plans.c.resource_id, func.lower(rate_plans.c.name), unique=True)
+
+# A daily price (override = false) or an override (true) of a rate plan for one local date.
+daily_prices = Table(
+    "daily_prices",
+    metadata,
+    Column("rate_plan_id", UUID(as_uuid=True), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("override", Boolean, primary_key=True),
+    Column("company_id", UUID(as_uuid=True), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    ForeignKeyConstraint(["rate_plan_id", "company_id"], ["rate_plans.id", "rate_plans.company_id"]),
+    ForeignKeyConstraint(["company_id", "currency"], ["companies.id", "companies.currency_code"]),
+    CheckConstraint("amount_minor >= 0", name="price_not_negative"),
+)
+
+# request_ids of applied SetDailyPrices calls: a retry is a no-op.
+price_updates = Table(
+    "price_updates",
+    metadata,
+    Column("request_id", Text, primary_key=True),
+    Column("rate_plan_id", UUID(as_uuid=True), ForeignKey("rate_plans.id"), nullable=False),
+    _created_at(),
 )
 
 outbox = outbox_table(metadata)

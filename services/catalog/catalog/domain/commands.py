@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from catalog.domain import rules
-from catalog.domain.model import BookingModel, Money, ResourcePolicy
+from catalog.domain import errors, rules
+from catalog.domain.model import BookingModel, DailyPrice, Money, PricingUnit, ResourcePolicy
+from plumbing.errors import InvalidArgument
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class CreateResource:
     name: str
     booking_model: BookingModel
     policy: ResourcePolicy
+    hourly_rate: Money | None = None
 
     @classmethod
     def parse(
@@ -64,21 +66,68 @@ class CreateResource:
         company_id: str,
         name: str,
         booking_model: str | None,
-        policy: ResourcePolicy | None,
+        policy: rules.PolicyInput | None,
+        hourly_rate_amount_minor: int | None = None,
+        hourly_rate_currency_code: str = "",
     ) -> CreateResource:
-        """`policy` None takes the default policy; its values are checked either way."""
-        given = policy or ResourcePolicy()
+        """`policy` None takes the default policy; its values are checked either way.
+        `hourly_rate_amount_minor` None means no hourly rate (only INTERVAL may have one)."""
+        key = rules.request_id(request_id)
+        company = rules.entity_id(company_id, "company_id")
+        cleaned_name = rules.name(name)
+        model = rules.booking_model(booking_model)
+        hourly_rate = None
+        if hourly_rate_amount_minor is not None:
+            if model is not BookingModel.INTERVAL:
+                raise InvalidArgument(
+                    errors.INVALID_PRICE,
+                    "hourly_rate applies to INTERVAL resources only",
+                    field="hourly_rate",
+                )
+            hourly_rate = rules.price(hourly_rate_amount_minor, hourly_rate_currency_code, "hourly_rate")
+        return cls(
+            request_id=key,
+            company_id=company,
+            name=cleaned_name,
+            booking_model=model,
+            policy=rules.policy(model, policy or rules.PolicyInput()),
+            hourly_rate=hourly_rate,
+        )
+
+
+@dataclass(frozen=True)
+class UpdateResourcePolicy:
+    """The policy is validated against the resource's booking model by the handler."""
+
+    request_id: str | None
+    resource_id: uuid.UUID
+    policy: rules.PolicyInput
+
+    @classmethod
+    def parse(
+        cls, *, request_id: str, resource_id: str, policy: rules.PolicyInput | None
+    ) -> UpdateResourcePolicy:
+        key = rules.request_id(request_id)
+        resource = rules.entity_id(resource_id, "resource_id")
+        if policy is None:
+            raise InvalidArgument(errors.INVALID_POLICY, "policy is required", field="policy")
+        return cls(request_id=key, resource_id=resource, policy=policy)
+
+
+@dataclass(frozen=True)
+class SetHourlyRate:
+    request_id: str | None
+    resource_id: uuid.UUID
+    hourly_rate: Money
+
+    @classmethod
+    def parse(
+        cls, *, request_id: str, resource_id: str, amount_minor: int | None, currency_code: str
+    ) -> SetHourlyRate:
         return cls(
             request_id=rules.request_id(request_id),
-            company_id=rules.entity_id(company_id, "company_id"),
-            name=rules.name(name),
-            booking_model=rules.booking_model(booking_model),
-            policy=rules.policy(
-                lead_time_minutes=given.lead_time_minutes,
-                horizon_days=given.horizon_days,
-                free_cancellation_minutes=given.free_cancellation_minutes,
-                max_places_per_booking=given.max_places_per_booking,
-            ),
+            resource_id=rules.entity_id(resource_id, "resource_id"),
+            hourly_rate=rules.price(amount_minor, currency_code, "hourly_rate"),
         )
 
 
@@ -123,6 +172,7 @@ class CreateExtra:
     company_id: uuid.UUID
     name: str
     price: Money
+    pricing_unit: PricingUnit = PricingUnit.PER_BOOKING
 
     @classmethod
     def parse(
@@ -133,13 +183,161 @@ class CreateExtra:
         name: str,
         price_amount_minor: int | None,
         price_currency_code: str,
+        pricing_unit: str | None = None,
     ) -> CreateExtra:
+        """`pricing_unit` None (UNSPECIFIED) is PER_BOOKING."""
         return cls(
             request_id=rules.request_id(request_id),
             company_id=rules.entity_id(company_id, "company_id"),
             name=rules.name(name),
             price=rules.price(price_amount_minor, price_currency_code),
+            pricing_unit=rules.pricing_unit(pricing_unit),
         )
+
+
+@dataclass(frozen=True)
+class CancelSession:
+    request_id: str | None
+    session_id: uuid.UUID
+    reason: str
+
+    @classmethod
+    def parse(cls, *, request_id: str, session_id: str, reason: str) -> CancelSession:
+        return cls(
+            request_id=rules.request_id(request_id),
+            session_id=rules.entity_id(session_id, "session_id"),
+            reason=rules.reason(reason),
+        )
+
+
+@dataclass(frozen=True)
+class CreateUnit:
+    request_id: str | None
+    resource_id: uuid.UUID
+    name: str
+
+    @classmethod
+    def parse(cls, *, request_id: str, resource_id: str, name: str) -> CreateUnit:
+        return cls(
+            request_id=rules.request_id(request_id),
+            resource_id=rules.entity_id(resource_id, "resource_id"),
+            name=rules.name(name),
+        )
+
+
+@dataclass(frozen=True)
+class CreateRatePlan:
+    request_id: str | None
+    resource_id: uuid.UUID
+    name: str
+    default_nightly_price: Money
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        request_id: str,
+        resource_id: str,
+        name: str,
+        price_amount_minor: int | None,
+        price_currency_code: str,
+    ) -> CreateRatePlan:
+        return cls(
+            request_id=rules.request_id(request_id),
+            resource_id=rules.entity_id(resource_id, "resource_id"),
+            name=rules.name(name),
+            default_nightly_price=rules.price(
+                price_amount_minor, price_currency_code, "default_nightly_price"
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class DailyPriceInput:
+    """One entry of SetDailyPrices as the request carries it; amount None clears the date."""
+
+    date: str
+    amount_minor: int | None
+    currency_code: str
+    override: bool
+
+
+@dataclass(frozen=True)
+class SetDailyPrices:
+    request_id: str | None
+    resource_id: uuid.UUID
+    rate_plan_id: uuid.UUID
+    prices: tuple[DailyPrice, ...]
+
+    @classmethod
+    def parse(
+        cls, *, request_id: str, resource_id: str, rate_plan_id: str, prices: list[DailyPriceInput]
+    ) -> SetDailyPrices:
+        key = rules.request_id(request_id)
+        resource = rules.entity_id(resource_id, "resource_id")
+        plan = rules.entity_id(rate_plan_id, "rate_plan_id")
+        if not prices or len(prices) > rules.MAX_PRICE_DAYS:
+            raise InvalidArgument(
+                errors.INVALID_DAILY_PRICES,
+                f"prices must hold 1 to {rules.MAX_PRICE_DAYS} entries",
+                field="prices",
+            )
+        parsed: list[DailyPrice] = []
+        seen: set[tuple[date, bool]] = set()
+        for index, entry in enumerate(prices):
+            field = f"prices[{index}]"
+            day = rules.local_date(entry.date, f"{field}.date")
+            if (day, entry.override) in seen:
+                raise InvalidArgument(
+                    errors.INVALID_DAILY_PRICES,
+                    f"{field} repeats the {'override' if entry.override else 'daily price'} of {day}",
+                    field=f"{field}.date",
+                )
+            seen.add((day, entry.override))
+            price = None
+            if entry.amount_minor is not None:
+                price = rules.price(entry.amount_minor, entry.currency_code, f"{field}.price")
+            parsed.append(DailyPrice(date=day, price=price, override=entry.override))
+        return cls(request_id=key, resource_id=resource, rate_plan_id=plan, prices=tuple(parsed))
+
+
+@dataclass(frozen=True)
+class ListDailyPrices:
+    resource_id: uuid.UUID
+    rate_plan_id: uuid.UUID
+    start_date: date
+    end_date: date
+
+    @classmethod
+    def parse(cls, *, resource_id: str, rate_plan_id: str, start_date: str, end_date: str) -> ListDailyPrices:
+        resource = rules.entity_id(resource_id, "resource_id")
+        plan = rules.entity_id(rate_plan_id, "rate_plan_id")
+        first, last = rules.date_range(start_date, end_date, rules.MAX_PRICE_DAYS)
+        return cls(resource_id=resource, rate_plan_id=plan, start_date=first, end_date=last)
+
+
+@dataclass(frozen=True)
+class GetPricing:
+    """NIGHTLY needs the dates (checked by the handler, which knows the model); INTERVAL
+    ignores them."""
+
+    resource_id: uuid.UUID
+    rate_plan_id: uuid.UUID | None
+    start_date: str
+    end_date: str
+
+    @classmethod
+    def parse(cls, *, resource_id: str, rate_plan_id: str, start_date: str, end_date: str) -> GetPricing:
+        return cls(
+            resource_id=rules.entity_id(resource_id, "resource_id"),
+            rate_plan_id=rules.optional_entity_id(rate_plan_id, "rate_plan_id"),
+            start_date=start_date,
+            end_date=end_date,
+        )
+
+    def stay(self) -> tuple[date, date]:
+        """The local check-in and check-out dates: at least one night, at most 366."""
+        return rules.date_range(self.start_date, self.end_date, rules.MAX_STAY_NIGHTS)
 
 
 @dataclass(frozen=True)

@@ -23,15 +23,29 @@ CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
 INVALID_PAGE_SIZE = "INVALID_PAGE_SIZE"
 INVALID_PAGE_TOKEN = "INVALID_PAGE_TOKEN"
 REQUEST_ID_REUSED = "REQUEST_ID_REUSED"
+INVALID_PRICING_UNIT = "INVALID_PRICING_UNIT"
+INVALID_REASON = "INVALID_REASON"
+INVALID_DATE = "INVALID_DATE"
+INVALID_DATE_RANGE = "INVALID_DATE_RANGE"
+INVALID_DAILY_PRICES = "INVALID_DAILY_PRICES"
 # NotFound
 COMPANY_NOT_FOUND = "COMPANY_NOT_FOUND"
 CUSTOMER_NOT_FOUND = "CUSTOMER_NOT_FOUND"
 RESOURCE_NOT_FOUND = "RESOURCE_NOT_FOUND"
 SESSION_NOT_FOUND = "SESSION_NOT_FOUND"
+UNIT_NOT_FOUND = "UNIT_NOT_FOUND"
+RATE_PLAN_NOT_FOUND = "RATE_PLAN_NOT_FOUND"
 # AlreadyExists
 CUSTOMER_EMAIL_TAKEN = "CUSTOMER_EMAIL_TAKEN"
+UNIT_NAME_TAKEN = "UNIT_NAME_TAKEN"
+RATE_PLAN_NAME_TAKEN = "RATE_PLAN_NAME_TAKEN"
 # FailedPrecondition
 RESOURCE_NOT_TIME_SLOT = "RESOURCE_NOT_TIME_SLOT"
+RESOURCE_NOT_NIGHTLY = "RESOURCE_NOT_NIGHTLY"
+RESOURCE_NOT_INTERVAL = "RESOURCE_NOT_INTERVAL"
+RESOURCE_PRICED_BY_SESSION = "RESOURCE_PRICED_BY_SESSION"
+NO_RATE_PLAN = "NO_RATE_PLAN"
+NO_HOURLY_RATE = "NO_HOURLY_RATE"
 
 
 def company_not_found(company_id: uuid.UUID) -> NotFound:
@@ -95,4 +109,56 @@ def request_id_reused(request_id: str) -> InvalidArgument:
         "request_id was already used for a different parent; use a new request_id",
         field="request_id",
         metadata={"request_id": request_id},
+    )
+
+
+def unit_not_found(unit_id: uuid.UUID) -> NotFound:
+    return NotFound(UNIT_NOT_FOUND, f"unit {unit_id} does not exist", metadata={"unit_id": str(unit_id)})
+
+
+def rate_plan_not_found(rate_plan_id: uuid.UUID, resource_id: uuid.UUID) -> NotFound:
+    return NotFound(
+        RATE_PLAN_NOT_FOUND,
+        f"rate plan {rate_plan_id} does not exist on resource {resource_id}",
+        metadata={"rate_plan_id": str(rate_plan_id), "resource_id": str(resource_id)},
+    )
+
+
+def name_taken(reason: str, what: str, resource_id: uuid.UUID) -> ServiceError:
+    return ServiceError(
+        reason,
+        f"another {what} of this resource has this name",
+        kind=ErrorKind.ALREADY_EXISTS,
+        field="name",
+        metadata={"resource_id": str(resource_id)},
+    )
+
+
+def wrong_model(reason: str, resource_id: uuid.UUID, booking_model: str, wanted: str) -> FailedPrecondition:
+    return FailedPrecondition(
+        reason,
+        f"resource {resource_id} is booked {booking_model}; this needs a {wanted} resource",
+        metadata={"resource_id": str(resource_id), "booking_model": booking_model},
+    )
+
+
+def no_rate_plan(resource_id: uuid.UUID) -> FailedPrecondition:
+    return FailedPrecondition(
+        NO_RATE_PLAN, f"resource {resource_id} has no rate plan", metadata={"resource_id": str(resource_id)}
+    )
+
+
+def no_hourly_rate(resource_id: uuid.UUID) -> FailedPrecondition:
+    return FailedPrecondition(
+        NO_HOURLY_RATE,
+        f"resource {resource_id} has no hourly rate",
+        metadata={"resource_id": str(resource_id)},
+    )
+
+
+def priced_by_session(resource_id: uuid.UUID) -> FailedPrecondition:
+    return FailedPrecondition(
+        RESOURCE_PRICED_BY_SESSION,
+        f"resource {resource_id} is TIME_SLOT: each session has its price",
+        metadata={"resource_id": str(resource_id), "booking_model": "TIME_SLOT"},
     )

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import json
 import re
 import uuid
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
-from catalog.domain import errors
-from catalog.domain.model import BookingModel, Money, ResourcePolicy
+from catalog.domain import errors, localtime
+from catalog.domain.model import (
+    DEFAULT_CHECK_IN_TIME,
+    DEFAULT_CHECK_OUT_TIME,
+    BookingModel,
+    CancellationWindow,
+    Money,
+    PricingUnit,
+    ResourcePolicy,
+)
 from plumbing.errors import InvalidArgument
 
 MAX_NAME_LENGTH = 200
@@ -21,6 +31,17 @@ MAX_EMAIL_LENGTH = 254
 MAX_TIME_ZONE_LENGTH = 64
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+MAX_REASON_LENGTH = 500
+# Policy bounds: minute values up to a leap year, nights up to a year, at most 10 windows.
+MAX_POLICY_MINUTES = 366 * 24 * 60
+MAX_NIGHTS = 366
+MAX_CANCELLATION_WINDOWS = 10
+# Dates: a stay or a priced range spans at most MAX_STAY_NIGHTS; a price list or a
+# listing at most MAX_PRICE_DAYS.
+MAX_STAY_NIGHTS = 366
+MAX_PRICE_DAYS = 800
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
@@ -117,25 +138,231 @@ def booking_model(value: str | None) -> BookingModel:
         ) from None
 
 
-def policy(
-    *,
-    lead_time_minutes: int,
-    horizon_days: int,
-    free_cancellation_minutes: int,
-    max_places_per_booking: int,
-) -> ResourcePolicy:
-    values = {
-        "lead_time_minutes": lead_time_minutes,
-        "horizon_days": horizon_days,
-        "free_cancellation_minutes": free_cancellation_minutes,
-        "max_places_per_booking": max_places_per_booking,
-    }
-    for key, value in values.items():
+@dataclass(frozen=True)
+class PolicyInput:
+    """A policy as a request carries it, before validation (0 / empty = not set)."""
+
+    lead_time_minutes: int = 0
+    horizon_days: int = 365
+    free_cancellation_minutes: int = 24 * 60
+    max_places_per_booking: int = 0
+    min_duration_minutes: int = 0
+    max_duration_minutes: int = 0
+    min_nights: int = 0
+    max_nights: int = 0
+    granularity_minutes: int = 0
+    buffer_before_minutes: int = 0
+    buffer_after_minutes: int = 0
+    max_active_bookings_per_customer: int = 0
+    # (minutes_before_start, refund_percent) pairs in any order.
+    cancellation_windows: tuple[tuple[int, int], ...] = ()
+    check_in_deadline_minutes: int = 0
+    no_show_grace_minutes: int = 0
+    check_in_time: str = ""
+    check_out_time: str = ""
+    max_guests_per_unit: int = 0
+
+
+# Policy fields that only one booking model uses; any other model must leave them 0/empty.
+MODEL_ONLY_FIELDS: dict[BookingModel, tuple[str, ...]] = {
+    BookingModel.INTERVAL: (
+        "min_duration_minutes",
+        "max_duration_minutes",
+        "granularity_minutes",
+        "buffer_before_minutes",
+        "buffer_after_minutes",
+    ),
+    BookingModel.NIGHTLY: (
+        "min_nights",
+        "max_nights",
+        "check_in_time",
+        "check_out_time",
+        "max_guests_per_unit",
+    ),
+}
+_MINUTE_FIELDS = (
+    "lead_time_minutes",
+    "free_cancellation_minutes",
+    "min_duration_minutes",
+    "max_duration_minutes",
+    "granularity_minutes",
+    "buffer_before_minutes",
+    "buffer_after_minutes",
+    "check_in_deadline_minutes",
+    "no_show_grace_minutes",
+)
+_COUNT_FIELDS = (
+    "horizon_days",
+    "max_places_per_booking",
+    "max_active_bookings_per_customer",
+    "max_guests_per_unit",
+)
+
+
+def _bad_policy(key: str, message: str) -> InvalidArgument:
+    return InvalidArgument(errors.INVALID_POLICY, f"policy.{key} {message}", field=f"policy.{key}")
+
+
+def policy(booking_model: BookingModel, given: PolicyInput) -> ResourcePolicy:
+    """The validated policy of a resource of `booking_model`: every refusal is INVALID_POLICY
+    naming the field (`policy.<name>`, `policy.cancellation_windows[<i>].<name>`).
+
+    Windows are sorted widest first; when none are given they are derived from the
+    deprecated free_cancellation_minutes, and when some are given that field is ignored:
+    the result's free_cancellation_minutes is always the one the windows imply. A NIGHTLY
+    policy gets check-in 15:00 / check-out 11:00 when unset.
+    """
+    for key in _MINUTE_FIELDS:
+        value = getattr(given, key)
         if value < 0:
-            raise InvalidArgument(
-                errors.INVALID_POLICY, f"policy.{key} must not be negative", field=f"policy.{key}"
+            raise _bad_policy(key, "must not be negative")
+        if value > MAX_POLICY_MINUTES:
+            raise _bad_policy(key, f"must be at most {MAX_POLICY_MINUTES} minutes (366 days)")
+    for key in _COUNT_FIELDS:
+        if getattr(given, key) < 0:
+            raise _bad_policy(key, "must not be negative")
+    for key in ("min_nights", "max_nights"):
+        value = getattr(given, key)
+        if not 0 <= value <= MAX_NIGHTS:
+            raise _bad_policy(key, f"must be between 0 and {MAX_NIGHTS}")
+    for model, keys in MODEL_ONLY_FIELDS.items():
+        if model is booking_model:
+            continue
+        for key in keys:
+            if getattr(given, key):
+                raise _bad_policy(key, f"applies to {model.value} resources only, not {booking_model.value}")
+    if given.max_duration_minutes and given.min_duration_minutes > given.max_duration_minutes:
+        raise _bad_policy("min_duration_minutes", "must not be above max_duration_minutes")
+    if given.max_nights and given.min_nights > given.max_nights:
+        raise _bad_policy("min_nights", "must not be above max_nights")
+    step = given.granularity_minutes
+    if step:
+        if localtime.MINUTES_PER_DAY % step:
+            raise _bad_policy("granularity_minutes", "must divide 1440 (a day) evenly, e.g. 15, 30, 60")
+        for key in ("min_duration_minutes", "max_duration_minutes"):
+            if getattr(given, key) % step:
+                raise _bad_policy(key, f"must be a multiple of granularity_minutes ({step})")
+    windows = cancellation_windows(given.cancellation_windows)
+    if not windows:
+        windows = ResourcePolicy(
+            free_cancellation_minutes=given.free_cancellation_minutes
+        ).effective_cancellation_windows()
+    check_in = check_out = None
+    if booking_model is BookingModel.NIGHTLY:
+        check_in = _time_of_day(given.check_in_time, "check_in_time") or DEFAULT_CHECK_IN_TIME
+        check_out = _time_of_day(given.check_out_time, "check_out_time") or DEFAULT_CHECK_OUT_TIME
+        if check_out > check_in:
+            raise _bad_policy(
+                "check_out_time", "must not be after check_in_time (the unit is free before the next arrival)"
             )
-    return ResourcePolicy(**values)
+    return ResourcePolicy(
+        lead_time_minutes=given.lead_time_minutes,
+        horizon_days=given.horizon_days,
+        free_cancellation_minutes=ResourcePolicy(
+            cancellation_windows=windows
+        ).effective_free_cancellation_minutes(),
+        max_places_per_booking=given.max_places_per_booking,
+        min_duration_minutes=given.min_duration_minutes,
+        max_duration_minutes=given.max_duration_minutes,
+        min_nights=given.min_nights,
+        max_nights=given.max_nights,
+        granularity_minutes=given.granularity_minutes,
+        buffer_before_minutes=given.buffer_before_minutes,
+        buffer_after_minutes=given.buffer_after_minutes,
+        max_active_bookings_per_customer=given.max_active_bookings_per_customer,
+        cancellation_windows=windows,
+        check_in_deadline_minutes=given.check_in_deadline_minutes,
+        no_show_grace_minutes=given.no_show_grace_minutes,
+        check_in_time=check_in,
+        check_out_time=check_out,
+        max_guests_per_unit=given.max_guests_per_unit,
+    )
+
+
+def cancellation_windows(pairs: Sequence[tuple[int, int]]) -> tuple[CancellationWindow, ...]:
+    """Windows widest first: at most 10, minutes 0..366 days and distinct, refunds 0..100 and
+    never higher for a later cancellation than for an earlier one."""
+    if len(pairs) > MAX_CANCELLATION_WINDOWS:
+        raise _bad_policy("cancellation_windows", f"has more than {MAX_CANCELLATION_WINDOWS} windows")
+    for index, (minutes, percent) in enumerate(pairs):
+        key = f"cancellation_windows[{index}]"
+        if not 0 <= minutes <= MAX_POLICY_MINUTES:
+            raise _bad_policy(f"{key}.minutes_before_start", f"must be between 0 and {MAX_POLICY_MINUTES}")
+        if not 0 <= percent <= 100:
+            raise _bad_policy(f"{key}.refund_percent", "must be between 0 and 100")
+    ordered = sorted(pairs, key=lambda pair: -pair[0])
+    for (wider, wider_percent), (narrower, narrower_percent) in itertools.pairwise(ordered):
+        if wider == narrower:
+            raise _bad_policy("cancellation_windows", f"has two windows of {wider} minutes")
+        if narrower_percent > wider_percent:
+            raise _bad_policy(
+                "cancellation_windows",
+                f"refunds more {narrower} minutes before the start ({narrower_percent} %) than "
+                f"{wider} minutes before it ({wider_percent} %)",
+            )
+    return tuple(CancellationWindow(minutes, percent) for minutes, percent in ordered)
+
+
+def _time_of_day(value: str, key: str) -> time | None:
+    if not value:
+        return None
+    try:
+        return localtime.parse_time_of_day(value)
+    except ValueError:
+        raise _bad_policy(key, f"must be a local time of day HH:MM (24 hours), not {value!r}") from None
+
+
+def pricing_unit(value: str | None) -> PricingUnit:
+    """The pricing unit by name; None (UNSPECIFIED) is PER_BOOKING, unknown is refused."""
+    if value is None:
+        return PricingUnit.PER_BOOKING
+    try:
+        return PricingUnit(value)
+    except ValueError:
+        allowed = ", ".join(unit.value for unit in PricingUnit)
+        raise InvalidArgument(
+            errors.INVALID_PRICING_UNIT, f"pricing_unit must be one of {allowed}", field="pricing_unit"
+        ) from None
+
+
+def reason(value: str, field: str = "reason") -> str:
+    cleaned = value.strip()
+    if not cleaned:
+        raise InvalidArgument(errors.INVALID_REASON, f"{field} is required", field=field)
+    if len(cleaned) > MAX_REASON_LENGTH:
+        raise InvalidArgument(
+            errors.INVALID_REASON, f"{field} is longer than {MAX_REASON_LENGTH} characters", field=field
+        )
+    return cleaned
+
+
+def local_date(value: str, field: str) -> date:
+    """A local date "YYYY-MM-DD" between 2000 and 2199."""
+    try:
+        parsed = localtime.parse_date(value)
+    except ValueError:
+        raise InvalidArgument(
+            errors.INVALID_DATE, f"{field} must be a date YYYY-MM-DD, not {value!r}", field=field
+        ) from None
+    if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+        raise InvalidArgument(
+            errors.INVALID_DATE, f"{field} must be between {EARLIEST_DATE} and {LATEST_DATE}", field=field
+        )
+    return parsed
+
+
+def date_range(start: str, end: str, max_days: int) -> tuple[date, date]:
+    """A non-empty local [start, end) of at most `max_days` days."""
+    first, last = local_date(start, "start_date"), local_date(end, "end_date")
+    if last <= first:
+        raise InvalidArgument(
+            errors.INVALID_DATE_RANGE, "end_date must be after start_date", field="end_date"
+        )
+    if last - first > timedelta(days=max_days):
+        raise InvalidArgument(
+            errors.INVALID_DATE_RANGE, f"the range spans more than {max_days} days", field="end_date"
+        )
+    return first, last
 
 
 def price(amount_minor: int | None, currency: str, field: str = "price") -> Money:

@@ -12,14 +12,22 @@ from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from catalog.adapters import protos
 from catalog.domain import errors, rules
 from catalog.domain.commands import (
+    CancelSession,
     CreateCompany,
     CreateCustomer,
     CreateExtra,
+    CreateRatePlan,
     CreateResource,
     CreateSession,
+    CreateUnit,
+    DailyPriceInput,
+    GetPricing,
+    ListDailyPrices,
     ListSessions,
+    SetDailyPrices,
+    SetHourlyRate,
+    UpdateResourcePolicy,
 )
-from catalog.domain.model import ResourcePolicy
 from catalog.service import handlers
 from plumbing.db import Database
 from plumbing.errors import InvalidArgument
@@ -39,8 +47,33 @@ def _time(message: Any, field: str) -> datetime | None:
         raise InvalidArgument(errors.INVALID_TIME_RANGE, f"{field} is out of range", field=field) from None
 
 
-def _price_amount(message: Any) -> int | None:
-    return int(message.price.amount_minor) if message.HasField("price") else None
+def _price_amount(message: Any, field: str = "price") -> int | None:
+    return int(getattr(message, field).amount_minor) if message.HasField(field) else None
+
+
+def _policy(message: catalog_pb2.ResourcePolicy) -> rules.PolicyInput:
+    return rules.PolicyInput(
+        lead_time_minutes=message.lead_time_minutes,
+        horizon_days=message.horizon_days,
+        free_cancellation_minutes=message.free_cancellation_minutes,
+        max_places_per_booking=message.max_places_per_booking,
+        min_duration_minutes=message.min_duration_minutes,
+        max_duration_minutes=message.max_duration_minutes,
+        min_nights=message.min_nights,
+        max_nights=message.max_nights,
+        granularity_minutes=message.granularity_minutes,
+        buffer_before_minutes=message.buffer_before_minutes,
+        buffer_after_minutes=message.buffer_after_minutes,
+        max_active_bookings_per_customer=message.max_active_bookings_per_customer,
+        cancellation_windows=tuple(
+            (w.minutes_before_start, w.refund_percent) for w in message.cancellation_windows
+        ),
+        check_in_deadline_minutes=message.check_in_deadline_minutes,
+        no_show_grace_minutes=message.no_show_grace_minutes,
+        check_in_time=message.check_in_time,
+        check_out_time=message.check_out_time,
+        max_guests_per_unit=message.max_guests_per_unit,
+    )
 
 
 class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
@@ -88,20 +121,14 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
     async def CreateResource(
         self, request: catalog_pb2.CreateResourceRequest, context: Context
     ) -> catalog_pb2.CreateResourceResponse:
-        policy = None
-        if request.HasField("policy"):
-            policy = ResourcePolicy(
-                lead_time_minutes=request.policy.lead_time_minutes,
-                horizon_days=request.policy.horizon_days,
-                free_cancellation_minutes=request.policy.free_cancellation_minutes,
-                max_places_per_booking=request.policy.max_places_per_booking,
-            )
         command = CreateResource.parse(
             request_id=request.request_id,
             company_id=request.company_id,
             name=request.name,
             booking_model=protos.BOOKING_MODEL_NAMES.get(request.booking_model),
-            policy=policy,
+            policy=_policy(request.policy) if request.HasField("policy") else None,
+            hourly_rate_amount_minor=_price_amount(request, "hourly_rate"),
+            hourly_rate_currency_code=request.hourly_rate.currency_code,
         )
         resource = await handlers.create_resource(self.db, command)
         return catalog_pb2.CreateResourceResponse(resource=protos.resource(resource))
@@ -158,6 +185,7 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
             name=request.name,
             price_amount_minor=_price_amount(request),
             price_currency_code=request.price.currency_code,
+            pricing_unit=self._pricing_unit(request.pricing_unit),
         )
         extra = await handlers.create_extra(self.db, command)
         return catalog_pb2.CreateExtraResponse(extra=protos.extra(extra))
@@ -167,3 +195,125 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
     ) -> catalog_pb2.ListExtrasResponse:
         found = await handlers.list_extras(self.db, rules.entity_id(request.company_id, "company_id"))
         return catalog_pb2.ListExtrasResponse(extras=[protos.extra(extra) for extra in found])
+
+    @staticmethod
+    def _pricing_unit(value: int) -> str | None:
+        """None for UNSPECIFIED (PER_BOOKING); an unknown number is passed on to be refused."""
+        if value == catalog_pb2.PRICING_UNIT_UNSPECIFIED:
+            return None
+        return protos.PRICING_UNIT_NAMES.get(value, str(value))
+
+    async def CancelSession(
+        self, request: catalog_pb2.CancelSessionRequest, context: Context
+    ) -> catalog_pb2.CancelSessionResponse:
+        command = CancelSession.parse(
+            request_id=request.request_id, session_id=request.session_id, reason=request.reason
+        )
+        session = await handlers.cancel_session(self.db, self.outbox, command)
+        return catalog_pb2.CancelSessionResponse(session=protos.session(session))
+
+    async def UpdateResourcePolicy(
+        self, request: catalog_pb2.UpdateResourcePolicyRequest, context: Context
+    ) -> catalog_pb2.UpdateResourcePolicyResponse:
+        command = UpdateResourcePolicy.parse(
+            request_id=request.request_id,
+            resource_id=request.resource_id,
+            policy=_policy(request.policy) if request.HasField("policy") else None,
+        )
+        resource = await handlers.update_resource_policy(self.db, self.outbox, command)
+        return catalog_pb2.UpdateResourcePolicyResponse(resource=protos.resource(resource))
+
+    async def SetHourlyRate(
+        self, request: catalog_pb2.SetHourlyRateRequest, context: Context
+    ) -> catalog_pb2.SetHourlyRateResponse:
+        command = SetHourlyRate.parse(
+            request_id=request.request_id,
+            resource_id=request.resource_id,
+            amount_minor=_price_amount(request, "hourly_rate"),
+            currency_code=request.hourly_rate.currency_code,
+        )
+        resource = await handlers.set_hourly_rate(self.db, self.outbox, command)
+        return catalog_pb2.SetHourlyRateResponse(resource=protos.resource(resource))
+
+    async def CreateUnit(
+        self, request: catalog_pb2.CreateUnitRequest, context: Context
+    ) -> catalog_pb2.CreateUnitResponse:
+        command = CreateUnit.parse(
+            request_id=request.request_id, resource_id=request.resource_id, name=request.name
+        )
+        unit = await handlers.create_unit(self.db, command)
+        return catalog_pb2.CreateUnitResponse(unit=protos.unit(unit))
+
+    async def GetUnit(
+        self, request: catalog_pb2.GetUnitRequest, context: Context
+    ) -> catalog_pb2.GetUnitResponse:
+        unit = await handlers.get_unit(self.db, rules.entity_id(request.unit_id, "unit_id"))
+        return catalog_pb2.GetUnitResponse(unit=protos.unit(unit))
+
+    async def ListUnits(
+        self, request: catalog_pb2.ListUnitsRequest, context: Context
+    ) -> catalog_pb2.ListUnitsResponse:
+        found = await handlers.list_units(self.db, rules.entity_id(request.resource_id, "resource_id"))
+        return catalog_pb2.ListUnitsResponse(units=[protos.unit(unit) for unit in found])
+
+    async def CreateRatePlan(
+        self, request: catalog_pb2.CreateRatePlanRequest, context: Context
+    ) -> catalog_pb2.CreateRatePlanResponse:
+        command = CreateRatePlan.parse(
+            request_id=request.request_id,
+            resource_id=request.resource_id,
+            name=request.name,
+            price_amount_minor=_price_amount(request, "default_nightly_price"),
+            price_currency_code=request.default_nightly_price.currency_code,
+        )
+        plan = await handlers.create_rate_plan(self.db, command)
+        return catalog_pb2.CreateRatePlanResponse(rate_plan=protos.rate_plan(plan))
+
+    async def ListRatePlans(
+        self, request: catalog_pb2.ListRatePlansRequest, context: Context
+    ) -> catalog_pb2.ListRatePlansResponse:
+        found = await handlers.list_rate_plans(self.db, rules.entity_id(request.resource_id, "resource_id"))
+        return catalog_pb2.ListRatePlansResponse(rate_plans=[protos.rate_plan(plan) for plan in found])
+
+    async def SetDailyPrices(
+        self, request: catalog_pb2.SetDailyPricesRequest, context: Context
+    ) -> catalog_pb2.SetDailyPricesResponse:
+        command = SetDailyPrices.parse(
+            request_id=request.request_id,
+            resource_id=request.resource_id,
+            rate_plan_id=request.rate_plan_id,
+            prices=[
+                DailyPriceInput(
+                    date=entry.date,
+                    amount_minor=_price_amount(entry),
+                    currency_code=entry.price.currency_code,
+                    override=entry.override,
+                )
+                for entry in request.prices
+            ],
+        )
+        stored = await handlers.set_daily_prices(self.db, command)
+        return catalog_pb2.SetDailyPricesResponse(prices=[protos.daily_price(entry) for entry in stored])
+
+    async def ListDailyPrices(
+        self, request: catalog_pb2.ListDailyPricesRequest, context: Context
+    ) -> catalog_pb2.ListDailyPricesResponse:
+        query = ListDailyPrices.parse(
+            resource_id=request.resource_id,
+            rate_plan_id=request.rate_plan_id,
+            start_date=request.start_date,
+            end_date=request.end_date,
+        )
+        stored = await handlers.list_daily_prices(self.db, query)
+        return catalog_pb2.ListDailyPricesResponse(prices=[protos.daily_price(entry) for entry in stored])
+
+    async def GetPricing(
+        self, request: catalog_pb2.GetPricingRequest, context: Context
+    ) -> catalog_pb2.GetPricingResponse:
+        query = GetPricing.parse(
+            resource_id=request.resource_id,
+            rate_plan_id=request.rate_plan_id,
+            start_date=request.start_date,
+            end_date=request.end_date,
+        )
+        return protos.pricing(await handlers.get_pricing(self.db, query))

@@ -1,7 +1,8 @@
 """A real catalog service (gRPC on port 0, PostgreSQL, NATS) and helpers to call it."""
 
+import asyncio
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -10,12 +11,15 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+from nats.aio.msg import Msg
+from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from bookingplatform.common.v1 import money_pb2
 from catalog.bootstrap import start
 from catalog.settings import Settings
 from plumbing.grpc_server import error_reason
+from plumbing.messaging import connect
 
 
 @pytest.fixture(scope="session")
@@ -127,3 +131,67 @@ def session_request(resource):
         return catalog_pb2.CreateSessionRequest(**values)
 
     return build
+
+
+async def _events(
+    nats_url: str, subject: str, matches: Callable[[bytes], bool], *, timeout: float = 15
+) -> list[Msg]:
+    """Every message of `subject` on the CATALOG stream whose payload `matches`: waits up to
+    `timeout` seconds for the first, then reads the rest of the stream."""
+    nc = await connect(nats_url, "catalog-test")
+    try:
+        subscription = await nc.jetstream().pull_subscribe(
+            subject, stream="CATALOG", config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL)
+        )
+        found: list[Msg] = []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            try:
+                messages = await subscription.fetch(500, timeout=1)
+            except TimeoutError:
+                if found:
+                    break  # the stream is drained and the event arrived
+                continue
+            for message in messages:
+                await message.ack()
+                if matches(message.data):
+                    found.append(message)
+        await subscription.unsubscribe()
+        return found
+    finally:
+        await nc.close()
+
+
+@pytest.fixture
+def catalog_events(nats_url):
+    """`await catalog_events(subject, matches)`: the matching messages published on `subject`."""
+
+    async def read(subject: str, matches: Callable[[bytes], bool], timeout: float = 15) -> list[Msg]:
+        return await _events(nats_url, subject, matches, timeout=timeout)
+
+    return read
+
+
+@pytest.fixture
+def new_resource(catalog, company):
+    """Creates a resource of `company` with a booking model and optional request fields."""
+
+    async def create(model: int, **values) -> catalog_pb2.Resource:
+        request = catalog_pb2.CreateResourceRequest(
+            request_id=str(uuid.uuid4()), company_id=company.id, name="Resource", booking_model=model
+        )
+        for key, value in values.items():
+            if isinstance(value, (int, str, bool)):
+                setattr(request, key, value)
+            else:
+                getattr(request, key).CopyFrom(value)
+        return (await catalog.CreateResource(request)).resource
+
+    return create
+
+
+@pytest.fixture
+async def room_type(new_resource) -> catalog_pb2.Resource:
+    """A NIGHTLY resource of `company` (Europe/Berlin, EUR) with the default policy."""
+    return await new_resource(catalog_pb2.BOOKING_MODEL_NIGHTLY, name="Lakeside cabin")

@@ -214,7 +214,15 @@ async def test_a_resource_keeps_its_booking_model_and_policy(catalog, company):
         "Cabin 1",
         catalog_pb2.BOOKING_MODEL_NIGHTLY,
     )
-    assert created.policy == policy
+    # Replies carry the effective cancellation windows (here from the deprecated
+    # free_cancellation_minutes) and a NIGHTLY resource's default check-in/check-out times.
+    expected = catalog_pb2.ResourcePolicy()
+    expected.CopyFrom(policy)
+    expected.cancellation_windows.add(minutes_before_start=2880, refund_percent=100)
+    expected.cancellation_windows.add(minutes_before_start=0, refund_percent=0)
+    expected.check_in_time, expected.check_out_time = "15:00", "11:00"
+    assert created.policy == expected
+    assert created.version == 1
     read = (await catalog.GetResource(catalog_pb2.GetResourceRequest(resource_id=created.id))).resource
     assert read == created
 
@@ -228,8 +236,16 @@ async def test_a_resource_created_without_a_policy_gets_the_default_policy(catal
         )
     ).resource
     assert created.policy == catalog_pb2.ResourcePolicy(
-        lead_time_minutes=0, horizon_days=365, free_cancellation_minutes=1440, max_places_per_booking=0
+        lead_time_minutes=0,
+        horizon_days=365,
+        free_cancellation_minutes=1440,
+        max_places_per_booking=0,
+        cancellation_windows=[
+            catalog_pb2.CancellationWindow(minutes_before_start=1440, refund_percent=100),
+            catalog_pb2.CancellationWindow(minutes_before_start=0, refund_percent=0),
+        ],
     )
+    assert not created.HasField("hourly_rate")
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """Validation rules of catalog requests: each bad value is refused with its reason and field."""
 
 import uuid
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta, timezone
 
 import pytest
 
@@ -14,7 +14,7 @@ from catalog.domain.commands import (
     CreateSession,
     ListSessions,
 )
-from catalog.domain.model import BookingModel, Money, ResourcePolicy
+from catalog.domain.model import BookingModel, CancellationWindow, Money, ResourcePolicy
 from plumbing.errors import ErrorKind, InvalidArgument
 
 START = datetime(2030, 5, 1, 9, 0, tzinfo=UTC)
@@ -172,7 +172,13 @@ def test_a_resource_without_a_policy_gets_the_default_policy():
     )
     assert command.booking_model is BookingModel.NIGHTLY
     assert command.policy == ResourcePolicy(
-        lead_time_minutes=0, horizon_days=365, free_cancellation_minutes=1440, max_places_per_booking=0
+        lead_time_minutes=0,
+        horizon_days=365,
+        free_cancellation_minutes=1440,
+        max_places_per_booking=0,
+        cancellation_windows=(CancellationWindow(1440, 100), CancellationWindow(0, 0)),
+        check_in_time=time(15, 0),
+        check_out_time=time(11, 0),
     )
 
 
@@ -193,13 +199,7 @@ def test_an_unspecified_or_unknown_booking_model_is_invalid_booking_model(model)
     "key", ["lead_time_minutes", "horizon_days", "free_cancellation_minutes", "max_places_per_booking"]
 )
 def test_a_negative_policy_value_is_invalid_policy_naming_it(key):
-    values = {
-        "lead_time_minutes": 0,
-        "horizon_days": 0,
-        "free_cancellation_minutes": 0,
-        "max_places_per_booking": 0,
-    }
-    error = refusal(rules.policy, **{**values, key: -1})
+    error = refusal(rules.policy, BookingModel.TIME_SLOT, rules.PolicyInput(**{key: -1}))
     assert (error.reason, error.field) == (errors.INVALID_POLICY, f"policy.{key}")
 
 
