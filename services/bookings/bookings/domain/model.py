@@ -173,15 +173,18 @@ class Booking:
     updated_at: datetime | None = None
 
 
-def refund_percent(booking: Booking, now: datetime) -> int:
+def refund_percent(booking: Booking, now: datetime, *, by_company: bool = False) -> int:
     """The cancellation policy: in full until the free-cancellation deadline, nothing after.
 
-    A booking whose time has begun can no longer be cancelled.
+    A customer cannot cancel a booking whose time has begun; when the company cancels
+    (the session was called off), the customer gets everything back.
     """
     if booking.status != BookingStatus.CONFIRMED:
         raise FailedPrecondition(
             "BOOKING_NOT_CANCELLABLE", f"a {booking.status.value} booking cannot be cancelled"
         )
+    if by_company:
+        return 100
     if now >= booking.start_time:
         raise FailedPrecondition("BOOKING_ALREADY_STARTED", "the booked time has begun")
     return 100 if now <= booking.free_cancellation_until else 0

@@ -75,6 +75,8 @@ class CancelBooking:
     request_id: str
     booking_id: str
     customer_id: str
+    # The company cancelled (e.g. the session was called off): a full refund, whenever.
+    by_company: bool = False
 
 
 class _Duplicate(Exception):
@@ -254,7 +256,7 @@ class BookingService:
             raise NotFound("BOOKING_NOT_FOUND", "no such booking")
         if booking.status in (BookingStatus.CANCELLING, BookingStatus.CANCELLED):
             return booking
-        percent = refund_percent(booking, datetime.now(UTC))
+        percent = refund_percent(booking, datetime.now(UTC), by_company=command.by_company)
         refund = RefundRequest(
             saga_id=str(uuid.uuid4()),
             percent=percent,
