@@ -44,6 +44,12 @@ class _BookingStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Booking
     """The place is kept but the wallet lacked funds: billing is retried until paid
     (a top-up, or a card given with SettleBooking).
     """
+    BOOKING_STATUS_CHECKED_IN: _BookingStatus.ValueType  # 7
+    """The customer arrived."""
+    BOOKING_STATUS_COMPLETED: _BookingStatus.ValueType  # 8
+    """The booked time is over."""
+    BOOKING_STATUS_NO_SHOW: _BookingStatus.ValueType  # 9
+    """Nobody checked in before the deadline (plus grace)."""
 
 class BookingStatus(_BookingStatus, metaclass=_BookingStatusEnumTypeWrapper):
     """Where a booking is in its life."""
@@ -64,6 +70,12 @@ BOOKING_STATUS_PENDING_PAYMENT: BookingStatus.ValueType  # 6
 """The place is kept but the wallet lacked funds: billing is retried until paid
 (a top-up, or a card given with SettleBooking).
 """
+BOOKING_STATUS_CHECKED_IN: BookingStatus.ValueType  # 7
+"""The customer arrived."""
+BOOKING_STATUS_COMPLETED: BookingStatus.ValueType  # 8
+"""The booked time is over."""
+BOOKING_STATUS_NO_SHOW: BookingStatus.ValueType  # 9
+"""Nobody checked in before the deadline (plus grace)."""
 Global___BookingStatus: _TypeAlias = BookingStatus  # noqa: Y015
 
 class _SagaState:
@@ -230,6 +242,12 @@ class Booking(_message.Message):
     UPDATE_TIME_FIELD_NUMBER: _builtins.int
     REFUND_FIELD_NUMBER: _builtins.int
     AMOUNT_DUE_MINOR_FIELD_NUMBER: _builtins.int
+    UNIT_ID_FIELD_NUMBER: _builtins.int
+    GUESTS_FIELD_NUMBER: _builtins.int
+    CHECK_IN_DATE_FIELD_NUMBER: _builtins.int
+    CHECK_OUT_DATE_FIELD_NUMBER: _builtins.int
+    CHECKED_IN_TIME_FIELD_NUMBER: _builtins.int
+    CHECK_IN_DEADLINE_TIME_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned id (UUID)."""
     company_id: _builtins.str
@@ -262,6 +280,14 @@ class Booking(_message.Message):
     """The booking saga."""
     amount_due_minor: _builtins.int
     """Still to pay while PENDING_PAYMENT."""
+    unit_id: _builtins.str
+    """The unit booked (nightly stays)."""
+    guests: _builtins.int
+    """Guests (nightly stays; 1 otherwise)."""
+    check_in_date: _builtins.str
+    """Check-in date, local to the company (nightly stays), "YYYY-MM-DD"."""
+    check_out_date: _builtins.str
+    """Check-out date, local to the company (nightly stays), "YYYY-MM-DD"."""
     @_builtins.property
     def start_time(self) -> _timestamp_pb2.Timestamp:
         """Start of the booked time."""
@@ -294,6 +320,14 @@ class Booking(_message.Message):
     def refund(self) -> Global___RefundRequest:
         """The refund request of a cancelled booking (at most one per booking)."""
 
+    @_builtins.property
+    def checked_in_time(self) -> _timestamp_pb2.Timestamp:
+        """When the customer checked in."""
+
+    @_builtins.property
+    def check_in_deadline_time(self) -> _timestamp_pb2.Timestamp:
+        """Check in before this time (plus the no-show grace) or the booking becomes NO_SHOW."""
+
     def __init__(
         self,
         *,
@@ -321,14 +355,154 @@ class Booking(_message.Message):
         update_time: _timestamp_pb2.Timestamp | None = ...,
         refund: Global___RefundRequest | None = ...,
         amount_due_minor: _builtins.int = ...,
+        unit_id: _builtins.str = ...,
+        guests: _builtins.int = ...,
+        check_in_date: _builtins.str = ...,
+        check_out_date: _builtins.str = ...,
+        checked_in_time: _timestamp_pb2.Timestamp | None = ...,
+        check_in_deadline_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "end_time", b"end_time", "payment_plan", b"payment_plan", "refund", b"refund", "start_time", b"start_time", "total_price", b"total_price", "update_time", b"update_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["check_in_deadline_time", b"check_in_deadline_time", "checked_in_time", b"checked_in_time", "create_time", b"create_time", "end_time", b"end_time", "payment_plan", b"payment_plan", "refund", b"refund", "start_time", b"start_time", "total_price", b"total_price", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_due_minor", b"amount_due_minor", "bonus_debited_minor", b"bonus_debited_minor", "booking_model", b"booking_model", "card_charged_minor", b"card_charged_minor", "company_id", b"company_id", "create_time", b"create_time", "customer_id", b"customer_id", "end_time", b"end_time", "extras", b"extras", "id", b"id", "pass_covered_minor", b"pass_covered_minor", "payment_id", b"payment_id", "payment_plan", b"payment_plan", "quantity", b"quantity", "refund", b"refund", "reject_reason", b"reject_reason", "resource_id", b"resource_id", "saga_id", b"saga_id", "session_id", b"session_id", "start_time", b"start_time", "status", b"status", "total_price", b"total_price", "update_time", b"update_time", "wallet_debited_minor", b"wallet_debited_minor"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_due_minor", b"amount_due_minor", "bonus_debited_minor", b"bonus_debited_minor", "booking_model", b"booking_model", "card_charged_minor", b"card_charged_minor", "check_in_date", b"check_in_date", "check_in_deadline_time", b"check_in_deadline_time", "check_out_date", b"check_out_date", "checked_in_time", b"checked_in_time", "company_id", b"company_id", "create_time", b"create_time", "customer_id", b"customer_id", "end_time", b"end_time", "extras", b"extras", "guests", b"guests", "id", b"id", "pass_covered_minor", b"pass_covered_minor", "payment_id", b"payment_id", "payment_plan", b"payment_plan", "quantity", b"quantity", "refund", b"refund", "reject_reason", b"reject_reason", "resource_id", b"resource_id", "saga_id", b"saga_id", "session_id", b"session_id", "start_time", b"start_time", "status", b"status", "total_price", b"total_price", "unit_id", b"unit_id", "update_time", b"update_time", "wallet_debited_minor", b"wallet_debited_minor"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Booking: _TypeAlias = Booking  # noqa: Y015
+
+@_typing.final
+class QuoteLine(_message.Message):
+    """One line of a price quote."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    QUANTITY_FIELD_NUMBER: _builtins.int
+    AMOUNT_FIELD_NUMBER: _builtins.int
+    description: _builtins.str
+    """What is priced, e.g. "Night of 2026-03-28", "3 h 30 min", "Mat hire x2"."""
+    quantity: _builtins.int
+    """Units priced (places, nights, minutes, extras)."""
+    @_builtins.property
+    def amount(self) -> _money_pb2.Money:
+        """Amount of the line."""
+
+    def __init__(
+        self,
+        *,
+        description: _builtins.str = ...,
+        quantity: _builtins.int = ...,
+        amount: _money_pb2.Money | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "description", b"description", "quantity", b"quantity"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___QuoteLine: _TypeAlias = QuoteLine  # noqa: Y015
+
+@_typing.final
+class Quote(_message.Message):
+    """A priced booking request; a booking keeps the quote it was made with."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LINES_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
+    START_TIME_FIELD_NUMBER: _builtins.int
+    END_TIME_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def lines(self) -> _containers.RepeatedCompositeFieldContainer[Global___QuoteLine]:
+        """The lines."""
+
+    @_builtins.property
+    def total(self) -> _money_pb2.Money:
+        """Total of the lines."""
+
+    @_builtins.property
+    def start_time(self) -> _timestamp_pb2.Timestamp:
+        """Start of the booked time (UTC)."""
+
+    @_builtins.property
+    def end_time(self) -> _timestamp_pb2.Timestamp:
+        """End of the booked time (UTC)."""
+
+    def __init__(
+        self,
+        *,
+        lines: _abc.Iterable[Global___QuoteLine] | None = ...,
+        total: _money_pb2.Money | None = ...,
+        start_time: _timestamp_pb2.Timestamp | None = ...,
+        end_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "start_time", b"start_time", "total", b"total"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "lines", b"lines", "start_time", b"start_time", "total", b"total"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Quote: _TypeAlias = Quote  # noqa: Y015
+
+@_typing.final
+class DayAvailability(_message.Message):
+    """Occupancy of one resource on one local day."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DATE_FIELD_NUMBER: _builtins.int
+    CAPACITY_FIELD_NUMBER: _builtins.int
+    BOOKED_FIELD_NUMBER: _builtins.int
+    date: _builtins.str
+    """Local date, "YYYY-MM-DD"."""
+    capacity: _builtins.int
+    """Places (slots), units (nightly) or bookable minutes (interval) that day."""
+    booked: _builtins.int
+    """Of which booked."""
+    def __init__(
+        self,
+        *,
+        date: _builtins.str = ...,
+        capacity: _builtins.int = ...,
+        booked: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booked", b"booked", "capacity", b"capacity", "date", b"date"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DayAvailability: _TypeAlias = DayAvailability  # noqa: Y015
+
+@_typing.final
+class FreeSlot(_message.Message):
+    """A free interval of an interval resource."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    START_TIME_FIELD_NUMBER: _builtins.int
+    END_TIME_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def start_time(self) -> _timestamp_pb2.Timestamp:
+        """Start (UTC)."""
+
+    @_builtins.property
+    def end_time(self) -> _timestamp_pb2.Timestamp:
+        """End (UTC)."""
+
+    def __init__(
+        self,
+        *,
+        start_time: _timestamp_pb2.Timestamp | None = ...,
+        end_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "start_time", b"start_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "start_time", b"start_time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FreeSlot: _TypeAlias = FreeSlot  # noqa: Y015
 
 @_typing.final
 class RefundRequest(_message.Message):
@@ -542,6 +716,13 @@ class CreateBookingRequest(_message.Message):
     QUANTITY_FIELD_NUMBER: _builtins.int
     EXTRAS_FIELD_NUMBER: _builtins.int
     PAYMENT_PLAN_FIELD_NUMBER: _builtins.int
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    UNIT_ID_FIELD_NUMBER: _builtins.int
+    CHECK_IN_DATE_FIELD_NUMBER: _builtins.int
+    CHECK_OUT_DATE_FIELD_NUMBER: _builtins.int
+    START_TIME_FIELD_NUMBER: _builtins.int
+    END_TIME_FIELD_NUMBER: _builtins.int
+    GUESTS_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Idempotency key, unique per customer: a retry returns the first booking."""
     customer_id: _builtins.str
@@ -550,6 +731,16 @@ class CreateBookingRequest(_message.Message):
     """The session to book."""
     quantity: _builtins.int
     """Places, at least 1."""
+    resource_id: _builtins.str
+    """The resource, for nightly stays and interval rentals (time slots name a session)."""
+    unit_id: _builtins.str
+    """A specific unit (nightly stays; any free unit when empty)."""
+    check_in_date: _builtins.str
+    """Check-in date, local to the company (nightly stays), "YYYY-MM-DD"."""
+    check_out_date: _builtins.str
+    """Check-out date, local to the company (nightly stays), "YYYY-MM-DD"."""
+    guests: _builtins.int
+    """Guests (nightly stays; default 1)."""
     @_builtins.property
     def extras(self) -> _containers.RepeatedCompositeFieldContainer[Global___ExtraRequest]:
         """Extras."""
@@ -557,6 +748,14 @@ class CreateBookingRequest(_message.Message):
     @_builtins.property
     def payment_plan(self) -> Global___PaymentPlan:
         """How to pay."""
+
+    @_builtins.property
+    def start_time(self) -> _timestamp_pb2.Timestamp:
+        """Start (interval rentals)."""
+
+    @_builtins.property
+    def end_time(self) -> _timestamp_pb2.Timestamp:
+        """End (interval rentals)."""
 
     def __init__(
         self,
@@ -567,10 +766,17 @@ class CreateBookingRequest(_message.Message):
         quantity: _builtins.int = ...,
         extras: _abc.Iterable[Global___ExtraRequest] | None = ...,
         payment_plan: Global___PaymentPlan | None = ...,
+        resource_id: _builtins.str = ...,
+        unit_id: _builtins.str = ...,
+        check_in_date: _builtins.str = ...,
+        check_out_date: _builtins.str = ...,
+        start_time: _timestamp_pb2.Timestamp | None = ...,
+        end_time: _timestamp_pb2.Timestamp | None = ...,
+        guests: _builtins.int = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["payment_plan", b"payment_plan"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "payment_plan", b"payment_plan", "start_time", b"start_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["customer_id", b"customer_id", "extras", b"extras", "payment_plan", b"payment_plan", "quantity", b"quantity", "request_id", b"request_id", "session_id", b"session_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["check_in_date", b"check_in_date", "check_out_date", b"check_out_date", "customer_id", b"customer_id", "end_time", b"end_time", "extras", b"extras", "guests", b"guests", "payment_plan", b"payment_plan", "quantity", b"quantity", "request_id", b"request_id", "resource_id", b"resource_id", "session_id", b"session_id", "start_time", b"start_time", "unit_id", b"unit_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1039,3 +1245,347 @@ class SettleBookingResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___SettleBookingResponse: _TypeAlias = SettleBookingResponse  # noqa: Y015
+
+@_typing.final
+class QuoteBookingRequest(_message.Message):
+    """Request of QuoteBooking: the fields of CreateBookingRequest that set the price."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CUSTOMER_ID_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    QUANTITY_FIELD_NUMBER: _builtins.int
+    CHECK_IN_DATE_FIELD_NUMBER: _builtins.int
+    CHECK_OUT_DATE_FIELD_NUMBER: _builtins.int
+    START_TIME_FIELD_NUMBER: _builtins.int
+    END_TIME_FIELD_NUMBER: _builtins.int
+    GUESTS_FIELD_NUMBER: _builtins.int
+    EXTRAS_FIELD_NUMBER: _builtins.int
+    customer_id: _builtins.str
+    """The customer (optional; the price does not depend on who asks)."""
+    session_id: _builtins.str
+    """The session (time slots)."""
+    resource_id: _builtins.str
+    """The resource (nightly stays, interval rentals)."""
+    quantity: _builtins.int
+    """Places (time slots)."""
+    check_in_date: _builtins.str
+    """Check-in date (nightly)."""
+    check_out_date: _builtins.str
+    """Check-out date (nightly)."""
+    guests: _builtins.int
+    """Guests (nightly)."""
+    @_builtins.property
+    def start_time(self) -> _timestamp_pb2.Timestamp:
+        """Start (interval)."""
+
+    @_builtins.property
+    def end_time(self) -> _timestamp_pb2.Timestamp:
+        """End (interval)."""
+
+    @_builtins.property
+    def extras(self) -> _containers.RepeatedCompositeFieldContainer[Global___ExtraRequest]:
+        """Extras."""
+
+    def __init__(
+        self,
+        *,
+        customer_id: _builtins.str = ...,
+        session_id: _builtins.str = ...,
+        resource_id: _builtins.str = ...,
+        quantity: _builtins.int = ...,
+        check_in_date: _builtins.str = ...,
+        check_out_date: _builtins.str = ...,
+        start_time: _timestamp_pb2.Timestamp | None = ...,
+        end_time: _timestamp_pb2.Timestamp | None = ...,
+        guests: _builtins.int = ...,
+        extras: _abc.Iterable[Global___ExtraRequest] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "start_time", b"start_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["check_in_date", b"check_in_date", "check_out_date", b"check_out_date", "customer_id", b"customer_id", "end_time", b"end_time", "extras", b"extras", "guests", b"guests", "quantity", b"quantity", "resource_id", b"resource_id", "session_id", b"session_id", "start_time", b"start_time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___QuoteBookingRequest: _TypeAlias = QuoteBookingRequest  # noqa: Y015
+
+@_typing.final
+class QuoteBookingResponse(_message.Message):
+    """Response of QuoteBooking."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    QUOTE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def quote(self) -> Global___Quote:
+        """The quote."""
+
+    def __init__(
+        self,
+        *,
+        quote: Global___Quote | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["quote", b"quote"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["quote", b"quote"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___QuoteBookingResponse: _TypeAlias = QuoteBookingResponse  # noqa: Y015
+
+@_typing.final
+class CheckInBookingRequest(_message.Message):
+    """Request of CheckInBooking."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    BOOKING_ID_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key."""
+    booking_id: _builtins.str
+    """Booking id."""
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        booking_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_id", b"booking_id", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckInBookingRequest: _TypeAlias = CheckInBookingRequest  # noqa: Y015
+
+@_typing.final
+class CheckInBookingResponse(_message.Message):
+    """Response of CheckInBooking."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BOOKING_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def booking(self) -> Global___Booking:
+        """The booking, CHECKED_IN."""
+
+    def __init__(
+        self,
+        *,
+        booking: Global___Booking | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["booking", b"booking"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking", b"booking"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckInBookingResponse: _TypeAlias = CheckInBookingResponse  # noqa: Y015
+
+@_typing.final
+class ChangeBookingPeriodRequest(_message.Message):
+    """Request of ChangeBookingPeriod. Give the new end (interval) or check-out date (nightly)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    BOOKING_ID_FIELD_NUMBER: _builtins.int
+    CUSTOMER_ID_FIELD_NUMBER: _builtins.int
+    END_TIME_FIELD_NUMBER: _builtins.int
+    CHECK_OUT_DATE_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key."""
+    booking_id: _builtins.str
+    """Booking id."""
+    customer_id: _builtins.str
+    """The customer asking; must own the booking when set."""
+    check_out_date: _builtins.str
+    """New check-out date (nightly stays), "YYYY-MM-DD"."""
+    @_builtins.property
+    def end_time(self) -> _timestamp_pb2.Timestamp:
+        """New end (interval rentals)."""
+
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        booking_id: _builtins.str = ...,
+        customer_id: _builtins.str = ...,
+        end_time: _timestamp_pb2.Timestamp | None = ...,
+        check_out_date: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_id", b"booking_id", "check_out_date", b"check_out_date", "customer_id", b"customer_id", "end_time", b"end_time", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChangeBookingPeriodRequest: _TypeAlias = ChangeBookingPeriodRequest  # noqa: Y015
+
+@_typing.final
+class ChangeBookingPeriodResponse(_message.Message):
+    """Response of ChangeBookingPeriod."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BOOKING_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def booking(self) -> Global___Booking:
+        """The booking with its new period and price."""
+
+    def __init__(
+        self,
+        *,
+        booking: Global___Booking | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["booking", b"booking"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking", b"booking"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChangeBookingPeriodResponse: _TypeAlias = ChangeBookingPeriodResponse  # noqa: Y015
+
+@_typing.final
+class GetAvailabilityRequest(_message.Message):
+    """Request of GetAvailability."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    RESOURCE_IDS_FIELD_NUMBER: _builtins.int
+    START_DATE_FIELD_NUMBER: _builtins.int
+    END_DATE_FIELD_NUMBER: _builtins.int
+    company_id: _builtins.str
+    """The company."""
+    start_date: _builtins.str
+    """First local date, "YYYY-MM-DD"."""
+    end_date: _builtins.str
+    """Last local date (inclusive), "YYYY-MM-DD"; at most 92 days after start_date."""
+    @_builtins.property
+    def resource_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Only these resources (all of the company's when empty)."""
+
+    def __init__(
+        self,
+        *,
+        company_id: _builtins.str = ...,
+        resource_ids: _abc.Iterable[_builtins.str] | None = ...,
+        start_date: _builtins.str = ...,
+        end_date: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "end_date", b"end_date", "resource_ids", b"resource_ids", "start_date", b"start_date"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetAvailabilityRequest: _TypeAlias = GetAvailabilityRequest  # noqa: Y015
+
+@_typing.final
+class ResourceAvailability(_message.Message):
+    """Occupancy of one resource over the range."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    DAYS_FIELD_NUMBER: _builtins.int
+    resource_id: _builtins.str
+    """The resource."""
+    @_builtins.property
+    def days(self) -> _containers.RepeatedCompositeFieldContainer[Global___DayAvailability]:
+        """One entry per local day."""
+
+    def __init__(
+        self,
+        *,
+        resource_id: _builtins.str = ...,
+        days: _abc.Iterable[Global___DayAvailability] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["days", b"days", "resource_id", b"resource_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResourceAvailability: _TypeAlias = ResourceAvailability  # noqa: Y015
+
+@_typing.final
+class GetAvailabilityResponse(_message.Message):
+    """Response of GetAvailability."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESOURCES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def resources(self) -> _containers.RepeatedCompositeFieldContainer[Global___ResourceAvailability]:
+        """One entry per resource."""
+
+    def __init__(
+        self,
+        *,
+        resources: _abc.Iterable[Global___ResourceAvailability] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["resources", b"resources"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetAvailabilityResponse: _TypeAlias = GetAvailabilityResponse  # noqa: Y015
+
+@_typing.final
+class ListFreeSlotsRequest(_message.Message):
+    """Request of ListFreeSlots."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    DATE_FIELD_NUMBER: _builtins.int
+    MIN_DURATION_MINUTES_FIELD_NUMBER: _builtins.int
+    resource_id: _builtins.str
+    """An interval resource."""
+    date: _builtins.str
+    """Local date, "YYYY-MM-DD"."""
+    min_duration_minutes: _builtins.int
+    """Only gaps at least this long (minutes; the policy's minimum when 0)."""
+    def __init__(
+        self,
+        *,
+        resource_id: _builtins.str = ...,
+        date: _builtins.str = ...,
+        min_duration_minutes: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["date", b"date", "min_duration_minutes", b"min_duration_minutes", "resource_id", b"resource_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListFreeSlotsRequest: _TypeAlias = ListFreeSlotsRequest  # noqa: Y015
+
+@_typing.final
+class ListFreeSlotsResponse(_message.Message):
+    """Response of ListFreeSlots."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SLOTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def slots(self) -> _containers.RepeatedCompositeFieldContainer[Global___FreeSlot]:
+        """The free intervals, in order."""
+
+    def __init__(
+        self,
+        *,
+        slots: _abc.Iterable[Global___FreeSlot] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["slots", b"slots"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListFreeSlotsResponse: _TypeAlias = ListFreeSlotsResponse  # noqa: Y015

@@ -80,6 +80,31 @@ class BookingsServiceStub:
                 request_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.SettleBookingRequest.SerializeToString,
                 response_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.SettleBookingResponse.FromString,
                 _registered_method=True)
+        self.QuoteBooking = channel.unary_unary(
+                '/bookingplatform.bookings.v1.BookingsService/QuoteBooking',
+                request_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.QuoteBookingRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.QuoteBookingResponse.FromString,
+                _registered_method=True)
+        self.CheckInBooking = channel.unary_unary(
+                '/bookingplatform.bookings.v1.BookingsService/CheckInBooking',
+                request_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.CheckInBookingRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.CheckInBookingResponse.FromString,
+                _registered_method=True)
+        self.ChangeBookingPeriod = channel.unary_unary(
+                '/bookingplatform.bookings.v1.BookingsService/ChangeBookingPeriod',
+                request_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ChangeBookingPeriodRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ChangeBookingPeriodResponse.FromString,
+                _registered_method=True)
+        self.GetAvailability = channel.unary_unary(
+                '/bookingplatform.bookings.v1.BookingsService/GetAvailability',
+                request_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetAvailabilityRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetAvailabilityResponse.FromString,
+                _registered_method=True)
+        self.ListFreeSlots = channel.unary_unary(
+                '/bookingplatform.bookings.v1.BookingsService/ListFreeSlots',
+                request_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ListFreeSlotsRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ListFreeSlotsResponse.FromString,
+                _registered_method=True)
 
 
 class BookingsServiceServicer:
@@ -149,6 +174,41 @@ class BookingsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def QuoteBooking(self, request, context):
+        """Prices a booking request without holding anything (a public price estimator).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CheckInBooking(self, request, context):
+        """Records that the customer arrived.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangeBookingPeriod(self, request, context):
+        """Extends or shortens a booking when availability allows; the difference is charged or refunded.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAvailability(self, request, context):
+        """Occupancy of resources per local day over a date range (a calendar heatmap).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListFreeSlots(self, request, context):
+        """The free intervals of an interval resource on a local day.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BookingsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -196,6 +256,31 @@ def add_BookingsServiceServicer_to_server(servicer, server):
                     servicer.SettleBooking,
                     request_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.SettleBookingRequest.FromString,
                     response_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.SettleBookingResponse.SerializeToString,
+            ),
+            'QuoteBooking': grpc.unary_unary_rpc_method_handler(
+                    servicer.QuoteBooking,
+                    request_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.QuoteBookingRequest.FromString,
+                    response_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.QuoteBookingResponse.SerializeToString,
+            ),
+            'CheckInBooking': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckInBooking,
+                    request_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.CheckInBookingRequest.FromString,
+                    response_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.CheckInBookingResponse.SerializeToString,
+            ),
+            'ChangeBookingPeriod': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangeBookingPeriod,
+                    request_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ChangeBookingPeriodRequest.FromString,
+                    response_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ChangeBookingPeriodResponse.SerializeToString,
+            ),
+            'GetAvailability': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAvailability,
+                    request_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetAvailabilityRequest.FromString,
+                    response_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetAvailabilityResponse.SerializeToString,
+            ),
+            'ListFreeSlots': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListFreeSlots,
+                    request_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ListFreeSlotsRequest.FromString,
+                    response_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ListFreeSlotsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -442,6 +527,141 @@ class BookingsService:
             '/bookingplatform.bookings.v1.BookingsService/SettleBooking',
             bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.SettleBookingRequest.SerializeToString,
             bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.SettleBookingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QuoteBooking(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.bookings.v1.BookingsService/QuoteBooking',
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.QuoteBookingRequest.SerializeToString,
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.QuoteBookingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckInBooking(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.bookings.v1.BookingsService/CheckInBooking',
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.CheckInBookingRequest.SerializeToString,
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.CheckInBookingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangeBookingPeriod(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.bookings.v1.BookingsService/ChangeBookingPeriod',
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ChangeBookingPeriodRequest.SerializeToString,
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ChangeBookingPeriodResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAvailability(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.bookings.v1.BookingsService/GetAvailability',
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetAvailabilityRequest.SerializeToString,
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetAvailabilityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListFreeSlots(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.bookings.v1.BookingsService/ListFreeSlots',
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ListFreeSlotsRequest.SerializeToString,
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ListFreeSlotsResponse.FromString,
             options,
             channel_credentials,
             insecure,

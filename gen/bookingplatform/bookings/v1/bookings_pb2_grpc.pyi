@@ -51,6 +51,16 @@ class BookingsServiceStub:
     """Operator: compensates a saga before its pivot, with the reason recorded."""
     SettleBooking: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.SettleBookingRequest, _bookings_pb2.SettleBookingResponse]
     """Pays a PENDING_PAYMENT booking by card instead of waiting for the wallet."""
+    QuoteBooking: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.QuoteBookingRequest, _bookings_pb2.QuoteBookingResponse]
+    """Prices a booking request without holding anything (a public price estimator)."""
+    CheckInBooking: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.CheckInBookingRequest, _bookings_pb2.CheckInBookingResponse]
+    """Records that the customer arrived."""
+    ChangeBookingPeriod: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.ChangeBookingPeriodRequest, _bookings_pb2.ChangeBookingPeriodResponse]
+    """Extends or shortens a booking when availability allows; the difference is charged or refunded."""
+    GetAvailability: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.GetAvailabilityRequest, _bookings_pb2.GetAvailabilityResponse]
+    """Occupancy of resources per local day over a date range (a calendar heatmap)."""
+    ListFreeSlots: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.ListFreeSlotsRequest, _bookings_pb2.ListFreeSlotsResponse]
+    """The free intervals of an interval resource on a local day."""
 
 @_typing.type_check_only
 class BookingsServiceAsyncStub(BookingsServiceStub):
@@ -75,6 +85,16 @@ class BookingsServiceAsyncStub(BookingsServiceStub):
     """Operator: compensates a saga before its pivot, with the reason recorded."""
     SettleBooking: _aio.UnaryUnaryMultiCallable[_bookings_pb2.SettleBookingRequest, _bookings_pb2.SettleBookingResponse]  # type: ignore[assignment]
     """Pays a PENDING_PAYMENT booking by card instead of waiting for the wallet."""
+    QuoteBooking: _aio.UnaryUnaryMultiCallable[_bookings_pb2.QuoteBookingRequest, _bookings_pb2.QuoteBookingResponse]  # type: ignore[assignment]
+    """Prices a booking request without holding anything (a public price estimator)."""
+    CheckInBooking: _aio.UnaryUnaryMultiCallable[_bookings_pb2.CheckInBookingRequest, _bookings_pb2.CheckInBookingResponse]  # type: ignore[assignment]
+    """Records that the customer arrived."""
+    ChangeBookingPeriod: _aio.UnaryUnaryMultiCallable[_bookings_pb2.ChangeBookingPeriodRequest, _bookings_pb2.ChangeBookingPeriodResponse]  # type: ignore[assignment]
+    """Extends or shortens a booking when availability allows; the difference is charged or refunded."""
+    GetAvailability: _aio.UnaryUnaryMultiCallable[_bookings_pb2.GetAvailabilityRequest, _bookings_pb2.GetAvailabilityResponse]  # type: ignore[assignment]
+    """Occupancy of resources per local day over a date range (a calendar heatmap)."""
+    ListFreeSlots: _aio.UnaryUnaryMultiCallable[_bookings_pb2.ListFreeSlotsRequest, _bookings_pb2.ListFreeSlotsResponse]  # type: ignore[assignment]
+    """The free intervals of an interval resource on a local day."""
 
 class BookingsServiceServicer(metaclass=_abc_1.ABCMeta):
     """Bookings and their sagas."""
@@ -150,5 +170,45 @@ class BookingsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_bookings_pb2.SettleBookingResponse, _abc.Awaitable[_bookings_pb2.SettleBookingResponse]]:
         """Pays a PENDING_PAYMENT booking by card instead of waiting for the wallet."""
+
+    @_abc_1.abstractmethod
+    def QuoteBooking(
+        self,
+        request: _bookings_pb2.QuoteBookingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bookings_pb2.QuoteBookingResponse, _abc.Awaitable[_bookings_pb2.QuoteBookingResponse]]:
+        """Prices a booking request without holding anything (a public price estimator)."""
+
+    @_abc_1.abstractmethod
+    def CheckInBooking(
+        self,
+        request: _bookings_pb2.CheckInBookingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bookings_pb2.CheckInBookingResponse, _abc.Awaitable[_bookings_pb2.CheckInBookingResponse]]:
+        """Records that the customer arrived."""
+
+    @_abc_1.abstractmethod
+    def ChangeBookingPeriod(
+        self,
+        request: _bookings_pb2.ChangeBookingPeriodRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bookings_pb2.ChangeBookingPeriodResponse, _abc.Awaitable[_bookings_pb2.ChangeBookingPeriodResponse]]:
+        """Extends or shortens a booking when availability allows; the difference is charged or refunded."""
+
+    @_abc_1.abstractmethod
+    def GetAvailability(
+        self,
+        request: _bookings_pb2.GetAvailabilityRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bookings_pb2.GetAvailabilityResponse, _abc.Awaitable[_bookings_pb2.GetAvailabilityResponse]]:
+        """Occupancy of resources per local day over a date range (a calendar heatmap)."""
+
+    @_abc_1.abstractmethod
+    def ListFreeSlots(
+        self,
+        request: _bookings_pb2.ListFreeSlotsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bookings_pb2.ListFreeSlotsResponse, _abc.Awaitable[_bookings_pb2.ListFreeSlotsResponse]]:
+        """The free intervals of an interval resource on a local day."""
 
 def add_BookingsServiceServicer_to_server(servicer: BookingsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -5,8 +5,10 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     MetaData,
@@ -16,7 +18,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB, TSTZRANGE, UUID
 
 from plumbing.outbox import inbox_table, outbox_table
 
@@ -61,13 +63,19 @@ bookings = Table(
     Column("reject_reason", Text, nullable=False, server_default=""),
     Column("saga_id", UUID(as_uuid=False), nullable=False),
     Column("free_cancellation_until", DateTime(timezone=True), nullable=False),
+    # The resource's cancellation windows when booked: [[minutes_before_start, percent], ...].
+    Column("cancellation_windows", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("guests", Integer, nullable=False, server_default="1"),
+    Column("check_in_deadline", DateTime(timezone=True)),
+    Column("checked_in_at", DateTime(timezone=True)),
     Column("request_id", Text, nullable=False),
     Column("request_hash", Text, nullable=False),
     *_timestamps(),
     UniqueConstraint("customer_id", "request_id", name="uq_bookings_customer_request"),
     CheckConstraint("quantity >= 1", name="ck_bookings_quantity"),
     CheckConstraint(
-        "status IN ('PENDING','PENDING_PAYMENT','CONFIRMED','REJECTED','CANCELLING','CANCELLED')",
+        "status IN ('PENDING','PENDING_PAYMENT','CONFIRMED','REJECTED','CANCELLING','CANCELLED',"
+        "'CHECKED_IN','COMPLETED','NO_SHOW')",
         name="ck_bookings_status",
     ),
     CheckConstraint("start_time < end_time", name="ck_bookings_period"),
@@ -131,6 +139,52 @@ saga_steps = Table(
     Column("message_id", Text, nullable=False, server_default=""),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_saga_steps_saga", "saga_id", "id"),
+)
+
+# Nightly stays: one row per unit per night; the primary key refuses a second booking
+# of the same unit for the same night. `night` is the local date the night starts on.
+unit_nights = Table(
+    "unit_nights",
+    metadata,
+    Column("unit_id", UUID(as_uuid=False), primary_key=True),
+    Column("night", Date, primary_key=True),
+    Column("booking_id", UUID(as_uuid=False), ForeignKey(f"{SCHEMA}.bookings.id"), nullable=False),
+    Column("resource_id", UUID(as_uuid=False), nullable=False),
+    Column("company_id", UUID(as_uuid=False), nullable=False),
+    Index("ix_unit_nights_resource_night", "resource_id", "night"),
+    Index("ix_unit_nights_booking", "booking_id"),
+)
+
+# Interval rentals: an integer key per resource, because the embedded PostgreSQL has no
+# btree_gist (so no `uuid WITH =` in an exclusion constraint); int8range(key, key) && works.
+interval_resources = Table(
+    "interval_resources",
+    metadata,
+    Column("resource_id", UUID(as_uuid=False), primary_key=True),
+    Column("resource_key", BigInteger, Identity(), nullable=False, unique=True),
+)
+
+# The period an interval booking blocks, buffers included; the exclusion constraint (in the
+# migration) refuses two overlapping periods of one resource.
+interval_holds = Table(
+    "interval_holds",
+    metadata,
+    Column("booking_id", UUID(as_uuid=False), ForeignKey(f"{SCHEMA}.bookings.id"), primary_key=True),
+    Column("resource_id", UUID(as_uuid=False), nullable=False),
+    Column("resource_key", BigInteger, nullable=False),
+    Column("company_id", UUID(as_uuid=False), nullable=False),
+    Column("blocked", TSTZRANGE, nullable=False),
+    Index("ix_interval_holds_resource", "resource_id"),
+)
+
+# Active bookings per customer and resource, for the policy's maximum.
+customer_active_bookings = Table(
+    "customer_active_bookings",
+    metadata,
+    Column("customer_id", UUID(as_uuid=False), primary_key=True),
+    Column("resource_id", UUID(as_uuid=False), primary_key=True),
+    Column("active", Integer, nullable=False, server_default="0"),
+    CheckConstraint("active >= 0", name="ck_customer_active_bookings_active"),
 )
 
 # A cancellation's refund: the unique booking id makes it 0..1 per booking.

@@ -16,6 +16,9 @@ class BookingStatus(enum.StrEnum):
     REJECTED = "REJECTED"
     CANCELLING = "CANCELLING"
     CANCELLED = "CANCELLED"
+    CHECKED_IN = "CHECKED_IN"
+    COMPLETED = "COMPLETED"
+    NO_SHOW = "NO_SHOW"
 
 
 class BookingModel(enum.StrEnum):

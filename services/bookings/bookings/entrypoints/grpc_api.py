@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from grpc import aio
 
@@ -21,6 +22,9 @@ _STATUS = {
     "REJECTED": bookings_pb2.BOOKING_STATUS_REJECTED,
     "CANCELLING": bookings_pb2.BOOKING_STATUS_CANCELLING,
     "CANCELLED": bookings_pb2.BOOKING_STATUS_CANCELLED,
+    "CHECKED_IN": bookings_pb2.BOOKING_STATUS_CHECKED_IN,
+    "COMPLETED": bookings_pb2.BOOKING_STATUS_COMPLETED,
+    "NO_SHOW": bookings_pb2.BOOKING_STATUS_NO_SHOW,
 }
 _MODEL = {
     "TIME_SLOT": catalog_pb2.BOOKING_MODEL_TIME_SLOT,
@@ -222,3 +226,19 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
             )
         )
         return bookings_pb2.SettleBookingResponse(booking=booking_message(booking))
+
+    # Reservation-engine RPCs being built (issue 4): explicit UNIMPLEMENTED until they land.
+    async def QuoteBooking(self, request: Any, context: aio.ServicerContext) -> Any:
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "not yet")
+
+    async def CheckInBooking(self, request: Any, context: aio.ServicerContext) -> Any:
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "not yet")
+
+    async def ChangeBookingPeriod(self, request: Any, context: aio.ServicerContext) -> Any:
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "not yet")
+
+    async def GetAvailability(self, request: Any, context: aio.ServicerContext) -> Any:
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "not yet")
+
+    async def ListFreeSlots(self, request: Any, context: aio.ServicerContext) -> Any:
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "not yet")
