@@ -134,6 +134,18 @@ async def answer(js, saga, step, action, *, succeeded=True, reason="", amount=0,
     )
 
 
+async def answer_until(stub, js, saga_id, step, action, done, **reply):
+    """Answers the current attempt (the sweeper may re-send meanwhile) until `done(saga)`."""
+    deadline = asyncio.get_running_loop().time() + 20
+    while True:
+        saga = await saga_of(stub, saga_id)
+        if done(saga):
+            return saga
+        assert asyncio.get_running_loop().time() < deadline, f"saga stuck: {saga}"
+        await answer(js, saga, step, action, **reply)
+        await asyncio.sleep(0.1)
+
+
 async def commands_on(js, subject, saga_id):
     """Every command of this saga on the subject, as JetStream stored them."""
     sub = await js.pull_subscribe(subject, durable=None, stream=SAGA_STREAM)
@@ -169,8 +181,14 @@ async def test_an_unanswered_step_is_re_sent_then_given_up_and_compensated(lonel
     # The timed-out step itself is compensated: it may have taken effect.
     assert any(c.action == saga_pb2.STEP_ACTION_COMPENSATE for c, _ in commands)
 
-    await answer(js, saga, "wallet", saga_pb2.STEP_ACTION_COMPENSATE)
-    saga = await until(stub, booking.saga_id, lambda s: s.state == bookings_pb2.SAGA_STATE_COMPENSATED)
+    await answer_until(
+        stub,
+        js,
+        booking.saga_id,
+        "wallet",
+        saga_pb2.STEP_ACTION_COMPENSATE,
+        lambda s: s.state == bookings_pb2.SAGA_STATE_COMPENSATED,
+    )
     rejected = (await stub.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking.id))).booking
     assert rejected.status == bookings_pb2.BOOKING_STATUS_REJECTED
     assert rejected.reject_reason == "STEP_TIMED_OUT"
@@ -186,8 +204,15 @@ async def test_a_reply_to_an_older_attempt_is_logged_as_ignored(lonely_orchestra
     saga = await until(stub, booking.saga_id, lambda s: any(step.kind == "ignored" for step in s.steps))
     assert saga.state == bookings_pb2.SAGA_STATE_RUNNING
 
-    await answer(js, saga, "wallet", saga_pb2.STEP_ACTION_EXECUTE, succeeded=True, amount=1000)
-    await until(stub, booking.saga_id, lambda s: s.state == bookings_pb2.SAGA_STATE_COMPLETED)
+    await answer_until(
+        stub,
+        js,
+        booking.saga_id,
+        "wallet",
+        saga_pb2.STEP_ACTION_EXECUTE,
+        lambda s: s.state == bookings_pb2.SAGA_STATE_COMPLETED,
+        amount=1000,
+    )
 
 
 async def test_a_failing_step_after_the_pivot_flags_the_saga_and_an_operator_retry_clears_it(
@@ -196,9 +221,15 @@ async def test_a_failing_step_after_the_pivot_flags_the_saga_and_an_operator_ret
     stub, catalog, js = lonely_orchestrator
     session, customer = await a_session_and_customer(catalog)
     booking = await book(stub, session, customer, card_token="4242424242424242")
-    saga = await saga_of(stub, booking.saga_id)
-    await answer(js, saga, "payments", saga_pb2.STEP_ACTION_EXECUTE, amount=1000)
-    saga = await until(stub, booking.saga_id, lambda s: s.state == bookings_pb2.SAGA_STATE_FINALIZING)
+    await answer_until(
+        stub,
+        js,
+        booking.saga_id,
+        "payments",
+        saga_pb2.STEP_ACTION_EXECUTE,
+        lambda s: s.state == bookings_pb2.SAGA_STATE_FINALIZING,
+        amount=1000,
+    )
     confirmed = (await stub.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking.id))).booking
     assert confirmed.status == bookings_pb2.BOOKING_STATUS_CONFIRMED
 
@@ -225,8 +256,14 @@ async def test_a_failing_step_after_the_pivot_flags_the_saga_and_an_operator_ret
     ).saga
     assert retried.needs_attention is False
     assert any(s.kind == "operator" and s.outcome == "provider back up" for s in retried.steps)
-    await answer(js, retried, "payments", saga_pb2.STEP_ACTION_FINALIZE)
-    await until(stub, booking.saga_id, lambda s: s.state == bookings_pb2.SAGA_STATE_COMPLETED)
+    await answer_until(
+        stub,
+        js,
+        booking.saga_id,
+        "payments",
+        saga_pb2.STEP_ACTION_FINALIZE,
+        lambda s: s.state == bookings_pb2.SAGA_STATE_COMPLETED,
+    )
 
 
 async def test_an_operator_can_force_compensate_before_the_pivot(lonely_orchestrator):
@@ -240,7 +277,13 @@ async def test_an_operator_can_force_compensate_before_the_pivot(lonely_orchestr
         )
     ).saga
     assert forced.state == bookings_pb2.SAGA_STATE_COMPENSATING
-    await answer(js, forced, "wallet", saga_pb2.STEP_ACTION_COMPENSATE)
-    await until(stub, booking.saga_id, lambda s: s.state == bookings_pb2.SAGA_STATE_COMPENSATED)
+    await answer_until(
+        stub,
+        js,
+        booking.saga_id,
+        "wallet",
+        saga_pb2.STEP_ACTION_COMPENSATE,
+        lambda s: s.state == bookings_pb2.SAGA_STATE_COMPENSATED,
+    )
     rejected = (await stub.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking.id))).booking
     assert rejected.reject_reason == "FORCED_BY_OPERATOR"
