@@ -68,6 +68,11 @@ bookings = Table(
     Column("guests", Integer, nullable=False, server_default="1"),
     Column("check_in_deadline", DateTime(timezone=True)),
     Column("checked_in_at", DateTime(timezone=True)),
+    # The quote the booking was made with: [{"description", "quantity", "amount_minor"}, ...].
+    Column("quote_lines", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    # When a CONFIRMED booking nobody checked in for becomes NO_SHOW (deadline + grace);
+    # NULL when the resource needs no check-in.
+    Column("no_show_at", DateTime(timezone=True)),
     Column("request_id", Text, nullable=False),
     Column("request_hash", Text, nullable=False),
     *_timestamps(),
@@ -81,6 +86,11 @@ bookings = Table(
     CheckConstraint("start_time < end_time", name="ck_bookings_period"),
     Index("ix_bookings_customer", "customer_id", "created_at"),
     Index("ix_bookings_session", "session_id", "created_at"),
+    Index(
+        "ix_bookings_no_show_due",
+        "no_show_at",
+        postgresql_where=text("status = 'CONFIRMED' AND no_show_at IS NOT NULL"),
+    ),
 )
 
 booking_extras = Table(
