@@ -11,9 +11,11 @@ from grpc import aio
 from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
 from bookings.adapters import tables
 from bookings.adapters.catalog_client import CatalogClient
+from bookings.adapters.catalog_resources import ResourceCatalog
 from bookings.entrypoints.grpc_api import BookingsApi
 from bookings.entrypoints.saga_replies import ReplyConsumer
 from bookings.service.handlers import BookingService
+from bookings.service.planning import Planner
 from bookings.settings import Settings
 from plumbing import messaging
 from plumbing.db import Database
@@ -30,10 +32,12 @@ async def start(settings: Settings) -> RunningService:
     db = Database(settings.database_url, application_name="bookings")
     catalog_channel = aio.insecure_channel(settings.catalog_addr)
     outbox = Outbox(tables.outbox)
+    catalog = CatalogClient(catalog_channel)
     service = BookingService(
         db,
         outbox,
-        CatalogClient(catalog_channel),
+        catalog,
+        Planner(catalog, ResourceCatalog(catalog_channel)),
         billing_retry=timedelta(seconds=settings.billing_retry_seconds),
         first_step_timeout=settings.first_step_timeout_seconds,
     )

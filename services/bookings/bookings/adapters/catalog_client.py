@@ -51,6 +51,13 @@ class CatalogClient:
             max_places_per_booking=resource.policy.max_places_per_booking,
             free_cancellation_minutes=resource.policy.free_cancellation_minutes,
             lead_time_minutes=resource.policy.lead_time_minutes,
+            cancellation_windows=tuple(
+                (window.minutes_before_start, window.refund_percent)
+                for window in resource.policy.cancellation_windows
+            ),
+            check_in_deadline_minutes=resource.policy.check_in_deadline_minutes,
+            no_show_grace_minutes=resource.policy.no_show_grace_minutes,
+            max_active_bookings_per_customer=resource.policy.max_active_bookings_per_customer,
         )
 
     async def customer_company(self, customer_id: str) -> str:

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, and_, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import Range, insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookings.adapters.tables import (
     booking_extras,
     bookings,
+    customer_active_bookings,
+    interval_holds,
+    interval_resources,
     refund_requests,
     saga_steps,
     sagas,
     session_occupancy,
+    unit_nights,
 )
 from bookings.domain.model import Booking, BookingModel, BookingStatus, ExtraLine, PaymentPlan, RefundRequest
 from bookings.domain.saga import Saga, SagaState
@@ -57,6 +62,15 @@ def _booking_from_row(
         payment_id=row.payment_id,
         reject_reason=row.reject_reason,
         refund=refund,
+        unit_id=row.unit_id or "",
+        guests=row.guests,
+        cancellation_windows=tuple((int(m), int(p)) for m, p in row.cancellation_windows),
+        check_in_deadline=row.check_in_deadline,
+        no_show_at=row.no_show_at,
+        checked_in_at=row.checked_in_at,
+        quote_lines=tuple((str(d), int(q), int(a)) for d, q, a in row.quote_lines),
+        check_in_date=row.check_in_date,
+        check_out_date=row.check_out_date,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -72,6 +86,14 @@ async def insert_booking(conn: AsyncConnection, booking: Booking, request_id: st
             customer_id=booking.customer_id,
             resource_id=booking.resource_id,
             session_id=booking.session_id or None,
+            unit_id=booking.unit_id or None,
+            guests=booking.guests,
+            cancellation_windows=[list(window) for window in booking.cancellation_windows],
+            check_in_deadline=booking.check_in_deadline,
+            no_show_at=booking.no_show_at,
+            quote_lines=[list(line) for line in booking.quote_lines],
+            check_in_date=booking.check_in_date,
+            check_out_date=booking.check_out_date,
             booking_model=booking.booking_model.value,
             quantity=booking.quantity,
             start_time=booking.start_time,
@@ -436,3 +458,128 @@ async def list_saga_rows(
     return list(
         (await conn.execute(query.order_by(sagas.c.created_at.desc(), sagas.c.id.desc()).limit(limit))).all()
     )
+
+
+# -- the reservation engine's holds ----------------------------------------------------
+
+
+async def hold_unit_nights(
+    conn: AsyncConnection,
+    *,
+    booking_id: str,
+    resource_id: str,
+    company_id: str,
+    units: Sequence[str],
+    nights: Sequence[date],
+) -> str | None:
+    """Takes the first unit free on every night, or None. One row per unit-night: the
+    primary key is the judge. Each unit is tried in a savepoint, nights in ascending order
+    (the same order for everyone, so two stays never deadlock)."""
+    for unit_id in units:
+        savepoint = await conn.begin_nested()
+        taken = await conn.execute(
+            insert(unit_nights)
+            .values(
+                [
+                    {
+                        "unit_id": unit_id,
+                        "night": night,
+                        "booking_id": booking_id,
+                        "resource_id": resource_id,
+                        "company_id": company_id,
+                    }
+                    for night in sorted(nights)
+                ]
+            )
+            .on_conflict_do_nothing()
+            .returning(unit_nights.c.night)
+        )
+        if len(taken.all()) == len(nights):
+            await savepoint.commit()
+            await conn.execute(update(bookings).where(bookings.c.id == booking_id).values(unit_id=unit_id))
+            return unit_id
+        await savepoint.rollback()
+    return None
+
+
+async def hold_interval(
+    conn: AsyncConnection,
+    *,
+    booking_id: str,
+    resource_id: str,
+    company_id: str,
+    blocked_from: datetime,
+    blocked_until: datetime,
+) -> bool:
+    """Blocks [from, until) of the resource; the exclusion constraint refuses an overlap."""
+    await conn.execute(insert(interval_resources).values(resource_id=resource_id).on_conflict_do_nothing())
+    key = (
+        await conn.execute(
+            select(interval_resources.c.resource_key).where(interval_resources.c.resource_id == resource_id)
+        )
+    ).scalar_one()
+    savepoint = await conn.begin_nested()
+    try:
+        await conn.execute(
+            insert(interval_holds).values(
+                booking_id=booking_id,
+                resource_id=resource_id,
+                resource_key=key,
+                company_id=company_id,
+                blocked=Range(blocked_from, blocked_until, bounds="[)"),
+            )
+        )
+    except IntegrityError as error:
+        await savepoint.rollback()
+        if getattr(error.orig, "sqlstate", "") == "23P01":  # exclusion_violation
+            return False
+        raise
+    await savepoint.commit()
+    return True
+
+
+async def count_active_booking(
+    conn: AsyncConnection, *, customer_id: str, resource_id: str, limit: int
+) -> bool:
+    """Counts one more active booking of the customer on the resource, within the limit (0 = none)."""
+    await conn.execute(
+        insert(customer_active_bookings)
+        .values(customer_id=customer_id, resource_id=resource_id, active=0)
+        .on_conflict_do_nothing()
+    )
+    conditions = [
+        customer_active_bookings.c.customer_id == customer_id,
+        customer_active_bookings.c.resource_id == resource_id,
+    ]
+    if limit:
+        conditions.append(customer_active_bookings.c.active + 1 <= limit)
+    counted = await conn.execute(
+        update(customer_active_bookings)
+        .where(*conditions)
+        .values(active=customer_active_bookings.c.active + 1)
+        .returning(customer_active_bookings.c.active)
+    )
+    return counted.first() is not None
+
+
+async def uncount_active_booking(conn: AsyncConnection, *, customer_id: str, resource_id: str) -> None:
+    await conn.execute(
+        update(customer_active_bookings)
+        .where(
+            customer_active_bookings.c.customer_id == customer_id,
+            customer_active_bookings.c.resource_id == resource_id,
+            customer_active_bookings.c.active > 0,
+        )
+        .values(active=customer_active_bookings.c.active - 1)
+    )
+
+
+async def release_holds(conn: AsyncConnection, booking: Booking) -> None:
+    """Frees what the booking held, whatever its model; and it no longer counts as active."""
+    if booking.booking_model is BookingModel.TIME_SLOT and booking.session_id:
+        await release_places(conn, session_id=booking.session_id, quantity=booking.quantity)
+    elif booking.booking_model is BookingModel.NIGHTLY:
+        await conn.execute(unit_nights.delete().where(unit_nights.c.booking_id == booking.id))
+    elif booking.booking_model is BookingModel.INTERVAL:
+        await conn.execute(interval_holds.delete().where(interval_holds.c.booking_id == booking.id))
+    await uncount_active_booking(conn, customer_id=booking.customer_id, resource_id=booking.resource_id)

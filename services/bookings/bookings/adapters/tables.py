@@ -73,6 +73,9 @@ bookings = Table(
     # When a CONFIRMED booking nobody checked in for becomes NO_SHOW (deadline + grace);
     # NULL when the resource needs no check-in.
     Column("no_show_at", DateTime(timezone=True)),
+    # Nightly stays: the local dates, as the customer chose them.
+    Column("check_in_date", Date),
+    Column("check_out_date", Date),
     Column("request_id", Text, nullable=False),
     Column("request_hash", Text, nullable=False),
     *_timestamps(),

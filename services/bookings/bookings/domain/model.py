@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
+from bookings.domain.policy import refund_percent_by_windows
 from plumbing.errors import FailedPrecondition, InvalidArgument
 
 
@@ -72,6 +73,10 @@ class SessionOffer:
     max_places_per_booking: int
     free_cancellation_minutes: int
     lead_time_minutes: int
+    cancellation_windows: tuple[tuple[int, int], ...] = ()
+    check_in_deadline_minutes: int = 0
+    no_show_grace_minutes: int = 0
+    max_active_bookings_per_customer: int = 0
 
 
 @dataclass(frozen=True)
@@ -172,6 +177,17 @@ class Booking:
     payment_id: str = ""
     reject_reason: str = ""
     refund: RefundRequest | None = None
+    unit_id: str = ""
+    guests: int = 1
+    # (minutes before start, refund percent) of the resource's policy when booked.
+    cancellation_windows: tuple[tuple[int, int], ...] = ()
+    check_in_deadline: datetime | None = None
+    no_show_at: datetime | None = None
+    checked_in_at: datetime | None = None
+    # The quote it was made with: (description, quantity, amount_minor).
+    quote_lines: tuple[tuple[str, int, int], ...] = ()
+    check_in_date: date | None = None
+    check_out_date: date | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -190,4 +206,6 @@ def refund_percent(booking: Booking, now: datetime, *, by_company: bool = False)
         return 100
     if now >= booking.start_time:
         raise FailedPrecondition("BOOKING_ALREADY_STARTED", "the booked time has begun")
+    if booking.cancellation_windows:
+        return refund_percent_by_windows(booking.cancellation_windows, booking.start_time, now)
     return 100 if now <= booking.free_cancellation_until else 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import grpc
@@ -14,6 +14,7 @@ from bookingplatform.catalog.v1 import catalog_pb2
 from bookings.domain.model import Booking, PaymentPlan
 from bookings.domain.saga import SagaState
 from bookings.service.handlers import BookingService, CancelBooking, CreateBooking, SettleBooking
+from bookings.service.planning import BookingRequest
 
 _STATUS = {
     "PENDING": bookings_pb2.BOOKING_STATUS_PENDING,
@@ -71,6 +72,15 @@ def booking_message(booking: Booking) -> bookings_pb2.Booking:
         create_time=_timestamp(booking.created_at),
         update_time=_timestamp(booking.updated_at),
     )
+    message.unit_id = booking.unit_id
+    message.guests = booking.guests
+    if booking.check_in_date and booking.check_out_date:
+        message.check_in_date = booking.check_in_date.isoformat()
+        message.check_out_date = booking.check_out_date.isoformat()
+    if booking.checked_in_at:
+        message.checked_in_time.FromDatetime(booking.checked_in_at)
+    if booking.check_in_deadline:
+        message.check_in_deadline_time.FromDatetime(booking.check_in_deadline)
     if booking.status.value == "PENDING_PAYMENT":
         message.amount_due_minor = booking.total_minor
     if booking.refund is not None:
@@ -123,6 +133,25 @@ def saga_message(row: Any, steps: list[Any] = ()) -> bookings_pb2.Saga:  # type:
     return message
 
 
+def booking_request(
+    request: bookings_pb2.CreateBookingRequest | bookings_pb2.QuoteBookingRequest, customer_id: str
+) -> BookingRequest:
+    """The fields that say what is booked, shared by CreateBooking and QuoteBooking."""
+    return BookingRequest(
+        customer_id=customer_id,
+        session_id=request.session_id,
+        resource_id=request.resource_id,
+        quantity=request.quantity,
+        unit_id=getattr(request, "unit_id", ""),
+        check_in_date=request.check_in_date,
+        check_out_date=request.check_out_date,
+        start_time=request.start_time.ToDatetime(tzinfo=UTC) if request.HasField("start_time") else None,
+        end_time=request.end_time.ToDatetime(tzinfo=UTC) if request.HasField("end_time") else None,
+        guests=request.guests or 1,
+        extras=tuple((extra.extra_id, extra.quantity) for extra in request.extras),
+    )
+
+
 class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
     def __init__(self, service: BookingService) -> None:
         self.service = service
@@ -134,10 +163,7 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
         booking = await self.service.create_booking(
             CreateBooking(
                 request_id=request.request_id,
-                customer_id=request.customer_id,
-                session_id=request.session_id,
-                quantity=request.quantity,
-                extras=tuple((extra.extra_id, extra.quantity) for extra in request.extras),
+                request=booking_request(request, request.customer_id),
                 plan=PaymentPlan(
                     entitlement_id=plan.entitlement_id,
                     use_wallet=plan.use_wallet,
@@ -147,6 +173,19 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
             )
         )
         return bookings_pb2.CreateBookingResponse(booking=booking_message(booking))
+
+    async def QuoteBooking(
+        self, request: bookings_pb2.QuoteBookingRequest, context: aio.ServicerContext
+    ) -> bookings_pb2.QuoteBookingResponse:
+        quote = await self.service.quote_booking(booking_request(request, request.customer_id))
+        message = bookings_pb2.Quote(start_time=_timestamp(quote.start), end_time=_timestamp(quote.end))
+        for line in quote.all_lines():
+            added = message.lines.add(description=line.description, quantity=line.quantity)
+            added.amount.amount_minor = line.amount_minor
+            added.amount.currency_code = quote.currency
+        message.total.amount_minor = quote.total_minor
+        message.total.currency_code = quote.currency
+        return bookings_pb2.QuoteBookingResponse(quote=message)
 
     async def GetBooking(
         self, request: bookings_pb2.GetBookingRequest, context: aio.ServicerContext
@@ -228,9 +267,6 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
         return bookings_pb2.SettleBookingResponse(booking=booking_message(booking))
 
     # Reservation-engine RPCs being built (issue 4): explicit UNIMPLEMENTED until they land.
-    async def QuoteBooking(self, request: Any, context: aio.ServicerContext) -> Any:
-        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "not yet")
-
     async def CheckInBooking(self, request: Any, context: aio.ServicerContext) -> Any:
         await context.abort(grpc.StatusCode.UNIMPLEMENTED, "not yet")
 

@@ -13,23 +13,22 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookings.adapters import repository as repo
-from bookings.adapters.catalog_client import CatalogClient, gather_offer
+from bookings.adapters.catalog_client import CatalogClient
 from bookings.adapters.saga_messages import step_command
 from bookings.domain.model import (
     Booking,
-    BookingModel,
     BookingStatus,
-    ExtraLine,
     PaymentPlan,
+    Quote,
     RefundRequest,
-    check_bookable,
     check_payment_plan,
-    quote_time_slot,
     refund_percent,
 )
+from bookings.domain.reservations import EngineQuote
 from bookings.domain.saga import MAX_EXECUTE_ATTEMPTS, BookingChange, Command, Reply, Saga, SagaState
+from bookings.service.planning import BookingRequest, Planner
 from plumbing.db import Database
-from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
 from plumbing.failpoints import failpoint
 from plumbing.messaging import command_subject
 from plumbing.outbox import Outbox
@@ -51,14 +50,19 @@ def step_timeout(attempt: int, first: float = 5.0) -> timedelta:
 @dataclass(frozen=True)
 class CreateBooking:
     request_id: str
-    customer_id: str
-    session_id: str
-    quantity: int
-    extras: tuple[tuple[str, int], ...]
+    request: BookingRequest
     plan: PaymentPlan
 
+    @property
+    def customer_id(self) -> str:
+        return self.request.customer_id
+
     def fingerprint(self) -> str:
-        body = [self.session_id, self.quantity, sorted(self.extras), [*vars(self.plan).values()]]
+        body = [
+            {key: str(value) for key, value in vars(self.request).items() if key != "extras"},
+            sorted(self.request.extras),
+            [*vars(self.plan).values()],
+        ]
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -89,6 +93,7 @@ class BookingService:
         db: Database,
         outbox: Outbox,
         catalog: CatalogClient,
+        planner: Planner,
         *,
         billing_retry: timedelta = timedelta(seconds=60),
         first_step_timeout: float = 5.0,
@@ -96,6 +101,7 @@ class BookingService:
         self.db = db
         self.outbox = outbox
         self.catalog = catalog
+        self.planner = planner
         # How often the wallet is asked again for a PENDING_PAYMENT booking.
         self.billing_retry = billing_retry
         self.first_step_timeout = first_step_timeout
@@ -103,56 +109,36 @@ class BookingService:
     # -- bookings ---------------------------------------------------------------------
 
     async def create_booking(self, command: CreateBooking) -> Booking:
-        """Holds the places and starts the payment saga in one transaction.
+        """Holds what is booked (places, unit-nights or an interval) and starts the payment
+        saga in one transaction. The resource's booking model picks the rules.
 
         A retry with the same request id returns the first booking; the same id with a
         different request is refused.
         """
-        _require_uuid(command.customer_id, "customer_id")
-        _require_uuid(command.session_id, "session_id")
+        request = command.request
+        _require_uuid(request.customer_id, "customer_id")
+        for value, field in ((request.session_id, "session_id"), (request.resource_id, "resource_id")):
+            if value:
+                _require_uuid(value, field)
         if not command.request_id:
             raise InvalidArgument("REQUEST_ID_REQUIRED", "request_id is required", field="request_id")
+        if command.plan.entitlement_id:
+            _require_uuid(command.plan.entitlement_id, "payment_plan.entitlement_id")
         existing = await self._replay(command)
         if existing is not None:
             return existing
 
-        offer, customer_company = await gather_offer(self.catalog, command.session_id, command.customer_id)
-        if customer_company != offer.company_id:
-            raise PermissionDenied("CUSTOMER_NOT_IN_COMPANY", "the customer belongs to another company")
-        now = datetime.now(UTC)
-        check_bookable(offer, command.quantity, now)
-        extras = await self._extra_lines(offer.company_id, offer.currency, command.extras)
-        quote = quote_time_slot(offer, command.quantity, extras)
-        check_payment_plan(command.plan, quote)
-        if command.plan.entitlement_id:
-            _require_uuid(command.plan.entitlement_id, "payment_plan.entitlement_id")
-
-        booking = Booking(
-            id=str(uuid.uuid4()),
-            company_id=offer.company_id,
-            customer_id=command.customer_id,
-            resource_id=offer.resource_id,
-            session_id=offer.session_id,
-            booking_model=BookingModel.TIME_SLOT,
-            quantity=command.quantity,
-            start_time=offer.start_time,
-            end_time=offer.end_time,
-            status=BookingStatus.PENDING,
-            total_minor=quote.total_minor,
-            base_minor=quote.base_minor,
-            currency=quote.currency,
-            plan=command.plan,
-            saga_id=str(uuid.uuid4()),
-            free_cancellation_until=offer.start_time - timedelta(minutes=offer.free_cancellation_minutes),
-            extras=list(extras),
-        )
+        reservation = await self.planner.plan(request, command.plan, datetime.now(UTC))
+        quote = reservation.quote
+        check_payment_plan(command.plan, Quote(quote.base_minor, quote.extras, quote.currency))
+        booking = reservation.booking
         saga, transition = Saga.for_booking(
             saga_id=booking.saga_id,
             booking_id=booking.id,
             currency=quote.currency,
             total_minor=quote.total_minor,
             base_minor=quote.base_minor,
-            credits=command.quantity,
+            credits=booking.quantity,
             use_pass=bool(command.plan.entitlement_id),
             use_wallet=command.plan.use_wallet,
             use_card=bool(command.plan.card_token),
@@ -162,14 +148,17 @@ class BookingService:
             async with self.db.transaction() as conn:
                 if not await repo.insert_booking(conn, booking, command.request_id, command.fingerprint()):
                     raise _Duplicate
-                if not await repo.hold_places(
+                await reservation.hold(conn, booking)
+                if not await repo.count_active_booking(
                     conn,
-                    session_id=offer.session_id,
-                    company_id=offer.company_id,
-                    capacity=offer.capacity,
-                    quantity=command.quantity,
+                    customer_id=booking.customer_id,
+                    resource_id=booking.resource_id,
+                    limit=reservation.max_active,
                 ):
-                    raise FailedPrecondition("SESSION_FULL", "not enough free places in the session")
+                    raise FailedPrecondition(
+                        "MAX_ACTIVE_BOOKINGS",
+                        f"at most {reservation.max_active} active bookings of this resource per customer",
+                    )
                 await repo.insert_saga(
                     conn, saga, company_id=booking.company_id, trace_id=current_trace_id(), deadline_in=None
                 )
@@ -184,6 +173,15 @@ class BookingService:
         self.outbox.wake()
         return booking
 
+    async def quote_booking(self, request: BookingRequest) -> EngineQuote:
+        """Prices a request with the same rules as a booking, holding nothing."""
+        for value, field in ((request.session_id, "session_id"), (request.resource_id, "resource_id")):
+            if value:
+                _require_uuid(value, field)
+        if request.customer_id:
+            _require_uuid(request.customer_id, "customer_id")
+        return (await self.planner.plan(request, PaymentPlan(), datetime.now(UTC))).quote
+
     async def _replay(self, command: CreateBooking) -> Booking | None:
         async with self.db.transaction() as conn:
             found = await repo.find_by_request(conn, command.customer_id, command.request_id)
@@ -197,24 +195,6 @@ class BookingService:
                 field="request_id",
             )
         return booking
-
-    async def _extra_lines(
-        self, company_id: str, currency: str, wanted: tuple[tuple[str, int], ...]
-    ) -> tuple[ExtraLine, ...]:
-        if not wanted:
-            return ()
-        prices = await self.catalog.extras(company_id)
-        lines = []
-        for extra_id, quantity in wanted:
-            price = prices.get(extra_id)
-            if price is None:
-                raise NotFound("EXTRA_NOT_FOUND", f"extra {extra_id} is not offered", field="extras")
-            if quantity < 1:
-                raise InvalidArgument("INVALID_QUANTITY", "extra quantity must be at least 1", field="extras")
-            if price.currency != currency:
-                raise FailedPrecondition("CURRENCY_MISMATCH", "extra priced in another currency")
-            lines.append(ExtraLine(extra_id, price.name, quantity, price.price_minor))
-        return tuple(lines)
 
     async def get_booking(self, booking_id: str) -> Booking:
         _require_uuid(booking_id, "booking_id")
@@ -558,8 +538,8 @@ class BookingService:
         if updated is None:
             log.error("booking %s was not in the state saga %s expected", booking.id, saga.id)
             return None
-        if change in (BookingChange.REJECT, BookingChange.CANCEL) and updated.session_id:
-            await repo.release_places(conn, session_id=updated.session_id, quantity=updated.quantity)
+        if change in (BookingChange.REJECT, BookingChange.CANCEL):
+            await repo.release_holds(conn, updated)
             await repo.log_step(
                 conn, saga.id, step="place", kind="effect", action="release", attempt=1, outcome="RELEASED"
             )

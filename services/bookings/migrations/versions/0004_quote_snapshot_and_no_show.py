@@ -1,4 +1,4 @@
-"""The quote a booking was made with, and when it turns NO_SHOW (check-in deadline + grace).
+"""The quote a booking was made with, its local stay dates, and when it turns NO_SHOW.
 
 Revision ID: 0004
 Revises: 0003
@@ -23,6 +23,8 @@ def upgrade() -> None:
         schema="bookings",
     )
     op.add_column("bookings", sa.Column("no_show_at", sa.DateTime(timezone=True), nullable=True), schema="bookings")
+    op.add_column("bookings", sa.Column("check_in_date", sa.Date(), nullable=True), schema="bookings")
+    op.add_column("bookings", sa.Column("check_out_date", sa.Date(), nullable=True), schema="bookings")
     op.create_index(
         "ix_bookings_no_show_due",
         "bookings",
@@ -34,5 +36,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_bookings_no_show_due", table_name="bookings", schema="bookings")
+    op.drop_column("bookings", "check_out_date", schema="bookings")
+    op.drop_column("bookings", "check_in_date", schema="bookings")
     op.drop_column("bookings", "no_show_at", schema="bookings")
     op.drop_column("bookings", "quote_lines", schema="bookings")

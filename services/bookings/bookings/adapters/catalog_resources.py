@@ -1,0 +1,133 @@
+"""What the reservation engine asks the catalog about resources: policy, time zone,
+nightly prices, hourly rates, units and extras."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from grpc import aio
+
+from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from bookings.adapters.catalog_client import CALL_TIMEOUT_SECONDS, _translate
+from bookings.domain.policy import Policy
+from bookings.domain.reservations import ExtraOffer, PricedNight
+
+_MODELS = {
+    catalog_pb2.BOOKING_MODEL_TIME_SLOT: "TIME_SLOT",
+    catalog_pb2.BOOKING_MODEL_NIGHTLY: "NIGHTLY",
+    catalog_pb2.BOOKING_MODEL_INTERVAL: "INTERVAL",
+}
+
+
+def policy_from(message: catalog_pb2.ResourcePolicy) -> Policy:
+    return Policy(
+        lead_time_minutes=message.lead_time_minutes,
+        horizon_days=message.horizon_days,
+        max_places_per_booking=message.max_places_per_booking,
+        min_duration_minutes=message.min_duration_minutes,
+        max_duration_minutes=message.max_duration_minutes,
+        min_nights=message.min_nights,
+        max_nights=message.max_nights,
+        granularity_minutes=message.granularity_minutes,
+        buffer_before_minutes=message.buffer_before_minutes,
+        buffer_after_minutes=message.buffer_after_minutes,
+        max_active_bookings_per_customer=message.max_active_bookings_per_customer,
+        cancellation_windows=tuple(
+            (window.minutes_before_start, window.refund_percent) for window in message.cancellation_windows
+        ),
+        check_in_deadline_minutes=message.check_in_deadline_minutes,
+        no_show_grace_minutes=message.no_show_grace_minutes,
+        max_guests_per_unit=message.max_guests_per_unit,
+    )
+
+
+@dataclass(frozen=True)
+class ResourceOffer:
+    resource_id: str
+    company_id: str
+    name: str
+    booking_model: str
+    policy: Policy
+    hourly_rate_minor: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class StayPricing:
+    nights: tuple[PricedNight, ...]
+    check_in_at: datetime
+    check_out_at: datetime
+    currency: str
+
+
+class ResourceCatalog:
+    def __init__(self, channel: aio.Channel) -> None:
+        self._stub = catalog_pb2_grpc.CatalogServiceStub(channel)
+
+    async def resource(self, resource_id: str) -> ResourceOffer:
+        resource = (
+            await self._call(self._stub.GetResource, catalog_pb2.GetResourceRequest(resource_id=resource_id))
+        ).resource
+        company = (
+            await self._call(
+                self._stub.GetCompany, catalog_pb2.GetCompanyRequest(company_id=resource.company_id)
+            )
+        ).company
+        return ResourceOffer(
+            resource_id=resource.id,
+            company_id=resource.company_id,
+            name=resource.name,
+            booking_model=_MODELS.get(resource.booking_model, "UNSPECIFIED"),
+            policy=policy_from(resource.policy),
+            hourly_rate_minor=resource.hourly_rate.amount_minor,
+            currency=company.currency_code,
+        )
+
+    async def time_zone(self, company_id: str) -> ZoneInfo:
+        company = (
+            await self._call(self._stub.GetCompany, catalog_pb2.GetCompanyRequest(company_id=company_id))
+        ).company
+        return ZoneInfo(company.time_zone)
+
+    async def stay_pricing(self, resource_id: str, check_in: date, check_out: date) -> StayPricing:
+        reply = await self._call(
+            self._stub.GetPricing,
+            catalog_pb2.GetPricingRequest(
+                resource_id=resource_id, start_date=check_in.isoformat(), end_date=check_out.isoformat()
+            ),
+        )
+        return StayPricing(
+            nights=tuple(
+                PricedNight(date.fromisoformat(night.date), night.price.amount_minor)
+                for night in reply.nights
+            ),
+            check_in_at=reply.check_in_time.ToDatetime(tzinfo=UTC),
+            check_out_at=reply.check_out_time.ToDatetime(tzinfo=UTC),
+            currency=reply.total.currency_code,
+        )
+
+    async def units(self, resource_id: str) -> list[str]:
+        reply = await self._call(self._stub.ListUnits, catalog_pb2.ListUnitsRequest(resource_id=resource_id))
+        return [unit.id for unit in reply.units]
+
+    async def extra_offers(self, company_id: str) -> dict[str, ExtraOffer]:
+        reply = await self._call(self._stub.ListExtras, catalog_pb2.ListExtrasRequest(company_id=company_id))
+        return {
+            extra.id: ExtraOffer(
+                extra_id=extra.id,
+                name=extra.name,
+                price_minor=extra.price.amount_minor,
+                currency=extra.price.currency_code,
+                pricing_unit=catalog_pb2.PricingUnit.Name(extra.pricing_unit).removeprefix("PRICING_UNIT_"),
+            )
+            for extra in reply.extras
+        }
+
+    async def _call(self, method: Any, request: Any) -> Any:
+        try:
+            return await method(request, timeout=CALL_TIMEOUT_SECONDS)
+        except aio.AioRpcError as error:
+            raise _translate(error) from error

@@ -1,0 +1,162 @@
+"""The reservation engine's rules for nightly stays and interval rentals, pure.
+
+Time slots (sessions with capacity) are in `model.py`. Which rules apply is chosen by the
+resource's booking model, never by the caller.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bookings.domain.model import ExtraLine
+from bookings.domain.policy import Policy
+from plumbing.errors import FailedPrecondition, InvalidArgument
+
+NIGHT_EXTRA_UNITS = ("PER_NIGHT", "PER_GUEST_NIGHT")
+
+
+@dataclass(frozen=True)
+class PricedNight:
+    night: date
+    price_minor: int
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    description: str
+    quantity: int
+    amount_minor: int
+
+
+@dataclass(frozen=True)
+class EngineQuote:
+    """What a booking request costs; the booking keeps it as its price snapshot."""
+
+    lines: tuple[QuoteLine, ...]
+    extras: tuple[ExtraLine, ...]
+    base_minor: int
+    currency: str
+    start: datetime
+    end: datetime
+
+    @property
+    def total_minor(self) -> int:
+        return self.base_minor + sum(line.total_minor for line in self.extras)
+
+    def all_lines(self) -> tuple[QuoteLine, ...]:
+        extra_lines = tuple(
+            QuoteLine(f"{line.name} x{line.quantity}", line.quantity, line.total_minor)
+            for line in self.extras
+        )
+        return self.lines + extra_lines
+
+
+@dataclass(frozen=True)
+class ExtraOffer:
+    extra_id: str
+    name: str
+    price_minor: int
+    currency: str
+    pricing_unit: str  # PER_BOOKING, PER_NIGHT, PER_GUEST, PER_HOUR, PER_GUEST_NIGHT
+
+
+def parse_date(value: str, field: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise InvalidArgument("INVALID_DATE", f"{field} must be a date YYYY-MM-DD", field=field) from None
+
+
+def nights_between(check_in: date, check_out: date) -> list[date]:
+    return [check_in + timedelta(days=offset) for offset in range((check_out - check_in).days)]
+
+
+def check_stay(policy: Policy, check_in: date, check_out: date, guests: int) -> list[date]:
+    """The nights of a stay, if the policy allows it."""
+    if check_out <= check_in:
+        raise InvalidArgument(
+            "INVALID_DATE_RANGE", "check-out must be after check-in", field="check_out_date"
+        )
+    nights = nights_between(check_in, check_out)
+    if guests < 1:
+        raise InvalidArgument("INVALID_GUESTS", "guests must be at least 1", field="guests")
+    if policy.max_guests_per_unit and guests > policy.max_guests_per_unit:
+        raise FailedPrecondition(
+            "TOO_MANY_GUESTS", f"at most {policy.max_guests_per_unit} guests", field="guests"
+        )
+    if policy.min_nights and len(nights) < policy.min_nights:
+        raise FailedPrecondition("STAY_TOO_SHORT", f"stays are at least {policy.min_nights} nights")
+    if policy.max_nights and len(nights) > policy.max_nights:
+        raise FailedPrecondition("STAY_TOO_LONG", f"stays are at most {policy.max_nights} nights")
+    return nights
+
+
+def check_interval(
+    policy: Policy, start: datetime, end: datetime, zone: ZoneInfo
+) -> tuple[datetime, datetime]:
+    """The period an interval booking blocks (buffers included), if the policy allows it.
+
+    Alignment is checked on the local clock, so a :30 time zone aligns like everyone else.
+    """
+    if end <= start:
+        raise InvalidArgument("INVALID_TIME_RANGE", "end must be after start", field="end_time")
+    minutes = (end - start).total_seconds() / 60
+    if policy.min_duration_minutes and minutes < policy.min_duration_minutes:
+        raise FailedPrecondition("DURATION_TOO_SHORT", f"at least {policy.min_duration_minutes} minutes")
+    if policy.max_duration_minutes and minutes > policy.max_duration_minutes:
+        raise FailedPrecondition("DURATION_TOO_LONG", f"at most {policy.max_duration_minutes} minutes")
+    if policy.granularity_minutes:
+        for instant, field in ((start, "start_time"), (end, "end_time")):
+            local = instant.astimezone(zone)
+            if (
+                local.second
+                or local.microsecond
+                or (local.hour * 60 + local.minute) % policy.granularity_minutes
+            ):
+                raise InvalidArgument(
+                    "MISALIGNED_TIME",
+                    f"times must fall on a {policy.granularity_minutes}-minute boundary",
+                    field=field,
+                )
+    return (
+        start - timedelta(minutes=policy.buffer_before_minutes),
+        end + timedelta(minutes=policy.buffer_after_minutes),
+    )
+
+
+def interval_price(hourly_rate_minor: int, start: datetime, end: datetime) -> int:
+    """Pro rata by the minute, rounded up to a whole minor unit: the customer pays what they use."""
+    minutes = int((end - start).total_seconds() // 60)
+    return math.ceil(hourly_rate_minor * minutes / 60)
+
+
+def extra_lines(
+    wanted: tuple[tuple[str, int], ...],
+    offers: dict[str, ExtraOffer],
+    currency: str,
+    *,
+    nights: int = 1,
+    guests: int = 1,
+    hours: int = 1,
+) -> tuple[ExtraLine, ...]:
+    """Prices extras by their unit: per booking, night, guest, hour or guest-night."""
+    lines = []
+    for extra_id, quantity in wanted:
+        offer = offers.get(extra_id)
+        if offer is None:
+            raise InvalidArgument("EXTRA_NOT_FOUND", f"extra {extra_id} is not offered", field="extras")
+        if quantity < 1:
+            raise InvalidArgument("INVALID_QUANTITY", "extra quantity must be at least 1", field="extras")
+        if offer.currency != currency:
+            raise FailedPrecondition("CURRENCY_MISMATCH", "extra priced in another currency")
+        multiplier = {
+            "PER_NIGHT": nights,
+            "PER_GUEST": guests,
+            "PER_HOUR": hours,
+            "PER_GUEST_NIGHT": guests * nights,
+        }.get(offer.pricing_unit, 1)
+        lines.append(ExtraLine(extra_id, offer.name, quantity * multiplier, offer.price_minor))
+    return tuple(lines)
