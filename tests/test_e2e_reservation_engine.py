@@ -1,0 +1,346 @@
+"""The three booking models through the bookings API, with real catalog, wallet and saga:
+nightly stays and interval rentals book, price, conflict and release like time slots.
+"""
+
+import asyncio
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import grpc
+import pytest
+from sqlalchemy import text
+
+from bookingplatform.bookings.v1 import bookings_pb2
+from bookingplatform.catalog.v1 import catalog_pb2
+from plumbing.grpc_server import error_reason
+from tests.conftest import eur
+
+pytestmark = pytest.mark.e2e
+
+
+async def company(platform, time_zone="Europe/Berlin"):
+    return (
+        await platform.catalog.CreateCompany(
+            catalog_pb2.CreateCompanyRequest(name="Engine Co", time_zone=time_zone, currency_code="EUR")
+        )
+    ).company
+
+
+async def customer_with_money(tenant_platform, company_id, amount=1_000_000):
+    from bookingplatform.wallet.v1 import wallet_pb2
+
+    customer = (
+        await tenant_platform.catalog.CreateCustomer(
+            catalog_pb2.CreateCustomerRequest(
+                company_id=company_id, display_name="Guest", email=f"{uuid.uuid4().hex[:8]}@example.com"
+            )
+        )
+    ).customer
+    await tenant_platform.wallet.TopUpWallet(
+        wallet_pb2.TopUpWalletRequest(
+            request_id=str(uuid.uuid4()),
+            company_id=company_id,
+            customer_id=customer.id,
+            amount=eur(amount),
+            balance_kind=wallet_pb2.BALANCE_KIND_MAIN,
+        )
+    )
+    return customer
+
+
+async def cabins(platform, company_id, *, units=1, nightly=10000, policy=None):
+    resource = (
+        await platform.catalog.CreateResource(
+            catalog_pb2.CreateResourceRequest(
+                company_id=company_id,
+                name="Lakeside cabin",
+                booking_model=catalog_pb2.BOOKING_MODEL_NIGHTLY,
+                policy=policy or catalog_pb2.ResourcePolicy(),
+            )
+        )
+    ).resource
+    for number in range(units):
+        await platform.catalog.CreateUnit(
+            catalog_pb2.CreateUnitRequest(resource_id=resource.id, name=f"Cabin {number + 1}")
+        )
+    plan = (
+        await platform.catalog.CreateRatePlan(
+            catalog_pb2.CreateRatePlanRequest(
+                resource_id=resource.id, name="Standard", default_nightly_price=eur(nightly)
+            )
+        )
+    ).rate_plan
+    return resource, plan
+
+
+async def kayak(platform, company_id, *, hourly=1200, policy=None):
+    resource = (
+        await platform.catalog.CreateResource(
+            catalog_pb2.CreateResourceRequest(
+                company_id=company_id,
+                name="Kayak",
+                booking_model=catalog_pb2.BOOKING_MODEL_INTERVAL,
+                policy=policy or catalog_pb2.ResourcePolicy(),
+                hourly_rate=eur(hourly),
+            )
+        )
+    ).resource
+    return resource
+
+
+def stay(customer_id, resource_id, check_in: date, check_out: date, **extra):
+    return bookings_pb2.CreateBookingRequest(
+        request_id=str(uuid.uuid4()),
+        customer_id=customer_id,
+        resource_id=resource_id,
+        check_in_date=check_in.isoformat(),
+        check_out_date=check_out.isoformat(),
+        payment_plan=bookings_pb2.PaymentPlan(use_wallet=True),
+        **extra,
+    )
+
+
+def rental(customer_id, resource_id, start: datetime, end: datetime):
+    request = bookings_pb2.CreateBookingRequest(
+        request_id=str(uuid.uuid4()),
+        customer_id=customer_id,
+        resource_id=resource_id,
+        payment_plan=bookings_pb2.PaymentPlan(use_wallet=True),
+    )
+    request.start_time.FromDatetime(start)
+    request.end_time.FromDatetime(end)
+    return request
+
+
+async def settled(platform, booking_id, timeout=20.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        booking = (
+            await platform.bookings.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking_id))
+        ).booking
+        if booking.status not in (bookings_pb2.BOOKING_STATUS_PENDING,):
+            return booking
+        assert asyncio.get_running_loop().time() < deadline, booking
+        await asyncio.sleep(0.05)
+
+
+async def attempt(platform, request):
+    try:
+        return (await platform.bookings.CreateBooking(request)).booking, None
+    except grpc.aio.AioRpcError as error:
+        return None, error_reason(error)
+
+
+async def count(platform, sql, **params):
+    async with platform.db.transaction() as conn:
+        return (await conn.execute(text(sql), params)).scalar_one()
+
+
+async def test_a_stay_is_priced_per_night_with_daily_prices_and_overrides(platform):
+    co = await company(platform)
+    resource, plan = await cabins(platform, co.id, nightly=10000)
+    check_in = date.today() + timedelta(days=30)
+    await platform.catalog.SetDailyPrices(
+        catalog_pb2.SetDailyPricesRequest(
+            resource_id=resource.id,
+            rate_plan_id=plan.id,
+            prices=[
+                catalog_pb2.DailyPrice(date=(check_in + timedelta(days=1)).isoformat(), price=eur(15000))
+            ],
+        )
+    )
+    request = bookings_pb2.QuoteBookingRequest(
+        resource_id=resource.id,
+        check_in_date=check_in.isoformat(),
+        check_out_date=(check_in + timedelta(days=3)).isoformat(),
+    )
+    quote = (await platform.bookings.QuoteBooking(request)).quote
+
+    assert [line.amount.amount_minor for line in quote.lines] == [10000, 15000, 10000]
+    assert quote.total.amount_minor == 35000
+    berlin = ZoneInfo("Europe/Berlin")
+    assert quote.start_time.ToDatetime(tzinfo=UTC).astimezone(berlin).hour == 15  # default check-in time
+    assert quote.end_time.ToDatetime(tzinfo=UTC).astimezone(berlin).hour == 11
+
+    guest = await customer_with_money(platform, co.id)
+    booking, _ = await attempt(platform, stay(guest.id, resource.id, check_in, check_in + timedelta(days=3)))
+    confirmed = await settled(platform, booking.id)
+    assert confirmed.status == bookings_pb2.BOOKING_STATUS_CONFIRMED
+    assert confirmed.total_price.amount_minor == 35000
+    assert (confirmed.check_in_date, confirmed.unit_id != "") == (check_in.isoformat(), True)
+
+
+async def test_concurrent_stays_for_the_last_unit_nights_get_exactly_the_free_units(platform):
+    co = await company(platform)
+    resource, _ = await cabins(platform, co.id, units=2)
+    check_in = date.today() + timedelta(days=40)
+    guests = [await customer_with_money(platform, co.id) for _ in range(8)]
+
+    results = await asyncio.gather(
+        *(attempt(platform, stay(g.id, resource.id, check_in, check_in + timedelta(days=2))) for g in guests)
+    )
+
+    won = [booking for booking, _ in results if booking is not None]
+    refused = [reason for booking, reason in results if booking is None]
+    assert len(won) == 2
+    assert refused == ["UNAVAILABLE"] * 6
+    assert len({b.unit_id for b in [await settled(platform, b.id) for b in won]}) == 2
+    held = await count(
+        platform, "SELECT count(*) FROM bookings.unit_nights WHERE resource_id = :r", r=resource.id
+    )
+    assert held == 4  # 2 units x 2 nights, nothing left over from the losers
+
+
+async def test_a_stay_overlapping_one_night_conflicts_and_a_rejected_stay_frees_its_nights(platform):
+    co = await company(platform)
+    resource, _ = await cabins(platform, co.id, units=1, nightly=10000)
+    check_in = date.today() + timedelta(days=50)
+    rich = await customer_with_money(platform, co.id)
+    poor = await customer_with_money(platform, co.id, amount=100)
+
+    first, _ = await attempt(platform, stay(poor.id, resource.id, check_in, check_in + timedelta(days=2)))
+    overlapping, reason = await attempt(
+        platform, stay(rich.id, resource.id, check_in + timedelta(days=1), check_in + timedelta(days=3))
+    )
+    assert overlapping is None and reason == "UNAVAILABLE"
+    # The poor guest's wallet cannot pay: the stay is rejected and its nights come free.
+    assert (await settled(platform, first.id)).status == bookings_pb2.BOOKING_STATUS_REJECTED
+    again, _ = await attempt(
+        platform, stay(rich.id, resource.id, check_in + timedelta(days=1), check_in + timedelta(days=3))
+    )
+    assert (await settled(platform, again.id)).status == bookings_pb2.BOOKING_STATUS_CONFIRMED
+
+
+async def test_a_night_across_the_spring_forward_change_is_one_night_of_23_hours(platform):
+    co = await company(platform, "Europe/Berlin")
+    resource, _ = await cabins(platform, co.id)
+    # Clocks go forward in Berlin on the last Sunday of March.
+    year = date.today().year + 1
+    last_sunday = max(date(year, 3, day) for day in range(25, 32) if date(year, 3, day).weekday() == 6)
+    check_in = last_sunday - timedelta(days=1)
+    quote = (
+        await platform.bookings.QuoteBooking(
+            bookings_pb2.QuoteBookingRequest(
+                resource_id=resource.id,
+                check_in_date=check_in.isoformat(),
+                check_out_date=last_sunday.isoformat(),
+            )
+        )
+    ).quote
+    start = quote.start_time.ToDatetime(tzinfo=UTC)
+    end = quote.end_time.ToDatetime(tzinfo=UTC)
+    assert len(quote.lines) == 1
+    assert end - start == timedelta(hours=19)  # 15:00 CET to 11:00 CEST: 20 h on the clock, 19 h real
+    berlin = ZoneInfo("Europe/Berlin")
+    assert (start.astimezone(berlin).hour, end.astimezone(berlin).hour) == (15, 11)
+
+
+async def test_an_interval_is_priced_by_the_minute_and_blocks_its_buffers(platform):
+    co = await company(platform)
+    policy = catalog_pb2.ResourcePolicy(
+        granularity_minutes=30, min_duration_minutes=60, buffer_after_minutes=30, max_duration_minutes=480
+    )
+    boat = await kayak(platform, co.id, hourly=1200, policy=policy)
+    rower = await customer_with_money(platform, co.id)
+    day = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0) + timedelta(days=10)
+
+    booking, _ = await attempt(platform, rental(rower.id, boat.id, day, day + timedelta(hours=2, minutes=30)))
+    confirmed = await settled(platform, booking.id)
+    assert confirmed.total_price.amount_minor == 3000
+
+    # The 30-minute buffer after 10:30 keeps 10:30-11:00 blocked; 11:00 is free.
+    _, blocked = await attempt(
+        platform, rental(rower.id, boat.id, day + timedelta(hours=2, minutes=30), day + timedelta(hours=4))
+    )
+    assert blocked == "UNAVAILABLE"
+    after, _ = await attempt(
+        platform, rental(rower.id, boat.id, day + timedelta(hours=3), day + timedelta(hours=4))
+    )
+    assert after is not None
+
+    _, misaligned = await attempt(
+        platform, rental(rower.id, boat.id, day + timedelta(hours=5, minutes=10), day + timedelta(hours=7))
+    )
+    assert misaligned == "MISALIGNED_TIME"
+    _, short = await attempt(
+        platform, rental(rower.id, boat.id, day + timedelta(hours=6), day + timedelta(hours=6, minutes=30))
+    )
+    assert short == "DURATION_TOO_SHORT"
+
+
+async def test_concurrent_rentals_of_the_same_interval_give_it_to_exactly_one(platform):
+    co = await company(platform)
+    boat = await kayak(platform, co.id)
+    rowers = [await customer_with_money(platform, co.id) for _ in range(8)]
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=12)
+
+    results = await asyncio.gather(
+        *(
+            attempt(
+                platform, rental(r.id, boat.id, start + timedelta(minutes=15 * i), start + timedelta(hours=2))
+            )
+            for i, r in enumerate(rowers)
+        )
+    )
+
+    winners = [b for b, _ in results if b is not None]
+    assert len(winners) == 1
+    assert sorted(reason for b, reason in results if b is None) == ["UNAVAILABLE"] * 7
+    held = await count(
+        platform, "SELECT count(*) FROM bookings.interval_holds WHERE resource_id = :r", r=boat.id
+    )
+    assert held == 1
+
+
+async def test_the_policy_limits_active_bookings_per_customer(platform):
+    co = await company(platform)
+    boat = await kayak(platform, co.id, policy=catalog_pb2.ResourcePolicy(max_active_bookings_per_customer=1))
+    rower = await customer_with_money(platform, co.id)
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=14)
+
+    first, _ = await attempt(platform, rental(rower.id, boat.id, start, start + timedelta(hours=1)))
+    _, reason = await attempt(
+        platform, rental(rower.id, boat.id, start + timedelta(hours=3), start + timedelta(hours=4))
+    )
+
+    assert first is not None
+    assert reason == "MAX_ACTIVE_BOOKINGS"
+
+
+async def test_cancellation_windows_refund_by_how_early_the_customer_cancels(platform):
+    co = await company(platform)
+    windows = [
+        catalog_pb2.CancellationWindow(minutes_before_start=7 * 24 * 60, refund_percent=100),
+        catalog_pb2.CancellationWindow(minutes_before_start=0, refund_percent=50),
+    ]
+    resource, _ = await cabins(
+        platform, co.id, nightly=10000, policy=catalog_pb2.ResourcePolicy(cancellation_windows=windows)
+    )
+    guest = await customer_with_money(platform, co.id, amount=20000)
+    check_in = date.today() + timedelta(days=3)  # inside the 50 % window
+    booking, _ = await attempt(platform, stay(guest.id, resource.id, check_in, check_in + timedelta(days=1)))
+    await settled(platform, booking.id)
+
+    for _ in range(100):
+        try:
+            await platform.bookings.CancelBooking(
+                bookings_pb2.CancelBookingRequest(request_id="c", booking_id=booking.id)
+            )
+            break
+        except grpc.aio.AioRpcError as error:
+            assert error_reason(error) == "BOOKING_FINALIZING"
+            await asyncio.sleep(0.05)
+    for _ in range(200):
+        cancelled = (
+            await platform.bookings.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking.id))
+        ).booking
+        if cancelled.status == bookings_pb2.BOOKING_STATUS_CANCELLED:
+            break
+        await asyncio.sleep(0.05)
+    assert cancelled.refund.percent == 50
+    assert cancelled.refund.wallet_minor == 5000
+    held = await count(
+        platform, "SELECT count(*) FROM bookings.unit_nights WHERE booking_id = :b", b=booking.id
+    )
+    assert held == 0
