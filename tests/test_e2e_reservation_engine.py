@@ -344,3 +344,54 @@ async def test_cancellation_windows_refund_by_how_early_the_customer_cancels(pla
         platform, "SELECT count(*) FROM bookings.unit_nights WHERE booking_id = :b", b=booking.id
     )
     assert held == 0
+
+
+async def test_through_the_gateway_a_public_quote_then_a_stay_and_a_rental_are_booked(tenant):
+    platform = tenant.platform
+    resource, _ = await cabins(platform, tenant.company_id, units=1, nightly=9000)
+    boat = await kayak(platform, tenant.company_id, hourly=1500)
+    guest = await tenant.customer(main_minor=100_000)
+    check_in = date.today() + timedelta(days=20)
+    stay_body = {
+        "resource_id": resource.id,
+        "check_in_date": check_in.isoformat(),
+        "check_out_date": (check_in + timedelta(days=2)).isoformat(),
+        "guests": 2,
+    }
+
+    public = await guest.http.post("/v1/quotes", json=stay_body, headers={"Authorization": ""})
+    assert public.status_code == 200, public.text
+    assert public.json()["total"] == {"amount_minor": 18000, "currency_code": "EUR"}
+    assert len(public.json()["lines"]) == 2
+
+    booked = await guest.http.post(
+        "/v1/bookings",
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+        json={**stay_body, "payment": {"use_wallet": True}},
+    )
+    assert booked.status_code == 202, booked.text
+    confirmed = await guest.wait_for(booked.json()["id"], "CONFIRMED")
+    assert confirmed["booking_model"] == "NIGHTLY"
+    assert confirmed["total_price"]["amount_minor"] == 18000
+
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=5)
+    rental_body = {
+        "resource_id": boat.id,
+        "start_time": start.isoformat(),
+        "end_time": (start + timedelta(minutes=90)).isoformat(),
+        "payment": {"use_wallet": True},
+    }
+    rented = await guest.http.post(
+        "/v1/bookings", headers={"Idempotency-Key": str(uuid.uuid4())}, json=rental_body
+    )
+    assert rented.status_code == 202, rented.text
+    assert (await guest.wait_for(rented.json()["id"], "CONFIRMED"))["total_price"]["amount_minor"] == 2250
+    clash = await guest.http.post(
+        "/v1/bookings", headers={"Idempotency-Key": str(uuid.uuid4())}, json=rental_body
+    )
+    assert clash.status_code == 409
+    assert clash.json()["code"] == "UNAVAILABLE"
+
+    neither = await guest.http.post("/v1/quotes", json={"quantity": 1})
+    assert neither.status_code == 400
+    assert neither.json()["code"] == "VALIDATION_FAILED"

@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
-from gateway import api, ops
+from gateway import api, ops, reservations
 from gateway.auth import TokenIssuer
 from gateway.clients import Clients
 from gateway.idempotency import IdempotencyStore
@@ -67,6 +67,7 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     install_handlers(app)
     app.include_router(api.router)
     app.include_router(ops.router)
+    app.include_router(reservations.router)
 
     @app.get("/healthz", response_model=HealthOut, tags=["health"])
     async def healthz() -> HealthOut:

@@ -7,13 +7,13 @@ names ("CONFIRMED", not "BOOKING_STATUS_CONFIRMED"); unset ids and times are nul
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2
@@ -111,22 +111,58 @@ class PaymentIn(BaseModel):
     )
 
 
-class CreateBookingBody(BaseModel):
+class BookingTarget(BaseModel):
+    """What is booked: a session (time slots), or a resource with dates (nightly stays) or
+    times (interval rentals). The resource's booking model decides which rules apply."""
+
     model_config = ConfigDict(extra="forbid")
-    session_id: uuid.UUID
-    quantity: int = Field(ge=1, le=INT32_MAX)
+    session_id: uuid.UUID | None = Field(default=None, description="Time slots: the session.")
+    resource_id: uuid.UUID | None = Field(default=None, description="Nightly stays and interval rentals.")
+    quantity: int = Field(default=1, ge=1, le=INT32_MAX, description="Time slots: places.")
+    unit_id: uuid.UUID | None = Field(
+        default=None, description="Nightly: a specific unit (any free one if unset)."
+    )
+    check_in_date: date | None = Field(default=None, description="Nightly: local check-in date.")
+    check_out_date: date | None = Field(default=None, description="Nightly: local check-out date.")
+    start_time: datetime | None = Field(default=None, description="Interval: start (with a UTC offset).")
+    end_time: datetime | None = Field(default=None, description="Interval: end (with a UTC offset).")
+    guests: int = Field(default=1, ge=1, le=1000, description="Nightly: guests.")
     extras: list[ExtraIn] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> BookingTarget:
+        if (self.session_id is None) == (self.resource_id is None):
+            raise ValueError("give session_id (time slots) or resource_id (nightly stays, interval rentals)")
+        for value in (self.start_time, self.end_time):
+            if value is not None and value.tzinfo is None:
+                raise ValueError("times need a UTC offset, e.g. 2026-05-01T10:00:00Z")
+        return self
+
+    def fill(self, message: Any) -> None:
+        """Sets the target fields shared by CreateBookingRequest and QuoteBookingRequest."""
+        message.session_id = str(self.session_id) if self.session_id else ""
+        message.resource_id = str(self.resource_id) if self.resource_id else ""
+        message.quantity = self.quantity
+        message.check_in_date = self.check_in_date.isoformat() if self.check_in_date else ""
+        message.check_out_date = self.check_out_date.isoformat() if self.check_out_date else ""
+        message.guests = self.guests
+        if self.start_time is not None:
+            message.start_time.FromDatetime(self.start_time.astimezone(UTC))
+        if self.end_time is not None:
+            message.end_time.FromDatetime(self.end_time.astimezone(UTC))
+        message.extras.extend(
+            bookings_pb2.ExtraRequest(extra_id=str(e.extra_id), quantity=e.quantity) for e in self.extras
+        )
+
+
+class CreateBookingBody(BookingTarget):
     payment: PaymentIn = Field(default_factory=PaymentIn)
 
     def to_proto(self, *, request_id: str, customer_id: str) -> bookings_pb2.CreateBookingRequest:
-        return bookings_pb2.CreateBookingRequest(
+        message = bookings_pb2.CreateBookingRequest(
             request_id=request_id,
             customer_id=customer_id,
-            session_id=str(self.session_id),
-            quantity=self.quantity,
-            extras=[
-                bookings_pb2.ExtraRequest(extra_id=str(e.extra_id), quantity=e.quantity) for e in self.extras
-            ],
+            unit_id=str(self.unit_id) if self.unit_id else "",
             payment_plan=bookings_pb2.PaymentPlan(
                 entitlement_id=str(self.payment.entitlement_id) if self.payment.entitlement_id else "",
                 use_wallet=self.payment.use_wallet,
@@ -134,6 +170,57 @@ class CreateBookingBody(BaseModel):
                 pay_later=self.payment.pay_later,
             ),
         )
+        self.fill(message)
+        return message
+
+
+class QuoteBody(BookingTarget):
+    def to_proto(self) -> bookings_pb2.QuoteBookingRequest:
+        message = bookings_pb2.QuoteBookingRequest()
+        self.fill(message)
+        return message
+
+
+class QuoteLineOut(BaseModel):
+    description: str
+    quantity: int
+    amount: Money
+
+
+class QuoteOut(BaseModel):
+    lines: list[QuoteLineOut]
+    total: Money
+    start_time: datetime | None
+    end_time: datetime | None
+
+    @classmethod
+    def of(cls, quote: bookings_pb2.Quote) -> QuoteOut:
+        return cls(
+            lines=[
+                QuoteLineOut(
+                    description=line.description, quantity=line.quantity, amount=Money.of(line.amount)
+                )
+                for line in quote.lines
+            ],
+            total=Money.of(quote.total),
+            start_time=time_of(quote, "start_time"),
+            end_time=time_of(quote, "end_time"),
+        )
+
+
+class DayOut(BaseModel):
+    date: str
+    capacity: int
+    booked: int
+
+
+class ResourceAvailabilityOut(BaseModel):
+    resource_id: str
+    days: list[DayOut]
+
+
+class AvailabilityOut(BaseModel):
+    resources: list[ResourceAvailabilityOut]
 
 
 class SettleBookingBody(BaseModel):
