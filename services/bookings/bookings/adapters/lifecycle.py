@@ -1,0 +1,132 @@
+"""SQL of the lifecycle: check-in and the scheduler's sweeps, each a conditional UPDATE.
+
+The database's clock (`now()`) is the only clock: replicas with skewed clocks still agree on
+what is due. Every transition is `UPDATE ... WHERE status = <expected>`, so a booking moves
+once however many replicas sweep at the same time; `FOR UPDATE SKIP LOCKED` lets them take
+disjoint batches instead of queueing behind each other.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bookings.adapters import repository as repo
+from bookings.adapters.tables import bookings, customer_active_bookings
+from bookings.domain.lifecycle import CHECK_IN_OPENS_BEFORE_START
+from bookings.domain.model import Booking, BookingStatus
+
+
+async def database_now(conn: AsyncConnection) -> datetime:
+    """The transaction's time (`now()` is fixed for the whole transaction)."""
+    return (await conn.execute(select(func.now()))).scalar_one()  # type: ignore[no-any-return]
+
+
+async def check_in(conn: AsyncConnection, booking_id: str) -> Booking | None:
+    """CONFIRMED -> CHECKED_IN at `now()`, only inside the check-in window; None otherwise.
+
+    The window is in the condition too (not only in the Python rule that explains a refusal),
+    so a check-in racing the sweep or a period change is judged on the row as it is.
+    """
+    closes = func.coalesce(bookings.c.no_show_at, bookings.c.check_in_deadline, bookings.c.end_time)
+    row = (
+        await conn.execute(
+            update(bookings)
+            .where(
+                bookings.c.id == booking_id,
+                bookings.c.status == BookingStatus.CONFIRMED.value,
+                func.now() >= bookings.c.start_time - CHECK_IN_OPENS_BEFORE_START,
+                func.now() <= closes,
+            )
+            .values(status=BookingStatus.CHECKED_IN.value, checked_in_at=func.now(), updated_at=func.now())
+            .returning(bookings.c.id)
+        )
+    ).first()
+    if row is None:
+        return None
+    return await repo.get_booking(conn, booking_id)
+
+
+async def mark_no_shows(conn: AsyncConnection, limit: int) -> list[str]:
+    """CONFIRMED bookings past `no_show_at` (deadline + grace) -> NO_SHOW; at most `limit`.
+
+    A NULL `no_show_at` (no check-in needed) never matches. Uses `ix_bookings_no_show_due`.
+    """
+    due = (
+        select(bookings.c.id)
+        .where(
+            bookings.c.status == BookingStatus.CONFIRMED.value,
+            bookings.c.no_show_at.is_not(None),
+            bookings.c.no_show_at < func.now(),
+        )
+        .order_by(bookings.c.no_show_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return await _move(conn, due, from_statuses=[BookingStatus.CONFIRMED], to_status=BookingStatus.NO_SHOW)
+
+
+async def complete_ended(conn: AsyncConnection, limit: int) -> list[str]:
+    """Bookings whose end has passed -> COMPLETED: CHECKED_IN ones, and CONFIRMED ones that
+    needed no check-in (a CONFIRMED booking that needed one becomes NO_SHOW instead)."""
+    ended = [BookingStatus.CONFIRMED.value, BookingStatus.CHECKED_IN.value]
+    due = (
+        select(bookings.c.id)
+        .where(
+            bookings.c.status.in_(ended),
+            bookings.c.end_time < func.now(),
+            or_(
+                bookings.c.status == BookingStatus.CHECKED_IN.value,
+                and_(bookings.c.status == BookingStatus.CONFIRMED.value, bookings.c.no_show_at.is_(None)),
+            ),
+        )
+        .order_by(bookings.c.end_time)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return await _move(
+        conn,
+        due,
+        from_statuses=[BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN],
+        to_status=BookingStatus.COMPLETED,
+    )
+
+
+async def _move(
+    conn: AsyncConnection, due: Select[Any], *, from_statuses: list[BookingStatus], to_status: BookingStatus
+) -> list[str]:
+    """Moves the locked batch; the status condition is checked again on the locked row."""
+    ids = [row.id for row in await conn.execute(due)]
+    if not ids:
+        return []
+    moved = (
+        await conn.execute(
+            update(bookings)
+            .where(bookings.c.id.in_(ids), bookings.c.status.in_([s.value for s in from_statuses]))
+            .values(status=to_status.value, updated_at=func.now())
+            .returning(bookings.c.id, bookings.c.customer_id, bookings.c.resource_id)
+        )
+    ).all()
+    await _uncount_finished(conn, Counter((row.customer_id, row.resource_id) for row in moved))
+    return [row.id for row in moved]
+
+
+async def _uncount_finished(conn: AsyncConnection, finished: Counter[tuple[str, str]]) -> None:
+    """A finished booking no longer counts against the policy's active-bookings maximum.
+
+    Its holds (places, unit nights, interval) are *not* released: the time was used. Counter
+    rows are updated in key order so two sweeps never deadlock on them.
+    """
+    for (customer_id, resource_id), count in sorted(finished.items()):
+        await conn.execute(
+            update(customer_active_bookings)
+            .where(
+                customer_active_bookings.c.customer_id == customer_id,
+                customer_active_bookings.c.resource_id == resource_id,
+            )
+            .values(active=func.greatest(customer_active_bookings.c.active - count, 0))
+        )
