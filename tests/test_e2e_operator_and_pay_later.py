@@ -162,11 +162,6 @@ async def test_an_operator_force_compensates_a_booking_awaiting_payment(tenant, 
     assert ("place", "release", "RELEASED") in [(s["step"], s["action"], s["outcome"]) for s in saga["steps"]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bookings bug: the wallet answers a re-sent EXECUTE with its recorded decision (once per "
-    "saga and action), so a PENDING_PAYMENT booking stays INSUFFICIENT_FUNDS after a top-up",
-)
 async def test_an_operator_retry_after_a_top_up_pays_a_booking_awaiting_payment(tenant, operator_for):
     session = await tenant.session(price_minor=2000)
     max_ = await tenant.customer(main_minor=100)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from bookingplatform.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 from plumbing import messaging
 from plumbing.db import Database
+from plumbing.dead_letters import DEAD_LETTER_SERVICE, DeadLetters
 from plumbing.grpc_server import create_server
 from plumbing.messaging import PullConsumer, command_subject
 from plumbing.outbox import Outbox
@@ -12,15 +15,21 @@ from plumbing.runtime import RunningService, run_service
 from plumbing.saga_participant import StepConsumer
 from wallet.adapters import tables
 from wallet.entrypoints.grpc_api import WalletApi
-from wallet.entrypoints.saga import STEP, handle_step_command
-from wallet.settings import SERVICE, Settings
+from wallet.entrypoints.saga import STEP, step_handler, without_inbox
+from wallet.settings import MUTATION_NO_DEDUP_ENV, SERVICE, Settings
+
+log = logging.getLogger(__name__)
 
 
 async def start(settings: Settings) -> RunningService:
     db = Database(settings.database_url, application_name=SERVICE)
+    dead_letters = DeadLetters(SERVICE)
     server = await create_server(
-        [lambda s: wallet_pb2_grpc.add_WalletServiceServicer_to_server(WalletApi(db), s)],
-        [wallet_pb2.DESCRIPTOR.services_by_name["WalletService"].full_name],
+        [
+            lambda s: wallet_pb2_grpc.add_WalletServiceServicer_to_server(WalletApi(db), s),
+            dead_letters.register,
+        ],
+        [wallet_pb2.DESCRIPTOR.services_by_name["WalletService"].full_name, DEAD_LETTER_SERVICE],
         host=settings.grpc_host,
         port=settings.grpc_port,
     )
@@ -34,16 +43,22 @@ async def start(settings: Settings) -> RunningService:
         await service.stop()
         raise
     outbox = Outbox(tables.outbox)
-    consumer = StepConsumer(db=db, inbox=tables.inbox, outbox=outbox, handler=handle_step_command)
+    mutation = settings.mutation_no_dedup
+    if mutation:
+        log.warning("%s=1: saga de-duplication is OFF (fault-suite mutation)", MUTATION_NO_DEDUP_ENV)
+    consumer = StepConsumer(
+        db=db, inbox=tables.inbox, outbox=outbox, handler=step_handler(mutation_no_dedup=mutation)
+    )
     pull = PullConsumer(
         js,
         stream=messaging.SAGA_STREAM,
         durable=SERVICE,
         subject=command_subject(STEP),
-        handler=consumer.handle,
+        handler=without_inbox(consumer.handle) if mutation else consumer.handle,
     )
     service.spawn(outbox.relay_forever(db, js), "outbox-relay")
     service.spawn(pull.run_forever(), "saga-consumer")
+    service.spawn(dead_letters.watch(js, [pull]), "dead-letters")
     return service
 
 

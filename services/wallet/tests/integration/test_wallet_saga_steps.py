@@ -115,15 +115,41 @@ async def test_a_re_sent_execute_answers_the_recorded_decision_and_debits_once(
     assert await ledger_transactions_of(db, execute.saga_id) == ["DEBIT"]
 
 
-async def test_a_re_sent_refused_execute_stays_refused_after_a_top_up(
+async def test_a_debit_refused_for_lack_of_money_is_asked_again_only_by_a_later_attempt(
+    db, run_step, command, fund, wallet_of, company_id, customer_id
+):
+    # Billing a PENDING_PAYMENT booking: the orchestrator re-sends with a higher attempt.
+    await fund(company_id, customer_id, main=100)
+    execute = command(EXECUTE, company_id=company_id, customer_id=customer_id, amount=500)
+    execute.attempt = 2
+    assert answer(await run_step(execute))[1] == "INSUFFICIENT_FUNDS"
+    await fund(company_id, customer_id, main=1000)
+
+    execute.attempt = 1  # a late original: keeps the recorded answer, takes nothing
+    assert answer(await run_step(execute)) == ("STEP_OUTCOME_FAILED", "INSUFFICIENT_FUNDS", 0, 0)
+    execute.attempt = 2  # the same attempt again: the same answer
+    assert answer(await run_step(execute)) == ("STEP_OUTCOME_FAILED", "INSUFFICIENT_FUNDS", 0, 0)
+    assert await balances(wallet_of, company_id, customer_id) == (0, 1100)
+
+    execute.attempt = 3  # a later attempt: the money is there now
+    assert answer(await run_step(execute)) == ("STEP_OUTCOME_SUCCEEDED", "", 500, 0)
+    execute.attempt = 4  # and once debited, it is never debited again
+    assert answer(await run_step(execute)) == ("STEP_OUTCOME_SUCCEEDED", "", 500, 0)
+    assert await balances(wallet_of, company_id, customer_id) == (0, 600)
+    assert await ledger_transactions_of(db, execute.saga_id) == ["DEBIT"]
+
+
+async def test_a_refused_debit_is_not_asked_again_after_a_compensation(
     run_step, command, fund, wallet_of, company_id, customer_id
 ):
     await fund(company_id, customer_id, main=100)
     execute = command(EXECUTE, company_id=company_id, customer_id=customer_id, amount=500)
     assert answer(await run_step(execute))[1] == "INSUFFICIENT_FUNDS"
+    compensate = command(COMPENSATE, saga_id=execute.saga_id, company_id=company_id, customer_id=customer_id)
+    await run_step(compensate)
     await fund(company_id, customer_id, main=1000)
-    execute.attempt = 2
-    assert answer(await run_step(execute)) == ("STEP_OUTCOME_FAILED", "INSUFFICIENT_FUNDS", 0, 0)
+    execute.attempt = 5
+    assert answer(await run_step(execute))[1] == "ALREADY_COMPENSATED"
     assert await balances(wallet_of, company_id, customer_id) == (0, 1100)
 
 

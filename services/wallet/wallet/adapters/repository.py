@@ -334,6 +334,7 @@ async def claim_operation(
     customer_id: str,
     booking_id: str | None,
     currency: str,
+    attempt: int = 0,
 ) -> bool:
     """Takes the business key (saga_id, action); False when it was recorded before.
 
@@ -349,6 +350,7 @@ async def claim_operation(
             booking_id=booking_id,
             currency=currency,
             outcome=Outcome.PENDING.value,
+            attempt=attempt,
         )
         .on_conflict_do_nothing()
         .returning(saga_operations.c.saga_id)
@@ -386,6 +388,26 @@ async def record_tombstone(
         .returning(saga_operations.c.saga_id)
     )
     return inserted.first() is not None
+
+
+async def reclaim_refused_debit(conn: AsyncConnection, *, saga_id: str, reason: str, attempt: int) -> bool:
+    """Re-opens a debit refused for `reason` when a later attempt asks again (a pay-later
+    booking is billed until the money is there). Never a tombstone, never an older attempt:
+    a late original command keeps its recorded answer."""
+    reopened = await conn.execute(
+        update(saga_operations)
+        .where(
+            saga_operations.c.saga_id == saga_id,
+            saga_operations.c.action == StepAction.EXECUTE.value,
+            saga_operations.c.outcome == Outcome.FAILED.value,
+            saga_operations.c.reason == reason,
+            saga_operations.c.tombstone.is_(False),
+            saga_operations.c.attempt < attempt,
+        )
+        .values(outcome=Outcome.PENDING.value, reason="", attempt=attempt, updated_at=func.now())
+        .returning(saga_operations.c.saga_id)
+    )
+    return reopened.first() is not None
 
 
 def _operation(row: Any) -> Operation:

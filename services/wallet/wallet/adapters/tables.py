@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
+    Integer,
     MetaData,
     PrimaryKeyConstraint,
     Table,
@@ -125,6 +126,8 @@ saga_operations = Table(
     Column("refunded_bonus", BigInteger, nullable=False, server_default=text("0")),
     Column("refunded_main", BigInteger, nullable=False, server_default=text("0")),
     Column("transaction_id", UUID(as_uuid=False), ForeignKey(ledger_transactions.c.id)),
+    # The orchestrator's attempt that decided; a later attempt may re-ask a refused debit.
+    Column("attempt", Integer, nullable=False, server_default=text("0")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("saga_id", "action"),

@@ -43,3 +43,4 @@ class SagaStep:
     amount: int
     currency: str
     allow_partial: bool = False
+    attempt: int = 0
