@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help venv run test test-unit check lint format types protos protolint protocheck deploycheck bench clean
+.PHONY: help venv run test test-unit check lint format types protos protolint protocheck deploycheck bench bench-availability clean soak
 
 help:
 	@echo "make run    - start PostgreSQL, NATS, every service and the gateway with demo data"
@@ -21,11 +21,18 @@ $(STAMP): requirements.txt requirements-dev.txt tools/link_paths.py
 
 venv: $(STAMP)
 
+# make run REPLICAS=2: two processes of every service and of the gateway.
 run: venv
-	$(BIN)/python tools/stack.py
+	$(BIN)/python tools/stack.py $(if $(REPLICAS),--replicas $(REPLICAS))
 
 test: venv
 	$(BIN)/python -m pytest
+
+# The fault suite for longer: 10 minutes of workload and faults per seed, 5 seeds
+# (FAULT_SEED=<n> replays one; FAULT_SOAK_SECONDS / FAULT_SEEDS override).
+soak: venv
+	FAULT_SOAK_SECONDS=$${FAULT_SOAK_SECONDS:-600} FAULT_SEEDS=$${FAULT_SEEDS:-5} \
+		$(BIN)/python -m pytest tests/fault -m fault -q -s
 
 test-unit: venv
 	$(BIN)/python -m pytest -m "not integration and not e2e"
@@ -57,6 +64,9 @@ check: lint types protolint protocheck deploycheck test
 
 bench: venv
 	$(BIN)/python bench/booking_throughput.py
+
+bench-availability: venv
+	$(BIN)/python bench/availability.py
 
 clean:
 	rm -rf $(VENV) .data

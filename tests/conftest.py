@@ -34,6 +34,9 @@ from gateway.settings import Settings as GatewaySettings
 from gateway.users import UserStore
 from plumbing.db import Database
 
+# A REQUIRES_ACTION card payment nobody completes fails after this (short, for the tests).
+PAYMENTS_ACTION_TIMEOUT_SECONDS = 3.0
+
 
 @dataclass
 class Platform:
@@ -53,13 +56,25 @@ class Platform:
 async def platform(database_url: str, nats_url: str) -> AsyncIterator[Platform]:
     running = []
     addresses: dict[str, str] = {}
+    # The gateway's socket is bound first: payments sends its card provider's webhooks there.
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    extra_settings: dict[str, dict] = {
+        "payments": {
+            "webhook_url": f"http://127.0.0.1:{port}/webhooks/payments/sandbox",
+            "action_timeout_seconds": PAYMENTS_ACTION_TIMEOUT_SECONDS,
+        }
+    }
     for module, name in (
         (catalog.bootstrap, "catalog"),
         (wallet.bootstrap, "wallet"),
         (passes.bootstrap, "passes"),
         (payments.bootstrap, "payments"),
     ):
-        service = await module.start(module.Settings(database_url=database_url, nats_url=nats_url))  # type: ignore[attr-defined]
+        service = await module.start(  # type: ignore[attr-defined]
+            module.Settings(database_url=database_url, nats_url=nats_url, **extra_settings.get(name, {}))  # type: ignore[attr-defined]
+        )
         running.append(service)
         addresses[name] = service.address
     booking_service = await bookings.bootstrap.start(
@@ -82,9 +97,6 @@ async def platform(database_url: str, nats_url: str) -> AsyncIterator[Platform]:
         database_url=database_url,
         jwt_secret="test-secret-" + uuid.uuid4().hex,
     )
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(create_app(settings), http="httptools", log_level="warning"))
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:

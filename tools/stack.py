@@ -2,9 +2,14 @@
 
 Starts PostgreSQL and NATS (embedded unless DATABASE_URL / NATS_URL point at real
 servers), applies every migration, starts each service and the gateway on ports the OS
-picks, restarts any that dies, loads the demo data and prints where to look. Ctrl-C
-stops every process it started, the database and NATS included. Data is kept in
-.data/ between runs.
+picks, restarts any that dies (on its old port), loads the demo data and prints where
+to look. Ctrl-C stops every process it started, the database and NATS included. Data is
+kept in .data/ between runs.
+
+`--replicas N` (`make run REPLICAS=N`) starts N processes of every service and of the
+gateway. They share nothing but PostgreSQL and JetStream (durable consumers, SKIP LOCKED
+sweepers and outbox relays); callers get every replica's address as a comma-separated
+list and spread their calls with client-side round robin (`plumbing.grpc_client`).
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ class Child:
         self.port_file.unlink(missing_ok=True)
         env = {**os.environ, **self.env, "PORT_FILE": str(self.port_file)}
         # A restarted process takes its old port back, so its peers' addresses stay right.
-        port_variable = "GATEWAY_PORT" if self.name == "gateway" else "GRPC_PORT"
+        port_variable = "GATEWAY_PORT" if self.module == "gateway" else "GRPC_PORT"
         env[port_variable] = str(self.port)
         log = open(self.log_file, "ab")  # noqa: SIM115 - handed to the child
         self.process = subprocess.Popen(
@@ -83,7 +88,15 @@ class Child:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--no-demo", action="store_true", help="do not load the demo data")
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=int(os.environ.get("REPLICAS") or 1),
+        help="processes of every service and of the gateway (default 1, or $REPLICAS)",
+    )
     args = parser.parse_args()
+    if args.replicas < 1:
+        parser.error("--replicas must be at least 1")
 
     from plumbing.devstack import start_infrastructure
     from plumbing.migrations import migrate_all
@@ -103,26 +116,24 @@ def main() -> None:
             "NATS_URL": infra.nats_url,
             "BOOKING_ENV": os.environ.get("BOOKING_ENV", "dev"),
         }
+        # addresses[name]: every replica's host:port, comma-separated (what *_ADDR carries).
         addresses: dict[str, str] = {}
         for name in SERVICES:
             env = {**base_env, **{f"{peer.upper()}_ADDR": addr for peer, addr in addresses.items()}}
-            child = Child(name, name, env)
-            child.start()
-            children.append(child)
-            addresses[name] = f"127.0.0.1:{child.wait_ready()}"
+            replicas = start_replicas(name, env, args.replicas, children)
+            addresses[name] = ",".join(f"127.0.0.1:{child.port}" for child in replicas)
             print(f"  {name:<9} gRPC on {addresses[name]}", flush=True)
-        gateway = Child(
-            "gateway", "gateway", {**base_env, **{f"{n.upper()}_ADDR": a for n, a in addresses.items()}}
-        )
-        gateway.start()
-        children.append(gateway)
-        gateway_url = f"http://127.0.0.1:{gateway.wait_ready()}"
+        gateway_env = {**base_env, **{f"{n.upper()}_ADDR": a for n, a in addresses.items()}}
+        gateways = start_replicas("gateway", gateway_env, args.replicas, children)
+        gateway_urls = [f"http://127.0.0.1:{child.port}" for child in gateways]
         demo = None
         if not args.no_demo:
             from tools.demo_data import load_demo_data
 
-            demo = asyncio.run(load_demo_data(addresses, infra.database_url))
-        print_welcome(gateway_url, addresses, demo)
+            first = {name: address.split(",")[0] for name, address in addresses.items()}
+            demo = asyncio.run(load_demo_data(first, infra.database_url))
+            demo.update(asyncio.run(platform_operator(infra.database_url)))
+        print_welcome(gateway_urls, addresses, demo)
         supervise(children)
     except KeyboardInterrupt:
         pass
@@ -134,6 +145,39 @@ def main() -> None:
             child.wait_stopped()
         infra.stop()
         print("stopped.", flush=True)
+
+
+PLATFORM_OPERATOR_EMAIL = "platform-ops@example.com"
+PLATFORM_OPERATOR_PASSWORD = "ops12345"
+
+
+async def platform_operator(database_url: str) -> dict[str, str]:
+    """An operator of no company (dead letters hold every company's messages) and a token."""
+    from gateway.auth import TokenIssuer
+    from gateway.settings import DEV_JWT_SECRET
+    from gateway.users import UserStore
+    from plumbing.db import Database
+
+    db = Database(database_url, pool_size=1)
+    try:
+        user = await UserStore(db).create_user(
+            email=PLATFORM_OPERATOR_EMAIL, password=PLATFORM_OPERATOR_PASSWORD, role="operator"
+        )
+    finally:
+        await db.close()
+    secret = os.environ.get("JWT_SECRET") or DEV_JWT_SECRET
+    return {"platform_operator_token": TokenIssuer(secret, ttl_seconds=12 * 3600).issue(user)}
+
+
+def start_replicas(module: str, env: dict[str, str], count: int, children: list[Child]) -> list[Child]:
+    """Starts `count` processes of a module (named module-1, module-2, ... when more than one)."""
+    replicas = [Child(module if count == 1 else f"{module}-{i}", module, env) for i in range(1, count + 1)]
+    for child in replicas:
+        child.start()
+        children.append(child)
+    for child in replicas:
+        child.wait_ready()
+    return replicas
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -157,14 +201,18 @@ def supervise(children: list[Child]) -> None:
             child.start()
 
 
-def print_welcome(gateway_url: str, addresses: dict[str, str], demo: dict[str, str] | None) -> None:
+def print_welcome(gateway_urls: list[str], addresses: dict[str, str], demo: dict[str, str] | None) -> None:
+    gateway_url = gateway_urls[0]
+    token = f"?token={demo['operator_token']}" if demo else ""
     lines = [
         "",
         "The booking platform is running. Ctrl-C stops everything.",
         "",
-        f"  HTTP gateway      {gateway_url}",
+        f"  HTTP gateway      {'  '.join(gateway_urls)}",
         f"  API docs          {gateway_url}/docs",
-        f"  Saga dashboard    {gateway_url}/ops/sagas" + (f"?token={demo['operator_token']}" if demo else ""),
+        f"  Saga dashboard    {gateway_url}/ops/sagas{token}",
+        f"  Dead letters      {gateway_url}/ops/dead-letters"
+        + (f"?token={demo['platform_operator_token']}" if demo else ""),
         "",
         "  gRPC services (reflection on; e.g. .venv/bin/grpcurl -plaintext ADDRESS list):",
         *(f"    {name:<9} {address}" for name, address in addresses.items()),
@@ -177,6 +225,7 @@ def print_welcome(gateway_url: str, addresses: dict[str, str], demo: dict[str, s
             f"  customer  {demo['customer_email']} / {demo['customer_password']}"
             f"  (wallet 50.00 EUR + 10.00 bonus, a 10-class pass {demo['entitlement_id']})",
             f"  operator  {demo['operator_email']} / {demo['operator_password']}",
+            f"  platform operator (dead letters)  {PLATFORM_OPERATOR_EMAIL} / {PLATFORM_OPERATOR_PASSWORD}",
             f"  session   {demo['session_id']}  (Morning yoga, 20.00 EUR a place)",
             "",
             "Book a place and pay from the wallet:",

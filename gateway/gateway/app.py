@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
-from gateway import api, ops, reservations
+from gateway import api, deadletters, ops, reservations, webhooks
 from gateway.auth import TokenIssuer
 from gateway.clients import Clients
 from gateway.idempotency import IdempotencyStore
@@ -68,6 +68,8 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     app.include_router(api.router)
     app.include_router(ops.router)
     app.include_router(reservations.router)
+    app.include_router(webhooks.router)
+    app.include_router(deadletters.router)
 
     @app.get("/healthz", response_model=HealthOut, tags=["health"])
     async def healthz() -> HealthOut:

@@ -1,4 +1,8 @@
-"""One grpc.aio channel per service, with stubs; every call carries a deadline."""
+"""One grpc.aio channel per service, with stubs; every call carries a deadline.
+
+A service's address may list several replicas (`127.0.0.1:5001,127.0.0.1:5002`): the
+channel spreads calls over them with client-side round robin (`plumbing.grpc_client`).
+"""
 
 from __future__ import annotations
 
@@ -12,12 +16,16 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from bookingplatform.bookings.v1 import bookings_pb2_grpc
 from bookingplatform.catalog.v1 import catalog_pb2_grpc
+from bookingplatform.ops.v1 import dead_letters_pb2_grpc
 from bookingplatform.passes.v1 import passes_pb2_grpc
 from bookingplatform.payments.v1 import payments_pb2_grpc
 from bookingplatform.wallet.v1 import wallet_pb2_grpc
 from gateway.settings import Settings
+from plumbing.grpc_client import channel
 
 SERVICES = ("catalog", "bookings", "wallet", "passes", "payments")
+# The services with durable consumers, each serving its own DeadLetterService.
+DEAD_LETTER_SERVICES = ("bookings", "wallet", "passes", "payments")
 
 
 class DeadlineInterceptor(aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
@@ -42,13 +50,16 @@ class DeadlineInterceptor(aio.UnaryUnaryClientInterceptor):  # type: ignore[misc
 
 
 class Clients:
-    """Channels and stubs of the five services. Creating channels does no I/O."""
+    """Channels and stubs of the five services. Creating channels does no I/O.
+
+    `addresses` maps a service to `host:port` or a comma-separated list of replicas.
+    """
 
     def __init__(self, addresses: dict[str, str], *, timeout: float = 5.0) -> None:
         self.timeout = timeout
         self.addresses = dict(addresses)
         self.channels: dict[str, aio.Channel] = {
-            name: aio.insecure_channel(
+            name: channel(
                 addresses[name],
                 interceptors=[DeadlineInterceptor(timeout)],
                 options=[("grpc.keepalive_time_ms", 30_000)],
@@ -60,6 +71,10 @@ class Clients:
         self.wallet = wallet_pb2_grpc.WalletServiceStub(self.channels["wallet"])
         self.passes = passes_pb2_grpc.PassesServiceStub(self.channels["passes"])
         self.payments = payments_pb2_grpc.PaymentsServiceStub(self.channels["payments"])
+        self.dead_letters = {
+            name: dead_letters_pb2_grpc.DeadLetterServiceStub(self.channels[name])
+            for name in DEAD_LETTER_SERVICES
+        }
         self.health = {name: health_pb2_grpc.HealthStub(channel) for name, channel in self.channels.items()}
 
     @classmethod

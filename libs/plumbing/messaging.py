@@ -1,4 +1,9 @@
-"""NATS JetStream: connection, streams and a batched pull consumer loop."""
+"""NATS JetStream: connection, streams and a batched pull consumer loop.
+
+`PullConsumer` is shared by every replica of a service (one durable consumer, messages
+spread over the replicas); redelivery uses a JetStream `backoff` and naks with a delay;
+what is given up lands in the DLQ (`plumbing.dead_letters`).
+"""
 
 from __future__ import annotations
 
@@ -57,13 +62,53 @@ async def ensure_stream(js: JetStreamContext, name: str, subjects: Sequence[str]
 
 Handler = Callable[[list[Msg]], Awaitable[None]]
 
+# How long a consumer waits for the ack of the n-th delivery before redelivering
+# (JetStream `backoff`, which replaces `ack_wait`): a crashed or stalled worker's
+# messages come back after 30 s, then less and less often.
+DEFAULT_BACKOFF: tuple[float, ...] = (30.0, 60.0, 120.0, 300.0, 600.0)
+# Delay of the nak after an unexpected failure of the n-th delivery (the last one repeats).
+DEFAULT_RETRY_DELAYS: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+
+
+def default_backoff() -> tuple[float, ...]:
+    """DEFAULT_BACKOFF, or the seconds listed in NATS_CONSUMER_BACKOFF (comma-separated)."""
+    configured = os.environ.get("NATS_CONSUMER_BACKOFF", "").strip()
+    if not configured:
+        return DEFAULT_BACKOFF
+    return tuple(float(item) for item in configured.split(",") if item.strip())
+
+
+def retry_delay(msg: Msg, delays: Sequence[float] = DEFAULT_RETRY_DELAYS) -> float:
+    """The nak delay of a message that failed on its n-th delivery: delays[n-1], capped."""
+    try:
+        delivered = max(1, int(msg.metadata.num_delivered or 1))
+    except Exception:  # not a JetStream message (tests)
+        delivered = 1
+    return delays[min(delivered, len(delays)) - 1]
+
+
+async def nak_later(msg: Msg, delays: Sequence[float] = DEFAULT_RETRY_DELAYS) -> None:
+    """Naks with a growing delay unless the message was already acked/naked/termed."""
+    if msg.is_acked:
+        return
+    try:
+        await msg.nak(delay=retry_delay(msg, delays))
+    except Exception:  # connection gone: the server redelivers after the backoff anyway
+        log.warning("could not nak %s; it will be redelivered after its ack wait", msg.subject)
+
 
 class PullConsumer:
     """A durable pull consumer shared by every replica of a service.
 
     Fetches up to `batch` messages and hands them to the handler, which acks each one
     after its transaction commits. JetStream redelivers what is not acked within
-    `ack_wait`.
+    `backoff[n-1]` of the n-th delivery (`backoff` replaces `ack_wait`; its first entry is
+    the ack wait; `NATS_CONSUMER_BACKOFF="30,60,120"` sets the default). When the handler
+    raises, every message of the batch it left unacked is naked with a delay from
+    `retry_delays`. After `max_deliver` deliveries the server gives up and publishes a
+    MAX_DELIVERIES advisory, which `plumbing.dead_letters` turns into a dead letter.
+    The configuration applies when the durable is created; an existing durable is used as
+    it is (`nats consumer edit` or deleting it applies a new one).
     """
 
     def __init__(
@@ -75,8 +120,10 @@ class PullConsumer:
         subject: str,
         handler: Handler,
         batch: int = 64,
-        ack_wait_seconds: float = 30.0,
+        ack_wait_seconds: float | None = None,
         max_deliver: int = 20,
+        backoff: Sequence[float] | None = None,
+        retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
     ) -> None:
         self.js = js
         self.stream = stream
@@ -84,11 +131,23 @@ class PullConsumer:
         self.subject = subject
         self.handler = handler
         self.batch = batch
+        self.max_deliver = max_deliver
+        self.retry_delays = tuple(retry_delays) or DEFAULT_RETRY_DELAYS
+        if backoff is None:
+            # An explicit ack wait without a backoff keeps the old fixed ack wait.
+            backoff = default_backoff() if ack_wait_seconds is None else (ack_wait_seconds,)
+        steps = list(backoff)
+        if max_deliver > 0:
+            steps = steps[: max(1, max_deliver - 1)]  # the server wants max_deliver > len(backoff)
+        self.backoff = steps
         self.config = ConsumerConfig(
             durable_name=durable,
+            name=durable,
             filter_subject=subject,
             ack_policy=AckPolicy.EXPLICIT,
-            ack_wait=ack_wait_seconds,
+            ack_wait=steps[0],
+            # One entry is a plain ack wait; JetStream only accepts a backoff shorter than max_deliver.
+            backoff=steps if len(steps) > 1 else None,
             max_deliver=max_deliver,
             max_ack_pending=10_000,
         )
@@ -116,9 +175,13 @@ class PullConsumer:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("handler of %s failed; messages will be redelivered", self.durable)
+                log.exception("handler of %s failed; its unacked messages will be redelivered", self.durable)
+                for msg in messages:
+                    await nak_later(msg, self.retry_delays)
 
     async def _subscribe(self) -> JetStreamContext.PullSubscription:
+        # Creates the durable when missing; an existing one is bound as it is (its
+        # configuration may have been set on purpose, e.g. a short ack wait in fault tests).
         return await self.js.pull_subscribe(
             self.subject, durable=self.durable, stream=self.stream, config=self.config
         )

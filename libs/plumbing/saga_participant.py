@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bookingplatform.saga.v1 import saga_pb2
 from plumbing.db import Database
 from plumbing.failpoints import failpoint
-from plumbing.messaging import reply_subject
+from plumbing.messaging import nak_later, reply_subject
 from plumbing.outbox import Outbox, record_in_inbox
 from plumbing.telemetry import extract_trace_context
 
@@ -74,7 +74,7 @@ class StepConsumer:
                         failpoint("consumer.after_effect_before_commit")
         except Exception:
             log.exception("saga command %s failed; redelivering", message_id)
-            await msg.nak(delay=1.0)
+            await nak_later(msg)  # 1 s, 2 s, 5 s, ... up to max_deliver, then the DLQ
             return
         finally:
             otel_context.detach(token)

@@ -6,14 +6,17 @@ Loaded by the root conftest.py as a plugin; nothing here mocks a database or a b
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-from plumbing.devstack import Infrastructure, start_infrastructure
+from plumbing.devstack import Infrastructure, drop_database, ensure_database, start_infrastructure, start_nats
 from plumbing.migrations import migrate_all
 
 
@@ -42,3 +45,22 @@ def nats_url(infrastructure: Infrastructure) -> str:
 def _no_proxy_for_loopback() -> None:
     # grpc honours http_proxy; tests only ever talk to loopback.
     os.environ.setdefault("no_grpc_proxy", "127.0.0.1,localhost")
+
+
+@contextlib.asynccontextmanager
+async def isolated_infrastructure(database_url: str, prefix: str) -> AsyncIterator[tuple[str, str]]:
+    """A database of its own (on the same server, migrated) and a NATS server of its own.
+
+    For tests that run a service whose background loops (outbox relays, sweepers) must
+    not meet another test's rows or messages: yields (database_url, nats_url).
+    """
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    own_database = ensure_database(database_url, name)
+    await asyncio.to_thread(migrate_all, own_database)
+    with tempfile.TemporaryDirectory(prefix=f"bp-{prefix}-") as nats_dir:
+        nats = start_nats(Path(nats_dir))
+        try:
+            yield own_database, nats.url
+        finally:
+            nats.stop()
+            await asyncio.to_thread(drop_database, database_url, name)

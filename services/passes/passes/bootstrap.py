@@ -9,6 +9,7 @@ from passes.entrypoints.saga import handle_step_command
 from passes.settings import SERVICE, Settings
 from plumbing import messaging
 from plumbing.db import Database
+from plumbing.dead_letters import DEAD_LETTER_SERVICE, DeadLetters
 from plumbing.grpc_server import create_server
 from plumbing.outbox import Outbox
 from plumbing.runtime import RunningService, run_service
@@ -17,9 +18,13 @@ from plumbing.saga_participant import StepConsumer
 
 async def start(settings: Settings) -> RunningService:
     db = Database(settings.database_url, application_name=SERVICE)
+    dead_letters = DeadLetters(SERVICE)
     server = await create_server(
-        [lambda s: passes_pb2_grpc.add_PassesServiceServicer_to_server(PassesApi(db), s)],
-        [passes_pb2.DESCRIPTOR.services_by_name["PassesService"].full_name],
+        [
+            lambda s: passes_pb2_grpc.add_PassesServiceServicer_to_server(PassesApi(db), s),
+            dead_letters.register,
+        ],
+        [passes_pb2.DESCRIPTOR.services_by_name["PassesService"].full_name, DEAD_LETTER_SERVICE],
         host=settings.grpc_host,
         port=settings.grpc_port,
     )
@@ -43,6 +48,7 @@ async def start(settings: Settings) -> RunningService:
     )
     service.spawn(outbox.relay_forever(db, js), "outbox-relay")
     service.spawn(pull.run_forever(), "saga-consumer")
+    service.spawn(dead_letters.watch(js, [pull]), "dead-letters")
     return service
 
 

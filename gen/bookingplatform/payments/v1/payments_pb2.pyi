@@ -37,6 +37,14 @@ class _PaymentStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Payment
     """Authorization released without taking money."""
     PAYMENT_STATUS_REFUNDED: _PaymentStatus.ValueType  # 5
     """Money taken, then given back."""
+    PAYMENT_STATUS_PENDING: _PaymentStatus.ValueType  # 6
+    """The provider answered "pending": it confirms (or fails) later through a webhook."""
+    PAYMENT_STATUS_REQUIRES_ACTION: _PaymentStatus.ValueType  # 7
+    """The card holder must act (3-D Secure-like); fails with AUTHENTICATION_TIMEOUT when nobody does."""
+    PAYMENT_STATUS_FAILED: _PaymentStatus.ValueType  # 8
+    """Failed after a pending answer (decline_reason says why, e.g. "AUTHENTICATION_TIMEOUT")."""
+    PAYMENT_STATUS_AUTHORIZING: _PaymentStatus.ValueType  # 9
+    """Recorded before asking the provider; its answer is not recorded yet (in flight or lost)."""
 
 class PaymentStatus(_PaymentStatus, metaclass=_PaymentStatusEnumTypeWrapper):
     """Where a card payment is."""
@@ -53,6 +61,14 @@ PAYMENT_STATUS_VOIDED: PaymentStatus.ValueType  # 4
 """Authorization released without taking money."""
 PAYMENT_STATUS_REFUNDED: PaymentStatus.ValueType  # 5
 """Money taken, then given back."""
+PAYMENT_STATUS_PENDING: PaymentStatus.ValueType  # 6
+"""The provider answered "pending": it confirms (or fails) later through a webhook."""
+PAYMENT_STATUS_REQUIRES_ACTION: PaymentStatus.ValueType  # 7
+"""The card holder must act (3-D Secure-like); fails with AUTHENTICATION_TIMEOUT when nobody does."""
+PAYMENT_STATUS_FAILED: PaymentStatus.ValueType  # 8
+"""Failed after a pending answer (decline_reason says why, e.g. "AUTHENTICATION_TIMEOUT")."""
+PAYMENT_STATUS_AUTHORIZING: PaymentStatus.ValueType  # 9
+"""Recorded before asking the provider; its answer is not recorded yet (in flight or lost)."""
 Global___PaymentStatus: _TypeAlias = PaymentStatus  # noqa: Y015
 
 @_typing.final
@@ -82,7 +98,7 @@ class Payment(_message.Message):
     provider_reference: _builtins.str
     """The provider's reference."""
     decline_reason: _builtins.str
-    """Why the provider declined, e.g. "CARD_DECLINED"."""
+    """Why the provider declined or the payment failed, e.g. "CARD_DECLINED", "AUTHENTICATION_TIMEOUT"."""
     idempotency_key: _builtins.str
     """Idempotency key: one payment per key, e.g. "<saga>:payments"."""
     @_builtins.property
@@ -168,7 +184,7 @@ class AuthorizePaymentResponse(_message.Message):
     PAYMENT_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def payment(self) -> Global___Payment:
-        """The payment, AUTHORIZED or DECLINED."""
+        """The payment: AUTHORIZED or DECLINED, or PENDING / REQUIRES_ACTION (resolved later by the provider's event)."""
 
     def __init__(
         self,
@@ -378,3 +394,109 @@ class GetPaymentResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetPaymentResponse: _TypeAlias = GetPaymentResponse  # noqa: Y015
+
+@_typing.final
+class HandleProviderEventRequest(_message.Message):
+    """Request of HandleProviderEvent."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAYLOAD_FIELD_NUMBER: _builtins.int
+    SIGNATURE_FIELD_NUMBER: _builtins.int
+    payload: _builtins.bytes
+    """The raw body of the provider's webhook, exactly as received (the signature covers it)."""
+    signature: _builtins.str
+    """The provider's signature header, e.g. "t=1700000000,v1=<hex>" (Sandbox-Signature)."""
+    def __init__(
+        self,
+        *,
+        payload: _builtins.bytes = ...,
+        signature: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["payload", b"payload", "signature", b"signature"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___HandleProviderEventRequest: _TypeAlias = HandleProviderEventRequest  # noqa: Y015
+
+@_typing.final
+class HandleProviderEventResponse(_message.Message):
+    """Response of HandleProviderEvent."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    DUPLICATE_FIELD_NUMBER: _builtins.int
+    PAYMENT_ID_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
+    """The provider's event id."""
+    duplicate: _builtins.bool
+    """True when this event id was received before: acknowledged and ignored."""
+    payment_id: _builtins.str
+    """The payment the event is about; empty when unknown."""
+    def __init__(
+        self,
+        *,
+        event_id: _builtins.str = ...,
+        duplicate: _builtins.bool = ...,
+        payment_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["duplicate", b"duplicate", "event_id", b"event_id", "payment_id", b"payment_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___HandleProviderEventResponse: _TypeAlias = HandleProviderEventResponse  # noqa: Y015
+
+@_typing.final
+class CompletePaymentActionRequest(_message.Message):
+    """Request of CompletePaymentAction."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAYMENT_ID_FIELD_NUMBER: _builtins.int
+    APPROVE_FIELD_NUMBER: _builtins.int
+    payment_id: _builtins.str
+    """Payment id of a REQUIRES_ACTION payment."""
+    approve: _builtins.bool
+    """True: the card holder passes the check (payment.authorized follows); false: payment.failed."""
+    def __init__(
+        self,
+        *,
+        payment_id: _builtins.str = ...,
+        approve: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["approve", b"approve", "payment_id", b"payment_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompletePaymentActionRequest: _TypeAlias = CompletePaymentActionRequest  # noqa: Y015
+
+@_typing.final
+class CompletePaymentActionResponse(_message.Message):
+    """Response of CompletePaymentAction."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAYMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def payment(self) -> Global___Payment:
+        """The payment, still REQUIRES_ACTION: the provider's webhook resolves it a moment later."""
+
+    def __init__(
+        self,
+        *,
+        payment: Global___Payment | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["payment", b"payment"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["payment", b"payment"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompletePaymentActionResponse: _TypeAlias = CompletePaymentActionResponse  # noqa: Y015

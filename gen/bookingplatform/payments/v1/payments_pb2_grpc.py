@@ -60,6 +60,16 @@ class PaymentsServiceStub:
                 request_serializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.GetPaymentRequest.SerializeToString,
                 response_deserializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.GetPaymentResponse.FromString,
                 _registered_method=True)
+        self.HandleProviderEvent = channel.unary_unary(
+                '/bookingplatform.payments.v1.PaymentsService/HandleProviderEvent',
+                request_serializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.HandleProviderEventRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.HandleProviderEventResponse.FromString,
+                _registered_method=True)
+        self.CompletePaymentAction = channel.unary_unary(
+                '/bookingplatform.payments.v1.PaymentsService/CompletePaymentAction',
+                request_serializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.CompletePaymentActionRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.CompletePaymentActionResponse.FromString,
+                _registered_method=True)
 
 
 class PaymentsServiceServicer:
@@ -101,6 +111,20 @@ class PaymentsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def HandleProviderEvent(self, request, context):
+        """Applies a signed event of the card provider (the gateway forwards its webhook here).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompletePaymentAction(self, request, context):
+        """Sandbox only: completes (or refuses) the card holder's action of a REQUIRES_ACTION payment.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PaymentsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -128,6 +152,16 @@ def add_PaymentsServiceServicer_to_server(servicer, server):
                     servicer.GetPayment,
                     request_deserializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.GetPaymentRequest.FromString,
                     response_serializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.GetPaymentResponse.SerializeToString,
+            ),
+            'HandleProviderEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.HandleProviderEvent,
+                    request_deserializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.HandleProviderEventRequest.FromString,
+                    response_serializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.HandleProviderEventResponse.SerializeToString,
+            ),
+            'CompletePaymentAction': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompletePaymentAction,
+                    request_deserializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.CompletePaymentActionRequest.FromString,
+                    response_serializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.CompletePaymentActionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -266,6 +300,60 @@ class PaymentsService:
             '/bookingplatform.payments.v1.PaymentsService/GetPayment',
             bookingplatform_dot_payments_dot_v1_dot_payments__pb2.GetPaymentRequest.SerializeToString,
             bookingplatform_dot_payments_dot_v1_dot_payments__pb2.GetPaymentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def HandleProviderEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.payments.v1.PaymentsService/HandleProviderEvent',
+            bookingplatform_dot_payments_dot_v1_dot_payments__pb2.HandleProviderEventRequest.SerializeToString,
+            bookingplatform_dot_payments_dot_v1_dot_payments__pb2.HandleProviderEventResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompletePaymentAction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.payments.v1.PaymentsService/CompletePaymentAction',
+            bookingplatform_dot_payments_dot_v1_dot_payments__pb2.CompletePaymentActionRequest.SerializeToString,
+            bookingplatform_dot_payments_dot_v1_dot_payments__pb2.CompletePaymentActionResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -43,6 +43,10 @@ class PaymentsServiceStub:
     """Refunds a captured payment."""
     GetPayment: _grpc.UnaryUnaryMultiCallable[_payments_pb2.GetPaymentRequest, _payments_pb2.GetPaymentResponse]
     """Gets a payment."""
+    HandleProviderEvent: _grpc.UnaryUnaryMultiCallable[_payments_pb2.HandleProviderEventRequest, _payments_pb2.HandleProviderEventResponse]
+    """Applies a signed event of the card provider (the gateway forwards its webhook here)."""
+    CompletePaymentAction: _grpc.UnaryUnaryMultiCallable[_payments_pb2.CompletePaymentActionRequest, _payments_pb2.CompletePaymentActionResponse]
+    """Sandbox only: completes (or refuses) the card holder's action of a REQUIRES_ACTION payment."""
 
 @_typing.type_check_only
 class PaymentsServiceAsyncStub(PaymentsServiceStub):
@@ -59,6 +63,10 @@ class PaymentsServiceAsyncStub(PaymentsServiceStub):
     """Refunds a captured payment."""
     GetPayment: _aio.UnaryUnaryMultiCallable[_payments_pb2.GetPaymentRequest, _payments_pb2.GetPaymentResponse]  # type: ignore[assignment]
     """Gets a payment."""
+    HandleProviderEvent: _aio.UnaryUnaryMultiCallable[_payments_pb2.HandleProviderEventRequest, _payments_pb2.HandleProviderEventResponse]  # type: ignore[assignment]
+    """Applies a signed event of the card provider (the gateway forwards its webhook here)."""
+    CompletePaymentAction: _aio.UnaryUnaryMultiCallable[_payments_pb2.CompletePaymentActionRequest, _payments_pb2.CompletePaymentActionResponse]  # type: ignore[assignment]
+    """Sandbox only: completes (or refuses) the card holder's action of a REQUIRES_ACTION payment."""
 
 class PaymentsServiceServicer(metaclass=_abc_1.ABCMeta):
     """Card payments through a provider adapter (a sandbox provider by default)."""
@@ -102,5 +110,21 @@ class PaymentsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_payments_pb2.GetPaymentResponse, _abc.Awaitable[_payments_pb2.GetPaymentResponse]]:
         """Gets a payment."""
+
+    @_abc_1.abstractmethod
+    def HandleProviderEvent(
+        self,
+        request: _payments_pb2.HandleProviderEventRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_payments_pb2.HandleProviderEventResponse, _abc.Awaitable[_payments_pb2.HandleProviderEventResponse]]:
+        """Applies a signed event of the card provider (the gateway forwards its webhook here)."""
+
+    @_abc_1.abstractmethod
+    def CompletePaymentAction(
+        self,
+        request: _payments_pb2.CompletePaymentActionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_payments_pb2.CompletePaymentActionResponse, _abc.Awaitable[_payments_pb2.CompletePaymentActionResponse]]:
+        """Sandbox only: completes (or refuses) the card holder's action of a REQUIRES_ACTION payment."""
 
 def add_PaymentsServiceServicer_to_server(servicer: PaymentsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -7,10 +7,8 @@ protocol contract the real participants are tested against in their own suites.
 """
 
 import asyncio
-import tempfile
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import grpc
 import pytest
@@ -22,9 +20,9 @@ from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
 from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from bookingplatform.common.v1 import money_pb2
 from bookingplatform.saga.v1 import saga_pb2
-from plumbing.devstack import start_nats
 from plumbing.grpc_server import error_reason
 from plumbing.messaging import SAGA_STREAM, connect
+from plumbing.testing import isolated_infrastructure
 
 pytestmark = pytest.mark.integration
 
@@ -33,21 +31,21 @@ STEP_TIMEOUT = 0.3
 
 @pytest.fixture(scope="module")
 async def lonely_orchestrator(database_url):
-    with tempfile.TemporaryDirectory(prefix="bp-nats-") as nats_dir:
-        nats = start_nats(Path(nats_dir))
+    # A database of its own too: its outbox relay must not publish other tests' commands.
+    async with isolated_infrastructure(database_url, "lonely") as (own_database, nats_url):
         catalog_service = await catalog.bootstrap.start(
-            catalog.bootstrap.Settings(database_url=database_url, nats_url=nats.url)
+            catalog.bootstrap.Settings(database_url=own_database, nats_url=nats_url)
         )
         booking_service = await bookings.bootstrap.start(
             bookings.bootstrap.Settings(
-                database_url=database_url,
-                nats_url=nats.url,
+                database_url=own_database,
+                nats_url=nats_url,
                 catalog_addr=catalog_service.address,
                 sweep_interval_seconds=0.05,
                 first_step_timeout_seconds=STEP_TIMEOUT,
             )
         )
-        nc = await connect(nats.url, "test-participant")
+        nc = await connect(nats_url, "test-participant")
         channel = aio.insecure_channel(booking_service.address)
         catalog_channel = aio.insecure_channel(catalog_service.address)
         yield (
@@ -60,7 +58,6 @@ async def lonely_orchestrator(database_url):
         await nc.close()
         await booking_service.stop(0.2)
         await catalog_service.stop(0.2)
-        nats.stop()
 
 
 async def a_session_and_customer(catalog):

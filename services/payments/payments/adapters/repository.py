@@ -9,14 +9,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Row, case, func, literal, select, update
+from sqlalchemy import Row, case, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from payments.adapters.tables import payment_requests, payments, saga_steps
-from payments.domain.model import NewPayment, Operation, Payment, PaymentStatus
+from payments.adapters.tables import payment_requests, payments, provider_events, saga_steps
+from payments.domain.events import ProviderEvent
+from payments.domain.model import UNRESOLVED, NewPayment, Operation, Payment, PaymentStatus
 from payments.domain.saga import StepAction, StepDecision
 
 
@@ -36,6 +38,7 @@ def _payment(row: Row[Any]) -> Payment:
         idempotency_key=row.idempotency_key,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        action_expires_at=row.action_expires_at,
     )
 
 
@@ -84,19 +87,150 @@ async def payments_of_booking(conn: AsyncConnection, booking_id: uuid.UUID) -> l
     return [_payment(row) for row in rows]
 
 
+async def lock_payment(conn: AsyncConnection, payment_id: uuid.UUID) -> Payment | None:
+    """Reads a payment and holds it (NO KEY UPDATE, as an UPDATE would) until the transaction ends."""
+    row = (
+        await conn.execute(
+            select(payments).where(payments.c.id == payment_id).with_for_update(key_share=True)
+        )
+    ).first()
+    return _payment(row) if row is not None else None
+
+
+async def payment_for_event(
+    conn: AsyncConnection, provider_reference: str, idempotency_key: str
+) -> Payment | None:
+    """The payment an event is about: by the provider's reference, else by the authorization's key
+    (an event may overtake the answer that tells us the reference)."""
+    conditions = [payments.c.provider_reference == provider_reference]
+    if idempotency_key:
+        conditions.append(payments.c.idempotency_key == idempotency_key)
+    row = (await conn.execute(select(payments).where(or_(*conditions)).limit(1))).first()
+    return _payment(row) if row is not None else None
+
+
 async def change_status(
-    conn: AsyncConnection, payment_id: uuid.UUID, *, from_status: PaymentStatus, to_status: PaymentStatus
+    conn: AsyncConnection,
+    payment_id: uuid.UUID,
+    *,
+    from_status: PaymentStatus | tuple[PaymentStatus, ...],
+    to_status: PaymentStatus,
 ) -> Payment | None:
     """Moves a payment from one status to another; None when it is not in `from_status`."""
+    allowed = (from_status,) if isinstance(from_status, PaymentStatus) else from_status
     row = (
         await conn.execute(
             update(payments)
-            .where(payments.c.id == payment_id, payments.c.status == from_status.value)
-            .values(status=to_status.value, updated_at=func.now())
+            .where(payments.c.id == payment_id, payments.c.status.in_([s.value for s in allowed]))
+            .values(status=to_status.value, updated_at=func.now(), action_expires_at=None)
             .returning(*payments.c)
         )
     ).first()
     return _payment(row) if row is not None else None
+
+
+async def resolve(
+    conn: AsyncConnection,
+    payment_id: uuid.UUID,
+    *,
+    to_status: PaymentStatus,
+    provider_reference: str = "",
+    reason: str | None = None,
+    action_timeout: timedelta | None = None,
+    from_statuses: frozenset[PaymentStatus] = UNRESOLVED,
+) -> Payment | None:
+    """Records the provider's (possibly later) answer of a payment not resolved yet.
+
+    Conditional on the payment still being unresolved (by default AUTHORIZING, PENDING or
+    REQUIRES_ACTION): None when someone else resolved it first. The reference is kept when
+    the answer carries none.
+    """
+    values: dict[str, Any] = {
+        "status": to_status.value,
+        "decline_reason": reason,
+        "updated_at": func.now(),
+        "action_expires_at": func.now() + action_timeout
+        if to_status is PaymentStatus.REQUIRES_ACTION and action_timeout is not None
+        else None,
+    }
+    if provider_reference:
+        values["provider_reference"] = provider_reference
+    row = (
+        await conn.execute(
+            update(payments)
+            .where(payments.c.id == payment_id, payments.c.status.in_([s.value for s in from_statuses]))
+            .values(**values)
+            .returning(*payments.c)
+        )
+    ).first()
+    return _payment(row) if row is not None else None
+
+
+async def lock_expired_actions(conn: AsyncConnection, limit: int) -> list[Payment]:
+    """REQUIRES_ACTION payments past their expiry, locked; others' locked rows are skipped."""
+    rows = await conn.execute(
+        select(payments)
+        .where(
+            payments.c.status == PaymentStatus.REQUIRES_ACTION.value,
+            payments.c.action_expires_at <= func.now(),
+        )
+        .order_by(payments.c.action_expires_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True, key_share=True)
+    )
+    return [_payment(row) for row in rows]
+
+
+async def claim_stale_intents(conn: AsyncConnection, older_than: timedelta, limit: int) -> list[Payment]:
+    """AUTHORIZING payments untouched for `older_than`; claiming bumps `updated_at` (a lease)."""
+    target = (
+        select(payments.c.id)
+        .where(
+            payments.c.status == PaymentStatus.AUTHORIZING.value,
+            payments.c.updated_at <= func.now() - older_than,
+        )
+        .order_by(payments.c.updated_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True, key_share=True)
+        .cte("target")
+    )
+    rows = await conn.execute(
+        update(payments)
+        .where(payments.c.id == target.c.id, payments.c.status == PaymentStatus.AUTHORIZING.value)
+        .values(updated_at=func.now())
+        .returning(*payments.c)
+    )
+    return [_payment(row) for row in rows]
+
+
+# Provider events
+
+
+async def record_event(conn: AsyncConnection, event: ProviderEvent) -> bool:
+    """True when the event id is new; a concurrent twin waits here until this one commits."""
+    inserted = await conn.execute(
+        insert(provider_events)
+        .values(event_id=event.id, type=event.type.value, provider_reference=event.provider_reference)
+        .on_conflict_do_nothing()
+        .returning(provider_events.c.event_id)
+    )
+    return inserted.first() is not None
+
+
+async def complete_event(
+    conn: AsyncConnection, event_id: str, *, payment_id: uuid.UUID | None, outcome: str
+) -> None:
+    await conn.execute(
+        update(provider_events)
+        .where(provider_events.c.event_id == event_id)
+        .values(payment_id=payment_id, outcome=outcome)
+    )
+
+
+async def event_payment(conn: AsyncConnection, event_id: str) -> uuid.UUID | None:
+    return await conn.scalar(
+        select(provider_events.c.payment_id).where(provider_events.c.event_id == event_id)
+    )
 
 
 async def refund(
@@ -191,21 +325,69 @@ async def get_request(conn: AsyncConnection, request_id: str) -> RecordedRequest
 class RecordedStep:
     decision: StepDecision
     tombstone: bool
+    # EXECUTE whose payment is not resolved yet: nothing was replied.
+    waiting: bool = False
+    attempt: int = 0
 
 
-async def claim_step(conn: AsyncConnection, saga_id: str, action: StepAction, booking_id: str) -> bool:
-    """Claims (saga_id, action) for this transaction; False when it was decided before.
+@dataclass(frozen=True)
+class ResolvedStep:
+    """An EXECUTE that was waiting for its payment and has just been decided."""
 
-    The row is written undecided and `record_step` fills in the decision before commit, so
-    others only ever see decided rows; a concurrent twin waits on the key until then.
+    saga_id: str
+    attempt: int
+    decision: StepDecision
+
+
+async def claim_step(
+    conn: AsyncConnection, saga_id: str, action: StepAction, booking_id: str, *, attempt: int = 0
+) -> bool:
+    """Claims (saga_id, action) for this transaction; False when it was claimed before.
+
+    The row is written undecided and `record_step` (or `wait_step`) fills it in before
+    commit, so others only ever see decided or waiting rows; a concurrent twin waits on the
+    key until then.
     """
     inserted = await conn.execute(
         insert(saga_steps)
-        .values(saga_id=saga_id, action=action.value, booking_id=booking_id, succeeded=False)
+        .values(saga_id=saga_id, action=action.value, booking_id=booking_id, succeeded=False, attempt=attempt)
         .on_conflict_do_nothing()
         .returning(saga_steps.c.saga_id)
     )
     return inserted.first() is not None
+
+
+async def wait_step(conn: AsyncConnection, saga_id: str, payment_id: uuid.UUID) -> None:
+    """Marks a claimed EXECUTE as waiting for its payment (no reply until it is resolved)."""
+    await conn.execute(
+        update(saga_steps)
+        .where(saga_steps.c.saga_id == saga_id, saga_steps.c.action == StepAction.EXECUTE.value)
+        .values(waiting=True, payment_id=payment_id)
+    )
+
+
+async def decide_waiting_step(
+    conn: AsyncConnection, payment_id: uuid.UUID, decision: StepDecision
+) -> ResolvedStep | None:
+    """Decides the EXECUTE waiting for this payment, if any (conditional on it still waiting)."""
+    row = (
+        await conn.execute(
+            update(saga_steps)
+            .where(
+                saga_steps.c.payment_id == payment_id,
+                saga_steps.c.action == StepAction.EXECUTE.value,
+                saga_steps.c.waiting,
+            )
+            .values(
+                waiting=False,
+                succeeded=decision.succeeded,
+                reason=decision.reason,
+                amount_minor=decision.amount_minor,
+            )
+            .returning(saga_steps.c.saga_id, saga_steps.c.attempt)
+        )
+    ).first()
+    return ResolvedStep(row.saga_id, int(row.attempt), decision) if row is not None else None
 
 
 async def record_step(
@@ -219,6 +401,7 @@ async def record_step(
             reason=decision.reason,
             amount_minor=decision.amount_minor,
             payment_id=decision.payment_id,
+            waiting=False,
         )
     )
 
@@ -252,7 +435,9 @@ async def get_step(conn: AsyncConnection, saga_id: str, action: StepAction) -> R
     decision = StepDecision(
         succeeded=row.succeeded, reason=row.reason, amount_minor=row.amount_minor, payment_id=row.payment_id
     )
-    return RecordedStep(decision=decision, tombstone=row.tombstone)
+    return RecordedStep(
+        decision=decision, tombstone=row.tombstone, waiting=row.waiting, attempt=int(row.attempt)
+    )
 
 
 async def recorded_actions(conn: AsyncConnection, saga_id: str) -> Sequence[StepAction]:

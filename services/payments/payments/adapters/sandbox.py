@@ -5,20 +5,34 @@ anything else is INVALID_CARD. Every call is idempotent by its key: the same key
 same answer and the same provider reference, even for a different request, as real
 processors do. References are derived from the key, so they are stable across restarts.
 
-State lives in memory. After a restart the sandbox has forgotten its authorizations; it then
-trusts an approval reference it issued (`sbx_auth_...`) as an open authorization of unknown
-amount, so captures and voids of payments authorized before the restart still go through.
+Some cards answer asynchronously, like a real gateway: the sandbox then sends a signed event
+(`payment.authorized` / `payment.failed`) to its event sink, the webhook URL over HTTP or an
+in-process callback, retrying with backoff until the sink accepts it.
+
+State lives in memory. After a restart the sandbox has forgotten its authorizations and its
+undelivered events; it then trusts an approval reference it issued (`sbx_auth_...`) as an open
+authorization of unknown amount, so captures and voids of payments authorized before the
+restart still go through.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import enum
 import hashlib
-from collections.abc import Callable
+import logging
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from payments.domain import errors
-from payments.domain.provider import Authorization, AuthorizationOutcome, ProviderResult
+import httpx
+
+from payments.domain import errors, events
+from payments.domain.events import EventType, ProviderEvent
+from payments.domain.provider import Authorization, AuthorizationOutcome, ProviderResult, ProviderUnavailable
+
+log = logging.getLogger(__name__)
 
 APPROVED_CARDS = frozenset({"4242424242424242", "tok_visa"})
 DECLINING_CARDS: dict[str, str] = {
@@ -29,9 +43,20 @@ DECLINING_CARDS: dict[str, str] = {
     "4000000000000069": errors.CARD_EXPIRED,
     "tok_expiredCard": errors.CARD_EXPIRED,
 }
+# Answered "pending", approved a moment later through a payment.authorized event.
+ASYNC_CARDS = frozenset({"4000000000003063", "tok_asyncApproval"})
+# Answered "requires action"; resolved only when `complete_action` is called (else it times out).
+ACTION_CARDS = frozenset({"4000000000003220", "tok_requiresAction"})
+# Approved after `slow_seconds`.
+SLOW_CARDS = frozenset({"4000000000000259", "tok_slowApproval"})
+# Approved, but the first answer is lost (ProviderUnavailable); a retry with the key gets it.
+LOST_ANSWER_CARDS = frozenset({"4000000000000341", "tok_lostAnswer"})
+
+_EVENTUALLY_APPROVED = ASYNC_CARDS | ACTION_CARDS | SLOW_CARDS | LOST_ANSWER_CARDS
 
 APPROVAL_PREFIX = "sbx_auth_"
 DECLINE_PREFIX = "sbx_decl_"
+EVENT_PREFIX = "evt_sbx_"
 
 # Why the sandbox refuses a capture, void or refund (a real processor has the same refusals).
 AUTHORIZATION_NOT_FOUND = "AUTHORIZATION_NOT_FOUND"
@@ -39,14 +64,18 @@ AUTHORIZATION_NOT_OPEN = "AUTHORIZATION_NOT_OPEN"
 CHARGE_NOT_CAPTURED = "CHARGE_NOT_CAPTURED"
 AMOUNT_EXCEEDS_AUTHORIZATION = "AMOUNT_EXCEEDS_AUTHORIZATION"
 REFUND_EXCEEDS_CHARGE = "REFUND_EXCEEDS_CHARGE"
+# The answer to a cancelled pending authorization.
+PAYMENT_CANCELED = "PAYMENT_CANCELED"
 
 # A state change of a charge: None when done, else why it was refused.
 _Act = Callable[[], str | None]
+# Where events go: raises unless the receiver accepted the event (HTTP 2xx).
+EventSink = Callable[[bytes, str], Awaitable[None]]
 
 
 def decline_reason_for(card_token: str) -> str | None:
-    """None when the card is approved, else why it is declined."""
-    if card_token in APPROVED_CARDS:
+    """None when the card is approved (possibly later), else why it is declined."""
+    if card_token in APPROVED_CARDS or card_token in _EVENTUALLY_APPROVED:
         return None
     if card_token in DECLINING_CARDS:
         return DECLINING_CARDS[card_token]
@@ -59,10 +88,33 @@ def _reference(prefix: str, idempotency_key: str) -> str:
     return prefix + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
 
 
+class HttpEventSink:
+    """POSTs events to a webhook URL with the signature header; a non-2xx answer raises."""
+
+    def __init__(self, url: str, *, timeout_seconds: float = 5.0) -> None:
+        self.url = url
+        self._client = httpx.AsyncClient(timeout=timeout_seconds)
+
+    async def __call__(self, payload: bytes, signature: str) -> None:
+        response = await self._client.post(
+            self.url,
+            content=payload,
+            headers={"Content-Type": "application/json", events.SIGNATURE_HEADER: signature},
+        )
+        if not response.is_success:
+            raise RuntimeError(f"webhook answered {response.status_code}: {response.text[:200]}")
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
 class _ChargeState(enum.Enum):
+    PENDING = "pending"
+    REQUIRES_ACTION = "requires_action"
     AUTHORIZED = "authorized"
     CAPTURED = "captured"
     VOIDED = "voided"
+    FAILED = "failed"
 
 
 @dataclass
@@ -72,34 +124,79 @@ class _Charge:
     currency: str | None
     state: _ChargeState = _ChargeState.AUTHORIZED
     refunded_minor: int = 0
+    idempotency_key: str = ""
+    # Was it ever approved (a void of an approved charge is not a cancellation).
+    approved: bool = True
+    failure_reason: str | None = None
 
 
 class SandboxCardProvider:
     name = "sandbox"
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        webhook_secret: str = "",
+        sink: EventSink | None = None,
+        confirm_delay_seconds: float = 0.5,
+        slow_seconds: float = 3.0,
+        max_retry_delay_seconds: float = 10.0,
+    ) -> None:
+        self.webhook_secret = webhook_secret
+        self.sink = sink
+        self.confirm_delay_seconds = confirm_delay_seconds
+        self.slow_seconds = slow_seconds
+        self.max_retry_delay_seconds = max_retry_delay_seconds
         self._authorizations: dict[str, Authorization] = {}
         self._results: dict[str, ProviderResult] = {}
         self._charges: dict[str, _Charge] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        # Every event sent (first attempt), for tests and demos.
+        self.sent_events: list[ProviderEvent] = []
+        # How many times each key was asked to authorize (tests: "the provider was re-asked").
+        self.authorize_calls: dict[str, int] = {}
+
+    # -- the CardProvider port ------------------------------------------------------
 
     async def authorize(
         self, idempotency_key: str, amount_minor: int, currency: str, card_token: str
     ) -> Authorization:
-        known = self._authorizations.get(idempotency_key)
-        if known is not None:
-            return known
+        self.authorize_calls[idempotency_key] = self.authorize_calls.get(idempotency_key, 0) + 1
+        if idempotency_key in self._authorizations:
+            return self._current(idempotency_key)
         reason = decline_reason_for(card_token)
-        if reason is None:
-            answer = Authorization(
-                AuthorizationOutcome.APPROVED, _reference(APPROVAL_PREFIX, idempotency_key)
-            )
-            self._charges[answer.provider_reference] = _Charge(amount_minor, currency)
-        else:
+        if reason is not None:
             answer = Authorization(
                 AuthorizationOutcome.DECLINED, _reference(DECLINE_PREFIX, idempotency_key), reason
             )
-        self._authorizations[idempotency_key] = answer
-        return answer
+            self._authorizations[idempotency_key] = answer
+            return answer
+        if card_token in SLOW_CARDS:
+            await asyncio.sleep(self.slow_seconds)
+            if idempotency_key in self._authorizations:  # a twin call answered meanwhile
+                return self._current(idempotency_key)
+        reference = _reference(APPROVAL_PREFIX, idempotency_key)
+        charge = _Charge(amount_minor, currency, idempotency_key=idempotency_key)
+        if card_token in ASYNC_CARDS:
+            charge.state, charge.approved = _ChargeState.PENDING, False
+            outcome = AuthorizationOutcome.PENDING
+        elif card_token in ACTION_CARDS:
+            charge.state, charge.approved = _ChargeState.REQUIRES_ACTION, False
+            outcome = AuthorizationOutcome.REQUIRES_ACTION
+        else:
+            outcome = AuthorizationOutcome.APPROVED
+        self._charges[reference] = charge
+        self._authorizations[idempotency_key] = Authorization(outcome, reference)
+        if outcome is AuthorizationOutcome.PENDING:
+            self._spawn(self._confirm_later(reference))
+        if card_token in LOST_ANSWER_CARDS and self.authorize_calls[idempotency_key] == 1:
+            raise ProviderUnavailable("the sandbox authorized, but its answer was lost (test card)")
+        return self._authorizations[idempotency_key]
+
+    async def find_authorization(self, idempotency_key: str) -> Authorization | None:
+        if idempotency_key not in self._authorizations:
+            return None
+        return self._current(idempotency_key)
 
     async def capture(
         self, idempotency_key: str, authorization_reference: str, amount_minor: int, currency: str
@@ -117,6 +214,117 @@ class SandboxCardProvider:
         return self._once(
             idempotency_key, "sbx_re_", lambda: self._refund(authorization_reference, amount_minor)
         )
+
+    # -- sandbox controls -----------------------------------------------------------
+
+    async def complete_action(self, authorization_reference: str, approve: bool) -> bool:
+        """The card holder passes (or fails) the check; the event follows a moment later."""
+        charge = self._charges.get(authorization_reference)
+        if charge is None or charge.state is not _ChargeState.REQUIRES_ACTION:
+            return False
+        if approve:
+            charge.state, charge.approved = _ChargeState.AUTHORIZED, True
+            self._emit(EventType.AUTHORIZED, authorization_reference, charge)
+        else:
+            charge.state, charge.failure_reason = _ChargeState.FAILED, errors.AUTHENTICATION_FAILED
+            self._emit(EventType.FAILED, authorization_reference, charge)
+        return True
+
+    def open_authorizations(self) -> list[str]:
+        """References of authorizations that hold money or may still do so (not captured)."""
+        held = (_ChargeState.AUTHORIZED, _ChargeState.PENDING, _ChargeState.REQUIRES_ACTION)
+        return [reference for reference, charge in self._charges.items() if charge.state in held]
+
+    def charge_state(self, authorization_reference: str) -> str | None:
+        charge = self._charges.get(authorization_reference)
+        return charge.state.value if charge is not None else None
+
+    def signed(self, event: ProviderEvent, *, timestamp: int | None = None) -> tuple[bytes, str]:
+        """An event's body and signature header, as the webhook carries them."""
+        payload = event.to_json()
+        return payload, events.sign(self.webhook_secret, payload, timestamp=timestamp)
+
+    def event_for(self, kind: EventType, authorization_reference: str) -> ProviderEvent:
+        charge = self._charges[authorization_reference]
+        return ProviderEvent(
+            id=_reference(EVENT_PREFIX, f"{authorization_reference}:{kind.value}"),
+            type=kind,
+            created=int(time.time()),
+            provider_reference=authorization_reference,
+            idempotency_key=charge.idempotency_key,
+            amount_minor=charge.amount_minor or 0,
+            currency=charge.currency or "",
+            failure_reason=charge.failure_reason if kind is EventType.FAILED else None,
+        )
+
+    async def close(self) -> None:
+        """Stops delivering events (those not delivered yet are lost, as on a restart)."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if isinstance(self.sink, HttpEventSink):
+            await self.sink.close()
+
+    # -- internals ------------------------------------------------------------------
+
+    def _current(self, idempotency_key: str) -> Authorization:
+        """The answer to a key as it stands now (a pending one may have been resolved)."""
+        first = self._authorizations[idempotency_key]
+        charge = self._charges.get(first.provider_reference)
+        if charge is None:
+            return first
+        if charge.state is _ChargeState.PENDING:
+            return Authorization(AuthorizationOutcome.PENDING, first.provider_reference)
+        if charge.state is _ChargeState.REQUIRES_ACTION:
+            return Authorization(AuthorizationOutcome.REQUIRES_ACTION, first.provider_reference)
+        if charge.state is _ChargeState.FAILED:
+            return Authorization(
+                AuthorizationOutcome.DECLINED, first.provider_reference, charge.failure_reason
+            )
+        if not charge.approved:  # cancelled while pending
+            return Authorization(AuthorizationOutcome.DECLINED, first.provider_reference, PAYMENT_CANCELED)
+        return Authorization(AuthorizationOutcome.APPROVED, first.provider_reference)
+
+    def _spawn(self, coroutine: Awaitable[None]) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _confirm_later(self, reference: str) -> None:
+        await asyncio.sleep(self.confirm_delay_seconds)
+        charge = self._charges.get(reference)
+        if charge is None or charge.state is not _ChargeState.PENDING:
+            return  # cancelled meanwhile
+        charge.state, charge.approved = _ChargeState.AUTHORIZED, True
+        self._emit(EventType.AUTHORIZED, reference, charge)
+
+    def _emit(self, kind: EventType, reference: str, charge: _Charge) -> None:
+        event = self.event_for(kind, reference)
+        self.sent_events.append(event)
+        if self.sink is None:
+            log.warning("sandbox event %s %s has no sink: dropped", event.type, event.id)
+            return
+        self._spawn(self._deliver(event, self.sink))
+
+    async def _deliver(self, event: ProviderEvent, sink: EventSink) -> None:
+        """Delivers until the sink accepts; each attempt is signed anew (fresh timestamp)."""
+        delay = 0.1
+        attempt = 0
+        while True:
+            attempt += 1
+            payload, signature = self.signed(event)
+            try:
+                await sink(payload, signature)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("sandbox event %s delivery %d failed: %s", event.id, attempt, error)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.max_retry_delay_seconds)
 
     def _once(self, idempotency_key: str, prefix: str, act: _Act) -> ProviderResult:
         known = self._results.get(idempotency_key)
@@ -152,10 +360,11 @@ class SandboxCardProvider:
         return None
 
     def _void(self, reference: str) -> str | None:
+        """Releases an open authorization, or cancels one still pending or waiting for an action."""
         charge = self._charge(reference)
         if charge is None:
             return AUTHORIZATION_NOT_FOUND
-        if charge.state is not _ChargeState.AUTHORIZED:
+        if charge.state not in (_ChargeState.AUTHORIZED, _ChargeState.PENDING, _ChargeState.REQUIRES_ACTION):
             return AUTHORIZATION_NOT_OPEN
         charge.state = _ChargeState.VOIDED
         return None

@@ -1,4 +1,5 @@
-"""The payments schema: payments, request ids of their state changes, saga step records."""
+"""The payments schema: payments, request ids of their state changes, saga step records,
+the provider's events."""
 
 from __future__ import annotations
 
@@ -25,7 +26,10 @@ from plumbing.outbox import inbox_table, outbox_table
 SCHEMA = "payments"
 metadata = MetaData(schema=SCHEMA)
 
-STATUSES = "'DECLINED', 'AUTHORIZED', 'CAPTURED', 'VOIDED', 'REFUNDED'"
+STATUSES = (
+    "'DECLINED', 'AUTHORIZED', 'CAPTURED', 'VOIDED', 'REFUNDED', "
+    "'AUTHORIZING', 'PENDING', 'REQUIRES_ACTION', 'FAILED'"
+)
 
 payments = Table(
     "payments",
@@ -44,6 +48,8 @@ payments = Table(
     Column("idempotency_key", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # When a REQUIRES_ACTION payment times out (AUTHENTICATION_TIMEOUT).
+    Column("action_expires_at", DateTime(timezone=True)),
     CheckConstraint(f"status IN ({STATUSES})", name="ck_payments_status"),
     CheckConstraint("amount_minor > 0", name="ck_payments_amount_positive"),
     CheckConstraint(
@@ -55,10 +61,25 @@ payments = Table(
     ),
     CheckConstraint("status <> 'REFUNDED' OR refunded_minor = amount_minor", name="ck_payments_refunded_all"),
     CheckConstraint(
-        "(status = 'DECLINED') = (decline_reason IS NOT NULL)", name="ck_payments_decline_reason"
+        "(status IN ('DECLINED', 'FAILED')) = (decline_reason IS NOT NULL)", name="ck_payments_decline_reason"
+    ),
+    CheckConstraint(
+        "(status = 'REQUIRES_ACTION') = (action_expires_at IS NOT NULL)", name="ck_payments_action_expiry"
     ),
     Index("uq_payments_idempotency_key", "idempotency_key", unique=True),
     Index("ix_payments_booking_id", "booking_id", postgresql_where=text("booking_id IS NOT NULL")),
+    Index(
+        "ix_payments_provider_reference",
+        "provider_reference",
+        postgresql_where=text("provider_reference <> ''"),
+    ),
+    # The sweeper's two queues: expired actions and stale intents.
+    Index(
+        "ix_payments_action_expires_at",
+        "action_expires_at",
+        postgresql_where=text("status = 'REQUIRES_ACTION'"),
+    ),
+    Index("ix_payments_authorizing", "updated_at", postgresql_where=text("status = 'AUTHORIZING'")),
 )
 
 # The request id of each capture/void/refund, so a retried RPC is answered, not applied again.
@@ -88,9 +109,29 @@ saga_steps = Table(
     Column("amount_minor", BigInteger, nullable=False, server_default=text("0")),
     Column("payment_id", UUID(as_uuid=True), ForeignKey("payments.payments.id")),
     Column("tombstone", Boolean, nullable=False, server_default=text("false")),
+    # EXECUTE only: the payment's answer is not final yet (AUTHORIZING, PENDING, REQUIRES_ACTION);
+    # nothing was replied. Whoever resolves the payment decides the step and writes the reply.
+    Column("waiting", Boolean, nullable=False, server_default=text("false")),
+    # The attempt of the command that claimed the step (echoed by a reply written later).
+    Column("attempt", BigInteger, nullable=False, server_default=text("0")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("saga_id", "action", name="pk_saga_steps"),
     CheckConstraint("action IN ('EXECUTE', 'COMPENSATE', 'FINALIZE', 'REFUND')", name="ck_saga_steps_action"),
+    CheckConstraint("NOT waiting OR action = 'EXECUTE'", name="ck_saga_steps_waiting_execute"),
+    Index("ix_saga_steps_waiting_payment", "payment_id", postgresql_where=text("waiting")),
+)
+
+# Every provider event received, by its id: a duplicate delivery is acknowledged and ignored.
+provider_events = Table(
+    "provider_events",
+    metadata,
+    Column("event_id", Text, primary_key=True),
+    Column("type", Text, nullable=False),
+    Column("provider_reference", Text, nullable=False),
+    Column("payment_id", UUID(as_uuid=True), ForeignKey("payments.payments.id")),
+    # What it did: APPLIED, ALREADY_APPLIED, VOIDED_LATE (a late approval released), UNKNOWN_PAYMENT.
+    Column("outcome", Text, nullable=False, server_default=text("''")),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 outbox = outbox_table(metadata)

@@ -31,3 +31,19 @@ CARD_EXPIRED = "CARD_EXPIRED"
 INVALID_CARD = "INVALID_CARD"
 PROVIDER_REFUSED = "PROVIDER_REFUSED"
 PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
+
+# Asynchronous authorizations (a pending answer resolved later by a webhook or a timeout).
+AUTHENTICATION_TIMEOUT = "AUTHENTICATION_TIMEOUT"
+AUTHENTICATION_FAILED = "AUTHENTICATION_FAILED"
+# COMPENSATE while the provider's answer to the authorization is still unknown (not recorded:
+# the orchestrator re-sends it once the answer is recorded or recovered).
+AUTHORIZATION_IN_FLIGHT = "AUTHORIZATION_IN_FLIGHT"
+# CompletePaymentAction on a payment that waits for no action (FAILED_PRECONDITION).
+PAYMENT_NOT_REQUIRING_ACTION = "PAYMENT_NOT_REQUIRING_ACTION"
+# CompletePaymentAction with a provider that has no sandbox controls (FAILED_PRECONDITION).
+SANDBOX_ONLY = "SANDBOX_ONLY"
+
+# Provider events (webhooks), INVALID_ARGUMENT: the gateway answers 400.
+INVALID_SIGNATURE = "INVALID_SIGNATURE"
+STALE_EVENT = "STALE_EVENT"
+INVALID_EVENT = "INVALID_EVENT"

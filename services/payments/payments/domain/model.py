@@ -19,6 +19,29 @@ class PaymentStatus(enum.StrEnum):
     CAPTURED = "CAPTURED"
     VOIDED = "VOIDED"
     REFUNDED = "REFUNDED"
+    # Recorded before the provider is asked; its answer is not recorded yet.
+    AUTHORIZING = "AUTHORIZING"
+    # The provider answered "pending": a webhook confirms or fails it later.
+    PENDING = "PENDING"
+    # The card holder must act; fails with AUTHENTICATION_TIMEOUT past `action_expires_at`.
+    REQUIRES_ACTION = "REQUIRES_ACTION"
+    # Failed after a pending answer (webhook payment.failed, or the action timed out).
+    FAILED = "FAILED"
+
+    @property
+    def unresolved(self) -> bool:
+        """The provider's final answer is not known yet."""
+        return self in UNRESOLVED
+
+    @property
+    def holds_nothing(self) -> bool:
+        """Final statuses in which no authorization may be open at the provider."""
+        return self in (PaymentStatus.DECLINED, PaymentStatus.VOIDED, PaymentStatus.FAILED)
+
+
+UNRESOLVED = frozenset({PaymentStatus.AUTHORIZING, PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION})
+# Statuses that carry a reason (decline_reason).
+WITH_REASON = frozenset({PaymentStatus.DECLINED, PaymentStatus.FAILED})
 
 
 class Operation(enum.StrEnum):
@@ -65,6 +88,7 @@ class Payment:
     idempotency_key: str
     created_at: datetime
     updated_at: datetime
+    action_expires_at: datetime | None = None
 
     @property
     def refundable_minor(self) -> int:
@@ -76,7 +100,7 @@ class Payment:
 
 @dataclass(frozen=True)
 class NewPayment:
-    """A payment about to be recorded with the provider's answer to its authorization."""
+    """A payment about to be recorded, before the provider is asked (status AUTHORIZING)."""
 
     id: uuid.UUID
     company_id: uuid.UUID
@@ -148,7 +172,11 @@ def refundable_payment_of_booking(payments: Iterable[Payment]) -> Payment | None
     None when the booking was not paid by card at all. A payment that is only authorized
     cannot be refunded yet: capture (FINALIZE) comes first.
     """
-    candidates = [p for p in payments if p.status is not PaymentStatus.DECLINED]
+    candidates = [
+        p
+        for p in payments
+        if p.status in (PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED, PaymentStatus.REFUNDED)
+    ]
     for status in (PaymentStatus.CAPTURED, PaymentStatus.REFUNDED):
         found = [p for p in candidates if p.status is status]
         if found:
@@ -188,3 +216,11 @@ class ChangePayment:
 @dataclass(frozen=True)
 class GetPayment:
     payment_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class CompleteAction:
+    """Sandbox: the card holder passes (approve) or fails the check of a REQUIRES_ACTION payment."""
+
+    payment_id: uuid.UUID
+    approve: bool

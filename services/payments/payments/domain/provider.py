@@ -1,8 +1,9 @@
 """The card provider port: what the service needs from a card processor.
 
 Every call carries an idempotency key, so a retry after a lost answer never charges twice.
-Answers are synchronous today; asynchronous confirmation (3-D Secure, webhooks) will add a
-PENDING outcome and an event intake that resolves it, without changing these calls.
+An authorization may be answered PENDING or REQUIRES_ACTION: the provider then resolves it
+later with a signed event (webhook, see `payments.domain.events`). `void` also cancels an
+authorization that is still pending, so nothing stays open.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from plumbing.errors import ErrorKind, ServiceError
 class AuthorizationOutcome(enum.StrEnum):
     APPROVED = "APPROVED"
     DECLINED = "DECLINED"
+    # Resolved later by an event (payment.authorized / payment.failed).
+    PENDING = "PENDING"
+    # The card holder must act first (3-D Secure-like); resolved later by an event.
+    REQUIRES_ACTION = "REQUIRES_ACTION"
 
 
 @dataclass(frozen=True)
@@ -71,3 +76,16 @@ class CardProvider(Protocol):
     async def refund(
         self, idempotency_key: str, authorization_reference: str, amount_minor: int, currency: str
     ) -> ProviderResult: ...
+
+    async def find_authorization(self, idempotency_key: str) -> Authorization | None:
+        """The provider's current answer to the authorization with this key; None when it never
+        received it. Used to recover an authorization whose answer was lost."""
+        ...
+
+
+class ActionCompleter(Protocol):
+    """Sandbox controls: play the card holder of a REQUIRES_ACTION authorization."""
+
+    async def complete_action(self, authorization_reference: str, approve: bool) -> bool:
+        """True when the authorization was waiting for an action; its event follows."""
+        ...

@@ -31,6 +31,7 @@ class SagaStep:
     amount_minor: int
     currency: str
     card_token: str = ""
+    attempt: int = 0
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,14 @@ def payment_key(saga_id: str) -> str:
     return f"{saga_id}:{STEP}"
 
 
-def decision_for_authorization(payment: Payment) -> StepDecision:
-    """EXECUTE succeeds with the authorized amount, fails with the provider's decline reason."""
-    if payment.status is PaymentStatus.DECLINED:
+def decision_for_authorization(payment: Payment) -> StepDecision | None:
+    """EXECUTE succeeds with the authorized amount, fails with the provider's decline reason.
+
+    None while the provider's answer is not final (AUTHORIZING, PENDING, REQUIRES_ACTION).
+    """
+    if payment.status.unresolved:
+        return None
+    if payment.status in (PaymentStatus.DECLINED, PaymentStatus.FAILED):
         return StepDecision.failed(payment.decline_reason or errors.CARD_DECLINED, payment.id)
     if payment.status in (PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED):
         return StepDecision(succeeded=True, amount_minor=payment.amount_minor, payment_id=payment.id)

@@ -6,7 +6,7 @@ import re
 import uuid
 
 from payments.domain import errors
-from payments.domain.model import AuthorizePayment, ChangePayment, GetPayment, Operation
+from payments.domain.model import AuthorizePayment, ChangePayment, CompleteAction, GetPayment, Operation
 from plumbing.errors import InvalidArgument
 
 MAX_KEY_LENGTH = 200
@@ -106,3 +106,7 @@ def change_command(
 
 def get_command(payment_id: str) -> GetPayment:
     return GetPayment(payment_id=uuid_of(payment_id, "payment_id"))
+
+
+def complete_action_command(payment_id: str, approve: bool) -> CompleteAction:
+    return CompleteAction(payment_id=uuid_of(payment_id, "payment_id"), approve=approve)

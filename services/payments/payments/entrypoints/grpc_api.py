@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -12,6 +12,7 @@ from payments.domain import validation
 from payments.domain.model import Operation, Payment, PaymentStatus
 from payments.domain.provider import CardProvider
 from payments.service import handlers
+from payments.service.handlers import ReplyWriter
 from plumbing.db import Database
 
 _STATUSES = {
@@ -20,6 +21,10 @@ _STATUSES = {
     PaymentStatus.CAPTURED: payments_pb2.PAYMENT_STATUS_CAPTURED,
     PaymentStatus.VOIDED: payments_pb2.PAYMENT_STATUS_VOIDED,
     PaymentStatus.REFUNDED: payments_pb2.PAYMENT_STATUS_REFUNDED,
+    PaymentStatus.PENDING: payments_pb2.PAYMENT_STATUS_PENDING,
+    PaymentStatus.REQUIRES_ACTION: payments_pb2.PAYMENT_STATUS_REQUIRES_ACTION,
+    PaymentStatus.FAILED: payments_pb2.PAYMENT_STATUS_FAILED,
+    PaymentStatus.AUTHORIZING: payments_pb2.PAYMENT_STATUS_AUTHORIZING,
 }
 
 
@@ -47,9 +52,20 @@ def payment_to_proto(payment: Payment) -> payments_pb2.Payment:
 
 
 class PaymentsApi(payments_pb2_grpc.PaymentsServiceServicer):
-    def __init__(self, db: Database, provider: CardProvider) -> None:
+    def __init__(
+        self,
+        db: Database,
+        provider: CardProvider,
+        *,
+        webhook_secret: str,
+        action_timeout: timedelta,
+        replies: ReplyWriter | None = None,
+    ) -> None:
         self.db = db
         self.provider = provider
+        self.webhook_secret = webhook_secret
+        self.action_timeout = action_timeout
+        self.replies = replies
 
     async def AuthorizePayment(
         self, request: payments_pb2.AuthorizePaymentRequest, context: grpc.aio.ServicerContext
@@ -62,7 +78,9 @@ class PaymentsApi(payments_pb2_grpc.PaymentsServiceServicer):
             currency_code=request.amount.currency_code,
             card_token_value=request.card_token,
         )
-        payment = await handlers.authorize_payment(command, self.db, self.provider)
+        payment = await handlers.authorize_payment(
+            command, self.db, self.provider, self.action_timeout, self.replies
+        )
         return payments_pb2.AuthorizePaymentResponse(payment=payment_to_proto(payment))
 
     async def CapturePayment(
@@ -88,6 +106,30 @@ class PaymentsApi(payments_pb2_grpc.PaymentsServiceServicer):
     ) -> payments_pb2.GetPaymentResponse:
         payment = await handlers.get_payment(validation.get_command(request.payment_id), self.db)
         return payments_pb2.GetPaymentResponse(payment=payment_to_proto(payment))
+
+    async def HandleProviderEvent(
+        self, request: payments_pb2.HandleProviderEventRequest, context: grpc.aio.ServicerContext
+    ) -> payments_pb2.HandleProviderEventResponse:
+        receipt = await handlers.handle_provider_event(
+            self.db,
+            self.provider,
+            secret=self.webhook_secret,
+            payload=request.payload,
+            signature=request.signature,
+            replies=self.replies,
+        )
+        return payments_pb2.HandleProviderEventResponse(
+            event_id=receipt.event_id,
+            duplicate=receipt.duplicate,
+            payment_id=str(receipt.payment_id) if receipt.payment_id else "",
+        )
+
+    async def CompletePaymentAction(
+        self, request: payments_pb2.CompletePaymentActionRequest, context: grpc.aio.ServicerContext
+    ) -> payments_pb2.CompletePaymentActionResponse:
+        command = validation.complete_action_command(request.payment_id, request.approve)
+        payment = await handlers.complete_action(command, self.db, self.provider)
+        return payments_pb2.CompletePaymentActionResponse(payment=payment_to_proto(payment))
 
     async def _change(self, operation: Operation, request_id: str, payment_id: str) -> payments_pb2.Payment:
         command = validation.change_command(operation, request_id_value=request_id, payment_id=payment_id)

@@ -1,18 +1,45 @@
-"""The payments participant of the booking saga: StepCommand -> step -> StepReply."""
+"""The payments participant of the booking saga: StepCommand -> step -> StepReply (or none yet).
+
+It follows `plumbing.saga_participant.StepConsumer` (inbox, effect and reply in one
+transaction, ack after commit) with two differences that card payments need:
+
+- EXECUTE calls the provider *outside* any transaction: a short transaction records the
+  intent, the provider is asked (it may take seconds, or lose its answer and raise, in which
+  case the message is nak'ed and redelivered), then the consumer's transaction records the
+  answer together with the inbox record and the reply.
+- An EXECUTE whose payment is PENDING or REQUIRES_ACTION replies nothing: the reply is
+  written later, by whoever resolves the payment (webhook, action timeout, recovery), with
+  the message id `<saga_id>:payments:EXECUTE:resolved`.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import timedelta
 
+from google.protobuf.message import DecodeError
+from nats.aio.msg import Msg
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookingplatform.saga.v1 import saga_pb2
-from payments.domain.provider import CardProvider
-from payments.domain.saga import STEP, SagaStep, StepAction
+from payments.adapters.repository import ResolvedStep
+from payments.domain.provider import Authorization, CardProvider
+from payments.domain.saga import STEP, SagaStep, StepAction, StepDecision
 from payments.service import handlers
-from plumbing.saga_participant import StepHandler, reply_to
+from payments.service.handlers import Intent
+from plumbing.db import Database
+from plumbing.failpoints import failpoint
+from plumbing.messaging import nak_later, reply_subject
+from plumbing.outbox import Outbox, record_in_inbox
+from plumbing.saga_participant import ORCHESTRATOR, message_id_of, reply_to
+from plumbing.telemetry import extract_trace_context
 
 log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
 
 _ACTIONS = {
     saga_pb2.STEP_ACTION_EXECUTE: StepAction.EXECUTE,
@@ -25,14 +52,63 @@ UNKNOWN_ACTION = "UNKNOWN_ACTION"
 WRONG_STEP = "WRONG_STEP"
 
 
-def step_handler(provider: CardProvider) -> StepHandler:
-    """The handler for plumbing.saga_participant.StepConsumer, bound to a card provider."""
+def _reply(command: saga_pb2.StepCommand, decision: StepDecision) -> saga_pb2.StepReply:
+    return reply_to(
+        command,
+        succeeded=decision.succeeded,
+        reason=decision.reason,
+        amount_minor=decision.amount_minor,
+        reference=str(decision.payment_id) if decision.payment_id else "",
+    )
 
-    async def handle_step_command(conn: AsyncConnection, command: saga_pb2.StepCommand) -> saga_pb2.StepReply:
+
+def resolved_reply(resolved: ResolvedStep, currency: str) -> saga_pb2.StepReply:
+    """The reply of an EXECUTE decided after the fact, as if answering its first command."""
+    command = saga_pb2.StepCommand(
+        saga_id=resolved.saga_id, step=STEP, action=saga_pb2.STEP_ACTION_EXECUTE, attempt=resolved.attempt
+    )
+    command.amount.currency_code = currency
+    return _reply(command, resolved.decision)
+
+
+def reply_writer(outbox: Outbox) -> handlers.ReplyWriter:
+    """Writes the reply of an EXECUTE resolved by a webhook, a timeout or a recovery."""
+
+    async def write(conn: AsyncConnection, resolved: ResolvedStep, currency: str) -> None:
+        await outbox.add(
+            conn,
+            reply_subject(ORCHESTRATOR),
+            resolved_reply(resolved, currency),
+            message_id=f"{resolved.saga_id}:{STEP}:EXECUTE:resolved",
+        )
+        outbox.wake()
+
+    return write
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A command after the part that runs outside the consumer's transaction."""
+
+    step: SagaStep | None
+    refusal: str = ""
+    answered: tuple[Intent, Authorization] | None = None
+
+
+class SagaParticipant:
+    """Applies saga commands: `prepare` (own transactions and the provider call), then `decide`
+    (in the caller's transaction). `process` runs both, for callers without an inbox (tests)."""
+
+    def __init__(self, db: Database, provider: CardProvider, *, action_timeout: timedelta) -> None:
+        self.db = db
+        self.provider = provider
+        self.action_timeout = action_timeout
+
+    async def prepare(self, command: saga_pb2.StepCommand) -> Prepared:
         action = _ACTIONS.get(command.action)
         if action is None or command.step != STEP:
             log.error("refusing saga %s: step %r action %s", command.saga_id, command.step, command.action)
-            return reply_to(command, succeeded=False, reason=WRONG_STEP if action else UNKNOWN_ACTION)
+            return Prepared(None, refusal=WRONG_STEP if action else UNKNOWN_ACTION)
         step = SagaStep(
             saga_id=command.saga_id,
             action=action,
@@ -42,14 +118,89 @@ def step_handler(provider: CardProvider) -> StepHandler:
             amount_minor=command.amount.amount_minor,
             currency=command.amount.currency_code,
             card_token=command.card_token,
+            attempt=command.attempt,
         )
-        decision = await handlers.handle_step(conn, provider, step)
-        return reply_to(
-            command,
-            succeeded=decision.succeeded,
-            reason=decision.reason,
-            amount_minor=decision.amount_minor,
-            reference=str(decision.payment_id) if decision.payment_id else "",
-        )
+        if action is not StepAction.EXECUTE or handlers.valid_saga_id(step) is not None:
+            return Prepared(step)
+        intent = await handlers.prepare_execute(self.db, self.provider.name, step)
+        if intent is None:
+            return Prepared(step)
+        failpoint("saga.after_intent_before_provider")
+        # Outside any transaction; ProviderUnavailable (a lost answer) propagates: redelivered.
+        answer = await handlers.ask_provider(self.provider, intent.payment, intent.card_token)
+        failpoint("saga.after_provider_before_record")
+        return Prepared(step, answered=(intent, answer))
 
-    return handle_step_command
+    async def decide(
+        self, conn: AsyncConnection, command: saga_pb2.StepCommand, prepared: Prepared
+    ) -> saga_pb2.StepReply | None:
+        if prepared.step is None:
+            return reply_to(command, succeeded=False, reason=prepared.refusal)
+        decision = await handlers.handle_step(
+            conn,
+            self.provider,
+            prepared.step,
+            answered=prepared.answered,
+            action_timeout=self.action_timeout,
+        )
+        return None if decision is None else _reply(command, decision)
+
+    async def process(self, command: saga_pb2.StepCommand) -> saga_pb2.StepReply | None:
+        prepared = await self.prepare(command)
+        async with self.db.transaction() as conn:
+            return await self.decide(conn, command, prepared)
+
+
+class PaymentsStepConsumer:
+    """Handler of the `payments` pull consumer: each command once, its reply through the outbox."""
+
+    def __init__(self, *, db: Database, inbox: Table, outbox: Outbox, participant: SagaParticipant) -> None:
+        self.db = db
+        self.inbox = inbox
+        self.outbox = outbox
+        self.participant = participant
+
+    async def handle(self, messages: list[Msg]) -> None:
+        for msg in messages:
+            await self._handle_one(msg)
+        self.outbox.wake()
+
+    async def _seen(self, message_id: str) -> bool:
+        async with self.db.transaction() as conn:
+            found = await conn.scalar(
+                select(self.inbox.c.message_id).where(self.inbox.c.message_id == message_id)
+            )
+        return found is not None
+
+    async def _handle_one(self, msg: Msg) -> None:
+        try:
+            command = saga_pb2.StepCommand.FromString(msg.data)
+        except DecodeError:
+            log.error("dropping undecodable saga command on %s", msg.subject)
+            await msg.term()
+            return
+        message_id = message_id_of(msg)
+        token = otel_context.attach(extract_trace_context(msg.headers))
+        try:
+            with tracer.start_as_current_span(
+                f"saga {command.step} {saga_pb2.StepAction.Name(command.action)}"
+            ):
+                failpoint("consumer.before_transaction")
+                if not await self._seen(message_id):
+                    prepared = await self.participant.prepare(command)
+                    async with self.db.transaction() as conn:
+                        if await record_in_inbox(conn, self.inbox, message_id, msg.subject):
+                            reply = await self.participant.decide(conn, command, prepared)
+                            if reply is not None:
+                                await self.outbox.add(
+                                    conn, reply_subject(ORCHESTRATOR), reply, message_id=f"{message_id}:reply"
+                                )
+                            failpoint("consumer.after_effect_before_commit")
+        except Exception:
+            log.exception("saga command %s failed; redelivering", message_id)
+            await nak_later(msg)  # as plumbing's StepConsumer: growing delays, then the DLQ
+            return
+        finally:
+            otel_context.detach(token)
+        failpoint("consumer.after_commit_before_ack")
+        await msg.ack()

@@ -1,24 +1,38 @@
 """Use cases of the payments service.
 
-The RPC handlers take a command and the Database and run one transaction. The saga steps
-run inside the transaction of the saga consumer (with its inbox record and reply) and
-return a decision. Both call the card provider inside the transaction, after the
+Authorizations never hold a transaction open while the provider answers (it may take
+seconds): the payment is first recorded as an intent (AUTHORIZING, unique idempotency key)
+and committed, the provider is asked outside any transaction, and its answer is recorded
+with a conditional UPDATE (`WHERE status = 'AUTHORIZING'`). An answer may be final
+(AUTHORIZED, DECLINED) or not yet (PENDING, REQUIRES_ACTION): signed provider events
+(webhooks) and the action timeout resolve those later, each with a conditional UPDATE, and
+whoever resolves a payment that a saga EXECUTE waits for decides that step and writes its
+reply in the same transaction.
+
+Captures, voids and refunds are quick calls made inside the transaction, after the
 conditional UPDATE that claims the transition, so a provider refusal rolls the change back.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from payments.adapters import repository
-from payments.domain import errors, validation
+from payments.adapters.repository import ResolvedStep
+from payments.domain import errors, events, validation
+from payments.domain.events import EventType
 from payments.domain.model import (
     REQUIRED_STATUS,
     RESULTING_STATUS,
     AuthorizePayment,
     ChangePayment,
+    CompleteAction,
     GetPayment,
     IllegalTransition,
     NewPayment,
@@ -29,7 +43,13 @@ from payments.domain.model import (
     refundable_payment_of_booking,
     same_authorization,
 )
-from payments.domain.provider import CardProvider, ProviderResult
+from payments.domain.provider import (
+    Authorization,
+    AuthorizationOutcome,
+    CardProvider,
+    ProviderResult,
+    ProviderUnavailable,
+)
 from payments.domain.saga import (
     SagaStep,
     StepAction,
@@ -40,9 +60,22 @@ from payments.domain.saga import (
 from plumbing.db import Database
 from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
 
+log = logging.getLogger(__name__)
+
 # Business refusals of a saga step: answered with a FAILED reply, never redelivered.
 # (ProviderUnavailable and anything unexpected propagate, so the command is redelivered.)
 _STEP_REFUSALS = (InvalidArgument, FailedPrecondition, Conflict, NotFound)
+
+# Writes the reply of an EXECUTE decided after the fact (webhook, timeout, recovery), in the
+# caller's transaction: (conn, the step, the payment's currency).
+ReplyWriter = Callable[[AsyncConnection, ResolvedStep, str], Awaitable[None]]
+
+_STATUS_OF_ANSWER = {
+    AuthorizationOutcome.APPROVED: PaymentStatus.AUTHORIZED,
+    AuthorizationOutcome.DECLINED: PaymentStatus.DECLINED,
+    AuthorizationOutcome.PENDING: PaymentStatus.PENDING,
+    AuthorizationOutcome.REQUIRES_ACTION: PaymentStatus.REQUIRES_ACTION,
+}
 
 
 def _not_found(payment_id: uuid.UUID) -> NotFound:
@@ -66,22 +99,25 @@ async def _illegal(conn: AsyncConnection, operation: Operation, payment_id: uuid
     return IllegalTransition(operation, current.status)
 
 
-# Shared effects, inside a caller's transaction
+async def _payment(conn: AsyncConnection, payment_id: uuid.UUID) -> Payment:
+    payment = await repository.get_payment(conn, payment_id)
+    if payment is None:
+        raise _not_found(payment_id)
+    return payment
 
 
-async def authorize_in(conn: AsyncConnection, provider: CardProvider, command: AuthorizePayment) -> Payment:
-    """One payment per idempotency key. A decline is a DECLINED payment, not an error.
+# Authorizations: intent, provider call outside any transaction, answer
 
-    The provider is asked with the same key, so two concurrent attempts get the same
-    answer; the unique key lets one insert win and the other return the winner.
+
+async def open_intent(conn: AsyncConnection, provider_name: str, command: AuthorizePayment) -> Payment:
+    """The payment of the idempotency key: the existing one, or a new AUTHORIZING intent.
+
+    The unique key lets one insert win; a concurrent twin returns the winner.
     """
     existing = await repository.get_payment_by_key(conn, command.idempotency_key)
     if existing is not None:
         same_authorization(existing, command)
         return existing
-    answer = await provider.authorize(
-        command.idempotency_key, command.amount_minor, command.currency, command.card_token
-    )
     recorded = await repository.insert_payment(
         conn,
         NewPayment(
@@ -91,10 +127,10 @@ async def authorize_in(conn: AsyncConnection, provider: CardProvider, command: A
             booking_id=command.booking_id,
             amount_minor=command.amount_minor,
             currency=command.currency,
-            status=PaymentStatus.AUTHORIZED if answer.approved else PaymentStatus.DECLINED,
-            provider=provider.name,
-            provider_reference=answer.provider_reference,
-            decline_reason=None if answer.approved else (answer.decline_reason or errors.CARD_DECLINED),
+            status=PaymentStatus.AUTHORIZING,
+            provider=provider_name,
+            provider_reference="",
+            decline_reason=None,
             idempotency_key=command.idempotency_key,
         ),
     )
@@ -105,6 +141,91 @@ async def authorize_in(conn: AsyncConnection, provider: CardProvider, command: A
         raise RuntimeError(f"payment with key {command.idempotency_key!r} vanished")
     same_authorization(winner, command)
     return winner
+
+
+async def _release(provider: CardProvider, payment: Payment, reference: str) -> None:
+    """Voids (or cancels) at the provider an authorization we no longer want: no money stays held.
+
+    A refusal means there is nothing open to release; only an unanswered call raises.
+    """
+    result = await provider.void(f"{payment.id}:void", reference or payment.provider_reference)
+    if not result.succeeded:
+        log.info("release of %s: provider says %s", payment.id, result.failure_reason)
+
+
+async def record_answer(
+    conn: AsyncConnection,
+    provider: CardProvider,
+    payment_id: uuid.UUID,
+    answer: Authorization,
+    action_timeout: timedelta,
+) -> Payment:
+    """Records the provider's answer to an AUTHORIZING payment (conditional: once).
+
+    When the payment was resolved meanwhile (a webhook overtook the answer, the recovery
+    gave up on it) the answer is not recorded. If we no longer hold the payment (VOIDED,
+    FAILED) but the provider approved or still may, the authorization is released.
+    """
+    status = _STATUS_OF_ANSWER[answer.outcome]
+    changed = await repository.resolve(
+        conn,
+        payment_id,
+        to_status=status,
+        provider_reference=answer.provider_reference,
+        reason=(answer.decline_reason or errors.CARD_DECLINED) if status is PaymentStatus.DECLINED else None,
+        action_timeout=action_timeout,
+        from_statuses=frozenset({PaymentStatus.AUTHORIZING}),
+    )
+    if changed is not None:
+        return changed
+    current = await _payment(conn, payment_id)
+    if current.status.holds_nothing and answer.outcome is not AuthorizationOutcome.DECLINED:
+        await _release(provider, current, answer.provider_reference)
+    return current
+
+
+async def settle(conn: AsyncConnection, payment: Payment, replies: ReplyWriter | None) -> ResolvedStep | None:
+    """Decides the saga EXECUTE waiting for this payment once it is final, writing its reply."""
+    decision = decision_for_authorization(payment)
+    if decision is None:
+        return None
+    resolved = await repository.decide_waiting_step(conn, payment.id, decision)
+    if resolved is not None and replies is not None:
+        await replies(conn, resolved, payment.currency)
+    return resolved
+
+
+async def ask_provider(provider: CardProvider, payment: Payment, card_token: str) -> Authorization:
+    """Outside any transaction. Same key, same answer: safe to repeat after a lost answer."""
+    return await provider.authorize(
+        payment.idempotency_key, payment.amount_minor, payment.currency, card_token
+    )
+
+
+async def authorize_payment(
+    command: AuthorizePayment,
+    db: Database,
+    provider: CardProvider,
+    action_timeout: timedelta,
+    replies: ReplyWriter | None = None,
+) -> Payment:
+    """One payment per idempotency key. A decline is a DECLINED payment, not an error.
+
+    A retry finds the payment; while it is still AUTHORIZING (the answer was lost, or the
+    first call is still waiting) the provider is asked again with the same key.
+    """
+    async with db.transaction() as conn:
+        payment = await open_intent(conn, provider.name, command)
+    if payment.status is not PaymentStatus.AUTHORIZING:
+        return payment
+    answer = await ask_provider(provider, payment, command.card_token)
+    async with db.transaction() as conn:
+        payment = await record_answer(conn, provider, payment.id, answer, action_timeout)
+        await settle(conn, payment, replies)
+    return payment
+
+
+# Captures, voids and refunds, inside a caller's transaction
 
 
 async def transition_in(
@@ -154,11 +275,6 @@ async def refund_in(
 # RPC handlers
 
 
-async def authorize_payment(command: AuthorizePayment, db: Database, provider: CardProvider) -> Payment:
-    async with db.transaction() as conn:
-        return await authorize_in(conn, provider, command)
-
-
 async def change_payment(command: ChangePayment, db: Database, provider: CardProvider) -> Payment:
     """Capture, void or refund, once per request id: a retry returns the payment as it is now.
 
@@ -204,39 +320,242 @@ async def get_payment(command: GetPayment, db: Database) -> Payment:
     return payment
 
 
-# Saga steps: each runs in the consumer's transaction and returns the decision to reply.
+async def complete_action(command: CompleteAction, db: Database, provider: CardProvider) -> Payment:
+    """Sandbox: plays the card holder of a REQUIRES_ACTION payment; the provider's event follows."""
+    async with db.transaction() as conn:
+        payment = await _payment(conn, command.payment_id)
+    if payment.status is not PaymentStatus.REQUIRES_ACTION:
+        raise FailedPrecondition(
+            errors.PAYMENT_NOT_REQUIRING_ACTION,
+            f"payment {payment.id} is {payment.status}, not REQUIRES_ACTION",
+            metadata={"status": payment.status.value},
+        )
+    complete = getattr(provider, "complete_action", None)
+    if complete is None:
+        raise FailedPrecondition(errors.SANDBOX_ONLY, f"the {provider.name} provider has no sandbox controls")
+    if not await complete(payment.provider_reference, command.approve):
+        raise FailedPrecondition(
+            errors.PAYMENT_NOT_REQUIRING_ACTION, "the provider has no action waiting for this payment"
+        )
+    return payment
 
 
-async def execute_step(conn: AsyncConnection, provider: CardProvider, step: SagaStep) -> StepDecision:
-    """EXECUTE: authorize the amount on the card, once per saga (key `<saga_id>:payments`).
+# Provider events (webhooks) and the background sweeps
+
+
+@dataclass(frozen=True)
+class EventReceipt:
+    event_id: str
+    duplicate: bool
+    payment_id: uuid.UUID | None
+
+
+class EventOutcome:
+    APPLIED = "APPLIED"
+    ALREADY_RESOLVED = "ALREADY_RESOLVED"
+    VOIDED_LATE = "VOIDED_LATE"
+    UNKNOWN_PAYMENT = "UNKNOWN_PAYMENT"
+
+
+async def handle_provider_event(
+    db: Database,
+    provider: CardProvider,
+    *,
+    secret: str,
+    payload: bytes,
+    signature: str,
+    replies: ReplyWriter | None,
+) -> EventReceipt:
+    """Verifies, records once and applies a provider event, in one transaction.
+
+    INVALID_SIGNATURE / STALE_EVENT / INVALID_EVENT refuse it (the provider retries). A
+    duplicate event id is acknowledged and ignored. An approval of a payment we no longer
+    hold (voided by a compensation, failed by the action timeout) is released at the provider.
+    """
+    events.verify(secret, payload, signature)
+    event = events.parse(payload)
+    async with db.transaction() as conn:
+        if not await repository.record_event(conn, event):
+            return EventReceipt(event.id, True, await repository.event_payment(conn, event.id))
+        payment = await repository.payment_for_event(conn, event.provider_reference, event.idempotency_key)
+        if payment is None:
+            log.warning("provider event %s about unknown %s: ignored", event.id, event.provider_reference)
+            await repository.complete_event(
+                conn, event.id, payment_id=None, outcome=EventOutcome.UNKNOWN_PAYMENT
+            )
+            return EventReceipt(event.id, False, None)
+        if event.type is EventType.AUTHORIZED:
+            changed = await repository.resolve(
+                conn,
+                payment.id,
+                to_status=PaymentStatus.AUTHORIZED,
+                provider_reference=event.provider_reference,
+            )
+        else:
+            changed = await repository.resolve(
+                conn,
+                payment.id,
+                to_status=PaymentStatus.FAILED,
+                provider_reference=event.provider_reference,
+                reason=event.failure_reason or errors.CARD_DECLINED,
+            )
+        if changed is not None:
+            outcome = EventOutcome.APPLIED
+            await settle(conn, changed, replies)
+        else:
+            current = await _payment(conn, payment.id)
+            outcome = EventOutcome.ALREADY_RESOLVED
+            if event.type is EventType.AUTHORIZED and current.status.holds_nothing:
+                await _release(provider, current, event.provider_reference)
+                outcome = EventOutcome.VOIDED_LATE
+        await repository.complete_event(conn, event.id, payment_id=payment.id, outcome=outcome)
+        log.info("provider event %s %s for payment %s: %s", event.id, event.type, payment.id, outcome)
+        return EventReceipt(event.id, False, payment.id)
+
+
+async def fail_expired_actions(
+    db: Database, provider: CardProvider, replies: ReplyWriter | None, *, batch: int = 20
+) -> int:
+    """REQUIRES_ACTION payments past their expiry: cancelled at the provider, FAILED with
+    AUTHENTICATION_TIMEOUT, the waiting EXECUTE answered FAILED. Replicas skip each other's rows."""
+    async with db.transaction() as conn:
+        expired = await repository.lock_expired_actions(conn, batch)
+        for payment in expired:
+            await _release(provider, payment, payment.provider_reference)
+            failed = await repository.resolve(
+                conn,
+                payment.id,
+                to_status=PaymentStatus.FAILED,
+                reason=errors.AUTHENTICATION_TIMEOUT,
+                from_statuses=frozenset({PaymentStatus.REQUIRES_ACTION}),
+            )
+            if failed is not None:
+                log.info("payment %s: action timed out", payment.id)
+                await settle(conn, failed, replies)
+    return len(expired)
+
+
+async def recover_stale_intents(
+    db: Database,
+    provider: CardProvider,
+    replies: ReplyWriter | None,
+    *,
+    older_than: timedelta,
+    action_timeout: timedelta,
+    batch: int = 20,
+) -> int:
+    """AUTHORIZING intents nobody finished (the caller crashed or gave up after a lost answer).
+
+    The provider is asked what it knows of the key, outside any transaction: its answer is
+    recorded as usual. A key it never received is FAILED with PROVIDER_UNAVAILABLE; an answer
+    that still arrives later for it is released (see `record_answer`).
+    """
+    async with db.transaction() as conn:
+        stale = await repository.claim_stale_intents(conn, older_than, batch)
+    for intent in stale:
+        try:
+            answer = await provider.find_authorization(intent.idempotency_key)
+        except ProviderUnavailable:
+            log.warning("recovery of payment %s: the provider is unavailable", intent.id)
+            continue
+        async with db.transaction() as conn:
+            if answer is not None:
+                payment = await record_answer(conn, provider, intent.id, answer, action_timeout)
+            else:
+                failed = await repository.resolve(
+                    conn,
+                    intent.id,
+                    to_status=PaymentStatus.FAILED,
+                    reason=errors.PROVIDER_UNAVAILABLE,
+                    from_statuses=frozenset({PaymentStatus.AUTHORIZING}),
+                )
+                payment = failed or await _payment(conn, intent.id)
+            log.info("recovered payment %s: %s", payment.id, payment.status)
+            await settle(conn, payment, replies)
+    return len(stale)
+
+
+# Saga steps. EXECUTE runs in two parts around the provider call (`prepare_execute` in its
+# own transaction, then `handle_step` in the consumer's); the others run in the consumer's
+# transaction and return the decision to reply.
+
+
+@dataclass(frozen=True)
+class Intent:
+    """An AUTHORIZING payment of a saga whose provider answer is to be asked for."""
+
+    payment: Payment
+    card_token: str
+
+
+async def prepare_execute(db: Database, provider_name: str, step: SagaStep) -> Intent | None:
+    """Claims the saga's EXECUTE and records the payment intent, in one short transaction.
+
+    Returns the intent when the provider must be asked: a first EXECUTE, or a re-sent one that
+    finds the intent still AUTHORIZING (the answer was lost or the process died). None when the
+    step is decided already, refused, or waits for a webhook.
+    """
+    async with db.transaction() as conn:
+        if not await repository.claim_step(
+            conn, step.saga_id, StepAction.EXECUTE, step.booking_id, attempt=step.attempt
+        ):
+            recorded = await repository.get_step(conn, step.saga_id, StepAction.EXECUTE)
+            if recorded is None or not recorded.waiting or recorded.decision.payment_id is None:
+                return None
+            payment = await repository.get_payment(conn, recorded.decision.payment_id)
+            if payment is None or payment.status is not PaymentStatus.AUTHORIZING:
+                return None
+            return Intent(payment, step.card_token)
+        try:
+            command = validation.authorize_command(
+                idempotency_key=payment_key(step.saga_id),
+                company_id=step.company_id,
+                customer_id=step.customer_id,
+                amount_minor=step.amount_minor,
+                currency_code=step.currency,
+                card_token_value=step.card_token,
+                booking_id=str(validation.uuid_of(step.booking_id, "booking_id")),
+                key_field="saga_id",
+            )
+            payment = await open_intent(conn, provider_name, command)
+        except _STEP_REFUSALS as refused:
+            await repository.record_step(
+                conn, step.saga_id, StepAction.EXECUTE, StepDecision.failed(refused.reason)
+            )
+            return None
+        decision = decision_for_authorization(payment)
+        if decision is not None:
+            await repository.record_step(conn, step.saga_id, StepAction.EXECUTE, decision)
+            return None
+        await repository.wait_step(conn, step.saga_id, payment.id)
+        return Intent(payment, command.card_token) if payment.status is PaymentStatus.AUTHORIZING else None
+
+
+async def execute_step(
+    conn: AsyncConnection,
+    provider: CardProvider,
+    step: SagaStep,
+    answered: tuple[Intent, Authorization] | None,
+    action_timeout: timedelta,
+) -> StepDecision | None:
+    """EXECUTE, after `prepare_execute` and the provider call: records the answer (if any) and
+    returns the decision to reply, or None while the payment waits for a webhook.
 
     Refused with ALREADY_COMPENSATED after a compensation or its tombstone.
     """
-    if not await repository.claim_step(conn, step.saga_id, StepAction.EXECUTE, step.booking_id):
-        recorded = await repository.get_step(conn, step.saga_id, StepAction.EXECUTE)
-        if recorded is None:  # pragma: no cover - claimed rows are never deleted
-            raise RuntimeError(f"saga {step.saga_id} EXECUTE is claimed but not recorded")
-        if recorded.decision.succeeded and await repository.get_step(
-            conn, step.saga_id, StepAction.COMPENSATE
-        ):
-            return StepDecision.failed(errors.ALREADY_COMPENSATED, recorded.decision.payment_id)
-        return recorded.decision
-    try:
-        command = validation.authorize_command(
-            idempotency_key=payment_key(step.saga_id),
-            company_id=step.company_id,
-            customer_id=step.customer_id,
-            amount_minor=step.amount_minor,
-            currency_code=step.currency,
-            card_token_value=step.card_token,
-            booking_id=str(validation.uuid_of(step.booking_id, "booking_id")),
-            key_field="saga_id",
-        )
-        decision = decision_for_authorization(await authorize_in(conn, provider, command))
-    except _STEP_REFUSALS as refused:
-        decision = StepDecision.failed(refused.reason)
-    await repository.record_step(conn, step.saga_id, StepAction.EXECUTE, decision)
-    return decision
+    if answered is not None:
+        intent, answer = answered
+        payment = await record_answer(conn, provider, intent.payment.id, answer, action_timeout)
+        # The consumer replies itself: no separate reply for this step.
+        await settle(conn, payment, None)
+    recorded = await repository.get_step(conn, step.saga_id, StepAction.EXECUTE)
+    if recorded is None:  # pragma: no cover - prepare_execute committed the claim
+        raise RuntimeError(f"saga {step.saga_id} EXECUTE is not recorded")
+    if recorded.waiting:
+        return None
+    if recorded.decision.succeeded and await repository.get_step(conn, step.saga_id, StepAction.COMPENSATE):
+        return StepDecision.failed(errors.ALREADY_COMPENSATED, recorded.decision.payment_id)
+    return recorded.decision
 
 
 async def _once_per_saga(
@@ -249,7 +568,9 @@ async def _once_per_saga(
     """
     try:
         async with conn.begin_nested():
-            if not await repository.claim_step(conn, step.saga_id, action, step.booking_id):
+            if not await repository.claim_step(
+                conn, step.saga_id, action, step.booking_id, attempt=step.attempt
+            ):
                 recorded = await repository.get_step(conn, step.saga_id, action)
                 if recorded is None:  # pragma: no cover - claimed rows are never deleted
                     raise RuntimeError(f"saga {step.saga_id} {action} is claimed but not recorded")
@@ -262,18 +583,47 @@ async def _once_per_saga(
 
 
 async def _compensate(conn: AsyncConnection, provider: CardProvider, step: SagaStep) -> StepDecision:
-    """Void the saga's authorization; when there is none, leave a tombstone in its place."""
+    """Void the saga's authorization; when there is none, leave a tombstone in its place.
+
+    An EXECUTE still waiting for its payment is cancelled at the provider (PENDING /
+    REQUIRES_ACTION -> VOIDED) and decided ALREADY_COMPENSATED, so a late approval is voided.
+    While the provider's answer is unknown (AUTHORIZING) the compensation is refused with
+    AUTHORIZATION_IN_FLIGHT and not recorded: the orchestrator re-sends it.
+    """
     if await repository.tombstone_execute(conn, step.saga_id, step.booking_id, errors.ALREADY_COMPENSATED):
         return StepDecision(succeeded=True)
     executed = await repository.get_step(conn, step.saga_id, StepAction.EXECUTE)
-    if executed is None or not executed.decision.succeeded or executed.decision.payment_id is None:
-        return StepDecision(succeeded=True, payment_id=executed.decision.payment_id if executed else None)
+    if executed is None or executed.decision.payment_id is None:
+        return StepDecision(succeeded=True)
+    # Lock the payment first, then read the step again: a webhook resolving it commits the
+    # payment and the step together, so both are seen as one.
+    payment = await repository.lock_payment(conn, executed.decision.payment_id)
+    if payment is None:  # pragma: no cover - payments are never deleted
+        raise _not_found(executed.decision.payment_id)
+    executed = await repository.get_step(conn, step.saga_id, StepAction.EXECUTE)
+    assert executed is not None
+    if payment.status is PaymentStatus.AUTHORIZING:
+        raise FailedPrecondition(
+            errors.AUTHORIZATION_IN_FLIGHT, f"the provider's answer for payment {payment.id} is not known yet"
+        )
+    if payment.status in (PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION):
+        cancelled = await repository.change_status(
+            conn, payment.id, from_status=payment.status, to_status=PaymentStatus.VOIDED
+        )
+        assert cancelled is not None  # the row is locked
+        _require_success(await provider.void(f"{payment.id}:void", payment.provider_reference))
+        await repository.decide_waiting_step(
+            conn, payment.id, StepDecision.failed(errors.ALREADY_COMPENSATED, payment.id)
+        )
+        return StepDecision(succeeded=True, payment_id=payment.id)
+    if not executed.decision.succeeded:
+        return StepDecision(succeeded=True, payment_id=payment.id)
     try:
-        voided, _ = await transition_in(conn, provider, executed.decision.payment_id, Operation.VOID)
+        voided, _ = await transition_in(conn, provider, payment.id, Operation.VOID)
     except IllegalTransition as refused:
         if not refused.already_done:
             raise
-        voided = await _payment(conn, executed.decision.payment_id)
+        voided = await _payment(conn, payment.id)
     return StepDecision(succeeded=True, amount_minor=voided.amount_minor, payment_id=voided.id)
 
 
@@ -319,13 +669,6 @@ async def _refund(conn: AsyncConnection, provider: CardProvider, step: SagaStep)
     return StepDecision(succeeded=True, amount_minor=refunded_now, payment_id=payment.id)
 
 
-async def _payment(conn: AsyncConnection, payment_id: uuid.UUID) -> Payment:
-    payment = await repository.get_payment(conn, payment_id)
-    if payment is None:
-        raise _not_found(payment_id)
-    return payment
-
-
 _ACTS = {
     StepAction.COMPENSATE: _compensate,
     StepAction.FINALIZE: _finalize,
@@ -333,11 +676,27 @@ _ACTS = {
 }
 
 
-async def handle_step(conn: AsyncConnection, provider: CardProvider, step: SagaStep) -> StepDecision:
+def valid_saga_id(step: SagaStep) -> StepDecision | None:
+    """None when the saga id is usable, else the refusal to reply."""
     try:
         validation.request_id(step.saga_id, "saga_id")
     except InvalidArgument as refused:
         return StepDecision.failed(refused.reason)
+    return None
+
+
+async def handle_step(
+    conn: AsyncConnection,
+    provider: CardProvider,
+    step: SagaStep,
+    *,
+    answered: tuple[Intent, Authorization] | None = None,
+    action_timeout: timedelta,
+) -> StepDecision | None:
+    """The decision to reply to a saga command; None: EXECUTE waits for its payment (no reply)."""
+    refused = valid_saga_id(step)
+    if refused is not None:
+        return refused
     if step.action is StepAction.EXECUTE:
-        return await execute_step(conn, provider, step)
+        return await execute_step(conn, provider, step, answered, action_timeout)
     return await _once_per_saga(conn, provider, step, step.action)

@@ -2,6 +2,7 @@
 
 import asyncio
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 from bookingplatform.saga.v1 import saga_pb2
 from payments.adapters.sandbox import SandboxCardProvider
 from payments.adapters.tables import payments, saga_steps
-from payments.entrypoints.saga import step_handler
+from payments.entrypoints.saga import SagaParticipant
 
 pytestmark = pytest.mark.integration
 
@@ -19,8 +20,13 @@ FINALIZE, REFUND = saga_pb2.STEP_ACTION_FINALIZE, saga_pb2.STEP_ACTION_REFUND
 
 
 @pytest.fixture(scope="module")
-def handle():
-    return step_handler(SandboxCardProvider())
+def sandbox():
+    return SandboxCardProvider(webhook_secret="saga-steps-secret")
+
+
+@pytest.fixture(scope="module")
+def handle(payments_db, sandbox):
+    return SagaParticipant(payments_db, sandbox, action_timeout=timedelta(seconds=15))
 
 
 class Saga:
@@ -61,8 +67,10 @@ class Saga:
 
 
 async def run(db, handle, command: saga_pb2.StepCommand) -> saga_pb2.StepReply:
-    async with db.transaction() as conn:
-        return await handle(conn, command)
+    """The command as the consumer applies it (without the inbox): intent, provider call, decision."""
+    reply = await handle.process(command)
+    assert reply is not None, "the step waits for its payment"
+    return reply
 
 
 async def payment_row(db, saga: Saga):
@@ -181,20 +189,26 @@ async def test_compensating_a_declined_execute_succeeds_without_touching_the_pay
     assert (await payment_row(payments_db, saga)).status == "DECLINED"
 
 
-async def test_execute_and_compensate_racing_never_leave_an_open_authorization(payments_db, handle):
+async def test_execute_and_compensate_racing_never_leave_an_open_authorization(payments_db, handle, sandbox):
     for _ in range(10):
         saga = Saga()
         execute, compensate = saga.command(EXECUTE), saga.command(COMPENSATE)
         executed, compensated = await asyncio.gather(
             run(payments_db, handle, execute), run(payments_db, handle, compensate)
         )
-        assert compensated.outcome == SUCCEEDED
+        # While the provider's answer is in flight the compensation is refused (not recorded);
+        # the orchestrator re-sends it after its deadline.
+        while compensated.outcome != SUCCEEDED:
+            assert compensated.reason == "AUTHORIZATION_IN_FLIGHT"
+            compensated = await run(payments_db, handle, saga.command(COMPENSATE))
         row = await payment_row(payments_db, saga)
         if executed.outcome == SUCCEEDED:
             assert row.status == "VOIDED"
         else:
             assert executed.reason == "ALREADY_COMPENSATED"
-            assert row is None
+            assert row is None or row.status == "VOIDED"
+        if row is not None and row.provider_reference:
+            assert row.provider_reference not in sandbox.open_authorizations()
 
 
 async def test_finalize_captures_once_and_a_repeat_succeeds_again(payments_db, handle):
