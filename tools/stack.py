@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -111,10 +112,14 @@ def main() -> None:
     try:
         print("applying migrations ...", flush=True)
         migrate_all(infra.database_url)
+        # The card provider's webhooks go to the gateway, which starts after payments: its
+        # first replica's port is taken from the OS now and handed to it later.
+        webhook_port = free_port()
         base_env = {
             "DATABASE_URL": infra.database_url,
             "NATS_URL": infra.nats_url,
             "BOOKING_ENV": os.environ.get("BOOKING_ENV", "dev"),
+            "PAYMENTS_WEBHOOK_URL": f"http://127.0.0.1:{webhook_port}/webhooks/payments/sandbox",
         }
         # addresses[name]: every replica's host:port, comma-separated (what *_ADDR carries).
         addresses: dict[str, str] = {}
@@ -124,7 +129,7 @@ def main() -> None:
             addresses[name] = ",".join(f"127.0.0.1:{child.port}" for child in replicas)
             print(f"  {name:<9} gRPC on {addresses[name]}", flush=True)
         gateway_env = {**base_env, **{f"{n.upper()}_ADDR": a for n, a in addresses.items()}}
-        gateways = start_replicas("gateway", gateway_env, args.replicas, children)
+        gateways = start_replicas("gateway", gateway_env, args.replicas, children, first_port=webhook_port)
         gateway_urls = [f"http://127.0.0.1:{child.port}" for child in gateways]
         demo = None
         if not args.no_demo:
@@ -169,15 +174,24 @@ async def platform_operator(database_url: str) -> dict[str, str]:
     return {"platform_operator_token": TokenIssuer(secret, ttl_seconds=12 * 3600).issue(user)}
 
 
-def start_replicas(module: str, env: dict[str, str], count: int, children: list[Child]) -> list[Child]:
+def start_replicas(
+    module: str, env: dict[str, str], count: int, children: list[Child], first_port: int = 0
+) -> list[Child]:
     """Starts `count` processes of a module (named module-1, module-2, ... when more than one)."""
     replicas = [Child(module if count == 1 else f"{module}-{i}", module, env) for i in range(1, count + 1)]
+    replicas[0].port = first_port
     for child in replicas:
         child.start()
         children.append(child)
     for child in replicas:
         child.wait_ready()
     return replicas
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _interrupt(signum: int, frame: object) -> None:
