@@ -62,10 +62,12 @@ async def ensure_stream(js: JetStreamContext, name: str, subjects: Sequence[str]
 
 Handler = Callable[[list[Msg]], Awaitable[None]]
 
-# How long a consumer waits for the ack of the n-th delivery before redelivering
-# (JetStream `backoff`, which replaces `ack_wait`): a crashed or stalled worker's
-# messages come back after 30 s, then less and less often.
-DEFAULT_BACKOFF: tuple[float, ...] = (30.0, 60.0, 120.0, 300.0, 600.0)
+# How long a consumer waits for an ack before redelivering: a crashed or stalled worker's
+# messages come back after 30 s. One entry, a plain ack wait, on purpose: with a JetStream
+# `backoff` list, nats-server 2.15 honours `nak(delay=)` only on the first nak and then
+# waits for the backoff step, so our growing nak delays (below) would stretch to minutes.
+# NATS_CONSUMER_BACKOFF="30,60,120" still sets a list for deployments that prefer it.
+DEFAULT_BACKOFF: tuple[float, ...] = (30.0,)
 # Delay of the nak after an unexpected failure of the n-th delivery (the last one repeats).
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 
