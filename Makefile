@@ -35,7 +35,7 @@ soak: venv
 		$(BIN)/python -m pytest tests/fault -m fault -q -s
 
 test-unit: venv
-	$(BIN)/python -m pytest -m "not integration and not e2e"
+	$(BIN)/python -m pytest -m "not integration and not e2e and not fault"
 
 lint: venv
 	$(BIN)/ruff check .

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -14,13 +14,14 @@ from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.passes.v1 import passes_pb2
 from bookingplatform.wallet.v1 import wallet_pb2
-from gateway.auth import Customer, CustomerPrincipal
+from gateway.auth import Customer, CustomerPrincipal, Principal, current_principal
 from gateway.deps import clients_of, idempotency_of, rpc, tokens_of, users_of
 from gateway.idempotency import HEADER, request_hash, run_once
 from gateway.problems import Problem, RpcProblem
 from gateway.schemas import (
     BookingList,
     BookingOut,
+    ChangeBookingBody,
     CreateBookingBody,
     EntitlementList,
     EntitlementOut,
@@ -236,6 +237,114 @@ async def settle_booking(
         principal=principal.user_id,
         key=idempotency_key,
         fingerprint=request_hash("POST", f"/v1/bookings/{booking_id}/settle", body.model_dump(mode="json")),
+        instance=request.url.path,
+        call=call,
+    )
+
+
+@router.post(
+    "/v1/bookings/{booking_id}/change",
+    status_code=202,
+    response_model=BookingOut,
+    tags=["bookings"],
+    responses=problems(400, 401, 403, 404, 409, 422, 429, 503),
+)
+async def change_booking(
+    request: Request,
+    booking_id: uuid.UUID,
+    body: ChangeBookingBody,
+    principal: Customer,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Moves the end of one of my confirmed nightly stays (`check_out_date`) or interval
+    rentals (`end_time`); the start stays. 202 with the booking: a longer period takes effect
+    once the difference is paid (from the wallet, then the card), a shorter one at once, with
+    the difference refunded (card first, then wallet).
+
+    409 `UNAVAILABLE` (the added time is taken), `CHANGE_IN_PROGRESS` or `BOOKING_FINALIZING`
+    (retry shortly), `BOOKING_NOT_CHANGEABLE`, `BOOKING_ALREADY_STARTED`, or a policy limit
+    (`STAY_TOO_LONG`, `DURATION_TOO_SHORT`, ...). Requires an `Idempotency-Key`."""
+    clients = clients_of(request)
+
+    async def call() -> Response:
+        assert idempotency_key is not None  # checked by run_once before the call
+        await _own_booking(request, principal, str(booking_id))
+        command = body.to_proto(
+            request_id=idempotency_key, booking_id=str(booking_id), customer_id=principal.customer_id
+        )
+        reply = await rpc("bookings", clients.bookings.ChangeBookingPeriod(command))
+        return _booking_created(reply.booking)
+
+    return await run_once(
+        idempotency_of(request),
+        principal=principal.user_id,
+        key=idempotency_key,
+        fingerprint=request_hash("POST", f"/v1/bookings/{booking_id}/change", body.model_dump(mode="json")),
+        instance=request.url.path,
+        call=call,
+    )
+
+
+async def _booking_in_reach(request: Request, principal: Principal, booking_id: str) -> bookings_pb2.Booking:
+    """The booking when the caller is its customer or an operator of its company (an operator
+    with no company: any); 404 BOOKING_NOT_FOUND otherwise (existence is not leaked)."""
+    not_found = Problem(404, "BOOKING_NOT_FOUND", "No such booking.")
+    try:
+        reply = await rpc(
+            "bookings",
+            clients_of(request).bookings.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking_id)),
+        )
+    except RpcProblem as problem:
+        if problem.status == 404:
+            raise not_found from None
+        raise
+    booking = reply.booking
+    if principal.role == "customer":
+        allowed = principal.customer_id is not None and booking.customer_id == principal.customer_id
+    else:
+        allowed = principal.company_id is None or booking.company_id == principal.company_id
+    if not allowed:
+        raise not_found
+    return booking
+
+
+@router.post(
+    "/v1/bookings/{booking_id}/check-in",
+    response_model=BookingOut,
+    tags=["bookings"],
+    responses=problems(400, 401, 403, 404, 409, 422, 429, 503),
+)
+async def check_in_booking(
+    request: Request,
+    booking_id: uuid.UUID,
+    principal: Annotated[Principal, Depends(current_principal)],
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Records that the customer arrived: 200 with the booking CHECKED_IN. For the booking's
+    customer or an operator of its company.
+
+    Check-in opens 60 minutes before the start and closes at the check-in deadline plus the
+    no-show grace (at the end when the resource needs no check-in). Checking in again returns
+    the booking. 409 `CHECK_IN_NOT_OPEN`, `CHECK_IN_CLOSED`, `BOOKING_NOT_CONFIRMED`, or
+    `BOOKING_FINISHED` (COMPLETED or NO_SHOW). Requires an `Idempotency-Key`."""
+    clients = clients_of(request)
+
+    async def call() -> Response:
+        assert idempotency_key is not None  # checked by run_once before the call
+        await _booking_in_reach(request, principal, str(booking_id))
+        reply = await rpc(
+            "bookings",
+            clients.bookings.CheckInBooking(
+                bookings_pb2.CheckInBookingRequest(request_id=idempotency_key, booking_id=str(booking_id))
+            ),
+        )
+        return JSONResponse(BookingOut.of(reply.booking).model_dump(mode="json"))
+
+    return await run_once(
+        idempotency_of(request),
+        principal=principal.user_id,
+        key=idempotency_key,
+        fingerprint=request_hash("POST", f"/v1/bookings/{booking_id}/check-in", None),
         instance=request.url.path,
         call=call,
     )

@@ -228,6 +228,33 @@ class SettleBookingBody(BaseModel):
     card_token: str = Field(min_length=1, max_length=256, description="Card token to charge the amount due.")
 
 
+class ChangeBookingBody(BaseModel):
+    """The new end of a booking: `end_time` (interval rentals) or `check_out_date` (nightly stays)."""
+
+    model_config = ConfigDict(extra="forbid")
+    end_time: datetime | None = Field(default=None, description="Interval: the new end (with a UTC offset).")
+    check_out_date: date | None = Field(default=None, description="Nightly: the new local check-out date.")
+
+    @model_validator(mode="after")
+    def _one_end(self) -> ChangeBookingBody:
+        if (self.end_time is None) == (self.check_out_date is None):
+            raise ValueError("give end_time (interval rentals) or check_out_date (nightly stays)")
+        if self.end_time is not None and self.end_time.tzinfo is None:
+            raise ValueError("times need a UTC offset, e.g. 2026-05-01T10:00:00Z")
+        return self
+
+    def to_proto(self, *, request_id: str, booking_id: str, customer_id: str) -> Any:
+        message = bookings_pb2.ChangeBookingPeriodRequest(
+            request_id=request_id,
+            booking_id=booking_id,
+            customer_id=customer_id,
+            check_out_date=self.check_out_date.isoformat() if self.check_out_date else "",
+        )
+        if self.end_time is not None:
+            message.end_time.FromDatetime(self.end_time.astimezone(UTC))
+        return message
+
+
 class BookingExtraOut(BaseModel):
     extra_id: str
     name: str
@@ -264,7 +291,17 @@ class BookingOut(BaseModel):
     start_time: datetime | None
     end_time: datetime | None
     status: str = Field(
-        examples=["PENDING", "PENDING_PAYMENT", "CONFIRMED", "REJECTED", "CANCELLING", "CANCELLED"]
+        examples=[
+            "PENDING",
+            "PENDING_PAYMENT",
+            "CONFIRMED",
+            "REJECTED",
+            "CANCELLING",
+            "CANCELLED",
+            "CHECKED_IN",
+            "COMPLETED",
+            "NO_SHOW",
+        ]
     )
     total_price: Money
     amount_due: Money | None = Field(description="Still to pay; set while PENDING_PAYMENT, else null.")
@@ -280,6 +317,12 @@ class BookingOut(BaseModel):
     refund: RefundOut | None = Field(description="The refund of a cancellation, else null.")
     create_time: datetime | None
     update_time: datetime | None
+    checked_in_time: datetime | None = Field(default=None, description="When the customer checked in.")
+    check_in_deadline_time: datetime | None = Field(
+        default=None,
+        description="Check in by then (plus the resource's no-show grace) or the booking becomes NO_SHOW; "
+        "null when no check-in is needed.",
+    )
 
     @classmethod
     def of(cls, b: bookings_pb2.Booking) -> BookingOut:
@@ -336,6 +379,8 @@ class BookingOut(BaseModel):
             ),
             create_time=time_of(b, "create_time"),
             update_time=time_of(b, "update_time"),
+            checked_in_time=time_of(b, "checked_in_time"),
+            check_in_deadline_time=time_of(b, "check_in_deadline_time"),
         )
 
 

@@ -55,6 +55,8 @@ class FakeBookings(bookings_pb2_grpc.BookingsServiceServicer):
         # (rpc, saga id, reason) of every RetrySagaStep / ForceCompensateSaga that reached us.
         self.saga_actions: list[tuple[str, str, str]] = []
         self.settle_calls: Counter[str] = Counter()
+        self.check_in_calls: Counter[str] = Counter()
+        self.change_calls: Counter[str] = Counter()
 
     async def CreateBooking(self, request: Any, context: Any) -> Any:
         self.create_calls[request.request_id] += 1
@@ -191,6 +193,33 @@ class FakeBookings(bookings_pb2_grpc.BookingsServiceServicer):
         booking.payment_plan.card_token = request.card_token
         booking.payment_plan.pay_later = False
         return bookings_pb2.SettleBookingResponse(booking=booking)
+
+    async def CheckInBooking(self, request: Any, context: Any) -> Any:
+        """Like the real service: CONFIRMED -> CHECKED_IN, again returns it, finished refused."""
+        self.check_in_calls[request.request_id] += 1
+        booking = self.bookings.get(request.booking_id)
+        if booking is None:
+            raise NotFound("BOOKING_NOT_FOUND", "no such booking")
+        if booking.status in (bookings_pb2.BOOKING_STATUS_COMPLETED, bookings_pb2.BOOKING_STATUS_NO_SHOW):
+            raise FailedPrecondition("BOOKING_FINISHED", "a finished booking cannot change")
+        if booking.status == bookings_pb2.BOOKING_STATUS_CONFIRMED:
+            booking.status = bookings_pb2.BOOKING_STATUS_CHECKED_IN
+            booking.checked_in_time.CopyFrom(stamp(1_899_999_000))
+        elif booking.status != bookings_pb2.BOOKING_STATUS_CHECKED_IN:
+            raise FailedPrecondition("BOOKING_NOT_CONFIRMED", "only a confirmed booking checks in")
+        return bookings_pb2.CheckInBookingResponse(booking=booking)
+
+    async def ChangeBookingPeriod(self, request: Any, context: Any) -> Any:
+        """Like the real service for a shortened rental: the new end at once; only CONFIRMED."""
+        self.change_calls[request.request_id] += 1
+        booking = self.bookings.get(request.booking_id)
+        if booking is None or (request.customer_id and booking.customer_id != request.customer_id):
+            raise NotFound("BOOKING_NOT_FOUND", "no such booking")
+        if booking.status != bookings_pb2.BOOKING_STATUS_CONFIRMED:
+            raise FailedPrecondition("BOOKING_NOT_CHANGEABLE", "only a confirmed booking changes")
+        if request.HasField("end_time"):
+            booking.end_time.CopyFrom(request.end_time)
+        return bookings_pb2.ChangeBookingPeriodResponse(booking=booking)
 
 
 class FakeCatalog(catalog_pb2_grpc.CatalogServiceServicer):

@@ -6,19 +6,20 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from grpc import aio
-
 from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
 from bookings.adapters import tables
 from bookings.adapters.catalog_client import CatalogClient
 from bookings.adapters.catalog_resources import ResourceCatalog
+from bookings.entrypoints.catalog_events import session_cancelled_consumer
 from bookings.entrypoints.grpc_api import BookingsApi
 from bookings.entrypoints.saga_replies import ReplyConsumer
 from bookings.service.handlers import BookingService
+from bookings.service.lifecycle import Lifecycle, sweep_forever
 from bookings.service.planning import Planner
 from bookings.settings import Settings
-from plumbing import messaging
+from plumbing import grpc_client, messaging
 from plumbing.db import Database
+from plumbing.dead_letters import DEAD_LETTER_SERVICE, DeadLetters
 from plumbing.grpc_server import create_server
 from plumbing.outbox import Outbox
 from plumbing.runtime import RunningService, run_service
@@ -30,7 +31,7 @@ SERVICE_NAME = bookings_pb2.DESCRIPTOR.services_by_name["BookingsService"].full_
 
 async def start(settings: Settings) -> RunningService:
     db = Database(settings.database_url, application_name="bookings")
-    catalog_channel = aio.insecure_channel(settings.catalog_addr)
+    catalog_channel = grpc_client.channel(settings.catalog_addr)  # one or several replicas
     outbox = Outbox(tables.outbox)
     catalog = CatalogClient(catalog_channel)
     service = BookingService(
@@ -44,9 +45,13 @@ async def start(settings: Settings) -> RunningService:
     nc = await messaging.connect(settings.nats_url, "bookings")
     js = nc.jetstream()
     await messaging.ensure_stream(js, messaging.SAGA_STREAM, messaging.SAGA_SUBJECTS)
+    dead_letters = DeadLetters("bookings")
     server = await create_server(
-        [lambda s: bookings_pb2_grpc.add_BookingsServiceServicer_to_server(BookingsApi(service), s)],
-        [SERVICE_NAME],
+        [
+            lambda s: bookings_pb2_grpc.add_BookingsServiceServicer_to_server(BookingsApi(service), s),
+            dead_letters.register,
+        ],
+        [SERVICE_NAME, DEAD_LETTER_SERVICE],
         host=settings.grpc_host,
         port=settings.grpc_port,
     )
@@ -60,7 +65,12 @@ async def start(settings: Settings) -> RunningService:
     )
     running.spawn(outbox.relay_forever(db, js), "outbox-relay")
     running.spawn(replies.run_forever(), "saga-replies")
+    # Ensures the CATALOG stream; cancels the bookings of a cancelled session.
+    catalog_events = await session_cancelled_consumer(js, service)
+    running.spawn(catalog_events.run_forever(), "catalog-events")
+    running.spawn(dead_letters.watch(js, [replies]), "dead-letters")
     running.spawn(_sweep_forever(service, settings.sweep_interval_seconds), "deadline-sweeper")
+    running.spawn(sweep_forever(Lifecycle(db), settings.lifecycle_sweep_seconds), "lifecycle-sweeper")
     return running
 
 

@@ -15,6 +15,8 @@ class Settings:
     sweep_interval_seconds: float = 1.0
     billing_retry_seconds: float = 60.0
     first_step_timeout_seconds: float = 5.0
+    # How often the lifecycle scheduler marks no-shows and completes ended bookings.
+    lifecycle_sweep_seconds: float = 30.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -27,4 +29,5 @@ class Settings:
             sweep_interval_seconds=float(env("SAGA_SWEEP_INTERVAL_SECONDS", "1.0")),
             billing_retry_seconds=float(env("BILLING_RETRY_SECONDS", "60")),
             first_step_timeout_seconds=float(env("SAGA_STEP_TIMEOUT_SECONDS", "5")),
+            lifecycle_sweep_seconds=float(env("LIFECYCLE_SWEEP_SECONDS", "30")),
         )

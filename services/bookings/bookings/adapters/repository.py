@@ -265,7 +265,8 @@ async def transition_booking(
     """Moves a booking only from the given statuses; None when it was elsewhere.
 
     `only_after_saga_completed` also requires the booking's own saga to have finished its
-    forward steps (captured, consumed), so a refund never races a capture.
+    forward steps (captured, consumed), and no period change to be running, so a refund
+    never races a capture or a change's payment.
     """
     conditions = [bookings.c.id == booking_id, bookings.c.status.in_([s.value for s in from_statuses])]
     if only_after_saga_completed:
@@ -274,6 +275,7 @@ async def transition_booking(
             .where(sagas.c.id == bookings.c.saga_id, sagas.c.state == SagaState.COMPLETED.value)
             .exists()
         )
+        conditions.append(bookings.c.changing_saga_id.is_(None))
     row = (
         await conn.execute(
             update(bookings)

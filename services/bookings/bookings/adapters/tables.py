@@ -78,6 +78,9 @@ bookings = Table(
     Column("check_out_date", Date),
     Column("request_id", Text, nullable=False),
     Column("request_hash", Text, nullable=False),
+    # The change saga moving this booking's period, while it runs: one change at a time, and
+    # no cancellation meanwhile (a conditional update on this row is the judge).
+    Column("changing_saga_id", UUID(as_uuid=False)),
     *_timestamps(),
     UniqueConstraint("customer_id", "request_id", name="uq_bookings_customer_request"),
     CheckConstraint("quantity >= 1", name="ck_bookings_quantity"),
@@ -137,6 +140,12 @@ sagas = Table(
     Index("ix_sagas_due", "deadline", postgresql_where=text("state NOT IN ('COMPLETED','COMPENSATED')")),
     Index("ix_sagas_created", "created_at"),
     Index("ix_sagas_booking", "booking_id"),
+    Index(
+        "uq_sagas_one_change_in_flight",
+        "booking_id",
+        unique=True,
+        postgresql_where=text("kind = 'change' AND state NOT IN ('COMPLETED','COMPENSATED')"),
+    ),
 )
 
 saga_steps = Table(
@@ -214,6 +223,23 @@ refund_requests = Table(
     *_timestamps(),
     CheckConstraint("percent BETWEEN 0 AND 100", name="ck_refund_requests_percent"),
     CheckConstraint("status IN ('REQUESTED','REFUNDED')", name="ck_refund_requests_status"),
+)
+
+# Period changes asked for, once per (booking, request id); the saga (if any) moves the money.
+booking_changes = Table(
+    "booking_changes",
+    metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("booking_id", UUID(as_uuid=False), ForeignKey(f"{SCHEMA}.bookings.id"), nullable=False),
+    Column("request_id", Text, nullable=False),
+    # What was asked for (the new end or check-out date): a reused request id must ask the same.
+    Column("target", Text, nullable=False),
+    Column("saga_id", UUID(as_uuid=False)),
+    Column("old_end", DateTime(timezone=True), nullable=False),
+    Column("new_end", DateTime(timezone=True), nullable=False),
+    Column("difference_minor", BigInteger, nullable=False),
+    *_timestamps(),
+    UniqueConstraint("booking_id", "request_id", name="uq_booking_changes_request"),
 )
 
 outbox = outbox_table(metadata)

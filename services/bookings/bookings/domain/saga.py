@@ -8,6 +8,12 @@ the steps done, in reverse order, and the booking ends REJECTED with the reason.
 A cancellation saga refunds each source of a confirmed booking by the policy's
 percentage, then releases the place.
 
+A change saga moves the end of a confirmed booking: an extension pays the difference like a
+booking (wallet, then card; pivot = the booking takes its new period and price; capture),
+and a failure before the pivot compensates and reverts the change; a shortening refunds the
+difference like a cancellation (card, then wallet). `change` carries the service's record
+of the change (old and new period), opaque to the machine.
+
 Nothing here does I/O: the service layer persists the saga, sends `next_command()` and
 applies the booking change a transition asks for. Replaying a step log through
 `apply` gives the same end state (the fault suite checks it).
@@ -29,6 +35,7 @@ MAX_EXECUTE_ATTEMPTS = 5
 class SagaKind(enum.StrEnum):
     BOOKING = "booking"
     CANCELLATION = "cancellation"
+    CHANGE = "change"
 
 
 class SagaState(enum.StrEnum):
@@ -58,6 +65,11 @@ class BookingChange(enum.StrEnum):
     REJECT = "reject"
     CANCEL = "cancel"
     AWAIT_PAYMENT = "await_payment"
+    # Change sagas: the new period and price take effect (an extension's pivot); the change
+    # is undone (compensated before the pivot); the change saga is done (captured, refunded).
+    APPLY_CHANGE = "apply_change"
+    REVERT_CHANGE = "revert_change"
+    SETTLE_CHANGE = "settle_change"
 
 
 @dataclass(frozen=True)
@@ -110,6 +122,8 @@ class Saga:
     refund_minor: dict[str, int] = field(default_factory=dict)
     attempt: int = 0
     pay_later: bool = False
+    # Change sagas: the service's record of the change (JSON), so a revert is exact.
+    change: dict[str, Any] = field(default_factory=dict)
 
     # -- construction -------------------------------------------------------------
 
@@ -174,6 +188,63 @@ class Saga:
             return saga, Transition(applied=True, booking_change=BookingChange.CANCEL)
         return saga, Transition(applied=True)
 
+    @classmethod
+    def for_change_payment(
+        cls,
+        *,
+        saga_id: str,
+        booking_id: str,
+        currency: str,
+        amount_minor: int,
+        use_wallet: bool,
+        use_card: bool,
+        change: dict[str, Any],
+    ) -> tuple[Saga, Transition]:
+        """An extension: the difference is paid from the wallet (partial when a card
+        follows), then the card; the pivot applies the change, the capture follows."""
+        wanted = {WALLET: use_wallet, PAYMENTS: use_card}
+        saga = cls(
+            id=saga_id,
+            booking_id=booking_id,
+            kind=SagaKind.CHANGE,
+            currency=currency,
+            total_minor=amount_minor,
+            queue=[step for step in (WALLET, PAYMENTS) if wanted[step]],
+            change=dict(change),
+        )
+        return saga, saga._advance_execution()
+
+    @classmethod
+    def for_change_refund(
+        cls,
+        *,
+        saga_id: str,
+        booking_id: str,
+        currency: str,
+        refund_card_minor: int,
+        refund_wallet_minor: int,
+        change: dict[str, Any],
+    ) -> tuple[Saga, Transition]:
+        """A shortening: the difference goes back to the card, then the wallet; refunds only
+        go forward. `covered` records what each source actually gave back."""
+        refunds = {PAYMENTS: refund_card_minor, WALLET: refund_wallet_minor}
+        saga = cls(
+            id=saga_id,
+            booking_id=booking_id,
+            kind=SagaKind.CHANGE,
+            currency=currency,
+            total_minor=refund_card_minor + refund_wallet_minor,
+            state=SagaState.FINALIZING,
+            action=Action.REFUND,
+            refund_minor={step: amount for step, amount in refunds.items() if amount > 0},
+            change=dict(change),
+        )
+        saga.queue = [step for step in (PAYMENTS, WALLET) if refunds[step] > 0]
+        if not saga.queue:
+            saga.state = SagaState.COMPLETED
+            return saga, Transition(applied=True, booking_change=BookingChange.SETTLE_CHANGE)
+        return saga, Transition(applied=True)
+
     # -- queries --------------------------------------------------------------------
 
     @property
@@ -220,17 +291,27 @@ class Saga:
         if not reply.succeeded:
             # Compensation, finalization and refunds only go forward: the deadline re-sends.
             return Transition(applied=True)
-        self.queue.pop(0)
+        step = self.queue.pop(0)
         self.attempt = 0
+        if self.kind is SagaKind.CHANGE and self.action is Action.REFUND:
+            self.covered[step] = reply.amount_minor
+            if step == WALLET:
+                self.bonus_minor = reply.bonus_minor
         if self.queue:
             return Transition(applied=True)
         if self.action is Action.COMPENSATE:
             self.state = SagaState.COMPENSATED
-            return Transition(applied=True, booking_change=BookingChange.REJECT)
+            return Transition(applied=True, booking_change=self._undone())
         self.state = SagaState.COMPLETED
         if self.kind is SagaKind.CANCELLATION:
             return Transition(applied=True, booking_change=BookingChange.CANCEL)
+        if self.kind is SagaKind.CHANGE:
+            return Transition(applied=True, booking_change=BookingChange.SETTLE_CHANGE)
         return Transition(applied=True)
+
+    def _undone(self) -> BookingChange:
+        """What a compensated saga does to its booking: reject it, or revert the change."""
+        return BookingChange.REVERT_CHANGE if self.kind is SagaKind.CHANGE else BookingChange.REJECT
 
     @property
     def before_pivot(self) -> bool:
@@ -294,7 +375,8 @@ class Saga:
         self.queue = [step for step in self.done if step in FINALIZABLE]
         if not self.queue:
             self.state = SagaState.COMPLETED
-        return Transition(applied=True, booking_change=BookingChange.CONFIRM)
+        pivot = BookingChange.APPLY_CHANGE if self.kind is SagaKind.CHANGE else BookingChange.CONFIRM
+        return Transition(applied=True, booking_change=pivot)
 
     def _start_compensation(self, reason: str) -> Transition:
         self.reason = reason
@@ -304,7 +386,7 @@ class Saga:
         self.queue = list(reversed(self.done))
         if not self.queue:
             self.state = SagaState.COMPENSATED
-            return Transition(applied=True, booking_change=BookingChange.REJECT)
+            return Transition(applied=True, booking_change=self._undone())
         return Transition(applied=True)
 
     # -- persistence shape ------------------------------------------------------------

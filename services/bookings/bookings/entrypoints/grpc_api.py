@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from grpc import aio
 
@@ -13,6 +12,9 @@ from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
 from bookingplatform.catalog.v1 import catalog_pb2
 from bookings.domain.model import Booking, PaymentPlan
 from bookings.domain.saga import SagaState
+from bookings.entrypoints import availability_api
+from bookings.service import changes, lifecycle
+from bookings.service.availability import availability_for
 from bookings.service.handlers import BookingService, CancelBooking, CreateBooking, SettleBooking
 from bookings.service.planning import BookingRequest
 
@@ -267,14 +269,34 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
         return bookings_pb2.SettleBookingResponse(booking=booking_message(booking))
 
     # Reservation-engine RPCs being built (issue 4): explicit UNIMPLEMENTED until they land.
-    async def CheckInBooking(self, request: Any, context: aio.ServicerContext) -> Any:
-        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "not yet")
+    async def CheckInBooking(
+        self, request: bookings_pb2.CheckInBookingRequest, context: aio.ServicerContext
+    ) -> bookings_pb2.CheckInBookingResponse:
+        booking = await lifecycle.Lifecycle(self.service.db).check_in(
+            lifecycle.CheckInBooking(request_id=request.request_id, booking_id=request.booking_id)
+        )
+        return bookings_pb2.CheckInBookingResponse(booking=booking_message(booking))
 
-    async def ChangeBookingPeriod(self, request: Any, context: aio.ServicerContext) -> Any:
-        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "not yet")
+    async def ChangeBookingPeriod(
+        self, request: bookings_pb2.ChangeBookingPeriodRequest, context: aio.ServicerContext
+    ) -> bookings_pb2.ChangeBookingPeriodResponse:
+        booking = await changes.PeriodChanges(self.service).change_period(
+            changes.ChangeBookingPeriod(
+                request_id=request.request_id,
+                booking_id=request.booking_id,
+                customer_id=request.customer_id,
+                end_time=request.end_time.ToDatetime(tzinfo=UTC) if request.HasField("end_time") else None,
+                check_out_date=request.check_out_date,
+            )
+        )
+        return bookings_pb2.ChangeBookingPeriodResponse(booking=booking_message(booking))
 
-    async def GetAvailability(self, request: Any, context: aio.ServicerContext) -> Any:
-        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "not yet")
+    async def GetAvailability(
+        self, request: bookings_pb2.GetAvailabilityRequest, context: aio.ServicerContext
+    ) -> bookings_pb2.GetAvailabilityResponse:
+        return await availability_api.get_availability(availability_for(self.service), request)
 
-    async def ListFreeSlots(self, request: Any, context: aio.ServicerContext) -> Any:
-        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "not yet")
+    async def ListFreeSlots(
+        self, request: bookings_pb2.ListFreeSlotsRequest, context: aio.ServicerContext
+    ) -> bookings_pb2.ListFreeSlotsResponse:
+        return await availability_api.list_free_slots(availability_for(self.service), request)

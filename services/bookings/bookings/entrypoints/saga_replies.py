@@ -11,6 +11,7 @@ from bookingplatform.saga.v1 import saga_pb2
 from bookings.adapters.saga_messages import reply_from
 from bookings.adapters.tables import inbox
 from bookings.service.handlers import BookingService
+from plumbing.failpoints import failpoint
 from plumbing.outbox import record_in_inbox
 from plumbing.saga_participant import message_id_of
 
@@ -39,6 +40,7 @@ class ReplyConsumer:
             await msg.term()
             return
         message_id = message_id_of(msg)
+        failpoint("consumer.before_transaction")
         try:
             async with self.service.db.transaction() as conn:
                 if await record_in_inbox(conn, inbox, message_id, msg.subject):
@@ -47,4 +49,5 @@ class ReplyConsumer:
             log.exception("saga reply %s failed; redelivering", message_id)
             await msg.nak(delay=1.0)
             return
+        failpoint("consumer.after_commit_before_ack")
         await msg.ack()

@@ -25,7 +25,16 @@ from bookings.domain.model import (
     refund_percent,
 )
 from bookings.domain.reservations import EngineQuote
-from bookings.domain.saga import MAX_EXECUTE_ATTEMPTS, BookingChange, Command, Reply, Saga, SagaState
+from bookings.domain.saga import (
+    MAX_EXECUTE_ATTEMPTS,
+    BookingChange,
+    Command,
+    Reply,
+    Saga,
+    SagaKind,
+    SagaState,
+)
+from bookings.service.change_outcomes import apply_change_outcome
 from bookings.service.planning import BookingRequest, Planner
 from plumbing.db import Database
 from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
@@ -495,6 +504,8 @@ class BookingService:
     async def _apply_booking_change(
         self, conn: AsyncConnection, saga: Saga, booking: Booking, change: BookingChange | None
     ) -> Booking | None:
+        if saga.kind is SagaKind.CHANGE:
+            return await apply_change_outcome(conn, saga, booking, change)
         if change is None:
             return None
         unpaid = [BookingStatus.PENDING, BookingStatus.PENDING_PAYMENT]

@@ -1,0 +1,224 @@
+"""SQL of period changes: the change marker on the booking, the request record, and moving
+the holds (unit-nights, the interval's blocked range). Every write is conditional."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Row, func, select, update
+from sqlalchemy.dialects.postgresql import Range
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bookings.adapters import repository as repo
+from bookings.adapters.tables import (
+    booking_changes,
+    booking_extras,
+    bookings,
+    interval_holds,
+    sagas,
+    unit_nights,
+)
+from bookings.domain.changes import PeriodChange
+from bookings.domain.model import Booking, BookingStatus
+from bookings.domain.saga import SagaState
+
+
+async def record_request(conn: AsyncConnection, change: PeriodChange, saga_id: str | None) -> bool:
+    """False when this booking already had a change with this request id."""
+    inserted = await conn.execute(
+        pg_insert(booking_changes)
+        .values(
+            id=change.change_id,
+            booking_id=change.booking_id,
+            request_id=change.request_id,
+            target=change.target,
+            saga_id=saga_id,
+            old_end=change.old_end,
+            new_end=change.new_end,
+            difference_minor=change.difference_minor,
+        )
+        .on_conflict_do_nothing(constraint="uq_booking_changes_request")
+        .returning(booking_changes.c.id)
+    )
+    return inserted.first() is not None
+
+
+async def recorded_target(conn: AsyncConnection, booking_id: str, request_id: str) -> str | None:
+    return (  # type: ignore[no-any-return]
+        await conn.execute(
+            select(booking_changes.c.target).where(
+                booking_changes.c.booking_id == booking_id, booking_changes.c.request_id == request_id
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def mark_changing(
+    conn: AsyncConnection, booking_id: str, marker: str, *, expected_end: datetime, expected_total: int
+) -> bool:
+    """Takes the booking for a change: CONFIRMED, its own saga completed, no change running,
+    and still the period and price the change was planned on. The row lock serializes
+    changes and cancellations of one booking; the conditions are re-checked on the row."""
+    marked = await conn.execute(
+        update(bookings)
+        .where(
+            bookings.c.id == booking_id,
+            bookings.c.status == BookingStatus.CONFIRMED.value,
+            bookings.c.changing_saga_id.is_(None),
+            bookings.c.end_time == expected_end,
+            bookings.c.total_minor == expected_total,
+            select(sagas.c.id)
+            .where(sagas.c.id == bookings.c.saga_id, sagas.c.state == SagaState.COMPLETED.value)
+            .exists(),
+        )
+        .values(changing_saga_id=marker, updated_at=func.now())
+        .returning(bookings.c.id)
+    )
+    return marked.first() is not None
+
+
+async def change_state(conn: AsyncConnection, booking_id: str) -> Row[Any]:
+    """Why a booking could not be taken for a change (read after `mark_changing` failed)."""
+    return (
+        await conn.execute(
+            select(
+                bookings.c.status,
+                bookings.c.changing_saga_id,
+                bookings.c.end_time,
+                bookings.c.total_minor,
+                select(sagas.c.state)
+                .where(sagas.c.id == bookings.c.saga_id)
+                .scalar_subquery()
+                .label("saga_state"),
+            ).where(bookings.c.id == booking_id)
+        )
+    ).one()
+
+
+async def add_unit_nights(conn: AsyncConnection, booking: Booking, nights: Sequence[date]) -> bool:
+    """Holds more nights of the booking's own unit; False (nothing held) when one is taken."""
+    if not nights:
+        return True
+    savepoint = await conn.begin_nested()
+    taken = await conn.execute(
+        pg_insert(unit_nights)
+        .values(
+            [
+                {
+                    "unit_id": booking.unit_id,
+                    "night": night,
+                    "booking_id": booking.id,
+                    "resource_id": booking.resource_id,
+                    "company_id": booking.company_id,
+                }
+                for night in sorted(nights)
+            ]
+        )
+        .on_conflict_do_nothing()
+        .returning(unit_nights.c.night)
+    )
+    if len(taken.all()) == len(nights):
+        await savepoint.commit()
+        return True
+    await savepoint.rollback()
+    return False
+
+
+async def release_unit_nights(
+    conn: AsyncConnection, booking_id: str, *, since: date, until: date | None
+) -> None:
+    """Frees the booking's nights from `since` (until `until`, excluded, when given)."""
+    condition = [unit_nights.c.booking_id == booking_id, unit_nights.c.night >= since]
+    if until is not None:
+        condition.append(unit_nights.c.night < until)
+    await conn.execute(unit_nights.delete().where(*condition))
+
+
+async def interval_blocked(conn: AsyncConnection, booking_id: str) -> tuple[datetime, datetime] | None:
+    """The range the booking blocks now, locked."""
+    blocked = (
+        await conn.execute(
+            select(interval_holds.c.blocked)
+            .where(interval_holds.c.booking_id == booking_id)
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    if blocked is None:
+        return None
+    return blocked.lower, blocked.upper
+
+
+async def set_interval_blocked(
+    conn: AsyncConnection, booking_id: str, blocked: tuple[datetime, datetime]
+) -> bool:
+    """Replaces the booking's blocked range in a savepoint; False (nothing changed) when the
+    exclusion constraint finds another booking there."""
+    savepoint = await conn.begin_nested()
+    try:
+        await conn.execute(
+            update(interval_holds)
+            .where(interval_holds.c.booking_id == booking_id)
+            .values(blocked=Range(blocked[0], blocked[1], bounds="[)"))
+        )
+    except IntegrityError as error:
+        await savepoint.rollback()
+        if getattr(error.orig, "sqlstate", "") == "23P01":  # exclusion_violation
+            return False
+        raise
+    await savepoint.commit()
+    return True
+
+
+async def update_changed_booking(
+    conn: AsyncConnection,
+    booking_id: str,
+    marker: str,
+    *,
+    period: PeriodChange | None = None,
+    wallet_minor: int = 0,
+    bonus_minor: int = 0,
+    card_minor: int = 0,
+    release_marker: bool = False,
+) -> Booking | None:
+    """The booking a change holds (`changing_saga_id = marker`): its new period and price when
+    `period` is given, what its sources paid moved by the amounts (negative: refunded), and the
+    marker released when the change is done. None when the change does not hold it."""
+    values: dict[str, Any] = {
+        "wallet_debited_minor": bookings.c.wallet_debited_minor + wallet_minor,
+        "bonus_debited_minor": bookings.c.bonus_debited_minor + bonus_minor,
+        "card_charged_minor": bookings.c.card_charged_minor + card_minor,
+        "updated_at": func.now(),
+    }
+    if period is not None:
+        values.update(
+            end_time=period.new_end,
+            total_minor=period.new_total_minor,
+            base_minor=period.new_base_minor,
+            quote_lines=[list(line) for line in period.quote_lines],
+        )
+        if period.new_check_out is not None:
+            values["check_out_date"] = period.new_check_out
+    if release_marker:
+        values["changing_saga_id"] = None
+    row = (
+        await conn.execute(
+            update(bookings)
+            .where(bookings.c.id == booking_id, bookings.c.changing_saga_id == marker)
+            .values(**values)
+            .returning(bookings.c.id)
+        )
+    ).first()
+    if row is None:
+        return None
+    if period is not None:
+        for extra_id, quantity in period.extras:
+            await conn.execute(
+                update(booking_extras)
+                .where(booking_extras.c.booking_id == booking_id, booking_extras.c.extra_id == extra_id)
+                .values(quantity=quantity)
+            )
+    return await repo.get_booking(conn, booking_id)

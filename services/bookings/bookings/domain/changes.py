@@ -1,0 +1,208 @@
+"""Changing the period of a booking: the end moves, the start stays. Pure rules.
+
+Pricing follows the rules of a new booking, with one difference that keeps the price honest:
+what the booking keeps keeps the price it was booked at. Nights already booked keep their
+snapshot price (the quote lines); added nights are priced by the catalog now; removed nights
+give back what they cost. An interval whose booked price still matches today's hourly rate is
+simply re-priced pro rata for the new period; if the rate changed since, the booked part keeps
+its price (scaled down when shortened) and only added minutes are priced at today's rate.
+
+Extras priced per night, per guest-night or per hour scale with the new period at the unit
+price they were bought at; per-booking and per-guest extras stay as they are.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from bookings.domain.model import ExtraLine
+from bookings.domain.reservations import PricedNight, interval_price, nights_between
+
+NIGHT_LINE_PREFIX = "Night of "
+
+
+@dataclass(frozen=True)
+class Scale:
+    """What per-unit extras are multiplied by."""
+
+    nights: int = 1
+    guests: int = 1
+    hours: int = 1
+
+
+def extra_multiplier(pricing_unit: str, scale: Scale) -> int:
+    return {
+        "PER_NIGHT": scale.nights,
+        "PER_GUEST": scale.guests,
+        "PER_HOUR": scale.hours,
+        "PER_GUEST_NIGHT": scale.guests * scale.nights,
+    }.get(pricing_unit, 1)
+
+
+def interval_hours(start: datetime, end: datetime) -> int:
+    return math.ceil(int((end - start).total_seconds() // 60) / 60)
+
+
+def rescale_extras(
+    extras: list[ExtraLine], pricing_units: dict[str, str], old: Scale, new: Scale
+) -> tuple[ExtraLine, ...]:
+    """The booking's extras for the new period, at their booked unit prices. An extra the
+    catalog no longer knows, or whose quantity does not fit its unit, stays as bought."""
+    lines = []
+    for line in extras:
+        unit = pricing_units.get(line.extra_id)
+        old_multiplier = extra_multiplier(unit, old) if unit else 0
+        if not unit or old_multiplier < 1 or line.quantity % old_multiplier:
+            lines.append(line)
+            continue
+        quantity = line.quantity // old_multiplier * extra_multiplier(unit, new)
+        lines.append(ExtraLine(line.extra_id, line.name, max(quantity, 1), line.unit_price_minor))
+    return tuple(lines)
+
+
+def booked_night_prices(quote_lines: tuple[tuple[str, int, int], ...]) -> dict[date, int]:
+    """The nights of a stay as they were priced when booked (from its quote snapshot)."""
+    prices: dict[date, int] = {}
+    for description, _quantity, amount in quote_lines:
+        if description.startswith(NIGHT_LINE_PREFIX):
+            try:
+                prices[date.fromisoformat(description.removeprefix(NIGHT_LINE_PREFIX))] = amount
+            except ValueError:
+                continue
+    return prices
+
+
+def nightly_lines(
+    booked: dict[date, int], check_in: date, check_out: date, catalog_nights: tuple[PricedNight, ...]
+) -> tuple[tuple[str, int, int], ...]:
+    """One line per night of the new stay: the booked price when it was booked, else the
+    catalog's price now."""
+    catalog = {night.night: night.price_minor for night in catalog_nights}
+    return tuple(
+        (f"{NIGHT_LINE_PREFIX}{night.isoformat()}", 1, booked.get(night, catalog.get(night, 0)))
+        for night in nights_between(check_in, check_out)
+    )
+
+
+def interval_base(
+    booked_base: int, hourly_rate_minor: int, start: datetime, old_end: datetime, new_end: datetime
+) -> int:
+    """The base price of an interval whose end moves from `old_end` to `new_end`."""
+    if interval_price(hourly_rate_minor, start, old_end) == booked_base:
+        return interval_price(hourly_rate_minor, start, new_end)
+    if new_end > old_end:
+        return booked_base + interval_price(hourly_rate_minor, old_end, new_end)
+    old_minutes = int((old_end - start).total_seconds() // 60)
+    new_minutes = int((new_end - start).total_seconds() // 60)
+    return booked_base * new_minutes // max(old_minutes, 1)
+
+
+def interval_line(start: datetime, end: datetime, base: int) -> tuple[str, int, int]:
+    minutes = int((end - start).total_seconds() // 60)
+    return (f"{minutes // 60} h {minutes % 60} min", minutes, base)
+
+
+def quote_lines(
+    base_lines: tuple[tuple[str, int, int], ...], extras: tuple[ExtraLine, ...]
+) -> tuple[tuple[str, int, int], ...]:
+    return base_lines + tuple(
+        (f"{line.name} x{line.quantity}", line.quantity, line.total_minor) for line in extras
+    )
+
+
+def refund_split(amount_minor: int, *, card_paid_minor: int, wallet_paid_minor: int) -> tuple[int, int]:
+    """What a shortening gives back to the card, then the wallet, never more than each paid.
+    What a pass covered is not money: it is not given back."""
+    card = min(amount_minor, max(card_paid_minor, 0))
+    wallet = min(amount_minor - card, max(wallet_paid_minor, 0))
+    return card, wallet
+
+
+@dataclass(frozen=True)
+class PeriodChange:
+    """A booking's end moving: everything the service needs to apply it or to revert it
+    exactly, kept in the change saga's data."""
+
+    change_id: str
+    booking_id: str
+    request_id: str
+    booking_model: str
+    old_end: datetime
+    new_end: datetime
+    old_total_minor: int
+    new_total_minor: int
+    new_base_minor: int
+    quote_lines: tuple[tuple[str, int, int], ...]
+    extras: tuple[tuple[str, int], ...]  # (extra_id, quantity) for the new period
+    old_check_out: date | None = None
+    new_check_out: date | None = None
+    # Interval rentals: the blocked range (buffers included) before and after.
+    old_blocked: tuple[datetime, datetime] | None = None
+    new_blocked: tuple[datetime, datetime] | None = None
+
+    @property
+    def difference_minor(self) -> int:
+        return self.new_total_minor - self.old_total_minor
+
+    @property
+    def extends(self) -> bool:
+        return self.new_end > self.old_end
+
+    @property
+    def target(self) -> str:
+        """What the request asked for: a retry with the same request id must ask the same."""
+        return self.new_check_out.isoformat() if self.new_check_out else self.new_end.isoformat()
+
+    def with_blocked(self, old: tuple[datetime, datetime], new: tuple[datetime, datetime]) -> PeriodChange:
+        return PeriodChange(**{**self.__dict__, "old_blocked": old, "new_blocked": new})
+
+    def to_data(self) -> dict[str, Any]:
+        def stamp(value: datetime | date | None) -> str | None:
+            return value.isoformat() if value is not None else None
+
+        return {
+            "change_id": self.change_id,
+            "booking_id": self.booking_id,
+            "request_id": self.request_id,
+            "booking_model": self.booking_model,
+            "old_end": stamp(self.old_end),
+            "new_end": stamp(self.new_end),
+            "old_total_minor": self.old_total_minor,
+            "new_total_minor": self.new_total_minor,
+            "new_base_minor": self.new_base_minor,
+            "quote_lines": [list(line) for line in self.quote_lines],
+            "extras": [list(extra) for extra in self.extras],
+            "old_check_out": stamp(self.old_check_out),
+            "new_check_out": stamp(self.new_check_out),
+            "old_blocked": [stamp(v) for v in self.old_blocked] if self.old_blocked else None,
+            "new_blocked": [stamp(v) for v in self.new_blocked] if self.new_blocked else None,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> PeriodChange:
+        def day(value: str | None) -> date | None:
+            return date.fromisoformat(value) if value else None
+
+        def span(value: list[str] | None) -> tuple[datetime, datetime] | None:
+            return (datetime.fromisoformat(value[0]), datetime.fromisoformat(value[1])) if value else None
+
+        return cls(
+            change_id=data["change_id"],
+            booking_id=data["booking_id"],
+            request_id=data["request_id"],
+            booking_model=data["booking_model"],
+            old_end=datetime.fromisoformat(data["old_end"]),
+            new_end=datetime.fromisoformat(data["new_end"]),
+            old_total_minor=int(data["old_total_minor"]),
+            new_total_minor=int(data["new_total_minor"]),
+            new_base_minor=int(data["new_base_minor"]),
+            quote_lines=tuple((str(d), int(q), int(a)) for d, q, a in data["quote_lines"]),
+            extras=tuple((str(e), int(q)) for e, q in data["extras"]),
+            old_check_out=day(data.get("old_check_out")),
+            new_check_out=day(data.get("new_check_out")),
+            old_blocked=span(data.get("old_blocked")),
+            new_blocked=span(data.get("new_blocked")),
+        )

@@ -1,0 +1,171 @@
+"""Availability use cases: occupancy per resource per local day (a calendar heatmap) and the
+free slots of an interval resource on a local day. Read-only.
+
+Capacity and booked per model:
+- TIME_SLOT: places of the OPEN sessions starting that local day (sessions and capacities
+  from the catalog's ListSessions) and the places held in `session_occupancy` (a session
+  nobody booked has no row: 0).
+- NIGHTLY: the resource's units (catalog ListUnits) and the `unit_nights` rows of the night
+  starting that local date.
+- INTERVAL: the minutes of the local day (1440, 1380 or 1500) and the minutes of it blocked
+  by `interval_holds` (buffers included).
+"""
+
+from __future__ import annotations
+
+import weakref
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bookings.adapters import availability as sql
+from bookings.adapters.catalog_availability import AvailabilityCatalog
+from bookings.domain.availability import (
+    DayOccupancy,
+    ResourceDays,
+    check_range,
+    day_minutes,
+    free_slots,
+    local_day_bounds,
+    parse_day,
+    require_uuid,
+    unique_resource_ids,
+)
+from bookings.service.handlers import BookingService
+from plumbing.db import Database
+from plumbing.errors import FailedPrecondition, InvalidArgument, NotFound, ServiceError
+
+MODELS = ("TIME_SLOT", "NIGHTLY", "INTERVAL")
+
+
+class AvailabilityService:
+    def __init__(self, db: Database, catalog: AvailabilityCatalog) -> None:
+        self.db = db
+        self.catalog = catalog
+
+    async def get_availability(
+        self, company_id: str, resource_ids: list[str], start_date: str, end_date: str
+    ) -> list[ResourceDays]:
+        """Occupancy of each resource on each local day of [start_date, end_date].
+
+        Without resource ids: the company's resources that have a session in the range
+        (TIME_SLOT) or a live booking in it (NIGHTLY, INTERVAL); the catalog has no listing
+        of resources, so one with nothing in the range is left out.
+        """
+        company_id = require_uuid(company_id, "company_id")
+        wanted = unique_resource_ids(resource_ids)
+        first = parse_day(start_date, "start_date")
+        last = parse_day(end_date, "end_date")
+        days = check_range(first, last)
+        zone_name = await self.catalog.time_zone(company_id)
+        zone = _zone(zone_name)
+        lower, _ = local_day_bounds(first, zone)
+        _, upper = local_day_bounds(last, zone)
+
+        if wanted:
+            kinds = await self.catalog.kinds(wanted)
+            for resource_id, kind in kinds.items():
+                if kind.company_id != company_id:
+                    raise NotFound(
+                        "RESOURCE_NOT_FOUND",
+                        "no such resource in this company",
+                        field="resource_ids",
+                        metadata={"resource_id": resource_id},
+                    )
+            models = {rid: kind.booking_model for rid, kind in kinds.items()}
+            slot_ids = [rid for rid in wanted if models[rid] == "TIME_SLOT"]
+            sessions = await self.catalog.sessions(company_id, slot_ids, lower, upper) if slot_ids else []
+        else:
+            sessions = await self.catalog.sessions(company_id, None, lower, upper)
+            async with self.db.transaction() as conn:
+                booked = await sql.booked_resources(conn, company_id, lower, upper)
+            models = {session.resource_id: "TIME_SLOT" for session in sessions} | booked
+            wanted = sorted(models)
+
+        by_model = {model: [rid for rid in wanted if models[rid] == model] for model in MODELS}
+        units = await self.catalog.unit_counts(by_model["NIGHTLY"])
+        async with self.db.transaction() as conn:
+            slots = await sql.session_days(conn, [s for s in sessions if s.is_open], zone_name)
+            nights = await sql.unit_nights_booked(conn, by_model["NIGHTLY"], first, last)
+            minutes = await sql.interval_minutes_booked(
+                conn, by_model["INTERVAL"], first, last, zone=zone_name, lower=lower, upper=upper
+            )
+
+        day_length = {day: day_minutes(day, zone) for day in days}
+        result = []
+        for resource_id in wanted:
+            model = models[resource_id]
+            if model == "TIME_SLOT":
+                per_day = slots.get(resource_id, {})
+                entries = [DayOccupancy(day, *per_day.get(day, (0, 0))) for day in days]
+            elif model == "NIGHTLY":
+                booked_nights = nights.get(resource_id, {})
+                count = units.get(resource_id, 0)
+                entries = [DayOccupancy(day, count, booked_nights.get(day, 0)) for day in days]
+            elif model == "INTERVAL":
+                blocked = minutes.get(resource_id, {})
+                entries = [DayOccupancy(day, day_length[day], blocked.get(day, 0)) for day in days]
+            else:
+                entries = [DayOccupancy(day, 0, 0) for day in days]
+            result.append(ResourceDays(resource_id=resource_id, booking_model=model, days=tuple(entries)))
+        return result
+
+    async def list_free_slots(
+        self, resource_id: str, day: str, min_duration_minutes: int, *, now: datetime | None = None
+    ) -> list[tuple[datetime, datetime]]:
+        """The free intervals of an INTERVAL resource on a local day, honouring its policy.
+
+        A slot is where a rental may lie: its buffers fit in the gap, its ends are on the
+        granularity, it is at least max(min_duration_minutes, the policy's minimum) long and
+        starts no earlier than the lead time allows (nor beyond the horizon).
+        """
+        resource_id = require_uuid(resource_id, "resource_id")
+        local_date = parse_day(day, "date")
+        if min_duration_minutes < 0:
+            raise InvalidArgument(
+                "INVALID_DURATION", "min_duration_minutes must not be negative", field="min_duration_minutes"
+            )
+        resource = await self.catalog.interval_resource(resource_id)
+        if resource.booking_model != "INTERVAL":
+            raise FailedPrecondition(
+                "RESOURCE_NOT_INTERVAL",
+                "free slots are listed for interval resources only",
+                metadata={"resource_id": resource_id, "booking_model": resource.booking_model},
+            )
+        zone = _zone(await self.catalog.time_zone(resource.company_id))
+        rules = resource.rules
+        day_start, day_end = local_day_bounds(local_date, zone)
+        lower = day_start - _minutes(rules.buffer_before_minutes)
+        upper = day_end + _minutes(rules.buffer_after_minutes)
+        async with self.db.transaction() as conn:
+            blocked = await sql.blocked_periods(conn, resource_id, lower, upper)
+        return free_slots(
+            blocked,
+            local_date,
+            zone,
+            rules,
+            min_minutes=max(min_duration_minutes, rules.min_duration_minutes),
+            now=now or datetime.now(UTC),
+        )
+
+
+def _minutes(value: int) -> timedelta:
+    return timedelta(minutes=value)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ServiceError("UNKNOWN_TIME_ZONE", f"the company's time zone {name!r} is unknown here") from None
+
+
+_SERVICES: weakref.WeakKeyDictionary[BookingService, AvailabilityService] = weakref.WeakKeyDictionary()
+
+
+def availability_for(service: BookingService) -> AvailabilityService:
+    """The availability service beside a BookingService (its database and catalog channel),
+    made on first use so the servicer needs no new wiring."""
+    found = _SERVICES.get(service)
+    if found is None:
+        found = _SERVICES[service] = AvailabilityService(service.db, AvailabilityCatalog.of(service.catalog))
+    return found

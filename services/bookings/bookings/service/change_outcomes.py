@@ -1,0 +1,89 @@
+"""What a change saga's transitions do to its booking (called by the orchestrator's
+`_apply_booking_change` for sagas of kind "change"):
+
+- APPLY_CHANGE (an extension's pivot): the booking takes its new period and price, and what
+  the wallet and the card took is added to what they paid;
+- REVERT_CHANGE (compensated before the pivot): the holds go back to the old period exactly
+  (the added nights are freed, the interval's old range is restored);
+- SETTLE_CHANGE (the saga is done): a shortening's refunds are taken off what was paid.
+
+The booking is released for the next change (or a cancellation) when the saga is finished.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bookings.adapters import changes as sql
+from bookings.adapters import repository as repo
+from bookings.domain.changes import PeriodChange
+from bookings.domain.model import Booking, BookingModel
+from bookings.domain.saga import PAYMENTS, WALLET, Action, BookingChange, Saga
+
+log = logging.getLogger(__name__)
+
+
+async def apply_change_outcome(
+    conn: AsyncConnection, saga: Saga, booking: Booking, change: BookingChange | None
+) -> Booking | None:
+    if change is None:
+        return None
+    period = PeriodChange.from_data(saga.change)
+    done = saga.state.terminal
+    wallet = saga.covered.get(WALLET, 0)
+    card = saga.covered.get(PAYMENTS, 0)
+    if change is BookingChange.APPLY_CHANGE:
+        updated = await sql.update_changed_booking(
+            conn,
+            booking.id,
+            saga.id,
+            period=period,
+            wallet_minor=wallet - saga.bonus_minor,
+            bonus_minor=saga.bonus_minor,
+            card_minor=card,
+            release_marker=done,
+        )
+        outcome = f"CHANGED:{period.target}"
+    elif change is BookingChange.REVERT_CHANGE:
+        await revert_holds(conn, period)
+        updated = await sql.update_changed_booking(conn, booking.id, saga.id, release_marker=True)
+        await repo.log_step(
+            conn, saga.id, step="place", kind="effect", action="revert", attempt=1, outcome="REVERTED"
+        )
+        outcome = f"CHANGE_REVERTED:{saga.reason}"
+    elif change is BookingChange.SETTLE_CHANGE:
+        refunded = saga.action is Action.REFUND
+        updated = await sql.update_changed_booking(
+            conn,
+            booking.id,
+            saga.id,
+            wallet_minor=-(wallet - saga.bonus_minor) if refunded else 0,
+            bonus_minor=-saga.bonus_minor if refunded else 0,
+            card_minor=-card if refunded else 0,
+            release_marker=True,
+        )
+        outcome = f"REFUNDED:{wallet + card}" if refunded else "SETTLED"
+    else:  # pragma: no cover - the machine gives change sagas only the three above
+        raise ValueError(f"a change saga cannot {change.value} its booking")
+    if updated is None:
+        log.error("booking %s is not held by change saga %s", booking.id, saga.id)
+        return None
+    await repo.log_step(
+        conn, saga.id, step="booking", kind="effect", action=change.value, attempt=1, outcome=outcome
+    )
+    return updated
+
+
+async def revert_holds(conn: AsyncConnection, period: PeriodChange) -> None:
+    """Puts the holds back as they were before an extension."""
+    if period.booking_model == BookingModel.NIGHTLY.value:
+        assert period.old_check_out is not None
+        await sql.release_unit_nights(
+            conn, period.booking_id, since=period.old_check_out, until=period.new_check_out
+        )
+    elif period.booking_model == BookingModel.INTERVAL.value and period.old_blocked is not None:
+        # Shrinking back to the range it had never conflicts.
+        restored = await sql.set_interval_blocked(conn, period.booking_id, period.old_blocked)
+        assert restored, "the old range of a booking is always free for it"

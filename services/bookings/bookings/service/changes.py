@@ -1,0 +1,368 @@
+"""Changing the period of a confirmed booking: the end moves (the start stays), re-priced, the
+difference charged or refunded through a change saga of its own.
+
+One transaction per request: the booking is taken for the change by a conditional update
+(CONFIRMED, its own saga completed, no change running, still the period it was planned on),
+the holds move (added unit-nights of its own unit, or the interval's new blocked range), and
+then, by the price difference:
+
+- more to pay: a change saga pays it (wallet, then card); at its pivot the booking takes the
+  new period and price; a failure before the pivot puts the holds back exactly;
+- less to pay: the booking takes the new period and price at once (the time it gave up is
+  free for others at once) and a change saga refunds the difference, card first;
+- the same: the booking takes the new period at once, no saga.
+
+While a change saga runs, the booking refuses another change (`CHANGE_IN_PROGRESS`) and a
+cancellation (`BOOKING_FINALIZING`); both are ABORTED: retry once the saga is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bookings.adapters import changes as sql
+from bookings.adapters import repository as repo
+from bookings.adapters.catalog_resources import ResourceOffer
+from bookings.domain.changes import (
+    PeriodChange,
+    Scale,
+    booked_night_prices,
+    interval_base,
+    interval_hours,
+    interval_line,
+    nightly_lines,
+    quote_lines,
+    refund_split,
+    rescale_extras,
+)
+from bookings.domain.lifecycle import ensure_not_finished
+from bookings.domain.model import Booking, BookingModel, BookingStatus, ExtraLine
+from bookings.domain.reservations import check_interval, check_stay, nights_between, parse_date
+from bookings.domain.saga import Saga, Transition
+from bookings.service.handlers import BookingService
+from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from plumbing.telemetry import current_trace_id
+
+# A change planned on a booking that changed meanwhile is planned again, at most this often.
+PLAN_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class ChangeBookingPeriod:
+    request_id: str
+    booking_id: str
+    # The customer asking; must own the booking when set.
+    customer_id: str = ""
+    end_time: datetime | None = None  # interval rentals
+    check_out_date: str = ""  # nightly stays, YYYY-MM-DD
+
+
+class _Stale(Exception):
+    """The booking's period or price changed between planning and the transaction."""
+
+
+class _Replayed(Exception):
+    """A change with this request id was made before."""
+
+
+class PeriodChanges:
+    def __init__(self, service: BookingService) -> None:
+        self.service = service
+        self.resources = service.planner.resources
+
+    async def change_period(self, command: ChangeBookingPeriod) -> Booking:
+        """Moves the end of a confirmed nightly stay or interval rental. A retry with the same
+        request id returns the booking as it is now; the same id asking another end is refused."""
+        _require_uuid(command.booking_id, "booking_id")
+        if command.customer_id:
+            _require_uuid(command.customer_id, "customer_id")
+        if not command.request_id:
+            raise InvalidArgument("REQUEST_ID_REQUIRED", "request_id is required", field="request_id")
+        for _ in range(PLAN_ATTEMPTS):
+            booking = await self.service.get_booking(command.booking_id)
+            if command.customer_id and booking.customer_id != command.customer_id:
+                raise NotFound("BOOKING_NOT_FOUND", "no such booking")
+            replay = await self._replay(booking, command)
+            if replay is not None:
+                return replay
+            _check_changeable(booking, datetime.now(UTC))
+            change = await self._plan(booking, command)
+            if change is None:  # the period asked for is the booking's own
+                return booking
+            try:
+                return await self._apply(booking, change)
+            except _Stale:
+                continue
+            except _Replayed:
+                replay = await self._replay(booking, command)
+                assert replay is not None, "a replayed change has a record"
+                return replay
+        raise Conflict("BOOKING_CHANGED", "the booking keeps changing; read it and try again")
+
+    async def _replay(self, booking: Booking, command: ChangeBookingPeriod) -> Booking | None:
+        async with self.service.db.transaction() as conn:
+            target = await sql.recorded_target(conn, booking.id, command.request_id)
+            if target is None:
+                return None
+            if target not in (command.check_out_date, _iso(command.end_time)):
+                raise Conflict(
+                    "IDEMPOTENCY_KEY_REUSED",
+                    "this request id was used for a different change",
+                    field="request_id",
+                )
+            return await repo.get_booking(conn, booking.id)
+
+    # -- planning (no writes) -----------------------------------------------------------
+
+    async def _plan(self, booking: Booking, command: ChangeBookingPeriod) -> PeriodChange | None:
+        resource = await self.resources.resource(booking.resource_id)
+        if booking.booking_model is BookingModel.NIGHTLY:
+            return await self._plan_nightly(booking, command, resource)
+        return await self._plan_interval(booking, command, resource)
+
+    async def _plan_nightly(
+        self, booking: Booking, command: ChangeBookingPeriod, resource: ResourceOffer
+    ) -> PeriodChange | None:
+        if not command.check_out_date:
+            raise InvalidArgument(
+                "CHECK_OUT_DATE_REQUIRED", "give the new check_out_date of the stay", field="check_out_date"
+            )
+        assert booking.check_in_date is not None and booking.check_out_date is not None
+        check_in = booking.check_in_date
+        check_out = parse_date(command.check_out_date, "check_out_date")
+        if check_out == booking.check_out_date:
+            return None
+        nights = check_stay(resource.policy, check_in, check_out, booking.guests)
+        pricing, units = await asyncio.gather(
+            self.resources.stay_pricing(booking.resource_id, check_in, check_out),
+            self._pricing_units(booking),
+        )
+        base_lines = nightly_lines(
+            booked_night_prices(booking.quote_lines), check_in, check_out, pricing.nights
+        )
+        old_nights = len(nights_between(check_in, booking.check_out_date))
+        extras = rescale_extras(
+            booking.extras,
+            units,
+            Scale(nights=old_nights, guests=booking.guests),
+            Scale(nights=len(nights), guests=booking.guests),
+        )
+        return _change(
+            booking,
+            command,
+            new_end=pricing.check_out_at,
+            base_lines=base_lines,
+            extras=extras,
+            new_check_out=check_out,
+        )
+
+    async def _plan_interval(
+        self, booking: Booking, command: ChangeBookingPeriod, resource: ResourceOffer
+    ) -> PeriodChange | None:
+        if command.end_time is None:
+            raise InvalidArgument(
+                "END_TIME_REQUIRED", "give the new end_time of the rental", field="end_time"
+            )
+        new_end = command.end_time
+        if new_end == booking.end_time:
+            return None
+        zone, units = await asyncio.gather(
+            self.resources.time_zone(booking.company_id), self._pricing_units(booking)
+        )
+        _, blocked_until = check_interval(resource.policy, booking.start_time, new_end, zone)
+        if new_end > booking.end_time and not resource.hourly_rate_minor:
+            raise FailedPrecondition("NO_HOURLY_RATE", "the resource has no hourly rate")
+        base = interval_base(
+            booking.base_minor, resource.hourly_rate_minor, booking.start_time, booking.end_time, new_end
+        )
+        extras = rescale_extras(
+            booking.extras,
+            units,
+            Scale(hours=interval_hours(booking.start_time, booking.end_time)),
+            Scale(hours=interval_hours(booking.start_time, new_end)),
+        )
+        change = _change(
+            booking,
+            command,
+            new_end=new_end,
+            base_lines=(interval_line(booking.start_time, new_end, base),),
+            extras=extras,
+        )
+        # The start of the blocked range stays; its end follows the new end and the buffer.
+        return change.with_blocked(
+            (booking.start_time, booking.end_time), (booking.start_time, blocked_until)
+        )
+
+    async def _pricing_units(self, booking: Booking) -> dict[str, str]:
+        if not booking.extras:
+            return {}
+        offers = await self.resources.extra_offers(booking.company_id)
+        return {extra_id: offer.pricing_unit for extra_id, offer in offers.items()}
+
+    # -- the transaction ----------------------------------------------------------------
+
+    async def _apply(self, booking: Booking, change: PeriodChange) -> Booking:
+        difference = change.difference_minor
+        saga, transition = self._saga(booking, change)
+        marker = saga.id if saga is not None else change.change_id
+        async with self.service.db.transaction() as conn:
+            if not await sql.record_request(conn, change, saga.id if saga else None):
+                raise _Replayed
+            if not await sql.mark_changing(
+                conn, booking.id, marker, expected_end=booking.end_time, expected_total=booking.total_minor
+            ):
+                await self._refuse(conn, booking)
+            change = await self._move_holds(conn, booking, change)
+            if saga is not None:
+                saga.change = change.to_data()
+            if difference <= 0:
+                # The time given up is free at once: so is the booking's claim on it.
+                updated = await sql.update_changed_booking(
+                    conn, booking.id, marker, period=change, release_marker=saga is None
+                )
+                assert updated is not None, "the change holds the booking"
+                booking = updated
+            if saga is None:
+                return booking
+            await repo.insert_saga(
+                conn, saga, company_id=booking.company_id, trace_id=current_trace_id(), deadline_in=None
+            )
+            await repo.log_step(
+                conn,
+                saga.id,
+                step="place",
+                kind="effect",
+                action="change",
+                attempt=1,
+                outcome=f"{change.old_end.isoformat()}->{change.new_end.isoformat()}:{difference:+d}",
+            )
+            booking = await self.service._advance(conn, saga, booking, transition) or booking
+        self.service.outbox.wake()
+        return booking
+
+    def _saga(self, booking: Booking, change: PeriodChange) -> tuple[Saga | None, Transition | None]:
+        difference = change.difference_minor
+        if difference == 0:
+            return None, None
+        saga_id = str(uuid.uuid4())
+        if difference > 0:
+            if not booking.plan.has_money_source:
+                raise FailedPrecondition(
+                    "PAYMENT_PLAN_INSUFFICIENT", "the booking has no wallet or card to pay the difference"
+                )
+            return Saga.for_change_payment(
+                saga_id=saga_id,
+                booking_id=booking.id,
+                currency=booking.currency,
+                amount_minor=difference,
+                use_wallet=booking.plan.use_wallet,
+                use_card=bool(booking.plan.card_token),
+                change=change.to_data(),
+            )
+        card, wallet = refund_split(
+            -difference,
+            card_paid_minor=booking.card_charged_minor,
+            wallet_paid_minor=booking.wallet_debited_minor + booking.bonus_debited_minor,
+        )
+        return Saga.for_change_refund(
+            saga_id=saga_id,
+            booking_id=booking.id,
+            currency=booking.currency,
+            refund_card_minor=card,
+            refund_wallet_minor=wallet,
+            change=change.to_data(),
+        )
+
+    async def _refuse(self, conn: AsyncConnection, booking: Booking) -> None:
+        state = await sql.change_state(conn, booking.id)
+        ensure_not_finished(BookingStatus(state.status))
+        if state.status != BookingStatus.CONFIRMED.value:
+            raise FailedPrecondition("BOOKING_NOT_CHANGEABLE", f"a {state.status} booking cannot be changed")
+        if state.changing_saga_id is not None:
+            raise Conflict(
+                "CHANGE_IN_PROGRESS", "another change of this booking is running; try again shortly"
+            )
+        if state.end_time != booking.end_time or state.total_minor != booking.total_minor:
+            raise _Stale
+        raise Conflict("BOOKING_FINALIZING", "the booking is still being confirmed; try again shortly")
+
+    async def _move_holds(
+        self, conn: AsyncConnection, booking: Booking, change: PeriodChange
+    ) -> PeriodChange:
+        """Holds what the new period adds, frees what it gives up; UNAVAILABLE (the whole
+        transaction rolls back, nothing changed) when an added night or minute is taken."""
+        if booking.booking_model is BookingModel.NIGHTLY:
+            assert change.old_check_out is not None and change.new_check_out is not None
+            if change.new_check_out > change.old_check_out:
+                added = nights_between(change.old_check_out, change.new_check_out)
+                if not booking.unit_id or not await sql.add_unit_nights(conn, booking, added):
+                    raise FailedPrecondition("UNAVAILABLE", "the unit is taken on a night of the longer stay")
+            else:
+                await sql.release_unit_nights(conn, booking.id, since=change.new_check_out, until=None)
+            return change
+        assert change.new_blocked is not None
+        current = await sql.interval_blocked(conn, booking.id)
+        if current is None:
+            raise FailedPrecondition("BOOKING_NOT_CHANGEABLE", "the booking holds no interval")
+        new_blocked = (current[0], change.new_blocked[1])
+        if not await sql.set_interval_blocked(conn, booking.id, new_blocked):
+            raise FailedPrecondition("UNAVAILABLE", "the resource is taken for part of the longer time")
+        return change.with_blocked(current, new_blocked)
+
+
+def _change(
+    booking: Booking,
+    command: ChangeBookingPeriod,
+    *,
+    new_end: datetime,
+    base_lines: tuple[tuple[str, int, int], ...],
+    extras: tuple[ExtraLine, ...],
+    new_check_out: date | None = None,
+) -> PeriodChange:
+    base = sum(amount for _, _, amount in base_lines)
+    total = base + sum(line.total_minor for line in extras)
+    return PeriodChange(
+        change_id=str(uuid.uuid4()),
+        booking_id=booking.id,
+        request_id=command.request_id,
+        booking_model=booking.booking_model.value,
+        old_end=booking.end_time,
+        new_end=new_end,
+        old_total_minor=booking.total_minor,
+        new_total_minor=total,
+        new_base_minor=base,
+        quote_lines=quote_lines(base_lines, extras),
+        extras=tuple((line.extra_id, line.quantity) for line in extras),
+        old_check_out=booking.check_out_date,
+        new_check_out=new_check_out,
+    )
+
+
+def _check_changeable(booking: Booking, now: datetime) -> None:
+    if booking.booking_model not in (BookingModel.NIGHTLY, BookingModel.INTERVAL):
+        raise FailedPrecondition(
+            "BOOKING_NOT_CHANGEABLE", "only nightly stays and interval rentals change their period"
+        )
+    ensure_not_finished(booking.status)
+    if booking.status is not BookingStatus.CONFIRMED:
+        raise FailedPrecondition(
+            "BOOKING_NOT_CHANGEABLE", f"a {booking.status.value} booking cannot be changed"
+        )
+    if now >= booking.start_time:
+        raise FailedPrecondition("BOOKING_ALREADY_STARTED", "the booked time has begun")
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def _require_uuid(value: str, field: str) -> None:
+    try:
+        uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        raise InvalidArgument("INVALID_ID", f"{field} must be a UUID", field=field) from None

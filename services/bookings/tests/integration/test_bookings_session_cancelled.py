@@ -1,0 +1,238 @@
+"""catalog.events.session_cancelled reaches bookings over NATS: bookings that were still paying
+when the session was cancelled end cancelled (fully refunded) or released.
+
+No participant runs: the test answers the saga's commands by publishing StepReplies (as in
+test_bookings_saga_deadlines.py), so it decides when a payment succeeds.
+"""
+
+import asyncio
+import tempfile
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from grpc import aio
+from sqlalchemy import text
+
+import bookings.bootstrap
+import catalog.bootstrap
+from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
+from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from bookingplatform.common.v1 import money_pb2
+from bookingplatform.saga.v1 import saga_pb2
+from plumbing.db import Database
+from plumbing.devstack import start_nats
+from plumbing.messaging import connect
+
+pytestmark = pytest.mark.integration
+
+S = bookings_pb2
+
+
+@pytest.fixture(scope="module")
+async def env(database_url):
+    with tempfile.TemporaryDirectory(prefix="bp-nats-") as nats_dir:
+        nats = start_nats(Path(nats_dir))
+        catalog_service = await catalog.bootstrap.start(
+            catalog.bootstrap.Settings(database_url=database_url, nats_url=nats.url)
+        )
+        booking_service = await bookings.bootstrap.start(
+            bookings.bootstrap.Settings(
+                database_url=database_url,
+                nats_url=nats.url,
+                catalog_addr=catalog_service.address,
+                sweep_interval_seconds=0.1,
+            )
+        )
+        nc = await connect(nats.url, "test-participant")
+        channel = aio.insecure_channel(booking_service.address)
+        catalog_channel = aio.insecure_channel(catalog_service.address)
+        db = Database(database_url, pool_size=2)
+        yield (
+            bookings_pb2_grpc.BookingsServiceStub(channel),
+            catalog_pb2_grpc.CatalogServiceStub(catalog_channel),
+            nc.jetstream(),
+            db,
+        )
+        await db.close()
+        await channel.close()
+        await catalog_channel.close()
+        await nc.close()
+        await booking_service.stop(0.2)
+        await catalog_service.stop(0.2)
+        nats.stop()
+
+
+async def a_session_and_customer(catalog):
+    company = (
+        await catalog.CreateCompany(
+            catalog_pb2.CreateCompanyRequest(
+                name="Called off", time_zone="Europe/Berlin", currency_code="EUR"
+            )
+        )
+    ).company
+    # A customer cancelling now would get nothing back: free cancellation ended a day before.
+    resource = (
+        await catalog.CreateResource(
+            catalog_pb2.CreateResourceRequest(
+                company_id=company.id,
+                name="Room",
+                booking_model=catalog_pb2.BOOKING_MODEL_TIME_SLOT,
+                policy=catalog_pb2.ResourcePolicy(free_cancellation_minutes=1440),
+            )
+        )
+    ).resource
+    request = catalog_pb2.CreateSessionRequest(
+        resource_id=resource.id, capacity=5, price=money_pb2.Money(amount_minor=1000, currency_code="EUR")
+    )
+    request.start_time.FromDatetime(datetime.now(UTC) + timedelta(hours=2))
+    request.end_time.FromDatetime(datetime.now(UTC) + timedelta(hours=3))
+    session = (await catalog.CreateSession(request)).session
+    customer = (
+        await catalog.CreateCustomer(
+            catalog_pb2.CreateCustomerRequest(
+                company_id=company.id, display_name="Late", email=f"{uuid.uuid4().hex[:8]}@example.com"
+            )
+        )
+    ).customer
+    return session, customer
+
+
+async def book(stub, session, customer, **plan):
+    reply = await stub.CreateBooking(
+        bookings_pb2.CreateBookingRequest(
+            request_id=str(uuid.uuid4()),
+            customer_id=customer.id,
+            session_id=session.id,
+            quantity=1,
+            payment_plan=bookings_pb2.PaymentPlan(**plan),
+        )
+    )
+    return reply.booking
+
+
+async def cancel_session(catalog, session):
+    await catalog.CancelSession(
+        catalog_pb2.CancelSessionRequest(
+            request_id=str(uuid.uuid4()), session_id=session.id, reason="Teacher ill"
+        )
+    )
+
+
+async def booking_of(stub, booking_id):
+    return (await stub.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking_id))).booking
+
+
+async def saga_of(stub, saga_id):
+    return (await stub.GetSaga(bookings_pb2.GetSagaRequest(saga_id=saga_id))).saga
+
+
+async def until_booking(stub, booking_id, *statuses, timeout=30.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        booking = await booking_of(stub, booking_id)
+        if booking.status in statuses:
+            return booking
+        assert asyncio.get_running_loop().time() < deadline, f"booking stuck: {booking}"
+        await asyncio.sleep(0.05)
+
+
+async def answer_until(stub, js, saga_id, step, action, done, **reply):
+    """Answers the saga's current attempt (re-sent by the sweeper meanwhile) until `done(saga)`."""
+    deadline = asyncio.get_running_loop().time() + 30
+    while True:
+        saga = await saga_of(stub, saga_id)
+        if done(saga):
+            return saga
+        assert asyncio.get_running_loop().time() < deadline, f"saga stuck: {saga}"
+        message = saga_pb2.StepReply(
+            saga_id=saga.id,
+            step=step,
+            action=action,
+            attempt=saga.attempt,
+            outcome=saga_pb2.STEP_OUTCOME_FAILED if reply.get("reason") else saga_pb2.STEP_OUTCOME_SUCCEEDED,
+            reason=reply.get("reason", ""),
+        )
+        message.amount.amount_minor = reply.get("amount", 0)
+        message.amount.currency_code = "EUR"
+        await js.publish(
+            "saga.reply.bookings", message.SerializeToString(), headers={"Nats-Msg-Id": str(uuid.uuid4())}
+        )
+        await asyncio.sleep(0.1)
+
+
+async def places_booked(db, session_id):
+    async with db.transaction() as conn:
+        booked = await conn.execute(
+            text("SELECT booked FROM bookings.session_occupancy WHERE session_id = :id"), {"id": session_id}
+        )
+        return booked.scalar_one()
+
+
+async def test_a_booking_still_paying_when_its_session_is_cancelled_is_cancelled_in_full_once_paid(env):
+    stub, catalog, js, db = env
+    session, customer = await a_session_and_customer(catalog)
+    booking = await book(stub, session, customer, use_wallet=True)
+    assert booking.status == S.BOOKING_STATUS_PENDING
+
+    await cancel_session(catalog, session)
+    await asyncio.sleep(1.5)  # the event arrives; the booking waits for its payment saga
+    assert (await booking_of(stub, booking.id)).status == S.BOOKING_STATUS_PENDING
+
+    await answer_until(
+        stub,
+        js,
+        booking.saga_id,
+        "wallet",
+        saga_pb2.STEP_ACTION_EXECUTE,
+        lambda saga: saga.state == S.SAGA_STATE_COMPLETED,
+        amount=1000,
+    )
+    cancelling = await until_booking(
+        stub, booking.id, S.BOOKING_STATUS_CANCELLING, S.BOOKING_STATUS_CANCELLED
+    )
+    # The company called it off: everything back, although free cancellation had ended.
+    assert (cancelling.refund.percent, cancelling.refund.wallet_minor) == (100, 1000)
+    await answer_until(
+        stub,
+        js,
+        cancelling.refund.saga_id,
+        "wallet",
+        saga_pb2.STEP_ACTION_REFUND,
+        lambda saga: saga.state == S.SAGA_STATE_COMPLETED,
+    )
+    final = await until_booking(stub, booking.id, S.BOOKING_STATUS_CANCELLED)
+    assert final.refund.status == S.REFUND_STATUS_REFUNDED
+    assert await places_booked(db, session.id) == 0
+
+
+async def test_a_booking_awaiting_funds_when_its_session_is_cancelled_is_released(env):
+    stub, catalog, js, db = env
+    session, customer = await a_session_and_customer(catalog)
+    booking = await book(stub, session, customer, use_wallet=True, pay_later=True)
+    await answer_until(
+        stub,
+        js,
+        booking.saga_id,
+        "wallet",
+        saga_pb2.STEP_ACTION_EXECUTE,
+        lambda saga: saga.state == S.SAGA_STATE_AWAITING_PAYMENT,
+        reason="INSUFFICIENT_FUNDS",
+    )
+    assert (await booking_of(stub, booking.id)).status == S.BOOKING_STATUS_PENDING_PAYMENT
+
+    await cancel_session(catalog, session)
+
+    saga = await answer_until(
+        stub,
+        js,
+        booking.saga_id,
+        "wallet",
+        saga_pb2.STEP_ACTION_COMPENSATE,
+        lambda saga: saga.state == S.SAGA_STATE_COMPENSATED,
+    )
+    rejected = await until_booking(stub, booking.id, S.BOOKING_STATUS_REJECTED)
+    assert rejected.status == S.BOOKING_STATUS_REJECTED
+    assert any(step.kind == "operator" and "cancelled by the company" in step.outcome for step in saga.steps)
+    assert await places_booked(db, session.id) == 0
