@@ -330,12 +330,6 @@ async def test_an_extension_paid_by_card_authorizes_and_captures_a_second_paymen
     assert await card_payments(platform, booking.id) == [("CAPTURED", 10000, 0), ("CAPTURED", 10000, 0)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="payments REFUND gives back only the newest captured payment of a booking "
-    "(payments.domain.model.refundable_payment_of_booking), not the change's and the booking's both",
-)
 async def test_cancelling_a_stay_extended_by_card_refunds_both_card_payments(platform):
     co = await company(platform)
     resource, _ = await cabins(platform, co.id, nightly=10000)

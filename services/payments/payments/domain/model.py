@@ -165,27 +165,20 @@ def same_authorization(existing: Payment, wanted: NewPayment | AuthorizePayment)
         )
 
 
-def refundable_payment_of_booking(payments: Iterable[Payment]) -> Payment | None:
-    """The card payment of a booking that a REFUND gives money back from.
+def refundable_payments_of_booking(payments: Iterable[Payment]) -> list[Payment]:
+    """The card payments of a booking a REFUND gives money back from, newest first.
 
-    The captured one (or an already fully refunded one, which gives back nothing more).
-    None when the booking was not paid by card at all. A payment that is only authorized
-    cannot be refunded yet: capture (FINALIZE) comes first.
+    Every captured one: a booking extended by card has a payment per charge. Empty when
+    the booking was not paid by card. A payment that is only authorized cannot be refunded
+    yet: capture (FINALIZE) comes first, so the REFUND waits.
     """
-    candidates = [
-        p
-        for p in payments
-        if p.status in (PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED, PaymentStatus.REFUNDED)
-    ]
-    for status in (PaymentStatus.CAPTURED, PaymentStatus.REFUNDED):
-        found = [p for p in candidates if p.status is status]
-        if found:
-            return max(found, key=lambda p: p.created_at)
-    if any(p.status is PaymentStatus.AUTHORIZED for p in candidates):
+    payments = list(payments)
+    if any(p.status is PaymentStatus.AUTHORIZED for p in payments):
         raise FailedPrecondition(
-            errors.PAYMENT_NOT_CAPTURED, "the booking's card payment is authorized but not captured yet"
+            errors.PAYMENT_NOT_CAPTURED, "a card payment of the booking is authorized but not captured yet"
         )
-    return None
+    captured = [p for p in payments if p.status in (PaymentStatus.CAPTURED, PaymentStatus.REFUNDED)]
+    return sorted(captured, key=lambda p: p.created_at, reverse=True)
 
 
 # Commands

@@ -40,7 +40,7 @@ from payments.domain.model import (
     Payment,
     PaymentStatus,
     refund_amount,
-    refundable_payment_of_booking,
+    refundable_payments_of_booking,
     same_authorization,
 )
 from payments.domain.provider import (
@@ -642,31 +642,41 @@ async def _finalize(conn: AsyncConnection, provider: CardProvider, step: SagaSte
 
 
 async def _refund(conn: AsyncConnection, provider: CardProvider, step: SagaStep) -> StepDecision:
-    """Give back up to `amount` of the booking's captured card payment (0 when not paid by card)."""
+    """Give back up to `amount` from the booking's captured card payments, newest first
+    (0 when not paid by card). Each payment's refund has its own provider idempotency key."""
     booking_id = validation.uuid_of(step.booking_id, "booking_id")
-    wanted = validation.non_negative_amount(step.amount_minor)
-    payment = refundable_payment_of_booking(await repository.payments_of_booking(conn, booking_id))
-    if payment is None:
+    remaining = validation.non_negative_amount(step.amount_minor)
+    payments = refundable_payments_of_booking(await repository.payments_of_booking(conn, booking_id))
+    refunded_total, last_payment_id = 0, ""
+    for payment in payments:
+        if step.currency and step.currency != payment.currency:
+            raise FailedPrecondition(
+                errors.CURRENCY_MISMATCH, f"the booking was paid in {payment.currency}, not {step.currency}"
+            )
+        if remaining == 0:
+            break
+        if refund_amount(remaining, payment) == 0:
+            continue
+        try:
+            _, refunded_now, _ = await refund_in(
+                conn,
+                provider,
+                payment.id,
+                up_to_minor=remaining,
+                idempotency_key=f"{payment.id}:refund:{step.saga_id}",
+            )
+        except IllegalTransition as refused:
+            if not refused.already_done:
+                raise
+            refunded_now = 0  # refunded in full meanwhile: nothing left to give back
+        refunded_total += refunded_now
+        remaining -= refunded_now
+        last_payment_id = payment.id
+    if not payments:
         return StepDecision(succeeded=True)
-    if step.currency and step.currency != payment.currency:
-        raise FailedPrecondition(
-            errors.CURRENCY_MISMATCH, f"the booking was paid in {payment.currency}, not {step.currency}"
-        )
-    if refund_amount(wanted, payment) == 0:
-        return StepDecision(succeeded=True, payment_id=payment.id)
-    try:
-        _, refunded_now, _ = await refund_in(
-            conn,
-            provider,
-            payment.id,
-            up_to_minor=wanted,
-            idempotency_key=f"{payment.id}:refund:{step.saga_id}",
-        )
-    except IllegalTransition as refused:
-        if not refused.already_done:
-            raise
-        refunded_now = 0  # refunded in full meanwhile: nothing left to give back
-    return StepDecision(succeeded=True, amount_minor=refunded_now, payment_id=payment.id)
+    return StepDecision(
+        succeeded=True, amount_minor=refunded_total, payment_id=last_payment_id or payments[0].id
+    )
 
 
 _ACTS = {

@@ -14,7 +14,7 @@ from payments.domain.model import (
     Payment,
     PaymentStatus,
     refund_amount,
-    refundable_payment_of_booking,
+    refundable_payments_of_booking,
     same_authorization,
     status_after_refund,
 )
@@ -161,19 +161,21 @@ def test_an_idempotency_key_reused_for_another_amount_is_a_conflict():
     assert refused.value.reason == "IDEMPOTENCY_KEY_REUSED"
 
 
-def test_the_refundable_payment_of_a_booking_is_its_captured_one():
+def test_the_refundable_payments_of_a_booking_are_its_captured_ones_newest_first():
     later = NOW + timedelta(minutes=1)
     declined = a_payment(status=PaymentStatus.DECLINED, decline_reason="CARD_DECLINED")
     captured = a_payment(status=PaymentStatus.CAPTURED, created_at=later)
     voided = a_payment(status=PaymentStatus.VOIDED)
-    assert refundable_payment_of_booking([declined, voided, captured]) == captured
-    assert refundable_payment_of_booking([declined, voided]) is None
-    assert refundable_payment_of_booking([]) is None
+    assert refundable_payments_of_booking([declined, voided, captured]) == [captured]
+    assert refundable_payments_of_booking([declined, voided]) == []
+    first = a_payment(status=PaymentStatus.CAPTURED, created_at=NOW)
+    assert refundable_payments_of_booking([first, captured]) == [captured, first]
+    assert refundable_payments_of_booking([]) == []
 
 
 def test_a_booking_whose_card_payment_is_only_authorized_cannot_be_refunded_yet():
     with pytest.raises(FailedPrecondition) as refused:
-        refundable_payment_of_booking([a_payment(status=PaymentStatus.AUTHORIZED)])
+        refundable_payments_of_booking([a_payment(status=PaymentStatus.AUTHORIZED)])
     assert refused.value.reason == "PAYMENT_NOT_CAPTURED"
 
 
