@@ -2,7 +2,8 @@
 
 Many customers, few sessions with few places (so sold-out races happen), every payment mix
 (wallet, wallet + card, pass, pass + wallet, card, a declined card with and without the
-wallet, wallets too poor to pay) and cancellations of confirmed bookings. Calls that fail
+wallet, a card the provider answers slowly, one whose answer is lost, wallets too poor to
+pay) and cancellations of confirmed bookings. Calls that fail
 because a service is down are retried with the same request id, as a client would.
 """
 
@@ -28,6 +29,10 @@ from bookingplatform.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 
 APPROVED_CARD = "4242424242424242"
 DECLINED_CARD = "4000000000000002"
+# The card provider's own faults (sandbox test cards): an answer 3 s late, and an
+# authorization whose answer is lost the first time (the retry finds it by its key).
+SLOW_CARD = "4000000000000259"
+LOST_ANSWER_CARD = "4000000000000341"
 CURRENCY = "EUR"
 FREE_CANCELLATION_MINUTES = 60
 # gRPC codes a client retries with the same request id (a service or its database is down).
@@ -39,7 +44,17 @@ RETRYABLE = {
     grpc.StatusCode.CANCELLED,
     grpc.StatusCode.RESOURCE_EXHAUSTED,
 }
-MIXES = ("wallet", "wallet+card", "pass", "pass+wallet", "card", "declined", "wallet+declined")
+MIXES = (
+    "wallet",
+    "wallet+card",
+    "pass",
+    "pass+wallet",
+    "card",
+    "declined",
+    "wallet+declined",
+    "slow-card",
+    "wallet+lost-answer-card",
+)
 
 
 def money(minor: int) -> money_pb2.Money:
@@ -230,7 +245,12 @@ def payment_plan(rng: random.Random, customer: Customer) -> tuple[str, bookings_
     plan = bookings_pb2.PaymentPlan(
         entitlement_id=customer.entitlement_id if mix.startswith("pass") else "",
         use_wallet="wallet" in mix,
-        card_token={"wallet+card": APPROVED_CARD, "card": APPROVED_CARD}.get(mix, ""),
+        card_token={
+            "wallet+card": APPROVED_CARD,
+            "card": APPROVED_CARD,
+            "slow-card": SLOW_CARD,
+            "wallet+lost-answer-card": LOST_ANSWER_CARD,
+        }.get(mix, ""),
     )
     if "declined" in mix:
         plan.card_token = DECLINED_CARD
