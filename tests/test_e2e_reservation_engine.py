@@ -418,3 +418,73 @@ async def test_through_the_gateway_a_public_quote_then_a_stay_and_a_rental_are_b
     neither = await guest.http.post("/v1/quotes", json={"quantity": 1})
     assert neither.status_code == 400
     assert neither.json()["code"] == "VALIDATION_FAILED"
+
+
+async def test_a_time_slot_across_the_autumn_change_books_its_real_hours(tenant):
+    # Clocks go back in Berlin on the last Sunday of October: 02:00-03:00 happens twice.
+    year = date.today().year + 1
+    last_sunday = max(date(year, 10, day) for day in range(25, 32) if date(year, 10, day).weekday() == 6)
+    berlin = ZoneInfo("Europe/Berlin")
+    start = datetime(last_sunday.year, 10, last_sunday.day, 1, 30, tzinfo=berlin)  # CEST
+    end = datetime(last_sunday.year, 10, last_sunday.day, 3, 30, tzinfo=berlin)  # CET, 3 h later
+    request = catalog_pb2.CreateSessionRequest(resource_id=tenant.resource_id, capacity=2, price=eur(1000))
+    request.start_time.FromDatetime(start.astimezone(UTC))
+    request.end_time.FromDatetime(end.astimezone(UTC))
+    session = (await tenant.platform.catalog.CreateSession(request)).session
+    night_owl = await tenant.customer(main_minor=5000)
+
+    created = await night_owl.book(session.id, use_wallet=True)
+    booking = await night_owl.wait_for(created.json()["id"], "CONFIRMED")
+
+    starts = datetime.fromisoformat(booking["start_time"])
+    ends = datetime.fromisoformat(booking["end_time"])
+    assert ends - starts == timedelta(hours=3)
+    assert (starts.astimezone(berlin).hour, ends.astimezone(berlin).hour) == (1, 3)
+
+
+async def test_the_front_desk_lists_the_bookings_of_one_local_day_and_free_slots(tenant):
+    platform = tenant.platform
+    boat = await kayak(platform, tenant.company_id, policy=catalog_pb2.ResourcePolicy(granularity_minutes=60))
+    rower = await tenant.customer(main_minor=100_000)
+    berlin = ZoneInfo("Europe/Berlin")
+    day = date.today() + timedelta(days=9)
+    ten = datetime(day.year, day.month, day.day, 10, tzinfo=berlin)
+    for start, hours in ((ten, 2), (ten + timedelta(days=1), 1)):
+        response = await rower.http.post(
+            "/v1/bookings",
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+            json={
+                "resource_id": boat.id,
+                "start_time": start.isoformat(),
+                "end_time": (start + timedelta(hours=hours)).isoformat(),
+                "payment": {"use_wallet": True},
+            },
+        )
+        assert response.status_code == 202, response.text
+
+    free = await rower.http.get(f"/v1/resources/{boat.id}/free-slots", params={"date": day.isoformat()})
+    assert free.status_code == 200, free.text
+    gaps = [
+        (
+            datetime.fromisoformat(s["start_time"]).astimezone(berlin).hour,
+            datetime.fromisoformat(s["end_time"]).astimezone(berlin).hour,
+        )
+        for s in free.json()["slots"]
+    ]
+    assert (0, 10) in gaps and (12, 0) in gaps
+
+    email = f"desk-{uuid.uuid4().hex[:8]}@example.com"
+    await platform.users.create_user(
+        email=email, password="secret-pass", role="operator", company_id=tenant.company_id
+    )
+    token = await rower.http.post("/v1/auth/token", json={"email": email, "password": "secret-pass"})
+    desk = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    listed = await rower.http.get(
+        "/v1/ops/bookings", params={"date": day.isoformat(), "resource_id": boat.id}, headers=desk
+    )
+    assert listed.status_code == 200, listed.text
+    assert [
+        datetime.fromisoformat(b["start_time"]).astimezone(berlin).hour for b in listed.json()["bookings"]
+    ] == [10]
+    customer_view = await rower.http.get("/v1/ops/bookings", params={"date": day.isoformat()})
+    assert customer_view.status_code == 403

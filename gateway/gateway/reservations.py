@@ -1,20 +1,30 @@
-"""Public reservation tools: a price estimator (quotes) and occupancy for calendars.
-
-No authentication: a quote holds nothing and availability reveals no customer.
-"""
+"""Reservation tools: a public price estimator (quotes), occupancy for calendars and free
+slots (no authentication: they hold nothing and reveal no customer), and the bookings of
+one day for operators."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
 
 from bookingplatform.bookings.v1 import bookings_pb2
-from gateway.api import problems
+from gateway.api import PageSize, PageToken, problems
+from gateway.auth import Operator
 from gateway.deps import clients_of, rpc
-from gateway.schemas import AvailabilityOut, DayOut, QuoteBody, QuoteOut, ResourceAvailabilityOut
+from gateway.problems import Problem
+from gateway.schemas import (
+    AvailabilityOut,
+    BookingList,
+    BookingOut,
+    DayOut,
+    QuoteBody,
+    QuoteOut,
+    ResourceAvailabilityOut,
+)
 
 router = APIRouter()
 
@@ -58,3 +68,77 @@ async def availability(
             for item in reply.resources
         ]
     )
+
+
+class FreeSlotOut(BaseModel):
+    start_time: datetime
+    end_time: datetime
+
+
+class FreeSlotList(BaseModel):
+    slots: list[FreeSlotOut]
+
+
+@router.get(
+    "/v1/resources/{resource_id}/free-slots",
+    response_model=FreeSlotList,
+    tags=["catalog"],
+    responses=problems(400, 404, 409, 503),
+)
+async def free_slots(
+    request: Request,
+    resource_id: uuid.UUID,
+    day: Annotated[date, Query(alias="date", description="Local date of the resource's company.")],
+    min_duration_minutes: Annotated[int, Query(ge=0, le=24 * 60)] = 0,
+) -> FreeSlotList:
+    """The free intervals of an interval resource on a day (buffers, granularity and the
+    minimum duration of its policy applied)."""
+    reply = await rpc(
+        "bookings",
+        clients_of(request).bookings.ListFreeSlots(
+            bookings_pb2.ListFreeSlotsRequest(
+                resource_id=str(resource_id), date=day.isoformat(), min_duration_minutes=min_duration_minutes
+            )
+        ),
+    )
+    return FreeSlotList(
+        slots=[
+            FreeSlotOut(
+                start_time=slot.start_time.ToDatetime(tzinfo=UTC),
+                end_time=slot.end_time.ToDatetime(tzinfo=UTC),
+            )
+            for slot in reply.slots
+        ]
+    )
+
+
+@router.get(
+    "/v1/ops/bookings", response_model=BookingList, tags=["ops"], responses=problems(400, 401, 403, 503)
+)
+async def bookings_of_a_day(
+    request: Request,
+    principal: Operator,
+    day: Annotated[date, Query(alias="date", description="Local date of the company.")],
+    resource_id: uuid.UUID | None = None,
+    company_id: uuid.UUID | None = None,
+    page_size: PageSize = 50,
+    page_token: PageToken = None,
+) -> BookingList:
+    """The bookings of one day (of a resource, or of the whole company), for the front desk."""
+    scope = principal.company_id or (str(company_id) if company_id else "")
+    if principal.company_id and company_id and str(company_id) != principal.company_id:
+        raise Problem(403, "PERMISSION_DENIED", "You may only see the bookings of your company.")
+    if not scope:
+        raise Problem(400, "COMPANY_REQUIRED", "A platform operator names the company_id.")
+    message = bookings_pb2.ListBookingsRequest(
+        date=day.isoformat(), page_size=page_size, page_token=page_token or ""
+    )
+    if resource_id is not None:
+        message.resource_id = str(resource_id)
+    else:
+        message.company_id = scope
+    reply = await rpc("bookings", clients_of(request).bookings.ListBookings(message))
+    found = [BookingOut.of(b) for b in reply.bookings]
+    if resource_id is not None and any(b.company_id != scope for b in found):
+        raise Problem(403, "PERMISSION_DENIED", "You may only see the bookings of your company.")
+    return BookingList(bookings=found, next_page_token=reply.next_page_token or None)

@@ -854,7 +854,9 @@ Global___GetBookingResponse: _TypeAlias = GetBookingResponse  # noqa: Y015
 
 @_typing.final
 class ListBookingsRequest(_message.Message):
-    """Request of ListBookings. Exactly one of customer_id and session_id is set."""
+    """Request of ListBookings. Exactly one of customer_id, session_id, resource_id and
+    company_id is set; `date` narrows any of them to the bookings of one local day.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -862,6 +864,9 @@ class ListBookingsRequest(_message.Message):
     SESSION_ID_FIELD_NUMBER: _builtins.int
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    DATE_FIELD_NUMBER: _builtins.int
     customer_id: _builtins.str
     """Bookings of this customer."""
     session_id: _builtins.str
@@ -870,6 +875,12 @@ class ListBookingsRequest(_message.Message):
     """Page size, at most 200 (default 50)."""
     page_token: _builtins.str
     """Token of the page to read."""
+    resource_id: _builtins.str
+    """Bookings of this resource."""
+    company_id: _builtins.str
+    """Bookings of this company."""
+    date: _builtins.str
+    """Only bookings whose time overlaps this day, local to the company ("YYYY-MM-DD")."""
     def __init__(
         self,
         *,
@@ -877,10 +888,13 @@ class ListBookingsRequest(_message.Message):
         session_id: _builtins.str = ...,
         page_size: _builtins.int = ...,
         page_token: _builtins.str = ...,
+        resource_id: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        date: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["customer_id", b"customer_id", "page_size", b"page_size", "page_token", b"page_token", "session_id", b"session_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "customer_id", b"customer_id", "date", b"date", "page_size", b"page_size", "page_token", b"page_token", "resource_id", b"resource_id", "session_id", b"session_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -202,15 +202,26 @@ async def list_bookings(
     *,
     customer_id: str = "",
     session_id: str = "",
+    resource_id: str = "",
+    company_id: str = "",
+    overlapping: tuple[datetime, datetime] | None = None,
     limit: int,
     after: tuple[datetime, str] | None,
 ) -> list[Booking]:
-    """Newest first, keyset-paged on (created_at, id)."""
+    """Newest first, keyset-paged on (created_at, id); `overlapping` keeps the bookings
+    whose time overlaps [from, until)."""
     query = select(bookings)
-    if customer_id:
-        query = query.where(bookings.c.customer_id == customer_id)
-    if session_id:
-        query = query.where(bookings.c.session_id == session_id)
+    for column, value in (
+        (bookings.c.customer_id, customer_id),
+        (bookings.c.session_id, session_id),
+        (bookings.c.resource_id, resource_id),
+        (bookings.c.company_id, company_id),
+    ):
+        if value:
+            query = query.where(column == value)
+    if overlapping is not None:
+        since, until = overlapping
+        query = query.where(bookings.c.start_time < until, bookings.c.end_time > since)
     if after is not None:
         created, last_id = after
         query = query.where(

@@ -201,6 +201,9 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
         page, token = await self.service.list_bookings(
             customer_id=request.customer_id,
             session_id=request.session_id,
+            resource_id=request.resource_id,
+            company_id=request.company_id,
+            day=request.date,
             page_size=request.page_size,
             page_token=request.page_token,
         )

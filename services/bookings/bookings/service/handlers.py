@@ -7,7 +7,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -24,7 +24,7 @@ from bookings.domain.model import (
     check_payment_plan,
     refund_percent,
 )
-from bookings.domain.reservations import EngineQuote
+from bookings.domain.reservations import EngineQuote, parse_date
 from bookings.domain.saga import (
     MAX_EXECUTE_ATTEMPTS,
     BookingChange,
@@ -214,26 +214,61 @@ class BookingService:
         return booking
 
     async def list_bookings(
-        self, *, customer_id: str, session_id: str, page_size: int, page_token: str
+        self,
+        *,
+        customer_id: str = "",
+        session_id: str = "",
+        resource_id: str = "",
+        company_id: str = "",
+        day: str = "",
+        page_size: int = 0,
+        page_token: str = "",
     ) -> tuple[list[Booking], str]:
-        if bool(customer_id) == bool(session_id):
-            raise InvalidArgument("FILTER_REQUIRED", "give exactly one of customer_id and session_id")
-        if customer_id:
-            _require_uuid(customer_id, "customer_id")
-        if session_id:
-            _require_uuid(session_id, "session_id")
+        """Bookings of a customer, a session, a resource or a company, newest first; `day`
+        (local to the company) keeps those whose time overlaps it: the bookings of one day."""
+        filters = {
+            "customer_id": customer_id,
+            "session_id": session_id,
+            "resource_id": resource_id,
+            "company_id": company_id,
+        }
+        given = {field: value for field, value in filters.items() if value}
+        if len(given) != 1:
+            raise InvalidArgument(
+                "FILTER_REQUIRED", "give exactly one of customer_id, session_id, resource_id and company_id"
+            )
+        for field, value in given.items():
+            _require_uuid(value, field)
+        overlapping = await self._local_day(day, company_id, resource_id) if day else None
         limit = _page_size(page_size)
         async with self.db.transaction() as conn:
             found = await repo.list_bookings(
                 conn,
                 customer_id=customer_id,
                 session_id=session_id,
+                resource_id=resource_id,
+                company_id=company_id,
+                overlapping=overlapping,
                 limit=limit + 1,
                 after=_decode_token(page_token),
             )
         page = found[:limit]
         more = len(found) > limit
         return page, _encode_token(page[-1].created_at, page[-1].id) if more and page[-1].created_at else ""
+
+    async def _local_day(self, day: str, company_id: str, resource_id: str) -> tuple[datetime, datetime]:
+        """[midnight, next midnight) of a local date of the company, in UTC (23 or 25 h on DST days)."""
+        local_date = parse_date(day, "date")
+        if not company_id:
+            if not resource_id:
+                raise InvalidArgument(
+                    "DATE_NEEDS_COMPANY", "date filters a company's or a resource's bookings"
+                )
+            company_id = (await self.planner.resources.resource(resource_id)).company_id
+        zone = await self.planner.resources.time_zone(company_id)
+        start = datetime.combine(local_date, time(0), tzinfo=zone)
+        end = datetime.combine(local_date + timedelta(days=1), time(0), tzinfo=zone)
+        return start.astimezone(UTC), end.astimezone(UTC)
 
     async def cancel_booking(self, command: CancelBooking) -> Booking:
         """Starts the cancellation saga: refunds by the policy, then releases the place.

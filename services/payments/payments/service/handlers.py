@@ -647,7 +647,8 @@ async def _refund(conn: AsyncConnection, provider: CardProvider, step: SagaStep)
     booking_id = validation.uuid_of(step.booking_id, "booking_id")
     remaining = validation.non_negative_amount(step.amount_minor)
     payments = refundable_payments_of_booking(await repository.payments_of_booking(conn, booking_id))
-    refunded_total, last_payment_id = 0, ""
+    refunded_total = 0
+    last_payment_id: uuid.UUID | None = None
     for payment in payments:
         if step.currency and step.currency != payment.currency:
             raise FailedPrecondition(
