@@ -62,8 +62,7 @@ deploycheck: venv
 
 check: lint types protolint protocheck deploycheck test
 
-bench: venv
-	$(BIN)/python bench/booking_throughput.py
+bench: bench-availability
 
 bench-availability: venv
 	$(BIN)/python bench/availability.py
