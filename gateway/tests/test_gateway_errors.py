@@ -102,7 +102,7 @@ async def test_an_internal_error_does_not_leak_what_the_service_said(http, make_
     account = await make_account()
     session_id = str(uuid.uuid4())
     fake_platform.bookings.behaviours[session_id] = aborting(
-        grpc.StatusCode.INTERNAL, "password=hunter2 at db.internal:5432"
+        grpc.StatusCode.INTERNAL, "password=hunter2 at db.internal"
     )
     crash_session = str(uuid.uuid4())
     fake_platform.bookings.behaviours[crash_session] = raising(RuntimeError("secret stack detail"))
