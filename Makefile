@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help venv run test test-unit check lint format types protos protolint protocheck deploycheck bench bench-availability clean soak
+.PHONY: help venv run test test-unit check lint format types protos protolint protocheck deploycheck bench bench-availability bench-throughput clean soak
 
 help:
 	@echo "make run    - start PostgreSQL, NATS, every service and the gateway with demo data"
@@ -62,7 +62,10 @@ deploycheck: venv
 
 check: lint types protolint protocheck deploycheck test
 
-bench: bench-availability
+bench: bench-availability bench-throughput
+
+bench-throughput: venv
+	$(BIN)/python bench/booking_throughput.py
 
 bench-availability: venv
 	$(BIN)/python bench/availability.py

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bookingplatform.saga.v1 import saga_pb2
 from plumbing.db import Database
 from plumbing.failpoints import failpoint
-from plumbing.messaging import nak_later, reply_subject
+from plumbing.messaging import handle_concurrently, nak_later, reply_subject
 from plumbing.outbox import Outbox, record_in_inbox
 from plumbing.telemetry import extract_trace_context
 
@@ -47,8 +47,7 @@ class StepConsumer:
         self.handler = handler
 
     async def handle(self, messages: list[Msg]) -> None:
-        for msg in messages:
-            await self._handle_one(msg)
+        await handle_concurrently(messages, self._handle_one)
         self.outbox.wake()
 
     async def _handle_one(self, msg: Msg) -> None:

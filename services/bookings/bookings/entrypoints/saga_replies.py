@@ -12,6 +12,7 @@ from bookings.adapters.saga_messages import reply_from
 from bookings.adapters.tables import inbox
 from bookings.service.handlers import BookingService
 from plumbing.failpoints import failpoint
+from plumbing.messaging import handle_concurrently
 from plumbing.outbox import record_in_inbox
 from plumbing.saga_participant import message_id_of
 
@@ -23,8 +24,7 @@ class ReplyConsumer:
         self.service = service
 
     async def handle(self, messages: list[Msg]) -> None:
-        for msg in messages:
-            await self._handle_one(msg)
+        await handle_concurrently(messages, self._handle_one)
         self.service.outbox.wake()
 
     async def _handle_one(self, msg: Msg) -> None:

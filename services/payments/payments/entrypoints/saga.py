@@ -33,7 +33,7 @@ from payments.service import handlers
 from payments.service.handlers import Intent
 from plumbing.db import Database
 from plumbing.failpoints import failpoint
-from plumbing.messaging import nak_later, reply_subject
+from plumbing.messaging import handle_concurrently, nak_later, reply_subject
 from plumbing.outbox import Outbox, record_in_inbox
 from plumbing.saga_participant import ORCHESTRATOR, message_id_of, reply_to
 from plumbing.telemetry import extract_trace_context
@@ -161,8 +161,7 @@ class PaymentsStepConsumer:
         self.participant = participant
 
     async def handle(self, messages: list[Msg]) -> None:
-        for msg in messages:
-            await self._handle_one(msg)
+        await handle_concurrently(messages, self._handle_one)
         self.outbox.wake()
 
     async def _seen(self, message_id: str) -> bool:
