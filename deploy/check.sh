@@ -24,7 +24,7 @@ else
   exit 1
 fi
 # JWT_SECRET is required by compose.yaml (`${JWT_SECRET:?}`); any value does for validation.
-JWT_SECRET="${JWT_SECRET:-validation-only}" "${compose[@]}" -f "$here/compose.yaml" config -q
+JWT_SECRET="${JWT_SECRET:-validation-only}" PAYMENTS_WEBHOOK_SECRET="${PAYMENTS_WEBHOOK_SECRET:-validation-only}" "${compose[@]}" -f "$here/compose.yaml" config -q
 echo "compose: $here/compose.yaml is valid"
 
 # --- kubernetes ------------------------------------------------------------------------------
