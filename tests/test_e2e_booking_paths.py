@@ -113,6 +113,8 @@ async def test_a_declined_card_after_a_wallet_debit_refunds_the_wallet_and_relea
         ("payments", "execute", "CARD_DECLINED"),
         ("wallet", "compensate", "SUCCEEDED"),
     ]
+    debit = next(s for s in saga.steps if (s.kind, s.step, s.action) == ("reply", "wallet", "execute"))
+    assert (debit.amount_minor, debit.bonus_minor, bool(debit.reference)) == (1000, 0, True)
 
 
 async def test_not_enough_in_the_wallet_rejects_with_insufficient_funds(tenant):

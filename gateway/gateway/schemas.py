@@ -521,6 +521,9 @@ class SagaStepOut(BaseModel):
     outcome: str
     message_id: str | None
     create_time: datetime | None
+    amount_minor: int = Field(0, description="Replies: what the participant covered, in minor units.")
+    bonus_minor: int = Field(0, description="Wallet replies: the bonus part of amount_minor.")
+    reference: str | None = Field(None, description="Replies: the participant's record id.")
 
     @classmethod
     def of(cls, s: bookings_pb2.SagaStep) -> SagaStepOut:
@@ -532,6 +535,9 @@ class SagaStepOut(BaseModel):
             outcome=s.outcome,
             message_id=or_none(s.message_id),
             create_time=time_of(s, "create_time"),
+            amount_minor=s.amount_minor,
+            bonus_minor=s.bonus_minor,
+            reference=or_none(s.reference),
         )
 
 

@@ -565,6 +565,9 @@ class SagaStep(_message.Message):
     OUTCOME_FIELD_NUMBER: _builtins.int
     MESSAGE_ID_FIELD_NUMBER: _builtins.int
     CREATE_TIME_FIELD_NUMBER: _builtins.int
+    AMOUNT_MINOR_FIELD_NUMBER: _builtins.int
+    BONUS_MINOR_FIELD_NUMBER: _builtins.int
+    REFERENCE_FIELD_NUMBER: _builtins.int
     step: _builtins.str
     """The step: "passes", "wallet", "payments", "place" or "booking"."""
     kind: _builtins.str
@@ -577,6 +580,12 @@ class SagaStep(_message.Message):
     """Outcome or reason code."""
     message_id: _builtins.str
     """Message id on the bus."""
+    amount_minor: _builtins.int
+    """Replies: the amount the participant covered (debited, authorized, refunded)."""
+    bonus_minor: _builtins.int
+    """Wallet replies: the part of amount_minor taken from the bonus balance."""
+    reference: _builtins.str
+    """Replies: the participant's record (ledger transaction, pass hold, payment)."""
     @_builtins.property
     def create_time(self) -> _timestamp_pb2.Timestamp:
         """When logged."""
@@ -591,10 +600,13 @@ class SagaStep(_message.Message):
         outcome: _builtins.str = ...,
         message_id: _builtins.str = ...,
         create_time: _timestamp_pb2.Timestamp | None = ...,
+        amount_minor: _builtins.int = ...,
+        bonus_minor: _builtins.int = ...,
+        reference: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "attempt", b"attempt", "create_time", b"create_time", "kind", b"kind", "message_id", b"message_id", "outcome", b"outcome", "step", b"step"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "amount_minor", b"amount_minor", "attempt", b"attempt", "bonus_minor", b"bonus_minor", "create_time", b"create_time", "kind", b"kind", "message_id", b"message_id", "outcome", b"outcome", "reference", b"reference", "step", b"step"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -413,6 +413,9 @@ async def log_step(
     attempt: int,
     outcome: str = "",
     message_id: str = "",
+    amount_minor: int = 0,
+    bonus_minor: int = 0,
+    reference: str = "",
 ) -> None:
     await conn.execute(
         insert(saga_steps).values(
@@ -423,6 +426,9 @@ async def log_step(
             attempt=attempt,
             outcome=outcome,
             message_id=message_id,
+            amount_minor=amount_minor,
+            bonus_minor=bonus_minor,
+            reference=reference,
         )
     )
 

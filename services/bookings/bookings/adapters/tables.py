@@ -159,6 +159,10 @@ saga_steps = Table(
     Column("attempt", Integer, nullable=False),
     Column("outcome", Text, nullable=False, server_default=""),
     Column("message_id", Text, nullable=False, server_default=""),
+    # Replies: what the participant covered, its bonus part and its record.
+    Column("amount_minor", BigInteger, nullable=False, server_default="0"),
+    Column("bonus_minor", BigInteger, nullable=False, server_default="0"),
+    Column("reference", Text, nullable=False, server_default=""),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_saga_steps_saga", "saga_id", "id"),
 )

@@ -131,6 +131,9 @@ def saga_message(row: Any, steps: list[Any] = ()) -> bookings_pb2.Saga:  # type:
             outcome=step.outcome,
             message_id=step.message_id,
             create_time=_timestamp(step.created_at),
+            amount_minor=step.amount_minor,
+            bonus_minor=step.bonus_minor,
+            reference=step.reference,
         )
     return message
 

@@ -356,6 +356,9 @@ class BookingService:
             attempt=reply.attempt,
             outcome=outcome,
             message_id=message_id,
+            amount_minor=reply.amount_minor,
+            bonus_minor=reply.bonus_minor,
+            reference=reply.reference,
         )
         if not transition.applied:
             return
