@@ -116,6 +116,9 @@ async def test_an_operator_retries_the_current_step_with_a_reason(http, make_acc
         "outcome": "wallet was down",
         "message_id": None,
         "create_time": None,
+        "amount_minor": 0,
+        "bonus_minor": 0,
+        "reference": None,
     }
     assert actions_on(fake_platform, saga_id) == [("RetrySagaStep", "wallet was down")]
 
