@@ -102,8 +102,10 @@ def main() -> None:
     from plumbing.devstack import start_infrastructure
     from plumbing.migrations import migrate_all
 
-    # SIGTERM (e.g. from a process manager) stops as cleanly as Ctrl-C.
+    # SIGTERM (e.g. from a process manager) stops as cleanly as Ctrl-C; SIGINT is set too,
+    # since a shell that starts us in the background has it ignored.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     for folder in ("run", "logs"):
         (DATA / folder).mkdir(parents=True, exist_ok=True)
     print("starting PostgreSQL and NATS ...", flush=True)
