@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from google.protobuf.message import DecodeError
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from sqlalchemy import Table
@@ -21,9 +22,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookingplatform.saga.v1 import saga_pb2
 from plumbing.db import Database
+from plumbing.dead_letters import DeadLetters
 from plumbing.failpoints import failpoint
-from plumbing.messaging import handle_concurrently, nak_later, reply_subject
+from plumbing.messaging import (
+    SAGA_STREAM,
+    Handler,
+    PullConsumer,
+    command_subject,
+    handle_concurrently,
+    nak_later,
+    reply_subject,
+)
 from plumbing.outbox import Outbox, record_in_inbox
+from plumbing.runtime import RunningService
 from plumbing.telemetry import extract_trace_context
 
 log = logging.getLogger(__name__)
@@ -104,3 +115,28 @@ def reply_to(
     reply.amount.amount_minor = amount_minor
     reply.amount.currency_code = command.amount.currency_code
     return reply
+
+
+def spawn_participant_loops(
+    service: RunningService,
+    js: JetStreamContext,
+    *,
+    participant: str,
+    db: Database,
+    outbox: Outbox,
+    handle: Handler,
+    dead_letters: DeadLetters,
+) -> PullConsumer:
+    """The background loops every saga participant runs: its outbox relay, the durable
+    consumer of `saga.cmd.<participant>` (shared by its replicas) and its dead-letter watch."""
+    pull = PullConsumer(
+        js,
+        stream=SAGA_STREAM,
+        durable=participant,
+        subject=command_subject(participant),
+        handler=handle,
+    )
+    service.spawn(outbox.relay_forever(db, js), "outbox-relay")
+    service.spawn(pull.run_forever(), "saga-consumer")
+    service.spawn(dead_letters.watch(js, [pull]), "dead-letters")
+    return pull

@@ -13,7 +13,7 @@ from plumbing.dead_letters import DEAD_LETTER_SERVICE, DeadLetters
 from plumbing.grpc_server import create_server
 from plumbing.outbox import Outbox
 from plumbing.runtime import RunningService, run_service
-from plumbing.saga_participant import StepConsumer
+from plumbing.saga_participant import StepConsumer, spawn_participant_loops
 
 
 async def start(settings: Settings) -> RunningService:
@@ -39,16 +39,15 @@ async def start(settings: Settings) -> RunningService:
         raise
     outbox = Outbox(tables.outbox)
     consumer = StepConsumer(db=db, inbox=tables.inbox, outbox=outbox, handler=handle_step_command)
-    pull = messaging.PullConsumer(
+    spawn_participant_loops(
+        service,
         js,
-        stream=messaging.SAGA_STREAM,
-        durable=SERVICE,
-        subject=messaging.command_subject(SERVICE),
-        handler=consumer.handle,
+        participant=SERVICE,
+        db=db,
+        outbox=outbox,
+        handle=consumer.handle,
+        dead_letters=dead_letters,
     )
-    service.spawn(outbox.relay_forever(db, js), "outbox-relay")
-    service.spawn(pull.run_forever(), "saga-consumer")
-    service.spawn(dead_letters.watch(js, [pull]), "dead-letters")
     return service
 
 

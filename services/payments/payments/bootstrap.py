@@ -22,6 +22,7 @@ from plumbing.dead_letters import DEAD_LETTER_SERVICE, DeadLetters
 from plumbing.grpc_server import create_server
 from plumbing.outbox import Outbox
 from plumbing.runtime import RunningService, run_service
+from plumbing.saga_participant import spawn_participant_loops
 
 log = logging.getLogger(__name__)
 
@@ -116,16 +117,15 @@ async def start(settings: Settings, *, provider: CardProvider | None = None) -> 
         await messaging.ensure_stream(js, messaging.SAGA_STREAM, messaging.SAGA_SUBJECTS)
         participant = SagaParticipant(db, card_provider, action_timeout=action_timeout)
         consumer = PaymentsStepConsumer(db=db, inbox=tables.inbox, outbox=outbox, participant=participant)
-        pull = messaging.PullConsumer(
+        spawn_participant_loops(
+            service,
             js,
-            stream=messaging.SAGA_STREAM,
-            durable=SERVICE,
-            subject=messaging.command_subject(STEP),
-            handler=consumer.handle,
+            participant=STEP,
+            db=db,
+            outbox=outbox,
+            handle=consumer.handle,
+            dead_letters=dead_letters,
         )
-        service.spawn(outbox.relay_forever(db, js), "outbox-relay")
-        service.spawn(pull.run_forever(), "saga-consumer")
-        service.spawn(dead_letters.watch(js, [pull]), "dead-letters")
         service.spawn(sweep_forever(db, card_provider, replies, settings), "sweeper")
     except BaseException:
         await service.stop()

@@ -9,10 +9,9 @@ from plumbing import messaging
 from plumbing.db import Database
 from plumbing.dead_letters import DEAD_LETTER_SERVICE, DeadLetters
 from plumbing.grpc_server import create_server
-from plumbing.messaging import PullConsumer, command_subject
 from plumbing.outbox import Outbox
 from plumbing.runtime import RunningService, run_service
-from plumbing.saga_participant import StepConsumer
+from plumbing.saga_participant import StepConsumer, spawn_participant_loops
 from wallet.adapters import tables
 from wallet.entrypoints.grpc_api import WalletApi
 from wallet.entrypoints.saga import STEP, step_handler, without_inbox
@@ -49,16 +48,15 @@ async def start(settings: Settings) -> RunningService:
     consumer = StepConsumer(
         db=db, inbox=tables.inbox, outbox=outbox, handler=step_handler(mutation_no_dedup=mutation)
     )
-    pull = PullConsumer(
+    spawn_participant_loops(
+        service,
         js,
-        stream=messaging.SAGA_STREAM,
-        durable=SERVICE,
-        subject=command_subject(STEP),
-        handler=without_inbox(consumer.handle) if mutation else consumer.handle,
+        participant=STEP,
+        db=db,
+        outbox=outbox,
+        handle=without_inbox(consumer.handle) if mutation else consumer.handle,
+        dead_letters=dead_letters,
     )
-    service.spawn(outbox.relay_forever(db, js), "outbox-relay")
-    service.spawn(pull.run_forever(), "saga-consumer")
-    service.spawn(dead_letters.watch(js, [pull]), "dead-letters")
     return service
 
 
