@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -19,9 +18,8 @@ from bookingplatform.common.v1 import money_pb2
 from bookingplatform.saga.v1 import saga_pb2
 from bookingplatform.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 from plumbing import grpc_client, messaging
-from plumbing.devstack import drop_database, ensure_database, start_nats
-from plumbing.migrations import migrate_all
 from plumbing.saga_participant import StepConsumer
+from plumbing.testing import isolated_infrastructure
 
 pytestmark = pytest.mark.integration
 
@@ -29,101 +27,95 @@ SAGAS = 200
 AMOUNT = 100
 
 
-async def test_two_wallet_replicas_apply_each_command_once_and_share_the_work(
-    database_url, tmp_path: Path, monkeypatch
-):
-    name = f"replicas_{uuid.uuid4().hex[:8]}"
-    own_database = ensure_database(database_url, name)
-    await asyncio.to_thread(migrate_all, own_database)
-    nats = start_nats(tmp_path / "nats")
-    handled_by: Counter[int] = Counter()
-    original_handle = StepConsumer.handle
+async def test_two_wallet_replicas_apply_each_command_once_and_share_the_work(database_url, monkeypatch):
+    # A database of its own: another test's wallet relay must not publish our replies elsewhere.
+    async with isolated_infrastructure(database_url, "replicas") as (own_database, nats_url):
+        handled_by: Counter[int] = Counter()
+        original_handle = StepConsumer.handle
 
-    async def counting_handle(self: StepConsumer, messages):
-        handled_by[id(self)] += len(messages)
-        await original_handle(self, messages)
+        async def counting_handle(self: StepConsumer, messages):
+            handled_by[id(self)] += len(messages)
+            await original_handle(self, messages)
 
-    monkeypatch.setattr(StepConsumer, "handle", counting_handle)
-    settings = wallet.bootstrap.Settings(database_url=own_database, nats_url=nats.url)
-    replicas = [await wallet.bootstrap.start(settings), await wallet.bootstrap.start(settings)]
-    channel = grpc_client.channel(",".join(r.address for r in replicas))
-    nc = await messaging.connect(nats.url, "replica-test")
-    try:
-        js = nc.jetstream()
-        stub = wallet_pb2_grpc.WalletServiceStub(channel)
-        company, customer = str(uuid.uuid4()), str(uuid.uuid4())
-        await stub.TopUpWallet(
-            wallet_pb2.TopUpWalletRequest(
-                request_id=str(uuid.uuid4()),
-                company_id=company,
-                customer_id=customer,
-                amount=money_pb2.Money(amount_minor=SAGAS * AMOUNT, currency_code="EUR"),
-                balance_kind=wallet_pb2.BALANCE_KIND_MAIN,
-            )
-        )
-        replies: list[saga_pb2.StepReply] = []
-        done = asyncio.Event()
-
-        async def on_reply(msg) -> None:
-            replies.append(saga_pb2.StepReply.FromString(msg.data))
-            if len(replies) >= 2 * SAGAS:
-                done.set()
-
-        await nc.subscribe(messaging.reply_subject("bookings"), cb=on_reply)
-
-        # Every command twice with different message ids, as the orchestrator re-sends after
-        # a deadline: the inbox cannot dedupe these, the business key must.
-        commands = [
-            saga_pb2.StepCommand(
-                saga_id=str(uuid.uuid4()),
-                step="wallet",
-                action=saga_pb2.STEP_ACTION_EXECUTE,
-                attempt=1,
-                booking_id=str(uuid.uuid4()),
-                company_id=company,
-                customer_id=customer,
-                amount=money_pb2.Money(amount_minor=AMOUNT, currency_code="EUR"),
-            )
-            for _ in range(SAGAS)
-        ]
-        for round_ in (1, 2):
-            await asyncio.gather(
-                *(
-                    js.publish(
-                        messaging.command_subject("wallet"),
-                        command.SerializeToString(),
-                        headers={"Nats-Msg-Id": f"{command.saga_id}:{round_}"},
-                    )
-                    for command in commands
+        monkeypatch.setattr(StepConsumer, "handle", counting_handle)
+        settings = wallet.bootstrap.Settings(database_url=own_database, nats_url=nats_url)
+        replicas = [await wallet.bootstrap.start(settings), await wallet.bootstrap.start(settings)]
+        channel = grpc_client.channel(",".join(r.address for r in replicas))
+        nc = await messaging.connect(nats_url, "replica-test")
+        try:
+            js = nc.jetstream()
+            stub = wallet_pb2_grpc.WalletServiceStub(channel)
+            company, customer = str(uuid.uuid4()), str(uuid.uuid4())
+            await stub.TopUpWallet(
+                wallet_pb2.TopUpWalletRequest(
+                    request_id=str(uuid.uuid4()),
+                    company_id=company,
+                    customer_id=customer,
+                    amount=money_pb2.Money(amount_minor=SAGAS * AMOUNT, currency_code="EUR"),
+                    balance_kind=wallet_pb2.BALANCE_KIND_MAIN,
                 )
             )
-        await asyncio.wait_for(done.wait(), 60)
+            replies: list[saga_pb2.StepReply] = []
+            done = asyncio.Event()
 
-        assert len(replies) == 2 * SAGAS
-        by_saga: dict[str, list[saga_pb2.StepReply]] = {}
-        for reply in replies:
-            by_saga.setdefault(reply.saga_id, []).append(reply)
-        assert set(by_saga) == {c.saga_id for c in commands}
-        for pair in by_saga.values():
-            assert [r.outcome for r in pair] == [saga_pb2.STEP_OUTCOME_SUCCEEDED] * 2
-            assert pair[0].reference == pair[1].reference  # the second one replays the recorded decision
-            assert pair[0].amount.amount_minor == AMOUNT
-        wallet_after = (
-            await stub.GetWallet(wallet_pb2.GetWalletRequest(company_id=company, customer_id=customer))
-        ).wallet
-        assert wallet_after.main_balance.amount_minor == 0  # exactly SAGAS debits, none twice
-        assert len(handled_by) == 2, handled_by  # both replicas consumed
-        assert all(count > 0 for count in handled_by.values())
-        assert sum(handled_by.values()) >= 2 * SAGAS
+            async def on_reply(msg) -> None:
+                replies.append(saga_pb2.StepReply.FromString(msg.data))
+                if len(replies) >= 2 * SAGAS:
+                    done.set()
 
-        # Round robin: one replica stopped, the client keeps working through the other.
-        await replicas[0].stop(0.2)
-        for _ in range(5):
-            await stub.GetWallet(wallet_pb2.GetWalletRequest(company_id=company, customer_id=customer))
-    finally:
-        await nc.close()
-        await channel.close()
-        for replica in replicas:
-            await replica.stop(0.2)
-        nats.stop()
-        drop_database(database_url, name)
+            await nc.subscribe(messaging.reply_subject("bookings"), cb=on_reply)
+
+            # Every command twice with different message ids, as the orchestrator re-sends after
+            # a deadline: the inbox cannot dedupe these, the business key must.
+            commands = [
+                saga_pb2.StepCommand(
+                    saga_id=str(uuid.uuid4()),
+                    step="wallet",
+                    action=saga_pb2.STEP_ACTION_EXECUTE,
+                    attempt=1,
+                    booking_id=str(uuid.uuid4()),
+                    company_id=company,
+                    customer_id=customer,
+                    amount=money_pb2.Money(amount_minor=AMOUNT, currency_code="EUR"),
+                )
+                for _ in range(SAGAS)
+            ]
+            for round_ in (1, 2):
+                await asyncio.gather(
+                    *(
+                        js.publish(
+                            messaging.command_subject("wallet"),
+                            command.SerializeToString(),
+                            headers={"Nats-Msg-Id": f"{command.saga_id}:{round_}"},
+                        )
+                        for command in commands
+                    )
+                )
+            await asyncio.wait_for(done.wait(), 60)
+
+            assert len(replies) == 2 * SAGAS
+            by_saga: dict[str, list[saga_pb2.StepReply]] = {}
+            for reply in replies:
+                by_saga.setdefault(reply.saga_id, []).append(reply)
+            assert set(by_saga) == {c.saga_id for c in commands}
+            for pair in by_saga.values():
+                assert [r.outcome for r in pair] == [saga_pb2.STEP_OUTCOME_SUCCEEDED] * 2
+                assert pair[0].reference == pair[1].reference  # the second one replays the recorded decision
+                assert pair[0].amount.amount_minor == AMOUNT
+            wallet_after = (
+                await stub.GetWallet(wallet_pb2.GetWalletRequest(company_id=company, customer_id=customer))
+            ).wallet
+            assert wallet_after.main_balance.amount_minor == 0  # exactly SAGAS debits, none twice
+            assert len(handled_by) == 2, handled_by  # both replicas consumed
+            assert all(count > 0 for count in handled_by.values())
+            assert sum(handled_by.values()) >= 2 * SAGAS
+
+            # Round robin: one replica stopped, the client keeps working through the other.
+            await replicas[0].stop(0.2)
+            for _ in range(5):
+                await stub.GetWallet(wallet_pb2.GetWalletRequest(company_id=company, customer_id=customer))
+        finally:
+            await nc.close()
+            await channel.close()
+            for replica in replicas:
+                await replica.stop(0.2)

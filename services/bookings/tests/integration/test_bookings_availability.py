@@ -7,10 +7,8 @@ rows are the ones the reservation engine writes (`unit_nights` per unit and loca
 `interval_holds` with the buffers included); the engine's own tests cover writing them.
 """
 
-import tempfile
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import grpc
@@ -24,8 +22,8 @@ from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
 from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from bookingplatform.common.v1 import money_pb2
 from plumbing.db import Database
-from plumbing.devstack import start_nats
 from plumbing.grpc_server import error_reason
+from plumbing.testing import isolated_infrastructure
 
 pytestmark = pytest.mark.integration
 
@@ -36,19 +34,19 @@ DAY = date(datetime.now(UTC).year + 2, 6, 10)
 
 @pytest.fixture(scope="module")
 async def env(database_url):
-    with tempfile.TemporaryDirectory(prefix="bp-nats-") as nats_dir:
-        nats = start_nats(Path(nats_dir))
+    # A database and NATS of its own: its outbox relay must not meet other tests' rows.
+    async with isolated_infrastructure(database_url, "availability") as (own_database, nats_url):
         catalog_service = await catalog.bootstrap.start(
-            catalog.bootstrap.Settings(database_url=database_url, nats_url=nats.url)
+            catalog.bootstrap.Settings(database_url=own_database, nats_url=nats_url)
         )
         booking_service = await bookings.bootstrap.start(
             bookings.bootstrap.Settings(
-                database_url=database_url, nats_url=nats.url, catalog_addr=catalog_service.address
+                database_url=own_database, nats_url=nats_url, catalog_addr=catalog_service.address
             )
         )
         channel = aio.insecure_channel(booking_service.address)
         catalog_channel = aio.insecure_channel(catalog_service.address)
-        db = Database(database_url, pool_size=2)
+        db = Database(own_database, pool_size=2)
         yield (
             bookings_pb2_grpc.BookingsServiceStub(channel),
             catalog_pb2_grpc.CatalogServiceStub(catalog_channel),
@@ -59,7 +57,6 @@ async def env(database_url):
         await catalog_channel.close()
         await booking_service.stop(0.2)
         await catalog_service.stop(0.2)
-        nats.stop()
 
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:

@@ -12,11 +12,9 @@ same as waiting until the booking is that close to (or that far past) its start.
 """
 
 import asyncio
-import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import grpc
 import pytest
@@ -30,9 +28,8 @@ from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from bookingplatform.common.v1 import money_pb2
 from bookings.service.lifecycle import Lifecycle
 from plumbing.db import Database
-from plumbing.devstack import drop_database, ensure_database, start_nats
 from plumbing.grpc_server import error_reason
-from plumbing.migrations import migrate_all
+from plumbing.testing import isolated_infrastructure
 
 pytestmark = pytest.mark.integration
 
@@ -53,20 +50,16 @@ class Env:
 
 @pytest.fixture(scope="module")
 async def env(database_url):
-    name = f"lifecycle_{uuid.uuid4().hex[:8]}"
-    own_database = ensure_database(database_url, name)
-    await asyncio.to_thread(migrate_all, own_database)
-    with tempfile.TemporaryDirectory(prefix="bp-nats-") as nats_dir:
-        nats = start_nats(Path(nats_dir))
+    async with isolated_infrastructure(database_url, "lifecycle") as (own_database, nats_url):
         catalog_service = await catalog.bootstrap.start(
-            catalog.bootstrap.Settings(database_url=own_database, nats_url=nats.url)
+            catalog.bootstrap.Settings(database_url=own_database, nats_url=nats_url)
         )
         # The service's own scheduler sweeps once at start, then not again during the tests:
         # they sweep themselves, to count what each sweep did.
         booking_service = await bookings.bootstrap.start(
             bookings.bootstrap.Settings(
                 database_url=own_database,
-                nats_url=nats.url,
+                nats_url=nats_url,
                 catalog_addr=catalog_service.address,
                 lifecycle_sweep_seconds=3600,
             )
@@ -79,7 +72,7 @@ async def env(database_url):
             catalog=catalog_pb2_grpc.CatalogServiceStub(catalog_channel),
             db=db,
             database_url=own_database,
-            nats_url=nats.url,
+            nats_url=nats_url,
             catalog_addr=catalog_service.address,
         )
         await db.close()
@@ -87,8 +80,6 @@ async def env(database_url):
         await catalog_channel.close()
         await booking_service.stop(0.2)
         await catalog_service.stop(0.2)
-        nats.stop()
-    drop_database(database_url, name)
 
 
 @dataclass

@@ -6,10 +6,8 @@ test_bookings_saga_deadlines.py), so it decides when a payment succeeds.
 """
 
 import asyncio
-import tempfile
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from grpc import aio
@@ -22,8 +20,8 @@ from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from bookingplatform.common.v1 import money_pb2
 from bookingplatform.saga.v1 import saga_pb2
 from plumbing.db import Database
-from plumbing.devstack import start_nats
 from plumbing.messaging import connect
+from plumbing.testing import isolated_infrastructure
 
 pytestmark = pytest.mark.integration
 
@@ -32,23 +30,23 @@ S = bookings_pb2
 
 @pytest.fixture(scope="module")
 async def env(database_url):
-    with tempfile.TemporaryDirectory(prefix="bp-nats-") as nats_dir:
-        nats = start_nats(Path(nats_dir))
+    # A database and NATS of its own: its outbox relay must not meet other tests' rows.
+    async with isolated_infrastructure(database_url, "cancelled") as (own_database, nats_url):
         catalog_service = await catalog.bootstrap.start(
-            catalog.bootstrap.Settings(database_url=database_url, nats_url=nats.url)
+            catalog.bootstrap.Settings(database_url=own_database, nats_url=nats_url)
         )
         booking_service = await bookings.bootstrap.start(
             bookings.bootstrap.Settings(
-                database_url=database_url,
-                nats_url=nats.url,
+                database_url=own_database,
+                nats_url=nats_url,
                 catalog_addr=catalog_service.address,
                 sweep_interval_seconds=0.1,
             )
         )
-        nc = await connect(nats.url, "test-participant")
+        nc = await connect(nats_url, "test-participant")
         channel = aio.insecure_channel(booking_service.address)
         catalog_channel = aio.insecure_channel(catalog_service.address)
-        db = Database(database_url, pool_size=2)
+        db = Database(own_database, pool_size=2)
         yield (
             bookings_pb2_grpc.BookingsServiceStub(channel),
             catalog_pb2_grpc.CatalogServiceStub(catalog_channel),
@@ -61,7 +59,6 @@ async def env(database_url):
         await nc.close()
         await booking_service.stop(0.2)
         await catalog_service.stop(0.2)
-        nats.stop()
 
 
 async def a_session_and_customer(catalog):
