@@ -1,6 +1,6 @@
 """Confirmed bookings per second through the HTTP gateway with the full wallet saga, and the
 create -> confirmed latency, against a single-transaction "monolith" baseline measured in the
-same run (ARCHITECTURE.md "Speed"). The ratio is the figure that counts.
+same run (docs/architecture.md "Speed"). The ratio is the figure that counts.
 
     .venv/bin/python bench/booking_throughput.py [--seconds 20] [--clients 32] [--replicas 1]
 

@@ -1,4 +1,4 @@
-"""Named failpoints: crash the process at an exact point, to prove recovery (SAGA.md).
+"""Named failpoints: crash the process at an exact point, to prove recovery (docs/saga.md).
 
 `FAILPOINTS="wallet.consumer.after_commit_before_ack@3,bookings.relay.after_publish_before_mark@1"`
 makes the wallet exit on the 3rd time it passes that point, and bookings on the 1st. The

@@ -13,6 +13,7 @@ from typing import Any
 
 import grpc
 from google.protobuf import any_pb2
+from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc import aio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -21,6 +22,7 @@ from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
 
 from plumbing.errors import ErrorKind, ServiceError
+from plumbing.validation import refuse_nul
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,9 @@ class ErrorInterceptor(aio.ServerInterceptor):
     """Turns a ServiceError raised by a unary handler into a status with ErrorInfo.
 
     Anything else is logged and becomes INTERNAL with reason INTERNAL, never a leak of
-    the exception text.
+    the exception text. A request with a NUL character in any string field is refused
+    before the handler runs (INVALID_ARGUMENT `VALIDATION_FAILED`): PostgreSQL cannot store
+    one, so every service would otherwise fail it as INTERNAL.
     """
 
     async def intercept_service(
@@ -78,6 +82,8 @@ class ErrorInterceptor(aio.ServerInterceptor):
 
         async def guarded(request: Any, context: aio.ServicerContext) -> Any:
             try:
+                if isinstance(request, Message):
+                    refuse_nul(request)
                 return await behaviour(request, context)  # type: ignore[arg-type]
             except ServiceError as error:
                 await context.abort_with_status(rpc_status.to_status(status_for(error)))

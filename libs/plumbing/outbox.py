@@ -1,4 +1,4 @@
-"""Transactional outbox and inbox (SAGA.md).
+"""Transactional outbox and inbox (docs/saga.md).
 
 The outbox row is written in the same transaction as the effect; a relay claims unsent
 rows with FOR UPDATE SKIP LOCKED, publishes them with `Nats-Msg-Id` = the row id and

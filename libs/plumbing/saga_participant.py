@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from google.protobuf.message import DecodeError
+from google.protobuf.message import DecodeError, Message
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from opentelemetry import context as otel_context
@@ -36,6 +36,7 @@ from plumbing.messaging import (
 from plumbing.outbox import Outbox, record_in_inbox
 from plumbing.runtime import RunningService
 from plumbing.telemetry import extract_trace_context
+from plumbing.validation import nul_field
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -48,6 +49,20 @@ ORCHESTRATOR = "bookings"
 def message_id_of(msg: Msg) -> str:
     headers = msg.headers or {}
     return headers.get("Nats-Msg-Id") or f"{msg.metadata.stream}:{msg.metadata.sequence.stream}"
+
+
+async def refused_as_nul(msg: Msg, message: Message) -> bool:
+    """Terminates a message with a NUL character in a string field (it becomes a dead letter).
+
+    PostgreSQL cannot store it, so every delivery would fail the same way until
+    `max_deliver`; our own services never send one, so it is a bug to look at, not to retry.
+    """
+    field = nul_field(message)
+    if field is None:
+        return False
+    log.error("dead-lettering %s: field %s holds a NUL character", msg.subject, field)
+    await msg.term()
+    return True
 
 
 class StepConsumer:
@@ -67,6 +82,8 @@ class StepConsumer:
         except DecodeError:
             log.error("dropping undecodable saga command on %s", msg.subject)
             await msg.term()
+            return
+        if await refused_as_nul(msg, command):
             return
         message_id = message_id_of(msg)
         token = otel_context.attach(extract_trace_context(msg.headers))

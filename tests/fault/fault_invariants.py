@@ -1,4 +1,4 @@
-"""The invariants of SAGA.md "Proving it", checked by SQL after quiescence.
+"""The invariants of docs/saga.md "How it is tested", checked by SQL after quiescence.
 
 Every check returns a `Check` with its violations (empty = holds). Expected values come from
 what the workload did (opening top-ups, which sessions refund) and from the bookings as the

@@ -1,4 +1,4 @@
-"""The real platform as separate OS processes, for the fault suite (SAGA.md "Proving it").
+"""The real platform as separate OS processes, for the fault suite (docs/saga.md "How it is tested").
 
 A fresh embedded PostgreSQL (pgserver) and NATS JetStream in a temporary directory, every
 schema migrated, and each service started with `python -m <service>`, learning its port from

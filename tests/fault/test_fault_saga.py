@@ -1,4 +1,4 @@
-"""The fault-injection suite of SAGA.md "Proving it": the real platform as OS processes, a
+"""The fault-injection suite of docs/saga.md "How it is tested": the real platform as OS processes, a
 seeded workload and seeded faults, then every invariant checked by SQL.
 
 - `FAULT_SEED=<n>` replays one seed; otherwise `FAULT_SEEDS` (default 3) random seeds, each

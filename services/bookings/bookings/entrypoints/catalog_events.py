@@ -26,7 +26,7 @@ from bookings.service.handlers import BookingService
 from bookings.service.session_events import CancelledSession, SessionCancellations
 from plumbing import messaging
 from plumbing.outbox import record_in_inbox
-from plumbing.saga_participant import message_id_of
+from plumbing.saga_participant import message_id_of, refused_as_nul
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +50,14 @@ class CatalogEventConsumer:
 
     async def _handle_one(self, msg: Msg) -> None:
         try:
-            session = catalog_pb2.SessionCancelled.FromString(msg.data).session
+            event_message = catalog_pb2.SessionCancelled.FromString(msg.data)
         except DecodeError:
             log.error("dropping undecodable catalog event on %s", msg.subject)
             await msg.term()
             return
+        if await refused_as_nul(msg, event_message):
+            return
+        session = event_message.session
         if not session.id:
             log.error("dropping session_cancelled without a session on %s", msg.subject)
             await msg.term()

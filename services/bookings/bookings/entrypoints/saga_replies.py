@@ -14,7 +14,7 @@ from bookings.service.handlers import BookingService
 from plumbing.failpoints import failpoint
 from plumbing.messaging import handle_concurrently
 from plumbing.outbox import record_in_inbox
-from plumbing.saga_participant import message_id_of
+from plumbing.saga_participant import message_id_of, refused_as_nul
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,8 @@ class ReplyConsumer:
         except DecodeError:
             log.error("dropping undecodable saga reply on %s", msg.subject)
             await msg.term()
+            return
+        if await refused_as_nul(msg, message):
             return
         reply = reply_from(message)
         if reply is None:

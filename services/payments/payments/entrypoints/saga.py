@@ -35,7 +35,7 @@ from plumbing.db import Database
 from plumbing.failpoints import failpoint
 from plumbing.messaging import handle_concurrently, nak_later, reply_subject
 from plumbing.outbox import Outbox, record_in_inbox
-from plumbing.saga_participant import ORCHESTRATOR, message_id_of, reply_to
+from plumbing.saga_participant import ORCHESTRATOR, message_id_of, refused_as_nul, reply_to
 from plumbing.telemetry import extract_trace_context
 
 log = logging.getLogger(__name__)
@@ -177,6 +177,8 @@ class PaymentsStepConsumer:
         except DecodeError:
             log.error("dropping undecodable saga command on %s", msg.subject)
             await msg.term()
+            return
+        if await refused_as_nul(msg, command):
             return
         message_id = message_id_of(msg)
         token = otel_context.attach(extract_trace_context(msg.headers))
