@@ -96,6 +96,9 @@ async def platform(database_url: str, nats_url: str) -> AsyncIterator[Platform]:
         payments_addr=addresses["payments"],
         database_url=database_url,
         jwt_secret="test-secret-" + uuid.uuid4().hex,
+        # Every test logs in from 127.0.0.1 through this one gateway.
+        login_limit_per_ip="10000/minute",
+        login_limit_per_account="10000/minute",
     )
     server = uvicorn.Server(uvicorn.Config(create_app(settings), http="httptools", log_level="warning"))
     serving = asyncio.create_task(server.serve(sockets=[sock]))

@@ -18,6 +18,7 @@ from gateway.auth import Customer, CustomerPrincipal, Principal, current_princip
 from gateway.deps import clients_of, idempotency_of, rpc, tokens_of, users_of
 from gateway.idempotency import HEADER, request_hash, run_once
 from gateway.problems import Problem, RpcProblem
+from gateway.ratelimit import client_address, limiter_of
 from gateway.schemas import (
     BookingList,
     BookingOut,
@@ -56,10 +57,14 @@ IdempotencyKey = Annotated[
 # ----- auth -----
 
 
-@router.post("/v1/auth/token", response_model=TokenResponse, tags=["auth"], responses=problems(400, 401))
+@router.post("/v1/auth/token", response_model=TokenResponse, tags=["auth"], responses=problems(400, 401, 429))
 async def issue_token(request: Request, body: TokenRequest) -> TokenResponse:
-    """Exchanges e-mail and password for a bearer token (JWT HS256, 1 hour)."""
-    user = await users_of(request).authenticate(body.email, body.password)
+    """Exchanges e-mail and password for a bearer token (JWT HS256, 1 hour).
+
+    429 `RATE_LIMITED` (with `Retry-After`) past the per-address or per-account login limit."""
+    user = await limiter_of(request).authenticate(
+        users_of(request), client_address(request), body.email, body.password
+    )
     if user is None:
         raise Problem(401, "INVALID_CREDENTIALS", "The e-mail or the password is wrong.")
     tokens = tokens_of(request)

@@ -10,12 +10,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway import api, deadletters, ops, reservations, webhooks
 from gateway.auth import TokenIssuer
 from gateway.clients import Clients
 from gateway.idempotency import IdempotencyStore
 from gateway.problems import Problem, install_handlers, problem_response
+from gateway.ratelimit import LoginLimiter
 from gateway.schemas import HealthOut
 from gateway.settings import Settings
 from gateway.users import UserStore
@@ -63,6 +65,11 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     )
     app.state.settings = settings
     app.state.tokens = TokenIssuer(settings.jwt_secret, settings.token_ttl_seconds)
+    app.state.login_limiter = LoginLimiter(settings.login_limit_per_ip, settings.login_limit_per_account)
+    if settings.trusted_proxies:
+        # uvicorn's own middleware: the client (and scheme) become what the trusted proxy
+        # forwarded, for the rate limits, the access log and the cookie's Secure flag.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     _attach(app, clients, db)
     install_handlers(app)
     app.include_router(api.router)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from limits import parse
+
 from plumbing.config import database_url, env, env_int
 
 DEV_JWT_SECRET = "dev-only-jwt-secret-not-for-production-use-0123456789"
@@ -26,6 +28,13 @@ class Settings:
     token_ttl_seconds: int = 3600
     grpc_timeout_seconds: float = 5.0
     log_level: str = "info"
+    # `limits` notation (e.g. "10/minute"); counted in this process only (see ratelimit.py).
+    login_limit_per_ip: str = "10/minute"
+    login_limit_per_account: str = "5/minute"
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or CIDRs); empty:
+    # the TCP peer is the client, so no caller can pick the address it is rate-limited under.
+    trusted_proxies: tuple[str, ...] = ()
+    ops_session_ttl_seconds: int = 1800
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -52,4 +61,19 @@ class Settings:
             token_ttl_seconds=env_int("GATEWAY_TOKEN_TTL_SECONDS", 3600),
             grpc_timeout_seconds=float(env("GATEWAY_GRPC_TIMEOUT_SECONDS", "5")),
             log_level=env("LOG_LEVEL", "info").lower(),
+            login_limit_per_ip=_rate("GATEWAY_LOGIN_LIMIT_PER_IP", "10/minute"),
+            login_limit_per_account=_rate("GATEWAY_LOGIN_LIMIT_PER_ACCOUNT", "5/minute"),
+            trusted_proxies=tuple(
+                p.strip() for p in os.environ.get("GATEWAY_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
+            ops_session_ttl_seconds=env_int("GATEWAY_OPS_SESSION_TTL_SECONDS", 1800),
         )
+
+
+def _rate(name: str, default: str) -> str:
+    value = env(name, default)
+    try:
+        parse(value)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a rate such as 10/minute, got {value!r}") from None
+    return value

@@ -1,0 +1,69 @@
+"""Login rate limits: per client address and per account, checked before any password hash.
+
+A login costs ~0.35 s of argon2; without a limit a few clients can keep the gateway's CPU busy
+and guess passwords freely. The counters are `limits` moving windows in this process's memory:
+every gateway replica counts on its own, so with N replicas the effective limit is N times the
+setting (`limits` has no PostgreSQL storage, and one more server only for this is not worth it).
+
+- Per address: every attempt counts, failed or successful: it bounds the CPU one client can use.
+- Per account (the normalised e-mail, known or not): an attempt takes a slot before the hash is
+  checked, so concurrent guesses cannot overshoot, and a successful login clears the account's
+  slots: in effect only failures count, and a user who logs in often is never throttled.
+  An attacker can keep an account throttled only by spending its own attempts (and its address's
+  budget) every window; the refusal lifts one window after the attack stops, since refused
+  attempts take no slot.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from fastapi import Request
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from gateway.problems import Problem
+from gateway.users import User, UserStore, normalize_email
+
+
+class LoginLimiter:
+    def __init__(self, per_ip: str, per_account: str) -> None:
+        self.per_ip: RateLimitItem = parse(per_ip)
+        self.per_account: RateLimitItem = parse(per_account)
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    async def _take(self, item: RateLimitItem, scope: str, key: str) -> None:
+        if await self._limiter.hit(item, scope, key):
+            return
+        stats = await self._limiter.get_window_stats(item, scope, key)
+        retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+        raise Problem(
+            429,
+            "RATE_LIMITED",
+            f"Too many login attempts; retry in {retry_after} s.",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+    async def authenticate(self, users: UserStore, client: str, email: str, password: str) -> User | None:
+        """The user when the password matches, None when not; 429 `RATE_LIMITED` (and no hash
+        computed) when the address or the account is over its limit."""
+        account = normalize_email(email)
+        await self._take(self.per_ip, "login-ip", client)
+        await self._take(self.per_account, "login-account", account)
+        user = await users.authenticate(account, password)
+        if user is not None:
+            await self._limiter.clear(self.per_account, "login-account", account)
+        return user
+
+
+def client_address(request: Request) -> str:
+    """The TCP peer, or the forwarded client when a trusted proxy sent the request (the app's
+    ProxyHeadersMiddleware has already rewritten `request.client` then)."""
+    return request.client.host if request.client else "unknown"
+
+
+def limiter_of(request: Request) -> LoginLimiter:
+    limiter: LoginLimiter = request.app.state.login_limiter
+    return limiter

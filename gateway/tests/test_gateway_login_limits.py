@@ -1,0 +1,245 @@
+"""Login rate limits (per address, per account) and argon2 off the event loop: real PostgreSQL,
+the real app over ASGI, the real `limits` counters."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Literal
+
+import httpx
+import pytest
+from argon2 import PasswordHasher
+
+from gateway import users as users_module
+from gateway.app import create_app
+from gateway.settings import Settings
+from gateway.users import UserStore
+
+pytestmark = pytest.mark.integration
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+async def gateway(
+    database_url, fake_platform, clients, gateway_db, jwt_secret
+) -> AsyncIterator[Callable[..., Any]]:
+    """A gateway app with the given settings overrides, as an HTTP client."""
+    opened: list[httpx.AsyncClient] = []
+    address = fake_platform.address
+
+    def make(**overrides: Any) -> httpx.AsyncClient:
+        settings = Settings(
+            catalog_addr=address,
+            bookings_addr=address,
+            wallet_addr=address,
+            passes_addr=address,
+            payments_addr=address,
+            database_url=database_url,
+            jwt_secret=jwt_secret,
+            **overrides,
+        )
+        app = create_app(settings, clients=clients, db=gateway_db)
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://gateway"
+        )
+        opened.append(client)
+        return client
+
+    yield make
+    for client in opened:
+        await client.aclose()
+
+
+class RecordingHasher(PasswordHasher):
+    """The real argon2 hasher, recording what it verified and on which thread it hashed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.verified: list[str] = []
+        self.hashed_on: list[int] = []
+        self.before_verify: Callable[[], None] = lambda: None
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+        self.verified.append(str(password))
+        self.before_verify()
+        return super().verify(hash, password)
+
+    def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+        self.hashed_on.append(threading.get_ident())
+        return super().hash(password, salt=salt)
+
+
+@pytest.fixture
+def hasher(monkeypatch) -> RecordingHasher:
+    recording = RecordingHasher()
+    monkeypatch.setattr(users_module, "_hasher", recording)
+    return recording
+
+
+@pytest.fixture
+def verifications(hasher) -> list[str]:
+    return hasher.verified
+
+
+async def new_user(gateway_db, role: str = "operator") -> str:
+    email = f"limits-{uuid.uuid4().hex[:12]}@example.com"
+    await UserStore(gateway_db).create_user(email=email, password=PASSWORD, role=role)  # type: ignore[arg-type]
+    return email
+
+
+async def login(
+    http: httpx.AsyncClient, email: str, password: str = PASSWORD, **kwargs: Any
+) -> httpx.Response:
+    return await http.post("/v1/auth/token", json={"email": email, "password": password}, **kwargs)
+
+
+def assert_rate_limited(reply: httpx.Response, window_seconds: int) -> None:
+    assert reply.status_code == 429
+    assert reply.headers["content-type"] == "application/problem+json"
+    assert reply.json()["code"] == "RATE_LIMITED"
+    assert 1 <= int(reply.headers["retry-after"]) <= window_seconds
+
+
+async def test_an_account_is_refused_after_five_failures_without_hashing_the_password(
+    gateway, gateway_db, verifications
+):
+    http = gateway(login_limit_per_ip="100/minute")
+    email, other = await new_user(gateway_db), await new_user(gateway_db)
+
+    failures = [await login(http, email, "wrong") for _ in range(5)]
+    verified_before = len(verifications)
+    refused = await login(http, email)
+    refused_other_case = await login(http, "  " + email.upper())
+    other_account = await login(http, other)
+
+    assert [r.status_code for r in failures] == [401] * 5
+    assert_rate_limited(refused, 60)
+    assert_rate_limited(refused_other_case, 60)
+    assert len(verifications) == verified_before + 1  # only the other account's password
+    assert other_account.status_code == 200
+
+
+async def test_a_successful_login_clears_the_accounts_failures(gateway, gateway_db):
+    http = gateway(login_limit_per_ip="100/minute")
+    email = await new_user(gateway_db)
+
+    first = [await login(http, email, "wrong") for _ in range(4)]
+    success = await login(http, email)
+    after = [await login(http, email, "wrong") for _ in range(4)]
+
+    assert [r.status_code for r in first + after] == [401] * 8
+    assert success.status_code == 200
+
+
+async def test_an_unknown_email_is_limited_like_a_known_one(gateway, verifications):
+    http = gateway(login_limit_per_ip="100/minute")
+    nobody = f"nobody-{uuid.uuid4().hex[:8]}@example.com"
+
+    replies = [await login(http, nobody, "guess") for _ in range(6)]
+
+    assert [r.status_code for r in replies[:5]] == [401] * 5
+    assert_rate_limited(replies[5], 60)
+    assert len(verifications) == 5
+
+
+async def test_an_address_is_refused_after_ten_attempts_failed_or_not(gateway, gateway_db, verifications):
+    http = gateway()
+    emails = [await new_user(gateway_db) for _ in range(5)]
+
+    successes = [await login(http, email) for email in emails]
+    failures = [await login(http, email, "wrong") for email in emails]
+    verified_before = len(verifications)
+    refused = await login(http, emails[0])
+
+    assert [r.status_code for r in successes] == [200] * 5
+    assert [r.status_code for r in failures] == [401] * 5
+    assert_rate_limited(refused, 60)
+    assert len(verifications) == verified_before
+
+
+async def test_x_forwarded_for_counts_only_from_a_trusted_proxy(gateway, gateway_db):
+    direct = gateway(login_limit_per_ip="2/minute")
+    proxied = gateway(login_limit_per_ip="2/minute", trusted_proxies=("127.0.0.1",))
+    email = await new_user(gateway_db)
+
+    # Not behind a proxy: a forged header does not buy a fresh address.
+    spoofed = [await login(direct, email, headers={"X-Forwarded-For": f"203.0.113.{n}"}) for n in range(1, 4)]
+    # Behind a trusted proxy (the ASGI client is 127.0.0.1): each forwarded client counts alone.
+    first_client = [await login(proxied, email, headers={"X-Forwarded-For": "203.0.113.7"}) for _ in range(3)]
+    second_client = await login(proxied, email, headers={"X-Forwarded-For": "198.51.100.9"})
+
+    assert [r.status_code for r in spoofed[:2]] == [200, 200]
+    assert_rate_limited(spoofed[2], 60)
+    assert [r.status_code for r in first_client[:2]] == [200, 200]
+    assert_rate_limited(first_client[2], 60)
+    assert second_client.status_code == 200
+
+
+async def test_the_account_limit_lifts_when_its_window_has_passed(gateway, gateway_db):
+    http = gateway(login_limit_per_ip="100/minute", login_limit_per_account="1/second")
+    email = await new_user(gateway_db)
+
+    failed = await login(http, email, "wrong")
+    refused = await login(http, email)
+    # Refused attempts take no slot, so the lock ends one window after the last failure.
+    for _ in range(100):
+        later = await login(http, email)
+        if later.status_code != 429:
+            break
+        await asyncio.sleep(0.1)
+
+    assert failed.status_code == 401
+    assert_rate_limited(refused, 1)
+    assert later.status_code == 200
+
+
+async def test_the_event_loop_answers_while_passwords_are_being_verified(gateway, gateway_db, hasher):
+    """Each verification blocks its thread until /healthz has answered: were argon2 run on the
+    event loop, /healthz could never be served and the logins would not finish."""
+    http = gateway()
+    email = await new_user(gateway_db)
+    started, release = threading.Event(), threading.Event()
+
+    def gate() -> None:
+        started.set()
+        if not release.wait(timeout=30):
+            raise RuntimeError("never released: the event loop was blocked")
+
+    hasher.before_verify = gate
+
+    logins = [asyncio.create_task(login(http, email)) for _ in range(3)]
+    assert await asyncio.to_thread(started.wait, 30)
+    health = await http.get("/healthz")
+    pending_while_healthy = sum(not task.done() for task in logins)
+    release.set()
+    replies = await asyncio.gather(*logins)
+
+    assert health.status_code == 200
+    assert pending_while_healthy == 3
+    assert [r.status_code for r in replies] == [200] * 3
+
+
+async def test_user_creation_hashes_off_the_event_loop(gateway_db, hasher):
+    await new_user(gateway_db)
+
+    assert hasher.hashed_on
+    assert threading.get_ident() not in hasher.hashed_on
+
+
+@pytest.mark.parametrize("variable", ["GATEWAY_LOGIN_LIMIT_PER_IP", "GATEWAY_LOGIN_LIMIT_PER_ACCOUNT"])
+def test_a_login_limit_that_is_not_a_rate_is_refused_at_start(monkeypatch, variable):
+    for name in ("CATALOG", "BOOKINGS", "WALLET", "PASSES", "PAYMENTS"):
+        monkeypatch.setenv(f"{name}_ADDR", "127.0.0.1:1")
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", "postgresql://localhost/none")
+    monkeypatch.setenv("JWT_SECRET", "x" * 40)
+    monkeypatch.setenv("GATEWAY_TRUSTED_PROXIES", "10.0.0.1, 10.1.0.0/16")
+    assert Settings.from_env().trusted_proxies == ("10.0.0.1", "10.1.0.0/16")
+
+    monkeypatch.setenv(variable, "lots")
+
+    with pytest.raises(RuntimeError, match=variable):
+        Settings.from_env()
