@@ -3,8 +3,11 @@
 The outbox row is written in the same transaction as the effect; a relay claims unsent
 rows with FOR UPDATE SKIP LOCKED, publishes them with `Nats-Msg-Id` = the row id and
 marks them sent. Rows are kept after publishing (JetStream may lose an acknowledged
-write on an OS crash; saga deadlines re-send). The inbox records each received
-message id in the transaction of its effect, so a redelivery is skipped.
+write on an OS crash; saga deadlines re-send). An `on_published` hook runs in the
+transaction that marks rows sent, with their ids: bookings starts a saga step's deadline
+there, so a command still waiting in the outbox (NATS down) never times out. The inbox
+records each received message id in the transaction of its effect, so a redelivery is
+skipped.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 
 from google.protobuf.message import Message
 from nats.js import JetStreamContext
@@ -77,13 +81,24 @@ async def record_in_inbox(conn: AsyncConnection, inbox: Table, message_id: str, 
     return inserted.first() is not None
 
 
+PublishedHook = Callable[[AsyncConnection, list[str]], Awaitable[None]]
+
+
 class Outbox:
     """Writes messages in a caller's transaction and relays them to JetStream."""
 
-    def __init__(self, table: Table, *, batch_size: int = 200, idle_poll_seconds: float = 0.2) -> None:
+    def __init__(
+        self,
+        table: Table,
+        *,
+        batch_size: int = 200,
+        idle_poll_seconds: float = 0.2,
+        on_published: PublishedHook | None = None,
+    ) -> None:
         self.table = table
         self.batch_size = batch_size
         self.idle_poll_seconds = idle_poll_seconds
+        self.on_published = on_published
         self._wakeup = asyncio.Event()
 
     async def add(
@@ -158,6 +173,8 @@ class Outbox:
                 await conn.execute(
                     update(table).where(table.c.id.in_(published)).values(published_at=func.now())
                 )
+                if self.on_published is not None:
+                    await self.on_published(conn, published)
         if failures:
             raise failures[0]
         return len(rows)

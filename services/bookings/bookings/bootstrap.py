@@ -10,6 +10,7 @@ from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
 from bookings.adapters import tables
 from bookings.adapters.catalog_client import CatalogClient
 from bookings.adapters.catalog_resources import ResourceCatalog
+from bookings.adapters.repository import start_step_deadlines
 from bookings.entrypoints.catalog_events import session_cancelled_consumer
 from bookings.entrypoints.grpc_api import BookingsApi
 from bookings.entrypoints.saga_replies import ReplyConsumer
@@ -32,7 +33,8 @@ SERVICE_NAME = bookings_pb2.DESCRIPTOR.services_by_name["BookingsService"].full_
 async def start(settings: Settings) -> RunningService:
     db = Database(settings.database_url, application_name="bookings")
     catalog_channel = grpc_client.channel(settings.catalog_addr)  # one or several replicas
-    outbox = Outbox(tables.outbox)
+    # A step's deadline starts when its command is published, not when it is queued.
+    outbox = Outbox(tables.outbox, on_published=start_step_deadlines)
     catalog = CatalogClient(catalog_channel)
     service = BookingService(
         db,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -340,7 +341,11 @@ async def save_saga(
     deadline_in: timedelta | None = None,
     keep_deadline: bool = False,
     needs_attention: bool | None = None,
+    command_id: str | None = None,
 ) -> None:
+    """Saves the saga. With `command_id` (a command was queued in this transaction) the
+    deadline waits for the relay to publish it (`start_step_deadlines`); otherwise it is
+    now + `deadline_in` (or none)."""
     values: dict[str, Any] = {
         "state": saga.state.value,
         "current_step": saga.current_step or "",
@@ -350,7 +355,12 @@ async def save_saga(
         "updated_at": func.now(),
     }
     if not keep_deadline:
-        values["deadline"] = func.now() + deadline_in if deadline_in else None
+        if command_id is not None and deadline_in is not None:
+            values.update(deadline=None, command_id=command_id, step_timeout=deadline_in)
+        else:
+            values.update(
+                deadline=func.now() + deadline_in if deadline_in else None, command_id=None, step_timeout=None
+            )
     if needs_attention is not None:
         values["needs_attention"] = needs_attention
     await conn.execute(update(sagas).where(sagas.c.id == saga.id).values(**values))
@@ -389,6 +399,36 @@ async def complete_refund_request(conn: AsyncConnection, booking_id: str) -> Non
         .where(refund_requests.c.booking_id == booking_id)
         .values(status="REFUNDED", updated_at=func.now())
     )
+
+
+async def start_step_deadlines(conn: AsyncConnection, published: list[str]) -> None:
+    """The outbox relay's hook, in the transaction that marks these messages sent: a saga
+    whose awaited command is among them gets its deadline, publish time + its step timeout.
+    A saga that moved on meanwhile (its reply came first) awaits another command and is
+    left alone; the row lock makes that check and the reply's update take turns."""
+    saga_ids = {saga_id for message_id in published if (saga_id := _saga_of(message_id))}
+    if not saga_ids:
+        return
+    await conn.execute(
+        update(sagas)
+        .where(
+            sagas.c.id.in_(saga_ids),
+            sagas.c.command_id.in_(published),
+            sagas.c.deadline.is_(None),
+            sagas.c.state.not_in(TERMINAL_STATES),
+        )
+        # clock_timestamp(): after the publish was acknowledged, not when the relay's
+        # transaction began.
+        .values(deadline=func.clock_timestamp() + sagas.c.step_timeout)
+    )
+
+
+def _saga_of(message_id: str) -> str | None:
+    """The saga id of a command's message id (`<saga>:<step>:<action>:<attempt>`)."""
+    try:
+        return str(uuid.UUID(message_id.split(":", 1)[0]))
+    except ValueError:
+        return None
 
 
 async def claim_due_sagas(conn: AsyncConnection, limit: int) -> list[str]:

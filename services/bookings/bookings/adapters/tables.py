@@ -11,6 +11,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    Interval,
     MetaData,
     Table,
     Text,
@@ -132,6 +133,12 @@ sagas = Table(
     Column("current_step", Text, nullable=False, server_default=""),
     Column("attempt", Integer, nullable=False, server_default="0"),
     Column("deadline", DateTime(timezone=True)),
+    # The command awaiting its reply (its Nats-Msg-Id) and how long the step may take: the
+    # deadline stays NULL until the outbox relay publishes that command, then becomes
+    # publish time + step_timeout (repository.start_step_deadlines), so a command held in
+    # the outbox while NATS is down never times out.
+    Column("command_id", Text),
+    Column("step_timeout", Interval),
     Column("version", Integer, nullable=False, server_default="1"),
     Column("data", JSONB, nullable=False),
     Column("trace_id", Text, nullable=False, server_default=""),

@@ -106,11 +106,14 @@ class BookingService:
         *,
         billing_retry: timedelta = timedelta(seconds=60),
         first_step_timeout: float = 5.0,
+        passes: PassesClient | None = None,
     ) -> None:
         self.db = db
         self.outbox = outbox
         self.catalog = catalog
         self.planner = planner
+        # Asked up front about the pass a payment plan names (None: no passes service wired).
+        self.passes = passes
         # How often the wallet is asked again for a PENDING_PAYMENT booking.
         self.billing_retry = billing_retry
         self.first_step_timeout = first_step_timeout
@@ -133,6 +136,8 @@ class BookingService:
             raise InvalidArgument("REQUEST_ID_REQUIRED", "request_id is required", field="request_id")
         if command.plan.entitlement_id:
             _require_uuid(command.plan.entitlement_id, "payment_plan.entitlement_id")
+        if command.plan.payment_method_id:
+            _require_uuid(command.plan.payment_method_id, "payment_plan.payment_method_id")
         existing = await self._replay(command)
         if existing is not None:
             return existing
@@ -396,12 +401,13 @@ class BookingService:
                     transition = saga.give_up_execution("STEP_TIMED_OUT")
                     await self._advance(conn, saga, booking, transition)
                     continue
-                await self._send_current(conn, saga, booking)
+                command_id = await self._send_current(conn, saga, booking)
                 await repo.save_saga(
                     conn,
                     saga,
                     deadline_in=self._deadline(saga),
                     needs_attention=not saga.before_pivot and saga.attempt > ATTENTION_AFTER_ATTEMPTS,
+                    command_id=command_id,
                 )
         if due:
             self.outbox.wake()
@@ -425,8 +431,10 @@ class BookingService:
                 attempt=saga.attempt,
                 outcome=reason,
             )
-            await self._send_current(conn, saga, booking)
-            await repo.save_saga(conn, saga, deadline_in=self._deadline(saga), needs_attention=False)
+            command_id = await self._send_current(conn, saga, booking)
+            await repo.save_saga(
+                conn, saga, deadline_in=self._deadline(saga), needs_attention=False, command_id=command_id
+            )
         self.outbox.wake()
 
     async def force_compensate_saga(self, saga_id: str, reason: str) -> None:
@@ -453,8 +461,11 @@ class BookingService:
 
     async def settle_booking(self, command: SettleBooking) -> Booking:
         """Pays a PENDING_PAYMENT booking by card instead of waiting for the wallet."""
-        if not command.card_token:
-            raise InvalidArgument("CARD_TOKEN_REQUIRED", "card_token is required", field="card_token")
+        if not command.payment_method_id:
+            raise InvalidArgument(
+                "PAYMENT_METHOD_REQUIRED", "payment_method_id is required", field="payment_method_id"
+            )
+        _require_uuid(command.payment_method_id, "payment_method_id")
         booking = await self.get_booking(command.booking_id)
         if command.customer_id and booking.customer_id != command.customer_id:
             raise NotFound("BOOKING_NOT_FOUND", "no such booking")
