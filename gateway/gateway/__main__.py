@@ -17,6 +17,7 @@ from pathlib import Path
 
 import uvicorn
 
+from gateway import logredact
 from gateway.app import create_app
 from gateway.settings import Settings
 from plumbing.runtime import configure_logging
@@ -68,6 +69,8 @@ def main() -> None:
         timeout_graceful_shutdown=10,
         proxy_headers=False,
     )
+    # After the Config: building it (re)configures uvicorn's loggers and handlers.
+    logredact.install()
     server = _Server(config, settings.port_file, sock.getsockname()[1])
     # uvicorn captures SIGTERM/SIGINT during serve() and re-raises them to the previous
     # handler once the graceful shutdown is done: make that a clean exit (status 0).

@@ -1,0 +1,84 @@
+"""`python -m gateway` as a real process with its real uvicorn access log: tokens sent in the
+address or in headers never reach a log line."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gateway.logredact import redact
+from gateway.users import UserStore
+
+pytestmark = pytest.mark.integration
+
+
+async def test_the_access_log_holds_no_token_from_the_address_or_the_headers(
+    tmp_path: Path, database_url, fake_platform, gateway_db, jwt_secret
+):
+    email = f"log-{uuid.uuid4().hex[:8]}@example.com"
+    await UserStore(gateway_db).create_user(email=email, password="log-pw", role="operator")
+    port_file, log_file = tmp_path / "gateway.port", tmp_path / "gateway.log"
+    env = {
+        **os.environ,
+        **{
+            f"{name}_ADDR": fake_platform.address
+            for name in ("CATALOG", "BOOKINGS", "WALLET", "PASSES", "PAYMENTS")
+        },
+        "GATEWAY_DATABASE_URL": database_url,
+        "JWT_SECRET": jwt_secret,
+        "GATEWAY_PORT": "0",
+        "PORT_FILE": str(port_file),
+        "LOG_LEVEL": "info",
+    }
+    secrets = [f"secret-{name}-{uuid.uuid4().hex}" for name in ("a", "b", "c", "d", "e", "f", "g")]
+    with log_file.open("wb") as log:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "gateway", env=env, stdout=log, stderr=log
+        )
+    try:
+        # Waits for the process, however slow the machine is; nothing here measures speed.
+        for _ in range(1200):
+            if port_file.exists() and port_file.read_text():
+                break
+            assert process.returncode is None, "the gateway exited early"
+            await asyncio.sleep(0.05)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port_file.read_text()}") as client:
+            login = await client.post("/v1/auth/token", json={"email": email, "password": "log-pw"})
+            assert login.status_code == 200
+            jwt = login.json()["access_token"]
+            a, b, c, d, e, f, g = secrets
+            await client.get("/ops/sagas", params={"token": jwt, "state": "RUNNING"})
+            await client.get(f"/ops/dead-letters?access_token={a}&api_key={b}")
+            await client.get(f"/healthz?password={c}&%74oken={d}&Signature={e}")
+            await client.get("/v1/ops/sagas", headers={"Authorization": f"Bearer {jwt}"})
+            await client.get("/ops/sagas", headers={"Cookie": f"gateway_ops_session={f}"})
+            await client.get(f"/v1/sessions?key={g}")
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 60) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+    logged = log_file.read_text()
+    assert '"GET /healthz?' in logged  # the access log was written
+    assert "/ops/sagas?token=[REDACTED]&state=RUNNING" in logged
+    assert "password=[REDACTED]" in logged and "%74oken=[REDACTED]" in logged
+    for secret in [jwt, "log-pw", *secrets]:
+        assert secret not in logged
+    assert jwt.split(".")[2] not in logged  # not even the signature alone
+
+
+def test_redaction_keeps_what_is_not_secret():
+    line = '127.0.0.1:5 - "GET /ops/sagas?state=RUNNING&page_token=abc&tokens=1 HTTP/1.1" 200'
+
+    assert redact(line) == line
+    assert redact("Authorization: Basic dXNlcjpwYXNz") == "Authorization: [REDACTED]"
+    assert redact("sent Bearer abc.def") == "sent Bearer [REDACTED]"
