@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from gateway.idempotency import Claim, IdempotencyStore, StoredResponse
 from plumbing.errors import FailedPrecondition
+from plumbing.testing import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -111,9 +112,12 @@ async def test_concurrent_requests_with_one_key_make_one_downstream_call(http, m
         return await http.post("/v1/bookings", json=booking_body(session_id), headers=headers)
 
     tasks = [asyncio.create_task(post()) for _ in range(12)]
-    while fake_platform.bookings.create_calls[key] == 0:
-        await asyncio.sleep(0.01)
-    await asyncio.sleep(0.3)  # let every other request reach the claim
+    # Held downstream until every other request has met the claim in flight: no sleep decides
+    # how many raced.
+    await eventually(
+        lambda: fake_platform.bookings.create_calls[key] == 1 and sum(t.done() for t in tasks) == 11,
+        message=lambda: f"{sum(t.done() for t in tasks)} of 11 requests answered while the first was held",
+    )
     release.set()
     replies = await asyncio.gather(*tasks)
 
@@ -121,14 +125,11 @@ async def test_concurrent_requests_with_one_key_make_one_downstream_call(http, m
     winners = [r for r in replies if r.status_code == 202 and "idempotent-replayed" not in r.headers]
     assert len(winners) == 1
     for reply in replies:
-        if reply is winners[0]:
-            continue
-        if reply.status_code == 409:
+        if reply is not winners[0]:
+            assert reply.status_code == 409, reply.text
             assert reply.json()["code"] == "IDEMPOTENCY_KEY_IN_USE"
             assert reply.headers["retry-after"] == "1"
-        else:
-            assert reply.status_code == 202 and reply.headers["idempotent-replayed"] == "true"
-    assert sum(r.status_code == 409 for r in replies) >= 1
+    assert sum(r.status_code == 409 for r in replies) == 11
     replay = await post()
     assert replay.headers["idempotent-replayed"] == "true"
     assert replay.json()["id"] == winners[0].json()["id"]

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from gateway.users import UserStore
+from plumbing.testing import EVENTUALLY_TIMEOUT, eventually
 
 pytestmark = pytest.mark.integration
 
@@ -38,11 +39,13 @@ async def test_the_gateway_process_serves_on_the_port_it_reports_and_stops_on_si
     }
     process = await asyncio.create_subprocess_exec(sys.executable, "-m", "gateway", env=env)
     try:
-        for _ in range(300):
-            if port_file.exists() and port_file.read_text():
-                break
+
+        def port_written() -> bool:
             assert process.returncode is None, "the gateway exited early"
-            await asyncio.sleep(0.05)
+            return port_file.exists() and bool(port_file.read_text())
+
+        # Starting a Python process is slow on a busy machine: wait for the port, not a clock.
+        await eventually(port_written, message="the gateway never wrote its port")
         port = int(port_file.read_text())
         assert port > 0
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
@@ -51,7 +54,7 @@ async def test_the_gateway_process_serves_on_the_port_it_reports_and_stops_on_si
             token = await client.post("/v1/auth/token", json={"email": email, "password": "pw"})
             assert token.status_code == 200
         process.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(process.wait(), 15) == 0
+        assert await asyncio.wait_for(process.wait(), EVENTUALLY_TIMEOUT) == 0
     finally:
         if process.returncode is None:
             process.kill()

@@ -8,16 +8,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import os
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
 from plumbing.devstack import Infrastructure, drop_database, ensure_database, start_infrastructure, start_nats
 from plumbing.migrations import migrate_all
+
+T = TypeVar("T")
+
+# How long a test waits for something asynchronous (a saga, a relay, a NATS delivery, a
+# subprocess) before calling it stuck. Generous on purpose: a busy CI machine or a laptop
+# running other test suites can be many times slower than a quiet one, and a condition that
+# holds returns at once, so a long deadline costs nothing when things work.
+EVENTUALLY_TIMEOUT = 60.0
 
 
 @pytest.fixture(scope="session")
@@ -64,3 +74,30 @@ async def isolated_infrastructure(database_url: str, prefix: str) -> AsyncIterat
         finally:
             nats.stop()
             await asyncio.to_thread(drop_database, database_url, name)
+
+
+async def eventually(
+    condition: Callable[[], T | Awaitable[T]],
+    *,
+    timeout: float = EVENTUALLY_TIMEOUT,
+    interval: float = 0.05,
+    message: str | Callable[[], Any] = "the condition never held",
+) -> T:
+    """Polls `condition` (sync or async) until it returns something truthy and returns that.
+
+    For tests of asynchronous behaviour: wait on the condition itself, never on a fixed
+    sleep. After `timeout` seconds it fails with `message` (a callable is asked for the
+    text then, e.g. to show the last state seen) and the last value the condition returned.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = condition()
+        if inspect.isawaitable(value):
+            value = await value
+        if value:
+            return value  # type: ignore[return-value]
+        if loop.time() >= deadline:
+            text = message() if callable(message) else message
+            raise AssertionError(f"{text} (waited {timeout:g} s; last value: {value!r})")
+        await asyncio.sleep(interval)

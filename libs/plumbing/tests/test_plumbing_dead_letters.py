@@ -4,7 +4,6 @@ fixed handler, and a second replay is refused."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import grpc
@@ -23,6 +22,7 @@ from plumbing.dead_letters import (
 )
 from plumbing.grpc_server import create_server, error_reason
 from plumbing.runtime import RunningService
+from plumbing.testing import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -42,17 +42,6 @@ class FlakyHandler:
                 raise RuntimeError("handler bug")
             self.processed.append((msg.data, (msg.headers or {}).get("Nats-Msg-Id", "")))
             await msg.ack()
-
-
-async def eventually(check, timeout: float = 15.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.1)
 
 
 async def start_consumer_service(nats_url: str, service_name: str, stream: str, subject: str, handler):
@@ -94,7 +83,7 @@ async def test_a_message_its_handler_keeps_failing_is_dead_lettered_listed_and_r
             reply = await stub.ListDeadLetters(dead_letters_pb2.ListDeadLettersRequest(service=service_name))
             return reply.dead_letters
 
-        letters = await eventually(listed)
+        letters = await eventually(listed, message="the failing message was never dead-lettered")
         assert handler.attempts == 3  # max_deliver, each failure naked with a delay
         assert len(letters) == 1
         letter = letters[0]
@@ -136,7 +125,7 @@ async def test_a_message_its_handler_keeps_failing_is_dead_lettered_listed_and_r
         )
         assert replayed.dead_letter.replay_message_id == replay_message_id(service_name, int(letter.id))
         assert replayed.dead_letter.HasField("replay_time")
-        await eventually(lambda: _true(handler.processed))
+        await eventually(lambda: handler.processed, message="the replay never reached the handler")
         assert handler.processed == [(b"payload-1", replay_message_id(service_name, int(letter.id)))]
 
         # A retry of the same request answers the first result; another replay is refused.
@@ -150,8 +139,11 @@ async def test_a_message_its_handler_keeps_failing_is_dead_lettered_listed_and_r
             )
         assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
         assert error_reason(refused.value) == "ALREADY_REPLAYED"
-        await asyncio.sleep(0.5)
-        assert len(handler.processed) == 1
+        # Nothing more reaches the handler: a message published after the refused replay
+        # arrives, and nothing came before it.
+        await js.publish(subject, b"marker", headers={"Nats-Msg-Id": f"marker-{tag}"})
+        await eventually(lambda: len(handler.processed) >= 2, message="the marker never arrived")
+        assert [payload for payload, _ in handler.processed] == [b"payload-1", b"marker"]
 
         listed_again = (
             await stub.ListDeadLetters(dead_letters_pb2.ListDeadLettersRequest(service=service_name))
@@ -173,10 +165,6 @@ async def test_a_message_its_handler_keeps_failing_is_dead_lettered_listed_and_r
     finally:
         await channel.close()
         await running.stop(0.2)
-
-
-async def _true(value):
-    return bool(value)
 
 
 async def test_terminated_messages_are_dead_lettered_and_listing_pages(nats_url):
@@ -201,7 +189,7 @@ async def test_terminated_messages_are_dead_lettered_and_listing_pages(nats_url)
             )
             return reply.dead_letters if len(reply.dead_letters) == 5 else None
 
-        letters = await eventually(all_listed)
+        letters = await eventually(all_listed, message="not every terminated message was dead-lettered")
         assert {d.reason for d in letters} == {dead_letters_pb2.DEAD_LETTER_REASON_TERMINATED}
         assert sorted(d.payload for d in letters) == [f"bad-{n}".encode() for n in range(5)]
 

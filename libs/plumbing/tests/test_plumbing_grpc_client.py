@@ -8,6 +8,7 @@ import pytest
 
 from plumbing.grpc_client import channel, target
 from plumbing.grpc_server import create_server
+from plumbing.testing import eventually
 
 
 def test_one_address_is_used_as_it_is():
@@ -44,11 +45,16 @@ async def test_calls_are_spread_over_every_replica_and_skip_one_that_is_down():
     client = channel(f"127.0.0.1:{first.port},127.0.0.1:{second.port}")
     try:
         call = client.unary_unary("/test.Who/Am")
-        await client.channel_ready()
-        answers = [await call(b"", timeout=5) for _ in range(20)]
-        assert set(answers) == {b"first", b"second"}
+        answered: set[bytes] = set()
+
+        async def both_answered() -> bool:
+            # The channel is ready once one replica is; the other may connect a moment later.
+            answered.add(await call(b"", timeout=30, wait_for_ready=True))
+            return answered == {b"first", b"second"}
+
+        await eventually(both_answered, interval=0.01, message=lambda: f"only {answered} answered")
         await first.stop(0)
-        answers = [await call(b"", timeout=5, wait_for_ready=True) for _ in range(5)]
+        answers = [await call(b"", timeout=30, wait_for_ready=True) for _ in range(5)]
         assert set(answers) == {b"second"}
     finally:
         await client.close()

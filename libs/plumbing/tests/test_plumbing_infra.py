@@ -43,7 +43,7 @@ async def test_relay_publishes_each_outbox_row_once_with_its_id_as_message_id(sc
     assert await outbox.relay_batch(db, js) == 1
     assert await outbox.relay_batch(db, js) == 0
     sub = await js.pull_subscribe(f"{stream}.x", durable="d", stream=stream)
-    [msg] = await sub.fetch(1, timeout=2)
+    [msg] = await sub.fetch(1, timeout=30)  # returns as soon as the message is there
     assert msg.headers["Nats-Msg-Id"] == row_id
     assert saga_pb2.StepCommand.FromString(msg.data).saga_id == "s1"
     async with db.transaction() as conn:

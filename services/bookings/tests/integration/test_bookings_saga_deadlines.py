@@ -4,15 +4,20 @@ pivot that keeps failing flags the saga, and operators can retry or force-compen
 
 The test answers on the participants' behalf by publishing StepReplies, which is the
 protocol contract the real participants are tested against in their own suites.
+
+Steps never time out by the wall clock here (a long step timeout): a test that wants a
+timeout moves the saga's deadline into the past and the running sweeper acts on it. So a
+reply is never raced by a re-send on a slow machine, and timeouts happen exactly when the
+test asks for them.
 """
 
-import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
 from grpc import aio
+from sqlalchemy import text
 
 import bookings.bootstrap
 import catalog.bootstrap
@@ -20,13 +25,14 @@ from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
 from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from bookingplatform.common.v1 import money_pb2
 from bookingplatform.saga.v1 import saga_pb2
+from plumbing.db import Database
 from plumbing.grpc_server import error_reason
 from plumbing.messaging import SAGA_STREAM, connect
-from plumbing.testing import isolated_infrastructure
+from plumbing.testing import eventually, isolated_infrastructure
 
 pytestmark = pytest.mark.integration
 
-STEP_TIMEOUT = 0.3
+STEP_TIMEOUT = 600.0  # longer than any test: only `time_out` ends a step early
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +54,14 @@ async def lonely_orchestrator(database_url):
         nc = await connect(nats_url, "test-participant")
         channel = aio.insecure_channel(booking_service.address)
         catalog_channel = aio.insecure_channel(catalog_service.address)
+        db = Database(own_database, pool_size=2)
         yield (
             bookings_pb2_grpc.BookingsServiceStub(channel),
             catalog_pb2_grpc.CatalogServiceStub(catalog_channel),
             nc.jetstream(),
+            db,
         )
+        await db.close()
         await channel.close()
         await catalog_channel.close()
         await nc.close()
@@ -105,14 +114,38 @@ async def saga_of(stub, saga_id):
     return (await stub.GetSaga(bookings_pb2.GetSagaRequest(saga_id=saga_id))).saga
 
 
-async def until(stub, saga_id, check, timeout=20.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
+async def until(stub, saga_id, check):
+    seen = []
+
+    async def reached():
         saga = await saga_of(stub, saga_id)
+        seen[:] = [saga]
+        return saga if check(saga) else None
+
+    return await eventually(reached, message=lambda: f"saga stuck: {seen}")
+
+
+async def time_out_until(stub, db, saga_id, state, check):
+    """Times the saga's current step out (its deadline moved into the past, once the relay has
+    published the command and set one) until `check(saga)`; the bookings sweeper does the rest."""
+    seen = []
+
+    async def reached():
+        saga = await saga_of(stub, saga_id)
+        seen[:] = [saga]
         if check(saga):
             return saga
-        assert asyncio.get_running_loop().time() < deadline, f"saga stuck: {saga}"
-        await asyncio.sleep(0.05)
+        async with db.transaction() as conn:
+            await conn.execute(
+                text(
+                    "UPDATE bookings.sagas SET deadline = now() - interval '1 second'"
+                    " WHERE id = :id AND state = :state AND deadline IS NOT NULL"
+                ),
+                {"id": saga_id, "state": state},
+            )
+        return None
+
+    return await eventually(reached, interval=0.1, message=lambda: f"saga stuck: {seen}")
 
 
 async def answer(js, saga, step, action, *, succeeded=True, reason="", amount=0, attempt=None):
@@ -132,19 +165,33 @@ async def answer(js, saga, step, action, *, succeeded=True, reason="", amount=0,
 
 
 async def answer_until(stub, js, saga_id, step, action, done, **reply):
-    """Answers the current attempt (the sweeper may re-send meanwhile) until `done(saga)`."""
-    deadline = asyncio.get_running_loop().time() + 20
-    while True:
+    """Answers the current attempt (again if a reply got lost or overtaken) until `done(saga)`."""
+    seen = []
+
+    async def reached():
         saga = await saga_of(stub, saga_id)
+        seen[:] = [saga]
         if done(saga):
             return saga
-        assert asyncio.get_running_loop().time() < deadline, f"saga stuck: {saga}"
         await answer(js, saga, step, action, **reply)
-        await asyncio.sleep(0.1)
+        return None
+
+    return await eventually(reached, interval=0.1, message=lambda: f"saga stuck: {seen}")
 
 
-async def commands_on(js, subject, saga_id):
-    """Every command of this saga on the subject, as JetStream stored them."""
+async def commands_on(js, subject, saga_id, complete):
+    """Every command of this saga on the subject, as JetStream stored them, once `complete`
+    holds for them (the outbox relay publishes after the orchestrator commits)."""
+    seen = []
+
+    async def stored():
+        seen[:] = await _commands_on(js, subject, saga_id)
+        return list(seen) if complete([c for c, _ in seen]) else None
+
+    return await eventually(stored, message=lambda: f"commands so far: {seen}")
+
+
+async def _commands_on(js, subject, saga_id):
     sub = await js.pull_subscribe(subject, durable=None, stream=SAGA_STREAM)
     found = []
     try:
@@ -161,17 +208,27 @@ async def commands_on(js, subject, saga_id):
 
 
 async def test_an_unanswered_step_is_re_sent_then_given_up_and_compensated(lonely_orchestrator):
-    stub, catalog, js = lonely_orchestrator
+    stub, catalog, js, db = lonely_orchestrator
     session, customer = await a_session_and_customer(catalog)
     booking = await book(stub, session, customer, use_wallet=True)
 
-    saga = await until(stub, booking.saga_id, lambda s: s.state == bookings_pb2.SAGA_STATE_COMPENSATING)
+    saga = await time_out_until(
+        stub, db, booking.saga_id, "RUNNING", lambda s: s.state == bookings_pb2.SAGA_STATE_COMPENSATING
+    )
 
     timeouts = [s for s in saga.steps if s.kind == "timeout" and s.action == "execute"]
     sent = [s for s in saga.steps if s.kind == "command" and s.action == "execute"]
     assert [s.attempt for s in sent] == [1, 2, 3, 4, 5]
     assert len(timeouts) == 5
-    commands = await commands_on(js, "saga.cmd.wallet", booking.saga_id)
+    commands = await commands_on(
+        js,
+        "saga.cmd.wallet",
+        booking.saga_id,
+        lambda found: (
+            any(c.action == saga_pb2.STEP_ACTION_COMPENSATE for c in found)
+            and sum(c.action == saga_pb2.STEP_ACTION_EXECUTE for c in found) >= 5
+        ),
+    )
     executes = [c for c, _ in commands if c.action == saga_pb2.STEP_ACTION_EXECUTE]
     assert [c.attempt for c in executes] == [1, 2, 3, 4, 5]
     assert len({message_id for _, message_id in commands}) == len(commands)
@@ -192,10 +249,10 @@ async def test_an_unanswered_step_is_re_sent_then_given_up_and_compensated(lonel
 
 
 async def test_a_reply_to_an_older_attempt_is_logged_as_ignored(lonely_orchestrator):
-    stub, catalog, js = lonely_orchestrator
+    stub, catalog, js, db = lonely_orchestrator
     session, customer = await a_session_and_customer(catalog)
     booking = await book(stub, session, customer, use_wallet=True)
-    saga = await until(stub, booking.saga_id, lambda s: s.attempt >= 2)
+    saga = await time_out_until(stub, db, booking.saga_id, "RUNNING", lambda s: s.attempt >= 2)
 
     await answer(js, saga, "wallet", saga_pb2.STEP_ACTION_EXECUTE, succeeded=True, amount=1000, attempt=1)
     saga = await until(stub, booking.saga_id, lambda s: any(step.kind == "ignored" for step in s.steps))
@@ -215,7 +272,7 @@ async def test_a_reply_to_an_older_attempt_is_logged_as_ignored(lonely_orchestra
 async def test_a_failing_step_after_the_pivot_flags_the_saga_and_an_operator_retry_clears_it(
     lonely_orchestrator,
 ):
-    stub, catalog, js = lonely_orchestrator
+    stub, catalog, js, db = lonely_orchestrator
     session, customer = await a_session_and_customer(catalog)
     booking = await book(stub, session, customer, card_token="4242424242424242")
     await answer_until(
@@ -230,7 +287,11 @@ async def test_a_failing_step_after_the_pivot_flags_the_saga_and_an_operator_ret
     confirmed = (await stub.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking.id))).booking
     assert confirmed.status == bookings_pb2.BOOKING_STATUS_CONFIRMED
 
-    saga = await until(stub, booking.saga_id, lambda s: s.needs_attention, timeout=60)
+    saga = await time_out_until(stub, db, booking.saga_id, "FINALIZING", lambda s: s.needs_attention)
+    finalizes = [s for s in saga.steps if s.kind == "command" and s.action == "finalize"]
+    # Flagged once re-sent past ATTENTION_AFTER_ATTEMPTS (one more may have raced the check).
+    assert [s.attempt for s in finalizes] == list(range(1, len(finalizes) + 1))
+    assert len(finalizes) >= 6
     assert saga.state == bookings_pb2.SAGA_STATE_FINALIZING
     flagged = await stub.ListSagas(
         bookings_pb2.ListSagasRequest(needs_attention=True, current_step="payments")
@@ -264,7 +325,7 @@ async def test_a_failing_step_after_the_pivot_flags_the_saga_and_an_operator_ret
 
 
 async def test_an_operator_can_force_compensate_before_the_pivot(lonely_orchestrator):
-    stub, catalog, js = lonely_orchestrator
+    stub, catalog, js, _ = lonely_orchestrator
     session, customer = await a_session_and_customer(catalog)
     booking = await book(stub, session, customer, use_wallet=True)
 

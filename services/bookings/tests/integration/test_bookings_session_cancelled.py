@@ -5,12 +5,12 @@ No participant runs: the test answers the saga's commands by publishing StepRepl
 test_bookings_saga_deadlines.py), so it decides when a payment succeeds.
 """
 
-import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from grpc import aio
+from nats.js.errors import NotFoundError
 from sqlalchemy import text
 
 import bookings.bootstrap
@@ -19,9 +19,10 @@ from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
 from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from bookingplatform.common.v1 import money_pb2
 from bookingplatform.saga.v1 import saga_pb2
+from bookings.entrypoints.catalog_events import CATALOG_STREAM, DURABLE, SESSION_CANCELLED
 from plumbing.db import Database
 from plumbing.messaging import connect
-from plumbing.testing import isolated_infrastructure
+from plumbing.testing import eventually, isolated_infrastructure
 
 pytestmark = pytest.mark.integration
 
@@ -125,24 +126,26 @@ async def saga_of(stub, saga_id):
     return (await stub.GetSaga(bookings_pb2.GetSagaRequest(saga_id=saga_id))).saga
 
 
-async def until_booking(stub, booking_id, *statuses, timeout=30.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
+async def until_booking(stub, booking_id, *statuses):
+    seen = []
+
+    async def reached():
         booking = await booking_of(stub, booking_id)
-        if booking.status in statuses:
-            return booking
-        assert asyncio.get_running_loop().time() < deadline, f"booking stuck: {booking}"
-        await asyncio.sleep(0.05)
+        seen[:] = [booking]
+        return booking if booking.status in statuses else None
+
+    return await eventually(reached, message=lambda: f"booking stuck: {seen}")
 
 
 async def answer_until(stub, js, saga_id, step, action, done, **reply):
     """Answers the saga's current attempt (re-sent by the sweeper meanwhile) until `done(saga)`."""
-    deadline = asyncio.get_running_loop().time() + 30
-    while True:
+    seen = []
+
+    async def reached():
         saga = await saga_of(stub, saga_id)
+        seen[:] = [saga]
         if done(saga):
             return saga
-        assert asyncio.get_running_loop().time() < deadline, f"saga stuck: {saga}"
         message = saga_pb2.StepReply(
             saga_id=saga.id,
             step=step,
@@ -156,7 +159,25 @@ async def answer_until(stub, js, saga_id, step, action, done, **reply):
         await js.publish(
             "saga.reply.bookings", message.SerializeToString(), headers={"Nats-Msg-Id": str(uuid.uuid4())}
         )
-        await asyncio.sleep(0.1)
+        return None
+
+    return await eventually(reached, interval=0.1, message=lambda: f"saga stuck: {seen}")
+
+
+async def cancellation_delivered(js, session):
+    """Once bookings' consumer has been handed the session's session_cancelled event."""
+
+    async def delivered() -> bool:
+        try:
+            event = await js.get_last_msg(CATALOG_STREAM, SESSION_CANCELLED)
+        except NotFoundError:
+            return False
+        if catalog_pb2.SessionCancelled.FromString(event.data).session.id != session.id:
+            return False  # the catalog's relay has not published it yet
+        consumer = await js.consumer_info(CATALOG_STREAM, DURABLE)
+        return consumer.delivered.stream_seq >= event.seq
+
+    await eventually(delivered, message="bookings never received the session_cancelled event")
 
 
 async def places_booked(db, session_id):
@@ -174,7 +195,8 @@ async def test_a_booking_still_paying_when_its_session_is_cancelled_is_cancelled
     assert booking.status == S.BOOKING_STATUS_PENDING
 
     await cancel_session(catalog, session)
-    await asyncio.sleep(1.5)  # the event arrives; the booking waits for its payment saga
+    await cancellation_delivered(js, session)
+    # The event arrived; the booking waits for its payment saga.
     assert (await booking_of(stub, booking.id)).status == S.BOOKING_STATUS_PENDING
 
     await answer_until(
