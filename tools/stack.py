@@ -2,9 +2,11 @@
 
 Starts PostgreSQL and NATS (embedded unless DATABASE_URL / NATS_URL point at real
 servers), applies every migration, starts each service and the gateway on ports the OS
-picks, restarts any that dies (on its old port), loads the demo data and prints where
-to look. Ctrl-C stops every process it started, the database and NATS included. Data is
-kept in .data/ between runs.
+picks, loads the demo data and prints where to look. Every process it starts is
+supervised (`plumbing.supervisor`): one that dies, nats-server and PostgreSQL included, is
+started again in place (same port, socket, data), with a back-off. Ctrl-C, SIGTERM, or the
+death of the parent (`make`) stops every process it started. Data is kept in .data/ between
+runs.
 
 `--replicas N` (`make run REPLICAS=N`) starts N processes of every service and of the
 gateway. They share nothing but PostgreSQL and JetStream (durable consumers, SKIP LOCKED
@@ -16,14 +18,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from plumbing.supervisor import Supervisor
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("BOOKING_DATA_DIR", ROOT / ".data"))
@@ -40,7 +47,6 @@ class Child:
     env: dict[str, str]
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
-    restarts: list[float] = field(default_factory=list)
 
     @property
     def port_file(self) -> Path:
@@ -51,6 +57,14 @@ class Child:
         return DATA / "logs" / f"{self.name}.log"
 
     def start(self) -> None:
+        """Starts the process and waits until it serves (what the supervisor calls)."""
+        self.spawn()
+        self.wait_ready()
+
+    def where(self) -> str:
+        return f"port {self.port}"
+
+    def spawn(self) -> None:
         self.port_file.unlink(missing_ok=True)
         env = {**os.environ, **self.env, "PORT_FILE": str(self.port_file)}
         # A restarted process takes its old port back, so its peers' addresses stay right.
@@ -101,17 +115,24 @@ def main() -> None:
 
     from plumbing.devstack import start_infrastructure
     from plumbing.migrations import migrate_all
+    from plumbing.supervisor import Supervisor
 
     # SIGTERM (e.g. from a process manager) stops as cleanly as Ctrl-C; SIGINT is set too,
     # since a shell that starts us in the background has it ignored.
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)
+    parent = Parent()
+    stop_with_parent()
+    if parent.stopping():
+        return
     for folder in ("run", "logs"):
         (DATA / folder).mkdir(parents=True, exist_ok=True)
-    print("starting PostgreSQL and NATS ...", flush=True)
-    infra = start_infrastructure(DATA, database="booking")
+    supervisor = Supervisor()
     children: list[Child] = []
+    infra = None
     try:
+        print("starting PostgreSQL and NATS ...", flush=True)
+        infra = start_infrastructure(DATA, database="booking", supervisor=supervisor)
         print("applying migrations ...", flush=True)
         migrate_all(infra.database_url)
         # The card provider's webhooks go to the gateway, which starts after payments: its
@@ -132,6 +153,8 @@ def main() -> None:
             print(f"  {name:<9} gRPC on {addresses[name]}", flush=True)
         gateway_env = {**base_env, **{f"{n.upper()}_ADDR": a for n, a in addresses.items()}}
         gateways = start_replicas("gateway", gateway_env, args.replicas, children, first_port=webhook_port)
+        for child in children:
+            supervisor.adopt(child)
         gateway_urls = [f"http://127.0.0.1:{child.port}" for child in gateways]
         demo = None
         if not args.no_demo:
@@ -141,16 +164,19 @@ def main() -> None:
             demo = asyncio.run(load_demo_data(first, infra.database_url))
             demo.update(asyncio.run(platform_operator(infra.database_url)))
         print_welcome(gateway_urls, addresses, demo)
-        supervise(children)
+        supervise(supervisor, parent)
     except KeyboardInterrupt:
         pass
     finally:
         print("\nstopping ...", flush=True)
+        # The services together first (adopted or not yet), then PostgreSQL and NATS.
         for child in reversed(children):
             child.stop()
         for child in reversed(children):
             child.wait_stopped()
-        infra.stop()
+        supervisor.stop_all()
+        if infra is not None:
+            infra.stop()
         print("stopped.", flush=True)
 
 
@@ -200,21 +226,61 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def supervise(children: list[Child]) -> None:
-    """Restarts a service that dies; gives up on one that dies 5 times in a minute."""
-    while True:
-        time.sleep(0.5)
-        for child in children:
-            assert child.process is not None
-            code = child.process.poll()
-            if code is None:
-                continue
-            now = time.monotonic()
-            child.restarts = [t for t in child.restarts if now - t < 60] + [now]
-            if len(child.restarts) > 5:
-                raise RuntimeError(f"{child.name} keeps dying (exit {code}); see {child.log_file}")
-            print(f"  {child.name} exited with {code}; restarting on port {child.port}", flush=True)
-            child.start()
+def supervise(supervisor: Supervisor, parent: Parent) -> None:
+    """Restarts whatever dies until we are interrupted or our parent is stopping."""
+    while (reason := parent.stopping()) is None:
+        supervisor.check()
+        time.sleep(0.2)
+    print(f"\n{reason}", flush=True)
+
+
+class Parent:
+    """The process that started us (make, a shell): is it gone, or being stopped?
+
+    make passes SIGTERM on to us, but on SIGINT sent to its PID alone it only waits for
+    us to exit; its handler has then set SIGINT back to the default, which
+    /proc/<pid>/status shows (SigCgt). So a make that stops catching a fatal signal it
+    caught when we started is taken as make being stopped."""
+
+    FATAL = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+
+    def __init__(self) -> None:
+        self.pid = os.getppid()
+        try:
+            self.is_make = Path(f"/proc/{self.pid}/comm").read_text().strip() in ("make", "gmake")
+        except OSError:
+            self.is_make = False
+        self.caught = self._caught_fatal()
+
+    def _caught_fatal(self) -> set[signal.Signals]:
+        try:
+            status = Path(f"/proc/{self.pid}/status").read_text()
+        except OSError:
+            return set()
+        caught = next(
+            (int(line.split()[1], 16) for line in status.splitlines() if line.startswith("SigCgt:")), 0
+        )
+        return {sig for sig in self.FATAL if caught & (1 << (sig - 1))}
+
+    def stopping(self) -> str | None:
+        """Why we should stop, or None."""
+        if os.getppid() != self.pid:
+            return "the parent process is gone"
+        if self.is_make and (lost := self.caught - self._caught_fatal()):
+            return f"make got {', '.join(sorted(sig.name for sig in lost))}"
+        return None
+
+
+def stop_with_parent() -> None:
+    """Asks Linux for SIGTERM when our parent dies (prctl PR_SET_PDEATHSIG), e.g. after
+    `kill -9 <make's pid>`; elsewhere the supervision loop notices a little later."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
 
 
 def print_welcome(gateway_urls: list[str], addresses: dict[str, str], demo: dict[str, str] | None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import time
 import uuid
@@ -17,19 +18,83 @@ from pathlib import Path
 
 import psycopg
 
+from plumbing.supervisor import Supervisor
 
-@dataclass
+
 class EmbeddedNats:
-    url: str
-    process: subprocess.Popen[bytes]
+    """nats-server with JetStream; after the first start it keeps its port and store, so a
+    restart (by a supervisor, after a crash) is found again by every client at the same URL."""
+
+    name = "nats-server"
+    infrastructure = True
+
+    def __init__(self, data_dir: Path, *, timeout: float = 15.0) -> None:
+        self.data_dir = data_dir
+        self.timeout = timeout
+        self.port = -1  # -1: the OS picks on the first start
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def where(self) -> str:
+        return self.url
+
+    def start(self) -> None:
+        """Starts nats-server and returns once it reports its port in its ports file."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        ports_dir = self.data_dir / "ports"
+        shutil.rmtree(ports_dir, ignore_errors=True)
+        ports_dir.mkdir()
+        with open(self.data_dir / "nats.log", "ab") as log_file:
+            self.process = subprocess.Popen(
+                [
+                    nats_server_binary(),
+                    "-a",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "-js",
+                    "-sd",
+                    str(self.data_dir / "jetstream"),
+                    "--ports_file_dir",
+                    str(ports_dir),
+                ],
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nats-server exited; see {self.data_dir / 'nats.log'}")
+            for ports_file in ports_dir.glob("*.ports"):
+                try:
+                    ports = json.loads(ports_file.read_text())
+                except json.JSONDecodeError:
+                    continue
+                self.port = int(ports["nats"][0].rsplit(":", 1)[1])
+                return
+            time.sleep(0.05)
+        self.process.kill()
+        self.process.wait()
+        raise RuntimeError("nats-server did not report its port in time")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
+        """Stops nats-server and waits for it to be gone."""
+        if self.process is not None and self.process.poll() is None:
             self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        self.wait_stopped()
+
+    def wait_stopped(self, timeout: float = 10.0) -> None:
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 @dataclass
@@ -39,6 +104,9 @@ class Infrastructure:
     database_url: str
     nats_url: str
     _stoppers: list = field(default_factory=list)
+    # The embedded servers run by a supervisor (`start_infrastructure(supervisor=...)`).
+    postgres: EmbeddedPostgres | None = None
+    nats: EmbeddedNats | None = None
 
     def stop(self) -> None:
         for stop in reversed(self._stoppers):
@@ -60,42 +128,11 @@ def nats_server_binary() -> str:
 
 
 def start_nats(data_dir: Path, *, timeout: float = 15.0) -> EmbeddedNats:
-    """nats-server with JetStream on a random port (-p -1), learnt from its ports file."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    ports_dir = data_dir / "ports"
-    shutil.rmtree(ports_dir, ignore_errors=True)
-    ports_dir.mkdir()
-    log_file = open(data_dir / "nats.log", "ab")  # noqa: SIM115 - owned by the process
-    process = subprocess.Popen(
-        [
-            nats_server_binary(),
-            "-a",
-            "127.0.0.1",
-            "-p",
-            "-1",
-            "-js",
-            "-sd",
-            str(data_dir / "jetstream"),
-            "--ports_file_dir",
-            str(ports_dir),
-        ],
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"nats-server exited; see {data_dir / 'nats.log'}")
-        for ports_file in ports_dir.glob("*.ports"):
-            try:
-                ports = json.loads(ports_file.read_text())
-            except json.JSONDecodeError:
-                continue
-            return EmbeddedNats(url=ports["nats"][0], process=process)
-        time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("nats-server did not report its port in time")
+    """nats-server with JetStream on a port the OS picks; `.stop()` then `.start()` brings
+    it back on the same port with the same store."""
+    nats = EmbeddedNats(data_dir, timeout=timeout)
+    nats.start()
+    return nats
 
 
 def start_postgres(data_dir: Path, *, cleanup: str = "stop") -> tuple[str, object]:
@@ -108,6 +145,124 @@ def start_postgres(data_dir: Path, *, cleanup: str = "stop") -> tuple[str, objec
 
 def stop_postgres(server: object) -> None:
     server._cleanup()  # type: ignore[attr-defined]  # pgserver stops on its last handle
+
+
+class EmbeddedPostgres:
+    """PostgreSQL from pgserver's binaries, run in the foreground as our child process.
+
+    pgserver starts the postmaster through `pg_ctl`, which detaches it: nobody would see it
+    die. Here `postgres` is our child (through `setpriv` as pgserver's user when we are
+    root), so a supervisor learns of a crash and starts it again on the same data directory
+    and socket. pgserver still creates the data directory (initdb) on the first start.
+    """
+
+    name = "postgres"
+    infrastructure = True
+
+    def __init__(self, pgdata: Path, *, timeout: float = 60.0) -> None:
+        self.pgdata = pgdata.expanduser().resolve()
+        self.timeout = timeout
+        self.socket_dir: Path | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The server's URL (database `postgres`), as pgserver spells it."""
+        assert self.socket_dir is not None, "start() first"
+        return f"postgresql://postgres:@/postgres?host={self.socket_dir}"
+
+    def where(self) -> str:
+        return f"socket {self.socket_dir}/.s.PGSQL.5432"
+
+    def start(self) -> None:
+        """Starts the postmaster and returns once it accepts connections."""
+        from pgserver._commands import POSTGRES_BIN_PATH
+        from pgserver.utils import PostmasterInfo
+
+        if not (self.pgdata / "PG_VERSION").exists():
+            self._initdb()
+        # A postmaster.pid left by a crash names a dead process, which postgres itself ignores.
+        running = PostmasterInfo.read_from_pgdata(self.pgdata)
+        if running is not None and running.process is not None and running.process.name() == "postgres":
+            raise RuntimeError(f"a PostgreSQL (pid {running.pid}) runs on {self.pgdata} already: stop it")
+        if self.socket_dir is None:
+            self.socket_dir = self._socket_dir()
+        with open(self.pgdata / "log", "ab") as log_file:
+            self.process = subprocess.Popen(
+                [
+                    *self._as_server_user(),
+                    str(POSTGRES_BIN_PATH / "postgres"),
+                    "-D",
+                    str(self.pgdata),
+                    "-h",
+                    "",  # no TCP: the Unix socket only, like pgserver
+                    "-k",
+                    str(self.socket_dir),
+                ],
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                # Our own session: Ctrl-C reaches the services, and we stop PostgreSQL after them.
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"postgres exited during start-up; see {self.pgdata / 'log'}")
+            try:
+                with psycopg.connect(self.url, connect_timeout=2):
+                    return
+            except psycopg.OperationalError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"postgres did not accept connections in {self.timeout:.0f} s")
+
+    def stop(self) -> None:
+        """Fast shutdown (SIGINT: sessions are cut, nothing is lost), and waits for it."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        self.wait_stopped(30.0)
+
+    def wait_stopped(self, timeout: float = 30.0) -> None:
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def _initdb(self) -> None:
+        import pgserver
+        from pgserver import _commands
+
+        self.pgdata.mkdir(parents=True, exist_ok=True)
+        # pgserver knows how to create the cluster (and, as root, its user and permissions);
+        # it also starts it, detached, which we undo at once.
+        server = pgserver.get_server(self.pgdata, cleanup_mode=None)
+        pg_ctl = _commands.pg_ctl  # type: ignore[attr-defined]  # made at import, one per binary
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=server.system_user)
+
+    def _socket_dir(self) -> Path:
+        from pgserver.postgres_server import PostgresServer
+        from pgserver.utils import ensure_prefix_permissions, find_suitable_socket_dir
+
+        socket_dir = Path(find_suitable_socket_dir(self.pgdata, PostgresServer.runtime_path))
+        if os.geteuid() == 0 and socket_dir != self.pgdata:
+            ensure_prefix_permissions(socket_dir)
+            socket_dir.chmod(0o777)
+        return socket_dir
+
+    @staticmethod
+    def _as_server_user() -> list[str]:
+        """PostgreSQL refuses to run as root; pgserver then uses its own `pgserver` user.
+
+        `setpriv` execs in place (no fork), so our child is the postmaster itself."""
+        if os.geteuid() != 0:
+            return []
+        import pwd
+
+        user = pwd.getpwnam("pgserver")
+        return ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--init-groups", "--"]
 
 
 def database_in(url: str, name: str) -> str:
@@ -131,14 +286,24 @@ def drop_database(url: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def start_infrastructure(data_dir: Path, *, database: str, fresh: bool = False) -> Infrastructure:
+def start_infrastructure(
+    data_dir: Path, *, database: str, fresh: bool = False, supervisor: Supervisor | None = None
+) -> Infrastructure:
     """PostgreSQL and NATS: real servers from the environment, else embedded ones.
 
-    `fresh` gives a new database with a unique name (tests), dropped on stop.
+    `fresh` gives a new database with a unique name (tests), dropped on stop. With a
+    `supervisor` (`make run`) the embedded servers are its children: restarted in place
+    when they die, stopped by `supervisor.stop_all()`.
     """
     stoppers: list = []
+    embedded_pg: EmbeddedPostgres | None = None
+    embedded_nats: EmbeddedNats | None = None
     server_url = os.environ.get("DATABASE_URL")
-    if not server_url:
+    if not server_url and supervisor is not None:
+        embedded_pg = EmbeddedPostgres(data_dir / "pg")
+        supervisor.start(embedded_pg)
+        server_url = embedded_pg.url
+    elif not server_url:
         server_url, pg = start_postgres(data_dir / "pg", cleanup="delete" if fresh else "stop")
         stoppers.append(lambda: stop_postgres(pg))
     name = f"{database}_{uuid.uuid4().hex[:8]}" if fresh else database
@@ -146,8 +311,18 @@ def start_infrastructure(data_dir: Path, *, database: str, fresh: bool = False) 
     if fresh:
         stoppers.append(lambda: drop_database(server_url, name))
     nats_url = os.environ.get("NATS_URL")
-    if not nats_url:
+    if not nats_url and supervisor is not None:
+        embedded_nats = EmbeddedNats(data_dir / "nats")
+        supervisor.start(embedded_nats)
+        nats_url = embedded_nats.url
+    elif not nats_url:
         nats = start_nats(data_dir / "nats")
         nats_url = nats.url
         stoppers.append(nats.stop)
-    return Infrastructure(database_url=database_url, nats_url=nats_url, _stoppers=stoppers)
+    return Infrastructure(
+        database_url=database_url,
+        nats_url=nats_url,
+        _stoppers=stoppers,
+        postgres=embedded_pg,
+        nats=embedded_nats,
+    )

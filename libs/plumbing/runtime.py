@@ -10,11 +10,17 @@ import signal
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from plumbing import failpoints
 from plumbing.grpc_server import GrpcServer
+from plumbing.health import DependencyWatcher
 from plumbing.telemetry import setup_tracing
+
+if TYPE_CHECKING:
+    from nats.aio.client import Client
+
+    from plumbing.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +44,15 @@ class RunningService:
 
     def spawn(self, coroutine: Coroutine[Any, Any, Any], name: str) -> None:
         self.tasks.append(asyncio.create_task(coroutine, name=f"{self.name}:{name}"))
+
+    def watch_dependencies(
+        self, *, db: Database | None = None, nats: Client | None = None
+    ) -> DependencyWatcher:
+        """Keeps the gRPC health NOT_SERVING while the database or NATS is out of reach."""
+        watcher = DependencyWatcher(self.grpc, db=db, nats=nats)
+        self.closers.append(watcher.close)
+        self.spawn(watcher.run_forever(), "health")
+        return watcher
 
     async def stop(self, grace: float = 5.0) -> None:
         await self.grpc.stop(grace)

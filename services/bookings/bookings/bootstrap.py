@@ -58,6 +58,7 @@ async def start(settings: Settings) -> RunningService:
         port=settings.grpc_port,
     )
     running = RunningService("bookings", server, closers=[db.close, catalog_channel.close, nc.close])
+    running.watch_dependencies(db=db, nats=nc)
     replies = messaging.PullConsumer(
         js,
         stream=messaging.SAGA_STREAM,

@@ -38,6 +38,7 @@ async def start(settings: Settings) -> RunningService:
         await db.close()
         raise
     service = RunningService("catalog", server, closers=[db.close, nc.close])  # closed in reverse
+    service.watch_dependencies(db=db, nats=nc)
     service.spawn(outbox.relay_forever(db, js), "outbox-relay")
     return service
 

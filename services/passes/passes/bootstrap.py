@@ -32,6 +32,7 @@ async def start(settings: Settings) -> RunningService:
     try:
         nc = await messaging.connect(settings.nats_url, SERVICE)
         service.closers.append(nc.close)  # closers run in reverse order
+        service.watch_dependencies(db=db, nats=nc)
         js = nc.jetstream()
         await messaging.ensure_stream(js, messaging.SAGA_STREAM, messaging.SAGA_SUBJECTS)
     except BaseException:

@@ -113,6 +113,7 @@ async def start(settings: Settings, *, provider: CardProvider | None = None) -> 
     try:
         nc = await messaging.connect(settings.nats_url, SERVICE)
         service.closers.append(nc.close)
+        service.watch_dependencies(db=db, nats=nc)
         js = nc.jetstream()
         await messaging.ensure_stream(js, messaging.SAGA_STREAM, messaging.SAGA_SUBJECTS)
         participant = SagaParticipant(db, card_provider, action_timeout=action_timeout)
