@@ -6,11 +6,9 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: help venv run test test-unit check lint format types protos protolint protocheck deploycheck bench bench-availability bench-throughput clean soak
 
-help:
-	@echo "make run    - start PostgreSQL, NATS, every service and the gateway with demo data"
-	@echo "make test   - unit, integration and end-to-end tests on real PostgreSQL and NATS"
-	@echo "make check  - lint, types, proto lint, stale generated code, deploy manifests, tests"
-	@echo "make bench  - benchmarks (print figures)"
+# Every target with a `## ` comment on its line is listed, so a new target documents itself.
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "make %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(STAMP): requirements.txt requirements-dev.txt tools/link_paths.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,56 +17,56 @@ $(STAMP): requirements.txt requirements-dev.txt tools/link_paths.py
 	$(BIN)/python tools/link_paths.py
 	touch $(STAMP)
 
-venv: $(STAMP)
+venv: $(STAMP) ## create .venv with requirements-dev.txt and link the source roots
 
 # make run REPLICAS=2: two processes of every service and of the gateway.
-run: venv
+run: venv ## start PostgreSQL, NATS, every service and the gateway with demo data (REPLICAS=2)
 	$(BIN)/python tools/stack.py $(if $(REPLICAS),--replicas $(REPLICAS))
 
-test: venv
+test: venv ## unit, integration, end-to-end and fault tests on real PostgreSQL and NATS
 	$(BIN)/python -m pytest
 
 # The fault suite for longer: 10 minutes of workload and faults per seed, 5 seeds
 # (FAULT_SEED=<n> replays one; FAULT_SOAK_SECONDS / FAULT_SEEDS override).
-soak: venv
+soak: venv ## the fault suite for longer (FAULT_SOAK_SECONDS, FAULT_SEEDS, FAULT_SEED)
 	FAULT_SOAK_SECONDS=$${FAULT_SOAK_SECONDS:-600} FAULT_SEEDS=$${FAULT_SEEDS:-5} \
 		$(BIN)/python -m pytest tests/fault -m fault -q -s
 
-test-unit: venv
+test-unit: venv ## unit tests only (no I/O)
 	$(BIN)/python -m pytest -m "not integration and not e2e and not fault"
 
-lint: venv
+lint: venv ## ruff check and ruff format --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: venv
+format: venv ## ruff format and ruff check --fix
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-types: venv
+types: venv ## mypy
 	$(BIN)/mypy
 
-protos: venv
+protos: venv ## regenerate gen/ from protos/
 	tools/protogen.sh
 
-protolint: venv
+protolint: venv ## buf lint the protos
 	cd protos && ../$(BIN)/buf lint
 
-protocheck: venv
+protocheck: venv ## fail when gen/ is stale
 	tools/check_protos.sh
 
-deploycheck: venv
+deploycheck: venv ## validate deploy/ offline (compose, Kubernetes, image requirements)
 	bash deploy/check.sh
 
-check: lint types protolint protocheck deploycheck test
+check: lint types protolint protocheck deploycheck test ## every check: lint, types, protos, deploy, tests
 
-bench: bench-availability bench-throughput
+bench: bench-availability bench-throughput ## every benchmark (prints figures)
 
-bench-throughput: venv
+bench-throughput: venv ## confirmed bookings/s through the gateway vs a monolith baseline
 	$(BIN)/python bench/booking_throughput.py
 
-bench-availability: venv
+bench-availability: venv ## availability of a month for 200 resources
 	$(BIN)/python bench/availability.py
 
-clean:
+clean: ## remove .venv and the data of make run (.data)
 	rm -rf $(VENV) .data
