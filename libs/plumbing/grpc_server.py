@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+import psycopg
 from google.protobuf import any_pb2
 from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
@@ -20,6 +21,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
+from sqlalchemy import exc as sqlalchemy_exc
 
 from plumbing.errors import ErrorKind, ServiceError
 from plumbing.validation import refuse_nul
@@ -89,7 +91,17 @@ class ErrorInterceptor(aio.ServerInterceptor):
                 await context.abort_with_status(rpc_status.to_status(status_for(error)))
             except aio.AbortError:
                 raise
-            except Exception:
+            except Exception as error:
+                if database_unreachable(error):
+                    # PostgreSQL is restarting or out of reach: the caller may retry the
+                    # same request (request ids make that safe); this is no bug of ours.
+                    log.warning("database unreachable in %s: %s", method, type(error).__name__)
+                    unavailable = ServiceError(
+                        "DATABASE_UNAVAILABLE",
+                        "the database is not reachable; retry shortly",
+                        kind=ErrorKind.UNAVAILABLE,
+                    )
+                    await context.abort_with_status(rpc_status.to_status(status_for(unavailable)))
                 log.exception("unhandled error in %s", method)
                 internal = ServiceError("INTERNAL", "internal error")
                 status = status_for(internal)
@@ -101,6 +113,21 @@ class ErrorInterceptor(aio.ServerInterceptor):
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )
+
+
+def database_unreachable(error: BaseException) -> bool:
+    """A lost or refused database connection (server down, restarting, pool exhausted),
+    as opposed to a bug: the pool's pre-ping replaces dead connections, but a connection
+    can still break mid-transaction or fail to open while the server is down."""
+    if isinstance(error, sqlalchemy_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(
+        error,
+        sqlalchemy_exc.OperationalError
+        | sqlalchemy_exc.TimeoutError
+        | psycopg.OperationalError
+        | ConnectionError,
+    )
 
 
 Registrar = Callable[[aio.Server], None]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 
 import nats
@@ -174,7 +175,7 @@ class PullConsumer:
         )
 
     async def run_forever(self) -> None:
-        subscription = await self._subscribe()
+        subscription = await self._subscribe_until_done()
         while True:
             try:
                 messages = await subscription.fetch(self.batch, timeout=1.0)
@@ -182,14 +183,14 @@ class PullConsumer:
                 continue
             except NotFoundError:
                 # The consumer was deleted under us (stream re-created): re-create it.
-                subscription = await self._subscribe()
+                subscription = await self._subscribe_until_done()
                 continue
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("fetch from %s failed; retrying", self.durable)
+                log.warning("fetch from %s failed (%s); retrying", self.durable, _brief(sys.exc_info()[1]))
                 await asyncio.sleep(1.0)
-                subscription = await self._subscribe()
+                subscription = await self._subscribe_until_done()
                 continue
             try:
                 await self.handler(messages)
@@ -200,9 +201,28 @@ class PullConsumer:
                 for msg in messages:
                     await nak_later(msg, self.retry_delays)
 
+    async def _subscribe_until_done(self) -> JetStreamContext.PullSubscription:
+        """Subscribes, retrying while NATS is unreachable: a consumer loop must outlive an
+        outage of any length, not end on the first failed attempt."""
+        delay = 0.5
+        while True:
+            try:
+                return await self._subscribe()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("cannot bind consumer %s yet (%s); retrying", self.durable, _brief(error))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
     async def _subscribe(self) -> JetStreamContext.PullSubscription:
         # Creates the durable when missing; an existing one is bound as it is (its
         # configuration may have been set on purpose, e.g. a short ack wait in fault tests).
         return await self.js.pull_subscribe(
             self.subject, durable=self.durable, stream=self.stream, config=self.config
         )
+
+
+def _brief(error: BaseException | None) -> str:
+    """An exception as one short line for a warning (an outage repeats it every second)."""
+    return f"{type(error).__name__}: {error}" if error is not None else "unknown error"
