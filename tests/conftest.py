@@ -82,6 +82,7 @@ async def platform(database_url: str, nats_url: str) -> AsyncIterator[Platform]:
             database_url=database_url,
             nats_url=nats_url,
             catalog_addr=addresses["catalog"],
+            passes_addr=addresses["passes"],
             sweep_interval_seconds=0.2,
         )
     )

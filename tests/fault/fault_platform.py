@@ -323,6 +323,7 @@ class Platform:
             env = {**base, **self.service_env.get(name, {})}
             if name == "bookings":
                 env["CATALOG_ADDR"] = self.services["catalog"].address
+                env["PASSES_ADDR"] = self.services["passes"].address
             service = Service(name, env, self.data_dir / "run")
             self.services[name] = service
             service.start()

@@ -10,6 +10,7 @@ from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
 from bookings.adapters import tables
 from bookings.adapters.catalog_client import CatalogClient
 from bookings.adapters.catalog_resources import ResourceCatalog
+from bookings.adapters.passes_client import PassesClient
 from bookings.adapters.repository import start_step_deadlines
 from bookings.entrypoints.catalog_events import session_cancelled_consumer
 from bookings.entrypoints.grpc_api import BookingsApi
@@ -36,6 +37,7 @@ async def start(settings: Settings) -> RunningService:
     # A step's deadline starts when its command is published, not when it is queued.
     outbox = Outbox(tables.outbox, on_published=start_step_deadlines)
     catalog = CatalogClient(catalog_channel)
+    passes_channel = grpc_client.channel(settings.passes_addr) if settings.passes_addr else None
     service = BookingService(
         db,
         outbox,
@@ -43,6 +45,7 @@ async def start(settings: Settings) -> RunningService:
         Planner(catalog, ResourceCatalog(catalog_channel)),
         billing_retry=timedelta(seconds=settings.billing_retry_seconds),
         first_step_timeout=settings.first_step_timeout_seconds,
+        passes=PassesClient(passes_channel) if passes_channel is not None else None,
     )
     nc = await messaging.connect(settings.nats_url, "bookings")
     js = nc.jetstream()
@@ -59,6 +62,8 @@ async def start(settings: Settings) -> RunningService:
     )
     running = RunningService("bookings", server, closers=[db.close, catalog_channel.close, nc.close])
     running.watch_dependencies(db=db, nats=nc)
+    if passes_channel is not None:
+        running.closers.append(passes_channel.close)
     replies = messaging.PullConsumer(
         js,
         stream=messaging.SAGA_STREAM,

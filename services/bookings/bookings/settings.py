@@ -10,6 +10,9 @@ class Settings:
     database_url: str
     nats_url: str
     catalog_addr: str
+    # Asked whether a payment plan's pass exists and is the customer's; empty = not asked
+    # (tests that run bookings without passes), required in from_env.
+    passes_addr: str = ""
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 0
     sweep_interval_seconds: float = 1.0
@@ -24,6 +27,7 @@ class Settings:
             database_url=database_url("bookings"),
             nats_url=nats_url("bookings"),
             catalog_addr=env("CATALOG_ADDR"),
+            passes_addr=env("PASSES_ADDR"),
             grpc_host=env("GRPC_HOST", "127.0.0.1"),
             grpc_port=env_int("GRPC_PORT", 0),
             sweep_interval_seconds=float(env("SAGA_SWEEP_INTERVAL_SECONDS", "1.0")),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from plumbing import validation
 from plumbing.errors import InvalidArgument
 
 MINUTES_PER_DAY = 24 * 60
@@ -54,13 +55,8 @@ class SlotRules:
 
 
 def parse_day(value: str, field: str) -> date:
-    """A local date "YYYY-MM-DD" (exactly that form)."""
-    try:
-        if len(value) != 10:
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise InvalidArgument("INVALID_DATE", f"{field} must be a date YYYY-MM-DD", field=field) from None
+    """A local date "YYYY-MM-DD" (exactly that form) in 1970..2199, else INVALID_DATE."""
+    return validation.parse_date(value, field)
 
 
 def check_range(start: date, end: date) -> list[date]:

@@ -19,7 +19,13 @@ from datetime import date, datetime
 from typing import Any
 
 from bookings.domain.model import ExtraLine
-from bookings.domain.reservations import PricedNight, interval_price, nights_between
+from bookings.domain.reservations import (
+    PricedNight,
+    QuoteLine,
+    check_quote_amounts,
+    interval_price,
+    nights_between,
+)
 
 NIGHT_LINE_PREFIX = "Night of "
 
@@ -142,6 +148,13 @@ class PeriodChange:
     # Interval rentals: the blocked range (buffers included) before and after.
     old_blocked: tuple[datetime, datetime] | None = None
     new_blocked: tuple[datetime, datetime] | None = None
+
+    def __post_init__(self) -> None:
+        # A longer period at the booked prices can pass the bounds a new booking keeps.
+        check_quote_amounts(
+            tuple(QuoteLine(*line) for line in self.quote_lines),
+            self.new_total_minor,
+        )
 
     @property
     def difference_minor(self) -> int:

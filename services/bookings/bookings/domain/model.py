@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bookings.domain.policy import refund_percent_by_windows
+from plumbing import money
 from plumbing.errors import FailedPrecondition, InvalidArgument
 
 
@@ -99,6 +100,7 @@ def check_bookable(offer: SessionOffer, quantity: int, now: datetime) -> None:
     """The session's own rules; capacity is judged later by the database."""
     if quantity < 1:
         raise InvalidArgument("INVALID_QUANTITY", "quantity must be at least 1", field="quantity")
+    money.check_quantity(quantity, "quantity", "INVALID_QUANTITY")
     if not offer.is_open:
         raise FailedPrecondition("SESSION_NOT_OPEN", "the session does not take bookings")
     if offer.start_time <= now:

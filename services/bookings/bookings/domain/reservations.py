@@ -6,13 +6,13 @@ resource's booking model, never by the caller.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bookings.domain.model import ExtraLine
 from bookings.domain.policy import Policy
+from plumbing import money, validation
 from plumbing.errors import FailedPrecondition, InvalidArgument
 
 NIGHT_EXTRA_UNITS = ("PER_NIGHT", "PER_GUEST_NIGHT")
@@ -42,6 +42,11 @@ class EngineQuote:
     start: datetime
     end: datetime
 
+    def __post_init__(self) -> None:
+        # Every quote is built here, so no price times quantity past the bounds is ever
+        # stored (bigint) or sent to a participant: AMOUNT_TOO_LARGE, nothing written.
+        check_quote_amounts(self.all_lines(), self.total_minor)
+
     @property
     def total_minor(self) -> int:
         return self.base_minor + sum(line.total_minor for line in self.extras)
@@ -63,11 +68,22 @@ class ExtraOffer:
     pricing_unit: str  # PER_BOOKING, PER_NIGHT, PER_GUEST, PER_HOUR, PER_GUEST_NIGHT
 
 
+def check_quote_amounts(lines: tuple[QuoteLine, ...], total_minor: int) -> None:
+    """Every line's count and amount and the total inside plumbing.money's bounds."""
+    for line in lines:
+        if line.quantity > money.MAX_LINE_QUANTITY:
+            raise InvalidArgument(
+                money.AMOUNT_TOO_LARGE,
+                f"{line.description}: at most {money.MAX_LINE_QUANTITY} units in one line",
+                field="extras",
+            )
+        money.check_amount(line.amount_minor, "total")
+    money.check_amount(total_minor, "total")
+
+
 def parse_date(value: str, field: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise InvalidArgument("INVALID_DATE", f"{field} must be a date YYYY-MM-DD", field=field) from None
+    """A date "YYYY-MM-DD" in 1970..2199, else INVALID_DATE (plumbing's shared window)."""
+    return validation.parse_date(value, field)
 
 
 def nights_between(check_in: date, check_out: date) -> list[date]:
@@ -83,6 +99,7 @@ def check_stay(policy: Policy, check_in: date, check_out: date, guests: int) -> 
     nights = nights_between(check_in, check_out)
     if guests < 1:
         raise InvalidArgument("INVALID_GUESTS", "guests must be at least 1", field="guests")
+    money.check_quantity(guests, "guests", "INVALID_GUESTS")
     if policy.max_guests_per_unit and guests > policy.max_guests_per_unit:
         raise FailedPrecondition(
             "TOO_MANY_GUESTS", f"at most {policy.max_guests_per_unit} guests", field="guests"
@@ -128,9 +145,10 @@ def check_interval(
 
 
 def interval_price(hourly_rate_minor: int, start: datetime, end: datetime) -> int:
-    """Pro rata by the minute, rounded up to a whole minor unit: the customer pays what they use."""
+    """Pro rata by the minute, rounded up to a whole minor unit: the customer pays what they use.
+    Integer arithmetic: a float loses whole units past 2**53."""
     minutes = int((end - start).total_seconds() // 60)
-    return math.ceil(hourly_rate_minor * minutes / 60)
+    return -(-hourly_rate_minor * minutes // 60)
 
 
 def extra_lines(
@@ -150,6 +168,7 @@ def extra_lines(
             raise InvalidArgument("EXTRA_NOT_FOUND", f"extra {extra_id} is not offered", field="extras")
         if quantity < 1:
             raise InvalidArgument("INVALID_QUANTITY", "extra quantity must be at least 1", field="extras")
+        money.check_quantity(quantity, "extras", "INVALID_QUANTITY")
         if offer.currency != currency:
             raise FailedPrecondition("CURRENCY_MISMATCH", "extra priced in another currency")
         multiplier = {

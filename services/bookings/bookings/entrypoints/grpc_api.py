@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -17,6 +17,7 @@ from bookings.service import changes, lifecycle
 from bookings.service.availability import availability_for
 from bookings.service.handlers import BookingService, CancelBooking, CreateBooking, SettleBooking
 from bookings.service.planning import BookingRequest
+from plumbing.validation import optional_timestamp
 
 _STATUS = {
     "PENDING": bookings_pb2.BOOKING_STATUS_PENDING,
@@ -150,8 +151,8 @@ def booking_request(
         unit_id=getattr(request, "unit_id", ""),
         check_in_date=request.check_in_date,
         check_out_date=request.check_out_date,
-        start_time=request.start_time.ToDatetime(tzinfo=UTC) if request.HasField("start_time") else None,
-        end_time=request.end_time.ToDatetime(tzinfo=UTC) if request.HasField("end_time") else None,
+        start_time=optional_timestamp(request, "start_time"),
+        end_time=optional_timestamp(request, "end_time"),
         guests=request.guests or 1,
         extras=tuple((extra.extra_id, extra.quantity) for extra in request.extras),
     )
@@ -291,7 +292,7 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
                 request_id=request.request_id,
                 booking_id=request.booking_id,
                 customer_id=request.customer_id,
-                end_time=request.end_time.ToDatetime(tzinfo=UTC) if request.HasField("end_time") else None,
+                end_time=optional_timestamp(request, "end_time"),
                 check_out_date=request.check_out_date,
             )
         )

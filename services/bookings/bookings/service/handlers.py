@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookings.adapters import repository as repo
 from bookings.adapters.catalog_client import CatalogClient
+from bookings.adapters.passes_client import PassesClient
 from bookings.adapters.saga_messages import step_command
 from bookings.domain.model import (
     Booking,
@@ -24,6 +25,7 @@ from bookings.domain.model import (
     check_payment_plan,
     refund_percent,
 )
+from bookings.domain.passes import check_entitlement
 from bookings.domain.reservations import EngineQuote, parse_date
 from bookings.domain.saga import (
     MAX_EXECUTE_ATTEMPTS,
@@ -143,6 +145,13 @@ class BookingService:
             return existing
 
         reservation = await self.planner.plan(request, command.plan, datetime.now(UTC))
+        if command.plan.entitlement_id and self.passes is not None:
+            check_entitlement(
+                await self.passes.entitlement(command.plan.entitlement_id),
+                customer_id=reservation.booking.customer_id,
+                company_id=reservation.booking.company_id,
+                now=datetime.now(UTC),
+            )
         quote = reservation.quote
         check_payment_plan(command.plan, Quote(quote.base_minor, quote.extras, quote.currency))
         booking = reservation.booking

@@ -23,6 +23,7 @@ from catalog.domain.model import (
     PricingUnit,
     ResourcePolicy,
 )
+from plumbing import money, validation
 from plumbing.errors import InvalidArgument
 
 MAX_NAME_LENGTH = 200
@@ -337,13 +338,8 @@ def reason(value: str, field: str = "reason") -> str:
 
 
 def local_date(value: str, field: str) -> date:
-    """A local date "YYYY-MM-DD" between 2000 and 2199."""
-    try:
-        parsed = localtime.parse_date(value)
-    except ValueError:
-        raise InvalidArgument(
-            errors.INVALID_DATE, f"{field} must be a date YYYY-MM-DD, not {value!r}", field=field
-        ) from None
+    """A local date "YYYY-MM-DD" between 2000 and 2199 (inside plumbing's shared window)."""
+    parsed = validation.parse_date(value, field)
     if not EARLIEST_DATE <= parsed <= LATEST_DATE:
         raise InvalidArgument(
             errors.INVALID_DATE, f"{field} must be between {EARLIEST_DATE} and {LATEST_DATE}", field=field
@@ -373,6 +369,9 @@ def price(amount_minor: int | None, currency: str, field: str = "price") -> Mone
         raise InvalidArgument(
             errors.INVALID_PRICE, f"{field} must not be negative", field=f"{field}.amount_minor"
         )
+    # Bookings multiplies a price by places, nights, guests and hours: the shared bound keeps
+    # every such product inside what PostgreSQL stores.
+    money.check_price(amount_minor, f"{field}.amount_minor")
     return Money(amount_minor=amount_minor, currency_code=currency_code(currency, f"{field}.currency_code"))
 
 

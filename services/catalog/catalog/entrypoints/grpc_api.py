@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeAlias
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from grpc import aio
 
 from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from catalog.adapters import protos
-from catalog.domain import errors, rules
+from catalog.domain import rules
 from catalog.domain.commands import (
     CancelSession,
     CreateCompany,
@@ -30,21 +29,16 @@ from catalog.domain.commands import (
 )
 from catalog.service import handlers
 from plumbing.db import Database
-from plumbing.errors import InvalidArgument
 from plumbing.outbox import Outbox
+from plumbing.validation import optional_timestamp
 
 Context: TypeAlias = "aio.ServicerContext[Any, Any]"
 
 
 def _time(message: Any, field: str) -> datetime | None:
-    """The timestamp field of a request in UTC, or None when it is not set."""
-    if not message.HasField(field):
-        return None
-    value: Timestamp = getattr(message, field)
-    try:
-        return value.ToDatetime(tzinfo=UTC)
-    except (ValueError, OverflowError):
-        raise InvalidArgument(errors.INVALID_TIME_RANGE, f"{field} is out of range", field=field) from None
+    """The timestamp field of a request in UTC, or None when it is not set; outside
+    1970..2200 it is INVALID_DATE (plumbing's window, shared by every service)."""
+    return optional_timestamp(message, field)
 
 
 def _price_amount(message: Any, field: str = "price") -> int | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from passes.domain import reasons
 from passes.domain.model import Money
+from plumbing import money
 from plumbing.errors import InvalidArgument
 
 MAX_REQUEST_ID_LENGTH = 200
@@ -47,6 +48,7 @@ def check_money(amount_minor: int, currency: str, field: str) -> Money:
         raise InvalidArgument(
             reasons.INVALID_AMOUNT, "amount_minor must not be negative", field=f"{field}.amount_minor"
         )
+    money.check_price(amount_minor, f"{field}.amount_minor")
     if not _CURRENCY.match(currency):
         raise InvalidArgument(
             reasons.INVALID_CURRENCY,

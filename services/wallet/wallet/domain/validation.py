@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
+from plumbing import money
 from plumbing.errors import InvalidArgument
 
 # Reasons of RPC errors and FAILED saga replies (stable, see README).
@@ -46,7 +47,7 @@ def check_currency(value: str, field: str) -> str:
 def check_positive_amount(value: int, field: str) -> int:
     if value <= 0:
         raise InvalidArgument(INVALID_AMOUNT, f"{field} must be positive", field=field)
-    return value
+    return money.check_amount(value, field)
 
 
 def check_request_id(value: str, field: str = "request_id") -> str:

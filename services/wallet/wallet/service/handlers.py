@@ -7,6 +7,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from plumbing import money
 from plumbing.db import Database
 from plumbing.errors import Conflict, InvalidArgument
 from wallet.adapters import repository as repo
@@ -213,7 +214,7 @@ async def _execute(conn: AsyncConnection, step: SagaStep, *, dedup: bool = True)
     decide = _decide if claimed else _unrecorded
     key_suffix = "" if claimed else f":mutation-no-dedup:{uuid.uuid4()}"
 
-    if step.amount < 0:
+    if not 0 <= step.amount <= money.MAX_AMOUNT_MINOR:
         return await decide(conn, step, Outcome.FAILED, INVALID_AMOUNT)
     currency = await repo.wallet_currency(conn, step.company_id, step.customer_id)
     if currency is not None and currency != step.currency:
@@ -295,7 +296,7 @@ async def _refund(conn: AsyncConnection, step: SagaStep) -> Operation:
     if not await _claim(conn, step, action):
         return await _recorded(conn, step, action)
 
-    if step.amount < 0:
+    if not 0 <= step.amount <= money.MAX_AMOUNT_MINOR:
         return await _decide(conn, step, Outcome.FAILED, INVALID_AMOUNT)
     if step.booking_id is None:
         return await _decide(conn, step, Outcome.FAILED, INVALID_COMMAND)
