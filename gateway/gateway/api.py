@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2
@@ -16,6 +15,7 @@ from bookingplatform.passes.v1 import passes_pb2
 from bookingplatform.wallet.v1 import wallet_pb2
 from gateway.auth import Customer, CustomerPrincipal, Principal, current_principal
 from gateway.deps import clients_of, idempotency_of, rpc, tokens_of, users_of
+from gateway.edge import EdgeDateTime
 from gateway.idempotency import HEADER, request_hash, run_once
 from gateway.problems import Problem, RpcProblem
 from gateway.ratelimit import client_address, limiter_of
@@ -358,7 +358,7 @@ async def check_in_booking(
 # ----- wallet and passes -----
 
 
-@router.get("/v1/wallet", response_model=WalletOut, tags=["wallet"], responses=problems(401, 403, 503))
+@router.get("/v1/wallet", response_model=WalletOut, tags=["wallet"], responses=problems(400, 401, 403, 503))
 async def get_wallet(request: Request, principal: Customer) -> WalletOut:
     """My wallet at my company: main and bonus balances."""
     reply = await rpc(
@@ -396,7 +396,9 @@ async def list_wallet_entries(
     )
 
 
-@router.get("/v1/passes", response_model=EntitlementList, tags=["passes"], responses=problems(401, 403, 503))
+@router.get(
+    "/v1/passes", response_model=EntitlementList, tags=["passes"], responses=problems(400, 401, 403, 503)
+)
 async def list_passes(request: Request, principal: Customer) -> EntitlementList:
     """My passes (entitlements) with their credits."""
     reply = await rpc(
@@ -413,12 +415,12 @@ async def list_passes(request: Request, principal: Customer) -> EntitlementList:
 # ----- public catalog -----
 
 
-@router.get("/v1/sessions", response_model=SessionList, tags=["catalog"], responses=problems(400, 503))
+@router.get("/v1/sessions", response_model=SessionList, tags=["catalog"], responses=problems(400, 404, 503))
 async def list_sessions(
     request: Request,
     company_id: uuid.UUID,
     from_time: Annotated[
-        datetime | None, Query(alias="from", description="Only sessions starting at or after (ISO-8601).")
+        EdgeDateTime | None, Query(alias="from", description="Only sessions starting at or after (ISO-8601).")
     ] = None,
     resource_id: uuid.UUID | None = None,
     page_size: PageSize = 50,
@@ -432,10 +434,7 @@ async def list_sessions(
         page_token=page_token or "",
     )
     if from_time is not None:
-        start = from_time if from_time.tzinfo else from_time.replace(tzinfo=UTC)
-        stamp = Timestamp()
-        stamp.FromDatetime(start.astimezone(UTC))
-        query.start_time_from.CopyFrom(stamp)
+        query.start_time_from.FromDatetime(from_time.astimezone(UTC))
     reply = await rpc("catalog", clients_of(request).catalog.ListSessions(query))
     return SessionList(
         sessions=[SessionOut.of(s) for s in reply.sessions], next_page_token=reply.next_page_token or None

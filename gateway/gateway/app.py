@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -15,8 +15,9 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from gateway import api, deadletters, ops, reservations, webhooks
 from gateway.auth import TokenIssuer
 from gateway.clients import Clients
+from gateway.edge import CrashGuard, edge_guard
 from gateway.idempotency import IdempotencyStore
-from gateway.problems import Problem, install_handlers, problem_response
+from gateway.problems import Problem, document_problems, install_handlers, problem_response
 from gateway.ratelimit import LoginLimiter
 from gateway.schemas import HealthOut
 from gateway.settings import Settings
@@ -62,6 +63,8 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
             "mutations need an `Idempotency-Key`."
         ),
         lifespan=lifespan,
+        # Before every route's own parameters: NULs and unknown query parameters (gateway.edge).
+        dependencies=[Depends(edge_guard)],
     )
     app.state.settings = settings
     app.state.tokens = TokenIssuer(settings.jwt_secret, settings.token_ttl_seconds)
@@ -72,6 +75,8 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     _attach(app, clients, db)
     install_handlers(app)
+    document_problems(app)
+    app.add_middleware(CrashGuard)
     app.include_router(api.router)
     app.include_router(ops.router)
     app.include_router(reservations.router)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import jwt
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from gateway.problems import Problem, unauthenticated
 from gateway.users import ROLES, Role, User
@@ -112,9 +112,13 @@ async def current_operator(principal: Annotated[Principal, Depends(current_princ
     return principal
 
 
-async def page_operator(request: Request) -> Principal:
+async def page_operator(
+    request: Request,
+    # Declared (not only read) so that the edge's unknown-parameter check lets it through.
+    token: Annotated[str | None, Query(include_in_schema=False)] = None,
+) -> Principal:
     """For the HTML pages: a bearer header, a `token` query parameter or the cookie."""
-    token = bearer_token(request) or request.query_params.get("token") or request.cookies.get(TOKEN_COOKIE)
+    token = bearer_token(request) or token or request.cookies.get(TOKEN_COOKIE)
     if not token:
         raise unauthenticated("A token is required: add ?token=<access_token> to the address.")
     principal = _issuer(request).verify(token)

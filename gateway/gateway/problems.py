@@ -69,6 +69,16 @@ def problem_response(problem: Problem, instance: str | None = None) -> JSONRespo
     )
 
 
+# The pydantic error type of gateway.edge's date checks.
+INVALID_DATE = "invalid_date"
+
+
+def is_date_error(error_type: str) -> bool:
+    """Validation errors answered as INVALID_DATE: the edge's range checks and pydantic's own
+    date/time parsing errors."""
+    return error_type == INVALID_DATE or error_type.startswith(("date", "datetime", "timezone"))
+
+
 def unauthenticated(detail: str) -> Problem:
     return Problem(401, "UNAUTHENTICATED", detail, headers={"WWW-Authenticate": 'Bearer realm="gateway"'})
 
@@ -180,6 +190,47 @@ def _field_of(location: tuple[Any, ...]) -> str:
     return field
 
 
+PROBLEM_SCHEMA_REF = "#/components/schemas/ProblemDetails"
+_FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
+
+
+def _tidy_openapi(schema: dict[str, Any]) -> None:
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses: dict[str, Any] = operation.get("responses", {})
+            for status, response in list(responses.items()):
+                documented = response.get("content", {}).get("application/json", {}).get("schema", {})
+                if documented.get("$ref", "").endswith("/HTTPValidationError"):
+                    del responses[status]  # FastAPI's 422: validation errors are 400 problems here
+                elif status.isdigit() and int(status) >= 400:
+                    response["content"] = {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}}
+            # gateway.edge answers 400 on every route (unknown query parameter, NUL).
+            responses.setdefault(
+                "400",
+                {
+                    "description": "Bad Request",
+                    "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
+                },
+            )
+    components = schema.get("components", {}).get("schemas", {})
+    for name in _FASTAPI_VALIDATION_SCHEMAS:
+        components.pop(name, None)
+
+
+def document_problems(app: FastAPI) -> None:
+    """The OpenAPI tells the truth about errors: every 4xx/5xx is application/problem+json
+    (ProblemDetails), FastAPI's default 422 HTTPValidationError is gone (request validation
+    answers 400), and every operation lists 400."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _tidy_openapi(generate())  # FastAPI's generator caches its result in app.openapi_schema
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_handlers(app: FastAPI) -> None:
     """problem+json for our errors, request validation, unknown routes and crashes."""
 
@@ -189,10 +240,12 @@ def install_handlers(app: FastAPI) -> None:
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        errors = [
-            {"field": _field_of(tuple(e.get("loc", ()))), "message": e.get("msg", "")} for e in exc.errors()
-        ]
-        problem = Problem(400, "VALIDATION_FAILED", "The request is not valid.", errors=errors)
+        found = list(exc.errors())
+        errors = [{"field": _field_of(tuple(e.get("loc", ()))), "message": e.get("msg", "")} for e in found]
+        if found and all(is_date_error(str(e.get("type", ""))) for e in found):
+            problem = Problem(400, "INVALID_DATE", "A date or time is not valid.", errors=errors)
+        else:
+            problem = Problem(400, "VALIDATION_FAILED", "The request is not valid.", errors=errors)
         return problem_response(problem, request.url.path)
 
     async def on_http(request: Request, exc: Exception) -> Response:

@@ -5,7 +5,7 @@ one day for operators."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -15,6 +15,7 @@ from bookingplatform.bookings.v1 import bookings_pb2
 from gateway.api import PageSize, PageToken, problems
 from gateway.auth import Operator
 from gateway.deps import clients_of, rpc
+from gateway.edge import EdgeDate
 from gateway.problems import Problem
 from gateway.schemas import (
     AvailabilityOut,
@@ -43,8 +44,8 @@ async def quote(request: Request, body: QuoteBody) -> QuoteOut:
 async def availability(
     request: Request,
     company_id: uuid.UUID,
-    start_date: date,
-    end_date: date,
+    start_date: EdgeDate,
+    end_date: EdgeDate,
     resource_id: Annotated[list[uuid.UUID] | None, Query(description="Only these resources.")] = None,
 ) -> AvailabilityOut:
     """Occupancy per resource per local day (places, units or minutes), for a calendar heatmap."""
@@ -88,7 +89,7 @@ class FreeSlotList(BaseModel):
 async def free_slots(
     request: Request,
     resource_id: uuid.UUID,
-    day: Annotated[date, Query(alias="date", description="Local date of the resource's company.")],
+    day: Annotated[EdgeDate, Query(alias="date", description="Local date of the resource's company.")],
     min_duration_minutes: Annotated[int, Query(ge=0, le=24 * 60)] = 0,
 ) -> FreeSlotList:
     """The free intervals of an interval resource on a day (buffers, granularity and the
@@ -113,12 +114,15 @@ async def free_slots(
 
 
 @router.get(
-    "/v1/ops/bookings", response_model=BookingList, tags=["ops"], responses=problems(400, 401, 403, 503)
+    "/v1/ops/bookings",
+    response_model=BookingList,
+    tags=["ops"],
+    responses=problems(400, 401, 403, 404, 503),
 )
 async def bookings_of_a_day(
     request: Request,
     principal: Operator,
-    day: Annotated[date, Query(alias="date", description="Local date of the company.")],
+    day: Annotated[EdgeDate, Query(alias="date", description="Local date of the company.")],
     resource_id: uuid.UUID | None = None,
     company_id: uuid.UUID | None = None,
     page_size: PageSize = 50,

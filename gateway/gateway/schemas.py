@@ -7,7 +7,7 @@ names ("CONFIRMED", not "BOOKING_STATUS_CONFIRMED"); unset ids and times are nul
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -20,8 +20,13 @@ from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.common.v1 import money_pb2
 from bookingplatform.passes.v1 import passes_pb2
 from bookingplatform.wallet.v1 import wallet_pb2
+from gateway.edge import EdgeDate, EdgeDateTime
 
 INT32_MAX = 2**31 - 1
+# Business bounds of request fields (the OpenAPI states them; gateway README explains them).
+MAX_QUANTITY = 1000  # places, units of an extra
+MAX_GUESTS = 1000
+MAX_EXTRAS = 50
 
 
 def short_name(enum: Any, value: int, prefix: str) -> str:
@@ -94,7 +99,7 @@ class TokenResponse(BaseModel):
 class ExtraIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     extra_id: uuid.UUID
-    quantity: int = Field(ge=1, le=INT32_MAX)
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
 
 
 class PaymentIn(BaseModel):
@@ -118,24 +123,21 @@ class BookingTarget(BaseModel):
     model_config = ConfigDict(extra="forbid")
     session_id: uuid.UUID | None = Field(default=None, description="Time slots: the session.")
     resource_id: uuid.UUID | None = Field(default=None, description="Nightly stays and interval rentals.")
-    quantity: int = Field(default=1, ge=1, le=INT32_MAX, description="Time slots: places.")
+    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY, description="Time slots: places.")
     unit_id: uuid.UUID | None = Field(
         default=None, description="Nightly: a specific unit (any free one if unset)."
     )
-    check_in_date: date | None = Field(default=None, description="Nightly: local check-in date.")
-    check_out_date: date | None = Field(default=None, description="Nightly: local check-out date.")
-    start_time: datetime | None = Field(default=None, description="Interval: start (with a UTC offset).")
-    end_time: datetime | None = Field(default=None, description="Interval: end (with a UTC offset).")
-    guests: int = Field(default=1, ge=1, le=1000, description="Nightly: guests.")
-    extras: list[ExtraIn] = Field(default_factory=list, max_length=50)
+    check_in_date: EdgeDate | None = Field(default=None, description="Nightly: local check-in date.")
+    check_out_date: EdgeDate | None = Field(default=None, description="Nightly: local check-out date.")
+    start_time: EdgeDateTime | None = Field(default=None, description="Interval: start (with a UTC offset).")
+    end_time: EdgeDateTime | None = Field(default=None, description="Interval: end (with a UTC offset).")
+    guests: int = Field(default=1, ge=1, le=MAX_GUESTS, description="Nightly: guests.")
+    extras: list[ExtraIn] = Field(default_factory=list, max_length=MAX_EXTRAS)
 
     @model_validator(mode="after")
     def _one_target(self) -> BookingTarget:
         if (self.session_id is None) == (self.resource_id is None):
             raise ValueError("give session_id (time slots) or resource_id (nightly stays, interval rentals)")
-        for value in (self.start_time, self.end_time):
-            if value is not None and value.tzinfo is None:
-                raise ValueError("times need a UTC offset, e.g. 2026-05-01T10:00:00Z")
         return self
 
     def fill(self, message: Any) -> None:
@@ -232,15 +234,13 @@ class ChangeBookingBody(BaseModel):
     """The new end of a booking: `end_time` (interval rentals) or `check_out_date` (nightly stays)."""
 
     model_config = ConfigDict(extra="forbid")
-    end_time: datetime | None = Field(default=None, description="Interval: the new end (with a UTC offset).")
-    check_out_date: date | None = Field(default=None, description="Nightly: the new local check-out date.")
+    end_time: EdgeDateTime | None = Field(default=None, description="Interval: the new end (UTC offset).")
+    check_out_date: EdgeDate | None = Field(default=None, description="Nightly: the new local check-out.")
 
     @model_validator(mode="after")
     def _one_end(self) -> ChangeBookingBody:
         if (self.end_time is None) == (self.check_out_date is None):
             raise ValueError("give end_time (interval rentals) or check_out_date (nightly stays)")
-        if self.end_time is not None and self.end_time.tzinfo is None:
-            raise ValueError("times need a UTC offset, e.g. 2026-05-01T10:00:00Z")
         return self
 
     def to_proto(self, *, request_id: str, booking_id: str, customer_id: str) -> Any:

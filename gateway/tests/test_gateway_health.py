@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from gateway.clients import SERVICES, Clients
+from plumbing.devstack import start_nats
+from plumbing.testing import eventually, isolated_infrastructure
 
 pytestmark = pytest.mark.integration
 
@@ -41,3 +43,43 @@ async def test_readyz_is_503_when_the_services_are_down(make_client, unused_tcp_
     assert problem["code"] == "NOT_READY"
     assert problem["checks"]["bookings"] == "UNAVAILABLE"
     assert problem["checks"]["database"] == "SERVING"
+
+
+async def test_readyz_is_503_while_a_service_has_lost_nats_and_ready_again_once_nats_is_back(
+    make_client, database_url, tmp_path
+):
+    from wallet.bootstrap import start
+    from wallet.settings import Settings as WalletSettings
+
+    # A database of its own, so the wallet's relay meets no other test's rows.
+    async with isolated_infrastructure(database_url, "readyz") as (own_database, _):
+        nats = start_nats(tmp_path / "nats")
+        wallet = await start(WalletSettings(database_url=own_database, nats_url=nats.url))
+        # Every name on the one real service: its health stands for all five.
+        clients = Clients({name: wallet.address for name in SERVICES}, timeout=2)
+        try:
+            async with make_client(clients) as client:
+
+                async def readiness() -> tuple[int, dict]:
+                    reply = await client.get("/readyz")
+                    return reply.status_code, reply.json()
+
+                async def status_is(code: int):
+                    status, body = await readiness()
+                    return body if status == code else None
+
+                assert (await readiness())[0] == 200
+
+                nats.stop()
+                problem = await eventually(lambda: status_is(503), timeout=60)
+                assert problem["code"] == "NOT_READY"
+                not_serving = {name: "NOT_SERVING" for name in SERVICES}
+                assert problem["checks"] == {**not_serving, "database": "SERVING"}
+
+                nats.start()  # on the same port: the service's client reconnects
+                ready = await eventually(lambda: status_is(200), timeout=60)
+                assert ready["checks"]["wallet"] == "SERVING"
+        finally:
+            await clients.close()
+            await wallet.stop(0)
+            nats.stop()

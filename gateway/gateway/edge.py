@@ -1,0 +1,207 @@
+"""Input hardening at the edge, in one place for every route.
+
+- `EdgeDate` / `EdgeDateTime`: the only date and time types of requests. Python's datetime
+  overflows near years 1 and 9999 once an offset is applied, and the services store
+  timestamps as PostgreSQL `timestamptz`; so anything outside 1970-01-01..2200-01-01 and any
+  time without a UTC offset is refused (400 `INVALID_DATE`) before it is converted.
+- `edge_guard`: an app-wide dependency. PostgreSQL text cannot hold NUL, so a NUL anywhere
+  in the path, the query, the Idempotency-Key or a JSON/form body is refused (400
+  `VALIDATION_FAILED`) before any store or service sees it; and a query parameter the route
+  does not declare is refused (400 `UNKNOWN_PARAMETER`) instead of being silently ignored.
+- `CrashGuard`: an unexpected exception becomes a problem+json 500 sent by the app itself,
+  so uvicorn keeps the connection open (Starlette's error middleware re-raises after
+  answering, and uvicorn then closes the connection).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+from urllib.parse import parse_qsl
+
+from fastapi import Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.problems import INVALID_DATE, Problem, problem_response
+
+log = logging.getLogger(__name__)
+
+FIRST_DATE = date(1970, 1, 1)
+LAST_DATE = date(2200, 1, 1)
+_FIRST_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+_LAST_TIME = datetime(2200, 1, 1, tzinfo=UTC)
+_RANGE = f"between {FIRST_DATE.isoformat()} and {LAST_DATE.isoformat()}"
+
+
+def _date_in_range(value: date) -> date:
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise PydanticCustomError(INVALID_DATE, f"dates must be {_RANGE}")
+    return value
+
+
+def _time_in_range(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise PydanticCustomError(INVALID_DATE, "times need a UTC offset, e.g. 2026-05-01T10:00:00Z")
+    # The wall-clock part first: converting a year-1 or year-9999 time to UTC can overflow.
+    if not FIRST_DATE <= value.date() <= LAST_DATE or not _FIRST_TIME <= value.astimezone(UTC) <= _LAST_TIME:
+        raise PydanticCustomError(INVALID_DATE, f"times must be {_RANGE} (UTC)")
+    return value
+
+
+EdgeDate = Annotated[
+    date,
+    AfterValidator(_date_in_range),
+    Field(description=f"ISO-8601 date {_RANGE}.", examples=["2030-05-01"]),
+]
+EdgeDateTime = Annotated[
+    datetime,
+    AfterValidator(_time_in_range),
+    Field(
+        description=f"ISO-8601 time with a UTC offset, {_RANGE}.",
+        examples=["2030-05-01T10:00:00Z"],
+    ),
+]
+
+
+# ----- the app-wide guard -----
+
+_NUL = "\x00"
+
+
+def _nul_problem(field: str) -> Problem:
+    return Problem(
+        400,
+        "VALIDATION_FAILED",
+        "The request is not valid.",
+        errors=[{"field": field, "message": "must not contain a NUL character"}],
+    )
+
+
+def _nul_path(value: Any, path: str) -> str | None:
+    """Where a NUL is in a parsed JSON value (key or string), or None."""
+    if isinstance(value, str):
+        return path if _NUL in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if _NUL in key:
+                return here
+            found = _nul_path(item, here)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_path(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
+async def _check_body(request: Request) -> None:
+    body = await request.body()  # cached on the request: the route reads the same bytes
+    # Cheap test first: a NUL is either a raw zero byte or the JSON escape \u0000.
+    if not body or (b"\x00" not in body and b"\\u0000" not in body and b"%00" not in body):
+        return
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/x-www-form-urlencoded":
+        for name, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
+            if _NUL in name or _NUL in value:
+                raise _nul_problem(name.replace(_NUL, ""))
+        return
+    try:
+        parsed = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        if b"\x00" in body:
+            raise _nul_problem("body") from None
+        return  # not JSON: the route's own parsing refuses it
+    found = _nul_path(parsed, "")
+    if found is not None:
+        raise _nul_problem(found.replace(_NUL, "") or "body")
+
+
+_declared_cache: dict[int, frozenset[str]] = {}
+
+
+def _declared_query(dependant: Dependant) -> frozenset[str]:
+    names: set[str] = set()
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        names.update(param.alias for param in current.query_params)
+        pending.extend(current.dependencies)
+    return frozenset(names)
+
+
+def declared_query_params(route: APIRoute) -> frozenset[str]:
+    """The query parameters a route (and its dependencies) declares, by their wire names."""
+    found = _declared_cache.get(id(route))
+    if found is None:
+        found = _declared_cache[id(route)] = _declared_query(route.dependant)
+    return found
+
+
+async def edge_guard(request: Request) -> None:
+    """Runs before every route's own dependencies: NULs and unknown query parameters."""
+    if _NUL in request.scope["path"]:
+        raise _nul_problem("path")
+    items = request.query_params.multi_items()
+    for name, value in items:
+        if _NUL in name or _NUL in value:
+            raise _nul_problem(name.replace(_NUL, ""))
+    key = request.headers.get("idempotency-key")
+    if key is not None and _NUL in key:
+        raise _nul_problem("Idempotency-Key")
+    route = request.scope.get("route")
+    if isinstance(route, APIRoute):
+        unknown = sorted({name for name, _ in items} - declared_query_params(route))
+        if unknown:
+            raise Problem(
+                400,
+                "UNKNOWN_PARAMETER",
+                "Unknown query parameter(s): " + ", ".join(unknown) + ".",
+                errors=[{"field": name, "message": "not a parameter of this endpoint"} for name in unknown],
+            )
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        await _check_body(request)
+
+
+# ----- crashes -----
+
+
+class CrashGuard:
+    """Answers an unexpected exception with a problem+json 500 from inside the app.
+
+    Starlette's outermost error middleware also answers 500 but then re-raises, and uvicorn
+    closes a kept-alive connection when the app raises; answering here keeps it open."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as error:
+            if started:  # too late for another answer: let the server deal with it
+                raise
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"), exc_info=error)
+            response = problem_response(
+                Problem(500, "INTERNAL", "An internal error occurred."), scope.get("path")
+            )
+            await response(scope, receive, send)
