@@ -61,3 +61,11 @@ def refund_percent_by_windows(windows: tuple[tuple[int, int], ...], start: datet
 def require_positive(value: int, field_name: str, reason: str) -> None:
     if value < 1:
         raise InvalidArgument(reason, f"{field_name} must be at least 1", field=field_name)
+
+
+def refund_by_percent(paid_minor: int, percent: int) -> int:
+    """What a cancellation gives back of what one source paid: `percent` of it, rounded
+    down to a whole minor unit, so refunds never add up to more than was paid."""
+    if paid_minor < 0 or not 0 <= percent <= 100:
+        raise ValueError("a refund is a percentage (0..100) of a non-negative amount")
+    return paid_minor * percent // 100

@@ -26,6 +26,7 @@ from bookings.domain.model import (
     refund_percent,
 )
 from bookings.domain.passes import check_entitlement
+from bookings.domain.policy import refund_by_percent
 from bookings.domain.reservations import EngineQuote, parse_date
 from bookings.domain.saga import (
     MAX_EXECUTE_ATTEMPTS,
@@ -298,8 +299,10 @@ class BookingService:
         refund = RefundRequest(
             saga_id=str(uuid.uuid4()),
             percent=percent,
-            card_minor=booking.card_charged_minor * percent // 100,
-            wallet_minor=(booking.wallet_debited_minor + booking.bonus_debited_minor) * percent // 100,
+            card_minor=refund_by_percent(booking.card_charged_minor, percent),
+            wallet_minor=refund_by_percent(
+                booking.wallet_debited_minor + booking.bonus_debited_minor, percent
+            ),
             credits=booking.quantity if booking.plan.entitlement_id and percent == 100 else 0,
         )
         saga, transition = Saga.for_cancellation(
