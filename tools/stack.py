@@ -285,16 +285,14 @@ def stop_with_parent() -> None:
 
 def print_welcome(gateway_urls: list[str], addresses: dict[str, str], demo: dict[str, str] | None) -> None:
     gateway_url = gateway_urls[0]
-    token = f"?token={demo['operator_token']}" if demo else ""
     lines = [
         "",
         "The booking platform is running. Ctrl-C stops everything.",
         "",
         f"  HTTP gateway      {'  '.join(gateway_urls)}",
         f"  API docs          {gateway_url}/docs",
-        f"  Saga dashboard    {gateway_url}/ops/sagas{token}",
-        f"  Dead letters      {gateway_url}/ops/dead-letters"
-        + (f"?token={demo['platform_operator_token']}" if demo else ""),
+        f"  Saga dashboard    {gateway_url}/ops/sagas  (log in as the operator below)",
+        f"  Dead letters      {gateway_url}/ops/dead-letters  (log in as the platform operator)",
         "",
         "  gRPC services (reflection on; e.g. .venv/bin/grpcurl -plaintext ADDRESS list):",
         *(f"    {name:<9} {address}" for name, address in addresses.items()),

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from gateway import api, deadletters, ops, reservations, webhooks
+from gateway import api, deadletters, login, ops, reservations, webhooks
 from gateway.auth import TokenIssuer
 from gateway.clients import Clients
 from gateway.edge import CrashGuard, edge_guard
@@ -20,6 +20,7 @@ from gateway.idempotency import IdempotencyStore
 from gateway.problems import Problem, document_problems, install_handlers, problem_response
 from gateway.ratelimit import LoginLimiter
 from gateway.schemas import HealthOut
+from gateway.sessions import LoginRedirect, OpsSessions, login_redirect_response
 from gateway.settings import Settings
 from gateway.users import UserStore
 from plumbing.db import Database
@@ -34,6 +35,7 @@ def _attach(app: FastAPI, clients: Clients | None, db: Database | None) -> None:
         app.state.db = db
         app.state.users = UserStore(db)
         app.state.idempotency = IdempotencyStore(db)
+        app.state.ops_sessions = OpsSessions(db, app.state.tokens, app.state.settings.ops_session_ttl_seconds)
 
 
 def create_app(settings: Settings, clients: Clients | None = None, db: Database | None = None) -> FastAPI:
@@ -79,6 +81,8 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     app.add_middleware(CrashGuard)
     app.include_router(api.router)
     app.include_router(ops.router)
+    app.include_router(login.router)
+    app.add_exception_handler(LoginRedirect, login_redirect_response)
     app.include_router(reservations.router)
     app.include_router(webhooks.router)
     app.include_router(deadletters.router)

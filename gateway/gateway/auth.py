@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import jwt
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Request
 
 from gateway.problems import Problem, unauthenticated
 from gateway.users import ROLES, Role, User
 
 ALGORITHM = "HS256"
 ISSUER = "bookingplatform-gateway"
-TOKEN_COOKIE = "gateway_token"
 
 
 @dataclass(frozen=True)
@@ -112,19 +111,5 @@ async def current_operator(principal: Annotated[Principal, Depends(current_princ
     return principal
 
 
-async def page_operator(
-    request: Request,
-    # Declared (not only read) so that the edge's unknown-parameter check lets it through.
-    token: Annotated[str | None, Query(include_in_schema=False)] = None,
-) -> Principal:
-    """For the HTML pages: a bearer header, a `token` query parameter or the cookie."""
-    token = bearer_token(request) or token or request.cookies.get(TOKEN_COOKIE)
-    if not token:
-        raise unauthenticated("A token is required: add ?token=<access_token> to the address.")
-    principal = _issuer(request).verify(token)
-    return await current_operator(principal)
-
-
 Customer = Annotated[CustomerPrincipal, Depends(current_customer)]
 Operator = Annotated[Principal, Depends(current_operator)]
-PageOperator = Annotated[Principal, Depends(page_operator)]

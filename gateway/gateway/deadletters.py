@@ -21,12 +21,13 @@ from pydantic import BaseModel, Field
 
 from bookingplatform.ops.v1 import dead_letters_pb2
 from gateway.api import PageSize, PageToken, problems
-from gateway.auth import Operator, PageOperator, Principal
+from gateway.auth import Operator, Principal
 from gateway.clients import DEAD_LETTER_SERVICES
 from gateway.deps import clients_of, rpc
 from gateway.ops import _e, _html, _page, _time, age
 from gateway.problems import Problem
 from gateway.schemas import short_name, time_of
+from gateway.sessions import PageOperator
 
 router = APIRouter()
 

@@ -4,8 +4,8 @@ An operator token with a company_id only sees and acts on that company's sagas; 
 a company_id sees every company (platform operator).
 
 The pages' two POST forms (retry the current step, force compensation) are authenticated by
-the token cookie, so they carry a CSRF token: an HMAC-SHA256, keyed from the JWT secret, of
-the session token the page was rendered for. A cross-site page cannot read it, and it is
+the session cookie (gateway.sessions), so they carry a CSRF token: an HMAC-SHA256, keyed from
+the JWT secret, of the session token the page was rendered for. A cross-site page cannot read it, and it is
 only valid with that very session (it changes on a new login and dies with the token).
 """
 
@@ -27,9 +27,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bookingplatform.bookings.v1 import bookings_pb2
 from gateway.api import PageSize, PageToken, problems
-from gateway.auth import TOKEN_COOKIE, Operator, PageOperator, Principal, bearer_token, current_operator
+from gateway.auth import Operator, Principal
 from gateway.deps import clients_of, rpc, tokens_of
-from gateway.problems import Problem, RpcProblem, unauthenticated
+from gateway.problems import Problem, RpcProblem
 from gateway.schemas import (
     INT32_MAX,
     MAX_REASON_LENGTH,
@@ -38,6 +38,7 @@ from gateway.schemas import (
     SagaOut,
     SagaStateName,
 )
+from gateway.sessions import PageOperator, form_operator, page_session_token
 
 router = APIRouter()
 
@@ -217,6 +218,7 @@ th{background:#f4f4f4}code{font-size:.85em}.state-COMPLETED{color:#176b17}.state
 .attention-flag{color:#b00020;font-weight:bold}
 .notice{padding:.5rem .8rem;margin:.8rem 0;border-radius:4px}.notice-error{background:#fde7e9;color:#8a0014}
 .notice-ok{background:#e6f4e6;color:#176b17}.actions form{display:inline-block;margin:0 1.5rem .5rem 0}
+form.logout{float:right}.login label{display:block;margin:.6rem 0}
 """
 
 
@@ -242,26 +244,26 @@ def _time(value: datetime | None) -> str:
     return value.isoformat().replace("+00:00", "Z") if value else "-"
 
 
-def _page(title: str, body: str, *, refresh: bool = True) -> str:
+LOGOUT_FORM = '<form method=post action="/ops/logout" class=logout><button>Log out</button></form>'
+
+
+def _page(title: str, body: str, *, refresh: bool = True, logout: bool = True) -> str:
     meta = f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">' if refresh else ""
     footer = f"Refreshes every {REFRESH_SECONDS} s." if refresh else "Refresh paused."
     return (
         f"<!doctype html><html lang=en><head><meta charset=utf-8>{meta}"
         f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>"
-        f"{body}<p><small>{footer}</small></p></body></html>"
+        f"{LOGOUT_FORM if logout else ''}{body}<p><small>{footer}</small></p></body></html>"
     )
 
 
-def _html(content: str, request: Request) -> HTMLResponse:
-    response = HTMLResponse(content)
+def _html(content: str, request: Request, *, status_code: int = 200) -> HTMLResponse:
+    response = HTMLResponse(content, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
     )
     response.headers["X-Frame-Options"] = "DENY"
-    token = request.query_params.get("token")
-    if token:  # remember it so that links and the filter form work without it
-        response.set_cookie(TOKEN_COOKIE, token, max_age=3600, path="/ops", httponly=True, samesite="strict")
     return response
 
 
@@ -274,23 +276,6 @@ def csrf_token(secret: str, session_token: str) -> str:
     key = hashlib.sha256(b"gateway-ops-csrf\x00" + secret.encode()).digest()
     digest = hmac.new(key, session_token.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
-def _page_session_token(request: Request) -> str:
-    """The token a page was authenticated with (the same precedence as `page_operator`)."""
-    return (
-        bearer_token(request) or request.query_params.get("token") or request.cookies.get(TOKEN_COOKIE) or ""
-    )
-
-
-async def _form_operator(request: Request) -> tuple[Principal, str]:
-    """The operator posting a form, and the session token: from the cookie or a bearer header,
-    never from the address (a token in a form's URL would bypass the cookie's SameSite)."""
-    token = bearer_token(request) or request.cookies.get(TOKEN_COOKIE)
-    if not token:
-        raise unauthenticated("A token is required: open the page with ?token=<access_token> first.")
-    principal = await current_operator(tokens_of(request).verify(token))
-    return principal, token
 
 
 async def _read_form(request: Request) -> dict[str, str]:
@@ -533,7 +518,7 @@ async def saga_detail_page(
     error: Annotated[str | None, Query(max_length=64)] = None,
 ) -> HTMLResponse:
     saga = await _get_saga(request, principal, saga_id)
-    csrf = csrf_token(tokens_of(request).secret, _page_session_token(request))
+    csrf = csrf_token(tokens_of(request).secret, page_session_token(request))
     content = render_saga_detail(
         saga, datetime.now(UTC), csrf=csrf, refresh=refresh != "0", action=action, error=error
     )
@@ -543,7 +528,7 @@ async def saga_detail_page(
 async def _form_action(request: Request, saga_id: uuid.UUID, action: Action) -> Response:
     """The pages' POST forms: authenticate (cookie), check the CSRF token, check the saga is in
     scope (404), act, then 303 back to the detail page, with the refusal's code when refused."""
-    principal, session_token = await _form_operator(request)
+    principal, session_token = await form_operator(request)
     form = await _read_form(request)
     _check_csrf(request, session_token, form)
     await _get_saga(request, principal, saga_id)

@@ -1,4 +1,5 @@
-"""The gateway's own tables, in schema `gateway`: user accounts and HTTP idempotency keys."""
+"""The gateway's own tables, in schema `gateway`: user accounts, HTTP idempotency keys and the
+operator pages' sessions."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    ForeignKey,
+    Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -52,4 +55,20 @@ idempotency_keys = Table(
     Column("response_headers", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     PrimaryKeyConstraint("principal", "key", name="idempotency_keys_pkey"),
     CheckConstraint("(completed_at IS NULL) = (status_code IS NULL)", name="completed_has_status"),
+)
+
+# The operator pages' cookie sessions. The cookie holds a signed token naming a row (no secret
+# is stored here); logging out sets revoked_at, so the cookie stops working even if kept.
+ops_sessions = Table(
+    "ops_sessions",
+    metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column(
+        "user_id", UUID(as_uuid=False), ForeignKey("gateway.users.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    CheckConstraint("expires_at > created_at", name="expires_after_creation"),
+    Index("ops_sessions_user_id", "user_id"),
 )

@@ -422,3 +422,19 @@ def make_client(
         return client_for(create_app(settings, clients=clients, db=gateway_db))
 
     return make
+
+
+OPS_SESSION_COOKIE = "gateway_ops_session"
+
+
+@pytest.fixture
+def ops_login(http: httpx.AsyncClient) -> Callable[[Account], Awaitable[str]]:
+    """Logs an operator into the /ops pages through the login form: the client keeps the session
+    cookie, which is returned (the pages' CSRF tokens are bound to it)."""
+
+    async def login(account: Account) -> str:
+        reply = await http.post("/ops/login", data={"email": account.email, "password": account.password})
+        assert reply.status_code == 303, reply.text
+        return str(http.cookies[OPS_SESSION_COOKIE])
+
+    return login

@@ -211,11 +211,18 @@ async def test_refusals_of_bookings_map_to_409(http, make_account, fake_platform
 CSRF = re.compile(r'name=csrf_token value="([^"]+)"')
 
 
+async def log_in(http, operator) -> str:
+    """Logs in through the /ops login form; the client keeps the session cookie (returned)."""
+    reply = await http.post("/ops/login", data={"email": operator.email, "password": operator.password})
+    assert reply.status_code == 303, reply.text
+    return str(http.cookies["gateway_ops_session"])
+
+
 async def open_detail(http, operator, saga_id: str) -> tuple[str, str]:
-    """Opens the detail page with ?token= (which sets the cookie); returns its HTML and CSRF token."""
-    page = await http.get(f"/ops/sagas/{saga_id}", params={"token": operator.token})
+    """Logs in, opens the detail page; returns its HTML and CSRF token."""
+    await log_in(http, operator)
+    page = await http.get(f"/ops/sagas/{saga_id}")
     assert page.status_code == 200, page.text
-    http.cookies.set("gateway_token", operator.token)
     tokens = set(CSRF.findall(page.text))
     assert len(tokens) == 1
     return page.text, tokens.pop()
@@ -240,8 +247,8 @@ async def test_the_list_page_shows_attention_and_reason_and_filters(page_http, m
     )
     add_saga(fake_platform, company, state=bookings_pb2.SAGA_STATE_COMPENSATED, reason="CARD_DECLINED")
 
-    page = await http.get("/ops/sagas", params={"token": operator.token, "company_id": company})
-    http.cookies.set("gateway_token", operator.token)
+    await log_in(http, operator)
+    page = await http.get("/ops/sagas", params={"company_id": company})
     filtered = await http.get(
         "/ops/sagas",
         params={
@@ -322,6 +329,7 @@ async def test_the_forms_refuse_a_missing_or_foreign_csrf_token(page_http, make_
     saga_id = add_saga(fake_platform, str(uuid.uuid4()))
     _, other_token = await open_detail(http, other_operator, saga_id)
     _, token = await open_detail(http, operator, saga_id)
+    session = http.cookies["gateway_ops_session"]
 
     missing = await post_form(http, saga_id, "force-compensate", {"reason": "csrf"})
     foreign = await post_form(
@@ -338,7 +346,7 @@ async def test_the_forms_refuse_a_missing_or_foreign_csrf_token(page_http, make_
     )
 
     assert token != other_token
-    assert token == csrf_token("gateway-tests-secret-0123456789abcdef-0123456789", operator.token)
+    assert token == csrf_token("gateway-tests-secret-0123456789abcdef-0123456789", session)
     for reply in (missing, foreign, forged):
         assert reply.status_code == 403
         assert reply.json()["code"] == "CSRF_TOKEN_INVALID"
@@ -371,10 +379,13 @@ async def test_the_detail_page_shows_only_known_notices_escaped(page_http, make_
 
     injected = await http.get(
         f"/ops/sagas/{saga_id}",
-        params={"token": operator.token, "action": "retry", "error": "<script>alert(1)</script>"},
+        params={"action": "retry", "error": "<script>alert(1)</script>"},
+        headers=operator.headers,
     )
     unknown_code = await http.get(
-        f"/ops/sagas/{saga_id}", params={"action": "retry", "error": "SOMETHING_NEW", "refresh": "0"}
+        f"/ops/sagas/{saga_id}",
+        params={"action": "retry", "error": "SOMETHING_NEW", "refresh": "0"},
+        headers=operator.headers,
     )
 
     assert injected.status_code == 200

@@ -81,47 +81,138 @@ async def test_a_company_operator_sees_only_their_company(http, make_account, fa
     assert hidden.json()["code"] == "SAGA_NOT_FOUND"
 
 
-async def test_the_saga_page_takes_the_token_once_then_uses_a_cookie(http, make_account, fake_platform):
+async def test_an_operator_logs_in_sees_the_saga_pages_and_logs_out(http, make_account, fake_platform):
     operator = await make_account("operator")
     company = str(uuid.uuid4())
     saga_id = add_saga(fake_platform, company)
 
-    page = await http.get("/ops/sagas", params={"token": operator.token, "company_id": company})
+    anonymous = await http.get("/ops/sagas", params={"company_id": company})
+    form = await http.get(anonymous.headers["location"])
+    logged_in = await http.post(
+        "/ops/login",
+        data={
+            "email": operator.email,
+            "password": operator.password,
+            "next": f"/ops/sagas?company_id={company}",
+        },
+    )
+    cookie = logged_in.headers["set-cookie"].lower()
+    session = http.cookies["gateway_ops_session"]
+    page = await http.get(logged_in.headers["location"])
+    detail = await http.get(f"/ops/sagas/{saga_id}")
+    empty_filter = await http.get("/ops/sagas", params={"state": "", "company_id": ""})
+    logged_out = await http.post("/ops/logout")
+    after_logout = await http.get("/ops/sagas")
+    kept_copy = await http.get("/ops/sagas", headers={"Cookie": f"gateway_ops_session={session}"})
 
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"] == "/ops/login?next=%2Fops%2Fsagas%3Fcompany_id%3D" + company
+    assert form.status_code == 200 and 'action="/ops/login"' in form.text and "type=password" in form.text
+    assert f'name=next value="/ops/sagas?company_id={company}"' in form.text
+    assert logged_in.status_code == 303
+    assert logged_in.headers["location"] == f"/ops/sagas?company_id={company}"
+    assert "gateway_ops_session=" in cookie and "httponly" in cookie and "samesite=strict" in cookie
+    assert "path=/ops" in cookie and "max-age=1800" in cookie
+    assert "secure" not in cookie  # plain HTTP here: a Secure cookie would never come back
+    assert operator.token not in logged_in.headers["set-cookie"]  # a session token, not the API token
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert '<meta http-equiv="refresh" content="2">' in page.text
     assert f'href="/ops/sagas/{saga_id}"' in page.text
     assert "RUNNING" in page.text and "wallet" in page.text and "1m 15s" in page.text
-    assert "gateway_token=" in page.headers["set-cookie"]
-    assert "httponly" in page.headers["set-cookie"].lower()
-    http.cookies.set("gateway_token", operator.token)
-    try:
-        detail = await http.get(f"/ops/sagas/{saga_id}")
-        empty_filter = await http.get("/ops/sagas", params={"state": "", "company_id": ""})
-    finally:
-        http.cookies.clear()
+    assert 'action="/ops/logout"' in page.text
     assert detail.status_code == 200
     assert "Step log" in detail.text and "m-2" in detail.text and "SUCCEEDED" in detail.text
     assert empty_filter.status_code == 200
+    assert logged_out.status_code == 303 and logged_out.headers["location"] == "/ops/login"
+    assert 'gateway_ops_session=""' in logged_out.headers["set-cookie"]
+    assert after_logout.status_code == 303 and after_logout.headers["location"].startswith("/ops/login")
+    assert kept_copy.status_code == 303 and kept_copy.headers["location"].startswith("/ops/login")
+
+
+async def test_the_session_cookie_is_no_api_token_and_the_api_token_is_no_session(
+    http, make_account, ops_login
+):
+    operator = await make_account("operator")
+    session = await ops_login(operator)
+    http.cookies.clear()
+
+    as_bearer = await http.get("/v1/ops/sagas", headers={"Authorization": f"Bearer {session}"})
+    api_token_as_cookie = await http.get(
+        "/ops/sagas", headers={"Cookie": f"gateway_ops_session={operator.token}"}
+    )
+
+    assert as_bearer.status_code == 401
+    assert api_token_as_cookie.status_code == 303
+    assert api_token_as_cookie.headers["location"].startswith("/ops/login")
+
+
+async def test_a_token_in_the_address_grants_nothing_and_is_dropped_from_it(http, make_account):
+    operator = await make_account("operator")
+
+    with_token = await http.get(
+        "/ops/sagas", params={"token": operator.token, "state": "RUNNING"}, follow_redirects=False
+    )
+    followed = await http.get(with_token.headers["location"])
+    dead_letters = await http.get("/ops/dead-letters", params={"token": operator.token})
+
+    assert with_token.status_code == 303
+    assert with_token.headers["location"] == "/ops/sagas?state=RUNNING"
+    assert "set-cookie" not in with_token.headers
+    assert followed.status_code == 303 and followed.headers["location"].startswith("/ops/login")
+    assert dead_letters.status_code == 303 and dead_letters.headers["location"] == "/ops/dead-letters"
+
+
+async def test_a_customer_cannot_log_into_the_ops_pages(http, make_account):
+    customer = await make_account()
+
+    refused = await http.post("/ops/login", data={"email": customer.email, "password": customer.password})
+    wrong = await http.post("/ops/login", data={"email": customer.email, "password": "nope"})
+    as_customer = await http.get("/ops/sagas", headers=customer.headers)
+
+    assert refused.status_code == 403
+    assert "These pages are for operators." in refused.text
+    assert "set-cookie" not in refused.headers
+    assert wrong.status_code == 401 and "wrong" in wrong.text
+    assert "gateway_ops_session" not in http.cookies
+    assert as_customer.status_code == 403
+
+
+async def test_the_login_form_is_rate_limited_and_sends_nowhere_but_the_ops_pages(http, make_account):
+    operator = await make_account("operator")
+
+    elsewhere = await http.post(
+        "/ops/login",
+        data={"email": operator.email, "password": operator.password, "next": "//evil.example/ops/"},
+    )
+    failures = [
+        await http.post("/ops/login", data={"email": operator.email, "password": "wrong"}) for _ in range(5)
+    ]
+    limited = await http.post("/ops/login", data={"email": operator.email, "password": operator.password})
+
+    assert elsewhere.status_code == 303 and elsewhere.headers["location"] == "/ops/sagas"
+    assert [r.status_code for r in failures] == [401] * 5
+    assert limited.status_code == 429
+    assert int(limited.headers["retry-after"]) >= 1
+    assert "Too many login attempts" in limited.text
 
 
 async def test_the_saga_page_escapes_what_it_shows(http, make_account, fake_platform):
     operator = await make_account("operator")
     saga_id = add_saga(fake_platform, str(uuid.uuid4()), outcome="<script>alert(1)</script>")
 
-    detail = await http.get(f"/ops/sagas/{saga_id}", params={"token": operator.token})
+    detail = await http.get(f"/ops/sagas/{saga_id}", headers=operator.headers)
 
     assert "<script>" not in detail.text
     assert "&lt;script&gt;" in detail.text
 
 
-async def test_the_saga_page_needs_an_operator_token(http, make_account):
+async def test_the_saga_page_needs_an_operator(http, make_account):
     customer = await make_account()
 
     anonymous = await http.get("/ops/sagas")
-    as_customer = await http.get("/ops/sagas", params={"token": customer.token})
+    as_customer = await http.get("/ops/sagas", headers=customer.headers)
 
-    assert anonymous.status_code == 401
-    assert anonymous.headers["content-type"] == "application/problem+json"
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"] == "/ops/login?next=%2Fops%2Fsagas"
     assert as_customer.status_code == 403

@@ -1,0 +1,98 @@
+"""The operator pages' login and logout (a cookie session, see gateway.sessions).
+
+The login form goes through the same rate limits as `POST /v1/auth/token` and only lets
+operators in; a customer's correct password opens no session.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from gateway.deps import users_of
+from gateway.ops import _e, _html, _page, _read_form
+from gateway.problems import Problem
+from gateway.ratelimit import client_address, limiter_of
+from gateway.sessions import (
+    LOGIN_PATH,
+    SESSION_COOKIE,
+    clear_session_cookie,
+    safe_next,
+    sessions_of,
+    set_session_cookie,
+)
+
+router = APIRouter()
+
+MAX_EMAIL_LENGTH = 320
+MAX_PASSWORD_LENGTH = 1024
+
+
+def render_login(next_path: str, *, email: str = "", message: str = "") -> str:
+    notice = f"<p class='notice notice-error' role=alert>{_e(message)}</p>" if message else ""
+    form = (
+        f'<form method=post action="{LOGIN_PATH}" class=login>'
+        f'<input type=hidden name=next value="{_e(next_path)}">'
+        f"<label>E-mail <input name=email type=email required maxlength={MAX_EMAIL_LENGTH}"
+        f' value="{_e(email)}" autocomplete=username autofocus></label>'
+        f"<label>Password <input name=password type=password required maxlength={MAX_PASSWORD_LENGTH}"
+        " autocomplete=current-password></label>"
+        "<button>Log in</button></form>"
+    )
+    return _page("Operator login", f"<h1>Operator login</h1>{notice}{form}", refresh=False, logout=False)
+
+
+@router.get(LOGIN_PATH, response_class=HTMLResponse, include_in_schema=False)
+async def login_page(
+    request: Request, next_path: Annotated[str | None, Query(alias="next", max_length=2048)] = None
+) -> HTMLResponse:
+    return _html(render_login(safe_next(next_path)), request)
+
+
+@router.post(LOGIN_PATH, include_in_schema=False)
+async def log_in(request: Request) -> Response:
+    """Checks e-mail and password (rate-limited like the API), opens a session for an operator
+    and sends the browser on with the session cookie; anything else re-shows the form."""
+    form = await _read_form(request)
+    next_path = safe_next(form.get("next"))
+    email = form.get("email", "").strip()[:MAX_EMAIL_LENGTH]
+    password = form.get("password", "")
+
+    def again(status: int, message: str, headers: dict[str, str] | None = None) -> HTMLResponse:
+        response = _html(render_login(next_path, email=email, message=message), request, status_code=status)
+        response.headers.update(headers or {})
+        return response
+
+    if not email or not password or len(password) > MAX_PASSWORD_LENGTH:
+        return again(400, "Enter your e-mail and password.")
+    try:
+        user = await limiter_of(request).authenticate(
+            users_of(request), client_address(request), email, password
+        )
+    except Problem as problem:
+        if problem.code != "RATE_LIMITED":
+            raise
+        return again(429, "Too many login attempts: wait a minute and try again.", problem.headers)
+    if user is None:
+        return again(401, "The e-mail or the password is wrong.")
+    if user.role != "operator":
+        return again(403, "These pages are for operators.")
+    sessions = sessions_of(request)
+    token = await sessions.open(user)
+    response = RedirectResponse(next_path, status_code=303)
+    set_session_cookie(request, response, token, sessions.ttl_seconds)
+    return response
+
+
+@router.post("/ops/logout", include_in_schema=False)
+async def log_out(request: Request) -> Response:
+    """Ends the session for good (the row is revoked) and clears the cookie. No CSRF token is
+    needed: the cookie is SameSite=Strict, so a cross-site form arrives without a session."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        await sessions_of(request).close(cookie)
+    response = RedirectResponse(LOGIN_PATH, status_code=303)
+    clear_session_cookie(response)
+    return response

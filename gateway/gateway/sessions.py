@@ -1,0 +1,233 @@
+"""Cookie sessions of the operator pages (/ops): log in with e-mail and password, log out.
+
+The cookie holds a short-lived JWT (audience `gateway-ops`, so it is no API bearer token) naming
+a row of `gateway.ops_sessions`; every page checks the row, so logging out (revoked_at) ends
+the session even for a copy of the cookie. Tokens are never taken from the address any more:
+an address with `?token=` is redirected to itself without it (an address ends up in browser
+history, proxies and logs). A bearer header still works for scripts.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import timedelta
+from typing import Annotated
+from urllib.parse import urlencode
+
+import jwt
+from fastapi import Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from gateway.auth import ALGORITHM, ISSUER, Principal, TokenIssuer, bearer_token, current_operator
+from gateway.problems import unauthenticated
+from gateway.tables import ops_sessions, users
+from gateway.users import ROLES, User
+from plumbing.db import Database
+
+SESSION_COOKIE = "gateway_ops_session"
+SESSION_AUDIENCE = "gateway-ops"
+COOKIE_PATH = "/ops"
+LOGIN_PATH = "/ops/login"
+HOME_PATH = "/ops/sagas"
+
+
+class LoginRedirect(Exception):
+    """Answered with a 303 to `location` (the login page, or the same page without `?token=`)."""
+
+    def __init__(self, location: str, *, clear_cookie: bool = False) -> None:
+        super().__init__(location)
+        self.location = location
+        self.clear_cookie = clear_cookie
+
+
+async def login_redirect_response(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRedirect)
+    response = RedirectResponse(exc.location, status_code=303)
+    response.headers["Cache-Control"] = "no-store"
+    if exc.clear_cookie:
+        clear_session_cookie(response)
+    return response
+
+
+def set_session_cookie(request: Request, response: Response, token: str, max_age: int) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=max_age,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="strict",
+        # Behind a TLS-terminating proxy the scheme comes from a trusted X-Forwarded-Proto.
+        secure=request.url.scheme == "https",
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH, httponly=True, samesite="strict")
+
+
+def safe_next(value: str | None) -> str:
+    """Where to go after logging in: only a page of ours under /ops (never another site)."""
+    if (
+        not value
+        or len(value) > 2048
+        or not value.startswith("/ops/")
+        or value.startswith(LOGIN_PATH)
+        or "//" in value
+        or "\\" in value
+        or not value.isprintable()
+    ):
+        return HOME_PATH
+    return value
+
+
+def _here(request: Request, *, without: str | None = None) -> str:
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != without]
+    return request.url.path + (f"?{urlencode(query)}" if query else "")
+
+
+def login_location(next_path: str) -> str:
+    return f"{LOGIN_PATH}?{urlencode({'next': next_path})}"
+
+
+class OpsSessions:
+    def __init__(self, db: Database, issuer: TokenIssuer, ttl_seconds: int) -> None:
+        self.db = db
+        self.issuer = issuer
+        self.ttl_seconds = ttl_seconds
+
+    async def open(self, user: User) -> str:
+        """Records a session for an operator and returns the cookie's signed token."""
+        session_id = str(uuid.uuid4())
+        issued = int(time.time())
+        async with self.db.transaction() as conn:
+            # Expired sessions of this user are of no use any more: keep the table small.
+            await conn.execute(
+                delete(ops_sessions).where(
+                    ops_sessions.c.user_id == user.id, ops_sessions.c.expires_at < func.now()
+                )
+            )
+            await conn.execute(
+                insert(ops_sessions).values(
+                    id=session_id,
+                    user_id=user.id,
+                    expires_at=func.now() + timedelta(seconds=self.ttl_seconds),
+                )
+            )
+        claims = {
+            "iss": ISSUER,
+            "aud": SESSION_AUDIENCE,
+            "sub": user.id,
+            "sid": session_id,
+            "role": user.role,
+            "company_id": user.company_id,
+            "iat": issued,
+            "exp": issued + self.ttl_seconds,
+        }
+        return jwt.encode(claims, self.issuer.secret, algorithm=ALGORITHM)
+
+    def _claims(self, token: str) -> dict[str, object] | None:
+        try:
+            claims: dict[str, object] = jwt.decode(
+                token,
+                self.issuer.secret,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
+                audience=SESSION_AUDIENCE,
+                options={"require": ["exp", "sub", "sid", "role", "iss", "aud"]},
+            )
+        except jwt.InvalidTokenError:
+            return None
+        if claims.get("role") not in ROLES or not isinstance(claims.get("sid"), str):
+            return None
+        try:
+            uuid.UUID(str(claims["sid"]))
+        except ValueError:
+            return None
+        return claims
+
+    async def principal(self, token: str) -> Principal | None:
+        """The operator of a live session (signed, not expired, not logged out), else None."""
+        claims = self._claims(token)
+        if claims is None:
+            return None
+        async with self.db.transaction() as conn:
+            live = (
+                await conn.execute(
+                    select(users.c.role, users.c.company_id)
+                    .select_from(ops_sessions.join(users, users.c.id == ops_sessions.c.user_id))
+                    .where(
+                        ops_sessions.c.id == claims["sid"],
+                        ops_sessions.c.revoked_at.is_(None),
+                        ops_sessions.c.expires_at > func.now(),
+                    )
+                )
+            ).first()
+        if live is None or live.role != "operator":
+            return None
+        return Principal(
+            user_id=str(claims["sub"]),
+            role="operator",
+            company_id=str(live.company_id) if live.company_id else None,
+            customer_id=None,
+        )
+
+    async def close(self, token: str) -> None:
+        """Logs a session out for good (a forged or expired token changes nothing)."""
+        claims = self._claims(token)
+        if claims is None:
+            return
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                update(ops_sessions)
+                .where(ops_sessions.c.id == claims["sid"], ops_sessions.c.revoked_at.is_(None))
+                .values(revoked_at=func.now())
+            )
+
+
+def sessions_of(request: Request) -> OpsSessions:
+    sessions: OpsSessions = request.app.state.ops_sessions
+    return sessions
+
+
+async def page_operator(
+    request: Request,
+    # Declared (not only read) so that the edge's unknown-parameter check lets it through.
+    token: Annotated[str | None, Query(include_in_schema=False)] = None,
+) -> Principal:
+    """For the HTML pages: a bearer header (scripts) or the session cookie. An old `?token=`
+    link is sent to the same page without it; no session sends the browser to the login page."""
+    if token is not None:
+        raise LoginRedirect(_here(request, without="token"))
+    bearer = bearer_token(request)
+    if bearer:
+        return await current_operator(request.app.state.tokens.verify(bearer))
+    cookie = request.cookies.get(SESSION_COOKIE)
+    principal = await sessions_of(request).principal(cookie) if cookie else None
+    if principal is None:
+        raise LoginRedirect(login_location(_here(request)), clear_cookie=bool(cookie))
+    return principal
+
+
+async def form_operator(request: Request) -> tuple[Principal, str]:
+    """The operator posting a form, and the token its CSRF token is bound to: a bearer header
+    or the session cookie, never the address (a token in a form's URL would bypass SameSite)."""
+    bearer = bearer_token(request)
+    if bearer:
+        return await current_operator(request.app.state.tokens.verify(bearer)), bearer
+    cookie = request.cookies.get(SESSION_COOKIE)
+    principal = await sessions_of(request).principal(cookie) if cookie else None
+    if principal is None or cookie is None:
+        raise unauthenticated("Log in at /ops/login first.")
+    return principal, cookie
+
+
+def page_session_token(request: Request) -> str:
+    """The token a page was authenticated with (as `page_operator` chose it)."""
+    return bearer_token(request) or request.cookies.get(SESSION_COOKIE) or ""
+
+
+PageOperator = Annotated[Principal, Depends(page_operator)]
