@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2
+from bookingplatform.payments.v1 import payments_pb2
 from bookingplatform.wallet.v1 import wallet_pb2
 from plumbing.grpc_server import error_reason
 from tests.test_e2e_reservation_engine import (
@@ -287,7 +288,15 @@ async def test_cancelling_an_extended_stay_refunds_the_extension_too(platform):
 async def card_stay(platform, co, resource, check_in: date, nights: int):
     guest = await customer_with_money(platform, co.id, amount=1)  # the card pays
     request = stay(guest.id, resource.id, check_in, check_in + timedelta(days=nights))
-    request.payment_plan.CopyFrom(bookings_pb2.PaymentPlan(card_token="4242424242424242"))
+    method = await platform.payments.CreatePaymentMethod(
+        payments_pb2.CreatePaymentMethodRequest(
+            request_id=str(uuid.uuid4()),
+            company_id=co.id,
+            customer_id=guest.id,
+            card_token="4242424242424242",
+        )
+    )
+    request.payment_plan.CopyFrom(bookings_pb2.PaymentPlan(payment_method_id=method.payment_method.id))
     booking, reason = await attempt(platform, request)
     assert booking is not None, reason
     confirmed = await settled(platform, booking.id)

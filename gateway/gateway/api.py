@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.passes.v1 import passes_pb2
+from bookingplatform.payments.v1 import payments_pb2
 from bookingplatform.wallet.v1 import wallet_pb2
 from gateway.auth import Customer, CustomerPrincipal, Principal, current_principal
 from gateway.deps import clients_of, idempotency_of, rpc, tokens_of, users_of
@@ -81,6 +82,34 @@ def _booking_created(booking: bookings_pb2.Booking) -> JSONResponse:
     )
 
 
+async def _payment_method(
+    request: Request,
+    principal: CustomerPrincipal,
+    *,
+    card_token: str | None,
+    payment_method_id: uuid.UUID | None,
+    request_id: str,
+) -> str:
+    """The payment method to send to bookings: a card token is registered with payments first
+    (idempotent on the request's key), so that only its id ever leaves the gateway for bookings."""
+    if payment_method_id is not None:
+        return str(payment_method_id)
+    if not card_token:
+        return ""
+    reply = await rpc(
+        "payments",
+        clients_of(request).payments.CreatePaymentMethod(
+            payments_pb2.CreatePaymentMethodRequest(
+                request_id=request_id,
+                company_id=principal.company_id,
+                customer_id=principal.customer_id,
+                card_token=card_token,
+            )
+        ),
+    )
+    return str(reply.payment_method.id)
+
+
 async def _own_booking(
     request: Request, principal: CustomerPrincipal, booking_id: str
 ) -> bookings_pb2.Booking:
@@ -118,7 +147,16 @@ async def create_booking(
 
     async def call() -> Response:
         assert idempotency_key is not None  # checked by run_once before the call
-        command = body.to_proto(request_id=idempotency_key, customer_id=principal.customer_id)
+        method = await _payment_method(
+            request,
+            principal,
+            card_token=body.payment.card_token,
+            payment_method_id=body.payment.payment_method_id,
+            request_id=f"booking:{idempotency_key}",
+        )
+        command = body.to_proto(
+            request_id=idempotency_key, customer_id=principal.customer_id, payment_method_id=method
+        )
         reply = await rpc("bookings", clients.bookings.CreateBooking(command))
         return _booking_created(reply.booking)
 
@@ -224,6 +262,13 @@ async def settle_booking(
     async def call() -> Response:
         assert idempotency_key is not None  # checked by run_once before the call
         await _own_booking(request, principal, str(booking_id))
+        method = await _payment_method(
+            request,
+            principal,
+            card_token=body.card_token,
+            payment_method_id=body.payment_method_id,
+            request_id=f"settle:{booking_id}:{idempotency_key}",
+        )
         reply = await rpc(
             "bookings",
             clients.bookings.SettleBooking(
@@ -231,7 +276,7 @@ async def settle_booking(
                     request_id=idempotency_key,
                     booking_id=str(booking_id),
                     customer_id=principal.customer_id,
-                    card_token=body.card_token,
+                    payment_method_id=method,
                 )
             ),
         )

@@ -106,7 +106,15 @@ class PaymentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     entitlement_id: uuid.UUID | None = None
     use_wallet: bool = False
-    card_token: str | None = Field(default=None, min_length=1, max_length=256)
+    card_token: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=256,
+        description="A card token from the card provider: registered with payments, never stored elsewhere.",
+    )
+    payment_method_id: uuid.UUID | None = Field(
+        default=None, description="Instead of card_token: a payment method registered before."
+    )
     pay_later: bool = Field(
         default=False,
         description=(
@@ -114,6 +122,12 @@ class PaymentIn(BaseModel):
             "(the booking becomes PENDING_PAYMENT; pay it with POST /v1/bookings/{id}/settle)."
         ),
     )
+
+    @model_validator(mode="after")
+    def _one_card(self) -> PaymentIn:
+        if self.card_token is not None and self.payment_method_id is not None:
+            raise ValueError("give card_token or payment_method_id, not both")
+        return self
 
 
 class BookingTarget(BaseModel):
@@ -160,7 +174,10 @@ class BookingTarget(BaseModel):
 class CreateBookingBody(BookingTarget):
     payment: PaymentIn = Field(default_factory=PaymentIn)
 
-    def to_proto(self, *, request_id: str, customer_id: str) -> bookings_pb2.CreateBookingRequest:
+    def to_proto(
+        self, *, request_id: str, customer_id: str, payment_method_id: str = ""
+    ) -> bookings_pb2.CreateBookingRequest:
+        """`payment_method_id`: the card's payment method (the gateway registers a card_token first)."""
         message = bookings_pb2.CreateBookingRequest(
             request_id=request_id,
             customer_id=customer_id,
@@ -168,7 +185,7 @@ class CreateBookingBody(BookingTarget):
             payment_plan=bookings_pb2.PaymentPlan(
                 entitlement_id=str(self.payment.entitlement_id) if self.payment.entitlement_id else "",
                 use_wallet=self.payment.use_wallet,
-                card_token=self.payment.card_token or "",
+                payment_method_id=payment_method_id,
                 pay_later=self.payment.pay_later,
             ),
         )
@@ -227,7 +244,18 @@ class AvailabilityOut(BaseModel):
 
 class SettleBookingBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    card_token: str = Field(min_length=1, max_length=256, description="Card token to charge the amount due.")
+    card_token: str | None = Field(
+        default=None, min_length=1, max_length=256, description="Card token to charge the amount due."
+    )
+    payment_method_id: uuid.UUID | None = Field(
+        default=None, description="Instead of card_token: a payment method registered before."
+    )
+
+    @model_validator(mode="after")
+    def _one_card(self) -> SettleBookingBody:
+        if (self.card_token is None) == (self.payment_method_id is None):
+            raise ValueError("give card_token or payment_method_id")
+        return self
 
 
 class ChangeBookingBody(BaseModel):
@@ -355,7 +383,7 @@ class BookingOut(BaseModel):
             payment_plan=PaymentPlanOut(
                 entitlement_id=or_none(b.payment_plan.entitlement_id),
                 use_wallet=b.payment_plan.use_wallet,
-                use_card=bool(b.payment_plan.card_token),
+                use_card=bool(b.payment_plan.payment_method_id),
                 pay_later=b.payment_plan.pay_later,
             ),
             wallet_debited=money(b.wallet_debited_minor),

@@ -22,6 +22,7 @@ from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
 from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from bookingplatform.common.v1 import money_pb2
 from bookingplatform.passes.v1 import passes_pb2, passes_pb2_grpc
+from bookingplatform.payments.v1 import payments_pb2, payments_pb2_grpc
 from bookingplatform.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 from gateway.app import create_app
 from gateway.clients import Clients
@@ -186,11 +187,13 @@ class FakeBookings(bookings_pb2_grpc.BookingsServiceServicer):
         booking = self.bookings.get(request.booking_id)
         if booking is None or (request.customer_id and booking.customer_id != request.customer_id):
             raise NotFound("BOOKING_NOT_FOUND", "no such booking")
-        if not request.card_token:
-            raise InvalidArgument("CARD_TOKEN_REQUIRED", "card_token is required", field="card_token")
+        if not request.payment_method_id:
+            raise InvalidArgument(
+                "PAYMENT_METHOD_REQUIRED", "payment_method_id is required", field="payment_method_id"
+            )
         if booking.status != bookings_pb2.BOOKING_STATUS_PENDING_PAYMENT:
             raise FailedPrecondition("BOOKING_NOT_AWAITING_PAYMENT", "the booking has nothing left to pay")
-        booking.payment_plan.card_token = request.card_token
+        booking.payment_plan.payment_method_id = request.payment_method_id
         booking.payment_plan.pay_later = False
         return bookings_pb2.SettleBookingResponse(booking=booking)
 
@@ -277,11 +280,31 @@ class FakePasses(passes_pb2_grpc.PassesServiceServicer):
         return passes_pb2.ListEntitlementsResponse(entitlements=[entitlement])
 
 
+class FakePayments(payments_pb2_grpc.PaymentsServiceServicer):
+    """Registers cards like payments does: one method per (company, customer, request id)."""
+
+    def __init__(self) -> None:
+        self.methods: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+    async def CreatePaymentMethod(self, request: Any, context: Any) -> Any:
+        key = (request.company_id, request.customer_id, request.request_id)
+        method_id, _token = self.methods.setdefault(key, (str(uuid.uuid4()), request.card_token))
+        return payments_pb2.CreatePaymentMethodResponse(
+            payment_method=payments_pb2.PaymentMethod(
+                id=method_id, company_id=request.company_id, customer_id=request.customer_id
+            )
+        )
+
+    def token_of(self, method_id: str) -> str:
+        return next(token for mid, token in self.methods.values() if mid == method_id)
+
+
 @dataclass
 class FakePlatform:
     server: GrpcServer
     bookings: FakeBookings
     catalog: FakeCatalog
+    payments: FakePayments
 
     @property
     def address(self) -> str:
@@ -298,22 +321,24 @@ class FakePlatform:
 
 @pytest.fixture(scope="session")
 async def fake_platform() -> AsyncIterator[FakePlatform]:
-    bookings, catalog = FakeBookings(), FakeCatalog()
+    bookings, catalog, payments = FakeBookings(), FakeCatalog(), FakePayments()
     server = await create_server(
         [
             lambda s: bookings_pb2_grpc.add_BookingsServiceServicer_to_server(bookings, s),
             lambda s: catalog_pb2_grpc.add_CatalogServiceServicer_to_server(catalog, s),
             lambda s: wallet_pb2_grpc.add_WalletServiceServicer_to_server(FakeWallet(), s),
             lambda s: passes_pb2_grpc.add_PassesServiceServicer_to_server(FakePasses(), s),
+            lambda s: payments_pb2_grpc.add_PaymentsServiceServicer_to_server(payments, s),
         ],
         [
             bookings_pb2.DESCRIPTOR.services_by_name["BookingsService"].full_name,
             catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"].full_name,
             wallet_pb2.DESCRIPTOR.services_by_name["WalletService"].full_name,
             passes_pb2.DESCRIPTOR.services_by_name["PassesService"].full_name,
+            payments_pb2.DESCRIPTOR.services_by_name["PaymentsService"].full_name,
         ],
     )
-    yield FakePlatform(server=server, bookings=bookings, catalog=catalog)
+    yield FakePlatform(server=server, bookings=bookings, catalog=catalog, payments=payments)
     await server.stop(0)
 
 

@@ -122,7 +122,8 @@ async def test_settling_pays_by_card_once_per_idempotency_key(http, make_account
     assert first.json()["payment_plan"]["use_card"] is True
     assert "tok_visa" not in first.text
     sent = fake_platform.bookings.bookings[booking["id"]]
-    assert sent.payment_plan.card_token == "tok_visa"
+    assert fake_platform.payments.token_of(sent.payment_plan.payment_method_id) == "tok_visa"
+    assert "tok_visa" not in str(sent)
     assert fake_platform.bookings.settle_calls[key] == 1
     assert (again.status_code, again.headers["idempotent-replayed"]) == (202, "true")
     assert again.content == first.content
@@ -146,7 +147,7 @@ async def test_settling_is_for_the_owner_only(http, make_account, fake_platform)
         assert reply.json()["code"] == "BOOKING_NOT_FOUND"
     assert fake_platform.bookings.settle_calls[key] == 0
     assert as_operator.status_code == 403
-    assert fake_platform.bookings.bookings[booking["id"]].payment_plan.card_token == ""
+    assert fake_platform.bookings.bookings[booking["id"]].payment_plan.payment_method_id == ""
 
 
 async def test_settling_validates_and_maps_the_refusals(http, make_account, fake_platform):
@@ -164,7 +165,7 @@ async def test_settling_validates_and_maps_the_refusals(http, make_account, fake
     for reply in (no_card, empty_card, bad_id):
         assert reply.status_code == 400
         assert reply.json()["code"] == "VALIDATION_FAILED"
-    assert no_card.json()["errors"][0]["field"] == "card_token"
+    assert "card_token or payment_method_id" in no_card.json()["errors"][0]["message"]
     assert (no_key.status_code, no_key.json()["code"]) == (400, "IDEMPOTENCY_KEY_REQUIRED")
     assert not_due.status_code == 409
     assert not_due.json()["code"] == "BOOKING_NOT_AWAITING_PAYMENT"

@@ -54,8 +54,32 @@ async def test_a_new_booking_is_202_pending_with_money_times_and_short_enums(
     assert "tok_visa" not in str(booking)
     assert booking["reject_reason"] is None
     sent = fake_platform.bookings.bookings[booking["id"]]
-    assert sent.payment_plan.card_token == "tok_visa"
+    # Bookings gets the payment method payments registered for the token, never the token.
+    assert fake_platform.payments.token_of(sent.payment_plan.payment_method_id) == "tok_visa"
+    assert "tok_visa" not in str(sent)
     assert sent.quantity == 2
+
+
+async def test_a_booking_may_name_a_payment_method_instead_of_a_card_token(http, make_account, fake_platform):
+    account = await make_account()
+    method_id = str(uuid.uuid4())
+    registered_before = len(fake_platform.payments.methods)
+
+    booking = await create(http, account, payment_method_id=method_id)
+    both = await http.post(
+        "/v1/bookings",
+        json={
+            "session_id": str(uuid.uuid4()),
+            "payment": {"card_token": "tok_visa", "payment_method_id": method_id},
+        },
+        headers={**account.headers, "Idempotency-Key": str(uuid.uuid4())},
+    )
+
+    assert fake_platform.bookings.bookings[booking["id"]].payment_plan.payment_method_id == method_id
+    assert booking["payment_plan"]["use_card"] is True
+    assert len(fake_platform.payments.methods) == registered_before
+    assert (both.status_code, both.json()["code"]) == (400, "VALIDATION_FAILED")
+    assert "tok_visa" not in both.text
 
 
 async def test_a_customer_reads_only_their_own_bookings(http, make_account):

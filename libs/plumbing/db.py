@@ -23,6 +23,9 @@ class Database:
             max_overflow=pool_size,
             pool_pre_ping=True,
             connect_args=connect_args,
+            # Statement parameters (card tokens, password hashes, ...) never appear in a log
+            # line or in the text of a database error.
+            hide_parameters=True,
         )
 
     @asynccontextmanager

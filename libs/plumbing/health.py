@@ -6,6 +6,10 @@ PENDING; its health must say so, so that the gateway's /readyz (and a load balan
 connection of its own (the service's pool may be busy under load, which is not an outage)
 and the NATS client's `is_connected` (false while it reconnects). Every service starts one
 through `RunningService.watch_dependencies`.
+
+The health of service `liveness` stays SERVING while the process runs (until its graceful
+shutdown): that is what a liveness probe asks, so an outage of the database or NATS takes
+the services out of rotation without having them restarted in a loop.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+LIVENESS = "liveness"
 CHECK_INTERVAL = 1.0
 CHECK_TIMEOUT = 2.0
 
@@ -89,6 +94,7 @@ class DependencyWatcher:
         self.down = down
 
     async def run_forever(self) -> None:
+        await self.server.health.set(LIVENESS, SERVING)
         while True:
             try:
                 await self.check()

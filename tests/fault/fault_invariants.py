@@ -410,7 +410,7 @@ def replay_saga(
             credits=int(booking.quantity),
             use_pass=bool(booking.entitlement_id),
             use_wallet=bool(booking.use_wallet),
-            use_card=bool(booking.card_token),
+            use_card=bool(booking.payment_method_id),
         )
         if "pay_later" in inspect.signature(Saga.for_booking).parameters and hasattr(booking, "pay_later"):
             options["pay_later"] = bool(booking.pay_later)

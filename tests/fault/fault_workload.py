@@ -25,6 +25,7 @@ from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
 from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from bookingplatform.common.v1 import money_pb2
 from bookingplatform.passes.v1 import passes_pb2, passes_pb2_grpc
+from bookingplatform.payments.v1 import payments_pb2, payments_pb2_grpc
 from bookingplatform.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 
 APPROVED_CARD = "4242424242424242"
@@ -84,6 +85,8 @@ class Customer:
     bonus_minor: int
     entitlement_id: str = ""
     pass_credits: int = 0
+    # Card number -> the customer's payment method for it (bookings gets only the method id).
+    cards: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -119,6 +122,7 @@ class Clients:
         self.bookings = bookings_pb2_grpc.BookingsServiceStub(self.channels["bookings"])
         self.wallet = wallet_pb2_grpc.WalletServiceStub(self.channels["wallet"])
         self.passes = passes_pb2_grpc.PassesServiceStub(self.channels["passes"])
+        self.payments = payments_pb2_grpc.PaymentsServiceStub(self.channels["payments"])
 
     async def close(self) -> None:
         for channel in self.channels.values():
@@ -234,6 +238,17 @@ async def build_world(clients: Clients, rng: random.Random, *, customers: int, s
             )
             made.entitlement_id = granted.entitlement.id
             made.pass_credits = 3
+        for card in (APPROVED_CARD, SLOW_CARD, LOST_ANSWER_CARD, DECLINED_CARD):
+            registered = await call(
+                clients.payments.CreatePaymentMethod,
+                payments_pb2.CreatePaymentMethodRequest(
+                    request_id=str(uuid.uuid4()),
+                    company_id=company.id,
+                    customer_id=customer.id,
+                    card_token=card,
+                ),
+            )
+            made.cards[card] = registered.payment_method.id
         made_customers.append(made)
     return World(company.id, resource.id, made_sessions, made_customers)
 
@@ -245,15 +260,16 @@ def payment_plan(rng: random.Random, customer: Customer) -> tuple[str, bookings_
     plan = bookings_pb2.PaymentPlan(
         entitlement_id=customer.entitlement_id if mix.startswith("pass") else "",
         use_wallet="wallet" in mix,
-        card_token={
-            "wallet+card": APPROVED_CARD,
-            "card": APPROVED_CARD,
-            "slow-card": SLOW_CARD,
-            "wallet+lost-answer-card": LOST_ANSWER_CARD,
-        }.get(mix, ""),
     )
+    card = {
+        "wallet+card": APPROVED_CARD,
+        "card": APPROVED_CARD,
+        "slow-card": SLOW_CARD,
+        "wallet+lost-answer-card": LOST_ANSWER_CARD,
+    }.get(mix, "")
     if "declined" in mix:
-        plan.card_token = DECLINED_CARD
+        card = DECLINED_CARD
+    plan.payment_method_id = customer.cards[card] if card else ""
     return mix, plan
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import grpc
@@ -12,7 +13,7 @@ from plumbing import messaging
 from plumbing.db import Database
 from plumbing.devstack import EmbeddedPostgres, start_nats
 from plumbing.grpc_server import create_server
-from plumbing.health import DependencyWatcher
+from plumbing.health import LIVENESS, DependencyWatcher
 from plumbing.testing import eventually
 
 pytestmark = pytest.mark.integration
@@ -21,10 +22,16 @@ SERVICE = "bookingplatform.test.v1.HealthProbe"
 
 
 async def health_of(address: str, service: str = "") -> str:
+    """The service's health; "" while the server does not know the name (NOT_FOUND)."""
     async with grpc.aio.insecure_channel(address) as channel:
-        reply = await health_pb2_grpc.HealthStub(channel).Check(
-            health_pb2.HealthCheckRequest(service=service), timeout=5
-        )
+        try:
+            reply = await health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(service=service), timeout=5
+            )
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.NOT_FOUND:
+                return ""
+            raise
     return health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
 
 
@@ -53,7 +60,9 @@ async def test_health_is_not_serving_while_nats_is_down_and_serving_once_it_is_b
     server = await create_server([], [SERVICE])
     watcher = DependencyWatcher(server, db=db, nats=nc)
     address = f"127.0.0.1:{server.port}"
+    loop = asyncio.create_task(watcher.run_forever())
     try:
+        await eventually(lambda: health_of(address, LIVENESS), timeout=30)
         assert await watcher.check() == {}
         assert await statuses(address) == ("SERVING", "SERVING")
 
@@ -62,12 +71,14 @@ async def test_health_is_not_serving_while_nats_is_down_and_serving_once_it_is_b
         await eventually(down(watcher, "nats"), timeout=30)
         assert set(watcher.down) == {"nats"}  # the database is fine
         assert await statuses(address) == ("NOT_SERVING", "NOT_SERVING")
+        assert await health_of(address, LIVENESS) == "SERVING"  # not a reason to be restarted
 
         nats.start()
         assert nats.url == url  # the same port, so the client's reconnect finds it
         await eventually(recovered(watcher), timeout=60)
         assert await statuses(address) == ("SERVING", "SERVING")
     finally:
+        loop.cancel()
         await server.stop(0)
         await watcher.close()
         await nc.close()

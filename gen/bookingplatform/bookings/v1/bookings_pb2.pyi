@@ -186,27 +186,27 @@ class PaymentPlan(_message.Message):
 
     ENTITLEMENT_ID_FIELD_NUMBER: _builtins.int
     USE_WALLET_FIELD_NUMBER: _builtins.int
-    CARD_TOKEN_FIELD_NUMBER: _builtins.int
     PAY_LATER_FIELD_NUMBER: _builtins.int
+    PAYMENT_METHOD_ID_FIELD_NUMBER: _builtins.int
     entitlement_id: _builtins.str
     """Pass entitlement that covers the places (optional)."""
     use_wallet: _builtins.bool
     """Pay from the wallet (bonus first, then main)."""
-    card_token: _builtins.str
-    """Card token for what the pass and wallet leave (optional)."""
     pay_later: _builtins.bool
     """Keep the place when the wallet lacks funds and bill it later (wallet-only plans)."""
+    payment_method_id: _builtins.str
+    """Payment method (PaymentsService.CreatePaymentMethod) for what the pass and wallet leave (optional)."""
     def __init__(
         self,
         *,
         entitlement_id: _builtins.str = ...,
         use_wallet: _builtins.bool = ...,
-        card_token: _builtins.str = ...,
         pay_later: _builtins.bool = ...,
+        payment_method_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["card_token", b"card_token", "entitlement_id", b"entitlement_id", "pay_later", b"pay_later", "use_wallet", b"use_wallet"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entitlement_id", b"entitlement_id", "pay_later", b"pay_later", "payment_method_id", b"payment_method_id", "use_wallet", b"use_wallet"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1223,26 +1223,26 @@ class SettleBookingRequest(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _builtins.int
     BOOKING_ID_FIELD_NUMBER: _builtins.int
     CUSTOMER_ID_FIELD_NUMBER: _builtins.int
-    CARD_TOKEN_FIELD_NUMBER: _builtins.int
+    PAYMENT_METHOD_ID_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Idempotency key (settling is also idempotent by state: a settled booking refuses)."""
     booking_id: _builtins.str
     """The PENDING_PAYMENT booking."""
     customer_id: _builtins.str
     """The customer paying; must own the booking when set."""
-    card_token: _builtins.str
-    """Card token to charge for the amount due."""
+    payment_method_id: _builtins.str
+    """Payment method (PaymentsService.CreatePaymentMethod) to charge for the amount due."""
     def __init__(
         self,
         *,
         request_id: _builtins.str = ...,
         booking_id: _builtins.str = ...,
         customer_id: _builtins.str = ...,
-        card_token: _builtins.str = ...,
+        payment_method_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_id", b"booking_id", "card_token", b"card_token", "customer_id", b"customer_id", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_id", b"booking_id", "customer_id", b"customer_id", "payment_method_id", b"payment_method_id", "request_id", b"request_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

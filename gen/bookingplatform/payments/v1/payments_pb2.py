@@ -26,45 +26,55 @@ from bookingplatform.common.v1 import money_pb2 as bookingplatform_dot_common_do
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*bookingplatform/payments/v1/payments.proto\x12\x1b\x62ookingplatform.payments.v1\x1a%bookingplatform/common/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdb\x02\n\x07Payment\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\ncompany_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x30\n\x06\x61mount\x18\x04 \x01(\x0b\x32 .bookingplatform.common.v1.Money\x12:\n\x06status\x18\x05 \x01(\x0e\x32*.bookingplatform.payments.v1.PaymentStatus\x12\x1a\n\x12provider_reference\x18\x06 \x01(\t\x12\x16\n\x0e\x64\x65\x63line_reason\x18\x07 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x08 \x01(\t\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9c\x01\n\x17\x41uthorizePaymentRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\ncompany_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x30\n\x06\x61mount\x18\x04 \x01(\x0b\x32 .bookingplatform.common.v1.Money\x12\x12\n\ncard_token\x18\x05 \x01(\t\"Q\n\x18\x41uthorizePaymentResponse\x12\x35\n\x07payment\x18\x01 \x01(\x0b\x32$.bookingplatform.payments.v1.Payment\"?\n\x15\x43\x61pturePaymentRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\npayment_id\x18\x02 \x01(\t\"O\n\x16\x43\x61pturePaymentResponse\x12\x35\n\x07payment\x18\x01 \x01(\x0b\x32$.bookingplatform.payments.v1.Payment\"<\n\x12VoidPaymentRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\npayment_id\x18\x02 \x01(\t\"L\n\x13VoidPaymentResponse\x12\x35\n\x07payment\x18\x01 \x01(\x0b\x32$.bookingplatform.payments.v1.Payment\">\n\x14RefundPaymentRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\npayment_id\x18\x02 \x01(\t\"N\n\x15RefundPaymentResponse\x12\x35\n\x07payment\x18\x01 \x01(\x0b\x32$.bookingplatform.payments.v1.Payment\"\'\n\x11GetPaymentRequest\x12\x12\n\npayment_id\x18\x01 \x01(\t\"K\n\x12GetPaymentResponse\x12\x35\n\x07payment\x18\x01 \x01(\x0b\x32$.bookingplatform.payments.v1.Payment\"@\n\x1aHandleProviderEventRequest\x12\x0f\n\x07payload\x18\x01 \x01(\x0c\x12\x11\n\tsignature\x18\x02 \x01(\t\"V\n\x1bHandleProviderEventResponse\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x11\n\tduplicate\x18\x02 \x01(\x08\x12\x12\n\npayment_id\x18\x03 \x01(\t\"C\n\x1c\x43ompletePaymentActionRequest\x12\x12\n\npayment_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61pprove\x18\x02 \x01(\x08\"V\n\x1d\x43ompletePaymentActionResponse\x12\x35\n\x07payment\x18\x01 \x01(\x0b\x32$.bookingplatform.payments.v1.Payment*\xbb\x02\n\rPaymentStatus\x12\x1e\n\x1aPAYMENT_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n\x17PAYMENT_STATUS_DECLINED\x10\x01\x12\x1d\n\x19PAYMENT_STATUS_AUTHORIZED\x10\x02\x12\x1b\n\x17PAYMENT_STATUS_CAPTURED\x10\x03\x12\x19\n\x15PAYMENT_STATUS_VOIDED\x10\x04\x12\x1b\n\x17PAYMENT_STATUS_REFUNDED\x10\x05\x12\x1a\n\x16PAYMENT_STATUS_PENDING\x10\x06\x12\"\n\x1ePAYMENT_STATUS_REQUIRES_ACTION\x10\x07\x12\x19\n\x15PAYMENT_STATUS_FAILED\x10\x08\x12\x1e\n\x1aPAYMENT_STATUS_AUTHORIZING\x10\t2\x82\x07\n\x0fPaymentsService\x12\x7f\n\x10\x41uthorizePayment\x12\x34.bookingplatform.payments.v1.AuthorizePaymentRequest\x1a\x35.bookingplatform.payments.v1.AuthorizePaymentResponse\x12y\n\x0e\x43\x61pturePayment\x12\x32.bookingplatform.payments.v1.CapturePaymentRequest\x1a\x33.bookingplatform.payments.v1.CapturePaymentResponse\x12p\n\x0bVoidPayment\x12/.bookingplatform.payments.v1.VoidPaymentRequest\x1a\x30.bookingplatform.payments.v1.VoidPaymentResponse\x12v\n\rRefundPayment\x12\x31.bookingplatform.payments.v1.RefundPaymentRequest\x1a\x32.bookingplatform.payments.v1.RefundPaymentResponse\x12m\n\nGetPayment\x12..bookingplatform.payments.v1.GetPaymentRequest\x1a/.bookingplatform.payments.v1.GetPaymentResponse\x12\x88\x01\n\x13HandleProviderEvent\x12\x37.bookingplatform.payments.v1.HandleProviderEventRequest\x1a\x38.bookingplatform.payments.v1.HandleProviderEventResponse\x12\x8e\x01\n\x15\x43ompletePaymentAction\x12\x39.bookingplatform.payments.v1.CompletePaymentActionRequest\x1a:.bookingplatform.payments.v1.CompletePaymentActionResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*bookingplatform/payments/v1/payments.proto\x12\x1b\x62ookingplatform.payments.v1\x1a%bookingplatform/common/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdb\x02\n\x07Payment\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\ncompany_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x30\n\x06\x61mount\x18\x04 \x01(\x0b\x32 .bookingplatform.common.v1.Money\x12:\n\x06status\x18\x05 \x01(\x0e\x32*.bookingplatform.payments.v1.PaymentStatus\x12\x1a\n\x12provider_reference\x18\x06 \x01(\t\x12\x16\n\x0e\x64\x65\x63line_reason\x18\x07 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x08 \x01(\t\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x93\x01\n\rPaymentMethod\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\ncompany_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\r\n\x05\x62rand\x18\x04 \x01(\t\x12\r\n\x05last4\x18\x05 \x01(\t\x12/\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb7\x01\n\x17\x41uthorizePaymentRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\ncompany_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x30\n\x06\x61mount\x18\x04 \x01(\x0b\x32 .bookingplatform.common.v1.Money\x12\x12\n\ncard_token\x18\x05 \x01(\t\x12\x19\n\x11payment_method_id\x18\x06 \x01(\t\"m\n\x1a\x43reatePaymentMethodRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\ncompany_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x12\n\ncard_token\x18\x04 \x01(\t\"a\n\x1b\x43reatePaymentMethodResponse\x12\x42\n\x0epayment_method\x18\x01 \x01(\x0b\x32*.bookingplatform.payments.v1.PaymentMethod\"4\n\x17GetPaymentMethodRequest\x12\x19\n\x11payment_method_id\x18\x01 \x01(\t\"^\n\x18GetPaymentMethodResponse\x12\x42\n\x0epayment_method\x18\x01 \x01(\x0b\x32*.bookingplatform.payments.v1.PaymentMethod\"Q\n\x18\x41uthorizePaymentResponse\x12\x35\n\x07payment\x18\x01 \x01(\x0b\x32$.bookingplatform.payments.v1.Payment\"?\n\x15\x43\x61pturePaymentRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\npayment_id\x18\x02 \x01(\t\"O\n\x16\x43\x61pturePaymentResponse\x12\x35\n\x07payment\x18\x01 \x01(\x0b\x32$.bookingplatform.payments.v1.Payment\"<\n\x12VoidPaymentRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\npayment_id\x18\x02 \x01(\t\"L\n\x13VoidPaymentResponse\x12\x35\n\x07payment\x18\x01 \x01(\x0b\x32$.bookingplatform.payments.v1.Payment\">\n\x14RefundPaymentRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\npayment_id\x18\x02 \x01(\t\"N\n\x15RefundPaymentResponse\x12\x35\n\x07payment\x18\x01 \x01(\x0b\x32$.bookingplatform.payments.v1.Payment\"\'\n\x11GetPaymentRequest\x12\x12\n\npayment_id\x18\x01 \x01(\t\"K\n\x12GetPaymentResponse\x12\x35\n\x07payment\x18\x01 \x01(\x0b\x32$.bookingplatform.payments.v1.Payment\"@\n\x1aHandleProviderEventRequest\x12\x0f\n\x07payload\x18\x01 \x01(\x0c\x12\x11\n\tsignature\x18\x02 \x01(\t\"V\n\x1bHandleProviderEventResponse\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x11\n\tduplicate\x18\x02 \x01(\x08\x12\x12\n\npayment_id\x18\x03 \x01(\t\"C\n\x1c\x43ompletePaymentActionRequest\x12\x12\n\npayment_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61pprove\x18\x02 \x01(\x08\"V\n\x1d\x43ompletePaymentActionResponse\x12\x35\n\x07payment\x18\x01 \x01(\x0b\x32$.bookingplatform.payments.v1.Payment*\xbb\x02\n\rPaymentStatus\x12\x1e\n\x1aPAYMENT_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n\x17PAYMENT_STATUS_DECLINED\x10\x01\x12\x1d\n\x19PAYMENT_STATUS_AUTHORIZED\x10\x02\x12\x1b\n\x17PAYMENT_STATUS_CAPTURED\x10\x03\x12\x19\n\x15PAYMENT_STATUS_VOIDED\x10\x04\x12\x1b\n\x17PAYMENT_STATUS_REFUNDED\x10\x05\x12\x1a\n\x16PAYMENT_STATUS_PENDING\x10\x06\x12\"\n\x1ePAYMENT_STATUS_REQUIRES_ACTION\x10\x07\x12\x19\n\x15PAYMENT_STATUS_FAILED\x10\x08\x12\x1e\n\x1aPAYMENT_STATUS_AUTHORIZING\x10\t2\x8e\t\n\x0fPaymentsService\x12\x88\x01\n\x13\x43reatePaymentMethod\x12\x37.bookingplatform.payments.v1.CreatePaymentMethodRequest\x1a\x38.bookingplatform.payments.v1.CreatePaymentMethodResponse\x12\x7f\n\x10GetPaymentMethod\x12\x34.bookingplatform.payments.v1.GetPaymentMethodRequest\x1a\x35.bookingplatform.payments.v1.GetPaymentMethodResponse\x12\x7f\n\x10\x41uthorizePayment\x12\x34.bookingplatform.payments.v1.AuthorizePaymentRequest\x1a\x35.bookingplatform.payments.v1.AuthorizePaymentResponse\x12y\n\x0e\x43\x61pturePayment\x12\x32.bookingplatform.payments.v1.CapturePaymentRequest\x1a\x33.bookingplatform.payments.v1.CapturePaymentResponse\x12p\n\x0bVoidPayment\x12/.bookingplatform.payments.v1.VoidPaymentRequest\x1a\x30.bookingplatform.payments.v1.VoidPaymentResponse\x12v\n\rRefundPayment\x12\x31.bookingplatform.payments.v1.RefundPaymentRequest\x1a\x32.bookingplatform.payments.v1.RefundPaymentResponse\x12m\n\nGetPayment\x12..bookingplatform.payments.v1.GetPaymentRequest\x1a/.bookingplatform.payments.v1.GetPaymentResponse\x12\x88\x01\n\x13HandleProviderEvent\x12\x37.bookingplatform.payments.v1.HandleProviderEventRequest\x1a\x38.bookingplatform.payments.v1.HandleProviderEventResponse\x12\x8e\x01\n\x15\x43ompletePaymentAction\x12\x39.bookingplatform.payments.v1.CompletePaymentActionRequest\x1a:.bookingplatform.payments.v1.CompletePaymentActionResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'bookingplatform.payments.v1.payments_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PAYMENTSTATUS']._serialized_start=1599
-  _globals['_PAYMENTSTATUS']._serialized_end=1914
+  _globals['_PAYMENTSTATUS']._serialized_start=2136
+  _globals['_PAYMENTSTATUS']._serialized_end=2451
   _globals['_PAYMENT']._serialized_start=148
   _globals['_PAYMENT']._serialized_end=495
-  _globals['_AUTHORIZEPAYMENTREQUEST']._serialized_start=498
-  _globals['_AUTHORIZEPAYMENTREQUEST']._serialized_end=654
-  _globals['_AUTHORIZEPAYMENTRESPONSE']._serialized_start=656
-  _globals['_AUTHORIZEPAYMENTRESPONSE']._serialized_end=737
-  _globals['_CAPTUREPAYMENTREQUEST']._serialized_start=739
-  _globals['_CAPTUREPAYMENTREQUEST']._serialized_end=802
-  _globals['_CAPTUREPAYMENTRESPONSE']._serialized_start=804
-  _globals['_CAPTUREPAYMENTRESPONSE']._serialized_end=883
-  _globals['_VOIDPAYMENTREQUEST']._serialized_start=885
-  _globals['_VOIDPAYMENTREQUEST']._serialized_end=945
-  _globals['_VOIDPAYMENTRESPONSE']._serialized_start=947
-  _globals['_VOIDPAYMENTRESPONSE']._serialized_end=1023
-  _globals['_REFUNDPAYMENTREQUEST']._serialized_start=1025
-  _globals['_REFUNDPAYMENTREQUEST']._serialized_end=1087
-  _globals['_REFUNDPAYMENTRESPONSE']._serialized_start=1089
-  _globals['_REFUNDPAYMENTRESPONSE']._serialized_end=1167
-  _globals['_GETPAYMENTREQUEST']._serialized_start=1169
-  _globals['_GETPAYMENTREQUEST']._serialized_end=1208
-  _globals['_GETPAYMENTRESPONSE']._serialized_start=1210
-  _globals['_GETPAYMENTRESPONSE']._serialized_end=1285
-  _globals['_HANDLEPROVIDEREVENTREQUEST']._serialized_start=1287
-  _globals['_HANDLEPROVIDEREVENTREQUEST']._serialized_end=1351
-  _globals['_HANDLEPROVIDEREVENTRESPONSE']._serialized_start=1353
-  _globals['_HANDLEPROVIDEREVENTRESPONSE']._serialized_end=1439
-  _globals['_COMPLETEPAYMENTACTIONREQUEST']._serialized_start=1441
-  _globals['_COMPLETEPAYMENTACTIONREQUEST']._serialized_end=1508
-  _globals['_COMPLETEPAYMENTACTIONRESPONSE']._serialized_start=1510
-  _globals['_COMPLETEPAYMENTACTIONRESPONSE']._serialized_end=1596
-  _globals['_PAYMENTSSERVICE']._serialized_start=1917
-  _globals['_PAYMENTSSERVICE']._serialized_end=2815
+  _globals['_PAYMENTMETHOD']._serialized_start=498
+  _globals['_PAYMENTMETHOD']._serialized_end=645
+  _globals['_AUTHORIZEPAYMENTREQUEST']._serialized_start=648
+  _globals['_AUTHORIZEPAYMENTREQUEST']._serialized_end=831
+  _globals['_CREATEPAYMENTMETHODREQUEST']._serialized_start=833
+  _globals['_CREATEPAYMENTMETHODREQUEST']._serialized_end=942
+  _globals['_CREATEPAYMENTMETHODRESPONSE']._serialized_start=944
+  _globals['_CREATEPAYMENTMETHODRESPONSE']._serialized_end=1041
+  _globals['_GETPAYMENTMETHODREQUEST']._serialized_start=1043
+  _globals['_GETPAYMENTMETHODREQUEST']._serialized_end=1095
+  _globals['_GETPAYMENTMETHODRESPONSE']._serialized_start=1097
+  _globals['_GETPAYMENTMETHODRESPONSE']._serialized_end=1191
+  _globals['_AUTHORIZEPAYMENTRESPONSE']._serialized_start=1193
+  _globals['_AUTHORIZEPAYMENTRESPONSE']._serialized_end=1274
+  _globals['_CAPTUREPAYMENTREQUEST']._serialized_start=1276
+  _globals['_CAPTUREPAYMENTREQUEST']._serialized_end=1339
+  _globals['_CAPTUREPAYMENTRESPONSE']._serialized_start=1341
+  _globals['_CAPTUREPAYMENTRESPONSE']._serialized_end=1420
+  _globals['_VOIDPAYMENTREQUEST']._serialized_start=1422
+  _globals['_VOIDPAYMENTREQUEST']._serialized_end=1482
+  _globals['_VOIDPAYMENTRESPONSE']._serialized_start=1484
+  _globals['_VOIDPAYMENTRESPONSE']._serialized_end=1560
+  _globals['_REFUNDPAYMENTREQUEST']._serialized_start=1562
+  _globals['_REFUNDPAYMENTREQUEST']._serialized_end=1624
+  _globals['_REFUNDPAYMENTRESPONSE']._serialized_start=1626
+  _globals['_REFUNDPAYMENTRESPONSE']._serialized_end=1704
+  _globals['_GETPAYMENTREQUEST']._serialized_start=1706
+  _globals['_GETPAYMENTREQUEST']._serialized_end=1745
+  _globals['_GETPAYMENTRESPONSE']._serialized_start=1747
+  _globals['_GETPAYMENTRESPONSE']._serialized_end=1822
+  _globals['_HANDLEPROVIDEREVENTREQUEST']._serialized_start=1824
+  _globals['_HANDLEPROVIDEREVENTREQUEST']._serialized_end=1888
+  _globals['_HANDLEPROVIDEREVENTRESPONSE']._serialized_start=1890
+  _globals['_HANDLEPROVIDEREVENTRESPONSE']._serialized_end=1976
+  _globals['_COMPLETEPAYMENTACTIONREQUEST']._serialized_start=1978
+  _globals['_COMPLETEPAYMENTACTIONREQUEST']._serialized_end=2045
+  _globals['_COMPLETEPAYMENTACTIONRESPONSE']._serialized_start=2047
+  _globals['_COMPLETEPAYMENTACTIONRESPONSE']._serialized_end=2133
+  _globals['_PAYMENTSSERVICE']._serialized_start=2454
+  _globals['_PAYMENTSSERVICE']._serialized_end=3620
 # @@protoc_insertion_point(module_scope)

@@ -136,6 +136,52 @@ class Payment(_message.Message):
 Global___Payment: _TypeAlias = Payment  # noqa: Y015
 
 @_typing.final
+class PaymentMethod(_message.Message):
+    """A card registered for one customer of one company (like Stripe's PaymentMethod). The card
+    token stays in payments: other services and saga messages carry only the id.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    CUSTOMER_ID_FIELD_NUMBER: _builtins.int
+    BRAND_FIELD_NUMBER: _builtins.int
+    LAST4_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Server-assigned id (UUID)."""
+    company_id: _builtins.str
+    """The company."""
+    customer_id: _builtins.str
+    """The customer the card belongs to; only this customer of this company can pay with it."""
+    brand: _builtins.str
+    """Card brand when the provider knows it, e.g. "visa"; empty otherwise."""
+    last4: _builtins.str
+    """Last four digits when the provider knows them; empty otherwise."""
+    @_builtins.property
+    def create_time(self) -> _timestamp_pb2.Timestamp:
+        """When created."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        customer_id: _builtins.str = ...,
+        brand: _builtins.str = ...,
+        last4: _builtins.str = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["brand", b"brand", "company_id", b"company_id", "create_time", b"create_time", "customer_id", b"customer_id", "id", b"id", "last4", b"last4"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PaymentMethod: _TypeAlias = PaymentMethod  # noqa: Y015
+
+@_typing.final
 class AuthorizePaymentRequest(_message.Message):
     """Request of AuthorizePayment."""
 
@@ -146,6 +192,7 @@ class AuthorizePaymentRequest(_message.Message):
     CUSTOMER_ID_FIELD_NUMBER: _builtins.int
     AMOUNT_FIELD_NUMBER: _builtins.int
     CARD_TOKEN_FIELD_NUMBER: _builtins.int
+    PAYMENT_METHOD_ID_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Idempotency key: one payment per key."""
     company_id: _builtins.str
@@ -153,7 +200,9 @@ class AuthorizePaymentRequest(_message.Message):
     customer_id: _builtins.str
     """The customer."""
     card_token: _builtins.str
-    """Card token or sandbox test card number."""
+    """Card token or sandbox test card number (give this or payment_method_id)."""
+    payment_method_id: _builtins.str
+    """A payment method of this company and customer (give this or card_token)."""
     @_builtins.property
     def amount(self) -> _money_pb2.Money:
         """Amount, positive."""
@@ -166,14 +215,119 @@ class AuthorizePaymentRequest(_message.Message):
         customer_id: _builtins.str = ...,
         amount: _money_pb2.Money | None = ...,
         card_token: _builtins.str = ...,
+        payment_method_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "card_token", b"card_token", "company_id", b"company_id", "customer_id", b"customer_id", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "card_token", b"card_token", "company_id", b"company_id", "customer_id", b"customer_id", "payment_method_id", b"payment_method_id", "request_id", b"request_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AuthorizePaymentRequest: _TypeAlias = AuthorizePaymentRequest  # noqa: Y015
+
+@_typing.final
+class CreatePaymentMethodRequest(_message.Message):
+    """Request of CreatePaymentMethod."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    CUSTOMER_ID_FIELD_NUMBER: _builtins.int
+    CARD_TOKEN_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key, per company and customer: a retry returns the first payment method."""
+    company_id: _builtins.str
+    """The company."""
+    customer_id: _builtins.str
+    """The customer."""
+    card_token: _builtins.str
+    """Card token or sandbox test card number. Stored by payments only; never echoed back."""
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        customer_id: _builtins.str = ...,
+        card_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["card_token", b"card_token", "company_id", b"company_id", "customer_id", b"customer_id", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreatePaymentMethodRequest: _TypeAlias = CreatePaymentMethodRequest  # noqa: Y015
+
+@_typing.final
+class CreatePaymentMethodResponse(_message.Message):
+    """Response of CreatePaymentMethod."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAYMENT_METHOD_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def payment_method(self) -> Global___PaymentMethod:
+        """The payment method."""
+
+    def __init__(
+        self,
+        *,
+        payment_method: Global___PaymentMethod | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["payment_method", b"payment_method"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["payment_method", b"payment_method"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreatePaymentMethodResponse: _TypeAlias = CreatePaymentMethodResponse  # noqa: Y015
+
+@_typing.final
+class GetPaymentMethodRequest(_message.Message):
+    """Request of GetPaymentMethod."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAYMENT_METHOD_ID_FIELD_NUMBER: _builtins.int
+    payment_method_id: _builtins.str
+    """Payment method id."""
+    def __init__(
+        self,
+        *,
+        payment_method_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["payment_method_id", b"payment_method_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPaymentMethodRequest: _TypeAlias = GetPaymentMethodRequest  # noqa: Y015
+
+@_typing.final
+class GetPaymentMethodResponse(_message.Message):
+    """Response of GetPaymentMethod."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAYMENT_METHOD_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def payment_method(self) -> Global___PaymentMethod:
+        """The payment method."""
+
+    def __init__(
+        self,
+        *,
+        payment_method: Global___PaymentMethod | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["payment_method", b"payment_method"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["payment_method", b"payment_method"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPaymentMethodResponse: _TypeAlias = GetPaymentMethodResponse  # noqa: Y015
 
 @_typing.final
 class AuthorizePaymentResponse(_message.Message):

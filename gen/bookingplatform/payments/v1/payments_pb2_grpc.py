@@ -35,6 +35,16 @@ class PaymentsServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.CreatePaymentMethod = channel.unary_unary(
+                '/bookingplatform.payments.v1.PaymentsService/CreatePaymentMethod',
+                request_serializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.CreatePaymentMethodRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.CreatePaymentMethodResponse.FromString,
+                _registered_method=True)
+        self.GetPaymentMethod = channel.unary_unary(
+                '/bookingplatform.payments.v1.PaymentsService/GetPaymentMethod',
+                request_serializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.GetPaymentMethodRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.GetPaymentMethodResponse.FromString,
+                _registered_method=True)
         self.AuthorizePayment = channel.unary_unary(
                 '/bookingplatform.payments.v1.PaymentsService/AuthorizePayment',
                 request_serializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.AuthorizePaymentRequest.SerializeToString,
@@ -75,6 +85,20 @@ class PaymentsServiceStub:
 class PaymentsServiceServicer:
     """Card payments through a provider adapter (a sandbox provider by default).
     """
+
+    def CreatePaymentMethod(self, request, context):
+        """Registers a card token for a customer; one payment method per (company, customer, request_id).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPaymentMethod(self, request, context):
+        """Gets a payment method (never its card token).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
     def AuthorizePayment(self, request, context):
         """Authorizes an amount on a card; one payment per idempotency key.
@@ -128,6 +152,16 @@ class PaymentsServiceServicer:
 
 def add_PaymentsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'CreatePaymentMethod': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreatePaymentMethod,
+                    request_deserializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.CreatePaymentMethodRequest.FromString,
+                    response_serializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.CreatePaymentMethodResponse.SerializeToString,
+            ),
+            'GetPaymentMethod': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPaymentMethod,
+                    request_deserializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.GetPaymentMethodRequest.FromString,
+                    response_serializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.GetPaymentMethodResponse.SerializeToString,
+            ),
             'AuthorizePayment': grpc.unary_unary_rpc_method_handler(
                     servicer.AuthorizePayment,
                     request_deserializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.AuthorizePaymentRequest.FromString,
@@ -174,6 +208,60 @@ def add_PaymentsServiceServicer_to_server(servicer, server):
 class PaymentsService:
     """Card payments through a provider adapter (a sandbox provider by default).
     """
+
+    @staticmethod
+    def CreatePaymentMethod(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.payments.v1.PaymentsService/CreatePaymentMethod',
+            bookingplatform_dot_payments_dot_v1_dot_payments__pb2.CreatePaymentMethodRequest.SerializeToString,
+            bookingplatform_dot_payments_dot_v1_dot_payments__pb2.CreatePaymentMethodResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPaymentMethod(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.payments.v1.PaymentsService/GetPaymentMethod',
+            bookingplatform_dot_payments_dot_v1_dot_payments__pb2.GetPaymentMethodRequest.SerializeToString,
+            bookingplatform_dot_payments_dot_v1_dot_payments__pb2.GetPaymentMethodResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
 
     @staticmethod
     def AuthorizePayment(request,

@@ -33,6 +33,10 @@ class PaymentsServiceStub:
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> PaymentsServiceAsyncStub: ...
+    CreatePaymentMethod: _grpc.UnaryUnaryMultiCallable[_payments_pb2.CreatePaymentMethodRequest, _payments_pb2.CreatePaymentMethodResponse]
+    """Registers a card token for a customer; one payment method per (company, customer, request_id)."""
+    GetPaymentMethod: _grpc.UnaryUnaryMultiCallable[_payments_pb2.GetPaymentMethodRequest, _payments_pb2.GetPaymentMethodResponse]
+    """Gets a payment method (never its card token)."""
     AuthorizePayment: _grpc.UnaryUnaryMultiCallable[_payments_pb2.AuthorizePaymentRequest, _payments_pb2.AuthorizePaymentResponse]
     """Authorizes an amount on a card; one payment per idempotency key."""
     CapturePayment: _grpc.UnaryUnaryMultiCallable[_payments_pb2.CapturePaymentRequest, _payments_pb2.CapturePaymentResponse]
@@ -53,6 +57,10 @@ class PaymentsServiceAsyncStub(PaymentsServiceStub):
     """Card payments through a provider adapter (a sandbox provider by default)."""
 
     def __init__(self, channel: _aio.Channel) -> None: ...
+    CreatePaymentMethod: _aio.UnaryUnaryMultiCallable[_payments_pb2.CreatePaymentMethodRequest, _payments_pb2.CreatePaymentMethodResponse]  # type: ignore[assignment]
+    """Registers a card token for a customer; one payment method per (company, customer, request_id)."""
+    GetPaymentMethod: _aio.UnaryUnaryMultiCallable[_payments_pb2.GetPaymentMethodRequest, _payments_pb2.GetPaymentMethodResponse]  # type: ignore[assignment]
+    """Gets a payment method (never its card token)."""
     AuthorizePayment: _aio.UnaryUnaryMultiCallable[_payments_pb2.AuthorizePaymentRequest, _payments_pb2.AuthorizePaymentResponse]  # type: ignore[assignment]
     """Authorizes an amount on a card; one payment per idempotency key."""
     CapturePayment: _aio.UnaryUnaryMultiCallable[_payments_pb2.CapturePaymentRequest, _payments_pb2.CapturePaymentResponse]  # type: ignore[assignment]
@@ -70,6 +78,22 @@ class PaymentsServiceAsyncStub(PaymentsServiceStub):
 
 class PaymentsServiceServicer(metaclass=_abc_1.ABCMeta):
     """Card payments through a provider adapter (a sandbox provider by default)."""
+
+    @_abc_1.abstractmethod
+    def CreatePaymentMethod(
+        self,
+        request: _payments_pb2.CreatePaymentMethodRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_payments_pb2.CreatePaymentMethodResponse, _abc.Awaitable[_payments_pb2.CreatePaymentMethodResponse]]:
+        """Registers a card token for a customer; one payment method per (company, customer, request_id)."""
+
+    @_abc_1.abstractmethod
+    def GetPaymentMethod(
+        self,
+        request: _payments_pb2.GetPaymentMethodRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_payments_pb2.GetPaymentMethodResponse, _abc.Awaitable[_payments_pb2.GetPaymentMethodResponse]]:
+        """Gets a payment method (never its card token)."""
 
     @_abc_1.abstractmethod
     def AuthorizePayment(

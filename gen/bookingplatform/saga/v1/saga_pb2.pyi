@@ -97,8 +97,8 @@ class StepCommand(_message.Message):
     AMOUNT_FIELD_NUMBER: _builtins.int
     ENTITLEMENT_ID_FIELD_NUMBER: _builtins.int
     CREDITS_FIELD_NUMBER: _builtins.int
-    CARD_TOKEN_FIELD_NUMBER: _builtins.int
     ALLOW_PARTIAL_FIELD_NUMBER: _builtins.int
+    PAYMENT_METHOD_ID_FIELD_NUMBER: _builtins.int
     saga_id: _builtins.str
     """The saga (UUID)."""
     step: _builtins.str
@@ -117,10 +117,12 @@ class StepCommand(_message.Message):
     """Passes: the entitlement to hold a credit of."""
     credits: _builtins.int
     """Passes: number of credits (places) to hold."""
-    card_token: _builtins.str
-    """Payments: the card token (sandbox test card number or token)."""
     allow_partial: _builtins.bool
     """Wallet: debit what the balance allows when the full amount is not there."""
+    payment_method_id: _builtins.str
+    """Payments: the payment method (registered with PaymentsService.CreatePaymentMethod) to
+    authorize; payments looks its card up and checks it belongs to company_id and customer_id.
+    """
     @_builtins.property
     def amount(self) -> _money_pb2.Money:
         """Amount the step is asked to cover (EXECUTE) or give back (REFUND)."""
@@ -138,12 +140,12 @@ class StepCommand(_message.Message):
         amount: _money_pb2.Money | None = ...,
         entitlement_id: _builtins.str = ...,
         credits: _builtins.int = ...,
-        card_token: _builtins.str = ...,
         allow_partial: _builtins.bool = ...,
+        payment_method_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "allow_partial", b"allow_partial", "amount", b"amount", "attempt", b"attempt", "booking_id", b"booking_id", "card_token", b"card_token", "company_id", b"company_id", "credits", b"credits", "customer_id", b"customer_id", "entitlement_id", b"entitlement_id", "saga_id", b"saga_id", "step", b"step"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "allow_partial", b"allow_partial", "amount", b"amount", "attempt", b"attempt", "booking_id", b"booking_id", "company_id", b"company_id", "credits", b"credits", "customer_id", b"customer_id", "entitlement_id", b"entitlement_id", "payment_method_id", b"payment_method_id", "saga_id", b"saga_id", "step", b"step"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

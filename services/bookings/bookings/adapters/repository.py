@@ -50,7 +50,7 @@ def _booking_from_row(
         plan=PaymentPlan(
             entitlement_id=row.entitlement_id,
             use_wallet=row.use_wallet,
-            card_token=row.card_token,
+            payment_method_id=row.payment_method_id,
             pay_later=row.pay_later,
         ),
         saga_id=row.saga_id,
@@ -105,7 +105,7 @@ async def insert_booking(conn: AsyncConnection, booking: Booking, request_id: st
             total_minor=booking.total_minor,
             entitlement_id=booking.plan.entitlement_id,
             use_wallet=booking.plan.use_wallet,
-            card_token=booking.plan.card_token,
+            payment_method_id=booking.plan.payment_method_id,
             pay_later=booking.plan.pay_later,
             saga_id=booking.saga_id,
             free_cancellation_until=booking.free_cancellation_until,
@@ -366,12 +366,12 @@ async def save_saga(
     await conn.execute(update(sagas).where(sagas.c.id == saga.id).values(**values))
 
 
-async def set_card_token(conn: AsyncConnection, booking_id: str, card_token: str) -> Booking:
+async def set_payment_method(conn: AsyncConnection, booking_id: str, payment_method_id: str) -> Booking:
     row = (
         await conn.execute(
             update(bookings)
             .where(bookings.c.id == booking_id)
-            .values(card_token=card_token, pay_later=False, updated_at=func.now())
+            .values(payment_method_id=payment_method_id, pay_later=False, updated_at=func.now())
             .returning(*bookings.c)
         )
     ).one()

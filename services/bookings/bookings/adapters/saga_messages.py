@@ -26,7 +26,7 @@ def step_command(saga: Saga, booking: Booking, command: Command) -> saga_pb2.Ste
         customer_id=booking.customer_id,
         entitlement_id=booking.plan.entitlement_id,
         credits=command.credits,
-        card_token=booking.plan.card_token if command.step == "payments" else "",
+        payment_method_id=booking.plan.payment_method_id if command.step == "payments" else "",
         allow_partial=command.allow_partial,
     )
     message.amount.amount_minor = command.amount_minor

@@ -54,7 +54,8 @@ bookings = Table(
     Column("total_minor", BigInteger, nullable=False),
     Column("entitlement_id", Text, nullable=False, server_default=""),
     Column("use_wallet", Boolean, nullable=False),
-    Column("card_token", Text, nullable=False, server_default=""),
+    # Payments' id of the card (its token stays in payments).
+    Column("payment_method_id", Text, nullable=False, server_default=""),
     Column("pay_later", Boolean, nullable=False, server_default=text("false")),
     Column("wallet_debited_minor", BigInteger, nullable=False, server_default="0"),
     Column("bonus_debited_minor", BigInteger, nullable=False, server_default="0"),

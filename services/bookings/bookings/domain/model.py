@@ -35,13 +35,14 @@ class PaymentPlan:
 
     entitlement_id: str = ""
     use_wallet: bool = False
-    card_token: str = ""
+    # The card, as a payment method registered with payments: bookings never sees a card token.
+    payment_method_id: str = ""
     # Keep the place and bill later when the wallet lacks funds (wallet-only plans).
     pay_later: bool = False
 
     @property
     def has_money_source(self) -> bool:
-        return self.use_wallet or bool(self.card_token)
+        return self.use_wallet or bool(self.payment_method_id)
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def check_payment_plan(plan: PaymentPlan, quote: Quote) -> None:
 
     Paying later is for the wallet alone: a card would pay at once anyway.
     """
-    if plan.pay_later and (not plan.use_wallet or plan.card_token or plan.entitlement_id):
+    if plan.pay_later and (not plan.use_wallet or plan.payment_method_id or plan.entitlement_id):
         raise InvalidArgument(
             "PAY_LATER_WALLET_ONLY", "pay_later works with the wallet alone", field="payment_plan.pay_later"
         )

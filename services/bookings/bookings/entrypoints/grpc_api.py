@@ -62,7 +62,7 @@ def booking_message(booking: Booking) -> bookings_pb2.Booking:
         payment_plan=bookings_pb2.PaymentPlan(
             entitlement_id=booking.plan.entitlement_id,
             use_wallet=booking.plan.use_wallet,
-            card_token=booking.plan.card_token,
+            payment_method_id=booking.plan.payment_method_id,
             pay_later=booking.plan.pay_later,
         ),
         wallet_debited_minor=booking.wallet_debited_minor,
@@ -173,7 +173,7 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
                 plan=PaymentPlan(
                     entitlement_id=plan.entitlement_id,
                     use_wallet=plan.use_wallet,
-                    card_token=plan.card_token,
+                    payment_method_id=plan.payment_method_id,
                     pay_later=plan.pay_later,
                 ),
             )
@@ -270,7 +270,7 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
                 request_id=request.request_id,
                 booking_id=request.booking_id,
                 customer_id=request.customer_id,
-                card_token=request.card_token,
+                payment_method_id=request.payment_method_id,
             )
         )
         return bookings_pb2.SettleBookingResponse(booking=booking_message(booking))

@@ -261,7 +261,7 @@ class PeriodChanges:
                 currency=booking.currency,
                 amount_minor=difference,
                 use_wallet=booking.plan.use_wallet,
-                use_card=bool(booking.plan.card_token),
+                use_card=bool(booking.plan.payment_method_id),
                 change=change.to_data(),
             )
         card, wallet = refund_split(

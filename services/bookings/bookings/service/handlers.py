@@ -83,7 +83,7 @@ class SettleBooking:
     request_id: str
     booking_id: str
     customer_id: str
-    card_token: str
+    payment_method_id: str
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ class BookingService:
             credits=booking.quantity,
             use_pass=bool(command.plan.entitlement_id),
             use_wallet=command.plan.use_wallet,
-            use_card=bool(command.plan.card_token),
+            use_card=bool(command.plan.payment_method_id),
             pay_later=command.plan.pay_later,
         )
         try:
@@ -490,7 +490,7 @@ class BookingService:
                 raise FailedPrecondition(
                     "BOOKING_NOT_AWAITING_PAYMENT", "the booking has nothing left to pay"
                 )
-            updated = await repo.set_card_token(conn, booking.id, command.card_token)
+            updated = await repo.set_payment_method(conn, booking.id, command.payment_method_id)
             await repo.log_step(
                 conn,
                 saga.id,

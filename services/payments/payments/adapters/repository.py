@@ -16,8 +16,9 @@ from sqlalchemy import Row, case, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from payments.adapters.tables import payment_requests, payments, provider_events, saga_steps
+from payments.adapters.tables import payment_methods, payment_requests, payments, provider_events, saga_steps
 from payments.domain.events import ProviderEvent
+from payments.domain.methods import CardDetails, PaymentMethod
 from payments.domain.model import UNRESOLVED, NewPayment, Operation, Payment, PaymentStatus
 from payments.domain.saga import StepAction, StepDecision
 
@@ -40,6 +41,71 @@ def _payment(row: Row[Any]) -> Payment:
         updated_at=row.updated_at,
         action_expires_at=row.action_expires_at,
     )
+
+
+# Payment methods
+
+
+def _method(row: Row[Any]) -> PaymentMethod:
+    return PaymentMethod(
+        id=row.id,
+        company_id=row.company_id,
+        customer_id=row.customer_id,
+        request_id=row.request_id,
+        details=CardDetails(brand=row.brand, last4=row.last4),
+        created_at=row.created_at,
+        card_token=row.card_token,
+    )
+
+
+async def insert_payment_method(
+    conn: AsyncConnection,
+    *,
+    company_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    request_id: str,
+    card_token: str,
+    details: CardDetails,
+) -> PaymentMethod:
+    """The method of (company, customer, request id): a new one, or the one a first request made."""
+    row = (
+        await conn.execute(
+            insert(payment_methods)
+            .values(
+                id=uuid.uuid4(),
+                company_id=company_id,
+                customer_id=customer_id,
+                request_id=request_id,
+                card_token=card_token,
+                brand=details.brand,
+                last4=details.last4,
+            )
+            .on_conflict_do_nothing(
+                index_elements=[
+                    payment_methods.c.company_id,
+                    payment_methods.c.customer_id,
+                    payment_methods.c.request_id,
+                ]
+            )
+            .returning(*payment_methods.c)
+        )
+    ).first()
+    if row is None:
+        row = (
+            await conn.execute(
+                select(payment_methods).where(
+                    payment_methods.c.company_id == company_id,
+                    payment_methods.c.customer_id == customer_id,
+                    payment_methods.c.request_id == request_id,
+                )
+            )
+        ).one()
+    return _method(row)
+
+
+async def get_payment_method(conn: AsyncConnection, method_id: uuid.UUID) -> PaymentMethod | None:
+    row = (await conn.execute(select(payment_methods).where(payment_methods.c.id == method_id))).first()
+    return _method(row) if row is not None else None
 
 
 # Payments

@@ -30,6 +30,7 @@ import httpx
 
 from payments.domain import errors, events
 from payments.domain.events import EventType, ProviderEvent
+from payments.domain.methods import CardDetails
 from payments.domain.provider import Authorization, AuthorizationOutcome, ProviderResult, ProviderUnavailable
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,19 @@ LOST_ANSWER_CARDS = frozenset({"4000000000000341", "tok_lostAnswer"})
 
 _EVENTUALLY_APPROVED = ASYNC_CARDS | ACTION_CARDS | SLOW_CARDS | LOST_ANSWER_CARDS
 
+# The test card number behind each token, for the last four digits shown of a payment method.
+TOKEN_NUMBERS = {
+    "tok_visa": "4242424242424242",
+    "tok_chargeDeclined": "4000000000000002",
+    "tok_insufficientFunds": "4000000000009995",
+    "tok_expiredCard": "4000000000000069",
+    "tok_asyncApproval": "4000000000003063",
+    "tok_requiresAction": "4000000000003220",
+    "tok_slowApproval": "4000000000000259",
+    "tok_lostAnswer": "4000000000000341",
+}
+_BRANDS = {"4": "visa", "5": "mastercard", "3": "amex"}
+
 APPROVAL_PREFIX = "sbx_auth_"
 DECLINE_PREFIX = "sbx_decl_"
 EVENT_PREFIX = "evt_sbx_"
@@ -71,6 +85,14 @@ PAYMENT_CANCELED = "PAYMENT_CANCELED"
 _Act = Callable[[], str | None]
 # Where events go: raises unless the receiver accepted the event (HTTP 2xx).
 EventSink = Callable[[bytes, str], Awaitable[None]]
+
+
+def card_details(card_token: str) -> CardDetails:
+    """Brand and last four digits of a test card number or token; empty for anything else."""
+    number = TOKEN_NUMBERS.get(card_token, card_token)
+    if not (number.isascii() and number.isdigit() and 12 <= len(number) <= 19):
+        return CardDetails()
+    return CardDetails(brand=_BRANDS.get(number[0], ""), last4=number[-4:])
 
 
 def decline_reason_for(card_token: str) -> str | None:
@@ -157,6 +179,9 @@ class SandboxCardProvider:
         self.authorize_calls: dict[str, int] = {}
 
     # -- the CardProvider port ------------------------------------------------------
+
+    def describe(self, card_token: str) -> CardDetails:
+        return card_details(card_token)
 
     async def authorize(
         self, idempotency_key: str, amount_minor: int, currency: str, card_token: str

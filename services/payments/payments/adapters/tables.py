@@ -136,3 +136,20 @@ provider_events = Table(
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+
+# Card tokens registered per customer (the only place a token is stored on the platform).
+# The request id is the business key: a retried CreatePaymentMethod finds its first row.
+payment_methods = Table(
+    "payment_methods",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("company_id", UUID(as_uuid=True), nullable=False),
+    Column("customer_id", UUID(as_uuid=True), nullable=False),
+    Column("request_id", Text, nullable=False),
+    Column("card_token", Text, nullable=False),
+    Column("brand", Text, nullable=False, server_default=text("''")),
+    Column("last4", Text, nullable=False, server_default=text("''")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("card_token <> ''", name="ck_payment_methods_card_token"),
+    Index("uq_payment_methods_request", "company_id", "customer_id", "request_id", unique=True),
+)

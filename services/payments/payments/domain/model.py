@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from payments.domain import errors
@@ -191,7 +191,7 @@ class AuthorizePayment:
     customer_id: uuid.UUID
     amount_minor: int
     currency: str
-    card_token: str
+    card_token: str = field(repr=False)
     booking_id: uuid.UUID | None = None
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from payments.domain import errors
+from payments.domain.methods import CardDetails
 from plumbing.errors import ErrorKind, ServiceError
 
 
@@ -62,6 +63,10 @@ class CardProvider(Protocol):
     """A card processor. Raise ProviderUnavailable when the answer is unknown."""
 
     name: str
+
+    def describe(self, card_token: str) -> CardDetails:
+        """What may be shown of a card (brand, last four digits); empty when unknown."""
+        ...
 
     async def authorize(
         self, idempotency_key: str, amount_minor: int, currency: str, card_token: str

@@ -30,7 +30,8 @@ class SagaStep:
     customer_id: str
     amount_minor: int
     currency: str
-    card_token: str = ""
+    # The card is looked up by this id (payments' own table), never carried in the command.
+    payment_method_id: str = ""
     attempt: int = 0
 
 

@@ -6,6 +6,7 @@ import re
 import uuid
 
 from payments.domain import errors
+from payments.domain.methods import CreatePaymentMethod, GetPaymentMethod
 from payments.domain.model import AuthorizePayment, ChangePayment, CompleteAction, GetPayment, Operation
 from plumbing.errors import InvalidArgument
 
@@ -32,7 +33,8 @@ def uuid_of(value: str, field: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise InvalidArgument(errors.INVALID_ID, f"{field} is not a UUID: {value!r}", field=field) from None
+        # The value is not echoed: a card token sent in an id field must not come back in an error.
+        raise InvalidArgument(errors.INVALID_ID, f"{field} is not a UUID", field=field) from None
 
 
 def optional_uuid(value: str, field: str) -> uuid.UUID | None:
@@ -91,6 +93,21 @@ def authorize_command(
         card_token=card_token(card_token_value),
         booking_id=optional_uuid(booking_id, "booking_id"),
     )
+
+
+def payment_method_command(
+    *, request_id_value: str, company_id: str, customer_id: str, card_token_value: str
+) -> CreatePaymentMethod:
+    return CreatePaymentMethod(
+        request_id=request_id(request_id_value),
+        company_id=uuid_of(company_id, "company_id"),
+        customer_id=uuid_of(customer_id, "customer_id"),
+        card_token=card_token(card_token_value),
+    )
+
+
+def get_payment_method_command(payment_method_id: str) -> GetPaymentMethod:
+    return GetPaymentMethod(payment_method_id=uuid_of(payment_method_id, "payment_method_id"))
 
 
 def change_command(

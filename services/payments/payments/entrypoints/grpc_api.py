@@ -8,12 +8,14 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from bookingplatform.payments.v1 import payments_pb2, payments_pb2_grpc
-from payments.domain import validation
+from payments.domain import errors, validation
+from payments.domain.methods import PaymentMethod
 from payments.domain.model import Operation, Payment, PaymentStatus
 from payments.domain.provider import CardProvider
 from payments.service import handlers
 from payments.service.handlers import ReplyWriter
 from plumbing.db import Database
+from plumbing.errors import InvalidArgument
 
 _STATUSES = {
     PaymentStatus.DECLINED: payments_pb2.PAYMENT_STATUS_DECLINED,
@@ -51,6 +53,17 @@ def payment_to_proto(payment: Payment) -> payments_pb2.Payment:
     return message
 
 
+def payment_method_to_proto(method: PaymentMethod) -> payments_pb2.PaymentMethod:
+    return payments_pb2.PaymentMethod(
+        id=str(method.id),
+        company_id=str(method.company_id),
+        customer_id=str(method.customer_id),
+        brand=method.details.brand,
+        last4=method.details.last4,
+        create_time=_timestamp(method.created_at),
+    )
+
+
 class PaymentsApi(payments_pb2_grpc.PaymentsServiceServicer):
     def __init__(
         self,
@@ -67,16 +80,47 @@ class PaymentsApi(payments_pb2_grpc.PaymentsServiceServicer):
         self.action_timeout = action_timeout
         self.replies = replies
 
+    async def CreatePaymentMethod(
+        self, request: payments_pb2.CreatePaymentMethodRequest, context: grpc.aio.ServicerContext
+    ) -> payments_pb2.CreatePaymentMethodResponse:
+        command = validation.payment_method_command(
+            request_id_value=request.request_id,
+            company_id=request.company_id,
+            customer_id=request.customer_id,
+            card_token_value=request.card_token,
+        )
+        method = await handlers.create_payment_method(command, self.db, self.provider)
+        return payments_pb2.CreatePaymentMethodResponse(payment_method=payment_method_to_proto(method))
+
+    async def GetPaymentMethod(
+        self, request: payments_pb2.GetPaymentMethodRequest, context: grpc.aio.ServicerContext
+    ) -> payments_pb2.GetPaymentMethodResponse:
+        command = validation.get_payment_method_command(request.payment_method_id)
+        method = await handlers.get_payment_method(command, self.db)
+        return payments_pb2.GetPaymentMethodResponse(payment_method=payment_method_to_proto(method))
+
     async def AuthorizePayment(
         self, request: payments_pb2.AuthorizePaymentRequest, context: grpc.aio.ServicerContext
     ) -> payments_pb2.AuthorizePaymentResponse:
+        card = request.card_token
+        if request.payment_method_id:
+            if card:
+                raise InvalidArgument(
+                    errors.INVALID_CARD_TOKEN,
+                    "give card_token or payment_method_id, not both",
+                    field="card_token",
+                )
+            company_id = validation.uuid_of(request.company_id, "company_id")
+            customer_id = validation.uuid_of(request.customer_id, "customer_id")
+            async with self.db.transaction() as conn:
+                card = await handlers.card_token_of(conn, request.payment_method_id, company_id, customer_id)
         command = validation.authorize_command(
             idempotency_key=request.request_id,
             company_id=request.company_id,
             customer_id=request.customer_id,
             amount_minor=request.amount.amount_minor,
             currency_code=request.amount.currency_code,
-            card_token_value=request.card_token,
+            card_token_value=card,
         )
         payment = await handlers.authorize_payment(
             command, self.db, self.provider, self.action_timeout, self.replies

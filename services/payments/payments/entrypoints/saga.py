@@ -117,7 +117,7 @@ class SagaParticipant:
             customer_id=command.customer_id,
             amount_minor=command.amount.amount_minor,
             currency=command.amount.currency_code,
-            card_token=command.card_token,
+            payment_method_id=command.payment_method_id,
             attempt=command.attempt,
         )
         if action is not StepAction.EXECUTE or handlers.valid_saga_id(step) is not None:

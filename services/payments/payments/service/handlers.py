@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -27,6 +27,7 @@ from payments.adapters import repository
 from payments.adapters.repository import ResolvedStep
 from payments.domain import errors, events, validation
 from payments.domain.events import EventType
+from payments.domain.methods import CreatePaymentMethod, GetPaymentMethod, PaymentMethod, same_method
 from payments.domain.model import (
     REQUIRED_STATUS,
     RESULTING_STATUS,
@@ -58,13 +59,13 @@ from payments.domain.saga import (
     payment_key,
 )
 from plumbing.db import Database
-from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 
 log = logging.getLogger(__name__)
 
 # Business refusals of a saga step: answered with a FAILED reply, never redelivered.
 # (ProviderUnavailable and anything unexpected propagate, so the command is redelivered.)
-_STEP_REFUSALS = (InvalidArgument, FailedPrecondition, Conflict, NotFound)
+_STEP_REFUSALS = (InvalidArgument, FailedPrecondition, Conflict, NotFound, PermissionDenied)
 
 # Writes the reply of an EXECUTE decided after the fact (webhook, timeout, recovery), in the
 # caller's transaction: (conn, the step, the payment's currency).
@@ -312,6 +313,46 @@ async def change_payment(command: ChangePayment, db: Database, provider: CardPro
         return changed
 
 
+# Payment methods
+
+
+async def create_payment_method(
+    command: CreatePaymentMethod, db: Database, provider: CardProvider
+) -> PaymentMethod:
+    """One method per (company, customer, request id): a retry returns the first one."""
+    async with db.transaction() as conn:
+        method = await repository.insert_payment_method(
+            conn,
+            company_id=command.company_id,
+            customer_id=command.customer_id,
+            request_id=command.request_id,
+            card_token=command.card_token,
+            details=provider.describe(command.card_token),
+        )
+    same_method(method, command)
+    return method
+
+
+async def get_payment_method(command: GetPaymentMethod, db: Database) -> PaymentMethod:
+    async with db.transaction() as conn:
+        method = await repository.get_payment_method(conn, command.payment_method_id)
+    if method is None:
+        raise NotFound(errors.PAYMENT_METHOD_NOT_FOUND, "no such payment method", field="payment_method_id")
+    return method
+
+
+async def card_token_of(
+    conn: AsyncConnection, payment_method_id: str, company_id: uuid.UUID, customer_id: uuid.UUID
+) -> str:
+    """The card behind a payment method, for its own customer and company only."""
+    method_id = validation.uuid_of(payment_method_id, "payment_method_id")
+    method = await repository.get_payment_method(conn, method_id)
+    if method is None:
+        raise NotFound(errors.PAYMENT_METHOD_NOT_FOUND, "no such payment method", field="payment_method_id")
+    method.check_owner(company_id, customer_id)
+    return method.card_token
+
+
 async def get_payment(command: GetPayment, db: Database) -> Payment:
     async with db.transaction() as conn:
         payment = await repository.get_payment(conn, command.payment_id)
@@ -485,7 +526,16 @@ class Intent:
     """An AUTHORIZING payment of a saga whose provider answer is to be asked for."""
 
     payment: Payment
-    card_token: str
+    card_token: str = field(repr=False)
+
+
+async def _card_of_step(conn: AsyncConnection, step: SagaStep) -> str:
+    return await card_token_of(
+        conn,
+        step.payment_method_id,
+        validation.uuid_of(step.company_id, "company_id"),
+        validation.uuid_of(step.customer_id, "customer_id"),
+    )
 
 
 async def prepare_execute(db: Database, provider_name: str, step: SagaStep) -> Intent | None:
@@ -505,15 +555,16 @@ async def prepare_execute(db: Database, provider_name: str, step: SagaStep) -> I
             payment = await repository.get_payment(conn, recorded.decision.payment_id)
             if payment is None or payment.status is not PaymentStatus.AUTHORIZING:
                 return None
-            return Intent(payment, step.card_token)
+            return Intent(payment, await _card_of_step(conn, step))
         try:
+            card = await _card_of_step(conn, step)
             command = validation.authorize_command(
                 idempotency_key=payment_key(step.saga_id),
                 company_id=step.company_id,
                 customer_id=step.customer_id,
                 amount_minor=step.amount_minor,
                 currency_code=step.currency,
-                card_token_value=step.card_token,
+                card_token_value=card,
                 booking_id=str(validation.uuid_of(step.booking_id, "booking_id")),
                 key_field="saga_id",
             )

@@ -1,5 +1,7 @@
 """Fixtures of the payments integration tests: a real service on port 0, its stub, its database."""
 
+import os
+import sys
 from collections.abc import AsyncIterator
 
 import grpc
@@ -10,6 +12,11 @@ from payments.bootstrap import start
 from payments.settings import Settings
 from plumbing.db import Database
 from plumbing.runtime import RunningService
+
+# The tests import their shared helpers (payments_test_cards) from this folder.
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
 
 
 @pytest.fixture(scope="module")

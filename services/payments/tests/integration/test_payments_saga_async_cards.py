@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from payments_test_cards import CARDS, CardParticipant
 from sqlalchemy import func, select, text
 
 from bookingplatform.saga.v1 import saga_pb2
@@ -15,8 +16,9 @@ from payments.adapters.sandbox import SandboxCardProvider
 from payments.adapters.tables import payments, provider_events, saga_steps
 from payments.domain.provider import ProviderUnavailable
 from payments.domain.saga import SagaStep, StepAction
-from payments.entrypoints.saga import SagaParticipant, resolved_reply
+from payments.entrypoints.saga import resolved_reply
 from payments.service import handlers
+from plumbing.testing import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -77,7 +79,7 @@ class Saga:
             customer_id=self.customer_id,
             amount_minor=self.amount,
             currency="EUR",
-            card_token=self.card,
+            payment_method_id=CARDS.method(self.company_id, self.customer_id, self.card),
         )
 
     def command(self, action: int) -> saga_pb2.StepCommand:
@@ -90,7 +92,7 @@ class Saga:
             booking_id=self.booking_id,
             company_id=self.company_id,
             customer_id=self.customer_id,
-            card_token=self.card,
+            payment_method_id=CARDS.method(self.company_id, self.customer_id, self.card),
         )
         command.amount.amount_minor = self.amount
         command.amount.currency_code = "EUR"
@@ -118,7 +120,7 @@ def replies():
 
 @pytest.fixture
 def participant(payments_db, sandbox):
-    return SagaParticipant(payments_db, sandbox, action_timeout=timedelta(seconds=15))
+    return CardParticipant(payments_db, sandbox, action_timeout=timedelta(seconds=15))
 
 
 async def deliver(db, sandbox, replies, payload: bytes, signature: str):
@@ -152,11 +154,8 @@ async def execute_step_of(db, saga):
         ).one()
 
 
-async def until(check, within: float = 5.0):
-    deadline = time.monotonic() + within
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.02)
+async def until(check):
+    await eventually(check, interval=0.02)
 
 
 async def test_an_async_card_waits_without_replying_and_the_webhook_writes_the_reply(
@@ -215,12 +214,13 @@ async def test_a_duplicate_event_is_acknowledged_and_ignored(
 async def test_a_requires_action_card_times_out_fails_the_step_and_leaves_nothing_open(
     payments_db, sandbox, replies
 ):
-    participant = SagaParticipant(payments_db, sandbox, action_timeout=timedelta(milliseconds=200))
+    participant = CardParticipant(payments_db, sandbox, action_timeout=timedelta(milliseconds=200))
     saga = Saga(ACTION)
 
     waiting = await participant.process(saga.command(EXECUTE))
     row = await payment_of(payments_db, saga)
-    await asyncio.sleep(0.3)
+    # The first sweep to find it expired (200 ms after it was recorded) fails it.
+    await eventually(lambda: handlers.fail_expired_actions(payments_db, sandbox, replies))
     while await handlers.fail_expired_actions(payments_db, sandbox, replies):
         pass
     resent = await participant.process(saga.command(EXECUTE))
@@ -331,7 +331,9 @@ async def test_a_crash_between_the_intent_and_the_provider_call_is_recovered_by_
 ):
     saga = Saga("4242424242424242")
     # The process records the intent, then dies before asking the provider.
-    intent = await handlers.prepare_execute(payments_db, sandbox.name, saga.step())
+    step = saga.step()
+    await CARDS.record(payments_db)
+    intent = await handlers.prepare_execute(payments_db, sandbox.name, step)
     assert intent is not None and intent.payment.status.value == "AUTHORIZING"
 
     resent = await participant.process(saga.command(EXECUTE))
@@ -369,7 +371,9 @@ async def test_stale_intents_are_recovered_from_the_provider_or_failed_when_it_n
     lost, never_sent = Saga(LOST), Saga("4242424242424242")
     with pytest.raises(ProviderUnavailable):
         await participant.process(lost.command(EXECUTE))
-    await handlers.prepare_execute(payments_db, sandbox.name, never_sent.step())  # then the process died
+    step = never_sent.step()
+    await CARDS.record(payments_db)
+    await handlers.prepare_execute(payments_db, sandbox.name, step)  # then the process died
 
     while await handlers.recover_stale_intents(
         payments_db, sandbox, replies, older_than=timedelta(0), action_timeout=timedelta(seconds=15)

@@ -5,12 +5,12 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from payments_test_cards import CARDS, CardParticipant
 from sqlalchemy import func, select
 
 from bookingplatform.saga.v1 import saga_pb2
 from payments.adapters.sandbox import SandboxCardProvider
 from payments.adapters.tables import payments, saga_steps
-from payments.entrypoints.saga import SagaParticipant
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +26,7 @@ def sandbox():
 
 @pytest.fixture(scope="module")
 def handle(payments_db, sandbox):
-    return SagaParticipant(payments_db, sandbox, action_timeout=timedelta(seconds=15))
+    return CardParticipant(payments_db, sandbox, action_timeout=timedelta(seconds=15))
 
 
 class Saga:
@@ -53,7 +53,7 @@ class Saga:
             booking_id=self.booking_id,
             company_id=self.company_id,
             customer_id=self.customer_id,
-            card_token=self.card,
+            payment_method_id=CARDS.method(self.company_id, self.customer_id, self.card),
         )
         command.amount.amount_minor = self.amount if amount is None else amount
         command.amount.currency_code = "EUR"

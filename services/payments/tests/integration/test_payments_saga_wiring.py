@@ -6,11 +6,13 @@ import uuid
 import pytest
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from payments_test_cards import CARDS
 from sqlalchemy import func, select
 
 from bookingplatform.saga.v1 import saga_pb2
 from payments.adapters.tables import payments
 from plumbing import messaging
+from plumbing.testing import EVENTUALLY_TIMEOUT
 
 pytestmark = pytest.mark.integration
 
@@ -47,16 +49,18 @@ async def test_a_step_command_on_nats_is_answered_once_per_message_on_the_reply_
     )
     try:
         saga_id = str(uuid.uuid4())
+        company_id, customer_id = str(uuid.uuid4()), str(uuid.uuid4())
         command = saga_pb2.StepCommand(
             saga_id=saga_id,
             step="payments",
             action=saga_pb2.STEP_ACTION_EXECUTE,
             attempt=1,
             booking_id=str(uuid.uuid4()),
-            company_id=str(uuid.uuid4()),
-            customer_id=str(uuid.uuid4()),
-            card_token="4242424242424242",
+            company_id=company_id,
+            customer_id=customer_id,
+            payment_method_id=CARDS.method(company_id, customer_id, "4242424242424242"),
         )
+        await CARDS.record(payments_db)
         command.amount.amount_minor = 7700
         command.amount.currency_code = "EUR"
         subject = messaging.command_subject("payments")
@@ -70,7 +74,7 @@ async def test_a_step_command_on_nats_is_answered_once_per_message_on_the_reply_
             subject, command.SerializeToString(), headers={"Nats-Msg-Id": f"{saga_id}:payments:EXECUTE:2"}
         )
 
-        answered = await replies_for(replies, saga_id, wanted=2, within=15)
+        answered = await replies_for(replies, saga_id, wanted=2, within=EVENTUALLY_TIMEOUT)
         extra = await replies_for(replies, saga_id, wanted=1, within=1.5)
 
         assert duplicate.duplicate

@@ -1,6 +1,5 @@
 """The sandbox's asynchronous test cards: pending, requires action, slow, lost answer; and its webhooks."""
 
-import asyncio
 import time
 
 import pytest
@@ -9,6 +8,7 @@ from payments.adapters.sandbox import SandboxCardProvider
 from payments.domain import events
 from payments.domain.events import EventType
 from payments.domain.provider import AuthorizationOutcome, ProviderUnavailable
+from plumbing.testing import eventually
 
 SECRET = "sandbox-unit-secret"
 
@@ -32,11 +32,10 @@ class Sink:
         return [events.parse(payload) for payload, _ in self.received]
 
 
-async def eventually(check, within: float = 3.0):
-    deadline = time.monotonic() + within
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.01)
+async def settled(sandbox: SandboxCardProvider) -> None:
+    """Once the sandbox has nothing left to do in the background (confirmations, deliveries):
+    what it was going to send, it has sent."""
+    await eventually(lambda: not sandbox._tasks, interval=0.01, message="the sandbox is still busy")
 
 
 @pytest.fixture
@@ -59,7 +58,7 @@ async def test_the_async_card_answers_pending_then_confirms_with_a_signed_event(
 
     assert answer.outcome is AuthorizationOutcome.PENDING
     assert answer.provider_reference.startswith("sbx_auth_")
-    await eventually(lambda: sink.received)
+    await eventually(lambda: sink.received, interval=0.01)
     (event,) = sink.events()
     assert (event.type, event.provider_reference, event.idempotency_key) == (
         EventType.AUTHORIZED,
@@ -78,7 +77,7 @@ async def test_the_async_card_answers_pending_then_confirms_with_a_signed_event(
 @pytest.mark.parametrize("card", ["4000000000003220", "tok_requiresAction"])
 async def test_the_action_card_waits_for_the_card_holder_and_sends_nothing_until_then(sandbox, sink, card):
     answer = await sandbox.authorize("k-3ds", 900, "EUR", card)
-    await asyncio.sleep(0.15)
+    await settled(sandbox)
 
     assert answer.outcome is AuthorizationOutcome.REQUIRES_ACTION
     assert sink.received == []
@@ -92,7 +91,7 @@ async def test_completing_the_action_resolves_it_with_an_event(sandbox, sink, ap
     assert await sandbox.complete_action(answer.provider_reference, approve)
     assert not await sandbox.complete_action(answer.provider_reference, approve)  # only once
 
-    await eventually(lambda: sink.received)
+    await eventually(lambda: sink.received, interval=0.01)
     (event,) = sink.events()
     assert event.type is kind
     if not approve:
@@ -122,7 +121,7 @@ async def test_the_lost_answer_card_authorizes_then_raises_and_a_retry_gets_the_
 async def test_voiding_a_pending_authorization_cancels_it_and_no_approval_follows(sandbox, sink):
     answer = await sandbox.authorize("k-cancel", 1500, "EUR", "4000000000003063")
     voided = await sandbox.void("k-cancel:void", answer.provider_reference)
-    await asyncio.sleep(0.15)
+    await settled(sandbox)
 
     assert voided.succeeded
     assert sink.received == []
@@ -135,7 +134,7 @@ async def test_events_are_delivered_again_with_a_fresh_signature_until_the_sink_
     sandbox = SandboxCardProvider(webhook_secret=SECRET, sink=sink, confirm_delay_seconds=0.01)
     try:
         await sandbox.authorize("k-retry", 100, "EUR", "4000000000003063")
-        await eventually(lambda: sink.received, within=5)
+        await eventually(lambda: sink.received, interval=0.01)
     finally:
         await sandbox.close()
     assert sink.attempts == 4
