@@ -132,6 +132,24 @@ class Postgres:
         data directory and socket. (`pg_ctl restart` crashes on pgserver's `-h ""` option.)"""
         if self.external:
             return False
+        self._pg_ctl(["-m", "fast", "stop"], start_after=True)
+        self.restarts += 1
+        return True
+
+    def stop_server(self) -> bool:
+        """Stops the embedded server for an outage (every connection is cut); False when the
+        database is external and cannot be stopped."""
+        if self.external:
+            return False
+        self._pg_ctl(["-m", "fast", "stop"], start_after=False)
+        return True
+
+    def start_server(self) -> None:
+        """Starts the stopped embedded server again, on the same data directory and socket."""
+        self._pg_ctl([], start_after=True)
+        self.restarts += 1
+
+    def _pg_ctl(self, stop: list[str], *, start_after: bool) -> None:
         from pgserver._commands import POSTGRES_BIN_PATH
 
         pgdata = Path(self.server.pgdata)
@@ -142,14 +160,11 @@ class Postgres:
         # gRPC's threads in this process.
         user = self.server.system_user
         as_user = ["runuser", "-u", user, "--"] if user else []
+        start = ["-o", '-h ""', "-o", f"-k {socket_dir}", "-l", str(pgdata / "log"), "start"]
+        actions = [action for action in (stop, start if start_after else []) if action]
         with open(pgdata / "restart.log", "ab") as log:
-            for action in (
-                ["-m", "fast", "stop"],
-                ["-o", '-h ""', "-o", f"-k {socket_dir}", "-l", str(pgdata / "log"), "start"],
-            ):
+            for action in actions:
                 subprocess.run([*as_user, *pg_ctl, *action], check=True, stdout=log, stderr=log, timeout=60)
-        self.restarts += 1
-        return True
 
     def stop(self) -> None:
         if self.external:

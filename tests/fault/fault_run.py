@@ -12,11 +12,21 @@ import random
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
-from fault_invariants import Check, check_all, unfinished_work
+from fault_invariants import (
+    Check,
+    booking_outcomes,
+    bookings_created_between,
+    check_accepted_kept,
+    check_all,
+    check_no_step_timed_out,
+    unfinished_work,
+)
 from fault_platform import PARTICIPANTS, SAGA_CONSUMERS, SERVICES, Platform
 from fault_workload import Clients, WorkloadStats, World, build_world, run_workload
 
@@ -56,6 +66,10 @@ class Scenario:
     pg_restart: bool = True
     pause: bool = True
     failpoint_cases: bool = False
+    # An outage of NATS ("nats") or PostgreSQL ("postgres"): the server is stopped for a
+    # seeded length in `outage_seconds` while the workload keeps going, and started again.
+    outage: str = ""
+    outage_seconds: tuple[float, float] = (30.0, 60.0)
     ack_wait_seconds: float = 4.0
     service_env: dict[str, dict[str, str]] = field(default_factory=dict)
     sticky_failpoints: dict[str, str] = field(default_factory=dict)
@@ -65,7 +79,7 @@ class Scenario:
 @dataclass
 class FaultEvent:
     at: float
-    kind: str  # kill | nats | postgres | pause
+    kind: str  # kill | nats | postgres | pause | outage
     target: str = ""
     down_for: float = 0.0
 
@@ -86,6 +100,13 @@ class RunReport:
     quiescence_bound: float = 0.0
     waiting_for: list[str] = field(default_factory=list)
     logs: str = ""
+    # The outage case: what was down and for how long, and how long after it ended the
+    # platform was quiescent again (every saga terminal, every outbox and consumer drained).
+    outage: str = ""
+    outage_seconds: float = 0.0
+    quiesced_after_outage: float = 0.0
+    bookings: Counter[str] = field(default_factory=Counter)
+    bookings_during_outage: int = 0
 
     def check(self, name: str) -> Check:
         return next(check for check in self.checks if check.name == name)
@@ -110,6 +131,14 @@ class RunReport:
         if self.workload is not None:
             outcomes = ",".join(f"{k}:{v}" for k, v in sorted(self.workload.outcomes.items()))
             line += f" workload[{outcomes} retries:{self.workload.retries}]"
+        if self.outage:
+            statuses = ",".join(f"{k}:{v}" for k, v in sorted(self.bookings.items()))
+            total = sum(self.bookings.values())
+            line += (
+                f" outage[{self.outage} down {self.outage_seconds:.0f}s, bookings {total}"
+                f" ({statuses}), {self.bookings_during_outage} accepted during it,"
+                f" quiescent {self.quiesced_after_outage:.1f}s after it ended]"
+            )
         if self.failpoint_hits:
             hit = sum(self.failpoint_hits.values())
             line += f" failpoint-cases={hit}/{len(self.failpoint_hits)} crashed"
@@ -145,6 +174,11 @@ def fault_schedule(rng: random.Random, scenario: Scenario) -> list[FaultEvent]:
         )
     if scenario.pg_restart:
         events.append(FaultEvent(rng.uniform(0.2, 0.9) * window, "postgres", "postgres"))
+    if scenario.outage:
+        low, high = scenario.outage_seconds
+        events.append(
+            FaultEvent(rng.uniform(3.0, 5.0), "outage", scenario.outage, down_for=rng.uniform(low, high))
+        )
     if scenario.pause:
         # Longer than ack_wait (redelivery to nobody else: the replica is paused) and than
         # the first step deadline (the orchestrator re-sends with a new message id).
@@ -153,6 +187,10 @@ def fault_schedule(rng: random.Random, scenario: Scenario) -> list[FaultEvent]:
             FaultEvent(rng.uniform(0.1, 0.6) * window, "pause", rng.choice(SERVICES), down_for=down)
         )
     return sorted(events, key=lambda event: event.at)
+
+
+# How long the workload goes on booking after an outage ended.
+OUTAGE_TAIL_SECONDS = 5.0
 
 
 def quiescence_bound(scenario: Scenario) -> float:
@@ -178,6 +216,11 @@ class Run:
         self.locks: dict[str, asyncio.Lock] = {}
         self.stopping = False
         self.started = 0.0
+        # Set from the start of the run until a few seconds after an outage ends, so the
+        # workload keeps booking through the whole outage and into the recovery.
+        self.outage_running = asyncio.Event() if scenario.outage else None
+        self.outage_ended = 0.0
+        self.outage_window = (datetime.now(UTC), datetime.now(UTC))
 
     # -- process control ------------------------------------------------------------------
 
@@ -233,6 +276,8 @@ class Run:
             elif event.kind == "postgres":
                 if await asyncio.to_thread(self.platform.pg.restart):
                     self.report.faults["pg-restart"] += 1
+            elif event.kind == "outage":
+                await self.outage(event)
             elif event.kind == "pause":
                 async with self.locks[event.target]:
                     service = self.platform.services[event.target]
@@ -240,6 +285,32 @@ class Run:
                     self.report.faults[f"sigstop-{event.target}-{event.down_for:.0f}s"] += 1
                     await asyncio.sleep(event.down_for)
                     service.resume()
+
+    async def outage(self, event: FaultEvent) -> None:
+        """Stops NATS or PostgreSQL (no restart at once: the services see it gone) for the
+        event's length, then starts it again; the services must reconnect by themselves."""
+        stop: Callable[[], object]
+        if event.target == "nats":
+            if self.platform.external_nats:
+                raise RuntimeError("the NATS outage needs the suite's own nats-server")
+            stop, start = self.platform.nats.stop, self.platform.nats.start
+        else:
+            if self.platform.pg.external:
+                raise RuntimeError("the PostgreSQL outage needs the embedded PostgreSQL")
+            stop, start = self.platform.pg.stop_server, self.platform.pg.start_server
+        began = time.monotonic()
+        down_at = datetime.now(UTC)
+        await asyncio.to_thread(stop)
+        self.report.faults[f"{event.target}-outage"] += 1
+        await asyncio.sleep(max(0.0, event.down_for - (time.monotonic() - began)))
+        await asyncio.to_thread(start)
+        self.outage_ended = time.monotonic()
+        self.outage_window = (down_at, datetime.now(UTC))
+        self.report.outage = event.target
+        self.report.outage_seconds = self.outage_ended - began
+        assert self.outage_running is not None
+        await asyncio.sleep(OUTAGE_TAIL_SECONDS)
+        self.outage_running.clear()
 
     async def failpoint_cases(self, clients: Clients, world: World) -> None:
         """Every failpoint once: rounds arm one failpoint per service, each crashing once."""
@@ -332,6 +403,8 @@ class Run:
                 waiting += [f"{name} down" for name, s in self.platform.services.items() if not s.alive()]
                 self.report.waiting_for = waiting
                 calm = 0 if waiting else calm + 1
+                if calm == 1 and self.outage_ended:
+                    self.report.quiesced_after_outage = time.monotonic() - self.outage_ended
                 if calm >= 3:
                     self.report.quiesced = True
                     break
@@ -360,7 +433,9 @@ class Run:
             events = fault_schedule(self.rng, self.scenario)
             self.started = time.monotonic()
             injector = asyncio.create_task(self.inject(events))
-            keep_going = asyncio.Event()
+            keep_going = self.outage_running or asyncio.Event()
+            if self.outage_running is not None:
+                keep_going.set()  # cleared a few seconds after the outage ends
             cases = None
             if self.scenario.failpoint_cases:
                 keep_going.set()  # the workload runs until every failpoint case is done
@@ -399,6 +474,22 @@ class Run:
             outcomes = dict(self.report.workload.outcomes) if self.report.workload else {}
             workload.fail(f"no booking was confirmed during the run; outcomes {outcomes}")
         self.report.checks.insert(0, workload)
+        if self.scenario.outage:
+            self.check_outage()
+
+    def check_outage(self) -> None:
+        """Nothing accepted is lost; after a NATS outage no step timed out, and bookings were
+        accepted while it lasted (else the case proves nothing)."""
+        accepted = self.report.workload.booking_ids if self.report.workload else []
+        with psycopg.connect(self.platform.database_url) as conn:
+            self.report.bookings.update(booking_outcomes(conn, self.world))
+            self.report.checks.append(check_accepted_kept(conn, self.world, accepted))
+            during = bookings_created_between(conn, self.world, *self.outage_window)
+            self.report.bookings_during_outage = during
+            if self.scenario.outage == "nats":
+                self.report.checks.append(check_no_step_timed_out(conn, self.world))
+                if not during:
+                    self.report.checks.append(Check("booked-during-outage", ["no booking was accepted"]))
 
 
 def run_scenario(seed: int, scenario: Scenario) -> RunReport:
