@@ -493,3 +493,59 @@ def check_replay(conn: psycopg.Connection[Any], world: World) -> Check:
             check.fail(f"{saga_row.kind} saga {saga_row.id}: {problem}")
     check.note = f"{len(sagas)} sagas replayed"
     return check
+
+
+# -- outages -----------------------------------------------------------------------------
+
+
+def check_accepted_kept(conn: psycopg.Connection[Any], world: World, booking_ids: list[str]) -> Check:
+    """Every booking the platform accepted (CreateBooking answered it) is still there."""
+    check = Check("accepted-kept")
+    found = {
+        str(row.id)
+        for row in rows(conn, "SELECT id FROM bookings.bookings WHERE company_id = %s", world.company_id)
+    }
+    for booking_id in booking_ids:
+        if booking_id not in found:
+            check.fail(f"accepted booking {booking_id} is gone")
+    check.note = f"{len(booking_ids)} accepted"
+    return check
+
+
+def check_no_step_timed_out(conn: psycopg.Connection[Any], world: World) -> Check:
+    """No booking rejected for STEP_TIMED_OUT: with NATS down a command waits in the outbox,
+    and a step's deadline only runs from the publish of its command."""
+    check = Check("no-step-timed-out")
+    for row in rows(
+        conn,
+        "SELECT id FROM bookings.bookings WHERE company_id = %s AND reject_reason = 'STEP_TIMED_OUT'",
+        world.company_id,
+    ):
+        check.fail(f"booking {row.id} was rejected for STEP_TIMED_OUT")
+    return check
+
+
+def booking_outcomes(conn: psycopg.Connection[Any], world: World) -> dict[str, int]:
+    """Bookings by status (a rejection with its reason)."""
+    return {
+        row.outcome: int(row.n)
+        for row in rows(
+            conn,
+            """
+            SELECT status || COALESCE(':' || NULLIF(reject_reason, ''), '') AS outcome, COUNT(*) AS n
+            FROM bookings.bookings WHERE company_id = %s GROUP BY 1
+            """,
+            world.company_id,
+        )
+    }
+
+
+def bookings_created_between(conn: psycopg.Connection[Any], world: World, start: Any, end: Any) -> int:
+    [row] = rows(
+        conn,
+        "SELECT COUNT(*) AS n FROM bookings.bookings WHERE company_id = %s AND created_at BETWEEN %s AND %s",
+        world.company_id,
+        start,
+        end,
+    )
+    return int(row.n)
