@@ -33,6 +33,7 @@ from gateway.app import create_app
 from gateway.settings import Settings as GatewaySettings
 from gateway.users import UserStore
 from plumbing.db import Database
+from plumbing.testing import EVENTUALLY_TIMEOUT, eventually
 
 # A REQUIRES_ACTION card payment nobody completes fails after this (short, for the tests).
 PAYMENTS_ACTION_TIMEOUT_SECONDS = 3.0
@@ -103,8 +104,9 @@ async def platform(database_url: str, nats_url: str) -> AsyncIterator[Platform]:
     )
     server = uvicorn.Server(uvicorn.Config(create_app(settings), http="httptools", log_level="warning"))
     serving = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        await asyncio.sleep(0.02)
+    await eventually(lambda: server.started or serving.done(), message="the gateway never started")
+    if serving.done():
+        serving.result()  # the gateway failed to start: show why
 
     channels = {name: aio.insecure_channel(address) for name, address in addresses.items()}
     db = Database(database_url, pool_size=2)
@@ -233,30 +235,33 @@ class Customer:
             json={"session_id": session_id, "quantity": quantity, "payment": payment},
         )
 
-    async def wait_for(self, booking_id: str, *statuses: str, timeout: float = 20.0) -> dict:
+    async def wait_for(self, booking_id: str, *statuses: str, timeout: float = EVENTUALLY_TIMEOUT) -> dict:
         """Polls the booking until it reaches one of the statuses (the saga is asynchronous)."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
+        last: dict = {}
+
+        async def reached() -> dict | None:
             response = await self.http.get(f"/v1/bookings/{booking_id}")
             assert response.status_code == 200, response.text
-            booking = response.json()
-            if booking["status"] in statuses:
-                return booking
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"booking stayed {booking['status']}: {booking}")
-            await asyncio.sleep(0.05)
+            last.update(response.json())
+            return last if last["status"] in statuses else None
+
+        return await eventually(
+            reached, timeout=timeout, message=lambda: f"booking stayed {last.get('status')}: {last}"
+        )
 
     async def cancel(self, booking_id: str) -> httpx.Response:
         """Cancels, retrying while the booking's capture is still running (409 BOOKING_FINALIZING)."""
         key = str(uuid.uuid4())
-        for _ in range(200):
+
+        async def answered() -> httpx.Response | None:
             response = await self.http.post(
                 f"/v1/bookings/{booking_id}/cancel", headers={"Idempotency-Key": key}
             )
-            if response.status_code != 409 or response.json().get("code") != "BOOKING_FINALIZING":
-                return response
-            await asyncio.sleep(0.05)
-        raise AssertionError("the booking never finished confirming")
+            if response.status_code == 409 and response.json().get("code") == "BOOKING_FINALIZING":
+                return None
+            return response
+
+        return await eventually(answered, message="the booking never finished confirming")
 
     async def wallet(self) -> dict:
         response = await self.http.get("/v1/wallet")

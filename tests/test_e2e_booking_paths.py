@@ -1,12 +1,11 @@
 """End to end through the HTTP gateway: each way to pay, a compensation, a cancellation."""
 
-import asyncio
-
 import pytest
 from sqlalchemy import text
 
 from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.payments.v1 import payments_pb2
+from plumbing.testing import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -58,11 +57,12 @@ async def test_paying_with_a_pass_holds_then_consumes_one_credit_per_place(tenan
 
     assert booking["status"] == "CONFIRMED"
     assert booking["pass_covered"] == money(4000)
-    for _ in range(100):  # consuming the credit is a step after the pivot
+
+    async def consumed() -> dict | None:  # consuming the credit is a step after the pivot
         entitlement = (await passes_of(bea))[entitlement_id]
-        if entitlement["credits_used"] == 2:
-            break
-        await asyncio.sleep(0.05)
+        return entitlement if entitlement["credits_used"] == 2 else None
+
+    entitlement = await eventually(consumed, message="the held credits were never consumed")
     assert (entitlement["credits_used"], entitlement["credits_held"], entitlement["credits_available"]) == (
         2,
         0,
@@ -78,16 +78,16 @@ async def test_paying_by_card_authorizes_then_captures(tenant):
 
     assert booking["status"] == "CONFIRMED"
     assert booking["card_charged"] == money(2500)
-    for _ in range(100):
+
+    async def captured():  # capturing is a step after the pivot
         payment = (
             await tenant.platform.payments.GetPayment(
                 payments_pb2.GetPaymentRequest(payment_id=booking["payment_id"])
             )
         ).payment
-        if payment.status == payments_pb2.PAYMENT_STATUS_CAPTURED:
-            break
-        await asyncio.sleep(0.05)
-    assert payment.status == payments_pb2.PAYMENT_STATUS_CAPTURED
+        return payment if payment.status == payments_pb2.PAYMENT_STATUS_CAPTURED else None
+
+    payment = await eventually(captured, message="the payment was never captured")
     assert payment.amount.amount_minor == 2500
 
 
@@ -157,10 +157,11 @@ async def test_cancelling_a_pass_booking_gives_the_credits_back(tenant):
     entitlement_id = await tenant.grant_pass(gus.id, credits=3)
     created = await gus.book(session.id, entitlement_id=entitlement_id)
     booking = await gus.wait_for(created.json()["id"], "CONFIRMED")
-    for _ in range(100):
-        if (await passes_of(gus))[entitlement_id]["credits_used"] == 1:
-            break
-        await asyncio.sleep(0.05)
+
+    async def consumed() -> bool:
+        return (await passes_of(gus))[entitlement_id]["credits_used"] == 1
+
+    await eventually(consumed, message="the held credit was never consumed")
 
     assert (await gus.cancel(booking["id"])).status_code in (200, 202)
     await gus.wait_for(booking["id"], "CANCELLED")

@@ -14,9 +14,12 @@ from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.payments.v1 import payments_pb2
 from bookingplatform.wallet.v1 import wallet_pb2
 from plumbing.grpc_server import error_reason
+from plumbing.testing import eventually
 from tests.test_e2e_reservation_engine import (
     attempt,
     cabins,
+    cancel_when_confirmed,
+    cancelled_booking,
     company,
     count,
     customer_with_money,
@@ -44,16 +47,18 @@ async def change(platform, booking, *, check_out: date | None = None, end: datet
         return None, error_reason(error)
 
 
-async def change_done(platform, booking_id, timeout=20.0):
+async def change_done(platform, booking_id):
     """The booking once no change of it is running any more."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while await count(
-        platform,
-        "SELECT count(*) FROM bookings.bookings WHERE id = :b AND changing_saga_id IS NOT NULL",
-        b=booking_id,
-    ):
-        assert asyncio.get_running_loop().time() < deadline, "the change never finished"
-        await asyncio.sleep(0.05)
+
+    async def no_change_running() -> bool:
+        running = await count(
+            platform,
+            "SELECT count(*) FROM bookings.bookings WHERE id = :b AND changing_saga_id IS NOT NULL",
+            b=booking_id,
+        )
+        return running == 0
+
+    await eventually(no_change_running, message="the change never finished")
     return (await platform.bookings.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking_id))).booking
 
 
@@ -270,13 +275,7 @@ async def test_cancelling_an_extended_stay_refunds_the_extension_too(platform):
     await platform.bookings.CancelBooking(
         bookings_pb2.CancelBookingRequest(request_id="c", booking_id=booking.id)
     )
-    for _ in range(200):
-        cancelled = (
-            await platform.bookings.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking.id))
-        ).booking
-        if cancelled.status == bookings_pb2.BOOKING_STATUS_CANCELLED:
-            break
-        await asyncio.sleep(0.05)
+    cancelled = await cancelled_booking(platform, booking.id)
 
     assert cancelled.refund.wallet_minor == 20000
     assert await main_balance(platform, co.id, guest.id) == 50000
@@ -307,12 +306,15 @@ async def card_stay(platform, co, resource, check_in: date, nights: int):
 async def change_when_captured(platform, booking, **target) -> str | None:
     """Changes the booking, retrying while its own card payment is still being captured."""
     key = str(uuid.uuid4())
-    for _ in range(200):
+    answers: list[str | None] = []
+
+    async def answered() -> bool:
         _, reason = await change(platform, booking, key=key, **target)
-        if reason != "BOOKING_FINALIZING":
-            return reason
-        await asyncio.sleep(0.05)
-    raise AssertionError("the booking never finished confirming")
+        answers.append(reason)
+        return reason != "BOOKING_FINALIZING"
+
+    await eventually(answered, message="the booking never finished confirming")
+    return answers[-1]
 
 
 async def card_payments(platform, booking_id) -> list[tuple[str, int, int]]:
@@ -347,22 +349,8 @@ async def test_cancelling_a_stay_extended_by_card_refunds_both_card_payments(pla
     assert await change_when_captured(platform, booking, check_out=check_in + timedelta(days=2)) is None
     assert (await change_done(platform, booking.id)).card_charged_minor == 20000
 
-    for _ in range(200):
-        try:
-            await platform.bookings.CancelBooking(
-                bookings_pb2.CancelBookingRequest(request_id="c", booking_id=booking.id)
-            )
-            break
-        except grpc.aio.AioRpcError as error:
-            assert error_reason(error) == "BOOKING_FINALIZING"
-            await asyncio.sleep(0.05)
-    for _ in range(200):
-        cancelled = (
-            await platform.bookings.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking.id))
-        ).booking
-        if cancelled.status == bookings_pb2.BOOKING_STATUS_CANCELLED:
-            break
-        await asyncio.sleep(0.05)
+    await cancel_when_confirmed(platform, booking.id)
+    cancelled = await cancelled_booking(platform, booking.id)
 
     assert cancelled.refund.card_minor == 20000
     assert sum(refunded for _, _, refunded in await card_payments(platform, booking.id)) == 20000

@@ -4,13 +4,13 @@ the wallet's consumer again), and a second replay is refused."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import httpx
 import pytest
 
 from plumbing import messaging
+from plumbing.testing import eventually
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
@@ -25,9 +25,8 @@ async def login(platform, role: str, company_id: str | None = None) -> httpx.Asy
     return client
 
 
-async def find_dead_letter(http: httpx.AsyncClient, service: str, message_id: str, timeout: float = 20.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
+async def find_dead_letter(http: httpx.AsyncClient, service: str, message_id: str):
+    async def listed() -> dict | None:
         token, found = None, None
         while True:
             params = {"service": service, "page_size": 200, **({"page_token": token} if token else {})}
@@ -37,12 +36,9 @@ async def find_dead_letter(http: httpx.AsyncClient, service: str, message_id: st
             found = next((d for d in body["dead_letters"] if d["original_message_id"] == message_id), found)
             token = body["next_page_token"]
             if not token:
-                break
-        if found:
-            return found
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"no dead letter for {message_id}")
-        await asyncio.sleep(0.1)
+                return found
+
+    return await eventually(listed, interval=0.1, message=f"no dead letter for {message_id}")
 
 
 async def test_an_operator_lists_a_dead_letter_and_replays_it_once(platform, nats_url):

@@ -3,7 +3,6 @@ saga's compensation (and being refused after the pivot), and the refund of a can
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -14,6 +13,7 @@ from sqlalchemy import text
 from bookingplatform.common.v1 import money_pb2
 from bookingplatform.payments.v1 import payments_pb2
 from bookingplatform.wallet.v1 import wallet_pb2
+from plumbing.testing import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -57,17 +57,16 @@ async def operator_for(platform) -> AsyncIterator[OperatorFactory]:
         await client.aclose()
 
 
-async def saga_until(operator: httpx.AsyncClient, saga_id: str, *states: str, timeout: float = 20.0) -> dict:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
+async def saga_until(operator: httpx.AsyncClient, saga_id: str, *states: str) -> dict:
+    last: dict = {}
+
+    async def reached() -> dict | None:
         response = await operator.get(f"/v1/ops/sagas/{saga_id}")
         assert response.status_code == 200, response.text
-        saga = response.json()
-        if saga["state"] in states:
-            return saga
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"saga stayed {saga['state']}: {saga}")
-        await asyncio.sleep(0.05)
+        last.update(response.json())
+        return last if last["state"] in states else None
+
+    return await eventually(reached, message=lambda: f"saga stayed {last.get('state')}: {last}")
 
 
 async def pending_payment_booking(tenant, customer, session_id: str) -> dict:
@@ -103,15 +102,16 @@ async def test_a_pay_later_booking_waits_for_payment_then_is_settled_by_card(ten
     assert final["amount_due"] is None
     wallet = await ida.wallet()
     assert (wallet["main_balance"], wallet["bonus_balance"]) == (money(500), money(0))
-    for _ in range(100):  # the capture is a step after the pivot
+
+    async def captured():  # the capture is a step after the pivot
         payment = (
             await tenant.platform.payments.GetPayment(
                 payments_pb2.GetPaymentRequest(payment_id=final["payment_id"])
             )
         ).payment
-        if payment.status == payments_pb2.PAYMENT_STATUS_CAPTURED:
-            break
-        await asyncio.sleep(0.05)
+        return payment if payment.status == payments_pb2.PAYMENT_STATUS_CAPTURED else None
+
+    payment = await eventually(captured, message="the payment was never captured")
     assert (payment.status, payment.amount.amount_minor) == (payments_pb2.PAYMENT_STATUS_CAPTURED, 2000)
     assert await places_booked(tenant.platform, session.id) == 1
     again = await ida.http.post(
@@ -186,7 +186,7 @@ async def test_an_operator_retry_after_a_top_up_pays_a_booking_awaiting_payment(
     assert ("retry", "the customer topped up") in [
         (s["action"], s["outcome"]) for s in retried.json()["steps"] if s["kind"] == "operator"
     ]
-    final = await max_.wait_for(booking["id"], "CONFIRMED", "REJECTED", timeout=5)
+    final = await max_.wait_for(booking["id"], "CONFIRMED", "REJECTED")
     assert (final["status"], final["wallet_debited"]) == ("CONFIRMED", money(2000))
 
 

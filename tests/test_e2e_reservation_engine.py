@@ -14,6 +14,7 @@ from sqlalchemy import text
 from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2
 from plumbing.grpc_server import error_reason
+from plumbing.testing import eventually
 from tests.conftest import eur
 
 pytestmark = pytest.mark.e2e
@@ -113,16 +114,44 @@ def rental(customer_id, resource_id, start: datetime, end: datetime):
     return request
 
 
-async def settled(platform, booking_id, timeout=20.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        booking = (
-            await platform.bookings.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking_id))
-        ).booking
-        if booking.status not in (bookings_pb2.BOOKING_STATUS_PENDING,):
-            return booking
-        assert asyncio.get_running_loop().time() < deadline, booking
-        await asyncio.sleep(0.05)
+async def get_booking(platform, booking_id):
+    return (await platform.bookings.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking_id))).booking
+
+
+async def settled(platform, booking_id):
+    """The booking once its payment saga decided it (no longer PENDING)."""
+
+    async def decided():
+        booking = await get_booking(platform, booking_id)
+        return booking if booking.status != bookings_pb2.BOOKING_STATUS_PENDING else None
+
+    return await eventually(decided, message=f"booking {booking_id} stayed PENDING")
+
+
+async def cancel_when_confirmed(platform, booking_id) -> None:
+    """Cancels, retrying while the booking's steps after the pivot still run (BOOKING_FINALIZING)."""
+
+    async def accepted() -> bool:
+        try:
+            await platform.bookings.CancelBooking(
+                bookings_pb2.CancelBookingRequest(request_id="c", booking_id=booking_id)
+            )
+        except grpc.aio.AioRpcError as error:
+            assert error_reason(error) == "BOOKING_FINALIZING"
+            return False
+        return True
+
+    await eventually(accepted, message="the booking never finished confirming")
+
+
+async def cancelled_booking(platform, booking_id):
+    """The booking once its cancellation saga has given everything back."""
+
+    async def cancelled():
+        booking = await get_booking(platform, booking_id)
+        return booking if booking.status == bookings_pb2.BOOKING_STATUS_CANCELLED else None
+
+    return await eventually(cancelled, message=f"booking {booking_id} was never cancelled")
 
 
 async def attempt(platform, request):
@@ -209,24 +238,15 @@ async def test_a_stay_overlapping_one_night_conflicts_and_a_cancelled_stay_frees
     )
     assert overlapping is None and reason == "UNAVAILABLE"
 
-    for _ in range(100):
-        try:
-            await platform.bookings.CancelBooking(
-                bookings_pb2.CancelBookingRequest(request_id="c", booking_id=first.id)
-            )
-            break
-        except grpc.aio.AioRpcError as error:
-            assert error_reason(error) == "BOOKING_FINALIZING"
-            await asyncio.sleep(0.05)
-    for _ in range(200):
-        if (
-            await count(
-                platform, "SELECT count(*) FROM bookings.unit_nights WHERE booking_id = :b", b=first.id
-            )
-            == 0
-        ):
-            break
-        await asyncio.sleep(0.05)
+    await cancel_when_confirmed(platform, first.id)
+
+    async def nights_released() -> bool:
+        held = await count(
+            platform, "SELECT count(*) FROM bookings.unit_nights WHERE booking_id = :b", b=first.id
+        )
+        return held == 0
+
+    await eventually(nights_released, message="the cancelled stay kept its nights")
     again, reason = await attempt(
         platform,
         stay(second_guest.id, resource.id, check_in + timedelta(days=1), check_in + timedelta(days=3)),
@@ -345,22 +365,8 @@ async def test_cancellation_windows_refund_by_how_early_the_customer_cancels(pla
     booking, _ = await attempt(platform, stay(guest.id, resource.id, check_in, check_in + timedelta(days=1)))
     await settled(platform, booking.id)
 
-    for _ in range(100):
-        try:
-            await platform.bookings.CancelBooking(
-                bookings_pb2.CancelBookingRequest(request_id="c", booking_id=booking.id)
-            )
-            break
-        except grpc.aio.AioRpcError as error:
-            assert error_reason(error) == "BOOKING_FINALIZING"
-            await asyncio.sleep(0.05)
-    for _ in range(200):
-        cancelled = (
-            await platform.bookings.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking.id))
-        ).booking
-        if cancelled.status == bookings_pb2.BOOKING_STATUS_CANCELLED:
-            break
-        await asyncio.sleep(0.05)
+    await cancel_when_confirmed(platform, booking.id)
+    cancelled = await cancelled_booking(platform, booking.id)
     assert cancelled.refund.percent == 50
     assert cancelled.refund.wallet_minor == 5000
     held = await count(

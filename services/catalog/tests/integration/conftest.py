@@ -20,6 +20,7 @@ from catalog.bootstrap import start
 from catalog.settings import Settings
 from plumbing.grpc_server import error_reason
 from plumbing.messaging import connect
+from plumbing.testing import EVENTUALLY_TIMEOUT
 
 
 @pytest.fixture(scope="session")
@@ -134,7 +135,7 @@ def session_request(resource):
 
 
 async def _events(
-    nats_url: str, subject: str, matches: Callable[[bytes], bool], *, timeout: float = 15
+    nats_url: str, subject: str, matches: Callable[[bytes], bool], *, timeout: float = EVENTUALLY_TIMEOUT
 ) -> list[Msg]:
     """Every message of `subject` on the CATALOG stream whose payload `matches`: waits up to
     `timeout` seconds for the first, then reads the rest of the stream."""
@@ -167,7 +168,9 @@ async def _events(
 def catalog_events(nats_url):
     """`await catalog_events(subject, matches)`: the matching messages published on `subject`."""
 
-    async def read(subject: str, matches: Callable[[bytes], bool], timeout: float = 15) -> list[Msg]:
+    async def read(
+        subject: str, matches: Callable[[bytes], bool], timeout: float = EVENTUALLY_TIMEOUT
+    ) -> list[Msg]:
         return await _events(nats_url, subject, matches, timeout=timeout)
 
     return read

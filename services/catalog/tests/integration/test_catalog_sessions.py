@@ -11,6 +11,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.common.v1 import money_pb2
 from plumbing.messaging import connect
+from plumbing.testing import EVENTUALLY_TIMEOUT
 
 pytestmark = pytest.mark.integration
 
@@ -219,7 +220,7 @@ async def test_a_created_session_is_published_as_session_created_on_the_catalog_
             config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL),
         )
         matching = []
-        deadline = asyncio.get_running_loop().time() + 15
+        deadline = asyncio.get_running_loop().time() + EVENTUALLY_TIMEOUT
         while not matching and asyncio.get_running_loop().time() < deadline:
             try:
                 messages = await subscription.fetch(500, timeout=1)

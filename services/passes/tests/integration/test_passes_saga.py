@@ -18,6 +18,7 @@ from passes.entrypoints.saga import handle_step_command
 from passes.settings import Settings
 from plumbing.db import Database
 from plumbing.messaging import SAGA_STREAM, connect
+from plumbing.testing import EVENTUALLY_TIMEOUT
 
 pytestmark = pytest.mark.integration
 
@@ -374,7 +375,7 @@ async def test_a_step_command_on_nats_is_answered_on_the_reply_subject(service, 
         await nc.close()
 
 
-async def next_reply(subscription, saga_id, timeout=15.0) -> saga_pb2.StepReply:
+async def next_reply(subscription, saga_id, timeout=EVENTUALLY_TIMEOUT) -> saga_pb2.StepReply:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:

@@ -9,11 +9,12 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from bookingplatform.saga.v1 import saga_pb2
 from plumbing.messaging import SAGA_STREAM, command_subject, connect, reply_subject
+from plumbing.testing import EVENTUALLY_TIMEOUT
 
 pytestmark = pytest.mark.integration
 
 
-async def replies_for(subscription, saga_id, count, *, timeout=15.0):
+async def replies_for(subscription, saga_id, count, *, timeout=EVENTUALLY_TIMEOUT):
     """Fetches replies until `count` of them answer `saga_id` (other tests share the stream)."""
     found = []
     deadline = asyncio.get_running_loop().time() + timeout
