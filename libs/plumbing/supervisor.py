@@ -113,7 +113,6 @@ class Supervisor:
         if now < watched.due:
             return
         watched.due = None
-        watched.restarts += 1
         watched.started_at = time.monotonic()
         try:
             child.start()
@@ -126,6 +125,7 @@ class Supervisor:
             watched.due = time.monotonic() + delay
             self.report(f"  {child.name} did not start ({error}); trying again in {delay:.1f} s")
             return
+        watched.restarts += 1  # restarts that worked; failed attempts are reported above
         self.report(f"  {child.name} restarted ({watched.restarts}) on {child.where()}")
 
     def _backoff(self, quick_deaths: int) -> float:

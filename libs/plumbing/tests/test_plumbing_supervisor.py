@@ -78,3 +78,41 @@ async def test_a_killed_process_is_reported_by_its_signal_and_stopped_for_good_b
     assert second.poll() == -signal.SIGTERM
     supervisor.check()  # nothing is watched any more: no restart after a stop
     assert sleeper.starts == 2
+
+
+class RefusesToStart(Program):
+    """Starts only at its `works_from`-th attempt (like PostgreSQL while its old shared memory
+    is still held by dying backends)."""
+
+    def __init__(self, name: str, works_from: int) -> None:
+        super().__init__(name, "import time; time.sleep(600)")
+        self.works_from = works_from
+
+    def start(self) -> None:
+        if self.starts + 1 < self.works_from:
+            self.starts += 1
+            raise RuntimeError("pre-existing shared memory block is still in use")
+        super().start()
+
+
+async def test_a_restart_that_fails_is_tried_again_later_and_only_a_working_one_is_counted():
+    lines: list[str] = []
+    supervisor = Supervisor(lines.append, min_backoff=0.1, max_backoff=1, stable_after=60)
+    server = RefusesToStart("server", works_from=4)
+    Program.start(server)  # the first start works
+    supervisor.adopt(server)
+    assert server.process is not None
+    server.process.send_signal(signal.SIGKILL)
+    server.process.wait()
+    try:
+        await eventually(lambda: (supervisor.check(), supervisor.restarts("server") == 1)[1], timeout=60)
+        assert server.process.poll() is None
+    finally:
+        supervisor.stop_all()
+
+    assert [line.strip() for line in lines] == [
+        "server exited (killed by SIGKILL); restart 1 now",
+        "server did not start (pre-existing shared memory block is still in use); trying again in 0.1 s",
+        "server did not start (pre-existing shared memory block is still in use); trying again in 0.2 s",
+        f"server restarted (1) on pid {server.process.pid}",
+    ]
