@@ -6,12 +6,26 @@ outbox message and its inbox record commit together.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from plumbing.config import sqlalchemy_url
+
+
+class _NoResultRows(logging.Filter):
+    """SQLAlchemy logs every result row at DEBUG; a row can hold a secret (a card token read by
+    payments, a password hash), so rows never reach a log line, whatever the log level."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != "Row %r"
+
+
+_ENGINE_LOGGER = logging.getLogger("sqlalchemy.engine.Engine")
+if not any(isinstance(f, _NoResultRows) for f in _ENGINE_LOGGER.filters):
+    _ENGINE_LOGGER.addFilter(_NoResultRows())
 
 
 class Database:
