@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help venv run test test-unit check lint format types protos protolint protocheck deploycheck bench bench-availability bench-throughput clean soak
+.PHONY: help venv run test test-unit check lint format types protos protolint protocheck deploycheck bench bench-availability bench-throughput clean soak fuzz
 
 # Every target with a `## ` comment on its line is listed, so a new target documents itself.
 help: ## list the targets
@@ -31,6 +31,11 @@ test: venv ## unit, integration, end-to-end and fault tests on real PostgreSQL a
 soak: venv ## the fault suite for longer (FAULT_SOAK_SECONDS, FAULT_SEEDS, FAULT_SEED)
 	FAULT_SOAK_SECONDS=$${FAULT_SOAK_SECONDS:-600} FAULT_SEEDS=$${FAULT_SEEDS:-5} \
 		$(BIN)/python -m pytest tests/fault -m fault -q -s
+
+# The gateway's OpenAPI fuzzed with many more examples than `make test` runs
+# (FUZZ_EXAMPLES per operation, role and valid/invalid; FUZZ_SEED=<n> replays a run).
+fuzz: venv ## the OpenAPI fuzzer (schemathesis) for longer (FUZZ_EXAMPLES, FUZZ_SEED)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(BIN)/python -m pytest tests/test_fuzz_gateway_openapi.py -m fuzz -q -s --timeout=0
 
 test-unit: venv ## unit tests only (no I/O)
 	$(BIN)/python -m pytest -m "not integration and not e2e and not fault"
