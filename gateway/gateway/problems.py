@@ -250,7 +250,14 @@ def install_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        codes = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 400: "BAD_REQUEST", 401: "UNAUTHENTICATED"}
+        # 400 from FastAPI itself: a body it could not parse (too deep, not UTF-8, ...), the
+        # same class of error as malformed JSON.
+        codes = {
+            404: "NOT_FOUND",
+            405: "METHOD_NOT_ALLOWED",
+            400: "VALIDATION_FAILED",
+            401: "UNAUTHENTICATED",
+        }
         code = codes.get(exc.status_code, http.HTTPStatus(exc.status_code).name)
         detail = exc.detail if isinstance(exc.detail, str) else http.HTTPStatus(exc.status_code).phrase
         problem = Problem(exc.status_code, code, detail, headers=dict(exc.headers or {}))

@@ -101,6 +101,13 @@ async def test_a_nul_in_an_operator_form_is_400_before_the_form_is_read(http, ma
     assert all(action[1] != saga_id for action in fake_platform.bookings.saga_actions)
 
 
+async def test_a_body_too_deep_or_not_utf8_is_a_400_validation_problem(http):
+    for body in (b"[" * 100_000 + b"]" * 100_000, b'{"session_id": "\xff\xfe"}'):
+        reply = await http.post("/v1/quotes", content=body, headers={"Content-Type": "application/json"})
+
+        assert_problem(reply, 400, "VALIDATION_FAILED")
+
+
 # ----- unknown query parameters -----
 
 
