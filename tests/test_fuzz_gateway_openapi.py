@@ -75,7 +75,7 @@ def fuzz(
     gateway and the services."""
     schema = schemathesis.openapi.from_url(schema_url)
     report = FuzzReport()
-    session = requests.Session()  # one kept-alive connection: a dropped one would show
+    session = requests.Session()  # kept-alive connections, as a real client keeps them
     for result in schema.get_all_operations():
         operation = result.ok()
         for role, headers in roles.items():
