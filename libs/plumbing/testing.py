@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+import psycopg
 import pytest
 
 from plumbing.devstack import Infrastructure, drop_database, ensure_database, start_infrastructure, start_nats
@@ -30,11 +31,36 @@ T = TypeVar("T")
 EVENTUALLY_TIMEOUT = 60.0
 
 
+# The embedded test PostgreSQL's connection limit. A test session keeps many pools open at
+# once (the platform's five services and gateway, the session-wide catalog, wallet and
+# gateway fixtures, a module's own services), each up to pool_size + max_overflow (20); on a
+# busy machine more requests overlap, the pools hold more connections, and PostgreSQL's
+# default of 100 runs out ("sorry, too many clients already").
+TEST_MAX_CONNECTIONS = 500
+
+
+def _make_room(database_url: str, pgdata: Path) -> None:
+    """Raises the embedded server's max_connections: a restart through pgserver's pg_ctl (same
+    socket, same options), after which pgserver's handle is told the new postmaster, so it
+    still stops it at the end."""
+    import pgserver
+    from pgserver import _commands
+    from pgserver.utils import PostmasterInfo
+
+    server = pgserver.get_server(pgdata)  # the handle start_infrastructure holds
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(f"ALTER SYSTEM SET max_connections = {TEST_MAX_CONNECTIONS}")
+    _commands.pg_ctl(["-w", "-m", "fast", "restart"], pgdata=pgdata, user=server.system_user)  # type: ignore[attr-defined]
+    server._postmaster_info = PostmasterInfo.read_from_pgdata(pgdata)
+
+
 @pytest.fixture(scope="session")
 def infrastructure() -> Iterator[Infrastructure]:
     with tempfile.TemporaryDirectory(prefix="bp-test-") as data_dir:
         infra = start_infrastructure(Path(data_dir), database="booking_test", fresh=True)
         try:
+            if not os.environ.get("DATABASE_URL"):
+                _make_room(infra.database_url, Path(data_dir) / "pg")
             migrate_all(infra.database_url)
             yield infra
         finally:
