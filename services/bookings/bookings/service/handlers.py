@@ -533,18 +533,22 @@ class BookingService:
             await self._send(
                 conn, saga, current, side, f"{saga.id}:{side.step}:{side.action.value}:side{number}"
             )
+        command_id = None
         if saga.current_step is not None and send_next:
             saga.attempt = 0
-            await self._send_current(conn, saga, current)
-        await repo.save_saga(conn, saga, deadline_in=self._deadline(saga))
+            command_id = await self._send_current(conn, saga, current)
+        await repo.save_saga(conn, saga, deadline_in=self._deadline(saga), command_id=command_id)
         return updated
 
-    async def _send_current(self, conn: AsyncConnection, saga: Saga, booking: Booking) -> None:
+    async def _send_current(self, conn: AsyncConnection, saga: Saga, booking: Booking) -> str:
+        """Queues the current step's command (attempt + 1); returns its message id. Its
+        deadline starts when the relay publishes it (`repo.start_step_deadlines`)."""
         command = saga.next_command()
         assert command is not None
         saga.attempt += 1
         message_id = f"{saga.id}:{command.step}:{command.action.value}:{saga.attempt}"
         await self._send(conn, saga, booking, command, message_id)
+        return message_id
 
     async def _send(
         self, conn: AsyncConnection, saga: Saga, booking: Booking, command: Command, message_id: str
