@@ -17,6 +17,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 
+import nats.errors
 from google.protobuf.message import Message
 from nats.js import JetStreamContext
 from sqlalchemy import (
@@ -37,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from plumbing.db import Database
 from plumbing.failpoints import failpoint
+from plumbing.grpc_server import database_unreachable
 from plumbing.telemetry import inject_trace_headers
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,18 @@ async def record_in_inbox(conn: AsyncConnection, inbox: Table, message_id: str, 
         .returning(inbox.c.message_id)
     )
     return inserted.first() is not None
+
+
+def _outage(error: BaseException) -> bool:
+    """NATS or the database out of reach, as opposed to a bug. A publish while NATS is down
+    times out (nats.errors.TimeoutError is also the builtin TimeoutError)."""
+    return isinstance(error, nats.errors.Error | TimeoutError) or database_unreachable(error)
+
+
+def _describe(error: BaseException) -> str:
+    if database_unreachable(error):
+        return f"database unreachable: {type(error).__name__}"
+    return f"NATS unreachable: {type(error).__name__}"
 
 
 PublishedHook = Callable[[AsyncConnection, list[str]], Awaitable[None]]
@@ -125,14 +139,26 @@ class Outbox:
         self._wakeup.set()
 
     async def relay_forever(self, db: Database, js: JetStreamContext) -> None:
+        outage: str | None = None  # why publishing stopped, while it is stopped
         while True:
             try:
                 while await self.relay_batch(db, js) == self.batch_size:
                     pass
+                if outage is not None:
+                    log.info("outbox relay: publishing again (%s is over)", outage)
+                    outage = None
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("outbox relay failed; retrying")
+            except Exception as error:
+                if not _outage(error):
+                    log.exception("outbox relay failed; retrying")
+                elif outage is None:
+                    # NATS or PostgreSQL out of reach is expected (a restart, a network cut) and
+                    # the rows wait in the table: one line per outage, not a trace every retry.
+                    outage = _describe(error)
+                    log.warning("outbox relay cannot publish (%s); retrying until it can", outage)
+                else:
+                    log.debug("outbox relay still cannot publish (%s)", _describe(error))
                 await asyncio.sleep(1.0)
             try:
                 await asyncio.wait_for(self._wakeup.wait(), self.idle_poll_seconds)
