@@ -13,8 +13,8 @@ from payments.domain.provider import CardProvider
 from payments.domain.saga import STEP
 from payments.entrypoints.grpc_api import PaymentsApi
 from payments.entrypoints.saga import PaymentsStepConsumer, SagaParticipant, reply_writer
-from payments.service import handlers
-from payments.service.handlers import ReplyWriter
+from payments.service import provider_events, recovery
+from payments.service.lifecycle import ReplyWriter
 from payments.settings import SERVICE, Settings
 from plumbing import messaging
 from plumbing.db import Database
@@ -45,7 +45,7 @@ def _deliver_in_process(
     signature check and the same handler, without the HTTP hop."""
 
     async def deliver(payload: bytes, signature: str) -> None:
-        await handlers.handle_provider_event(
+        await provider_events.handle_provider_event(
             db, sandbox, secret=settings.webhook_secret, payload=payload, signature=signature, replies=replies
         )
 
@@ -60,8 +60,8 @@ async def sweep_forever(
     older_than = timedelta(seconds=settings.intent_recovery_seconds)
     while True:
         try:
-            await handlers.fail_expired_actions(db, provider, replies)
-            await handlers.recover_stale_intents(
+            await recovery.fail_expired_actions(db, provider, replies)
+            await recovery.recover_stale_intents(
                 db, provider, replies, older_than=older_than, action_timeout=action_timeout
             )
         except asyncio.CancelledError:

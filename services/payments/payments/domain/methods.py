@@ -7,9 +7,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from payments.domain import errors
 from plumbing.errors import Conflict, PermissionDenied
+
+if TYPE_CHECKING:
+    from payments.domain.commands import CreatePaymentMethod
 
 
 @dataclass(frozen=True)
@@ -39,19 +43,6 @@ class PaymentMethod:
                 "the payment method belongs to another customer or company",
                 field="payment_method_id",
             )
-
-
-@dataclass(frozen=True)
-class CreatePaymentMethod:
-    request_id: str
-    company_id: uuid.UUID
-    customer_id: uuid.UUID
-    card_token: str = field(repr=False)
-
-
-@dataclass(frozen=True)
-class GetPaymentMethod:
-    payment_method_id: uuid.UUID
 
 
 def same_method(existing: PaymentMethod, wanted: CreatePaymentMethod) -> None:

@@ -6,11 +6,15 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from payments.domain import errors
 from plumbing.errors import Conflict, FailedPrecondition
+
+if TYPE_CHECKING:
+    from payments.domain.commands import AuthorizePayment
 
 
 class PaymentStatus(enum.StrEnum):
@@ -179,41 +183,3 @@ def refundable_payments_of_booking(payments: Iterable[Payment]) -> list[Payment]
         )
     captured = [p for p in payments if p.status in (PaymentStatus.CAPTURED, PaymentStatus.REFUNDED)]
     return sorted(captured, key=lambda p: p.created_at, reverse=True)
-
-
-# Commands
-
-
-@dataclass(frozen=True)
-class AuthorizePayment:
-    idempotency_key: str
-    company_id: uuid.UUID
-    customer_id: uuid.UUID
-    amount_minor: int
-    currency: str
-    card_token: str = field(repr=False)
-    booking_id: uuid.UUID | None = None
-
-
-@dataclass(frozen=True)
-class ChangePayment:
-    """Capture, void or refund of one payment, idempotent per request id."""
-
-    request_id: str
-    payment_id: uuid.UUID
-    operation: Operation
-    # Refunds only: how much to give back; None = everything left.
-    amount_minor: int | None = None
-
-
-@dataclass(frozen=True)
-class GetPayment:
-    payment_id: uuid.UUID
-
-
-@dataclass(frozen=True)
-class CompleteAction:
-    """Sandbox: the card holder passes (approve) or fails the check of a REQUIRES_ACTION payment."""
-
-    payment_id: uuid.UUID
-    approve: bool

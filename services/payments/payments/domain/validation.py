@@ -6,8 +6,15 @@ import re
 import uuid
 
 from payments.domain import errors
-from payments.domain.methods import CreatePaymentMethod, GetPaymentMethod
-from payments.domain.model import AuthorizePayment, ChangePayment, CompleteAction, GetPayment, Operation
+from payments.domain.commands import (
+    AuthorizePayment,
+    ChangePayment,
+    CompleteAction,
+    CreatePaymentMethod,
+    GetPayment,
+    GetPaymentMethod,
+)
+from payments.domain.model import Operation
 from plumbing.errors import InvalidArgument
 
 MAX_KEY_LENGTH = 200

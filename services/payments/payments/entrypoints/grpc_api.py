@@ -2,66 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from bookingplatform.payments.v1 import payments_pb2, payments_pb2_grpc
 from payments.domain import errors, validation
-from payments.domain.methods import PaymentMethod
-from payments.domain.model import Operation, Payment, PaymentStatus
+from payments.domain.model import Operation
 from payments.domain.provider import CardProvider
-from payments.service import handlers
-from payments.service.handlers import ReplyWriter
+from payments.entrypoints.protos import payment_method_to_proto, payment_to_proto
+from payments.service import handlers, provider_events
+from payments.service.lifecycle import ReplyWriter
 from plumbing.db import Database
 from plumbing.errors import InvalidArgument
-
-_STATUSES = {
-    PaymentStatus.DECLINED: payments_pb2.PAYMENT_STATUS_DECLINED,
-    PaymentStatus.AUTHORIZED: payments_pb2.PAYMENT_STATUS_AUTHORIZED,
-    PaymentStatus.CAPTURED: payments_pb2.PAYMENT_STATUS_CAPTURED,
-    PaymentStatus.VOIDED: payments_pb2.PAYMENT_STATUS_VOIDED,
-    PaymentStatus.REFUNDED: payments_pb2.PAYMENT_STATUS_REFUNDED,
-    PaymentStatus.PENDING: payments_pb2.PAYMENT_STATUS_PENDING,
-    PaymentStatus.REQUIRES_ACTION: payments_pb2.PAYMENT_STATUS_REQUIRES_ACTION,
-    PaymentStatus.FAILED: payments_pb2.PAYMENT_STATUS_FAILED,
-    PaymentStatus.AUTHORIZING: payments_pb2.PAYMENT_STATUS_AUTHORIZING,
-}
-
-
-def _timestamp(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
-
-
-def payment_to_proto(payment: Payment) -> payments_pb2.Payment:
-    message = payments_pb2.Payment(
-        id=str(payment.id),
-        company_id=str(payment.company_id),
-        customer_id=str(payment.customer_id),
-        status=_STATUSES[payment.status],
-        provider_reference=payment.provider_reference,
-        decline_reason=payment.decline_reason or "",
-        idempotency_key=payment.idempotency_key,
-        create_time=_timestamp(payment.created_at),
-        update_time=_timestamp(payment.updated_at),
-    )
-    message.amount.amount_minor = payment.amount_minor
-    message.amount.currency_code = payment.currency
-    return message
-
-
-def payment_method_to_proto(method: PaymentMethod) -> payments_pb2.PaymentMethod:
-    return payments_pb2.PaymentMethod(
-        id=str(method.id),
-        company_id=str(method.company_id),
-        customer_id=str(method.customer_id),
-        brand=method.details.brand,
-        last4=method.details.last4,
-        create_time=_timestamp(method.created_at),
-    )
 
 
 class PaymentsApi(payments_pb2_grpc.PaymentsServiceServicer):
@@ -89,14 +42,14 @@ class PaymentsApi(payments_pb2_grpc.PaymentsServiceServicer):
             customer_id=request.customer_id,
             card_token_value=request.card_token,
         )
-        method = await handlers.create_payment_method(command, self.db, self.provider)
+        method = await handlers.create_payment_method(self.db, self.provider, command)
         return payments_pb2.CreatePaymentMethodResponse(payment_method=payment_method_to_proto(method))
 
     async def GetPaymentMethod(
         self, request: payments_pb2.GetPaymentMethodRequest, context: grpc.aio.ServicerContext
     ) -> payments_pb2.GetPaymentMethodResponse:
         command = validation.get_payment_method_command(request.payment_method_id)
-        method = await handlers.get_payment_method(command, self.db)
+        method = await handlers.get_payment_method(self.db, command)
         return payments_pb2.GetPaymentMethodResponse(payment_method=payment_method_to_proto(method))
 
     async def AuthorizePayment(
@@ -110,10 +63,12 @@ class PaymentsApi(payments_pb2_grpc.PaymentsServiceServicer):
                     "give card_token or payment_method_id, not both",
                     field="card_token",
                 )
-            company_id = validation.uuid_of(request.company_id, "company_id")
-            customer_id = validation.uuid_of(request.customer_id, "customer_id")
-            async with self.db.transaction() as conn:
-                card = await handlers.card_token_of(conn, request.payment_method_id, company_id, customer_id)
+            card = await handlers.card_token_of_method(
+                self.db,
+                request.payment_method_id,
+                validation.uuid_of(request.company_id, "company_id"),
+                validation.uuid_of(request.customer_id, "customer_id"),
+            )
         command = validation.authorize_command(
             idempotency_key=request.request_id,
             company_id=request.company_id,
@@ -123,7 +78,7 @@ class PaymentsApi(payments_pb2_grpc.PaymentsServiceServicer):
             card_token_value=card,
         )
         payment = await handlers.authorize_payment(
-            command, self.db, self.provider, self.action_timeout, self.replies
+            self.db, self.provider, command, action_timeout=self.action_timeout, replies=self.replies
         )
         return payments_pb2.AuthorizePaymentResponse(payment=payment_to_proto(payment))
 
@@ -148,13 +103,13 @@ class PaymentsApi(payments_pb2_grpc.PaymentsServiceServicer):
     async def GetPayment(
         self, request: payments_pb2.GetPaymentRequest, context: grpc.aio.ServicerContext
     ) -> payments_pb2.GetPaymentResponse:
-        payment = await handlers.get_payment(validation.get_command(request.payment_id), self.db)
+        payment = await handlers.get_payment(self.db, validation.get_command(request.payment_id))
         return payments_pb2.GetPaymentResponse(payment=payment_to_proto(payment))
 
     async def HandleProviderEvent(
         self, request: payments_pb2.HandleProviderEventRequest, context: grpc.aio.ServicerContext
     ) -> payments_pb2.HandleProviderEventResponse:
-        receipt = await handlers.handle_provider_event(
+        receipt = await provider_events.handle_provider_event(
             self.db,
             self.provider,
             secret=self.webhook_secret,
@@ -172,9 +127,9 @@ class PaymentsApi(payments_pb2_grpc.PaymentsServiceServicer):
         self, request: payments_pb2.CompletePaymentActionRequest, context: grpc.aio.ServicerContext
     ) -> payments_pb2.CompletePaymentActionResponse:
         command = validation.complete_action_command(request.payment_id, request.approve)
-        payment = await handlers.complete_action(command, self.db, self.provider)
+        payment = await handlers.complete_action(self.db, self.provider, command)
         return payments_pb2.CompletePaymentActionResponse(payment=payment_to_proto(payment))
 
     async def _change(self, operation: Operation, request_id: str, payment_id: str) -> payments_pb2.Payment:
         command = validation.change_command(operation, request_id_value=request_id, payment_id=payment_id)
-        return payment_to_proto(await handlers.change_payment(command, self.db, self.provider))
+        return payment_to_proto(await handlers.change_payment(self.db, self.provider, command))

@@ -29,8 +29,8 @@ from bookingplatform.saga.v1 import saga_pb2
 from payments.adapters.repository import ResolvedStep
 from payments.domain.provider import Authorization, CardProvider
 from payments.domain.saga import STEP, SagaStep, StepAction, StepDecision
-from payments.service import handlers
-from payments.service.handlers import Intent
+from payments.service import lifecycle, saga_steps
+from payments.service.saga_steps import Intent
 from plumbing.db import Database
 from plumbing.failpoints import failpoint
 from plumbing.messaging import handle_concurrently, nak_later, reply_subject
@@ -71,7 +71,7 @@ def resolved_reply(resolved: ResolvedStep, currency: str) -> saga_pb2.StepReply:
     return _reply(command, resolved.decision)
 
 
-def reply_writer(outbox: Outbox) -> handlers.ReplyWriter:
+def reply_writer(outbox: Outbox) -> lifecycle.ReplyWriter:
     """Writes the reply of an EXECUTE resolved by a webhook, a timeout or a recovery."""
 
     async def write(conn: AsyncConnection, resolved: ResolvedStep, currency: str) -> None:
@@ -120,14 +120,14 @@ class SagaParticipant:
             payment_method_id=command.payment_method_id,
             attempt=command.attempt,
         )
-        if action is not StepAction.EXECUTE or handlers.valid_saga_id(step) is not None:
+        if action is not StepAction.EXECUTE or saga_steps.valid_saga_id(step) is not None:
             return Prepared(step)
-        intent = await handlers.prepare_execute(self.db, self.provider.name, step)
+        intent = await saga_steps.prepare_execute(self.db, self.provider.name, step)
         if intent is None:
             return Prepared(step)
         failpoint("saga.after_intent_before_provider")
         # Outside any transaction; ProviderUnavailable (a lost answer) propagates: redelivered.
-        answer = await handlers.ask_provider(self.provider, intent.payment, intent.card_token)
+        answer = await lifecycle.ask_provider(self.provider, intent.payment, intent.card_token)
         failpoint("saga.after_provider_before_record")
         return Prepared(step, answered=(intent, answer))
 
@@ -136,7 +136,7 @@ class SagaParticipant:
     ) -> saga_pb2.StepReply | None:
         if prepared.step is None:
             return reply_to(command, succeeded=False, reason=prepared.refusal)
-        decision = await handlers.handle_step(
+        decision = await saga_steps.handle_step(
             conn,
             self.provider,
             prepared.step,

@@ -17,7 +17,9 @@ from payments.adapters.tables import payments, provider_events, saga_steps
 from payments.domain.provider import ProviderUnavailable
 from payments.domain.saga import SagaStep, StepAction
 from payments.entrypoints.saga import resolved_reply
-from payments.service import handlers
+from payments.service import recovery
+from payments.service.provider_events import handle_provider_event
+from payments.service.saga_steps import prepare_execute
 from plumbing.testing import eventually
 
 pytestmark = pytest.mark.integration
@@ -124,7 +126,7 @@ def participant(payments_db, sandbox):
 
 
 async def deliver(db, sandbox, replies, payload: bytes, signature: str):
-    return await handlers.handle_provider_event(
+    return await handle_provider_event(
         db, sandbox, secret=SECRET, payload=payload, signature=signature, replies=replies
     )
 
@@ -220,8 +222,8 @@ async def test_a_requires_action_card_times_out_fails_the_step_and_leaves_nothin
     waiting = await participant.process(saga.command(EXECUTE))
     row = await payment_of(payments_db, saga)
     # The first sweep to find it expired (200 ms after it was recorded) fails it.
-    await eventually(lambda: handlers.fail_expired_actions(payments_db, sandbox, replies))
-    while await handlers.fail_expired_actions(payments_db, sandbox, replies):
+    await eventually(lambda: recovery.fail_expired_actions(payments_db, sandbox, replies))
+    while await recovery.fail_expired_actions(payments_db, sandbox, replies):
         pass
     resent = await participant.process(saga.command(EXECUTE))
 
@@ -333,7 +335,7 @@ async def test_a_crash_between_the_intent_and_the_provider_call_is_recovered_by_
     # The process records the intent, then dies before asking the provider.
     step = saga.step()
     await CARDS.record(payments_db)
-    intent = await handlers.prepare_execute(payments_db, sandbox.name, step)
+    intent = await prepare_execute(payments_db, sandbox.name, step)
     assert intent is not None and intent.payment.status.value == "AUTHORIZING"
 
     resent = await participant.process(saga.command(EXECUTE))
@@ -373,9 +375,9 @@ async def test_stale_intents_are_recovered_from_the_provider_or_failed_when_it_n
         await participant.process(lost.command(EXECUTE))
     step = never_sent.step()
     await CARDS.record(payments_db)
-    await handlers.prepare_execute(payments_db, sandbox.name, step)  # then the process died
+    await prepare_execute(payments_db, sandbox.name, step)  # then the process died
 
-    while await handlers.recover_stale_intents(
+    while await recovery.recover_stale_intents(
         payments_db, sandbox, replies, older_than=timedelta(0), action_timeout=timedelta(seconds=15)
     ):
         if {r.saga_id for r in replies.written} >= {lost.saga_id, never_sent.saga_id}:

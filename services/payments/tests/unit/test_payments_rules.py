@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from payments.domain import validation
+from payments.domain.commands import AuthorizePayment
 from payments.domain.model import (
-    AuthorizePayment,
     IllegalTransition,
     Operation,
     Payment,
