@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookingplatform.catalog.v1 import catalog_pb2
-from catalog.adapters import protos
 from catalog.domain.model import Resource, Session
+from catalog.entrypoints import protos
 from plumbing.outbox import Outbox
 
 CATALOG_STREAM = "CATALOG"

@@ -75,6 +75,13 @@ def request_id(value: str) -> str | None:
     return value
 
 
+def same_parent(existing: uuid.UUID, requested: uuid.UUID, request_id: str | None) -> None:
+    """A request_id names one row under one parent: reused under another it is refused, so a
+    guessed key never returns a row of another company or resource."""
+    if existing != requested:
+        raise errors.request_id_reused(request_id or "")
+
+
 def name(value: str, field: str = "name") -> str:
     cleaned = value.strip()
     if not cleaned:

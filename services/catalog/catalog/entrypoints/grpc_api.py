@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, TypeAlias
 
 from grpc import aio
 
 from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
-from catalog.adapters import protos
 from catalog.domain import rules
 from catalog.domain.commands import (
     CancelSession,
@@ -27,47 +25,13 @@ from catalog.domain.commands import (
     SetHourlyRate,
     UpdateResourcePolicy,
 )
-from catalog.service import handlers
+from catalog.entrypoints import protos
+from catalog.service import companies, customers, extras, rate_plans, resources, sessions, units
 from plumbing.db import Database
 from plumbing.outbox import Outbox
 from plumbing.validation import optional_timestamp
 
 Context: TypeAlias = "aio.ServicerContext[Any, Any]"
-
-
-def _time(message: Any, field: str) -> datetime | None:
-    """The timestamp field of a request in UTC, or None when it is not set; outside
-    1970..2200 it is INVALID_DATE (plumbing's window, shared by every service)."""
-    return optional_timestamp(message, field)
-
-
-def _price_amount(message: Any, field: str = "price") -> int | None:
-    return int(getattr(message, field).amount_minor) if message.HasField(field) else None
-
-
-def _policy(message: catalog_pb2.ResourcePolicy) -> rules.PolicyInput:
-    return rules.PolicyInput(
-        lead_time_minutes=message.lead_time_minutes,
-        horizon_days=message.horizon_days,
-        free_cancellation_minutes=message.free_cancellation_minutes,
-        max_places_per_booking=message.max_places_per_booking,
-        min_duration_minutes=message.min_duration_minutes,
-        max_duration_minutes=message.max_duration_minutes,
-        min_nights=message.min_nights,
-        max_nights=message.max_nights,
-        granularity_minutes=message.granularity_minutes,
-        buffer_before_minutes=message.buffer_before_minutes,
-        buffer_after_minutes=message.buffer_after_minutes,
-        max_active_bookings_per_customer=message.max_active_bookings_per_customer,
-        cancellation_windows=tuple(
-            (w.minutes_before_start, w.refund_percent) for w in message.cancellation_windows
-        ),
-        check_in_deadline_minutes=message.check_in_deadline_minutes,
-        no_show_grace_minutes=message.no_show_grace_minutes,
-        check_in_time=message.check_in_time,
-        check_out_time=message.check_out_time,
-        max_guests_per_unit=message.max_guests_per_unit,
-    )
 
 
 class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
@@ -84,13 +48,13 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
             time_zone=request.time_zone,
             currency_code=request.currency_code,
         )
-        company = await handlers.create_company(self.db, command)
+        company = await companies.create_company(self.db, command)
         return catalog_pb2.CreateCompanyResponse(company=protos.company(company))
 
     async def GetCompany(
         self, request: catalog_pb2.GetCompanyRequest, context: Context
     ) -> catalog_pb2.GetCompanyResponse:
-        company = await handlers.get_company(self.db, rules.entity_id(request.company_id, "company_id"))
+        company = await companies.get_company(self.db, rules.entity_id(request.company_id, "company_id"))
         return catalog_pb2.GetCompanyResponse(company=protos.company(company))
 
     async def CreateCustomer(
@@ -103,13 +67,13 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
             email=request.email,
             guest=request.guest,
         )
-        customer = await handlers.create_customer(self.db, command)
+        customer = await customers.create_customer(self.db, command)
         return catalog_pb2.CreateCustomerResponse(customer=protos.customer(customer))
 
     async def GetCustomer(
         self, request: catalog_pb2.GetCustomerRequest, context: Context
     ) -> catalog_pb2.GetCustomerResponse:
-        customer = await handlers.get_customer(self.db, rules.entity_id(request.customer_id, "customer_id"))
+        customer = await customers.get_customer(self.db, rules.entity_id(request.customer_id, "customer_id"))
         return catalog_pb2.GetCustomerResponse(customer=protos.customer(customer))
 
     async def CreateResource(
@@ -120,17 +84,17 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
             company_id=request.company_id,
             name=request.name,
             booking_model=protos.BOOKING_MODEL_NAMES.get(request.booking_model),
-            policy=_policy(request.policy) if request.HasField("policy") else None,
-            hourly_rate_amount_minor=_price_amount(request, "hourly_rate"),
+            policy=protos.optional_policy_input(request),
+            hourly_rate_amount_minor=protos.price_amount(request, "hourly_rate"),
             hourly_rate_currency_code=request.hourly_rate.currency_code,
         )
-        resource = await handlers.create_resource(self.db, command)
+        resource = await resources.create_resource(self.db, command)
         return catalog_pb2.CreateResourceResponse(resource=protos.resource(resource))
 
     async def GetResource(
         self, request: catalog_pb2.GetResourceRequest, context: Context
     ) -> catalog_pb2.GetResourceResponse:
-        resource = await handlers.get_resource(self.db, rules.entity_id(request.resource_id, "resource_id"))
+        resource = await resources.get_resource(self.db, rules.entity_id(request.resource_id, "resource_id"))
         return catalog_pb2.GetResourceResponse(resource=protos.resource(resource))
 
     async def CreateSession(
@@ -139,19 +103,19 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
         command = CreateSession.parse(
             request_id=request.request_id,
             resource_id=request.resource_id,
-            start_time=_time(request, "start_time"),
-            end_time=_time(request, "end_time"),
+            start_time=optional_timestamp(request, "start_time"),
+            end_time=optional_timestamp(request, "end_time"),
             capacity=request.capacity,
-            price_amount_minor=_price_amount(request),
+            price_amount_minor=protos.price_amount(request),
             price_currency_code=request.price.currency_code,
         )
-        session = await handlers.create_session(self.db, self.outbox, command)
+        session = await sessions.create_session(self.db, self.outbox, command)
         return catalog_pb2.CreateSessionResponse(session=protos.session(session))
 
     async def GetSession(
         self, request: catalog_pb2.GetSessionRequest, context: Context
     ) -> catalog_pb2.GetSessionResponse:
-        session = await handlers.get_session(self.db, rules.entity_id(request.session_id, "session_id"))
+        session = await sessions.get_session(self.db, rules.entity_id(request.session_id, "session_id"))
         return catalog_pb2.GetSessionResponse(session=protos.session(session))
 
     async def ListSessions(
@@ -160,11 +124,11 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
         query = ListSessions.parse(
             company_id=request.company_id,
             resource_id=request.resource_id,
-            start_time_from=_time(request, "start_time_from"),
+            start_time_from=optional_timestamp(request, "start_time_from"),
             page_size=request.page_size,
             page_token=request.page_token,
         )
-        page = await handlers.list_sessions(self.db, query)
+        page = await sessions.list_sessions(self.db, query)
         return catalog_pb2.ListSessionsResponse(
             sessions=[protos.session(session) for session in page.sessions],
             next_page_token=page.next_page_token,
@@ -177,25 +141,18 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
             request_id=request.request_id,
             company_id=request.company_id,
             name=request.name,
-            price_amount_minor=_price_amount(request),
+            price_amount_minor=protos.price_amount(request),
             price_currency_code=request.price.currency_code,
-            pricing_unit=self._pricing_unit(request.pricing_unit),
+            pricing_unit=protos.pricing_unit_name(request.pricing_unit),
         )
-        extra = await handlers.create_extra(self.db, command)
+        extra = await extras.create_extra(self.db, command)
         return catalog_pb2.CreateExtraResponse(extra=protos.extra(extra))
 
     async def ListExtras(
         self, request: catalog_pb2.ListExtrasRequest, context: Context
     ) -> catalog_pb2.ListExtrasResponse:
-        found = await handlers.list_extras(self.db, rules.entity_id(request.company_id, "company_id"))
+        found = await extras.list_extras(self.db, rules.entity_id(request.company_id, "company_id"))
         return catalog_pb2.ListExtrasResponse(extras=[protos.extra(extra) for extra in found])
-
-    @staticmethod
-    def _pricing_unit(value: int) -> str | None:
-        """None for UNSPECIFIED (PER_BOOKING); an unknown number is passed on to be refused."""
-        if value == catalog_pb2.PRICING_UNIT_UNSPECIFIED:
-            return None
-        return protos.PRICING_UNIT_NAMES.get(value, str(value))
 
     async def CancelSession(
         self, request: catalog_pb2.CancelSessionRequest, context: Context
@@ -203,7 +160,7 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
         command = CancelSession.parse(
             request_id=request.request_id, session_id=request.session_id, reason=request.reason
         )
-        session = await handlers.cancel_session(self.db, self.outbox, command)
+        session = await sessions.cancel_session(self.db, self.outbox, command)
         return catalog_pb2.CancelSessionResponse(session=protos.session(session))
 
     async def UpdateResourcePolicy(
@@ -212,9 +169,9 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
         command = UpdateResourcePolicy.parse(
             request_id=request.request_id,
             resource_id=request.resource_id,
-            policy=_policy(request.policy) if request.HasField("policy") else None,
+            policy=protos.optional_policy_input(request),
         )
-        resource = await handlers.update_resource_policy(self.db, self.outbox, command)
+        resource = await resources.update_resource_policy(self.db, self.outbox, command)
         return catalog_pb2.UpdateResourcePolicyResponse(resource=protos.resource(resource))
 
     async def SetHourlyRate(
@@ -223,10 +180,10 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
         command = SetHourlyRate.parse(
             request_id=request.request_id,
             resource_id=request.resource_id,
-            amount_minor=_price_amount(request, "hourly_rate"),
+            amount_minor=protos.price_amount(request, "hourly_rate"),
             currency_code=request.hourly_rate.currency_code,
         )
-        resource = await handlers.set_hourly_rate(self.db, self.outbox, command)
+        resource = await resources.set_hourly_rate(self.db, self.outbox, command)
         return catalog_pb2.SetHourlyRateResponse(resource=protos.resource(resource))
 
     async def CreateUnit(
@@ -235,19 +192,19 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
         command = CreateUnit.parse(
             request_id=request.request_id, resource_id=request.resource_id, name=request.name
         )
-        unit = await handlers.create_unit(self.db, command)
+        unit = await units.create_unit(self.db, command)
         return catalog_pb2.CreateUnitResponse(unit=protos.unit(unit))
 
     async def GetUnit(
         self, request: catalog_pb2.GetUnitRequest, context: Context
     ) -> catalog_pb2.GetUnitResponse:
-        unit = await handlers.get_unit(self.db, rules.entity_id(request.unit_id, "unit_id"))
+        unit = await units.get_unit(self.db, rules.entity_id(request.unit_id, "unit_id"))
         return catalog_pb2.GetUnitResponse(unit=protos.unit(unit))
 
     async def ListUnits(
         self, request: catalog_pb2.ListUnitsRequest, context: Context
     ) -> catalog_pb2.ListUnitsResponse:
-        found = await handlers.list_units(self.db, rules.entity_id(request.resource_id, "resource_id"))
+        found = await units.list_units(self.db, rules.entity_id(request.resource_id, "resource_id"))
         return catalog_pb2.ListUnitsResponse(units=[protos.unit(unit) for unit in found])
 
     async def CreateRatePlan(
@@ -257,16 +214,16 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
             request_id=request.request_id,
             resource_id=request.resource_id,
             name=request.name,
-            price_amount_minor=_price_amount(request, "default_nightly_price"),
+            price_amount_minor=protos.price_amount(request, "default_nightly_price"),
             price_currency_code=request.default_nightly_price.currency_code,
         )
-        plan = await handlers.create_rate_plan(self.db, command)
+        plan = await rate_plans.create_rate_plan(self.db, command)
         return catalog_pb2.CreateRatePlanResponse(rate_plan=protos.rate_plan(plan))
 
     async def ListRatePlans(
         self, request: catalog_pb2.ListRatePlansRequest, context: Context
     ) -> catalog_pb2.ListRatePlansResponse:
-        found = await handlers.list_rate_plans(self.db, rules.entity_id(request.resource_id, "resource_id"))
+        found = await rate_plans.list_rate_plans(self.db, rules.entity_id(request.resource_id, "resource_id"))
         return catalog_pb2.ListRatePlansResponse(rate_plans=[protos.rate_plan(plan) for plan in found])
 
     async def SetDailyPrices(
@@ -279,14 +236,14 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
             prices=[
                 DailyPriceInput(
                     date=entry.date,
-                    amount_minor=_price_amount(entry),
+                    amount_minor=protos.price_amount(entry),
                     currency_code=entry.price.currency_code,
                     override=entry.override,
                 )
                 for entry in request.prices
             ],
         )
-        stored = await handlers.set_daily_prices(self.db, command)
+        stored = await rate_plans.set_daily_prices(self.db, command)
         return catalog_pb2.SetDailyPricesResponse(prices=[protos.daily_price(entry) for entry in stored])
 
     async def ListDailyPrices(
@@ -298,7 +255,7 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
             start_date=request.start_date,
             end_date=request.end_date,
         )
-        stored = await handlers.list_daily_prices(self.db, query)
+        stored = await rate_plans.list_daily_prices(self.db, query)
         return catalog_pb2.ListDailyPricesResponse(prices=[protos.daily_price(entry) for entry in stored])
 
     async def GetPricing(
@@ -310,4 +267,4 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
             start_date=request.start_date,
             end_date=request.end_date,
         )
-        return protos.pricing(await handlers.get_pricing(self.db, query))
+        return protos.pricing(await rate_plans.get_pricing(self.db, query))

@@ -1,14 +1,16 @@
-"""Domain objects as their `bookingplatform.catalog.v1` messages (gRPC replies and events)."""
+"""Catalog's mapping to and from `bookingplatform.catalog.v1`: domain objects as messages (gRPC
+replies and events), and the request fields the commands are parsed from."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.common.v1 import money_pb2
-from catalog.domain import localtime
+from catalog.domain import localtime, rules
 from catalog.domain.model import (
     BookingModel,
     Company,
@@ -86,6 +88,49 @@ def customer(value: Customer) -> catalog_pb2.Customer:
         guest=value.guest,
         create_time=timestamp(value.created_at),
     )
+
+
+def policy_input(message: catalog_pb2.ResourcePolicy) -> rules.PolicyInput:
+    """A request's policy, to be validated against the resource's booking model."""
+    return rules.PolicyInput(
+        lead_time_minutes=message.lead_time_minutes,
+        horizon_days=message.horizon_days,
+        free_cancellation_minutes=message.free_cancellation_minutes,
+        max_places_per_booking=message.max_places_per_booking,
+        min_duration_minutes=message.min_duration_minutes,
+        max_duration_minutes=message.max_duration_minutes,
+        min_nights=message.min_nights,
+        max_nights=message.max_nights,
+        granularity_minutes=message.granularity_minutes,
+        buffer_before_minutes=message.buffer_before_minutes,
+        buffer_after_minutes=message.buffer_after_minutes,
+        max_active_bookings_per_customer=message.max_active_bookings_per_customer,
+        cancellation_windows=tuple(
+            (w.minutes_before_start, w.refund_percent) for w in message.cancellation_windows
+        ),
+        check_in_deadline_minutes=message.check_in_deadline_minutes,
+        no_show_grace_minutes=message.no_show_grace_minutes,
+        check_in_time=message.check_in_time,
+        check_out_time=message.check_out_time,
+        max_guests_per_unit=message.max_guests_per_unit,
+    )
+
+
+def optional_policy_input(request: Any) -> rules.PolicyInput | None:
+    """The request's `policy` field, or None when it is not set (the model's defaults apply)."""
+    return policy_input(request.policy) if request.HasField("policy") else None
+
+
+def price_amount(message: Any, field: str = "price") -> int | None:
+    """The amount of a Money field, or None when the field is not set (refused as missing)."""
+    return int(getattr(message, field).amount_minor) if message.HasField(field) else None
+
+
+def pricing_unit_name(value: int) -> str | None:
+    """None for UNSPECIFIED (PER_BOOKING); an unknown number is passed on to be refused."""
+    if value == catalog_pb2.PRICING_UNIT_UNSPECIFIED:
+        return None
+    return PRICING_UNIT_NAMES.get(value, str(value))
 
 
 def policy(value: ResourcePolicy) -> catalog_pb2.ResourcePolicy:
