@@ -3,6 +3,7 @@ are opened by the lifespan (or handed in by tests)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,13 +13,16 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from gateway import api, deadletters, login, ops, reservations, webhooks
 from gateway.auth import TokenIssuer
 from gateway.clients import Clients
 from gateway.edge import CrashGuard, edge_guard
 from gateway.idempotency import IdempotencyStore
+from gateway.pages import dead_letters as dead_letter_pages
+from gateway.pages import login, sagas
 from gateway.problems import Problem, document_problems, install_handlers, problem_response
 from gateway.ratelimit import LoginLimiter
+from gateway.routes import auth, customer, dead_letters, ops, public, webhooks
+from gateway.routes.common import problems
 from gateway.schemas import HealthOut
 from gateway.sessions import LoginRedirect, OpsSessions, login_redirect_response
 from gateway.settings import Settings
@@ -26,6 +30,9 @@ from gateway.users import UserStore
 from plumbing.db import Database
 
 log = logging.getLogger(__name__)
+
+# /readyz's own `SELECT 1`, like the services' health checks (plumbing.health).
+READINESS_DATABASE_TIMEOUT_SECONDS = 2.0
 
 
 def _attach(app: FastAPI, clients: Clients | None, db: Database | None) -> None:
@@ -79,27 +86,30 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     install_handlers(app)
     document_problems(app)
     app.add_middleware(CrashGuard)
-    app.include_router(api.router)
-    app.include_router(ops.router)
-    app.include_router(login.router)
+    for routes in (auth, customer, public, ops, dead_letters, webhooks):
+        app.include_router(routes.router)
+    for pages in (login, sagas, dead_letter_pages):
+        app.include_router(pages.router)
     app.add_exception_handler(LoginRedirect, login_redirect_response)
-    app.include_router(reservations.router)
-    app.include_router(webhooks.router)
-    app.include_router(deadletters.router)
 
     @app.get("/healthz", response_model=HealthOut, tags=["health"])
     async def healthz() -> HealthOut:
         """Liveness: the process answers."""
         return HealthOut(status="ok")
 
-    @app.get("/readyz", response_model=HealthOut, tags=["health"], responses=api.problems(503))
+    @app.get("/readyz", response_model=HealthOut, tags=["health"], responses=problems(503))
     async def readyz(request: Request) -> Response:
         """Readiness: every service's gRPC health is SERVING and the database answers."""
         checks = await request.app.state.clients.check_health()
         try:
-            async with request.app.state.db.transaction() as conn:
-                await conn.execute(text("SELECT 1"))
+            # A probe must answer before its own deadline, even while connecting hangs.
+            async with asyncio.timeout(READINESS_DATABASE_TIMEOUT_SECONDS):
+                async with request.app.state.db.transaction() as conn:
+                    await conn.execute(text("SELECT 1"))
             checks["database"] = "SERVING"
+        except TimeoutError:
+            log.warning("readiness: no answer from the database in %g s", READINESS_DATABASE_TIMEOUT_SECONDS)
+            checks["database"] = "UNAVAILABLE"
         except Exception as error:
             log.warning("readiness: database check failed: %s", error)
             checks["database"] = "UNAVAILABLE"

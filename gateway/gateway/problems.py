@@ -11,14 +11,16 @@ import logging
 from typing import Any
 
 import grpc
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+from sqlalchemy import exc as sqlalchemy_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from plumbing.grpc_server import error_reason
+from plumbing.grpc_server import database_unreachable, error_reason
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +214,17 @@ def _tidy_openapi(schema: dict[str, Any]) -> None:
                     "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
                 },
             )
+            # Every route but the health probes reaches a service or the gateway's own
+            # database (logins, Idempotency-Keys, ops sessions), either of which can be out
+            # of reach: 503 SERVICE_UNAVAILABLE.
+            if "health" not in operation.get("tags", []):
+                responses.setdefault(
+                    "503",
+                    {
+                        "description": "Service Unavailable",
+                        "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
+                    },
+                )
     components = schema.get("components", {}).get("schemas", {})
     for name in _FASTAPI_VALIDATION_SCHEMAS:
         components.pop(name, None)
@@ -229,6 +242,16 @@ def document_problems(app: FastAPI) -> None:
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+# What a lost, refused or exhausted database connection raises (plumbing.grpc_server.
+# database_unreachable tells them from a failing statement).
+DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    sqlalchemy_exc.DBAPIError,
+    sqlalchemy_exc.TimeoutError,
+    psycopg.OperationalError,
+    ConnectionError,
+)
 
 
 def install_handlers(app: FastAPI) -> None:
@@ -267,7 +290,23 @@ def install_handlers(app: FastAPI) -> None:
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return problem_response(Problem(500, "INTERNAL", "An internal error occurred."), request.url.path)
 
+    async def on_database_error(request: Request, exc: Exception) -> Response:
+        if not database_unreachable(exc):  # a failing statement is a bug, not an outage
+            return await on_crash(request, exc)
+        # PostgreSQL restarting or out of reach (or the pool exhausted): the client may retry;
+        # the error's text (which may hold a host name) stays in our log.
+        log.warning("database unreachable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        problem = Problem(
+            503,
+            "SERVICE_UNAVAILABLE",
+            "The gateway's database is unavailable; retry later.",
+            headers={"Retry-After": "1"},
+        )
+        return problem_response(problem, request.url.path)
+
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    for database_error in DATABASE_ERRORS:
+        app.add_exception_handler(database_error, on_database_error)
     app.add_exception_handler(Exception, on_crash)
