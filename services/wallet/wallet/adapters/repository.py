@@ -29,6 +29,7 @@ from wallet.domain.model import (
     Wallet,
     WalletEntry,
 )
+from wallet.domain.validation import MAX_BALANCE_MINOR
 
 # ---------------------------------------------------------------- accounts
 
@@ -121,11 +122,13 @@ async def credit(
     currency: str | None = None,
 ) -> str | None:
     """Adds `amount` to one customer balance; the account id, or None when no account
-    (in `currency`, when given) exists."""
+    (in `currency`, when given) exists or the balance would pass MAX_BALANCE_MINOR (the
+    database decides, in the same statement)."""
     conditions = [
         accounts.c.company_id == company_id,
         accounts.c.customer_id == customer_id,
         accounts.c.kind == kind.value,
+        accounts.c.balance <= MAX_BALANCE_MINOR - amount,
     ]
     if currency is not None:
         conditions.append(accounts.c.currency == currency)

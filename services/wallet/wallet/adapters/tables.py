@@ -63,6 +63,8 @@ accounts = Table(
         "(customer_id IS NULL AND balance IS NULL) OR (customer_id IS NOT NULL AND balance >= 0)",
         name="balance_non_negative",
     ),
+    # wallet.domain.validation.MAX_BALANCE_MINOR; credits are conditional on it, this is the backstop.
+    CheckConstraint("balance <= 1000000000000000", name="balance_within_cap"),
     Index(
         "uq_accounts_customer",
         "company_id",

@@ -21,6 +21,12 @@ REQUEST_ID_REUSED = "REQUEST_ID_REUSED"
 INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
 ALREADY_COMPENSATED = "ALREADY_COMPENSATED"
 INVALID_COMMAND = "INVALID_COMMAND"
+AMOUNT_TOO_LARGE = money.AMOUNT_TOO_LARGE
+
+# The most one customer balance may hold: far above any real wallet, far below bigint's
+# 9.2 * 10^18, so no sum of top-ups (each at most money.MAX_AMOUNT_MINOR) can overflow it.
+# The accounts table CHECKs it too (migration 0003).
+MAX_BALANCE_MINOR = 10**15
 
 MAX_REQUEST_ID_LENGTH = 200
 _CURRENCY = re.compile(r"^[A-Z]{3}$")

@@ -31,10 +31,12 @@ from wallet.domain.model import (
 from wallet.domain.paging import decode_token, page_size
 from wallet.domain.validation import (
     ALREADY_COMPENSATED,
+    AMOUNT_TOO_LARGE,
     CURRENCY_MISMATCH,
     INSUFFICIENT_FUNDS,
     INVALID_AMOUNT,
     INVALID_COMMAND,
+    MAX_BALANCE_MINOR,
     REQUEST_ID_REUSED,
 )
 from wallet.service.commands import GetWallet, ListWalletEntries, SagaStep, TopUpWallet
@@ -80,6 +82,13 @@ async def top_up_wallet(db: Database, command: TopUpWallet) -> Wallet:
         )
         if account_id is None:
             wallet = await repo.get_wallet(conn, command.company_id, command.customer_id)
+            if wallet.currency == command.currency:  # the account is there: the cap refused it
+                raise InvalidArgument(
+                    AMOUNT_TOO_LARGE,
+                    f"the balance would pass {MAX_BALANCE_MINOR} minor units",
+                    field="amount.amount_minor",
+                    metadata={"max_balance_minor": str(MAX_BALANCE_MINOR)},
+                )
             raise InvalidArgument(
                 CURRENCY_MISMATCH,
                 f"the wallet is in {wallet.currency}, not {command.currency}",
@@ -118,11 +127,21 @@ async def handle_step(conn: AsyncConnection, step: SagaStep, *, dedup: bool = Tr
     """
     if step.action is StepAction.EXECUTE:
         return await _execute(conn, step, dedup=dedup)
-    if step.action is StepAction.COMPENSATE:
-        return await _compensate(conn, step)
     if step.action is StepAction.FINALIZE:
         return await _finalize(conn, step)
-    return await _refund(conn, step)
+    try:
+        # A savepoint: a give-back the balance cap refuses leaves nothing behind, not even the
+        # claim, so the orchestrator's re-send (these actions only go forward) tries again.
+        async with conn.begin_nested():
+            if step.action is StepAction.COMPENSATE:
+                return await _compensate(conn, step)
+            return await _refund(conn, step)
+    except BalanceCapReached:
+        return _refused(step, AMOUNT_TOO_LARGE)
+
+
+class BalanceCapReached(Exception):
+    """A credit back to a customer would pass MAX_BALANCE_MINOR."""
 
 
 async def _claim(conn: AsyncConnection, step: SagaStep, action: StepAction) -> bool:
@@ -334,8 +353,8 @@ async def _give_back(
         for kind, amount in ((BalanceKind.MAIN, part.main), (BalanceKind.BONUS, part.bonus)):
             if amount:
                 account_id = await repo.credit(conn, debit.company_id, debit.customer_id, kind, amount)
-                if account_id is None:
-                    raise RuntimeError(f"no {kind.value} account for the debit of saga {debit.saga_id}")
+                if account_id is None:  # the debit's account exists, so the cap refused the credit
+                    raise BalanceCapReached(f"the {kind.value} balance would pass the cap")
                 entries.append((account_id, amount))
     total = sum(part.total for _, part in parts)
     company_id = parts[0][0].company_id
