@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from catalog.domain import errors, rules
 from catalog.domain.model import BookingModel, DailyPrice, Money, PricingUnit, ResourcePolicy
+from plumbing import ids, paging
 from plumbing.errors import InvalidArgument
 
 
@@ -42,7 +43,7 @@ class CreateCustomer:
     ) -> CreateCustomer:
         return cls(
             request_id=rules.request_id(request_id),
-            company_id=rules.entity_id(company_id, "company_id"),
+            company_id=ids.parse_uuid(company_id, "company_id"),
             display_name=rules.name(display_name, "display_name"),
             email=rules.customer_email(email, guest),
             guest=guest,
@@ -73,7 +74,7 @@ class CreateResource:
         """`policy` None takes the default policy; its values are checked either way.
         `hourly_rate_amount_minor` None means no hourly rate (only INTERVAL may have one)."""
         key = rules.request_id(request_id)
-        company = rules.entity_id(company_id, "company_id")
+        company = ids.parse_uuid(company_id, "company_id")
         cleaned_name = rules.name(name)
         model = rules.booking_model(booking_model)
         hourly_rate = None
@@ -108,7 +109,7 @@ class UpdateResourcePolicy:
         cls, *, request_id: str, resource_id: str, policy: rules.PolicyInput | None
     ) -> UpdateResourcePolicy:
         key = rules.request_id(request_id)
-        resource = rules.entity_id(resource_id, "resource_id")
+        resource = ids.parse_uuid(resource_id, "resource_id")
         if policy is None:
             raise InvalidArgument(errors.INVALID_POLICY, "policy is required", field="policy")
         return cls(request_id=key, resource_id=resource, policy=policy)
@@ -126,7 +127,7 @@ class SetHourlyRate:
     ) -> SetHourlyRate:
         return cls(
             request_id=rules.request_id(request_id),
-            resource_id=rules.entity_id(resource_id, "resource_id"),
+            resource_id=ids.parse_uuid(resource_id, "resource_id"),
             hourly_rate=rules.price(amount_minor, currency_code, "hourly_rate"),
         )
 
@@ -154,7 +155,7 @@ class CreateSession:
     ) -> CreateSession:
         """`price_amount_minor` None means the request had no price."""
         key = rules.request_id(request_id)
-        resource = rules.entity_id(resource_id, "resource_id")
+        resource = ids.parse_uuid(resource_id, "resource_id")
         start, end = rules.time_range(start_time, end_time)
         return cls(
             request_id=key,
@@ -188,7 +189,7 @@ class CreateExtra:
         """`pricing_unit` None (UNSPECIFIED) is PER_BOOKING."""
         return cls(
             request_id=rules.request_id(request_id),
-            company_id=rules.entity_id(company_id, "company_id"),
+            company_id=ids.parse_uuid(company_id, "company_id"),
             name=rules.name(name),
             price=rules.price(price_amount_minor, price_currency_code),
             pricing_unit=rules.pricing_unit(pricing_unit),
@@ -205,7 +206,7 @@ class CancelSession:
     def parse(cls, *, request_id: str, session_id: str, reason: str) -> CancelSession:
         return cls(
             request_id=rules.request_id(request_id),
-            session_id=rules.entity_id(session_id, "session_id"),
+            session_id=ids.parse_uuid(session_id, "session_id"),
             reason=rules.reason(reason),
         )
 
@@ -220,7 +221,7 @@ class CreateUnit:
     def parse(cls, *, request_id: str, resource_id: str, name: str) -> CreateUnit:
         return cls(
             request_id=rules.request_id(request_id),
-            resource_id=rules.entity_id(resource_id, "resource_id"),
+            resource_id=ids.parse_uuid(resource_id, "resource_id"),
             name=rules.name(name),
         )
 
@@ -244,7 +245,7 @@ class CreateRatePlan:
     ) -> CreateRatePlan:
         return cls(
             request_id=rules.request_id(request_id),
-            resource_id=rules.entity_id(resource_id, "resource_id"),
+            resource_id=ids.parse_uuid(resource_id, "resource_id"),
             name=rules.name(name),
             default_nightly_price=rules.price(
                 price_amount_minor, price_currency_code, "default_nightly_price"
@@ -274,8 +275,8 @@ class SetDailyPrices:
         cls, *, request_id: str, resource_id: str, rate_plan_id: str, prices: list[DailyPriceInput]
     ) -> SetDailyPrices:
         key = rules.request_id(request_id)
-        resource = rules.entity_id(resource_id, "resource_id")
-        plan = rules.entity_id(rate_plan_id, "rate_plan_id")
+        resource = ids.parse_uuid(resource_id, "resource_id")
+        plan = ids.parse_uuid(rate_plan_id, "rate_plan_id")
         if not prices or len(prices) > rules.MAX_PRICE_DAYS:
             raise InvalidArgument(
                 errors.INVALID_DAILY_PRICES,
@@ -310,8 +311,8 @@ class ListDailyPrices:
 
     @classmethod
     def parse(cls, *, resource_id: str, rate_plan_id: str, start_date: str, end_date: str) -> ListDailyPrices:
-        resource = rules.entity_id(resource_id, "resource_id")
-        plan = rules.entity_id(rate_plan_id, "rate_plan_id")
+        resource = ids.parse_uuid(resource_id, "resource_id")
+        plan = ids.parse_uuid(rate_plan_id, "rate_plan_id")
         first, last = rules.date_range(start_date, end_date, rules.MAX_PRICE_DAYS)
         return cls(resource_id=resource, rate_plan_id=plan, start_date=first, end_date=last)
 
@@ -329,8 +330,8 @@ class GetPricing:
     @classmethod
     def parse(cls, *, resource_id: str, rate_plan_id: str, start_date: str, end_date: str) -> GetPricing:
         return cls(
-            resource_id=rules.entity_id(resource_id, "resource_id"),
-            rate_plan_id=rules.optional_entity_id(rate_plan_id, "rate_plan_id"),
+            resource_id=ids.parse_uuid(resource_id, "resource_id"),
+            rate_plan_id=ids.optional_uuid(rate_plan_id, "rate_plan_id"),
             start_date=start_date,
             end_date=end_date,
         )
@@ -359,9 +360,9 @@ class ListSessions:
         page_token: str,
     ) -> ListSessions:
         return cls(
-            company_id=rules.entity_id(company_id, "company_id"),
-            resource_id=rules.optional_entity_id(resource_id, "resource_id"),
+            company_id=ids.parse_uuid(company_id, "company_id"),
+            resource_id=ids.optional_uuid(resource_id, "resource_id"),
             start_time_from=rules.utc(start_time_from) if start_time_from is not None else None,
-            page_size=rules.page_size(page_size),
-            after=rules.page_token(page_token),
+            page_size=paging.page_size(page_size),
+            after=rules.SessionCursor.decode(page_token),
         )

@@ -107,13 +107,6 @@ def is_aligned(instant: datetime, zone: str | ZoneInfo, granularity_minutes: int
     return (local.hour * 60 + local.minute) % granularity_minutes == 0
 
 
-def parse_date(value: str) -> date:
-    """An ISO local date "YYYY-MM-DD" (exactly that form); ValueError otherwise."""
-    if len(value) != 10:
-        raise ValueError(f"not a YYYY-MM-DD date: {value!r}")
-    return date.fromisoformat(value)
-
-
 def parse_time_of_day(value: str) -> time:
     """A local time of day "HH:MM" (24 hours); ValueError otherwise."""
     if len(value) != 5 or value[2] != ":" or not (value[:2] + value[3:]).isdigit():

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import itertools
-import json
 import re
 import uuid
 import zoneinfo
@@ -23,15 +20,13 @@ from catalog.domain.model import (
     PricingUnit,
     ResourcePolicy,
 )
-from plumbing import money, validation
+from plumbing import money, paging, validation
 from plumbing.errors import InvalidArgument
 
 MAX_NAME_LENGTH = 200
 MAX_REQUEST_ID_LENGTH = 200
 MAX_EMAIL_LENGTH = 254
 MAX_TIME_ZONE_LENGTH = 64
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
 MAX_REASON_LENGTH = 500
 # Policy bounds: minute values up to a leap year, nights up to a year, at most 10 windows.
 MAX_POLICY_MINUTES = 366 * 24 * 60
@@ -46,20 +41,6 @@ LATEST_DATE = date(2199, 12, 31)
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
-
-
-def entity_id(value: str, field: str) -> uuid.UUID:
-    """A UUID id of a request field; empty or malformed is INVALID_ID."""
-    if not value:
-        raise InvalidArgument(errors.INVALID_ID, f"{field} is required", field=field)
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise InvalidArgument(errors.INVALID_ID, f"{field} is not a UUID: {value!r}", field=field) from None
-
-
-def optional_entity_id(value: str, field: str) -> uuid.UUID | None:
-    return entity_id(value, field) if value else None
 
 
 def request_id(value: str) -> str | None:
@@ -408,15 +389,6 @@ def capacity(value: int) -> int:
     return value
 
 
-def page_size(value: int) -> int:
-    """0 means the default; more than the maximum is read as the maximum."""
-    if value < 0:
-        raise InvalidArgument(errors.INVALID_PAGE_SIZE, "page_size must not be negative", field="page_size")
-    if value == 0:
-        return DEFAULT_PAGE_SIZE
-    return min(value, MAX_PAGE_SIZE)
-
-
 @dataclass(frozen=True)
 class SessionCursor:
     """Where a page of sessions ends: the keyset (start_time, id) of its last session."""
@@ -425,23 +397,13 @@ class SessionCursor:
     id: uuid.UUID
 
     def encode(self) -> str:
-        body = json.dumps({"s": self.start_time.isoformat(), "i": str(self.id)}, separators=(",", ":"))
-        return base64.urlsafe_b64encode(body.encode()).decode().rstrip("=")
+        return paging.encode_page_token(self.start_time, self.id)
 
     @classmethod
-    def decode(cls, token: str) -> SessionCursor:
-        try:
-            padded = token + "=" * (-len(token) % 4)
-            body = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-            start = datetime.fromisoformat(body["s"])
-            if start.tzinfo is None:
-                raise ValueError("naive time")
-            return cls(start_time=start.astimezone(UTC), id=uuid.UUID(body["i"]))
-        except (ValueError, KeyError, TypeError, binascii.Error, UnicodeError):
-            raise InvalidArgument(
-                errors.INVALID_PAGE_TOKEN, "page_token is not a token of this list", field="page_token"
-            ) from None
-
-
-def page_token(value: str) -> SessionCursor | None:
-    return SessionCursor.decode(value) if value else None
+    def decode(cls, token: str) -> SessionCursor | None:
+        """The cursor of a token this list issued; None for "" (the first page)."""
+        key = paging.decode_page_token(token, datetime, uuid.UUID)
+        if key is None:
+            return None
+        start_time, session_id = key
+        return cls(start_time=start_time.astimezone(UTC), id=session_id)

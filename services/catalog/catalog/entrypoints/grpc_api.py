@@ -7,7 +7,6 @@ from typing import Any, TypeAlias
 from grpc import aio
 
 from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
-from catalog.domain import rules
 from catalog.domain.commands import (
     CancelSession,
     CreateCompany,
@@ -27,6 +26,7 @@ from catalog.domain.commands import (
 )
 from catalog.entrypoints import protos
 from catalog.service import companies, customers, extras, rate_plans, resources, sessions, units
+from plumbing import ids
 from plumbing.db import Database
 from plumbing.outbox import Outbox
 from plumbing.validation import optional_timestamp
@@ -54,7 +54,7 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
     async def GetCompany(
         self, request: catalog_pb2.GetCompanyRequest, context: Context
     ) -> catalog_pb2.GetCompanyResponse:
-        company = await companies.get_company(self.db, rules.entity_id(request.company_id, "company_id"))
+        company = await companies.get_company(self.db, ids.parse_uuid(request.company_id, "company_id"))
         return catalog_pb2.GetCompanyResponse(company=protos.company(company))
 
     async def CreateCustomer(
@@ -73,7 +73,7 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
     async def GetCustomer(
         self, request: catalog_pb2.GetCustomerRequest, context: Context
     ) -> catalog_pb2.GetCustomerResponse:
-        customer = await customers.get_customer(self.db, rules.entity_id(request.customer_id, "customer_id"))
+        customer = await customers.get_customer(self.db, ids.parse_uuid(request.customer_id, "customer_id"))
         return catalog_pb2.GetCustomerResponse(customer=protos.customer(customer))
 
     async def CreateResource(
@@ -94,7 +94,7 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
     async def GetResource(
         self, request: catalog_pb2.GetResourceRequest, context: Context
     ) -> catalog_pb2.GetResourceResponse:
-        resource = await resources.get_resource(self.db, rules.entity_id(request.resource_id, "resource_id"))
+        resource = await resources.get_resource(self.db, ids.parse_uuid(request.resource_id, "resource_id"))
         return catalog_pb2.GetResourceResponse(resource=protos.resource(resource))
 
     async def CreateSession(
@@ -115,7 +115,7 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
     async def GetSession(
         self, request: catalog_pb2.GetSessionRequest, context: Context
     ) -> catalog_pb2.GetSessionResponse:
-        session = await sessions.get_session(self.db, rules.entity_id(request.session_id, "session_id"))
+        session = await sessions.get_session(self.db, ids.parse_uuid(request.session_id, "session_id"))
         return catalog_pb2.GetSessionResponse(session=protos.session(session))
 
     async def ListSessions(
@@ -151,7 +151,7 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
     async def ListExtras(
         self, request: catalog_pb2.ListExtrasRequest, context: Context
     ) -> catalog_pb2.ListExtrasResponse:
-        found = await extras.list_extras(self.db, rules.entity_id(request.company_id, "company_id"))
+        found = await extras.list_extras(self.db, ids.parse_uuid(request.company_id, "company_id"))
         return catalog_pb2.ListExtrasResponse(extras=[protos.extra(extra) for extra in found])
 
     async def CancelSession(
@@ -198,13 +198,13 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
     async def GetUnit(
         self, request: catalog_pb2.GetUnitRequest, context: Context
     ) -> catalog_pb2.GetUnitResponse:
-        unit = await units.get_unit(self.db, rules.entity_id(request.unit_id, "unit_id"))
+        unit = await units.get_unit(self.db, ids.parse_uuid(request.unit_id, "unit_id"))
         return catalog_pb2.GetUnitResponse(unit=protos.unit(unit))
 
     async def ListUnits(
         self, request: catalog_pb2.ListUnitsRequest, context: Context
     ) -> catalog_pb2.ListUnitsResponse:
-        found = await units.list_units(self.db, rules.entity_id(request.resource_id, "resource_id"))
+        found = await units.list_units(self.db, ids.parse_uuid(request.resource_id, "resource_id"))
         return catalog_pb2.ListUnitsResponse(units=[protos.unit(unit) for unit in found])
 
     async def CreateRatePlan(
@@ -223,7 +223,7 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
     async def ListRatePlans(
         self, request: catalog_pb2.ListRatePlansRequest, context: Context
     ) -> catalog_pb2.ListRatePlansResponse:
-        found = await rate_plans.list_rate_plans(self.db, rules.entity_id(request.resource_id, "resource_id"))
+        found = await rate_plans.list_rate_plans(self.db, ids.parse_uuid(request.resource_id, "resource_id"))
         return catalog_pb2.ListRatePlansResponse(rate_plans=[protos.rate_plan(plan) for plan in found])
 
     async def SetDailyPrices(

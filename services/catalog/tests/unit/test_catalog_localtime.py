@@ -154,10 +154,3 @@ def test_a_time_of_day_is_hh_mm(value):
 def test_anything_else_is_not_a_time_of_day(value):
     with pytest.raises(ValueError):
         localtime.parse_time_of_day(value)
-
-
-@pytest.mark.parametrize("value", ["2031-3-1", "20310301", "2031-02-30", "", "2031-03-01T00:00"])
-def test_a_date_is_exactly_yyyy_mm_dd(value):
-    with pytest.raises(ValueError):
-        localtime.parse_date(value)
-    assert localtime.parse_date("2031-03-01") == date(2031, 3, 1)
