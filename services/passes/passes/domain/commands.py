@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from passes.domain import reasons
 from passes.domain.model import Money
-from plumbing import money
+from plumbing import ids, money
 from plumbing.errors import InvalidArgument
 
 MAX_REQUEST_ID_LENGTH = 200
@@ -16,21 +16,6 @@ MAX_NAME_LENGTH = 200
 MAX_CREDITS = 10_000
 MAX_VALIDITY_DAYS = 3_660
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-
-
-def parse_id(value: str, field: str) -> uuid.UUID:
-    """A UUID request field, or INVALID_ARGUMENT naming the field."""
-    parsed = parse_uuid(value)
-    if parsed is None:
-        raise InvalidArgument(reasons.INVALID_ID, f"{field} must be a UUID", field=field)
-    return parsed
-
-
-def parse_uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value) if value else None
-    except (ValueError, TypeError, AttributeError):
-        return None
 
 
 def check_request_id(value: str) -> str:
@@ -96,7 +81,7 @@ class CreatePassProduct:
             )
         return cls(
             request_id=check_request_id(request_id),
-            company_id=parse_id(company_id, "company_id"),
+            company_id=ids.parse_uuid(company_id, "company_id"),
             name=name,
             credits=credits,
             validity_days=validity_days,
@@ -114,8 +99,8 @@ class GrantPass:
     def parse(cls, *, request_id: str, product_id: str, customer_id: str) -> GrantPass:
         return cls(
             request_id=check_request_id(request_id),
-            product_id=parse_id(product_id, "product_id"),
-            customer_id=parse_id(customer_id, "customer_id"),
+            product_id=ids.parse_uuid(product_id, "product_id"),
+            customer_id=ids.parse_uuid(customer_id, "customer_id"),
         )
 
 
@@ -127,6 +112,6 @@ class ListEntitlements:
     @classmethod
     def parse(cls, *, company_id: str, customer_id: str) -> ListEntitlements:
         return cls(
-            company_id=parse_id(company_id, "company_id"),
-            customer_id=parse_id(customer_id, "customer_id"),
+            company_id=ids.parse_uuid(company_id, "company_id"),
+            customer_id=ids.parse_uuid(customer_id, "customer_id"),
         )

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from passes.domain import reasons
-from passes.domain.commands import parse_uuid
 from passes.domain.model import Entitlement, HoldState, StepAction
+from plumbing import ids
 
 
 @dataclass(frozen=True)
@@ -39,19 +39,24 @@ class SagaStep:
     amount_minor: int
 
 
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    # A saga command is answered, never refused with an exception: a bad id is a FAILED reply.
+    return uuid.UUID(value) if ids.is_uuid(value) else None
+
+
 def parse_step(request: StepRequest) -> SagaStep | None:
     """The command, or None when it cannot be keyed (no saga, booking or action)."""
-    saga_id = parse_uuid(request.saga_id)
-    booking_id = parse_uuid(request.booking_id)
+    saga_id = _uuid_or_none(request.saga_id)
+    booking_id = _uuid_or_none(request.booking_id)
     if saga_id is None or booking_id is None or request.action is None:
         return None
     return SagaStep(
         saga_id=saga_id,
         action=request.action,
         booking_id=booking_id,
-        company_id=parse_uuid(request.company_id),
-        customer_id=parse_uuid(request.customer_id),
-        entitlement_id=parse_uuid(request.entitlement_id),
+        company_id=_uuid_or_none(request.company_id),
+        customer_id=_uuid_or_none(request.customer_id),
+        entitlement_id=_uuid_or_none(request.entitlement_id),
         credits=request.credits,
         amount_minor=request.amount_minor,
     )

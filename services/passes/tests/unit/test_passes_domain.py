@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from passes.domain import reasons
-from passes.domain.commands import CreatePassProduct, GrantPass, ListEntitlements, parse_id
+from passes.domain.commands import CreatePassProduct, GrantPass, ListEntitlements
 from passes.domain.model import Decision, Entitlement, HoldState, Money, Outcome, PassProduct, StepAction
 from passes.domain.rules import same_grant_request, same_product_request
 from passes.domain.saga import (
@@ -117,9 +117,10 @@ def test_listing_needs_both_company_and_customer():
     assert raised.value.field == "customer_id"
 
 
-def test_parse_id_returns_the_uuid():
-    value = uuid.uuid4()
-    assert parse_id(str(value), "x") == value
+def test_ids_are_parsed_as_uuids():
+    company_id, customer_id = uuid.uuid4(), uuid.uuid4()
+    query = ListEntitlements.parse(company_id=str(company_id), customer_id=str(customer_id))
+    assert (query.company_id, query.customer_id) == (company_id, customer_id)
 
 
 def test_available_credits_exclude_used_and_held():
