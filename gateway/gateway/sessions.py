@@ -26,6 +26,7 @@ from gateway.problems import unauthenticated
 from gateway.tables import ops_sessions, users
 from gateway.users import ROLES, User
 from plumbing.db import Database
+from plumbing.ids import is_uuid
 
 SESSION_COOKIE = "gateway_ops_session"
 SESSION_AUDIENCE = "gateway-ops"
@@ -143,9 +144,7 @@ class OpsSessions:
             return None
         if claims.get("role") not in ROLES or not isinstance(claims.get("sid"), str):
             return None
-        try:
-            uuid.UUID(str(claims["sid"]))
-        except ValueError:
+        if not is_uuid(claims["sid"]):
             return None
         return claims
 

@@ -18,6 +18,8 @@ from sqlalchemy.dialects.postgresql import insert
 
 from gateway.tables import users
 from plumbing.db import Database
+from plumbing.errors import InvalidArgument
+from plumbing.ids import optional_id
 
 T = TypeVar("T")
 Role = Literal["customer", "operator"]
@@ -55,12 +57,11 @@ def normalize_email(email: str) -> str:
 
 
 def _uuid_or_none(value: str | None, name: str) -> str | None:
-    if value is None or value == "":
-        return None
+    # A ValueError like the other checks of create_user: its callers are scripts, not requests.
     try:
-        return str(uuid.UUID(str(value)))
-    except ValueError:
-        raise ValueError(f"{name} must be a UUID, got {value!r}") from None
+        return optional_id(value, name)
+    except InvalidArgument as refused:
+        raise ValueError(refused.message) from None
 
 
 def _user(row: object) -> User:

@@ -10,7 +10,7 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from bookingplatform.bookings.v1 import bookings_pb2
-from gateway.ops import csrf_token
+from gateway.pages.sagas import csrf_token
 
 pytestmark = pytest.mark.integration
 

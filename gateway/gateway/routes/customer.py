@@ -1,25 +1,24 @@
-"""The JSON API: authentication, customer endpoints and public catalog reads."""
+"""A customer's own things: bookings (create, list, read, cancel, settle, change, check in),
+wallet and passes. Every route needs a customer's bearer token (check-in also an operator's
+of the booking's company) and never shows another customer's data: a booking of someone
+else is 404, as if it did not exist."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from bookingplatform.bookings.v1 import bookings_pb2
-from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.passes.v1 import passes_pb2
 from bookingplatform.payments.v1 import payments_pb2
 from bookingplatform.wallet.v1 import wallet_pb2
 from gateway.auth import Customer, CustomerPrincipal, Principal, current_principal
-from gateway.deps import clients_of, idempotency_of, rpc, tokens_of, users_of
-from gateway.edge import EdgeDateTime
-from gateway.idempotency import HEADER, request_hash, run_once
+from gateway.deps import clients_of, rpc
 from gateway.problems import Problem, RpcProblem
-from gateway.ratelimit import client_address, limiter_of
+from gateway.routes.common import Idempotent, PageSize, PageToken, problems
 from gateway.schemas import (
     BookingList,
     BookingOut,
@@ -27,52 +26,15 @@ from gateway.schemas import (
     CreateBookingBody,
     EntitlementList,
     EntitlementOut,
-    ProblemDetails,
-    SessionList,
-    SessionOut,
     SettleBookingBody,
-    TokenRequest,
-    TokenResponse,
     WalletEntryList,
     WalletEntryOut,
     WalletOut,
 )
 
-PROBLEM = {"model": ProblemDetails, "content": {"application/problem+json": {}}}
-
-
-def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {status: PROBLEM for status in statuses}
-
-
 router = APIRouter()
 
-PageSize = Annotated[int, Query(ge=1, le=200, description="At most 200.")]
-PageToken = Annotated[str | None, Query(max_length=1024, description="next_page_token of the previous page.")]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(alias=HEADER, description="Required. The first result per key is stored and replayed."),
-]
-
-
-# ----- auth -----
-
-
-@router.post("/v1/auth/token", response_model=TokenResponse, tags=["auth"], responses=problems(400, 401, 429))
-async def issue_token(request: Request, body: TokenRequest) -> TokenResponse:
-    """Exchanges e-mail and password for a bearer token (JWT HS256, 1 hour).
-
-    429 `RATE_LIMITED` (with `Retry-After`) past the per-address or per-account login limit."""
-    user = await limiter_of(request).authenticate(
-        users_of(request), client_address(request), body.email, body.password
-    )
-    if user is None:
-        raise Problem(401, "INVALID_CREDENTIALS", "The e-mail or the password is wrong.")
-    tokens = tokens_of(request)
-    return TokenResponse(access_token=tokens.issue(user), expires_in=tokens.ttl_seconds)
-
-
-# ----- bookings -----
+Once = Annotated[Idempotent, Depends()]
 
 
 def _booking_created(booking: bookings_pb2.Booking) -> JSONResponse:
@@ -110,11 +72,8 @@ async def _payment_method(
     return str(reply.payment_method.id)
 
 
-async def _own_booking(
-    request: Request, principal: CustomerPrincipal, booking_id: str
-) -> bookings_pb2.Booking:
-    """The booking when the caller owns it; 404 BOOKING_NOT_FOUND otherwise (existence is not leaked)."""
-    not_found = Problem(404, "BOOKING_NOT_FOUND", "No such booking.")
+async def _find_booking(request: Request, booking_id: str) -> bookings_pb2.Booking:
+    """The booking, or 404 BOOKING_NOT_FOUND (one answer for unknown and not yours)."""
     try:
         reply = await rpc(
             "bookings",
@@ -122,11 +81,39 @@ async def _own_booking(
         )
     except RpcProblem as problem:
         if problem.status == 404:
-            raise not_found from None
+            raise _booking_not_found() from None
         raise
-    if reply.booking.customer_id != principal.customer_id:
-        raise not_found
     return reply.booking
+
+
+def _booking_not_found() -> Problem:
+    return Problem(404, "BOOKING_NOT_FOUND", "No such booking.")
+
+
+async def _own_booking(
+    request: Request, principal: CustomerPrincipal, booking_id: str
+) -> bookings_pb2.Booking:
+    """The booking when the caller owns it; 404 BOOKING_NOT_FOUND otherwise (existence is not leaked)."""
+    booking = await _find_booking(request, booking_id)
+    if booking.customer_id != principal.customer_id:
+        raise _booking_not_found()
+    return booking
+
+
+async def _booking_in_reach(request: Request, principal: Principal, booking_id: str) -> bookings_pb2.Booking:
+    """The booking when the caller is its customer or an operator of its company (an operator
+    with no company: any); 404 BOOKING_NOT_FOUND otherwise (existence is not leaked)."""
+    booking = await _find_booking(request, booking_id)
+    if principal.role == "customer":
+        allowed = principal.customer_id is not None and booking.customer_id == principal.customer_id
+    else:
+        allowed = principal.company_id is None or booking.company_id == principal.company_id
+    if not allowed:
+        raise _booking_not_found()
+    return booking
+
+
+# ----- bookings -----
 
 
 @router.post(
@@ -137,37 +124,26 @@ async def _own_booking(
     responses=problems(400, 401, 403, 404, 409, 422, 429, 503),
 )
 async def create_booking(
-    request: Request, body: CreateBookingBody, principal: Customer, idempotency_key: IdempotencyKey = None
+    request: Request, body: CreateBookingBody, principal: Customer, once: Once
 ) -> Response:
     """Books places in a session: answers 202 with the PENDING booking while the payment saga runs.
 
     Requires an `Idempotency-Key`; a retry with the same key and body replays the first answer
     (header `Idempotent-Replayed: true`)."""
-    clients = clients_of(request)
 
-    async def call() -> Response:
-        assert idempotency_key is not None  # checked by run_once before the call
+    async def call(key: str) -> Response:
         method = await _payment_method(
             request,
             principal,
             card_token=body.payment.card_token,
             payment_method_id=body.payment.payment_method_id,
-            request_id=f"booking:{idempotency_key}",
+            request_id=f"booking:{key}",
         )
-        command = body.to_proto(
-            request_id=idempotency_key, customer_id=principal.customer_id, payment_method_id=method
-        )
-        reply = await rpc("bookings", clients.bookings.CreateBooking(command))
+        command = body.to_proto(request_id=key, customer_id=principal.customer_id, payment_method_id=method)
+        reply = await rpc("bookings", clients_of(request).bookings.CreateBooking(command))
         return _booking_created(reply.booking)
 
-    return await run_once(
-        idempotency_of(request),
-        principal=principal.user_id,
-        key=idempotency_key,
-        fingerprint=request_hash("POST", "/v1/bookings", body.model_dump(mode="json")),
-        instance=request.url.path,
-        call=call,
-    )
+    return await once.run(principal, call, path="/v1/bookings", body=body)
 
 
 @router.get(
@@ -209,34 +185,25 @@ async def get_booking(request: Request, booking_id: uuid.UUID, principal: Custom
     responses=problems(400, 401, 403, 404, 409, 422, 429, 503),
 )
 async def cancel_booking(
-    request: Request, booking_id: uuid.UUID, principal: Customer, idempotency_key: IdempotencyKey = None
+    request: Request, booking_id: uuid.UUID, principal: Customer, once: Once
 ) -> Response:
     """Cancels one of my bookings: 202 with the booking CANCELLING (or CANCELLED when nothing was paid).
 
     Requires an `Idempotency-Key`."""
-    clients = clients_of(request)
 
-    async def call() -> Response:
-        assert idempotency_key is not None  # checked by run_once before the call
+    async def call(key: str) -> Response:
         await _own_booking(request, principal, str(booking_id))
         reply = await rpc(
             "bookings",
-            clients.bookings.CancelBooking(
+            clients_of(request).bookings.CancelBooking(
                 bookings_pb2.CancelBookingRequest(
-                    request_id=idempotency_key, booking_id=str(booking_id), customer_id=principal.customer_id
+                    request_id=key, booking_id=str(booking_id), customer_id=principal.customer_id
                 )
             ),
         )
         return _booking_created(reply.booking)
 
-    return await run_once(
-        idempotency_of(request),
-        principal=principal.user_id,
-        key=idempotency_key,
-        fingerprint=request_hash("POST", f"/v1/bookings/{booking_id}/cancel", None),
-        instance=request.url.path,
-        call=call,
-    )
+    return await once.run(principal, call, path=f"/v1/bookings/{booking_id}/cancel")
 
 
 @router.post(
@@ -247,33 +214,27 @@ async def cancel_booking(
     responses=problems(400, 401, 403, 404, 409, 422, 429, 503),
 )
 async def settle_booking(
-    request: Request,
-    booking_id: uuid.UUID,
-    body: SettleBookingBody,
-    principal: Customer,
-    idempotency_key: IdempotencyKey = None,
+    request: Request, booking_id: uuid.UUID, body: SettleBookingBody, principal: Customer, once: Once
 ) -> Response:
     """Pays one of my PENDING_PAYMENT bookings by card: 202 with the booking, still
     PENDING_PAYMENT until the card answers (then CONFIRMED, or REJECTED when declined).
 
     Requires an `Idempotency-Key`. 409 `BOOKING_NOT_AWAITING_PAYMENT` when there is nothing to pay."""
-    clients = clients_of(request)
 
-    async def call() -> Response:
-        assert idempotency_key is not None  # checked by run_once before the call
+    async def call(key: str) -> Response:
         await _own_booking(request, principal, str(booking_id))
         method = await _payment_method(
             request,
             principal,
             card_token=body.card_token,
             payment_method_id=body.payment_method_id,
-            request_id=f"settle:{booking_id}:{idempotency_key}",
+            request_id=f"settle:{booking_id}:{key}",
         )
         reply = await rpc(
             "bookings",
-            clients.bookings.SettleBooking(
+            clients_of(request).bookings.SettleBooking(
                 bookings_pb2.SettleBookingRequest(
-                    request_id=idempotency_key,
+                    request_id=key,
                     booking_id=str(booking_id),
                     customer_id=principal.customer_id,
                     payment_method_id=method,
@@ -282,14 +243,7 @@ async def settle_booking(
         )
         return _booking_created(reply.booking)
 
-    return await run_once(
-        idempotency_of(request),
-        principal=principal.user_id,
-        key=idempotency_key,
-        fingerprint=request_hash("POST", f"/v1/bookings/{booking_id}/settle", body.model_dump(mode="json")),
-        instance=request.url.path,
-        call=call,
-    )
+    return await once.run(principal, call, path=f"/v1/bookings/{booking_id}/settle", body=body)
 
 
 @router.post(
@@ -300,11 +254,7 @@ async def settle_booking(
     responses=problems(400, 401, 403, 404, 409, 422, 429, 503),
 )
 async def change_booking(
-    request: Request,
-    booking_id: uuid.UUID,
-    body: ChangeBookingBody,
-    principal: Customer,
-    idempotency_key: IdempotencyKey = None,
+    request: Request, booking_id: uuid.UUID, body: ChangeBookingBody, principal: Customer, once: Once
 ) -> Response:
     """Moves the end of one of my confirmed nightly stays (`check_out_date`) or interval
     rentals (`end_time`); the start stays. 202 with the booking: a longer period takes effect
@@ -314,48 +264,14 @@ async def change_booking(
     409 `UNAVAILABLE` (the added time is taken), `CHANGE_IN_PROGRESS` or `BOOKING_FINALIZING`
     (retry shortly), `BOOKING_NOT_CHANGEABLE`, `BOOKING_ALREADY_STARTED`, or a policy limit
     (`STAY_TOO_LONG`, `DURATION_TOO_SHORT`, ...). Requires an `Idempotency-Key`."""
-    clients = clients_of(request)
 
-    async def call() -> Response:
-        assert idempotency_key is not None  # checked by run_once before the call
+    async def call(key: str) -> Response:
         await _own_booking(request, principal, str(booking_id))
-        command = body.to_proto(
-            request_id=idempotency_key, booking_id=str(booking_id), customer_id=principal.customer_id
-        )
-        reply = await rpc("bookings", clients.bookings.ChangeBookingPeriod(command))
+        command = body.to_proto(request_id=key, booking_id=str(booking_id), customer_id=principal.customer_id)
+        reply = await rpc("bookings", clients_of(request).bookings.ChangeBookingPeriod(command))
         return _booking_created(reply.booking)
 
-    return await run_once(
-        idempotency_of(request),
-        principal=principal.user_id,
-        key=idempotency_key,
-        fingerprint=request_hash("POST", f"/v1/bookings/{booking_id}/change", body.model_dump(mode="json")),
-        instance=request.url.path,
-        call=call,
-    )
-
-
-async def _booking_in_reach(request: Request, principal: Principal, booking_id: str) -> bookings_pb2.Booking:
-    """The booking when the caller is its customer or an operator of its company (an operator
-    with no company: any); 404 BOOKING_NOT_FOUND otherwise (existence is not leaked)."""
-    not_found = Problem(404, "BOOKING_NOT_FOUND", "No such booking.")
-    try:
-        reply = await rpc(
-            "bookings",
-            clients_of(request).bookings.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking_id)),
-        )
-    except RpcProblem as problem:
-        if problem.status == 404:
-            raise not_found from None
-        raise
-    booking = reply.booking
-    if principal.role == "customer":
-        allowed = principal.customer_id is not None and booking.customer_id == principal.customer_id
-    else:
-        allowed = principal.company_id is None or booking.company_id == principal.company_id
-    if not allowed:
-        raise not_found
-    return booking
+    return await once.run(principal, call, path=f"/v1/bookings/{booking_id}/change", body=body)
 
 
 @router.post(
@@ -368,7 +284,7 @@ async def check_in_booking(
     request: Request,
     booking_id: uuid.UUID,
     principal: Annotated[Principal, Depends(current_principal)],
-    idempotency_key: IdempotencyKey = None,
+    once: Once,
 ) -> Response:
     """Records that the customer arrived: 200 with the booking CHECKED_IN. For the booking's
     customer or an operator of its company.
@@ -377,27 +293,18 @@ async def check_in_booking(
     no-show grace (at the end when the resource needs no check-in). Checking in again returns
     the booking. 409 `CHECK_IN_NOT_OPEN`, `CHECK_IN_CLOSED`, `BOOKING_NOT_CONFIRMED`, or
     `BOOKING_FINISHED` (COMPLETED or NO_SHOW). Requires an `Idempotency-Key`."""
-    clients = clients_of(request)
 
-    async def call() -> Response:
-        assert idempotency_key is not None  # checked by run_once before the call
+    async def call(key: str) -> Response:
         await _booking_in_reach(request, principal, str(booking_id))
         reply = await rpc(
             "bookings",
-            clients.bookings.CheckInBooking(
-                bookings_pb2.CheckInBookingRequest(request_id=idempotency_key, booking_id=str(booking_id))
+            clients_of(request).bookings.CheckInBooking(
+                bookings_pb2.CheckInBookingRequest(request_id=key, booking_id=str(booking_id))
             ),
         )
         return JSONResponse(BookingOut.of(reply.booking).model_dump(mode="json"))
 
-    return await run_once(
-        idempotency_of(request),
-        principal=principal.user_id,
-        key=idempotency_key,
-        fingerprint=request_hash("POST", f"/v1/bookings/{booking_id}/check-in", None),
-        instance=request.url.path,
-        call=call,
-    )
+    return await once.run(principal, call, path=f"/v1/bookings/{booking_id}/check-in")
 
 
 # ----- wallet and passes -----
@@ -455,47 +362,3 @@ async def list_passes(request: Request, principal: Customer) -> EntitlementList:
         ),
     )
     return EntitlementList(entitlements=[EntitlementOut.of(e) for e in reply.entitlements])
-
-
-# ----- public catalog -----
-
-
-@router.get("/v1/sessions", response_model=SessionList, tags=["catalog"], responses=problems(400, 404, 503))
-async def list_sessions(
-    request: Request,
-    company_id: uuid.UUID,
-    from_time: Annotated[
-        EdgeDateTime | None, Query(alias="from", description="Only sessions starting at or after (ISO-8601).")
-    ] = None,
-    resource_id: uuid.UUID | None = None,
-    page_size: PageSize = 50,
-    page_token: PageToken = None,
-) -> SessionList:
-    """Sessions of a company, soonest first. Public: no token needed."""
-    query = catalog_pb2.ListSessionsRequest(
-        company_id=str(company_id),
-        resource_id=str(resource_id) if resource_id else "",
-        page_size=page_size,
-        page_token=page_token or "",
-    )
-    if from_time is not None:
-        query.start_time_from.FromDatetime(from_time.astimezone(UTC))
-    reply = await rpc("catalog", clients_of(request).catalog.ListSessions(query))
-    return SessionList(
-        sessions=[SessionOut.of(s) for s in reply.sessions], next_page_token=reply.next_page_token or None
-    )
-
-
-@router.get(
-    "/v1/sessions/{session_id}",
-    response_model=SessionOut,
-    tags=["catalog"],
-    responses=problems(400, 404, 503),
-)
-async def get_session(request: Request, session_id: uuid.UUID) -> SessionOut:
-    """One session. Public: no token needed."""
-    reply = await rpc(
-        "catalog",
-        clients_of(request).catalog.GetSession(catalog_pb2.GetSessionRequest(session_id=str(session_id))),
-    )
-    return SessionOut.of(reply.session)

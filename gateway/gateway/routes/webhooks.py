@@ -11,9 +11,9 @@ from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel
 
 from bookingplatform.payments.v1 import payments_pb2
-from gateway.api import problems
 from gateway.deps import clients_of, rpc
 from gateway.problems import Problem
+from gateway.routes.common import problems
 
 router = APIRouter()
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gateway.deps import users_of
-from gateway.ops import _e, _html, _page, _read_form
+from gateway.pages.html import escape, html_response, read_form, render_page
 from gateway.problems import Problem
 from gateway.ratelimit import client_address, limiter_of
 from gateway.sessions import (
@@ -31,37 +31,41 @@ MAX_PASSWORD_LENGTH = 1024
 
 
 def render_login(next_path: str, *, email: str = "", message: str = "") -> str:
-    notice = f"<p class='notice notice-error' role=alert>{_e(message)}</p>" if message else ""
+    notice = f"<p class='notice notice-error' role=alert>{escape(message)}</p>" if message else ""
     form = (
         f'<form method=post action="{LOGIN_PATH}" class=login>'
-        f'<input type=hidden name=next value="{_e(next_path)}">'
+        f'<input type=hidden name=next value="{escape(next_path)}">'
         f"<label>E-mail <input name=email type=email required maxlength={MAX_EMAIL_LENGTH}"
-        f' value="{_e(email)}" autocomplete=username autofocus></label>'
+        f' value="{escape(email)}" autocomplete=username autofocus></label>'
         f"<label>Password <input name=password type=password required maxlength={MAX_PASSWORD_LENGTH}"
         " autocomplete=current-password></label>"
         "<button>Log in</button></form>"
     )
-    return _page("Operator login", f"<h1>Operator login</h1>{notice}{form}", refresh=False, logout=False)
+    return render_page(
+        "Operator login", f"<h1>Operator login</h1>{notice}{form}", refresh=False, logout=False
+    )
 
 
 @router.get(LOGIN_PATH, response_class=HTMLResponse, include_in_schema=False)
 async def login_page(
     request: Request, next_path: Annotated[str | None, Query(alias="next", max_length=2048)] = None
 ) -> HTMLResponse:
-    return _html(render_login(safe_next(next_path)), request)
+    return html_response(render_login(safe_next(next_path)), request)
 
 
 @router.post(LOGIN_PATH, include_in_schema=False)
 async def log_in(request: Request) -> Response:
     """Checks e-mail and password (rate-limited like the API), opens a session for an operator
     and sends the browser on with the session cookie; anything else re-shows the form."""
-    form = await _read_form(request)
+    form = await read_form(request)
     next_path = safe_next(form.get("next"))
     email = form.get("email", "").strip()[:MAX_EMAIL_LENGTH]
     password = form.get("password", "")
 
     def again(status: int, message: str, headers: dict[str, str] | None = None) -> HTMLResponse:
-        response = _html(render_login(next_path, email=email, message=message), request, status_code=status)
+        response = html_response(
+            render_login(next_path, email=email, message=message), request, status_code=status
+        )
         response.headers.update(headers or {})
         return response
 

@@ -1,6 +1,6 @@
-"""Reservation tools: a public price estimator (quotes), occupancy for calendars and free
-slots (no authentication: they hold nothing and reveal no customer), and the bookings of
-one day for operators."""
+"""Public catalog reads and reservation tools: sessions, a price estimator (quotes),
+occupancy for calendars and free slots. No authentication: they hold nothing and reveal no
+customer."""
 
 from __future__ import annotations
 
@@ -12,22 +12,68 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from bookingplatform.bookings.v1 import bookings_pb2
-from gateway.api import PageSize, PageToken, problems
-from gateway.auth import Operator
+from bookingplatform.catalog.v1 import catalog_pb2
 from gateway.deps import clients_of, rpc
-from gateway.edge import EdgeDate
-from gateway.problems import Problem
+from gateway.edge import EdgeDate, EdgeDateTime
+from gateway.routes.common import PageSize, PageToken, problems
 from gateway.schemas import (
     AvailabilityOut,
-    BookingList,
-    BookingOut,
     DayOut,
     QuoteBody,
     QuoteOut,
     ResourceAvailabilityOut,
+    SessionList,
+    SessionOut,
 )
 
 router = APIRouter()
+
+
+# ----- sessions -----
+
+
+@router.get("/v1/sessions", response_model=SessionList, tags=["catalog"], responses=problems(400, 404, 503))
+async def list_sessions(
+    request: Request,
+    company_id: uuid.UUID,
+    from_time: Annotated[
+        EdgeDateTime | None, Query(alias="from", description="Only sessions starting at or after (ISO-8601).")
+    ] = None,
+    resource_id: uuid.UUID | None = None,
+    page_size: PageSize = 50,
+    page_token: PageToken = None,
+) -> SessionList:
+    """Sessions of a company, soonest first. Public: no token needed."""
+    query = catalog_pb2.ListSessionsRequest(
+        company_id=str(company_id),
+        resource_id=str(resource_id) if resource_id else "",
+        page_size=page_size,
+        page_token=page_token or "",
+    )
+    if from_time is not None:
+        query.start_time_from.FromDatetime(from_time.astimezone(UTC))
+    reply = await rpc("catalog", clients_of(request).catalog.ListSessions(query))
+    return SessionList(
+        sessions=[SessionOut.of(s) for s in reply.sessions], next_page_token=reply.next_page_token or None
+    )
+
+
+@router.get(
+    "/v1/sessions/{session_id}",
+    response_model=SessionOut,
+    tags=["catalog"],
+    responses=problems(400, 404, 503),
+)
+async def get_session(request: Request, session_id: uuid.UUID) -> SessionOut:
+    """One session. Public: no token needed."""
+    reply = await rpc(
+        "catalog",
+        clients_of(request).catalog.GetSession(catalog_pb2.GetSessionRequest(session_id=str(session_id))),
+    )
+    return SessionOut.of(reply.session)
+
+
+# ----- quotes and availability -----
 
 
 @router.post("/v1/quotes", response_model=QuoteOut, tags=["catalog"], responses=problems(400, 404, 409, 503))
@@ -111,38 +157,3 @@ async def free_slots(
             for slot in reply.slots
         ]
     )
-
-
-@router.get(
-    "/v1/ops/bookings",
-    response_model=BookingList,
-    tags=["ops"],
-    responses=problems(400, 401, 403, 404, 503),
-)
-async def bookings_of_a_day(
-    request: Request,
-    principal: Operator,
-    day: Annotated[EdgeDate, Query(alias="date", description="Local date of the company.")],
-    resource_id: uuid.UUID | None = None,
-    company_id: uuid.UUID | None = None,
-    page_size: PageSize = 50,
-    page_token: PageToken = None,
-) -> BookingList:
-    """The bookings of one day (of a resource, or of the whole company), for the front desk."""
-    scope = principal.company_id or (str(company_id) if company_id else "")
-    if principal.company_id and company_id and str(company_id) != principal.company_id:
-        raise Problem(403, "PERMISSION_DENIED", "You may only see the bookings of your company.")
-    if not scope:
-        raise Problem(400, "COMPANY_REQUIRED", "A platform operator names the company_id.")
-    message = bookings_pb2.ListBookingsRequest(
-        date=day.isoformat(), page_size=page_size, page_token=page_token or ""
-    )
-    if resource_id is not None:
-        message.resource_id = str(resource_id)
-    else:
-        message.company_id = scope
-    reply = await rpc("bookings", clients_of(request).bookings.ListBookings(message))
-    found = [BookingOut.of(b) for b in reply.bookings]
-    if resource_id is not None and any(b.company_id != scope for b in found):
-        raise Problem(403, "PERMISSION_DENIED", "You may only see the bookings of your company.")
-    return BookingList(bookings=found, next_page_token=reply.next_page_token or None)

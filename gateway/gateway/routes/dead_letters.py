@@ -1,4 +1,5 @@
-"""Operator views of dead letters: JSON under /v1/ops/dead-letters and an HTML page.
+"""Operators' JSON API of dead letters under /v1/ops/dead-letters: list, replay, discard
+(the HTML page is gateway.pages.dead_letters).
 
 Each service with durable consumers (bookings, wallet, passes, payments) serves its own
 `bookingplatform.ops.v1.DeadLetterService` (see `plumbing.dead_letters`); these endpoints
@@ -11,23 +12,19 @@ from __future__ import annotations
 import base64
 import enum
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Header, Path, Query, Request
-from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from bookingplatform.ops.v1 import dead_letters_pb2
-from gateway.api import PageSize, PageToken, problems
 from gateway.auth import Operator, Principal
 from gateway.clients import DEAD_LETTER_SERVICES
 from gateway.deps import clients_of, rpc
-from gateway.ops import _e, _html, _page, _time, age
 from gateway.problems import Problem
+from gateway.routes.common import PageSize, PageToken, problems
 from gateway.schemas import short_name, time_of
-from gateway.sessions import PageOperator
 
 router = APIRouter()
 
@@ -89,14 +86,14 @@ class DeadLetterList(BaseModel):
     next_page_token: str | None
 
 
-def _platform_operator(principal: Principal) -> None:
+def require_platform_operator(principal: Principal) -> None:
     if principal.company_id is not None:
         raise Problem(
             403, "PERMISSION_DENIED", "Dead letters hold every company's messages: platform operators only."
         )
 
 
-async def _list(
+async def list_dead_letters_of(
     request: Request, service: DeadLetterServiceName, page_size: int, page_token: str | None
 ) -> DeadLetterList:
     reply = await rpc(
@@ -134,8 +131,8 @@ async def list_dead_letters(
     page_token: PageToken = None,
 ) -> DeadLetterList:
     """A service's dead letters (messages its consumers gave up on), oldest first."""
-    _platform_operator(principal)
-    return await _list(request, service, page_size, page_token)
+    require_platform_operator(principal)
+    return await list_dead_letters_of(request, service, page_size, page_token)
 
 
 @router.post(
@@ -159,7 +156,7 @@ async def replay_dead_letter(
     A second replay is 409 `ALREADY_REPLAYED`; a retry with the same `Idempotency-Key`
     returns the first result.
     """
-    _platform_operator(principal)
+    require_platform_operator(principal)
     reply = await rpc(
         service.value,
         clients_of(request)
@@ -192,7 +189,7 @@ async def discard_dead_letter(
     ] = None,
 ) -> None:
     """Removes a dead letter for good."""
-    _platform_operator(principal)
+    require_platform_operator(principal)
     await rpc(
         service.value,
         clients_of(request)
@@ -205,80 +202,3 @@ async def discard_dead_letter(
             )
         ),
     )
-
-
-# ----- HTML -----
-
-
-def render_dead_letters(
-    lists: dict[str, DeadLetterList | Problem], chosen: DeadLetterServiceName | None, now: datetime
-) -> str:
-    options = "".join(
-        f'<option value="{s.value}"{" selected" if chosen == s else ""}>{s.value}</option>'
-        for s in DeadLetterServiceName
-    )
-    form = (
-        '<form method=get action="/ops/dead-letters">Service <select name=service>'
-        f'<option value="">all</option>{options}</select> <button>Show</button></form>'
-    )
-    sections = []
-    for service, letters in lists.items():
-        if isinstance(letters, Problem):
-            sections.append(f"<h2>{_e(service)}</h2><p>Not available: {_e(letters.code)}.</p>")
-            continue
-        rows = "".join(
-            "<tr>"
-            f"<td><code>{_e(d.id)}</code></td><td>{_e(d.consumer)}</td><td>{_e(d.reason)}</td>"
-            f"<td><code>{_e(d.original_subject)}</code> #{d.original_sequence}</td>"
-            f"<td><code>{_e(d.original_message_id or '-')}</code></td><td>{d.deliveries}</td>"
-            f"<td>{_e(age(d.dead_letter_time, now))}</td>"
-            f"<td><code>{_e(d.summary or f'{len(base64.b64decode(d.payload_base64))} bytes')}</code></td>"
-            f"<td>{_e(_time(d.replay_time)) if d.replayed else 'no'}</td>"
-            "</tr>"
-            for d in letters.dead_letters
-        )
-        more = ""
-        if letters.next_page_token:
-            query = urlencode({"service": service, "page_token": letters.next_page_token})
-            more = f'<p><a href="/ops/dead-letters?{_e(query)}">More of {_e(service)}</a></p>'
-        sections.append(
-            f"<h2>{_e(service)}</h2>"
-            "<table><thead><tr><th>Id</th><th>Consumer</th><th>Reason</th><th>Original</th>"
-            "<th>Message id</th><th>Deliveries</th><th>Age</th><th>Payload</th><th>Replayed</th></tr></thead>"
-            f"<tbody>{rows or '<tr><td colspan=9>No dead letters.</td></tr>'}</tbody></table>{more}"
-        )
-    hint = (
-        "<p><small>Replay: <code>POST /v1/ops/dead-letters/{service}/{id}/replay</code>; discard: "
-        "<code>POST /v1/ops/dead-letters/{service}/{id}/discard</code> (operator bearer token).</small></p>"
-    )
-    return _page("Dead letters", f"<h1>Dead letters</h1>{form}{''.join(sections)}{hint}")
-
-
-@router.get("/ops/dead-letters", response_class=HTMLResponse, include_in_schema=False)
-async def dead_letters_page(
-    request: Request,
-    principal: PageOperator,
-    service: Annotated[str | None, Query()] = None,
-    page_token: PageToken = None,
-) -> HTMLResponse:
-    _platform_operator(principal)
-    # The form sends an empty string for "all": accept it instead of a 400.
-    try:
-        chosen = DeadLetterServiceName(service) if service else None
-    except ValueError:
-        raise Problem(
-            400,
-            "VALIDATION_FAILED",
-            "The request is not valid.",
-            errors=[{"field": "service", "message": "one of " + ", ".join(DEAD_LETTER_SERVICES)}],
-        ) from None
-    shown = [chosen] if chosen else list(DeadLetterServiceName)
-    lists: dict[str, DeadLetterList | Problem] = {}
-    for one in shown:
-        try:
-            lists[one.value] = await _list(request, one, 50, page_token if chosen else None)
-        except Problem as problem:  # one service down does not hide the others
-            if chosen:
-                raise
-            lists[one.value] = problem
-    return _html(render_dead_letters(lists, chosen, datetime.now(UTC)), request)
