@@ -10,12 +10,17 @@ STAMP := $(VENV)/.installed-stamp
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "make %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# Not quiet: a first install takes a couple of minutes, and pip's own lines show it moving.
 $(STAMP): requirements.txt requirements-dev.txt tools/link_paths.py
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements-dev.txt
-	$(BIN)/python tools/link_paths.py
-	touch $(STAMP)
+	@test -x $(BIN)/python || { echo "==> creating the virtualenv $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	@echo "==> upgrading pip in $(VENV)"
+	@$(BIN)/python -m pip install -q --upgrade pip
+	@echo "==> installing requirements-dev.txt (with requirements.txt) into $(VENV): a couple of minutes the first time"
+	@$(BIN)/python -m pip install -r requirements-dev.txt
+	@echo "==> linking the source roots into $(VENV) (tools/link_paths.py)"
+	@$(BIN)/python tools/link_paths.py
+	@touch $(STAMP)
+	@echo "==> $(VENV) is ready"
 
 venv: $(STAMP) ## create .venv with requirements-dev.txt and link the source roots
 

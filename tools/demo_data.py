@@ -1,6 +1,7 @@
 """Demo data for `make run`: a company with sessions, a customer with money and a pass.
 
-Every create carries a fixed request id, so a second run finds what the first made.
+Every create carries a fixed request id, so a second run finds what the first made (and
+adds no money): what the customer has left is read back by `demo_balances`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ OPERATOR_EMAIL, OPERATOR_PASSWORD = "ops@example.com", "ops12345"
 
 def eur(minor: int) -> money_pb2.Money:
     return money_pb2.Money(amount_minor=minor, currency_code="EUR")
+
+
+def shown(money: money_pb2.Money) -> str:
+    """`50.00 EUR` (the demo's currencies have two decimals)."""
+    return f"{money.amount_minor / 100:.2f} {money.currency_code}"
 
 
 async def load_demo_data(addresses: dict[str, str], database_url: str) -> dict[str, str]:
@@ -122,16 +128,45 @@ async def load_demo_data(addresses: dict[str, str], database_url: str) -> dict[s
 
     operator_token = await create_demo_users(database_url, company.id, customer.id)
     assert first_session is not None
+    starts = first_session.start_time.ToDatetime(UTC)
     return {
         "company_id": company.id,
         "customer_id": customer.id,
         "session_id": first_session.id,
+        "session_summary": (
+            f"{studio.name}, {starts:%a %d %b %H:%M} UTC, {shown(first_session.price)} a place"
+        ),
         "entitlement_id": entitlement.id,
         "customer_email": CUSTOMER_EMAIL,
         "customer_password": CUSTOMER_PASSWORD,
         "operator_email": OPERATOR_EMAIL,
         "operator_password": OPERATOR_PASSWORD,
         "operator_token": operator_token,
+    }
+
+
+async def demo_balances(addresses: dict[str, str], demo: dict[str, str]) -> dict[str, str]:
+    """What the demo customer has now, from wallet and passes (earlier runs' bookings included)."""
+    async with (
+        aio.insecure_channel(addresses["wallet"]) as wallet_channel,
+        aio.insecure_channel(addresses["passes"]) as passes_channel,
+    ):
+        wallet = (
+            await wallet_pb2_grpc.WalletServiceStub(wallet_channel).GetWallet(
+                wallet_pb2.GetWalletRequest(company_id=demo["company_id"], customer_id=demo["customer_id"]),
+                timeout=30,
+            )
+        ).wallet
+        entitlement = (
+            await passes_pb2_grpc.PassesServiceStub(passes_channel).GetEntitlement(
+                passes_pb2.GetEntitlementRequest(entitlement_id=demo["entitlement_id"]), timeout=30
+            )
+        ).entitlement
+    left = entitlement.credits_total - entitlement.credits_used - entitlement.credits_held
+    return {
+        "wallet": f"{shown(wallet.main_balance)} + {shown(wallet.bonus_balance)} bonus",
+        "pass": f"{left} of {entitlement.credits_total} classes left,"
+        f" valid until {entitlement.valid_until_time.ToDatetime(UTC):%Y-%m-%d}",
     }
 
 

@@ -1,8 +1,10 @@
 """`make run`: the whole platform on this machine, from nothing, with one command.
 
 Starts PostgreSQL and NATS (embedded unless DATABASE_URL / NATS_URL point at real
-servers), applies every migration, starts each service and the gateway on ports the OS
-picks, loads the demo data and prints where to look. Every process it starts is
+servers), applies every migration, starts each service and the gateway, loads the demo
+data and prints each step, then where to look. Each process gets the port it had in the
+last run (remembered in .data/ports.json, so printed URLs and bookmarks keep working)
+when that port is free, else one the OS picks. Every process it starts is
 supervised (`plumbing.supervisor`): one that dies, nats-server and PostgreSQL included, is
 started again in place (same port, socket, data), with a back-off. Ctrl-C, SIGTERM, or the
 death of the parent (`make`) stops every process it started. Data is kept in .data/ between
@@ -19,12 +21,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -112,9 +117,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.replicas < 1:
         parser.error("--replicas must be at least 1")
+    # pgserver asks platformdirs for a runtime directory it does not need when XDG_RUNTIME_DIR
+    # is unset (containers, ssh): the warning would be the first thing a newcomer reads.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
     from plumbing.devstack import start_infrastructure
-    from plumbing.migrations import migrate_all
     from plumbing.supervisor import Supervisor
 
     # SIGTERM (e.g. from a process manager) stops as cleanly as Ctrl-C; SIGINT is set too,
@@ -131,39 +138,49 @@ def main() -> None:
     children: list[Child] = []
     infra = None
     try:
-        print("starting PostgreSQL and NATS ...", flush=True)
-        infra = start_infrastructure(DATA, database="booking", supervisor=supervisor)
-        print("applying migrations ...", flush=True)
-        migrate_all(infra.database_url)
-        # The card provider's webhooks go to the gateway, which starts after payments: its
-        # first replica's port is taken from the OS now and handed to it later.
-        webhook_port = free_port()
+        print(f"starting the platform (data in {DATA}) ...", flush=True)
+        infra = start_infrastructure(DATA, database="booking", supervisor=supervisor, report=say)
+        migrate(infra.database_url)
+        ports = PortMemory(DATA / "ports.json")
+        # The card provider's webhooks go to the gateway, which starts after payments: payments
+        # is told the port the gateway will ask for, and restarted if it gets another one.
+        gateway_name = "gateway" if args.replicas == 1 else "gateway-1"
+        webhook_port = ports.reuse(gateway_name) or free_port()
         base_env = {
             "DATABASE_URL": infra.database_url,
             "NATS_URL": infra.nats_url,
             "BOOKING_ENV": os.environ.get("BOOKING_ENV", "dev"),
-            "PAYMENTS_WEBHOOK_URL": f"http://127.0.0.1:{webhook_port}/webhooks/payments/sandbox",
+            "PAYMENTS_WEBHOOK_URL": webhook_url(webhook_port),
         }
         # addresses[name]: every replica's host:port, comma-separated (what *_ADDR carries).
         addresses: dict[str, str] = {}
         for name in SERVICES:
             env = {**base_env, **{f"{peer.upper()}_ADDR": addr for peer, addr in addresses.items()}}
-            replicas = start_replicas(name, env, args.replicas, children)
+            replicas = start_replicas(name, env, args.replicas, children, ports)
             addresses[name] = ",".join(f"127.0.0.1:{child.port}" for child in replicas)
-            print(f"  {name:<9} gRPC on {addresses[name]}", flush=True)
+            say(f"{name:<10} gRPC on {addresses[name]}")
         gateway_env = {**base_env, **{f"{n.upper()}_ADDR": a for n, a in addresses.items()}}
-        gateways = start_replicas("gateway", gateway_env, args.replicas, children, first_port=webhook_port)
+        gateways = start_replicas(
+            "gateway", gateway_env, args.replicas, children, ports, first_port=webhook_port
+        )
+        if gateways[0].port != webhook_port:
+            tell_payments_the_webhook_port(children, gateways[0].port)
+        for child in gateways:
+            say(f"{child.name:<10} HTTP on http://127.0.0.1:{child.port}")
+        ports.remember(children)
         for child in children:
             supervisor.adopt(child)
         gateway_urls = [f"http://127.0.0.1:{child.port}" for child in gateways]
         demo = None
         if not args.no_demo:
-            from tools.demo_data import load_demo_data
+            from tools.demo_data import demo_balances, load_demo_data
 
             first = {name: address.split(",")[0] for name, address in addresses.items()}
             demo = asyncio.run(load_demo_data(first, infra.database_url))
             demo.update(asyncio.run(platform_operator(infra.database_url)))
-        print_welcome(gateway_urls, addresses, demo)
+            demo.update(asyncio.run(demo_balances(first, demo)))
+            say(f"demo data  loaded: {demo['customer_email']} has {demo['wallet']} and a pass")
+        print_welcome(gateway_urls, addresses, demo, infra.database_url, infra.nats_url)
         supervise(supervisor, parent)
     except KeyboardInterrupt:
         pass
@@ -202,18 +219,119 @@ async def platform_operator(database_url: str) -> dict[str, str]:
     return {"platform_operator_token": TokenIssuer(secret, ttl_seconds=12 * 3600).issue(user)}
 
 
+def say(line: str) -> None:
+    """One step of the start-up, as it happens."""
+    print(f"  {line}", flush=True)
+
+
+def migrate(database_url: str) -> None:
+    """Brings every schema to its newest revision, a line per schema."""
+    from plumbing.migrations import migration_dirs, upgrade
+
+    for schema, folder in migration_dirs().items():
+        before = schema_revision(database_url, schema)
+        upgrade(folder, database_url, schema)
+        after = schema_revision(database_url, schema)
+        change = "up to date" if before == after else f"migrated from {before or 'nothing'}"
+        say(f"migrations {schema:<9} at {after} ({change})")
+
+
+def schema_revision(database_url: str, schema: str) -> str | None:
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        exists = conn.execute("SELECT to_regclass(%s)", (f'"{schema}".alembic_version',)).fetchone()
+        if not exists or exists[0] is None:
+            return None
+        row = conn.execute(f'SELECT version_num FROM "{schema}".alembic_version').fetchone()
+    return str(row[0]) if row else None
+
+
+class PortMemory:
+    """The port each process had in the last run (.data/ports.json): printed URLs, the curl
+    example and bookmarks stay right across runs as long as nobody else took the port."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.last: dict[str, int] = {str(k): int(v) for k, v in json.loads(path.read_text()).items()}
+        except (OSError, ValueError, AttributeError):
+            self.last = {}
+
+    def reuse(self, name: str) -> int:
+        """The last run's port when it is free now, else 0 (the OS picks), said aloud."""
+        port = self.last.get(name, 0)
+        if port and not is_free(port):
+            say(f"{name:<10} port {port} of the last run is taken by another process: the OS picks one")
+            return 0
+        return port
+
+    def remember(self, children: list[Child]) -> None:
+        self.last.update({child.name: child.port for child in children})
+        self.path.write_text(json.dumps(self.last, indent=2, sort_keys=True) + "\n")
+
+
 def start_replicas(
-    module: str, env: dict[str, str], count: int, children: list[Child], first_port: int = 0
+    module: str,
+    env: dict[str, str],
+    count: int,
+    children: list[Child],
+    ports: PortMemory,
+    first_port: int | None = None,
 ) -> list[Child]:
     """Starts `count` processes of a module (named module-1, module-2, ... when more than one)."""
     replicas = [Child(module if count == 1 else f"{module}-{i}", module, env) for i in range(1, count + 1)]
-    replicas[0].port = first_port
     for child in replicas:
-        child.start()
+        child.port = (
+            first_port if child is replicas[0] and first_port is not None else ports.reuse(child.name)
+        )
+        start_on_its_port(child)
         children.append(child)
-    for child in replicas:
-        child.wait_ready()
     return replicas
+
+
+def start_on_its_port(child: Child) -> None:
+    """Starts a child on the port it wants; when it cannot have it (another process took it
+    after we looked), on a port the OS picks, bound by the child itself, so no race twice."""
+    wanted = child.port
+    try:
+        child.start()
+        return
+    except RuntimeError:
+        if not wanted:
+            raise
+        child.stop()
+        child.wait_stopped()
+    child.port = 0
+    child.start()
+    say(f"{child.name:<10} could not have port {wanted} (taken meanwhile?): the OS picked {child.port}")
+
+
+def tell_payments_the_webhook_port(children: list[Child], port: int) -> None:
+    """Payments was started with the port the gateway was to get; it got another one."""
+    for child in children:
+        if child.module == "payments":
+            child.env = {**child.env, "PAYMENTS_WEBHOOK_URL": webhook_url(port)}
+            child.stop()
+            child.wait_stopped()
+            child.start()  # on its own port again: bookings keeps its address
+            say(f"{child.name:<10} restarted: card webhooks now go to port {port}")
+
+
+def webhook_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}/webhooks/payments/sandbox"
+
+
+def is_free(port: int) -> bool:
+    """Whether a listening socket could be bound to the port on 127.0.0.1 now."""
+    with socket.socket() as probe:
+        # As our servers bind: a port held only by closed connections (TIME_WAIT) is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def free_port() -> int:
@@ -283,7 +401,15 @@ def stop_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
 
 
-def print_welcome(gateway_urls: list[str], addresses: dict[str, str], demo: dict[str, str] | None) -> None:
+def print_welcome(
+    gateway_urls: list[str],
+    addresses: dict[str, str],
+    demo: dict[str, str] | None,
+    database_url: str,
+    nats_url: str,
+) -> None:
+    from plumbing.devstack import without_password
+
     gateway_url = gateway_urls[0]
     lines = [
         "",
@@ -296,17 +422,23 @@ def print_welcome(gateway_urls: list[str], addresses: dict[str, str], demo: dict
         "",
         "  gRPC services (reflection on; e.g. .venv/bin/grpcurl -plaintext ADDRESS list):",
         *(f"    {name:<9} {address}" for name, address in addresses.items()),
+        "",
+        f"  PostgreSQL        {without_password(database_url)}",
+        f"                    {psql_command(without_password(database_url))}",
+        f"  NATS JetStream    {without_password(nats_url)}",
+        *(f"                    {line}" for line in nats_commands(without_password(nats_url))),
         f"  Logs              {DATA / 'logs'}",
     ]
     if demo:
         lines += [
             "",
             "Demo data:",
-            f"  customer  {demo['customer_email']} / {demo['customer_password']}"
-            f"  (wallet 50.00 EUR + 10.00 bonus, a 10-class pass {demo['entitlement_id']})",
+            f"  customer  {demo['customer_email']} / {demo['customer_password']}",
+            f"            wallet {demo['wallet']}",
+            f"            pass {demo['entitlement_id']}: {demo['pass']}",
             f"  operator  {demo['operator_email']} / {demo['operator_password']}",
             f"  platform operator (dead letters)  {PLATFORM_OPERATOR_EMAIL} / {PLATFORM_OPERATOR_PASSWORD}",
-            f"  session   {demo['session_id']}  (Morning yoga, 20.00 EUR a place)",
+            f"  session   {demo['session_id']}  ({demo['session_summary']})",
             "",
             "Book a place and pay from the wallet:",
             "",
@@ -320,6 +452,41 @@ def print_welcome(gateway_urls: list[str], addresses: dict[str, str], demo: dict
             f'  curl -s {gateway_url}/v1/wallet -H "Authorization: Bearer $TOKEN"',
         ]
     print("\n".join(lines), flush=True)
+
+
+def psql_command(database_url: str) -> str:
+    """The psql pgserver ships (the embedded server's version; no system psql needed)."""
+    try:
+        from pgserver._commands import POSTGRES_BIN_PATH
+    except ImportError:
+        return f"psql '{database_url}'"
+    return f"{shown_path(POSTGRES_BIN_PATH / 'psql')} '{database_url}'"
+
+
+def nats_commands(nats_url: str) -> list[str]:
+    """The nats CLI when installed; else how to get it, and the same look with nats-py."""
+    first = nats_url.split(",")[0]
+    if shutil.which("nats"):
+        return [f"nats -s {first} stream info SAGA"]
+    # One line, so it can be pasted as printed; nats-py is in the virtualenv already.
+    script = (
+        "import asyncio, nats; run = asyncio.new_event_loop().run_until_complete;"
+        f' nc = run(nats.connect("{first}")); print(run(nc.jetstream().stream_info("SAGA")).state);'
+        " run(nc.close())"
+    )
+    return [
+        f"{shown_path(Path(PYTHON))} -c '{script}'",
+        f"(or nats -s {first} stream info SAGA with the nats CLI:"
+        " https://github.com/nats-io/natscli#installation)",
+    ]
+
+
+def shown_path(path: Path) -> str:
+    """Relative to the repository when inside it (shorter, and what `make run`'s cwd is)."""
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -159,9 +160,12 @@ class EmbeddedPostgres:
     name = "postgres"
     infrastructure = True
 
-    def __init__(self, pgdata: Path, *, timeout: float = 60.0) -> None:
+    def __init__(
+        self, pgdata: Path, *, timeout: float = 60.0, report: Callable[[str], None] | None = None
+    ) -> None:
         self.pgdata = pgdata.expanduser().resolve()
         self.timeout = timeout
+        self.report = report or (lambda line: None)
         self.socket_dir: Path | None = None
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -181,6 +185,7 @@ class EmbeddedPostgres:
 
         if not (self.pgdata / "PG_VERSION").exists():
             self._initdb()
+            self.report(f"PostgreSQL initialised in {self.pgdata} (first run)")
         # A postmaster.pid left by a crash names a dead process, which postgres itself ignores.
         running = PostmasterInfo.read_from_pgdata(self.pgdata)
         if running is not None and running.process is not None and running.process.name() == "postgres":
@@ -281,26 +286,50 @@ def ensure_database(url: str, name: str) -> str:
     return database_in(url, name)
 
 
+def without_password(urls: str) -> str:
+    """URLs (comma-separated, like NATS_URL) as they may be printed: a password shows as ***."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    shown = []
+    for url in urls.split(","):
+        parts = urlsplit(url)
+        host = parts.netloc.rsplit("@", 1)[-1]
+        if parts.password:
+            parts = parts._replace(netloc=f"{parts.username or ''}:***@{host}")
+        elif parts.username and parts.scheme.startswith("nats"):
+            parts = parts._replace(netloc=f"***@{host}")  # nats://<token>@host: the name is the secret
+        shown.append(urlunsplit(parts))
+    return ",".join(shown)
+
+
 def drop_database(url: str, name: str) -> None:
     with psycopg.connect(database_in(url, "postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def start_infrastructure(
-    data_dir: Path, *, database: str, fresh: bool = False, supervisor: Supervisor | None = None
+    data_dir: Path,
+    *,
+    database: str,
+    fresh: bool = False,
+    supervisor: Supervisor | None = None,
+    report: Callable[[str], None] | None = None,
 ) -> Infrastructure:
     """PostgreSQL and NATS: real servers from the environment, else embedded ones.
 
     `fresh` gives a new database with a unique name (tests), dropped on stop. With a
     `supervisor` (`make run`) the embedded servers are its children: restarted in place
-    when they die, stopped by `supervisor.stop_all()`.
+    when they die, stopped by `supervisor.stop_all()`. `report` gets a line per step
+    (`make run` prints them), never a password.
     """
+    say = report or (lambda line: None)
     stoppers: list = []
     embedded_pg: EmbeddedPostgres | None = None
     embedded_nats: EmbeddedNats | None = None
     server_url = os.environ.get("DATABASE_URL")
+    pg_from_env = bool(server_url)
     if not server_url and supervisor is not None:
-        embedded_pg = EmbeddedPostgres(data_dir / "pg")
+        embedded_pg = EmbeddedPostgres(data_dir / "pg", report=say)
         supervisor.start(embedded_pg)
         server_url = embedded_pg.url
     elif not server_url:
@@ -310,7 +339,9 @@ def start_infrastructure(
     database_url = ensure_database(server_url, name)
     if fresh:
         stoppers.append(lambda: drop_database(server_url, name))
+    say(f"PostgreSQL {'from DATABASE_URL' if pg_from_env else 'started'} at {without_password(database_url)}")
     nats_url = os.environ.get("NATS_URL")
+    nats_from_env = bool(nats_url)
     if not nats_url and supervisor is not None:
         embedded_nats = EmbeddedNats(data_dir / "nats")
         supervisor.start(embedded_nats)
@@ -319,6 +350,7 @@ def start_infrastructure(
         nats = start_nats(data_dir / "nats")
         nats_url = nats.url
         stoppers.append(nats.stop)
+    say(f"NATS {'from NATS_URL' if nats_from_env else 'started'} at {without_password(nats_url)}")
     return Infrastructure(
         database_url=database_url,
         nats_url=nats_url,

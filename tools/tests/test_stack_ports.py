@@ -1,0 +1,78 @@
+"""`make run` keeps its ports across runs when it can, and never loses a start to a port
+another process took (tools/stack.py)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tools import stack
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    """Another process's server: a socket listening on a port the OS picked."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock
+
+
+def child_on(port: int) -> stack.Child:
+    child = stack.Child("catalog", "catalog", {})
+    child.port = port
+    return child
+
+
+def test_a_port_remembered_by_the_last_run_is_reused_when_free(tmp_path: Path) -> None:
+    stack.PortMemory(tmp_path / "ports.json").remember([child_on(stack.free_port())])
+    remembered = stack.PortMemory(tmp_path / "ports.json").last["catalog"]
+
+    assert stack.PortMemory(tmp_path / "ports.json").reuse("catalog") == remembered
+    assert stack.PortMemory(tmp_path / "ports.json").reuse("wallet") == 0  # never ran: the OS picks
+
+
+def test_a_remembered_port_another_process_holds_is_given_up_and_said(
+    tmp_path: Path, listener: socket.socket, capsys: pytest.CaptureFixture[str]
+) -> None:
+    taken = listener.getsockname()[1]
+    stack.PortMemory(tmp_path / "ports.json").remember([child_on(taken)])
+
+    assert stack.PortMemory(tmp_path / "ports.json").reuse("catalog") == 0
+    assert f"port {taken} of the last run is taken by another process" in capsys.readouterr().out
+
+
+def test_an_unreadable_memory_is_a_first_run(tmp_path: Path) -> None:
+    (tmp_path / "ports.json").write_text("not json")
+
+    assert stack.PortMemory(tmp_path / "ports.json").reuse("gateway") == 0
+
+
+@pytest.mark.integration
+def test_a_service_whose_port_was_taken_after_the_check_starts_on_one_the_os_picks(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    listener: socket.socket,
+    database_url: str,
+    nats_url: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(stack, "DATA", tmp_path)
+    for folder in ("run", "logs"):
+        (tmp_path / folder).mkdir()
+    taken = listener.getsockname()[1]
+    child = stack.Child("catalog", "catalog", {"DATABASE_URL": database_url, "NATS_URL": nats_url})
+    child.port = taken
+    try:
+        stack.start_on_its_port(child)
+
+        assert child.port not in (0, taken)
+        assert child.process is not None and child.process.poll() is None
+        assert int(child.port_file.read_text()) == child.port
+        assert f"could not have port {taken}" in capsys.readouterr().out
+    finally:
+        child.stop()
+        child.wait_stopped()
