@@ -15,10 +15,10 @@ from bookingplatform.wallet.v1 import wallet_pb2_grpc
 from plumbing.db import Database
 from plumbing.runtime import RunningService
 from wallet.bootstrap import start
+from wallet.domain.commands import GetWallet, TopUpWallet
 from wallet.domain.model import BalanceKind, Wallet
 from wallet.entrypoints.saga import handle_step_command
 from wallet.service import handlers
-from wallet.service.commands import GetWallet, TopUpWallet
 from wallet.settings import Settings
 
 CURRENCY = "EUR"

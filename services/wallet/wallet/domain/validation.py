@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-import uuid
 
-from plumbing import money
+from plumbing import money, paging
 from plumbing.errors import InvalidArgument
+from plumbing.ids import (
+    parse_id as parse_id,  # the one UUID check; wallet.entrypoints.saga imports it from here
+)
 
 # Reasons of RPC errors and FAILED saga replies (stable, see README).
 INVALID_ID = "INVALID_ID"
@@ -32,14 +34,17 @@ MAX_REQUEST_ID_LENGTH = 200
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
-def parse_id(value: str, field: str) -> str:
-    """A canonical UUID string, or INVALID_ID naming the field."""
-    if not value:
-        raise InvalidArgument(INVALID_ID, f"{field} is required", field=field)
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise InvalidArgument(INVALID_ID, f"{field} is not a UUID", field=field) from None
+def entry_page_token(token: str) -> int | None:
+    """The ledger entry id a page of entries starts below; None for the first page."""
+    key = paging.decode_page_token(token, int)
+    if key is None:
+        return None
+    (entry_id,) = key
+    if entry_id <= 0:
+        raise InvalidArgument(
+            INVALID_PAGE_TOKEN, "page_token is not a token of this list", field="page_token"
+        )
+    return entry_id
 
 
 def check_currency(value: str, field: str) -> str:

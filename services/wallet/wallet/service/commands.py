@@ -1,46 +1,4 @@
-"""What the handlers are asked to do: validated, plain values (ids are canonical UUID strings)."""
+"""The commands live in `wallet.domain.commands`. wallet.entrypoints.saga imports SagaStep from
+here until its rebuild on plumbing's inbox consumer moves that import."""
 
-from __future__ import annotations
-
-from dataclasses import dataclass
-
-from wallet.domain.model import BalanceKind, StepAction
-
-
-@dataclass(frozen=True)
-class GetWallet:
-    company_id: str
-    customer_id: str
-
-
-@dataclass(frozen=True)
-class TopUpWallet:
-    request_id: str
-    company_id: str
-    customer_id: str
-    amount: int
-    currency: str
-    balance_kind: BalanceKind
-
-
-@dataclass(frozen=True)
-class ListWalletEntries:
-    company_id: str
-    customer_id: str
-    page_size: int
-    page_token: str
-
-
-@dataclass(frozen=True)
-class SagaStep:
-    """One saga command for the wallet step."""
-
-    saga_id: str
-    action: StepAction
-    company_id: str
-    customer_id: str
-    booking_id: str | None
-    amount: int
-    currency: str
-    allow_partial: bool = False
-    attempt: int = 0
+from wallet.domain.commands import SagaStep as SagaStep
