@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 
 from payments.domain import errors
 from payments.domain.commands import (
@@ -15,6 +14,7 @@ from payments.domain.commands import (
     GetPaymentMethod,
 )
 from payments.domain.model import Operation
+from plumbing import ids
 from plumbing.errors import InvalidArgument
 
 MAX_KEY_LENGTH = 200
@@ -32,20 +32,6 @@ def request_id(value: str, field: str = "request_id") -> str:
             errors.INVALID_REQUEST_ID, f"{field} is longer than {MAX_KEY_LENGTH} characters", field=field
         )
     return value
-
-
-def uuid_of(value: str, field: str) -> uuid.UUID:
-    if not value:
-        raise InvalidArgument(errors.INVALID_ID, f"{field} is required", field=field)
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        # The value is not echoed: a card token sent in an id field must not come back in an error.
-        raise InvalidArgument(errors.INVALID_ID, f"{field} is not a UUID", field=field) from None
-
-
-def optional_uuid(value: str, field: str) -> uuid.UUID | None:
-    return uuid_of(value, field) if value else None
 
 
 def positive_amount(value: int, field: str = "amount") -> int:
@@ -93,12 +79,12 @@ def authorize_command(
 ) -> AuthorizePayment:
     return AuthorizePayment(
         idempotency_key=request_id(idempotency_key, key_field),
-        company_id=uuid_of(company_id, "company_id"),
-        customer_id=uuid_of(customer_id, "customer_id"),
+        company_id=ids.parse_uuid(company_id, "company_id"),
+        customer_id=ids.parse_uuid(customer_id, "customer_id"),
         amount_minor=positive_amount(amount_minor),
         currency=currency(currency_code),
         card_token=card_token(card_token_value),
-        booking_id=optional_uuid(booking_id, "booking_id"),
+        booking_id=ids.optional_uuid(booking_id, "booking_id"),
     )
 
 
@@ -107,14 +93,14 @@ def payment_method_command(
 ) -> CreatePaymentMethod:
     return CreatePaymentMethod(
         request_id=request_id(request_id_value),
-        company_id=uuid_of(company_id, "company_id"),
-        customer_id=uuid_of(customer_id, "customer_id"),
+        company_id=ids.parse_uuid(company_id, "company_id"),
+        customer_id=ids.parse_uuid(customer_id, "customer_id"),
         card_token=card_token(card_token_value),
     )
 
 
 def get_payment_method_command(payment_method_id: str) -> GetPaymentMethod:
-    return GetPaymentMethod(payment_method_id=uuid_of(payment_method_id, "payment_method_id"))
+    return GetPaymentMethod(payment_method_id=ids.parse_uuid(payment_method_id, "payment_method_id"))
 
 
 def change_command(
@@ -122,15 +108,15 @@ def change_command(
 ) -> ChangePayment:
     return ChangePayment(
         request_id=request_id(request_id_value),
-        payment_id=uuid_of(payment_id, "payment_id"),
+        payment_id=ids.parse_uuid(payment_id, "payment_id"),
         operation=operation,
         amount_minor=None if amount_minor is None else positive_amount(amount_minor),
     )
 
 
 def get_command(payment_id: str) -> GetPayment:
-    return GetPayment(payment_id=uuid_of(payment_id, "payment_id"))
+    return GetPayment(payment_id=ids.parse_uuid(payment_id, "payment_id"))
 
 
 def complete_action_command(payment_id: str, approve: bool) -> CompleteAction:
-    return CompleteAction(payment_id=uuid_of(payment_id, "payment_id"), approve=approve)
+    return CompleteAction(payment_id=ids.parse_uuid(payment_id, "payment_id"), approve=approve)

@@ -13,6 +13,7 @@ from payments.domain.provider import CardProvider
 from payments.entrypoints.protos import payment_method_to_proto, payment_to_proto
 from payments.service import handlers, provider_events
 from payments.service.lifecycle import ReplyWriter
+from plumbing import ids
 from plumbing.db import Database
 from plumbing.errors import InvalidArgument
 
@@ -66,8 +67,8 @@ class PaymentsApi(payments_pb2_grpc.PaymentsServiceServicer):
             card = await handlers.card_token_of_method(
                 self.db,
                 request.payment_method_id,
-                validation.uuid_of(request.company_id, "company_id"),
-                validation.uuid_of(request.customer_id, "customer_id"),
+                ids.parse_uuid(request.company_id, "company_id"),
+                ids.parse_uuid(request.customer_id, "customer_id"),
             )
         command = validation.authorize_command(
             idempotency_key=request.request_id,

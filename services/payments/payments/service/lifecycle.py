@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from payments.adapters import repository
 from payments.adapters.repository import ResolvedStep
-from payments.domain import errors, validation
+from payments.domain import errors
 from payments.domain.commands import AuthorizePayment
 from payments.domain.model import (
     REQUIRED_STATUS,
@@ -38,6 +38,7 @@ from payments.domain.model import (
 )
 from payments.domain.provider import Authorization, AuthorizationOutcome, CardProvider, ProviderResult
 from payments.domain.saga import decision_for_authorization
+from plumbing import ids
 from plumbing.errors import FailedPrecondition, NotFound
 
 log = logging.getLogger(__name__)
@@ -232,7 +233,7 @@ async def card_token_of(
     conn: AsyncConnection, payment_method_id: str, company_id: uuid.UUID, customer_id: uuid.UUID
 ) -> str:
     """The card behind a payment method, for its own customer and company only."""
-    method_id = validation.uuid_of(payment_method_id, "payment_method_id")
+    method_id = ids.parse_uuid(payment_method_id, "payment_method_id")
     method = await repository.get_payment_method(conn, method_id)
     if method is None:
         raise NotFound(errors.PAYMENT_METHOD_NOT_FOUND, "no such payment method", field="payment_method_id")

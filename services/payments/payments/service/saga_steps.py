@@ -36,6 +36,7 @@ from payments.service.lifecycle import (
     settle,
     transition_in,
 )
+from plumbing import ids
 from plumbing.db import Database
 from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 
@@ -56,8 +57,8 @@ async def _card_of_step(conn: AsyncConnection, step: SagaStep) -> str:
     return await card_token_of(
         conn,
         step.payment_method_id,
-        validation.uuid_of(step.company_id, "company_id"),
-        validation.uuid_of(step.customer_id, "customer_id"),
+        ids.parse_uuid(step.company_id, "company_id"),
+        ids.parse_uuid(step.customer_id, "customer_id"),
     )
 
 
@@ -88,7 +89,7 @@ async def prepare_execute(db: Database, provider_name: str, step: SagaStep) -> I
                 amount_minor=step.amount_minor,
                 currency_code=step.currency,
                 card_token_value=card,
-                booking_id=str(validation.uuid_of(step.booking_id, "booking_id")),
+                booking_id=str(ids.parse_uuid(step.booking_id, "booking_id")),
                 key_field="saga_id",
             )
             payment = await open_intent(conn, provider_name, command)
@@ -218,7 +219,7 @@ async def _finalize(conn: AsyncConnection, provider: CardProvider, step: SagaSte
 async def _refund(conn: AsyncConnection, provider: CardProvider, step: SagaStep) -> StepDecision:
     """Give back up to `amount` from the booking's captured card payments, newest first
     (0 when not paid by card). Each payment's refund has its own provider idempotency key."""
-    booking_id = validation.uuid_of(step.booking_id, "booking_id")
+    booking_id = ids.parse_uuid(step.booking_id, "booking_id")
     remaining = validation.non_negative_amount(step.amount_minor)
     payments = refundable_payments_of_booking(await repository.payments_of_booking(conn, booking_id))
     refunded_total = 0
