@@ -76,3 +76,31 @@ def test_a_service_whose_port_was_taken_after_the_check_starts_on_one_the_os_pic
     finally:
         child.stop()
         child.wait_stopped()
+
+
+@pytest.mark.integration
+def test_payments_learns_the_gateways_real_port_and_keeps_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str, nats_url: str
+) -> None:
+    monkeypatch.setattr(stack, "DATA", tmp_path)
+    for folder in ("run", "logs"):
+        (tmp_path / folder).mkdir()
+    env = {
+        "DATABASE_URL": database_url,
+        "NATS_URL": nats_url,
+        "BOOKING_ENV": "dev",  # as make run: the dev webhook secret
+        "PAYMENTS_WEBHOOK_URL": stack.webhook_url(1),
+    }
+    payments = stack.Child("payments", "payments", env)
+    payments.start()
+    first = payments.process
+    try:
+        stack.tell_payments_the_webhook_port([payments], 4321)
+
+        assert payments.env["PAYMENTS_WEBHOOK_URL"] == "http://127.0.0.1:4321/webhooks/payments/sandbox"
+        assert first is not None and first.poll() is not None  # the old process is gone
+        assert payments.process is not None and payments.process.poll() is None
+        assert int(payments.port_file.read_text()) == payments.port  # same port: bookings' address holds
+    finally:
+        payments.stop()
+        payments.wait_stopped()
