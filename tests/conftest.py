@@ -84,6 +84,7 @@ async def platform(database_url: str, nats_url: str) -> AsyncIterator[Platform]:
             nats_url=nats_url,
             catalog_addr=addresses["catalog"],
             passes_addr=addresses["passes"],
+            payments_addr=addresses["payments"],
             sweep_interval_seconds=0.2,
         )
     )

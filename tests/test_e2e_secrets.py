@@ -146,6 +146,7 @@ async def platform(own_infrastructure, captured_logs) -> AsyncIterator[Platform]
             nats_url=nats_url,
             catalog_addr=addresses["catalog"],
             passes_addr=addresses["passes"],
+            payments_addr=addresses["payments"],
             sweep_interval_seconds=0.2,
         )
     )

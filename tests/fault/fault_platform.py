@@ -339,6 +339,7 @@ class Platform:
             if name == "bookings":
                 env["CATALOG_ADDR"] = self.services["catalog"].address
                 env["PASSES_ADDR"] = self.services["passes"].address
+                env["PAYMENTS_ADDR"] = self.services["payments"].address
             service = Service(name, env, self.data_dir / "run")
             self.services[name] = service
             service.start()

@@ -11,6 +11,7 @@ from bookings.adapters import tables
 from bookings.adapters.catalog_client import CatalogClient
 from bookings.adapters.catalog_resources import ResourceCatalog
 from bookings.adapters.passes_client import PassesClient
+from bookings.adapters.payments_client import PaymentsClient
 from bookings.adapters.repository import start_step_deadlines
 from bookings.entrypoints.catalog_events import session_cancelled_consumer
 from bookings.entrypoints.grpc_api import BookingsApi
@@ -38,6 +39,7 @@ async def start(settings: Settings) -> RunningService:
     outbox = Outbox(tables.outbox, on_published=start_step_deadlines)
     catalog = CatalogClient(catalog_channel)
     passes_channel = grpc_client.channel(settings.passes_addr) if settings.passes_addr else None
+    payments_channel = grpc_client.channel(settings.payments_addr) if settings.payments_addr else None
     service = BookingService(
         db,
         outbox,
@@ -46,6 +48,7 @@ async def start(settings: Settings) -> RunningService:
         billing_retry=timedelta(seconds=settings.billing_retry_seconds),
         first_step_timeout=settings.first_step_timeout_seconds,
         passes=PassesClient(passes_channel) if passes_channel is not None else None,
+        payments=PaymentsClient(payments_channel) if payments_channel is not None else None,
     )
     nc = await messaging.connect(settings.nats_url, "bookings")
     js = nc.jetstream()
@@ -64,6 +67,8 @@ async def start(settings: Settings) -> RunningService:
     running.watch_dependencies(db=db, nats=nc)
     if passes_channel is not None:
         running.closers.append(passes_channel.close)
+    if payments_channel is not None:
+        running.closers.append(payments_channel.close)
     replies = messaging.PullConsumer(
         js,
         stream=messaging.SAGA_STREAM,

@@ -13,6 +13,8 @@ class Settings:
     # Asked whether a payment plan's pass exists and is the customer's; empty = not asked
     # (tests that run bookings without passes), required in from_env.
     passes_addr: str = ""
+    # Asked whether a payment_method_id is the customer's; empty = not asked, required in from_env.
+    payments_addr: str = ""
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 0
     sweep_interval_seconds: float = 1.0
@@ -28,6 +30,7 @@ class Settings:
             nats_url=nats_url("bookings"),
             catalog_addr=env("CATALOG_ADDR"),
             passes_addr=env("PASSES_ADDR"),
+            payments_addr=env("PAYMENTS_ADDR"),
             grpc_host=env("GRPC_HOST", "127.0.0.1"),
             grpc_port=env_int("GRPC_PORT", 0),
             sweep_interval_seconds=float(env("SAGA_SWEEP_INTERVAL_SECONDS", "1.0")),

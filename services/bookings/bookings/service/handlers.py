@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bookings.adapters import repository as repo
 from bookings.adapters.catalog_client import CatalogClient
 from bookings.adapters.passes_client import PassesClient
+from bookings.adapters.payments_client import PaymentsClient
 from bookings.adapters.saga_messages import step_command
 from bookings.domain.model import (
     Booking,
@@ -26,6 +27,7 @@ from bookings.domain.model import (
     refund_percent,
 )
 from bookings.domain.passes import check_entitlement
+from bookings.domain.payment_methods import check_payment_method
 from bookings.domain.policy import refund_by_percent
 from bookings.domain.reservations import EngineQuote, parse_date
 from bookings.domain.saga import (
@@ -110,6 +112,7 @@ class BookingService:
         billing_retry: timedelta = timedelta(seconds=60),
         first_step_timeout: float = 5.0,
         passes: PassesClient | None = None,
+        payments: PaymentsClient | None = None,
     ) -> None:
         self.db = db
         self.outbox = outbox
@@ -117,6 +120,8 @@ class BookingService:
         self.planner = planner
         # Asked up front about the pass a payment plan names (None: no passes service wired).
         self.passes = passes
+        # Asked up front whose a payment_method_id is (None: no payments service wired).
+        self.payments = payments
         # How often the wallet is asked again for a PENDING_PAYMENT booking.
         self.billing_retry = billing_retry
         self.first_step_timeout = first_step_timeout
@@ -153,6 +158,9 @@ class BookingService:
                 company_id=reservation.booking.company_id,
                 now=datetime.now(UTC),
             )
+        await self._check_payment_method(
+            command.plan.payment_method_id, reservation.booking, "payment_plan.payment_method_id"
+        )
         quote = reservation.quote
         check_payment_plan(command.plan, Quote(quote.base_minor, quote.extras, quote.currency))
         booking = reservation.booking
@@ -196,6 +204,17 @@ class BookingService:
             return replay
         self.outbox.wake()
         return booking
+
+    async def _check_payment_method(self, payment_method_id: str, booking: Booking, field: str) -> None:
+        """Refuses, before anything is written, a card that is not this customer's of this
+        company; payments checks again when it authorizes."""
+        if payment_method_id and self.payments is not None:
+            check_payment_method(
+                await self.payments.payment_method(payment_method_id),
+                customer_id=booking.customer_id,
+                company_id=booking.company_id,
+                field=field,
+            )
 
     async def quote_booking(self, request: BookingRequest) -> EngineQuote:
         """Prices a request with the same rules as a booking, holding nothing."""
@@ -481,6 +500,7 @@ class BookingService:
         booking = await self.get_booking(command.booking_id)
         if command.customer_id and booking.customer_id != command.customer_id:
             raise NotFound("BOOKING_NOT_FOUND", "no such booking")
+        await self._check_payment_method(command.payment_method_id, booking, "payment_method_id")
         async with self.db.transaction() as conn:
             locked = await repo.lock_saga(conn, booking.saga_id)
             assert locked is not None
