@@ -29,13 +29,16 @@ from pydantic_core import PydanticCustomError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.problems import INVALID_DATE, Problem, problem_response
+from plumbing import validation
 
 log = logging.getLogger(__name__)
 
-FIRST_DATE = date(1970, 1, 1)
-LAST_DATE = date(2200, 1, 1)
-_FIRST_TIME = datetime(1970, 1, 1, tzinfo=UTC)
-_LAST_TIME = datetime(2200, 1, 1, tzinfo=UTC)
+# The services' window (plumbing.validation), with its end accepted here: a time of exactly
+# 2200-01-01T00:00Z passes the edge and the service answers for it.
+FIRST_DATE = validation.EARLIEST_DATE
+LAST_DATE = validation.LATEST_DATE
+_FIRST_TIME = validation.EARLIEST
+_LAST_TIME = validation.LATEST
 _RANGE = f"between {FIRST_DATE.isoformat()} and {LAST_DATE.isoformat()}"
 
 
