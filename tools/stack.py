@@ -144,8 +144,7 @@ def main() -> None:
         ports = PortMemory(DATA / "ports.json")
         # The card provider's webhooks go to the gateway, which starts after payments: payments
         # is told the port the gateway will ask for, and restarted if it gets another one.
-        gateway_name = "gateway" if args.replicas == 1 else "gateway-1"
-        webhook_port = ports.reuse(gateway_name) or free_port()
+        webhook_port = ports.reuse("gateway") or free_port()
         base_env = {
             "DATABASE_URL": infra.database_url,
             "NATS_URL": infra.nats_url,
@@ -258,16 +257,22 @@ class PortMemory:
         except (OSError, ValueError, AttributeError):
             self.last = {}
 
+    @staticmethod
+    def key(name: str) -> str:
+        """A first replica (catalog-1) has the port of the single process (catalog), so a
+        switch to REPLICAS=2 and back keeps the addresses that were printed."""
+        return name.removesuffix("-1")
+
     def reuse(self, name: str) -> int:
         """The last run's port when it is free now, else 0 (the OS picks), said aloud."""
-        port = self.last.get(name, 0)
+        port = self.last.get(self.key(name), 0)
         if port and not is_free(port):
             say(f"{name:<10} port {port} of the last run is taken by another process: the OS picks one")
             return 0
         return port
 
     def remember(self, children: list[Child]) -> None:
-        self.last.update({child.name: child.port for child in children})
+        self.last.update({self.key(child.name): child.port for child in children})
         self.path.write_text(json.dumps(self.last, indent=2, sort_keys=True) + "\n")
 
 
