@@ -1,4 +1,6 @@
-"""Wires the bookings service: database, catalog client, gRPC API, saga replies, relay, sweeper."""
+"""Wires the bookings service: builds every collaborator once (database, outbox, catalog and
+passes clients, the use cases, the orchestrator) and hands them to the gRPC servicer, the NATS
+consumers and the sweepers."""
 
 from __future__ import annotations
 
@@ -7,18 +9,25 @@ import logging
 from datetime import timedelta
 
 from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
+from bookingplatform.catalog.v1.catalog_pb2_grpc import CatalogServiceStub
 from bookings.adapters import tables
+from bookings.adapters.catalog_availability import AvailabilityCatalog
 from bookings.adapters.catalog_client import CatalogClient
 from bookings.adapters.catalog_resources import ResourceCatalog
 from bookings.adapters.passes_client import PassesClient
 from bookings.adapters.payments_client import PaymentsClient
 from bookings.adapters.repository import start_step_deadlines
-from bookings.entrypoints.catalog_events import session_cancelled_consumer
+from bookings.entrypoints import catalog_events
 from bookings.entrypoints.grpc_api import BookingsApi
 from bookings.entrypoints.saga_replies import ReplyConsumer
+from bookings.service.availability import AvailabilityService
+from bookings.service.booking_commands import BookingCommands
+from bookings.service.changes import PeriodChanges
 from bookings.service.handlers import BookingService
 from bookings.service.lifecycle import Lifecycle, sweep_forever
+from bookings.service.orchestrator import Orchestrator
 from bookings.service.planning import Planner
+from bookings.service.saga_queries import SagaQueries
 from bookings.settings import Settings
 from plumbing import grpc_client, messaging
 from plumbing.db import Database
@@ -35,28 +44,47 @@ SERVICE_NAME = bookings_pb2.DESCRIPTOR.services_by_name["BookingsService"].full_
 async def start(settings: Settings) -> RunningService:
     db = Database(settings.database_url, application_name="bookings")
     catalog_channel = grpc_client.channel(settings.catalog_addr)  # one or several replicas
+    passes_channel = grpc_client.channel(settings.passes_addr) if settings.passes_addr else None
+    payments_channel = grpc_client.channel(settings.payments_addr) if settings.payments_addr else None
     # A step's deadline starts when its command is published, not when it is queued.
     outbox = Outbox(tables.outbox, on_published=start_step_deadlines)
     catalog = CatalogClient(catalog_channel)
-    passes_channel = grpc_client.channel(settings.passes_addr) if settings.passes_addr else None
-    payments_channel = grpc_client.channel(settings.payments_addr) if settings.payments_addr else None
-    service = BookingService(
+    resources = ResourceCatalog(catalog_channel)
+    orchestrator = Orchestrator(
         db,
         outbox,
-        catalog,
-        Planner(catalog, ResourceCatalog(catalog_channel)),
         billing_retry=timedelta(seconds=settings.billing_retry_seconds),
         first_step_timeout=settings.first_step_timeout_seconds,
+    )
+    bookings = BookingCommands(
+        db,
+        outbox,
+        orchestrator,
+        Planner(catalog, resources),
+        resources,
         passes=PassesClient(passes_channel) if passes_channel is not None else None,
         payments=PaymentsClient(payments_channel) if payments_channel is not None else None,
     )
+    lifecycle = Lifecycle(db)
+    api = BookingsApi(
+        bookings=bookings,
+        changes=PeriodChanges(db, outbox, orchestrator, bookings, resources),
+        lifecycle=lifecycle,
+        availability=AvailabilityService(db, AvailabilityCatalog(CatalogServiceStub(catalog_channel))),
+        orchestrator=orchestrator,
+        sagas=SagaQueries(db),
+    )
+    # What the NATS consumers are given while they move to plumbing's inbox consumer; the
+    # catalog-event consumer builds its SessionCancellations from it.
+    consumers_view = BookingService(db=db, outbox=outbox, orchestrator=orchestrator, bookings=bookings)
+
     nc = await messaging.connect(settings.nats_url, "bookings")
     js = nc.jetstream()
     await messaging.ensure_stream(js, messaging.SAGA_STREAM, messaging.SAGA_SUBJECTS)
     dead_letters = DeadLetters("bookings")
     server = await create_server(
         [
-            lambda s: bookings_pb2_grpc.add_BookingsServiceServicer_to_server(BookingsApi(service), s),
+            lambda s: bookings_pb2_grpc.add_BookingsServiceServicer_to_server(api, s),
             dead_letters.register,
         ],
         [SERVICE_NAME, DEAD_LETTER_SERVICE],
@@ -74,23 +102,23 @@ async def start(settings: Settings) -> RunningService:
         stream=messaging.SAGA_STREAM,
         durable="bookings-saga",
         subject=messaging.reply_subject("bookings"),
-        handler=ReplyConsumer(service).handle,
+        handler=ReplyConsumer(consumers_view).handle,
     )
     running.spawn(outbox.relay_forever(db, js), "outbox-relay")
     running.spawn(replies.run_forever(), "saga-replies")
     # Ensures the CATALOG stream; cancels the bookings of a cancelled session.
-    catalog_events = await session_cancelled_consumer(js, service)
-    running.spawn(catalog_events.run_forever(), "catalog-events")
+    session_cancelled = await catalog_events.session_cancelled_consumer(js, consumers_view)
+    running.spawn(session_cancelled.run_forever(), "catalog-events")
     running.spawn(dead_letters.watch(js, [replies]), "dead-letters")
-    running.spawn(_sweep_forever(service, settings.sweep_interval_seconds), "deadline-sweeper")
-    running.spawn(sweep_forever(Lifecycle(db), settings.lifecycle_sweep_seconds), "lifecycle-sweeper")
+    running.spawn(_sweep_forever(orchestrator, settings.sweep_interval_seconds), "deadline-sweeper")
+    running.spawn(sweep_forever(lifecycle, settings.lifecycle_sweep_seconds), "lifecycle-sweeper")
     return running
 
 
-async def _sweep_forever(service: BookingService, interval: float) -> None:
+async def _sweep_forever(orchestrator: Orchestrator, interval: float) -> None:
     while True:
         try:
-            while await service.sweep_deadlines() > 0:
+            while await orchestrator.sweep_deadlines() > 0:
                 pass
         except asyncio.CancelledError:
             raise

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from grpc import aio
 
 from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
-from bookings.adapters.catalog_client import CALL_TIMEOUT_SECONDS, CatalogClient, _translate
+from bookings.adapters.catalog_client import CALL_TIMEOUT_SECONDS, _translate
 from bookings.domain.availability import SlotRules
 
 _MODELS = {
@@ -84,11 +84,6 @@ class AvailabilityCatalog:
         self._sessions: dict[
             tuple[str, str, datetime, datetime], tuple[float, list[SessionSlot]]
         ] = {}  # fetched at
-
-    @classmethod
-    def of(cls, client: CatalogClient) -> AvailabilityCatalog:
-        """Shares the bookings catalog client's channel."""
-        return cls(client._stub)
 
     async def time_zone(self, company_id: str) -> str:
         zone = self._zones.get(company_id)

@@ -12,13 +12,14 @@ from grpc import aio
 
 from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from bookings.adapters.catalog_client import CALL_TIMEOUT_SECONDS, _translate
+from bookings.domain.model import BookingModel
 from bookings.domain.policy import Policy
 from bookings.domain.reservations import ExtraOffer, PricedNight
 
 _MODELS = {
-    catalog_pb2.BOOKING_MODEL_TIME_SLOT: "TIME_SLOT",
-    catalog_pb2.BOOKING_MODEL_NIGHTLY: "NIGHTLY",
-    catalog_pb2.BOOKING_MODEL_INTERVAL: "INTERVAL",
+    catalog_pb2.BOOKING_MODEL_TIME_SLOT: BookingModel.TIME_SLOT,
+    catalog_pb2.BOOKING_MODEL_NIGHTLY: BookingModel.NIGHTLY,
+    catalog_pb2.BOOKING_MODEL_INTERVAL: BookingModel.INTERVAL,
 }
 
 
@@ -49,7 +50,7 @@ class ResourceOffer:
     resource_id: str
     company_id: str
     name: str
-    booking_model: str
+    booking_model: BookingModel | None  # None: the catalog has not set one
     policy: Policy
     hourly_rate_minor: int
     currency: str
@@ -80,7 +81,7 @@ class ResourceCatalog:
             resource_id=resource.id,
             company_id=resource.company_id,
             name=resource.name,
-            booking_model=_MODELS.get(resource.booking_model, "UNSPECIFIED"),
+            booking_model=_MODELS.get(resource.booking_model),
             policy=policy_from(resource.policy),
             hourly_rate_minor=resource.hourly_rate.amount_minor,
             currency=company.currency_code,

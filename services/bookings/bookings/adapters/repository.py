@@ -26,6 +26,8 @@ from bookings.adapters.tables import (
 )
 from bookings.domain.model import Booking, BookingModel, BookingStatus, ExtraLine, PaymentPlan, RefundRequest
 from bookings.domain.saga import Saga, SagaState
+from bookings.domain.saga_records import LoggedStep, SagaRecord
+from bookings.domain.step_log import StepLogEntry
 
 TERMINAL_STATES = (SagaState.COMPLETED.value, SagaState.COMPENSATED.value)
 
@@ -443,51 +445,73 @@ async def claim_due_sagas(conn: AsyncConnection, limit: int) -> list[str]:
     return [row.id for row in rows]
 
 
-async def log_step(
-    conn: AsyncConnection,
-    saga_id: str,
-    *,
-    step: str,
-    kind: str,
-    action: str,
-    attempt: int,
-    outcome: str = "",
-    message_id: str = "",
-    amount_minor: int = 0,
-    bonus_minor: int = 0,
-    reference: str = "",
-) -> None:
-    await conn.execute(
-        insert(saga_steps).values(
-            saga_id=saga_id,
-            step=step,
-            kind=kind,
-            action=action,
-            attempt=attempt,
-            outcome=outcome,
-            message_id=message_id,
-            amount_minor=amount_minor,
-            bonus_minor=bonus_minor,
-            reference=reference,
-        )
-    )
-
-
-async def get_saga_row(conn: AsyncConnection, saga_id: str) -> Row[Any] | None:
-    return (await conn.execute(select(sagas).where(sagas.c.id == saga_id))).first()
-
-
-async def saga_step_rows(conn: AsyncConnection, saga_id: str) -> list[Row[Any]]:
-    return list(
-        (
-            await conn.execute(
-                select(saga_steps).where(saga_steps.c.saga_id == saga_id).order_by(saga_steps.c.id)
+async def log_steps(conn: AsyncConnection, saga_id: str, entries: Iterable[StepLogEntry]) -> None:
+    # One statement per entry: the log's ids keep the order the entries were given in.
+    for entry in entries:
+        await conn.execute(
+            insert(saga_steps).values(
+                saga_id=saga_id,
+                step=entry.step,
+                kind=entry.kind.value,
+                action=entry.action,
+                attempt=entry.attempt,
+                outcome=entry.outcome,
+                message_id=entry.message_id,
+                amount_minor=entry.amount_minor,
+                bonus_minor=entry.bonus_minor,
+                reference=entry.reference,
             )
-        ).all()
+        )
+
+
+async def get_saga(conn: AsyncConnection, saga_id: str, *, with_steps: bool) -> SagaRecord | None:
+    row = (await conn.execute(select(sagas).where(sagas.c.id == saga_id))).first()
+    if row is None:
+        return None
+    if not with_steps:
+        return _saga_record(row)
+    steps = (
+        await conn.execute(
+            select(saga_steps).where(saga_steps.c.saga_id == saga_id).order_by(saga_steps.c.id)
+        )
+    ).all()
+    return _saga_record(row, tuple(_logged_step(step) for step in steps))
+
+
+def _saga_record(row: Row[Any], steps: tuple[LoggedStep, ...] = ()) -> SagaRecord:
+    return SagaRecord(
+        id=row.id,
+        booking_id=row.booking_id,
+        company_id=row.company_id,
+        kind=row.kind,
+        state=row.state,
+        current_step=row.current_step,
+        attempt=row.attempt,
+        deadline=row.deadline,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        needs_attention=row.needs_attention,
+        reason=row.data.get("reason", ""),
+        steps=steps,
     )
 
 
-async def list_saga_rows(
+def _logged_step(row: Row[Any]) -> LoggedStep:
+    return LoggedStep(
+        step=row.step,
+        kind=row.kind,
+        action=row.action,
+        attempt=row.attempt,
+        outcome=row.outcome,
+        message_id=row.message_id,
+        created_at=row.created_at,
+        amount_minor=row.amount_minor,
+        bonus_minor=row.bonus_minor,
+        reference=row.reference,
+    )
+
+
+async def list_sagas(
     conn: AsyncConnection,
     *,
     state: str,
@@ -497,7 +521,7 @@ async def list_saga_rows(
     current_step: str = "",
     min_age_seconds: int = 0,
     needs_attention: bool = False,
-) -> list[Row[Any]]:
+) -> list[SagaRecord]:
     query = select(sagas)
     if state:
         query = query.where(sagas.c.state == state)
@@ -514,9 +538,8 @@ async def list_saga_rows(
         query = query.where(
             or_(sagas.c.created_at < created, and_(sagas.c.created_at == created, sagas.c.id < last_id))
         )
-    return list(
-        (await conn.execute(query.order_by(sagas.c.created_at.desc(), sagas.c.id.desc()).limit(limit))).all()
-    )
+    found = await conn.execute(query.order_by(sagas.c.created_at.desc(), sagas.c.id.desc()).limit(limit))
+    return [_saga_record(row) for row in found]
 
 
 # -- the reservation engine's holds ----------------------------------------------------

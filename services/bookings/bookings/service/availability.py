@@ -13,7 +13,6 @@ Capacity and booked per model:
 
 from __future__ import annotations
 
-import weakref
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,7 +29,6 @@ from bookings.domain.availability import (
     require_uuid,
     unique_resource_ids,
 )
-from bookings.service.handlers import BookingService
 from plumbing.db import Database
 from plumbing.errors import FailedPrecondition, InvalidArgument, NotFound, ServiceError
 
@@ -157,15 +155,3 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ServiceError("UNKNOWN_TIME_ZONE", f"the company's time zone {name!r} is unknown here") from None
-
-
-_SERVICES: weakref.WeakKeyDictionary[BookingService, AvailabilityService] = weakref.WeakKeyDictionary()
-
-
-def availability_for(service: BookingService) -> AvailabilityService:
-    """The availability service beside a BookingService (its database and catalog channel),
-    made on first use so the servicer needs no new wiring."""
-    found = _SERVICES.get(service)
-    if found is None:
-        found = _SERVICES[service] = AvailabilityService(service.db, AvailabilityCatalog.of(service.catalog))
-    return found

@@ -18,9 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookings.adapters import changes as sql
 from bookings.adapters import repository as repo
+from bookings.domain import step_log
 from bookings.domain.changes import PeriodChange
 from bookings.domain.model import Booking, BookingModel
 from bookings.domain.saga import PAYMENTS, WALLET, Action, BookingChange, Saga
+from bookings.domain.step_log import Effect
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +51,7 @@ async def apply_change_outcome(
     elif change is BookingChange.REVERT_CHANGE:
         await revert_holds(conn, period)
         updated = await sql.update_changed_booking(conn, booking.id, saga.id, release_marker=True)
-        await repo.log_step(
-            conn, saga.id, step="place", kind="effect", action="revert", attempt=1, outcome="REVERTED"
-        )
+        await repo.log_steps(conn, saga.id, [step_log.effect(step_log.PLACE, Effect.REVERT, "REVERTED")])
         outcome = f"CHANGE_REVERTED:{saga.reason}"
     elif change is BookingChange.SETTLE_CHANGE:
         refunded = saga.action is Action.REFUND
@@ -70,9 +70,7 @@ async def apply_change_outcome(
     if updated is None:
         log.error("booking %s is not held by change saga %s", booking.id, saga.id)
         return None
-    await repo.log_step(
-        conn, saga.id, step="booking", kind="effect", action=change.value, attempt=1, outcome=outcome
-    )
+    await repo.log_steps(conn, saga.id, step_log.booking_changed(change, outcome))
     return updated
 
 

@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookings.adapters import changes as sql
 from bookings.adapters import repository as repo
-from bookings.adapters.catalog_resources import ResourceOffer
+from bookings.adapters.catalog_resources import ResourceCatalog, ResourceOffer
+from bookings.domain import step_log
 from bookings.domain.changes import (
     PeriodChange,
     Scale,
@@ -40,26 +40,22 @@ from bookings.domain.changes import (
     refund_split,
     rescale_extras,
 )
+from bookings.domain.commands import ChangeBookingPeriod
+from bookings.domain.inputs import require_uuid
 from bookings.domain.lifecycle import ensure_not_finished
 from bookings.domain.model import Booking, BookingModel, BookingStatus, ExtraLine
 from bookings.domain.reservations import check_interval, check_stay, nights_between, parse_date
 from bookings.domain.saga import Saga, Transition
-from bookings.service.handlers import BookingService
+from bookings.domain.step_log import PLACE, Effect
+from bookings.service.booking_commands import BookingCommands
+from bookings.service.orchestrator import Orchestrator
+from plumbing.db import Database
 from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from plumbing.outbox import Outbox
 from plumbing.telemetry import current_trace_id
 
 # A change planned on a booking that changed meanwhile is planned again, at most this often.
 PLAN_ATTEMPTS = 3
-
-
-@dataclass(frozen=True)
-class ChangeBookingPeriod:
-    request_id: str
-    booking_id: str
-    # The customer asking; must own the booking when set.
-    customer_id: str = ""
-    end_time: datetime | None = None  # interval rentals
-    check_out_date: str = ""  # nightly stays, YYYY-MM-DD
 
 
 class _Stale(Exception):
@@ -71,20 +67,30 @@ class _Replayed(Exception):
 
 
 class PeriodChanges:
-    def __init__(self, service: BookingService) -> None:
-        self.service = service
-        self.resources = service.planner.resources
+    def __init__(
+        self,
+        db: Database,
+        outbox: Outbox,
+        orchestrator: Orchestrator,
+        bookings: BookingCommands,
+        resources: ResourceCatalog,
+    ) -> None:
+        self.db = db
+        self.outbox = outbox
+        self.orchestrator = orchestrator
+        self.bookings = bookings
+        self.resources = resources
 
     async def change_period(self, command: ChangeBookingPeriod) -> Booking:
         """Moves the end of a confirmed nightly stay or interval rental. A retry with the same
         request id returns the booking as it is now; the same id asking another end is refused."""
-        _require_uuid(command.booking_id, "booking_id")
+        require_uuid(command.booking_id, "booking_id")
         if command.customer_id:
-            _require_uuid(command.customer_id, "customer_id")
+            require_uuid(command.customer_id, "customer_id")
         if not command.request_id:
             raise InvalidArgument("REQUEST_ID_REQUIRED", "request_id is required", field="request_id")
         for _ in range(PLAN_ATTEMPTS):
-            booking = await self.service.get_booking(command.booking_id)
+            booking = await self.bookings.get_booking(command.booking_id)
             if command.customer_id and booking.customer_id != command.customer_id:
                 raise NotFound("BOOKING_NOT_FOUND", "no such booking")
             replay = await self._replay(booking, command)
@@ -105,7 +111,7 @@ class PeriodChanges:
         raise Conflict("BOOKING_CHANGED", "the booking keeps changing; read it and try again")
 
     async def _replay(self, booking: Booking, command: ChangeBookingPeriod) -> Booking | None:
-        async with self.service.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             target = await sql.recorded_target(conn, booking.id, command.request_id)
             if target is None:
                 return None
@@ -210,7 +216,7 @@ class PeriodChanges:
         difference = change.difference_minor
         saga, transition = self._saga(booking, change)
         marker = saga.id if saga is not None else change.change_id
-        async with self.service.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             if not await sql.record_request(conn, change, saga.id if saga else None):
                 raise _Replayed
             if not await sql.mark_changing(
@@ -232,17 +238,11 @@ class PeriodChanges:
             await repo.insert_saga(
                 conn, saga, company_id=booking.company_id, trace_id=current_trace_id(), deadline_in=None
             )
-            await repo.log_step(
-                conn,
-                saga.id,
-                step="place",
-                kind="effect",
-                action="change",
-                attempt=1,
-                outcome=f"{change.old_end.isoformat()}->{change.new_end.isoformat()}:{difference:+d}",
-            )
-            booking = await self.service._advance(conn, saga, booking, transition) or booking
-        self.service.outbox.wake()
+            moved = f"{change.old_end.isoformat()}->{change.new_end.isoformat()}:{difference:+d}"
+            await repo.log_steps(conn, saga.id, [step_log.effect(PLACE, Effect.CHANGE, moved)])
+            assert transition is not None, "a change saga starts with its first transition"
+            booking = await self.orchestrator.advance(conn, saga, booking, transition) or booking
+        self.outbox.wake()
         return booking
 
     def _saga(self, booking: Booking, change: PeriodChange) -> tuple[Saga | None, Transition | None]:
@@ -359,10 +359,3 @@ def _check_changeable(booking: Booking, now: datetime) -> None:
 
 def _iso(value: datetime | None) -> str:
     return value.isoformat() if value is not None else ""
-
-
-def _require_uuid(value: str, field: str) -> None:
-    try:
-        uuid.UUID(value)
-    except (ValueError, TypeError, AttributeError):
-        raise InvalidArgument("INVALID_ID", f"{field} must be a UUID", field=field) from None

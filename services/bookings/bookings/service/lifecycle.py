@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -17,22 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookings.adapters import lifecycle as sql
 from bookings.adapters import repository as repo
+from bookings.domain.commands import CheckInBooking
+from bookings.domain.inputs import require_uuid
 from bookings.domain.lifecycle import Attendance, CheckIn, check_in_decision
 from bookings.domain.model import Booking
 from plumbing.db import Database
-from plumbing.errors import Conflict, InvalidArgument, NotFound
+from plumbing.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
 
 SWEEP_BATCH = 200
-
-
-@dataclass(frozen=True)
-class CheckInBooking:
-    # Check-in is idempotent by state (a second check-in returns the booking), so the
-    # request id needs no record of its own.
-    request_id: str
-    booking_id: str
 
 
 @dataclass(frozen=True)
@@ -69,10 +62,7 @@ class Lifecycle:
 
         Checking in again returns the booking as it is. Judged on the database's clock.
         """
-        try:
-            uuid.UUID(command.booking_id)
-        except (ValueError, TypeError, AttributeError):
-            raise InvalidArgument("INVALID_ID", "booking_id must be a UUID", field="booking_id") from None
+        require_uuid(command.booking_id, "booking_id")
         async with self.db.transaction() as conn:
             booking = await repo.get_booking(conn, command.booking_id)
             if booking is None:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bookings.adapters import repository as repo
 from bookings.adapters.catalog_client import CatalogClient
 from bookings.adapters.catalog_resources import ResourceCatalog, ResourceOffer
+from bookings.domain.commands import BookingRequest
 from bookings.domain.model import (
     Booking,
     BookingModel,
@@ -41,23 +42,6 @@ Hold = Callable[[AsyncConnection, Booking], Awaitable[None]]
 
 
 @dataclass(frozen=True)
-class BookingRequest:
-    """What is asked for; exactly one of session_id and resource_id is set."""
-
-    customer_id: str
-    session_id: str = ""
-    resource_id: str = ""
-    quantity: int = 1
-    unit_id: str = ""
-    check_in_date: str = ""
-    check_out_date: str = ""
-    start_time: datetime | None = None
-    end_time: datetime | None = None
-    guests: int = 1
-    extras: tuple[tuple[str, int], ...] = ()
-
-
-@dataclass(frozen=True)
 class Reservation:
     """A booking not yet stored, its quote, and how to hold what it books."""
 
@@ -67,10 +51,20 @@ class Reservation:
     max_active: int
 
 
+# Plans a reservation of one booking model. `resource` is None for a time slot, which is
+# booked by its session.
+ModelPlanner = Callable[[BookingRequest, PaymentPlan, ResourceOffer | None, datetime], Awaitable[Reservation]]
+
+
 class Planner:
     def __init__(self, catalog: CatalogClient, resources: ResourceCatalog) -> None:
         self.catalog = catalog
         self.resources = resources
+        self._by_model: dict[BookingModel, ModelPlanner] = {
+            BookingModel.TIME_SLOT: self._time_slot,
+            BookingModel.NIGHTLY: self._nightly,
+            BookingModel.INTERVAL: self._interval,
+        }
 
     async def plan(self, request: BookingRequest, plan: PaymentPlan, now: datetime) -> Reservation:
         if bool(request.session_id) == bool(request.resource_id):
@@ -78,24 +72,25 @@ class Planner:
                 "TARGET_REQUIRED", "give a session_id (time slots) or a resource_id (stays, rentals)"
             )
         if request.session_id:
-            return await self._time_slot(request, plan, now)
+            return await self._by_model[BookingModel.TIME_SLOT](request, plan, None, now)
         resource, customer_company = await asyncio.gather(
             self.resources.resource(request.resource_id), self._customer_company(request.customer_id)
         )
         _same_company(customer_company, resource.company_id)
-        if resource.booking_model == "NIGHTLY":
-            return await self._nightly(request, plan, resource, now)
-        if resource.booking_model == "INTERVAL":
-            return await self._interval(request, plan, resource, now)
-        raise FailedPrecondition(
-            "BOOK_BY_SESSION", "time-slot resources are booked by session: give the session_id"
-        )
+        model = resource.booking_model
+        if model is None or model is BookingModel.TIME_SLOT:
+            raise FailedPrecondition(
+                "BOOK_BY_SESSION", "time-slot resources are booked by session: give the session_id"
+            )
+        return await self._by_model[model](request, plan, resource, now)
 
     async def _customer_company(self, customer_id: str) -> str | None:
         """The customer's company; None for an anonymous quote."""
         return await self.catalog.customer_company(customer_id) if customer_id else None
 
-    async def _time_slot(self, request: BookingRequest, plan: PaymentPlan, now: datetime) -> Reservation:
+    async def _time_slot(
+        self, request: BookingRequest, plan: PaymentPlan, resource: ResourceOffer | None, now: datetime
+    ) -> Reservation:
         offer, customer_company = await asyncio.gather(
             self.catalog.session_offer(request.session_id), self._customer_company(request.customer_id)
         )
@@ -148,8 +143,9 @@ class Planner:
         return Reservation(booking, quote, hold, policy.max_active_bookings_per_customer)
 
     async def _nightly(
-        self, request: BookingRequest, plan: PaymentPlan, resource: ResourceOffer, now: datetime
+        self, request: BookingRequest, plan: PaymentPlan, resource: ResourceOffer | None, now: datetime
     ) -> Reservation:
+        assert resource is not None, "stays and rentals are booked by resource"
         check_in = parse_date(request.check_in_date, "check_in_date")
         check_out = parse_date(request.check_out_date, "check_out_date")
         nights = check_stay(resource.policy, check_in, check_out, request.guests)
@@ -209,8 +205,9 @@ class Planner:
         return Reservation(booking, quote, hold, resource.policy.max_active_bookings_per_customer)
 
     async def _interval(
-        self, request: BookingRequest, plan: PaymentPlan, resource: ResourceOffer, now: datetime
+        self, request: BookingRequest, plan: PaymentPlan, resource: ResourceOffer | None, now: datetime
     ) -> Reservation:
+        assert resource is not None, "stays and rentals are booked by resource"
         if request.start_time is None or request.end_time is None:
             raise InvalidArgument("TIME_RANGE_REQUIRED", "give start_time and end_time", field="start_time")
         if not resource.hourly_rate_minor:

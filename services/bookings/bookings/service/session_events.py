@@ -25,11 +25,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, overload
 
 from bookings.adapters.session_bookings import bookings_of_session
+from bookings.domain.commands import CancelBooking, ForceCompensateSaga
 from bookings.domain.model import BookingStatus
-from bookings.service.handlers import BookingService, CancelBooking
+from bookings.service.booking_commands import BookingCommands
+from bookings.service.orchestrator import Orchestrator
+from plumbing.db import Database
 from plumbing.errors import ServiceError
+
+if TYPE_CHECKING:
+    from bookings.service.handlers import BookingService as ConsumersView
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +77,39 @@ class Progress:
 
 
 class SessionCancellations:
-    def __init__(self, service: BookingService, *, grace: timedelta = SETTLE_GRACE) -> None:
-        self.service = service
+    @overload
+    def __init__(
+        self,
+        db: Database,
+        bookings: BookingCommands,
+        orchestrator: Orchestrator,
+        *,
+        grace: timedelta = SETTLE_GRACE,
+    ) -> None: ...
+    @overload
+    def __init__(self, db: ConsumersView, *, grace: timedelta = SETTLE_GRACE) -> None: ...
+    def __init__(
+        self,
+        db: Database | ConsumersView,
+        bookings: BookingCommands | None = None,
+        orchestrator: Orchestrator | None = None,
+        *,
+        grace: timedelta = SETTLE_GRACE,
+    ) -> None:
+        if not isinstance(db, Database):
+            # Transitional (issue 8): the catalog-event consumer still builds this from the
+            # one view it is given (`service/handlers.py`); bootstrap passes each collaborator.
+            view = db
+            db, bookings, orchestrator = view.db, view.bookings, view.orchestrator
+        assert bookings is not None and orchestrator is not None
+        self.db = db
+        self.bookings = bookings
+        self.orchestrator = orchestrator
         self.grace = grace
 
     async def apply(self, event: CancelledSession, *, now: datetime | None = None) -> Progress:
         """One pass over the bookings of the cancelled session (see the module)."""
-        async with self.service.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             found = await bookings_of_session(conn, event.session_id)
         cancelled: list[str] = []
         released: list[str] = []
@@ -112,7 +145,7 @@ class SessionCancellations:
         """Starts the full-refund cancellation; None when it has to wait (still finalizing, or
         its status moved under us: the next pass looks again)."""
         try:
-            cancelled = await self.service.cancel_booking(
+            cancelled = await self.bookings.cancel_booking(
                 CancelBooking(
                     request_id=f"session_cancelled:{event.session_id}:{booking_id}",
                     booking_id=booking_id,
@@ -133,7 +166,7 @@ class SessionCancellations:
         if event.reason:
             note = f"{note}: {event.reason}"
         try:
-            await self.service.force_compensate_saga(saga_id, note[:500])
+            await self.orchestrator.force_compensate_saga(ForceCompensateSaga(saga_id, note[:500]))
         except ServiceError as refused:  # SAGA_PAST_PIVOT: compensating already, or paid
             log.info(
                 "session %s cancelled: saga %s not compensated (%s)",

@@ -1,0 +1,41 @@
+"""What the saga queries answer (GetSaga, ListSagas): a saga as stored, with its step log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class LoggedStep:
+    """One row of the step log (see `domain/step_log.py` for its words)."""
+
+    step: str
+    kind: str
+    action: str
+    attempt: int
+    outcome: str
+    message_id: str
+    created_at: datetime
+    amount_minor: int
+    bonus_minor: int
+    reference: str
+
+
+@dataclass(frozen=True)
+class SagaRecord:
+    id: str
+    booking_id: str
+    company_id: str
+    kind: str
+    state: str
+    current_step: str
+    attempt: int
+    deadline: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    needs_attention: bool
+    # Why it compensated or awaits payment (a reason code).
+    reason: str
+    # The step log, oldest first; empty in lists.
+    steps: tuple[LoggedStep, ...] = ()

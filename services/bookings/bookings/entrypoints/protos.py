@@ -1,0 +1,267 @@
+"""Protos <-> bookings' commands, queries and domain objects. Mapping only: no rules here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from bookingplatform.bookings.v1 import bookings_pb2
+from bookingplatform.catalog.v1 import catalog_pb2
+from bookings.domain.availability import ResourceDays
+from bookings.domain.commands import (
+    BookingRequest,
+    CancelBooking,
+    ChangeBookingPeriod,
+    CheckInBooking,
+    CreateBooking,
+    ForceCompensateSaga,
+    ListBookings,
+    ListSagas,
+    RetrySagaStep,
+    SettleBooking,
+)
+from bookings.domain.model import Booking, BookingModel, BookingStatus, PaymentPlan
+from bookings.domain.reservations import EngineQuote
+from bookings.domain.saga import SagaState
+from bookings.domain.saga_records import SagaRecord
+from plumbing.validation import optional_timestamp
+
+_STATUS = {
+    status: bookings_pb2.BookingStatus.Value(f"BOOKING_STATUS_{status.value}") for status in BookingStatus
+}
+_MODEL = {model: catalog_pb2.BookingModel.Value(f"BOOKING_MODEL_{model.value}") for model in BookingModel}
+_SAGA_STATE = {state.value: bookings_pb2.SagaState.Value(f"SAGA_STATE_{state.value}") for state in SagaState}
+_SAGA_STATE_NAME = {value: name for name, value in _SAGA_STATE.items()}
+
+
+def _timestamp(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+# -- requests -> commands and queries ----------------------------------------------------
+
+
+def booking_request(
+    request: bookings_pb2.CreateBookingRequest | bookings_pb2.QuoteBookingRequest,
+) -> BookingRequest:
+    """The fields that say what is booked, shared by CreateBooking and QuoteBooking."""
+    return BookingRequest(
+        customer_id=request.customer_id,
+        session_id=request.session_id,
+        resource_id=request.resource_id,
+        quantity=request.quantity,
+        unit_id=getattr(request, "unit_id", ""),
+        check_in_date=request.check_in_date,
+        check_out_date=request.check_out_date,
+        start_time=optional_timestamp(request, "start_time"),
+        end_time=optional_timestamp(request, "end_time"),
+        guests=request.guests or 1,
+        extras=tuple((extra.extra_id, extra.quantity) for extra in request.extras),
+    )
+
+
+def create_booking(request: bookings_pb2.CreateBookingRequest) -> CreateBooking:
+    plan = request.payment_plan
+    return CreateBooking(
+        request_id=request.request_id,
+        request=booking_request(request),
+        plan=PaymentPlan(
+            entitlement_id=plan.entitlement_id,
+            use_wallet=plan.use_wallet,
+            payment_method_id=plan.payment_method_id,
+            pay_later=plan.pay_later,
+        ),
+    )
+
+
+def list_bookings(request: bookings_pb2.ListBookingsRequest) -> ListBookings:
+    return ListBookings(
+        customer_id=request.customer_id,
+        session_id=request.session_id,
+        resource_id=request.resource_id,
+        company_id=request.company_id,
+        day=request.date,
+        page_size=request.page_size,
+        page_token=request.page_token,
+    )
+
+
+def cancel_booking(request: bookings_pb2.CancelBookingRequest) -> CancelBooking:
+    return CancelBooking(
+        request_id=request.request_id, booking_id=request.booking_id, customer_id=request.customer_id
+    )
+
+
+def settle_booking(request: bookings_pb2.SettleBookingRequest) -> SettleBooking:
+    return SettleBooking(
+        request_id=request.request_id,
+        booking_id=request.booking_id,
+        customer_id=request.customer_id,
+        payment_method_id=request.payment_method_id,
+    )
+
+
+def check_in_booking(request: bookings_pb2.CheckInBookingRequest) -> CheckInBooking:
+    return CheckInBooking(request_id=request.request_id, booking_id=request.booking_id)
+
+
+def change_booking_period(request: bookings_pb2.ChangeBookingPeriodRequest) -> ChangeBookingPeriod:
+    return ChangeBookingPeriod(
+        request_id=request.request_id,
+        booking_id=request.booking_id,
+        customer_id=request.customer_id,
+        end_time=optional_timestamp(request, "end_time"),
+        check_out_date=request.check_out_date,
+    )
+
+
+def list_sagas(request: bookings_pb2.ListSagasRequest) -> ListSagas:
+    return ListSagas(
+        state=_SAGA_STATE_NAME.get(request.state, "") if request.state else "",
+        company_id=request.company_id,
+        page_size=request.page_size,
+        page_token=request.page_token,
+        current_step=request.current_step,
+        min_age_seconds=request.min_age_seconds,
+        needs_attention=request.needs_attention,
+    )
+
+
+def retry_saga_step(request: bookings_pb2.RetrySagaStepRequest) -> RetrySagaStep:
+    return RetrySagaStep(saga_id=request.saga_id, reason=request.reason)
+
+
+def force_compensate_saga(request: bookings_pb2.ForceCompensateSagaRequest) -> ForceCompensateSaga:
+    return ForceCompensateSaga(saga_id=request.saga_id, reason=request.reason)
+
+
+# -- domain objects -> messages ----------------------------------------------------------
+
+
+def booking_message(booking: Booking) -> bookings_pb2.Booking:
+    message = bookings_pb2.Booking(
+        id=booking.id,
+        company_id=booking.company_id,
+        customer_id=booking.customer_id,
+        resource_id=booking.resource_id,
+        session_id=booking.session_id,
+        booking_model=_MODEL[booking.booking_model],
+        quantity=booking.quantity,
+        start_time=_timestamp(booking.start_time),
+        end_time=_timestamp(booking.end_time),
+        status=_STATUS[booking.status],
+        payment_plan=bookings_pb2.PaymentPlan(
+            entitlement_id=booking.plan.entitlement_id,
+            use_wallet=booking.plan.use_wallet,
+            payment_method_id=booking.plan.payment_method_id,
+            pay_later=booking.plan.pay_later,
+        ),
+        wallet_debited_minor=booking.wallet_debited_minor,
+        bonus_debited_minor=booking.bonus_debited_minor,
+        pass_covered_minor=booking.pass_covered_minor,
+        card_charged_minor=booking.card_charged_minor,
+        payment_id=booking.payment_id,
+        reject_reason=booking.reject_reason,
+        saga_id=booking.saga_id,
+        create_time=_timestamp(booking.created_at),
+        update_time=_timestamp(booking.updated_at),
+    )
+    message.unit_id = booking.unit_id
+    message.guests = booking.guests
+    if booking.check_in_date and booking.check_out_date:
+        message.check_in_date = booking.check_in_date.isoformat()
+        message.check_out_date = booking.check_out_date.isoformat()
+    if booking.checked_in_at:
+        message.checked_in_time.FromDatetime(booking.checked_in_at)
+    if booking.check_in_deadline:
+        message.check_in_deadline_time.FromDatetime(booking.check_in_deadline)
+    if booking.status is BookingStatus.PENDING_PAYMENT:
+        message.amount_due_minor = booking.total_minor
+    if booking.refund is not None:
+        refund = booking.refund
+        message.refund.CopyFrom(
+            bookings_pb2.RefundRequest(
+                percent=refund.percent,
+                card_minor=refund.card_minor,
+                wallet_minor=refund.wallet_minor,
+                credits=refund.credits,
+                status=bookings_pb2.RefundStatus.Value(f"REFUND_STATUS_{refund.status}"),
+                create_time=_timestamp(refund.created_at),
+                saga_id=refund.saga_id,
+            )
+        )
+    message.total_price.amount_minor = booking.total_minor
+    message.total_price.currency_code = booking.currency
+    for line in booking.extras:
+        extra = message.extras.add(extra_id=line.extra_id, name=line.name, quantity=line.quantity)
+        extra.unit_price.amount_minor = line.unit_price_minor
+        extra.unit_price.currency_code = booking.currency
+    return message
+
+
+def quote_message(quote: EngineQuote) -> bookings_pb2.Quote:
+    message = bookings_pb2.Quote(start_time=_timestamp(quote.start), end_time=_timestamp(quote.end))
+    for line in quote.all_lines():
+        added = message.lines.add(description=line.description, quantity=line.quantity)
+        added.amount.amount_minor = line.amount_minor
+        added.amount.currency_code = quote.currency
+    message.total.amount_minor = quote.total_minor
+    message.total.currency_code = quote.currency
+    return message
+
+
+def saga_message(saga: SagaRecord) -> bookings_pb2.Saga:
+    message = bookings_pb2.Saga(
+        id=saga.id,
+        booking_id=saga.booking_id,
+        company_id=saga.company_id,
+        kind=saga.kind,
+        state=_SAGA_STATE[saga.state],
+        current_step=saga.current_step,
+        attempt=saga.attempt,
+        deadline_time=_timestamp(saga.deadline),
+        create_time=_timestamp(saga.created_at),
+        update_time=_timestamp(saga.updated_at),
+        needs_attention=saga.needs_attention,
+        reason=saga.reason,
+    )
+    for step in saga.steps:
+        message.steps.add(
+            step=step.step,
+            kind=step.kind,
+            action=step.action,
+            attempt=step.attempt,
+            outcome=step.outcome,
+            message_id=step.message_id,
+            create_time=_timestamp(step.created_at),
+            amount_minor=step.amount_minor,
+            bonus_minor=step.bonus_minor,
+            reference=step.reference,
+        )
+    return message
+
+
+def availability_response(resources: Sequence[ResourceDays]) -> bookings_pb2.GetAvailabilityResponse:
+    response = bookings_pb2.GetAvailabilityResponse()
+    dates: dict[date, str] = {}
+    for resource in resources:
+        entry = response.resources.add(resource_id=resource.resource_id)
+        for day in resource.days:
+            iso = dates.get(day.day) or dates.setdefault(day.day, day.day.isoformat())
+            entry.days.add(date=iso, capacity=day.capacity, booked=day.booked)
+    return response
+
+
+def free_slots_response(slots: Sequence[tuple[datetime, datetime]]) -> bookings_pb2.ListFreeSlotsResponse:
+    response = bookings_pb2.ListFreeSlotsResponse()
+    for start, end in slots:
+        slot = response.slots.add()
+        slot.start_time.FromDatetime(start)
+        slot.end_time.FromDatetime(end)
+    return response

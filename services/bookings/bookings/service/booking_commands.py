@@ -1,0 +1,326 @@
+"""The bookings use cases: create, quote, read, list, cancel, settle. Each is a short handler
+around one transaction; the saga it starts or moves is carried out by the orchestrator."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, time, timedelta
+
+from bookings.adapters import repository as repo
+from bookings.adapters.catalog_resources import ResourceCatalog
+from bookings.adapters.passes_client import PassesClient
+from bookings.adapters.payments_client import PaymentsClient
+from bookings.domain import step_log
+from bookings.domain.commands import (
+    BookingRequest,
+    CancelBooking,
+    CreateBooking,
+    ListBookings,
+    SettleBooking,
+)
+from bookings.domain.inputs import decode_page_token, encode_page_token, page_size, require_uuid
+from bookings.domain.model import (
+    Booking,
+    BookingStatus,
+    PaymentPlan,
+    Quote,
+    RefundRequest,
+    check_payment_plan,
+    refund_percent,
+)
+from bookings.domain.passes import check_entitlement
+from bookings.domain.payment_methods import check_payment_method
+from bookings.domain.policy import refund_by_percent
+from bookings.domain.reservations import EngineQuote, parse_date
+from bookings.domain.saga import PAYMENTS, Saga
+from bookings.domain.step_log import BOOKING, PLACE, Effect
+from bookings.service.orchestrator import Orchestrator
+from bookings.service.planning import Planner
+from plumbing.db import Database
+from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from plumbing.outbox import Outbox
+from plumbing.telemetry import current_trace_id
+
+
+class _Duplicate(Exception):
+    """Another request with the same id won the insert; its booking is the answer."""
+
+
+class BookingCommands:
+    def __init__(
+        self,
+        db: Database,
+        outbox: Outbox,
+        orchestrator: Orchestrator,
+        planner: Planner,
+        resources: ResourceCatalog,
+        *,
+        passes: PassesClient | None = None,
+        payments: PaymentsClient | None = None,
+    ) -> None:
+        self.db = db
+        # Woken after a commit that queued a command, so the relay publishes it at once.
+        self.outbox = outbox
+        self.orchestrator = orchestrator
+        self.planner = planner
+        self.resources = resources
+        # Asked up front about the pass a payment plan names (None: no passes service wired).
+        self.passes = passes
+        # Asked up front whose a payment_method_id is (None: no payments service wired).
+        self.payments = payments
+
+    async def create_booking(self, command: CreateBooking) -> Booking:
+        """Holds what is booked (places, unit-nights or an interval) and starts the payment
+        saga in one transaction. The resource's booking model picks the rules.
+
+        A retry with the same request id returns the first booking; the same id with a
+        different request is refused.
+        """
+        request = command.request
+        require_uuid(request.customer_id, "customer_id")
+        for value, field in ((request.session_id, "session_id"), (request.resource_id, "resource_id")):
+            if value:
+                require_uuid(value, field)
+        if not command.request_id:
+            raise InvalidArgument("REQUEST_ID_REQUIRED", "request_id is required", field="request_id")
+        if command.plan.entitlement_id:
+            require_uuid(command.plan.entitlement_id, "payment_plan.entitlement_id")
+        if command.plan.payment_method_id:
+            require_uuid(command.plan.payment_method_id, "payment_plan.payment_method_id")
+        existing = await self._replay(command)
+        if existing is not None:
+            return existing
+
+        reservation = await self.planner.plan(request, command.plan, datetime.now(UTC))
+        if command.plan.entitlement_id and self.passes is not None:
+            check_entitlement(
+                await self.passes.entitlement(command.plan.entitlement_id),
+                customer_id=reservation.booking.customer_id,
+                company_id=reservation.booking.company_id,
+                now=datetime.now(UTC),
+            )
+        await self._check_payment_method(
+            command.plan.payment_method_id, reservation.booking, "payment_plan.payment_method_id"
+        )
+        quote = reservation.quote
+        check_payment_plan(command.plan, Quote(quote.base_minor, quote.extras, quote.currency))
+        booking = reservation.booking
+        saga, transition = Saga.for_booking(
+            saga_id=booking.saga_id,
+            booking_id=booking.id,
+            currency=quote.currency,
+            total_minor=quote.total_minor,
+            base_minor=quote.base_minor,
+            credits=booking.quantity,
+            use_pass=bool(command.plan.entitlement_id),
+            use_wallet=command.plan.use_wallet,
+            use_card=bool(command.plan.payment_method_id),
+            pay_later=command.plan.pay_later,
+        )
+        try:
+            async with self.db.transaction() as conn:
+                if not await repo.insert_booking(conn, booking, command.request_id, command.fingerprint()):
+                    raise _Duplicate
+                await reservation.hold(conn, booking)
+                if not await repo.count_active_booking(
+                    conn,
+                    customer_id=booking.customer_id,
+                    resource_id=booking.resource_id,
+                    limit=reservation.max_active,
+                ):
+                    raise FailedPrecondition(
+                        "MAX_ACTIVE_BOOKINGS",
+                        f"at most {reservation.max_active} active bookings of this resource per customer",
+                    )
+                await repo.insert_saga(
+                    conn, saga, company_id=booking.company_id, trace_id=current_trace_id(), deadline_in=None
+                )
+                await repo.log_steps(conn, saga.id, [step_log.effect(PLACE, Effect.HOLD, "HELD")])
+                booking = await self.orchestrator.advance(conn, saga, booking, transition) or booking
+        except _Duplicate:
+            replay = await self._replay(command)
+            assert replay is not None, "a duplicate request must have a booking"
+            return replay
+        self.outbox.wake()
+        return booking
+
+    async def _check_payment_method(self, payment_method_id: str, booking: Booking, field: str) -> None:
+        """Refuses, before anything is written, a card that is not this customer's of this
+        company; payments checks again when it authorizes."""
+        if payment_method_id and self.payments is not None:
+            check_payment_method(
+                await self.payments.payment_method(payment_method_id),
+                customer_id=booking.customer_id,
+                company_id=booking.company_id,
+                field=field,
+            )
+
+    async def quote_booking(self, request: BookingRequest) -> EngineQuote:
+        """Prices a request with the same rules as a booking, holding nothing."""
+        for value, field in ((request.session_id, "session_id"), (request.resource_id, "resource_id")):
+            if value:
+                require_uuid(value, field)
+        if request.customer_id:
+            require_uuid(request.customer_id, "customer_id")
+        return (await self.planner.plan(request, PaymentPlan(), datetime.now(UTC))).quote
+
+    async def _replay(self, command: CreateBooking) -> Booking | None:
+        async with self.db.transaction() as conn:
+            found = await repo.find_by_request(conn, command.customer_id, command.request_id)
+        if found is None:
+            return None
+        booking, fingerprint = found
+        if fingerprint != command.fingerprint():
+            raise Conflict(
+                "IDEMPOTENCY_KEY_REUSED",
+                "this request id was used for a different booking",
+                field="request_id",
+            )
+        return booking
+
+    async def get_booking(self, booking_id: str) -> Booking:
+        require_uuid(booking_id, "booking_id")
+        async with self.db.transaction() as conn:
+            booking = await repo.get_booking(conn, booking_id)
+        if booking is None:
+            raise NotFound("BOOKING_NOT_FOUND", "no such booking")
+        return booking
+
+    async def list_bookings(self, query: ListBookings) -> tuple[list[Booking], str]:
+        """Bookings of a customer, a session, a resource or a company, newest first; `day`
+        (local to the company) keeps those whose time overlaps it: the bookings of one day."""
+        filters = {
+            "customer_id": query.customer_id,
+            "session_id": query.session_id,
+            "resource_id": query.resource_id,
+            "company_id": query.company_id,
+        }
+        given = {field: value for field, value in filters.items() if value}
+        if len(given) != 1:
+            raise InvalidArgument(
+                "FILTER_REQUIRED", "give exactly one of customer_id, session_id, resource_id and company_id"
+            )
+        for field, value in given.items():
+            require_uuid(value, field)
+        overlapping = (
+            await self._local_day(query.day, query.company_id, query.resource_id) if query.day else None
+        )
+        limit = page_size(query.page_size)
+        async with self.db.transaction() as conn:
+            found = await repo.list_bookings(
+                conn,
+                customer_id=query.customer_id,
+                session_id=query.session_id,
+                resource_id=query.resource_id,
+                company_id=query.company_id,
+                overlapping=overlapping,
+                limit=limit + 1,
+                after=decode_page_token(query.page_token),
+            )
+        page = found[:limit]
+        more = len(found) > limit
+        last = page[-1] if page else None
+        return page, encode_page_token(last.created_at, last.id) if more and last and last.created_at else ""
+
+    async def _local_day(self, day: str, company_id: str, resource_id: str) -> tuple[datetime, datetime]:
+        """[midnight, next midnight) of a local date of the company, in UTC (23 or 25 h on DST days)."""
+        local_date = parse_date(day, "date")
+        if not company_id:
+            if not resource_id:
+                raise InvalidArgument(
+                    "DATE_NEEDS_COMPANY", "date filters a company's or a resource's bookings"
+                )
+            company_id = (await self.resources.resource(resource_id)).company_id
+        zone = await self.resources.time_zone(company_id)
+        start = datetime.combine(local_date, time(0), tzinfo=zone)
+        end = datetime.combine(local_date + timedelta(days=1), time(0), tzinfo=zone)
+        return start.astimezone(UTC), end.astimezone(UTC)
+
+    async def cancel_booking(self, command: CancelBooking) -> Booking:
+        """Starts the cancellation saga: refunds by the policy, then releases the place.
+
+        Cancelling a booking that is already cancelling or cancelled returns it as it is.
+        """
+        booking = await self.get_booking(command.booking_id)
+        if command.customer_id and booking.customer_id != command.customer_id:
+            raise NotFound("BOOKING_NOT_FOUND", "no such booking")
+        if booking.status in (BookingStatus.CANCELLING, BookingStatus.CANCELLED):
+            return booking
+        percent = refund_percent(booking, datetime.now(UTC), by_company=command.by_company)
+        refund = RefundRequest(
+            saga_id=str(uuid.uuid4()),
+            percent=percent,
+            card_minor=refund_by_percent(booking.card_charged_minor, percent),
+            wallet_minor=refund_by_percent(
+                booking.wallet_debited_minor + booking.bonus_debited_minor, percent
+            ),
+            credits=booking.quantity if booking.plan.entitlement_id and percent == 100 else 0,
+        )
+        saga, transition = Saga.for_cancellation(
+            saga_id=refund.saga_id,
+            booking_id=booking.id,
+            currency=booking.currency,
+            refund_card_minor=refund.card_minor,
+            refund_wallet_minor=refund.wallet_minor,
+            return_credits=refund.credits,
+        )
+        async with self.db.transaction() as conn:
+            moved = await repo.transition_booking(
+                conn,
+                booking.id,
+                from_statuses=[BookingStatus.CONFIRMED],
+                to_status=BookingStatus.CANCELLING,
+                only_after_saga_completed=True,
+            )
+            if moved is None:
+                # Someone else moved it first; answer with what it is now.
+                current = await repo.get_booking(conn, booking.id)
+                assert current is not None
+                if current.status in (BookingStatus.CANCELLING, BookingStatus.CANCELLED):
+                    return current
+                if current.status is BookingStatus.CONFIRMED:
+                    raise Conflict(
+                        "BOOKING_FINALIZING", "the booking is still being confirmed; try again shortly"
+                    )
+                raise FailedPrecondition(
+                    "BOOKING_NOT_CANCELLABLE", f"a {current.status.value} booking cannot be cancelled"
+                )
+            await repo.insert_saga(
+                conn, saga, company_id=moved.company_id, trace_id=current_trace_id(), deadline_in=None
+            )
+            await repo.insert_refund_request(conn, moved.id, refund)
+            await repo.log_steps(
+                conn, saga.id, [step_log.effect(BOOKING, Effect.CANCEL, f"REFUND_{percent}%")]
+            )
+            await self.orchestrator.advance(conn, saga, moved, transition)
+            booking = await repo.get_booking(conn, moved.id) or moved
+        self.outbox.wake()
+        return booking
+
+    async def settle_booking(self, command: SettleBooking) -> Booking:
+        """Pays a PENDING_PAYMENT booking by card instead of waiting for the wallet."""
+        if not command.payment_method_id:
+            raise InvalidArgument(
+                "PAYMENT_METHOD_REQUIRED", "payment_method_id is required", field="payment_method_id"
+            )
+        require_uuid(command.payment_method_id, "payment_method_id")
+        booking = await self.get_booking(command.booking_id)
+        if command.customer_id and booking.customer_id != command.customer_id:
+            raise NotFound("BOOKING_NOT_FOUND", "no such booking")
+        await self._check_payment_method(command.payment_method_id, booking, "payment_method_id")
+        async with self.db.transaction() as conn:
+            locked = await repo.lock_saga(conn, booking.saga_id)
+            assert locked is not None
+            saga, _company = locked
+            transition = saga.settle_by_card()
+            if not transition.applied:
+                raise FailedPrecondition(
+                    "BOOKING_NOT_AWAITING_PAYMENT", "the booking has nothing left to pay"
+                )
+            updated = await repo.set_payment_method(conn, booking.id, command.payment_method_id)
+            await repo.log_steps(
+                conn, saga.id, [step_log.effect(PAYMENTS, Effect.SETTLE_BY_CARD, "CARD", attempt=0)]
+            )
+            booking = await self.orchestrator.advance(conn, saga, updated, transition) or updated
+        self.outbox.wake()
+        return booking

@@ -1,0 +1,275 @@
+"""The saga orchestrator: applies participants' replies, re-sends steps past their deadline,
+runs operators' actions, and carries out each transition of the state machine
+(`domain/saga.py`): the booking change it asks for, the commands it queues, the saga saved.
+
+Every handler runs inside one transaction, with the saga row locked. What happened goes to
+the step log through `domain/step_log.py`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bookings.adapters import repository as repo
+from bookings.adapters.saga_messages import step_command
+from bookings.domain import step_log
+from bookings.domain.commands import ForceCompensateSaga, RetrySagaStep
+from bookings.domain.inputs import require_reason, require_uuid
+from bookings.domain.model import Booking, BookingStatus
+from bookings.domain.saga import (
+    MAX_EXECUTE_ATTEMPTS,
+    PASSES,
+    PAYMENTS,
+    WALLET,
+    BookingChange,
+    Command,
+    Reply,
+    Saga,
+    SagaKind,
+    SagaState,
+    Transition,
+)
+from bookings.domain.step_log import OperatorAction
+from bookings.service.change_outcomes import apply_change_outcome
+from plumbing.db import Database
+from plumbing.errors import FailedPrecondition, NotFound
+from plumbing.failpoints import failpoint
+from plumbing.messaging import command_subject
+from plumbing.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+# After this many attempts of a step past the pivot, the saga is flagged for an operator.
+ATTENTION_AFTER_ATTEMPTS = 5
+
+
+def step_timeout(attempt: int, first: float = 5.0) -> timedelta:
+    """How long a step may take before it is re-sent: `first` seconds (5 s), doubling, at most
+    12 times `first` (60 s)."""
+    return timedelta(seconds=min(first * 2 ** max(attempt - 1, 0), 12 * first))
+
+
+class Orchestrator:
+    def __init__(
+        self,
+        db: Database,
+        outbox: Outbox,
+        *,
+        billing_retry: timedelta = timedelta(seconds=60),
+        first_step_timeout: float = 5.0,
+    ) -> None:
+        self.db = db
+        self.outbox = outbox
+        # How often the wallet is asked again for a PENDING_PAYMENT booking.
+        self.billing_retry = billing_retry
+        self.first_step_timeout = first_step_timeout
+
+    # -- replies and deadlines ----------------------------------------------------------
+
+    async def handle_reply(self, conn: AsyncConnection, saga_id: str, reply: Reply, message_id: str) -> None:
+        """Applies a participant's reply inside the consumer's transaction (with its inbox record)."""
+        locked = await repo.lock_saga(conn, saga_id)
+        if locked is None:
+            log.warning("reply for unknown saga %s ignored", saga_id)
+            return
+        saga, _company = locked
+        position = (saga.action, saga.current_step)
+        transition = saga.apply(reply)
+        await repo.log_steps(
+            conn, saga.id, [step_log.reply_received(reply, applied=transition.applied, message_id=message_id)]
+        )
+        if not transition.applied:
+            return
+        moved = position != (saga.action, saga.current_step)
+        if not moved and transition.booking_change is None:
+            # A forward step that failed, or a billing retry that found no money yet:
+            # the step's deadline re-sends it, not this reply.
+            await repo.save_saga(conn, saga, keep_deadline=True)
+            return
+        booking = await repo.get_booking(conn, saga.booking_id)
+        assert booking is not None
+        await self.advance(conn, saga, booking, transition, send_next=moved)
+        failpoint("orchestrator.after_state_update_before_commit")
+
+    async def sweep_deadlines(self, batch: int = 50) -> int:
+        """Re-sends the current step of every saga past its deadline (attempt + 1).
+
+        Before the pivot, a step that keeps timing out is given up and compensated. After
+        it, the step is retried for ever and the saga flagged for an operator.
+        """
+        async with self.db.transaction() as conn:
+            due = await repo.claim_due_sagas(conn, batch)
+            for saga_id in due:
+                failpoint("sweeper.mid_batch")
+                locked = await repo.lock_saga(conn, saga_id)
+                assert locked is not None
+                saga, _company = locked
+                booking = await repo.get_booking(conn, saga.booking_id)
+                assert booking is not None
+                await repo.log_steps(conn, saga.id, [step_log.timed_out(saga)])
+                if saga.state is SagaState.RUNNING and saga.attempt >= MAX_EXECUTE_ATTEMPTS:
+                    await self.advance(conn, saga, booking, saga.give_up_execution("STEP_TIMED_OUT"))
+                    continue
+                command_id = await self._send_current(conn, saga, booking)
+                await repo.save_saga(
+                    conn,
+                    saga,
+                    deadline_in=self._deadline(saga),
+                    needs_attention=not saga.before_pivot and saga.attempt > ATTENTION_AFTER_ATTEMPTS,
+                    command_id=command_id,
+                )
+        if due:
+            self.outbox.wake()
+        return len(due)
+
+    # -- operator actions ---------------------------------------------------------------
+
+    async def retry_saga_step(self, command: RetrySagaStep) -> None:
+        """Re-sends the current step now (attempt + 1); the operator's reason is logged."""
+        require_reason(command.reason)
+        async with self.db.transaction() as conn:
+            saga, booking = await self._lock_for_operator(conn, command.saga_id)
+            if saga.current_step is None:
+                raise FailedPrecondition("SAGA_FINISHED", "the saga has no step left to retry")
+            await repo.log_steps(
+                conn, saga.id, [step_log.operator_acted(saga, OperatorAction.RETRY, command.reason)]
+            )
+            command_id = await self._send_current(conn, saga, booking)
+            await repo.save_saga(
+                conn, saga, deadline_in=self._deadline(saga), needs_attention=False, command_id=command_id
+            )
+        self.outbox.wake()
+
+    async def force_compensate_saga(self, command: ForceCompensateSaga) -> None:
+        """Compensates a saga before its pivot; after it, cancel the booking instead."""
+        require_reason(command.reason)
+        async with self.db.transaction() as conn:
+            saga, booking = await self._lock_for_operator(conn, command.saga_id)
+            transition = saga.give_up_execution("FORCED_BY_OPERATOR")
+            if not transition.applied:
+                raise FailedPrecondition(
+                    "SAGA_PAST_PIVOT", "the saga is past its pivot (or finished): cancel the booking instead"
+                )
+            # Logged on the compensation's first step (attempt 0), where the saga now is.
+            acted = step_log.operator_acted(saga, OperatorAction.FORCE_COMPENSATE, command.reason)
+            await repo.log_steps(conn, saga.id, [acted])
+            await self.advance(conn, saga, booking, transition)
+        self.outbox.wake()
+
+    async def _lock_for_operator(self, conn: AsyncConnection, saga_id: str) -> tuple[Saga, Booking]:
+        require_uuid(saga_id, "saga_id")
+        locked = await repo.lock_saga(conn, saga_id)
+        if locked is None:
+            raise NotFound("SAGA_NOT_FOUND", "no such saga")
+        saga, _company = locked
+        booking = await repo.get_booking(conn, saga.booking_id)
+        assert booking is not None
+        return saga, booking
+
+    # -- carrying out a transition --------------------------------------------------------
+
+    async def advance(
+        self,
+        conn: AsyncConnection,
+        saga: Saga,
+        booking: Booking,
+        transition: Transition,
+        *,
+        send_next: bool = True,
+    ) -> Booking | None:
+        """Applies the booking change a transition asks for, sends the next command, saves the
+        saga. Returns the booking as changed (None when the transition did not change it)."""
+        updated = await self._apply_booking_change(conn, saga, booking, transition.booking_change)
+        current = updated or booking
+        for number, side in enumerate(transition.side_commands, start=1):
+            await self._send(
+                conn, saga, current, side, f"{saga.id}:{side.step}:{side.action.value}:side{number}"
+            )
+        command_id = None
+        if saga.current_step is not None and send_next:
+            saga.attempt = 0
+            command_id = await self._send_current(conn, saga, current)
+        await repo.save_saga(conn, saga, deadline_in=self._deadline(saga), command_id=command_id)
+        return updated
+
+    def _deadline(self, saga: Saga) -> timedelta | None:
+        if saga.current_step is None:
+            return None
+        if saga.state is SagaState.AWAITING_PAYMENT:
+            return self.billing_retry
+        return step_timeout(saga.attempt, self.first_step_timeout)
+
+    async def _send_current(self, conn: AsyncConnection, saga: Saga, booking: Booking) -> str:
+        """Queues the current step's command (attempt + 1); returns its message id. Its
+        deadline starts when the relay publishes it (`repo.start_step_deadlines`)."""
+        command = saga.next_command()
+        assert command is not None
+        saga.attempt += 1
+        message_id = f"{saga.id}:{command.step}:{command.action.value}:{saga.attempt}"
+        await self._send(conn, saga, booking, command, message_id)
+        return message_id
+
+    async def _send(
+        self, conn: AsyncConnection, saga: Saga, booking: Booking, command: Command, message_id: str
+    ) -> None:
+        await self.outbox.add(
+            conn, command_subject(command.step), step_command(saga, booking, command), message_id=message_id
+        )
+        await repo.log_steps(conn, saga.id, [step_log.command_sent(command, saga.attempt, message_id)])
+
+    async def _apply_booking_change(
+        self, conn: AsyncConnection, saga: Saga, booking: Booking, change: BookingChange | None
+    ) -> Booking | None:
+        if saga.kind is SagaKind.CHANGE:
+            return await apply_change_outcome(conn, saga, booking, change)
+        if change is None:
+            return None
+        unpaid = [BookingStatus.PENDING, BookingStatus.PENDING_PAYMENT]
+        if change is BookingChange.CONFIRM:
+            wallet_total = saga.covered.get(WALLET, 0)
+            updated = await repo.transition_booking(
+                conn,
+                booking.id,
+                from_statuses=unpaid,
+                to_status=BookingStatus.CONFIRMED,
+                wallet_debited_minor=wallet_total - saga.bonus_minor,
+                bonus_debited_minor=saga.bonus_minor,
+                pass_covered_minor=saga.covered.get(PASSES, 0),
+                card_charged_minor=saga.covered.get(PAYMENTS, 0),
+                payment_id=saga.references.get(PAYMENTS, ""),
+            )
+            outcome = "CONFIRMED"
+        elif change is BookingChange.AWAIT_PAYMENT:
+            updated = await repo.transition_booking(
+                conn,
+                booking.id,
+                from_statuses=[BookingStatus.PENDING],
+                to_status=BookingStatus.PENDING_PAYMENT,
+            )
+            outcome = "PENDING_PAYMENT"
+        elif change is BookingChange.REJECT:
+            updated = await repo.transition_booking(
+                conn,
+                booking.id,
+                from_statuses=unpaid,
+                to_status=BookingStatus.REJECTED,
+                reject_reason=saga.reason,
+            )
+            outcome = f"REJECTED:{saga.reason}"
+        else:
+            updated = await repo.transition_booking(
+                conn, booking.id, from_statuses=[BookingStatus.CANCELLING], to_status=BookingStatus.CANCELLED
+            )
+            await repo.complete_refund_request(conn, booking.id)
+            outcome = "CANCELLED"
+        if updated is None:
+            log.error("booking %s was not in the state saga %s expected", booking.id, saga.id)
+            return None
+        released = change in (BookingChange.REJECT, BookingChange.CANCEL)
+        if released:
+            await repo.release_holds(conn, updated)
+        await repo.log_steps(conn, saga.id, step_log.booking_changed(change, outcome, released=released))
+        return updated

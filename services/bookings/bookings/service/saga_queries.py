@@ -1,0 +1,50 @@
+"""Read-only saga queries for operators: one saga with its step log, and the dashboard list."""
+
+from __future__ import annotations
+
+from bookings.adapters import repository as repo
+from bookings.domain.commands import ListSagas
+from bookings.domain.inputs import decode_page_token, encode_page_token, page_size, require_uuid
+from bookings.domain.saga import SagaState
+from bookings.domain.saga_records import SagaRecord
+from plumbing.db import Database
+from plumbing.errors import InvalidArgument, NotFound
+
+
+class SagaQueries:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get_saga(self, saga_id: str) -> SagaRecord:
+        require_uuid(saga_id, "saga_id")
+        async with self.db.transaction() as conn:
+            found = await repo.get_saga(conn, saga_id, with_steps=True)
+        if found is None:
+            raise NotFound("SAGA_NOT_FOUND", "no such saga")
+        return found
+
+    async def list_sagas(self, query: ListSagas) -> tuple[list[SagaRecord], str]:
+        """Sagas for the operator dashboard, newest first, filtered by state, step, age, company."""
+        if query.company_id:
+            require_uuid(query.company_id, "company_id")
+        if query.state and query.state not in SagaState.__members__:
+            raise InvalidArgument("INVALID_STATE", "unknown saga state", field="state")
+        if query.min_age_seconds < 0:
+            raise InvalidArgument(
+                "INVALID_AGE", "min_age_seconds must not be negative", field="min_age_seconds"
+            )
+        limit = page_size(query.page_size)
+        async with self.db.transaction() as conn:
+            found = await repo.list_sagas(
+                conn,
+                state=query.state,
+                company_id=query.company_id,
+                limit=limit + 1,
+                after=decode_page_token(query.page_token),
+                current_step=query.current_step,
+                min_age_seconds=query.min_age_seconds,
+                needs_attention=query.needs_attention,
+            )
+        page = found[:limit]
+        more = len(found) > limit
+        return page, encode_page_token(page[-1].created_at, page[-1].id) if more else ""
