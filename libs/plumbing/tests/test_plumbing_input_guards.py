@@ -4,7 +4,6 @@ and times and dates outside 1970..2200 are refused with INVALID_DATE."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -24,6 +23,7 @@ from plumbing.grpc_server import create_server, error_reason
 from plumbing.outbox import Outbox
 from plumbing.runtime import RunningService
 from plumbing.saga_participant import StepConsumer
+from plumbing.testing import eventually
 from plumbing.validation import (
     check_datetime,
     nul_field,
@@ -202,13 +202,12 @@ async def test_a_saga_command_with_a_nul_is_dead_lettered_at_once_never_handled(
     try:
         command = saga_pb2.StepCommand(saga_id=str(uuid.uuid4()), step="wallet", entitlement_id="ent\x00")
         await js.publish(subject, command.SerializeToString(), headers={"Nats-Msg-Id": f"m-{tag}"})
-        letters: list[dead_letters_pb2.DeadLetter] = []
-        for _ in range(150):
+
+        async def dead_lettered() -> list[dead_letters_pb2.DeadLetter]:
             reply = await stub.ListDeadLetters(dead_letters_pb2.ListDeadLettersRequest(service=service_name))
-            letters = list(reply.dead_letters)
-            if letters:
-                break
-            await asyncio.sleep(0.1)
+            return list(reply.dead_letters)
+
+        letters = await eventually(dead_lettered, interval=0.1, message="the command was never dead-lettered")
         assert len(letters) == 1
         assert letters[0].reason == dead_letters_pb2.DEAD_LETTER_REASON_TERMINATED
         assert letters[0].deliveries == 1
