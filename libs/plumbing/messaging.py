@@ -1,8 +1,9 @@
-"""NATS JetStream: connection, streams and a batched pull consumer loop.
+"""NATS JetStream: connection, streams, a batched pull consumer loop and its retry policy.
 
 `PullConsumer` is shared by every replica of a service (one durable consumer, messages
-spread over the replicas); redelivery uses a JetStream `backoff` and naks with a delay;
-what is given up lands in the DLQ (`plumbing.dead_letters`).
+spread over the replicas) and hands each fetched batch to its handler, in practice a
+`plumbing.inbox_consumer.InboxConsumer`; a failed message is naked by `RetryPolicy`; what
+is given up lands in the DLQ (`plumbing.dead_letters`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 import nats
 from nats.aio.client import Client
@@ -63,24 +65,6 @@ async def ensure_stream(js: JetStreamContext, name: str, subjects: Sequence[str]
 
 Handler = Callable[[list[Msg]], Awaitable[None]]
 
-# How many messages of a fetched batch a consumer applies at once, each in its own
-# transaction: commits wait on the disk, so overlapping them multiplies throughput. Messages
-# that touch the same rows are serialized by PostgreSQL's row locks, not by this loop.
-CONCURRENT_MESSAGES = int(os.environ.get("CONSUMER_CONCURRENCY", "16"))
-
-
-async def handle_concurrently(
-    messages: Sequence[Msg], handle_one: Callable[[Msg], Awaitable[None]], limit: int = CONCURRENT_MESSAGES
-) -> None:
-    """Applies every message of a batch, at most `limit` at a time."""
-    gate = asyncio.Semaphore(limit)
-
-    async def one(msg: Msg) -> None:
-        async with gate:
-            await handle_one(msg)
-
-    await asyncio.gather(*(one(msg) for msg in messages))
-
 
 # How long a consumer waits for an ack before redelivering: a crashed or stalled worker's
 # messages come back after 30 s. One entry, a plain ack wait, on purpose: with a JetStream
@@ -88,8 +72,6 @@ async def handle_concurrently(
 # waits for the backoff step, so our growing nak delays (below) would stretch to minutes.
 # NATS_CONSUMER_BACKOFF="30,60,120" still sets a list for deployments that prefer it.
 DEFAULT_BACKOFF: tuple[float, ...] = (30.0,)
-# Delay of the nak after an unexpected failure of the n-th delivery (the last one repeats).
-DEFAULT_RETRY_DELAYS: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 
 
 def default_backoff() -> tuple[float, ...]:
@@ -100,22 +82,43 @@ def default_backoff() -> tuple[float, ...]:
     return tuple(float(item) for item in configured.split(",") if item.strip())
 
 
-def retry_delay(msg: Msg, delays: Sequence[float] = DEFAULT_RETRY_DELAYS) -> float:
-    """The nak delay of a message that failed on its n-th delivery: delays[n-1], capped."""
+def delivery_count(msg: Msg) -> int:
+    """How many times JetStream has delivered this message, this delivery included."""
     try:
-        delivered = max(1, int(msg.metadata.num_delivered or 1))
-    except Exception:  # not a JetStream message (tests)
-        delivered = 1
-    return delays[min(delivered, len(delays)) - 1]
+        return max(1, int(msg.metadata.num_delivered or 1))
+    except Exception:  # not a JetStream message (a plain NATS reply in tests)
+        return 1
 
 
-async def nak_later(msg: Msg, delays: Sequence[float] = DEFAULT_RETRY_DELAYS) -> None:
-    """Naks with a growing delay unless the message was already acked/naked/termed."""
+@dataclass(frozen=True)
+class RetryPolicy:
+    """The one retry policy of every consumer for a message that failed (its handler raised).
+
+    The n-th failed delivery is naked with `first * 2**(n-1)` seconds, capped at `cap`
+    (1, 2, 4, 8, 16, 32, 60, 60, ... s by default): a passing fault (a lock timeout, a
+    restarting database) is retried at once, a lasting one costs little. After the
+    consumer's `max_deliver` deliveries (20: about 14 minutes) JetStream gives up and
+    `plumbing.dead_letters` keeps the message as a dead letter.
+    """
+
+    first: float = 1.0
+    cap: float = 60.0
+
+    def delay(self, delivered: int) -> float:
+        # The exponent is bounded so a huge delivery count cannot overflow the float.
+        return min(self.cap, self.first * 2.0 ** min(max(delivered, 1) - 1, 32))
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+
+async def nak_later(msg: Msg, retry: RetryPolicy = DEFAULT_RETRY) -> None:
+    """Naks a failed message with the policy's delay unless it was already acked/naked/termed."""
     if msg.is_acked:
         return
     try:
-        await msg.nak(delay=retry_delay(msg, delays))
-    except Exception:  # connection gone: the server redelivers after the backoff anyway
+        await msg.nak(delay=retry.delay(delivery_count(msg)))
+    except Exception:  # connection gone: the server redelivers after the ack wait anyway
         log.warning("could not nak %s; it will be redelivered after its ack wait", msg.subject)
 
 
@@ -126,9 +129,10 @@ class PullConsumer:
     after its transaction commits. JetStream redelivers what is not acked within
     `backoff[n-1]` of the n-th delivery (`backoff` replaces `ack_wait`; its first entry is
     the ack wait; `NATS_CONSUMER_BACKOFF="30,60,120"` sets the default). When the handler
-    raises, every message of the batch it left unacked is naked with a delay from
-    `retry_delays`. After `max_deliver` deliveries the server gives up and publishes a
-    MAX_DELIVERIES advisory, which `plumbing.dead_letters` turns into a dead letter.
+    raises, every message of the batch it left unacked is naked by `retry` (the policy
+    `plumbing.inbox_consumer` applies to one failed message). After `max_deliver`
+    deliveries the server gives up and publishes a MAX_DELIVERIES advisory, which
+    `plumbing.dead_letters` turns into a dead letter.
     The configuration applies when the durable is created; an existing durable is used as
     it is (`nats consumer edit` or deleting it applies a new one).
     """
@@ -145,7 +149,7 @@ class PullConsumer:
         ack_wait_seconds: float | None = None,
         max_deliver: int = 20,
         backoff: Sequence[float] | None = None,
-        retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
+        retry: RetryPolicy = DEFAULT_RETRY,
     ) -> None:
         self.js = js
         self.stream = stream
@@ -154,7 +158,7 @@ class PullConsumer:
         self.handler = handler
         self.batch = batch
         self.max_deliver = max_deliver
-        self.retry_delays = tuple(retry_delays) or DEFAULT_RETRY_DELAYS
+        self.retry = retry
         if backoff is None:
             # An explicit ack wait without a backoff keeps the old fixed ack wait.
             backoff = default_backoff() if ack_wait_seconds is None else (ack_wait_seconds,)
@@ -183,14 +187,14 @@ class PullConsumer:
                 continue
             except NotFoundError:
                 # The consumer was deleted under us (stream re-created): re-create it.
-                subscription = await self._subscribe_until_done()
+                subscription = await self._resubscribe(subscription)
                 continue
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.warning("fetch from %s failed (%s); retrying", self.durable, _brief(sys.exc_info()[1]))
                 await asyncio.sleep(1.0)
-                subscription = await self._subscribe_until_done()
+                subscription = await self._resubscribe(subscription)
                 continue
             try:
                 await self.handler(messages)
@@ -199,7 +203,17 @@ class PullConsumer:
             except Exception:
                 log.exception("handler of %s failed; its unacked messages will be redelivered", self.durable)
                 for msg in messages:
-                    await nak_later(msg, self.retry_delays)
+                    await nak_later(msg, self.retry)
+
+    async def _resubscribe(self, old: JetStreamContext.PullSubscription) -> JetStreamContext.PullSubscription:
+        """A fresh subscription, the old one closed first: each one holds an inbox
+        subscription on the connection, which nats-py would otherwise keep (and re-send to
+        the server after every reconnect) for as long as the connection lives."""
+        try:
+            await old.unsubscribe()
+        except Exception as error:  # already closed, or the connection is gone with it
+            log.debug("closing the old subscription of %s: %s", self.durable, _brief(error))
+        return await self._subscribe_until_done()
 
     async def _subscribe_until_done(self) -> JetStreamContext.PullSubscription:
         """Subscribes, retrying while NATS is unreachable: a consumer loop must outlive an

@@ -187,6 +187,8 @@ class Service:
     name: str
     env: dict[str, str]
     run_dir: Path
+    # A script run instead of `python -m <name>` (the mutant wallet of the mutation check).
+    script: Path | None = None
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
     kills: int = 0
@@ -219,9 +221,8 @@ class Service:
         log = open(self.log_file, "ab")  # noqa: SIM115 - handed to the child
         log.write(f"---- start (port {self.port}, FAILPOINTS={armed!r})\n".encode())
         log.flush()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", self.name], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
-        )
+        command = [sys.executable, str(self.script)] if self.script else [sys.executable, "-m", self.name]
+        self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         self.paused = False
         self._reaped = False
 
@@ -299,6 +300,7 @@ class Platform:
         *,
         ack_wait_seconds: float,
         service_env: dict[str, dict[str, str]] | None = None,
+        service_scripts: dict[str, Path] | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.ack_wait_seconds = ack_wait_seconds
@@ -307,6 +309,7 @@ class Platform:
         self.nats = Nats(data_dir / "nats")
         self.services: dict[str, Service] = {}
         self.service_env = service_env or {}
+        self.service_scripts = service_scripts or {}
         (data_dir / "run").mkdir(parents=True, exist_ok=True)
 
     @property
@@ -340,7 +343,7 @@ class Platform:
                 env["CATALOG_ADDR"] = self.services["catalog"].address
                 env["PASSES_ADDR"] = self.services["passes"].address
                 env["PAYMENTS_ADDR"] = self.services["payments"].address
-            service = Service(name, env, self.data_dir / "run")
+            service = Service(name, env, self.data_dir / "run", script=self.service_scripts.get(name))
             self.services[name] = service
             service.start()
             service.wait_ready()

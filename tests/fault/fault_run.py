@@ -34,6 +34,8 @@ from bookings.domain.saga import MAX_EXECUTE_ATTEMPTS
 from bookings.service.handlers import step_timeout
 from plumbing.failpoints import CRASH_EXIT_CODE
 
+MUTANT_WALLET = Path(__file__).resolve().parent / "fault_mutant_wallet.py"
+
 # The failpoints wired in the services, per service (libs/plumbing + bookings).
 PARTICIPANT_POINTS = (
     "consumer.before_transaction",
@@ -72,6 +74,8 @@ class Scenario:
     outage_seconds: tuple[float, float] = (30.0, 60.0)
     ack_wait_seconds: float = 4.0
     service_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The mutation check: the wallet runs without de-duplication (fault_mutant_wallet.py).
+    mutant_wallet: bool = False
     sticky_failpoints: dict[str, str] = field(default_factory=dict)
     keep_logs_on_failure: bool = True  # the mutation check fails on purpose
 
@@ -210,7 +214,10 @@ class Run:
         self.scenario = scenario
         self.rng = random.Random(seed)
         self.platform = Platform(
-            data_dir, ack_wait_seconds=scenario.ack_wait_seconds, service_env=scenario.service_env
+            data_dir,
+            ack_wait_seconds=scenario.ack_wait_seconds,
+            service_env=scenario.service_env,
+            service_scripts={"wallet": MUTANT_WALLET} if scenario.mutant_wallet else None,
         )
         self.report = RunReport(seed)
         self.locks: dict[str, asyncio.Lock] = {}

@@ -64,13 +64,13 @@ def test_the_money_invariant_catches_a_double_debit_without_dedup() -> None:
             nats_kill=False,
             pg_restart=False,
             pause=False,
-            service_env={"wallet": {"SAGA_MUTATION_NO_DEDUP": "1"}},
+            mutant_wallet=True,
             # Crash after commit before ack, again after each restart: JetStream redelivers.
             sticky_failpoints={"wallet": "wallet.consumer.after_commit_before_ack@4"},
             keep_logs_on_failure=False,
         ),
     )
-    print("\n" + report.summary() + " [mutation SAGA_MUTATION_NO_DEDUP=1]")
+    print("\n" + report.summary() + " [mutation: wallet without de-duplication]")
     money = report.check("money")
     duplicates = report.check("no-duplicate-effects")
     assert not money.ok, f"the money invariant missed the double debit (seed {seed}):\n{report.details()}"

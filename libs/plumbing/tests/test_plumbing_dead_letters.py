@@ -59,7 +59,7 @@ async def start_consumer_service(nats_url: str, service_name: str, stream: str, 
         handler=handler,
         max_deliver=3,
         backoff=[1.0, 1.0],
-        retry_delays=[0.1, 0.2],
+        retry=messaging.RetryPolicy(first=0.1, cap=0.2),
     )
     running.spawn(pull.run_forever(), "consumer")
     running.spawn(dead_letters.watch(js, [pull]), "dead-letters")

@@ -14,8 +14,8 @@ from plumbing.runtime import RunningService, run_service
 from plumbing.saga_participant import StepConsumer, spawn_participant_loops
 from wallet.adapters import tables
 from wallet.entrypoints.grpc_api import WalletApi
-from wallet.entrypoints.saga import STEP, step_handler, without_inbox
-from wallet.settings import MUTATION_NO_DEDUP_ENV, SERVICE, Settings
+from wallet.entrypoints.saga import STEP, handle_step_command
+from wallet.settings import SERVICE, Settings
 
 log = logging.getLogger(__name__)
 
@@ -43,19 +43,14 @@ async def start(settings: Settings) -> RunningService:
         await service.stop()
         raise
     outbox = Outbox(tables.outbox)
-    mutation = settings.mutation_no_dedup
-    if mutation:
-        log.warning("%s=1: saga de-duplication is OFF (fault-suite mutation)", MUTATION_NO_DEDUP_ENV)
-    consumer = StepConsumer(
-        db=db, inbox=tables.inbox, outbox=outbox, handler=step_handler(mutation_no_dedup=mutation)
-    )
+    consumer = StepConsumer(db=db, inbox=tables.inbox, outbox=outbox, handler=handle_step_command)
     spawn_participant_loops(
         service,
         js,
         participant=STEP,
         db=db,
         outbox=outbox,
-        handle=without_inbox(consumer.handle) if mutation else consumer.handle,
+        handle=consumer.handle,
         dead_letters=dead_letters,
     )
     return service

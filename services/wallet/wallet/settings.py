@@ -8,11 +8,6 @@ from plumbing.config import database_url, env, env_int, nats_url
 
 SERVICE = "wallet"
 
-# TEST-ONLY mutation switch of the fault suite (tests/fault): "1" makes the saga step handler
-# skip its business-key de-duplication and the inbox, so the suite can prove that its money
-# invariant catches the double debit. Unset (the default) changes nothing.
-MUTATION_NO_DEDUP_ENV = "SAGA_MUTATION_NO_DEDUP"
-
 
 @dataclass(frozen=True)
 class Settings:
@@ -20,7 +15,6 @@ class Settings:
     nats_url: str
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 0
-    mutation_no_dedup: bool = False  # tests only, see MUTATION_NO_DEDUP_ENV
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -29,5 +23,4 @@ class Settings:
             nats_url=nats_url(SERVICE),
             grpc_host=env("GRPC_HOST", "127.0.0.1"),
             grpc_port=env_int("GRPC_PORT", 0),
-            mutation_no_dedup=env(MUTATION_NO_DEDUP_ENV, "") == "1",
         )

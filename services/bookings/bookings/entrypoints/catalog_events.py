@@ -8,6 +8,9 @@ message with a delay, and JetStream delivers it again for the next pass. Only a 
 session is recorded in the inbox (its `Nats-Msg-Id`, `session_cancelled:<session id>`) and
 acked; a redelivery after that is acked without a pass. The durable has no delivery limit
 (a session waits as long as one of its bookings does) and a plain 30 s ack wait.
+
+It is plumbing's `InboxConsumer`: the pass is its prepare step (outside any transaction),
+a pass that leaves something waiting answers `Later`, and the apply step records the inbox row.
 """
 
 from __future__ import annotations
@@ -15,18 +18,15 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from google.protobuf.message import DecodeError
-from nats.aio.msg import Msg
 from nats.js import JetStreamContext
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookingplatform.catalog.v1 import catalog_pb2
-from bookings.adapters.session_bookings import in_inbox
 from bookings.adapters.tables import inbox
 from bookings.service.handlers import BookingService
 from bookings.service.session_events import CancelledSession, SessionCancellations
 from plumbing import messaging
-from plumbing.outbox import record_in_inbox
-from plumbing.saga_participant import message_id_of, refused_as_nul
+from plumbing.inbox_consumer import Delivery, InboxConsumer, Later, Undecodable
 
 log = logging.getLogger(__name__)
 
@@ -38,31 +38,34 @@ DURABLE = "bookings-session-cancelled"
 # Delay before the next pass over a session with bookings still waiting, by delivery.
 WAIT_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)
 
+SessionCancelledDelivery = Delivery[catalog_pb2.SessionCancelled, None]
 
-class CatalogEventConsumer:
+
+def decode_session_cancelled(data: bytes) -> catalog_pb2.SessionCancelled:
+    message = catalog_pb2.SessionCancelled.FromString(data)
+    if not message.session.id:
+        raise Undecodable("session_cancelled without a session")
+    return message
+
+
+class CatalogEventConsumer(InboxConsumer[catalog_pb2.SessionCancelled, None]):
+    """A pass over the session's bookings outside any transaction (each booking is settled in
+    transactions of its own); only a settled session gets its inbox row and its ack."""
+
     def __init__(self, service: BookingService, cancellations: SessionCancellations | None = None) -> None:
-        self.service = service
         self.cancellations = cancellations or SessionCancellations(service)
+        super().__init__(
+            name="session-cancelled",
+            db=service.db,
+            inbox=inbox,
+            decode=decode_session_cancelled,
+            prepare=self._pass_over_session,
+            apply=self._record_settled,
+            concurrency=1,  # one session at a time: a pass already runs many sagas
+        )
 
-    async def handle(self, messages: list[Msg]) -> None:
-        for msg in messages:
-            await self._handle_one(msg)
-
-    async def _handle_one(self, msg: Msg) -> None:
-        try:
-            event_message = catalog_pb2.SessionCancelled.FromString(msg.data)
-        except DecodeError:
-            log.error("dropping undecodable catalog event on %s", msg.subject)
-            await msg.term()
-            return
-        if await refused_as_nul(msg, event_message):
-            return
-        session = event_message.session
-        if not session.id:
-            log.error("dropping session_cancelled without a session on %s", msg.subject)
-            await msg.term()
-            return
-        message_id = message_id_of(msg)
+    async def _pass_over_session(self, delivery: SessionCancelledDelivery) -> Later | None:
+        session = delivery.message.session
         event = CancelledSession(
             session_id=session.id,
             reason=session.cancel_reason,
@@ -70,29 +73,19 @@ class CatalogEventConsumer:
             if session.HasField("cancel_time")
             else None,
         )
-        try:
-            async with self.service.db.transaction() as conn:
-                if await in_inbox(conn, message_id):
-                    await msg.ack()
-                    return
-            progress = await self.cancellations.apply(event)
-            log.debug("session %s cancelled: pass %s", session.id, progress)
-            if not progress.done:
-                await msg.nak(delay=_next_pass_in(msg, progress.waiting, progress.settle_at))
-                return
-            async with self.service.db.transaction() as conn:
-                await record_in_inbox(conn, inbox, message_id, msg.subject)
-        except Exception:
-            log.exception("session_cancelled %s failed; redelivering", message_id)
-            await messaging.nak_later(msg)
-            return
-        log.info("session %s cancelled: every booking is settled", session.id)
-        await msg.ack()
+        progress = await self.cancellations.apply(event)
+        log.debug("session %s cancelled: pass %s", session.id, progress)
+        if not progress.done:
+            return Later(_next_pass_in(delivery.delivered, progress.waiting, progress.settle_at))
+        return None
+
+    async def _record_settled(self, conn: AsyncConnection, delivery: SessionCancelledDelivery) -> None:
+        log.info("session %s cancelled: every booking is settled", delivery.message.session.id)
 
 
-def _next_pass_in(msg: Msg, waiting: tuple[str, ...], settle_at: datetime | None) -> float:
+def _next_pass_in(delivered: int, waiting: tuple[str, ...], settle_at: datetime | None) -> float:
     if waiting or settle_at is None:
-        return messaging.retry_delay(msg, WAIT_DELAYS)
+        return WAIT_DELAYS[min(delivered, len(WAIT_DELAYS)) - 1]
     return max(0.5, (settle_at - datetime.now(UTC)).total_seconds())
 
 

@@ -1,55 +1,36 @@
-"""NATS entry point: participants' replies -> the orchestrator, once each."""
+"""NATS entry point: participants' replies -> the orchestrator, once each (plumbing's inbox consumer)."""
 
 from __future__ import annotations
 
-import logging
-
-from google.protobuf.message import DecodeError
-from nats.aio.msg import Msg
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookingplatform.saga.v1 import saga_pb2
 from bookings.adapters.saga_messages import reply_from
 from bookings.adapters.tables import inbox
 from bookings.service.handlers import BookingService
-from plumbing.failpoints import failpoint
-from plumbing.messaging import handle_concurrently
-from plumbing.outbox import record_in_inbox
-from plumbing.saga_participant import message_id_of, refused_as_nul
-
-log = logging.getLogger(__name__)
+from plumbing.inbox_consumer import Delivery, InboxConsumer, Undecodable
 
 
-class ReplyConsumer:
+def decode_reply(data: bytes) -> saga_pb2.StepReply:
+    message = saga_pb2.StepReply.FromString(data)
+    if reply_from(message) is None:
+        raise Undecodable(f"unknown action {message.action}")
+    return message
+
+
+class ReplyConsumer(InboxConsumer[saga_pb2.StepReply, None]):
     def __init__(self, service: BookingService) -> None:
         self.service = service
+        super().__init__(
+            name="saga-replies",
+            db=service.db,
+            inbox=inbox,
+            decode=decode_reply,
+            apply=self._apply_reply,
+            outbox=service.outbox,  # woken after a batch: a reply usually queues the next command
+        )
 
-    async def handle(self, messages: list[Msg]) -> None:
-        await handle_concurrently(messages, self._handle_one)
-        self.service.outbox.wake()
-
-    async def _handle_one(self, msg: Msg) -> None:
-        try:
-            message = saga_pb2.StepReply.FromString(msg.data)
-        except DecodeError:
-            log.error("dropping undecodable saga reply on %s", msg.subject)
-            await msg.term()
-            return
-        if await refused_as_nul(msg, message):
-            return
-        reply = reply_from(message)
-        if reply is None:
-            log.error("dropping saga reply with unknown action %s", message.action)
-            await msg.term()
-            return
-        message_id = message_id_of(msg)
-        failpoint("consumer.before_transaction")
-        try:
-            async with self.service.db.transaction() as conn:
-                if await record_in_inbox(conn, inbox, message_id, msg.subject):
-                    await self.service.handle_reply(conn, message.saga_id, reply, message_id)
-        except Exception:
-            log.exception("saga reply %s failed; redelivering", message_id)
-            await msg.nak(delay=1.0)
-            return
-        failpoint("consumer.after_commit_before_ack")
-        await msg.ack()
+    async def _apply_reply(self, conn: AsyncConnection, delivery: Delivery[saga_pb2.StepReply, None]) -> None:
+        reply = reply_from(delivery.message)
+        assert reply is not None  # decode_reply refused the others
+        await self.service.handle_reply(conn, delivery.message.saga_id, reply, delivery.message_id)

@@ -1,7 +1,7 @@
 """The payments participant of the booking saga: StepCommand -> step -> StepReply (or none yet).
 
-It follows `plumbing.saga_participant.StepConsumer` (inbox, effect and reply in one
-transaction, ack after commit) with two differences that card payments need:
+Its consumer is plumbing's `InboxConsumer` (inbox, effect and reply in one transaction, ack
+after commit, one retry policy) with the two hooks card payments need:
 
 - EXECUTE calls the provider *outside* any transaction: a short transaction records the
   intent, the provider is asked (it may take seconds, or lose its answer and raise, in which
@@ -18,11 +18,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from google.protobuf.message import DecodeError
-from nats.aio.msg import Msg
-from opentelemetry import context as otel_context
-from opentelemetry import trace
-from sqlalchemy import Table, select
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookingplatform.saga.v1 import saga_pb2
@@ -33,13 +29,12 @@ from payments.service import lifecycle, saga_steps
 from payments.service.saga_steps import Intent
 from plumbing.db import Database
 from plumbing.failpoints import failpoint
-from plumbing.messaging import handle_concurrently, nak_later, reply_subject
-from plumbing.outbox import Outbox, record_in_inbox
-from plumbing.saga_participant import ORCHESTRATOR, message_id_of, refused_as_nul, reply_to
-from plumbing.telemetry import extract_trace_context
+from plumbing.inbox_consumer import NO_REPLY_YET, Delivery, InboxConsumer, NoReplyYet
+from plumbing.messaging import reply_subject
+from plumbing.outbox import Outbox
+from plumbing.saga_participant import ORCHESTRATOR, reply_to, step_span_name
 
 log = logging.getLogger(__name__)
-tracer = trace.get_tracer(__name__)
 
 _ACTIONS = {
     saga_pb2.STEP_ACTION_EXECUTE: StepAction.EXECUTE,
@@ -151,57 +146,29 @@ class SagaParticipant:
             return await self.decide(conn, command, prepared)
 
 
-class PaymentsStepConsumer:
-    """Handler of the `payments` pull consumer: each command once, its reply through the outbox."""
+class PaymentsStepConsumer(InboxConsumer[saga_pb2.StepCommand, Prepared]):
+    """The `payments` consumer: plumbing's inbox consumer with the provider call as its step
+    outside the transaction and no reply yet for a payment waiting on the customer."""
 
     def __init__(self, *, db: Database, inbox: Table, outbox: Outbox, participant: SagaParticipant) -> None:
-        self.db = db
-        self.inbox = inbox
-        self.outbox = outbox
         self.participant = participant
+        super().__init__(
+            name="saga-step",
+            db=db,
+            inbox=inbox,
+            decode=saga_pb2.StepCommand.FromString,
+            prepare=self._prepare_command,
+            apply=self._decide,
+            outbox=outbox,
+            reply_subject=reply_subject(ORCHESTRATOR),
+            span_name=step_span_name,
+        )
 
-    async def handle(self, messages: list[Msg]) -> None:
-        await handle_concurrently(messages, self._handle_one)
-        self.outbox.wake()
+    async def _prepare_command(self, delivery: Delivery[saga_pb2.StepCommand, Prepared]) -> Prepared:
+        return await self.participant.prepare(delivery.message)
 
-    async def _seen(self, message_id: str) -> bool:
-        async with self.db.transaction() as conn:
-            found = await conn.scalar(
-                select(self.inbox.c.message_id).where(self.inbox.c.message_id == message_id)
-            )
-        return found is not None
-
-    async def _handle_one(self, msg: Msg) -> None:
-        try:
-            command = saga_pb2.StepCommand.FromString(msg.data)
-        except DecodeError:
-            log.error("dropping undecodable saga command on %s", msg.subject)
-            await msg.term()
-            return
-        if await refused_as_nul(msg, command):
-            return
-        message_id = message_id_of(msg)
-        token = otel_context.attach(extract_trace_context(msg.headers))
-        try:
-            with tracer.start_as_current_span(
-                f"saga {command.step} {saga_pb2.StepAction.Name(command.action)}"
-            ):
-                failpoint("consumer.before_transaction")
-                if not await self._seen(message_id):
-                    prepared = await self.participant.prepare(command)
-                    async with self.db.transaction() as conn:
-                        if await record_in_inbox(conn, self.inbox, message_id, msg.subject):
-                            reply = await self.participant.decide(conn, command, prepared)
-                            if reply is not None:
-                                await self.outbox.add(
-                                    conn, reply_subject(ORCHESTRATOR), reply, message_id=f"{message_id}:reply"
-                                )
-                            failpoint("consumer.after_effect_before_commit")
-        except Exception:
-            log.exception("saga command %s failed; redelivering", message_id)
-            await nak_later(msg)  # as plumbing's StepConsumer: growing delays, then the DLQ
-            return
-        finally:
-            otel_context.detach(token)
-        failpoint("consumer.after_commit_before_ack")
-        await msg.ack()
+    async def _decide(
+        self, conn: AsyncConnection, delivery: Delivery[saga_pb2.StepCommand, Prepared]
+    ) -> saga_pb2.StepReply | NoReplyYet:
+        reply = await self.participant.decide(conn, delivery.message, delivery.prepared)
+        return NO_REPLY_YET if reply is None else reply

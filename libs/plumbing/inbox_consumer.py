@@ -1,0 +1,302 @@
+"""The one inbox consumer: every JetStream message the platform acts on, applied once.
+
+`InboxConsumer.handle` takes a fetched batch (the handler of a `messaging.PullConsumer`)
+and runs it through the caller's hooks in phases:
+
+1. decode: bytes -> protobuf message. A message that cannot be decoded (DecodeError, or
+   `Undecodable` raised by the hook for a message it cannot act on) or that holds a NUL
+   character in a string field is terminated at once: JetStream's MSG_TERMINATED advisory
+   makes it a dead letter (`plumbing.dead_letters`). Every delivery would fail the same way,
+   so it is a bug to look at, not to retry.
+2. prepare (optional), OUTSIDE any transaction, for the messages not yet in the inbox: work
+   that must not hold a transaction open, e.g. payments' card provider call. It may answer
+   `Later(seconds)`: the message is fine but cannot be finished yet (a cancelled session
+   whose bookings are still settling); it is naked with that delay, which is no failure.
+3. apply, INSIDE one transaction together with the inbox row: a message id already in the
+   inbox (a redelivery whose effect committed) is skipped; otherwise `apply` acts and
+   answers the reply, which goes through the outbox in the same transaction with the
+   message id `<message id>:reply` (the business key per saga step is the participant's
+   own: a re-sent command has a new message id), or `NO_REPLY_YET` when someone else
+   replies later (payments waiting on a webhook). A consumer without `reply_subject`
+   answers None.
+4. settle: a message is acked only after its transaction committed. One whose prepare or
+   apply raised is naked by the one `messaging.RetryPolicy` (a capped exponential delay by
+   delivery count); after `max_deliver` deliveries JetStream gives up and it becomes a dead
+   letter.
+
+Failpoints (`plumbing.failpoints`, names the fault suite arms): `consumer.before_transaction`
+before a message's prepare and transaction, `consumer.after_effect_before_commit` inside the
+transaction after a new message's effect and reply, `consumer.after_commit_before_ack`.
+
+The apply phase is one method, `_apply_all`: today every message in its own transaction, at
+most `concurrency` at once (commits wait on the disk, so overlapping them multiplies
+throughput; messages touching the same rows are serialized by PostgreSQL's row locks).
+Applying a whole batch in one transaction, falling back to one-by-one for a failing message,
+replaces that method alone: `_apply_in` takes the connection it runs in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from google.protobuf.message import DecodeError, Message
+from nats.aio.msg import Msg
+from opentelemetry import trace
+from opentelemetry.trace import Span
+from sqlalchemy import Table, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from plumbing.db import Database
+from plumbing.failpoints import failpoint
+from plumbing.messaging import DEFAULT_RETRY, RetryPolicy, delivery_count, nak_later
+from plumbing.outbox import Outbox, record_in_inbox
+from plumbing.telemetry import extract_trace_context
+from plumbing.validation import nul_field
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
+
+M = TypeVar("M", bound=Message)
+P = TypeVar("P")
+
+# How many messages of a fetched batch are applied at once, each in its own transaction.
+CONCURRENT_MESSAGES = int(os.environ.get("CONSUMER_CONCURRENCY", "16"))
+
+
+class Undecodable(Exception):
+    """Raised by a decode hook for a message it can never act on: terminated, a dead letter."""
+
+
+@dataclass(frozen=True)
+class Later:
+    """A prepare hook's answer for a message that is fine but not ready: nak it with `seconds`."""
+
+    seconds: float
+
+
+class NoReplyYet:
+    """The type of NO_REPLY_YET."""
+
+    def __repr__(self) -> str:
+        return "NO_REPLY_YET"
+
+
+# An apply hook's answer when the reply is written later by someone else (a webhook).
+NO_REPLY_YET = NoReplyYet()
+
+Reply = Message | NoReplyYet | None
+
+
+def message_id_of(msg: Msg) -> str:
+    """The publisher's `Nats-Msg-Id`, else the stream position (unique, stable across deliveries)."""
+    headers = msg.headers or {}
+    return headers.get("Nats-Msg-Id") or f"{msg.metadata.stream}:{msg.metadata.sequence.stream}"
+
+
+@dataclass
+class Delivery(Generic[M, P]):
+    """One decoded message on its way through the phases."""
+
+    msg: Msg
+    message: M
+    message_id: str
+    span: Span
+    # What prepare answered; None for a consumer without a prepare step.
+    prepared: P = None  # type: ignore[assignment]
+    committed: bool = False
+    failed: bool = False
+    later: Later | None = None
+
+    @property
+    def subject(self) -> str:
+        return self.msg.subject
+
+    @property
+    def delivered(self) -> int:
+        """This delivery's number (1 for the first)."""
+        return delivery_count(self.msg)
+
+
+Decode = Callable[[bytes], M]
+Prepare = Callable[[Delivery[M, P]], Awaitable[P | Later]]
+Apply = Callable[[AsyncConnection, Delivery[M, P]], Awaitable[Reply]]
+
+
+class InboxConsumer(Generic[M, P]):
+    """Applies each message of a batch once: decode, prepare, apply with the inbox row, reply, ack."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        db: Database,
+        inbox: Table,
+        decode: Decode[M],
+        apply: Apply[M, P],
+        prepare: Prepare[M, P] | None = None,
+        outbox: Outbox | None = None,
+        reply_subject: str | None = None,
+        span_name: Callable[[M], str] | None = None,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        concurrency: int = CONCURRENT_MESSAGES,
+    ) -> None:
+        if reply_subject is not None and outbox is None:
+            raise ValueError("a consumer that replies needs the outbox its replies go through")
+        self.name = name
+        self.db = db
+        self.inbox = inbox
+        self.decode = decode
+        self.apply = apply
+        self.prepare = prepare
+        self.outbox = outbox
+        self.reply_subject = reply_subject
+        self.span_name = span_name
+        self.retry = retry
+        self.concurrency = max(1, concurrency)
+
+    async def handle(self, messages: list[Msg]) -> None:
+        """The PullConsumer handler: one fetched batch, every message settled when it returns."""
+        deliveries = [d for d in [await self._decoded(msg) for msg in messages] if d is not None]
+        try:
+            for delivery in deliveries:
+                with trace.use_span(delivery.span, end_on_exit=False):
+                    failpoint("consumer.before_transaction")
+            pending = await self._prepare_all(deliveries) if self.prepare is not None else deliveries
+            await self._apply_all(pending)
+        finally:
+            await self._settle(deliveries)
+        if self.outbox is not None and any(d.committed for d in deliveries):
+            self.outbox.wake()
+
+    # -- decode -----------------------------------------------------------------------------
+
+    async def _decoded(self, msg: Msg) -> Delivery[M, P] | None:
+        try:
+            message = self.decode(msg.data)
+        except (DecodeError, Undecodable) as error:
+            log.error("%s: dead-lettering an undecodable message on %s (%s)", self.name, msg.subject, error)
+            await msg.term()
+            return None
+        field_path = nul_field(message)
+        if field_path is not None:
+            # PostgreSQL cannot store it; our own services never send one.
+            log.error(
+                "%s: dead-lettering %s: field %s holds a NUL character", self.name, msg.subject, field_path
+            )
+            await msg.term()
+            return None
+        name = self.span_name(message) if self.span_name is not None else f"consume {msg.subject}"
+        span = tracer.start_span(name, context=extract_trace_context(msg.headers))
+        return Delivery(msg=msg, message=message, message_id=message_id_of(msg), span=span)
+
+    # -- prepare (outside any transaction) ----------------------------------------------------
+
+    async def _prepare_all(self, deliveries: list[Delivery[M, P]]) -> list[Delivery[M, P]]:
+        """The deliveries to apply: those new to the inbox whose prepare step succeeded."""
+        if not deliveries:
+            return []
+        try:
+            seen = await self._already_in_inbox([d.message_id for d in deliveries])
+        except Exception:
+            log.exception("%s: cannot read the inbox; redelivering the batch", self.name)
+            for delivery in deliveries:
+                delivery.failed = True
+            return []
+        fresh = []
+        for delivery in deliveries:
+            if delivery.message_id in seen:
+                delivery.committed = True  # applied by an earlier delivery: only the ack is left
+            else:
+                fresh.append(delivery)
+        await _at_most(self.concurrency, fresh, self._prepare_one)
+        return [d for d in fresh if not d.failed and d.later is None]
+
+    async def _already_in_inbox(self, message_ids: Sequence[str]) -> set[str]:
+        async with self.db.transaction() as conn:
+            rows = await conn.execute(
+                select(self.inbox.c.message_id).where(self.inbox.c.message_id.in_(list(message_ids)))
+            )
+            return {row.message_id for row in rows}
+
+    async def _prepare_one(self, delivery: Delivery[M, P]) -> None:
+        assert self.prepare is not None
+        with trace.use_span(delivery.span, end_on_exit=False):
+            try:
+                prepared = await self.prepare(delivery)
+            except Exception:
+                log.exception("%s: message %s failed before its transaction", self.name, delivery.message_id)
+                delivery.failed = True
+                return
+        if isinstance(prepared, Later):
+            delivery.later = prepared
+        else:
+            delivery.prepared = prepared
+
+    # -- apply (inside the inbox transaction) -------------------------------------------------
+
+    async def _apply_all(self, deliveries: list[Delivery[M, P]]) -> None:
+        await _at_most(self.concurrency, deliveries, self._apply_alone)
+
+    async def _apply_alone(self, delivery: Delivery[M, P]) -> None:
+        """Applies one delivery in a transaction of its own."""
+        with trace.use_span(delivery.span, end_on_exit=False):
+            try:
+                async with self.db.transaction() as conn:
+                    await self._apply_in(conn, delivery)
+            except Exception:
+                log.exception("%s: message %s failed; redelivering", self.name, delivery.message_id)
+                delivery.failed = True
+                return
+        delivery.committed = True
+
+    async def _apply_in(self, conn: AsyncConnection, delivery: Delivery[M, P]) -> None:
+        """The inbox row, the effect and the reply, in the caller's transaction."""
+        if not await record_in_inbox(conn, self.inbox, delivery.message_id, delivery.subject):
+            return  # a redelivery: its effect (and reply) committed with its inbox row
+        reply = await self.apply(conn, delivery)
+        if self.reply_subject is not None:
+            if reply is None:
+                raise TypeError(f"{self.name}: apply answered no reply; NO_REPLY_YET says a later one")
+            if isinstance(reply, Message):
+                assert self.outbox is not None
+                await self.outbox.add(
+                    conn, self.reply_subject, reply, message_id=f"{delivery.message_id}:reply"
+                )
+        elif reply is not None:
+            raise TypeError(f"{self.name}: apply answered a reply but the consumer has no reply subject")
+        failpoint("consumer.after_effect_before_commit")
+
+    # -- settle -------------------------------------------------------------------------------
+
+    async def _settle(self, deliveries: list[Delivery[M, P]]) -> None:
+        for delivery in deliveries:
+            try:
+                if delivery.committed:
+                    failpoint("consumer.after_commit_before_ack")
+                    await delivery.msg.ack()
+                elif delivery.later is not None:
+                    await delivery.msg.nak(delay=delivery.later.seconds)
+                else:  # failed, or never reached (the batch was cut short)
+                    await nak_later(delivery.msg, self.retry)
+            except Exception as error:  # NATS gone: redelivered after the ack wait, the inbox skips it
+                log.warning("%s: cannot settle %s (%s)", self.name, delivery.message_id, error)
+            finally:
+                delivery.span.end()
+
+
+async def _at_most(
+    limit: int, deliveries: Sequence[Delivery[M, P]], each: Callable[[Delivery[M, P]], Awaitable[None]]
+) -> None:
+    """Runs `each` over the deliveries, at most `limit` at a time."""
+    gate = asyncio.Semaphore(limit)
+
+    async def one(delivery: Delivery[M, P]) -> None:
+        async with gate:
+            await each(delivery)
+
+    await asyncio.gather(*(one(delivery) for delivery in deliveries))

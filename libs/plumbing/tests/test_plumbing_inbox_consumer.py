@@ -1,0 +1,412 @@
+"""plumbing.inbox_consumer on a real NATS JetStream and a real PostgreSQL: each message applied
+once with its inbox row and its reply, a duplicate skipped, a re-sent message answered by the
+recorded decision, failures naked by the one retry policy and dead-lettered after max_deliver,
+a step outside the transaction, no reply yet, and a batch with one failing message."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import Column, MetaData, Table, Text, func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bookingplatform.ops.v1 import dead_letters_pb2
+from bookingplatform.saga.v1 import saga_pb2
+from plumbing import messaging
+from plumbing.db import Database
+from plumbing.dead_letters import DeadLetters
+from plumbing.inbox_consumer import NO_REPLY_YET, Delivery, InboxConsumer, Later
+from plumbing.outbox import Outbox, inbox_table, outbox_table
+from plumbing.testing import eventually
+
+pytestmark = pytest.mark.integration
+
+Command = saga_pb2.StepCommand
+Reply = saga_pb2.StepReply
+
+
+@dataclass
+class Scratch:
+    """A schema of its own: inbox, outbox and an effects table keyed by a business key."""
+
+    db: Database
+    schema: str
+    inbox: Table
+    outbox: Table
+    effects: Table
+
+    async def count(self, table: Table) -> int:
+        async with self.db.transaction() as conn:
+            return int(await conn.scalar(select(func.count()).select_from(table)) or 0)
+
+    async def replies(self) -> list[Reply]:
+        async with self.db.transaction() as conn:
+            rows = await conn.execute(select(self.outbox.c.payload).order_by(self.outbox.c.created_at))
+            return [Reply.FromString(row.payload) for row in rows]
+
+
+@pytest.fixture
+async def scratch(database_url) -> AsyncIterator[Scratch]:
+    schema = f"inbox_{uuid.uuid4().hex[:8]}"
+    metadata = MetaData(schema=schema)
+    effects = Table("effects", metadata, Column("key", Text, primary_key=True), Column("decision", Text))
+    tables = Scratch(
+        Database(database_url, pool_size=4), schema, inbox_table(metadata), outbox_table(metadata), effects
+    )
+    async with tables.db.engine.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        await conn.run_sync(metadata.create_all)
+    try:
+        yield tables
+    finally:
+        async with tables.db.engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await tables.db.close()
+
+
+@dataclass
+class Participant:
+    """Hooks of a participant keyed by (saga_id, action), like the wallet's business key."""
+
+    scratch: Scratch
+    fail_first: set[str] = field(default_factory=set)  # saga ids whose first apply raises
+    deliveries: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    prepared: list[str] = field(default_factory=list)
+
+    async def apply(self, conn: AsyncConnection, delivery: Delivery[Command, str | None]) -> Reply:
+        command = delivery.message
+        self.deliveries.setdefault(command.saga_id, []).append((delivery.delivered, time.monotonic()))
+        if command.saga_id in self.fail_first and len(self.deliveries[command.saga_id]) == 1:
+            raise RuntimeError("a passing fault")
+        key = f"{command.saga_id}:{command.action}"
+        decision = delivery.prepared or f"decided by {delivery.message_id}"
+        inserted = await conn.scalar(
+            insert(self.scratch.effects)
+            .values(key=key, decision=decision)
+            .on_conflict_do_nothing()
+            .returning(self.scratch.effects.c.key)
+        )
+        if inserted is None:  # a re-sent command: answer what was decided
+            decision = await conn.scalar(
+                select(self.scratch.effects.c.decision).where(self.scratch.effects.c.key == key)
+            )
+        return Reply(saga_id=command.saga_id, reference=decision)
+
+
+async def running(
+    nats_url: str, scratch: Scratch, handler, *, max_deliver: int = 20, ack_wait: float | None = None
+) -> tuple[messaging.JetStreamContext, str, asyncio.Task[None], messaging.PullConsumer, DeadLetters]:
+    tag = uuid.uuid4().hex[:8]
+    handle = handler.handle if isinstance(handler, InboxConsumer) else handler
+    nc = await messaging.connect(nats_url, f"inbox-test-{tag}")
+    js = nc.jetstream()
+    stream, subject = f"I{tag}", f"i{tag}.cmd"
+    await messaging.ensure_stream(js, stream, [subject, f"i{tag}.reply"])
+    pull = messaging.PullConsumer(
+        js,
+        stream=stream,
+        durable=f"c{tag}",
+        subject=subject,
+        handler=handle,
+        max_deliver=max_deliver,
+        ack_wait_seconds=ack_wait,
+    )
+    dead_letters = DeadLetters(f"svc{tag}")
+
+    async def loops() -> None:
+        try:
+            await asyncio.gather(pull.run_forever(), dead_letters.watch(js, [pull]))
+        finally:
+            await nc.close()
+
+    return js, subject, asyncio.create_task(loops()), pull, dead_letters
+
+
+async def stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+def step_consumer(scratch: Scratch, participant: Participant, **hooks) -> InboxConsumer:
+    return InboxConsumer(
+        name="test",
+        db=scratch.db,
+        inbox=scratch.inbox,
+        decode=Command.FromString,
+        apply=participant.apply,
+        outbox=Outbox(scratch.outbox),
+        reply_subject="test.reply",
+        **hooks,
+    )
+
+
+async def acked(js, pull: messaging.PullConsumer) -> bool:
+    info = await js.consumer_info(pull.stream, pull.durable)
+    return info.num_pending == 0 and info.num_ack_pending == 0
+
+
+async def test_a_duplicate_is_skipped_and_a_resent_command_gets_the_recorded_decision(nats_url, scratch):
+    participant = Participant(scratch)
+    consumer = step_consumer(scratch, participant)
+    batches: list[int] = []
+
+    async def ack_lost_the_first_time(messages):
+        # As if the process died after commit, before its ack: JetStream redelivers the
+        # same message (same message id) after the ack wait.
+        if not batches:
+            for msg in messages:
+                msg.ack = _lost_ack
+        batches.append(len(messages))
+        await consumer.handle(messages)
+
+    js, subject, task, pull, _ = await running(nats_url, scratch, ack_lost_the_first_time, ack_wait=1.0)
+    try:
+        saga = str(uuid.uuid4())
+        command = Command(saga_id=saga, action=saga_pb2.STEP_ACTION_EXECUTE).SerializeToString()
+        await js.publish(subject, command, headers={"Nats-Msg-Id": "first"})
+        await eventually(lambda: len(batches) >= 2, message="never redelivered")
+        await eventually(lambda: acked(js, pull))
+        assert len(participant.deliveries[saga]) == 1  # the redelivery never reached apply
+        assert await scratch.count(scratch.effects) == 1
+        assert await scratch.count(scratch.outbox) == 1
+
+        # Re-sent by the orchestrator under a new message id: applied, the recorded decision.
+        await js.publish(subject, command, headers={"Nats-Msg-Id": "re-sent"})
+        await eventually(lambda: len(participant.deliveries[saga]) == 2)
+        await eventually(lambda: acked(js, pull))
+        replies = await scratch.replies()
+        assert await scratch.count(scratch.effects) == 1
+        assert await scratch.count(scratch.inbox) == 2
+        assert [r.reference for r in replies] == ["decided by first", "decided by first"]
+    finally:
+        await stop(task)
+
+
+async def _lost_ack(*args, **kwargs) -> None:
+    return None
+
+
+async def test_a_message_id_already_in_the_inbox_is_only_acked(nats_url, scratch):
+    participant = Participant(scratch)
+    js, subject, task, pull, _ = await running(nats_url, scratch, step_consumer(scratch, participant))
+    try:
+        saga = str(uuid.uuid4())
+        async with scratch.db.transaction() as conn:  # applied before, by an earlier delivery
+            await conn.execute(insert(scratch.inbox).values(message_id="seen", subject=subject))
+        await js.publish(subject, Command(saga_id=saga).SerializeToString(), headers={"Nats-Msg-Id": "seen"})
+        await eventually(lambda: acked(js, pull))
+        assert saga not in participant.deliveries
+        assert await scratch.count(scratch.outbox) == 0
+    finally:
+        await stop(task)
+
+
+async def test_a_failed_message_is_naked_with_the_policy_delay_and_applied_on_redelivery(nats_url, scratch):
+    saga = str(uuid.uuid4())
+    participant = Participant(scratch, fail_first={saga})
+    js, subject, task, pull, _ = await running(nats_url, scratch, step_consumer(scratch, participant))
+    try:
+        await js.publish(subject, Command(saga_id=saga).SerializeToString(), headers={"Nats-Msg-Id": saga})
+        await eventually(lambda: scratch.count(scratch.effects))
+        (first, failed_at), (second, applied_at) = participant.deliveries[saga]
+        assert (first, second) == (1, 2)
+        # Redelivered no sooner than the policy's delay for a first failure (1 s), long
+        # before the 30 s ack wait.
+        assert applied_at - failed_at >= messaging.DEFAULT_RETRY.delay(1) * 0.9
+        assert await scratch.count(scratch.inbox) == 1  # the failed attempt left nothing
+        await eventually(lambda: acked(js, pull))
+    finally:
+        await stop(task)
+
+
+def test_the_retry_delay_doubles_by_delivery_up_to_its_cap() -> None:
+    policy = messaging.RetryPolicy(first=1.0, cap=60.0)
+    assert [policy.delay(n) for n in range(1, 9)] == [1, 2, 4, 8, 16, 32, 60, 60]
+    assert policy.delay(10_000) == 60
+
+
+async def test_a_message_that_keeps_failing_is_dead_lettered_after_max_deliver(nats_url, scratch):
+    class Broken(Participant):
+        async def apply(self, conn, delivery):
+            self.deliveries.setdefault(delivery.message.saga_id, []).append((delivery.delivered, 0.0))
+            raise RuntimeError("a bug")
+
+    participant = Broken(scratch)
+    consumer = step_consumer(scratch, participant, retry=messaging.RetryPolicy(first=0.1, cap=0.2))
+    js, subject, task, _pull, dead_letters = await running(nats_url, scratch, consumer, max_deliver=3)
+    try:
+        saga = str(uuid.uuid4())
+        await js.publish(subject, Command(saga_id=saga).SerializeToString(), headers={"Nats-Msg-Id": saga})
+
+        async def letters() -> list[dead_letters_pb2.DeadLetter]:
+            return list((await dead_letters.list_page(10, "")).dead_letters)
+
+        [letter] = await eventually(letters, message="never dead-lettered")
+        assert letter.reason == dead_letters_pb2.DEAD_LETTER_REASON_MAX_DELIVERIES
+        assert letter.deliveries == 3
+        assert [n for n, _ in participant.deliveries[saga]] == [1, 2, 3]
+        assert await scratch.count(scratch.inbox) == 0
+    finally:
+        await stop(task)
+
+
+async def test_an_undecodable_message_is_dead_lettered_at_once(nats_url, scratch):
+    participant = Participant(scratch)
+    js, subject, task, _pull, dead_letters = await running(
+        nats_url, scratch, step_consumer(scratch, participant)
+    )
+    try:
+        await js.publish(subject, b"\xff\xff not a protobuf", headers={"Nats-Msg-Id": "garbage"})
+
+        async def letters() -> list[dead_letters_pb2.DeadLetter]:
+            return list((await dead_letters.list_page(10, "")).dead_letters)
+
+        [letter] = await eventually(letters, message="never dead-lettered")
+        assert letter.reason == dead_letters_pb2.DEAD_LETTER_REASON_TERMINATED
+        assert letter.deliveries == 1
+        assert participant.deliveries == {}
+    finally:
+        await stop(task)
+
+
+async def test_no_reply_yet_records_the_message_and_writes_no_reply(nats_url, scratch):
+    applied: list[str] = []
+
+    async def apply(conn, delivery):
+        applied.append(delivery.message.saga_id)
+        return NO_REPLY_YET
+
+    consumer = InboxConsumer(
+        name="test",
+        db=scratch.db,
+        inbox=scratch.inbox,
+        decode=Command.FromString,
+        apply=apply,
+        outbox=Outbox(scratch.outbox),
+        reply_subject="test.reply",
+    )
+    js, subject, task, pull, _ = await running(nats_url, scratch, consumer)
+    try:
+        saga = str(uuid.uuid4())
+        await js.publish(subject, Command(saga_id=saga).SerializeToString(), headers={"Nats-Msg-Id": saga})
+        await eventually(lambda: acked(js, pull) if applied else False)
+        assert applied == [saga]
+        assert await scratch.count(scratch.inbox) == 1
+        assert await scratch.count(scratch.outbox) == 0
+    finally:
+        await stop(task)
+
+
+async def test_the_step_outside_the_transaction_runs_first_once_and_can_ask_for_later(nats_url, scratch):
+    participant = Participant(scratch)
+    waits: dict[str, int] = {}
+
+    async def prepare(delivery: Delivery[Command, str | None]) -> str | Later:
+        saga = delivery.message.saga_id
+        participant.prepared.append(saga)
+        # Outside any transaction: the inbox row is not written yet.
+        async with scratch.db.transaction() as conn:
+            row = await conn.scalar(
+                select(scratch.inbox.c.message_id).where(scratch.inbox.c.message_id == saga)
+            )
+        assert row is None
+        if delivery.message.action == saga_pb2.STEP_ACTION_FINALIZE and waits.setdefault(saga, 0) < 1:
+            waits[saga] += 1
+            return Later(0.2)  # not ready: come back, no failure
+        return f"provider said yes to {saga}"
+
+    js, subject, task, pull, _ = await running(
+        nats_url, scratch, step_consumer(scratch, participant, prepare=prepare)
+    )
+    try:
+        execute, finalize = str(uuid.uuid4()), str(uuid.uuid4())
+        for saga, action in (
+            (execute, saga_pb2.STEP_ACTION_EXECUTE),
+            (finalize, saga_pb2.STEP_ACTION_FINALIZE),
+        ):
+            await js.publish(
+                subject,
+                Command(saga_id=saga, action=action).SerializeToString(),
+                headers={"Nats-Msg-Id": saga},
+            )
+        await eventually(lambda: len(participant.deliveries) == 2)
+        await eventually(lambda: acked(js, pull))
+        # The duplicate of an applied message is skipped before its outside step.
+        await js.publish(
+            subject, Command(saga_id=execute).SerializeToString(), headers={"Nats-Msg-Id": execute}
+        )
+        other = str(uuid.uuid4())
+        await js.publish(subject, Command(saga_id=other).SerializeToString(), headers={"Nats-Msg-Id": other})
+        await eventually(lambda: other in participant.deliveries)
+        await eventually(lambda: acked(js, pull))
+
+        assert participant.prepared.count(execute) == 1
+        assert participant.prepared.count(finalize) == 2  # Later once, then ready
+        assert [d for d, _ in participant.deliveries[finalize]] == [2]
+        references = {r.saga_id: r.reference for r in await scratch.replies()}
+        assert references[execute] == f"provider said yes to {execute}"
+        assert references[finalize] == f"provider said yes to {finalize}"
+    finally:
+        await stop(task)
+
+
+async def test_a_batch_with_one_failing_message_commits_the_others_and_retries_that_one(nats_url, scratch):
+    sagas = [str(uuid.uuid4()) for _ in range(6)]
+    participant = Participant(scratch, fail_first={sagas[2]})
+    consumer = step_consumer(scratch, participant, retry=messaging.RetryPolicy(first=0.2, cap=0.2))
+    js, subject, task, pull, _ = await running(nats_url, scratch, consumer)
+    try:
+        for saga in sagas:  # published before the first fetch ends: one batch, mostly
+            await js.publish(
+                subject, Command(saga_id=saga).SerializeToString(), headers={"Nats-Msg-Id": saga}
+            )
+        await eventually(lambda: scratch.count(scratch.effects), message="nothing applied")
+        await eventually(lambda: len(participant.deliveries.get(sagas[2], [])) == 2)
+        await eventually(lambda: acked(js, pull))
+
+        assert await scratch.count(scratch.effects) == len(sagas)
+        assert await scratch.count(scratch.outbox) == len(sagas)
+        for saga in sagas:
+            expected = [1, 2] if saga == sagas[2] else [1]
+            assert [d for d, _ in participant.deliveries[saga]] == expected, saga
+    finally:
+        await stop(task)
+
+
+async def test_each_resubscribe_closes_the_old_pull_subscription(nats_url, scratch):
+    participant = Participant(scratch)
+    nc = await messaging.connect(nats_url, "resubscribe-test")
+    js = nc.jetstream()
+    tag = uuid.uuid4().hex[:8]
+    stream, durable, subject = f"R{tag}", f"c{tag}", f"r{tag}.cmd"
+    await messaging.ensure_stream(js, stream, [subject])
+    consumer = step_consumer(scratch, participant)
+    pull = messaging.PullConsumer(
+        js, stream=stream, durable=durable, subject=subject, handler=consumer.handle
+    )
+    task = asyncio.create_task(pull.run_forever())
+
+    async def handled_after_publish() -> None:
+        saga = str(uuid.uuid4())
+        await js.publish(subject, Command(saga_id=saga).SerializeToString(), headers={"Nats-Msg-Id": saga})
+        await eventually(lambda: saga in participant.deliveries)
+
+    try:
+        await handled_after_publish()
+        # nats-py's own table of live subscriptions: the pull subscription and the request inbox.
+        before = len(nc._subs)
+        for _ in range(3):
+            # The durable deleted under the loop (a stream re-created, an outage that lost
+            # it): the fetch fails and the loop subscribes again.
+            await js.delete_consumer(stream, durable)
+            await handled_after_publish()
+        assert len(nc._subs) == before
+    finally:
+        await stop(task)
+        await nc.close()
