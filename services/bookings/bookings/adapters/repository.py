@@ -209,7 +209,7 @@ async def list_bookings(
     company_id: str = "",
     overlapping: tuple[datetime, datetime] | None = None,
     limit: int,
-    after: tuple[datetime, str] | None,
+    after: tuple[datetime, uuid.UUID] | None,
 ) -> list[Booking]:
     """Newest first, keyset-paged on (created_at, id); `overlapping` keeps the bookings
     whose time overlaps [from, until)."""
@@ -226,7 +226,8 @@ async def list_bookings(
         since, until = overlapping
         query = query.where(bookings.c.start_time < until, bookings.c.end_time > since)
     if after is not None:
-        created, last_id = after
+        created, after_id = after
+        last_id = str(after_id)
         query = query.where(
             or_(
                 bookings.c.created_at < created,
@@ -517,7 +518,7 @@ async def list_sagas(
     state: str,
     company_id: str,
     limit: int,
-    after: tuple[datetime, str] | None,
+    after: tuple[datetime, uuid.UUID] | None,
     current_step: str = "",
     min_age_seconds: int = 0,
     needs_attention: bool = False,
@@ -534,7 +535,8 @@ async def list_sagas(
     if company_id:
         query = query.where(sagas.c.company_id == company_id)
     if after is not None:
-        created, last_id = after
+        created, after_id = after
+        last_id = str(after_id)
         query = query.where(
             or_(sagas.c.created_at < created, and_(sagas.c.created_at == created, sagas.c.id < last_id))
         )

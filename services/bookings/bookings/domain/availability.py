@@ -10,7 +10,6 @@ local wall-clock time is a whole multiple of the granularity after local midnigh
 from __future__ import annotations
 
 import bisect
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from plumbing import validation
 from plumbing.errors import InvalidArgument
+from plumbing.ids import parse_id
 
 MINUTES_PER_DAY = 24 * 60
 # GetAvailability: end_date is at most this many days after start_date.
@@ -74,18 +74,11 @@ def check_range(start: date, end: date) -> list[date]:
     return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
 
 
-def require_uuid(value: str, field: str) -> str:
-    try:
-        return str(uuid.UUID(value))
-    except (ValueError, TypeError, AttributeError):
-        raise InvalidArgument("INVALID_ID", f"{field} must be a UUID", field=field) from None
-
-
 def unique_resource_ids(values: Iterable[str]) -> list[str]:
     """The requested resource ids, validated, in request order without repeats."""
     seen: dict[str, None] = {}
     for value in values:
-        seen.setdefault(require_uuid(value, "resource_ids"), None)
+        seen.setdefault(parse_id(value, "resource_ids"), None)
     if len(seen) > MAX_RESOURCES:
         raise InvalidArgument(
             "TOO_MANY_RESOURCES", f"at most {MAX_RESOURCES} resources per request", field="resource_ids"

@@ -26,11 +26,11 @@ from bookings.domain.availability import (
     free_slots,
     local_day_bounds,
     parse_day,
-    require_uuid,
     unique_resource_ids,
 )
 from plumbing.db import Database
 from plumbing.errors import FailedPrecondition, InvalidArgument, NotFound, ServiceError
+from plumbing.ids import parse_id
 
 MODELS = ("TIME_SLOT", "NIGHTLY", "INTERVAL")
 
@@ -49,7 +49,7 @@ class AvailabilityService:
         (TIME_SLOT) or a live booking in it (NIGHTLY, INTERVAL); the catalog has no listing
         of resources, so one with nothing in the range is left out.
         """
-        company_id = require_uuid(company_id, "company_id")
+        company_id = parse_id(company_id, "company_id")
         wanted = unique_resource_ids(resource_ids)
         first = parse_day(start_date, "start_date")
         last = parse_day(end_date, "end_date")
@@ -116,7 +116,7 @@ class AvailabilityService:
         granularity, it is at least max(min_duration_minutes, the policy's minimum) long and
         starts no earlier than the lead time allows (nor beyond the horizon).
         """
-        resource_id = require_uuid(resource_id, "resource_id")
+        resource_id = parse_id(resource_id, "resource_id")
         local_date = parse_day(day, "date")
         if min_duration_minutes < 0:
             raise InvalidArgument(

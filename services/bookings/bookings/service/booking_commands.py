@@ -18,7 +18,6 @@ from bookings.domain.commands import (
     ListBookings,
     SettleBooking,
 )
-from bookings.domain.inputs import decode_page_token, encode_page_token, page_size, require_uuid
 from bookings.domain.model import (
     Booking,
     BookingStatus,
@@ -38,7 +37,9 @@ from bookings.service.orchestrator import Orchestrator
 from bookings.service.planning import Planner
 from plumbing.db import Database
 from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from plumbing.ids import parse_id
 from plumbing.outbox import Outbox
+from plumbing.paging import decode_page_token, encode_page_token, page_size
 from plumbing.telemetry import current_trace_id
 
 
@@ -77,16 +78,16 @@ class BookingCommands:
         different request is refused.
         """
         request = command.request
-        require_uuid(request.customer_id, "customer_id")
+        parse_id(request.customer_id, "customer_id")
         for value, field in ((request.session_id, "session_id"), (request.resource_id, "resource_id")):
             if value:
-                require_uuid(value, field)
+                parse_id(value, field)
         if not command.request_id:
             raise InvalidArgument("REQUEST_ID_REQUIRED", "request_id is required", field="request_id")
         if command.plan.entitlement_id:
-            require_uuid(command.plan.entitlement_id, "payment_plan.entitlement_id")
+            parse_id(command.plan.entitlement_id, "payment_plan.entitlement_id")
         if command.plan.payment_method_id:
-            require_uuid(command.plan.payment_method_id, "payment_plan.payment_method_id")
+            parse_id(command.plan.payment_method_id, "payment_plan.payment_method_id")
         existing = await self._replay(command)
         if existing is not None:
             return existing
@@ -159,9 +160,9 @@ class BookingCommands:
         """Prices a request with the same rules as a booking, holding nothing."""
         for value, field in ((request.session_id, "session_id"), (request.resource_id, "resource_id")):
             if value:
-                require_uuid(value, field)
+                parse_id(value, field)
         if request.customer_id:
-            require_uuid(request.customer_id, "customer_id")
+            parse_id(request.customer_id, "customer_id")
         return (await self.planner.plan(request, PaymentPlan(), datetime.now(UTC))).quote
 
     async def _replay(self, command: CreateBooking) -> Booking | None:
@@ -179,7 +180,7 @@ class BookingCommands:
         return booking
 
     async def get_booking(self, booking_id: str) -> Booking:
-        require_uuid(booking_id, "booking_id")
+        parse_id(booking_id, "booking_id")
         async with self.db.transaction() as conn:
             booking = await repo.get_booking(conn, booking_id)
         if booking is None:
@@ -201,7 +202,7 @@ class BookingCommands:
                 "FILTER_REQUIRED", "give exactly one of customer_id, session_id, resource_id and company_id"
             )
         for field, value in given.items():
-            require_uuid(value, field)
+            parse_id(value, field)
         overlapping = (
             await self._local_day(query.day, query.company_id, query.resource_id) if query.day else None
         )
@@ -215,7 +216,7 @@ class BookingCommands:
                 company_id=query.company_id,
                 overlapping=overlapping,
                 limit=limit + 1,
-                after=decode_page_token(query.page_token),
+                after=decode_page_token(query.page_token, datetime, uuid.UUID),
             )
         page = found[:limit]
         more = len(found) > limit
@@ -303,7 +304,7 @@ class BookingCommands:
             raise InvalidArgument(
                 "PAYMENT_METHOD_REQUIRED", "payment_method_id is required", field="payment_method_id"
             )
-        require_uuid(command.payment_method_id, "payment_method_id")
+        parse_id(command.payment_method_id, "payment_method_id")
         booking = await self.get_booking(command.booking_id)
         if command.customer_id and booking.customer_id != command.customer_id:
             raise NotFound("BOOKING_NOT_FOUND", "no such booking")

@@ -41,7 +41,6 @@ from bookings.domain.changes import (
     rescale_extras,
 )
 from bookings.domain.commands import ChangeBookingPeriod
-from bookings.domain.inputs import require_uuid
 from bookings.domain.lifecycle import ensure_not_finished
 from bookings.domain.model import Booking, BookingModel, BookingStatus, ExtraLine
 from bookings.domain.reservations import check_interval, check_stay, nights_between, parse_date
@@ -51,6 +50,7 @@ from bookings.service.booking_commands import BookingCommands
 from bookings.service.orchestrator import Orchestrator
 from plumbing.db import Database
 from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from plumbing.ids import parse_id
 from plumbing.outbox import Outbox
 from plumbing.telemetry import current_trace_id
 
@@ -84,9 +84,9 @@ class PeriodChanges:
     async def change_period(self, command: ChangeBookingPeriod) -> Booking:
         """Moves the end of a confirmed nightly stay or interval rental. A retry with the same
         request id returns the booking as it is now; the same id asking another end is refused."""
-        require_uuid(command.booking_id, "booking_id")
+        parse_id(command.booking_id, "booking_id")
         if command.customer_id:
-            require_uuid(command.customer_id, "customer_id")
+            parse_id(command.customer_id, "customer_id")
         if not command.request_id:
             raise InvalidArgument("REQUEST_ID_REQUIRED", "request_id is required", field="request_id")
         for _ in range(PLAN_ATTEMPTS):

@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bookings.adapters import lifecycle as sql
 from bookings.adapters import repository as repo
 from bookings.domain.commands import CheckInBooking
-from bookings.domain.inputs import require_uuid
 from bookings.domain.lifecycle import Attendance, CheckIn, check_in_decision
 from bookings.domain.model import Booking
 from plumbing.db import Database
 from plumbing.errors import Conflict, NotFound
+from plumbing.ids import parse_id
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class Lifecycle:
 
         Checking in again returns the booking as it is. Judged on the database's clock.
         """
-        require_uuid(command.booking_id, "booking_id")
+        parse_id(command.booking_id, "booking_id")
         async with self.db.transaction() as conn:
             booking = await repo.get_booking(conn, command.booking_id)
             if booking is None:

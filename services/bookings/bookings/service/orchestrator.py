@@ -17,7 +17,6 @@ from bookings.adapters import repository as repo
 from bookings.adapters.saga_messages import step_command
 from bookings.domain import step_log
 from bookings.domain.commands import ForceCompensateSaga, RetrySagaStep
-from bookings.domain.inputs import require_reason, require_uuid
 from bookings.domain.model import Booking, BookingStatus
 from bookings.domain.saga import (
     MAX_EXECUTE_ATTEMPTS,
@@ -35,8 +34,9 @@ from bookings.domain.saga import (
 from bookings.domain.step_log import OperatorAction
 from bookings.service.change_outcomes import apply_change_outcome
 from plumbing.db import Database
-from plumbing.errors import FailedPrecondition, NotFound
+from plumbing.errors import FailedPrecondition, InvalidArgument, NotFound
 from plumbing.failpoints import failpoint
+from plumbing.ids import parse_id
 from plumbing.messaging import command_subject
 from plumbing.outbox import Outbox
 
@@ -129,7 +129,7 @@ class Orchestrator:
 
     async def retry_saga_step(self, command: RetrySagaStep) -> None:
         """Re-sends the current step now (attempt + 1); the operator's reason is logged."""
-        require_reason(command.reason)
+        _require_reason(command.reason)
         async with self.db.transaction() as conn:
             saga, booking = await self._lock_for_operator(conn, command.saga_id)
             if saga.current_step is None:
@@ -145,7 +145,7 @@ class Orchestrator:
 
     async def force_compensate_saga(self, command: ForceCompensateSaga) -> None:
         """Compensates a saga before its pivot; after it, cancel the booking instead."""
-        require_reason(command.reason)
+        _require_reason(command.reason)
         async with self.db.transaction() as conn:
             saga, booking = await self._lock_for_operator(conn, command.saga_id)
             transition = saga.give_up_execution("FORCED_BY_OPERATOR")
@@ -160,7 +160,7 @@ class Orchestrator:
         self.outbox.wake()
 
     async def _lock_for_operator(self, conn: AsyncConnection, saga_id: str) -> tuple[Saga, Booking]:
-        require_uuid(saga_id, "saga_id")
+        parse_id(saga_id, "saga_id")
         locked = await repo.lock_saga(conn, saga_id)
         if locked is None:
             raise NotFound("SAGA_NOT_FOUND", "no such saga")
@@ -273,3 +273,8 @@ class Orchestrator:
             await repo.release_holds(conn, updated)
         await repo.log_steps(conn, saga.id, step_log.booking_changed(change, outcome, released=released))
         return updated
+
+
+def _require_reason(reason: str) -> None:
+    if not reason.strip():
+        raise InvalidArgument("REASON_REQUIRED", "say why, for the step log", field="reason")

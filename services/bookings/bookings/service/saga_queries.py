@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+
 from bookings.adapters import repository as repo
 from bookings.domain.commands import ListSagas
-from bookings.domain.inputs import decode_page_token, encode_page_token, page_size, require_uuid
 from bookings.domain.saga import SagaState
 from bookings.domain.saga_records import SagaRecord
 from plumbing.db import Database
 from plumbing.errors import InvalidArgument, NotFound
+from plumbing.ids import parse_id
+from plumbing.paging import decode_page_token, encode_page_token, page_size
 
 
 class SagaQueries:
@@ -16,7 +20,7 @@ class SagaQueries:
         self.db = db
 
     async def get_saga(self, saga_id: str) -> SagaRecord:
-        require_uuid(saga_id, "saga_id")
+        parse_id(saga_id, "saga_id")
         async with self.db.transaction() as conn:
             found = await repo.get_saga(conn, saga_id, with_steps=True)
         if found is None:
@@ -26,7 +30,7 @@ class SagaQueries:
     async def list_sagas(self, query: ListSagas) -> tuple[list[SagaRecord], str]:
         """Sagas for the operator dashboard, newest first, filtered by state, step, age, company."""
         if query.company_id:
-            require_uuid(query.company_id, "company_id")
+            parse_id(query.company_id, "company_id")
         if query.state and query.state not in SagaState.__members__:
             raise InvalidArgument("INVALID_STATE", "unknown saga state", field="state")
         if query.min_age_seconds < 0:
@@ -40,7 +44,7 @@ class SagaQueries:
                 state=query.state,
                 company_id=query.company_id,
                 limit=limit + 1,
-                after=decode_page_token(query.page_token),
+                after=decode_page_token(query.page_token, datetime, uuid.UUID),
                 current_step=query.current_step,
                 min_age_seconds=query.min_age_seconds,
                 needs_attention=query.needs_attention,
