@@ -31,7 +31,7 @@ from fault_platform import PARTICIPANTS, SAGA_CONSUMERS, SERVICES, Platform
 from fault_workload import Clients, WorkloadStats, World, build_world, run_workload
 
 from bookings.domain.saga import MAX_EXECUTE_ATTEMPTS
-from bookings.service.handlers import step_timeout
+from bookings.service.orchestrator import step_timeout
 from plumbing.failpoints import CRASH_EXIT_CODE
 
 MUTANT_WALLET = Path(__file__).resolve().parent / "fault_mutant_wallet.py"

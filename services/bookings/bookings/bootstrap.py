@@ -23,11 +23,11 @@ from bookings.entrypoints.saga_replies import ReplyConsumer
 from bookings.service.availability import AvailabilityService
 from bookings.service.booking_commands import BookingCommands
 from bookings.service.changes import PeriodChanges
-from bookings.service.handlers import BookingService
 from bookings.service.lifecycle import Lifecycle, sweep_forever
 from bookings.service.orchestrator import Orchestrator
 from bookings.service.planning import Planner
 from bookings.service.saga_queries import SagaQueries
+from bookings.service.session_events import SessionCancellations
 from bookings.settings import Settings
 from plumbing import grpc_client, messaging
 from plumbing.db import Database
@@ -74,9 +74,7 @@ async def start(settings: Settings) -> RunningService:
         orchestrator=orchestrator,
         sagas=SagaQueries(db),
     )
-    # What the NATS consumers are given while they move to plumbing's inbox consumer; the
-    # catalog-event consumer builds its SessionCancellations from it.
-    consumers_view = BookingService(db=db, outbox=outbox, orchestrator=orchestrator, bookings=bookings)
+    cancellations = SessionCancellations(db, bookings, orchestrator)
 
     nc = await messaging.connect(settings.nats_url, "bookings")
     js = nc.jetstream()
@@ -102,12 +100,12 @@ async def start(settings: Settings) -> RunningService:
         stream=messaging.SAGA_STREAM,
         durable="bookings-saga",
         subject=messaging.reply_subject("bookings"),
-        handler=ReplyConsumer(consumers_view).handle,
+        handler=ReplyConsumer(db, outbox, orchestrator).handle,
     )
     running.spawn(outbox.relay_forever(db, js), "outbox-relay")
     running.spawn(replies.run_forever(), "saga-replies")
     # Ensures the CATALOG stream; cancels the bookings of a cancelled session.
-    session_cancelled = await catalog_events.session_cancelled_consumer(js, consumers_view)
+    session_cancelled = await catalog_events.session_cancelled_consumer(js, db, cancellations)
     running.spawn(session_cancelled.run_forever(), "catalog-events")
     running.spawn(dead_letters.watch(js, [replies]), "dead-letters")
     running.spawn(_sweep_forever(orchestrator, settings.sweep_interval_seconds), "deadline-sweeper")

@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookingplatform.catalog.v1 import catalog_pb2
 from bookings.adapters.tables import inbox
-from bookings.service.handlers import BookingService
 from bookings.service.session_events import CancelledSession, SessionCancellations
 from plumbing import messaging
+from plumbing.db import Database
 from plumbing.inbox_consumer import Delivery, InboxConsumer, Later, Undecodable
 
 log = logging.getLogger(__name__)
@@ -52,11 +52,11 @@ class CatalogEventConsumer(InboxConsumer[catalog_pb2.SessionCancelled, None]):
     """A pass over the session's bookings outside any transaction (each booking is settled in
     transactions of its own); only a settled session gets its inbox row and its ack."""
 
-    def __init__(self, service: BookingService, cancellations: SessionCancellations | None = None) -> None:
-        self.cancellations = cancellations or SessionCancellations(service)
+    def __init__(self, db: Database, cancellations: SessionCancellations) -> None:
+        self.cancellations = cancellations
         super().__init__(
             name="session-cancelled",
-            db=service.db,
+            db=db,
             inbox=inbox,
             decode=decode_session_cancelled,
             prepare=self._pass_over_session,
@@ -89,7 +89,9 @@ def _next_pass_in(delivered: int, waiting: tuple[str, ...], settle_at: datetime 
     return max(0.5, (settle_at - datetime.now(UTC)).total_seconds())
 
 
-async def session_cancelled_consumer(js: JetStreamContext, service: BookingService) -> messaging.PullConsumer:
+async def session_cancelled_consumer(
+    js: JetStreamContext, db: Database, cancellations: SessionCancellations
+) -> messaging.PullConsumer:
     """Ensures the CATALOG stream and returns the durable consumer of session_cancelled."""
     await messaging.ensure_stream(js, CATALOG_STREAM, CATALOG_SUBJECTS)
     return messaging.PullConsumer(
@@ -97,7 +99,7 @@ async def session_cancelled_consumer(js: JetStreamContext, service: BookingServi
         stream=CATALOG_STREAM,
         durable=DURABLE,
         subject=SESSION_CANCELLED,
-        handler=CatalogEventConsumer(service).handle,
+        handler=CatalogEventConsumer(db, cancellations).handle,
         # A plain ack wait, no JetStream backoff: with a backoff, nats-server honours the
         # delay of a message's first nak only, later ones wait for backoff[n] (>= 30 s).
         ack_wait_seconds=30.0,

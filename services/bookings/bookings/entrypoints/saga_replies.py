@@ -7,8 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bookingplatform.saga.v1 import saga_pb2
 from bookings.adapters.saga_messages import reply_from
 from bookings.adapters.tables import inbox
-from bookings.service.handlers import BookingService
+from bookings.service.orchestrator import Orchestrator
+from plumbing.db import Database
 from plumbing.inbox_consumer import Delivery, InboxConsumer, Undecodable
+from plumbing.outbox import Outbox
 
 
 def decode_reply(data: bytes) -> saga_pb2.StepReply:
@@ -19,18 +21,18 @@ def decode_reply(data: bytes) -> saga_pb2.StepReply:
 
 
 class ReplyConsumer(InboxConsumer[saga_pb2.StepReply, None]):
-    def __init__(self, service: BookingService) -> None:
-        self.service = service
+    def __init__(self, db: Database, outbox: Outbox, orchestrator: Orchestrator) -> None:
+        self.orchestrator = orchestrator
         super().__init__(
             name="saga-replies",
-            db=service.db,
+            db=db,
             inbox=inbox,
             decode=decode_reply,
             apply=self._apply_reply,
-            outbox=service.outbox,  # woken after a batch: a reply usually queues the next command
+            outbox=outbox,  # woken after a batch: a reply usually queues the next command
         )
 
     async def _apply_reply(self, conn: AsyncConnection, delivery: Delivery[saga_pb2.StepReply, None]) -> None:
         reply = reply_from(delivery.message)
         assert reply is not None  # decode_reply refused the others
-        await self.service.handle_reply(conn, delivery.message.saga_id, reply, delivery.message_id)
+        await self.orchestrator.handle_reply(conn, delivery.message.saga_id, reply, delivery.message_id)

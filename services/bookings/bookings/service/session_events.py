@@ -25,7 +25,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, overload
 
 from bookings.adapters.session_bookings import bookings_of_session
 from bookings.domain.commands import CancelBooking, ForceCompensateSaga
@@ -34,9 +33,6 @@ from bookings.service.booking_commands import BookingCommands
 from bookings.service.orchestrator import Orchestrator
 from plumbing.db import Database
 from plumbing.errors import ServiceError
-
-if TYPE_CHECKING:
-    from bookings.service.handlers import BookingService as ConsumersView
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +73,6 @@ class Progress:
 
 
 class SessionCancellations:
-    @overload
     def __init__(
         self,
         db: Database,
@@ -85,23 +80,7 @@ class SessionCancellations:
         orchestrator: Orchestrator,
         *,
         grace: timedelta = SETTLE_GRACE,
-    ) -> None: ...
-    @overload
-    def __init__(self, db: ConsumersView, *, grace: timedelta = SETTLE_GRACE) -> None: ...
-    def __init__(
-        self,
-        db: Database | ConsumersView,
-        bookings: BookingCommands | None = None,
-        orchestrator: Orchestrator | None = None,
-        *,
-        grace: timedelta = SETTLE_GRACE,
     ) -> None:
-        if not isinstance(db, Database):
-            # Transitional (issue 8): the catalog-event consumer still builds this from the
-            # one view it is given (`service/handlers.py`); bootstrap passes each collaborator.
-            view = db
-            db, bookings, orchestrator = view.db, view.bookings, view.orchestrator
-        assert bookings is not None and orchestrator is not None
         self.db = db
         self.bookings = bookings
         self.orchestrator = orchestrator
