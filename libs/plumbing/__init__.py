@@ -1,7 +1,7 @@
 """Plumbing shared by every service: no domain code lives here.
 
 Server bootstrap (`grpc_server`, `runtime`), client channels over several replicas
-(`grpc_client`), database access, outbox and inbox, messaging (`PullConsumer` with
-backoff), dead letters (`dead_letters`: the DLQ stream, its watcher and the ops
+(`grpc_client`), database access, outbox and inbox, messaging (`PullConsumer` and the one
+`RetryPolicy`), the one inbox consumer of every stream (`inbox_consumer`), dead letters (`dead_letters`: the DLQ stream, its watcher and the ops
 DeadLetterService), errors, telemetry and test fixtures.
 """
