@@ -15,7 +15,7 @@ import hmac
 import re
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, get_args
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -41,8 +41,9 @@ from plumbing.ids import optional_uuid
 router = APIRouter()
 
 CSRF_FIELD = "csrf_token"
-ACTIONS: tuple[Action, ...] = ("retry", "force-compensate")
-ACTION_LABELS: dict[str, str] = {"retry": "Retry step", "force-compensate": "Force compensate"}
+# The operator actions are routes.ops.Action (the names in their URLs); only the labels are here.
+ACTIONS: tuple[Action, ...] = get_args(Action)
+ACTION_LABELS: dict[Action, str] = {"retry": "Retry step", "force-compensate": "Force compensate"}
 
 
 # ----- CSRF -----
