@@ -327,6 +327,14 @@ class Saga:
             self.done.append(step)
         return self._start_compensation(reason)
 
+    def time_out(self) -> Transition:
+        """The current step's deadline passed. Before the pivot, after MAX_EXECUTE_ATTEMPTS
+        attempts, the saga gives up and compensates (STEP_TIMED_OUT); otherwise nothing
+        changes (`applied=False`) and the step is sent again."""
+        if self.state is SagaState.RUNNING and self.attempt >= MAX_EXECUTE_ATTEMPTS:
+            return self.give_up_execution("STEP_TIMED_OUT")
+        return Transition(applied=False)
+
     def settle_by_card(self) -> Transition:
         """A pay-later booking is paid by card instead: the wallet step is abandoned and
         compensated (a tombstone, or a refund if a debit attempt was still in flight)."""

@@ -19,7 +19,6 @@ from bookings.domain import step_log
 from bookings.domain.commands import ForceCompensateSaga, RetrySagaStep
 from bookings.domain.model import Booking, BookingStatus
 from bookings.domain.saga import (
-    MAX_EXECUTE_ATTEMPTS,
     PASSES,
     PAYMENTS,
     WALLET,
@@ -110,8 +109,9 @@ class Orchestrator:
                 booking = await repo.get_booking(conn, saga.booking_id)
                 assert booking is not None
                 await repo.log_steps(conn, saga.id, [step_log.timed_out(saga)])
-                if saga.state is SagaState.RUNNING and saga.attempt >= MAX_EXECUTE_ATTEMPTS:
-                    await self.advance(conn, saga, booking, saga.give_up_execution("STEP_TIMED_OUT"))
+                gave_up = saga.time_out()
+                if gave_up.applied:
+                    await self.advance(conn, saga, booking, gave_up)
                     continue
                 command_id = await self._send_current(conn, saga, booking)
                 await repo.save_saga(

@@ -1,6 +1,7 @@
 """The saga state machine, step by step, with no I/O."""
 
 from bookings.domain.saga import (
+    MAX_EXECUTE_ATTEMPTS,
     Action,
     BookingChange,
     Reply,
@@ -146,6 +147,30 @@ def test_giving_up_a_timed_out_step_compensates_it_too():
     saga.give_up_execution("STEP_TIMED_OUT")
     assert saga.queue == ["payments", "wallet"]
     assert saga.action is Action.COMPENSATE and saga.reason == "STEP_TIMED_OUT"
+
+
+def test_a_deadline_re_sends_the_step_until_the_last_attempt_before_the_pivot_then_gives_up():
+    saga, _ = booking_saga(use_wallet=True, use_card=True)
+    saga.apply(ok("wallet", amount=1000))
+    saga.attempt = MAX_EXECUTE_ATTEMPTS - 1
+    assert saga.time_out().applied is False
+    assert (saga.current_step, saga.action) == ("payments", Action.EXECUTE)
+
+    saga.attempt = MAX_EXECUTE_ATTEMPTS
+    assert saga.time_out().applied
+    assert (saga.action, saga.reason, saga.queue) == (
+        Action.COMPENSATE,
+        "STEP_TIMED_OUT",
+        ["payments", "wallet"],
+    )
+
+
+def test_after_the_pivot_a_deadline_only_re_sends_however_many_attempts():
+    saga, _ = booking_saga(use_card=True)
+    saga.apply(ok("payments", amount=3000))
+    saga.attempt = MAX_EXECUTE_ATTEMPTS * 10
+    assert saga.time_out().applied is False
+    assert (saga.state, saga.current_step, saga.action) == (SagaState.FINALIZING, "payments", Action.FINALIZE)
 
 
 def test_a_free_booking_confirms_with_no_steps():
