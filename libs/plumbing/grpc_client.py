@@ -15,6 +15,8 @@ from typing import Any
 
 from grpc import aio
 
+from plumbing.principal import outgoing_metadata
+
 ROUND_ROBIN = ("grpc.lb_policy_name", "round_robin")
 
 
@@ -77,5 +79,14 @@ def channel(
     return aio.insecure_channel(
         target(addresses),
         options=[*merged, ROUND_ROBIN],
-        interceptors=list(interceptors) if interceptors else None,
+        interceptors=[PrincipalForwarder(), *(interceptors or ())],
     )
+
+
+class PrincipalForwarder(aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+    """Sends the principal of the current call (plumbing.principal) with every unary call,
+    so the service called checks the ids against the same tenant as its caller did."""
+
+    async def intercept_unary_unary(self, continuation: Any, client_call_details: Any, request: Any) -> Any:
+        details = client_call_details._replace(metadata=outgoing_metadata(client_call_details.metadata))
+        return await continuation(details, request)

@@ -24,6 +24,7 @@ from grpc_status import rpc_status
 from sqlalchemy import exc as sqlalchemy_exc
 
 from plumbing.errors import ErrorKind, ServiceError
+from plumbing.principal import acting_as, principal_from_metadata
 from plumbing.validation import refuse_nul
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,9 @@ class ErrorInterceptor(aio.ServerInterceptor):
             try:
                 if isinstance(request, Message):
                     refuse_nul(request)
-                return await behaviour(request, context)  # type: ignore[arg-type]
+                principal = principal_from_metadata(context.invocation_metadata())
+                with acting_as(principal):
+                    return await behaviour(request, context)  # type: ignore[arg-type]
             except ServiceError as error:
                 await context.abort_with_status(rpc_status.to_status(status_for(error)))
             except aio.AbortError:
