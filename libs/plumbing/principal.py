@@ -134,3 +134,37 @@ def require_role(*roles: Role) -> Principal:
     if principal.role is Role.SERVICE or principal.role in roles:
         return principal
     raise PermissionDenied("PERMISSION_DENIED", "this call is not allowed for the caller's role")
+
+
+# Roles that act for one customer of a company only (its own bookings, wallet, passes, cards).
+CUSTOMER_ROLES = frozenset({Role.CUSTOMER, Role.GUEST})
+# Roles that run a company (or the platform): they may write its catalog and act for any of
+# its customers.
+BUSINESS_ROLES = (Role.PLATFORM_ADMIN, Role.COMPANY_ADMIN, Role.STAFF)
+
+
+def check_customer(company_id: object, customer_id: object, not_found: ServiceError) -> None:
+    """`check_tenant`, and for a customer or guest principal also its own customer only: data
+    of another customer is refused as `not_found`, like another company's."""
+    check_tenant(company_id, not_found)
+    principal = current_principal()
+    if principal.role in CUSTOMER_ROLES and (
+        principal.customer_id is None or str(customer_id) != principal.customer_id
+    ):
+        raise not_found
+
+
+def tenant_scope() -> tuple[str | None, str | None]:
+    """(company_id, customer_id) that a listing must be narrowed to for the current principal;
+    None where the principal sees every company (or every customer of its company)."""
+    principal = current_principal()
+    if principal.all_companies:
+        return None, None
+    # A company-bound role without a company sees nothing: an impossible id filters every row out.
+    company = principal.company_id or _NO_ONE
+    if principal.role in CUSTOMER_ROLES:
+        return company, principal.customer_id or _NO_ONE
+    return company, None
+
+
+_NO_ONE = "00000000-0000-0000-0000-000000000000"

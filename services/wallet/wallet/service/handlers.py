@@ -7,7 +7,8 @@ import uuid
 
 from plumbing import paging
 from plumbing.db import Database
-from plumbing.errors import Conflict, InvalidArgument
+from plumbing.errors import Conflict, InvalidArgument, NotFound
+from plumbing.principal import BUSINESS_ROLES, check_customer, require_role
 from wallet.adapters import repository as repo
 from wallet.domain.commands import GetWallet, ListWalletEntries, TopUpWallet
 from wallet.domain.model import (
@@ -22,6 +23,7 @@ from wallet.domain.validation import (
     CURRENCY_MISMATCH,
     MAX_BALANCE_MINOR,
     REQUEST_ID_REUSED,
+    WALLET_NOT_FOUND,
     entry_page_token,
 )
 
@@ -30,13 +32,27 @@ from wallet.domain.validation import (
 from wallet.service.saga_steps import handle_step as handle_step
 
 
+def wallet_not_found() -> NotFound:
+    return NotFound(WALLET_NOT_FOUND, "no such wallet")
+
+
+def check_wallet_owner(company_id: str, customer_id: str) -> None:
+    """A wallet is the (company, customer) its rows are keyed by: every query of these handlers
+    filters on both, so checking them against the caller checks the rows read or written."""
+    check_customer(company_id, customer_id, wallet_not_found())
+
+
 async def get_wallet(db: Database, command: GetWallet) -> Wallet:
+    check_wallet_owner(command.company_id, command.customer_id)
     async with db.transaction() as conn:
         return await repo.get_wallet(conn, command.company_id, command.customer_id)
 
 
 async def top_up_wallet(db: Database, command: TopUpWallet) -> Wallet:
     """Adds money once per request_id; a retry returns the wallet without adding again."""
+    # Money from nowhere (the company's FUNDING account): the company's people only.
+    require_role(*BUSINESS_ROLES)
+    check_wallet_owner(command.company_id, command.customer_id)
     business_key = topup_business_key(command.company_id, command.request_id)
     async with db.transaction() as conn:
         await repo.ensure_customer_accounts(conn, command.company_id, command.customer_id, command.currency)
@@ -91,6 +107,7 @@ async def top_up_wallet(db: Database, command: TopUpWallet) -> Wallet:
 
 
 async def list_wallet_entries(db: Database, command: ListWalletEntries) -> EntryPage:
+    check_wallet_owner(command.company_id, command.customer_id)
     limit = paging.page_size(command.page_size)
     before_id = entry_page_token(command.page_token)
     async with db.transaction() as conn:
