@@ -8,11 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookingplatform.saga.v1 import saga_pb2
 from plumbing.errors import InvalidArgument
+from plumbing.ids import parse_id
 from plumbing.saga_participant import reply_to
+from wallet.domain.commands import SagaStep
 from wallet.domain.model import Outcome, StepAction
-from wallet.domain.validation import INVALID_COMMAND, check_currency, parse_id
-from wallet.service import handlers
-from wallet.service.commands import SagaStep
+from wallet.domain.validation import INVALID_COMMAND, check_currency
+from wallet.service.saga_steps import handle_step
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ async def handle_step_command(conn: AsyncConnection, command: saga_pb2.StepComma
     except InvalidArgument as error:
         log.warning("refusing saga command %s/%s: %s", command.saga_id, command.action, error.message)
         return reply_to(command, succeeded=False, reason=INVALID_COMMAND)
-    operation = await handlers.handle_step(conn, step)
+    operation = await handle_step(conn, step)
     return reply_to(
         command,
         succeeded=operation.outcome is Outcome.SUCCEEDED,

@@ -35,14 +35,10 @@ from wallet.domain.validation import (
 )
 
 
-async def handle_step(conn: AsyncConnection, step: SagaStep, *, dedup: bool = True) -> Operation:
-    """Applies one saga action once per (saga_id, action); a repeat answers the recorded decision.
-
-    `dedup=False` is the fault suite's mutation (`SAGA_MUTATION_NO_DEDUP=1`, tests only): a
-    repeated EXECUTE debits again instead of answering the recorded decision. Never in production.
-    """
+async def handle_step(conn: AsyncConnection, step: SagaStep) -> Operation:
+    """Applies one saga action once per (saga_id, action); a repeat answers the recorded decision."""
     if step.action is StepAction.EXECUTE:
-        return await _execute(conn, step, dedup=dedup)
+        return await _execute(conn, step)
     if step.action is StepAction.FINALIZE:
         return await _finalize(conn, step)
     try:
@@ -100,25 +96,6 @@ async def _decide(
     )
 
 
-async def _unrecorded(
-    conn: AsyncConnection,
-    step: SagaStep,
-    outcome: Outcome,
-    reason: str = "",
-    moved: Split | None = None,
-    txn: str | None = None,
-) -> Operation:
-    """The decision of a repeat under the no-dedup mutation: answered, not recorded."""
-    return Operation(
-        saga_id=step.saga_id,
-        action=step.action,
-        outcome=outcome,
-        reason=reason,
-        moved=moved or Split(),
-        transaction_id=txn,
-    )
-
-
 def _refused(step: SagaStep, reason: str) -> Operation:
     return Operation(
         saga_id=step.saga_id,
@@ -130,11 +107,11 @@ def _refused(step: SagaStep, reason: str) -> Operation:
     )
 
 
-async def _execute(conn: AsyncConnection, step: SagaStep, *, dedup: bool = True) -> Operation:
+async def _execute(conn: AsyncConnection, step: SagaStep) -> Operation:
     """Debits bonus first, then main; all of it, or what is there with allow_partial."""
     action = StepAction.EXECUTE
     claimed = await _claim(conn, step, action)
-    if not claimed and dedup:
+    if not claimed:
         if await repo.get_operation(conn, step.saga_id, StepAction.COMPENSATE) is not None:
             return _refused(step, ALREADY_COMPENSATED)
         # A debit refused for lack of money is asked again by a later attempt (billing a
@@ -144,18 +121,14 @@ async def _execute(conn: AsyncConnection, step: SagaStep, *, dedup: bool = True)
         )
         if not claimed:
             return await _recorded(conn, step, action)
-    # Claimed, or the no-dedup mutation acting again on a repeat: then nothing is recorded
-    # and the ledger gets a key of its own, so the repeat really debits a second time.
-    decide = _decide if claimed else _unrecorded
-    key_suffix = "" if claimed else f":mutation-no-dedup:{uuid.uuid4()}"
 
     if not 0 <= step.amount <= money.MAX_AMOUNT_MINOR:
-        return await decide(conn, step, Outcome.FAILED, INVALID_AMOUNT)
+        return await _decide(conn, step, Outcome.FAILED, INVALID_AMOUNT)
     currency = await repo.wallet_currency(conn, step.company_id, step.customer_id)
     if currency is not None and currency != step.currency:
-        return await decide(conn, step, Outcome.FAILED, CURRENCY_MISMATCH)
+        return await _decide(conn, step, Outcome.FAILED, CURRENCY_MISMATCH)
     if step.amount == 0:
-        return await decide(conn, step, Outcome.SUCCEEDED)
+        return await _decide(conn, step, Outcome.SUCCEEDED)
     result = None
     if currency is not None:
         result = await repo.debit_bonus_first(
@@ -164,8 +137,8 @@ async def _execute(conn: AsyncConnection, step: SagaStep, *, dedup: bool = True)
     if result is None:
         # No accounts, or not enough without allow_partial: nothing was taken.
         if step.allow_partial:
-            return await decide(conn, step, Outcome.SUCCEEDED)
-        return await decide(conn, step, Outcome.FAILED, INSUFFICIENT_FUNDS)
+            return await _decide(conn, step, Outcome.SUCCEEDED)
+        return await _decide(conn, step, Outcome.FAILED, INSUFFICIENT_FUNDS)
     expected = split_debit(
         bonus_balance=result.bonus_before,
         main_balance=result.main_before,
@@ -175,7 +148,7 @@ async def _execute(conn: AsyncConnection, step: SagaStep, *, dedup: bool = True)
     if expected != result.taken:
         raise RuntimeError(f"debit took {result.taken}, the rule says {expected}")
     if result.taken.total == 0:
-        return await decide(conn, step, Outcome.SUCCEEDED)
+        return await _decide(conn, step, Outcome.SUCCEEDED)
     transaction_id = await _post(
         conn,
         step,
@@ -188,9 +161,8 @@ async def _execute(conn: AsyncConnection, step: SagaStep, *, dedup: bool = True)
         company_id=step.company_id,
         clearing_amount=result.taken.total,
         currency=step.currency,
-        key_suffix=key_suffix,
     )
-    return await decide(conn, step, Outcome.SUCCEEDED, moved=result.taken, txn=transaction_id)
+    return await _decide(conn, step, Outcome.SUCCEEDED, moved=result.taken, txn=transaction_id)
 
 
 async def _compensate(conn: AsyncConnection, step: SagaStep) -> Operation:
@@ -296,19 +268,15 @@ async def _post(
     company_id: str,
     clearing_amount: int,
     currency: str,
-    key_suffix: str = "",
 ) -> str:
-    """Writes the ledger transaction of a saga effect: customer entries balanced by clearing.
-
-    `key_suffix` is only ever set by the no-dedup mutation (tests only).
-    """
+    """Writes the ledger transaction of a saga effect: customer entries balanced by clearing."""
     transaction_id = str(uuid.uuid4())
     inserted = await repo.insert_transaction(
         conn,
         transaction_id=transaction_id,
         company_id=company_id,
         kind=kind,
-        business_key=saga_business_key(step.saga_id, action) + key_suffix,
+        business_key=saga_business_key(step.saga_id, action),
         booking_id=step.booking_id,
     )
     if not inserted:  # the operation key was free, so the ledger key must be too
