@@ -96,6 +96,14 @@ async def insert_product(
     return _product(row) if row else None
 
 
+async def product_company(conn: AsyncConnection, product_id: uuid.UUID) -> uuid.UUID | None:
+    """The company a product belongs to (None: no such product)."""
+    company: uuid.UUID | None = await conn.scalar(
+        select(pass_products.c.company_id).where(pass_products.c.id == product_id)
+    )
+    return company
+
+
 async def product_by_request(
     conn: AsyncConnection, company_id: uuid.UUID, request_id: str
 ) -> PassProduct | None:

@@ -12,6 +12,8 @@ INVALID_CURRENCY = "INVALID_CURRENCY"
 # Lookups (NOT_FOUND).
 PASS_PRODUCT_NOT_FOUND = "PASS_PRODUCT_NOT_FOUND"
 ENTITLEMENT_NOT_FOUND = "ENTITLEMENT_NOT_FOUND"
+# A company other than the caller's (refused as if it did not exist).
+COMPANY_NOT_FOUND = "COMPANY_NOT_FOUND"
 
 # A request_id used again with a different request (ABORTED).
 REQUEST_ID_REUSED = "REQUEST_ID_REUSED"
