@@ -201,7 +201,7 @@ PLATFORM_OPERATOR_PASSWORD = "ops12345"
 
 
 async def platform_operator(database_url: str) -> dict[str, str]:
-    """An operator of no company (dead letters hold every company's messages) and a token."""
+    """A platform admin (no company: dead letters hold every company's messages) and a token."""
     from gateway.auth import TokenIssuer
     from gateway.settings import DEV_JWT_SECRET
     from gateway.users import UserStore
@@ -210,7 +210,7 @@ async def platform_operator(database_url: str) -> dict[str, str]:
     db = Database(database_url, pool_size=1)
     try:
         user = await UserStore(db).create_user(
-            email=PLATFORM_OPERATOR_EMAIL, password=PLATFORM_OPERATOR_PASSWORD, role="operator"
+            email=PLATFORM_OPERATOR_EMAIL, password=PLATFORM_OPERATOR_PASSWORD, role="PLATFORM_ADMIN"
         )
     finally:
         await db.close()
@@ -242,8 +242,11 @@ def schema_revision(database_url: str, schema: str) -> str | None:
         exists = conn.execute("SELECT to_regclass(%s)", (f'"{schema}".alembic_version',)).fetchone()
         if not exists or exists[0] is None:
             return None
-        row = conn.execute(f'SELECT version_num FROM "{schema}".alembic_version').fetchone()
-    return str(row[0]) if row else None
+        # One row per head: a schema may have branches (the audit log's, plumbing.migrations).
+        row = conn.execute(
+            f"SELECT string_agg(version_num, '+' ORDER BY version_num) FROM \"{schema}\".alembic_version"
+        ).fetchone()
+    return str(row[0]) if row and row[0] else None
 
 
 class PortMemory:
@@ -422,8 +425,8 @@ def print_welcome(
         "",
         f"  HTTP gateway      {'  '.join(gateway_urls)}",
         f"  API docs          {gateway_url}/docs",
-        f"  Saga dashboard    {gateway_url}/ops/sagas  (log in as the operator below)",
-        f"  Dead letters      {gateway_url}/ops/dead-letters  (log in as the platform operator)",
+        f"  Saga dashboard    {gateway_url}/ops/sagas  (log in as the company admin below)",
+        f"  Dead letters      {gateway_url}/ops/dead-letters  (log in as the platform admin)",
         "",
         "  gRPC services (reflection on; e.g. .venv/bin/grpcurl -plaintext ADDRESS list):",
         *(f"    {name:<9} {address}" for name, address in addresses.items()),
@@ -441,8 +444,9 @@ def print_welcome(
             f"  customer  {demo['customer_email']} / {demo['customer_password']}",
             f"            wallet {demo['wallet']}",
             f"            pass {demo['entitlement_id']}: {demo['pass']}",
-            f"  operator  {demo['operator_email']} / {demo['operator_password']}",
-            f"  platform operator (dead letters)  {PLATFORM_OPERATOR_EMAIL} / {PLATFORM_OPERATOR_PASSWORD}",
+            f"  company admin  {demo['operator_email']} / {demo['operator_password']}",
+            f"  staff     {demo['staff_email']} / {demo['staff_password']}",
+            f"  platform admin (dead letters)  {PLATFORM_OPERATOR_EMAIL} / {PLATFORM_OPERATOR_PASSWORD}",
             f"  session   {demo['session_id']}  ({demo['session_summary']})",
             "",
             "Book a place and pay from the wallet:",

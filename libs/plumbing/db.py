@@ -28,11 +28,22 @@ if not any(isinstance(f, _NoResultRows) for f in _ENGINE_LOGGER.filters):
     _ENGINE_LOGGER.addFilter(_NoResultRows())
 
 
+# The execution option naming the schema a Database belongs to: plumbing.audit writes the
+# caller's audit entry into `<schema>.audit_log` of the connection it is handed.
+SCHEMA_OPTION = "service_schema"
+
+
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 10, application_name: str = "") -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 10, application_name: str = "", schema: str | None = None
+    ) -> None:
+        """`schema` is the service's own schema; by default the application name up to its
+        first `-` ("payments-sweeper" -> "payments")."""
         connect_args = {"application_name": application_name} if application_name else {}
+        self.schema = schema or application_name.partition("-")[0] or None
         self.engine: AsyncEngine = create_async_engine(
             sqlalchemy_url(url),
+            execution_options={SCHEMA_OPTION: self.schema} if self.schema else {},
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_pre_ping=True,

@@ -16,6 +16,7 @@ from typing import Any
 from grpc import aio
 
 from plumbing.principal import outgoing_metadata
+from plumbing.request_id import add_request_id
 
 ROUND_ROBIN = ("grpc.lb_policy_name", "round_robin")
 
@@ -85,8 +86,10 @@ def channel(
 
 class PrincipalForwarder(aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
     """Sends the principal of the current call (plumbing.principal) with every unary call,
-    so the service called checks the ids against the same tenant as its caller did."""
+    so the service called checks the ids against the same tenant as its caller did, and the
+    request id (plumbing.request_id), so its audit entries name the same request."""
 
     async def intercept_unary_unary(self, continuation: Any, client_call_details: Any, request: Any) -> Any:
-        details = client_call_details._replace(metadata=outgoing_metadata(client_call_details.metadata))
+        metadata = add_request_id(outgoing_metadata(client_call_details.metadata))
+        details = client_call_details._replace(metadata=metadata)
         return await continuation(details, request)

@@ -25,6 +25,7 @@ from sqlalchemy import exc as sqlalchemy_exc
 
 from plumbing.errors import ErrorKind, ServiceError
 from plumbing.principal import acting_as, principal_from_metadata
+from plumbing.request_id import request_id_from_metadata, with_request_id
 from plumbing.validation import refuse_nul
 
 log = logging.getLogger(__name__)
@@ -87,8 +88,9 @@ class ErrorInterceptor(aio.ServerInterceptor):
             try:
                 if isinstance(request, Message):
                     refuse_nul(request)
-                principal = principal_from_metadata(context.invocation_metadata())
-                with acting_as(principal):
+                metadata = context.invocation_metadata()
+                principal = principal_from_metadata(metadata)
+                with acting_as(principal), with_request_id(request_id_from_metadata(metadata)):
                     return await behaviour(request, context)  # type: ignore[arg-type]
             except ServiceError as error:
                 await context.abort_with_status(rpc_status.to_status(status_for(error)))

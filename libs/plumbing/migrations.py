@@ -2,7 +2,8 @@
 
 A service's `migrations/env.py` calls `run_migrations(metadata, schema)`; the service
 and the dev stack call `upgrade(migrations_dir, url, schema)`. An advisory lock per
-schema lets several replicas start at once.
+schema lets several replicas start at once. A schema may have several heads (the audit log's
+migration is a branch of its own, label `audit`): `upgrade` brings every head up.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def alembic_config(migrations_dir: Path, url: str, schema: str) -> Config:
 
 
 def upgrade(migrations_dir: Path, url: str, schema: str) -> None:
-    command.upgrade(alembic_config(migrations_dir, url, schema), "head")
+    command.upgrade(alembic_config(migrations_dir, url, schema), "heads")
 
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -80,7 +81,7 @@ def main() -> None:
         message = rest[rest.index("-m") + 1] if "-m" in rest else "change"
         command.revision(config, message=message, autogenerate=True)
     elif action == "upgrade":
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
     else:
         raise SystemExit(f"unknown action {action!r}")
 

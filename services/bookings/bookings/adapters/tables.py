@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, TSTZRANGE, UUID
 
+from plumbing.audit import audit_log_table
 from plumbing.outbox import inbox_table, outbox_table
 
 SCHEMA = "bookings"
@@ -255,4 +256,5 @@ booking_changes = Table(
 )
 
 outbox = outbox_table(metadata)
+audit_log = audit_log_table(metadata)
 inbox = inbox_table(metadata)

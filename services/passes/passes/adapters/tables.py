@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import UUID
 
+from plumbing.audit import audit_log_table
 from plumbing.outbox import inbox_table, outbox_table
 
 metadata = MetaData(schema="passes")
@@ -119,4 +120,5 @@ saga_operations = Table(
 )
 
 outbox = outbox_table(metadata)
+audit_log = audit_log_table(metadata)
 inbox = inbox_table(metadata)

@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import UUID
 
+from plumbing.audit import audit_log_table
 from plumbing.outbox import inbox_table, outbox_table
 
 SCHEMA = "payments"
@@ -135,6 +136,7 @@ provider_events = Table(
 )
 
 outbox = outbox_table(metadata)
+audit_log = audit_log_table(metadata)
 inbox = inbox_table(metadata)
 
 # Card tokens registered per customer (the only place a token is stored on the platform).
