@@ -6,6 +6,7 @@ isort:skip_file
 from bookingplatform.common.v1 import money_pb2 as _money_pb2
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -137,6 +138,30 @@ PRICE_SOURCE_OVERRIDE: PriceSource.ValueType  # 3
 """The override set for that date (wins over the daily price)."""
 Global___PriceSource: _TypeAlias = PriceSource  # noqa: Y015
 
+class _CompanyState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _CompanyStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_CompanyState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    COMPANY_STATE_UNSPECIFIED: _CompanyState.ValueType  # 0
+    """Not set."""
+    COMPANY_STATE_ACTIVE: _CompanyState.ValueType  # 1
+    """Selling."""
+    COMPANY_STATE_SUSPENDED: _CompanyState.ValueType  # 2
+    """Suspended by the platform: its sessions, stays and rentals cannot be booked."""
+
+class CompanyState(_CompanyState, metaclass=_CompanyStateEnumTypeWrapper):
+    """Whether a company is selling."""
+
+COMPANY_STATE_UNSPECIFIED: CompanyState.ValueType  # 0
+"""Not set."""
+COMPANY_STATE_ACTIVE: CompanyState.ValueType  # 1
+"""Selling."""
+COMPANY_STATE_SUSPENDED: CompanyState.ValueType  # 2
+"""Suspended by the platform: its sessions, stays and rentals cannot be booked."""
+Global___CompanyState: _TypeAlias = CompanyState  # noqa: Y015
+
 @_typing.final
 class Company(_message.Message):
     """A business (tenant) selling time on its resources."""
@@ -148,6 +173,14 @@ class Company(_message.Message):
     TIME_ZONE_FIELD_NUMBER: _builtins.int
     CURRENCY_CODE_FIELD_NUMBER: _builtins.int
     CREATE_TIME_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    CONTACT_EMAIL_FIELD_NUMBER: _builtins.int
+    CONTACT_PHONE_FIELD_NUMBER: _builtins.int
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    ALLOWED_ORIGINS_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    SUSPEND_REASON_FIELD_NUMBER: _builtins.int
+    ETAG_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned id (UUID)."""
     name: _builtins.str
@@ -156,9 +189,27 @@ class Company(_message.Message):
     """IANA time zone, e.g. "Europe/Berlin"; times are shown in it."""
     currency_code: _builtins.str
     """ISO 4217 currency every price of the company is in."""
+    description: _builtins.str
+    """What the company offers, shown to customers."""
+    contact_email: _builtins.str
+    """Contact e-mail address shown to customers (empty when none)."""
+    contact_phone: _builtins.str
+    """Contact phone number as written by the company (empty when none)."""
+    address: _builtins.str
+    """Postal address, free text (empty when none)."""
+    state: Global___CompanyState.ValueType
+    """Active or suspended."""
+    suspend_reason: _builtins.str
+    """Why it was suspended (SUSPENDED only)."""
+    etag: _builtins.str
+    """Changes with every update; UpdateCompany and SuspendCompany take the one read."""
     @_builtins.property
     def create_time(self) -> _timestamp_pb2.Timestamp:
         """When the company was created."""
+
+    @_builtins.property
+    def allowed_origins(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Web origins ("https://shop.example.com") allowed to call the API from a browser."""
 
     def __init__(
         self,
@@ -168,10 +219,18 @@ class Company(_message.Message):
         time_zone: _builtins.str = ...,
         currency_code: _builtins.str = ...,
         create_time: _timestamp_pb2.Timestamp | None = ...,
+        description: _builtins.str = ...,
+        contact_email: _builtins.str = ...,
+        contact_phone: _builtins.str = ...,
+        address: _builtins.str = ...,
+        allowed_origins: _abc.Iterable[_builtins.str] | None = ...,
+        state: Global___CompanyState.ValueType = ...,
+        suspend_reason: _builtins.str = ...,
+        etag: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "currency_code", b"currency_code", "id", b"id", "name", b"name", "time_zone", b"time_zone"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "allowed_origins", b"allowed_origins", "contact_email", b"contact_email", "contact_phone", b"contact_phone", "create_time", b"create_time", "currency_code", b"currency_code", "description", b"description", "etag", b"etag", "id", b"id", "name", b"name", "state", b"state", "suspend_reason", b"suspend_reason", "time_zone", b"time_zone"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -189,6 +248,8 @@ class Customer(_message.Message):
     EMAIL_FIELD_NUMBER: _builtins.int
     GUEST_FIELD_NUMBER: _builtins.int
     CREATE_TIME_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    PHONE_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned id (UUID)."""
     company_id: _builtins.str
@@ -199,6 +260,10 @@ class Customer(_message.Message):
     """E-mail address, unique per company when set."""
     guest: _builtins.bool
     """True for a guest with no user account."""
+    version: _builtins.int
+    """Version, raised by every update (UpdateCustomer's expected_version; the gateway's ETag)."""
+    phone: _builtins.str
+    """Phone number as given (optional)."""
     @_builtins.property
     def create_time(self) -> _timestamp_pb2.Timestamp:
         """When the customer was created."""
@@ -212,10 +277,12 @@ class Customer(_message.Message):
         email: _builtins.str = ...,
         guest: _builtins.bool = ...,
         create_time: _timestamp_pb2.Timestamp | None = ...,
+        version: _builtins.int = ...,
+        phone: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "create_time", b"create_time", "display_name", b"display_name", "email", b"email", "guest", b"guest", "id", b"id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "create_time", b"create_time", "display_name", b"display_name", "email", b"email", "guest", b"guest", "id", b"id", "phone", b"phone", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -371,6 +438,12 @@ class Resource(_message.Message):
     POLICY_FIELD_NUMBER: _builtins.int
     HOURLY_RATE_FIELD_NUMBER: _builtins.int
     VERSION_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    IMAGE_URLS_FIELD_NUMBER: _builtins.int
+    AMENITIES_FIELD_NUMBER: _builtins.int
+    CAPACITY_FIELD_NUMBER: _builtins.int
+    ARCHIVE_TIME_FIELD_NUMBER: _builtins.int
+    ETAG_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned id (UUID)."""
     company_id: _builtins.str
@@ -380,7 +453,15 @@ class Resource(_message.Message):
     booking_model: Global___BookingModel.ValueType
     """How it is booked."""
     version: _builtins.int
-    """1 at creation, +1 on every change (UpdateResourcePolicy, SetHourlyRate)."""
+    """1 at creation, +1 on every change (UpdateResourcePolicy, SetHourlyRate, UpdateResource,
+    ArchiveResource).
+    """
+    description: _builtins.str
+    """What it is, shown to customers."""
+    capacity: _builtins.int
+    """How many people it holds (0 = not stated); informative, sessions have their own capacity."""
+    etag: _builtins.str
+    """The version as a string; Update and Archive take the one read."""
     @_builtins.property
     def policy(self) -> Global___ResourcePolicy:
         """Its booking rules."""
@@ -388,6 +469,18 @@ class Resource(_message.Message):
     @_builtins.property
     def hourly_rate(self) -> _money_pb2.Money:
         """Price of one hour (INTERVAL only; unset when none was set)."""
+
+    @_builtins.property
+    def image_urls(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Pictures of it (absolute http(s) URLs), in display order."""
+
+    @_builtins.property
+    def amenities(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """What it offers ("sauna", "wifi"), in display order."""
+
+    @_builtins.property
+    def archive_time(self) -> _timestamp_pb2.Timestamp:
+        """When it was archived; unset while active. Archived: hidden from lists and new bookings."""
 
     def __init__(
         self,
@@ -399,10 +492,16 @@ class Resource(_message.Message):
         policy: Global___ResourcePolicy | None = ...,
         hourly_rate: _money_pb2.Money | None = ...,
         version: _builtins.int = ...,
+        description: _builtins.str = ...,
+        image_urls: _abc.Iterable[_builtins.str] | None = ...,
+        amenities: _abc.Iterable[_builtins.str] | None = ...,
+        capacity: _builtins.int = ...,
+        archive_time: _timestamp_pb2.Timestamp | None = ...,
+        etag: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["hourly_rate", b"hourly_rate", "policy", b"policy"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["archive_time", b"archive_time", "hourly_rate", b"hourly_rate", "policy", b"policy"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_model", b"booking_model", "company_id", b"company_id", "hourly_rate", b"hourly_rate", "id", b"id", "name", b"name", "policy", b"policy", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amenities", b"amenities", "archive_time", b"archive_time", "booking_model", b"booking_model", "capacity", b"capacity", "company_id", b"company_id", "description", b"description", "etag", b"etag", "hourly_rate", b"hourly_rate", "id", b"id", "image_urls", b"image_urls", "name", b"name", "policy", b"policy", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -419,6 +518,8 @@ class Unit(_message.Message):
     RESOURCE_ID_FIELD_NUMBER: _builtins.int
     NAME_FIELD_NUMBER: _builtins.int
     CREATE_TIME_FIELD_NUMBER: _builtins.int
+    ARCHIVE_TIME_FIELD_NUMBER: _builtins.int
+    ETAG_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned id (UUID)."""
     company_id: _builtins.str
@@ -427,9 +528,15 @@ class Unit(_message.Message):
     """The room type (a NIGHTLY resource)."""
     name: _builtins.str
     """Display name, unique per resource (case-insensitive)."""
+    etag: _builtins.str
+    """Changes with every update; UpdateUnit and ArchiveUnit take the one read."""
     @_builtins.property
     def create_time(self) -> _timestamp_pb2.Timestamp:
         """When the unit was created."""
+
+    @_builtins.property
+    def archive_time(self) -> _timestamp_pb2.Timestamp:
+        """When it was archived; unset while active. Archived: not offered to new stays."""
 
     def __init__(
         self,
@@ -439,10 +546,12 @@ class Unit(_message.Message):
         resource_id: _builtins.str = ...,
         name: _builtins.str = ...,
         create_time: _timestamp_pb2.Timestamp | None = ...,
+        archive_time: _timestamp_pb2.Timestamp | None = ...,
+        etag: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["archive_time", b"archive_time", "create_time", b"create_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "create_time", b"create_time", "id", b"id", "name", b"name", "resource_id", b"resource_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["archive_time", b"archive_time", "company_id", b"company_id", "create_time", b"create_time", "etag", b"etag", "id", b"id", "name", b"name", "resource_id", b"resource_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -462,6 +571,7 @@ class RatePlan(_message.Message):
     NAME_FIELD_NUMBER: _builtins.int
     DEFAULT_NIGHTLY_PRICE_FIELD_NUMBER: _builtins.int
     CREATE_TIME_FIELD_NUMBER: _builtins.int
+    ETAG_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned id (UUID)."""
     company_id: _builtins.str
@@ -470,6 +580,8 @@ class RatePlan(_message.Message):
     """The room type (a NIGHTLY resource)."""
     name: _builtins.str
     """Display name, unique per resource (case-insensitive)."""
+    etag: _builtins.str
+    """Changes with every update; UpdateRatePlan takes the one read."""
     @_builtins.property
     def default_nightly_price(self) -> _money_pb2.Money:
         """Price of a night with no daily price and no override."""
@@ -487,10 +599,11 @@ class RatePlan(_message.Message):
         name: _builtins.str = ...,
         default_nightly_price: _money_pb2.Money | None = ...,
         create_time: _timestamp_pb2.Timestamp | None = ...,
+        etag: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "default_nightly_price", b"default_nightly_price"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "create_time", b"create_time", "default_nightly_price", b"default_nightly_price", "id", b"id", "name", b"name", "resource_id", b"resource_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "create_time", b"create_time", "default_nightly_price", b"default_nightly_price", "etag", b"etag", "id", b"id", "name", b"name", "resource_id", b"resource_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -576,6 +689,8 @@ class Session(_message.Message):
     STATUS_FIELD_NUMBER: _builtins.int
     CANCEL_REASON_FIELD_NUMBER: _builtins.int
     CANCEL_TIME_FIELD_NUMBER: _builtins.int
+    ETAG_FIELD_NUMBER: _builtins.int
+    SERIES_ID_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned id (UUID)."""
     company_id: _builtins.str
@@ -588,6 +703,10 @@ class Session(_message.Message):
     """Open or cancelled."""
     cancel_reason: _builtins.str
     """Why it was cancelled (CANCELLED only)."""
+    etag: _builtins.str
+    """Changes with every update; UpdateSession takes the one read."""
+    series_id: _builtins.str
+    """The recurring series it was created in (CreateSessionSeries); empty for a single session."""
     @_builtins.property
     def start_time(self) -> _timestamp_pb2.Timestamp:
         """Start, inclusive."""
@@ -617,10 +736,12 @@ class Session(_message.Message):
         status: Global___SessionStatus.ValueType = ...,
         cancel_reason: _builtins.str = ...,
         cancel_time: _timestamp_pb2.Timestamp | None = ...,
+        etag: _builtins.str = ...,
+        series_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["cancel_time", b"cancel_time", "end_time", b"end_time", "price", b"price", "start_time", b"start_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancel_reason", b"cancel_reason", "cancel_time", b"cancel_time", "capacity", b"capacity", "company_id", b"company_id", "end_time", b"end_time", "id", b"id", "price", b"price", "resource_id", b"resource_id", "start_time", b"start_time", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancel_reason", b"cancel_reason", "cancel_time", b"cancel_time", "capacity", b"capacity", "company_id", b"company_id", "end_time", b"end_time", "etag", b"etag", "id", b"id", "price", b"price", "resource_id", b"resource_id", "series_id", b"series_id", "start_time", b"start_time", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -691,6 +812,9 @@ class Extra(_message.Message):
     NAME_FIELD_NUMBER: _builtins.int
     PRICE_FIELD_NUMBER: _builtins.int
     PRICING_UNIT_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    ARCHIVE_TIME_FIELD_NUMBER: _builtins.int
+    ETAG_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned id (UUID)."""
     company_id: _builtins.str
@@ -699,9 +823,17 @@ class Extra(_message.Message):
     """Display name."""
     pricing_unit: Global___PricingUnit.ValueType
     """What the price is multiplied by (never UNSPECIFIED in replies)."""
+    description: _builtins.str
+    """What it is, shown to customers."""
+    etag: _builtins.str
+    """Changes with every update; UpdateExtra and ArchiveExtra take the one read."""
     @_builtins.property
     def price(self) -> _money_pb2.Money:
         """Price of one unit."""
+
+    @_builtins.property
+    def archive_time(self) -> _timestamp_pb2.Timestamp:
+        """When it was archived; unset while active. Archived: not listed, not sold with new bookings."""
 
     def __init__(
         self,
@@ -711,10 +843,13 @@ class Extra(_message.Message):
         name: _builtins.str = ...,
         price: _money_pb2.Money | None = ...,
         pricing_unit: Global___PricingUnit.ValueType = ...,
+        description: _builtins.str = ...,
+        archive_time: _timestamp_pb2.Timestamp | None = ...,
+        etag: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["price", b"price"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["archive_time", b"archive_time", "price", b"price"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "id", b"id", "name", b"name", "price", b"price", "pricing_unit", b"pricing_unit"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["archive_time", b"archive_time", "company_id", b"company_id", "description", b"description", "etag", b"etag", "id", b"id", "name", b"name", "price", b"price", "pricing_unit", b"pricing_unit"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -931,6 +1066,130 @@ class GetCustomerResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetCustomerResponse: _TypeAlias = GetCustomerResponse  # noqa: Y015
+
+@_typing.final
+class ListCustomersRequest(_message.Message):
+    """Request of ListCustomers."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    QUERY_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    company_id: _builtins.str
+    """The company."""
+    query: _builtins.str
+    """Case-insensitive prefix of the name or of the e-mail (optional)."""
+    page_size: _builtins.int
+    """Page size, at most 200 (default 50)."""
+    page_token: _builtins.str
+    """Token of the page to read."""
+    def __init__(
+        self,
+        *,
+        company_id: _builtins.str = ...,
+        query: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "page_size", b"page_size", "page_token", b"page_token", "query", b"query"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListCustomersRequest: _TypeAlias = ListCustomersRequest  # noqa: Y015
+
+@_typing.final
+class ListCustomersResponse(_message.Message):
+    """Response of ListCustomers."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CUSTOMERS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    HAS_MORE_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token of the next page, empty on the last page."""
+    has_more: _builtins.bool
+    """True when there is a next page."""
+    @_builtins.property
+    def customers(self) -> _containers.RepeatedCompositeFieldContainer[Global___Customer]:
+        """The customers, by name then id."""
+
+    def __init__(
+        self,
+        *,
+        customers: _abc.Iterable[Global___Customer] | None = ...,
+        next_page_token: _builtins.str = ...,
+        has_more: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["customers", b"customers", "has_more", b"has_more", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListCustomersResponse: _TypeAlias = ListCustomersResponse  # noqa: Y015
+
+@_typing.final
+class UpdateCustomerRequest(_message.Message):
+    """Request of UpdateCustomer."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CUSTOMER_FIELD_NUMBER: _builtins.int
+    UPDATE_MASK_FIELD_NUMBER: _builtins.int
+    EXPECTED_VERSION_FIELD_NUMBER: _builtins.int
+    expected_version: _builtins.int
+    """The version the caller read; a stale one is refused (ABORTED VERSION_MISMATCH)."""
+    @_builtins.property
+    def customer(self) -> Global___Customer:
+        """The customer with the new values (id required)."""
+
+    @_builtins.property
+    def update_mask(self) -> _field_mask_pb2.FieldMask:
+        """Fields to change: display_name, email, phone."""
+
+    def __init__(
+        self,
+        *,
+        customer: Global___Customer | None = ...,
+        update_mask: _field_mask_pb2.FieldMask | None = ...,
+        expected_version: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["customer", b"customer", "update_mask", b"update_mask"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["customer", b"customer", "expected_version", b"expected_version", "update_mask", b"update_mask"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateCustomerRequest: _TypeAlias = UpdateCustomerRequest  # noqa: Y015
+
+@_typing.final
+class UpdateCustomerResponse(_message.Message):
+    """Response of UpdateCustomer."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CUSTOMER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def customer(self) -> Global___Customer:
+        """The customer after the update."""
+
+    def __init__(
+        self,
+        *,
+        customer: Global___Customer | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["customer", b"customer"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["customer", b"customer"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateCustomerResponse: _TypeAlias = UpdateCustomerResponse  # noqa: Y015
 
 @_typing.final
 class CreateResourceRequest(_message.Message):
@@ -1177,6 +1436,7 @@ class ListSessionsRequest(_message.Message):
     START_TIME_FROM_FIELD_NUMBER: _builtins.int
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    START_TIME_TO_FIELD_NUMBER: _builtins.int
     company_id: _builtins.str
     """The company."""
     resource_id: _builtins.str
@@ -1189,6 +1449,10 @@ class ListSessionsRequest(_message.Message):
     def start_time_from(self) -> _timestamp_pb2.Timestamp:
         """Only sessions starting at or after this time, when set."""
 
+    @_builtins.property
+    def start_time_to(self) -> _timestamp_pb2.Timestamp:
+        """Only sessions starting before this time, when set."""
+
     def __init__(
         self,
         *,
@@ -1197,10 +1461,11 @@ class ListSessionsRequest(_message.Message):
         start_time_from: _timestamp_pb2.Timestamp | None = ...,
         page_size: _builtins.int = ...,
         page_token: _builtins.str = ...,
+        start_time_to: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["start_time_from", b"start_time_from"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["start_time_from", b"start_time_from", "start_time_to", b"start_time_to"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "page_size", b"page_size", "page_token", b"page_token", "resource_id", b"resource_id", "start_time_from", b"start_time_from"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "page_size", b"page_size", "page_token", b"page_token", "resource_id", b"resource_id", "start_time_from", b"start_time_from", "start_time_to", b"start_time_to"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1305,16 +1570,20 @@ class ListExtrasRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     COMPANY_ID_FIELD_NUMBER: _builtins.int
+    SHOW_ARCHIVED_FIELD_NUMBER: _builtins.int
     company_id: _builtins.str
     """The company."""
+    show_archived: _builtins.bool
+    """Also list archived extras."""
     def __init__(
         self,
         *,
         company_id: _builtins.str = ...,
+        show_archived: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "show_archived", b"show_archived"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1617,16 +1886,20 @@ class ListUnitsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    SHOW_ARCHIVED_FIELD_NUMBER: _builtins.int
     resource_id: _builtins.str
     """The room type (a NIGHTLY resource)."""
+    show_archived: _builtins.bool
+    """Also list archived units."""
     def __init__(
         self,
         *,
         resource_id: _builtins.str = ...,
+        show_archived: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["resource_id", b"resource_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["resource_id", b"resource_id", "show_archived", b"show_archived"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1975,3 +2248,977 @@ class GetPricingResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetPricingResponse: _TypeAlias = GetPricingResponse  # noqa: Y015
+
+@_typing.final
+class ListCompaniesRequest(_message.Message):
+    """Request of ListCompanies."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    page_size: _builtins.int
+    """Page size, at most 200 (default 50)."""
+    page_token: _builtins.str
+    """Token of the page to read, from a previous response."""
+    def __init__(
+        self,
+        *,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListCompaniesRequest: _TypeAlias = ListCompaniesRequest  # noqa: Y015
+
+@_typing.final
+class ListCompaniesResponse(_message.Message):
+    """Response of ListCompanies."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPANIES_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token of the next page, empty on the last page."""
+    @_builtins.property
+    def companies(self) -> _containers.RepeatedCompositeFieldContainer[Global___Company]:
+        """The companies, oldest first."""
+
+    def __init__(
+        self,
+        *,
+        companies: _abc.Iterable[Global___Company] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["companies", b"companies", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListCompaniesResponse: _TypeAlias = ListCompaniesResponse  # noqa: Y015
+
+@_typing.final
+class UpdateCompanyRequest(_message.Message):
+    """Request of UpdateCompany."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    COMPANY_FIELD_NUMBER: _builtins.int
+    UPDATE_MASK_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key: a retry with the same id changes nothing and returns the company."""
+    @_builtins.property
+    def company(self) -> Global___Company:
+        """The company (id, etag when set, and the new values of the fields in update_mask)."""
+
+    @_builtins.property
+    def update_mask(self) -> _field_mask_pb2.FieldMask:
+        """Fields to change: name, time_zone, currency_code, description, contact_email,
+        contact_phone, address, allowed_origins.
+        """
+
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        company: Global___Company | None = ...,
+        update_mask: _field_mask_pb2.FieldMask | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["company", b"company", "update_mask", b"update_mask"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company", b"company", "request_id", b"request_id", "update_mask", b"update_mask"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateCompanyRequest: _TypeAlias = UpdateCompanyRequest  # noqa: Y015
+
+@_typing.final
+class UpdateCompanyResponse(_message.Message):
+    """Response of UpdateCompany."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPANY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def company(self) -> Global___Company:
+        """The company after the change."""
+
+    def __init__(
+        self,
+        *,
+        company: Global___Company | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["company", b"company"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company", b"company"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateCompanyResponse: _TypeAlias = UpdateCompanyResponse  # noqa: Y015
+
+@_typing.final
+class SuspendCompanyRequest(_message.Message):
+    """Request of SuspendCompany."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    ETAG_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key: a retry with the same id changes nothing and returns the company."""
+    company_id: _builtins.str
+    """The company."""
+    reason: _builtins.str
+    """Why (1..500 characters)."""
+    etag: _builtins.str
+    """The etag read; when set and stale the call is refused (ETAG_MISMATCH)."""
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+        etag: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "etag", b"etag", "reason", b"reason", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SuspendCompanyRequest: _TypeAlias = SuspendCompanyRequest  # noqa: Y015
+
+@_typing.final
+class SuspendCompanyResponse(_message.Message):
+    """Response of SuspendCompany."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPANY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def company(self) -> Global___Company:
+        """The company, SUSPENDED."""
+
+    def __init__(
+        self,
+        *,
+        company: Global___Company | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["company", b"company"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company", b"company"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SuspendCompanyResponse: _TypeAlias = SuspendCompanyResponse  # noqa: Y015
+
+@_typing.final
+class ResumeCompanyRequest(_message.Message):
+    """Request of ResumeCompany."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    ETAG_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key: a retry with the same id changes nothing and returns the company."""
+    company_id: _builtins.str
+    """The company."""
+    etag: _builtins.str
+    """The etag read; when set and stale the call is refused (ETAG_MISMATCH)."""
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        etag: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "etag", b"etag", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResumeCompanyRequest: _TypeAlias = ResumeCompanyRequest  # noqa: Y015
+
+@_typing.final
+class ResumeCompanyResponse(_message.Message):
+    """Response of ResumeCompany."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPANY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def company(self) -> Global___Company:
+        """The company, ACTIVE."""
+
+    def __init__(
+        self,
+        *,
+        company: Global___Company | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["company", b"company"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company", b"company"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResumeCompanyResponse: _TypeAlias = ResumeCompanyResponse  # noqa: Y015
+
+@_typing.final
+class ListResourcesRequest(_message.Message):
+    """Request of ListResources."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    BOOKING_MODEL_FIELD_NUMBER: _builtins.int
+    SHOW_ARCHIVED_FIELD_NUMBER: _builtins.int
+    company_id: _builtins.str
+    """The company."""
+    page_size: _builtins.int
+    """Page size, at most 200 (default 50)."""
+    page_token: _builtins.str
+    """Token of the page to read, from a previous response."""
+    booking_model: Global___BookingModel.ValueType
+    """Only resources of this booking model, when set."""
+    show_archived: _builtins.bool
+    """Also list archived resources."""
+    def __init__(
+        self,
+        *,
+        company_id: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+        booking_model: Global___BookingModel.ValueType = ...,
+        show_archived: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_model", b"booking_model", "company_id", b"company_id", "page_size", b"page_size", "page_token", b"page_token", "show_archived", b"show_archived"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListResourcesRequest: _TypeAlias = ListResourcesRequest  # noqa: Y015
+
+@_typing.final
+class ListResourcesResponse(_message.Message):
+    """Response of ListResources."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESOURCES_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token of the next page, empty on the last page."""
+    @_builtins.property
+    def resources(self) -> _containers.RepeatedCompositeFieldContainer[Global___Resource]:
+        """The resources, oldest first."""
+
+    def __init__(
+        self,
+        *,
+        resources: _abc.Iterable[Global___Resource] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "resources", b"resources"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListResourcesResponse: _TypeAlias = ListResourcesResponse  # noqa: Y015
+
+@_typing.final
+class UpdateResourceRequest(_message.Message):
+    """Request of UpdateResource."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    RESOURCE_FIELD_NUMBER: _builtins.int
+    UPDATE_MASK_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key: a retry with the same id changes nothing and returns the resource."""
+    @_builtins.property
+    def resource(self) -> Global___Resource:
+        """The resource (id, etag when set, and the new values of the fields in update_mask)."""
+
+    @_builtins.property
+    def update_mask(self) -> _field_mask_pb2.FieldMask:
+        """Fields to change: name, description, image_urls, amenities, capacity, policy,
+        hourly_rate (INTERVAL).
+        """
+
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        resource: Global___Resource | None = ...,
+        update_mask: _field_mask_pb2.FieldMask | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["resource", b"resource", "update_mask", b"update_mask"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["request_id", b"request_id", "resource", b"resource", "update_mask", b"update_mask"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateResourceRequest: _TypeAlias = UpdateResourceRequest  # noqa: Y015
+
+@_typing.final
+class UpdateResourceResponse(_message.Message):
+    """Response of UpdateResource."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESOURCE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def resource(self) -> Global___Resource:
+        """The resource after the change."""
+
+    def __init__(
+        self,
+        *,
+        resource: Global___Resource | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["resource", b"resource"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["resource", b"resource"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateResourceResponse: _TypeAlias = UpdateResourceResponse  # noqa: Y015
+
+@_typing.final
+class ArchiveResourceRequest(_message.Message):
+    """Request of ArchiveResource."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    ETAG_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key (archiving an archived resource returns it unchanged anyway)."""
+    resource_id: _builtins.str
+    """The resource."""
+    etag: _builtins.str
+    """The etag read; when set and stale the call is refused (ETAG_MISMATCH)."""
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        resource_id: _builtins.str = ...,
+        etag: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["etag", b"etag", "request_id", b"request_id", "resource_id", b"resource_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ArchiveResourceRequest: _TypeAlias = ArchiveResourceRequest  # noqa: Y015
+
+@_typing.final
+class ArchiveResourceResponse(_message.Message):
+    """Response of ArchiveResource."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESOURCE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def resource(self) -> Global___Resource:
+        """The resource, archived."""
+
+    def __init__(
+        self,
+        *,
+        resource: Global___Resource | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["resource", b"resource"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["resource", b"resource"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ArchiveResourceResponse: _TypeAlias = ArchiveResourceResponse  # noqa: Y015
+
+@_typing.final
+class UpdateUnitRequest(_message.Message):
+    """Request of UpdateUnit."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    UNIT_FIELD_NUMBER: _builtins.int
+    UPDATE_MASK_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key: a retry with the same id changes nothing and returns the unit."""
+    @_builtins.property
+    def unit(self) -> Global___Unit:
+        """The unit (id, etag when set, and the new values of the fields in update_mask)."""
+
+    @_builtins.property
+    def update_mask(self) -> _field_mask_pb2.FieldMask:
+        """Fields to change: name."""
+
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        unit: Global___Unit | None = ...,
+        update_mask: _field_mask_pb2.FieldMask | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["unit", b"unit", "update_mask", b"update_mask"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["request_id", b"request_id", "unit", b"unit", "update_mask", b"update_mask"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateUnitRequest: _TypeAlias = UpdateUnitRequest  # noqa: Y015
+
+@_typing.final
+class UpdateUnitResponse(_message.Message):
+    """Response of UpdateUnit."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    UNIT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def unit(self) -> Global___Unit:
+        """The unit after the change."""
+
+    def __init__(
+        self,
+        *,
+        unit: Global___Unit | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["unit", b"unit"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["unit", b"unit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateUnitResponse: _TypeAlias = UpdateUnitResponse  # noqa: Y015
+
+@_typing.final
+class ArchiveUnitRequest(_message.Message):
+    """Request of ArchiveUnit."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    UNIT_ID_FIELD_NUMBER: _builtins.int
+    ETAG_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key (archiving an archived unit returns it unchanged anyway)."""
+    unit_id: _builtins.str
+    """The unit."""
+    etag: _builtins.str
+    """The etag read; when set and stale the call is refused (ETAG_MISMATCH)."""
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        unit_id: _builtins.str = ...,
+        etag: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["etag", b"etag", "request_id", b"request_id", "unit_id", b"unit_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ArchiveUnitRequest: _TypeAlias = ArchiveUnitRequest  # noqa: Y015
+
+@_typing.final
+class ArchiveUnitResponse(_message.Message):
+    """Response of ArchiveUnit."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    UNIT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def unit(self) -> Global___Unit:
+        """The unit, archived."""
+
+    def __init__(
+        self,
+        *,
+        unit: Global___Unit | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["unit", b"unit"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["unit", b"unit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ArchiveUnitResponse: _TypeAlias = ArchiveUnitResponse  # noqa: Y015
+
+@_typing.final
+class GetExtraRequest(_message.Message):
+    """Request of GetExtra."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EXTRA_ID_FIELD_NUMBER: _builtins.int
+    extra_id: _builtins.str
+    """Extra id."""
+    def __init__(
+        self,
+        *,
+        extra_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["extra_id", b"extra_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetExtraRequest: _TypeAlias = GetExtraRequest  # noqa: Y015
+
+@_typing.final
+class GetExtraResponse(_message.Message):
+    """Response of GetExtra."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EXTRA_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def extra(self) -> Global___Extra:
+        """The extra."""
+
+    def __init__(
+        self,
+        *,
+        extra: Global___Extra | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["extra", b"extra"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["extra", b"extra"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetExtraResponse: _TypeAlias = GetExtraResponse  # noqa: Y015
+
+@_typing.final
+class UpdateExtraRequest(_message.Message):
+    """Request of UpdateExtra."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    EXTRA_FIELD_NUMBER: _builtins.int
+    UPDATE_MASK_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key: a retry with the same id changes nothing and returns the extra."""
+    @_builtins.property
+    def extra(self) -> Global___Extra:
+        """The extra (id, etag when set, and the new values of the fields in update_mask)."""
+
+    @_builtins.property
+    def update_mask(self) -> _field_mask_pb2.FieldMask:
+        """Fields to change: name, description, price, pricing_unit."""
+
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        extra: Global___Extra | None = ...,
+        update_mask: _field_mask_pb2.FieldMask | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["extra", b"extra", "update_mask", b"update_mask"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["extra", b"extra", "request_id", b"request_id", "update_mask", b"update_mask"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateExtraRequest: _TypeAlias = UpdateExtraRequest  # noqa: Y015
+
+@_typing.final
+class UpdateExtraResponse(_message.Message):
+    """Response of UpdateExtra."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EXTRA_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def extra(self) -> Global___Extra:
+        """The extra after the change."""
+
+    def __init__(
+        self,
+        *,
+        extra: Global___Extra | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["extra", b"extra"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["extra", b"extra"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateExtraResponse: _TypeAlias = UpdateExtraResponse  # noqa: Y015
+
+@_typing.final
+class ArchiveExtraRequest(_message.Message):
+    """Request of ArchiveExtra."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    EXTRA_ID_FIELD_NUMBER: _builtins.int
+    ETAG_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key (archiving an archived extra returns it unchanged anyway)."""
+    extra_id: _builtins.str
+    """The extra."""
+    etag: _builtins.str
+    """The etag read; when set and stale the call is refused (ETAG_MISMATCH)."""
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        extra_id: _builtins.str = ...,
+        etag: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["etag", b"etag", "extra_id", b"extra_id", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ArchiveExtraRequest: _TypeAlias = ArchiveExtraRequest  # noqa: Y015
+
+@_typing.final
+class ArchiveExtraResponse(_message.Message):
+    """Response of ArchiveExtra."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EXTRA_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def extra(self) -> Global___Extra:
+        """The extra, archived."""
+
+    def __init__(
+        self,
+        *,
+        extra: Global___Extra | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["extra", b"extra"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["extra", b"extra"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ArchiveExtraResponse: _TypeAlias = ArchiveExtraResponse  # noqa: Y015
+
+@_typing.final
+class GetRatePlanRequest(_message.Message):
+    """Request of GetRatePlan."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RATE_PLAN_ID_FIELD_NUMBER: _builtins.int
+    rate_plan_id: _builtins.str
+    """Rate plan id."""
+    def __init__(
+        self,
+        *,
+        rate_plan_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["rate_plan_id", b"rate_plan_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetRatePlanRequest: _TypeAlias = GetRatePlanRequest  # noqa: Y015
+
+@_typing.final
+class GetRatePlanResponse(_message.Message):
+    """Response of GetRatePlan."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RATE_PLAN_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def rate_plan(self) -> Global___RatePlan:
+        """The rate plan."""
+
+    def __init__(
+        self,
+        *,
+        rate_plan: Global___RatePlan | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["rate_plan", b"rate_plan"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["rate_plan", b"rate_plan"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetRatePlanResponse: _TypeAlias = GetRatePlanResponse  # noqa: Y015
+
+@_typing.final
+class UpdateRatePlanRequest(_message.Message):
+    """Request of UpdateRatePlan."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    RATE_PLAN_FIELD_NUMBER: _builtins.int
+    UPDATE_MASK_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key: a retry with the same id changes nothing and returns the rate plan."""
+    @_builtins.property
+    def rate_plan(self) -> Global___RatePlan:
+        """The rate plan (id, etag when set, and the new values of the fields in update_mask)."""
+
+    @_builtins.property
+    def update_mask(self) -> _field_mask_pb2.FieldMask:
+        """Fields to change: name, default_nightly_price."""
+
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        rate_plan: Global___RatePlan | None = ...,
+        update_mask: _field_mask_pb2.FieldMask | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["rate_plan", b"rate_plan", "update_mask", b"update_mask"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["rate_plan", b"rate_plan", "request_id", b"request_id", "update_mask", b"update_mask"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateRatePlanRequest: _TypeAlias = UpdateRatePlanRequest  # noqa: Y015
+
+@_typing.final
+class UpdateRatePlanResponse(_message.Message):
+    """Response of UpdateRatePlan."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RATE_PLAN_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def rate_plan(self) -> Global___RatePlan:
+        """The rate plan after the change."""
+
+    def __init__(
+        self,
+        *,
+        rate_plan: Global___RatePlan | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["rate_plan", b"rate_plan"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["rate_plan", b"rate_plan"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateRatePlanResponse: _TypeAlias = UpdateRatePlanResponse  # noqa: Y015
+
+@_typing.final
+class CreateSessionSeriesRequest(_message.Message):
+    """Request of CreateSessionSeries."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    START_DATE_FIELD_NUMBER: _builtins.int
+    START_TIME_OF_DAY_FIELD_NUMBER: _builtins.int
+    DURATION_MINUTES_FIELD_NUMBER: _builtins.int
+    RRULE_FIELD_NUMBER: _builtins.int
+    CAPACITY_FIELD_NUMBER: _builtins.int
+    PRICE_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key: a retry with the same id returns the first series."""
+    resource_id: _builtins.str
+    """The resource (must be a time-slot resource)."""
+    start_date: _builtins.str
+    """Local date of the first occurrence ("YYYY-MM-DD", the rule's DTSTART day)."""
+    start_time_of_day: _builtins.str
+    """Local time of day every occurrence starts at ("HH:MM"), kept across DST changes."""
+    duration_minutes: _builtins.int
+    """Length of each occurrence in minutes (1..1440)."""
+    rrule: _builtins.str
+    """An RFC 5545 RRULE ("FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10"): FREQ DAILY, WEEKLY, MONTHLY or
+    YEARLY, with COUNT or UNTIL, at most 500 occurrences within two years of the first.
+    """
+    capacity: _builtins.int
+    """Places of each occurrence, at least 1."""
+    @_builtins.property
+    def price(self) -> _money_pb2.Money:
+        """Price of one place, in the company's currency."""
+
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        resource_id: _builtins.str = ...,
+        start_date: _builtins.str = ...,
+        start_time_of_day: _builtins.str = ...,
+        duration_minutes: _builtins.int = ...,
+        rrule: _builtins.str = ...,
+        capacity: _builtins.int = ...,
+        price: _money_pb2.Money | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["price", b"price"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["capacity", b"capacity", "duration_minutes", b"duration_minutes", "price", b"price", "request_id", b"request_id", "resource_id", b"resource_id", "rrule", b"rrule", "start_date", b"start_date", "start_time_of_day", b"start_time_of_day"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateSessionSeriesRequest: _TypeAlias = CreateSessionSeriesRequest  # noqa: Y015
+
+@_typing.final
+class CreateSessionSeriesResponse(_message.Message):
+    """Response of CreateSessionSeries."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SERIES_ID_FIELD_NUMBER: _builtins.int
+    SESSIONS_FIELD_NUMBER: _builtins.int
+    series_id: _builtins.str
+    """The series id (each session's series_id)."""
+    @_builtins.property
+    def sessions(self) -> _containers.RepeatedCompositeFieldContainer[Global___Session]:
+        """The occurrences, soonest first."""
+
+    def __init__(
+        self,
+        *,
+        series_id: _builtins.str = ...,
+        sessions: _abc.Iterable[Global___Session] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["series_id", b"series_id", "sessions", b"sessions"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateSessionSeriesResponse: _TypeAlias = CreateSessionSeriesResponse  # noqa: Y015
+
+@_typing.final
+class UpdateSessionRequest(_message.Message):
+    """Request of UpdateSession."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    SESSION_FIELD_NUMBER: _builtins.int
+    UPDATE_MASK_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key: a retry with the same id changes nothing and returns the session."""
+    @_builtins.property
+    def session(self) -> Global___Session:
+        """The session (id, etag when set, and the new values of the fields in update_mask)."""
+
+    @_builtins.property
+    def update_mask(self) -> _field_mask_pb2.FieldMask:
+        """Fields to change: capacity, price, start_time, end_time."""
+
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        session: Global___Session | None = ...,
+        update_mask: _field_mask_pb2.FieldMask | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["session", b"session", "update_mask", b"update_mask"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["request_id", b"request_id", "session", b"session", "update_mask", b"update_mask"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateSessionRequest: _TypeAlias = UpdateSessionRequest  # noqa: Y015
+
+@_typing.final
+class UpdateSessionResponse(_message.Message):
+    """Response of UpdateSession."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def session(self) -> Global___Session:
+        """The session after the change."""
+
+    def __init__(
+        self,
+        *,
+        session: Global___Session | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["session", b"session"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["session", b"session"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateSessionResponse: _TypeAlias = UpdateSessionResponse  # noqa: Y015
+
+@_typing.final
+class CancelSessionSeriesRequest(_message.Message):
+    """Request of CancelSessionSeries."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key (kept on each session it cancels)."""
+    session_id: _builtins.str
+    """The first occurrence to cancel; it and every later open occurrence of its series are cancelled."""
+    reason: _builtins.str
+    """Why (1..500 characters), kept on each session and told to its customers."""
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        session_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reason", b"reason", "request_id", b"request_id", "session_id", b"session_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CancelSessionSeriesRequest: _TypeAlias = CancelSessionSeriesRequest  # noqa: Y015
+
+@_typing.final
+class CancelSessionSeriesResponse(_message.Message):
+    """Response of CancelSessionSeries."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSIONS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def sessions(self) -> _containers.RepeatedCompositeFieldContainer[Global___Session]:
+        """The occurrences cancelled by this call (an occurrence cancelled before is not repeated)."""
+
+    def __init__(
+        self,
+        *,
+        sessions: _abc.Iterable[Global___Session] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["sessions", b"sessions"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CancelSessionSeriesResponse: _TypeAlias = CancelSessionSeriesResponse  # noqa: Y015

@@ -55,6 +55,16 @@ class CatalogServiceStub:
                 request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetCustomerRequest.SerializeToString,
                 response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetCustomerResponse.FromString,
                 _registered_method=True)
+        self.ListCustomers = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/ListCustomers',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListCustomersRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListCustomersResponse.FromString,
+                _registered_method=True)
+        self.UpdateCustomer = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/UpdateCustomer',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateCustomerRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateCustomerResponse.FromString,
+                _registered_method=True)
         self.CreateResource = channel.unary_unary(
                 '/bookingplatform.catalog.v1.CatalogService/CreateResource',
                 request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CreateResourceRequest.SerializeToString,
@@ -79,6 +89,21 @@ class CatalogServiceStub:
                 '/bookingplatform.catalog.v1.CatalogService/ListSessions',
                 request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListSessionsRequest.SerializeToString,
                 response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListSessionsResponse.FromString,
+                _registered_method=True)
+        self.CreateSessionSeries = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/CreateSessionSeries',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CreateSessionSeriesRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CreateSessionSeriesResponse.FromString,
+                _registered_method=True)
+        self.UpdateSession = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/UpdateSession',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateSessionRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateSessionResponse.FromString,
+                _registered_method=True)
+        self.CancelSessionSeries = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/CancelSessionSeries',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CancelSessionSeriesRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CancelSessionSeriesResponse.FromString,
                 _registered_method=True)
         self.CreateExtra = channel.unary_unary(
                 '/bookingplatform.catalog.v1.CatalogService/CreateExtra',
@@ -145,6 +170,76 @@ class CatalogServiceStub:
                 request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetPricingRequest.SerializeToString,
                 response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetPricingResponse.FromString,
                 _registered_method=True)
+        self.ListCompanies = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/ListCompanies',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListCompaniesRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListCompaniesResponse.FromString,
+                _registered_method=True)
+        self.UpdateCompany = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/UpdateCompany',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateCompanyRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateCompanyResponse.FromString,
+                _registered_method=True)
+        self.SuspendCompany = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/SuspendCompany',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.SuspendCompanyRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.SuspendCompanyResponse.FromString,
+                _registered_method=True)
+        self.ResumeCompany = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/ResumeCompany',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ResumeCompanyRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ResumeCompanyResponse.FromString,
+                _registered_method=True)
+        self.ListResources = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/ListResources',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListResourcesRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListResourcesResponse.FromString,
+                _registered_method=True)
+        self.UpdateResource = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/UpdateResource',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateResourceRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateResourceResponse.FromString,
+                _registered_method=True)
+        self.ArchiveResource = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/ArchiveResource',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ArchiveResourceRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ArchiveResourceResponse.FromString,
+                _registered_method=True)
+        self.UpdateUnit = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/UpdateUnit',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateUnitRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateUnitResponse.FromString,
+                _registered_method=True)
+        self.ArchiveUnit = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/ArchiveUnit',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ArchiveUnitRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ArchiveUnitResponse.FromString,
+                _registered_method=True)
+        self.GetExtra = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/GetExtra',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetExtraRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetExtraResponse.FromString,
+                _registered_method=True)
+        self.UpdateExtra = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/UpdateExtra',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateExtraRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateExtraResponse.FromString,
+                _registered_method=True)
+        self.ArchiveExtra = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/ArchiveExtra',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ArchiveExtraRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ArchiveExtraResponse.FromString,
+                _registered_method=True)
+        self.GetRatePlan = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/GetRatePlan',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetRatePlanRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetRatePlanResponse.FromString,
+                _registered_method=True)
+        self.UpdateRatePlan = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/UpdateRatePlan',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateRatePlanRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateRatePlanResponse.FromString,
+                _registered_method=True)
 
 
 class CatalogServiceServicer:
@@ -174,6 +269,20 @@ class CatalogServiceServicer:
 
     def GetCustomer(self, request, context):
         """Gets a customer by id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCustomers(self, request, context):
+        """Lists a company's customers by name, searching name and e-mail by prefix.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateCustomer(self, request, context):
+        """Updates a customer's name, e-mail or phone (field mask), at the version the caller read.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -209,6 +318,29 @@ class CatalogServiceServicer:
 
     def ListSessions(self, request, context):
         """Lists the sessions of a company, soonest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateSessionSeries(self, request, context):
+        """Creates the sessions of a recurring series (an RFC 5545 RRULE expanded in the company's
+        time zone) in one transaction.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateSession(self, request, context):
+        """Changes the price of a session, or its capacity and times as asked by bookings'
+        ChangeSession (which judges them against the places held).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelSessionSeries(self, request, context):
+        """Cancels an occurrence of a series and every later open occurrence.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -305,6 +437,104 @@ class CatalogServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListCompanies(self, request, context):
+        """Lists every company, oldest first (platform administration).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateCompany(self, request, context):
+        """Updates the fields of a company named in update_mask (the etag read must still match).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SuspendCompany(self, request, context):
+        """Suspends a company: nothing of it can be booked until it is resumed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResumeCompany(self, request, context):
+        """Resumes a suspended company.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListResources(self, request, context):
+        """Lists the resources of a company, oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateResource(self, request, context):
+        """Updates the fields of a resource named in update_mask; publishes catalog.events.resource_updated.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ArchiveResource(self, request, context):
+        """Archives a resource: hidden from lists and new bookings, its bookings stay.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateUnit(self, request, context):
+        """Updates the fields of a unit named in update_mask.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ArchiveUnit(self, request, context):
+        """Archives a unit: not offered to new stays, its bookings stay.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetExtra(self, request, context):
+        """Gets an extra by id (archived ones too).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateExtra(self, request, context):
+        """Updates the fields of an extra named in update_mask.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ArchiveExtra(self, request, context):
+        """Archives an extra: not listed and not sold with new bookings.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRatePlan(self, request, context):
+        """Gets a rate plan by id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateRatePlan(self, request, context):
+        """Updates the fields of a rate plan named in update_mask.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CatalogServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -327,6 +557,16 @@ def add_CatalogServiceServicer_to_server(servicer, server):
                     servicer.GetCustomer,
                     request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetCustomerRequest.FromString,
                     response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetCustomerResponse.SerializeToString,
+            ),
+            'ListCustomers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCustomers,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListCustomersRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListCustomersResponse.SerializeToString,
+            ),
+            'UpdateCustomer': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateCustomer,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateCustomerRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateCustomerResponse.SerializeToString,
             ),
             'CreateResource': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateResource,
@@ -352,6 +592,21 @@ def add_CatalogServiceServicer_to_server(servicer, server):
                     servicer.ListSessions,
                     request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListSessionsRequest.FromString,
                     response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListSessionsResponse.SerializeToString,
+            ),
+            'CreateSessionSeries': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateSessionSeries,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CreateSessionSeriesRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CreateSessionSeriesResponse.SerializeToString,
+            ),
+            'UpdateSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateSession,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateSessionRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateSessionResponse.SerializeToString,
+            ),
+            'CancelSessionSeries': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelSessionSeries,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CancelSessionSeriesRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CancelSessionSeriesResponse.SerializeToString,
             ),
             'CreateExtra': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateExtra,
@@ -417,6 +672,76 @@ def add_CatalogServiceServicer_to_server(servicer, server):
                     servicer.GetPricing,
                     request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetPricingRequest.FromString,
                     response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetPricingResponse.SerializeToString,
+            ),
+            'ListCompanies': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCompanies,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListCompaniesRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListCompaniesResponse.SerializeToString,
+            ),
+            'UpdateCompany': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateCompany,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateCompanyRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateCompanyResponse.SerializeToString,
+            ),
+            'SuspendCompany': grpc.unary_unary_rpc_method_handler(
+                    servicer.SuspendCompany,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.SuspendCompanyRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.SuspendCompanyResponse.SerializeToString,
+            ),
+            'ResumeCompany': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResumeCompany,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ResumeCompanyRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ResumeCompanyResponse.SerializeToString,
+            ),
+            'ListResources': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListResources,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListResourcesRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListResourcesResponse.SerializeToString,
+            ),
+            'UpdateResource': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateResource,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateResourceRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateResourceResponse.SerializeToString,
+            ),
+            'ArchiveResource': grpc.unary_unary_rpc_method_handler(
+                    servicer.ArchiveResource,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ArchiveResourceRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ArchiveResourceResponse.SerializeToString,
+            ),
+            'UpdateUnit': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateUnit,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateUnitRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateUnitResponse.SerializeToString,
+            ),
+            'ArchiveUnit': grpc.unary_unary_rpc_method_handler(
+                    servicer.ArchiveUnit,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ArchiveUnitRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ArchiveUnitResponse.SerializeToString,
+            ),
+            'GetExtra': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetExtra,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetExtraRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetExtraResponse.SerializeToString,
+            ),
+            'UpdateExtra': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateExtra,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateExtraRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateExtraResponse.SerializeToString,
+            ),
+            'ArchiveExtra': grpc.unary_unary_rpc_method_handler(
+                    servicer.ArchiveExtra,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ArchiveExtraRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ArchiveExtraResponse.SerializeToString,
+            ),
+            'GetRatePlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRatePlan,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetRatePlanRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetRatePlanResponse.SerializeToString,
+            ),
+            'UpdateRatePlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateRatePlan,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateRatePlanRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateRatePlanResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -528,6 +853,60 @@ class CatalogService:
             '/bookingplatform.catalog.v1.CatalogService/GetCustomer',
             bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetCustomerRequest.SerializeToString,
             bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetCustomerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCustomers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/ListCustomers',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListCustomersRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListCustomersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateCustomer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/UpdateCustomer',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateCustomerRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateCustomerResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -663,6 +1042,87 @@ class CatalogService:
             '/bookingplatform.catalog.v1.CatalogService/ListSessions',
             bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListSessionsRequest.SerializeToString,
             bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListSessionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateSessionSeries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/CreateSessionSeries',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CreateSessionSeriesRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CreateSessionSeriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/UpdateSession',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateSessionRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelSessionSeries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/CancelSessionSeries',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CancelSessionSeriesRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CancelSessionSeriesResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1014,6 +1474,384 @@ class CatalogService:
             '/bookingplatform.catalog.v1.CatalogService/GetPricing',
             bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetPricingRequest.SerializeToString,
             bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetPricingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCompanies(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/ListCompanies',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListCompaniesRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListCompaniesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateCompany(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/UpdateCompany',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateCompanyRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateCompanyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SuspendCompany(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/SuspendCompany',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.SuspendCompanyRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.SuspendCompanyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResumeCompany(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/ResumeCompany',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ResumeCompanyRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ResumeCompanyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListResources(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/ListResources',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListResourcesRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListResourcesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateResource(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/UpdateResource',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateResourceRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateResourceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ArchiveResource(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/ArchiveResource',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ArchiveResourceRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ArchiveResourceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateUnit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/UpdateUnit',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateUnitRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateUnitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ArchiveUnit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/ArchiveUnit',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ArchiveUnitRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ArchiveUnitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetExtra(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/GetExtra',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetExtraRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetExtraResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateExtra(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/UpdateExtra',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateExtraRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateExtraResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ArchiveExtra(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/ArchiveExtra',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ArchiveExtraRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ArchiveExtraResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRatePlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/GetRatePlan',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetRatePlanRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.GetRatePlanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateRatePlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/UpdateRatePlan',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateRatePlanRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.UpdateRatePlanResponse.FromString,
             options,
             channel_credentials,
             insecure,

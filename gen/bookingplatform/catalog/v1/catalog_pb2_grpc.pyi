@@ -41,6 +41,10 @@ class CatalogServiceStub:
     """Creates a customer of a company."""
     GetCustomer: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.GetCustomerRequest, _catalog_pb2.GetCustomerResponse]
     """Gets a customer by id."""
+    ListCustomers: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.ListCustomersRequest, _catalog_pb2.ListCustomersResponse]
+    """Lists a company's customers by name, searching name and e-mail by prefix."""
+    UpdateCustomer: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.UpdateCustomerRequest, _catalog_pb2.UpdateCustomerResponse]
+    """Updates a customer's name, e-mail or phone (field mask), at the version the caller read."""
     CreateResource: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.CreateResourceRequest, _catalog_pb2.CreateResourceResponse]
     """Creates a resource."""
     GetResource: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.GetResourceRequest, _catalog_pb2.GetResourceResponse]
@@ -51,6 +55,16 @@ class CatalogServiceStub:
     """Gets a session by id."""
     ListSessions: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.ListSessionsRequest, _catalog_pb2.ListSessionsResponse]
     """Lists the sessions of a company, soonest first."""
+    CreateSessionSeries: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.CreateSessionSeriesRequest, _catalog_pb2.CreateSessionSeriesResponse]
+    """Creates the sessions of a recurring series (an RFC 5545 RRULE expanded in the company's
+    time zone) in one transaction.
+    """
+    UpdateSession: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.UpdateSessionRequest, _catalog_pb2.UpdateSessionResponse]
+    """Changes the price of a session, or its capacity and times as asked by bookings'
+    ChangeSession (which judges them against the places held).
+    """
+    CancelSessionSeries: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.CancelSessionSeriesRequest, _catalog_pb2.CancelSessionSeriesResponse]
+    """Cancels an occurrence of a series and every later open occurrence."""
     CreateExtra: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.CreateExtraRequest, _catalog_pb2.CreateExtraResponse]
     """Creates an extra."""
     ListExtras: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.ListExtrasRequest, _catalog_pb2.ListExtrasResponse]
@@ -77,6 +91,34 @@ class CatalogServiceStub:
     """Lists the stored daily prices and overrides of a rate plan in a date range."""
     GetPricing: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.GetPricingRequest, _catalog_pb2.GetPricingResponse]
     """What a stay or a rental costs: nightly prices per date (NIGHTLY) or the hourly rate (INTERVAL)."""
+    ListCompanies: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.ListCompaniesRequest, _catalog_pb2.ListCompaniesResponse]
+    """Lists every company, oldest first (platform administration)."""
+    UpdateCompany: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.UpdateCompanyRequest, _catalog_pb2.UpdateCompanyResponse]
+    """Updates the fields of a company named in update_mask (the etag read must still match)."""
+    SuspendCompany: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.SuspendCompanyRequest, _catalog_pb2.SuspendCompanyResponse]
+    """Suspends a company: nothing of it can be booked until it is resumed."""
+    ResumeCompany: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.ResumeCompanyRequest, _catalog_pb2.ResumeCompanyResponse]
+    """Resumes a suspended company."""
+    ListResources: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.ListResourcesRequest, _catalog_pb2.ListResourcesResponse]
+    """Lists the resources of a company, oldest first."""
+    UpdateResource: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.UpdateResourceRequest, _catalog_pb2.UpdateResourceResponse]
+    """Updates the fields of a resource named in update_mask; publishes catalog.events.resource_updated."""
+    ArchiveResource: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.ArchiveResourceRequest, _catalog_pb2.ArchiveResourceResponse]
+    """Archives a resource: hidden from lists and new bookings, its bookings stay."""
+    UpdateUnit: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.UpdateUnitRequest, _catalog_pb2.UpdateUnitResponse]
+    """Updates the fields of a unit named in update_mask."""
+    ArchiveUnit: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.ArchiveUnitRequest, _catalog_pb2.ArchiveUnitResponse]
+    """Archives a unit: not offered to new stays, its bookings stay."""
+    GetExtra: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.GetExtraRequest, _catalog_pb2.GetExtraResponse]
+    """Gets an extra by id (archived ones too)."""
+    UpdateExtra: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.UpdateExtraRequest, _catalog_pb2.UpdateExtraResponse]
+    """Updates the fields of an extra named in update_mask."""
+    ArchiveExtra: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.ArchiveExtraRequest, _catalog_pb2.ArchiveExtraResponse]
+    """Archives an extra: not listed and not sold with new bookings."""
+    GetRatePlan: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.GetRatePlanRequest, _catalog_pb2.GetRatePlanResponse]
+    """Gets a rate plan by id."""
+    UpdateRatePlan: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.UpdateRatePlanRequest, _catalog_pb2.UpdateRatePlanResponse]
+    """Updates the fields of a rate plan named in update_mask."""
 
 @_typing.type_check_only
 class CatalogServiceAsyncStub(CatalogServiceStub):
@@ -91,6 +133,10 @@ class CatalogServiceAsyncStub(CatalogServiceStub):
     """Creates a customer of a company."""
     GetCustomer: _aio.UnaryUnaryMultiCallable[_catalog_pb2.GetCustomerRequest, _catalog_pb2.GetCustomerResponse]  # type: ignore[assignment]
     """Gets a customer by id."""
+    ListCustomers: _aio.UnaryUnaryMultiCallable[_catalog_pb2.ListCustomersRequest, _catalog_pb2.ListCustomersResponse]  # type: ignore[assignment]
+    """Lists a company's customers by name, searching name and e-mail by prefix."""
+    UpdateCustomer: _aio.UnaryUnaryMultiCallable[_catalog_pb2.UpdateCustomerRequest, _catalog_pb2.UpdateCustomerResponse]  # type: ignore[assignment]
+    """Updates a customer's name, e-mail or phone (field mask), at the version the caller read."""
     CreateResource: _aio.UnaryUnaryMultiCallable[_catalog_pb2.CreateResourceRequest, _catalog_pb2.CreateResourceResponse]  # type: ignore[assignment]
     """Creates a resource."""
     GetResource: _aio.UnaryUnaryMultiCallable[_catalog_pb2.GetResourceRequest, _catalog_pb2.GetResourceResponse]  # type: ignore[assignment]
@@ -101,6 +147,16 @@ class CatalogServiceAsyncStub(CatalogServiceStub):
     """Gets a session by id."""
     ListSessions: _aio.UnaryUnaryMultiCallable[_catalog_pb2.ListSessionsRequest, _catalog_pb2.ListSessionsResponse]  # type: ignore[assignment]
     """Lists the sessions of a company, soonest first."""
+    CreateSessionSeries: _aio.UnaryUnaryMultiCallable[_catalog_pb2.CreateSessionSeriesRequest, _catalog_pb2.CreateSessionSeriesResponse]  # type: ignore[assignment]
+    """Creates the sessions of a recurring series (an RFC 5545 RRULE expanded in the company's
+    time zone) in one transaction.
+    """
+    UpdateSession: _aio.UnaryUnaryMultiCallable[_catalog_pb2.UpdateSessionRequest, _catalog_pb2.UpdateSessionResponse]  # type: ignore[assignment]
+    """Changes the price of a session, or its capacity and times as asked by bookings'
+    ChangeSession (which judges them against the places held).
+    """
+    CancelSessionSeries: _aio.UnaryUnaryMultiCallable[_catalog_pb2.CancelSessionSeriesRequest, _catalog_pb2.CancelSessionSeriesResponse]  # type: ignore[assignment]
+    """Cancels an occurrence of a series and every later open occurrence."""
     CreateExtra: _aio.UnaryUnaryMultiCallable[_catalog_pb2.CreateExtraRequest, _catalog_pb2.CreateExtraResponse]  # type: ignore[assignment]
     """Creates an extra."""
     ListExtras: _aio.UnaryUnaryMultiCallable[_catalog_pb2.ListExtrasRequest, _catalog_pb2.ListExtrasResponse]  # type: ignore[assignment]
@@ -127,6 +183,34 @@ class CatalogServiceAsyncStub(CatalogServiceStub):
     """Lists the stored daily prices and overrides of a rate plan in a date range."""
     GetPricing: _aio.UnaryUnaryMultiCallable[_catalog_pb2.GetPricingRequest, _catalog_pb2.GetPricingResponse]  # type: ignore[assignment]
     """What a stay or a rental costs: nightly prices per date (NIGHTLY) or the hourly rate (INTERVAL)."""
+    ListCompanies: _aio.UnaryUnaryMultiCallable[_catalog_pb2.ListCompaniesRequest, _catalog_pb2.ListCompaniesResponse]  # type: ignore[assignment]
+    """Lists every company, oldest first (platform administration)."""
+    UpdateCompany: _aio.UnaryUnaryMultiCallable[_catalog_pb2.UpdateCompanyRequest, _catalog_pb2.UpdateCompanyResponse]  # type: ignore[assignment]
+    """Updates the fields of a company named in update_mask (the etag read must still match)."""
+    SuspendCompany: _aio.UnaryUnaryMultiCallable[_catalog_pb2.SuspendCompanyRequest, _catalog_pb2.SuspendCompanyResponse]  # type: ignore[assignment]
+    """Suspends a company: nothing of it can be booked until it is resumed."""
+    ResumeCompany: _aio.UnaryUnaryMultiCallable[_catalog_pb2.ResumeCompanyRequest, _catalog_pb2.ResumeCompanyResponse]  # type: ignore[assignment]
+    """Resumes a suspended company."""
+    ListResources: _aio.UnaryUnaryMultiCallable[_catalog_pb2.ListResourcesRequest, _catalog_pb2.ListResourcesResponse]  # type: ignore[assignment]
+    """Lists the resources of a company, oldest first."""
+    UpdateResource: _aio.UnaryUnaryMultiCallable[_catalog_pb2.UpdateResourceRequest, _catalog_pb2.UpdateResourceResponse]  # type: ignore[assignment]
+    """Updates the fields of a resource named in update_mask; publishes catalog.events.resource_updated."""
+    ArchiveResource: _aio.UnaryUnaryMultiCallable[_catalog_pb2.ArchiveResourceRequest, _catalog_pb2.ArchiveResourceResponse]  # type: ignore[assignment]
+    """Archives a resource: hidden from lists and new bookings, its bookings stay."""
+    UpdateUnit: _aio.UnaryUnaryMultiCallable[_catalog_pb2.UpdateUnitRequest, _catalog_pb2.UpdateUnitResponse]  # type: ignore[assignment]
+    """Updates the fields of a unit named in update_mask."""
+    ArchiveUnit: _aio.UnaryUnaryMultiCallable[_catalog_pb2.ArchiveUnitRequest, _catalog_pb2.ArchiveUnitResponse]  # type: ignore[assignment]
+    """Archives a unit: not offered to new stays, its bookings stay."""
+    GetExtra: _aio.UnaryUnaryMultiCallable[_catalog_pb2.GetExtraRequest, _catalog_pb2.GetExtraResponse]  # type: ignore[assignment]
+    """Gets an extra by id (archived ones too)."""
+    UpdateExtra: _aio.UnaryUnaryMultiCallable[_catalog_pb2.UpdateExtraRequest, _catalog_pb2.UpdateExtraResponse]  # type: ignore[assignment]
+    """Updates the fields of an extra named in update_mask."""
+    ArchiveExtra: _aio.UnaryUnaryMultiCallable[_catalog_pb2.ArchiveExtraRequest, _catalog_pb2.ArchiveExtraResponse]  # type: ignore[assignment]
+    """Archives an extra: not listed and not sold with new bookings."""
+    GetRatePlan: _aio.UnaryUnaryMultiCallable[_catalog_pb2.GetRatePlanRequest, _catalog_pb2.GetRatePlanResponse]  # type: ignore[assignment]
+    """Gets a rate plan by id."""
+    UpdateRatePlan: _aio.UnaryUnaryMultiCallable[_catalog_pb2.UpdateRatePlanRequest, _catalog_pb2.UpdateRatePlanResponse]  # type: ignore[assignment]
+    """Updates the fields of a rate plan named in update_mask."""
 
 class CatalogServiceServicer(metaclass=_abc_1.ABCMeta):
     """Companies, customers, resources, sessions and extras."""
@@ -162,6 +246,22 @@ class CatalogServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_catalog_pb2.GetCustomerResponse, _abc.Awaitable[_catalog_pb2.GetCustomerResponse]]:
         """Gets a customer by id."""
+
+    @_abc_1.abstractmethod
+    def ListCustomers(
+        self,
+        request: _catalog_pb2.ListCustomersRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.ListCustomersResponse, _abc.Awaitable[_catalog_pb2.ListCustomersResponse]]:
+        """Lists a company's customers by name, searching name and e-mail by prefix."""
+
+    @_abc_1.abstractmethod
+    def UpdateCustomer(
+        self,
+        request: _catalog_pb2.UpdateCustomerRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.UpdateCustomerResponse, _abc.Awaitable[_catalog_pb2.UpdateCustomerResponse]]:
+        """Updates a customer's name, e-mail or phone (field mask), at the version the caller read."""
 
     @_abc_1.abstractmethod
     def CreateResource(
@@ -202,6 +302,34 @@ class CatalogServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_catalog_pb2.ListSessionsResponse, _abc.Awaitable[_catalog_pb2.ListSessionsResponse]]:
         """Lists the sessions of a company, soonest first."""
+
+    @_abc_1.abstractmethod
+    def CreateSessionSeries(
+        self,
+        request: _catalog_pb2.CreateSessionSeriesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.CreateSessionSeriesResponse, _abc.Awaitable[_catalog_pb2.CreateSessionSeriesResponse]]:
+        """Creates the sessions of a recurring series (an RFC 5545 RRULE expanded in the company's
+        time zone) in one transaction.
+        """
+
+    @_abc_1.abstractmethod
+    def UpdateSession(
+        self,
+        request: _catalog_pb2.UpdateSessionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.UpdateSessionResponse, _abc.Awaitable[_catalog_pb2.UpdateSessionResponse]]:
+        """Changes the price of a session, or its capacity and times as asked by bookings'
+        ChangeSession (which judges them against the places held).
+        """
+
+    @_abc_1.abstractmethod
+    def CancelSessionSeries(
+        self,
+        request: _catalog_pb2.CancelSessionSeriesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.CancelSessionSeriesResponse, _abc.Awaitable[_catalog_pb2.CancelSessionSeriesResponse]]:
+        """Cancels an occurrence of a series and every later open occurrence."""
 
     @_abc_1.abstractmethod
     def CreateExtra(
@@ -306,5 +434,117 @@ class CatalogServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_catalog_pb2.GetPricingResponse, _abc.Awaitable[_catalog_pb2.GetPricingResponse]]:
         """What a stay or a rental costs: nightly prices per date (NIGHTLY) or the hourly rate (INTERVAL)."""
+
+    @_abc_1.abstractmethod
+    def ListCompanies(
+        self,
+        request: _catalog_pb2.ListCompaniesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.ListCompaniesResponse, _abc.Awaitable[_catalog_pb2.ListCompaniesResponse]]:
+        """Lists every company, oldest first (platform administration)."""
+
+    @_abc_1.abstractmethod
+    def UpdateCompany(
+        self,
+        request: _catalog_pb2.UpdateCompanyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.UpdateCompanyResponse, _abc.Awaitable[_catalog_pb2.UpdateCompanyResponse]]:
+        """Updates the fields of a company named in update_mask (the etag read must still match)."""
+
+    @_abc_1.abstractmethod
+    def SuspendCompany(
+        self,
+        request: _catalog_pb2.SuspendCompanyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.SuspendCompanyResponse, _abc.Awaitable[_catalog_pb2.SuspendCompanyResponse]]:
+        """Suspends a company: nothing of it can be booked until it is resumed."""
+
+    @_abc_1.abstractmethod
+    def ResumeCompany(
+        self,
+        request: _catalog_pb2.ResumeCompanyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.ResumeCompanyResponse, _abc.Awaitable[_catalog_pb2.ResumeCompanyResponse]]:
+        """Resumes a suspended company."""
+
+    @_abc_1.abstractmethod
+    def ListResources(
+        self,
+        request: _catalog_pb2.ListResourcesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.ListResourcesResponse, _abc.Awaitable[_catalog_pb2.ListResourcesResponse]]:
+        """Lists the resources of a company, oldest first."""
+
+    @_abc_1.abstractmethod
+    def UpdateResource(
+        self,
+        request: _catalog_pb2.UpdateResourceRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.UpdateResourceResponse, _abc.Awaitable[_catalog_pb2.UpdateResourceResponse]]:
+        """Updates the fields of a resource named in update_mask; publishes catalog.events.resource_updated."""
+
+    @_abc_1.abstractmethod
+    def ArchiveResource(
+        self,
+        request: _catalog_pb2.ArchiveResourceRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.ArchiveResourceResponse, _abc.Awaitable[_catalog_pb2.ArchiveResourceResponse]]:
+        """Archives a resource: hidden from lists and new bookings, its bookings stay."""
+
+    @_abc_1.abstractmethod
+    def UpdateUnit(
+        self,
+        request: _catalog_pb2.UpdateUnitRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.UpdateUnitResponse, _abc.Awaitable[_catalog_pb2.UpdateUnitResponse]]:
+        """Updates the fields of a unit named in update_mask."""
+
+    @_abc_1.abstractmethod
+    def ArchiveUnit(
+        self,
+        request: _catalog_pb2.ArchiveUnitRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.ArchiveUnitResponse, _abc.Awaitable[_catalog_pb2.ArchiveUnitResponse]]:
+        """Archives a unit: not offered to new stays, its bookings stay."""
+
+    @_abc_1.abstractmethod
+    def GetExtra(
+        self,
+        request: _catalog_pb2.GetExtraRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.GetExtraResponse, _abc.Awaitable[_catalog_pb2.GetExtraResponse]]:
+        """Gets an extra by id (archived ones too)."""
+
+    @_abc_1.abstractmethod
+    def UpdateExtra(
+        self,
+        request: _catalog_pb2.UpdateExtraRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.UpdateExtraResponse, _abc.Awaitable[_catalog_pb2.UpdateExtraResponse]]:
+        """Updates the fields of an extra named in update_mask."""
+
+    @_abc_1.abstractmethod
+    def ArchiveExtra(
+        self,
+        request: _catalog_pb2.ArchiveExtraRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.ArchiveExtraResponse, _abc.Awaitable[_catalog_pb2.ArchiveExtraResponse]]:
+        """Archives an extra: not listed and not sold with new bookings."""
+
+    @_abc_1.abstractmethod
+    def GetRatePlan(
+        self,
+        request: _catalog_pb2.GetRatePlanRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.GetRatePlanResponse, _abc.Awaitable[_catalog_pb2.GetRatePlanResponse]]:
+        """Gets a rate plan by id."""
+
+    @_abc_1.abstractmethod
+    def UpdateRatePlan(
+        self,
+        request: _catalog_pb2.UpdateRatePlanRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.UpdateRatePlanResponse, _abc.Awaitable[_catalog_pb2.UpdateRatePlanResponse]]:
+        """Updates the fields of a rate plan named in update_mask."""
 
 def add_CatalogServiceServicer_to_server(servicer: CatalogServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -16,6 +16,7 @@ CATALOG_SUBJECTS = ["catalog.events.>"]
 SESSION_CREATED = "catalog.events.session_created"
 SESSION_CANCELLED = "catalog.events.session_cancelled"
 RESOURCE_UPDATED = "catalog.events.resource_updated"
+SESSION_UPDATED = "catalog.events.session_updated"
 
 
 async def session_created(conn: AsyncConnection, outbox: Outbox, session: Session) -> None:
@@ -32,6 +33,16 @@ async def session_cancelled(conn: AsyncConnection, outbox: Outbox, session: Sess
         SESSION_CANCELLED,
         catalog_pb2.SessionCancelled(session=protos.session(session)),
         message_id=f"session_cancelled:{session.id}",
+    )
+
+
+async def session_updated(conn: AsyncConnection, outbox: Outbox, session: Session) -> None:
+    """Payload: the `Session` after the change; message id `session_updated:<id>:<version>`."""
+    await outbox.add(
+        conn,
+        SESSION_UPDATED,
+        protos.session(session),
+        message_id=f"session_updated:{session.id}:{session.version}",
     )
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from plumbing.outbox import outbox_table
 
@@ -57,6 +57,17 @@ companies = Table(
     Column("time_zone", Text, nullable=False),
     Column("currency_code", Text, nullable=False),
     _created_at(),
+    # Back office (0003): profile, CORS origins, suspension, and the version behind the etag.
+    Column("description", Text, nullable=False, server_default=text("''")),
+    Column("contact_email", Text, nullable=False, server_default=text("''")),
+    Column("contact_phone", Text, nullable=False, server_default=text("''")),
+    Column("address", Text, nullable=False, server_default=text("''")),
+    Column("allowed_origins", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    Column("state", Text, nullable=False, server_default=text("'ACTIVE'")),
+    Column("suspend_reason", Text),
+    Column("version", BigInteger, nullable=False, server_default=text("1")),
+    CheckConstraint("state IN ('ACTIVE', 'SUSPENDED')", name="state_known"),
+    CheckConstraint("(state = 'SUSPENDED') = (suspend_reason IS NOT NULL)", name="suspended_with_reason"),
     CheckConstraint("currency_code ~ '^[A-Z]{3}$'", name="currency_code_iso"),
     CheckConstraint("length(btrim(name)) > 0", name="name_not_blank"),
     # Target of the (company_id, currency) keys that keep every price in the company's currency.
@@ -73,6 +84,10 @@ customers = Table(
     Column("email", Text),
     Column("guest", Boolean, nullable=False, server_default=text("false")),
     _created_at(),
+    Column("phone", Text),
+    # Raised by every update; UpdateCustomer's expected_version (the gateway's ETag) is checked
+    # against it in the UPDATE's WHERE.
+    Column("version", BigInteger, nullable=False, server_default=text("1")),
     CheckConstraint("guest OR email IS NOT NULL", name="email_unless_guest"),
     CheckConstraint("length(btrim(display_name)) > 0", name="display_name_not_blank"),
 )
@@ -85,6 +100,28 @@ Index(
     func.lower(customers.c.email),
     unique=True,
     postgresql_where=customers.c.email.is_not(None),
+)
+# Search by prefix: the embedded PostgreSQL has no pg_trgm, so the name and e-mail prefixes
+# are served by text_pattern_ops btrees on their lower case (LIKE 'abc%' under any collation).
+Index(
+    "ix_customers_company_id_name_prefix",
+    customers.c.company_id,
+    func.lower(customers.c.display_name).label("name_lower"),
+    postgresql_ops={"name_lower": "text_pattern_ops"},
+)
+Index(
+    "ix_customers_company_id_email_prefix",
+    customers.c.company_id,
+    func.lower(customers.c.email).label("email_lower"),
+    postgresql_ops={"email_lower": "text_pattern_ops"},
+    postgresql_where=customers.c.email.is_not(None),
+)
+# The list's order: by name, then id (keyset paging).
+Index(
+    "ix_customers_company_id_display_name_id",
+    customers.c.company_id,
+    customers.c.display_name,
+    customers.c.id,
 )
 
 resources = Table(
@@ -123,6 +160,13 @@ resources = Table(
     Column("hourly_rate_currency", Text),
     # 1 at creation, +1 per change; orders the resource_updated events.
     Column("version", BigInteger, nullable=False, server_default=text("1")),
+    # Back office (0003): shown to customers; archived = hidden from lists and new bookings.
+    Column("description", Text, nullable=False, server_default=text("''")),
+    Column("image_urls", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    Column("amenities", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    Column("capacity", Integer, nullable=False, server_default=text("0")),
+    Column("archived_at", DateTime(timezone=True)),
+    CheckConstraint("capacity >= 0", name="capacity_not_negative"),
     CheckConstraint("booking_model IN ('TIME_SLOT', 'NIGHTLY', 'INTERVAL')", name="booking_model_known"),
     CheckConstraint(
         "lead_time_minutes >= 0 AND horizon_days >= 0 AND free_cancellation_minutes >= 0"
@@ -183,6 +227,23 @@ resource_changes = Table(
     UniqueConstraint("resource_id", "version"),
 )
 
+# A recurring series: the rule as given and what it was expanded with (0005).
+session_series = Table(
+    "session_series",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    _request_id(),
+    Column("company_id", UUID(as_uuid=True), nullable=False),
+    Column("resource_id", UUID(as_uuid=True), ForeignKey("resources.id"), nullable=False),
+    Column("rrule", Text, nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("start_time_of_day", Time, nullable=False),
+    Column("duration_minutes", Integer, nullable=False),
+    Column("time_zone", Text, nullable=False),
+    _created_at(),
+    CheckConstraint("duration_minutes BETWEEN 1 AND 1440", name="duration_range"),
+)
+
 sessions = Table(
     "sessions",
     metadata,
@@ -200,6 +261,9 @@ sessions = Table(
     Column("cancel_reason", Text),
     Column("cancelled_at", DateTime(timezone=True)),
     Column("cancel_request_id", Text),
+    # 0005: 1 at creation, +1 per UpdateSession (the etag); the series it was created in.
+    Column("version", BigInteger, nullable=False, server_default=text("1")),
+    Column("series_id", UUID(as_uuid=True), ForeignKey("session_series.id")),
     CheckConstraint(
         "(status = 'CANCELLED') = (cancelled_at IS NOT NULL AND cancel_reason IS NOT NULL)"
         " AND (cancelled_at IS NULL) = (cancel_reason IS NULL)",
@@ -213,6 +277,7 @@ sessions = Table(
     # ListSessions: soonest first, keyset (start_time, id), per company or per resource.
     Index(None, "company_id", "start_time", "id"),
     Index(None, "resource_id", "start_time", "id"),
+    Index(None, "series_id", "start_time", postgresql_where=text("series_id IS NOT NULL")),
 )
 
 extras = Table(
@@ -226,6 +291,9 @@ extras = Table(
     Column("price_currency", Text, nullable=False),
     _created_at(),
     Column("pricing_unit", Text, nullable=False, server_default=text("'PER_BOOKING'")),
+    Column("description", Text, nullable=False, server_default=text("''")),
+    Column("archived_at", DateTime(timezone=True)),
+    Column("version", BigInteger, nullable=False, server_default=text("1")),
     ForeignKeyConstraint(["company_id", "price_currency"], ["companies.id", "companies.currency_code"]),
     CheckConstraint("price_amount_minor >= 0", name="price_not_negative"),
     CheckConstraint("length(btrim(name)) > 0", name="name_not_blank"),
@@ -246,6 +314,8 @@ units = Table(
     Column("resource_id", UUID(as_uuid=True), ForeignKey("resources.id"), nullable=False),
     Column("name", Text, nullable=False),
     _created_at(),
+    Column("archived_at", DateTime(timezone=True)),
+    Column("version", BigInteger, nullable=False, server_default=text("1")),
     CheckConstraint("length(btrim(name)) > 0", name="name_not_blank"),
     Index(None, "resource_id", "created_at", "id"),
 )
@@ -263,6 +333,7 @@ rate_plans = Table(
     Column("default_amount_minor", BigInteger, nullable=False),
     Column("currency", Text, nullable=False),
     _created_at(),
+    Column("version", BigInteger, nullable=False, server_default=text("1")),
     ForeignKeyConstraint(["company_id", "currency"], ["companies.id", "companies.currency_code"]),
     CheckConstraint("default_amount_minor >= 0", name="price_not_negative"),
     CheckConstraint("length(btrim(name)) > 0", name="name_not_blank"),
@@ -295,6 +366,17 @@ price_updates = Table(
     metadata,
     Column("request_id", Text, primary_key=True),
     Column("rate_plan_id", UUID(as_uuid=True), ForeignKey("rate_plans.id"), nullable=False),
+    _created_at(),
+)
+
+# request_ids of applied back-office changes (Update*, Archive*, Suspend/ResumeCompany):
+# a retry changes nothing and returns the entity as it is now.
+changes = Table(
+    "changes",
+    metadata,
+    Column("request_id", Text, primary_key=True),
+    Column("entity_type", Text, nullable=False),
+    Column("entity_id", UUID(as_uuid=True), nullable=False),
     _created_at(),
 )
 

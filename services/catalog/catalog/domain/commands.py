@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
-from catalog.domain import errors, rules
+from catalog.domain import errors, localtime, recurrence, rules
 from catalog.domain.model import BookingModel, DailyPrice, Money, PricingUnit, ResourcePolicy
-from plumbing import ids, paging
+from plumbing import ids, paging, validation
 from plumbing.errors import InvalidArgument
 
 
@@ -212,6 +212,126 @@ class CancelSession:
 
 
 @dataclass(frozen=True)
+class CreateSessionSeries:
+    request_id: str | None
+    resource_id: uuid.UUID
+    start_date: date
+    start_time_of_day: time
+    duration_minutes: int
+    rrule: str
+    capacity: int
+    price: Money
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        request_id: str,
+        resource_id: str,
+        start_date: str,
+        start_time_of_day: str,
+        duration_minutes: int,
+        rrule: str,
+        capacity: int,
+        price_amount_minor: int | None,
+        price_currency_code: str,
+    ) -> CreateSessionSeries:
+        try:
+            time_of_day = localtime.parse_time_of_day(start_time_of_day)
+        except ValueError:
+            raise InvalidArgument(
+                errors.INVALID_TIME_RANGE, "start_time_of_day must be HH:MM", field="start_time_of_day"
+            ) from None
+        # Checked here so a bad rule is refused before any I/O; expanded again with the zone.
+        recurrence.parse_rule(rrule, date(2000, 1, 1), time_of_day)
+        return cls(
+            request_id=rules.request_id(request_id),
+            resource_id=ids.parse_uuid(resource_id, "resource_id"),
+            start_date=validation.parse_date(start_date, "start_date"),
+            start_time_of_day=time_of_day,
+            duration_minutes=recurrence.duration(duration_minutes).seconds // 60,
+            rrule=rrule.strip().upper(),
+            capacity=rules.capacity(capacity),
+            price=rules.price(price_amount_minor, price_currency_code),
+        )
+
+
+SESSION_FIELDS = frozenset({"capacity", "price", "start_time", "end_time"})
+
+
+@dataclass(frozen=True)
+class UpdateSession:
+    """`capacity` and times come from bookings' ChangeSession, which has judged them against
+    the places held; the gateway sends only `price` here."""
+
+    request_id: str | None
+    session_id: uuid.UUID
+    expected_version: int | None
+    capacity: int | None = None
+    price: Money | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        request_id: str,
+        session_id: str,
+        etag: str,
+        paths: list[str],
+        capacity: int,
+        price_amount_minor: int | None,
+        price_currency_code: str,
+        start_time: datetime | None,
+        end_time: datetime | None,
+    ) -> UpdateSession:
+        unknown = set(paths) - SESSION_FIELDS
+        if (
+            unknown
+            or not paths
+            or ({"start_time", "end_time"} & set(paths) and not {"start_time", "end_time"} <= set(paths))
+        ):
+            raise InvalidArgument(
+                "INVALID_UPDATE_MASK",
+                "update_mask names capacity, price, or start_time with end_time (at least one)",
+                field="update_mask",
+            )
+        expected: int | None = None
+        if etag:
+            if not etag.isdigit() or len(etag) > 18:
+                raise errors.etag_mismatch()
+            expected = int(etag)
+        start = end = None
+        if "start_time" in paths:
+            start, end = rules.time_range(start_time, end_time)
+        return cls(
+            request_id=rules.request_id(request_id),
+            session_id=ids.parse_uuid(session_id, "session_id"),
+            expected_version=expected,
+            capacity=rules.capacity(capacity) if "capacity" in paths else None,
+            price=rules.price(price_amount_minor, price_currency_code) if "price" in paths else None,
+            start_time=start,
+            end_time=end,
+        )
+
+
+@dataclass(frozen=True)
+class CancelSessionSeries:
+    request_id: str | None
+    session_id: uuid.UUID
+    reason: str
+
+    @classmethod
+    def parse(cls, *, request_id: str, session_id: str, reason: str) -> CancelSessionSeries:
+        return cls(
+            request_id=rules.request_id(request_id),
+            session_id=ids.parse_uuid(session_id, "session_id"),
+            reason=rules.reason(reason),
+        )
+
+
+@dataclass(frozen=True)
 class CreateUnit:
     request_id: str | None
     resource_id: uuid.UUID
@@ -348,6 +468,7 @@ class ListSessions:
     start_time_from: datetime | None
     page_size: int
     after: rules.SessionCursor | None
+    start_time_to: datetime | None = None
 
     @classmethod
     def parse(
@@ -358,6 +479,7 @@ class ListSessions:
         start_time_from: datetime | None,
         page_size: int,
         page_token: str,
+        start_time_to: datetime | None = None,
     ) -> ListSessions:
         return cls(
             company_id=ids.parse_uuid(company_id, "company_id"),
@@ -365,4 +487,80 @@ class ListSessions:
             start_time_from=rules.utc(start_time_from) if start_time_from is not None else None,
             page_size=paging.page_size(page_size),
             after=rules.SessionCursor.decode(page_token),
+            start_time_to=rules.utc(start_time_to) if start_time_to is not None else None,
+        )
+
+
+CUSTOMER_FIELDS = frozenset({"display_name", "email", "phone"})
+MAX_PHONE_LENGTH = 40
+MAX_QUERY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class ListCustomers:
+    company_id: uuid.UUID
+    query: str
+    page_size: int
+    page_token: str
+
+    @classmethod
+    def parse(cls, *, company_id: str, query: str, page_size: int, page_token: str) -> ListCustomers:
+        cleaned = query.strip()
+        if len(cleaned) > MAX_QUERY_LENGTH:
+            raise InvalidArgument(
+                "INVALID_QUERY", f"query is at most {MAX_QUERY_LENGTH} characters", field="query"
+            )
+        return cls(
+            company_id=ids.parse_uuid(company_id, "company_id"),
+            query=cleaned.lower(),
+            page_size=paging.page_size(page_size),
+            page_token=page_token,
+        )
+
+
+@dataclass(frozen=True)
+class UpdateCustomer:
+    customer_id: uuid.UUID
+    expected_version: int
+    # Only the fields of the mask: display_name, email, phone.
+    changes: dict[str, str | None]
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        customer_id: str,
+        expected_version: int,
+        paths: list[str],
+        display_name: str,
+        email: str,
+        phone: str,
+    ) -> UpdateCustomer:
+        unknown = sorted(set(paths) - CUSTOMER_FIELDS)
+        if unknown or not paths:
+            raise InvalidArgument(
+                "INVALID_UPDATE_MASK",
+                f"update_mask names {', '.join(sorted(CUSTOMER_FIELDS))} (at least one)",
+                field="update_mask",
+            )
+        if expected_version < 1:
+            raise InvalidArgument(
+                "VERSION_REQUIRED", "expected_version is the version read", field="expected_version"
+            )
+        changes: dict[str, str | None] = {}
+        if "display_name" in paths:
+            changes["display_name"] = rules.name(display_name, "display_name")
+        if "email" in paths:
+            changes["email"] = rules.email(email)
+        if "phone" in paths:
+            cleaned = phone.strip()
+            if len(cleaned) > MAX_PHONE_LENGTH:
+                raise InvalidArgument(
+                    "INVALID_PHONE", f"phone is at most {MAX_PHONE_LENGTH} characters", field="phone"
+                )
+            changes["phone"] = cleaned or None
+        return cls(
+            customer_id=ids.parse_uuid(customer_id, "customer_id"),
+            expected_version=expected_version,
+            changes=changes,
         )

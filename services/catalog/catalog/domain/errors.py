@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from plumbing.errors import ErrorKind, FailedPrecondition, InvalidArgument, NotFound, ServiceError
+from plumbing.errors import Conflict, ErrorKind, FailedPrecondition, InvalidArgument, NotFound, ServiceError
 
 # InvalidArgument
 INVALID_ID = "INVALID_ID"
@@ -28,6 +28,14 @@ INVALID_REASON = "INVALID_REASON"
 INVALID_DATE = "INVALID_DATE"
 INVALID_DATE_RANGE = "INVALID_DATE_RANGE"
 INVALID_DAILY_PRICES = "INVALID_DAILY_PRICES"
+INVALID_UPDATE_MASK = "INVALID_UPDATE_MASK"
+INVALID_DESCRIPTION = "INVALID_DESCRIPTION"
+INVALID_CONTACT = "INVALID_CONTACT"
+INVALID_ORIGIN = "INVALID_ORIGIN"
+INVALID_IMAGE_URL = "INVALID_IMAGE_URL"
+INVALID_AMENITIES = "INVALID_AMENITIES"
+# Aborted
+ETAG_MISMATCH = "ETAG_MISMATCH"
 # NotFound
 COMPANY_NOT_FOUND = "COMPANY_NOT_FOUND"
 CUSTOMER_NOT_FOUND = "CUSTOMER_NOT_FOUND"
@@ -35,6 +43,7 @@ RESOURCE_NOT_FOUND = "RESOURCE_NOT_FOUND"
 SESSION_NOT_FOUND = "SESSION_NOT_FOUND"
 UNIT_NOT_FOUND = "UNIT_NOT_FOUND"
 RATE_PLAN_NOT_FOUND = "RATE_PLAN_NOT_FOUND"
+EXTRA_NOT_FOUND = "EXTRA_NOT_FOUND"
 # AlreadyExists
 CUSTOMER_EMAIL_TAKEN = "CUSTOMER_EMAIL_TAKEN"
 UNIT_NAME_TAKEN = "UNIT_NAME_TAKEN"
@@ -46,6 +55,7 @@ RESOURCE_NOT_INTERVAL = "RESOURCE_NOT_INTERVAL"
 RESOURCE_PRICED_BY_SESSION = "RESOURCE_PRICED_BY_SESSION"
 NO_RATE_PLAN = "NO_RATE_PLAN"
 NO_HOURLY_RATE = "NO_HOURLY_RATE"
+CURRENCY_LOCKED = "CURRENCY_LOCKED"
 
 
 def company_not_found(company_id: uuid.UUID) -> NotFound:
@@ -161,4 +171,49 @@ def priced_by_session(resource_id: uuid.UUID) -> FailedPrecondition:
         RESOURCE_PRICED_BY_SESSION,
         f"resource {resource_id} is TIME_SLOT: each session has its price",
         metadata={"resource_id": str(resource_id), "booking_model": "TIME_SLOT"},
+    )
+
+
+ETAG_MISMATCH = "ETAG_MISMATCH"
+SESSION_CANCELLED = "SESSION_CANCELLED"
+SESSION_NOT_IN_SERIES = "SESSION_NOT_IN_SERIES"
+
+
+def etag_mismatch() -> Conflict:
+    return Conflict(ETAG_MISMATCH, "the entity changed since it was read; read it again", field="etag")
+
+
+def session_cancelled(session_id: uuid.UUID) -> FailedPrecondition:
+    return FailedPrecondition(
+        SESSION_CANCELLED, "a cancelled session cannot be changed", metadata={"session_id": str(session_id)}
+    )
+
+
+def session_not_in_series(session_id: uuid.UUID) -> FailedPrecondition:
+    return FailedPrecondition(
+        SESSION_NOT_IN_SERIES,
+        "the session was not created in a series; cancel it with CancelSession",
+        metadata={"session_id": str(session_id)},
+    )
+
+
+def extra_not_found(extra_id: uuid.UUID) -> NotFound:
+    return NotFound(EXTRA_NOT_FOUND, f"extra {extra_id} does not exist", metadata={"extra_id": str(extra_id)})
+
+
+def currency_locked(company_id: uuid.UUID) -> FailedPrecondition:
+    return FailedPrecondition(
+        CURRENCY_LOCKED,
+        "the company's currency is fixed once it has priced anything (a session, an extra, a rate"
+        " plan or an hourly rate)",
+        field="company.currency_code",
+        metadata={"company_id": str(company_id)},
+    )
+
+
+def rate_plan_id_not_found(rate_plan_id: uuid.UUID) -> NotFound:
+    return NotFound(
+        RATE_PLAN_NOT_FOUND,
+        f"rate plan {rate_plan_id} does not exist",
+        metadata={"rate_plan_id": str(rate_plan_id)},
     )

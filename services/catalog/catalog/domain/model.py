@@ -40,6 +40,11 @@ class PriceSource(enum.Enum):
     OVERRIDE = "OVERRIDE"
 
 
+class CompanyState(enum.Enum):
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"
+
+
 @dataclass(frozen=True)
 class Money:
     """An amount in the currency's minor units (cents), never a float."""
@@ -55,6 +60,14 @@ class Company:
     time_zone: str
     currency_code: str
     created_at: datetime
+    description: str = ""
+    contact_email: str = ""
+    contact_phone: str = ""
+    address: str = ""
+    allowed_origins: tuple[str, ...] = ()
+    state: CompanyState = CompanyState.ACTIVE
+    suspend_reason: str | None = None
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -65,6 +78,8 @@ class Customer:
     email: str | None
     guest: bool
     created_at: datetime
+    phone: str | None = None
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -155,6 +170,12 @@ class Resource:
     policy: ResourcePolicy = field(default_factory=ResourcePolicy)
     hourly_rate: Money | None = None
     version: int = 1
+    description: str = ""
+    image_urls: tuple[str, ...] = ()
+    amenities: tuple[str, ...] = ()
+    capacity: int = 0
+    archived_at: datetime | None = None
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +190,18 @@ class Session:
     status: SessionStatus
     cancel_reason: str | None = None
     cancelled_at: datetime | None = None
+    version: int = 1
+    series_id: uuid.UUID | None = None
+
+    @property
+    def etag(self) -> str:
+        return str(self.version)
+
+
+@dataclass(frozen=True)
+class SessionSeries:
+    id: uuid.UUID
+    sessions: list[Session]
 
 
 @dataclass(frozen=True)
@@ -178,6 +211,9 @@ class Extra:
     name: str
     price: Money
     pricing_unit: PricingUnit = PricingUnit.PER_BOOKING
+    description: str = ""
+    archived_at: datetime | None = None
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -189,6 +225,8 @@ class Unit:
     resource_id: uuid.UUID
     name: str
     created_at: datetime
+    archived_at: datetime | None = None
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -199,6 +237,7 @@ class RatePlan:
     name: str
     default_nightly_price: Money
     created_at: datetime
+    version: int = 1
 
 
 @dataclass(frozen=True)

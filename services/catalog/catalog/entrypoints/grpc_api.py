@@ -7,22 +7,28 @@ from typing import Any, TypeAlias
 from grpc import aio
 
 from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from catalog.domain import back_office
 from catalog.domain.commands import (
     CancelSession,
+    CancelSessionSeries,
     CreateCompany,
     CreateCustomer,
     CreateExtra,
     CreateRatePlan,
     CreateResource,
     CreateSession,
+    CreateSessionSeries,
     CreateUnit,
     DailyPriceInput,
     GetPricing,
+    ListCustomers,
     ListDailyPrices,
     ListSessions,
     SetDailyPrices,
     SetHourlyRate,
+    UpdateCustomer,
     UpdateResourcePolicy,
+    UpdateSession,
 )
 from catalog.entrypoints import protos
 from catalog.service import companies, customers, extras, rate_plans, resources, sessions, units
@@ -76,6 +82,36 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
         customer = await customers.get_customer(self.db, ids.parse_uuid(request.customer_id, "customer_id"))
         return catalog_pb2.GetCustomerResponse(customer=protos.customer(customer))
 
+    async def ListCustomers(
+        self, request: catalog_pb2.ListCustomersRequest, context: Context
+    ) -> catalog_pb2.ListCustomersResponse:
+        query = ListCustomers.parse(
+            company_id=request.company_id,
+            query=request.query,
+            page_size=request.page_size,
+            page_token=request.page_token,
+        )
+        page = await customers.list_customers(self.db, query)
+        return catalog_pb2.ListCustomersResponse(
+            customers=[protos.customer(customer) for customer in page.customers],
+            next_page_token=page.next_page_token,
+            has_more=bool(page.next_page_token),
+        )
+
+    async def UpdateCustomer(
+        self, request: catalog_pb2.UpdateCustomerRequest, context: Context
+    ) -> catalog_pb2.UpdateCustomerResponse:
+        command = UpdateCustomer.parse(
+            customer_id=request.customer.id,
+            expected_version=request.expected_version,
+            paths=list(request.update_mask.paths),
+            display_name=request.customer.display_name,
+            email=request.customer.email,
+            phone=request.customer.phone,
+        )
+        customer = await customers.update_customer(self.db, command)
+        return catalog_pb2.UpdateCustomerResponse(customer=protos.customer(customer))
+
     async def CreateResource(
         self, request: catalog_pb2.CreateResourceRequest, context: Context
     ) -> catalog_pb2.CreateResourceResponse:
@@ -127,11 +163,60 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
             start_time_from=optional_timestamp(request, "start_time_from"),
             page_size=request.page_size,
             page_token=request.page_token,
+            start_time_to=optional_timestamp(request, "start_time_to"),
         )
         page = await sessions.list_sessions(self.db, query)
         return catalog_pb2.ListSessionsResponse(
             sessions=[protos.session(session) for session in page.sessions],
             next_page_token=page.next_page_token,
+        )
+
+    async def CreateSessionSeries(
+        self, request: catalog_pb2.CreateSessionSeriesRequest, context: Context
+    ) -> catalog_pb2.CreateSessionSeriesResponse:
+        command = CreateSessionSeries.parse(
+            request_id=request.request_id,
+            resource_id=request.resource_id,
+            start_date=request.start_date,
+            start_time_of_day=request.start_time_of_day,
+            duration_minutes=request.duration_minutes,
+            rrule=request.rrule,
+            capacity=request.capacity,
+            price_amount_minor=protos.price_amount(request),
+            price_currency_code=request.price.currency_code,
+        )
+        series = await sessions.create_series(self.db, self.outbox, command)
+        return catalog_pb2.CreateSessionSeriesResponse(
+            series_id=str(series.id), sessions=[protos.session(session) for session in series.sessions]
+        )
+
+    async def UpdateSession(
+        self, request: catalog_pb2.UpdateSessionRequest, context: Context
+    ) -> catalog_pb2.UpdateSessionResponse:
+        given = request.session
+        command = UpdateSession.parse(
+            request_id=request.request_id,
+            session_id=given.id,
+            etag=given.etag,
+            paths=list(request.update_mask.paths),
+            capacity=given.capacity,
+            price_amount_minor=protos.price_amount(given),
+            price_currency_code=given.price.currency_code,
+            start_time=optional_timestamp(given, "start_time"),
+            end_time=optional_timestamp(given, "end_time"),
+        )
+        session = await sessions.update_session(self.db, self.outbox, command)
+        return catalog_pb2.UpdateSessionResponse(session=protos.session(session))
+
+    async def CancelSessionSeries(
+        self, request: catalog_pb2.CancelSessionSeriesRequest, context: Context
+    ) -> catalog_pb2.CancelSessionSeriesResponse:
+        command = CancelSessionSeries.parse(
+            request_id=request.request_id, session_id=request.session_id, reason=request.reason
+        )
+        cancelled = await sessions.cancel_series(self.db, self.outbox, command)
+        return catalog_pb2.CancelSessionSeriesResponse(
+            sessions=[protos.session(session) for session in cancelled]
         )
 
     async def CreateExtra(
@@ -151,7 +236,9 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
     async def ListExtras(
         self, request: catalog_pb2.ListExtrasRequest, context: Context
     ) -> catalog_pb2.ListExtrasResponse:
-        found = await extras.list_extras(self.db, ids.parse_uuid(request.company_id, "company_id"))
+        found = await extras.list_extras(
+            self.db, ids.parse_uuid(request.company_id, "company_id"), show_archived=request.show_archived
+        )
         return catalog_pb2.ListExtrasResponse(extras=[protos.extra(extra) for extra in found])
 
     async def CancelSession(
@@ -204,7 +291,9 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
     async def ListUnits(
         self, request: catalog_pb2.ListUnitsRequest, context: Context
     ) -> catalog_pb2.ListUnitsResponse:
-        found = await units.list_units(self.db, ids.parse_uuid(request.resource_id, "resource_id"))
+        found = await units.list_units(
+            self.db, ids.parse_uuid(request.resource_id, "resource_id"), show_archived=request.show_archived
+        )
         return catalog_pb2.ListUnitsResponse(units=[protos.unit(unit) for unit in found])
 
     async def CreateRatePlan(
@@ -268,3 +357,206 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
             end_date=request.end_date,
         )
         return protos.pricing(await rate_plans.get_pricing(self.db, query))
+
+    # The back office: lists, updates by field mask at the etag read, archive, suspend.
+
+    async def ListCompanies(
+        self, request: catalog_pb2.ListCompaniesRequest, context: Context
+    ) -> catalog_pb2.ListCompaniesResponse:
+        query = back_office.ListCompanies.parse(page_size=request.page_size, page_token=request.page_token)
+        found, token = await companies.list_companies(self.db, query)
+        return catalog_pb2.ListCompaniesResponse(
+            companies=[protos.company(company) for company in found], next_page_token=token
+        )
+
+    async def UpdateCompany(
+        self, request: catalog_pb2.UpdateCompanyRequest, context: Context
+    ) -> catalog_pb2.UpdateCompanyResponse:
+        given = request.company
+        command = back_office.change(
+            request_id=request.request_id,
+            entity_id=given.id,
+            id_field="company.id",
+            etag_value=given.etag,
+            values=back_office.company_values(
+                list(request.update_mask.paths),
+                {
+                    "name": given.name,
+                    "time_zone": given.time_zone,
+                    "currency_code": given.currency_code,
+                    "description": given.description,
+                    "contact_email": given.contact_email,
+                    "contact_phone": given.contact_phone,
+                    "address": given.address,
+                    "allowed_origins": list(given.allowed_origins),
+                },
+            ),
+        )
+        company = await companies.update_company(self.db, command)
+        return catalog_pb2.UpdateCompanyResponse(company=protos.company(company))
+
+    async def SuspendCompany(
+        self, request: catalog_pb2.SuspendCompanyRequest, context: Context
+    ) -> catalog_pb2.SuspendCompanyResponse:
+        command = back_office.Suspend.parse(
+            request_id=request.request_id,
+            company_id=request.company_id,
+            etag_value=request.etag,
+            reason=request.reason,
+        )
+        company = await companies.suspend_company(self.db, command)
+        return catalog_pb2.SuspendCompanyResponse(company=protos.company(company))
+
+    async def ResumeCompany(
+        self, request: catalog_pb2.ResumeCompanyRequest, context: Context
+    ) -> catalog_pb2.ResumeCompanyResponse:
+        command = back_office.Suspend.parse(
+            request_id=request.request_id, company_id=request.company_id, etag_value=request.etag, reason=None
+        )
+        company = await companies.suspend_company(self.db, command)
+        return catalog_pb2.ResumeCompanyResponse(company=protos.company(company))
+
+    async def ListResources(
+        self, request: catalog_pb2.ListResourcesRequest, context: Context
+    ) -> catalog_pb2.ListResourcesResponse:
+        model = request.booking_model
+        query = back_office.ListResources.parse(
+            company_id=request.company_id,
+            page_size=request.page_size,
+            page_token=request.page_token,
+            booking_model=""
+            if model == catalog_pb2.BOOKING_MODEL_UNSPECIFIED
+            else protos.BOOKING_MODEL_NAMES.get(model),
+            show_archived=request.show_archived,
+        )
+        found, token = await resources.list_resources(self.db, query)
+        return catalog_pb2.ListResourcesResponse(
+            resources=[protos.resource(resource) for resource in found], next_page_token=token
+        )
+
+    async def UpdateResource(
+        self, request: catalog_pb2.UpdateResourceRequest, context: Context
+    ) -> catalog_pb2.UpdateResourceResponse:
+        given = request.resource
+        paths = list(request.update_mask.paths)
+        command = back_office.change(
+            request_id=request.request_id,
+            entity_id=given.id,
+            id_field="resource.id",
+            etag_value=given.etag,
+            values=back_office.resource_values(
+                paths,
+                {
+                    "name": given.name,
+                    "description": given.description,
+                    "image_urls": list(given.image_urls),
+                    "amenities": list(given.amenities),
+                    "capacity": given.capacity,
+                    "policy": protos.policy_input(given.policy),
+                    "hourly_rate": (
+                        protos.price_amount(given, "hourly_rate"),
+                        given.hourly_rate.currency_code,
+                    ),
+                },
+            ),
+        )
+        resource = await resources.update_resource(self.db, self.outbox, command)
+        return catalog_pb2.UpdateResourceResponse(resource=protos.resource(resource))
+
+    async def ArchiveResource(
+        self, request: catalog_pb2.ArchiveResourceRequest, context: Context
+    ) -> catalog_pb2.ArchiveResourceResponse:
+        command = _archive(request.request_id, request.resource_id, "resource_id", request.etag)
+        resource = await resources.archive_resource(self.db, self.outbox, command)
+        return catalog_pb2.ArchiveResourceResponse(resource=protos.resource(resource))
+
+    async def UpdateUnit(
+        self, request: catalog_pb2.UpdateUnitRequest, context: Context
+    ) -> catalog_pb2.UpdateUnitResponse:
+        given = request.unit
+        command = back_office.change(
+            request_id=request.request_id,
+            entity_id=given.id,
+            id_field="unit.id",
+            etag_value=given.etag,
+            values=back_office.unit_values(list(request.update_mask.paths), {"name": given.name}),
+        )
+        unit = await units.update_unit(self.db, command)
+        return catalog_pb2.UpdateUnitResponse(unit=protos.unit(unit))
+
+    async def ArchiveUnit(
+        self, request: catalog_pb2.ArchiveUnitRequest, context: Context
+    ) -> catalog_pb2.ArchiveUnitResponse:
+        command = _archive(request.request_id, request.unit_id, "unit_id", request.etag)
+        unit = await units.archive_unit(self.db, command)
+        return catalog_pb2.ArchiveUnitResponse(unit=protos.unit(unit))
+
+    async def GetExtra(
+        self, request: catalog_pb2.GetExtraRequest, context: Context
+    ) -> catalog_pb2.GetExtraResponse:
+        extra = await extras.get_extra(self.db, ids.parse_uuid(request.extra_id, "extra_id"))
+        return catalog_pb2.GetExtraResponse(extra=protos.extra(extra))
+
+    async def UpdateExtra(
+        self, request: catalog_pb2.UpdateExtraRequest, context: Context
+    ) -> catalog_pb2.UpdateExtraResponse:
+        given = request.extra
+        command = back_office.change(
+            request_id=request.request_id,
+            entity_id=given.id,
+            id_field="extra.id",
+            etag_value=given.etag,
+            values=back_office.extra_values(
+                list(request.update_mask.paths),
+                {
+                    "name": given.name,
+                    "description": given.description,
+                    "price": (protos.price_amount(given, "price"), given.price.currency_code),
+                    "pricing_unit": protos.pricing_unit_name(given.pricing_unit),
+                },
+            ),
+        )
+        extra = await extras.update_extra(self.db, command)
+        return catalog_pb2.UpdateExtraResponse(extra=protos.extra(extra))
+
+    async def ArchiveExtra(
+        self, request: catalog_pb2.ArchiveExtraRequest, context: Context
+    ) -> catalog_pb2.ArchiveExtraResponse:
+        command = _archive(request.request_id, request.extra_id, "extra_id", request.etag)
+        extra = await extras.archive_extra(self.db, command)
+        return catalog_pb2.ArchiveExtraResponse(extra=protos.extra(extra))
+
+    async def GetRatePlan(
+        self, request: catalog_pb2.GetRatePlanRequest, context: Context
+    ) -> catalog_pb2.GetRatePlanResponse:
+        plan = await rate_plans.get_rate_plan(self.db, ids.parse_uuid(request.rate_plan_id, "rate_plan_id"))
+        return catalog_pb2.GetRatePlanResponse(rate_plan=protos.rate_plan(plan))
+
+    async def UpdateRatePlan(
+        self, request: catalog_pb2.UpdateRatePlanRequest, context: Context
+    ) -> catalog_pb2.UpdateRatePlanResponse:
+        given = request.rate_plan
+        command = back_office.change(
+            request_id=request.request_id,
+            entity_id=given.id,
+            id_field="rate_plan.id",
+            etag_value=given.etag,
+            values=back_office.rate_plan_values(
+                list(request.update_mask.paths),
+                {
+                    "name": given.name,
+                    "default_nightly_price": (
+                        protos.price_amount(given, "default_nightly_price"),
+                        given.default_nightly_price.currency_code,
+                    ),
+                },
+            ),
+        )
+        plan = await rate_plans.update_rate_plan(self.db, command)
+        return catalog_pb2.UpdateRatePlanResponse(rate_plan=protos.rate_plan(plan))
+
+
+def _archive(request_id: str, entity_id: str, field: str, etag: str) -> back_office.Change:
+    return back_office.change(
+        request_id=request_id, entity_id=entity_id, id_field=field, etag_value=etag, values={}
+    )

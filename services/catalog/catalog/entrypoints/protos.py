@@ -10,10 +10,11 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.common.v1 import money_pb2
-from catalog.domain import localtime, rules
+from catalog.domain import back_office, localtime, rules
 from catalog.domain.model import (
     BookingModel,
     Company,
+    CompanyState,
     Customer,
     DailyPrice,
     Extra,
@@ -36,6 +37,11 @@ BOOKING_MODELS: dict[BookingModel, catalog_pb2.BookingModel.ValueType] = {
     BookingModel.INTERVAL: catalog_pb2.BOOKING_MODEL_INTERVAL,
 }
 BOOKING_MODEL_NAMES: dict[int, str] = {int(number): model.value for model, number in BOOKING_MODELS.items()}
+
+COMPANY_STATES: dict[CompanyState, catalog_pb2.CompanyState.ValueType] = {
+    CompanyState.ACTIVE: catalog_pb2.COMPANY_STATE_ACTIVE,
+    CompanyState.SUSPENDED: catalog_pb2.COMPANY_STATE_SUSPENDED,
+}
 
 SESSION_STATUSES: dict[SessionStatus, catalog_pb2.SessionStatus.ValueType] = {
     SessionStatus.OPEN: catalog_pb2.SESSION_STATUS_OPEN,
@@ -76,6 +82,14 @@ def company(value: Company) -> catalog_pb2.Company:
         time_zone=value.time_zone,
         currency_code=value.currency_code,
         create_time=timestamp(value.created_at),
+        description=value.description,
+        contact_email=value.contact_email,
+        contact_phone=value.contact_phone,
+        address=value.address,
+        allowed_origins=list(value.allowed_origins),
+        state=COMPANY_STATES[value.state],
+        suspend_reason=value.suspend_reason or "",
+        etag=back_office.etag(value.version),
     )
 
 
@@ -87,6 +101,8 @@ def customer(value: Customer) -> catalog_pb2.Customer:
         email=value.email or "",
         guest=value.guest,
         create_time=timestamp(value.created_at),
+        version=value.version,
+        phone=value.phone or "",
     )
 
 
@@ -171,6 +187,12 @@ def resource(value: Resource) -> catalog_pb2.Resource:
         booking_model=BOOKING_MODELS[value.booking_model],
         policy=policy(value.policy),
         version=value.version,
+        description=value.description,
+        image_urls=list(value.image_urls),
+        amenities=list(value.amenities),
+        capacity=value.capacity,
+        archive_time=timestamp(value.archived_at) if value.archived_at is not None else None,
+        etag=back_office.etag(value.version),
     )
     if value.hourly_rate is not None:
         message.hourly_rate.CopyFrom(money(value.hourly_rate))
@@ -189,6 +211,8 @@ def session(value: Session) -> catalog_pb2.Session:
         status=SESSION_STATUSES[value.status],
         cancel_reason=value.cancel_reason or "",
         cancel_time=timestamp(value.cancelled_at) if value.cancelled_at is not None else None,
+        etag=value.etag,
+        series_id=str(value.series_id) if value.series_id is not None else "",
     )
 
 
@@ -199,6 +223,9 @@ def extra(value: Extra) -> catalog_pb2.Extra:
         name=value.name,
         price=money(value.price),
         pricing_unit=PRICING_UNITS[value.pricing_unit],
+        description=value.description,
+        archive_time=timestamp(value.archived_at) if value.archived_at is not None else None,
+        etag=back_office.etag(value.version),
     )
 
 
@@ -209,6 +236,8 @@ def unit(value: Unit) -> catalog_pb2.Unit:
         resource_id=str(value.resource_id),
         name=value.name,
         create_time=timestamp(value.created_at),
+        archive_time=timestamp(value.archived_at) if value.archived_at is not None else None,
+        etag=back_office.etag(value.version),
     )
 
 
@@ -220,6 +249,7 @@ def rate_plan(value: RatePlan) -> catalog_pb2.RatePlan:
         name=value.name,
         default_nightly_price=money(value.default_nightly_price),
         create_time=timestamp(value.created_at),
+        etag=back_office.etag(value.version),
     )
 
 
