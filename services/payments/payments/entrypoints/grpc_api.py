@@ -110,6 +110,7 @@ class PaymentsApi(payments_pb2_grpc.PaymentsServiceServicer):
     async def HandleProviderEvent(
         self, request: payments_pb2.HandleProviderEventRequest, context: grpc.aio.ServicerContext
     ) -> payments_pb2.HandleProviderEventResponse:
+        handlers.require_provider_caller()
         receipt = await provider_events.handle_provider_event(
             self.db,
             self.provider,
@@ -130,6 +131,12 @@ class PaymentsApi(payments_pb2_grpc.PaymentsServiceServicer):
         command = validation.complete_action_command(request.payment_id, request.approve)
         payment = await handlers.complete_action(self.db, self.provider, command)
         return payments_pb2.CompletePaymentActionResponse(payment=payment_to_proto(payment))
+
+    async def ListPayments(
+        self, request: payments_pb2.ListPaymentsRequest, context: grpc.aio.ServicerContext
+    ) -> payments_pb2.ListPaymentsResponse:
+        found = await handlers.list_payments(self.db, validation.list_command(request.booking_id))
+        return payments_pb2.ListPaymentsResponse(payments=[payment_to_proto(p) for p in found])
 
     async def _change(self, operation: Operation, request_id: str, payment_id: str) -> payments_pb2.Payment:
         command = validation.change_command(operation, request_id_value=request_id, payment_id=payment_id)

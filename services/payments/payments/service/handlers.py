@@ -18,6 +18,7 @@ from payments.domain.commands import (
     CreatePaymentMethod,
     GetPayment,
     GetPaymentMethod,
+    ListPayments,
 )
 from payments.domain.methods import PaymentMethod, same_method
 from payments.domain.model import Operation, Payment, PaymentStatus
@@ -36,6 +37,30 @@ from payments.service.lifecycle import (
 )
 from plumbing.db import Database
 from plumbing.errors import Conflict, FailedPrecondition, NotFound
+from plumbing.principal import (
+    BUSINESS_ROLES,
+    CUSTOMER_ROLES,
+    Role,
+    check_customer,
+    current_principal,
+    require_role,
+)
+
+
+def check_payment_owner(payment: Payment) -> None:
+    """The payment's own company and customer (as stored) against the caller's principal:
+    another company's or customer's payment is refused as not found."""
+    check_customer(payment.company_id, payment.customer_id, not_found(payment.id))
+
+
+def _method_not_found() -> NotFound:
+    return NotFound(errors.PAYMENT_METHOD_NOT_FOUND, "no such payment method", field="payment_method_id")
+
+
+def require_provider_caller() -> None:
+    """Provider events come from the card provider through the gateway's webhook (no principal):
+    no company's principal may inject one."""
+    require_role(Role.PLATFORM_ADMIN)
 
 
 async def authorize_payment(
@@ -51,8 +76,13 @@ async def authorize_payment(
     A retry finds the payment; while it is still AUTHORIZING (the answer was lost, or the
     first call is still waiting) the provider is asked again with the same key.
     """
+    check_customer(
+        command.company_id, command.customer_id, NotFound(errors.PAYMENT_NOT_FOUND, "no such payment")
+    )
     async with db.transaction() as conn:
         payment = await open_intent(conn, provider.name, command)
+    # The idempotency key may name a payment made for someone else.
+    check_payment_owner(payment)
     if payment.status is not PaymentStatus.AUTHORIZING:
         return payment
     answer = await ask_provider(provider, payment, command.card_token)
@@ -67,10 +97,13 @@ async def change_payment(db: Database, provider: CardProvider, command: ChangePa
 
     A request id already used for another payment or operation is refused (ABORTED).
     """
+    # Moving money on a payment is the company's (and the saga's), never its customer's.
+    require_role(*BUSINESS_ROLES)
     async with db.transaction() as conn:
         payment = await repository.get_payment(conn, command.payment_id)
         if payment is None:
             raise not_found(command.payment_id)
+        check_payment_owner(payment)
         if not await repository.claim_request(conn, command.request_id, payment.id, command.operation):
             recorded = await repository.get_request(conn, command.request_id)
             if recorded is None or (recorded.payment_id, recorded.operation) != (
@@ -103,6 +136,7 @@ async def create_payment_method(
     db: Database, provider: CardProvider, command: CreatePaymentMethod
 ) -> PaymentMethod:
     """One method per (company, customer, request id): a retry returns the first one."""
+    check_customer(command.company_id, command.customer_id, _method_not_found())
     async with db.transaction() as conn:
         method = await repository.insert_payment_method(
             conn,
@@ -120,7 +154,8 @@ async def get_payment_method(db: Database, command: GetPaymentMethod) -> Payment
     async with db.transaction() as conn:
         method = await repository.get_payment_method(conn, command.payment_method_id)
     if method is None:
-        raise NotFound(errors.PAYMENT_METHOD_NOT_FOUND, "no such payment method", field="payment_method_id")
+        raise _method_not_found()
+    check_customer(method.company_id, method.customer_id, _method_not_found())
     return method
 
 
@@ -128,6 +163,7 @@ async def card_token_of_method(
     db: Database, payment_method_id: str, company_id: uuid.UUID, customer_id: uuid.UUID
 ) -> str:
     """The card an AuthorizePayment names by its payment method (its own customer's only)."""
+    check_customer(company_id, customer_id, _method_not_found())
     async with db.transaction() as conn:
         return await card_token_of(conn, payment_method_id, company_id, customer_id)
 
@@ -137,13 +173,29 @@ async def get_payment(db: Database, command: GetPayment) -> Payment:
         payment = await repository.get_payment(conn, command.payment_id)
     if payment is None:
         raise not_found(command.payment_id)
+    check_payment_owner(payment)
     return payment
+
+
+async def list_payments(db: Database, command: ListPayments) -> list[Payment]:
+    """The booking's payments the caller may see: a customer or guest only its own, another
+    company's none (an empty list, like an unknown booking's)."""
+    async with db.transaction() as conn:
+        found = await repository.payments_of_booking(conn, command.booking_id)
+    principal = current_principal()
+    return [
+        payment
+        for payment in found
+        if principal.may_act_for(payment.company_id)
+        and (principal.role not in CUSTOMER_ROLES or str(payment.customer_id) == principal.customer_id)
+    ]
 
 
 async def complete_action(db: Database, provider: CardProvider, command: CompleteAction) -> Payment:
     """Sandbox: plays the card holder of a REQUIRES_ACTION payment; the provider's event follows."""
     async with db.transaction() as conn:
         payment = await existing_payment(conn, command.payment_id)
+    check_payment_owner(payment)
     if payment.status is not PaymentStatus.REQUIRES_ACTION:
         raise FailedPrecondition(
             errors.PAYMENT_NOT_REQUIRING_ACTION,
