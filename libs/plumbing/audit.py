@@ -28,11 +28,13 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from nats.js import JetStreamContext
 from sqlalchemy import Column, DateTime, Index, MetaData, Table, Text, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookingplatform.audit.v1 import audit_pb2
+from plumbing import messaging
 from plumbing.db import SCHEMA_OPTION
 from plumbing.outbox import outbox_table
 from plumbing.principal import Role, current_principal
@@ -50,6 +52,11 @@ _SECRET_WORDS = ("password", "token", "secret", "api_key", "apikey", "card_numbe
 
 def subject(service: str) -> str:
     return f"audit.{service}"
+
+
+async def ensure_stream(js: JetStreamContext) -> None:
+    """The AUDIT stream; every service with an outbox ensures it before its relay runs."""
+    await messaging.ensure_stream(js, AUDIT_STREAM, AUDIT_SUBJECTS)
 
 
 def audit_log_table(metadata: MetaData) -> Table:

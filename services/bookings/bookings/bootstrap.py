@@ -29,7 +29,7 @@ from bookings.service.planning import Planner
 from bookings.service.saga_queries import SagaQueries
 from bookings.service.session_events import SessionCancellations
 from bookings.settings import Settings
-from plumbing import grpc_client, messaging
+from plumbing import audit, grpc_client, messaging
 from plumbing.db import Database
 from plumbing.dead_letters import DEAD_LETTER_SERVICE, DeadLetters
 from plumbing.grpc_server import create_server
@@ -79,6 +79,7 @@ async def start(settings: Settings) -> RunningService:
     nc = await messaging.connect(settings.nats_url, "bookings")
     js = nc.jetstream()
     await messaging.ensure_stream(js, messaging.SAGA_STREAM, messaging.SAGA_SUBJECTS)
+    await audit.ensure_stream(js)  # the relay carries audit entries too (plumbing.audit)
     dead_letters = DeadLetters("bookings")
     server = await create_server(
         [

@@ -6,7 +6,7 @@ from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from catalog.adapters import events, tables
 from catalog.entrypoints.grpc_api import CatalogApi
 from catalog.settings import Settings
-from plumbing import messaging
+from plumbing import audit, messaging
 from plumbing.db import Database
 from plumbing.grpc_server import create_server
 from plumbing.outbox import Outbox
@@ -25,6 +25,7 @@ async def start(settings: Settings) -> RunningService:
     try:
         js = nc.jetstream()
         await messaging.ensure_stream(js, events.CATALOG_STREAM, events.CATALOG_SUBJECTS)
+        await audit.ensure_stream(js)  # the relay carries audit entries too (plumbing.audit)
         outbox = Outbox(tables.outbox)
         api = CatalogApi(db, outbox)
         server = await create_server(

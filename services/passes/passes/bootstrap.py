@@ -7,7 +7,7 @@ from passes.adapters import tables
 from passes.entrypoints.grpc_api import PassesApi
 from passes.entrypoints.saga import handle_step_command
 from passes.settings import SERVICE, Settings
-from plumbing import messaging
+from plumbing import audit, messaging
 from plumbing.db import Database
 from plumbing.dead_letters import DEAD_LETTER_SERVICE, DeadLetters
 from plumbing.grpc_server import create_server
@@ -35,6 +35,7 @@ async def start(settings: Settings) -> RunningService:
         service.watch_dependencies(db=db, nats=nc)
         js = nc.jetstream()
         await messaging.ensure_stream(js, messaging.SAGA_STREAM, messaging.SAGA_SUBJECTS)
+        await audit.ensure_stream(js)  # the relay carries audit entries too (plumbing.audit)
     except BaseException:
         await service.stop(0)
         raise

@@ -16,7 +16,7 @@ from payments.entrypoints.saga import PaymentsStepConsumer, SagaParticipant, rep
 from payments.service import provider_events, recovery
 from payments.service.lifecycle import ReplyWriter
 from payments.settings import SERVICE, Settings
-from plumbing import messaging
+from plumbing import audit, messaging
 from plumbing.db import Database
 from plumbing.dead_letters import DEAD_LETTER_SERVICE, DeadLetters
 from plumbing.grpc_server import create_server
@@ -116,6 +116,7 @@ async def start(settings: Settings, *, provider: CardProvider | None = None) -> 
         service.watch_dependencies(db=db, nats=nc)
         js = nc.jetstream()
         await messaging.ensure_stream(js, messaging.SAGA_STREAM, messaging.SAGA_SUBJECTS)
+        await audit.ensure_stream(js)  # the relay carries audit entries too (plumbing.audit)
         participant = SagaParticipant(db, card_provider, action_timeout=action_timeout)
         consumer = PaymentsStepConsumer(db=db, inbox=tables.inbox, outbox=outbox, participant=participant)
         spawn_participant_loops(

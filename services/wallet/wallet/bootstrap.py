@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bookingplatform.wallet.v1 import wallet_pb2, wallet_pb2_grpc
-from plumbing import messaging
+from plumbing import audit, messaging
 from plumbing.db import Database
 from plumbing.dead_letters import DEAD_LETTER_SERVICE, DeadLetters
 from plumbing.grpc_server import create_server
@@ -39,6 +39,7 @@ async def start(settings: Settings) -> RunningService:
         service.watch_dependencies(db=db, nats=nc)
         js = nc.jetstream()
         await messaging.ensure_stream(js, messaging.SAGA_STREAM, messaging.SAGA_SUBJECTS)
+        await audit.ensure_stream(js)  # the relay carries audit entries too (plumbing.audit)
     except BaseException:
         await service.stop()
         raise
