@@ -4,9 +4,11 @@ isort:skip_file
 """
 
 from bookingplatform.common.v1 import money_pb2 as _money_pb2
+from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 import builtins as _builtins
 import sys
@@ -87,6 +89,7 @@ class Payment(_message.Message):
     IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
     CREATE_TIME_FIELD_NUMBER: _builtins.int
     UPDATE_TIME_FIELD_NUMBER: _builtins.int
+    BOOKING_ID_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned id (UUID)."""
     company_id: _builtins.str
@@ -101,6 +104,8 @@ class Payment(_message.Message):
     """Why the provider declined or the payment failed, e.g. "CARD_DECLINED", "AUTHENTICATION_TIMEOUT"."""
     idempotency_key: _builtins.str
     """Idempotency key: one payment per key, e.g. "<saga>:payments"."""
+    booking_id: _builtins.str
+    """The booking paid (empty for a payment made outside a booking saga)."""
     @_builtins.property
     def amount(self) -> _money_pb2.Money:
         """Amount."""
@@ -126,10 +131,11 @@ class Payment(_message.Message):
         idempotency_key: _builtins.str = ...,
         create_time: _timestamp_pb2.Timestamp | None = ...,
         update_time: _timestamp_pb2.Timestamp | None = ...,
+        booking_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "create_time", b"create_time", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "company_id", b"company_id", "create_time", b"create_time", "customer_id", b"customer_id", "decline_reason", b"decline_reason", "id", b"id", "idempotency_key", b"idempotency_key", "provider_reference", b"provider_reference", "status", b"status", "update_time", b"update_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "booking_id", b"booking_id", "company_id", b"company_id", "create_time", b"create_time", "customer_id", b"customer_id", "decline_reason", b"decline_reason", "id", b"id", "idempotency_key", b"idempotency_key", "provider_reference", b"provider_reference", "status", b"status", "update_time", b"update_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -654,3 +660,51 @@ class CompletePaymentActionResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CompletePaymentActionResponse: _TypeAlias = CompletePaymentActionResponse  # noqa: Y015
+
+@_typing.final
+class ListPaymentsRequest(_message.Message):
+    """Request of ListPayments."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BOOKING_ID_FIELD_NUMBER: _builtins.int
+    booking_id: _builtins.str
+    """The booking whose payments to list, required. A booking has a handful of payments at most,
+    so they come in one page.
+    """
+    def __init__(
+        self,
+        *,
+        booking_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_id", b"booking_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListPaymentsRequest: _TypeAlias = ListPaymentsRequest  # noqa: Y015
+
+@_typing.final
+class ListPaymentsResponse(_message.Message):
+    """Response of ListPayments."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAYMENTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def payments(self) -> _containers.RepeatedCompositeFieldContainer[Global___Payment]:
+        """The payments, oldest first."""
+
+    def __init__(
+        self,
+        *,
+        payments: _abc.Iterable[Global___Payment] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["payments", b"payments"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListPaymentsResponse: _TypeAlias = ListPaymentsResponse  # noqa: Y015

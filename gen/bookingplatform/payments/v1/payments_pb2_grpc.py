@@ -80,6 +80,11 @@ class PaymentsServiceStub:
                 request_serializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.CompletePaymentActionRequest.SerializeToString,
                 response_deserializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.CompletePaymentActionResponse.FromString,
                 _registered_method=True)
+        self.ListPayments = channel.unary_unary(
+                '/bookingplatform.payments.v1.PaymentsService/ListPayments',
+                request_serializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.ListPaymentsRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.ListPaymentsResponse.FromString,
+                _registered_method=True)
 
 
 class PaymentsServiceServicer:
@@ -149,6 +154,14 @@ class PaymentsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListPayments(self, request, context):
+        """The card payments of one booking (booking, settlement, change), oldest first; only those the
+        caller may see (a customer or guest: its own).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PaymentsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -196,6 +209,11 @@ def add_PaymentsServiceServicer_to_server(servicer, server):
                     servicer.CompletePaymentAction,
                     request_deserializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.CompletePaymentActionRequest.FromString,
                     response_serializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.CompletePaymentActionResponse.SerializeToString,
+            ),
+            'ListPayments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPayments,
+                    request_deserializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.ListPaymentsRequest.FromString,
+                    response_serializer=bookingplatform_dot_payments_dot_v1_dot_payments__pb2.ListPaymentsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -442,6 +460,33 @@ class PaymentsService:
             '/bookingplatform.payments.v1.PaymentsService/CompletePaymentAction',
             bookingplatform_dot_payments_dot_v1_dot_payments__pb2.CompletePaymentActionRequest.SerializeToString,
             bookingplatform_dot_payments_dot_v1_dot_payments__pb2.CompletePaymentActionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPayments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.payments.v1.PaymentsService/ListPayments',
+            bookingplatform_dot_payments_dot_v1_dot_payments__pb2.ListPaymentsRequest.SerializeToString,
+            bookingplatform_dot_payments_dot_v1_dot_payments__pb2.ListPaymentsResponse.FromString,
             options,
             channel_credentials,
             insecure,

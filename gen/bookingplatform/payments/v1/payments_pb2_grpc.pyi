@@ -51,6 +51,10 @@ class PaymentsServiceStub:
     """Applies a signed event of the card provider (the gateway forwards its webhook here)."""
     CompletePaymentAction: _grpc.UnaryUnaryMultiCallable[_payments_pb2.CompletePaymentActionRequest, _payments_pb2.CompletePaymentActionResponse]
     """Sandbox only: completes (or refuses) the card holder's action of a REQUIRES_ACTION payment."""
+    ListPayments: _grpc.UnaryUnaryMultiCallable[_payments_pb2.ListPaymentsRequest, _payments_pb2.ListPaymentsResponse]
+    """The card payments of one booking (booking, settlement, change), oldest first; only those the
+    caller may see (a customer or guest: its own).
+    """
 
 @_typing.type_check_only
 class PaymentsServiceAsyncStub(PaymentsServiceStub):
@@ -75,6 +79,10 @@ class PaymentsServiceAsyncStub(PaymentsServiceStub):
     """Applies a signed event of the card provider (the gateway forwards its webhook here)."""
     CompletePaymentAction: _aio.UnaryUnaryMultiCallable[_payments_pb2.CompletePaymentActionRequest, _payments_pb2.CompletePaymentActionResponse]  # type: ignore[assignment]
     """Sandbox only: completes (or refuses) the card holder's action of a REQUIRES_ACTION payment."""
+    ListPayments: _aio.UnaryUnaryMultiCallable[_payments_pb2.ListPaymentsRequest, _payments_pb2.ListPaymentsResponse]  # type: ignore[assignment]
+    """The card payments of one booking (booking, settlement, change), oldest first; only those the
+    caller may see (a customer or guest: its own).
+    """
 
 class PaymentsServiceServicer(metaclass=_abc_1.ABCMeta):
     """Card payments through a provider adapter (a sandbox provider by default)."""
@@ -150,5 +158,15 @@ class PaymentsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_payments_pb2.CompletePaymentActionResponse, _abc.Awaitable[_payments_pb2.CompletePaymentActionResponse]]:
         """Sandbox only: completes (or refuses) the card holder's action of a REQUIRES_ACTION payment."""
+
+    @_abc_1.abstractmethod
+    def ListPayments(
+        self,
+        request: _payments_pb2.ListPaymentsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_payments_pb2.ListPaymentsResponse, _abc.Awaitable[_payments_pb2.ListPaymentsResponse]]:
+        """The card payments of one booking (booking, settlement, change), oldest first; only those the
+        caller may see (a customer or guest: its own).
+        """
 
 def add_PaymentsServiceServicer_to_server(servicer: PaymentsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

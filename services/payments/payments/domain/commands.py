@@ -36,6 +36,11 @@ class GetPayment:
 
 
 @dataclass(frozen=True)
+class ListPayments:
+    booking_id: uuid.UUID
+
+
+@dataclass(frozen=True)
 class CompleteAction:
     """Sandbox: the card holder passes (approve) or fails the check of a REQUIRES_ACTION payment."""
 

@@ -12,6 +12,7 @@ from payments.domain.commands import (
     CreatePaymentMethod,
     GetPayment,
     GetPaymentMethod,
+    ListPayments,
 )
 from payments.domain.model import Operation
 from plumbing import ids
@@ -116,6 +117,10 @@ def change_command(
 
 def get_command(payment_id: str) -> GetPayment:
     return GetPayment(payment_id=ids.parse_uuid(payment_id, "payment_id"))
+
+
+def list_command(booking_id: str) -> ListPayments:
+    return ListPayments(booking_id=ids.parse_uuid(booking_id, "booking_id"))
 
 
 def complete_action_command(payment_id: str, approve: bool) -> CompleteAction:

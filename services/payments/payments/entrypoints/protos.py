@@ -40,6 +40,7 @@ def payment_to_proto(payment: Payment) -> payments_pb2.Payment:
         idempotency_key=payment.idempotency_key,
         create_time=_timestamp(payment.created_at),
         update_time=_timestamp(payment.updated_at),
+        booking_id=str(payment.booking_id) if payment.booking_id else "",
     )
     message.amount.amount_minor = payment.amount_minor
     message.amount.currency_code = payment.currency

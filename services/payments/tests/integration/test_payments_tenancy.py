@@ -10,10 +10,12 @@ from dataclasses import dataclass
 
 import grpc
 import pytest
+from sqlalchemy import text
 
 from bookingplatform.common.v1 import money_pb2
 from bookingplatform.payments.v1 import payments_pb2 as pb
 from bookingplatform.payments.v1 import payments_pb2_grpc
+from plumbing.db import Database
 from plumbing.principal import Principal, Role
 from plumbing.tenancy_testing import Case, assert_allowed, assert_refused, call_as, rpc_names
 
@@ -31,6 +33,7 @@ class Tenant:
     authorized: str  # an AUTHORIZED payment
     captured: str  # a CAPTURED payment
     awaiting_action: str  # a REQUIRES_ACTION payment (3-D Secure)
+    booking: str  # the booking the REQUIRES_ACTION payment pays
 
 
 def _method_request(company: str, customer: str) -> pb.CreatePaymentMethodRequest:
@@ -49,7 +52,7 @@ def _authorize(company: str, customer: str, card: str = "tok_visa") -> pb.Author
     )
 
 
-async def _tenant(stub: Stub) -> Tenant:
+async def _tenant(stub: Stub, db: Database) -> Tenant:
     """A company's customer with a card and payments in three states, made by the internal caller."""
     company, customer = str(uuid.uuid4()), str(uuid.uuid4())
     method = (await stub.CreatePaymentMethod(_method_request(company, customer))).payment_method.id
@@ -58,7 +61,14 @@ async def _tenant(stub: Stub) -> Tenant:
     await stub.CapturePayment(pb.CapturePaymentRequest(request_id=str(uuid.uuid4()), payment_id=captured))
     awaiting = (await stub.AuthorizePayment(_authorize(company, customer, "tok_requiresAction"))).payment
     assert awaiting.status == pb.PAYMENT_STATUS_REQUIRES_ACTION
-    return Tenant(company, customer, method, authorized, captured, awaiting.id)
+    # Only a saga's EXECUTE names a booking; here the test names one itself.
+    booking = str(uuid.uuid4())
+    async with db.transaction() as conn:
+        await conn.execute(
+            text("UPDATE payments.payments SET booking_id = :booking WHERE id = :id"),
+            {"booking": booking, "id": awaiting.id},
+        )
+    return Tenant(company, customer, method, authorized, captured, awaiting.id, booking)
 
 
 def _case(request: Callable[[Tenant], object], reason: str) -> Callable[[Tenant, Tenant], Case]:
@@ -88,6 +98,7 @@ CASES: dict[str, Callable[[Tenant, Tenant], Case]] = {
     "CompletePaymentAction": _case(
         lambda t: pb.CompletePaymentActionRequest(payment_id=t.awaiting_action, approve=True), PAYMENT
     ),
+    "ListPayments": _case(lambda t: pb.ListPaymentsRequest(booking_id=t.booking), PAYMENT),
     # Provider events come from the provider (the gateway's webhook, no principal): no
     # company's principal may send one, on any company's payment.
     "HandleProviderEvent": lambda own, other: Case(
@@ -103,9 +114,9 @@ def test_every_rpc_of_the_service_has_a_tenancy_case() -> None:
 
 @pytest.mark.parametrize("rpc", rpc_names(SERVICE))
 async def test_another_companys_payments_are_refused_and_the_own_answered(
-    payments_stub: Stub, rpc: str
+    payments_stub: Stub, payments_db: Database, rpc: str
 ) -> None:
-    mine, theirs = await _tenant(payments_stub), await _tenant(payments_stub)
+    mine, theirs = await _tenant(payments_stub, payments_db), await _tenant(payments_stub, payments_db)
     admin = Principal(role=Role.COMPANY_ADMIN, company_id=mine.company, user_id=str(uuid.uuid4()))
     case = CASES[rpc](mine, theirs)
     await assert_refused(payments_stub, rpc, case, admin)
@@ -113,17 +124,27 @@ async def test_another_companys_payments_are_refused_and_the_own_answered(
         await assert_allowed(payments_stub, rpc, case, admin)
 
 
-async def test_a_customer_reaches_its_own_cards_and_payments_only(payments_stub: Stub) -> None:
-    mine = await _tenant(payments_stub)
+async def test_a_customer_reaches_its_own_cards_and_payments_only(
+    payments_stub: Stub, payments_db: Database
+) -> None:
+    mine = await _tenant(payments_stub, payments_db)
     neighbour = str(uuid.uuid4())
     their_method = (
         await payments_stub.CreatePaymentMethod(_method_request(mine.company, neighbour))
     ).payment_method.id
     their_payment = (await payments_stub.AuthorizePayment(_authorize(mine.company, neighbour))).payment.id
+    their_booking = uuid.uuid4()
+    async with payments_db.transaction() as conn:
+        await conn.execute(
+            text("UPDATE payments.payments SET booking_id = :booking WHERE id = :id"),
+            {"booking": their_booking, "id": their_payment},
+        )
     me = Principal(role=Role.CUSTOMER, company_id=mine.company, customer_id=mine.customer)
     for rpc, own, other, reason in (
         ("GetPaymentMethod", pb.GetPaymentMethodRequest(payment_method_id=mine.method),
          pb.GetPaymentMethodRequest(payment_method_id=their_method), METHOD),
+        ("ListPayments", pb.ListPaymentsRequest(booking_id=mine.booking),
+         pb.ListPaymentsRequest(booking_id=str(their_booking)), PAYMENT),
         ("GetPayment", pb.GetPaymentRequest(payment_id=mine.captured),
          pb.GetPaymentRequest(payment_id=their_payment), PAYMENT),
         ("CreatePaymentMethod", _method_request(mine.company, mine.customer),
