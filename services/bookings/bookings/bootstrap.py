@@ -27,6 +27,7 @@ from bookings.service.lifecycle import Lifecycle, sweep_forever
 from bookings.service.orchestrator import Orchestrator
 from bookings.service.planning import Planner
 from bookings.service.saga_queries import SagaQueries
+from bookings.service.session_changes import SessionChanges
 from bookings.service.session_events import SessionCancellations
 from bookings.settings import Settings
 from plumbing import audit, grpc_client, messaging
@@ -73,6 +74,7 @@ async def start(settings: Settings) -> RunningService:
         availability=AvailabilityService(db, AvailabilityCatalog(CatalogServiceStub(catalog_channel))),
         orchestrator=orchestrator,
         sagas=SagaQueries(db),
+        session_changes=SessionChanges(db, CatalogServiceStub(catalog_channel)),
     )
     cancellations = SessionCancellations(db, bookings, orchestrator)
 

@@ -78,6 +78,30 @@ BOOKING_STATUS_NO_SHOW: BookingStatus.ValueType  # 9
 """Nobody checked in before the deadline (plus grace)."""
 Global___BookingStatus: _TypeAlias = BookingStatus  # noqa: Y015
 
+class _DeskPayment:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _DeskPaymentEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_DeskPayment.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    DESK_PAYMENT_UNSPECIFIED: _DeskPayment.ValueType  # 0
+    """No desk payment."""
+    DESK_PAYMENT_CASH: _DeskPayment.ValueType  # 1
+    """Paid in cash at the desk."""
+    DESK_PAYMENT_EXTERNAL: _DeskPayment.ValueType  # 2
+    """Paid outside the platform (a terminal, a bank transfer, an invoice)."""
+
+class DeskPayment(_DeskPayment, metaclass=_DeskPaymentEnumTypeWrapper):
+    """Money taken at the front desk, outside the platform: no card, no wallet."""
+
+DESK_PAYMENT_UNSPECIFIED: DeskPayment.ValueType  # 0
+"""No desk payment."""
+DESK_PAYMENT_CASH: DeskPayment.ValueType  # 1
+"""Paid in cash at the desk."""
+DESK_PAYMENT_EXTERNAL: DeskPayment.ValueType  # 2
+"""Paid outside the platform (a terminal, a bank transfer, an invoice)."""
+Global___DeskPayment: _TypeAlias = DeskPayment  # noqa: Y015
+
 class _SagaState:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -188,6 +212,7 @@ class PaymentPlan(_message.Message):
     USE_WALLET_FIELD_NUMBER: _builtins.int
     PAY_LATER_FIELD_NUMBER: _builtins.int
     PAYMENT_METHOD_ID_FIELD_NUMBER: _builtins.int
+    DESK_PAYMENT_FIELD_NUMBER: _builtins.int
     entitlement_id: _builtins.str
     """Pass entitlement that covers the places (optional)."""
     use_wallet: _builtins.bool
@@ -196,6 +221,10 @@ class PaymentPlan(_message.Message):
     """Keep the place when the wallet lacks funds and bill it later (wallet-only plans)."""
     payment_method_id: _builtins.str
     """Payment method (PaymentsService.CreatePaymentMethod) for what the pass and wallet leave (optional)."""
+    desk_payment: Global___DeskPayment.ValueType
+    """Paid in full at the front desk (staff only; no other source with it): the saga has
+    nothing to collect and the booking is CONFIRMED at once.
+    """
     def __init__(
         self,
         *,
@@ -203,10 +232,11 @@ class PaymentPlan(_message.Message):
         use_wallet: _builtins.bool = ...,
         pay_later: _builtins.bool = ...,
         payment_method_id: _builtins.str = ...,
+        desk_payment: Global___DeskPayment.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["entitlement_id", b"entitlement_id", "pay_later", b"pay_later", "payment_method_id", b"payment_method_id", "use_wallet", b"use_wallet"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["desk_payment", b"desk_payment", "entitlement_id", b"entitlement_id", "pay_later", b"pay_later", "payment_method_id", b"payment_method_id", "use_wallet", b"use_wallet"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -248,6 +278,10 @@ class Booking(_message.Message):
     CHECK_OUT_DATE_FIELD_NUMBER: _builtins.int
     CHECKED_IN_TIME_FIELD_NUMBER: _builtins.int
     CHECK_IN_DEADLINE_TIME_FIELD_NUMBER: _builtins.int
+    DESK_PAID_MINOR_FIELD_NUMBER: _builtins.int
+    BOOKED_BY_USER_ID_FIELD_NUMBER: _builtins.int
+    NO_SHOW_OVERRIDE_REASON_FIELD_NUMBER: _builtins.int
+    CANCEL_REASON_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned id (UUID)."""
     company_id: _builtins.str
@@ -288,6 +322,14 @@ class Booking(_message.Message):
     """Check-in date, local to the company (nightly stays), "YYYY-MM-DD"."""
     check_out_date: _builtins.str
     """Check-out date, local to the company (nightly stays), "YYYY-MM-DD"."""
+    desk_paid_minor: _builtins.int
+    """Paid at the front desk (payment_plan.desk_payment), never wallet or card money."""
+    booked_by_user_id: _builtins.str
+    """The staff member (user id) who booked on the customer's behalf; empty when the customer did."""
+    no_show_override_reason: _builtins.str
+    """Why staff overrode the no-show status (OverrideNoShow), empty otherwise."""
+    cancel_reason: _builtins.str
+    """Why the company cancelled (CancelBooking with by_company), empty otherwise."""
     @_builtins.property
     def start_time(self) -> _timestamp_pb2.Timestamp:
         """Start of the booked time."""
@@ -361,10 +403,14 @@ class Booking(_message.Message):
         check_out_date: _builtins.str = ...,
         checked_in_time: _timestamp_pb2.Timestamp | None = ...,
         check_in_deadline_time: _timestamp_pb2.Timestamp | None = ...,
+        desk_paid_minor: _builtins.int = ...,
+        booked_by_user_id: _builtins.str = ...,
+        no_show_override_reason: _builtins.str = ...,
+        cancel_reason: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["check_in_deadline_time", b"check_in_deadline_time", "checked_in_time", b"checked_in_time", "create_time", b"create_time", "end_time", b"end_time", "payment_plan", b"payment_plan", "refund", b"refund", "start_time", b"start_time", "total_price", b"total_price", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_due_minor", b"amount_due_minor", "bonus_debited_minor", b"bonus_debited_minor", "booking_model", b"booking_model", "card_charged_minor", b"card_charged_minor", "check_in_date", b"check_in_date", "check_in_deadline_time", b"check_in_deadline_time", "check_out_date", b"check_out_date", "checked_in_time", b"checked_in_time", "company_id", b"company_id", "create_time", b"create_time", "customer_id", b"customer_id", "end_time", b"end_time", "extras", b"extras", "guests", b"guests", "id", b"id", "pass_covered_minor", b"pass_covered_minor", "payment_id", b"payment_id", "payment_plan", b"payment_plan", "quantity", b"quantity", "refund", b"refund", "reject_reason", b"reject_reason", "resource_id", b"resource_id", "saga_id", b"saga_id", "session_id", b"session_id", "start_time", b"start_time", "status", b"status", "total_price", b"total_price", "unit_id", b"unit_id", "update_time", b"update_time", "wallet_debited_minor", b"wallet_debited_minor"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_due_minor", b"amount_due_minor", "bonus_debited_minor", b"bonus_debited_minor", "booked_by_user_id", b"booked_by_user_id", "booking_model", b"booking_model", "cancel_reason", b"cancel_reason", "card_charged_minor", b"card_charged_minor", "check_in_date", b"check_in_date", "check_in_deadline_time", b"check_in_deadline_time", "check_out_date", b"check_out_date", "checked_in_time", b"checked_in_time", "company_id", b"company_id", "create_time", b"create_time", "customer_id", b"customer_id", "desk_paid_minor", b"desk_paid_minor", "end_time", b"end_time", "extras", b"extras", "guests", b"guests", "id", b"id", "no_show_override_reason", b"no_show_override_reason", "pass_covered_minor", b"pass_covered_minor", "payment_id", b"payment_id", "payment_plan", b"payment_plan", "quantity", b"quantity", "refund", b"refund", "reject_reason", b"reject_reason", "resource_id", b"resource_id", "saga_id", b"saga_id", "session_id", b"session_id", "start_time", b"start_time", "status", b"status", "total_price", b"total_price", "unit_id", b"unit_id", "update_time", b"update_time", "wallet_debited_minor", b"wallet_debited_minor"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -517,6 +563,7 @@ class RefundRequest(_message.Message):
     STATUS_FIELD_NUMBER: _builtins.int
     CREATE_TIME_FIELD_NUMBER: _builtins.int
     SAGA_ID_FIELD_NUMBER: _builtins.int
+    DESK_MINOR_FIELD_NUMBER: _builtins.int
     percent: _builtins.int
     """Percentage of the price refunded (0-100)."""
     card_minor: _builtins.int
@@ -529,6 +576,8 @@ class RefundRequest(_message.Message):
     """Status."""
     saga_id: _builtins.str
     """The cancellation saga."""
+    desk_minor: _builtins.int
+    """To give back at the front desk (a desk-paid booking); no saga step moves it."""
     @_builtins.property
     def create_time(self) -> _timestamp_pb2.Timestamp:
         """When asked for."""
@@ -543,10 +592,11 @@ class RefundRequest(_message.Message):
         status: Global___RefundStatus.ValueType = ...,
         create_time: _timestamp_pb2.Timestamp | None = ...,
         saga_id: _builtins.str = ...,
+        desk_minor: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["card_minor", b"card_minor", "create_time", b"create_time", "credits", b"credits", "percent", b"percent", "saga_id", b"saga_id", "status", b"status", "wallet_minor", b"wallet_minor"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["card_minor", b"card_minor", "create_time", b"create_time", "credits", b"credits", "desk_minor", b"desk_minor", "percent", b"percent", "saga_id", b"saga_id", "status", b"status", "wallet_minor", b"wallet_minor"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -879,6 +929,9 @@ class ListBookingsRequest(_message.Message):
     RESOURCE_ID_FIELD_NUMBER: _builtins.int
     COMPANY_ID_FIELD_NUMBER: _builtins.int
     DATE_FIELD_NUMBER: _builtins.int
+    STATUSES_FIELD_NUMBER: _builtins.int
+    START_TIME_FIELD_NUMBER: _builtins.int
+    END_TIME_FIELD_NUMBER: _builtins.int
     customer_id: _builtins.str
     """Bookings of this customer."""
     session_id: _builtins.str
@@ -893,6 +946,18 @@ class ListBookingsRequest(_message.Message):
     """Bookings of this company."""
     date: _builtins.str
     """Only bookings whose time overlaps this day, local to the company ("YYYY-MM-DD")."""
+    @_builtins.property
+    def statuses(self) -> _containers.RepeatedScalarFieldContainer[Global___BookingStatus.ValueType]:
+        """Only bookings in one of these statuses (all when empty)."""
+
+    @_builtins.property
+    def start_time(self) -> _timestamp_pb2.Timestamp:
+        """Only bookings whose time ends after this instant (optional)."""
+
+    @_builtins.property
+    def end_time(self) -> _timestamp_pb2.Timestamp:
+        """Only bookings whose time begins before this instant (optional)."""
+
     def __init__(
         self,
         *,
@@ -903,10 +968,13 @@ class ListBookingsRequest(_message.Message):
         resource_id: _builtins.str = ...,
         company_id: _builtins.str = ...,
         date: _builtins.str = ...,
+        statuses: _abc.Iterable[Global___BookingStatus.ValueType] | None = ...,
+        start_time: _timestamp_pb2.Timestamp | None = ...,
+        end_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "start_time", b"start_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "customer_id", b"customer_id", "date", b"date", "page_size", b"page_size", "page_token", b"page_token", "resource_id", b"resource_id", "session_id", b"session_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "customer_id", b"customer_id", "date", b"date", "end_time", b"end_time", "page_size", b"page_size", "page_token", b"page_token", "resource_id", b"resource_id", "session_id", b"session_id", "start_time", b"start_time", "statuses", b"statuses"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -920,8 +988,11 @@ class ListBookingsResponse(_message.Message):
 
     BOOKINGS_FIELD_NUMBER: _builtins.int
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    HAS_MORE_FIELD_NUMBER: _builtins.int
     next_page_token: _builtins.str
     """Token of the next page, empty on the last page."""
+    has_more: _builtins.bool
+    """True when there is a next page."""
     @_builtins.property
     def bookings(self) -> _containers.RepeatedCompositeFieldContainer[Global___Booking]:
         """The bookings, newest first."""
@@ -931,10 +1002,11 @@ class ListBookingsResponse(_message.Message):
         *,
         bookings: _abc.Iterable[Global___Booking] | None = ...,
         next_page_token: _builtins.str = ...,
+        has_more: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["bookings", b"bookings", "next_page_token", b"next_page_token"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bookings", b"bookings", "has_more", b"has_more", "next_page_token", b"next_page_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -949,22 +1021,30 @@ class CancelBookingRequest(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _builtins.int
     BOOKING_ID_FIELD_NUMBER: _builtins.int
     CUSTOMER_ID_FIELD_NUMBER: _builtins.int
+    BY_COMPANY_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Idempotency key."""
     booking_id: _builtins.str
     """Booking id."""
     customer_id: _builtins.str
     """The customer cancelling; must own the booking when set."""
+    by_company: _builtins.bool
+    """The company cancels (staff): a full refund whenever, a reason required."""
+    reason: _builtins.str
+    """Why the company cancels (required with by_company)."""
     def __init__(
         self,
         *,
         request_id: _builtins.str = ...,
         booking_id: _builtins.str = ...,
         customer_id: _builtins.str = ...,
+        by_company: _builtins.bool = ...,
+        reason: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_id", b"booking_id", "customer_id", b"customer_id", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_id", b"booking_id", "by_company", b"by_company", "customer_id", b"customer_id", "reason", b"reason", "request_id", b"request_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1615,3 +1695,137 @@ class ListFreeSlotsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListFreeSlotsResponse: _TypeAlias = ListFreeSlotsResponse  # noqa: Y015
+
+@_typing.final
+class OverrideNoShowRequest(_message.Message):
+    """Request of OverrideNoShow."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    BOOKING_ID_FIELD_NUMBER: _builtins.int
+    NO_SHOW_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key (the override is idempotent by state)."""
+    booking_id: _builtins.str
+    """Booking id."""
+    no_show: _builtins.bool
+    """True: the customer did not come (CONFIRMED -> NO_SHOW); false: they came after all
+    (NO_SHOW -> CHECKED_IN).
+    """
+    reason: _builtins.str
+    """Why, required."""
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        booking_id: _builtins.str = ...,
+        no_show: _builtins.bool = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_id", b"booking_id", "no_show", b"no_show", "reason", b"reason", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OverrideNoShowRequest: _TypeAlias = OverrideNoShowRequest  # noqa: Y015
+
+@_typing.final
+class OverrideNoShowResponse(_message.Message):
+    """Response of OverrideNoShow."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BOOKING_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def booking(self) -> Global___Booking:
+        """The booking, NO_SHOW or CHECKED_IN."""
+
+    def __init__(
+        self,
+        *,
+        booking: Global___Booking | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["booking", b"booking"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking", b"booking"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OverrideNoShowResponse: _TypeAlias = OverrideNoShowResponse  # noqa: Y015
+
+@_typing.final
+class ChangeSessionRequest(_message.Message):
+    """Request of ChangeSession."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    ETAG_FIELD_NUMBER: _builtins.int
+    CAPACITY_FIELD_NUMBER: _builtins.int
+    START_TIME_FIELD_NUMBER: _builtins.int
+    END_TIME_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key, passed on to catalog's UpdateSession."""
+    session_id: _builtins.str
+    """The session."""
+    etag: _builtins.str
+    """The session's etag as read (refused with ETAG_MISMATCH when stale; optional)."""
+    capacity: _builtins.int
+    """New number of places (0 = unchanged); refused with CAPACITY_BELOW_BOOKED below the places held."""
+    @_builtins.property
+    def start_time(self) -> _timestamp_pb2.Timestamp:
+        """New start (with end_time; unset = unchanged); refused with SESSION_HAS_BOOKINGS when places are held."""
+
+    @_builtins.property
+    def end_time(self) -> _timestamp_pb2.Timestamp:
+        """New end (with start_time)."""
+
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        session_id: _builtins.str = ...,
+        etag: _builtins.str = ...,
+        capacity: _builtins.int = ...,
+        start_time: _timestamp_pb2.Timestamp | None = ...,
+        end_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "start_time", b"start_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["capacity", b"capacity", "end_time", b"end_time", "etag", b"etag", "request_id", b"request_id", "session_id", b"session_id", "start_time", b"start_time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChangeSessionRequest: _TypeAlias = ChangeSessionRequest  # noqa: Y015
+
+@_typing.final
+class ChangeSessionResponse(_message.Message):
+    """Response of ChangeSession."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_FIELD_NUMBER: _builtins.int
+    BOOKED_FIELD_NUMBER: _builtins.int
+    booked: _builtins.int
+    """Places held by active bookings."""
+    @_builtins.property
+    def session(self) -> _catalog_pb2.Session:
+        """The session after the change, as catalog returns it."""
+
+    def __init__(
+        self,
+        *,
+        session: _catalog_pb2.Session | None = ...,
+        booked: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["session", b"session"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booked", b"booked", "session", b"session"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChangeSessionResponse: _TypeAlias = ChangeSessionResponse  # noqa: Y015

@@ -105,6 +105,16 @@ class BookingsServiceStub:
                 request_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ListFreeSlotsRequest.SerializeToString,
                 response_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ListFreeSlotsResponse.FromString,
                 _registered_method=True)
+        self.ChangeSession = channel.unary_unary(
+                '/bookingplatform.bookings.v1.BookingsService/ChangeSession',
+                request_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ChangeSessionRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ChangeSessionResponse.FromString,
+                _registered_method=True)
+        self.OverrideNoShow = channel.unary_unary(
+                '/bookingplatform.bookings.v1.BookingsService/OverrideNoShow',
+                request_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.OverrideNoShowRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.OverrideNoShowResponse.FromString,
+                _registered_method=True)
 
 
 class BookingsServiceServicer:
@@ -209,6 +219,23 @@ class BookingsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ChangeSession(self, request, context):
+        """Resizes or moves a session of the catalog only when its bookings still fit: the places
+        held (session_occupancy) must fit the new capacity, and a session with places held
+        cannot move. Bookings decides and asks catalog's UpdateSession in its transaction.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def OverrideNoShow(self, request, context):
+        """Staff overrides attendance: marks a CONFIRMED booking whose time has begun NO_SHOW, or a
+        NO_SHOW booking CHECKED_IN after all; the reason is kept on the booking.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BookingsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -281,6 +308,16 @@ def add_BookingsServiceServicer_to_server(servicer, server):
                     servicer.ListFreeSlots,
                     request_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ListFreeSlotsRequest.FromString,
                     response_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ListFreeSlotsResponse.SerializeToString,
+            ),
+            'ChangeSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangeSession,
+                    request_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ChangeSessionRequest.FromString,
+                    response_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ChangeSessionResponse.SerializeToString,
+            ),
+            'OverrideNoShow': grpc.unary_unary_rpc_method_handler(
+                    servicer.OverrideNoShow,
+                    request_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.OverrideNoShowRequest.FromString,
+                    response_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.OverrideNoShowResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -662,6 +699,60 @@ class BookingsService:
             '/bookingplatform.bookings.v1.BookingsService/ListFreeSlots',
             bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ListFreeSlotsRequest.SerializeToString,
             bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ListFreeSlotsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangeSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.bookings.v1.BookingsService/ChangeSession',
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ChangeSessionRequest.SerializeToString,
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.ChangeSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OverrideNoShow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.bookings.v1.BookingsService/OverrideNoShow',
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.OverrideNoShowRequest.SerializeToString,
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.OverrideNoShowResponse.FromString,
             options,
             channel_credentials,
             insecure,

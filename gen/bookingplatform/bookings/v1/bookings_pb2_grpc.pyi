@@ -61,6 +61,15 @@ class BookingsServiceStub:
     """Occupancy of resources per local day over a date range (a calendar heatmap)."""
     ListFreeSlots: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.ListFreeSlotsRequest, _bookings_pb2.ListFreeSlotsResponse]
     """The free intervals of an interval resource on a local day."""
+    ChangeSession: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.ChangeSessionRequest, _bookings_pb2.ChangeSessionResponse]
+    """Resizes or moves a session of the catalog only when its bookings still fit: the places
+    held (session_occupancy) must fit the new capacity, and a session with places held
+    cannot move. Bookings decides and asks catalog's UpdateSession in its transaction.
+    """
+    OverrideNoShow: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.OverrideNoShowRequest, _bookings_pb2.OverrideNoShowResponse]
+    """Staff overrides attendance: marks a CONFIRMED booking whose time has begun NO_SHOW, or a
+    NO_SHOW booking CHECKED_IN after all; the reason is kept on the booking.
+    """
 
 @_typing.type_check_only
 class BookingsServiceAsyncStub(BookingsServiceStub):
@@ -95,6 +104,15 @@ class BookingsServiceAsyncStub(BookingsServiceStub):
     """Occupancy of resources per local day over a date range (a calendar heatmap)."""
     ListFreeSlots: _aio.UnaryUnaryMultiCallable[_bookings_pb2.ListFreeSlotsRequest, _bookings_pb2.ListFreeSlotsResponse]  # type: ignore[assignment]
     """The free intervals of an interval resource on a local day."""
+    ChangeSession: _aio.UnaryUnaryMultiCallable[_bookings_pb2.ChangeSessionRequest, _bookings_pb2.ChangeSessionResponse]  # type: ignore[assignment]
+    """Resizes or moves a session of the catalog only when its bookings still fit: the places
+    held (session_occupancy) must fit the new capacity, and a session with places held
+    cannot move. Bookings decides and asks catalog's UpdateSession in its transaction.
+    """
+    OverrideNoShow: _aio.UnaryUnaryMultiCallable[_bookings_pb2.OverrideNoShowRequest, _bookings_pb2.OverrideNoShowResponse]  # type: ignore[assignment]
+    """Staff overrides attendance: marks a CONFIRMED booking whose time has begun NO_SHOW, or a
+    NO_SHOW booking CHECKED_IN after all; the reason is kept on the booking.
+    """
 
 class BookingsServiceServicer(metaclass=_abc_1.ABCMeta):
     """Bookings and their sagas."""
@@ -210,5 +228,26 @@ class BookingsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_bookings_pb2.ListFreeSlotsResponse, _abc.Awaitable[_bookings_pb2.ListFreeSlotsResponse]]:
         """The free intervals of an interval resource on a local day."""
+
+    @_abc_1.abstractmethod
+    def ChangeSession(
+        self,
+        request: _bookings_pb2.ChangeSessionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bookings_pb2.ChangeSessionResponse, _abc.Awaitable[_bookings_pb2.ChangeSessionResponse]]:
+        """Resizes or moves a session of the catalog only when its bookings still fit: the places
+        held (session_occupancy) must fit the new capacity, and a session with places held
+        cannot move. Bookings decides and asks catalog's UpdateSession in its transaction.
+        """
+
+    @_abc_1.abstractmethod
+    def OverrideNoShow(
+        self,
+        request: _bookings_pb2.OverrideNoShowRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bookings_pb2.OverrideNoShowResponse, _abc.Awaitable[_bookings_pb2.OverrideNoShowResponse]]:
+        """Staff overrides attendance: marks a CONFIRMED booking whose time has begun NO_SHOW, or a
+        NO_SHOW booking CHECKED_IN after all; the reason is kept on the booking.
+        """
 
 def add_BookingsServiceServicer_to_server(servicer: BookingsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

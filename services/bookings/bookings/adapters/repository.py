@@ -181,6 +181,27 @@ async def release_places(conn: AsyncConnection, *, session_id: str, quantity: in
     )
 
 
+async def resize_occupancy(
+    conn: AsyncConnection, *, session_id: str, company_id: str, capacity: int, require_empty: bool
+) -> int | None:
+    """Sets the session's capacity if the places held fit it (and none are held when
+    `require_empty`); the places held, or None when refused. The row stays locked until commit."""
+    statement = insert(session_occupancy).values(
+        session_id=session_id, company_id=company_id, capacity=capacity, booked=0
+    )
+    fits = session_occupancy.c.booked <= statement.excluded.capacity
+    if require_empty:
+        fits = and_(fits, session_occupancy.c.booked == 0)
+    row = await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[session_occupancy.c.session_id],
+            set_={"capacity": statement.excluded.capacity},
+            where=fits,
+        ).returning(session_occupancy.c.booked)
+    )
+    return row.scalar_one_or_none()
+
+
 async def occupancy(conn: AsyncConnection, session_id: str) -> tuple[int, int] | None:
     row = (
         await conn.execute(

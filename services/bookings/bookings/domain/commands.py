@@ -124,3 +124,16 @@ class ListSagas:
     current_step: str = ""
     min_age_seconds: int = 0
     needs_attention: bool = False
+
+
+@dataclass(frozen=True)
+class ChangeSession:
+    """A catalog session resized (capacity > 0) and/or moved (start and end), judged here
+    against the places its bookings hold."""
+
+    request_id: str
+    session_id: str
+    etag: str
+    capacity: int = 0
+    start_time: datetime | None = None
+    end_time: datetime | None = None

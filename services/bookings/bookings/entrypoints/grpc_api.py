@@ -12,6 +12,8 @@ from bookings.service.changes import PeriodChanges
 from bookings.service.lifecycle import Lifecycle
 from bookings.service.orchestrator import Orchestrator
 from bookings.service.saga_queries import SagaQueries
+from bookings.service.session_changes import SessionChanges, protos_change_session
+from plumbing.errors import ErrorKind, ServiceError
 
 
 class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
@@ -24,7 +26,9 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
         availability: AvailabilityService,
         orchestrator: Orchestrator,
         sagas: SagaQueries,
+        session_changes: SessionChanges | None = None,
     ) -> None:
+        self.session_changes = session_changes
         self.bookings = bookings
         self.changes = changes
         self.lifecycle = lifecycle
@@ -101,6 +105,14 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
             request.resource_id, request.date, request.min_duration_minutes
         )
         return protos.free_slots_response(slots)
+
+    async def ChangeSession(
+        self, request: bookings_pb2.ChangeSessionRequest, context: aio.ServicerContext
+    ) -> bookings_pb2.ChangeSessionResponse:
+        if self.session_changes is None:
+            raise ServiceError("NOT_CONFIGURED", "session changes are not wired", kind=ErrorKind.UNAVAILABLE)
+        session, booked = await self.session_changes.change(protos_change_session(request))
+        return bookings_pb2.ChangeSessionResponse(session=session, booked=booked)
 
     # -- sagas ------------------------------------------------------------------------------
 
