@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
+from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from catalog.adapters import tables
 from catalog.adapters.repositories import companies
-from catalog.domain import errors
+from catalog.adapters.repositories.changes import find_in_reach
+from catalog.domain import back_office, errors
 from catalog.domain.commands import (
     CreateCompany,
 )
 from catalog.domain.model import (
     Company,
+    CompanyState,
 )
+from catalog.service import changes
 from plumbing.db import Database
+from plumbing.principal import Role, check_tenant, require_role
 
 
 async def create_company(db: Database, command: CreateCompany) -> Company:
@@ -31,4 +40,84 @@ async def get_company(db: Database, company_id: uuid.UUID) -> Company:
         found = await companies.find_company(conn, company_id)
     if found is None:
         raise errors.company_not_found(company_id)
+    check_tenant(found.id, errors.company_not_found(company_id))
     return found
+
+
+def _fields(company: Company) -> dict[str, Any]:
+    return {key: value for key, value in asdict(company).items() if key not in ("id", "created_at")}
+
+
+async def _current(conn: AsyncConnection, company_id: uuid.UUID, *, lock: bool = False) -> Company:
+    row = await find_in_reach(conn, tables.companies, company_id, lock=lock)
+    if row is None:
+        raise errors.company_not_found(company_id)
+    return companies.to_company(row)
+
+
+async def list_companies(db: Database, query: back_office.ListCompanies) -> tuple[list[Company], str]:
+    """A page of companies, oldest first, and the token of the next ("" on the last page)."""
+    require_role(Role.PLATFORM_ADMIN)
+    async with db.transaction() as conn:
+        found = await companies.list_companies(conn, query.after, query.page_size + 1)
+    page = found[: query.page_size]
+    more = len(found) > query.page_size
+    token = back_office.CreatedCursor(page[-1].created_at, page[-1].id).encode() if more else ""
+    return page, token
+
+
+async def _change(
+    db: Database, command: back_office.Change, action: str, values: dict[str, Any], reason: str | None = None
+) -> Company:
+    column_values = {key: list(v) if isinstance(v, tuple) else v for key, v in values.items()}
+
+    async def change(conn: AsyncConnection) -> Company:
+        before = await _current(conn, command.id, lock=True)
+        updated = await companies.update_company(conn, command.id, command.expected_version, column_values)
+        if updated is None:
+            await changes.explain(
+                conn,
+                tables.companies,
+                command.id,
+                command.expected_version,
+                errors.company_not_found(command.id),
+            )
+            raise RuntimeError("company update did nothing without a reason")
+        await changes.audited(
+            conn,
+            company_id=updated.id,
+            entity_type="company",
+            entity_id=updated.id,
+            action=action,
+            before=_fields(before),
+            after=_fields(updated),
+            reason=reason,
+        )
+        return updated
+
+    return await changes.apply(
+        db,
+        request_id=command.request_id,
+        entity_type="company",
+        entity_id=command.id,
+        change=change,
+        current=lambda conn: _current(conn, command.id),
+    )
+
+
+async def update_company(db: Database, command: back_office.Change) -> Company:
+    """Changes the fields of the mask at the version read (the currency only while the
+    company has no price: CURRENCY_LOCKED). The platform, or the company's own admin."""
+    require_role(Role.PLATFORM_ADMIN, Role.COMPANY_ADMIN)
+    return await _change(db, command, "update", command.values)
+
+
+async def suspend_company(db: Database, command: back_office.Suspend) -> Company:
+    """Suspends (reason set) or resumes (reason None) the company at the version read."""
+    require_role(Role.PLATFORM_ADMIN)
+    change = back_office.Change(command.request_id, command.company_id, command.expected_version, {})
+    if command.reason is None:
+        values: dict[str, Any] = {"state": CompanyState.ACTIVE.value, "suspend_reason": None}
+        return await _change(db, change, "resume", values)
+    values = {"state": CompanyState.SUSPENDED.value, "suspend_reason": command.reason}
+    return await _change(db, change, "suspend", values, command.reason)

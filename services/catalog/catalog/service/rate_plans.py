@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from catalog.adapters import tables
 from catalog.adapters.repositories import companies, rate_plans, resources
-from catalog.domain import errors, localtime, pricing
+from catalog.adapters.repositories.changes import find_in_reach
+from catalog.adapters.repositories.rows import constraint_of
+from catalog.domain import back_office, errors, localtime, pricing
 from catalog.domain.commands import (
     CreateRatePlan,
     GetPricing,
@@ -25,9 +30,11 @@ from catalog.domain.model import (
     Resource,
 )
 from catalog.domain.rules import same_parent
+from catalog.service import changes
 from catalog.service.resources import nightly_resource
 from plumbing.db import Database
 from plumbing.errors import ServiceError
+from plumbing.principal import Role, require_role
 
 
 async def create_rate_plan(db: Database, command: CreateRatePlan) -> RatePlan:
@@ -145,4 +152,50 @@ async def get_pricing(db: Database, query: GetPricing) -> Pricing:
             check_in=check_in,
             check_out=check_out,
         ),
+    )
+
+
+async def get_rate_plan(db: Database, rate_plan_id: uuid.UUID) -> RatePlan:
+    async with db.transaction() as conn:
+        row = await find_in_reach(conn, tables.rate_plans, rate_plan_id)
+    if row is None:
+        raise errors.rate_plan_id_not_found(rate_plan_id)
+    return rate_plans.to_rate_plan(row)
+
+
+async def update_rate_plan(db: Database, command: back_office.Change) -> RatePlan:
+    """Renames a rate plan or changes its default nightly price at the version read."""
+    require_role(Role.PLATFORM_ADMIN, Role.COMPANY_ADMIN)
+
+    def columns(plan: RatePlan) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        if "name" in command.values:
+            values["name"] = command.values["name"]
+        price = command.values.get("default_nightly_price")
+        if price is not None:
+            # The plan's price is in the company's currency (a foreign key holds it there).
+            current = plan.default_nightly_price.currency_code
+            if price.currency_code != current:
+                raise errors.currency_mismatch(
+                    price.currency_code, current, "default_nightly_price.currency_code"
+                )
+            values["default_amount_minor"] = price.amount_minor
+            values["currency"] = price.currency_code
+        return values
+
+    def refusal(error: IntegrityError) -> ServiceError | None:
+        if constraint_of(error) == tables.RATE_PLAN_NAME_INDEX:
+            return errors.name_taken(errors.RATE_PLAN_NAME_TAKEN, "rate plan", command.id)
+        return None
+
+    return await changes.change_row(
+        db,
+        command,
+        table=tables.rate_plans,
+        entity_type="rate_plan",
+        action="update",
+        to_entity=rate_plans.to_rate_plan,
+        columns=columns,
+        not_found=errors.rate_plan_id_not_found(command.id),
+        refusal=refusal,
     )

@@ -4,12 +4,19 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
 
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from catalog.adapters import events
+from catalog.adapters import events, tables
 from catalog.adapters.repositories import companies, resources
-from catalog.domain import errors, rules
+from catalog.adapters.repositories.changes import find_in_reach, versioned_update
+from catalog.adapters.repositories.companies import FOREIGN_KEY_VIOLATION
+from catalog.domain import back_office, errors, rules
 from catalog.domain.commands import (
     CreateResource,
     SetHourlyRate,
@@ -20,8 +27,10 @@ from catalog.domain.model import (
     Resource,
 )
 from catalog.domain.rules import same_parent
+from catalog.service import changes
 from plumbing.db import Database
 from plumbing.outbox import Outbox
+from plumbing.principal import Role, check_tenant, require_role
 
 
 async def create_resource(db: Database, command: CreateResource) -> Resource:
@@ -140,3 +149,133 @@ async def nightly_resource(conn: AsyncConnection, resource_id: uuid.UUID) -> Res
             errors.RESOURCE_NOT_NIGHTLY, resource.id, resource.booking_model.value, "NIGHTLY"
         )
     return resource
+
+
+def _fields(resource: Resource) -> dict[str, Any]:
+    fields = asdict(resource)
+    for key in ("id", "company_id", "booking_model", "created_at"):
+        fields.pop(key)
+    return fields
+
+
+async def _current_resource(conn: AsyncConnection, resource_id: uuid.UUID, *, lock: bool = False) -> Resource:
+    row = await find_in_reach(conn, tables.resources, resource_id, lock=lock)
+    if row is None:
+        raise errors.resource_not_found(resource_id)
+    return resources.to_resource(row)
+
+
+async def list_resources(db: Database, query: back_office.ListResources) -> tuple[list[Resource], str]:
+    """A page of the company's resources, oldest first (archived ones only when asked), and the
+    token of the next page ("" on the last)."""
+    check_tenant(query.company_id, errors.company_not_found(query.company_id))
+    async with db.transaction() as conn:
+        if await companies.find_company(conn, query.company_id) is None:
+            raise errors.company_not_found(query.company_id)
+        found = await resources.list_resources(conn, query, query.page_size + 1)
+    page = found[: query.page_size]
+    token = ""
+    if len(found) > query.page_size and page[-1].created_at is not None:
+        token = back_office.CreatedCursor(page[-1].created_at, page[-1].id).encode()
+    return page, token
+
+
+async def _change_resource(
+    db: Database,
+    outbox: Outbox,
+    command: back_office.Change,
+    action: str,
+    values: Callable[[Resource], dict[str, Any]],
+) -> Resource:
+    async def change(conn: AsyncConnection) -> Resource:
+        before = await _current_resource(conn, command.id, lock=True)
+        if command.expected_version is not None and before.version != command.expected_version:
+            raise back_office.etag_mismatch()
+        columns = values(before)
+        if not columns:
+            return before
+        updated_row = await versioned_update(
+            conn, tables.resources, command.id, command.expected_version, columns
+        )
+        if updated_row is None:
+            await changes.explain(
+                conn,
+                tables.resources,
+                command.id,
+                command.expected_version,
+                errors.resource_not_found(command.id),
+            )
+            raise RuntimeError("resource update did nothing without a reason")
+        updated = resources.to_resource(updated_row)
+        await changes.audited(
+            conn,
+            company_id=updated.company_id,
+            entity_type="resource",
+            entity_id=updated.id,
+            action=action,
+            before=_fields(before),
+            after=_fields(updated),
+        )
+        await events.resource_updated(conn, outbox, updated)
+        return updated
+
+    updated = await changes.apply(
+        db,
+        request_id=command.request_id,
+        entity_type="resource",
+        entity_id=command.id,
+        change=change,
+        current=lambda conn: _current_resource(conn, command.id),
+    )
+    outbox.wake()
+    return updated
+
+
+async def update_resource(db: Database, outbox: Outbox, command: back_office.Change) -> Resource:
+    """Changes the fields of the mask at the version read, bumps the version and publishes
+    `resource_updated`. A policy is checked against the resource's booking model; an hourly
+    rate must be in the company's currency on an INTERVAL resource."""
+    require_role(Role.PLATFORM_ADMIN, Role.COMPANY_ADMIN)
+
+    def values(resource: Resource) -> dict[str, Any]:
+        columns: dict[str, Any] = {}
+        for key, value in command.values.items():
+            if key == "policy":
+                columns.update(resources.policy_values(rules.policy(resource.booking_model, value)))
+            elif key == "hourly_rate":
+                if resource.booking_model is not BookingModel.INTERVAL:
+                    raise errors.wrong_model(
+                        errors.RESOURCE_NOT_INTERVAL, resource.id, resource.booking_model.value, "INTERVAL"
+                    )
+                columns["hourly_rate_amount_minor"] = value.amount_minor
+                columns["hourly_rate_currency"] = value.currency_code
+            else:
+                columns[key] = list(value) if isinstance(value, tuple) else value
+        return columns
+
+    try:
+        return await _change_resource(db, outbox, command, "update", values)
+    except IntegrityError as error:
+        rate = command.values.get("hourly_rate")
+        if rate is None or getattr(error.orig, "sqlstate", None) != FOREIGN_KEY_VIOLATION:
+            raise
+        async with db.transaction() as conn:
+            company = await _company_of(conn, command.id)
+        raise errors.currency_mismatch(rate.currency_code, company, "hourly_rate.currency_code") from None
+
+
+async def _company_of(conn: AsyncConnection, resource_id: uuid.UUID) -> str:
+    resource = await resources.find_resource(conn, resource_id)
+    company = await companies.find_company(conn, resource.company_id) if resource else None
+    return company.currency_code if company else "?"
+
+
+async def archive_resource(db: Database, outbox: Outbox, command: back_office.Change) -> Resource:
+    """Archives the resource at the version read (an archived one is returned unchanged):
+    hidden from lists and new bookings; its bookings and sessions stay."""
+    require_role(Role.PLATFORM_ADMIN, Role.COMPANY_ADMIN)
+
+    def values(resource: Resource) -> dict[str, Any]:
+        return {} if resource.archived_at is not None else {"archived_at": func.now()}
+
+    return await _change_resource(db, outbox, command, "archive", values)

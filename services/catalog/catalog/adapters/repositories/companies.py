@@ -5,20 +5,27 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, literal, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from catalog.adapters.repositories.changes import versioned_update
 from catalog.adapters.repositories.rows import by_request_id, utc
 from catalog.adapters.tables import (
     companies,
 )
+from catalog.domain import errors
+from catalog.domain.back_office import CreatedCursor
 from catalog.domain.commands import (
     CreateCompany,
 )
 from catalog.domain.model import (
     Company,
+    CompanyState,
 )
+
+FOREIGN_KEY_VIOLATION = "23503"
 
 
 def _to_company(row: Row[Any]) -> Company:
@@ -28,7 +35,18 @@ def _to_company(row: Row[Any]) -> Company:
         time_zone=row.time_zone,
         currency_code=row.currency_code,
         created_at=utc(row.created_at),
+        description=row.description,
+        contact_email=row.contact_email,
+        contact_phone=row.contact_phone,
+        address=row.address,
+        allowed_origins=tuple(row.allowed_origins),
+        state=CompanyState(row.state),
+        suspend_reason=row.suspend_reason,
+        version=row.version,
     )
+
+
+to_company = _to_company
 
 
 async def insert_company(conn: AsyncConnection, command: CreateCompany) -> Company | None:
@@ -57,4 +75,30 @@ async def company_by_request_id(conn: AsyncConnection, request_id: str | None) -
 
 async def find_company(conn: AsyncConnection, company_id: uuid.UUID) -> Company | None:
     row = (await conn.execute(select(companies).where(companies.c.id == company_id))).first()
+    return _to_company(row) if row else None
+
+
+async def list_companies(conn: AsyncConnection, after: CreatedCursor | None, limit: int) -> list[Company]:
+    """Up to `limit` companies, oldest first, after the cursor."""
+    query = select(companies).order_by(companies.c.created_at, companies.c.id).limit(limit)
+    if after is not None:
+        query = query.where(
+            tuple_(companies.c.created_at, companies.c.id)
+            > tuple_(literal(after.created_at), literal(after.id))
+        )
+    return [_to_company(row) for row in await conn.execute(query)]
+
+
+async def update_company(
+    conn: AsyncConnection, company_id: uuid.UUID, expected_version: int | None, values: dict[str, Any]
+) -> Company | None:
+    """The company after the change; None when it is out of reach or at another version.
+    A new currency is refused by the database while any price of the company references
+    the old one (CURRENCY_LOCKED)."""
+    try:
+        row = await versioned_update(conn, companies, company_id, expected_version, values)
+    except IntegrityError as error:
+        if "currency_code" in values and getattr(error.orig, "sqlstate", None) == FOREIGN_KEY_VIOLATION:
+            raise errors.currency_locked(company_id) from None
+        raise
     return _to_company(row) if row else None

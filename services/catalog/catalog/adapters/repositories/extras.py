@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from catalog.adapters.repositories.rows import by_request_id, insert_from
+from catalog.adapters.repositories.rows import by_request_id, insert_from, utc
 from catalog.adapters.tables import (
     companies,
     extras,
@@ -31,7 +31,13 @@ def _to_extra(row: Row[Any]) -> Extra:
         name=row.name,
         price=Money(amount_minor=row.price_amount_minor, currency_code=row.price_currency),
         pricing_unit=PricingUnit(row.pricing_unit),
+        description=row.description,
+        archived_at=utc(row.archived_at) if row.archived_at is not None else None,
+        version=row.version,
     )
+
+
+to_extra = _to_extra
 
 
 async def insert_extra(conn: AsyncConnection, command: CreateExtra) -> Extra | None:
@@ -61,8 +67,11 @@ async def extra_by_request_id(conn: AsyncConnection, request_id: str | None) -> 
     return _to_extra(row) if row else None
 
 
-async def list_extras(conn: AsyncConnection, company_id: uuid.UUID) -> Sequence[Extra]:
-    rows = await conn.execute(
-        select(extras).where(extras.c.company_id == company_id).order_by(extras.c.created_at, extras.c.id)
-    )
+async def list_extras(
+    conn: AsyncConnection, company_id: uuid.UUID, *, show_archived: bool = False
+) -> Sequence[Extra]:
+    conditions = [extras.c.company_id == company_id]
+    if not show_archived:
+        conditions.append(extras.c.archived_at.is_(None))
+    rows = await conn.execute(select(extras).where(*conditions).order_by(extras.c.created_at, extras.c.id))
     return [_to_extra(row) for row in rows]

@@ -41,7 +41,11 @@ def _to_rate_plan(row: Row[Any]) -> RatePlan:
         name=row.name,
         default_nightly_price=Money(amount_minor=row.default_amount_minor, currency_code=row.currency),
         created_at=utc(row.created_at),
+        version=row.version,
     )
+
+
+to_rate_plan = _to_rate_plan
 
 
 def _to_daily_price(row: Row[Any]) -> DailyPrice:

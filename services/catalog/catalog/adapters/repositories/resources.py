@@ -5,16 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, literal, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from catalog.adapters.repositories.rows import by_request_id, insert_from
+from catalog.adapters.repositories.changes import in_reach
+from catalog.adapters.repositories.rows import by_request_id, insert_from, utc
 from catalog.adapters.tables import (
     companies,
     resource_changes,
     resources,
 )
+from catalog.domain.back_office import ListResources
 from catalog.domain.commands import (
     CreateResource,
 )
@@ -76,7 +78,17 @@ def _to_resource(row: Row[Any]) -> Resource:
         policy=policy,
         hourly_rate=hourly_rate,
         version=row.version,
+        description=row.description,
+        image_urls=tuple(row.image_urls),
+        amenities=tuple(row.amenities),
+        capacity=row.capacity,
+        archived_at=utc(row.archived_at) if row.archived_at is not None else None,
+        created_at=utc(row.created_at),
     )
+
+
+to_resource = _to_resource
+policy_values = _policy_values
 
 
 async def insert_resource(conn: AsyncConnection, command: CreateResource) -> Resource | None:
@@ -172,3 +184,21 @@ async def resource_by_request_id(conn: AsyncConnection, request_id: str | None) 
 async def find_resource(conn: AsyncConnection, resource_id: uuid.UUID) -> Resource | None:
     row = (await conn.execute(select(resources).where(resources.c.id == resource_id))).first()
     return _to_resource(row) if row else None
+
+
+async def list_resources(conn: AsyncConnection, query: ListResources, limit: int) -> list[Resource]:
+    """Up to `limit` resources of the query in the caller's reach, oldest first, after its cursor."""
+    conditions = [resources.c.company_id == query.company_id, in_reach(resources)]
+    if query.booking_model is not None:
+        conditions.append(resources.c.booking_model == query.booking_model.value)
+    if not query.show_archived:
+        conditions.append(resources.c.archived_at.is_(None))
+    if query.after is not None:
+        conditions.append(
+            tuple_(resources.c.created_at, resources.c.id)
+            > tuple_(literal(query.after.created_at), literal(query.after.id))
+        )
+    rows = await conn.execute(
+        select(resources).where(*conditions).order_by(resources.c.created_at, resources.c.id).limit(limit)
+    )
+    return [_to_resource(row) for row in rows]

@@ -32,7 +32,12 @@ def _to_unit(row: Row[Any]) -> Unit:
         resource_id=row.resource_id,
         name=row.name,
         created_at=utc(row.created_at),
+        archived_at=utc(row.archived_at) if row.archived_at is not None else None,
+        version=row.version,
     )
+
+
+to_unit = _to_unit
 
 
 async def insert_unit(conn: AsyncConnection, command: CreateUnit) -> Unit | None:
@@ -65,8 +70,11 @@ async def find_unit(conn: AsyncConnection, unit_id: uuid.UUID) -> Unit | None:
     return _to_unit(row) if row else None
 
 
-async def list_units(conn: AsyncConnection, resource_id: uuid.UUID) -> list[Unit]:
-    rows = await conn.execute(
-        select(units).where(units.c.resource_id == resource_id).order_by(units.c.created_at, units.c.id)
-    )
+async def list_units(
+    conn: AsyncConnection, resource_id: uuid.UUID, *, show_archived: bool = False
+) -> list[Unit]:
+    conditions = [units.c.resource_id == resource_id]
+    if not show_archived:
+        conditions.append(units.c.archived_at.is_(None))
+    rows = await conn.execute(select(units).where(*conditions).order_by(units.c.created_at, units.c.id))
     return [_to_unit(row) for row in rows]
