@@ -189,7 +189,7 @@ class Tenant:
         await self.platform.users.create_user(
             email=email,
             password="secret-pass",
-            role="customer",
+            role="CUSTOMER",
             company_id=self.company_id,
             customer_id=customer.id,
         )

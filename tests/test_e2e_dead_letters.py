@@ -42,7 +42,7 @@ async def find_dead_letter(http: httpx.AsyncClient, service: str, message_id: st
 
 
 async def test_an_operator_lists_a_dead_letter_and_replays_it_once(platform, nats_url):
-    operator = await login(platform, "operator")
+    operator = await login(platform, "PLATFORM_ADMIN")
     nc = await messaging.connect(nats_url, "dead-letter-test")
     message_id = f"poison-{uuid.uuid4()}"
     try:
@@ -98,8 +98,8 @@ async def test_an_operator_lists_a_dead_letter_and_replays_it_once(platform, nat
 
 
 async def test_dead_letters_are_for_platform_operators_only(platform):
-    company_operator = await login(platform, "operator", company_id=str(uuid.uuid4()))
-    operator = await login(platform, "operator")
+    company_operator = await login(platform, "COMPANY_ADMIN", company_id=str(uuid.uuid4()))
+    operator = await login(platform, "PLATFORM_ADMIN")
     try:
         refused = await company_operator.get("/v1/ops/dead-letters", params={"service": "wallet"})
         assert refused.status_code == 403

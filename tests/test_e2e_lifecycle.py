@@ -100,7 +100,7 @@ async def check_in(client: httpx.AsyncClient, booking_id: str, key: str | None =
 async def operator_of(platform, company_id: str) -> httpx.AsyncClient:
     email = f"ops-{uuid.uuid4().hex[:10]}@example.com"
     await platform.users.create_user(
-        email=email, password="secret-pass", role="operator", company_id=company_id
+        email=email, password="secret-pass", role="COMPANY_ADMIN", company_id=company_id
     )
     client = httpx.AsyncClient(base_url=platform.gateway_url, timeout=30)
     token = await client.post("/v1/auth/token", json={"email": email, "password": "secret-pass"})

@@ -43,7 +43,7 @@ async def operator_for(platform) -> AsyncIterator[OperatorFactory]:
     async def make(company_id: str | None) -> httpx.AsyncClient:
         email = f"ops-{uuid.uuid4().hex[:10]}@example.com"
         await platform.users.create_user(
-            email=email, password="secret-pass", role="operator", company_id=company_id
+            email=email, password="secret-pass", role="COMPANY_ADMIN", company_id=company_id
         )
         client = httpx.AsyncClient(base_url=platform.gateway_url, timeout=30)
         made.append(client)

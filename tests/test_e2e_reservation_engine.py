@@ -481,7 +481,7 @@ async def test_the_front_desk_lists_the_bookings_of_one_local_day_and_free_slots
 
     email = f"desk-{uuid.uuid4().hex[:8]}@example.com"
     await platform.users.create_user(
-        email=email, password="secret-pass", role="operator", company_id=tenant.company_id
+        email=email, password="secret-pass", role="COMPANY_ADMIN", company_id=tenant.company_id
     )
     token = await rower.http.post("/v1/auth/token", json={"email": email, "password": "secret-pass"})
     desk = {"Authorization": f"Bearer {token.json()['access_token']}"}

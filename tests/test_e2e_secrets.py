@@ -237,7 +237,7 @@ async def customer(
             )
         )
     await platform.users.create_user(
-        email=email, password=PASSWORD, role="customer", company_id=company_id, customer_id=made.id
+        email=email, password=PASSWORD, role="CUSTOMER", company_id=company_id, customer_id=made.id
     )
     http = httpx.AsyncClient(base_url=platform.gateway_url, timeout=30)
     login = await http.post("/v1/auth/token", json={"email": email, "password": PASSWORD})

@@ -173,12 +173,12 @@ async def test_the_gateway_openapi_survives_fuzzing_as_customer_operator_and_ano
         await platform.users.create_user(
             email=email,
             password=PASSWORD,
-            role="customer",
+            role="CUSTOMER",
             company_id=tenant.company_id,
             customer_id=customer.id,
         )
         operator_email = f"fuzz-op-{uuid.uuid4().hex[:10]}@example.com"
-        await platform.users.create_user(email=operator_email, password=PASSWORD, role="operator")
+        await platform.users.create_user(email=operator_email, password=PASSWORD, role="PLATFORM_ADMIN")
         roles: dict[str, dict[str, str]] = {"anonymous": {}}
         async with httpx.AsyncClient(base_url=base_url) as client:
             for role, login in (("customer", email), ("operator", operator_email)):

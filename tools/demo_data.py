@@ -18,6 +18,7 @@ from bookingplatform.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 
 CUSTOMER_EMAIL, CUSTOMER_PASSWORD = "ada@example.com", "demo1234"
 OPERATOR_EMAIL, OPERATOR_PASSWORD = "ops@example.com", "ops12345"
+STAFF_EMAIL, STAFF_PASSWORD = "desk@example.com", "desk1234"
 
 
 def eur(minor: int) -> money_pb2.Money:
@@ -142,6 +143,8 @@ async def load_demo_data(addresses: dict[str, str], database_url: str) -> dict[s
         "operator_email": OPERATOR_EMAIL,
         "operator_password": OPERATOR_PASSWORD,
         "operator_token": operator_token,
+        "staff_email": STAFF_EMAIL,
+        "staff_password": STAFF_PASSWORD,
     }
 
 
@@ -171,7 +174,8 @@ async def demo_balances(addresses: dict[str, str], demo: dict[str, str]) -> dict
 
 
 async def create_demo_users(database_url: str, company_id: str, customer_id: str) -> str:
-    """The gateway's users for the demo; returns an operator token for the dashboard link."""
+    """The gateway's users for the demo (a customer, the company's admin and a front-desk staff
+    member); returns the company admin's token for the dashboard link."""
     from gateway.auth import TokenIssuer
     from gateway.settings import DEV_JWT_SECRET
     from gateway.users import UserStore
@@ -183,12 +187,15 @@ async def create_demo_users(database_url: str, company_id: str, customer_id: str
         await store.create_user(
             email=CUSTOMER_EMAIL,
             password=CUSTOMER_PASSWORD,
-            role="customer",
+            role="CUSTOMER",
             company_id=company_id,
             customer_id=customer_id,
         )
         operator = await store.create_user(
-            email=OPERATOR_EMAIL, password=OPERATOR_PASSWORD, role="operator", company_id=company_id
+            email=OPERATOR_EMAIL, password=OPERATOR_PASSWORD, role="COMPANY_ADMIN", company_id=company_id
+        )
+        await store.create_user(
+            email=STAFF_EMAIL, password=STAFF_PASSWORD, role="STAFF", company_id=company_id
         )
     finally:
         await db.close()

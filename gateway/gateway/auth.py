@@ -1,8 +1,15 @@
-"""Bearer tokens (JWT HS256) and the FastAPI dependencies that require them."""
+"""Who is calling: bearer tokens (JWT HS256), and the FastAPI dependencies that require them.
+
+Roles are plumbing's (`plumbing.principal.Role`). Authenticating a request also makes every
+gRPC call of the request carry the principal: `authenticated` is a dependency with `yield`
+that runs the rest of the request inside `acting_as(principal.as_plumbing())`, and every
+role dependency below goes through it, so no route has to remember it.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -10,20 +17,40 @@ import jwt
 from fastapi import Depends, Request
 
 from gateway.problems import Problem, unauthenticated
-from gateway.users import ROLES, Role, User
+from gateway.users import USER_ROLES, User
+from plumbing.principal import Principal as PlumbingPrincipal
+from plumbing.principal import Role, acting_as
 
 ALGORITHM = "HS256"
 ISSUER = "bookingplatform-gateway"
 
+# Who may use the operator pages and the sagas' JSON API (/ops, /v1/ops).
+OPS_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.COMPANY_ADMIN})
+
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling, from a verified token."""
+    """Who is calling, from a verified token or API key."""
 
-    user_id: str
     role: Role
-    company_id: str | None
-    customer_id: str | None
+    company_id: str | None = None
+    user_id: str | None = None
+    customer_id: str | None = None
+    api_key_id: str | None = None
+
+    def as_plumbing(self) -> PlumbingPrincipal:
+        return PlumbingPrincipal(
+            role=self.role,
+            company_id=self.company_id,
+            user_id=self.user_id,
+            customer_id=self.customer_id,
+            api_key_id=self.api_key_id,
+        )
+
+    @property
+    def subject(self) -> str:
+        """One stable name of the caller (idempotency keys are scoped by it)."""
+        return self.user_id or f"api-key:{self.api_key_id}"
 
 
 @dataclass(frozen=True)
@@ -33,6 +60,10 @@ class CustomerPrincipal:
     user_id: str
     company_id: str
     customer_id: str
+
+    @property
+    def subject(self) -> str:
+        return self.user_id
 
 
 class TokenIssuer:
@@ -45,7 +76,7 @@ class TokenIssuer:
         claims = {
             "iss": ISSUER,
             "sub": user.id,
-            "role": user.role,
+            "role": str(user.role),
             "company_id": user.company_id,
             "customer_id": user.customer_id,
             "iat": issued,
@@ -67,11 +98,11 @@ class TokenIssuer:
         except jwt.InvalidTokenError:
             raise unauthenticated("The token is not valid.") from None
         role = claims.get("role")
-        if role not in ROLES or not isinstance(claims.get("sub"), str):
+        if role not in USER_ROLES or not isinstance(claims.get("sub"), str):
             raise unauthenticated("The token is not valid.")
         return Principal(
             user_id=claims["sub"],
-            role=role,
+            role=Role(role),
             company_id=claims.get("company_id") or None,
             customer_id=claims.get("customer_id") or None,
         )
@@ -93,23 +124,73 @@ def bearer_token(request: Request) -> str | None:
 
 
 async def current_principal(request: Request) -> Principal:
+    """The verified caller (no `acting_as`: use `authenticated` as a dependency)."""
     token = bearer_token(request)
     if token is None:
         raise unauthenticated("A bearer token is required.")
     return _issuer(request).verify(token)
 
 
-async def current_customer(principal: Annotated[Principal, Depends(current_principal)]) -> CustomerPrincipal:
-    if principal.role != "customer" or not principal.customer_id or not principal.company_id:
+async def authenticated(request: Request) -> AsyncIterator[Principal]:
+    """The verified caller; the rest of the request (the route and every gRPC call it makes)
+    runs as this principal."""
+    principal = await current_principal(request)
+    with acting_as(principal.as_plumbing()):
+        yield principal
+
+
+AnyPrincipal = Annotated[Principal, Depends(authenticated)]
+
+
+def requiring(*roles: Role, message: str) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency admitting only `roles` (403 PERMISSION_DENIED otherwise)."""
+    allowed = frozenset(roles)
+
+    async def dependency(principal: AnyPrincipal) -> Principal:
+        if principal.role not in allowed:
+            raise Problem(403, "PERMISSION_DENIED", message)
+        return principal
+
+    return dependency
+
+
+def require(principal: Principal, *roles: Role, message: str) -> None:
+    """In a route that admits several roles, refuses the others (403 PERMISSION_DENIED)."""
+    if principal.role not in roles:
+        raise Problem(403, "PERMISSION_DENIED", message)
+
+
+async def current_customer(principal: AnyPrincipal) -> CustomerPrincipal:
+    if principal.role is not Role.CUSTOMER or not principal.customer_id or not principal.company_id:
         raise Problem(403, "PERMISSION_DENIED", "This endpoint is for customers.")
+    assert principal.user_id is not None
     return CustomerPrincipal(principal.user_id, principal.company_id, principal.customer_id)
 
 
-async def current_operator(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-    if principal.role != "operator":
-        raise Problem(403, "PERMISSION_DENIED", "This endpoint is for operators.")
-    return principal
+def company_in_reach(principal: Principal, company_id: object) -> str:
+    """`company_id` as a string when the principal may act for that company (a platform
+    admin: any); otherwise 404 COMPANY_NOT_FOUND, so another tenant's id is not confirmed."""
+    wanted = str(company_id)
+    if principal.role is Role.PLATFORM_ADMIN or (
+        principal.company_id is not None and principal.company_id == wanted
+    ):
+        return wanted
+    raise Problem(404, "COMPANY_NOT_FOUND", "No such company.")
 
 
+PlatformAdmin = Annotated[
+    Principal, Depends(requiring(Role.PLATFORM_ADMIN, message="This endpoint is for platform admins."))
+]
+CompanyAdmin = Annotated[
+    Principal,
+    Depends(
+        requiring(Role.PLATFORM_ADMIN, Role.COMPANY_ADMIN, message="This endpoint is for company admins.")
+    ),
+]
+STAFF_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.COMPANY_ADMIN, Role.STAFF})
+Staff = Annotated[
+    Principal, Depends(requiring(*STAFF_ROLES, message="This endpoint is for a company's staff."))
+]
 Customer = Annotated[CustomerPrincipal, Depends(current_customer)]
-Operator = Annotated[Principal, Depends(current_operator)]
+# The sagas' operator API and pages: what "operator" was (platform or company admins).
+Operator = CompanyAdmin

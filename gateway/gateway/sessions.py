@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlencode
@@ -21,12 +22,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from gateway.auth import ALGORITHM, ISSUER, Principal, TokenIssuer, bearer_token, current_operator
-from gateway.problems import unauthenticated
+from gateway.auth import ALGORITHM, ISSUER, OPS_ROLES, Principal, TokenIssuer, bearer_token
+from gateway.problems import Problem, unauthenticated
 from gateway.tables import ops_sessions, users
-from gateway.users import ROLES, User
+from gateway.users import USER_ROLES, User
 from plumbing.db import Database
 from plumbing.ids import is_uuid
+from plumbing.principal import Role, acting_as
 
 SESSION_COOKIE = "gateway_ops_session"
 SESSION_AUDIENCE = "gateway-ops"
@@ -123,7 +125,7 @@ class OpsSessions:
             "aud": SESSION_AUDIENCE,
             "sub": user.id,
             "sid": session_id,
-            "role": user.role,
+            "role": str(user.role),
             "company_id": user.company_id,
             "iat": issued,
             "exp": issued + self.ttl_seconds,
@@ -142,14 +144,15 @@ class OpsSessions:
             )
         except jwt.InvalidTokenError:
             return None
-        if claims.get("role") not in ROLES or not isinstance(claims.get("sid"), str):
+        if claims.get("role") not in USER_ROLES or not isinstance(claims.get("sid"), str):
             return None
         if not is_uuid(claims["sid"]):
             return None
         return claims
 
     async def principal(self, token: str) -> Principal | None:
-        """The operator of a live session (signed, not expired, not logged out), else None."""
+        """The admin of a live session (signed, not expired, not logged out), else None; the
+        role is read from the user row, so a changed role takes effect at once."""
         claims = self._claims(token)
         if claims is None:
             return None
@@ -165,13 +168,12 @@ class OpsSessions:
                     )
                 )
             ).first()
-        if live is None or live.role != "operator":
+        if live is None or live.role not in OPS_ROLES:
             return None
         return Principal(
             user_id=str(claims["sub"]),
-            role="operator",
+            role=Role(live.role),
             company_id=str(live.company_id) if live.company_id else None,
-            customer_id=None,
         )
 
     async def close(self, token: str) -> None:
@@ -192,31 +194,42 @@ def sessions_of(request: Request) -> OpsSessions:
     return sessions
 
 
+def _ops_admin(principal: Principal) -> Principal:
+    if principal.role not in OPS_ROLES:
+        raise Problem(403, "PERMISSION_DENIED", "These pages are for platform and company admins.")
+    return principal
+
+
 async def page_operator(
     request: Request,
     # Declared (not only read) so that the edge's unknown-parameter check lets it through.
     token: Annotated[str | None, Query(include_in_schema=False)] = None,
-) -> Principal:
+) -> AsyncIterator[Principal]:
     """For the HTML pages: a bearer header (scripts) or the session cookie. An old `?token=`
-    link is sent to the same page without it; no session sends the browser to the login page."""
+    link is sent to the same page without it; no session sends the browser to the login page.
+    The page's service calls run as the admin (`acting_as`)."""
     if token is not None:
         raise LoginRedirect(_here(request, without="token"))
     bearer = bearer_token(request)
     if bearer:
-        return await current_operator(request.app.state.tokens.verify(bearer))
-    cookie = request.cookies.get(SESSION_COOKIE)
-    principal = await sessions_of(request).principal(cookie) if cookie else None
-    if principal is None:
-        raise LoginRedirect(login_location(_here(request)), clear_cookie=bool(cookie))
-    return principal
+        principal: Principal | None = _ops_admin(request.app.state.tokens.verify(bearer))
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        principal = await sessions_of(request).principal(cookie) if cookie else None
+        if principal is None:
+            raise LoginRedirect(login_location(_here(request)), clear_cookie=bool(cookie))
+    assert principal is not None
+    with acting_as(principal.as_plumbing()):
+        yield principal
 
 
 async def form_operator(request: Request) -> tuple[Principal, str]:
-    """The operator posting a form, and the token its CSRF token is bound to: a bearer header
-    or the session cookie, never the address (a token in a form's URL would bypass SameSite)."""
+    """The admin posting a form, and the token its CSRF token is bound to: a bearer header
+    or the session cookie, never the address (a token in a form's URL would bypass SameSite).
+    The caller runs its service calls `with acting_as(principal.as_plumbing())`."""
     bearer = bearer_token(request)
     if bearer:
-        return await current_operator(request.app.state.tokens.verify(bearer)), bearer
+        return _ops_admin(request.app.state.tokens.verify(bearer)), bearer
     cookie = request.cookies.get(SESSION_COOKIE)
     principal = await sessions_of(request).principal(cookie) if cookie else None
     if principal is None or cookie is None:

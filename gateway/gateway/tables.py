@@ -32,11 +32,13 @@ users = Table(
     Column("customer_id", UUID(as_uuid=False)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("email = lower(email) AND email <> ''", name="email_lower_case"),
-    CheckConstraint("role IN ('customer', 'operator')", name="role_known"),
+    CheckConstraint("role IN ('PLATFORM_ADMIN', 'COMPANY_ADMIN', 'STAFF', 'CUSTOMER')", name="role_known"),
     CheckConstraint(
-        "role <> 'customer' OR (company_id IS NOT NULL AND customer_id IS NOT NULL)",
+        "role <> 'CUSTOMER' OR (company_id IS NOT NULL AND customer_id IS NOT NULL)",
         name="customer_has_company_and_customer",
     ),
+    # Platform admins act for every company; everybody else belongs to exactly one.
+    CheckConstraint("(role = 'PLATFORM_ADMIN') = (company_id IS NULL)", name="company_unless_platform_admin"),
 )
 
 # One row per (principal, Idempotency-Key). A row with status_code NULL is a claim still in

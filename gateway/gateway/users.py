@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,10 +20,11 @@ from gateway.tables import users
 from plumbing.db import Database
 from plumbing.errors import InvalidArgument
 from plumbing.ids import optional_id
+from plumbing.principal import Role
 
 T = TypeVar("T")
-Role = Literal["customer", "operator"]
-ROLES: tuple[Role, ...] = ("customer", "operator")
+# The roles a user account can have (guests and the service principal have no account).
+USER_ROLES: tuple[Role, ...] = (Role.PLATFORM_ADMIN, Role.COMPANY_ADMIN, Role.STAFF, Role.CUSTOMER)
 
 _hasher = PasswordHasher()
 # argon2 runs here, never on the event loop (a hash holds a core for ~0.35 s), and on a pool of
@@ -68,7 +69,7 @@ def _user(row: object) -> User:
     return User(
         id=str(row.id),  # type: ignore[attr-defined]
         email=row.email,  # type: ignore[attr-defined]
-        role=row.role,  # type: ignore[attr-defined]
+        role=Role(row.role),  # type: ignore[attr-defined]
         company_id=str(row.company_id) if row.company_id else None,  # type: ignore[attr-defined]
         customer_id=str(row.customer_id) if row.customer_id else None,  # type: ignore[attr-defined]
     )
@@ -86,7 +87,7 @@ class UserStore:
         *,
         email: str,
         password: str,
-        role: Role,
+        role: Role | str,
         company_id: str | None = None,
         customer_id: str | None = None,
     ) -> User:
@@ -95,14 +96,17 @@ class UserStore:
         email = normalize_email(email)
         if not email or "@" not in email:
             raise ValueError(f"not an e-mail address: {email!r}")
-        if role not in ROLES:
-            raise ValueError(f"role must be one of {ROLES}, got {role!r}")
+        if role not in USER_ROLES:
+            raise ValueError(f"role must be one of {[str(r) for r in USER_ROLES]}, got {role!r}")
+        role = Role(role)
         if not password:
             raise ValueError("password must not be empty")
         company = _uuid_or_none(company_id, "company_id")
         customer = _uuid_or_none(customer_id, "customer_id")
-        if role == "customer" and (company is None or customer is None):
+        if role is Role.CUSTOMER and (company is None or customer is None):
             raise ValueError("a customer user needs company_id and customer_id")
+        if (role is Role.PLATFORM_ADMIN) != (company is None):
+            raise ValueError("platform admins have no company_id; every other user has one")
         password_hash = await _off_loop(_hasher.hash, password)
         async with self.db.transaction() as conn:
             created = (
@@ -112,7 +116,7 @@ class UserStore:
                         id=str(uuid.uuid4()),
                         email=email,
                         password_hash=password_hash,
-                        role=role,
+                        role=str(role),
                         company_id=company,
                         customer_id=customer,
                     )

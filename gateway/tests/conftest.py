@@ -402,11 +402,13 @@ AccountFactory = Callable[..., Awaitable[Account]]
 def make_account(http: httpx.AsyncClient, gateway_db: Database) -> AccountFactory:
     """Creates a fresh user and logs in through the API: returns it with its bearer headers."""
 
-    async def make(role: str = "customer", *, company_id: str | None = None) -> Account:
+    async def make(role: str = "CUSTOMER", *, company_id: str | None = None) -> Account:
+        """`role` is a plumbing Role value; every role but PLATFORM_ADMIN gets a company (a new
+        one unless `company_id` names it)."""
         email = f"user-{uuid.uuid4().hex[:12]}@example.com"
         password = "correct horse battery staple"
-        company = company_id or (str(uuid.uuid4()) if role == "customer" else None)
-        customer = str(uuid.uuid4()) if role == "customer" else None
+        company = company_id or (str(uuid.uuid4()) if role != "PLATFORM_ADMIN" else None)
+        customer = str(uuid.uuid4()) if role == "CUSTOMER" else None
         user = await UserStore(gateway_db).create_user(
             email=email,
             password=password,

@@ -23,7 +23,7 @@ async def test_the_access_log_holds_no_token_from_the_address_or_the_headers(
     tmp_path: Path, database_url, fake_platform, gateway_db, jwt_secret
 ):
     email = f"log-{uuid.uuid4().hex[:8]}@example.com"
-    await UserStore(gateway_db).create_user(email=email, password="log-pw", role="operator")
+    await UserStore(gateway_db).create_user(email=email, password="log-pw", role="PLATFORM_ADMIN")
     port_file, log_file = tmp_path / "gateway.port", tmp_path / "gateway.log"
     env = {
         **os.environ,

@@ -31,7 +31,7 @@ async def test_a_customer_exchanges_email_and_password_for_a_one_hour_bearer_tok
         body["access_token"], jwt_secret, algorithms=["HS256"], issuer="bookingplatform-gateway"
     )
     assert claims["sub"] == account.user_id
-    assert claims["role"] == "customer"
+    assert claims["role"] == "CUSTOMER"
     assert claims["company_id"] == account.company_id
     assert claims["customer_id"] == account.customer_id
     assert claims["exp"] - claims["iat"] == 3600
@@ -67,10 +67,10 @@ async def test_create_user_is_idempotent_on_the_lower_cased_email(gateway_db):
     company, customer = str(uuid.uuid4()), str(uuid.uuid4())
 
     first = await store.create_user(
-        email=email, password="first", role="customer", company_id=company, customer_id=customer
+        email=email, password="first", role="CUSTOMER", company_id=company, customer_id=customer
     )
     again = await store.create_user(
-        email=email.lower(), password="second", role="customer", company_id=company, customer_id=customer
+        email=email.lower(), password="second", role="CUSTOMER", company_id=company, customer_id=customer
     )
 
     assert again == first
@@ -84,7 +84,7 @@ async def test_concurrent_create_user_with_one_email_makes_one_user(gateway_db):
     email = f"race-{uuid.uuid4().hex[:8]}@example.com"
 
     users = await asyncio.gather(
-        *(store.create_user(email=email, password="pw", role="operator") for _ in range(5))
+        *(store.create_user(email=email, password="pw", role="PLATFORM_ADMIN") for _ in range(5))
     )
 
     assert len({user.id for user in users}) == 1
@@ -93,12 +93,12 @@ async def test_concurrent_create_user_with_one_email_makes_one_user(gateway_db):
 async def test_create_user_refuses_a_customer_without_company_and_customer(gateway_db):
     store = UserStore(gateway_db)
     with pytest.raises(ValueError, match="company_id and customer_id"):
-        await store.create_user(email=f"x-{uuid.uuid4().hex}@example.com", password="pw", role="customer")
+        await store.create_user(email=f"x-{uuid.uuid4().hex}@example.com", password="pw", role="CUSTOMER")
     with pytest.raises(ValueError, match="UUID"):
         await store.create_user(
             email=f"y-{uuid.uuid4().hex}@example.com",
             password="pw",
-            role="customer",
+            role="CUSTOMER",
             company_id="not-a-uuid",
             customer_id=str(uuid.uuid4()),
         )
@@ -125,7 +125,7 @@ async def test_a_malformed_authorization_header_is_401(http, authorization):
 
 
 async def test_an_expired_token_or_one_signed_with_another_secret_is_401(http, jwt_secret):
-    user = User(id=str(uuid.uuid4()), email="a@b.c", role="customer", company_id="c", customer_id="d")
+    user = User(id=str(uuid.uuid4()), email="a@b.c", role="CUSTOMER", company_id="c", customer_id="d")
     expired = TokenIssuer(jwt_secret).issue(user, now=time.time() - 7200)
     forged = TokenIssuer("another-secret-of-enough-length-0123456789").issue(user)
 
@@ -150,8 +150,8 @@ async def test_a_token_with_an_unknown_role_is_401(http, jwt_secret):
 
 
 async def test_an_operator_may_not_use_customer_endpoints_and_a_customer_may_not_use_ops(http, make_account):
-    operator = await make_account("operator")
-    customer = await make_account("customer")
+    operator = await make_account("PLATFORM_ADMIN")
+    customer = await make_account("CUSTOMER")
 
     as_operator = await http.get("/v1/bookings", headers=operator.headers)
     as_customer = await http.get("/v1/ops/sagas", headers=customer.headers)

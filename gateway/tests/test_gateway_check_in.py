@@ -90,9 +90,9 @@ async def test_another_customer_gets_not_found_and_nothing_is_checked_in(http, m
 async def test_an_operator_of_the_company_checks_a_customer_in(http, make_account, fake_platform):
     customer = await make_account()
     booking = await confirmed_booking(http, customer, fake_platform)
-    other_company = await make_account("operator", company_id=str(uuid.uuid4()))
-    of_the_company = await make_account("operator", company_id=booking["company_id"])
-    platform_operator = await make_account("operator")
+    other_company = await make_account("COMPANY_ADMIN", company_id=str(uuid.uuid4()))
+    of_the_company = await make_account("COMPANY_ADMIN", company_id=booking["company_id"])
+    platform_operator = await make_account("PLATFORM_ADMIN")
 
     outsider = await check_in(http, other_company, booking["id"])
     insider = await check_in(http, of_the_company, booking["id"])

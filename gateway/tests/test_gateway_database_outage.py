@@ -60,7 +60,7 @@ async def test_login_and_an_idempotent_booking_are_503_while_the_database_is_dow
         await UserStore(db).create_user(
             email=email,
             password=password,
-            role="customer",
+            role="CUSTOMER",
             company_id=str(uuid.uuid4()),
             customer_id=str(uuid.uuid4()),
         )

@@ -88,7 +88,7 @@ async def test_a_nul_in_a_query_parameter_a_path_or_the_idempotency_key_is_400(h
 
 
 async def test_a_nul_in_an_operator_form_is_400_before_the_form_is_read(http, make_account, fake_platform):
-    operator = await make_account("operator")
+    operator = await make_account("PLATFORM_ADMIN")
     saga_id = str(uuid.uuid4())
 
     reply = await http.post(
@@ -126,7 +126,7 @@ async def test_an_unknown_query_parameter_is_refused_and_named(http, make_accoun
 
 
 async def test_the_parameters_a_route_declares_pass_and_any_other_is_refused(http, make_account):
-    operator = await make_account("operator")
+    operator = await make_account("PLATFORM_ADMIN")
 
     declared = await http.get(
         "/v1/ops/sagas", params={"state": "RUNNING", "needs_attention": "true"}, headers=operator.headers
@@ -166,7 +166,7 @@ async def test_a_time_outside_1970_to_2200_or_without_an_offset_is_invalid_date(
 
 @pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31", "1969-12-31", "2200-01-02", "2030-02-30"])
 async def test_a_date_outside_1970_to_2200_is_invalid_date_everywhere(http, make_account, value):
-    operator = await make_account("operator")
+    operator = await make_account("PLATFORM_ADMIN")
     company_id = str(uuid.uuid4())
 
     replies = {
@@ -299,7 +299,7 @@ async def test_a_crash_is_a_problem_500_and_the_kept_alive_connection_serves_the
 
 async def test_a_login_with_a_nul_never_reaches_the_users_table(http, gateway_db):
     email = f"nul-{uuid.uuid4().hex[:8]}@example.com"
-    await UserStore(gateway_db).create_user(email=email, password="pw", role="operator")
+    await UserStore(gateway_db).create_user(email=email, password="pw", role="PLATFORM_ADMIN")
 
     refused = await http.post("/v1/auth/token", json={"email": email + "\x00", "password": "pw"})
     accepted = await http.post("/v1/auth/token", json={"email": email, "password": "pw"})

@@ -85,7 +85,7 @@ def verifications(hasher) -> list[str]:
     return hasher.verified
 
 
-async def new_user(gateway_db, role: str = "operator") -> str:
+async def new_user(gateway_db, role: str = "PLATFORM_ADMIN") -> str:
     email = f"limits-{uuid.uuid4().hex[:12]}@example.com"
     await UserStore(gateway_db).create_user(email=email, password=PASSWORD, role=role)  # type: ignore[arg-type]
     return email

@@ -52,7 +52,7 @@ def actions_on(fake_platform, saga_id: str) -> list[tuple[str, str]]:
 
 
 async def test_the_saga_list_filters_by_step_age_and_attention(http, make_account, fake_platform):
-    operator = await make_account("operator")
+    operator = await make_account("PLATFORM_ADMIN")
     company = str(uuid.uuid4())
     flagged = add_saga(
         fake_platform,
@@ -98,7 +98,7 @@ async def test_the_saga_list_filters_by_step_age_and_attention(http, make_accoun
 
 async def test_an_operator_retries_the_current_step_with_a_reason(http, make_account, fake_platform):
     company = str(uuid.uuid4())
-    operator = await make_account("operator", company_id=company)
+    operator = await make_account("COMPANY_ADMIN", company_id=company)
     saga_id = add_saga(fake_platform, company, needs_attention=True)
 
     reply = await http.post(
@@ -124,7 +124,7 @@ async def test_an_operator_retries_the_current_step_with_a_reason(http, make_acc
 
 
 async def test_an_operator_force_compensates_a_saga_before_its_pivot(http, make_account, fake_platform):
-    operator = await make_account("operator")
+    operator = await make_account("PLATFORM_ADMIN")
     saga_id = add_saga(fake_platform, str(uuid.uuid4()), state=bookings_pb2.SAGA_STATE_AWAITING_PAYMENT)
 
     reply = await http.post(
@@ -145,7 +145,7 @@ async def test_an_operator_force_compensates_a_saga_before_its_pivot(http, make_
 
 @pytest.mark.parametrize("action", ["retry", "force-compensate"])
 async def test_a_reason_is_required(http, make_account, fake_platform, action):
-    operator = await make_account("operator")
+    operator = await make_account("PLATFORM_ADMIN")
     saga_id = add_saga(fake_platform, str(uuid.uuid4()))
 
     for body in ({}, {"reason": ""}, {"reason": "   "}, {"reason": "x" * 501}, {"reason": "ok", "extra": 1}):
@@ -161,7 +161,7 @@ async def test_a_reason_is_required(http, make_account, fake_platform, action):
 @pytest.mark.parametrize("action", ["retry", "force-compensate"])
 async def test_operator_actions_stay_in_the_operators_company(http, make_account, fake_platform, action):
     company, other = str(uuid.uuid4()), str(uuid.uuid4())
-    operator = await make_account("operator", company_id=company)
+    operator = await make_account("COMPANY_ADMIN", company_id=company)
     others_saga = add_saga(fake_platform, other)
     customer = await make_account(company_id=other)
 
@@ -187,7 +187,7 @@ async def test_operator_actions_stay_in_the_operators_company(http, make_account
 
 
 async def test_refusals_of_bookings_map_to_409(http, make_account, fake_platform):
-    operator = await make_account("operator")
+    operator = await make_account("PLATFORM_ADMIN")
     company = str(uuid.uuid4())
     confirmed = add_saga(fake_platform, company, state=bookings_pb2.SAGA_STATE_FINALIZING)
     finished = add_saga(fake_platform, company, state=bookings_pb2.SAGA_STATE_COMPLETED, current_step="")
@@ -240,7 +240,7 @@ async def page_http(http):
 
 async def test_the_list_page_shows_attention_and_reason_and_filters(page_http, make_account, fake_platform):
     http = page_http
-    operator = await make_account("operator")
+    operator = await make_account("PLATFORM_ADMIN")
     company = str(uuid.uuid4())
     flagged = add_saga(
         fake_platform, company, current_step="payments", needs_attention=True, reason="CAPTURE_FAILING"
@@ -284,7 +284,7 @@ async def test_the_list_page_shows_attention_and_reason_and_filters(page_http, m
 
 async def test_the_detail_page_retry_form_redirects_back_to_the_page(page_http, make_account, fake_platform):
     http = page_http
-    operator = await make_account("operator")
+    operator = await make_account("PLATFORM_ADMIN")
     saga_id = add_saga(fake_platform, str(uuid.uuid4()), needs_attention=True, reason="CAPTURE_FAILING")
 
     html, token = await open_detail(http, operator, saga_id)
@@ -304,7 +304,7 @@ async def test_the_detail_page_retry_form_redirects_back_to_the_page(page_http, 
 
 async def test_a_refused_form_shows_the_error_on_the_detail_page(page_http, make_account, fake_platform):
     http = page_http
-    operator = await make_account("operator")
+    operator = await make_account("PLATFORM_ADMIN")
     saga_id = add_saga(fake_platform, str(uuid.uuid4()), state=bookings_pb2.SAGA_STATE_FINALIZING)
 
     _, token = await open_detail(http, operator, saga_id)
@@ -325,7 +325,7 @@ async def test_a_refused_form_shows_the_error_on_the_detail_page(page_http, make
 
 async def test_the_forms_refuse_a_missing_or_foreign_csrf_token(page_http, make_account, fake_platform):
     http = page_http
-    operator, other_operator = await make_account("operator"), await make_account("operator")
+    operator, other_operator = await make_account("PLATFORM_ADMIN"), await make_account("PLATFORM_ADMIN")
     saga_id = add_saga(fake_platform, str(uuid.uuid4()))
     _, other_token = await open_detail(http, other_operator, saga_id)
     _, token = await open_detail(http, operator, saga_id)
@@ -361,7 +361,7 @@ async def test_the_forms_refuse_a_missing_or_foreign_csrf_token(page_http, make_
 async def test_the_forms_stay_in_the_operators_company(page_http, make_account, fake_platform):
     http = page_http
     company, other = str(uuid.uuid4()), str(uuid.uuid4())
-    operator = await make_account("operator", company_id=company)
+    operator = await make_account("COMPANY_ADMIN", company_id=company)
     mine, others = add_saga(fake_platform, company), add_saga(fake_platform, other)
     _, token = await open_detail(http, operator, mine)
 
@@ -374,7 +374,7 @@ async def test_the_forms_stay_in_the_operators_company(page_http, make_account, 
 
 async def test_the_detail_page_shows_only_known_notices_escaped(page_http, make_account, fake_platform):
     http = page_http
-    operator = await make_account("operator")
+    operator = await make_account("PLATFORM_ADMIN")
     saga_id = add_saga(fake_platform, str(uuid.uuid4()))
 
     injected = await http.get(

@@ -44,7 +44,7 @@ def add_saga(
 async def test_an_operator_lists_sagas_by_state_and_reads_one_with_its_step_log(
     http, make_account, fake_platform
 ):
-    operator = await make_account("operator")
+    operator = await make_account("PLATFORM_ADMIN")
     company = str(uuid.uuid4())
     running = add_saga(fake_platform, company)
     add_saga(fake_platform, company, state=bookings_pb2.SAGA_STATE_COMPLETED)
@@ -67,7 +67,7 @@ async def test_an_operator_lists_sagas_by_state_and_reads_one_with_its_step_log(
 
 async def test_a_company_operator_sees_only_their_company(http, make_account, fake_platform):
     company, other = str(uuid.uuid4()), str(uuid.uuid4())
-    operator = await make_account("operator", company_id=company)
+    operator = await make_account("COMPANY_ADMIN", company_id=company)
     others_saga = add_saga(fake_platform, other)
 
     listed = await http.get("/v1/ops/sagas", headers=operator.headers)
@@ -82,7 +82,7 @@ async def test_a_company_operator_sees_only_their_company(http, make_account, fa
 
 
 async def test_an_operator_logs_in_sees_the_saga_pages_and_logs_out(http, make_account, fake_platform):
-    operator = await make_account("operator")
+    operator = await make_account("PLATFORM_ADMIN")
     company = str(uuid.uuid4())
     saga_id = add_saga(fake_platform, company)
 
@@ -133,7 +133,7 @@ async def test_an_operator_logs_in_sees_the_saga_pages_and_logs_out(http, make_a
 async def test_the_session_cookie_is_no_api_token_and_the_api_token_is_no_session(
     http, make_account, ops_login
 ):
-    operator = await make_account("operator")
+    operator = await make_account("PLATFORM_ADMIN")
     session = await ops_login(operator)
     http.cookies.clear()
 
@@ -148,7 +148,7 @@ async def test_the_session_cookie_is_no_api_token_and_the_api_token_is_no_sessio
 
 
 async def test_a_token_in_the_address_grants_nothing_and_is_dropped_from_it(http, make_account):
-    operator = await make_account("operator")
+    operator = await make_account("PLATFORM_ADMIN")
 
     with_token = await http.get(
         "/ops/sagas", params={"token": operator.token, "state": "RUNNING"}, follow_redirects=False
@@ -171,7 +171,7 @@ async def test_a_customer_cannot_log_into_the_ops_pages(http, make_account):
     as_customer = await http.get("/ops/sagas", headers=customer.headers)
 
     assert refused.status_code == 403
-    assert "These pages are for operators." in refused.text
+    assert "These pages are for platform and company admins." in refused.text
     assert "set-cookie" not in refused.headers
     assert wrong.status_code == 401 and "wrong" in wrong.text
     assert "gateway_ops_session" not in http.cookies
@@ -179,7 +179,7 @@ async def test_a_customer_cannot_log_into_the_ops_pages(http, make_account):
 
 
 async def test_the_login_form_is_rate_limited_and_sends_nowhere_but_the_ops_pages(http, make_account):
-    operator = await make_account("operator")
+    operator = await make_account("PLATFORM_ADMIN")
 
     elsewhere = await http.post(
         "/ops/login",
@@ -198,7 +198,7 @@ async def test_the_login_form_is_rate_limited_and_sends_nowhere_but_the_ops_page
 
 
 async def test_the_saga_page_escapes_what_it_shows(http, make_account, fake_platform):
-    operator = await make_account("operator")
+    operator = await make_account("PLATFORM_ADMIN")
     saga_id = add_saga(fake_platform, str(uuid.uuid4()), outcome="<script>alert(1)</script>")
 
     detail = await http.get(f"/ops/sagas/{saga_id}", headers=operator.headers)

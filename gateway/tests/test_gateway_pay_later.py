@@ -139,7 +139,7 @@ async def test_settling_is_for_the_owner_only(http, make_account, fake_platform)
 
     bobs = await settle(http, bob, booking["id"], key=key)
     unknown = await settle(http, bob, str(uuid.uuid4()))
-    operator = await make_account("operator")
+    operator = await make_account("PLATFORM_ADMIN")
     as_operator = await settle(http, operator, booking["id"])
 
     for reply in (bobs, unknown):

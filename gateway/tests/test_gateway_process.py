@@ -23,7 +23,7 @@ async def test_the_gateway_process_serves_on_the_port_it_reports_and_stops_on_si
     tmp_path: Path, database_url, fake_platform, gateway_db, jwt_secret
 ):
     email = f"proc-{uuid.uuid4().hex[:8]}@example.com"
-    await UserStore(gateway_db).create_user(email=email, password="pw", role="operator")
+    await UserStore(gateway_db).create_user(email=email, password="pw", role="PLATFORM_ADMIN")
     port_file = tmp_path / "gateway.port"
     env = {
         **os.environ,

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from gateway.auth import OPS_ROLES
 from gateway.deps import users_of
 from gateway.pages.html import escape, html_response, read_form, render_page
 from gateway.problems import Problem
@@ -81,8 +82,8 @@ async def log_in(request: Request) -> Response:
         return again(429, "Too many login attempts: wait a minute and try again.", problem.headers)
     if user is None:
         return again(401, "The e-mail or the password is wrong.")
-    if user.role != "operator":
-        return again(403, "These pages are for operators.")
+    if user.role not in OPS_ROLES:
+        return again(403, "These pages are for platform and company admins.")
     sessions = sessions_of(request)
     token = await sessions.open(user)
     response = RedirectResponse(next_path, status_code=303)

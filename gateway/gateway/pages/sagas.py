@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from gateway.auth import Principal
 from gateway.deps import tokens_of
 from gateway.pages.html import age, escape, html_response, read_form, render_page, show_time
 from gateway.problems import Problem, RpcProblem
@@ -37,6 +38,7 @@ from gateway.schemas import INT32_MAX, MAX_REASON_LENGTH, SagaList, SagaOut, Sag
 from gateway.sessions import PageOperator, form_operator, page_session_token
 from plumbing.errors import InvalidArgument
 from plumbing.ids import optional_uuid
+from plumbing.principal import acting_as
 
 router = APIRouter()
 
@@ -294,6 +296,13 @@ async def _form_action(request: Request, saga_id: uuid.UUID, action: Action) -> 
     """The pages' POST forms: authenticate (cookie), check the CSRF token, check the saga is in
     scope (404), act, then 303 back to the detail page, with the refusal's code when refused."""
     principal, session_token = await form_operator(request)
+    with acting_as(principal.as_plumbing()):
+        return await _act_from_form(request, saga_id, action, principal, session_token)
+
+
+async def _act_from_form(
+    request: Request, saga_id: uuid.UUID, action: Action, principal: Principal, session_token: str
+) -> Response:
     form = await read_form(request)
     _check_csrf(request, session_token, form)
     await saga_in_scope(request, principal, saga_id)

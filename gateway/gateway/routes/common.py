@@ -58,7 +58,7 @@ class Idempotent:
 
         return await run_once(
             idempotency_of(self.request),
-            principal=principal.user_id,
+            principal=principal.subject,
             key=self.key,
             fingerprint=request_hash(
                 self.request.method, path, body.model_dump(mode="json") if body is not None else None

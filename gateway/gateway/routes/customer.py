@@ -15,7 +15,7 @@ from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.passes.v1 import passes_pb2
 from bookingplatform.payments.v1 import payments_pb2
 from bookingplatform.wallet.v1 import wallet_pb2
-from gateway.auth import Customer, CustomerPrincipal, Principal, current_principal
+from gateway.auth import AnyPrincipal, Customer, CustomerPrincipal, Principal
 from gateway.deps import clients_of, rpc
 from gateway.problems import Problem, RpcProblem
 from gateway.routes.common import Idempotent, PageSize, PageToken, problems
@@ -31,6 +31,7 @@ from gateway.schemas import (
     WalletEntryOut,
     WalletOut,
 )
+from plumbing.principal import Role
 
 router = APIRouter()
 
@@ -101,13 +102,13 @@ async def _own_booking(
 
 
 async def _booking_in_reach(request: Request, principal: Principal, booking_id: str) -> bookings_pb2.Booking:
-    """The booking when the caller is its customer or an operator of its company (an operator
-    with no company: any); 404 BOOKING_NOT_FOUND otherwise (existence is not leaked)."""
+    """The booking when the caller is its customer or staff or an admin of its company (a
+    platform admin: any); 404 BOOKING_NOT_FOUND otherwise (existence is not leaked)."""
     booking = await _find_booking(request, booking_id)
-    if principal.role == "customer":
+    if principal.role is Role.CUSTOMER:
         allowed = principal.customer_id is not None and booking.customer_id == principal.customer_id
     else:
-        allowed = principal.company_id is None or booking.company_id == principal.company_id
+        allowed = principal.role is Role.PLATFORM_ADMIN or booking.company_id == principal.company_id
     if not allowed:
         raise _booking_not_found()
     return booking
@@ -283,11 +284,11 @@ async def change_booking(
 async def check_in_booking(
     request: Request,
     booking_id: uuid.UUID,
-    principal: Annotated[Principal, Depends(current_principal)],
+    principal: AnyPrincipal,
     once: Once,
 ) -> Response:
     """Records that the customer arrived: 200 with the booking CHECKED_IN. For the booking's
-    customer or an operator of its company.
+    customer or staff or an admin of its company.
 
     Check-in opens 60 minutes before the start and closes at the check-in deadline plus the
     no-show grace (at the end when the resource needs no check-in). Checking in again returns

@@ -25,6 +25,7 @@ from gateway.deps import clients_of, rpc
 from gateway.problems import Problem
 from gateway.routes.common import PageSize, PageToken, problems
 from gateway.schemas import short_name, time_of
+from plumbing.principal import Role
 
 router = APIRouter()
 
@@ -87,7 +88,7 @@ class DeadLetterList(BaseModel):
 
 
 def require_platform_operator(principal: Principal) -> None:
-    if principal.company_id is not None:
+    if principal.role is not Role.PLATFORM_ADMIN:
         raise Problem(
             403, "PERMISSION_DENIED", "Dead letters hold every company's messages: platform operators only."
         )
