@@ -59,6 +59,8 @@ class _EntryKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_EntryKind.V
     """Money taken for a booking."""
     ENTRY_KIND_REFUND: _EntryKind.ValueType  # 3
     """Money given back (compensation or cancellation)."""
+    ENTRY_KIND_ADJUSTMENT: _EntryKind.ValueType  # 4
+    """Money taken out by staff (DebitWallet), with a reason."""
 
 class EntryKind(_EntryKind, metaclass=_EntryKindEnumTypeWrapper):
     """Why a ledger transaction was written."""
@@ -71,6 +73,8 @@ ENTRY_KIND_DEBIT: EntryKind.ValueType  # 2
 """Money taken for a booking."""
 ENTRY_KIND_REFUND: EntryKind.ValueType  # 3
 """Money given back (compensation or cancellation)."""
+ENTRY_KIND_ADJUSTMENT: EntryKind.ValueType  # 4
+"""Money taken out by staff (DebitWallet), with a reason."""
 Global___EntryKind: _TypeAlias = EntryKind  # noqa: Y015
 
 @_typing.final
@@ -123,6 +127,8 @@ class WalletEntry(_message.Message):
     AMOUNT_FIELD_NUMBER: _builtins.int
     REFERENCE_FIELD_NUMBER: _builtins.int
     CREATE_TIME_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    ACTOR_USER_ID_FIELD_NUMBER: _builtins.int
     transaction_id: _builtins.str
     """Ledger transaction id."""
     kind: Global___EntryKind.ValueType
@@ -131,6 +137,10 @@ class WalletEntry(_message.Message):
     """Which balance."""
     reference: _builtins.str
     """Business key, e.g. the saga and step that caused it."""
+    reason: _builtins.str
+    """Why, as staff wrote it (top-ups and adjustments by staff)."""
+    actor_user_id: _builtins.str
+    """The user who made the change (staff), empty for customers' and the saga's own."""
     @_builtins.property
     def amount(self) -> _money_pb2.Money:
         """Signed change: negative when money left the wallet."""
@@ -148,10 +158,12 @@ class WalletEntry(_message.Message):
         amount: _money_pb2.Money | None = ...,
         reference: _builtins.str = ...,
         create_time: _timestamp_pb2.Timestamp | None = ...,
+        reason: _builtins.str = ...,
+        actor_user_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "create_time", b"create_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "balance_kind", b"balance_kind", "create_time", b"create_time", "kind", b"kind", "reference", b"reference", "transaction_id", b"transaction_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor_user_id", b"actor_user_id", "amount", b"amount", "balance_kind", b"balance_kind", "create_time", b"create_time", "kind", b"kind", "reason", b"reason", "reference", b"reference", "transaction_id", b"transaction_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -218,6 +230,7 @@ class TopUpWalletRequest(_message.Message):
     CUSTOMER_ID_FIELD_NUMBER: _builtins.int
     AMOUNT_FIELD_NUMBER: _builtins.int
     BALANCE_KIND_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Idempotency key: a retry with the same id adds the money once."""
     company_id: _builtins.str
@@ -226,6 +239,8 @@ class TopUpWalletRequest(_message.Message):
     """The customer."""
     balance_kind: Global___BalanceKind.ValueType
     """Main or bonus."""
+    reason: _builtins.str
+    """Why (staff credits give one; kept in the ledger)."""
     @_builtins.property
     def amount(self) -> _money_pb2.Money:
         """Amount, positive, in the company's currency."""
@@ -238,10 +253,11 @@ class TopUpWalletRequest(_message.Message):
         customer_id: _builtins.str = ...,
         amount: _money_pb2.Money | None = ...,
         balance_kind: Global___BalanceKind.ValueType = ...,
+        reason: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "balance_kind", b"balance_kind", "company_id", b"company_id", "customer_id", b"customer_id", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "balance_kind", b"balance_kind", "company_id", b"company_id", "customer_id", b"customer_id", "reason", b"reason", "request_id", b"request_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -332,3 +348,71 @@ class ListWalletEntriesResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListWalletEntriesResponse: _TypeAlias = ListWalletEntriesResponse  # noqa: Y015
+
+@_typing.final
+class DebitWalletRequest(_message.Message):
+    """Request of DebitWallet."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    CUSTOMER_ID_FIELD_NUMBER: _builtins.int
+    AMOUNT_FIELD_NUMBER: _builtins.int
+    BALANCE_KIND_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key: a retry with the same id takes the money once."""
+    company_id: _builtins.str
+    """The company."""
+    customer_id: _builtins.str
+    """The customer."""
+    balance_kind: Global___BalanceKind.ValueType
+    """Main or bonus."""
+    reason: _builtins.str
+    """Why, required; kept in the ledger."""
+    @_builtins.property
+    def amount(self) -> _money_pb2.Money:
+        """Amount, positive, in the wallet's currency."""
+
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        company_id: _builtins.str = ...,
+        customer_id: _builtins.str = ...,
+        amount: _money_pb2.Money | None = ...,
+        balance_kind: Global___BalanceKind.ValueType = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "balance_kind", b"balance_kind", "company_id", b"company_id", "customer_id", b"customer_id", "reason", b"reason", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DebitWalletRequest: _TypeAlias = DebitWalletRequest  # noqa: Y015
+
+@_typing.final
+class DebitWalletResponse(_message.Message):
+    """Response of DebitWallet."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WALLET_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def wallet(self) -> Global___Wallet:
+        """The wallet after the debit."""
+
+    def __init__(
+        self,
+        *,
+        wallet: Global___Wallet | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["wallet", b"wallet"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["wallet", b"wallet"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DebitWalletResponse: _TypeAlias = DebitWalletResponse  # noqa: Y015

@@ -50,6 +50,11 @@ class WalletServiceStub:
                 request_serializer=bookingplatform_dot_wallet_dot_v1_dot_wallet__pb2.ListWalletEntriesRequest.SerializeToString,
                 response_deserializer=bookingplatform_dot_wallet_dot_v1_dot_wallet__pb2.ListWalletEntriesResponse.FromString,
                 _registered_method=True)
+        self.DebitWallet = channel.unary_unary(
+                '/bookingplatform.wallet.v1.WalletService/DebitWallet',
+                request_serializer=bookingplatform_dot_wallet_dot_v1_dot_wallet__pb2.DebitWalletRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_wallet_dot_v1_dot_wallet__pb2.DebitWalletResponse.FromString,
+                _registered_method=True)
 
 
 class WalletServiceServicer:
@@ -77,6 +82,13 @@ class WalletServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DebitWallet(self, request, context):
+        """Takes money out of the main or bonus balance (staff, with a reason); never below zero.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WalletServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -94,6 +106,11 @@ def add_WalletServiceServicer_to_server(servicer, server):
                     servicer.ListWalletEntries,
                     request_deserializer=bookingplatform_dot_wallet_dot_v1_dot_wallet__pb2.ListWalletEntriesRequest.FromString,
                     response_serializer=bookingplatform_dot_wallet_dot_v1_dot_wallet__pb2.ListWalletEntriesResponse.SerializeToString,
+            ),
+            'DebitWallet': grpc.unary_unary_rpc_method_handler(
+                    servicer.DebitWallet,
+                    request_deserializer=bookingplatform_dot_wallet_dot_v1_dot_wallet__pb2.DebitWalletRequest.FromString,
+                    response_serializer=bookingplatform_dot_wallet_dot_v1_dot_wallet__pb2.DebitWalletResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -178,6 +195,33 @@ class WalletService:
             '/bookingplatform.wallet.v1.WalletService/ListWalletEntries',
             bookingplatform_dot_wallet_dot_v1_dot_wallet__pb2.ListWalletEntriesRequest.SerializeToString,
             bookingplatform_dot_wallet_dot_v1_dot_wallet__pb2.ListWalletEntriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DebitWallet(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.wallet.v1.WalletService/DebitWallet',
+            bookingplatform_dot_wallet_dot_v1_dot_wallet__pb2.DebitWalletRequest.SerializeToString,
+            bookingplatform_dot_wallet_dot_v1_dot_wallet__pb2.DebitWalletResponse.FromString,
             options,
             channel_credentials,
             insecure,

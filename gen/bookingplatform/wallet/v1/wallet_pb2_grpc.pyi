@@ -39,6 +39,8 @@ class WalletServiceStub:
     """Adds money to the main or bonus balance."""
     ListWalletEntries: _grpc.UnaryUnaryMultiCallable[_wallet_pb2.ListWalletEntriesRequest, _wallet_pb2.ListWalletEntriesResponse]
     """Lists the wallet's entries, newest first."""
+    DebitWallet: _grpc.UnaryUnaryMultiCallable[_wallet_pb2.DebitWalletRequest, _wallet_pb2.DebitWalletResponse]
+    """Takes money out of the main or bonus balance (staff, with a reason); never below zero."""
 
 @_typing.type_check_only
 class WalletServiceAsyncStub(WalletServiceStub):
@@ -51,6 +53,8 @@ class WalletServiceAsyncStub(WalletServiceStub):
     """Adds money to the main or bonus balance."""
     ListWalletEntries: _aio.UnaryUnaryMultiCallable[_wallet_pb2.ListWalletEntriesRequest, _wallet_pb2.ListWalletEntriesResponse]  # type: ignore[assignment]
     """Lists the wallet's entries, newest first."""
+    DebitWallet: _aio.UnaryUnaryMultiCallable[_wallet_pb2.DebitWalletRequest, _wallet_pb2.DebitWalletResponse]  # type: ignore[assignment]
+    """Takes money out of the main or bonus balance (staff, with a reason); never below zero."""
 
 class WalletServiceServicer(metaclass=_abc_1.ABCMeta):
     """Wallets with an append-only double-entry ledger."""
@@ -78,5 +82,13 @@ class WalletServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_wallet_pb2.ListWalletEntriesResponse, _abc.Awaitable[_wallet_pb2.ListWalletEntriesResponse]]:
         """Lists the wallet's entries, newest first."""
+
+    @_abc_1.abstractmethod
+    def DebitWallet(
+        self,
+        request: _wallet_pb2.DebitWalletRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_wallet_pb2.DebitWalletResponse, _abc.Awaitable[_wallet_pb2.DebitWalletResponse]]:
+        """Takes money out of the main or bonus balance (staff, with a reason); never below zero."""
 
 def add_WalletServiceServicer_to_server(servicer: WalletServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

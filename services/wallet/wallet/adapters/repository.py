@@ -112,6 +112,28 @@ async def get_wallet(conn: AsyncConnection, company_id: str, customer_id: str) -
     )
 
 
+async def take(
+    conn: AsyncConnection, company_id: str, customer_id: str, kind: BalanceKind, amount: int, currency: str
+) -> str | None:
+    """Takes `amount` from one customer balance only when it is there (the database decides);
+    the account id, or None when the balance is short or no such account exists."""
+    account_id = (
+        await conn.execute(
+            update(accounts)
+            .where(
+                accounts.c.company_id == company_id,
+                accounts.c.customer_id == customer_id,
+                accounts.c.kind == kind.value,
+                accounts.c.currency == currency,
+                accounts.c.balance >= amount,
+            )
+            .values(balance=accounts.c.balance - amount)
+            .returning(accounts.c.id)
+        )
+    ).scalar_one_or_none()
+    return None if account_id is None else str(account_id)
+
+
 async def credit(
     conn: AsyncConnection,
     company_id: str,
@@ -223,6 +245,8 @@ async def insert_transaction(
     kind: TransactionKind,
     business_key: str,
     booking_id: str | None = None,
+    reason: str | None = None,
+    actor_user_id: str | None = None,
 ) -> bool:
     """Records a ledger transaction; False when its business key is already taken."""
     inserted = await conn.execute(
@@ -233,6 +257,8 @@ async def insert_transaction(
             kind=kind.value,
             business_key=business_key,
             booking_id=booking_id,
+            reason=reason,
+            actor_user_id=actor_user_id,
         )
         .on_conflict_do_nothing()
         .returning(ledger_transactions.c.id)
@@ -295,6 +321,8 @@ async def list_entries(
             ledger_transactions.c.kind,
             ledger_transactions.c.business_key,
             ledger_transactions.c.created_at,
+            ledger_transactions.c.reason,
+            ledger_transactions.c.actor_user_id,
             accounts.c.kind.label("balance_kind"),
             accounts.c.currency,
         )
@@ -320,6 +348,8 @@ async def list_entries(
             currency=row.currency,
             reference=row.business_key,
             created_at=row.created_at,
+            reason=row.reason or "",
+            actor_user_id=str(row.actor_user_id or ""),
         )
         for row in rows
     ]

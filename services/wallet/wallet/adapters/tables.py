@@ -93,7 +93,10 @@ ledger_transactions = Table(
     Column("business_key", Text, nullable=False),
     Column("booking_id", UUID(as_uuid=False)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    CheckConstraint("kind IN ('TOP_UP', 'DEBIT', 'REFUND')", name="kind"),
+    # Why and who, for changes made by staff (top-ups and adjustments); NULL for the saga's.
+    Column("reason", Text),
+    Column("actor_user_id", UUID(as_uuid=False)),
+    CheckConstraint("kind IN ('TOP_UP', 'DEBIT', 'REFUND', 'ADJUSTMENT')", name="kind"),
     UniqueConstraint("business_key"),
     Index("ix_ledger_transactions_company_booking", "company_id", "booking_id"),
 )

@@ -21,6 +21,21 @@ class TopUpWallet:
     amount: int
     currency: str
     balance_kind: BalanceKind
+    # Why (staff credits give one); kept on the ledger transaction.
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class DebitWallet:
+    """Staff take money out of one balance, with a reason; never below zero."""
+
+    request_id: str
+    company_id: str
+    customer_id: str
+    amount: int
+    currency: str
+    balance_kind: BalanceKind
+    reason: str
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,8 @@ class TransactionKind(enum.StrEnum):
     TOP_UP = "TOP_UP"
     DEBIT = "DEBIT"
     REFUND = "REFUND"
+    # Money taken out by staff (DebitWallet): back to the company's FUNDING account.
+    ADJUSTMENT = "ADJUSTMENT"
 
 
 class StepAction(enum.StrEnum):
@@ -155,6 +157,8 @@ class WalletEntry:
     currency: str
     reference: str
     created_at: datetime
+    reason: str = ""
+    actor_user_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -182,6 +186,10 @@ class Operation:
 
 def topup_business_key(company_id: str, request_id: str) -> str:
     return f"topup:{company_id}:{request_id}"
+
+
+def adjustment_business_key(company_id: str, request_id: str) -> str:
+    return f"adjustment:{company_id}:{request_id}"
 
 
 def saga_business_key(saga_id: str, action: StepAction) -> str:

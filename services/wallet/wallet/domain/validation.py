@@ -71,3 +71,20 @@ def check_request_id(value: str, field: str = "request_id") -> str:
             INVALID_REQUEST_ID, f"{field} is longer than {MAX_REQUEST_ID_LENGTH} characters", field=field
         )
     return value
+
+
+REASON_REQUIRED = "REASON_REQUIRED"
+INVALID_REASON = "INVALID_REASON"
+MAX_REASON_LENGTH = 500
+
+
+def check_reason(value: str, *, required: bool, field: str = "reason") -> str:
+    """Why staff changed a balance: kept in the ledger, so bounded; required for a debit."""
+    cleaned = value.strip()
+    if required and not cleaned:
+        raise InvalidArgument(REASON_REQUIRED, "say why the money is taken out", field=field)
+    if len(cleaned) > MAX_REASON_LENGTH:
+        raise InvalidArgument(
+            INVALID_REASON, f"{field} is at most {MAX_REASON_LENGTH} characters", field=field
+        )
+    return cleaned

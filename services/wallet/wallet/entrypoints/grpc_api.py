@@ -6,11 +6,12 @@ from bookingplatform.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 from plumbing import ids, paging
 from plumbing.db import Database
 from plumbing.errors import InvalidArgument
-from wallet.domain.commands import GetWallet, ListWalletEntries, TopUpWallet
+from wallet.domain.commands import DebitWallet, GetWallet, ListWalletEntries, TopUpWallet
 from wallet.domain.validation import (
     INVALID_BALANCE_KIND,
     check_currency,
     check_positive_amount,
+    check_reason,
     check_request_id,
 )
 from wallet.entrypoints.protos import BALANCE_KINDS, entry_to_proto, wallet_to_proto
@@ -46,9 +47,30 @@ class WalletApi(wallet_pb2_grpc.WalletServiceServicer):
             amount=check_positive_amount(request.amount.amount_minor, "amount.amount_minor"),
             currency=check_currency(request.amount.currency_code, "amount.currency_code"),
             balance_kind=balance_kind,
+            reason=check_reason(request.reason, required=False),
         )
         wallet = await handlers.top_up_wallet(self.db, command)
         return wallet_pb2.TopUpWalletResponse(wallet=wallet_to_proto(wallet))
+
+    async def DebitWallet(  # type: ignore[override]
+        self, request: wallet_pb2.DebitWalletRequest, context: object
+    ) -> wallet_pb2.DebitWalletResponse:
+        balance_kind = BALANCE_KINDS.get(request.balance_kind)
+        if balance_kind is None:
+            raise InvalidArgument(
+                INVALID_BALANCE_KIND, "balance_kind must be MAIN or BONUS", field="balance_kind"
+            )
+        command = DebitWallet(
+            request_id=check_request_id(request.request_id),
+            company_id=ids.parse_id(request.company_id, "company_id"),
+            customer_id=ids.parse_id(request.customer_id, "customer_id"),
+            amount=check_positive_amount(request.amount.amount_minor, "amount.amount_minor"),
+            currency=check_currency(request.amount.currency_code, "amount.currency_code"),
+            balance_kind=balance_kind,
+            reason=check_reason(request.reason, required=True),
+        )
+        wallet = await handlers.debit_wallet(self.db, command)
+        return wallet_pb2.DebitWalletResponse(wallet=wallet_to_proto(wallet))
 
     async def ListWalletEntries(  # type: ignore[override]
         self, request: wallet_pb2.ListWalletEntriesRequest, context: object

@@ -18,6 +18,7 @@ _ENTRY_KINDS = {
     TransactionKind.TOP_UP: wallet_pb2.ENTRY_KIND_TOP_UP,
     TransactionKind.DEBIT: wallet_pb2.ENTRY_KIND_DEBIT,
     TransactionKind.REFUND: wallet_pb2.ENTRY_KIND_REFUND,
+    TransactionKind.ADJUSTMENT: wallet_pb2.ENTRY_KIND_ADJUSTMENT,
 }
 
 
@@ -43,5 +44,7 @@ def entry_to_proto(entry: WalletEntry) -> wallet_pb2.WalletEntry:
         balance_kind=_BALANCE_KIND_PROTOS[entry.balance_kind],
         amount=_money(entry.amount, entry.currency),
         reference=entry.reference,
+        reason=entry.reason,
+        actor_user_id=entry.actor_user_id,
         create_time=created,
     )

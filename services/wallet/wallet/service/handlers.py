@@ -5,22 +5,27 @@ from __future__ import annotations
 
 import uuid
 
-from plumbing import paging
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from plumbing import audit, paging
 from plumbing.db import Database
-from plumbing.errors import Conflict, InvalidArgument, NotFound
-from plumbing.principal import BUSINESS_ROLES, check_customer, require_role
+from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from plumbing.principal import BUSINESS_ROLES, check_customer, current_principal, require_role
 from wallet.adapters import repository as repo
-from wallet.domain.commands import GetWallet, ListWalletEntries, TopUpWallet
+from wallet.domain.commands import DebitWallet, GetWallet, ListWalletEntries, TopUpWallet
 from wallet.domain.model import (
+    BalanceKind,
     EntryPage,
     SystemAccountKind,
     TransactionKind,
     Wallet,
+    adjustment_business_key,
     topup_business_key,
 )
 from wallet.domain.validation import (
     AMOUNT_TOO_LARGE,
     CURRENCY_MISMATCH,
+    INSUFFICIENT_FUNDS,
     MAX_BALANCE_MINOR,
     REQUEST_ID_REUSED,
     WALLET_NOT_FOUND,
@@ -63,6 +68,8 @@ async def top_up_wallet(db: Database, command: TopUpWallet) -> Wallet:
             company_id=command.company_id,
             kind=TransactionKind.TOP_UP,
             business_key=business_key,
+            reason=command.reason or None,
+            actor_user_id=current_principal().user_id,
         ):
             first = await repo.top_up_record(conn, business_key)
             if first != repo.TopUpRecord(
@@ -103,7 +110,86 @@ async def top_up_wallet(db: Database, command: TopUpWallet) -> Wallet:
         await repo.add_entries(
             conn, transaction_id, [(account_id, command.amount), (funding, -command.amount)]
         )
-        return await repo.get_wallet(conn, command.company_id, command.customer_id)
+        after = await repo.get_wallet(conn, command.company_id, command.customer_id)
+        await _audit_balance_change(conn, "credit", command, command.amount, after)
+        return after
+
+
+async def _audit_balance_change(
+    conn: AsyncConnection, action: str, command: TopUpWallet | DebitWallet, amount: int, after: Wallet
+) -> None:
+    """A person's change of a balance, in the change's transaction (the saga's are not audited)."""
+    kind = command.balance_kind
+    field = "main_balance" if kind is BalanceKind.MAIN else "bonus_balance"
+    balance = after.main_balance if kind is BalanceKind.MAIN else after.bonus_balance
+    await audit.record(
+        conn,
+        company_id=after.company_id,
+        entity_type="wallet",
+        entity_id=after.customer_id,
+        action=action,
+        before={field: balance - amount},
+        after={field: balance},
+        reason=command.reason or None,
+    )
+
+
+async def debit_wallet(db: Database, command: DebitWallet) -> Wallet:
+    """Staff take money out of one balance (back to the company's FUNDING account) once per
+    request_id, only when it is there: one conditional UPDATE decides, nothing goes below zero."""
+    require_role(*BUSINESS_ROLES)
+    check_wallet_owner(command.company_id, command.customer_id)
+    business_key = adjustment_business_key(command.company_id, command.request_id)
+    async with db.transaction() as conn:
+        transaction_id = str(uuid.uuid4())
+        if not await repo.insert_transaction(
+            conn,
+            transaction_id=transaction_id,
+            company_id=command.company_id,
+            kind=TransactionKind.ADJUSTMENT,
+            business_key=business_key,
+            reason=command.reason,
+            actor_user_id=current_principal().user_id,
+        ):
+            first = await repo.top_up_record(conn, business_key)
+            if first != repo.TopUpRecord(
+                command.customer_id, command.balance_kind, -command.amount, command.currency
+            ):
+                raise Conflict(
+                    REQUEST_ID_REUSED,
+                    "request_id was already used for a different debit",
+                    metadata={"request_id": command.request_id},
+                )
+            return await repo.get_wallet(conn, command.company_id, command.customer_id)
+        account_id = await repo.take(
+            conn,
+            command.company_id,
+            command.customer_id,
+            command.balance_kind,
+            command.amount,
+            command.currency,
+        )
+        if account_id is None:
+            wallet = await repo.get_wallet(conn, command.company_id, command.customer_id)
+            if wallet.currency and wallet.currency != command.currency:
+                raise InvalidArgument(
+                    CURRENCY_MISMATCH,
+                    f"the wallet is in {wallet.currency}, not {command.currency}",
+                    field="amount.currency_code",
+                    metadata={"wallet_currency": wallet.currency},
+                )
+            raise FailedPrecondition(
+                INSUFFICIENT_FUNDS, "the balance is smaller than the amount", field="amount.amount_minor"
+            )
+        funding = await repo.ensure_system_account(
+            conn, command.company_id, SystemAccountKind.FUNDING, command.currency
+        )
+        await repo.add_entries(
+            conn, transaction_id, [(account_id, -command.amount), (funding, command.amount)]
+        )
+        after = await repo.get_wallet(conn, command.company_id, command.customer_id)
+        await _audit_balance_change(conn, "debit", command, -command.amount, after)
+        return after
 
 
 async def list_wallet_entries(db: Database, command: ListWalletEntries) -> EntryPage:
