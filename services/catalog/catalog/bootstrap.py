@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from bookingplatform.catalog.v1 import (
+    catalog_pb2,
+    catalog_pb2_grpc,
+    guest_customers_pb2,
+    guest_customers_pb2_grpc,
+)
 from catalog.adapters import events, tables
 from catalog.entrypoints.grpc_api import CatalogApi
+from catalog.entrypoints.guests_api import GuestCustomersApi
 from catalog.settings import Settings
 from plumbing import audit, messaging
 from plumbing.db import Database
@@ -13,6 +19,7 @@ from plumbing.outbox import Outbox
 from plumbing.runtime import RunningService, run_service
 
 SERVICE_NAME = catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"].full_name
+GUESTS_SERVICE_NAME = guest_customers_pb2.DESCRIPTOR.services_by_name["GuestCustomerService"].full_name
 
 
 async def start(settings: Settings) -> RunningService:
@@ -29,8 +36,13 @@ async def start(settings: Settings) -> RunningService:
         outbox = Outbox(tables.outbox)
         api = CatalogApi(db, outbox)
         server = await create_server(
-            [lambda s: catalog_pb2_grpc.add_CatalogServiceServicer_to_server(api, s)],
-            [SERVICE_NAME],
+            [
+                lambda s: catalog_pb2_grpc.add_CatalogServiceServicer_to_server(api, s),
+                lambda s: guest_customers_pb2_grpc.add_GuestCustomerServiceServicer_to_server(
+                    GuestCustomersApi(db), s
+                ),
+            ],
+            [SERVICE_NAME, GUESTS_SERVICE_NAME],
             host=settings.grpc_host,
             port=settings.grpc_port,
         )
