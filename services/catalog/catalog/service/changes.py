@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from catalog.adapters.repositories import changes
 from catalog.domain import back_office, errors
+from plumbing import audit
 from plumbing.db import Database
 from plumbing.errors import ServiceError
 
@@ -91,9 +92,18 @@ async def audited(
     after: Mapping[str, Any] | None,
     reason: str | None = None,
 ) -> None:
-    """Records the change in the audit log, in the change's transaction."""
-    # AUDIT: plumbing.audit.record(conn, ...) once plumbing.audit lands.
-    del conn, company_id, entity_type, entity_id, action, before, after, reason
+    """Records the change in the audit log, in the change's transaction (only the fields that
+    changed; nothing for the service principal)."""
+    await audit.record(
+        conn,
+        company_id=company_id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        action=action,
+        before=before,
+        after=after,
+        reason=reason,
+    )
 
 
 E = TypeVar("E", bound=Any)
@@ -180,3 +190,16 @@ def column_values(values: dict[str, Any]) -> dict[str, Any]:
         key: list(value) if isinstance(value, tuple) else getattr(value, "value", value)
         for key, value in values.items()
     }
+
+
+async def audit_created(conn: AsyncConnection, company_id: uuid.UUID, entity_type: str, entity: Any) -> None:
+    """Records a creation (every field, as created) in its transaction."""
+    await audited(
+        conn,
+        company_id=company_id,
+        entity_type=entity_type,
+        entity_id=entity.id,
+        action="create",
+        before=None,
+        after=audit_fields(entity),
+    )

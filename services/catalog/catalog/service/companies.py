@@ -28,6 +28,7 @@ async def create_company(db: Database, command: CreateCompany) -> Company:
     async with db.transaction() as conn:
         created = await companies.insert_company(conn, command)
         if created is not None:
+            await changes.audit_created(conn, created.id, "company", created)
             return created
         existing = await companies.company_by_request_id(conn, command.request_id)
     if existing is None:

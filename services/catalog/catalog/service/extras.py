@@ -27,6 +27,7 @@ async def create_extra(db: Database, command: CreateExtra) -> Extra:
     async with db.transaction() as conn:
         created = await extras.insert_extra(conn, command)
         if created is not None:
+            await changes.audit_created(conn, created.company_id, "extra", created)
             return created
         existing = await extras.extra_by_request_id(conn, command.request_id)
         if existing is None:

@@ -42,6 +42,7 @@ async def create_rate_plan(db: Database, command: CreateRatePlan) -> RatePlan:
         async with db.transaction() as conn:
             created = await rate_plans.insert_rate_plan(conn, command)
             if created is not None:
+                await changes.audit_created(conn, created.company_id, "rate_plan", created)
                 return created
             existing = await rate_plans.rate_plan_by_request_id(conn, command.request_id)
             if existing is None:
@@ -96,6 +97,20 @@ async def set_daily_prices(db: Database, command: SetDailyPrices) -> list[DailyP
                 raise errors.request_id_reused(command.request_id)
         if earlier is None:
             await rate_plans.write_daily_prices(conn, plan, command.prices)
+            await changes.audited(
+                conn,
+                company_id=plan.company_id,
+                entity_type="rate_plan",
+                entity_id=plan.id,
+                action="set_daily_prices",
+                before=None,
+                after={
+                    f"{entry.date.isoformat()}{' override' if entry.override else ''}": (
+                        entry.price.amount_minor if entry.price is not None else None
+                    )
+                    for entry in command.prices
+                },
+            )
         return await rate_plans.daily_prices_on(
             conn, plan.id, sorted({entry.date for entry in command.prices})
         )

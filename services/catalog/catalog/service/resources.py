@@ -37,6 +37,7 @@ async def create_resource(db: Database, command: CreateResource) -> Resource:
     async with db.transaction() as conn:
         created = await resources.insert_resource(conn, command)
         if created is not None:
+            await changes.audit_created(conn, created.company_id, "resource", created)
             return created
         existing = await resources.resource_by_request_id(conn, command.request_id)
         company = await companies.find_company(conn, command.company_id) if existing is None else None
@@ -96,6 +97,15 @@ async def update_resource_policy(db: Database, outbox: Outbox, command: UpdateRe
                 raise errors.resource_not_found(command.resource_id)
             if not await resources.record_resource_change(conn, command.request_id, updated, "POLICY"):
                 raise _AlreadyApplied
+            await changes.audited(
+                conn,
+                company_id=updated.company_id,
+                entity_type="resource",
+                entity_id=updated.id,
+                action="update_policy",
+                before={"policy": asdict(resource.policy)},
+                after={"policy": asdict(updated.policy)},
+            )
             await events.resource_updated(conn, outbox, updated)
     except _AlreadyApplied:
         return await _concurrent_retry(db, command.request_id, command.resource_id)
@@ -125,6 +135,15 @@ async def set_hourly_rate(db: Database, outbox: Outbox, command: SetHourlyRate) 
                 raise errors.currency_mismatch(rate.currency_code, expected, "hourly_rate.currency_code")
             if not await resources.record_resource_change(conn, command.request_id, updated, "HOURLY_RATE"):
                 raise _AlreadyApplied
+            await changes.audited(
+                conn,
+                company_id=updated.company_id,
+                entity_type="resource",
+                entity_id=updated.id,
+                action="set_hourly_rate",
+                before=None,
+                after={"hourly_rate": asdict(rate)},
+            )
             await events.resource_updated(conn, outbox, updated)
     except _AlreadyApplied:
         return await _concurrent_retry(db, command.request_id, command.resource_id)

@@ -31,6 +31,7 @@ async def create_unit(db: Database, command: CreateUnit) -> Unit:
         async with db.transaction() as conn:
             created = await units.insert_unit(conn, command)
             if created is not None:
+                await changes.audit_created(conn, created.company_id, "unit", created)
                 return created
             existing = await units.unit_by_request_id(conn, command.request_id)
             if existing is None:

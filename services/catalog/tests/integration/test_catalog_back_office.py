@@ -8,9 +8,11 @@ import uuid
 import grpc
 import pytest
 from google.protobuf.field_mask_pb2 import FieldMask
+from sqlalchemy import text
 
 from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.common.v1 import money_pb2
+from plumbing.db import Database
 from plumbing.principal import METADATA_KEY, Principal, Role
 
 pytestmark = pytest.mark.integration
@@ -350,3 +352,43 @@ async def test_another_company_is_not_found_and_staff_may_not_change_the_catalog
         catalog_pb2.ListResourcesRequest(company_id=company.id), metadata=_as(Role.STAFF, company.id)
     )
     assert [r.id for r in staff_read.resources] == [resource.id]
+
+
+async def test_every_change_by_a_person_is_in_the_audit_log_with_its_actor(catalog, company, database_url):
+    admin = Principal(role=Role.COMPANY_ADMIN, company_id=company.id, user_id=str(uuid.uuid4()))
+    metadata = [(METADATA_KEY, admin.encode())]
+    created = (
+        await catalog.CreateResource(
+            catalog_pb2.CreateResourceRequest(
+                company_id=company.id, name="Sauna", booking_model=catalog_pb2.BOOKING_MODEL_INTERVAL
+            ),
+            metadata=metadata,
+        )
+    ).resource
+    given = catalog_pb2.Resource(id=created.id, etag=created.etag, name="Big sauna")
+    await catalog.UpdateResource(
+        catalog_pb2.UpdateResourceRequest(resource=given, update_mask=_mask("name")), metadata=metadata
+    )
+    await catalog.ArchiveResource(
+        catalog_pb2.ArchiveResourceRequest(resource_id=created.id), metadata=metadata
+    )
+
+    db = Database(database_url, pool_size=1, schema="catalog")
+    try:
+        async with db.transaction() as conn:
+            rows = (
+                await conn.execute(
+                    text(
+                        "SELECT action, actor_user_id, actor_role, changed FROM catalog.audit_log"
+                        " WHERE entity_id = :id ORDER BY occurred_at"
+                    ),
+                    {"id": created.id},
+                )
+            ).all()
+    finally:
+        await db.close()
+    assert [row.action for row in rows] == ["create", "update", "archive"]
+    assert {(row.actor_user_id, row.actor_role) for row in rows} == {(admin.user_id, "COMPANY_ADMIN")}
+    assert rows[1].changed["before"]["name"] == "Sauna"
+    assert rows[1].changed["after"]["name"] == "Big sauna"
+    assert set(rows[1].changed["after"]) == {"name", "version"}
