@@ -35,6 +35,14 @@ class Settings:
     # the TCP peer is the client, so no caller can pick the address it is rate-limited under.
     trusted_proxies: tuple[str, ...] = ()
     ops_session_ttl_seconds: int = 1800
+    # Guest bookings (no account), per client address and per e-mail (see ratelimit.py).
+    guest_booking_limit_per_ip: str = "20/hour"
+    guest_booking_limit_per_email: str = "5/hour"
+    # Lifetime of a guest's manage link and 3-D Secure link (gateway.guest_links).
+    guest_link_ttl_seconds: int = 30 * 24 * 3600
+    # NATS, for the audit entries the services publish (gateway.audit_log); without it the
+    # gateway's audit log holds only its own entries.
+    nats_url: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -67,6 +75,10 @@ class Settings:
                 p.strip() for p in os.environ.get("GATEWAY_TRUSTED_PROXIES", "").split(",") if p.strip()
             ),
             ops_session_ttl_seconds=env_int("GATEWAY_OPS_SESSION_TTL_SECONDS", 1800),
+            guest_booking_limit_per_ip=_rate("GATEWAY_GUEST_BOOKING_LIMIT_PER_IP", "20/hour"),
+            guest_booking_limit_per_email=_rate("GATEWAY_GUEST_BOOKING_LIMIT_PER_EMAIL", "5/hour"),
+            guest_link_ttl_seconds=env_int("GATEWAY_GUEST_LINK_TTL_SECONDS", 30 * 24 * 3600),
+            nats_url=os.environ.get("NATS_URL") or None,
         )
 
 

@@ -1,0 +1,132 @@
+"""The one queryable audit log, `gateway.audit_log`.
+
+Each service records its entries in its own `audit_log` and outbox in the transaction of the
+change (plumbing.audit); the gateway copies every entry published on `audit.>` into its own
+table, once (inbox by message id, and the entry id as primary key), so one table answers
+`GET /v1/admin/audit`. The gateway's own changes are recorded straight into it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from nats.aio.client import Client
+from sqlalchemy import MetaData, and_, or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bookingplatform.audit.v1 import audit_pb2
+from plumbing import audit, messaging
+from plumbing.db import Database
+from plumbing.inbox_consumer import Delivery, InboxConsumer
+from plumbing.outbox import inbox_table
+
+log = logging.getLogger(__name__)
+
+DURABLE = "gateway-audit"
+
+_metadata = MetaData(schema=audit.GATEWAY_SCHEMA)
+audit_log = audit.audit_log_table(_metadata)
+inbox = inbox_table(_metadata)
+
+
+async def _copy(conn: AsyncConnection, delivery: Delivery[audit_pb2.AuditEntry, None]) -> None:
+    await conn.execute(
+        insert(audit_log).values(**audit.from_proto(delivery.message)).on_conflict_do_nothing()
+    )
+
+
+def copier(db: Database) -> InboxConsumer[audit_pb2.AuditEntry, None]:
+    return InboxConsumer(
+        name=DURABLE,
+        db=db,
+        inbox=inbox,
+        decode=audit_pb2.AuditEntry.FromString,
+        apply=_copy,
+        span_name=lambda entry: f"copy audit entry of {entry.service}",
+    )
+
+
+async def start_copier(nats_url: str, db: Database) -> Callable[[], Awaitable[None]]:
+    """Connects to NATS and copies every service's entries until the answered stop is awaited."""
+    nc: Client = await messaging.connect(nats_url, "gateway")
+    try:
+        js = nc.jetstream()
+        await audit.ensure_stream(js)
+        pull = messaging.PullConsumer(
+            js,
+            stream=audit.AUDIT_STREAM,
+            durable=DURABLE,
+            subject=audit.AUDIT_SUBJECTS[0],
+            handler=copier(db).handle,
+        )
+    except BaseException:
+        await nc.close()
+        raise
+    task = asyncio.create_task(pull.run_forever(), name="audit-copier")
+
+    async def stop() -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await nc.close()
+
+    return stop
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    company_id: str | None  # None: every company (a platform admin)
+    actor: str | None = None
+    entity_type: str | None = None
+    entity_id: str | None = None
+    action: str | None = None
+    occurred_from: dt.datetime | None = None
+    occurred_to: dt.datetime | None = None
+
+
+async def list_entries(
+    db: Database, query: AuditQuery, *, limit: int, after: tuple[dt.datetime, uuid.UUID] | None
+) -> tuple[list[dict[str, Any]], bool]:
+    """Newest first, keyset-paged by (occurred_at, id); answers the page and whether more follow."""
+    conditions = []
+    if query.company_id is not None:
+        conditions.append(audit_log.c.company_id == query.company_id)
+    if query.actor:
+        conditions.append(
+            or_(audit_log.c.actor_user_id == query.actor, audit_log.c.actor_api_key_id == query.actor)
+        )
+    if query.entity_type:
+        conditions.append(audit_log.c.entity_type == query.entity_type)
+    if query.entity_id:
+        conditions.append(audit_log.c.entity_id == query.entity_id)
+    if query.action:
+        conditions.append(audit_log.c.action == query.action)
+    if query.occurred_from is not None:
+        conditions.append(audit_log.c.occurred_at >= query.occurred_from)
+    if query.occurred_to is not None:
+        conditions.append(audit_log.c.occurred_at < query.occurred_to)
+    if after is not None:
+        at, last_id = after
+        conditions.append(
+            or_(
+                audit_log.c.occurred_at < at,
+                and_(audit_log.c.occurred_at == at, audit_log.c.id < str(last_id)),
+            )
+        )
+    statement = (
+        select(audit_log)
+        .where(*conditions)
+        .order_by(audit_log.c.occurred_at.desc(), audit_log.c.id.desc())
+        .limit(limit + 1)
+    )
+    async with db.transaction() as conn:
+        rows = [dict(row) for row in (await conn.execute(statement)).mappings()]
+    return rows[:limit], len(rows) > limit
