@@ -32,6 +32,7 @@ from catalog.domain.commands import (
 )
 from catalog.entrypoints import protos
 from catalog.service import companies, customers, extras, rate_plans, resources, sessions, units
+from catalog.service.tenancy import guard as tenancy_guard
 from plumbing import ids
 from plumbing.db import Database
 from plumbing.outbox import Outbox
@@ -560,3 +561,7 @@ def _archive(request_id: str, entity_id: str, field: str, etag: str) -> back_off
     return back_office.change(
         request_id=request_id, entity_id=entity_id, id_field=field, etag_value=etag, values={}
     )
+
+
+# Every RPC checks the caller's company (and role) against the rows it names before its handler.
+tenancy_guard(CatalogApi, catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"])
