@@ -23,36 +23,55 @@ _sym_db = _symbol_database.Default()
 
 
 from bookingplatform.common.v1 import money_pb2 as bookingplatform_dot_common_dot_v1_dot_money__pb2
+from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&bookingplatform/passes/v1/passes.proto\x12\x19\x62ookingplatform.passes.v1\x1a%bookingplatform/common/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x94\x01\n\x0bPassProduct\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\ncompany_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07\x63redits\x18\x04 \x01(\x05\x12\x15\n\rvalidity_days\x18\x05 \x01(\x05\x12/\n\x05price\x18\x06 \x01(\x0b\x32 .bookingplatform.common.v1.Money\"\x84\x02\n\x0b\x45ntitlement\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\ncompany_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x12\n\nproduct_id\x18\x04 \x01(\t\x12\x15\n\rcredits_total\x18\x05 \x01(\x05\x12\x14\n\x0c\x63redits_used\x18\x06 \x01(\x05\x12\x14\n\x0c\x63redits_held\x18\x07 \x01(\x05\x12\x33\n\x0fvalid_from_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x10valid_until_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa9\x01\n\x18\x43reatePassProductRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\ncompany_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07\x63redits\x18\x04 \x01(\x05\x12\x15\n\rvalidity_days\x18\x05 \x01(\x05\x12/\n\x05price\x18\x06 \x01(\x0b\x32 .bookingplatform.common.v1.Money\"T\n\x19\x43reatePassProductResponse\x12\x37\n\x07product\x18\x01 \x01(\x0b\x32&.bookingplatform.passes.v1.PassProduct\"O\n\x10GrantPassRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\nproduct_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\"P\n\x11GrantPassResponse\x12;\n\x0b\x65ntitlement\x18\x01 \x01(\x0b\x32&.bookingplatform.passes.v1.Entitlement\"/\n\x15GetEntitlementRequest\x12\x16\n\x0e\x65ntitlement_id\x18\x01 \x01(\t\"U\n\x16GetEntitlementResponse\x12;\n\x0b\x65ntitlement\x18\x01 \x01(\x0b\x32&.bookingplatform.passes.v1.Entitlement\"B\n\x17ListEntitlementsRequest\x12\x12\n\ncompany_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\"X\n\x18ListEntitlementsResponse\x12<\n\x0c\x65ntitlements\x18\x01 \x03(\x0b\x32&.bookingplatform.passes.v1.Entitlement2\xeb\x03\n\rPassesService\x12~\n\x11\x43reatePassProduct\x12\x33.bookingplatform.passes.v1.CreatePassProductRequest\x1a\x34.bookingplatform.passes.v1.CreatePassProductResponse\x12\x66\n\tGrantPass\x12+.bookingplatform.passes.v1.GrantPassRequest\x1a,.bookingplatform.passes.v1.GrantPassResponse\x12u\n\x0eGetEntitlement\x12\x30.bookingplatform.passes.v1.GetEntitlementRequest\x1a\x31.bookingplatform.passes.v1.GetEntitlementResponse\x12{\n\x10ListEntitlements\x12\x32.bookingplatform.passes.v1.ListEntitlementsRequest\x1a\x33.bookingplatform.passes.v1.ListEntitlementsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&bookingplatform/passes/v1/passes.proto\x12\x19\x62ookingplatform.passes.v1\x1a%bookingplatform/common/v1/money.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xea\x01\n\x0bPassProduct\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\ncompany_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07\x63redits\x18\x04 \x01(\x05\x12\x15\n\rvalidity_days\x18\x05 \x01(\x05\x12/\n\x05price\x18\x06 \x01(\x0b\x32 .bookingplatform.common.v1.Money\x12\x14\n\x0cresource_ids\x18\x07 \x03(\t\x12\x30\n\x0c\x61rchive_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04\x65tag\x18\t \x01(\t\"\x82\x03\n\x0b\x45ntitlement\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\ncompany_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x12\n\nproduct_id\x18\x04 \x01(\t\x12\x15\n\rcredits_total\x18\x05 \x01(\x05\x12\x14\n\x0c\x63redits_used\x18\x06 \x01(\x05\x12\x14\n\x0c\x63redits_held\x18\x07 \x01(\x05\x12\x33\n\x0fvalid_from_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x10valid_until_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\x04sale\x18\n \x01(\x0e\x32#.bookingplatform.passes.v1.PassSale\x12.\n\x04paid\x18\x0b \x01(\x0b\x32 .bookingplatform.common.v1.Money\x12\x19\n\x11issued_by_user_id\x18\x0c \x01(\t\"\xa9\x01\n\x18\x43reatePassProductRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\ncompany_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07\x63redits\x18\x04 \x01(\x05\x12\x15\n\rvalidity_days\x18\x05 \x01(\x05\x12/\n\x05price\x18\x06 \x01(\x0b\x32 .bookingplatform.common.v1.Money\"T\n\x19\x43reatePassProductResponse\x12\x37\n\x07product\x18\x01 \x01(\x0b\x32&.bookingplatform.passes.v1.PassProduct\"\x82\x01\n\x10GrantPassRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\nproduct_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x31\n\x04sale\x18\x04 \x01(\x0e\x32#.bookingplatform.passes.v1.PassSale\"P\n\x11GrantPassResponse\x12;\n\x0b\x65ntitlement\x18\x01 \x01(\x0b\x32&.bookingplatform.passes.v1.Entitlement\"/\n\x15GetEntitlementRequest\x12\x16\n\x0e\x65ntitlement_id\x18\x01 \x01(\t\"U\n\x16GetEntitlementResponse\x12;\n\x0b\x65ntitlement\x18\x01 \x01(\x0b\x32&.bookingplatform.passes.v1.Entitlement\"B\n\x17ListEntitlementsRequest\x12\x12\n\ncompany_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\"X\n\x18ListEntitlementsResponse\x12<\n\x0c\x65ntitlements\x18\x01 \x03(\x0b\x32&.bookingplatform.passes.v1.Entitlement\"+\n\x15GetPassProductRequest\x12\x12\n\nproduct_id\x18\x01 \x01(\t\"Q\n\x16GetPassProductResponse\x12\x37\n\x07product\x18\x01 \x01(\x0b\x32&.bookingplatform.passes.v1.PassProduct\"k\n\x17ListPassProductsRequest\x12\x12\n\ncompany_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x15\n\rshow_archived\x18\x04 \x01(\x08\"m\n\x18ListPassProductsResponse\x12\x38\n\x08products\x18\x01 \x03(\x0b\x32&.bookingplatform.passes.v1.PassProduct\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x98\x01\n\x18UpdatePassProductRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x37\n\x07product\x18\x02 \x01(\x0b\x32&.bookingplatform.passes.v1.PassProduct\x12/\n\x0bupdate_mask\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"T\n\x19UpdatePassProductResponse\x12\x37\n\x07product\x18\x01 \x01(\x0b\x32&.bookingplatform.passes.v1.PassProduct\"Q\n\x19\x41rchivePassProductRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\nproduct_id\x18\x02 \x01(\t\x12\x0c\n\x04\x65tag\x18\x03 \x01(\t\"U\n\x1a\x41rchivePassProductResponse\x12\x37\n\x07product\x18\x01 \x01(\x0b\x32&.bookingplatform.passes.v1.PassProduct*f\n\x08PassSale\x12\x19\n\x15PASS_SALE_UNSPECIFIED\x10\x00\x12\x13\n\x0fPASS_SALE_GRANT\x10\x01\x12\x12\n\x0ePASS_SALE_CASH\x10\x02\x12\x16\n\x12PASS_SALE_EXTERNAL\x10\x03\x32\xe3\x07\n\rPassesService\x12~\n\x11\x43reatePassProduct\x12\x33.bookingplatform.passes.v1.CreatePassProductRequest\x1a\x34.bookingplatform.passes.v1.CreatePassProductResponse\x12\x66\n\tGrantPass\x12+.bookingplatform.passes.v1.GrantPassRequest\x1a,.bookingplatform.passes.v1.GrantPassResponse\x12u\n\x0eGetEntitlement\x12\x30.bookingplatform.passes.v1.GetEntitlementRequest\x1a\x31.bookingplatform.passes.v1.GetEntitlementResponse\x12{\n\x10ListEntitlements\x12\x32.bookingplatform.passes.v1.ListEntitlementsRequest\x1a\x33.bookingplatform.passes.v1.ListEntitlementsResponse\x12u\n\x0eGetPassProduct\x12\x30.bookingplatform.passes.v1.GetPassProductRequest\x1a\x31.bookingplatform.passes.v1.GetPassProductResponse\x12{\n\x10ListPassProducts\x12\x32.bookingplatform.passes.v1.ListPassProductsRequest\x1a\x33.bookingplatform.passes.v1.ListPassProductsResponse\x12~\n\x11UpdatePassProduct\x12\x33.bookingplatform.passes.v1.UpdatePassProductRequest\x1a\x34.bookingplatform.passes.v1.UpdatePassProductResponse\x12\x81\x01\n\x12\x41rchivePassProduct\x12\x34.bookingplatform.passes.v1.ArchivePassProductRequest\x1a\x35.bookingplatform.passes.v1.ArchivePassProductResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'bookingplatform.passes.v1.passes_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PASSPRODUCT']._serialized_start=142
-  _globals['_PASSPRODUCT']._serialized_end=290
-  _globals['_ENTITLEMENT']._serialized_start=293
-  _globals['_ENTITLEMENT']._serialized_end=553
-  _globals['_CREATEPASSPRODUCTREQUEST']._serialized_start=556
-  _globals['_CREATEPASSPRODUCTREQUEST']._serialized_end=725
-  _globals['_CREATEPASSPRODUCTRESPONSE']._serialized_start=727
-  _globals['_CREATEPASSPRODUCTRESPONSE']._serialized_end=811
-  _globals['_GRANTPASSREQUEST']._serialized_start=813
-  _globals['_GRANTPASSREQUEST']._serialized_end=892
-  _globals['_GRANTPASSRESPONSE']._serialized_start=894
-  _globals['_GRANTPASSRESPONSE']._serialized_end=974
-  _globals['_GETENTITLEMENTREQUEST']._serialized_start=976
-  _globals['_GETENTITLEMENTREQUEST']._serialized_end=1023
-  _globals['_GETENTITLEMENTRESPONSE']._serialized_start=1025
-  _globals['_GETENTITLEMENTRESPONSE']._serialized_end=1110
-  _globals['_LISTENTITLEMENTSREQUEST']._serialized_start=1112
-  _globals['_LISTENTITLEMENTSREQUEST']._serialized_end=1178
-  _globals['_LISTENTITLEMENTSRESPONSE']._serialized_start=1180
-  _globals['_LISTENTITLEMENTSRESPONSE']._serialized_end=1268
-  _globals['_PASSESSERVICE']._serialized_start=1271
-  _globals['_PASSESSERVICE']._serialized_end=1762
+  _globals['_PASSSALE']._serialized_start=2327
+  _globals['_PASSSALE']._serialized_end=2429
+  _globals['_PASSPRODUCT']._serialized_start=176
+  _globals['_PASSPRODUCT']._serialized_end=410
+  _globals['_ENTITLEMENT']._serialized_start=413
+  _globals['_ENTITLEMENT']._serialized_end=799
+  _globals['_CREATEPASSPRODUCTREQUEST']._serialized_start=802
+  _globals['_CREATEPASSPRODUCTREQUEST']._serialized_end=971
+  _globals['_CREATEPASSPRODUCTRESPONSE']._serialized_start=973
+  _globals['_CREATEPASSPRODUCTRESPONSE']._serialized_end=1057
+  _globals['_GRANTPASSREQUEST']._serialized_start=1060
+  _globals['_GRANTPASSREQUEST']._serialized_end=1190
+  _globals['_GRANTPASSRESPONSE']._serialized_start=1192
+  _globals['_GRANTPASSRESPONSE']._serialized_end=1272
+  _globals['_GETENTITLEMENTREQUEST']._serialized_start=1274
+  _globals['_GETENTITLEMENTREQUEST']._serialized_end=1321
+  _globals['_GETENTITLEMENTRESPONSE']._serialized_start=1323
+  _globals['_GETENTITLEMENTRESPONSE']._serialized_end=1408
+  _globals['_LISTENTITLEMENTSREQUEST']._serialized_start=1410
+  _globals['_LISTENTITLEMENTSREQUEST']._serialized_end=1476
+  _globals['_LISTENTITLEMENTSRESPONSE']._serialized_start=1478
+  _globals['_LISTENTITLEMENTSRESPONSE']._serialized_end=1566
+  _globals['_GETPASSPRODUCTREQUEST']._serialized_start=1568
+  _globals['_GETPASSPRODUCTREQUEST']._serialized_end=1611
+  _globals['_GETPASSPRODUCTRESPONSE']._serialized_start=1613
+  _globals['_GETPASSPRODUCTRESPONSE']._serialized_end=1694
+  _globals['_LISTPASSPRODUCTSREQUEST']._serialized_start=1696
+  _globals['_LISTPASSPRODUCTSREQUEST']._serialized_end=1803
+  _globals['_LISTPASSPRODUCTSRESPONSE']._serialized_start=1805
+  _globals['_LISTPASSPRODUCTSRESPONSE']._serialized_end=1914
+  _globals['_UPDATEPASSPRODUCTREQUEST']._serialized_start=1917
+  _globals['_UPDATEPASSPRODUCTREQUEST']._serialized_end=2069
+  _globals['_UPDATEPASSPRODUCTRESPONSE']._serialized_start=2071
+  _globals['_UPDATEPASSPRODUCTRESPONSE']._serialized_end=2155
+  _globals['_ARCHIVEPASSPRODUCTREQUEST']._serialized_start=2157
+  _globals['_ARCHIVEPASSPRODUCTREQUEST']._serialized_end=2238
+  _globals['_ARCHIVEPASSPRODUCTRESPONSE']._serialized_start=2240
+  _globals['_ARCHIVEPASSPRODUCTRESPONSE']._serialized_end=2325
+  _globals['_PASSESSERVICE']._serialized_start=2432
+  _globals['_PASSESSERVICE']._serialized_end=3427
 # @@protoc_insertion_point(module_scope)

@@ -6,9 +6,11 @@ isort:skip_file
 from bookingplatform.common.v1 import money_pb2 as _money_pb2
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -19,6 +21,34 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _PassSale:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _PassSaleEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_PassSale.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    PASS_SALE_UNSPECIFIED: _PassSale.ValueType  # 0
+    """Not set (a grant)."""
+    PASS_SALE_GRANT: _PassSale.ValueType  # 1
+    """Given free of charge."""
+    PASS_SALE_CASH: _PassSale.ValueType  # 2
+    """Sold at the front desk, paid in cash."""
+    PASS_SALE_EXTERNAL: _PassSale.ValueType  # 3
+    """Sold at the front desk, paid outside the platform (terminal, transfer, invoice)."""
+
+class PassSale(_PassSale, metaclass=_PassSaleEnumTypeWrapper):
+    """How a pass was handed over."""
+
+PASS_SALE_UNSPECIFIED: PassSale.ValueType  # 0
+"""Not set (a grant)."""
+PASS_SALE_GRANT: PassSale.ValueType  # 1
+"""Given free of charge."""
+PASS_SALE_CASH: PassSale.ValueType  # 2
+"""Sold at the front desk, paid in cash."""
+PASS_SALE_EXTERNAL: PassSale.ValueType  # 3
+"""Sold at the front desk, paid outside the platform (terminal, transfer, invoice)."""
+Global___PassSale: _TypeAlias = PassSale  # noqa: Y015
 
 @_typing.final
 class PassProduct(_message.Message):
@@ -32,6 +62,9 @@ class PassProduct(_message.Message):
     CREDITS_FIELD_NUMBER: _builtins.int
     VALIDITY_DAYS_FIELD_NUMBER: _builtins.int
     PRICE_FIELD_NUMBER: _builtins.int
+    RESOURCE_IDS_FIELD_NUMBER: _builtins.int
+    ARCHIVE_TIME_FIELD_NUMBER: _builtins.int
+    ETAG_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned id (UUID)."""
     company_id: _builtins.str
@@ -42,9 +75,19 @@ class PassProduct(_message.Message):
     """Credits (places) the pass gives."""
     validity_days: _builtins.int
     """Days the pass is valid from when granted."""
+    etag: _builtins.str
+    """Changes with every update; UpdatePassProduct and ArchivePassProduct take the one read."""
     @_builtins.property
     def price(self) -> _money_pb2.Money:
         """Price of the pass."""
+
+    @_builtins.property
+    def resource_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Resources (catalog ids) the pass may be used on; empty = every resource of the company."""
+
+    @_builtins.property
+    def archive_time(self) -> _timestamp_pb2.Timestamp:
+        """When it was archived; unset while on sale. Archived: not listed by default, not granted."""
 
     def __init__(
         self,
@@ -55,10 +98,13 @@ class PassProduct(_message.Message):
         credits: _builtins.int = ...,
         validity_days: _builtins.int = ...,
         price: _money_pb2.Money | None = ...,
+        resource_ids: _abc.Iterable[_builtins.str] | None = ...,
+        archive_time: _timestamp_pb2.Timestamp | None = ...,
+        etag: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["price", b"price"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["archive_time", b"archive_time", "price", b"price"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "credits", b"credits", "id", b"id", "name", b"name", "price", b"price", "validity_days", b"validity_days"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["archive_time", b"archive_time", "company_id", b"company_id", "credits", b"credits", "etag", b"etag", "id", b"id", "name", b"name", "price", b"price", "resource_ids", b"resource_ids", "validity_days", b"validity_days"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -79,6 +125,9 @@ class Entitlement(_message.Message):
     CREDITS_HELD_FIELD_NUMBER: _builtins.int
     VALID_FROM_TIME_FIELD_NUMBER: _builtins.int
     VALID_UNTIL_TIME_FIELD_NUMBER: _builtins.int
+    SALE_FIELD_NUMBER: _builtins.int
+    PAID_FIELD_NUMBER: _builtins.int
+    ISSUED_BY_USER_ID_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned id (UUID)."""
     company_id: _builtins.str
@@ -93,6 +142,10 @@ class Entitlement(_message.Message):
     """Credits consumed by confirmed bookings."""
     credits_held: _builtins.int
     """Credits held by bookings still running."""
+    sale: Global___PassSale.ValueType
+    """How it was handed over (unspecified for passes granted before this was kept)."""
+    issued_by_user_id: _builtins.str
+    """The staff member (user id) who sold or granted it, empty for internal grants."""
     @_builtins.property
     def valid_from_time(self) -> _timestamp_pb2.Timestamp:
         """Valid from."""
@@ -100,6 +153,10 @@ class Entitlement(_message.Message):
     @_builtins.property
     def valid_until_time(self) -> _timestamp_pb2.Timestamp:
         """Valid until (exclusive)."""
+
+    @_builtins.property
+    def paid(self) -> _money_pb2.Money:
+        """What the customer paid at the desk (zero for a grant)."""
 
     def __init__(
         self,
@@ -113,10 +170,13 @@ class Entitlement(_message.Message):
         credits_held: _builtins.int = ...,
         valid_from_time: _timestamp_pb2.Timestamp | None = ...,
         valid_until_time: _timestamp_pb2.Timestamp | None = ...,
+        sale: Global___PassSale.ValueType = ...,
+        paid: _money_pb2.Money | None = ...,
+        issued_by_user_id: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["valid_from_time", b"valid_from_time", "valid_until_time", b"valid_until_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["paid", b"paid", "valid_from_time", b"valid_from_time", "valid_until_time", b"valid_until_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "credits_held", b"credits_held", "credits_total", b"credits_total", "credits_used", b"credits_used", "customer_id", b"customer_id", "id", b"id", "product_id", b"product_id", "valid_from_time", b"valid_from_time", "valid_until_time", b"valid_until_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "credits_held", b"credits_held", "credits_total", b"credits_total", "credits_used", b"credits_used", "customer_id", b"customer_id", "id", b"id", "issued_by_user_id", b"issued_by_user_id", "paid", b"paid", "product_id", b"product_id", "sale", b"sale", "valid_from_time", b"valid_from_time", "valid_until_time", b"valid_until_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -199,22 +259,26 @@ class GrantPassRequest(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _builtins.int
     PRODUCT_ID_FIELD_NUMBER: _builtins.int
     CUSTOMER_ID_FIELD_NUMBER: _builtins.int
+    SALE_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Idempotency key: a retry grants once."""
     product_id: _builtins.str
     """The product."""
     customer_id: _builtins.str
     """The customer."""
+    sale: Global___PassSale.ValueType
+    """Grant (free) or a desk sale (cash, external: the product's price is recorded as paid)."""
     def __init__(
         self,
         *,
         request_id: _builtins.str = ...,
         product_id: _builtins.str = ...,
         customer_id: _builtins.str = ...,
+        sale: Global___PassSale.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["customer_id", b"customer_id", "product_id", b"product_id", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["customer_id", b"customer_id", "product_id", b"product_id", "request_id", b"request_id", "sale", b"sale"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -339,3 +403,223 @@ class ListEntitlementsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListEntitlementsResponse: _TypeAlias = ListEntitlementsResponse  # noqa: Y015
+
+@_typing.final
+class GetPassProductRequest(_message.Message):
+    """Request of GetPassProduct."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRODUCT_ID_FIELD_NUMBER: _builtins.int
+    product_id: _builtins.str
+    """Product id."""
+    def __init__(
+        self,
+        *,
+        product_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["product_id", b"product_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPassProductRequest: _TypeAlias = GetPassProductRequest  # noqa: Y015
+
+@_typing.final
+class GetPassProductResponse(_message.Message):
+    """Response of GetPassProduct."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRODUCT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def product(self) -> Global___PassProduct:
+        """The product."""
+
+    def __init__(
+        self,
+        *,
+        product: Global___PassProduct | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["product", b"product"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["product", b"product"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPassProductResponse: _TypeAlias = GetPassProductResponse  # noqa: Y015
+
+@_typing.final
+class ListPassProductsRequest(_message.Message):
+    """Request of ListPassProducts."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    SHOW_ARCHIVED_FIELD_NUMBER: _builtins.int
+    company_id: _builtins.str
+    """The company."""
+    page_size: _builtins.int
+    """Page size, at most 200 (default 50)."""
+    page_token: _builtins.str
+    """Token of the page to read, from a previous response."""
+    show_archived: _builtins.bool
+    """Archived products too."""
+    def __init__(
+        self,
+        *,
+        company_id: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+        show_archived: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "page_size", b"page_size", "page_token", b"page_token", "show_archived", b"show_archived"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListPassProductsRequest: _TypeAlias = ListPassProductsRequest  # noqa: Y015
+
+@_typing.final
+class ListPassProductsResponse(_message.Message):
+    """Response of ListPassProducts."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRODUCTS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token of the next page, empty on the last page."""
+    @_builtins.property
+    def products(self) -> _containers.RepeatedCompositeFieldContainer[Global___PassProduct]:
+        """The products, oldest first."""
+
+    def __init__(
+        self,
+        *,
+        products: _abc.Iterable[Global___PassProduct] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "products", b"products"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListPassProductsResponse: _TypeAlias = ListPassProductsResponse  # noqa: Y015
+
+@_typing.final
+class UpdatePassProductRequest(_message.Message):
+    """Request of UpdatePassProduct."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    PRODUCT_FIELD_NUMBER: _builtins.int
+    UPDATE_MASK_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key."""
+    @_builtins.property
+    def product(self) -> Global___PassProduct:
+        """The product (id, etag when set, and the new values of the fields in update_mask)."""
+
+    @_builtins.property
+    def update_mask(self) -> _field_mask_pb2.FieldMask:
+        """Fields to change: name, credits, validity_days, price, resource_ids."""
+
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        product: Global___PassProduct | None = ...,
+        update_mask: _field_mask_pb2.FieldMask | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["product", b"product", "update_mask", b"update_mask"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["product", b"product", "request_id", b"request_id", "update_mask", b"update_mask"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdatePassProductRequest: _TypeAlias = UpdatePassProductRequest  # noqa: Y015
+
+@_typing.final
+class UpdatePassProductResponse(_message.Message):
+    """Response of UpdatePassProduct."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRODUCT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def product(self) -> Global___PassProduct:
+        """The product after the change."""
+
+    def __init__(
+        self,
+        *,
+        product: Global___PassProduct | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["product", b"product"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["product", b"product"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdatePassProductResponse: _TypeAlias = UpdatePassProductResponse  # noqa: Y015
+
+@_typing.final
+class ArchivePassProductRequest(_message.Message):
+    """Request of ArchivePassProduct."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    PRODUCT_ID_FIELD_NUMBER: _builtins.int
+    ETAG_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key (archiving an archived product returns it unchanged anyway)."""
+    product_id: _builtins.str
+    """The product."""
+    etag: _builtins.str
+    """The etag read; when set and stale the call is refused (ETAG_MISMATCH)."""
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        product_id: _builtins.str = ...,
+        etag: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["etag", b"etag", "product_id", b"product_id", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ArchivePassProductRequest: _TypeAlias = ArchivePassProductRequest  # noqa: Y015
+
+@_typing.final
+class ArchivePassProductResponse(_message.Message):
+    """Response of ArchivePassProduct."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRODUCT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def product(self) -> Global___PassProduct:
+        """The product, archived."""
+
+    def __init__(
+        self,
+        *,
+        product: Global___PassProduct | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["product", b"product"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["product", b"product"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ArchivePassProductResponse: _TypeAlias = ArchivePassProductResponse  # noqa: Y015

@@ -55,6 +55,26 @@ class PassesServiceStub:
                 request_serializer=bookingplatform_dot_passes_dot_v1_dot_passes__pb2.ListEntitlementsRequest.SerializeToString,
                 response_deserializer=bookingplatform_dot_passes_dot_v1_dot_passes__pb2.ListEntitlementsResponse.FromString,
                 _registered_method=True)
+        self.GetPassProduct = channel.unary_unary(
+                '/bookingplatform.passes.v1.PassesService/GetPassProduct',
+                request_serializer=bookingplatform_dot_passes_dot_v1_dot_passes__pb2.GetPassProductRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_passes_dot_v1_dot_passes__pb2.GetPassProductResponse.FromString,
+                _registered_method=True)
+        self.ListPassProducts = channel.unary_unary(
+                '/bookingplatform.passes.v1.PassesService/ListPassProducts',
+                request_serializer=bookingplatform_dot_passes_dot_v1_dot_passes__pb2.ListPassProductsRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_passes_dot_v1_dot_passes__pb2.ListPassProductsResponse.FromString,
+                _registered_method=True)
+        self.UpdatePassProduct = channel.unary_unary(
+                '/bookingplatform.passes.v1.PassesService/UpdatePassProduct',
+                request_serializer=bookingplatform_dot_passes_dot_v1_dot_passes__pb2.UpdatePassProductRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_passes_dot_v1_dot_passes__pb2.UpdatePassProductResponse.FromString,
+                _registered_method=True)
+        self.ArchivePassProduct = channel.unary_unary(
+                '/bookingplatform.passes.v1.PassesService/ArchivePassProduct',
+                request_serializer=bookingplatform_dot_passes_dot_v1_dot_passes__pb2.ArchivePassProductRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_passes_dot_v1_dot_passes__pb2.ArchivePassProductResponse.FromString,
+                _registered_method=True)
 
 
 class PassesServiceServicer:
@@ -89,6 +109,34 @@ class PassesServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetPassProduct(self, request, context):
+        """Gets a pass product.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPassProducts(self, request, context):
+        """Lists a company's pass products, oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdatePassProduct(self, request, context):
+        """Changes a pass product (passes granted before keep their credits and validity).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ArchivePassProduct(self, request, context):
+        """Takes a pass product off sale (passes granted before stay valid).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PassesServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -111,6 +159,26 @@ def add_PassesServiceServicer_to_server(servicer, server):
                     servicer.ListEntitlements,
                     request_deserializer=bookingplatform_dot_passes_dot_v1_dot_passes__pb2.ListEntitlementsRequest.FromString,
                     response_serializer=bookingplatform_dot_passes_dot_v1_dot_passes__pb2.ListEntitlementsResponse.SerializeToString,
+            ),
+            'GetPassProduct': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPassProduct,
+                    request_deserializer=bookingplatform_dot_passes_dot_v1_dot_passes__pb2.GetPassProductRequest.FromString,
+                    response_serializer=bookingplatform_dot_passes_dot_v1_dot_passes__pb2.GetPassProductResponse.SerializeToString,
+            ),
+            'ListPassProducts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPassProducts,
+                    request_deserializer=bookingplatform_dot_passes_dot_v1_dot_passes__pb2.ListPassProductsRequest.FromString,
+                    response_serializer=bookingplatform_dot_passes_dot_v1_dot_passes__pb2.ListPassProductsResponse.SerializeToString,
+            ),
+            'UpdatePassProduct': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdatePassProduct,
+                    request_deserializer=bookingplatform_dot_passes_dot_v1_dot_passes__pb2.UpdatePassProductRequest.FromString,
+                    response_serializer=bookingplatform_dot_passes_dot_v1_dot_passes__pb2.UpdatePassProductResponse.SerializeToString,
+            ),
+            'ArchivePassProduct': grpc.unary_unary_rpc_method_handler(
+                    servicer.ArchivePassProduct,
+                    request_deserializer=bookingplatform_dot_passes_dot_v1_dot_passes__pb2.ArchivePassProductRequest.FromString,
+                    response_serializer=bookingplatform_dot_passes_dot_v1_dot_passes__pb2.ArchivePassProductResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -222,6 +290,114 @@ class PassesService:
             '/bookingplatform.passes.v1.PassesService/ListEntitlements',
             bookingplatform_dot_passes_dot_v1_dot_passes__pb2.ListEntitlementsRequest.SerializeToString,
             bookingplatform_dot_passes_dot_v1_dot_passes__pb2.ListEntitlementsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPassProduct(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.passes.v1.PassesService/GetPassProduct',
+            bookingplatform_dot_passes_dot_v1_dot_passes__pb2.GetPassProductRequest.SerializeToString,
+            bookingplatform_dot_passes_dot_v1_dot_passes__pb2.GetPassProductResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPassProducts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.passes.v1.PassesService/ListPassProducts',
+            bookingplatform_dot_passes_dot_v1_dot_passes__pb2.ListPassProductsRequest.SerializeToString,
+            bookingplatform_dot_passes_dot_v1_dot_passes__pb2.ListPassProductsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdatePassProduct(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.passes.v1.PassesService/UpdatePassProduct',
+            bookingplatform_dot_passes_dot_v1_dot_passes__pb2.UpdatePassProductRequest.SerializeToString,
+            bookingplatform_dot_passes_dot_v1_dot_passes__pb2.UpdatePassProductResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ArchivePassProduct(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.passes.v1.PassesService/ArchivePassProduct',
+            bookingplatform_dot_passes_dot_v1_dot_passes__pb2.ArchivePassProductRequest.SerializeToString,
+            bookingplatform_dot_passes_dot_v1_dot_passes__pb2.ArchivePassProductResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -41,6 +41,14 @@ class PassesServiceStub:
     """Gets an entitlement."""
     ListEntitlements: _grpc.UnaryUnaryMultiCallable[_passes_pb2.ListEntitlementsRequest, _passes_pb2.ListEntitlementsResponse]
     """Lists a customer's entitlements."""
+    GetPassProduct: _grpc.UnaryUnaryMultiCallable[_passes_pb2.GetPassProductRequest, _passes_pb2.GetPassProductResponse]
+    """Gets a pass product."""
+    ListPassProducts: _grpc.UnaryUnaryMultiCallable[_passes_pb2.ListPassProductsRequest, _passes_pb2.ListPassProductsResponse]
+    """Lists a company's pass products, oldest first."""
+    UpdatePassProduct: _grpc.UnaryUnaryMultiCallable[_passes_pb2.UpdatePassProductRequest, _passes_pb2.UpdatePassProductResponse]
+    """Changes a pass product (passes granted before keep their credits and validity)."""
+    ArchivePassProduct: _grpc.UnaryUnaryMultiCallable[_passes_pb2.ArchivePassProductRequest, _passes_pb2.ArchivePassProductResponse]
+    """Takes a pass product off sale (passes granted before stay valid)."""
 
 @_typing.type_check_only
 class PassesServiceAsyncStub(PassesServiceStub):
@@ -55,6 +63,14 @@ class PassesServiceAsyncStub(PassesServiceStub):
     """Gets an entitlement."""
     ListEntitlements: _aio.UnaryUnaryMultiCallable[_passes_pb2.ListEntitlementsRequest, _passes_pb2.ListEntitlementsResponse]  # type: ignore[assignment]
     """Lists a customer's entitlements."""
+    GetPassProduct: _aio.UnaryUnaryMultiCallable[_passes_pb2.GetPassProductRequest, _passes_pb2.GetPassProductResponse]  # type: ignore[assignment]
+    """Gets a pass product."""
+    ListPassProducts: _aio.UnaryUnaryMultiCallable[_passes_pb2.ListPassProductsRequest, _passes_pb2.ListPassProductsResponse]  # type: ignore[assignment]
+    """Lists a company's pass products, oldest first."""
+    UpdatePassProduct: _aio.UnaryUnaryMultiCallable[_passes_pb2.UpdatePassProductRequest, _passes_pb2.UpdatePassProductResponse]  # type: ignore[assignment]
+    """Changes a pass product (passes granted before keep their credits and validity)."""
+    ArchivePassProduct: _aio.UnaryUnaryMultiCallable[_passes_pb2.ArchivePassProductRequest, _passes_pb2.ArchivePassProductResponse]  # type: ignore[assignment]
+    """Takes a pass product off sale (passes granted before stay valid)."""
 
 class PassesServiceServicer(metaclass=_abc_1.ABCMeta):
     """Pass products, customer entitlements and their credit holds."""
@@ -90,5 +106,37 @@ class PassesServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_passes_pb2.ListEntitlementsResponse, _abc.Awaitable[_passes_pb2.ListEntitlementsResponse]]:
         """Lists a customer's entitlements."""
+
+    @_abc_1.abstractmethod
+    def GetPassProduct(
+        self,
+        request: _passes_pb2.GetPassProductRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_passes_pb2.GetPassProductResponse, _abc.Awaitable[_passes_pb2.GetPassProductResponse]]:
+        """Gets a pass product."""
+
+    @_abc_1.abstractmethod
+    def ListPassProducts(
+        self,
+        request: _passes_pb2.ListPassProductsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_passes_pb2.ListPassProductsResponse, _abc.Awaitable[_passes_pb2.ListPassProductsResponse]]:
+        """Lists a company's pass products, oldest first."""
+
+    @_abc_1.abstractmethod
+    def UpdatePassProduct(
+        self,
+        request: _passes_pb2.UpdatePassProductRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_passes_pb2.UpdatePassProductResponse, _abc.Awaitable[_passes_pb2.UpdatePassProductResponse]]:
+        """Changes a pass product (passes granted before keep their credits and validity)."""
+
+    @_abc_1.abstractmethod
+    def ArchivePassProduct(
+        self,
+        request: _passes_pb2.ArchivePassProductRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_passes_pb2.ArchivePassProductResponse, _abc.Awaitable[_passes_pb2.ArchivePassProductResponse]]:
+        """Takes a pass product off sale (passes granted before stay valid)."""
 
 def add_PassesServiceServicer_to_server(servicer: PassesServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -10,11 +10,17 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, case, delete, func, literal, select, update
+from sqlalchemy import Row, case, delete, func, literal, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from passes.adapters.tables import credit_holds, entitlements, pass_products, saga_operations
+from passes.adapters.tables import (
+    credit_holds,
+    entitlements,
+    pass_product_changes,
+    pass_products,
+    saga_operations,
+)
 from passes.domain.commands import CreatePassProduct, GrantPass
 from passes.domain.model import (
     CreditHold,
@@ -40,6 +46,10 @@ def _product(row: Row[Any]) -> PassProduct:
         credits=row.credits,
         validity_days=row.validity_days,
         price=Money(row.price_minor, row.currency),
+        resource_ids=tuple(row.resource_ids or ()),
+        archived_at=_utc(row.archived_at) if row.archived_at is not None else None,
+        version=row.version,
+        created_at=_utc(row.created_at),
     )
 
 
@@ -117,6 +127,74 @@ async def product_by_request(
     return _product(row) if row else None
 
 
+# The database's clock, for values of change_product (archived_at).
+NOW = func.now()
+
+
+async def find_product(conn: AsyncConnection, product_id: uuid.UUID) -> PassProduct | None:
+    row = (await conn.execute(select(pass_products).where(pass_products.c.id == product_id))).first()
+    return _product(row) if row else None
+
+
+async def list_products(
+    conn: AsyncConnection,
+    company_id: uuid.UUID,
+    *,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+    show_archived: bool,
+) -> list[PassProduct]:
+    """Up to `limit` products of the company, oldest first, after the keyset `after`."""
+    statement = select(pass_products).where(pass_products.c.company_id == company_id)
+    if not show_archived:
+        statement = statement.where(pass_products.c.archived_at.is_(None))
+    if after is not None:
+        created_at, product_id = after
+        statement = statement.where(
+            tuple_(pass_products.c.created_at, pass_products.c.id)
+            > tuple_(
+                literal(created_at, pass_products.c.created_at.type),
+                literal(product_id, pass_products.c.id.type),
+            )
+        )
+    rows = await conn.execute(statement.order_by(pass_products.c.created_at, pass_products.c.id).limit(limit))
+    return [_product(row) for row in rows]
+
+
+async def claim_product_change(
+    conn: AsyncConnection, company_id: uuid.UUID, request_id: str | None, product_id: uuid.UUID
+) -> bool:
+    """Records an update's request_id; False when it was applied before (a retry)."""
+    if request_id is None:
+        return True
+    row = await conn.execute(
+        insert(pass_product_changes)
+        .values(company_id=company_id, request_id=request_id, product_id=product_id)
+        .on_conflict_do_nothing()
+        .returning(pass_product_changes.c.request_id)
+    )
+    return row.first() is not None
+
+
+async def change_product(
+    conn: AsyncConnection, product_id: uuid.UUID, expected_version: int | None, values: dict[str, Any]
+) -> PassProduct | None:
+    """Applies `values` to a product on sale at the version read (any without one), version + 1;
+    None when it is archived or at another version."""
+    conditions = [pass_products.c.id == product_id, pass_products.c.archived_at.is_(None)]
+    if expected_version is not None:
+        conditions.append(pass_products.c.version == expected_version)
+    row = (
+        await conn.execute(
+            update(pass_products)
+            .where(*conditions)
+            .values(**values, version=pass_products.c.version + 1)
+            .returning(*pass_products.c)
+        )
+    ).first()
+    return _product(row) if row else None
+
+
 # --- entitlements -----------------------------------------------------------------------
 
 
@@ -133,7 +211,7 @@ async def grant(conn: AsyncConnection, entitlement_id: uuid.UUID, cmd: GrantPass
         pass_products.c.credits.label("credits_total"),
         now.label("valid_from"),
         (now + func.make_interval(0, 0, 0, pass_products.c.validity_days)).label("valid_until"),
-    ).where(pass_products.c.id == cmd.product_id)
+    ).where(pass_products.c.id == cmd.product_id, pass_products.c.archived_at.is_(None))
     row = (
         await conn.execute(
             insert(entitlements)

@@ -18,7 +18,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 from plumbing.audit import audit_log_table
 from plumbing.outbox import inbox_table, outbox_table
@@ -37,11 +37,26 @@ pass_products = Table(
     Column("price_minor", BigInteger, nullable=False),
     Column("currency", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Back office (pass_products_admin): resources covered (empty = all), archive, etag version.
+    Column("resource_ids", ARRAY(UUID(as_uuid=True)), nullable=False, server_default=text("'{}'::uuid[]")),
+    Column("archived_at", DateTime(timezone=True)),
+    Column("version", BigInteger, nullable=False, server_default=text("1")),
+    Index("ix_pass_products_company_id_created_at_id", "company_id", "created_at", "id"),
     UniqueConstraint("company_id", "request_id", name="uq_pass_products_request"),
     CheckConstraint("credits > 0", name="ck_pass_products_credits"),
     CheckConstraint("validity_days > 0", name="ck_pass_products_validity_days"),
     CheckConstraint("price_minor >= 0", name="ck_pass_products_price"),
     CheckConstraint("currency ~ '^[A-Z]{3}$'", name="ck_pass_products_currency"),
+)
+
+# The request_id of each applied UpdatePassProduct / ArchivePassProduct: a retry changes nothing.
+pass_product_changes = Table(
+    "pass_product_changes",
+    metadata,
+    Column("company_id", UUID(as_uuid=True), primary_key=True),
+    Column("request_id", Text, primary_key=True),
+    Column("product_id", UUID(as_uuid=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 entitlements = Table(

@@ -26,6 +26,14 @@ class PassProduct:
     credits: int
     validity_days: int
     price: Money
+    resource_ids: tuple[uuid.UUID, ...] = ()
+    archived_at: datetime | None = None
+    version: int = 1
+    created_at: datetime | None = None
+
+    @property
+    def etag(self) -> str:
+        return str(self.version)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,10 @@ COMPANY_NOT_FOUND = "COMPANY_NOT_FOUND"
 
 # A request_id used again with a different request (ABORTED).
 REQUEST_ID_REUSED = "REQUEST_ID_REUSED"
+# An update or archive at a version that is not the product's any more (ABORTED).
+ETAG_MISMATCH = "ETAG_MISMATCH"
+# An archived product is not changed (FAILED_PRECONDITION).
+PASS_PRODUCT_ARCHIVED = "PASS_PRODUCT_ARCHIVED"
 
 # Saga replies (FAILED).
 PASS_NOT_FOUND = "PASS_NOT_FOUND"

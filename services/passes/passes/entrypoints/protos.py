@@ -25,6 +25,9 @@ def product_to_proto(product: PassProduct) -> passes_pb2.PassProduct:
         credits=product.credits,
         validity_days=product.validity_days,
         price=money_pb2.Money(amount_minor=product.price.amount_minor, currency_code=product.price.currency),
+        resource_ids=[str(r) for r in product.resource_ids],
+        archive_time=_timestamp(product.archived_at) if product.archived_at is not None else None,
+        etag=product.etag,
     )
 
 

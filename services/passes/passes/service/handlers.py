@@ -6,12 +6,27 @@ import uuid
 
 from passes.adapters import repository
 from passes.domain import reasons
-from passes.domain.commands import CreatePassProduct, GrantPass, ListEntitlements
+from passes.domain.commands import (
+    ArchivePassProduct,
+    CreatePassProduct,
+    GrantPass,
+    ListEntitlements,
+    ListPassProducts,
+    UpdatePassProduct,
+)
 from passes.domain.model import Entitlement, PassProduct
 from passes.domain.rules import same_grant_request, same_product_request
+from plumbing import audit, paging
 from plumbing.db import Database
-from plumbing.errors import Conflict, NotFound
-from plumbing.principal import BUSINESS_ROLES, check_customer, check_tenant, current_principal, require_role
+from plumbing.errors import Conflict, FailedPrecondition, NotFound
+from plumbing.principal import (
+    BUSINESS_ROLES,
+    Role,
+    check_customer,
+    check_tenant,
+    current_principal,
+    require_role,
+)
 
 
 def _reused(request_id: str) -> Conflict:
@@ -91,3 +106,111 @@ async def list_entitlements(db: Database, query: ListEntitlements) -> list[Entit
     check_customer(query.company_id, query.customer_id, _entitlement_not_found())
     async with db.transaction() as conn:
         return await repository.list_entitlements(conn, query.company_id, query.customer_id)
+
+
+def _stale() -> Conflict:
+    return Conflict(reasons.ETAG_MISMATCH, "the product changed since it was read", field="etag")
+
+
+def _audited(product: PassProduct) -> dict[str, object]:
+    return {
+        "name": product.name,
+        "credits": product.credits,
+        "validity_days": product.validity_days,
+        "price_minor": product.price.amount_minor,
+        "currency": product.price.currency,
+        "resource_ids": [str(r) for r in product.resource_ids],
+        "archived_at": product.archived_at,
+    }
+
+
+async def get_pass_product(db: Database, product_id: uuid.UUID) -> PassProduct:
+    async with db.transaction() as conn:
+        found = await repository.find_product(conn, product_id)
+    if found is None:
+        raise _product_not_found(product_id)
+    check_tenant(found.company_id, _product_not_found(product_id))
+    return found
+
+
+async def list_pass_products(db: Database, query: ListPassProducts) -> tuple[list[PassProduct], str]:
+    """A page of the company's products, oldest first, and the next page's token ("" at the end)."""
+    check_tenant(query.company_id, NotFound(reasons.COMPANY_NOT_FOUND, "no such company", field="company_id"))
+    async with db.transaction() as conn:
+        found = await repository.list_products(
+            conn,
+            query.company_id,
+            after=query.after,
+            limit=query.page_size + 1,
+            show_archived=query.show_archived,
+        )
+    page = found[: query.page_size]
+    more = len(found) > query.page_size
+    last = page[-1] if more and page else None
+    token = paging.encode_page_token(last.created_at, last.id) if last and last.created_at else ""
+    return page, token
+
+
+async def _change(
+    db: Database,
+    *,
+    product_id: uuid.UUID,
+    request_id: str | None,
+    expected_version: int | None,
+    values: dict[str, object],
+    action: str,
+) -> PassProduct:
+    """One conditional UPDATE of a product on sale at the version read, audited in its transaction."""
+    require_role(Role.PLATFORM_ADMIN, Role.COMPANY_ADMIN)
+    async with db.transaction() as conn:
+        before = await repository.find_product(conn, product_id)
+        if before is None:
+            raise _product_not_found(product_id)
+        check_tenant(before.company_id, _product_not_found(product_id))
+        if not await repository.claim_product_change(conn, before.company_id, request_id, product_id):
+            return before  # a retry of an applied change
+        if action == "archive" and before.archived_at is not None:
+            return before
+        after = await repository.change_product(conn, product_id, expected_version, values)
+        if after is None:
+            if before.archived_at is not None:
+                raise FailedPrecondition(
+                    reasons.PASS_PRODUCT_ARCHIVED,
+                    "an archived product cannot change",
+                    metadata={"product_id": str(product_id)},
+                )
+            raise _stale()
+        await audit.record(
+            conn,
+            company_id=before.company_id,
+            entity_type="pass_product",
+            entity_id=product_id,
+            action=action,
+            before=_audited(before),
+            after=_audited(after),
+        )
+    return after
+
+
+async def update_pass_product(db: Database, cmd: UpdatePassProduct) -> PassProduct:
+    """Changes the fields of the mask; passes granted before keep what they were granted."""
+    return await _change(
+        db,
+        product_id=cmd.product_id,
+        request_id=cmd.request_id,
+        expected_version=cmd.expected_version,
+        values=dict(cmd.changes),
+        action="update",
+    )
+
+
+async def archive_pass_product(db: Database, cmd: ArchivePassProduct) -> PassProduct:
+    """Takes the product off sale (no new grants); passes granted before stay valid."""
+    return await _change(
+        db,
+        product_id=cmd.product_id,
+        request_id=cmd.request_id,
+        expected_version=cmd.expected_version,
+        values={"archived_at": repository.NOW},
+        action="archive",
+    )
