@@ -15,7 +15,7 @@ from grpc import aio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from bookingplatform.bookings.v1 import bookings_pb2_grpc
-from bookingplatform.catalog.v1 import catalog_pb2_grpc
+from bookingplatform.catalog.v1 import catalog_pb2_grpc, guest_customers_pb2_grpc
 from bookingplatform.ops.v1 import dead_letters_pb2_grpc
 from bookingplatform.passes.v1 import passes_pb2_grpc
 from bookingplatform.payments.v1 import payments_pb2_grpc
@@ -67,6 +67,7 @@ class Clients:
             for name in SERVICES
         }
         self.catalog = catalog_pb2_grpc.CatalogServiceStub(self.channels["catalog"])
+        self.guest_customers = guest_customers_pb2_grpc.GuestCustomerServiceStub(self.channels["catalog"])
         self.bookings = bookings_pb2_grpc.BookingsServiceStub(self.channels["bookings"])
         self.wallet = wallet_pb2_grpc.WalletServiceStub(self.channels["wallet"])
         self.passes = passes_pb2_grpc.PassesServiceStub(self.channels["passes"])

@@ -46,16 +46,52 @@ class LoginLimiter:
             headers={"Retry-After": str(retry_after)},
         )
 
-    async def authenticate(self, users: UserStore, client: str, email: str, password: str) -> User | None:
+    async def authenticate(
+        self, users: UserStore, client: str, email: str, password: str, *, company_id: str | None = None
+    ) -> User | None:
         """The user when the password matches, None when not; 429 `RATE_LIMITED` (and no hash
         computed) when the address or the account is over its limit."""
         account = normalize_email(email)
         await self._take(self.per_ip, "login-ip", client)
         await self._take(self.per_account, "login-account", account)
-        user = await users.authenticate(account, password)
+        user = await users.authenticate(account, password, company_id=company_id)
         if user is not None:
             await self._limiter.clear(self.per_account, "login-account", account)
         return user
+
+    async def take_reset(self, client: str, email: str) -> None:
+        """Password-reset requests count like login attempts (own buckets): no flood of resets
+        for one account, nor from one address."""
+        await self._take(self.per_ip, "reset-ip", client)
+        await self._take(self.per_account, "reset-account", normalize_email(email))
+
+
+class GuestBookingLimiter:
+    """Guest bookings (no account): every attempt counts against the client's address and
+    against the normalised e-mail it names, so neither one client nor one address can be used
+    to flood a company with held places or a mailbox with booking mails."""
+
+    def __init__(self, per_ip: str, per_email: str) -> None:
+        self.per_ip: RateLimitItem = parse(per_ip)
+        self.per_email: RateLimitItem = parse(per_email)
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    async def take(self, client: str, email: str) -> None:
+        """A slot of each; 429 `RATE_LIMITED` with `Retry-After` when either is used up."""
+        for item, scope, key in (
+            (self.per_ip, "guest-ip", client),
+            (self.per_email, "guest-email", normalize_email(email)),
+        ):
+            if await self._limiter.hit(item, scope, key):
+                continue
+            stats = await self._limiter.get_window_stats(item, scope, key)
+            retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+            raise Problem(
+                429,
+                "RATE_LIMITED",
+                f"Too many guest bookings; retry in {retry_after} s.",
+                headers={"Retry-After": str(retry_after)},
+            )
 
 
 def client_address(request: Request) -> str:
