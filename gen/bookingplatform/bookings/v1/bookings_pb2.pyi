@@ -1768,6 +1768,7 @@ class ChangeSessionRequest(_message.Message):
     CAPACITY_FIELD_NUMBER: _builtins.int
     START_TIME_FIELD_NUMBER: _builtins.int
     END_TIME_FIELD_NUMBER: _builtins.int
+    PRICE_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Idempotency key, passed on to catalog's UpdateSession."""
     session_id: _builtins.str
@@ -1784,6 +1785,10 @@ class ChangeSessionRequest(_message.Message):
     def end_time(self) -> _timestamp_pb2.Timestamp:
         """New end (with start_time)."""
 
+    @_builtins.property
+    def price(self) -> _money_pb2.Money:
+        """New price of one place (unset = unchanged), changed with the rest or not at all."""
+
     def __init__(
         self,
         *,
@@ -1793,10 +1798,11 @@ class ChangeSessionRequest(_message.Message):
         capacity: _builtins.int = ...,
         start_time: _timestamp_pb2.Timestamp | None = ...,
         end_time: _timestamp_pb2.Timestamp | None = ...,
+        price: _money_pb2.Money | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "start_time", b"start_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "price", b"price", "start_time", b"start_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["capacity", b"capacity", "end_time", b"end_time", "etag", b"etag", "request_id", b"request_id", "session_id", b"session_id", "start_time", b"start_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["capacity", b"capacity", "end_time", b"end_time", "etag", b"etag", "price", b"price", "request_id", b"request_id", "session_id", b"session_id", "start_time", b"start_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from bookings.domain.model import PaymentPlan
+from bookings.domain.model import BookingStatus, PaymentPlan
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,8 @@ class CreateBooking:
         body = [
             {key: str(value) for key, value in vars(self.request).items() if key != "extras"},
             sorted(self.request.extras),
-            [*vars(self.plan).values()],
+            # A desk payment only when there is one, so requests stored before it keep their print.
+            [value for key, value in vars(self.plan).items() if key != "desk_payment" or value is not None],
         ]
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
@@ -66,6 +67,18 @@ class CancelBooking:
     customer_id: str
     # The company cancelled (e.g. the session was called off): a full refund, whenever.
     by_company: bool = False
+    # Why the company cancelled (staff give one; empty for a called-off session's own).
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class OverrideNoShow:
+    """Staff say whether the customer came: CONFIRMED -> NO_SHOW, or NO_SHOW -> CHECKED_IN."""
+
+    request_id: str
+    booking_id: str
+    no_show: bool
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -113,6 +126,10 @@ class ListBookings:
     day: str = ""
     page_size: int = 0
     page_token: str = ""
+    # Only these statuses (all when empty), and only bookings overlapping [since, until).
+    statuses: tuple[BookingStatus, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -137,3 +154,5 @@ class ChangeSession:
     capacity: int = 0
     start_time: datetime | None = None
     end_time: datetime | None = None
+    # (amount_minor, currency) of one place; catalog checks the currency.
+    price: tuple[int, str] | None = None

@@ -52,6 +52,7 @@ class SessionChanges:
             )
         ).session
         capacity = command.capacity or session.capacity
+        # A price-only change still takes the occupancy row's lock: one writer per session.
         moving = command.start_time is not None
         async with self.db.transaction() as conn:
             booked = await repository.resize_occupancy(
@@ -69,7 +70,7 @@ class SessionChanges:
                 company_id=session.company_id,
                 entity_type="session_occupancy",
                 entity_id=session.id,
-                action="resize" if not moving else "move",
+                action="move" if moving else "change",
                 before={"capacity": session.capacity},
                 after={"capacity": updated.capacity, "booked": booked},
             )
@@ -88,6 +89,9 @@ class SessionChanges:
             request.session.start_time.FromDatetime(command.start_time)
             request.session.end_time.FromDatetime(command.end_time)
             request.update_mask.paths.extend(["start_time", "end_time"])
+        if command.price is not None:
+            request.session.price.amount_minor, request.session.price.currency_code = command.price
+            request.update_mask.paths.append("price")
         return request
 
     @staticmethod
@@ -133,8 +137,9 @@ def protos_change_session(request: bookings_pb2.ChangeSessionRequest) -> ChangeS
         check_datetime(end, "end_time")
         if end <= start:
             raise InvalidArgument("INVALID_TIME_RANGE", "end_time must be after start_time", field="end_time")
-    if not request.capacity and start is None:
-        raise InvalidArgument("NOTHING_TO_CHANGE", "give a capacity or new times", field="capacity")
+    price = (request.price.amount_minor, request.price.currency_code) if request.HasField("price") else None
+    if not request.capacity and start is None and price is None:
+        raise InvalidArgument("NOTHING_TO_CHANGE", "give a capacity, new times or a price", field="capacity")
     return ChangeSession(
         request_id=request.request_id,
         session_id=ids.parse_id(request.session_id, "session_id"),
@@ -142,6 +147,7 @@ def protos_change_session(request: bookings_pb2.ChangeSessionRequest) -> ChangeS
         capacity=request.capacity,
         start_time=start,
         end_time=end,
+        price=price,
     )
 
 
