@@ -130,3 +130,46 @@ async def _uncount_finished(conn: AsyncConnection, finished: Counter[tuple[str, 
             )
             .values(active=func.greatest(customer_active_bookings.c.active - count, 0))
         )
+
+
+async def mark_no_show(conn: AsyncConnection, booking_id: str, reason: str) -> Booking | None:
+    """Staff: CONFIRMED -> NO_SHOW once the booked time has begun (on the database's clock);
+    None when the row is not so. It stops counting as active, as the sweep's no-shows do."""
+    row = (
+        await conn.execute(
+            update(bookings)
+            .where(
+                bookings.c.id == booking_id,
+                bookings.c.status == BookingStatus.CONFIRMED.value,
+                func.now() >= bookings.c.start_time,
+            )
+            .values(status=BookingStatus.NO_SHOW.value, no_show_override_reason=reason, updated_at=func.now())
+            .returning(bookings.c.customer_id, bookings.c.resource_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    await _uncount_finished(conn, Counter({(row.customer_id, row.resource_id): 1}))
+    return await repo.get_booking(conn, booking_id)
+
+
+async def overturn_no_show(conn: AsyncConnection, booking_id: str, reason: str) -> Booking | None:
+    """Staff: NO_SHOW -> CHECKED_IN (the customer came after all), arrived now; None when the
+    row is not NO_SHOW. It counts as active again until the sweep completes it."""
+    row = (
+        await conn.execute(
+            update(bookings)
+            .where(bookings.c.id == booking_id, bookings.c.status == BookingStatus.NO_SHOW.value)
+            .values(
+                status=BookingStatus.CHECKED_IN.value,
+                checked_in_at=func.now(),
+                no_show_override_reason=reason,
+                updated_at=func.now(),
+            )
+            .returning(bookings.c.customer_id, bookings.c.resource_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    await repo.count_active_booking(conn, customer_id=row.customer_id, resource_id=row.resource_id, limit=0)
+    return await repo.get_booking(conn, booking_id)

@@ -24,7 +24,15 @@ from bookings.adapters.tables import (
     session_occupancy,
     unit_nights,
 )
-from bookings.domain.model import Booking, BookingModel, BookingStatus, ExtraLine, PaymentPlan, RefundRequest
+from bookings.domain.model import (
+    Booking,
+    BookingModel,
+    BookingStatus,
+    DeskPayment,
+    ExtraLine,
+    PaymentPlan,
+    RefundRequest,
+)
 from bookings.domain.saga import Saga, SagaState
 from bookings.domain.saga_records import LoggedStep, SagaRecord
 from bookings.domain.step_log import StepLogEntry
@@ -54,6 +62,7 @@ def _booking_from_row(
             use_wallet=row.use_wallet,
             payment_method_id=row.payment_method_id,
             pay_later=row.pay_later,
+            desk_payment=DeskPayment(row.desk_payment) if row.desk_payment else None,
         ),
         saga_id=row.saga_id,
         free_cancellation_until=row.free_cancellation_until,
@@ -76,6 +85,10 @@ def _booking_from_row(
         check_out_date=row.check_out_date,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        desk_paid_minor=row.desk_paid_minor,
+        booked_by_user_id=row.booked_by_user_id or "",
+        no_show_override_reason=row.no_show_override_reason or "",
+        cancel_reason=row.cancel_reason or "",
     )
 
 
@@ -109,6 +122,9 @@ async def insert_booking(conn: AsyncConnection, booking: Booking, request_id: st
             use_wallet=booking.plan.use_wallet,
             payment_method_id=booking.plan.payment_method_id,
             pay_later=booking.plan.pay_later,
+            desk_payment=booking.plan.desk_payment.value if booking.plan.desk_payment else None,
+            desk_paid_minor=booking.desk_paid_minor,
+            booked_by_user_id=booking.booked_by_user_id or None,
             saga_id=booking.saga_id,
             free_cancellation_until=booking.free_cancellation_until,
             request_id=request_id,
@@ -231,9 +247,13 @@ async def list_bookings(
     overlapping: tuple[datetime, datetime] | None = None,
     limit: int,
     after: tuple[datetime, uuid.UUID] | None,
+    statuses: Sequence[BookingStatus] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[Booking]:
     """Newest first, keyset-paged on (created_at, id); `overlapping` keeps the bookings
-    whose time overlaps [from, until)."""
+    whose time overlaps [from, until), and so do `since` and `until` each on its own side;
+    `statuses` keeps those in one of them."""
     query = select(bookings)
     for column, value in (
         (bookings.c.customer_id, customer_id),
@@ -244,8 +264,14 @@ async def list_bookings(
         if value:
             query = query.where(column == value)
     if overlapping is not None:
-        since, until = overlapping
-        query = query.where(bookings.c.start_time < until, bookings.c.end_time > since)
+        day_start, day_end = overlapping
+        query = query.where(bookings.c.start_time < day_end, bookings.c.end_time > day_start)
+    if since is not None:
+        query = query.where(bookings.c.end_time > since)
+    if until is not None:
+        query = query.where(bookings.c.start_time < until)
+    if statuses:
+        query = query.where(bookings.c.status.in_([status.value for status in statuses]))
     if after is not None:
         created, after_id = after
         last_id = str(after_id)
@@ -281,6 +307,7 @@ async def _with_extras(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> list[
             credits=refund.credits,
             status=refund.status,
             created_at=refund.created_at,
+            desk_minor=refund.desk_minor,
         )
         for refund in await conn.execute(
             select(refund_requests).where(refund_requests.c.booking_id.in_([row.id for row in rows]))
@@ -413,6 +440,7 @@ async def insert_refund_request(conn: AsyncConnection, booking_id: str, refund: 
             card_minor=refund.card_minor,
             wallet_minor=refund.wallet_minor,
             credits=refund.credits,
+            desk_minor=refund.desk_minor,
         )
     )
 

@@ -84,8 +84,21 @@ bookings = Table(
     # The change saga moving this booking's period, while it runs: one change at a time, and
     # no cancellation meanwhile (a conditional update on this row is the judge).
     Column("changing_saga_id", UUID(as_uuid=False)),
+    # Paid in full at the front desk (CASH / EXTERNAL): no saga step collects it, and it is
+    # never wallet or card money.
+    Column("desk_payment", Text),
+    Column("desk_paid_minor", BigInteger, nullable=False, server_default=text("0")),
+    # The staff member who booked on the customer's behalf (NULL: the customer did).
+    Column("booked_by_user_id", Text),
+    Column("no_show_override_reason", Text),
+    Column("cancel_reason", Text),
     *_timestamps(),
     UniqueConstraint("customer_id", "request_id", name="uq_bookings_customer_request"),
+    CheckConstraint(
+        "(desk_payment IS NULL AND desk_paid_minor = 0)"
+        " OR (desk_payment IN ('CASH','EXTERNAL') AND desk_paid_minor >= 0)",
+        name="ck_bookings_desk_payment",
+    ),
     CheckConstraint("quantity >= 1", name="ck_bookings_quantity"),
     CheckConstraint(
         "status IN ('PENDING','PENDING_PAYMENT','CONFIRMED','REJECTED','CANCELLING','CANCELLED',"
@@ -94,6 +107,8 @@ bookings = Table(
     ),
     CheckConstraint("start_time < end_time", name="ck_bookings_period"),
     Index("ix_bookings_customer", "customer_id", "created_at"),
+    # A company's list (the back office's bookings, filtered by status and period), newest first.
+    Index("ix_bookings_company_created", "company_id", "created_at", "id"),
     Index("ix_bookings_session", "session_id", "created_at"),
     Index(
         "ix_bookings_no_show_due",
@@ -232,6 +247,8 @@ refund_requests = Table(
     Column("card_minor", BigInteger, nullable=False),
     Column("wallet_minor", BigInteger, nullable=False),
     Column("credits", Integer, nullable=False),
+    # Given back at the front desk (a desk-paid booking); no saga step moves it.
+    Column("desk_minor", BigInteger, nullable=False, server_default=text("0")),
     Column("status", Text, nullable=False, server_default="REQUESTED"),
     *_timestamps(),
     CheckConstraint("percent BETWEEN 0 AND 100", name="ck_refund_requests_percent"),

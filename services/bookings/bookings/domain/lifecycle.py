@@ -138,3 +138,32 @@ def due_transition(booking: Attendance, now: datetime) -> BookingStatus | None:
     if booking.status in (S.CONFIRMED, S.CHECKED_IN) and booking.end_time < now:
         return S.COMPLETED
     return None
+
+
+def no_show_override_decision(
+    status: BookingStatus, start_time: datetime, now: datetime, *, no_show: bool
+) -> bool:
+    """May staff override attendance now? True: move it; False: it is already so (answer the
+    booking as it is). Raises the reason when not.
+
+    The one exception to "finished is final": staff, with a reason, may mark a CONFIRMED booking
+    whose time has begun NO_SHOW before the sweep does, or turn a NO_SHOW into CHECKED_IN
+    (the customer came after all). The conditional updates judge again on the row.
+    """
+    if no_show:
+        if status is S.NO_SHOW:
+            return False
+        if status is not S.CONFIRMED:
+            raise FailedPrecondition(
+                "BOOKING_NOT_CONFIRMED", f"a {status.value} booking cannot be marked a no-show"
+            )
+        if now < start_time:
+            raise FailedPrecondition(
+                "BOOKING_NOT_STARTED", "a booking is a no-show only once its time has begun"
+            )
+        return True
+    if status in (S.CHECKED_IN, S.COMPLETED):
+        return False
+    if status is not S.NO_SHOW:
+        raise FailedPrecondition("BOOKING_NOT_NO_SHOW", f"a {status.value} booking is not a no-show")
+    return True

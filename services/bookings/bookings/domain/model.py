@@ -23,6 +23,13 @@ class BookingStatus(enum.StrEnum):
     NO_SHOW = "NO_SHOW"
 
 
+class DeskPayment(enum.StrEnum):
+    """Money taken at the front desk, outside the platform."""
+
+    CASH = "CASH"
+    EXTERNAL = "EXTERNAL"
+
+
 class BookingModel(enum.StrEnum):
     TIME_SLOT = "TIME_SLOT"
     NIGHTLY = "NIGHTLY"
@@ -39,10 +46,12 @@ class PaymentPlan:
     payment_method_id: str = ""
     # Keep the place and bill later when the wallet lacks funds (wallet-only plans).
     pay_later: bool = False
+    # Paid in full at the front desk (staff only): nothing for the saga to collect.
+    desk_payment: DeskPayment | None = None
 
     @property
     def has_money_source(self) -> bool:
-        return self.use_wallet or bool(self.payment_method_id)
+        return self.use_wallet or bool(self.payment_method_id) or self.desk_payment is not None
 
 
 @dataclass(frozen=True)
@@ -124,6 +133,14 @@ def check_payment_plan(plan: PaymentPlan, quote: Quote) -> None:
 
     Paying later is for the wallet alone: a card would pay at once anyway.
     """
+    if plan.desk_payment is not None and (
+        plan.use_wallet or plan.payment_method_id or plan.entitlement_id or plan.pay_later
+    ):
+        raise InvalidArgument(
+            "DESK_PAYMENT_EXCLUSIVE",
+            "a desk payment pays the whole booking: no pass, wallet, card or pay_later with it",
+            field="payment_plan.desk_payment",
+        )
     if plan.pay_later and (not plan.use_wallet or plan.payment_method_id or plan.entitlement_id):
         raise InvalidArgument(
             "PAY_LATER_WALLET_ONLY", "pay_later works with the wallet alone", field="payment_plan.pay_later"
@@ -152,6 +169,8 @@ class RefundRequest:
     credits: int
     status: str = "REQUESTED"
     created_at: datetime | None = None
+    # Given back at the front desk (a desk-paid booking): no saga step moves it.
+    desk_minor: int = 0
 
 
 @dataclass
@@ -193,6 +212,12 @@ class Booking:
     check_out_date: date | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # Paid at the front desk (plan.desk_payment): never wallet or card money.
+    desk_paid_minor: int = 0
+    # The staff member who booked on the customer's behalf ("" when the customer did).
+    booked_by_user_id: str = ""
+    no_show_override_reason: str = ""
+    cancel_reason: str = ""
 
 
 def refund_percent(booking: Booking, now: datetime, *, by_company: bool = False) -> int:

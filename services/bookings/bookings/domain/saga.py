@@ -26,6 +26,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 PASSES, WALLET, PAYMENTS = "passes", "wallet", "payments"
+# Not a participant: what the front desk took before the booking was made. It stands in
+# `covered` from the start, so nothing is left for a step and the saga pivots at once.
+DESK = "desk"
 EXECUTION_ORDER = (PASSES, WALLET, PAYMENTS)
 FINALIZABLE = (PASSES, PAYMENTS)
 
@@ -141,6 +144,7 @@ class Saga:
         use_wallet: bool,
         use_card: bool,
         pay_later: bool = False,
+        desk_minor: int = 0,
     ) -> tuple[Saga, Transition]:
         wanted = {PASSES: use_pass, WALLET: use_wallet, PAYMENTS: use_card}
         saga = cls(
@@ -153,6 +157,7 @@ class Saga:
             credits=credits,
             queue=[step for step in EXECUTION_ORDER if wanted[step]],
             pay_later=pay_later,
+            covered={DESK: desk_minor} if desk_minor else {},
         )
         return saga, saga._advance_execution()
 

@@ -61,7 +61,7 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
     ) -> bookings_pb2.ListBookingsResponse:
         page, token = await self.bookings.list_bookings(protos.list_bookings(request))
         return bookings_pb2.ListBookingsResponse(
-            bookings=[protos.booking_message(b) for b in page], next_page_token=token
+            bookings=[protos.booking_message(b) for b in page], next_page_token=token, has_more=bool(token)
         )
 
     async def CancelBooking(
@@ -81,6 +81,12 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
     ) -> bookings_pb2.CheckInBookingResponse:
         booking = await self.lifecycle.check_in(protos.check_in_booking(request))
         return bookings_pb2.CheckInBookingResponse(booking=protos.booking_message(booking))
+
+    async def OverrideNoShow(
+        self, request: bookings_pb2.OverrideNoShowRequest, context: aio.ServicerContext
+    ) -> bookings_pb2.OverrideNoShowResponse:
+        booking = await self.lifecycle.override_no_show(protos.override_no_show(request))
+        return bookings_pb2.OverrideNoShowResponse(booking=protos.booking_message(booking))
 
     async def ChangeBookingPeriod(
         self, request: bookings_pb2.ChangeBookingPeriodRequest, context: aio.ServicerContext

@@ -19,13 +19,15 @@ from bookings.domain.commands import (
     ForceCompensateSaga,
     ListBookings,
     ListSagas,
+    OverrideNoShow,
     RetrySagaStep,
     SettleBooking,
 )
-from bookings.domain.model import Booking, BookingModel, BookingStatus, PaymentPlan
+from bookings.domain.model import Booking, BookingModel, BookingStatus, DeskPayment, PaymentPlan
 from bookings.domain.reservations import EngineQuote
 from bookings.domain.saga import SagaState
 from bookings.domain.saga_records import SagaRecord
+from plumbing.errors import InvalidArgument
 from plumbing.validation import optional_timestamp
 
 _STATUS = {
@@ -34,6 +36,12 @@ _STATUS = {
 _MODEL = {model: catalog_pb2.BookingModel.Value(f"BOOKING_MODEL_{model.value}") for model in BookingModel}
 _SAGA_STATE = {state.value: bookings_pb2.SagaState.Value(f"SAGA_STATE_{state.value}") for state in SagaState}
 _SAGA_STATE_NAME = {value: name for name, value in _SAGA_STATE.items()}
+_STATUS_OF = {number: status for status, number in _STATUS.items()}
+_DESK = {
+    bookings_pb2.DESK_PAYMENT_CASH: DeskPayment.CASH,
+    bookings_pb2.DESK_PAYMENT_EXTERNAL: DeskPayment.EXTERNAL,
+}
+_DESK_PROTO = {desk: number for number, desk in _DESK.items()}
 
 
 def _timestamp(value: datetime | None) -> Timestamp | None:
@@ -76,8 +84,25 @@ def create_booking(request: bookings_pb2.CreateBookingRequest) -> CreateBooking:
             use_wallet=plan.use_wallet,
             payment_method_id=plan.payment_method_id,
             pay_later=plan.pay_later,
+            desk_payment=_desk_payment(plan.desk_payment),
         ),
     )
+
+
+def _desk_payment(value: bookings_pb2.DeskPayment.ValueType) -> DeskPayment | None:
+    if value == bookings_pb2.DESK_PAYMENT_UNSPECIFIED:
+        return None
+    if value not in _DESK:
+        raise InvalidArgument(
+            "INVALID_DESK_PAYMENT", "desk_payment is CASH or EXTERNAL", field="payment_plan.desk_payment"
+        )
+    return _DESK[value]
+
+
+def _statuses(values: Sequence[bookings_pb2.BookingStatus.ValueType]) -> tuple[BookingStatus, ...]:
+    if any(value not in _STATUS_OF for value in values):
+        raise InvalidArgument("INVALID_STATUS", "statuses holds an unknown booking status", field="statuses")
+    return tuple(_STATUS_OF[value] for value in values)
 
 
 def list_bookings(request: bookings_pb2.ListBookingsRequest) -> ListBookings:
@@ -89,12 +114,28 @@ def list_bookings(request: bookings_pb2.ListBookingsRequest) -> ListBookings:
         day=request.date,
         page_size=request.page_size,
         page_token=request.page_token,
+        statuses=_statuses(request.statuses),
+        since=optional_timestamp(request, "start_time"),
+        until=optional_timestamp(request, "end_time"),
     )
 
 
 def cancel_booking(request: bookings_pb2.CancelBookingRequest) -> CancelBooking:
     return CancelBooking(
-        request_id=request.request_id, booking_id=request.booking_id, customer_id=request.customer_id
+        request_id=request.request_id,
+        booking_id=request.booking_id,
+        customer_id=request.customer_id,
+        by_company=request.by_company,
+        reason=request.reason,
+    )
+
+
+def override_no_show(request: bookings_pb2.OverrideNoShowRequest) -> OverrideNoShow:
+    return OverrideNoShow(
+        request_id=request.request_id,
+        booking_id=request.booking_id,
+        no_show=request.no_show,
+        reason=request.reason,
     )
 
 
@@ -161,6 +202,9 @@ def booking_message(booking: Booking) -> bookings_pb2.Booking:
             use_wallet=booking.plan.use_wallet,
             payment_method_id=booking.plan.payment_method_id,
             pay_later=booking.plan.pay_later,
+            desk_payment=_DESK_PROTO.get(booking.plan.desk_payment, bookings_pb2.DESK_PAYMENT_UNSPECIFIED)
+            if booking.plan.desk_payment
+            else bookings_pb2.DESK_PAYMENT_UNSPECIFIED,
         ),
         wallet_debited_minor=booking.wallet_debited_minor,
         bonus_debited_minor=booking.bonus_debited_minor,
@@ -171,6 +215,10 @@ def booking_message(booking: Booking) -> bookings_pb2.Booking:
         saga_id=booking.saga_id,
         create_time=_timestamp(booking.created_at),
         update_time=_timestamp(booking.updated_at),
+        desk_paid_minor=booking.desk_paid_minor,
+        booked_by_user_id=booking.booked_by_user_id,
+        no_show_override_reason=booking.no_show_override_reason,
+        cancel_reason=booking.cancel_reason,
     )
     message.unit_id = booking.unit_id
     message.guests = booking.guests
@@ -194,6 +242,7 @@ def booking_message(booking: Booking) -> bookings_pb2.Booking:
                 status=bookings_pb2.RefundStatus.Value(f"REFUND_STATUS_{refund.status}"),
                 create_time=_timestamp(refund.created_at),
                 saga_id=refund.saga_id,
+                desk_minor=refund.desk_minor,
             )
         )
     message.total_price.amount_minor = booking.total_minor

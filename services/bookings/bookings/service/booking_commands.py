@@ -35,12 +35,32 @@ from bookings.domain.saga import PAYMENTS, Saga
 from bookings.domain.step_log import BOOKING, PLACE, Effect
 from bookings.service.orchestrator import Orchestrator
 from bookings.service.planning import Planner
+from plumbing import audit
 from plumbing.db import Database
 from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
 from plumbing.ids import parse_id
 from plumbing.outbox import Outbox
 from plumbing.paging import decode_page_token, encode_page_token, page_size
+from plumbing.principal import BUSINESS_ROLES, Role, check_tenant, current_principal, require_role
 from plumbing.telemetry import current_trace_id
+
+MAX_REASON_LENGTH = 500
+
+
+def audited(booking: Booking) -> dict[str, object]:
+    """What the audit log shows of a booking."""
+    return {
+        "status": booking.status.value,
+        "customer_id": booking.customer_id,
+        "resource_id": booking.resource_id,
+        "session_id": booking.session_id,
+        "quantity": booking.quantity,
+        "start_time": booking.start_time,
+        "end_time": booking.end_time,
+        "total_minor": booking.total_minor,
+        "desk_payment": booking.plan.desk_payment,
+        "desk_paid_minor": booking.desk_paid_minor,
+    }
 
 
 class _Duplicate(Exception):
@@ -88,6 +108,9 @@ class BookingCommands:
             parse_id(command.plan.entitlement_id, "payment_plan.entitlement_id")
         if command.plan.payment_method_id:
             parse_id(command.plan.payment_method_id, "payment_plan.payment_method_id")
+        if command.plan.desk_payment is not None:
+            # Money taken at the desk is the staff's word: a customer cannot claim to have paid.
+            require_role(*BUSINESS_ROLES)
         existing = await self._replay(command)
         if existing is not None:
             return existing
@@ -106,6 +129,11 @@ class BookingCommands:
         quote = reservation.quote
         check_payment_plan(command.plan, Quote(quote.base_minor, quote.extras, quote.currency))
         booking = reservation.booking
+        principal = current_principal()
+        if principal.role in BUSINESS_ROLES:
+            booking.booked_by_user_id = principal.user_id or ""
+        if command.plan.desk_payment is not None:
+            booking.desk_paid_minor = quote.total_minor
         saga, transition = Saga.for_booking(
             saga_id=booking.saga_id,
             booking_id=booking.id,
@@ -117,6 +145,7 @@ class BookingCommands:
             use_wallet=command.plan.use_wallet,
             use_card=bool(command.plan.payment_method_id),
             pay_later=command.plan.pay_later,
+            desk_minor=booking.desk_paid_minor,
         )
         try:
             async with self.db.transaction() as conn:
@@ -138,6 +167,15 @@ class BookingCommands:
                 )
                 await repo.log_steps(conn, saga.id, [step_log.effect(PLACE, Effect.HOLD, "HELD")])
                 booking = await self.orchestrator.advance(conn, saga, booking, transition) or booking
+                if booking.booked_by_user_id:
+                    await audit.record(
+                        conn,
+                        company_id=booking.company_id,
+                        entity_type="booking",
+                        entity_id=booking.id,
+                        action="create_on_behalf",
+                        after=audited(booking),
+                    )
         except _Duplicate:
             replay = await self._replay(command)
             assert replay is not None, "a duplicate request must have a booking"
@@ -203,6 +241,10 @@ class BookingCommands:
             )
         for field, value in given.items():
             parse_id(value, field)
+        if query.since is not None and query.until is not None and query.since >= query.until:
+            raise InvalidArgument(
+                "INVALID_TIME_RANGE", "start_time must be before end_time", field="start_time"
+            )
         overlapping = (
             await self._local_day(query.day, query.company_id, query.resource_id) if query.day else None
         )
@@ -217,6 +259,9 @@ class BookingCommands:
                 overlapping=overlapping,
                 limit=limit + 1,
                 after=decode_page_token(query.page_token, datetime, uuid.UUID),
+                statuses=query.statuses,
+                since=query.since,
+                until=query.until,
             )
         page = found[:limit]
         more = len(found) > limit
@@ -245,6 +290,18 @@ class BookingCommands:
         booking = await self.get_booking(command.booking_id)
         if command.customer_id and booking.customer_id != command.customer_id:
             raise NotFound("BOOKING_NOT_FOUND", "no such booking")
+        if command.by_company:
+            # A full refund whenever: the company's people only, and they say why.
+            require_role(*BUSINESS_ROLES)
+            check_tenant(booking.company_id, NotFound("BOOKING_NOT_FOUND", "no such booking"))
+            if not command.reason.strip() and current_principal().role is not Role.SERVICE:
+                raise InvalidArgument(
+                    "REASON_REQUIRED", "say why the company cancels the booking", field="reason"
+                )
+            if len(command.reason) > MAX_REASON_LENGTH:
+                raise InvalidArgument(
+                    "INVALID_REASON", f"reason is at most {MAX_REASON_LENGTH} characters", field="reason"
+                )
         if booking.status in (BookingStatus.CANCELLING, BookingStatus.CANCELLED):
             return booking
         percent = refund_percent(booking, datetime.now(UTC), by_company=command.by_company)
@@ -256,6 +313,8 @@ class BookingCommands:
                 booking.wallet_debited_minor + booking.bonus_debited_minor, percent
             ),
             credits=booking.quantity if booking.plan.entitlement_id and percent == 100 else 0,
+            # Desk money goes back at the desk, by the same percentage; no saga step moves it.
+            desk_minor=refund_by_percent(booking.desk_paid_minor, percent),
         )
         saga, transition = Saga.for_cancellation(
             saga_id=refund.saga_id,
@@ -272,6 +331,11 @@ class BookingCommands:
                 from_statuses=[BookingStatus.CONFIRMED],
                 to_status=BookingStatus.CANCELLING,
                 only_after_saga_completed=True,
+                **(
+                    {"cancel_reason": command.reason.strip()}
+                    if command.by_company and command.reason.strip()
+                    else {}
+                ),
             )
             if moved is None:
                 # Someone else moved it first; answer with what it is now.
@@ -295,6 +359,20 @@ class BookingCommands:
             )
             await self.orchestrator.advance(conn, saga, moved, transition)
             booking = await repo.get_booking(conn, moved.id) or moved
+            await audit.record(
+                conn,
+                company_id=booking.company_id,
+                entity_type="booking",
+                entity_id=booking.id,
+                action="cancel_by_company" if command.by_company else "cancel",
+                before={"status": BookingStatus.CONFIRMED.value},
+                after={
+                    "status": booking.status.value,
+                    "refund_percent": percent,
+                    "desk_refund_minor": refund.desk_minor,
+                },
+                reason=command.reason.strip() or None,
+            )
         self.outbox.wake()
         return booking
 

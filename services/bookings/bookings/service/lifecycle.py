@@ -16,16 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookings.adapters import lifecycle as sql
 from bookings.adapters import repository as repo
-from bookings.domain.commands import CheckInBooking
-from bookings.domain.lifecycle import Attendance, CheckIn, check_in_decision
+from bookings.domain.commands import CheckInBooking, OverrideNoShow
+from bookings.domain.lifecycle import Attendance, CheckIn, check_in_decision, no_show_override_decision
 from bookings.domain.model import Booking
+from plumbing import audit
 from plumbing.db import Database
-from plumbing.errors import Conflict, NotFound
+from plumbing.errors import Conflict, InvalidArgument, NotFound
 from plumbing.ids import parse_id
+from plumbing.principal import BUSINESS_ROLES, current_principal, require_role
 
 log = logging.getLogger(__name__)
 
 SWEEP_BATCH = 200
+MAX_REASON_LENGTH = 500
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,15 @@ class Lifecycle:
                 return booking
             checked_in = await sql.check_in(conn, booking.id)
             if checked_in is not None:
+                await audit.record(
+                    conn,
+                    company_id=checked_in.company_id,
+                    entity_type="booking",
+                    entity_id=checked_in.id,
+                    action="check_in",
+                    before={"status": booking.status.value},
+                    after={"status": checked_in.status.value, "checked_in_at": checked_in.checked_in_at},
+                )
                 return checked_in
             # Another transaction moved it first (a second check-in, the sweep, a
             # cancellation): answer from the row as it is now.
@@ -80,6 +92,43 @@ class Lifecycle:
             if check_in_decision(attendance(current), now) is CheckIn.ALREADY:
                 return current
         raise Conflict("BOOKING_CHANGED", "the booking changed meanwhile; read it and try again")
+
+    async def override_no_show(self, command: OverrideNoShow) -> Booking:
+        """Staff override attendance with a reason: CONFIRMED (time begun) -> NO_SHOW, or
+        NO_SHOW -> CHECKED_IN. Asking for what the booking already is returns it as it is."""
+        require_role(*BUSINESS_ROLES)
+        parse_id(command.booking_id, "booking_id")
+        reason = command.reason.strip()
+        if not reason:
+            raise InvalidArgument("REASON_REQUIRED", "say why attendance is overridden", field="reason")
+        if len(reason) > MAX_REASON_LENGTH:
+            raise InvalidArgument(
+                "INVALID_REASON", f"reason is at most {MAX_REASON_LENGTH} characters", field="reason"
+            )
+        async with self.db.transaction() as conn:
+            booking = await repo.get_booking(conn, command.booking_id)
+            if booking is None or not current_principal().may_act_for(booking.company_id):
+                raise NotFound("BOOKING_NOT_FOUND", "no such booking")
+            now = await sql.database_now(conn)
+            if not no_show_override_decision(
+                booking.status, booking.start_time, now, no_show=command.no_show
+            ):
+                return booking
+            move = sql.mark_no_show if command.no_show else sql.overturn_no_show
+            moved = await move(conn, booking.id, reason)
+            if moved is None:
+                raise Conflict("BOOKING_CHANGED", "the booking changed meanwhile; read it and try again")
+            await audit.record(
+                conn,
+                company_id=moved.company_id,
+                entity_type="booking",
+                entity_id=moved.id,
+                action="override_no_show",
+                before={"status": booking.status.value},
+                after={"status": moved.status.value},
+                reason=reason,
+            )
+            return moved
 
     async def sweep(self) -> SweepResult:
         """Marks no-shows, then completes what has ended, in batches of `batch` bookings
