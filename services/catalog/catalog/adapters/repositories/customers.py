@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, func, literal, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from catalog.adapters.repositories.rows import by_request_id, constraint_of, insert_from, utc
+from catalog.adapters.repositories.rows import UUID_TYPE, by_request_id, constraint_of, insert_from, utc
 from catalog.adapters.tables import (
     CUSTOMER_EMAIL_INDEX,
     companies,
@@ -32,6 +32,8 @@ def _to_customer(row: Row[Any]) -> Customer:
         email=row.email,
         guest=row.guest,
         created_at=utc(row.created_at),
+        phone=row.phone,
+        version=row.version,
     )
 
 
@@ -68,4 +70,59 @@ async def customer_by_request_id(conn: AsyncConnection, request_id: str | None) 
 
 async def find_customer(conn: AsyncConnection, customer_id: uuid.UUID) -> Customer | None:
     row = (await conn.execute(select(customers).where(customers.c.id == customer_id))).first()
+    return _to_customer(row) if row else None
+
+
+def _like_prefix(value: str) -> str:
+    """A LIKE pattern matching what starts with `value` (its wildcards taken literally)."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+async def list_customers(
+    conn: AsyncConnection,
+    company_id: uuid.UUID,
+    *,
+    query: str,
+    after: tuple[str, uuid.UUID] | None,
+    limit: int,
+) -> list[Customer]:
+    """By name then id; `query` (lower case) keeps names or e-mails starting with it, which
+    the text_pattern_ops indexes on lower(display_name) and lower(email) serve."""
+    statement = select(customers).where(customers.c.company_id == company_id)
+    if query:
+        pattern = _like_prefix(query)
+        statement = statement.where(
+            or_(
+                func.lower(customers.c.display_name).like(pattern, escape="\\"),
+                func.lower(customers.c.email).like(pattern, escape="\\"),
+            )
+        )
+    if after is not None:
+        name, customer_id = after
+        statement = statement.where(
+            tuple_(customers.c.display_name, customers.c.id)
+            > tuple_(literal(name), literal(customer_id, UUID_TYPE))
+        )
+    statement = statement.order_by(customers.c.display_name, customers.c.id).limit(limit)
+    return [_to_customer(row) for row in (await conn.execute(statement)).all()]
+
+
+async def update_customer(
+    conn: AsyncConnection, customer: Customer, expected_version: int, changes: dict[str, str | None]
+) -> Customer | None:
+    """Applies `changes` only at `expected_version` (the database judges a stale write); None
+    when the customer is missing or at another version. Raises CUSTOMER_EMAIL_TAKEN."""
+    try:
+        row = (
+            await conn.execute(
+                update(customers)
+                .where(customers.c.id == customer.id, customers.c.version == expected_version)
+                .values(**changes, version=customers.c.version + 1)
+                .returning(*customers.c)
+            )
+        ).first()
+    except IntegrityError as error:
+        if constraint_of(error) == CUSTOMER_EMAIL_INDEX:
+            raise errors.email_taken(customer.company_id) from None
+        raise
     return _to_customer(row) if row else None
