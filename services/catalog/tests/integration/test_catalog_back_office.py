@@ -392,3 +392,14 @@ async def test_every_change_by_a_person_is_in_the_audit_log_with_its_actor(catal
     assert rows[1].changed["before"]["name"] == "Sauna"
     assert rows[1].changed["after"]["name"] == "Big sauna"
     assert set(rows[1].changed["after"]) == {"name", "version"}
+
+
+async def test_a_company_admin_updates_its_own_company_and_finds_no_other(catalog, company, refused):
+    given = catalog_pb2.Company(id=company.id, etag=company.etag, address="Quay 1, Kiel")
+    request = catalog_pb2.UpdateCompanyRequest(company=given, update_mask=_mask("address"))
+    refusal = await refused(
+        catalog.UpdateCompany(request, metadata=_as(Role.COMPANY_ADMIN, str(uuid.uuid4())))
+    )
+    assert (refusal.code, refusal.reason) == (grpc.StatusCode.NOT_FOUND, "COMPANY_NOT_FOUND")
+    own = await catalog.UpdateCompany(request, metadata=_as(Role.COMPANY_ADMIN, company.id))
+    assert own.company.address == "Quay 1, Kiel"

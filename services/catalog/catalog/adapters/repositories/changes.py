@@ -22,7 +22,9 @@ def in_reach(table: Table) -> ColumnElement[bool]:
         return true()
     if principal.company_id is None:
         return table.c.id.is_(None)
-    return table.c.company_id == uuid.UUID(principal.company_id)
+    # A company's own row is keyed by its id; every other row names its company.
+    column = table.c.company_id if "company_id" in table.c else table.c.id
+    return column == uuid.UUID(principal.company_id)
 
 
 async def versioned_update(
