@@ -48,6 +48,7 @@ from bookings.domain.saga import Saga, Transition
 from bookings.domain.step_log import PLACE, Effect
 from bookings.service.booking_commands import BookingCommands
 from bookings.service.orchestrator import Orchestrator
+from plumbing import audit
 from plumbing.db import Database
 from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
 from plumbing.ids import parse_id
@@ -224,6 +225,15 @@ class PeriodChanges:
             ):
                 await self._refuse(conn, booking)
             change = await self._move_holds(conn, booking, change)
+            await audit.record(
+                conn,
+                company_id=booking.company_id,
+                entity_type="booking",
+                entity_id=booking.id,
+                action="change_period",
+                before={"end_time": change.old_end, "total_minor": change.old_total_minor},
+                after={"end_time": change.new_end, "total_minor": change.new_total_minor},
+            )
             if saga is not None:
                 saga.change = change.to_data()
             if difference <= 0:

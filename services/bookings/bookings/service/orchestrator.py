@@ -32,6 +32,7 @@ from bookings.domain.saga import (
 )
 from bookings.domain.step_log import OperatorAction
 from bookings.service.change_outcomes import apply_change_outcome
+from plumbing import audit
 from plumbing.db import Database
 from plumbing.errors import FailedPrecondition, InvalidArgument, NotFound
 from plumbing.failpoints import failpoint
@@ -137,6 +138,7 @@ class Orchestrator:
             await repo.log_steps(
                 conn, saga.id, [step_log.operator_acted(saga, OperatorAction.RETRY, command.reason)]
             )
+            await _audit_operator(conn, saga, booking, "retry_step", command.reason)
             command_id = await self._send_current(conn, saga, booking)
             await repo.save_saga(
                 conn, saga, deadline_in=self._deadline(saga), needs_attention=False, command_id=command_id
@@ -156,6 +158,7 @@ class Orchestrator:
             # Logged on the compensation's first step (attempt 0), where the saga now is.
             acted = step_log.operator_acted(saga, OperatorAction.FORCE_COMPENSATE, command.reason)
             await repo.log_steps(conn, saga.id, [acted])
+            await _audit_operator(conn, saga, booking, "force_compensate", command.reason)
             await self.advance(conn, saga, booking, transition)
         self.outbox.wake()
 
@@ -278,3 +281,18 @@ class Orchestrator:
 def _require_reason(reason: str) -> None:
     if not reason.strip():
         raise InvalidArgument("REASON_REQUIRED", "say why, for the step log", field="reason")
+
+
+async def _audit_operator(
+    conn: AsyncConnection, saga: Saga, booking: Booking, action: str, reason: str
+) -> None:
+    """An operator's action on a saga, in its transaction, with the reason they gave."""
+    await audit.record(
+        conn,
+        company_id=booking.company_id,
+        entity_type="saga",
+        entity_id=saga.id,
+        action=action,
+        after={"booking_id": booking.id, "saga_state": saga.state.value, "step": saga.current_step},
+        reason=reason.strip(),
+    )
