@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, case, delete, func, literal, select, tuple_, update
+from sqlalchemy import Row, Text, case, delete, func, literal, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -64,6 +64,10 @@ def _entitlement(row: Row[Any]) -> Entitlement:
         credits_held=row.credits_held,
         valid_from=_utc(row.valid_from),
         valid_until=_utc(row.valid_until),
+        sale=row.sale or "",
+        paid_minor=row.paid_minor,
+        paid_currency=row.paid_currency or "",
+        issued_by_user_id=row.issued_by_user_id or "",
     )
 
 
@@ -198,9 +202,13 @@ async def change_product(
 # --- entitlements -----------------------------------------------------------------------
 
 
-async def grant(conn: AsyncConnection, entitlement_id: uuid.UUID, cmd: GrantPass) -> Entitlement | None:
-    """Grants the product's credits from now for its validity; None when the product is
-    missing or the company already used this request_id."""
+async def grant(
+    conn: AsyncConnection, entitlement_id: uuid.UUID, cmd: GrantPass, issued_by_user_id: str | None = None
+) -> Entitlement | None:
+    """Grants the product's credits from now for its validity (a desk sale records the
+    product's price as paid); None when the product is missing or the company already used
+    this request_id."""
+    sold = cmd.sale in ("CASH", "EXTERNAL")
     now = func.now()
     source = select(
         literal(entitlement_id).label("id"),
@@ -211,6 +219,10 @@ async def grant(conn: AsyncConnection, entitlement_id: uuid.UUID, cmd: GrantPass
         pass_products.c.credits.label("credits_total"),
         now.label("valid_from"),
         (now + func.make_interval(0, 0, 0, pass_products.c.validity_days)).label("valid_until"),
+        literal(cmd.sale).label("sale"),
+        (pass_products.c.price_minor if sold else literal(0)).label("paid_minor"),
+        pass_products.c.currency.label("paid_currency"),
+        literal(issued_by_user_id, Text).label("issued_by_user_id"),
     ).where(pass_products.c.id == cmd.product_id, pass_products.c.archived_at.is_(None))
     row = (
         await conn.execute(
@@ -225,6 +237,10 @@ async def grant(conn: AsyncConnection, entitlement_id: uuid.UUID, cmd: GrantPass
                     "credits_total",
                     "valid_from",
                     "valid_until",
+                    "sale",
+                    "paid_minor",
+                    "paid_currency",
+                    "issued_by_user_id",
                 ],
                 source,
             )

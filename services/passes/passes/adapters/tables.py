@@ -73,7 +73,18 @@ entitlements = Table(
     Column("valid_from", DateTime(timezone=True), nullable=False),
     Column("valid_until", DateTime(timezone=True), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # How it was handed over: GRANT (free), or sold at the front desk for the product's price
+    # (CASH, EXTERNAL: money outside the platform); NULL for passes granted before this was kept.
+    Column("sale", Text),
+    Column("paid_minor", BigInteger, nullable=False, server_default=text("0")),
+    Column("paid_currency", Text),
+    Column("issued_by_user_id", Text),
     UniqueConstraint("company_id", "request_id", name="uq_entitlements_request"),
+    CheckConstraint(
+        "(sale IS NULL OR sale IN ('GRANT','CASH','EXTERNAL')) AND paid_minor >= 0"
+        " AND (sale IN ('CASH','EXTERNAL') OR paid_minor = 0)",
+        name="ck_entitlements_sale",
+    ),
     CheckConstraint(
         "credits_total >= 0 AND credits_used >= 0 AND credits_held >= 0"
         " AND credits_used + credits_held <= credits_total",

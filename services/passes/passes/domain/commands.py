@@ -95,14 +95,22 @@ class GrantPass:
     request_id: str
     product_id: uuid.UUID
     customer_id: uuid.UUID
+    # GRANT (free), or a desk sale paid CASH or EXTERNAL at the product's price.
+    sale: str = "GRANT"
 
     @classmethod
-    def parse(cls, *, request_id: str, product_id: str, customer_id: str) -> GrantPass:
+    def parse(cls, *, request_id: str, product_id: str, customer_id: str, sale: str = "GRANT") -> GrantPass:
+        if sale not in SALES:
+            raise InvalidArgument("INVALID_SALE", "sale is GRANT, CASH or EXTERNAL", field="sale")
         return cls(
             request_id=check_request_id(request_id),
             product_id=ids.parse_uuid(product_id, "product_id"),
             customer_id=ids.parse_uuid(customer_id, "customer_id"),
+            sale=sale,
         )
+
+
+SALES = frozenset({"GRANT", "CASH", "EXTERNAL"})
 
 
 @dataclass(frozen=True)

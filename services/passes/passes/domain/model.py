@@ -47,6 +47,11 @@ class Entitlement:
     credits_held: int
     valid_from: datetime
     valid_until: datetime
+    # GRANT, CASH or EXTERNAL ("" for passes granted before this was kept).
+    sale: str = ""
+    paid_minor: int = 0
+    paid_currency: str = ""
+    issued_by_user_id: str = ""
 
     @property
     def credits_available(self) -> int:

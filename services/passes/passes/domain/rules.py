@@ -17,4 +17,8 @@ def same_product_request(product: PassProduct, cmd: CreatePassProduct) -> bool:
 
 
 def same_grant_request(entitlement: Entitlement, cmd: GrantPass) -> bool:
-    return entitlement.product_id == cmd.product_id and entitlement.customer_id == cmd.customer_id
+    return (
+        entitlement.product_id == cmd.product_id
+        and entitlement.customer_id == cmd.customer_id
+        and (entitlement.sale or "GRANT") == cmd.sale
+    )

@@ -18,6 +18,14 @@ from passes.service import handlers
 from plumbing import ids
 from plumbing.db import Database
 
+# Unspecified is a grant, as before the sale was kept; an unknown number is refused by parse.
+_SALES = {
+    passes_pb2.PASS_SALE_UNSPECIFIED: "GRANT",
+    passes_pb2.PASS_SALE_GRANT: "GRANT",
+    passes_pb2.PASS_SALE_CASH: "CASH",
+    passes_pb2.PASS_SALE_EXTERNAL: "EXTERNAL",
+}
+
 
 class PassesApi(passes_pb2_grpc.PassesServiceServicer):
     def __init__(self, db: Database) -> None:
@@ -42,7 +50,10 @@ class PassesApi(passes_pb2_grpc.PassesServiceServicer):
         self, request: passes_pb2.GrantPassRequest, context: aio.ServicerContext
     ) -> passes_pb2.GrantPassResponse:
         cmd = GrantPass.parse(
-            request_id=request.request_id, product_id=request.product_id, customer_id=request.customer_id
+            sale=_SALES.get(request.sale, ""),
+            request_id=request.request_id,
+            product_id=request.product_id,
+            customer_id=request.customer_id,
         )
         entitlement = await handlers.grant_pass(self.db, cmd)
         return passes_pb2.GrantPassResponse(entitlement=entitlement_to_proto(entitlement))

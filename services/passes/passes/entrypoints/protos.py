@@ -42,4 +42,11 @@ def entitlement_to_proto(entitlement: Entitlement) -> passes_pb2.Entitlement:
         credits_held=entitlement.credits_held,
         valid_from_time=_timestamp(entitlement.valid_from),
         valid_until_time=_timestamp(entitlement.valid_until),
+        sale=passes_pb2.PassSale.Value(f"PASS_SALE_{entitlement.sale}")
+        if entitlement.sale
+        else passes_pb2.PASS_SALE_UNSPECIFIED,
+        paid=money_pb2.Money(amount_minor=entitlement.paid_minor, currency_code=entitlement.paid_currency)
+        if entitlement.paid_minor
+        else None,
+        issued_by_user_id=entitlement.issued_by_user_id,
     )

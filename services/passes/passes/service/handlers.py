@@ -81,8 +81,22 @@ async def grant_pass(db: Database, cmd: GrantPass) -> Entitlement:
     require_role(*BUSINESS_ROLES)
     await check_product_owner(db, cmd.product_id)
     async with db.transaction() as conn:
-        granted = await repository.grant(conn, uuid.uuid4(), cmd)
+        granted = await repository.grant(conn, uuid.uuid4(), cmd, current_principal().user_id)
         if granted is not None:
+            await audit.record(
+                conn,
+                company_id=granted.company_id,
+                entity_type="entitlement",
+                entity_id=granted.id,
+                action="sell" if cmd.sale != "GRANT" else "grant",
+                after={
+                    "customer_id": granted.customer_id,
+                    "product_id": granted.product_id,
+                    "credits_total": granted.credits_total,
+                    "sale": granted.sale,
+                    "paid_minor": granted.paid_minor,
+                },
+            )
             return granted
         existing = await repository.entitlement_by_request(conn, cmd.product_id, cmd.request_id)
     if existing is None:
