@@ -59,6 +59,7 @@ from bookingplatform.ops.v1 import dead_letters_pb2, dead_letters_pb2_grpc
 from bookingplatform.saga.v1 import saga_pb2
 from plumbing.errors import ErrorKind, FailedPrecondition, InvalidArgument, NotFound, ServiceError
 from plumbing.messaging import PullConsumer
+from plumbing.principal import Role, require_role
 
 log = logging.getLogger(__name__)
 
@@ -460,7 +461,11 @@ def _sequence(value: str) -> int:
 
 
 class DeadLetterApi(dead_letters_pb2_grpc.DeadLetterServiceServicer):
-    """bookingplatform.ops.v1.DeadLetterService over one service's DeadLetters."""
+    """bookingplatform.ops.v1.DeadLetterService over one service's DeadLetters.
+
+    A platform operator's tool: a dead letter may hold any company's message, and a replay
+    re-runs it, so every RPC refuses every principal but the platform admin and the internal
+    caller (PERMISSION_DENIED) before it reads anything."""
 
     def __init__(self, dead_letters: DeadLetters) -> None:
         self.dead_letters = dead_letters
@@ -468,12 +473,14 @@ class DeadLetterApi(dead_letters_pb2_grpc.DeadLetterServiceServicer):
     async def ListDeadLetters(
         self, request: dead_letters_pb2.ListDeadLettersRequest, context: aio.ServicerContext
     ) -> dead_letters_pb2.ListDeadLettersResponse:
+        require_role(Role.PLATFORM_ADMIN)
         self.dead_letters.check_service(request.service)
         return await self.dead_letters.list_page(request.page_size, request.page_token)
 
     async def ReplayDeadLetter(
         self, request: dead_letters_pb2.ReplayDeadLetterRequest, context: aio.ServicerContext
     ) -> dead_letters_pb2.ReplayDeadLetterResponse:
+        require_role(Role.PLATFORM_ADMIN)
         self.dead_letters.check_service(request.service)
         letter = await self.dead_letters.replay(_sequence(request.id), request.request_id)
         return dead_letters_pb2.ReplayDeadLetterResponse(dead_letter=letter)
@@ -481,6 +488,7 @@ class DeadLetterApi(dead_letters_pb2_grpc.DeadLetterServiceServicer):
     async def DiscardDeadLetter(
         self, request: dead_letters_pb2.DiscardDeadLetterRequest, context: aio.ServicerContext
     ) -> dead_letters_pb2.DiscardDeadLetterResponse:
+        require_role(Role.PLATFORM_ADMIN)
         self.dead_letters.check_service(request.service)
         await self.dead_letters.discard(_sequence(request.id), request.request_id)
         return dead_letters_pb2.DiscardDeadLetterResponse()
