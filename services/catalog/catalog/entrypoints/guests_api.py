@@ -8,6 +8,7 @@ from bookingplatform.catalog.v1 import guest_customers_pb2 as pb
 from bookingplatform.catalog.v1 import guest_customers_pb2_grpc
 from catalog.entrypoints import protos
 from catalog.service import guests
+from catalog.service.tenancy import guard as tenancy_guard
 from plumbing.db import Database
 
 
@@ -40,3 +41,7 @@ class GuestCustomersApi(guest_customers_pb2_grpc.GuestCustomerServiceServicer):
         )
         customer = await guests.convert_guest_customer(self.db, details)
         return pb.ConvertGuestCustomerResponse(customer=protos.customer(customer))
+
+
+# The same table-driven check as CatalogApi's, before each handler (its own checks stay).
+tenancy_guard(GuestCustomersApi, pb.DESCRIPTOR.services_by_name["GuestCustomerService"])

@@ -1,6 +1,6 @@
-"""Tenancy of every catalog RPC, declared once: `RULES` names, per RPC, the id of the request
-that decides whose data it touches and the roles that may call it; `guard` wraps each RPC of
-the servicer so the check runs before the handler.
+"""Tenancy of every catalog RPC (`CatalogService` and `GuestCustomerService`), declared once:
+`RULES` names, per RPC, the id of the request that decides whose data it touches and the roles
+that may call it; `guard` wraps each RPC of the servicer so the check runs before the handler.
 
 The check reads the company the named row belongs to, as stored, and refuses another company
 than the caller's principal's (`plumbing.principal`) with that row's own not-found error, so
@@ -122,6 +122,11 @@ RULES: dict[str, Rule] = {
     "SetDailyPrices": Rule("resource_id", Owned.RESOURCE, COMPANY_ROLES),
     "ListDailyPrices": Rule("resource_id", Owned.RESOURCE),
     "GetPricing": Rule("resource_id", Owned.RESOURCE),
+    # GuestCustomerService: a guest checking out finds or makes its guest record by e-mail;
+    # sign-up turns it into a registered customer, which the gateway does as the service or an
+    # admin (a customer or guest must not claim a record by its e-mail address).
+    "EnsureGuestCustomer": Rule("company_id", Owned.COMPANY, (*COMPANY_ROLES, Role.GUEST)),
+    "ConvertGuestCustomer": Rule("company_id", Owned.COMPANY, COMPANY_ROLES),
 }
 
 
