@@ -105,6 +105,8 @@ async def platform(database_url: str, nats_url: str) -> AsyncIterator[Platform]:
         login_limit_per_account="10000/minute",
         # Every guest books from 127.0.0.1 too; the per-e-mail limit stays as deployed.
         guest_booking_limit_per_ip="10000/minute",
+        # The services' audit entries reach the gateway's one log over NATS.
+        nats_url=nats_url,
     )
     server = uvicorn.Server(uvicorn.Config(create_app(settings), http="httptools", log_level="warning"))
     serving = asyncio.create_task(server.serve(sockets=[sock]))

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from gateway import audit_log
 from gateway.auth import TokenIssuer
 from gateway.clients import Clients
 from gateway.edge import CrashGuard, edge_guard
@@ -21,7 +22,8 @@ from gateway.pages import dead_letters as dead_letter_pages
 from gateway.pages import login, sagas
 from gateway.problems import Problem, document_problems, install_handlers, problem_response
 from gateway.ratelimit import LoginLimiter
-from gateway.routes import auth, customer, dead_letters, ops, public, webhooks
+from gateway.request_ids import RequestIds
+from gateway.routes import admin_audit, auth, customer, dead_letters, ops, public, webhooks
 from gateway.routes.common import problems
 from gateway.schemas import HealthOut
 from gateway.sessions import LoginRedirect, OpsSessions, login_redirect_response
@@ -54,10 +56,16 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
         own_clients = Clients.from_settings(settings) if clients is None else None
         own_db = Database(settings.database_url, application_name="gateway") if db is None else None
         _attach(app, own_clients, own_db)
+        # Copies every service's audit entries into gateway.audit_log (gateway.audit_log).
+        stop_copier = (
+            await audit_log.start_copier(settings.nats_url, app.state.db) if settings.nats_url else None
+        )
         log.info("gateway ready")
         try:
             yield
         finally:
+            if stop_copier is not None:
+                await stop_copier()
             if own_clients is not None:
                 await own_clients.close()
             if own_db is not None:
@@ -86,8 +94,10 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     install_handlers(app)
     document_problems(app)
     app.add_middleware(CrashGuard)
+    app.add_middleware(RequestIds)
     for routes in (auth, customer, public, ops, dead_letters, webhooks):
         app.include_router(routes.router)
+    app.include_router(admin_audit.router)
     for pages in (login, sagas, dead_letter_pages):
         app.include_router(pages.router)
     app.add_exception_handler(LoginRedirect, login_redirect_response)

@@ -167,15 +167,16 @@ class BookingCommands:
                 )
                 await repo.log_steps(conn, saga.id, [step_log.effect(PLACE, Effect.HOLD, "HELD")])
                 booking = await self.orchestrator.advance(conn, saga, booking, transition) or booking
-                if booking.booked_by_user_id:
-                    await audit.record(
-                        conn,
-                        company_id=booking.company_id,
-                        entity_type="booking",
-                        entity_id=booking.id,
-                        action="create_on_behalf",
-                        after=audited(booking),
-                    )
+                # A customer's own booking or staff booking on a customer's behalf (the saga's
+                # own moves, by the service principal, are not recorded).
+                await audit.record(
+                    conn,
+                    company_id=booking.company_id,
+                    entity_type="booking",
+                    entity_id=booking.id,
+                    action="create_on_behalf" if booking.booked_by_user_id else "create",
+                    after=audited(booking),
+                )
         except _Duplicate:
             replay = await self._replay(command)
             assert replay is not None, "a duplicate request must have a booking"
@@ -399,6 +400,15 @@ class BookingCommands:
             updated = await repo.set_payment_method(conn, booking.id, command.payment_method_id)
             await repo.log_steps(
                 conn, saga.id, [step_log.effect(PAYMENTS, Effect.SETTLE_BY_CARD, "CARD", attempt=0)]
+            )
+            await audit.record(
+                conn,
+                company_id=booking.company_id,
+                entity_type="booking",
+                entity_id=booking.id,
+                action="settle_by_card",
+                before={"payment_method_id": booking.plan.payment_method_id or None},
+                after={"payment_method_id": command.payment_method_id},
             )
             booking = await self.orchestrator.advance(conn, saga, updated, transition) or updated
         self.outbox.wake()
