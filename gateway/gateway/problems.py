@@ -206,6 +206,16 @@ def _tidy_openapi(schema: dict[str, Any]) -> None:
                     del responses[status]  # FastAPI's 422: validation errors are 400 problems here
                 elif status.isdigit() and int(status) >= 400:
                     response["content"] = {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}}
+            # The Idempotency-Key parameter is optional to FastAPI so that a missing key is
+            # answered 400 IDEMPOTENCY_KEY_REQUIRED (routes.common), not a validation error;
+            # the OpenAPI states it required where the route refuses to run without it.
+            for parameter in operation.get("parameters", []):
+                if (
+                    parameter.get("in") == "header"
+                    and parameter.get("name", "").lower() == "idempotency-key"
+                    and parameter.get("description", "").startswith("Required")
+                ):
+                    parameter["required"] = True
             # gateway.edge answers 400 on every route (unknown query parameter, NUL).
             responses.setdefault(
                 "400",

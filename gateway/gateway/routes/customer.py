@@ -8,7 +8,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Body, Depends, Request
+from fastapi.openapi.models import Example
 from fastapi.responses import JSONResponse, Response
 
 from bookingplatform.bookings.v1 import bookings_pb2
@@ -31,11 +32,43 @@ from gateway.schemas import (
     WalletEntryOut,
     WalletOut,
 )
+from gateway.schemas_admin_front_desk import FromFilter, StatusFilter, ToFilter, filtered
 from plumbing.principal import Role
 
 router = APIRouter()
 
 Once = Annotated[Idempotent, Depends()]
+
+# One example per booking model (the resource's policy decides which fields apply).
+BOOKING_EXAMPLES: dict[str, Example] = {
+    "time_slot": {
+        "summary": "Places in a session (class, tour), paid from the wallet",
+        "value": {
+            "session_id": "3f0c1a52-8a4e-4f7e-9d38-2b6c0f4f8c11",
+            "quantity": 2,
+            "payment": {"use_wallet": True},
+        },
+    },
+    "nightly": {
+        "summary": "Nights in a room type, paid by card",
+        "value": {
+            "resource_id": "7b1e9c3d-5f2a-4c8e-a6d4-0e9f1b2c3d4e",
+            "check_in_date": "2030-03-27",
+            "check_out_date": "2030-03-29",
+            "guests": 2,
+            "payment": {"card_token": "tok_visa"},
+        },
+    },
+    "interval": {
+        "summary": "An interval of equipment, paid with a pass",
+        "value": {
+            "resource_id": "c2d4e6f8-0a1b-4c3d-8e5f-6a7b8c9d0e1f",
+            "start_time": "2030-03-27T09:00:00Z",
+            "end_time": "2030-03-27T11:30:00Z",
+            "payment": {"entitlement_id": "9a8b7c6d-5e4f-4a3b-9c2d-1e0f2a3b4c5d"},
+        },
+    },
+}
 
 
 def _booking_created(booking: bookings_pb2.Booking) -> JSONResponse:
@@ -119,13 +152,17 @@ async def _booking_in_reach(request: Request, principal: Principal, booking_id: 
 
 @router.post(
     "/v1/bookings",
+    operation_id="createBooking",
     status_code=202,
     response_model=BookingOut,
     tags=["bookings"],
     responses=problems(400, 401, 403, 404, 409, 422, 429, 503),
 )
 async def create_booking(
-    request: Request, body: CreateBookingBody, principal: Customer, once: Once
+    request: Request,
+    body: Annotated[CreateBookingBody, Body(openapi_examples=BOOKING_EXAMPLES)],
+    principal: Customer,
+    once: Once,
 ) -> Response:
     """Books places in a session: answers 202 with the PENDING booking while the payment saga runs.
 
@@ -148,19 +185,27 @@ async def create_booking(
 
 
 @router.get(
-    "/v1/bookings", response_model=BookingList, tags=["bookings"], responses=problems(400, 401, 403, 503)
+    "/v1/bookings",
+    operation_id="listBookings",
+    response_model=BookingList,
+    tags=["bookings"],
+    responses=problems(400, 401, 403, 503),
 )
 async def list_bookings(
-    request: Request, principal: Customer, page_size: PageSize = 50, page_token: PageToken = None
+    request: Request,
+    principal: Customer,
+    status: StatusFilter = None,
+    since: FromFilter = None,
+    until: ToFilter = None,
+    page_size: PageSize = 50,
+    page_token: PageToken = None,
 ) -> BookingList:
-    """My bookings, newest first."""
+    """My bookings, newest first; `status` (repeatable) and the period `from`..`to` narrow them."""
+    query = bookings_pb2.ListBookingsRequest(
+        customer_id=principal.customer_id, page_size=page_size, page_token=page_token or ""
+    )
     reply = await rpc(
-        "bookings",
-        clients_of(request).bookings.ListBookings(
-            bookings_pb2.ListBookingsRequest(
-                customer_id=principal.customer_id, page_size=page_size, page_token=page_token or ""
-            )
-        ),
+        "bookings", clients_of(request).bookings.ListBookings(filtered(query, status, since, until))
     )
     return BookingList(
         bookings=[BookingOut.of(b) for b in reply.bookings], next_page_token=reply.next_page_token or None
@@ -169,6 +214,7 @@ async def list_bookings(
 
 @router.get(
     "/v1/bookings/{booking_id}",
+    operation_id="getBooking",
     response_model=BookingOut,
     tags=["bookings"],
     responses=problems(400, 401, 403, 404, 503),
@@ -180,6 +226,7 @@ async def get_booking(request: Request, booking_id: uuid.UUID, principal: Custom
 
 @router.post(
     "/v1/bookings/{booking_id}/cancel",
+    operation_id="cancelBooking",
     status_code=202,
     response_model=BookingOut,
     tags=["bookings"],
@@ -209,6 +256,7 @@ async def cancel_booking(
 
 @router.post(
     "/v1/bookings/{booking_id}/settle",
+    operation_id="settleBooking",
     status_code=202,
     response_model=BookingOut,
     tags=["bookings"],
@@ -249,6 +297,7 @@ async def settle_booking(
 
 @router.post(
     "/v1/bookings/{booking_id}/change",
+    operation_id="changeBooking",
     status_code=202,
     response_model=BookingOut,
     tags=["bookings"],
@@ -277,6 +326,7 @@ async def change_booking(
 
 @router.post(
     "/v1/bookings/{booking_id}/check-in",
+    operation_id="checkInBooking",
     response_model=BookingOut,
     tags=["bookings"],
     responses=problems(400, 401, 403, 404, 409, 422, 429, 503),
@@ -311,7 +361,13 @@ async def check_in_booking(
 # ----- wallet and passes -----
 
 
-@router.get("/v1/wallet", response_model=WalletOut, tags=["wallet"], responses=problems(400, 401, 403, 503))
+@router.get(
+    "/v1/wallet",
+    operation_id="getWallet",
+    response_model=WalletOut,
+    tags=["wallet"],
+    responses=problems(400, 401, 403, 503),
+)
 async def get_wallet(request: Request, principal: Customer) -> WalletOut:
     """My wallet at my company: main and bonus balances."""
     reply = await rpc(
@@ -325,6 +381,7 @@ async def get_wallet(request: Request, principal: Customer) -> WalletOut:
 
 @router.get(
     "/v1/wallet/entries",
+    operation_id="listWalletEntries",
     response_model=WalletEntryList,
     tags=["wallet"],
     responses=problems(400, 401, 403, 503),
@@ -350,7 +407,11 @@ async def list_wallet_entries(
 
 
 @router.get(
-    "/v1/passes", response_model=EntitlementList, tags=["passes"], responses=problems(400, 401, 403, 503)
+    "/v1/passes",
+    operation_id="listPasses",
+    response_model=EntitlementList,
+    tags=["passes"],
+    responses=problems(400, 401, 403, 503),
 )
 async def list_passes(request: Request, principal: Customer) -> EntitlementList:
     """My passes (entitlements) with their credits."""

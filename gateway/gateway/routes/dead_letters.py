@@ -120,6 +120,7 @@ DeadLetterId = Annotated[str, Path(pattern=r"^[1-9][0-9]{0,19}$", description="T
 
 @router.get(
     "/v1/ops/dead-letters",
+    operation_id="listDeadLetters",
     response_model=DeadLetterList,
     tags=["ops"],
     responses=problems(400, 401, 403, 503),
@@ -138,6 +139,7 @@ async def list_dead_letters(
 
 @router.post(
     "/v1/ops/dead-letters/{service}/{dead_letter_id}/replay",
+    operation_id="replayDeadLetter",
     response_model=DeadLetterOut,
     tags=["ops"],
     responses=problems(400, 401, 403, 404, 409, 503),
@@ -175,6 +177,7 @@ async def replay_dead_letter(
 
 @router.post(
     "/v1/ops/dead-letters/{service}/{dead_letter_id}/discard",
+    operation_id="discardDeadLetter",
     status_code=204,
     tags=["ops"],
     responses=problems(400, 401, 403, 404, 503),

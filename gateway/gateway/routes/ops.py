@@ -132,7 +132,13 @@ AttentionFilter = Annotated[
 ]
 
 
-@router.get("/v1/ops/sagas", response_model=SagaList, tags=["ops"], responses=problems(400, 401, 403, 503))
+@router.get(
+    "/v1/ops/sagas",
+    operation_id="listSagas",
+    response_model=SagaList,
+    tags=["ops"],
+    responses=problems(400, 401, 403, 503),
+)
 async def list_sagas(
     request: Request,
     principal: Operator,
@@ -151,6 +157,7 @@ async def list_sagas(
 
 @router.get(
     "/v1/ops/sagas/{saga_id}",
+    operation_id="getSaga",
     response_model=SagaOut,
     tags=["ops"],
     responses=problems(400, 401, 403, 404, 503),
@@ -162,6 +169,7 @@ async def get_saga(request: Request, saga_id: uuid.UUID, principal: Operator) ->
 
 @router.post(
     "/v1/ops/sagas/{saga_id}/retry",
+    operation_id="retrySagaStep",
     response_model=SagaOut,
     tags=["ops"],
     responses=problems(400, 401, 403, 404, 409, 503),
@@ -177,6 +185,7 @@ async def retry_saga_step(
 
 @router.post(
     "/v1/ops/sagas/{saga_id}/force-compensate",
+    operation_id="forceCompensateSaga",
     response_model=SagaOut,
     tags=["ops"],
     responses=problems(400, 401, 403, 404, 409, 503),
@@ -196,6 +205,7 @@ async def force_compensate_saga(
 
 @router.get(
     "/v1/ops/bookings",
+    operation_id="listBookingsOfDay",
     response_model=BookingList,
     tags=["ops"],
     responses=problems(400, 401, 403, 404, 503),

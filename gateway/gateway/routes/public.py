@@ -32,7 +32,13 @@ router = APIRouter()
 # ----- sessions -----
 
 
-@router.get("/v1/sessions", response_model=SessionList, tags=["catalog"], responses=problems(400, 404, 503))
+@router.get(
+    "/v1/sessions",
+    operation_id="listPublicSessions",
+    response_model=SessionList,
+    tags=["catalog"],
+    responses=problems(400, 404, 503),
+)
 async def list_sessions(
     request: Request,
     company_id: uuid.UUID,
@@ -60,6 +66,7 @@ async def list_sessions(
 
 @router.get(
     "/v1/sessions/{session_id}",
+    operation_id="getPublicSession",
     response_model=SessionOut,
     tags=["catalog"],
     responses=problems(400, 404, 503),
@@ -76,7 +83,13 @@ async def get_session(request: Request, session_id: uuid.UUID) -> SessionOut:
 # ----- quotes and availability -----
 
 
-@router.post("/v1/quotes", response_model=QuoteOut, tags=["catalog"], responses=problems(400, 404, 409, 503))
+@router.post(
+    "/v1/quotes",
+    operation_id="quoteBooking",
+    response_model=QuoteOut,
+    tags=["catalog"],
+    responses=problems(400, 404, 409, 503),
+)
 async def quote(request: Request, body: QuoteBody) -> QuoteOut:
     """Prices a booking (places, nights with guests and dates, or an interval, plus extras)
     with the same rules as a booking; nothing is held."""
@@ -85,7 +98,11 @@ async def quote(request: Request, body: QuoteBody) -> QuoteOut:
 
 
 @router.get(
-    "/v1/availability", response_model=AvailabilityOut, tags=["catalog"], responses=problems(400, 404, 503)
+    "/v1/availability",
+    operation_id="getAvailability",
+    response_model=AvailabilityOut,
+    tags=["catalog"],
+    responses=problems(400, 404, 503),
 )
 async def availability(
     request: Request,
@@ -128,6 +145,7 @@ class FreeSlotList(BaseModel):
 
 @router.get(
     "/v1/resources/{resource_id}/free-slots",
+    operation_id="listFreeSlots",
     response_model=FreeSlotList,
     tags=["catalog"],
     responses=problems(400, 404, 409, 503),

@@ -29,6 +29,7 @@ class WebhookAck(BaseModel):
 
 @router.post(
     "/webhooks/payments/sandbox",
+    operation_id="receiveSandboxPaymentEvent",
     response_model=WebhookAck,
     tags=["webhooks"],
     responses=problems(400, 413, 503),
