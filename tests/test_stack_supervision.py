@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import uuid
 from collections.abc import AsyncIterator
@@ -88,8 +90,12 @@ def stop_make(make: subprocess.Popen[str]) -> None:
 
 
 @pytest.fixture(scope="module")
-async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    running = start_make_run(tmp_path_factory.mktemp("stack"))
+async def stack() -> AsyncIterator[Stack]:
+    # Not under pytest's basetemp: PostgreSQL runs as pgserver's own user, and any other
+    # pytest session starting meanwhile (a busy CI host, engineers side by side) makes
+    # /tmp/pytest-of-<user> 0700 again, so a restarted postgres could not reach its data.
+    home = Path(tempfile.mkdtemp(prefix="bp-stack-"))
+    running = start_make_run(home)
     make = running.make
 
     def read() -> None:
@@ -108,6 +114,7 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         yield running
     finally:
         stop_make(make)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 async def health(address: str) -> str:
