@@ -225,3 +225,36 @@ async def test_a_business_sets_up_its_catalog_over_http(platform):
 
     for client in (root, admin, staff, stranger):
         await client.aclose()
+
+
+async def test_a_suspended_company_and_an_archived_resource_take_no_new_bookings(tenant, platform):
+    root = await login(platform, "PLATFORM_ADMIN", None)
+    admin = await login(platform, "COMPANY_ADMIN", tenant.company_id)
+    session = await tenant.session(capacity=5)
+    customer = await tenant.customer(main_minor=10_000)
+    booked = await customer.book(session.id, use_wallet=True)
+    assert booked.status_code == 202, booked.text
+
+    read = await root.get(f"/v1/admin/companies/{tenant.company_id}")
+    suspended = await root.post(
+        f"/v1/admin/companies/{tenant.company_id}/suspend", json={"reason": "Audit"}, headers=if_match(read)
+    )
+    assert suspended.status_code == 200, suspended.text
+    refused = await customer.book(session.id, use_wallet=True)
+    assert (refused.status_code, refused.json()["code"]) == (409, "COMPANY_SUSPENDED")
+    resumed = await root.post(f"/v1/admin/companies/{tenant.company_id}/resume", headers=if_match(suspended))
+    assert resumed.status_code == 200, resumed.text
+
+    resource = await admin.get(f"/v1/admin/resources/{tenant.resource_id}")
+    archived = await admin.post(
+        f"/v1/admin/resources/{tenant.resource_id}/archive", headers=if_match(resource)
+    )
+    assert archived.status_code == 200, archived.text
+    refused = await customer.book(session.id, use_wallet=True)
+    assert (refused.status_code, refused.json()["code"]) == (409, "RESOURCE_ARCHIVED")
+    # The booking made before is the customer's still: archive refuses nothing of it.
+    await customer.wait_for(booked.json()["id"], "CONFIRMED")
+    cancelled = await customer.cancel(booked.json()["id"])
+    assert cancelled.status_code in (200, 202), cancelled.text
+    for client in (root, admin):
+        await client.aclose()

@@ -653,7 +653,7 @@ async def suspend_company(
     "/v1/admin/companies/{company_id}/resume",
     operation_id="resumeCompany",
     response_model=CompanyOut,
-    responses=problems(400, 401, 403, 404, 409, 412, 428, 503),
+    responses=problems(400, 401, 403, 404, 409, 412, 422, 428, 503),
 )
 async def resume_company(
     request: Request, company_id: uuid.UUID, principal: PlatformAdmin, once: Once, if_match: IfMatch = None
@@ -865,7 +865,7 @@ async def set_hourly_rate(
     "/v1/admin/resources/{resource_id}/archive",
     operation_id="archiveResource",
     response_model=ResourceOut,
-    responses=problems(400, 401, 403, 404, 409, 412, 428, 503),
+    responses=problems(400, 401, 403, 404, 409, 412, 422, 428, 503),
 )
 async def archive_resource(
     request: Request, resource_id: uuid.UUID, principal: CompanyAdmin, once: Once, if_match: IfMatch = None
@@ -981,7 +981,7 @@ async def update_unit(
     "/v1/admin/units/{unit_id}/archive",
     operation_id="archiveUnit",
     response_model=UnitOut,
-    responses=problems(400, 401, 403, 404, 409, 412, 428, 503),
+    responses=problems(400, 401, 403, 404, 409, 412, 422, 428, 503),
 )
 async def archive_unit(
     request: Request, unit_id: uuid.UUID, principal: CompanyAdmin, once: Once, if_match: IfMatch = None
@@ -1123,7 +1123,7 @@ async def update_extra(
     "/v1/admin/extras/{extra_id}/archive",
     operation_id="archiveExtra",
     response_model=ExtraOut,
-    responses=problems(400, 401, 403, 404, 409, 412, 428, 503),
+    responses=problems(400, 401, 403, 404, 409, 412, 422, 428, 503),
 )
 async def archive_extra(
     request: Request, extra_id: uuid.UUID, principal: CompanyAdmin, once: Once, if_match: IfMatch = None

@@ -33,11 +33,13 @@ class CatalogClient:
         session = (
             await self._call(self._stub.GetSession, catalog_pb2.GetSessionRequest(session_id=session_id))
         ).session
-        resource = (
-            await self._call(
+        resource_reply, company_reply = await asyncio.gather(
+            self._call(
                 self._stub.GetResource, catalog_pb2.GetResourceRequest(resource_id=session.resource_id)
-            )
-        ).resource
+            ),
+            self._call(self._stub.GetCompany, catalog_pb2.GetCompanyRequest(company_id=session.company_id)),
+        )
+        resource = resource_reply.resource
         return SessionOffer(
             session_id=session.id,
             company_id=session.company_id,
@@ -58,6 +60,8 @@ class CatalogClient:
             check_in_deadline_minutes=resource.policy.check_in_deadline_minutes,
             no_show_grace_minutes=resource.policy.no_show_grace_minutes,
             max_active_bookings_per_customer=resource.policy.max_active_bookings_per_customer,
+            company_suspended=company_reply.company.state == catalog_pb2.COMPANY_STATE_SUSPENDED,
+            resource_archived=resource.HasField("archive_time"),
         )
 
     async def customer_company(self, customer_id: str) -> str:

@@ -54,6 +54,8 @@ class ResourceOffer:
     policy: Policy
     hourly_rate_minor: int
     currency: str
+    company_suspended: bool = False
+    archived: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ class ResourceCatalog:
             policy=policy_from(resource.policy),
             hourly_rate_minor=resource.hourly_rate.amount_minor,
             currency=company.currency_code,
+            company_suspended=company.state == catalog_pb2.COMPANY_STATE_SUSPENDED,
+            archived=resource.HasField("archive_time"),
         )
 
     async def time_zone(self, company_id: str) -> ZoneInfo:

@@ -88,6 +88,18 @@ class SessionOffer:
     check_in_deadline_minutes: int = 0
     no_show_grace_minutes: int = 0
     max_active_bookings_per_customer: int = 0
+    # The catalog's back office: a suspended company and an archived resource sell nothing new.
+    company_suspended: bool = False
+    resource_archived: bool = False
+
+
+def check_on_sale(company_suspended: bool, resource_archived: bool) -> None:
+    """New bookings (and quotes) only of an active company's resources that are not archived;
+    bookings made before keep running (cancel, check-in, refunds)."""
+    if company_suspended:
+        raise FailedPrecondition("COMPANY_SUSPENDED", "the company is suspended and takes no bookings")
+    if resource_archived:
+        raise FailedPrecondition("RESOURCE_ARCHIVED", "the resource is archived and takes no new bookings")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from bookings.domain.model import (
     BookingStatus,
     PaymentPlan,
     check_bookable,
+    check_on_sale,
 )
 from bookings.domain.policy import Policy
 from bookings.domain.reservations import (
@@ -77,6 +78,7 @@ class Planner:
             self.resources.resource(request.resource_id), self._customer_company(request.customer_id)
         )
         _same_company(customer_company, resource.company_id)
+        check_on_sale(resource.company_suspended, resource.archived)
         model = resource.booking_model
         if model is None or model is BookingModel.TIME_SLOT:
             raise FailedPrecondition(
@@ -95,6 +97,7 @@ class Planner:
             self.catalog.session_offer(request.session_id), self._customer_company(request.customer_id)
         )
         _same_company(customer_company, offer.company_id)
+        check_on_sale(offer.company_suspended, offer.resource_archived)
         check_bookable(offer, request.quantity, now)
         policy = Policy(
             lead_time_minutes=offer.lead_time_minutes,
