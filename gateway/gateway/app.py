@@ -24,6 +24,7 @@ from gateway.problems import Problem, document_problems, install_handlers, probl
 from gateway.ratelimit import LoginLimiter
 from gateway.request_ids import RequestIds
 from gateway.routes import admin_audit, auth, customer, dead_letters, ops, public, webhooks
+from gateway.routes.admin_users import router as admin_users_router
 from gateway.routes.common import problems
 from gateway.schemas import HealthOut
 from gateway.sessions import LoginRedirect, OpsSessions, login_redirect_response
@@ -97,6 +98,7 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     app.add_middleware(RequestIds)
     for routes in (auth, customer, public, ops, dead_letters, webhooks):
         app.include_router(routes.router)
+    app.include_router(admin_users_router)
     app.include_router(admin_audit.router)
     for pages in (login, sagas, dead_letter_pages):
         app.include_router(pages.router)

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import jwt
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPBearer
 
+from gateway.accounts import api_key_in_use
 from gateway.problems import Problem, unauthenticated
 from gateway.users import USER_ROLES, User
 from plumbing.principal import Principal as PlumbingPrincipal
@@ -123,15 +125,46 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
+def _api_key_presented(request: Request) -> str | None:
+    """`Authorization: ApiKey <key>` or `X-API-Key: <key>`."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "apikey" and value.strip():
+        return value.strip()
+    return request.headers.get(API_KEY_HEADER) or None
+
+
 async def current_principal(request: Request) -> Principal:
     """The verified caller (no `acting_as`: use `authenticated` as a dependency)."""
+    presented = _api_key_presented(request)
+    if presented is not None:
+        key = await api_key_in_use(request.app.state.db, presented)
+        if key is None:
+            raise unauthenticated("The API key is not valid (unknown or revoked).")
+        return Principal(role=key.role, company_id=key.company_id, api_key_id=key.id)
     token = bearer_token(request)
     if token is None:
-        raise unauthenticated("A bearer token is required.")
+        raise unauthenticated("A bearer token or an API key is required.")
     return _issuer(request).verify(token)
 
 
-async def authenticated(request: Request) -> AsyncIterator[Principal]:
+API_KEY_HEADER = "X-API-Key"
+# Declared for the OpenAPI document only (/docs' Authorize): the header is read above, and
+# `Authorization: ApiKey <key>` works as well.
+_bearer_scheme = HTTPBearer(
+    auto_error=False, bearerFormat="JWT", description="An access token from POST /v1/auth/token."
+)
+_api_key_scheme = APIKeyHeader(
+    name=API_KEY_HEADER,
+    auto_error=False,
+    description="A company API key (bpk_<prefix>_<secret>), also as `Authorization: ApiKey <key>`.",
+)
+
+
+async def authenticated(
+    request: Request,
+    _bearer: Annotated[object, Security(_bearer_scheme)] = None,
+    _key: Annotated[object, Security(_api_key_scheme)] = None,
+) -> AsyncIterator[Principal]:
     """The verified caller; the rest of the request (the route and every gRPC call it makes)
     runs as this principal."""
     principal = await current_principal(request)

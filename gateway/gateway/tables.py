@@ -25,12 +25,14 @@ users = Table(
     "users",
     metadata,
     Column("id", UUID(as_uuid=False), primary_key=True),
-    Column("email", Text, nullable=False, unique=True),
+    Column("email", Text, nullable=False),
     Column("password_hash", Text, nullable=False),
     Column("role", Text, nullable=False),
     Column("company_id", UUID(as_uuid=False)),
     Column("customer_id", UUID(as_uuid=False)),
+    Column("display_name", Text),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("email = lower(email) AND email <> ''", name="email_lower_case"),
     CheckConstraint("role IN ('PLATFORM_ADMIN', 'COMPANY_ADMIN', 'STAFF', 'CUSTOMER')", name="role_known"),
     CheckConstraint(
@@ -39,6 +41,93 @@ users = Table(
     ),
     # Platform admins act for every company; everybody else belongs to exactly one.
     CheckConstraint("(role = 'PLATFORM_ADMIN') = (company_id IS NULL)", name="company_unless_platform_admin"),
+    # An address is unique per company (one person may be a customer of two companies), and
+    # among platform admins.
+    Index(
+        "users_email_per_company",
+        "company_id",
+        "email",
+        unique=True,
+        postgresql_where=text("company_id IS NOT NULL"),
+    ),
+    Index("users_platform_email", "email", unique=True, postgresql_where=text("company_id IS NULL")),
+    Index("users_email", "email"),
+)
+
+# Refresh tokens: `<id>.<secret>` given to the client, only SHA-256(secret) kept. Each refresh
+# uses its row (used_at) and issues the next of the same family; presenting a used token again
+# means a copy is in other hands, so the whole family is revoked.
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("family_id", UUID(as_uuid=False), nullable=False),
+    Column(
+        "user_id", UUID(as_uuid=False), ForeignKey("gateway.users.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("secret_hash", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    Index("refresh_tokens_family", "family_id"),
+    Index("refresh_tokens_user", "user_id"),
+)
+
+# Invitations into a company; the token (`<id>.<secret>`) is shown once to the inviter.
+invites = Table(
+    "invites",
+    metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("company_id", UUID(as_uuid=False), nullable=False),
+    Column("email", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("display_name", Text),
+    Column("secret_hash", Text, nullable=False),
+    Column("invited_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("accepted_at", DateTime(timezone=True)),
+    Column("accepted_user_id", UUID(as_uuid=False)),
+    Column("revoked_at", DateTime(timezone=True)),
+    CheckConstraint("role IN ('COMPANY_ADMIN', 'STAFF', 'CUSTOMER')", name="invite_role_known"),
+    CheckConstraint("email = lower(email) AND email <> ''", name="invite_email_lower_case"),
+    Index("invites_company", "company_id", "created_at"),
+)
+
+# Password resets. No token is stored: the token is `<id>.<HMAC(secret, id)>`, so the gateway
+# can show it again to the company's staff (until notifications deliver it) without a table
+# ever holding it.
+password_resets = Table(
+    "password_resets",
+    metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column(
+        "user_id", UUID(as_uuid=False), ForeignKey("gateway.users.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+    Index("password_resets_user", "user_id"),
+)
+
+# API keys of a company (`bpk_<prefix>_<secret>`): the prefix finds the row, SHA-256(secret)
+# proves the key.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("company_id", UUID(as_uuid=False), nullable=False),
+    Column("role", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("prefix", Text, nullable=False, unique=True),
+    Column("secret_hash", Text, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    CheckConstraint("role IN ('COMPANY_ADMIN', 'STAFF')", name="api_key_role_known"),
+    Index("api_keys_company", "company_id", "created_at"),
 )
 
 # One row per (principal, Idempotency-Key). A row with status_code NULL is a claim still in

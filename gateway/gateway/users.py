@@ -13,8 +13,9 @@ from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.tables import users
 from plumbing.db import Database
@@ -78,6 +79,61 @@ def _user(row: object) -> User:
 _COLUMNS = (users.c.id, users.c.email, users.c.role, users.c.company_id, users.c.customer_id)
 
 
+class CompanyRequired(Exception):
+    """The e-mail and password match accounts of several companies: the login must name one."""
+
+
+async def hash_password(password: str) -> str:
+    return await _off_loop(_hasher.hash, password)
+
+
+async def password_matches(stored_hash: str | None, password: str) -> bool:
+    """argon2 verification off the loop; a missing hash costs the same as a wrong password."""
+    try:
+        await _off_loop(_hasher.verify, stored_hash or await _off_loop(_dummy_hash), password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return stored_hash is not None
+
+
+async def insert_user(
+    conn: AsyncConnection,
+    *,
+    email: str,
+    password_hash: str,
+    role: Role,
+    company_id: str | None,
+    customer_id: str | None = None,
+    display_name: str | None = None,
+) -> User | None:
+    """Inserts a user in the caller's transaction; None when the e-mail is taken in that
+    company (the unique indexes decide, not a read before)."""
+    row = (
+        await conn.execute(
+            insert(users)
+            .values(
+                id=str(uuid.uuid4()),
+                email=normalize_email(email),
+                password_hash=password_hash,
+                role=str(role),
+                company_id=company_id,
+                customer_id=customer_id,
+                display_name=display_name,
+            )
+            .on_conflict_do_nothing()
+            .returning(*_COLUMNS)
+        )
+    ).first()
+    return _user(row) if row is not None else None
+
+
+async def set_password(conn: AsyncConnection, user_id: str, password_hash: str) -> bool:
+    changed = await conn.execute(
+        update(users).where(users.c.id == user_id).values(password_hash=password_hash, updated_at=func.now())
+    )
+    return bool(changed.rowcount)
+
+
 class UserStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -90,9 +146,10 @@ class UserStore:
         role: Role | str,
         company_id: str | None = None,
         customer_id: str | None = None,
+        display_name: str | None = None,
     ) -> User:
-        """Creates a user, idempotent on the (lower-cased) e-mail: when it exists, the
-        existing user is returned unchanged (its password is not replaced)."""
+        """Creates a user, idempotent on the (lower-cased) e-mail in its company: when it
+        exists, the existing user is returned unchanged (its password is not replaced)."""
         email = normalize_email(email)
         if not email or "@" not in email:
             raise ValueError(f"not an e-mail address: {email!r}")
@@ -107,48 +164,60 @@ class UserStore:
             raise ValueError("a customer user needs company_id and customer_id")
         if (role is Role.PLATFORM_ADMIN) != (company is None):
             raise ValueError("platform admins have no company_id; every other user has one")
-        password_hash = await _off_loop(_hasher.hash, password)
+        password_hash = await hash_password(password)
         async with self.db.transaction() as conn:
-            created = (
-                await conn.execute(
-                    insert(users)
-                    .values(
-                        id=str(uuid.uuid4()),
-                        email=email,
-                        password_hash=password_hash,
-                        role=str(role),
-                        company_id=company,
-                        customer_id=customer,
-                    )
-                    .on_conflict_do_nothing(index_elements=[users.c.email])
-                    .returning(*_COLUMNS)
-                )
-            ).first()
+            created = await insert_user(
+                conn,
+                email=email,
+                password_hash=password_hash,
+                role=role,
+                company_id=company,
+                customer_id=customer,
+                display_name=display_name,
+            )
             if created is not None:
-                return _user(created)
+                return created
         # The e-mail exists (possibly inserted by a concurrent caller that has committed).
-        existing = await self.get_by_email(email)
+        existing = await self.get_by_email(email, company_id=company)
         assert existing is not None
         return existing
 
-    async def get_by_email(self, email: str) -> User | None:
+    async def get_by_email(self, email: str, *, company_id: str | None = None) -> User | None:
+        """The account of this e-mail in `company_id` (None: the platform admin's)."""
+        company = users.c.company_id.is_(None) if company_id is None else users.c.company_id == company_id
         async with self.db.transaction() as conn:
             row = (
-                await conn.execute(select(*_COLUMNS).where(users.c.email == normalize_email(email)))
+                await conn.execute(select(*_COLUMNS).where(users.c.email == normalize_email(email), company))
             ).first()
         return _user(row) if row is not None else None
 
-    async def authenticate(self, email: str, password: str) -> User | None:
-        """The user when the password matches, else None (same cost either way)."""
+    async def get(self, user_id: str) -> User | None:
         async with self.db.transaction() as conn:
-            row = (
-                await conn.execute(
-                    select(*_COLUMNS, users.c.password_hash).where(users.c.email == normalize_email(email))
-                )
-            ).first()
-        stored_hash = row.password_hash if row is not None else await _off_loop(_dummy_hash)
-        try:
-            await _off_loop(_hasher.verify, stored_hash, password)
-        except (VerificationError, InvalidHashError):
-            return None
+            row = (await conn.execute(select(*_COLUMNS).where(users.c.id == user_id))).first()
         return _user(row) if row is not None else None
+
+    async def authenticate(self, email: str, password: str, *, company_id: str | None = None) -> User | None:
+        """The user when the password matches, else None (same cost either way). Without a
+        company, the one account of this e-mail whose password matches; CompanyRequired when
+        the password matches accounts of several companies."""
+        where = [users.c.email == normalize_email(email)]
+        if company_id is not None:
+            where.append(users.c.company_id == company_id)
+        async with self.db.transaction() as conn:
+            rows = (
+                await conn.execute(select(*_COLUMNS, users.c.password_hash).where(*where).limit(10))
+            ).all()
+        if not rows:
+            await password_matches(None, password)
+            return None
+        matching = [row for row in rows if await password_matches(row.password_hash, password)]
+        if len(matching) > 1:
+            raise CompanyRequired()
+        return _user(matching[0]) if matching else None
+
+    async def verify_password(self, user_id: str, password: str) -> bool:
+        async with self.db.transaction() as conn:
+            stored = (
+                await conn.execute(select(users.c.password_hash).where(users.c.id == user_id))
+            ).scalar_one_or_none()
+        return await password_matches(stored, password)

@@ -230,6 +230,15 @@ async def test_quantities_and_guests_are_bounded_and_the_openapi_says_so(http, m
 
 PUBLIC = {("post", "/v1/auth/token"), ("get", "/healthz"), ("get", "/readyz"), ("post", "/v1/quotes")}
 PUBLIC_PREFIXES = ("/v1/sessions", "/v1/availability", "/v1/resources/", "/webhooks/")
+# Account routes a person without an access token calls (a refresh or invite token, or none).
+PUBLIC |= {
+    ("post", "/v1/auth/refresh"),
+    ("post", "/v1/auth/logout"),
+    ("post", "/v1/auth/password-reset"),
+    ("post", "/v1/auth/password-reset/confirm"),
+    ("post", "/v1/invites/accept"),
+    ("post", "/v1/companies/{company_id}/signup"),
+}
 NO_SERVICE = {("post", "/v1/auth/token"), ("get", "/healthz")}
 
 

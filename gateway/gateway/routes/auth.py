@@ -1,27 +1,338 @@
-"""Authentication: e-mail and password for a bearer token."""
+"""Accounts over HTTP: login (e-mail, password and, for a company's account, the company),
+refresh with rotation and reuse detection, logout, password change and reset, customer
+sign-up into a company and the acceptance of an invitation.
+
+Access tokens are short-lived JWTs; a refresh token (`<id>.<secret>`, only its hash stored)
+is single use: each refresh answers the next one of the same family, and a used one presented
+again revokes the whole family (a copy is in someone else's hands). Logging out, changing or
+resetting a password revoke refresh tokens too (gateway.accounts)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+import uuid
 
-from gateway.deps import tokens_of, users_of
-from gateway.problems import Problem
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from bookingplatform.catalog.v1 import catalog_pb2
+from gateway import accounts
+from gateway.auth import AnyPrincipal, TokenIssuer
+from gateway.deps import clients_of, rpc, tokens_of, users_of
+from gateway.problems import Problem, RpcProblem
 from gateway.ratelimit import client_address, limiter_of
 from gateway.routes.common import problems
-from gateway.schemas import TokenRequest, TokenResponse
+from gateway.schemas_admin_users import (
+    InviteAcceptRequest,
+    PasswordChangeRequest,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+    RefreshRequest,
+    SignupRequest,
+    TokenRequest,
+    TokenResponse,
+)
+from gateway.users import CompanyRequired, User, hash_password, insert_user, normalize_email
+from plumbing import audit
+from plumbing.db import Database
+from plumbing.principal import Principal, Role, acting_as
 
-router = APIRouter()
+router = APIRouter(tags=["auth"])
+
+# Catalog request ids of sign-ups: one per (company, e-mail), so a retry finds the first one.
+_SIGNUP_NAMESPACE = uuid.UUID("7d7c36a4-3b8e-4f53-9a57-6c2f0b1d2e11")
 
 
-@router.post("/v1/auth/token", response_model=TokenResponse, tags=["auth"], responses=problems(400, 401, 429))
-async def issue_token(request: Request, body: TokenRequest) -> TokenResponse:
-    """Exchanges e-mail and password for a bearer token (JWT HS256, 1 hour).
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
 
-    429 `RATE_LIMITED` (with `Retry-After`) past the per-address or per-account login limit."""
-    user = await limiter_of(request).authenticate(
-        users_of(request), client_address(request), body.email, body.password
+
+async def _token_pair(request: Request, user: User, refresh_token: str) -> TokenResponse:
+    tokens: TokenIssuer = tokens_of(request)
+    return TokenResponse(
+        access_token=tokens.issue(user),
+        expires_in=tokens.ttl_seconds,
+        refresh_token=refresh_token,
+        refresh_expires_in=int(accounts.REFRESH_TTL.total_seconds()),
     )
+
+
+def _invalid_refresh() -> Problem:
+    return Problem(
+        401, "INVALID_REFRESH_TOKEN", "The refresh token is not valid (unknown, used, revoked or expired)."
+    )
+
+
+@router.post(
+    "/v1/auth/token",
+    response_model=TokenResponse,
+    operation_id="issueToken",
+    responses=problems(400, 401, 429),
+)
+async def issue_token(request: Request, body: TokenRequest) -> TokenResponse:
+    """Exchanges e-mail and password for an access token (JWT HS256) and a refresh token.
+
+    A company's account names its `company_id` (the same e-mail may be a customer of two
+    companies); without it, the one account whose password matches is taken, and 400
+    `COMPANY_REQUIRED` answers when several do. 429 `RATE_LIMITED` (with `Retry-After`) past the
+    per-address or per-account login limit."""
+    try:
+        user = await limiter_of(request).authenticate(
+            users_of(request),
+            client_address(request),
+            body.email,
+            body.password,
+            company_id=str(body.company_id) if body.company_id else None,
+        )
+    except CompanyRequired:
+        raise Problem(
+            400, "COMPANY_REQUIRED", "This e-mail has accounts in several companies: name the company_id."
+        ) from None
     if user is None:
         raise Problem(401, "INVALID_CREDENTIALS", "The e-mail or the password is wrong.")
-    tokens = tokens_of(request)
-    return TokenResponse(access_token=tokens.issue(user), expires_in=tokens.ttl_seconds)
+    async with _db(request).transaction() as conn:
+        refresh = await accounts.issue_refresh_token(conn, user.id)
+    return await _token_pair(request, user, refresh)
+
+
+@router.post(
+    "/v1/auth/refresh",
+    response_model=TokenResponse,
+    operation_id="refreshToken",
+    responses=problems(400, 401),
+)
+async def refresh_token(request: Request, body: RefreshRequest) -> TokenResponse:
+    """Uses a refresh token once for a new access token and the next refresh token. A refresh
+    token used before revokes its whole family: 401 `REFRESH_TOKEN_REUSED`, log in again."""
+    try:
+        rotated = await accounts.rotate_refresh_token(_db(request), body.refresh_token)
+    except accounts.RefreshTokenReused:
+        raise Problem(
+            401,
+            "REFRESH_TOKEN_REUSED",
+            "This refresh token was used before: every token of its login is revoked.",
+        ) from None
+    if rotated is None:
+        raise _invalid_refresh()
+    return await _token_pair(request, rotated.user, rotated.refresh_token)
+
+
+@router.post("/v1/auth/logout", status_code=204, operation_id="logout", responses=problems(400))
+async def logout(request: Request, body: RefreshRequest) -> Response:
+    """Revokes the refresh token's whole family (this login and every refresh of it). Unknown
+    or already revoked tokens answer 204 as well; access tokens end with their short life."""
+    await accounts.revoke_family_of(_db(request), body.refresh_token)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/v1/auth/password",
+    status_code=204,
+    operation_id="changePassword",
+    responses=problems(400, 401, 403),
+)
+async def change_password(request: Request, body: PasswordChangeRequest, principal: AnyPrincipal) -> Response:
+    """Changes the caller's password (the current one is checked) and revokes every refresh
+    token of the account. 403 for an API key (it has no password)."""
+    if principal.user_id is None:
+        raise Problem(403, "PERMISSION_DENIED", "An API key has no password.")
+    user = await users_of(request).get(principal.user_id)
+    if user is None or not await users_of(request).verify_password(user.id, body.current_password):
+        raise Problem(401, "INVALID_CREDENTIALS", "The current password is wrong.")
+    await accounts.change_password(_db(request), user, body.new_password, action="change_password")
+    return Response(status_code=204)
+
+
+@router.post(
+    "/v1/auth/password-reset",
+    status_code=202,
+    operation_id="requestPasswordReset",
+    responses=problems(400, 429),
+)
+async def request_password_reset(request: Request, body: PasswordResetRequest) -> Response:
+    """Starts a password reset (a token valid one hour). Always 202, whether the account exists
+    or not. Until notifications deliver it, the company's staff read the token at
+    `GET /v1/admin/password-resets` and hand it over."""
+    await limiter_of(request).take_reset(client_address(request), body.email)
+    company = str(body.company_id) if body.company_id else None
+    user = await users_of(request).get_by_email(body.email, company_id=company)
+    if user is not None:
+        await accounts.request_password_reset(_db(request), user)
+    return Response(status_code=202)
+
+
+@router.post(
+    "/v1/auth/password-reset/confirm",
+    status_code=204,
+    operation_id="confirmPasswordReset",
+    responses=problems(400),
+)
+async def confirm_password_reset(request: Request, body: PasswordResetConfirm) -> Response:
+    """Sets a new password with a reset token (once); every refresh token of the account is
+    revoked. 400 `INVALID_RESET_TOKEN` for a wrong, used or expired token."""
+    user = await accounts.confirm_password_reset(
+        _db(request), tokens_of(request).secret, body.token, body.new_password
+    )
+    if user is None:
+        raise Problem(400, "INVALID_RESET_TOKEN", "The reset token is wrong, used or expired.")
+    return Response(status_code=204)
+
+
+async def customer_for(request: Request, company_id: str, email: str, display_name: str) -> str:
+    """The catalog customer of this e-mail in the company: an existing one (a guest who booked
+    before keeps their bookings, as the same customer) or a new one."""
+    catalog = clients_of(request).catalog
+    email = normalize_email(email)
+
+    async def existing() -> str | None:
+        found = await rpc(
+            "catalog",
+            catalog.ListCustomers(
+                catalog_pb2.ListCustomersRequest(company_id=company_id, query=email, page_size=50)
+            ),
+        )
+        return next((c.id for c in found.customers if c.email.lower() == email), None)
+
+    known = await existing()
+    if known is not None:
+        return known
+    try:
+        created = await rpc(
+            "catalog",
+            catalog.CreateCustomer(
+                catalog_pb2.CreateCustomerRequest(
+                    request_id=str(uuid.uuid5(_SIGNUP_NAMESPACE, f"{company_id}:{email}")),
+                    company_id=company_id,
+                    display_name=display_name,
+                    email=email,
+                    guest=False,
+                )
+            ),
+        )
+    except RpcProblem as problem:
+        if problem.status != 409:
+            raise
+        # Taken meanwhile (a guest booking of the same address): that customer is the one.
+        known = await existing()
+        if known is None:
+            raise
+        return known
+    return created.customer.id
+
+
+async def _company_open(request: Request, company_id: str) -> None:
+    try:
+        reply = await rpc(
+            "catalog",
+            clients_of(request).catalog.GetCompany(catalog_pb2.GetCompanyRequest(company_id=company_id)),
+        )
+    except RpcProblem as problem:
+        if problem.status in (400, 404):
+            raise Problem(404, "COMPANY_NOT_FOUND", "No such company.") from None
+        raise
+    if reply.company.state == catalog_pb2.COMPANY_STATE_SUSPENDED:
+        raise Problem(409, "COMPANY_SUSPENDED", "The company is suspended.")
+
+
+def _email_taken() -> Problem:
+    return Problem(409, "EMAIL_TAKEN", "This e-mail already has an account in this company.")
+
+
+@router.post(
+    "/v1/companies/{company_id}/signup",
+    response_model=TokenResponse,
+    status_code=201,
+    operation_id="signUp",
+    responses=problems(400, 404, 409, 503),
+)
+async def sign_up(request: Request, company_id: uuid.UUID, body: SignupRequest) -> JSONResponse:
+    """Creates a customer account in the company and logs it in. A customer of the company
+    with this e-mail (a guest who booked before) becomes the account's customer, so their
+    bookings are theirs. 409 `EMAIL_TAKEN` when the e-mail has an account there already."""
+    company = str(company_id)
+    email = normalize_email(body.email)
+    await _company_open(request, company)
+    if await users_of(request).get_by_email(email, company_id=company) is not None:
+        raise _email_taken()
+    customer_id = await customer_for(request, company, email, body.display_name)
+    password_hash = await hash_password(body.password)
+    async with _db(request).transaction() as conn:
+        user = await insert_user(
+            conn,
+            email=email,
+            password_hash=password_hash,
+            role=Role.CUSTOMER,
+            company_id=company,
+            customer_id=customer_id,
+            display_name=body.display_name,
+        )
+        if user is None:
+            raise _email_taken()
+        with acting_as(Principal(Role.CUSTOMER, company, user.id, customer_id)):
+            await audit.record(
+                conn,
+                company_id=company,
+                entity_type="user",
+                entity_id=user.id,
+                action="sign_up",
+                after={"email": email, "role": str(Role.CUSTOMER), "customer_id": customer_id},
+            )
+        refresh = await accounts.issue_refresh_token(conn, user.id)
+    pair = await _token_pair(request, user, refresh)
+    return JSONResponse(pair.model_dump(mode="json"), status_code=201)
+
+
+@router.post(
+    "/v1/invites/accept",
+    response_model=TokenResponse,
+    status_code=201,
+    operation_id="acceptInvite",
+    responses=problems(400, 404, 409, 503),
+)
+async def accept_invite(request: Request, body: InviteAcceptRequest) -> JSONResponse:
+    """Accepts an invitation with its token: creates the account (a customer's with its
+    catalog customer) and logs it in. 404 `INVITE_NOT_FOUND` for a wrong, used, revoked or
+    expired token; 409 `EMAIL_TAKEN` when the e-mail has an account in the company."""
+    invite = await accounts.open_invite(_db(request), body.token)
+    if invite is None:
+        raise Problem(404, "INVITE_NOT_FOUND", "The invitation is wrong, used, revoked or expired.")
+    name = body.display_name or invite.display_name or invite.email
+    customer_id = None
+    if invite.role is Role.CUSTOMER:
+        customer_id = await customer_for(request, invite.company_id, invite.email, name)
+    password_hash = await hash_password(body.password)
+    async with _db(request).transaction() as conn:
+        user = await insert_user(
+            conn,
+            email=invite.email,
+            password_hash=password_hash,
+            role=invite.role,
+            company_id=invite.company_id,
+            customer_id=customer_id,
+            display_name=name,
+        )
+        if user is None:
+            raise _email_taken()
+        if not await accounts.mark_invite_accepted(conn, body.token, user.id):
+            # Accepted by a concurrent request first: this transaction (and its user) rolls back.
+            raise Problem(404, "INVITE_NOT_FOUND", "The invitation is wrong, used, revoked or expired.")
+        with acting_as(Principal(invite.role, invite.company_id, user.id, customer_id)):
+            await audit.record(
+                conn,
+                company_id=invite.company_id,
+                entity_type="invite",
+                entity_id=invite.id,
+                action="accept",
+                after={"user_id": user.id},
+            )
+            await audit.record(
+                conn,
+                company_id=invite.company_id,
+                entity_type="user",
+                entity_id=user.id,
+                action="create",
+                after={"email": invite.email, "role": str(invite.role), "customer_id": customer_id},
+            )
+        refresh = await accounts.issue_refresh_token(conn, user.id)
+    pair = await _token_pair(request, user, refresh)
+    return JSONResponse(pair.model_dump(mode="json"), status_code=201)

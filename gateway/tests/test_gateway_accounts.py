@@ -1,0 +1,340 @@
+"""Accounts: refresh rotation and reuse detection, logout, password change and reset, invites,
+API keys, one e-mail in two companies, and the tenancy of the admin routes."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from gateway.auth import AnyPrincipal, TokenIssuer
+from gateway.users import User, UserStore
+from plumbing.principal import Role, current_principal
+
+pytestmark = pytest.mark.integration
+
+PASSWORD = "correct horse battery staple"
+
+
+def key() -> dict[str, str]:
+    return {"Idempotency-Key": str(uuid.uuid4())}
+
+
+async def login(http: httpx.AsyncClient, email: str, password: str = PASSWORD, company_id: str | None = None):
+    body = {"email": email, "password": password}
+    if company_id:
+        body["company_id"] = company_id
+    return await http.post("/v1/auth/token", json=body)
+
+
+async def test_a_refresh_token_is_single_use_and_a_reused_one_revokes_its_whole_family(http, make_account):
+    account = await make_account()
+    first = (await login(http, account.email)).json()
+
+    second = await http.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert second.status_code == 200, second.text
+    rotated = second.json()
+    assert rotated["refresh_token"] != first["refresh_token"]
+    me = await http.get("/v1/wallet", headers={"Authorization": f"Bearer {rotated['access_token']}"})
+    assert me.status_code != 401
+
+    reused = await http.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert reused.status_code == 401
+    assert reused.json()["code"] == "REFRESH_TOKEN_REUSED"
+    # The thief's reuse also ends the rightful holder's newer token of the same login.
+    after = await http.post("/v1/auth/refresh", json={"refresh_token": rotated["refresh_token"]})
+    assert after.status_code == 401
+    assert after.json()["code"] == "INVALID_REFRESH_TOKEN"
+
+    other_login = (await login(http, account.email)).json()
+    untouched = await http.post("/v1/auth/refresh", json={"refresh_token": other_login["refresh_token"]})
+    assert untouched.status_code == 200
+
+
+async def test_logout_revokes_the_login_and_a_forged_refresh_token_is_refused(http, make_account):
+    account = await make_account()
+    tokens = (await login(http, account.email)).json()
+
+    out = await http.post("/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
+    again = await http.post("/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
+    refused = await http.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    forged_id, _, _ = tokens["refresh_token"].partition(".")
+    forged = await http.post("/v1/auth/refresh", json={"refresh_token": f"{forged_id}.guess"})
+    garbage = await http.post("/v1/auth/refresh", json={"refresh_token": "not-a-token"})
+
+    assert (out.status_code, again.status_code) == (204, 204)
+    assert refused.status_code == 401
+    assert forged.status_code == 401 and forged.json()["code"] == "INVALID_REFRESH_TOKEN"
+    assert garbage.status_code == 401
+
+
+async def test_no_table_holds_a_refresh_token_an_invite_token_or_an_api_key(http, make_account, gateway_db):
+    admin = await make_account("COMPANY_ADMIN")
+    tokens = (await login(http, admin.email)).json()
+    invite = (
+        await http.post(
+            "/v1/admin/invites",
+            json={"email": "x@example.com", "role": "STAFF"},
+            headers={**admin.headers, **key()},
+        )
+    ).json()
+    api_key = (
+        await http.post(
+            "/v1/admin/api-keys", json={"name": "crm", "role": "STAFF"}, headers={**admin.headers, **key()}
+        )
+    ).json()
+    secrets = [
+        tokens["refresh_token"].split(".")[1],
+        invite["token"].split(".")[1],
+        api_key["key"].split("_")[2],
+    ]
+
+    async with gateway_db.transaction() as conn:
+        dump = (
+            await conn.execute(
+                text(
+                    "SELECT string_agg(t::text, ' ') FROM ("
+                    " SELECT row_to_json(r)::text AS t FROM gateway.refresh_tokens r"
+                    " UNION ALL SELECT row_to_json(i)::text FROM gateway.invites i"
+                    " UNION ALL SELECT row_to_json(k)::text FROM gateway.api_keys k"
+                    " UNION ALL SELECT row_to_json(a)::text FROM gateway.idempotency_keys a) s"
+                )
+            )
+        ).scalar_one()
+    for secret in secrets:
+        assert secret not in dump
+
+
+async def test_changing_the_password_checks_the_old_one_and_ends_every_refresh_token(http, make_account):
+    account = await make_account()
+    tokens = (await login(http, account.email)).json()
+
+    wrong = await http.post(
+        "/v1/auth/password",
+        json={"current_password": "nope", "new_password": "a new long password"},
+        headers=account.headers,
+    )
+    changed = await http.post(
+        "/v1/auth/password",
+        json={"current_password": PASSWORD, "new_password": "a new long password"},
+        headers=account.headers,
+    )
+
+    assert wrong.status_code == 401
+    assert changed.status_code == 204
+    assert (await login(http, account.email)).status_code == 401
+    assert (await login(http, account.email, "a new long password")).status_code == 200
+    stale = await http.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert stale.status_code == 401
+
+
+async def test_a_password_reset_token_is_read_by_staff_and_works_once(http, make_account):
+    customer = await make_account()
+    staff = await make_account("STAFF", company_id=customer.company_id)
+    outsider = await make_account("STAFF")
+    tokens = (await login(http, customer.email)).json()
+
+    requested = await http.post(
+        "/v1/auth/password-reset", json={"email": customer.email, "company_id": customer.company_id}
+    )
+    unknown = await http.post(
+        "/v1/auth/password-reset", json={"email": "nobody@example.com", "company_id": customer.company_id}
+    )
+    listed = await http.get("/v1/admin/password-resets", headers=staff.headers)
+    foreign = await http.get("/v1/admin/password-resets", headers=outsider.headers)
+    assert (requested.status_code, unknown.status_code) == (202, 202)
+    assert listed.status_code == 200, listed.text
+    [reset] = [r for r in listed.json()["password_resets"] if r["email"] == customer.email]
+    assert foreign.json()["password_resets"] == []
+
+    tampered = await http.post(
+        "/v1/auth/password-reset/confirm",
+        json={"token": reset["token"] + "x", "new_password": "reset password 1"},
+    )
+    confirmed = await http.post(
+        "/v1/auth/password-reset/confirm", json={"token": reset["token"], "new_password": "reset password 1"}
+    )
+    twice = await http.post(
+        "/v1/auth/password-reset/confirm", json={"token": reset["token"], "new_password": "reset password 2"}
+    )
+
+    assert tampered.status_code == 400
+    assert confirmed.status_code == 204
+    assert twice.status_code == 400 and twice.json()["code"] == "INVALID_RESET_TOKEN"
+    assert (await login(http, customer.email, "reset password 1")).status_code == 200
+    assert (
+        await http.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    ).status_code == 401
+    after = await http.get("/v1/admin/password-resets", headers=staff.headers)
+    assert all(r["email"] != customer.email for r in after.json()["password_resets"])
+
+
+async def test_a_company_admin_invites_staff_who_accept_once_and_staff_may_invite_customers_only(
+    http, make_account
+):
+    admin = await make_account("COMPANY_ADMIN")
+    staff = await make_account("STAFF", company_id=admin.company_id)
+    email = f"new-staff-{uuid.uuid4().hex[:8]}@example.com"
+
+    no_key = await http.post(
+        "/v1/admin/invites", json={"email": email, "role": "STAFF"}, headers=admin.headers
+    )
+    invited = await http.post(
+        "/v1/admin/invites", json={"email": email, "role": "STAFF"}, headers={**admin.headers, **key()}
+    )
+    by_staff = await http.post(
+        "/v1/admin/invites", json={"email": email, "role": "STAFF"}, headers={**staff.headers, **key()}
+    )
+    assert no_key.status_code == 400
+    assert invited.status_code == 201, invited.text
+    assert by_staff.status_code == 403
+    token = invited.json()["token"]
+
+    accepted = await http.post("/v1/invites/accept", json={"token": token, "password": "staff password 1"})
+    twice = await http.post("/v1/invites/accept", json={"token": token, "password": "staff password 1"})
+    assert accepted.status_code == 201, accepted.text
+    assert twice.status_code == 404 and twice.json()["code"] == "INVITE_NOT_FOUND"
+
+    new_staff = await login(http, email, "staff password 1", admin.company_id)
+    assert new_staff.status_code == 200
+    users = await http.get("/v1/admin/users", params={"role": "STAFF"}, headers=admin.headers)
+    assert email in [u["email"] for u in users.json()["users"]]
+    listed = await http.get("/v1/admin/invites", headers=admin.headers)
+    [row] = [i for i in listed.json()["invites"] if i["email"] == email]
+    assert row["accepted_at"] is not None and "token" not in row
+
+
+async def test_an_api_key_acts_for_its_company_with_its_role_until_revoked(http, make_account):
+    admin = await make_account("COMPANY_ADMIN")
+    other = await make_account("COMPANY_ADMIN")
+    made = await http.post(
+        "/v1/admin/api-keys", json={"name": "crm sync", "role": "STAFF"}, headers={**admin.headers, **key()}
+    )
+    assert made.status_code == 201, made.text
+    created = made.json()
+    assert created["key"].startswith(f"bpk_{created['prefix']}_")
+
+    as_key = {"X-API-Key": created["key"]}
+    as_header = {"Authorization": f"ApiKey {created['key']}"}
+    users = await http.get("/v1/admin/users", headers=as_key)
+    users_again = await http.get("/v1/admin/users", headers=as_header)
+    keys_by_key = await http.get("/v1/admin/api-keys", headers=as_key)
+    foreign = await http.get("/v1/admin/users", params={"company_id": other.company_id}, headers=as_key)
+    assert (users.status_code, users_again.status_code) == (200, 200)
+    assert keys_by_key.status_code == 403  # a STAFF-scoped key is no company admin
+    assert foreign.status_code == 404
+
+    listed = await http.get("/v1/admin/api-keys", headers=admin.headers)
+    [row] = [k for k in listed.json()["api_keys"] if k["id"] == created["id"]]
+    assert row["last_used_at"] is not None and "key" not in row
+
+    stranger = await http.post(
+        f"/v1/admin/api-keys/{created['id']}/revoke", headers={**other.headers, **key()}
+    )
+    revoked = await http.post(
+        f"/v1/admin/api-keys/{created['id']}/revoke", headers={**admin.headers, **key()}
+    )
+    assert stranger.status_code == 404
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
+    refused = await http.get("/v1/admin/users", headers=as_key)
+    assert refused.status_code == 401
+    wrong = await http.get("/v1/admin/users", headers={"X-API-Key": created["key"][:-1] + "0"})
+    assert wrong.status_code == 401
+
+
+async def test_one_e_mail_may_be_a_customer_of_two_companies_and_logs_in_to_each(http, gateway_db):
+    store = UserStore(gateway_db)
+    email = f"twice-{uuid.uuid4().hex[:8]}@example.com"
+    company_a, company_b, company_c = (str(uuid.uuid4()) for _ in range(3))
+    for company in (company_a, company_b):
+        await store.create_user(
+            email=email, password=PASSWORD, role="CUSTOMER", company_id=company, customer_id=str(uuid.uuid4())
+        )
+
+    ambiguous = await login(http, email)
+    into_a = await login(http, email, company_id=company_a)
+    into_b = await login(http, email, company_id=company_b)
+    into_c = await login(http, email, company_id=company_c)
+
+    assert ambiguous.status_code == 400 and ambiguous.json()["code"] == "COMPANY_REQUIRED"
+    assert (into_a.status_code, into_b.status_code) == (200, 200)
+    assert into_c.status_code == 401
+    a_headers = {"Authorization": f"Bearer {into_a.json()['access_token']}"}
+    me = await http.get("/v1/admin/users", headers=a_headers)
+    assert me.status_code == 403  # a customer is no staff
+
+
+async def test_a_customer_of_company_a_cannot_log_into_company_b(http, make_account):
+    customer = await make_account()
+    refused = await login(http, customer.email, company_id=str(uuid.uuid4()))
+    assert refused.status_code == 401
+
+
+async def test_admin_routes_refuse_another_company_and_the_wrong_role(http, make_account):
+    admin = await make_account("COMPANY_ADMIN")
+    staff = await make_account("STAFF", company_id=admin.company_id)
+    customer = await make_account(company_id=admin.company_id)
+    platform = await make_account("PLATFORM_ADMIN")
+    other = str(uuid.uuid4())
+
+    cross = await http.get("/v1/admin/users", params={"company_id": other}, headers=admin.headers)
+    cross_invite = await http.post(
+        "/v1/admin/invites",
+        json={"email": "a@example.com", "role": "CUSTOMER", "company_id": other},
+        headers={**admin.headers, **key()},
+    )
+    staff_keys = await http.get("/v1/admin/api-keys", headers=staff.headers)
+    customer_users = await http.get("/v1/admin/users", headers=customer.headers)
+    staff_sees_admin = await http.get(f"/v1/admin/users/{admin.user_id}", headers=staff.headers)
+    staff_sees_customer = await http.get(f"/v1/admin/users/{customer.user_id}", headers=staff.headers)
+    platform_without_company = await http.get("/v1/admin/users", headers=platform.headers)
+    platform_names_it = await http.get(
+        "/v1/admin/users", params={"company_id": admin.company_id}, headers=platform.headers
+    )
+    anonymous = await http.get("/v1/admin/users")
+
+    assert cross.status_code == 404 and cross.json()["code"] == "COMPANY_NOT_FOUND"
+    assert cross_invite.status_code == 404
+    assert staff_keys.status_code == 403
+    assert customer_users.status_code == 403
+    assert staff_sees_admin.status_code == 404
+    assert staff_sees_customer.status_code == 200
+    assert platform_without_company.status_code == 400
+    assert platform_names_it.status_code == 200
+    assert {u["id"] for u in platform_names_it.json()["users"]} >= {
+        admin.user_id,
+        staff.user_id,
+        customer.user_id,
+    }
+    assert anonymous.status_code == 401
+
+
+async def test_every_authenticated_request_runs_as_its_principal(jwt_secret):
+    app = FastAPI()
+    app.state.tokens = TokenIssuer(jwt_secret)
+
+    @app.get("/whoami")
+    async def whoami(principal: AnyPrincipal) -> dict[str, str | None]:
+        seen = current_principal()
+        return {"role": seen.role.value, "company_id": seen.company_id, "user_id": seen.user_id}
+
+    company = str(uuid.uuid4())
+    token = TokenIssuer(jwt_secret).issue(
+        User(id="u-1", email="s@example.com", role=Role.STAFF, company_id=company, customer_id=None)
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        seen = (await client.get("/whoami", headers={"Authorization": f"Bearer {token}"})).json()
+
+    assert seen == {"role": "STAFF", "company_id": company, "user_id": "u-1"}
+    assert current_principal().role is Role.SERVICE
+
+
+async def test_the_openapi_document_declares_bearer_and_api_key_security(http):
+    schema = (await http.get("/openapi.json")).json()
+    schemes = schema["components"]["securitySchemes"]
+    assert {"type": "http", "scheme": "bearer"}.items() <= schemes["HTTPBearer"].items()
+    assert schemes["APIKeyHeader"]["in"] == "header" and schemes["APIKeyHeader"]["name"] == "X-API-Key"
+    assert schema["paths"]["/v1/admin/api-keys"]["post"]["operationId"] == "createApiKey"
