@@ -65,12 +65,6 @@ class LoginLimiter:
         await self._take(self.per_ip, "reset-ip", client)
         await self._take(self.per_account, "reset-account", normalize_email(email))
 
-    async def take_reset(self, client: str, email: str) -> None:
-        """Password-reset requests count like login attempts (own buckets): no flood of resets
-        for one account, nor from one address."""
-        await self._take(self.per_ip, "reset-ip", client)
-        await self._take(self.per_account, "reset-account", normalize_email(email))
-
 
 class GuestBookingLimiter:
     """Guest bookings (no account): every attempt counts against the client's address and
