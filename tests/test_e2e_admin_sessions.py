@@ -169,3 +169,39 @@ async def _another_company(platform) -> str:
         catalog_pb2.CreateCompanyRequest(name="Elsewhere", time_zone="Europe/Berlin", currency_code="EUR")
     )
     return reply.company.id
+
+
+async def test_a_pass_product_is_created_changed_at_its_etag_and_archived(tenant):
+    admin = await login(tenant, "COMPANY_ADMIN", tenant.company_id)
+    staff = await login(tenant, "STAFF", tenant.company_id)
+    body = {
+        "name": "10 classes",
+        "credits": 10,
+        "validity_days": 90,
+        "price": {"amount_minor": 9900, "currency_code": "EUR"},
+    }
+    assert (await staff.post("/v1/admin/pass-products", json=body, headers=key())).status_code == 403
+    created = await admin.post("/v1/admin/pass-products", json=body, headers=key())
+    assert created.status_code == 201, created.text
+    product = created.json()
+    path = f"/v1/admin/pass-products/{product['id']}"
+    etag = created.headers["ETag"]
+
+    changed = await admin.patch(
+        path, json={"credits": 12, "resource_ids": [tenant.resource_id]}, headers={**key(), "If-Match": etag}
+    )
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["credits"], changed.json()["resource_ids"]) == (12, [tenant.resource_id])
+    stale = await admin.patch(path, json={"credits": 1}, headers={**key(), "If-Match": etag})
+    assert (stale.status_code, stale.json()["code"]) == (412, "PRECONDITION_FAILED")
+    assert (await staff.get(path)).json()["credits"] == 12
+
+    archived = await admin.post(f"{path}/archive", headers={**key(), "If-Match": changed.headers["ETag"]})
+    assert archived.status_code == 200, archived.text
+    assert archived.json()["archive_time"] is not None
+    listed = await staff.get("/v1/admin/pass-products")
+    assert product["id"] not in [p["id"] for p in listed.json()["products"]]
+    everything = await staff.get("/v1/admin/pass-products", params={"show_archived": "true"})
+    assert product["id"] in [p["id"] for p in everything.json()["products"]]
+    for client in (admin, staff):
+        await client.aclose()
