@@ -14,12 +14,14 @@ from bookings.adapters import tables
 from bookings.adapters.catalog_availability import AvailabilityCatalog
 from bookings.adapters.catalog_client import CatalogClient
 from bookings.adapters.catalog_resources import ResourceCatalog
+from bookings.adapters.owners import CatalogOwners
 from bookings.adapters.passes_client import PassesClient
 from bookings.adapters.payments_client import PaymentsClient
 from bookings.adapters.repository import start_step_deadlines
 from bookings.entrypoints import catalog_events
 from bookings.entrypoints.grpc_api import BookingsApi
 from bookings.entrypoints.saga_replies import ReplyConsumer
+from bookings.service import tenancy
 from bookings.service.availability import AvailabilityService
 from bookings.service.booking_commands import BookingCommands
 from bookings.service.changes import PeriodChanges
@@ -75,6 +77,12 @@ async def start(settings: Settings) -> RunningService:
         orchestrator=orchestrator,
         sagas=SagaQueries(db),
         session_changes=SessionChanges(db, CatalogServiceStub(catalog_channel)),
+    )
+    # Every RPC checks the caller's company (and customer, and role) before its handler.
+    tenancy.guard(
+        api,
+        bookings_pb2.DESCRIPTOR.services_by_name["BookingsService"],
+        tenancy.TenancyChecks(db, CatalogOwners(CatalogServiceStub(catalog_channel))),
     )
     cancellations = SessionCancellations(db, bookings, orchestrator)
 

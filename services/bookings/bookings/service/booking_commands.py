@@ -41,7 +41,14 @@ from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFo
 from plumbing.ids import parse_id
 from plumbing.outbox import Outbox
 from plumbing.paging import decode_page_token, encode_page_token, page_size
-from plumbing.principal import BUSINESS_ROLES, Role, check_tenant, current_principal, require_role
+from plumbing.principal import (
+    BUSINESS_ROLES,
+    Role,
+    check_tenant,
+    current_principal,
+    require_role,
+    tenant_scope,
+)
 from plumbing.telemetry import current_trace_id
 
 MAX_REASON_LENGTH = 500
@@ -61,6 +68,20 @@ def audited(booking: Booking) -> dict[str, object]:
         "desk_payment": booking.plan.desk_payment,
         "desk_paid_minor": booking.desk_paid_minor,
     }
+
+
+def _scoped(company_id: str, customer_id: str) -> tuple[str, str]:
+    """The company and customer filters of a list narrowed to the caller (`tenant_scope`): its
+    company, and for a customer or guest its own bookings, in the SQL whatever else is asked.
+    A filter naming another company or customer is refused as not found."""
+    scope_company, scope_customer = tenant_scope()
+    company = parse_id(company_id, "company_id") if company_id else scope_company or ""
+    customer = parse_id(customer_id, "customer_id") if customer_id else scope_customer or ""
+    if scope_company is not None and company != scope_company:
+        raise NotFound("COMPANY_NOT_FOUND", "no such company")
+    if scope_customer is not None and customer != scope_customer:
+        raise NotFound("CUSTOMER_NOT_FOUND", "no such customer")
+    return company, customer
 
 
 class _Duplicate(Exception):
@@ -242,6 +263,7 @@ class BookingCommands:
             )
         for field, value in given.items():
             parse_id(value, field)
+        company_id, customer_id = _scoped(query.company_id, query.customer_id)
         if query.since is not None and query.until is not None and query.since >= query.until:
             raise InvalidArgument(
                 "INVALID_TIME_RANGE", "start_time must be before end_time", field="start_time"
@@ -253,10 +275,10 @@ class BookingCommands:
         async with self.db.transaction() as conn:
             found = await repo.list_bookings(
                 conn,
-                customer_id=query.customer_id,
+                customer_id=customer_id,
                 session_id=query.session_id,
                 resource_id=query.resource_id,
-                company_id=query.company_id,
+                company_id=company_id,
                 overlapping=overlapping,
                 limit=limit + 1,
                 after=decode_page_token(query.page_token, datetime, uuid.UUID),

@@ -13,6 +13,7 @@ from plumbing.db import Database
 from plumbing.errors import InvalidArgument, NotFound
 from plumbing.ids import parse_id
 from plumbing.paging import decode_page_token, encode_page_token, page_size
+from plumbing.principal import tenant_scope
 
 
 class SagaQueries:
@@ -29,8 +30,6 @@ class SagaQueries:
 
     async def list_sagas(self, query: ListSagas) -> tuple[list[SagaRecord], str]:
         """Sagas for the operator dashboard, newest first, filtered by state, step, age, company."""
-        if query.company_id:
-            parse_id(query.company_id, "company_id")
         if query.state and query.state not in SagaState.__members__:
             raise InvalidArgument("INVALID_STATE", "unknown saga state", field="state")
         if query.min_age_seconds < 0:
@@ -38,11 +37,16 @@ class SagaQueries:
                 "INVALID_AGE", "min_age_seconds must not be negative", field="min_age_seconds"
             )
         limit = page_size(query.page_size)
+        # Narrowed to the caller's company in the SQL, whatever filter is given.
+        scope, _ = tenant_scope()
+        company_id = (parse_id(query.company_id, "company_id") if query.company_id else scope) or ""
+        if scope is not None and company_id != scope:
+            raise NotFound("COMPANY_NOT_FOUND", "no such company")
         async with self.db.transaction() as conn:
             found = await repo.list_sagas(
                 conn,
                 state=query.state,
-                company_id=query.company_id,
+                company_id=company_id,
                 limit=limit + 1,
                 after=decode_page_token(query.page_token, datetime, uuid.UUID),
                 current_step=query.current_step,
