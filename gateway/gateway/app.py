@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -17,14 +18,14 @@ from gateway import audit_log
 from gateway.auth import TokenIssuer
 from gateway.clients import Clients
 from gateway.edge import CrashGuard, edge_guard
+from gateway.guest_links import GuestLinks
 from gateway.idempotency import IdempotencyStore
 from gateway.pages import dead_letters as dead_letter_pages
 from gateway.pages import login, sagas
 from gateway.problems import Problem, document_problems, install_handlers, problem_response
-from gateway.ratelimit import LoginLimiter
+from gateway.ratelimit import GuestBookingLimiter, LoginLimiter
 from gateway.request_ids import RequestIds
-from gateway.routes import admin_audit, auth, customer, dead_letters, ops, public, webhooks
-from gateway.routes.admin_users import router as admin_users_router
+from gateway.routes import admin_audit, auth, customer, dead_letters, ops, public, public_guest, webhooks
 from gateway.routes.common import problems
 from gateway.schemas import HealthOut
 from gateway.sessions import LoginRedirect, OpsSessions, login_redirect_response
@@ -72,7 +73,9 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
             if own_db is not None:
                 await own_db.close()
 
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI and ReDoc served by the gateway itself (fastapi-offline
+    # ships them), so the docs load no script from a CDN.
+    app = FastAPIOffline(
         title="Booking platform gateway",
         version="1.0.0",
         description=(
@@ -81,12 +84,18 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
             "mutations need an `Idempotency-Key`."
         ),
         lifespan=lifespan,
+        # Swagger UI's default validator badge is an image from an outside host: none.
+        swagger_ui_parameters={"validatorUrl": None},
         # Before every route's own parameters: NULs and unknown query parameters (gateway.edge).
         dependencies=[Depends(edge_guard)],
     )
     app.state.settings = settings
     app.state.tokens = TokenIssuer(settings.jwt_secret, settings.token_ttl_seconds)
     app.state.login_limiter = LoginLimiter(settings.login_limit_per_ip, settings.login_limit_per_account)
+    app.state.guest_limiter = GuestBookingLimiter(
+        settings.guest_booking_limit_per_ip, settings.guest_booking_limit_per_email
+    )
+    app.state.guest_links = GuestLinks(settings.jwt_secret, settings.guest_link_ttl_seconds)
     if settings.trusted_proxies:
         # uvicorn's own middleware: the client (and scheme) become what the trusted proxy
         # forwarded, for the rate limits, the access log and the cookie's Secure flag.
@@ -98,18 +107,24 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     app.add_middleware(RequestIds)
     for routes in (auth, customer, public, ops, dead_letters, webhooks):
         app.include_router(routes.router)
-    app.include_router(admin_users_router)
     app.include_router(admin_audit.router)
+    app.include_router(public_guest.router)
     for pages in (login, sagas, dead_letter_pages):
         app.include_router(pages.router)
     app.add_exception_handler(LoginRedirect, login_redirect_response)
 
-    @app.get("/healthz", response_model=HealthOut, tags=["health"])
+    @app.get("/healthz", operation_id="getLiveness", response_model=HealthOut, tags=["health"])
     async def healthz() -> HealthOut:
         """Liveness: the process answers."""
         return HealthOut(status="ok")
 
-    @app.get("/readyz", response_model=HealthOut, tags=["health"], responses=problems(503))
+    @app.get(
+        "/readyz",
+        operation_id="getReadiness",
+        response_model=HealthOut,
+        tags=["health"],
+        responses=problems(503),
+    )
     async def readyz(request: Request) -> Response:
         """Readiness: every service's gRPC health is SERVING and the database answers."""
         checks = await request.app.state.clients.check_health()

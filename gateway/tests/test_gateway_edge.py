@@ -229,7 +229,7 @@ async def test_quantities_and_guests_are_bounded_and_the_openapi_says_so(http, m
 # ----- the OpenAPI lists every answer -----
 
 PUBLIC = {("post", "/v1/auth/token"), ("get", "/healthz"), ("get", "/readyz"), ("post", "/v1/quotes")}
-PUBLIC_PREFIXES = ("/v1/sessions", "/v1/availability", "/v1/resources/", "/webhooks/")
+PUBLIC_PREFIXES = ("/v1/sessions", "/v1/availability", "/v1/resources/", "/webhooks/", "/v1/public/")
 # Account routes a person without an access token calls (a refresh or invite token, or none).
 PUBLIC |= {
     ("post", "/v1/auth/refresh"),
