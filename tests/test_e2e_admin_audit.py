@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from bookingplatform.catalog.v1 import catalog_pb2
+from plumbing import messaging
 from plumbing.testing import eventually
 
 pytestmark = pytest.mark.e2e
@@ -163,3 +164,47 @@ async def test_a_company_admin_sees_only_their_company_and_pages_through_it(plat
 
     bad = await own_admin.get("/v1/admin/audit", params={"page_token": "not-a-token"})
     assert bad.status_code == 400 and bad.json()["code"] == "INVALID_PAGE_TOKEN"
+
+
+async def test_a_platform_admins_dead_letter_replay_and_discard_are_in_the_log(platform, nats_url):
+    operator, operator_id = await login(platform, "PLATFORM_ADMIN", None)
+    nc = await messaging.connect(nats_url, "audit-dead-letter-test")
+    ids = [f"poison-{uuid.uuid4()}", f"poison-{uuid.uuid4()}"]
+    try:
+        for message_id in ids:
+            await nc.jetstream().publish(
+                messaging.command_subject("wallet"), b"\x0a\xff", headers={"Nats-Msg-Id": message_id}
+            )
+    finally:
+        await nc.close()
+
+    async def dead_letter_of(message_id: str) -> str | None:
+        token = None
+        while True:
+            params = {"service": "wallet", "page_size": "200"} | ({"page_token": token} if token else {})
+            body = (await operator.get("/v1/ops/dead-letters", params=params)).json()
+            found = [d["id"] for d in body["dead_letters"] if d["original_message_id"] == message_id]
+            if found:
+                return found[0]
+            token = body["next_page_token"]
+            if not token:
+                return None
+
+    replayed = await eventually(lambda: dead_letter_of(ids[0]), message="no dead letter to replay")
+    discarded = await eventually(lambda: dead_letter_of(ids[1]), message="no dead letter to discard")
+    replay = await operator.post(
+        f"/v1/ops/dead-letters/wallet/{replayed}/replay", headers={"X-Request-ID": f"replay-{replayed}"}
+    )
+    assert replay.status_code == 200, replay.text
+    discard = await operator.post(f"/v1/ops/dead-letters/wallet/{discarded}/discard")
+    assert discard.status_code == 204, discard.text
+
+    logged = await entries(operator, entity="dead_letter", actor=operator_id)
+    assert {(e["entity_id"], e["action"]) for e in logged} == {
+        (f"wallet:{replayed}", "replay"),
+        (f"wallet:{discarded}", "discard"),
+    }
+    replay_entry = next(e for e in logged if e["action"] == "replay")
+    assert (replay_entry["service"], replay_entry["actor_role"]) == ("gateway", "PLATFORM_ADMIN")
+    assert replay_entry["request_id"] == f"replay-{replayed}"
+    assert replay_entry["changed"]["after"]["replay_message_id"] == replay.json()["replay_message_id"]

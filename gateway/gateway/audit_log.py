@@ -81,6 +81,14 @@ async def start_copier(nats_url: str, db: Database) -> Callable[[], Awaitable[No
     return stop
 
 
+async def record_in_gateway(db: Database, **entry: Any) -> None:
+    """Records a change whose effect lives outside any database the gateway could share a
+    transaction with (a dead letter's replay or discard is a NATS message and a KV record), in
+    the one log, right after the service confirmed it."""
+    async with db.transaction() as conn:
+        await audit.record(conn, **entry)
+
+
 @dataclass(frozen=True)
 class AuditQuery:
     company_id: str | None  # None: every company (a platform admin)

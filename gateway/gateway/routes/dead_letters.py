@@ -19,6 +19,7 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from bookingplatform.ops.v1 import dead_letters_pb2
+from gateway import audit_log
 from gateway.auth import Operator, Principal
 from gateway.clients import DEAD_LETTER_SERVICES
 from gateway.deps import clients_of, rpc
@@ -172,7 +173,16 @@ async def replay_dead_letter(
             )
         ),
     )
-    return DeadLetterOut.of(reply.dead_letter)
+    letter = DeadLetterOut.of(reply.dead_letter)
+    await audit_log.record_in_gateway(
+        request.app.state.db,
+        company_id=None,
+        entity_type="dead_letter",
+        entity_id=f"{service.value}:{dead_letter_id}",
+        action="replay",
+        after={"original_subject": letter.original_subject, "replay_message_id": letter.replay_message_id},
+    )
+    return letter
 
 
 @router.post(
@@ -205,4 +215,11 @@ async def discard_dead_letter(
                 request_id=f"{principal.user_id}:{idempotency_key or uuid.uuid4()}",
             )
         ),
+    )
+    await audit_log.record_in_gateway(
+        request.app.state.db,
+        company_id=None,
+        entity_type="dead_letter",
+        entity_id=f"{service.value}:{dead_letter_id}",
+        action="discard",
     )
