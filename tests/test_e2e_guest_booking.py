@@ -12,6 +12,7 @@ from datetime import timedelta
 import grpc
 import httpx
 import pytest
+from google.protobuf import field_mask_pb2
 
 from bookingplatform.catalog.v1 import catalog_pb2, guest_customers_pb2, guest_customers_pb2_grpc
 from plumbing.testing import eventually
@@ -226,3 +227,35 @@ async def test_a_guest_who_signs_up_later_sees_the_guest_bookings(
     mine = await http.get("/v1/bookings", headers={"Authorization": f"Bearer {token.json()['access_token']}"})
     assert mine.status_code == 200, mine.text
     assert booking_id in [b["id"] for b in mine.json()["bookings"]]
+
+
+async def test_cors_is_granted_to_the_companys_own_origins_only(
+    http: httpx.AsyncClient, tenant: Tenant, platform: Platform
+) -> None:
+    shop = "https://shop-" + uuid.uuid4().hex[:8] + ".example"
+    company = catalog_pb2.Company(id=tenant.company_id, allowed_origins=[shop])
+    await platform.catalog.UpdateCompany(
+        catalog_pb2.UpdateCompanyRequest(
+            request_id=str(uuid.uuid4()),
+            company=company,
+            update_mask=field_mask_pb2.FieldMask(paths=["allowed_origins"]),
+        )
+    )
+    session = await tenant.session()
+    path = f"/v1/public/companies/{tenant.company_id}/sessions/{session.id}/bookings"
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "idempotency-key"}
+    allowed = await http.options(path, headers={"Origin": shop, **preflight})
+    assert allowed.status_code == 204
+    assert allowed.headers["access-control-allow-origin"] == shop
+    assert "Idempotency-Key" in allowed.headers["access-control-allow-headers"]
+    listed = await http.get(
+        "/v1/sessions", params={"company_id": tenant.company_id}, headers={"Origin": shop}
+    )
+    assert listed.status_code == 200 and listed.headers["access-control-allow-origin"] == shop
+    # Another site, or the company's origin on another company's address, gets no CORS header.
+    for origin, address in (
+        (f"https://evil-{uuid.uuid4().hex[:6]}.example", path),
+        (shop, path.replace(tenant.company_id, str(uuid.uuid4()))),
+    ):
+        refused = await http.options(address, headers={"Origin": origin, **preflight})
+        assert "access-control-allow-origin" not in refused.headers, (origin, address)

@@ -17,6 +17,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from gateway import audit_log
 from gateway.auth import TokenIssuer
 from gateway.clients import Clients
+from gateway.cors import CompanyCors
 from gateway.edge import CrashGuard, edge_guard
 from gateway.guest_links import GuestLinks
 from gateway.idempotency import IdempotencyStore
@@ -105,6 +106,8 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     document_problems(app)
     app.add_middleware(CrashGuard)
     app.add_middleware(RequestIds)
+    # Outermost: a preflight is answered before anything else runs (gateway.cors).
+    app.add_middleware(CompanyCors, clients=lambda: getattr(app.state, "clients", None))
     for routes in (auth, customer, public, ops, dead_letters, webhooks):
         app.include_router(routes.router)
     app.include_router(admin_audit.router)
