@@ -339,6 +339,8 @@ class Platform:
         }
         for name in SERVICES:
             env = {**base, **self.service_env.get(name, {})}
+            if name == "wallet":
+                env["CATALOG_ADDR"] = self.services["catalog"].address
             if name == "bookings":
                 env["CATALOG_ADDR"] = self.services["catalog"].address
                 env["PASSES_ADDR"] = self.services["passes"].address

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bookingplatform.wallet.v1 import wallet_pb2, wallet_pb2_grpc
-from plumbing import audit, messaging
+from plumbing import audit, grpc_client, messaging
 from plumbing.db import Database
 from plumbing.dead_letters import DEAD_LETTER_SERVICE, DeadLetters
 from plumbing.grpc_server import create_server
@@ -13,6 +13,7 @@ from plumbing.outbox import Outbox
 from plumbing.runtime import RunningService, run_service
 from plumbing.saga_participant import StepConsumer, spawn_participant_loops
 from wallet.adapters import tables
+from wallet.adapters.customers import CustomerDirectory
 from wallet.entrypoints.grpc_api import WalletApi
 from wallet.entrypoints.saga import STEP, handle_step_command
 from wallet.settings import SERVICE, Settings
@@ -22,10 +23,12 @@ log = logging.getLogger(__name__)
 
 async def start(settings: Settings) -> RunningService:
     db = Database(settings.database_url, application_name=SERVICE)
+    catalog_channel = grpc_client.channel(settings.catalog_addr) if settings.catalog_addr else None
+    customers = CustomerDirectory(catalog_channel) if catalog_channel is not None else None
     dead_letters = DeadLetters(SERVICE)
     server = await create_server(
         [
-            lambda s: wallet_pb2_grpc.add_WalletServiceServicer_to_server(WalletApi(db), s),
+            lambda s: wallet_pb2_grpc.add_WalletServiceServicer_to_server(WalletApi(db, customers), s),
             dead_letters.register,
         ],
         [wallet_pb2.DESCRIPTOR.services_by_name["WalletService"].full_name, DEAD_LETTER_SERVICE],
@@ -33,6 +36,8 @@ async def start(settings: Settings) -> RunningService:
         port=settings.grpc_port,
     )
     service = RunningService(SERVICE, server, closers=[db.close])
+    if catalog_channel is not None:
+        service.closers.append(catalog_channel.close)
     try:
         nc = await messaging.connect(settings.nats_url, SERVICE)
         service.closers.append(nc.close)  # closers run in reverse order: NATS, then the database
@@ -40,6 +45,7 @@ async def start(settings: Settings) -> RunningService:
         js = nc.jetstream()
         await messaging.ensure_stream(js, messaging.SAGA_STREAM, messaging.SAGA_SUBJECTS)
         await audit.ensure_stream(js)  # the relay carries audit entries too (plumbing.audit)
+        await dead_letters.bind(js)  # before the consumer: none of its advisories is lost
     except BaseException:
         await service.stop()
         raise

@@ -15,6 +15,9 @@ class Settings:
     nats_url: str
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 0
+    # The catalog, asked whether a customer a person tops up is of the request's company;
+    # "" (tests that run the wallet alone) skips the question.
+    catalog_addr: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -23,4 +26,5 @@ class Settings:
             nats_url=nats_url(SERVICE),
             grpc_host=env("GRPC_HOST", "127.0.0.1"),
             grpc_port=env_int("GRPC_PORT", 0),
+            catalog_addr=env("CATALOG_ADDR"),
         )

@@ -25,6 +25,7 @@ ALREADY_COMPENSATED = "ALREADY_COMPENSATED"
 INVALID_COMMAND = "INVALID_COMMAND"
 # Another company's or customer's wallet, refused as if it did not exist.
 WALLET_NOT_FOUND = "WALLET_NOT_FOUND"
+CUSTOMER_NOT_FOUND = "CUSTOMER_NOT_FOUND"
 AMOUNT_TOO_LARGE = money.AMOUNT_TOO_LARGE
 
 # The most one customer balance may hold: far above any real wallet, far below bigint's

@@ -6,6 +6,7 @@ from bookingplatform.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 from plumbing import ids, paging
 from plumbing.db import Database
 from plumbing.errors import InvalidArgument
+from wallet.adapters.customers import CustomerDirectory
 from wallet.domain.commands import DebitWallet, GetWallet, ListWalletEntries, TopUpWallet
 from wallet.domain.validation import (
     INVALID_BALANCE_KIND,
@@ -19,8 +20,9 @@ from wallet.service import handlers
 
 
 class WalletApi(wallet_pb2_grpc.WalletServiceServicer):
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, customers: CustomerDirectory | None = None) -> None:
         self.db = db
+        self.customers = customers
 
     async def GetWallet(  # type: ignore[override]
         self, request: wallet_pb2.GetWalletRequest, context: object
@@ -49,7 +51,7 @@ class WalletApi(wallet_pb2_grpc.WalletServiceServicer):
             balance_kind=balance_kind,
             reason=check_reason(request.reason, required=False),
         )
-        wallet = await handlers.top_up_wallet(self.db, command)
+        wallet = await handlers.top_up_wallet(self.db, command, customers=self.customers)
         return wallet_pb2.TopUpWalletResponse(wallet=wallet_to_proto(wallet))
 
     async def DebitWallet(  # type: ignore[override]

@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from plumbing import audit, paging
 from plumbing.db import Database
 from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
-from plumbing.principal import BUSINESS_ROLES, check_customer, current_principal, require_role
+from plumbing.principal import BUSINESS_ROLES, Role, check_customer, current_principal, require_role
 from wallet.adapters import repository as repo
+from wallet.adapters.customers import CustomerDirectory
 from wallet.domain.commands import DebitWallet, GetWallet, ListWalletEntries, TopUpWallet
 from wallet.domain.model import (
     BalanceKind,
@@ -25,6 +26,7 @@ from wallet.domain.model import (
 from wallet.domain.validation import (
     AMOUNT_TOO_LARGE,
     CURRENCY_MISMATCH,
+    CUSTOMER_NOT_FOUND,
     INSUFFICIENT_FUNDS,
     MAX_BALANCE_MINOR,
     REQUEST_ID_REUSED,
@@ -47,17 +49,32 @@ def check_wallet_owner(company_id: str, customer_id: str) -> None:
     check_customer(company_id, customer_id, wallet_not_found())
 
 
+async def check_customer_of_company(
+    customers: CustomerDirectory | None, company_id: str, customer_id: str
+) -> None:
+    """A person's top-up may open an account: the customer must be one of the company's, as the
+    catalog says (else CUSTOMER_NOT_FOUND, also for another company's customer). Internal
+    callers (the saga, whose bookings asked the catalog already, and tools) are trusted."""
+    if customers is None or current_principal().role is Role.SERVICE:
+        return
+    if await customers.company_of(customer_id) != company_id:
+        raise NotFound(CUSTOMER_NOT_FOUND, "no such customer in this company", field="customer_id")
+
+
 async def get_wallet(db: Database, command: GetWallet) -> Wallet:
     check_wallet_owner(command.company_id, command.customer_id)
     async with db.transaction() as conn:
         return await repo.get_wallet(conn, command.company_id, command.customer_id)
 
 
-async def top_up_wallet(db: Database, command: TopUpWallet) -> Wallet:
+async def top_up_wallet(
+    db: Database, command: TopUpWallet, *, customers: CustomerDirectory | None = None
+) -> Wallet:
     """Adds money once per request_id; a retry returns the wallet without adding again."""
     # Money from nowhere (the company's FUNDING account): the company's people only.
     require_role(*BUSINESS_ROLES)
     check_wallet_owner(command.company_id, command.customer_id)
+    await check_customer_of_company(customers, command.company_id, command.customer_id)
     business_key = topup_business_key(command.company_id, command.request_id)
     async with db.transaction() as conn:
         await repo.ensure_customer_accounts(conn, command.company_id, command.customer_id, command.currency)
