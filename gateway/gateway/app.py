@@ -26,7 +26,22 @@ from gateway.pages import login, sagas
 from gateway.problems import Problem, document_problems, install_handlers, problem_response
 from gateway.ratelimit import GuestBookingLimiter, LoginLimiter
 from gateway.request_ids import RequestIds
-from gateway.routes import admin_audit, auth, customer, dead_letters, ops, public, public_guest, webhooks
+from gateway.routes import (
+    admin_audit,
+    admin_bookings,
+    admin_catalog,
+    admin_customers,
+    admin_passes,
+    admin_sessions,
+    auth,
+    customer,
+    dead_letters,
+    ops,
+    public,
+    public_guest,
+    webhooks,
+)
+from gateway.routes.admin_users import router as admin_users_router
 from gateway.routes.common import problems
 from gateway.schemas import HealthOut
 from gateway.sessions import LoginRedirect, OpsSessions, login_redirect_response
@@ -110,7 +125,13 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     app.add_middleware(CompanyCors, clients=lambda: getattr(app.state, "clients", None))
     for routes in (auth, customer, public, ops, dead_letters, webhooks):
         app.include_router(routes.router)
+    app.include_router(admin_users_router)
     app.include_router(admin_audit.router)
+    app.include_router(admin_catalog.router)
+    app.include_router(admin_sessions.router)
+    app.include_router(admin_passes.router)
+    app.include_router(admin_customers.router)
+    app.include_router(admin_bookings.router)
     app.include_router(public_guest.router)
     for pages in (login, sagas, dead_letter_pages):
         app.include_router(pages.router)

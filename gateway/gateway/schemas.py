@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field, model_validator
 
 from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2
@@ -415,6 +415,12 @@ class BookingOut(BaseModel):
 class BookingList(BaseModel):
     bookings: list[BookingOut]
     next_page_token: str | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def has_more(self) -> bool:
+        """True when there is a next page."""
+        return self.next_page_token is not None
 
 
 # ----- wallet and passes -----
