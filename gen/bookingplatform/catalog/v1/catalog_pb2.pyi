@@ -1437,6 +1437,7 @@ class ListSessionsRequest(_message.Message):
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     START_TIME_TO_FIELD_NUMBER: _builtins.int
+    SHOW_ARCHIVED_FIELD_NUMBER: _builtins.int
     company_id: _builtins.str
     """The company."""
     resource_id: _builtins.str
@@ -1445,6 +1446,8 @@ class ListSessionsRequest(_message.Message):
     """Page size, at most 200 (default 50)."""
     page_token: _builtins.str
     """Token of the page to read, from a previous response."""
+    show_archived: _builtins.bool
+    """Also list the sessions of archived resources (hidden by default, like the resources)."""
     @_builtins.property
     def start_time_from(self) -> _timestamp_pb2.Timestamp:
         """Only sessions starting at or after this time, when set."""
@@ -1462,10 +1465,11 @@ class ListSessionsRequest(_message.Message):
         page_size: _builtins.int = ...,
         page_token: _builtins.str = ...,
         start_time_to: _timestamp_pb2.Timestamp | None = ...,
+        show_archived: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["start_time_from", b"start_time_from", "start_time_to", b"start_time_to"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "page_size", b"page_size", "page_token", b"page_token", "resource_id", b"resource_id", "start_time_from", b"start_time_from", "start_time_to", b"start_time_to"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "page_size", b"page_size", "page_token", b"page_token", "resource_id", b"resource_id", "show_archived", b"show_archived", "start_time_from", b"start_time_from", "start_time_to", b"start_time_to"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -469,6 +469,8 @@ class ListSessions:
     page_size: int
     after: rules.SessionCursor | None
     start_time_to: datetime | None = None
+    # Sessions of archived resources are left out unless asked for.
+    show_archived: bool = False
 
     @classmethod
     def parse(
@@ -480,6 +482,7 @@ class ListSessions:
         page_size: int,
         page_token: str,
         start_time_to: datetime | None = None,
+        show_archived: bool = False,
     ) -> ListSessions:
         return cls(
             company_id=ids.parse_uuid(company_id, "company_id"),
@@ -488,6 +491,7 @@ class ListSessions:
             page_size=paging.page_size(page_size),
             after=rules.SessionCursor.decode(page_token),
             start_time_to=rules.utc(start_time_to) if start_time_to is not None else None,
+            show_archived=show_archived,
         )
 
 

@@ -165,6 +165,7 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
             page_size=request.page_size,
             page_token=request.page_token,
             start_time_to=optional_timestamp(request, "start_time_to"),
+            show_archived=request.show_archived,
         )
         page = await sessions.list_sessions(self.db, query)
         return catalog_pb2.ListSessionsResponse(

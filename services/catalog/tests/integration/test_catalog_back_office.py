@@ -403,3 +403,20 @@ async def test_a_company_admin_updates_its_own_company_and_finds_no_other(catalo
     assert (refusal.code, refusal.reason) == (grpc.StatusCode.NOT_FOUND, "COMPANY_NOT_FOUND")
     own = await catalog.UpdateCompany(request, metadata=_as(Role.COMPANY_ADMIN, company.id))
     assert own.company.address == "Quay 1, Kiel"
+
+
+async def test_the_sessions_of_an_archived_resource_leave_the_list_unless_asked_for(
+    catalog, company, resource, session_request
+):
+    session = (await catalog.CreateSession(session_request(hours=1))).session
+    listed = await catalog.ListSessions(catalog_pb2.ListSessionsRequest(company_id=company.id))
+    assert [s.id for s in listed.sessions] == [session.id]
+    await catalog.ArchiveResource(catalog_pb2.ArchiveResourceRequest(resource_id=resource.id))
+    hidden = await catalog.ListSessions(catalog_pb2.ListSessionsRequest(company_id=company.id))
+    assert list(hidden.sessions) == []
+    shown = await catalog.ListSessions(
+        catalog_pb2.ListSessionsRequest(company_id=company.id, show_archived=True)
+    )
+    assert [s.id for s in shown.sessions] == [session.id]
+    read = await catalog.GetSession(catalog_pb2.GetSessionRequest(session_id=session.id))
+    assert read.session.id == session.id

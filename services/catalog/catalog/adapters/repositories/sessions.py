@@ -117,6 +117,11 @@ async def list_sessions(conn: AsyncConnection, query: ListSessions, limit: int) 
         conditions.append(sessions.c.start_time >= query.start_time_from)
     if query.start_time_to is not None:
         conditions.append(sessions.c.start_time < query.start_time_to)
+    if not query.show_archived:
+        archived = select(resources.c.id).where(
+            resources.c.id == sessions.c.resource_id, resources.c.archived_at.is_not(None)
+        )
+        conditions.append(~archived.exists())
     conditions.append(_after(query.after))
     rows = await conn.execute(
         select(sessions).where(*conditions).order_by(sessions.c.start_time, sessions.c.id).limit(limit)
