@@ -25,7 +25,14 @@ Wiring in a service's bootstrap:
 
     dead_letters = DeadLetters("wallet")
     server = await create_server([..., dead_letters.register], [..., DEAD_LETTER_SERVICE], ...)
-    service.spawn(dead_letters.watch(js, [pull]), "dead-letters")
+    await dead_letters.bind(js)  # before any consumer loop starts
+    service.spawn(pull.run_forever(), "consumer")
+    service.spawn(dead_letters.watch([pull]), "dead-letters")
+
+JetStream publishes an advisory once and keeps it only if a stream captures its subject at
+that moment: a message terminated (or out of deliveries) before `DLQ_ADVISORIES` exists
+would never become a dead letter. So `bind` creates the streams before any consumer it
+watches can fetch, and `watch` refuses to run unbound.
 """
 
 from __future__ import annotations
@@ -256,19 +263,22 @@ class DeadLetters:
         """A `plumbing.grpc_server` registrar; add DEAD_LETTER_SERVICE to the service names."""
         dead_letters_pb2_grpc.add_DeadLetterServiceServicer_to_server(DeadLetterApi(self), server)
 
-    async def watch(self, js: JetStreamContext, consumers: Sequence[PullConsumer]) -> None:
-        """Runs forever: turns the advisories of these consumers into dead letters."""
-        while True:
-            try:
-                kv = await ensure_dead_letter_streams(js)
-                break
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("could not create the dead-letter streams; retrying")
-                await asyncio.sleep(2.0)
+    @property
+    def bound(self) -> bool:
+        return self._bound.is_set()
+
+    async def bind(self, js: JetStreamContext) -> None:
+        """Creates the DLQ and DLQ_ADVISORIES streams and the DLQ_ACTIONS bucket (idempotent,
+        safe from every replica). Await it before starting any consumer `watch` covers."""
+        kv = await ensure_dead_letter_streams(js)
         self._js, self._kv = js, kv
         self._bound.set()
+
+    async def watch(self, consumers: Sequence[PullConsumer]) -> None:
+        """Runs forever: turns the advisories of these consumers into dead letters."""
+        if self._js is None:
+            raise RuntimeError("await DeadLetters.bind(js) before starting the consumers it watches")
+        js = self._js
         watchers = [
             PullConsumer(
                 js,

@@ -92,7 +92,10 @@ def spawn_participant_loops(
     dead_letters: DeadLetters,
 ) -> PullConsumer:
     """The background loops every saga participant runs: its outbox relay, the durable
-    consumer of `saga.cmd.<participant>` (shared by its replicas) and its dead-letter watch."""
+    consumer of `saga.cmd.<participant>` (shared by its replicas) and its dead-letter watch.
+    `dead_letters` must be bound already, so no advisory of the consumer is lost."""
+    if not dead_letters.bound:
+        raise RuntimeError("await dead_letters.bind(js) before the participant's loops start")
     pull = PullConsumer(
         js,
         stream=SAGA_STREAM,
@@ -102,5 +105,5 @@ def spawn_participant_loops(
     )
     service.spawn(outbox.relay_forever(db, js), "outbox-relay")
     service.spawn(pull.run_forever(), "saga-consumer")
-    service.spawn(dead_letters.watch(js, [pull]), "dead-letters")
+    service.spawn(dead_letters.watch([pull]), "dead-letters")
     return pull

@@ -61,8 +61,9 @@ async def start_consumer_service(nats_url: str, service_name: str, stream: str, 
         backoff=[1.0, 1.0],
         retry=messaging.RetryPolicy(first=0.1, cap=0.2),
     )
+    await dead_letters.bind(js)
     running.spawn(pull.run_forever(), "consumer")
-    running.spawn(dead_letters.watch(js, [pull]), "dead-letters")
+    running.spawn(dead_letters.watch([pull]), "dead-letters")
     return running, js, pull
 
 
@@ -214,3 +215,10 @@ async def test_terminated_messages_are_dead_lettered_and_listing_pages(nats_url)
     finally:
         await channel.close()
         await running.stop(0.2)
+
+
+async def test_a_dead_letter_watch_refuses_to_start_before_its_streams_are_bound():
+    # An advisory published before DLQ_ADVISORIES exists is lost, so the watch never
+    # creates the stream behind the consumers' backs.
+    with pytest.raises(RuntimeError, match="bind"):
+        await DeadLetters("unbound").watch([])

@@ -49,7 +49,8 @@ async def stub(nats_url: str) -> AsyncIterator[dead_letters_pb2_grpc.DeadLetterS
     service = f"dlqtenancy{uuid.uuid4().hex[:8]}"
     nc = await messaging.connect(nats_url, service)
     dead_letters = DeadLetters(service)
-    watcher = asyncio.create_task(dead_letters.watch(nc.jetstream(), []))
+    await dead_letters.bind(nc.jetstream())
+    watcher = asyncio.create_task(dead_letters.watch([]))
     running = RunningService(service, await create_server([dead_letters.register], [DEAD_LETTER_SERVICE]))
     async with aio.insecure_channel(running.address) as channel:
         yield dead_letters_pb2_grpc.DeadLetterServiceStub(channel)

@@ -118,10 +118,11 @@ async def running(
         ack_wait_seconds=ack_wait,
     )
     dead_letters = DeadLetters(f"svc{tag}")
+    await dead_letters.bind(js)
 
     async def loops() -> None:
         try:
-            await asyncio.gather(pull.run_forever(), dead_letters.watch(js, [pull]))
+            await asyncio.gather(pull.run_forever(), dead_letters.watch([pull]))
         finally:
             await nc.close()
 

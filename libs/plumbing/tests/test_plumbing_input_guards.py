@@ -195,8 +195,9 @@ async def test_a_saga_command_with_a_nul_is_dead_lettered_at_once_never_handled(
         handler=consumer.handle,
         max_deliver=5,
     )
+    await dead_letters.bind(js)  # as every service does before its consumers start
     running.spawn(pull.run_forever(), "consumer")
-    running.spawn(dead_letters.watch(js, [pull]), "dead-letters")
+    running.spawn(dead_letters.watch([pull]), "dead-letters")
     channel = aio.insecure_channel(running.address)
     stub = dead_letters_pb2_grpc.DeadLetterServiceStub(channel)
     try:

@@ -91,6 +91,7 @@ async def start(settings: Settings) -> RunningService:
     await messaging.ensure_stream(js, messaging.SAGA_STREAM, messaging.SAGA_SUBJECTS)
     await audit.ensure_stream(js)  # the relay carries audit entries too (plumbing.audit)
     dead_letters = DeadLetters("bookings")
+    await dead_letters.bind(js)  # before the consumers: none of their advisories is lost
     server = await create_server(
         [
             lambda s: bookings_pb2_grpc.add_BookingsServiceServicer_to_server(api, s),
@@ -118,7 +119,7 @@ async def start(settings: Settings) -> RunningService:
     # Ensures the CATALOG stream; cancels the bookings of a cancelled session.
     session_cancelled = await catalog_events.session_cancelled_consumer(js, db, cancellations)
     running.spawn(session_cancelled.run_forever(), "catalog-events")
-    running.spawn(dead_letters.watch(js, [replies]), "dead-letters")
+    running.spawn(dead_letters.watch([replies]), "dead-letters")
     running.spawn(_sweep_forever(orchestrator, settings.sweep_interval_seconds), "deadline-sweeper")
     running.spawn(sweep_forever(lifecycle, settings.lifecycle_sweep_seconds), "lifecycle-sweeper")
     return running

@@ -36,6 +36,7 @@ async def start(settings: Settings) -> RunningService:
         js = nc.jetstream()
         await messaging.ensure_stream(js, messaging.SAGA_STREAM, messaging.SAGA_SUBJECTS)
         await audit.ensure_stream(js)  # the relay carries audit entries too (plumbing.audit)
+        await dead_letters.bind(js)  # before the consumer: none of its advisories is lost
     except BaseException:
         await service.stop(0)
         raise

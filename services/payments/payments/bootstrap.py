@@ -117,6 +117,7 @@ async def start(settings: Settings, *, provider: CardProvider | None = None) -> 
         js = nc.jetstream()
         await messaging.ensure_stream(js, messaging.SAGA_STREAM, messaging.SAGA_SUBJECTS)
         await audit.ensure_stream(js)  # the relay carries audit entries too (plumbing.audit)
+        await dead_letters.bind(js)  # before the consumer: none of its advisories is lost
         participant = SagaParticipant(db, card_provider, action_timeout=action_timeout)
         consumer = PaymentsStepConsumer(db=db, inbox=tables.inbox, outbox=outbox, participant=participant)
         spawn_participant_loops(
