@@ -69,6 +69,10 @@ class PasswordResetRequest(BaseModel):
     )
 
 
+class PasswordResetAccepted(BaseModel):
+    status: Literal["accepted"] = "accepted"
+
+
 class PasswordResetConfirm(BaseModel):
     model_config = ConfigDict(extra="forbid")
     token: str = TokenField

@@ -338,3 +338,37 @@ async def test_the_openapi_document_declares_bearer_and_api_key_security(http):
     assert {"type": "http", "scheme": "bearer"}.items() <= schemes["HTTPBearer"].items()
     assert schemes["APIKeyHeader"]["in"] == "header" and schemes["APIKeyHeader"]["name"] == "X-API-Key"
     assert schema["paths"]["/v1/admin/api-keys"]["post"]["operationId"] == "createApiKey"
+
+
+async def test_account_changes_are_in_the_audit_log_with_their_actor(http, make_account, gateway_db):
+    admin = await make_account("COMPANY_ADMIN")
+    made = await http.post(
+        "/v1/admin/api-keys", json={"name": "audited", "role": "STAFF"}, headers={**admin.headers, **key()}
+    )
+    await http.post(f"/v1/admin/api-keys/{made.json()['id']}/revoke", headers={**admin.headers, **key()})
+    invited = await http.post(
+        "/v1/admin/invites",
+        json={"email": "audit@example.com", "role": "STAFF"},
+        headers={**admin.headers, **key()},
+    )
+
+    async with gateway_db.transaction() as conn:
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT entity_type, action, actor_user_id, actor_role, company_id,"
+                    " changed::text AS changed"
+                    " FROM gateway.audit_log WHERE entity_id IN (:key, :invite) ORDER BY occurred_at"
+                ),
+                {"key": made.json()["id"], "invite": invited.json()["id"]},
+            )
+        ).all()
+    assert [(r.entity_type, r.action) for r in rows] == [
+        ("api_key", "create"),
+        ("api_key", "revoke"),
+        ("invite", "create"),
+    ]
+    assert {(r.actor_user_id, r.actor_role, r.company_id) for r in rows} == {
+        (admin.user_id, "COMPANY_ADMIN", admin.company_id)
+    }
+    assert all(made.json()["key"] not in r.changed and invited.json()["token"] not in r.changed for r in rows)

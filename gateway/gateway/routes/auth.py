@@ -24,6 +24,7 @@ from gateway.routes.common import problems
 from gateway.schemas_admin_users import (
     InviteAcceptRequest,
     PasswordChangeRequest,
+    PasswordResetAccepted,
     PasswordResetConfirm,
     PasswordResetRequest,
     RefreshRequest,
@@ -146,10 +147,11 @@ async def change_password(request: Request, body: PasswordChangeRequest, princip
 @router.post(
     "/v1/auth/password-reset",
     status_code=202,
+    response_model=PasswordResetAccepted,
     operation_id="requestPasswordReset",
     responses=problems(400, 429),
 )
-async def request_password_reset(request: Request, body: PasswordResetRequest) -> Response:
+async def request_password_reset(request: Request, body: PasswordResetRequest) -> PasswordResetAccepted:
     """Starts a password reset (a token valid one hour). Always 202, whether the account exists
     or not. Until notifications deliver it, the company's staff read the token at
     `GET /v1/admin/password-resets` and hand it over."""
@@ -158,7 +160,7 @@ async def request_password_reset(request: Request, body: PasswordResetRequest) -
     user = await users_of(request).get_by_email(body.email, company_id=company)
     if user is not None:
         await accounts.request_password_reset(_db(request), user)
-    return Response(status_code=202)
+    return PasswordResetAccepted()
 
 
 @router.post(
