@@ -25,7 +25,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 0
     port_file: str | None = None
-    token_ttl_seconds: int = 3600
+    # Access tokens are short-lived: a refresh token (rotated, revocable) renews them.
+    token_ttl_seconds: int = 900
     grpc_timeout_seconds: float = 5.0
     log_level: str = "info"
     # `limits` notation (e.g. "10/minute"); counted in this process only (see ratelimit.py).
@@ -66,7 +67,7 @@ class Settings:
             host=env("GATEWAY_HOST", "127.0.0.1"),
             port=env_int("GATEWAY_PORT", 0),
             port_file=os.environ.get("PORT_FILE") or None,
-            token_ttl_seconds=env_int("GATEWAY_TOKEN_TTL_SECONDS", 3600),
+            token_ttl_seconds=env_int("GATEWAY_TOKEN_TTL_SECONDS", 900),
             grpc_timeout_seconds=float(env("GATEWAY_GRPC_TIMEOUT_SECONDS", "5")),
             log_level=env("LOG_LEVEL", "info").lower(),
             login_limit_per_ip=_rate("GATEWAY_LOGIN_LIMIT_PER_IP", "10/minute"),

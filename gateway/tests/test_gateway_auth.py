@@ -26,7 +26,7 @@ async def test_a_customer_exchanges_email_and_password_for_a_one_hour_bearer_tok
     assert reply.status_code == 200
     body = reply.json()
     assert body["token_type"] == "bearer"
-    assert body["expires_in"] == 3600
+    assert body["expires_in"] == 900
     claims = jwt.decode(
         body["access_token"], jwt_secret, algorithms=["HS256"], issuer="bookingplatform-gateway"
     )
@@ -34,7 +34,7 @@ async def test_a_customer_exchanges_email_and_password_for_a_one_hour_bearer_tok
     assert claims["role"] == "CUSTOMER"
     assert claims["company_id"] == account.company_id
     assert claims["customer_id"] == account.customer_id
-    assert claims["exp"] - claims["iat"] == 3600
+    assert claims["exp"] - claims["iat"] == 900
     assert jwt.get_unverified_header(body["access_token"])["alg"] == "HS256"
 
 
