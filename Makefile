@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help venv run test test-unit check lint format types protos protolint protocheck deploycheck bench bench-availability bench-throughput clean soak fuzz
+.PHONY: help venv run test test-unit check lint format types protos protolint protocheck client clientcheck deploycheck bench bench-availability bench-throughput clean soak fuzz
 
 # Every target with a `## ` comment on its line is listed, so a new target documents itself.
 help: ## list the targets
@@ -65,10 +65,16 @@ protolint: venv ## buf lint the protos
 protocheck: venv ## fail when gen/ is stale
 	tools/check_protos.sh
 
+client: venv ## regenerate clients/python/ (the typed HTTP client) from the gateway's OpenAPI
+	$(BIN)/python -m tools.gen_client
+
+clientcheck: venv ## fail when clients/python/ is stale
+	$(BIN)/python -m tools.gen_client --check
+
 deploycheck: venv ## validate deploy/ offline (compose, Kubernetes, image requirements)
 	bash deploy/check.sh
 
-check: lint types protolint protocheck deploycheck test ## every check: lint, types, protos, deploy, tests
+check: lint types protolint protocheck clientcheck deploycheck test ## every check: lint, types, protos, the client, deploy, tests
 
 bench: bench-availability bench-throughput ## every benchmark (prints figures)
 

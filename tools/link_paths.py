@@ -31,6 +31,12 @@ def source_roots() -> list[Path]:
     ]
 
 
+def client_roots() -> list[Path]:
+    """The generated HTTP client (tools/gen_client.py): on the development path for the tests
+    and the demo data, not in the image, which runs no client."""
+    return [ROOT / "clients" / "python"]
+
+
 def first_party_packages() -> list[str]:
     """The top-level packages the source roots hold."""
     return ["plumbing", "bookingplatform", "gateway", *service_names()]
@@ -43,7 +49,7 @@ def typed_packages() -> list[str]:
 
 def main() -> None:
     target = Path(site.getsitepackages()[0]) / "bookingplatform-dev.pth"
-    target.write_text("".join(f"{path}\n" for path in source_roots()))
+    target.write_text("".join(f"{path}\n" for path in [*source_roots(), *client_roots()]))
     print(f"wrote {target}")
 
 

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import yaml
 
-from tools.link_paths import ROOT, first_party_packages, service_names, source_roots, typed_packages
+from tools.link_paths import (
+    ROOT,
+    client_roots,
+    first_party_packages,
+    service_names,
+    source_roots,
+    typed_packages,
+)
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 
@@ -26,7 +33,9 @@ def test_every_service_folder_is_found_and_holds_its_package() -> None:
 def test_mypy_checks_every_package_and_finds_every_source_root() -> None:
     mypy = PYPROJECT["tool"]["mypy"]
     assert sorted(mypy["files"]) == sorted([*typed_packages(), "tools"])
-    assert sorted(mypy["mypy_path"].split(":")) == sorted(relative(root) for root in source_roots())
+    assert sorted(mypy["mypy_path"].split(":")) == sorted(
+        relative(root) for root in [*source_roots(), *client_roots()]
+    )
 
 
 def test_ruff_knows_every_first_party_package() -> None:

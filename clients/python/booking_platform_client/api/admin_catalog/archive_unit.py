@@ -1,0 +1,247 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.problem_details import ProblemDetails
+from ...models.unit_out import UnitOut
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    unit_id: UUID,
+    *,
+    if_match: None | str | Unset = UNSET,
+    idempotency_key: None | str,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(if_match, Unset):
+        headers["If-Match"] = if_match
+
+    headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/admin/units/{unit_id}/archive".format(
+            unit_id=quote(str(unit_id), safe=""),
+        ),
+    }
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ProblemDetails | UnitOut | None:
+    if response.status_code == 200:
+        response_200 = UnitOut.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ProblemDetails.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ProblemDetails.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ProblemDetails.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ProblemDetails.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = ProblemDetails.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 412:
+        response_412 = ProblemDetails.from_dict(response.json())
+
+        return response_412
+
+    if response.status_code == 422:
+        response_422 = ProblemDetails.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 428:
+        response_428 = ProblemDetails.from_dict(response.json())
+
+        return response_428
+
+    if response.status_code == 503:
+        response_503 = ProblemDetails.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ProblemDetails | UnitOut]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    unit_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    if_match: None | str | Unset = UNSET,
+    idempotency_key: None | str,
+) -> Response[ProblemDetails | UnitOut]:
+    """Archive Unit
+
+     Archives a unit: not offered to new stays, its bookings stay. Requires `If-Match` and
+    an `Idempotency-Key`.
+
+    Args:
+        unit_id (UUID):
+        if_match (None | str | Unset): Required: the ETag read.
+        idempotency_key (None | str): Required. The first result per key is stored and replayed.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ProblemDetails | UnitOut]
+    """
+
+    kwargs = _get_kwargs(
+        unit_id=unit_id,
+        if_match=if_match,
+        idempotency_key=idempotency_key,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    unit_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    if_match: None | str | Unset = UNSET,
+    idempotency_key: None | str,
+) -> ProblemDetails | UnitOut | None:
+    """Archive Unit
+
+     Archives a unit: not offered to new stays, its bookings stay. Requires `If-Match` and
+    an `Idempotency-Key`.
+
+    Args:
+        unit_id (UUID):
+        if_match (None | str | Unset): Required: the ETag read.
+        idempotency_key (None | str): Required. The first result per key is stored and replayed.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ProblemDetails | UnitOut
+    """
+
+    return sync_detailed(
+        unit_id=unit_id,
+        client=client,
+        if_match=if_match,
+        idempotency_key=idempotency_key,
+    ).parsed
+
+
+async def asyncio_detailed(
+    unit_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    if_match: None | str | Unset = UNSET,
+    idempotency_key: None | str,
+) -> Response[ProblemDetails | UnitOut]:
+    """Archive Unit
+
+     Archives a unit: not offered to new stays, its bookings stay. Requires `If-Match` and
+    an `Idempotency-Key`.
+
+    Args:
+        unit_id (UUID):
+        if_match (None | str | Unset): Required: the ETag read.
+        idempotency_key (None | str): Required. The first result per key is stored and replayed.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ProblemDetails | UnitOut]
+    """
+
+    kwargs = _get_kwargs(
+        unit_id=unit_id,
+        if_match=if_match,
+        idempotency_key=idempotency_key,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    unit_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    if_match: None | str | Unset = UNSET,
+    idempotency_key: None | str,
+) -> ProblemDetails | UnitOut | None:
+    """Archive Unit
+
+     Archives a unit: not offered to new stays, its bookings stay. Requires `If-Match` and
+    an `Idempotency-Key`.
+
+    Args:
+        unit_id (UUID):
+        if_match (None | str | Unset): Required: the ETag read.
+        idempotency_key (None | str): Required. The first result per key is stored and replayed.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ProblemDetails | UnitOut
+    """
+
+    return (
+        await asyncio_detailed(
+            unit_id=unit_id,
+            client=client,
+            if_match=if_match,
+            idempotency_key=idempotency_key,
+        )
+    ).parsed

@@ -1,0 +1,258 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.daily_price_list import DailyPriceList
+from ...models.daily_prices_body import DailyPricesBody
+from ...models.problem_details import ProblemDetails
+from ...types import Response
+
+
+def _get_kwargs(
+    resource_id: UUID,
+    rate_plan_id: UUID,
+    *,
+    body: DailyPricesBody,
+    idempotency_key: None | str,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "put",
+        "url": "/v1/admin/resources/{resource_id}/rate-plans/{rate_plan_id}/prices".format(
+            resource_id=quote(str(resource_id), safe=""),
+            rate_plan_id=quote(str(rate_plan_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> DailyPriceList | ProblemDetails | None:
+    if response.status_code == 200:
+        response_200 = DailyPriceList.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ProblemDetails.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ProblemDetails.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ProblemDetails.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ProblemDetails.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = ProblemDetails.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 422:
+        response_422 = ProblemDetails.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 428:
+        response_428 = ProblemDetails.from_dict(response.json())
+
+        return response_428
+
+    if response.status_code == 503:
+        response_503 = ProblemDetails.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[DailyPriceList | ProblemDetails]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    resource_id: UUID,
+    rate_plan_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: DailyPricesBody,
+    idempotency_key: None | str,
+) -> Response[DailyPriceList | ProblemDetails]:
+    """Set Daily Prices
+
+     Sets or clears (price null) daily prices and overrides of up to 800 dates in one go.
+    Requires an `Idempotency-Key`.
+
+    Args:
+        resource_id (UUID):
+        rate_plan_id (UUID):
+        idempotency_key (None | str): Required. The first result per key is stored and replayed.
+        body (DailyPricesBody):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[DailyPriceList | ProblemDetails]
+    """
+
+    kwargs = _get_kwargs(
+        resource_id=resource_id,
+        rate_plan_id=rate_plan_id,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    resource_id: UUID,
+    rate_plan_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: DailyPricesBody,
+    idempotency_key: None | str,
+) -> DailyPriceList | ProblemDetails | None:
+    """Set Daily Prices
+
+     Sets or clears (price null) daily prices and overrides of up to 800 dates in one go.
+    Requires an `Idempotency-Key`.
+
+    Args:
+        resource_id (UUID):
+        rate_plan_id (UUID):
+        idempotency_key (None | str): Required. The first result per key is stored and replayed.
+        body (DailyPricesBody):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        DailyPriceList | ProblemDetails
+    """
+
+    return sync_detailed(
+        resource_id=resource_id,
+        rate_plan_id=rate_plan_id,
+        client=client,
+        body=body,
+        idempotency_key=idempotency_key,
+    ).parsed
+
+
+async def asyncio_detailed(
+    resource_id: UUID,
+    rate_plan_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: DailyPricesBody,
+    idempotency_key: None | str,
+) -> Response[DailyPriceList | ProblemDetails]:
+    """Set Daily Prices
+
+     Sets or clears (price null) daily prices and overrides of up to 800 dates in one go.
+    Requires an `Idempotency-Key`.
+
+    Args:
+        resource_id (UUID):
+        rate_plan_id (UUID):
+        idempotency_key (None | str): Required. The first result per key is stored and replayed.
+        body (DailyPricesBody):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[DailyPriceList | ProblemDetails]
+    """
+
+    kwargs = _get_kwargs(
+        resource_id=resource_id,
+        rate_plan_id=rate_plan_id,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    resource_id: UUID,
+    rate_plan_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: DailyPricesBody,
+    idempotency_key: None | str,
+) -> DailyPriceList | ProblemDetails | None:
+    """Set Daily Prices
+
+     Sets or clears (price null) daily prices and overrides of up to 800 dates in one go.
+    Requires an `Idempotency-Key`.
+
+    Args:
+        resource_id (UUID):
+        rate_plan_id (UUID):
+        idempotency_key (None | str): Required. The first result per key is stored and replayed.
+        body (DailyPricesBody):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        DailyPriceList | ProblemDetails
+    """
+
+    return (
+        await asyncio_detailed(
+            resource_id=resource_id,
+            rate_plan_id=rate_plan_id,
+            client=client,
+            body=body,
+            idempotency_key=idempotency_key,
+        )
+    ).parsed

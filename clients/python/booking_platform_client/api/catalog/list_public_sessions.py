@@ -1,0 +1,266 @@
+import datetime
+from http import HTTPStatus
+from typing import Any
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.problem_details import ProblemDetails
+from ...models.session_list import SessionList
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    company_id: UUID,
+    from_: datetime.datetime | None | Unset = UNSET,
+    resource_id: None | Unset | UUID = UNSET,
+    page_size: int | Unset = 50,
+    page_token: None | str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    json_company_id = str(company_id)
+    params["company_id"] = json_company_id
+
+    json_from_: None | str | Unset
+    if isinstance(from_, Unset):
+        json_from_ = UNSET
+    elif isinstance(from_, datetime.datetime):
+        json_from_ = from_.isoformat()
+    else:
+        json_from_ = from_
+    params["from"] = json_from_
+
+    json_resource_id: None | str | Unset
+    if isinstance(resource_id, Unset):
+        json_resource_id = UNSET
+    elif isinstance(resource_id, UUID):
+        json_resource_id = str(resource_id)
+    else:
+        json_resource_id = resource_id
+    params["resource_id"] = json_resource_id
+
+    params["page_size"] = page_size
+
+    json_page_token: None | str | Unset
+    if isinstance(page_token, Unset):
+        json_page_token = UNSET
+    else:
+        json_page_token = page_token
+    params["page_token"] = json_page_token
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/sessions",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ProblemDetails | SessionList | None:
+    if response.status_code == 200:
+        response_200 = SessionList.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ProblemDetails.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 404:
+        response_404 = ProblemDetails.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 503:
+        response_503 = ProblemDetails.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ProblemDetails | SessionList]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    company_id: UUID,
+    from_: datetime.datetime | None | Unset = UNSET,
+    resource_id: None | Unset | UUID = UNSET,
+    page_size: int | Unset = 50,
+    page_token: None | str | Unset = UNSET,
+) -> Response[ProblemDetails | SessionList]:
+    """List Sessions
+
+     Sessions of a company, soonest first. Public: no token needed.
+
+    Args:
+        company_id (UUID):
+        from_ (datetime.datetime | None | Unset): Only sessions starting at or after (ISO-8601).
+        resource_id (None | Unset | UUID):
+        page_size (int | Unset): At most 200. Default: 50.
+        page_token (None | str | Unset): next_page_token of the previous page.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ProblemDetails | SessionList]
+    """
+
+    kwargs = _get_kwargs(
+        company_id=company_id,
+        from_=from_,
+        resource_id=resource_id,
+        page_size=page_size,
+        page_token=page_token,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    company_id: UUID,
+    from_: datetime.datetime | None | Unset = UNSET,
+    resource_id: None | Unset | UUID = UNSET,
+    page_size: int | Unset = 50,
+    page_token: None | str | Unset = UNSET,
+) -> ProblemDetails | SessionList | None:
+    """List Sessions
+
+     Sessions of a company, soonest first. Public: no token needed.
+
+    Args:
+        company_id (UUID):
+        from_ (datetime.datetime | None | Unset): Only sessions starting at or after (ISO-8601).
+        resource_id (None | Unset | UUID):
+        page_size (int | Unset): At most 200. Default: 50.
+        page_token (None | str | Unset): next_page_token of the previous page.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ProblemDetails | SessionList
+    """
+
+    return sync_detailed(
+        client=client,
+        company_id=company_id,
+        from_=from_,
+        resource_id=resource_id,
+        page_size=page_size,
+        page_token=page_token,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    company_id: UUID,
+    from_: datetime.datetime | None | Unset = UNSET,
+    resource_id: None | Unset | UUID = UNSET,
+    page_size: int | Unset = 50,
+    page_token: None | str | Unset = UNSET,
+) -> Response[ProblemDetails | SessionList]:
+    """List Sessions
+
+     Sessions of a company, soonest first. Public: no token needed.
+
+    Args:
+        company_id (UUID):
+        from_ (datetime.datetime | None | Unset): Only sessions starting at or after (ISO-8601).
+        resource_id (None | Unset | UUID):
+        page_size (int | Unset): At most 200. Default: 50.
+        page_token (None | str | Unset): next_page_token of the previous page.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ProblemDetails | SessionList]
+    """
+
+    kwargs = _get_kwargs(
+        company_id=company_id,
+        from_=from_,
+        resource_id=resource_id,
+        page_size=page_size,
+        page_token=page_token,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    company_id: UUID,
+    from_: datetime.datetime | None | Unset = UNSET,
+    resource_id: None | Unset | UUID = UNSET,
+    page_size: int | Unset = 50,
+    page_token: None | str | Unset = UNSET,
+) -> ProblemDetails | SessionList | None:
+    """List Sessions
+
+     Sessions of a company, soonest first. Public: no token needed.
+
+    Args:
+        company_id (UUID):
+        from_ (datetime.datetime | None | Unset): Only sessions starting at or after (ISO-8601).
+        resource_id (None | Unset | UUID):
+        page_size (int | Unset): At most 200. Default: 50.
+        page_token (None | str | Unset): next_page_token of the previous page.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ProblemDetails | SessionList
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            company_id=company_id,
+            from_=from_,
+            resource_id=resource_id,
+            page_size=page_size,
+            page_token=page_token,
+        )
+    ).parsed

@@ -1,0 +1,227 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.card_action_out import CardActionOut
+from ...models.complete_card_authentication_body import CompleteCardAuthenticationBody
+from ...models.problem_details import ProblemDetails
+from ...types import Response
+
+
+def _get_kwargs(
+    payment_id: UUID,
+    *,
+    body: CompleteCardAuthenticationBody,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/public/payments/{payment_id}/authenticate".format(
+            payment_id=quote(str(payment_id), safe=""),
+        ),
+    }
+
+    _kwargs["data"] = body.to_dict()
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> CardActionOut | ProblemDetails | None:
+    if response.status_code == 202:
+        response_202 = CardActionOut.from_dict(response.json())
+
+        return response_202
+
+    if response.status_code == 400:
+        response_400 = ProblemDetails.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 404:
+        response_404 = ProblemDetails.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = ProblemDetails.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = ProblemDetails.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = ProblemDetails.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 503:
+        response_503 = ProblemDetails.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[CardActionOut | ProblemDetails]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    payment_id: UUID,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CompleteCardAuthenticationBody,
+) -> Response[CardActionOut | ProblemDetails]:
+    """Complete Card Authentication
+
+     Completes (`approve=true`) or refuses (`approve=false`) the sandbox's 3-D Secure check of
+    the payment: 202 with the payment still REQUIRES_ACTION; the card provider's signed event
+    follows and the booking confirms (or is rejected `AUTHENTICATION_FAILED`). Idempotent by
+    nature, so no `Idempotency-Key`: once resolved, 409 `PAYMENT_NOT_REQUIRING_ACTION`.
+
+    Args:
+        payment_id (UUID):
+        body (CompleteCardAuthenticationBody):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[CardActionOut | ProblemDetails]
+    """
+
+    kwargs = _get_kwargs(
+        payment_id=payment_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    payment_id: UUID,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CompleteCardAuthenticationBody,
+) -> CardActionOut | ProblemDetails | None:
+    """Complete Card Authentication
+
+     Completes (`approve=true`) or refuses (`approve=false`) the sandbox's 3-D Secure check of
+    the payment: 202 with the payment still REQUIRES_ACTION; the card provider's signed event
+    follows and the booking confirms (or is rejected `AUTHENTICATION_FAILED`). Idempotent by
+    nature, so no `Idempotency-Key`: once resolved, 409 `PAYMENT_NOT_REQUIRING_ACTION`.
+
+    Args:
+        payment_id (UUID):
+        body (CompleteCardAuthenticationBody):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        CardActionOut | ProblemDetails
+    """
+
+    return sync_detailed(
+        payment_id=payment_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    payment_id: UUID,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CompleteCardAuthenticationBody,
+) -> Response[CardActionOut | ProblemDetails]:
+    """Complete Card Authentication
+
+     Completes (`approve=true`) or refuses (`approve=false`) the sandbox's 3-D Secure check of
+    the payment: 202 with the payment still REQUIRES_ACTION; the card provider's signed event
+    follows and the booking confirms (or is rejected `AUTHENTICATION_FAILED`). Idempotent by
+    nature, so no `Idempotency-Key`: once resolved, 409 `PAYMENT_NOT_REQUIRING_ACTION`.
+
+    Args:
+        payment_id (UUID):
+        body (CompleteCardAuthenticationBody):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[CardActionOut | ProblemDetails]
+    """
+
+    kwargs = _get_kwargs(
+        payment_id=payment_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    payment_id: UUID,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CompleteCardAuthenticationBody,
+) -> CardActionOut | ProblemDetails | None:
+    """Complete Card Authentication
+
+     Completes (`approve=true`) or refuses (`approve=false`) the sandbox's 3-D Secure check of
+    the payment: 202 with the payment still REQUIRES_ACTION; the card provider's signed event
+    follows and the booking confirms (or is rejected `AUTHENTICATION_FAILED`). Idempotent by
+    nature, so no `Idempotency-Key`: once resolved, 409 `PAYMENT_NOT_REQUIRING_ACTION`.
+
+    Args:
+        payment_id (UUID):
+        body (CompleteCardAuthenticationBody):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        CardActionOut | ProblemDetails
+    """
+
+    return (
+        await asyncio_detailed(
+            payment_id=payment_id,
+            client=client,
+            body=body,
+        )
+    ).parsed

@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class CompanyOutState(StrEnum):
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,10 @@
+from enum import StrEnum
+
+
+class CreateResourceBodyBookingModel(StrEnum):
+    INTERVAL = "INTERVAL"
+    NIGHTLY = "NIGHTLY"
+    TIME_SLOT = "TIME_SLOT"
+
+    def __str__(self) -> str:
+        return str(self.value)

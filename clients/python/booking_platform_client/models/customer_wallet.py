@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.staff_wallet_entry_out import StaffWalletEntryOut
+    from ..models.wallet_out import WalletOut
+
+
+T = TypeVar("T", bound="CustomerWallet")
+
+
+@_attrs_define
+class CustomerWallet:
+    """
+    Attributes:
+        entries (list[StaffWalletEntryOut]): The ledger, newest first.
+        has_more (bool):
+        next_page_token (None | str):
+        wallet (WalletOut):
+    """
+
+    entries: list[StaffWalletEntryOut]
+    has_more: bool
+    next_page_token: None | str
+    wallet: WalletOut
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        entries = []
+        for entries_item_data in self.entries:
+            entries_item = entries_item_data.to_dict()
+            entries.append(entries_item)
+
+        has_more = self.has_more
+
+        next_page_token: None | str
+        next_page_token = self.next_page_token
+
+        wallet = self.wallet.to_dict()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "entries": entries,
+                "has_more": has_more,
+                "next_page_token": next_page_token,
+                "wallet": wallet,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.staff_wallet_entry_out import StaffWalletEntryOut
+        from ..models.wallet_out import WalletOut
+
+        d = dict(src_dict)
+        entries = []
+        _entries = d.pop("entries")
+        for entries_item_data in _entries:
+            entries_item = StaffWalletEntryOut.from_dict(entries_item_data)
+
+            entries.append(entries_item)
+
+        has_more = d.pop("has_more")
+
+        def _parse_next_page_token(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        next_page_token = _parse_next_page_token(d.pop("next_page_token"))
+
+        wallet = WalletOut.from_dict(d.pop("wallet"))
+
+        customer_wallet = cls(
+            entries=entries,
+            has_more=has_more,
+            next_page_token=next_page_token,
+            wallet=wallet,
+        )
+
+        customer_wallet.additional_properties = d
+        return customer_wallet
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

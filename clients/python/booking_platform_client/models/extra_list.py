@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.extra_out import ExtraOut
+
+
+T = TypeVar("T", bound="ExtraList")
+
+
+@_attrs_define
+class ExtraList:
+    """
+    Attributes:
+        extras (list[ExtraOut]):
+        has_more (bool):
+        next_page_token (None | str): Always null: the whole list is one page.
+    """
+
+    extras: list[ExtraOut]
+    has_more: bool
+    next_page_token: None | str
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        extras = []
+        for extras_item_data in self.extras:
+            extras_item = extras_item_data.to_dict()
+            extras.append(extras_item)
+
+        has_more = self.has_more
+
+        next_page_token: None | str
+        next_page_token = self.next_page_token
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "extras": extras,
+                "has_more": has_more,
+                "next_page_token": next_page_token,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.extra_out import ExtraOut
+
+        d = dict(src_dict)
+        extras = []
+        _extras = d.pop("extras")
+        for extras_item_data in _extras:
+            extras_item = ExtraOut.from_dict(extras_item_data)
+
+            extras.append(extras_item)
+
+        has_more = d.pop("has_more")
+
+        def _parse_next_page_token(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        next_page_token = _parse_next_page_token(d.pop("next_page_token"))
+
+        extra_list = cls(
+            extras=extras,
+            has_more=has_more,
+            next_page_token=next_page_token,
+        )
+
+        extra_list.additional_properties = d
+        return extra_list
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
