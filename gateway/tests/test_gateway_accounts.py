@@ -372,3 +372,19 @@ async def test_account_changes_are_in_the_audit_log_with_their_actor(http, make_
         (admin.user_id, "COMPANY_ADMIN", admin.company_id)
     }
     assert all(made.json()["key"] not in r.changed and invited.json()["token"] not in r.changed for r in rows)
+
+
+async def test_an_admin_of_two_companies_names_the_company_at_the_ops_login(http, gateway_db):
+    store = UserStore(gateway_db)
+    email = f"two-desks-{uuid.uuid4().hex[:8]}@example.com"
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    for company in (first, second):
+        await store.create_user(email=email, password=PASSWORD, role="COMPANY_ADMIN", company_id=company)
+
+    ambiguous = await http.post("/ops/login", data={"email": email, "password": PASSWORD})
+    bad = await http.post("/ops/login", data={"email": email, "password": PASSWORD, "company_id": "nope"})
+    named = await http.post("/ops/login", data={"email": email, "password": PASSWORD, "company_id": second})
+
+    assert ambiguous.status_code == 400 and "several companies" in ambiguous.text
+    assert bad.status_code == 400
+    assert named.status_code == 303

@@ -24,6 +24,8 @@ from gateway.sessions import (
     sessions_of,
     set_session_cookie,
 )
+from gateway.users import CompanyRequired
+from plumbing.ids import is_uuid
 
 router = APIRouter()
 
@@ -40,6 +42,8 @@ def render_login(next_path: str, *, email: str = "", message: str = "") -> str:
         f' value="{escape(email)}" autocomplete=username autofocus></label>'
         f"<label>Password <input name=password type=password required maxlength={MAX_PASSWORD_LENGTH}"
         " autocomplete=current-password></label>"
+        "<label>Company id <small>(only when your e-mail has accounts in several companies)</small>"
+        " <input name=company_id maxlength=36 autocomplete=organization></label>"
         "<button>Log in</button></form>"
     )
     return render_page(
@@ -62,6 +66,7 @@ async def log_in(request: Request) -> Response:
     next_path = safe_next(form.get("next"))
     email = form.get("email", "").strip()[:MAX_EMAIL_LENGTH]
     password = form.get("password", "")
+    company_id = form.get("company_id", "").strip() or None
 
     def again(status: int, message: str, headers: dict[str, str] | None = None) -> HTMLResponse:
         response = html_response(
@@ -72,10 +77,14 @@ async def log_in(request: Request) -> Response:
 
     if not email or not password or len(password) > MAX_PASSWORD_LENGTH:
         return again(400, "Enter your e-mail and password.")
+    if company_id is not None and not is_uuid(company_id):
+        return again(400, "The company id is not valid.")
     try:
         user = await limiter_of(request).authenticate(
-            users_of(request), client_address(request), email, password
+            users_of(request), client_address(request), email, password, company_id=company_id
         )
+    except CompanyRequired:
+        return again(400, "This e-mail has accounts in several companies: enter the company id.")
     except Problem as problem:
         if problem.code != "RATE_LIMITED":
             raise
