@@ -36,7 +36,9 @@ SECRET_PARAMETERS = frozenset(
 
 # A query parameter: its separator, its (possibly percent-encoded) name, its value.
 _PARAMETER = re.compile(r"([?&;])([^=&;#\s?\"']+)=([^&;#\s\"']*)")
-_BEARER = re.compile(r"(?i)\b(bearer|basic)(\s+|%20|\+)[^\s,;\"'&]+")
+_BEARER = re.compile(r"(?i)\b(bearer|basic|apikey)(\s+|%20|\+)[^\s,;\"'&]+")
+# A company API key (gateway.accounts) wherever it appears, e.g. pasted into an address.
+_API_KEY = re.compile(r"\bbpk_[0-9a-f]+_[0-9a-f]+")
 _HEADER = re.compile(
     r"(?i)\b(authorization|proxy-authorization|cookie|set-cookie|x-api-key)(\"?'?\s*[:=]\s*)"
     r"(\"[^\"]*\"|'[^']*'|[^\n,}]+)"
@@ -56,6 +58,7 @@ def redact(text: str) -> str:
     text = _PARAMETER.sub(_parameter, text)
     text = _HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
     text = _BEARER.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    text = _API_KEY.sub(REDACTED, text)
     return _JWT.sub(REDACTED, text)
 
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from gateway.auth import AnyPrincipal, TokenIssuer
+from gateway.logredact import redact
 from gateway.users import User, UserStore
 from plumbing.principal import Role, current_principal
 
@@ -388,3 +389,13 @@ async def test_an_admin_of_two_companies_names_the_company_at_the_ops_login(http
     assert ambiguous.status_code == 400 and "several companies" in ambiguous.text
     assert bad.status_code == 400
     assert named.status_code == 303
+
+
+def test_an_api_key_never_reaches_a_log_line():
+    api_key = "bpk_0123456789ab_" + "c" * 64
+    for line in (
+        f"GET /v1/admin/users?x={api_key} 200",
+        f"Authorization: ApiKey {api_key}",
+        f"ApiKey {api_key}",
+    ):
+        assert api_key not in redact(line) and "[REDACTED]" in redact(line)
