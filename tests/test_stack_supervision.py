@@ -2,7 +2,10 @@
 
 A Makefile of the test's own runs tools/stack.py exactly like the project's `run` target
 (the real one would first bring the virtualenv up to date), with its data in a temporary
-directory and the embedded PostgreSQL and NATS.
+directory and the embedded PostgreSQL and NATS. make is started as a terminal's shell
+starts it: in a process group of its own (the group Ctrl-C signals) with SIGINT at its
+default. A non-interactive parent (CI, a script's `&`) may hand SIGINT down ignored, and an
+ignored signal stays ignored across exec, so make would never see Ctrl-C.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +38,11 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("catalog", "wallet", "passes", "payments", "bookings")
+# Runs argv[1:] with SIGINT at its default, as a terminal's shell runs a foreground job.
+EXEC_WITH_SIGINT_DEFAULT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL);"
+    " os.execvp(sys.argv[1], sys.argv[1:])"
+)
 
 
 @dataclass
@@ -73,12 +82,13 @@ def start_make_run(home: Path) -> Stack:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "NATS_URL", "REPLICAS")}
     env["BOOKING_DATA_DIR"] = str(home / "data")
     make = subprocess.Popen(
-        ["make", "-s", "-f", str(makefile), "run"],
+        [sys.executable, "-c", EXEC_WITH_SIGINT_DEFAULT, "make", "-s", "-f", str(makefile), "run"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        process_group=0,  # make's own group, as a terminal's foreground job
     )
     return Stack(make, home / "data")
 
@@ -89,8 +99,8 @@ def stop_make(make: subprocess.Popen[str]) -> None:
         make.wait(120)
 
 
-@pytest.fixture(scope="module")
-async def stack() -> AsyncIterator[Stack]:
+@asynccontextmanager
+async def running_stack() -> AsyncIterator[Stack]:
     # Not under pytest's basetemp: PostgreSQL runs as pgserver's own user, and any other
     # pytest session starting meanwhile (a busy CI host, engineers side by side) makes
     # /tmp/pytest-of-<user> 0700 again, so a restarted postgres could not reach its data.
@@ -115,6 +125,35 @@ async def stack() -> AsyncIterator[Stack]:
     finally:
         stop_make(make)
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+async def stack() -> AsyncIterator[Stack]:
+    async with running_stack() as running:
+        yield running
+
+
+async def everything_stops(stack: Stack, processes: list[psutil.Process]) -> None:
+    """make exits, every process it started with it, and nothing is left in its group."""
+    await eventually(lambda: stack.make.poll() is not None, timeout=120, message=stack.output)
+    _, alive = psutil.wait_procs(processes, timeout=30)
+    assert alive == [], [(process.pid, process.name()) for process in alive]
+    left = []
+    for process in psutil.process_iter(["pid", "name"]):
+        try:
+            if os.getpgid(process.pid) == stack.make.pid:
+                left.append((process.pid, process.name()))
+        except (ProcessLookupError, psutil.Error):
+            continue
+    assert left == []
+    assert stack.said("stopped.")
+
+
+def processes_of(stack: Stack) -> list[psutil.Process]:
+    processes = psutil.Process(stack.make.pid).children(recursive=True)
+    names = {process.name() for process in processes}
+    assert {"postgres", "nats-server"} <= names, names
+    return processes
 
 
 async def health(address: str) -> str:
@@ -169,15 +208,20 @@ async def test_killed_nats_server_and_postgres_come_back_on_the_same_addresses_a
         assert (await http.get("/readyz")).status_code == 200
 
 
-async def test_sigint_to_make_alone_stops_every_process_of_the_stack(stack):
-    processes = psutil.Process(stack.make.pid).children(recursive=True)
-    names = {process.name() for process in processes}
-    assert {"postgres", "nats-server"} <= names, names
+async def test_ctrl_c_stops_every_process_of_the_stack(stack):
+    processes = processes_of(stack)
 
-    stack.make.send_signal(signal.SIGINT)  # to make's PID only, not to its process group
+    os.killpg(stack.make.pid, signal.SIGINT)  # what Ctrl-C in make's terminal does
 
-    await eventually(lambda: stack.make.poll() is not None, timeout=120, message=stack.output)
-    _, alive = psutil.wait_procs(processes, timeout=30)
-    assert alive == [], [(process.pid, process.name()) for process in alive]
-    assert stack.said("make got SIGINT")
-    assert stack.said("stopped.")
+    await everything_stops(stack, processes)
+    assert stack.said("got SIGINT")
+
+
+async def test_sigterm_to_make_alone_stops_every_process_of_the_stack():
+    async with running_stack() as stack:
+        processes = processes_of(stack)
+
+        stack.make.send_signal(signal.SIGTERM)  # to make's PID only; make passes it on
+
+        await everything_stops(stack, processes)
+        assert stack.said("got SIGTERM")

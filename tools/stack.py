@@ -182,8 +182,12 @@ def main() -> None:
         print_welcome(gateway_urls, addresses, demo, infra.database_url, infra.nats_url)
         supervise(supervisor, parent)
     except KeyboardInterrupt:
-        pass
+        print(f"\ngot {_signals_received[0] if _signals_received else 'SIGINT'}", flush=True)
     finally:
+        # A second signal (make passing SIGTERM on, a second Ctrl-C) must not cut the stop
+        # short: PostgreSQL and NATS run in sessions of their own and would be left behind.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, _note_signal)
         print("\nstopping ...", flush=True)
         # The services together first (adopted or not yet), then PostgreSQL and NATS.
         for child in reversed(children):
@@ -348,7 +352,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+_signals_received: list[str] = []
+
+
+def _note_signal(signum: int, frame: object) -> None:
+    # Printed later, outside the handler: a print here could re-enter one in progress.
+    _signals_received.append(signal.Signals(signum).name)
+
+
 def _interrupt(signum: int, frame: object) -> None:
+    _note_signal(signum, frame)
     raise KeyboardInterrupt
 
 
