@@ -40,6 +40,25 @@ async def test_customers_are_searched_by_name_or_email_prefix_ignoring_case(cata
     assert await names("wildcard 100%") == ["Wildcard 100%"]
 
 
+async def test_a_search_pages_in_name_order_and_lists_a_double_match_once(catalog, company):
+    await _customer(catalog, company, "Zed Quill", "annex@example.com")  # by e-mail only
+    await _customer(catalog, company, "Anna Bell", "anna@example.com")  # by name and e-mail
+    await _customer(catalog, company, "Annabel Lee", "lee@example.com")  # by name only
+    await _customer(catalog, company, "Bob Stone", "bob@example.com")
+    pages, token = [], ""
+    while True:
+        reply = await catalog.ListCustomers(
+            catalog_pb2.ListCustomersRequest(
+                company_id=company.id, query="ANN", page_size=2, page_token=token
+            )
+        )
+        pages.append([c.display_name for c in reply.customers])
+        token = reply.next_page_token
+        if not token:
+            break
+    assert pages == [["Anna Bell", "Annabel Lee"], ["Zed Quill"]]
+
+
 async def test_customer_pages_follow_the_name_order_with_has_more(catalog, company):
     for n in range(5):
         await _customer(catalog, company, f"Member {n}", f"m{n}@example.com")
