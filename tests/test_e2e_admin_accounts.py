@@ -97,6 +97,8 @@ async def test_a_customer_signs_up_into_a_company_and_a_guest_keeps_their_custom
     found = await http.get("/v1/admin/users", params={"email": guest_email}, headers=admin)
     [user] = found.json()["users"]
     assert user["customer_id"] == guest.id and user["role"] == "CUSTOMER"
+    converted = await platform.catalog.GetCustomer(catalog_pb2.GetCustomerRequest(customer_id=guest.id))
+    assert converted.customer.guest is False
     [new_user] = (await http.get("/v1/admin/users", params={"email": fresh_email}, headers=admin)).json()[
         "users"
     ]

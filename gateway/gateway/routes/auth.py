@@ -14,7 +14,7 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from bookingplatform.catalog.v1 import catalog_pb2
+from bookingplatform.catalog.v1 import catalog_pb2, guest_customers_pb2
 from gateway import accounts
 from gateway.auth import AnyPrincipal, TokenIssuer
 from gateway.deps import clients_of, rpc, tokens_of, users_of
@@ -181,27 +181,35 @@ async def confirm_password_reset(request: Request, body: PasswordResetConfirm) -
 
 
 async def customer_for(request: Request, company_id: str, email: str, display_name: str) -> str:
-    """The catalog customer of this e-mail in the company: an existing one (a guest who booked
-    before keeps their bookings, as the same customer) or a new one."""
-    catalog = clients_of(request).catalog
+    """The catalog customer of this e-mail in the company, registered: a guest who booked
+    before is converted (same id, so their bookings, wallet and passes are the account's), an
+    existing customer is taken as is, else a new one is created."""
+    clients = clients_of(request)
     email = normalize_email(email)
 
-    async def existing() -> str | None:
-        found = await rpc(
-            "catalog",
-            catalog.ListCustomers(
-                catalog_pb2.ListCustomersRequest(company_id=company_id, query=email, page_size=50)
-            ),
-        )
-        return next((c.id for c in found.customers if c.email.lower() == email), None)
+    async def converted() -> str | None:
+        try:
+            reply = await rpc(
+                "catalog",
+                clients.guest_customers.ConvertGuestCustomer(
+                    guest_customers_pb2.ConvertGuestCustomerRequest(
+                        company_id=company_id, email=email, display_name=display_name
+                    )
+                ),
+            )
+        except RpcProblem as problem:
+            if problem.status == 404:
+                return None
+            raise
+        return reply.customer.id
 
-    known = await existing()
+    known = await converted()
     if known is not None:
         return known
     try:
         created = await rpc(
             "catalog",
-            catalog.CreateCustomer(
+            clients.catalog.CreateCustomer(
                 catalog_pb2.CreateCustomerRequest(
                     request_id=str(uuid.uuid5(_SIGNUP_NAMESPACE, f"{company_id}:{email}")),
                     company_id=company_id,
@@ -215,7 +223,7 @@ async def customer_for(request: Request, company_id: str, email: str, display_na
         if problem.status != 409:
             raise
         # Taken meanwhile (a guest booking of the same address): that customer is the one.
-        known = await existing()
+        known = await converted()
         if known is None:
             raise
         return known
