@@ -25,6 +25,9 @@ pytestmark = pytest.mark.integration
 
 SAGAS = 200
 AMOUNT = 100
+# Every call has a deadline: with the database refusing connections a call fails here
+# instead of hanging the run (the server answers DATABASE_UNAVAILABLE well before).
+RPC_TIMEOUT = 60
 
 
 async def test_two_wallet_replicas_apply_each_command_once_and_share_the_work(database_url, monkeypatch):
@@ -53,7 +56,8 @@ async def test_two_wallet_replicas_apply_each_command_once_and_share_the_work(da
                     customer_id=customer,
                     amount=money_pb2.Money(amount_minor=SAGAS * AMOUNT, currency_code="EUR"),
                     balance_kind=wallet_pb2.BALANCE_KIND_MAIN,
-                )
+                ),
+                timeout=RPC_TIMEOUT,
             )
             replies: list[saga_pb2.StepReply] = []
             done = asyncio.Event()
@@ -103,7 +107,9 @@ async def test_two_wallet_replicas_apply_each_command_once_and_share_the_work(da
                 assert pair[0].reference == pair[1].reference  # the second one replays the recorded decision
                 assert pair[0].amount.amount_minor == AMOUNT
             wallet_after = (
-                await stub.GetWallet(wallet_pb2.GetWalletRequest(company_id=company, customer_id=customer))
+                await stub.GetWallet(
+                    wallet_pb2.GetWalletRequest(company_id=company, customer_id=customer), timeout=RPC_TIMEOUT
+                )
             ).wallet
             assert wallet_after.main_balance.amount_minor == 0  # exactly SAGAS debits, none twice
             assert len(handled_by) == 2, handled_by  # both replicas consumed
@@ -113,7 +119,9 @@ async def test_two_wallet_replicas_apply_each_command_once_and_share_the_work(da
             # Round robin: one replica stopped, the client keeps working through the other.
             await replicas[0].stop(0.2)
             for _ in range(5):
-                await stub.GetWallet(wallet_pb2.GetWalletRequest(company_id=company, customer_id=customer))
+                await stub.GetWallet(
+                    wallet_pb2.GetWalletRequest(company_id=company, customer_id=customer), timeout=RPC_TIMEOUT
+                )
         finally:
             await nc.close()
             await channel.close()

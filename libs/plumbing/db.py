@@ -33,19 +33,37 @@ if not any(isinstance(f, _NoResultRows) for f in _ENGINE_LOGGER.filters):
 SCHEMA_OPTION = "service_schema"
 
 
+# A connection attempt to a host that drops packets would otherwise wait for the kernel's
+# TCP timeout (minutes) while a request holds its caller; a busy local server still answers
+# well within these.
+CONNECT_TIMEOUT_SECONDS = 10
+# How long a transaction waits for a pooled connection before failing (DATABASE_UNAVAILABLE).
+POOL_TIMEOUT_SECONDS = 30.0
+
+
 class Database:
     def __init__(
-        self, url: str, *, pool_size: int = 10, application_name: str = "", schema: str | None = None
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        application_name: str = "",
+        schema: str | None = None,
+        connect_timeout: int = CONNECT_TIMEOUT_SECONDS,
+        pool_timeout: float = POOL_TIMEOUT_SECONDS,
     ) -> None:
         """`schema` is the service's own schema; by default the application name up to its
         first `-` ("payments-sweeper" -> "payments")."""
-        connect_args = {"application_name": application_name} if application_name else {}
+        connect_args: dict[str, str | int] = {"connect_timeout": connect_timeout}
+        if application_name:
+            connect_args["application_name"] = application_name
         self.schema = schema or application_name.partition("-")[0] or None
         self.engine: AsyncEngine = create_async_engine(
             sqlalchemy_url(url),
             execution_options={SCHEMA_OPTION: self.schema} if self.schema else {},
             pool_size=pool_size,
             max_overflow=pool_size,
+            pool_timeout=pool_timeout,
             pool_pre_ping=True,
             connect_args=connect_args,
             # Statement parameters (card tokens, password hashes, ...) never appear in a log
