@@ -499,6 +499,7 @@ def pages_of(seeded: Seeded, names: list[str], resource_page_token: str, deep_to
     ]
     now = datetime.now(UTC)
     week_from, week_to = (now - timedelta(days=7)).isoformat(), (now + timedelta(days=7)).isoformat()
+    past_from, past_to = (now - timedelta(days=40)).isoformat(), (now - timedelta(days=33)).isoformat()
 
     def customer_sql(prefix: str) -> list[tuple[str, dict[str, object]]]:
         return [
@@ -595,6 +596,14 @@ def pages_of(seeded: Seeded, names: list[str], resource_page_token: str, deep_to
             lambda n: bookings_sql(
                 "company_id = %(c)s AND end_time > %(f)s AND start_time < %(t)s AND status = 'CONFIRMED'",
                 {"c": company, "f": week_from, "t": week_to},
+            ),
+        ),
+        Page(
+            "bookings: a week 40 days ago, any status",
+            lambda n: ("/v1/admin/bookings", {"from": past_from, "to": past_to}),
+            lambda n: bookings_sql(
+                "company_id = %(c)s AND end_time > %(f)s AND start_time < %(t)s",
+                {"c": company, "f": past_from, "t": past_to},
             ),
         ),
         Page(

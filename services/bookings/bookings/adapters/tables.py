@@ -109,6 +109,10 @@ bookings = Table(
     Index("ix_bookings_customer", "customer_id", "created_at"),
     # A company's list (the back office's bookings, filtered by status and period), newest first.
     Index("ix_bookings_company_created", "company_id", "created_at", "id"),
+    # 0010: the same by status (a rare one is not walked to), by period, and per resource.
+    Index("ix_bookings_company_status_created", "company_id", "status", "created_at", "id"),
+    Index("ix_bookings_company_start", "company_id", "start_time"),
+    Index("ix_bookings_resource_created", "resource_id", "created_at", "id"),
     Index("ix_bookings_session", "session_id", "created_at"),
     Index(
         "ix_bookings_no_show_due",
