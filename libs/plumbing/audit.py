@@ -12,7 +12,7 @@ entry to the service's outbox, subject `audit.<service>` (stream AUDIT), message
 id; the gateway copies every entry into `gateway.audit_log` (idempotent by entry id), which
 `GET /v1/admin/audit` reads. The gateway's own changes are recorded straight into it.
 
-Append-only: `append_only_sql(schema)` (run by each schema's migration) installs triggers
+Append-only: `create_audit_log(op, schema)` (each schema's `audit_log` migration) installs triggers
 refusing UPDATE, DELETE and TRUNCATE on the table; there is no other write path.
 """
 
@@ -26,8 +26,9 @@ import functools
 import json
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from nats.js import JetStreamContext
 from sqlalchemy import Column, DateTime, Index, MetaData, Table, Text, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
@@ -40,6 +41,9 @@ from plumbing.outbox import outbox_table
 from plumbing.principal import Role, current_principal
 from plumbing.request_id import current_request_id
 from plumbing.telemetry import current_trace_id
+
+if TYPE_CHECKING:
+    from alembic.operations import Operations
 
 AUDIT_STREAM = "AUDIT"
 AUDIT_SUBJECTS = ["audit.>"]
@@ -108,6 +112,44 @@ def append_only_sql(schema: str) -> list[str]:
 
 def drop_append_only_sql(schema: str) -> list[str]:
     return [f'DROP FUNCTION IF EXISTS "{schema}".audit_log_append_only() CASCADE']
+
+
+def create_audit_log(op: Operations, schema: str) -> None:
+    """The `audit_log` migration of every schema: the table, its indexes, the append-only triggers.
+
+    Frozen as first migrated (schemas already hold it): a later change to `audit_log_table`
+    is a new migration, never an edit here.
+    """
+    op.create_table(
+        "audit_log",
+        sa.Column("id", sa.UUID(as_uuid=False), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column("service", sa.Text(), nullable=False),
+        sa.Column("company_id", sa.Text(), nullable=True),
+        sa.Column("actor_user_id", sa.Text(), nullable=True),
+        sa.Column("actor_api_key_id", sa.Text(), nullable=True),
+        sa.Column("actor_role", sa.Text(), nullable=False),
+        sa.Column("entity_type", sa.Text(), nullable=False),
+        sa.Column("entity_id", sa.Text(), nullable=False),
+        sa.Column("action", sa.Text(), nullable=False),
+        sa.Column("changed", JSONB(), server_default=sa.text("'{}'::jsonb"), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("request_id", sa.Text(), nullable=True),
+        sa.Column("trace_id", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        schema=schema,
+    )
+    op.create_index("ix_audit_log_occurred_at", "audit_log", ["occurred_at", "id"], schema=schema)
+    op.create_index("ix_audit_log_company", "audit_log", ["company_id", "occurred_at", "id"], schema=schema)
+    op.create_index("ix_audit_log_entity", "audit_log", ["entity_type", "entity_id"], schema=schema)
+    for statement in append_only_sql(schema):
+        op.execute(statement)
+
+
+def drop_audit_log(op: Operations, schema: str) -> None:
+    for statement in drop_append_only_sql(schema):
+        op.execute(statement)
+    op.drop_table("audit_log", schema=schema)
 
 
 @functools.cache
