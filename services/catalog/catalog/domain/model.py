@@ -95,12 +95,10 @@ DEFAULT_CHECK_OUT_TIME = time(11, 0)
 
 
 @dataclass(frozen=True)
-class ResourcePolicy:
-    """The booking rules of a resource; the defaults apply when a resource is created without one.
-
-    0 means "no limit" / "not used" unless said otherwise. A validated policy
-    (`rules.policy`) has its cancellation windows sorted widest first and, on a NIGHTLY
-    resource, check-in and check-out times.
+class PolicyLimits:
+    """The numbers of a resource's booking rules, the same in a request (`rules.PolicyInput`)
+    and in a validated `ResourcePolicy`; the defaults apply when a resource is created without
+    a policy. 0 means "no limit" / "not used" unless said otherwise.
     """
 
     # Minimum time between booking and start.
@@ -125,16 +123,25 @@ class ResourcePolicy:
     buffer_after_minutes: int = 0
     # Bookings a customer may hold that have not ended (0 = no limit).
     max_active_bookings_per_customer: int = 0
-    # The refund steps, widest first; empty = derived from free_cancellation_minutes.
-    cancellation_windows: tuple[CancellationWindow, ...] = ()
     # Check-in possible until start + this (0 = no deadline); no-show after a further grace.
     check_in_deadline_minutes: int = 0
     no_show_grace_minutes: int = 0
+    # NIGHTLY: most guests in one unit (0 = no limit).
+    max_guests_per_unit: int = 0
+
+
+@dataclass(frozen=True)
+class ResourcePolicy(PolicyLimits):
+    """The booking rules of a resource. A validated policy (`rules.policy`) has its
+    cancellation windows sorted widest first and, on a NIGHTLY resource, check-in and
+    check-out times.
+    """
+
+    # The refund steps, widest first; empty = derived from free_cancellation_minutes.
+    cancellation_windows: tuple[CancellationWindow, ...] = ()
     # NIGHTLY: local times of day of check-in and check-out; None for other models.
     check_in_time: time | None = None
     check_out_time: time | None = None
-    # NIGHTLY: most guests in one unit (0 = no limit).
-    max_guests_per_unit: int = 0
 
     def effective_cancellation_windows(self) -> tuple[CancellationWindow, ...]:
         """The windows, or the legacy rule of free_cancellation_minutes as windows."""

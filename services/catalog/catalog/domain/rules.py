@@ -7,7 +7,7 @@ import re
 import uuid
 import zoneinfo
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 
 from catalog.domain import errors, localtime
@@ -17,6 +17,7 @@ from catalog.domain.model import (
     BookingModel,
     CancellationWindow,
     Money,
+    PolicyLimits,
     PricingUnit,
     ResourcePolicy,
 )
@@ -128,28 +129,14 @@ def booking_model(value: str | None) -> BookingModel:
 
 
 @dataclass(frozen=True)
-class PolicyInput:
+class PolicyInput(PolicyLimits):
     """A policy as a request carries it, before validation (0 / empty = not set)."""
 
-    lead_time_minutes: int = 0
-    horizon_days: int = 365
-    free_cancellation_minutes: int = 24 * 60
-    max_places_per_booking: int = 0
-    min_duration_minutes: int = 0
-    max_duration_minutes: int = 0
-    min_nights: int = 0
-    max_nights: int = 0
-    granularity_minutes: int = 0
-    buffer_before_minutes: int = 0
-    buffer_after_minutes: int = 0
-    max_active_bookings_per_customer: int = 0
     # (minutes_before_start, refund_percent) pairs in any order.
     cancellation_windows: tuple[tuple[int, int], ...] = ()
-    check_in_deadline_minutes: int = 0
-    no_show_grace_minutes: int = 0
+    # "HH:MM" local times of day.
     check_in_time: str = ""
     check_out_time: str = ""
-    max_guests_per_unit: int = 0
 
 
 # Policy fields that only one booking model uses; any other model must leave them 0/empty.
@@ -244,27 +231,12 @@ def policy(booking_model: BookingModel, given: PolicyInput) -> ResourcePolicy:
             raise _bad_policy(
                 "check_out_time", "must not be after check_in_time (the unit is free before the next arrival)"
             )
+    limits = {field.name: getattr(given, field.name) for field in fields(PolicyLimits)}
+    # The windows decide; the deprecated field only reports what they imply.
+    implied = ResourcePolicy(cancellation_windows=windows).effective_free_cancellation_minutes()
+    limits["free_cancellation_minutes"] = implied
     return ResourcePolicy(
-        lead_time_minutes=given.lead_time_minutes,
-        horizon_days=given.horizon_days,
-        free_cancellation_minutes=ResourcePolicy(
-            cancellation_windows=windows
-        ).effective_free_cancellation_minutes(),
-        max_places_per_booking=given.max_places_per_booking,
-        min_duration_minutes=given.min_duration_minutes,
-        max_duration_minutes=given.max_duration_minutes,
-        min_nights=given.min_nights,
-        max_nights=given.max_nights,
-        granularity_minutes=given.granularity_minutes,
-        buffer_before_minutes=given.buffer_before_minutes,
-        buffer_after_minutes=given.buffer_after_minutes,
-        max_active_bookings_per_customer=given.max_active_bookings_per_customer,
-        cancellation_windows=windows,
-        check_in_deadline_minutes=given.check_in_deadline_minutes,
-        no_show_grace_minutes=given.no_show_grace_minutes,
-        check_in_time=check_in,
-        check_out_time=check_out,
-        max_guests_per_unit=given.max_guests_per_unit,
+        **limits, cancellation_windows=windows, check_in_time=check_in, check_out_time=check_out
     )
 
 
