@@ -76,7 +76,7 @@ async def test_a_company_operator_sees_only_their_company(http, make_account, fa
 
     assert listed.status_code == 200
     assert fake_platform.bookings.last_list_sagas.company_id == company
-    assert forbidden.status_code == 403
+    assert forbidden.status_code == 404 and forbidden.json()["code"] == "COMPANY_NOT_FOUND"
     assert hidden.status_code == 404
     assert hidden.json()["code"] == "SAGA_NOT_FOUND"
 

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 
 from bookingplatform.bookings.v1 import bookings_pb2
-from gateway.auth import Operator, Principal
+from gateway.auth import Operator, Principal, company_in_reach
 from gateway.deps import clients_of, rpc
 from gateway.edge import EdgeDate
 from gateway.problems import Problem, RpcProblem
@@ -52,8 +52,9 @@ class SagaFilters:
 def _company_scope(principal: Principal, company_id: uuid.UUID | None) -> str:
     if principal.company_id is None:
         return str(company_id) if company_id else ""
-    if company_id is not None and str(company_id) != principal.company_id:
-        raise Problem(403, "PERMISSION_DENIED", "You may only see the sagas of your company.")
+    if company_id is not None:
+        # 404 like every other route: another company's id is not confirmed to exist.
+        company_in_reach(principal, company_id)
     return principal.company_id
 
 
@@ -221,8 +222,8 @@ async def bookings_of_a_day(
 ) -> BookingList:
     """The bookings of one day (of a resource, or of the whole company), for the front desk."""
     scope = principal.company_id or (str(company_id) if company_id else "")
-    if principal.company_id and company_id and str(company_id) != principal.company_id:
-        raise Problem(403, "PERMISSION_DENIED", "You may only see the bookings of your company.")
+    if company_id is not None:
+        company_in_reach(principal, company_id)
     if not scope:
         raise Problem(400, "COMPANY_REQUIRED", "A platform operator names the company_id.")
     message = bookings_pb2.ListBookingsRequest(
@@ -235,5 +236,5 @@ async def bookings_of_a_day(
     reply = await rpc("bookings", clients_of(request).bookings.ListBookings(message))
     found = [BookingOut.of(b) for b in reply.bookings]
     if resource_id is not None and any(b.company_id != scope for b in found):
-        raise Problem(403, "PERMISSION_DENIED", "You may only see the bookings of your company.")
+        raise Problem(404, "RESOURCE_NOT_FOUND", "No such resource.")
     return BookingList(bookings=found, next_page_token=reply.next_page_token or None)
