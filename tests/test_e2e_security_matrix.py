@@ -26,14 +26,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import grpc
 import httpx
 import pytest
+from grpc import aio
 
+from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.passes.v1 import passes_pb2
+from bookingplatform.payments.v1 import payments_pb2
 from bookingplatform.wallet.v1 import wallet_pb2
 from gateway.app import create_app
 from gateway.settings import Settings as GatewaySettings
+from plumbing.principal import METADATA_KEY, Principal, Role
 from plumbing.testing import eventually
 from tests.conftest import Tenant, eur
 
@@ -731,3 +736,64 @@ def test_zz_the_matrix_counts() -> None:
         f"statuses {dict(sorted(TALLY.statuses.items()))}"
     )
     assert TALLY.refused > 0 and TALLY.allowed > 0
+
+
+# ----- the same cross-tenant attempt straight to each service's gRPC -----
+
+
+async def test_each_service_refuses_a_forged_principal_of_another_company(platform, world: World) -> None:
+    """Past the gateway: whoever reaches a service and states company A's principal in the
+    metadata (`x-bp-principal`) gets nothing of company B's, from every service."""
+    a, b = world.a, world.b
+
+    def calls(t: Company) -> list[tuple[str, Any, Any]]:
+        return [
+            (
+                "catalog",
+                platform.catalog.GetCustomer,
+                catalog_pb2.GetCustomerRequest(customer_id=t.customer_id),
+            ),
+            (
+                "bookings",
+                platform.bookings.GetBooking,
+                bookings_pb2.GetBookingRequest(booking_id=t.booking_id),
+            ),
+            (
+                "wallet",
+                platform.wallet.GetWallet,
+                wallet_pb2.GetWalletRequest(company_id=t.id, customer_id=t.customer_id),
+            ),
+            (
+                "passes",
+                platform.passes.GetPassProduct,
+                passes_pb2.GetPassProductRequest(product_id=t.product_id),
+            ),
+            (
+                "payments",
+                platform.payments.ListPayments,
+                payments_pb2.ListPaymentsRequest(booking_id=t.guest_booking_id),
+            ),
+        ]
+
+    failures, refused = [], 0
+    for role in (Role.COMPANY_ADMIN, Role.STAFF):
+        forged = Principal(role=role, company_id=a.id, user_id=str(uuid.uuid4()))
+        metadata = ((METADATA_KEY, forged.encode()),)
+        for (service, rpc, own), (_, _, foreign) in zip(calls(a), calls(b), strict=True):
+            try:
+                await rpc(foreign, metadata=metadata, timeout=30)
+                failures.append(f"{service}: {type(foreign).__name__} of company B as A's {role}: answered")
+            except aio.AioRpcError as error:
+                if error.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED):
+                    refused += 1
+                else:
+                    failures.append(f"{service} as A's {role} on B: {error.code().name} {error.details()}")
+            try:
+                await rpc(own, metadata=metadata, timeout=30)
+            except aio.AioRpcError as error:
+                failures.append(
+                    f"{service} as A's {role} on A's own ids: {error.code().name} {error.details()}"
+                )
+    print(f"\nforged principal straight to gRPC: {refused} of 10 cross-tenant calls refused by 5 services")
+    assert not failures, "\n".join(failures)
+    assert refused == 10
