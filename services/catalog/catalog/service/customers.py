@@ -27,6 +27,14 @@ async def create_customer(db: Database, command: CreateCustomer) -> Customer:
         async with db.transaction() as conn:
             created = await customers.insert_customer(conn, command)
             if created is not None:
+                await audit.record(
+                    conn,
+                    company_id=created.company_id,
+                    entity_type="customer",
+                    entity_id=created.id,
+                    action="create",
+                    after=_audited(created),
+                )
                 return created
             existing = await customers.customer_by_request_id(conn, command.request_id)
     except ServiceError as refusal:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from catalog.adapters.repositories import guests
 from catalog.domain import errors, rules
 from catalog.domain.model import Customer
-from plumbing import ids
+from plumbing import audit, ids
 from plumbing.db import Database
 from plumbing.errors import InvalidArgument, NotFound
 from plumbing.principal import BUSINESS_ROLES, Role, check_tenant, require_role
@@ -46,7 +46,15 @@ async def ensure_guest_customer(db: Database, details: GuestDetails) -> EnsuredG
     async with db.transaction() as conn:
         created = await guests.insert_guest(conn, details.company_id, details.email, details.display_name)
         if created is not None:
-            # AUDIT: plumbing.audit.record(conn, entity_type="customer", action="create", ...)
+            # A guest making its own record is a person's change: the guest is the actor.
+            await audit.record(
+                conn,
+                company_id=created.company_id,
+                entity_type="customer",
+                entity_id=created.id,
+                action="create",
+                after=_audited(created),
+            )
             return EnsuredGuest(created, True)
         existing = await guests.customer_by_email(conn, details.company_id, details.email)
     if existing is None:
@@ -64,7 +72,17 @@ async def convert_guest_customer(db: Database, details: GuestDetails) -> Custome
             conn, details.company_id, details.email, details.display_name or None
         )
         if converted is not None:
-            # AUDIT: plumbing.audit.record(conn, entity_type="customer", action="register", ...)
+            await audit.record(
+                conn,
+                company_id=converted.company_id,
+                entity_type="customer",
+                entity_id=converted.id,
+                action="register",
+                # The UPDATE answers only the new row: the name shows as set when one was given.
+                before={"guest": True},
+                after={"guest": converted.guest}
+                | ({"display_name": converted.display_name} if details.display_name else {}),
+            )
             return converted
         existing = await guests.customer_by_email(conn, details.company_id, details.email)
     if existing is None:
@@ -72,3 +90,12 @@ async def convert_guest_customer(db: Database, details: GuestDetails) -> Custome
             GUEST_CUSTOMER_NOT_FOUND, "the company has no customer with this e-mail", field="email"
         )
     return existing
+
+
+def _audited(customer: Customer) -> dict[str, object]:
+    return {
+        "display_name": customer.display_name,
+        "email": customer.email,
+        "phone": customer.phone,
+        "guest": customer.guest,
+    }
