@@ -74,8 +74,8 @@ async def platform(database_url: str, nats_url: str) -> AsyncIterator[Platform]:
         (passes.bootstrap, "passes"),
         (payments.bootstrap, "payments"),
     ):
-        if name == "wallet":  # asks the catalog whether a customer a person tops up is the company's
-            extra_settings["wallet"] = {"catalog_addr": addresses["catalog"]}
+        if name in ("wallet", "passes"):  # ask the catalog whether a person's customer is the company's
+            extra_settings[name] = {"catalog_addr": addresses["catalog"]}
         service = await module.start(  # type: ignore[attr-defined]
             module.Settings(database_url=database_url, nats_url=nats_url, **extra_settings.get(name, {}))  # type: ignore[attr-defined]
         )

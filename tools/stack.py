@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("BOOKING_DATA_DIR", ROOT / ".data"))
 PYTHON = sys.executable
 
-# Start order: bookings needs the catalog's address, the gateway needs everyone's.
+# Start order: wallet, passes and bookings need the catalog's address, the gateway needs everyone's.
 SERVICES = ["catalog", "wallet", "passes", "payments", "bookings"]
 
 
@@ -174,10 +174,14 @@ def main() -> None:
         if not args.no_demo:
             from tools.demo_data import demo_balances, load_demo_data
 
-            first = {name: address.split(",")[0] for name, address in addresses.items()}
-            demo = asyncio.run(load_demo_data(first, infra.database_url))
-            demo.update(asyncio.run(platform_operator(infra.database_url)))
-            demo.update(asyncio.run(demo_balances(first, demo)))
+            # The platform admin is the one user made in the database; the rest is made over HTTP.
+            demo = asyncio.run(platform_operator(infra.database_url))
+            demo.update(
+                asyncio.run(
+                    load_demo_data(gateway_urls[0], (PLATFORM_OPERATOR_EMAIL, PLATFORM_OPERATOR_PASSWORD))
+                )
+            )
+            demo.update(asyncio.run(demo_balances(gateway_urls[0], demo)))
             say(f"demo data  loaded: {demo['customer_email']} has {demo['wallet']} and a pass")
         print_welcome(gateway_urls, addresses, demo, infra.database_url, infra.nats_url)
         supervise(supervisor, parent)

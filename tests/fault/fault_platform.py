@@ -339,7 +339,7 @@ class Platform:
         }
         for name in SERVICES:
             env = {**base, **self.service_env.get(name, {})}
-            if name == "wallet":
+            if name in ("wallet", "passes"):
                 env["CATALOG_ADDR"] = self.services["catalog"].address
             if name == "bookings":
                 env["CATALOG_ADDR"] = self.services["catalog"].address

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from bookingplatform.passes.v1 import passes_pb2, passes_pb2_grpc
 from passes.adapters import tables
+from passes.adapters.customers import CustomerDirectory
 from passes.entrypoints.grpc_api import PassesApi
 from passes.entrypoints.saga import handle_step_command
 from passes.settings import SERVICE, Settings
-from plumbing import audit, messaging
+from plumbing import audit, grpc_client, messaging
 from plumbing.db import Database
 from plumbing.dead_letters import DEAD_LETTER_SERVICE, DeadLetters
 from plumbing.grpc_server import create_server
@@ -18,10 +19,12 @@ from plumbing.saga_participant import StepConsumer, spawn_participant_loops
 
 async def start(settings: Settings) -> RunningService:
     db = Database(settings.database_url, application_name=SERVICE)
+    catalog_channel = grpc_client.channel(settings.catalog_addr) if settings.catalog_addr else None
+    customers = CustomerDirectory(catalog_channel) if catalog_channel is not None else None
     dead_letters = DeadLetters(SERVICE)
     server = await create_server(
         [
-            lambda s: passes_pb2_grpc.add_PassesServiceServicer_to_server(PassesApi(db), s),
+            lambda s: passes_pb2_grpc.add_PassesServiceServicer_to_server(PassesApi(db, customers), s),
             dead_letters.register,
         ],
         [passes_pb2.DESCRIPTOR.services_by_name["PassesService"].full_name, DEAD_LETTER_SERVICE],
@@ -29,6 +32,8 @@ async def start(settings: Settings) -> RunningService:
         port=settings.grpc_port,
     )
     service = RunningService(SERVICE, server, closers=[db.close])
+    if catalog_channel is not None:
+        service.closers.append(catalog_channel.close)
     try:
         nc = await messaging.connect(settings.nats_url, SERVICE)
         service.closers.append(nc.close)  # closers run in reverse order

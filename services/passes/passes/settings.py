@@ -15,6 +15,9 @@ class Settings:
     nats_url: str
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 0
+    # The catalog, asked whether the customer of a person's grant or sale is of the product's
+    # company; "" (tests that run passes alone) skips the question.
+    catalog_addr: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -23,4 +26,5 @@ class Settings:
             nats_url=config.nats_url(SERVICE),
             grpc_host=config.env("GRPC_HOST", "127.0.0.1"),
             grpc_port=config.env_int("GRPC_PORT", 0),
+            catalog_addr=config.env("CATALOG_ADDR"),
         )

@@ -12,6 +12,8 @@ INVALID_CURRENCY = "INVALID_CURRENCY"
 # Lookups (NOT_FOUND).
 PASS_PRODUCT_NOT_FOUND = "PASS_PRODUCT_NOT_FOUND"
 ENTITLEMENT_NOT_FOUND = "ENTITLEMENT_NOT_FOUND"
+# A grant's customer the catalog does not know as one of the product's company.
+CUSTOMER_NOT_FOUND = "CUSTOMER_NOT_FOUND"
 # A company other than the caller's (refused as if it did not exist).
 COMPANY_NOT_FOUND = "COMPANY_NOT_FOUND"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from grpc import aio
 
 from bookingplatform.passes.v1 import passes_pb2, passes_pb2_grpc
+from passes.adapters.customers import CustomerDirectory
 from passes.domain.commands import (
     ArchivePassProduct,
     CreatePassProduct,
@@ -28,8 +29,9 @@ _SALES = {
 
 
 class PassesApi(passes_pb2_grpc.PassesServiceServicer):
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, customers: CustomerDirectory | None = None) -> None:
         self.db = db
+        self.customers = customers
 
     async def CreatePassProduct(
         self, request: passes_pb2.CreatePassProductRequest, context: aio.ServicerContext
@@ -55,7 +57,7 @@ class PassesApi(passes_pb2_grpc.PassesServiceServicer):
             product_id=request.product_id,
             customer_id=request.customer_id,
         )
-        entitlement = await handlers.grant_pass(self.db, cmd)
+        entitlement = await handlers.grant_pass(self.db, cmd, customers=self.customers)
         return passes_pb2.GrantPassResponse(entitlement=entitlement_to_proto(entitlement))
 
     async def GetEntitlement(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from passes.adapters import repository
+from passes.adapters.customers import CustomerDirectory
 from passes.domain import reasons
 from passes.domain.commands import (
     ArchivePassProduct,
@@ -67,6 +68,14 @@ async def create_pass_product(db: Database, cmd: CreatePassProduct) -> PassProdu
     async with db.transaction() as conn:
         created = await repository.insert_product(conn, uuid.uuid4(), cmd)
         if created is not None:
+            await audit.record(
+                conn,
+                company_id=created.company_id,
+                entity_type="pass_product",
+                entity_id=created.id,
+                action="create",
+                after=_audited(created),
+            )
             return created
         existing = await repository.product_by_request(conn, cmd.company_id, cmd.request_id)
     if existing is None:  # the conflicting row cannot vanish: products are never deleted
@@ -76,10 +85,29 @@ async def create_pass_product(db: Database, cmd: CreatePassProduct) -> PassProdu
     return existing
 
 
-async def grant_pass(db: Database, cmd: GrantPass) -> Entitlement:
+async def check_customer_of_product(
+    db: Database, customers: CustomerDirectory | None, product_id: uuid.UUID, customer_id: uuid.UUID
+) -> None:
+    """A person's grant or sale gives credits to a customer id passes may never have seen: the
+    customer must be one of the product's company, as the catalog says (else
+    CUSTOMER_NOT_FOUND, also for another company's customer). A customer never changes
+    company, so asking before the grant's transaction cannot go stale. Internal callers (the
+    saga, tools) are trusted; an unknown product is left to the grant's own not-found."""
+    if customers is None or current_principal().role is Role.SERVICE:
+        return
+    async with db.transaction() as conn:
+        company = await repository.product_company(conn, product_id)
+    if company is not None and await customers.company_of(str(customer_id)) != str(company):
+        raise NotFound(reasons.CUSTOMER_NOT_FOUND, "no such customer in this company", field="customer_id")
+
+
+async def grant_pass(
+    db: Database, cmd: GrantPass, *, customers: CustomerDirectory | None = None
+) -> Entitlement:
     """Grants the product to the customer once per (company, request_id)."""
     require_role(*BUSINESS_ROLES)
     await check_product_owner(db, cmd.product_id)
+    await check_customer_of_product(db, customers, cmd.product_id, cmd.customer_id)
     async with db.transaction() as conn:
         granted = await repository.grant(conn, uuid.uuid4(), cmd, current_principal().user_id)
         if granted is not None:
