@@ -461,7 +461,7 @@ async def test_a_new_business_is_set_up_over_http_and_sells_to_a_customer_a_gues
         ("resource", cabin.id): admin_id,
         ("resource", kayak.id): admin_id,
         ("session_series", series.series_id): admin_id,
-        # ("pass_product", product.id): admin_id - once passes audits a product's creation
+        ("pass_product", product.id): admin_id,
         ("entitlement", sold.id): staff_id,
         ("customer", walk_in.id): staff_id,
         ("booking", by_wallet.id): customer_user.id,
