@@ -119,7 +119,8 @@ async def start(settings: Settings) -> RunningService:
     # Ensures the CATALOG stream; cancels the bookings of a cancelled session.
     session_cancelled = await catalog_events.session_cancelled_consumer(js, db, cancellations)
     running.spawn(session_cancelled.run_forever(), "catalog-events")
-    running.spawn(dead_letters.watch([replies]), "dead-letters")
+    # Both consumers: an event the session-cancelled consumer terminates is a dead letter too.
+    running.spawn(dead_letters.watch([replies, session_cancelled]), "dead-letters")
     running.spawn(_sweep_forever(orchestrator, settings.sweep_interval_seconds), "deadline-sweeper")
     running.spawn(sweep_forever(lifecycle, settings.lifecycle_sweep_seconds), "lifecycle-sweeper")
     return running
