@@ -18,9 +18,9 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from google.protobuf.field_mask_pb2 import FieldMask
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,13 +31,22 @@ from gateway.auth import CompanyAdmin, PlatformAdmin, Principal, Staff, company_
 from gateway.deps import clients_of, rpc
 from gateway.edge import EdgeDate
 from gateway.problems import Problem
-from gateway.routes.common import Idempotent, PageSize, PageToken, problems
+from gateway.routes.common import (
+    Idempotent,
+    IfMatch,
+    PageSize,
+    PageToken,
+    changed_at_version,
+    company_of,
+    if_match_etag,
+    problems,
+    with_etag,
+)
 from gateway.schemas import Money
 from plumbing.principal import Role
 
 router = APIRouter(tags=["admin: catalog"])
 Once = Annotated[Idempotent, Depends()]
-IfMatch = Annotated[str | None, Header(alias="If-Match", description="Required: the ETag read.")]
 
 BookingModelName = Literal["TIME_SLOT", "NIGHTLY", "INTERVAL"]
 PricingUnitName = Literal["PER_BOOKING", "PER_NIGHT", "PER_GUEST", "PER_HOUR", "PER_GUEST_NIGHT"]
@@ -439,46 +448,6 @@ def _request_id(kind: str, principal: Principal, key: str) -> str:
     return f"admin-{kind}:{digest}"
 
 
-def _etag_header(etag: str) -> dict[str, str]:
-    return {"ETag": f'"{etag}"'}
-
-
-def _json(model: BaseModel, etag: str | None = None, status: int = 200) -> JSONResponse:
-    return JSONResponse(
-        model.model_dump(mode="json"), status_code=status, headers=_etag_header(etag) if etag else None
-    )
-
-
-def _if_match(value: str | None) -> str:
-    """The etag of an If-Match header; 428 when there is none."""
-    if value is None or not value.strip():
-        raise Problem(428, "PRECONDITION_REQUIRED", "Send the ETag you read in If-Match.")
-    tag = value.strip().removeprefix("W/").strip('"')
-    if not tag or len(tag) > 100 or not tag.isascii():
-        raise Problem(412, "PRECONDITION_FAILED", "The If-Match value is not the current ETag.")
-    return tag
-
-
-async def _changed(service_call: Any) -> Any:
-    """A change's reply; a stale etag is 412."""
-    try:
-        return await rpc("catalog", service_call)
-    except Problem as problem:
-        if problem.code == "ETAG_MISMATCH":
-            raise Problem(
-                412, "PRECONDITION_FAILED", "It changed since it was read: read it again."
-            ) from None
-        raise
-
-
-def _company_of(principal: Principal, company_id: uuid.UUID | None) -> str:
-    if company_id is not None:
-        return company_in_reach(principal, company_id)
-    if principal.role is Role.PLATFORM_ADMIN or principal.company_id is None:
-        raise Problem(400, "COMPANY_REQUIRED", "Name the company (company_id).")
-    return principal.company_id
-
-
 def _mask(body: BaseModel) -> FieldMask:
     paths = sorted(name for name in body.model_fields_set if getattr(body, name) is not None)
     if not paths:
@@ -511,7 +480,7 @@ async def create_company(
             ),
         )
         out = CompanyOut.of(reply.company)
-        return _json(out, out.etag, 201)
+        return with_etag(out, out.etag, 201)
 
     return await once.run(principal, call, path="/v1/admin/companies", body=body)
 
@@ -552,7 +521,7 @@ async def get_company(request: Request, company_id: uuid.UUID, principal: Staff)
         "catalog", clients_of(request).catalog.GetCompany(catalog_pb2.GetCompanyRequest(company_id=company))
     )
     out = CompanyOut.of(reply.company)
-    return _json(out, out.etag)
+    return with_etag(out, out.etag)
 
 
 @router.patch(
@@ -571,7 +540,7 @@ async def update_company(
 ) -> Response:
     """Changes the fields given at the version read (`If-Match`). Requires an `Idempotency-Key`."""
     company = company_in_reach(principal, company_id)
-    etag = _if_match(if_match)
+    etag = if_match_etag(if_match)
     mask = _mask(body)
 
     async def call(key: str) -> Response:
@@ -582,15 +551,16 @@ async def update_company(
                 getattr(given, path).extend(value)
             else:
                 setattr(given, path, value)
-        reply = await _changed(
+        reply = await changed_at_version(
+            "catalog",
             clients_of(request).catalog.UpdateCompany(
                 catalog_pb2.UpdateCompanyRequest(
                     request_id=_request_id("company-update", principal, key), company=given, update_mask=mask
                 )
-            )
+            ),
         )
         out = CompanyOut.of(reply.company)
-        return _json(out, out.etag)
+        return with_etag(out, out.etag)
 
     return await once.run(principal, call, path=f"/v1/admin/companies/{company}?if-match={etag}", body=body)
 
@@ -601,17 +571,20 @@ async def _suspension(
     async def call(key: str) -> Response:
         catalog = clients_of(request).catalog
         if reason is None:
-            reply = await _changed(
+            resumed = await changed_at_version(
+                "catalog",
                 catalog.ResumeCompany(
                     catalog_pb2.ResumeCompanyRequest(
                         request_id=_request_id("company-resume", principal, key),
                         company_id=company,
                         etag=etag,
                     )
-                )
+                ),
             )
+            changed = resumed.company
         else:
-            reply = await _changed(
+            suspended = await changed_at_version(
+                "catalog",
                 catalog.SuspendCompany(
                     catalog_pb2.SuspendCompanyRequest(
                         request_id=_request_id("company-suspend", principal, key),
@@ -619,10 +592,11 @@ async def _suspension(
                         etag=etag,
                         reason=reason,
                     )
-                )
+                ),
             )
-        out = CompanyOut.of(reply.company)
-        return _json(out, out.etag)
+            changed = suspended.company
+        out = CompanyOut.of(changed)
+        return with_etag(out, out.etag)
 
     action = "resume" if reason is None else "suspend"
     return await once.run(
@@ -646,7 +620,7 @@ async def suspend_company(
 ) -> Response:
     """Suspends a company (platform admins): none of its sessions, stays or rentals can be
     booked until it is resumed. Requires `If-Match` and an `Idempotency-Key`."""
-    return await _suspension(request, principal, once, str(company_id), _if_match(if_match), body.reason)
+    return await _suspension(request, principal, once, str(company_id), if_match_etag(if_match), body.reason)
 
 
 @router.post(
@@ -659,7 +633,7 @@ async def resume_company(
     request: Request, company_id: uuid.UUID, principal: PlatformAdmin, once: Once, if_match: IfMatch = None
 ) -> Response:
     """Resumes a suspended company (platform admins). Requires `If-Match` and an `Idempotency-Key`."""
-    return await _suspension(request, principal, once, str(company_id), _if_match(if_match), None)
+    return await _suspension(request, principal, once, str(company_id), if_match_etag(if_match), None)
 
 
 # ----- resources -----
@@ -678,7 +652,7 @@ async def create_resource(
     """Creates a resource of one of the three booking models, with its policy (the default
     when omitted), hourly rate (INTERVAL), description, images, amenities and capacity.
     Requires an `Idempotency-Key`."""
-    company = _company_of(principal, body.company_id)
+    company = company_of(principal, body.company_id)
 
     async def call(key: str) -> Response:
         catalog = clients_of(request).catalog
@@ -709,18 +683,19 @@ async def create_resource(
                 else:
                     setattr(update, name, value)
             resource = (
-                await _changed(
+                await changed_at_version(
+                    "catalog",
                     catalog.UpdateResource(
                         catalog_pb2.UpdateResourceRequest(
                             request_id=_request_id("resource-profile", principal, key),
                             resource=update,
                             update_mask=FieldMask(paths=sorted(given)),
                         )
-                    )
+                    ),
                 )
             ).resource
         out = ResourceOut.of(resource)
-        return _json(out, out.etag, 201)
+        return with_etag(out, out.etag, 201)
 
     return await once.run(principal, call, path="/v1/admin/resources", body=body)
 
@@ -741,7 +716,7 @@ async def list_resources(
     page_token: PageToken = None,
 ) -> ResourceList:
     """A company's resources, oldest first; archived ones only with `include_archived`."""
-    company = _company_of(principal, company_id)
+    company = company_of(principal, company_id)
     reply = await rpc(
         "catalog",
         clients_of(request).catalog.ListResources(
@@ -778,7 +753,7 @@ async def get_resource(request: Request, resource_id: uuid.UUID, principal: Staf
     if reply.resource.company_id != principal.company_id and principal.role is not Role.PLATFORM_ADMIN:
         raise Problem(404, "RESOURCE_NOT_FOUND", "No such resource.")
     out = ResourceOut.of(reply.resource)
-    return _json(out, out.etag)
+    return with_etag(out, out.etag)
 
 
 async def _update_resource(
@@ -803,17 +778,18 @@ async def _update_resource(
                 getattr(given, path).extend(value)
             else:
                 setattr(given, path, value)
-        reply = await _changed(
+        reply = await changed_at_version(
+            "catalog",
             clients_of(request).catalog.UpdateResource(
                 catalog_pb2.UpdateResourceRequest(
                     request_id=_request_id("resource-update", principal, key),
                     resource=given,
                     update_mask=mask,
                 )
-            )
+            ),
         )
         out = ResourceOut.of(reply.resource)
-        return _json(out, out.etag)
+        return with_etag(out, out.etag)
 
     return await once.run(
         principal,
@@ -839,7 +815,7 @@ async def update_resource(
 ) -> Response:
     """Changes the fields given at the version read (`If-Match`); `policy` replaces the whole
     policy. Requires an `Idempotency-Key`."""
-    return await _update_resource(request, principal, once, resource_id, _if_match(if_match), body)
+    return await _update_resource(request, principal, once, resource_id, if_match_etag(if_match), body)
 
 
 @router.put(
@@ -858,7 +834,7 @@ async def set_hourly_rate(
 ) -> Response:
     """Sets the hourly rate of an INTERVAL resource at the version read (`If-Match`; 409
     RESOURCE_NOT_INTERVAL on another model). Requires an `Idempotency-Key`."""
-    return await _update_resource(request, principal, once, resource_id, _if_match(if_match), body)
+    return await _update_resource(request, principal, once, resource_id, if_match_etag(if_match), body)
 
 
 @router.post(
@@ -872,20 +848,21 @@ async def archive_resource(
 ) -> Response:
     """Archives a resource instead of deleting it: hidden from lists and new bookings, its
     bookings stay. Requires `If-Match` and an `Idempotency-Key`."""
-    etag = _if_match(if_match)
+    etag = if_match_etag(if_match)
 
     async def call(key: str) -> Response:
-        reply = await _changed(
+        reply = await changed_at_version(
+            "catalog",
             clients_of(request).catalog.ArchiveResource(
                 catalog_pb2.ArchiveResourceRequest(
                     request_id=_request_id("resource-archive", principal, key),
                     resource_id=str(resource_id),
                     etag=etag,
                 )
-            )
+            ),
         )
         out = ResourceOut.of(reply.resource)
-        return _json(out, out.etag)
+        return with_etag(out, out.etag)
 
     return await once.run(principal, call, path=f"/v1/admin/resources/{resource_id}/archive?if-match={etag}")
 
@@ -939,7 +916,7 @@ async def create_unit(
             ),
         )
         out = UnitOut.of(reply.unit)
-        return _json(out, out.etag, 201)
+        return with_etag(out, out.etag, 201)
 
     return await once.run(principal, call, path=f"/v1/admin/resources/{resource_id}/units", body=body)
 
@@ -959,20 +936,21 @@ async def update_unit(
     if_match: IfMatch = None,
 ) -> Response:
     """Renames a unit at the version read (`If-Match`). Requires an `Idempotency-Key`."""
-    etag = _if_match(if_match)
+    etag = if_match_etag(if_match)
 
     async def call(key: str) -> Response:
-        reply = await _changed(
+        reply = await changed_at_version(
+            "catalog",
             clients_of(request).catalog.UpdateUnit(
                 catalog_pb2.UpdateUnitRequest(
                     request_id=_request_id("unit-update", principal, key),
                     unit=catalog_pb2.Unit(id=str(unit_id), etag=etag, name=body.name),
                     update_mask=FieldMask(paths=["name"]),
                 )
-            )
+            ),
         )
         out = UnitOut.of(reply.unit)
-        return _json(out, out.etag)
+        return with_etag(out, out.etag)
 
     return await once.run(principal, call, path=f"/v1/admin/units/{unit_id}?if-match={etag}", body=body)
 
@@ -988,18 +966,19 @@ async def archive_unit(
 ) -> Response:
     """Archives a unit: not offered to new stays, its bookings stay. Requires `If-Match` and
     an `Idempotency-Key`."""
-    etag = _if_match(if_match)
+    etag = if_match_etag(if_match)
 
     async def call(key: str) -> Response:
-        reply = await _changed(
+        reply = await changed_at_version(
+            "catalog",
             clients_of(request).catalog.ArchiveUnit(
                 catalog_pb2.ArchiveUnitRequest(
                     request_id=_request_id("unit-archive", principal, key), unit_id=str(unit_id), etag=etag
                 )
-            )
+            ),
         )
         out = UnitOut.of(reply.unit)
-        return _json(out, out.etag)
+        return with_etag(out, out.etag)
 
     return await once.run(principal, call, path=f"/v1/admin/units/{unit_id}/archive?if-match={etag}")
 
@@ -1020,7 +999,7 @@ async def list_extras(
     include_archived: Annotated[bool, Query(description="Also archived extras.")] = False,
 ) -> ExtraList:
     """A company's extras in creation order."""
-    company = _company_of(principal, company_id)
+    company = company_of(principal, company_id)
     reply = await rpc(
         "catalog",
         clients_of(request).catalog.ListExtras(
@@ -1042,7 +1021,7 @@ async def create_extra(
 ) -> Response:
     """Creates an extra sold with bookings, priced per booking, night, guest, hour or guest-night.
     Requires an `Idempotency-Key`."""
-    company = _company_of(principal, body.company_id)
+    company = company_of(principal, body.company_id)
 
     async def call(key: str) -> Response:
         reply = await rpc(
@@ -1058,7 +1037,7 @@ async def create_extra(
             ),
         )
         out = ExtraOut.of(reply.extra)
-        return _json(out, out.etag, 201)
+        return with_etag(out, out.etag, 201)
 
     return await once.run(principal, call, path="/v1/admin/extras", body=body)
 
@@ -1075,7 +1054,7 @@ async def get_extra(request: Request, extra_id: uuid.UUID, principal: Staff) -> 
         "catalog", clients_of(request).catalog.GetExtra(catalog_pb2.GetExtraRequest(extra_id=str(extra_id)))
     )
     out = ExtraOut.of(reply.extra)
-    return _json(out, out.etag)
+    return with_etag(out, out.etag)
 
 
 @router.patch(
@@ -1093,7 +1072,7 @@ async def update_extra(
     if_match: IfMatch = None,
 ) -> Response:
     """Changes the fields given at the version read (`If-Match`). Requires an `Idempotency-Key`."""
-    etag = _if_match(if_match)
+    etag = if_match_etag(if_match)
     mask = _mask(body)
 
     async def call(key: str) -> Response:
@@ -1106,15 +1085,16 @@ async def update_extra(
             given.price.CopyFrom(body.price.proto())
         if body.pricing_unit is not None:
             given.pricing_unit = catalog_pb2.PricingUnit.Value(f"PRICING_UNIT_{body.pricing_unit}")
-        reply = await _changed(
+        reply = await changed_at_version(
+            "catalog",
             clients_of(request).catalog.UpdateExtra(
                 catalog_pb2.UpdateExtraRequest(
                     request_id=_request_id("extra-update", principal, key), extra=given, update_mask=mask
                 )
-            )
+            ),
         )
         out = ExtraOut.of(reply.extra)
-        return _json(out, out.etag)
+        return with_etag(out, out.etag)
 
     return await once.run(principal, call, path=f"/v1/admin/extras/{extra_id}?if-match={etag}", body=body)
 
@@ -1130,18 +1110,19 @@ async def archive_extra(
 ) -> Response:
     """Archives an extra: not listed, not sold with new bookings. Requires `If-Match` and an
     `Idempotency-Key`."""
-    etag = _if_match(if_match)
+    etag = if_match_etag(if_match)
 
     async def call(key: str) -> Response:
-        reply = await _changed(
+        reply = await changed_at_version(
+            "catalog",
             clients_of(request).catalog.ArchiveExtra(
                 catalog_pb2.ArchiveExtraRequest(
                     request_id=_request_id("extra-archive", principal, key), extra_id=str(extra_id), etag=etag
                 )
-            )
+            ),
         )
         out = ExtraOut.of(reply.extra)
-        return _json(out, out.etag)
+        return with_etag(out, out.etag)
 
     return await once.run(principal, call, path=f"/v1/admin/extras/{extra_id}/archive?if-match={etag}")
 
@@ -1194,7 +1175,7 @@ async def create_rate_plan(
             ),
         )
         out = RatePlanOut.of(reply.rate_plan)
-        return _json(out, out.etag, 201)
+        return with_etag(out, out.etag, 201)
 
     return await once.run(principal, call, path=f"/v1/admin/resources/{resource_id}/rate-plans", body=body)
 
@@ -1215,24 +1196,25 @@ async def update_rate_plan(
 ) -> Response:
     """Renames a rate plan or changes its default nightly price at the version read
     (`If-Match`). Requires an `Idempotency-Key`."""
-    etag = _if_match(if_match)
+    etag = if_match_etag(if_match)
     mask = _mask(body)
 
     async def call(key: str) -> Response:
         given = catalog_pb2.RatePlan(id=str(rate_plan_id), etag=etag, name=body.name or "")
         if body.default_nightly_price is not None:
             given.default_nightly_price.CopyFrom(body.default_nightly_price.proto())
-        reply = await _changed(
+        reply = await changed_at_version(
+            "catalog",
             clients_of(request).catalog.UpdateRatePlan(
                 catalog_pb2.UpdateRatePlanRequest(
                     request_id=_request_id("rate-plan-update", principal, key),
                     rate_plan=given,
                     update_mask=mask,
                 )
-            )
+            ),
         )
         out = RatePlanOut.of(reply.rate_plan)
-        return _json(out, out.etag)
+        return with_etag(out, out.etag)
 
     return await once.run(
         principal, call, path=f"/v1/admin/rate-plans/{rate_plan_id}?if-match={etag}", body=body
@@ -1310,7 +1292,7 @@ async def set_daily_prices(
             ),
         )
         out = DailyPriceList(prices=[_daily(p) for p in reply.prices], next_page_token=None, has_more=False)
-        return _json(out)
+        return JSONResponse(out.model_dump(mode="json"))
 
     return await once.run(
         principal, call, path=f"/v1/admin/resources/{resource_id}/rate-plans/{rate_plan_id}/prices", body=body

@@ -18,10 +18,19 @@ from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.passes.v1 import passes_pb2
 from bookingplatform.wallet.v1 import wallet_pb2
-from gateway.auth import Principal, Staff, company_in_reach
+from gateway.auth import Principal, Staff
 from gateway.deps import clients_of, rpc
 from gateway.problems import Problem
-from gateway.routes.common import Idempotent, PageSize, PageToken, problems
+from gateway.routes.common import (
+    Idempotent,
+    PageSize,
+    PageToken,
+    changed_at_version,
+    company_of,
+    if_match_etag,
+    problems,
+    with_etag,
+)
 from gateway.schemas import WalletOut
 from gateway.schemas_admin_front_desk import (
     CreateCustomerBody,
@@ -47,14 +56,6 @@ router = APIRouter(tags=["admin"])
 Once = Annotated[Idempotent, Depends()]
 
 
-def _company(principal: Principal, company_id: uuid.UUID | None) -> str:
-    if company_id is not None:
-        return company_in_reach(principal, company_id)
-    if principal.role is Role.PLATFORM_ADMIN or principal.company_id is None:
-        raise Problem(400, "COMPANY_REQUIRED", "Name the company (company_id).")
-    return principal.company_id
-
-
 async def customer_in_reach(
     request: Request, principal: Principal, customer_id: uuid.UUID
 ) -> catalog_pb2.Customer:
@@ -68,15 +69,9 @@ async def customer_in_reach(
     return reply.customer
 
 
-def _etag_headers(customer: CustomerOut) -> dict[str, str]:
-    return {"ETag": f'"{customer.etag}"'}
-
-
 def _if_match(value: str | None) -> int:
     """The version an If-Match header names; 428 without one, 412 when it cannot be ours."""
-    if value is None or not value.strip():
-        raise Problem(428, "PRECONDITION_REQUIRED", "Send the customer's ETag in If-Match.")
-    tag = value.strip().removeprefix("W/").strip('"')
+    tag = if_match_etag(value, "customer")
     if not tag.isdigit() or len(tag) > 18 or int(tag) < 1:
         raise Problem(412, "PRECONDITION_FAILED", "The If-Match value is not this customer's ETag.")
     return int(tag)
@@ -103,7 +98,7 @@ async def list_customers(
         "catalog",
         clients_of(request).catalog.ListCustomers(
             catalog_pb2.ListCustomersRequest(
-                company_id=_company(principal, company_id),
+                company_id=company_of(principal, company_id),
                 query=q or "",
                 page_size=page_size,
                 page_token=page_token or "",
@@ -129,7 +124,7 @@ async def create_customer(
 ) -> Response:
     """Creates a customer of the company (409 CUSTOMER_EMAIL_TAKEN when the e-mail is in use).
     Requires an `Idempotency-Key`."""
-    company = _company(principal, body.company_id)
+    company = company_of(principal, body.company_id)
 
     async def call(key: str) -> Response:
         reply = await rpc(
@@ -144,7 +139,7 @@ async def create_customer(
             ),
         )
         out = CustomerOut.of(reply.customer)
-        return JSONResponse(out.model_dump(mode="json"), status_code=201, headers=_etag_headers(out))
+        return with_etag(out, out.etag, 201)
 
     return await once.run(principal, call, path="/v1/admin/customers", body=body)
 
@@ -158,7 +153,7 @@ async def create_customer(
 async def get_customer(request: Request, customer_id: uuid.UUID, principal: Staff) -> Response:
     """One customer; its `ETag` header is the version to send back in `If-Match`."""
     out = CustomerOut.of(await customer_in_reach(request, principal, customer_id))
-    return JSONResponse(out.model_dump(mode="json"), headers=_etag_headers(out))
+    return with_etag(out, out.etag)
 
 
 @router.patch(
@@ -182,17 +177,14 @@ async def update_customer(
     await customer_in_reach(request, principal, customer_id)
 
     async def call(key: str) -> Response:
-        try:
-            reply = await rpc(
-                "catalog", clients_of(request).catalog.UpdateCustomer(body.proto(str(customer_id), version))
-            )
-        except Problem as refusal:
-            # Catalog's stale write is HTTP's failed precondition.
-            if refusal.code == "VERSION_MISMATCH":
-                raise Problem(412, "PRECONDITION_FAILED", "The customer changed since it was read.") from None
-            raise
+        reply = await changed_at_version(
+            "catalog",
+            clients_of(request).catalog.UpdateCustomer(body.proto(str(customer_id), version)),
+            "customer",
+            stale_code="VERSION_MISMATCH",
+        )
         out = CustomerOut.of(reply.customer)
-        return JSONResponse(out.model_dump(mode="json"), headers=_etag_headers(out))
+        return with_etag(out, out.etag)
 
     return await once.run(principal, call, path=f"/v1/admin/customers/{customer_id}", body=body)
 

@@ -10,23 +10,29 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from google.protobuf.field_mask_pb2 import FieldMask
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bookingplatform.passes.v1 import passes_pb2
-from gateway.auth import CompanyAdmin, Principal, Staff, company_in_reach
+from gateway.auth import CompanyAdmin, Staff
 from gateway.deps import clients_of, rpc
-from gateway.problems import Problem
 from gateway.routes.admin_sessions import PriceIn
-from gateway.routes.common import Idempotent, PageToken, problems
+from gateway.routes.common import (
+    Idempotent,
+    IfMatch,
+    PageToken,
+    changed_at_version,
+    company_of,
+    if_match_etag,
+    problems,
+    with_etag,
+)
 from gateway.schemas import Money
-from plumbing.principal import Role
 
 router = APIRouter(tags=["admin"])
 Once = Annotated[Idempotent, Depends()]
-IfMatch = Annotated[str | None, Header(alias="If-Match", description="Required: the ETag read.")]
 
 
 class CreatePassProductBody(BaseModel):
@@ -89,35 +95,9 @@ class PassProductList(BaseModel):
     has_more: bool
 
 
-def _company(principal: Principal, company_id: uuid.UUID | None) -> str:
-    if company_id is not None:
-        return company_in_reach(principal, company_id)
-    if principal.role is Role.PLATFORM_ADMIN or principal.company_id is None:
-        raise Problem(400, "COMPANY_REQUIRED", "Name the company (company_id).")
-    return principal.company_id
-
-
-def _if_match(value: str | None) -> str:
-    if value is None or not value.strip():
-        raise Problem(428, "PRECONDITION_REQUIRED", "Send the product's ETag in If-Match.")
-    tag = value.strip().removeprefix("W/").strip('"')
-    if not tag or len(tag) > 100:
-        raise Problem(412, "PRECONDITION_FAILED", "The If-Match value is not this product's ETag.")
-    return tag
-
-
 def _answer(product: passes_pb2.PassProduct, status: int = 200) -> JSONResponse:
     out = PassProductOut.of(product)
-    return JSONResponse(out.model_dump(mode="json"), status_code=status, headers={"ETag": f'"{out.etag}"'})
-
-
-async def _stale_is_412(call):  # type: ignore[no-untyped-def]
-    try:
-        return await call
-    except Problem as problem:
-        if problem.code == "ETAG_MISMATCH":
-            raise Problem(412, "PRECONDITION_FAILED", "The product changed since it was read.") from None
-        raise
+    return with_etag(out, out.etag, status)
 
 
 @router.post(
@@ -131,7 +111,7 @@ async def create_pass_product(
     request: Request, body: CreatePassProductBody, principal: CompanyAdmin, once: Once
 ) -> Response:
     """Creates a pass product. Requires an `Idempotency-Key`."""
-    company = _company(principal, body.company_id)
+    company = company_of(principal, body.company_id)
 
     async def call(key: str) -> Response:
         reply = await rpc(
@@ -171,7 +151,7 @@ async def list_pass_products(
         "passes",
         clients_of(request).passes.ListPassProducts(
             passes_pb2.ListPassProductsRequest(
-                company_id=_company(principal, company_id),
+                company_id=company_of(principal, company_id),
                 page_size=page_size,
                 page_token=page_token or "",
                 show_archived=show_archived,
@@ -218,7 +198,7 @@ async def update_pass_product(
 ) -> Response:
     """Changes the fields given at the version read (`If-Match`: 412 stale, 428 missing).
     Requires an `Idempotency-Key`."""
-    etag = _if_match(if_match)
+    etag = if_match_etag(if_match, "product")
 
     async def call(key: str) -> Response:
         given = passes_pb2.PassProduct(id=str(product_id), etag=etag)
@@ -235,17 +215,16 @@ async def update_pass_product(
         if body.resource_ids is not None:
             given.resource_ids.extend(str(r) for r in body.resource_ids)
             paths.append("resource_ids")
-        reply = await _stale_is_412(
-            rpc(
-                "passes",
-                clients_of(request).passes.UpdatePassProduct(
-                    passes_pb2.UpdatePassProductRequest(
-                        request_id=f"admin-pass-product-update:{key}",
-                        product=given,
-                        update_mask=FieldMask(paths=paths),
-                    )
-                ),
-            )
+        reply = await changed_at_version(
+            "passes",
+            clients_of(request).passes.UpdatePassProduct(
+                passes_pb2.UpdatePassProductRequest(
+                    request_id=f"admin-pass-product-update:{key}",
+                    product=given,
+                    update_mask=FieldMask(paths=paths),
+                )
+            ),
+            "product",
         )
         return _answer(reply.product)
 
@@ -265,18 +244,17 @@ async def archive_pass_product(
 ) -> Response:
     """Takes the product off sale; passes granted before stay valid. `If-Match` and an
     `Idempotency-Key` required."""
-    etag = _if_match(if_match)
+    etag = if_match_etag(if_match, "product")
 
     async def call(key: str) -> Response:
-        reply = await _stale_is_412(
-            rpc(
-                "passes",
-                clients_of(request).passes.ArchivePassProduct(
-                    passes_pb2.ArchivePassProductRequest(
-                        request_id=f"admin-pass-product-archive:{key}", product_id=str(product_id), etag=etag
-                    )
-                ),
-            )
+        reply = await changed_at_version(
+            "passes",
+            clients_of(request).passes.ArchivePassProduct(
+                passes_pb2.ArchivePassProductRequest(
+                    request_id=f"admin-pass-product-archive:{key}", product_id=str(product_id), etag=etag
+                )
+            ),
+            "product",
         )
         return _answer(reply.product)
 

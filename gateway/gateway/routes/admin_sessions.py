@@ -16,7 +16,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -24,13 +24,21 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.common.v1 import money_pb2
-from gateway.auth import CompanyAdmin, Principal, Staff, company_in_reach
+from gateway.auth import CompanyAdmin, Staff, company_in_reach
 from gateway.deps import clients_of, rpc
 from gateway.edge import EdgeDate, EdgeDateTime
-from gateway.problems import Problem
-from gateway.routes.common import Idempotent, PageSize, PageToken, problems
+from gateway.routes.common import (
+    Idempotent,
+    IfMatch,
+    PageSize,
+    PageToken,
+    changed_at_version,
+    company_of,
+    if_match_etag,
+    problems,
+    with_etag,
+)
 from gateway.schemas import BookingOut, Money
-from plumbing.principal import Role
 
 router = APIRouter(tags=["admin"])
 Once = Annotated[Idempotent, Depends()]
@@ -171,20 +179,6 @@ def _ts(value: datetime) -> Timestamp:
     return stamp
 
 
-def _etag_header(etag: str) -> dict[str, str]:
-    return {"ETag": f'"{etag}"'}
-
-
-def _if_match(value: str | None) -> str:
-    """The etag of an If-Match header; 428 when there is none."""
-    if value is None or not value.strip():
-        raise Problem(428, "PRECONDITION_REQUIRED", "Send the session's ETag in If-Match.")
-    tag = value.strip().removeprefix("W/").strip('"')
-    if not tag or len(tag) > 100:
-        raise Problem(412, "PRECONDITION_FAILED", "The If-Match value is not this session's ETag.")
-    return tag
-
-
 async def _with_bookings(request: Request, session: catalog_pb2.Session) -> SessionWithBookings:
     reply = await rpc(
         "bookings",
@@ -200,14 +194,6 @@ async def _with_bookings(request: Request, session: catalog_pb2.Session) -> Sess
         active_bookings=len(active),
         booked_places=sum(b.quantity for b in active),
     )
-
-
-def _company_of(principal: Principal, company_id: uuid.UUID | None) -> str:
-    if company_id is not None:
-        return company_in_reach(principal, company_id)
-    if principal.role is Role.PLATFORM_ADMIN or principal.company_id is None:
-        raise Problem(400, "COMPANY_REQUIRED", "Name the company (company_id).")
-    return principal.company_id
 
 
 @router.post(
@@ -237,7 +223,7 @@ async def create_session(
             ),
         )
         out = SessionOut.of(reply.session)
-        return JSONResponse(out.model_dump(mode="json"), status_code=201, headers=_etag_header(out.etag))
+        return with_etag(out, out.etag, 201)
 
     return await once.run(principal, call, path="/v1/admin/sessions", body=body)
 
@@ -298,7 +284,7 @@ async def list_sessions(
     page_token: PageToken = None,
 ) -> SessionList:
     """A company's sessions, soonest first, each with its bookings and active-bookings count."""
-    company = _company_of(principal, company_id)
+    company = company_of(principal, company_id)
     query = catalog_pb2.ListSessionsRequest(
         company_id=company,
         resource_id=str(resource_id) if resource_id else "",
@@ -332,7 +318,7 @@ async def get_session(request: Request, session_id: uuid.UUID, principal: Staff)
         clients_of(request).catalog.GetSession(catalog_pb2.GetSessionRequest(session_id=str(session_id))),
     )
     out = await _with_bookings(request, reply.session)
-    return JSONResponse(out.model_dump(mode="json"), headers=_etag_header(out.etag))
+    return with_etag(out, out.etag)
 
 
 @router.patch(
@@ -347,13 +333,13 @@ async def update_session(
     body: UpdateSessionBody,
     principal: CompanyAdmin,
     once: Once,
-    if_match: Annotated[str | None, Header(alias="If-Match", description="Required: the ETag read.")] = None,
+    if_match: IfMatch = None,
 ) -> Response:
     """Changes capacity, times and/or price, all or nothing, at the version read (`If-Match`;
     412 when stale, 428 when missing). A capacity below the places held is refused (409
     CAPACITY_BELOW_BOOKED); a session with bookings does not move (409 SESSION_HAS_BOOKINGS).
     Requires an `Idempotency-Key`."""
-    etag = _if_match(if_match)
+    etag = if_match_etag(if_match, "session")
 
     async def call(key: str) -> Response:
         change = bookings_pb2.ChangeSessionRequest(
@@ -367,14 +353,11 @@ async def update_session(
             change.end_time.CopyFrom(_ts(body.end_time))
         if body.price is not None:
             change.price.CopyFrom(body.price.proto())
-        try:
-            reply = await rpc("bookings", clients_of(request).bookings.ChangeSession(change))
-        except Problem as problem:
-            if problem.code == "ETAG_MISMATCH":
-                raise Problem(412, "PRECONDITION_FAILED", "The session changed since it was read.") from None
-            raise
+        reply = await changed_at_version(
+            "bookings", clients_of(request).bookings.ChangeSession(change), "session"
+        )
         out = SessionOut.of(reply.session)
-        return JSONResponse(out.model_dump(mode="json"), headers=_etag_header(out.etag))
+        return with_etag(out, out.etag)
 
     return await once.run(principal, call, path=f"/v1/admin/sessions/{session_id}?if-match={etag}", body=body)
 

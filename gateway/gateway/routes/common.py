@@ -1,19 +1,25 @@
-"""What every router shares: the documented problem responses, the paging parameters and
-the run-once of a mutation under its Idempotency-Key."""
+"""What every router shares: the documented problem responses, the paging parameters, the
+run-once of a mutation under its Idempotency-Key, and the back office's company scoping and
+change-at-the-version-read (`If-Match` in, `ETag` out, a stale version is 412)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Header, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
-from gateway.auth import CustomerPrincipal, Principal
-from gateway.deps import idempotency_of
+from gateway.auth import CustomerPrincipal, Principal, company_in_reach
+from gateway.deps import idempotency_of, rpc
 from gateway.idempotency import HEADER, request_hash, run_once
+from gateway.problems import Problem
 from gateway.schemas import ProblemDetails
+from plumbing.principal import Role
+
+T = TypeVar("T")
 
 PROBLEM = {"model": ProblemDetails, "content": {"application/problem+json": {}}}
 
@@ -29,6 +35,7 @@ IdempotencyKey = Annotated[
     str | None,
     Header(alias=HEADER, description="Required. The first result per key is stored and replayed."),
 ]
+IfMatch = Annotated[str | None, Header(alias="If-Match", description="Required: the ETag read.")]
 
 
 class Idempotent:
@@ -66,3 +73,50 @@ class Idempotent:
             instance=self.request.url.path,
             call=once,
         )
+
+
+def company_of(principal: Principal, company_id: uuid.UUID | None) -> str:
+    """The company a back-office call is about: the one named when the principal may act for
+    it, else the principal's own; a platform admin has none and must name it."""
+    if company_id is not None:
+        return company_in_reach(principal, company_id)
+    if principal.role is Role.PLATFORM_ADMIN or principal.company_id is None:
+        raise Problem(400, "COMPANY_REQUIRED", "Name the company (company_id).")
+    return principal.company_id
+
+
+def if_match_etag(value: str | None, what: str | None = None) -> str:
+    """The ETag an If-Match header names (`W/` and quotes dropped): 428 PRECONDITION_REQUIRED
+    without one, 412 PRECONDITION_FAILED when it cannot be one we issued. `what` names the
+    entity in the problem's detail."""
+    if value is None or not value.strip():
+        ask = f"Send the {what}'s ETag in If-Match." if what else "Send the ETag you read in If-Match."
+        raise Problem(428, "PRECONDITION_REQUIRED", ask)
+    tag = value.strip().removeprefix("W/").strip('"')
+    if not tag or len(tag) > 100 or not tag.isascii():
+        stale = f"this {what}'s ETag" if what else "the current ETag"
+        raise Problem(412, "PRECONDITION_FAILED", f"The If-Match value is not {stale}.")
+    return tag
+
+
+async def changed_at_version(
+    service: str, call: Awaitable[T], what: str | None = None, *, stale_code: str = "ETAG_MISMATCH"
+) -> T:
+    """The reply of a change made at the version read; the service's refusal of a stale
+    version (`stale_code`) is HTTP's failed precondition, 412 PRECONDITION_FAILED."""
+    try:
+        return await rpc(service, call)
+    except Problem as problem:
+        if problem.code == stale_code:
+            detail = (
+                f"The {what} changed since it was read."
+                if what
+                else "It changed since it was read: read it again."
+            )
+            raise Problem(412, "PRECONDITION_FAILED", detail) from None
+        raise
+
+
+def with_etag(model: BaseModel, etag: str, status: int = 200) -> JSONResponse:
+    """The model as JSON with its version in the `ETag` header (what `If-Match` sends back)."""
+    return JSONResponse(model.model_dump(mode="json"), status_code=status, headers={"ETag": f'"{etag}"'})
