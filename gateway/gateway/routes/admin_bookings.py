@@ -21,7 +21,7 @@ from gateway.auth import Principal, Staff, company_in_reach
 from gateway.deps import clients_of, rpc
 from gateway.problems import Problem
 from gateway.routes.admin_customers import customer_in_reach
-from gateway.routes.common import Idempotent, PageSize, PageToken, problems
+from gateway.routes.common import Idempotent, PageSize, PageToken, caller_request_id, problems
 from gateway.schemas_admin_front_desk import (
     FromFilter,
     NoShowBody,
@@ -163,7 +163,7 @@ async def cancel_booking_by_company(
             "bookings",
             clients_of(request).bookings.CancelBooking(
                 bookings_pb2.CancelBookingRequest(
-                    request_id=f"company-cancel:{key}",
+                    request_id=caller_request_id("company-cancel", principal, key),
                     booking_id=str(booking_id),
                     by_company=True,
                     reason=body.reason,
@@ -193,7 +193,7 @@ async def check_in_booking_at_desk(
             "bookings",
             clients_of(request).bookings.CheckInBooking(
                 bookings_pb2.CheckInBookingRequest(
-                    request_id=f"desk-check-in:{key}", booking_id=str(booking_id)
+                    request_id=caller_request_id("desk-check-in", principal, key), booking_id=str(booking_id)
                 )
             ),
         )
@@ -221,7 +221,7 @@ async def override_no_show(
             "bookings",
             clients_of(request).bookings.OverrideNoShow(
                 bookings_pb2.OverrideNoShowRequest(
-                    request_id=f"no-show:{key}",
+                    request_id=caller_request_id("no-show", principal, key),
                     booking_id=str(booking_id),
                     no_show=body.no_show,
                     reason=body.reason,

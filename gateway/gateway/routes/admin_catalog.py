@@ -15,7 +15,6 @@ given change (a field mask). Every change takes an `Idempotency-Key`.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal
@@ -36,6 +35,7 @@ from gateway.routes.common import (
     IfMatch,
     PageSize,
     PageToken,
+    caller_request_id,
     changed_at_version,
     company_of,
     if_match_etag,
@@ -441,13 +441,6 @@ class DailyPriceList(BaseModel):
 # ----- helpers -----
 
 
-def _request_id(kind: str, principal: Principal, key: str) -> str:
-    """A catalog request_id unique to this caller's Idempotency-Key (two callers' equal keys
-    never name one change)."""
-    digest = hashlib.sha256(f"{principal.subject}\0{key}".encode()).hexdigest()[:40]
-    return f"admin-{kind}:{digest}"
-
-
 def _mask(body: BaseModel) -> FieldMask:
     paths = sorted(name for name in body.model_fields_set if getattr(body, name) is not None)
     if not paths:
@@ -475,7 +468,7 @@ async def create_company(
             "catalog",
             clients_of(request).catalog.CreateCompany(
                 catalog_pb2.CreateCompanyRequest(
-                    request_id=_request_id("company", principal, key), **body.model_dump()
+                    request_id=caller_request_id("company", principal, key), **body.model_dump()
                 )
             ),
         )
@@ -555,7 +548,9 @@ async def update_company(
             "catalog",
             clients_of(request).catalog.UpdateCompany(
                 catalog_pb2.UpdateCompanyRequest(
-                    request_id=_request_id("company-update", principal, key), company=given, update_mask=mask
+                    request_id=caller_request_id("company-update", principal, key),
+                    company=given,
+                    update_mask=mask,
                 )
             ),
         )
@@ -575,7 +570,7 @@ async def _suspension(
                 "catalog",
                 catalog.ResumeCompany(
                     catalog_pb2.ResumeCompanyRequest(
-                        request_id=_request_id("company-resume", principal, key),
+                        request_id=caller_request_id("company-resume", principal, key),
                         company_id=company,
                         etag=etag,
                     )
@@ -587,7 +582,7 @@ async def _suspension(
                 "catalog",
                 catalog.SuspendCompany(
                     catalog_pb2.SuspendCompanyRequest(
-                        request_id=_request_id("company-suspend", principal, key),
+                        request_id=caller_request_id("company-suspend", principal, key),
                         company_id=company,
                         etag=etag,
                         reason=reason,
@@ -657,7 +652,7 @@ async def create_resource(
     async def call(key: str) -> Response:
         catalog = clients_of(request).catalog
         create = catalog_pb2.CreateResourceRequest(
-            request_id=_request_id("resource", principal, key),
+            request_id=caller_request_id("resource", principal, key),
             company_id=company,
             name=body.name,
             booking_model=catalog_pb2.BookingModel.Value(f"BOOKING_MODEL_{body.booking_model}"),
@@ -687,7 +682,7 @@ async def create_resource(
                     "catalog",
                     catalog.UpdateResource(
                         catalog_pb2.UpdateResourceRequest(
-                            request_id=_request_id("resource-profile", principal, key),
+                            request_id=caller_request_id("resource-profile", principal, key),
                             resource=update,
                             update_mask=FieldMask(paths=sorted(given)),
                         )
@@ -782,7 +777,7 @@ async def _update_resource(
             "catalog",
             clients_of(request).catalog.UpdateResource(
                 catalog_pb2.UpdateResourceRequest(
-                    request_id=_request_id("resource-update", principal, key),
+                    request_id=caller_request_id("resource-update", principal, key),
                     resource=given,
                     update_mask=mask,
                 )
@@ -855,7 +850,7 @@ async def archive_resource(
             "catalog",
             clients_of(request).catalog.ArchiveResource(
                 catalog_pb2.ArchiveResourceRequest(
-                    request_id=_request_id("resource-archive", principal, key),
+                    request_id=caller_request_id("resource-archive", principal, key),
                     resource_id=str(resource_id),
                     etag=etag,
                 )
@@ -909,7 +904,7 @@ async def create_unit(
             "catalog",
             clients_of(request).catalog.CreateUnit(
                 catalog_pb2.CreateUnitRequest(
-                    request_id=_request_id("unit", principal, key),
+                    request_id=caller_request_id("unit", principal, key),
                     resource_id=str(resource_id),
                     name=body.name,
                 )
@@ -943,7 +938,7 @@ async def update_unit(
             "catalog",
             clients_of(request).catalog.UpdateUnit(
                 catalog_pb2.UpdateUnitRequest(
-                    request_id=_request_id("unit-update", principal, key),
+                    request_id=caller_request_id("unit-update", principal, key),
                     unit=catalog_pb2.Unit(id=str(unit_id), etag=etag, name=body.name),
                     update_mask=FieldMask(paths=["name"]),
                 )
@@ -973,7 +968,9 @@ async def archive_unit(
             "catalog",
             clients_of(request).catalog.ArchiveUnit(
                 catalog_pb2.ArchiveUnitRequest(
-                    request_id=_request_id("unit-archive", principal, key), unit_id=str(unit_id), etag=etag
+                    request_id=caller_request_id("unit-archive", principal, key),
+                    unit_id=str(unit_id),
+                    etag=etag,
                 )
             ),
         )
@@ -1028,7 +1025,7 @@ async def create_extra(
             "catalog",
             clients_of(request).catalog.CreateExtra(
                 catalog_pb2.CreateExtraRequest(
-                    request_id=_request_id("extra", principal, key),
+                    request_id=caller_request_id("extra", principal, key),
                     company_id=company,
                     name=body.name,
                     price=body.price.proto(),
@@ -1089,7 +1086,9 @@ async def update_extra(
             "catalog",
             clients_of(request).catalog.UpdateExtra(
                 catalog_pb2.UpdateExtraRequest(
-                    request_id=_request_id("extra-update", principal, key), extra=given, update_mask=mask
+                    request_id=caller_request_id("extra-update", principal, key),
+                    extra=given,
+                    update_mask=mask,
                 )
             ),
         )
@@ -1117,7 +1116,9 @@ async def archive_extra(
             "catalog",
             clients_of(request).catalog.ArchiveExtra(
                 catalog_pb2.ArchiveExtraRequest(
-                    request_id=_request_id("extra-archive", principal, key), extra_id=str(extra_id), etag=etag
+                    request_id=caller_request_id("extra-archive", principal, key),
+                    extra_id=str(extra_id),
+                    etag=etag,
                 )
             ),
         )
@@ -1167,7 +1168,7 @@ async def create_rate_plan(
             "catalog",
             clients_of(request).catalog.CreateRatePlan(
                 catalog_pb2.CreateRatePlanRequest(
-                    request_id=_request_id("rate-plan", principal, key),
+                    request_id=caller_request_id("rate-plan", principal, key),
                     resource_id=str(resource_id),
                     name=body.name,
                     default_nightly_price=body.default_nightly_price.proto(),
@@ -1207,7 +1208,7 @@ async def update_rate_plan(
             "catalog",
             clients_of(request).catalog.UpdateRatePlan(
                 catalog_pb2.UpdateRatePlanRequest(
-                    request_id=_request_id("rate-plan-update", principal, key),
+                    request_id=caller_request_id("rate-plan-update", principal, key),
                     rate_plan=given,
                     update_mask=mask,
                 )
@@ -1284,7 +1285,7 @@ async def set_daily_prices(
             "catalog",
             clients_of(request).catalog.SetDailyPrices(
                 catalog_pb2.SetDailyPricesRequest(
-                    request_id=_request_id("daily-prices", principal, key),
+                    request_id=caller_request_id("daily-prices", principal, key),
                     resource_id=str(resource_id),
                     rate_plan_id=str(rate_plan_id),
                     prices=prices,

@@ -25,6 +25,7 @@ from gateway.routes.common import (
     Idempotent,
     PageSize,
     PageToken,
+    caller_request_id,
     changed_at_version,
     company_of,
     if_match_etag,
@@ -131,7 +132,7 @@ async def create_customer(
             "catalog",
             clients_of(request).catalog.CreateCustomer(
                 catalog_pb2.CreateCustomerRequest(
-                    request_id=f"admin-customer:{key}",
+                    request_id=caller_request_id("customer", principal, key),
                     company_id=company,
                     display_name=body.display_name,
                     email=body.email,
@@ -281,7 +282,7 @@ async def _change_wallet(
                 "wallet",
                 wallet.TopUpWallet(
                     wallet_pb2.TopUpWalletRequest(
-                        request_id=f"admin-credit:{key}",
+                        request_id=caller_request_id("credit", principal, key),
                         company_id=customer.company_id,
                         customer_id=customer.id,
                         amount=body.amount.proto(),
@@ -296,7 +297,7 @@ async def _change_wallet(
                 "wallet",
                 wallet.DebitWallet(
                     wallet_pb2.DebitWalletRequest(
-                        request_id=f"admin-debit:{key}",
+                        request_id=caller_request_id("debit", principal, key),
                         company_id=customer.company_id,
                         customer_id=customer.id,
                         amount=body.amount.proto(),
@@ -379,7 +380,7 @@ async def issue_customer_pass(
             "passes",
             clients_of(request).passes.GrantPass(
                 passes_pb2.GrantPassRequest(
-                    request_id=f"admin-pass:{key}",
+                    request_id=caller_request_id("pass", principal, key),
                     product_id=str(body.product_id),
                     customer_id=customer.id,
                     sale=body.sale_kind,

@@ -23,6 +23,7 @@ from gateway.routes.common import (
     Idempotent,
     IfMatch,
     PageToken,
+    caller_request_id,
     changed_at_version,
     company_of,
     if_match_etag,
@@ -118,7 +119,7 @@ async def create_pass_product(
             "passes",
             clients_of(request).passes.CreatePassProduct(
                 passes_pb2.CreatePassProductRequest(
-                    request_id=f"admin-pass-product:{key}",
+                    request_id=caller_request_id("pass-product", principal, key),
                     company_id=company,
                     name=body.name,
                     credits=body.credits,
@@ -219,7 +220,7 @@ async def update_pass_product(
             "passes",
             clients_of(request).passes.UpdatePassProduct(
                 passes_pb2.UpdatePassProductRequest(
-                    request_id=f"admin-pass-product-update:{key}",
+                    request_id=caller_request_id("pass-product-update", principal, key),
                     product=given,
                     update_mask=FieldMask(paths=paths),
                 )
@@ -251,7 +252,9 @@ async def archive_pass_product(
             "passes",
             clients_of(request).passes.ArchivePassProduct(
                 passes_pb2.ArchivePassProductRequest(
-                    request_id=f"admin-pass-product-archive:{key}", product_id=str(product_id), etag=etag
+                    request_id=caller_request_id("pass-product-archive", principal, key),
+                    product_id=str(product_id),
+                    etag=etag,
                 )
             ),
             "product",

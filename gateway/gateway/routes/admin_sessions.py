@@ -32,6 +32,7 @@ from gateway.routes.common import (
     IfMatch,
     PageSize,
     PageToken,
+    caller_request_id,
     changed_at_version,
     company_of,
     if_match_etag,
@@ -213,7 +214,7 @@ async def create_session(
             "catalog",
             clients_of(request).catalog.CreateSession(
                 catalog_pb2.CreateSessionRequest(
-                    request_id=f"admin-session:{key}",
+                    request_id=caller_request_id("session", principal, key),
                     resource_id=str(body.resource_id),
                     start_time=_ts(body.start_time),
                     end_time=_ts(body.end_time),
@@ -248,7 +249,7 @@ async def create_session_series(
             "catalog",
             clients_of(request).catalog.CreateSessionSeries(
                 catalog_pb2.CreateSessionSeriesRequest(
-                    request_id=f"admin-series:{key}",
+                    request_id=caller_request_id("series", principal, key),
                     resource_id=str(body.resource_id),
                     start_date=body.start_date.isoformat(),
                     start_time_of_day=body.start_time,
@@ -343,7 +344,7 @@ async def update_session(
 
     async def call(key: str) -> Response:
         change = bookings_pb2.ChangeSessionRequest(
-            request_id=f"admin-session-change:{key}",
+            request_id=caller_request_id("session-change", principal, key),
             session_id=str(session_id),
             etag=etag,
             capacity=body.capacity or 0,
@@ -381,7 +382,7 @@ async def cancel_session(
                 "catalog",
                 catalog.CancelSessionSeries(
                     catalog_pb2.CancelSessionSeriesRequest(
-                        request_id=f"admin-series-cancel:{key}",
+                        request_id=caller_request_id("series-cancel", principal, key),
                         session_id=str(session_id),
                         reason=body.reason,
                     )
@@ -393,7 +394,7 @@ async def cancel_session(
                 "catalog",
                 catalog.CancelSession(
                     catalog_pb2.CancelSessionRequest(
-                        request_id=f"admin-session-cancel:{key}",
+                        request_id=caller_request_id("session-cancel", principal, key),
                         session_id=str(session_id),
                         reason=body.reason,
                     )

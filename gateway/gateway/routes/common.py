@@ -1,9 +1,11 @@
 """What every router shares: the documented problem responses, the paging parameters, the
-run-once of a mutation under its Idempotency-Key, and the back office's company scoping and
+run-once of a mutation under its Idempotency-Key (and the request_id a change hands a service),
+and the back office's company scoping and
 change-at-the-version-read (`If-Match` in, `ETag` out, a stale version is 412)."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
@@ -73,6 +75,16 @@ class Idempotent:
             instance=self.request.url.path,
             call=once,
         )
+
+
+def caller_request_id(kind: str, principal: Principal, key: str) -> str:
+    """The request_id a back-office change hands a service. The Idempotency-Key is the client's
+    own choice, so it is hashed with the caller (user or API key, and company): two callers'
+    equal keys never name one change (the service would answer REQUEST_ID_REUSED, or give one
+    the other's result), while a caller's retry names the same one. Fixed length, whatever the
+    key's."""
+    scope = f"{principal.subject}\0{principal.company_id or ''}\0{key}"
+    return f"admin-{kind}:{hashlib.sha256(scope.encode()).hexdigest()[:40]}"
 
 
 def company_of(principal: Principal, company_id: uuid.UUID | None) -> str:
