@@ -1,5 +1,6 @@
 """The gateway's whole OpenAPI, fuzzed (schemathesis) against the real platform: every
-operation, as a customer, as a platform operator and anonymously, with valid and invalid
+operation, as a customer, a platform operator (admin), a company admin, a staff member, a
+staff-scoped API key and anonymously, with valid and invalid
 input. Checks: no 5xx, every status documented, every body and content type as documented.
 
 `make test` runs a few examples per operation, seeded (the seed is printed and in the
@@ -42,7 +43,8 @@ from gateway.settings import Settings as GatewaySettings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.fuzz]
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
+# Six callers: three examples each keeps `make test` near its budget.
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 SEED = int(os.environ.get("FUZZ_SEED", "20261205"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 PASSWORD = "fuzz-secret-pass"
@@ -126,7 +128,7 @@ def _fuzz_test(
     return run  # type: ignore[no-any-return]
 
 
-async def test_the_gateway_openapi_survives_fuzzing_as_customer_operator_and_anonymous(platform, tenant):
+async def test_the_gateway_openapi_survives_fuzzing_as_every_role(platform, tenant):
     # A gateway of its own (its own login rate limiter): the fuzzer's logins must not
     # rate-limit the other end-to-end tests, which share the platform's gateway.
     settings = GatewaySettings(
@@ -179,12 +181,31 @@ async def test_the_gateway_openapi_survives_fuzzing_as_customer_operator_and_ano
         )
         operator_email = f"fuzz-op-{uuid.uuid4().hex[:10]}@example.com"
         await platform.users.create_user(email=operator_email, password=PASSWORD, role="PLATFORM_ADMIN")
+        # The company's people: a company admin and a staff member.
+        people = {}
+        for role in ("COMPANY_ADMIN", "STAFF"):
+            people[role] = f"fuzz-{role.lower()}-{uuid.uuid4().hex[:10]}@example.com"
+            await platform.users.create_user(
+                email=people[role], password=PASSWORD, role=role, company_id=tenant.company_id
+            )
         roles: dict[str, dict[str, str]] = {"anonymous": {}}
         async with httpx.AsyncClient(base_url=base_url) as client:
-            for role, login in (("customer", email), ("operator", operator_email)):
+            for role, login in (
+                ("customer", email),
+                ("operator", operator_email),
+                ("company admin", people["COMPANY_ADMIN"]),
+                ("staff", people["STAFF"]),
+            ):
                 token = await client.post("/v1/auth/token", json={"email": login, "password": PASSWORD})
                 assert token.status_code == 200, token.text
                 roles[role] = {"Authorization": f"Bearer {token.json()['access_token']}"}
+            api_key = await client.post(
+                "/v1/admin/api-keys",
+                json={"name": "fuzz", "role": "STAFF"},
+                headers={**roles["company admin"], "Idempotency-Key": str(uuid.uuid4())},
+            )
+            assert api_key.status_code == 201, api_key.text
+            roles["api key"] = {"X-API-Key": api_key.json()["key"]}
             booked = await client.post(
                 "/v1/bookings",
                 json={"session_id": session.id, "payment": {"use_wallet": True}},

@@ -138,7 +138,7 @@ AttentionFilter = Annotated[
     operation_id="listSagas",
     response_model=SagaList,
     tags=["ops"],
-    responses=problems(400, 401, 403, 503),
+    responses=problems(400, 401, 403, 404, 503),
 )
 async def list_sagas(
     request: Request,
