@@ -304,7 +304,7 @@ async def test_a_new_business_is_set_up_over_http_and_sells_to_a_customer_a_gues
         DailyPriceList,
     )
 
-    parsed(
+    extra = parsed(
         await create_extra.asyncio_detailed(
             client=admin, body=CreateExtraBody(name="Paddle jacket", price=eur(500)), idempotency_key=key()
         ),
@@ -460,7 +460,12 @@ async def test_a_new_business_is_set_up_over_http_and_sells_to_a_customer_a_gues
         ("resource", studio.id): admin_id,
         ("resource", cabin.id): admin_id,
         ("resource", kayak.id): admin_id,
+        ("invite", admin_invite.id): root_user.id,
+        ("invite", staff_invite.id): admin_id,
         ("session_series", series.series_id): admin_id,
+        ("unit", units[0].id): admin_id,
+        ("rate_plan", plan.id): admin_id,
+        ("extra", extra.id): admin_id,
         ("pass_product", product.id): admin_id,
         ("entitlement", sold.id): staff_id,
         ("customer", walk_in.id): staff_id,
