@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from typing import Any
 
 
 def env(name: str, default: str | None = None) -> str:
@@ -32,3 +34,24 @@ def sqlalchemy_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     raise ValueError(f"not a PostgreSQL URL: {url!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceSettings:
+    """What every service reads: its database, its NATS and where its gRPC server listens
+    (port 0: one the OS picks). A service's `Settings` adds its own fields."""
+
+    database_url: str
+    nats_url: str
+    grpc_host: str = "127.0.0.1"
+    grpc_port: int = 0
+
+    @staticmethod
+    def shared_from_env(service: str) -> dict[str, Any]:
+        """These fields from the environment, for a `Settings.from_env` to pass on."""
+        return {
+            "database_url": database_url(service),
+            "nats_url": nats_url(service),
+            "grpc_host": env("GRPC_HOST", "127.0.0.1"),
+            "grpc_port": env_int("GRPC_PORT", 0),
+        }

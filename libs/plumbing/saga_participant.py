@@ -17,6 +17,7 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookingplatform.saga.v1 import saga_pb2
+from plumbing import audit, messaging
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetters
 from plumbing.inbox_consumer import Delivery, InboxConsumer
@@ -79,6 +80,22 @@ def reply_to(
     reply.amount.amount_minor = amount_minor
     reply.amount.currency_code = command.amount.currency_code
     return reply
+
+
+async def connect_participant(
+    service: RunningService, nats_url: str, name: str, *, db: Database, dead_letters: DeadLetters
+) -> JetStreamContext:
+    """A saga participant's NATS: connected (closed with the service), watched with its
+    database, the SAGA and AUDIT streams ensured (the relay carries audit entries too) and the
+    dead letters bound before any consumer runs, so none of its advisories is lost."""
+    nc = await messaging.connect(nats_url, name)
+    service.closers.append(nc.close)  # closers run in reverse order: NATS before the database
+    service.watch_dependencies(db=db, nats=nc)
+    js = nc.jetstream()
+    await messaging.ensure_stream(js, SAGA_STREAM, messaging.SAGA_SUBJECTS)
+    await audit.ensure_stream(js)
+    await dead_letters.bind(js)
+    return js
 
 
 def spawn_participant_loops(

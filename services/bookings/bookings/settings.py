@@ -2,21 +2,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from plumbing.config import database_url, env, env_int, nats_url
+from plumbing.config import ServiceSettings, env
 
 
 @dataclass(frozen=True)
-class Settings:
-    database_url: str
-    nats_url: str
+class Settings(ServiceSettings):
     catalog_addr: str
     # Asked whether a payment plan's pass exists and is the customer's; empty = not asked
     # (tests that run bookings without passes), required in from_env.
     passes_addr: str = ""
     # Asked whether a payment_method_id is the customer's; empty = not asked, required in from_env.
     payments_addr: str = ""
-    grpc_host: str = "127.0.0.1"
-    grpc_port: int = 0
     sweep_interval_seconds: float = 1.0
     billing_retry_seconds: float = 60.0
     first_step_timeout_seconds: float = 5.0
@@ -26,13 +22,10 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         return cls(
-            database_url=database_url("bookings"),
-            nats_url=nats_url("bookings"),
+            **cls.shared_from_env("bookings"),
             catalog_addr=env("CATALOG_ADDR"),
             passes_addr=env("PASSES_ADDR"),
             payments_addr=env("PAYMENTS_ADDR"),
-            grpc_host=env("GRPC_HOST", "127.0.0.1"),
-            grpc_port=env_int("GRPC_PORT", 0),
             sweep_interval_seconds=float(env("SAGA_SWEEP_INTERVAL_SECONDS", "1.0")),
             billing_retry_seconds=float(env("BILLING_RETRY_SECONDS", "60")),
             first_step_timeout_seconds=float(env("SAGA_STEP_TIMEOUT_SECONDS", "5")),

@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from plumbing import config
+from plumbing.config import ServiceSettings
 
 
 @dataclass(frozen=True)
-class Settings:
-    database_url: str
-    nats_url: str
-    grpc_host: str = "127.0.0.1"
-    grpc_port: int = 0
-
+class Settings(ServiceSettings):
     @classmethod
     def from_env(cls) -> Settings:
-        return cls(
-            database_url=config.database_url("catalog"),
-            nats_url=config.nats_url("catalog"),
-            grpc_host=config.env("GRPC_HOST", "127.0.0.1"),
-            grpc_port=config.env_int("GRPC_PORT", 0),
-        )
+        return cls(**cls.shared_from_env("catalog"))

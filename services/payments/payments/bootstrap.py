@@ -16,13 +16,12 @@ from payments.entrypoints.saga import PaymentsStepConsumer, SagaParticipant, rep
 from payments.service import provider_events, recovery
 from payments.service.lifecycle import ReplyWriter
 from payments.settings import SERVICE, Settings
-from plumbing import audit, messaging
 from plumbing.db import Database
 from plumbing.dead_letters import DEAD_LETTER_SERVICE, DeadLetters
 from plumbing.grpc_server import create_server
 from plumbing.outbox import Outbox
 from plumbing.runtime import RunningService, run_service
-from plumbing.saga_participant import spawn_participant_loops
+from plumbing.saga_participant import connect_participant, spawn_participant_loops
 
 log = logging.getLogger(__name__)
 
@@ -111,13 +110,7 @@ async def start(settings: Settings, *, provider: CardProvider | None = None) -> 
     if close_provider is not None:
         service.closers.append(close_provider)  # closers run in reverse: events stop before the db
     try:
-        nc = await messaging.connect(settings.nats_url, SERVICE)
-        service.closers.append(nc.close)
-        service.watch_dependencies(db=db, nats=nc)
-        js = nc.jetstream()
-        await messaging.ensure_stream(js, messaging.SAGA_STREAM, messaging.SAGA_SUBJECTS)
-        await audit.ensure_stream(js)  # the relay carries audit entries too (plumbing.audit)
-        await dead_letters.bind(js)  # before the consumer: none of its advisories is lost
+        js = await connect_participant(service, settings.nats_url, SERVICE, db=db, dead_letters=dead_letters)
         participant = SagaParticipant(db, card_provider, action_timeout=action_timeout)
         consumer = PaymentsStepConsumer(db=db, inbox=tables.inbox, outbox=outbox, participant=participant)
         spawn_participant_loops(

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 
 from plumbing import config
+from plumbing.config import ServiceSettings
 
 SERVICE = "payments"
 PROVIDERS = ("sandbox",)
@@ -15,11 +16,7 @@ DEV_WEBHOOK_SECRET = "dev-only-webhook-secret-not-for-production-0123456789"
 
 
 @dataclass(frozen=True)
-class Settings:
-    database_url: str
-    nats_url: str
-    grpc_host: str = "127.0.0.1"
-    grpc_port: int = 0
+class Settings(ServiceSettings):
     provider: str = "sandbox"
     # Where the sandbox POSTs its events (the gateway's /webhooks/payments/sandbox). Empty: the
     # events are handed to this service in process (same verification, no HTTP).
@@ -53,10 +50,7 @@ class Settings:
                 "environment variable PAYMENTS_WEBHOOK_SECRET is not set (only BOOKING_ENV=dev has a default)"
             )
         return cls(
-            database_url=config.database_url(SERVICE),
-            nats_url=config.nats_url(SERVICE),
-            grpc_host=config.env("GRPC_HOST", "127.0.0.1"),
-            grpc_port=config.env_int("GRPC_PORT", 0),
+            **cls.shared_from_env(SERVICE),
             provider=config.env("PAYMENTS_PROVIDER", "sandbox"),
             webhook_url=config.env("PAYMENTS_WEBHOOK_URL", ""),
             webhook_secret=secret,

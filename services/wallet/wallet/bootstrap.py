@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 
 from bookingplatform.wallet.v1 import wallet_pb2, wallet_pb2_grpc
-from plumbing import audit, grpc_client, messaging
+from plumbing import grpc_client
 from plumbing.db import Database
 from plumbing.dead_letters import DEAD_LETTER_SERVICE, DeadLetters
 from plumbing.grpc_server import create_server
 from plumbing.outbox import Outbox
 from plumbing.runtime import RunningService, run_service
-from plumbing.saga_participant import StepConsumer, spawn_participant_loops
+from plumbing.saga_participant import StepConsumer, connect_participant, spawn_participant_loops
 from wallet.adapters import tables
 from wallet.adapters.customers import CustomerDirectory
 from wallet.entrypoints.grpc_api import WalletApi
@@ -39,13 +39,7 @@ async def start(settings: Settings) -> RunningService:
     if catalog_channel is not None:
         service.closers.append(catalog_channel.close)
     try:
-        nc = await messaging.connect(settings.nats_url, SERVICE)
-        service.closers.append(nc.close)  # closers run in reverse order: NATS, then the database
-        service.watch_dependencies(db=db, nats=nc)
-        js = nc.jetstream()
-        await messaging.ensure_stream(js, messaging.SAGA_STREAM, messaging.SAGA_SUBJECTS)
-        await audit.ensure_stream(js)  # the relay carries audit entries too (plumbing.audit)
-        await dead_letters.bind(js)  # before the consumer: none of its advisories is lost
+        js = await connect_participant(service, settings.nats_url, SERVICE, db=db, dead_letters=dead_letters)
     except BaseException:
         await service.stop()
         raise
