@@ -287,7 +287,7 @@ def seed_sql(database_url: str, companies: list[str]) -> dict[str, int]:
                        WHEN (sk.rn * 31 + k) % 100 < 20 THEN 'NO_SHOW'
                        ELSE 'COMPLETED'
                    END AS status,
-                   least(sk.start_time - make_interval(hours => 1 + ((sk.rn * 97 + k) % 1000)::int), now())
+                   least(sk.start_time, now()) - make_interval(hours => 1 + ((sk.rn * 97 + k) % 1000)::int)
                        AS created_at
             FROM sk JOIN c ON c.company_id = sk.company_id AND c.rn = sk.customer_rn
             """
@@ -601,10 +601,15 @@ def pages_of(seeded: Seeded, names: list[str], resource_page_token: str, deep_to
         Page(
             "bookings: a week 40 days ago, any status",
             lambda n: ("/v1/admin/bookings", {"from": past_from, "to": past_to}),
-            lambda n: bookings_sql(
-                "company_id = %(c)s AND end_time > %(f)s AND start_time < %(t)s",
-                {"c": company, "f": past_from, "t": past_to},
-            ),
+            lambda n: [
+                (
+                    "WITH k AS MATERIALIZED (SELECT id, created_at FROM bookings.bookings WHERE company_id = %(c)s "
+                    "AND tstzrange(start_time, end_time) && tstzrange(%(f)s, %(t)s)) SELECT * FROM "
+                    "bookings.bookings WHERE id IN (SELECT id FROM k ORDER BY created_at DESC, id DESC LIMIT 51) "
+                    "ORDER BY created_at DESC, id DESC",
+                    {"c": company, "f": past_from, "t": past_to},
+                )
+            ],
         ),
         Page(
             "bookings: NO_SHOW (rare status)",

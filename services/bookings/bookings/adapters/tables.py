@@ -109,9 +109,8 @@ bookings = Table(
     Index("ix_bookings_customer", "customer_id", "created_at"),
     # A company's list (the back office's bookings, filtered by status and period), newest first.
     Index("ix_bookings_company_created", "company_id", "created_at", "id"),
-    # 0010: the same by status (a rare one is not walked to), by period, and per resource.
+    # 0010: the same by status (a rare one is not walked to), and per resource.
     Index("ix_bookings_company_status_created", "company_id", "status", "created_at", "id"),
-    Index("ix_bookings_company_start", "company_id", "start_time"),
     Index("ix_bookings_resource_created", "resource_id", "created_at", "id"),
     Index("ix_bookings_session", "session_id", "created_at"),
     Index(
@@ -119,6 +118,14 @@ bookings = Table(
         "no_show_at",
         postgresql_where=text("status = 'CONFIRMED' AND no_show_at IS NOT NULL"),
     ),
+)
+
+# 0010: a company's bookings of a period are found by their [start, end) overlapping it.
+Index(
+    "ix_bookings_period",
+    func.tstzrange(bookings.c.start_time, bookings.c.end_time),
+    postgresql_using="gist",
+    postgresql_include=["company_id", "status", "created_at", "id", "start_time", "end_time"],
 )
 
 booking_extras = Table(

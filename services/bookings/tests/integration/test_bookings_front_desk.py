@@ -22,6 +22,7 @@ import catalog.bootstrap
 from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
 from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from bookingplatform.common.v1 import money_pb2
+from bookings.adapters import repository
 from plumbing.db import Database
 from plumbing.grpc_client import channel
 from plumbing.grpc_server import error_reason
@@ -269,7 +270,10 @@ async def test_staff_mark_a_no_show_after_the_start_and_can_overturn_it(env):
     assert [row[3] for row in overrides] == ["did not come", "arrived late, seen at the door"]
 
 
-async def test_a_companys_bookings_filter_by_status_and_period_with_has_more(env):
+# 1: every page of a period comes from the period's index (bookings.adapters.repository).
+@pytest.mark.parametrize("probe_rows", [repository.PROBE_ROWS, 1])
+async def test_a_companys_bookings_filter_by_status_and_period_with_has_more(env, probe_rows, monkeypatch):
+    monkeypatch.setattr(repository, "PROBE_ROWS", probe_rows)
     desk = await a_desk(env)
     kept = [await walk_in(env, desk) for _ in range(3)]
     cancelled = await walk_in(env, desk)
@@ -303,7 +307,9 @@ async def test_a_companys_bookings_filter_by_status_and_period_with_has_more(env
     assert set(await listed(statuses=[S.BOOKING_STATUS_CONFIRMED])) == {b.id for b in kept}
     assert await listed(statuses=[S.BOOKING_STATUS_CANCELLED]) == [cancelled.id]
     assert await listed(start_time=before.start_time, end_time=before.end_time) == []
-    assert len(await listed(start_time=after.start_time, end_time=after.end_time)) == 4
+    # Every booking is in `after`'s period: the same pages in the same order as unfiltered.
+    assert await listed(start_time=after.start_time, end_time=after.end_time) == await listed()
+    assert len(await listed()) == 4
     backwards = await refused(
         env.bookings.ListBookings(
             bookings_pb2.ListBookingsRequest(
