@@ -102,6 +102,11 @@ def _parse_response(
 
         return response_403
 
+    if response.status_code == 404:
+        response_404 = ProblemDetails.from_dict(response.json())
+
+        return response_404
+
     if response.status_code == 503:
         response_503 = ProblemDetails.from_dict(response.json())
 
