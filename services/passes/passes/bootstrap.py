@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from bookingplatform.passes.v1 import passes_pb2, passes_pb2_grpc
 from passes.adapters import tables
-from passes.adapters.customers import CustomerDirectory
 from passes.entrypoints.grpc_api import PassesApi
 from passes.entrypoints.saga import handle_step_command
 from passes.settings import SERVICE, Settings
 from plumbing import grpc_client
+from plumbing.customer_directory import CustomerDirectory
 from plumbing.db import Database
 from plumbing.dead_letters import DEAD_LETTER_SERVICE, DeadLetters
 from plumbing.grpc_server import create_server

@@ -6,6 +6,7 @@ import logging
 
 from bookingplatform.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 from plumbing import grpc_client
+from plumbing.customer_directory import CustomerDirectory
 from plumbing.db import Database
 from plumbing.dead_letters import DEAD_LETTER_SERVICE, DeadLetters
 from plumbing.grpc_server import create_server
@@ -13,7 +14,6 @@ from plumbing.outbox import Outbox
 from plumbing.runtime import RunningService, run_service
 from plumbing.saga_participant import StepConsumer, connect_participant, spawn_participant_loops
 from wallet.adapters import tables
-from wallet.adapters.customers import CustomerDirectory
 from wallet.entrypoints.grpc_api import WalletApi
 from wallet.entrypoints.saga import STEP, handle_step_command
 from wallet.settings import SERVICE, Settings

@@ -5,7 +5,6 @@ from __future__ import annotations
 from grpc import aio
 
 from bookingplatform.passes.v1 import passes_pb2, passes_pb2_grpc
-from passes.adapters.customers import CustomerDirectory
 from passes.domain.commands import (
     ArchivePassProduct,
     CreatePassProduct,
@@ -17,6 +16,7 @@ from passes.domain.commands import (
 from passes.entrypoints.protos import entitlement_to_proto, product_to_proto
 from passes.service import handlers
 from plumbing import ids
+from plumbing.customer_directory import CustomerDirectory
 from plumbing.db import Database
 
 # Unspecified is a grant, as before the sale was kept; an unknown number is refused by parse.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from passes.adapters import repository
-from passes.adapters.customers import CustomerDirectory
 from passes.domain import reasons
 from passes.domain.commands import (
     ArchivePassProduct,
@@ -18,6 +17,7 @@ from passes.domain.commands import (
 from passes.domain.model import Entitlement, PassProduct
 from passes.domain.rules import same_grant_request, same_product_request
 from plumbing import audit, paging
+from plumbing.customer_directory import CustomerDirectory
 from plumbing.db import Database
 from plumbing.errors import Conflict, FailedPrecondition, NotFound
 from plumbing.principal import (

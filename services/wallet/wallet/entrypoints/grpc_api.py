@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bookingplatform.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 from plumbing import ids, paging
+from plumbing.customer_directory import CustomerDirectory
 from plumbing.db import Database
 from plumbing.errors import InvalidArgument
-from wallet.adapters.customers import CustomerDirectory
 from wallet.domain.commands import DebitWallet, GetWallet, ListWalletEntries, TopUpWallet
 from wallet.domain.validation import (
     INVALID_BALANCE_KIND,

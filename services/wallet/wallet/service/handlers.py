@@ -8,11 +8,11 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from plumbing import audit, paging
+from plumbing.customer_directory import CustomerDirectory
 from plumbing.db import Database
 from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
 from plumbing.principal import BUSINESS_ROLES, Role, check_customer, current_principal, require_role
 from wallet.adapters import repository as repo
-from wallet.adapters.customers import CustomerDirectory
 from wallet.domain.commands import DebitWallet, GetWallet, ListWalletEntries, TopUpWallet
 from wallet.domain.model import (
     BalanceKind,

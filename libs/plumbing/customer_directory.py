@@ -1,9 +1,9 @@
 """Which company a customer belongs to, asked of the catalog (which owns customers).
 
-The wallet keys accounts by (company, customer) and keeps no copy of customers: a person's
-top-up, the only call that can open an account for an id the wallet has never seen, asks
-here first. The call carries the caller's principal, so the catalog refuses another
-company's customer as well."""
+The wallet and passes keep no copy of customers: a person's top-up, pass grant or desk sale,
+which may name a customer id the service has never seen, asks here first. The call carries the
+caller's principal (`plumbing.grpc_client`), so the catalog refuses another company's customer
+as well."""
 
 from __future__ import annotations
 
