@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help venv run test test-unit check lint format types protos protolint protocheck client clientcheck deploycheck bench bench-availability bench-throughput clean soak fuzz
+.PHONY: help venv run test test-unit check lint format types protos protolint protobreaking protocheck client clientcheck deploycheck bench bench-availability bench-throughput clean soak fuzz
 
 # Every target with a `## ` comment on its line is listed, so a new target documents itself.
 help: ## list the targets
@@ -62,6 +62,12 @@ protos: venv ## regenerate gen/ from protos/
 protolint: venv ## buf lint the protos
 	cd protos && ../$(BIN)/buf lint
 
+# A git ref to compare against: `make protobreaking AGAINST=v1.0` (by default the last
+# commit, so uncommitted proto changes must not break what is committed).
+AGAINST ?= HEAD
+protobreaking: venv ## buf breaking: the protos against a git ref (AGAINST=HEAD)
+	cd protos && ../$(BIN)/buf breaking --against '../.git#ref=$(AGAINST),subdir=protos'
+
 protocheck: venv ## fail when gen/ is stale
 	tools/check_protos.sh
 
@@ -74,7 +80,7 @@ clientcheck: venv ## fail when clients/python/ is stale
 deploycheck: venv ## validate deploy/ offline (compose, Kubernetes, image requirements)
 	bash deploy/check.sh
 
-check: lint types protolint protocheck clientcheck deploycheck test ## every check: lint, types, protos, the client, deploy, tests
+check: lint types protolint protobreaking protocheck clientcheck deploycheck test ## every check: lint, types, protos, the client, deploy, tests
 
 bench: bench-availability bench-throughput ## every benchmark (prints figures)
 
