@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
@@ -187,7 +188,33 @@ async def _with_bookings(request: Request, session: catalog_pb2.Session) -> Sess
             bookings_pb2.ListBookingsRequest(session_id=session.id, page_size=EMBEDDED_BOOKINGS)
         ),
     )
-    bookings = [BookingOut.of(b) for b in reply.bookings]
+    return _embedding(session, reply.bookings)
+
+
+async def _with_bookings_of_resource(
+    request: Request, resource_id: str, sessions: Sequence[catalog_pb2.Session]
+) -> list[SessionWithBookings]:
+    """A page of one resource's sessions with their bookings, read in one paged ListBookings
+    of the resource over the page's time instead of one call per session (20 concurrent calls
+    made the page 60-85 ms at 200,000 bookings; bench/backoffice.py)."""
+    wanted: dict[str, list[bookings_pb2.Booking]] = {session.id: [] for session in sessions}
+    query = bookings_pb2.ListBookingsRequest(resource_id=resource_id, page_size=200)
+    query.start_time.CopyFrom(min((s.start_time for s in sessions), key=lambda t: t.ToNanoseconds()))
+    query.end_time.CopyFrom(max((s.end_time for s in sessions), key=lambda t: t.ToNanoseconds()))
+    while True:
+        reply = await rpc("bookings", clients_of(request).bookings.ListBookings(query))
+        for booking in reply.bookings:
+            embedded = wanted.get(booking.session_id)
+            if embedded is not None and len(embedded) < EMBEDDED_BOOKINGS:
+                embedded.append(booking)
+        if not reply.next_page_token:
+            break
+        query.page_token = reply.next_page_token
+    return [_embedding(session, wanted[session.id]) for session in sessions]
+
+
+def _embedding(session: catalog_pb2.Session, found: Sequence[bookings_pb2.Booking]) -> SessionWithBookings:
+    bookings = [BookingOut.of(b) for b in found]
     active = [b for b in bookings if b.status in ACTIVE_STATUSES]
     return SessionWithBookings(
         **SessionOut.of(session).model_dump(),
@@ -297,7 +324,10 @@ async def list_sessions(
     if start_to is not None:
         query.start_time_to.CopyFrom(_ts(start_to))
     reply = await rpc("catalog", clients_of(request).catalog.ListSessions(query))
-    sessions = await asyncio.gather(*(_with_bookings(request, s) for s in reply.sessions))
+    if resource_id is not None and reply.sessions:
+        sessions = await _with_bookings_of_resource(request, str(resource_id), reply.sessions)
+    else:
+        sessions = list(await asyncio.gather(*(_with_bookings(request, s) for s in reply.sessions)))
     return SessionList(
         sessions=list(sessions),
         next_page_token=reply.next_page_token or None,
