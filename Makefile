@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help venv run test test-unit check lint format types protos protolint protobreaking protocheck client clientcheck deploycheck bench bench-availability bench-throughput clean soak fuzz
+.PHONY: help venv run test test-unit check lint format types protos protolint protobreaking protocheck client clientcheck deploycheck bench bench-availability bench-throughput bench-backoffice clean soak fuzz
 
 # Every target with a `## ` comment on its line is listed, so a new target documents itself.
 help: ## list the targets
@@ -82,13 +82,16 @@ deploycheck: venv ## validate deploy/ offline (compose, Kubernetes, image requir
 
 check: lint types protolint protobreaking protocheck clientcheck deploycheck test ## every check: lint, types, protos, the client, deploy, tests
 
-bench: bench-availability bench-throughput ## every benchmark (prints figures)
+bench: bench-availability bench-throughput bench-backoffice ## every benchmark (prints figures)
 
 bench-throughput: venv ## confirmed bookings/s through the gateway vs a monolith baseline
 	$(BIN)/python bench/booking_throughput.py
 
 bench-availability: venv ## availability of a month for 200 resources
 	$(BIN)/python bench/availability.py
+
+bench-backoffice: venv ## back-office search and list pages at 100,000 customers, 1,000 resources
+	$(BIN)/python bench/backoffice.py
 
 clean: ## remove .venv and the data of make run (.data)
 	rm -rf $(VENV) .data
