@@ -34,6 +34,7 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -678,6 +679,7 @@ def main() -> None:
 
     infra = start_infrastructure(data, database="bench_backoffice", fresh=True)
     children: list[stack.Child] = []
+    finished = False
     try:
         for folder in ("run", "logs"):
             (data / folder).mkdir(parents=True, exist_ok=True)
@@ -716,12 +718,17 @@ def main() -> None:
         pages = pages_of(seeded, names, resource_token, deep_token)
         print(f"{args.runs} requests per page after 5 warm-up ones, one at a time, through the gateway")
         asyncio.run(measure(gateway_url, token, pages, args.runs, infra.database_url))
+        finished = True
     finally:
         for child in reversed(children):
             child.stop()
         for child in reversed(children):
             child.wait_stopped()
         infra.stop()
+        if finished:
+            shutil.rmtree(data, ignore_errors=True)
+        else:
+            print(f"the processes' logs are in {data / 'logs'}", file=sys.stderr)
 
 
 if __name__ == "__main__":
