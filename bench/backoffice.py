@@ -505,10 +505,11 @@ def pages_of(seeded: Seeded, names: list[str], resource_page_token: str, deep_to
     def customer_sql(prefix: str) -> list[tuple[str, dict[str, object]]]:
         return [
             (
-                "WITH matches AS MATERIALIZED (SELECT * FROM catalog.customers WHERE company_id = %(c)s "
-                "AND lower(display_name) LIKE %(p)s UNION SELECT * FROM catalog.customers "
-                "WHERE company_id = %(c)s AND lower(email) LIKE %(p)s) "
-                "SELECT * FROM matches ORDER BY display_name, id LIMIT 51",
+                "WITH matches AS MATERIALIZED (SELECT id, display_name FROM catalog.customers "
+                "WHERE company_id = %(c)s AND lower(display_name) LIKE %(p)s UNION SELECT id, display_name "
+                "FROM catalog.customers WHERE company_id = %(c)s AND lower(email) LIKE %(p)s) "
+                "SELECT * FROM catalog.customers WHERE id IN (SELECT id FROM matches "
+                "ORDER BY display_name, id LIMIT 51) ORDER BY display_name, id",
                 {"c": company, "p": prefix.lower() + "%"},
             )
         ]

@@ -104,17 +104,19 @@ async def list_customers(
     # big company's customers (80-200 ms at 91,000; bench/backoffice.py). MATERIALIZED keeps
     # the planner from folding the order back into the branches.
     pattern = _like_prefix(query)
+    keys = (customers.c.id, customers.c.display_name)
+    name_like = func.lower(customers.c.display_name).like(pattern, escape="\\")
+    email_like = func.lower(customers.c.email).like(pattern, escape="\\")
+    # Only the keys are merged and sorted (thousands of rows for a short prefix); the page's
+    # rows are read by id after.
     matches = (
-        union(
-            select(customers).where(
-                *conditions, func.lower(customers.c.display_name).like(pattern, escape="\\")
-            ),
-            select(customers).where(*conditions, func.lower(customers.c.email).like(pattern, escape="\\")),
-        )
+        union(select(*keys).where(*conditions, name_like), select(*keys).where(*conditions, email_like))
         .cte("matches")
         .prefix_with("MATERIALIZED")
     )
-    return await _page(conn, select(matches).order_by(matches.c.display_name, matches.c.id), limit)
+    page = select(matches.c.id).order_by(matches.c.display_name, matches.c.id).limit(limit)
+    statement = select(customers).where(customers.c.id.in_(page))
+    return await _page(conn, statement.order_by(customers.c.display_name, customers.c.id), limit)
 
 
 async def _page(conn: AsyncConnection, statement: Select[Any], limit: int) -> list[Customer]:
