@@ -95,7 +95,7 @@ async def seed(addresses: dict[str, str], database_url: str, customers: int) -> 
             user = await store.create_user(
                 email=f"c{number}@bench.example",
                 password="bench-pass",
-                role="customer",
+                role="CUSTOMER",
                 company_id=company.id,
                 customer_id=customer.id,
             )
@@ -278,13 +278,14 @@ def main() -> None:
             "BOOKING_ENV": "dev",
             "LOG_LEVEL": "WARNING",
         }
+        ports = stack.PortMemory(data / "ports.json")  # no file: every port from the OS
         addresses: dict[str, str] = {}
         for name in stack.SERVICES:
             peers = {f"{peer.upper()}_ADDR": address for peer, address in addresses.items()}
-            replicas = stack.start_replicas(name, {**env, **peers}, args.replicas, children)
+            replicas = stack.start_replicas(name, {**env, **peers}, args.replicas, children, ports)
             addresses[name] = ",".join(f"127.0.0.1:{child.port}" for child in replicas)
         peers = {f"{name.upper()}_ADDR": address for name, address in addresses.items()}
-        gateways = stack.start_replicas("gateway", {**env, **peers}, args.replicas, children)
+        gateways = stack.start_replicas("gateway", {**env, **peers}, args.replicas, children, ports)
         gateway_urls = [f"http://127.0.0.1:{child.port}" for child in gateways]
         first = {name: address.split(",")[0] for name, address in addresses.items()}
         sessions, tokens = asyncio.run(seed(first, infra.database_url, customers=args.clients))
