@@ -66,8 +66,9 @@ async def insert_payment_method(
     request_id: str,
     card_token: str,
     details: CardDetails,
-) -> PaymentMethod:
-    """The method of (company, customer, request id): a new one, or the one a first request made."""
+) -> tuple[PaymentMethod, bool]:
+    """The method of (company, customer, request id): a new one, or the one a first request made;
+    True when this call registered it."""
     row = (
         await conn.execute(
             insert(payment_methods)
@@ -90,6 +91,7 @@ async def insert_payment_method(
             .returning(*payment_methods.c)
         )
     ).first()
+    created = row is not None
     if row is None:
         row = (
             await conn.execute(
@@ -100,7 +102,7 @@ async def insert_payment_method(
                 )
             )
         ).one()
-    return _method(row)
+    return _method(row), created
 
 
 async def get_payment_method(conn: AsyncConnection, method_id: uuid.UUID) -> PaymentMethod | None:

@@ -35,6 +35,7 @@ from payments.service.lifecycle import (
     settle,
     transition_in,
 )
+from plumbing import audit
 from plumbing.db import Database
 from plumbing.errors import Conflict, FailedPrecondition, NotFound
 from plumbing.principal import BUSINESS_ROLES, Role, check_customer, require_role
@@ -122,7 +123,26 @@ async def change_payment(db: Database, provider: CardProvider, command: ChangePa
         await repository.complete_request(
             conn, command.request_id, amount_minor=amount, provider_reference=reference
         )
+        await audit.record(
+            conn,
+            company_id=payment.company_id,
+            entity_type="payment",
+            entity_id=payment.id,
+            action=command.operation.value.lower(),
+            before=_audited(payment),
+            after=_audited(changed),
+        )
         return changed
+
+
+def _audited(payment: Payment) -> dict[str, object]:
+    # Amounts and status only: a payment row holds no card token, and none may reach the log.
+    return {
+        "status": payment.status,
+        "amount_minor": payment.amount_minor,
+        "refunded_minor": payment.refunded_minor,
+        "currency": payment.currency,
+    }
 
 
 async def create_payment_method(
@@ -131,7 +151,7 @@ async def create_payment_method(
     """One method per (company, customer, request id): a retry returns the first one."""
     check_customer(command.company_id, command.customer_id, _method_not_found())
     async with db.transaction() as conn:
-        method = await repository.insert_payment_method(
+        method, created = await repository.insert_payment_method(
             conn,
             company_id=command.company_id,
             customer_id=command.customer_id,
@@ -139,6 +159,20 @@ async def create_payment_method(
             card_token=command.card_token,
             details=provider.describe(command.card_token),
         )
+        if created:
+            # What may be shown of the card (brand, last4), never its token.
+            await audit.record(
+                conn,
+                company_id=method.company_id,
+                entity_type="payment_method",
+                entity_id=method.id,
+                action="create",
+                after={
+                    "customer_id": method.customer_id,
+                    "brand": method.details.brand,
+                    "last4": method.details.last4,
+                },
+            )
     same_method(method, command)
     return method
 
@@ -197,5 +231,17 @@ async def complete_action(db: Database, provider: CardProvider, command: Complet
     if not await complete(payment.provider_reference, command.approve):
         raise FailedPrecondition(
             errors.PAYMENT_NOT_REQUIRING_ACTION, "the provider has no action waiting for this payment"
+        )
+    # The card holder's answer is the person's act; the status it leads to arrives with the
+    # provider's event (the service's own move, not audited).
+    async with db.transaction() as conn:
+        await audit.record(
+            conn,
+            company_id=payment.company_id,
+            entity_type="payment",
+            entity_id=payment.id,
+            action="authenticate" if command.approve else "refuse_authentication",
+            before={"status": payment.status},
+            after={"authentication": "approved" if command.approve else "refused"},
         )
     return payment
