@@ -5,21 +5,17 @@ from __future__ import annotations
 from bookingplatform.saga.v1 import saga_pb2
 from bookings.domain.model import Booking
 from bookings.domain.saga import Action, Command, Reply, Saga
+from plumbing.saga_protocol import StepAction, action_from_proto, action_to_proto
 
-_ACTIONS = {
-    Action.EXECUTE: saga_pb2.STEP_ACTION_EXECUTE,
-    Action.COMPENSATE: saga_pb2.STEP_ACTION_COMPENSATE,
-    Action.FINALIZE: saga_pb2.STEP_ACTION_FINALIZE,
-    Action.REFUND: saga_pb2.STEP_ACTION_REFUND,
-}
-_FROM_PROTO = {value: action for action, value in _ACTIONS.items()}
+# Bookings' `Action` keeps its lower-case values (they are in saga rows, step-log rows and
+# message ids); it meets the protocol's `StepAction` by member name.
 
 
 def step_command(saga: Saga, booking: Booking, command: Command) -> saga_pb2.StepCommand:
     message = saga_pb2.StepCommand(
         saga_id=saga.id,
         step=command.step,
-        action=_ACTIONS[command.action],
+        action=action_to_proto(StepAction[command.action.name]),
         attempt=saga.attempt,
         booking_id=booking.id,
         company_id=booking.company_id,
@@ -35,12 +31,12 @@ def step_command(saga: Saga, booking: Booking, command: Command) -> saga_pb2.Ste
 
 
 def reply_from(message: saga_pb2.StepReply) -> Reply | None:
-    action = _FROM_PROTO.get(message.action)
+    action = action_from_proto(message.action)
     if action is None:
         return None
     return Reply(
         step=message.step,
-        action=action,
+        action=Action[action.name],
         succeeded=message.outcome == saga_pb2.STEP_OUTCOME_SUCCEEDED,
         reason=message.reason,
         amount_minor=message.amount.amount_minor,

@@ -30,8 +30,8 @@ from passes.domain.model import (
     Money,
     Outcome,
     PassProduct,
-    StepAction,
 )
+from plumbing.saga_protocol import StepAction
 
 
 def _utc(value: datetime) -> datetime:

@@ -95,13 +95,6 @@ class CreditHold:
     state: HoldState
 
 
-class StepAction(enum.StrEnum):
-    EXECUTE = "EXECUTE"
-    COMPENSATE = "COMPENSATE"
-    FINALIZE = "FINALIZE"
-    REFUND = "REFUND"
-
-
 class Outcome(enum.StrEnum):
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"

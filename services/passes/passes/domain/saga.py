@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from passes.domain import reasons
-from passes.domain.model import Entitlement, HoldState, StepAction
+from passes.domain.model import Entitlement, HoldState
 from plumbing import ids
+from plumbing.saga_protocol import StepAction
 
 
 @dataclass(frozen=True)

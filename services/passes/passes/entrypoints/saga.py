@@ -8,28 +8,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookingplatform.saga.v1 import saga_pb2
 from passes.domain import reasons
-from passes.domain.model import StepAction
 from passes.domain.saga import StepRequest, parse_step
 from passes.service.saga_steps import apply_step
 from plumbing.saga_participant import reply_to
+from plumbing.saga_protocol import action_from_proto
 
 log = logging.getLogger(__name__)
 
 STEP = "passes"
-
-_ACTIONS = {
-    saga_pb2.STEP_ACTION_EXECUTE: StepAction.EXECUTE,
-    saga_pb2.STEP_ACTION_COMPENSATE: StepAction.COMPENSATE,
-    saga_pb2.STEP_ACTION_FINALIZE: StepAction.FINALIZE,
-    saga_pb2.STEP_ACTION_REFUND: StepAction.REFUND,
-}
 
 
 async def handle_step_command(conn: AsyncConnection, command: saga_pb2.StepCommand) -> saga_pb2.StepReply:
     step = parse_step(
         StepRequest(
             saga_id=command.saga_id,
-            action=_ACTIONS.get(command.action),
+            action=action_from_proto(command.action),
             booking_id=command.booking_id,
             company_id=command.company_id,
             customer_id=command.customer_id,

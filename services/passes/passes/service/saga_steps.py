@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from passes.adapters import repository
 from passes.domain import reasons
-from passes.domain.model import Decision, StepAction
+from passes.domain.model import Decision
 from passes.domain.saga import (
     SagaStep,
     compensate_refusal,
@@ -22,6 +22,7 @@ from passes.domain.saga import (
     hold_refusal,
     replayed_execute_refusal,
 )
+from plumbing.saga_protocol import StepAction
 
 # A failed conditional update whose diagnosis finds room lost a race with a release; retry.
 _HOLD_ATTEMPTS = 3

@@ -7,7 +7,7 @@ import pytest
 
 from passes.domain import reasons
 from passes.domain.commands import CreatePassProduct, GrantPass, ListEntitlements
-from passes.domain.model import Decision, Entitlement, HoldState, Money, Outcome, PassProduct, StepAction
+from passes.domain.model import Decision, Entitlement, HoldState, Money, Outcome, PassProduct
 from passes.domain.rules import same_grant_request, same_product_request
 from passes.domain.saga import (
     StepRequest,
@@ -19,6 +19,7 @@ from passes.domain.saga import (
     replayed_execute_refusal,
 )
 from plumbing.errors import ErrorKind, InvalidArgument
+from plumbing.saga_protocol import StepAction
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

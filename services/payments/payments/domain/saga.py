@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from dataclasses import dataclass
 
 from payments.domain import errors
 from payments.domain.model import Payment, PaymentStatus
+from plumbing.saga_protocol import StepAction
 
 STEP = "payments"
-
-
-class StepAction(enum.StrEnum):
-    EXECUTE = "EXECUTE"
-    COMPENSATE = "COMPENSATE"
-    FINALIZE = "FINALIZE"
-    REFUND = "REFUND"
 
 
 @dataclass(frozen=True)

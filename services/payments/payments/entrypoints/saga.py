@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bookingplatform.saga.v1 import saga_pb2
 from payments.adapters.repository import ResolvedStep
 from payments.domain.provider import Authorization, CardProvider
-from payments.domain.saga import STEP, SagaStep, StepAction, StepDecision
+from payments.domain.saga import STEP, SagaStep, StepDecision
 from payments.service import lifecycle, saga_steps
 from payments.service.saga_steps import Intent
 from plumbing.db import Database
@@ -33,15 +33,9 @@ from plumbing.inbox_consumer import NO_REPLY_YET, Delivery, InboxConsumer, NoRep
 from plumbing.messaging import reply_subject
 from plumbing.outbox import Outbox
 from plumbing.saga_participant import ORCHESTRATOR, reply_to, step_span_name
+from plumbing.saga_protocol import StepAction, action_from_proto
 
 log = logging.getLogger(__name__)
-
-_ACTIONS = {
-    saga_pb2.STEP_ACTION_EXECUTE: StepAction.EXECUTE,
-    saga_pb2.STEP_ACTION_COMPENSATE: StepAction.COMPENSATE,
-    saga_pb2.STEP_ACTION_FINALIZE: StepAction.FINALIZE,
-    saga_pb2.STEP_ACTION_REFUND: StepAction.REFUND,
-}
 
 UNKNOWN_ACTION = "UNKNOWN_ACTION"
 WRONG_STEP = "WRONG_STEP"
@@ -100,7 +94,7 @@ class SagaParticipant:
         self.action_timeout = action_timeout
 
     async def prepare(self, command: saga_pb2.StepCommand) -> Prepared:
-        action = _ACTIONS.get(command.action)
+        action = action_from_proto(command.action)
         if action is None or command.step != STEP:
             log.error("refusing saga %s: step %r action %s", command.saga_id, command.step, command.action)
             return Prepared(None, refusal=WRONG_STEP if action else UNKNOWN_ACTION)

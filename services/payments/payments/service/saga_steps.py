@@ -24,7 +24,7 @@ from payments.domain.model import (
     refundable_payments_of_booking,
 )
 from payments.domain.provider import Authorization, CardProvider
-from payments.domain.saga import SagaStep, StepAction, StepDecision, decision_for_authorization, payment_key
+from payments.domain.saga import SagaStep, StepDecision, decision_for_authorization, payment_key
 from payments.service.lifecycle import (
     card_token_of,
     existing_payment,
@@ -39,6 +39,7 @@ from payments.service.lifecycle import (
 from plumbing import ids
 from plumbing.db import Database
 from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from plumbing.saga_protocol import StepAction
 
 # Business refusals of a saga step: answered with a FAILED reply, never redelivered.
 # (ProviderUnavailable and anything unexpected propagate, so the command is redelivered.)

@@ -15,11 +15,12 @@ from payments.adapters.repository import ResolvedStep
 from payments.adapters.sandbox import SandboxCardProvider
 from payments.adapters.tables import payments, provider_events, saga_steps
 from payments.domain.provider import ProviderUnavailable
-from payments.domain.saga import SagaStep, StepAction
+from payments.domain.saga import SagaStep
 from payments.entrypoints.saga import resolved_reply
 from payments.service import recovery
 from payments.service.provider_events import handle_provider_event
 from payments.service.saga_steps import prepare_execute
+from plumbing.saga_protocol import StepAction
 from plumbing.testing import eventually
 
 pytestmark = pytest.mark.integration

@@ -6,10 +6,10 @@ from bookingplatform.common.v1 import money_pb2
 from bookingplatform.saga.v1 import saga_pb2
 from plumbing import paging
 from plumbing.errors import InvalidArgument
+from plumbing.saga_protocol import StepAction
 from wallet.domain.model import (
     Debit,
     Split,
-    StepAction,
     allocate,
     saga_business_key,
     split_debit,

@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from plumbing.saga_protocol import StepAction
 from wallet.adapters.tables import accounts, ledger_entries, ledger_transactions, saga_operations
 from wallet.domain.model import (
     BalanceKind,
@@ -23,7 +24,6 @@ from wallet.domain.model import (
     Operation,
     Outcome,
     Split,
-    StepAction,
     SystemAccountKind,
     TransactionKind,
     Wallet,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wallet.domain.model import BalanceKind, StepAction
+from plumbing.saga_protocol import StepAction
+from wallet.domain.model import BalanceKind
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
+from plumbing.saga_protocol import StepAction
+
 
 class BalanceKind(enum.StrEnum):
     """A customer's balances."""
@@ -35,15 +37,6 @@ class TransactionKind(enum.StrEnum):
     REFUND = "REFUND"
     # Money taken out by staff (DebitWallet): back to the company's FUNDING account.
     ADJUSTMENT = "ADJUSTMENT"
-
-
-class StepAction(enum.StrEnum):
-    """The saga actions the wallet answers (names as in saga.proto, without prefix)."""
-
-    EXECUTE = "EXECUTE"
-    COMPENSATE = "COMPENSATE"
-    FINALIZE = "FINALIZE"
-    REFUND = "REFUND"
 
 
 class Outcome(enum.StrEnum):

@@ -10,8 +10,9 @@ from bookingplatform.saga.v1 import saga_pb2
 from plumbing.errors import InvalidArgument
 from plumbing.ids import parse_id
 from plumbing.saga_participant import reply_to
+from plumbing.saga_protocol import StepAction, action_from_proto
 from wallet.domain.commands import SagaStep
-from wallet.domain.model import Outcome, StepAction
+from wallet.domain.model import Outcome
 from wallet.domain.validation import INVALID_COMMAND, check_currency
 from wallet.service.saga_steps import handle_step
 
@@ -19,19 +20,12 @@ log = logging.getLogger(__name__)
 
 STEP = "wallet"
 
-_ACTIONS = {
-    saga_pb2.STEP_ACTION_EXECUTE: StepAction.EXECUTE,
-    saga_pb2.STEP_ACTION_COMPENSATE: StepAction.COMPENSATE,
-    saga_pb2.STEP_ACTION_FINALIZE: StepAction.FINALIZE,
-    saga_pb2.STEP_ACTION_REFUND: StepAction.REFUND,
-}
-
 
 def step_from_proto(command: saga_pb2.StepCommand) -> SagaStep:
     """Validates a command; raises InvalidArgument (answered as FAILED, never recorded)."""
     if command.step != STEP:
         raise InvalidArgument(INVALID_COMMAND, f"step {command.step!r} is not {STEP!r}", field="step")
-    action = _ACTIONS.get(command.action)
+    action = action_from_proto(command.action)
     if action is None:
         raise InvalidArgument(INVALID_COMMAND, "action is not set", field="action")
     moves_money = action in (StepAction.EXECUTE, StepAction.REFUND)

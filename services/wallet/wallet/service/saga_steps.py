@@ -9,6 +9,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from plumbing import money
+from plumbing.saga_protocol import StepAction
 from wallet.adapters import repository as repo
 from wallet.domain.commands import SagaStep
 from wallet.domain.model import (
@@ -17,7 +18,6 @@ from wallet.domain.model import (
     Operation,
     Outcome,
     Split,
-    StepAction,
     SystemAccountKind,
     TransactionKind,
     saga_business_key,
