@@ -154,17 +154,21 @@ async def test_a_business_sets_up_its_catalog_over_http(platform):
     )
     assert plan.status_code == 201, plan.text
     prices_url = f"/v1/admin/resources/{cabin_id}/rate-plans/{plan.json()['id']}/prices"
-    prices = await admin.put(
-        prices_url,
-        json={
-            "prices": [
-                {"date": "2031-07-01", "price": eur(11000)},
-                {"date": "2031-07-01", "price": eur(15000), "override": True},
-            ]
-        },
-        headers=key(),
-    )
+    july = {
+        "prices": [
+            {"date": "2031-07-01", "price": eur(11000)},
+            {"date": "2031-07-01", "price": eur(15000), "override": True},
+        ]
+    }
+    unversioned = await admin.put(prices_url, json=july, headers=key())
+    assert (unversioned.status_code, unversioned.json()["code"]) == (428, "PRECONDITION_REQUIRED")
+    prices = await admin.put(prices_url, json=july, headers=if_match(plan))
     assert prices.status_code == 200, prices.text
+    assert prices.headers["ETag"] != plan.headers["ETag"]  # the prices are part of the plan's version
+    stale = await admin.put(
+        prices_url, json={"prices": [{"date": "2031-07-02", "price": eur(1)}]}, headers=if_match(plan)
+    )
+    assert (stale.status_code, stale.json()["code"]) == (412, "PRECONDITION_FAILED")
     stored = await staff.get(prices_url, params={"from": "2031-07-01", "to": "2031-07-02"})
     assert [(p["price"]["amount_minor"], p["override"]) for p in stored.json()["prices"]] == [
         (11000, False),
@@ -173,7 +177,7 @@ async def test_a_business_sets_up_its_catalog_over_http(platform):
     repriced = await admin.patch(
         f"/v1/admin/rate-plans/{plan.json()['id']}",
         json={"default_nightly_price": eur(9500)},
-        headers=if_match(plan),
+        headers=if_match(prices),
     )
     assert repriced.json()["default_nightly_price"]["amount_minor"] == 9500
 

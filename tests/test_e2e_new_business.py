@@ -299,6 +299,7 @@ async def test_a_new_business_is_set_up_over_http_and_sells_to_a_customer_a_gues
             client=admin,
             body=DailyPricesBody(prices=[DailyPriceIn(date=arrival, price=eur(12000))]),
             idempotency_key=key(),
+            if_match=plan.etag,
         ),
         200,
         DailyPriceList,

@@ -544,6 +544,7 @@ def _requests(w: World, t: Company) -> dict[str, dict[str, Any]]:
         "setDailyPrices": {
             "json": {"prices": [{"date": later, "price": _money(12000)}]},
             "ids": {"resource_id": t.stay_resource_id},
+            "headers": STALE,
         },
         "createSession": {
             "json": {

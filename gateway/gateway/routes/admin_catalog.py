@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from google.protobuf.field_mask_pb2 import FieldMask
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -1261,7 +1261,7 @@ async def list_daily_prices(
     "/v1/admin/resources/{resource_id}/rate-plans/{rate_plan_id}/prices",
     operation_id="setDailyPrices",
     response_model=DailyPriceList,
-    responses=problems(400, 401, 403, 404, 409, 422, 428, 503),
+    responses=problems(400, 401, 403, 404, 409, 412, 422, 428, 503),
 )
 async def set_daily_prices(
     request: Request,
@@ -1270,9 +1270,12 @@ async def set_daily_prices(
     body: DailyPricesBody,
     principal: CompanyAdmin,
     once: Once,
+    if_match: IfMatch = None,
 ) -> Response:
-    """Sets or clears (price null) daily prices and overrides of up to 800 dates in one go.
-    Requires an `Idempotency-Key`."""
+    """Sets or clears (price null) daily prices and overrides of up to 800 dates in one go, at
+    the rate plan's version read (`If-Match`: the rate plan's `ETag`; its prices are part of it,
+    so setting them answers the plan's new `ETag`). Requires an `Idempotency-Key`."""
+    etag = if_match_etag(if_match)
 
     async def call(key: str) -> Response:
         prices = []
@@ -1281,7 +1284,7 @@ async def set_daily_prices(
             if entry.price is not None:
                 price.price.CopyFrom(entry.price.proto())
             prices.append(price)
-        reply = await rpc(
+        reply = await changed_at_version(
             "catalog",
             clients_of(request).catalog.SetDailyPrices(
                 catalog_pb2.SetDailyPricesRequest(
@@ -1289,12 +1292,16 @@ async def set_daily_prices(
                     resource_id=str(resource_id),
                     rate_plan_id=str(rate_plan_id),
                     prices=prices,
+                    etag=etag,
                 )
             ),
         )
         out = DailyPriceList(prices=[_daily(p) for p in reply.prices], next_page_token=None, has_more=False)
-        return JSONResponse(out.model_dump(mode="json"))
+        return with_etag(out, reply.etag)
 
     return await once.run(
-        principal, call, path=f"/v1/admin/resources/{resource_id}/rate-plans/{rate_plan_id}/prices", body=body
+        principal,
+        call,
+        path=f"/v1/admin/resources/{resource_id}/rate-plans/{rate_plan_id}/prices?if-match={etag}",
+        body=body,
     )

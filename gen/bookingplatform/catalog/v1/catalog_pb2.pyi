@@ -2049,12 +2049,17 @@ class SetDailyPricesRequest(_message.Message):
     RESOURCE_ID_FIELD_NUMBER: _builtins.int
     RATE_PLAN_ID_FIELD_NUMBER: _builtins.int
     PRICES_FIELD_NUMBER: _builtins.int
+    ETAG_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Idempotency key: a retry with the same id changes nothing."""
     resource_id: _builtins.str
     """The room type (a NIGHTLY resource)."""
     rate_plan_id: _builtins.str
     """The rate plan of that resource."""
+    etag: _builtins.str
+    """The rate plan's etag as read: the prices are set only while the plan is at that version
+    (else ABORTED ETAG_MISMATCH); empty sets them at any version. Setting prices changes it.
+    """
     @_builtins.property
     def prices(self) -> _containers.RepeatedCompositeFieldContainer[Global___DailyPrice]:
         """1..800 entries, each (date, override) at most once; an entry without price clears it."""
@@ -2066,10 +2071,11 @@ class SetDailyPricesRequest(_message.Message):
         resource_id: _builtins.str = ...,
         rate_plan_id: _builtins.str = ...,
         prices: _abc.Iterable[Global___DailyPrice] | None = ...,
+        etag: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["prices", b"prices", "rate_plan_id", b"rate_plan_id", "request_id", b"request_id", "resource_id", b"resource_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["etag", b"etag", "prices", b"prices", "rate_plan_id", b"rate_plan_id", "request_id", b"request_id", "resource_id", b"resource_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2082,6 +2088,9 @@ class SetDailyPricesResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     PRICES_FIELD_NUMBER: _builtins.int
+    ETAG_FIELD_NUMBER: _builtins.int
+    etag: _builtins.str
+    """The rate plan's etag after the change (pass it to the next SetDailyPrices or UpdateRatePlan)."""
     @_builtins.property
     def prices(self) -> _containers.RepeatedCompositeFieldContainer[Global___DailyPrice]:
         """The stored entries of the dates of the request after the change, by date."""
@@ -2090,10 +2099,11 @@ class SetDailyPricesResponse(_message.Message):
         self,
         *,
         prices: _abc.Iterable[Global___DailyPrice] | None = ...,
+        etag: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["prices", b"prices"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["etag", b"etag", "prices", b"prices"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from catalog.domain import errors, localtime, recurrence, rules
+from catalog.domain import back_office, errors, localtime, recurrence, rules
 from catalog.domain.model import BookingModel, DailyPrice, Money, PricingUnit, ResourcePolicy
 from plumbing import ids, paging, validation
 from plumbing.errors import InvalidArgument
@@ -389,10 +389,18 @@ class SetDailyPrices:
     resource_id: uuid.UUID
     rate_plan_id: uuid.UUID
     prices: tuple[DailyPrice, ...]
+    # The rate plan's version read (its etag); None sets the prices at any version.
+    expected_version: int | None = None
 
     @classmethod
     def parse(
-        cls, *, request_id: str, resource_id: str, rate_plan_id: str, prices: list[DailyPriceInput]
+        cls,
+        *,
+        request_id: str,
+        resource_id: str,
+        rate_plan_id: str,
+        prices: list[DailyPriceInput],
+        etag: str = "",
     ) -> SetDailyPrices:
         key = rules.request_id(request_id)
         resource = ids.parse_uuid(resource_id, "resource_id")
@@ -419,7 +427,13 @@ class SetDailyPrices:
             if entry.amount_minor is not None:
                 price = rules.price(entry.amount_minor, entry.currency_code, f"{field}.price")
             parsed.append(DailyPrice(date=day, price=price, override=entry.override))
-        return cls(request_id=key, resource_id=resource, rate_plan_id=plan, prices=tuple(parsed))
+        return cls(
+            request_id=key,
+            resource_id=resource,
+            rate_plan_id=plan,
+            prices=tuple(parsed),
+            expected_version=back_office.expected_version(etag),
+        )
 
 
 @dataclass(frozen=True)

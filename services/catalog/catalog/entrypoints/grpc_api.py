@@ -333,9 +333,12 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
                 )
                 for entry in request.prices
             ],
+            etag=request.etag,
         )
-        stored = await rate_plans.set_daily_prices(self.db, command)
-        return catalog_pb2.SetDailyPricesResponse(prices=[protos.daily_price(entry) for entry in stored])
+        stored, version = await rate_plans.set_daily_prices(self.db, command)
+        return catalog_pb2.SetDailyPricesResponse(
+            prices=[protos.daily_price(entry) for entry in stored], etag=back_office.etag(version)
+        )
 
     async def ListDailyPrices(
         self, request: catalog_pb2.ListDailyPricesRequest, context: Context

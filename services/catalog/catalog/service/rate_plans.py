@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from catalog.adapters import tables
 from catalog.adapters.repositories import companies, rate_plans, resources
-from catalog.adapters.repositories.changes import find_in_reach
+from catalog.adapters.repositories.changes import find_in_reach, versioned_update
 from catalog.adapters.repositories.rows import constraint_of
 from catalog.domain import back_office, errors, localtime, pricing
 from catalog.domain.commands import (
@@ -78,9 +78,11 @@ async def _rate_plan_of(conn: AsyncConnection, resource: Resource, rate_plan_id:
     return plan
 
 
-async def set_daily_prices(db: Database, command: SetDailyPrices) -> list[DailyPrice]:
-    """Upserts (or clears) the entries in one transaction; a request_id seen before changes
-    nothing. Returns the stored entries of the request's dates."""
+async def set_daily_prices(db: Database, command: SetDailyPrices) -> tuple[list[DailyPrice], int]:
+    """Upserts (or clears) the entries in one transaction, at the rate plan's version read when
+    given (the prices are part of the plan: setting them bumps its version); a request_id seen
+    before changes nothing. Returns the stored entries of the request's dates and the plan's
+    version."""
     async with db.transaction() as conn:
         resource = await nightly_resource(conn, command.resource_id)
         plan = await _rate_plan_of(conn, resource, command.rate_plan_id)
@@ -95,7 +97,20 @@ async def set_daily_prices(db: Database, command: SetDailyPrices) -> list[DailyP
             earlier = await rate_plans.record_price_update(conn, command.request_id, plan.id)
             if earlier is not None and earlier != plan.id:
                 raise errors.request_id_reused(command.request_id)
+        version = plan.version
         if earlier is None:
+            # One conditional UPDATE decides a stale etag, racing writers included.
+            bumped = await versioned_update(conn, tables.rate_plans, plan.id, command.expected_version, {})
+            if bumped is None:
+                await changes.explain(
+                    conn,
+                    tables.rate_plans,
+                    plan.id,
+                    command.expected_version,
+                    errors.rate_plan_id_not_found(plan.id),
+                )
+                raise back_office.etag_mismatch()
+            version = bumped.version
             await rate_plans.write_daily_prices(conn, plan, command.prices)
             await changes.audited(
                 conn,
@@ -111,9 +126,10 @@ async def set_daily_prices(db: Database, command: SetDailyPrices) -> list[DailyP
                     for entry in command.prices
                 },
             )
-        return await rate_plans.daily_prices_on(
+        stored = await rate_plans.daily_prices_on(
             conn, plan.id, sorted({entry.date for entry in command.prices})
         )
+        return stored, version
 
 
 async def list_daily_prices(db: Database, query: ListDailyPrices) -> list[DailyPrice]:

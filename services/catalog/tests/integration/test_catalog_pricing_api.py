@@ -196,6 +196,33 @@ async def test_a_price_list_retried_with_its_request_id_changes_nothing(
     assert (refusal.reason, refusal.field) == ("REQUEST_ID_REUSED", "request_id")
 
 
+async def test_prices_are_set_at_the_rate_plans_version_read_and_bump_it(
+    catalog, room_type, new_rate_plan, refused
+):
+    plan = await new_rate_plan()
+
+    def at(etag: str, amount: int) -> catalog_pb2.SetDailyPricesRequest:
+        return catalog_pb2.SetDailyPricesRequest(
+            request_id=str(uuid.uuid4()),
+            resource_id=room_type.id,
+            rate_plan_id=plan.id,
+            prices=[price("2031-08-01", amount)],
+            etag=etag,
+        )
+
+    first = await catalog.SetDailyPrices(at(plan.etag, 13000))
+    stale = await refused(catalog.SetDailyPrices(at(plan.etag, 1)))
+    never_issued = await refused(catalog.SetDailyPrices(at("not-an-etag", 1)))
+    second = await catalog.SetDailyPrices(at(first.etag, 14000))
+    read = await catalog.GetRatePlan(catalog_pb2.GetRatePlanRequest(rate_plan_id=plan.id))
+
+    assert first.etag != plan.etag and second.etag != first.etag
+    assert (stale.code, stale.reason) == (grpc.StatusCode.ABORTED, "ETAG_MISMATCH")
+    assert never_issued.reason == "ETAG_MISMATCH"
+    assert list(second.prices) == [price("2031-08-01", 14000)]
+    assert read.rate_plan.etag == second.etag  # an update of the plan must send this one
+
+
 async def test_bad_price_lists_are_refused_with_their_reasons(
     catalog, room_type, new_rate_plan, new_resource, refused
 ):

@@ -10,7 +10,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.daily_price_list import DailyPriceList
 from ...models.daily_prices_body import DailyPricesBody
 from ...models.problem_details import ProblemDetails
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
@@ -18,9 +18,13 @@ def _get_kwargs(
     rate_plan_id: UUID,
     *,
     body: DailyPricesBody,
+    if_match: None | str | Unset = UNSET,
     idempotency_key: None | str,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_match, Unset):
+        headers["If-Match"] = if_match
+
     headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
@@ -72,6 +76,11 @@ def _parse_response(
 
         return response_409
 
+    if response.status_code == 412:
+        response_412 = ProblemDetails.from_dict(response.json())
+
+        return response_412
+
     if response.status_code == 422:
         response_422 = ProblemDetails.from_dict(response.json())
 
@@ -110,16 +119,19 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: DailyPricesBody,
+    if_match: None | str | Unset = UNSET,
     idempotency_key: None | str,
 ) -> Response[DailyPriceList | ProblemDetails]:
     """Set Daily Prices
 
-     Sets or clears (price null) daily prices and overrides of up to 800 dates in one go.
-    Requires an `Idempotency-Key`.
+     Sets or clears (price null) daily prices and overrides of up to 800 dates in one go, at
+    the rate plan's version read (`If-Match`: the rate plan's `ETag`; its prices are part of it,
+    so setting them answers the plan's new `ETag`). Requires an `Idempotency-Key`.
 
     Args:
         resource_id (UUID):
         rate_plan_id (UUID):
+        if_match (None | str | Unset): Required: the ETag read.
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
         body (DailyPricesBody):
 
@@ -135,6 +147,7 @@ def sync_detailed(
         resource_id=resource_id,
         rate_plan_id=rate_plan_id,
         body=body,
+        if_match=if_match,
         idempotency_key=idempotency_key,
     )
 
@@ -151,16 +164,19 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: DailyPricesBody,
+    if_match: None | str | Unset = UNSET,
     idempotency_key: None | str,
 ) -> DailyPriceList | ProblemDetails | None:
     """Set Daily Prices
 
-     Sets or clears (price null) daily prices and overrides of up to 800 dates in one go.
-    Requires an `Idempotency-Key`.
+     Sets or clears (price null) daily prices and overrides of up to 800 dates in one go, at
+    the rate plan's version read (`If-Match`: the rate plan's `ETag`; its prices are part of it,
+    so setting them answers the plan's new `ETag`). Requires an `Idempotency-Key`.
 
     Args:
         resource_id (UUID):
         rate_plan_id (UUID):
+        if_match (None | str | Unset): Required: the ETag read.
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
         body (DailyPricesBody):
 
@@ -177,6 +193,7 @@ def sync(
         rate_plan_id=rate_plan_id,
         client=client,
         body=body,
+        if_match=if_match,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -187,16 +204,19 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: DailyPricesBody,
+    if_match: None | str | Unset = UNSET,
     idempotency_key: None | str,
 ) -> Response[DailyPriceList | ProblemDetails]:
     """Set Daily Prices
 
-     Sets or clears (price null) daily prices and overrides of up to 800 dates in one go.
-    Requires an `Idempotency-Key`.
+     Sets or clears (price null) daily prices and overrides of up to 800 dates in one go, at
+    the rate plan's version read (`If-Match`: the rate plan's `ETag`; its prices are part of it,
+    so setting them answers the plan's new `ETag`). Requires an `Idempotency-Key`.
 
     Args:
         resource_id (UUID):
         rate_plan_id (UUID):
+        if_match (None | str | Unset): Required: the ETag read.
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
         body (DailyPricesBody):
 
@@ -212,6 +232,7 @@ async def asyncio_detailed(
         resource_id=resource_id,
         rate_plan_id=rate_plan_id,
         body=body,
+        if_match=if_match,
         idempotency_key=idempotency_key,
     )
 
@@ -226,16 +247,19 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: DailyPricesBody,
+    if_match: None | str | Unset = UNSET,
     idempotency_key: None | str,
 ) -> DailyPriceList | ProblemDetails | None:
     """Set Daily Prices
 
-     Sets or clears (price null) daily prices and overrides of up to 800 dates in one go.
-    Requires an `Idempotency-Key`.
+     Sets or clears (price null) daily prices and overrides of up to 800 dates in one go, at
+    the rate plan's version read (`If-Match`: the rate plan's `ETag`; its prices are part of it,
+    so setting them answers the plan's new `ETag`). Requires an `Idempotency-Key`.
 
     Args:
         resource_id (UUID):
         rate_plan_id (UUID):
+        if_match (None | str | Unset): Required: the ETag read.
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
         body (DailyPricesBody):
 
@@ -253,6 +277,7 @@ async def asyncio(
             rate_plan_id=rate_plan_id,
             client=client,
             body=body,
+            if_match=if_match,
             idempotency_key=idempotency_key,
         )
     ).parsed
