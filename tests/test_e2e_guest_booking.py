@@ -1,20 +1,25 @@
 """Guest booking on the real platform: a guest (no account) books with a name, an e-mail and a
 card, sees the booking through the signed manage link and cancels it; a 3-D Secure card is
-completed through the booking's next_action; guest bookings are throttled per e-mail; a guest
-who signs up later sees the bookings."""
+completed through the booking's next_action; guest bookings are throttled per e-mail and per
+IP address; a guest who signs up later sees the bookings."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import socket
 import uuid
 from datetime import timedelta
 
 import grpc
 import httpx
 import pytest
+import uvicorn
 from google.protobuf import field_mask_pb2
 
 from bookingplatform.catalog.v1 import catalog_pb2, guest_customers_pb2, guest_customers_pb2_grpc
+from gateway.app import create_app
+from gateway.settings import Settings as GatewaySettings
 from plumbing.testing import eventually
 from tests.conftest import Platform, Tenant
 
@@ -174,6 +179,47 @@ async def test_guest_bookings_are_throttled_per_email(http: httpx.AsyncClient, t
     assert 1 <= int(throttled.headers["retry-after"]) <= 3600
     # Another address is not throttled by it.
     other = await _book(http, tenant, unknown_session, _email())
+    assert other.status_code == 404
+
+
+async def test_guest_bookings_are_throttled_per_ip_whatever_the_email(
+    platform: Platform, tenant: Tenant
+) -> None:
+    # A gateway of its own with a low per-IP limit: the platform's gateway lifts it, since
+    # every test books from 127.0.0.1.
+    settings = GatewaySettings(
+        catalog_addr=platform.addresses["catalog"],
+        bookings_addr=platform.addresses["bookings"],
+        wallet_addr=platform.addresses["wallet"],
+        passes_addr=platform.addresses["passes"],
+        payments_addr=platform.addresses["payments"],
+        database_url=platform.database_url,
+        jwt_secret="ip-limit-secret-" + uuid.uuid4().hex,
+        guest_booking_limit_per_ip="3/hour",
+    )
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), http="httptools", log_level="warning"))
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        await eventually(lambda: server.started or serving.done(), message="the gateway never started")
+        assert not serving.done(), "the gateway failed to start"
+        base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        unknown_session = str(uuid.uuid4())
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as limited:
+            for _ in range(3):  # each with an e-mail of its own: only the IP is counted here
+                response = await _book(limited, tenant, unknown_session, _email())
+                assert (response.status_code, response.json()["code"]) == (404, "SESSION_NOT_FOUND")
+            throttled = await _book(limited, tenant, unknown_session, _email())
+        assert (throttled.status_code, throttled.json()["code"]) == (429, "RATE_LIMITED")
+        assert 1 <= int(throttled.headers["retry-after"]) <= 3600
+    finally:
+        server.should_exit = True
+        await serving
+        sock.close()
+    # The platform's gateway keeps its own counters: the same address still books there.
+    async with httpx.AsyncClient(base_url=platform.gateway_url, timeout=30) as http:
+        other = await _book(http, tenant, unknown_session, _email())
     assert other.status_code == 404
 
 
