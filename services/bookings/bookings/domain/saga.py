@@ -15,15 +15,21 @@ difference like a cancellation (card, then wallet). `change` carries the service
 of the change (old and new period), opaque to the machine.
 
 Nothing here does I/O: the service layer persists the saga, sends `next_command()` and
-applies the booking change a transition asks for. Replaying a step log through
-`apply` gives the same end state (the fault suite checks it).
+applies the booking change a transition asks for. Each transition carries the step-log rows
+of what the machine saw happen (a reply applied or ignored, a timeout, an operator's
+action); the service layer adds its effects and the commands it queued and writes them all
+in one place. Replaying a step log through `apply` gives the same end state (the fault suite
+checks it).
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
+
+from bookings.domain import step_log
+from bookings.domain.step_log import OperatorAction, StepLogEntry
 
 PASSES, WALLET, PAYMENTS = "passes", "wallet", "payments"
 # Not a participant: what the front desk took before the booking was made. It stands in
@@ -103,6 +109,16 @@ class Transition:
     # Commands sent besides the current step's, e.g. a wallet compensation racing ahead
     # of any debit attempt still in flight when a pay-later booking is settled by card.
     side_commands: tuple[Command, ...] = ()
+    # What happened, in order, as step-log rows; the service layer adds the effects it made
+    # and the commands it queued when it carries the transition out.
+    log: tuple[StepLogEntry, ...] = ()
+
+    def after(self, *entries: StepLogEntry) -> Transition:
+        """The same transition, preceded in the log by what led to it."""
+        return replace(self, log=(*entries, *self.log))
+
+    def then(self, *entries: StepLogEntry) -> Transition:
+        return replace(self, log=(*self.log, *entries))
 
 
 @dataclass
@@ -284,9 +300,14 @@ class Saga:
 
     # -- transitions ----------------------------------------------------------------
 
-    def apply(self, reply: Reply) -> Transition:
+    def apply(self, reply: Reply, message_id: str = "") -> Transition:
         """Applies a participant's reply; a reply to anything but the current step and
         attempt is ignored (an older attempt's answer may differ from a re-evaluation)."""
+        transition = self._apply(reply)
+        received = step_log.reply_received(reply, applied=transition.applied, message_id=message_id)
+        return transition.after(received)
+
+    def _apply(self, reply: Reply) -> Transition:
         if reply.step != self.current_step or reply.action is not self.action:
             return Transition(applied=False)
         if reply.attempt and reply.attempt != self.attempt:
@@ -336,9 +357,22 @@ class Saga:
         """The current step's deadline passed. Before the pivot, after MAX_EXECUTE_ATTEMPTS
         attempts, the saga gives up and compensates (STEP_TIMED_OUT); otherwise nothing
         changes (`applied=False`) and the step is sent again."""
+        timed_out = step_log.timed_out(self)
         if self.state is SagaState.RUNNING and self.attempt >= MAX_EXECUTE_ATTEMPTS:
-            return self.give_up_execution("STEP_TIMED_OUT")
-        return Transition(applied=False)
+            return self.give_up_execution("STEP_TIMED_OUT").after(timed_out)
+        return Transition(applied=False, log=(timed_out,))
+
+    def retry_by_operator(self, reason: str) -> Transition:
+        """An operator has the current step sent again now; nothing else changes."""
+        return Transition(applied=False, log=(step_log.operator_acted(self, OperatorAction.RETRY, reason),))
+
+    def compensate_by_operator(self, reason: str) -> Transition:
+        """An operator gives up a saga before its pivot (not applied after it)."""
+        transition = self.give_up_execution("FORCED_BY_OPERATOR")
+        if not transition.applied:
+            return transition
+        # Logged on the compensation's first step (attempt 0), where the saga now is.
+        return transition.then(step_log.operator_acted(self, OperatorAction.FORCE_COMPENSATE, reason))
 
     def settle_by_card(self) -> Transition:
         """A pay-later booking is paid by card instead: the wallet step is abandoned and

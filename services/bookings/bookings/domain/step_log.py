@@ -1,5 +1,6 @@
 """The saga step log's vocabulary, and the one place that turns what happened to a saga into
-step-log entries (the service layer writes them with `repository.log_steps`).
+step-log entries (they ride on `saga.Transition.log`; the orchestrator's `carry_out` writes
+them with `repository.log_steps`).
 
 A row says which step (`passes`, `wallet`, `payments`, or `place` / `booking` for bookings'
 own effects), what kind of event (`StepKind`), which action, the attempt and an outcome. The
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bookings.domain.saga import BookingChange, Command, Reply, Saga
+if TYPE_CHECKING:  # the machine builds its rows with these functions: no import back at run time
+    from bookings.domain.saga import BookingChange, Command, Reply, Saga
 
 # Bookings' own effects are logged under these steps, beside the participants' steps.
 PLACE, BOOKING = "place", "booking"

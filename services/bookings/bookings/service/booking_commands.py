@@ -186,8 +186,8 @@ class BookingCommands:
                 await repo.insert_saga(
                     conn, saga, company_id=booking.company_id, trace_id=current_trace_id(), deadline_in=None
                 )
-                await repo.log_steps(conn, saga.id, [step_log.effect(PLACE, Effect.HOLD, "HELD")])
-                booking = await self.orchestrator.advance(conn, saga, booking, transition) or booking
+                held = transition.after(step_log.effect(PLACE, Effect.HOLD, "HELD"))
+                booking = await self.orchestrator.carry_out(conn, saga, booking, held) or booking
                 # A customer's own booking or staff booking on a customer's behalf (the saga's
                 # own moves, by the service principal, are not recorded).
                 await audit.record(
@@ -377,10 +377,8 @@ class BookingCommands:
                 conn, saga, company_id=moved.company_id, trace_id=current_trace_id(), deadline_in=None
             )
             await repo.insert_refund_request(conn, moved.id, refund)
-            await repo.log_steps(
-                conn, saga.id, [step_log.effect(BOOKING, Effect.CANCEL, f"REFUND_{percent}%")]
-            )
-            await self.orchestrator.advance(conn, saga, moved, transition)
+            asked = transition.after(step_log.effect(BOOKING, Effect.CANCEL, f"REFUND_{percent}%"))
+            await self.orchestrator.carry_out(conn, saga, moved, asked)
             booking = await repo.get_booking(conn, moved.id) or moved
             await audit.record(
                 conn,
@@ -420,9 +418,6 @@ class BookingCommands:
                     "BOOKING_NOT_AWAITING_PAYMENT", "the booking has nothing left to pay"
                 )
             updated = await repo.set_payment_method(conn, booking.id, command.payment_method_id)
-            await repo.log_steps(
-                conn, saga.id, [step_log.effect(PAYMENTS, Effect.SETTLE_BY_CARD, "CARD", attempt=0)]
-            )
             await audit.record(
                 conn,
                 company_id=booking.company_id,
@@ -432,6 +427,7 @@ class BookingCommands:
                 before={"payment_method_id": booking.plan.payment_method_id or None},
                 after={"payment_method_id": command.payment_method_id},
             )
-            booking = await self.orchestrator.advance(conn, saga, updated, transition) or updated
+            by_card = transition.after(step_log.effect(PAYMENTS, Effect.SETTLE_BY_CARD, "CARD", attempt=0))
+            booking = await self.orchestrator.carry_out(conn, saga, updated, by_card) or updated
         self.outbox.wake()
         return booking

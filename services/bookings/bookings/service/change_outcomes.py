@@ -17,21 +17,22 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookings.adapters import changes as sql
-from bookings.adapters import repository as repo
 from bookings.domain import step_log
 from bookings.domain.changes import PeriodChange
 from bookings.domain.model import Booking, BookingModel
 from bookings.domain.saga import PAYMENTS, WALLET, Action, BookingChange, Saga
-from bookings.domain.step_log import Effect
+from bookings.domain.step_log import Effect, StepLogEntry
 
 log = logging.getLogger(__name__)
 
 
 async def apply_change_outcome(
     conn: AsyncConnection, saga: Saga, booking: Booking, change: BookingChange | None
-) -> Booking | None:
+) -> tuple[Booking | None, list[StepLogEntry]]:
+    """The booking as changed (None when it did not change) and the step-log rows of it."""
     if change is None:
-        return None
+        return None, []
+    effects: list[StepLogEntry] = []
     period = PeriodChange.from_data(saga.change)
     done = saga.state.terminal
     wallet = saga.covered.get(WALLET, 0)
@@ -51,7 +52,7 @@ async def apply_change_outcome(
     elif change is BookingChange.REVERT_CHANGE:
         await revert_holds(conn, period)
         updated = await sql.update_changed_booking(conn, booking.id, saga.id, release_marker=True)
-        await repo.log_steps(conn, saga.id, [step_log.effect(step_log.PLACE, Effect.REVERT, "REVERTED")])
+        effects.append(step_log.effect(step_log.PLACE, Effect.REVERT, "REVERTED"))
         outcome = f"CHANGE_REVERTED:{saga.reason}"
     elif change is BookingChange.SETTLE_CHANGE:
         refunded = saga.action is Action.REFUND
@@ -69,9 +70,8 @@ async def apply_change_outcome(
         raise ValueError(f"a change saga cannot {change.value} its booking")
     if updated is None:
         log.error("booking %s is not held by change saga %s", booking.id, saga.id)
-        return None
-    await repo.log_steps(conn, saga.id, step_log.booking_changed(change, outcome))
-    return updated
+        return None, effects
+    return updated, [*effects, *step_log.booking_changed(change, outcome)]
 
 
 async def revert_holds(conn: AsyncConnection, period: PeriodChange) -> None:

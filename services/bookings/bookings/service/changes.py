@@ -249,9 +249,9 @@ class PeriodChanges:
                 conn, saga, company_id=booking.company_id, trace_id=current_trace_id(), deadline_in=None
             )
             moved = f"{change.old_end.isoformat()}->{change.new_end.isoformat()}:{difference:+d}"
-            await repo.log_steps(conn, saga.id, [step_log.effect(PLACE, Effect.CHANGE, moved)])
             assert transition is not None, "a change saga starts with its first transition"
-            booking = await self.orchestrator.advance(conn, saga, booking, transition) or booking
+            started = transition.after(step_log.effect(PLACE, Effect.CHANGE, moved))
+            booking = await self.orchestrator.carry_out(conn, saga, booking, started) or booking
         self.outbox.wake()
         return booking
 

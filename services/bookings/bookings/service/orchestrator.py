@@ -2,12 +2,14 @@
 runs operators' actions, and carries out each transition of the state machine
 (`domain/saga.py`): the booking change it asks for, the commands it queues, the saga saved.
 
-Every handler runs inside one transaction, with the saga row locked. What happened goes to
-the step log through `domain/step_log.py`.
+Every handler runs inside one transaction, with the saga row locked. `carry_out` is the one
+place a transition takes effect and the one writer of the step log: the rows the transition
+carries, then the booking change's, then the commands it queued.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 from datetime import timedelta
 
@@ -30,7 +32,7 @@ from bookings.domain.saga import (
     SagaState,
     Transition,
 )
-from bookings.domain.step_log import OperatorAction
+from bookings.domain.step_log import StepLogEntry
 from bookings.service.change_outcomes import apply_change_outcome
 from plumbing import audit
 from plumbing.db import Database
@@ -50,6 +52,16 @@ def step_timeout(attempt: int, first: float = 5.0) -> timedelta:
     """How long a step may take before it is re-sent: `first` seconds (5 s), doubling, at most
     12 times `first` (60 s)."""
     return timedelta(seconds=min(first * 2 ** max(attempt - 1, 0), 12 * first))
+
+
+class Then(enum.Enum):
+    """What carrying out a transition does with the saga's current step."""
+
+    LOG_ONLY = enum.auto()  # an ignored reply: the saga is not saved
+    KEEP_DEADLINE = enum.auto()  # a failed forward step or a billing retry: its deadline re-sends
+    WAIT = enum.auto()  # the saga stays on its step, with a new deadline
+    SEND_NEXT = enum.auto()  # the current step (if any) starts at attempt 1
+    SEND_AGAIN = enum.auto()  # the current step is sent again, attempt + 1
 
 
 class Orchestrator:
@@ -77,21 +89,19 @@ class Orchestrator:
             return
         saga, _company = locked
         position = (saga.action, saga.current_step)
-        transition = saga.apply(reply)
-        await repo.log_steps(
-            conn, saga.id, [step_log.reply_received(reply, applied=transition.applied, message_id=message_id)]
-        )
+        transition = saga.apply(reply, message_id)
+        booking = await repo.get_booking(conn, saga.booking_id)
+        assert booking is not None
         if not transition.applied:
+            await self.carry_out(conn, saga, booking, transition, then=Then.LOG_ONLY)
             return
         moved = position != (saga.action, saga.current_step)
         if not moved and transition.booking_change is None:
             # A forward step that failed, or a billing retry that found no money yet:
             # the step's deadline re-sends it, not this reply.
-            await repo.save_saga(conn, saga, keep_deadline=True)
+            await self.carry_out(conn, saga, booking, transition, then=Then.KEEP_DEADLINE)
             return
-        booking = await repo.get_booking(conn, saga.booking_id)
-        assert booking is not None
-        await self.advance(conn, saga, booking, transition, send_next=moved)
+        await self.carry_out(conn, saga, booking, transition, then=Then.SEND_NEXT if moved else Then.WAIT)
         failpoint("orchestrator.after_state_update_before_commit")
 
     async def sweep_deadlines(self, batch: int = 50) -> int:
@@ -109,18 +119,18 @@ class Orchestrator:
                 saga, _company = locked
                 booking = await repo.get_booking(conn, saga.booking_id)
                 assert booking is not None
-                await repo.log_steps(conn, saga.id, [step_log.timed_out(saga)])
-                gave_up = saga.time_out()
-                if gave_up.applied:
-                    await self.advance(conn, saga, booking, gave_up)
+                timed_out = saga.time_out()
+                if timed_out.applied:
+                    await self.carry_out(conn, saga, booking, timed_out)
                     continue
-                command_id = await self._send_current(conn, saga, booking)
-                await repo.save_saga(
+                await self.carry_out(
                     conn,
                     saga,
-                    deadline_in=self._deadline(saga),
-                    needs_attention=not saga.before_pivot and saga.attempt > ATTENTION_AFTER_ATTEMPTS,
-                    command_id=command_id,
+                    booking,
+                    timed_out,
+                    then=Then.SEND_AGAIN,
+                    # Judged on the attempt about to be sent.
+                    needs_attention=not saga.before_pivot and saga.attempt + 1 > ATTENTION_AFTER_ATTEMPTS,
                 )
         if due:
             self.outbox.wake()
@@ -135,14 +145,9 @@ class Orchestrator:
             saga, booking = await self._lock_for_operator(conn, command.saga_id)
             if saga.current_step is None:
                 raise FailedPrecondition("SAGA_FINISHED", "the saga has no step left to retry")
-            await repo.log_steps(
-                conn, saga.id, [step_log.operator_acted(saga, OperatorAction.RETRY, command.reason)]
-            )
+            retried = saga.retry_by_operator(command.reason)
             await _audit_operator(conn, saga, booking, "retry_step", command.reason)
-            command_id = await self._send_current(conn, saga, booking)
-            await repo.save_saga(
-                conn, saga, deadline_in=self._deadline(saga), needs_attention=False, command_id=command_id
-            )
+            await self.carry_out(conn, saga, booking, retried, then=Then.SEND_AGAIN, needs_attention=False)
         self.outbox.wake()
 
     async def force_compensate_saga(self, command: ForceCompensateSaga) -> None:
@@ -150,16 +155,13 @@ class Orchestrator:
         _require_reason(command.reason)
         async with self.db.transaction() as conn:
             saga, booking = await self._lock_for_operator(conn, command.saga_id)
-            transition = saga.give_up_execution("FORCED_BY_OPERATOR")
+            transition = saga.compensate_by_operator(command.reason)
             if not transition.applied:
                 raise FailedPrecondition(
                     "SAGA_PAST_PIVOT", "the saga is past its pivot (or finished): cancel the booking instead"
                 )
-            # Logged on the compensation's first step (attempt 0), where the saga now is.
-            acted = step_log.operator_acted(saga, OperatorAction.FORCE_COMPENSATE, command.reason)
-            await repo.log_steps(conn, saga.id, [acted])
             await _audit_operator(conn, saga, booking, "force_compensate", command.reason)
-            await self.advance(conn, saga, booking, transition)
+            await self.carry_out(conn, saga, booking, transition)
         self.outbox.wake()
 
     async def _lock_for_operator(self, conn: AsyncConnection, saga_id: str) -> tuple[Saga, Booking]:
@@ -174,28 +176,46 @@ class Orchestrator:
 
     # -- carrying out a transition --------------------------------------------------------
 
-    async def advance(
+    async def carry_out(
         self,
         conn: AsyncConnection,
         saga: Saga,
         booking: Booking,
         transition: Transition,
         *,
-        send_next: bool = True,
+        then: Then = Then.SEND_NEXT,
+        needs_attention: bool | None = None,
     ) -> Booking | None:
-        """Applies the booking change a transition asks for, sends the next command, saves the
-        saga. Returns the booking as changed (None when the transition did not change it)."""
-        updated = await self._apply_booking_change(conn, saga, booking, transition.booking_change)
+        """Applies the booking change a transition asks for, queues its commands, saves the
+        saga and writes the step-log rows of it all, in the order they happened (the fault
+        suite replays them). Returns the booking as changed (None when it did not change)."""
+        rows = list(transition.log)
+        if then is Then.LOG_ONLY:
+            await repo.log_steps(conn, saga.id, rows)
+            return None
+        updated, changed = await self._apply_booking_change(conn, saga, booking, transition.booking_change)
+        rows += changed
         current = updated or booking
         for number, side in enumerate(transition.side_commands, start=1):
-            await self._send(
-                conn, saga, current, side, f"{saga.id}:{side.step}:{side.action.value}:side{number}"
-            )
+            message_id = f"{saga.id}:{side.step}:{side.action.value}:side{number}"
+            rows.append(await self._send(conn, saga, current, side, message_id))
         command_id = None
-        if saga.current_step is not None and send_next:
-            saga.attempt = 0
-            command_id = await self._send_current(conn, saga, current)
-        await repo.save_saga(conn, saga, deadline_in=self._deadline(saga), command_id=command_id)
+        if then is Then.SEND_AGAIN or (then is Then.SEND_NEXT and saga.current_step is not None):
+            if then is Then.SEND_NEXT:
+                saga.attempt = 0
+            command_id, sent = await self._send_current(conn, saga, current)
+            rows.append(sent)
+        await repo.log_steps(conn, saga.id, rows)
+        if then is Then.KEEP_DEADLINE:
+            await repo.save_saga(conn, saga, keep_deadline=True)
+        else:
+            await repo.save_saga(
+                conn,
+                saga,
+                deadline_in=self._deadline(saga),
+                needs_attention=needs_attention,
+                command_id=command_id,
+            )
         return updated
 
     def _deadline(self, saga: Saga) -> timedelta | None:
@@ -205,31 +225,33 @@ class Orchestrator:
             return self.billing_retry
         return step_timeout(saga.attempt, self.first_step_timeout)
 
-    async def _send_current(self, conn: AsyncConnection, saga: Saga, booking: Booking) -> str:
+    async def _send_current(
+        self, conn: AsyncConnection, saga: Saga, booking: Booking
+    ) -> tuple[str, StepLogEntry]:
         """Queues the current step's command (attempt + 1); returns its message id. Its
         deadline starts when the relay publishes it (`repo.start_step_deadlines`)."""
         command = saga.next_command()
         assert command is not None
         saga.attempt += 1
         message_id = f"{saga.id}:{command.step}:{command.action.value}:{saga.attempt}"
-        await self._send(conn, saga, booking, command, message_id)
-        return message_id
+        return message_id, await self._send(conn, saga, booking, command, message_id)
 
     async def _send(
         self, conn: AsyncConnection, saga: Saga, booking: Booking, command: Command, message_id: str
-    ) -> None:
+    ) -> StepLogEntry:
         await self.outbox.add(
             conn, command_subject(command.step), step_command(saga, booking, command), message_id=message_id
         )
-        await repo.log_steps(conn, saga.id, [step_log.command_sent(command, saga.attempt, message_id)])
+        return step_log.command_sent(command, saga.attempt, message_id)
 
     async def _apply_booking_change(
         self, conn: AsyncConnection, saga: Saga, booking: Booking, change: BookingChange | None
-    ) -> Booking | None:
+    ) -> tuple[Booking | None, list[StepLogEntry]]:
+        """The booking as changed (None when it did not change) and the step-log rows of it."""
         if saga.kind is SagaKind.CHANGE:
             return await apply_change_outcome(conn, saga, booking, change)
         if change is None:
-            return None
+            return None, []
         unpaid = [BookingStatus.PENDING, BookingStatus.PENDING_PAYMENT]
         if change is BookingChange.CONFIRM:
             wallet_total = saga.covered.get(WALLET, 0)
@@ -270,12 +292,11 @@ class Orchestrator:
             outcome = "CANCELLED"
         if updated is None:
             log.error("booking %s was not in the state saga %s expected", booking.id, saga.id)
-            return None
+            return None, []
         released = change in (BookingChange.REJECT, BookingChange.CANCEL)
         if released:
             await repo.release_holds(conn, updated)
-        await repo.log_steps(conn, saga.id, step_log.booking_changed(change, outcome, released=released))
-        return updated
+        return updated, step_log.booking_changed(change, outcome, released=released)
 
 
 def _require_reason(reason: str) -> None:

@@ -9,6 +9,7 @@ from bookings.domain.saga import (
     SagaKind,
     SagaState,
 )
+from bookings.domain.step_log import StepKind
 
 
 def booking_saga(*, use_pass=False, use_wallet=False, use_card=False, total=3000, base=2000, credits=1):
@@ -287,3 +288,45 @@ def test_an_operator_can_compensate_before_the_pivot_but_not_after():
     done, _ = booking_saga(use_card=True)
     done.apply(ok("payments", amount=3000))
     assert done.give_up_execution("FORCED_BY_OPERATOR").applied is False
+
+
+def test_a_transition_carries_the_step_log_rows_of_the_reply_applied_or_ignored():
+    saga, _ = booking_saga(use_wallet=True, use_card=True)
+    saga.attempt = 1
+    reply = Reply("wallet", Action.EXECUTE, True, amount_minor=1000, bonus_minor=200, attempt=1)
+    applied = saga.apply(reply, "m1")
+    assert [(r.step, r.kind, r.action, r.attempt, r.outcome, r.message_id) for r in applied.log] == [
+        ("wallet", StepKind.REPLY, "execute", 1, "SUCCEEDED", "m1")
+    ]
+    assert (applied.log[0].amount_minor, applied.log[0].bonus_minor) == (1000, 200)
+    ignored = saga.apply(failed("wallet", "INSUFFICIENT_FUNDS"), "m2")
+    assert not ignored.applied
+    assert [(r.kind, r.outcome, r.message_id) for r in ignored.log] == [
+        (StepKind.IGNORED, "INSUFFICIENT_FUNDS", "m2")
+    ]
+
+
+def test_a_timeout_is_logged_on_the_step_and_attempt_that_ran_out_before_the_saga_moves():
+    saga, _ = booking_saga(use_wallet=True, use_card=True)
+    saga.attempt = MAX_EXECUTE_ATTEMPTS
+    gave_up = saga.time_out()
+    assert gave_up.applied and saga.action is Action.COMPENSATE
+    assert [(r.step, r.kind, r.action, r.attempt) for r in gave_up.log] == [
+        ("wallet", StepKind.TIMEOUT, "execute", MAX_EXECUTE_ATTEMPTS)
+    ]
+
+
+def test_an_operator_action_is_logged_with_its_reason_on_where_the_saga_then_is():
+    saga, _ = booking_saga(use_wallet=True, use_card=True)
+    saga.apply(ok("wallet", amount=1000))
+    saga.attempt = 3
+    retried = saga.retry_by_operator("provider back")
+    assert [(r.step, r.kind, r.action, r.attempt, r.outcome) for r in retried.log] == [
+        ("payments", StepKind.OPERATOR, "retry", 3, "provider back")
+    ]
+    forced = saga.compensate_by_operator("customer asked")
+    assert forced.applied
+    assert [(r.step, r.kind, r.action, r.attempt, r.outcome) for r in forced.log] == [
+        ("payments", StepKind.OPERATOR, "force_compensate", 0, "customer asked")
+    ]
+    assert not saga.compensate_by_operator("again").applied
