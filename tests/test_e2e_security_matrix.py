@@ -122,6 +122,7 @@ EXPECTED: dict[str, Row] = {
     # users, invites, keys, audit
     "listUsers": row(STAFFS, TENANT),
     "getUser": row(STAFFS, TENANT),
+    "updateUser": row(ADMIN_PEOPLE, TENANT),
     "createInvite": row(STAFFS, TENANT),
     "listInvites": row(STAFFS, TENANT),
     "listPasswordResets": row(PEOPLE, TENANT),
@@ -511,6 +512,8 @@ def _requests(w: World, t: Company) -> dict[str, dict[str, Any]]:
         "listDeadLetters": {"params": {"service": "bookings"}},
         "receiveSandboxPaymentEvent": {"json": {}},
         "listUsers": {"params": company},
+        # The customer's account with a stale ETag: an allowed caller gets 409/412, nothing changes.
+        "updateUser": {"json": {"active": False}, "headers": STALE},
         "createInvite": {"json": {"email": _email("invite"), "role": "CUSTOMER", **company}},
         "listInvites": {"params": company},
         "listPasswordResets": {"params": company},

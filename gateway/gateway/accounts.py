@@ -116,7 +116,7 @@ async def rotate_refresh_token(db: Database, token: str) -> Rotated | None:
                 await conn.execute(
                     select(
                         users.c.id, users.c.email, users.c.role, users.c.company_id, users.c.customer_id
-                    ).where(users.c.id == used.user_id)
+                    ).where(users.c.id == used.user_id, users.c.deactivated_at.is_(None))
                 )
             ).first()
             if row is None:
@@ -664,6 +664,109 @@ class Account:
     customer_id: str | None
     display_name: str | None
     created_at: datetime
+    version: int = 1
+    active: bool = True
+
+
+STAFF_ACCOUNT_ROLES = (Role.STAFF, Role.COMPANY_ADMIN)
+
+
+class UserChangeRefused(Exception):
+    """Why PATCH /v1/admin/users/{id} changed nothing: `reason` is one of NOT_FOUND,
+    NOT_A_STAFF_ACCOUNT, STALE, LAST_COMPANY_ADMIN."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+async def update_user(
+    db: Database,
+    *,
+    company_id: str | None,
+    user_id: str,
+    expected_version: int,
+    role: Role | None,
+    active: bool | None,
+) -> Account:
+    """Changes a staff account's role (STAFF / COMPANY_ADMIN) or deactivates / reactivates it
+    at the version read, with its audit entry; a deactivation revokes every refresh token of
+    the user. `company_id` scopes the change (None: a platform admin, any company).
+
+    A change that leaves the company without an active company admin is refused by the
+    UPDATE's own condition. The company's active admins are locked first (in id order), so two
+    admins demoting each other at once are decided one after the other, the second one
+    seeing the first's commit: never zero admins."""
+    scope = [users.c.id == user_id, users.c.company_id.is_not(None)]
+    if company_id is not None:
+        scope.append(users.c.company_id == company_id)
+    async with db.transaction() as conn:
+        # The admins first, then the account (always in this order: no deadlock between two
+        # changes of one company).
+        await conn.execute(
+            select(users.c.id)
+            .where(
+                users.c.company_id == select(users.c.company_id).where(*scope).scalar_subquery(),
+                users.c.role == str(Role.COMPANY_ADMIN),
+                users.c.deactivated_at.is_(None),
+            )
+            .order_by(users.c.id)
+            .with_for_update()
+        )
+        before = (await conn.execute(select(*_ACCOUNT_COLUMNS).where(*scope).with_for_update())).first()
+        if before is None:
+            raise UserChangeRefused("NOT_FOUND")
+        values: dict[str, Any] = {"version": users.c.version + 1, "updated_at": func.now()}
+        if role is not None:
+            values["role"] = str(role)
+        if active is True:
+            values["deactivated_at"] = None
+        elif active is False:
+            values["deactivated_at"] = func.coalesce(users.c.deactivated_at, func.now())
+        where = [
+            *scope,
+            users.c.version == expected_version,
+            users.c.role.in_([str(r) for r in STAFF_ACCOUNT_ROLES]),
+        ]
+        if role not in (None, Role.COMPANY_ADMIN) or active is False:
+            other = users.alias("other_admin")
+            where.append(
+                or_(
+                    users.c.role != str(Role.COMPANY_ADMIN),
+                    users.c.deactivated_at.is_not(None),
+                    select(other.c.id)
+                    .where(
+                        other.c.company_id == users.c.company_id,
+                        other.c.role == str(Role.COMPANY_ADMIN),
+                        other.c.deactivated_at.is_(None),
+                        other.c.id != users.c.id,
+                    )
+                    .exists(),
+                )
+            )
+        row = (
+            await conn.execute(update(users).where(*where).values(**values).returning(*_ACCOUNT_COLUMNS))
+        ).first()
+        if row is None:
+            if Role(before.role) not in STAFF_ACCOUNT_ROLES:
+                raise UserChangeRefused("NOT_A_STAFF_ACCOUNT")
+            if before.version != expected_version:
+                raise UserChangeRefused("STALE")
+            raise UserChangeRefused("LAST_COMPANY_ADMIN")
+        changed = _account(row)
+        if not changed.active:
+            await revoke_all_of_user(conn, changed.id)
+        old = _account(before)
+        await audit.record(
+            conn,
+            company_id=changed.company_id,
+            entity_type="user",
+            entity_id=changed.id,
+            action="update",
+            before={"role": old.role, "active": old.active},
+            after={"role": changed.role, "active": changed.active},
+        )
+    return changed
 
 
 async def list_users(
@@ -706,6 +809,8 @@ _ACCOUNT_COLUMNS = (
     users.c.customer_id,
     users.c.display_name,
     users.c.created_at,
+    users.c.version,
+    users.c.deactivated_at,
 )
 
 
@@ -718,4 +823,6 @@ def _account(row: Any) -> Account:
         customer_id=str(row.customer_id) if row.customer_id else None,
         display_name=row.display_name,
         created_at=row.created_at,
+        version=row.version,
+        active=row.deactivated_at is None,
     )

@@ -179,6 +179,8 @@ class UserOut(BaseModel):
     customer_id: str | None
     display_name: str | None
     created_at: datetime
+    active: bool = Field(description="False once deactivated: the account cannot log in or refresh.")
+    etag: str = Field(description="Send it back in If-Match to change the user.")
 
     @classmethod
     def of(cls, account: Account) -> UserOut:
@@ -190,7 +192,23 @@ class UserOut(BaseModel):
             customer_id=account.customer_id,
             display_name=account.display_name,
             created_at=account.created_at,
+            active=account.active,
+            etag=str(account.version),
         )
+
+
+class UserPatch(BaseModel):
+    """PATCH /v1/admin/users/{id}: the fields given change (at least one)."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["STAFF", "COMPANY_ADMIN"] | None = Field(
+        default=None, description="A staff account's new role."
+    )
+    active: bool | None = Field(
+        default=None,
+        description="false deactivates the account (its refresh tokens are revoked; it cannot log in "
+        "or refresh), true reactivates it.",
+    )
 
 
 class UserList(BaseModel):

@@ -33,6 +33,9 @@ users = Table(
     Column("display_name", Text),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The ETag of PATCH /v1/admin/users/{id}; a deactivated account cannot log in or refresh.
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    Column("deactivated_at", DateTime(timezone=True)),
     CheckConstraint("email = lower(email) AND email <> ''", name="email_lower_case"),
     CheckConstraint("role IN ('PLATFORM_ADMIN', 'COMPANY_ADMIN', 'STAFF', 'CUSTOMER')", name="role_known"),
     CheckConstraint(
@@ -52,6 +55,12 @@ users = Table(
     ),
     Index("users_platform_email", "email", unique=True, postgresql_where=text("company_id IS NULL")),
     Index("users_email", "email"),
+    Index(
+        "users_active_company_admins",
+        "company_id",
+        "id",
+        postgresql_where=text("role = 'COMPANY_ADMIN' AND deactivated_at IS NULL"),
+    ),
 )
 
 # Refresh tokens: `<id>.<secret>` given to the client, only SHA-256(secret) kept. Each refresh

@@ -200,7 +200,8 @@ class UserStore:
         """The user when the password matches, else None (same cost either way). Without a
         company, the one account of this e-mail whose password matches; CompanyRequired when
         the password matches accounts of several companies."""
-        where = [users.c.email == normalize_email(email)]
+        # A deactivated account answers as a wrong password would (nothing said about it).
+        where = [users.c.email == normalize_email(email), users.c.deactivated_at.is_(None)]
         if company_id is not None:
             where.append(users.c.company_id == company_id)
         async with self.db.transaction() as conn:

@@ -20,7 +20,16 @@ from gateway.auth import CompanyAdmin, Principal, Staff, company_in_reach
 from gateway.deps import tokens_of
 from gateway.idempotency import check_key
 from gateway.problems import Problem
-from gateway.routes.common import IdempotencyKey, Idempotent, PageSize, PageToken, problems
+from gateway.routes.common import (
+    IdempotencyKey,
+    Idempotent,
+    IfMatch,
+    PageSize,
+    PageToken,
+    if_match_etag,
+    problems,
+    with_etag,
+)
 from gateway.schemas_admin_users import (
     ApiKeyCreated,
     ApiKeyIn,
@@ -34,6 +43,7 @@ from gateway.schemas_admin_users import (
     PasswordResetOut,
     UserList,
     UserOut,
+    UserPatch,
     UserRole,
 )
 from gateway.users import normalize_email
@@ -128,7 +138,7 @@ async def list_users(
     operation_id="getUser",
     responses=problems(400, 401, 403, 404),
 )
-async def get_user(request: Request, user_id: uuid.UUID, principal: Staff) -> UserOut:
+async def get_user(request: Request, user_id: uuid.UUID, principal: Staff) -> Response:
     """One account of the company (staff: a customer's); 404 `USER_NOT_FOUND` otherwise."""
     account = await accounts.get_account(_db(request), str(user_id))
     if (
@@ -138,7 +148,70 @@ async def get_user(request: Request, user_id: uuid.UUID, principal: Staff) -> Us
         or account.role not in _visible_roles(principal)
     ):
         raise Problem(404, "USER_NOT_FOUND", "No such user.")
-    return UserOut.of(account)
+    out = UserOut.of(account)
+    return with_etag(out, out.etag)
+
+
+_USER_REFUSALS = {
+    "NOT_FOUND": (404, "USER_NOT_FOUND", "No such user."),
+    "NOT_A_STAFF_ACCOUNT": (
+        409,
+        "NOT_A_STAFF_ACCOUNT",
+        "Only staff and company admin accounts are changed here.",
+    ),
+    "STALE": (412, "PRECONDITION_FAILED", "The user changed since it was read: read it again."),
+    "LAST_COMPANY_ADMIN": (
+        409,
+        "LAST_COMPANY_ADMIN",
+        "The company would have no active company admin left: make another admin first.",
+    ),
+}
+
+
+@router.patch(
+    "/v1/admin/users/{user_id}",
+    response_model=UserOut,
+    operation_id="updateUser",
+    responses=problems(400, 401, 403, 404, 409, 412, 422, 428),
+)
+async def update_user(
+    request: Request,
+    user_id: uuid.UUID,
+    body: UserPatch,
+    principal: CompanyAdmin,
+    once: Once,
+    if_match: IfMatch = None,
+) -> Response:
+    """Changes a staff account of the company at the version read (`If-Match`): its `role`
+    (STAFF or COMPANY_ADMIN) or `active` (false: deactivated, its refresh tokens revoked, it
+    can no longer log in or refresh; an access token already issued lives until it expires).
+    409 `LAST_COMPANY_ADMIN` when it would leave the company without an active company admin,
+    409 `NOT_A_STAFF_ACCOUNT` for a customer's account. Company admins (people, not API keys)
+    of the user's company, platform admins for any. Requires an `Idempotency-Key`."""
+    _people_only(principal, "Users are managed by people, not by API keys.")
+    etag = if_match_etag(if_match, "user")
+    if body.role is None and body.active is None:
+        raise Problem(400, "VALIDATION_FAILED", "Give at least one field to change.")
+    version = int(etag) if etag.isdigit() and len(etag) <= 18 else -1  # never issued: stale
+    scope = None if principal.role is Role.PLATFORM_ADMIN else principal.company_id
+
+    async def call(_key: str) -> Response:
+        try:
+            changed = await accounts.update_user(
+                _db(request),
+                company_id=scope,
+                user_id=str(user_id),
+                expected_version=version,
+                role=Role(body.role) if body.role else None,
+                active=body.active,
+            )
+        except accounts.UserChangeRefused as refused:
+            status, code, detail = _USER_REFUSALS[refused.reason]
+            raise Problem(status, code, detail) from None
+        out = UserOut.of(changed)
+        return with_etag(out, out.etag)
+
+    return await once.run(principal, call, path=f"/v1/admin/users/{user_id}?if-match={etag}", body=body)
 
 
 # ----- invitations -----
@@ -248,9 +321,11 @@ async def list_password_resets(
 # ----- API keys -----
 
 
-def _people_only(principal: Principal) -> None:
+def _people_only(
+    principal: Principal, detail: str = "API keys are managed by people, not by API keys."
+) -> None:
     if principal.api_key_id is not None:
-        raise Problem(403, "PERMISSION_DENIED", "API keys are managed by people, not by API keys.")
+        raise Problem(403, "PERMISSION_DENIED", detail)
 
 
 @router.post(

@@ -150,6 +150,8 @@ from .update_session_body import UpdateSessionBody
 from .update_unit_body import UpdateUnitBody
 from .user_list import UserList
 from .user_out import UserOut
+from .user_patch import UserPatch
+from .user_patch_role_type_0 import UserPatchRoleType0
 from .wallet_change_body import WalletChangeBody
 from .wallet_change_body_balance import WalletChangeBodyBalance
 from .wallet_entry_list import WalletEntryList
@@ -304,6 +306,8 @@ __all__ = (
     "UpdateUnitBody",
     "UserList",
     "UserOut",
+    "UserPatch",
+    "UserPatchRoleType0",
     "WalletChangeBody",
     "WalletChangeBodyBalance",
     "WalletEntryList",

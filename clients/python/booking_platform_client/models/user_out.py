@@ -14,25 +14,31 @@ T = TypeVar("T", bound="UserOut")
 class UserOut:
     """
     Attributes:
+        active (bool): False once deactivated: the account cannot log in or refresh.
         company_id (None | str):
         created_at (datetime.datetime):
         customer_id (None | str):
         display_name (None | str):
         email (str):
+        etag (str): Send it back in If-Match to change the user.
         id (str):
         role (str):
     """
 
+    active: bool
     company_id: None | str
     created_at: datetime.datetime
     customer_id: None | str
     display_name: None | str
     email: str
+    etag: str
     id: str
     role: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        active = self.active
+
         company_id: None | str
         company_id = self.company_id
 
@@ -46,6 +52,8 @@ class UserOut:
 
         email = self.email
 
+        etag = self.etag
+
         id = self.id
 
         role = self.role
@@ -54,11 +62,13 @@ class UserOut:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "active": active,
                 "company_id": company_id,
                 "created_at": created_at,
                 "customer_id": customer_id,
                 "display_name": display_name,
                 "email": email,
+                "etag": etag,
                 "id": id,
                 "role": role,
             }
@@ -69,6 +79,7 @@ class UserOut:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
+        active = d.pop("active")
 
         def _parse_company_id(data: object) -> None | str:
             if data is None:
@@ -95,16 +106,20 @@ class UserOut:
 
         email = d.pop("email")
 
+        etag = d.pop("etag")
+
         id = d.pop("id")
 
         role = d.pop("role")
 
         user_out = cls(
+            active=active,
             company_id=company_id,
             created_at=created_at,
             customer_id=customer_id,
             display_name=display_name,
             email=email,
+            etag=etag,
             id=id,
             role=role,
         )
