@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -119,7 +120,9 @@ async def test_an_operator_logs_in_sees_the_saga_pages_and_logs_out(http, make_a
     assert page.headers["content-type"].startswith("text/html")
     assert '<meta http-equiv="refresh" content="2">' in page.text
     assert f'href="/ops/sagas/{saga_id}"' in page.text
-    assert "RUNNING" in page.text and "wallet" in page.text and "1m 15s" in page.text
+    assert "RUNNING" in page.text and "wallet" in page.text
+    # The saga is 75 s old when made; the page may render it a few seconds later on a busy machine.
+    assert re.search(r"\b1m (1[5-9]|[2-5]\d)s\b", page.text)
     assert 'action="/ops/logout"' in page.text
     assert detail.status_code == 200
     assert "Step log" in detail.text and "m-2" in detail.text and "SUCCEEDED" in detail.text
