@@ -34,10 +34,6 @@ from wallet.domain.validation import (
     entry_page_token,
 )
 
-# wallet.entrypoints.saga (being rebuilt on plumbing's inbox consumer) imports the step handler
-# from here until that change moves its import to `wallet.service.saga_steps`.
-from wallet.service.saga_steps import handle_step as handle_step
-
 
 def wallet_not_found() -> NotFound:
     return NotFound(WALLET_NOT_FOUND, "no such wallet")
