@@ -89,6 +89,10 @@ async def platform(database_url: str, nats_url: str) -> AsyncIterator[Platform]:
             passes_addr=addresses["passes"],
             payments_addr=addresses["payments"],
             sweep_interval_seconds=0.2,
+            # Like the gateway's below: a busy test machine may take longer than the production
+            # deadline (5 s) per call to catalog, passes or payments, and a 503 CATALOG_UNAVAILABLE
+            # for slowness would fail tests that check behaviour, not speed.
+            call_timeout_seconds=60.0,
         )
     )
     running.append(booking_service)

@@ -51,8 +51,9 @@ async def start(settings: Settings) -> RunningService:
     payments_channel = grpc_client.channel(settings.payments_addr) if settings.payments_addr else None
     # A step's deadline starts when its command is published, not when it is queued.
     outbox = Outbox(tables.outbox, on_published=start_step_deadlines)
-    catalog = CatalogClient(catalog_channel)
-    resources = ResourceCatalog(catalog_channel)
+    timeout = settings.call_timeout_seconds  # of every call to catalog, passes and payments
+    catalog = CatalogClient(catalog_channel, call_timeout_seconds=timeout)
+    resources = ResourceCatalog(catalog_channel, call_timeout_seconds=timeout)
     orchestrator = Orchestrator(
         db,
         outbox,
@@ -65,24 +66,34 @@ async def start(settings: Settings) -> RunningService:
         orchestrator,
         Planner(catalog, resources),
         resources,
-        passes=PassesClient(passes_channel) if passes_channel is not None else None,
-        payments=PaymentsClient(payments_channel) if payments_channel is not None else None,
+        passes=PassesClient(passes_channel, call_timeout_seconds=timeout)
+        if passes_channel is not None
+        else None,
+        payments=(
+            PaymentsClient(payments_channel, call_timeout_seconds=timeout)
+            if payments_channel is not None
+            else None
+        ),
     )
     lifecycle = Lifecycle(db)
     api = BookingsApi(
         bookings=bookings,
         changes=PeriodChanges(db, outbox, orchestrator, bookings, resources),
         lifecycle=lifecycle,
-        availability=AvailabilityService(db, AvailabilityCatalog(CatalogServiceStub(catalog_channel))),
+        availability=AvailabilityService(
+            db, AvailabilityCatalog(CatalogServiceStub(catalog_channel), call_timeout_seconds=timeout)
+        ),
         orchestrator=orchestrator,
         sagas=SagaQueries(db),
-        session_changes=SessionChanges(db, CatalogServiceStub(catalog_channel)),
+        session_changes=SessionChanges(db, CatalogServiceStub(catalog_channel), call_timeout_seconds=timeout),
     )
     # Every RPC checks the caller's company (and customer, and role) before its handler.
     tenancy.guard(
         api,
         bookings_pb2.DESCRIPTOR.services_by_name["BookingsService"],
-        tenancy.TenancyChecks(db, CatalogOwners(CatalogServiceStub(catalog_channel))),
+        tenancy.TenancyChecks(
+            db, CatalogOwners(CatalogServiceStub(catalog_channel), call_timeout_seconds=timeout)
+        ),
     )
     cancellations = SessionCancellations(db, bookings, orchestrator)
 

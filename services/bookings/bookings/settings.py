@@ -18,6 +18,10 @@ class Settings(ServiceSettings):
     first_step_timeout_seconds: float = 5.0
     # How often the lifecycle scheduler marks no-shows and completes ended bookings.
     lifecycle_sweep_seconds: float = 30.0
+    # The deadline of each gRPC call bookings makes to catalog, passes and payments; past it the
+    # call fails as unavailable (e.g. 503 CATALOG_UNAVAILABLE). A busy machine or a test platform
+    # may set it longer.
+    call_timeout_seconds: float = 5.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -30,4 +34,5 @@ class Settings(ServiceSettings):
             billing_retry_seconds=float(env("BILLING_RETRY_SECONDS", "60")),
             first_step_timeout_seconds=float(env("SAGA_STEP_TIMEOUT_SECONDS", "5")),
             lifecycle_sweep_seconds=float(env("LIFECYCLE_SWEEP_SECONDS", "30")),
+            call_timeout_seconds=float(env("BOOKINGS_CALL_TIMEOUT_SECONDS", "5")),
         )

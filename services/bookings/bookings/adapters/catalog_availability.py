@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from grpc import aio
 
 from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
-from bookings.adapters.catalog_client import CALL_TIMEOUT_SECONDS, _translate
+from bookings.adapters.catalog_client import _translate
 from bookings.domain.availability import SlotRules
 
 _MODELS = {
@@ -74,8 +74,10 @@ class AvailabilityCatalog:
         *,
         units_ttl: float = UNITS_TTL_SECONDS,
         sessions_ttl: float | None = None,  # None: SESSIONS_TTL_SECONDS as it is at the call
+        call_timeout_seconds: float = 5.0,
     ) -> None:
         self._stub = stub
+        self._timeout = call_timeout_seconds
         self._units_ttl = units_ttl
         self._sessions_ttl = sessions_ttl
         self._zones: dict[str, str] = {}
@@ -200,7 +202,7 @@ class AvailabilityCatalog:
 
     async def _call(self, method: Any, request: Any) -> Any:
         try:
-            return await method(request, timeout=CALL_TIMEOUT_SECONDS)
+            return await method(request, timeout=self._timeout)
         except aio.AioRpcError as error:
             raise _translate(error) from error
 

@@ -14,8 +14,6 @@ from bookings.domain.model import SessionOffer
 from plumbing.errors import ErrorKind, InvalidArgument, NotFound, ServiceError
 from plumbing.grpc_server import error_reason
 
-CALL_TIMEOUT_SECONDS = 5.0
-
 
 @dataclass(frozen=True)
 class ExtraPrice:
@@ -26,8 +24,9 @@ class ExtraPrice:
 
 
 class CatalogClient:
-    def __init__(self, channel: aio.Channel) -> None:
+    def __init__(self, channel: aio.Channel, *, call_timeout_seconds: float = 5.0) -> None:
         self._stub = catalog_pb2_grpc.CatalogServiceStub(channel)
+        self._timeout = call_timeout_seconds
 
     async def session_offer(self, session_id: str) -> SessionOffer:
         session = (
@@ -79,7 +78,7 @@ class CatalogClient:
 
     async def _call(self, method, request):  # type: ignore[no-untyped-def]
         try:
-            return await method(request, timeout=CALL_TIMEOUT_SECONDS)
+            return await method(request, timeout=self._timeout)
         except aio.AioRpcError as error:
             raise _translate(error) from error
 

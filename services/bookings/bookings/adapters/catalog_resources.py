@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from grpc import aio
 
 from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
-from bookings.adapters.catalog_client import CALL_TIMEOUT_SECONDS, _translate
+from bookings.adapters.catalog_client import _translate
 from bookings.domain.model import BookingModel
 from bookings.domain.policy import Policy
 from bookings.domain.reservations import ExtraOffer, PricedNight
@@ -67,8 +67,9 @@ class StayPricing:
 
 
 class ResourceCatalog:
-    def __init__(self, channel: aio.Channel) -> None:
+    def __init__(self, channel: aio.Channel, *, call_timeout_seconds: float = 5.0) -> None:
         self._stub = catalog_pb2_grpc.CatalogServiceStub(channel)
+        self._timeout = call_timeout_seconds
 
     async def resource(self, resource_id: str) -> ResourceOffer:
         resource = (
@@ -133,6 +134,6 @@ class ResourceCatalog:
 
     async def _call(self, method: Any, request: Any) -> Any:
         try:
-            return await method(request, timeout=CALL_TIMEOUT_SECONDS)
+            return await method(request, timeout=self._timeout)
         except aio.AioRpcError as error:
             raise _translate(error) from error

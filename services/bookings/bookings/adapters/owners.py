@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
-from bookings.adapters.catalog_client import CALL_TIMEOUT_SECONDS, _translate
+from bookings.adapters.catalog_client import _translate
 from bookings.adapters.tables import bookings, sagas
 from plumbing.principal import SERVICE_PRINCIPAL, acting_as
 
@@ -35,8 +35,11 @@ async def saga_company(conn: AsyncConnection, saga_id: str) -> str | None:
 
 
 class CatalogOwners:
-    def __init__(self, stub: catalog_pb2_grpc.CatalogServiceStub) -> None:
+    def __init__(
+        self, stub: catalog_pb2_grpc.CatalogServiceStub, *, call_timeout_seconds: float = 5.0
+    ) -> None:
         self._stub = stub
+        self._timeout = call_timeout_seconds
 
     async def session_company(self, session_id: str) -> str | None:
         reply = await self._ask(self._stub.GetSession, catalog_pb2.GetSessionRequest(session_id=session_id))
@@ -53,7 +56,7 @@ class CatalogOwners:
         handler gives its own answer for it)."""
         with acting_as(SERVICE_PRINCIPAL):
             try:
-                return await method(request, timeout=CALL_TIMEOUT_SECONDS)
+                return await method(request, timeout=self._timeout)
             except aio.AioRpcError as error:
                 if error.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
                     return None

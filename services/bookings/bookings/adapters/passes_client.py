@@ -11,18 +11,17 @@ from bookingplatform.passes.v1 import passes_pb2, passes_pb2_grpc
 from bookings.domain.passes import EntitlementView
 from plumbing.errors import ErrorKind, ServiceError
 
-CALL_TIMEOUT_SECONDS = 5.0
-
 
 class PassesClient:
-    def __init__(self, channel: aio.Channel) -> None:
+    def __init__(self, channel: aio.Channel, *, call_timeout_seconds: float = 5.0) -> None:
         self._stub = passes_pb2_grpc.PassesServiceStub(channel)
+        self._timeout = call_timeout_seconds
 
     async def entitlement(self, entitlement_id: str) -> EntitlementView | None:
         """The entitlement, or None when passes knows no such id."""
         try:
             reply = await self._stub.GetEntitlement(
-                passes_pb2.GetEntitlementRequest(entitlement_id=entitlement_id), timeout=CALL_TIMEOUT_SECONDS
+                passes_pb2.GetEntitlementRequest(entitlement_id=entitlement_id), timeout=self._timeout
             )
         except aio.AioRpcError as error:
             if error.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):

@@ -9,19 +9,18 @@ from bookingplatform.payments.v1 import payments_pb2, payments_pb2_grpc
 from bookings.domain.payment_methods import PaymentMethodView
 from plumbing.errors import ErrorKind, ServiceError
 
-CALL_TIMEOUT_SECONDS = 5.0
-
 
 class PaymentsClient:
-    def __init__(self, channel: aio.Channel) -> None:
+    def __init__(self, channel: aio.Channel, *, call_timeout_seconds: float = 5.0) -> None:
         self._stub = payments_pb2_grpc.PaymentsServiceStub(channel)
+        self._timeout = call_timeout_seconds
 
     async def payment_method(self, payment_method_id: str) -> PaymentMethodView | None:
         """The payment method's owner (never its card), or None when payments knows no such id."""
         try:
             reply = await self._stub.GetPaymentMethod(
                 payments_pb2.GetPaymentMethodRequest(payment_method_id=payment_method_id),
-                timeout=CALL_TIMEOUT_SECONDS,
+                timeout=self._timeout,
             )
         except aio.AioRpcError as error:
             if error.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):

@@ -33,15 +33,21 @@ from plumbing.validation import check_datetime, optional_timestamp
 
 CAPACITY_BELOW_BOOKED = "CAPACITY_BELOW_BOOKED"
 SESSION_HAS_BOOKINGS = "SESSION_HAS_BOOKINGS"
-CALL_TIMEOUT_SECONDS = 5.0
 
 _KINDS = {code.name: ErrorKind(code.name) for code in grpc.StatusCode if code.name in ErrorKind.__members__}
 
 
 class SessionChanges:
-    def __init__(self, db: Database, catalog: catalog_pb2_grpc.CatalogServiceStub) -> None:
+    def __init__(
+        self,
+        db: Database,
+        catalog: catalog_pb2_grpc.CatalogServiceStub,
+        *,
+        call_timeout_seconds: float = 5.0,
+    ) -> None:
         self.db = db
         self.catalog = catalog
+        self.call_timeout_seconds = call_timeout_seconds
 
     async def change(self, command: ChangeSession) -> tuple[catalog_pb2.Session, int]:
         """The session as catalog has it after the change, and the places held."""
@@ -112,10 +118,9 @@ class SessionChanges:
             metadata={**metadata, "capacity": str(capacity)},
         )
 
-    @staticmethod
-    async def _call(method, request):  # type: ignore[no-untyped-def]
+    async def _call(self, method, request):  # type: ignore[no-untyped-def]
         try:
-            return await method(request, timeout=CALL_TIMEOUT_SECONDS)
+            return await method(request, timeout=self.call_timeout_seconds)
         except aio.AioRpcError as error:
             raise _passed_on(error) from error
 
