@@ -47,11 +47,15 @@ async def _book(
     )
 
 
-async def _until(http: httpx.AsyncClient, manage_url: str, done) -> dict:
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def _until(http: httpx.AsyncClient, created: dict, done) -> dict:
     last: dict = {}
 
     async def reached() -> dict | None:
-        response = await http.get(manage_url)
+        response = await http.get(created["manage_url"], headers=_bearer(created["manage_token"]))
         assert response.status_code == 200, response.text
         last.update(response.json())
         return last if done(last) else None
@@ -75,10 +79,11 @@ async def test_a_guest_books_sees_it_through_the_manage_link_and_cancels_it(
     body = created.json()
     booking_id = body["booking"]["id"]
     assert body["reference"] == booking_id
-    assert body["manage_url"] == f"/v1/public/bookings/{booking_id}?token={body['manage_token']}"
+    # No token in any address: the manage URL is bare, the token goes in the Authorization header.
+    assert body["manage_url"] == f"/v1/public/bookings/{booking_id}"
     assert created.headers["location"] == f"/v1/public/bookings/{booking_id}"
 
-    seen = await _until(http, body["manage_url"], lambda b: b["booking"]["status"] == "CONFIRMED")
+    seen = await _until(http, body, lambda b: b["booking"]["status"] == "CONFIRMED")
     assert seen["next_action"] is None
     assert seen["booking"]["card_charged"]["amount_minor"] == 2000
     customer = (
@@ -93,13 +98,16 @@ async def test_a_guest_books_sees_it_through_the_manage_link_and_cancels_it(
     assert again.status_code == 202, again.text
     assert again.json()["booking"]["customer_id"] == customer.id
     other_id = again.json()["booking"]["id"]
-    for url in (
-        f"/v1/public/bookings/{other_id}?token={body['manage_token']}",  # another booking's token
-        f"/v1/public/bookings/{booking_id}",  # no token
-        f"/v1/public/bookings/{booking_id}?token={body['manage_token'][:-4]}abcd",  # forged
+    for url, headers in (
+        (f"/v1/public/bookings/{other_id}", _bearer(body["manage_token"])),  # another booking's token
+        (f"/v1/public/bookings/{booking_id}", {}),  # no token
+        (f"/v1/public/bookings/{booking_id}", _bearer(body["manage_token"][:-4] + "abcd")),  # forged
     ):
-        refused = await http.get(url)
+        refused = await http.get(url, headers=headers)
         assert (refused.status_code, refused.json()["code"]) == (404, "BOOKING_NOT_FOUND"), url
+    # The token in the address is refused outright, not read.
+    in_address = await http.get(f"/v1/public/bookings/{booking_id}", params={"token": body["manage_token"]})
+    assert (in_address.status_code, in_address.json()["code"]) == (400, "UNKNOWN_PARAMETER")
     # A manage token is no access token.
     as_bearer = await http.get("/v1/bookings", headers={"Authorization": f"Bearer {body['manage_token']}"})
     assert as_bearer.status_code == 401
@@ -121,7 +129,7 @@ async def test_a_guest_books_sees_it_through_the_manage_link_and_cancels_it(
     cancel = await eventually(cancelled, message="the booking never finished confirming")
     assert cancel.status_code == 202, cancel.text
     assert cancel.json()["booking"]["status"] in ("CANCELLING", "CANCELLED")
-    final = await _until(http, body["manage_url"], lambda b: b["booking"]["status"] == "CANCELLED")
+    final = await _until(http, body, lambda b: b["booking"]["status"] == "CANCELLED")
     assert final["booking"]["refund"]["card"]["amount_minor"] == 2000
 
 
@@ -131,16 +139,17 @@ async def test_a_3ds_card_is_completed_through_the_next_action_and_the_booking_c
     session = await tenant.session()
     created = await _book(http, tenant, session.id, _email(), card="tok_requiresAction")
     assert created.status_code == 202, created.text
-    manage_url = created.json()["manage_url"]
-    waiting = await _until(http, manage_url, lambda b: b["next_action"] is not None)
+    waiting = await _until(http, created.json(), lambda b: b["next_action"] is not None)
     action = waiting["next_action"]
     assert action["type"] == "AUTHENTICATE_CARD"
     assert waiting["booking"]["status"] == "PENDING"
-    match = re.fullmatch(r"/v1/public/payments/([0-9a-f-]{36})/authenticate\?token=(\S+)", action["url"])
+    match = re.fullmatch(r"/v1/public/payments/([0-9a-f-]{36})/authenticate", action["url"])
     assert match, action["url"]
-    payment_id, payment_token = match.groups()
+    payment_id, payment_token = match.group(1), action["token"]
 
-    page = await http.get(action["url"])
+    without_token = await http.get(action["url"])
+    assert (without_token.status_code, without_token.json()["code"]) == (404, "PAYMENT_NOT_FOUND")
+    page = await http.get(action["url"], headers=_bearer(payment_token))
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert f'action="/v1/public/payments/{payment_id}/authenticate"' in page.text
     # The manage token is not a payment token.
@@ -159,7 +168,7 @@ async def test_a_3ds_card_is_completed_through_the_next_action_and_the_booking_c
         "booking_id": waiting["booking"]["id"],
         "status": "REQUIRES_ACTION",
     }
-    confirmed = await _until(http, manage_url, lambda b: b["booking"]["status"] != "PENDING")
+    confirmed = await _until(http, created.json(), lambda b: b["booking"]["status"] != "PENDING")
     assert confirmed["booking"]["status"] == "CONFIRMED", confirmed
     assert confirmed["next_action"] is None
     again = await http.post(

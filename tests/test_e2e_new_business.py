@@ -405,7 +405,7 @@ async def test_a_new_business_is_set_up_over_http_and_sells_to_a_customer_a_gues
 
     async def guest_view() -> Response[Any]:
         return await get_guest_booking.asyncio_detailed(
-            guest.booking.id, client=anonymous, token=guest.manage_token
+            guest.booking.id, client=anonymous, authorization=f"Bearer {guest.manage_token}"
         )
 
     await until_status(guest_view, "CONFIRMED", "REJECTED")

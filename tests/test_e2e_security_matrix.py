@@ -605,7 +605,7 @@ def _requests(w: World, t: Company) -> dict[str, dict[str, Any]]:
         },
         "getGuestBooking": {"ids": {"booking_id": t.guest_booking_id}},
         "cancelGuestBooking": {"ids": {"booking_id": t.guest_booking_id}},
-        "showCardAuthentication": {"params": {"token": "not-a-token"}},
+        "showCardAuthentication": {"headers": {"Authorization": "Bearer not-a-token"}},
         "completeCardAuthentication": {"data": {"token": "not-a-token", "approve": "true"}},
     }
 
@@ -619,14 +619,14 @@ async def _special(w: World, op_id: str, role: str, t: Company, spec: dict[str, 
         return
     # The guest's credentials are always A's; the ids are the target's.
     if op_id == "getGuestBooking":
-        spec["params"] = {"token": w.a.manage_token}
+        spec["headers"] = {"Authorization": f"Bearer {w.a.manage_token}"}
     if op_id in ("showCardAuthentication", "completeCardAuthentication"):
         # A fresh 3-D Secure booking each time: its payment waits only a few seconds.
         own = await _payment_link(w, w.a)
         payment_id = own[0] if t is w.a else (await _payment_link(w, t))[0]
         spec.setdefault("ids", {})["payment_id"] = payment_id
         if op_id == "showCardAuthentication":
-            spec["params"] = {"token": own[1]}
+            spec["headers"] = {"Authorization": f"Bearer {own[1]}"}
         else:
             spec["data"] = {"token": own[1], "approve": "true"}
 
@@ -635,14 +635,16 @@ async def _payment_link(w: World, company: Company) -> tuple[str, str]:
     created = await _guest_booking(w.http, company.id, company.session_id, "tok_requiresAction")
 
     async def action() -> dict | None:
-        seen = await w.http.get(created["manage_url"])
+        seen = await w.http.get(
+            created["manage_url"], headers={"Authorization": f"Bearer {created['manage_token']}"}
+        )
         next_action: dict | None = seen.json().get("next_action")
         return next_action
 
     found = await eventually(action, message="no 3-D Secure next action")
-    match = re.fullmatch(r"/v1/public/payments/([0-9a-f-]{36})/authenticate\?token=(\S+)", found["url"])
+    match = re.fullmatch(r"/v1/public/payments/([0-9a-f-]{36})/authenticate", found["url"])
     assert match, found
-    return match.group(1), match.group(2)
+    return match.group(1), found["token"]
 
 
 # ----- the matrix -----

@@ -110,7 +110,10 @@ class NextActionOut(BaseModel):
     type: Literal["AUTHENTICATE_CARD"] = Field(
         description="The card holder must pass the card's 3-D Secure check before the booking can confirm."
     )
-    url: str = Field(description="Open it in the guest's browser (it carries its own signed token).")
+    url: str = Field(
+        description="The challenge page: open it with `Authorization: Bearer <token>` (never in the address)."
+    )
+    token: str = Field(description="The signed token of this check (keep it private; it expires).")
 
 
 class GuestBookingOut(BaseModel):
@@ -123,10 +126,13 @@ class GuestBookingOut(BaseModel):
 
 class GuestBookingCreated(GuestBookingOut):
     manage_url: str = Field(
-        description="GET it to see the booking (a signed link: keep it private; it expires)."
+        description="GET it with `Authorization: Bearer <manage_token>` to see the booking."
     )
     manage_token: str = Field(
-        description="The link's token, for POST /v1/public/bookings/{id}/cancel (body or Authorization)."
+        description=(
+            "The booking's signed token (keep it private; it expires): `Authorization: Bearer` on GET"
+            " manage_url, and on POST /v1/public/bookings/{id}/cancel (or in its body)."
+        )
     )
 
 

@@ -1,6 +1,8 @@
 """Guest booking: no account, a name and an e-mail, a card. The guest gets a booking reference
-and a manage link (a signed token, gateway.guest_links) to see or cancel the booking, and a
-next-action link when the card needs its 3-D Secure check.
+and a manage token (signed, gateway.guest_links) to see or cancel the booking, and a next action
+when the card needs its 3-D Secure check. A token is never part of an address (it would sit in
+browser histories, proxies' and servers' logs): it travels as `Authorization: Bearer <token>`
+or in a POSTed body.
 
 Every gRPC call runs as a GUEST principal of the company booked (and, once known, of its guest
 customer), so the services refuse another company's session or resource, booking or payment
@@ -13,13 +15,13 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2, guest_customers_pb2
 from bookingplatform.payments.v1 import payments_pb2
-from gateway.auth import CustomerPrincipal
+from gateway.auth import CustomerPrincipal, bearer_token
 from gateway.deps import clients_of, rpc
 from gateway.guest_links import GuestGrant, GuestLinks
 from gateway.pages.html import escape, html_response, read_form, render_page
@@ -43,7 +45,10 @@ from plumbing.principal import Principal, Role, acting_as
 router = APIRouter(tags=["guest bookings"])
 
 Once = Annotated[Idempotent, Depends()]
-ManageToken = Annotated[str | None, Query(max_length=2048, description="The manage link's signed token.")]
+BearerToken = Annotated[
+    str | None,
+    Header(alias="Authorization", max_length=2100, description="`Bearer <token>`: the signed token."),
+]
 
 
 def links_of(request: Request) -> GuestLinks:
@@ -58,10 +63,6 @@ def limiter_of(request: Request) -> GuestBookingLimiter:
 
 def _as_guest(company_id: str, customer_id: str | None = None) -> Principal:
     return Principal(role=Role.GUEST, company_id=company_id, customer_id=customer_id)
-
-
-def _manage_url(booking_id: str, token: str) -> str:
-    return f"/v1/public/bookings/{booking_id}?token={token}"
 
 
 def _booking_not_found() -> Problem:
@@ -125,13 +126,13 @@ async def _book(
         created = GuestBookingCreated(
             booking=BookingOut.of(booking),
             reference=booking.id,
-            manage_url=_manage_url(booking.id, token),
+            manage_url=f"/v1/public/bookings/{booking.id}",
             manage_token=token,
         )
         return JSONResponse(
             created.model_dump(mode="json"),
             status_code=202,
-            # No token in a header: the manage link is handed to the guest in the body only.
+            # The token is handed to the guest in the body only.
             headers={"Location": f"/v1/public/bookings/{booking.id}"},
         )
 
@@ -256,7 +257,7 @@ async def _next_action(
         if payment.status == payments_pb2.PAYMENT_STATUS_REQUIRES_ACTION:
             token = links_of(request).payment_token(grant, payment.id)
             return NextActionOut(
-                type="AUTHENTICATE_CARD", url=f"/v1/public/payments/{payment.id}/authenticate?token={token}"
+                type="AUTHENTICATE_CARD", url=f"/v1/public/payments/{payment.id}/authenticate", token=token
             )
     return None
 
@@ -265,26 +266,19 @@ async def _next_action(
     "/v1/public/bookings/{booking_id}",
     operation_id="getGuestBooking",
     response_model=GuestBookingOut,
-    responses=problems(400, 404, 503),
+    responses=problems(400, 401, 404, 503),
 )
 async def get_guest_booking(
-    request: Request, booking_id: uuid.UUID, token: ManageToken = None
+    request: Request, booking_id: uuid.UUID, authorization: BearerToken = None
 ) -> GuestBookingOut:
-    """The booking of a manage link (`?token=`): its status, and `next_action` while the card
-    awaits its 3-D Secure check. A missing, forged, expired or other booking's token is 404
-    `BOOKING_NOT_FOUND`. The token is redacted from the gateway's access log."""
-    grant = links_of(request).verify_manage(token, str(booking_id))
+    """The booking of a manage token (`Authorization: Bearer <manage_token>`): its status, and
+    `next_action` while the card awaits its 3-D Secure check. A missing, forged, expired or
+    other booking's token is 404 `BOOKING_NOT_FOUND`."""
+    grant = links_of(request).verify_manage(bearer_token(request), str(booking_id))
     with acting_as(_as_guest(grant.company_id, grant.customer_id)):
         booking = await _guest_booking(request, grant)
         next_action = await _next_action(request, grant, booking)
     return GuestBookingOut(booking=BookingOut.of(booking), reference=booking.id, next_action=next_action)
-
-
-def _bearer(authorization: str | None) -> str | None:
-    if not authorization:
-        return None
-    scheme, _, value = authorization.partition(" ")
-    return value.strip() or None if scheme.lower() == "bearer" else None
 
 
 @router.post(
@@ -292,24 +286,21 @@ def _bearer(authorization: str | None) -> str | None:
     operation_id="cancelGuestBooking",
     status_code=202,
     response_model=GuestBookingOut,
-    responses=problems(400, 404, 409, 422, 429, 503),
+    responses=problems(400, 401, 404, 409, 422, 429, 503),
 )
 async def cancel_guest_booking(
     request: Request,
     booking_id: uuid.UUID,
     once: Once,
     body: GuestCancelBody | None = None,
-    authorization: Annotated[
-        str | None,
-        Header(max_length=2100, description="`Bearer <manage token>`, instead of the body's token."),
-    ] = None,
+    authorization: BearerToken = None,
 ) -> Response:
     """Cancels the booking of a manage token (in the body, `{"token": ...}`, or as
     `Authorization: Bearer <token>`; never in the address): 202 with the booking CANCELLING (or
     CANCELLED when nothing was paid); refunds follow the company's policy.
 
     Requires an `Idempotency-Key`."""
-    token = (body.token if body is not None else None) or _bearer(authorization)
+    token = (body.token if body is not None else None) or bearer_token(request)
     grant = links_of(request).verify_manage(token, str(booking_id))
     principal = CustomerPrincipal(
         user_id=f"guest:{grant.customer_id}", company_id=grant.company_id, customer_id=grant.customer_id
@@ -351,13 +342,16 @@ _CHALLENGE = """
     "/v1/public/payments/{payment_id}/authenticate",
     operation_id="showCardAuthentication",
     response_class=HTMLResponse,
-    responses={**problems(400, 404), 200: {"content": {"text/html": {}}}},
+    responses={**problems(400, 401, 404), 200: {"content": {"text/html": {}}}},
 )
 async def show_card_authentication(
-    request: Request, payment_id: uuid.UUID, token: ManageToken = None
+    request: Request, payment_id: uuid.UUID, authorization: BearerToken = None
 ) -> Response:
     """The next action of a booking whose card needs 3-D Secure: the sandbox's challenge page,
-    whose form posts the outcome to the same address (the token in the form, not the address)."""
+    opened with the next action's token as `Authorization: Bearer <token>` (a mobile app's web
+    view sets the header); its form posts the outcome to the same address, the token in the
+    form, never in the address."""
+    token = bearer_token(request)
     links_of(request).verify_payment(token, str(payment_id))
     assert token is not None
     body = _CHALLENGE.format(payment_id=payment_id, token=escape(token))

@@ -21,8 +21,9 @@ class GuestBookingCreated:
     """
     Attributes:
         booking (BookingOut):
-        manage_token (str): The link's token, for POST /v1/public/bookings/{id}/cancel (body or Authorization).
-        manage_url (str): GET it to see the booking (a signed link: keep it private; it expires).
+        manage_token (str): The booking's signed token (keep it private; it expires): `Authorization: Bearer` on GET
+            manage_url, and on POST /v1/public/bookings/{id}/cancel (or in its body).
+        manage_url (str): GET it with `Authorization: Bearer <manage_token>` to see the booking.
         reference (str): The booking reference to quote to the company.
         next_action (NextActionOut | None | Unset): Set while the card awaits its 3-D Secure check; else null.
     """

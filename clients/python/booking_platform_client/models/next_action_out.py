@@ -19,16 +19,20 @@ T = TypeVar("T", bound="NextActionOut")
 class NextActionOut:
     """
     Attributes:
+        token (str): The signed token of this check (keep it private; it expires).
         type_ (Literal['AUTHENTICATE_CARD']): The card holder must pass the card's 3-D Secure check before the booking
             can confirm.
-        url (str): Open it in the guest's browser (it carries its own signed token).
+        url (str): The challenge page: open it with `Authorization: Bearer <token>` (never in the address).
     """
 
+    token: str
     type_: Literal["AUTHENTICATE_CARD"]
     url: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        token = self.token
+
         type_ = self.type_
 
         url = self.url
@@ -37,6 +41,7 @@ class NextActionOut:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "token": token,
                 "type": type_,
                 "url": url,
             }
@@ -47,6 +52,8 @@ class NextActionOut:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
+        token = d.pop("token")
+
         type_ = cast(Literal["AUTHENTICATE_CARD"], d.pop("type"))
         if type_ != "AUTHENTICATE_CARD":
             raise ValueError(
@@ -56,6 +63,7 @@ class NextActionOut:
         url = d.pop("url")
 
         next_action_out = cls(
+            token=token,
             type_=type_,
             url=url,
         )

@@ -22,7 +22,7 @@ def _get_kwargs(
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(authorization, Unset):
-        headers["authorization"] = authorization
+        headers["Authorization"] = authorization
 
     headers["Idempotency-Key"] = idempotency_key
 
@@ -56,6 +56,11 @@ def _parse_response(
         response_400 = ProblemDetails.from_dict(response.json())
 
         return response_400
+
+    if response.status_code == 401:
+        response_401 = ProblemDetails.from_dict(response.json())
+
+        return response_401
 
     if response.status_code == 404:
         response_404 = ProblemDetails.from_dict(response.json())
@@ -117,7 +122,7 @@ def sync_detailed(
 
     Args:
         booking_id (UUID):
-        authorization (None | str | Unset): `Bearer <manage token>`, instead of the body's token.
+        authorization (None | str | Unset): `Bearer <token>`: the signed token.
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
         body (GuestCancelBody | None | Unset):
 
@@ -161,7 +166,7 @@ def sync(
 
     Args:
         booking_id (UUID):
-        authorization (None | str | Unset): `Bearer <manage token>`, instead of the body's token.
+        authorization (None | str | Unset): `Bearer <token>`: the signed token.
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
         body (GuestCancelBody | None | Unset):
 
@@ -200,7 +205,7 @@ async def asyncio_detailed(
 
     Args:
         booking_id (UUID):
-        authorization (None | str | Unset): `Bearer <manage token>`, instead of the body's token.
+        authorization (None | str | Unset): `Bearer <token>`: the signed token.
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
         body (GuestCancelBody | None | Unset):
 
@@ -242,7 +247,7 @@ async def asyncio(
 
     Args:
         booking_id (UUID):
-        authorization (None | str | Unset): `Bearer <manage token>`, instead of the body's token.
+        authorization (None | str | Unset): `Bearer <token>`: the signed token.
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
         body (GuestCancelBody | None | Unset):
 

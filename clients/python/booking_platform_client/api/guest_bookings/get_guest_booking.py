@@ -15,28 +15,20 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     booking_id: UUID,
     *,
-    token: None | str | Unset = UNSET,
+    authorization: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
-
-    params: dict[str, Any] = {}
-
-    json_token: None | str | Unset
-    if isinstance(token, Unset):
-        json_token = UNSET
-    else:
-        json_token = token
-    params["token"] = json_token
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+    headers: dict[str, Any] = {}
+    if not isinstance(authorization, Unset):
+        headers["Authorization"] = authorization
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/public/bookings/{booking_id}".format(
             booking_id=quote(str(booking_id), safe=""),
         ),
-        "params": params,
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -52,6 +44,11 @@ def _parse_response(
         response_400 = ProblemDetails.from_dict(response.json())
 
         return response_400
+
+    if response.status_code == 401:
+        response_401 = ProblemDetails.from_dict(response.json())
+
+        return response_401
 
     if response.status_code == 404:
         response_404 = ProblemDetails.from_dict(response.json())
@@ -84,17 +81,17 @@ def sync_detailed(
     booking_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    token: None | str | Unset = UNSET,
+    authorization: None | str | Unset = UNSET,
 ) -> Response[GuestBookingOut | ProblemDetails]:
     """Get Guest Booking
 
-     The booking of a manage link (`?token=`): its status, and `next_action` while the card
-    awaits its 3-D Secure check. A missing, forged, expired or other booking's token is 404
-    `BOOKING_NOT_FOUND`. The token is redacted from the gateway's access log.
+     The booking of a manage token (`Authorization: Bearer <manage_token>`): its status, and
+    `next_action` while the card awaits its 3-D Secure check. A missing, forged, expired or
+    other booking's token is 404 `BOOKING_NOT_FOUND`.
 
     Args:
         booking_id (UUID):
-        token (None | str | Unset): The manage link's signed token.
+        authorization (None | str | Unset): `Bearer <token>`: the signed token.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -106,7 +103,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         booking_id=booking_id,
-        token=token,
+        authorization=authorization,
     )
 
     response = client.get_httpx_client().request(
@@ -120,17 +117,17 @@ def sync(
     booking_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    token: None | str | Unset = UNSET,
+    authorization: None | str | Unset = UNSET,
 ) -> GuestBookingOut | ProblemDetails | None:
     """Get Guest Booking
 
-     The booking of a manage link (`?token=`): its status, and `next_action` while the card
-    awaits its 3-D Secure check. A missing, forged, expired or other booking's token is 404
-    `BOOKING_NOT_FOUND`. The token is redacted from the gateway's access log.
+     The booking of a manage token (`Authorization: Bearer <manage_token>`): its status, and
+    `next_action` while the card awaits its 3-D Secure check. A missing, forged, expired or
+    other booking's token is 404 `BOOKING_NOT_FOUND`.
 
     Args:
         booking_id (UUID):
-        token (None | str | Unset): The manage link's signed token.
+        authorization (None | str | Unset): `Bearer <token>`: the signed token.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -143,7 +140,7 @@ def sync(
     return sync_detailed(
         booking_id=booking_id,
         client=client,
-        token=token,
+        authorization=authorization,
     ).parsed
 
 
@@ -151,17 +148,17 @@ async def asyncio_detailed(
     booking_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    token: None | str | Unset = UNSET,
+    authorization: None | str | Unset = UNSET,
 ) -> Response[GuestBookingOut | ProblemDetails]:
     """Get Guest Booking
 
-     The booking of a manage link (`?token=`): its status, and `next_action` while the card
-    awaits its 3-D Secure check. A missing, forged, expired or other booking's token is 404
-    `BOOKING_NOT_FOUND`. The token is redacted from the gateway's access log.
+     The booking of a manage token (`Authorization: Bearer <manage_token>`): its status, and
+    `next_action` while the card awaits its 3-D Secure check. A missing, forged, expired or
+    other booking's token is 404 `BOOKING_NOT_FOUND`.
 
     Args:
         booking_id (UUID):
-        token (None | str | Unset): The manage link's signed token.
+        authorization (None | str | Unset): `Bearer <token>`: the signed token.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -173,7 +170,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         booking_id=booking_id,
-        token=token,
+        authorization=authorization,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -185,17 +182,17 @@ async def asyncio(
     booking_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    token: None | str | Unset = UNSET,
+    authorization: None | str | Unset = UNSET,
 ) -> GuestBookingOut | ProblemDetails | None:
     """Get Guest Booking
 
-     The booking of a manage link (`?token=`): its status, and `next_action` while the card
-    awaits its 3-D Secure check. A missing, forged, expired or other booking's token is 404
-    `BOOKING_NOT_FOUND`. The token is redacted from the gateway's access log.
+     The booking of a manage token (`Authorization: Bearer <manage_token>`): its status, and
+    `next_action` while the card awaits its 3-D Secure check. A missing, forged, expired or
+    other booking's token is 404 `BOOKING_NOT_FOUND`.
 
     Args:
         booking_id (UUID):
-        token (None | str | Unset): The manage link's signed token.
+        authorization (None | str | Unset): `Bearer <token>`: the signed token.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -209,6 +206,6 @@ async def asyncio(
         await asyncio_detailed(
             booking_id=booking_id,
             client=client,
-            token=token,
+            authorization=authorization,
         )
     ).parsed

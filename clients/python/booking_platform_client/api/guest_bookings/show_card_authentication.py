@@ -14,28 +14,20 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     payment_id: UUID,
     *,
-    token: None | str | Unset = UNSET,
+    authorization: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
-
-    params: dict[str, Any] = {}
-
-    json_token: None | str | Unset
-    if isinstance(token, Unset):
-        json_token = UNSET
-    else:
-        json_token = token
-    params["token"] = json_token
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+    headers: dict[str, Any] = {}
+    if not isinstance(authorization, Unset):
+        headers["Authorization"] = authorization
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/public/payments/{payment_id}/authenticate".format(
             payment_id=quote(str(payment_id), safe=""),
         ),
-        "params": params,
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -50,6 +42,11 @@ def _parse_response(
         response_400 = ProblemDetails.from_dict(response.json())
 
         return response_400
+
+    if response.status_code == 401:
+        response_401 = ProblemDetails.from_dict(response.json())
+
+        return response_401
 
     if response.status_code == 404:
         response_404 = ProblemDetails.from_dict(response.json())
@@ -82,16 +79,18 @@ def sync_detailed(
     payment_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    token: None | str | Unset = UNSET,
+    authorization: None | str | Unset = UNSET,
 ) -> Response[ProblemDetails | str]:
     """Show Card Authentication
 
      The next action of a booking whose card needs 3-D Secure: the sandbox's challenge page,
-    whose form posts the outcome to the same address (the token in the form, not the address).
+    opened with the next action's token as `Authorization: Bearer <token>` (a mobile app's web
+    view sets the header); its form posts the outcome to the same address, the token in the
+    form, never in the address.
 
     Args:
         payment_id (UUID):
-        token (None | str | Unset): The manage link's signed token.
+        authorization (None | str | Unset): `Bearer <token>`: the signed token.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -103,7 +102,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         payment_id=payment_id,
-        token=token,
+        authorization=authorization,
     )
 
     response = client.get_httpx_client().request(
@@ -117,16 +116,18 @@ def sync(
     payment_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    token: None | str | Unset = UNSET,
+    authorization: None | str | Unset = UNSET,
 ) -> ProblemDetails | str | None:
     """Show Card Authentication
 
      The next action of a booking whose card needs 3-D Secure: the sandbox's challenge page,
-    whose form posts the outcome to the same address (the token in the form, not the address).
+    opened with the next action's token as `Authorization: Bearer <token>` (a mobile app's web
+    view sets the header); its form posts the outcome to the same address, the token in the
+    form, never in the address.
 
     Args:
         payment_id (UUID):
-        token (None | str | Unset): The manage link's signed token.
+        authorization (None | str | Unset): `Bearer <token>`: the signed token.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -139,7 +140,7 @@ def sync(
     return sync_detailed(
         payment_id=payment_id,
         client=client,
-        token=token,
+        authorization=authorization,
     ).parsed
 
 
@@ -147,16 +148,18 @@ async def asyncio_detailed(
     payment_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    token: None | str | Unset = UNSET,
+    authorization: None | str | Unset = UNSET,
 ) -> Response[ProblemDetails | str]:
     """Show Card Authentication
 
      The next action of a booking whose card needs 3-D Secure: the sandbox's challenge page,
-    whose form posts the outcome to the same address (the token in the form, not the address).
+    opened with the next action's token as `Authorization: Bearer <token>` (a mobile app's web
+    view sets the header); its form posts the outcome to the same address, the token in the
+    form, never in the address.
 
     Args:
         payment_id (UUID):
-        token (None | str | Unset): The manage link's signed token.
+        authorization (None | str | Unset): `Bearer <token>`: the signed token.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -168,7 +171,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         payment_id=payment_id,
-        token=token,
+        authorization=authorization,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -180,16 +183,18 @@ async def asyncio(
     payment_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    token: None | str | Unset = UNSET,
+    authorization: None | str | Unset = UNSET,
 ) -> ProblemDetails | str | None:
     """Show Card Authentication
 
      The next action of a booking whose card needs 3-D Secure: the sandbox's challenge page,
-    whose form posts the outcome to the same address (the token in the form, not the address).
+    opened with the next action's token as `Authorization: Bearer <token>` (a mobile app's web
+    view sets the header); its form posts the outcome to the same address, the token in the
+    form, never in the address.
 
     Args:
         payment_id (UUID):
-        token (None | str | Unset): The manage link's signed token.
+        authorization (None | str | Unset): `Bearer <token>`: the signed token.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -203,6 +208,6 @@ async def asyncio(
         await asyncio_detailed(
             payment_id=payment_id,
             client=client,
-            token=token,
+            authorization=authorization,
         )
     ).parsed
