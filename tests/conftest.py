@@ -315,3 +315,23 @@ async def tenant(platform: Platform) -> Tenant:
         )
     ).extra
     return Tenant(platform=platform, company_id=company.id, resource_id=resource.id, extra_id=extra.id)
+
+
+# Lines a figure-printing test writes (fault runs, the fuzzer, the security matrix), repeated at
+# the end of the session, passed or failed: the figures a run is judged by, without `-s`.
+FIGURE_PREFIXES = ("[fault]", "fuzz:", "security matrix:", "forged principal")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    lines = [
+        line
+        for outcome in ("passed", "failed")
+        for report in terminalreporter.stats.get(outcome, [])
+        if report.when == "call"
+        for line in report.capstdout.splitlines()
+        if line.startswith(FIGURE_PREFIXES)
+    ]
+    if lines:
+        terminalreporter.write_sep("-", "figures")
+        for line in lines:
+            terminalreporter.write_line(line)
