@@ -1133,6 +1133,11 @@ class ListSagasRequest(_message.Message):
     CURRENT_STEP_FIELD_NUMBER: _builtins.int
     MIN_AGE_SECONDS_FIELD_NUMBER: _builtins.int
     NEEDS_ATTENTION_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    SEARCH_ID_FIELD_NUMBER: _builtins.int
+    CREATED_AFTER_FIELD_NUMBER: _builtins.int
+    CREATED_BEFORE_FIELD_NUMBER: _builtins.int
+    INCLUDE_TOTALS_FIELD_NUMBER: _builtins.int
     state: Global___SagaState.ValueType
     """Only sagas in this state, when set."""
     company_id: _builtins.str
@@ -1147,6 +1152,22 @@ class ListSagasRequest(_message.Message):
     """Only sagas created at least this many seconds ago, when set."""
     needs_attention: _builtins.bool
     """Only sagas flagged for an operator, when true."""
+    kind: _builtins.str
+    """Only sagas of this kind ("booking", "cancellation", "change"), when set."""
+    search_id: _builtins.str
+    """Only the sagas this id names, when set: the saga itself, the sagas of a booking, of a
+    customer's bookings, or whose step log has it as a reply's reference (a payment id).
+    """
+    include_totals: _builtins.bool
+    """Also answer total_size and counts (two more queries), when true."""
+    @_builtins.property
+    def created_after(self) -> _timestamp_pb2.Timestamp:
+        """Only sagas created at or after this time, when set."""
+
+    @_builtins.property
+    def created_before(self) -> _timestamp_pb2.Timestamp:
+        """Only sagas created before this time, when set."""
+
     def __init__(
         self,
         *,
@@ -1157,14 +1178,49 @@ class ListSagasRequest(_message.Message):
         current_step: _builtins.str = ...,
         min_age_seconds: _builtins.int = ...,
         needs_attention: _builtins.bool = ...,
+        kind: _builtins.str = ...,
+        search_id: _builtins.str = ...,
+        created_after: _timestamp_pb2.Timestamp | None = ...,
+        created_before: _timestamp_pb2.Timestamp | None = ...,
+        include_totals: _builtins.bool = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["created_after", b"created_after", "created_before", b"created_before"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "current_step", b"current_step", "min_age_seconds", b"min_age_seconds", "needs_attention", b"needs_attention", "page_size", b"page_size", "page_token", b"page_token", "state", b"state"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "created_after", b"created_after", "created_before", b"created_before", "current_step", b"current_step", "include_totals", b"include_totals", "kind", b"kind", "min_age_seconds", b"min_age_seconds", "needs_attention", b"needs_attention", "page_size", b"page_size", "page_token", b"page_token", "search_id", b"search_id", "state", b"state"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListSagasRequest: _TypeAlias = ListSagasRequest  # noqa: Y015
+
+@_typing.final
+class SagaCount(_message.Message):
+    """How many sagas of one kind are in one state."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    COUNT_FIELD_NUMBER: _builtins.int
+    kind: _builtins.str
+    """The saga's kind."""
+    state: Global___SagaState.ValueType
+    """The state."""
+    count: _builtins.int
+    """How many."""
+    def __init__(
+        self,
+        *,
+        kind: _builtins.str = ...,
+        state: Global___SagaState.ValueType = ...,
+        count: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "kind", b"kind", "state", b"state"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SagaCount: _TypeAlias = SagaCount  # noqa: Y015
 
 @_typing.final
 class ListSagasResponse(_message.Message):
@@ -1174,21 +1230,33 @@ class ListSagasResponse(_message.Message):
 
     SAGAS_FIELD_NUMBER: _builtins.int
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    TOTAL_SIZE_FIELD_NUMBER: _builtins.int
+    COUNTS_FIELD_NUMBER: _builtins.int
     next_page_token: _builtins.str
     """Token of the next page, empty on the last page."""
+    total_size: _builtins.int
+    """With include_totals: how many sagas match every filter (on all pages)."""
     @_builtins.property
     def sagas(self) -> _containers.RepeatedCompositeFieldContainer[Global___Saga]:
         """The sagas, newest first, without their step logs."""
+
+    @_builtins.property
+    def counts(self) -> _containers.RepeatedCompositeFieldContainer[Global___SagaCount]:
+        """With include_totals: the sagas of the company and time range (the other filters left
+        out), counted by kind and state.
+        """
 
     def __init__(
         self,
         *,
         sagas: _abc.Iterable[Global___Saga] | None = ...,
         next_page_token: _builtins.str = ...,
+        total_size: _builtins.int = ...,
+        counts: _abc.Iterable[Global___SagaCount] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "sagas", b"sagas"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["counts", b"counts", "next_page_token", b"next_page_token", "sagas", b"sagas", "total_size", b"total_size"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, func, or_, select, update
+from sqlalchemy import Row, Select, and_, func, or_, select, union, update
 from sqlalchemy.dialects.postgresql import Range, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -34,7 +35,7 @@ from bookings.domain.model import (
     RefundRequest,
 )
 from bookings.domain.saga import Saga, SagaState
-from bookings.domain.saga_records import LoggedStep, SagaRecord
+from bookings.domain.saga_records import LoggedStep, SagaCount, SagaRecord
 from bookings.domain.step_log import StepLogEntry
 
 TERMINAL_STATES = (SagaState.COMPLETED.value, SagaState.COMPENSATED.value)
@@ -617,28 +618,83 @@ def _logged_step(row: Row[Any]) -> LoggedStep:
     )
 
 
+@dataclass(frozen=True)
+class SagaFilters:
+    """What the operators' saga list filters on ("" / 0 / False / None: any)."""
+
+    state: str = ""
+    company_id: str = ""
+    current_step: str = ""
+    min_age_seconds: int = 0
+    needs_attention: bool = False
+    kind: str = ""
+    # A saga, booking or customer id, or a step reply's reference (a payment id).
+    search_id: str = ""
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
+def _in_scope_and_range(query: Select[Any], filters: SagaFilters) -> Select[Any]:
+    if filters.company_id:
+        query = query.where(sagas.c.company_id == filters.company_id)
+    if filters.created_after is not None:
+        query = query.where(sagas.c.created_at >= filters.created_after)
+    if filters.created_before is not None:
+        query = query.where(sagas.c.created_at < filters.created_before)
+    return query
+
+
+def _filtered(query: Select[Any], filters: SagaFilters) -> Select[Any]:
+    query = _in_scope_and_range(query, filters)
+    if filters.state:
+        query = query.where(sagas.c.state == filters.state)
+    if filters.kind:
+        query = query.where(sagas.c.kind == filters.kind)
+    if filters.current_step:
+        query = query.where(sagas.c.current_step == filters.current_step)
+    if filters.min_age_seconds:
+        query = query.where(sagas.c.created_at <= func.now() - timedelta(seconds=filters.min_age_seconds))
+    if filters.needs_attention:
+        query = query.where(sagas.c.needs_attention.is_(True))
+    if filters.search_id:
+        # Each branch by its own index (primary key, ix_sagas_booking, ix_bookings_customer);
+        # a reply's reference is read from the step log.
+        found = filters.search_id
+        named = union(
+            select(sagas.c.id).where(sagas.c.id == found),
+            select(sagas.c.id).where(sagas.c.booking_id == found),
+            select(sagas.c.id)
+            .join(bookings, bookings.c.id == sagas.c.booking_id)
+            .where(bookings.c.customer_id == found),
+            select(saga_steps.c.saga_id).where(saga_steps.c.reference == found),
+        )
+        query = query.where(sagas.c.id.in_(select(named.subquery().c.id)))
+    return query
+
+
+async def count_sagas(conn: AsyncConnection, filters: SagaFilters) -> int:
+    """How many sagas match every filter."""
+    found = await conn.execute(_filtered(select(func.count()).select_from(sagas), filters))
+    return int(found.scalar_one())
+
+
+async def count_sagas_by_kind_and_state(conn: AsyncConnection, filters: SagaFilters) -> list[SagaCount]:
+    """The sagas of the company and time range (the other filters left out) by kind and state."""
+    query = _in_scope_and_range(select(sagas.c.kind, sagas.c.state, func.count()), filters)
+    found = await conn.execute(
+        query.group_by(sagas.c.kind, sagas.c.state).order_by(sagas.c.kind, sagas.c.state)
+    )
+    return [SagaCount(kind=row[0], state=row[1], count=int(row[2])) for row in found]
+
+
 async def list_sagas(
     conn: AsyncConnection,
+    filters: SagaFilters,
     *,
-    state: str,
-    company_id: str,
     limit: int,
     after: tuple[datetime, uuid.UUID] | None,
-    current_step: str = "",
-    min_age_seconds: int = 0,
-    needs_attention: bool = False,
 ) -> list[SagaRecord]:
-    query = select(sagas)
-    if state:
-        query = query.where(sagas.c.state == state)
-    if current_step:
-        query = query.where(sagas.c.current_step == current_step)
-    if min_age_seconds:
-        query = query.where(sagas.c.created_at <= func.now() - timedelta(seconds=min_age_seconds))
-    if needs_attention:
-        query = query.where(sagas.c.needs_attention.is_(True))
-    if company_id:
-        query = query.where(sagas.c.company_id == company_id)
+    query = _filtered(select(sagas), filters)
     if after is not None:
         created, after_id = after
         last_id = str(after_id)

@@ -141,6 +141,14 @@ class ListSagas:
     current_step: str = ""
     min_age_seconds: int = 0
     needs_attention: bool = False
+    kind: str = ""
+    # A saga, booking or customer id, or a reply's reference (a payment id).
+    search_id: str = ""
+    # Created in [created_after, created_before), each bound when set.
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    # Also count the matches (total) and the company's sagas of the range by kind and state.
+    include_totals: bool = False
 
 
 @dataclass(frozen=True)

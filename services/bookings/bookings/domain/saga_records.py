@@ -39,3 +39,21 @@ class SagaRecord:
     reason: str
     # The step log, oldest first; empty in lists.
     steps: tuple[LoggedStep, ...] = ()
+
+
+@dataclass(frozen=True)
+class SagaCount:
+    kind: str
+    state: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SagaPage:
+    """A page of ListSagas: the sagas, the next page's token and, when asked for, the total of
+    the matches and the company's sagas of the time range counted by kind and state."""
+
+    sagas: list[SagaRecord]
+    next_page_token: str
+    total: int = 0
+    counts: tuple[SagaCount, ...] = ()

@@ -131,9 +131,12 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
     async def ListSagas(
         self, request: bookings_pb2.ListSagasRequest, context: aio.ServicerContext
     ) -> bookings_pb2.ListSagasResponse:
-        page, token = await self.sagas.list_sagas(protos.list_sagas(request))
+        page = await self.sagas.list_sagas(protos.list_sagas(request))
         return bookings_pb2.ListSagasResponse(
-            sagas=[protos.saga_message(saga) for saga in page], next_page_token=token
+            sagas=[protos.saga_message(saga) for saga in page.sagas],
+            next_page_token=page.next_page_token,
+            total_size=page.total,
+            counts=protos.saga_counts(page.counts),
         )
 
     async def RetrySagaStep(

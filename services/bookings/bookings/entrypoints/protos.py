@@ -26,7 +26,7 @@ from bookings.domain.commands import (
 from bookings.domain.model import Booking, BookingModel, BookingStatus, DeskPayment, PaymentPlan
 from bookings.domain.reservations import EngineQuote
 from bookings.domain.saga import SagaState
-from bookings.domain.saga_records import SagaRecord
+from bookings.domain.saga_records import SagaCount, SagaRecord
 from plumbing.errors import InvalidArgument
 from plumbing.validation import optional_timestamp
 
@@ -171,7 +171,21 @@ def list_sagas(request: bookings_pb2.ListSagasRequest) -> ListSagas:
         current_step=request.current_step,
         min_age_seconds=request.min_age_seconds,
         needs_attention=request.needs_attention,
+        kind=request.kind,
+        search_id=request.search_id,
+        created_after=optional_timestamp(request, "created_after"),
+        created_before=optional_timestamp(request, "created_before"),
+        include_totals=request.include_totals,
     )
+
+
+def saga_counts(counts: Sequence[SagaCount]) -> list[bookings_pb2.SagaCount]:
+    return [
+        bookings_pb2.SagaCount(
+            kind=c.kind, state=_SAGA_STATE.get(c.state, bookings_pb2.SAGA_STATE_UNSPECIFIED), count=c.count
+        )
+        for c in counts
+    ]
 
 
 def retry_saga_step(request: bookings_pb2.RetrySagaStepRequest) -> RetrySagaStep:

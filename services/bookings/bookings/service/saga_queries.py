@@ -7,8 +7,8 @@ from datetime import datetime
 
 from bookings.adapters import repository as repo
 from bookings.domain.commands import ListSagas
-from bookings.domain.saga import SagaState
-from bookings.domain.saga_records import SagaRecord
+from bookings.domain.saga import SagaKind, SagaState
+from bookings.domain.saga_records import SagaCount, SagaPage, SagaRecord
 from plumbing.db import Database
 from plumbing.errors import InvalidArgument, NotFound
 from plumbing.ids import parse_id
@@ -28,10 +28,19 @@ class SagaQueries:
             raise NotFound("SAGA_NOT_FOUND", "no such saga")
         return found
 
-    async def list_sagas(self, query: ListSagas) -> tuple[list[SagaRecord], str]:
-        """Sagas for the operator dashboard, newest first, filtered by state, step, age, company."""
+    async def list_sagas(self, query: ListSagas) -> SagaPage:
+        """Sagas for the operator dashboard, newest first, filtered by state, kind, step, age,
+        company, time range and an id they concern; with include_totals, the number of matches
+        and the company's sagas of the time range by kind and state."""
         if query.state and query.state not in SagaState.__members__:
             raise InvalidArgument("INVALID_STATE", "unknown saga state", field="state")
+        if query.kind and query.kind not in {kind.value for kind in SagaKind}:
+            raise InvalidArgument("INVALID_KIND", "unknown saga kind", field="kind")
+        search_id = parse_id(query.search_id, "search_id") if query.search_id else ""
+        if query.created_after and query.created_before and query.created_before <= query.created_after:
+            raise InvalidArgument(
+                "INVALID_RANGE", "created_before must be after created_after", field="created_before"
+            )
         if query.min_age_seconds < 0:
             raise InvalidArgument(
                 "INVALID_AGE", "min_age_seconds must not be negative", field="min_age_seconds"
@@ -42,17 +51,26 @@ class SagaQueries:
         company_id = (parse_id(query.company_id, "company_id") if query.company_id else scope) or ""
         if scope is not None and company_id != scope:
             raise NotFound("COMPANY_NOT_FOUND", "no such company")
+        filters = repo.SagaFilters(
+            state=query.state,
+            company_id=company_id,
+            current_step=query.current_step,
+            min_age_seconds=query.min_age_seconds,
+            needs_attention=query.needs_attention,
+            kind=query.kind,
+            search_id=search_id,
+            created_after=query.created_after,
+            created_before=query.created_before,
+        )
+        after = decode_page_token(query.page_token, datetime, uuid.UUID)
+        total = 0
+        counts: tuple[SagaCount, ...] = ()
         async with self.db.transaction() as conn:
-            found = await repo.list_sagas(
-                conn,
-                state=query.state,
-                company_id=company_id,
-                limit=limit + 1,
-                after=decode_page_token(query.page_token, datetime, uuid.UUID),
-                current_step=query.current_step,
-                min_age_seconds=query.min_age_seconds,
-                needs_attention=query.needs_attention,
-            )
+            found = await repo.list_sagas(conn, filters, limit=limit + 1, after=after)
+            if query.include_totals:
+                total = await repo.count_sagas(conn, filters)
+                counts = tuple(await repo.count_sagas_by_kind_and_state(conn, filters))
         page = found[:limit]
         more = len(found) > limit
-        return page, encode_page_token(page[-1].created_at, page[-1].id) if more else ""
+        token = encode_page_token(page[-1].created_at, page[-1].id) if more else ""
+        return SagaPage(page, token, total, counts)

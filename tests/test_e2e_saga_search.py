@@ -1,0 +1,67 @@
+"""The operators' saga search over gRPC (what the console's dashboard asks): by an id the saga
+concerns, by kind and time range, with the total of the matches and the counts by kind and state."""
+
+from datetime import UTC, datetime, timedelta
+
+import grpc
+import pytest
+from grpc import aio
+
+from bookingplatform.bookings.v1 import bookings_pb2
+from plumbing.grpc_server import error_reason
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_a_saga_is_found_by_its_booking_customer_and_payment_and_counted(tenant):
+    session = await tenant.session(price_minor=2500)
+    carla = await tenant.customer()
+    other = await tenant.customer(main_minor=10_000)
+    created = await carla.book(session.id, card_token="4242424242424242")
+    assert created.status_code == 202, created.text
+    booking = await carla.wait_for(created.json()["id"], "CONFIRMED")
+    by_wallet = await other.book(session.id, use_wallet=True)
+    await other.wait_for(by_wallet.json()["id"], "CONFIRMED")
+    bookings = tenant.platform.bookings
+    saga_id = (
+        await bookings.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking["id"]))
+    ).booking.saga_id
+
+    async def found(**filters) -> bookings_pb2.ListSagasResponse:
+        return await bookings.ListSagas(
+            bookings_pb2.ListSagasRequest(company_id=tenant.company_id, include_totals=True, **filters)
+        )
+
+    by_saga = await found(search_id=saga_id)
+    by_booking = await found(search_id=booking["id"])
+    by_customer = await found(search_id=carla.id)
+    by_payment = await found(search_id=booking["payment_id"])
+    everything = await found()
+    bookings_only = await found(kind="booking", state=bookings_pb2.SAGA_STATE_COMPLETED)
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    request = bookings_pb2.ListSagasRequest(company_id=tenant.company_id, include_totals=True)
+    request.created_after.FromDatetime(later)
+    none_yet = await bookings.ListSagas(request)
+    without_totals = await bookings.ListSagas(bookings_pb2.ListSagasRequest(company_id=tenant.company_id))
+
+    for answer in (by_saga, by_booking, by_customer, by_payment):
+        assert [s.id for s in answer.sagas] == [saga_id] and answer.total_size == 1
+    assert everything.total_size == 2 and len(everything.sagas) == 2
+    assert bookings_only.total_size == 2
+    # The counts leave out every filter but the company and the time range.
+    assert [(c.kind, c.state, c.count) for c in by_payment.counts] == [
+        ("booking", bookings_pb2.SAGA_STATE_COMPLETED, 2)
+    ]
+    assert none_yet.total_size == 0 and not none_yet.sagas and not none_yet.counts
+    assert without_totals.total_size == 0 and not without_totals.counts and len(without_totals.sagas) == 2
+
+
+@pytest.mark.parametrize(
+    ("filters", "reason"),
+    [({"kind": "holiday"}, "INVALID_KIND"), ({"search_id": "not-an-id"}, "INVALID_ID")],
+)
+async def test_an_unknown_kind_or_a_search_that_is_no_id_is_refused(platform, filters, reason):
+    with pytest.raises(aio.AioRpcError) as raised:
+        await platform.bookings.ListSagas(bookings_pb2.ListSagasRequest(**filters))
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert error_reason(raised.value) == reason
