@@ -10,7 +10,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import psycopg
+from psycopg.pq import ConnStatus
+from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from plumbing.config import sqlalchemy_url
 
@@ -39,6 +43,38 @@ SCHEMA_OPTION = "service_schema"
 CONNECT_TIMEOUT_SECONDS = 10
 # How long a transaction waits for a pooled connection before failing (DATABASE_UNAVAILABLE).
 POOL_TIMEOUT_SECONDS = 30.0
+# A pooled connection older than this is replaced at its next checkout: one a firewall or a
+# NAT forgot silently (no close ever reaches us) does not outlive it.
+POOL_RECYCLE_SECONDS = 1800
+
+
+def closed_while_pooled(connection: psycopg.AsyncConnection[object]) -> bool:
+    """True when the server closed this idle connection (a restart, an administrator, an
+    idle timeout): told by what already waits in its socket, without a round trip.
+
+    A server closing a connection sends a FATAL error and shuts the socket; libpq reads
+    both without blocking (its socket never blocks) and marks the connection BAD on the
+    end of the stream. Reading twice takes the FATAL message and then the end."""
+    pgconn = connection.pgconn
+    try:
+        for _ in range(2):
+            if pgconn.status != ConnStatus.OK:
+                return True
+            pgconn.consume_input()
+    except psycopg.OperationalError:
+        return True
+    return pgconn.status != ConnStatus.OK
+
+
+def _refuse_closed_connections(
+    dbapi_connection: object, record: ConnectionPoolEntry, proxy: PoolProxiedConnection
+) -> None:
+    """The pool's checkout hook: a connection the server closed while it was pooled is
+    refused, and the pool checks out another (fresh after a restart: SQLAlchemy invalidates
+    the connections of the pool as old as it when one is found disconnected)."""
+    driver = record.driver_connection
+    if isinstance(driver, psycopg.AsyncConnection) and closed_while_pooled(driver):
+        raise exc.DisconnectionError("the server closed this connection while it was pooled")
 
 
 class Database:
@@ -64,12 +100,19 @@ class Database:
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_timeout=pool_timeout,
-            pool_pre_ping=True,
+            # No pre-ping: it cost a round trip on every checkout (13 per booking). A
+            # connection the server closed while pooled is refused at checkout by what its
+            # socket already holds (_refuse_closed_connections); one that breaks in use fails
+            # its transaction as DATABASE_UNAVAILABLE (callers retry: request ids make that
+            # safe, a consumer's message is redelivered) and SQLAlchemy invalidates the pool's
+            # older connections, so the retry gets a fresh one.
+            pool_recycle=POOL_RECYCLE_SECONDS,
             connect_args=connect_args,
             # Statement parameters (card tokens, password hashes, ...) never appear in a log
             # line or in the text of a database error.
             hide_parameters=True,
         )
+        event.listen(self.engine.sync_engine.pool, "checkout", _refuse_closed_connections)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
