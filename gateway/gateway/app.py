@@ -15,6 +15,7 @@ from sqlalchemy import text
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway import audit_log
+from gateway.admission import AdmissionControl, Limiter
 from gateway.auth import TokenIssuer
 from gateway.clients import Clients
 from gateway.cors import CompanyCors
@@ -63,6 +64,13 @@ def _attach(app: FastAPI, clients: Clients | None, db: Database | None) -> None:
         app.state.users = UserStore(db)
         app.state.idempotency = IdempotencyStore(db)
         app.state.ops_sessions = OpsSessions(db, app.state.tokens, app.state.settings.ops_session_ttl_seconds)
+
+
+def write_limiter(settings: Settings) -> Limiter | None:
+    """The process's limit of writes in flight (gateway.admission); None when switched off."""
+    if settings.max_writes_in_flight == 0:
+        return None
+    return Limiter(settings.max_writes_in_flight, settings.write_queue, settings.write_queue_wait_seconds)
 
 
 def create_app(settings: Settings, clients: Clients | None = None, db: Database | None = None) -> FastAPI:
@@ -119,6 +127,9 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     _attach(app, clients, db)
     install_handlers(app)
     document_problems(app)
+    # Innermost of the middlewares: a refused write (503 OVERLOADED) still gets its request id
+    # and CORS headers, and nothing behind it (auth, Idempotency-Key, services) runs.
+    app.add_middleware(AdmissionControl, limiter=write_limiter(settings))
     app.add_middleware(CrashGuard)
     app.add_middleware(RequestIds)
     # Outermost: a preflight is answered before anything else runs (gateway.cors).

@@ -196,9 +196,18 @@ PROBLEM_SCHEMA_REF = "#/components/schemas/ProblemDetails"
 _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 
 
+# What the 503 of a write under /v1/ says: gateway.admission refuses it too.
+OVERLOADED_503 = (
+    "Service Unavailable: a service or the gateway's database is out of reach "
+    "(`SERVICE_UNAVAILABLE`), or the gateway is at its limit of writes in flight "
+    "(`OVERLOADED`); both with `Retry-After`."
+)
+_WRITES = frozenset({"post", "put", "patch", "delete"})
+
+
 def _tidy_openapi(schema: dict[str, Any]) -> None:
-    for operations in schema.get("paths", {}).values():
-        for operation in operations.values():
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
             responses: dict[str, Any] = operation.get("responses", {})
             for status, response in list(responses.items()):
                 documented = response.get("content", {}).get("application/json", {}).get("schema", {})
@@ -235,6 +244,8 @@ def _tidy_openapi(schema: dict[str, Any]) -> None:
                         "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
                     },
                 )
+                if method in _WRITES and path.startswith("/v1/"):
+                    responses["503"]["description"] = OVERLOADED_503
     components = schema.get("components", {}).get("schemas", {})
     for name in _FASTAPI_VALIDATION_SCHEMAS:
         components.pop(name, None)

@@ -44,6 +44,11 @@ class Settings:
     # NATS, for the audit entries the services publish (gateway.audit_log); without it the
     # gateway's audit log holds only its own entries.
     nats_url: str | None = None
+    # Admission control of writes (gateway.admission): at most this many in flight per process
+    # (0: no limit), this many more waiting, each at most this long, else 503 OVERLOADED.
+    max_writes_in_flight: int = 32
+    write_queue: int = 32
+    write_queue_wait_seconds: float = 1.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -80,6 +85,9 @@ class Settings:
             guest_booking_limit_per_email=_rate("GATEWAY_GUEST_BOOKING_LIMIT_PER_EMAIL", "5/hour"),
             guest_link_ttl_seconds=env_int("GATEWAY_GUEST_LINK_TTL_SECONDS", 30 * 24 * 3600),
             nats_url=os.environ.get("NATS_URL") or None,
+            max_writes_in_flight=_at_least("GATEWAY_MAX_WRITES_IN_FLIGHT", 32, 0),
+            write_queue=_at_least("GATEWAY_WRITE_QUEUE", 32, 0),
+            write_queue_wait_seconds=float(env("GATEWAY_WRITE_QUEUE_WAIT_SECONDS", "1")),
         )
 
 
@@ -89,4 +97,11 @@ def _rate(name: str, default: str) -> str:
         parse(value)
     except ValueError:
         raise RuntimeError(f"{name} must be a rate such as 10/minute, got {value!r}") from None
+    return value
+
+
+def _at_least(name: str, default: int, smallest: int) -> int:
+    value = env_int(name, default)
+    if value < smallest:
+        raise RuntimeError(f"{name} must be at least {smallest}, got {value}")
     return value

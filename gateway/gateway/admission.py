@@ -1,0 +1,135 @@
+"""Admission control: a bounded number of writes in flight per gateway process, a small
+bounded wait queue, and a fast 503 `OVERLOADED` (problem+json, `Retry-After`) for what cannot
+be served in time.
+
+Without it an overloaded gateway accepts every request, the services' queues grow, every
+request waits longer, and past the gRPC deadline they all fail together: the confirmed rate
+collapses instead of holding its peak. With it, at most `limit` writes (POST, PUT, PATCH,
+DELETE under `/v1/`) run at once; up to `queue` more wait in FIFO order for at most
+`max_wait` seconds; anything else is refused at once, before authentication, the
+Idempotency-Key store or any service sees it, so a refused request costs almost nothing and
+retrying it (with the same Idempotency-Key) is always safe. A request is also refused at once
+when the wait it can expect (its place in the queue times the recent time a write holds its
+slot, divided by the slots) exceeds `max_wait`: it would be refused anyway, only later.
+
+Reads are not limited: they are cheap, and a client polling its accepted booking must keep
+seeing it. Counted in this process only: N replicas admit N times the setting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from gateway.problems import Problem, problem_response
+
+log = logging.getLogger(__name__)
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+LIMITED_PREFIX = "/v1/"
+# The weight of the newest hold time in the running estimate of how long a write holds its slot.
+SMOOTHING = 0.2
+# The longest Retry-After suggested, in seconds.
+MAX_RETRY_AFTER = 30
+
+
+class Overloaded(Exception):
+    """No slot within the wait allowed; `retry_after` is the suggested wait in seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("overloaded")
+        self.retry_after = retry_after
+
+
+class Limiter:
+    """At most `limit` holders at once, at most `queue` waiting, each for at most `max_wait`
+    seconds. An explicit asyncio.Semaphore (FIFO for its waiters) plus counters."""
+
+    def __init__(self, limit: int, queue: int, max_wait: float) -> None:
+        if limit < 1 or queue < 0 or max_wait < 0:
+            raise ValueError("limit >= 1, queue >= 0 and max_wait >= 0 are required")
+        self.limit = limit
+        self.queue = queue
+        self.max_wait = max_wait
+        self._slots = asyncio.Semaphore(limit)
+        self.waiting = 0
+        self.in_flight = 0
+        self.refused = 0
+        # Seconds a write holds its slot, smoothed; starts optimistic and learns.
+        self.hold_seconds = 0.05
+
+    def expected_wait(self) -> float:
+        """What the next request to queue can expect to wait."""
+        return math.ceil((self.waiting + 1) / self.limit) * self.hold_seconds
+
+    def _refuse(self) -> Overloaded:
+        self.refused += 1
+        return Overloaded(min(MAX_RETRY_AFTER, max(1, math.ceil(self.expected_wait()))))
+
+    async def acquire(self) -> None:
+        """A slot, or Overloaded: at once when the queue is full or the expected wait is over
+        `max_wait`, else after waiting `max_wait` in vain."""
+        if self.in_flight < self.limit and self.waiting == 0 and not self._slots.locked():
+            await self._slots.acquire()  # free: returns without suspending
+        else:
+            if self.waiting >= self.queue or self.expected_wait() > self.max_wait:
+                raise self._refuse()
+            self.waiting += 1
+            try:
+                async with asyncio.timeout(self.max_wait):
+                    await self._slots.acquire()
+            except TimeoutError:
+                raise self._refuse() from None
+            finally:
+                self.waiting -= 1
+        self.in_flight += 1
+
+    def release(self, held_seconds: float) -> None:
+        self.in_flight -= 1
+        self.hold_seconds += SMOOTHING * (held_seconds - self.hold_seconds)
+        self._slots.release()
+
+
+def overloaded_problem(retry_after: int) -> Problem:
+    return Problem(
+        503,
+        "OVERLOADED",
+        "The gateway is at its limit of requests in flight; retry later.",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+class AdmissionControl:
+    """ASGI middleware applying a `Limiter` to writes under `/v1/` (None: no limit)."""
+
+    def __init__(self, app: ASGIApp, limiter: Limiter | None) -> None:
+        self.app = app
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limiter = self.limiter
+        if (
+            limiter is None
+            or scope["type"] != "http"
+            or scope.get("method") not in WRITE_METHODS
+            or not str(scope.get("path", "")).startswith(LIMITED_PREFIX)
+        ):
+            await self.app(scope, receive, send)
+            return
+        try:
+            await limiter.acquire()
+        except Overloaded as refused:
+            log.debug("overloaded: %s %s refused", scope["method"], scope["path"])
+            await problem_response(overloaded_problem(refused.retry_after), scope.get("path"))(
+                scope, receive, send
+            )
+            return
+        started = time.monotonic()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            limiter.release(time.monotonic() - started)
