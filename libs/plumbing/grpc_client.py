@@ -15,6 +15,7 @@ from typing import Any
 
 from grpc import aio
 
+from plumbing.deadline import capped_timeout
 from plumbing.principal import outgoing_metadata
 from plumbing.request_id import add_request_id
 
@@ -86,10 +87,18 @@ def channel(
 
 class PrincipalForwarder(aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
     """Sends the principal of the current call (plumbing.principal) with every unary call,
-    so the service called checks the ids against the same tenant as its caller did, and the
-    request id (plumbing.request_id), so its audit entries name the same request."""
+    so the service called checks the ids against the same tenant as its caller did, the
+    request id (plumbing.request_id), so its audit entries name the same request, and the
+    deadline: a call made while serving one gets at most the time left of it
+    (plumbing.deadline), so no hop works on for a caller that has given up.
+
+    No call is retried here, and no channel has a retry policy (no service config): a retry
+    under overload only adds load. grpc's transparent retry of a call that never left the
+    client (a replica's connection just broke) stays: the server never saw that call."""
 
     async def intercept_unary_unary(self, continuation: Any, client_call_details: Any, request: Any) -> Any:
         metadata = add_request_id(outgoing_metadata(client_call_details.metadata))
-        details = client_call_details._replace(metadata=metadata)
+        details = client_call_details._replace(
+            metadata=metadata, timeout=capped_timeout(client_call_details.timeout)
+        )
         return await continuation(details, request)

@@ -23,6 +23,7 @@ from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
 from sqlalchemy import exc as sqlalchemy_exc
 
+from plumbing.deadline import serving_until
 from plumbing.errors import ErrorKind, ServiceError
 from plumbing.principal import acting_as, principal_from_metadata
 from plumbing.request_id import request_id_from_metadata, with_request_id
@@ -41,6 +42,7 @@ _CODES = {
     ErrorKind.RESOURCE_EXHAUSTED: code_pb2.RESOURCE_EXHAUSTED,
     ErrorKind.PERMISSION_DENIED: code_pb2.PERMISSION_DENIED,
     ErrorKind.UNAVAILABLE: code_pb2.UNAVAILABLE,
+    ErrorKind.DEADLINE_EXCEEDED: code_pb2.DEADLINE_EXCEEDED,
 }
 
 
@@ -70,7 +72,10 @@ class ErrorInterceptor(aio.ServerInterceptor):
     Anything else is logged and becomes INTERNAL with reason INTERNAL, never a leak of
     the exception text. A request with a NUL character in any string field is refused
     before the handler runs (INVALID_ARGUMENT `VALIDATION_FAILED`): PostgreSQL cannot store
-    one, so every service would otherwise fail it as INTERNAL.
+    one, so every service would otherwise fail it as INTERNAL. A call whose deadline has
+    passed by the time it would start (it waited in a busy server's queue) is not started:
+    DEADLINE_EXCEEDED `DEADLINE_EXCEEDED`, since its caller has given up on it. The handler
+    runs with the call's deadline in `plumbing.deadline`, which the calls it makes inherit.
     """
 
     async def intercept_service(
@@ -86,11 +91,23 @@ class ErrorInterceptor(aio.ServerInterceptor):
 
         async def guarded(request: Any, context: aio.ServicerContext) -> Any:
             try:
+                remaining = context.time_remaining()
+                if remaining is not None and remaining <= 0:
+                    log.info("%s not started: its deadline passed while it waited", method)
+                    raise ServiceError(
+                        "DEADLINE_EXCEEDED",
+                        "the call's deadline passed before it could start",
+                        kind=ErrorKind.DEADLINE_EXCEEDED,
+                    )
                 if isinstance(request, Message):
                     refuse_nul(request)
                 metadata = context.invocation_metadata()
                 principal = principal_from_metadata(metadata)
-                with acting_as(principal), with_request_id(request_id_from_metadata(metadata)):
+                with (
+                    acting_as(principal),
+                    with_request_id(request_id_from_metadata(metadata)),
+                    serving_until(remaining),
+                ):
                     return await behaviour(request, context)  # type: ignore[arg-type]
             except ServiceError as error:
                 await context.abort_with_status(rpc_status.to_status(status_for(error)))
