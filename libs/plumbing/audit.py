@@ -30,14 +30,14 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from nats.js import JetStreamContext
-from sqlalchemy import Column, DateTime, Index, MetaData, Table, Text, text
-from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
+from sqlalchemy import Column, DateTime, Index, Insert, MetaData, Table, Text, TextClause, insert, text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookingplatform.audit.v1 import audit_pb2
 from plumbing import messaging
 from plumbing.db import SCHEMA_OPTION
-from plumbing.outbox import outbox_table
+from plumbing.outbox import outbox_insert, outbox_table
 from plumbing.principal import Role, current_principal
 from plumbing.request_id import current_request_id
 from plumbing.telemetry import current_trace_id
@@ -153,9 +153,12 @@ def drop_audit_log(op: Operations, schema: str) -> None:
 
 
 @functools.cache
-def _tables(schema: str) -> tuple[Table, Table]:
+def _statements(schema: str) -> tuple[Insert, TextClause]:
+    """The schema's two inserts of an entry, built once (values bound at execution): its
+    audit_log row answering `occurred_at`, and its outbox row."""
     metadata = MetaData(schema=schema)
-    return audit_log_table(metadata), outbox_table(metadata)
+    audit_log = audit_log_table(metadata)
+    return insert(audit_log).returning(audit_log.c.occurred_at), outbox_insert(outbox_table(metadata))
 
 
 def _plain(value: Any) -> Any:
@@ -234,7 +237,7 @@ async def record(
     if not entity_type or not action or not str(entity_id):
         raise ValueError("an audit entry needs an entity_type, an entity_id and an action")
     schema = schema_of(conn)
-    audit_log, outbox = _tables(schema)
+    insert_entry, insert_outbox_row = _statements(schema)
     entry_id = str(uuid.uuid4())
     values = {
         "id": entry_id,
@@ -251,15 +254,17 @@ async def record(
         "request_id": current_request_id(),
         "trace_id": current_trace_id() or None,
     }
-    occurred_at = (
-        await conn.execute(insert(audit_log).values(**values).returning(audit_log.c.occurred_at))
-    ).scalar_one()
+    occurred_at = (await conn.execute(insert_entry, values)).scalar_one()
     if schema != GATEWAY_SCHEMA:
         entry = to_proto({**values, "occurred_at": occurred_at})
         await conn.execute(
-            insert(outbox)
-            .values(id=f"audit:{entry_id}", subject=subject(schema), payload=entry.SerializeToString())
-            .on_conflict_do_nothing()
+            insert_outbox_row,
+            {
+                "id": f"audit:{entry_id}",
+                "subject": subject(schema),
+                "payload": entry.SerializeToString(),
+                "headers": {},
+            },
         )
     return entry_id
 

@@ -48,7 +48,7 @@ from google.protobuf.message import DecodeError, Message
 from nats.aio.msg import Msg
 from opentelemetry import trace
 from opentelemetry.trace import Span
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from plumbing.db import Database
@@ -158,6 +158,9 @@ class InboxConsumer(Generic[M, P]):
         self.span_name = span_name
         self.retry = retry
         self.concurrency = max(1, concurrency)
+        self._seen = select(inbox.c.message_id).where(
+            inbox.c.message_id.in_(bindparam("ids", expanding=True))
+        )
 
     async def handle(self, messages: list[Msg]) -> None:
         """The PullConsumer handler: one fetched batch, every message settled when it returns."""
@@ -218,9 +221,7 @@ class InboxConsumer(Generic[M, P]):
 
     async def _already_in_inbox(self, message_ids: Sequence[str]) -> set[str]:
         async with self.db.transaction() as conn:
-            rows = await conn.execute(
-                select(self.inbox.c.message_id).where(self.inbox.c.message_id.in_(list(message_ids)))
-            )
+            rows = await conn.execute(self._seen, {"ids": list(message_ids)})
             return {row.message_id for row in rows}
 
     async def _prepare_one(self, delivery: Delivery[M, P]) -> None:

@@ -13,6 +13,7 @@ skipped.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -28,12 +29,14 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    TextClause,
+    bindparam,
     func,
     select,
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from plumbing.db import Database
@@ -72,14 +75,33 @@ def inbox_table(metadata: MetaData) -> Table:
     )
 
 
+# The statements of every message are built once per table, their values bound at execution:
+# SQLAlchemy compiles a `postgresql.insert(...).on_conflict_do_nothing()` again on every
+# execution (the construct has no cache key), and building any statement per call costs as
+# much again (bench/statement_cost.py).
+
+
+@functools.cache
+def _inbox_insert(inbox: Table) -> TextClause:
+    return text(
+        f"INSERT INTO {inbox.fullname} (message_id, subject) VALUES (:message_id, :subject) "
+        "ON CONFLICT DO NOTHING RETURNING message_id"
+    )
+
+
+@functools.cache
+def outbox_insert(outbox: Table) -> TextClause:
+    """The outbox row of one message (`id`, `subject`, `payload`, `headers`); a row already
+    there under the id (a retried transaction's) is kept."""
+    return text(
+        f"INSERT INTO {outbox.fullname} (id, subject, payload, headers) "
+        "VALUES (:id, :subject, :payload, :headers) ON CONFLICT DO NOTHING"
+    ).bindparams(bindparam("payload", type_=LargeBinary), bindparam("headers", type_=JSONB))
+
+
 async def record_in_inbox(conn: AsyncConnection, inbox: Table, message_id: str, subject: str) -> bool:
     """True when the message is new; False for a redelivery already applied."""
-    inserted = await conn.execute(
-        insert(inbox)
-        .values(message_id=message_id, subject=subject)
-        .on_conflict_do_nothing()
-        .returning(inbox.c.message_id)
-    )
+    inserted = await conn.execute(_inbox_insert(inbox), {"message_id": message_id, "subject": subject})
     return inserted.first() is not None
 
 
@@ -114,6 +136,19 @@ class Outbox:
         self.idle_poll_seconds = idle_poll_seconds
         self.on_published = on_published
         self._wakeup = asyncio.Event()
+        self._insert = outbox_insert(table)
+        self._claim = (
+            select(table.c.id, table.c.subject, table.c.payload, table.c.headers)
+            .where(table.c.published_at.is_(None))
+            .order_by(table.c.created_at)
+            .limit(batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        self._mark_published = (
+            update(table)
+            .where(table.c.id.in_(bindparam("ids", expanding=True)))
+            .values(published_at=func.now())
+        )
 
     async def add(
         self,
@@ -128,9 +163,8 @@ class Outbox:
         headers: dict[str, str] = {}
         inject_trace_headers(headers)
         await conn.execute(
-            insert(self.table)
-            .values(id=row_id, subject=subject, payload=message.SerializeToString(), headers=headers)
-            .on_conflict_do_nothing()
+            self._insert,
+            {"id": row_id, "subject": subject, "payload": message.SerializeToString(), "headers": headers},
         )
         return row_id
 
@@ -168,17 +202,8 @@ class Outbox:
 
     async def relay_batch(self, db: Database, js: JetStreamContext) -> int:
         """Publishes one batch of unsent rows; returns how many were claimed."""
-        table = self.table
         async with db.transaction() as conn:
-            rows = (
-                await conn.execute(
-                    select(table.c.id, table.c.subject, table.c.payload, table.c.headers)
-                    .where(table.c.published_at.is_(None))
-                    .order_by(table.c.created_at)
-                    .limit(self.batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
+            rows = (await conn.execute(self._claim)).all()
             if not rows:
                 return 0
             results = await asyncio.gather(
@@ -196,9 +221,7 @@ class Outbox:
             ]
             failures = [result for result in results if isinstance(result, BaseException)]
             if published:
-                await conn.execute(
-                    update(table).where(table.c.id.in_(published)).values(published_at=func.now())
-                )
+                await conn.execute(self._mark_published, {"ids": published})
                 if self.on_published is not None:
                     await self.on_published(conn, published)
         if failures:
