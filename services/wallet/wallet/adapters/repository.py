@@ -3,6 +3,11 @@
 Every function takes the `AsyncConnection` of the caller's transaction. Balances only
 change through conditional UPDATEs computed by PostgreSQL; rows are created with
 INSERT ... ON CONFLICT DO NOTHING.
+
+The statements a saga step runs are built once, at import, with their values bound at
+execution: SQLAlchemy compiles a `postgresql.insert(...).on_conflict_do_nothing()` again on
+every execution (those are `text()` here), and building any statement per call costs about
+as much again (bench/statement_cost.py).
 """
 
 from __future__ import annotations
@@ -12,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import and_, bindparam, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from plumbing.saga_protocol import StepAction
@@ -39,7 +44,7 @@ async def ensure_customer_accounts(
 ) -> None:
     """Creates the customer's MAIN and BONUS accounts in `currency` unless they exist."""
     await conn.execute(
-        insert(accounts)
+        upsert(accounts)
         .values(
             [
                 {
@@ -57,37 +62,43 @@ async def ensure_customer_accounts(
     )
 
 
+_INSERT_SYSTEM_ACCOUNT = text(
+    "INSERT INTO wallet.accounts (id, company_id, kind, currency)"
+    " VALUES (:id, :company_id, :kind, :currency) ON CONFLICT DO NOTHING"
+)
+_SYSTEM_ACCOUNT = select(accounts.c.id).where(
+    accounts.c.company_id == bindparam("company_id"),
+    accounts.c.customer_id.is_(None),
+    accounts.c.kind == bindparam("kind"),
+    accounts.c.currency == bindparam("currency"),
+)
+
+
 async def ensure_system_account(
     conn: AsyncConnection, company_id: str, kind: SystemAccountKind, currency: str
 ) -> str:
     """The id of the company's system account of this kind and currency, created if missing."""
-    await conn.execute(
-        insert(accounts)
-        .values(id=str(uuid.uuid4()), company_id=company_id, kind=kind.value, currency=currency)
-        .on_conflict_do_nothing()
-    )
+    key = {"company_id": company_id, "kind": kind.value, "currency": currency}
+    await conn.execute(_INSERT_SYSTEM_ACCOUNT, {"id": str(uuid.uuid4()), **key})
     # A new statement: in READ COMMITTED it sees a row a concurrent insert just committed.
-    account_id = (
-        await conn.execute(
-            select(accounts.c.id).where(
-                accounts.c.company_id == company_id,
-                accounts.c.customer_id.is_(None),
-                accounts.c.kind == kind.value,
-                accounts.c.currency == currency,
-            )
-        )
-    ).scalar_one()
+    account_id = (await conn.execute(_SYSTEM_ACCOUNT, key)).scalar_one()
     return str(account_id)
+
+
+_WALLET_CURRENCY = (
+    select(accounts.c.currency)
+    .where(
+        accounts.c.company_id == bindparam("company_id"),
+        accounts.c.customer_id == bindparam("customer_id"),
+    )
+    .limit(1)
+)
 
 
 async def wallet_currency(conn: AsyncConnection, company_id: str, customer_id: str) -> str | None:
     """The currency of the customer's accounts (fixed at creation), None when there are none."""
     currency = (
-        await conn.execute(
-            select(accounts.c.currency)
-            .where(accounts.c.company_id == company_id, accounts.c.customer_id == customer_id)
-            .limit(1)
-        )
+        await conn.execute(_WALLET_CURRENCY, {"company_id": company_id, "customer_id": customer_id})
     ).scalar_one_or_none()
     return None if currency is None else str(currency)
 
@@ -237,6 +248,15 @@ async def debit_bonus_first(
 # ---------------------------------------------------------------- ledger
 
 
+_INSERT_TRANSACTION = text(
+    "INSERT INTO wallet.ledger_transactions"
+    " (id, company_id, kind, business_key, booking_id, reason, actor_user_id)"
+    " VALUES (:id, :company_id, :kind, :business_key, :booking_id, :reason, :actor_user_id)"
+    " ON CONFLICT DO NOTHING RETURNING id"
+)
+_INSERT_ENTRY = insert(ledger_entries)
+
+
 async def insert_transaction(
     conn: AsyncConnection,
     *,
@@ -250,18 +270,16 @@ async def insert_transaction(
 ) -> bool:
     """Records a ledger transaction; False when its business key is already taken."""
     inserted = await conn.execute(
-        insert(ledger_transactions)
-        .values(
-            id=transaction_id,
-            company_id=company_id,
-            kind=kind.value,
-            business_key=business_key,
-            booking_id=booking_id,
-            reason=reason,
-            actor_user_id=actor_user_id,
-        )
-        .on_conflict_do_nothing()
-        .returning(ledger_transactions.c.id)
+        _INSERT_TRANSACTION,
+        {
+            "id": transaction_id,
+            "company_id": company_id,
+            "kind": kind.value,
+            "business_key": business_key,
+            "booking_id": booking_id,
+            "reason": reason,
+            "actor_user_id": actor_user_id,
+        },
     )
     return inserted.first() is not None
 
@@ -277,7 +295,7 @@ async def add_entries(conn: AsyncConnection, transaction_id: str, entries: Seque
         if amount != 0
     ]
     if values:
-        await conn.execute(insert(ledger_entries).values(values))
+        await conn.execute(_INSERT_ENTRY, values)
 
 
 @dataclass(frozen=True)
@@ -358,6 +376,20 @@ async def list_entries(
 # ---------------------------------------------------------------- saga operations
 
 
+_CLAIM_OPERATION = text(
+    "INSERT INTO wallet.saga_operations"
+    " (saga_id, action, company_id, customer_id, booking_id, currency, outcome, attempt)"
+    " VALUES (:saga_id, :action, :company_id, :customer_id, :booking_id, :currency, :outcome, :attempt)"
+    " ON CONFLICT DO NOTHING RETURNING saga_id"
+)
+_INSERT_TOMBSTONE = text(
+    "INSERT INTO wallet.saga_operations"
+    " (saga_id, action, company_id, customer_id, booking_id, outcome, reason, tombstone)"
+    " VALUES (:saga_id, :action, :company_id, :customer_id, :booking_id, :outcome, :reason, true)"
+    " ON CONFLICT DO NOTHING RETURNING saga_id"
+)
+
+
 async def claim_operation(
     conn: AsyncConnection,
     *,
@@ -374,19 +406,17 @@ async def claim_operation(
     A concurrent claim of the same key waits here until the first one commits.
     """
     inserted = await conn.execute(
-        insert(saga_operations)
-        .values(
-            saga_id=saga_id,
-            action=action.value,
-            company_id=company_id,
-            customer_id=customer_id,
-            booking_id=booking_id,
-            currency=currency,
-            outcome=Outcome.PENDING.value,
-            attempt=attempt,
-        )
-        .on_conflict_do_nothing()
-        .returning(saga_operations.c.saga_id)
+        _CLAIM_OPERATION,
+        {
+            "saga_id": saga_id,
+            "action": action.value,
+            "company_id": company_id,
+            "customer_id": customer_id,
+            "booking_id": booking_id,
+            "currency": currency,
+            "outcome": Outcome.PENDING.value,
+            "attempt": attempt,
+        },
     )
     return inserted.first() is not None
 
@@ -406,19 +436,16 @@ async def record_tombstone(
     finds it and is refused.
     """
     inserted = await conn.execute(
-        insert(saga_operations)
-        .values(
-            saga_id=saga_id,
-            action=StepAction.EXECUTE.value,
-            company_id=company_id,
-            customer_id=customer_id,
-            booking_id=booking_id,
-            outcome=Outcome.FAILED.value,
-            reason=reason,
-            tombstone=True,
-        )
-        .on_conflict_do_nothing()
-        .returning(saga_operations.c.saga_id)
+        _INSERT_TOMBSTONE,
+        {
+            "saga_id": saga_id,
+            "action": StepAction.EXECUTE.value,
+            "company_id": company_id,
+            "customer_id": customer_id,
+            "booking_id": booking_id,
+            "outcome": Outcome.FAILED.value,
+            "reason": reason,
+        },
     )
     return inserted.first() is not None
 
@@ -455,15 +482,34 @@ def _operation(row: Any) -> Operation:
     )
 
 
+_GET_OPERATION = select(saga_operations).where(
+    saga_operations.c.saga_id == bindparam("saga_id"), saga_operations.c.action == bindparam("action")
+)
+
+
 async def get_operation(conn: AsyncConnection, saga_id: str, action: StepAction) -> Operation | None:
-    row = (
-        await conn.execute(
-            select(saga_operations).where(
-                saga_operations.c.saga_id == saga_id, saga_operations.c.action == action.value
-            )
-        )
-    ).first()
+    row = (await conn.execute(_GET_OPERATION, {"saga_id": saga_id, "action": action.value})).first()
     return None if row is None else _operation(row)
+
+
+# The names bound in WHERE differ from the columns SET: SQLAlchemy keeps those for SET.
+_COMPLETE_OPERATION = (
+    update(saga_operations)
+    .where(
+        saga_operations.c.saga_id == bindparam("key_saga_id"),
+        saga_operations.c.action == bindparam("key_action"),
+        saga_operations.c.outcome == Outcome.PENDING.value,
+    )
+    .values(
+        outcome=bindparam("outcome"),
+        reason=bindparam("reason"),
+        bonus_amount=bindparam("bonus_amount"),
+        main_amount=bindparam("main_amount"),
+        transaction_id=bindparam("transaction_id"),
+        updated_at=func.now(),
+    )
+    .returning(*saga_operations.c)
+)
 
 
 async def complete_operation(
@@ -480,21 +526,16 @@ async def complete_operation(
     moved = moved or Split()
     row = (
         await conn.execute(
-            update(saga_operations)
-            .where(
-                saga_operations.c.saga_id == saga_id,
-                saga_operations.c.action == action.value,
-                saga_operations.c.outcome == Outcome.PENDING.value,
-            )
-            .values(
-                outcome=outcome.value,
-                reason=reason,
-                bonus_amount=moved.bonus,
-                main_amount=moved.main,
-                transaction_id=transaction_id,
-                updated_at=func.now(),
-            )
-            .returning(*saga_operations.c)
+            _COMPLETE_OPERATION,
+            {
+                "key_saga_id": saga_id,
+                "key_action": action.value,
+                "outcome": outcome.value,
+                "reason": reason,
+                "bonus_amount": moved.bonus,
+                "main_amount": moved.main,
+                "transaction_id": transaction_id,
+            },
         )
     ).first()
     if row is None:
@@ -519,15 +560,16 @@ _SUCCEEDED_DEBITS = and_(
 )
 
 
+_LOCK_DEBIT = (
+    select(saga_operations)
+    .where(saga_operations.c.saga_id == bindparam("saga_id"), _SUCCEEDED_DEBITS)
+    .with_for_update()
+)
+
+
 async def lock_debit(conn: AsyncConnection, saga_id: str) -> Debit | None:
     """The saga's succeeded EXECUTE, locked until the end of the transaction."""
-    row = (
-        await conn.execute(
-            select(saga_operations)
-            .where(saga_operations.c.saga_id == saga_id, _SUCCEEDED_DEBITS)
-            .with_for_update()
-        )
-    ).first()
+    row = (await conn.execute(_LOCK_DEBIT, {"saga_id": saga_id})).first()
     return None if row is None else _debit(row)
 
 
