@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookingplatform.catalog.v1 import catalog_pb2
-from catalog.domain.model import Resource, Session
+from catalog.domain.model import Company, Resource, Session
 from catalog.entrypoints import protos
 from plumbing.outbox import Outbox
 
@@ -17,6 +17,7 @@ SESSION_CREATED = "catalog.events.session_created"
 SESSION_CANCELLED = "catalog.events.session_cancelled"
 RESOURCE_UPDATED = "catalog.events.resource_updated"
 SESSION_UPDATED = "catalog.events.session_updated"
+COMPANY_UPDATED = "catalog.events.company_updated"
 
 
 async def session_created(conn: AsyncConnection, outbox: Outbox, session: Session) -> None:
@@ -56,4 +57,15 @@ async def resource_updated(conn: AsyncConnection, outbox: Outbox, resource: Reso
             resource=protos.resource(resource), update_time=protos.timestamp(datetime.now(UTC))
         ),
         message_id=f"resource_updated:{resource.id}:{resource.version}",
+    )
+
+
+async def company_updated(conn: AsyncConnection, outbox: Outbox, company: Company) -> None:
+    """Payload: the `Company` after the change (suspended, resumed, edited); message id
+    `company_updated:<id>:<version>`."""
+    await outbox.add(
+        conn,
+        COMPANY_UPDATED,
+        protos.company(company),
+        message_id=f"company_updated:{company.id}:{company.version}",
     )

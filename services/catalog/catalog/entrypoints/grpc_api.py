@@ -397,7 +397,7 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
                 },
             ),
         )
-        company = await companies.update_company(self.db, command)
+        company = await companies.update_company(self.db, self.outbox, command)
         return catalog_pb2.UpdateCompanyResponse(company=protos.company(company))
 
     async def SuspendCompany(
@@ -409,7 +409,7 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
             etag_value=request.etag,
             reason=request.reason,
         )
-        company = await companies.suspend_company(self.db, command)
+        company = await companies.suspend_company(self.db, self.outbox, command)
         return catalog_pb2.SuspendCompanyResponse(company=protos.company(company))
 
     async def ResumeCompany(
@@ -418,7 +418,7 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
         command = back_office.Suspend.parse(
             request_id=request.request_id, company_id=request.company_id, etag_value=request.etag, reason=None
         )
-        company = await companies.suspend_company(self.db, command)
+        company = await companies.suspend_company(self.db, self.outbox, command)
         return catalog_pb2.ResumeCompanyResponse(company=protos.company(company))
 
     async def ListResources(

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from catalog.adapters import tables
+from catalog.adapters import events, tables
 from catalog.adapters.repositories import companies
 from catalog.adapters.repositories.changes import find_in_reach
 from catalog.domain import back_office, errors
@@ -21,6 +21,7 @@ from catalog.domain.model import (
 )
 from catalog.service import changes
 from plumbing.db import Database
+from plumbing.outbox import Outbox
 from plumbing.principal import Role, check_tenant, require_role
 
 
@@ -68,7 +69,12 @@ async def list_companies(db: Database, query: back_office.ListCompanies) -> tupl
 
 
 async def _change(
-    db: Database, command: back_office.Change, action: str, values: dict[str, Any], reason: str | None = None
+    db: Database,
+    outbox: Outbox,
+    command: back_office.Change,
+    action: str,
+    values: dict[str, Any],
+    reason: str | None = None,
 ) -> Company:
     column_values = {key: list(v) if isinstance(v, tuple) else v for key, v in values.items()}
 
@@ -94,6 +100,8 @@ async def _change(
             after=_fields(updated),
             reason=reason,
         )
+        # Bookings drops its cached copy (a suspension stops new bookings as it arrives).
+        await events.company_updated(conn, outbox, updated)
         return updated
 
     return await changes.apply(
@@ -106,19 +114,19 @@ async def _change(
     )
 
 
-async def update_company(db: Database, command: back_office.Change) -> Company:
+async def update_company(db: Database, outbox: Outbox, command: back_office.Change) -> Company:
     """Changes the fields of the mask at the version read (the currency only while the
     company has no price: CURRENCY_LOCKED). The platform, or the company's own admin."""
     require_role(Role.PLATFORM_ADMIN, Role.COMPANY_ADMIN)
-    return await _change(db, command, "update", command.values)
+    return await _change(db, outbox, command, "update", command.values)
 
 
-async def suspend_company(db: Database, command: back_office.Suspend) -> Company:
+async def suspend_company(db: Database, outbox: Outbox, command: back_office.Suspend) -> Company:
     """Suspends (reason set) or resumes (reason None) the company at the version read."""
     require_role(Role.PLATFORM_ADMIN)
     change = back_office.Change(command.request_id, command.company_id, command.expected_version, {})
     if command.reason is None:
         values: dict[str, Any] = {"state": CompanyState.ACTIVE.value, "suspend_reason": None}
-        return await _change(db, change, "resume", values)
+        return await _change(db, outbox, change, "resume", values)
     values = {"state": CompanyState.SUSPENDED.value, "suspend_reason": command.reason}
-    return await _change(db, change, "suspend", values, command.reason)
+    return await _change(db, outbox, change, "suspend", values, command.reason)
