@@ -34,10 +34,10 @@ from bookings.domain.reservations import EngineQuote, parse_date
 from bookings.domain.saga import PAYMENTS, Saga
 from bookings.domain.step_log import BOOKING, PLACE, Effect
 from bookings.service.orchestrator import Orchestrator
-from bookings.service.planning import Planner
+from bookings.service.planning import Planner, Reservation
 from plumbing import audit
 from plumbing.db import Database
-from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, ServiceError
 from plumbing.ids import parse_id
 from plumbing.outbox import Outbox
 from plumbing.paging import decode_page_token, encode_page_token, page_size
@@ -84,8 +84,18 @@ def _scoped(company_id: str, customer_id: str) -> tuple[str, str]:
     return company, customer
 
 
-class _Duplicate(Exception):
-    """Another request with the same id won the insert; its booking is the answer."""
+def _replayed(command: CreateBooking, found: tuple[Booking, str] | None) -> Booking:
+    """The booking a request id made before: the answer to a retry of the same request; the
+    same id with another request is refused."""
+    assert found is not None, "a request id that met its unique key has a booking"
+    booking, fingerprint = found
+    if fingerprint != command.fingerprint():
+        raise Conflict(
+            "IDEMPOTENCY_KEY_REUSED",
+            "this request id was used for a different booking",
+            field="request_id",
+        )
+    return booking
 
 
 class BookingCommands:
@@ -132,23 +142,18 @@ class BookingCommands:
         if command.plan.desk_payment is not None:
             # Money taken at the desk is the staff's word: a customer cannot claim to have paid.
             require_role(*BUSINESS_ROLES)
-        existing = await self._replay(command)
-        if existing is not None:
-            return existing
-
-        reservation = await self.planner.plan(request, command.plan, datetime.now(UTC))
-        if command.plan.entitlement_id and self.passes is not None:
-            check_entitlement(
-                await self.passes.entitlement(command.plan.entitlement_id),
-                customer_id=reservation.booking.customer_id,
-                company_id=reservation.booking.company_id,
-                now=datetime.now(UTC),
-            )
-        await self._check_payment_method(
-            command.plan.payment_method_id, reservation.booking, "payment_plan.payment_method_id"
-        )
+        # No read of the request id up front (a transaction per booking): the first request
+        # plans and inserts; a retry finds its booking when the insert meets the
+        # (customer, request_id) key, or, when planning refuses it now (the session has
+        # started, been cancelled, ...), right after that refusal.
+        try:
+            reservation = await self._plan(command)
+        except ServiceError:
+            existing = await self._replay(command)
+            if existing is not None:
+                return existing
+            raise
         quote = reservation.quote
-        check_payment_plan(command.plan, Quote(quote.base_minor, quote.extras, quote.currency))
         booking = reservation.booking
         principal = current_principal()
         if principal.role in BUSINESS_ROLES:
@@ -168,40 +173,39 @@ class BookingCommands:
             pay_later=command.plan.pay_later,
             desk_minor=booking.desk_paid_minor,
         )
-        try:
-            async with self.db.transaction() as conn:
-                if not await repo.insert_booking(conn, booking, command.request_id, command.fingerprint()):
-                    raise _Duplicate
-                await reservation.hold(conn, booking)
-                if not await repo.count_active_booking(
-                    conn,
-                    customer_id=booking.customer_id,
-                    resource_id=booking.resource_id,
-                    limit=reservation.max_active,
-                ):
-                    raise FailedPrecondition(
-                        "MAX_ACTIVE_BOOKINGS",
-                        f"at most {reservation.max_active} active bookings of this resource per customer",
-                    )
-                await repo.insert_saga(
-                    conn, saga, company_id=booking.company_id, trace_id=current_trace_id(), deadline_in=None
+        async with self.db.transaction() as conn:
+            if not await repo.insert_booking(conn, booking, command.request_id, command.fingerprint()):
+                # Another request with this id committed its booking (the insert waited for it):
+                # that booking is the answer, read in this transaction; nothing was written.
+                return _replayed(
+                    command, await repo.find_by_request(conn, command.customer_id, command.request_id)
                 )
-                held = transition.after(step_log.effect(PLACE, Effect.HOLD, "HELD"))
-                booking = await self.orchestrator.carry_out(conn, saga, booking, held) or booking
-                # A customer's own booking or staff booking on a customer's behalf (the saga's
-                # own moves, by the service principal, are not recorded).
-                await audit.record(
-                    conn,
-                    company_id=booking.company_id,
-                    entity_type="booking",
-                    entity_id=booking.id,
-                    action="create_on_behalf" if booking.booked_by_user_id else "create",
-                    after=audited(booking),
+            await reservation.hold(conn, booking)
+            if not await repo.count_active_booking(
+                conn,
+                customer_id=booking.customer_id,
+                resource_id=booking.resource_id,
+                limit=reservation.max_active,
+            ):
+                raise FailedPrecondition(
+                    "MAX_ACTIVE_BOOKINGS",
+                    f"at most {reservation.max_active} active bookings of this resource per customer",
                 )
-        except _Duplicate:
-            replay = await self._replay(command)
-            assert replay is not None, "a duplicate request must have a booking"
-            return replay
+            await repo.insert_saga(
+                conn, saga, company_id=booking.company_id, trace_id=current_trace_id(), deadline_in=None
+            )
+            held = transition.after(step_log.effect(PLACE, Effect.HOLD, "HELD"))
+            booking = await self.orchestrator.carry_out(conn, saga, booking, held) or booking
+            # A customer's own booking or staff booking on a customer's behalf (the saga's
+            # own moves, by the service principal, are not recorded).
+            await audit.record(
+                conn,
+                company_id=booking.company_id,
+                entity_type="booking",
+                entity_id=booking.id,
+                action="create_on_behalf" if booking.booked_by_user_id else "create",
+                after=audited(booking),
+            )
         self.outbox.wake()
         return booking
 
@@ -225,19 +229,28 @@ class BookingCommands:
             parse_id(request.customer_id, "customer_id")
         return (await self.planner.plan(request, PaymentPlan(), datetime.now(UTC))).quote
 
+    async def _plan(self, command: CreateBooking) -> Reservation:
+        """The reservation, priced and checked (pass, card, payment plan) before anything is held."""
+        reservation = await self.planner.plan(command.request, command.plan, datetime.now(UTC))
+        if command.plan.entitlement_id and self.passes is not None:
+            check_entitlement(
+                await self.passes.entitlement(command.plan.entitlement_id),
+                customer_id=reservation.booking.customer_id,
+                company_id=reservation.booking.company_id,
+                now=datetime.now(UTC),
+            )
+        await self._check_payment_method(
+            command.plan.payment_method_id, reservation.booking, "payment_plan.payment_method_id"
+        )
+        quote = reservation.quote
+        check_payment_plan(command.plan, Quote(quote.base_minor, quote.extras, quote.currency))
+        return reservation
+
     async def _replay(self, command: CreateBooking) -> Booking | None:
+        """The booking this request id already made, if any (a refused retry's slow path)."""
         async with self.db.transaction() as conn:
             found = await repo.find_by_request(conn, command.customer_id, command.request_id)
-        if found is None:
-            return None
-        booking, fingerprint = found
-        if fingerprint != command.fingerprint():
-            raise Conflict(
-                "IDEMPOTENCY_KEY_REUSED",
-                "this request id was used for a different booking",
-                field="request_id",
-            )
-        return booking
+        return None if found is None else _replayed(command, found)
 
     async def get_booking(self, booking_id: str) -> Booking:
         parse_id(booking_id, "booking_id")

@@ -34,6 +34,7 @@ from bookings.domain.saga import (
 )
 from bookings.domain.step_log import StepLogEntry
 from bookings.service.change_outcomes import apply_change_outcome
+from bookings.service.queued_steps import QueuedSteps
 from plumbing import audit
 from plumbing.db import Database
 from plumbing.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -72,9 +73,13 @@ class Orchestrator:
         *,
         billing_retry: timedelta = timedelta(seconds=60),
         first_step_timeout: float = 5.0,
+        queued_steps: QueuedSteps | None = None,
     ) -> None:
         self.db = db
         self.outbox = outbox
+        # Asked before a step is re-sent whether its command merely waits in the participant's
+        # queue (service/queued_steps.py); None: every step past its deadline is re-sent.
+        self.queued_steps = queued_steps
         # How often the wallet is asked again for a PENDING_PAYMENT booking.
         self.billing_retry = billing_retry
         self.first_step_timeout = first_step_timeout
@@ -90,11 +95,12 @@ class Orchestrator:
         saga, _company = locked
         position = (saga.action, saga.current_step)
         transition = saga.apply(reply, message_id)
+        if not transition.applied:
+            # A duplicate or late reply changes nothing but the step log: no booking to read.
+            await self.carry_out(conn, saga, None, transition, then=Then.LOG_ONLY)
+            return
         booking = await repo.get_booking(conn, saga.booking_id)
         assert booking is not None
-        if not transition.applied:
-            await self.carry_out(conn, saga, booking, transition, then=Then.LOG_ONLY)
-            return
         moved = position != (saga.action, saga.current_step)
         if not moved and transition.booking_change is None:
             # A forward step that failed, or a billing retry that found no money yet:
@@ -105,14 +111,20 @@ class Orchestrator:
         failpoint("orchestrator.after_state_update_before_commit")
 
     async def sweep_deadlines(self, batch: int = 50) -> int:
-        """Re-sends the current step of every saga past its deadline (attempt + 1).
+        """Re-sends the current step of every saga past its deadline (attempt + 1), unless
+        its command still waits in the participant's moving queue: then its deadline moves on.
 
         Before the pivot, a step that keeps timing out is given up and compensated. After
         it, the step is retried for ever and the saga flagged for an operator.
         """
         async with self.db.transaction() as conn:
             due = await repo.claim_due_sagas(conn, batch)
+            queued = (
+                await self.queued_steps.extend_queued(conn, due) if self.queued_steps is not None else set()
+            )
             for saga_id in due:
+                if saga_id in queued:
+                    continue
                 failpoint("sweeper.mid_batch")
                 locked = await repo.lock_saga(conn, saga_id)
                 assert locked is not None
@@ -180,7 +192,7 @@ class Orchestrator:
         self,
         conn: AsyncConnection,
         saga: Saga,
-        booking: Booking,
+        booking: Booking | None,
         transition: Transition,
         *,
         then: Then = Then.SEND_NEXT,
@@ -188,11 +200,13 @@ class Orchestrator:
     ) -> Booking | None:
         """Applies the booking change a transition asks for, queues its commands, saves the
         saga and writes the step-log rows of it all, in the order they happened (the fault
-        suite replays them). Returns the booking as changed (None when it did not change)."""
+        suite replays them). Returns the booking as changed (None when it did not change).
+        `booking` may be None only with LOG_ONLY (an ignored reply touches no booking)."""
         rows = list(transition.log)
         if then is Then.LOG_ONLY:
             await repo.log_steps(conn, saga.id, rows)
             return None
+        assert booking is not None, "only an ignored reply is carried out without its booking"
         updated, changed = await self._apply_booking_change(conn, saga, booking, transition.booking_change)
         rows += changed
         current = updated or booking
