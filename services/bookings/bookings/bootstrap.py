@@ -12,6 +12,7 @@ from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
 from bookingplatform.catalog.v1.catalog_pb2_grpc import CatalogServiceStub
 from bookings.adapters import tables
 from bookings.adapters.catalog_availability import AvailabilityCatalog
+from bookings.adapters.catalog_cache import CatalogCache, watch_events
 from bookings.adapters.catalog_client import CatalogClient
 from bookings.adapters.catalog_resources import ResourceCatalog
 from bookings.adapters.owners import CatalogOwners
@@ -52,8 +53,17 @@ async def start(settings: Settings) -> RunningService:
     # A step's deadline starts when its command is published, not when it is queued.
     outbox = Outbox(tables.outbox, on_published=start_step_deadlines)
     timeout = settings.call_timeout_seconds  # of every call to catalog, passes and payments
-    catalog = CatalogClient(catalog_channel, call_timeout_seconds=timeout)
-    resources = ResourceCatalog(catalog_channel, call_timeout_seconds=timeout)
+    # One cache of the catalog rows a booking reads, shared by the tenancy guard and the
+    # planner, dropped row by row on catalog's change events (subscribed below).
+    ttl = settings.catalog_cache_ttl_seconds
+    catalog_cache = CatalogCache(
+        CatalogServiceStub(catalog_channel),
+        call_timeout_seconds=timeout,
+        ttl_seconds=ttl,
+        customer_ttl_seconds=300.0 if ttl > 0 else 0.0,  # a customer never changes company
+    )
+    catalog = CatalogClient(catalog_channel, catalog_cache, call_timeout_seconds=timeout)
+    resources = ResourceCatalog(catalog_channel, catalog_cache, call_timeout_seconds=timeout)
     orchestrator = Orchestrator(
         db,
         outbox,
@@ -85,20 +95,21 @@ async def start(settings: Settings) -> RunningService:
         ),
         orchestrator=orchestrator,
         sagas=SagaQueries(db),
-        session_changes=SessionChanges(db, CatalogServiceStub(catalog_channel), call_timeout_seconds=timeout),
+        session_changes=SessionChanges(
+            db, CatalogServiceStub(catalog_channel), call_timeout_seconds=timeout, cache=catalog_cache
+        ),
     )
     # Every RPC checks the caller's company (and customer, and role) before its handler.
     tenancy.guard(
         api,
         bookings_pb2.DESCRIPTOR.services_by_name["BookingsService"],
-        tenancy.TenancyChecks(
-            db, CatalogOwners(CatalogServiceStub(catalog_channel), call_timeout_seconds=timeout)
-        ),
+        tenancy.TenancyChecks(db, CatalogOwners(catalog_cache)),
     )
     cancellations = SessionCancellations(db, bookings, orchestrator)
 
     nc = await messaging.connect(settings.nats_url, "bookings")
     js = nc.jetstream()
+    await watch_events(nc, catalog_cache)  # this replica's cache: a plain subscription
     await messaging.ensure_stream(js, messaging.SAGA_STREAM, messaging.SAGA_SUBJECTS)
     await audit.ensure_stream(js)  # the relay carries audit entries too (plumbing.audit)
     dead_letters = DeadLetters("bookings")

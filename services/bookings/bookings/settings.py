@@ -4,6 +4,12 @@ from dataclasses import dataclass
 
 from plumbing.config import ServiceSettings, env
 
+# The longest a catalog row may be served without its change event: well inside the 30 s
+# grace period after a session's cancellation (service/session_events.SETTLE_GRACE), whose
+# last pass cancels a booking made on a session read as OPEN just before (or, with the cache,
+# up to the TTL after) it was cancelled.
+MAX_CATALOG_CACHE_TTL_SECONDS = 10.0
+
 
 @dataclass(frozen=True)
 class Settings(ServiceSettings):
@@ -22,6 +28,11 @@ class Settings(ServiceSettings):
     # call fails as unavailable (e.g. 503 CATALOG_UNAVAILABLE). A busy machine or a test platform
     # may set it longer.
     call_timeout_seconds: float = 5.0
+    # How long a catalog row (session, resource, company) read on the booking path may be
+    # served from this process's cache when its change event does not arrive first; 0 turns
+    # the cache off. The environment's value is cut to MAX_CATALOG_CACHE_TTL_SECONDS (README,
+    # "Catalog data cached in bookings"); tests may set more to tell the event from the TTL.
+    catalog_cache_ttl_seconds: float = 5.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -35,4 +46,7 @@ class Settings(ServiceSettings):
             first_step_timeout_seconds=float(env("SAGA_STEP_TIMEOUT_SECONDS", "5")),
             lifecycle_sweep_seconds=float(env("LIFECYCLE_SWEEP_SECONDS", "30")),
             call_timeout_seconds=float(env("BOOKINGS_CALL_TIMEOUT_SECONDS", "5")),
+            catalog_cache_ttl_seconds=min(
+                float(env("BOOKINGS_CATALOG_CACHE_TTL_SECONDS", "5")), MAX_CATALOG_CACHE_TTL_SECONDS
+            ),
         )

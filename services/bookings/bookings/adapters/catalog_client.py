@@ -1,10 +1,15 @@
-"""What bookings asks the catalog, with the catalog's errors mapped to our own."""
+"""What bookings asks the catalog, with the catalog's errors mapped to our own.
+
+Sessions, resources, companies and customers' companies are read through the process's
+`CatalogCache` (as the internal caller); the caller's tenancy is checked here as catalog
+checks it, with catalog's own answers (SESSION_NOT_FOUND, CUSTOMER_NOT_FOUND)."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
 from datetime import UTC as _UTC
+from typing import TYPE_CHECKING
 
 import grpc
 from grpc import aio
@@ -13,6 +18,10 @@ from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from bookings.domain.model import SessionOffer
 from plumbing.errors import ErrorKind, InvalidArgument, NotFound, ServiceError
 from plumbing.grpc_server import error_reason
+from plumbing.principal import check_customer, check_tenant
+
+if TYPE_CHECKING:  # the cache translates errors with this module's _translate
+    from bookings.adapters.catalog_cache import CatalogCache
 
 
 @dataclass(frozen=True)
@@ -24,21 +33,20 @@ class ExtraPrice:
 
 
 class CatalogClient:
-    def __init__(self, channel: aio.Channel, *, call_timeout_seconds: float = 5.0) -> None:
+    def __init__(
+        self, channel: aio.Channel, cache: CatalogCache, *, call_timeout_seconds: float = 5.0
+    ) -> None:
         self._stub = catalog_pb2_grpc.CatalogServiceStub(channel)
+        self._cache = cache
         self._timeout = call_timeout_seconds
 
     async def session_offer(self, session_id: str) -> SessionOffer:
-        session = (
-            await self._call(self._stub.GetSession, catalog_pb2.GetSessionRequest(session_id=session_id))
-        ).session
-        resource_reply, company_reply = await asyncio.gather(
-            self._call(
-                self._stub.GetResource, catalog_pb2.GetResourceRequest(resource_id=session.resource_id)
-            ),
-            self._call(self._stub.GetCompany, catalog_pb2.GetCompanyRequest(company_id=session.company_id)),
+        session = await self._cache.session(session_id)
+        check_tenant(session.company_id, session_not_found(session_id))
+        # The resource and company are the session's: of the caller's company when it is.
+        resource, company = await asyncio.gather(
+            self._cache.resource(session.resource_id), self._cache.company(session.company_id)
         )
-        resource = resource_reply.resource
         return SessionOffer(
             session_id=session.id,
             company_id=session.company_id,
@@ -59,15 +67,14 @@ class CatalogClient:
             check_in_deadline_minutes=resource.policy.check_in_deadline_minutes,
             no_show_grace_minutes=resource.policy.no_show_grace_minutes,
             max_active_bookings_per_customer=resource.policy.max_active_bookings_per_customer,
-            company_suspended=company_reply.company.state == catalog_pb2.COMPANY_STATE_SUSPENDED,
+            company_suspended=company.state == catalog_pb2.COMPANY_STATE_SUSPENDED,
             resource_archived=resource.HasField("archive_time"),
         )
 
     async def customer_company(self, customer_id: str) -> str:
-        reply = await self._call(
-            self._stub.GetCustomer, catalog_pb2.GetCustomerRequest(customer_id=customer_id)
-        )
-        return reply.customer.company_id
+        company_id = await self._cache.customer_company(customer_id)
+        check_customer(company_id, customer_id, customer_not_found(customer_id))
+        return company_id
 
     async def extras(self, company_id: str) -> dict[str, ExtraPrice]:
         reply = await self._call(self._stub.ListExtras, catalog_pb2.ListExtrasRequest(company_id=company_id))
@@ -81,6 +88,25 @@ class CatalogClient:
             return await method(request, timeout=self._timeout)
         except aio.AioRpcError as error:
             raise _translate(error) from error
+
+
+def session_not_found(session_id: str) -> NotFound:
+    """Catalog's answer to a session of another company (or none)."""
+    return NotFound(
+        "SESSION_NOT_FOUND", f"session {session_id} does not exist", metadata={"session_id": session_id}
+    )
+
+
+def customer_not_found(customer_id: str) -> NotFound:
+    return NotFound(
+        "CUSTOMER_NOT_FOUND", f"customer {customer_id} does not exist", metadata={"customer_id": customer_id}
+    )
+
+
+def resource_not_found(resource_id: str) -> NotFound:
+    return NotFound(
+        "RESOURCE_NOT_FOUND", f"resource {resource_id} does not exist", metadata={"resource_id": resource_id}
+    )
 
 
 def _translate(error: aio.AioRpcError) -> ServiceError:

@@ -1,5 +1,10 @@
 """What the reservation engine asks the catalog about resources: policy, time zone,
-nightly prices, hourly rates, units and extras."""
+nightly prices, hourly rates, units and extras.
+
+A resource (with its policy and hourly rate) and its company (time zone, currency, whether it
+is suspended) are read through the process's `CatalogCache`, the caller's tenancy checked
+here as catalog checks it (RESOURCE_NOT_FOUND); nightly prices, units and extras are asked
+each time."""
 
 from __future__ import annotations
 
@@ -11,10 +16,13 @@ from zoneinfo import ZoneInfo
 from grpc import aio
 
 from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
-from bookings.adapters.catalog_client import _translate
+from bookings.adapters.catalog_cache import CatalogCache
+from bookings.adapters.catalog_client import _translate, resource_not_found
 from bookings.domain.model import BookingModel
 from bookings.domain.policy import Policy
 from bookings.domain.reservations import ExtraOffer, PricedNight
+from plumbing.errors import NotFound
+from plumbing.principal import check_tenant
 
 _MODELS = {
     catalog_pb2.BOOKING_MODEL_TIME_SLOT: BookingModel.TIME_SLOT,
@@ -67,19 +75,17 @@ class StayPricing:
 
 
 class ResourceCatalog:
-    def __init__(self, channel: aio.Channel, *, call_timeout_seconds: float = 5.0) -> None:
+    def __init__(
+        self, channel: aio.Channel, cache: CatalogCache, *, call_timeout_seconds: float = 5.0
+    ) -> None:
         self._stub = catalog_pb2_grpc.CatalogServiceStub(channel)
+        self._cache = cache
         self._timeout = call_timeout_seconds
 
     async def resource(self, resource_id: str) -> ResourceOffer:
-        resource = (
-            await self._call(self._stub.GetResource, catalog_pb2.GetResourceRequest(resource_id=resource_id))
-        ).resource
-        company = (
-            await self._call(
-                self._stub.GetCompany, catalog_pb2.GetCompanyRequest(company_id=resource.company_id)
-            )
-        ).company
+        resource = await self._cache.resource(resource_id)
+        check_tenant(resource.company_id, resource_not_found(resource_id))
+        company = await self._cache.company(resource.company_id)
         return ResourceOffer(
             resource_id=resource.id,
             company_id=resource.company_id,
@@ -93,9 +99,9 @@ class ResourceCatalog:
         )
 
     async def time_zone(self, company_id: str) -> ZoneInfo:
-        company = (
-            await self._call(self._stub.GetCompany, catalog_pb2.GetCompanyRequest(company_id=company_id))
-        ).company
+        """The company's time zone (another company's is COMPANY_NOT_FOUND, as catalog says)."""
+        check_tenant(company_id, NotFound("COMPANY_NOT_FOUND", f"company {company_id} does not exist"))
+        company = await self._cache.company(company_id)
         return ZoneInfo(company.time_zone)
 
     async def stay_pricing(self, resource_id: str, check_in: date, check_out: date) -> StayPricing:

@@ -1,21 +1,18 @@
 """Whose a booking, a saga, a session or a resource is: what tenancy checks the caller against.
 
 Bookings and sagas are read from our own tables. Sessions and resources are the catalog's;
-they are asked for as the internal caller, so the answer is the row's stored company whoever
-calls, and bookings decides itself (the catalog also refuses a foreign caller on its own
-calls, which bookings makes with the caller's principal)."""
+they are read as the internal caller through the process's catalog cache, so the answer is
+the row's stored company whoever calls, and bookings decides itself (the adapters that hand
+the cached rows to the planner check the caller's tenancy again, as catalog would)."""
 
 from __future__ import annotations
 
-import grpc
-from grpc import aio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
-from bookings.adapters.catalog_client import _translate
+from bookings.adapters.catalog_cache import CatalogCache
 from bookings.adapters.tables import bookings, sagas
-from plumbing.principal import SERVICE_PRINCIPAL, acting_as
+from plumbing.errors import InvalidArgument, NotFound
 
 
 async def booking_owner(conn: AsyncConnection, booking_id: str) -> tuple[str, str] | None:
@@ -35,29 +32,20 @@ async def saga_company(conn: AsyncConnection, saga_id: str) -> str | None:
 
 
 class CatalogOwners:
-    def __init__(
-        self, stub: catalog_pb2_grpc.CatalogServiceStub, *, call_timeout_seconds: float = 5.0
-    ) -> None:
-        self._stub = stub
-        self._timeout = call_timeout_seconds
+    """Whose a session or resource is, read through the process's `CatalogCache`: the
+    planner reads the same cached row right after, so a booking asks the catalog once."""
+
+    def __init__(self, cache: CatalogCache) -> None:
+        self._cache = cache
 
     async def session_company(self, session_id: str) -> str | None:
-        reply = await self._ask(self._stub.GetSession, catalog_pb2.GetSessionRequest(session_id=session_id))
-        return None if reply is None else str(reply.session.company_id)
+        try:
+            return str((await self._cache.session(session_id)).company_id)
+        except (NotFound, InvalidArgument):
+            return None  # the handler gives its own answer for it
 
     async def resource_company(self, resource_id: str) -> str | None:
-        reply = await self._ask(
-            self._stub.GetResource, catalog_pb2.GetResourceRequest(resource_id=resource_id)
-        )
-        return None if reply is None else str(reply.resource.company_id)
-
-    async def _ask(self, method, request):  # type: ignore[no-untyped-def]
-        """The catalog's answer as the internal caller; None when the row does not exist (the
-        handler gives its own answer for it)."""
-        with acting_as(SERVICE_PRINCIPAL):
-            try:
-                return await method(request, timeout=self._timeout)
-            except aio.AioRpcError as error:
-                if error.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
-                    return None
-                raise _translate(error) from error
+        try:
+            return str((await self._cache.resource(resource_id)).company_id)
+        except (NotFound, InvalidArgument):
+            return None

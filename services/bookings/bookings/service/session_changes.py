@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from bookings.adapters import repository
+from bookings.adapters.catalog_cache import CatalogCache
 from bookings.domain.commands import ChangeSession
 from plumbing import audit, ids
 from plumbing.db import Database
@@ -44,10 +45,14 @@ class SessionChanges:
         catalog: catalog_pb2_grpc.CatalogServiceStub,
         *,
         call_timeout_seconds: float = 5.0,
+        cache: CatalogCache | None = None,
     ) -> None:
         self.db = db
         self.catalog = catalog
         self.call_timeout_seconds = call_timeout_seconds
+        # This replica's cached copy of the session is dropped at once (the others drop theirs
+        # when catalog's session_updated arrives).
+        self.cache = cache
 
     async def change(self, command: ChangeSession) -> tuple[catalog_pb2.Session, int]:
         """The session as catalog has it after the change, and the places held."""
@@ -80,6 +85,8 @@ class SessionChanges:
                 before={"capacity": session.capacity},
                 after={"capacity": updated.capacity, "booked": booked},
             )
+        if self.cache is not None:
+            self.cache.forget_session(session.id)
         return updated, booked or 0
 
     @staticmethod

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bookingplatform.catalog.v1 import catalog_pb2
+from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from bookings.adapters.catalog_cache import CatalogCache
 from bookings.adapters.catalog_client import CatalogClient
-from bookings.settings import Settings
+from bookings.settings import MAX_CATALOG_CACHE_TTL_SECONDS, Settings
 
 
 @pytest.fixture
@@ -29,6 +30,15 @@ def test_the_call_timeout_is_5_seconds_unless_the_environment_says_otherwise(boo
     assert Settings.from_env().call_timeout_seconds == 60.0
 
 
+def test_the_catalog_cache_keeps_rows_5_seconds_and_never_more_than_the_maximum(bookings_env):
+    bookings_env.delenv("BOOKINGS_CATALOG_CACHE_TTL_SECONDS", raising=False)
+    assert Settings.from_env().catalog_cache_ttl_seconds == 5.0
+    bookings_env.setenv("BOOKINGS_CATALOG_CACHE_TTL_SECONDS", "3600")
+    assert Settings.from_env().catalog_cache_ttl_seconds == MAX_CATALOG_CACHE_TTL_SECONDS == 10.0
+    bookings_env.setenv("BOOKINGS_CATALOG_CACHE_TTL_SECONDS", "0")
+    assert Settings.from_env().catalog_cache_ttl_seconds == 0.0
+
+
 async def test_the_catalog_client_gives_each_call_the_configured_deadline():
     deadlines = []
 
@@ -36,8 +46,10 @@ async def test_the_catalog_client_gives_each_call_the_configured_deadline():
         deadlines.append(timeout)
         return catalog_pb2.GetCustomerResponse(customer=catalog_pb2.Customer(company_id="c1"))
 
-    client = CatalogClient(_NoChannel(), call_timeout_seconds=42.0)  # type: ignore[arg-type]
-    client._stub.GetCustomer = get_customer  # type: ignore[method-assign]
+    stub = catalog_pb2_grpc.CatalogServiceStub(_NoChannel())  # type: ignore[arg-type]
+    stub.GetCustomer = get_customer  # type: ignore[method-assign]
+    cache = CatalogCache(stub, call_timeout_seconds=42.0)
+    client = CatalogClient(_NoChannel(), cache, call_timeout_seconds=42.0)  # type: ignore[arg-type]
     assert await client.customer_company("cust") == "c1"
     assert deadlines == [42.0]
 
