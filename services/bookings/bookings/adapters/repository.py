@@ -1,4 +1,10 @@
-"""SQL for bookings, places and sagas. Every state change is a conditional write."""
+"""SQL for bookings, places and sagas. Every state change is a conditional write.
+
+The statements of a booking's way through its saga are built once, at import, with their
+values bound at execution: SQLAlchemy compiles a `postgresql.insert(...)` again on every
+execution (those are `text()` here, with the same ON CONFLICT and RETURNING), and building
+any statement per call costs about as much again (bench/statement_cost.py).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,23 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, func, or_, select, union, update
-from sqlalchemy.dialects.postgresql import Range, insert
+from sqlalchemy import (
+    Interval,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    union,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB, Range
+from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -93,46 +114,68 @@ def _booking_from_row(
     )
 
 
+_INSERT_BOOKING = text(
+    """
+    INSERT INTO bookings.bookings (
+        id, company_id, customer_id, resource_id, session_id, unit_id, guests,
+        cancellation_windows, check_in_deadline, no_show_at, quote_lines, check_in_date,
+        check_out_date, booking_model, quantity, start_time, end_time, status, currency,
+        base_minor, total_minor, entitlement_id, use_wallet, payment_method_id, pay_later,
+        desk_payment, desk_paid_minor, booked_by_user_id, saga_id, free_cancellation_until,
+        request_id, request_hash
+    ) VALUES (
+        :id, :company_id, :customer_id, :resource_id, :session_id, :unit_id, :guests,
+        :cancellation_windows, :check_in_deadline, :no_show_at, :quote_lines, :check_in_date,
+        :check_out_date, :booking_model, :quantity, :start_time, :end_time, :status, :currency,
+        :base_minor, :total_minor, :entitlement_id, :use_wallet, :payment_method_id, :pay_later,
+        :desk_payment, :desk_paid_minor, :booked_by_user_id, :saga_id, :free_cancellation_until,
+        :request_id, :request_hash
+    )
+    ON CONFLICT ON CONSTRAINT uq_bookings_customer_request DO NOTHING
+    RETURNING created_at, updated_at
+    """
+).bindparams(bindparam("cancellation_windows", type_=JSONB), bindparam("quote_lines", type_=JSONB))
+_INSERT_EXTRA = insert(booking_extras)
+
+
 async def insert_booking(conn: AsyncConnection, booking: Booking, request_id: str, request_hash: str) -> bool:
     """False when the customer already made a booking with this request id."""
     inserted = await conn.execute(
-        insert(bookings)
-        .values(
-            id=booking.id,
-            company_id=booking.company_id,
-            customer_id=booking.customer_id,
-            resource_id=booking.resource_id,
-            session_id=booking.session_id or None,
-            unit_id=booking.unit_id or None,
-            guests=booking.guests,
-            cancellation_windows=[list(window) for window in booking.cancellation_windows],
-            check_in_deadline=booking.check_in_deadline,
-            no_show_at=booking.no_show_at,
-            quote_lines=[list(line) for line in booking.quote_lines],
-            check_in_date=booking.check_in_date,
-            check_out_date=booking.check_out_date,
-            booking_model=booking.booking_model.value,
-            quantity=booking.quantity,
-            start_time=booking.start_time,
-            end_time=booking.end_time,
-            status=booking.status.value,
-            currency=booking.currency,
-            base_minor=booking.base_minor,
-            total_minor=booking.total_minor,
-            entitlement_id=booking.plan.entitlement_id,
-            use_wallet=booking.plan.use_wallet,
-            payment_method_id=booking.plan.payment_method_id,
-            pay_later=booking.plan.pay_later,
-            desk_payment=booking.plan.desk_payment.value if booking.plan.desk_payment else None,
-            desk_paid_minor=booking.desk_paid_minor,
-            booked_by_user_id=booking.booked_by_user_id or None,
-            saga_id=booking.saga_id,
-            free_cancellation_until=booking.free_cancellation_until,
-            request_id=request_id,
-            request_hash=request_hash,
-        )
-        .on_conflict_do_nothing(constraint="uq_bookings_customer_request")
-        .returning(bookings.c.created_at, bookings.c.updated_at)
+        _INSERT_BOOKING,
+        {
+            "id": booking.id,
+            "company_id": booking.company_id,
+            "customer_id": booking.customer_id,
+            "resource_id": booking.resource_id,
+            "session_id": booking.session_id or None,
+            "unit_id": booking.unit_id or None,
+            "guests": booking.guests,
+            "cancellation_windows": [list(window) for window in booking.cancellation_windows],
+            "check_in_deadline": booking.check_in_deadline,
+            "no_show_at": booking.no_show_at,
+            "quote_lines": [list(line) for line in booking.quote_lines],
+            "check_in_date": booking.check_in_date,
+            "check_out_date": booking.check_out_date,
+            "booking_model": booking.booking_model.value,
+            "quantity": booking.quantity,
+            "start_time": booking.start_time,
+            "end_time": booking.end_time,
+            "status": booking.status.value,
+            "currency": booking.currency,
+            "base_minor": booking.base_minor,
+            "total_minor": booking.total_minor,
+            "entitlement_id": booking.plan.entitlement_id,
+            "use_wallet": booking.plan.use_wallet,
+            "payment_method_id": booking.plan.payment_method_id,
+            "pay_later": booking.plan.pay_later,
+            "desk_payment": booking.plan.desk_payment.value if booking.plan.desk_payment else None,
+            "desk_paid_minor": booking.desk_paid_minor,
+            "booked_by_user_id": booking.booked_by_user_id or None,
+            "saga_id": booking.saga_id,
+            "free_cancellation_until": booking.free_cancellation_until,
+            "request_id": request_id,
+            "request_hash": request_hash,
+        },
     )
     stamps = inserted.first()
     if stamps is None:
@@ -140,7 +183,7 @@ async def insert_booking(conn: AsyncConnection, booking: Booking, request_id: st
     booking.created_at, booking.updated_at = stamps.created_at, stamps.updated_at
     if booking.extras:
         await conn.execute(
-            insert(booking_extras),
+            _INSERT_EXTRA,
             [
                 {
                     "booking_id": booking.id,
@@ -169,33 +212,40 @@ async def find_by_request(
     return booking, row.request_hash
 
 
+_INSERT_OCCUPANCY = text(
+    "INSERT INTO bookings.session_occupancy (session_id, company_id, capacity, booked)"
+    " VALUES (:session_id, :company_id, :capacity, 0) ON CONFLICT DO NOTHING"
+)
+# The names bound in WHERE differ from the columns: SQLAlchemy keeps those for SET.
+_TAKE_PLACES = (
+    update(session_occupancy)
+    .where(
+        session_occupancy.c.session_id == bindparam("session_key"),
+        session_occupancy.c.booked + bindparam("quantity") <= session_occupancy.c.capacity,
+    )
+    .values(booked=session_occupancy.c.booked + bindparam("quantity"))
+    .returning(session_occupancy.c.booked)
+)
+_RELEASE_PLACES = (
+    update(session_occupancy)
+    .where(session_occupancy.c.session_id == bindparam("session_key"))
+    .values(booked=session_occupancy.c.booked - bindparam("quantity"))
+)
+
+
 async def hold_places(
     conn: AsyncConnection, *, session_id: str, company_id: str, capacity: int, quantity: int
 ) -> bool:
     """Takes `quantity` places if they are free; the CHECK constraint backs the condition."""
     await conn.execute(
-        insert(session_occupancy)
-        .values(session_id=session_id, company_id=company_id, capacity=capacity, booked=0)
-        .on_conflict_do_nothing()
+        _INSERT_OCCUPANCY, {"session_id": session_id, "company_id": company_id, "capacity": capacity}
     )
-    held = await conn.execute(
-        update(session_occupancy)
-        .where(
-            session_occupancy.c.session_id == session_id,
-            session_occupancy.c.booked + quantity <= session_occupancy.c.capacity,
-        )
-        .values(booked=session_occupancy.c.booked + quantity)
-        .returning(session_occupancy.c.booked)
-    )
+    held = await conn.execute(_TAKE_PLACES, {"session_key": session_id, "quantity": quantity})
     return held.first() is not None
 
 
 async def release_places(conn: AsyncConnection, *, session_id: str, quantity: int) -> None:
-    await conn.execute(
-        update(session_occupancy)
-        .where(session_occupancy.c.session_id == session_id)
-        .values(booked=session_occupancy.c.booked - quantity)
-    )
+    await conn.execute(_RELEASE_PLACES, {"session_key": session_id, "quantity": quantity})
 
 
 async def resize_occupancy(
@@ -203,7 +253,7 @@ async def resize_occupancy(
 ) -> int | None:
     """Sets the session's capacity if the places held fit it (and none are held when
     `require_empty`); the places held, or None when refused. The row stays locked until commit."""
-    statement = insert(session_occupancy).values(
+    statement = upsert(session_occupancy).values(
         session_id=session_id, company_id=company_id, capacity=capacity, booked=0
     )
     fits = session_occupancy.c.booked <= statement.excluded.capacity
@@ -230,8 +280,11 @@ async def occupancy(conn: AsyncConnection, session_id: str) -> tuple[int, int] |
     return (row.capacity, row.booked) if row else None
 
 
+_GET_BOOKING = select(bookings).where(bookings.c.id == bindparam("booking_id"))
+
+
 async def get_booking(conn: AsyncConnection, booking_id: str) -> Booking | None:
-    row = (await conn.execute(select(bookings).where(bookings.c.id == booking_id))).first()
+    row = (await conn.execute(_GET_BOOKING, {"booking_id": booking_id})).first()
     if row is None:
         return None
     [booking] = await _with_extras(conn, [row])
@@ -344,13 +397,18 @@ async def _bookings_of_period(
     return await _with_extras(conn, rows)
 
 
+_EXTRAS_OF = select(booking_extras).where(booking_extras.c.booking_id.in_(bindparam("ids", expanding=True)))
+_REFUND_REQUESTS_OF = select(refund_requests).where(
+    refund_requests.c.booking_id.in_(bindparam("ids", expanding=True))
+)
+
+
 async def _with_extras(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> list[Booking]:
     if not rows:
         return []
+    ids = [row.id for row in rows]
     lines: dict[str, list[ExtraLine]] = {}
-    extra_rows = await conn.execute(
-        select(booking_extras).where(booking_extras.c.booking_id.in_([row.id for row in rows]))
-    )
+    extra_rows = await conn.execute(_EXTRAS_OF, {"ids": ids})
     for extra in extra_rows:
         lines.setdefault(extra.booking_id, []).append(
             ExtraLine(extra.extra_id, extra.name, extra.quantity, extra.unit_price_minor)
@@ -366,11 +424,28 @@ async def _with_extras(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> list[
             created_at=refund.created_at,
             desk_minor=refund.desk_minor,
         )
-        for refund in await conn.execute(
-            select(refund_requests).where(refund_requests.c.booking_id.in_([row.id for row in rows]))
-        )
+        for refund in await conn.execute(_REFUND_REQUESTS_OF, {"ids": ids})
     }
     return [_booking_from_row(row, lines.get(row.id, ()), refunds.get(row.id)) for row in rows]
+
+
+# A booking's move: the status and the caller's fields are SET from the names bound at
+# execution; WHERE binds other names (SQLAlchemy keeps a column's own name for SET).
+_TRANSITION_BOOKING = (
+    update(bookings)
+    .where(
+        bookings.c.id == bindparam("booking_key"),
+        bookings.c.status.in_(bindparam("from_statuses", expanding=True)),
+    )
+    .values(updated_at=func.now())
+    .returning(*bookings.c)
+)
+_TRANSITION_BOOKING_AFTER_SAGA = _TRANSITION_BOOKING.where(
+    select(sagas.c.id)
+    .where(sagas.c.id == bookings.c.saga_id, sagas.c.state == SagaState.COMPLETED.value)
+    .exists(),
+    bookings.c.changing_saga_id.is_(None),
+)
 
 
 async def transition_booking(
@@ -388,20 +463,16 @@ async def transition_booking(
     forward steps (captured, consumed), and no period change to be running, so a refund
     never races a capture or a change's payment.
     """
-    conditions = [bookings.c.id == booking_id, bookings.c.status.in_([s.value for s in from_statuses])]
-    if only_after_saga_completed:
-        conditions.append(
-            select(sagas.c.id)
-            .where(sagas.c.id == bookings.c.saga_id, sagas.c.state == SagaState.COMPLETED.value)
-            .exists()
-        )
-        conditions.append(bookings.c.changing_saga_id.is_(None))
+    statement = _TRANSITION_BOOKING_AFTER_SAGA if only_after_saga_completed else _TRANSITION_BOOKING
     row = (
         await conn.execute(
-            update(bookings)
-            .where(*conditions)
-            .values(status=to_status.value, updated_at=func.now(), **fields)
-            .returning(*bookings.c)
+            statement,
+            {
+                "booking_key": booking_id,
+                "from_statuses": [status.value for status in from_statuses],
+                "status": to_status.value,
+                **fields,
+            },
         )
     ).first()
     if row is None:
@@ -410,36 +481,52 @@ async def transition_booking(
     return booking
 
 
+# now() + the interval bound as `deadline_in`; NULL when that is NULL.
+_DEADLINE_FROM_NOW = func.now() + cast(bindparam("deadline_in"), Interval)
+_INSERT_SAGA = insert(sagas).values(deadline=_DEADLINE_FROM_NOW)
+
+
 async def insert_saga(
     conn: AsyncConnection, saga: Saga, *, company_id: str, trace_id: str, deadline_in: timedelta | None
 ) -> None:
     await conn.execute(
-        insert(sagas).values(
-            id=saga.id,
-            booking_id=saga.booking_id,
-            company_id=company_id,
-            kind=saga.kind.value,
-            state=saga.state.value,
-            current_step=saga.current_step or "",
-            attempt=saga.attempt,
-            deadline=func.now() + deadline_in if deadline_in else None,
-            data=saga.to_data(),
-            trace_id=trace_id,
-        )
+        _INSERT_SAGA,
+        {
+            "id": saga.id,
+            "booking_id": saga.booking_id,
+            "company_id": company_id,
+            "kind": saga.kind.value,
+            "state": saga.state.value,
+            "current_step": saga.current_step or "",
+            "attempt": saga.attempt,
+            "deadline_in": deadline_in or None,
+            "data": saga.to_data(),
+            "trace_id": trace_id,
+        },
     )
+
+
+# NO KEY UPDATE: the step log's foreign key takes KEY SHARE locks on this row.
+_LOCK_SAGA = (
+    select(sagas.c.data, sagas.c.company_id)
+    .where(sagas.c.id == bindparam("saga_id"))
+    .with_for_update(key_share=True)
+)
 
 
 async def lock_saga(conn: AsyncConnection, saga_id: str) -> tuple[Saga, str] | None:
     """The saga row, locked: replies and the sweeper for one saga are serialized here."""
-    row = (
-        # NO KEY UPDATE: the step log's foreign key takes KEY SHARE locks on this row.
-        await conn.execute(
-            select(sagas.c.data, sagas.c.company_id)
-            .where(sagas.c.id == saga_id)
-            .with_for_update(key_share=True)
-        )
-    ).first()
+    row = (await conn.execute(_LOCK_SAGA, {"saga_id": saga_id})).first()
     return (Saga.from_data(row.data), row.company_id) if row else None
+
+
+# The columns a save sets are the names bound at execution (state, data, deadline, ...).
+_SAVE_SAGA = (
+    update(sagas)
+    .where(sagas.c.id == bindparam("saga_key"))
+    .values(version=sagas.c.version + 1, updated_at=func.now())
+)
+_SAVE_SAGA_WITH_DEADLINE = _SAVE_SAGA.values(deadline=_DEADLINE_FROM_NOW)
 
 
 async def save_saga(
@@ -454,24 +541,25 @@ async def save_saga(
     """Saves the saga. With `command_id` (a command was queued in this transaction) the
     deadline waits for the relay to publish it (`start_step_deadlines`); otherwise it is
     now + `deadline_in` (or none)."""
+    statement = _SAVE_SAGA
     values: dict[str, Any] = {
+        "saga_key": saga.id,
         "state": saga.state.value,
         "current_step": saga.current_step or "",
         "attempt": saga.attempt,
         "data": saga.to_data(),
-        "version": sagas.c.version + 1,
-        "updated_at": func.now(),
     }
     if not keep_deadline:
         if command_id is not None and deadline_in is not None:
             values.update(deadline=None, command_id=command_id, step_timeout=deadline_in)
+        elif deadline_in:
+            statement = _SAVE_SAGA_WITH_DEADLINE
+            values.update(deadline_in=deadline_in, command_id=None, step_timeout=None)
         else:
-            values.update(
-                deadline=func.now() + deadline_in if deadline_in else None, command_id=None, step_timeout=None
-            )
+            values.update(deadline=None, command_id=None, step_timeout=None)
     if needs_attention is not None:
         values["needs_attention"] = needs_attention
-    await conn.execute(update(sagas).where(sagas.c.id == saga.id).values(**values))
+    await conn.execute(statement, values)
 
 
 async def set_payment_method(conn: AsyncConnection, booking_id: str, payment_method_id: str) -> Booking:
@@ -510,6 +598,20 @@ async def complete_refund_request(conn: AsyncConnection, booking_id: str) -> Non
     )
 
 
+_START_STEP_DEADLINES = (
+    update(sagas)
+    .where(
+        sagas.c.id.in_(bindparam("saga_ids", expanding=True)),
+        sagas.c.command_id.in_(bindparam("published", expanding=True)),
+        sagas.c.deadline.is_(None),
+        sagas.c.state.not_in(TERMINAL_STATES),
+    )
+    # clock_timestamp(): after the publish was acknowledged, not when the relay's
+    # transaction began.
+    .values(deadline=func.clock_timestamp() + sagas.c.step_timeout)
+)
+
+
 async def start_step_deadlines(conn: AsyncConnection, published: list[str]) -> None:
     """The outbox relay's hook, in the transaction that marks these messages sent: a saga
     whose awaited command is among them gets its deadline, publish time + its step timeout.
@@ -518,18 +620,7 @@ async def start_step_deadlines(conn: AsyncConnection, published: list[str]) -> N
     saga_ids = {saga_id for message_id in published if (saga_id := _saga_of(message_id))}
     if not saga_ids:
         return
-    await conn.execute(
-        update(sagas)
-        .where(
-            sagas.c.id.in_(saga_ids),
-            sagas.c.command_id.in_(published),
-            sagas.c.deadline.is_(None),
-            sagas.c.state.not_in(TERMINAL_STATES),
-        )
-        # clock_timestamp(): after the publish was acknowledged, not when the relay's
-        # transaction began.
-        .values(deadline=func.clock_timestamp() + sagas.c.step_timeout)
-    )
+    await conn.execute(_START_STEP_DEADLINES, {"saga_ids": sorted(saga_ids), "published": published})
 
 
 def _saga_of(message_id: str) -> str | None:
@@ -552,22 +643,26 @@ async def claim_due_sagas(conn: AsyncConnection, limit: int) -> list[str]:
     return [row.id for row in rows]
 
 
+_INSERT_STEP = insert(saga_steps)
+
+
 async def log_steps(conn: AsyncConnection, saga_id: str, entries: Iterable[StepLogEntry]) -> None:
     # One statement per entry: the log's ids keep the order the entries were given in.
     for entry in entries:
         await conn.execute(
-            insert(saga_steps).values(
-                saga_id=saga_id,
-                step=entry.step,
-                kind=entry.kind.value,
-                action=entry.action,
-                attempt=entry.attempt,
-                outcome=entry.outcome,
-                message_id=entry.message_id,
-                amount_minor=entry.amount_minor,
-                bonus_minor=entry.bonus_minor,
-                reference=entry.reference,
-            )
+            _INSERT_STEP,
+            {
+                "saga_id": saga_id,
+                "step": entry.step,
+                "kind": entry.kind.value,
+                "action": entry.action,
+                "attempt": entry.attempt,
+                "outcome": entry.outcome,
+                "message_id": entry.message_id,
+                "amount_minor": entry.amount_minor,
+                "bonus_minor": entry.bonus_minor,
+                "reference": entry.reference,
+            },
         )
 
 
@@ -723,7 +818,7 @@ async def hold_unit_nights(
     for unit_id in units:
         savepoint = await conn.begin_nested()
         taken = await conn.execute(
-            insert(unit_nights)
+            upsert(unit_nights)
             .values(
                 [
                     {
@@ -757,7 +852,7 @@ async def hold_interval(
     blocked_until: datetime,
 ) -> bool:
     """Blocks [from, until) of the resource; the exclusion constraint refuses an overlap."""
-    await conn.execute(insert(interval_resources).values(resource_id=resource_id).on_conflict_do_nothing())
+    await conn.execute(upsert(interval_resources).values(resource_id=resource_id).on_conflict_do_nothing())
     key = (
         await conn.execute(
             select(interval_resources.c.resource_key).where(interval_resources.c.resource_id == resource_id)
@@ -783,40 +878,45 @@ async def hold_interval(
     return True
 
 
+_INSERT_ACTIVE_COUNT = text(
+    "INSERT INTO bookings.customer_active_bookings (customer_id, resource_id, active)"
+    " VALUES (:customer_id, :resource_id, 0) ON CONFLICT DO NOTHING"
+)
+_OF_CUSTOMER_AND_RESOURCE = (
+    customer_active_bookings.c.customer_id == bindparam("customer_key"),
+    customer_active_bookings.c.resource_id == bindparam("resource_key"),
+)
+_COUNT_ACTIVE = (
+    update(customer_active_bookings)
+    .where(*_OF_CUSTOMER_AND_RESOURCE)
+    .values(active=customer_active_bookings.c.active + 1)
+    .returning(customer_active_bookings.c.active)
+)
+_COUNT_ACTIVE_WITHIN_LIMIT = _COUNT_ACTIVE.where(
+    customer_active_bookings.c.active + 1 <= bindparam("active_limit")
+)
+_UNCOUNT_ACTIVE = (
+    update(customer_active_bookings)
+    .where(*_OF_CUSTOMER_AND_RESOURCE, customer_active_bookings.c.active > 0)
+    .values(active=customer_active_bookings.c.active - 1)
+)
+
+
 async def count_active_booking(
     conn: AsyncConnection, *, customer_id: str, resource_id: str, limit: int
 ) -> bool:
     """Counts one more active booking of the customer on the resource, within the limit (0 = none)."""
-    await conn.execute(
-        insert(customer_active_bookings)
-        .values(customer_id=customer_id, resource_id=resource_id, active=0)
-        .on_conflict_do_nothing()
-    )
-    conditions = [
-        customer_active_bookings.c.customer_id == customer_id,
-        customer_active_bookings.c.resource_id == resource_id,
-    ]
+    await conn.execute(_INSERT_ACTIVE_COUNT, {"customer_id": customer_id, "resource_id": resource_id})
+    key = {"customer_key": customer_id, "resource_key": resource_id}
     if limit:
-        conditions.append(customer_active_bookings.c.active + 1 <= limit)
-    counted = await conn.execute(
-        update(customer_active_bookings)
-        .where(*conditions)
-        .values(active=customer_active_bookings.c.active + 1)
-        .returning(customer_active_bookings.c.active)
-    )
+        counted = await conn.execute(_COUNT_ACTIVE_WITHIN_LIMIT, {**key, "active_limit": limit})
+    else:
+        counted = await conn.execute(_COUNT_ACTIVE, key)
     return counted.first() is not None
 
 
 async def uncount_active_booking(conn: AsyncConnection, *, customer_id: str, resource_id: str) -> None:
-    await conn.execute(
-        update(customer_active_bookings)
-        .where(
-            customer_active_bookings.c.customer_id == customer_id,
-            customer_active_bookings.c.resource_id == resource_id,
-            customer_active_bookings.c.active > 0,
-        )
-        .values(active=customer_active_bookings.c.active - 1)
-    )
+    await conn.execute(_UNCOUNT_ACTIVE, {"customer_key": customer_id, "resource_key": resource_id})
 
 
 async def release_holds(conn: AsyncConnection, booking: Booking) -> None:
