@@ -208,7 +208,7 @@ async def test_refusals_of_bookings_map_to_409(http, make_account, fake_platform
 
 # ----- HTML -----
 
-CSRF = re.compile(r'name=csrf_token value="([^"]+)"')
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 async def log_in(http, operator) -> str:
@@ -267,15 +267,15 @@ async def test_the_list_page_shows_attention_and_reason_and_filters(page_http, m
     bad_step = await http.get("/ops/sagas", params={"current_step": "place"})
 
     assert page.status_code == 200
-    assert "<tr class=attention>" in page.text
+    assert 'class="attention"' in page.text
     assert "needs attention" in page.text and "CAPTURE_FAILING" in page.text and "CARD_DECLINED" in page.text
-    assert "name=current_step" in page.text and "name=min_age_seconds" in page.text
-    assert "name=needs_attention" in page.text
+    assert 'name="current_step"' in page.text and 'name="min_age_seconds"' in page.text
+    assert 'name="needs_attention"' in page.text
     assert filtered.status_code == 200
     assert (sent.current_step, sent.min_age_seconds, sent.needs_attention) == ("payments", 30, True)
     assert f"/ops/sagas/{flagged}" in filtered.text
     assert '<option value="payments" selected>' in filtered.text
-    assert 'value="30"' in filtered.text and "value=true checked" in filtered.text
+    assert 'value="30"' in filtered.text and 'value="true" checked' in filtered.text
     assert empty.status_code == 200
     for refused in (bad_age, bad_step):
         assert refused.status_code == 400
@@ -389,8 +389,8 @@ async def test_the_detail_page_shows_only_known_notices_escaped(page_http, make_
     )
 
     assert injected.status_code == 200
-    assert "<script>" not in injected.text and "notice" not in injected.text.split("</style>")[1]
+    assert "<script>alert" not in injected.text and 'class="notice' not in injected.text
     assert "The bookings service refused the action." in unknown_code.text
     assert "SOMETHING_NEW" in unknown_code.text
-    assert 'http-equiv="refresh"' not in unknown_code.text  # paused, so a reason can be typed
-    assert "Resume refresh" in unknown_code.text
+    # No page reloads itself (a reason can be typed at leisure); `refresh` of old links is accepted.
+    assert 'http-equiv="refresh"' not in unknown_code.text

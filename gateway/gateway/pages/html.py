@@ -1,10 +1,10 @@
-"""What every operator page shares: the page frame (style, refresh, log-out form), the
-escaping and time formats, the security headers of an HTML answer, and reading a posted form."""
+"""What the HTML pages share besides the console's templates (gateway.console.rendering):
+reading a posted form, and the small frame of the guest's card check page
+(gateway.routes.public_guest), which loads no script at all."""
 
 from __future__ import annotations
 
 import html
-from datetime import datetime
 from urllib.parse import parse_qs
 
 from fastapi import Request
@@ -12,55 +12,26 @@ from fastapi.responses import HTMLResponse
 
 from gateway.problems import Problem
 
-REFRESH_SECONDS = 2
 MAX_FORM_BYTES = 8192
 
 _STYLE = """
-body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}
-table{border-collapse:collapse;width:100%}
-th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left}
-th{background:#f4f4f4}code{font-size:.85em}.state-COMPLETED{color:#176b17}.state-COMPENSATED{color:#8a5a00}
-.state-RUNNING,.state-FINALIZING{color:#0b4f9c}.state-COMPENSATING{color:#b00020}nav a{margin-right:.8rem}
-.state-AWAITING_PAYMENT{color:#6a1b9a}tr.attention td{background:#fff3cd}
-.attention-flag{color:#b00020;font-weight:bold}
+body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222;max-width:40rem}
 .notice{padding:.5rem .8rem;margin:.8rem 0;border-radius:4px}.notice-error{background:#fde7e9;color:#8a0014}
-.notice-ok{background:#e6f4e6;color:#176b17}.actions form{display:inline-block;margin:0 1.5rem .5rem 0}
-form.logout{float:right}.login label{display:block;margin:.6rem 0}
+.notice-ok{background:#e6f4e6;color:#176b17}label{display:block;margin:.6rem 0}
 """
-
-
-def age(since: datetime | None, now: datetime) -> str:
-    """12s, 3m 04s, 2h 05m, 3d 04h."""
-    if since is None:
-        return "-"
-    seconds = max(0, int((now - since).total_seconds()))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m {seconds % 60:02d}s"
-    if seconds < 86400:
-        return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
-    return f"{seconds // 86400}d {seconds % 86400 // 3600:02d}h"
 
 
 def escape(value: object) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def show_time(value: datetime | None) -> str:
-    return value.isoformat().replace("+00:00", "Z") if value else "-"
-
-
-LOGOUT_FORM = '<form method=post action="/ops/logout" class=logout><button>Log out</button></form>'
-
-
-def render_page(title: str, body: str, *, refresh: bool = True, logout: bool = True) -> str:
-    meta = f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">' if refresh else ""
-    footer = f"Refreshes every {REFRESH_SECONDS} s." if refresh else "Refresh paused."
+def render_page(title: str, body: str, *, refresh: bool = False, logout: bool = False) -> str:
+    """The guest's card check page frame (`refresh` and `logout` are kept for its callers and
+    do nothing: no page refreshes itself any more, and guests have no session)."""
     return (
-        f"<!doctype html><html lang=en><head><meta charset=utf-8>{meta}"
-        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
-        f"{LOGOUT_FORM if logout else ''}{body}<p><small>{footer}</small></p></body></html>"
+        '<!doctype html><html lang=en><head><meta charset=utf-8><meta name="viewport" '
+        f'content="width=device-width, initial-scale=1"><title>{escape(title)}</title>'
+        f"<style>{_STYLE}</style></head><body><main>{body}</main></body></html>"
     )
 
 

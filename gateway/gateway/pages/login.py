@@ -1,4 +1,5 @@
-"""The operator pages' login and logout (a cookie session, see gateway.sessions).
+"""The operator pages' login and logout (a cookie session, see gateway.sessions), and the
+console's static files under /static.
 
 The login form goes through the same rate limits as `POST /v1/auth/token` and only lets
 operators in; a customer's correct password opens no session.
@@ -12,8 +13,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gateway.auth import OPS_ROLES
+from gateway.console.rendering import page_response, static_files
 from gateway.deps import users_of
-from gateway.pages.html import escape, html_response, read_form, render_page
+from gateway.pages.html import read_form
 from gateway.problems import Problem
 from gateway.ratelimit import client_address, limiter_of
 from gateway.sessions import (
@@ -28,26 +30,26 @@ from gateway.users import CompanyRequired
 from plumbing.ids import is_uuid
 
 router = APIRouter()
+# The console's stylesheet, scripts and vendored libraries (gateway/static), public like the
+# login page itself; mounted on this router so that the app includes them with the pages.
+router.mount("/static", static_files(), name="static")
 
 MAX_EMAIL_LENGTH = 320
 MAX_PASSWORD_LENGTH = 1024
 
 
-def render_login(next_path: str, *, email: str = "", message: str = "") -> str:
-    notice = f"<p class='notice notice-error' role=alert>{escape(message)}</p>" if message else ""
-    form = (
-        f'<form method=post action="{LOGIN_PATH}" class=login>'
-        f'<input type=hidden name=next value="{escape(next_path)}">'
-        f"<label>E-mail <input name=email type=email required maxlength={MAX_EMAIL_LENGTH}"
-        f' value="{escape(email)}" autocomplete=username autofocus></label>'
-        f"<label>Password <input name=password type=password required maxlength={MAX_PASSWORD_LENGTH}"
-        " autocomplete=current-password></label>"
-        "<label>Company id <small>(only when your e-mail has accounts in several companies)</small>"
-        " <input name=company_id maxlength=36 autocomplete=organization></label>"
-        "<button>Log in</button></form>"
-    )
-    return render_page(
-        "Operator login", f"<h1>Operator login</h1>{notice}{form}", refresh=False, logout=False
+def login_page_response(
+    request: Request, next_path: str, *, email: str = "", message: str = "", status_code: int = 200
+) -> HTMLResponse:
+    return page_response(
+        request,
+        "login.html",
+        status_code=status_code,
+        next_path=next_path,
+        email=email,
+        message=message,
+        max_email=MAX_EMAIL_LENGTH,
+        max_password=MAX_PASSWORD_LENGTH,
     )
 
 
@@ -55,7 +57,7 @@ def render_login(next_path: str, *, email: str = "", message: str = "") -> str:
 async def login_page(
     request: Request, next_path: Annotated[str | None, Query(alias="next", max_length=2048)] = None
 ) -> HTMLResponse:
-    return html_response(render_login(safe_next(next_path)), request)
+    return login_page_response(request, safe_next(next_path))
 
 
 @router.post(LOGIN_PATH, include_in_schema=False)
@@ -69,9 +71,7 @@ async def log_in(request: Request) -> Response:
     company_id = form.get("company_id", "").strip() or None
 
     def again(status: int, message: str, headers: dict[str, str] | None = None) -> HTMLResponse:
-        response = html_response(
-            render_login(next_path, email=email, message=message), request, status_code=status
-        )
+        response = login_page_response(request, next_path, email=email, message=message, status_code=status)
         response.headers.update(headers or {})
         return response
 

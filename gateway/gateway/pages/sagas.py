@@ -1,5 +1,8 @@
-"""The operator pages of the sagas (HTML under /ops/sagas): a filtered list, a detail page
-with the step log, and the two POST forms (retry the current step, force compensation).
+"""The operators' saga dashboard (HTML under /ops/sagas, Jinja2 templates in gateway/templates):
+counts by state and kind for a time range, a searchable, filtered list with a total and cursor
+paging whose first page stays live over Server-Sent Events (/ops/sagas/live, swapped in by
+htmx's SSE extension), and a detail page with the timeline of the steps, the pending step,
+links, and the two POST forms (retry the current step, force compensation).
 
 The forms are authenticated by the session cookie (gateway.sessions), so they carry a CSRF
 token: an HMAC-SHA256, keyed from the JWT secret, of the session token the page was rendered
@@ -9,43 +12,76 @@ changes on a new login and dies with the token).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
+import logging
 import re
+import time
 import uuid
-from datetime import UTC, datetime
-from typing import Annotated, get_args
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, get_args
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sse_starlette import EventSourceResponse
 
+from bookingplatform.bookings.v1 import bookings_pb2
 from gateway.auth import Principal
-from gateway.deps import tokens_of
-from gateway.pages.html import age, escape, html_response, read_form, render_page, show_time
+from gateway.console import timeline
+from gateway.console.rendering import page_response, render
+from gateway.deps import clients_of, tokens_of
+from gateway.pages.html import read_form
 from gateway.problems import Problem, RpcProblem
 from gateway.routes.common import PageToken
 from gateway.routes.ops import (
     SAGA_STEPS,
     Action,
+    SagaDashboard,
     SagaFilters,
     act_on_saga,
-    list_sagas_in_scope,
+    saga_dashboard_in_scope,
     saga_in_scope,
 )
-from gateway.schemas import INT32_MAX, MAX_REASON_LENGTH, SagaList, SagaOut, SagaStateName
+from gateway.schemas import INT32_MAX, MAX_REASON_LENGTH, SagaOut, SagaStateName, short_name
 from gateway.sessions import PageOperator, form_operator, page_session_token
 from plumbing.errors import InvalidArgument
 from plumbing.ids import optional_uuid
 from plumbing.principal import acting_as
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 
 CSRF_FIELD = "csrf_token"
 # The operator actions are routes.ops.Action (the names in their URLs); only the labels are here.
 ACTIONS: tuple[Action, ...] = get_args(Action)
 ACTION_LABELS: dict[Action, str] = {"retry": "Retry step", "force-compensate": "Force compensate"}
+ACTION_HELP: dict[Action, str] = {
+    "retry": "Re-sends the current step now (attempt + 1).",
+    "force-compensate": "Undoes the saga before its pivot; the booking ends REJECTED.",
+}
+SAGA_KINDS = ("booking", "cancellation", "change")
+PAGE_SIZE = 50
+# The time ranges of the dashboard: (value, label, seconds back; None = all time).
+RANGES: tuple[tuple[str, str, int | None], ...] = (
+    ("15m", "last 15 minutes", 15 * 60),
+    ("1h", "last hour", 3600),
+    ("24h", "last 24 hours", 86400),
+    ("7d", "last 7 days", 7 * 86400),
+    ("30d", "last 30 days", 30 * 86400),
+    ("all", "all time", None),
+)
+DEFAULT_RANGE = "24h"
+# The live list: how often the stream asks bookings, and how long one stream lasts before
+# the browser reconnects (and so shows its session cookie again).
+LIVE_INTERVAL_SECONDS = 1.0
+LIVE_STREAM_SECONDS = 300.0
+LIVE_REFRESH_SECONDS = 30.0
 
 
 # ----- CSRF -----
@@ -59,7 +95,7 @@ def csrf_token(secret: str, session_token: str) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def _check_csrf(request: Request, session_token: str, form: dict[str, str]) -> None:
+def check_csrf(request: Request, session_token: str, form: dict[str, str]) -> None:
     expected = csrf_token(tokens_of(request).secret, session_token)
     if not hmac.compare_digest(form.get(CSRF_FIELD, "").encode(), expected.encode()):
         raise Problem(
@@ -69,7 +105,11 @@ def _check_csrf(request: Request, session_token: str, form: dict[str, str]) -> N
         )
 
 
-# ----- rendering -----
+def page_csrf(request: Request) -> str:
+    return csrf_token(tokens_of(request).secret, page_session_token(request))
+
+
+# ----- what the pages say -----
 
 # What the detail page says when an action was refused (the code comes back in the address,
 # so only codes are taken from it: the text is ours).
@@ -81,198 +121,306 @@ REFUSALS = {
     "REASON_TOO_LONG": f"The reason is longer than {MAX_REASON_LENGTH} characters.",
     "SERVICE_UNAVAILABLE": "The bookings service is unavailable or too slow; try again.",
 }
-_CODE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+CODE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 
 
-def _notice(action: str | None, error: str | None) -> str:
+@dataclass(frozen=True)
+class Notice:
+    kind: str  # ok, error
+    text: str
+    code: str = ""
+
+
+def action_notice(action: str | None, error: str | None) -> Notice | None:
     if action not in ACTIONS:
-        return ""
+        return None
     label = ACTION_LABELS[action]
     if not error:
         done = "the current step was re-sent" if action == "retry" else "compensation started"
-        return f"<p class='notice notice-ok' role=status>{escape(label)}: {done}.</p>"
-    if not _CODE.match(error):
-        return ""
-    message = REFUSALS.get(error, "The bookings service refused the action.")
-    return (
-        f"<p class='notice notice-error' role=alert>{escape(label)} refused: {escape(message)} "
-        f"(<code>{escape(error)}</code>)</p>"
+        return Notice("ok", f"{label}: {done}.")
+    if not CODE.match(error):
+        return None
+    return Notice(
+        "error", f"{label} refused: {REFUSALS.get(error, 'The bookings service refused the action.')}", error
     )
 
 
-def _filter_query(filters: SagaFilters, **extra: str) -> str:
-    values = {
-        "state": filters.state.value if filters.state else "",
-        "company_id": str(filters.company_id) if filters.company_id else "",
-        "current_step": filters.current_step or "",
-        "min_age_seconds": str(filters.min_age_seconds) if filters.min_age_seconds is not None else "",
-        "needs_attention": "true" if filters.needs_attention else "",
-        **extra,
-    }
-    return urlencode({k: v for k, v in values.items() if v})
+# ----- the list -----
 
 
-def render_saga_list(sagas: SagaList, filters: SagaFilters, now: datetime) -> str:
-    state, company_id = filters.state, str(filters.company_id) if filters.company_id else ""
-    options = "".join(
-        f'<option value="{s.value}"{" selected" if state == s else ""}>{s.value}</option>'
-        for s in SagaStateName
-    )
-    steps = "".join(
-        f'<option value="{step}"{" selected" if filters.current_step == step else ""}>{step}</option>'
-        for step in SAGA_STEPS
-    )
-    min_age = "" if filters.min_age_seconds is None else str(filters.min_age_seconds)
-    form = (
-        '<form method=get action="/ops/sagas">State <select name=state><option value="">any</option>'
-        f'{options}</select> Step <select name=current_step><option value="">any</option>{steps}</select> '
-        f'Min age (s) <input name=min_age_seconds type=number min=0 value="{escape(min_age)}" size=6> '
-        "<label><input type=checkbox name=needs_attention value=true"
-        f"{' checked' if filters.needs_attention else ''}> Needs attention only</label> "
-        f'Company <input name=company_id value="{escape(company_id)}" size=38> '
-        "<button>Filter</button></form>"
-    )
-    rows = "".join(
-        f"<tr{' class=attention' if s.needs_attention else ''}>"
-        f'<td><a href="/ops/sagas/{escape(s.id)}"><code>{escape(s.id)}</code></a></td>'
-        f"<td>{escape(s.kind)}</td><td class='state-{escape(s.state)}'>{escape(s.state)}</td>"
-        f"<td>{escape(s.current_step or '-')}</td><td>{s.attempt}</td>"
-        f"<td>{'<span class=attention-flag>needs attention</span>' if s.needs_attention else '-'}</td>"
-        f"<td>{escape(s.reason or '-')}</td>"
-        f"<td>{escape(age(s.create_time, now))}</td><td>{escape(show_time(s.deadline_time))}</td>"
-        f"<td><code>{escape(s.booking_id)}</code></td><td><code>{escape(s.company_id or '-')}</code></td>"
-        "</tr>"
-        for s in sagas.sagas
-    )
-    table = (
-        "<table><thead><tr><th>Saga</th><th>Kind</th><th>State</th><th>Current step</th><th>Attempt</th>"
-        "<th>Attention</th><th>Reason</th><th>Age</th><th>Deadline</th><th>Booking</th><th>Company</th>"
-        "</tr></thead>"
-        f"<tbody>{rows or '<tr><td colspan=11>No sagas.</td></tr>'}</tbody></table>"
-    )
-    more = ""
-    if sagas.next_page_token:
-        query = _filter_query(filters, page_token=sagas.next_page_token)
-        more = f'<p><a href="/ops/sagas?{escape(query)}">Older sagas</a></p>'
-    return render_page("Sagas", f"<h1>Sagas</h1>{form}{table}{more}")
+@dataclass(frozen=True)
+class ListForm:
+    """The list's query as the form sent it (strings, "" for any), to show it back."""
+
+    q: str = ""
+    range: str = DEFAULT_RANGE
+    state: str = ""
+    kind: str = ""
+    current_step: str = ""
+    min_age_seconds: str = ""
+    company_id: str = ""
+    needs_attention: bool = False
+
+    def query(self, **changes: Any) -> dict[str, str]:
+        values = {
+            "q": self.q,
+            "range": self.range,
+            "state": self.state,
+            "kind": self.kind,
+            "current_step": self.current_step,
+            "min_age_seconds": self.min_age_seconds,
+            "company_id": self.company_id,
+            "needs_attention": "true" if self.needs_attention else "",
+        }
+        values.update({k: str(v) for k, v in changes.items()})
+        return {k: v for k, v in values.items() if v}
+
+    def url(self, path: str = "/ops/sagas", **changes: Any) -> str:
+        query = self.query(**changes)
+        return path + (f"?{urlencode(query)}" if query else "")
 
 
-def _action_form(saga_id: str, action: Action, csrf: str) -> str:
-    return (
-        f'<form method=post action="/ops/sagas/{escape(saga_id)}/{action}">'
-        f'<input type=hidden name={CSRF_FIELD} value="{escape(csrf)}">'
-        f"<input name=reason required maxlength={MAX_REASON_LENGTH} size=36"
-        ' placeholder="reason (for the step log)" aria-label="Reason">'
-        f" <button>{escape(ACTION_LABELS[action])}</button></form>"
+def _invalid(field: str, message: str) -> Problem:
+    return Problem(
+        400, "VALIDATION_FAILED", "The request is not valid.", errors=[{"field": field, "message": message}]
     )
 
 
-def render_saga_detail(
-    saga: SagaOut,
-    now: datetime,
-    *,
-    csrf: str = "",
-    refresh: bool = True,
-    action: str | None = None,
-    error: str | None = None,
-) -> str:
-    attention = "<span class=attention-flag>yes</span>" if saga.needs_attention else "no"
-    summary = (
-        "<table>"
-        f"<tr><th>Saga</th><td><code>{escape(saga.id)}</code> ({escape(saga.kind)})</td></tr>"
-        f"<tr><th>State</th><td class='state-{escape(saga.state)}'>{escape(saga.state)}</td></tr>"
-        f"<tr><th>Current step</th><td>{escape(saga.current_step or '-')} (attempt {saga.attempt})</td></tr>"
-        f"<tr{' class=attention' if saga.needs_attention else ''}><th>Needs attention</th>"
-        f"<td>{attention}</td></tr>"
-        f"<tr><th>Reason</th><td>{escape(saga.reason or '-')}</td></tr>"
-        f"<tr><th>Deadline</th><td>{escape(show_time(saga.deadline_time))}</td></tr>"
-        f"<tr><th>Booking</th><td><code>{escape(saga.booking_id)}</code></td></tr>"
-        f"<tr><th>Company</th><td><code>{escape(saga.company_id or '-')}</code></td></tr>"
-        f"<tr><th>Created</th><td>{escape(show_time(saga.create_time))}"
-        f" ({escape(age(saga.create_time, now))} ago)</td></tr>"
-        f"<tr><th>Updated</th><td>{escape(show_time(saga.update_time))}</td></tr>"
-        "</table>"
-    )
-    pause = (
-        f'<a href="/ops/sagas/{escape(saga.id)}?refresh=0">Pause refresh</a> before typing a reason.'
-        if refresh
-        else f'<a href="/ops/sagas/{escape(saga.id)}">Resume refresh</a>'
-    )
-    actions = (
-        "<h2>Actions</h2><div class=actions>"
-        f"{_action_form(saga.id, 'retry', csrf)}{_action_form(saga.id, 'force-compensate', csrf)}</div>"
-        "<p><small>Retry step re-sends the current step now (attempt + 1). Force compensate undoes "
-        f"a saga before its pivot; the booking ends REJECTED. {pause}</small></p>"
-    )
-    rows = "".join(
-        f"<tr{' class=attention' if step.kind == 'operator' else ''}>"
-        f"<td>{escape(show_time(step.create_time))}</td><td>{escape(step.step)}</td><td>{escape(step.kind)}</td>"
-        f"<td>{escape(step.action)}</td><td>{step.attempt}</td><td>{escape(step.outcome)}</td>"
-        f"<td><code>{escape(step.message_id or '-')}</code></td>"
-        "</tr>"
-        for step in saga.steps
-    )
-    log_table = (
-        "<table><thead><tr><th>Time</th><th>Step</th><th>Kind</th><th>Action</th><th>Attempt</th>"
-        "<th>Outcome</th><th>Message</th></tr></thead>"
-        f"<tbody>{rows or '<tr><td colspan=7>No steps yet.</td></tr>'}</tbody></table>"
-    )
-    nav = '<nav><a href="/ops/sagas">All sagas</a></nav>'
-    return render_page(
-        f"Saga {saga.id}",
-        f"{nav}<h1>Saga</h1>{_notice(action, error)}{summary}{actions}<h2>Step log</h2>{log_table}",
-        refresh=refresh,
-    )
-
-
-def _form_filters(
-    state: str | None,
-    company_id: str | None,
-    current_step: str | None,
-    min_age_seconds: str | None,
-    needs_attention: str | None,
-) -> SagaFilters:
+def list_filters(form: ListForm, now: datetime) -> SagaFilters:
     """The filter form sends empty strings for "any": accept them instead of a 400."""
     try:
-        chosen_state = SagaStateName(state) if state else None
-        chosen_company = optional_uuid(company_id, "company_id")
-        step = current_step or None
-        if step is not None and step not in SAGA_STEPS:
-            raise ValueError(step)
-        min_age = int(min_age_seconds) if min_age_seconds else None
-        if min_age is not None and not 0 <= min_age <= INT32_MAX:
-            raise ValueError(min_age)
-    except (ValueError, InvalidArgument):
-        raise Problem(
-            400,
-            "VALIDATION_FAILED",
-            "The request is not valid.",
-            errors=[
-                {
-                    "field": "state/company_id/current_step/min_age_seconds",
-                    "message": "a saga state name, a company UUID, a step (passes, wallet, payments) "
-                    "and a number of seconds",
-                }
-            ],
-        ) from None
-    attention = (needs_attention or "").lower() in ("true", "on", "1")
-    return SagaFilters(chosen_state, chosen_company, step, min_age, attention)
+        state = SagaStateName(form.state) if form.state else None
+    except ValueError:
+        raise _invalid("state", "a saga state name") from None
+    if form.kind and form.kind not in SAGA_KINDS:
+        raise _invalid("kind", "booking, cancellation or change")
+    if form.current_step and form.current_step not in SAGA_STEPS:
+        raise _invalid("current_step", "passes, wallet or payments")
+    try:
+        min_age = int(form.min_age_seconds) if form.min_age_seconds else None
+    except ValueError:
+        min_age = -1
+    if min_age is not None and not 0 <= min_age <= INT32_MAX:
+        raise _invalid("min_age_seconds", "a number of seconds")
+    try:
+        company = optional_uuid(form.company_id, "company_id")
+        search = optional_uuid(form.q, "q")
+    except InvalidArgument as refused:
+        raise _invalid(refused.field or "q", "a UUID") from None
+    seconds = next((s for value, _, s in RANGES if value == form.range), 0)
+    if seconds == 0:
+        raise _invalid("range", ", ".join(value for value, _, _ in RANGES))
+    return SagaFilters(
+        state=state,
+        company_id=company,
+        current_step=form.current_step or None,
+        min_age_seconds=min_age,
+        needs_attention=form.needs_attention,
+        kind=form.kind or None,
+        search_id=search,
+        created_after=now - timedelta(seconds=seconds) if seconds else None,
+    )
+
+
+def _summary_context(form: ListForm, dashboard: SagaDashboard) -> dict[str, Any]:
+    by_state: Counter[str] = Counter()
+    by_kind: Counter[str] = Counter()
+    for kind, state, count in dashboard.counts:
+        by_state[state] += count
+        by_kind[kind] += count
+    states = [s.value for s in SagaStateName if by_state[s.value]]
+    return {
+        "total": dashboard.total,
+        "range_label": next((label for value, label, _ in RANGES if value == form.range), ""),
+        "counts_by_state": [(s, by_state[s]) for s in states],
+        "counts_by_kind": sorted(by_kind.items()),
+        "state_urls": {s: form.url(state=s) for s in states},
+        "kind_urls": {k: form.url(kind=k) for k in by_kind},
+    }
+
+
+def _fingerprint(dashboard: SagaDashboard) -> tuple[Any, ...]:
+    rows = tuple(
+        (s.id, s.state, s.current_step, s.attempt, s.needs_attention, s.reason, s.update_time)
+        for s in dashboard.sagas.sagas
+    )
+    return rows, dashboard.total, tuple(dashboard.counts)
+
+
+FormQuery = Annotated[str | None, Query(max_length=64)]
+
+
+def _form(
+    q: str | None,
+    range_: str | None,
+    state: str | None,
+    kind: str | None,
+    current_step: str | None,
+    min_age_seconds: str | None,
+    company_id: str | None,
+    needs_attention: str | None,
+) -> ListForm:
+    return ListForm(
+        q=(q or "").strip(),
+        range=range_ or DEFAULT_RANGE,
+        state=state or "",
+        kind=kind or "",
+        current_step=current_step or "",
+        min_age_seconds=min_age_seconds or "",
+        company_id=(company_id or "").strip(),
+        needs_attention=(needs_attention or "").lower() in ("true", "on", "1"),
+    )
 
 
 @router.get("/ops/sagas", response_class=HTMLResponse, include_in_schema=False)
 async def saga_list_page(
     request: Request,
     principal: PageOperator,
-    state: Annotated[str | None, Query()] = None,
-    company_id: Annotated[str | None, Query()] = None,
-    current_step: Annotated[str | None, Query()] = None,
-    min_age_seconds: Annotated[str | None, Query()] = None,
-    needs_attention: Annotated[str | None, Query()] = None,
+    q: FormQuery = None,
+    range_: Annotated[str | None, Query(alias="range", max_length=8)] = None,
+    state: FormQuery = None,
+    kind: FormQuery = None,
+    current_step: FormQuery = None,
+    min_age_seconds: FormQuery = None,
+    company_id: FormQuery = None,
+    needs_attention: FormQuery = None,
     page_token: PageToken = None,
 ) -> HTMLResponse:
-    filters = _form_filters(state, company_id, current_step, min_age_seconds, needs_attention)
-    sagas = await list_sagas_in_scope(request, principal, filters, 50, page_token)
-    return html_response(render_saga_list(sagas, filters, datetime.now(UTC)), request)
+    form = _form(q, range_, state, kind, current_step, min_age_seconds, company_id, needs_attention)
+    now = datetime.now(UTC)
+    filters = list_filters(form, now)
+    dashboard = await saga_dashboard_in_scope(request, principal, filters, PAGE_SIZE, page_token)
+    next_token = dashboard.sagas.next_page_token
+    return page_response(
+        request,
+        "sagas.html",
+        operator=principal,
+        section="sagas",
+        now=now,
+        form=form,
+        ranges=[(value, label) for value, label, _ in RANGES],
+        states=[s.value for s in SagaStateName],
+        kinds=SAGA_KINDS,
+        steps=SAGA_STEPS,
+        sagas=dashboard.sagas.sagas,
+        # Only the first page is live: an older page stays as it was read.
+        live_url=None if page_token else form.url("/ops/sagas/live"),
+        next_page_url=form.url(page_token=next_token) if next_token else None,
+        first_page_url=form.url() if page_token else None,
+        **_summary_context(form, dashboard),
+    )
+
+
+@router.get("/ops/sagas/live", include_in_schema=False)
+async def saga_list_live(
+    request: Request,
+    principal: PageOperator,
+    q: FormQuery = None,
+    range_: Annotated[str | None, Query(alias="range", max_length=8)] = None,
+    state: FormQuery = None,
+    kind: FormQuery = None,
+    current_step: FormQuery = None,
+    min_age_seconds: FormQuery = None,
+    company_id: FormQuery = None,
+    needs_attention: FormQuery = None,
+) -> Response:
+    """Server-Sent Events of the list's first page: `rows` (the table's body) and `summary`
+    (the total and the counts) whenever what they show changed, at most every second, and
+    every 30 s anyway; the stream ends after 5 minutes and the browser reconnects with its
+    cookie (a logged-out session gets no more rows)."""
+    form = _form(q, range_, state, kind, current_step, min_age_seconds, company_id, needs_attention)
+    list_filters(form, datetime.now(UTC))  # a bad filter is refused before the stream starts
+
+    async def events() -> AsyncIterator[dict[str, str]]:
+        last: tuple[Any, ...] | None = None
+        sent_at = 0.0
+        ends = time.monotonic() + LIVE_STREAM_SECONDS
+        while time.monotonic() < ends:
+            now = datetime.now(UTC)
+            try:
+                with acting_as(principal.as_plumbing()):
+                    dashboard = await saga_dashboard_in_scope(
+                        request, principal, list_filters(form, now), PAGE_SIZE, None
+                    )
+            except (Problem, RpcProblem) as problem:
+                log.info("live sagas: %s", problem.code)  # bookings slow or down: try again
+                await asyncio.sleep(LIVE_INTERVAL_SECONDS)
+                continue
+            seen = _fingerprint(dashboard)
+            if seen != last or time.monotonic() - sent_at > LIVE_REFRESH_SECONDS:
+                last, sent_at = seen, time.monotonic()
+                yield {
+                    "event": "rows",
+                    "data": render("_saga_rows.html", sagas=dashboard.sagas.sagas, now=now),
+                }
+                yield {
+                    "event": "summary",
+                    "data": render("_saga_summary.html", **_summary_context(form, dashboard)),
+                }
+            await asyncio.sleep(LIVE_INTERVAL_SECONDS)
+
+    return EventSourceResponse(
+        events(),
+        ping=15,
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        send_timeout=30,
+    )
+
+
+# ----- the detail -----
+
+
+@dataclass(frozen=True)
+class ActionForm:
+    name: Action
+    label: str
+    help: str
+    confirm: str
+
+
+@dataclass(frozen=True)
+class Pending:
+    step: str
+    attempt: int
+    deadline: datetime | None
+    overdue: bool
+
+
+def offered_actions(saga: SagaOut) -> list[ActionForm]:
+    """The actions that can apply to the saga as read (bookings still judges each one)."""
+    offered: list[Action] = []
+    if saga.state not in ("COMPLETED", "COMPENSATED") and saga.current_step:
+        offered.append("retry")
+    if saga.state in ("RUNNING", "AWAITING_PAYMENT"):
+        offered.append("force-compensate")
+    return [
+        ActionForm(a, ACTION_LABELS[a], ACTION_HELP[a], f"{ACTION_LABELS[a]} saga {saga.id[:8]}?")
+        for a in offered
+    ]
+
+
+@dataclass(frozen=True)
+class BookingFacts:
+    status: str
+    customer_id: str
+    payment_id: str
+
+
+async def _booking_facts(request: Request, booking_id: str) -> BookingFacts | None:
+    """The booking's status, customer and payment, for the links (None when not readable)."""
+    try:
+        reply = await clients_of(request).bookings.GetBooking(
+            bookings_pb2.GetBookingRequest(booking_id=booking_id)
+        )
+    except Exception as error:  # the links are a convenience: the page shows without them
+        log.info("saga page: booking %s not read: %s", booking_id, type(error).__name__)
+        return None
+    booking = reply.booking
+    return BookingFacts(
+        status=short_name(bookings_pb2.BookingStatus, booking.status, "BOOKING_STATUS_"),
+        customer_id=booking.customer_id,
+        payment_id=booking.payment_id,
+    )
 
 
 @router.get("/ops/sagas/{saga_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -280,16 +428,38 @@ async def saga_detail_page(
     request: Request,
     saga_id: uuid.UUID,
     principal: PageOperator,
-    refresh: Annotated[str | None, Query()] = None,
-    action: Annotated[str | None, Query()] = None,
+    # Kept so that old links still open (the pages no longer refresh themselves).
+    refresh: Annotated[str | None, Query(max_length=8)] = None,
+    action: Annotated[str | None, Query(max_length=32)] = None,
     error: Annotated[str | None, Query(max_length=64)] = None,
 ) -> HTMLResponse:
     saga = await saga_in_scope(request, principal, saga_id)
-    csrf = csrf_token(tokens_of(request).secret, page_session_token(request))
-    content = render_saga_detail(
-        saga, datetime.now(UTC), csrf=csrf, refresh=refresh != "0", action=action, error=error
+    now = datetime.now(UTC)
+    booking = await _booking_facts(request, saga.booking_id)
+    payment_ids = [booking.payment_id] if booking and booking.payment_id else []
+    for step in saga.steps:
+        if step.step == "payments" and step.reference and step.reference not in payment_ids:
+            payment_ids.append(step.reference)
+    pending = None
+    if saga.state not in ("COMPLETED", "COMPENSATED") and saga.current_step:
+        deadline = saga.deadline_time
+        pending = Pending(saga.current_step, saga.attempt, deadline, bool(deadline and deadline < now))
+    return page_response(
+        request,
+        "saga.html",
+        operator=principal,
+        section="sagas",
+        now=now,
+        saga=saga,
+        booking=booking,
+        payment_ids=payment_ids,
+        pending=pending,
+        timeline=timeline.build(saga, now),
+        actions=offered_actions(saga),
+        csrf=page_csrf(request),
+        max_reason=MAX_REASON_LENGTH,
+        notice=action_notice(action, error),
     )
-    return html_response(content, request)
 
 
 async def _form_action(request: Request, saga_id: uuid.UUID, action: Action) -> Response:
@@ -304,7 +474,7 @@ async def _act_from_form(
     request: Request, saga_id: uuid.UUID, action: Action, principal: Principal, session_token: str
 ) -> Response:
     form = await read_form(request)
-    _check_csrf(request, session_token, form)
+    check_csrf(request, session_token, form)
     await saga_in_scope(request, principal, saga_id)
     reason = form.get("reason", "").strip()
     query: dict[str, str] = {"action": action}

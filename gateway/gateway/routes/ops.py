@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -28,6 +29,7 @@ from gateway.schemas import (
     SagaList,
     SagaOut,
     SagaStateName,
+    short_name,
 )
 
 router = APIRouter()
@@ -47,6 +49,21 @@ class SagaFilters:
     current_step: str | None = None
     min_age_seconds: int | None = None
     needs_attention: bool = False
+    # The console's further filters (not parameters of the JSON list).
+    kind: str | None = None
+    search_id: uuid.UUID | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SagaDashboard:
+    """A page of sagas with the total of the matches and the counts by (kind, state) of the
+    company's sagas in the time range."""
+
+    sagas: SagaList
+    total: int
+    counts: list[tuple[str, str, int]]
 
 
 def _company_scope(principal: Principal, company_id: uuid.UUID | None) -> str:
@@ -58,24 +75,56 @@ def _company_scope(principal: Principal, company_id: uuid.UUID | None) -> str:
     return principal.company_id
 
 
+async def _list_sagas(
+    request: Request,
+    principal: Principal,
+    filters: SagaFilters,
+    page_size: int,
+    page_token: str | None,
+    *,
+    include_totals: bool = False,
+) -> bookings_pb2.ListSagasResponse:
+    message = bookings_pb2.ListSagasRequest(
+        state=filters.state.to_proto() if filters.state else 0,  # type: ignore[arg-type]
+        company_id=_company_scope(principal, filters.company_id),
+        page_size=page_size,
+        page_token=page_token or "",
+        current_step=filters.current_step or "",
+        min_age_seconds=filters.min_age_seconds or 0,
+        needs_attention=filters.needs_attention,
+        kind=filters.kind or "",
+        search_id=str(filters.search_id) if filters.search_id else "",
+        include_totals=include_totals,
+    )
+    if filters.created_after is not None:
+        message.created_after.FromDatetime(filters.created_after)
+    if filters.created_before is not None:
+        message.created_before.FromDatetime(filters.created_before)
+    return await rpc("bookings", clients_of(request).bookings.ListSagas(message))
+
+
 async def list_sagas_in_scope(
     request: Request, principal: Principal, filters: SagaFilters, page_size: int, page_token: str | None
 ) -> SagaList:
-    reply = await rpc(
-        "bookings",
-        clients_of(request).bookings.ListSagas(
-            bookings_pb2.ListSagasRequest(
-                state=filters.state.to_proto() if filters.state else 0,  # type: ignore[arg-type]
-                company_id=_company_scope(principal, filters.company_id),
-                page_size=page_size,
-                page_token=page_token or "",
-                current_step=filters.current_step or "",
-                min_age_seconds=filters.min_age_seconds or 0,
-                needs_attention=filters.needs_attention,
-            )
-        ),
-    )
+    reply = await _list_sagas(request, principal, filters, page_size, page_token)
     return SagaList(sagas=[SagaOut.of(s) for s in reply.sagas], next_page_token=reply.next_page_token or None)
+
+
+async def saga_dashboard_in_scope(
+    request: Request, principal: Principal, filters: SagaFilters, page_size: int, page_token: str | None
+) -> SagaDashboard:
+    """The console's list: a page, the total of the matches and the counts by kind and state."""
+    reply = await _list_sagas(request, principal, filters, page_size, page_token, include_totals=True)
+    return SagaDashboard(
+        sagas=SagaList(
+            sagas=[SagaOut.of(s) for s in reply.sagas], next_page_token=reply.next_page_token or None
+        ),
+        total=reply.total_size,
+        counts=[
+            (c.kind, short_name(bookings_pb2.SagaState, c.state, "SAGA_STATE_"), c.count)
+            for c in reply.counts
+        ],
+    )
 
 
 async def saga_in_scope(request: Request, principal: Principal, saga_id: uuid.UUID) -> SagaOut:
