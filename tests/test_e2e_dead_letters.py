@@ -85,7 +85,10 @@ async def test_an_operator_lists_a_dead_letter_and_replays_it_once(platform, nat
         assert f"<code>{letter['id']}</code>" in page.text
         everything = await operator.get("/ops/dead-letters")
         assert everything.status_code == 200
-        assert all(f"<h2>{s}</h2>" in everything.text for s in ("bookings", "wallet", "passes", "payments"))
+        assert all(
+            f'<h2 id="service-{s}">{s}</h2>' in everything.text
+            for s in ("bookings", "wallet", "passes", "payments")
+        )
 
         discard = await operator.post(f"/v1/ops/dead-letters/wallet/{again['id']}/discard")
         assert discard.status_code == 204
