@@ -2,6 +2,11 @@
 
 Every change of credits is one conditional UPDATE: PostgreSQL decides, the CHECK
 constraints of `entitlements` and `credit_holds` back it up.
+
+The statements of a saga step are built once, at import, with their values bound at
+execution: SQLAlchemy compiles a `postgresql.insert(...)` again on every execution (those
+are `text()` here, with the same ON CONFLICT and RETURNING), and building any statement per
+call costs about as much again (bench/statement_cost.py).
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, Text, case, delete, func, literal, select, tuple_, update
+from sqlalchemy import Row, Text, bindparam, case, delete, func, literal, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -299,6 +304,23 @@ async def customer_entitlement_now(
     return (_entitlement(row) if row else None), _utc(now)
 
 
+# The names bound in WHERE differ from the columns: SQLAlchemy keeps those for SET.
+_HOLD_CREDITS = (
+    update(entitlements)
+    .where(
+        entitlements.c.id == bindparam("entitlement_key"),
+        entitlements.c.customer_id == bindparam("customer_key"),
+        entitlements.c.company_id == bindparam("company_key"),
+        entitlements.c.credits_used + entitlements.c.credits_held + bindparam("credits")
+        <= entitlements.c.credits_total,
+        entitlements.c.valid_from <= func.now(),
+        entitlements.c.valid_until > func.now(),
+    )
+    .values(credits_held=entitlements.c.credits_held + bindparam("credits"))
+    .returning(entitlements.c.id)
+)
+
+
 async def hold_credits(
     conn: AsyncConnection,
     entitlement_id: uuid.UUID,
@@ -307,26 +329,38 @@ async def hold_credits(
     credits: int,
 ) -> bool:
     """Adds `credits` to the held credits when they fit and the pass is valid now."""
-    t = entitlements.c
     row = (
         await conn.execute(
-            update(entitlements)
-            .where(
-                t.id == entitlement_id,
-                t.customer_id == customer_id,
-                t.company_id == company_id,
-                t.credits_used + t.credits_held + credits <= t.credits_total,
-                t.valid_from <= func.now(),
-                t.valid_until > func.now(),
-            )
-            .values(credits_held=t.credits_held + credits)
-            .returning(t.id)
+            _HOLD_CREDITS,
+            {
+                "entitlement_key": entitlement_id,
+                "customer_key": customer_id,
+                "company_key": company_id,
+                "credits": credits,
+            },
         )
     ).first()
     return row is not None
 
 
 # --- credit holds -----------------------------------------------------------------------
+
+
+_INSERT_HOLD = text(
+    """
+    INSERT INTO passes.credit_holds (id, saga_id, booking_id, company_id, entitlement_id, credits, state)
+    SELECT :id, :saga_id, :booking_id, company_id, id, :credits, 'HELD'
+    FROM passes.entitlements
+    WHERE id = :entitlement_id AND customer_id = :customer_id AND company_id = :company_id
+    ON CONFLICT (saga_id) DO NOTHING
+    RETURNING id
+    """
+)
+_INSERT_TOMBSTONE = text(
+    "INSERT INTO passes.credit_holds (id, saga_id, booking_id, state)"
+    " VALUES (:id, :saga_id, :booking_id, 'TOMBSTONE')"
+    " ON CONFLICT (saga_id) DO NOTHING RETURNING id"
+)
 
 
 async def insert_hold(
@@ -342,27 +376,18 @@ async def insert_hold(
 ) -> bool:
     """A HELD row for the saga on the customer's entitlement; False when the saga already
     has a hold row (a tombstone) or the entitlement is not the customer's in the company."""
-    source = select(
-        literal(hold_id).label("id"),
-        literal(saga_id).label("saga_id"),
-        literal(booking_id).label("booking_id"),
-        entitlements.c.company_id,
-        entitlements.c.id.label("entitlement_id"),
-        literal(credits).label("credits"),
-        literal(HoldState.HELD.value).label("state"),
-    ).where(
-        entitlements.c.id == entitlement_id,
-        entitlements.c.customer_id == customer_id,
-        entitlements.c.company_id == company_id,
-    )
     row = (
         await conn.execute(
-            insert(credit_holds)
-            .from_select(
-                ["id", "saga_id", "booking_id", "company_id", "entitlement_id", "credits", "state"], source
-            )
-            .on_conflict_do_nothing(index_elements=["saga_id"])
-            .returning(credit_holds.c.id)
+            _INSERT_HOLD,
+            {
+                "id": hold_id,
+                "saga_id": saga_id,
+                "booking_id": booking_id,
+                "entitlement_id": entitlement_id,
+                "customer_id": customer_id,
+                "company_id": company_id,
+                "credits": credits,
+            },
         )
     ).first()
     return row is not None
@@ -379,43 +404,53 @@ async def insert_tombstone(
 ) -> bool:
     """Records that the saga was compensated before any hold; False when it has a row."""
     row = (
-        await conn.execute(
-            insert(credit_holds)
-            .values(id=hold_id, saga_id=saga_id, booking_id=booking_id, state=HoldState.TOMBSTONE.value)
-            .on_conflict_do_nothing(index_elements=["saga_id"])
-            .returning(credit_holds.c.id)
-        )
+        await conn.execute(_INSERT_TOMBSTONE, {"id": hold_id, "saga_id": saga_id, "booking_id": booking_id})
     ).first()
     return row is not None
 
 
+_HOLD_OF_SAGA = select(credit_holds).where(credit_holds.c.saga_id == bindparam("saga_id"))
+
+
 async def hold_of_saga(conn: AsyncConnection, saga_id: uuid.UUID) -> CreditHold | None:
-    row = (await conn.execute(select(credit_holds).where(credit_holds.c.saga_id == saga_id))).first()
+    row = (await conn.execute(_HOLD_OF_SAGA, {"saga_id": saga_id})).first()
     return _hold(row) if row else None
+
+
+_MOVE_HELD = (
+    update(credit_holds)
+    .where(credit_holds.c.saga_id == bindparam("saga_key"), credit_holds.c.state == HoldState.HELD.value)
+    .values(updated_at=func.now())
+    .returning(*credit_holds.c)
+)
 
 
 async def _move_held(conn: AsyncConnection, saga_id: uuid.UUID, to: HoldState) -> CreditHold | None:
-    row = (
-        await conn.execute(
-            update(credit_holds)
-            .where(credit_holds.c.saga_id == saga_id, credit_holds.c.state == HoldState.HELD.value)
-            .values(state=to.value, updated_at=func.now())
-            .returning(*credit_holds.c)
-        )
-    ).first()
+    row = (await conn.execute(_MOVE_HELD, {"saga_key": saga_id, "state": to.value})).first()
     return _hold(row) if row else None
+
+
+_RELEASE_CREDITS = (
+    update(entitlements)
+    .where(entitlements.c.id == bindparam("entitlement_key"))
+    .values(credits_held=entitlements.c.credits_held - bindparam("credits"))
+)
+_CONSUME_CREDITS = (
+    update(entitlements)
+    .where(entitlements.c.id == bindparam("entitlement_key"))
+    .values(
+        credits_held=entitlements.c.credits_held - bindparam("credits"),
+        credits_used=entitlements.c.credits_used + bindparam("credits"),
+    )
+)
 
 
 async def release_hold(conn: AsyncConnection, saga_id: uuid.UUID) -> CreditHold | None:
     """HELD -> RELEASED: the held credits become available again."""
     hold = await _move_held(conn, saga_id, HoldState.RELEASED)
     if hold is not None:
-        t = entitlements.c
-        await conn.execute(
-            update(entitlements)
-            .where(t.id == hold.entitlement_id)
-            .values(credits_held=t.credits_held - hold.credits)
-        )
+        moved = {"entitlement_key": hold.entitlement_id, "credits": hold.credits}
+        await conn.execute(_RELEASE_CREDITS, moved)
     return hold
 
 
@@ -423,12 +458,8 @@ async def consume_hold(conn: AsyncConnection, saga_id: uuid.UUID) -> CreditHold 
     """HELD -> CONSUMED: the held credits become used."""
     hold = await _move_held(conn, saga_id, HoldState.CONSUMED)
     if hold is not None:
-        t = entitlements.c
-        await conn.execute(
-            update(entitlements)
-            .where(t.id == hold.entitlement_id)
-            .values(credits_held=t.credits_held - hold.credits, credits_used=t.credits_used + hold.credits)
-        )
+        moved = {"entitlement_key": hold.entitlement_id, "credits": hold.credits}
+        await conn.execute(_CONSUME_CREDITS, moved)
     return hold
 
 
@@ -488,16 +519,26 @@ async def return_credits(
 # --- saga decisions ---------------------------------------------------------------------
 
 
+_CLAIM_OPERATION = text(
+    "INSERT INTO passes.saga_operations (saga_id, action, booking_id) VALUES (:saga_id, :action, :booking_id)"
+    " ON CONFLICT (saga_id, action) DO NOTHING RETURNING saga_id"
+)
+_OPERATION_KEY = (
+    saga_operations.c.saga_id == bindparam("saga_key"),
+    saga_operations.c.action == bindparam("action_key"),
+)
+# The decision's columns are SET from the names bound at execution.
+_RECORD_DECISION = update(saga_operations).where(*_OPERATION_KEY)
+_RECORDED_DECISION = select(saga_operations).where(*_OPERATION_KEY)
+
+
 async def claim_operation(
     conn: AsyncConnection, saga_id: uuid.UUID, action: StepAction, booking_id: uuid.UUID
 ) -> bool:
     """True when this (saga, action) is new; a concurrent twin waits for our commit."""
     row = (
         await conn.execute(
-            insert(saga_operations)
-            .values(saga_id=saga_id, action=action.value, booking_id=booking_id)
-            .on_conflict_do_nothing(index_elements=["saga_id", "action"])
-            .returning(saga_operations.c.saga_id)
+            _CLAIM_OPERATION, {"saga_id": saga_id, "action": action.value, "booking_id": booking_id}
         )
     ).first()
     return row is not None
@@ -507,26 +548,21 @@ async def record_decision(
     conn: AsyncConnection, saga_id: uuid.UUID, action: StepAction, decision: Decision
 ) -> None:
     await conn.execute(
-        update(saga_operations)
-        .where(saga_operations.c.saga_id == saga_id, saga_operations.c.action == action.value)
-        .values(
-            outcome=decision.outcome.value,
-            reason=decision.reason,
-            amount_minor=decision.amount_minor,
-            reference=decision.reference,
-            credits=decision.credits,
-        )
+        _RECORD_DECISION,
+        {
+            "saga_key": saga_id,
+            "action_key": action.value,
+            "outcome": decision.outcome.value,
+            "reason": decision.reason,
+            "amount_minor": decision.amount_minor,
+            "reference": decision.reference,
+            "credits": decision.credits,
+        },
     )
 
 
 async def recorded_decision(conn: AsyncConnection, saga_id: uuid.UUID, action: StepAction) -> Decision:
-    row = (
-        await conn.execute(
-            select(saga_operations).where(
-                saga_operations.c.saga_id == saga_id, saga_operations.c.action == action.value
-            )
-        )
-    ).one()
+    row = (await conn.execute(_RECORDED_DECISION, {"saga_key": saga_id, "action_key": action.value})).one()
     if row.outcome is None:
         raise RuntimeError(f"saga {saga_id} {action} has no recorded decision")
     return Decision(
