@@ -16,6 +16,7 @@ from bookings.adapters.catalog_cache import CatalogCache, watch_events
 from bookings.adapters.catalog_client import CatalogClient
 from bookings.adapters.catalog_resources import ResourceCatalog
 from bookings.adapters.owners import CatalogOwners
+from bookings.adapters.participant_queues import ParticipantQueues
 from bookings.adapters.passes_client import PassesClient
 from bookings.adapters.payments_client import PaymentsClient
 from bookings.adapters.repository import start_step_deadlines
@@ -29,6 +30,7 @@ from bookings.service.changes import PeriodChanges
 from bookings.service.lifecycle import Lifecycle, sweep_forever
 from bookings.service.orchestrator import Orchestrator
 from bookings.service.planning import Planner
+from bookings.service.queued_steps import QueuedSteps
 from bookings.service.saga_queries import SagaQueries
 from bookings.service.session_changes import SessionChanges
 from bookings.service.session_events import SessionCancellations
@@ -109,6 +111,14 @@ async def start(settings: Settings) -> RunningService:
 
     nc = await messaging.connect(settings.nats_url, "bookings")
     js = nc.jetstream()
+    # A step past its deadline whose command or reply may still wait in a queue that moved
+    # within a step timeout gets more time instead of a second copy (service/queued_steps.py),
+    # for at most the longest step timeout (12 times the first) after its publish.
+    orchestrator.queued_steps = QueuedSteps(
+        ParticipantQueues(js),
+        progress_window_seconds=settings.first_step_timeout_seconds,
+        max_wait_seconds=12 * settings.first_step_timeout_seconds,
+    )
     await watch_events(nc, catalog_cache)  # this replica's cache: a plain subscription
     await messaging.ensure_stream(js, messaging.SAGA_STREAM, messaging.SAGA_SUBJECTS)
     await audit.ensure_stream(js)  # the relay carries audit entries too (plumbing.audit)
