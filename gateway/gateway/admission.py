@@ -5,12 +5,12 @@ be served in time.
 Without it an overloaded gateway accepts every request, the services' queues grow, every
 request waits longer, and past the gRPC deadline they all fail together: the confirmed rate
 collapses instead of holding its peak. With it, at most `limit` writes (POST, PUT, PATCH,
-DELETE under `/v1/`) run at once; up to `queue` more wait in FIFO order for at most
-`max_wait` seconds; anything else is refused at once, before authentication, the
-Idempotency-Key store or any service sees it, so a refused request costs almost nothing and
-retrying it (with the same Idempotency-Key) is always safe. A request is also refused at once
-when the wait it can expect (its place in the queue times the recent time a write holds its
-slot, divided by the slots) exceeds `max_wait`: it would be refused anyway, only later.
+DELETE under `/v1/`) run at once and up to `queue` more wait in FIFO order; a write that finds
+the queue full, or whose expected wait (its place in the queue over the slots, times the
+recent time a write holds its slot) exceeds `max_wait`, is refused at once, before
+authentication, the Idempotency-Key store or any service sees it, so a refusal costs almost
+nothing and retrying it (with the same Idempotency-Key) is always safe. A queued write is
+refused only if it has waited PATIENCE times `max_wait` (the estimate was far off).
 
 Reads are not limited: they are cheap, and a client polling its accepted booking must keep
 seeing it. Counted in this process only: N replicas admit N times the setting.
@@ -45,9 +45,16 @@ class Overloaded(Exception):
         self.retry_after = retry_after
 
 
+# A queued write was expected to wait at most `max_wait`; it is refused only when it has
+# waited this many times longer (the estimate was off), so nearly every refusal is immediate.
+PATIENCE = 4
+
+
 class Limiter:
-    """At most `limit` holders at once, at most `queue` waiting, each for at most `max_wait`
-    seconds. An explicit asyncio.Semaphore (FIFO for its waiters) plus counters."""
+    """At most `limit` holders at once and at most `queue` waiting: a request that cannot be
+    expected to get a slot within `max_wait` seconds is refused at once; one admitted to the
+    queue waits for at most PATIENCE times that. An explicit asyncio.Semaphore (FIFO for its
+    waiters) plus counters."""
 
     def __init__(self, limit: int, queue: int, max_wait: float) -> None:
         if limit < 1 or queue < 0 or max_wait < 0:
@@ -58,7 +65,8 @@ class Limiter:
         self._slots = asyncio.Semaphore(limit)
         self.waiting = 0
         self.in_flight = 0
-        self.refused = 0
+        self.refused = 0  # every refusal; of them, after waiting in the queue:
+        self.refused_late = 0
         # Seconds a write holds its slot, smoothed; starts optimistic and learns.
         self.hold_seconds = 0.05
 
@@ -80,9 +88,10 @@ class Limiter:
                 raise self._refuse()
             self.waiting += 1
             try:
-                async with asyncio.timeout(self.max_wait):
+                async with asyncio.timeout(self.max_wait * PATIENCE):
                     await self._slots.acquire()
             except TimeoutError:
+                self.refused_late += 1
                 raise self._refuse() from None
             finally:
                 self.waiting -= 1
