@@ -2,6 +2,11 @@
 
 Every status change is one conditional UPDATE ... RETURNING: the database decides whether
 the transition is allowed, so two concurrent changes of a payment cannot both win.
+
+The statements of a saga step are built once, at import, with their values bound at
+execution: SQLAlchemy compiles a `postgresql.insert(...)` again on every execution (those
+are `text()` here, with the same ON CONFLICT and RETURNING), and building any statement per
+call costs about as much again (bench/statement_cost.py).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Row, case, func, literal, or_, select, update
+from sqlalchemy import Row, bindparam, case, func, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -113,33 +118,49 @@ async def get_payment_method(conn: AsyncConnection, method_id: uuid.UUID) -> Pay
 # Payments
 
 
+_INSERT_PAYMENT = text(
+    f"""
+    INSERT INTO payments.payments (
+        id, company_id, customer_id, booking_id, amount_minor, currency, status, provider,
+        provider_reference, decline_reason, idempotency_key
+    ) VALUES (
+        :id, :company_id, :customer_id, :booking_id, :amount_minor, :currency, :status, :provider,
+        :provider_reference, :decline_reason, :idempotency_key
+    )
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING {", ".join(payments.c.keys())}
+    """
+).columns(*payments.c)
+
+
 async def insert_payment(conn: AsyncConnection, new: NewPayment) -> Payment | None:
     """Records a payment; None when its idempotency key already has one."""
     row = (
         await conn.execute(
-            insert(payments)
-            .values(
-                id=new.id,
-                company_id=new.company_id,
-                customer_id=new.customer_id,
-                booking_id=new.booking_id,
-                amount_minor=new.amount_minor,
-                currency=new.currency,
-                status=new.status.value,
-                provider=new.provider,
-                provider_reference=new.provider_reference,
-                decline_reason=new.decline_reason,
-                idempotency_key=new.idempotency_key,
-            )
-            .on_conflict_do_nothing(index_elements=[payments.c.idempotency_key])
-            .returning(*payments.c)
+            _INSERT_PAYMENT,
+            {
+                "id": new.id,
+                "company_id": new.company_id,
+                "customer_id": new.customer_id,
+                "booking_id": new.booking_id,
+                "amount_minor": new.amount_minor,
+                "currency": new.currency,
+                "status": new.status.value,
+                "provider": new.provider,
+                "provider_reference": new.provider_reference,
+                "decline_reason": new.decline_reason,
+                "idempotency_key": new.idempotency_key,
+            },
         )
     ).first()
     return _payment(row) if row is not None else None
 
 
+_GET_PAYMENT = select(payments).where(payments.c.id == bindparam("payment_id"))
+
+
 async def get_payment(conn: AsyncConnection, payment_id: uuid.UUID) -> Payment | None:
-    row = (await conn.execute(select(payments).where(payments.c.id == payment_id))).first()
+    row = (await conn.execute(_GET_PAYMENT, {"payment_id": payment_id})).first()
     return _payment(row) if row is not None else None
 
 
@@ -155,13 +176,12 @@ async def payments_of_booking(conn: AsyncConnection, booking_id: uuid.UUID) -> l
     return [_payment(row) for row in rows]
 
 
+_LOCK_PAYMENT = _GET_PAYMENT.with_for_update(key_share=True)
+
+
 async def lock_payment(conn: AsyncConnection, payment_id: uuid.UUID) -> Payment | None:
     """Reads a payment and holds it (NO KEY UPDATE, as an UPDATE would) until the transaction ends."""
-    row = (
-        await conn.execute(
-            select(payments).where(payments.c.id == payment_id).with_for_update(key_share=True)
-        )
-    ).first()
+    row = (await conn.execute(_LOCK_PAYMENT, {"payment_id": payment_id})).first()
     return _payment(row) if row is not None else None
 
 
@@ -177,6 +197,18 @@ async def payment_for_event(
     return _payment(row) if row is not None else None
 
 
+# The names bound in WHERE differ from the columns: SQLAlchemy keeps those for SET.
+_CHANGE_STATUS = (
+    update(payments)
+    .where(
+        payments.c.id == bindparam("payment_key"),
+        payments.c.status.in_(bindparam("from_statuses", expanding=True)),
+    )
+    .values(updated_at=func.now(), action_expires_at=None)
+    .returning(*payments.c)
+)
+
+
 async def change_status(
     conn: AsyncConnection,
     payment_id: uuid.UUID,
@@ -188,10 +220,12 @@ async def change_status(
     allowed = (from_status,) if isinstance(from_status, PaymentStatus) else from_status
     row = (
         await conn.execute(
-            update(payments)
-            .where(payments.c.id == payment_id, payments.c.status.in_([s.value for s in allowed]))
-            .values(status=to_status.value, updated_at=func.now(), action_expires_at=None)
-            .returning(*payments.c)
+            _CHANGE_STATUS,
+            {
+                "payment_key": payment_id,
+                "from_statuses": [status.value for status in allowed],
+                "status": to_status.value,
+            },
         )
     ).first()
     return _payment(row) if row is not None else None
@@ -274,13 +308,17 @@ async def claim_stale_intents(conn: AsyncConnection, older_than: timedelta, limi
 # Provider events
 
 
+_RECORD_EVENT = text(
+    "INSERT INTO payments.provider_events (event_id, type, provider_reference)"
+    " VALUES (:event_id, :type, :provider_reference) ON CONFLICT DO NOTHING RETURNING event_id"
+)
+
+
 async def record_event(conn: AsyncConnection, event: ProviderEvent) -> bool:
     """True when the event id is new; a concurrent twin waits here until this one commits."""
     inserted = await conn.execute(
-        insert(provider_events)
-        .values(event_id=event.id, type=event.type.value, provider_reference=event.provider_reference)
-        .on_conflict_do_nothing()
-        .returning(provider_events.c.event_id)
+        _RECORD_EVENT,
+        {"event_id": event.id, "type": event.type.value, "provider_reference": event.provider_reference},
     )
     return inserted.first() is not None
 
@@ -407,6 +445,21 @@ class ResolvedStep:
     decision: StepDecision
 
 
+_CLAIM_STEP = text(
+    "INSERT INTO payments.saga_steps (saga_id, action, booking_id, succeeded, attempt)"
+    " VALUES (:saga_id, :action, :booking_id, false, :attempt) ON CONFLICT DO NOTHING RETURNING saga_id"
+)
+_TOMBSTONE_EXECUTE = text(
+    "INSERT INTO payments.saga_steps (saga_id, action, booking_id, succeeded, reason, tombstone)"
+    " VALUES (:saga_id, 'EXECUTE', :booking_id, false, :reason, true)"
+    " ON CONFLICT DO NOTHING RETURNING saga_id"
+)
+_STEP_KEY = (saga_steps.c.saga_id == bindparam("saga_key"), saga_steps.c.action == bindparam("action_key"))
+# The decision's columns are SET from the names bound at execution.
+_RECORD_STEP = update(saga_steps).where(*_STEP_KEY).values(waiting=False)
+_GET_STEP = select(saga_steps).where(*_STEP_KEY)
+
+
 async def claim_step(
     conn: AsyncConnection, saga_id: str, action: StepAction, booking_id: str, *, attempt: int = 0
 ) -> bool:
@@ -417,10 +470,8 @@ async def claim_step(
     key until then.
     """
     inserted = await conn.execute(
-        insert(saga_steps)
-        .values(saga_id=saga_id, action=action.value, booking_id=booking_id, succeeded=False, attempt=attempt)
-        .on_conflict_do_nothing()
-        .returning(saga_steps.c.saga_id)
+        _CLAIM_STEP,
+        {"saga_id": saga_id, "action": action.value, "booking_id": booking_id, "attempt": attempt},
     )
     return inserted.first() is not None
 
@@ -462,42 +513,28 @@ async def record_step(
     conn: AsyncConnection, saga_id: str, action: StepAction, decision: StepDecision
 ) -> None:
     await conn.execute(
-        update(saga_steps)
-        .where(saga_steps.c.saga_id == saga_id, saga_steps.c.action == action.value)
-        .values(
-            succeeded=decision.succeeded,
-            reason=decision.reason,
-            amount_minor=decision.amount_minor,
-            payment_id=decision.payment_id,
-            waiting=False,
-        )
+        _RECORD_STEP,
+        {
+            "saga_key": saga_id,
+            "action_key": action.value,
+            "succeeded": decision.succeeded,
+            "reason": decision.reason,
+            "amount_minor": decision.amount_minor,
+            "payment_id": decision.payment_id,
+        },
     )
 
 
 async def tombstone_execute(conn: AsyncConnection, saga_id: str, booking_id: str, reason: str) -> bool:
     """Takes the EXECUTE slot of a saga with a refusal; False when an EXECUTE was recorded first."""
     inserted = await conn.execute(
-        insert(saga_steps)
-        .values(
-            saga_id=saga_id,
-            action=StepAction.EXECUTE.value,
-            booking_id=booking_id,
-            succeeded=False,
-            reason=reason,
-            tombstone=True,
-        )
-        .on_conflict_do_nothing()
-        .returning(saga_steps.c.saga_id)
+        _TOMBSTONE_EXECUTE, {"saga_id": saga_id, "booking_id": booking_id, "reason": reason}
     )
     return inserted.first() is not None
 
 
 async def get_step(conn: AsyncConnection, saga_id: str, action: StepAction) -> RecordedStep | None:
-    row = (
-        await conn.execute(
-            select(saga_steps).where(saga_steps.c.saga_id == saga_id, saga_steps.c.action == action.value)
-        )
-    ).first()
+    row = (await conn.execute(_GET_STEP, {"saga_key": saga_id, "action_key": action.value})).first()
     if row is None:
         return None
     decision = StepDecision(
