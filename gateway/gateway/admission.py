@@ -6,8 +6,8 @@ Without it an overloaded gateway accepts every request, the services' queues gro
 request waits longer, and past the gRPC deadline they all fail together: the confirmed rate
 collapses instead of holding its peak. With it, at most `limit` writes (POST, PUT, PATCH,
 DELETE under `/v1/`) run at once and up to `queue` more wait in FIFO order; a write that finds
-the queue full, or whose expected wait (its place in the queue over the slots, times the
-recent time a write holds its slot) exceeds `max_wait`, is refused at once, before
+the queue full, or whose expected wait (its place in the queue times the recent time a write
+holds its slot, over the slots) exceeds `max_wait`, is refused at once, before
 authentication, the Idempotency-Key store or any service sees it, so a refusal costs almost
 nothing and retrying it (with the same Idempotency-Key) is always safe. A queued write is
 refused only if it has waited PATIENCE times `max_wait` (the estimate was far off).
@@ -71,8 +71,9 @@ class Limiter:
         self.hold_seconds = 0.05
 
     def expected_wait(self) -> float:
-        """What the next request to queue can expect to wait."""
-        return math.ceil((self.waiting + 1) / self.limit) * self.hold_seconds
+        """What the next request to queue can expect to wait: slots free up one after another,
+        `limit` per hold time, and it is served after the ones queued before it."""
+        return (self.waiting + 1) * self.hold_seconds / self.limit
 
     def _refuse(self) -> Overloaded:
         self.refused += 1

@@ -29,14 +29,23 @@ async def test_a_write_beyond_the_slots_and_the_queue_is_refused_at_once_and_a_q
 
 
 async def test_a_write_that_would_wait_longer_than_allowed_is_refused_without_queueing():
-    limiter = Limiter(1, 10, max_wait=0.5)
-    limiter.hold_seconds = 2.0  # writes lately held their slot for 2 s
+    limiter = Limiter(2, 10, max_wait=1.0)
+    limiter.hold_seconds = 0.8  # writes lately held their slot for 0.8 s
     await limiter.acquire()
+    await limiter.acquire()
+    # The first to wait can expect 0.4 s (a slot frees every 0.4 s), the second 0.8 s, the
+    # third 1.2 s: over the second allowed, so it is refused without queueing.
+    first, second = (asyncio.create_task(limiter.acquire()) for _ in range(2))
+    await asyncio.sleep(0)
+    assert limiter.waiting == 2
     with pytest.raises(Overloaded) as refused:
         await limiter.acquire()
-    assert limiter.waiting == 0
+    assert limiter.waiting == 2
     assert refused.value.retry_after == 2
-    limiter.release(2.0)
+    for _ in range(4):
+        limiter.release(0.8)
+        await asyncio.sleep(0)
+    await asyncio.gather(first, second)
 
 
 async def test_a_free_slot_is_taken_without_waiting():
