@@ -39,6 +39,8 @@ class Bar:
     bonus_minor: int = 0
     reference: str = ""
     timeout_times: list[datetime] = field(default_factory=list)
+    # A later attempt was sent before this one was answered (an operator's retry).
+    superseded: bool = False
     # Laid out:
     x: float = 0.0
     y: float = 0.0
@@ -53,7 +55,9 @@ class Bar:
     @property
     def outcome_class(self) -> str:
         if not self.outcome:
-            return "timeout" if self.timeout_times else "pending"
+            if self.timeout_times:
+                return "timeout"
+            return "superseded" if self.superseded else "pending"
         return "ok" if self.outcome == "SUCCEEDED" else "failed"
 
 
@@ -92,6 +96,9 @@ def build(saga: SagaOut, now: datetime) -> Timeline:
         if at is None:
             continue
         if row.kind == "command":
+            for earlier in bars:
+                if (earlier.step, earlier.action) == (row.step, row.action) and earlier.end is None:
+                    earlier.end, earlier.superseded = at, True
             bars.append(Bar(row.step, row.action, row.attempt, start=at))
         elif row.kind == "reply":
             bar = _open_bar(bars, row)
