@@ -70,8 +70,8 @@ def _refuse_closed_connections(
     dbapi_connection: object, record: ConnectionPoolEntry, proxy: PoolProxiedConnection
 ) -> None:
     """The pool's checkout hook: a connection the server closed while it was pooled is
-    refused, and the pool checks out another (fresh after a restart: SQLAlchemy invalidates
-    the connections of the pool as old as it when one is found disconnected)."""
+    refused, and the pool opens a new one in its place before handing it out. Each pooled
+    connection answers for itself (after a restart every one of them is found closed)."""
     driver = record.driver_connection
     if isinstance(driver, psycopg.AsyncConnection) and closed_while_pooled(driver):
         raise exc.DisconnectionError("the server closed this connection while it was pooled")
