@@ -30,14 +30,25 @@ class KeepAliveClient:
         self.writer: asyncio.StreamWriter | None = None
 
     async def post(self, path: str, token: str, body: bytes) -> tuple[int, bytes]:
-        """(status, body); status 0 when the connection failed (it is reopened next time)."""
+        """(status, body); status 0 when the connection failed (it is reopened next time).
+        A kept-alive connection the server closed while idle (uvicorn's keep-alive timeout:
+        an open loop's spare connections wait) is not the platform's failure: the request is
+        sent again once on a new connection, with the same Idempotency-Key."""
+        key = str(uuid.uuid4())
+        reused = self.writer is not None
+        status, answer = await self._post(path, token, body, key)
+        if status == 0 and reused:
+            status, answer = await self._post(path, token, body, key)
+        return status, answer
+
+    async def _post(self, path: str, token: str, body: bytes, key: str) -> tuple[int, bytes]:
         try:
             if self.writer is None:
                 self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
             assert self.reader is not None
             head = (
                 f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {token}\r\n"
-                f"Idempotency-Key: {uuid.uuid4()}\r\nContent-Type: application/json\r\n"
+                f"Idempotency-Key: {key}\r\nContent-Type: application/json\r\n"
                 f"Content-Length: {len(body)}\r\n\r\n"
             )
             self.writer.write(head.encode() + body)
