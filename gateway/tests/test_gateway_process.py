@@ -48,9 +48,15 @@ async def test_the_gateway_process_serves_on_the_port_it_reports_and_stops_on_si
         await eventually(port_written, message="the gateway never wrote its port")
         port = int(port_file.read_text())
         assert port > 0
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        # A busy machine may take longer than one probe's deadline to open the first database
+        # connection: readiness is a condition to wait for, as an orchestrator's probe does.
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
             assert (await client.get("/healthz")).status_code == 200
-            assert (await client.get("/readyz")).json()["status"] == "ready"
+
+            async def ready() -> bool:
+                return (await client.get("/readyz")).json()["status"] == "ready"
+
+            await eventually(ready, message="the gateway never became ready")
             token = await client.post("/v1/auth/token", json={"email": email, "password": "pw"})
             assert token.status_code == 200
         process.send_signal(signal.SIGTERM)
