@@ -115,7 +115,7 @@ async def start(settings: Settings) -> RunningService:
     # within a step timeout gets more time instead of a second copy (service/queued_steps.py),
     # for at most the longest step timeout (12 times the first) after its publish.
     orchestrator.queued_steps = QueuedSteps(
-        ParticipantQueues(js),
+        ParticipantQueues(nc),
         progress_window_seconds=settings.first_step_timeout_seconds,
         max_wait_seconds=12 * settings.first_step_timeout_seconds,
     )

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from nats.aio.client import Client
 from nats.js import JetStreamContext
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -47,13 +48,17 @@ class QueuePosition:
 
 
 class ParticipantQueues:
-    """Reads consumers of the SAGA stream; any failure answers None."""
+    """Reads consumers of the SAGA stream; any failure answers None, and so does a
+    disconnected client at once (the sweeper asks while it holds saga rows)."""
 
-    def __init__(self, js: JetStreamContext, *, timeout_seconds: float = 1.0) -> None:
-        self.js = js
+    def __init__(self, nc: Client, *, timeout_seconds: float = 1.0) -> None:
+        self.nc = nc
+        self.js: JetStreamContext = nc.jetstream()
         self.timeout_seconds = timeout_seconds
 
     async def position(self, consumer: str, *, with_floor: bool = True) -> QueuePosition | None:
+        if not self.nc.is_connected:
+            return None
         try:
             info = await self.js.consumer_info(SAGA_STREAM, consumer, timeout=self.timeout_seconds)
             floor = info.ack_floor
