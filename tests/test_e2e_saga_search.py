@@ -1,5 +1,6 @@
 """The operators' saga search over gRPC (what the console's dashboard asks): by an id the saga
-concerns, by kind and time range, with the total of the matches and the counts by kind and state."""
+concerns, by kind, time range and attention, with the total of the matches and the counts by kind
+and state."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -48,10 +49,15 @@ async def test_a_saga_is_found_by_its_booking_customer_and_payment_and_counted(t
         assert [s.id for s in answer.sagas] == [saga_id] and answer.total_size == 1
     assert everything.total_size == 2 and len(everything.sagas) == 2
     assert bookings_only.total_size == 2
-    # The counts leave out every filter but the company and the time range.
-    assert [(c.kind, c.state, c.count) for c in by_payment.counts] == [
+    # The counts leave out every filter but the company and the time range; a search's are its matches'.
+    assert [(c.kind, c.state, c.count) for c in bookings_only.counts] == [
         ("booking", bookings_pb2.SAGA_STATE_COMPLETED, 2)
     ]
+    assert [(c.kind, c.state, c.count) for c in by_payment.counts] == [
+        ("booking", bookings_pb2.SAGA_STATE_COMPLETED, 1)
+    ]
+    flagged = await found(needs_attention=True)
+    assert flagged.total_size == 0 and not flagged.sagas
     assert none_yet.total_size == 0 and not none_yet.sagas and not none_yet.counts
     assert without_totals.total_size == 0 and not without_totals.counts and len(without_totals.sagas) == 2
 

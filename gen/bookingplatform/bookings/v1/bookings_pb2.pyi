@@ -1243,7 +1243,7 @@ class ListSagasResponse(_message.Message):
     @_builtins.property
     def counts(self) -> _containers.RepeatedCompositeFieldContainer[Global___SagaCount]:
         """With include_totals: the sagas of the company and time range (the other filters left
-        out), counted by kind and state.
+        out; with search_id, the matches), counted by kind and state.
         """
 
     def __init__(

@@ -750,7 +750,8 @@ def _filtered(query: Select[Any], filters: SagaFilters) -> Select[Any]:
     if filters.min_age_seconds:
         query = query.where(sagas.c.created_at <= func.now() - timedelta(seconds=filters.min_age_seconds))
     if filters.needs_attention:
-        query = query.where(sagas.c.needs_attention.is_(True))
+        # The plain column (NOT NULL), so that the partial index ix_sagas_attention applies.
+        query = query.where(sagas.c.needs_attention)
     if filters.search_id:
         # Each branch by its own index (primary key, ix_sagas_booking, ix_bookings_customer);
         # a reply's reference is read from the step log.
@@ -774,8 +775,10 @@ async def count_sagas(conn: AsyncConnection, filters: SagaFilters) -> int:
 
 
 async def count_sagas_by_kind_and_state(conn: AsyncConnection, filters: SagaFilters) -> list[SagaCount]:
-    """The sagas of the company and time range (the other filters left out) by kind and state."""
-    query = _in_scope_and_range(select(sagas.c.kind, sagas.c.state, func.count()), filters)
+    """The sagas of the company and time range (the other filters left out) by kind and state;
+    of a search by id, the matches' (counting a company's every saga for one id's few is no use)."""
+    counted = select(sagas.c.kind, sagas.c.state, func.count())
+    query = _filtered(counted, filters) if filters.search_id else _in_scope_and_range(counted, filters)
     found = await conn.execute(
         query.group_by(sagas.c.kind, sagas.c.state).order_by(sagas.c.kind, sagas.c.state)
     )

@@ -175,6 +175,10 @@ sagas = Table(
     Index("ix_sagas_due", "deadline", postgresql_where=text("state NOT IN ('COMPLETED','COMPENSATED')")),
     Index("ix_sagas_created", "created_at"),
     Index("ix_sagas_booking", "booking_id"),
+    # The operators' console (bookings 0011): a company's sagas newest first, and its counts by
+    # kind and state over a time range from the index alone; the sagas flagged for an operator.
+    Index("ix_sagas_company_created", "company_id", "created_at", "id", postgresql_include=["kind", "state"]),
+    Index("ix_sagas_attention", "created_at", "id", postgresql_where=text("needs_attention")),
     Index(
         "uq_sagas_one_change_in_flight",
         "booking_id",
@@ -200,6 +204,8 @@ saga_steps = Table(
     Column("reference", Text, nullable=False, server_default=""),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_saga_steps_saga", "saga_id", "id"),
+    # The console's search by a reply's reference (a payment id; bookings 0011).
+    Index("ix_saga_steps_reference", "reference", postgresql_where=text("reference <> ''")),
 )
 
 # Nightly stays: one row per unit per night; the primary key refuses a second booking
