@@ -77,9 +77,13 @@ RANGES: tuple[tuple[str, str, int | None], ...] = (
     ("all", "all time", None),
 )
 DEFAULT_RANGE = "24h"
-# The live list: how often the stream asks bookings, and how long one stream lasts before
-# the browser reconnects (and so shows its session cookie again).
+# The live list: how often the stream asks bookings (every second, or less often when the
+# question is costly: it waits LIVE_COST_FACTOR times as long as the last answer took, so one
+# open dashboard keeps at most a fifth of a database core busy), and how long one stream lasts
+# before the browser reconnects (and so shows its session cookie again).
 LIVE_INTERVAL_SECONDS = 1.0
+LIVE_COST_FACTOR = 4.0
+LIVE_MAX_INTERVAL_SECONDS = 15.0
 LIVE_STREAM_SECONDS = 300.0
 LIVE_REFRESH_SECONDS = 30.0
 
@@ -325,9 +329,10 @@ async def saga_list_live(
     needs_attention: FormQuery = None,
 ) -> Response:
     """Server-Sent Events of the list's first page: `rows` (the table's body) and `summary`
-    (the total and the counts) whenever what they show changed, at most every second, and
-    every 30 s anyway; the stream ends after 5 minutes and the browser reconnects with its
-    cookie (a logged-out session gets no more rows)."""
+    (the total and the counts) whenever what they show changed, asked at most every second
+    (less often when the question is costly: LIVE_COST_FACTOR), and every 30 s anyway; the
+    stream ends after 5 minutes and the browser reconnects with its cookie (a logged-out
+    session gets no more rows)."""
     form = _form(q, range_, state, kind, current_step, min_age_seconds, company_id, needs_attention)
     list_filters(form, datetime.now(UTC))  # a bad filter is refused before the stream starts
 
@@ -337,6 +342,7 @@ async def saga_list_live(
         ends = time.monotonic() + LIVE_STREAM_SECONDS
         while time.monotonic() < ends:
             now = datetime.now(UTC)
+            asked = time.monotonic()
             try:
                 with acting_as(principal.as_plumbing()):
                     dashboard = await saga_dashboard_in_scope(
@@ -346,6 +352,7 @@ async def saga_list_live(
                 log.info("live sagas: %s", problem.code)  # bookings slow or down: try again
                 await asyncio.sleep(LIVE_INTERVAL_SECONDS)
                 continue
+            took = time.monotonic() - asked
             seen = _fingerprint(dashboard)
             if seen != last or time.monotonic() - sent_at > LIVE_REFRESH_SECONDS:
                 last, sent_at = seen, time.monotonic()
@@ -357,7 +364,9 @@ async def saga_list_live(
                     "event": "summary",
                     "data": render("_saga_summary.html", **_summary_context(form, dashboard)),
                 }
-            await asyncio.sleep(LIVE_INTERVAL_SECONDS)
+            await asyncio.sleep(
+                min(LIVE_MAX_INTERVAL_SECONDS, max(LIVE_INTERVAL_SECONDS, took * LIVE_COST_FACTOR))
+            )
 
     return EventSourceResponse(
         events(),
