@@ -44,6 +44,11 @@ async def test_a_saga_is_found_by_its_booking_customer_and_payment_and_counted(t
     request.created_after.FromDatetime(later)
     none_yet = await bookings.ListSagas(request)
     without_totals = await bookings.ListSagas(bookings_pb2.ListSagasRequest(company_id=tenant.company_id))
+    per_minute = bookings_pb2.ListSagasRequest(
+        company_id=tenant.company_id, include_totals=True, bucket_seconds=60
+    )
+    per_minute.created_after.FromDatetime(datetime.now(UTC) - timedelta(hours=1))
+    chart = await bookings.ListSagas(per_minute)
 
     for answer in (by_saga, by_booking, by_customer, by_payment):
         assert [s.id for s in answer.sagas] == [saga_id] and answer.total_size == 1
@@ -59,12 +64,22 @@ async def test_a_saga_is_found_by_its_booking_customer_and_payment_and_counted(t
     flagged = await found(needs_attention=True)
     assert flagged.total_size == 0 and not flagged.sagas
     assert none_yet.total_size == 0 and not none_yet.sagas and not none_yet.counts
+    assert sum(b.started for b in chart.buckets) == 2 and sum(b.completed for b in chart.buckets) == 2
+    assert sum(b.compensated for b in chart.buckets) == 0
+    assert all(
+        b.start_time.ToDatetime(UTC) > datetime.now(UTC) - timedelta(hours=1, minutes=1)
+        for b in chart.buckets
+    )
     assert without_totals.total_size == 0 and not without_totals.counts and len(without_totals.sagas) == 2
 
 
 @pytest.mark.parametrize(
     ("filters", "reason"),
-    [({"kind": "holiday"}, "INVALID_KIND"), ({"search_id": "not-an-id"}, "INVALID_ID")],
+    [
+        ({"kind": "holiday"}, "INVALID_KIND"),
+        ({"search_id": "not-an-id"}, "INVALID_ID"),
+        ({"include_totals": True, "bucket_seconds": 30}, "INVALID_BUCKET"),
+    ],
 )
 async def test_an_unknown_kind_or_a_search_that_is_no_id_is_refused(platform, filters, reason):
     with pytest.raises(aio.AioRpcError) as raised:

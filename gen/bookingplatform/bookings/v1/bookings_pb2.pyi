@@ -1138,6 +1138,7 @@ class ListSagasRequest(_message.Message):
     CREATED_AFTER_FIELD_NUMBER: _builtins.int
     CREATED_BEFORE_FIELD_NUMBER: _builtins.int
     INCLUDE_TOTALS_FIELD_NUMBER: _builtins.int
+    BUCKET_SECONDS_FIELD_NUMBER: _builtins.int
     state: Global___SagaState.ValueType
     """Only sagas in this state, when set."""
     company_id: _builtins.str
@@ -1160,6 +1161,10 @@ class ListSagasRequest(_message.Message):
     """
     include_totals: _builtins.bool
     """Also answer total_size and counts (two more queries), when true."""
+    bucket_seconds: _builtins.int
+    """With include_totals and created_after: also answer buckets of this many seconds (at least
+    60) from created_after on, when set.
+    """
     @_builtins.property
     def created_after(self) -> _timestamp_pb2.Timestamp:
         """Only sagas created at or after this time, when set."""
@@ -1183,14 +1188,51 @@ class ListSagasRequest(_message.Message):
         created_after: _timestamp_pb2.Timestamp | None = ...,
         created_before: _timestamp_pb2.Timestamp | None = ...,
         include_totals: _builtins.bool = ...,
+        bucket_seconds: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_after", b"created_after", "created_before", b"created_before"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "created_after", b"created_after", "created_before", b"created_before", "current_step", b"current_step", "include_totals", b"include_totals", "kind", b"kind", "min_age_seconds", b"min_age_seconds", "needs_attention", b"needs_attention", "page_size", b"page_size", "page_token", b"page_token", "search_id", b"search_id", "state", b"state"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bucket_seconds", b"bucket_seconds", "company_id", b"company_id", "created_after", b"created_after", "created_before", b"created_before", "current_step", b"current_step", "include_totals", b"include_totals", "kind", b"kind", "min_age_seconds", b"min_age_seconds", "needs_attention", b"needs_attention", "page_size", b"page_size", "page_token", b"page_token", "search_id", b"search_id", "state", b"state"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListSagasRequest: _TypeAlias = ListSagasRequest  # noqa: Y015
+
+@_typing.final
+class SagaBucket(_message.Message):
+    """The sagas of the company created in one time bucket, and how many of them ended each way."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    START_TIME_FIELD_NUMBER: _builtins.int
+    STARTED_FIELD_NUMBER: _builtins.int
+    COMPLETED_FIELD_NUMBER: _builtins.int
+    COMPENSATED_FIELD_NUMBER: _builtins.int
+    started: _builtins.int
+    """Sagas created in it."""
+    completed: _builtins.int
+    """Of those, COMPLETED now."""
+    compensated: _builtins.int
+    """Of those, COMPENSATED now."""
+    @_builtins.property
+    def start_time(self) -> _timestamp_pb2.Timestamp:
+        """Where the bucket starts."""
+
+    def __init__(
+        self,
+        *,
+        start_time: _timestamp_pb2.Timestamp | None = ...,
+        started: _builtins.int = ...,
+        completed: _builtins.int = ...,
+        compensated: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["start_time", b"start_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["compensated", b"compensated", "completed", b"completed", "start_time", b"start_time", "started", b"started"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SagaBucket: _TypeAlias = SagaBucket  # noqa: Y015
 
 @_typing.final
 class SagaCount(_message.Message):
@@ -1232,6 +1274,7 @@ class ListSagasResponse(_message.Message):
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     TOTAL_SIZE_FIELD_NUMBER: _builtins.int
     COUNTS_FIELD_NUMBER: _builtins.int
+    BUCKETS_FIELD_NUMBER: _builtins.int
     next_page_token: _builtins.str
     """Token of the next page, empty on the last page."""
     total_size: _builtins.int
@@ -1246,6 +1289,12 @@ class ListSagasResponse(_message.Message):
         out; with search_id, the matches), counted by kind and state.
         """
 
+    @_builtins.property
+    def buckets(self) -> _containers.RepeatedCompositeFieldContainer[Global___SagaBucket]:
+        """With bucket_seconds: the company's sagas of the time range per bucket, oldest first, only
+        the buckets that have any.
+        """
+
     def __init__(
         self,
         *,
@@ -1253,10 +1302,11 @@ class ListSagasResponse(_message.Message):
         next_page_token: _builtins.str = ...,
         total_size: _builtins.int = ...,
         counts: _abc.Iterable[Global___SagaCount] | None = ...,
+        buckets: _abc.Iterable[Global___SagaBucket] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["counts", b"counts", "next_page_token", b"next_page_token", "sagas", b"sagas", "total_size", b"total_size"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["buckets", b"buckets", "counts", b"counts", "next_page_token", b"next_page_token", "sagas", b"sagas", "total_size", b"total_size"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -56,7 +56,7 @@ from bookings.domain.model import (
     RefundRequest,
 )
 from bookings.domain.saga import Saga, SagaState
-from bookings.domain.saga_records import LoggedStep, SagaCount, SagaRecord
+from bookings.domain.saga_records import LoggedStep, SagaBucket, SagaCount, SagaRecord
 from bookings.domain.step_log import StepLogEntry
 
 TERMINAL_STATES = (SagaState.COMPLETED.value, SagaState.COMPENSATED.value)
@@ -783,6 +783,23 @@ async def count_sagas_by_kind_and_state(conn: AsyncConnection, filters: SagaFilt
         query.group_by(sagas.c.kind, sagas.c.state).order_by(sagas.c.kind, sagas.c.state)
     )
     return [SagaCount(kind=row[0], state=row[1], count=int(row[2])) for row in found]
+
+
+async def count_sagas_by_bucket(
+    conn: AsyncConnection, filters: SagaFilters, origin: datetime, bucket_seconds: int
+) -> list[SagaBucket]:
+    """The sagas of the company and time range (as the counts) per bucket of `bucket_seconds`
+    from `origin`, with how many of them are COMPLETED and COMPENSATED now; oldest first."""
+    bucket = func.date_bin(timedelta(seconds=bucket_seconds), sagas.c.created_at, origin).label("bucket")
+    counted = select(
+        bucket,
+        func.count(),
+        func.count().filter(sagas.c.state == SagaState.COMPLETED.value),
+        func.count().filter(sagas.c.state == SagaState.COMPENSATED.value),
+    )
+    query = _filtered(counted, filters) if filters.search_id else _in_scope_and_range(counted, filters)
+    found = await conn.execute(query.group_by(bucket).order_by(bucket))
+    return [SagaBucket(row[0], int(row[1]), int(row[2]), int(row[3])) for row in found]
 
 
 async def list_sagas(

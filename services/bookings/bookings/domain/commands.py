@@ -149,6 +149,8 @@ class ListSagas:
     created_before: datetime | None = None
     # Also count the matches (total) and the company's sagas of the range by kind and state.
     include_totals: bool = False
+    # With include_totals and created_after: the range's sagas per bucket of this many seconds.
+    bucket_seconds: int = 0
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,14 @@ class SagaCount:
 
 
 @dataclass(frozen=True)
+class SagaBucket:
+    start: datetime
+    started: int
+    completed: int
+    compensated: int
+
+
+@dataclass(frozen=True)
 class SagaPage:
     """A page of ListSagas: the sagas, the next page's token and, when asked for, the total of
     the matches and the company's sagas of the time range counted by kind and state."""
@@ -57,3 +65,4 @@ class SagaPage:
     next_page_token: str
     total: int = 0
     counts: tuple[SagaCount, ...] = ()
+    buckets: tuple[SagaBucket, ...] = ()

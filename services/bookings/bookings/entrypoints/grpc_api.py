@@ -137,6 +137,7 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
             next_page_token=page.next_page_token,
             total_size=page.total,
             counts=protos.saga_counts(page.counts),
+            buckets=protos.saga_buckets(page.buckets),
         )
 
     async def RetrySagaStep(

@@ -26,7 +26,7 @@ from bookings.domain.commands import (
 from bookings.domain.model import Booking, BookingModel, BookingStatus, DeskPayment, PaymentPlan
 from bookings.domain.reservations import EngineQuote
 from bookings.domain.saga import SagaState
-from bookings.domain.saga_records import SagaCount, SagaRecord
+from bookings.domain.saga_records import SagaBucket, SagaCount, SagaRecord
 from plumbing.errors import InvalidArgument
 from plumbing.validation import optional_timestamp
 
@@ -176,7 +176,19 @@ def list_sagas(request: bookings_pb2.ListSagasRequest) -> ListSagas:
         created_after=optional_timestamp(request, "created_after"),
         created_before=optional_timestamp(request, "created_before"),
         include_totals=request.include_totals,
+        bucket_seconds=request.bucket_seconds,
     )
+
+
+def saga_buckets(buckets: Sequence[SagaBucket]) -> list[bookings_pb2.SagaBucket]:
+    answered = []
+    for bucket in buckets:
+        message = bookings_pb2.SagaBucket(
+            started=bucket.started, completed=bucket.completed, compensated=bucket.compensated
+        )
+        message.start_time.FromDatetime(bucket.start)
+        answered.append(message)
+    return answered
 
 
 def saga_counts(counts: Sequence[SagaCount]) -> list[bookings_pb2.SagaCount]:

@@ -8,12 +8,15 @@ from datetime import datetime
 from bookings.adapters import repository as repo
 from bookings.domain.commands import ListSagas
 from bookings.domain.saga import SagaKind, SagaState
-from bookings.domain.saga_records import SagaCount, SagaPage, SagaRecord
+from bookings.domain.saga_records import SagaBucket, SagaCount, SagaPage, SagaRecord
 from plumbing.db import Database
 from plumbing.errors import InvalidArgument, NotFound
 from plumbing.ids import parse_id
 from plumbing.paging import decode_page_token, encode_page_token, page_size
 from plumbing.principal import tenant_scope
+
+# The dashboard's chart: no finer than a minute.
+MIN_BUCKET_SECONDS = 60
 
 
 class SagaQueries:
@@ -37,6 +40,14 @@ class SagaQueries:
         if query.kind and query.kind not in {kind.value for kind in SagaKind}:
             raise InvalidArgument("INVALID_KIND", "unknown saga kind", field="kind")
         search_id = parse_id(query.search_id, "search_id") if query.search_id else ""
+        if query.bucket_seconds and (
+            query.bucket_seconds < MIN_BUCKET_SECONDS or query.created_after is None
+        ):
+            raise InvalidArgument(
+                "INVALID_BUCKET",
+                f"bucket_seconds is at least {MIN_BUCKET_SECONDS}, with created_after",
+                field="bucket_seconds",
+            )
         if query.created_after and query.created_before and query.created_before <= query.created_after:
             raise InvalidArgument(
                 "INVALID_RANGE", "created_before must be after created_after", field="created_before"
@@ -65,12 +76,19 @@ class SagaQueries:
         after = decode_page_token(query.page_token, datetime, uuid.UUID)
         total = 0
         counts: tuple[SagaCount, ...] = ()
+        buckets: tuple[SagaBucket, ...] = ()
         async with self.db.transaction() as conn:
             found = await repo.list_sagas(conn, filters, limit=limit + 1, after=after)
             if query.include_totals:
                 total = await repo.count_sagas(conn, filters)
                 counts = tuple(await repo.count_sagas_by_kind_and_state(conn, filters))
+                if query.bucket_seconds and query.created_after is not None:
+                    buckets = tuple(
+                        await repo.count_sagas_by_bucket(
+                            conn, filters, query.created_after, query.bucket_seconds
+                        )
+                    )
         page = found[:limit]
         more = len(found) > limit
         token = encode_page_token(page[-1].created_at, page[-1].id) if more else ""
-        return SagaPage(page, token, total, counts)
+        return SagaPage(page, token, total, counts, buckets)
