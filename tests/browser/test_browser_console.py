@@ -34,6 +34,9 @@ async def test_the_dashboard_counts_a_company_s_sagas_and_shows_a_new_booking_li
     await expect(summary.locator(".total")).to_contain_text("1 saga matches")
     await expect(summary.locator("tr.state-COMPLETED td")).to_have_text("1")
     await expect(page.locator("#saga-rows")).to_contain_text(first.json()["id"])
+    # The chart of the range, drawn by the vendored uPlot, with its figures in words.
+    await expect(page.locator("#saga-chart canvas")).to_be_visible()
+    await expect(page.locator("figure.chart figcaption")).to_contain_text("1 started, 1 now completed")
     await check_page("sagas")
     # Nothing below may reload the page: a marker in the window must survive.
     await page.evaluate("() => { window.__stillHere = 'yes'; }")
@@ -44,6 +47,8 @@ async def test_the_dashboard_counts_a_company_s_sagas_and_shows_a_new_booking_li
     await expect(page.locator("#saga-rows")).to_contain_text(second.json()["id"], timeout=LIVE)
     await expect(summary.locator(".total")).to_contain_text("2 sagas match", timeout=LIVE)
     await expect(summary.locator("tr.state-COMPLETED td")).to_have_text("2", timeout=LIVE)
+    await expect(page.locator("figure.chart figcaption")).to_contain_text("2 started", timeout=LIVE)
+    await expect(page.locator("#saga-chart canvas")).to_be_visible()
     assert await page.evaluate("() => window.__stillHere") == "yes"
 
     # Search by the booking's id finds its one saga; a link of the counts filters by state.

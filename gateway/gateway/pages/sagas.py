@@ -16,6 +16,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import json
 import logging
 import re
 import time
@@ -226,7 +227,52 @@ def list_filters(form: ListForm, now: datetime) -> SagaFilters:
     )
 
 
-def _summary_context(form: ListForm, dashboard: SagaDashboard) -> dict[str, Any]:
+# The chart of the time range: about this many buckets, none under a minute; none for all time.
+CHART_POINTS = 60
+
+
+def bucket_seconds(form: ListForm) -> int:
+    seconds = next((s for value, _, s in RANGES if value == form.range), None)
+    return max(60, seconds // CHART_POINTS) if seconds else 0
+
+
+@dataclass(frozen=True)
+class Chart:
+    label: str
+    data: str  # JSON for static/console.js: {"x": [epoch s], "started": [...], "completed": [...], ...}
+
+
+def _chart(form: ListForm, dashboard: SagaDashboard, filters: SagaFilters, now: datetime) -> Chart | None:
+    size = bucket_seconds(form)
+    origin = filters.created_after
+    if not size or origin is None:
+        return None
+    points = int((now - origin).total_seconds() // size) + 1
+    series = {name: [0] * points for name in ("started", "completed", "compensated")}
+    for start, started, completed, compensated in dashboard.buckets:
+        index = int((start - origin).total_seconds() // size)
+        if 0 <= index < points:
+            series["started"][index] += started
+            series["completed"][index] += completed
+            series["compensated"][index] += compensated
+    x = [int(origin.timestamp()) + i * size for i in range(points)]
+    every = f"{size // 60} minutes" if size % 3600 else f"{size // 3600} hours"
+    totals = {name: sum(values) for name, values in series.items()}
+    label = (
+        f"Sagas started per {every if size != 60 else 'minute'}, {_range_label(form)}: "
+        f"{totals['started']} started, {totals['completed']} now completed, "
+        f"{totals['compensated']} now compensated"
+    )
+    return Chart(label, json.dumps({"x": x, **series}, separators=(",", ":")))
+
+
+def _range_label(form: ListForm) -> str:
+    return next((label for value, label, _ in RANGES if value == form.range), "")
+
+
+def _summary_context(
+    form: ListForm, dashboard: SagaDashboard, filters: SagaFilters, now: datetime
+) -> dict[str, Any]:
     by_state: Counter[str] = Counter()
     by_kind: Counter[str] = Counter()
     for kind, state, count in dashboard.counts:
@@ -235,7 +281,8 @@ def _summary_context(form: ListForm, dashboard: SagaDashboard) -> dict[str, Any]
     states = [s.value for s in SagaStateName if by_state[s.value]]
     return {
         "total": dashboard.total,
-        "range_label": next((label for value, label, _ in RANGES if value == form.range), ""),
+        "range_label": _range_label(form),
+        "chart": _chart(form, dashboard, filters, now),
         "counts_by_state": [(s, by_state[s]) for s in states],
         "counts_by_kind": sorted(by_kind.items()),
         "state_urls": {s: form.url(state=s) for s in states},
@@ -248,7 +295,7 @@ def _fingerprint(dashboard: SagaDashboard) -> tuple[Any, ...]:
         (s.id, s.state, s.current_step, s.attempt, s.needs_attention, s.reason, s.update_time)
         for s in dashboard.sagas.sagas
     )
-    return rows, dashboard.total, tuple(dashboard.counts)
+    return rows, dashboard.total, tuple(dashboard.counts), tuple(dashboard.buckets)
 
 
 FormQuery = Annotated[str | None, Query(max_length=64)]
@@ -293,7 +340,9 @@ async def saga_list_page(
     form = _form(q, range_, state, kind, current_step, min_age_seconds, company_id, needs_attention)
     now = datetime.now(UTC)
     filters = list_filters(form, now)
-    dashboard = await saga_dashboard_in_scope(request, principal, filters, PAGE_SIZE, page_token)
+    dashboard = await saga_dashboard_in_scope(
+        request, principal, filters, PAGE_SIZE, page_token, bucket_seconds=bucket_seconds(form)
+    )
     next_token = dashboard.sagas.next_page_token
     return page_response(
         request,
@@ -311,7 +360,7 @@ async def saga_list_page(
         live_url=None if page_token else form.url("/ops/sagas/live"),
         next_page_url=form.url(page_token=next_token) if next_token else None,
         first_page_url=form.url() if page_token else None,
-        **_summary_context(form, dashboard),
+        **_summary_context(form, dashboard, filters, now),
     )
 
 
@@ -344,9 +393,10 @@ async def saga_list_live(
             now = datetime.now(UTC)
             asked = time.monotonic()
             try:
+                filters = list_filters(form, now)
                 with acting_as(principal.as_plumbing()):
                     dashboard = await saga_dashboard_in_scope(
-                        request, principal, list_filters(form, now), PAGE_SIZE, None
+                        request, principal, filters, PAGE_SIZE, None, bucket_seconds=bucket_seconds(form)
                     )
             except (Problem, RpcProblem) as problem:
                 log.info("live sagas: %s", problem.code)  # bookings slow or down: try again
@@ -362,7 +412,7 @@ async def saga_list_live(
                 }
                 yield {
                     "event": "summary",
-                    "data": render("_saga_summary.html", **_summary_context(form, dashboard)),
+                    "data": render("_saga_summary.html", **_summary_context(form, dashboard, filters, now)),
                 }
             await asyncio.sleep(
                 min(LIVE_MAX_INTERVAL_SECONDS, max(LIVE_INTERVAL_SECONDS, took * LIVE_COST_FACTOR))

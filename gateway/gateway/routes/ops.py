@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -64,6 +64,8 @@ class SagaDashboard:
     sagas: SagaList
     total: int
     counts: list[tuple[str, str, int]]
+    # (bucket start, started, now completed, now compensated), when asked for.
+    buckets: list[tuple[datetime, int, int, int]]
 
 
 def _company_scope(principal: Principal, company_id: uuid.UUID | None) -> str:
@@ -83,6 +85,7 @@ async def _list_sagas(
     page_token: str | None,
     *,
     include_totals: bool = False,
+    bucket_seconds: int = 0,
 ) -> bookings_pb2.ListSagasResponse:
     message = bookings_pb2.ListSagasRequest(
         state=filters.state.to_proto() if filters.state else 0,  # type: ignore[arg-type]
@@ -95,6 +98,7 @@ async def _list_sagas(
         kind=filters.kind or "",
         search_id=str(filters.search_id) if filters.search_id else "",
         include_totals=include_totals,
+        bucket_seconds=bucket_seconds,
     )
     if filters.created_after is not None:
         message.created_after.FromDatetime(filters.created_after)
@@ -111,10 +115,19 @@ async def list_sagas_in_scope(
 
 
 async def saga_dashboard_in_scope(
-    request: Request, principal: Principal, filters: SagaFilters, page_size: int, page_token: str | None
+    request: Request,
+    principal: Principal,
+    filters: SagaFilters,
+    page_size: int,
+    page_token: str | None,
+    *,
+    bucket_seconds: int = 0,
 ) -> SagaDashboard:
-    """The console's list: a page, the total of the matches and the counts by kind and state."""
-    reply = await _list_sagas(request, principal, filters, page_size, page_token, include_totals=True)
+    """The console's list: a page, the total of the matches, the counts by kind and state and,
+    with bucket_seconds (and created_after), the sagas per bucket of time."""
+    reply = await _list_sagas(
+        request, principal, filters, page_size, page_token, include_totals=True, bucket_seconds=bucket_seconds
+    )
     return SagaDashboard(
         sagas=SagaList(
             sagas=[SagaOut.of(s) for s in reply.sagas], next_page_token=reply.next_page_token or None
@@ -123,6 +136,9 @@ async def saga_dashboard_in_scope(
         counts=[
             (c.kind, short_name(bookings_pb2.SagaState, c.state, "SAGA_STATE_"), c.count)
             for c in reply.counts
+        ],
+        buckets=[
+            (b.start_time.ToDatetime(UTC), b.started, b.completed, b.compensated) for b in reply.buckets
         ],
     )
 

@@ -27,4 +27,34 @@
     });
   }
   setInterval(refresh, 5000);
+
+  // 3. A <div data-chart> (the dashboard's sagas per bucket) is drawn with the vendored uPlot,
+  //    again after htmx swapped a live summary in, and resized with the window.
+  function drawCharts() {
+    if (!window.uPlot) return;
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      if (el.dataset.drawn === el.dataset.chart) return;
+      var data = JSON.parse(el.dataset.chart);
+      el.textContent = "";
+      el.dataset.drawn = el.dataset.chart;
+      function line(label, color) { return {label: label, stroke: color, width: 2, points: {show: false}}; }
+      el._plot = new window.uPlot({
+        width: Math.max(200, el.clientWidth),
+        height: 180,
+        legend: {show: false},
+        // The page's times are UTC: so are the axis's.
+        tzDate: function (ts) { return window.uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"); },
+        cursor: {show: false},
+        series: [{}, line("started", "#0b57b0"), line("completed", "#1e7b34"), line("compensated", "#b3261e")],
+        axes: [{stroke: "#4b5563"}, {stroke: "#4b5563"}]
+      }, [data.x, data.started, data.completed, data.compensated], el);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", drawCharts);
+  document.addEventListener("htmx:afterSettle", drawCharts);
+  window.addEventListener("resize", function () {
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      if (el._plot) el._plot.setSize({width: Math.max(200, el.clientWidth), height: 180});
+    });
+  });
 })();
