@@ -52,6 +52,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -567,6 +568,10 @@ def main() -> None:
         for child in reversed(children):
             child.wait_stopped()
         infra.stop()
+    if healthy:  # else the processes' logs stay for a look
+        shutil.rmtree(data, ignore_errors=True)
+    else:
+        print(f"logs of the platform's processes: {data / 'logs'}")
     print(f"RESULT confirmed_per_s={peak:.1f} ratio={ratio:.3f} p99_ms_at_half={p99_at_half:.0f}", flush=True)
     sys.exit(0 if healthy else 1)
 
