@@ -4,6 +4,7 @@ the wallet's consumer again), and a second replay is refused."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import httpx
@@ -122,3 +123,59 @@ async def test_dead_letters_are_for_platform_operators_only(platform):
     finally:
         await company_operator.aclose()
         await operator.aclose()
+
+
+async def page_session(platform, role: str, company_id: str | None = None) -> httpx.AsyncClient:
+    """A browser-like client logged in through the /ops login form (it keeps the cookie)."""
+    email = f"{role}-{uuid.uuid4().hex[:10]}@example.com"
+    await platform.users.create_user(email=email, password="secret-pass", role=role, company_id=company_id)
+    client = httpx.AsyncClient(base_url=platform.gateway_url, timeout=30)
+    logged_in = await client.post("/ops/login", data={"email": email, "password": "secret-pass"})
+    assert logged_in.status_code == 303, logged_in.text
+    return client
+
+
+async def test_the_dead_letter_page_s_forms_need_the_session_s_csrf_token_and_a_platform_operator(
+    platform, nats_url
+):
+    api = await login(platform, "PLATFORM_ADMIN")
+    operator = await page_session(platform, "PLATFORM_ADMIN")
+    company_operator = await page_session(platform, "COMPANY_ADMIN", company_id=str(uuid.uuid4()))
+    nc = await messaging.connect(nats_url, "dead-letter-form-test")
+    message_id = f"poison-{uuid.uuid4()}"
+    try:
+        await nc.jetstream().publish(
+            messaging.command_subject("wallet"), b"\x0a\xff", headers={"Nats-Msg-Id": message_id}
+        )
+        letter = await find_dead_letter(api, "wallet", message_id)
+        page = await operator.get("/ops/dead-letters", params={"service": "wallet"})
+        assert page.status_code == 200
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token is not None
+        forged = {"csrf_token": "forged", "request_key": "k"}
+        valid = {"csrf_token": token.group(1), "request_key": str(uuid.uuid4()), "back": "service=wallet"}
+        replay = f"/ops/dead-letters/wallet/{letter['id']}/replay"
+
+        missing = await operator.post(replay, data={"request_key": "k"})
+        wrong = await operator.post(f"/ops/dead-letters/wallet/{letter['id']}/discard", data=forged)
+        not_platform = await company_operator.post(replay, data=forged)
+        company_page = await company_operator.get("/ops/dead-letters")
+        replayed = await operator.post(replay, data=valid)
+        again = await operator.post(replay, data={**valid, "request_key": str(uuid.uuid4())})
+        unknown = await operator.post("/ops/dead-letters/wallet/99999999/replay", data=valid)
+        after = await operator.get(replayed.headers["location"])
+
+        for refused in (missing, wrong):
+            assert refused.status_code == 403
+            assert refused.json()["code"] == "CSRF_TOKEN_INVALID"
+        assert not_platform.status_code == 403 and not_platform.json()["code"] == "PERMISSION_DENIED"
+        assert company_page.status_code == 403
+        assert replayed.status_code == 303
+        assert replayed.headers["location"] == "/ops/dead-letters?service=wallet&done=replay"
+        assert "Replayed: the message was published again" in after.text
+        assert again.headers["location"].endswith("done=replay&error=ALREADY_REPLAYED")
+        assert unknown.headers["location"].endswith("done=replay&error=DEAD_LETTER_NOT_FOUND")
+    finally:
+        await nc.close()
+        for client in (api, operator, company_operator):
+            await client.aclose()
