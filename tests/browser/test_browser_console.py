@@ -1,6 +1,7 @@
 """The operators' console in a real browser against the real platform: the dashboard's counts
 and its live rows, a compensated saga's timeline, retry and force-compensate from the detail
-page, and a dead letter replayed from its page; axe, the phone viewport and screenshots on
+page, a dead letter replayed from its page, and a company admin kept to their company and
+out of the dead letters; axe, the phone viewport and screenshots on
 every page (check_page in conftest.py)."""
 
 from __future__ import annotations
@@ -158,3 +159,36 @@ async def test_an_operator_replays_a_saga_s_dead_letter_and_goes_back_to_the_sag
     await rows.first.get_by_role("link").click()
     await page.wait_for_url(re.compile(f".*/ops/sagas/{saga_id}$"))
     await expect(page.locator("h1")).to_contain_text(saga_id)
+
+
+async def test_a_company_admin_sees_only_their_company_and_no_dead_letters(platform, browser, tenant):
+    session = await tenant.session(price_minor=1000)
+    zoe = await tenant.customer(main_minor=5000)
+    mine = await zoe.book(session.id, use_wallet=True)
+    await zoe.wait_for(mine.json()["id"], "CONFIRMED")
+    email = f"admin-{uuid.uuid4().hex[:10]}@example.com"
+    await platform.users.create_user(
+        email=email, password="secret-pass", role="COMPANY_ADMIN", company_id=tenant.company_id
+    )
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = await context.new_page()
+        await page.goto(f"{platform.gateway_url}/ops/login")
+        await page.get_by_label("E-mail", exact=True).fill(email)
+        await page.get_by_label("Password", exact=True).fill("secret-pass")
+        await page.get_by_role("button", name="Log in").click()
+        await page.wait_for_url(re.compile(r".*/ops/sagas$"))
+
+        await expect(page.locator("#saga-rows")).to_contain_text(mine.json()["id"])
+        await expect(page.locator("#summary .total")).to_contain_text("1 saga matches")
+        await expect(page.get_by_role("link", name="Dead letters")).to_have_count(0)
+        await expect(page.get_by_label("Company id")).to_have_count(0)
+        refused = await page.goto(f"{platform.gateway_url}/ops/dead-letters")
+        assert refused is not None and refused.status == 403
+        await page.goto(f"{platform.gateway_url}/ops/sagas")
+        await page.get_by_role("button", name="Log out").click()
+        await page.wait_for_url(re.compile(r".*/ops/login$"))
+        await page.goto(f"{platform.gateway_url}/ops/sagas")
+        assert "/ops/login" in page.url
+    finally:
+        await context.close()
