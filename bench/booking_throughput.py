@@ -461,11 +461,18 @@ class Bench:
             f"{decisions / max(elapsed, 1e-3):.0f} decisions/s ({decisions} in {elapsed:.1f} s)"
         )
         self.report_unfinished(result)
-        if confirmed != places:
+        if confirmed > places:
             print(
                 f"  !!!!! CORRECTNESS BUG: {confirmed} bookings confirmed on a session of {places} places !!!!!"
             )
             return False
+        if confirmed < places:
+            # Not an oversell: places stay free when attempts were answered 503 (overload,
+            # deadlines) or their sagas were rejected; the bench says so instead of failing.
+            print(
+                f"  not sold out: {places - confirmed} places left free ({rejected} rejected by the saga; "
+                f"answers {answers.summary()})"
+            )
         return True
 
 
