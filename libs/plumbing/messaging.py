@@ -30,6 +30,17 @@ SAGA_STREAM = "SAGA"
 SAGA_SUBJECTS = ["saga.>"]
 
 
+# A booking's status changes, published by bookings through its outbox on
+# bookings.events.<status in lower case> (payload google.protobuf.Struct: booking_id,
+# company_id, customer_id, status, reject_reason, occurred_at); the message id is the event id.
+BOOKING_EVENTS_STREAM = "BOOKING_EVENTS"
+BOOKING_EVENTS_SUBJECTS = ["bookings.events.>"]
+
+
+def booking_event_subject(status: str) -> str:
+    return f"bookings.events.{status.lower()}"
+
+
 def command_subject(participant: str) -> str:
     return f"saga.cmd.{participant}"
 

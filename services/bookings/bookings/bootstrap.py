@@ -122,6 +122,8 @@ async def start(settings: Settings) -> RunningService:
     await watch_events(nc, catalog_cache)  # this replica's cache: a plain subscription
     await messaging.ensure_stream(js, messaging.SAGA_STREAM, messaging.SAGA_SUBJECTS)
     await audit.ensure_stream(js)  # the relay carries audit entries too (plumbing.audit)
+    # ... and the bookings' status changes (repository.transition_booking; the gateway's webhooks)
+    await messaging.ensure_stream(js, messaging.BOOKING_EVENTS_STREAM, messaging.BOOKING_EVENTS_SUBJECTS)
     dead_letters = DeadLetters("bookings")
     await dead_letters.bind(js)  # before the consumers: none of their advisories is lost
     server = await create_server(

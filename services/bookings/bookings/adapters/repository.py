@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from google.protobuf.struct_pb2 import Struct
 from sqlalchemy import (
     Interval,
     Row,
@@ -40,6 +41,7 @@ from bookings.adapters.tables import (
     customer_active_bookings,
     interval_holds,
     interval_resources,
+    outbox,
     refund_requests,
     saga_steps,
     sagas,
@@ -58,6 +60,8 @@ from bookings.domain.model import (
 from bookings.domain.saga import Saga, SagaState
 from bookings.domain.saga_records import LoggedStep, SagaBucket, SagaCount, SagaRecord
 from bookings.domain.step_log import StepLogEntry
+from plumbing.messaging import booking_event_subject
+from plumbing.outbox import outbox_insert
 
 TERMINAL_STATES = (SagaState.COMPLETED.value, SagaState.COMPENSATED.value)
 
@@ -478,7 +482,36 @@ async def transition_booking(
     if row is None:
         return None
     [booking] = await _with_extras(conn, [row])
+    await _publish_status(conn, booking, row.updated_at)
     return booking
+
+
+_INSERT_EVENT = outbox_insert(outbox)
+
+
+async def _publish_status(conn: AsyncConnection, booking: Booking, at: datetime) -> None:
+    """The booking's new status on `bookings.events.<status>`, in the change's transaction
+    (the gateway turns them into webhooks); the outbox row's id is the event id."""
+    event = Struct()
+    event.update(
+        {
+            "booking_id": booking.id,
+            "company_id": booking.company_id,
+            "customer_id": booking.customer_id,
+            "status": booking.status.value,
+            "reject_reason": booking.reject_reason,
+            "occurred_at": at.isoformat(),
+        }
+    )
+    await conn.execute(
+        _INSERT_EVENT,
+        {
+            "id": str(uuid.uuid4()),
+            "subject": booking_event_subject(booking.status.value),
+            "payload": event.SerializeToString(),
+            "headers": {},
+        },
+    )
 
 
 # now() + the interval bound as `deadline_in`; NULL when that is NULL.
