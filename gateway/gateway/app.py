@@ -48,6 +48,9 @@ from gateway.schemas import HealthOut
 from gateway.sessions import LoginRedirect, OpsSessions, login_redirect_response
 from gateway.settings import Settings
 from gateway.users import UserStore
+from gateway.webhooks import delivery as webhook_delivery
+from gateway.webhooks import routes as webhook_admin
+from gateway.webhooks import stream as booking_events
 from plumbing.db import Database
 
 log = logging.getLogger(__name__)
@@ -86,10 +89,18 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
         stop_copier = (
             await audit_log.start_copier(settings.nats_url, app.state.db) if settings.nats_url else None
         )
+        # Booking events -> webhook deliveries, and their dispatcher (gateway.webhooks).
+        stop_webhooks = None
+        if settings.nats_url:
+            app.state.webhook_dispatcher, stop_webhooks = await webhook_delivery.start(
+                settings.nats_url, app.state.db, allow_private_urls=settings.webhooks_allow_private_urls
+            )
         log.info("gateway ready")
         try:
             yield
         finally:
+            if stop_webhooks is not None:
+                await stop_webhooks()
             if stop_copier is not None:
                 await stop_copier()
             if own_clients is not None:
@@ -144,6 +155,8 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     app.include_router(admin_customers.router)
     app.include_router(admin_bookings.router)
     app.include_router(public_guest.router)
+    app.include_router(webhook_admin.router)
+    app.include_router(booking_events.router)
     for pages in (login, sagas, dead_letter_pages):
         app.include_router(pages.router)
     app.add_exception_handler(LoginRedirect, login_redirect_response)

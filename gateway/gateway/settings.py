@@ -49,6 +49,9 @@ class Settings:
     max_writes_in_flight: int = 32
     write_queue: int = 32
     write_queue_wait_seconds: float = 1.0
+    # Webhook endpoints (gateway.webhooks) may name private or loopback addresses: tests and
+    # `make run` (BOOKING_ENV=dev) deliver to a local receiver; never in production.
+    webhooks_allow_private_urls: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -88,6 +91,10 @@ class Settings:
             max_writes_in_flight=_at_least("GATEWAY_MAX_WRITES_IN_FLIGHT", 32, 0),
             write_queue=_at_least("GATEWAY_WRITE_QUEUE", 32, 0),
             write_queue_wait_seconds=float(env("GATEWAY_WRITE_QUEUE_WAIT_SECONDS", "1")),
+            webhooks_allow_private_urls=env(
+                "GATEWAY_WEBHOOKS_ALLOW_PRIVATE_URLS", "true" if dev else "false"
+            ).lower()
+            in ("1", "true", "yes"),
         )
 
 

@@ -1,0 +1,353 @@
+"""From booking events to signed POSTs.
+
+The consumer (durable `gateway-webhooks` on `bookings.events.>`, through the gateway's inbox)
+stores each event once and, in the same transaction, one delivery row per enabled endpoint of
+the company that subscribes to its type (`ON CONFLICT (endpoint_id, event_id) DO NOTHING`).
+
+The dispatcher claims due deliveries with `FOR UPDATE SKIP LOCKED` (several gateway replicas
+share the work), skipping any whose endpoint has an earlier delivery of the same booking still
+pending (ordered per booking), leases each by moving `next_attempt_at` LEASE_SECONDS on and
+counting the attempt, commits, posts it (httpx, 10 s), and records the outcome with an update
+conditional on that very attempt: success, a retry after an exponential back-off, or, a day
+after the event, FAILED. An endpoint whose attempts have all failed for a day is disabled,
+and that is recorded in the audit log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.struct_pb2 import Struct
+from nats.aio.client import Client
+from sqlalchemy import insert, text
+from sqlalchemy.dialects.postgresql import insert as upsert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway import audit_log
+from gateway.webhooks import signing, tables
+from gateway.webhooks.events import EVENT_OF_STATUS, event_body
+from gateway.webhooks.urls import check_destination
+from plumbing import messaging
+from plumbing.db import Database
+from plumbing.errors import ServiceError
+from plumbing.inbox_consumer import Delivery, InboxConsumer
+
+log = logging.getLogger(__name__)
+
+DURABLE = "gateway-webhooks"
+TIMEOUT_SECONDS = 10.0
+# A claimed delivery is the claimer's for this long; a gateway that dies mid-POST leaves it
+# to be tried again after that.
+LEASE_SECONDS = 60
+FIRST_RETRY_SECONDS = 30
+LONGEST_RETRY_SECONDS = 3600
+GIVE_UP_AFTER = timedelta(days=1)
+DISABLE_AFTER = timedelta(days=1)
+BATCH = 20
+USER_AGENT = "booking-platform-webhooks/1"
+
+
+def retry_delay_seconds(attempts: int) -> int:
+    """30 s, 1 min, 2 min, ... at most an hour between attempts (attempts = those made)."""
+    return min(FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0), LONGEST_RETRY_SECONDS)
+
+
+# ---- the consumer -------------------------------------------------------------------------
+
+_NEW_DELIVERIES = text(
+    "INSERT INTO gateway.webhook_deliveries"
+    " (id, endpoint_id, event_id, company_id, booking_id, event_type)"
+    " SELECT gen_random_uuid(), e.id, :event_id, e.company_id, :booking_id, :event_type"
+    " FROM gateway.webhook_endpoints e"
+    " WHERE e.company_id = :company_id AND e.enabled AND :event_type = ANY(e.event_types)"
+    " ORDER BY e.id"
+    " ON CONFLICT (endpoint_id, event_id) DO NOTHING"
+)
+
+
+async def _store(conn: AsyncConnection, delivery: Delivery[Struct, None]) -> None:
+    data: dict[str, Any] = MessageToDict(delivery.message)
+    event_type = EVENT_OF_STATUS.get(str(data.get("status", "")))
+    if event_type is None:
+        return  # a status no endpoint can subscribe to
+    event_id = delivery.message_id
+    await conn.execute(
+        upsert(tables.events)
+        .values(
+            id=event_id,
+            company_id=data["company_id"],
+            booking_id=data["booking_id"],
+            type=event_type,
+            body=event_body(event_id, event_type, data),
+            occurred_at=datetime.fromisoformat(data["occurred_at"]),
+        )
+        .on_conflict_do_nothing()
+    )
+    await conn.execute(
+        _NEW_DELIVERIES,
+        {
+            "event_id": event_id,
+            "booking_id": data["booking_id"],
+            "event_type": event_type,
+            "company_id": data["company_id"],
+        },
+    )
+
+
+def consumer(db: Database) -> InboxConsumer[Struct, None]:
+    return InboxConsumer(
+        name=DURABLE,
+        db=db,
+        inbox=audit_log.inbox,
+        decode=Struct.FromString,
+        apply=_store,
+        span_name=lambda event: "store booking event for webhooks",
+    )
+
+
+# ---- the dispatcher ---------------------------------------------------------------------
+
+_CLAIM = text(
+    "WITH due AS ("
+    " SELECT d.id FROM gateway.webhook_deliveries d"
+    " JOIN gateway.webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled"
+    " WHERE d.status = 'PENDING' AND d.next_attempt_at <= now()"
+    " AND NOT EXISTS (SELECT 1 FROM gateway.webhook_deliveries p"
+    "  WHERE p.endpoint_id = d.endpoint_id AND p.booking_id = d.booking_id"
+    "  AND p.status = 'PENDING' AND p.seq < d.seq)"
+    " ORDER BY d.next_attempt_at LIMIT :batch"
+    " FOR UPDATE OF d SKIP LOCKED)"
+    " UPDATE gateway.webhook_deliveries d"
+    " SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => :lease)"
+    " FROM due, gateway.webhook_endpoints e, gateway.webhook_events ev"
+    " WHERE d.id = due.id AND e.id = d.endpoint_id AND ev.id = d.event_id"
+    " RETURNING d.id, d.attempts, d.event_id, d.endpoint_id, e.url, e.secret, ev.body"
+)
+
+_SUCCEEDED = text(
+    "UPDATE gateway.webhook_deliveries SET status = 'SUCCEEDED', completed_at = now(),"
+    " last_status_code = :code, last_response_ms = :ms, last_error = NULL"
+    " WHERE id = :id AND attempts = :attempt AND status = 'PENDING' RETURNING endpoint_id"
+)
+# Retried after the back-off, or FAILED (given up) a day after the event was stored.
+_FAILED = text(
+    "UPDATE gateway.webhook_deliveries SET"
+    " status = CASE WHEN created_at <= now() - CAST(:give_up AS interval) THEN 'FAILED' ELSE 'PENDING' END,"
+    " completed_at = CASE WHEN created_at <= now() - CAST(:give_up AS interval) THEN now() END,"
+    " next_attempt_at = now() + make_interval(secs => :delay),"
+    " last_status_code = :code, last_response_ms = :ms, last_error = :error"
+    " WHERE id = :id AND attempts = :attempt AND status = 'PENDING' RETURNING endpoint_id"
+)
+_ENDPOINT_SUCCEEDED = text(
+    "UPDATE gateway.webhook_endpoints SET consecutive_failures = 0, failing_since = NULL WHERE id = :id"
+)
+# Every attempt failed since `failing_since` and that is a day ago: the endpoint is disabled
+# (once: only while enabled); answers the row when this very update disabled it.
+_ENDPOINT_FAILED = text(
+    "WITH old AS (SELECT id, enabled FROM gateway.webhook_endpoints WHERE id = :id FOR UPDATE)"
+    " UPDATE gateway.webhook_endpoints e SET consecutive_failures = e.consecutive_failures + 1,"
+    " failing_since = coalesce(e.failing_since, now()),"
+    " enabled = e.enabled AND coalesce(e.failing_since > now() - CAST(:disable_after AS interval), true),"
+    " disabled_reason = CASE WHEN e.enabled AND e.failing_since <= now() - CAST(:disable_after AS interval)"
+    "  THEN 'FAILING' ELSE e.disabled_reason END,"
+    " updated_at = now()"
+    " FROM old WHERE e.id = old.id"
+    " RETURNING e.company_id, e.consecutive_failures, (old.enabled AND NOT e.enabled) AS disabled_now"
+)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: str
+    attempt: int
+    event_id: str
+    endpoint_id: str
+    url: str
+    secret: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int | None
+    response_ms: int
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        allow_private_urls: bool,
+        poll_seconds: float = 1.0,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.db = db
+        self.allow_private_urls = allow_private_urls
+        self.poll_seconds = poll_seconds
+        self.http = http or httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False)
+        self.wakeup = asyncio.Event()
+
+    async def claim(self) -> list[Claimed]:
+        async with self.db.transaction() as conn:
+            rows = await conn.execute(_CLAIM, {"batch": BATCH, "lease": float(LEASE_SECONDS)})
+            return [
+                Claimed(str(r.id), r.attempts, r.event_id, str(r.endpoint_id), r.url, r.secret, r.body)
+                for r in rows
+            ]
+
+    async def post(self, claimed: Claimed) -> Outcome:
+        started = time.monotonic()
+        try:
+            await check_destination(claimed.url, allow_private=self.allow_private_urls)
+            body = claimed.body.encode()
+            response = await self.http.post(
+                claimed.url,
+                content=body,
+                headers={
+                    "Content-Type": "application/json",
+                    "User-Agent": USER_AGENT,
+                    signing.ID_HEADER: claimed.event_id,
+                    signing.SIGNATURE_HEADER: signing.sign(claimed.secret, body, int(time.time())),
+                },
+            )
+            error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
+            return Outcome(response.status_code, _ms(started), error)
+        except ServiceError as refused:
+            return Outcome(None, _ms(started), refused.reason)
+        except httpx.TimeoutException:
+            return Outcome(None, _ms(started), "TIMEOUT")
+        except httpx.HTTPError as failure:
+            # The class only: an error's text may repeat the address, which may hold a token.
+            return Outcome(None, _ms(started), f"CONNECTION_FAILED ({type(failure).__name__})")
+
+    async def record(self, claimed: Claimed, outcome: Outcome) -> None:
+        values = {
+            "id": claimed.id,
+            "attempt": claimed.attempt,
+            "code": outcome.status_code,
+            "ms": outcome.response_ms,
+        }
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                insert(tables.attempts).values(
+                    delivery_id=claimed.id,
+                    attempt=claimed.attempt,
+                    status_code=outcome.status_code,
+                    response_ms=outcome.response_ms,
+                    error=outcome.error,
+                )
+            )
+            if outcome.ok:
+                if (await conn.execute(_SUCCEEDED, values)).first() is not None:
+                    await conn.execute(_ENDPOINT_SUCCEEDED, {"id": claimed.endpoint_id})
+                return
+            changed = await conn.execute(
+                _FAILED,
+                {
+                    **values,
+                    "error": outcome.error,
+                    "delay": float(retry_delay_seconds(claimed.attempt)),
+                    "give_up": GIVE_UP_AFTER,
+                },
+            )
+            if changed.first() is None:
+                return  # redelivered or already recorded meanwhile
+            endpoint = (
+                await conn.execute(
+                    _ENDPOINT_FAILED, {"id": claimed.endpoint_id, "disable_after": DISABLE_AFTER}
+                )
+            ).first()
+            if endpoint is not None and endpoint.disabled_now:
+                log.warning(
+                    "webhook endpoint %s disabled: every attempt failed for a day", claimed.endpoint_id
+                )
+                await conn.execute(
+                    insert(audit_log.audit_log).values(
+                        id=str(uuid.uuid4()),
+                        service="gateway",
+                        company_id=str(endpoint.company_id),
+                        actor_role="SERVICE",
+                        entity_type="webhook_endpoint",
+                        entity_id=claimed.endpoint_id,
+                        action="webhook_endpoint.disable",
+                        changed={"before": {"enabled": True}, "after": {"enabled": False}},
+                        reason=f"every attempt failed for a day ({endpoint.consecutive_failures} attempts)",
+                    )
+                )
+
+    async def run_once(self) -> int:
+        claimed = await self.claim()
+        if claimed:
+            outcomes = await asyncio.gather(*(self.post(c) for c in claimed))
+            for c, outcome in zip(claimed, outcomes, strict=True):
+                await self.record(c, outcome)
+        return len(claimed)
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                if await self.run_once():
+                    continue
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("webhook dispatch failed; trying again")
+            self.wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wakeup.wait(), self.poll_seconds)
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+async def start(
+    nats_url: str, db: Database, *, allow_private_urls: bool, poll_seconds: float = 1.0
+) -> tuple[Dispatcher, Callable[[], Awaitable[None]]]:
+    """Consumes booking events and dispatches deliveries until the answered stop is awaited."""
+    nc: Client = await messaging.connect(nats_url, "gateway-webhooks")
+    try:
+        js = nc.jetstream()
+        await messaging.ensure_stream(js, messaging.BOOKING_EVENTS_STREAM, messaging.BOOKING_EVENTS_SUBJECTS)
+        pull = messaging.PullConsumer(
+            js,
+            stream=messaging.BOOKING_EVENTS_STREAM,
+            durable=DURABLE,
+            subject=messaging.BOOKING_EVENTS_SUBJECTS[0],
+            handler=consumer(db).handle,
+        )
+    except BaseException:
+        await nc.close()
+        raise
+    dispatcher = Dispatcher(db, allow_private_urls=allow_private_urls, poll_seconds=poll_seconds)
+    tasks = [
+        asyncio.create_task(pull.run_forever(), name="webhook-events"),
+        asyncio.create_task(dispatcher.run_forever(), name="webhook-dispatcher"),
+    ]
+
+    async def stop() -> None:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await dispatcher.http.aclose()
+        await nc.close()
+
+    return dispatcher, stop

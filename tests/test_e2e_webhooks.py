@@ -1,0 +1,313 @@
+"""Webhooks to client apps, against the real platform: a company admin registers an endpoint
+(the secret answered once), a booking's confirmation reaches a receiver started by the test,
+signed as gateway/README.md documents, once, after its first two attempts were answered 500;
+a redeliver sends it again; an endpoint whose attempts all failed for a day is disabled and
+that is in the audit log; and a customer follows one booking over Server-Sent Events.
+
+Back-off is made to pass by the test itself (a delivery's `next_attempt_at` moved to now once
+its failed attempt is recorded, an endpoint's `failing_since` moved a day back), as the saga
+deadline tests do, instead of configuring tiny delays."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from plumbing.testing import eventually
+
+pytestmark = pytest.mark.e2e
+
+
+# The verification snippet of gateway/README.md ("Webhooks"), as a receiver would write it.
+def verify_webhook(secret: str, body: bytes, signature_header: str, tolerance: int = 300) -> bool:
+    fields = dict(part.split("=", 1) for part in signature_header.split(","))
+    timestamp = int(fields["t"])
+    if abs(time.time() - timestamp) > tolerance:
+        return False
+    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, fields["v1"])
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+    answered: int
+
+
+@dataclass
+class Receiver:
+    """An HTTP server on 127.0.0.1, port 0, answering the planned statuses in turn (then 200)."""
+
+    plan: list[int] = field(default_factory=list)
+    always: int | None = None
+    received: list[Received] = field(default_factory=list)
+    url: str = ""
+
+    def answer(self) -> int:
+        if self.always is not None:
+            return self.always
+        return self.plan.pop(0) if self.plan else 200
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    state = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            status = state.answer()
+            state.received.append(Received(dict(self.headers.items()), body, status))
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+async def login(platform, role: str, company_id: str | None) -> httpx.AsyncClient:
+    email = f"{role.lower()}-{uuid.uuid4().hex[:8]}@example.com"
+    await platform.users.create_user(email=email, password="secret-pass", role=role, company_id=company_id)
+    client = httpx.AsyncClient(base_url=platform.gateway_url, timeout=30)
+    token = await client.post("/v1/auth/token", json={"email": email, "password": "secret-pass"})
+    assert token.status_code == 200, token.text
+    client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+    return client
+
+
+def once() -> dict[str, str]:
+    return {"Idempotency-Key": str(uuid.uuid4())}
+
+
+async def register(admin: httpx.AsyncClient, url: str, *types: str) -> dict:
+    created = await admin.post(
+        "/v1/admin/webhooks/endpoints", headers=once(), json={"url": url, "event_types": list(types)}
+    )
+    assert created.status_code == 201, created.text
+    return created.json()
+
+
+async def confirmed_booking(tenant) -> str:
+    customer = await tenant.customer(main_minor=10_000)
+    session = await tenant.session(price_minor=2000)
+    booked = await customer.book(session.id, use_wallet=True)
+    assert booked.status_code in (200, 201, 202), booked.text
+    booking_id: str = booked.json()["id"]
+    await customer.wait_for(booking_id, "CONFIRMED")
+    return booking_id
+
+
+async def delivery_row(platform, endpoint_id: str) -> dict | None:
+    async with platform.db.transaction() as conn:
+        row = (
+            await conn.execute(
+                text("SELECT * FROM gateway.webhook_deliveries WHERE endpoint_id = :e ORDER BY seq LIMIT 1"),
+                {"e": endpoint_id},
+            )
+        ).first()
+    return dict(row._mapping) if row is not None else None
+
+
+async def retry_now(platform, endpoint_id: str, attempts: int) -> None:
+    """Waits until the attempt `attempts` is recorded as failed, then lets its back-off pass."""
+
+    async def failed_attempt_recorded() -> bool:
+        # The attempt's own log row (the delivery row's last_error may still be the previous
+        # attempt's while this one is in flight).
+        async with platform.db.transaction() as conn:
+            logged = (
+                await conn.execute(
+                    text(
+                        "SELECT 1 FROM gateway.webhook_attempts a"
+                        " JOIN gateway.webhook_deliveries d ON d.id = a.delivery_id"
+                        " WHERE d.endpoint_id = :e AND a.attempt = :n AND d.attempts = :n"
+                        " AND d.status = 'PENDING'"
+                    ),
+                    {"e": endpoint_id, "n": attempts},
+                )
+            ).first()
+        return logged is not None
+
+    await eventually(failed_attempt_recorded, message=f"attempt {attempts} never recorded as failed")
+    async with platform.db.transaction() as conn:
+        await conn.execute(
+            text(
+                "UPDATE gateway.webhook_deliveries SET next_attempt_at = now()"
+                " WHERE endpoint_id = :e AND attempts = :n AND status = 'PENDING'"
+            ),
+            {"e": endpoint_id, "n": attempts},
+        )
+
+
+async def test_a_confirmed_booking_reaches_the_receiver_signed_once_after_two_500s_and_can_be_redelivered(
+    platform, tenant, receiver: Receiver
+) -> None:
+    admin = await login(platform, "COMPANY_ADMIN", tenant.company_id)
+    receiver.plan = [500, 500]
+    endpoint = await register(admin, receiver.url, "booking.confirmed")
+    secret = endpoint["secret"]
+    assert secret.startswith("whsec_")
+    # The secret is answered once: never by a get or a list.
+    got = await admin.get(f"/v1/admin/webhooks/endpoints/{endpoint['id']}")
+    assert got.status_code == 200 and "secret" not in got.json() and secret not in got.text
+    listed = await admin.get("/v1/admin/webhooks/endpoints")
+    assert listed.status_code == 200 and secret not in listed.text
+    assert [e["id"] for e in listed.json()["endpoints"]] == [endpoint["id"]]
+
+    booking_id = await confirmed_booking(tenant)
+    await retry_now(platform, endpoint["id"], 1)
+    await retry_now(platform, endpoint["id"], 2)
+
+    async def delivered() -> dict | None:
+        row = await delivery_row(platform, endpoint["id"])
+        return row if row and row["status"] == "SUCCEEDED" else None
+
+    row = await eventually(delivered, message="the delivery never succeeded")
+    assert [r.answered for r in receiver.received] == [500, 500, 200]
+    event_ids = {r.headers["Webhook-Id"] for r in receiver.received}
+    assert event_ids == {row["event_id"]}
+    for r in receiver.received:
+        assert verify_webhook(secret, r.body, r.headers["Webhook-Signature"])
+        assert not verify_webhook("whsec_wrong", r.body, r.headers["Webhook-Signature"])
+    event = json.loads(receiver.received[-1].body)
+    assert event["id"] == row["event_id"] and event["type"] == "booking.confirmed"
+    assert event["data"]["booking_id"] == booking_id and event["data"]["status"] == "CONFIRMED"
+
+    # The log: every attempt with its status code and time taken.
+    log = await admin.get(f"/v1/admin/webhooks/deliveries/{row['id']}")
+    assert log.status_code == 200, log.text
+    assert [a["status_code"] for a in log.json()["attempt_log"]] == [500, 500, 200]
+    assert all(a["response_ms"] >= 0 for a in log.json()["attempt_log"])
+    listed_deliveries = await admin.get("/v1/admin/webhooks/deliveries", params={"booking_id": booking_id})
+    assert [
+        (d["id"], d["status"], d["last_status_code"]) for d in listed_deliveries.json()["deliveries"]
+    ] == [(str(row["id"]), "SUCCEEDED", 200)]
+
+    # Once: a later booking's delivery (the marker) arrives, and the first event was not sent again.
+    await confirmed_booking(tenant)
+    await eventually(lambda: len(receiver.received) == 4, message="the second booking's event never came")
+    assert [r.headers["Webhook-Id"] for r in receiver.received].count(row["event_id"]) == 3
+
+    # A manual redeliver: the same event id and body, a fresh signature.
+    again = await admin.post(f"/v1/admin/webhooks/deliveries/{row['id']}/redeliver", headers=once())
+    assert again.status_code == 202, again.text
+    await eventually(lambda: len(receiver.received) == 5, message="the redelivery never came")
+    last = receiver.received[-1]
+    assert last.headers["Webhook-Id"] == row["event_id"] and last.body == receiver.received[2].body
+    assert verify_webhook(secret, last.body, last.headers["Webhook-Signature"])
+
+    # Another company's admin sees none of it.
+    stranger = await login(platform, "COMPANY_ADMIN", str(uuid.uuid4()))
+    hidden = await stranger.post(f"/v1/admin/webhooks/deliveries/{row['id']}/redeliver", headers=once())
+    assert (hidden.status_code, hidden.json()["code"]) == (404, "WEBHOOK_DELIVERY_NOT_FOUND")
+    hidden = await stranger.get(f"/v1/admin/webhooks/endpoints/{endpoint['id']}")
+    assert (hidden.status_code, hidden.json()["code"]) == (404, "WEBHOOK_ENDPOINT_NOT_FOUND")
+
+
+async def test_an_endpoint_whose_attempts_all_failed_for_a_day_is_disabled_and_audited(
+    platform, tenant, receiver: Receiver
+) -> None:
+    admin = await login(platform, "COMPANY_ADMIN", tenant.company_id)
+    receiver.always = 503
+    endpoint = await register(admin, receiver.url, "booking.confirmed", "booking.cancelled")
+    await confirmed_booking(tenant)
+    await retry_now(platform, endpoint["id"], 1)
+    async with platform.db.transaction() as conn:  # the first failure was a day ago
+        await conn.execute(
+            text(
+                "UPDATE gateway.webhook_endpoints SET failing_since = now() - interval '25 hours'"
+                " WHERE id = :e"
+            ),
+            {"e": endpoint["id"]},
+        )
+
+    async def disabled() -> dict | None:
+        got = (await admin.get(f"/v1/admin/webhooks/endpoints/{endpoint['id']}")).json()
+        return got if not got["enabled"] else None
+
+    got = await eventually(disabled, message="the failing endpoint was never disabled")
+    assert got["disabled_reason"] == "FAILING" and got["consecutive_failures"] == 2
+    assert len(receiver.received) == 2
+    entries = await admin.get("/v1/admin/audit", params={"entity_id": endpoint["id"]})
+    assert "webhook_endpoint.disable" in {e["action"] for e in entries.json()["entries"]}
+
+    # Enabled again by the admin: the pending delivery goes out at once.
+    receiver.always = None
+    async with platform.db.transaction() as conn:
+        await conn.execute(
+            text("UPDATE gateway.webhook_deliveries SET next_attempt_at = now() WHERE endpoint_id = :e"),
+            {"e": endpoint["id"]},
+        )
+    enabled = await admin.patch(
+        f"/v1/admin/webhooks/endpoints/{endpoint['id']}", headers=once(), json={"enabled": True}
+    )
+    assert enabled.status_code == 200, enabled.text
+    assert enabled.json()["consecutive_failures"] == 0 and enabled.json()["disabled_reason"] is None
+    await eventually(lambda: receiver.received[-1].answered == 200, message="never delivered after enabling")
+
+
+async def test_an_endpoint_on_a_private_address_or_not_http_is_refused_without_echoing_it(
+    platform, tenant
+) -> None:
+    admin = await login(platform, "COMPANY_ADMIN", tenant.company_id)
+    for url in ("ftp://example.com/hook", "http://user:pass@example.com/hook", "not a url"):
+        refused = await admin.post(
+            "/v1/admin/webhooks/endpoints",
+            headers=once(),
+            json={"url": url, "event_types": ["booking.confirmed"]},
+        )
+        assert refused.status_code == 400, refused.text
+        assert "pass@" not in refused.text
+    unknown = await admin.post(
+        "/v1/admin/webhooks/endpoints",
+        headers=once(),
+        json={"url": "https://example.com/hook", "event_types": ["booking.exploded"]},
+    )
+    assert (unknown.status_code, unknown.json()["code"]) == (400, "VALIDATION_FAILED")
+
+
+async def test_a_customer_follows_their_booking_from_pending_to_confirmed_over_server_sent_events(
+    platform, tenant
+) -> None:
+    customer = await tenant.customer()
+    session = await tenant.session(price_minor=2000)
+    # The sandbox approves this card asynchronously (half a second later, over its webhook):
+    # the booking is PENDING when the stream opens.
+    booked = await customer.book(session.id, card_token="tok_asyncApproval")
+    assert booked.status_code == 202, booked.text
+    booking_id = booked.json()["id"]
+    statuses: list[str] = []
+    async with customer.http.stream("GET", f"/v1/bookings/{booking_id}/events") as stream:
+        assert stream.status_code == 200
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        async for line in stream.aiter_lines():
+            if line.startswith("data:"):
+                statuses.append(json.loads(line.removeprefix("data:").strip())["status"])
+                if statuses[-1] != "PENDING":
+                    break
+    assert statuses == ["PENDING", "CONFIRMED"]
+
+    other = await tenant.customer()
+    hidden = await other.http.get(f"/v1/bookings/{booking_id}/events")
+    assert (hidden.status_code, hidden.json()["code"]) == (404, "BOOKING_NOT_FOUND")
