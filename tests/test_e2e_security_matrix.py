@@ -130,6 +130,17 @@ EXPECTED: dict[str, Row] = {
     "listApiKeys": row(ADMINS, TENANT),
     "revokeApiKey": row(ADMIN_PEOPLE, TENANT),
     "listAuditEntries": row(ADMINS, TENANT),
+    # webhooks to client apps; a customer follows one booking
+    "createWebhookEndpoint": row(ADMINS, TENANT),
+    "listWebhookEndpoints": row(ADMINS, TENANT),
+    "getWebhookEndpoint": row(ADMINS, TENANT),
+    "updateWebhookEndpoint": row(ADMINS, TENANT),
+    # The victim endpoint is gone after the first allowed caller deleted it.
+    "deleteWebhookEndpoint": row(ADMINS, TENANT, "WEBHOOK_ENDPOINT_NOT_FOUND"),
+    "listWebhookDeliveries": row(ADMINS, TENANT),
+    "getWebhookDelivery": row(ADMINS, TENANT),
+    "redeliverWebhook": row(ADMINS, TENANT),
+    "streamBookingEvents": row(CUSTOMERS, TENANT),
     # companies
     "createCompany": row(PLATFORMS, NONE),
     "listCompanies": row(PLATFORMS, NONE),
@@ -250,6 +261,10 @@ class Company:
     guest_booking_id: str
     manage_token: str
     staff_email: str
+    rejected_booking_id: str  # the customer's, terminal: its event stream ends at once
+    webhook_endpoint_id: str
+    victim_webhook_endpoint_id: str  # for deleteWebhookEndpoint
+    webhook_delivery_id: str
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def ids(self) -> dict[str, str]:
@@ -269,6 +284,8 @@ class Company:
             "service": "bookings",
             "dead_letter_id": "987654321",
             "payment_id": str(uuid.uuid4()),
+            "endpoint_id": self.webhook_endpoint_id,
+            "delivery_id": self.webhook_delivery_id,
         }
 
 
@@ -439,6 +456,34 @@ async def _company(platform, http: httpx.AsyncClient, name: str, start: datetime
         return seen.json()["status"] == "CONFIRMED"
 
     await eventually(confirmed, message="the customer's booking never confirmed")
+
+    # Webhook endpoints (nobody listens at port 9), and a rejected booking delivered to one.
+    endpoints = []
+    for _ in range(2):
+        made = await http.post(
+            "/v1/admin/webhooks/endpoints",
+            headers={**headers[ADMIN], **_key()},
+            json={"url": "http://127.0.0.1:9/matrix", "event_types": ["booking.rejected"]},
+        )
+        assert made.status_code == 201, made.text
+        endpoints.append(made.json()["id"])
+    declined = await http.post(
+        "/v1/bookings",
+        headers={**headers[CUSTOMER], **_key()},
+        json={"session_id": session.id, "payment": {"card_token": "tok_chargeDeclined"}},
+    )
+    assert declined.status_code == 202, declined.text
+
+    async def delivery() -> str | None:
+        seen = await http.get(
+            "/v1/admin/webhooks/deliveries",
+            headers=headers[ADMIN],
+            params={"booking_id": declined.json()["id"], "endpoint_id": endpoints[0]},
+        )
+        found = seen.json()["deliveries"]
+        return str(found[0]["id"]) if found else None
+
+    delivery_id = await eventually(delivery, message="the rejected booking's webhook never came")
     return Company(
         id=company.id,
         resource_id=resource.id,
@@ -457,6 +502,10 @@ async def _company(platform, http: httpx.AsyncClient, name: str, start: datetime
         guest_booking_id=guest["booking"]["id"],
         manage_token=guest["manage_token"],
         staff_email=staff_email,
+        rejected_booking_id=declined.json()["id"],
+        webhook_endpoint_id=endpoints[0],
+        victim_webhook_endpoint_id=endpoints[1],
+        webhook_delivery_id=delivery_id,
         headers=headers,
     )
 
@@ -520,6 +569,14 @@ def _requests(w: World, t: Company) -> dict[str, dict[str, Any]]:
         "createApiKey": {"json": {"name": "matrix", "role": "STAFF", **company}},
         "listApiKeys": {"params": company},
         "listAuditEntries": {"params": company},
+        "createWebhookEndpoint": {
+            "json": {"url": "http://127.0.0.1:9/matrix", "event_types": ["booking.cancelled"], **company}
+        },
+        "listWebhookEndpoints": {"params": company},
+        "updateWebhookEndpoint": {"json": {"description": "matrix"}},
+        "deleteWebhookEndpoint": {"ids": {"endpoint_id": t.victim_webhook_endpoint_id}},
+        "listWebhookDeliveries": {"params": company},
+        "streamBookingEvents": {"ids": {"booking_id": t.rejected_booking_id}},
         "createCompany": {"json": {"name": "Made", "time_zone": "Europe/Berlin", "currency_code": "EUR"}},
         "updateCompany": {"json": {"name": "Renamed"}, "headers": STALE},
         "suspendCompany": {"json": {"reason": "matrix"}, "headers": STALE},

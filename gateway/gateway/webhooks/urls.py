@@ -49,7 +49,7 @@ async def check_destination(url: str, *, allow_private: bool) -> None:
     except ValueError:
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError:
+        except (OSError, UnicodeError):  # no such name, or not one IDNA can encode
             raise InvalidArgument(
                 "WEBHOOK_URL_UNRESOLVABLE", "The URL's host name does not resolve.", field="url"
             ) from None

@@ -8,6 +8,7 @@ from .api_key_in import ApiKeyIn
 from .api_key_in_role import ApiKeyInRole
 from .api_key_list import ApiKeyList
 from .api_key_out import ApiKeyOut
+from .attempt_out import AttemptOut
 from .audit_entry_list import AuditEntryList
 from .audit_entry_out import AuditEntryOut
 from .audit_entry_out_changed import AuditEntryOutChanged
@@ -31,6 +32,8 @@ from .complete_card_authentication_body_approve import (
 from .create_booking_body import CreateBookingBody
 from .create_company_body import CreateCompanyBody
 from .create_customer_body import CreateCustomerBody
+from .create_endpoint_body import CreateEndpointBody
+from .create_endpoint_body_event_types_item import CreateEndpointBodyEventTypesItem
 from .create_extra_body import CreateExtraBody
 from .create_extra_body_pricing_unit import CreateExtraBodyPricingUnit
 from .create_pass_product_body import CreatePassProductBody
@@ -40,6 +43,7 @@ from .create_resource_body_booking_model import CreateResourceBodyBookingModel
 from .create_series_body import CreateSeriesBody
 from .create_session_body import CreateSessionBody
 from .create_unit_body import CreateUnitBody
+from .created_endpoint_out import CreatedEndpointOut
 from .customer_list import CustomerList
 from .customer_out import CustomerOut
 from .customer_passes import CustomerPasses
@@ -53,6 +57,10 @@ from .dead_letter_list import DeadLetterList
 from .dead_letter_out import DeadLetterOut
 from .dead_letter_out_headers import DeadLetterOutHeaders
 from .dead_letter_service_name import DeadLetterServiceName
+from .delivery_list import DeliveryList
+from .delivery_out import DeliveryOut
+from .endpoint_list import EndpointList
+from .endpoint_out import EndpointOut
 from .entitlement_list import EntitlementList
 from .entitlement_out import EntitlementOut
 from .extra_in import ExtraIn
@@ -86,6 +94,10 @@ from .list_customer_bookings_status_type_0_item import (
 )
 from .list_resources_booking_model_type_0 import ListResourcesBookingModelType0
 from .list_users_role_type_0 import ListUsersRoleType0
+from .list_webhook_deliveries_event_type_type_0 import (
+    ListWebhookDeliveriesEventTypeType0,
+)
+from .list_webhook_deliveries_status_type_0 import ListWebhookDeliveriesStatusType0
 from .money import Money
 from .next_action_out import NextActionOut
 from .no_show_body import NoShowBody
@@ -141,6 +153,10 @@ from .unit_list import UnitList
 from .unit_out import UnitOut
 from .update_company_body import UpdateCompanyBody
 from .update_customer_body import UpdateCustomerBody
+from .update_endpoint_body import UpdateEndpointBody
+from .update_endpoint_body_event_types_type_0_item import (
+    UpdateEndpointBodyEventTypesType0Item,
+)
 from .update_extra_body import UpdateExtraBody
 from .update_extra_body_pricing_unit_type_0 import UpdateExtraBodyPricingUnitType0
 from .update_pass_product_body import UpdatePassProductBody
@@ -168,6 +184,7 @@ __all__ = (
     "ApiKeyInRole",
     "ApiKeyList",
     "ApiKeyOut",
+    "AttemptOut",
     "AuditEntryList",
     "AuditEntryOut",
     "AuditEntryOutChanged",
@@ -189,6 +206,8 @@ __all__ = (
     "CreateBookingBody",
     "CreateCompanyBody",
     "CreateCustomerBody",
+    "CreateEndpointBody",
+    "CreateEndpointBodyEventTypesItem",
     "CreateExtraBody",
     "CreateExtraBodyPricingUnit",
     "CreatePassProductBody",
@@ -198,6 +217,7 @@ __all__ = (
     "CreateSeriesBody",
     "CreateSessionBody",
     "CreateUnitBody",
+    "CreatedEndpointOut",
     "CustomerList",
     "CustomerOut",
     "CustomerPasses",
@@ -211,6 +231,10 @@ __all__ = (
     "DeadLetterOut",
     "DeadLetterOutHeaders",
     "DeadLetterServiceName",
+    "DeliveryList",
+    "DeliveryOut",
+    "EndpointList",
+    "EndpointOut",
     "EntitlementList",
     "EntitlementOut",
     "ExtraIn",
@@ -242,6 +266,8 @@ __all__ = (
     "ListCustomerBookingsStatusType0Item",
     "ListResourcesBookingModelType0",
     "ListUsersRoleType0",
+    "ListWebhookDeliveriesEventTypeType0",
+    "ListWebhookDeliveriesStatusType0",
     "Money",
     "NextActionOut",
     "NoShowBody",
@@ -297,6 +323,8 @@ __all__ = (
     "UnitOut",
     "UpdateCompanyBody",
     "UpdateCustomerBody",
+    "UpdateEndpointBody",
+    "UpdateEndpointBodyEventTypesType0Item",
     "UpdateExtraBody",
     "UpdateExtraBodyPricingUnitType0",
     "UpdatePassProductBody",

@@ -1,0 +1,239 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.endpoint_out import EndpointOut
+from ...models.problem_details import ProblemDetails
+from ...models.update_endpoint_body import UpdateEndpointBody
+from ...types import Response
+
+
+def _get_kwargs(
+    endpoint_id: UUID,
+    *,
+    body: UpdateEndpointBody,
+    idempotency_key: None | str,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "patch",
+        "url": "/v1/admin/webhooks/endpoints/{endpoint_id}".format(
+            endpoint_id=quote(str(endpoint_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> EndpointOut | ProblemDetails | None:
+    if response.status_code == 200:
+        response_200 = EndpointOut.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ProblemDetails.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ProblemDetails.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ProblemDetails.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ProblemDetails.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = ProblemDetails.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 422:
+        response_422 = ProblemDetails.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 503:
+        response_503 = ProblemDetails.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[EndpointOut | ProblemDetails]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    endpoint_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: UpdateEndpointBody,
+    idempotency_key: None | str,
+) -> Response[EndpointOut | ProblemDetails]:
+    """Update Endpoint
+
+     Changes the URL, description, event types or `enabled`. Requires an `Idempotency-Key`.
+
+    Args:
+        endpoint_id (UUID):
+        idempotency_key (None | str): Required. The first result per key is stored and replayed.
+        body (UpdateEndpointBody): Only the fields given change; enabling again clears the failure
+            count.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[EndpointOut | ProblemDetails]
+    """
+
+    kwargs = _get_kwargs(
+        endpoint_id=endpoint_id,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    endpoint_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: UpdateEndpointBody,
+    idempotency_key: None | str,
+) -> EndpointOut | ProblemDetails | None:
+    """Update Endpoint
+
+     Changes the URL, description, event types or `enabled`. Requires an `Idempotency-Key`.
+
+    Args:
+        endpoint_id (UUID):
+        idempotency_key (None | str): Required. The first result per key is stored and replayed.
+        body (UpdateEndpointBody): Only the fields given change; enabling again clears the failure
+            count.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        EndpointOut | ProblemDetails
+    """
+
+    return sync_detailed(
+        endpoint_id=endpoint_id,
+        client=client,
+        body=body,
+        idempotency_key=idempotency_key,
+    ).parsed
+
+
+async def asyncio_detailed(
+    endpoint_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: UpdateEndpointBody,
+    idempotency_key: None | str,
+) -> Response[EndpointOut | ProblemDetails]:
+    """Update Endpoint
+
+     Changes the URL, description, event types or `enabled`. Requires an `Idempotency-Key`.
+
+    Args:
+        endpoint_id (UUID):
+        idempotency_key (None | str): Required. The first result per key is stored and replayed.
+        body (UpdateEndpointBody): Only the fields given change; enabling again clears the failure
+            count.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[EndpointOut | ProblemDetails]
+    """
+
+    kwargs = _get_kwargs(
+        endpoint_id=endpoint_id,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    endpoint_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: UpdateEndpointBody,
+    idempotency_key: None | str,
+) -> EndpointOut | ProblemDetails | None:
+    """Update Endpoint
+
+     Changes the URL, description, event types or `enabled`. Requires an `Idempotency-Key`.
+
+    Args:
+        endpoint_id (UUID):
+        idempotency_key (None | str): Required. The first result per key is stored and replayed.
+        body (UpdateEndpointBody): Only the fields given change; enabling again clears the failure
+            count.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        EndpointOut | ProblemDetails
+    """
+
+    return (
+        await asyncio_detailed(
+            endpoint_id=endpoint_id,
+            client=client,
+            body=body,
+            idempotency_key=idempotency_key,
+        )
+    ).parsed

@@ -1,0 +1,12 @@
+from enum import StrEnum
+
+
+class ListWebhookDeliveriesEventTypeType0(StrEnum):
+    BOOKING_CANCELLED = "booking.cancelled"
+    BOOKING_CANCELLING = "booking.cancelling"
+    BOOKING_CONFIRMED = "booking.confirmed"
+    BOOKING_PAYMENT_DUE = "booking.payment_due"
+    BOOKING_REJECTED = "booking.rejected"
+
+    def __str__(self) -> str:
+        return str(self.value)
