@@ -29,6 +29,7 @@ import httpx
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.struct_pb2 import Struct
 from nats.aio.client import Client
+from nats.aio.msg import Msg
 from sqlalchemy import insert, text
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -301,6 +302,8 @@ class Dispatcher:
 
     async def run_forever(self) -> None:
         while True:
+            # Cleared before looking: a wake-up while this pass runs makes the next one start at once.
+            self.wakeup.clear()
             try:
                 if await self.run_once():
                     continue
@@ -308,7 +311,6 @@ class Dispatcher:
                 raise
             except Exception:
                 log.exception("webhook dispatch failed; trying again")
-            self.wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wakeup.wait(), self.poll_seconds)
 
@@ -322,6 +324,14 @@ async def start(
 ) -> tuple[Dispatcher, Callable[[], Awaitable[None]]]:
     """Consumes booking events and dispatches deliveries until the answered stop is awaited."""
     nc: Client = await messaging.connect(nats_url, "gateway-webhooks")
+    dispatcher = Dispatcher(db, allow_private_urls=allow_private_urls, poll_seconds=poll_seconds)
+    store = consumer(db)
+
+    async def handle(messages: list[Msg]) -> None:
+        await store.handle(messages)
+        # Committed: this replica's dispatcher looks now instead of at its next poll.
+        dispatcher.wakeup.set()
+
     try:
         js = nc.jetstream()
         await messaging.ensure_stream(js, messaging.BOOKING_EVENTS_STREAM, messaging.BOOKING_EVENTS_SUBJECTS)
@@ -330,12 +340,12 @@ async def start(
             stream=messaging.BOOKING_EVENTS_STREAM,
             durable=DURABLE,
             subject=messaging.BOOKING_EVENTS_SUBJECTS[0],
-            handler=consumer(db).handle,
+            handler=handle,
         )
     except BaseException:
         await nc.close()
+        await dispatcher.http.aclose()
         raise
-    dispatcher = Dispatcher(db, allow_private_urls=allow_private_urls, poll_seconds=poll_seconds)
     tasks = [
         asyncio.create_task(pull.run_forever(), name="webhook-events"),
         asyncio.create_task(dispatcher.run_forever(), name="webhook-dispatcher"),
