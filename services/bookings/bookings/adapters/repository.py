@@ -623,11 +623,58 @@ async def insert_refund_request(conn: AsyncConnection, booking_id: str, refund: 
     )
 
 
+_COMPLETE_REFUND_REQUEST = (
+    update(refund_requests)
+    .where(
+        refund_requests.c.booking_id == bindparam("refunded_booking"),
+        refund_requests.c.status != "REFUNDED",
+        bookings.c.id == refund_requests.c.booking_id,
+    )
+    .values(status="REFUNDED", updated_at=func.now())
+    .returning(
+        bookings.c.company_id,
+        bookings.c.customer_id,
+        refund_requests.c.percent,
+        refund_requests.c.card_minor,
+        refund_requests.c.wallet_minor,
+        refund_requests.c.credits,
+        refund_requests.c.desk_minor,
+        refund_requests.c.updated_at,
+    )
+)
+
+
 async def complete_refund_request(conn: AsyncConnection, booking_id: str) -> None:
+    """The refund is done; published as `bookings.events.refund_completed` (once: only the
+    move from REQUESTED answers a row)."""
+    row = (await conn.execute(_COMPLETE_REFUND_REQUEST, {"refunded_booking": booking_id})).first()
+    if row is None:
+        return
+    event = Struct()
+    event.update(
+        {
+            "booking_id": booking_id,
+            "company_id": row.company_id,
+            "customer_id": row.customer_id,
+            "status": "REFUNDED",
+            "refund": {
+                "percent": row.percent,
+                "card_minor": row.card_minor,
+                "wallet_minor": row.wallet_minor,
+                "credits": row.credits,
+                "desk_minor": row.desk_minor,
+            },
+            "occurred_at": row.updated_at.isoformat(),
+        }
+    )
     await conn.execute(
-        update(refund_requests)
-        .where(refund_requests.c.booking_id == booking_id)
-        .values(status="REFUNDED", updated_at=func.now())
+        _INSERT_EVENT,
+        {
+            "id": str(uuid.uuid4()),
+            "subject": booking_event_subject("refund_completed"),
+            "payload": event.SerializeToString(),
+            "headers": {},
+        },
     )
 
 
