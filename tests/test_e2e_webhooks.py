@@ -311,3 +311,36 @@ async def test_a_customer_follows_their_booking_from_pending_to_confirmed_over_s
     other = await tenant.customer()
     hidden = await other.http.get(f"/v1/bookings/{booking_id}/events")
     assert (hidden.status_code, hidden.json()["code"]) == (404, "BOOKING_NOT_FOUND")
+
+
+async def test_a_cancellation_sends_booking_cancelled_and_refund_completed_with_the_amounts(
+    platform, tenant, receiver: Receiver
+) -> None:
+    admin = await login(platform, "COMPANY_ADMIN", tenant.company_id)
+    endpoint = await register(admin, receiver.url, "booking.cancelled", "refund.completed")
+    customer = await tenant.customer(main_minor=10_000)
+    session = await tenant.session(price_minor=2000)
+    booked = await customer.book(session.id, use_wallet=True)
+    assert booked.status_code == 202, booked.text
+    booking_id = booked.json()["id"]
+    await customer.wait_for(booking_id, "CONFIRMED")
+    cancelled = await customer.cancel(booking_id)
+    assert cancelled.status_code == 202, cancelled.text
+    await customer.wait_for(booking_id, "CANCELLED")
+
+    await eventually(lambda: len(receiver.received) == 2, message="the cancellation's events never came")
+    events = {json.loads(r.body)["type"]: json.loads(r.body) for r in receiver.received}
+    assert set(events) == {"booking.cancelled", "refund.completed"}
+    assert all(
+        verify_webhook(endpoint["secret"], r.body, r.headers["Webhook-Signature"]) for r in receiver.received
+    )
+    refund = events["refund.completed"]["data"]
+    assert refund["booking_id"] == booking_id and refund["customer_id"] == customer.id
+    assert refund["refund"] == {
+        "percent": 100,
+        "wallet_minor": 2000,
+        "card_minor": 0,
+        "credits": 0,
+        "desk_minor": 0,
+    }
+    assert events["booking.cancelled"]["data"]["status"] == "CANCELLED"

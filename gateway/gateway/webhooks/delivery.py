@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway import audit_log
 from gateway.webhooks import signing, tables
-from gateway.webhooks.events import EVENT_OF_STATUS, event_body
+from gateway.webhooks.events import event_body, event_type_of
 from gateway.webhooks.urls import check_destination
 from plumbing import messaging
 from plumbing.db import Database
@@ -78,9 +78,9 @@ _NEW_DELIVERIES = text(
 
 async def _store(conn: AsyncConnection, delivery: Delivery[Struct, None]) -> None:
     data: dict[str, Any] = MessageToDict(delivery.message)
-    event_type = EVENT_OF_STATUS.get(str(data.get("status", "")))
+    event_type = event_type_of(delivery.msg.subject)
     if event_type is None:
-        return  # a status no endpoint can subscribe to
+        return  # an event no endpoint can subscribe to
     event_id = delivery.message_id
     await conn.execute(
         upsert(tables.events)

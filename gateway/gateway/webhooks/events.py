@@ -1,39 +1,47 @@
-"""The event types a webhook endpoint can subscribe to: a booking's status changes as bookings
-publishes them on `bookings.events.<status>` (plumbing.messaging), and the body each delivery
-posts. Pure functions, no I/O."""
+"""The event types a webhook endpoint can subscribe to: what bookings publishes on
+`bookings.events.<name>` (plumbing.messaging; a booking's status changes and a cancellation's
+completed refund), and the body each delivery posts. Pure functions, no I/O."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-# Booking status -> event type.
-EVENT_OF_STATUS = {
-    "PENDING_PAYMENT": "booking.payment_due",
-    "CONFIRMED": "booking.confirmed",
-    "REJECTED": "booking.rejected",
-    "CANCELLING": "booking.cancelling",
-    "CANCELLED": "booking.cancelled",
+# The subject's last token -> the event type.
+EVENT_OF_SUBJECT = {
+    "pending_payment": "booking.payment_due",
+    "confirmed": "booking.confirmed",
+    "rejected": "booking.rejected",
+    "cancelling": "booking.cancelling",
+    "cancelled": "booking.cancelled",
+    "refund_completed": "refund.completed",
 }
-EVENT_TYPES = tuple(EVENT_OF_STATUS.values())
+EVENT_TYPES = tuple(EVENT_OF_SUBJECT.values())
 
 
-def event_body(event_id: str, event_type: str, data: dict[str, Any]) -> str:
+def event_type_of(subject: str) -> str | None:
+    return EVENT_OF_SUBJECT.get(subject.rsplit(".", 1)[-1])
+
+
+def _plain(value: Any) -> Any:
+    """A protobuf Struct's numbers are doubles: whole ones become ints again."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def event_body(event_id: str, event_type: str, payload: dict[str, Any]) -> str:
     """The JSON every delivery of one event posts, byte for byte (so its signature can be
-    checked over the raw body)."""
+    checked over the raw body): `data` is what bookings published but the time."""
+    data = {k: _plain(v) for k, v in payload.items() if k != "occurred_at"}
+    if "reject_reason" in data:
+        data["reject_reason"] = data["reject_reason"] or None
     return json.dumps(
-        {
-            "id": event_id,
-            "type": event_type,
-            "created_at": data["occurred_at"],
-            "data": {
-                "booking_id": data["booking_id"],
-                "company_id": data["company_id"],
-                "customer_id": data["customer_id"],
-                "status": data["status"],
-                "reject_reason": data.get("reject_reason") or None,
-            },
-        },
+        {"id": event_id, "type": event_type, "created_at": payload["occurred_at"], "data": data},
         separators=(",", ":"),
         sort_keys=True,
     )

@@ -27,7 +27,12 @@ from plumbing.principal import Role
 router = APIRouter(tags=["webhooks admin"])
 Once = Annotated[Idempotent, Depends()]
 EventType = Literal[
-    "booking.payment_due", "booking.confirmed", "booking.rejected", "booking.cancelling", "booking.cancelled"
+    "booking.payment_due",
+    "booking.confirmed",
+    "booking.rejected",
+    "booking.cancelling",
+    "booking.cancelled",
+    "refund.completed",
 ]
 assert set(EventType.__args__) == set(EVENT_TYPES)  # type: ignore[attr-defined]
 Url = Annotated[AnyUrl, Field(description="http(s); private addresses only where the gateway allows them.")]

@@ -7,6 +7,7 @@ class CreateEndpointBodyEventTypesItem(StrEnum):
     BOOKING_CONFIRMED = "booking.confirmed"
     BOOKING_PAYMENT_DUE = "booking.payment_due"
     BOOKING_REJECTED = "booking.rejected"
+    REFUND_COMPLETED = "refund.completed"
 
     def __str__(self) -> str:
         return str(self.value)

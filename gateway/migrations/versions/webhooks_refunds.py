@@ -1,0 +1,46 @@
+"""webhooks_refunds: endpoints may subscribe to refund.completed (a cancellation's refund done)
+
+Revision ID: webhooks_refunds
+Revises: webhooks
+Create Date: 2026-12-06
+
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "webhooks_refunds"
+down_revision: str | Sequence[str] | None = "webhooks"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+SCHEMA = "gateway"
+BEFORE = (
+    "booking.payment_due",
+    "booking.confirmed",
+    "booking.rejected",
+    "booking.cancelling",
+    "booking.cancelled",
+)
+AFTER = (*BEFORE, "refund.completed")
+
+
+def _known(types: tuple[str, ...]) -> None:
+    op.drop_constraint("event_types_known", "webhook_endpoints", schema=SCHEMA, type_="check")
+    listed = ", ".join(f"'{t}'" for t in types)
+    op.create_check_constraint(
+        "event_types_known", "webhook_endpoints", f"event_types <@ ARRAY[{listed}]::text[]", schema=SCHEMA
+    )
+
+
+def upgrade() -> None:
+    _known(AFTER)
+
+
+def downgrade() -> None:
+    op.execute(
+        "UPDATE gateway.webhook_endpoints SET event_types = array_remove(event_types, 'refund.completed')"
+    )
+    op.execute("DELETE FROM gateway.webhook_endpoints WHERE cardinality(event_types) = 0")
+    _known(BEFORE)
