@@ -294,11 +294,13 @@ class Dispatcher:
 
     async def run_once(self) -> int:
         claimed = await self.claim()
-        if claimed:
-            outcomes = await asyncio.gather(*(self.post(c) for c in claimed))
-            for c, outcome in zip(claimed, outcomes, strict=True):
-                await self.record(c, outcome)
+        # Each posted and its outcome recorded on its own: a slow receiver or a slow record
+        # holds up no other delivery of the batch.
+        await asyncio.gather(*(self.deliver(c) for c in claimed))
         return len(claimed)
+
+    async def deliver(self, claimed: Claimed) -> None:
+        await self.record(claimed, await self.post(claimed))
 
     async def run_forever(self) -> None:
         while True:
