@@ -344,3 +344,55 @@ async def test_a_cancellation_sends_booking_cancelled_and_refund_completed_with_
         "desk_minor": 0,
     }
     assert events["booking.cancelled"]["data"]["status"] == "CANCELLED"
+
+
+async def test_a_bookings_later_event_waits_for_its_earlier_one_to_succeed_at_that_endpoint(
+    platform, tenant, receiver: Receiver
+) -> None:
+    admin = await login(platform, "COMPANY_ADMIN", tenant.company_id)
+    receiver.plan = [500]  # the first booking's booking.confirmed, once
+    endpoint = await register(admin, receiver.url, "booking.confirmed", "booking.cancelled")
+    customer = await tenant.customer(main_minor=10_000)
+    session = await tenant.session(price_minor=2000)
+    booked = await customer.book(session.id, use_wallet=True)
+    booking_id = booked.json()["id"]
+    await customer.wait_for(booking_id, "CONFIRMED")
+    await eventually(lambda: len(receiver.received) == 1, message="the first attempt never came")
+    cancelled_now = await customer.cancel(booking_id)
+    assert cancelled_now.status_code == 202, cancelled_now.text
+    await customer.wait_for(booking_id, "CANCELLED")
+
+    async def deliveries(of: str) -> list[dict]:
+        listed = await admin.get("/v1/admin/webhooks/deliveries", params={"booking_id": of})
+        assert listed.status_code == 200, listed.text
+        return sorted(listed.json()["deliveries"], key=lambda d: d["created_at"])
+
+    async def cancelled_stored() -> list[dict] | None:
+        found = await deliveries(booking_id)
+        return found if len(found) == 2 else None
+
+    await eventually(cancelled_stored, message="the cancellation's delivery was never stored")
+    # A marker that must arrive: another booking's event goes out (its booking is not held up)...
+    await confirmed_booking(tenant)
+    await eventually(lambda: len(receiver.received) == 2, message="the other booking's event never came")
+    # ... while this booking's booking.cancelled still waits behind its failed booking.confirmed.
+    confirmed, cancelled = await deliveries(booking_id)
+    assert (confirmed["event_type"], confirmed["status"], confirmed["attempts"]) == (
+        "booking.confirmed",
+        "PENDING",
+        1,
+    )
+    assert (cancelled["event_type"], cancelled["status"], cancelled["attempts"]) == (
+        "booking.cancelled",
+        "PENDING",
+        0,
+    )
+
+    await retry_now(platform, endpoint["id"], 1)
+    await eventually(lambda: len(receiver.received) == 4, message="the held events never went out")
+    types = [
+        json.loads(r.body)["type"]
+        for r in receiver.received
+        if json.loads(r.body)["data"]["booking_id"] == booking_id
+    ]
+    assert types == ["booking.confirmed", "booking.confirmed", "booking.cancelled"]

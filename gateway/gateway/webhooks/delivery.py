@@ -296,7 +296,11 @@ class Dispatcher:
         claimed = await self.claim()
         # Each posted and its outcome recorded on its own: a slow receiver or a slow record
         # holds up no other delivery of the batch.
-        await asyncio.gather(*(self.deliver(c) for c in claimed))
+        results = await asyncio.gather(*(self.deliver(c) for c in claimed), return_exceptions=True)
+        for c, result in zip(claimed, results, strict=True):
+            if isinstance(result, Exception):
+                # E.g. the endpoint was deleted meanwhile; else its lease ends and it is tried again.
+                log.warning("webhook delivery %s: outcome not recorded (%s)", c.id, type(result).__name__)
         return len(claimed)
 
     async def deliver(self, claimed: Claimed) -> None:
