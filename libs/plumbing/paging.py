@@ -24,8 +24,9 @@ INVALID_PAGE_TOKEN = "INVALID_PAGE_TOKEN"
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
-# Far above any token we issue (a time and a UUID are ~100 characters); bounds the JSON parse.
-MAX_PAGE_TOKEN_LENGTH = 1024
+# Above any token we issue and bounds the JSON parse: a time and a UUID are ~100 characters; the
+# longest key, a 200-character name (4 bytes of UTF-8 each at worst) and a UUID, ~1,150.
+MAX_PAGE_TOKEN_LENGTH = 4096
 
 KeyPart = datetime | uuid.UUID | int | str
 # Constrained (not bound): decoding needs the exact part type, and bool must not pass as int.
@@ -61,7 +62,8 @@ def _encode_part(part: KeyPart) -> str | int:
 
 def encode_page_token(*key: KeyPart) -> str:
     """The token of a page ending at `key` (the sort key of its last row)."""
-    body = json.dumps([_encode_part(part) for part in key], separators=(",", ":"))
+    # UTF-8 rather than \u escapes: a name outside ASCII stays short (an escaped emoji is 12 bytes).
+    body = json.dumps([_encode_part(part) for part in key], separators=(",", ":"), ensure_ascii=False)
     return base64.urlsafe_b64encode(body.encode()).decode("ascii").rstrip("=")
 
 

@@ -32,7 +32,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 PageSize = Annotated[int, Query(ge=1, le=200, description="At most 200.")]
-PageToken = Annotated[str | None, Query(max_length=1024, description="next_page_token of the previous page.")]
+PageToken = Annotated[str | None, Query(max_length=4096, description="next_page_token of the previous page.")]
 IdempotencyKey = Annotated[
     str | None,
     Header(alias=HEADER, description="Required. The first result per key is stored and replayed."),
