@@ -123,7 +123,14 @@ class Postgres:
         if not self.external:
             import pgserver
 
-            self.server = pgserver.get_server(self.data_dir / "pg", cleanup_mode="delete")
+            try:
+                self.server = pgserver.get_server(self.data_dir / "pg", cleanup_mode="delete")
+            except subprocess.CalledProcessError as error:
+                # Seen once: pg_ctl died with SIGSEGV before the server started (no log yet).
+                # The data directory is initialised; starting again is the operator's move.
+                if error.returncode >= 0:
+                    raise
+                self.server = pgserver.get_server(self.data_dir / "pg", cleanup_mode="delete")
             self.server_url = self.server.get_uri()
         self.url = ensure_database(self.server_url, self.name)
 
