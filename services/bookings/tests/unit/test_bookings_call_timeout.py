@@ -13,8 +13,8 @@ from bookings.settings import MAX_CATALOG_CACHE_TTL_SECONDS, Settings
 @pytest.fixture
 def bookings_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     for name, value in {
-        "DATABASE_URL": "postgresql://u@h/db",
-        "NATS_URL": "nats://h:4222",
+        "DATABASE_URL": "postgresql://u@db.invalid/db",
+        "NATS_URL": "nats://nats.invalid",
         "CATALOG_ADDR": "catalog:50051",
         "PASSES_ADDR": "passes:50051",
         "PAYMENTS_ADDR": "payments:50051",
