@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from bookingplatform.bookings.v1 import bookings_pb2
@@ -21,7 +21,7 @@ from gateway.auth import Principal, Staff, company_in_reach
 from gateway.deps import clients_of, rpc
 from gateway.problems import Problem
 from gateway.routes.admin_customers import customer_in_reach
-from gateway.routes.common import Idempotent, PageSize, PageToken, caller_request_id, problems
+from gateway.routes.common import Once, PageSize, PageToken, caller_request_id, problems
 from gateway.schemas_admin_front_desk import (
     FromFilter,
     NoShowBody,
@@ -36,7 +36,6 @@ from gateway.schemas_admin_front_desk import (
 from plumbing.principal import Role
 
 router = APIRouter(tags=["admin"])
-Once = Annotated[Idempotent, Depends()]
 
 
 async def _booking_in_reach(

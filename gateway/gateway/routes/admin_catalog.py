@@ -19,7 +19,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from google.protobuf.field_mask_pb2 import FieldMask
 from pydantic import BaseModel, ConfigDict, Field
@@ -33,6 +33,7 @@ from gateway.problems import Problem
 from gateway.routes.common import (
     Idempotent,
     IfMatch,
+    Once,
     PageSize,
     PageToken,
     caller_request_id,
@@ -46,7 +47,6 @@ from gateway.schemas import Money
 from plumbing.principal import Role
 
 router = APIRouter(tags=["admin: catalog"])
-Once = Annotated[Idempotent, Depends()]
 
 BookingModelName = Literal["TIME_SLOT", "NIGHTLY", "INTERVAL"]
 PricingUnitName = Literal["PER_BOOKING", "PER_NIGHT", "PER_GUEST", "PER_HOUR", "PER_GUEST_NIGHT"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from bookingplatform.bookings.v1 import bookings_pb2
@@ -23,6 +23,7 @@ from gateway.deps import clients_of, rpc
 from gateway.problems import Problem
 from gateway.routes.common import (
     Idempotent,
+    Once,
     PageSize,
     PageToken,
     caller_request_id,
@@ -54,7 +55,6 @@ from gateway.schemas_admin_front_desk import (
 from plumbing.principal import Role
 
 router = APIRouter(tags=["admin"])
-Once = Annotated[Idempotent, Depends()]
 
 
 async def customer_in_reach(

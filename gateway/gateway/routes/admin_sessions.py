@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -29,8 +29,8 @@ from gateway.auth import CompanyAdmin, Staff, company_in_reach
 from gateway.deps import clients_of, rpc
 from gateway.edge import EdgeDate, EdgeDateTime
 from gateway.routes.common import (
-    Idempotent,
     IfMatch,
+    Once,
     PageSize,
     PageToken,
     caller_request_id,
@@ -43,7 +43,6 @@ from gateway.routes.common import (
 from gateway.schemas import BookingOut, Money
 
 router = APIRouter(tags=["admin"])
-Once = Annotated[Idempotent, Depends()]
 
 # Bookings that hold places of their session.
 ACTIVE_STATUSES = frozenset({"PENDING", "PENDING_PAYMENT", "CONFIRMED", "CHECKED_IN"})

@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from gateway import accounts
@@ -22,8 +22,8 @@ from gateway.idempotency import check_key
 from gateway.problems import Problem
 from gateway.routes.common import (
     IdempotencyKey,
-    Idempotent,
     IfMatch,
+    Once,
     PageSize,
     PageToken,
     if_match_etag,
@@ -53,7 +53,6 @@ from plumbing.paging import decode_page_token, encode_page_token
 from plumbing.principal import Role
 
 router = APIRouter(tags=["admin"])
-Once = Annotated[Idempotent, Depends()]
 
 CompanyQuery = Annotated[uuid.UUID | None, Query(description="Platform admins name the company.")]
 # What each role may see and invite.

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Header, Query, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
@@ -75,6 +75,10 @@ class Idempotent:
             instance=self.request.url.path,
             call=once,
         )
+
+
+# The dependency a route with an Idempotency-Key declares.
+Once = Annotated[Idempotent, Depends()]
 
 
 def caller_request_id(kind: str, principal: Principal, key: str) -> str:

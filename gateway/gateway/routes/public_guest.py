@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from bookingplatform.bookings.v1 import bookings_pb2
@@ -27,7 +27,7 @@ from gateway.guest_links import GuestGrant, GuestLinks
 from gateway.pages.html import escape, html_response, read_form, render_page
 from gateway.problems import Problem, RpcProblem
 from gateway.ratelimit import GuestBookingLimiter, client_address
-from gateway.routes.common import Idempotent, problems
+from gateway.routes.common import Idempotent, Once, problems
 from gateway.schemas import BookingOut, BookingTarget
 from gateway.schemas_public_guest import (
     CardActionOut,
@@ -44,7 +44,6 @@ from plumbing.principal import Principal, Role, acting_as
 
 router = APIRouter(tags=["guest bookings"])
 
-Once = Annotated[Idempotent, Depends()]
 BearerToken = Annotated[
     str | None,
     Header(alias="Authorization", max_length=2100, description="`Bearer <token>`: the signed token."),

@@ -8,13 +8,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import AnyUrl, BaseModel, ConfigDict, Field, model_validator
 
 from gateway.auth import CompanyAdmin, Principal
 from gateway.problems import Problem
-from gateway.routes.common import Idempotent, PageSize, PageToken, company_of, problems
+from gateway.routes.common import Once, PageSize, PageToken, company_of, problems
 from gateway.webhooks import signing, store
 from gateway.webhooks.events import EVENT_TYPES
 from gateway.webhooks.urls import check_destination
@@ -25,7 +25,6 @@ from plumbing.paging import decode_page_token, encode_page_token
 from plumbing.principal import Role
 
 router = APIRouter(tags=["webhooks admin"])
-Once = Annotated[Idempotent, Depends()]
 EventType = Literal[
     "booking.payment_due",
     "booking.confirmed",
