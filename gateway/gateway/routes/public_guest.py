@@ -22,9 +22,10 @@ from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2, guest_customers_pb2
 from bookingplatform.payments.v1 import payments_pb2
 from gateway.auth import CustomerPrincipal, bearer_token
+from gateway.console.rendering import page_response
 from gateway.deps import clients_of, rpc
 from gateway.guest_links import GuestGrant, GuestLinks
-from gateway.pages.html import escape, html_response, read_form, render_page
+from gateway.pages.html import read_form
 from gateway.problems import Problem, RpcProblem
 from gateway.ratelimit import GuestBookingLimiter, client_address
 from gateway.routes.common import Idempotent, Once, problems
@@ -326,16 +327,6 @@ async def cancel_guest_booking(
 
 # ----- 3-D Secure (sandbox) -----
 
-_CHALLENGE = """
-<h1>Card check (sandbox)</h1>
-<p>Your bank asks you to confirm this card payment. In the sandbox, choose the outcome.</p>
-<form method="post" action="/v1/public/payments/{payment_id}/authenticate">
-  <input type="hidden" name="token" value="{token}">
-  <button type="submit" name="approve" value="true">Confirm the payment</button>
-  <button type="submit" name="approve" value="false">Refuse</button>
-</form>
-"""
-
 
 @router.get(
     "/v1/public/payments/{payment_id}/authenticate",
@@ -353,8 +344,7 @@ async def show_card_authentication(
     token = bearer_token(request)
     links_of(request).verify_payment(token, str(payment_id))
     assert token is not None
-    body = _CHALLENGE.format(payment_id=payment_id, token=escape(token))
-    return html_response(render_page("Card check", body, refresh=False, logout=False), request)
+    return page_response(request, "card_check.html", payment_id=payment_id, token=token)
 
 
 FORM_BODY = {
