@@ -28,6 +28,9 @@ ISSUER = "bookingplatform-gateway"
 
 # Who may use the operator pages and the sagas' JSON API (/ops, /v1/ops).
 OPS_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.COMPANY_ADMIN})
+# Who may log into the console at all: the operators, and a company's staff, who see only the
+# business pages (calendar, day view); the operator pages refuse them.
+CONSOLE_ROLES = OPS_ROLES | {Role.STAFF}
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""Cookie sessions of the operator pages (/ops): log in with e-mail and password, log out.
+"""Cookie sessions of the console (/ops): log in with e-mail and password, log out.
+
+Operators (platform and company admins) and a company's staff log in; the operator pages
+(`PageOperator`, `form_operator`: sagas, dead letters) refuse staff with 403, the business
+pages (`PageStaff`, `form_staff`: the calendar and day view) admit all three.
 
 The cookie holds a short-lived JWT (audience `gateway-ops`, so it is no API bearer token) naming
 a row of `gateway.ops_sessions`; every page checks the row, so logging out (revoked_at) ends
@@ -11,7 +15,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlencode
@@ -22,7 +26,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from gateway.auth import ALGORITHM, ISSUER, OPS_ROLES, Principal, TokenIssuer, bearer_token
+from gateway.auth import ALGORITHM, CONSOLE_ROLES, ISSUER, OPS_ROLES, Principal, TokenIssuer, bearer_token
 from gateway.problems import Problem, unauthenticated
 from gateway.tables import ops_sessions, users
 from gateway.users import USER_ROLES, User
@@ -35,6 +39,8 @@ SESSION_AUDIENCE = "gateway-ops"
 COOKIE_PATH = "/ops"
 LOGIN_PATH = "/ops/login"
 HOME_PATH = "/ops/sagas"
+# Where staff land after logging in (the operator pages are not theirs).
+BUSINESS_HOME_PATH = "/ops/calendar"
 
 
 class LoginRedirect(Exception):
@@ -90,6 +96,14 @@ def safe_next(value: str | None) -> str:
 def _here(request: Request, *, without: str | None = None) -> str:
     query = [(k, v) for k, v in request.query_params.multi_items() if k != without]
     return request.url.path + (f"?{urlencode(query)}" if query else "")
+
+
+def landing_path(role: Role, next_path: str) -> str:
+    """Where a user goes after logging in: `next_path`, except that staff asked to go to the
+    operators' home page (the default) land on the business console instead."""
+    if role not in OPS_ROLES and next_path == HOME_PATH:
+        return BUSINESS_HOME_PATH
+    return next_path
 
 
 def login_location(next_path: str) -> str:
@@ -151,8 +165,9 @@ class OpsSessions:
         return claims
 
     async def principal(self, token: str) -> Principal | None:
-        """The admin of a live session (signed, not expired, not logged out), else None; the
-        role is read from the user row, so a changed role takes effect at once."""
+        """The user of a live session (signed, not expired, not logged out, still of a console
+        role), else None; the role is read from the user row, so a changed role takes effect
+        at once."""
         claims = self._claims(token)
         if claims is None:
             return None
@@ -168,7 +183,7 @@ class OpsSessions:
                     )
                 )
             ).first()
-        if live is None or live.role not in OPS_ROLES:
+        if live is None or live.role not in CONSOLE_ROLES:
             return None
         return Principal(
             user_id=str(claims["sub"]),
@@ -200,41 +215,73 @@ def _ops_admin(principal: Principal) -> Principal:
     return principal
 
 
+def _console_user(principal: Principal) -> Principal:
+    if principal.role not in CONSOLE_ROLES:
+        raise Problem(403, "PERMISSION_DENIED", "These pages are for company staff and admins.")
+    return principal
+
+
+async def _page_principal(
+    request: Request, token: str | None, admit: Callable[[Principal], Principal]
+) -> Principal:
+    if token is not None:
+        raise LoginRedirect(_here(request, without="token"))
+    bearer = bearer_token(request)
+    if bearer:
+        return admit(request.app.state.tokens.verify(bearer))
+    cookie = request.cookies.get(SESSION_COOKIE)
+    principal = await sessions_of(request).principal(cookie) if cookie else None
+    if principal is None:
+        raise LoginRedirect(login_location(_here(request)), clear_cookie=bool(cookie))
+    return admit(principal)
+
+
 async def page_operator(
     request: Request,
     # Declared (not only read) so that the edge's unknown-parameter check lets it through.
     token: Annotated[str | None, Query(include_in_schema=False)] = None,
 ) -> AsyncIterator[Principal]:
-    """For the HTML pages: a bearer header (scripts) or the session cookie. An old `?token=`
-    link is sent to the same page without it; no session sends the browser to the login page.
-    The page's service calls run as the admin (`acting_as`)."""
-    if token is not None:
-        raise LoginRedirect(_here(request, without="token"))
-    bearer = bearer_token(request)
-    if bearer:
-        principal: Principal | None = _ops_admin(request.app.state.tokens.verify(bearer))
-    else:
-        cookie = request.cookies.get(SESSION_COOKIE)
-        principal = await sessions_of(request).principal(cookie) if cookie else None
-        if principal is None:
-            raise LoginRedirect(login_location(_here(request)), clear_cookie=bool(cookie))
-    assert principal is not None
+    """For the operator pages: a bearer header (scripts) or the session cookie of a platform
+    or company admin (staff: 403). An old `?token=` link is sent to the same page without it;
+    no session sends the browser to the login page. The page's service calls run as the
+    admin (`acting_as`)."""
+    principal = await _page_principal(request, token, _ops_admin)
     with acting_as(principal.as_plumbing()):
         yield principal
+
+
+async def page_staff(
+    request: Request,
+    token: Annotated[str | None, Query(include_in_schema=False)] = None,
+) -> AsyncIterator[Principal]:
+    """For the business pages (calendar, day view): like `page_operator`, and staff too."""
+    principal = await _page_principal(request, token, _console_user)
+    with acting_as(principal.as_plumbing()):
+        yield principal
+
+
+async def _form_principal(request: Request, admit: Callable[[Principal], Principal]) -> tuple[Principal, str]:
+    bearer = bearer_token(request)
+    if bearer:
+        return admit(request.app.state.tokens.verify(bearer)), bearer
+    cookie = request.cookies.get(SESSION_COOKIE)
+    principal = await sessions_of(request).principal(cookie) if cookie else None
+    if principal is None or cookie is None:
+        raise unauthenticated("Log in at /ops/login first.")
+    return admit(principal), cookie
 
 
 async def form_operator(request: Request) -> tuple[Principal, str]:
     """The admin posting a form, and the token its CSRF token is bound to: a bearer header
     or the session cookie, never the address (a token in a form's URL would bypass SameSite).
-    The caller runs its service calls `with acting_as(principal.as_plumbing())`."""
-    bearer = bearer_token(request)
-    if bearer:
-        return _ops_admin(request.app.state.tokens.verify(bearer)), bearer
-    cookie = request.cookies.get(SESSION_COOKIE)
-    principal = await sessions_of(request).principal(cookie) if cookie else None
-    if principal is None or cookie is None:
-        raise unauthenticated("Log in at /ops/login first.")
-    return principal, cookie
+    Staff are refused (403). The caller runs its service calls
+    `with acting_as(principal.as_plumbing())`."""
+    return await _form_principal(request, _ops_admin)
+
+
+async def form_staff(request: Request) -> tuple[Principal, str]:
+    """Like `form_operator`, for the business pages' forms: staff too."""
+    return await _form_principal(request, _console_user)
 
 
 def page_session_token(request: Request) -> str:
@@ -243,3 +290,4 @@ def page_session_token(request: Request) -> str:
 
 
 PageOperator = Annotated[Principal, Depends(page_operator)]
+PageStaff = Annotated[Principal, Depends(page_staff)]

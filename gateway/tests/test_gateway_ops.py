@@ -176,7 +176,7 @@ async def test_a_customer_cannot_log_into_the_ops_pages(http, make_account):
     as_customer = await http.get("/ops/sagas", headers=customer.headers)
 
     assert refused.status_code == 403
-    assert "These pages are for platform and company admins." in refused.text
+    assert "These pages are for company staff and admins." in refused.text
     assert "set-cookie" not in refused.headers
     assert wrong.status_code == 401 and "wrong" in wrong.text
     assert "gateway_ops_session" not in http.cookies

@@ -1,8 +1,9 @@
-"""The operator pages' login and logout (a cookie session, see gateway.sessions), and the
+"""The console's login and logout (a cookie session, see gateway.sessions), and the
 console's static files under /static.
 
 The login form goes through the same rate limits as `POST /v1/auth/token` and only lets
-operators in; a customer's correct password opens no session.
+operators (platform and company admins) and a company's staff in; a customer's correct
+password opens no session. Staff land on the business console (the calendar).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from gateway.auth import OPS_ROLES
+from gateway.auth import CONSOLE_ROLES
 from gateway.console.rendering import page_response, static_files
 from gateway.deps import users_of
 from gateway.pages.html import read_form
@@ -22,6 +23,7 @@ from gateway.sessions import (
     LOGIN_PATH,
     SESSION_COOKIE,
     clear_session_cookie,
+    landing_path,
     safe_next,
     sessions_of,
     set_session_cookie,
@@ -63,7 +65,8 @@ async def login_page(
 @router.post(LOGIN_PATH, include_in_schema=False)
 async def log_in(request: Request) -> Response:
     """Checks e-mail and password (rate-limited like the API), opens a session for an operator
-    and sends the browser on with the session cookie; anything else re-shows the form."""
+    or a company's staff and sends the browser on with the session cookie; anything else
+    re-shows the form."""
     form = await read_form(request)
     next_path = safe_next(form.get("next"))
     email = form.get("email", "").strip()[:MAX_EMAIL_LENGTH]
@@ -91,11 +94,11 @@ async def log_in(request: Request) -> Response:
         return again(429, "Too many login attempts: wait a minute and try again.", problem.headers)
     if user is None:
         return again(401, "The e-mail or the password is wrong.")
-    if user.role not in OPS_ROLES:
-        return again(403, "These pages are for platform and company admins.")
+    if user.role not in CONSOLE_ROLES:
+        return again(403, "These pages are for company staff and admins.")
     sessions = sessions_of(request)
     token = await sessions.open(user)
-    response = RedirectResponse(next_path, status_code=303)
+    response = RedirectResponse(landing_path(user.role, next_path), status_code=303)
     set_session_cookie(request, response, token, sessions.ttl_seconds)
     return response
 
