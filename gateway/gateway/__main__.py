@@ -21,6 +21,7 @@ from gateway import logredact
 from gateway.app import create_app
 from gateway.settings import Settings
 from plumbing.runtime import configure_logging
+from plumbing.telemetry import setup_tracing
 
 log = logging.getLogger("gateway")
 
@@ -52,6 +53,7 @@ def main() -> None:
     # plumbing's logging wants an upper-case level name; uvicorn wants lower case.
     os.environ["LOG_LEVEL"] = os.environ.get("LOG_LEVEL", "INFO").upper()
     configure_logging()
+    setup_tracing("gateway")
     settings = Settings.from_env()
     sock = bind(settings.host, settings.port)
     try:

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from sqlalchemy import text
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -22,6 +23,7 @@ from gateway.cors import CompanyCors
 from gateway.edge import CrashGuard, edge_guard
 from gateway.guest_links import GuestLinks
 from gateway.idempotency import IdempotencyStore
+from gateway.logredact import redact_span_address
 from gateway.pages import dead_letters as dead_letter_pages
 from gateway.pages import login, sagas
 from gateway.problems import Problem, document_problems, install_handlers, problem_response
@@ -194,3 +196,11 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
         return problem_response(problem, request.url.path)
 
     return app
+    # One span per request, the first of the booking's trace (plumbing.telemetry); the
+    # address it records goes through the same redaction as the access log.
+    FastAPIInstrumentor.instrument_app(
+        app,
+        excluded_urls="/healthz$,/readyz$,/static/",
+        exclude_spans=["receive", "send"],
+        server_request_hook=redact_span_address,
+    )

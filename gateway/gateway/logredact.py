@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 from urllib.parse import unquote_plus
 
 REDACTED = "[REDACTED]"
@@ -92,3 +93,18 @@ def install() -> None:
         for handler in logger.handlers:
             if not any(isinstance(f, RedactSecrets) for f in handler.filters):
                 handler.addFilter(redactor)
+
+
+# The attributes in which OpenTelemetry's HTTP instrumentation records the address asked for
+# (old and new semantic conventions).
+_ADDRESS_ATTRIBUTES = ("http.url", "http.target", "url.full", "url.path", "url.query")
+
+
+def redact_span_address(span: Any, scope: dict[str, Any]) -> None:
+    """FastAPI instrumentation's request hook: the span's recorded address redacted like a log
+    line, so that an exporter never receives a secret an address carried."""
+    attributes = getattr(span, "attributes", None) or {}
+    for name in _ADDRESS_ATTRIBUTES:
+        value = attributes.get(name)
+        if isinstance(value, str):
+            span.set_attribute(name, redact(value))

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from grpc import aio
+from opentelemetry.instrumentation.grpc import aio_client_interceptors
 
 from plumbing.deadline import capped_timeout
 from plumbing.principal import outgoing_metadata
@@ -81,7 +82,8 @@ def channel(
     return aio.insecure_channel(
         target(addresses),
         options=[*merged, ROUND_ROBIN],
-        interceptors=[PrincipalForwarder(), *(interceptors or ())],
+        # Trace context travels in the metadata (OpenTelemetry's interceptors, one per call kind).
+        interceptors=[PrincipalForwarder(), *aio_client_interceptors(), *(interceptors or ())],
     )
 
 

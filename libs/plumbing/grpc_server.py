@@ -21,6 +21,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
+from opentelemetry.instrumentation.grpc import aio_server_interceptor
 from sqlalchemy import exc as sqlalchemy_exc
 
 from plumbing.deadline import serving_until
@@ -177,7 +178,8 @@ async def create_server(
 ) -> GrpcServer:
     """Starts a server with the given servicers on host:port (0 = a free port)."""
     server = aio.server(
-        interceptors=[ErrorInterceptor()],
+        # The span first, so it covers the error translation and records the status sent.
+        interceptors=[aio_server_interceptor(), ErrorInterceptor()],
         options=[("grpc.so_reuseport", 0)],
     )
     for register in registrars:

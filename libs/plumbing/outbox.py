@@ -17,10 +17,13 @@ import functools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import nats.errors
 from google.protobuf.message import Message
 from nats.js import JetStreamContext
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 from sqlalchemy import (
     Column,
     DateTime,
@@ -42,9 +45,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from plumbing.db import Database
 from plumbing.failpoints import failpoint
 from plumbing.grpc_server import database_unreachable
-from plumbing.telemetry import inject_trace_headers
+from plumbing.telemetry import extract_trace_context, inject_trace_headers
 
 log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -206,13 +210,7 @@ class Outbox:
             rows = (await conn.execute(self._claim)).all()
             if not rows:
                 return 0
-            results = await asyncio.gather(
-                *(
-                    js.publish(row.subject, row.payload, headers={**row.headers, "Nats-Msg-Id": row.id})
-                    for row in rows
-                ),
-                return_exceptions=True,
-            )
+            results = await asyncio.gather(*(_publish(js, row) for row in rows), return_exceptions=True)
             failpoint("relay.after_publish_before_mark")
             published = [
                 row.id
@@ -227,3 +225,15 @@ class Outbox:
         if failures:
             raise failures[0]
         return len(rows)
+
+
+async def _publish(js: JetStreamContext, row: Any) -> None:
+    """One row to JetStream, acknowledged; its span hangs from the transaction that wrote the
+    row (the `traceparent` kept with it), so the publish shows in the booking's trace."""
+    with tracer.start_as_current_span(
+        f"publish {row.subject}", context=extract_trace_context(row.headers), kind=SpanKind.PRODUCER
+    ) as span:
+        span.set_attribute("messaging.system", "nats")
+        span.set_attribute("messaging.destination.name", row.subject)
+        span.set_attribute("messaging.message.id", row.id)
+        await js.publish(row.subject, row.payload, headers={**row.headers, "Nats-Msg-Id": row.id})

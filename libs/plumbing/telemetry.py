@@ -1,9 +1,16 @@
-"""OpenTelemetry setup and trace context over NATS headers.
+"""OpenTelemetry: the tracer provider of a process, and trace context over NATS headers.
 
-The SDK exports spans to the console only when OTEL_TRACES_CONSOLE=1; production wires an
-exporter of its choice through the standard OTEL_* variables. NATS has no
-instrumentation, so `traceparent` is injected into and extracted from message headers
-by hand (W3C trace context).
+One trace per booking: the gateway's HTTP span (FastAPI instrumentation), every gRPC call
+(the gRPC instrumentation's client and server interceptors, added by plumbing.grpc_client and
+plumbing.grpc_server), the outbox row (its `traceparent` header is written with the row, in
+the writer's span) and each consumer's span (plumbing.inbox_consumer extracts it). NATS has
+no instrumentation, hence the headers by hand (W3C trace context).
+
+Spans always exist (the saga row keeps its booking's trace id, the console shows it); where
+they go is the standard `OTEL_TRACES_EXPORTER`: `none` (the default), `console`, `otlp`
+(OTLP over HTTP, configured by `OTEL_EXPORTER_OTLP_ENDPOINT` and the other standard
+`OTEL_EXPORTER_OTLP_*` variables), or a comma-separated list. `OTEL_TRACES_CONSOLE=1` is kept
+as a short form of `console`.
 """
 
 from __future__ import annotations
@@ -14,14 +21,40 @@ from collections.abc import Mapping
 from opentelemetry import context, propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+
+EXPORTERS = ("none", "console", "otlp")
 
 
-def setup_tracing(service_name: str) -> None:
+def exporters_from_env(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The exporters `OTEL_TRACES_EXPORTER` names (unknown names refused: a typo would
+    otherwise lose every span silently)."""
+    names = [name.strip() for name in environ.get("OTEL_TRACES_EXPORTER", "none").split(",") if name.strip()]
+    if environ.get("OTEL_TRACES_CONSOLE") == "1":
+        names.append("console")
+    unknown = sorted(set(names) - set(EXPORTERS))
+    if unknown:
+        raise ValueError(f"OTEL_TRACES_EXPORTER: unknown exporter(s) {unknown}; known: {list(EXPORTERS)}")
+    return [name for name in dict.fromkeys(names) if name != "none"]
+
+
+def _exporter(name: str) -> SpanExporter:
+    if name == "console":
+        return ConsoleSpanExporter()
+    # Imported only when asked for: the OTLP exporter pulls in requests and protobuf codecs.
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    return OTLPSpanExporter()
+
+
+def setup_tracing(service_name: str) -> TracerProvider:
+    """The process's tracer provider, named after the service, exporting where the
+    environment says. Called once per process, before any server starts."""
     provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
-    if os.environ.get("OTEL_TRACES_CONSOLE") == "1":
-        provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
+    for name in exporters_from_env():
+        provider.add_span_processor(BatchSpanProcessor(_exporter(name)))
     trace.set_tracer_provider(provider)
+    return provider
 
 
 def inject_trace_headers(headers: dict[str, str]) -> None:

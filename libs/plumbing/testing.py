@@ -18,9 +18,11 @@ from typing import Any, TypeVar
 
 import psycopg
 import pytest
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 
 from plumbing.devstack import Infrastructure, drop_database, ensure_database, start_infrastructure, start_nats
 from plumbing.migrations import migrate_all
+from plumbing.telemetry import setup_tracing
 
 T = TypeVar("T")
 
@@ -127,3 +129,39 @@ async def eventually(
             text = message() if callable(message) else message
             raise AssertionError(f"{text} (waited {timeout:g} s; last value: {value!r})")
         await asyncio.sleep(interval)
+
+
+class SpanRecorder(SpanProcessor):
+    """Keeps the spans that end while a test records (`with recorder.recording() as spans`).
+    The test process's one tracer provider records nothing otherwise: a whole session's spans
+    would fill the memory."""
+
+    def __init__(self) -> None:
+        self._spans: list[ReadableSpan] | None = None
+
+    def on_end(self, span: ReadableSpan) -> None:
+        if self._spans is not None:
+            self._spans.append(span)
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[list[ReadableSpan]]:
+        spans: list[ReadableSpan] = []
+        self._spans = spans
+        try:
+            yield spans
+        finally:
+            self._spans = None
+
+
+SPANS = SpanRecorder()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every service of the in-process test platform traces through one SDK provider, as a
+    deployed process does through its own (plumbing.telemetry)."""
+    setup_tracing("tests").add_span_processor(SPANS)
+
+
+@pytest.fixture
+def span_recorder() -> SpanRecorder:
+    return SPANS
