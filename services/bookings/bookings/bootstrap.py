@@ -15,6 +15,7 @@ from bookings.adapters.catalog_availability import AvailabilityCatalog
 from bookings.adapters.catalog_cache import CatalogCache, watch_events
 from bookings.adapters.catalog_client import CatalogClient
 from bookings.adapters.catalog_resources import ResourceCatalog
+from bookings.adapters.catalog_stats import StatsCatalog
 from bookings.adapters.owners import CatalogOwners
 from bookings.adapters.participant_queues import ParticipantQueues
 from bookings.adapters.passes_client import PassesClient
@@ -34,6 +35,7 @@ from bookings.service.queued_steps import QueuedSteps
 from bookings.service.saga_queries import SagaQueries
 from bookings.service.session_changes import SessionChanges
 from bookings.service.session_events import SessionCancellations
+from bookings.service.stats import StatsService
 from bookings.settings import Settings
 from plumbing import audit, grpc_client, messaging
 from plumbing.db import Database
@@ -88,17 +90,20 @@ async def start(settings: Settings) -> RunningService:
         ),
     )
     lifecycle = Lifecycle(db)
+    # Availability and the statistics share one cache of catalog capacity (sessions, units).
+    capacity = AvailabilityCatalog(CatalogServiceStub(catalog_channel), call_timeout_seconds=timeout)
     api = BookingsApi(
         bookings=bookings,
         changes=PeriodChanges(db, outbox, orchestrator, bookings, resources),
         lifecycle=lifecycle,
-        availability=AvailabilityService(
-            db, AvailabilityCatalog(CatalogServiceStub(catalog_channel), call_timeout_seconds=timeout)
-        ),
+        availability=AvailabilityService(db, capacity),
         orchestrator=orchestrator,
         sagas=SagaQueries(db),
         session_changes=SessionChanges(
             db, CatalogServiceStub(catalog_channel), call_timeout_seconds=timeout, cache=catalog_cache
+        ),
+        stats=StatsService(
+            db, StatsCatalog(CatalogServiceStub(catalog_channel), call_timeout_seconds=timeout), capacity
         ),
     )
     # Every RPC checks the caller's company (and customer, and role) before its handler.

@@ -1953,3 +1953,301 @@ class ChangeSessionResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ChangeSessionResponse: _TypeAlias = ChangeSessionResponse  # noqa: Y015
+
+@_typing.final
+class GetBusinessStatsRequest(_message.Message):
+    """Request of GetBusinessStats."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    START_DATE_FIELD_NUMBER: _builtins.int
+    END_DATE_FIELD_NUMBER: _builtins.int
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    TOP_FIELD_NUMBER: _builtins.int
+    company_id: _builtins.str
+    """The company."""
+    start_date: _builtins.str
+    """First local date, "YYYY-MM-DD"."""
+    end_date: _builtins.str
+    """Last local date (inclusive), "YYYY-MM-DD"; at most 366 days after start_date."""
+    resource_id: _builtins.str
+    """Only this resource, when set."""
+    top: _builtins.int
+    """How many top units to list (1..50; 10 when 0)."""
+    def __init__(
+        self,
+        *,
+        company_id: _builtins.str = ...,
+        start_date: _builtins.str = ...,
+        end_date: _builtins.str = ...,
+        resource_id: _builtins.str = ...,
+        top: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "end_date", b"end_date", "resource_id", b"resource_id", "start_date", b"start_date", "top", b"top"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetBusinessStatsRequest: _TypeAlias = GetBusinessStatsRequest  # noqa: Y015
+
+@_typing.final
+class StatsFigures(_message.Message):
+    """Sums over bookings whose time (a session's or rental's start, a stay's nights) lies in a period."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONFIRMED_FIELD_NUMBER: _builtins.int
+    ACTIVE_FIELD_NUMBER: _builtins.int
+    CANCELLED_FIELD_NUMBER: _builtins.int
+    NO_SHOW_FIELD_NUMBER: _builtins.int
+    PLACES_SOLD_FIELD_NUMBER: _builtins.int
+    NIGHTS_SOLD_FIELD_NUMBER: _builtins.int
+    MINUTES_SOLD_FIELD_NUMBER: _builtins.int
+    WALLET_MINOR_FIELD_NUMBER: _builtins.int
+    BONUS_MINOR_FIELD_NUMBER: _builtins.int
+    PASS_MINOR_FIELD_NUMBER: _builtins.int
+    CARD_MINOR_FIELD_NUMBER: _builtins.int
+    DESK_MINOR_FIELD_NUMBER: _builtins.int
+    REVENUE_MINOR_FIELD_NUMBER: _builtins.int
+    confirmed: _builtins.int
+    """Bookings confirmed (whatever became of them since: still active, cancelled or no-show)."""
+    active: _builtins.int
+    """Bookings confirmed and neither cancelled nor no-show (checked in and completed included)."""
+    cancelled: _builtins.int
+    """Bookings cancelled after their confirmation."""
+    no_show: _builtins.int
+    """Bookings nobody came for."""
+    places_sold: _builtins.int
+    """Places sold in sessions (time slots)."""
+    nights_sold: _builtins.int
+    """Unit-nights sold (stays)."""
+    minutes_sold: _builtins.int
+    """Minutes sold (rentals)."""
+    wallet_minor: _builtins.int
+    """Money kept, minor units: from the wallet's main balance."""
+    bonus_minor: _builtins.int
+    """From the wallet's bonus balance."""
+    pass_minor: _builtins.int
+    """Covered by passes."""
+    card_minor: _builtins.int
+    """Charged to cards."""
+    desk_minor: _builtins.int
+    """Paid at the front desk (cash or external)."""
+    revenue_minor: _builtins.int
+    """The sum of the five sources."""
+    def __init__(
+        self,
+        *,
+        confirmed: _builtins.int = ...,
+        active: _builtins.int = ...,
+        cancelled: _builtins.int = ...,
+        no_show: _builtins.int = ...,
+        places_sold: _builtins.int = ...,
+        nights_sold: _builtins.int = ...,
+        minutes_sold: _builtins.int = ...,
+        wallet_minor: _builtins.int = ...,
+        bonus_minor: _builtins.int = ...,
+        pass_minor: _builtins.int = ...,
+        card_minor: _builtins.int = ...,
+        desk_minor: _builtins.int = ...,
+        revenue_minor: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active", b"active", "bonus_minor", b"bonus_minor", "cancelled", b"cancelled", "card_minor", b"card_minor", "confirmed", b"confirmed", "desk_minor", b"desk_minor", "minutes_sold", b"minutes_sold", "nights_sold", b"nights_sold", "no_show", b"no_show", "pass_minor", b"pass_minor", "places_sold", b"places_sold", "revenue_minor", b"revenue_minor", "wallet_minor", b"wallet_minor"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StatsFigures: _TypeAlias = StatsFigures  # noqa: Y015
+
+@_typing.final
+class StatsDay(_message.Message):
+    """One local day's figures."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DATE_FIELD_NUMBER: _builtins.int
+    FIGURES_FIELD_NUMBER: _builtins.int
+    date: _builtins.str
+    """Local date, "YYYY-MM-DD"."""
+    @_builtins.property
+    def figures(self) -> Global___StatsFigures:
+        """The figures of that day."""
+
+    def __init__(
+        self,
+        *,
+        date: _builtins.str = ...,
+        figures: Global___StatsFigures | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["figures", b"figures"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["date", b"date", "figures", b"figures"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StatsDay: _TypeAlias = StatsDay  # noqa: Y015
+
+@_typing.final
+class ResourceStats(_message.Message):
+    """One resource's figures and occupancy over the period."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    BOOKING_MODEL_FIELD_NUMBER: _builtins.int
+    FIGURES_FIELD_NUMBER: _builtins.int
+    CAPACITY_FIELD_NUMBER: _builtins.int
+    SOLD_FIELD_NUMBER: _builtins.int
+    OCCUPANCY_PERCENT_FIELD_NUMBER: _builtins.int
+    resource_id: _builtins.str
+    """The resource."""
+    name: _builtins.str
+    """Its name in the catalog."""
+    booking_model: _builtins.str
+    """TIME_SLOT, NIGHTLY or INTERVAL."""
+    capacity: _builtins.int
+    """What could be sold: places of its open sessions, units x nights, or minutes of the period."""
+    sold: _builtins.int
+    """What was sold, in the same unit (places, unit-nights, minutes)."""
+    occupancy_percent: _builtins.float
+    """sold / capacity, in percent (0 when there is no capacity)."""
+    @_builtins.property
+    def figures(self) -> Global___StatsFigures:
+        """Its figures."""
+
+    def __init__(
+        self,
+        *,
+        resource_id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        booking_model: _builtins.str = ...,
+        figures: Global___StatsFigures | None = ...,
+        capacity: _builtins.int = ...,
+        sold: _builtins.int = ...,
+        occupancy_percent: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["figures", b"figures"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_model", b"booking_model", "capacity", b"capacity", "figures", b"figures", "name", b"name", "occupancy_percent", b"occupancy_percent", "resource_id", b"resource_id", "sold", b"sold"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResourceStats: _TypeAlias = ResourceStats  # noqa: Y015
+
+@_typing.final
+class UnitStats(_message.Message):
+    """A unit (a stay's room) or a rented resource, with what it sold."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    UNIT_ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    NIGHTS_FIELD_NUMBER: _builtins.int
+    MINUTES_FIELD_NUMBER: _builtins.int
+    REVENUE_MINOR_FIELD_NUMBER: _builtins.int
+    resource_id: _builtins.str
+    """The resource."""
+    unit_id: _builtins.str
+    """The unit (empty for a resource without units)."""
+    name: _builtins.str
+    """The unit's or the resource's name."""
+    nights: _builtins.int
+    """Nights sold."""
+    minutes: _builtins.int
+    """Minutes sold."""
+    revenue_minor: _builtins.int
+    """Money kept, minor units."""
+    def __init__(
+        self,
+        *,
+        resource_id: _builtins.str = ...,
+        unit_id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        nights: _builtins.int = ...,
+        minutes: _builtins.int = ...,
+        revenue_minor: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["minutes", b"minutes", "name", b"name", "nights", b"nights", "resource_id", b"resource_id", "revenue_minor", b"revenue_minor", "unit_id", b"unit_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UnitStats: _TypeAlias = UnitStats  # noqa: Y015
+
+@_typing.final
+class GetBusinessStatsResponse(_message.Message):
+    """Response of GetBusinessStats."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CURRENCY_CODE_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
+    TOTALS_FIELD_NUMBER: _builtins.int
+    OCCUPANCY_PERCENT_FIELD_NUMBER: _builtins.int
+    PLACES_OCCUPANCY_PERCENT_FIELD_NUMBER: _builtins.int
+    NIGHTS_OCCUPANCY_PERCENT_FIELD_NUMBER: _builtins.int
+    HOURS_OCCUPANCY_PERCENT_FIELD_NUMBER: _builtins.int
+    DAYS_FIELD_NUMBER: _builtins.int
+    RESOURCES_FIELD_NUMBER: _builtins.int
+    TOP_UNITS_BY_NIGHTS_FIELD_NUMBER: _builtins.int
+    TOP_UNITS_BY_HOURS_FIELD_NUMBER: _builtins.int
+    currency_code: _builtins.str
+    """The company's currency (money is in its minor units)."""
+    time_zone: _builtins.str
+    """The company's time zone, which the local dates are in."""
+    occupancy_percent: _builtins.float
+    """Mean of the resources' occupancy (those with capacity), in percent."""
+    places_occupancy_percent: _builtins.float
+    """Places sold / places of the open sessions, in percent."""
+    nights_occupancy_percent: _builtins.float
+    """Unit-nights sold / units x nights, in percent."""
+    hours_occupancy_percent: _builtins.float
+    """Minutes sold / minutes of the period of the interval resources, in percent."""
+    @_builtins.property
+    def totals(self) -> Global___StatsFigures:
+        """The period's figures."""
+
+    @_builtins.property
+    def days(self) -> _containers.RepeatedCompositeFieldContainer[Global___StatsDay]:
+        """Every local day of the period, in order."""
+
+    @_builtins.property
+    def resources(self) -> _containers.RepeatedCompositeFieldContainer[Global___ResourceStats]:
+        """The resources (the company's, or the one asked for), by name."""
+
+    @_builtins.property
+    def top_units_by_nights(self) -> _containers.RepeatedCompositeFieldContainer[Global___UnitStats]:
+        """Units with the most nights sold, most first."""
+
+    @_builtins.property
+    def top_units_by_hours(self) -> _containers.RepeatedCompositeFieldContainer[Global___UnitStats]:
+        """Rented resources with the most minutes sold, most first."""
+
+    def __init__(
+        self,
+        *,
+        currency_code: _builtins.str = ...,
+        time_zone: _builtins.str = ...,
+        totals: Global___StatsFigures | None = ...,
+        occupancy_percent: _builtins.float = ...,
+        places_occupancy_percent: _builtins.float = ...,
+        nights_occupancy_percent: _builtins.float = ...,
+        hours_occupancy_percent: _builtins.float = ...,
+        days: _abc.Iterable[Global___StatsDay] | None = ...,
+        resources: _abc.Iterable[Global___ResourceStats] | None = ...,
+        top_units_by_nights: _abc.Iterable[Global___UnitStats] | None = ...,
+        top_units_by_hours: _abc.Iterable[Global___UnitStats] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["totals", b"totals"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["currency_code", b"currency_code", "days", b"days", "hours_occupancy_percent", b"hours_occupancy_percent", "nights_occupancy_percent", b"nights_occupancy_percent", "occupancy_percent", b"occupancy_percent", "places_occupancy_percent", b"places_occupancy_percent", "resources", b"resources", "time_zone", b"time_zone", "top_units_by_hours", b"top_units_by_hours", "top_units_by_nights", b"top_units_by_nights", "totals", b"totals"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetBusinessStatsResponse: _TypeAlias = GetBusinessStatsResponse  # noqa: Y015

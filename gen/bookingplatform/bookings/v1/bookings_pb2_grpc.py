@@ -115,6 +115,11 @@ class BookingsServiceStub:
                 request_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.OverrideNoShowRequest.SerializeToString,
                 response_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.OverrideNoShowResponse.FromString,
                 _registered_method=True)
+        self.GetBusinessStats = channel.unary_unary(
+                '/bookingplatform.bookings.v1.BookingsService/GetBusinessStats',
+                request_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetBusinessStatsRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetBusinessStatsResponse.FromString,
+                _registered_method=True)
 
 
 class BookingsServiceServicer:
@@ -236,6 +241,15 @@ class BookingsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetBusinessStats(self, request, context):
+        """A company's business figures for a period of local days (optionally one resource), read
+        from the statistics read model: bookings, nights / hours / places sold, money kept by
+        source, occupancy against the catalog's capacity, per day and per resource, top units.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BookingsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -318,6 +332,11 @@ def add_BookingsServiceServicer_to_server(servicer, server):
                     servicer.OverrideNoShow,
                     request_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.OverrideNoShowRequest.FromString,
                     response_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.OverrideNoShowResponse.SerializeToString,
+            ),
+            'GetBusinessStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBusinessStats,
+                    request_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetBusinessStatsRequest.FromString,
+                    response_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetBusinessStatsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -753,6 +772,33 @@ class BookingsService:
             '/bookingplatform.bookings.v1.BookingsService/OverrideNoShow',
             bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.OverrideNoShowRequest.SerializeToString,
             bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.OverrideNoShowResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBusinessStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.bookings.v1.BookingsService/GetBusinessStats',
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetBusinessStatsRequest.SerializeToString,
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetBusinessStatsResponse.FromString,
             options,
             channel_credentials,
             insecure,

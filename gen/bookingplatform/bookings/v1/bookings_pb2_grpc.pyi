@@ -70,6 +70,11 @@ class BookingsServiceStub:
     """Staff overrides attendance: marks a CONFIRMED booking whose time has begun NO_SHOW, or a
     NO_SHOW booking CHECKED_IN after all; the reason is kept on the booking.
     """
+    GetBusinessStats: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.GetBusinessStatsRequest, _bookings_pb2.GetBusinessStatsResponse]
+    """A company's business figures for a period of local days (optionally one resource), read
+    from the statistics read model: bookings, nights / hours / places sold, money kept by
+    source, occupancy against the catalog's capacity, per day and per resource, top units.
+    """
 
 @_typing.type_check_only
 class BookingsServiceAsyncStub(BookingsServiceStub):
@@ -112,6 +117,11 @@ class BookingsServiceAsyncStub(BookingsServiceStub):
     OverrideNoShow: _aio.UnaryUnaryMultiCallable[_bookings_pb2.OverrideNoShowRequest, _bookings_pb2.OverrideNoShowResponse]  # type: ignore[assignment]
     """Staff overrides attendance: marks a CONFIRMED booking whose time has begun NO_SHOW, or a
     NO_SHOW booking CHECKED_IN after all; the reason is kept on the booking.
+    """
+    GetBusinessStats: _aio.UnaryUnaryMultiCallable[_bookings_pb2.GetBusinessStatsRequest, _bookings_pb2.GetBusinessStatsResponse]  # type: ignore[assignment]
+    """A company's business figures for a period of local days (optionally one resource), read
+    from the statistics read model: bookings, nights / hours / places sold, money kept by
+    source, occupancy against the catalog's capacity, per day and per resource, top units.
     """
 
 class BookingsServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -248,6 +258,17 @@ class BookingsServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_bookings_pb2.OverrideNoShowResponse, _abc.Awaitable[_bookings_pb2.OverrideNoShowResponse]]:
         """Staff overrides attendance: marks a CONFIRMED booking whose time has begun NO_SHOW, or a
         NO_SHOW booking CHECKED_IN after all; the reason is kept on the booking.
+        """
+
+    @_abc_1.abstractmethod
+    def GetBusinessStats(
+        self,
+        request: _bookings_pb2.GetBusinessStatsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bookings_pb2.GetBusinessStatsResponse, _abc.Awaitable[_bookings_pb2.GetBusinessStatsResponse]]:
+        """A company's business figures for a period of local days (optionally one resource), read
+        from the statistics read model: bookings, nights / hours / places sold, money kept by
+        source, occupancy against the catalog's capacity, per day and per resource, top units.
         """
 
 def add_BookingsServiceServicer_to_server(servicer: BookingsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -292,3 +292,29 @@ booking_changes = Table(
 outbox = outbox_table(metadata)
 audit_log = audit_log_table(metadata)
 inbox = inbox_table(metadata)
+
+# 0012: the business statistics' read model, kept by the trigger `stats_apply` on `bookings`
+# (see the migration): sums per UTC hour of the service time, per resource and unit.
+STATS_FIGURES = (
+    "confirmed",
+    "active",
+    "cancelled",
+    "no_show",
+    "places",
+    "nights",
+    "minutes",
+    "wallet_minor",
+    "bonus_minor",
+    "pass_minor",
+    "card_minor",
+    "desk_minor",
+)
+stats_hourly = Table(
+    "stats_hourly",
+    metadata,
+    Column("company_id", UUID(as_uuid=False), primary_key=True),
+    Column("hour", DateTime(timezone=True), primary_key=True),
+    Column("resource_id", UUID(as_uuid=False), primary_key=True),
+    Column("unit_id", Text, primary_key=True, server_default=""),
+    *(Column(name, BigInteger, nullable=False, server_default="0") for name in STATS_FIGURES),
+)

@@ -13,6 +13,7 @@ from bookings.service.lifecycle import Lifecycle
 from bookings.service.orchestrator import Orchestrator
 from bookings.service.saga_queries import SagaQueries
 from bookings.service.session_changes import SessionChanges, protos_change_session
+from bookings.service.stats import StatsService
 from plumbing.errors import ErrorKind, ServiceError
 
 
@@ -27,7 +28,9 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
         orchestrator: Orchestrator,
         sagas: SagaQueries,
         session_changes: SessionChanges | None = None,
+        stats: StatsService,
     ) -> None:
+        self.stats = stats
         self.session_changes = session_changes
         self.bookings = bookings
         self.changes = changes
@@ -103,6 +106,14 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
             request.company_id, list(request.resource_ids), request.start_date, request.end_date
         )
         return protos.availability_response(resources)
+
+    async def GetBusinessStats(
+        self, request: bookings_pb2.GetBusinessStatsRequest, context: aio.ServicerContext
+    ) -> bookings_pb2.GetBusinessStatsResponse:
+        stats = await self.stats.business_stats(
+            request.company_id, request.start_date, request.end_date, request.resource_id, request.top
+        )
+        return protos.business_stats_response(stats)
 
     async def ListFreeSlots(
         self, request: bookings_pb2.ListFreeSlotsRequest, context: aio.ServicerContext

@@ -27,6 +27,7 @@ from bookings.domain.model import Booking, BookingModel, BookingStatus, DeskPaym
 from bookings.domain.reservations import EngineQuote
 from bookings.domain.saga import SagaState
 from bookings.domain.saga_records import SagaBucket, SagaCount, SagaRecord
+from bookings.domain.stats import BusinessStats, Figures, UnitFigures
 from plumbing.errors import InvalidArgument
 from plumbing.validation import optional_timestamp
 
@@ -339,4 +340,58 @@ def free_slots_response(slots: Sequence[tuple[datetime, datetime]]) -> bookings_
         slot = response.slots.add()
         slot.start_time.FromDatetime(start)
         slot.end_time.FromDatetime(end)
+    return response
+
+
+def _figures(message: bookings_pb2.StatsFigures, figures: Figures) -> None:
+    message.confirmed = figures.confirmed
+    message.active = figures.active
+    message.cancelled = figures.cancelled
+    message.no_show = figures.no_show
+    message.places_sold = figures.places
+    message.nights_sold = figures.nights
+    message.minutes_sold = figures.minutes
+    message.wallet_minor = figures.wallet_minor
+    message.bonus_minor = figures.bonus_minor
+    message.pass_minor = figures.pass_minor
+    message.card_minor = figures.card_minor
+    message.desk_minor = figures.desk_minor
+    message.revenue_minor = figures.revenue_minor
+
+
+def _unit(message: bookings_pb2.UnitStats, unit: UnitFigures) -> None:
+    message.resource_id = unit.resource_id
+    message.unit_id = unit.unit_id
+    message.name = unit.name
+    message.nights = unit.nights
+    message.minutes = unit.minutes
+    message.revenue_minor = unit.revenue_minor
+
+
+def business_stats_response(stats: BusinessStats) -> bookings_pb2.GetBusinessStatsResponse:
+    response = bookings_pb2.GetBusinessStatsResponse(
+        currency_code=stats.currency,
+        time_zone=stats.time_zone,
+        occupancy_percent=stats.occupancy_percent,
+        places_occupancy_percent=stats.model_occupancy_percent("TIME_SLOT"),
+        nights_occupancy_percent=stats.model_occupancy_percent("NIGHTLY"),
+        hours_occupancy_percent=stats.model_occupancy_percent("INTERVAL"),
+    )
+    _figures(response.totals, stats.totals)
+    for day, figures in stats.days:
+        _figures(response.days.add(date=day.isoformat()).figures, figures)
+    for resource in stats.resources:
+        entry = response.resources.add(
+            resource_id=resource.resource_id,
+            name=resource.name,
+            booking_model=resource.booking_model,
+            capacity=resource.capacity,
+            sold=resource.sold,
+            occupancy_percent=resource.occupancy_percent,
+        )
+        _figures(entry.figures, resource.figures)
+    for unit in stats.top_by_nights:
+        _unit(response.top_units_by_nights.add(), unit)
+    for unit in stats.top_by_hours:
+        _unit(response.top_units_by_hours.add(), unit)
     return response

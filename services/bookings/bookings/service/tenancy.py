@@ -99,6 +99,11 @@ RULES: dict[str, Rule] = {
     "OverrideNoShow": Rule((("booking_id", Owned.BOOKING),), COMPANY_ROLES),
     "GetAvailability": Rule((("company_id", Owned.COMPANY),)),
     "ListFreeSlots": Rule((("resource_id", Owned.RESOURCE),)),
+    # Revenue and occupancy: the company's admins (and platform admins) only.
+    "GetBusinessStats": Rule(
+        (("company_id", Owned.COMPANY), ("resource_id", Owned.RESOURCE)),
+        (Role.PLATFORM_ADMIN, Role.COMPANY_ADMIN),
+    ),
     "ChangeSession": Rule((("session_id", Owned.SESSION),), COMPANY_ROLES),
     # Sagas are the operators' view: company roles only, narrowed in the SQL.
     "GetSaga": Rule((("saga_id", Owned.SAGA),), COMPANY_ROLES),

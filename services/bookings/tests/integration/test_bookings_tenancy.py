@@ -189,6 +189,12 @@ REQUESTS: dict[str, tuple[Callable[[Tenant], Message], str]] = {
         lambda t: B.ListFreeSlotsRequest(resource_id=t.interval, date="2030-01-01"),
         "RESOURCE_NOT_FOUND",
     ),
+    "GetBusinessStats": (
+        lambda t: B.GetBusinessStatsRequest(
+            company_id=t.company, start_date="2030-01-01", end_date="2030-01-07"
+        ),
+        "COMPANY_NOT_FOUND",
+    ),
     "ChangeSession": (
         lambda t: B.ChangeSessionRequest(request_id=_rid(), session_id=t.session, capacity=12),
         "SESSION_NOT_FOUND",
@@ -212,7 +218,10 @@ COMPANY_ONLY = {
     "ListSagas",
     "RetrySagaStep",
     "ForceCompensateSaga",
+    "GetBusinessStats",
 }
+# RPCs of the company's admins: staff are refused them even on their own company.
+ADMIN_ONLY = {"GetBusinessStats"}
 
 
 def _case(rpc: str, mine: Tenant, theirs: Tenant) -> Case:
@@ -236,6 +245,12 @@ async def test_another_companys_rows_are_refused_and_the_own_are_not(
     mine, theirs = tenants
     for role in (Role.STAFF, Role.COMPANY_ADMIN):
         principal = Principal(role=role, company_id=mine.company, user_id=str(uuid.uuid4()))
+        if rpc in ADMIN_ONLY and role is Role.STAFF:
+            assert await call_as(env.bookings, rpc, _case(rpc, mine, theirs).own, principal) == (  # type: ignore[arg-type]
+                grpc.StatusCode.PERMISSION_DENIED,
+                "PERMISSION_DENIED",
+            )
+            continue
         await assert_refused(env.bookings, rpc, _case(rpc, mine, theirs), principal)
     admin = Principal(role=Role.COMPANY_ADMIN, company_id=mine.company, user_id=str(uuid.uuid4()))
     await assert_allowed(env.bookings, rpc, _case(rpc, mine, theirs), admin)
