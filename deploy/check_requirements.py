@@ -22,7 +22,11 @@ sys.path.insert(0, str(ROOT))
 from tools.link_paths import source_roots  # noqa: E402
 
 # Imported only by make run / make test, never by a service: their imports are dev packages.
-DEV_ONLY = {ROOT / "libs/plumbing/testing.py", ROOT / "libs/plumbing/devstack.py"}
+DEV_ONLY = {
+    ROOT / "libs/plumbing/testing.py",
+    ROOT / "libs/plumbing/devstack.py",
+    ROOT / "libs/plumbing/mailsink.py",
+}
 
 
 def requirement_names(path: Path) -> list[Requirement]:

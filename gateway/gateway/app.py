@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
@@ -24,6 +24,10 @@ from gateway.edge import CrashGuard, edge_guard
 from gateway.guest_links import GuestLinks
 from gateway.idempotency import IdempotencyStore
 from gateway.logredact import redact_span_address
+from gateway.notifications import delivery as notification_delivery
+from gateway.notifications import feeds as calendar_feeds
+from gateway.notifications import page as notification_pages
+from gateway.notifications.mailer import SmtpSettings
 from gateway.pages import dead_letters as dead_letter_pages
 from gateway.pages import login, sagas
 from gateway.problems import Problem, document_problems, install_handlers, problem_response
@@ -71,6 +75,42 @@ def _attach(app: FastAPI, clients: Clients | None, db: Database | None) -> None:
         app.state.ops_sessions = OpsSessions(db, app.state.tokens, app.state.settings.ops_session_ttl_seconds)
 
 
+async def start_notifications(app: FastAPI, settings: Settings) -> Callable[[], Awaitable[None]] | None:
+    """The e-mail notifier when an SMTP server is configured (and NATS: it consumes booking
+    events); off otherwise, and the log says so."""
+    app.state.notifications_on = False
+    if not settings.smtp_host:
+        log.info("e-mail notifications off: no SMTP server configured (GATEWAY_SMTP_HOST)")
+        return None
+    if not settings.nats_url:
+        log.info("e-mail notifications off: no NATS_URL, so no booking events to send e-mails for")
+        return None
+    smtp = SmtpSettings(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        starttls=settings.smtp_starttls,
+        sender=settings.mail_from,
+    )
+    app.state.notification_dispatcher, stop = await notification_delivery.start(
+        settings.nats_url,
+        app.state.db,
+        app.state.clients,
+        smtp,
+        first_retry_seconds=settings.notifications_first_retry_seconds,
+    )
+    app.state.notifications_on = True
+    log.info(
+        "e-mail notifications on: SMTP %s:%d%s, from %s",
+        settings.smtp_host,
+        settings.smtp_port,
+        " (STARTTLS)" if settings.smtp_starttls else "",
+        settings.mail_from,
+    )
+    return stop
+
+
 def write_limiter(settings: Settings) -> Limiter | None:
     """The process's limit of writes in flight (gateway.admission); None when switched off."""
     if settings.max_writes_in_flight == 0:
@@ -97,10 +137,14 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
             app.state.webhook_dispatcher, stop_webhooks = await webhook_delivery.start(
                 settings.nats_url, app.state.db, allow_private_urls=settings.webhooks_allow_private_urls
             )
+        # Booking events -> e-mails through an outbox, and their sender (gateway.notifications).
+        stop_notifications = await start_notifications(app, settings)
         log.info("gateway ready")
         try:
             yield
         finally:
+            if stop_notifications is not None:
+                await stop_notifications()
             if stop_webhooks is not None:
                 await stop_webhooks()
             if stop_copier is not None:
@@ -159,6 +203,8 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     app.include_router(public_guest.router)
     app.include_router(webhook_admin.router)
     app.include_router(booking_events.router)
+    app.include_router(calendar_feeds.router)
+    app.include_router(notification_pages.router)
     for pages in (login, sagas, dead_letter_pages):
         app.include_router(pages.router)
     app.add_exception_handler(LoginRedirect, login_redirect_response)

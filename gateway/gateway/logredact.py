@@ -44,6 +44,8 @@ _HEADER = re.compile(
     r"(?i)\b(authorization|proxy-authorization|cookie|set-cookie|x-api-key)(\"?'?\s*[:=]\s*)"
     r"(\"[^\"]*\"|'[^']*'|[^\n,}]+)"
 )
+# A calendar feed's address is its secret (gateway.notifications.feeds): the token in the path.
+_FEED_PATH = re.compile(r"(/feeds/calendar/)[^/\s?#\"']+")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
 
@@ -60,6 +62,7 @@ def redact(text: str) -> str:
     text = _HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
     text = _BEARER.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
     text = _API_KEY.sub(REDACTED, text)
+    text = _FEED_PATH.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     return _JWT.sub(REDACTED, text)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from limits import parse
 
@@ -52,6 +52,16 @@ class Settings:
     # Webhook endpoints (gateway.webhooks) may name private or loopback addresses: tests and
     # `make run` (BOOKING_ENV=dev) deliver to a local receiver; never in production.
     webhooks_allow_private_urls: bool = False
+    # E-mail notifications (gateway.notifications): sent by SMTP to this server; with no host
+    # the notifier is off. The password is never logged (nor shown in this object's repr).
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_starttls: bool = False
+    mail_from: str = "bookings@localhost"
+    # The first retry of an e-mail the server refused for now; each next one waits twice as long.
+    notifications_first_retry_seconds: float = 30.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -95,6 +105,13 @@ class Settings:
                 "GATEWAY_WEBHOOKS_ALLOW_PRIVATE_URLS", "true" if dev else "false"
             ).lower()
             in ("1", "true", "yes"),
+            smtp_host=os.environ.get("GATEWAY_SMTP_HOST") or None,
+            smtp_port=env_int("GATEWAY_SMTP_PORT", 25),
+            smtp_username=os.environ.get("GATEWAY_SMTP_USERNAME") or None,
+            smtp_password=os.environ.get("GATEWAY_SMTP_PASSWORD") or None,
+            smtp_starttls=env("GATEWAY_SMTP_STARTTLS", "false").lower() in ("1", "true", "yes"),
+            mail_from=env("GATEWAY_MAIL_FROM", "bookings@localhost"),
+            notifications_first_retry_seconds=float(env("GATEWAY_NOTIFICATIONS_FIRST_RETRY_SECONDS", "30")),
         )
 
 

@@ -1,0 +1,268 @@
+"""What an e-mail says: from the facts about one booking (gathered by the consumer through the
+services) to a subject, a text part, an HTML part and, for a confirmation or a cancellation,
+an iCalendar attachment. Pure functions, no I/O.
+
+The templates are Jinja2 (`notifications/templates/<kind>.txt` and `.html`); the HTML ones are
+autoescaped, the text ones are not (they are no markup). Times are shown in the company's time
+zone. No secret goes into an e-mail: no manage link, no token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jinja2
+from icalendar import Calendar, Event, vCalAddress, vText
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+PRODID = "-//Booking platform//Notifications//EN"
+
+# The subject's last token -> the kind of e-mail (a template name). Cancelling is a step on the
+# way to cancelled (that e-mail follows), not one of its own.
+KIND_OF_SUBJECT = {
+    "confirmed": "booking_confirmed",
+    "rejected": "booking_rejected",
+    "cancelled": "booking_cancelled",
+    "refund_completed": "refund_completed",
+    "pending_payment": "payment_due",
+}
+# Event types as the webhooks name them (gateway.webhooks.events), shown on the console page.
+EVENT_TYPE_OF_KIND = {
+    "booking_confirmed": "booking.confirmed",
+    "booking_rejected": "booking.rejected",
+    "booking_cancelled": "booking.cancelled",
+    "refund_completed": "refund.completed",
+    "payment_due": "booking.payment_due",
+}
+# The company's staff get a copy of these; the customer or guest gets every kind.
+STAFF_KINDS = frozenset({"booking_confirmed", "booking_cancelled"})
+# These carry the booking as an .ics (METHOD:CANCEL for the cancellation).
+CALENDAR_KINDS = frozenset({"booking_confirmed", "booking_cancelled"})
+
+SUBJECTS = {
+    "booking_confirmed": "Booking confirmed: {resource}, {when}",
+    "booking_rejected": "Booking not completed: {resource}, {when}",
+    "booking_cancelled": "Booking cancelled: {resource}, {when}",
+    "refund_completed": "Refund completed: {resource}, {when}",
+    "payment_due": "Payment due: {resource}, {when}",
+}
+STAFF_SUBJECT_PREFIX = "[{company}] "
+
+# A rejected booking's reason code, in words for the customer.
+REASONS = {
+    "CARD_DECLINED": "the card was declined by the bank.",
+    "CARD_EXPIRED": "the card has expired.",
+    "AUTHENTICATION_FAILED": "the card payment could not be authenticated (3-D Secure failed).",
+    "AUTHENTICATION_TIMEOUT": (
+        "the card payment was not authenticated in time (the 3-D Secure step was not completed)."
+    ),
+    "PAYMENT_INCOMPLETE": "the payment was not completed.",
+    "INSUFFICIENT_FUNDS": "the wallet did not hold enough money.",
+    "INSUFFICIENT_CREDITS": "the pass had not enough credits left.",
+    "PASS_EXPIRED": "the pass has expired.",
+    "ENTITLEMENT_NOT_FOUND": "the pass could not be found.",
+    "SESSION_FULL": "the session is fully booked.",
+    "NO_CAPACITY": "there is no place left at that time.",
+    "SESSION_CANCELLED": "the session was cancelled.",
+    "SESSION_NOT_FOUND": "the session no longer exists.",
+    "FORCED_BY_OPERATOR": "our team stopped the booking.",
+    "STEP_TIMED_OUT": "a payment step took too long; nothing was charged.",
+}
+
+
+def reason_in_words(code: str | None) -> str:
+    if not code:
+        return "the booking could not be completed."
+    return REASONS.get(code, f"the booking could not be completed ({code}).")
+
+
+@dataclass(frozen=True)
+class Refund:
+    percent: int = 0
+    card_minor: int = 0
+    wallet_minor: int = 0
+    credits: int = 0
+    desk_minor: int = 0
+
+
+@dataclass(frozen=True)
+class BookingFacts:
+    """What the e-mails about one booking need, read from bookings and catalog."""
+
+    booking_id: str
+    company_id: str
+    company_name: str
+    time_zone: str
+    resource_name: str
+    start: datetime | None
+    end: datetime | None
+    quantity: int
+    currency: str
+    total_minor: int
+    status: str
+    customer_name: str = ""
+    reject_reason: str | None = None
+    amount_due_minor: int = 0
+    cancel_reason: str = ""
+    company_email: str = ""
+    company_phone: str = ""
+    company_address: str = ""
+    refund: Refund = field(default_factory=Refund)
+
+    def zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.time_zone or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    def local(self, at: datetime | None) -> str:
+        if at is None:
+            return "-"
+        return at.astimezone(self.zone()).strftime("%a %d %b %Y, %H:%M")
+
+    @property
+    def when(self) -> str:
+        return self.local(self.start)
+
+    @property
+    def period(self) -> str:
+        if self.start is None:
+            return "-"
+        if self.end is None:
+            return self.when
+        end = self.end.astimezone(self.zone())
+        same_day = end.date() == self.start.astimezone(self.zone()).date()
+        shown_end = end.strftime("%H:%M") if same_day else self.local(self.end)
+        return f"{self.when} - {shown_end} ({self.time_zone or 'UTC'})"
+
+
+@dataclass(frozen=True)
+class Email:
+    subject: str
+    text: str
+    html: str
+    ics: str | None
+
+
+def money(minor: int, currency: str) -> str:
+    sign = "-" if minor < 0 else ""
+    return f"{sign}{abs(minor) // 100}.{abs(minor) % 100:02d} {currency}".strip()
+
+
+def _environment(autoescape: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["money"] = money
+    return env
+
+
+_TEXT = _environment(autoescape=False)
+_HTML = _environment(autoescape=True)
+
+
+def render(kind: str, facts: BookingFacts, *, audience: str, organizer: str) -> Email:
+    """The e-mail of one kind about one booking, for the customer or for the staff."""
+    context = {
+        "b": facts,
+        "staff": audience == "STAFF",
+        "reason": reason_in_words(facts.reject_reason),
+    }
+    subject = SUBJECTS[kind].format(resource=facts.resource_name, when=facts.when)
+    if audience == "STAFF":
+        subject = STAFF_SUBJECT_PREFIX.format(company=facts.company_name) + subject
+    ics = None
+    if kind in CALENDAR_KINDS and facts.start is not None and facts.end is not None:
+        ics = booking_calendar(facts, cancelled=kind == "booking_cancelled", organizer=organizer)
+    return Email(
+        subject=" ".join(subject.split()),  # no header injection through a name
+        text=_TEXT.get_template(f"{kind}.txt").render(**context),
+        html=_HTML.get_template(f"{kind}.html").render(**context),
+        ics=ics,
+    )
+
+
+def event_uid(booking_id: str) -> str:
+    """One booking's UID in every calendar: the .ics attachments and the feeds."""
+    return f"booking-{booking_id}@booking-platform"
+
+
+def _calendar(method: str | None, name: str | None = None) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    if method:
+        calendar.add("method", method)
+    if name:
+        calendar.add("x-wr-calname", name)
+    return calendar
+
+
+def booking_event(
+    *,
+    booking_id: str,
+    summary: str,
+    start: datetime,
+    end: datetime,
+    location: str,
+    description: str,
+    stamp: datetime,
+    cancelled: bool = False,
+    organizer: str | None = None,
+    organizer_name: str = "",
+) -> Event:
+    event = Event()
+    event.add("uid", event_uid(booking_id))
+    event.add("dtstamp", stamp.astimezone(UTC))
+    event.add("dtstart", start.astimezone(UTC))
+    event.add("dtend", end.astimezone(UTC))
+    event.add("summary", summary)
+    if location:
+        event.add("location", location)
+    if description:
+        event.add("description", description)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    # A cancellation supersedes the confirmation the client may hold.
+    event.add("sequence", 1 if cancelled else 0)
+    if organizer:
+        address = vCalAddress(f"mailto:{organizer}")
+        if organizer_name:
+            address.params["cn"] = vText(organizer_name)
+        event.add("organizer", address)
+    return event
+
+
+def booking_calendar(facts: BookingFacts, *, cancelled: bool, organizer: str) -> str:
+    """The .ics of an e-mail: the booking's period at the resource, METHOD:CANCEL when cancelled."""
+    assert facts.start is not None and facts.end is not None
+    calendar = _calendar("CANCEL" if cancelled else "PUBLISH")
+    calendar.add_component(
+        booking_event(
+            booking_id=facts.booking_id,
+            summary=f"{facts.resource_name} ({facts.company_name})",
+            start=facts.start,
+            end=facts.end,
+            location=", ".join(p for p in (facts.company_name, facts.company_address) if p),
+            description=f"Booking {facts.booking_id}: {facts.quantity} x {facts.resource_name}",
+            stamp=datetime.now(UTC),
+            cancelled=cancelled,
+            organizer=organizer,
+            organizer_name=facts.company_name,
+        )
+    )
+    return calendar.to_ical().decode()
+
+
+def feed_calendar(name: str, events: list[Event]) -> bytes:
+    calendar = _calendar("PUBLISH", name)
+    for event in events:
+        calendar.add_component(event)
+    return bytes(calendar.to_ical())

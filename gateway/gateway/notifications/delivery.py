@@ -1,0 +1,382 @@
+"""From booking events to e-mails, through an outbox.
+
+The consumer (durable `gateway-notifications` on `bookings.events.>`, through its own inbox,
+`gateway.notification_inbox`) reads what the e-mail needs outside any transaction (the
+`prepare` phase: bookings' GetBooking, the catalog's company, resource and customer or guest),
+renders it (gateway.notifications.content) and, in the inbox transaction, writes one message
+row per recipient - the customer or guest, and for some kinds the company's staff (its active
+company admins and its contact address) - `ON CONFLICT (event_id, recipient) DO NOTHING`.
+
+The dispatcher claims due rows with `FOR UPDATE SKIP LOCKED` (several gateway replicas share
+the work), leases each by moving `next_attempt_at` LEASE_SECONDS on and counting the attempt,
+commits, sends it by SMTP, and records the outcome with an update conditional on that very
+attempt: SENT, a retry after an exponential back-off, or FAILED (a 5xx answer at once, any
+other failure a day after the event).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import grpc
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.struct_pb2 import Struct
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bookingplatform.bookings.v1 import bookings_pb2
+from bookingplatform.catalog.v1 import catalog_pb2
+from gateway.clients import Clients
+from gateway.notifications import content, mailer, tables
+from plumbing import messaging
+from plumbing.db import Database
+from plumbing.inbox_consumer import Delivery, InboxConsumer
+
+log = logging.getLogger(__name__)
+
+DURABLE = "gateway-notifications"
+LEASE_SECONDS = 120
+FIRST_RETRY_SECONDS = 30.0
+LONGEST_RETRY_SECONDS = 3600.0
+GIVE_UP_AFTER = timedelta(days=1)
+BATCH = 20
+
+
+def retry_delay_seconds(attempts: int, first: float = FIRST_RETRY_SECONDS) -> float:
+    """first, 2 x first, 4 x first, ... at most an hour between attempts (attempts = those made)."""
+    return float(min(first * 2 ** max(attempts - 1, 0), LONGEST_RETRY_SECONDS))
+
+
+# ---- the consumer -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One event's e-mails, rendered: the customer's (None without an address) and the staff's."""
+
+    kind: str
+    event_type: str
+    company_id: str
+    booking_id: str
+    occurred_at: datetime
+    customer_email: str | None
+    company_email: str | None
+    customer: content.Email
+    staff: content.Email | None
+
+
+def _time(ts: Any) -> datetime | None:
+    return ts.ToDatetime(tzinfo=UTC) if ts.seconds else None
+
+
+def _refund(data: dict[str, Any]) -> content.Refund:
+    refund = data.get("refund") or {}
+    return content.Refund(**{k: int(refund.get(k) or 0) for k in content.Refund.__dataclass_fields__})
+
+
+class Notifier:
+    """The consumer's two hooks: read and render (prepare), then write the rows (apply)."""
+
+    def __init__(self, clients: Clients, *, sender: str) -> None:
+        self.clients = clients
+        self.sender = sender
+
+    async def facts(self, data: dict[str, Any]) -> tuple[content.BookingFacts, str | None] | None:
+        """The booking as e-mails show it, and the customer's (or guest's) address."""
+        try:
+            booking = (
+                await self.clients.bookings.GetBooking(
+                    bookings_pb2.GetBookingRequest(booking_id=data["booking_id"])
+                )
+            ).booking
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.NOT_FOUND:
+                return None
+            raise
+        company, resource, customer = await asyncio.gather(
+            self.clients.catalog.GetCompany(catalog_pb2.GetCompanyRequest(company_id=booking.company_id)),
+            self.clients.catalog.GetResource(catalog_pb2.GetResourceRequest(resource_id=booking.resource_id)),
+            self.clients.catalog.GetCustomer(catalog_pb2.GetCustomerRequest(customer_id=booking.customer_id)),
+        )
+        c = company.company
+        reject_reason = data.get("reject_reason") or booking.reject_reason or None
+        facts = content.BookingFacts(
+            booking_id=booking.id,
+            company_id=booking.company_id,
+            company_name=c.name,
+            time_zone=c.time_zone,
+            resource_name=resource.resource.name,
+            start=_time(booking.start_time),
+            end=_time(booking.end_time),
+            quantity=booking.quantity,
+            currency=booking.total_price.currency_code or c.currency_code,
+            total_minor=booking.total_price.amount_minor,
+            status=bookings_pb2.BookingStatus.Name(booking.status).removeprefix("BOOKING_STATUS_"),
+            customer_name=customer.customer.display_name,
+            reject_reason=reject_reason,
+            amount_due_minor=booking.amount_due_minor,
+            cancel_reason=booking.cancel_reason,
+            company_email=c.contact_email,
+            company_phone=c.contact_phone,
+            company_address=c.address,
+            refund=_refund(data),
+        )
+        return facts, customer.customer.email.strip().lower() or None
+
+    async def prepare(self, delivery: Delivery[Struct, Prepared | None]) -> Prepared | None:
+        kind = content.KIND_OF_SUBJECT.get(delivery.subject.rsplit(".", 1)[-1])
+        if kind is None:
+            return None  # no e-mail for this event (e.g. cancelling: cancelled follows)
+        data: dict[str, Any] = MessageToDict(delivery.message)
+        found = await self.facts(data)
+        if found is None:
+            log.warning("notification skipped: booking %s not found", data.get("booking_id"))
+            return None
+        facts, email = found
+        return Prepared(
+            kind=kind,
+            event_type=content.EVENT_TYPE_OF_KIND[kind],
+            company_id=facts.company_id,
+            booking_id=facts.booking_id,
+            occurred_at=datetime.fromisoformat(data["occurred_at"]),
+            customer_email=email,
+            company_email=facts.company_email.strip().lower() or None,
+            customer=content.render(kind, facts, audience="CUSTOMER", organizer=self.sender),
+            staff=(
+                content.render(kind, facts, audience="STAFF", organizer=self.sender)
+                if kind in content.STAFF_KINDS
+                else None
+            ),
+        )
+
+    async def apply(self, conn: AsyncConnection, delivery: Delivery[Struct, Prepared | None]) -> None:
+        prepared = delivery.prepared
+        if prepared is None:
+            return
+        rows: list[tuple[str, str, content.Email]] = []
+        if prepared.customer_email:
+            rows.append((prepared.customer_email, "CUSTOMER", prepared.customer))
+        if prepared.staff is not None:
+            staff = await staff_addresses(conn, prepared.company_id, prepared.company_email)
+            rows += [(a, "STAFF", prepared.staff) for a in staff if a != prepared.customer_email]
+        for recipient, audience, email in rows:
+            await conn.execute(
+                _NEW_MESSAGE,
+                {
+                    "id": str(uuid.uuid4()),
+                    "event_id": delivery.message_id,
+                    "event_type": prepared.event_type,
+                    "company_id": prepared.company_id,
+                    "booking_id": prepared.booking_id,
+                    "recipient": recipient,
+                    "audience": audience,
+                    "subject": email.subject,
+                    "text_body": email.text,
+                    "html_body": email.html,
+                    "ics": email.ics,
+                    "occurred_at": prepared.occurred_at,
+                },
+            )
+
+
+_NEW_MESSAGE = text(
+    "INSERT INTO gateway.notification_messages (id, event_id, event_type, company_id, booking_id,"
+    " recipient, audience, subject, text_body, html_body, ics, occurred_at)"
+    " VALUES (:id, :event_id, :event_type, :company_id, :booking_id, :recipient, :audience,"
+    " :subject, :text_body, :html_body, :ics, :occurred_at)"
+    " ON CONFLICT (event_id, recipient) DO NOTHING"
+)
+
+_STAFF = text(
+    "SELECT DISTINCT email FROM gateway.users WHERE company_id = :company_id"
+    " AND role = 'COMPANY_ADMIN' AND deactivated_at IS NULL ORDER BY email"
+)
+
+
+async def staff_addresses(conn: AsyncConnection, company_id: str, contact: str | None) -> list[str]:
+    """The company's active company admins' addresses (gateway.users) and its contact address
+    (the catalog's), each once."""
+    rows = await conn.execute(_STAFF, {"company_id": company_id})
+    found = [str(r.email) for r in rows]
+    return sorted({*found, contact} if contact else set(found))
+
+
+def consumer(db: Database, notifier: Notifier) -> InboxConsumer[Struct, Prepared | None]:
+    return InboxConsumer(
+        name=DURABLE,
+        db=db,
+        inbox=tables.inbox,
+        decode=Struct.FromString,
+        prepare=notifier.prepare,
+        apply=notifier.apply,
+        span_name=lambda event: "write booking e-mails",
+    )
+
+
+# ---- the dispatcher ---------------------------------------------------------------------
+
+_CLAIM = text(
+    "WITH due AS ("
+    " SELECT id FROM gateway.notification_messages"
+    " WHERE status = 'PENDING' AND next_attempt_at <= now()"
+    " ORDER BY next_attempt_at LIMIT :batch"
+    " FOR UPDATE SKIP LOCKED)"
+    " UPDATE gateway.notification_messages m"
+    " SET attempts = m.attempts + 1, next_attempt_at = now() + make_interval(secs => :lease)"
+    " FROM due WHERE m.id = due.id"
+    " RETURNING m.id, m.attempts, m.recipient, m.subject, m.text_body, m.html_body, m.ics, m.event_type"
+)
+_SENT = text(
+    "UPDATE gateway.notification_messages SET status = 'SENT', sent_at = now(), completed_at = now(),"
+    " last_error = NULL"
+    " WHERE id = :id AND attempts = :attempt AND status = 'PENDING'"
+)
+# Retried after the back-off; FAILED at once when refused for good, or a day after the event.
+_FAILED = text(
+    "UPDATE gateway.notification_messages SET"
+    " status = CASE WHEN :permanent OR created_at <= now() - CAST(:give_up AS interval)"
+    "  THEN 'FAILED' ELSE 'PENDING' END,"
+    " completed_at = CASE WHEN :permanent OR created_at <= now() - CAST(:give_up AS interval)"
+    "  THEN now() END,"
+    " next_attempt_at = now() + make_interval(secs => :delay),"
+    " last_error = :error"
+    " WHERE id = :id AND attempts = :attempt AND status = 'PENDING'"
+    " RETURNING status"
+)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        db: Database,
+        smtp: mailer.SmtpSettings,
+        *,
+        first_retry_seconds: float = FIRST_RETRY_SECONDS,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.db = db
+        self.smtp = smtp
+        self.first_retry_seconds = first_retry_seconds
+        self.poll_seconds = poll_seconds
+        self.wakeup = asyncio.Event()
+
+    async def claim(self) -> list[tuple[int, mailer.Outgoing]]:
+        async with self.db.transaction() as conn:
+            rows = await conn.execute(_CLAIM, {"batch": BATCH, "lease": float(LEASE_SECONDS)})
+            return [
+                (
+                    r.attempts,
+                    mailer.Outgoing(
+                        id=str(r.id),
+                        recipient=r.recipient,
+                        subject=r.subject,
+                        text=r.text_body,
+                        html=r.html_body,
+                        ics=r.ics,
+                        cancel=r.event_type == "booking.cancelled",
+                    ),
+                )
+                for r in rows
+            ]
+
+    async def record(self, outgoing: mailer.Outgoing, attempt: int, outcome: mailer.Outcome) -> None:
+        values = {"id": outgoing.id, "attempt": attempt}
+        async with self.db.transaction() as conn:
+            if outcome.sent:
+                await conn.execute(_SENT, values)
+                return
+            row = (
+                await conn.execute(
+                    _FAILED,
+                    {
+                        **values,
+                        "error": outcome.error,
+                        "permanent": outcome.permanent,
+                        "delay": retry_delay_seconds(attempt, self.first_retry_seconds),
+                        "give_up": GIVE_UP_AFTER,
+                    },
+                )
+            ).first()
+        if row is not None and row.status == "FAILED":
+            log.warning("notification %s FAILED after %d attempt(s): %s", outgoing.id, attempt, outcome.error)
+
+    async def deliver(self, attempt: int, outgoing: mailer.Outgoing) -> None:
+        await self.record(outgoing, attempt, await mailer.send(outgoing, self.smtp))
+
+    async def run_once(self) -> int:
+        claimed = await self.claim()
+        results = await asyncio.gather(*(self.deliver(a, o) for a, o in claimed), return_exceptions=True)
+        for (_, outgoing), result in zip(claimed, results, strict=True):
+            if isinstance(result, Exception):
+                # Its lease ends and it is tried again.
+                log.warning("notification %s: outcome not recorded (%s)", outgoing.id, type(result).__name__)
+        return len(claimed)
+
+    async def run_forever(self) -> None:
+        while True:
+            self.wakeup.clear()
+            try:
+                if await self.run_once():
+                    continue
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("notification dispatch failed; trying again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wakeup.wait(), self.poll_seconds)
+
+
+async def start(
+    nats_url: str,
+    db: Database,
+    clients: Clients,
+    smtp: mailer.SmtpSettings,
+    *,
+    first_retry_seconds: float = FIRST_RETRY_SECONDS,
+    poll_seconds: float = 1.0,
+) -> tuple[Dispatcher, Callable[[], Awaitable[None]]]:
+    """Consumes booking events and sends their e-mails until the answered stop is awaited."""
+    nc: Client = await messaging.connect(nats_url, "gateway-notifications")
+    dispatcher = Dispatcher(db, smtp, first_retry_seconds=first_retry_seconds, poll_seconds=poll_seconds)
+    store = consumer(db, Notifier(clients, sender=smtp.sender))
+
+    async def handle(messages: list[Msg]) -> None:
+        await store.handle(messages)
+        dispatcher.wakeup.set()
+
+    try:
+        js = nc.jetstream()
+        await messaging.ensure_stream(js, messaging.BOOKING_EVENTS_STREAM, messaging.BOOKING_EVENTS_SUBJECTS)
+        pull = messaging.PullConsumer(
+            js,
+            stream=messaging.BOOKING_EVENTS_STREAM,
+            durable=DURABLE,
+            subject=messaging.BOOKING_EVENTS_SUBJECTS[0],
+            handler=handle,
+        )
+    except BaseException:
+        await nc.close()
+        raise
+    tasks = [
+        asyncio.create_task(pull.run_forever(), name="notification-events"),
+        asyncio.create_task(dispatcher.run_forever(), name="notification-dispatcher"),
+    ]
+
+    async def stop() -> None:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await nc.close()
+
+    return dispatcher, stop

@@ -1,0 +1,362 @@
+"""iCalendar feeds of a company's bookings behind secret URLs.
+
+A company admin creates a feed of one resource, or of the company's whole calendar (for its
+staff), with `POST /v1/admin/calendar-feeds`: the answer holds the feed's URL this once (a
+retry with the same Idempotency-Key answers the feed without it); only the SHA-256 of the
+URL's random token is kept. `GET /feeds/calendar/<token>.ics` answers the confirmed and
+checked-in bookings from FEED_PAST_DAYS ago to FEED_FUTURE_DAYS ahead as VEVENTs (the UID of
+each is the one its e-mails' .ics carry); a revoked feed, or an unknown token, is 404. The
+token is redacted from the access log (gateway.logredact).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import grpc
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import and_, func, insert, or_, select, update
+
+from bookingplatform.bookings.v1 import bookings_pb2
+from bookingplatform.catalog.v1 import catalog_pb2
+from gateway.auth import CompanyAdmin, Principal
+from gateway.deps import clients_of
+from gateway.notifications import content
+from gateway.notifications.tables import feeds
+from gateway.problems import Problem, problem_from_rpc, problem_response
+from gateway.routes.common import Once, PageSize, PageToken, company_of, problems
+from plumbing import audit
+from plumbing.db import Database
+from plumbing.errors import ServiceError
+from plumbing.paging import decode_page_token, encode_page_token
+from plumbing.principal import Principal as ServicePrincipal
+from plumbing.principal import Role, acting_as
+
+router = APIRouter(tags=["calendar feeds admin"])
+
+FEED_PATH = "/feeds/calendar/"
+TOKEN_PREFIX = "calf_"
+FEED_PAST_DAYS = 30
+FEED_FUTURE_DAYS = 365
+FEED_PAGES = 10  # of 200 bookings each: a feed holds at most 2,000 events
+FEED_STATUSES = (bookings_pb2.BOOKING_STATUS_CONFIRMED, bookings_pb2.BOOKING_STATUS_CHECKED_IN)
+COLUMNS = [c for c in feeds.c if c.name != "token_hash"]
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class CreateFeedBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    company_id: uuid.UUID | None = Field(default=None, description="Platform admins: the company.")
+    resource_id: uuid.UUID | None = Field(
+        default=None, description="The resource whose bookings the feed holds; none: the whole company."
+    )
+    name: str = Field(default="", max_length=200, description="What the feed is for (shown in the list).")
+
+
+class FeedOut(BaseModel):
+    id: str
+    company_id: str
+    resource_id: str | None = Field(description="None: the company's whole calendar.")
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class CreatedFeedOut(FeedOut):
+    url: str | None = Field(
+        description="The feed's secret address. Answered this once only (null on a replay): keep it."
+    )
+
+
+class FeedList(BaseModel):
+    feeds: list[FeedOut]
+    next_page_token: str | None
+    has_more: bool
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _scope(principal: Principal) -> str | None:
+    if principal.role is Role.PLATFORM_ADMIN:
+        return None
+    if principal.company_id is None:
+        raise Problem(403, "PERMISSION_DENIED", "This endpoint is for company admins.")
+    return principal.company_id
+
+
+def _of(company_id: str | None) -> list[Any]:
+    return [] if company_id is None else [feeds.c.company_id == company_id]
+
+
+def _feed(row: Any) -> FeedOut:
+    m = dict(row._mapping)
+    return FeedOut(
+        **{
+            **{k: v for k, v in m.items() if k in FeedOut.model_fields},
+            "id": str(m["id"]),
+            "company_id": str(m["company_id"]),
+            "resource_id": str(m["resource_id"]) if m["resource_id"] else None,
+        }
+    )
+
+
+def _not_found() -> Problem:
+    return Problem(404, "CALENDAR_FEED_NOT_FOUND", "No such calendar feed.")
+
+
+async def _resource(request: Request, resource_id: str) -> catalog_pb2.Resource:
+    try:
+        reply = await clients_of(request).catalog.GetResource(
+            catalog_pb2.GetResourceRequest(resource_id=resource_id)
+        )
+    except grpc.aio.AioRpcError as error:
+        if error.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED):
+            raise Problem(404, "RESOURCE_NOT_FOUND", "No such resource.") from None
+        raise problem_from_rpc(error, "catalog") from None
+    resource: catalog_pb2.Resource = reply.resource
+    return resource
+
+
+@router.post(
+    "/v1/admin/calendar-feeds",
+    operation_id="createCalendarFeed",
+    status_code=201,
+    response_model=CreatedFeedOut,
+    responses=problems(400, 401, 403, 404, 409, 422, 503),
+)
+async def create_feed(
+    request: Request, body: CreateFeedBody, principal: CompanyAdmin, once: Once
+) -> Response:
+    """Creates an iCalendar feed of one resource's bookings, or of the company's whole calendar
+    (no `resource_id`). The answer holds the feed's secret URL this once only. Requires an
+    `Idempotency-Key`."""
+    company = company_of(principal, body.company_id)
+    if body.resource_id is not None:
+        resource = await _resource(request, str(body.resource_id))
+        if resource.company_id != company:
+            raise Problem(404, "RESOURCE_NOT_FOUND", "No such resource.")
+    made: dict[str, str] = {}
+
+    async def call(key: str) -> Response:
+        token = new_token()
+        async with _db(request).transaction() as conn:
+            row = (
+                await conn.execute(
+                    insert(feeds)
+                    .values(
+                        id=str(uuid.uuid4()),
+                        company_id=company,
+                        resource_id=str(body.resource_id) if body.resource_id else None,
+                        name=body.name.strip(),
+                        token_hash=token_hash(token),
+                    )
+                    .returning(*COLUMNS)
+                )
+            ).one()
+            feed = _feed(row)
+            await audit.record(
+                conn,
+                company_id=company,
+                entity_type="calendar_feed",
+                entity_id=feed.id,
+                action="calendar_feed.create",
+                after={"resource_id": feed.resource_id, "name": feed.name},
+            )
+        made["token"] = token
+        # What the idempotency store keeps (and a replay answers): the feed without its URL.
+        out = CreatedFeedOut(**feed.model_dump(), url=None)
+        return JSONResponse(out.model_dump(mode="json"), status_code=201)
+
+    response = await once.run(principal, call, path="/v1/admin/calendar-feeds", body=body)
+    if "token" not in made or response.status_code != 201:
+        return response
+    body_out = CreatedFeedOut.model_validate_json(bytes(response.body))
+    body_out.url = str(request.base_url).rstrip("/") + f"{FEED_PATH}{made['token']}.ics"
+    return JSONResponse(body_out.model_dump(mode="json"), status_code=201)
+
+
+@router.get(
+    "/v1/admin/calendar-feeds",
+    operation_id="listCalendarFeeds",
+    response_model=FeedList,
+    responses=problems(400, 401, 403, 404, 503),
+)
+async def list_feeds(
+    request: Request,
+    principal: CompanyAdmin,
+    company_id: Annotated[uuid.UUID | None, Query(description="Platform admins: the company.")] = None,
+    page_size: PageSize = 50,
+    page_token: PageToken = None,
+) -> FeedList:
+    """A company's calendar feeds, oldest first, revoked ones too (never their URLs)."""
+    company = company_of(principal, company_id)
+    conditions = _of(company)
+    if page_token:
+        try:
+            decoded = decode_page_token(page_token, datetime, uuid.UUID)
+        except ServiceError as error:
+            raise Problem(400, error.reason, "The page token is not valid.") from None
+        assert decoded is not None  # a token was given
+        at, last = decoded
+        conditions.append(
+            or_(feeds.c.created_at > at, and_(feeds.c.created_at == at, feeds.c.id > str(last)))
+        )
+    async with _db(request).transaction() as conn:
+        rows = list(
+            await conn.execute(
+                select(*COLUMNS)
+                .where(*conditions)
+                .order_by(feeds.c.created_at, feeds.c.id)
+                .limit(page_size + 1)
+            )
+        )
+    found = [_feed(r) for r in rows]
+    has_more = len(found) > page_size
+    found = found[:page_size]
+    last_feed = found[-1] if found and has_more else None
+    return FeedList(
+        feeds=found,
+        next_page_token=(
+            encode_page_token(last_feed.created_at, uuid.UUID(last_feed.id)) if last_feed else None
+        ),
+        has_more=has_more,
+    )
+
+
+@router.delete(
+    "/v1/admin/calendar-feeds/{feed_id}",
+    operation_id="revokeCalendarFeed",
+    status_code=204,
+    responses=problems(400, 401, 403, 404, 409, 422, 503),
+)
+async def revoke_feed(request: Request, feed_id: uuid.UUID, principal: CompanyAdmin, once: Once) -> Response:
+    """Revokes the feed: its URL answers 404 from now on (revoking again changes nothing).
+    Requires an `Idempotency-Key`."""
+    scope = _scope(principal)
+
+    async def call(key: str) -> Response:
+        async with _db(request).transaction() as conn:
+            row = (
+                await conn.execute(
+                    update(feeds)
+                    .where(feeds.c.id == str(feed_id), *_of(scope), feeds.c.revoked_at.is_(None))
+                    .values(revoked_at=func.now())
+                    .returning(feeds.c.company_id)
+                )
+            ).first()
+            if row is None:
+                exists = (
+                    await conn.execute(select(feeds.c.id).where(feeds.c.id == str(feed_id), *_of(scope)))
+                ).first()
+                if exists is None:
+                    raise _not_found()
+                return Response(status_code=204)
+            await audit.record(
+                conn,
+                company_id=str(row.company_id),
+                entity_type="calendar_feed",
+                entity_id=str(feed_id),
+                action="calendar_feed.revoke",
+            )
+        return Response(status_code=204)
+
+    return await once.run(principal, call, path=f"/v1/admin/calendar-feeds/{feed_id}")
+
+
+# ---- the feed itself -------------------------------------------------------------------
+
+
+async def _bookings(request: Request, feed: Any, now: datetime) -> list[bookings_pb2.Booking]:
+    req = bookings_pb2.ListBookingsRequest(page_size=200, statuses=list(FEED_STATUSES))
+    if feed.resource_id:
+        req.resource_id = str(feed.resource_id)
+    else:
+        req.company_id = str(feed.company_id)
+    req.start_time.FromDatetime(now - timedelta(days=FEED_PAST_DAYS))
+    req.end_time.FromDatetime(now + timedelta(days=FEED_FUTURE_DAYS))
+    found: list[bookings_pb2.Booking] = []
+    for _ in range(FEED_PAGES):
+        reply = await clients_of(request).bookings.ListBookings(req)
+        found.extend(reply.bookings)
+        if not reply.has_more:
+            break
+        req.page_token = reply.next_page_token
+    return found
+
+
+async def feed_response(request: Request, token: str) -> Response:
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
+        return problem_response(_not_found(), FEED_PATH)
+    async with _db(request).transaction() as conn:
+        feed = (
+            await conn.execute(
+                select(*COLUMNS).where(feeds.c.token_hash == token_hash(token), feeds.c.revoked_at.is_(None))
+            )
+        ).first()
+    if feed is None:
+        # The address is not echoed: it is the secret.
+        return problem_response(_not_found(), FEED_PATH)
+    now = datetime.now(UTC)
+    # The feed reads the company's bookings as its staff would.
+    with acting_as(ServicePrincipal(role=Role.STAFF, company_id=str(feed.company_id))):
+        try:
+            company = (
+                await clients_of(request).catalog.GetCompany(
+                    catalog_pb2.GetCompanyRequest(company_id=str(feed.company_id))
+                )
+            ).company
+            bookings = await _bookings(request, feed, now)
+            names: dict[str, str] = {}
+            for resource_id in sorted({b.resource_id for b in bookings}):
+                names[resource_id] = (await _resource(request, resource_id)).name
+        except grpc.aio.AioRpcError as error:
+            return problem_response(problem_from_rpc(error, "bookings"), FEED_PATH)
+    events = [
+        content.booking_event(
+            booking_id=b.id,
+            summary=f"{names.get(b.resource_id, 'Booking')} x {b.quantity}",
+            start=b.start_time.ToDatetime(tzinfo=UTC),
+            end=b.end_time.ToDatetime(tzinfo=UTC),
+            location=company.name,
+            description=(
+                f"Booking {b.id}, {b.quantity} place(s), "
+                f"{bookings_pb2.BookingStatus.Name(b.status).removeprefix('BOOKING_STATUS_')}"
+            ),
+            stamp=b.update_time.ToDatetime(tzinfo=UTC) if b.update_time.seconds else now,
+        )
+        for b in bookings
+        if b.start_time.seconds and b.end_time.seconds
+    ]
+    label = names.get(str(feed.resource_id), "") if feed.resource_id else "all bookings"
+    body = content.feed_calendar(f"{company.name}: {feed.name or label}", events)
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={
+            "Cache-Control": "private, no-store",
+            "Referrer-Policy": "no-referrer",
+            "Content-Disposition": 'inline; filename="bookings.ics"',
+        },
+    )
+
+
+@router.get(FEED_PATH + "{token}.ics", include_in_schema=False)
+async def calendar_feed(request: Request, token: str) -> Response:
+    """The feed (text/calendar): no other authentication than its secret address."""
+    return await feed_response(request, token)

@@ -1,0 +1,98 @@
+"""Sending one e-mail by SMTP (aiosmtplib): the MIME message (text and HTML alternatives, the
+.ics attached) and the outcome, in words fit for the console (never a password)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+
+import aiosmtplib
+
+TIMEOUT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+    starttls: bool
+    sender: str
+    sender_name: str = "Booking platform"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    id: str
+    recipient: str
+    subject: str
+    text: str
+    html: str
+    ics: str | None
+    cancel: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    sent: bool
+    # A refusal no retry can change (a 5xx answer): the message is FAILED at once.
+    permanent: bool = False
+    error: str | None = None
+
+
+def message_id(outgoing_id: str) -> str:
+    """The Message-ID of a notification: the same on every attempt of one message row."""
+    return f"<notification-{outgoing_id}@booking-platform>"
+
+
+def mime(outgoing: Outgoing, settings: SmtpSettings) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = formataddr((settings.sender_name, settings.sender))
+    message["To"] = outgoing.recipient
+    message["Subject"] = outgoing.subject
+    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Message-ID"] = message_id(outgoing.id)
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(outgoing.text)
+    message.add_alternative(outgoing.html, subtype="html")
+    if outgoing.ics is not None:
+        message.add_attachment(
+            outgoing.ics.encode(),
+            maintype="text",
+            subtype="calendar",
+            filename="booking.ics",
+            params={"method": "CANCEL" if outgoing.cancel else "PUBLISH"},
+        )
+    return message
+
+
+def _answer(code: int, text: str) -> Outcome:
+    words = " ".join(text.split())[:200]
+    return Outcome(False, permanent=500 <= code < 600, error=f"SMTP {code} {words}".strip())
+
+
+async def send(outgoing: Outgoing, settings: SmtpSettings) -> Outcome:
+    try:
+        await aiosmtplib.send(
+            mime(outgoing, settings),
+            hostname=settings.host,
+            port=settings.port,
+            username=settings.username or None,
+            password=settings.password or None,
+            start_tls=settings.starttls,
+            timeout=TIMEOUT_SECONDS,
+        )
+    except aiosmtplib.SMTPRecipientsRefused as refused:
+        first = refused.recipients[0]
+        return _answer(first.code, first.message)
+    except aiosmtplib.SMTPResponseException as answered:
+        return _answer(answered.code, answered.message)
+    except aiosmtplib.SMTPTimeoutError:
+        return Outcome(False, error="TIMEOUT")
+    except (aiosmtplib.SMTPException, OSError) as failure:
+        # The class only: a connection error's text says nothing the console needs.
+        return Outcome(False, error=f"CONNECTION_FAILED ({type(failure).__name__})")
+    return Outcome(True)

@@ -1,0 +1,303 @@
+"""E-mail notifications and calendar feeds, against the real platform: the gateway sends its
+e-mails to the local SMTP sink the test platform starts (plumbing.mailsink), and the tests
+read what was delivered there.
+
+- A confirmation reaches the customer with a text and an HTML part and a booking.ics whose UID
+  and period are the booking's; the company's admin gets a staff copy. The time from the
+  saga's confirmation (the booking's update_time) to the e-mail's arrival is printed.
+- A sink that answers the first two attempts 451 still gets the message exactly once, after
+  the retries (the first retry after NOTIFICATIONS_FIRST_RETRY_SECONDS in tests).
+- A rejected booking's e-mail says why in words; a cancellation's carries METHOD:CANCEL, and
+  the refund's e-mail follows; a 5xx refusal makes the message FAILED with its error shown on
+  the console page (to its company's admins, not another company's).
+- Calendar feeds: created by a company admin (the URL answered once), they answer VEVENTs for
+  the confirmed bookings; revoked, 404; another company's feed id is refused.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import httpx
+import pytest
+from icalendar import Calendar
+from sqlalchemy import text
+
+from bookingplatform.catalog.v1 import catalog_pb2
+from plumbing.mailsink import Received, parts
+from plumbing.testing import eventually
+
+pytestmark = pytest.mark.e2e
+
+
+async def login(platform, role: str, company_id: str | None) -> tuple[httpx.AsyncClient, str]:
+    email = f"{role.lower().replace('_', '-')}-{uuid.uuid4().hex[:8]}@example.com"
+    await platform.users.create_user(email=email, password="secret-pass", role=role, company_id=company_id)
+    client = httpx.AsyncClient(base_url=platform.gateway_url, timeout=30)
+    token = await client.post("/v1/auth/token", json={"email": email, "password": "secret-pass"})
+    assert token.status_code == 200, token.text
+    client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+    return client, email
+
+
+def once() -> dict[str, str]:
+    return {"Idempotency-Key": str(uuid.uuid4())}
+
+
+async def email_of(platform, customer_id: str) -> str:
+    reply = await platform.catalog.GetCustomer(catalog_pb2.GetCustomerRequest(customer_id=customer_id))
+    return str(reply.customer.email)
+
+
+async def mail_to(platform, address: str, count: int = 1, subject_prefix: str = "") -> list[Received]:
+    async def arrived() -> list[Received] | None:
+        found = [r for r in platform.mail.to(address) if r.message["Subject"].startswith(subject_prefix)]
+        return found if len(found) >= count else None
+
+    return await eventually(arrived, message=f"no e-mail '{subject_prefix}...' reached {address}")
+
+
+async def rows_of(platform, booking_id: str) -> list[dict]:
+    async with platform.db.transaction() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT * FROM gateway.notification_messages WHERE booking_id = :b"
+                " ORDER BY created_at, recipient"
+            ),
+            {"b": booking_id},
+        )
+        return [dict(r._mapping) for r in rows]
+
+
+async def book(tenant, customer, **payment) -> str:
+    session = await tenant.session(price_minor=2000)
+    booked = await customer.book(session.id, **payment)
+    assert booked.status_code in (200, 201, 202), booked.text
+    return str(booked.json()["id"])
+
+
+def seconds(value: str) -> datetime:
+    """An API time as iCalendar holds it: to the second."""
+    return datetime.fromisoformat(value).replace(microsecond=0)
+
+
+def calendar_of(received: Received) -> Calendar:
+    return Calendar.from_ical(parts(received.message)["attachments"]["booking.ics"])
+
+
+async def test_a_confirmed_booking_emails_the_customer_text_html_and_ics_and_the_staff_a_copy(
+    platform, tenant
+):
+    admin, admin_email = await login(platform, "COMPANY_ADMIN", tenant.company_id)
+    customer = await tenant.customer(main_minor=10_000)
+    address = await email_of(platform, customer.id)
+
+    booking_id = await book(tenant, customer, use_wallet=True)
+    booking = await customer.wait_for(booking_id, "CONFIRMED")
+
+    (mail,) = await mail_to(platform, address)
+    confirmed_at = datetime.fromisoformat(booking["update_time"])
+    latency_ms = (mail.at - confirmed_at.timestamp()) * 1000
+    print(f"notifications: confirmation (booking update_time) -> e-mail at the sink {latency_ms:.0f} ms")
+
+    message = mail.message
+    assert message["Subject"].startswith("Booking confirmed: Studio")
+    assert message["From"].addresses[0].addr_spec == "bookings@platform.test"
+    got = parts(message)
+    assert "Your booking is confirmed" in got["text"] and booking_id in got["text"]
+    assert "<html" in got["html"] and "Your booking is confirmed" in got["html"]
+    assert set(got["attachments"]) == {"booking.ics"}
+    calendar = calendar_of(mail)
+    assert str(calendar["METHOD"]) == "PUBLISH"
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["UID"]) == f"booking-{booking_id}@booking-platform"
+    assert event.decoded("DTSTART") == seconds(booking["start_time"])
+    assert event.decoded("DTEND") == seconds(booking["end_time"])
+    assert str(event["STATUS"]) == "CONFIRMED"
+
+    (copy,) = await mail_to(platform, admin_email, subject_prefix="[Test Studio] Booking confirmed")
+    assert "Copy for the staff of Test Studio" in parts(copy.message)["text"]
+    assert str(calendar_of(copy).walk("VEVENT")[0]["UID"]) == f"booking-{booking_id}@booking-platform"
+
+    rows = [r for r in await rows_of(platform, booking_id) if r["event_type"] == "booking.confirmed"]
+    assert {(r["recipient"], r["audience"], r["status"], r["attempts"]) for r in rows} == {
+        (address, "CUSTOMER", "SENT", 1),
+        (admin_email, "STAFF", "SENT", 1),
+    }
+    assert len(platform.mail.to(address)) == 1
+    await admin.aclose()
+
+
+async def test_a_sink_refusing_the_first_two_attempts_gets_the_message_exactly_once(platform, tenant):
+    customer = await tenant.customer(main_minor=10_000)
+    address = await email_of(platform, customer.id)
+    platform.mail.refuse(address, "451 4.3.0 Mailbox busy, try again later", "452 4.2.2 Over quota for now")
+
+    booking_id = await book(tenant, customer, use_wallet=True)
+    await customer.wait_for(booking_id, "CONFIRMED")
+
+    await mail_to(platform, address)
+
+    async def sent() -> dict | None:
+        rows = [r for r in await rows_of(platform, booking_id) if r["recipient"] == address]
+        return rows[0] if rows and rows[0]["status"] == "SENT" else None
+
+    row = await eventually(sent, message="the e-mail was never recorded as sent")
+    assert row["attempts"] == 3 and row["last_error"] is None
+    assert [answer[:3] for to, answer in platform.mail.refused if to == address] == ["451", "452"]
+    assert len(platform.mail.to(address)) == 1
+    assert row["sent_at"] is not None and row["sent_at"] > row["created_at"]
+
+
+async def test_a_rejected_booking_email_says_why_in_words(platform, tenant):
+    customer = await tenant.customer(main_minor=1000)
+    address = await email_of(platform, customer.id)
+    booking_id = await book(tenant, customer, use_wallet=True, card_token="4000000000000002")
+    booking = await customer.wait_for(booking_id, "REJECTED", "CONFIRMED")
+    assert booking["reject_reason"] == "CARD_DECLINED"
+
+    (mail,) = await mail_to(platform, address, subject_prefix="Booking not completed")
+    got = parts(mail.message)
+    assert "the card was declined by the bank" in got["text"]
+    assert "the card was declined by the bank" in got["html"]
+    assert got["attachments"] == {}
+
+
+async def test_a_cancellation_email_carries_method_cancel_and_the_refund_follows(platform, tenant):
+    customer = await tenant.customer(main_minor=10_000)
+    address = await email_of(platform, customer.id)
+    booking_id = await book(tenant, customer, use_wallet=True)
+    await customer.wait_for(booking_id, "CONFIRMED")
+    cancelled = await customer.cancel(booking_id)
+    assert cancelled.status_code in (200, 202), cancelled.text
+
+    (mail,) = await mail_to(platform, address, subject_prefix="Booking cancelled")
+    calendar = calendar_of(mail)
+    assert str(calendar["METHOD"]) == "CANCEL"
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["UID"]) == f"booking-{booking_id}@booking-platform"
+    assert str(event["STATUS"]) == "CANCELLED" and int(event["SEQUENCE"]) == 1
+
+    (refund,) = await mail_to(platform, address, subject_prefix="Refund completed")
+    assert "100 % of what was paid" in parts(refund.message)["text"]
+    assert "to your wallet: 20.00 EUR" in parts(refund.message)["text"]
+
+
+async def test_a_message_refused_for_good_is_failed_and_shown_to_its_company_admins_only(platform, tenant):
+    admin, _ = await login(platform, "COMPANY_ADMIN", tenant.company_id)
+    customer = await tenant.customer(main_minor=10_000)
+    address = await email_of(platform, customer.id)
+    platform.mail.refuse(address, "550 5.1.1 No such mailbox here")
+    booking_id = await book(tenant, customer, use_wallet=True)
+    await customer.wait_for(booking_id, "CONFIRMED")
+
+    async def failed() -> dict | None:
+        rows = [r for r in await rows_of(platform, booking_id) if r["recipient"] == address]
+        return rows[0] if rows and rows[0]["status"] == "FAILED" else None
+
+    row = await eventually(failed, message="the refused e-mail never became FAILED")
+    assert row["attempts"] == 1 and row["last_error"].startswith("SMTP 550")
+    assert platform.mail.to(address) == []
+
+    page = await admin.get("/ops/notifications", params={"booking_id": booking_id})
+    assert page.status_code == 200, page.text
+    assert address in page.text and "FAILED" in page.text and "SMTP 550" in page.text
+    failed_only = await admin.get("/ops/notifications", params={"status": "FAILED"})
+    assert address in failed_only.text
+
+    other_company = (
+        await platform.catalog.CreateCompany(
+            catalog_pb2.CreateCompanyRequest(
+                request_id=str(uuid.uuid4()), name="Other", time_zone="UTC", currency_code="EUR"
+            )
+        )
+    ).company
+    stranger, _ = await login(platform, "COMPANY_ADMIN", other_company.id)
+    theirs = await stranger.get("/ops/notifications", params={"booking_id": booking_id})
+    assert theirs.status_code == 200 and address not in theirs.text
+    await admin.aclose()
+    await stranger.aclose()
+
+
+async def test_calendar_feeds_answer_confirmed_bookings_until_revoked_and_stay_in_their_company(
+    platform, tenant
+):
+    admin, _ = await login(platform, "COMPANY_ADMIN", tenant.company_id)
+    customer = await tenant.customer(main_minor=10_000)
+    confirmed = await book(tenant, customer, use_wallet=True)
+    booking = await customer.wait_for(confirmed, "CONFIRMED")
+
+    key = once()
+    created = await admin.post(
+        "/v1/admin/calendar-feeds", headers=key, json={"resource_id": tenant.resource_id, "name": "Studio"}
+    )
+    assert created.status_code == 201, created.text
+    feed = created.json()
+    assert feed["resource_id"] == tenant.resource_id and feed["url"].startswith(platform.gateway_url)
+    token = feed["url"].rsplit("/", 1)[1].removesuffix(".ics")
+    # Answered once: a replay of the create, the list, and the database never hold it.
+    replay = await admin.post(
+        "/v1/admin/calendar-feeds", headers=key, json={"resource_id": tenant.resource_id, "name": "Studio"}
+    )
+    assert replay.status_code == 201 and replay.json()["url"] is None and replay.json()["id"] == feed["id"]
+    listed = await admin.get("/v1/admin/calendar-feeds")
+    assert listed.status_code == 200 and token not in listed.text
+    assert [f["id"] for f in listed.json()["feeds"]] == [feed["id"]]
+    async with platform.db.transaction() as conn:
+        stored = (
+            await conn.execute(text("SELECT * FROM gateway.calendar_feeds WHERE id = :i"), {"i": feed["id"]})
+        ).one()
+        assert token not in str(tuple(stored)) and len(stored.token_hash) == 64
+        kept = await conn.execute(
+            text("SELECT 1 FROM gateway.idempotency_keys WHERE response_body LIKE :t"), {"t": f"%{token}%"}
+        )
+        assert kept.first() is None
+
+    whole = await admin.post("/v1/admin/calendar-feeds", headers=once(), json={"name": "Everything"})
+    assert whole.status_code == 201 and whole.json()["resource_id"] is None
+
+    anonymous = httpx.AsyncClient(timeout=30)
+    for url in (feed["url"], whole.json()["url"]):
+        answer = await anonymous.get(url)
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["content-type"].startswith("text/calendar")
+        events = {str(e["UID"]): e for e in Calendar.from_ical(answer.content).walk("VEVENT")}
+        event = events[f"booking-{confirmed}@booking-platform"]
+        assert event.decoded("DTSTART") == seconds(booking["start_time"])
+
+    # Another company's admin can neither see nor revoke the feed; a feed of another
+    # company's resource is refused.
+    other_company = (
+        await platform.catalog.CreateCompany(
+            catalog_pb2.CreateCompanyRequest(
+                request_id=str(uuid.uuid4()), name="Other", time_zone="UTC", currency_code="EUR"
+            )
+        )
+    ).company
+    stranger, _ = await login(platform, "COMPANY_ADMIN", other_company.id)
+    refused = await stranger.delete(f"/v1/admin/calendar-feeds/{feed['id']}", headers=once())
+    assert refused.status_code == 404 and refused.json()["code"] == "CALENDAR_FEED_NOT_FOUND"
+    assert (await stranger.get("/v1/admin/calendar-feeds")).json()["feeds"] == []
+    foreign = await stranger.post(
+        "/v1/admin/calendar-feeds", headers=once(), json={"resource_id": tenant.resource_id}
+    )
+    assert foreign.status_code == 404 and foreign.json()["code"] == "RESOURCE_NOT_FOUND"
+    assert (await anonymous.get(feed["url"])).status_code == 200
+
+    revoked = await admin.delete(f"/v1/admin/calendar-feeds/{feed['id']}", headers=once())
+    assert revoked.status_code == 204, revoked.text
+    gone = await anonymous.get(feed["url"])
+    assert (
+        gone.status_code == 404
+        and gone.json()["code"] == "CALENDAR_FEED_NOT_FOUND"
+        and token not in gone.text
+    )
+    assert (await anonymous.get(feed["url"].replace(token, token[:-2] + "xx"))).status_code == 404
+    listed = (await admin.get("/v1/admin/calendar-feeds")).json()["feeds"]
+    assert {f["id"]: f["revoked_at"] is not None for f in listed} == {
+        feed["id"]: True,
+        whole.json()["id"]: False,
+    }
+    for client in (admin, stranger, anonymous):
+        await client.aclose()
