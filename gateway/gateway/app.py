@@ -28,6 +28,7 @@ from gateway.notifications import delivery as notification_delivery
 from gateway.notifications import feeds as calendar_feeds
 from gateway.notifications import page as notification_pages
 from gateway.notifications.mailer import SmtpSettings
+from gateway.pages import calendar as calendar_pages
 from gateway.pages import dead_letters as dead_letter_pages
 from gateway.pages import login, sagas
 from gateway.problems import Problem, document_problems, install_handlers, problem_response
@@ -205,7 +206,7 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     app.include_router(booking_events.router)
     app.include_router(calendar_feeds.router)
     app.include_router(notification_pages.router)
-    for pages in (login, sagas, dead_letter_pages):
+    for pages in (login, sagas, dead_letter_pages, calendar_pages):
         app.include_router(pages.router)
     app.add_exception_handler(LoginRedirect, login_redirect_response)
 

@@ -1,0 +1,972 @@
+"""The business console (HTML under /ops/calendar, for a company's staff and admins, and
+platform admins naming the company): a month heatmap of occupancy, the day view with its
+units, sessions and bookings, and the front desk's actions from it.
+
+- The month: bookings' GetAvailability (occupancy per resource per local day, computed in
+  bookings' database by one set-based query per booking model) and the catalog's resources
+  for their names: one call each per page view, whatever the number of bookings.
+- The day: the company's bookings overlapping the local day (ListBookings with `date`, the
+  period index), the day's sessions, each nightly resource's units and each interval
+  resource's free slots.
+- The actions (check in, cancel, book for a customer) are POST forms with the session's CSRF
+  token that call the back office's own route handlers (`routes.admin_bookings`, under the
+  form's one-time key as Idempotency-Key), so the rules are the API's; htmx swaps the booking's
+  card in place, and without JavaScript the form answers a 303 back to the day.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from bookingplatform.bookings.v1 import bookings_pb2
+from bookingplatform.catalog.v1 import catalog_pb2
+from gateway.auth import Principal, company_in_reach
+from gateway.console import calendar as cal
+from gateway.console.rendering import page_response, render
+from gateway.deps import clients_of, rpc, tokens_of
+from gateway.pages.html import read_form
+from gateway.pages.sagas import CODE, Notice, check_csrf, csrf_token, page_csrf
+from gateway.problems import Problem
+from gateway.routes.admin_bookings import (
+    cancel_booking_by_company,
+    check_in_booking_at_desk,
+    create_booking_for_customer,
+)
+from gateway.routes.admin_customers import list_customers
+from gateway.routes.admin_sessions import ACTIVE_STATUSES
+from gateway.routes.common import Idempotent
+from gateway.schemas import short_name
+from gateway.schemas_admin_front_desk import ReasonBody, StaffBookingBody
+from gateway.sessions import PageStaff, form_staff
+from plumbing.principal import Role, acting_as
+
+router = APIRouter()
+
+BASE = "/ops/calendar"
+# GetAvailability takes at most 500 resources; a page lists at most this many.
+MAX_RESOURCES = 500
+# The day view reads at most this many bookings (pages of 200) and sessions.
+MAX_DAY_BOOKINGS = 1000
+MAX_DAY_SESSIONS = 1000
+# Names of the day's customers are read at most this many at a time, and for at most this many.
+NAME_LOOKUPS_AT_ONCE = 16
+MAX_NAMED_CUSTOMERS = 200
+CUSTOMER_CHOICES = 10
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The day view does not show rejected bookings (they never held anything).
+SHOWN_STATUSES = [
+    s
+    for s in bookings_pb2.BookingStatus.values()
+    if s not in (bookings_pb2.BOOKING_STATUS_UNSPECIFIED, bookings_pb2.BOOKING_STATUS_REJECTED)
+]
+DONE = {
+    "check-in": "Checked in.",
+    "cancel": "Cancellation started: the refund is on its way.",
+    "book": "Booked.",
+}
+REFUSALS = {
+    "CHECK_IN_NOT_OPEN": "Check-in opens 60 minutes before the start.",
+    "CHECK_IN_CLOSED": "The check-in deadline has passed.",
+    "BOOKING_NOT_CANCELLABLE": "This booking cannot be cancelled in its state.",
+    "BOOKING_FINALIZING": "The booking is still being confirmed; try again in a moment.",
+    "BOOKING_NOT_CONFIRMED": "Only a confirmed booking can be checked in.",
+    "SESSION_NOT_OPEN": "The session is cancelled.",
+    "SESSION_STARTED": "The session has already started.",
+    "REASON_REQUIRED": "Say why the company cancels.",
+    "CUSTOMER_REQUIRED": "Pick a customer first.",
+    "SESSION_FULL": "No place is left in this session.",
+    "VALIDATION_FAILED": "Some field is not valid.",
+}
+
+CompanyQuery = Annotated[str | None, Query(max_length=64)]
+IdQuery = Annotated[str | None, Query(max_length=64)]
+
+
+def _invalid(field_name: str, message: str) -> Problem:
+    return Problem(
+        400,
+        "VALIDATION_FAILED",
+        "The request is not valid.",
+        errors=[{"field": field_name, "message": message}],
+    )
+
+
+def _uuid(value: str | None, field_name: str) -> str | None:
+    if not value:
+        return None
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        raise _invalid(field_name, "a UUID") from None
+
+
+def _uuid_or_none(value: str | None) -> str | None:
+    try:
+        return _uuid(value, "id")
+    except Problem:
+        return None
+
+
+def _day(value: str | None, field_name: str = "date") -> date:
+    if not value or not DAY.match(value):
+        raise _invalid(field_name, "a date YYYY-MM-DD")
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise _invalid(field_name, "a date YYYY-MM-DD") from None
+    if not 1970 <= day.year <= 2199:
+        raise _invalid(field_name, "a date between 1970 and 2199")
+    return day
+
+
+# ----- the company and its resources -----
+
+
+@dataclass(frozen=True)
+class Company:
+    id: str
+    name: str
+    zone: ZoneInfo
+    zone_name: str
+    currency: str
+
+
+@dataclass(frozen=True)
+class Resource:
+    id: str
+    name: str
+    model: str  # TIME_SLOT, NIGHTLY, INTERVAL
+
+    @property
+    def unit(self) -> str:
+        return cal.UNITS.get(self.model, "")
+
+
+def _company_id(principal: Principal, wanted: str | None) -> str | None:
+    """The company the pages show: the one named when in reach, else the caller's own; None
+    for a platform admin who named none (the page asks for one)."""
+    named = _uuid(wanted, "company_id")
+    if named is not None:
+        return company_in_reach(principal, named)
+    if principal.role is Role.PLATFORM_ADMIN or principal.company_id is None:
+        return None
+    return principal.company_id
+
+
+async def _company(request: Request, company_id: str) -> Company:
+    reply = await rpc(
+        "catalog",
+        clients_of(request).catalog.GetCompany(catalog_pb2.GetCompanyRequest(company_id=company_id)),
+    )
+    try:
+        zone = ZoneInfo(reply.company.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return Company(company_id, reply.company.name, zone, reply.company.time_zone, reply.company.currency_code)
+
+
+async def _resources(request: Request, company_id: str) -> list[Resource]:
+    found: list[Resource] = []
+    query = catalog_pb2.ListResourcesRequest(company_id=company_id, page_size=200)
+    while len(found) < MAX_RESOURCES:
+        reply = await rpc("catalog", clients_of(request).catalog.ListResources(query))
+        found += [
+            Resource(r.id, r.name, short_name(catalog_pb2.BookingModel, r.booking_model, "BOOKING_MODEL_"))
+            for r in reply.resources
+        ]
+        if not reply.next_page_token:
+            break
+        query.page_token = reply.next_page_token
+    return found[:MAX_RESOURCES]
+
+
+def _local_today(company: Company) -> date:
+    return datetime.now(company.zone).date()
+
+
+def _query(**values: Any) -> str:
+    kept = {k: str(v) for k, v in values.items() if v not in (None, "")}
+    return f"?{urlencode(kept)}" if kept else ""
+
+
+# ----- the month -----
+
+
+@dataclass(frozen=True)
+class Row:
+    resource: Resource | None  # None: the company
+    cells: list[cal.Cell]
+    booked: int = 0
+    capacity: int = 0
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.booked / self.capacity) if self.capacity else None
+
+
+@router.get(BASE, response_class=HTMLResponse, include_in_schema=False)
+async def calendar_page(
+    request: Request,
+    principal: PageStaff,
+    month: Annotated[str | None, Query(max_length=16)] = None,
+    resource_id: IdQuery = None,
+    company_id: CompanyQuery = None,
+) -> HTMLResponse:
+    company_key = _company_id(principal, company_id)
+    if company_key is None:
+        return page_response(request, "calendar.html", operator=principal, section="calendar", company=None)
+    company = await _company(request, company_key)
+    first = cal.parse_month(month, _local_today(company))
+    if first is None:
+        raise _invalid("month", "a month YYYY-MM")
+    resources = await _resources(request, company.id)
+    chosen = _uuid(resource_id, "resource_id")
+    if chosen is not None and chosen not in {r.id for r in resources}:
+        raise Problem(404, "RESOURCE_NOT_FOUND", "No such resource.")
+    days = cal.month_days(first)
+    rows: list[Row] = []
+    if resources:
+        reply = await rpc(
+            "bookings",
+            clients_of(request).bookings.GetAvailability(
+                bookings_pb2.GetAvailabilityRequest(
+                    company_id=company.id,
+                    resource_ids=[r.id for r in resources],
+                    start_date=days[0].isoformat(),
+                    end_date=days[-1].isoformat(),
+                )
+            ),
+        )
+        by_id = {item.resource_id: item for item in reply.resources}
+        for resource in resources:
+            item = by_id.get(resource.id)
+            figures = {d.date: (d.capacity, d.booked) for d in item.days} if item else {}
+            cells = [cal.Cell(day, *figures.get(day.isoformat(), (0, 0)), resource.unit) for day in days]
+            rows.append(
+                Row(resource, cells, sum(c.booked for c in cells), sum(max(0, c.capacity) for c in cells))
+            )
+    company_row = Row(None, cal.company_cells([row.cells for row in rows], days))
+    shown = next((row for row in rows if row.resource and row.resource.id == chosen), company_row)
+    by_day = {cell.day: cell for cell in shown.cells}
+    key = cal.month_key(first)
+    company_arg = company.id if principal.role is Role.PLATFORM_ADMIN else None
+
+    def month_url(months: int) -> str:
+        return BASE + _query(
+            month=cal.month_key(cal.shift_month(first, months)), resource_id=chosen, company_id=company_arg
+        )
+
+    def day_url(day: date, resource: str | None = chosen) -> str:
+        return f"{BASE}/day" + _query(date=day.isoformat(), resource_id=resource, company_id=company_arg)
+
+    return page_response(
+        request,
+        "calendar.html",
+        operator=principal,
+        section="calendar",
+        company=company,
+        month=first,
+        month_key=key,
+        month_title=first.strftime("%B %Y"),
+        weekdays=("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+        weeks=[[by_day.get(day) if day else None for day in week] for week in cal.weeks(first)],
+        today=_local_today(company),
+        resources=resources,
+        chosen=shown.resource,
+        rows=rows,
+        company_row=company_row,
+        days=days,
+        previous_url=month_url(-1),
+        next_url=month_url(1),
+        this_month_url=BASE + _query(resource_id=chosen, company_id=company_arg),
+        day_url=day_url,
+        company_arg=company_arg or "",
+        levels=range(6),
+    )
+
+
+# ----- the day -----
+
+
+@dataclass
+class Card:
+    """One booking as the day view shows it."""
+
+    id: str
+    status: str
+    customer_id: str
+    customer: str
+    resource_id: str
+    session_id: str
+    unit_id: str
+    quantity: int
+    guests: int
+    start: datetime | None
+    end: datetime | None
+    check_in_date: str
+    check_out_date: str
+    checked_in: datetime | None
+    check_in_deadline: datetime | None
+    total_minor: int
+    currency: str
+    refund_lines: list[str]
+    saga_id: str
+    booked_by_staff: bool
+    request_key: str = field(default_factory=lambda: str(uuid.uuid4()))
+    notice: Notice | None = None
+
+    @property
+    def can_check_in(self) -> bool:
+        """Offered on a confirmed booking; bookings judges the window (from 60 minutes before
+        the start until the deadline and its grace) and the refusal is shown."""
+        return self.status == "CONFIRMED"
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.status == "CONFIRMED"
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+def _money(minor: int, currency: str) -> str:
+    sign = "-" if minor < 0 else ""
+    return f"{sign}{abs(minor) // 100}.{abs(minor) % 100:02d} {currency}"
+
+
+def company_refund(b: bookings_pb2.Booking) -> list[str]:
+    """What the company's cancellation gives back, by its rule (bookings' `refund_percent`
+    with by_company: everything, whenever): each source of the booking in full."""
+    currency = b.total_price.currency_code
+    lines = []
+    if b.card_charged_minor:
+        lines.append(f"{_money(b.card_charged_minor, currency)} to the card")
+    wallet = b.wallet_debited_minor + b.bonus_debited_minor
+    if wallet:
+        lines.append(f"{_money(wallet, currency)} to the wallet")
+    if b.payment_plan.entitlement_id:
+        lines.append(f"{b.quantity} pass credit{'s' if b.quantity != 1 else ''} returned")
+    if b.desk_paid_minor:
+        lines.append(f"{_money(b.desk_paid_minor, currency)} to hand back at the desk")
+    return lines or ["nothing was paid: nothing to refund"]
+
+
+def _time(message: Any, name: str) -> datetime | None:
+    if not message.HasField(name):
+        return None
+    stamp: Any = getattr(message, name)
+    return stamp.ToDatetime(tzinfo=UTC)
+
+
+def card_of(b: bookings_pb2.Booking, names: dict[str, str]) -> Card:
+    return Card(
+        id=b.id,
+        status=short_name(bookings_pb2.BookingStatus, b.status, "BOOKING_STATUS_"),
+        customer_id=b.customer_id,
+        customer=names.get(b.customer_id, ""),
+        resource_id=b.resource_id,
+        session_id=b.session_id,
+        unit_id=b.unit_id,
+        quantity=b.quantity,
+        guests=b.guests,
+        start=_time(b, "start_time"),
+        end=_time(b, "end_time"),
+        check_in_date=b.check_in_date,
+        check_out_date=b.check_out_date,
+        checked_in=_time(b, "checked_in_time"),
+        check_in_deadline=_time(b, "check_in_deadline_time"),
+        total_minor=b.total_price.amount_minor,
+        currency=b.total_price.currency_code,
+        refund_lines=company_refund(b),
+        saga_id=b.saga_id,
+        booked_by_staff=bool(b.booked_by_user_id),
+    )
+
+
+async def _customer_names(request: Request, ids: set[str]) -> dict[str, str]:
+    """Names (and e-mails) of the day's customers, read a few at a time."""
+    gate = asyncio.Semaphore(NAME_LOOKUPS_AT_ONCE)
+
+    async def one(customer_id: str) -> tuple[str, str]:
+        async with gate:
+            try:
+                reply = await clients_of(request).catalog.GetCustomer(
+                    catalog_pb2.GetCustomerRequest(customer_id=customer_id)
+                )
+            except Exception:  # a name is a convenience: the id is shown instead
+                return customer_id, ""
+        c = reply.customer
+        return customer_id, f"{c.display_name} <{c.email}>" if c.email else c.display_name
+
+    found = await asyncio.gather(*(one(i) for i in sorted(ids)[:MAX_NAMED_CUSTOMERS]))
+    return dict(found)
+
+
+async def _day_bookings(request: Request, company_id: str, day: date) -> list[bookings_pb2.Booking]:
+    query = bookings_pb2.ListBookingsRequest(
+        company_id=company_id, date=day.isoformat(), statuses=SHOWN_STATUSES, page_size=200
+    )
+    found: list[bookings_pb2.Booking] = []
+    while len(found) < MAX_DAY_BOOKINGS:
+        reply = await rpc("bookings", clients_of(request).bookings.ListBookings(query))
+        found += reply.bookings
+        if not reply.next_page_token:
+            break
+        query.page_token = reply.next_page_token
+    return found
+
+
+async def _day_sessions(
+    request: Request, company_id: str, lower: datetime, upper: datetime
+) -> list[catalog_pb2.Session]:
+    query = catalog_pb2.ListSessionsRequest(company_id=company_id, page_size=200)
+    query.start_time_from.FromDatetime(lower)
+    query.start_time_to.FromDatetime(upper)
+    found: list[catalog_pb2.Session] = []
+    while len(found) < MAX_DAY_SESSIONS:
+        reply = await rpc("catalog", clients_of(request).catalog.ListSessions(query))
+        found += reply.sessions
+        if not reply.next_page_token:
+            break
+        query.page_token = reply.next_page_token
+    return found
+
+
+@dataclass
+class SessionSlot:
+    id: str
+    start: datetime
+    end: datetime
+    capacity: int
+    booked: int
+    open: bool
+    price_minor: int
+    cards: list[Card]
+
+    @property
+    def free(self) -> int:
+        return max(0, self.capacity - self.booked)
+
+
+def _slot_of(s: catalog_pb2.Session) -> SessionSlot:
+    return SessionSlot(
+        s.id,
+        s.start_time.ToDatetime(tzinfo=UTC),
+        s.end_time.ToDatetime(tzinfo=UTC),
+        s.capacity,
+        0,
+        s.status == catalog_pb2.SESSION_STATUS_OPEN,
+        s.price.amount_minor,
+        [],
+    )
+
+
+@dataclass
+class UnitNight:
+    id: str
+    name: str
+    cards: list[Card]
+
+    @property
+    def free(self) -> bool:
+        return not any(card.active for card in self.cards)
+
+
+@dataclass
+class FreeGap:
+    start: datetime
+    end: datetime
+
+
+@dataclass
+class ResourceDay:
+    resource: Resource
+    sessions: list[SessionSlot] = field(default_factory=list)
+    units: list[UnitNight] = field(default_factory=list)
+    gaps: list[FreeGap] = field(default_factory=list)
+    cards: list[Card] = field(default_factory=list)  # those in no session or unit above
+
+
+def _stays_that_night(card: Card, day: date) -> bool:
+    return bool(card.check_in_date and card.check_out_date) and (
+        card.check_in_date <= day.isoformat() < card.check_out_date
+    )
+
+
+async def build_day(
+    request: Request, company: Company, resources: list[Resource], day: date
+) -> tuple[list[ResourceDay], int]:
+    """Every shown resource's day: sessions with their bookings, units with the night's stays,
+    free gaps, and the number of bookings of the day."""
+    lower = datetime.combine(day, time(0), tzinfo=company.zone).astimezone(UTC)
+    upper = datetime.combine(day + timedelta(days=1), time(0), tzinfo=company.zone).astimezone(UTC)
+    wanted = {r.id for r in resources}
+    nightly = [r for r in resources if r.model == "NIGHTLY"]
+    interval = [r for r in resources if r.model == "INTERVAL"]
+    has_slots = any(r.model == "TIME_SLOT" for r in resources)
+
+    async def units_of(resource: Resource) -> list[catalog_pb2.Unit]:
+        reply = await rpc(
+            "catalog",
+            clients_of(request).catalog.ListUnits(catalog_pb2.ListUnitsRequest(resource_id=resource.id)),
+        )
+        return list(reply.units)
+
+    async def gaps_of(resource: Resource) -> list[FreeGap]:
+        try:
+            reply = await rpc(
+                "bookings",
+                clients_of(request).bookings.ListFreeSlots(
+                    bookings_pb2.ListFreeSlotsRequest(resource_id=resource.id, date=day.isoformat())
+                ),
+            )
+        except Problem:  # no policy for it yet, or a past day: no free cell to offer
+            return []
+        return [
+            FreeGap(s.start_time.ToDatetime(tzinfo=UTC), s.end_time.ToDatetime(tzinfo=UTC))
+            for s in reply.slots
+        ]
+
+    async def no_sessions() -> list[catalog_pb2.Session]:
+        return []
+
+    found, sessions, units, gaps = await asyncio.gather(
+        _day_bookings(request, company.id, day),
+        _day_sessions(request, company.id, lower, upper) if has_slots else no_sessions(),
+        asyncio.gather(*(units_of(r) for r in nightly)),
+        asyncio.gather(*(gaps_of(r) for r in interval)),
+    )
+    found = [b for b in found if b.resource_id in wanted]
+    names = await _customer_names(request, {b.customer_id for b in found})
+    cards = [card_of(b, names) for b in found]
+    cards.sort(key=lambda c: (c.start or lower, c.id))
+    by_resource = {r.id: ResourceDay(r) for r in resources}
+    slots: dict[str, SessionSlot] = {}
+    for s in sessions:
+        if s.resource_id not in by_resource:
+            continue
+        slots[s.id] = _slot_of(s)
+        by_resource[s.resource_id].sessions.append(slots[s.id])
+    unit_rows: dict[str, UnitNight] = {}
+    for resource, listed in zip(nightly, units, strict=True):
+        for u in listed:
+            if u.HasField("archive_time"):
+                continue
+            unit_rows[u.id] = UnitNight(u.id, u.name, [])
+            by_resource[resource.id].units.append(unit_rows[u.id])
+    for resource, free in zip(interval, gaps, strict=True):
+        by_resource[resource.id].gaps = free
+    for card in cards:
+        held = slots.get(card.session_id)
+        unit = unit_rows.get(card.unit_id)
+        if held is not None:
+            held.cards.append(card)
+            if card.active:
+                held.booked += card.quantity
+        elif unit is not None and _stays_that_night(card, day):
+            unit.cards.append(card)
+        else:
+            by_resource[card.resource_id].cards.append(card)
+    return [by_resource[r.id] for r in resources], len(cards)
+
+
+def _day_notice(done: str | None, error: str | None) -> Notice | None:
+    if done not in DONE:
+        return None
+    if error:
+        if not CODE.match(error):
+            return None
+        return Notice("error", f"Refused: {REFUSALS.get(error, 'the booking service refused it.')}", error)
+    return Notice("ok", DONE[done])
+
+
+@router.get(f"{BASE}/day", response_class=HTMLResponse, include_in_schema=False)
+async def day_page(
+    request: Request,
+    principal: PageStaff,
+    date_: Annotated[str | None, Query(alias="date", max_length=16)] = None,
+    resource_id: IdQuery = None,
+    company_id: CompanyQuery = None,
+    done: Annotated[str | None, Query(max_length=16)] = None,
+    error: Annotated[str | None, Query(max_length=64)] = None,
+    booking_id: IdQuery = None,
+) -> HTMLResponse:
+    company_key = _company_id(principal, company_id)
+    if company_key is None:
+        return page_response(request, "calendar.html", operator=principal, section="calendar", company=None)
+    day = _day(date_)
+    company = await _company(request, company_key)
+    resources = await _resources(request, company.id)
+    chosen = _uuid(resource_id, "resource_id")
+    if chosen is not None:
+        resources = [r for r in resources if r.id == chosen]
+        if not resources:
+            raise Problem(404, "RESOURCE_NOT_FOUND", "No such resource.")
+    shown, count = await build_day(request, company, resources, day)
+    company_arg = company.id if principal.role is Role.PLATFORM_ADMIN else None
+    return page_response(
+        request,
+        "calendar_day.html",
+        operator=principal,
+        section="calendar",
+        company=company,
+        day=day,
+        day_value=day.isoformat(),
+        resource_arg=chosen or "",
+        day_title=day.strftime("%A %d %B %Y"),
+        shown=shown,
+        count=count,
+        chosen=resources[0] if chosen else None,
+        csrf=page_csrf(request),
+        notice=_day_notice(done, error),
+        highlight=_uuid(booking_id, "booking_id") or "",
+        month_url=BASE
+        + _query(month=cal.month_key(day.replace(day=1)), resource_id=chosen, company_id=company_arg),
+        previous_url=f"{BASE}/day"
+        + _query(date=(day - timedelta(days=1)).isoformat(), resource_id=chosen, company_id=company_arg),
+        next_url=f"{BASE}/day"
+        + _query(date=(day + timedelta(days=1)).isoformat(), resource_id=chosen, company_id=company_arg),
+        all_url=f"{BASE}/day" + _query(date=day.isoformat(), company_id=company_arg),
+        book_url=lambda **values: (
+            f"{BASE}/book" + _query(date=day.isoformat(), company_id=company_arg, **values)
+        ),
+        company_arg=company_arg or "",
+        local=lambda value: value.astimezone(company.zone).strftime("%H:%M") if value else "-",
+        local_full=lambda value: value.astimezone(company.zone).strftime("%Y-%m-%d %H:%M") if value else "-",
+        money=lambda minor: _money(minor, company.currency),
+        now=datetime.now(UTC),
+    )
+
+
+# ----- the actions: check in, cancel -----
+
+
+def _problem_code(response: Response) -> str | None:
+    """The stable code of a refused call (the handlers answer problem+json), else None."""
+    if response.status_code < 400:
+        return None
+    try:
+        body = json.loads(bytes(response.body))
+    except ValueError:
+        return "SERVICE_UNAVAILABLE"
+    code = body.get("code") if isinstance(body, dict) else None
+    return code if isinstance(code, str) and CODE.match(code) else "SERVICE_UNAVAILABLE"
+
+
+def _back(form: dict[str, str], **extra: str) -> str:
+    """The day view the form came from (only its own fields: a date, a resource, a company)."""
+    values: dict[str, str] = {}
+    if DAY.match(form.get("date", "")):
+        values["date"] = form["date"]
+    for name in ("resource_id", "company_id"):
+        try:
+            values[name] = str(uuid.UUID(form.get(name, "")))
+        except ValueError:
+            pass
+    return f"{BASE}/day" + _query(**values, **extra)
+
+
+async def _read_booking(request: Request, principal: Principal, booking_id: str) -> bookings_pb2.Booking:
+    reply = await rpc(
+        "bookings",
+        clients_of(request).bookings.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking_id)),
+    )
+    if principal.role is not Role.PLATFORM_ADMIN and principal.company_id != reply.booking.company_id:
+        raise Problem(404, "BOOKING_NOT_FOUND", "No such booking.")
+    return reply.booking
+
+
+async def _card_action(request: Request, booking_id: uuid.UUID, action: str) -> Response:
+    principal, session_token = await form_staff(request)
+    with acting_as(principal.as_plumbing()):
+        form = await read_form(request)
+        check_csrf(request, session_token, form)
+        once = Idempotent(request, form.get("request_key", "")[:64] or str(uuid.uuid4()))
+        if action == "check-in":
+            answer = await check_in_booking_at_desk(request, booking_id, principal, once)
+            code = _problem_code(answer)
+        else:
+            reason = form.get("reason", "").strip()
+            try:
+                body = ReasonBody(reason=reason)
+            except ValidationError:
+                code = "REASON_REQUIRED"
+            else:
+                code = _problem_code(
+                    await cancel_booking_by_company(request, booking_id, body, principal, once)
+                )
+        if request.headers.get("HX-Request") != "true":
+            extra = {"done": action, "booking_id": str(booking_id)}
+            if code:
+                extra["error"] = code
+            return RedirectResponse(_back(form, **extra), status_code=303)
+        booking = await _read_booking(request, principal, str(booking_id))
+        company = await _company(request, booking.company_id)
+        names = await _customer_names(request, {booking.customer_id})
+        card = card_of(booking, names)
+        card.notice = _day_notice(action, code)
+        html = render(
+            "_booking_card.html",
+            card=card,
+            csrf=csrf_token(tokens_of(request).secret, session_token),
+            day_value=form.get("date", "") if DAY.match(form.get("date", "")) else "",
+            resource_arg=form.get("resource_id", "") if _uuid_or_none(form.get("resource_id")) else "",
+            company_arg=form.get("company_id", "") if _uuid_or_none(form.get("company_id")) else "",
+            local=lambda value: value.astimezone(company.zone).strftime("%H:%M") if value else "-",
+            local_full=lambda value: (
+                value.astimezone(company.zone).strftime("%Y-%m-%d %H:%M") if value else "-"
+            ),
+            money=lambda minor: _money(minor, company.currency),
+            highlight=str(booking_id),
+        )
+        response = HTMLResponse(html)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+@router.post(f"{BASE}/bookings/{{booking_id}}/check-in", include_in_schema=False)
+async def check_in_form(request: Request, booking_id: uuid.UUID) -> Response:
+    return await _card_action(request, booking_id, "check-in")
+
+
+@router.post(f"{BASE}/bookings/{{booking_id}}/cancel", include_in_schema=False)
+async def cancel_form(request: Request, booking_id: uuid.UUID) -> Response:
+    return await _card_action(request, booking_id, "cancel")
+
+
+# ----- booking from a free cell -----
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the booking form books: a session, a unit from a night, or an interval."""
+
+    kind: str  # TIME_SLOT, NIGHTLY, INTERVAL
+    resource: Resource
+    session: SessionSlot | None = None
+    unit_id: str = ""
+    unit_name: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+async def _target(
+    request: Request,
+    company: Company,
+    day: date,
+    session_id: str | None,
+    resource_id: str | None,
+    unit_id: str | None,
+    start: str | None,
+) -> Target:
+    resources = {r.id: r for r in await _resources(request, company.id)}
+    if session_id:
+        reply = await rpc(
+            "catalog",
+            clients_of(request).catalog.GetSession(catalog_pb2.GetSessionRequest(session_id=session_id)),
+        )
+        s = reply.session
+        resource = resources.get(s.resource_id)
+        if resource is None or s.company_id != company.id:
+            raise Problem(404, "SESSION_NOT_FOUND", "No such session.")
+        return Target("TIME_SLOT", resource, session=_slot_of(s))
+    resource = resources.get(resource_id or "")
+    if resource is None:
+        raise Problem(404, "RESOURCE_NOT_FOUND", "No such resource.")
+    if resource.model == "NIGHTLY":
+        name = ""
+        if unit_id:
+            reply_units = await rpc(
+                "catalog",
+                clients_of(request).catalog.ListUnits(catalog_pb2.ListUnitsRequest(resource_id=resource.id)),
+            )
+            name = next((u.name for u in reply_units.units if u.id == unit_id), "")
+            if not name:
+                raise Problem(404, "UNIT_NOT_FOUND", "No such unit.")
+        return Target("NIGHTLY", resource, unit_id=unit_id or "", unit_name=name)
+    if resource.model == "INTERVAL":
+        begin = datetime.combine(day, time(9), tzinfo=company.zone)
+        if start:
+            try:
+                begin = datetime.fromisoformat(start).astimezone(company.zone)
+            except ValueError:
+                raise _invalid("start", "a date and time") from None
+        return Target("INTERVAL", resource, start=begin, end=begin + timedelta(hours=1))
+    raise Problem(409, "RESOURCE_NOT_BOOKABLE", "This resource has no booking model.")
+
+
+async def _customer_choices(request: Request, principal: Principal, company_id: str, q: str) -> list[Any]:
+    if not q.strip():
+        return []
+    listed = await list_customers(
+        request, principal, q=q.strip(), company_id=uuid.UUID(company_id), page_size=CUSTOMER_CHOICES
+    )
+    return list(listed.customers)
+
+
+@router.get(f"{BASE}/customers", response_class=HTMLResponse, include_in_schema=False)
+async def customer_choices(
+    request: Request,
+    principal: PageStaff,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    company_id: CompanyQuery = None,
+) -> HTMLResponse:
+    """The booking form's customer search (htmx swaps the choices in as one types)."""
+    company_key = _company_id(principal, company_id)
+    if company_key is None:
+        raise Problem(400, "COMPANY_REQUIRED", "Name the company (company_id).")
+    choices = await _customer_choices(request, principal, company_key, q or "")
+    response = HTMLResponse(render("_customer_choices.html", customers=choices, q=q or "", picked=""))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get(f"{BASE}/book", response_class=HTMLResponse, include_in_schema=False)
+async def book_page(
+    request: Request,
+    principal: PageStaff,
+    date_: Annotated[str | None, Query(alias="date", max_length=16)] = None,
+    session_id: IdQuery = None,
+    resource_id: IdQuery = None,
+    unit_id: IdQuery = None,
+    start: Annotated[str | None, Query(max_length=40)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    company_id: CompanyQuery = None,
+    error: Annotated[str | None, Query(max_length=64)] = None,
+) -> HTMLResponse:
+    company_key = _company_id(principal, company_id)
+    if company_key is None:
+        return page_response(request, "calendar.html", operator=principal, section="calendar", company=None)
+    day = _day(date_)
+    company = await _company(request, company_key)
+    target = await _target(
+        request,
+        company,
+        day,
+        _uuid(session_id, "session_id"),
+        _uuid(resource_id, "resource_id"),
+        _uuid(unit_id, "unit_id"),
+        start,
+    )
+    company_arg = company.id if principal.role is Role.PLATFORM_ADMIN else ""
+    notice = None
+    if error and CODE.match(error):
+        notice = Notice("error", f"Refused: {REFUSALS.get(error, 'the booking service refused it.')}", error)
+    return page_response(
+        request,
+        "calendar_book.html",
+        operator=principal,
+        section="calendar",
+        company=company,
+        day=day,
+        target=target,
+        q=q or "",
+        customers=await _customer_choices(request, principal, company.id, q or ""),
+        csrf=page_csrf(request),
+        request_key=str(uuid.uuid4()),
+        company_arg=company_arg,
+        notice=notice,
+        back_url=f"{BASE}/day" + _query(date=day.isoformat(), company_id=company_arg or None),
+        local=lambda value: value.astimezone(company.zone).strftime("%H:%M") if value else "",
+        money=lambda minor: _money(minor, company.currency),
+        next_day=(day + timedelta(days=1)).isoformat(),
+        search_query=_query(
+            date=day.isoformat(),
+            session_id=session_id,
+            resource_id=resource_id,
+            unit_id=unit_id,
+            start=start,
+            company_id=company_arg or None,
+        ),
+    )
+
+
+PAYMENTS = {
+    "desk-CASH": {"desk": "CASH"},
+    "desk-EXTERNAL": {"desk": "EXTERNAL"},
+    "wallet": {"use_wallet": True},
+}
+
+
+def _local_time(day: date, value: str, zone: ZoneInfo, field_name: str) -> datetime:
+    try:
+        clock = time.fromisoformat(value)
+    except ValueError:
+        raise ValueError(field_name) from None
+    return datetime.combine(day, clock, tzinfo=zone)
+
+
+@router.post(f"{BASE}/bookings", include_in_schema=False)
+async def book_form(request: Request) -> Response:
+    """Books for the customer picked, through the front desk's own handler (the same saga);
+    then back to the day with the new booking marked, or to the form with the refusal."""
+    principal, session_token = await form_staff(request)
+    with acting_as(principal.as_plumbing()):
+        form = await read_form(request)
+        check_csrf(request, session_token, form)
+        company_key = _company_id(principal, form.get("company_id") or None)
+        if company_key is None:
+            raise Problem(400, "COMPANY_REQUIRED", "Name the company (company_id).")
+        day = _day(form.get("date"))
+        company = await _company(request, company_key)
+        again = {
+            k: form.get(k, "")
+            for k in ("date", "session_id", "resource_id", "unit_id", "start", "company_id")
+            if form.get(k)
+        }
+
+        def refused(code: str) -> Response:
+            return RedirectResponse(f"{BASE}/book" + _query(**again, error=code), status_code=303)
+
+        if not form.get("customer_id"):
+            return refused("CUSTOMER_REQUIRED")
+        values: dict[str, Any] = {
+            "customer_id": form.get("customer_id"),
+            "payment": PAYMENTS.get(form.get("payment", ""), {}),
+        }
+        try:
+            if form.get("session_id"):
+                values["session_id"] = form["session_id"]
+                values["quantity"] = int(form.get("quantity") or 1)
+            else:
+                values["resource_id"] = form.get("resource_id")
+                if form.get("kind") == "NIGHTLY":
+                    nights = int(form.get("nights") or 1)
+                    values["check_in_date"] = day.isoformat()
+                    values["check_out_date"] = (day + timedelta(days=max(1, min(nights, 365)))).isoformat()
+                    values["guests"] = int(form.get("guests") or 1)
+                    if form.get("unit_id"):
+                        values["unit_id"] = form["unit_id"]
+                else:
+                    begin = _local_time(day, form.get("start_time", ""), company.zone, "start_time")
+                    end = _local_time(day, form.get("end_time", ""), company.zone, "end_time")
+                    if end <= begin:
+                        end += timedelta(days=1)
+                    values["start_time"] = begin.astimezone(UTC).isoformat()
+                    values["end_time"] = end.astimezone(UTC).isoformat()
+            body = StaffBookingBody.model_validate(values)
+        except (ValueError, ValidationError):
+            return refused("VALIDATION_FAILED")
+        once = Idempotent(request, form.get("request_key", "")[:64] or str(uuid.uuid4()))
+        answer = await create_booking_for_customer(request, body, principal, once)
+        code = _problem_code(answer)
+        if code:
+            return refused(code)
+        booking_id = json.loads(bytes(answer.body))["id"]
+        back = {"date": day.isoformat(), "done": "book", "booking_id": booking_id}
+        if form.get("company_id"):
+            back["company_id"] = company_key
+        return RedirectResponse(f"{BASE}/day" + _query(**back), status_code=303)

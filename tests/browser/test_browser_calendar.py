@@ -1,0 +1,158 @@
+"""The business console in a real browser against the real platform: a company's staff log in
+and land on the calendar, the month heatmap shows a booked day with its figure, the day view
+lists the booking, a booking made from a free cell for a customer found by search appears and
+its saga confirms, check-in and cancellation (its refund shown first) from the day view swap
+the booking's card in place; a company admin sees both the calendar and the sagas. axe, the
+phone viewport and screenshots on every page (check in conftest.py)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.async_api import Page, expect
+
+from bookingplatform.catalog.v1 import catalog_pb2
+from plumbing.testing import eventually
+from tests.browser.conftest import DESKTOP, PASSWORD, Console, check
+
+pytestmark = pytest.mark.e2e
+
+BERLIN = ZoneInfo("Europe/Berlin")  # the tenant's time zone (tests/conftest.py)
+SLOW = 60_000  # ms: a saga confirms within this on a busy machine
+
+
+async def _log_in(browser, platform, tenant, role: str) -> Console:
+    email = f"{role.lower()}-{uuid.uuid4().hex[:10]}@example.com"
+    await platform.users.create_user(email=email, password=PASSWORD, role=role, company_id=tenant.company_id)
+    context = await browser.new_context(viewport=DESKTOP)
+    context.set_default_timeout(60_000)
+    page = await context.new_page()
+    seen = Console(page, platform.gateway_url)
+    page.on("console", lambda m: seen.errors.append(m.text) if m.type == "error" else None)
+    page.on("dialog", lambda dialog: dialog.accept())
+    await page.goto(seen.url("/ops/login"))
+    await page.get_by_label("E-mail", exact=True).fill(email)
+    await page.get_by_label("Password", exact=True).fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    return seen
+
+
+def _card(page: Page, booking_id: str):
+    return page.locator(f"#booking-{booking_id}")
+
+
+async def test_staff_book_check_in_and_cancel_from_the_calendar(platform, browser, tenant):
+    # A class starting in 40 minutes (check-in is open), 4 places, one booked by Ann.
+    session = await tenant.session(capacity=4, price_minor=1000, starts_in=timedelta(minutes=40))
+    day = session.start_time.ToDatetime().replace(tzinfo=ZoneInfo("UTC")).astimezone(BERLIN).date()
+    ann = await tenant.customer(main_minor=5000)
+    mine = await ann.book(session.id, use_wallet=True)
+    assert mine.status_code == 202, mine.text
+    ann_booking = (await ann.wait_for(mine.json()["id"], "CONFIRMED"))["id"]
+    bob = await tenant.customer(main_minor=5000)
+    bob_email = (
+        await platform.catalog.GetCustomer(catalog_pb2.GetCustomerRequest(customer_id=bob.id))
+    ).customer.email
+
+    console = await _log_in(browser, platform, tenant, "STAFF")
+    page = console.page
+    try:
+        await page.wait_for_url(re.compile(r".*/ops/calendar$"))
+        # The operators' pages are not for staff.
+        refused = await page.goto(console.url("/ops/sagas"))
+        assert refused is not None and refused.status == 403
+
+        # The month: the company's mean (one resource: 1 of 4 places = 25%), then the studio's figure.
+        await page.goto(console.url(f"/ops/calendar?month={day:%Y-%m}"))
+        cell = page.locator(f"table.cal-month td[data-date='{day.isoformat()}']")
+        await expect(cell).to_contain_text("25%")
+        await expect(cell).to_have_class(re.compile(r"heat-2"))
+        await check(console, "calendar-company")
+        await page.get_by_label("Show", exact=True).select_option(label="Studio (places)")
+        await page.get_by_role("button", name="Show", exact=True).click()
+        await expect(cell).to_contain_text("1/4")
+        await expect(page.locator("table.cal-strip")).to_contain_text("1/4")
+        await check(console, "calendar-resource")
+
+        # The day: Ann's booking, and the session's free places.
+        await cell.get_by_role("link").click()
+        await page.wait_for_url(re.compile(rf".*/ops/calendar/day\?date={day.isoformat()}.*"))
+        await expect(_card(page, ann_booking)).to_contain_text("CONFIRMED")
+        await expect(page.locator(".slot-fig").first).to_contain_text("1/4 places booked")
+        await check(console, "calendar-day")
+        await page.evaluate("() => { window.__stillHere = 'yes'; }")
+
+        # Check Ann in: the card is swapped in place (htmx), the page is not reloaded.
+        await _card(page, ann_booking).get_by_role("button", name=re.compile("^Check in")).click()
+        await expect(_card(page, ann_booking)).to_contain_text("CHECKED_IN")
+        await expect(_card(page, ann_booking).locator(".check-in-state")).to_contain_text("Checked in at")
+        await expect(_card(page, ann_booking).get_by_role("status")).to_contain_text("Checked in.")
+        assert await page.evaluate("() => window.__stillHere") == "yes"
+
+        # Book a place for Bob from the free cell, Bob found by search, paid from his wallet.
+        await page.get_by_role("link", name=re.compile("^Book a place for a customer")).first.click()
+        await page.wait_for_url(re.compile(r".*/ops/calendar/book\?.*"))
+        await page.get_by_label("Customer's name or e-mail").fill(bob_email[:8])
+        choice = page.get_by_label(re.compile(re.escape(bob_email)))
+        await expect(choice).to_have_count(1)
+        await choice.check()
+        await page.get_by_label("From the customer's wallet (the booking saga runs)").check()
+        await check(console, "calendar-book")
+        await page.get_by_role("button", name="Book", exact=True).click()
+        await page.wait_for_url(re.compile(r".*/ops/calendar/day\?.*done=book.*"))
+        await expect(page.get_by_role("status").first).to_contain_text("Booked.")
+        new_card = page.locator(".booking-new")
+        await expect(new_card).to_have_count(1)
+        bob_booking = (await new_card.get_attribute("id") or "").removeprefix("booking-")
+        assert bob_booking and bob_booking != ann_booking
+
+        async def confirmed() -> bool:
+            await page.reload()
+            return "CONFIRMED" in await _card(page, bob_booking).inner_text()
+
+        await eventually(confirmed, message="the booking made from the calendar never confirmed")
+        saga = await bob.wait_for(bob_booking, "CONFIRMED")
+        assert saga["wallet_debited"]["amount_minor"] == 1000
+        await expect(page.locator(".slot-fig").first).to_contain_text("2/4 places booked")
+
+        # Cancel Bob's booking: the refund is shown before confirming.
+        card = _card(page, bob_booking)
+        await card.locator("summary").click()
+        await expect(card.locator(".refund")).to_contain_text("10.00 EUR to the wallet")
+        await card.get_by_label("Why the company cancels").fill("browser: the class is overbooked")
+        await card.get_by_role("button", name="Confirm cancellation").click()
+        await expect(_card(page, bob_booking)).to_contain_text(re.compile("CANCELLING|CANCELLED"))
+        await expect(_card(page, bob_booking).get_by_role("status")).to_contain_text("Cancellation started")
+        await bob.wait_for(bob_booking, "CANCELLED")
+        assert (await bob.wallet())["main_balance"]["amount_minor"] == 5000
+    finally:
+        await page.context.close()
+
+
+async def test_a_company_admin_sees_the_calendar_and_the_sagas(platform, browser, tenant):
+    session = await tenant.session(capacity=10, price_minor=1000, starts_in=timedelta(days=3))
+    day = session.start_time.ToDatetime().replace(tzinfo=ZoneInfo("UTC")).astimezone(BERLIN).date()
+    zoe = await tenant.customer(main_minor=5000)
+    created = await zoe.book(session.id, quantity=3, use_wallet=True)
+    booking = (await zoe.wait_for(created.json()["id"], "CONFIRMED"))["id"]
+
+    console = await _log_in(browser, platform, tenant, "COMPANY_ADMIN")
+    page = console.page
+    try:
+        await page.wait_for_url(re.compile(r".*/ops/sagas$"))
+        await expect(page.locator("#saga-rows")).to_contain_text(booking)
+        await page.goto(console.url(f"/ops/calendar?month={day:%Y-%m}"))
+        cell = page.locator(f"table.cal-month td[data-date='{day.isoformat()}']")
+        await expect(cell).to_contain_text("30%")
+        await page.locator("table.cal-strip").get_by_role("link", name="Studio").click()
+        await expect(cell).to_contain_text("3/10")
+        await cell.get_by_role("link").click()
+        await expect(_card(page, booking)).to_contain_text("CONFIRMED")
+        await expect(_card(page, booking)).to_contain_text("Test Customer")
+        await check(console, "calendar-day-admin")
+    finally:
+        await page.context.close()
