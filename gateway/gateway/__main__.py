@@ -20,7 +20,7 @@ import uvicorn
 from gateway import logredact
 from gateway.app import create_app
 from gateway.settings import Settings
-from plumbing.runtime import configure_logging
+from plumbing.logs import configure_logging
 from plumbing.telemetry import setup_tracing
 
 log = logging.getLogger("gateway")
@@ -52,7 +52,7 @@ def bind(host: str, port: int) -> socket.socket:
 def main() -> None:
     # plumbing's logging wants an upper-case level name; uvicorn wants lower case.
     os.environ["LOG_LEVEL"] = os.environ.get("LOG_LEVEL", "INFO").upper()
-    configure_logging()
+    configure_logging("gateway")
     setup_tracing("gateway")
     settings = Settings.from_env()
     sock = bind(settings.host, settings.port)
@@ -67,11 +67,13 @@ def main() -> None:
         http="httptools",
         loop=loop,
         log_level=settings.log_level,
+        # uvicorn's loggers keep no handler of their own: their lines (the access log too)
+        # reach the root's, in the process's format (plumbing.logs).
+        log_config=None,
         lifespan="on",
         timeout_graceful_shutdown=10,
         proxy_headers=False,
     )
-    # After the Config: building it (re)configures uvicorn's loggers and handlers.
     logredact.install()
     server = _Server(config, settings.port_file, sock.getsockname()[1])
     # uvicorn captures SIGTERM/SIGINT during serve() and re-raises them to the previous

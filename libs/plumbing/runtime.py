@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from plumbing import failpoints
 from plumbing.grpc_server import GrpcServer
 from plumbing.health import DependencyWatcher
+from plumbing.logs import configure_logging
 from plumbing.telemetry import setup_tracing
 
 if TYPE_CHECKING:
@@ -66,16 +67,9 @@ class RunningService:
                 await close()
 
 
-def configure_logging() -> None:
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-
-
 def run_service(name: str, start: Callable[[], Awaitable[RunningService]]) -> None:
     """Runs a service until SIGTERM/SIGINT; writes its port to $PORT_FILE when set."""
-    configure_logging()
+    configure_logging(name)
     setup_tracing(name)
     failpoints.configure(name)
 

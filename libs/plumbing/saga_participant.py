@@ -21,6 +21,7 @@ from plumbing import audit, messaging
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetters
 from plumbing.inbox_consumer import Delivery, InboxConsumer
+from plumbing.logs import log_context
 from plumbing.messaging import SAGA_STREAM, Handler, PullConsumer, command_subject, reply_subject
 from plumbing.outbox import Outbox
 from plumbing.runtime import RunningService
@@ -43,7 +44,8 @@ class StepConsumer(InboxConsumer[saga_pb2.StepCommand, None]):
         async def apply(
             conn: AsyncConnection, delivery: Delivery[saga_pb2.StepCommand, None]
         ) -> saga_pb2.StepReply:
-            return await handler(conn, delivery.message)
+            with log_context(saga_id=delivery.message.saga_id, step=delivery.message.step):
+                return await handler(conn, delivery.message)
 
         super().__init__(
             name="saga-step",

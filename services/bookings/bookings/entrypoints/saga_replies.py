@@ -10,6 +10,7 @@ from bookings.adapters.tables import inbox
 from bookings.service.orchestrator import Orchestrator
 from plumbing.db import Database
 from plumbing.inbox_consumer import Delivery, InboxConsumer, Undecodable
+from plumbing.logs import log_context
 from plumbing.outbox import Outbox
 
 
@@ -35,4 +36,5 @@ class ReplyConsumer(InboxConsumer[saga_pb2.StepReply, None]):
     async def _apply_reply(self, conn: AsyncConnection, delivery: Delivery[saga_pb2.StepReply, None]) -> None:
         reply = reply_from(delivery.message)
         assert reply is not None  # decode_reply refused the others
-        await self.orchestrator.handle_reply(conn, delivery.message.saga_id, reply, delivery.message_id)
+        with log_context(saga_id=delivery.message.saga_id, step=delivery.message.step):
+            await self.orchestrator.handle_reply(conn, delivery.message.saga_id, reply, delivery.message_id)
