@@ -30,6 +30,7 @@ from bookingplatform.passes.v1 import passes_pb2, passes_pb2_grpc
 from bookingplatform.payments.v1 import payments_pb2_grpc
 from bookingplatform.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 from gateway.app import create_app
+from gateway.push.vapid import new_private_key_pem
 from gateway.settings import Settings as GatewaySettings
 from gateway.users import UserStore
 from plumbing.db import Database
@@ -118,6 +119,11 @@ async def platform(database_url: str, nats_url: str) -> AsyncIterator[Platform]:
         nats_url=nats_url,
         # Webhook receivers started by tests listen on 127.0.0.1 (gateway.webhooks.urls).
         webhooks_allow_private_urls=True,
+        # Web Push (gateway.push): this run's own VAPID key pair, and push services started by
+        # tests on 127.0.0.1.
+        vapid_private_key=new_private_key_pem(),
+        vapid_subject="mailto:ops@platform.test",
+        push_allow_loopback_endpoints=True,
     )
     server = uvicorn.Server(uvicorn.Config(create_app(settings), http="httptools", log_level="warning"))
     serving = asyncio.create_task(server.serve(sockets=[sock]))

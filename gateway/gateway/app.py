@@ -31,7 +31,11 @@ from gateway.notifications.mailer import SmtpSettings
 from gateway.pages import calendar as calendar_pages
 from gateway.pages import dead_letters as dead_letter_pages
 from gateway.pages import login, sagas
+from gateway.pages import webhooks as webhook_pages
 from gateway.problems import Problem, document_problems, install_handlers, problem_response
+from gateway.push import delivery as push_delivery
+from gateway.push import routes as push_routes
+from gateway.push.vapid import VapidKey
 from gateway.ratelimit import GuestBookingLimiter, LoginLimiter
 from gateway.request_ids import RequestIds
 from gateway.routes import (
@@ -140,12 +144,24 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
             )
         # Booking events -> e-mails through an outbox, and their sender (gateway.notifications).
         stop_notifications = await start_notifications(app, settings)
+        # Booking events -> Web Push to the company's staff devices (gateway.push), when the
+        # gateway has a VAPID key.
+        stop_push = None
+        if settings.nats_url and app.state.vapid is not None:
+            app.state.push_dispatcher, stop_push = await push_delivery.start(
+                settings.nats_url,
+                app.state.db,
+                app.state.vapid,
+                allow_loopback=settings.push_allow_loopback_endpoints,
+            )
         log.info("gateway ready")
         try:
             yield
         finally:
             if stop_notifications is not None:
                 await stop_notifications()
+            if stop_push is not None:
+                await stop_push()
             if stop_webhooks is not None:
                 await stop_webhooks()
             if stop_copier is not None:
@@ -172,6 +188,9 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
         dependencies=[Depends(edge_guard)],
     )
     app.state.settings = settings
+    app.state.vapid = (
+        VapidKey(settings.vapid_private_key, settings.vapid_subject) if settings.vapid_private_key else None
+    )
     app.state.tokens = TokenIssuer(settings.jwt_secret, settings.token_ttl_seconds)
     app.state.login_limiter = LoginLimiter(settings.login_limit_per_ip, settings.login_limit_per_account)
     app.state.guest_limiter = GuestBookingLimiter(
@@ -204,6 +223,9 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     app.include_router(public_guest.router)
     app.include_router(webhook_admin.router)
     app.include_router(booking_events.router)
+    # The installable console, its staff's push devices, and the webhooks page.
+    app.include_router(push_routes.router)
+    app.include_router(webhook_pages.router)
     app.include_router(calendar_feeds.router)
     app.include_router(notification_pages.router)
     for pages in (login, sagas, dead_letter_pages, calendar_pages):

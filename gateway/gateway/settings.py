@@ -52,6 +52,12 @@ class Settings:
     # Webhook endpoints (gateway.webhooks) may name private or loopback addresses: tests and
     # `make run` (BOOKING_ENV=dev) deliver to a local receiver; never in production.
     webhooks_allow_private_urls: bool = False
+    # Web Push for staff (gateway.push): the VAPID private key (P-256, PEM or base64url; none:
+    # no pushes, the console says so), the contact pushed with it (`mailto:` or https), and
+    # whether a subscription's push service may be on a loopback address (the tests' own).
+    vapid_private_key: str | None = None
+    vapid_subject: str = "mailto:ops@booking-platform.invalid"
+    push_allow_loopback_endpoints: bool = False
     # E-mail notifications (gateway.notifications): sent by SMTP to this server; with no host
     # the notifier is off. The password is never logged (nor shown in this object's repr).
     smtp_host: str | None = None
@@ -105,6 +111,10 @@ class Settings:
                 "GATEWAY_WEBHOOKS_ALLOW_PRIVATE_URLS", "true" if dev else "false"
             ).lower()
             in ("1", "true", "yes"),
+            vapid_private_key=_vapid_key(os.environ.get("GATEWAY_VAPID_PRIVATE_KEY") or None),
+            vapid_subject=env("GATEWAY_VAPID_SUBJECT", "mailto:ops@booking-platform.invalid"),
+            push_allow_loopback_endpoints=env("GATEWAY_PUSH_ALLOW_LOOPBACK_ENDPOINTS", "false").lower()
+            in ("1", "true", "yes"),
             smtp_host=os.environ.get("GATEWAY_SMTP_HOST") or None,
             smtp_port=env_int("GATEWAY_SMTP_PORT", 25),
             smtp_username=os.environ.get("GATEWAY_SMTP_USERNAME") or None,
@@ -113,6 +123,18 @@ class Settings:
             mail_from=env("GATEWAY_MAIL_FROM", "bookings@localhost"),
             notifications_first_retry_seconds=float(env("GATEWAY_NOTIFICATIONS_FIRST_RETRY_SECONDS", "30")),
         )
+
+
+def _vapid_key(value: str | None) -> str | None:
+    """Checked at start-up (the key itself never in the message)."""
+    if value is not None:
+        from gateway.push.vapid import InvalidVapidKey, load_private_key
+
+        try:
+            load_private_key(value)
+        except InvalidVapidKey as error:
+            raise RuntimeError(f"GATEWAY_VAPID_PRIVATE_KEY: {error}") from None
+    return value
 
 
 def _rate(name: str, default: str) -> str:

@@ -19,10 +19,12 @@ STATIC = PACKAGE / "static"
 STATIC_PATH = "/static"
 
 # The gateway's own scripts, styles and event streams; no inline script or style (the
-# timeline is SVG with attributes), no frame, forms only to ourselves.
+# timeline is SVG with attributes), no frame, forms only to ourselves; the web app manifest
+# and the service worker (gateway.push.routes) are the gateway's too.
 CONSOLE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    "connect-src 'self'; manifest-src 'self'; worker-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
 )
 
 

@@ -52,6 +52,13 @@
   }
   document.addEventListener("DOMContentLoaded", drawCharts);
   document.addEventListener("htmx:afterSettle", drawCharts);
+  // 4. The service worker of the installable console (Web Push for staff, gateway.push):
+  //    /ops/sw.js with the scope /ops/, on every console page.
+  if ("serviceWorker" in navigator && window.location.pathname.indexOf("/ops/") === 0) {
+    navigator.serviceWorker.register("/ops/sw.js", {scope: "/ops/"}).catch(function (error) {
+      console.warn("service worker not registered: " + error.message);
+    });
+  }
   window.addEventListener("resize", function () {
     document.querySelectorAll("[data-chart]").forEach(function (el) {
       if (el._plot) el._plot.setSize({width: Math.max(200, el.clientWidth), height: 180});

@@ -1,0 +1,360 @@
+"""From booking events to Web Push messages on the company's staff devices.
+
+The consumer (durable `gateway-push` on `bookings.events.>`, through its own inbox
+`gateway.push_inbox`) stores each event a device is told about (a booking confirmed,
+cancelled, or waiting for its payment) once, with the notification it shows, and in the same
+transaction one delivery row per subscription of the company's staff
+(`ON CONFLICT (subscription_id, event_id) DO NOTHING`).
+
+The dispatcher claims due deliveries with `FOR UPDATE SKIP LOCKED` (gateway replicas share the
+work), leases each by moving `next_attempt_at` LEASE_SECONDS on and counting the attempt,
+commits, then encrypts the notification for the device (aes128gcm, pywebpush's WebPusher),
+signs the request with the gateway's VAPID key (py_vapid) and posts it to the push service
+(httpx, never following a redirect), and records the outcome with an update conditional on
+that very attempt: sent; retried after an exponential back-off (a 429, a 5xx, no answer) until
+an hour after the event (a notification about a booking goes stale); FAILED at once for another
+4xx. A 404 or 410 means the subscription is gone (unsubscribed, expired): it is deleted with
+its deliveries. The device's keys and the endpoint (which identifies the device) are never
+logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.struct_pb2 import Struct
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from pywebpush import WebPusher, WebPushException
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert as upsert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.push import tables
+from gateway.push.urls import check_endpoint
+from gateway.push.vapid import VapidKey
+from plumbing import messaging
+from plumbing.db import Database
+from plumbing.errors import ServiceError
+from plumbing.inbox_consumer import Delivery, InboxConsumer
+
+log = logging.getLogger(__name__)
+
+DURABLE = "gateway-push"
+TIMEOUT_SECONDS = 10.0
+LEASE_SECONDS = 60
+FIRST_RETRY_SECONDS = 10
+LONGEST_RETRY_SECONDS = 600
+GIVE_UP_AFTER = timedelta(hours=1)
+# How long the push service keeps a message for a device that is offline.
+TTL_SECONDS = 3600
+BATCH = 20
+GONE = (404, 410)
+
+# The subject's last token -> (type, title, what the body says).
+NOTIFIED = {
+    "confirmed": ("booking.confirmed", "Booking confirmed", "is confirmed."),
+    "cancelled": ("booking.cancelled", "Booking cancelled", "was cancelled."),
+    "pending_payment": ("booking.payment_due", "Payment due", "waits for its payment."),
+}
+
+
+def retry_delay_seconds(attempts: int) -> int:
+    """10 s, 20 s, 40 s, ... at most 10 minutes between attempts (attempts = those made)."""
+    return min(FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0), LONGEST_RETRY_SECONDS)
+
+
+def notification(event_id: str, subject: str, data: dict[str, Any]) -> tuple[str, str] | None:
+    """(event type, the notification's JSON) of a booking event staff are told about, else None.
+    The JSON is what the service worker (static/sw.js) shows: title, body, the console page to
+    open on a click, and a tag (one notification per booking on the device)."""
+    known = NOTIFIED.get(subject.rsplit(".", 1)[-1])
+    if known is None:
+        return None
+    event_type, title, says = known
+    booking_id = str(data["booking_id"])
+    payload = {
+        "title": title,
+        "body": f"Booking {booking_id[:8]} {says}",
+        "url": f"/ops/sagas?q={booking_id}&range=all",
+        "tag": f"booking-{booking_id}",
+        "type": event_type,
+        "booking_id": booking_id,
+        "event_id": event_id,
+        "occurred_at": data["occurred_at"],
+    }
+    return event_type, json.dumps(payload, separators=(",", ":"), sort_keys=True)
+
+
+# ---- the consumer -------------------------------------------------------------------------
+
+_NEW_DELIVERIES = text(
+    "INSERT INTO gateway.push_deliveries (id, subscription_id, event_id)"
+    " SELECT gen_random_uuid(), s.id, :event_id FROM gateway.push_subscriptions s"
+    " WHERE s.company_id = :company_id ORDER BY s.id"
+    " ON CONFLICT (subscription_id, event_id) DO NOTHING"
+)
+
+
+async def _store(conn: AsyncConnection, delivery: Delivery[Struct, None]) -> None:
+    data: dict[str, Any] = MessageToDict(delivery.message)
+    shown = notification(delivery.message_id, delivery.msg.subject, data)
+    if shown is None:
+        return
+    event_type, payload = shown
+    await conn.execute(
+        upsert(tables.events)
+        .values(
+            id=delivery.message_id,
+            company_id=data["company_id"],
+            booking_id=data["booking_id"],
+            type=event_type,
+            payload=payload,
+            occurred_at=datetime.fromisoformat(data["occurred_at"]),
+        )
+        .on_conflict_do_nothing()
+    )
+    await conn.execute(_NEW_DELIVERIES, {"event_id": delivery.message_id, "company_id": data["company_id"]})
+
+
+def consumer(db: Database) -> InboxConsumer[Struct, None]:
+    return InboxConsumer(
+        name=DURABLE,
+        db=db,
+        inbox=tables.inbox,
+        decode=Struct.FromString,
+        apply=_store,
+        span_name=lambda event: "store booking event for push",
+    )
+
+
+# ---- the dispatcher ---------------------------------------------------------------------
+
+_CLAIM = text(
+    "WITH due AS ("
+    " SELECT d.id FROM gateway.push_deliveries d"
+    " WHERE d.status = 'PENDING' AND d.next_attempt_at <= now()"
+    " ORDER BY d.next_attempt_at LIMIT :batch"
+    " FOR UPDATE OF d SKIP LOCKED)"
+    " UPDATE gateway.push_deliveries d"
+    " SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => :lease)"
+    " FROM due, gateway.push_subscriptions s, gateway.push_events ev"
+    " WHERE d.id = due.id AND s.id = d.subscription_id AND ev.id = d.event_id"
+    " RETURNING d.id, d.attempts, d.subscription_id, s.endpoint, s.p256dh, s.auth, ev.payload"
+)
+_SENT = text(
+    "UPDATE gateway.push_deliveries SET status = 'SUCCEEDED', completed_at = now(),"
+    " last_status_code = :code, last_error = NULL"
+    " WHERE id = :id AND attempts = :attempt AND status = 'PENDING' RETURNING subscription_id"
+)
+_SUBSCRIPTION_SENT = text("UPDATE gateway.push_subscriptions SET last_success_at = now() WHERE id = :id")
+# Retried after the back-off while the event is fresh and the failure is one to retry.
+_FAILED = text(
+    "UPDATE gateway.push_deliveries SET"
+    " status = CASE WHEN :final OR created_at <= now() - CAST(:give_up AS interval)"
+    "  THEN 'FAILED' ELSE 'PENDING' END,"
+    " completed_at = CASE WHEN :final OR created_at <= now() - CAST(:give_up AS interval) THEN now() END,"
+    " next_attempt_at = now() + make_interval(secs => :delay),"
+    " last_status_code = :code, last_error = :error"
+    " WHERE id = :id AND attempts = :attempt AND status = 'PENDING'"
+)
+_GONE = text("DELETE FROM gateway.push_subscriptions WHERE id = :id")
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: str
+    attempt: int
+    subscription_id: str
+    endpoint: str
+    p256dh: str
+    auth: str
+    payload: str
+
+    def __repr__(self) -> str:  # the device's keys and endpoint stay out of any log
+        return f"Claimed(id={self.id!r}, attempt={self.attempt})"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int | None
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+    @property
+    def gone(self) -> bool:
+        return self.status_code in GONE
+
+    @property
+    def final(self) -> bool:
+        """A 4xx but 408 and 429 will not change on a retry (e.g. 413, 400, 403)."""
+        return (
+            self.status_code is not None
+            and 400 <= self.status_code < 500
+            and self.status_code not in (408, 429)
+        )
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        db: Database,
+        vapid: VapidKey,
+        *,
+        allow_loopback: bool,
+        poll_seconds: float = 1.0,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.db = db
+        self.vapid = vapid
+        self.allow_loopback = allow_loopback
+        self.poll_seconds = poll_seconds
+        self.http = http or httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False)
+        self.wakeup = asyncio.Event()
+
+    async def claim(self) -> list[Claimed]:
+        async with self.db.transaction() as conn:
+            rows = await conn.execute(_CLAIM, {"batch": BATCH, "lease": float(LEASE_SECONDS)})
+            return [
+                Claimed(
+                    str(r.id), r.attempts, str(r.subscription_id), r.endpoint, r.p256dh, r.auth, r.payload
+                )
+                for r in rows
+            ]
+
+    def request(self, claimed: Claimed) -> tuple[bytes, dict[str, str]]:
+        """The encrypted body (aes128gcm, for the device's keys) and the headers of one push."""
+        pusher = WebPusher(
+            {"endpoint": claimed.endpoint, "keys": {"p256dh": claimed.p256dh, "auth": claimed.auth}}
+        )
+        body: bytes = pusher.encode(claimed.payload.encode(), "aes128gcm")["body"]
+        return body, {
+            "Authorization": self.vapid.authorization(claimed.endpoint),
+            "Content-Encoding": "aes128gcm",
+            "Content-Type": "application/octet-stream",
+            "TTL": str(TTL_SECONDS),
+            "Urgency": "high",
+        }
+
+    async def post(self, claimed: Claimed) -> Outcome:
+        try:
+            await check_endpoint(claimed.endpoint, allow_loopback=self.allow_loopback)
+            # Encrypting makes an ephemeral P-256 key and an ECDH: CPU work, off the event loop.
+            body, headers = await asyncio.to_thread(self.request, claimed)
+            response = await self.http.post(claimed.endpoint, content=body, headers=headers)
+        except ServiceError as refused:
+            return Outcome(None, refused.reason)
+        except (WebPushException, ValueError) as bad_keys:  # keys the device sent are not usable
+            return Outcome(None, f"INVALID_SUBSCRIPTION_KEYS ({type(bad_keys).__name__})")
+        except httpx.TimeoutException:
+            return Outcome(None, "TIMEOUT")
+        except httpx.HTTPError as failure:
+            # The class only: an error's text may repeat the endpoint.
+            return Outcome(None, f"CONNECTION_FAILED ({type(failure).__name__})")
+        ok = 200 <= response.status_code < 300
+        return Outcome(response.status_code, None if ok else f"HTTP {response.status_code}")
+
+    async def record(self, claimed: Claimed, outcome: Outcome) -> None:
+        values = {"id": claimed.id, "attempt": claimed.attempt, "code": outcome.status_code}
+        async with self.db.transaction() as conn:
+            if outcome.ok:
+                if (await conn.execute(_SENT, values)).first() is not None:
+                    await conn.execute(_SUBSCRIPTION_SENT, {"id": claimed.subscription_id})
+                return
+            if outcome.gone:
+                await conn.execute(_GONE, {"id": claimed.subscription_id})
+                log.info(
+                    "push subscription %s dropped: the push service answered %s",
+                    claimed.subscription_id,
+                    outcome.status_code,
+                )
+                return
+            await conn.execute(
+                _FAILED,
+                {
+                    **values,
+                    "error": outcome.error,
+                    "final": outcome.final,
+                    "delay": float(retry_delay_seconds(claimed.attempt)),
+                    "give_up": GIVE_UP_AFTER,
+                },
+            )
+
+    async def deliver(self, claimed: Claimed) -> None:
+        await self.record(claimed, await self.post(claimed))
+
+    async def run_once(self) -> int:
+        claimed = await self.claim()
+        results = await asyncio.gather(*(self.deliver(c) for c in claimed), return_exceptions=True)
+        for c, result in zip(claimed, results, strict=True):
+            if isinstance(result, Exception):
+                log.warning("push delivery %s: outcome not recorded (%s)", c.id, type(result).__name__)
+        return len(claimed)
+
+    async def run_forever(self) -> None:
+        while True:
+            self.wakeup.clear()
+            try:
+                if await self.run_once():
+                    continue
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("push dispatch failed; trying again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wakeup.wait(), self.poll_seconds)
+
+
+async def start(
+    nats_url: str, db: Database, vapid: VapidKey, *, allow_loopback: bool, poll_seconds: float = 1.0
+) -> tuple[Dispatcher, Callable[[], Awaitable[None]]]:
+    """Consumes booking events and dispatches pushes until the answered stop is awaited."""
+    nc: Client = await messaging.connect(nats_url, "gateway-push")
+    dispatcher = Dispatcher(db, vapid, allow_loopback=allow_loopback, poll_seconds=poll_seconds)
+    store = consumer(db)
+
+    async def handle(messages: list[Msg]) -> None:
+        await store.handle(messages)
+        dispatcher.wakeup.set()
+
+    try:
+        js = nc.jetstream()
+        await messaging.ensure_stream(js, messaging.BOOKING_EVENTS_STREAM, messaging.BOOKING_EVENTS_SUBJECTS)
+        pull = messaging.PullConsumer(
+            js,
+            stream=messaging.BOOKING_EVENTS_STREAM,
+            durable=DURABLE,
+            subject=messaging.BOOKING_EVENTS_SUBJECTS[0],
+            handler=handle,
+        )
+    except BaseException:
+        await nc.close()
+        await dispatcher.http.aclose()
+        raise
+    tasks = [
+        asyncio.create_task(pull.run_forever(), name="push-events"),
+        asyncio.create_task(dispatcher.run_forever(), name="push-dispatcher"),
+    ]
+
+    async def stop() -> None:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await dispatcher.http.aclose()
+        await nc.close()
+
+    return dispatcher, stop
