@@ -42,3 +42,27 @@ async def test_a_company_admin_still_lands_on_the_sagas(http, make_account):
     reply = await http.post("/ops/login", data={"email": admin.email, "password": admin.password})
 
     assert reply.status_code == 303 and reply.headers["location"] == "/ops/sagas"
+
+
+async def test_the_calendar_asks_for_a_login_and_refuses_customers(http, make_account):
+    customer = await make_account()
+
+    anonymous = await http.get("/ops/calendar?month=2027-01")
+    as_customer = await http.get("/ops/calendar", headers=customer.headers)
+    form = await http.post(f"/ops/calendar/bookings/{uuid.uuid4()}/check-in", data={"csrf_token": "x"})
+
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"] == "/ops/login?next=%2Fops%2Fcalendar%3Fmonth%3D2027-01"
+    assert as_customer.status_code == 403
+    assert form.status_code == 401
+
+
+async def test_staff_forms_of_the_calendar_need_the_session_s_csrf_token(http, make_account, ops_login):
+    staff = await make_account("STAFF")
+    await ops_login(staff)
+
+    forged = await http.post(f"/ops/calendar/bookings/{uuid.uuid4()}/check-in", data={"csrf_token": "forged"})
+    bad_month = await http.get("/ops/calendar?month=2027-13")
+
+    assert forged.status_code == 403 and forged.json()["code"] == "CSRF_TOKEN_INVALID"
+    assert bad_month.status_code == 400 and bad_month.json()["errors"][0]["field"] == "month"

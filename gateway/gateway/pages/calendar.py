@@ -227,12 +227,13 @@ async def calendar_page(
     company_key = _company_id(principal, company_id)
     if company_key is None:
         return page_response(request, "calendar.html", operator=principal, section="calendar", company=None)
-    company = await _company(request, company_key)
-    first = cal.parse_month(month, _local_today(company))
-    if first is None:
+    asked = cal.parse_month(month, date.today()) if month else None
+    if month and asked is None:
         raise _invalid("month", "a month YYYY-MM")
-    resources = await _resources(request, company.id)
     chosen = _uuid(resource_id, "resource_id")
+    company = await _company(request, company_key)
+    first = asked or _local_today(company).replace(day=1)
+    resources = await _resources(request, company.id)
     if chosen is not None and chosen not in {r.id for r in resources}:
         raise Problem(404, "RESOURCE_NOT_FOUND", "No such resource.")
     days = cal.month_days(first)
@@ -608,9 +609,9 @@ async def day_page(
     if company_key is None:
         return page_response(request, "calendar.html", operator=principal, section="calendar", company=None)
     day = _day(date_)
+    chosen = _uuid(resource_id, "resource_id")
     company = await _company(request, company_key)
     resources = await _resources(request, company.id)
-    chosen = _uuid(resource_id, "resource_id")
     if chosen is not None:
         resources = [r for r in resources if r.id == chosen]
         if not resources:

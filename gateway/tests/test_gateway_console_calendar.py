@@ -1,0 +1,54 @@
+"""The calendar's pure parts: months as weeks, the heat of a cell and its words, the company's
+mean row."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from gateway.console.calendar import Cell, company_cells, month_days, parse_month, shift_month, weeks
+
+TODAY = date(2026, 12, 6)
+
+
+def test_a_month_is_parsed_or_refused_and_defaults_to_this_month():
+    assert parse_month(None, TODAY) == date(2026, 12, 1)
+    assert parse_month("2027-02", TODAY) == date(2027, 2, 1)
+    for bad in ("2027-13", "2027-2", "1969-12", "2200-01", "27-02", "2027-02-01", "x"):
+        assert parse_month(bad, TODAY) is None, bad
+
+
+def test_months_shift_across_years():
+    assert shift_month(date(2026, 12, 1), 1) == date(2027, 1, 1)
+    assert shift_month(date(2026, 1, 1), -1) == date(2025, 12, 1)
+    assert shift_month(date(2026, 5, 1), -17) == date(2024, 12, 1)
+
+
+def test_a_month_is_whole_weeks_from_monday_padded_with_none():
+    grid = weeks(date(2026, 12, 1))  # a Tuesday
+    assert all(len(week) == 7 for week in grid)
+    assert grid[0][:2] == [None, date(2026, 12, 1)]
+    assert [d for week in grid for d in week if d] == month_days(date(2026, 12, 1))
+    assert len(month_days(date(2028, 2, 1))) == 29
+
+
+def test_a_cell_says_its_figure_in_words_and_has_a_heat_level():
+    assert Cell(TODAY, 4, 1, "places").figure == "1/4"
+    assert Cell(TODAY, 4, 1, "places").level == 2  # 25 %
+    assert Cell(TODAY, 4, 1, "places").label == "Sunday 06 December 2026: 1 of 4 places booked (25%)"
+    assert Cell(TODAY, 10, 0, "unit-nights").level == 1
+    assert Cell(TODAY, 1440, 1440, "minutes").level == 5
+    empty = Cell(TODAY, 0, 0, "places")
+    assert (empty.figure, empty.level, empty.percent) == ("-", 0, None)
+    assert empty.label.endswith("nothing to book")
+
+
+def test_the_company_row_is_the_mean_of_the_resources_with_capacity():
+    days = [date(2026, 12, 1), date(2026, 12, 2)]
+    places = [Cell(days[0], 4, 1, "places"), Cell(days[1], 0, 0, "places")]
+    minutes = [Cell(days[0], 1440, 1080, "minutes"), Cell(days[1], 0, 0, "minutes")]
+
+    row = company_cells([places, minutes], days)
+
+    assert row[0].figure == "50%"  # (25 % + 75 %) / 2, whatever the units
+    assert row[0].label.endswith("50% occupied on average")
+    assert (row[1].figure, row[1].level) == ("-", 0)
