@@ -34,6 +34,7 @@ from gateway.push.vapid import new_private_key_pem
 from gateway.settings import Settings as GatewaySettings
 from gateway.users import UserStore
 from plumbing.db import Database
+from plumbing.mailsink import MailSink
 from plumbing.testing import EVENTUALLY_TIMEOUT, eventually
 
 # A REQUIRES_ACTION card payment nobody completes fails after this: short, for the tests of the
@@ -53,10 +54,24 @@ class Platform:
     payments: payments_pb2_grpc.PaymentsServiceStub
     db: Database
     users: UserStore
+    # The SMTP sink the gateway sends its e-mails to (gateway.notifications).
+    mail: MailSink
+
+
+# The first retry of an e-mail the sink refused: short, so a test of retries waits little.
+NOTIFICATIONS_FIRST_RETRY_SECONDS = 0.5
 
 
 @pytest.fixture(scope="session")
-async def platform(database_url: str, nats_url: str) -> AsyncIterator[Platform]:
+async def mail_sink() -> AsyncIterator[MailSink]:
+    sink = MailSink()
+    await sink.start()
+    yield sink
+    await sink.stop()
+
+
+@pytest.fixture(scope="session")
+async def platform(database_url: str, nats_url: str, mail_sink: MailSink) -> AsyncIterator[Platform]:
     running = []
     addresses: dict[str, str] = {}
     # The gateway's socket is bound first: payments sends its card provider's webhooks there.
@@ -124,6 +139,11 @@ async def platform(database_url: str, nats_url: str) -> AsyncIterator[Platform]:
         vapid_private_key=new_private_key_pem(),
         vapid_subject="mailto:ops@platform.test",
         push_allow_loopback_endpoints=True,
+        # E-mails go to the local SMTP sink the tests read.
+        smtp_host="127.0.0.1",
+        smtp_port=mail_sink.port,
+        mail_from="bookings@platform.test",
+        notifications_first_retry_seconds=NOTIFICATIONS_FIRST_RETRY_SECONDS,
     )
     server = uvicorn.Server(uvicorn.Config(create_app(settings), http="httptools", log_level="warning"))
     serving = asyncio.create_task(server.serve(sockets=[sock]))
@@ -144,6 +164,7 @@ async def platform(database_url: str, nats_url: str) -> AsyncIterator[Platform]:
         payments=payments_pb2_grpc.PaymentsServiceStub(channels["payments"]),
         db=db,
         users=UserStore(db),
+        mail=mail_sink,
     )
     server.should_exit = True
     await serving

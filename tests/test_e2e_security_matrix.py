@@ -141,6 +141,10 @@ EXPECTED: dict[str, Row] = {
     "getWebhookDelivery": row(ADMINS, TENANT),
     "redeliverWebhook": row(ADMINS, TENANT),
     "streamBookingEvents": row(CUSTOMERS, TENANT),
+    # calendar feeds (revoking again answers 204: no victim needed)
+    "createCalendarFeed": row(ADMINS, TENANT),
+    "listCalendarFeeds": row(ADMINS, TENANT),
+    "revokeCalendarFeed": row(ADMINS, TENANT),
     # companies
     "createCompany": row(PLATFORMS, NONE),
     "listCompanies": row(PLATFORMS, NONE),
@@ -265,6 +269,7 @@ class Company:
     webhook_endpoint_id: str
     victim_webhook_endpoint_id: str  # for deleteWebhookEndpoint
     webhook_delivery_id: str
+    calendar_feed_id: str
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def ids(self) -> dict[str, str]:
@@ -286,6 +291,7 @@ class Company:
             "payment_id": str(uuid.uuid4()),
             "endpoint_id": self.webhook_endpoint_id,
             "delivery_id": self.webhook_delivery_id,
+            "feed_id": self.calendar_feed_id,
         }
 
 
@@ -484,6 +490,10 @@ async def _company(platform, http: httpx.AsyncClient, name: str, start: datetime
         return str(found[0]["id"]) if found else None
 
     delivery_id = await eventually(delivery, message="the rejected booking's webhook never came")
+    feed = await http.post(
+        "/v1/admin/calendar-feeds", headers={**headers[ADMIN], **_key()}, json={"resource_id": resource.id}
+    )
+    assert feed.status_code == 201, feed.text
     return Company(
         id=company.id,
         resource_id=resource.id,
@@ -506,6 +516,7 @@ async def _company(platform, http: httpx.AsyncClient, name: str, start: datetime
         webhook_endpoint_id=endpoints[0],
         victim_webhook_endpoint_id=endpoints[1],
         webhook_delivery_id=delivery_id,
+        calendar_feed_id=feed.json()["id"],
         headers=headers,
     )
 
@@ -577,6 +588,8 @@ def _requests(w: World, t: Company) -> dict[str, dict[str, Any]]:
         "deleteWebhookEndpoint": {"ids": {"endpoint_id": t.victim_webhook_endpoint_id}},
         "listWebhookDeliveries": {"params": company},
         "streamBookingEvents": {"ids": {"booking_id": t.rejected_booking_id}},
+        "createCalendarFeed": {"json": {"resource_id": t.resource_id, "name": "matrix", **company}},
+        "listCalendarFeeds": {"params": company},
         "createCompany": {"json": {"name": "Made", "time_zone": "Europe/Berlin", "currency_code": "EUR"}},
         "updateCompany": {"json": {"name": "Renamed"}, "headers": STALE},
         "suspendCompany": {"json": {"reason": "matrix"}, "headers": STALE},

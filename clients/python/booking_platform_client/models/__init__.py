@@ -36,6 +36,7 @@ from .create_endpoint_body import CreateEndpointBody
 from .create_endpoint_body_event_types_item import CreateEndpointBodyEventTypesItem
 from .create_extra_body import CreateExtraBody
 from .create_extra_body_pricing_unit import CreateExtraBodyPricingUnit
+from .create_feed_body import CreateFeedBody
 from .create_pass_product_body import CreatePassProductBody
 from .create_rate_plan_body import CreateRatePlanBody
 from .create_resource_body import CreateResourceBody
@@ -44,6 +45,7 @@ from .create_series_body import CreateSeriesBody
 from .create_session_body import CreateSessionBody
 from .create_unit_body import CreateUnitBody
 from .created_endpoint_out import CreatedEndpointOut
+from .created_feed_out import CreatedFeedOut
 from .customer_list import CustomerList
 from .customer_out import CustomerOut
 from .customer_passes import CustomerPasses
@@ -67,6 +69,8 @@ from .extra_in import ExtraIn
 from .extra_list import ExtraList
 from .extra_out import ExtraOut
 from .extra_out_pricing_unit import ExtraOutPricingUnit
+from .feed_list import FeedList
+from .feed_out import FeedOut
 from .field_error import FieldError
 from .free_slot_list import FreeSlotList
 from .free_slot_out import FreeSlotOut
@@ -210,6 +214,7 @@ __all__ = (
     "CreateEndpointBodyEventTypesItem",
     "CreateExtraBody",
     "CreateExtraBodyPricingUnit",
+    "CreateFeedBody",
     "CreatePassProductBody",
     "CreateRatePlanBody",
     "CreateResourceBody",
@@ -218,6 +223,7 @@ __all__ = (
     "CreateSessionBody",
     "CreateUnitBody",
     "CreatedEndpointOut",
+    "CreatedFeedOut",
     "CustomerList",
     "CustomerOut",
     "CustomerPasses",
@@ -241,6 +247,8 @@ __all__ = (
     "ExtraList",
     "ExtraOut",
     "ExtraOutPricingUnit",
+    "FeedList",
+    "FeedOut",
     "FieldError",
     "FreeSlotList",
     "FreeSlotOut",
