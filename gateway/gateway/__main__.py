@@ -21,6 +21,7 @@ from gateway import logredact
 from gateway.app import create_app
 from gateway.settings import Settings
 from plumbing.logs import configure_logging
+from plumbing.metrics import serve_from_env as serve_metrics_from_env
 from plumbing.telemetry import setup_tracing
 
 log = logging.getLogger("gateway")
@@ -76,6 +77,7 @@ def main() -> None:
     )
     logredact.install()
     server = _Server(config, settings.port_file, sock.getsockname()[1])
+    serve_metrics_from_env()
     # uvicorn captures SIGTERM/SIGINT during serve() and re-raises them to the previous
     # handler once the graceful shutdown is done: make that a clean exit (status 0).
     for signum in (signal.SIGTERM, signal.SIGINT):

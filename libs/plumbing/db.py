@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from plumbing.config import sqlalchemy_url
+from plumbing.metrics import watch_pool
 
 
 class _NoResultRows(logging.Filter):
@@ -113,6 +114,8 @@ class Database:
             hide_parameters=True,
         )
         event.listen(self.engine.sync_engine.pool, "checkout", _refuse_closed_connections)
+        pool = self.engine.sync_engine.pool
+        watch_pool(application_name, lambda: int(getattr(pool, "checkedout", lambda: 0)()))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:

@@ -66,6 +66,7 @@ from bookingplatform.ops.v1 import dead_letters_pb2, dead_letters_pb2_grpc
 from bookingplatform.saga.v1 import saga_pb2
 from plumbing.errors import ErrorKind, FailedPrecondition, InvalidArgument, NotFound, ServiceError
 from plumbing.messaging import PullConsumer
+from plumbing.metrics import DEAD_LETTERS
 from plumbing.principal import Role, require_role
 
 log = logging.getLogger(__name__)
@@ -307,6 +308,7 @@ class DeadLetters:
                 continue
             await copy_to_dead_letters(self._js, self.service, kind, advisory)
             await msg.ack()
+            DEAD_LETTERS.labels(self.service, str(advisory.get("consumer", ""))).inc()
 
     # ----- the ops API, used by DeadLetterApi -----
 

@@ -7,6 +7,7 @@ run the real server in-process; `GrpcServer.stop` turns health NOT_SERVING first
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from sqlalchemy import exc as sqlalchemy_exc
 
 from plumbing.deadline import serving_until
 from plumbing.errors import ErrorKind, ServiceError
+from plumbing.metrics import RPC_SECONDS
 from plumbing.principal import acting_as, principal_from_metadata
 from plumbing.request_id import request_id_from_metadata, with_request_id
 from plumbing.validation import refuse_nul
@@ -91,6 +93,8 @@ class ErrorInterceptor(aio.ServerInterceptor):
         method = handler_call_details.method
 
         async def guarded(request: Any, context: aio.ServicerContext) -> Any:
+            started = time.perf_counter()
+            code = "OK"
             try:
                 remaining = context.time_remaining()
                 if remaining is not None and remaining <= 0:
@@ -111,6 +115,7 @@ class ErrorInterceptor(aio.ServerInterceptor):
                 ):
                     return await behaviour(request, context)  # type: ignore[arg-type]
             except ServiceError as error:
+                code = error.kind.name
                 await context.abort_with_status(rpc_status.to_status(status_for(error)))
             except aio.AbortError:
                 raise
@@ -119,6 +124,7 @@ class ErrorInterceptor(aio.ServerInterceptor):
                     # PostgreSQL is restarting or out of reach: the caller may retry the
                     # same request (request ids make that safe); this is no bug of ours.
                     log.warning("database unreachable in %s: %s", method, type(error).__name__)
+                    code = ErrorKind.UNAVAILABLE.name
                     unavailable = ServiceError(
                         "DATABASE_UNAVAILABLE",
                         "the database is not reachable; retry shortly",
@@ -126,10 +132,13 @@ class ErrorInterceptor(aio.ServerInterceptor):
                     )
                     await context.abort_with_status(rpc_status.to_status(status_for(unavailable)))
                 log.exception("unhandled error in %s", method)
+                code = "INTERNAL"
                 internal = ServiceError("INTERNAL", "internal error")
                 status = status_for(internal)
                 status.code = code_pb2.INTERNAL
                 await context.abort_with_status(rpc_status.to_status(status))
+            finally:
+                RPC_SECONDS.labels(method, code).observe(time.perf_counter() - started)
 
         return grpc.unary_unary_rpc_method_handler(
             guarded,

@@ -23,6 +23,8 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 
+from plumbing.metrics import observe_fetch
+
 log = logging.getLogger(__name__)
 
 # The booking saga: commands on saga.cmd.<participant>, replies on saga.reply.<orchestrator>.
@@ -207,6 +209,7 @@ class PullConsumer:
                 await asyncio.sleep(1.0)
                 subscription = await self._resubscribe(subscription)
                 continue
+            observe_fetch(self.durable, messages)
             try:
                 await self.handler(messages)
             except asyncio.CancelledError:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -45,10 +46,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from plumbing.db import Database
 from plumbing.failpoints import failpoint
 from plumbing.grpc_server import database_unreachable
+from plumbing.metrics import observe_backlog, observe_published
 from plumbing.telemetry import extract_trace_context, inject_trace_headers
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
+
+BACKLOG_OBSERVE_SECONDS = 15.0
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -142,7 +146,7 @@ class Outbox:
         self._wakeup = asyncio.Event()
         self._insert = outbox_insert(table)
         self._claim = (
-            select(table.c.id, table.c.subject, table.c.payload, table.c.headers)
+            select(table.c.id, table.c.subject, table.c.payload, table.c.headers, table.c.created_at)
             .where(table.c.published_at.is_(None))
             .order_by(table.c.created_at)
             .limit(batch_size)
@@ -153,6 +157,11 @@ class Outbox:
             .where(table.c.id.in_(bindparam("ids", expanding=True)))
             .values(published_at=func.now())
         )
+        # The backlog for the metrics: from the partial index of unsent rows alone.
+        self._backlog = select(
+            func.count(), func.coalesce(func.extract("epoch", func.now() - func.min(table.c.created_at)), 0)
+        ).where(table.c.published_at.is_(None))
+        self._backlog_observed = 0.0
 
     async def add(
         self,
@@ -198,11 +207,25 @@ class Outbox:
                 else:
                     log.debug("outbox relay still cannot publish (%s)", _describe(error))
                 await asyncio.sleep(1.0)
+            await self._observe_backlog(db)
             try:
                 await asyncio.wait_for(self._wakeup.wait(), self.idle_poll_seconds)
             except TimeoutError:
                 pass
             self._wakeup.clear()
+
+    async def _observe_backlog(self, db: Database) -> None:
+        """Unsent rows and the age of the oldest, every BACKLOG_OBSERVE_SECONDS (metrics)."""
+        if time.monotonic() - self._backlog_observed < BACKLOG_OBSERVE_SECONDS:
+            return
+        self._backlog_observed = time.monotonic()
+        try:
+            async with db.transaction() as conn:
+                count, oldest = (await conn.execute(self._backlog)).one()
+        except Exception as error:  # an outage: the relay's own loop says so
+            log.debug("outbox backlog not read: %s", error)
+            return
+        observe_backlog(self.table.schema or "", int(count), float(oldest))
 
     async def relay_batch(self, db: Database, js: JetStreamContext) -> int:
         """Publishes one batch of unsent rows; returns how many were claimed."""
@@ -222,6 +245,9 @@ class Outbox:
                 await conn.execute(self._mark_published, {"ids": published})
                 if self.on_published is not None:
                     await self.on_published(conn, published)
+        for row, result in zip(rows, results, strict=True):
+            if not isinstance(result, BaseException):
+                observe_published(row.subject, row.created_at)
         if failures:
             raise failures[0]
         return len(rows)

@@ -16,6 +16,7 @@ from plumbing import failpoints
 from plumbing.grpc_server import GrpcServer
 from plumbing.health import DependencyWatcher
 from plumbing.logs import configure_logging
+from plumbing.metrics import serve_from_env as serve_metrics_from_env
 from plumbing.telemetry import setup_tracing
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ def run_service(name: str, start: Callable[[], Awaitable[RunningService]]) -> No
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop_requested.set)
         service = await start()
+        serve_metrics_from_env()
         port_file = os.environ.get("PORT_FILE")
         if port_file:
             Path(port_file).write_text(str(service.port))

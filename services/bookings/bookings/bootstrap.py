@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
 from bookingplatform.catalog.v1.catalog_pb2_grpc import CatalogServiceStub
-from bookings.adapters import tables
+from bookings.adapters import saga_metrics, tables
 from bookings.adapters.catalog_availability import AvailabilityCatalog
 from bookings.adapters.catalog_cache import CatalogCache, watch_events
 from bookings.adapters.catalog_client import CatalogClient
@@ -162,6 +162,7 @@ async def start(settings: Settings) -> RunningService:
     running.spawn(dead_letters.watch([replies, session_cancelled]), "dead-letters")
     running.spawn(_sweep_forever(orchestrator, settings.sweep_interval_seconds), "deadline-sweeper")
     running.spawn(sweep_forever(lifecycle, settings.lifecycle_sweep_seconds), "lifecycle-sweeper")
+    running.spawn(saga_metrics.observe_forever(db), "saga-metrics")
     return running
 
 
