@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +18,7 @@ from playwright.async_api import Page, expect
 from bookingplatform.catalog.v1 import catalog_pb2
 from plumbing.testing import eventually
 from tests.browser.conftest import DESKTOP, PASSWORD, Console, check
+from tests.conftest import eur
 
 pytestmark = pytest.mark.e2e
 
@@ -154,5 +155,103 @@ async def test_a_company_admin_sees_the_calendar_and_the_sagas(platform, browser
         await expect(_card(page, booking)).to_contain_text("CONFIRMED")
         await expect(_card(page, booking)).to_contain_text("Test Customer")
         await check(console, "calendar-day-admin")
+    finally:
+        await page.context.close()
+
+
+async def _book_for(page: Page, email: str, payment: str) -> str:
+    """On the booking form: find the customer, choose the payment, book; the new booking's id."""
+    await page.get_by_label("Customer's name or e-mail").fill(email[:8])
+    choice = page.get_by_label(re.compile(re.escape(email)))
+    await expect(choice).to_have_count(1)
+    await choice.check()
+    await page.get_by_label(payment).check()
+    await page.get_by_role("button", name="Book", exact=True).click()
+    await page.wait_for_url(re.compile(r".*/ops/calendar/day\?.*done=book.*"))
+    booking_id = (await page.locator(".booking-new").get_attribute("id") or "").removeprefix("booking-")
+    assert booking_id
+    return booking_id
+
+
+async def test_nights_and_minutes_on_the_heatmap_and_stays_and_rentals_booked_from_free_cells(
+    platform, browser, tenant
+):
+    cabins = (
+        await platform.catalog.CreateResource(
+            catalog_pb2.CreateResourceRequest(
+                request_id=str(uuid.uuid4()),
+                company_id=tenant.company_id,
+                name="Cabins",
+                booking_model=catalog_pb2.BOOKING_MODEL_NIGHTLY,
+                policy=catalog_pb2.ResourcePolicy(),
+            )
+        )
+    ).resource
+    for name in ("Cabin 1", "Cabin 2"):
+        await platform.catalog.CreateUnit(
+            catalog_pb2.CreateUnitRequest(request_id=str(uuid.uuid4()), resource_id=cabins.id, name=name)
+        )
+    await platform.catalog.CreateRatePlan(
+        catalog_pb2.CreateRatePlanRequest(
+            request_id=str(uuid.uuid4()),
+            resource_id=cabins.id,
+            name="Standard",
+            default_nightly_price=eur(9000),
+        )
+    )
+    kayak = (
+        await platform.catalog.CreateResource(
+            catalog_pb2.CreateResourceRequest(
+                request_id=str(uuid.uuid4()),
+                company_id=tenant.company_id,
+                name="Kayak",
+                booking_model=catalog_pb2.BOOKING_MODEL_INTERVAL,
+                policy=catalog_pb2.ResourcePolicy(),
+                hourly_rate=eur(1200),
+            )
+        )
+    ).resource
+    day = datetime.now(BERLIN).date() + timedelta(days=5)
+    cleo = await tenant.customer(main_minor=50_000)
+    email = (
+        await platform.catalog.GetCustomer(catalog_pb2.GetCustomerRequest(customer_id=cleo.id))
+    ).customer.email
+
+    console = await _log_in(browser, platform, tenant, "STAFF")
+    page = console.page
+    try:
+        await page.wait_for_url(re.compile(r".*/ops/calendar$"))
+        await page.goto(console.url(f"/ops/calendar/day?date={day.isoformat()}&resource_id={cabins.id}"))
+        await expect(page.get_by_role("heading", name=re.compile("Cabin 1"))).to_contain_text("free tonight")
+        await page.get_by_role("link", name="Book Cabin 1 from this night").click()
+        await expect(page.get_by_label("Nights")).to_have_value("1")
+        stay = await _book_for(page, email, "Cash at the desk (confirmed at once)")
+        await expect(_card(page, stay)).to_contain_text("CONFIRMED")
+        await expect(_card(page, stay)).to_contain_text(
+            f"{day.isoformat()} → {(day + timedelta(days=1)).isoformat()}"
+        )
+        await expect(page.get_by_role("heading", name=re.compile("Cabin 1"))).to_contain_text(
+            "booked tonight"
+        )
+        await check(console, "calendar-day-nightly")
+
+        await page.goto(console.url(f"/ops/calendar/day?date={day.isoformat()}&resource_id={kayak.id}"))
+        await page.locator("ul.gaps").get_by_role("link").first.click()
+        await page.get_by_label("From (local time)").fill("10:00")
+        await page.get_by_label("Until (local time)").fill("11:30")
+        await check(console, "calendar-book-interval")
+        rental = await _book_for(page, email, "Cash at the desk (confirmed at once)")
+        await expect(_card(page, rental)).to_contain_text("10:00\u201311:30")
+        await expect(_card(page, rental)).to_contain_text("CONFIRMED")
+
+        await page.goto(console.url(f"/ops/calendar?month={day:%Y-%m}&resource_id={cabins.id}"))
+        cell = page.locator(f"table.cal-month td[data-date='{day.isoformat()}']")
+        await expect(cell).to_contain_text("1/2")
+        await expect(cell).to_have_class(re.compile(r"heat-3"))
+        minutes = page.locator("table.cal-strip tr", has_text="Kayak")
+        await expect(minutes).to_contain_text("90/")
+        await page.goto(console.url(f"/ops/calendar?month={day:%Y-%m}&resource_id={kayak.id}"))
+        await expect(cell).to_contain_text(re.compile(r"90/14[0-9]0"))
+        await check(console, "calendar-interval")
     finally:
         await page.context.close()
