@@ -159,6 +159,8 @@ def main() -> None:
             addresses[name] = ",".join(f"127.0.0.1:{child.port}" for child in replicas)
             say(f"{name:<10} gRPC on {addresses[name]}")
         gateway_env = {**base_env, **{f"{n.upper()}_ADDR": a for n, a in addresses.items()}}
+        # Web Push for staff (gateway.push): the VAPID key pair made once under .data/.
+        gateway_env["GATEWAY_VAPID_PRIVATE_KEY"] = vapid_private_key(DATA)
         gateways = start_replicas(
             "gateway", gateway_env, args.replicas, children, ports, first_port=webhook_port
         )
@@ -334,6 +336,22 @@ def tell_payments_the_webhook_port(children: list[Child], port: int) -> None:
             say(f"{child.name:<10} restarted: card webhooks now go to port {port}")
 
 
+def vapid_private_key(data: Path) -> str:
+    """GATEWAY_VAPID_PRIVATE_KEY when set, else the key pair made on the first run and kept in
+    .data/vapid_private_key.pem (owner-only): a device subscribed stays subscribed across runs."""
+    given = os.environ.get("GATEWAY_VAPID_PRIVATE_KEY")
+    if given:
+        return given
+    path = data / "vapid_private_key.pem"
+    if not path.exists():
+        from gateway.push.vapid import new_private_key_pem
+
+        path.touch(mode=0o600)
+        path.write_text(new_private_key_pem())
+        say(f"web push   VAPID key pair made: {shown_path(path)}")
+    return path.read_text()
+
+
 def webhook_url(port: int) -> str:
     return f"http://127.0.0.1:{port}/webhooks/payments/sandbox"
 
@@ -444,6 +462,8 @@ def print_welcome(
         f"  API docs          {gateway_url}/docs",
         f"  Saga dashboard    {gateway_url}/ops/sagas  (log in as the company admin below)",
         f"  Dead letters      {gateway_url}/ops/dead-letters  (log in as the platform admin)",
+        f"  Webhooks          {gateway_url}/ops/webhooks  (delivery log, redeliver, enable/disable)",
+        f"  Push on a device  {gateway_url}/ops/push  (the console installs as an app: /ops/manifest.webmanifest)",
         "",
         "  gRPC services (reflection on; e.g. .venv/bin/grpcurl -plaintext ADDRESS list):",
         *(f"    {name:<9} {address}" for name, address in addresses.items()),
