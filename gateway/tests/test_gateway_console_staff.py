@@ -66,3 +66,13 @@ async def test_staff_forms_of_the_calendar_need_the_session_s_csrf_token(http, m
 
     assert forged.status_code == 403 and forged.json()["code"] == "CSRF_TOKEN_INVALID"
     assert bad_month.status_code == 400 and bad_month.json()["errors"][0]["field"] == "month"
+
+
+async def test_a_platform_admin_is_asked_which_company_s_calendar(http, make_account, ops_login):
+    operator = await make_account("PLATFORM_ADMIN")
+    await ops_login(operator)
+
+    chooser = await http.get("/ops/calendar")
+
+    assert chooser.status_code == 200
+    assert 'name="company_id"' in chooser.text and "Show its calendar" in chooser.text

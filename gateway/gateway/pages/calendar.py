@@ -667,6 +667,17 @@ def _problem_code(response: Response) -> str | None:
     return code if isinstance(code, str) and CODE.match(code) else "SERVICE_UNAVAILABLE"
 
 
+KEY = re.compile(r"^[0-9a-f-]{36}$")
+
+
+def _form_key(form: dict[str, str], action: str) -> str:
+    """The Idempotency-Key of a form's call: the rendering's one-time key (a double submit
+    acts once) with the action, so a card's two forms never share one; a fresh one when the
+    form sent none of ours."""
+    key = form.get("request_key", "")
+    return f"calendar-{action}:{key if KEY.match(key) else uuid.uuid4()}"
+
+
 def _back(form: dict[str, str], **extra: str) -> str:
     """The day view the form came from (only its own fields: a date, a resource, a company)."""
     values: dict[str, str] = {}
@@ -695,7 +706,7 @@ async def _card_action(request: Request, booking_id: uuid.UUID, action: str) -> 
     with acting_as(principal.as_plumbing()):
         form = await read_form(request)
         check_csrf(request, session_token, form)
-        once = Idempotent(request, form.get("request_key", "")[:64] or str(uuid.uuid4()))
+        once = Idempotent(request, _form_key(form, action))
         if action == "check-in":
             answer = await check_in_booking_at_desk(request, booking_id, principal, once)
             code = _problem_code(answer)
@@ -961,7 +972,7 @@ async def book_form(request: Request) -> Response:
             body = StaffBookingBody.model_validate(values)
         except (ValueError, ValidationError):
             return refused("VALIDATION_FAILED")
-        once = Idempotent(request, form.get("request_key", "")[:64] or str(uuid.uuid4()))
+        once = Idempotent(request, _form_key(form, "book"))
         answer = await create_booking_for_customer(request, body, principal, once)
         code = _problem_code(answer)
         if code:
