@@ -130,6 +130,7 @@ EXPECTED: dict[str, Row] = {
     "listApiKeys": row(ADMINS, TENANT),
     "revokeApiKey": row(ADMIN_PEOPLE, TENANT),
     "listAuditEntries": row(ADMINS, TENANT),
+    "getBusinessStats": row(ADMINS, TENANT),
     # webhooks to client apps; a customer follows one booking
     "createWebhookEndpoint": row(ADMINS, TENANT),
     "listWebhookEndpoints": row(ADMINS, TENANT),
@@ -580,6 +581,7 @@ def _requests(w: World, t: Company) -> dict[str, dict[str, Any]]:
         "createApiKey": {"json": {"name": "matrix", "role": "STAFF", **company}},
         "listApiKeys": {"params": company},
         "listAuditEntries": {"params": company},
+        "getBusinessStats": {"params": {**company, "from": day, "to": later}},
         "createWebhookEndpoint": {
             "json": {"url": "http://127.0.0.1:9/matrix", "event_types": ["booking.cancelled"], **company}
         },

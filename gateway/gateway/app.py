@@ -28,9 +28,11 @@ from gateway.notifications import delivery as notification_delivery
 from gateway.notifications import feeds as calendar_feeds
 from gateway.notifications import page as notification_pages
 from gateway.notifications.mailer import SmtpSettings
+from gateway.pages import audit as audit_pages
 from gateway.pages import calendar as calendar_pages
 from gateway.pages import dead_letters as dead_letter_pages
 from gateway.pages import login, sagas
+from gateway.pages import stats as stats_pages
 from gateway.pages import webhooks as webhook_pages
 from gateway.problems import Problem, document_problems, install_handlers, problem_response
 from gateway.push import delivery as push_delivery
@@ -45,6 +47,7 @@ from gateway.routes import (
     admin_customers,
     admin_passes,
     admin_sessions,
+    admin_stats,
     auth,
     customer,
     dead_letters,
@@ -228,6 +231,9 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     app.include_router(webhook_pages.router)
     app.include_router(calendar_feeds.router)
     app.include_router(notification_pages.router)
+    app.include_router(admin_stats.router)
+    for pages in (stats_pages, audit_pages):  # the business statistics and the audit log viewer
+        app.include_router(pages.router)
     for pages in (login, sagas, dead_letter_pages, calendar_pages):
         app.include_router(pages.router)
     app.add_exception_handler(LoginRedirect, login_redirect_response)

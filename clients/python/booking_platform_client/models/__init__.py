@@ -55,6 +55,7 @@ from .daily_price_list import DailyPriceList
 from .daily_price_out import DailyPriceOut
 from .daily_prices_body import DailyPricesBody
 from .day_out import DayOut
+from .day_stats_out import DayStatsOut
 from .dead_letter_list import DeadLetterList
 from .dead_letter_out import DeadLetterOut
 from .dead_letter_out_headers import DeadLetterOutHeaders
@@ -72,6 +73,7 @@ from .extra_out_pricing_unit import ExtraOutPricingUnit
 from .feed_list import FeedList
 from .feed_out import FeedOut
 from .field_error import FieldError
+from .figures_out import FiguresOut
 from .free_slot_list import FreeSlotList
 from .free_slot_out import FreeSlotOut
 from .guest_booking_created import GuestBookingCreated
@@ -105,6 +107,7 @@ from .list_webhook_deliveries_status_type_0 import ListWebhookDeliveriesStatusTy
 from .money import Money
 from .next_action_out import NextActionOut
 from .no_show_body import NoShowBody
+from .occupancy_out import OccupancyOut
 from .operator_action_body import OperatorActionBody
 from .pass_product_list import PassProductList
 from .pass_product_out import PassProductOut
@@ -132,6 +135,8 @@ from .resource_bookings import ResourceBookings
 from .resource_list import ResourceList
 from .resource_out import ResourceOut
 from .resource_out_booking_model import ResourceOutBookingModel
+from .resource_stats_out import ResourceStatsOut
+from .revenue_out import RevenueOut
 from .saga_list import SagaList
 from .saga_out import SagaOut
 from .saga_state_name import SagaStateName
@@ -150,11 +155,13 @@ from .staff_pass_out import StaffPassOut
 from .staff_payment_in import StaffPaymentIn
 from .staff_payment_in_desk_type_0 import StaffPaymentInDeskType0
 from .staff_wallet_entry_out import StaffWalletEntryOut
+from .stats_out import StatsOut
 from .suspend_body import SuspendBody
 from .token_request import TokenRequest
 from .token_response import TokenResponse
 from .unit_list import UnitList
 from .unit_out import UnitOut
+from .unit_stats_out import UnitStatsOut
 from .update_company_body import UpdateCompanyBody
 from .update_customer_body import UpdateCustomerBody
 from .update_endpoint_body import UpdateEndpointBody
@@ -233,6 +240,7 @@ __all__ = (
     "DailyPriceOut",
     "DailyPricesBody",
     "DayOut",
+    "DayStatsOut",
     "DeadLetterList",
     "DeadLetterOut",
     "DeadLetterOutHeaders",
@@ -250,6 +258,7 @@ __all__ = (
     "FeedList",
     "FeedOut",
     "FieldError",
+    "FiguresOut",
     "FreeSlotList",
     "FreeSlotOut",
     "GuestBookingCreated",
@@ -279,6 +288,7 @@ __all__ = (
     "Money",
     "NextActionOut",
     "NoShowBody",
+    "OccupancyOut",
     "OperatorActionBody",
     "PassProductList",
     "PassProductOut",
@@ -306,6 +316,8 @@ __all__ = (
     "ResourceList",
     "ResourceOut",
     "ResourceOutBookingModel",
+    "ResourceStatsOut",
+    "RevenueOut",
     "SagaList",
     "SagaOut",
     "SagaStateName",
@@ -324,11 +336,13 @@ __all__ = (
     "StaffPaymentIn",
     "StaffPaymentInDeskType0",
     "StaffWalletEntryOut",
+    "StatsOut",
     "SuspendBody",
     "TokenRequest",
     "TokenResponse",
     "UnitList",
     "UnitOut",
+    "UnitStatsOut",
     "UpdateCompanyBody",
     "UpdateCustomerBody",
     "UpdateEndpointBody",
