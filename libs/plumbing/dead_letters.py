@@ -53,7 +53,6 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import KeyValueConfig, RawStreamMsg, StreamConfig
 from nats.js.errors import (
-    BadRequestError,
     BucketNotFoundError,
     KeyDeletedError,
     KeyNotFoundError,
@@ -64,6 +63,7 @@ from nats.js.kv import KeyValue
 
 from bookingplatform.ops.v1 import dead_letters_pb2, dead_letters_pb2_grpc
 from bookingplatform.saga.v1 import saga_pb2
+from plumbing import messaging
 from plumbing.errors import ErrorKind, FailedPrecondition, InvalidArgument, NotFound, ServiceError
 from plumbing.messaging import PullConsumer
 from plumbing.metrics import DEAD_LETTERS
@@ -120,10 +120,9 @@ def replay_message_id(service: str, dead_letter_id: int) -> str:
 
 
 async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
-    try:
-        await js.add_stream(config)
-    except BadRequestError:
-        await js.update_stream(config)
+    # NATS_STREAM_REPLICAS copies, like every stream; fewer on an existing one is refused.
+    config.num_replicas = messaging.configured_replicas()
+    await messaging.ensure_stream_config(js, config)
 
 
 async def ensure_dead_letter_streams(js: JetStreamContext) -> KeyValue:
@@ -147,7 +146,12 @@ async def ensure_dead_letter_streams(js: JetStreamContext) -> KeyValue:
         return await js.key_value(ACTIONS_BUCKET)
     except (BucketNotFoundError, NotFoundError):
         return await js.create_key_value(
-            KeyValueConfig(bucket=ACTIONS_BUCKET, history=1, ttl=RETENTION_SECONDS)
+            KeyValueConfig(
+                bucket=ACTIONS_BUCKET,
+                history=1,
+                ttl=RETENTION_SECONDS,
+                replicas=messaging.configured_replicas(),
+            )
         )
 
 

@@ -12,8 +12,8 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import nats
 from nats.aio.client import Client
@@ -60,20 +60,72 @@ async def connect(url: str, name: str) -> Client:
     )
 
 
-async def ensure_stream(js: JetStreamContext, name: str, subjects: Sequence[str]) -> None:
-    """Creates the stream or brings its subjects up to date; safe from every replica."""
-    config = StreamConfig(
-        name=name,
-        subjects=list(subjects),
-        max_age=7 * 24 * 3600,
-        duplicate_window=120,
-        # 3 on a JetStream cluster (deploy/), so a stream survives losing a node.
-        num_replicas=int(os.environ.get("NATS_STREAM_REPLICAS", "1")),
-    )
+class StreamReplicasError(RuntimeError):
+    """An existing stream keeps fewer copies than NATS_STREAM_REPLICAS asks for: the service
+    refuses to start rather than run on a stream that a lost node would take down."""
+
+
+def configured_replicas(environ: Mapping[str, str] | None = None) -> int:
+    """NATS_STREAM_REPLICAS (1 by default; 3 on the 3-node JetStream cluster of deploy/)."""
+    value = (environ if environ is not None else os.environ).get("NATS_STREAM_REPLICAS", "").strip()
+    replicas = int(value) if value else 1
+    if not 1 <= replicas <= 5:  # JetStream's own bounds
+        raise ValueError(f"NATS_STREAM_REPLICAS must be 1 to 5, not {value!r}")
+    return replicas
+
+
+def check_replicas(name: str, existing: int, wanted: int) -> None:
+    """Refuses a stream with fewer replicas than wanted; more than wanted is fine (kept)."""
+    if existing < wanted:
+        raise StreamReplicasError(
+            f"JetStream stream {name} has {existing} replica(s), fewer than the"
+            f" {wanted} NATS_STREAM_REPLICAS asks for: refusing to start on it. Raise it"
+            f" (`nats stream edit {name} --replicas {wanted}`, on a cluster of {wanted}+"
+            " JetStream nodes) or lower NATS_STREAM_REPLICAS."
+        )
+
+
+async def ensure_stream_config(js: JetStreamContext, config: StreamConfig) -> None:
+    """Creates the stream, or brings an existing one's settings up to date keeping its
+    replica count; refuses (StreamReplicasError) one with fewer replicas than
+    `config.num_replicas`. Safe from every replica of a service at once."""
+    wanted = config.num_replicas or 1
+    name = str(config.name)
     try:
-        await js.add_stream(config)
-    except BadRequestError:
-        await js.update_stream(config)
+        info = await js.stream_info(name)
+    except NotFoundError:
+        try:
+            # A standalone server may create fewer replicas than asked: checked below too.
+            info = await js.add_stream(config)
+        except BadRequestError:  # another replica created it meanwhile
+            info = await js.stream_info(name)
+        else:
+            check_replicas(name, info.config.num_replicas or 1, wanted)
+            return
+    existing = info.config.num_replicas or 1
+    check_replicas(name, existing, wanted)
+    await js.update_stream(replace(config, num_replicas=existing))
+
+
+async def ensure_stream(
+    js: JetStreamContext, name: str, subjects: Sequence[str], *, replicas: int | None = None
+) -> None:
+    """Creates the stream or brings its subjects up to date; safe from every replica.
+
+    `replicas` (default NATS_STREAM_REPLICAS): 3 on a JetStream cluster (deploy/), so a
+    stream survives losing a node. An existing stream with fewer replicas is refused
+    (StreamReplicasError), so a service does not start on a stream a lost node would stop.
+    """
+    await ensure_stream_config(
+        js,
+        StreamConfig(
+            name=name,
+            subjects=list(subjects),
+            max_age=7 * 24 * 3600,
+            duplicate_window=120,
+            num_replicas=configured_replicas() if replicas is None else replicas,
+        ),
+    )
 
 
 Handler = Callable[[list[Msg]], Awaitable[None]]
