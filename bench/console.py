@@ -1,8 +1,8 @@
-"""The operators' console at scale: the time to render the saga dashboard and a saga's page
-through the HTTP gateway with 200,000 bookings and their sagas in the database (n, p50, p95,
-p99 ms).
+"""The operators' console at scale: the time to render the saga dashboard and a saga's page,
+the business statistics (page and JSON) and the audit log viewer through the HTTP gateway with
+200,000 bookings and their sagas in the database (n, p50, p95, p99 ms).
 
-    .venv/bin/python bench/console.py [--runs 50]
+    .venv/bin/python bench/console.py [--runs 50] [--only sagas|business] [--small]
 
 The platform and the data are bench/backoffice.py's (one process per service and the
 gateway, embedded PostgreSQL and NATS in a temporary folder; 4 companies, 1,000 resources,
@@ -11,9 +11,18 @@ minute). Timed, one request at a time after 5 warm-up ones, each a whole HTML pa
 browser gets it (the total of the matches, the counts by kind and state, the first 50 rows):
 - a company admin of the big company: the dashboard for the last 24 hours, for all time, a
   search by a booking id and by a customer id, the needs-attention filter, a saga's page;
-- a platform admin: the dashboard for all time over every company.
-Then the EXPLAIN (ANALYZE, BUFFERS) summary of the all-time counts and first page. Figures
-only; nothing is asserted.
+- a platform admin: the dashboard for all time over every company;
+- the business pages of the big company's admin (about 140,000 of the bookings, 100 days of
+  sessions): the statistics page (`/ops/stats`) for the last 30 days and for the 100 days
+  seeded, `GET /v1/admin/stats` for a year and for one resource over the 100 days, and the
+  audit log viewer (`/ops/audit`: the first page, one entity type). The statistics read the
+  read model `bookings.stats_hourly` that the trigger filled as the seed inserted the bookings
+  (its row count is printed), never the bookings.
+Then the EXPLAIN (ANALYZE, BUFFERS) summary of the all-time counts and first page, and of
+the statistics' scan of the read model for a year. Figures only; nothing is asserted.
+
+`--only business` times the business pages only, `--only sagas` the saga pages only;
+`--small` seeds about 1/35 of the data (a check that the script runs, in about a minute).
 """
 
 from __future__ import annotations
@@ -21,11 +30,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import shutil
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -35,6 +46,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import backoffice  # noqa: E402 (after the path above)
+from bookings.adapters.stats import _OF_COMPANY  # noqa: E402
+
+# bookings' own statement (SQLAlchemy's :name binds, as psycopg's %(name)s).
+_STATS_SQL = re.sub(r"(?<!:):(\w+)", r"%(\1)s", str(_OF_COMPANY))
 
 
 async def platform_admin_token(database_url: str) -> str:
@@ -55,6 +70,40 @@ async def platform_admin_token(database_url: str) -> str:
 
 
 Page = tuple[str, str, Callable[[int], tuple[str, dict[str, str]]]]  # label, who, request n -> url
+
+# --small: the same world, about 1/35 of it.
+SMALL = {
+    "CUSTOMERS": {"big": 2_600, "small": 100},
+    "RESOURCES": {"big": 20, "small": 3},
+    "AUDIT_ENTRIES": 3_000,
+}
+
+
+def business_pages_of(database_url: str, company: str) -> list[Page]:
+    """The statistics (page and JSON) and the audit log viewer of the big company's admin."""
+    with psycopg.connect(database_url) as conn:
+        resources = [
+            str(row[0])
+            for row in conn.execute(
+                "SELECT DISTINCT resource_id FROM bookings.bookings WHERE company_id = %s LIMIT 50",
+                (company,),
+            )
+        ]
+    today = datetime.now(UTC).date()
+    seeded = {"from": str(today - timedelta(days=50)), "to": str(today + timedelta(days=49))}
+    year = {"from": str(today - timedelta(days=182)), "to": str(today + timedelta(days=183))}
+    return [
+        ("stats page, last 30 days", "company", lambda n: ("/ops/stats", {})),
+        ("stats page, the 100 days seeded", "company", lambda n: ("/ops/stats", seeded)),
+        ("stats JSON, a year", "company", lambda n: ("/v1/admin/stats", year)),
+        (
+            "stats JSON, one resource, 100 days",
+            "company",
+            lambda n: ("/v1/admin/stats", {**seeded, "resource_id": resources[n % len(resources)]}),
+        ),
+        ("audit log page, first page", "company", lambda n: ("/ops/audit", {})),
+        ("audit log page, one entity type", "company", lambda n: ("/ops/audit", {"entity": "booking"})),
+    ]
 
 
 def pages_of(database_url: str, company: str) -> list[Page]:
@@ -118,7 +167,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--only", choices=("all", "sagas", "business"), default="all")
+    parser.add_argument("--small", action="store_true", help="about 1/35 of the data: a quick check")
     args = parser.parse_args()
+    if args.small:
+        for name, value in SMALL.items():
+            setattr(backoffice, name, value)
 
     data = Path(tempfile.mkdtemp(prefix="bp-bench-"))
     os.environ["BOOKING_DATA_DIR"] = str(data)
@@ -168,7 +222,27 @@ def main() -> None:
             "company": asyncio.run(backoffice.admin_token(infra.database_url, companies[0])),
             "platform": asyncio.run(platform_admin_token(infra.database_url)),
         }
-        asyncio.run(measure(gateway_url, tokens, pages_of(infra.database_url, companies[0]), args.runs))
+        with psycopg.connect(infra.database_url, autocommit=True) as conn:
+            conn.execute("ANALYZE bookings.stats_hourly")  # filled by the trigger as the seed inserted
+            model = conn.execute(
+                "SELECT count(*), count(*) FILTER (WHERE company_id = %s) FROM bookings.stats_hourly",
+                (companies[0],),
+            ).fetchone()
+            big = conn.execute(
+                "SELECT count(*) FROM bookings.bookings WHERE company_id = %s", (companies[0],)
+            ).fetchone()
+        assert model is not None and big is not None
+        print(
+            f"{big[0]:,} bookings of the big company; the statistics' read model holds {model[0]:,} rows"
+            f" ({model[1]:,} of the big company)",
+            flush=True,
+        )
+        pages: list[Page] = []
+        if args.only in ("all", "sagas"):
+            pages += pages_of(infra.database_url, companies[0])
+        if args.only in ("all", "business"):
+            pages += business_pages_of(infra.database_url, companies[0])
+        asyncio.run(measure(gateway_url, tokens, pages, args.runs))
         # Where the all-time dashboard's time goes: the company's counts by kind and state.
         backoffice.explain(
             infra.database_url,
@@ -182,6 +256,16 @@ def main() -> None:
                     "SELECT * FROM bookings.sagas WHERE company_id = %(company)s "
                     "ORDER BY created_at DESC, id DESC LIMIT 51",
                     {"company": companies[0]},
+                ),
+                # The statistics of a year: one scan of the read model's hours, three groupings.
+                (
+                    _STATS_SQL,
+                    {
+                        "company_id": companies[0],
+                        "lower": datetime.now(UTC) - timedelta(days=182),
+                        "upper": datetime.now(UTC) + timedelta(days=184),
+                        "zone": "Europe/Berlin",
+                    },
                 ),
             ],
         )
