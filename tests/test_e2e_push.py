@@ -147,11 +147,9 @@ class Staff:
     vapid_key: str
 
 
-async def staff_member(platform, company_id: str) -> Staff:
-    email = f"admin-{uuid.uuid4().hex[:8]}@example.com"
-    await platform.users.create_user(
-        email=email, password="secret-pass", role="COMPANY_ADMIN", company_id=company_id
-    )
+async def staff_member(platform, company_id: str, role: str = "COMPANY_ADMIN") -> Staff:
+    email = f"{role.lower()}-{uuid.uuid4().hex[:8]}@example.com"
+    await platform.users.create_user(email=email, password="secret-pass", role=role, company_id=company_id)
     client = httpx.AsyncClient(base_url=platform.gateway_url, timeout=60)
     token = await client.post("/v1/auth/token", json={"email": email, "password": "secret-pass"})
     assert token.status_code == 200, token.text
@@ -214,8 +212,16 @@ async def test_a_confirmed_booking_is_pushed_signed_and_encrypted_to_the_staff_d
     assert "test phone" in page.text and device.endpoint not in page.text  # the endpoint stays hidden
     assert device.subscription()["keys"]["auth"] not in page.text
 
+    # A webhook endpoint for the same events, to compare the two paths on the same bookings.
+    hooked = await staff.client.post(
+        "/v1/admin/webhooks/endpoints",
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+        json={"url": f"{push_service.origin}/hooks", "event_types": ["booking.confirmed"]},
+    )
+    assert hooked.status_code == 201, hooked.text
+
     customer = await tenant.customer(main_minor=50_000)
-    latencies = []
+    latencies, stored, webhooks = [], [], []
     for _ in range(3):
         booking_id = await confirmed_booking(tenant, customer)
 
@@ -230,10 +236,30 @@ async def test_a_confirmed_booking_is_pushed_signed_and_encrypted_to_the_staff_d
         assert pushed.headers["Content-Encoding"] == "aes128gcm"
         assert int(pushed.headers["TTL"]) > 0
         assert payload["type"] == "booking.confirmed" and payload["title"] == "Booking confirmed"
-        assert payload["url"] == f"/ops/sagas?q={booking_id}&range=all"
+        assert payload["url"] == f"/ops/push/open?booking_id={booking_id}"
+        opened = await staff.client.get(payload["url"])
+        assert opened.status_code == 303
+        assert opened.headers["location"] == f"/ops/sagas?q={booking_id}&range=all"
         assert payload["tag"] == f"booking-{booking_id}"
         confirmed_at = datetime_of(payload["occurred_at"])
         latencies.append(pushed.at - confirmed_at)
+        async with platform.db.transaction() as conn:
+            received_at = (
+                await conn.execute(
+                    text("SELECT received_at FROM gateway.push_events WHERE id = :id"),
+                    {"id": payload["event_id"]},
+                )
+            ).scalar_one()
+        stored.append(received_at.timestamp() - confirmed_at)
+
+        async def hooked_for(booking_id: str = booking_id) -> Pushed | None:
+            for p in list(push_service.received):
+                if p.path == "/hooks" and json.loads(p.body)["data"]["booking_id"] == booking_id:
+                    return p
+            return None
+
+        webhook = await eventually(hooked_for, message="the webhook never arrived")
+        webhooks.append(webhook.at - confirmed_at)
 
     # Once: each recorded as sent (after it arrived), and nothing more arrives for these
     # bookings (a redelivered event is not pushed again).
@@ -253,10 +279,17 @@ async def test_a_confirmed_booking_is_pushed_signed_and_encrypted_to_the_staff_d
 
     await eventually(all_recorded, message="the three pushes were not all recorded as sent")
     assert len([p for p in push_service.received if p.path == urlsplit(device.endpoint).path]) == 3
+
+    def shown(seconds: list[float]) -> str:
+        return (
+            ", ".join(f"{s * 1000:.0f}" for s in seconds)
+            + f" ms (median {statistics.median(seconds) * 1000:.0f})"
+        )
+
     print(
-        "\n[push] confirmation -> push at the local push service: "
-        + ", ".join(f"{s * 1000:.0f} ms" for s in latencies)
-        + f" (median {statistics.median(latencies) * 1000:.0f} ms)"
+        f"\n[push] confirmation -> push at the local push service: {shown(latencies)};"
+        f" of which confirmation -> event stored by the gateway: {shown(stored)};"
+        f" the same bookings' webhook: {shown(webhooks)}"
     )
 
 
@@ -264,8 +297,9 @@ def datetime_of(value: str) -> float:
     return datetime.fromisoformat(value).timestamp()
 
 
-async def test_a_push_answered_410_gone_drops_the_subscription(platform, tenant, push_service) -> None:
-    staff = await staff_member(platform, tenant.company_id)
+async def test_a_staff_member_s_device_answered_410_gone_is_dropped(platform, tenant, push_service) -> None:
+    # A company's staff (not only its admins) subscribe their devices.
+    staff = await staff_member(platform, tenant.company_id, role="STAFF")
     device = Device(push_service.endpoint())
     assert (await subscribe(staff, device)).status_code == 201
     push_service.status = 410
@@ -276,7 +310,9 @@ async def test_a_push_answered_410_gone_drops_the_subscription(platform, tenant,
         return await subscription_ids(platform, device.endpoint) == []
 
     await eventually(dropped, message="the subscription answered 410 was kept")
-    assert len(pushes_of(push_service, device, booking_id)) == 1
+    [(_, payload)] = pushes_of(push_service, device, booking_id)
+    opened = await staff.client.get(payload["url"])  # staff are sent to the calendar
+    assert opened.status_code == 303 and opened.headers["location"] == "/ops/calendar"
     page = await staff.client.get("/ops/push")
     assert "test phone" not in page.text
 

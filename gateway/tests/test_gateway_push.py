@@ -102,7 +102,7 @@ def test_staff_are_told_of_confirmed_cancelled_and_payment_due_bookings_only() -
     event_type, payload = shown
     body = json.loads(payload)
     assert event_type == "booking.confirmed" and body["title"] == "Booking confirmed"
-    assert body["url"] == "/ops/sagas?q=0b6f4f3e-8d0a-4d55-9f1e-0d3c2b1a0f99&range=all"
+    assert body["url"] == "/ops/push/open?booking_id=0b6f4f3e-8d0a-4d55-9f1e-0d3c2b1a0f99"
     assert body["body"] == "Booking 0b6f4f3e is confirmed." and body["event_id"] == "evt-1"
     assert notification("e", "bookings.events.cancelled", data)[0] == "booking.cancelled"  # type: ignore[index]
     assert notification("e", "bookings.events.pending_payment", data)[0] == "booking.payment_due"  # type: ignore[index]

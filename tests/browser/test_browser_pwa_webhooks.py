@@ -108,7 +108,7 @@ async def test_the_console_is_installable_its_worker_registers_and_a_device_subs
     served = await page.evaluate(
         "() => fetch(document.querySelector('link[rel=manifest]').href).then(r => r.json())"
     )
-    assert served["display"] == "standalone" and served["start_url"] == "/ops/sagas"
+    assert served["display"] == "standalone" and served["start_url"] == "/ops/start"
     assert {i["sizes"] for i in served["icons"]} >= {"192x192", "512x512"}
     # The service worker registered by console.js, active for the console's pages.
     scope = await page.evaluate("() => navigator.serviceWorker.ready.then(r => r.scope)")

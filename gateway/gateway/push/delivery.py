@@ -85,7 +85,7 @@ def notification(event_id: str, subject: str, data: dict[str, Any]) -> tuple[str
     payload = {
         "title": title,
         "body": f"Booking {booking_id[:8]} {says}",
-        "url": f"/ops/sagas?q={booking_id}&range=all",
+        "url": f"/ops/push/open?booking_id={booking_id}",
         "tag": f"booking-{booking_id}",
         "type": event_type,
         "booking_id": booking_id,

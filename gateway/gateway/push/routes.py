@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from gateway.auth import Principal
+from gateway.auth import OPS_ROLES, Principal
 from gateway.console.rendering import CONSOLE_CSP, STATIC, page_response
 from gateway.deps import tokens_of
 from gateway.pages.html import read_form
@@ -36,7 +36,7 @@ from gateway.problems import Problem
 from gateway.push import tables
 from gateway.push.urls import check_endpoint
 from gateway.push.vapid import VapidKey, b64url_decode
-from gateway.sessions import PageOperator, form_operator
+from gateway.sessions import BUSINESS_HOME_PATH, HOME_PATH, PageStaff, form_staff, landing_path
 from plumbing import audit
 from plumbing.db import Database
 from plumbing.errors import ServiceError
@@ -55,7 +55,7 @@ MANIFEST = {
     "short_name": "Bookings",
     "description": "The booking platform's console for a company's admins and staff.",
     "id": "/ops/",
-    "start_url": "/ops/sagas",
+    "start_url": "/ops/start",
     "scope": "/ops/",
     "display": "standalone",
     "background_color": "#ffffff",
@@ -104,6 +104,24 @@ async def service_worker() -> Response:
     )
 
 
+@router.get("/ops/start", include_in_schema=False)
+async def start(principal: PageStaff) -> Response:
+    """The installed app's start page: the user's console home (the sagas for admins, the
+    calendar for staff), or the login page first."""
+    return RedirectResponse(landing_path(principal.role, HOME_PATH), status_code=303)
+
+
+@router.get("/ops/push/open", include_in_schema=False)
+async def open_booking(
+    principal: PageStaff, booking_id: Annotated[uuid.UUID, Query(description="The booking pushed.")]
+) -> Response:
+    """Where a push notification's click leads: the booking's saga for admins, the calendar
+    for staff (the saga pages are not theirs)."""
+    if principal.role in OPS_ROLES:
+        return RedirectResponse(f"/ops/sagas?q={booking_id}&range=all", status_code=303)
+    return RedirectResponse(BUSINESS_HOME_PATH, status_code=303)
+
+
 # ---- the page -----------------------------------------------------------------------------
 
 DONE = {"deleted": "The device was removed: it gets no more notifications."}
@@ -112,7 +130,7 @@ DONE = {"deleted": "The device was removed: it gets no more notifications."}
 @router.get("/ops/push", response_class=HTMLResponse, include_in_schema=False)
 async def push_page(
     request: Request,
-    principal: PageOperator,
+    principal: PageStaff,
     done: Annotated[str | None, Query(max_length=16)] = None,
 ) -> HTMLResponse:
     async with _db(request).transaction() as conn:
@@ -170,8 +188,8 @@ class UnsubscribeBody(BaseModel):
 
 
 async def _json_operator(request: Request) -> tuple[Principal, dict[str, Any]]:
-    """The console user posting JSON with the page's CSRF token in X-CSRF-Token."""
-    principal, session_token = await form_operator(request)
+    """The console user (staff or admin) posting JSON with the page's CSRF token in X-CSRF-Token."""
+    principal, session_token = await form_staff(request)
     expected = csrf_token(tokens_of(request).secret, session_token)
     if not hmac.compare_digest(request.headers.get(CSRF_HEADER, "").encode(), expected.encode()):
         raise Problem(
@@ -320,7 +338,7 @@ async def unsubscribe(request: Request) -> Response:
 
 @router.post("/ops/push/subscriptions/{subscription_id}/delete", include_in_schema=False)
 async def delete_form(request: Request, subscription_id: str) -> Response:
-    principal, session_token = await form_operator(request)
+    principal, session_token = await form_staff(request)
     with acting_as(principal.as_plumbing()):
         form = await read_form(request)
         check_csrf(request, session_token, form)

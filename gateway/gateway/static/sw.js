@@ -15,12 +15,12 @@ self.addEventListener("activate", function (event) {
 // Only pages of the console (under /ops/) are ever opened from a notification.
 function consolePage(url) {
   try {
-    var target = new URL(url || "/ops/sagas", self.location.origin);
+    var target = new URL(url || "/ops/start", self.location.origin);
     if (target.origin === self.location.origin && target.pathname.indexOf("/ops/") === 0) {
       return target.href;
     }
   } catch (e) { /* not a URL: the home page */ }
-  return new URL("/ops/sagas", self.location.origin).href;
+  return new URL("/ops/start", self.location.origin).href;
 }
 
 self.addEventListener("push", function (event) {
