@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import uuid
 
+from bookingplatform.bookings.v1 import bookings_pb2
+from gateway.pages.sagas import csrf_token
+
 
 async def test_staff_log_in_and_land_on_the_calendar(http, make_account):
     staff = await make_account("STAFF")
@@ -76,3 +79,49 @@ async def test_a_platform_admin_is_asked_which_company_s_calendar(http, make_acc
 
     assert chooser.status_code == 200
     assert 'name="company_id"' in chooser.text and "Show its calendar" in chooser.text
+
+
+def _desk_booking(fake_platform, status: int) -> str:
+    """A booking in the fake bookings service (whose company is uuid5 of its customer)."""
+    customer = str(uuid.uuid4())
+    booking = fake_platform.bookings.create(
+        bookings_pb2.CreateBookingRequest(request_id=str(uuid.uuid4()), customer_id=customer, quantity=1)
+    ).booking
+    fake_platform.bookings.bookings[booking.id].status = status
+    return booking.id
+
+
+async def test_without_javascript_a_check_in_form_acts_once_and_comes_back_to_the_day(
+    http, make_account, ops_login, fake_platform, jwt_secret
+):
+    confirmed = _desk_booking(fake_platform, bookings_pb2.BOOKING_STATUS_CONFIRMED)
+    company = fake_platform.bookings.bookings[confirmed].company_id
+    pending = fake_platform.bookings.create(
+        bookings_pb2.CreateBookingRequest(
+            request_id=str(uuid.uuid4()), customer_id=fake_platform.bookings.bookings[confirmed].customer_id
+        )
+    ).booking.id
+    staff = await make_account("STAFF", company_id=company)
+    session = await ops_login(staff)
+    form = {
+        "csrf_token": csrf_token(jwt_secret, session),
+        "request_key": str(uuid.uuid4()),
+        "date": "2030-03-17",
+    }
+
+    calls = sum(fake_platform.bookings.check_in_calls.values())
+    first = await http.post(f"/ops/calendar/bookings/{confirmed}/check-in", data=form)
+    again = await http.post(f"/ops/calendar/bookings/{confirmed}/check-in", data=form)
+    calls_of_the_two = sum(fake_platform.bookings.check_in_calls.values()) - calls
+    refused = await http.post(
+        f"/ops/calendar/bookings/{pending}/check-in", data={**form, "request_key": str(uuid.uuid4())}
+    )
+
+    assert first.status_code == 303
+    assert first.headers["location"] == (
+        f"/ops/calendar/day?date=2030-03-17&done=check-in&booking_id={confirmed}"
+    )
+    assert again.headers["location"] == first.headers["location"]
+    assert calls_of_the_two == 1  # the same form twice: one check-in
+    assert fake_platform.bookings.bookings[confirmed].status == bookings_pb2.BOOKING_STATUS_CHECKED_IN
+    assert refused.status_code == 303 and refused.headers["location"].endswith("&error=BOOKING_NOT_CONFIRMED")
