@@ -7,8 +7,9 @@ run the real server in-process; `GrpcServer.stop` turns health NOT_SERVING first
 from __future__ import annotations
 
 import logging
+import os
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,18 +179,50 @@ class GrpcServer:
         await self.server.stop(grace)
 
 
+def connection_age_options(
+    max_age: float | None = None, grace: float | None = None, environ: Mapping[str, str] | None = None
+) -> list[tuple[str, int]]:
+    """The server options that close each client connection after `max_age` seconds
+    (GRPC_MAX_CONNECTION_AGE_SECONDS; unset or 0: never, the default), letting its calls
+    finish for `grace` seconds (GRPC_MAX_CONNECTION_AGE_GRACE_SECONDS, default 30).
+
+    The server sends GOAWAY; the client's channel reconnects and re-resolves its `dns:///`
+    name, so behind a Kubernetes headless Service the pods added since (a scale-out, a
+    rollout) get their share of calls instead of none until every client restarts. grpc adds
+    +-10% jitter, so the clients of one server do not all reconnect at once."""
+    env = environ if environ is not None else os.environ
+    if max_age is None:
+        max_age = float(env.get("GRPC_MAX_CONNECTION_AGE_SECONDS", "").strip() or 0)
+    if grace is None:
+        grace = float(env.get("GRPC_MAX_CONNECTION_AGE_GRACE_SECONDS", "").strip() or 30)
+    if max_age <= 0:
+        return []
+    return [
+        ("grpc.max_connection_age_ms", max(1, int(max_age * 1000))),
+        ("grpc.max_connection_age_grace_ms", max(0, int(grace * 1000))),
+    ]
+
+
 async def create_server(
     registrars: Sequence[Registrar],
     service_names: Sequence[str],
     *,
     host: str = "127.0.0.1",
     port: int = 0,
+    max_connection_age: float | None = None,
+    max_connection_age_grace: float | None = None,
 ) -> GrpcServer:
-    """Starts a server with the given servicers on host:port (0 = a free port)."""
+    """Starts a server with the given servicers on host:port (0 = a free port).
+
+    `max_connection_age` / `_grace` (seconds; default from the environment, off unless
+    GRPC_MAX_CONNECTION_AGE_SECONDS is set): see `connection_age_options`."""
     server = aio.server(
         # The span first, so it covers the error translation and records the status sent.
         interceptors=[aio_server_interceptor(), ErrorInterceptor()],
-        options=[("grpc.so_reuseport", 0)],
+        options=[
+            ("grpc.so_reuseport", 0),
+            *connection_age_options(max_connection_age, max_connection_age_grace),
+        ],
     )
     for register in registrars:
         register(server)
