@@ -1,6 +1,7 @@
 """The installable console and the webhooks page in a real browser against the real platform:
 the web app manifest is linked and served, the service worker registers (scope /ops/) on the
-console, the "Notifications on this device" page registers a device's subscription with the
+console and shows a push delivered to it (DevTools' deliverPushMessage) as its notification
+naming the console page to open (never one off the console), the "Notifications on this device" page registers a device's subscription with the
 gateway from the page's own script and removes it again; a company admin sees a webhook
 endpoint's deliveries with the receiver's status codes, redelivers one (asked to confirm) that
 then succeeds, reads its attempts, and disables and enables the endpoint; a platform admin
@@ -10,6 +11,7 @@ conftest.py)."""
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import threading
@@ -116,6 +118,65 @@ async def test_the_console_is_installable_its_worker_registers_and_a_device_subs
     assert await page.evaluate("() => navigator.serviceWorker.ready.then(r => r.active.scriptURL)") == (
         console.url("/ops/sw.js")
     )
+    # A push delivered to the worker (DevTools' ServiceWorker.deliverPushMessage, as a push
+    # service would) is shown as its notification, naming the console page a click opens.
+    await page.context.grant_permissions(["notifications"], origin=console.base_url)
+    cdp = await page.context.new_cdp_session(page)
+    registrations: list[dict] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"])
+    )
+    await cdp.send("ServiceWorker.enable")
+    await eventually(lambda: any(r["scopeURL"] == scope for r in registrations), message="no registration")
+    registration = next(r for r in registrations if r["scopeURL"] == scope)
+    booking_id = str(uuid.uuid4())
+    await cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": console.base_url,
+            "registrationId": registration["registrationId"],
+            "data": json.dumps(
+                {
+                    "title": "Booking confirmed",
+                    "body": f"Booking {booking_id[:8]} is confirmed.",
+                    "url": f"/ops/push/open?booking_id={booking_id}",
+                    "tag": f"booking-{booking_id}",
+                }
+            ),
+        },
+    )
+    shown_js = (
+        "() => navigator.serviceWorker.ready.then(r => r.getNotifications())"
+        ".then(ns => ns.map(n => ({title: n.title, body: n.body, tag: n.tag, url: n.data.url})))"
+    )
+
+    async def shown() -> list | None:
+        return await page.evaluate(shown_js) or None
+
+    [notification] = await eventually(shown, message="the push was not shown")
+    assert notification == {
+        "title": "Booking confirmed",
+        "body": f"Booking {booking_id[:8]} is confirmed.",
+        "tag": f"booking-{booking_id}",
+        "url": console.url(f"/ops/push/open?booking_id={booking_id}"),
+    }
+    # A URL off the console (another origin, or outside /ops/) is never opened: the home page is.
+    await cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": console.base_url,
+            "registrationId": registration["registrationId"],
+            "data": json.dumps({"title": "Elsewhere", "url": "https://elsewhere.example/ops/x", "tag": "x"}),
+        },
+    )
+
+    async def second() -> list | None:
+        found = [n for n in await page.evaluate(shown_js) if n["tag"] == "x"]
+        return found or None
+
+    [elsewhere] = await eventually(second, message="the second push was not shown")
+    assert elsewhere["url"] == console.url("/ops/start")
+    await cdp.detach()
 
     await page.goto(console.url("/ops/push"))
     await expect(page.locator("#push-status")).to_have_text(re.compile(r"Notifications are (on|off)"))
