@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from gateway.console.calendar import Cell, company_cells, month_days, parse_month, shift_month, weeks
+from gateway.console.calendar import (
+    Cell,
+    company_cells,
+    month_days,
+    parse_month,
+    shift_month,
+    unit_totals,
+    weeks,
+)
 
 TODAY = date(2026, 12, 6)
 
@@ -52,3 +60,23 @@ def test_the_company_row_is_the_mean_of_the_resources_with_capacity():
     assert row[0].figure == "50%"  # (25 % + 75 %) / 2, whatever the units
     assert row[0].label.endswith("50% occupied on average")
     assert (row[1].figure, row[1].level) == ("-", 0)
+
+
+def test_the_company_s_totals_are_summed_per_unit_and_named_in_its_cells():
+    days = [date(2026, 12, 1)]
+    rows = [
+        ("places", [Cell(days[0], 4, 1, "places")]),
+        ("places", [Cell(days[0], 6, 3, "places")]),
+        ("minutes", [Cell(days[0], 1440, 720, "minutes")]),
+    ]
+
+    totals = unit_totals(rows, days)
+    row = company_cells([cells for _, cells in rows], days, totals)
+
+    assert [(unit, cells[0].figure) for unit, cells in totals] == [
+        ("places", "4/10"),
+        ("minutes", "720/1440"),
+    ]
+    assert row[0].label == (
+        "Tuesday 01 December 2026: 42% occupied on average (4 of 10 places, 720 of 1440 minutes booked)"
+    )

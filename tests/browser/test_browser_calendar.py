@@ -71,7 +71,11 @@ async def test_staff_book_check_in_and_cancel_from_the_calendar(platform, browse
         await page.goto(console.url(f"/ops/calendar?month={day:%Y-%m}"))
         cell = page.locator(f"table.cal-month td[data-date='{day.isoformat()}']")
         await expect(cell).to_contain_text("25%")
+        await expect(cell).to_contain_text("25% occupied on average (1 of 4 places booked)")
         await expect(cell).to_have_class(re.compile(r"heat-2"))
+        await expect(page.locator("table.cal-strip tr", has_text="Every resource in places")).to_contain_text(
+            "1/4"
+        )
         await check(console, "calendar-company")
         await page.get_by_label("Show", exact=True).select_option(label="Studio (places)")
         await page.get_by_role("button", name="Show", exact=True).click()

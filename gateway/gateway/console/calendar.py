@@ -66,6 +66,7 @@ class Cell:
     capacity: int
     booked: int
     unit: str  # places, unit-nights, minutes, or "" for the company's mean
+    detail: str = ""  # the company's cell: its totals per unit ("3 of 10 places, ...")
 
     @property
     def ratio(self) -> float | None:
@@ -99,19 +100,54 @@ class Cell:
         if self.capacity <= 0:
             return f"{when}: nothing to book"
         if not self.unit:
-            return f"{when}: {self.percent}% occupied on average"
+            totals = f" ({self.detail} booked)" if self.detail else ""
+            return f"{when}: {self.percent}% occupied on average{totals}"
         return f"{when}: {self.booked} of {self.capacity} {self.unit} booked ({self.percent}%)"
 
 
-def company_cells(rows: Sequence[Sequence[Cell]], days: Iterable[date]) -> list[Cell]:
+def unit_totals(
+    rows: Sequence[tuple[str, Sequence[Cell]]], days: Sequence[date]
+) -> list[tuple[str, list[Cell]]]:
+    """Per unit (places, unit-nights, minutes), the sum over the resources of that unit, per day:
+    the company's figures in each unit."""
+    totals: list[tuple[str, list[Cell]]] = []
+    for unit in UNITS.values():
+        mine = [cells for name, cells in rows if name == unit]
+        if mine:
+            totals.append(
+                (
+                    unit,
+                    [
+                        Cell(
+                            day,
+                            sum(max(0, cells[i].capacity) for cells in mine),
+                            sum(cells[i].booked for cells in mine),
+                            unit,
+                        )
+                        for i, day in enumerate(days)
+                    ],
+                )
+            )
+    return totals
+
+
+def company_cells(
+    rows: Sequence[Sequence[Cell]], days: Iterable[date], totals: Sequence[tuple[str, Sequence[Cell]]] = ()
+) -> list[Cell]:
     """The company's row: per day, the mean occupancy of the resources with capacity, as a
-    percentage of 100 (capacity 100 per resource counted, booked its share)."""
+    percentage of 100 (capacity 100 per resource counted, booked its share); its label also
+    gives the day's totals in each unit."""
     result = []
     for index, day in enumerate(days):
         ratios = [ratio for row in rows if (ratio := row[index].ratio) is not None]
+        detail = ", ".join(
+            f"{cells[index].booked} of {cells[index].capacity} {unit}"
+            for unit, cells in totals
+            if cells[index].capacity > 0
+        )
         if not ratios:
             result.append(Cell(day, 0, 0, ""))
             continue
         mean = sum(ratios) / len(ratios)
-        result.append(Cell(day, 10_000, round(mean * 10_000), ""))
+        result.append(Cell(day, 10_000, round(mean * 10_000), "", detail))
     return result

@@ -258,7 +258,12 @@ async def calendar_page(
             rows.append(
                 Row(resource, cells, sum(c.booked for c in cells), sum(max(0, c.capacity) for c in cells))
             )
-    company_row = Row(None, cal.company_cells([row.cells for row in rows], days))
+    totals = cal.unit_totals([(row.resource.unit, row.cells) for row in rows if row.resource], days)
+    company_row = Row(None, cal.company_cells([row.cells for row in rows], days, totals))
+    unit_rows = [
+        (unit, Row(None, cells, sum(c.booked for c in cells), sum(c.capacity for c in cells)))
+        for unit, cells in totals
+    ]
     shown = next((row for row in rows if row.resource and row.resource.id == chosen), company_row)
     by_day = {cell.day: cell for cell in shown.cells}
     key = cal.month_key(first)
@@ -288,6 +293,7 @@ async def calendar_page(
         chosen=shown.resource,
         rows=rows,
         company_row=company_row,
+        unit_rows=unit_rows,
         days=days,
         previous_url=month_url(-1),
         next_url=month_url(1),
