@@ -381,3 +381,92 @@ async def test_the_manifest_and_the_service_worker_are_served(platform) -> None:
         assert worker.headers["content-type"].startswith("text/javascript")
         assert worker.headers["service-worker-allowed"] == "/ops/"
         assert "notificationclick" in worker.text
+
+
+async def test_a_deactivated_account_s_device_is_told_nothing_more(platform, tenant, push_service) -> None:
+    active = await staff_member(platform, tenant.company_id, role="STAFF")
+    leaving = await staff_member(platform, tenant.company_id, role="STAFF")
+    kept, dropped = Device(push_service.endpoint()), Device(push_service.endpoint())
+    assert (await subscribe(active, kept)).status_code == 201
+    assert (await subscribe(leaving, dropped)).status_code == 201
+    async with platform.db.transaction() as conn:
+        await conn.execute(
+            text(
+                "UPDATE gateway.users SET deactivated_at = now()"
+                " WHERE id = (SELECT user_id FROM gateway.push_subscriptions WHERE endpoint = :e)"
+            ),
+            {"e": dropped.endpoint},
+        )
+    customer = await tenant.customer(main_minor=10_000)
+    booking_id = await confirmed_booking(tenant, customer)
+
+    async def arrived() -> bool:
+        return len(pushes_of(push_service, kept, booking_id)) == 1
+
+    await eventually(arrived, message="the active account's push never arrived")
+    async with platform.db.transaction() as conn:
+        owed = (
+            await conn.execute(
+                text(
+                    "SELECT count(*) FROM gateway.push_deliveries d"
+                    " JOIN gateway.push_subscriptions s ON s.id = d.subscription_id WHERE s.endpoint = :e"
+                ),
+                {"e": dropped.endpoint},
+            )
+        ).scalar_one()
+    assert owed == 0
+    assert pushes_of(push_service, dropped, booking_id) == []
+
+
+async def test_a_push_still_pending_an_hour_after_its_event_is_not_sent(
+    platform, tenant, push_service
+) -> None:
+    staff = await staff_member(platform, tenant.company_id)
+    device = Device(push_service.endpoint())
+    assert (await subscribe(staff, device)).status_code == 201
+    push_service.status = 503
+    customer = await tenant.customer(main_minor=10_000)
+    booking_id = await confirmed_booking(tenant, customer)
+
+    async def failed_once() -> bool:
+        return len(pushes_of(push_service, device, booking_id)) == 1
+
+    await eventually(failed_once, message="the first attempt never arrived")
+
+    async def row() -> dict | None:
+        async with platform.db.transaction() as conn:
+            found = (
+                await conn.execute(
+                    text(
+                        "SELECT d.status, d.attempts, d.last_status_code, d.last_error"
+                        " FROM gateway.push_deliveries d JOIN gateway.push_subscriptions s"
+                        " ON s.id = d.subscription_id WHERE s.endpoint = :e"
+                    ),
+                    {"e": device.endpoint},
+                )
+            ).first()
+        return dict(found._mapping) if found is not None else None
+
+    async def retrying() -> dict | None:
+        found = await row()
+        return found if found and found["last_status_code"] == 503 else None
+
+    assert (await eventually(retrying, message="the 503 was not recorded"))["status"] == "PENDING"
+    # An hour later, due again: given up as stale, not sent.
+    async with platform.db.transaction() as conn:
+        await conn.execute(
+            text(
+                "UPDATE gateway.push_deliveries d SET created_at = now() - interval '61 minutes',"
+                " next_attempt_at = now() FROM gateway.push_subscriptions s"
+                " WHERE s.id = d.subscription_id AND s.endpoint = :e"
+            ),
+            {"e": device.endpoint},
+        )
+    push_service.status = 201
+
+    async def stale() -> dict | None:
+        found = await row()
+        return found if found and found["status"] == "FAILED" else None
+
+    assert (await eventually(stale, message="the stale push was not given up"))["last_error"] == "STALE"
+    assert len(pushes_of(push_service, device, booking_id)) == 1

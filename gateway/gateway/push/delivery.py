@@ -2,9 +2,10 @@
 
 The consumer (durable `gateway-push` on `bookings.events.>`, through its own inbox
 `gateway.push_inbox`) stores each event a device is told about (a booking confirmed,
-cancelled, or waiting for its payment) once, with the notification it shows, and in the same
-transaction one delivery row per subscription of the company's staff
-(`ON CONFLICT (subscription_id, event_id) DO NOTHING`).
+cancelled, or waiting for its payment) once, with the notification it shows, when the company
+has a device, and in the same transaction one delivery row per subscription of the company's
+admins and staff whose account is active (`ON CONFLICT (subscription_id, event_id) DO
+NOTHING`).
 
 The dispatcher claims due deliveries with `FOR UPDATE SKIP LOCKED` (gateway replicas share the
 work), leases each by moving `next_attempt_at` LEASE_SECONDS on and counting the attempt,
@@ -12,10 +13,10 @@ commits, then encrypts the notification for the device (aes128gcm, pywebpush's W
 signs the request with the gateway's VAPID key (py_vapid) and posts it to the push service
 (httpx, never following a redirect), and records the outcome with an update conditional on
 that very attempt: sent; retried after an exponential back-off (a 429, a 5xx, no answer) until
-an hour after the event (a notification about a booking goes stale); FAILED at once for another
-4xx. A 404 or 410 means the subscription is gone (unsubscribed, expired): it is deleted with
-its deliveries. The device's keys and the endpoint (which identifies the device) are never
-logged.
+an hour after the event (a notification about a booking goes stale: one still pending then is
+FAILED as STALE without being sent); FAILED at once for another 4xx. A 404 or 410 means the
+subscription is gone (unsubscribed, expired): it is deleted with its deliveries. The device's
+keys and the endpoint (which identifies the device) are never logged.
 """
 
 from __future__ import annotations
@@ -97,10 +98,17 @@ def notification(event_id: str, subject: str, data: dict[str, Any]) -> tuple[str
 
 # ---- the consumer -------------------------------------------------------------------------
 
+# The devices told about a company's bookings: those of its admins and staff whose account is
+# still active and of that company (a deactivated account's device is told nothing more).
+_LIVE_SUBSCRIPTIONS = (
+    " FROM gateway.push_subscriptions s JOIN gateway.users u ON u.id = s.user_id"
+    " WHERE s.company_id = :company_id AND u.company_id = s.company_id"
+    " AND u.role IN ('COMPANY_ADMIN', 'STAFF') AND u.deactivated_at IS NULL"
+)
+_ANY_DEVICE = text("SELECT EXISTS (SELECT 1" + _LIVE_SUBSCRIPTIONS + ")")
 _NEW_DELIVERIES = text(
     "INSERT INTO gateway.push_deliveries (id, subscription_id, event_id)"
-    " SELECT gen_random_uuid(), s.id, :event_id FROM gateway.push_subscriptions s"
-    " WHERE s.company_id = :company_id ORDER BY s.id"
+    " SELECT gen_random_uuid(), s.id, :event_id" + _LIVE_SUBSCRIPTIONS + " ORDER BY s.id"
     " ON CONFLICT (subscription_id, event_id) DO NOTHING"
 )
 
@@ -110,6 +118,9 @@ async def _store(conn: AsyncConnection, delivery: Delivery[Struct, None]) -> Non
     shown = notification(delivery.message_id, delivery.msg.subject, data)
     if shown is None:
         return
+    company = {"company_id": data["company_id"]}
+    if not (await conn.execute(_ANY_DEVICE, company)).scalar_one():
+        return  # nobody of the company has a device: nothing to keep
     event_type, payload = shown
     await conn.execute(
         upsert(tables.events)
@@ -123,7 +134,7 @@ async def _store(conn: AsyncConnection, delivery: Delivery[Struct, None]) -> Non
         )
         .on_conflict_do_nothing()
     )
-    await conn.execute(_NEW_DELIVERIES, {"event_id": delivery.message_id, "company_id": data["company_id"]})
+    await conn.execute(_NEW_DELIVERIES, {"event_id": delivery.message_id, **company})
 
 
 def consumer(db: Database) -> InboxConsumer[Struct, None]:
@@ -139,6 +150,12 @@ def consumer(db: Database) -> InboxConsumer[Struct, None]:
 
 # ---- the dispatcher ---------------------------------------------------------------------
 
+# Pending deliveries an hour old are not sent any more (the gateway was down, say): stale.
+_EXPIRE = text(
+    "UPDATE gateway.push_deliveries SET status = 'FAILED', completed_at = now(), last_error = 'STALE'"
+    " WHERE status = 'PENDING' AND next_attempt_at <= now()"
+    " AND created_at <= now() - CAST(:give_up AS interval)"
+)
 _CLAIM = text(
     "WITH due AS ("
     " SELECT d.id FROM gateway.push_deliveries d"
@@ -226,6 +243,7 @@ class Dispatcher:
 
     async def claim(self) -> list[Claimed]:
         async with self.db.transaction() as conn:
+            await conn.execute(_EXPIRE, {"give_up": GIVE_UP_AFTER})
             rows = await conn.execute(_CLAIM, {"batch": BATCH, "lease": float(LEASE_SECONDS)})
             return [
                 Claimed(
