@@ -231,9 +231,10 @@ async def calendar_page(
     if month and asked is None:
         raise _invalid("month", "a month YYYY-MM")
     chosen = _uuid(resource_id, "resource_id")
-    company = await _company(request, company_key)
+    company, resources = await asyncio.gather(
+        _company(request, company_key), _resources(request, company_key)
+    )
     first = asked or _local_today(company).replace(day=1)
-    resources = await _resources(request, company.id)
     if chosen is not None and chosen not in {r.id for r in resources}:
         raise Problem(404, "RESOURCE_NOT_FOUND", "No such resource.")
     days = cal.month_days(first)
@@ -437,9 +438,9 @@ async def _day_bookings(request: Request, company_id: str, day: date) -> list[bo
 
 
 async def _day_sessions(
-    request: Request, company_id: str, lower: datetime, upper: datetime
+    request: Request, company_id: str, lower: datetime, upper: datetime, resource_id: str = ""
 ) -> list[catalog_pb2.Session]:
-    query = catalog_pb2.ListSessionsRequest(company_id=company_id, page_size=200)
+    query = catalog_pb2.ListSessionsRequest(company_id=company_id, resource_id=resource_id, page_size=200)
     query.start_time_from.FromDatetime(lower)
     query.start_time_to.FromDatetime(upper)
     found: list[catalog_pb2.Session] = []
@@ -552,7 +553,9 @@ async def build_day(
 
     found, sessions, units, gaps = await asyncio.gather(
         _day_bookings(request, company.id, day),
-        _day_sessions(request, company.id, lower, upper) if has_slots else no_sessions(),
+        _day_sessions(request, company.id, lower, upper, resources[0].id if len(resources) == 1 else "")
+        if has_slots
+        else no_sessions(),
         asyncio.gather(*(units_of(r) for r in nightly)),
         asyncio.gather(*(gaps_of(r) for r in interval)),
     )
@@ -616,8 +619,9 @@ async def day_page(
         return page_response(request, "calendar.html", operator=principal, section="calendar", company=None)
     day = _day(date_)
     chosen = _uuid(resource_id, "resource_id")
-    company = await _company(request, company_key)
-    resources = await _resources(request, company.id)
+    company, resources = await asyncio.gather(
+        _company(request, company_key), _resources(request, company_key)
+    )
     if chosen is not None:
         resources = [r for r in resources if r.id == chosen]
         if not resources:
