@@ -77,8 +77,12 @@ def test_the_key_is_read_as_pem_raw_or_der_and_anything_else_refused_without_ech
     with pytest.raises(InvalidVapidKey):
         load_private_key(p384.decode())
     with pytest.raises(RuntimeError) as refused:
-        _vapid_key(raw[:-4])
+        _vapid_key(raw[:-4], "mailto:ops@example.com")
     assert raw[:-4] not in str(refused.value)
+    # The contact push services see must be a mailto: address or an https: URL.
+    with pytest.raises(RuntimeError):
+        _vapid_key(pem, "ops at example")
+    assert _vapid_key(pem, "https://ops.example.com") == pem
 
 
 def test_the_authorization_header_is_an_es256_token_for_the_endpoint_s_origin() -> None:

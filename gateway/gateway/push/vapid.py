@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from py_vapid import Vapid
+from py_vapid import Vapid, VapidException
 
 # How long a signed token is good for (RFC 8292 allows at most 24 h).
 TOKEN_SECONDS = 12 * 3600
@@ -61,6 +61,10 @@ class VapidKey:
         self._key = load_private_key(private_key)
         self._vapid = Vapid(self._key)
         self.subject = subject
+        try:  # the subject is checked once here, not at each push
+            self.authorization("https://push.example.com")
+        except VapidException:
+            raise InvalidVapidKey("the VAPID subject must be a mailto: address or an https: URL") from None
         self.public_key = b64url(
             self._key.public_key().public_bytes(
                 serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
