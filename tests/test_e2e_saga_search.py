@@ -73,6 +73,29 @@ async def test_a_saga_is_found_by_its_booking_customer_and_payment_and_counted(t
     assert without_totals.total_size == 0 and not without_totals.counts and len(without_totals.sagas) == 2
 
 
+async def test_the_dashboard_answers_time_to_terminal_and_the_reasons_of_compensation(tenant):
+    session = await tenant.session(price_minor=2500)
+    paying = await tenant.customer(main_minor=10_000)
+    broke = await tenant.customer(main_minor=100)
+    began = datetime.now(UTC)
+    for customer in (paying, paying, broke):
+        created = await customer.book(session.id, use_wallet=True)
+        assert created.status_code == 202, created.text
+        await customer.wait_for(created.json()["id"], "CONFIRMED", "REJECTED")
+    elapsed = (datetime.now(UTC) - began).total_seconds()
+    per_minute = bookings_pb2.ListSagasRequest(
+        company_id=tenant.company_id, include_totals=True, bucket_seconds=60
+    )
+    per_minute.created_after.FromDatetime(began - timedelta(minutes=5))
+
+    chart = await tenant.platform.bookings.ListSagas(per_minute)
+
+    assert sum(b.completed for b in chart.buckets) == 2 and sum(b.compensated for b in chart.buckets) == 1
+    for bucket in chart.buckets:
+        assert 0 < bucket.p50_seconds_to_terminal <= bucket.p95_seconds_to_terminal <= elapsed
+    assert [(r.reason, r.count) for r in chart.compensation_reasons] == [("INSUFFICIENT_FUNDS", 1)]
+
+
 @pytest.mark.parametrize(
     ("filters", "reason"),
     [

@@ -8,6 +8,7 @@ import pytest
 from opentelemetry.trace import SpanKind
 from sqlalchemy import text
 
+from bookingplatform.bookings.v1 import bookings_pb2
 from plumbing.testing import SpanRecorder, eventually
 
 pytestmark = pytest.mark.e2e
@@ -30,6 +31,9 @@ async def test_a_wallet_booking_is_one_trace_from_the_http_request_to_the_confir
                 )
             ).scalar_one()
         assert len(trace_id) == 32 and int(trace_id, 16) != 0, "the saga row keeps its booking's trace id"
+        booking = await customer.wait_for(booking_id, "CONFIRMED")
+        saga = await tenant.platform.bookings.GetSaga(bookings_pb2.GetSagaRequest(saga_id=booking["saga_id"]))
+        assert saga.saga.trace_id == trace_id  # what the console shows and links
 
         def trace_of_booking() -> list | None:
             mine = [s for s in spans if format(s.context.trace_id, "032x") == trace_id]

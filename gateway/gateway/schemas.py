@@ -594,6 +594,11 @@ class SagaOut(BaseModel):
     create_time: datetime | None
     update_time: datetime | None
     steps: list[SagaStepOut] = Field(description="The step log, oldest first (empty in lists).")
+    trace_id: str | None = Field(
+        default=None,
+        description="The OpenTelemetry trace of the request that started the saga (32 hex digits).",
+        examples=["4bf92f3577b34da6a3ce929d0e0e4736"],
+    )
 
     @classmethod
     def of(cls, s: bookings_pb2.Saga) -> SagaOut:
@@ -611,6 +616,7 @@ class SagaOut(BaseModel):
             create_time=time_of(s, "create_time"),
             update_time=time_of(s, "update_time"),
             steps=[SagaStepOut.of(step) for step in s.steps],
+            trace_id=or_none(s.trace_id),
         )
 
 

@@ -68,6 +68,9 @@ class Settings:
     mail_from: str = "bookings@localhost"
     # The first retry of an e-mail the server refused for now; each next one waits twice as long.
     notifications_first_retry_seconds: float = 30.0
+    # A trace viewer's page of one trace, `{trace_id}` replaced (e.g. Jaeger's
+    # http://localhost:16686/trace/{trace_id}); none: the saga page shows the id unlinked.
+    trace_url: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -111,10 +114,7 @@ class Settings:
                 "GATEWAY_WEBHOOKS_ALLOW_PRIVATE_URLS", "true" if dev else "false"
             ).lower()
             in ("1", "true", "yes"),
-            vapid_private_key=_vapid_key(
-                os.environ.get("GATEWAY_VAPID_PRIVATE_KEY") or None,
-                env("GATEWAY_VAPID_SUBJECT", "mailto:ops@booking-platform.invalid"),
-            ),
+            vapid_private_key=_vapid_key(os.environ.get("GATEWAY_VAPID_PRIVATE_KEY") or None),
             vapid_subject=env("GATEWAY_VAPID_SUBJECT", "mailto:ops@booking-platform.invalid"),
             push_allow_loopback_endpoints=env("GATEWAY_PUSH_ALLOW_LOOPBACK_ENDPOINTS", "false").lower()
             in ("1", "true", "yes"),
@@ -125,18 +125,25 @@ class Settings:
             smtp_starttls=env("GATEWAY_SMTP_STARTTLS", "false").lower() in ("1", "true", "yes"),
             mail_from=env("GATEWAY_MAIL_FROM", "bookings@localhost"),
             notifications_first_retry_seconds=float(env("GATEWAY_NOTIFICATIONS_FIRST_RETRY_SECONDS", "30")),
+            trace_url=_trace_url(os.environ.get("GATEWAY_TRACE_URL") or None),
         )
 
 
-def _vapid_key(value: str | None, subject: str) -> str | None:
-    """The key and the subject, checked at start-up (the key itself never in the message)."""
+def _trace_url(value: str | None) -> str | None:
+    if value is not None and ("{trace_id}" not in value or not value.startswith(("http://", "https://"))):
+        raise RuntimeError("GATEWAY_TRACE_URL must be an http(s) address with {trace_id} in it")
+    return value
+
+
+def _vapid_key(value: str | None) -> str | None:
+    """Checked at start-up (the key itself never in the message)."""
     if value is not None:
-        from gateway.push.vapid import InvalidVapidKey, VapidKey
+        from gateway.push.vapid import InvalidVapidKey, load_private_key
 
         try:
-            VapidKey(value, subject)
+            load_private_key(value)
         except InvalidVapidKey as error:
-            raise RuntimeError(f"GATEWAY_VAPID_PRIVATE_KEY / GATEWAY_VAPID_SUBJECT: {error}") from None
+            raise RuntimeError(f"GATEWAY_VAPID_PRIVATE_KEY: {error}") from None
     return value
 
 

@@ -35,9 +35,13 @@ async def test_the_dashboard_counts_a_company_s_sagas_and_shows_a_new_booking_li
     await expect(summary.locator(".total")).to_contain_text("1 saga matches")
     await expect(summary.locator("tr.state-COMPLETED td")).to_have_text("1")
     await expect(page.locator("#saga-rows")).to_contain_text(first.json()["id"])
-    # The chart of the range, drawn by the vendored uPlot, with its figures in words.
-    await expect(page.locator("#saga-chart canvas")).to_be_visible()
-    await expect(page.locator("figure.chart figcaption")).to_contain_text("1 started, 1 now completed")
+    # The charts of the range, drawn by the vendored uPlot, with their figures in words: the
+    # sagas per bucket, and how long those that ended took (p50, p95).
+    await expect(page.locator("#saga-chart-1 canvas")).to_be_visible()
+    await expect(page.locator("figure.chart figcaption").first).to_contain_text("1 started, 1 now completed")
+    await expect(page.locator("#saga-chart-2 canvas")).to_be_visible()
+    await expect(page.locator("figure.chart figcaption").nth(1)).to_contain_text("slowest bucket's p95")
+    await expect(summary.locator("table.reasons")).to_contain_text("None compensated.")
     await check_page("sagas")
     # Nothing below may reload the page: a marker in the window must survive.
     await page.evaluate("() => { window.__stillHere = 'yes'; }")
@@ -48,8 +52,8 @@ async def test_the_dashboard_counts_a_company_s_sagas_and_shows_a_new_booking_li
     await expect(page.locator("#saga-rows")).to_contain_text(second.json()["id"], timeout=LIVE)
     await expect(summary.locator(".total")).to_contain_text("2 sagas match", timeout=LIVE)
     await expect(summary.locator("tr.state-COMPLETED td")).to_have_text("2", timeout=LIVE)
-    await expect(page.locator("figure.chart figcaption")).to_contain_text("2 started", timeout=LIVE)
-    await expect(page.locator("#saga-chart canvas")).to_be_visible()
+    await expect(page.locator("figure.chart figcaption").first).to_contain_text("2 started", timeout=LIVE)
+    await expect(page.locator("#saga-chart-1 canvas")).to_be_visible()
     assert await page.evaluate("() => window.__stillHere") == "yes"
 
     # Search by the booking's id finds its one saga; a link of the counts filters by state.
@@ -70,6 +74,8 @@ async def test_a_compensated_saga_shows_its_timeline_and_offers_no_action(tenant
 
     await expect(page.locator(".facts")).to_contain_text("COMPENSATED")
     await expect(page.locator(".facts")).to_contain_text("CARD_DECLINED")
+    # The trace of the request that started it (no viewer configured here: the id, unlinked).
+    await expect(page.locator(".facts")).to_contain_text(re.compile(r"Trace\s*[0-9a-f]{32}"))
     timeline = page.locator("svg.timeline-svg")
     await expect(timeline).to_be_visible()
     # Wallet debited then refunded, the card declined: bars from command to reply.
@@ -84,6 +90,11 @@ async def test_a_compensated_saga_shows_its_timeline_and_offers_no_action(tenant
     await expect(page.locator("form[action$='/retry']")).to_have_count(0)
     await expect(page.get_by_role("link", name="the customer's sagas")).to_be_visible()
     await check_page("saga-compensated")
+
+    # The company's dashboard counts it among the compensated, under its reason.
+    await page.goto(console.url(f"/ops/sagas?company_id={tenant.company_id}"))
+    reasons = page.locator("#summary table.reasons")
+    await expect(reasons.locator("tr", has_text="CARD_DECLINED").locator("td")).to_have_text("1")
 
 
 async def test_an_operator_retries_then_force_compensates_a_saga_awaiting_payment(

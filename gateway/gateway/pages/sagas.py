@@ -239,31 +239,66 @@ def bucket_seconds(form: ListForm) -> int:
 @dataclass(frozen=True)
 class Chart:
     label: str
-    data: str  # JSON for static/console.js: {"x": [epoch s], "started": [...], "completed": [...], ...}
+    # JSON for static/console.js: {"x": [epoch s], "series": [{"label", "color", "values"}]}
+    data: str
+    # The legend: (label, CSS class of its key).
+    keys: tuple[tuple[str, str], ...]
 
 
-def _chart(form: ListForm, dashboard: SagaDashboard, filters: SagaFilters, now: datetime) -> Chart | None:
+# Each line's colour, the same in the chart (console.js) and its legend's key (console.css).
+COLOURS = {
+    "started": "#0b57b0",
+    "completed": "#1e7b34",
+    "compensated": "#b3261e",
+    "p50": "#0b57b0",
+    "p95": "#8a4b00",
+}
+
+
+def _chart_json(x: list[int], series: dict[str, list[Any]]) -> str:
+    lines = [{"label": name, "color": COLOURS[name], "values": values} for name, values in series.items()]
+    return json.dumps({"x": x, "series": lines}, separators=(",", ":"))
+
+
+def _charts(form: ListForm, dashboard: SagaDashboard, filters: SagaFilters, now: datetime) -> list[Chart]:
+    """Sagas started, completed and compensated per bucket; and the time to terminal (p50,
+    p95) of each bucket's sagas that have ended. None for all time."""
     size = bucket_seconds(form)
     origin = filters.created_after
     if not size or origin is None:
-        return None
+        return []
     points = int((now - origin).total_seconds() // size) + 1
-    series = {name: [0] * points for name in ("started", "completed", "compensated")}
-    for start, started, completed, compensated in dashboard.buckets:
+    counts = {name: [0] * points for name in ("started", "completed", "compensated")}
+    # None where no saga of the bucket has ended: a gap in the line, not a fall to zero.
+    times: dict[str, list[float | None]] = {name: [None] * points for name in ("p50", "p95")}
+    for start, started, completed, compensated, p50, p95 in dashboard.buckets:
         index = int((start - origin).total_seconds() // size)
         if 0 <= index < points:
-            series["started"][index] += started
-            series["completed"][index] += completed
-            series["compensated"][index] += compensated
+            counts["started"][index] += started
+            counts["completed"][index] += completed
+            counts["compensated"][index] += compensated
+            if completed + compensated:
+                times["p50"][index] = round(p50, 3)
+                times["p95"][index] = round(p95, 3)
     x = [int(origin.timestamp()) + i * size for i in range(points)]
     every = f"{size // 60} minutes" if size % 3600 else f"{size // 3600} hours"
-    totals = {name: sum(values) for name, values in series.items()}
-    label = (
-        f"Sagas started per {every if size != 60 else 'minute'}, {_range_label(form)}: "
+    per = every if size != 60 else "minute"
+    totals = {name: sum(values) for name, values in counts.items()}
+    started_label = (
+        f"Sagas started per {per}, {_range_label(form)}: "
         f"{totals['started']} started, {totals['completed']} now completed, "
         f"{totals['compensated']} now compensated"
     )
-    return Chart(label, json.dumps({"x": x, **series}, separators=(",", ":")))
+    ended = [value for value in times["p95"] if value is not None]
+    slowest = f"slowest bucket's p95 {max(ended):.1f} s" if ended else "none has ended yet"
+    times_label = (
+        f"Seconds from start to completed or compensated, p50 and p95 of the sagas started per {per}, "
+        f"{_range_label(form)}: {slowest}"
+    )
+    return [
+        Chart(started_label, _chart_json(x, counts), tuple((n, f"key-{n}") for n in counts)),
+        Chart(times_label, _chart_json(x, times), (("p50", "key-p50"), ("p95", "key-p95"))),
+    ]
 
 
 def _range_label(form: ListForm) -> str:
@@ -282,7 +317,8 @@ def _summary_context(
     return {
         "total": dashboard.total,
         "range_label": _range_label(form),
-        "chart": _chart(form, dashboard, filters, now),
+        "charts": _charts(form, dashboard, filters, now),
+        "compensation_reasons": dashboard.compensation_reasons,
         "counts_by_state": [(s, by_state[s]) for s in states],
         "counts_by_kind": sorted(by_kind.items()),
         "state_urls": {s: form.url(state=s) for s in states},
@@ -295,7 +331,13 @@ def _fingerprint(dashboard: SagaDashboard) -> tuple[Any, ...]:
         (s.id, s.state, s.current_step, s.attempt, s.needs_attention, s.reason, s.update_time)
         for s in dashboard.sagas.sagas
     )
-    return rows, dashboard.total, tuple(dashboard.counts), tuple(dashboard.buckets)
+    return (
+        rows,
+        dashboard.total,
+        tuple(dashboard.counts),
+        tuple(dashboard.buckets),
+        tuple(dashboard.compensation_reasons),
+    )
 
 
 FormQuery = Annotated[str | None, Query(max_length=64)]
@@ -458,6 +500,13 @@ def offered_actions(saga: SagaOut) -> list[ActionForm]:
     ]
 
 
+def trace_link(template: str | None, trace_id: str | None) -> str | None:
+    """The trace viewer's page of the saga's trace, when a viewer is configured."""
+    if not template or not trace_id:
+        return None
+    return template.replace("{trace_id}", trace_id)
+
+
 @dataclass(frozen=True)
 class BookingFacts:
     status: str
@@ -514,6 +563,7 @@ async def saga_detail_page(
         payment_ids=payment_ids,
         pending=pending,
         timeline=timeline.build(saga, now),
+        trace_link=trace_link(request.app.state.settings.trace_url, saga.trace_id),
         actions=offered_actions(saga),
         csrf=page_csrf(request),
         max_reason=MAX_REASON_LENGTH,

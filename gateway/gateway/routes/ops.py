@@ -64,8 +64,11 @@ class SagaDashboard:
     sagas: SagaList
     total: int
     counts: list[tuple[str, str, int]]
-    # (bucket start, started, now completed, now compensated), when asked for.
-    buckets: list[tuple[datetime, int, int, int]]
+    # (bucket start, started, now completed, now compensated, p50 and p95 seconds to terminal
+    # of those now terminal), when asked for.
+    buckets: list[tuple[datetime, int, int, int, float, float]]
+    # (reason, how many) of the compensated sagas, most frequent first.
+    compensation_reasons: list[tuple[str, int]]
 
 
 def _company_scope(principal: Principal, company_id: uuid.UUID | None) -> str:
@@ -138,8 +141,17 @@ async def saga_dashboard_in_scope(
             for c in reply.counts
         ],
         buckets=[
-            (b.start_time.ToDatetime(UTC), b.started, b.completed, b.compensated) for b in reply.buckets
+            (
+                b.start_time.ToDatetime(UTC),
+                b.started,
+                b.completed,
+                b.compensated,
+                b.p50_seconds_to_terminal,
+                b.p95_seconds_to_terminal,
+            )
+            for b in reply.buckets
         ],
+        compensation_reasons=[(r.reason, r.count) for r in reply.compensation_reasons],
     )
 
 

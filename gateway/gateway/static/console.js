@@ -37,7 +37,13 @@
       var data = JSON.parse(el.dataset.chart);
       el.textContent = "";
       el.dataset.drawn = el.dataset.chart;
-      function line(label, color) { return {label: label, stroke: color, width: 2, points: {show: false}}; }
+      // data: {"x": [epoch s], "series": [{"label", "color", "values"}]}; a null value is a gap.
+      var series = [{}];
+      var columns = [data.x];
+      data.series.forEach(function (s) {
+        series.push({label: s.label, stroke: s.color, width: 2, points: {show: false}, spanGaps: false});
+        columns.push(s.values);
+      });
       el._plot = new window.uPlot({
         width: Math.max(200, el.clientWidth),
         height: 180,
@@ -45,9 +51,9 @@
         // The page's times are UTC: so are the axis's.
         tzDate: function (ts) { return window.uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"); },
         cursor: {show: false},
-        series: [{}, line("started", "#0b57b0"), line("completed", "#1e7b34"), line("compensated", "#b3261e")],
+        series: series,
         axes: [{stroke: "#4b5563"}, {stroke: "#4b5563"}]
-      }, [data.x, data.started, data.completed, data.compensated], el);
+      }, columns, el);
     });
   }
   document.addEventListener("DOMContentLoaded", drawCharts);

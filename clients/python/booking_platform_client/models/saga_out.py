@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.saga_step_out import SagaStepOut
 
@@ -31,6 +33,7 @@ class SagaOut:
         state (str):
         steps (list[SagaStepOut]): The step log, oldest first (empty in lists).
         update_time (datetime.datetime | None):
+        trace_id (None | str | Unset): The OpenTelemetry trace of the request that started the saga (32 hex digits).
     """
 
     attempt: int
@@ -46,6 +49,7 @@ class SagaOut:
     state: str
     steps: list[SagaStepOut]
     update_time: datetime.datetime | None
+    trace_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -93,6 +97,12 @@ class SagaOut:
         else:
             update_time = self.update_time
 
+        trace_id: None | str | Unset
+        if isinstance(self.trace_id, Unset):
+            trace_id = UNSET
+        else:
+            trace_id = self.trace_id
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -112,6 +122,8 @@ class SagaOut:
                 "update_time": update_time,
             }
         )
+        if trace_id is not UNSET:
+            field_dict["trace_id"] = trace_id
 
         return field_dict
 
@@ -205,6 +217,15 @@ class SagaOut:
 
         update_time = _parse_update_time(d.pop("update_time"))
 
+        def _parse_trace_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        trace_id = _parse_trace_id(d.pop("trace_id", UNSET))
+
         saga_out = cls(
             attempt=attempt,
             booking_id=booking_id,
@@ -219,6 +240,7 @@ class SagaOut:
             state=state,
             steps=steps,
             update_time=update_time,
+            trace_id=trace_id,
         )
 
         saga_out.additional_properties = d

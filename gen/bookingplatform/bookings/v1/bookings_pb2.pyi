@@ -681,6 +681,7 @@ class Saga(_message.Message):
     COMPANY_ID_FIELD_NUMBER: _builtins.int
     NEEDS_ATTENTION_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    TRACE_ID_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Saga id (UUID)."""
     booking_id: _builtins.str
@@ -699,6 +700,8 @@ class Saga(_message.Message):
     """A step after the pivot keeps failing: an operator should look."""
     reason: _builtins.str
     """Why the saga compensated or awaits payment (a reason code); operators' notes are in the step log."""
+    trace_id: _builtins.str
+    """The OpenTelemetry trace id of the request that started it (32 hex digits; "" when none)."""
     @_builtins.property
     def deadline_time(self) -> _timestamp_pb2.Timestamp:
         """When the current step times out."""
@@ -731,10 +734,11 @@ class Saga(_message.Message):
         company_id: _builtins.str = ...,
         needs_attention: _builtins.bool = ...,
         reason: _builtins.str = ...,
+        trace_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "deadline_time", b"deadline_time", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "booking_id", b"booking_id", "company_id", b"company_id", "create_time", b"create_time", "current_step", b"current_step", "deadline_time", b"deadline_time", "id", b"id", "kind", b"kind", "needs_attention", b"needs_attention", "reason", b"reason", "state", b"state", "steps", b"steps", "update_time", b"update_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "booking_id", b"booking_id", "company_id", b"company_id", "create_time", b"create_time", "current_step", b"current_step", "deadline_time", b"deadline_time", "id", b"id", "kind", b"kind", "needs_attention", b"needs_attention", "reason", b"reason", "state", b"state", "steps", b"steps", "trace_id", b"trace_id", "update_time", b"update_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1208,12 +1212,18 @@ class SagaBucket(_message.Message):
     STARTED_FIELD_NUMBER: _builtins.int
     COMPLETED_FIELD_NUMBER: _builtins.int
     COMPENSATED_FIELD_NUMBER: _builtins.int
+    P50_SECONDS_TO_TERMINAL_FIELD_NUMBER: _builtins.int
+    P95_SECONDS_TO_TERMINAL_FIELD_NUMBER: _builtins.int
     started: _builtins.int
     """Sagas created in it."""
     completed: _builtins.int
     """Of those, COMPLETED now."""
     compensated: _builtins.int
     """Of those, COMPENSATED now."""
+    p50_seconds_to_terminal: _builtins.float
+    """Of those now COMPLETED or COMPENSATED, the median seconds from start to that end (0: none)."""
+    p95_seconds_to_terminal: _builtins.float
+    """Of those now COMPLETED or COMPENSATED, the 95th percentile of the same (0: none)."""
     @_builtins.property
     def start_time(self) -> _timestamp_pb2.Timestamp:
         """Where the bucket starts."""
@@ -1225,14 +1235,42 @@ class SagaBucket(_message.Message):
         started: _builtins.int = ...,
         completed: _builtins.int = ...,
         compensated: _builtins.int = ...,
+        p50_seconds_to_terminal: _builtins.float = ...,
+        p95_seconds_to_terminal: _builtins.float = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["start_time", b"start_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["compensated", b"compensated", "completed", b"completed", "start_time", b"start_time", "started", b"started"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["compensated", b"compensated", "completed", b"completed", "p50_seconds_to_terminal", b"p50_seconds_to_terminal", "p95_seconds_to_terminal", b"p95_seconds_to_terminal", "start_time", b"start_time", "started", b"started"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___SagaBucket: _TypeAlias = SagaBucket  # noqa: Y015
+
+@_typing.final
+class ReasonCount(_message.Message):
+    """How many compensated sagas ended with one reason."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REASON_FIELD_NUMBER: _builtins.int
+    COUNT_FIELD_NUMBER: _builtins.int
+    reason: _builtins.str
+    """The reason the booking was rejected or its change undone ("" when none was given)."""
+    count: _builtins.int
+    """How many."""
+    def __init__(
+        self,
+        *,
+        reason: _builtins.str = ...,
+        count: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReasonCount: _TypeAlias = ReasonCount  # noqa: Y015
 
 @_typing.final
 class SagaCount(_message.Message):
@@ -1275,6 +1313,7 @@ class ListSagasResponse(_message.Message):
     TOTAL_SIZE_FIELD_NUMBER: _builtins.int
     COUNTS_FIELD_NUMBER: _builtins.int
     BUCKETS_FIELD_NUMBER: _builtins.int
+    COMPENSATION_REASONS_FIELD_NUMBER: _builtins.int
     next_page_token: _builtins.str
     """Token of the next page, empty on the last page."""
     total_size: _builtins.int
@@ -1295,6 +1334,12 @@ class ListSagasResponse(_message.Message):
         the buckets that have any.
         """
 
+    @_builtins.property
+    def compensation_reasons(self) -> _containers.RepeatedCompositeFieldContainer[Global___ReasonCount]:
+        """With include_totals: the compensated sagas of the company and time range by the reason
+        their booking gives, most frequent first (at most 20).
+        """
+
     def __init__(
         self,
         *,
@@ -1303,10 +1348,11 @@ class ListSagasResponse(_message.Message):
         total_size: _builtins.int = ...,
         counts: _abc.Iterable[Global___SagaCount] | None = ...,
         buckets: _abc.Iterable[Global___SagaBucket] | None = ...,
+        compensation_reasons: _abc.Iterable[Global___ReasonCount] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["buckets", b"buckets", "counts", b"counts", "next_page_token", b"next_page_token", "sagas", b"sagas", "total_size", b"total_size"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["buckets", b"buckets", "compensation_reasons", b"compensation_reasons", "counts", b"counts", "next_page_token", b"next_page_token", "sagas", b"sagas", "total_size", b"total_size"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -58,7 +58,7 @@ from bookings.domain.model import (
     RefundRequest,
 )
 from bookings.domain.saga import Saga, SagaState
-from bookings.domain.saga_records import LoggedStep, SagaBucket, SagaCount, SagaRecord
+from bookings.domain.saga_records import LoggedStep, ReasonCount, SagaBucket, SagaCount, SagaRecord
 from bookings.domain.step_log import StepLogEntry
 from plumbing.messaging import booking_event_subject
 from plumbing.outbox import outbox_insert
@@ -775,6 +775,7 @@ def _saga_record(row: Row[Any], steps: tuple[LoggedStep, ...] = ()) -> SagaRecor
         needs_attention=row.needs_attention,
         reason=row.data.get("reason", ""),
         steps=steps,
+        trace_id=row.trace_id,
     )
 
 
@@ -871,15 +872,39 @@ async def count_sagas_by_bucket(
     """The sagas of the company and time range (as the counts) per bucket of `bucket_seconds`
     from `origin`, with how many of them are COMPLETED and COMPENSATED now; oldest first."""
     bucket = func.date_bin(timedelta(seconds=bucket_seconds), sagas.c.created_at, origin).label("bucket")
+    # A terminal saga's last save is its end: updated_at - created_at is its time to terminal.
+    to_terminal = func.extract("epoch", sagas.c.updated_at - sagas.c.created_at)
+    terminal = sagas.c.state.in_(TERMINAL_STATES)
     counted = select(
         bucket,
         func.count(),
         func.count().filter(sagas.c.state == SagaState.COMPLETED.value),
         func.count().filter(sagas.c.state == SagaState.COMPENSATED.value),
+        func.percentile_cont(0.5).within_group(to_terminal).filter(terminal),
+        func.percentile_cont(0.95).within_group(to_terminal).filter(terminal),
     )
     query = _filtered(counted, filters) if filters.search_id else _in_scope_and_range(counted, filters)
     found = await conn.execute(query.group_by(bucket).order_by(bucket))
-    return [SagaBucket(row[0], int(row[1]), int(row[2]), int(row[3])) for row in found]
+    return [
+        SagaBucket(row[0], int(row[1]), int(row[2]), int(row[3]), float(row[4] or 0), float(row[5] or 0))
+        for row in found
+    ]
+
+
+# The reasons of a dashboard are a short table: the most frequent ones.
+MAX_REASONS = 20
+
+
+async def count_compensation_reasons(conn: AsyncConnection, filters: SagaFilters) -> list[ReasonCount]:
+    """The compensated sagas of the company and time range (as the counts) by the reason the
+    saga gave (`data->>'reason'`), most frequent first."""
+    reason = func.coalesce(sagas.c.data["reason"].astext, "").label("reason")
+    counted = select(reason, func.count().label("n")).where(sagas.c.state == SagaState.COMPENSATED.value)
+    query = _filtered(counted, filters) if filters.search_id else _in_scope_and_range(counted, filters)
+    found = await conn.execute(
+        query.group_by(reason).order_by(func.count().desc(), reason).limit(MAX_REASONS)
+    )
+    return [ReasonCount(reason=row.reason, count=int(row.n)) for row in found]
 
 
 async def list_sagas(

@@ -39,6 +39,8 @@ class SagaRecord:
     reason: str
     # The step log, oldest first; empty in lists.
     steps: tuple[LoggedStep, ...] = ()
+    # The trace of the request that started it ("" when none).
+    trace_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,15 @@ class SagaBucket:
     started: int
     completed: int
     compensated: int
+    # Of those now terminal, seconds from start to end: median and 95th percentile (0: none).
+    p50_seconds_to_terminal: float = 0.0
+    p95_seconds_to_terminal: float = 0.0
+
+
+@dataclass(frozen=True)
+class ReasonCount:
+    reason: str
+    count: int
 
 
 @dataclass(frozen=True)
@@ -66,3 +77,4 @@ class SagaPage:
     total: int = 0
     counts: tuple[SagaCount, ...] = ()
     buckets: tuple[SagaBucket, ...] = ()
+    compensation_reasons: tuple[ReasonCount, ...] = ()

@@ -149,6 +149,7 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
             total_size=page.total,
             counts=protos.saga_counts(page.counts),
             buckets=protos.saga_buckets(page.buckets),
+            compensation_reasons=protos.reason_counts(page.compensation_reasons),
         )
 
     async def RetrySagaStep(

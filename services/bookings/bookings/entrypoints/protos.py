@@ -26,7 +26,7 @@ from bookings.domain.commands import (
 from bookings.domain.model import Booking, BookingModel, BookingStatus, DeskPayment, PaymentPlan
 from bookings.domain.reservations import EngineQuote
 from bookings.domain.saga import SagaState
-from bookings.domain.saga_records import SagaBucket, SagaCount, SagaRecord
+from bookings.domain.saga_records import ReasonCount, SagaBucket, SagaCount, SagaRecord
 from bookings.domain.stats import BusinessStats, Figures, UnitFigures
 from plumbing.errors import InvalidArgument
 from plumbing.validation import optional_timestamp
@@ -185,11 +185,19 @@ def saga_buckets(buckets: Sequence[SagaBucket]) -> list[bookings_pb2.SagaBucket]
     answered = []
     for bucket in buckets:
         message = bookings_pb2.SagaBucket(
-            started=bucket.started, completed=bucket.completed, compensated=bucket.compensated
+            started=bucket.started,
+            completed=bucket.completed,
+            compensated=bucket.compensated,
+            p50_seconds_to_terminal=bucket.p50_seconds_to_terminal,
+            p95_seconds_to_terminal=bucket.p95_seconds_to_terminal,
         )
         message.start_time.FromDatetime(bucket.start)
         answered.append(message)
     return answered
+
+
+def reason_counts(reasons: Sequence[ReasonCount]) -> list[bookings_pb2.ReasonCount]:
+    return [bookings_pb2.ReasonCount(reason=r.reason, count=r.count) for r in reasons]
 
 
 def saga_counts(counts: Sequence[SagaCount]) -> list[bookings_pb2.SagaCount]:
@@ -306,6 +314,7 @@ def saga_message(saga: SagaRecord) -> bookings_pb2.Saga:
         update_time=_timestamp(saga.updated_at),
         needs_attention=saga.needs_attention,
         reason=saga.reason,
+        trace_id=saga.trace_id,
     )
     for step in saga.steps:
         message.steps.add(

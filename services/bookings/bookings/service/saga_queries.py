@@ -8,7 +8,7 @@ from datetime import datetime
 from bookings.adapters import repository as repo
 from bookings.domain.commands import ListSagas
 from bookings.domain.saga import SagaKind, SagaState
-from bookings.domain.saga_records import SagaBucket, SagaCount, SagaPage, SagaRecord
+from bookings.domain.saga_records import ReasonCount, SagaBucket, SagaCount, SagaPage, SagaRecord
 from plumbing.db import Database
 from plumbing.errors import InvalidArgument, NotFound
 from plumbing.ids import parse_id
@@ -77,11 +77,13 @@ class SagaQueries:
         total = 0
         counts: tuple[SagaCount, ...] = ()
         buckets: tuple[SagaBucket, ...] = ()
+        reasons: tuple[ReasonCount, ...] = ()
         async with self.db.transaction() as conn:
             found = await repo.list_sagas(conn, filters, limit=limit + 1, after=after)
             if query.include_totals:
                 total = await repo.count_sagas(conn, filters)
                 counts = tuple(await repo.count_sagas_by_kind_and_state(conn, filters))
+                reasons = tuple(await repo.count_compensation_reasons(conn, filters))
                 if query.bucket_seconds and query.created_after is not None:
                     buckets = tuple(
                         await repo.count_sagas_by_bucket(
@@ -91,4 +93,4 @@ class SagaQueries:
         page = found[:limit]
         more = len(found) > limit
         token = encode_page_token(page[-1].created_at, page[-1].id) if more else ""
-        return SagaPage(page, token, total, counts, buckets)
+        return SagaPage(page, token, total, counts, buckets, reasons)

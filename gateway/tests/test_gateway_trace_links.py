@@ -1,0 +1,38 @@
+"""The saga page links its trace to a trace viewer when one is configured (GATEWAY_TRACE_URL)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.pages.sagas import trace_link
+from gateway.settings import Settings
+
+TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+def test_the_trace_id_goes_into_the_viewer_s_address() -> None:
+    assert (
+        trace_link("http://localhost:16686/trace/{trace_id}", TRACE)
+        == f"http://localhost:16686/trace/{TRACE}"
+    )
+
+
+def test_no_link_without_a_viewer_or_a_trace() -> None:
+    assert trace_link(None, TRACE) is None
+    assert trace_link("http://localhost:16686/trace/{trace_id}", None) is None
+
+
+@pytest.mark.parametrize(
+    "value", ["http://localhost:16686/trace/", "javascript:{trace_id}", "/trace/{trace_id}"]
+)
+def test_a_viewer_address_without_the_placeholder_or_not_http_is_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("BOOKING_ENV", "dev")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://localhost/shared")
+    for name in ("CATALOG", "BOOKINGS", "WALLET", "PASSES", "PAYMENTS"):
+        monkeypatch.setenv(f"{name}_ADDR", "127.0.0.1:1")
+    monkeypatch.setenv("GATEWAY_TRACE_URL", value)
+
+    with pytest.raises(RuntimeError, match="GATEWAY_TRACE_URL"):
+        Settings.from_env()
