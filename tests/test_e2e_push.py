@@ -6,8 +6,11 @@ payload (aes128gcm, RFC 8291) with its own P-256 key pair and auth secret, made 
 
 A company admin's device subscribes through the console's JSON route (session + CSRF); a
 confirmed booking of the company arrives on it once, as the notification the service worker
-shows; the push service answering 410 Gone drops the subscription. The time from the
-confirmation (the booking event's time) to the push's arrival is printed."""
+shows; a booking waiting for its payment and a cancelled one are pushed too; the push service
+answering 410 Gone drops the subscription; a deactivated account's device is told nothing; a
+push still pending an hour after its event is given up unsent. The time from the confirmation
+(the booking event's time) to the push's arrival is printed, beside the same bookings'
+webhook."""
 
 from __future__ import annotations
 
@@ -470,3 +473,41 @@ async def test_a_push_still_pending_an_hour_after_its_event_is_not_sent(
 
     assert (await eventually(stale, message="the stale push was not given up"))["last_error"] == "STALE"
     assert len(pushes_of(push_service, device, booking_id)) == 1
+
+
+async def test_a_payment_due_and_a_cancelled_booking_are_pushed_too(platform, tenant, push_service) -> None:
+    staff = await staff_member(platform, tenant.company_id)
+    device = Device(push_service.endpoint())
+    assert (await subscribe(staff, device)).status_code == 201
+
+    short = await tenant.customer(main_minor=500)
+    session = await tenant.session(price_minor=2000, capacity=3)
+    created = await short.book(session.id, use_wallet=True, pay_later=True)
+    assert created.status_code == 202, created.text
+    due_id = created.json()["id"]
+    await short.wait_for(due_id, "PENDING_PAYMENT")
+
+    flush = await tenant.customer(main_minor=10_000)
+    cancelled_id = await confirmed_booking(tenant, flush)
+    cancelled = await flush.cancel(cancelled_id)
+    assert cancelled.status_code in (200, 202), cancelled.text
+    await flush.wait_for(cancelled_id, "CANCELLED")
+
+    async def types_of(booking_id: str) -> list[str] | None:
+        found = sorted(payload["type"] for _, payload in pushes_of(push_service, device, booking_id))
+        return found or None
+
+    async def due_pushed() -> list[str] | None:
+        return await types_of(due_id)
+
+    async def cancel_pushed() -> list[str] | None:
+        found = await types_of(cancelled_id)
+        return found if found and "booking.cancelled" in found else None
+
+    assert await eventually(due_pushed, message="no payment-due push") == ["booking.payment_due"]
+    assert await eventually(cancel_pushed, message="no cancellation push") == [
+        "booking.cancelled",
+        "booking.confirmed",
+    ]
+    [(_, due)] = pushes_of(push_service, device, due_id)
+    assert due["title"] == "Payment due" and due["body"] == f"Booking {due_id[:8]} waits for its payment."
