@@ -1,8 +1,9 @@
 """The installable console and the webhooks page in a real browser against the real platform:
 the web app manifest is linked and served, the service worker registers (scope /ops/) on the
 console and shows a push delivered to it (DevTools' deliverPushMessage) as its notification
-naming the console page to open (never one off the console), the "Notifications on this device" page registers a device's subscription with the
-gateway from the page's own script and removes it again; a company admin sees a webhook
+naming the console page to open (never one off the console), the "Notifications on this
+device" page registers a device's subscription with the gateway from the page's own script
+and removes it again; a company admin sees a webhook
 endpoint's deliveries with the receiver's status codes, redelivers one (asked to confirm) that
 then succeeds, reads its attempts, and disables and enables the endpoint; a platform admin
 names the company. axe, the phone viewport and screenshots on every page (check in
