@@ -109,7 +109,7 @@ async def test_staff_book_check_in_and_cancel_from_the_calendar(platform, browse
         await check(console, "calendar-book")
         await page.get_by_role("button", name="Book", exact=True).click()
         await page.wait_for_url(re.compile(r".*/ops/calendar/day\?.*done=book.*"))
-        await expect(page.get_by_role("status").first).to_contain_text("Booked.")
+        await expect(page.get_by_role("status").first).to_contain_text("Booked")
         new_card = page.locator(".booking-new")
         await expect(new_card).to_have_count(1)
         bob_booking = (await new_card.get_attribute("id") or "").removeprefix("booking-")
@@ -230,6 +230,7 @@ async def test_nights_and_minutes_on_the_heatmap_and_stays_and_rentals_booked_fr
         await page.get_by_role("link", name="Book Cabin 1 from this night").click()
         await expect(page.get_by_label("Nights")).to_have_value("1")
         stay = await _book_for(page, email, "Cash at the desk (confirmed at once)")
+        await expect(page.get_by_role("status").first).to_contain_text("Booked: CONFIRMED.")
         await expect(_card(page, stay)).to_contain_text("CONFIRMED")
         await expect(_card(page, stay)).to_contain_text(
             f"{day.isoformat()} → {(day + timedelta(days=1)).isoformat()}"

@@ -88,6 +88,18 @@ REFUSALS = {
     "CUSTOMER_REQUIRED": "Pick a customer first.",
     "SESSION_FULL": "No place is left in this session.",
     "VALIDATION_FAILED": "Some field is not valid.",
+    "UNAVAILABLE": "It is taken for part of that time (or no unit is free for every night).",
+    "START_IN_PAST": "That time has already begun.",
+    "LEAD_TIME_NOT_MET": "The resource's policy closes bookings earlier before the start.",
+    "BEYOND_HORIZON": "The resource's policy does not open bookings that far ahead.",
+    "STAY_TOO_SHORT": "The stay is shorter than the policy's minimum.",
+    "STAY_TOO_LONG": "The stay is longer than the policy's maximum.",
+    "DURATION_TOO_SHORT": "The rental is shorter than the policy's minimum.",
+    "DURATION_TOO_LONG": "The rental is longer than the policy's maximum.",
+    "TOO_MANY_PLACES": "More places than the policy allows in one booking.",
+    "TOO_MANY_GUESTS": "More guests than a unit holds.",
+    "MAX_ACTIVE_BOOKINGS": "The customer already has as many active bookings as the policy allows.",
+    "CUSTOMER_NOT_FOUND": "No such customer in this company.",
 }
 
 CompanyQuery = Annotated[str | None, Query(max_length=64)]
@@ -603,6 +615,24 @@ def _day_notice(done: str | None, error: str | None) -> Notice | None:
     return Notice("ok", DONE[done])
 
 
+async def _booked_notice(request: Request, principal: Principal, booking_id: str | None) -> Notice | None:
+    """After booking from a free cell: where the new booking is (a wallet booking's saga may
+    still run, or have rejected it: a rejected booking is not among the day's cards)."""
+    wanted = _uuid_or_none(booking_id)
+    if wanted is None:
+        return None
+    try:
+        booking = await _read_booking(request, principal, wanted)
+    except Problem:
+        return None
+    status = short_name(bookings_pb2.BookingStatus, booking.status, "BOOKING_STATUS_")
+    if status == "REJECTED":
+        return Notice("error", "The booking was rejected by its saga.", booking.reject_reason or "")
+    if status == "PENDING":
+        return Notice("ok", "Booked: the booking saga runs (reload for its outcome).")
+    return Notice("ok", f"Booked: {status}.")
+
+
 @router.get(f"{BASE}/day", response_class=HTMLResponse, include_in_schema=False)
 async def day_page(
     request: Request,
@@ -642,7 +672,9 @@ async def day_page(
         count=count,
         chosen=resources[0] if chosen else None,
         csrf=page_csrf(request),
-        notice=_day_notice(done, error),
+        notice=await _booked_notice(request, principal, booking_id)
+        if done == "book" and not error
+        else _day_notice(done, error),
         highlight=_uuid(booking_id, "booking_id") or "",
         month_url=BASE
         + _query(month=cal.month_key(day.replace(day=1)), resource_id=chosen, company_id=company_arg),
@@ -651,6 +683,9 @@ async def day_page(
         next_url=f"{BASE}/day"
         + _query(date=(day + timedelta(days=1)).isoformat(), resource_id=chosen, company_id=company_arg),
         all_url=f"{BASE}/day" + _query(date=day.isoformat(), company_id=company_arg),
+        day_of=lambda resource: (
+            f"{BASE}/day" + _query(date=day.isoformat(), resource_id=resource, company_id=company_arg)
+        ),
         book_url=lambda **values: (
             f"{BASE}/book" + _query(date=day.isoformat(), company_id=company_arg, **values)
         ),
@@ -659,6 +694,7 @@ async def day_page(
         local_full=lambda value: value.astimezone(company.zone).strftime("%Y-%m-%d %H:%M") if value else "-",
         money=lambda minor: _money(minor, company.currency),
         now=datetime.now(UTC),
+        bookable_night=day >= _local_today(company),
     )
 
 
