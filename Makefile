@@ -4,11 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help venv run test test-unit check lint format types protos protolint protobreaking protocheck client clientcheck deploycheck bench bench-availability bench-throughput bench-backoffice clean soak fuzz
+.PHONY: help venv run test test-unit check lint format types protos protolint protobreaking protocheck client clientcheck deploycheck bench bench-availability bench-throughput bench-backoffice clean soak fuzz image imagecheck k8s-secrets
 
 # Every target with a `## ` comment on its line is listed, so a new target documents itself.
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "make %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "make %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # Not quiet: a first install takes a couple of minutes, and pip's own lines show it moving.
 $(STAMP): requirements.txt requirements-dev.txt tools/link_paths.py
@@ -77,8 +77,19 @@ client: venv ## regenerate clients/python/ (the typed HTTP client) from the gate
 clientcheck: venv ## fail when clients/python/ is stale
 	$(BIN)/python -m tools.gen_client --check
 
-deploycheck: venv ## validate deploy/ offline (compose, Kubernetes, image requirements)
+deploycheck: venv ## validate deploy/ offline (compose, Kubernetes, dashboards and alerts, image requirements)
 	bash deploy/check.sh
+
+# IMAGE=registry/bookingplatform:tag names it; exits non-zero, saying so, without a builder.
+IMAGE ?= bookingplatform:dev
+image: ## build the image with docker, podman or buildah, whichever exists (IMAGE=name:tag)
+	bash deploy/build_image.sh $(IMAGE)
+
+imagecheck: venv ## the image's pip install into a fresh venv, then every entry point imports from it (slow)
+	$(BIN)/python deploy/check_image.py --fresh-venv
+
+k8s-secrets: venv ## write deploy/k8s/secrets.env and pg-credentials.env with random values (kept if present)
+	$(BIN)/python deploy/k8s_secrets.py
 
 check: lint types protolint protobreaking protocheck clientcheck deploycheck test ## every check: lint, types, protos, the client, deploy, tests
 
