@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from plumbing.mailsink import MailSink
     from plumbing.supervisor import Supervisor
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,6 +143,7 @@ def main() -> None:
         infra = start_infrastructure(DATA, database="booking", supervisor=supervisor, report=say)
         migrate(infra.database_url)
         ports = PortMemory(DATA / "ports.json")
+        mail = start_mail_sink()
         # The card provider's webhooks go to the gateway, which starts after payments: payments
         # is told the port the gateway will ask for, and restarted if it gets another one.
         webhook_port = ports.reuse("gateway") or free_port()
@@ -151,6 +153,8 @@ def main() -> None:
             "BOOKING_ENV": os.environ.get("BOOKING_ENV", "dev"),
             "PAYMENTS_WEBHOOK_URL": webhook_url(webhook_port),
         }
+        # The gateway's e-mails go to the local SMTP sink (gateway.notifications).
+        mail_env = {"GATEWAY_SMTP_HOST": mail.host, "GATEWAY_SMTP_PORT": str(mail.port)}
         # addresses[name]: every replica's host:port, comma-separated (what *_ADDR carries).
         addresses: dict[str, str] = {}
         for name in SERVICES:
@@ -158,7 +162,7 @@ def main() -> None:
             replicas = start_replicas(name, env, args.replicas, children, ports)
             addresses[name] = ",".join(f"127.0.0.1:{child.port}" for child in replicas)
             say(f"{name:<10} gRPC on {addresses[name]}")
-        gateway_env = {**base_env, **{f"{n.upper()}_ADDR": a for n, a in addresses.items()}}
+        gateway_env = {**base_env, **mail_env, **{f"{n.upper()}_ADDR": a for n, a in addresses.items()}}
         # Web Push for staff (gateway.push): the VAPID key pair made once under .data/.
         gateway_env["GATEWAY_VAPID_PRIVATE_KEY"] = vapid_private_key(DATA)
         gateways = start_replicas(
@@ -185,7 +189,7 @@ def main() -> None:
             )
             demo.update(asyncio.run(demo_balances(gateway_urls[0], demo)))
             say(f"demo data  loaded: {demo['customer_email']} has {demo['wallet']} and a pass")
-        print_welcome(gateway_urls, addresses, demo, infra.database_url, infra.nats_url)
+        print_welcome(gateway_urls, addresses, demo, infra.database_url, infra.nats_url, mail.port)
         supervise(supervisor, parent)
     except KeyboardInterrupt:
         print(f"\ngot {_signals_received[0] if _signals_received else 'SIGINT'}", flush=True)
@@ -226,6 +230,20 @@ async def platform_operator(database_url: str) -> dict[str, str]:
         await db.close()
     secret = os.environ.get("JWT_SECRET") or DEV_JWT_SECRET
     return {"platform_operator_token": TokenIssuer(secret, ttl_seconds=12 * 3600).issue(user)}
+
+
+MAIL_FOLDER = DATA / "mail"
+
+
+def start_mail_sink() -> MailSink:
+    """A local SMTP sink (aiosmtpd) on a port the OS picks, in a thread of this process: it
+    accepts every e-mail the gateway sends and writes each to .data/mail/ as an .eml file."""
+    from plumbing.mailsink import MailSink
+
+    sink = MailSink(folder=MAIL_FOLDER)
+    sink.start_in_thread()
+    say(f"{'mail sink':<10} SMTP on 127.0.0.1:{sink.port}, e-mails written to {shown_path(MAIL_FOLDER)}/")
+    return sink
 
 
 def say(line: str) -> None:
@@ -450,6 +468,7 @@ def print_welcome(
     demo: dict[str, str] | None,
     database_url: str,
     nats_url: str,
+    mail_port: int,
 ) -> None:
     from plumbing.devstack import without_password
 
@@ -464,6 +483,9 @@ def print_welcome(
         f"  Dead letters      {gateway_url}/ops/dead-letters  (log in as the platform admin)",
         f"  Webhooks          {gateway_url}/ops/webhooks  (delivery log, redeliver, enable/disable)",
         f"  Push on a device  {gateway_url}/ops/push  (the console installs as an app: /ops/manifest.webmanifest)",
+        f"  E-mails sent      {gateway_url}/ops/notifications",
+        f"  SMTP sink         127.0.0.1:{mail_port}  (every e-mail the gateway sends; .eml files in"
+        f" {shown_path(MAIL_FOLDER)}/)",
         "",
         "  gRPC services (reflection on; e.g. .venv/bin/grpcurl -plaintext ADDRESS list):",
         *(f"    {name:<9} {address}" for name, address in addresses.items()),

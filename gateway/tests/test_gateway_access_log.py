@@ -38,6 +38,7 @@ async def test_the_access_log_holds_no_token_from_the_address_or_the_headers(
         "LOG_LEVEL": "info",
     }
     secrets = [f"secret-{name}-{uuid.uuid4().hex}" for name in ("a", "b", "c", "d", "e", "f", "g")]
+    feed_token = uuid.uuid4().hex  # a calendar feed's address is its secret
     with log_file.open("wb") as log:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "gateway", env=env, stdout=log, stderr=log
@@ -60,6 +61,8 @@ async def test_the_access_log_holds_no_token_from_the_address_or_the_headers(
             await client.get("/v1/ops/sagas", headers={"Authorization": f"Bearer {jwt}"})
             await client.get("/ops/sagas", headers={"Cookie": f"gateway_ops_session={f}"})
             await client.get(f"/v1/sessions?key={g}")
+            feed = await client.get(f"/feeds/calendar/calf_{feed_token}.ics")
+            assert feed.status_code == 404
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), 60) == 0
     finally:
@@ -71,7 +74,8 @@ async def test_the_access_log_holds_no_token_from_the_address_or_the_headers(
     assert '"GET /healthz?' in logged  # the access log was written
     assert "/ops/sagas?token=[REDACTED]&state=RUNNING" in logged
     assert "password=[REDACTED]" in logged and "%74oken=[REDACTED]" in logged
-    for secret in [jwt, "log-pw", *secrets]:
+    assert '"GET /feeds/calendar/[REDACTED] HTTP/1.1' in logged
+    for secret in [jwt, "log-pw", feed_token, *secrets]:
         assert secret not in logged
     assert jwt.split(".")[2] not in logged  # not even the signature alone
 
@@ -82,3 +86,4 @@ def test_redaction_keeps_what_is_not_secret():
     assert redact(line) == line
     assert redact("Authorization: Basic dXNlcjpwYXNz") == "Authorization: [REDACTED]"
     assert redact("sent Bearer abc.def") == "sent Bearer [REDACTED]"
+    assert redact("GET /feeds/calendar/calf_x-Y_z.ics?a=1") == "GET /feeds/calendar/[REDACTED]?a=1"
