@@ -80,3 +80,22 @@ def test_the_company_s_totals_are_summed_per_unit_and_named_in_its_cells():
     assert row[0].label == (
         "Tuesday 01 December 2026: 42% occupied on average (4 of 10 places, 720 of 1440 minutes booked)"
     )
+
+
+def test_a_span_reads_in_the_company_s_time_and_a_whole_day_ends_at_24():
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from gateway.pages.calendar import _span
+
+    berlin = ZoneInfo("Europe/Berlin")
+    assert _span(datetime(2026, 12, 6, 8, tzinfo=UTC), datetime(2026, 12, 6, 9, 30, tzinfo=UTC), berlin) == (
+        "09:00\u201310:30"
+    )
+    assert _span(datetime(2026, 12, 5, 23, tzinfo=UTC), datetime(2026, 12, 6, 23, tzinfo=UTC), berlin) == (
+        "00:00\u201324:00"
+    )
+    assert _span(datetime(2026, 12, 6, 20, tzinfo=UTC), datetime(2026, 12, 8, 10, tzinfo=UTC), berlin) == (
+        "21:00\u201308 Dec 11:00"
+    )
+    assert _span(None, None, berlin) == "-"

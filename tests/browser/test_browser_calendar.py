@@ -215,6 +215,17 @@ async def test_nights_and_minutes_on_the_heatmap_and_stays_and_rentals_booked_fr
             )
         )
     ).resource
+    for name in ("Canoe", "Paddle board"):  # three interval resources: their free times load after the page
+        await platform.catalog.CreateResource(
+            catalog_pb2.CreateResourceRequest(
+                request_id=str(uuid.uuid4()),
+                company_id=tenant.company_id,
+                name=name,
+                booking_model=catalog_pb2.BOOKING_MODEL_INTERVAL,
+                policy=catalog_pb2.ResourcePolicy(),
+                hourly_rate=eur(1500),
+            )
+        )
     day = datetime.now(BERLIN).date() + timedelta(days=5)
     cleo = await tenant.customer(main_minor=50_000)
     email = (
@@ -240,8 +251,12 @@ async def test_nights_and_minutes_on_the_heatmap_and_stays_and_rentals_booked_fr
         )
         await check(console, "calendar-day-nightly")
 
-        await page.goto(console.url(f"/ops/calendar/day?date={day.isoformat()}&resource_id={kayak.id}"))
-        await page.locator("ul.gaps").get_by_role("link").first.click()
+        await page.goto(console.url(f"/ops/calendar/day?date={day.isoformat()}"))
+        kayak_times = page.get_by_role("list", name="Free times of Kayak")
+        await expect(kayak_times).to_be_visible()  # fetched by htmx once the page showed
+        await expect(page.get_by_role("list", name="Free times of Canoe")).to_be_visible()
+        await check(console, "calendar-day-every-resource")
+        await kayak_times.get_by_role("link").first.click()
         await page.get_by_label("From (local time)").fill("10:00")
         await page.get_by_label("Until (local time)").fill("11:30")
         await check(console, "calendar-book-interval")

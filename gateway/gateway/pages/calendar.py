@@ -362,6 +362,19 @@ class Card:
         return self.status in ACTIVE_STATUSES
 
 
+def _span(start: datetime | None, end: datetime | None, zone: ZoneInfo) -> str:
+    """From-until in the company's time (an en dash between): 09:00 to 10:30, a whole day
+    00:00 to 24:00, and the end's date when it ends on another day."""
+    if start is None or end is None:
+        return "-"
+    first, last = start.astimezone(zone), end.astimezone(zone)
+    if last.date() == first.date():
+        return f"{first:%H:%M}\u2013{last:%H:%M}"
+    if last.date() == first.date() + timedelta(days=1) and last.time() == time(0):
+        return f"{first:%H:%M}\u201324:00"
+    return f"{first:%H:%M}\u2013{last:%d %b %H:%M}"
+
+
 def _money(minor: int, currency: str) -> str:
     sign = "-" if minor < 0 else ""
     return f"{sign}{abs(minor) // 100}.{abs(minor) % 100:02d} {currency}"
@@ -516,7 +529,8 @@ class ResourceDay:
     resource: Resource
     sessions: list[SessionSlot] = field(default_factory=list)
     units: list[UnitNight] = field(default_factory=list)
-    gaps: list[FreeGap] = field(default_factory=list)
+    # None: read after the page by htmx (`/ops/calendar/free`), when several are shown.
+    gaps: list[FreeGap] | None = field(default_factory=list)
     cards: list[Card] = field(default_factory=list)  # those in no session or unit above
 
 
@@ -526,11 +540,32 @@ def _stays_that_night(card: Card, day: date) -> bool:
     )
 
 
+async def free_gaps(request: Request, resource_id: str, day: date) -> list[FreeGap]:
+    """An interval resource's free times of the day, as bookings' policy allows them."""
+    try:
+        reply = await rpc(
+            "bookings",
+            clients_of(request).bookings.ListFreeSlots(
+                bookings_pb2.ListFreeSlotsRequest(resource_id=resource_id, date=day.isoformat())
+            ),
+        )
+    except Problem:  # no policy for it yet, or a past day: no free cell to offer
+        return []
+    return [
+        FreeGap(s.start_time.ToDatetime(tzinfo=UTC), s.end_time.ToDatetime(tzinfo=UTC)) for s in reply.slots
+    ]
+
+
+# Free times are read with the page for at most this many interval resources; more are each
+# fetched by htmx once the page is shown (a ListFreeSlots is a policy read and a query each).
+INLINE_FREE_GAPS = 2
+
+
 async def build_day(
     request: Request, company: Company, resources: list[Resource], day: date
 ) -> tuple[list[ResourceDay], int]:
     """Every shown resource's day: sessions with their bookings, units with the night's stays,
-    free gaps, and the number of bookings of the day."""
+    free gaps (or None: fetched after the page), and the number of bookings of the day."""
     lower = datetime.combine(day, time(0), tzinfo=company.zone).astimezone(UTC)
     upper = datetime.combine(day + timedelta(days=1), time(0), tzinfo=company.zone).astimezone(UTC)
     wanted = {r.id for r in resources}
@@ -545,23 +580,13 @@ async def build_day(
         )
         return list(reply.units)
 
-    async def gaps_of(resource: Resource) -> list[FreeGap]:
-        try:
-            reply = await rpc(
-                "bookings",
-                clients_of(request).bookings.ListFreeSlots(
-                    bookings_pb2.ListFreeSlotsRequest(resource_id=resource.id, date=day.isoformat())
-                ),
-            )
-        except Problem:  # no policy for it yet, or a past day: no free cell to offer
-            return []
-        return [
-            FreeGap(s.start_time.ToDatetime(tzinfo=UTC), s.end_time.ToDatetime(tzinfo=UTC))
-            for s in reply.slots
-        ]
-
     async def no_sessions() -> list[catalog_pb2.Session]:
         return []
+
+    async def gaps_of(resource: Resource) -> list[FreeGap] | None:
+        if len(interval) > INLINE_FREE_GAPS:
+            return None
+        return await free_gaps(request, resource.id, day)
 
     found, sessions, units, gaps = await asyncio.gather(
         _day_bookings(request, company.id, day),
@@ -683,6 +708,9 @@ async def day_page(
         next_url=f"{BASE}/day"
         + _query(date=(day + timedelta(days=1)).isoformat(), resource_id=chosen, company_id=company_arg),
         all_url=f"{BASE}/day" + _query(date=day.isoformat(), company_id=company_arg),
+        free_url=lambda resource: (
+            f"{BASE}/free" + _query(date=day.isoformat(), resource_id=resource, company_id=company_arg)
+        ),
         day_of=lambda resource: (
             f"{BASE}/day" + _query(date=day.isoformat(), resource_id=resource, company_id=company_arg)
         ),
@@ -691,11 +719,48 @@ async def day_page(
         ),
         company_arg=company_arg or "",
         local=lambda value: value.astimezone(company.zone).strftime("%H:%M") if value else "-",
+        span=lambda start, end: _span(start, end, company.zone),
         local_full=lambda value: value.astimezone(company.zone).strftime("%Y-%m-%d %H:%M") if value else "-",
         money=lambda minor: _money(minor, company.currency),
         now=datetime.now(UTC),
         bookable_night=day >= _local_today(company),
     )
+
+
+@router.get(f"{BASE}/free", response_class=HTMLResponse, include_in_schema=False)
+async def free_gaps_part(
+    request: Request,
+    principal: PageStaff,
+    date_: Annotated[str | None, Query(alias="date", max_length=16)] = None,
+    resource_id: IdQuery = None,
+    company_id: CompanyQuery = None,
+) -> HTMLResponse:
+    """An interval resource's free times of a day, as the day view's fragment (htmx)."""
+    company_key = _company_id(principal, company_id)
+    if company_key is None:
+        raise Problem(400, "COMPANY_REQUIRED", "Name the company (company_id).")
+    day = _day(date_)
+    chosen = _uuid(resource_id, "resource_id")
+    company, resources = await asyncio.gather(
+        _company(request, company_key), _resources(request, company_key)
+    )
+    resource = next((r for r in resources if r.id == chosen and r.model == "INTERVAL"), None)
+    if resource is None:
+        raise Problem(404, "RESOURCE_NOT_FOUND", "No such resource.")
+    company_arg = company.id if principal.role is Role.PLATFORM_ADMIN else None
+    html = render(
+        "_free_gaps.html",
+        resource=resource,
+        gaps=await free_gaps(request, resource.id, day),
+        local=lambda value: value.astimezone(company.zone).strftime("%H:%M") if value else "-",
+        span=lambda start, end: _span(start, end, company.zone),
+        book_url=lambda **values: (
+            f"{BASE}/book" + _query(date=day.isoformat(), company_id=company_arg, **values)
+        ),
+    )
+    response = HTMLResponse(html)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # ----- the actions: check in, cancel -----
@@ -784,6 +849,7 @@ async def _card_action(request: Request, booking_id: uuid.UUID, action: str) -> 
             resource_arg=form.get("resource_id", "") if _uuid_or_none(form.get("resource_id")) else "",
             company_arg=form.get("company_id", "") if _uuid_or_none(form.get("company_id")) else "",
             local=lambda value: value.astimezone(company.zone).strftime("%H:%M") if value else "-",
+            span=lambda start, end: _span(start, end, company.zone),
             local_full=lambda value: (
                 value.astimezone(company.zone).strftime("%Y-%m-%d %H:%M") if value else "-"
             ),
@@ -939,6 +1005,7 @@ async def book_page(
         notice=notice,
         back_url=f"{BASE}/day" + _query(date=day.isoformat(), company_id=company_arg or None),
         local=lambda value: value.astimezone(company.zone).strftime("%H:%M") if value else "",
+        span=lambda start, end: _span(start, end, company.zone),
         money=lambda minor: _money(minor, company.currency),
         next_day=(day + timedelta(days=1)).isoformat(),
         search_query=_query(
