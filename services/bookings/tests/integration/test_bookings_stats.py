@@ -313,6 +313,30 @@ async def test_other_columns_do_not_touch_the_model(env: Env) -> None:
     assert await model(env, company) == before
 
 
+async def test_the_model_kept_change_by_change_equals_a_recount_of_every_booking(env: Env) -> None:
+    """After every change the tests above made (and the RPC tests' bookings below, when run
+    after them), the sums kept by increments equal the sums of every booking's contribution
+    counted afresh: the recount is also how the model would be rebuilt."""
+    sums = ", ".join(f"sum({name})::bigint" for name in FIGURES)
+    nonzero = " OR ".join(f"sum({name}) <> 0" for name in FIGURES)
+    async with env.db.transaction() as conn:
+        kept = await conn.execute(
+            text(
+                f"SELECT company_id, hour, resource_id, unit_id, {sums} FROM bookings.stats_hourly"
+                f" GROUP BY 1, 2, 3, 4 HAVING {nonzero} ORDER BY 1, 2, 3, 4"
+            )
+        )
+        recount = await conn.execute(
+            text(
+                f"SELECT c.company_id, c.hour, c.resource_id, c.unit_id, {sums}"
+                " FROM bookings.bookings AS b, LATERAL bookings.stats_contribution(b, 1) AS c"
+                f" GROUP BY 1, 2, 3, 4 HAVING {nonzero} ORDER BY 1, 2, 3, 4"
+            )
+        )
+        kept_rows, recount_rows = [tuple(row) for row in kept], [tuple(row) for row in recount]
+    assert kept_rows and kept_rows == recount_rows
+
+
 # -- GetBusinessStats -----------------------------------------------------------------------
 
 PRICE = 2500
@@ -505,3 +529,7 @@ def _paris() -> Any:
     from zoneinfo import ZoneInfo
 
     return ZoneInfo("Europe/Paris")
+
+
+async def test_the_model_still_equals_the_recount_after_the_services_changes(env: Env) -> None:
+    await test_the_model_kept_change_by_change_equals_a_recount_of_every_booking(env)
