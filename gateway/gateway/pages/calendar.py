@@ -311,6 +311,7 @@ async def calendar_page(
         previous_url=month_url(-1),
         next_url=month_url(1),
         this_month_url=BASE + _query(resource_id=chosen, company_id=company_arg),
+        month_of=lambda resource=None: BASE + _query(month=key, resource_id=resource, company_id=company_arg),
         day_url=day_url,
         company_arg=company_arg or "",
         levels=range(6),
