@@ -87,6 +87,7 @@ async def test_staff_book_check_in_and_cancel_from_the_calendar(platform, browse
         await cell.get_by_role("link").click()
         await page.wait_for_url(re.compile(rf".*/ops/calendar/day\?date={day.isoformat()}.*"))
         await expect(_card(page, ann_booking)).to_contain_text("CONFIRMED")
+        await expect(_card(page, ann_booking).get_by_role("link", name="its saga")).to_have_count(0)
         await expect(page.locator(".slot-fig").first).to_contain_text("1/4 places booked")
         await check(console, "calendar-day")
         await page.evaluate("() => { window.__stillHere = 'yes'; }")
@@ -158,6 +159,10 @@ async def test_a_company_admin_sees_the_calendar_and_the_sagas(platform, browser
         await cell.get_by_role("link").click()
         await expect(_card(page, booking)).to_contain_text("CONFIRMED")
         await expect(_card(page, booking)).to_contain_text("Test Customer")
+        await _card(page, booking).get_by_role("link", name="its saga").click()
+        await page.wait_for_url(re.compile(r".*/ops/sagas/[0-9a-f-]{36}$"))
+        await expect(page.locator(".facts")).to_contain_text("COMPLETED")
+        await page.go_back()
         await check(console, "calendar-day-admin")
     finally:
         await page.context.close()

@@ -32,7 +32,7 @@ from pydantic import ValidationError
 
 from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2
-from gateway.auth import Principal, company_in_reach
+from gateway.auth import OPS_ROLES, Principal, company_in_reach
 from gateway.console import calendar as cal
 from gateway.console.rendering import page_response, render
 from gateway.deps import clients_of, rpc, tokens_of
@@ -702,6 +702,7 @@ async def day_page(
         if done == "book" and not error
         else _day_notice(done, error),
         highlight=_uuid(booking_id, "booking_id") or "",
+        saga_links=principal.role in OPS_ROLES,
         month_url=BASE
         + _query(month=cal.month_key(day.replace(day=1)), resource_id=chosen, company_id=company_arg),
         previous_url=f"{BASE}/day"
@@ -856,6 +857,7 @@ async def _card_action(request: Request, booking_id: uuid.UUID, action: str) -> 
             ),
             money=lambda minor: _money(minor, company.currency),
             highlight=str(booking_id),
+            saga_links=principal.role in OPS_ROLES,
         )
         response = HTMLResponse(html)
         response.headers["Cache-Control"] = "no-store"
