@@ -1,0 +1,838 @@
+"""The public site's pages (not in the OpenAPI: they are HTML for people):
+
+- `GET /site/{company_id}`: the company (contact, address and its map link, description), its
+  resources as a catalog (images or a placeholder, amenities, capacity, cancellation terms in
+  words), the upcoming sessions and the free places, units or hours of the next 14 days.
+- `GET|POST /site/{company_id}/book/{session|resource}/{id}`: the price estimator and the guest
+  booking form. The price comes from bookings' QuoteBooking (the quote API's call); htmx
+  re-prices on every change, and "Update the price" does it without JavaScript. "Book and pay"
+  registers the card and books as the company's guest, like `POST
+  /v1/public/companies/{id}/.../bookings`, then sets the manage cookie and answers 303 to the
+  booking's page.
+- `GET /site/{company_id}/bookings/{booking_id}`: the confirmation, following the saga live over
+  Server-Sent Events (`.../events`: the status part of the page, rendered, at each change);
+  the 3-D Secure step (`.../authenticate`) and cancelling (`.../cancel`, the refund shown
+  before confirming). These read the manage token from the `site_manage` cookie only.
+
+Every call to the services runs as a GUEST principal of the company in the address, so an id of
+another company's session, resource or booking is the services' own not found: a 404 page.
+Errors are pages with their status, never a 500 (site.rendering.error_page).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sse_starlette import EventSourceResponse
+
+from bookingplatform.bookings.v1 import bookings_pb2
+from bookingplatform.catalog.v1 import catalog_pb2, guest_customers_pb2
+from bookingplatform.payments.v1 import payments_pb2
+from gateway.deps import clients_of, rpc
+from gateway.guest_links import GuestGrant
+from gateway.problems import Problem, RpcProblem
+from gateway.ratelimit import client_address
+from gateway.routes.public_guest import limiter_of, links_of
+from gateway.schemas import MAX_EXTRAS, MAX_GUESTS, MAX_QUANTITY, BookingTarget, ExtraIn, QuoteOut
+from gateway.schemas_public_guest import GuestIn
+from gateway.site import views
+from gateway.site.rendering import (
+    MANAGE_COOKIE,
+    SITE_PATH,
+    booking_path,
+    check_csrf,
+    error_page,
+    first,
+    fragment,
+    not_found,
+    page,
+    read_form,
+    render,
+    set_manage_cookie,
+)
+from gateway.users import normalize_email
+from plumbing.ids import is_uuid
+from plumbing.principal import Principal, Role, acting_as
+
+log = logging.getLogger(__name__)
+router = APIRouter(include_in_schema=False)
+
+UPCOMING_DAYS = 14
+SESSIONS_SHOWN = 60
+SESSIONS_PER_RESOURCE = 8
+STATUS_INTERVAL_SECONDS = 1.0
+STREAM_SECONDS = 300.0
+# Request ids of site bookings: the same form sent twice (a double click, a retry after a
+# timeout) books once.
+BOOKING_KEYS = uuid.UUID("6f1d8a52-6a55-4c2b-9a0e-2a8f5d7c4e10")
+Kind = str  # "session" or "resource"
+
+
+def _guest(company_id: str, customer_id: str | None = None) -> Principal:
+    return Principal(role=Role.GUEST, company_id=company_id, customer_id=customer_id)
+
+
+async def _guarded(request: Request, call: Callable[[], Awaitable[Response]]) -> Response:
+    try:
+        return await call()
+    except Problem as problem:
+        if problem.status >= 500 and problem.status != 503:
+            log.warning("site: %s %s", problem.status, problem.code)
+        return error_page(request, problem)
+
+
+def _company_id(value: str) -> str:
+    if not is_uuid(value):
+        raise not_found("company")
+    return value.lower()
+
+
+async def _read(service: str, call: Awaitable[Any], what: str) -> Any:
+    """A read whose not found (or refusal of another company's id) is the site's 404."""
+    try:
+        return await rpc(service, call)
+    except RpcProblem as problem:
+        if problem.status in (400, 403, 404):
+            raise not_found(what) from None
+        raise
+
+
+async def _company(request: Request, company_id: str) -> catalog_pb2.Company:
+    with acting_as(_guest(company_id)):
+        reply = await _read(
+            "catalog",
+            clients_of(request).catalog.GetCompany(catalog_pb2.GetCompanyRequest(company_id=company_id)),
+            "company",
+        )
+    company: catalog_pb2.Company = reply.company
+    if company.state == catalog_pb2.COMPANY_STATE_SUSPENDED:
+        raise not_found("company")
+    return company
+
+
+def _company_context(company: catalog_pb2.Company) -> dict[str, Any]:
+    return {
+        "company": company,
+        "home": f"{SITE_PATH}/{company.id}",
+        "map_url": views.map_link(company.address) if company.address.strip() else "",
+    }
+
+
+# ----- the company's page -----
+
+
+@router.get(SITE_PATH + "/{company_id}", response_class=HTMLResponse)
+async def company_page(request: Request, company_id: str) -> Response:
+    async def call() -> Response:
+        cid = _company_id(company_id)
+        company = await _company(request, cid)
+        tz = views.zone(company.time_zone)
+        clients = clients_of(request)
+        now = datetime.now(UTC)
+        today = now.astimezone(tz).date()
+        sessions_query = catalog_pb2.ListSessionsRequest(company_id=cid, page_size=SESSIONS_SHOWN)
+        sessions_query.start_time_from.FromDatetime(now)
+        with acting_as(_guest(cid)):
+            resources, sessions = await asyncio.gather(
+                rpc(
+                    "catalog",
+                    clients.catalog.ListResources(
+                        catalog_pb2.ListResourcesRequest(company_id=cid, page_size=100)
+                    ),
+                ),
+                rpc("catalog", clients.catalog.ListSessions(sessions_query)),
+            )
+            # Free units (stays) and hours (rentals) of the next days; sessions say their own.
+            others = [
+                r.id for r in resources.resources if r.booking_model != catalog_pb2.BOOKING_MODEL_TIME_SLOT
+            ]
+            availability = bookings_pb2.GetAvailabilityResponse()
+            if others:
+                availability = await rpc(
+                    "bookings",
+                    clients.bookings.GetAvailability(
+                        bookings_pb2.GetAvailabilityRequest(
+                            company_id=cid,
+                            resource_ids=others,
+                            start_date=today.isoformat(),
+                            end_date=(today + timedelta(days=UPCOMING_DAYS - 1)).isoformat(),
+                        )
+                    ),
+                )
+        catalog = [views.resource_view(r, company.currency_code) for r in resources.resources]
+        by_id = {r.id: r for r in catalog}
+        for s in sessions.sessions:
+            shown = by_id.get(s.resource_id)
+            if shown is None or s.status != catalog_pb2.SESSION_STATUS_OPEN:
+                continue
+            if len(shown.sessions) < SESSIONS_PER_RESOURCE:
+                shown.sessions.append(
+                    views.SessionView(
+                        id=s.id,
+                        resource_id=s.resource_id,
+                        start=views.local(views.stamp(s, "start_time"), tz),
+                        end=views.local(views.stamp(s, "end_time"), tz),
+                        price=views.amount(
+                            s.price.amount_minor, s.price.currency_code or company.currency_code
+                        ),
+                        capacity=s.capacity,
+                    )
+                )
+        units = {"NIGHTLY": "units free", "INTERVAL": "hours free"}
+        for item in availability.resources:
+            shown = by_id.get(item.resource_id)
+            if shown is None or shown.model == "TIME_SLOT":
+                continue
+            for day in item.days:
+                free, capacity = day.capacity - day.booked, day.capacity
+                if shown.model == "INTERVAL":
+                    free, capacity = free // 60, capacity // 60
+                shown.days.append(
+                    views.DayView(
+                        date=day.date,
+                        label=views.local_date(day.date),
+                        free=max(0, free),
+                        capacity=capacity,
+                        unit=units[shown.model],
+                    )
+                )
+        return page(
+            request,
+            "company.html",
+            resources=catalog,
+            today=today.isoformat(),
+            tomorrow=(today + timedelta(days=1)).isoformat(),
+            **_company_context(company),
+        )
+
+    return await _guarded(request, call)
+
+
+# ----- estimator and booking -----
+
+
+@dataclass
+class Choice:
+    """What the visitor chose on the booking form (as typed: shown again on an error)."""
+
+    quantity: str = "1"
+    guests: str = "1"
+    check_in: str = ""
+    check_out: str = ""
+    start: str = ""
+    end: str = ""
+    extras: dict[str, int] = field(default_factory=dict)
+    name: str = ""
+    email: str = ""
+
+
+@dataclass
+class Offer:
+    kind: Kind
+    id: str
+    resource: views.ResourceView
+    session: views.SessionView | None
+    extras: list[catalog_pb2.Extra]
+
+    @property
+    def action(self) -> str:
+        return f"{self.kind}/{self.id}"
+
+
+class FormProblem(Exception):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def _int(value: str, name: str, low: int, high: int) -> int:
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise FormProblem(f"{name} must be a whole number.") from None
+    if not low <= number <= high:
+        raise FormProblem(f"{name} must be between {low} and {high}.")
+    return number
+
+
+def _date(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise FormProblem(f"Choose the {name} date.") from None
+
+
+def _local_time(value: str, name: str, tz: ZoneInfo) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise FormProblem(f"Choose the {name} date and time.") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    if not 2000 <= moment.year <= 2200:
+        raise FormProblem(f"The {name} is out of range.")
+    return moment
+
+
+def _target(offer: Offer, choice: Choice, tz: ZoneInfo) -> BookingTarget:
+    extras = [ExtraIn(extra_id=uuid.UUID(e), quantity=q) for e, q in choice.extras.items() if q > 0]
+    try:
+        if offer.kind == "session":
+            return BookingTarget(
+                session_id=uuid.UUID(offer.id),
+                quantity=_int(choice.quantity, "Places", 1, MAX_QUANTITY),
+                extras=extras,
+            )
+        if offer.resource.model == "NIGHTLY":
+            return BookingTarget(
+                resource_id=uuid.UUID(offer.id),
+                check_in_date=_date(choice.check_in, "check-in"),
+                check_out_date=_date(choice.check_out, "check-out"),
+                guests=_int(choice.guests, "Guests", 1, MAX_GUESTS),
+                extras=extras,
+            )
+        return BookingTarget(
+            resource_id=uuid.UUID(offer.id),
+            start_time=_local_time(choice.start, "start", tz),
+            end_time=_local_time(choice.end, "end", tz),
+            extras=extras,
+        )
+    except ValidationError:
+        raise FormProblem("Check the dates, times and numbers you chose.") from None
+
+
+def _choice(values: dict[str, list[str]], offer: Offer) -> Choice:
+    known = {e.id for e in offer.extras}
+    extras: dict[str, int] = {}
+    for value in values.get("extra", [])[:MAX_EXTRAS]:
+        extra_id, _, count = value.partition(":")
+        if extra_id in known and count.isdigit() and 0 < int(count) <= MAX_QUANTITY:
+            extras[extra_id] = int(count)
+    return Choice(
+        quantity=first(values, "quantity", "1")[:6],
+        guests=first(values, "guests", "1")[:6],
+        check_in=first(values, "check_in")[:32],
+        check_out=first(values, "check_out")[:32],
+        start=first(values, "start")[:32],
+        end=first(values, "end")[:32],
+        extras=extras,
+        name=first(values, "name")[:200],
+        email=first(values, "email")[:320],
+    )
+
+
+async def _offer(request: Request, company: catalog_pb2.Company, kind: str, target_id: str) -> Offer:
+    if kind not in ("session", "resource") or not is_uuid(target_id):
+        raise not_found(kind if kind in ("session", "resource") else "page")
+    clients = clients_of(request)
+    tz = views.zone(company.time_zone)
+    session_view = None
+    with acting_as(_guest(company.id)):
+        if kind == "session":
+            session = (
+                await _read(
+                    "catalog",
+                    clients.catalog.GetSession(catalog_pb2.GetSessionRequest(session_id=target_id)),
+                    "session",
+                )
+            ).session
+            if session.company_id != company.id or session.status != catalog_pb2.SESSION_STATUS_OPEN:
+                raise not_found("session")
+            resource_id = session.resource_id
+            session_view = views.SessionView(
+                id=session.id,
+                resource_id=session.resource_id,
+                start=views.local(views.stamp(session, "start_time"), tz),
+                end=views.local(views.stamp(session, "end_time"), tz),
+                price=views.amount(
+                    session.price.amount_minor, session.price.currency_code or company.currency_code
+                ),
+                capacity=session.capacity,
+            )
+        else:
+            resource_id = target_id
+        resource = (
+            await _read(
+                "catalog",
+                clients.catalog.GetResource(catalog_pb2.GetResourceRequest(resource_id=resource_id)),
+                "resource",
+            )
+        ).resource
+        extras = (
+            await rpc(
+                "catalog", clients.catalog.ListExtras(catalog_pb2.ListExtrasRequest(company_id=company.id))
+            )
+        ).extras
+    shown = views.resource_view(resource, company.currency_code)
+    if resource.company_id != company.id or (kind == "resource" and shown.model == "TIME_SLOT"):
+        raise not_found(kind)
+    return Offer(kind=kind, id=target_id, resource=shown, session=session_view, extras=list(extras))
+
+
+async def _quote(request: Request, company: catalog_pb2.Company, target: BookingTarget) -> QuoteOut:
+    with acting_as(_guest(company.id)):
+        reply = await rpc("bookings", clients_of(request).bookings.QuoteBooking(_quote_request(target)))
+    return QuoteOut.of(reply.quote)
+
+
+def _quote_request(target: BookingTarget) -> bookings_pb2.QuoteBookingRequest:
+    message = bookings_pb2.QuoteBookingRequest()
+    target.fill(message)
+    return message
+
+
+@dataclass
+class Priced:
+    quote: QuoteOut | None
+    message: str
+
+
+async def _price(request: Request, company: catalog_pb2.Company, offer: Offer, choice: Choice) -> Priced:
+    tz = views.zone(company.time_zone)
+    if offer.kind == "resource" and not (choice.check_in or choice.start):
+        return Priced(None, "")
+    try:
+        target = _target(offer, choice, tz)
+        return Priced(await _quote(request, company, target), "")
+    except FormProblem as problem:
+        return Priced(None, problem.message)
+    except RpcProblem as problem:
+        if problem.status >= 500:
+            raise
+        return Priced(None, problem.detail)
+
+
+def _form_page(
+    request: Request,
+    company: catalog_pb2.Company,
+    offer: Offer,
+    choice: Choice,
+    priced: Priced,
+    *,
+    message: str = "",
+    status_code: int = 200,
+) -> HTMLResponse:
+    return page(
+        request,
+        "book.html",
+        status_code=status_code,
+        offer=offer,
+        choice=choice,
+        priced=priced,
+        message=message,
+        form_id=str(uuid.uuid4()),
+        currency=company.currency_code,
+        **_company_context(company),
+    )
+
+
+@router.get(SITE_PATH + "/{company_id}/book/{kind}/{target_id}", response_class=HTMLResponse)
+async def booking_form(
+    request: Request,
+    company_id: str,
+    kind: str,
+    target_id: str,
+    check_in: Annotated[str | None, Query(max_length=32)] = None,
+    check_out: Annotated[str | None, Query(max_length=32)] = None,
+    guests: Annotated[str | None, Query(max_length=6)] = None,
+    start: Annotated[str | None, Query(max_length=32)] = None,
+    end: Annotated[str | None, Query(max_length=32)] = None,
+    quantity: Annotated[str | None, Query(max_length=6)] = None,
+) -> Response:
+    async def call() -> Response:
+        company = await _company(request, _company_id(company_id))
+        offer = await _offer(request, company, kind, target_id)
+        choice = Choice(
+            quantity=quantity or "1",
+            guests=guests or "1",
+            check_in=check_in or "",
+            check_out=check_out or "",
+            start=start or "",
+            end=end or "",
+        )
+        return _form_page(request, company, offer, choice, await _price(request, company, offer, choice))
+
+    return await _guarded(request, call)
+
+
+@router.post(SITE_PATH + "/{company_id}/book/{kind}/{target_id}", response_class=HTMLResponse)
+async def book(request: Request, company_id: str, kind: str, target_id: str) -> Response:
+    """`action=quote`: the price again (the quote part only for htmx); `action=book`: books."""
+
+    async def call() -> Response:
+        form = await read_form(request)
+        check_csrf(request, form)
+        company = await _company(request, _company_id(company_id))
+        offer = await _offer(request, company, kind, target_id)
+        choice = _choice(form, offer)
+        if first(form, "action") != "book":
+            priced = await _price(request, company, offer, choice)
+            if request.headers.get("HX-Request") == "true":
+                return fragment("_quote.html", priced=priced, offer=offer)
+            return _form_page(request, company, offer, choice, priced)
+        try:
+            return await _book(request, company, offer, choice, form)
+        except FormProblem as problem:
+            priced = await _price(request, company, offer, choice)
+            return _form_page(
+                request, company, offer, choice, priced, message=problem.message, status_code=problem.status
+            )
+
+    return await _guarded(request, call)
+
+
+async def _book(
+    request: Request, company: catalog_pb2.Company, offer: Offer, choice: Choice, form: dict[str, list[str]]
+) -> Response:
+    tz = views.zone(company.time_zone)
+    target = _target(offer, choice, tz)
+    try:
+        guest = GuestIn(name=choice.name, email=choice.email)
+    except ValidationError as error:
+        fields = {str(e["loc"][0]) for e in error.errors() if e.get("loc")}
+        if "name" in fields:
+            raise FormProblem("Enter your name.") from None
+        raise FormProblem("Enter a valid e-mail address.") from None
+    card = first(form, "card").replace(" ", "").replace("-", "")
+    if not 1 <= len(card) <= 256 or not card.isprintable():
+        raise FormProblem("Enter the card number.")
+    form_id = first(form, "form_id")
+    if not is_uuid(form_id):
+        raise FormProblem("This form has expired: check your choice and send it again.")
+    try:
+        await limiter_of(request).take(client_address(request), guest.email)
+    except Problem as problem:
+        raise FormProblem("Too many booking attempts: wait a minute and try again.", problem.status) from None
+    email = normalize_email(guest.email)
+    key = str(uuid.uuid5(BOOKING_KEYS, f"{company.id}\x00{email}\x00{form_id.lower()}"))
+    clients = clients_of(request)
+    try:
+        with acting_as(_guest(company.id)):
+            ensured = await rpc(
+                "catalog",
+                clients.guest_customers.EnsureGuestCustomer(
+                    guest_customers_pb2.EnsureGuestCustomerRequest(
+                        company_id=company.id, email=email, display_name=guest.name.strip()
+                    )
+                ),
+            )
+        customer_id = ensured.customer.id
+        with acting_as(_guest(company.id, customer_id)):
+            method = await rpc(
+                "payments",
+                clients.payments.CreatePaymentMethod(
+                    payments_pb2.CreatePaymentMethodRequest(
+                        request_id=f"site-booking:{key}",
+                        company_id=company.id,
+                        customer_id=customer_id,
+                        card_token=card,
+                    )
+                ),
+            )
+            command = bookings_pb2.CreateBookingRequest(
+                request_id=key,
+                customer_id=customer_id,
+                payment_plan=bookings_pb2.PaymentPlan(payment_method_id=method.payment_method.id),
+            )
+            target.fill(command)
+            booking = (await rpc("bookings", clients.bookings.CreateBooking(command))).booking
+    except RpcProblem as problem:
+        if problem.status >= 500:
+            raise
+        raise FormProblem(problem.detail, problem.status) from None
+    grant = GuestGrant(booking_id=booking.id, company_id=company.id, customer_id=customer_id)
+    links = links_of(request)
+    response = RedirectResponse(booking_path(company.id, booking.id), status_code=303)
+    set_manage_cookie(request, response, company.id, booking.id, links.manage_token(grant), links.ttl_seconds)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ----- the guest's booking: confirmation, 3-D Secure, cancel -----
+
+
+@dataclass
+class Managed:
+    company: catalog_pb2.Company
+    grant: GuestGrant
+    booking: bookings_pb2.Booking
+    resource: catalog_pb2.Resource | None
+
+
+def _grant(request: Request, company_id: str, booking_id: str) -> GuestGrant:
+    cid = _company_id(company_id)
+    if not is_uuid(booking_id):
+        raise not_found("booking")
+    try:
+        grant = links_of(request).verify_manage(request.cookies.get(MANAGE_COOKIE), booking_id.lower())
+    except Problem:
+        raise Problem(
+            404,
+            "BOOKING_NOT_FOUND",
+            "This booking cannot be shown in this browser: it is shown only in the browser it was "
+            "made in (or its link has expired).",
+        ) from None
+    if grant.company_id != cid:
+        raise not_found("booking")
+    return grant
+
+
+async def _booking(request: Request, grant: GuestGrant) -> bookings_pb2.Booking:
+    with acting_as(_guest(grant.company_id, grant.customer_id)):
+        booking = (
+            await _read(
+                "bookings",
+                clients_of(request).bookings.GetBooking(
+                    bookings_pb2.GetBookingRequest(booking_id=grant.booking_id)
+                ),
+                "booking",
+            )
+        ).booking
+    if (booking.company_id, booking.customer_id) != (grant.company_id, grant.customer_id):
+        raise not_found("booking")
+    return booking
+
+
+async def _managed(request: Request, company_id: str, booking_id: str) -> Managed:
+    grant = _grant(request, company_id, booking_id)
+    company, booking = await asyncio.gather(_company(request, grant.company_id), _booking(request, grant))
+    resource = None
+    try:
+        with acting_as(_guest(grant.company_id, grant.customer_id)):
+            resource = (
+                await clients_of(request).catalog.GetResource(
+                    catalog_pb2.GetResourceRequest(resource_id=booking.resource_id)
+                )
+            ).resource
+    except Exception:  # the name is a convenience
+        log.info("site: the resource of a booking could not be read")
+    return Managed(company, grant, booking, resource)
+
+
+async def _action_payment(request: Request, grant: GuestGrant, booking: bookings_pb2.Booking) -> str:
+    """The card payment waiting for its 3-D Secure check, or ""."""
+    if booking.status != bookings_pb2.BOOKING_STATUS_PENDING or not booking.payment_plan.payment_method_id:
+        return ""
+    with acting_as(_guest(grant.company_id, grant.customer_id)):
+        reply = await rpc(
+            "payments",
+            clients_of(request).payments.ListPayments(
+                payments_pb2.ListPaymentsRequest(booking_id=booking.id)
+            ),
+        )
+    for payment in reply.payments:
+        if payment.status == payments_pb2.PAYMENT_STATUS_REQUIRES_ACTION:
+            return str(payment.id)
+    return ""
+
+
+async def _view(request: Request, managed: Managed) -> views.BookingView:
+    payment_id = await _action_payment(request, managed.grant, managed.booking)
+    name = managed.resource.name if managed.resource is not None else "Your booking"
+    return views.booking_view(managed.booking, name, views.zone(managed.company.time_zone), payment_id)
+
+
+@router.get(SITE_PATH + "/{company_id}/bookings/{booking_id}", response_class=HTMLResponse)
+async def booking_page(request: Request, company_id: str, booking_id: str) -> Response:
+    async def call() -> Response:
+        managed = await _managed(request, company_id, booking_id)
+        view = await _view(request, managed)
+        return page(
+            request,
+            "booking.html",
+            booking=view,
+            base=booking_path(managed.company.id, view.id),
+            **_company_context(managed.company),
+        )
+
+    return await _guarded(request, call)
+
+
+@router.get(SITE_PATH + "/{company_id}/bookings/{booking_id}/events")
+async def booking_events(request: Request, company_id: str, booking_id: str) -> Response:
+    """The status part of the booking's page, rendered, now and at each change (SSE `status`)."""
+    try:
+        managed = await _managed(request, company_id, booking_id)
+        first_view = await _view(request, managed)
+    except Problem as problem:
+        return Response(status_code=problem.status if problem.status < 500 else 503)
+    base = booking_path(managed.company.id, first_view.id)
+
+    def event(view: views.BookingView) -> dict[str, str]:
+        return {"event": "status", "data": render("_status.html", booking=view, base=base)}
+
+    async def events() -> AsyncIterator[dict[str, str]]:
+        sent = event(first_view)
+        yield sent
+        ends = time.monotonic() + STREAM_SECONDS
+        terminal = first_view.terminal
+        while time.monotonic() < ends:
+            await asyncio.sleep(STATUS_INTERVAL_SECONDS if not terminal else 5 * STATUS_INTERVAL_SECONDS)
+            if terminal:
+                continue  # nothing more will change; keep the stream open so the browser waits
+            try:
+                managed.booking = await _booking(request, managed.grant)
+                view = await _view(request, managed)
+            except Problem as problem:
+                log.info("site booking events: %s", problem.code)
+                continue
+            terminal = view.terminal
+            current = event(view)
+            if current["data"] != sent["data"]:
+                sent = current
+                yield current
+
+    return EventSourceResponse(
+        events(), ping=15, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}, send_timeout=30
+    )
+
+
+@router.get(SITE_PATH + "/{company_id}/bookings/{booking_id}/authenticate", response_class=HTMLResponse)
+async def card_check_page(request: Request, company_id: str, booking_id: str) -> Response:
+    async def call() -> Response:
+        managed = await _managed(request, company_id, booking_id)
+        payment_id = await _action_payment(request, managed.grant, managed.booking)
+        base = booking_path(managed.company.id, managed.booking.id)
+        if not payment_id:
+            return RedirectResponse(base, status_code=303)
+        return page(
+            request,
+            "authenticate.html",
+            base=base,
+            total=views.amount(
+                managed.booking.total_price.amount_minor, managed.booking.total_price.currency_code
+            ),
+            **_company_context(managed.company),
+        )
+
+    return await _guarded(request, call)
+
+
+@router.post(SITE_PATH + "/{company_id}/bookings/{booking_id}/authenticate", response_class=HTMLResponse)
+async def card_check(request: Request, company_id: str, booking_id: str) -> Response:
+    async def call() -> Response:
+        form = await read_form(request)
+        check_csrf(request, form)
+        approve = first(form, "approve")
+        if approve not in ("true", "false"):
+            raise Problem(400, "VALIDATION_FAILED", "Choose to confirm or to refuse the payment.")
+        managed = await _managed(request, company_id, booking_id)
+        payment_id = await _action_payment(request, managed.grant, managed.booking)
+        if payment_id:
+            with acting_as(_guest(managed.grant.company_id, managed.grant.customer_id)):
+                try:
+                    await rpc(
+                        "payments",
+                        clients_of(request).payments.CompletePaymentAction(
+                            payments_pb2.CompletePaymentActionRequest(
+                                payment_id=payment_id, approve=approve == "true"
+                            )
+                        ),
+                    )
+                except RpcProblem as problem:
+                    if problem.status != 409:  # already resolved: the booking's page says how
+                        raise
+        return RedirectResponse(booking_path(managed.company.id, managed.booking.id), status_code=303)
+
+    return await _guarded(request, call)
+
+
+@dataclass
+class RefundView:
+    percent: int
+    card: str
+    wallet: str
+    nothing_paid: bool
+
+
+def _refund(managed: Managed) -> RefundView:
+    booking = managed.booking
+    windows = views.windows_of(managed.resource.policy) if managed.resource is not None else []
+    percent = views.refund_percent(windows, views.stamp(booking, "start_time"), datetime.now(UTC))
+    currency = booking.total_price.currency_code
+    wallet_paid = booking.wallet_debited_minor + booking.bonus_debited_minor
+    return RefundView(
+        percent=percent,
+        card=views.amount(booking.card_charged_minor * percent // 100, currency),
+        wallet=views.amount(wallet_paid * percent // 100, currency) if wallet_paid else "",
+        nothing_paid=not (booking.card_charged_minor or wallet_paid),
+    )
+
+
+def _cancel_page(
+    request: Request, managed: Managed, *, message: str = "", status_code: int = 200
+) -> HTMLResponse:
+    name = managed.resource.name if managed.resource is not None else "Your booking"
+    view = views.booking_view(managed.booking, name, views.zone(managed.company.time_zone))
+    return page(
+        request,
+        "cancel.html",
+        status_code=status_code,
+        booking=view,
+        refund=_refund(managed),
+        message=message,
+        form_id=str(uuid.uuid4()),
+        base=booking_path(managed.company.id, view.id),
+        **_company_context(managed.company),
+    )
+
+
+@router.get(SITE_PATH + "/{company_id}/bookings/{booking_id}/cancel", response_class=HTMLResponse)
+async def cancel_page(request: Request, company_id: str, booking_id: str) -> Response:
+    async def call() -> Response:
+        return _cancel_page(request, await _managed(request, company_id, booking_id))
+
+    return await _guarded(request, call)
+
+
+CANCEL_REFUSALS = {
+    "BOOKING_FINALIZING": "The payment is still being completed: try again in a few seconds.",
+    "BOOKING_ALREADY_STARTED": "The booked time has begun: it can no longer be cancelled.",
+    "BOOKING_NOT_CANCELLABLE": "This booking can no longer be cancelled.",
+}
+
+
+@router.post(SITE_PATH + "/{company_id}/bookings/{booking_id}/cancel", response_class=HTMLResponse)
+async def cancel(request: Request, company_id: str, booking_id: str) -> Response:
+    async def call() -> Response:
+        form = await read_form(request)
+        check_csrf(request, form)
+        managed = await _managed(request, company_id, booking_id)
+        form_id = first(form, "form_id")
+        if not is_uuid(form_id):
+            return _cancel_page(
+                request, managed, message="This form has expired: send it again.", status_code=400
+            )
+        key = str(uuid.uuid5(BOOKING_KEYS, f"cancel\x00{managed.booking.id}\x00{form_id.lower()}"))
+        try:
+            with acting_as(_guest(managed.grant.company_id, managed.grant.customer_id)):
+                await rpc(
+                    "bookings",
+                    clients_of(request).bookings.CancelBooking(
+                        bookings_pb2.CancelBookingRequest(
+                            request_id=key,
+                            booking_id=managed.booking.id,
+                            customer_id=managed.grant.customer_id,
+                        )
+                    ),
+                )
+        except RpcProblem as problem:
+            if problem.status >= 500:
+                raise
+            message = CANCEL_REFUSALS.get(problem.code, problem.detail)
+            return _cancel_page(request, managed, message=message, status_code=problem.status)
+        return RedirectResponse(booking_path(managed.company.id, managed.booking.id), status_code=303)
+
+    return await _guarded(request, call)

@@ -1,0 +1,311 @@
+"""The public booking site (gateway.site) on the real platform, over HTTP without a browser:
+the company's page and its catalog, the estimator's price from the quote call, a guest booking
+whose manage token lands in an HttpOnly, SameSite=Strict cookie scoped to the booking's pages
+(never in an address), and the guards: another company's ids, malformed ids, a form without its
+CSRF token or with hostile input are 4xx pages, never a 500 nor the API's problem+json.
+The browser tests (tests/browser/test_browser_site.py) follow a booking live and cancel one."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, timedelta
+
+import httpx
+import pytest
+from google.protobuf import field_mask_pb2
+
+from bookingplatform.catalog.v1 import catalog_pb2
+from tests.conftest import Platform, Tenant, eur
+
+pytestmark = pytest.mark.e2e
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+FORM_ID = re.compile(r'name="form_id" value="([^"]+)"')
+
+
+def _site(platform: Platform) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=platform.gateway_url, timeout=60, follow_redirects=False)
+
+
+async def _form(http: httpx.AsyncClient, path: str) -> tuple[str, str]:
+    page = await http.get(path)
+    assert page.status_code == 200, page.text
+    csrf = CSRF.search(page.text)
+    form_id = FORM_ID.search(page.text)
+    assert csrf and form_id, page.text
+    return csrf.group(1), form_id.group(1)
+
+
+async def _describe(platform: Platform, tenant: Tenant) -> None:
+    company = catalog_pb2.Company(
+        id=tenant.company_id,
+        description="Yoga & pilates by the river.",
+        address="Am Ufer 3, 10115 Berlin",
+        contact_email="hello@studio.test",
+    )
+    await platform.catalog.UpdateCompany(
+        catalog_pb2.UpdateCompanyRequest(
+            request_id=str(uuid.uuid4()),
+            company=company,
+            update_mask=field_mask_pb2.FieldMask(paths=["description", "address", "contact_email"]),
+        )
+    )
+
+
+async def test_the_company_page_shows_contact_map_link_catalog_and_sessions(platform, tenant):
+    await _describe(platform, tenant)
+    session = await tenant.session(capacity=8, price_minor=1500)
+    async with _site(platform) as http:
+        page = await http.get(f"/site/{tenant.company_id}")
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert page.headers["cache-control"] == "no-store"
+    html = page.text
+    assert "Test Studio" in html and "Yoga &amp; pilates by the river." in html
+    assert "https://www.openstreetmap.org/search?query=Am+Ufer+3%2C+10115+Berlin" in html
+    assert "hello@studio.test" in html
+    assert "Studio" in html and "15.00 EUR per place" in html
+    assert f"/site/{tenant.company_id}/book/session/{session.id}" in html
+    # The tenant's policy (free cancellation 60 minutes before) in words.
+    assert "Cancel at least 1 hour before the start: a full refund." in html
+    assert "Less than 1 hour before the start: no refund." in html
+    # A visitor gets the CSRF cookie of the site, HttpOnly and SameSite=Strict, path /site.
+    cookie = page.headers["set-cookie"].lower()
+    assert "site_csrf=" in cookie and "httponly" in cookie and "samesite=strict" in cookie
+    assert "path=/site" in cookie
+
+
+async def test_the_estimator_prices_places_and_extras_by_the_quote(platform, tenant):
+    session = await tenant.session(capacity=8, price_minor=1500)
+    path = f"/site/{tenant.company_id}/book/session/{session.id}"
+    async with _site(platform) as http:
+        csrf, form_id = await _form(http, path)
+        # htmx asks for the quote part only.
+        quoted = await http.post(
+            path,
+            data={
+                "csrf_token": csrf,
+                "form_id": form_id,
+                "action": "quote",
+                "quantity": "3",
+                "extra": f"{tenant.extra_id}:2",
+            },
+            headers={"HX-Request": "true"},
+        )
+        assert quoted.status_code == 200, quoted.text
+        assert quoted.text.lstrip().startswith('<section id="quote"')
+        assert "45.00 EUR" in quoted.text  # 3 x 15.00
+        assert "6.00 EUR" in quoted.text  # Mat hire 3.00 x 2
+        assert "51.00 EUR" in quoted.text
+        # Without JavaScript: the whole page, the choice kept.
+        page = await http.post(
+            path,
+            data={"csrf_token": csrf, "form_id": form_id, "action": "quote", "quantity": "2", "name": "Ada"},
+        )
+        assert page.status_code == 200
+        assert "30.00 EUR" in page.text and 'value="Ada"' in page.text
+        # No places: the refusal in words in the quote's place, not an error page.
+        refused = await http.post(
+            path,
+            data={"csrf_token": csrf, "action": "quote", "quantity": "0"},
+            headers={"HX-Request": "true"},
+        )
+        assert refused.status_code == 200
+        assert 'role="alert"' in refused.text
+
+
+async def test_a_guest_books_and_the_manage_token_is_only_in_a_scoped_cookie(platform, tenant):
+    session = await tenant.session(capacity=8, price_minor=1500)
+    path = f"/site/{tenant.company_id}/book/session/{session.id}"
+    async with _site(platform) as http:
+        csrf, form_id = await _form(http, path)
+        form = {
+            "csrf_token": csrf,
+            "form_id": form_id,
+            "action": "book",
+            "quantity": "1",
+            "name": "Ada Guest",
+            "email": f"ada-{uuid.uuid4().hex[:8]}@example.com",
+            "card": "4242 4242 4242 4242",
+        }
+        booked = await http.post(path, data=form)
+        assert booked.status_code == 303, booked.text
+        location = booked.headers["location"]
+        assert re.fullmatch(rf"/site/{tenant.company_id}/bookings/[0-9a-f-]{{36}}", location), location
+        cookie = booked.headers["set-cookie"]
+        assert cookie.startswith("site_manage=")
+        lowered = cookie.lower()
+        assert "httponly" in lowered and "samesite=strict" in lowered and f"path={location}" in lowered
+        token = cookie.split(";")[0].removeprefix("site_manage=")
+        assert token not in location
+        # The same form sent twice books once.
+        again = await http.post(path, data=form)
+        assert again.headers["location"] == location
+
+        page = await http.get(location)
+        assert page.status_code == 200, page.text
+        assert "Your booking" in page.text and token not in page.text
+        assert f'sse-connect="{location}/events"' in page.text
+
+        # Another browser (no cookie) sees nothing of it.
+        async with _site(platform) as stranger:
+            for suffix in ("", "/events", "/cancel", "/authenticate"):
+                refused = await stranger.get(location + suffix)
+                assert refused.status_code == 404, (suffix, refused.text)
+        # The cookie is not good under another company's address.
+        other = (
+            await platform.catalog.CreateCompany(
+                catalog_pb2.CreateCompanyRequest(
+                    request_id=str(uuid.uuid4()), name="Other", time_zone="UTC", currency_code="EUR"
+                )
+            )
+        ).company
+        moved = location.replace(tenant.company_id, other.id)
+        http.cookies.set("site_manage", token, path=moved)
+        assert (await http.get(moved)).status_code == 404
+
+
+async def test_other_companies_ids_and_malformed_ids_are_404_pages(platform, tenant):
+    other = (
+        await platform.catalog.CreateCompany(
+            catalog_pb2.CreateCompanyRequest(
+                request_id=str(uuid.uuid4()), name="Other", time_zone="UTC", currency_code="EUR"
+            )
+        )
+    ).company
+    resource = (
+        await platform.catalog.CreateResource(
+            catalog_pb2.CreateResourceRequest(
+                request_id=str(uuid.uuid4()),
+                company_id=other.id,
+                name="Elsewhere",
+                booking_model=catalog_pb2.BOOKING_MODEL_NIGHTLY,
+            )
+        )
+    ).resource
+    session = await tenant.session()
+    me = tenant.company_id
+    async with _site(platform) as http:
+        for path in (
+            f"/site/{uuid.uuid4()}",
+            "/site/not-a-company",
+            f"/site/{me}/book/session/{uuid.uuid4()}",
+            f"/site/{me}/book/session/nope",
+            f"/site/{me}/book/resource/{resource.id}",  # the other company's
+            f"/site/{other.id}/book/session/{session.id}",  # mine under the other company
+            f"/site/{me}/book/resource/{tenant.resource_id}",  # a time-slot resource has sessions
+            f"/site/{me}/book/elsewhere/{session.id}",
+            f"/site/{me}/bookings/{uuid.uuid4()}",
+            f"/site/{me}/bookings/not-a-booking",
+        ):
+            page = await http.get(path)
+            assert page.status_code in (400, 404), (path, page.status_code, page.text)
+            assert page.headers["content-type"].startswith("text/html"), (path, page.text)
+            if page.status_code == 404:
+                assert "Not found" in page.text
+
+
+async def test_forms_without_csrf_or_with_hostile_input_are_4xx_pages(platform, tenant):
+    session = await tenant.session()
+    path = f"/site/{tenant.company_id}/book/session/{session.id}"
+    async with _site(platform) as http:
+        csrf, form_id = await _form(http, path)
+        base = {
+            "form_id": form_id,
+            "action": "book",
+            "quantity": "1",
+            "name": "Eve",
+            "email": "eve@example.com",
+        }
+        # No token, a wrong token, and a token without its cookie: 403.
+        assert (await http.post(path, data={**base, "card": "tok_visa"})).status_code == 403
+        assert (
+            await http.post(path, data={**base, "card": "tok_visa", "csrf_token": "x" * 43})
+        ).status_code == 403
+        async with _site(platform) as stranger:
+            foreign = await stranger.post(path, data={**base, "card": "tok_visa", "csrf_token": csrf})
+        assert foreign.status_code == 403 and "This form cannot be accepted" in foreign.text
+        good = {**base, "csrf_token": csrf, "card": "tok_visa"}
+        cases = [
+            ({**good, "quantity": "abc"}, 400, "Places must be a whole number."),
+            ({**good, "quantity": "-3"}, 400, "Places must be between"),
+            ({**good, "email": "not-an-address"}, 400, "Enter a valid e-mail address."),
+            ({**good, "name": "   "}, 400, "Enter your name."),
+            ({**good, "card": ""}, 400, "Enter the card number."),
+            ({**good, "form_id": "'; drop table"}, 400, "This form has expired"),
+            ({**good, "extra": "<script>:1"}, None, None),  # an unknown extra is ignored
+        ]
+        for data, status, text in cases:
+            answer = await http.post(path, data={**data, "action": "quote" if status is None else "book"})
+            if status is None:
+                assert answer.status_code == 200 and "<script>" not in answer.text
+                continue
+            assert answer.status_code == status, (data, answer.text)
+            assert text in answer.text, (data, answer.text)
+        # Not a form, too large, too many fields, not UTF-8.
+        for content, headers, status in (
+            (b"quantity=1", {"Content-Type": "application/json"}, 415),
+            (b"a=" + b"x" * 9000, {"Content-Type": "application/x-www-form-urlencoded"}, 413),
+            (
+                b"&".join(b"f%d=1" % i for i in range(60)),
+                {"Content-Type": "application/x-www-form-urlencoded"},
+                400,
+            ),
+            (b"csrf_token=\xff\xfe", {"Content-Type": "application/x-www-form-urlencoded"}, 400),
+        ):
+            answer = await http.post(path, content=content, headers=headers)
+            assert answer.status_code == status, (content[:40], answer.text)
+            assert answer.headers["content-type"].startswith("text/html")
+        # Unknown query parameters stay the gateway's 400.
+        assert (await http.get(path + "?evil=1")).status_code == 400
+
+
+async def test_a_nightly_resource_is_priced_from_dates_and_its_availability_shown(platform, tenant):
+    resource = (
+        await platform.catalog.CreateResource(
+            catalog_pb2.CreateResourceRequest(
+                request_id=str(uuid.uuid4()),
+                company_id=tenant.company_id,
+                name="River cabin",
+                booking_model=catalog_pb2.BOOKING_MODEL_NIGHTLY,
+                policy=catalog_pb2.ResourcePolicy(
+                    cancellation_windows=[
+                        catalog_pb2.CancellationWindow(minutes_before_start=7 * 24 * 60, refund_percent=100),
+                        catalog_pb2.CancellationWindow(minutes_before_start=2 * 24 * 60, refund_percent=50),
+                    ]
+                ),
+            )
+        )
+    ).resource
+    await platform.catalog.CreateUnit(
+        catalog_pb2.CreateUnitRequest(request_id=str(uuid.uuid4()), resource_id=resource.id, name="Cabin 1")
+    )
+    await platform.catalog.CreateRatePlan(
+        catalog_pb2.CreateRatePlanRequest(
+            request_id=str(uuid.uuid4()),
+            resource_id=resource.id,
+            name="Standard",
+            default_nightly_price=eur(9000),
+        )
+    )
+    check_in = date.today() + timedelta(days=20)
+    check_out = check_in + timedelta(days=2)
+    async with _site(platform) as http:
+        home = await http.get(f"/site/{tenant.company_id}")
+        assert "River cabin" in home.text, home.text
+        assert "units free" in home.text, home.text
+        assert "Cancel at least 7 days before the start: a full refund." in home.text
+        assert "Cancel at least 2 days before the start: 50% refunded." in home.text
+        page = await http.get(
+            f"/site/{tenant.company_id}/book/resource/{resource.id}",
+            params={"check_in": check_in.isoformat(), "check_out": check_out.isoformat(), "guests": "2"},
+        )
+        assert page.status_code == 200, page.text
+        assert "180.00 EUR" in page.text, page.text
+        wrong = await http.get(
+            f"/site/{tenant.company_id}/book/resource/{resource.id}",
+            params={"check_in": "yesterday", "check_out": check_out.isoformat()},
+        )
+        assert wrong.status_code == 200 and "Choose the check-in date." in wrong.text
