@@ -301,3 +301,26 @@ async def test_calendar_feeds_answer_confirmed_bookings_until_revoked_and_stay_i
     }
     for client in (admin, stranger, anonymous):
         await client.aclose()
+
+
+async def test_time_from_confirmation_to_the_inbox_one_booking_at_a_time(platform, tenant):
+    """Figures, not a limit: the saga's confirmation (the booking's update_time) -> the message
+    row written (created_at) -> the e-mail at the sink, for a few bookings one after another."""
+    customer = await tenant.customer(main_minor=100_000)
+    address = await email_of(platform, customer.id)
+    total, stored = [], []
+    for n in range(1, 6):
+        booking_id = await book(tenant, customer, use_wallet=True)
+        booking = await customer.wait_for(booking_id, "CONFIRMED")
+        mails = await mail_to(platform, address, count=n)
+        confirmed = datetime.fromisoformat(booking["update_time"]).timestamp()
+        (row,) = [r for r in await rows_of(platform, booking_id) if r["recipient"] == address]
+        total.append((mails[-1].at - confirmed) * 1000)
+        stored.append((row["created_at"].timestamp() - confirmed) * 1000)
+    total.sort()
+    stored.sort()
+    print(
+        f"notifications: confirmation -> e-mail at the sink, {len(total)} bookings one at a time:"
+        f" p50 {total[len(total) // 2]:.0f} ms, max {total[-1]:.0f} ms"
+        f" (of which confirmation -> message row p50 {stored[len(stored) // 2]:.0f} ms)"
+    )
