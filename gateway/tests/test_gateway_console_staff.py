@@ -125,3 +125,22 @@ async def test_without_javascript_a_check_in_form_acts_once_and_comes_back_to_th
     assert calls_of_the_two == 1  # the same form twice: one check-in
     assert fake_platform.bookings.bookings[confirmed].status == bookings_pb2.BOOKING_STATUS_CHECKED_IN
     assert refused.status_code == 303 and refused.headers["location"].endswith("&error=BOOKING_NOT_CONFIRMED")
+
+
+async def _nav_links(http, make_account, ops_login, role: str) -> set[str]:  # type: ignore[no-untyped-def]
+    account = await make_account(role)
+    await ops_login(account)
+    page = await http.get("/ops/push")
+    assert page.status_code == 200, page.text
+    nav = page.text.split('<nav aria-label="Console">', 1)[1].split("</nav>", 1)[0]
+    return {part.split('"', 1)[0] for part in nav.split('href="')[1:]}
+
+
+async def test_the_navigation_offers_each_role_only_the_pages_it_may_open(http, make_account, ops_login):
+    business = {"/ops/calendar", "/ops/push"}
+    admin_pages = business | {"/ops/sagas", "/ops/stats", "/ops/audit", "/ops/notifications", "/ops/webhooks"}
+
+    assert await _nav_links(http, make_account, ops_login, "STAFF") == business
+    assert await _nav_links(http, make_account, ops_login, "COMPANY_ADMIN") == admin_pages
+    platform_admin = await _nav_links(http, make_account, ops_login, "PLATFORM_ADMIN")
+    assert platform_admin == admin_pages | {"/ops/dead-letters"}
