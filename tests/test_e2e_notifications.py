@@ -324,3 +324,33 @@ async def test_time_from_confirmation_to_the_inbox_one_booking_at_a_time(platfor
         f" p50 {total[len(total) // 2]:.0f} ms, max {total[-1]:.0f} ms"
         f" (of which confirmation -> message row p50 {stored[len(stored) // 2]:.0f} ms)"
     )
+
+
+async def test_a_guest_gets_the_confirmation_with_no_secret_in_it_or_in_the_stored_row(platform, tenant):
+    guest_email = f"guest-{uuid.uuid4().hex[:10]}@example.com"
+    session = await tenant.session(price_minor=2000)
+    async with httpx.AsyncClient(base_url=platform.gateway_url, timeout=30) as http:
+        created = await http.post(
+            f"/v1/public/companies/{tenant.company_id}/sessions/{session.id}/bookings",
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+            json={
+                "guest": {"name": "Ada Guest", "email": guest_email},
+                "quantity": 1,
+                "card_token": "tok_visa",
+            },
+        )
+        assert created.status_code == 202, created.text
+        token = created.json()["manage_token"]
+        booking_id = created.json()["booking"]["id"]
+
+        (mail,) = await mail_to(platform, guest_email, subject_prefix="Booking confirmed")
+
+    got = parts(mail.message)
+    assert booking_id in got["text"] and "Ada Guest" not in got["text"]  # the staff copy names them
+    assert str(calendar_of(mail).walk("VEVENT")[0]["UID"]) == f"booking-{booking_id}@booking-platform"
+    assert token not in mail.raw.decode(errors="replace")
+    assert "token" not in got["html"].lower() and "?" not in "".join(
+        part.split('"')[0] for part in got["html"].split('href="')[1:]
+    )
+    for row in await rows_of(platform, booking_id):
+        assert token not in str(row)

@@ -1,0 +1,101 @@
+"""What the notifications' e-mails say, without I/O: the subjects, the reason of a rejection in
+words, the HTML escaped, the .ics (UID, period, METHOD:CANCEL) and the retry schedule."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from icalendar import Calendar
+
+from gateway.notifications import content
+from gateway.notifications.delivery import retry_delay_seconds
+
+START = datetime(2026, 12, 8, 17, 30, tzinfo=UTC)
+
+
+def facts(**changes: object) -> content.BookingFacts:
+    values: dict = {
+        "booking_id": "6f1c1d52-7a70-4a0e-9d1c-3f3b1c0e9a11",
+        "company_id": "c",
+        "company_name": "Studio <b>Nord</b> & Co",
+        "time_zone": "Europe/Berlin",
+        "resource_name": "Yoga\r\nBcc: someone@example.com",
+        "start": START,
+        "end": START + timedelta(hours=1),
+        "quantity": 2,
+        "currency": "EUR",
+        "total_minor": 4050,
+        "status": "CONFIRMED",
+        "customer_name": "Ann",
+    }
+    values.update(changes)
+    return content.BookingFacts(**values)
+
+
+def test_a_confirmation_has_a_subject_on_one_line_local_times_and_an_ics_of_the_booking() -> None:
+    email = content.render("booking_confirmed", facts(), audience="CUSTOMER", organizer="bookings@x.test")
+
+    assert "\n" not in email.subject and "\r" not in email.subject
+    assert email.subject.startswith("Booking confirmed: Yoga Bcc:")
+    assert "Tue 08 Dec 2026, 18:30 - 19:30 (Europe/Berlin)" in email.text
+    assert "40.50 EUR" in email.text
+    assert email.ics is not None
+    calendar = Calendar.from_ical(email.ics)
+    assert str(calendar["METHOD"]) == "PUBLISH"
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["UID"]) == "booking-6f1c1d52-7a70-4a0e-9d1c-3f3b1c0e9a11@booking-platform"
+    assert event.decoded("DTSTART") == START and event.decoded("DTEND") == START + timedelta(hours=1)
+
+
+def test_the_html_part_escapes_what_the_company_wrote_and_the_text_part_keeps_it() -> None:
+    email = content.render("booking_confirmed", facts(), audience="CUSTOMER", organizer="b@x.test")
+
+    assert "Studio &lt;b&gt;Nord&lt;/b&gt; &amp; Co" in email.html and "<b>Nord</b>" not in email.html
+    assert "Studio <b>Nord</b> & Co" in email.text
+
+
+def test_a_cancellation_cancels_the_same_event_and_a_staff_copy_says_whose_it_is() -> None:
+    email = content.render("booking_cancelled", facts(), audience="STAFF", organizer="b@x.test")
+
+    assert email.subject.startswith("[Studio <b>Nord</b> & Co] Booking cancelled:")
+    assert "Copy for the staff of Studio <b>Nord</b> & Co: booking of Ann." in email.text
+    assert email.ics is not None
+    calendar = Calendar.from_ical(email.ics)
+    assert str(calendar["METHOD"]) == "CANCEL"
+    (event,) = calendar.walk("VEVENT")
+    assert (str(event["STATUS"]), int(event["SEQUENCE"])) == ("CANCELLED", 1)
+    assert str(event["UID"]).startswith("booking-6f1c1d52")
+
+
+def test_a_rejection_says_why_in_words_and_carries_no_calendar() -> None:
+    declined = content.render(
+        "booking_rejected", facts(reject_reason="CARD_DECLINED"), audience="CUSTOMER", organizer="b@x.test"
+    )
+    unknown = content.render(
+        "booking_rejected", facts(reject_reason="SOMETHING_NEW"), audience="CUSTOMER", organizer="b@x.test"
+    )
+
+    assert "We could not complete your booking: the card was declined by the bank." in declined.text
+    assert declined.ics is None
+    assert "the booking could not be completed (SOMETHING_NEW)." in unknown.text
+
+
+def test_a_refund_shows_its_split_and_a_payment_due_its_amount() -> None:
+    refund = content.Refund(percent=50, card_minor=1000, wallet_minor=250, credits=1)
+    refunded = content.render(
+        "refund_completed", facts(refund=refund), audience="CUSTOMER", organizer="b@x.test"
+    )
+    due = content.render(
+        "payment_due", facts(amount_due_minor=1999), audience="CUSTOMER", organizer="b@x.test"
+    )
+
+    assert "50 % of what was paid" in refunded.text
+    assert "- to your card: 10.00 EUR" in refunded.text and "- to your wallet: 2.50 EUR" in refunded.text
+    assert "- to your pass: 1 credit(s)" in refunded.text and "front desk" not in refunded.text
+    assert "19.99 EUR is still to pay" in due.text
+
+
+def test_retries_double_from_the_first_delay_up_to_an_hour() -> None:
+    assert [retry_delay_seconds(n) for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
+    assert retry_delay_seconds(30) == 3600
+    assert [retry_delay_seconds(n, first=0.5) for n in (1, 2, 3)] == [0.5, 1.0, 2.0]
