@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help venv run test test-unit check lint format types protos protolint protobreaking protocheck client clientcheck deploycheck bench bench-availability bench-throughput bench-backoffice clean soak fuzz image imagecheck k8s-secrets
+.PHONY: help venv run test test-unit check lint format types protos protolint protobreaking protocheck client clientcheck deploycheck bench bench-availability bench-throughput bench-backoffice clean soak fuzz image imagecheck k8s-secrets backup restore restore-switch-back
 
 # Every target with a `## ` comment on its line is listed, so a new target documents itself.
 help: ## list the targets
@@ -27,6 +27,17 @@ venv: $(STAMP) ## create .venv with requirements-dev.txt and link the source roo
 # make run REPLICAS=2: two processes of every service and of the gateway.
 run: venv ## start PostgreSQL, NATS, every service and the gateway with demo data (REPLICAS=2)
 	$(BIN)/python tools/stack.py $(if $(REPLICAS),--replicas $(REPLICAS))
+
+# Backups of make run's PostgreSQL (or DATABASE_URL's server): tools/backup.py, deploy/README.md.
+backup: venv ## pg_dump of every schema and a manifest into .data/backups/<UTC time>/
+	$(BIN)/python tools/backup.py backup
+
+# BACKUP=.data/backups/<time> restores that one; make run must be stopped for the switch.
+restore: venv ## restore the newest backup (BACKUP=dir) to a NEW data directory, validate, switch to it
+	$(BIN)/python tools/backup.py restore $(BACKUP)
+
+restore-switch-back: venv ## undo the last restore's switch (the data directory or database before it)
+	$(BIN)/python tools/backup.py switch-back
 
 test: venv ## unit, integration, end-to-end and fault tests on real PostgreSQL and NATS
 	$(BIN)/python -m pytest

@@ -10,39 +10,23 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 from fault_workload import World
-from psycopg.rows import namedtuple_row
 
 from bookings.domain import saga as saga_machine
+from tools.invariants import (  # shared with tools/backup.py's restore validation
+    HOLDING,
+    SCHEMAS,
+    TERMINAL,
+    Check,
+    check_outboxes,
+    rows,
+    unfinished_work,
+)
 
-TERMINAL = ("COMPLETED", "COMPENSATED")
-HOLDING = ("PENDING", "PENDING_PAYMENT", "CONFIRMED", "CANCELLING")
-SCHEMAS = ("catalog", "bookings", "wallet", "passes", "payments")
-
-
-@dataclass
-class Check:
-    name: str
-    violations: list[str] = field(default_factory=list)
-    note: str = ""
-    value: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return not self.violations
-
-    def fail(self, message: str) -> None:
-        self.violations.append(message)
-
-
-def rows(conn: psycopg.Connection[Any], sql: str, *params: Any) -> list[Any]:
-    with conn.cursor(row_factory=namedtuple_row) as cursor:
-        cursor.execute(sql, params)  # type: ignore[arg-type]
-        return cursor.fetchall()
+__all__ = ["SCHEMAS", "Check", "check_outboxes", "unfinished_work"]
 
 
 def bookings_with_refund(conn: psycopg.Connection[Any], world: World) -> list[Any]:
@@ -334,30 +318,6 @@ def check_duplicates(conn: psycopg.Connection[Any], world: World) -> Check:
     ):
         check.fail(f"bookings: booking {row.id} held its places {row.holds}x, released {row.releases}x")
     return check
-
-
-def check_outboxes(conn: psycopg.Connection[Any]) -> Check:
-    check = Check("outboxes-drained")
-    for schema in SCHEMAS:
-        [row] = rows(conn, f"SELECT COUNT(*) AS n FROM {schema}.outbox WHERE published_at IS NULL")
-        if row.n:
-            check.fail(f"{schema}.outbox has {row.n} unsent messages")
-    return check
-
-
-def unfinished_work(conn: psycopg.Connection[Any]) -> list[str]:
-    """What keeps the platform from being quiescent, as far as the database tells."""
-    waiting = []
-    [sagas] = rows(
-        conn, "SELECT COUNT(*) AS n FROM bookings.sagas WHERE state NOT IN ('COMPLETED', 'COMPENSATED')"
-    )
-    if sagas.n:
-        waiting.append(f"{sagas.n} sagas running")
-    for schema in SCHEMAS:
-        [row] = rows(conn, f"SELECT COUNT(*) AS n FROM {schema}.outbox WHERE published_at IS NULL")
-        if row.n:
-            waiting.append(f"{row.n} unsent in {schema}.outbox")
-    return waiting
 
 
 # -- replay ------------------------------------------------------------------------------
