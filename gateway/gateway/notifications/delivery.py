@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -49,6 +50,8 @@ FIRST_RETRY_SECONDS = 30.0
 LONGEST_RETRY_SECONDS = 3600.0
 GIVE_UP_AFTER = timedelta(days=1)
 BATCH = 20
+RESOURCE_NAME_SECONDS = 60.0
+RESOURCE_NAMES_KEPT = 10_000
 
 
 def retry_delay_seconds(attempts: int, first: float = FIRST_RETRY_SECONDS) -> float:
@@ -89,24 +92,41 @@ class Notifier:
     def __init__(self, clients: Clients, *, sender: str) -> None:
         self.clients = clients
         self.sender = sender
+        # resource id -> (its name, when read): a rename shows in e-mails within a minute.
+        self.resource_names: dict[str, tuple[str, float]] = {}
+
+    async def resource_name(self, resource_id: str) -> str:
+        cached = self.resource_names.get(resource_id)
+        if cached is not None and time.monotonic() - cached[1] < RESOURCE_NAME_SECONDS:
+            return cached[0]
+        reply = await self.clients.catalog.GetResource(
+            catalog_pb2.GetResourceRequest(resource_id=resource_id)
+        )
+        if len(self.resource_names) >= RESOURCE_NAMES_KEPT:
+            self.resource_names.clear()
+        self.resource_names[resource_id] = (reply.resource.name, time.monotonic())
+        return str(reply.resource.name)
 
     async def facts(self, data: dict[str, Any]) -> tuple[content.BookingFacts, str | None] | None:
         """The booking as e-mails show it, and the customer's (or guest's) address."""
+        # The event names the company and the customer: read them beside the booking; the
+        # resource (the booking names it) after, from a short cache (names rarely change).
         try:
-            booking = (
-                await self.clients.bookings.GetBooking(
+            reply, company, customer = await asyncio.gather(
+                self.clients.bookings.GetBooking(
                     bookings_pb2.GetBookingRequest(booking_id=data["booking_id"])
-                )
-            ).booking
+                ),
+                self.clients.catalog.GetCompany(catalog_pb2.GetCompanyRequest(company_id=data["company_id"])),
+                self.clients.catalog.GetCustomer(
+                    catalog_pb2.GetCustomerRequest(customer_id=data["customer_id"])
+                ),
+            )
         except grpc.aio.AioRpcError as error:
             if error.code() == grpc.StatusCode.NOT_FOUND:
                 return None
             raise
-        company, resource, customer = await asyncio.gather(
-            self.clients.catalog.GetCompany(catalog_pb2.GetCompanyRequest(company_id=booking.company_id)),
-            self.clients.catalog.GetResource(catalog_pb2.GetResourceRequest(resource_id=booking.resource_id)),
-            self.clients.catalog.GetCustomer(catalog_pb2.GetCustomerRequest(customer_id=booking.customer_id)),
-        )
+        booking = reply.booking
+        resource_name = await self.resource_name(booking.resource_id)
         c = company.company
         reject_reason = data.get("reject_reason") or booking.reject_reason or None
         facts = content.BookingFacts(
@@ -114,7 +134,7 @@ class Notifier:
             company_id=booking.company_id,
             company_name=c.name,
             time_zone=c.time_zone,
-            resource_name=resource.resource.name,
+            resource_name=resource_name,
             start=_time(booking.start_time),
             end=_time(booking.end_time),
             quantity=booking.quantity,
