@@ -23,6 +23,7 @@ from gateway.cors import CompanyCors
 from gateway.edge import CrashGuard, edge_guard
 from gateway.guest_links import GuestLinks
 from gateway.idempotency import IdempotencyStore
+from gateway.leases import pages as lease_pages
 from gateway.logredact import redact_span_address
 from gateway.notifications import delivery as notification_delivery
 from gateway.notifications import feeds as calendar_feeds
@@ -235,7 +236,7 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     app.include_router(admin_stats.router)
     for pages in (stats_pages, audit_pages):  # the business statistics and the audit log viewer
         app.include_router(pages.router)
-    for pages in (login, sagas, dead_letter_pages, calendar_pages):
+    for pages in (login, sagas, dead_letter_pages, calendar_pages, lease_pages):
         app.include_router(pages.router)
     # The public booking site of each company (/site/{company_id}).
     app.include_router(site_pages.router)

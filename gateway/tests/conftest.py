@@ -230,6 +230,14 @@ class FakeCatalog(catalog_pb2_grpc.CatalogServiceServicer):
         self.sessions: dict[str, catalog_pb2.Session] = {}
         self.last_list: catalog_pb2.ListSessionsRequest | None = None
 
+    async def GetCompany(self, request: Any, context: Any) -> Any:
+        """Any company id is a company in Berlin paying in euros (the calendar's forms read it)."""
+        return catalog_pb2.GetCompanyResponse(
+            company=catalog_pb2.Company(
+                id=request.company_id, name="Fake Studio", time_zone="Europe/Berlin", currency_code="EUR"
+            )
+        )
+
     async def GetSession(self, request: Any, context: Any) -> Any:
         if request.session_id not in self.sessions:
             raise NotFound("SESSION_NOT_FOUND", "no such session")

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from gateway.leases.store import LEASE_SECONDS, LeaseHeld, Leases, LeaseUserUnknown, Wanted
+from gateway.pages.sagas import csrf_token
 from gateway.users import UserStore
 from plumbing.db import Database
 
@@ -175,3 +176,49 @@ async def test_a_lease_needs_a_person_and_a_period(gateway_db: Database) -> None
         _want(str(uuid.uuid4()), str(uuid.uuid4()), (1, 1))
     with pytest.raises(ValueError):
         _want(str(uuid.uuid4()), str(uuid.uuid4()), purpose="STEAL")
+
+
+async def test_the_page_renews_and_releases_its_own_lease_with_the_session_s_csrf_token(
+    http, make_account, ops_login, jwt_secret, gateway_db: Database
+) -> None:
+    company, resource = str(uuid.uuid4()), str(uuid.uuid4())
+    staff = await make_account("STAFF", company_id=company)
+    other = await _staff(gateway_db, company, "Other")
+    session = await ops_login(staff)
+    csrf = csrf_token(jwt_secret, session)
+    leases = Leases(gateway_db)
+    lease = await leases.acquire(_want(company, resource), staff.user_id)
+    theirs = await leases.acquire(_want(company, str(uuid.uuid4())), other)
+
+    forged = await http.post(f"/ops/calendar/leases/{lease.id}/renew", data={"csrf_token": "forged"})
+    assert forged.status_code == 403 and forged.json()["code"] == "CSRF_TOKEN_INVALID"
+    renewed = await http.post(f"/ops/calendar/leases/{lease.id}/renew", data={"csrf_token": csrf})
+    assert renewed.status_code == 200, renewed.text
+    assert renewed.json()["release_url"] == f"/ops/calendar/leases/{lease.id}/release"
+    # Another's lease is neither renewed nor released by this session.
+    assert (
+        await http.post(f"/ops/calendar/leases/{theirs.id}/renew", data={"csrf_token": csrf})
+    ).status_code == 410
+    assert (
+        await http.post(f"/ops/calendar/leases/{theirs.id}/release", data={"csrf_token": csrf})
+    ).status_code == 204
+    assert {h.id for h in await leases.held(company, T0, T0 + timedelta(hours=1))} == {lease.id, theirs.id}
+
+    # The tab closed (sendBeacon): 204; the form without script: 303 back to the day.
+    released = await http.post(f"/ops/calendar/leases/{lease.id}/release", data={"csrf_token": csrf})
+    assert released.status_code == 204
+    gone = await http.post(f"/ops/calendar/leases/{lease.id}/renew", data={"csrf_token": csrf})
+    assert gone.status_code == 410 and gone.json()["code"] == "LEASE_GONE"
+    again = await leases.acquire(_want(company, resource), staff.user_id)
+    back = "/ops/calendar/day?date=2031-03-04"
+    by_form = await http.post(
+        f"/ops/calendar/leases/{again.id}/release", data={"csrf_token": csrf, "next": back}
+    )
+    assert by_form.status_code == 303 and by_form.headers["location"] == back
+    elsewhere = await http.post(
+        f"/ops/calendar/leases/{again.id}/release", data={"csrf_token": csrf, "next": "https://evil.example/"}
+    )
+    assert elsewhere.status_code == 204
+    assert (
+        await http.post("/ops/calendar/leases/not-a-uuid/renew", data={"csrf_token": csrf})
+    ).status_code == 404

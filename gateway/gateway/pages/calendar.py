@@ -8,6 +8,10 @@ units, sessions and bookings, and the front desk's actions from it.
 - The day: the company's bookings overlapping the local day (ListBookings with `date`, the
   period index), the day's sessions, each nightly resource's units and each interval
   resource's free slots.
+- Leases (gateway.leases): the booking form of a free cell holds its period, opening a
+  booking's cancellation holds the booking's (the page's script), the day view shows what the
+  others hold live (SSE), and every submit takes the lease itself, so a conflicting one is
+  refused by the database and not only by the page; a save releases it.
 - The actions (check in, cancel, book for a customer) are POST forms with the session's CSRF
   token that call the back office's own route handlers (`routes.admin_bookings`, under the
   form's one-time key as Idempotency-Key), so the rules are the API's; htmx swaps the booking's
@@ -20,7 +24,7 @@ import asyncio
 import json
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -36,6 +40,21 @@ from gateway.auth import OPS_ROLES, Principal, company_in_reach
 from gateway.console import calendar as cal
 from gateway.console.rendering import page_response, render
 from gateway.deps import clients_of, rpc, tokens_of
+from gateway.leases.console import (
+    HEARTBEAT_SECONDS,
+    LEASES,
+    Lease,
+    LeaseHeld,
+    Wanted,
+    booking_wanted,
+    by_resource,
+    day_bounds,
+    held_text,
+    hold,
+    leases_of,
+    release_quietly,
+    target_wanted,
+)
 from gateway.pages.html import read_form
 from gateway.pages.sagas import CODE, Notice, check_csrf, csrf_token, page_csrf
 from gateway.problems import Problem
@@ -100,6 +119,8 @@ REFUSALS = {
     "TOO_MANY_GUESTS": "More guests than a unit holds.",
     "MAX_ACTIVE_BOOKINGS": "The customer already has as many active bookings as the policy allows.",
     "CUSTOMER_NOT_FOUND": "No such customer in this company.",
+    "LEASE_HELD": "Another staff member holds this period (shown on the day view); try again once "
+    "they save or cancel, or their hold expires.",
 }
 
 CompanyQuery = Annotated[str | None, Query(max_length=64)]
@@ -682,7 +703,11 @@ async def day_page(
         resources = [r for r in resources if r.id == chosen]
         if not resources:
             raise Problem(404, "RESOURCE_NOT_FOUND", "No such resource.")
-    shown, count = await build_day(request, company, resources, day)
+    lower, upper = day_bounds(day, company.zone)
+    (shown, count), held = await asyncio.gather(
+        build_day(request, company, resources, day), leases_of(request).held(company.id, lower, upper)
+    )
+    holds = by_resource(held)
     company_arg = company.id if principal.role is Role.PLATFORM_ADMIN else None
     return page_response(
         request,
@@ -726,6 +751,11 @@ async def day_page(
         money=lambda minor: _money(minor, company.currency),
         now=datetime.now(UTC),
         bookable_night=day >= _local_today(company),
+        holds_of=lambda resource: holds.get(resource, []),
+        holds_url=f"{LEASES}/live" + _query(date=day.isoformat(), resource_id=chosen, company_id=company_arg),
+        me=principal.user_id or "",
+        clock=lambda value: value.astimezone(company.zone).strftime("%H:%M:%S"),
+        leases_url=LEASES,
     )
 
 
@@ -820,19 +850,35 @@ async def _card_action(request: Request, booking_id: uuid.UUID, action: str) -> 
         form = await read_form(request)
         check_csrf(request, session_token, form)
         once = Idempotent(request, _form_key(form, action))
-        if action == "check-in":
-            answer = await check_in_booking_at_desk(request, booking_id, principal, once)
-            code = _problem_code(answer)
-        else:
-            reason = form.get("reason", "").strip()
-            try:
-                body = ReasonBody(reason=reason)
-            except ValidationError:
-                code = "REASON_REQUIRED"
+        # The edit takes the booking's lease itself: another's hold refuses it (LEASE_HELD).
+        before = await _read_booking(request, principal, str(booking_id))
+        zone = (await _company(request, before.company_id)).zone
+        lease: Lease | None = None
+        held: Lease | None = None
+        code: str | None = None
+        try:
+            if principal.user_id:
+                lease = await hold(request, booking_wanted(before, zone), principal.user_id)
+        except LeaseHeld as refused:
+            held, code = refused.lease, "LEASE_HELD"
+        try:
+            if held is not None:
+                pass
+            elif action == "check-in":
+                answer = await check_in_booking_at_desk(request, booking_id, principal, once)
+                code = _problem_code(answer)
             else:
-                code = _problem_code(
-                    await cancel_booking_by_company(request, booking_id, body, principal, once)
-                )
+                reason = form.get("reason", "").strip()
+                try:
+                    body = ReasonBody(reason=reason)
+                except ValidationError:
+                    code = "REASON_REQUIRED"
+                else:
+                    code = _problem_code(
+                        await cancel_booking_by_company(request, booking_id, body, principal, once)
+                    )
+        finally:
+            await release_quietly(request, lease)
         if request.headers.get("HX-Request") != "true":
             extra = {"done": action, "booking_id": str(booking_id)}
             if code:
@@ -843,6 +889,8 @@ async def _card_action(request: Request, booking_id: uuid.UUID, action: str) -> 
         names = await _customer_names(request, {booking.customer_id})
         card = card_of(booking, names)
         card.notice = _day_notice(action, code)
+        if held is not None:
+            card.notice = Notice("error", f"Refused: {held_text(held, company.zone)}", "LEASE_HELD")
         html = render(
             "_booking_card.html",
             card=card,
@@ -992,9 +1040,23 @@ async def book_page(
     notice = None
     if error and CODE.match(error):
         notice = Notice("error", f"Refused: {REFUSALS.get(error, 'the booking service refused it.')}", error)
+    # Opening the form holds its period (gateway.leases); another's hold refuses it, by name.
+    lease: Lease | None = None
+    try:
+        if principal.user_id:
+            wanted = target_wanted(target, company.id, company.zone, day)
+            lease = await hold(request, wanted, principal.user_id)
+    except LeaseHeld as refused:
+        notice = Notice("error", f"Refused: {held_text(refused.lease, company.zone)}", "LEASE_HELD")
+    back_url = f"{BASE}/day" + _query(date=day.isoformat(), company_id=company_arg or None)
     return page_response(
         request,
         "calendar_book.html",
+        status_code=409 if notice and notice.code == "LEASE_HELD" else 200,
+        lease=lease,
+        held=bool(notice and notice.code == "LEASE_HELD"),
+        heartbeat_seconds=HEARTBEAT_SECONDS,
+        clock=lambda value: value.astimezone(company.zone).strftime("%H:%M:%S"),
         operator=principal,
         section="calendar",
         company=company,
@@ -1006,7 +1068,7 @@ async def book_page(
         request_key=str(uuid.uuid4()),
         company_arg=company_arg,
         notice=notice,
-        back_url=f"{BASE}/day" + _query(date=day.isoformat(), company_id=company_arg or None),
+        back_url=back_url,
         local=lambda value: value.astimezone(company.zone).strftime("%H:%M") if value else "",
         span=lambda start, end: _span(start, end, company.zone),
         money=lambda minor: _money(minor, company.currency),
@@ -1035,6 +1097,29 @@ def _local_time(day: date, value: str, zone: ZoneInfo, field_name: str) -> datet
     except ValueError:
         raise ValueError(field_name) from None
     return datetime.combine(day, clock, tzinfo=zone)
+
+
+async def _submitted(request: Request, company: Company, day: date, form: dict[str, str]) -> Wanted:
+    """What a posted booking form books, as a lease (the form's fields already checked)."""
+    target = await _target(
+        request,
+        company,
+        day,
+        _uuid(form.get("session_id"), "session_id"),
+        _uuid(form.get("resource_id"), "resource_id"),
+        _uuid(form.get("unit_id"), "unit_id"),
+        None,
+    )
+    if target.kind == "NIGHTLY":
+        nights = max(1, min(int(form.get("nights") or 1), 365))
+        return target_wanted(target, company.id, company.zone, day, nights=nights)
+    if target.kind == "INTERVAL":
+        begin = _local_time(day, form.get("start_time", ""), company.zone, "start_time")
+        end = _local_time(day, form.get("end_time", ""), company.zone, "end_time")
+        if end <= begin:
+            end += timedelta(days=1)
+        target = replace(target, start=begin, end=end)
+    return target_wanted(target, company.id, company.zone, day)
 
 
 @router.post(f"{BASE}/bookings", include_in_schema=False)
@@ -1089,7 +1174,18 @@ async def book_form(request: Request) -> Response:
         except (ValueError, ValidationError):
             return refused("VALIDATION_FAILED")
         once = Idempotent(request, _form_key(form, "book"))
-        answer = await create_booking_for_customer(request, body, principal, once)
+        # The submit holds what it books (replacing the form's own lease): another's hold
+        # refuses it here too, not only on the page; the booking made, it is released.
+        lease: Lease | None = None
+        try:
+            if principal.user_id:
+                lease = await hold(request, await _submitted(request, company, day, form), principal.user_id)
+        except LeaseHeld:
+            return refused("LEASE_HELD")
+        try:
+            answer = await create_booking_for_customer(request, body, principal, once)
+        finally:
+            await release_quietly(request, lease)
         code = _problem_code(answer)
         if code:
             return refused(code)
