@@ -55,8 +55,12 @@ DATABASE_NAME = "booking"  # make run's database (tools/stack.py)
 DUMP_FILE = "booking.dump"
 MANIFEST_FILE = "manifest.json"
 SWITCHES_FILE = "switches.json"
-# The platform's JetStream streams (plumbing.messaging, plumbing.audit, plumbing.dead_letters, catalog).
-PLATFORM_STREAMS = ("SAGA", "BOOKING_EVENTS", "CATALOG", "AUDIT", "DLQ", "DLQ_ADVISORIES")
+# The streams the outboxes feed (plumbing.messaging, plumbing.audit, catalog's events): what
+# --reset-streams deletes. Dead letters (DLQ, DLQ_ADVISORIES, the DLQ_ACTIONS bucket) live only
+# in JetStream and are kept: they are evidence, and nothing consumes them by itself.
+PLATFORM_STREAMS = ("SAGA", "BOOKING_EVENTS", "CATALOG", "AUDIT")
+# Outbox rows published this long before the dump are sent again after a restore (--requeue-seconds).
+REQUEUE_SECONDS = 300.0
 
 
 def now_stamp() -> str:
@@ -200,6 +204,30 @@ def validate(database_url: str, manifest: dict[str, Any]) -> list[Any]:
         return [migrations, counts, outboxes, *check_database(conn)]
 
 
+def requeue_recent(database_url: str, taken_at: datetime, seconds: float) -> dict[str, int]:
+    """Marks unsent again every outbox row published in the `seconds` before the dump.
+
+    The streams start empty after a switch, so a message published just before the dump but not
+    yet consumed then would be lost: a saga's step deadline re-sends a command, but nothing
+    re-sends an event (a session created, a booking confirmed). Every consumer de-duplicates by
+    message id in its inbox, restored with the same dump, so sending again what was consumed
+    already is harmless. Returns the rows marked per schema."""
+    import psycopg
+
+    from tools.invariants import outbox_schemas
+
+    since = taken_at.timestamp() - seconds
+    marked = {}
+    with psycopg.connect(libpq_url(database_url)) as conn:
+        for schema in outbox_schemas(conn):
+            cursor = conn.execute(
+                f'UPDATE "{schema}".outbox SET published_at = NULL WHERE published_at >= to_timestamp(%s)',
+                (since,),
+            )
+            marked[schema] = cursor.rowcount
+    return marked
+
+
 def restore_dump(dump: Path, database_url: str, *, keep_owners: bool) -> None:
     command = [pg_bin("pg_restore"), "--exit-on-error", f"--dbname={libpq_url(database_url)}"]
     if not keep_owners:
@@ -219,7 +247,7 @@ class Drill:
     database_url: str = ""
     checks: list[Any] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
-    switched: bool = False
+    requeued: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -238,7 +266,7 @@ def load_manifest(backup_dir: Path) -> dict[str, Any]:
     return manifest
 
 
-def restore_to_database(backup_dir: Path, server_url: str, name: str) -> Drill:
+def restore_to_database(backup_dir: Path, server_url: str, name: str, requeue_seconds: float = 0) -> Drill:
     """Into a new database `name` on the server of `server_url`: restore, validate."""
     import psycopg
 
@@ -256,6 +284,10 @@ def restore_to_database(backup_dir: Path, server_url: str, name: str) -> Drill:
     started = time.monotonic()
     drill.checks = validate(drill.database_url, manifest)
     drill.timings["validate"] = time.monotonic() - started
+    if drill.ok and requeue_seconds > 0:
+        drill.requeued = requeue_recent(
+            drill.database_url, datetime.fromisoformat(manifest["taken_at"]), requeue_seconds
+        )
     return drill
 
 
@@ -311,7 +343,7 @@ def embedded_server(pgdata: Path) -> tuple[str, Any]:
     return server.url, server
 
 
-def restore_embedded(backup_dir: Path, data: Path, stamp: str) -> Drill:
+def restore_embedded(backup_dir: Path, data: Path, stamp: str, requeue_seconds: float = 0) -> Drill:
     """Into a new data directory data/pg.restored-<stamp>: initdb, restore, validate; stopped after."""
     from plumbing.devstack import EmbeddedPostgres, database_in
 
@@ -335,6 +367,10 @@ def restore_embedded(backup_dir: Path, data: Path, stamp: str) -> Drill:
         started = time.monotonic()
         drill.checks = validate(drill.database_url, manifest)
         drill.timings["validate"] = time.monotonic() - started
+        if drill.ok and requeue_seconds > 0:
+            drill.requeued = requeue_recent(
+                drill.database_url, datetime.fromisoformat(manifest["taken_at"]), requeue_seconds
+            )
     finally:
         server.stop()
     return drill
@@ -391,7 +427,8 @@ def record_switch(data: Path, record: dict[str, str]) -> None:
 
 
 def switch_back(data: Path, server_url: str | None) -> dict[str, str]:
-    """Undoes the last switch; what was switched to is kept aside (`.restored` again)."""
+    """Undoes the last switch; what was switched to is kept aside (`pg.switched-away-<time>`, or
+    the database `<name>_before_switched_away_<time>`). Returns the switch undone."""
     path = data / "backups" / SWITCHES_FILE
     switches = json.loads(path.read_text()) if path.exists() else []
     if not switches:
@@ -454,6 +491,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="with NATS_URL: delete the platform's streams at the switch",
     )
+    restore.add_argument(
+        "--requeue-seconds",
+        type=float,
+        default=REQUEUE_SECONDS,
+        help="outbox rows published this long before the dump are sent again (default 300; 0: none)",
+    )
     commands.add_parser("switch-back", help="undo the last switch (the platform stopped)")
     args = parser.parse_args(argv)
     server_url = os.environ.get("DATABASE_URL")
@@ -487,19 +530,23 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "switch-back":
         record = switch_back(data, server_url)
-        print(f"switched back: {record.get('before')} is live again; {record['restored']} set aside")
+        print(f"switched back: what was live before {record['at']} is live again")
         return 0
     backup_dir = args.backup_dir or newest_backup(data)
     stamp = now_stamp()
     live = args.database
     if server_url:
-        drill = restore_to_database(backup_dir, server_url, f"{live}_restored_{stamp.lower()}")
+        restored = f"{live}_restored_{stamp.lower()}"
+        drill = restore_to_database(backup_dir, server_url, restored, args.requeue_seconds)
     else:
-        drill = restore_embedded(backup_dir, data, stamp)
+        drill = restore_embedded(backup_dir, data, stamp, args.requeue_seconds)
     print(drill.report())
     if not drill.ok:
         print(f"validation failed: nothing switched; the restore is kept in {drill.target} to look at")
         return 1
+    if drill.requeued:
+        print(f"sent again at the next start (published in the {args.requeue_seconds:g} s before the dump):")
+        print(f"  {drill.requeued}")
     if args.no_switch:
         print(f"restored and valid in {drill.target} (not switched: --no-switch)")
         return 0

@@ -136,11 +136,18 @@ async def drill(platform: Platform, data_dir: Path, leftovers: list[str]) -> dic
     live = platform.pg.name
     stamp = backup_tool.now_stamp()
     restored = f"{live}_restored_{stamp.lower()}"
+    # As `make restore` does: what was published in the last minutes before the dump is sent
+    # again (the streams start empty; the inboxes drop what was consumed already).
     result = await asyncio.to_thread(
-        backup_tool.restore_to_database, backup_dir, platform.pg.server_url, restored
+        backup_tool.restore_to_database,
+        backup_dir,
+        platform.pg.server_url,
+        restored,
+        backup_tool.REQUEUE_SECONDS,
     )
     timings.update(result.timings)
     assert result.ok, result.report()
+    assert result.requeued.get("bookings"), result.requeued  # the commands the wallet never took
 
     # 4. Switch: the restored database takes the live one's name (the services' DATABASE_URL
     # stays), JetStream starts empty, the services start again.
@@ -172,7 +179,7 @@ async def drill(platform: Platform, data_dir: Path, leftovers: list[str]) -> dic
     outcome = {state: sum(1 for s in in_flight if states[s] == state) for state in TERMINAL}
     print(
         f"\n[drill] {len(in_flight)} sagas in flight at the backup ended {outcome}; "
-        f"{len(booked_after)} bookings after the backup undone; "
+        f"{len(booked_after)} bookings after the backup undone; sent again {result.requeued}; "
         + "; ".join(c.note for c in checks if c.note)
     )
     return timings
