@@ -222,3 +222,42 @@ async def test_the_page_renews_and_releases_its_own_lease_with_the_session_s_csr
     assert (
         await http.post("/ops/calendar/leases/not-a-uuid/renew", data={"csrf_token": csrf})
     ).status_code == 404
+
+
+async def test_an_edit_of_a_session_s_booking_holds_the_booking_alone(gateway_db: Database) -> None:
+    company, studio = str(uuid.uuid4()), str(uuid.uuid4())
+    ann, bob = await _staff(gateway_db, company, "Ann"), await _staff(gateway_db, company, "Bob")
+    leases = Leases(gateway_db)
+    booking = str(uuid.uuid4())
+    edit = _want(company, studio, purpose="EDIT", booking_id=booking, subject=booking)
+    await leases.acquire(edit, ann)
+    # Bob may book another place of the session, not edit the same booking.
+    await leases.acquire(_want(company, studio), bob)
+    with pytest.raises(LeaseHeld) as refused:
+        await leases.acquire(edit, bob)
+    assert refused.value.lease.purpose == "EDIT" and refused.value.lease.booking_id == booking
+
+
+async def test_leases_expired_an_hour_ago_are_forgotten_at_the_company_s_next_acquire(
+    gateway_db: Database,
+) -> None:
+    company = str(uuid.uuid4())
+    ann = await _staff(gateway_db, company, "Ann")
+    leases = Leases(gateway_db)
+    old = await leases.acquire(_want(company, str(uuid.uuid4())), ann)
+    async with gateway_db.transaction() as conn:
+        await conn.execute(
+            text(
+                "UPDATE gateway.console_leases SET acquired_at = now() - interval '2 hours', "
+                "expires_at = now() - interval '61 minutes' WHERE id = :id"
+            ),
+            {"id": old.id},
+        )
+    await leases.acquire(_want(company, str(uuid.uuid4())), ann)
+    async with gateway_db.transaction() as conn:
+        kept = (
+            await conn.execute(
+                text("SELECT count(*) FROM gateway.console_leases WHERE id = :id"), {"id": old.id}
+            )
+        ).scalar_one()
+    assert kept == 0

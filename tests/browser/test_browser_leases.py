@@ -166,3 +166,65 @@ async def test_a_hold_is_seen_live_by_another_browser_and_refuses_the_conflictin
     finally:
         await ann.page.context.close()
         await bob.page.context.close()
+
+
+async def test_opening_a_cancellation_holds_the_booking_and_refuses_the_other_s_edit(
+    platform, browser, tenant
+):
+    # A class starting in 40 minutes (check-in is open), Dora's place in it confirmed.
+    session = await tenant.session(capacity=4, price_minor=1000, starts_in=timedelta(minutes=40))
+    day = session.start_time.ToDatetime().replace(tzinfo=ZoneInfo("UTC")).astimezone(BERLIN).date()
+    dora = await tenant.customer(main_minor=5000)
+    made = await dora.book(session.id, use_wallet=True)
+    assert made.status_code == 202, made.text
+    booking = (await dora.wait_for(made.json()["id"], "CONFIRMED"))["id"]
+    day_url = f"/ops/calendar/day?date={day.isoformat()}&resource_id={tenant.resource_id}"
+    ann, ann_email = await _log_in(browser, platform, tenant.company_id, "ann")
+    bob, bob_email = await _log_in(browser, platform, tenant.company_id, "bob")
+    holds = f"#holds-{tenant.resource_id}"
+    try:
+        for console in (ann, bob):
+            await console.page.goto(console.url(day_url))
+            await expect(console.page.locator(f"#booking-{booking}")).to_contain_text("CONFIRMED")
+
+        # Bob opens Dora's cancellation: Ann sees the booking being edited by him, live.
+        await bob.page.locator(f"#booking-{booking} summary").click()
+        await expect(ann.page.locator(holds)).to_contain_text("being edited by")
+        await expect(ann.page.locator(holds)).to_contain_text(bob_email)
+        await expect(bob.page.locator(holds)).to_contain_text("being edited by you")
+
+        # Ann's opening of the same cancellation is refused naming Bob, and closed again.
+        card = ann.page.locator(f"#booking-{booking}")
+        await card.locator("summary").click()
+        await expect(card.locator(".lease-refused")).to_contain_text(bob_email)
+        await expect(card.locator("details")).not_to_have_attribute("open", "")
+        await check(ann, "leases-day-edit-refused")
+        # Her check-in is refused by the server, the card swapped in place with the holder.
+        await card.get_by_role("button", name=re.compile("^Check in")).click()
+        await expect(ann.page.locator(f"#booking-{booking}").get_by_role("alert")).to_contain_text(
+            "LEASE_HELD"
+        )
+        await expect(ann.page.locator(f"#booking-{booking}")).to_contain_text("CONFIRMED")
+        # The session's other places stay bookable: Bob holds Dora's booking, not the class.
+        await ann.page.get_by_role("link", name=re.compile("^Book a place for a customer")).first.click()
+        await expect(ann.page.locator(".lease-status")).to_contain_text("You hold Studio")
+        await ann.page.go_back()
+        await expect(ann.page.locator(holds)).not_to_contain_text("being booked")
+
+        # Bob closes the cancellation: released; Ann opens it and cancels Dora's place.
+        await bob.page.locator(f"#booking-{booking} summary").click()
+        await expect(ann.page.locator(holds)).not_to_contain_text("Held")
+        card = ann.page.locator(f"#booking-{booking}")
+        await card.locator("summary").click()
+        await expect(bob.page.locator(holds)).to_contain_text(ann_email)
+        await expect(card.locator(".lease-refused")).to_have_count(0)
+        await card.get_by_label("Why the company cancels").fill("browser: the instructor is ill")
+        await card.get_by_role("button", name="Confirm cancellation").click()
+        await expect(ann.page.locator(f"#booking-{booking}")).to_contain_text(
+            re.compile("CANCELLING|CANCELLED")
+        )
+        await expect(bob.page.locator(holds)).not_to_contain_text("Held")  # released on save
+        await dora.wait_for(booking, "CANCELLED")
+    finally:
+        await ann.page.context.close()
+        await bob.page.context.close()

@@ -62,7 +62,8 @@ def target_wanted(target: Any, company_id: str, zone: ZoneInfo, day: date, *, ni
 
 
 def booking_wanted(booking: Any, zone: ZoneInfo, resource_name: str = "") -> Wanted:
-    """What an edit of a booking (its cancellation) holds: its unit or resource, its period."""
+    """What an edit of a booking (check-in, cancellation) holds: its period on its unit or
+    resource, or the booking alone when it is a place in a session."""
     name = resource_name or "Booking"
     if booking.check_in_date and booking.check_out_date:
         first, last = date.fromisoformat(booking.check_in_date), date.fromisoformat(booking.check_out_date)
@@ -83,6 +84,8 @@ def booking_wanted(booking: Any, zone: ZoneInfo, resource_name: str = "") -> Wan
         unit_id=booking.unit_id or None,
         booking_id=booking.id,
         label=label,
+        # A session's booking is held alone: the session's other places stay bookable.
+        subject=booking.id if booking.session_id else None,
     )
 
 

@@ -1,6 +1,7 @@
 """The rules of the console's leases, judged by PostgreSQL.
 
-- `acquire` takes a lease on a subject (a unit, else a resource) for a period, for
+- `acquire` takes a lease on a subject (a unit, else a resource; a session's booking for its
+  edits) for a period, for
   LEASE_SECONDS. In one transaction it deletes the subject's expired leases (an expired lease
   never blocks: it is taken over) and the caller's own overlapping ones (the same holder
   renews), then inserts with `ON CONFLICT DO NOTHING`: the exclusion constraint
@@ -39,6 +40,11 @@ _COLUMNS = (
 _SWEEP = text(
     "DELETE FROM gateway.console_leases WHERE subject = :subject "
     "AND (expires_at <= now() OR (holder_user_id = :user AND period && tstzrange(:start, :end, '[)')))"
+)
+# The company's leases expired long ago (pages that crashed on subjects nobody took since).
+_FORGET = text(
+    "DELETE FROM gateway.console_leases "
+    "WHERE company_id = :company AND expires_at < now() - interval '1 hour'"
 )
 _INSERT = text(
     "INSERT INTO gateway.console_leases (id, company_id, resource_id, unit_id, subject, period, purpose, "
@@ -82,10 +88,6 @@ class Lease:
     expires_at: datetime
 
     @property
-    def subject(self) -> str:
-        return self.unit_id or self.resource_id
-
-    @property
     def holder(self) -> str:
         """`Name <e-mail>`, or the e-mail alone when the name is the e-mail."""
         if self.holder_name == self.holder_email:
@@ -121,6 +123,8 @@ class Wanted:
     unit_id: str | None = None
     booking_id: str | None = None
     label: str = ""
+    # What is held, when neither the unit nor the resource (an edit of a session's booking).
+    subject: str | None = None
 
     def __post_init__(self) -> None:
         if self.end <= self.start:
@@ -136,11 +140,12 @@ class Leases:
 
     async def acquire(self, wanted: Wanted, user_id: str) -> Lease:
         """The caller's new lease on `wanted`; LeaseHeld when another holds an overlapping one."""
-        subject = wanted.unit_id or wanted.resource_id
+        subject = wanted.subject or wanted.unit_id or wanted.resource_id
         where = {"subject": subject, "user": user_id, "start": wanted.start, "end": wanted.end}
         for _ in range(ATTEMPTS):
             async with self.db.transaction() as conn:
                 await conn.execute(_SWEEP, where)
+                await conn.execute(_FORGET, {"company": wanted.company_id})
                 row = (
                     await conn.execute(
                         _INSERT,

@@ -20,7 +20,8 @@ console_leases = Table(
     Column("company_id", UUID(as_uuid=False), nullable=False),
     Column("resource_id", UUID(as_uuid=False), nullable=False),
     Column("unit_id", UUID(as_uuid=False)),
-    # What is held: the unit when one is named, else the resource.
+    # What is held: the unit when one is named, else the resource (an edit of a session's
+    # booking: the booking).
     Column("subject", UUID(as_uuid=False), nullable=False),
     Column("subject_hi", BigInteger, Computed(HALF.format(start=1), persisted=True)),
     Column("subject_lo", BigInteger, Computed(HALF.format(start=17), persisted=True)),

@@ -43,8 +43,10 @@ def upgrade() -> None:
         sa.Column("holder_email", sa.Text(), nullable=False),
         sa.Column("acquired_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        # The unit when one is named, else the resource; an edit of a session's booking holds
+        # the booking itself (the others may still book the session's other places).
         sa.CheckConstraint(
-            "subject = coalesce(unit_id, resource_id)", name="lease_subject_is_unit_or_resource"
+            "subject = coalesce(unit_id, resource_id) OR subject = booking_id", name="lease_subject_known"
         ),
         sa.CheckConstraint(
             "NOT isempty(period) AND NOT lower_inf(period) AND NOT upper_inf(period)",
