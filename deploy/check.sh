@@ -39,11 +39,12 @@ validator="$bin/kubernetes-validate"
 }
 
 # Not validated against the Kubernetes schemas, on purpose:
-# - postgres-cnpg.yaml: a CloudNativePG `Cluster` (postgresql.cnpg.io/v1), and servicemonitor.yaml:
+# - postgres-cnpg.yaml: a CloudNativePG `Cluster` (postgresql.cnpg.io/v1), postgres-backup.yaml: its
+#   `ScheduledBackup`, and servicemonitor.yaml:
 #   a ServiceMonitor (monitoring.coreos.com/v1), CRDs the validator has no schema for; checked by
 #   check_k8s.py to be YAML of the right kind (and what they must say).
 # - kustomization.yaml: kustomize's own file, not an API object; checked below to list every manifest.
-skip=(postgres-cnpg.yaml servicemonitor.yaml kustomization.yaml)
+skip=(postgres-cnpg.yaml postgres-backup.yaml servicemonitor.yaml kustomization.yaml)
 manifests=()
 for file in "$here"/k8s/*.yaml; do
   name="$(basename "$file")"
@@ -85,14 +86,14 @@ else
   echo "kustomize: skipped (neither kubectl nor kustomize on the PATH); check_k8s.py checks the generator"
 fi
 if [[ -n "$kustomizer" ]]; then
-  # The CRDs (Cluster, ServiceMonitor) are left out of the schema check, as above.
+  # The CRDs (Cluster, ScheduledBackup, ServiceMonitor) are left out of the schema check, as above.
   "$python" - "$scratch/rendered.out" "$scratch/rendered.yaml" <<'PY'
 import sys
 
 import yaml
 
 docs = [doc for doc in yaml.safe_load_all(open(sys.argv[1])) if doc]
-core = [doc for doc in docs if doc["kind"] not in ("Cluster", "ServiceMonitor")]
+core = [doc for doc in docs if doc["kind"] not in ("Cluster", "ScheduledBackup", "ServiceMonitor")]
 with open(sys.argv[2], "w") as out:
     yaml.safe_dump_all(core, out)
 PY

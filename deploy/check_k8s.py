@@ -2,7 +2,9 @@
 resources, the kustomization, the generated secrets and how the manifests fit together.
 
 - postgres-cnpg.yaml is a CloudNativePG Cluster of 3+ instances bootstrapped from the
-  generated Secret bookingplatform-pg-credentials; servicemonitor.yaml a ServiceMonitor
+  generated Secret bookingplatform-pg-credentials, backed up with barman to an object store
+  (keys from a generated Secret, a retention policy) by postgres-backup.yaml's ScheduledBackup
+  of that Cluster; servicemonitor.yaml a ServiceMonitor
   scraping the Services' `metrics` port;
 - kustomization.yaml lists every manifest, and its secretGenerator reads the env files
   deploy/k8s_secrets.py writes (here into a throwaway folder), which hold every key a
@@ -84,6 +86,27 @@ def check(folder: Path, secrets: Path, rendered: Path | None) -> list[str]:
     )
     expect(cluster["spec"]["instances"] >= 3, "the PostgreSQL cluster needs 3 instances")
     initdb = cluster["spec"]["bootstrap"]["initdb"]
+    backup = cluster["spec"].get("backup", {})
+    store = backup.get("barmanObjectStore", {})
+    expect(
+        str(store.get("destinationPath", "")).startswith(("s3://", "gs://", "https://")),
+        "the Cluster needs backup.barmanObjectStore.destinationPath (an object store)",
+    )
+    expect(bool(backup.get("retentionPolicy")), "the Cluster's backups need a retentionPolicy")
+    store_keys = [ref for ref in store.get("s3Credentials", {}).values() if isinstance(ref, dict)]
+    expect(len(store_keys) == 2, "the Cluster's barmanObjectStore needs s3Credentials from a Secret")
+    (scheduled,) = files.get("postgres-backup.yaml", [{}])
+    expect(
+        (scheduled.get("apiVersion"), scheduled.get("kind")) == ("postgresql.cnpg.io/v1", "ScheduledBackup"),
+        "postgres-backup.yaml: not a CloudNativePG ScheduledBackup",
+    )
+    scheduled_spec = scheduled.get("spec", {})
+    expect(
+        scheduled_spec.get("cluster", {}).get("name") == cluster["metadata"]["name"]
+        and scheduled_spec.get("method", "barmanObjectStore") == "barmanObjectStore"
+        and len(str(scheduled_spec.get("schedule", "")).split()) == 6,
+        "the ScheduledBackup must back up the Cluster to its barmanObjectStore on a 6-field schedule",
+    )
     (monitor,) = files["servicemonitor.yaml"]
     expect(
         (monitor["apiVersion"], monitor["kind"]) == ("monitoring.coreos.com/v1", "ServiceMonitor"),
@@ -123,6 +146,15 @@ def check(folder: Path, secrets: Path, rendered: Path | None) -> list[str]:
         options.get("disableNameSuffixHash") is True,
         "the Cluster's credentials Secret needs disableNameSuffixHash (kustomize renames no CRD's reference)",
     )
+    for ref in store_keys:
+        expect(
+            ref.get("key") in generated.get(ref.get("name", ""), {}),
+            f"the Cluster's backup keys: generated secret {ref.get('name')} has no key {ref.get('key')}",
+        )
+        expect(
+            generators.get(ref.get("name", ""), {}).get("options", {}).get("disableNameSuffixHash") is True,
+            f"{ref.get('name')} needs disableNameSuffixHash (kustomize renames no CRD's reference)",
+        )
     for doc in by_kind.get("Deployment", []) + by_kind.get("Job", []):
         for name, key in secret_refs(doc):
             where = doc["metadata"]["name"]
@@ -215,7 +247,8 @@ def main() -> int:
         print(f"kubernetes: {problem}", file=sys.stderr)
     if not problems:
         print(
-            "kubernetes: CRDs, kustomization and generated secrets, stream replicas, headless gRPC"
+            "kubernetes: CRDs (the Cluster's barman backups and their schedule), kustomization and"
+            " generated secrets, stream replicas, headless gRPC"
             " Services, HPAs, metrics ports and NetworkPolicies checked"
         )
     return 1 if problems else 0

@@ -7,8 +7,13 @@
 - `deploy/k8s/pg-credentials.env` -> Secret `bookingplatform-pg-credentials`
   (kubernetes.io/basic-auth): the owner CloudNativePG creates the database with, the same
   password as in DATABASE_URL.
+- `deploy/k8s/backup-credentials.env` -> Secret `bookingplatform-backup-credentials`: the object
+  store's keys for CloudNativePG's barman backups (ACCESS_KEY_ID, ACCESS_SECRET_KEY), from
+  BACKUP_S3_ACCESS_KEY_ID / BACKUP_S3_SECRET_ACCESS_KEY when set (your provider's key), else
+  random, to create as the bucket's key on a store you run (e.g. MinIO). Written when missing,
+  on its own: a first run after an upgrade adds it and keeps the two files above.
 
-Both files are git-ignored and written owner-only (0600). Existing files are kept: the
+The files are git-ignored and written owner-only (0600). Existing files are kept: the
 database password is set once, when the cluster bootstraps, so a new one would lock the
 services out; `--force` writes new values anyway (then change the password in PostgreSQL too).
 Keep the files (or their values, in your secret manager) with the cluster's other secrets.
@@ -34,6 +39,7 @@ DATABASE_NAME = "booking"
 DATABASE_HOST = "bookingplatform-pg-rw"
 APP_FILE = "secrets.env"
 POSTGRES_FILE = "pg-credentials.env"
+BACKUP_FILE = "backup-credentials.env"
 
 
 def vapid_private_key() -> str:
@@ -56,6 +62,14 @@ def generate() -> dict[str, dict[str, str]]:
     }
 
 
+def backup_credentials() -> dict[str, str]:
+    """The object store's keys for barman: the provider's from the environment, else random."""
+    return {
+        "ACCESS_KEY_ID": os.environ.get("BACKUP_S3_ACCESS_KEY_ID") or secrets.token_hex(10).upper(),
+        "ACCESS_SECRET_KEY": os.environ.get("BACKUP_S3_SECRET_ACCESS_KEY") or secrets.token_urlsafe(30),
+    }
+
+
 def write_private(path: Path, values: dict[str, str]) -> None:
     text = "".join(f"{key}={value}\n" for key, value in values.items())
     temporary = path.with_name(path.name + ".tmp")
@@ -70,6 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE / "k8s", help="folder of the env files")
     parser.add_argument("--force", action="store_true", help="replace existing files with new values")
     args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    backup = args.out / BACKUP_FILE
+    if args.force or not backup.exists():
+        values = backup_credentials()
+        write_private(backup, values)
+        print(f"k8s-secrets: wrote {backup} ({', '.join(values)})")
     paths = [args.out / APP_FILE, args.out / POSTGRES_FILE]
     existing = [path for path in paths if path.exists()]
     if existing and not args.force:
@@ -78,7 +98,6 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"k8s-secrets: kept {', '.join(map(str, existing))} (--force writes new values)")
         return 0
-    args.out.mkdir(parents=True, exist_ok=True)
     for name, values in generate().items():
         write_private(args.out / name, values)
         print(f"k8s-secrets: wrote {args.out / name} ({', '.join(values)})")

@@ -113,6 +113,41 @@ def test_a_placeholder_secret_or_a_missing_secret_key_is_caught(k8s_copy):
     assert "DATABASE_URL must carry the owner and the password" in problems
 
 
+def test_backup_keys_come_from_the_environment_or_are_random_and_are_added_to_old_secrets(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("BACKUP_S3_ACCESS_KEY_ID", "AKIAEXAMPLE")
+    monkeypatch.setenv("BACKUP_S3_SECRET_ACCESS_KEY", "provider-secret")
+    assert k8s_secrets.main(["--out", str(tmp_path)]) == 0
+    keys = read_env(tmp_path / "backup-credentials.env")
+    assert keys == {"ACCESS_KEY_ID": "AKIAEXAMPLE", "ACCESS_SECRET_KEY": "provider-secret"}
+    assert stat.S_IMODE((tmp_path / "backup-credentials.env").stat().st_mode) == 0o600
+    # An older install has the two other files only: the keys are added, the password kept.
+    app = read_env(tmp_path / "secrets.env")
+    (tmp_path / "backup-credentials.env").unlink()
+    monkeypatch.delenv("BACKUP_S3_ACCESS_KEY_ID")
+    monkeypatch.delenv("BACKUP_S3_SECRET_ACCESS_KEY")
+    assert k8s_secrets.main(["--out", str(tmp_path)]) == 0
+    assert read_env(tmp_path / "secrets.env") == app
+    random_keys = read_env(tmp_path / "backup-credentials.env")
+    assert len(random_keys["ACCESS_SECRET_KEY"]) >= 32 and random_keys["ACCESS_KEY_ID"]
+
+
+def test_a_cluster_without_backups_or_a_schedule_of_another_cluster_is_caught(k8s_copy):
+    def no_backup(doc):
+        doc["spec"].pop("backup")
+
+    def other_cluster(doc):
+        doc["spec"]["cluster"]["name"] = "another-pg"
+
+    edit(k8s_copy / "postgres-cnpg.yaml", no_backup)
+    edit(k8s_copy / "postgres-backup.yaml", other_cluster)
+    problems = "\n".join(check_k8s.check(k8s_copy, k8s_copy, None))
+    assert "backup.barmanObjectStore.destinationPath" in problems
+    assert "retentionPolicy" in problems and "s3Credentials" in problems
+    assert "the ScheduledBackup must back up the Cluster" in problems
+
+
 def test_promql_metric_names_are_found_and_unknown_ones_reported():
     names = check_observability.metric_names
     assert names(
