@@ -119,6 +119,10 @@ async def test_a_hold_is_seen_live_by_another_browser_and_refuses_the_conflictin
         await expect(refusal).to_contain_text(ann_email)
         await expect(refusal).to_contain_text("LEASE_HELD")
         await expect(bob.page.get_by_role("button", name="Book", exact=True)).to_have_count(0)
+        # A rental can be started from the end of Ann's hold instead.
+        await expect(
+            bob.page.get_by_role("link", name=re.compile(r"^Book Canoe from \d\d:\d\d instead"))
+        ).to_be_visible()
         await check(bob, "leases-book-refused")
 
         # Ann cancels: the hold is released, and Bob can take the cell.

@@ -1042,12 +1042,22 @@ async def book_page(
         notice = Notice("error", f"Refused: {REFUSALS.get(error, 'the booking service refused it.')}", error)
     # Opening the form holds its period (gateway.leases); another's hold refuses it, by name.
     lease: Lease | None = None
+    after_url = after_time = ""
     try:
         if principal.user_id:
             wanted = target_wanted(target, company.id, company.zone, day)
             lease = await hold(request, wanted, principal.user_id)
     except LeaseHeld as refused:
         notice = Notice("error", f"Refused: {held_text(refused.lease, company.zone)}", "LEASE_HELD")
+        if target.kind == "INTERVAL" and refused.lease.end.astimezone(company.zone).date() == day:
+            # A rental: the same resource from the end of the other's hold may well be free.
+            after_url = f"{BASE}/book" + _query(
+                date=day.isoformat(),
+                resource_id=target.resource.id,
+                start=refused.lease.end.astimezone(company.zone).isoformat(),
+                company_id=company_arg or None,
+            )
+            after_time = f"{refused.lease.end.astimezone(company.zone):%H:%M}"
     back_url = f"{BASE}/day" + _query(date=day.isoformat(), company_id=company_arg or None)
     return page_response(
         request,
@@ -1055,6 +1065,8 @@ async def book_page(
         status_code=409 if notice and notice.code == "LEASE_HELD" else 200,
         lease=lease,
         held=bool(notice and notice.code == "LEASE_HELD"),
+        after_url=after_url,
+        after_time=after_time,
         heartbeat_seconds=HEARTBEAT_SECONDS,
         clock=lambda value: value.astimezone(company.zone).strftime("%H:%M:%S"),
         operator=principal,
