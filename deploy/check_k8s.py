@@ -117,6 +117,23 @@ def check(folder: Path, secrets: Path, rendered: Path | None) -> list[str]:
         "the ServiceMonitor must scrape the port `metrics`",
     )
 
+    # The restore drill's Cluster (not applied by the kustomization): a new Cluster recovering
+    # from the live one's object store.
+    recovery_file = folder / "restore" / "postgres-recovery.yaml"
+    if recovery_file.exists():
+        (recovery,) = [doc for doc in yaml.safe_load_all(recovery_file.read_text()) if doc]
+        sources = {item["name"]: item for item in recovery["spec"].get("externalClusters", [])}
+        source = sources.get(recovery["spec"].get("bootstrap", {}).get("recovery", {}).get("source", ""), {})
+        origin = source.get("barmanObjectStore", {})
+        expect(
+            recovery["kind"] == "Cluster"
+            and recovery["metadata"]["name"] != cluster["metadata"]["name"]
+            and origin.get("destinationPath") == store.get("destinationPath")
+            and origin.get("serverName") == cluster["metadata"]["name"]
+            and origin.get("s3Credentials") == store.get("s3Credentials"),
+            "restore/postgres-recovery.yaml must bootstrap a new Cluster from the live one's backups",
+        )
+
     kustomization = files["kustomization.yaml"][0]
     listed = set(kustomization["resources"])
     present = set(files) - {"kustomization.yaml"}

@@ -6,6 +6,7 @@ place, validated, then switched to (and back).
     python tools/backup.py restore [BACKUP_DIR]   # the newest backup by default
     python tools/backup.py restore --no-switch    # restore and validate only
     python tools/backup.py switch-back            # undo the last switch
+    python tools/backup.py check                  # validate a database in place (e.g. a CNPG restore)
 
 backup: `pg_dump -Fc` of the whole database (every service's schema and the gateway's) in
 one snapshot, and manifest.json from that same snapshot (`pg_export_snapshot`): each schema's
@@ -172,8 +173,9 @@ def script_heads() -> dict[str, set[str]]:
     }
 
 
-def validate(database_url: str, manifest: dict[str, Any]) -> list[Any]:
-    """Every check a restored database must pass before it is switched to."""
+def validate(database_url: str, manifest: dict[str, Any] | None) -> list[Any]:
+    """Every check a restored database must pass before it is switched to (without a
+    manifest, `check` on any database: migrations at head and the invariants)."""
     import psycopg
 
     from tools.invariants import Check, check_database, outbox_counts
@@ -188,6 +190,8 @@ def validate(database_url: str, manifest: dict[str, Any]) -> list[Any]:
                     f"{schema} is at {sorted(found) or 'nothing'}, its scripts' heads {sorted(heads)}"
                 )
         migrations.note = f"{len(restored['migration_heads'])} schemas"
+        if manifest is None:
+            return [migrations, *check_database(conn)]
         counts = Check("rows-restored")
         for table, expected in manifest["row_counts"].items():
             if restored["row_counts"].get(table) != expected:
@@ -257,7 +261,8 @@ class Drill:
         lines = [f"{'ok  ' if c.ok else 'FAIL'} {c.name}: {c.note}" for c in self.checks]
         for check in self.checks:
             lines += [f"     {check.name}: {v}" for v in check.violations[:10]]
-        lines.append("timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in self.timings.items()))
+        if self.timings:
+            lines.append("timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in self.timings.items()))
         return "\n".join(lines)
 
 
@@ -483,6 +488,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("backup", help="pg_dump of every schema and a manifest into .data/backups/<time>/")
     commands.add_parser("list", help="the backups, newest last")
+    commands.add_parser(
+        "check", help="validate a database in place (DATABASE_URL's): migrations at head, the invariants"
+    )
     restore = commands.add_parser("restore", help="restore to a new place, validate, switch to it")
     restore.add_argument("backup_dir", nargs="?", type=Path, help="default: the newest backup")
     restore.add_argument("--no-switch", action="store_true", help="restore and validate only")
@@ -528,6 +536,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  migration heads {manifest['migration_heads']}")
         print(f"  sagas by state {manifest['sagas_by_state']}")
         return 0
+    if args.command == "check":
+        from plumbing.devstack import database_in
+
+        admin, server = (server_url, None) if server_url else embedded_server(data / "pg")
+        try:
+            checks = validate(database_in(admin, args.database), None)
+        finally:
+            if server is not None:
+                server.stop()
+        print(Drill(Path("."), args.database, checks=checks).report())
+        return 0 if all(check.ok for check in checks) else 1
     if args.command == "switch-back":
         record = switch_back(data, server_url)
         print(f"switched back: what was live before {record['at']} is live again")

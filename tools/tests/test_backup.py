@@ -72,6 +72,8 @@ def test_backup_restore_switch_and_switch_back_on_the_embedded_data_directory(
     assert not (tmp_path / "nats").exists()  # the next make run starts JetStream empty
     assert outbox_rows(tmp_path / "pg") == {"before-the-backup": False}
 
+    assert backup.main(["check"]) == 0  # the switched-to database, validated in place
+    assert "ok   migrations-at-head" in capsys.readouterr().out
     assert backup.main(["switch-back"]) == 0
     assert outbox_rows(tmp_path / "pg") == {"before-the-backup": True, "after-the-backup": True}
     assert (tmp_path / "nats" / "jetstream").is_dir()
