@@ -359,3 +359,36 @@ async def test_a_guest_gets_the_confirmation_with_no_secret_in_it_or_in_the_stor
     )
     for row in await rows_of(platform, booking_id):
         assert token not in str(row)
+
+
+async def test_an_e_mail_refused_for_now_for_a_day_is_given_up_as_failed(platform, tenant):
+    customer = await tenant.customer(main_minor=10_000)
+    address = await email_of(platform, customer.id)
+    platform.mail.refuse(address, *["421 4.7.0 Try again later"] * 1000)
+    booking_id = await book(tenant, customer, use_wallet=True)
+    await customer.wait_for(booking_id, "CONFIRMED")
+
+    async def failed_once() -> dict | None:
+        rows = [r for r in await rows_of(platform, booking_id) if r["recipient"] == address]
+        return rows[0] if rows and rows[0]["status"] == "PENDING" and rows[0]["last_error"] else None
+
+    row = await eventually(failed_once, message="the first refusal was never recorded")
+    assert row["last_error"] == "SMTP 421 4.7.0 Try again later"
+    # A day passes (the test moves the message's birth back instead of waiting).
+    async with platform.db.transaction() as conn:
+        await conn.execute(
+            text(
+                "UPDATE gateway.notification_messages SET created_at = created_at - interval '25 hours'"
+                " WHERE id = :id"
+            ),
+            {"id": row["id"]},
+        )
+
+    async def given_up() -> dict | None:
+        rows = [r for r in await rows_of(platform, booking_id) if r["recipient"] == address]
+        return rows[0] if rows[0]["status"] == "FAILED" else None
+
+    failed = await eventually(given_up, message="the message was never given up")
+    assert failed["attempts"] >= 2 and failed["completed_at"] is not None and failed["sent_at"] is None
+    assert failed["last_error"] == "SMTP 421 4.7.0 Try again later"
+    assert platform.mail.to(address) == []
