@@ -554,6 +554,11 @@ def main(argv: list[str] | None = None) -> int:
     backup_dir = args.backup_dir or newest_backup(data)
     stamp = now_stamp()
     live = args.database
+    # The switch needs the platform stopped: said before the restore, not after it.
+    if not args.no_switch and not server_url and embedded_running(data / "pg"):
+        raise SystemExit(f"PostgreSQL runs on {data / 'pg'}: stop make run first (or restore --no-switch)")
+    if not args.no_switch and server_url and (sessions := live_sessions(server_url, live)):
+        raise SystemExit(f"{sessions} sessions use {live}: stop the services first (or restore --no-switch)")
     if server_url:
         restored = f"{live}_restored_{stamp.lower()}"
         drill = restore_to_database(backup_dir, server_url, restored, args.requeue_seconds)

@@ -78,3 +78,36 @@ def test_backup_restore_switch_and_switch_back_on_the_embedded_data_directory(
     assert outbox_rows(tmp_path / "pg") == {"before-the-backup": True, "after-the-backup": True}
     assert (tmp_path / "nats" / "jetstream").is_dir()
     assert json.loads((tmp_path / "backups" / "switches.json").read_text()) == []
+
+
+def test_backup_restore_switch_and_switch_back_on_a_real_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With DATABASE_URL: a new database on the same server, switched to by renaming."""
+    server = EmbeddedPostgres(tmp_path / "server")
+    server.start()
+    try:
+        monkeypatch.setenv("DATABASE_URL", server.url)
+        monkeypatch.delenv("NATS_URL", raising=False)
+        monkeypatch.setattr(backup, "DATA", tmp_path)
+        url = ensure_database(server.url, "booking")
+        migrate_all(url)
+        add_outbox_row(url, "before-the-backup")
+        assert backup.main(["backup"]) == 0
+        add_outbox_row(url, "after-the-backup")
+        # A service still connected: the restore refuses at once.
+        with psycopg.connect(url), pytest.raises(SystemExit, match="stop the services first"):
+            backup.main(["restore"])
+        assert backup.main(["restore", "--requeue-seconds", "0"]) == 0
+        assert "FAIL" not in capsys.readouterr().out
+        with psycopg.connect(url) as conn:  # the same URL names the restored database now
+            assert {row[0] for row in conn.execute("SELECT id FROM catalog.outbox")} == {"before-the-backup"}
+        with psycopg.connect(database_in(server.url, "postgres")) as conn:
+            names = {row[0] for row in conn.execute("SELECT datname FROM pg_database")}
+        assert [name for name in names if name.startswith("booking_before_")]
+        assert backup.main(["switch-back"]) == 0
+        with psycopg.connect(url) as conn:
+            found = {row[0] for row in conn.execute("SELECT id FROM catalog.outbox")}
+        assert found == {"before-the-backup", "after-the-backup"}
+    finally:
+        server.stop()
