@@ -25,7 +25,7 @@ $(STAMP): requirements.txt requirements-dev.txt tools/link_paths.py
 venv: $(STAMP) ## create .venv with requirements-dev.txt and link the source roots
 
 # make run REPLICAS=2: two processes of every service and of the gateway.
-run: venv ## start PostgreSQL, NATS, every service and the gateway with demo data (REPLICAS=2)
+run: venv ## start PostgreSQL, NATS, every service and the gateway with demo data (REPLICAS=2, TRACING=1)
 	$(BIN)/python tools/stack.py $(if $(REPLICAS),--replicas $(REPLICAS))
 
 # Backups of make run's PostgreSQL (or DATABASE_URL's server): tools/backup.py, deploy/README.md.

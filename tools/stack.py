@@ -153,6 +153,7 @@ def main() -> None:
             "BOOKING_ENV": os.environ.get("BOOKING_ENV", "dev"),
             "PAYMENTS_WEBHOOK_URL": webhook_url(webhook_port),
         }
+        base_env.update(tracing_env())
         # The gateway's e-mails go to the local SMTP sink (gateway.notifications).
         mail_env = {"GATEWAY_SMTP_HOST": mail.host, "GATEWAY_SMTP_PORT": str(mail.port)}
         # addresses[name]: every replica's host:port, comma-separated (what *_ADDR carries).
@@ -165,6 +166,8 @@ def main() -> None:
         gateway_env = {**base_env, **mail_env, **{f"{n.upper()}_ADDR": a for n, a in addresses.items()}}
         # Web Push for staff (gateway.push): the VAPID key pair made once under .data/.
         gateway_env["GATEWAY_VAPID_PRIVATE_KEY"] = vapid_private_key(DATA)
+        if tracing_env():
+            gateway_env["GATEWAY_TRACE_URL"] = os.environ.get("GATEWAY_TRACE_URL", JAEGER_TRACE_URL)
         gateways = start_replicas(
             "gateway", gateway_env, args.replicas, children, ports, first_port=webhook_port
         )
@@ -208,6 +211,23 @@ def main() -> None:
         if infra is not None:
             infra.stop()
         print("stopped.", flush=True)
+
+
+# `make run TRACING=1`: every process sends its spans over OTLP/HTTP to a local viewer. None can
+# be installed offline without Docker (Jaeger ships no PyPI or Debian package):
+# `docker compose -f deploy/compose.yaml --profile tracing up jaeger` (or any OTLP collector)
+# listens on 4318, and the saga pages link each saga to Jaeger's UI.
+OTLP_ENDPOINT = "http://127.0.0.1:4318"
+JAEGER_TRACE_URL = "http://127.0.0.1:16686/trace/{trace_id}"
+
+
+def tracing_env() -> dict[str, str]:
+    if os.environ.get("TRACING", "") not in ("1", "true", "yes"):
+        return {}
+    return {
+        "OTEL_TRACES_EXPORTER": "otlp",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", OTLP_ENDPOINT),
+    }
 
 
 PLATFORM_OPERATOR_EMAIL = "platform-ops@example.com"
@@ -494,8 +514,15 @@ def print_welcome(
         f"                    {psql_command(without_password(database_url))}",
         f"  NATS JetStream    {without_password(nats_url)}",
         *(f"                    {line}" for line in nats_commands(without_password(nats_url))),
-        f"  Logs              {DATA / 'logs'}",
+        f"  Logs              {DATA / 'logs'}  (JSON lines: trace, request and saga ids)",
     ]
+    tracing = tracing_env()
+    if tracing:
+        lines += [
+            f"  Traces            OTLP/HTTP to {tracing['OTEL_EXPORTER_OTLP_ENDPOINT']}; no viewer installs offline"
+            " without Docker: docker compose -f deploy/compose.yaml --profile tracing up jaeger",
+            "                    (Jaeger's UI on http://127.0.0.1:16686; each saga's page links its trace)",
+        ]
     if demo:
         lines += [
             "",
