@@ -309,3 +309,123 @@ async def test_a_nightly_resource_is_priced_from_dates_and_its_availability_show
             params={"check_in": "yesterday", "check_out": check_out.isoformat()},
         )
         assert wrong.status_code == 200 and "Choose the check-in date." in wrong.text
+
+
+async def _email_of(platform: Platform, customer_id: str) -> str:
+    reply = await platform.catalog.GetCustomer(catalog_pb2.GetCustomerRequest(customer_id=customer_id))
+    return reply.customer.email
+
+
+async def _sign_in(http: httpx.AsyncClient, company_id: str, email: str, password: str) -> httpx.Response:
+    login = f"/site/{company_id}/account/login"
+    page = await http.get(login)
+    assert page.status_code == 200, page.text
+    csrf = CSRF.search(page.text)
+    assert csrf
+    return await http.post(login, data={"csrf_token": csrf.group(1), "email": email, "password": password})
+
+
+async def test_a_customer_signs_in_pays_by_wallet_and_pass_and_sees_the_account(platform, tenant):
+    ann = await tenant.customer(main_minor=5000)
+    email = await _email_of(platform, ann.id)
+    session = await tenant.session(capacity=8, price_minor=1500)
+    me = tenant.company_id
+    async with _site(platform) as http:
+        wrong = await _sign_in(http, me, email, "not-the-password")
+        assert wrong.status_code == 401 and "The e-mail or the password is wrong." in wrong.text
+        signed = await _sign_in(http, me, email, "secret-pass")
+        assert signed.status_code == 303 and signed.headers["location"] == f"/site/{me}/account"
+        cookie = signed.headers["set-cookie"].lower()
+        assert cookie.startswith("site_session=") and "httponly" in cookie and "samesite=strict" in cookie
+        assert f"path=/site/{me}" in cookie
+
+        account = await http.get(f"/site/{me}/account")
+        assert account.status_code == 200, account.text
+        assert "50.00 EUR" in account.text and "No bookings yet." in account.text
+
+        # Pay from the wallet: no name, e-mail nor card asked.
+        path = f"/site/{me}/book/session/{session.id}"
+        form_page = await http.get(path)
+        assert "From my wallet (balance 50.00 EUR)" in form_page.text and 'name="email"' not in form_page.text
+        csrf, form_id = await _form(http, path)
+        booked = await http.post(
+            path,
+            data={"csrf_token": csrf, "form_id": form_id, "action": "book", "quantity": "2", "pay": "wallet"},
+        )
+        assert booked.status_code == 303, booked.text
+        location = booked.headers["location"]
+        assert "set-cookie" not in booked.headers  # the session reaches the booking's pages
+        booking_id = location.rsplit("/", 1)[1]
+        done = await ann.wait_for(booking_id, "CONFIRMED")
+        assert done["wallet_debited"]["amount_minor"] == 3000
+        page = await http.get(location)
+        assert page.status_code == 200 and "CONFIRMED" in page.text
+        account = await http.get(f"/site/{me}/account")
+        assert "20.00 EUR" in account.text and f"booking-{booking_id}" in account.text
+        assert "-30.00 EUR" in account.text  # the ledger's debit
+
+        # With a pass.
+        await tenant.grant_pass(ann.id, credits=5)
+        form_page = await http.get(path)
+        assert "With my pass (5 credits left" in form_page.text
+        entitlement = re.search(r'name="pay" value="pass:([0-9a-f-]{36})"', form_page.text)
+        assert entitlement
+        csrf, form_id = await _form(http, path)
+        booked = await http.post(
+            path,
+            data={
+                "csrf_token": csrf,
+                "form_id": form_id,
+                "action": "book",
+                "quantity": "1",
+                "pay": f"pass:{entitlement.group(1)}",
+            },
+        )
+        assert booked.status_code == 303, booked.text
+        done = await ann.wait_for(booked.headers["location"].rsplit("/", 1)[1], "CONFIRMED")
+        assert done["pass_covered"]["amount_minor"] == 1500
+        # Someone else's booking is not reachable with my session; a bad payment choice is said.
+        bob = await tenant.customer(main_minor=5000)
+        theirs = await bob.book(session.id, use_wallet=True)
+        assert (await http.get(f"/site/{me}/bookings/{theirs.json()['id']}")).status_code == 404
+        csrf, form_id = await _form(http, path)
+        bad = await http.post(
+            path, data={"csrf_token": csrf, "form_id": form_id, "action": "book", "pay": "pass:../../x"}
+        )
+        assert bad.status_code == 400 and "Choose how to pay." in bad.text
+
+        # Signing out ends it.
+        csrf, _ = await _form(http, path)
+        out = await http.post(f"/site/{me}/account/logout", data={"csrf_token": csrf})
+        assert out.status_code == 303
+        assert (await http.get(f"/site/{me}/account")).headers["location"] == f"/site/{me}/account/login"
+
+
+async def test_only_this_company_s_customers_sign_in_to_its_site(platform, tenant):
+    ann = await tenant.customer()
+    email = await _email_of(platform, ann.id)
+    other = (
+        await platform.catalog.CreateCompany(
+            catalog_pb2.CreateCompanyRequest(
+                request_id=str(uuid.uuid4()), name="Other", time_zone="UTC", currency_code="EUR"
+            )
+        )
+    ).company
+    staff = f"staff-{uuid.uuid4().hex[:8]}@example.com"
+    await platform.users.create_user(
+        email=staff, password="secret-pass", role="STAFF", company_id=tenant.company_id
+    )
+    async with _site(platform) as http:
+        assert (await _sign_in(http, other.id, email, "secret-pass")).status_code == 401
+        assert (await _sign_in(http, tenant.company_id, staff, "secret-pass")).status_code == 401
+        signed = await _sign_in(http, tenant.company_id, email, "secret-pass")
+        assert signed.status_code == 303
+        token = signed.headers["set-cookie"].split(";")[0].removeprefix("site_session=")
+        # The cookie under the other company's site is nobody there.
+        http.cookies.set("site_session", token, path=f"/site/{other.id}")
+        assert (await http.get(f"/site/{other.id}/account")).headers["location"] == (
+            f"/site/{other.id}/account/login"
+        )
+        # Not an API token either.
+        api = await http.get("/v1/bookings", headers={"Authorization": f"Bearer {token}"})
+        assert api.status_code == 401

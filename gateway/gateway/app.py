@@ -62,6 +62,7 @@ from gateway.routes.common import problems
 from gateway.schemas import HealthOut
 from gateway.sessions import LoginRedirect, OpsSessions, login_redirect_response
 from gateway.settings import Settings
+from gateway.site import account as site_account
 from gateway.site import pages as site_pages
 from gateway.users import UserStore
 from gateway.webhooks import delivery as webhook_delivery
@@ -240,6 +241,7 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
         app.include_router(pages.router)
     # The public booking site of each company (/site/{company_id}).
     app.include_router(site_pages.router)
+    app.include_router(site_account.router)
     app.add_exception_handler(LoginRedirect, login_redirect_response)
 
     @app.get("/healthz", operation_id="getLiveness", response_model=HealthOut, tags=["health"])

@@ -16,6 +16,7 @@ from datetime import timedelta
 import pytest
 from playwright.async_api import expect
 
+from bookingplatform.catalog.v1 import catalog_pb2
 from tests.browser.conftest import DESKTOP, Console, check
 
 pytestmark = pytest.mark.e2e
@@ -170,5 +171,46 @@ async def test_a_declined_card_is_rejected_with_the_reason_in_words(platform, br
         assert missing is not None and missing.status == 404
         await expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
         await check(visitor, "site-not-found")
+    finally:
+        await page.context.close()
+
+
+async def test_a_customer_signs_in_pays_from_the_wallet_and_sees_the_account(platform, browser, tenant):
+    ann = await tenant.customer(main_minor=5000)
+    email = (
+        await platform.catalog.GetCustomer(catalog_pb2.GetCustomerRequest(customer_id=ann.id))
+    ).customer.email
+    session = await tenant.session(capacity=6, price_minor=1500)
+    visitor = await _visitor(browser, platform)
+    page = visitor.page
+    try:
+        await page.goto(visitor.url(f"/site/{tenant.company_id}"))
+        await page.get_by_role("link", name="Sign in").click()
+        await page.wait_for_url(re.compile(r".*/account/login$"))
+        await check(visitor, "site-login")
+        await page.get_by_label("E-mail").fill(email)
+        await page.get_by_label("Password").fill("secret-pass")
+        await page.get_by_role("button", name="Sign in").click()
+        await page.wait_for_url(re.compile(r".*/account$"))
+        await expect(page.locator(".wallet")).to_contain_text("50.00 EUR")
+        await check(visitor, "site-account-empty")
+
+        await page.goto(visitor.url(f"/site/{tenant.company_id}/book/session/{session.id}"))
+        await page.get_by_role("radio", name=re.compile("From my wallet")).check()
+        await check(visitor, "site-book-signed-in")
+        await page.get_by_role("button", name="Book and pay").click()
+        await page.wait_for_url(re.compile(rf".*/site/{tenant.company_id}/bookings/[0-9a-f-]{{36}}$"))
+        booking_id = page.url.rsplit("/", 1)[1]
+        await expect(page.locator(".status-code")).to_have_text("CONFIRMED")
+
+        await page.get_by_role("link", name="My account").click()
+        await page.wait_for_url(re.compile(r".*/account$"))
+        await expect(page.locator(f"#booking-{booking_id}")).to_contain_text("CONFIRMED")
+        await expect(page.locator(".wallet")).to_contain_text("35.00 EUR")
+        await expect(page.locator("table.ledger")).to_contain_text("-15.00 EUR")
+        await check(visitor, "site-account")
+        await page.get_by_role("button", name="Sign out").click()
+        await page.wait_for_url(re.compile(rf".*/site/{tenant.company_id}$"))
+        await expect(page.get_by_role("link", name="Sign in")).to_be_visible()
     finally:
         await page.context.close()

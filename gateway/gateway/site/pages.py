@@ -25,10 +25,10 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
@@ -38,7 +38,9 @@ from sse_starlette import EventSourceResponse
 
 from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2, guest_customers_pb2
+from bookingplatform.passes.v1 import passes_pb2
 from bookingplatform.payments.v1 import payments_pb2
+from bookingplatform.wallet.v1 import wallet_pb2
 from gateway.deps import clients_of, rpc
 from gateway.guest_links import GuestGrant
 from gateway.problems import Problem, RpcProblem
@@ -47,12 +49,17 @@ from gateway.routes.public_guest import limiter_of, links_of
 from gateway.schemas import MAX_EXTRAS, MAX_GUESTS, MAX_QUANTITY, BookingTarget, ExtraIn, QuoteOut
 from gateway.schemas_public_guest import GuestIn
 from gateway.site import views
+from gateway.site.common import company as _company
+from gateway.site.common import company_context as _company_context
+from gateway.site.common import company_id_of as _company_id
+from gateway.site.common import guarded as _guarded
+from gateway.site.common import guest as _guest
+from gateway.site.common import read as _read
 from gateway.site.rendering import (
     MANAGE_COOKIE,
     SITE_PATH,
     booking_path,
     check_csrf,
-    error_page,
     first,
     fragment,
     not_found,
@@ -61,9 +68,10 @@ from gateway.site.rendering import (
     render,
     set_manage_cookie,
 )
+from gateway.site.sessions import SiteCustomer, signed_in
 from gateway.users import normalize_email
 from plumbing.ids import is_uuid
-from plumbing.principal import Principal, Role, acting_as
+from plumbing.principal import Principal, acting_as
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -77,56 +85,6 @@ STREAM_SECONDS = 300.0
 # timeout) books once.
 BOOKING_KEYS = uuid.UUID("6f1d8a52-6a55-4c2b-9a0e-2a8f5d7c4e10")
 Kind = str  # "session" or "resource"
-
-
-def _guest(company_id: str, customer_id: str | None = None) -> Principal:
-    return Principal(role=Role.GUEST, company_id=company_id, customer_id=customer_id)
-
-
-async def _guarded(request: Request, call: Callable[[], Awaitable[Response]]) -> Response:
-    try:
-        return await call()
-    except Problem as problem:
-        if problem.status >= 500 and problem.status != 503:
-            log.warning("site: %s %s", problem.status, problem.code)
-        return error_page(request, problem)
-
-
-def _company_id(value: str) -> str:
-    if not is_uuid(value):
-        raise not_found("company")
-    return value.lower()
-
-
-async def _read(service: str, call: Awaitable[Any], what: str) -> Any:
-    """A read whose not found (or refusal of another company's id) is the site's 404."""
-    try:
-        return await rpc(service, call)
-    except RpcProblem as problem:
-        if problem.status in (400, 403, 404):
-            raise not_found(what) from None
-        raise
-
-
-async def _company(request: Request, company_id: str) -> catalog_pb2.Company:
-    with acting_as(_guest(company_id)):
-        reply = await _read(
-            "catalog",
-            clients_of(request).catalog.GetCompany(catalog_pb2.GetCompanyRequest(company_id=company_id)),
-            "company",
-        )
-    company: catalog_pb2.Company = reply.company
-    if company.state == catalog_pb2.COMPANY_STATE_SUSPENDED:
-        raise not_found("company")
-    return company
-
-
-def _company_context(company: catalog_pb2.Company) -> dict[str, Any]:
-    return {
-        "company": company,
-        "home": f"{SITE_PATH}/{company.id}",
-        "map_url": views.map_link(company.address) if company.address.strip() else "",
-    }
 
 
 # ----- the company's page -----
@@ -213,7 +171,7 @@ async def company_page(request: Request, company_id: str) -> Response:
             resources=catalog,
             today=today.isoformat(),
             tomorrow=(today + timedelta(days=1)).isoformat(),
-            **_company_context(company),
+            **_company_context(company, request),
         )
 
     return await _guarded(request, call)
@@ -423,7 +381,9 @@ def _form_page(
     *,
     message: str = "",
     status_code: int = 200,
+    options: PayOptions | None = None,
 ) -> HTMLResponse:
+    context = _company_context(company, request)
     return page(
         request,
         "book.html",
@@ -434,8 +394,56 @@ def _form_page(
         message=message,
         form_id=str(uuid.uuid4()),
         currency=company.currency_code,
-        **_company_context(company),
+        options=options,
+        **context,
     )
+
+
+@dataclass
+class PayOptions:
+    """What a signed-in customer may pay with besides a card."""
+
+    wallet: str
+    passes: list[tuple[str, str]]  # (entitlement id, "8 credits left, valid until ...")
+    chosen: str = "card"
+
+
+async def _pay_options(request: Request, company: catalog_pb2.Company, customer: SiteCustomer) -> PayOptions:
+    clients = clients_of(request)
+    with acting_as(customer.principal()):
+        wallet, passes = await asyncio.gather(
+            rpc(
+                "wallet",
+                clients.wallet.GetWallet(
+                    wallet_pb2.GetWalletRequest(company_id=company.id, customer_id=customer.customer_id)
+                ),
+            ),
+            rpc(
+                "passes",
+                clients.passes.ListEntitlements(
+                    passes_pb2.ListEntitlementsRequest(
+                        company_id=company.id, customer_id=customer.customer_id
+                    )
+                ),
+            ),
+        )
+    tz = views.zone(company.time_zone)
+    now = datetime.now(UTC)
+    usable = []
+    for e in passes.entitlements:
+        left = e.credits_total - e.credits_used - e.credits_held
+        until = views.stamp(e, "valid_until_time")
+        if left > 0 and (until is None or until > now):
+            label = f"{left} credit{'s' if left != 1 else ''} left" + (
+                f", valid until {views.local(until, tz)}" if until else ""
+            )
+            usable.append((e.id, label))
+    w = wallet.wallet
+    balance = views.amount(
+        w.main_balance.amount_minor + w.bonus_balance.amount_minor,
+        w.main_balance.currency_code or company.currency_code,
+    )
+    return PayOptions(wallet=balance, passes=usable)
 
 
 @router.get(SITE_PATH + "/{company_id}/book/{kind}/{target_id}", response_class=HTMLResponse)
@@ -462,7 +470,14 @@ async def booking_form(
             start=start or "",
             end=end or "",
         )
-        return _form_page(request, company, offer, choice, await _price(request, company, offer, choice))
+        return _form_page(
+            request,
+            company,
+            offer,
+            choice,
+            await _price(request, company, offer, choice),
+            options=await _options(request, company, None),
+        )
 
     return await _guarded(request, call)
 
@@ -477,17 +492,29 @@ async def book(request: Request, company_id: str, kind: str, target_id: str) -> 
         company = await _company(request, _company_id(company_id))
         offer = await _offer(request, company, kind, target_id)
         choice = _choice(form, offer)
+        customer = signed_in(request, company.id)
         if first(form, "action") != "book":
             priced = await _price(request, company, offer, choice)
             if request.headers.get("HX-Request") == "true":
                 return fragment("_quote.html", priced=priced, offer=offer)
-            return _form_page(request, company, offer, choice, priced)
+            options = await _options(request, company, first(form, "pay"))
+            return _form_page(request, company, offer, choice, priced, options=options)
         try:
+            if customer is not None:
+                return await _book_as_customer(request, company, offer, choice, form, customer)
             return await _book(request, company, offer, choice, form)
         except FormProblem as problem:
             priced = await _price(request, company, offer, choice)
+            options = await _options(request, company, first(form, "pay"))
             return _form_page(
-                request, company, offer, choice, priced, message=problem.message, status_code=problem.status
+                request,
+                company,
+                offer,
+                choice,
+                priced,
+                message=problem.message,
+                status_code=problem.status,
+                options=options,
             )
 
     return await _guarded(request, call)
@@ -505,9 +532,7 @@ async def _book(
         if "name" in fields:
             raise FormProblem("Enter your name.") from None
         raise FormProblem("Enter a valid e-mail address.") from None
-    card = first(form, "card").replace(" ", "").replace("-", "")
-    if not 1 <= len(card) <= 256 or not card.isprintable():
-        raise FormProblem("Enter the card number.")
+    card = _card(form)
     form_id = first(form, "form_id")
     if not is_uuid(form_id):
         raise FormProblem("This form has expired: check your choice and send it again.")
@@ -560,7 +585,79 @@ async def _book(
     return response
 
 
-# ----- the guest's booking: confirmation, 3-D Secure, cancel -----
+async def _options(request: Request, company: catalog_pb2.Company, chosen: str | None) -> PayOptions | None:
+    customer = signed_in(request, company.id)
+    if customer is None:
+        return None
+    options = await _pay_options(request, company, customer)
+    if chosen and (chosen in ("card", "wallet") or chosen in {f"pass:{p[0]}" for p in options.passes}):
+        options.chosen = chosen
+    return options
+
+
+def _card(form: dict[str, list[str]]) -> str:
+    card = first(form, "card").replace(" ", "").replace("-", "")
+    if not 1 <= len(card) <= 256 or not card.isprintable():
+        raise FormProblem("Enter the card number.")
+    return card
+
+
+async def _book_as_customer(
+    request: Request,
+    company: catalog_pb2.Company,
+    offer: Offer,
+    choice: Choice,
+    form: dict[str, list[str]],
+    customer: SiteCustomer,
+) -> Response:
+    """A signed-in customer books as themself (like `POST /v1/bookings`), paying by card, from
+    the wallet or with a pass; no manage cookie: the session reaches the booking's pages."""
+    target = _target(offer, choice, views.zone(company.time_zone))
+    form_id = first(form, "form_id")
+    if not is_uuid(form_id):
+        raise FormProblem("This form has expired: check your choice and send it again.")
+    key = str(
+        uuid.uuid5(BOOKING_KEYS, f"{company.id}\x00customer:{customer.customer_id}\x00{form_id.lower()}")
+    )
+    pay = first(form, "pay", "card")
+    plan = bookings_pb2.PaymentPlan()
+    clients = clients_of(request)
+    try:
+        with acting_as(customer.principal()):
+            if pay == "wallet":
+                plan.use_wallet = True
+            elif pay.startswith("pass:") and is_uuid(pay.removeprefix("pass:")):
+                plan.entitlement_id = pay.removeprefix("pass:")
+            elif pay == "card":
+                method = await rpc(
+                    "payments",
+                    clients.payments.CreatePaymentMethod(
+                        payments_pb2.CreatePaymentMethodRequest(
+                            request_id=f"site-booking:{key}",
+                            company_id=company.id,
+                            customer_id=customer.customer_id,
+                            card_token=_card(form),
+                        )
+                    ),
+                )
+                plan.payment_method_id = method.payment_method.id
+            else:
+                raise FormProblem("Choose how to pay.")
+            command = bookings_pb2.CreateBookingRequest(
+                request_id=key, customer_id=customer.customer_id, payment_plan=plan
+            )
+            target.fill(command)
+            booking = (await rpc("bookings", clients.bookings.CreateBooking(command))).booking
+    except RpcProblem as problem:
+        if problem.status >= 500:
+            raise
+        raise FormProblem(problem.detail, problem.status) from None
+    response = RedirectResponse(booking_path(company.id, booking.id), status_code=303)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ----- the booking's pages: confirmation, 3-D Secure, cancel -----
 
 
 @dataclass
@@ -569,28 +666,36 @@ class Managed:
     grant: GuestGrant
     booking: bookings_pb2.Booking
     resource: catalog_pb2.Resource | None
+    # Who the calls are made as: the booking's guest, or the signed-in customer.
+    principal: Principal
 
 
-def _grant(request: Request, company_id: str, booking_id: str) -> GuestGrant:
+def _grant(request: Request, company_id: str, booking_id: str) -> tuple[GuestGrant, Principal]:
+    """The booking's grant: from its manage cookie (a guest), else the signed-in customer of the
+    company's site (checked to be the booking's customer when it is read)."""
     cid = _company_id(company_id)
     if not is_uuid(booking_id):
         raise not_found("booking")
     try:
         grant = links_of(request).verify_manage(request.cookies.get(MANAGE_COOKIE), booking_id.lower())
     except Problem:
-        raise Problem(
-            404,
-            "BOOKING_NOT_FOUND",
-            "This booking cannot be shown in this browser: it is shown only in the browser it was "
-            "made in (or its link has expired).",
-        ) from None
+        customer = signed_in(request, cid)
+        if customer is None:
+            raise Problem(
+                404,
+                "BOOKING_NOT_FOUND",
+                "This booking cannot be shown in this browser: it is shown only in the browser it was "
+                "made in, or to its customer signed in (or its link has expired).",
+            ) from None
+        grant = GuestGrant(booking_id=booking_id.lower(), company_id=cid, customer_id=customer.customer_id)
+        return grant, customer.principal()
     if grant.company_id != cid:
         raise not_found("booking")
-    return grant
+    return grant, _guest(grant.company_id, grant.customer_id)
 
 
-async def _booking(request: Request, grant: GuestGrant) -> bookings_pb2.Booking:
-    with acting_as(_guest(grant.company_id, grant.customer_id)):
+async def _booking(request: Request, grant: GuestGrant, principal: Principal) -> bookings_pb2.Booking:
+    with acting_as(principal):
         booking = (
             await _read(
                 "bookings",
@@ -606,11 +711,13 @@ async def _booking(request: Request, grant: GuestGrant) -> bookings_pb2.Booking:
 
 
 async def _managed(request: Request, company_id: str, booking_id: str) -> Managed:
-    grant = _grant(request, company_id, booking_id)
-    company, booking = await asyncio.gather(_company(request, grant.company_id), _booking(request, grant))
+    grant, principal = _grant(request, company_id, booking_id)
+    company, booking = await asyncio.gather(
+        _company(request, grant.company_id), _booking(request, grant, principal)
+    )
     resource = None
     try:
-        with acting_as(_guest(grant.company_id, grant.customer_id)):
+        with acting_as(principal):
             resource = (
                 await clients_of(request).catalog.GetResource(
                     catalog_pb2.GetResourceRequest(resource_id=booking.resource_id)
@@ -618,14 +725,15 @@ async def _managed(request: Request, company_id: str, booking_id: str) -> Manage
             ).resource
     except Exception:  # the name is a convenience
         log.info("site: the resource of a booking could not be read")
-    return Managed(company, grant, booking, resource)
+    return Managed(company, grant, booking, resource, principal)
 
 
-async def _action_payment(request: Request, grant: GuestGrant, booking: bookings_pb2.Booking) -> str:
+async def _action_payment(request: Request, managed: Managed) -> str:
     """The card payment waiting for its 3-D Secure check, or ""."""
+    booking = managed.booking
     if booking.status != bookings_pb2.BOOKING_STATUS_PENDING or not booking.payment_plan.payment_method_id:
         return ""
-    with acting_as(_guest(grant.company_id, grant.customer_id)):
+    with acting_as(managed.principal):
         reply = await rpc(
             "payments",
             clients_of(request).payments.ListPayments(
@@ -639,7 +747,7 @@ async def _action_payment(request: Request, grant: GuestGrant, booking: bookings
 
 
 async def _view(request: Request, managed: Managed) -> views.BookingView:
-    payment_id = await _action_payment(request, managed.grant, managed.booking)
+    payment_id = await _action_payment(request, managed)
     name = managed.resource.name if managed.resource is not None else "Your booking"
     return views.booking_view(managed.booking, name, views.zone(managed.company.time_zone), payment_id)
 
@@ -654,7 +762,7 @@ async def booking_page(request: Request, company_id: str, booking_id: str) -> Re
             "booking.html",
             booking=view,
             base=booking_path(managed.company.id, view.id),
-            **_company_context(managed.company),
+            **_company_context(managed.company, request),
         )
 
     return await _guarded(request, call)
@@ -683,7 +791,7 @@ async def booking_events(request: Request, company_id: str, booking_id: str) -> 
             if terminal:
                 continue  # nothing more will change; keep the stream open so the browser waits
             try:
-                managed.booking = await _booking(request, managed.grant)
+                managed.booking = await _booking(request, managed.grant, managed.principal)
                 view = await _view(request, managed)
             except Problem as problem:
                 log.info("site booking events: %s", problem.code)
@@ -703,7 +811,7 @@ async def booking_events(request: Request, company_id: str, booking_id: str) -> 
 async def card_check_page(request: Request, company_id: str, booking_id: str) -> Response:
     async def call() -> Response:
         managed = await _managed(request, company_id, booking_id)
-        payment_id = await _action_payment(request, managed.grant, managed.booking)
+        payment_id = await _action_payment(request, managed)
         base = booking_path(managed.company.id, managed.booking.id)
         if not payment_id:
             return RedirectResponse(base, status_code=303)
@@ -714,7 +822,7 @@ async def card_check_page(request: Request, company_id: str, booking_id: str) ->
             total=views.amount(
                 managed.booking.total_price.amount_minor, managed.booking.total_price.currency_code
             ),
-            **_company_context(managed.company),
+            **_company_context(managed.company, request),
         )
 
     return await _guarded(request, call)
@@ -729,9 +837,9 @@ async def card_check(request: Request, company_id: str, booking_id: str) -> Resp
         if approve not in ("true", "false"):
             raise Problem(400, "VALIDATION_FAILED", "Choose to confirm or to refuse the payment.")
         managed = await _managed(request, company_id, booking_id)
-        payment_id = await _action_payment(request, managed.grant, managed.booking)
+        payment_id = await _action_payment(request, managed)
         if payment_id:
-            with acting_as(_guest(managed.grant.company_id, managed.grant.customer_id)):
+            with acting_as(managed.principal):
                 try:
                     await rpc(
                         "payments",
@@ -785,7 +893,7 @@ def _cancel_page(
         message=message,
         form_id=str(uuid.uuid4()),
         base=booking_path(managed.company.id, view.id),
-        **_company_context(managed.company),
+        **_company_context(managed.company, request),
     )
 
 
@@ -817,7 +925,7 @@ async def cancel(request: Request, company_id: str, booking_id: str) -> Response
             )
         key = str(uuid.uuid5(BOOKING_KEYS, f"cancel\x00{managed.booking.id}\x00{form_id.lower()}"))
         try:
-            with acting_as(_guest(managed.grant.company_id, managed.grant.customer_id)):
+            with acting_as(managed.principal):
                 await rpc(
                     "bookings",
                     clients_of(request).bookings.CancelBooking(
