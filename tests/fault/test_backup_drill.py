@@ -105,7 +105,7 @@ async def drill(platform: Platform, data_dir: Path, leftovers: list[str]) -> dic
     timings: dict[str, float] = {}
     clients = Clients({name: service.address for name, service in platform.services.items()})
     try:
-        world = await build_world(clients, rng, customers=12, sessions=4)
+        world = await build_world(clients, rng, customers=12, sessions=10)
         # 1. Bookings in flight: the wallet stops answering, so wallet-paid sagas wait on it.
         platform.services["wallet"].pause()
         before = await run_workload(clients, world, rng, seconds=3.0, workers=3)
@@ -177,8 +177,16 @@ async def drill(platform: Platform, data_dir: Path, leftovers: list[str]) -> dic
     failed = [f"{c.name}: {v}" for c in checks for v in c.violations]
     assert not failed, "\n".join(failed)
     outcome = {state: sum(1 for s in in_flight if states[s] == state) for state in TERMINAL}
+    with psycopg.connect(platform.database_url) as conn:
+        reasons = dict(
+            conn.execute(
+                "SELECT COALESCE(NULLIF(b.reject_reason, ''), b.status), COUNT(*) FROM bookings.sagas s "
+                "JOIN bookings.bookings b ON b.id = s.booking_id WHERE s.id = ANY(%s) GROUP BY 1",
+                (sorted(in_flight),),
+            ).fetchall()
+        )
     print(
-        f"\n[drill] {len(in_flight)} sagas in flight at the backup ended {outcome}; "
+        f"\n[drill] {len(in_flight)} sagas in flight at the backup ended {outcome} {reasons}; "
         f"{len(booked_after)} bookings after the backup undone; sent again {result.requeued}; "
         + "; ".join(c.note for c in checks if c.note)
     )
