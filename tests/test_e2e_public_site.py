@@ -429,3 +429,45 @@ async def test_only_this_company_s_customers_sign_in_to_its_site(platform, tenan
         # Not an API token either.
         api = await http.get("/v1/bookings", headers={"Authorization": f"Bearer {token}"})
         assert api.status_code == 401
+
+
+async def test_a_customer_pays_later_and_settles_the_amount_due_by_card(platform, tenant):
+    ann = await tenant.customer(main_minor=1000)
+    email = await _email_of(platform, ann.id)
+    session = await tenant.session(capacity=8, price_minor=1500)
+    me = tenant.company_id
+    async with _site(platform) as http:
+        assert (await _sign_in(http, me, email, "secret-pass")).status_code == 303
+        path = f"/site/{me}/book/session/{session.id}"
+        csrf, form_id = await _form(http, path)
+        booked = await http.post(
+            path,
+            data={
+                "csrf_token": csrf,
+                "form_id": form_id,
+                "action": "book",
+                "quantity": "1",
+                "pay": "wallet",
+                "pay_later": "on",
+            },
+        )
+        assert booked.status_code == 303, booked.text
+        location = booked.headers["location"]
+        due = await ann.wait_for(location.rsplit("/", 1)[1], "PENDING_PAYMENT")
+        owed = due["amount_due"]["amount_minor"]
+        assert owed > 0
+        page = await http.get(location)
+        assert f"Still to pay: <strong>{owed // 100}.{owed % 100:02d} EUR</strong>" in page.text
+        assert f'href="{location}/settle"' in page.text
+        csrf, form_id = await _form(http, location + "/settle")
+        declined = await http.post(
+            location + "/settle", data={"csrf_token": csrf, "form_id": form_id, "card": ""}
+        )
+        assert declined.status_code == 400 and "Enter the card number." in declined.text
+        paid = await http.post(
+            location + "/settle", data={"csrf_token": csrf, "form_id": form_id, "card": "4242424242424242"}
+        )
+        assert paid.status_code == 303 and paid.headers["location"] == location
+        await ann.wait_for(location.rsplit("/", 1)[1], "CONFIRMED")
+        # Without the CSRF token nothing is paid.
+        assert (await http.post(location + "/settle", data={"card": "4242424242424242"})).status_code == 403

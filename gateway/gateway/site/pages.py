@@ -626,6 +626,7 @@ async def _book_as_customer(
         with acting_as(customer.principal()):
             if pay == "wallet":
                 plan.use_wallet = True
+                plan.pay_later = first(form, "pay_later") == "on"
             elif pay.startswith("pass:") and is_uuid(pay.removeprefix("pass:")):
                 plan.entitlement_id = pay.removeprefix("pass:")
             elif pay == "card":
@@ -941,6 +942,85 @@ async def cancel(request: Request, company_id: str, booking_id: str) -> Response
                 raise
             message = CANCEL_REFUSALS.get(problem.code, problem.detail)
             return _cancel_page(request, managed, message=message, status_code=problem.status)
+        return RedirectResponse(booking_path(managed.company.id, managed.booking.id), status_code=303)
+
+    return await _guarded(request, call)
+
+
+# ----- paying a PENDING_PAYMENT booking (signed-in customers) -----
+
+
+def _settle_page(
+    request: Request, managed: Managed, *, message: str = "", status_code: int = 200
+) -> HTMLResponse:
+    name = managed.resource.name if managed.resource is not None else "Your booking"
+    view = views.booking_view(managed.booking, name, views.zone(managed.company.time_zone))
+    return page(
+        request,
+        "settle.html",
+        status_code=status_code,
+        booking=view,
+        message=message,
+        form_id=str(uuid.uuid4()),
+        base=booking_path(managed.company.id, view.id),
+        **_company_context(managed.company, request),
+    )
+
+
+@router.get(SITE_PATH + "/{company_id}/bookings/{booking_id}/settle", response_class=HTMLResponse)
+async def settle_page(request: Request, company_id: str, booking_id: str) -> Response:
+    async def call() -> Response:
+        return _settle_page(request, await _managed(request, company_id, booking_id))
+
+    return await _guarded(request, call)
+
+
+@router.post(SITE_PATH + "/{company_id}/bookings/{booking_id}/settle", response_class=HTMLResponse)
+async def settle(request: Request, company_id: str, booking_id: str) -> Response:
+    """Pays the amount due of a PENDING_PAYMENT booking by card (bookings' SettleBooking, like
+    `POST /v1/bookings/{id}/settle`); 303 back to the booking, which follows the payment live."""
+
+    async def call() -> Response:
+        form = await read_form(request)
+        check_csrf(request, form)
+        managed = await _managed(request, company_id, booking_id)
+        try:
+            card = _card(form)
+            form_id = first(form, "form_id")
+            if not is_uuid(form_id):
+                raise FormProblem("This form has expired: send it again.")
+        except FormProblem as problem:
+            return _settle_page(request, managed, message=problem.message, status_code=problem.status)
+        key = str(uuid.uuid5(BOOKING_KEYS, f"settle\x00{managed.booking.id}\x00{form_id.lower()}"))
+        clients = clients_of(request)
+        try:
+            with acting_as(managed.principal):
+                method = await rpc(
+                    "payments",
+                    clients.payments.CreatePaymentMethod(
+                        payments_pb2.CreatePaymentMethodRequest(
+                            request_id=f"site-settle:{key}",
+                            company_id=managed.company.id,
+                            customer_id=managed.grant.customer_id,
+                            card_token=card,
+                        )
+                    ),
+                )
+                await rpc(
+                    "bookings",
+                    clients.bookings.SettleBooking(
+                        bookings_pb2.SettleBookingRequest(
+                            request_id=key,
+                            booking_id=managed.booking.id,
+                            customer_id=managed.grant.customer_id,
+                            payment_method_id=method.payment_method.id,
+                        )
+                    ),
+                )
+        except RpcProblem as problem:
+            if problem.status >= 500:
+                raise
+            return _settle_page(request, managed, message=problem.detail, status_code=problem.status)
         return RedirectResponse(booking_path(managed.company.id, managed.booking.id), status_code=303)
 
     return await _guarded(request, call)

@@ -218,10 +218,12 @@ class BookingView:
     lines: list[str]
     payment_id: str = ""
     terminal: bool = False
+    # Still to pay while PENDING_PAYMENT (a wallet that was short, pay later), else "".
+    amount_due: str = ""
 
     @property
     def live(self) -> bool:
-        return self.status in ("PENDING", "CANCELLING")
+        return self.status in ("PENDING", "CANCELLING", "PENDING_PAYMENT")
 
     @property
     def can_cancel(self) -> bool:
@@ -272,4 +274,5 @@ def booking_view(
         lines=lines,
         payment_id=payment_id,
         terminal=status in TERMINAL,
+        amount_due=amount(booking.amount_due_minor, currency) if status == "PENDING_PAYMENT" else "",
     )
