@@ -349,7 +349,14 @@ async def tenant(platform: Platform) -> Tenant:
 
 # Lines a figure-printing test writes (fault runs, the fuzzer, the security matrix), repeated at
 # the end of the session, passed or failed: the figures a run is judged by, without `-s`.
-FIGURE_PREFIXES = ("[fault]", "fuzz:", "security matrix:", "forged principal", "notifications:")
+FIGURE_PREFIXES = (
+    "[fault]",
+    "fuzz:",
+    "security matrix:",
+    "forged principal",
+    "notifications:",
+    "hostile pages:",
+)
 
 
 def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
