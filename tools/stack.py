@@ -534,6 +534,7 @@ def print_welcome(
             f"  staff     {demo['staff_email']} / {demo['staff_password']}",
             f"  platform admin (dead letters)  {PLATFORM_OPERATOR_EMAIL} / {PLATFORM_OPERATOR_PASSWORD}",
             f"  session   {demo['session_id']}  ({demo['session_summary']})",
+            f"  public site  {gateway_url}/site/{demo['company_id']}  (book as a guest, or sign in as the customer)",
             "",
             "Book a place and pay from the wallet:",
             "",
