@@ -33,6 +33,7 @@ from gateway.pages import audit as audit_pages
 from gateway.pages import calendar as calendar_pages
 from gateway.pages import dead_letters as dead_letter_pages
 from gateway.pages import login, sagas
+from gateway.pages import manage as manage_pages
 from gateway.pages import stats as stats_pages
 from gateway.pages import webhooks as webhook_pages
 from gateway.problems import Problem, document_problems, install_handlers, problem_response
@@ -237,7 +238,7 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     app.include_router(admin_stats.router)
     for pages in (stats_pages, audit_pages):  # the business statistics and the audit log viewer
         app.include_router(pages.router)
-    for pages in (login, sagas, dead_letter_pages, calendar_pages, lease_pages):
+    for pages in (login, sagas, dead_letter_pages, calendar_pages, lease_pages, manage_pages):
         app.include_router(pages.router)
     # The public booking site of each company (/site/{company_id}).
     app.include_router(site_pages.router)

@@ -228,6 +228,7 @@ class FakeBookings(bookings_pb2_grpc.BookingsServiceServicer):
 class FakeCatalog(catalog_pb2_grpc.CatalogServiceServicer):
     def __init__(self) -> None:
         self.sessions: dict[str, catalog_pb2.Session] = {}
+        self.resources: dict[str, catalog_pb2.Resource] = {}
         self.last_list: catalog_pb2.ListSessionsRequest | None = None
 
     async def GetCompany(self, request: Any, context: Any) -> Any:
@@ -237,6 +238,11 @@ class FakeCatalog(catalog_pb2_grpc.CatalogServiceServicer):
                 id=request.company_id, name="Fake Studio", time_zone="Europe/Berlin", currency_code="EUR"
             )
         )
+
+    async def GetResource(self, request: Any, context: Any) -> Any:
+        if request.resource_id not in self.resources:
+            raise NotFound("RESOURCE_NOT_FOUND", "no such resource")
+        return catalog_pb2.GetResourceResponse(resource=self.resources[request.resource_id])
 
     async def GetSession(self, request: Any, context: Any) -> Any:
         if request.session_id not in self.sessions:
