@@ -255,8 +255,11 @@ COLOURS = {
 }
 
 
-def _chart_json(x: list[int], series: dict[str, list[Any]]) -> str:
-    lines = [{"label": name, "color": COLOURS[name], "values": values} for name, values in series.items()]
+def _chart_json(x: list[int], series: dict[str, list[Any]], *, points: bool = False) -> str:
+    lines = [
+        {"label": name, "color": COLOURS[name], "values": values, "points": points}
+        for name, values in series.items()
+    ]
     return json.dumps({"x": x, "series": lines}, separators=(",", ":"))
 
 
@@ -297,7 +300,7 @@ def _charts(form: ListForm, dashboard: SagaDashboard, filters: SagaFilters, now:
     )
     return [
         Chart(started_label, _chart_json(x, counts), tuple((n, f"key-{n}") for n in counts)),
-        Chart(times_label, _chart_json(x, times), (("p50", "key-p50"), ("p95", "key-p95"))),
+        Chart(times_label, _chart_json(x, times, points=True), (("p50", "key-p50"), ("p95", "key-p95"))),
     ]
 
 

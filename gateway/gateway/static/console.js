@@ -41,7 +41,9 @@
       var series = [{}];
       var columns = [data.x];
       data.series.forEach(function (s) {
-        series.push({label: s.label, stroke: s.color, width: 2, points: {show: false}, spanGaps: false});
+        // A series with gaps (times of the buckets where sagas ended) marks its points: an
+        // isolated bucket would otherwise draw nothing.
+        series.push({label: s.label, stroke: s.color, width: 2, points: {show: !!s.points, size: 6, fill: s.color}, spanGaps: false});
         columns.push(s.values);
       });
       el._plot = new window.uPlot({
