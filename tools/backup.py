@@ -26,13 +26,17 @@ Validation: every schema's migrations at the head of its scripts, the row counts
 outbox's rows as in the manifest (nothing lost), and the invariants of tools/invariants.py by
 SQL (money, places, pass credits, no duplicate effect). A failed validation switches nothing.
 
-The switch needs the platform stopped (make run, or the services on the real server). Why
-JetStream is not backed up: PostgreSQL is the source of truth (docs/saga.md). Every command,
-reply and event is an outbox row committed with its effect and KEPT after publishing; a saga
-waiting on a reply re-sends its command when its step deadline passes; consumers de-duplicate
-by message id. Stream contents newer than the dump belong to the timeline the restore undoes
-(a command for a booking the restored database never had would debit a wallet for nothing),
-so the streams start empty and the restored database re-drives what was in flight.
+The switch needs the platform stopped (make run, or the services on the real server).
+
+JetStream: PostgreSQL is the source of truth (docs/saga.md). Every command, reply and event is
+an outbox row committed with its effect and KEPT after publishing; a saga waiting on a reply
+re-sends its command when its step deadline passes; consumers de-duplicate by message id. Stream
+contents newer than the dump belong to the timeline the restore undoes (a command for a booking
+the restored database never had would debit a wallet for nothing), so the streams the outboxes
+feed start empty and the restored database re-drives what was in flight. The dead letters live
+in JetStream alone: the backup snapshots the DLQ stream and the DLQ_ACTIONS bucket
+(tools/stream_snapshots.py, the JetStream snapshot API) and the restore puts them back where
+they are missing.
 """
 
 from __future__ import annotations
@@ -124,8 +128,9 @@ def snapshot_manifest(conn: Any) -> dict[str, Any]:
     }
 
 
-def backup(database_url: str, folder: Path) -> dict[str, Any]:
-    """pg_dump -Fc of the whole database into `folder`, with manifest.json; returns the manifest."""
+def backup(database_url: str, folder: Path, nats_url: str | None = None) -> dict[str, Any]:
+    """pg_dump -Fc of the whole database into `folder`, with manifest.json, and with a NATS URL
+    the dead-letter streams' snapshots in folder/nats/; returns the manifest."""
     import psycopg
 
     folder.mkdir(parents=True, exist_ok=False)
@@ -153,8 +158,15 @@ def backup(database_url: str, folder: Path) -> dict[str, Any]:
         dump=DUMP_FILE,
         dump_bytes=dump.stat().st_size,
         seconds=round(time.monotonic() - started, 3),
-        nats="not backed up: PostgreSQL is the source of truth (tools/backup.py); streams start empty",
     )
+    if nats_url:
+        from tools.stream_snapshots import snapshot_streams
+
+        started = time.monotonic()
+        manifest["nats"] = snapshot_streams(nats_url, folder / "nats")
+        manifest["nats_seconds"] = round(time.monotonic() - started, 3)
+    else:
+        manifest["nats"] = "no NATS reachable: dead letters not snapshotted"
     (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest
 
@@ -348,6 +360,25 @@ def embedded_server(pgdata: Path) -> tuple[str, Any]:
     return server.url, server
 
 
+def embedded_nats(data: Path) -> tuple[str | None, Any]:
+    """make run's NATS URL when it runs, else one started on data/nats for the while (stop it
+    after), else (None, None) when there is no JetStream store."""
+    from plumbing.devstack import EmbeddedNats
+
+    for ports_file in (data / "nats" / "ports").glob("*.ports"):
+        try:
+            ports = json.loads(ports_file.read_text())
+            os.kill(int(ports_file.stem.rsplit("_", 1)[-1]), 0)
+            return str(ports["nats"][0]), None
+        except (OSError, ValueError, KeyError, IndexError):
+            continue
+    if not (data / "nats" / "jetstream").exists():
+        return None, None
+    server = EmbeddedNats(data / "nats")
+    server.start()
+    return server.url, server
+
+
 def restore_embedded(backup_dir: Path, data: Path, stamp: str, requeue_seconds: float = 0) -> Drill:
     """Into a new data directory data/pg.restored-<stamp>: initdb, restore, validate; stopped after."""
     from plumbing.devstack import EmbeddedPostgres, database_in
@@ -421,6 +452,22 @@ def reset_streams(nats_url: str) -> list[str]:
         return deleted
 
     return asyncio.run(delete())
+
+
+def restore_dead_letters(data: Path, snapshots: Path, nats_url: str | None) -> dict[str, str]:
+    """The backup's dead-letter streams into NATS_URL's server, else into make run's new
+    (empty) JetStream store, started for the while; a stream that exists is kept."""
+    from plumbing.devstack import EmbeddedNats
+    from tools.stream_snapshots import restore_streams
+
+    if nats_url:
+        return restore_streams(nats_url, snapshots)
+    server = EmbeddedNats(data / "nats")
+    server.start()
+    try:
+        return restore_streams(server.url, snapshots)
+    finally:
+        server.stop()
 
 
 def record_switch(data: Path, record: dict[str, str]) -> None:
@@ -527,12 +574,18 @@ def main(argv: list[str] | None = None) -> int:
         else:
             admin, server = embedded_server(data / "pg")
             url = database_in(admin, args.database)
+        nats_url, nats_server = (os.environ.get("NATS_URL"), None)
+        if not nats_url:
+            nats_url, nats_server = embedded_nats(data)
         try:
-            manifest = backup(url, folder)
+            manifest = backup(url, folder, nats_url)
         finally:
             if server is not None:
                 server.stop()
+            if nats_server is not None:
+                nats_server.stop()
         print(f"backup in {folder}: {manifest['dump_bytes']} bytes in {manifest['seconds']:.2f} s")
+        print(f"  dead letters {manifest['nats']}")
         print(f"  migration heads {manifest['migration_heads']}")
         print(f"  sagas by state {manifest['sagas_by_state']}")
         return 0
@@ -583,6 +636,9 @@ def main(argv: list[str] | None = None) -> int:
         record = switch_embedded(data, Path(drill.target), stamp)
     record_switch(data, record)
     print(f"switched in {time.monotonic() - started:.2f} s: {record}")
+    snapshots = backup_dir / "nats"
+    if any(snapshots.glob("*.json")):
+        print(f"dead letters: {restore_dead_letters(data, snapshots, os.environ.get('NATS_URL'))}")
     print("start the platform again (make run); `make restore-switch-back` undoes the switch")
     return 0
 

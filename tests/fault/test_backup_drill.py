@@ -7,7 +7,8 @@ The wallet is paused (SIGSTOP) while the first bookings are made, so the sagas p
 wallet wait on its step when `tools/backup.py` takes the dump. After the restore the services
 start again with an empty JetStream (what the switch of `make restore` does, and why:
 tools/backup.py): nothing but the restored database drives the sagas, whose step deadlines
-re-send their commands.
+re-send their commands. The dead letters (JetStream only) are snapshotted with the backup and
+restored into the new JetStream before the services start, as `make restore` does.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from fault_workload import Clients, build_world, run_workload
 from plumbing.devstack import drop_database
 from tools import backup as backup_tool
 from tools.invariants import TERMINAL
+from tools.stream_snapshots import restore_streams
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(420)]
 
@@ -117,7 +119,10 @@ async def drill(platform: Platform, data_dir: Path, leftovers: list[str]) -> dic
         # 2. Backup (the sagas still in flight), then more bookings with the wallet back.
         started = time.monotonic()
         backup_dir = data_dir / "backups" / backup_tool.now_stamp()
-        manifest = await asyncio.to_thread(backup_tool.backup, platform.database_url, backup_dir)
+        manifest = await asyncio.to_thread(
+            backup_tool.backup, platform.database_url, backup_dir, platform.nats_url
+        )
+        assert "DLQ" in manifest["nats"], manifest["nats"]  # the dead letters' snapshot
         timings["backup"] = time.monotonic() - started
         running_at_backup = sum(n for state, n in manifest["sagas_by_state"].items() if state not in TERMINAL)
         assert running_at_backup >= len(in_flight), manifest["sagas_by_state"]
@@ -159,6 +164,8 @@ async def drill(platform: Platform, data_dir: Path, leftovers: list[str]) -> dic
     platform.nats.stop()
     platform.nats = Nats(data_dir / "nats-after-restore")
     platform.nats.start()
+    dead_letters = await asyncio.to_thread(restore_streams, platform.nats_url, backup_dir / "nats")
+    assert dead_letters.get("DLQ", "").startswith("restored"), dead_letters
     await asyncio.to_thread(prepare_saga_consumers, platform.nats_url, ACK_WAIT_SECONDS)
     await asyncio.to_thread(start_services, platform)
     timings["switch"] = time.monotonic() - started

@@ -5,13 +5,14 @@ outbox rows published just before the dump sent again, and the switch undone."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from plumbing.devstack import EmbeddedPostgres, database_in, ensure_database
+from plumbing.devstack import EmbeddedNats, EmbeddedPostgres, database_in, ensure_database
 from plumbing.migrations import migrate_all
 from tools import backup
 
@@ -40,12 +41,44 @@ def add_outbox_row(url: str, message_id: str) -> None:
         )
 
 
+def streams(data: Path, publish: bool = False) -> dict[str, int]:
+    """JetStream's streams and their messages, on a nats-server started on data/nats; with
+    `publish`, first a dead letter and a saga command (what make run's services would make)."""
+    import nats
+
+    from plumbing import messaging
+    from plumbing.dead_letters import ensure_dead_letter_streams
+
+    server = EmbeddedNats(data / "nats")
+    server.start()
+
+    async def look() -> dict[str, int]:
+        nc = await nats.connect(server.url)
+        try:
+            js = nc.jetstream()
+            if publish:
+                actions = await ensure_dead_letter_streams(js)
+                await js.publish("dlq.wallet.saga-cmd-wallet", b"a dead letter")
+                await actions.put("1", b"discarded")
+                await messaging.ensure_stream(js, messaging.SAGA_STREAM, messaging.SAGA_SUBJECTS)
+                await js.publish("saga.cmd.wallet", b"a command")
+            return {info.config.name or "": info.state.messages for info in await js.streams_info()}
+        finally:
+            await nc.close()
+
+    try:
+        return asyncio.run(look())
+    finally:
+        server.stop()
+
+
 def test_backup_restore_switch_and_switch_back_on_the_embedded_data_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setattr(backup, "DATA", tmp_path)
-    (tmp_path / "nats" / "jetstream").mkdir(parents=True)
+    before = streams(tmp_path, publish=True)
+    assert before == {"DLQ": 1, "DLQ_ADVISORIES": 0, "KV_DLQ_ACTIONS": 1, "SAGA": 1}
     live = EmbeddedPostgres(tmp_path / "pg")
     live.start()  # what make run runs: the backup reads the running server
     try:
@@ -58,6 +91,11 @@ def test_backup_restore_switch_and_switch_back_on_the_embedded_data_directory(
         manifest = json.loads((backup_dir / "manifest.json").read_text())
         assert manifest["outboxes"]["catalog"] == {"total": 1, "unsent": 0}
         assert set(manifest["migration_heads"]) >= {"bookings", "catalog", "wallet", "passes", "payments"}
+        # No NATS ran: the backup started one on the store for the dead letters' snapshots.
+        assert {stream: meta["messages"] for stream, meta in manifest["nats"].items()} == {
+            "DLQ": 1,
+            "KV_DLQ_ACTIONS": 1,
+        }
     finally:
         live.stop()
 
@@ -69,14 +107,16 @@ def test_backup_restore_switch_and_switch_back_on_the_embedded_data_directory(
     assert [n for n in names if n.startswith("pg.before-")] and [
         n for n in names if n.startswith("nats.before-")
     ]
-    assert not (tmp_path / "nats").exists()  # the next make run starts JetStream empty
+    # The next make run's JetStream: the dead letters restored from their snapshots, no stream
+    # the outboxes feed (the restored database sends again what it must).
+    assert streams(tmp_path) == {"DLQ": 1, "KV_DLQ_ACTIONS": 1}
     assert outbox_rows(tmp_path / "pg") == {"before-the-backup": False}
 
     assert backup.main(["check"]) == 0  # the switched-to database, validated in place
     assert "ok   migrations-at-head" in capsys.readouterr().out
     assert backup.main(["switch-back"]) == 0
     assert outbox_rows(tmp_path / "pg") == {"before-the-backup": True, "after-the-backup": True}
-    assert (tmp_path / "nats" / "jetstream").is_dir()
+    assert streams(tmp_path) == before
     assert json.loads((tmp_path / "backups" / "switches.json").read_text()) == []
 
 
