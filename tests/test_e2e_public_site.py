@@ -471,3 +471,61 @@ async def test_a_customer_pays_later_and_settles_the_amount_due_by_card(platform
         await ann.wait_for(location.rsplit("/", 1)[1], "CONFIRMED")
         # Without the CSRF token nothing is paid.
         assert (await http.post(location + "/settle", data={"card": "4242424242424242"})).status_code == 403
+
+
+async def test_an_interval_resource_is_priced_from_local_times_and_booked_by_a_guest(platform, tenant):
+    resource = (
+        await platform.catalog.CreateResource(
+            catalog_pb2.CreateResourceRequest(
+                request_id=str(uuid.uuid4()),
+                company_id=tenant.company_id,
+                name="Kayak",
+                booking_model=catalog_pb2.BOOKING_MODEL_INTERVAL,
+                hourly_rate=eur(1200),
+            )
+        )
+    ).resource
+    day = date.today() + timedelta(days=10)
+    path = f"/site/{tenant.company_id}/book/resource/{resource.id}"
+    # datetime-local values, in the company's zone (Europe/Berlin).
+    start, end = f"{day.isoformat()}T10:00", f"{day.isoformat()}T12:00"
+    async with _site(platform) as http:
+        home = await http.get(f"/site/{tenant.company_id}")
+        assert "Kayak" in home.text and "12.00 EUR per hour" in home.text and "hours free" in home.text
+        page = await http.get(path, params={"start": start, "end": end})
+        assert page.status_code == 200, page.text
+        assert "24.00 EUR" in page.text, page.text
+        csrf, form_id = await _form(http, path)
+        booked = await http.post(
+            path,
+            data={
+                "csrf_token": csrf,
+                "form_id": form_id,
+                "action": "book",
+                "start": start,
+                "end": end,
+                "name": "Kim Guest",
+                "email": f"kim-{uuid.uuid4().hex[:8]}@example.com",
+                "card": "tok_visa",
+            },
+        )
+        assert booked.status_code == 303, booked.text
+        shown = await http.get(booked.headers["location"])
+        assert "10:00" in shown.text and "12:00" in shown.text and "24.00 EUR" in shown.text
+        # The same hours again: taken; the form says why, the choice kept.
+        csrf, form_id = await _form(http, path)
+        again = await http.post(
+            path,
+            data={
+                "csrf_token": csrf,
+                "form_id": form_id,
+                "action": "book",
+                "start": start,
+                "end": end,
+                "name": "Lee Guest",
+                "email": f"lee-{uuid.uuid4().hex[:8]}@example.com",
+                "card": "tok_visa",
+            },
+        )
+        assert again.status_code == 409, again.text
+        assert 'role="alert"' in again.text and 'value="Lee Guest"' in again.text
