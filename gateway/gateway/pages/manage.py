@@ -547,7 +547,7 @@ async def create_resource_form(request: Request) -> Response:
                 principal,
                 None,
                 model,
-                Form(form, refused.errors, refused.text, refused.code),
+                Form(form, refused.errors, refused.text, refused.code, "resource"),
                 company_key,
                 refused.status,
             )

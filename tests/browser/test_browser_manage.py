@@ -1,0 +1,214 @@
+"""The management pages in a real browser against the real platform: a company admin creates
+a resource with its policy and a weekly series of sessions and sees them listed, edits the
+resource while a second tab's stale edit is refused ("changed by someone else"), archives
+it, and another company's resource is a 404 page; a company's staff find a customer, credit
+the wallet with a reason and see the ledger line, and grant a pass. axe, the phone viewport
+and screenshots on every page (check in conftest.py)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.async_api import expect
+
+from bookingplatform.catalog.v1 import catalog_pb2
+from bookingplatform.passes.v1 import passes_pb2
+from tests.browser.conftest import DESKTOP, PASSWORD, Console, check
+from tests.conftest import eur
+
+pytestmark = pytest.mark.e2e
+
+
+async def _log_in(browser, platform, company_id: str, role: str) -> Console:
+    email = f"{role.lower()}-{uuid.uuid4().hex[:10]}@example.com"
+    await platform.users.create_user(email=email, password=PASSWORD, role=role, company_id=company_id)
+    context = await browser.new_context(viewport=DESKTOP)
+    context.set_default_timeout(60_000)
+    page = await context.new_page()
+    seen = Console(page, platform.gateway_url)
+    page.on("console", lambda m: seen.errors.append(m.text) if m.type == "error" else None)
+    await page.goto(seen.url("/ops/login"))
+    await page.get_by_label("E-mail", exact=True).fill(email)
+    await page.get_by_label("Password", exact=True).fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await page.wait_for_url(re.compile(r".*/ops/(sagas|calendar).*"))
+    return seen
+
+
+async def test_admin_creates_a_resource_and_a_weekly_series_and_a_stale_edit_is_refused(
+    platform, browser, tenant
+):
+    console = await _log_in(browser, platform, tenant.company_id, "COMPANY_ADMIN")
+    page = console.page
+    try:
+        await page.goto(console.url("/ops/manage/resources"))
+        await expect(page.locator("#resources")).to_contain_text("Studio")
+        await check(console, "manage-resources")
+
+        # A new time-slot resource with its policy; a refund step with a bad percentage is
+        # refused by the API and shown beside its field, with what was typed kept.
+        await page.get_by_role("link", name="Sessions (places)").click()
+        await page.get_by_label("Name", exact=True).fill("Pilates hall")
+        await page.get_by_label("Capacity, people (0: not stated)").fill("14")
+        await page.get_by_label("Amenities (comma separated)").fill("mats, showers")
+        await page.get_by_label("Step 1: hours before").fill("24")
+        await page.get_by_label("refund %").first.fill("150")
+        await page.get_by_role("button", name="Create").click()
+        await expect(page.locator(".notice-error")).to_contain_text("Some field is not valid")
+        await expect(page.get_by_label("Name", exact=True)).to_have_value("Pilates hall")
+        await check(console, "manage-resource-refused")
+        await page.get_by_label("refund %").first.fill("100")
+        await page.get_by_label("Step 2: hours before").fill("2")
+        await page.get_by_label("refund %").nth(1).fill("50")
+        await page.get_by_role("button", name="Create").click()
+        await expect(page.locator(".notice-ok")).to_have_text("Created.")
+        await expect(page.locator("h1")).to_have_text("Pilates hall")
+        await expect(page.get_by_label("Step 2: hours before")).to_have_value("2")
+        resource_id = page.url.split("/resources/")[1].split("?")[0]
+        await check(console, "manage-resource")
+
+        # A weekly series on Mondays and Wednesdays for two weeks: four sessions listed.
+        await page.get_by_role("link", name="Sessions and series").click()
+        monday = (datetime.now(UTC) + timedelta(days=7)).date()
+        monday -= timedelta(days=monday.weekday())
+        await page.get_by_label("Mon", exact=True).check()
+        await page.get_by_label("Wed", exact=True).check()
+        await page.get_by_label("First date").fill(monday.isoformat())
+        await page.get_by_label("For so many weeks").fill("2")
+        await page.locator("#series-start").fill("18:30")
+        await page.locator("#series-length").fill("60")
+        await page.locator("#series-capacity").fill("12")
+        await page.locator("#series-price").fill("15.00")
+        await page.get_by_role("button", name="Create the series").click()
+        await expect(page.locator(".notice-ok")).to_have_text("Series created.")
+        await page.get_by_label("From", exact=True).fill(monday.isoformat())
+        await page.get_by_role("button", name="Show").click()
+        rows = page.locator("#sessions tr[data-session]")
+        await expect(rows).to_have_count(4)
+        await expect(rows.first).to_contain_text("18:30")
+        await expect(rows.first).to_contain_text("0 of 12 booked")
+        await check(console, "manage-sessions")
+
+        # One session cancelled with a reason.
+        await rows.first.get_by_text("Cancel…").click()
+        await rows.first.get_by_label("Reason").fill("Instructor ill")
+        await rows.first.get_by_role("button", name="Cancel the session").click()
+        await expect(page.locator(".notice-ok")).to_contain_text("Session cancelled")
+        await expect(page.locator("#sessions tr[data-session]").first).to_contain_text("cancelled")
+
+        # Two tabs edit the resource: the second, stale one is refused, nothing overwritten.
+        other = await page.context.new_page()
+        await other.goto(console.url(f"/ops/manage/resources/{resource_id}"))
+        await page.goto(console.url(f"/ops/manage/resources/{resource_id}"))
+        await page.get_by_label("Name", exact=True).fill("Pilates hall A")
+        await page.get_by_role("button", name="Save", exact=True).click()
+        await expect(page.locator(".notice-ok")).to_have_text("Saved.")
+        await other.get_by_label("Name", exact=True).fill("Pilates hall B")
+        await other.get_by_role("button", name="Save", exact=True).click()
+        await expect(other.locator(".notice-error")).to_contain_text("Changed by someone else")
+        await expect(other.locator(".notice-error")).to_contain_text("PRECONDITION_FAILED")
+        await other.close()
+        await page.reload()
+        await expect(page.locator("h1")).to_have_text("Pilates hall A")
+
+        # Archived: gone from the list, shown with the archived ones.
+        await page.get_by_role("button", name="Archive Pilates hall A").click()
+        await expect(page.locator(".notice-ok")).to_have_text("Archived.")
+        await page.goto(console.url("/ops/manage/resources"))
+        await expect(page.locator("#resources")).not_to_contain_text("Pilates hall A")
+        await page.get_by_label("Archived ones too").check()
+        await page.get_by_role("button", name="Show").click()
+        await expect(page.locator(f"tr[data-resource='{resource_id}']")).to_contain_text("archived")
+
+        # Another company's resource is a 404 page.
+        theirs = (
+            await platform.catalog.CreateCompany(
+                catalog_pb2.CreateCompanyRequest(
+                    request_id=str(uuid.uuid4()), name="Other", time_zone="UTC", currency_code="EUR"
+                )
+            )
+        ).company
+        their_resource = (
+            await platform.catalog.CreateResource(
+                catalog_pb2.CreateResourceRequest(
+                    request_id=str(uuid.uuid4()),
+                    company_id=theirs.id,
+                    name="Theirs",
+                    booking_model=catalog_pb2.BOOKING_MODEL_TIME_SLOT,
+                )
+            )
+        ).resource
+        missing = await page.goto(console.url(f"/ops/manage/resources/{their_resource.id}"))
+        assert missing is not None and missing.status == 404
+        await expect(page.locator("h1")).to_have_text("Not found")
+        await check(console, "manage-not-found")
+    finally:
+        await page.context.close()
+
+
+async def test_staff_credit_a_wallet_and_grant_a_pass(platform, browser, tenant):
+    customer = await tenant.customer(main_minor=1000)
+    email = (
+        await platform.catalog.GetCustomer(catalog_pb2.GetCustomerRequest(customer_id=customer.id))
+    ).customer.email
+    await platform.passes.CreatePassProduct(
+        passes_pb2.CreatePassProductRequest(
+            request_id=str(uuid.uuid4()),
+            company_id=tenant.company_id,
+            name="Ten classes",
+            credits=10,
+            validity_days=60,
+            price=eur(12000),
+        )
+    )
+    console = await _log_in(browser, platform, tenant.company_id, "STAFF")
+    page = console.page
+    try:
+        await page.goto(console.url("/ops/manage/customers"))
+        await page.get_by_label("Name or e-mail starts with").fill(email[:8])
+        await page.get_by_role("button", name="Find").click()
+        row = page.locator(f"#customers tr[data-customer='{customer.id}']")
+        await expect(row).to_contain_text(email)
+        await check(console, "manage-customers")
+        await row.get_by_role("link").click()
+        await expect(page.locator("#balance")).to_contain_text("10.00 EUR")
+
+        # A credit without a reason is refused beside the field; with one, the ledger shows it.
+        await page.get_by_label("Amount (EUR)").fill("25.50")
+        await page.get_by_role("button", name="Apply").click()
+        await expect(page.locator("#reason-error")).to_be_visible()
+        await check(console, "manage-customer-refused")
+        await page.get_by_label("Reason (kept in the ledger)").fill("Paid cash at the desk")
+        await page.get_by_role("button", name="Apply").click()
+        await expect(page.locator(".notice-ok")).to_have_text("Wallet credited.")
+        await expect(page.locator("#balance")).to_contain_text("35.50 EUR")
+        line = page.locator("#ledger tbody tr").first
+        await expect(line).to_contain_text("25.50")
+        await expect(line).to_contain_text("Paid cash at the desk")
+
+        # A debit of more than the wallet holds is refused.
+        await page.get_by_label("Debit (take)").check()
+        await page.get_by_label("Amount (EUR)").fill("500")
+        await page.get_by_label("Reason (kept in the ledger)").fill("Too much")
+        await page.get_by_role("button", name="Apply").click()
+        await expect(page.locator(".notice-error")).to_be_visible()
+        await expect(page.locator("#balance")).to_contain_text("35.50 EUR")
+
+        # A pass granted: listed with its credits.
+        await page.get_by_label("Granted (free)").check()
+        await page.get_by_role("button", name="Issue the pass").click()
+        await expect(page.locator(".notice-ok")).to_have_text("Pass issued.")
+        await expect(page.locator("#passes")).to_contain_text("Ten classes")
+        await expect(page.locator("#passes")).to_contain_text("10 of 10")
+        await check(console, "manage-customer")
+
+        # Staff read resources but may not create one.
+        await page.goto(console.url("/ops/manage/resources"))
+        await expect(page.get_by_role("link", name="Sessions (places)")).to_have_count(0)
+        refused = await page.goto(console.url("/ops/manage/resources/new"))
+        assert refused is not None and refused.status == 403
+    finally:
+        await page.context.close()
