@@ -155,7 +155,7 @@ async def drill(platform: Platform, data_dir: Path, leftovers: list[str]) -> dic
     assert result.requeued.get("bookings"), result.requeued  # the commands the wallet never took
 
     # 4. Switch: the restored database takes the live one's name (the services' DATABASE_URL
-    # stays), JetStream starts empty, the services start again.
+    # stays), a new JetStream gets only the backup's dead letters, the services start again.
     started = time.monotonic()
     record = await asyncio.to_thread(
         backup_tool.switch_database, platform.pg.server_url, live, restored, stamp
