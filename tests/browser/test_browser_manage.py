@@ -212,3 +212,54 @@ async def test_staff_credit_a_wallet_and_grant_a_pass(platform, browser, tenant)
         assert refused is not None and refused.status == 403
     finally:
         await page.context.close()
+
+
+async def test_admin_sets_nightly_and_hourly_prices(platform, browser, tenant):
+    console = await _log_in(browser, platform, tenant.company_id, "COMPANY_ADMIN")
+    page = console.page
+    try:
+        # A nightly resource: its policy's check-in and check-out times, a rate plan, prices of dates.
+        await page.goto(console.url("/ops/manage/resources/new?model=NIGHTLY"))
+        await page.get_by_label("Name", exact=True).fill("Sea cabin")
+        await page.get_by_label("Minimum nights (0: none)").fill("2")
+        await page.get_by_label("Check-in time").fill("16:00")
+        await page.get_by_label("Check-out time").fill("10:00")
+        await page.get_by_role("button", name="Create").click()
+        await expect(page.locator(".notice-ok")).to_have_text("Created.")
+        await expect(page.get_by_label("Minimum nights (0: none)")).to_have_value("2")
+        await page.get_by_label("Plan name").fill("Summer")
+        await page.get_by_label("Default price a night (EUR)").fill("80")
+        await page.get_by_role("button", name="Create the plan").click()
+        await expect(page.locator(".notice-ok")).to_have_text("Rate plan created.")
+        await expect(page.locator("h3", has_text="Summer")).to_contain_text("80.00 EUR a night")
+        first = (datetime.now(UTC) + timedelta(days=10)).date()
+        form = page.locator("form", has=page.get_by_role("button", name="Set the prices of Summer"))
+        await form.get_by_label("From").fill(first.isoformat())
+        await form.get_by_label("Until (inclusive)").fill((first + timedelta(days=2)).isoformat())
+        await form.get_by_label("Price a night (EUR; empty clears)").fill("95.5")
+        await form.get_by_role("button", name="Set the prices of Summer").click()
+        await expect(page.locator(".notice-ok")).to_have_text("Daily prices saved.")
+        await expect(page.locator("p.muted", has_text="Next 90 days")).to_contain_text(
+            f"{first.isoformat()} 95.50"
+        )
+        await check(console, "manage-resource-nightly")
+
+        # An hourly rental: its rate, and a bad amount refused beside the field.
+        await page.goto(console.url("/ops/manage/resources/new?model=INTERVAL"))
+        await page.get_by_label("Name", exact=True).fill("Sauna")
+        await page.get_by_label("Hourly rate (EUR)").fill("30")
+        await page.get_by_label("Start and length in steps of (minutes, 0: any)").fill("30")
+        await page.get_by_role("button", name="Create").click()
+        await expect(page.locator(".notice-ok")).to_have_text("Created.")
+        rate = page.locator("#rate-form").get_by_label("Hourly rate (EUR)")
+        await expect(rate).to_have_value("30.00")
+        await rate.fill("12.345")
+        await page.get_by_role("button", name="Save the rate").click()
+        await expect(page.locator("#hourly_rate-error")).to_contain_text("two decimals")
+        await page.locator("#rate-form").get_by_label("Hourly rate (EUR)").fill("35")
+        await page.get_by_role("button", name="Save the rate").click()
+        await expect(page.locator(".notice-ok")).to_have_text("Hourly rate saved.")
+        await expect(page.locator("#rate-form").get_by_label("Hourly rate (EUR)")).to_have_value("35.00")
+        await check(console, "manage-resource-interval")
+    finally:
+        await page.context.close()

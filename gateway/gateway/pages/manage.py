@@ -141,9 +141,12 @@ class Form:
     code: str = ""
     name: str = ""  # which of the page's forms was refused
 
-    def for_(self, which: str) -> Form:
-        """This form's values and errors when `which` is the form refused, else an empty one."""
-        return self if self.name == which else Form()
+    def for_(self, which: str, defaults: dict[str, Any] | None = None) -> Form:
+        """This form's values and errors when `which` is the form refused, else a fresh one
+        with the `defaults`."""
+        if self.name == which:
+            return self
+        return Form({k: str(v) for k, v in (defaults or {}).items()})
 
     def value(self, name: str, default: Any = "") -> str:
         return self.values.get(name, "" if default is None else str(default))
