@@ -214,3 +214,32 @@ async def test_a_customer_signs_in_pays_from_the_wallet_and_sees_the_account(pla
         await expect(page.get_by_role("link", name="Sign in")).to_be_visible()
     finally:
         await page.context.close()
+
+
+async def test_without_javascript_a_guest_prices_books_and_refreshes_to_the_confirmation(
+    platform, browser, tenant
+):
+    session = await tenant.session(capacity=6, price_minor=1500)
+    context = await browser.new_context(viewport=DESKTOP, java_script_enabled=False)
+    context.set_default_timeout(SLOW)
+    page = await context.new_page()
+    try:
+        await page.goto(platform.gateway_url + f"/site/{tenant.company_id}/book/session/{session.id}")
+        await page.get_by_label("Places").fill("3")
+        await page.get_by_role("button", name="Update the price").click()
+        await expect(page.locator("#quote .total")).to_have_text("45.00 EUR")
+        await expect(page.get_by_label("Places")).to_have_value("3")
+        await page.get_by_label("Full name").fill("Noah Script")
+        await page.get_by_label("E-mail").fill(f"noah-{uuid.uuid4().hex[:8]}@example.com")
+        await page.get_by_label("Card number").fill(GOOD_CARD)
+        await page.get_by_role("button", name="Book and pay").click()
+        await page.wait_for_url(re.compile(rf".*/site/{tenant.company_id}/bookings/[0-9a-f-]{{36}}$"))
+        await expect(page.locator("dl.summary")).to_contain_text("Studio, 3 places")
+        for _ in range(60):
+            if await page.locator(".status-code").inner_text() == "CONFIRMED":
+                break
+            await page.wait_for_timeout(500)
+            await page.reload()
+        await expect(page.locator(".status-code")).to_have_text("CONFIRMED")
+    finally:
+        await context.close()
