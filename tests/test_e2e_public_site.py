@@ -529,3 +529,42 @@ async def test_an_interval_resource_is_priced_from_local_times_and_booked_by_a_g
         )
         assert again.status_code == 409, again.text
         assert 'role="alert"' in again.text and 'value="Lee Guest"' in again.text
+
+
+async def test_the_catalog_shows_pictures_amenities_and_capacity_or_a_placeholder(platform, tenant):
+    resource = catalog_pb2.Resource(
+        id=tenant.resource_id,
+        description="A bright room with a river view.",
+        image_urls=["https://img.example.test/studio.jpg"],
+        amenities=["mats", "showers"],
+        capacity=12,
+    )
+    await platform.catalog.UpdateResource(
+        catalog_pb2.UpdateResourceRequest(
+            request_id=str(uuid.uuid4()),
+            resource=resource,
+            update_mask=field_mask_pb2.FieldMask(
+                paths=["description", "image_urls", "amenities", "capacity"]
+            ),
+        )
+    )
+    await platform.catalog.CreateResource(
+        catalog_pb2.CreateResourceRequest(
+            request_id=str(uuid.uuid4()),
+            company_id=tenant.company_id,
+            name="Sauna",
+            booking_model=catalog_pb2.BOOKING_MODEL_INTERVAL,
+            hourly_rate=eur(900),
+        )
+    )
+    async with _site(platform) as http:
+        page = await http.get(f"/site/{tenant.company_id}")
+    html = page.text
+    assert '<img class="picture" src="https://img.example.test/studio.jpg" alt="Studio"' in html
+    assert "A bright room with a river view." in html and "Up to 12 people" in html
+    assert '<li class="amenity">mats</li>' in html and '<li class="amenity">showers</li>' in html
+    # No picture: the placeholder with the initial, hidden from screen readers.
+    assert '<div class="picture placeholder" aria-hidden="true"><span>S</span></div>' in html
+    # Pictures may come from the company's https host; nothing else is loosened.
+    csp = page.headers["content-security-policy"]
+    assert "img-src 'self' data: https:" in csp and "script-src 'self'" in csp
