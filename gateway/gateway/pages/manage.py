@@ -108,6 +108,8 @@ DONE = {
     "rate": "Hourly rate saved.",
     "plan": "Rate plan created.",
     "prices": "Daily prices saved.",
+    "unit": "Unit added.",
+    "unit-archived": "Unit archived.",
 }
 
 IdQuery = Annotated[str | None, Query(max_length=64)]
@@ -568,6 +570,7 @@ async def _read_resource(
 class Prices:
     plans: list[catalog_api.RatePlanOut]
     days: dict[str, list[catalog_api.DailyPriceOut]]
+    units: list[catalog_api.UnitOut]
 
 
 async def _prices(request: Request, principal: Principal, resource: catalog_api.ResourceOut) -> Prices | None:
@@ -587,7 +590,10 @@ async def _prices(request: Request, principal: Principal, resource: catalog_api.
                 today + timedelta(days=90),
             )
         ).prices
-    return Prices(plans, days)
+    units = (
+        await catalog_api.list_units(request, uuid.UUID(resource.id), principal, include_archived=False)
+    ).units
+    return Prices(plans, days, units)
 
 
 async def _resource_page(
@@ -773,6 +779,34 @@ async def daily_prices_form(request: Request, resource_id: uuid.UUID, rate_plan_
         return "prices"
 
     return await _resource_change(request, resource_id, "prices", change)
+
+
+@router.post(f"{BASE}/resources/{{resource_id}}/units", include_in_schema=False)
+async def create_unit_form(request: Request, resource_id: uuid.UUID) -> Response:
+    async def change(principal: Principal, form: dict[str, str], resource: catalog_api.ResourceOut) -> str:
+        body = _validated(catalog_api.CreateUnitBody, {"name": form.get("name", "").strip()})
+        await _call(
+            catalog_api.create_unit(request, resource_id, body, principal, _once(request, form, "unit"))
+        )
+        return "unit"
+
+    return await _resource_change(request, resource_id, "unit", change)
+
+
+@router.post(f"{BASE}/resources/{{resource_id}}/units/{{unit_id}}/archive", include_in_schema=False)
+async def archive_unit_form(request: Request, resource_id: uuid.UUID, unit_id: uuid.UUID) -> Response:
+    async def change(principal: Principal, form: dict[str, str], resource: catalog_api.ResourceOut) -> str:
+        units = (await catalog_api.list_units(request, resource_id, principal, include_archived=False)).units
+        if str(unit_id) not in {u.id for u in units}:
+            raise Problem(404, "UNIT_NOT_FOUND", "No such unit of this resource.")
+        await _call(
+            catalog_api.archive_unit(
+                request, unit_id, principal, _once(request, form, "unit-archive"), form.get("etag") or None
+            )
+        )
+        return "unit-archived"
+
+    return await _resource_change(request, resource_id, "unit", change)
 
 
 # ----- sessions -----
