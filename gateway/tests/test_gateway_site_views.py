@@ -74,3 +74,12 @@ def test_a_rejected_booking_says_why_in_words():
     assert view.what == "Yoga, 2 places" and view.total == "30.00 EUR"
     booking.reject_reason = "SOMETHING_NEW"
     assert views.booking_view(booking, "Yoga", views.zone("UTC")).reason == "Something new."
+
+
+def test_a_period_names_the_day_once_when_it_ends_the_same_day():
+    tz = views.zone("Europe/Berlin")
+    start = datetime(2030, 3, 5, 17, 0, tzinfo=UTC)
+    assert views.period(start, start + timedelta(hours=1), tz) == "Tue 5 Mar 2030, 18:00\u201319:00"
+    assert (
+        views.period(start, start + timedelta(days=1), tz) == "Tue 5 Mar 2030, 18:00 to Wed 6 Mar 2030, 18:00"
+    )

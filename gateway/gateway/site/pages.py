@@ -140,7 +140,7 @@ async def company_page(request: Request, company_id: str) -> Response:
                         id=s.id,
                         resource_id=s.resource_id,
                         start=views.local(views.stamp(s, "start_time"), tz),
-                        end=views.local(views.stamp(s, "end_time"), tz),
+                        period=views.period(views.stamp(s, "start_time"), views.stamp(s, "end_time"), tz),
                         price=views.amount(
                             s.price.amount_minor, s.price.currency_code or company.currency_code
                         ),
@@ -313,7 +313,7 @@ async def _offer(request: Request, company: catalog_pb2.Company, kind: str, targ
                 id=session.id,
                 resource_id=session.resource_id,
                 start=views.local(views.stamp(session, "start_time"), tz),
-                end=views.local(views.stamp(session, "end_time"), tz),
+                period=views.period(views.stamp(session, "start_time"), views.stamp(session, "end_time"), tz),
                 price=views.amount(
                     session.price.amount_minor, session.price.currency_code or company.currency_code
                 ),

@@ -65,6 +65,16 @@ def local(value: datetime | None, tz: ZoneInfo) -> str:
     return f"{moment:%a} {moment.day} {moment:%b %Y, %H:%M}"
 
 
+def period(start: datetime | None, end: datetime | None, tz: ZoneInfo) -> str:
+    """Tue 8 Dec 2026, 18:00-19:00 on one day; both in full across days."""
+    if start is None or end is None:
+        return local(start, tz)
+    first, last = start.astimezone(tz), end.astimezone(tz)
+    if first.date() == last.date():
+        return f"{local(start, tz)}\u2013{last:%H:%M}"
+    return f"{local(start, tz)} to {local(end, tz)}"
+
+
 def local_date(value: str) -> str:
     try:
         day = date.fromisoformat(value)
@@ -161,7 +171,7 @@ class SessionView:
     id: str
     resource_id: str
     start: str
-    end: str
+    period: str
     price: str
     capacity: int
 
@@ -241,7 +251,7 @@ def booking_view(
     if booking.check_in_date:
         when = f"{local_date(booking.check_in_date)} to {local_date(booking.check_out_date)}"
     else:
-        when = f"{local(stamp(booking, 'start_time'), tz)} to {local(stamp(booking, 'end_time'), tz)}"
+        when = period(stamp(booking, "start_time"), stamp(booking, "end_time"), tz)
     if booking.check_in_date:
         what = f"{resource_name}, {booking.guests} guest{'s' if booking.guests != 1 else ''}"
     elif booking.session_id:
