@@ -68,6 +68,8 @@ async def test_staff_read_a_resource_and_its_sessions_but_change_nothing(
         await http.post(f"/ops/manage/resources/{resource}/sessions", data=form),
         await http.post(f"/ops/manage/resources/{resource}/series", data=form),
         await http.post(f"/ops/manage/sessions/{session}/cancel", data={**form, "reason": "x"}),
+        await http.post("/ops/manage/passes", data={**form, "name": "x"}),
+        await http.post(f"/ops/manage/passes/{uuid.uuid4()}/archive", data={**form, "etag": "1"}),
     ]
 
     assert page.status_code == 200, page.text
@@ -126,6 +128,9 @@ async def test_every_form_needs_the_session_s_csrf_token(http, make_account, ops
         f"/ops/manage/resources/{resource}/sessions": {"capacity": "1"},
         f"/ops/manage/resources/{resource}/series": {"capacity": "1"},
         f"/ops/manage/sessions/{session}/cancel": {"reason": "x"},
+        "/ops/manage/customers": {"display_name": "x", "email": "x@example.com"},
+        "/ops/manage/passes": {"name": "x"},
+        f"/ops/manage/passes/{uuid.uuid4()}/archive": {"etag": "1"},
         f"/ops/manage/customers/{customer}": {"display_name": "x"},
         f"/ops/manage/customers/{customer}/wallet": {"amount": "10", "reason": "x"},
         f"/ops/manage/customers/{customer}/passes": {"product_id": str(uuid.uuid4()), "sale": "GRANT"},

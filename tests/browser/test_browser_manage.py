@@ -205,6 +205,15 @@ async def test_staff_credit_a_wallet_and_grant_a_pass(platform, browser, tenant)
         await expect(page.locator("#passes")).to_contain_text("10 of 10")
         await check(console, "manage-customer")
 
+        # A new customer at the desk, then their page.
+        await page.goto(console.url("/ops/manage/customers"))
+        await page.get_by_label("Name", exact=True).fill("Ada Desk")
+        await page.get_by_label("E-mail", exact=True).fill(f"ada-{uuid.uuid4().hex[:8]}@example.com")
+        await page.get_by_role("button", name="Add the customer").click()
+        await expect(page.locator(".notice-ok")).to_have_text("Created.")
+        await expect(page.locator("h1")).to_have_text("Ada Desk")
+        await expect(page.locator("#balance")).to_contain_text("0.00")
+
         # Staff read resources but may not create one.
         await page.goto(console.url("/ops/manage/resources"))
         await expect(page.get_by_role("link", name="Sessions (places)")).to_have_count(0)
@@ -269,5 +278,22 @@ async def test_admin_sets_nightly_and_hourly_prices(platform, browser, tenant):
         await expect(page.locator(".notice-ok")).to_have_text("Hourly rate saved.")
         await expect(page.locator("#rate-form").get_by_label("Hourly rate (EUR)")).to_have_value("35.00")
         await check(console, "manage-resource-interval")
+
+        # A pass product created, then archived.
+        await page.goto(console.url("/ops/manage/passes"))
+        await page.get_by_label("Name", exact=True).fill("Five saunas")
+        await page.get_by_label("Credits (bookings it pays for)").fill("5")
+        await page.get_by_label("Price (EUR)").fill("abc")
+        await page.get_by_role("button", name="Create the pass product").click()
+        await expect(page.locator("#price-error")).to_be_visible()
+        await page.get_by_label("Price (EUR)").fill("60")
+        await page.get_by_role("button", name="Create the pass product").click()
+        await expect(page.locator(".notice-ok")).to_have_text("Pass product created.")
+        row = page.locator("#products tr", has_text="Five saunas")
+        await expect(row).to_contain_text("60.00 EUR")
+        await check(console, "manage-passes")
+        await row.get_by_role("button", name="Archive Five saunas").click()
+        await expect(page.locator(".notice-ok")).to_have_text("Pass product archived.")
+        await expect(page.locator("#products")).not_to_contain_text("Five saunas")
     finally:
         await page.context.close()

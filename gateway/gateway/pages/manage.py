@@ -39,7 +39,12 @@ from gateway.routes import admin_customers as customers_api
 from gateway.routes import admin_passes as passes_api
 from gateway.routes import admin_sessions as sessions_api
 from gateway.routes.common import Idempotent
-from gateway.schemas_admin_front_desk import IssuePassBody, UpdateCustomerBody, WalletChangeBody
+from gateway.schemas_admin_front_desk import (
+    CreateCustomerBody,
+    IssuePassBody,
+    UpdateCustomerBody,
+    WalletChangeBody,
+)
 from gateway.sessions import PageStaff, form_operator, form_staff
 from plumbing.principal import Role, acting_as
 
@@ -109,6 +114,8 @@ DONE = {
     "plan": "Rate plan created.",
     "prices": "Daily prices saved.",
     "unit": "Unit added.",
+    "product": "Pass product created.",
+    "product-archived": "Pass product archived.",
     "unit-archived": "Unit archived.",
 }
 
@@ -1026,7 +1033,17 @@ async def customers_page(
     q: TextQuery = None,
     company_id: IdQuery = None,
 ) -> Response:
-    company_key = _company_key(principal, company_id)
+    return await _customers_page(request, principal, q, _company_key(principal, company_id))
+
+
+async def _customers_page(
+    request: Request,
+    principal: Principal,
+    q: str | None,
+    company_key: str | None,
+    form: Form | None = None,
+    status: int = 200,
+) -> Response:
     found: list[Any] = []
     if company_key is not None:
         found = (
@@ -1049,8 +1066,35 @@ async def customers_page(
             customers=found,
             q=q or "",
             company_arg=company_key if principal.role is Role.PLATFORM_ADMIN and company_key else "",
+            form=form or Form(),
         ),
+        status_code=status,
     )
+
+
+@router.post(f"{BASE}/customers", include_in_schema=False)
+async def create_customer_form(request: Request) -> Response:
+    """A new customer (name and e-mail), then its page."""
+    principal, _token, form = await _form(request, admins_only=False)
+    with acting_as(principal.as_plumbing()):
+        company_key = _company_key(principal, form.get("company_id"))
+        if company_key is None:
+            raise Problem(400, "COMPANY_REQUIRED", "Name the company (company_id).")
+        try:
+            values = {
+                "display_name": form.get("display_name", "").strip(),
+                "email": form.get("email", "").strip(),
+            }
+            if principal.role is Role.PLATFORM_ADMIN:
+                values["company_id"] = company_key
+            body = _validated(CreateCustomerBody, values)
+            created = await _call(
+                customers_api.create_customer(request, body, principal, _once(request, form, "customer-new"))
+            )
+        except Refused as refused:
+            shown = Form(form, refused.errors, refused.text, refused.code, "new")
+            return await _customers_page(request, principal, None, company_key, shown, refused.status)
+        return _back(f"{BASE}/customers/{created['id']}", done="created")
 
 
 async def _customer_page(
@@ -1212,3 +1256,121 @@ async def pass_form(request: Request, customer_id: uuid.UUID) -> Response:
         return "pass"
 
     return await _customer_change(request, customer_id, "pass", change)
+
+
+# ----- pass products -----
+
+
+@router.get(f"{BASE}/passes", response_class=HTMLResponse, include_in_schema=False)
+async def pass_products_page(
+    request: Request,
+    principal: PageStaff,
+    archived: Annotated[str | None, Query(max_length=8)] = None,
+    company_id: IdQuery = None,
+    done: Annotated[str | None, Query(max_length=32)] = None,
+) -> Response:
+    company_key = _company_key(principal, company_id)
+    return await _pass_products_page(
+        request, principal, company_key, archived == "1", Form(), 200, _done(done)
+    )
+
+
+async def _pass_products_page(
+    request: Request,
+    principal: Principal,
+    company_key: str | None,
+    archived: bool,
+    form: Form,
+    status: int = 200,
+    notice: str = "",
+) -> Response:
+    if company_key is None:
+        return page_response(request, "manage_passes.html", **_context(request, principal, company=None))
+    company = await _company(request, company_key)
+    products = (
+        await passes_api.list_pass_products(
+            request,
+            principal,
+            company_id=uuid.UUID(company_key),
+            show_archived=archived,
+            page_size=200,
+            page_token=None,
+        )
+    ).products
+    return page_response(
+        request,
+        "manage_passes.html",
+        status_code=status,
+        **_context(
+            request,
+            principal,
+            company=company,
+            products=products,
+            archived=archived,
+            form=form,
+            notice=notice,
+            company_arg=company_key if principal.role is Role.PLATFORM_ADMIN else "",
+        ),
+    )
+
+
+@router.post(f"{BASE}/passes", include_in_schema=False)
+async def create_pass_product_form(request: Request) -> Response:
+    principal, _token, form = await _form(request, admins_only=True)
+    with acting_as(principal.as_plumbing()):
+        company_key = _company_key(principal, form.get("company_id"))
+        if company_key is None:
+            raise Problem(400, "COMPANY_REQUIRED", "Name the company (company_id).")
+        company = await _company(request, company_key)
+        try:
+            values: dict[str, Any] = {
+                "name": form.get("name", "").strip(),
+                "credits": _int(form.get("credits", ""), "credits"),
+                "validity_days": _int(form.get("validity_days", ""), "validity_days"),
+                "price": {
+                    "amount_minor": _minor(form.get("price", ""), "price"),
+                    "currency_code": company.currency,
+                },
+            }
+            if principal.role is Role.PLATFORM_ADMIN:
+                values["company_id"] = company_key
+            body = _validated(passes_api.CreatePassProductBody, values)
+            await _call(
+                passes_api.create_pass_product(request, body, principal, _once(request, form, "product"))
+            )
+        except Refused as refused:
+            shown = Form(form, refused.errors, refused.text, refused.code, "product")
+            return await _pass_products_page(request, principal, company_key, False, shown, refused.status)
+        company_arg = company_key if principal.role is Role.PLATFORM_ADMIN else None
+        return _back(f"{BASE}/passes", done="product", company_id=company_arg)
+
+
+@router.post(f"{BASE}/passes/{{product_id}}/archive", include_in_schema=False)
+async def archive_pass_product_form(request: Request, product_id: uuid.UUID) -> Response:
+    principal, _token, form = await _form(request, admins_only=True)
+    with acting_as(principal.as_plumbing()):
+
+        async def run() -> Response:
+            answer = await passes_api.get_pass_product(request, product_id, principal)
+            company_key = json.loads(bytes(answer.body))["company_id"]
+            if principal.role is not Role.PLATFORM_ADMIN and company_key != principal.company_id:
+                raise Problem(404, "PASS_PRODUCT_NOT_FOUND", "No such pass product.")
+            try:
+                await _call(
+                    passes_api.archive_pass_product(
+                        request,
+                        product_id,
+                        principal,
+                        _once(request, form, "product-archive"),
+                        form.get("etag") or None,
+                    )
+                )
+            except Refused as refused:
+                shown = Form(form, refused.errors, refused.text, refused.code, "archive")
+                return await _pass_products_page(
+                    request, principal, company_key, False, shown, refused.status
+                )
+            company_arg = company_key if principal.role is Role.PLATFORM_ADMIN else None
+            return _back(f"{BASE}/passes", done="product-archived", company_id=company_arg)
+
+        return await _guard(run, request, principal)
