@@ -214,6 +214,28 @@ async def test_staff_credit_a_wallet_and_grant_a_pass(platform, browser, tenant)
         await expect(page.locator("h1")).to_have_text("Ada Desk")
         await expect(page.locator("#balance")).to_contain_text("0.00")
 
+        # Another company's customer is a 404 page.
+        other = (
+            await platform.catalog.CreateCompany(
+                catalog_pb2.CreateCompanyRequest(
+                    request_id=str(uuid.uuid4()), name="Other", time_zone="UTC", currency_code="EUR"
+                )
+            )
+        ).company
+        stranger = (
+            await platform.catalog.CreateCustomer(
+                catalog_pb2.CreateCustomerRequest(
+                    request_id=str(uuid.uuid4()),
+                    company_id=other.id,
+                    display_name="Stranger",
+                    email=f"s-{uuid.uuid4().hex[:8]}@example.com",
+                )
+            )
+        ).customer
+        missing = await page.goto(console.url(f"/ops/manage/customers/{stranger.id}"))
+        assert missing is not None and missing.status == 404
+        await expect(page.locator("h1")).to_have_text("Not found")
+
         # Staff read resources but may not create one.
         await page.goto(console.url("/ops/manage/resources"))
         await expect(page.get_by_role("link", name="Sessions (places)")).to_have_count(0)
@@ -297,3 +319,21 @@ async def test_admin_sets_nightly_and_hourly_prices(platform, browser, tenant):
         await expect(page.locator("#products")).not_to_contain_text("Five saunas")
     finally:
         await page.context.close()
+
+
+async def test_a_platform_admin_names_the_company(platform, console, tenant):
+    page = console.page
+    await page.goto(console.url("/ops/manage/resources"))
+    await page.get_by_label("Company id").fill(tenant.company_id)
+    await page.get_by_role("button", name="Show its resources").click()
+    await expect(page.locator("#resources")).to_contain_text("Studio")
+    await page.get_by_role("link", name="Studio", exact=True).click()
+    await expect(page.locator("h1")).to_have_text("Studio")
+    await page.get_by_role("link", name="Sessions and series").click()
+    await expect(page.locator("h1")).to_have_text("Sessions of Studio")
+    await page.goto(console.url(f"/ops/manage/customers?company_id={tenant.company_id}"))
+    await page.get_by_label("Name", exact=True).fill("Pat Platform")
+    await page.get_by_label("E-mail", exact=True).fill(f"pat-{uuid.uuid4().hex[:8]}@example.com")
+    await page.get_by_role("button", name="Add the customer").click()
+    await expect(page.locator("h1")).to_have_text("Pat Platform")
+    await check(console, "manage-customer-platform")
