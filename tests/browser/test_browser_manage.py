@@ -337,3 +337,82 @@ async def test_a_platform_admin_names_the_company(platform, console, tenant):
     await page.get_by_role("button", name="Add the customer").click()
     await expect(page.locator("h1")).to_have_text("Pat Platform")
     await check(console, "manage-customer-platform")
+
+
+HOSTILE = [
+    "",
+    " ",
+    "-1",
+    "99999999999999999999",
+    "1e308",
+    "NaN",
+    "Infinity",
+    "0x10",
+    "12.345",
+    "<script>",
+    "'; --",
+    "\u202e\u0000x",
+    "x" * 6000,
+    "2030-02-31",
+    "25:61",
+    "ZZZ",
+    str(uuid.uuid4()),
+]
+
+
+async def test_hostile_form_values_never_answer_5xx(platform, browser, tenant):
+    """Every management form posted by an admin with hostile values in every field answers
+    a page or a 4xx, never a 5xx (on the real platform, through the browser's session)."""
+    console = await _log_in(browser, platform, tenant.company_id, "COMPANY_ADMIN")
+    page = console.page
+    customer = await tenant.customer(main_minor=100)
+    session = await tenant.session()
+    try:
+        await page.goto(console.url(f"/ops/manage/resources/{tenant.resource_id}"))
+        csrf = await page.locator("input[name=csrf_token]").first.get_attribute("value")
+        resource = f"/ops/manage/resources/{tenant.resource_id}"
+        forms = {
+            "/ops/manage/resources": [
+                "name",
+                "booking_model",
+                "capacity",
+                "policy.lead_time_minutes",
+                "window_hours_0",
+                "window_percent_0",
+                "hourly_rate",
+                "company_id",
+            ],
+            resource: ["name", "etag", "capacity", "policy.horizon_days", "amenities", "description"],
+            f"{resource}/archive": ["etag"],
+            f"{resource}/hourly-rate": ["hourly_rate", "etag"],
+            f"{resource}/rate-plans": ["name", "default_nightly_price"],
+            f"{resource}/units": ["name"],
+            f"{resource}/sessions": ["date", "start_time", "duration_minutes", "capacity", "price", "from"],
+            f"{resource}/series": [
+                "day_MO",
+                "start_date",
+                "weeks",
+                "start_time",
+                "duration_minutes",
+                "capacity",
+                "price",
+            ],
+            f"/ops/manage/sessions/{session.id}/cancel": ["reason", "scope", "from"],
+            "/ops/manage/customers": ["display_name", "email", "company_id"],
+            f"/ops/manage/customers/{customer.id}": ["display_name", "email", "phone", "etag"],
+            f"/ops/manage/customers/{customer.id}/wallet": ["amount", "reason", "balance", "direction"],
+            f"/ops/manage/customers/{customer.id}/passes": ["product_id", "sale"],
+            "/ops/manage/passes": ["name", "credits", "validity_days", "price"],
+        }
+        answers: dict[int, int] = {}
+        for path, names in forms.items():
+            for value in HOSTILE:
+                data = {"csrf_token": csrf, **{name: value for name in names}}
+                if path.endswith("/series"):
+                    data["day_MO"] = "1"
+                reply = await page.context.request.post(console.url(path), form=data, max_redirects=0)
+                answers[reply.status] = answers.get(reply.status, 0) + 1
+                assert reply.status < 500, (path, value[:40], reply.status, (await reply.text())[:300])
+        print(f"hostile pages: management forms answered {dict(sorted(answers.items()))}")
+    finally:
+        await page.context.close()
