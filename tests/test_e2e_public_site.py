@@ -15,8 +15,10 @@ from datetime import date, timedelta
 import httpx
 import pytest
 from google.protobuf import field_mask_pb2
+from sqlalchemy import func, update
 
 from bookingplatform.catalog.v1 import catalog_pb2
+from gateway.tables import users
 from tests.conftest import Platform, Tenant, eur
 
 pytestmark = pytest.mark.e2e
@@ -436,6 +438,15 @@ async def test_only_this_company_s_customers_sign_in_to_its_site(platform, tenan
         # Not an API token either.
         api = await http.get("/v1/bookings", headers={"Authorization": f"Bearer {token}"})
         assert api.status_code == 401
+        # A deactivated account's cookie opens nothing any more.
+        assert (await http.get(f"/site/{tenant.company_id}/account")).status_code == 200
+        user = await platform.users.get_by_email(email, company_id=tenant.company_id)
+        assert user is not None
+        async with platform.db.transaction() as conn:
+            await conn.execute(update(users).where(users.c.id == user.id).values(deactivated_at=func.now()))
+        assert (await http.get(f"/site/{tenant.company_id}/account")).headers["location"] == (
+            f"/site/{tenant.company_id}/account/login"
+        )
 
 
 async def test_a_customer_pays_later_and_settles_the_amount_due_by_card(platform, tenant):

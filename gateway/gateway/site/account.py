@@ -27,7 +27,14 @@ from gateway.schemas import EntitlementOut, WalletEntryOut, WalletOut
 from gateway.site import views
 from gateway.site.common import company_context, guarded, load_company
 from gateway.site.rendering import SITE_PATH, check_csrf, first, page, read_form
-from gateway.site.sessions import SESSION_COOKIE, SESSION_SECONDS, SiteCustomer, cookie_path, issue, signed_in
+from gateway.site.sessions import (
+    SESSION_COOKIE,
+    SESSION_SECONDS,
+    SiteCustomer,
+    active_customer,
+    cookie_path,
+    issue,
+)
 from gateway.users import CompanyRequired
 from plumbing.principal import Role, acting_as
 
@@ -65,7 +72,7 @@ def _login_page(
 async def login_page(request: Request, company_id: str) -> Response:
     async def call() -> Response:
         company = await load_company(request, company_id)
-        if signed_in(request, company.id) is not None:
+        if await active_customer(request, company.id) is not None:
             return RedirectResponse(f"{SITE_PATH}/{company.id}/account", status_code=303)
         return _login_page(request, company)
 
@@ -158,7 +165,7 @@ class BookingRow:
 async def account_page(request: Request, company_id: str) -> Response:
     async def call() -> Response:
         company = await load_company(request, company_id)
-        customer = signed_in(request, company.id)
+        customer = await active_customer(request, company.id)
         if customer is None:
             return RedirectResponse(f"{SITE_PATH}/{company.id}/account/login", status_code=303)
         clients = clients_of(request)

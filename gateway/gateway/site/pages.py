@@ -68,7 +68,7 @@ from gateway.site.rendering import (
     render,
     set_manage_cookie,
 )
-from gateway.site.sessions import SiteCustomer, signed_in
+from gateway.site.sessions import SiteCustomer, active_customer
 from gateway.users import normalize_email
 from plumbing.ids import is_uuid
 from plumbing.principal import Principal, acting_as
@@ -492,7 +492,7 @@ async def book(request: Request, company_id: str, kind: str, target_id: str) -> 
         company = await _company(request, _company_id(company_id))
         offer = await _offer(request, company, kind, target_id)
         choice = _choice(form, offer)
-        customer = signed_in(request, company.id)
+        customer = await active_customer(request, company.id)
         if first(form, "action") != "book":
             priced = await _price(request, company, offer, choice)
             if request.headers.get("HX-Request") == "true":
@@ -586,7 +586,7 @@ async def _book(
 
 
 async def _options(request: Request, company: catalog_pb2.Company, chosen: str | None) -> PayOptions | None:
-    customer = signed_in(request, company.id)
+    customer = await active_customer(request, company.id)
     if customer is None:
         return None
     options = await _pay_options(request, company, customer)
@@ -671,7 +671,7 @@ class Managed:
     principal: Principal
 
 
-def _grant(request: Request, company_id: str, booking_id: str) -> tuple[GuestGrant, Principal]:
+async def _grant(request: Request, company_id: str, booking_id: str) -> tuple[GuestGrant, Principal]:
     """The booking's grant: from its manage cookie (a guest), else the signed-in customer of the
     company's site (checked to be the booking's customer when it is read)."""
     cid = _company_id(company_id)
@@ -680,7 +680,7 @@ def _grant(request: Request, company_id: str, booking_id: str) -> tuple[GuestGra
     try:
         grant = links_of(request).verify_manage(request.cookies.get(MANAGE_COOKIE), booking_id.lower())
     except Problem:
-        customer = signed_in(request, cid)
+        customer = await active_customer(request, cid)
         if customer is None:
             raise Problem(
                 404,
@@ -712,7 +712,7 @@ async def _booking(request: Request, grant: GuestGrant, principal: Principal) ->
 
 
 async def _managed(request: Request, company_id: str, booking_id: str) -> Managed:
-    grant, principal = _grant(request, company_id, booking_id)
+    grant, principal = await _grant(request, company_id, booking_id)
     company, booking = await asyncio.gather(
         _company(request, grant.company_id), _booking(request, grant, principal)
     )

@@ -12,9 +12,13 @@ from dataclasses import dataclass
 
 import jwt
 from fastapi import Request
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.deps import tokens_of
+from gateway.problems import Problem
 from gateway.site.rendering import SITE_PATH
+from gateway.tables import users
 from plumbing.principal import Principal, Role
 
 SESSION_COOKIE = "site_session"
@@ -83,3 +87,22 @@ def signed_in(request: Request, company_id: str) -> SiteCustomer | None:
 
 def cookie_path(company_id: str) -> str:
     return f"{SITE_PATH}/{company_id}"
+
+
+async def active_customer(request: Request, company_id: str) -> SiteCustomer | None:
+    """`signed_in`, and only while the account is not deactivated (one read by primary key):
+    a deactivated customer's cookie opens nothing any more."""
+    customer = signed_in(request, company_id)
+    if customer is None:
+        return None
+    try:
+        async with request.app.state.db.transaction() as conn:
+            query = select(users.c.deactivated_at).where(users.c.id == customer.user_id)
+            row = (await conn.execute(query)).first()
+    except (SQLAlchemyError, OSError):
+        raise Problem(
+            503, "SERVICE_UNAVAILABLE", "Your account cannot be checked just now; try again."
+        ) from None
+    if row is None or row.deactivated_at is not None:
+        return None
+    return customer
