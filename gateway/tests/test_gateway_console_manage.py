@@ -68,6 +68,7 @@ async def test_staff_read_a_resource_and_its_sessions_but_change_nothing(
         await http.post(f"/ops/manage/resources/{resource}/sessions", data=form),
         await http.post(f"/ops/manage/resources/{resource}/series", data=form),
         await http.post(f"/ops/manage/sessions/{session}/cancel", data={**form, "reason": "x"}),
+        await http.post(f"/ops/manage/sessions/{session}", data={**form, "capacity": "3"}),
         await http.post("/ops/manage/passes", data={**form, "name": "x"}),
         await http.post(f"/ops/manage/passes/{uuid.uuid4()}/archive", data={**form, "etag": "1"}),
     ]
@@ -100,8 +101,9 @@ async def test_another_company_s_resource_and_session_are_a_404_page(
         f"/ops/manage/resources/{resource}", data={**form, "name": "Mine now", "etag": "1"}
     )
     cancel = await http.post(f"/ops/manage/sessions/{session}/cancel", data={**form, "reason": "x"})
+    change = await http.post(f"/ops/manage/sessions/{session}", data={**form, "capacity": "3", "etag": "1"})
 
-    for reply in (page, sessions, unknown, edit, cancel):
+    for reply in (page, sessions, unknown, edit, cancel, change):
         assert reply.status_code == 404, (reply.request.url, reply.text)
         assert reply.headers["content-type"].startswith("text/html")
         assert "<h1>Not found</h1>" in reply.text
@@ -128,6 +130,7 @@ async def test_every_form_needs_the_session_s_csrf_token(http, make_account, ops
         f"/ops/manage/resources/{resource}/sessions": {"capacity": "1"},
         f"/ops/manage/resources/{resource}/series": {"capacity": "1"},
         f"/ops/manage/sessions/{session}/cancel": {"reason": "x"},
+        f"/ops/manage/sessions/{session}": {"capacity": "3"},
         "/ops/manage/customers": {"display_name": "x", "email": "x@example.com"},
         "/ops/manage/passes": {"name": "x"},
         f"/ops/manage/passes/{uuid.uuid4()}/archive": {"etag": "1"},

@@ -99,6 +99,17 @@ async def test_admin_creates_a_resource_and_a_weekly_series_and_a_stale_edit_is_
         await expect(page.locator(".notice-ok")).to_contain_text("Session cancelled")
         await expect(page.locator("#sessions tr[data-session]").first).to_contain_text("cancelled")
 
+        # Another one gets fewer places and a new price.
+        second = page.locator("#sessions tr[data-session]").nth(1)
+        await second.get_by_text("Change…").click()
+        await second.get_by_label("Places").fill("8")
+        await second.get_by_label("Price a place").fill("17")
+        await second.get_by_role("button", name="Save the session").click()
+        await expect(page.locator(".notice-ok")).to_have_text("Session changed.")
+        second = page.locator("#sessions tr[data-session]").nth(1)
+        await expect(second).to_contain_text("0 of 8 booked")
+        await expect(second).to_contain_text("17.00")
+
         # Two tabs edit the resource: the second, stale one is refused, nothing overwritten.
         other = await page.context.new_page()
         await other.goto(console.url(f"/ops/manage/resources/{resource_id}"))
@@ -398,6 +409,14 @@ async def test_hostile_form_values_never_answer_5xx(platform, browser, tenant):
                 "price",
             ],
             f"/ops/manage/sessions/{session.id}/cancel": ["reason", "scope", "from"],
+            f"/ops/manage/sessions/{session.id}": [
+                "date",
+                "start_time",
+                "duration_minutes",
+                "capacity",
+                "price",
+                "etag",
+            ],
             "/ops/manage/customers": ["display_name", "email", "company_id"],
             f"/ops/manage/customers/{customer.id}": ["display_name", "email", "phone", "etag"],
             f"/ops/manage/customers/{customer.id}/wallet": ["amount", "reason", "balance", "direction"],

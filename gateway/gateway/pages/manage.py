@@ -98,6 +98,8 @@ REFUSALS = {
     "INVALID_RRULE": "The repeat rule is not valid.",
     "TOO_MANY_OCCURRENCES": "The series has too many occurrences (at most 500 within two years).",
     "INSUFFICIENT_FUNDS": "The wallet does not hold that much.",
+    "CAPACITY_BELOW_BOOKED": "Fewer places than are already booked.",
+    "SESSION_HAS_BOOKINGS": "A session with bookings keeps its times.",
     "VALIDATION_FAILED": "Some field is not valid.",
 }
 DONE = {
@@ -105,6 +107,7 @@ DONE = {
     "saved": "Saved.",
     "archived": "Archived.",
     "session": "Session created.",
+    "session-saved": "Session changed.",
     "series": "Series created.",
     "cancelled": "Session cancelled; its bookings are refunded in full.",
     "credit": "Wallet credited.",
@@ -899,6 +902,8 @@ async def _sessions_page(
             weekdays=WEEKDAYS,
             local=lambda value: value.astimezone(company.zone).strftime("%a %Y-%m-%d %H:%M"),
             clock=lambda value: value.astimezone(company.zone).strftime("%H:%M"),
+            day_of=lambda value: value.astimezone(company.zone).date().isoformat(),
+            minutes=lambda s: int((s.end_time - s.start_time).total_seconds() // 60),
         ),
     )
 
@@ -1019,6 +1024,56 @@ async def cancel_session_form(request: Request, session_id: uuid.UUID) -> Respon
                 shown = Form(form, refused.errors, refused.text, refused.code, f"cancel-{session_id}")
                 return await _sessions_page(request, principal, resource_id, start, 28, shown, refused.status)
             return _back(f"{BASE}/resources/{resource_id}/sessions", done="cancelled", **{"from": start})
+
+        return await _guard(run, request, principal)
+
+
+@router.post(f"{BASE}/sessions/{{session_id}}", include_in_schema=False)
+async def update_session_form(request: Request, session_id: uuid.UUID) -> Response:
+    """Changes what differs of places, price and times, at the version the page read."""
+    principal, _token, form = await _form(request, admins_only=True)
+    with acting_as(principal.as_plumbing()):
+
+        async def run() -> Response:
+            answer = await sessions_api.get_session(request, session_id, principal)
+            current = sessions_api.SessionOut.model_validate_json(bytes(answer.body))
+            if principal.role is not Role.PLATFORM_ADMIN and current.company_id != principal.company_id:
+                raise Problem(404, "SESSION_NOT_FOUND", "No such session.")
+            resource_id = uuid.UUID(current.resource_id)
+            company = await _company(request, current.company_id)
+            start = form.get("from") if DAY.match(form.get("from", "")) else None
+            try:
+                values: dict[str, Any] = {}
+                capacity = _int(form.get("capacity", ""), "capacity", current.capacity)
+                if capacity != current.capacity:
+                    values["capacity"] = capacity
+                price = _price(form, company)
+                if price["amount_minor"] != current.price.amount_minor:
+                    values["price"] = price
+                begin = _local(company, form.get("date", ""), form.get("start_time", ""), "start_time")
+                minutes = _int(form.get("duration_minutes", ""), "duration_minutes", 60)
+                if not 1 <= minutes <= 1440:
+                    raise Refused("VALIDATION_FAILED", {"duration_minutes": "between 1 and 1440"})
+                end = begin + timedelta(minutes=minutes)
+                if begin != current.start_time or end != current.end_time:
+                    values["start_time"], values["end_time"] = begin.isoformat(), end.isoformat()
+                if not values:
+                    return _back(f"{BASE}/resources/{resource_id}/sessions", **{"from": start})
+                body = _validated(sessions_api.UpdateSessionBody, values)
+                await _call(
+                    sessions_api.update_session(
+                        request,
+                        session_id,
+                        body,
+                        principal,
+                        _once(request, form, "session-edit"),
+                        form.get("etag"),
+                    )
+                )
+            except Refused as refused:
+                shown = Form(form, refused.errors, refused.text, refused.code, f"edit-{session_id}")
+                return await _sessions_page(request, principal, resource_id, start, 28, shown, refused.status)
+            return _back(f"{BASE}/resources/{resource_id}/sessions", done="session-saved", **{"from": start})
 
         return await _guard(run, request, principal)
 
