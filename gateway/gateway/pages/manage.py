@@ -474,8 +474,15 @@ async def new_resource_page(
     company_key = _company_key(principal, company_id)
     if company_key is None:
         raise Problem(400, "COMPANY_REQUIRED", "Name the company (company_id).")
+    defaults = {
+        f"policy.{name}": str(value)
+        for name, value in catalog_api.Policy().model_dump().items()
+        if isinstance(value, int)
+    }
+    if model == "NIGHTLY":  # catalog's defaults
+        defaults.update({"policy.check_in_time": "15:00", "policy.check_out_time": "11:00"})
     return await _resource_form_page(
-        request, principal, None, model if model in MODELS else "TIME_SLOT", Form(), company_key
+        request, principal, None, model if model in MODELS else "TIME_SLOT", Form(defaults), company_key
     )
 
 
