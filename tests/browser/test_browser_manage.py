@@ -161,7 +161,11 @@ async def test_admin_creates_a_resource_and_a_weekly_series_and_a_stale_edit_is_
 
 
 async def test_staff_credit_a_wallet_and_grant_a_pass(platform, browser, tenant):
-    customer = await tenant.customer(main_minor=1000)
+    customer = await tenant.customer(main_minor=3000)
+    session = await tenant.session(price_minor=2000)
+    booked = await customer.book(session.id, use_wallet=True)
+    assert booked.status_code == 202, booked.text
+    booking_id = (await customer.wait_for(booked.json()["id"], "CONFIRMED"))["id"]
     email = (
         await platform.catalog.GetCustomer(catalog_pb2.GetCustomerRequest(customer_id=customer.id))
     ).customer.email
@@ -186,6 +190,11 @@ async def test_staff_credit_a_wallet_and_grant_a_pass(platform, browser, tenant)
         await check(console, "manage-customers")
         await row.get_by_role("link").click()
         await expect(page.locator("#balance")).to_contain_text("10.00 EUR")
+        booking = page.locator("#bookings tbody tr").first
+        await expect(booking).to_contain_text("CONFIRMED")
+        await expect(booking.get_by_role("link")).to_have_attribute(
+            "href", re.compile(f"booking_id={booking_id}")
+        )
 
         # A credit without a reason is refused beside the field; with one, the ledger shows it.
         await page.get_by_label("Amount (EUR)").fill("25.50")

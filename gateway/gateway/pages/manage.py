@@ -1213,8 +1213,22 @@ async def _customer_page(
             form=form,
             edit=edit,
             notice=notice,
+            day_url=lambda b: _day_url(b, company, principal),
         ),
     )
+
+
+def _day_url(booking: Any, company: Company, principal: Principal) -> str:
+    """The calendar's day view of a booking's first day (local), with its resource."""
+    if booking.start_time is None:
+        return ""
+    values = {"date": booking.start_time.astimezone(company.zone).date().isoformat()}
+    if booking.resource_id:
+        values["resource_id"] = booking.resource_id
+    if principal.role is Role.PLATFORM_ADMIN:
+        values["company_id"] = company.id
+    values["booking_id"] = booking.id
+    return f"/ops/calendar/day?{urlencode(values)}"
 
 
 @router.get(f"{BASE}/customers/{{customer_id}}", response_class=HTMLResponse, include_in_schema=False)
