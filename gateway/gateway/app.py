@@ -218,6 +218,14 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     app.add_middleware(RequestIds)
     # Outermost: a preflight is answered before anything else runs (gateway.cors).
     app.add_middleware(CompanyCors, clients=lambda: getattr(app.state, "clients", None))
+    # One span per request, the first of the booking's trace (plumbing.telemetry); the
+    # address it records goes through the same redaction as the access log.
+    FastAPIInstrumentor.instrument_app(
+        app,
+        excluded_urls="/healthz$,/readyz$,/static/",
+        exclude_spans=["receive", "send"],
+        server_request_hook=redact_span_address,
+    )
     for routes in (auth, customer, public, ops, dead_letters, webhooks):
         app.include_router(routes.router)
     app.include_router(admin_users_router)
@@ -278,11 +286,3 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
         return problem_response(problem, request.url.path)
 
     return app
-    # One span per request, the first of the booking's trace (plumbing.telemetry); the
-    # address it records goes through the same redaction as the access log.
-    FastAPIInstrumentor.instrument_app(
-        app,
-        excluded_urls="/healthz$,/readyz$,/static/",
-        exclude_spans=["receive", "send"],
-        server_request_hook=redact_span_address,
-    )
