@@ -114,7 +114,10 @@ class Settings:
                 "GATEWAY_WEBHOOKS_ALLOW_PRIVATE_URLS", "true" if dev else "false"
             ).lower()
             in ("1", "true", "yes"),
-            vapid_private_key=_vapid_key(os.environ.get("GATEWAY_VAPID_PRIVATE_KEY") or None),
+            vapid_private_key=_vapid_key(
+                os.environ.get("GATEWAY_VAPID_PRIVATE_KEY") or None,
+                env("GATEWAY_VAPID_SUBJECT", "mailto:ops@booking-platform.invalid"),
+            ),
             vapid_subject=env("GATEWAY_VAPID_SUBJECT", "mailto:ops@booking-platform.invalid"),
             push_allow_loopback_endpoints=env("GATEWAY_PUSH_ALLOW_LOOPBACK_ENDPOINTS", "false").lower()
             in ("1", "true", "yes"),
@@ -135,15 +138,15 @@ def _trace_url(value: str | None) -> str | None:
     return value
 
 
-def _vapid_key(value: str | None) -> str | None:
-    """Checked at start-up (the key itself never in the message)."""
+def _vapid_key(value: str | None, subject: str) -> str | None:
+    """The key and the subject, checked at start-up (the key itself never in the message)."""
     if value is not None:
-        from gateway.push.vapid import InvalidVapidKey, load_private_key
+        from gateway.push.vapid import InvalidVapidKey, VapidKey
 
         try:
-            load_private_key(value)
+            VapidKey(value, subject)
         except InvalidVapidKey as error:
-            raise RuntimeError(f"GATEWAY_VAPID_PRIVATE_KEY: {error}") from None
+            raise RuntimeError(f"GATEWAY_VAPID_PRIVATE_KEY / GATEWAY_VAPID_SUBJECT: {error}") from None
     return value
 
 

@@ -1,4 +1,5 @@
-"""The saga page links its trace to a trace viewer when one is configured (GATEWAY_TRACE_URL)."""
+"""Start-up checks of the gateway's settings: the trace viewer's address (GATEWAY_TRACE_URL, the saga page
+links its trace there) and the VAPID subject of Web Push."""
 
 from __future__ import annotations
 
@@ -35,4 +36,20 @@ def test_a_viewer_address_without_the_placeholder_or_not_http_is_refused(
     monkeypatch.setenv("GATEWAY_TRACE_URL", value)
 
     with pytest.raises(RuntimeError, match="GATEWAY_TRACE_URL"):
+        Settings.from_env()
+
+
+def test_a_vapid_subject_that_is_no_mailto_or_https_stops_the_gateway_at_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gateway.push.vapid import new_private_key_pem
+
+    monkeypatch.setenv("BOOKING_ENV", "dev")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://localhost/shared")
+    for name in ("CATALOG", "BOOKINGS", "WALLET", "PASSES", "PAYMENTS"):
+        monkeypatch.setenv(f"{name}_ADDR", "127.0.0.1:1")
+    monkeypatch.setenv("GATEWAY_VAPID_PRIVATE_KEY", new_private_key_pem())
+    monkeypatch.setenv("GATEWAY_VAPID_SUBJECT", "ops@example.com")
+
+    with pytest.raises(RuntimeError, match="GATEWAY_VAPID_SUBJECT"):
         Settings.from_env()
