@@ -141,7 +141,7 @@ async def _nav_links(http, make_account, ops_login, role: str) -> set[str]:  # t
 
 
 async def test_the_navigation_offers_each_role_only_the_pages_it_may_open(http, make_account, ops_login):
-    business = {"/ops/calendar", "/ops/push"}
+    business = {"/ops/calendar", "/ops/manage/resources", "/ops/push"}
     admin_pages = business | {"/ops/sagas", "/ops/stats", "/ops/audit", "/ops/notifications", "/ops/webhooks"}
 
     assert await _nav_links(http, make_account, ops_login, "STAFF") == business
