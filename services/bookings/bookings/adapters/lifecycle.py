@@ -108,11 +108,37 @@ async def _move(
             update(bookings)
             .where(bookings.c.id.in_(ids), bookings.c.status.in_([s.value for s in from_statuses]))
             .values(status=to_status.value, updated_at=func.now())
-            .returning(bookings.c.id, bookings.c.customer_id, bookings.c.resource_id)
+            .returning(
+                bookings.c.id,
+                bookings.c.company_id,
+                bookings.c.customer_id,
+                bookings.c.resource_id,
+                bookings.c.updated_at,
+            )
         )
     ).all()
     await _uncount_finished(conn, Counter((row.customer_id, row.resource_id) for row in moved))
+    if to_status in PUBLISHED:
+        for row in moved:
+            await _publish(conn, row, to_status)
     return [row.id for row in moved]
+
+
+# The lifecycle's moves told to the other services (`bookings.events.<status>`, through the
+# outbox in the move's transaction): a no-show (the customer is e-mailed, webhooks fire).
+# Check-ins and completions are not published.
+PUBLISHED = frozenset({BookingStatus.NO_SHOW})
+
+
+async def _publish(conn: AsyncConnection, row: Any, status: BookingStatus) -> None:
+    await repo.publish_status(
+        conn,
+        booking_id=str(row.id),
+        company_id=str(row.company_id),
+        customer_id=str(row.customer_id),
+        status=status,
+        at=row.updated_at,
+    )
 
 
 async def _uncount_finished(conn: AsyncConnection, finished: Counter[tuple[str, str]]) -> None:
@@ -144,12 +170,19 @@ async def mark_no_show(conn: AsyncConnection, booking_id: str, reason: str) -> B
                 func.now() >= bookings.c.start_time,
             )
             .values(status=BookingStatus.NO_SHOW.value, no_show_override_reason=reason, updated_at=func.now())
-            .returning(bookings.c.customer_id, bookings.c.resource_id)
+            .returning(
+                bookings.c.id,
+                bookings.c.company_id,
+                bookings.c.customer_id,
+                bookings.c.resource_id,
+                bookings.c.updated_at,
+            )
         )
     ).first()
     if row is None:
         return None
     await _uncount_finished(conn, Counter({(row.customer_id, row.resource_id): 1}))
+    await _publish(conn, row, BookingStatus.NO_SHOW)
     return await repo.get_booking(conn, booking_id)
 
 

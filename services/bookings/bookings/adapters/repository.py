@@ -492,14 +492,37 @@ _INSERT_EVENT = outbox_insert(outbox)
 async def _publish_status(conn: AsyncConnection, booking: Booking, at: datetime) -> None:
     """The booking's new status on `bookings.events.<status>`, in the change's transaction
     (the gateway turns them into webhooks); the outbox row's id is the event id."""
+    await publish_status(
+        conn,
+        booking_id=booking.id,
+        company_id=booking.company_id,
+        customer_id=booking.customer_id,
+        status=booking.status,
+        reject_reason=booking.reject_reason,
+        at=at,
+    )
+
+
+async def publish_status(
+    conn: AsyncConnection,
+    *,
+    booking_id: str,
+    company_id: str,
+    customer_id: str,
+    status: BookingStatus,
+    at: datetime,
+    reject_reason: str = "",
+) -> None:
+    """One status event into the outbox (see `_publish_status`); the lifecycle's moves (the
+    sweep's and the desk's no-shows) publish through it from the rows they updated."""
     event = Struct()
     event.update(
         {
-            "booking_id": booking.id,
-            "company_id": booking.company_id,
-            "customer_id": booking.customer_id,
-            "status": booking.status.value,
-            "reject_reason": booking.reject_reason,
+            "booking_id": booking_id,
+            "company_id": company_id,
+            "customer_id": customer_id,
+            "status": status.value,
+            "reject_reason": reject_reason,
             "occurred_at": at.isoformat(),
         }
     )
@@ -507,7 +530,7 @@ async def _publish_status(conn: AsyncConnection, booking: Booking, at: datetime)
         _INSERT_EVENT,
         {
             "id": str(uuid.uuid4()),
-            "subject": booking_event_subject(booking.status.value),
+            "subject": booking_event_subject(status.value),
             "payload": event.SerializeToString(),
             "headers": {},
         },

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
+from google.protobuf.struct_pb2 import Struct
 from grpc import aio
 from sqlalchemy import text
 
@@ -268,6 +269,15 @@ async def test_staff_mark_a_no_show_after_the_start_and_can_overturn_it(env):
     assert by_customer == (grpc.StatusCode.PERMISSION_DENIED, "PERMISSION_DENIED")
     overrides = [row for row in await audit_rows(env, booking.id) if row[0] == "override_no_show"]
     assert [row[3] for row in overrides] == ["did not come", "arrived late, seen at the door"]
+    # The desk's no-show is published once (the customer is e-mailed); asking again is not.
+    async with env.db.transaction() as conn:
+        payloads = (
+            await conn.execute(
+                text("SELECT payload FROM bookings.outbox WHERE subject = 'bookings.events.no_show'")
+            )
+        ).scalars()
+        events = [Struct.FromString(p) for p in payloads]
+    assert [e["status"] for e in events if e["booking_id"] == booking.id] == ["NO_SHOW"]
 
 
 # 1: every page of a period comes from the period's index (bookings.adapters.repository).

@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.struct_pb2 import Struct
 from grpc import aio
 from sqlalchemy import text
 
@@ -274,6 +276,37 @@ async def test_a_no_show_refuses_check_in_and_cancellation(env):
     assert await refused(check_in(env, booking.id)) == refusal("BOOKING_FINISHED")
     assert await refused(await cancel(env, booking)) == refusal("BOOKING_NOT_CANCELLABLE")
     assert (await get(env, booking.id)).status == S.BOOKING_STATUS_NO_SHOW
+
+
+async def status_events(env: Env, booking_id: str) -> list[tuple[str, dict]]:
+    """The status events the booking's changes put into bookings' outbox: (subject, payload)."""
+    async with env.db.transaction() as conn:
+        rows = await conn.execute(
+            text("SELECT subject, payload FROM bookings.outbox WHERE subject LIKE 'bookings.events.%'")
+        )
+        found = []
+        for row in rows:
+            event = Struct.FromString(row.payload)
+            if event["booking_id"] == booking_id:
+                found.append((row.subject, MessageToDict(event)))
+    return found
+
+
+async def test_the_sweeps_no_show_is_published_once_in_its_transaction(env):
+    booking = await a_booking(env)
+    await shift(env, booking.id, starts_in=-timedelta(hours=2))
+    lifecycle = Lifecycle(env.db)
+
+    await lifecycle.sweep()
+    await lifecycle.sweep()
+
+    no_shows = [p for s, p in await status_events(env, booking.id) if s == "bookings.events.no_show"]
+    assert len(no_shows) == 1
+    [event] = no_shows
+    assert event["status"] == "NO_SHOW"
+    assert (event["company_id"], event["customer_id"]) == (booking.company_id, booking.customer_id)
+    moved_at = await scalar(env, "SELECT updated_at FROM bookings.bookings WHERE id = :id", id=booking.id)
+    assert datetime.fromisoformat(event["occurred_at"]) == moved_at
 
 
 async def test_a_checked_in_booking_completes_after_its_end_and_then_refuses_changes(env):
