@@ -10,6 +10,9 @@ read what was delivered there.
 - A rejected booking's e-mail says why in words; a cancellation's carries METHOD:CANCEL, and
   the refund's e-mail follows; a 5xx refusal makes the message FAILED with its error shown on
   the console page (to its company's admins, not another company's).
+- A missed check-in: once the lifecycle sweep marks the booking NO_SHOW, the customer gets a
+  "You missed your booking" e-mail (text + HTML, no .ics) saying what the policy kept, and a
+  webhook endpoint subscribed to `booking.no_show` gets a delivery of it.
 - Calendar feeds: created by a company admin (the URL answered once), they answer VEVENTs for
   the confirmed bookings; revoked, 404; another company's feed id is refused.
 """
@@ -17,7 +20,7 @@ read what was delivered there.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -25,6 +28,8 @@ from icalendar import Calendar
 from sqlalchemy import text
 
 from bookingplatform.catalog.v1 import catalog_pb2
+from bookingplatform.common.v1 import money_pb2
+from bookings.service.lifecycle import Lifecycle
 from plumbing.mailsink import Received, parts
 from plumbing.testing import eventually
 
@@ -187,6 +192,89 @@ async def test_a_cancellation_email_carries_method_cancel_and_the_refund_follows
     (refund,) = await mail_to(platform, address, subject_prefix="Refund completed")
     assert "100 % of what was paid" in parts(refund.message)["text"]
     assert "to your wallet: 20.00 EUR" in parts(refund.message)["text"]
+
+
+async def a_session_needing_check_in(tenant) -> str:
+    """A 20.00 EUR session two days ahead whose resource asks for check-in within 15 minutes
+    of the start (a no-show 10 minutes after that)."""
+    resource = (
+        await tenant.platform.catalog.CreateResource(
+            catalog_pb2.CreateResourceRequest(
+                request_id=str(uuid.uuid4()),
+                company_id=tenant.company_id,
+                name="Climbing wall",
+                booking_model=catalog_pb2.BOOKING_MODEL_TIME_SLOT,
+                policy=catalog_pb2.ResourcePolicy(check_in_deadline_minutes=15, no_show_grace_minutes=10),
+            )
+        )
+    ).resource
+    start = datetime.now(UTC) + timedelta(days=2)
+    request = catalog_pb2.CreateSessionRequest(
+        request_id=str(uuid.uuid4()),
+        resource_id=resource.id,
+        capacity=5,
+        price=money_pb2.Money(amount_minor=2000, currency_code="EUR"),
+    )
+    request.start_time.FromDatetime(start)
+    request.end_time.FromDatetime(start + timedelta(hours=1))
+    return (await tenant.platform.catalog.CreateSession(request)).session.id
+
+
+async def test_a_missed_booking_emails_the_customer_what_the_policy_kept_and_fires_booking_no_show(
+    platform, tenant
+):
+    admin, _ = await login(platform, "COMPANY_ADMIN", tenant.company_id)
+    # Nobody listens there: the delivery row is what shows the event reached the endpoint.
+    endpoint = await admin.post(
+        "/v1/admin/webhooks/endpoints",
+        headers=once(),
+        json={"url": "http://127.0.0.1:9/no-show", "event_types": ["booking.no_show"]},
+    )
+    assert endpoint.status_code == 201, endpoint.text
+    customer = await tenant.customer(main_minor=2000)
+    address = await email_of(platform, customer.id)
+    created = await customer.book(await a_session_needing_check_in(tenant), use_wallet=True)
+    assert created.status_code == 202, created.text
+    booking_id = created.json()["id"]
+    await customer.wait_for(booking_id, "CONFIRMED")
+
+    # As if the check-in had closed 26 minutes after the start without the customer.
+    async with platform.db.transaction() as conn:
+        await conn.execute(
+            text(
+                "UPDATE bookings.bookings SET"
+                " end_time = end_time + (now() - interval '26 minutes' - start_time),"
+                " check_in_deadline = check_in_deadline + (now() - interval '26 minutes' - start_time),"
+                " no_show_at = no_show_at + (now() - interval '26 minutes' - start_time),"
+                " start_time = now() - interval '26 minutes'"
+                " WHERE id = :id"
+            ),
+            {"id": booking_id},
+        )
+    await Lifecycle(platform.db).sweep()
+    await customer.wait_for(booking_id, "NO_SHOW")
+
+    (mail,) = await mail_to(platform, address, subject_prefix="You missed your booking: Climbing wall")
+    got = parts(mail.message)
+    assert "You missed your booking" in got["text"] and booking_id in got["text"]
+    assert "a missed booking is not refunded; the 20.00 EUR paid is kept by Test Studio." in got["text"]
+    assert "<html" in got["html"] and "What the policy kept:" in got["html"]
+    assert got["attachments"] == {}
+    [row] = [r for r in await rows_of(platform, booking_id) if r["event_type"] == "booking.no_show"]
+    assert (row["recipient"], row["audience"]) == (address, "CUSTOMER")
+
+    async def delivered() -> bool:
+        async with platform.db.transaction() as conn:
+            found = await conn.execute(
+                text(
+                    "SELECT event_type FROM gateway.webhook_deliveries"
+                    " WHERE endpoint_id = :e AND booking_id = :b"
+                ),
+                {"e": endpoint.json()["id"], "b": booking_id},
+            )
+            return [r.event_type for r in found] == ["booking.no_show"]
+
+    await eventually(delivered, message="no booking.no_show delivery for the endpoint")
 
 
 async def test_a_message_refused_for_good_is_failed_and_shown_to_its_company_admins_only(platform, tenant):

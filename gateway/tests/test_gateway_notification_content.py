@@ -95,6 +95,23 @@ def test_a_refund_shows_its_split_and_a_payment_due_its_amount() -> None:
     assert "19.99 EUR is still to pay" in due.text
 
 
+def test_a_no_show_tells_the_customer_they_missed_it_and_what_the_policy_kept() -> None:
+    paid = content.render(
+        "booking_no_show", facts(status="NO_SHOW"), audience="CUSTOMER", organizer="b@x.test"
+    )
+    free = content.render(
+        "booking_no_show", facts(status="NO_SHOW", total_minor=0), audience="CUSTOMER", organizer="b@x.test"
+    )
+
+    assert paid.subject.startswith("You missed your booking: Yoga")
+    assert "You missed your booking" in paid.text and "You missed your booking" in paid.html
+    assert "not refunded; the 40.50 EUR paid is kept by Studio <b>Nord</b> & Co." in paid.text
+    assert "the 40.50 EUR paid is kept by Studio &lt;b&gt;Nord&lt;/b&gt; &amp; Co." in paid.html
+    assert "nothing was charged" in free.text and "kept by" not in free.text
+    assert paid.ics is None
+    assert content.EVENT_TYPE_OF_KIND[content.KIND_OF_SUBJECT["no_show"]] == "booking.no_show"
+
+
 def test_retries_double_from_the_first_delay_up_to_an_hour() -> None:
     assert [retry_delay_seconds(n) for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
     assert retry_delay_seconds(30) == 3600

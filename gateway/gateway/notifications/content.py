@@ -28,6 +28,7 @@ KIND_OF_SUBJECT = {
     "cancelled": "booking_cancelled",
     "refund_completed": "refund_completed",
     "pending_payment": "payment_due",
+    "no_show": "booking_no_show",
 }
 # Event types as the webhooks name them (gateway.webhooks.events), shown on the console page.
 EVENT_TYPE_OF_KIND = {
@@ -36,6 +37,7 @@ EVENT_TYPE_OF_KIND = {
     "booking_cancelled": "booking.cancelled",
     "refund_completed": "refund.completed",
     "payment_due": "booking.payment_due",
+    "booking_no_show": "booking.no_show",
 }
 # The company's staff get a copy of these; the customer or guest gets every kind.
 STAFF_KINDS = frozenset({"booking_confirmed", "booking_cancelled"})
@@ -48,6 +50,7 @@ SUBJECTS = {
     "booking_cancelled": "Booking cancelled: {resource}, {when}",
     "refund_completed": "Refund completed: {resource}, {when}",
     "payment_due": "Payment due: {resource}, {when}",
+    "booking_no_show": "You missed your booking: {resource}, {when}",
 }
 STAFF_SUBJECT_PREFIX = "[{company}] "
 

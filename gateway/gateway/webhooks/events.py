@@ -1,6 +1,7 @@
 """The event types a webhook endpoint can subscribe to: what bookings publishes on
-`bookings.events.<name>` (plumbing.messaging; a booking's status changes and a cancellation's
-completed refund), and the body each delivery posts. Pure functions, no I/O."""
+`bookings.events.<name>` (plumbing.messaging; a booking's status changes - a no-show too,
+whether the lifecycle sweep or the front desk marked it - and a cancellation's completed
+refund), and the body each delivery posts. Pure functions, no I/O."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ EVENT_OF_SUBJECT = {
     "cancelling": "booking.cancelling",
     "cancelled": "booking.cancelled",
     "refund_completed": "refund.completed",
+    "no_show": "booking.no_show",
 }
 EVENT_TYPES = tuple(EVENT_OF_SUBJECT.values())
 

@@ -32,6 +32,7 @@ EventType = Literal[
     "booking.cancelling",
     "booking.cancelled",
     "refund.completed",
+    "booking.no_show",
 ]
 assert set(EventType.__args__) == set(EVENT_TYPES)  # type: ignore[attr-defined]
 Url = Annotated[AnyUrl, Field(description="http(s); private addresses only where the gateway allows them.")]

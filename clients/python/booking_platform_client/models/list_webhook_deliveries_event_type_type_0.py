@@ -5,6 +5,7 @@ class ListWebhookDeliveriesEventTypeType0(StrEnum):
     BOOKING_CANCELLED = "booking.cancelled"
     BOOKING_CANCELLING = "booking.cancelling"
     BOOKING_CONFIRMED = "booking.confirmed"
+    BOOKING_NO_SHOW = "booking.no_show"
     BOOKING_PAYMENT_DUE = "booking.payment_due"
     BOOKING_REJECTED = "booking.rejected"
     REFUND_COMPLETED = "refund.completed"
