@@ -1,8 +1,9 @@
 """Webhooks to client apps, against the real platform: a company admin registers an endpoint
 (the secret answered once), a booking's confirmation reaches a receiver started by the test,
 signed as gateway/README.md documents, once, after its first two attempts were answered 500;
-a redeliver sends it again; an endpoint whose attempts all failed for a day is disabled and
-that is in the audit log; and a customer follows one booking over Server-Sent Events.
+a redeliver sends it again; an endpoint whose attempts all failed for a day is disabled,
+that is in the audit log and the company's admin gets an e-mail saying so; and a customer
+follows one booking over Server-Sent Events.
 
 Back-off is made to pass by the test itself (a delivery's `next_attempt_at` moved to now once
 its failed attempt is recorded, an endpoint's `failing_since` moved a day back), as the saga
@@ -24,6 +25,8 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from gateway.notifications.delivery import write_endpoint_disabled
+from plumbing.mailsink import parts
 from plumbing.testing import eventually
 
 pytestmark = pytest.mark.e2e
@@ -251,6 +254,36 @@ async def test_an_endpoint_whose_attempts_all_failed_for_a_day_is_disabled_and_a
     assert len(receiver.received) == 2
     entries = await admin.get("/v1/admin/audit", params={"entity_id": endpoint["id"]})
     assert "webhook_endpoint.disable" in {e["action"] for e in entries.json()["entries"]}
+    # The company's admin is told by e-mail, written with the disable (once per endpoint and
+    # disable time: writing it again adds nothing).
+    async with platform.db.transaction() as conn:
+        [notice] = (
+            await conn.execute(
+                text(
+                    "SELECT recipient, event_id, occurred_at FROM gateway.notification_messages"
+                    " WHERE company_id = :c AND event_type = 'webhook_endpoint.disabled' AND event_id LIKE :e"
+                ),
+                {"c": tenant.company_id, "e": f"%{endpoint['id']}%"},
+            )
+        ).all()
+        again = await write_endpoint_disabled(
+            conn,
+            company_id=tenant.company_id,
+            endpoint_id=endpoint["id"],
+            url=receiver.url,
+            disabled_at=notice.occurred_at,
+            failures=2,
+        )
+    assert notice.recipient.startswith("company_admin-") and again == 0
+
+    async def mailed() -> list | None:
+        return [r for r in platform.mail.to(notice.recipient) if "disabled" in r.message["Subject"]] or None
+
+    (mail,) = await eventually(mailed, message="the admin was never e-mailed about the disabled endpoint")
+    assert mail.message["Subject"] == f"Webhook endpoint disabled: {receiver.url}"
+    body = parts(mail.message)
+    assert f"Your webhook endpoint {receiver.url} was disabled after a day of failures" in body["text"]
+    assert "Re-enable it at /ops/webhooks" in body["text"] and "<html" in body["html"]
 
     # Enabled again by the admin: the pending delivery goes out at once.
     receiver.always = None

@@ -112,6 +112,24 @@ def test_a_no_show_tells_the_customer_they_missed_it_and_what_the_policy_kept() 
     assert content.EVENT_TYPE_OF_KIND[content.KIND_OF_SUBJECT["no_show"]] == "booking.no_show"
 
 
+def test_an_endpoint_disabled_notice_shows_the_address_without_credentials_or_query() -> None:
+    email = content.render_endpoint_disabled(
+        url="https://user:pw@hooks.example.com:8443/in?token=s3cret#x",
+        disabled_at=datetime(2026, 12, 6, 4, 0, tzinfo=UTC),
+        failures=12,
+    )
+
+    shown = "https://hooks.example.com:8443/in"
+    assert email.subject == f"Webhook endpoint disabled: {shown}"
+    assert f"Your webhook endpoint {shown} was disabled after a day of failures" in email.text
+    assert "(12 attempts)" in email.text and "Sun 06 Dec 2026, 04:00 UTC" in email.text
+    assert "Re-enable it at /ops/webhooks" in email.text and "/ops/webhooks" in email.html
+    for leaked in ("s3cret", "pw@", "user"):
+        assert leaked not in email.subject + email.text + email.html
+    assert email.ics is None
+    assert content.shown_url("http://[::1]:9/x?y") == "http://[::1]:9/x"
+
+
 def test_retries_double_from_the_first_delay_up_to_an_hour() -> None:
     assert [retry_delay_seconds(n) for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
     assert retry_delay_seconds(30) == 3600

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
@@ -190,6 +191,42 @@ def render(kind: str, facts: BookingFacts, *, audience: str, organizer: str) -> 
         text=_TEXT.get_template(f"{kind}.txt").render(**context),
         html=_HTML.get_template(f"{kind}.html").render(**context),
         ics=ics,
+    )
+
+
+ENDPOINT_DISABLED = "webhook_endpoint.disabled"
+ENDPOINT_DISABLED_SUBJECT = "Webhook endpoint disabled: {url}"
+WEBHOOKS_PAGE = "/ops/webhooks"
+
+
+def shown_url(url: str) -> str:
+    """An endpoint's address as an e-mail shows it: scheme, host, port and path; no user or
+    password, no query and no fragment (a receiver may keep a token there)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(an address that could not be read)"
+    if ":" in host:
+        host = f"[{host}]"
+    return urlunsplit((parts.scheme, host + port, parts.path, "", ""))
+
+
+def render_endpoint_disabled(*, url: str, disabled_at: datetime, failures: int) -> Email:
+    """The notice to a company's admins that the webhooks' dispatcher disabled an endpoint
+    whose every attempt failed for a day."""
+    context = {
+        "url": shown_url(url),
+        "disabled_at": disabled_at.astimezone(UTC).strftime("%a %d %b %Y, %H:%M UTC"),
+        "failures": failures,
+        "page": WEBHOOKS_PAGE,
+    }
+    return Email(
+        subject=" ".join(ENDPOINT_DISABLED_SUBJECT.format(url=context["url"]).split()),
+        text=_TEXT.get_template("webhook_endpoint_disabled.txt").render(**context),
+        html=_HTML.get_template("webhook_endpoint_disabled.html").render(**context),
+        ics=None,
     )
 
 

@@ -230,6 +230,44 @@ async def staff_addresses(conn: AsyncConnection, company_id: str, contact: str |
     return sorted({*found, contact} if contact else set(found))
 
 
+async def write_endpoint_disabled(
+    conn: AsyncConnection,
+    *,
+    company_id: str,
+    endpoint_id: str,
+    url: str,
+    disabled_at: datetime,
+    failures: int,
+) -> int:
+    """The notice to the company's active admins that a failing webhook endpoint was disabled,
+    written in the transaction that disabled it (the webhooks' dispatcher); sent like the
+    other e-mails. Once per endpoint and disable time: the business key is the event id
+    `webhook_endpoint.disabled:<endpoint id>:<disable time>`. Answers how many rows were new."""
+    email = content.render_endpoint_disabled(url=url, disabled_at=disabled_at, failures=failures)
+    event_id = f"{content.ENDPOINT_DISABLED}:{endpoint_id}:{disabled_at.astimezone(UTC).isoformat()}"
+    written = 0
+    for recipient in await staff_addresses(conn, company_id, None):
+        result = await conn.execute(
+            _NEW_MESSAGE,
+            {
+                "id": str(uuid.uuid4()),
+                "event_id": event_id,
+                "event_type": content.ENDPOINT_DISABLED,
+                "company_id": company_id,
+                "booking_id": None,
+                "recipient": recipient,
+                "audience": "STAFF",
+                "subject": email.subject,
+                "text_body": email.text,
+                "html_body": email.html,
+                "ics": None,
+                "occurred_at": disabled_at,
+            },
+        )
+        written += result.rowcount
+    return written
+
+
 def consumer(db: Database, notifier: Notifier) -> InboxConsumer[Struct, Prepared | None]:
     return InboxConsumer(
         name=DURABLE,

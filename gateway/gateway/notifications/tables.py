@@ -5,7 +5,8 @@
 - `notification_messages`: the outbox of e-mails, one row per (event, recipient) - the unique
   key that makes each e-mail sent at most once - rendered when the event arrived (subject,
   text, HTML, the `.ics`), with the schedule (`next_attempt_at`, `attempts`) and the outcome.
-  No secret goes in: no manage link, no token.
+  No secret goes in: no manage link, no token. The webhooks' dispatcher writes a row too, to
+  the company's admins, when it disables a failing endpoint (`booking_id` NULL).
 - `calendar_feeds`: a company's iCalendar feeds (one resource, or the whole company when
   `resource_id` is NULL); only the SHA-256 of each feed's secret token is kept.
 """
@@ -45,7 +46,9 @@ messages = Table(
     Column("event_id", Text, nullable=False),
     Column("event_type", Text, nullable=False),
     Column("company_id", UUID(as_uuid=False), nullable=False),
-    Column("booking_id", UUID(as_uuid=False), nullable=False),
+    # NULL: a notice about no booking (a webhook endpoint disabled; migration
+    # `notifications_staff_notices`).
+    Column("booking_id", UUID(as_uuid=False)),
     Column("recipient", Text, nullable=False),
     # CUSTOMER (the customer or guest) or STAFF (the company's admins, its contact address).
     Column("audience", Text, nullable=False),

@@ -10,7 +10,8 @@ pending (ordered per booking), leases each by moving `next_attempt_at` LEASE_SEC
 counting the attempt, commits, posts it (httpx, 10 s), and records the outcome with an update
 conditional on that very attempt: success, a retry after an exponential back-off, or, a day
 after the event, FAILED. An endpoint whose attempts have all failed for a day is disabled,
-and that is recorded in the audit log.
+and that is recorded in the audit log and, in the same transaction, an e-mail to the
+company's admins is written into the notifications' outbox (gateway.notifications).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway import audit_log
+from gateway.notifications.delivery import write_endpoint_disabled
 from gateway.webhooks import signing, tables
 from gateway.webhooks.events import event_body, event_type_of
 from gateway.webhooks.urls import check_destination
@@ -163,7 +165,8 @@ _ENDPOINT_FAILED = text(
     "  THEN 'FAILING' ELSE e.disabled_reason END,"
     " updated_at = now()"
     " FROM old WHERE e.id = old.id"
-    " RETURNING e.company_id, e.consecutive_failures, (old.enabled AND NOT e.enabled) AS disabled_now"
+    " RETURNING e.company_id, e.consecutive_failures, e.updated_at,"
+    " (old.enabled AND NOT e.enabled) AS disabled_now"
 )
 
 
@@ -290,6 +293,15 @@ class Dispatcher:
                         changed={"before": {"enabled": True}, "after": {"enabled": False}},
                         reason=f"every attempt failed for a day ({endpoint.consecutive_failures} attempts)",
                     )
+                )
+                # The company's admins are told by e-mail (sent by the notifier when SMTP is set).
+                await write_endpoint_disabled(
+                    conn,
+                    company_id=str(endpoint.company_id),
+                    endpoint_id=claimed.endpoint_id,
+                    url=claimed.url,
+                    disabled_at=endpoint.updated_at,
+                    failures=endpoint.consecutive_failures,
                 )
 
     async def run_once(self) -> int:
