@@ -13,6 +13,8 @@ read what was delivered there.
 - A missed check-in: once the lifecycle sweep marks the booking NO_SHOW, the customer gets a
   "You missed your booking" e-mail (text + HTML, no .ics) saying what the policy kept, and a
   webhook endpoint subscribed to `booking.no_show` gets a delivery of it.
+- Check-in reminders: a confirmed booking starting inside the window (3 hours here) gets one
+  reminder e-mail however often the job runs; one starting later is not yet due.
 - Calendar feeds: created by a company admin (the URL answered once), they answer VEVENTs for
   the confirmed bookings; revoked, 404; another company's feed id is refused.
 """
@@ -21,6 +23,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import cast
 
 import httpx
 import pytest
@@ -30,6 +34,9 @@ from sqlalchemy import text
 from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.common.v1 import money_pb2
 from bookings.service.lifecycle import Lifecycle
+from gateway.clients import Clients
+from gateway.notifications.delivery import Notifier
+from gateway.notifications.reminders import Reminders
 from plumbing.mailsink import Received, parts
 from plumbing.testing import eventually
 
@@ -275,6 +282,65 @@ async def test_a_missed_booking_emails_the_customer_what_the_policy_kept_and_fir
             return [r.event_type for r in found] == ["booking.no_show"]
 
     await eventually(delivered, message="no booking.no_show delivery for the endpoint")
+
+
+async def starts_in(platform, booking_id: str, hours: float) -> None:
+    """Moves the booking's times together so that it starts `hours` from now."""
+    async with platform.db.transaction() as conn:
+        await conn.execute(
+            text(
+                "UPDATE bookings.bookings SET"
+                " end_time = end_time + (now() + make_interval(secs => :s) - start_time),"
+                " check_in_deadline = check_in_deadline + (now() + make_interval(secs => :s) - start_time),"
+                " no_show_at = no_show_at + (now() + make_interval(secs => :s) - start_time),"
+                " start_time = now() + make_interval(secs => :s)"
+                " WHERE id = :id"
+            ),
+            {"id": booking_id, "s": hours * 3600},
+        )
+
+
+async def test_a_booking_starting_within_the_window_gets_one_check_in_reminder(platform, tenant):
+    customer = await tenant.customer(main_minor=10_000)
+    address = await email_of(platform, customer.id)
+    session_id = await a_session_needing_check_in(tenant)
+    soon, later = [await customer.book(session_id, use_wallet=True) for _ in range(2)]
+    for created in (soon, later):
+        assert created.status_code == 202, created.text
+        await customer.wait_for(created.json()["id"], "CONFIRMED")
+    await starts_in(platform, soon.json()["id"], 2)
+    await starts_in(platform, later.json()["id"], 5)
+    clients = cast(Clients, SimpleNamespace(bookings=platform.bookings, catalog=platform.catalog))
+    reminders = Reminders(platform.db, Notifier(clients, sender="bookings@platform.test"), hours=3)
+
+    due = {b.id for b in await reminders.due(datetime.now(UTC))}
+    await reminders.run_once()
+    await reminders.run_once()
+
+    assert soon.json()["id"] in due and later.json()["id"] not in due
+    rows = [
+        r
+        for r in await rows_of(platform, soon.json()["id"])
+        if r["event_type"] == "booking.check_in_reminder"
+    ]
+    assert [(r["recipient"], r["event_id"]) for r in rows] == [
+        (address, f"booking.check_in_reminder:{soon.json()['id']}")
+    ]
+
+    # The gateway's own job (a 24-hour window) may remind `later` too: that e-mail is another.
+    def reminded() -> list[Received] | None:
+        found = [
+            r
+            for r in platform.mail.to(address)
+            if r.message["Subject"].startswith("Reminder: ") and soon.json()["id"] in parts(r.message)["text"]
+        ]
+        return found or None
+
+    (mail,) = await eventually(reminded, message="no reminder reached the customer")
+    got = parts(mail.message)
+    assert "A reminder: your booking starts" in got["text"]
+    assert "Check-in opens an hour before the start and closes at" in got["text"]
+    assert "<html" in got["html"] and "Your booking is coming up" in got["html"]
 
 
 async def test_a_message_refused_for_good_is_failed_and_shown_to_its_company_admins_only(platform, tenant):

@@ -4,6 +4,7 @@ are opened by the lifespan (or handed in by tests)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -28,6 +29,7 @@ from gateway.logredact import redact_span_address
 from gateway.notifications import delivery as notification_delivery
 from gateway.notifications import feeds as calendar_feeds
 from gateway.notifications import page as notification_pages
+from gateway.notifications import reminders as check_in_reminders
 from gateway.notifications.mailer import SmtpSettings
 from gateway.pages import audit as audit_pages
 from gateway.pages import calendar as calendar_pages
@@ -120,7 +122,29 @@ async def start_notifications(app: FastAPI, settings: Settings) -> Callable[[], 
         " (STARTTLS)" if settings.smtp_starttls else "",
         settings.mail_from,
     )
-    return stop
+    if settings.reminder_hours <= 0:
+        log.info("check-in reminders off (GATEWAY_REMINDER_HOURS=0)")
+        return stop
+    # Check-in reminders: a periodic look for confirmed bookings starting within the window.
+    reminders = check_in_reminders.Reminders(
+        app.state.db,
+        notification_delivery.Notifier(app.state.clients, sender=smtp.sender),
+        hours=settings.reminder_hours,
+    )
+    job = asyncio.create_task(
+        check_in_reminders.run_forever(
+            reminders, settings.reminder_sweep_seconds, app.state.notification_dispatcher.wakeup
+        ),
+        name="check-in-reminders",
+    )
+
+    async def stop_all() -> None:
+        job.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await job
+        await stop()
+
+    return stop_all
 
 
 def write_limiter(settings: Settings) -> Limiter | None:

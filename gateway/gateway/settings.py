@@ -68,6 +68,10 @@ class Settings:
     mail_from: str = "bookings@localhost"
     # The first retry of an e-mail the server refused for now; each next one waits twice as long.
     notifications_first_retry_seconds: float = 30.0
+    # Check-in reminders (gateway.notifications.reminders): an e-mail this many hours before a
+    # confirmed booking starts (0: none), looked for every `reminder_sweep_seconds`.
+    reminder_hours: float = 24.0
+    reminder_sweep_seconds: float = 60.0
     # A trace viewer's page of one trace, `{trace_id}` replaced (e.g. Jaeger's
     # http://localhost:16686/trace/{trace_id}); none: the saga page shows the id unlinked.
     trace_url: str | None = None
@@ -128,6 +132,8 @@ class Settings:
             smtp_starttls=env("GATEWAY_SMTP_STARTTLS", "false").lower() in ("1", "true", "yes"),
             mail_from=env("GATEWAY_MAIL_FROM", "bookings@localhost"),
             notifications_first_retry_seconds=float(env("GATEWAY_NOTIFICATIONS_FIRST_RETRY_SECONDS", "30")),
+            reminder_hours=float(env("GATEWAY_REMINDER_HOURS", "24")),
+            reminder_sweep_seconds=float(env("GATEWAY_REMINDER_SWEEP_SECONDS", "60")),
             trace_url=_trace_url(os.environ.get("GATEWAY_TRACE_URL") or None),
         )
 

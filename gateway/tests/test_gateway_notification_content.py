@@ -130,6 +130,22 @@ def test_an_endpoint_disabled_notice_shows_the_address_without_credentials_or_qu
     assert content.shown_url("http://[::1]:9/x?y") == "http://[::1]:9/x"
 
 
+def test_a_check_in_reminder_says_when_check_in_closes_in_the_companys_time() -> None:
+    email = content.render(
+        "check_in_reminder",
+        facts(check_in_deadline=START + timedelta(minutes=15)),
+        audience="CUSTOMER",
+        organizer="b@x.test",
+    )
+    no_check_in = content.render("check_in_reminder", facts(), audience="CUSTOMER", organizer="b@x.test")
+
+    assert email.subject.startswith("Reminder: Yoga")
+    assert "your booking starts Tue 08 Dec 2026, 18:30 (Europe/Berlin)" in email.text
+    assert "closes at Tue 08 Dec 2026, 18:45: a booking nobody checked in for" in email.text
+    assert "Check-in opens an hour before the start." in no_check_in.text
+    assert email.ics is None and "Your booking is coming up" in email.html
+
+
 def test_retries_double_from_the_first_delay_up_to_an_hour() -> None:
     assert [retry_delay_seconds(n) for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
     assert retry_delay_seconds(30) == 3600

@@ -39,6 +39,7 @@ EVENT_TYPE_OF_KIND = {
     "refund_completed": "refund.completed",
     "payment_due": "booking.payment_due",
     "booking_no_show": "booking.no_show",
+    "check_in_reminder": "booking.check_in_reminder",
 }
 # The company's staff get a copy of these; the customer or guest gets every kind.
 STAFF_KINDS = frozenset({"booking_confirmed", "booking_cancelled"})
@@ -52,6 +53,7 @@ SUBJECTS = {
     "refund_completed": "Refund completed: {resource}, {when}",
     "payment_due": "Payment due: {resource}, {when}",
     "booking_no_show": "You missed your booking: {resource}, {when}",
+    "check_in_reminder": "Reminder: {resource}, {when}",
 }
 STAFF_SUBJECT_PREFIX = "[{company}] "
 
@@ -115,6 +117,7 @@ class BookingFacts:
     company_phone: str = ""
     company_address: str = ""
     refund: Refund = field(default_factory=Refund)
+    check_in_deadline: datetime | None = None
 
     def zone(self) -> ZoneInfo:
         try:

@@ -149,6 +149,7 @@ class Notifier:
             company_phone=c.contact_phone,
             company_address=c.address,
             refund=_refund(data),
+            check_in_deadline=_time(booking.check_in_deadline_time),
         )
         return facts, customer.customer.email.strip().lower() or None
 
