@@ -146,7 +146,16 @@ async def platform(database_url: str, nats_url: str, mail_sink: MailSink) -> Asy
         mail_from="bookings@platform.test",
         notifications_first_retry_seconds=NOTIFICATIONS_FIRST_RETRY_SECONDS,
     )
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), http="httptools", log_level="warning"))
+    # As deployed (gateway.settings.keep_alive_seconds): a test client reusing an idle connection
+    # must never meet the server closing it (a reset on a busy machine, not an answer).
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings),
+            http="httptools",
+            log_level="warning",
+            timeout_keep_alive=settings.keep_alive_seconds,
+        )
+    )
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     await eventually(lambda: server.started or serving.done(), message="the gateway never started")
     if serving.done():

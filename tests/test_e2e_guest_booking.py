@@ -208,7 +208,14 @@ async def test_guest_bookings_are_throttled_per_ip_whatever_the_email(
     )
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), http="httptools", log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings),
+            http="httptools",
+            log_level="warning",
+            timeout_keep_alive=settings.keep_alive_seconds,
+        )
+    )
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         await eventually(lambda: server.started or serving.done(), message="the gateway never started")

@@ -148,7 +148,14 @@ async def test_the_gateway_openapi_survives_fuzzing_as_every_role(platform, tena
     )
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), http="httptools", log_level="critical"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings),
+            http="httptools",
+            log_level="critical",
+            timeout_keep_alive=settings.keep_alive_seconds,
+        )
+    )
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         while not server.started:

@@ -68,6 +68,7 @@ def main() -> None:
         http="httptools",
         loop=loop,
         log_level=settings.log_level,
+        timeout_keep_alive=settings.keep_alive_seconds,
         # uvicorn's loggers keep no handler of their own: their lines (the access log too)
         # reach the root's, in the process's format (plumbing.logs).
         log_config=None,

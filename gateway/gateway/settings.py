@@ -29,6 +29,11 @@ class Settings:
     token_ttl_seconds: int = 900
     grpc_timeout_seconds: float = 5.0
     log_level: str = "info"
+    # How long an idle kept-alive connection stays open. Longer than any client's or load
+    # balancer's own idle reuse (60 s for the common ones): the side that closes an idle
+    # connection races the other side's next request on it, and that request then fails with
+    # a reset instead of an answer, so the gateway must never be the first to close.
+    keep_alive_seconds: int = 75
     # `limits` notation (e.g. "10/minute"); counted in this process only (see ratelimit.py).
     login_limit_per_ip: str = "10/minute"
     login_limit_per_account: str = "5/minute"
@@ -101,6 +106,7 @@ class Settings:
             token_ttl_seconds=env_int("GATEWAY_TOKEN_TTL_SECONDS", 900),
             grpc_timeout_seconds=float(env("GATEWAY_GRPC_TIMEOUT_SECONDS", "5")),
             log_level=env("LOG_LEVEL", "info").lower(),
+            keep_alive_seconds=_at_least("GATEWAY_KEEP_ALIVE_SECONDS", 75, 1),
             login_limit_per_ip=_rate("GATEWAY_LOGIN_LIMIT_PER_IP", "10/minute"),
             login_limit_per_account=_rate("GATEWAY_LOGIN_LIMIT_PER_ACCOUNT", "5/minute"),
             trusted_proxies=tuple(

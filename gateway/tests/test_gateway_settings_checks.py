@@ -53,3 +53,20 @@ def test_a_vapid_subject_that_is_no_mailto_or_https_stops_the_gateway_at_start(
 
     with pytest.raises(RuntimeError, match="GATEWAY_VAPID_SUBJECT"):
         Settings.from_env()
+
+
+def test_idle_connections_outlive_a_load_balancer_s_reuse_and_can_be_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BOOKING_ENV", "dev")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://localhost/shared")
+    for name in ("CATALOG", "BOOKINGS", "WALLET", "PASSES", "PAYMENTS"):
+        monkeypatch.setenv(f"{name}_ADDR", "127.0.0.1:1")
+    monkeypatch.delenv("GATEWAY_KEEP_ALIVE_SECONDS", raising=False)
+    assert Settings.from_env().keep_alive_seconds > 60
+
+    monkeypatch.setenv("GATEWAY_KEEP_ALIVE_SECONDS", "120")
+    assert Settings.from_env().keep_alive_seconds == 120
+    monkeypatch.setenv("GATEWAY_KEEP_ALIVE_SECONDS", "0")
+    with pytest.raises(RuntimeError, match="GATEWAY_KEEP_ALIVE_SECONDS"):
+        Settings.from_env()
