@@ -500,6 +500,12 @@ def main() -> None:
     from tools import stack
 
     infra = start_infrastructure(data, database="bench", fresh=True)
+    if not os.environ.get("DATABASE_URL"):
+        # Every replica's pools and the monolith's 16 connections at once: more than the
+        # embedded server's default 100 with two replicas of everything.
+        from plumbing.testing import make_room
+
+        make_room(infra.database_url, data / "pg")
     children: list[stack.Child] = []
     healthy = True
     try:

@@ -41,7 +41,7 @@ EVENTUALLY_TIMEOUT = 60.0
 TEST_MAX_CONNECTIONS = 500
 
 
-def _make_room(database_url: str, pgdata: Path) -> None:
+def make_room(database_url: str, pgdata: Path, connections: int = TEST_MAX_CONNECTIONS) -> None:
     """Raises the embedded server's max_connections: a restart through pgserver's pg_ctl (same
     socket, same options), after which pgserver's handle is told the new postmaster, so it
     still stops it at the end."""
@@ -51,7 +51,7 @@ def _make_room(database_url: str, pgdata: Path) -> None:
 
     server = pgserver.get_server(pgdata)  # the handle start_infrastructure holds
     with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(f"ALTER SYSTEM SET max_connections = {TEST_MAX_CONNECTIONS}")
+        conn.execute(f"ALTER SYSTEM SET max_connections = {int(connections)}")
     _commands.pg_ctl(["-w", "-m", "fast", "restart"], pgdata=pgdata, user=server.system_user)  # type: ignore[attr-defined]
     server._postmaster_info = PostmasterInfo.read_from_pgdata(pgdata)
 
@@ -62,7 +62,7 @@ def infrastructure() -> Iterator[Infrastructure]:
         infra = start_infrastructure(Path(data_dir), database="booking_test", fresh=True)
         try:
             if not os.environ.get("DATABASE_URL"):
-                _make_room(infra.database_url, Path(data_dir) / "pg")
+                make_room(infra.database_url, Path(data_dir) / "pg")
             migrate_all(infra.database_url)
             yield infra
         finally:
