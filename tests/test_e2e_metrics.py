@@ -33,6 +33,7 @@ async def test_a_confirmed_booking_is_counted_at_every_hop(tenant) -> None:
         "wallet": value("bp_messages_consumed_total", durable="wallet"),
         "orchestrator": value("bp_messages_consumed_total", durable="bookings-saga"),
         "completed": value("bp_sagas", kind="booking", state="COMPLETED"),
+        "wallet step": value("bp_saga_step_seconds_count", step="wallet", action="STEP_ACTION_EXECUTE"),
     }
 
     created = await customer.book(session.id, use_wallet=True)
@@ -51,6 +52,9 @@ async def test_a_confirmed_booking_is_counted_at_every_hop(tenant) -> None:
     assert value("bp_messages_consumed_total", durable="bookings-saga") >= before["orchestrator"] + 1
     assert value("bp_outbox_lag_seconds_count", family="saga.cmd") >= 1
     assert value("bp_message_age_seconds_count", durable="wallet") >= 1
+    # The wallet's step, from the command's store in JetStream to its reply.
+    step = value("bp_saga_step_seconds_count", step="wallet", action="STEP_ACTION_EXECUTE")
+    assert step >= before["wallet step"] + 1
     # Read from the sagas table: this booking's saga is among the completed ones.
     assert value("bp_sagas", kind="booking", state="COMPLETED") >= before["completed"] + 1
     assert REGISTRY.get_sample_value("bp_db_pool_connections_in_use", {"application": "bookings"}) is not None

@@ -66,6 +66,13 @@ OUTBOX_OLDEST_UNSENT = Gauge(
     "Age of the oldest outbox row not yet published, by schema.",
     ("schema",),
 )
+SAGA_STEP_SECONDS = Histogram(
+    "bp_saga_step_seconds",
+    "A saga step's latency at its participant: from the command's store in JetStream to the"
+    " reply written (queueing and handling), by step and action.",
+    ("step", "action"),
+    buckets=LATENCY_BUCKETS,
+)
 DEAD_LETTERS = Counter(
     "bp_dead_letters_total", "Messages turned into dead letters, by consumer.", ("service", "durable")
 )
@@ -99,6 +106,16 @@ def observe_fetch(durable: str, messages: Sequence[Any]) -> None:
         CONSUMER_PENDING.labels(durable).set(metadata.num_pending or 0)
     if redelivered:
         REDELIVERIES.labels(durable).inc(redelivered)
+
+
+def observe_step(step: str, action: str, msg: Any) -> None:
+    """A participant answered a command: the time since JetStream stored it."""
+    try:
+        stored = msg.metadata.timestamp
+    except Exception:  # not a JetStream message (a test's plain one): nothing to read
+        return
+    if stored is not None:
+        SAGA_STEP_SECONDS.labels(step, action).observe(max(0.0, time.time() - stored.timestamp()))
 
 
 def observe_published(subject: str, created_at: datetime | None) -> None:

@@ -23,6 +23,7 @@ from plumbing.dead_letters import DeadLetters
 from plumbing.inbox_consumer import Delivery, InboxConsumer
 from plumbing.logs import log_context
 from plumbing.messaging import SAGA_STREAM, Handler, PullConsumer, command_subject, reply_subject
+from plumbing.metrics import observe_step
 from plumbing.outbox import Outbox
 from plumbing.runtime import RunningService
 
@@ -44,8 +45,11 @@ class StepConsumer(InboxConsumer[saga_pb2.StepCommand, None]):
         async def apply(
             conn: AsyncConnection, delivery: Delivery[saga_pb2.StepCommand, None]
         ) -> saga_pb2.StepReply:
-            with log_context(saga_id=delivery.message.saga_id, step=delivery.message.step):
-                return await handler(conn, delivery.message)
+            command = delivery.message
+            with log_context(saga_id=command.saga_id, booking_id=command.booking_id, step=command.step):
+                reply = await handler(conn, command)
+            observe_step(command.step, saga_pb2.StepAction.Name(command.action), delivery.msg)
+            return reply
 
         super().__init__(
             name="saga-step",
