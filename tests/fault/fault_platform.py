@@ -123,14 +123,20 @@ class Postgres:
         if not self.external:
             import pgserver
 
+            pgdata = self.data_dir / "pg"
             try:
-                self.server = pgserver.get_server(self.data_dir / "pg", cleanup_mode="delete")
+                self.server = pgserver.get_server(pgdata, cleanup_mode="delete")
             except subprocess.CalledProcessError as error:
-                # Seen once: pg_ctl died with SIGSEGV before the server started (no log yet).
-                # The data directory is initialised; starting again is the operator's move.
+                # Seen twice on a busy machine: initdb or pg_ctl killed by SIGSEGV before the
+                # server started (no log yet). pgserver keeps the failed handle by its path and
+                # would hand it back: drop it, and a half-made initdb's directory, then start
+                # once more, as an operator would.
                 if error.returncode >= 0:
                     raise
-                self.server = pgserver.get_server(self.data_dir / "pg", cleanup_mode="delete")
+                pgserver.PostgresServer._instances.pop(pgdata.resolve(), None)
+                if not (pgdata / "PG_VERSION").exists():
+                    shutil.rmtree(pgdata, ignore_errors=True)
+                self.server = pgserver.get_server(pgdata, cleanup_mode="delete")
             self.server_url = self.server.get_uri()
         self.url = ensure_database(self.server_url, self.name)
 
