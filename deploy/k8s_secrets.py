@@ -37,6 +37,9 @@ DATABASE_USER = "booking"
 DATABASE_NAME = "booking"
 # The read-write Service of the CloudNativePG Cluster (k8s/postgres-cnpg.yaml).
 DATABASE_HOST = "bookingplatform-pg-rw"
+# The port of that Service (CloudNativePG's `-rw` Service listens on PostgreSQL's usual one);
+# `K8S_DATABASE_PORT` for a cluster that moved it.
+DATABASE_PORT = int(os.environ.get("K8S_DATABASE_PORT", "5432"))
 APP_FILE = "secrets.env"
 POSTGRES_FILE = "pg-credentials.env"
 BACKUP_FILE = "backup-credentials.env"
@@ -53,7 +56,7 @@ def generate() -> dict[str, dict[str, str]]:
     password = secrets.token_hex(24)  # hex: nothing to escape in the URL
     return {
         APP_FILE: {
-            "DATABASE_URL": f"postgresql://{DATABASE_USER}:{password}@{DATABASE_HOST}:5432/{DATABASE_NAME}",
+            "DATABASE_URL": f"postgresql://{DATABASE_USER}:{password}@{DATABASE_HOST}:{DATABASE_PORT}/{DATABASE_NAME}",
             "JWT_SECRET": secrets.token_hex(32),
             "PAYMENTS_WEBHOOK_SECRET": secrets.token_hex(32),
             "GATEWAY_VAPID_PRIVATE_KEY": vapid_private_key(),
