@@ -29,16 +29,14 @@ from typing import Any
 import grpc
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.struct_pb2 import Struct
-from nats.aio.client import Client
-from nats.aio.msg import Msg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2
+from gateway.booking_events import start_pair
 from gateway.clients import Clients
 from gateway.notifications import content, mailer, tables
-from plumbing import messaging
 from plumbing.db import Database
 from plumbing.inbox_consumer import Delivery, InboxConsumer
 
@@ -404,38 +402,12 @@ async def start(
     poll_seconds: float = 1.0,
 ) -> tuple[Dispatcher, Callable[[], Awaitable[None]]]:
     """Consumes booking events and sends their e-mails until the answered stop is awaited."""
-    nc: Client = await messaging.connect(nats_url, "gateway-notifications")
     dispatcher = Dispatcher(db, smtp, first_retry_seconds=first_retry_seconds, poll_seconds=poll_seconds)
-    store = consumer(db, Notifier(clients, sender=smtp.sender))
-
-    async def handle(messages: list[Msg]) -> None:
-        await store.handle(messages)
-        dispatcher.wakeup.set()
-
-    try:
-        js = nc.jetstream()
-        await messaging.ensure_stream(js, messaging.BOOKING_EVENTS_STREAM, messaging.BOOKING_EVENTS_SUBJECTS)
-        pull = messaging.PullConsumer(
-            js,
-            stream=messaging.BOOKING_EVENTS_STREAM,
-            durable=DURABLE,
-            subject=messaging.BOOKING_EVENTS_SUBJECTS[0],
-            handler=handle,
-        )
-    except BaseException:
-        await nc.close()
-        raise
-    tasks = [
-        asyncio.create_task(pull.run_forever(), name="notification-events"),
-        asyncio.create_task(dispatcher.run_forever(), name="notification-dispatcher"),
-    ]
-
-    async def stop() -> None:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await nc.close()
-
+    stop = await start_pair(
+        nats_url,
+        name="gateway-notifications",
+        durable=DURABLE,
+        store=consumer(db, Notifier(clients, sender=smtp.sender)),
+        dispatcher=dispatcher,
+    )
     return dispatcher, stop

@@ -33,17 +33,15 @@ from typing import Any
 import httpx
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.struct_pb2 import Struct
-from nats.aio.client import Client
-from nats.aio.msg import Msg
 from pywebpush import WebPusher, WebPushException
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.booking_events import start_pair
 from gateway.push import tables
 from gateway.push.urls import check_endpoint
 from gateway.push.vapid import VapidKey
-from plumbing import messaging
 from plumbing.db import Database
 from plumbing.errors import ServiceError
 from plumbing.inbox_consumer import Delivery, InboxConsumer
@@ -339,40 +337,13 @@ async def start(
     nats_url: str, db: Database, vapid: VapidKey, *, allow_loopback: bool, poll_seconds: float = 1.0
 ) -> tuple[Dispatcher, Callable[[], Awaitable[None]]]:
     """Consumes booking events and dispatches pushes until the answered stop is awaited."""
-    nc: Client = await messaging.connect(nats_url, "gateway-push")
     dispatcher = Dispatcher(db, vapid, allow_loopback=allow_loopback, poll_seconds=poll_seconds)
-    store = consumer(db)
-
-    async def handle(messages: list[Msg]) -> None:
-        await store.handle(messages)
-        dispatcher.wakeup.set()
-
-    try:
-        js = nc.jetstream()
-        await messaging.ensure_stream(js, messaging.BOOKING_EVENTS_STREAM, messaging.BOOKING_EVENTS_SUBJECTS)
-        pull = messaging.PullConsumer(
-            js,
-            stream=messaging.BOOKING_EVENTS_STREAM,
-            durable=DURABLE,
-            subject=messaging.BOOKING_EVENTS_SUBJECTS[0],
-            handler=handle,
-        )
-    except BaseException:
-        await nc.close()
-        await dispatcher.http.aclose()
-        raise
-    tasks = [
-        asyncio.create_task(pull.run_forever(), name="push-events"),
-        asyncio.create_task(dispatcher.run_forever(), name="push-dispatcher"),
-    ]
-
-    async def stop() -> None:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await dispatcher.http.aclose()
-        await nc.close()
-
+    stop = await start_pair(
+        nats_url,
+        name="gateway-push",
+        durable=DURABLE,
+        store=consumer(db),
+        dispatcher=dispatcher,
+        closers=[dispatcher.http.aclose],
+    )
     return dispatcher, stop

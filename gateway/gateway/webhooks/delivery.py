@@ -29,18 +29,16 @@ from typing import Any
 import httpx
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.struct_pb2 import Struct
-from nats.aio.client import Client
-from nats.aio.msg import Msg
 from sqlalchemy import insert, text
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway import audit_log
+from gateway.booking_events import start_pair
 from gateway.notifications.delivery import write_endpoint_disabled
 from gateway.webhooks import signing, tables
 from gateway.webhooks.events import event_body, event_type_of
 from gateway.webhooks.urls import check_destination
-from plumbing import messaging
 from plumbing.db import Database
 from plumbing.errors import ServiceError
 from plumbing.inbox_consumer import Delivery, InboxConsumer
@@ -341,41 +339,13 @@ async def start(
     nats_url: str, db: Database, *, allow_private_urls: bool, poll_seconds: float = 1.0
 ) -> tuple[Dispatcher, Callable[[], Awaitable[None]]]:
     """Consumes booking events and dispatches deliveries until the answered stop is awaited."""
-    nc: Client = await messaging.connect(nats_url, "gateway-webhooks")
     dispatcher = Dispatcher(db, allow_private_urls=allow_private_urls, poll_seconds=poll_seconds)
-    store = consumer(db)
-
-    async def handle(messages: list[Msg]) -> None:
-        await store.handle(messages)
-        # Committed: this replica's dispatcher looks now instead of at its next poll.
-        dispatcher.wakeup.set()
-
-    try:
-        js = nc.jetstream()
-        await messaging.ensure_stream(js, messaging.BOOKING_EVENTS_STREAM, messaging.BOOKING_EVENTS_SUBJECTS)
-        pull = messaging.PullConsumer(
-            js,
-            stream=messaging.BOOKING_EVENTS_STREAM,
-            durable=DURABLE,
-            subject=messaging.BOOKING_EVENTS_SUBJECTS[0],
-            handler=handle,
-        )
-    except BaseException:
-        await nc.close()
-        await dispatcher.http.aclose()
-        raise
-    tasks = [
-        asyncio.create_task(pull.run_forever(), name="webhook-events"),
-        asyncio.create_task(dispatcher.run_forever(), name="webhook-dispatcher"),
-    ]
-
-    async def stop() -> None:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await dispatcher.http.aclose()
-        await nc.close()
-
+    stop = await start_pair(
+        nats_url,
+        name="gateway-webhooks",
+        durable=DURABLE,
+        store=consumer(db),
+        dispatcher=dispatcher,
+        closers=[dispatcher.http.aclose],
+    )
     return dispatcher, stop
