@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import grpc
@@ -11,7 +13,7 @@ from fastapi import Request
 from gateway.auth import TokenIssuer
 from gateway.clients import Clients
 from gateway.idempotency import IdempotencyStore
-from gateway.problems import problem_from_rpc
+from gateway.problems import RpcProblem, problem_from_rpc
 from gateway.users import UserStore
 
 T = TypeVar("T")
@@ -43,3 +45,26 @@ async def rpc(service: str, call: Awaitable[T]) -> T:
         return await call
     except grpc.aio.AioRpcError as error:
         raise problem_from_rpc(error, service) from None
+
+
+async def rpc_once_settled(
+    service: str,
+    call: Callable[[], Awaitable[T]],
+    *,
+    busy_code: str = "BOOKING_FINALIZING",
+    within_seconds: float = 10.0,
+) -> T:
+    """Makes a call again while the other side refuses it only because a saga is still finishing
+    (`busy_code`, e.g. a cancellation a moment after the confirmation, while the card capture
+    runs), for up to `within_seconds`: a person pressing a button should not be told to try
+    again for a wait of a second. `call` must be idempotent (same request id each time)."""
+    deadline = time.monotonic() + within_seconds
+    pause = 0.1
+    while True:
+        try:
+            return await rpc(service, call())
+        except RpcProblem as problem:
+            if problem.code != busy_code or time.monotonic() + pause > deadline:
+                raise
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 1.0)

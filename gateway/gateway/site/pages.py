@@ -41,7 +41,7 @@ from bookingplatform.catalog.v1 import catalog_pb2, guest_customers_pb2
 from bookingplatform.passes.v1 import passes_pb2
 from bookingplatform.payments.v1 import payments_pb2
 from bookingplatform.wallet.v1 import wallet_pb2
-from gateway.deps import clients_of, rpc
+from gateway.deps import clients_of, rpc, rpc_once_settled
 from gateway.guest_links import GuestGrant
 from gateway.problems import Problem, RpcProblem
 from gateway.ratelimit import client_address
@@ -925,17 +925,15 @@ async def cancel(request: Request, company_id: str, booking_id: str) -> Response
                 request, managed, message="This form has expired: send it again.", status_code=400
             )
         key = str(uuid.uuid5(BOOKING_KEYS, f"cancel\x00{managed.booking.id}\x00{form_id.lower()}"))
+        request_message = bookings_pb2.CancelBookingRequest(
+            request_id=key, booking_id=managed.booking.id, customer_id=managed.grant.customer_id
+        )
         try:
             with acting_as(managed.principal):
-                await rpc(
-                    "bookings",
-                    clients_of(request).bookings.CancelBooking(
-                        bookings_pb2.CancelBookingRequest(
-                            request_id=key,
-                            booking_id=managed.booking.id,
-                            customer_id=managed.grant.customer_id,
-                        )
-                    ),
+                # A guest who cancels a moment after the confirmation (the card capture still
+                # finishing) waits a few seconds here rather than being told to try again.
+                await rpc_once_settled(
+                    "bookings", lambda: clients_of(request).bookings.CancelBooking(request_message)
                 )
         except RpcProblem as problem:
             if problem.status >= 500:
