@@ -1504,6 +1504,98 @@ class ListSessionsResponse(_message.Message):
 Global___ListSessionsResponse: _TypeAlias = ListSessionsResponse  # noqa: Y015
 
 @_typing.final
+class SumSessionPlacesRequest(_message.Message):
+    """Request of SumSessionPlaces."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    START_TIME_FROM_FIELD_NUMBER: _builtins.int
+    START_TIME_TO_FIELD_NUMBER: _builtins.int
+    company_id: _builtins.str
+    """The company."""
+    resource_id: _builtins.str
+    """Only this resource, when set."""
+    @_builtins.property
+    def start_time_from(self) -> _timestamp_pb2.Timestamp:
+        """Sessions starting at or after this time."""
+
+    @_builtins.property
+    def start_time_to(self) -> _timestamp_pb2.Timestamp:
+        """Sessions starting before this time."""
+
+    def __init__(
+        self,
+        *,
+        company_id: _builtins.str = ...,
+        resource_id: _builtins.str = ...,
+        start_time_from: _timestamp_pb2.Timestamp | None = ...,
+        start_time_to: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["start_time_from", b"start_time_from", "start_time_to", b"start_time_to"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "resource_id", b"resource_id", "start_time_from", b"start_time_from", "start_time_to", b"start_time_to"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SumSessionPlacesRequest: _TypeAlias = SumSessionPlacesRequest  # noqa: Y015
+
+@_typing.final
+class ResourcePlaces(_message.Message):
+    """The open sessions of one resource in the period."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    SESSION_COUNT_FIELD_NUMBER: _builtins.int
+    PLACES_FIELD_NUMBER: _builtins.int
+    resource_id: _builtins.str
+    """The resource."""
+    session_count: _builtins.int
+    """How many open sessions start in the period."""
+    places: _builtins.int
+    """Their places, summed."""
+    def __init__(
+        self,
+        *,
+        resource_id: _builtins.str = ...,
+        session_count: _builtins.int = ...,
+        places: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["places", b"places", "resource_id", b"resource_id", "session_count", b"session_count"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResourcePlaces: _TypeAlias = ResourcePlaces  # noqa: Y015
+
+@_typing.final
+class SumSessionPlacesResponse(_message.Message):
+    """Response of SumSessionPlaces."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESOURCES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def resources(self) -> _containers.RepeatedCompositeFieldContainer[Global___ResourcePlaces]:
+        """One entry per resource with at least one open session in the period, by resource id."""
+
+    def __init__(
+        self,
+        *,
+        resources: _abc.Iterable[Global___ResourcePlaces] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["resources", b"resources"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SumSessionPlacesResponse: _TypeAlias = SumSessionPlacesResponse  # noqa: Y015
+
+@_typing.final
 class CreateExtraRequest(_message.Message):
     """Request of CreateExtra."""
 

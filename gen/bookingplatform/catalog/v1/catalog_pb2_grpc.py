@@ -90,6 +90,11 @@ class CatalogServiceStub:
                 request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListSessionsRequest.SerializeToString,
                 response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListSessionsResponse.FromString,
                 _registered_method=True)
+        self.SumSessionPlaces = channel.unary_unary(
+                '/bookingplatform.catalog.v1.CatalogService/SumSessionPlaces',
+                request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.SumSessionPlacesRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.SumSessionPlacesResponse.FromString,
+                _registered_method=True)
         self.CreateSessionSeries = channel.unary_unary(
                 '/bookingplatform.catalog.v1.CatalogService/CreateSessionSeries',
                 request_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.CreateSessionSeriesRequest.SerializeToString,
@@ -318,6 +323,14 @@ class CatalogServiceServicer:
 
     def ListSessions(self, request, context):
         """Lists the sessions of a company, soonest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SumSessionPlaces(self, request, context):
+        """The places of a company's open sessions starting in a period, summed per resource: the
+        capacity of statistics over long periods, without listing every session.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -592,6 +605,11 @@ def add_CatalogServiceServicer_to_server(servicer, server):
                     servicer.ListSessions,
                     request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListSessionsRequest.FromString,
                     response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListSessionsResponse.SerializeToString,
+            ),
+            'SumSessionPlaces': grpc.unary_unary_rpc_method_handler(
+                    servicer.SumSessionPlaces,
+                    request_deserializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.SumSessionPlacesRequest.FromString,
+                    response_serializer=bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.SumSessionPlacesResponse.SerializeToString,
             ),
             'CreateSessionSeries': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateSessionSeries,
@@ -1042,6 +1060,33 @@ class CatalogService:
             '/bookingplatform.catalog.v1.CatalogService/ListSessions',
             bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListSessionsRequest.SerializeToString,
             bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.ListSessionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SumSessionPlaces(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.catalog.v1.CatalogService/SumSessionPlaces',
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.SumSessionPlacesRequest.SerializeToString,
+            bookingplatform_dot_catalog_dot_v1_dot_catalog__pb2.SumSessionPlacesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -55,6 +55,10 @@ class CatalogServiceStub:
     """Gets a session by id."""
     ListSessions: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.ListSessionsRequest, _catalog_pb2.ListSessionsResponse]
     """Lists the sessions of a company, soonest first."""
+    SumSessionPlaces: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.SumSessionPlacesRequest, _catalog_pb2.SumSessionPlacesResponse]
+    """The places of a company's open sessions starting in a period, summed per resource: the
+    capacity of statistics over long periods, without listing every session.
+    """
     CreateSessionSeries: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.CreateSessionSeriesRequest, _catalog_pb2.CreateSessionSeriesResponse]
     """Creates the sessions of a recurring series (an RFC 5545 RRULE expanded in the company's
     time zone) in one transaction.
@@ -147,6 +151,10 @@ class CatalogServiceAsyncStub(CatalogServiceStub):
     """Gets a session by id."""
     ListSessions: _aio.UnaryUnaryMultiCallable[_catalog_pb2.ListSessionsRequest, _catalog_pb2.ListSessionsResponse]  # type: ignore[assignment]
     """Lists the sessions of a company, soonest first."""
+    SumSessionPlaces: _aio.UnaryUnaryMultiCallable[_catalog_pb2.SumSessionPlacesRequest, _catalog_pb2.SumSessionPlacesResponse]  # type: ignore[assignment]
+    """The places of a company's open sessions starting in a period, summed per resource: the
+    capacity of statistics over long periods, without listing every session.
+    """
     CreateSessionSeries: _aio.UnaryUnaryMultiCallable[_catalog_pb2.CreateSessionSeriesRequest, _catalog_pb2.CreateSessionSeriesResponse]  # type: ignore[assignment]
     """Creates the sessions of a recurring series (an RFC 5545 RRULE expanded in the company's
     time zone) in one transaction.
@@ -302,6 +310,16 @@ class CatalogServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_catalog_pb2.ListSessionsResponse, _abc.Awaitable[_catalog_pb2.ListSessionsResponse]]:
         """Lists the sessions of a company, soonest first."""
+
+    @_abc_1.abstractmethod
+    def SumSessionPlaces(
+        self,
+        request: _catalog_pb2.SumSessionPlacesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.SumSessionPlacesResponse, _abc.Awaitable[_catalog_pb2.SumSessionPlacesResponse]]:
+        """The places of a company's open sessions starting in a period, summed per resource: the
+        capacity of statistics over long periods, without listing every session.
+        """
 
     @_abc_1.abstractmethod
     def CreateSessionSeries(

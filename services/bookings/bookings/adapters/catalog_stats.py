@@ -1,6 +1,7 @@
 """What the business statistics ask the catalog: the company's currency and time zone, its
-resources (names, booking models) and the names of their units. Capacity itself (sessions'
-places, units per resource) comes through `AvailabilityCatalog`, with its caches.
+resources (names, booking models), the names of their units and the places of the sessions of
+a period summed per resource (one aggregate in the catalog, however long the period). Units
+per resource come through `AvailabilityCatalog`, with its caches.
 
 Every answer is kept for `ttl` seconds per process (30 s): a renamed or new resource or unit
 shows on the statistics at most that late. What was sold is always read fresh from the read
@@ -12,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from grpc import aio
@@ -86,6 +88,23 @@ class StatsCatalog:
                     return found
 
         return await self._cached(("resources", company_id), fetch)
+
+    async def session_places(
+        self, company_id: str, resource_id: str | None, start: datetime, end: datetime
+    ) -> dict[str, int]:
+        """resource id -> the places of its open sessions starting in [start, end)."""
+
+        async def fetch() -> dict[str, int]:
+            request = catalog_pb2.SumSessionPlacesRequest(
+                company_id=company_id, resource_id=resource_id or ""
+            )
+            request.start_time_from.FromDatetime(start)
+            request.start_time_to.FromDatetime(end)
+            reply = await self._call(self._stub.SumSessionPlaces, request)
+            return {item.resource_id: item.places for item in reply.resources}
+
+        key = f"{company_id}/{resource_id or ''}/{start.isoformat()}/{end.isoformat()}"
+        return await self._cached(("places", key), fetch)
 
     async def unit_names(self, resource_ids: Iterable[str]) -> dict[str, str]:
         """unit id -> name, for the units (archived too) of these NIGHTLY resources."""

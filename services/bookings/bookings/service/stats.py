@@ -3,9 +3,9 @@
 What was sold comes from the read model (`adapters/stats.py`: one scan of `stats_hourly`,
 which a trigger keeps in the transaction of every booking change, migration 0012); what could
 have been sold (capacity) from the catalog through the process's caches (`StatsCatalog` for
-the company and its resources, 30 s; `AvailabilityCatalog` for sessions, 10 s, and units,
-30 s). No booking is read: a page view costs one indexed scan of the period's hours plus, at
-most every 10-30 s, the catalog listings.
+the company, its resources and the sessions' places summed per resource, 30 s;
+`AvailabilityCatalog` for units, 30 s). No booking or session is read one by one: a page view
+costs one indexed scan of the period's hours plus, at most every 30 s, a few catalog calls.
 """
 
 from __future__ import annotations
@@ -97,11 +97,11 @@ class StatsService:
         }
         capacity: Counter[str] = Counter()
         if of_model["TIME_SLOT"]:
-            # One listing of the company's sessions (or of the one resource's), cached.
-            sessions = await self.capacity.sessions(company_id, [only] if only else None, lower, upper)
-            for session in sessions:
-                if session.is_open:
-                    capacity[session.resource_id] += session.capacity
+            # One aggregate in the catalog (places summed per resource), cached: a year costs
+            # what a day does.
+            places = await self.catalog.session_places(company_id, only or None, lower, upper)
+            for resource_id in of_model["TIME_SLOT"]:
+                capacity[resource_id] = places.get(resource_id, 0)
         units = await self.capacity.unit_counts(of_model["NIGHTLY"])
         for resource_id, count in units.items():
             capacity[resource_id] = count * len(days)

@@ -509,6 +509,33 @@ class ListSessions:
         )
 
 
+@dataclass(frozen=True)
+class SumSessionPlaces:
+    """The places of a company's open sessions starting in [start, end), per resource."""
+
+    company_id: uuid.UUID
+    resource_id: uuid.UUID | None  # None: every resource of the company
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        company_id: str,
+        resource_id: str,
+        start_time_from: datetime | None,
+        start_time_to: datetime | None,
+    ) -> SumSessionPlaces:
+        start, end = rules.time_range(start_time_from, start_time_to)
+        return cls(
+            company_id=ids.parse_uuid(company_id, "company_id"),
+            resource_id=ids.optional_uuid(resource_id, "resource_id"),
+            start=start,
+            end=end,
+        )
+
+
 CUSTOMER_FIELDS = frozenset({"display_name", "email", "phone"})
 MAX_PHONE_LENGTH = 40
 MAX_QUERY_LENGTH = 200

@@ -286,3 +286,12 @@ class Pricing:
 class SessionPage:
     sessions: list[Session]
     next_page_token: str
+
+
+@dataclass(frozen=True)
+class ResourcePlaces:
+    """A resource's open sessions in a period: how many, and their places summed."""
+
+    resource_id: uuid.UUID
+    session_count: int
+    places: int

@@ -26,6 +26,7 @@ from catalog.domain.commands import (
     ListSessions,
     SetDailyPrices,
     SetHourlyRate,
+    SumSessionPlaces,
     UpdateCustomer,
     UpdateResourcePolicy,
     UpdateSession,
@@ -171,6 +172,25 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
         return catalog_pb2.ListSessionsResponse(
             sessions=[protos.session(session) for session in page.sessions],
             next_page_token=page.next_page_token,
+        )
+
+    async def SumSessionPlaces(
+        self, request: catalog_pb2.SumSessionPlacesRequest, context: Context
+    ) -> catalog_pb2.SumSessionPlacesResponse:
+        query = SumSessionPlaces.parse(
+            company_id=request.company_id,
+            resource_id=request.resource_id,
+            start_time_from=optional_timestamp(request, "start_time_from"),
+            start_time_to=optional_timestamp(request, "start_time_to"),
+        )
+        found = await sessions.sum_session_places(self.db, query)
+        return catalog_pb2.SumSessionPlacesResponse(
+            resources=[
+                catalog_pb2.ResourcePlaces(
+                    resource_id=str(item.resource_id), session_count=item.session_count, places=item.places
+                )
+                for item in found
+            ]
         )
 
     async def CreateSessionSeries(

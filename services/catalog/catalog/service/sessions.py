@@ -15,11 +15,13 @@ from catalog.domain.commands import (
     CreateSession,
     CreateSessionSeries,
     ListSessions,
+    SumSessionPlaces,
     UpdateSession,
 )
 from catalog.domain.model import (
     BookingModel,
     Money,
+    ResourcePlaces,
     Session,
     SessionPage,
     SessionSeries,
@@ -100,6 +102,14 @@ async def list_sessions(db: Database, query: ListSessions) -> SessionPage:
     more = len(found) > query.page_size
     token = SessionCursor(start_time=page[-1].start_time, id=page[-1].id).encode() if more else ""
     return SessionPage(sessions=page, next_page_token=token)
+
+
+async def sum_session_places(db: Database, query: SumSessionPlaces) -> list[ResourcePlaces]:
+    check_tenant(query.company_id, errors.company_not_found(query.company_id))
+    async with db.transaction() as conn:
+        if await companies.find_company(conn, query.company_id) is None:
+            raise errors.company_not_found(query.company_id)
+        return await sessions.places_per_resource(conn, query)
 
 
 def _audited(session: Session) -> dict[str, object]:

@@ -102,6 +102,7 @@ RULES: dict[str, Rule] = {
     "CreateSessionSeries": Rule("resource_id", Owned.RESOURCE, COMPANY_ROLES),
     "GetSession": Rule("session_id", Owned.SESSION),
     "ListSessions": Rule("company_id", Owned.COMPANY),
+    "SumSessionPlaces": Rule("company_id", Owned.COMPANY),
     "UpdateSession": Rule("session.id", Owned.SESSION, COMPANY_ROLES),
     "CancelSession": Rule("session_id", Owned.SESSION, COMPANY_ROLES),
     "CancelSessionSeries": Rule("session_id", Owned.SESSION, COMPANY_ROLES),

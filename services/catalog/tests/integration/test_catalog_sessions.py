@@ -239,3 +239,50 @@ async def test_a_created_session_is_published_as_session_created_on_the_catalog_
         await subscription.unsubscribe()
     finally:
         await nc.close()
+
+
+# Places summed per resource (the capacity of statistics)
+
+
+async def test_the_places_of_open_sessions_in_a_period_are_summed_per_resource(
+    catalog, company, resource, session_request, timestamp, base_time, refused
+):
+    studio_b = (
+        await catalog.CreateResource(
+            catalog_pb2.CreateResourceRequest(
+                company_id=company.id, name="Studio B", booking_model=catalog_pb2.BOOKING_MODEL_TIME_SLOT
+            )
+        )
+    ).resource
+    for hours, capacity in ((0, 12), (2, 5), (30, 7)):  # the last one starts after the period
+        await catalog.CreateSession(session_request(hours=hours, capacity=capacity))
+    cancelled = (await catalog.CreateSession(session_request(hours=4, capacity=9))).session
+    await catalog.CancelSession(
+        catalog_pb2.CancelSessionRequest(request_id=str(uuid.uuid4()), session_id=cancelled.id, reason="Ill")
+    )
+    await catalog.CreateSession(session_request(hours=1, capacity=3, resource_id=studio_b.id))
+
+    def period(**query) -> catalog_pb2.SumSessionPlacesRequest:
+        return catalog_pb2.SumSessionPlacesRequest(
+            company_id=company.id,
+            start_time_from=timestamp(base_time),
+            start_time_to=timestamp(base_time + timedelta(hours=24)),
+            **query,
+        )
+
+    summed = await catalog.SumSessionPlaces(period())
+    by_resource = {item.resource_id: (item.session_count, item.places) for item in summed.resources}
+    assert by_resource == {resource.id: (2, 17), studio_b.id: (1, 3)}
+    only_b = await catalog.SumSessionPlaces(period(resource_id=studio_b.id))
+    assert [(item.resource_id, item.places) for item in only_b.resources] == [(studio_b.id, 3)]
+
+    backwards = catalog_pb2.SumSessionPlacesRequest(
+        company_id=company.id,
+        start_time_from=timestamp(base_time),
+        start_time_to=timestamp(base_time - timedelta(hours=1)),
+    )
+    refusal = await refused(catalog.SumSessionPlaces(backwards))
+    assert (refusal.code, refusal.reason) == (INVALID, "INVALID_TIME_RANGE")
+    no_period = catalog_pb2.SumSessionPlacesRequest(company_id=company.id)
+    refusal = await refused(catalog.SumSessionPlaces(no_period))
+    assert (refusal.code, refusal.reason) == (INVALID, "INVALID_TIME_RANGE")

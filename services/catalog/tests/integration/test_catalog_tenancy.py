@@ -157,6 +157,7 @@ NAMED_BY: dict[str, tuple[str, str]] = {
     "CreateSessionSeries": ("resource_id", "resource"),
     "GetSession": ("session_id", "session"),
     "ListSessions": ("company_id", "company"),
+    "SumSessionPlaces": ("company_id", "company"),
     "UpdateSession": ("session.id", "session"),
     "CancelSession": ("session_id", "session"),
     "CancelSessionSeries": ("session_id", "session"),

@@ -23,11 +23,13 @@ from catalog.domain.commands import (
     CreateSession,
     CreateSessionSeries,
     ListSessions,
+    SumSessionPlaces,
     UpdateSession,
 )
 from catalog.domain.model import (
     BookingModel,
     Money,
+    ResourcePlaces,
     Session,
     SessionStatus,
 )
@@ -127,6 +129,26 @@ async def list_sessions(conn: AsyncConnection, query: ListSessions, limit: int) 
         select(sessions).where(*conditions).order_by(sessions.c.start_time, sessions.c.id).limit(limit)
     )
     return [_to_session(row) for row in rows]
+
+
+async def places_per_resource(conn: AsyncConnection, query: SumSessionPlaces) -> list[ResourcePlaces]:
+    """The open sessions starting in the query's period, counted and their places summed per
+    resource: one aggregate over the (company, start time) index, however many sessions."""
+    conditions = [
+        sessions.c.company_id == query.company_id,
+        sessions.c.start_time >= query.start,
+        sessions.c.start_time < query.end,
+        sessions.c.status == SessionStatus.OPEN.value,
+    ]
+    if query.resource_id is not None:
+        conditions.append(sessions.c.resource_id == query.resource_id)
+    rows = await conn.execute(
+        select(sessions.c.resource_id, func.count(), func.sum(sessions.c.capacity))
+        .where(*conditions)
+        .group_by(sessions.c.resource_id)
+        .order_by(sessions.c.resource_id)
+    )
+    return [ResourcePlaces(resource_id=row[0], session_count=row[1], places=int(row[2])) for row in rows]
 
 
 def _after(cursor: SessionCursor | None) -> Any:
