@@ -176,6 +176,94 @@ async def test_a_guest_books_and_the_manage_token_is_only_in_a_scoped_cookie(pla
         assert (await http.get(moved)).status_code == 404
 
 
+async def test_a_guest_opens_the_booking_in_another_browser_with_its_reference_and_e_mail(platform, tenant):
+    session = await tenant.session(capacity=8, price_minor=1500)
+    path = f"/site/{tenant.company_id}/book/session/{session.id}"
+    email = f"Ada-{uuid.uuid4().hex[:8]}@Example.com"
+    async with _site(platform) as http:
+        csrf, form_id = await _form(http, path)
+        booked = await http.post(
+            path,
+            data={
+                "csrf_token": csrf,
+                "form_id": form_id,
+                "action": "book",
+                "quantity": "1",
+                "name": "Ada Guest",
+                "email": email,
+                "card": "4242 4242 4242 4242",
+            },
+        )
+        assert booked.status_code == 303, booked.text
+    location = booked.headers["location"]
+    reference = location.rsplit("/", 1)[1]
+    find = f"/site/{tenant.company_id}/find"
+    other_company = (
+        await platform.catalog.CreateCompany(
+            catalog_pb2.CreateCompanyRequest(
+                request_id=str(uuid.uuid4()), name="Other", time_zone="UTC", currency_code="EUR"
+            )
+        )
+    ).company
+
+    async with _site(platform) as phone:
+        assert (await phone.get(location)).status_code == 404  # no cookie in this browser yet
+        form = await phone.get(find, params={"reference": reference})
+        assert form.status_code == 200 and f'value="{reference}"' in form.text
+        csrf = CSRF.search(form.text)
+        assert csrf
+        # A wrong address, an unknown reference, a malformed one and another company's site: one
+        # answer, no cookie.
+        for where, fields in [
+            (find, {"reference": reference, "email": "someone@example.com"}),
+            (find, {"reference": str(uuid.uuid4()), "email": email}),
+            (find, {"reference": "x' OR 1=1 --", "email": email}),
+            (f"/site/{other_company.id}/find", {"reference": reference, "email": email}),
+        ]:
+            refused = await phone.post(where, data={"csrf_token": csrf.group(1), **fields})
+            assert refused.status_code == 400, (fields, refused.text)
+            assert "No booking matches this reference and e-mail address." in refused.text
+            assert "set-cookie" not in refused.headers or "site_manage" not in refused.headers["set-cookie"]
+        # Without the CSRF token nothing is looked up.
+        assert (await phone.post(find, data={"reference": reference, "email": email})).status_code == 403
+
+        # The right address (any case): the booking's own manage cookie, then its page.
+        found = await phone.post(
+            find, data={"csrf_token": csrf.group(1), "reference": reference.upper(), "email": email.lower()}
+        )
+        assert found.status_code == 303, found.text
+        assert found.headers["location"] == location
+        cookie = found.headers["set-cookie"].lower()
+        assert cookie.startswith("site_manage=") and f"path={location}" in cookie and "httponly" in cookie
+        page = await phone.get(location)
+        assert page.status_code == 200 and "Your booking" in page.text
+        assert (await phone.get(location + "/cancel")).status_code == 200
+
+
+async def test_guessing_a_booking_s_e_mail_is_rate_limited(platform, tenant):
+    reference = str(uuid.uuid4())  # counted whether or not it names a booking: nothing to learn
+    find = f"/site/{tenant.company_id}/find"
+    async with _site(platform) as http:
+        csrf = CSRF.search((await http.get(find)).text)
+        assert csrf
+        answers = [
+            (
+                await http.post(
+                    find,
+                    data={
+                        "csrf_token": csrf.group(1),
+                        "reference": reference,
+                        "email": f"guess{n}@example.com",
+                    },
+                )
+            )
+            for n in range(7)
+        ]
+    # GATEWAY_GUEST_BOOKING_LIMIT_PER_EMAIL (5/hour) counts the tries on one reference.
+    assert [answer.status_code for answer in answers] == [400] * 5 + [429] * 2
+    assert "Too many attempts" in answers[-1].text and int(answers[-1].headers["retry-after"]) > 0
+
+
 async def test_other_companies_ids_and_malformed_ids_are_404_pages(platform, tenant):
     other = (
         await platform.catalog.CreateCompany(

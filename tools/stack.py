@@ -164,6 +164,8 @@ def main() -> None:
             addresses[name] = ",".join(f"127.0.0.1:{child.port}" for child in replicas)
             say(f"{name:<10} gRPC on {addresses[name]}")
         gateway_env = {**base_env, **mail_env, **{f"{n.upper()}_ADDR": a for n, a in addresses.items()}}
+        # The customer e-mails link to the company sites' Find my booking (gateway.site.find_booking).
+        gateway_env["GATEWAY_PUBLIC_URL"] = f"http://127.0.0.1:{webhook_port}"
         # Web Push for staff (gateway.push): the VAPID key pair made once under .data/.
         gateway_env["GATEWAY_VAPID_PRIVATE_KEY"] = vapid_private_key(DATA)
         if tracing_env():

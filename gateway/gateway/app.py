@@ -66,6 +66,7 @@ from gateway.schemas import HealthOut
 from gateway.sessions import LoginRedirect, OpsSessions, login_redirect_response
 from gateway.settings import Settings
 from gateway.site import account as site_account
+from gateway.site import find_booking as site_find_booking
 from gateway.site import pages as site_pages
 from gateway.users import UserStore
 from gateway.webhooks import delivery as webhook_delivery
@@ -113,6 +114,7 @@ async def start_notifications(app: FastAPI, settings: Settings) -> Callable[[], 
         app.state.clients,
         smtp,
         first_retry_seconds=settings.notifications_first_retry_seconds,
+        public_url=settings.public_url,
     )
     app.state.notifications_on = True
     log.info(
@@ -128,7 +130,7 @@ async def start_notifications(app: FastAPI, settings: Settings) -> Callable[[], 
     # Check-in reminders: a periodic look for confirmed bookings starting within the window.
     reminders = check_in_reminders.Reminders(
         app.state.db,
-        notification_delivery.Notifier(app.state.clients, sender=smtp.sender),
+        notification_delivery.Notifier(app.state.clients, sender=smtp.sender, public_url=settings.public_url),
         hours=settings.reminder_hours,
     )
     job = asyncio.create_task(
@@ -275,6 +277,7 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     # The public booking site of each company (/site/{company_id}).
     app.include_router(site_pages.router)
     app.include_router(site_account.router)
+    app.include_router(site_find_booking.router)
     app.add_exception_handler(LoginRedirect, login_redirect_response)
 
     @app.get("/healthz", operation_id="getLiveness", response_model=HealthOut, tags=["health"])

@@ -78,10 +78,22 @@ class GuestBookingLimiter:
 
     async def take(self, client: str, email: str) -> None:
         """A slot of each; 429 `RATE_LIMITED` with `Retry-After` when either is used up."""
-        for item, scope, key in (
-            (self.per_ip, "guest-ip", client),
-            (self.per_email, "guest-email", normalize_email(email)),
-        ):
+        await self._take(
+            [(self.per_ip, "guest-ip", client), (self.per_email, "guest-email", normalize_email(email))],
+            "Too many guest bookings",
+        )
+
+    async def take_lookup(self, client: str, reference: str) -> None:
+        """A guest looking up a booking by reference and e-mail (the site's "Find my booking"):
+        counted against the client's address and against the reference, in buckets of their
+        own, so a booking's e-mail address cannot be guessed by trying many."""
+        await self._take(
+            [(self.per_ip, "lookup-ip", client), (self.per_email, "lookup-booking", reference)],
+            "Too many attempts",
+        )
+
+    async def _take(self, buckets: list[tuple[RateLimitItem, str, str]], what: str) -> None:
+        for item, scope, key in buckets:
             if await self._limiter.hit(item, scope, key):
                 continue
             stats = await self._limiter.get_window_stats(item, scope, key)
@@ -89,7 +101,7 @@ class GuestBookingLimiter:
             raise Problem(
                 429,
                 "RATE_LIMITED",
-                f"Too many guest bookings; retry in {retry_after} s.",
+                f"{what}; retry in {retry_after} s.",
                 headers={"Retry-After": str(retry_after)},
             )
 

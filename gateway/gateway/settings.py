@@ -80,6 +80,10 @@ class Settings:
     # A trace viewer's page of one trace, `{trace_id}` replaced (e.g. Jaeger's
     # http://localhost:16686/trace/{trace_id}); none: the saga page shows the id unlinked.
     trace_url: str | None = None
+    # Where people reach this gateway (e.g. https://book.example.com): the customer e-mails'
+    # "Manage or cancel" link to the company site's Find my booking; none: the e-mail says it
+    # in words.
+    public_url: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -141,12 +145,20 @@ class Settings:
             reminder_hours=float(env("GATEWAY_REMINDER_HOURS", "24")),
             reminder_sweep_seconds=float(env("GATEWAY_REMINDER_SWEEP_SECONDS", "60")),
             trace_url=_trace_url(os.environ.get("GATEWAY_TRACE_URL") or None),
+            public_url=_public_url(env("GATEWAY_PUBLIC_URL", "")),
         )
 
 
 def _trace_url(value: str | None) -> str | None:
     if value is not None and ("{trace_id}" not in value or not value.startswith(("http://", "https://"))):
         raise RuntimeError("GATEWAY_TRACE_URL must be an http(s) address with {trace_id} in it")
+    return value
+
+
+def _public_url(value: str) -> str:
+    value = value.strip().rstrip("/")
+    if value and (not value.startswith(("http://", "https://")) or any(c in value for c in '?#"<> ')):
+        raise RuntimeError("GATEWAY_PUBLIC_URL must be an http(s) address without query or fragment")
     return value
 
 

@@ -150,3 +150,29 @@ def test_retries_double_from_the_first_delay_up_to_an_hour() -> None:
     assert [retry_delay_seconds(n) for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
     assert retry_delay_seconds(30) == 3600
     assert [retry_delay_seconds(n, first=0.5) for n in (1, 2, 3)] == [0.5, 1.0, 2.0]
+
+
+def test_the_customer_is_told_how_to_manage_the_booking_and_the_staff_copy_is_not() -> None:
+    linked = content.render(
+        "booking_confirmed",
+        facts(),
+        audience="CUSTOMER",
+        organizer="b@x.test",
+        public_url="https://book.example.com",
+    )
+    link = "https://book.example.com/site/c/find?reference=6f1c1d52-7a70-4a0e-9d1c-3f3b1c0e9a11"
+    assert f"Manage or cancel it: {link} (with this e-mail address)." in linked.text
+    assert f'<a href="{link}">find my booking</a>' in linked.html
+
+    worded = content.render("booking_confirmed", facts(), audience="CUSTOMER", organizer="b@x.test")
+    assert '"Find my booking", with the booking reference above and this e-mail address' in worded.text
+    assert "find?reference=" not in worded.text + worded.html
+
+    staff = content.render(
+        "booking_confirmed", facts(), audience="STAFF", organizer="b@x.test", public_url="https://b.test"
+    )
+    rejected = content.render(
+        "booking_rejected", facts(), audience="CUSTOMER", organizer="b@x.test", public_url="https://b.test"
+    )
+    for email in (staff, rejected):
+        assert "Manage or cancel" not in email.text + email.html

@@ -70,3 +70,28 @@ def test_idle_connections_outlive_a_load_balancer_s_reuse_and_can_be_set(
     monkeypatch.setenv("GATEWAY_KEEP_ALIVE_SECONDS", "0")
     with pytest.raises(RuntimeError, match="GATEWAY_KEEP_ALIVE_SECONDS"):
         Settings.from_env()
+
+
+def _service_addresses(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOOKING_ENV", "dev")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://localhost/shared")
+    for name in ("CATALOG", "BOOKINGS", "WALLET", "PASSES", "PAYMENTS"):
+        monkeypatch.setenv(f"{name}_ADDR", "127.0.0.1:1")
+
+
+@pytest.mark.parametrize("value", ["book.example.com", "javascript:alert(1)", "https://b.test/?x=1"])
+def test_a_public_url_that_is_no_plain_http_address_stops_the_gateway_at_start(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    _service_addresses(monkeypatch)
+    monkeypatch.setenv("GATEWAY_PUBLIC_URL", value)
+
+    with pytest.raises(RuntimeError, match="GATEWAY_PUBLIC_URL"):
+        Settings.from_env()
+
+
+def test_the_public_url_loses_its_trailing_slash(monkeypatch: pytest.MonkeyPatch) -> None:
+    _service_addresses(monkeypatch)
+    monkeypatch.setenv("GATEWAY_PUBLIC_URL", "https://book.example.com/")
+
+    assert Settings.from_env().public_url == "https://book.example.com"

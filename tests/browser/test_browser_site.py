@@ -36,7 +36,9 @@ async def _visitor(browser, platform) -> Console:
     return seen
 
 
-async def _book(visitor: Console, company_id: str, session_id: str, card: str, *, places: int = 1) -> str:
+async def _book(
+    visitor: Console, company_id: str, session_id: str, card: str, *, places: int = 1, email: str = ""
+) -> str:
     """From the company's page to the booking's page; returns the booking id."""
     page = visitor.page
     await page.goto(visitor.url(f"/site/{company_id}"))
@@ -46,7 +48,7 @@ async def _book(visitor: Console, company_id: str, session_id: str, card: str, *
         await page.get_by_label("Places").fill(str(places))
         await page.get_by_label("Places").dispatch_event("change")
     await page.get_by_label("Full name").fill("Ada Guest")
-    await page.get_by_label("E-mail").fill(f"ada-{uuid.uuid4().hex[:8]}@example.com")
+    await page.get_by_label("E-mail").fill(email or f"ada-{uuid.uuid4().hex[:8]}@example.com")
     await page.get_by_label("Card number").fill(card)
     await page.get_by_role("button", name="Book and pay").click()
     await page.wait_for_url(re.compile(rf".*/site/{company_id}/bookings/[0-9a-f-]{{36}}$"))
@@ -124,8 +126,9 @@ async def test_a_guest_sees_the_refund_before_cancelling_and_the_page_follows_it
     session = await tenant.session(capacity=6, price_minor=2000, starts_in=timedelta(days=3))
     visitor = await _visitor(browser, platform)
     page = visitor.page
+    email = f"ada-{uuid.uuid4().hex[:8]}@example.com"
     try:
-        await _book(visitor, tenant.company_id, session.id, GOOD_CARD)
+        reference = await _book(visitor, tenant.company_id, session.id, GOOD_CARD, email=email)
         booking_url = page.url
         await expect(page.locator(".status-code")).to_have_text("CONFIRMED")
         await page.get_by_role("link", name="Cancel this booking").click()
@@ -142,6 +145,18 @@ async def test_a_guest_sees_the_refund_before_cancelling_and_the_page_follows_it
         await expect(page.locator(".status")).to_contain_text("Refund (100%): 20.00 EUR to your card")
         assert await page.evaluate("() => window.__stillHere") == "yes"
         await check(visitor, "site-booking-cancelled")
+        # The guest opens it on another device, from the e-mail's Find my booking link.
+        phone = await _visitor(browser, platform)
+        try:
+            await phone.page.goto(phone.url(f"/site/{tenant.company_id}/find?reference={reference}"))
+            await expect(phone.page.get_by_label("Booking reference")).to_have_value(reference)
+            await check(phone, "site-find")
+            await phone.page.get_by_label("E-mail").fill(email.upper())
+            await phone.page.get_by_role("button", name="Open my booking").click()
+            await phone.page.wait_for_url(booking_url)
+            await expect(phone.page.locator(".status-code")).to_have_text("CANCELLED")
+        finally:
+            await phone.page.context.close()
     finally:
         await page.context.close()
 

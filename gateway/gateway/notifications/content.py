@@ -4,7 +4,9 @@ an iCalendar attachment. Pure functions, no I/O.
 
 The templates are Jinja2 (`notifications/templates/<kind>.txt` and `.html`); the HTML ones are
 autoescaped, the text ones are not (they are no markup). Times are shown in the company's time
-zone. No secret goes into an e-mail: no manage link, no token.
+zone. No secret goes into an e-mail: no token. The customer's copy tells how to manage the
+booking: the company site's "Find my booking" (reference + e-mail address), linked when the
+gateway's public address is known (GATEWAY_PUBLIC_URL).
 """
 
 from __future__ import annotations
@@ -176,12 +178,24 @@ _TEXT = _environment(autoescape=False)
 _HTML = _environment(autoescape=True)
 
 
-def render(kind: str, facts: BookingFacts, *, audience: str, organizer: str) -> Email:
+# The e-mails after which a customer may want to open the booking (to pay, see or cancel it).
+MANAGE_KINDS = frozenset({"booking_confirmed", "payment_due", "check_in_reminder"})
+
+
+def manage_link(public_url: str, company_id: str, booking_id: str) -> str:
+    """The company site's Find my booking, the reference filled in (no secret in it)."""
+    return f"{public_url}/site/{company_id}/find?reference={booking_id}" if public_url else ""
+
+
+def render(kind: str, facts: BookingFacts, *, audience: str, organizer: str, public_url: str = "") -> Email:
     """The e-mail of one kind about one booking, for the customer or for the staff."""
+    staff = audience == "STAFF"
     context = {
         "b": facts,
-        "staff": audience == "STAFF",
+        "staff": staff,
         "reason": reason_in_words(facts.reject_reason),
+        "manage": kind in MANAGE_KINDS and not staff,
+        "manage_url": manage_link(public_url, facts.company_id, facts.booking_id),
     }
     subject = SUBJECTS[kind].format(resource=facts.resource_name, when=facts.when)
     if audience == "STAFF":

@@ -87,9 +87,10 @@ def _refund(data: dict[str, Any]) -> content.Refund:
 class Notifier:
     """The consumer's two hooks: read and render (prepare), then write the rows (apply)."""
 
-    def __init__(self, clients: Clients, *, sender: str) -> None:
+    def __init__(self, clients: Clients, *, sender: str, public_url: str = "") -> None:
         self.clients = clients
         self.sender = sender
+        self.public_url = public_url  # the manage link's base (GATEWAY_PUBLIC_URL), or ""
         # resource id -> (its name, when read): a rename shows in e-mails within a minute.
         self.resource_names: dict[str, tuple[str, float]] = {}
 
@@ -169,7 +170,9 @@ class Notifier:
             occurred_at=datetime.fromisoformat(data["occurred_at"]),
             customer_email=email,
             company_email=facts.company_email.strip().lower() or None,
-            customer=content.render(kind, facts, audience="CUSTOMER", organizer=self.sender),
+            customer=content.render(
+                kind, facts, audience="CUSTOMER", organizer=self.sender, public_url=self.public_url
+            ),
             staff=(
                 content.render(kind, facts, audience="STAFF", organizer=self.sender)
                 if kind in content.STAFF_KINDS
@@ -400,6 +403,7 @@ async def start(
     *,
     first_retry_seconds: float = FIRST_RETRY_SECONDS,
     poll_seconds: float = 1.0,
+    public_url: str = "",
 ) -> tuple[Dispatcher, Callable[[], Awaitable[None]]]:
     """Consumes booking events and sends their e-mails until the answered stop is awaited."""
     dispatcher = Dispatcher(db, smtp, first_retry_seconds=first_retry_seconds, poll_seconds=poll_seconds)
@@ -407,7 +411,7 @@ async def start(
         nats_url,
         name="gateway-notifications",
         durable=DURABLE,
-        store=consumer(db, Notifier(clients, sender=smtp.sender)),
+        store=consumer(db, Notifier(clients, sender=smtp.sender, public_url=public_url)),
         dispatcher=dispatcher,
     )
     return dispatcher, stop

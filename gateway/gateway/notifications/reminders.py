@@ -97,7 +97,13 @@ class Reminders:
         facts, email_address = found
         if email_address is None:
             return False
-        email = content.render(KIND, facts, audience="CUSTOMER", organizer=self.notifier.sender)
+        email = content.render(
+            KIND,
+            facts,
+            audience="CUSTOMER",
+            organizer=self.notifier.sender,
+            public_url=self.notifier.public_url,
+        )
         async with self.db.transaction() as conn:
             written = await conn.execute(
                 _NEW_MESSAGE,
