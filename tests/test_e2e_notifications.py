@@ -462,6 +462,81 @@ async def test_calendar_feeds_answer_confirmed_bookings_until_revoked_and_stay_i
         await client.aclose()
 
 
+async def test_a_staff_member_s_own_feed_is_theirs_to_revoke_and_dies_with_their_account(platform, tenant):
+    admin, _ = await login(platform, "COMPANY_ADMIN", tenant.company_id)
+    staff, staff_email = await login(platform, "STAFF", tenant.company_id)
+    colleague, _ = await login(platform, "STAFF", tenant.company_id)
+    customer = await tenant.customer(main_minor=10_000)
+    confirmed = await book(tenant, customer, use_wallet=True)
+    await customer.wait_for(confirmed, "CONFIRMED")
+
+    made = await staff.post("/v1/me/calendar-feeds", headers=once(), json={"name": "My shifts"})
+    assert made.status_code == 201, made.text
+    mine = made.json()
+    assert mine["resource_id"] is None and mine["user_id"] and mine["url"]
+    anonymous = httpx.AsyncClient(timeout=30)
+    answer = await anonymous.get(mine["url"])
+    assert answer.status_code == 200, answer.text
+    uids = {str(e["UID"]) for e in Calendar.from_ical(answer.content).walk("VEVENT")}
+    assert f"booking-{confirmed}@booking-platform" in uids
+
+    # Their own list holds it (never the URL); a colleague's does not, nor can they revoke it;
+    # the company admin sees it among the company's.
+    assert [f["id"] for f in (await staff.get("/v1/me/calendar-feeds")).json()["feeds"]] == [mine["id"]]
+    assert (await colleague.get("/v1/me/calendar-feeds")).json()["feeds"] == []
+    refused = await colleague.delete(f"/v1/me/calendar-feeds/{mine['id']}", headers=once())
+    assert refused.status_code == 404 and refused.json()["code"] == "CALENDAR_FEED_NOT_FOUND"
+    company_feeds = (await admin.get("/v1/admin/calendar-feeds")).json()["feeds"]
+    assert {f["id"]: f["user_id"] for f in company_feeds}[mine["id"]] == mine["user_id"]
+    # Another company's resource is not found (API keys and platform admins: the security matrix).
+    other = (
+        await platform.catalog.CreateCompany(
+            catalog_pb2.CreateCompanyRequest(
+                request_id=str(uuid.uuid4()), name="Other", time_zone="UTC", currency_code="EUR"
+            )
+        )
+    ).company
+    stranger, _ = await login(platform, "STAFF", other.id)
+    foreign = await stranger.post(
+        "/v1/me/calendar-feeds", headers=once(), json={"resource_id": tenant.resource_id}
+    )
+    assert foreign.status_code == 404 and foreign.json()["code"] == "RESOURCE_NOT_FOUND"
+
+    # Deactivating the account silences every feed of it at once; reactivating brings it back.
+    read = await admin.get(f"/v1/admin/users/{mine['user_id']}")
+    deactivated = await admin.patch(
+        f"/v1/admin/users/{mine['user_id']}",
+        headers={**once(), "If-Match": read.headers["ETag"]},
+        json={"active": False},
+    )
+    assert deactivated.status_code == 200, deactivated.text
+    silenced = await anonymous.get(mine["url"])
+    assert silenced.status_code == 404 and silenced.json()["code"] == "CALENDAR_FEED_NOT_FOUND"
+    reactivated = await admin.patch(
+        f"/v1/admin/users/{mine['user_id']}",
+        headers={**once(), "If-Match": deactivated.headers["ETag"]},
+        json={"active": True},
+    )
+    assert reactivated.status_code == 200, reactivated.text
+    assert (await anonymous.get(mine["url"])).status_code == 200
+
+    # Revoked by its owner: gone for good.
+    staff, _ = await login_again(platform, staff_email)
+    revoked = await staff.delete(f"/v1/me/calendar-feeds/{mine['id']}", headers=once())
+    assert revoked.status_code == 204, revoked.text
+    assert (await anonymous.get(mine["url"])).status_code == 404
+    for client in (admin, staff, colleague, stranger, anonymous):
+        await client.aclose()
+
+
+async def login_again(platform, email: str) -> tuple[httpx.AsyncClient, str]:
+    client = httpx.AsyncClient(base_url=platform.gateway_url, timeout=30)
+    token = await client.post("/v1/auth/token", json={"email": email, "password": "secret-pass"})
+    assert token.status_code == 200, token.text
+    client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+    return client, email
+
+
 async def test_time_from_confirmation_to_the_inbox_one_booking_at_a_time(platform, tenant):
     """Figures, not a limit: the saga's confirmation (the booking's update_time) -> the message
     row written (created_at) -> the e-mail at the sink, for a few bookings one after another."""

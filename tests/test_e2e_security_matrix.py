@@ -61,6 +61,7 @@ GUESTS = frozenset({GUEST})
 # Reset tokens and API keys are handled by people, never by an API key.
 PEOPLE = frozenset({STAFF, ADMIN, PLATFORM})
 ADMIN_PEOPLE = frozenset({ADMIN, PLATFORM})
+STAFF_PEOPLE = frozenset({STAFF, ADMIN})
 
 # How a route's ids relate to companies.
 NONE = "none"  # no company's ids: called once per role
@@ -146,6 +147,11 @@ EXPECTED: dict[str, Row] = {
     "createCalendarFeed": row(ADMINS, TENANT),
     "listCalendarFeeds": row(ADMINS, TENANT),
     "revokeCalendarFeed": row(ADMINS, TENANT),
+    # a staff member's own feeds: people with a company role, never a key; the world's feed is
+    # the company's, so revoking it as one's own is a business 404
+    "createMyCalendarFeed": row(STAFF_PEOPLE, TENANT),
+    "listMyCalendarFeeds": row(STAFF_PEOPLE, NONE),
+    "revokeMyCalendarFeed": row(STAFF_PEOPLE, TENANT, "CALENDAR_FEED_NOT_FOUND"),
     # companies
     "createCompany": row(PLATFORMS, NONE),
     "listCompanies": row(PLATFORMS, NONE),
@@ -592,6 +598,7 @@ def _requests(w: World, t: Company) -> dict[str, dict[str, Any]]:
         "streamBookingEvents": {"ids": {"booking_id": t.rejected_booking_id}},
         "createCalendarFeed": {"json": {"resource_id": t.resource_id, "name": "matrix", **company}},
         "listCalendarFeeds": {"params": company},
+        "createMyCalendarFeed": {"json": {"resource_id": t.resource_id, "name": "matrix"}},
         "createCompany": {"json": {"name": "Made", "time_zone": "Europe/Berlin", "currency_code": "EUR"}},
         "updateCompany": {"json": {"name": "Renamed"}, "headers": STALE},
         "suspendCompany": {"json": {"reason": "matrix"}, "headers": STALE},

@@ -34,6 +34,7 @@ from gateway.notifications.mailer import SmtpSettings
 from gateway.pages import audit as audit_pages
 from gateway.pages import calendar as calendar_pages
 from gateway.pages import dead_letters as dead_letter_pages
+from gateway.pages import feeds as feed_pages
 from gateway.pages import login, sagas
 from gateway.pages import manage as manage_pages
 from gateway.pages import stats as stats_pages
@@ -267,6 +268,7 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     # The installable console, its staff's push devices, and the webhooks page.
     app.include_router(push_routes.router)
     app.include_router(webhook_pages.router)
+    app.include_router(feed_pages.router)
     app.include_router(calendar_feeds.router)
     app.include_router(notification_pages.router)
     app.include_router(admin_stats.router)

@@ -12,6 +12,7 @@ import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from playwright.async_api import Page, expect
 
@@ -278,5 +279,44 @@ async def test_nights_and_minutes_on_the_heatmap_and_stays_and_rentals_booked_fr
         await page.goto(console.url(f"/ops/calendar?month={day:%Y-%m}&resource_id={kayak.id}"))
         await expect(cell).to_contain_text(re.compile(r"90/14[0-9]0"))
         await check(console, "calendar-interval")
+    finally:
+        await page.context.close()
+
+
+async def test_a_staff_member_makes_their_own_calendar_feed_and_revokes_it(platform, browser, tenant):
+    zoe = await tenant.customer(main_minor=5000)
+    session = await tenant.session(capacity=10, price_minor=1000, starts_in=timedelta(days=2))
+    created = await zoe.book(session.id, quantity=1, use_wallet=True)
+    booking = (await zoe.wait_for(created.json()["id"], "CONFIRMED"))["id"]
+
+    console = await _log_in(browser, platform, tenant, "STAFF")
+    page = console.page
+    try:
+        await page.wait_for_url(re.compile(r".*/ops/calendar.*"))
+        await page.get_by_role("link", name="Calendar feeds").click()
+        await page.wait_for_url(re.compile(r".*/ops/feeds$"))
+        await expect(page.locator("table.feeds")).to_contain_text("No feed yet.")
+        await page.get_by_label("Name").fill("Studio shifts")
+        await page.get_by_label("Bookings of").select_option(label="Studio")
+        await page.get_by_role("button", name="Make the feed").click()
+        address = page.get_by_label("Feed address")
+        await expect(address).to_have_value(re.compile(r"^http://.*/feeds/calendar/calf_[\w-]+\.ics$"))
+        url = await address.input_value()
+        assert "calf_" not in page.url  # shown on the page, never in the address bar
+        await expect(page.locator("table.feeds")).to_contain_text("Studio shifts")
+        await check(console, "feeds-created")
+
+        async with httpx.AsyncClient(timeout=30) as calendar_app:
+            subscribed = await calendar_app.get(url)
+            assert subscribed.status_code == 200 and f"booking-{booking}@booking-platform" in subscribed.text
+            # A reload shows the list, not the address again.
+            await page.goto(console.url("/ops/feeds"))
+            await expect(page.get_by_label("Feed address")).to_have_count(0)
+            await page.get_by_role("button", name="Revoke feed Studio shifts").click()
+            await expect(page.get_by_role("status")).to_have_text(
+                "The feed is revoked: its address answers nothing any more."
+            )
+            await expect(page.locator("table.feeds")).to_contain_text("revoked")
+            assert (await calendar_app.get(url)).status_code == 404
     finally:
         await page.context.close()

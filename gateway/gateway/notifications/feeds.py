@@ -1,7 +1,10 @@
 """iCalendar feeds of a company's bookings behind secret URLs.
 
-A company admin creates a feed of one resource, or of the company's whole calendar (for its
-staff), with `POST /v1/admin/calendar-feeds`: the answer holds the feed's URL this once (a
+A company admin creates a feed of one resource, or of the company's whole calendar, with
+`POST /v1/admin/calendar-feeds`; a staff member (or company admin) makes their own with
+`POST /v1/me/calendar-feeds`, lists and revokes their own under `/v1/me/calendar-feeds`, and
+their feed answers only while their account is active in the company (deactivating the
+account silences every feed of it at once). The answer holds the feed's URL this once (a
 retry with the same Idempotency-Key answers the feed without it); only the SHA-256 of the
 URL's random token is kept. `GET /feeds/calendar/<token>.ics` answers the confirmed and
 checked-in bookings from FEED_PAST_DAYS ago to FEED_FUTURE_DAYS ahead as VEVENTs (the UID of
@@ -21,16 +24,19 @@ import grpc
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2
-from gateway.auth import CompanyAdmin, Principal
+from gateway.auth import CompanyAdmin, Principal, Staff
 from gateway.deps import clients_of
 from gateway.notifications import content
 from gateway.notifications.tables import feeds
 from gateway.problems import Problem, problem_from_rpc, problem_response
 from gateway.routes.common import Once, PageSize, PageToken, company_of, problems
+from gateway.tables import users
 from plumbing import audit
 from plumbing.db import Database
 from plumbing.errors import ServiceError
@@ -53,6 +59,10 @@ def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
+def feed_url(request: Request, token: str) -> str:
+    return str(request.base_url).rstrip("/") + f"{FEED_PATH}{token}.ics"
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -66,10 +76,23 @@ class CreateFeedBody(BaseModel):
     name: str = Field(default="", max_length=200, description="What the feed is for (shown in the list).")
 
 
+class CreateMyFeedBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    resource_id: uuid.UUID | None = Field(
+        default=None, description="The resource whose bookings the feed holds; none: the whole company."
+    )
+    name: str = Field(default="", max_length=200, description="What the feed is for (shown in the list).")
+
+
 class FeedOut(BaseModel):
     id: str
     company_id: str
     resource_id: str | None = Field(description="None: the company's whole calendar.")
+    user_id: str | None = Field(
+        default=None,
+        description="The staff member whose own feed it is (it answers while their account is "
+        "active); None: the company's.",
+    )
     name: str
     created_at: datetime
     revoked_at: datetime | None
@@ -112,12 +135,83 @@ def _feed(row: Any) -> FeedOut:
             "id": str(m["id"]),
             "company_id": str(m["company_id"]),
             "resource_id": str(m["resource_id"]) if m["resource_id"] else None,
+            "user_id": str(m["user_id"]) if m["user_id"] else None,
         }
     )
 
 
 def _not_found() -> Problem:
     return Problem(404, "CALENDAR_FEED_NOT_FOUND", "No such calendar feed.")
+
+
+async def insert_feed(
+    conn: AsyncConnection,
+    *,
+    feed_id: str,
+    company_id: str,
+    resource_id: str | None,
+    user_id: str | None,
+    name: str,
+) -> tuple[FeedOut, str] | None:
+    """Writes a feed and its audit entry; answers it with its token (to show once), or None
+    when `feed_id` is taken (a form sent twice)."""
+    token = new_token()
+    row = (
+        await conn.execute(
+            pg_insert(feeds)
+            .values(
+                id=feed_id,
+                company_id=company_id,
+                resource_id=resource_id,
+                user_id=user_id,
+                name=name.strip(),
+                token_hash=token_hash(token),
+            )
+            .on_conflict_do_nothing(index_elements=[feeds.c.id])
+            .returning(*COLUMNS)
+        )
+    ).first()
+    if row is None:
+        return None
+    feed = _feed(row)
+    await audit.record(
+        conn,
+        company_id=company_id,
+        entity_type="calendar_feed",
+        entity_id=feed.id,
+        action="calendar_feed.create",
+        after={"resource_id": feed.resource_id, "name": feed.name, "user_id": feed.user_id},
+    )
+    return feed, token
+
+
+async def revoke_feed_row(conn: AsyncConnection, feed_id: str, scope: list[Any]) -> bool:
+    """Revokes the feed within `scope` (with its audit entry); False when there is no such
+    feed there. Revoking a revoked feed changes nothing."""
+    row = (
+        await conn.execute(
+            update(feeds)
+            .where(feeds.c.id == feed_id, *scope, feeds.c.revoked_at.is_(None))
+            .values(revoked_at=func.now())
+            .returning(feeds.c.company_id)
+        )
+    ).first()
+    if row is None:
+        exists = (await conn.execute(select(feeds.c.id).where(feeds.c.id == feed_id, *scope))).first()
+        return exists is not None
+    await audit.record(
+        conn,
+        company_id=str(row.company_id),
+        entity_type="calendar_feed",
+        entity_id=feed_id,
+        action="calendar_feed.revoke",
+    )
+    return True
+
+
+def own_feeds(company_id: str, user_id: str) -> list[Any]:
+    """The conditions of one staff member's own feeds."""
+    return [feeds.c.company_id == company_id, feeds.c.user_id == user_id]
 
 
 async def _resource(request: Request, resource_id: str) -> catalog_pb2.Resource:
@@ -147,47 +241,79 @@ async def create_feed(
     (no `resource_id`). The answer holds the feed's secret URL this once only. Requires an
     `Idempotency-Key`."""
     company = company_of(principal, body.company_id)
-    if body.resource_id is not None:
-        resource = await _resource(request, str(body.resource_id))
+    return await _create(
+        request, principal, once, company, body.resource_id, body.name, None, "/v1/admin/calendar-feeds", body
+    )
+
+
+def _person(principal: Principal) -> tuple[str, str]:
+    """The company and the user of a staff member or company admin signed in as themselves."""
+    if principal.role not in (Role.STAFF, Role.COMPANY_ADMIN) or not principal.user_id:
+        raise Problem(
+            403,
+            "PERMISSION_DENIED",
+            "Own calendar feeds are for a company's staff signed in as themselves (not API keys).",
+        )
+    assert principal.company_id is not None  # a company role always has its company
+    return principal.company_id, principal.user_id
+
+
+@router.post(
+    "/v1/me/calendar-feeds",
+    operation_id="createMyCalendarFeed",
+    status_code=201,
+    response_model=CreatedFeedOut,
+    responses=problems(400, 401, 403, 404, 409, 422, 503),
+)
+async def create_my_feed(request: Request, body: CreateMyFeedBody, principal: Staff, once: Once) -> Response:
+    """Creates the caller's own iCalendar feed of the company's bookings (or of one resource's):
+    it answers only while the caller's account is active in the company. The answer holds the
+    feed's secret URL this once only. Requires an `Idempotency-Key`."""
+    company, user = _person(principal)
+    return await _create(
+        request, principal, once, company, body.resource_id, body.name, user, "/v1/me/calendar-feeds", body
+    )
+
+
+async def _create(
+    request: Request,
+    principal: Principal,
+    once: Once,
+    company: str,
+    resource_id: uuid.UUID | None,
+    name: str,
+    user_id: str | None,
+    path: str,
+    body: BaseModel,
+) -> Response:
+    if resource_id is not None:
+        resource = await _resource(request, str(resource_id))
         if resource.company_id != company:
             raise Problem(404, "RESOURCE_NOT_FOUND", "No such resource.")
     made: dict[str, str] = {}
 
     async def call(key: str) -> Response:
-        token = new_token()
         async with _db(request).transaction() as conn:
-            row = (
-                await conn.execute(
-                    insert(feeds)
-                    .values(
-                        id=str(uuid.uuid4()),
-                        company_id=company,
-                        resource_id=str(body.resource_id) if body.resource_id else None,
-                        name=body.name.strip(),
-                        token_hash=token_hash(token),
-                    )
-                    .returning(*COLUMNS)
-                )
-            ).one()
-            feed = _feed(row)
-            await audit.record(
+            made_now = await insert_feed(
                 conn,
+                feed_id=str(uuid.uuid4()),
                 company_id=company,
-                entity_type="calendar_feed",
-                entity_id=feed.id,
-                action="calendar_feed.create",
-                after={"resource_id": feed.resource_id, "name": feed.name},
+                resource_id=str(resource_id) if resource_id else None,
+                user_id=user_id,
+                name=name,
             )
+        assert made_now is not None  # a fresh id
+        feed, token = made_now
         made["token"] = token
         # What the idempotency store keeps (and a replay answers): the feed without its URL.
         out = CreatedFeedOut(**feed.model_dump(), url=None)
         return JSONResponse(out.model_dump(mode="json"), status_code=201)
 
-    response = await once.run(principal, call, path="/v1/admin/calendar-feeds", body=body)
+    response = await once.run(principal, call, path=path, body=body)
     if "token" not in made or response.status_code != 201:
         return response
     body_out = CreatedFeedOut.model_validate_json(bytes(response.body))
-    body_out.url = str(request.base_url).rstrip("/") + f"{FEED_PATH}{made['token']}.ics"
+    body_out.url = feed_url(request, made["token"])
     return JSONResponse(body_out.model_dump(mode="json"), status_code=201)
 
 
@@ -204,9 +330,27 @@ async def list_feeds(
     page_size: PageSize = 50,
     page_token: PageToken = None,
 ) -> FeedList:
-    """A company's calendar feeds, oldest first, revoked ones too (never their URLs)."""
-    company = company_of(principal, company_id)
-    conditions = _of(company)
+    """A company's calendar feeds (its staff's own too), oldest first, revoked ones too (never
+    their URLs)."""
+    return await _list(request, _of(company_of(principal, company_id)), page_size, page_token)
+
+
+@router.get(
+    "/v1/me/calendar-feeds",
+    operation_id="listMyCalendarFeeds",
+    response_model=FeedList,
+    responses=problems(400, 401, 403, 503),
+)
+async def list_my_feeds(
+    request: Request, principal: Staff, page_size: PageSize = 50, page_token: PageToken = None
+) -> FeedList:
+    """The caller's own calendar feeds, oldest first, revoked ones too (never their URLs)."""
+    company, user = _person(principal)
+    return await _list(request, own_feeds(company, user), page_size, page_token)
+
+
+async def _list(request: Request, conditions: list[Any], page_size: int, page_token: str | None) -> FeedList:
+    conditions = list(conditions)
     if page_token:
         try:
             decoded = decode_page_token(page_token, datetime, uuid.UUID)
@@ -246,37 +390,36 @@ async def list_feeds(
     responses=problems(400, 401, 403, 404, 409, 422, 503),
 )
 async def revoke_feed(request: Request, feed_id: uuid.UUID, principal: CompanyAdmin, once: Once) -> Response:
-    """Revokes the feed: its URL answers 404 from now on (revoking again changes nothing).
-    Requires an `Idempotency-Key`."""
-    scope = _scope(principal)
+    """Revokes the feed (a staff member's own too): its URL answers 404 from now on (revoking
+    again changes nothing). Requires an `Idempotency-Key`."""
+    scope = _of(_scope(principal))
+    return await _revoke(request, principal, once, feed_id, scope, f"/v1/admin/calendar-feeds/{feed_id}")
 
+
+@router.delete(
+    "/v1/me/calendar-feeds/{feed_id}",
+    operation_id="revokeMyCalendarFeed",
+    status_code=204,
+    responses=problems(400, 401, 403, 404, 409, 422, 503),
+)
+async def revoke_my_feed(request: Request, feed_id: uuid.UUID, principal: Staff, once: Once) -> Response:
+    """Revokes one of the caller's own feeds (another's is 404): its URL answers 404 from now
+    on. Requires an `Idempotency-Key`."""
+    company, user = _person(principal)
+    scope = own_feeds(company, user)
+    return await _revoke(request, principal, once, feed_id, scope, f"/v1/me/calendar-feeds/{feed_id}")
+
+
+async def _revoke(
+    request: Request, principal: Principal, once: Once, feed_id: uuid.UUID, scope: list[Any], path: str
+) -> Response:
     async def call(key: str) -> Response:
         async with _db(request).transaction() as conn:
-            row = (
-                await conn.execute(
-                    update(feeds)
-                    .where(feeds.c.id == str(feed_id), *_of(scope), feeds.c.revoked_at.is_(None))
-                    .values(revoked_at=func.now())
-                    .returning(feeds.c.company_id)
-                )
-            ).first()
-            if row is None:
-                exists = (
-                    await conn.execute(select(feeds.c.id).where(feeds.c.id == str(feed_id), *_of(scope)))
-                ).first()
-                if exists is None:
-                    raise _not_found()
-                return Response(status_code=204)
-            await audit.record(
-                conn,
-                company_id=str(row.company_id),
-                entity_type="calendar_feed",
-                entity_id=str(feed_id),
-                action="calendar_feed.revoke",
-            )
+            if not await revoke_feed_row(conn, str(feed_id), scope):
+                raise _not_found()
         return Response(status_code=204)
 
-    return await once.run(principal, call, path=f"/v1/admin/calendar-feeds/{feed_id}")
+    return await once.run(principal, call, path=path)
 
 
 # ---- the feed itself -------------------------------------------------------------------
@@ -306,7 +449,21 @@ async def feed_response(request: Request, token: str) -> Response:
     async with _db(request).transaction() as conn:
         feed = (
             await conn.execute(
-                select(*COLUMNS).where(feeds.c.token_hash == token_hash(token), feeds.c.revoked_at.is_(None))
+                select(*COLUMNS)
+                .select_from(feeds.outerjoin(users, users.c.id == feeds.c.user_id))
+                .where(
+                    feeds.c.token_hash == token_hash(token),
+                    feeds.c.revoked_at.is_(None),
+                    # A staff member's own feed lives while their account is active in the company.
+                    or_(
+                        feeds.c.user_id.is_(None),
+                        and_(
+                            users.c.deactivated_at.is_(None),
+                            users.c.company_id == feeds.c.company_id,
+                            users.c.role.in_([Role.STAFF.value, Role.COMPANY_ADMIN.value]),
+                        ),
+                    ),
+                )
             )
         ).first()
     if feed is None:

@@ -78,6 +78,9 @@ feeds = Table(
     Column("company_id", UUID(as_uuid=False), nullable=False),
     # NULL: the company's whole calendar (for staff).
     Column("resource_id", UUID(as_uuid=False)),
+    # A staff member's own feed (migration calendar_feeds_of_staff; a key to gateway.users):
+    # it answers only while that account is active in the company. NULL: the company's.
+    Column("user_id", UUID(as_uuid=False)),
     Column("name", Text, nullable=False, server_default=""),
     Column("token_hash", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),

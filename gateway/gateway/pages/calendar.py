@@ -210,7 +210,8 @@ async def _company(request: Request, company_id: str) -> Company:
     return Company(company_id, reply.company.name, zone, reply.company.time_zone, reply.company.currency_code)
 
 
-async def _resources(request: Request, company_id: str) -> list[Resource]:
+async def company_resources(request: Request, company_id: str) -> list[Resource]:
+    """The company's resources (at most MAX_RESOURCES), as the console lists them."""
     found: list[Resource] = []
     query = catalog_pb2.ListResourcesRequest(company_id=company_id, page_size=200)
     while len(found) < MAX_RESOURCES:
@@ -265,7 +266,7 @@ async def calendar_page(
         raise _invalid("month", "a month YYYY-MM")
     chosen = _uuid(resource_id, "resource_id")
     company, resources = await asyncio.gather(
-        _company(request, company_key), _resources(request, company_key)
+        _company(request, company_key), company_resources(request, company_key)
     )
     first = asked or _local_today(company).replace(day=1)
     if chosen is not None and chosen not in {r.id for r in resources}:
@@ -697,7 +698,7 @@ async def day_page(
     day = _day(date_)
     chosen = _uuid(resource_id, "resource_id")
     company, resources = await asyncio.gather(
-        _company(request, company_key), _resources(request, company_key)
+        _company(request, company_key), company_resources(request, company_key)
     )
     if chosen is not None:
         resources = [r for r in resources if r.id == chosen]
@@ -774,7 +775,7 @@ async def free_gaps_part(
     day = _day(date_)
     chosen = _uuid(resource_id, "resource_id")
     company, resources = await asyncio.gather(
-        _company(request, company_key), _resources(request, company_key)
+        _company(request, company_key), company_resources(request, company_key)
     )
     resource = next((r for r in resources if r.id == chosen and r.model == "INTERVAL"), None)
     if resource is None:
@@ -947,7 +948,7 @@ async def _target(
     unit_id: str | None,
     start: str | None,
 ) -> Target:
-    resources = {r.id: r for r in await _resources(request, company.id)}
+    resources = {r.id: r for r in await company_resources(request, company.id)}
     if session_id:
         reply = await rpc(
             "catalog",

@@ -37,6 +37,7 @@ from .create_endpoint_body_event_types_item import CreateEndpointBodyEventTypesI
 from .create_extra_body import CreateExtraBody
 from .create_extra_body_pricing_unit import CreateExtraBodyPricingUnit
 from .create_feed_body import CreateFeedBody
+from .create_my_feed_body import CreateMyFeedBody
 from .create_pass_product_body import CreatePassProductBody
 from .create_rate_plan_body import CreateRatePlanBody
 from .create_resource_body import CreateResourceBody
@@ -222,6 +223,7 @@ __all__ = (
     "CreateExtraBody",
     "CreateExtraBodyPricingUnit",
     "CreateFeedBody",
+    "CreateMyFeedBody",
     "CreatePassProductBody",
     "CreateRatePlanBody",
     "CreateResourceBody",

@@ -7,6 +7,8 @@ from typing import Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="CreatedFeedOut")
 
 
@@ -21,6 +23,8 @@ class CreatedFeedOut:
         resource_id (None | str): None: the company's whole calendar.
         revoked_at (datetime.datetime | None):
         url (None | str): The feed's secret address. Answered this once only (null on a replay): keep it.
+        user_id (None | str | Unset): The staff member whose own feed it is (it answers while their account is active);
+            None: the company's.
     """
 
     company_id: str
@@ -30,6 +34,7 @@ class CreatedFeedOut:
     resource_id: None | str
     revoked_at: datetime.datetime | None
     url: None | str
+    user_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -53,6 +58,12 @@ class CreatedFeedOut:
         url: None | str
         url = self.url
 
+        user_id: None | str | Unset
+        if isinstance(self.user_id, Unset):
+            user_id = UNSET
+        else:
+            user_id = self.user_id
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -66,6 +77,8 @@ class CreatedFeedOut:
                 "url": url,
             }
         )
+        if user_id is not UNSET:
+            field_dict["user_id"] = user_id
 
         return field_dict
 
@@ -109,6 +122,15 @@ class CreatedFeedOut:
 
         url = _parse_url(d.pop("url"))
 
+        def _parse_user_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        user_id = _parse_user_id(d.pop("user_id", UNSET))
+
         created_feed_out = cls(
             company_id=company_id,
             created_at=created_at,
@@ -117,6 +139,7 @@ class CreatedFeedOut:
             resource_id=resource_id,
             revoked_at=revoked_at,
             url=url,
+            user_id=user_id,
         )
 
         created_feed_out.additional_properties = d

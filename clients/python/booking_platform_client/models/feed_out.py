@@ -7,6 +7,8 @@ from typing import Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="FeedOut")
 
 
@@ -20,6 +22,8 @@ class FeedOut:
         name (str):
         resource_id (None | str): None: the company's whole calendar.
         revoked_at (datetime.datetime | None):
+        user_id (None | str | Unset): The staff member whose own feed it is (it answers while their account is active);
+            None: the company's.
     """
 
     company_id: str
@@ -28,6 +32,7 @@ class FeedOut:
     name: str
     resource_id: None | str
     revoked_at: datetime.datetime | None
+    user_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -48,6 +53,12 @@ class FeedOut:
         else:
             revoked_at = self.revoked_at
 
+        user_id: None | str | Unset
+        if isinstance(self.user_id, Unset):
+            user_id = UNSET
+        else:
+            user_id = self.user_id
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -60,6 +71,8 @@ class FeedOut:
                 "revoked_at": revoked_at,
             }
         )
+        if user_id is not UNSET:
+            field_dict["user_id"] = user_id
 
         return field_dict
 
@@ -96,6 +109,15 @@ class FeedOut:
 
         revoked_at = _parse_revoked_at(d.pop("revoked_at"))
 
+        def _parse_user_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        user_id = _parse_user_id(d.pop("user_id", UNSET))
+
         feed_out = cls(
             company_id=company_id,
             created_at=created_at,
@@ -103,6 +125,7 @@ class FeedOut:
             name=name,
             resource_id=resource_id,
             revoked_at=revoked_at,
+            user_id=user_id,
         )
 
         feed_out.additional_properties = d

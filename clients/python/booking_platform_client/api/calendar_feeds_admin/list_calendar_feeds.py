@@ -108,7 +108,8 @@ def sync_detailed(
 ) -> Response[FeedList | ProblemDetails]:
     """List Feeds
 
-     A company's calendar feeds, oldest first, revoked ones too (never their URLs).
+     A company's calendar feeds (its staff's own too), oldest first, revoked ones too (never
+    their URLs).
 
     Args:
         company_id (None | Unset | UUID): Platform admins: the company.
@@ -145,7 +146,8 @@ def sync(
 ) -> FeedList | ProblemDetails | None:
     """List Feeds
 
-     A company's calendar feeds, oldest first, revoked ones too (never their URLs).
+     A company's calendar feeds (its staff's own too), oldest first, revoked ones too (never
+    their URLs).
 
     Args:
         company_id (None | Unset | UUID): Platform admins: the company.
@@ -177,7 +179,8 @@ async def asyncio_detailed(
 ) -> Response[FeedList | ProblemDetails]:
     """List Feeds
 
-     A company's calendar feeds, oldest first, revoked ones too (never their URLs).
+     A company's calendar feeds (its staff's own too), oldest first, revoked ones too (never
+    their URLs).
 
     Args:
         company_id (None | Unset | UUID): Platform admins: the company.
@@ -212,7 +215,8 @@ async def asyncio(
 ) -> FeedList | ProblemDetails | None:
     """List Feeds
 
-     A company's calendar feeds, oldest first, revoked ones too (never their URLs).
+     A company's calendar feeds (its staff's own too), oldest first, revoked ones too (never
+    their URLs).
 
     Args:
         company_id (None | Unset | UUID): Platform admins: the company.

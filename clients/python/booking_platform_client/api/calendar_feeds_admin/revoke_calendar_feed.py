@@ -97,8 +97,8 @@ def sync_detailed(
 ) -> Response[Any | ProblemDetails]:
     """Revoke Feed
 
-     Revokes the feed: its URL answers 404 from now on (revoking again changes nothing).
-    Requires an `Idempotency-Key`.
+     Revokes the feed (a staff member's own too): its URL answers 404 from now on (revoking
+    again changes nothing). Requires an `Idempotency-Key`.
 
     Args:
         feed_id (UUID):
@@ -132,8 +132,8 @@ def sync(
 ) -> Any | ProblemDetails | None:
     """Revoke Feed
 
-     Revokes the feed: its URL answers 404 from now on (revoking again changes nothing).
-    Requires an `Idempotency-Key`.
+     Revokes the feed (a staff member's own too): its URL answers 404 from now on (revoking
+    again changes nothing). Requires an `Idempotency-Key`.
 
     Args:
         feed_id (UUID):
@@ -162,8 +162,8 @@ async def asyncio_detailed(
 ) -> Response[Any | ProblemDetails]:
     """Revoke Feed
 
-     Revokes the feed: its URL answers 404 from now on (revoking again changes nothing).
-    Requires an `Idempotency-Key`.
+     Revokes the feed (a staff member's own too): its URL answers 404 from now on (revoking
+    again changes nothing). Requires an `Idempotency-Key`.
 
     Args:
         feed_id (UUID):
@@ -195,8 +195,8 @@ async def asyncio(
 ) -> Any | ProblemDetails | None:
     """Revoke Feed
 
-     Revokes the feed: its URL answers 404 from now on (revoking again changes nothing).
-    Requires an `Idempotency-Key`.
+     Revokes the feed (a staff member's own too): its URL answers 404 from now on (revoking
+    again changes nothing). Requires an `Idempotency-Key`.
 
     Args:
         feed_id (UUID):

@@ -1,0 +1,209 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.feed_list import FeedList
+from ...models.problem_details import ProblemDetails
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    page_size: int | Unset = 50,
+    page_token: None | str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["page_size"] = page_size
+
+    json_page_token: None | str | Unset
+    if isinstance(page_token, Unset):
+        json_page_token = UNSET
+    else:
+        json_page_token = page_token
+    params["page_token"] = json_page_token
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/me/calendar-feeds",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> FeedList | ProblemDetails | None:
+    if response.status_code == 200:
+        response_200 = FeedList.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ProblemDetails.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ProblemDetails.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ProblemDetails.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 503:
+        response_503 = ProblemDetails.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[FeedList | ProblemDetails]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    page_size: int | Unset = 50,
+    page_token: None | str | Unset = UNSET,
+) -> Response[FeedList | ProblemDetails]:
+    """List My Feeds
+
+     The caller's own calendar feeds, oldest first, revoked ones too (never their URLs).
+
+    Args:
+        page_size (int | Unset): At most 200. Default: 50.
+        page_token (None | str | Unset): next_page_token of the previous page.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[FeedList | ProblemDetails]
+    """
+
+    kwargs = _get_kwargs(
+        page_size=page_size,
+        page_token=page_token,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    page_size: int | Unset = 50,
+    page_token: None | str | Unset = UNSET,
+) -> FeedList | ProblemDetails | None:
+    """List My Feeds
+
+     The caller's own calendar feeds, oldest first, revoked ones too (never their URLs).
+
+    Args:
+        page_size (int | Unset): At most 200. Default: 50.
+        page_token (None | str | Unset): next_page_token of the previous page.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        FeedList | ProblemDetails
+    """
+
+    return sync_detailed(
+        client=client,
+        page_size=page_size,
+        page_token=page_token,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    page_size: int | Unset = 50,
+    page_token: None | str | Unset = UNSET,
+) -> Response[FeedList | ProblemDetails]:
+    """List My Feeds
+
+     The caller's own calendar feeds, oldest first, revoked ones too (never their URLs).
+
+    Args:
+        page_size (int | Unset): At most 200. Default: 50.
+        page_token (None | str | Unset): next_page_token of the previous page.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[FeedList | ProblemDetails]
+    """
+
+    kwargs = _get_kwargs(
+        page_size=page_size,
+        page_token=page_token,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    page_size: int | Unset = 50,
+    page_token: None | str | Unset = UNSET,
+) -> FeedList | ProblemDetails | None:
+    """List My Feeds
+
+     The caller's own calendar feeds, oldest first, revoked ones too (never their URLs).
+
+    Args:
+        page_size (int | Unset): At most 200. Default: 50.
+        page_token (None | str | Unset): next_page_token of the previous page.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        FeedList | ProblemDetails
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            page_size=page_size,
+            page_token=page_token,
+        )
+    ).parsed
