@@ -60,6 +60,8 @@ class StepConsumer(InboxConsumer[saga_pb2.StepCommand, None]):
             outbox=outbox,
             reply_subject=reply_subject(ORCHESTRATOR),
             span_name=step_span_name,
+            # A group's steps take the customer's rows (wallet account, passes) in one order.
+            order_key=lambda command: command.customer_id or command.booking_id,
         )
 
 

@@ -75,15 +75,20 @@ class Participant:
     """Hooks of a participant keyed by (saga_id, action), like the wallet's business key."""
 
     scratch: Scratch
-    fail_first: set[str] = field(default_factory=set)  # saga ids whose first apply raises
+    fail_first: set[str] = field(default_factory=set)  # saga ids whose first applies raise
+    fail_calls: int = 1  # how many of their first applies raise
     deliveries: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     prepared: list[str] = field(default_factory=list)
+    transactions: dict[str, list[int]] = field(default_factory=dict)  # the txids of the applies
 
     async def apply(self, conn: AsyncConnection, delivery: Delivery[Command, str | None]) -> Reply:
         command = delivery.message
         self.deliveries.setdefault(command.saga_id, []).append((delivery.delivered, time.monotonic()))
-        if command.saga_id in self.fail_first and len(self.deliveries[command.saga_id]) == 1:
+        if command.saga_id in self.fail_first and len(self.deliveries[command.saga_id]) <= self.fail_calls:
             raise RuntimeError("a passing fault")
+        self.transactions.setdefault(command.saga_id, []).append(
+            int(await conn.scalar(text("SELECT txid_current()")))
+        )
         key = f"{command.saga_id}:{command.action}"
         decision = delivery.prepared or f"decided by {delivery.message_id}"
         inserted = await conn.scalar(
@@ -100,14 +105,24 @@ class Participant:
 
 
 async def running(
-    nats_url: str, scratch: Scratch, handler, *, max_deliver: int = 20, ack_wait: float | None = None
+    nats_url: str,
+    scratch: Scratch,
+    handler,
+    *,
+    max_deliver: int = 20,
+    ack_wait: float | None = None,
+    published_first: list[str] = (),  # type: ignore[assignment]
 ) -> tuple[messaging.JetStreamContext, str, asyncio.Task[None], messaging.PullConsumer, DeadLetters]:
+    """The consumer running on a stream of its own; `published_first`: saga ids whose commands
+    are in the stream before the consumer's first fetch (one batch)."""
     tag = uuid.uuid4().hex[:8]
     handle = handler.handle if isinstance(handler, InboxConsumer) else handler
     nc = await messaging.connect(nats_url, f"inbox-test-{tag}")
     js = nc.jetstream()
     stream, subject = f"I{tag}", f"i{tag}.cmd"
     await messaging.ensure_stream(js, stream, [subject, f"i{tag}.reply"])
+    for saga in published_first:
+        await js.publish(subject, Command(saga_id=saga).SerializeToString(), headers={"Nats-Msg-Id": saga})
     pull = messaging.PullConsumer(
         js,
         stream=stream,
@@ -357,25 +372,61 @@ async def test_the_step_outside_the_transaction_runs_first_once_and_can_ask_for_
         await stop(task)
 
 
-async def test_a_batch_with_one_failing_message_commits_the_others_and_retries_that_one(nats_url, scratch):
+async def test_a_fetched_batch_is_applied_in_one_transaction_in_the_order_of_its_key(nats_url, scratch):
     sagas = [str(uuid.uuid4()) for _ in range(6)]
-    participant = Participant(scratch, fail_first={sagas[2]})
-    consumer = step_consumer(scratch, participant, retry=messaging.RetryPolicy(first=0.2, cap=0.2))
-    js, subject, task, pull, _ = await running(nats_url, scratch, consumer)
+    participant = Participant(scratch)
+    consumer = step_consumer(scratch, participant, order_key=lambda command: command.saga_id)
+    js, _, task, pull, _ = await running(nats_url, scratch, consumer, published_first=sagas)
     try:
-        for saga in sagas:  # published before the first fetch ends: one batch, mostly
-            await js.publish(
-                subject, Command(saga_id=saga).SerializeToString(), headers={"Nats-Msg-Id": saga}
-            )
-        await eventually(lambda: scratch.count(scratch.effects), message="nothing applied")
-        await eventually(lambda: len(participant.deliveries.get(sagas[2], [])) == 2)
+        await eventually(lambda: len(participant.transactions) == len(sagas))
+        await eventually(lambda: acked(js, pull))
+        assert await scratch.count(scratch.effects) == len(sagas)
+        assert len(await scratch.replies()) == len(sagas)
+        # One BEGIN ... COMMIT for the six, each applied once, in the key's order.
+        assert {txid for saga in sagas for txid in participant.transactions[saga]} == {
+            participant.transactions[sagas[0]][0]
+        }
+        applied = sorted(participant.deliveries, key=lambda saga: participant.deliveries[saga][0][1])
+        assert applied == sorted(sagas)
+    finally:
+        await stop(task)
+
+
+async def test_a_group_with_a_failing_message_commits_the_others_alone_and_retries_that_one(
+    nats_url, scratch
+):
+    sagas = [str(uuid.uuid4()) for _ in range(6)]
+    # The failing message raises in the group and alone: only it is naked and redelivered.
+    participant = Participant(scratch, fail_first={sagas[2]}, fail_calls=2)
+    consumer = step_consumer(scratch, participant, retry=messaging.RetryPolicy(first=0.2, cap=0.2))
+    js, _, task, pull, _ = await running(nats_url, scratch, consumer, published_first=sagas)
+    try:
+        await eventually(lambda: len(participant.deliveries.get(sagas[2], [])) == 3)
         await eventually(lambda: acked(js, pull))
 
         assert await scratch.count(scratch.effects) == len(sagas)
-        assert await scratch.count(scratch.outbox) == len(sagas)
-        for saga in sagas:
-            expected = [1, 2] if saga == sagas[2] else [1]
+        replies = await scratch.replies()
+        assert sorted(reply.saga_id for reply in replies) == sorted(sagas)  # each answered once
+        for index, saga in enumerate(sagas):
+            # The group stopped at the failing one (its try rolled back), then each alone; the
+            # failing one again on redelivery.
+            expected = {0: [1, 1], 1: [1, 1], 2: [1, 1, 2]}.get(index, [1])
             assert [d for d, _ in participant.deliveries[saga]] == expected, saga
+            assert len(set(participant.transactions[saga])) == len(participant.transactions[saga])
+    finally:
+        await stop(task)
+
+
+async def test_one_by_one_when_the_group_size_is_one(nats_url, scratch):
+    sagas = [str(uuid.uuid4()) for _ in range(4)]
+    participant = Participant(scratch)
+    consumer = step_consumer(scratch, participant, transaction_batch=1)
+    js, _, task, pull, _ = await running(nats_url, scratch, consumer, published_first=sagas)
+    try:
+        await eventually(lambda: len(participant.transactions) == len(sagas))
+        await eventually(lambda: acked(js, pull))
+        txids = [participant.transactions[saga][0] for saga in sagas]
+        assert len(set(txids)) == len(sagas)
     finally:
         await stop(task)
 

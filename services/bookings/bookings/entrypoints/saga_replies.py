@@ -31,6 +31,8 @@ class ReplyConsumer(InboxConsumer[saga_pb2.StepReply, None]):
             decode=decode_reply,
             apply=self._apply_reply,
             outbox=outbox,  # woken after a batch: a reply usually queues the next command
+            # A group's replies take their sagas' rows in one order.
+            order_key=lambda reply: reply.saga_id,
         )
 
     async def _apply_reply(self, conn: AsyncConnection, delivery: Delivery[saga_pb2.StepReply, None]) -> None:
