@@ -93,7 +93,7 @@ async def live_holds(
     day = cal._day(date_)
     chosen = cal._uuid(resource_id, "resource_id")
     company, resources = await asyncio.gather(
-        cal._company(request, company_key), cal._resources(request, company_key)
+        cal._company(request, company_key), cal.company_resources(request, company_key)
     )
     if chosen is not None:
         resources = [r for r in resources if r.id == chosen]
@@ -147,7 +147,7 @@ async def acquire(request: Request) -> Response:
             booking = await cal._read_booking(request, principal, booking_id)
             if booking.company_id != company.id:
                 raise Problem(404, "BOOKING_NOT_FOUND", "No such booking.")
-            names = {r.id: r.name for r in await cal._resources(request, company.id)}
+            names = {r.id: r.name for r in await cal.company_resources(request, company.id)}
             wanted = booking_wanted(booking, company.zone, names.get(booking.resource_id, ""))
         else:
             day = cal._day(form.get("date"))
