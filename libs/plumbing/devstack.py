@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -136,11 +137,28 @@ def start_nats(data_dir: Path, *, timeout: float = 15.0) -> EmbeddedNats:
     return nats
 
 
-def start_postgres(data_dir: Path, *, cleanup: str = "stop") -> tuple[str, object]:
-    """An embedded PostgreSQL listening on a Unix socket in data_dir; returns (url, server)."""
+def pgserver_handle(pgdata: Path, cleanup_mode: str | None) -> Any:
+    """`pgserver.get_server`, made once more when its initdb or pg_ctl was killed by a signal
+    (seen a few times on a busy machine: SIGSEGV before the server started, no log yet).
+    pgserver keeps a handle per path, the failed one too, and would hand it back: it is
+    dropped first, with the directory of an initdb that did not finish."""
     import pgserver
 
-    server = pgserver.get_server(data_dir, cleanup_mode=cleanup)
+    try:
+        return pgserver.get_server(pgdata, cleanup_mode=cleanup_mode)
+    except subprocess.CalledProcessError as error:
+        if error.returncode >= 0:
+            raise
+        pgserver.PostgresServer._instances.pop(Path(pgdata).resolve(), None)
+        if not (Path(pgdata) / "PG_VERSION").exists():
+            shutil.rmtree(pgdata, ignore_errors=True)
+            Path(pgdata).mkdir(parents=True, exist_ok=True)
+        return pgserver.get_server(pgdata, cleanup_mode=cleanup_mode)
+
+
+def start_postgres(data_dir: Path, *, cleanup: str = "stop") -> tuple[str, object]:
+    """An embedded PostgreSQL listening on a Unix socket in data_dir; returns (url, server)."""
+    server = pgserver_handle(data_dir, cleanup)
     return server.get_uri(), server
 
 
@@ -237,13 +255,12 @@ class EmbeddedPostgres:
             self.process.wait()
 
     def _initdb(self) -> None:
-        import pgserver
         from pgserver import _commands
 
         self.pgdata.mkdir(parents=True, exist_ok=True)
         # pgserver knows how to create the cluster (and, as root, its user and permissions);
         # it also starts it, detached, which we undo at once.
-        server = pgserver.get_server(self.pgdata, cleanup_mode=None)
+        server = pgserver_handle(self.pgdata, None)
         pg_ctl = _commands.pg_ctl  # type: ignore[attr-defined]  # made at import, one per binary
         pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=server.system_user)
 

@@ -27,7 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from plumbing.devstack import database_in, drop_database, ensure_database, nats_server_binary
+from plumbing.devstack import (
+    database_in,
+    drop_database,
+    ensure_database,
+    nats_server_binary,
+    pgserver_handle,
+)
 from plumbing.failpoints import CRASH_EXIT_CODE
 from plumbing.migrations import migrate_all
 
@@ -121,22 +127,7 @@ class Postgres:
 
     def start(self) -> None:
         if not self.external:
-            import pgserver
-
-            pgdata = self.data_dir / "pg"
-            try:
-                self.server = pgserver.get_server(pgdata, cleanup_mode="delete")
-            except subprocess.CalledProcessError as error:
-                # Seen twice on a busy machine: initdb or pg_ctl killed by SIGSEGV before the
-                # server started (no log yet). pgserver keeps the failed handle by its path and
-                # would hand it back: drop it, and a half-made initdb's directory, then start
-                # once more, as an operator would.
-                if error.returncode >= 0:
-                    raise
-                pgserver.PostgresServer._instances.pop(pgdata.resolve(), None)
-                if not (pgdata / "PG_VERSION").exists():
-                    shutil.rmtree(pgdata, ignore_errors=True)
-                self.server = pgserver.get_server(pgdata, cleanup_mode="delete")
+            self.server = pgserver_handle(self.data_dir / "pg", "delete")
             self.server_url = self.server.get_uri()
         self.url = ensure_database(self.server_url, self.name)
 

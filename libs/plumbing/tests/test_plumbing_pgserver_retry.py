@@ -1,0 +1,55 @@
+"""plumbing.devstack.pgserver_handle: an embedded PostgreSQL start whose initdb or pg_ctl was
+killed by a signal (seen on a busy machine) is made once more, without pgserver's failed
+handle and without the half-made data directory; a start that failed on its own is not."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pgserver
+import pytest
+
+from plumbing.devstack import pgserver_handle
+
+
+def _failing_once(returncode: int, calls: list[Path]):  # type: ignore[no-untyped-def]
+    failed: Any = object()  # the handle pgserver kept of the start that failed
+
+    def get_server(path: Path, cleanup_mode: str | None = None) -> object:
+        calls.append(Path(path))
+        if len(calls) == 1:
+            pgserver.PostgresServer._instances[Path(path).resolve()] = failed
+            raise subprocess.CalledProcessError(returncode, ["initdb"])
+        # The retry sees neither the failed handle nor what the killed initdb left.
+        assert Path(path).resolve() not in pgserver.PostgresServer._instances
+        assert Path(path).is_dir() and not any(Path(path).iterdir())
+        return "started"
+
+    return get_server
+
+
+def test_a_start_killed_by_a_signal_is_made_once_more_from_a_clean_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pgdata = tmp_path / "pg"
+    pgdata.mkdir()
+    (pgdata / "base").mkdir()  # half of an initdb, no PG_VERSION yet
+    calls: list[Path] = []
+    monkeypatch.setattr(pgserver, "get_server", _failing_once(-11, calls))
+
+    assert pgserver_handle(pgdata, None) == "started"
+    assert calls == [pgdata, pgdata]
+
+
+def test_a_start_that_failed_on_its_own_is_not_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[Path] = []
+    monkeypatch.setattr(pgserver, "get_server", _failing_once(1, calls))
+
+    with pytest.raises(subprocess.CalledProcessError):
+        pgserver_handle(tmp_path / "pg", None)
+    assert len(calls) == 1
+    pgserver.PostgresServer._instances.pop((tmp_path / "pg").resolve(), None)
