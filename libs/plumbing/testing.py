@@ -43,7 +43,7 @@ TEST_MAX_CONNECTIONS = 500
 
 def make_room(database_url: str, pgdata: Path, connections: int = TEST_MAX_CONNECTIONS) -> None:
     """Raises the embedded server's max_connections: a restart through pgserver's pg_ctl (same
-    socket, same options), after which pgserver's handle is told the new postmaster, so it
+    socket, same options, same log file), after which pgserver's handle is told the new postmaster, so it
     still stops it at the end."""
     import pgserver
     from pgserver import _commands
@@ -52,7 +52,10 @@ def make_room(database_url: str, pgdata: Path, connections: int = TEST_MAX_CONNE
     server = pgserver.get_server(pgdata)  # the handle start_infrastructure holds
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(f"ALTER SYSTEM SET max_connections = {int(connections)}")
-    _commands.pg_ctl(["-w", "-m", "fast", "restart"], pgdata=pgdata, user=server.system_user)  # type: ignore[attr-defined]
+    # -l again: pg_ctl keeps the server's options but not its log file, and without it the
+    # server's log (what bench/booking_throughput.py counts statements from) goes nowhere.
+    restart = ["-w", "-m", "fast", "-l", str(pgdata / "log"), "restart"]
+    _commands.pg_ctl(restart, pgdata=pgdata, user=server.system_user)  # type: ignore[attr-defined]
     server._postmaster_info = PostmasterInfo.read_from_pgdata(pgdata)
 
 
