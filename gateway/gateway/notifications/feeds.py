@@ -246,7 +246,7 @@ async def create_feed(
     )
 
 
-def _person(principal: Principal) -> tuple[str, str]:
+def feed_owner(principal: Principal) -> tuple[str, str]:
     """The company and the user of a staff member or company admin signed in as themselves."""
     if principal.role not in (Role.STAFF, Role.COMPANY_ADMIN) or not principal.user_id:
         raise Problem(
@@ -269,7 +269,7 @@ async def create_my_feed(request: Request, body: CreateMyFeedBody, principal: St
     """Creates the caller's own iCalendar feed of the company's bookings (or of one resource's):
     it answers only while the caller's account is active in the company. The answer holds the
     feed's secret URL this once only. Requires an `Idempotency-Key`."""
-    company, user = _person(principal)
+    company, user = feed_owner(principal)
     return await _create(
         request, principal, once, company, body.resource_id, body.name, user, "/v1/me/calendar-feeds", body
     )
@@ -345,7 +345,7 @@ async def list_my_feeds(
     request: Request, principal: Staff, page_size: PageSize = 50, page_token: PageToken = None
 ) -> FeedList:
     """The caller's own calendar feeds, oldest first, revoked ones too (never their URLs)."""
-    company, user = _person(principal)
+    company, user = feed_owner(principal)
     return await _list(request, own_feeds(company, user), page_size, page_token)
 
 
@@ -405,7 +405,7 @@ async def revoke_feed(request: Request, feed_id: uuid.UUID, principal: CompanyAd
 async def revoke_my_feed(request: Request, feed_id: uuid.UUID, principal: Staff, once: Once) -> Response:
     """Revokes one of the caller's own feeds (another's is 404): its URL answers 404 from now
     on. Requires an `Idempotency-Key`."""
-    company, user = _person(principal)
+    company, user = feed_owner(principal)
     scope = own_feeds(company, user)
     return await _revoke(request, principal, once, feed_id, scope, f"/v1/me/calendar-feeds/{feed_id}")
 

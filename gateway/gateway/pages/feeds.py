@@ -18,6 +18,7 @@ from gateway.auth import Principal
 from gateway.console.rendering import page_response
 from gateway.notifications.feeds import (
     COLUMNS,
+    feed_owner,
     feed_url,
     insert_feed,
     own_feeds,
@@ -27,7 +28,6 @@ from gateway.notifications.tables import feeds
 from gateway.pages.calendar import company_resources
 from gateway.pages.html import read_form
 from gateway.pages.sagas import Notice, check_csrf, page_csrf
-from gateway.problems import Problem
 from gateway.sessions import PageStaff, form_staff
 from plumbing.db import Database
 from plumbing.ids import is_uuid
@@ -101,19 +101,13 @@ async def feeds_page(
     return await _page(request, principal, notice=notice)
 
 
-def _person(principal: Principal) -> tuple[str, str]:
-    if not principal.company_id or not principal.user_id:
-        raise Problem(403, "PERMISSION_DENIED", "Calendar feeds are for the staff of a company.")
-    return principal.company_id, principal.user_id
-
-
 @router.post("/ops/feeds", response_class=HTMLResponse, include_in_schema=False)
 async def create_form(request: Request) -> Response:
     principal, session_token = await form_staff(request)
     with acting_as(principal.as_plumbing()):
         form = await read_form(request)
         check_csrf(request, session_token, form)
-        company, user = _person(principal)
+        company, user = feed_owner(principal)
         name = form.get("name", "").strip()
         resource_id = form.get("resource_id", "").strip().lower() or None
         form_id = form.get("form_id", "")
@@ -153,7 +147,7 @@ async def revoke_form(request: Request, feed_id: str) -> Response:
     with acting_as(principal.as_plumbing()):
         form = await read_form(request)
         check_csrf(request, session_token, form)
-        company, user = _person(principal)
+        company, user = feed_owner(principal)
         found = False
         if is_uuid(feed_id):
             async with _db(request).transaction() as conn:
