@@ -402,7 +402,7 @@ class Bench:
         if pgdata is None:
             print("statements: not counted (PostgreSQL from DATABASE_URL: its log is not ours to read)")
             return
-        log = StatementLog(self.database_url, pgdata)
+        log = StatementLog(self.database_url, pgdata, self.args.statements_out)
         log.start()
         try:
             answers = asyncio.run(
@@ -488,6 +488,9 @@ def main() -> None:
     parser.add_argument("--overload-seconds", type=float, default=8, help="each overload step at 2x and 5x")
     parser.add_argument("--mix-seconds", type=float, default=10, help="each of the pass and card mixes")
     parser.add_argument("--statement-seconds", type=float, default=4, help="the statement-counting step")
+    parser.add_argument(
+        "--statements-out", type=Path, help="copy the statement step's server log lines to this file"
+    )
     parser.add_argument("--hot-attempts", type=int, default=10_000)
     parser.add_argument("--hot-places", type=int, default=500)
     parser.add_argument("--settle", type=float, default=120, help="longest wait for a step's sagas to end")

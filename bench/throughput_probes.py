@@ -275,10 +275,11 @@ class StatementLog:
     LINE = re.compile(r"\] ([^|]*)\|LOG:  (?:statement|execute [^:]*): ?(.*)")
     CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "START TRANSACTION")
 
-    def __init__(self, database_url: str, pgdata: Path) -> None:
+    def __init__(self, database_url: str, pgdata: Path, keep: Path | None = None) -> None:
         self.database_url = database_url
         self.log = pgdata / "log"
         self.offset = 0
+        self.keep = keep  # where to copy the counted lines, to read which statements they are
 
     def _configure(self, *settings: str) -> None:
         with psycopg.connect(self.database_url, autocommit=True) as conn:
@@ -298,10 +299,12 @@ class StatementLog:
         self._configure("ALTER SYSTEM RESET log_statement", "ALTER SYSTEM RESET log_line_prefix")
         statements: Counter[str] = Counter()
         control: Counter[str] = Counter()
-        with open(self.log, "rb") as file:
+        with open(self.log, "rb") as file, open(self.keep or os.devnull, "w") as kept:
             file.seek(self.offset)
             for raw in file:
-                match = self.LINE.search(raw.decode(errors="replace"))
+                line = raw.decode(errors="replace")
+                kept.write(line)
+                match = self.LINE.search(line)
                 # "[unknown]": a connection without a name, the bench's own queries.
                 if not match or match.group(1) in ("", "[unknown]"):
                     continue

@@ -19,11 +19,10 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.responses import Response
-from sqlalchemy import Interval, and_, delete, func, literal, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Interval, bindparam, text
+from sqlalchemy.dialects.postgresql import JSONB
 
 from gateway.problems import Problem, RpcProblem, problem_response
-from gateway.tables import idempotency_keys as keys
 from plumbing.db import Database
 
 log = logging.getLogger(__name__)
@@ -78,56 +77,54 @@ class StoredResponse:
         )
 
 
+# Prebuilt: a PostgreSQL INSERT construct is compiled again at every execution, and this
+# store runs on every write. Each statement is atomic alone, so each runs on an autocommit
+# connection (one round trip, no BEGIN/COMMIT).
+_CLAIM = text(
+    "INSERT INTO gateway.idempotency_keys (principal, key, request_hash, claim_token)"
+    " VALUES (:principal, :key, :request_hash, :token)"
+    " ON CONFLICT (principal, key) DO NOTHING RETURNING claim_token"
+)
+# A claim left by a crashed holder is taken over once its lease is over.
+_TAKE_OVER = text(
+    "UPDATE gateway.idempotency_keys SET claim_token = :token, claimed_at = now()"
+    " WHERE principal = :principal AND key = :key AND status_code IS NULL"
+    " AND request_hash = :request_hash AND claimed_at < now() - :lease"
+    " RETURNING claim_token"
+).bindparams(bindparam("lease", type_=Interval()))
+_STORED = text(
+    "SELECT request_hash, status_code, response_body, response_headers"
+    " FROM gateway.idempotency_keys WHERE principal = :principal AND key = :key"
+)
+_COMPLETE = text(
+    "UPDATE gateway.idempotency_keys SET status_code = :status_code, response_body = :body,"
+    " response_headers = :headers, completed_at = now()"
+    " WHERE principal = :principal AND key = :key AND claim_token = :token AND status_code IS NULL"
+).bindparams(bindparam("headers", type_=JSONB))
+_RELEASE = text(
+    "DELETE FROM gateway.idempotency_keys"
+    " WHERE principal = :principal AND key = :key AND claim_token = :token AND status_code IS NULL"
+)
+
+
 class IdempotencyStore:
     def __init__(self, db: Database, *, lease_seconds: float = 60.0) -> None:
         self.db = db
         self.lease = timedelta(seconds=lease_seconds)
 
-    def _row(self, principal: str, key: str) -> Any:
-        return and_(keys.c.principal == principal, keys.c.key == key)
-
     async def claim(self, principal: str, key: str, fingerprint: str) -> Claim | StoredResponse:
         """Claims the key, or returns the stored response; raises 409/422 otherwise."""
+        row_key = {"principal": principal, "key": key}
         for _ in range(5):
             token = str(uuid.uuid4())
-            async with self.db.transaction() as conn:
-                inserted = (
-                    await conn.execute(
-                        insert(keys)
-                        .values(principal=principal, key=key, request_hash=fingerprint, claim_token=token)
-                        .on_conflict_do_nothing(index_elements=[keys.c.principal, keys.c.key])
-                        .returning(keys.c.claim_token)
-                    )
-                ).first()
-                if inserted is not None:
+            claim = {**row_key, "request_hash": fingerprint, "token": token}
+            async with self.db.autocommit() as conn:
+                if (await conn.execute(_CLAIM, claim)).first() is not None:
                     return Claim(principal, key, token)
-                # A claim left by a crashed holder: take it over once its lease is over.
-                taken = (
-                    await conn.execute(
-                        update(keys)
-                        .where(
-                            self._row(principal, key),
-                            keys.c.status_code.is_(None),
-                            keys.c.request_hash == fingerprint,
-                            keys.c.claimed_at < func.now() - literal(self.lease, Interval()),
-                        )
-                        .values(claim_token=token, claimed_at=func.now())
-                        .returning(keys.c.claim_token)
-                    )
-                ).first()
-                if taken is not None:
+                if (await conn.execute(_TAKE_OVER, {**claim, "lease": self.lease})).first() is not None:
                     log.warning("took over the stale idempotency claim %s of %s", key, principal)
                     return Claim(principal, key, token)
-                row = (
-                    await conn.execute(
-                        select(
-                            keys.c.request_hash,
-                            keys.c.status_code,
-                            keys.c.response_body,
-                            keys.c.response_headers,
-                        ).where(self._row(principal, key))
-                    )
-                ).first()
+                row = (await conn.execute(_STORED, row_key)).first()
             if row is None:
                 continue  # released between our insert and our read: try again
             if row.request_hash != fingerprint:
@@ -153,32 +150,25 @@ class IdempotencyStore:
 
     async def complete(self, claim: Claim, response: Response) -> None:
         headers = {name: response.headers[name] for name in _STORED_HEADERS if name in response.headers}
-        async with self.db.transaction() as conn:
+        async with self.db.autocommit() as conn:
             stored = await conn.execute(
-                update(keys)
-                .where(
-                    self._row(claim.principal, claim.key),
-                    keys.c.claim_token == claim.token,
-                    keys.c.status_code.is_(None),
-                )
-                .values(
-                    status_code=response.status_code,
-                    response_body=bytes(response.body).decode(),
-                    response_headers=headers,
-                    completed_at=func.now(),
-                )
+                _COMPLETE,
+                {
+                    "principal": claim.principal,
+                    "key": claim.key,
+                    "token": claim.token,
+                    "status_code": response.status_code,
+                    "body": bytes(response.body).decode(),
+                    "headers": headers,
+                },
             )
         if stored.rowcount == 0:
             log.warning("idempotency claim %s of %s was lost before completion", claim.key, claim.principal)
 
     async def release(self, claim: Claim) -> None:
-        async with self.db.transaction() as conn:
+        async with self.db.autocommit() as conn:
             await conn.execute(
-                delete(keys).where(
-                    self._row(claim.principal, claim.key),
-                    keys.c.claim_token == claim.token,
-                    keys.c.status_code.is_(None),
-                )
+                _RELEASE, {"principal": claim.principal, "key": claim.key, "token": claim.token}
             )
 
 

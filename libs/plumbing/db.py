@@ -123,5 +123,13 @@ class Database:
         async with self.engine.begin() as conn:
             yield conn
 
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncConnection]:
+        """A connection on which every statement commits by itself: one round trip for a
+        single atomic statement (an upsert, a conditional update) where a transaction takes
+        three (BEGIN, the statement, COMMIT). Only for statements that need no other."""
+        async with self.engine.connect() as conn:
+            yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+
     async def close(self) -> None:
         await self.engine.dispose()

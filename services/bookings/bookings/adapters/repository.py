@@ -8,6 +8,7 @@ any statement per call costs about as much again (bench/statement_cost.py).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from sqlalchemy import (
     cast,
     func,
     insert,
+    literal_column,
     or_,
     select,
     text,
@@ -34,6 +36,7 @@ from sqlalchemy.dialects.postgresql import JSONB, Range
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import TextClause
 
 from bookings.adapters.tables import (
     booking_extras,
@@ -216,19 +219,15 @@ async def find_by_request(
     return booking, row.request_hash
 
 
-_INSERT_OCCUPANCY = text(
+# The first booking of a session makes its row; any other takes places only while they fit
+# (the CHECK constraint backs the condition). One statement: no row comes back when full.
+_TAKE_PLACES = text(
     "INSERT INTO bookings.session_occupancy (session_id, company_id, capacity, booked)"
-    " VALUES (:session_id, :company_id, :capacity, 0) ON CONFLICT DO NOTHING"
-)
-# The names bound in WHERE differ from the columns: SQLAlchemy keeps those for SET.
-_TAKE_PLACES = (
-    update(session_occupancy)
-    .where(
-        session_occupancy.c.session_id == bindparam("session_key"),
-        session_occupancy.c.booked + bindparam("quantity") <= session_occupancy.c.capacity,
-    )
-    .values(booked=session_occupancy.c.booked + bindparam("quantity"))
-    .returning(session_occupancy.c.booked)
+    " SELECT CAST(:session_id AS uuid), CAST(:company_id AS uuid), :capacity, :quantity"
+    " WHERE :quantity <= :capacity"
+    " ON CONFLICT (session_id) DO UPDATE SET booked = session_occupancy.booked + EXCLUDED.booked"
+    " WHERE session_occupancy.booked + EXCLUDED.booked <= session_occupancy.capacity"
+    " RETURNING booked"
 )
 _RELEASE_PLACES = (
     update(session_occupancy)
@@ -241,10 +240,10 @@ async def hold_places(
     conn: AsyncConnection, *, session_id: str, company_id: str, capacity: int, quantity: int
 ) -> bool:
     """Takes `quantity` places if they are free; the CHECK constraint backs the condition."""
-    await conn.execute(
-        _INSERT_OCCUPANCY, {"session_id": session_id, "company_id": company_id, "capacity": capacity}
+    held = await conn.execute(
+        _TAKE_PLACES,
+        {"session_id": session_id, "company_id": company_id, "capacity": capacity, "quantity": quantity},
     )
-    held = await conn.execute(_TAKE_PLACES, {"session_key": session_id, "quantity": quantity})
     return held.first() is not None
 
 
@@ -284,15 +283,42 @@ async def occupancy(conn: AsyncConnection, session_id: str) -> tuple[int, int] |
     return (row.capacity, row.booked) if row else None
 
 
-_GET_BOOKING = select(bookings).where(bookings.c.id == bindparam("booking_id"))
+# One booking's extras and refund request, read with its row (a correlated subquery each)
+# instead of two more statements: a booking is read or moved at every step of its saga.
+_EXTRAS_JSON = literal_column(
+    "(SELECT jsonb_agg(jsonb_build_array(e.extra_id, e.name, e.quantity, e.unit_price_minor)"
+    " ORDER BY e.extra_id) FROM bookings.booking_extras e WHERE e.booking_id = bookings.bookings.id)",
+    JSONB,
+).label("extras_json")
+_REFUND_JSON = literal_column(
+    "(SELECT to_jsonb(r) FROM bookings.refund_requests r WHERE r.booking_id = bookings.bookings.id)",
+    JSONB,
+).label("refund_json")
+_GET_BOOKING = select(bookings, _EXTRAS_JSON, _REFUND_JSON).where(bookings.c.id == bindparam("booking_id"))
+
+
+def _booking_with_its_lines(row: Row[Any]) -> Booking:
+    """A booking from a row read with `_EXTRAS_JSON` and `_REFUND_JSON`."""
+    extras = [ExtraLine(str(e), str(name), int(q), int(p)) for e, name, q, p in row.extras_json or ()]
+    refund = None
+    if row.refund_json is not None:
+        r = row.refund_json
+        refund = RefundRequest(
+            saga_id=r["saga_id"],
+            percent=r["percent"],
+            card_minor=r["card_minor"],
+            wallet_minor=r["wallet_minor"],
+            credits=r["credits"],
+            status=r["status"],
+            created_at=datetime.fromisoformat(r["created_at"]),
+            desk_minor=r["desk_minor"],
+        )
+    return _booking_from_row(row, extras, refund)
 
 
 async def get_booking(conn: AsyncConnection, booking_id: str) -> Booking | None:
     row = (await conn.execute(_GET_BOOKING, {"booking_id": booking_id})).first()
-    if row is None:
-        return None
-    [booking] = await _with_extras(conn, [row])
-    return booking
+    return _booking_with_its_lines(row) if row is not None else None
 
 
 # A company's bookings of a period up to this long may be found by the period, then sorted.
@@ -442,7 +468,7 @@ _TRANSITION_BOOKING = (
         bookings.c.status.in_(bindparam("from_statuses", expanding=True)),
     )
     .values(updated_at=func.now())
-    .returning(*bookings.c)
+    .returning(*bookings.c, _EXTRAS_JSON, _REFUND_JSON)
 )
 _TRANSITION_BOOKING_AFTER_SAGA = _TRANSITION_BOOKING.where(
     select(sagas.c.id)
@@ -481,7 +507,7 @@ async def transition_booking(
     ).first()
     if row is None:
         return None
-    [booking] = await _with_extras(conn, [row])
+    booking = _booking_with_its_lines(row)
     await _publish_status(conn, booking, row.updated_at)
     return booking
 
@@ -746,27 +772,49 @@ async def claim_due_sagas(conn: AsyncConnection, limit: int) -> list[str]:
     return [row.id for row in rows]
 
 
-_INSERT_STEP = insert(saga_steps)
+_STEP_COLUMNS = (
+    "step",
+    "kind",
+    "action",
+    "attempt",
+    "outcome",
+    "message_id",
+    "amount_minor",
+    "bonus_minor",
+    "reference",
+)
+
+
+@functools.cache
+def _insert_steps(count: int) -> TextClause:
+    """The INSERT of `count` step-log rows in one statement. PostgreSQL inserts the rows of a
+    VALUES list in their order, so the log's ids keep the order the entries were given in."""
+    rows = ", ".join(
+        "(:saga_id, " + ", ".join(f":{column}_{n}" for column in _STEP_COLUMNS) + ")" for n in range(count)
+    )
+    return text(f"INSERT INTO bookings.saga_steps (saga_id, {', '.join(_STEP_COLUMNS)}) VALUES {rows}")
 
 
 async def log_steps(conn: AsyncConnection, saga_id: str, entries: Iterable[StepLogEntry]) -> None:
-    # One statement per entry: the log's ids keep the order the entries were given in.
-    for entry in entries:
-        await conn.execute(
-            _INSERT_STEP,
+    values: dict[str, Any] = {"saga_id": saga_id}
+    count = 0
+    for count, entry in enumerate(entries, start=1):
+        n = count - 1
+        values.update(
             {
-                "saga_id": saga_id,
-                "step": entry.step,
-                "kind": entry.kind.value,
-                "action": entry.action,
-                "attempt": entry.attempt,
-                "outcome": entry.outcome,
-                "message_id": entry.message_id,
-                "amount_minor": entry.amount_minor,
-                "bonus_minor": entry.bonus_minor,
-                "reference": entry.reference,
-            },
+                f"step_{n}": entry.step,
+                f"kind_{n}": entry.kind.value,
+                f"action_{n}": entry.action,
+                f"attempt_{n}": entry.attempt,
+                f"outcome_{n}": entry.outcome,
+                f"message_id_{n}": entry.message_id,
+                f"amount_minor_{n}": entry.amount_minor,
+                f"bonus_minor_{n}": entry.bonus_minor,
+                f"reference_{n}": entry.reference,
+            }
         )
+    if count:
+        await conn.execute(_insert_steps(count), values)
 
 
 async def get_saga(conn: AsyncConnection, saga_id: str, *, with_steps: bool) -> SagaRecord | None:
@@ -1026,22 +1074,18 @@ async def hold_interval(
     return True
 
 
-_INSERT_ACTIVE_COUNT = text(
+# One more active booking of a customer on a resource, within the limit (0: none). One
+# statement: no row comes back when the limit is reached.
+_COUNT_ACTIVE = text(
     "INSERT INTO bookings.customer_active_bookings (customer_id, resource_id, active)"
-    " VALUES (:customer_id, :resource_id, 0) ON CONFLICT DO NOTHING"
+    " VALUES (:customer_id, :resource_id, 1)"
+    " ON CONFLICT (customer_id, resource_id) DO UPDATE SET active = customer_active_bookings.active + 1"
+    " WHERE :active_limit = 0 OR customer_active_bookings.active + 1 <= :active_limit"
+    " RETURNING active"
 )
 _OF_CUSTOMER_AND_RESOURCE = (
     customer_active_bookings.c.customer_id == bindparam("customer_key"),
     customer_active_bookings.c.resource_id == bindparam("resource_key"),
-)
-_COUNT_ACTIVE = (
-    update(customer_active_bookings)
-    .where(*_OF_CUSTOMER_AND_RESOURCE)
-    .values(active=customer_active_bookings.c.active + 1)
-    .returning(customer_active_bookings.c.active)
-)
-_COUNT_ACTIVE_WITHIN_LIMIT = _COUNT_ACTIVE.where(
-    customer_active_bookings.c.active + 1 <= bindparam("active_limit")
 )
 _UNCOUNT_ACTIVE = (
     update(customer_active_bookings)
@@ -1054,12 +1098,9 @@ async def count_active_booking(
     conn: AsyncConnection, *, customer_id: str, resource_id: str, limit: int
 ) -> bool:
     """Counts one more active booking of the customer on the resource, within the limit (0 = none)."""
-    await conn.execute(_INSERT_ACTIVE_COUNT, {"customer_id": customer_id, "resource_id": resource_id})
-    key = {"customer_key": customer_id, "resource_key": resource_id}
-    if limit:
-        counted = await conn.execute(_COUNT_ACTIVE_WITHIN_LIMIT, {**key, "active_limit": limit})
-    else:
-        counted = await conn.execute(_COUNT_ACTIVE, key)
+    counted = await conn.execute(
+        _COUNT_ACTIVE, {"customer_id": customer_id, "resource_id": resource_id, "active_limit": limit}
+    )
     return counted.first() is not None
 
 
