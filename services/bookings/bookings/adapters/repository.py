@@ -569,23 +569,33 @@ _INSERT_SAGA = insert(sagas).values(deadline=_DEADLINE_FROM_NOW)
 
 
 async def insert_saga(
-    conn: AsyncConnection, saga: Saga, *, company_id: str, trace_id: str, deadline_in: timedelta | None
+    conn: AsyncConnection,
+    saga: Saga,
+    *,
+    company_id: str,
+    trace_id: str,
+    deadline_in: timedelta | None,
+    command_id: str | None = None,
 ) -> None:
-    await conn.execute(
-        _INSERT_SAGA,
-        {
-            "id": saga.id,
-            "booking_id": saga.booking_id,
-            "company_id": company_id,
-            "kind": saga.kind.value,
-            "state": saga.state.value,
-            "current_step": saga.current_step or "",
-            "attempt": saga.attempt,
-            "deadline_in": deadline_in or None,
-            "data": saga.to_data(),
-            "trace_id": trace_id,
-        },
-    )
+    """A new saga. With `command_id` (its first command queued in this transaction) the
+    deadline waits for the relay to publish it, as in `save_saga`."""
+    values: dict[str, Any] = {
+        "id": saga.id,
+        "booking_id": saga.booking_id,
+        "company_id": company_id,
+        "kind": saga.kind.value,
+        "state": saga.state.value,
+        "current_step": saga.current_step or "",
+        "attempt": saga.attempt,
+        "deadline_in": deadline_in or None,
+        "data": saga.to_data(),
+        "trace_id": trace_id,
+        "command_id": None,
+        "step_timeout": None,
+    }
+    if command_id is not None and deadline_in is not None:
+        values.update(deadline_in=None, command_id=command_id, step_timeout=deadline_in)
+    await conn.execute(_INSERT_SAGA, values)
 
 
 # NO KEY UPDATE: the step log's foreign key takes KEY SHARE locks on this row.
@@ -594,6 +604,22 @@ _LOCK_SAGA = (
     .where(sagas.c.id == bindparam("saga_id"))
     .with_for_update(key_share=True)
 )
+
+
+# The saga row locked with its booking read (not locked) in the same statement: a reply
+# needs both.
+_LOCK_SAGA_WITH_BOOKING = (
+    select(sagas.c.data.label("saga_data"), bookings, _EXTRAS_JSON, _REFUND_JSON)
+    .join_from(sagas, bookings, bookings.c.id == sagas.c.booking_id)
+    .where(sagas.c.id == bindparam("saga_id"))
+    .with_for_update(key_share=True, of=sagas)
+)
+
+
+async def lock_saga_with_booking(conn: AsyncConnection, saga_id: str) -> tuple[Saga, Booking] | None:
+    """The saga row, locked as `lock_saga` does, and its booking."""
+    row = (await conn.execute(_LOCK_SAGA_WITH_BOOKING, {"saga_id": saga_id})).first()
+    return (Saga.from_data(row.saga_data), _booking_with_its_lines(row)) if row else None
 
 
 async def lock_saga(conn: AsyncConnection, saga_id: str) -> tuple[Saga, str] | None:

@@ -33,7 +33,7 @@ from bookings.domain.policy import refund_by_percent
 from bookings.domain.reservations import EngineQuote, parse_date
 from bookings.domain.saga import PAYMENTS, Saga
 from bookings.domain.step_log import BOOKING, PLACE, Effect
-from bookings.service.orchestrator import Orchestrator
+from bookings.service.orchestrator import NewSaga, Orchestrator
 from bookings.service.planning import Planner, Reservation
 from plumbing import audit
 from plumbing.db import Database
@@ -191,11 +191,9 @@ class BookingCommands:
                     "MAX_ACTIVE_BOOKINGS",
                     f"at most {reservation.max_active} active bookings of this resource per customer",
                 )
-            await repo.insert_saga(
-                conn, saga, company_id=booking.company_id, trace_id=current_trace_id(), deadline_in=None
-            )
             held = transition.after(step_log.effect(PLACE, Effect.HOLD, "HELD"))
-            booking = await self.orchestrator.carry_out(conn, saga, booking, held) or booking
+            first = NewSaga(company_id=booking.company_id, trace_id=current_trace_id())
+            booking = await self.orchestrator.carry_out(conn, saga, booking, held, new_saga=first) or booking
             # A customer's own booking or staff booking on a customer's behalf (the saga's
             # own moves, by the service principal, are not recorded).
             await audit.record(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -65,6 +66,14 @@ class Then(enum.Enum):
     SEND_AGAIN = enum.auto()  # the current step is sent again, attempt + 1
 
 
+@dataclass(frozen=True)
+class NewSaga:
+    """What a saga's first save needs beyond the saga itself."""
+
+    company_id: str
+    trace_id: str
+
+
 class Orchestrator:
     def __init__(
         self,
@@ -88,19 +97,17 @@ class Orchestrator:
 
     async def handle_reply(self, conn: AsyncConnection, saga_id: str, reply: Reply, message_id: str) -> None:
         """Applies a participant's reply inside the consumer's transaction (with its inbox record)."""
-        locked = await repo.lock_saga(conn, saga_id)
+        locked = await repo.lock_saga_with_booking(conn, saga_id)
         if locked is None:
             log.warning("reply for unknown saga %s ignored", saga_id)
             return
-        saga, _company = locked
+        saga, booking = locked
         position = (saga.action, saga.current_step)
         transition = saga.apply(reply, message_id)
         if not transition.applied:
-            # A duplicate or late reply changes nothing but the step log: no booking to read.
+            # A duplicate or late reply changes nothing but the step log.
             await self.carry_out(conn, saga, None, transition, then=Then.LOG_ONLY)
             return
-        booking = await repo.get_booking(conn, saga.booking_id)
-        assert booking is not None
         moved = position != (saga.action, saga.current_step)
         if not moved and transition.booking_change is None:
             # A forward step that failed, or a billing retry that found no money yet:
@@ -197,11 +204,14 @@ class Orchestrator:
         *,
         then: Then = Then.SEND_NEXT,
         needs_attention: bool | None = None,
+        new_saga: NewSaga | None = None,
     ) -> Booking | None:
         """Applies the booking change a transition asks for, queues its commands, saves the
         saga and writes the step-log rows of it all, in the order they happened (the fault
         suite replays them). Returns the booking as changed (None when it did not change).
-        `booking` may be None only with LOG_ONLY (an ignored reply touches no booking)."""
+        `booking` may be None only with LOG_ONLY (an ignored reply touches no booking).
+        With `new_saga` the saga is not in the database yet: it is inserted as it stands
+        after the transition (one statement, where an insert and a save would be two)."""
         rows = list(transition.log)
         if then is Then.LOG_ONLY:
             await repo.log_steps(conn, saga.id, rows)
@@ -219,6 +229,18 @@ class Orchestrator:
                 saga.attempt = 0
             command_id, sent = await self._send_current(conn, saga, current)
             rows.append(sent)
+        if new_saga is not None:
+            assert then is Then.SEND_NEXT and needs_attention is None, "a new saga starts with its first step"
+            await repo.insert_saga(
+                conn,
+                saga,
+                company_id=new_saga.company_id,
+                trace_id=new_saga.trace_id,
+                deadline_in=self._deadline(saga),
+                command_id=command_id,
+            )
+            await repo.log_steps(conn, saga.id, rows)  # after the saga row they reference
+            return updated
         await repo.log_steps(conn, saga.id, rows)
         if then is Then.KEEP_DEADLINE:
             await repo.save_saga(conn, saga, keep_deadline=True)
