@@ -30,7 +30,6 @@ import httpx
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.struct_pb2 import Struct
 from sqlalchemy import insert, text
-from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway import audit_log
@@ -65,12 +64,19 @@ def retry_delay_seconds(attempts: int) -> int:
 
 # ---- the consumer -------------------------------------------------------------------------
 
-_NEW_DELIVERIES = text(
-    "INSERT INTO gateway.webhook_deliveries"
+# The event and one delivery per subscribed endpoint, in one statement (the event's insert
+# is a CTE; the deliveries' foreign key is checked at the statement's end, when it is there).
+# A redelivered event finds both already stored and changes nothing.
+_STORE_EVENT = text(
+    "WITH event AS ("
+    " INSERT INTO gateway.webhook_events (id, company_id, booking_id, type, body, occurred_at)"
+    " VALUES (:event_id, CAST(:company_id AS uuid), CAST(:booking_id AS uuid), :event_type, :body,"
+    " :occurred_at) ON CONFLICT DO NOTHING)"
+    " INSERT INTO gateway.webhook_deliveries"
     " (id, endpoint_id, event_id, company_id, booking_id, event_type)"
-    " SELECT gen_random_uuid(), e.id, :event_id, e.company_id, :booking_id, :event_type"
+    " SELECT gen_random_uuid(), e.id, :event_id, e.company_id, CAST(:booking_id AS uuid), :event_type"
     " FROM gateway.webhook_endpoints e"
-    " WHERE e.company_id = :company_id AND e.enabled AND :event_type = ANY(e.event_types)"
+    " WHERE e.company_id = CAST(:company_id AS uuid) AND e.enabled AND :event_type = ANY(e.event_types)"
     " ORDER BY e.id"
     " ON CONFLICT (endpoint_id, event_id) DO NOTHING"
 )
@@ -83,24 +89,14 @@ async def _store(conn: AsyncConnection, delivery: Delivery[Struct, None]) -> Non
         return  # an event no endpoint can subscribe to
     event_id = delivery.message_id
     await conn.execute(
-        upsert(tables.events)
-        .values(
-            id=event_id,
-            company_id=data["company_id"],
-            booking_id=data["booking_id"],
-            type=event_type,
-            body=event_body(event_id, event_type, data),
-            occurred_at=datetime.fromisoformat(data["occurred_at"]),
-        )
-        .on_conflict_do_nothing()
-    )
-    await conn.execute(
-        _NEW_DELIVERIES,
+        _STORE_EVENT,
         {
             "event_id": event_id,
+            "company_id": data["company_id"],
             "booking_id": data["booking_id"],
             "event_type": event_type,
-            "company_id": data["company_id"],
+            "body": event_body(event_id, event_type, data),
+            "occurred_at": datetime.fromisoformat(data["occurred_at"]),
         },
     )
 

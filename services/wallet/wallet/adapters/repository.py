@@ -12,14 +12,16 @@ as much again (bench/statement_cost.py).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, select, text, update
+from sqlalchemy import and_, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import TextClause
 
 from plumbing.saga_protocol import StepAction
 from wallet.adapters.tables import accounts, ledger_entries, ledger_transactions, saga_operations
@@ -254,7 +256,6 @@ _INSERT_TRANSACTION = text(
     " VALUES (:id, :company_id, :kind, :business_key, :booking_id, :reason, :actor_user_id)"
     " ON CONFLICT DO NOTHING RETURNING id"
 )
-_INSERT_ENTRY = insert(ledger_entries)
 
 
 async def insert_transaction(
@@ -284,18 +285,27 @@ async def insert_transaction(
     return inserted.first() is not None
 
 
+@functools.cache
+def _insert_entries(count: int) -> TextClause:
+    """The INSERT of `count` entries of one transaction in one statement (an executemany
+    would be a statement per entry)."""
+    rows = ", ".join(f"(:transaction_id, :account_{n}, :amount_{n})" for n in range(count))
+    return text(f"INSERT INTO wallet.ledger_entries (transaction_id, account_id, amount) VALUES {rows}")
+
+
 async def add_entries(conn: AsyncConnection, transaction_id: str, entries: Sequence[tuple[str, int]]) -> None:
     """Appends (account_id, signed amount) entries; zero amounts are left out.
 
     A deferred trigger refuses the commit unless the transaction's entries sum to zero.
     """
-    values = [
-        {"transaction_id": transaction_id, "account_id": account_id, "amount": amount}
-        for account_id, amount in entries
-        if amount != 0
-    ]
-    if values:
-        await conn.execute(_INSERT_ENTRY, values)
+    moving = [(account_id, amount) for account_id, amount in entries if amount != 0]
+    if not moving:
+        return
+    values: dict[str, Any] = {"transaction_id": transaction_id}
+    for n, (account_id, amount) in enumerate(moving):
+        values[f"account_{n}"] = account_id
+        values[f"amount_{n}"] = amount
+    await conn.execute(_insert_entries(len(moving)), values)
 
 
 @dataclass(frozen=True)
