@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from google.protobuf.field_mask_pb2 import FieldMask
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -20,8 +20,8 @@ from gateway.auth import CompanyAdmin, Staff
 from gateway.deps import clients_of, rpc
 from gateway.routes.admin_sessions import PriceIn
 from gateway.routes.common import (
-    Idempotent,
     IfMatch,
+    Once,
     PageToken,
     caller_request_id,
     changed_at_version,
@@ -33,7 +33,6 @@ from gateway.routes.common import (
 from gateway.schemas import Money
 
 router = APIRouter(tags=["admin"])
-Once = Annotated[Idempotent, Depends()]
 
 
 class CreatePassProductBody(BaseModel):

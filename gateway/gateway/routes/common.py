@@ -77,8 +77,14 @@ class Idempotent:
         )
 
 
+async def _idempotent(request: Request, idempotency_key: IdempotencyKey = None) -> Idempotent:
+    # A coroutine: FastAPI calls a plain callable dependency (a class too) on a worker
+    # thread, a thread hop on every write for a constructor that does no I/O.
+    return Idempotent(request, idempotency_key)
+
+
 # The dependency a route with an Idempotency-Key declares.
-Once = Annotated[Idempotent, Depends()]
+Once = Annotated[Idempotent, Depends(_idempotent)]
 
 
 def caller_request_id(kind: str, principal: Principal, key: str) -> str:

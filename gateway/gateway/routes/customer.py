@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Body, Request
 from fastapi.openapi.models import Example
 from fastapi.responses import JSONResponse, Response
 
@@ -19,7 +19,7 @@ from bookingplatform.wallet.v1 import wallet_pb2
 from gateway.auth import AnyPrincipal, Customer, CustomerPrincipal, Principal
 from gateway.deps import clients_of, rpc
 from gateway.problems import Problem, RpcProblem
-from gateway.routes.common import Idempotent, PageSize, PageToken, problems
+from gateway.routes.common import Once, PageSize, PageToken, problems
 from gateway.schemas import (
     BookingList,
     BookingOut,
@@ -37,7 +37,6 @@ from plumbing.principal import Role
 
 router = APIRouter()
 
-Once = Annotated[Idempotent, Depends()]
 
 # One example per booking model (the resource's policy decides which fields apply).
 BOOKING_EXAMPLES: dict[str, Example] = {
