@@ -2,7 +2,8 @@
 
 Each service records its entries in its own `audit_log` and outbox in the transaction of the
 change (plumbing.audit); the gateway copies every entry published on `audit.>` into its own
-table, once (inbox by message id, and the entry id as primary key), so one table answers
+table, once (the entry id is the primary key: a redelivered entry changes nothing, so the
+copier keeps no inbox row), so one table answers
 `GET /v1/admin/audit`. The gateway's own changes are recorded straight into it.
 """
 
@@ -18,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from nats.aio.client import Client
-from sqlalchemy import MetaData, and_, or_, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import MetaData, and_, bindparam, or_, select, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookingplatform.audit.v1 import audit_pb2
@@ -37,17 +38,26 @@ audit_log = audit.audit_log_table(_metadata)
 inbox = inbox_table(_metadata)
 
 
+# Prebuilt (a PostgreSQL INSERT construct is compiled again at every execution). The entry
+# id is the primary key, so a redelivered entry changes nothing: the copier needs no inbox.
+_COPY = text(
+    "INSERT INTO gateway.audit_log (id, occurred_at, service, company_id, actor_user_id,"
+    " actor_api_key_id, actor_role, entity_type, entity_id, action, changed, reason, request_id,"
+    " trace_id) VALUES (:id, :occurred_at, :service, :company_id, :actor_user_id,"
+    " :actor_api_key_id, :actor_role, :entity_type, :entity_id, :action, :changed, :reason,"
+    " :request_id, :trace_id) ON CONFLICT (id) DO NOTHING"
+).bindparams(bindparam("changed", type_=JSONB))
+
+
 async def _copy(conn: AsyncConnection, delivery: Delivery[audit_pb2.AuditEntry, None]) -> None:
-    await conn.execute(
-        insert(audit_log).values(**audit.from_proto(delivery.message)).on_conflict_do_nothing()
-    )
+    await conn.execute(_COPY, audit.from_proto(delivery.message))
 
 
 def copier(db: Database) -> InboxConsumer[audit_pb2.AuditEntry, None]:
     return InboxConsumer(
         name=DURABLE,
         db=db,
-        inbox=inbox,
+        inbox=None,
         decode=audit_pb2.AuditEntry.FromString,
         apply=_copy,
         span_name=lambda entry: f"copy audit entry of {entry.service}",

@@ -13,7 +13,10 @@ and runs it through the caller's hooks in phases:
    `Later(seconds)`: the message is fine but cannot be finished yet (a cancelled session
    whose bookings are still settling); it is naked with that delay, which is no failure.
 3. apply, INSIDE one transaction together with the inbox row: a message id already in the
-   inbox (a redelivery whose effect committed) is skipped; otherwise `apply` acts and
+   inbox (a redelivery whose effect committed) is skipped (a consumer built with
+   `inbox=None` has no inbox row: its effect is idempotent by itself, e.g. inserts keyed by
+   the message's own id ON CONFLICT DO NOTHING, so a redelivery applies again and changes
+   nothing, a statement cheaper than an inbox row); otherwise `apply` acts and
    answers the reply, which goes through the outbox in the same transaction with the
    message id `<message id>:reply` (the business key per saga step is the participant's
    own: a re-sent command has a new message id), or `NO_REPLY_YET` when someone else
@@ -143,7 +146,7 @@ class InboxConsumer(Generic[M, P]):
         *,
         name: str,
         db: Database,
-        inbox: Table,
+        inbox: Table | None,
         decode: Decode[M],
         apply: Apply[M, P],
         prepare: Prepare[M, P] | None = None,
@@ -157,6 +160,10 @@ class InboxConsumer(Generic[M, P]):
     ) -> None:
         if reply_subject is not None and outbox is None:
             raise ValueError("a consumer that replies needs the outbox its replies go through")
+        if inbox is None and (reply_subject is not None or prepare is not None):
+            raise ValueError(
+                "only a consumer with an idempotent effect and no reply or prepare goes without an inbox"
+            )
         self.name = name
         self.db = db
         self.inbox = inbox
@@ -170,8 +177,10 @@ class InboxConsumer(Generic[M, P]):
         self.concurrency = max(1, concurrency)
         self.transaction_batch = max(1, transaction_batch)
         self.order_key = order_key
-        self._seen = select(inbox.c.message_id).where(
-            inbox.c.message_id.in_(bindparam("ids", expanding=True))
+        self._seen = (
+            select(inbox.c.message_id).where(inbox.c.message_id.in_(bindparam("ids", expanding=True)))
+            if inbox is not None
+            else None
         )
 
     async def handle(self, messages: list[Msg]) -> None:
@@ -233,6 +242,7 @@ class InboxConsumer(Generic[M, P]):
 
     async def _already_in_inbox(self, message_ids: Sequence[str]) -> set[str]:
         async with self.db.transaction() as conn:
+            assert self._seen is not None, "only a consumer with an inbox prepares"
             rows = await conn.execute(self._seen, {"ids": list(message_ids)})
             return {row.message_id for row in rows}
 
@@ -297,7 +307,9 @@ class InboxConsumer(Generic[M, P]):
 
     async def _apply_in(self, conn: AsyncConnection, delivery: Delivery[M, P]) -> None:
         """The inbox row, the effect and the reply, in the caller's transaction."""
-        if not await record_in_inbox(conn, self.inbox, delivery.message_id, delivery.subject):
+        if self.inbox is not None and not await record_in_inbox(
+            conn, self.inbox, delivery.message_id, delivery.subject
+        ):
             return  # a redelivery: its effect (and reply) committed with its inbox row
         reply = await self.apply(conn, delivery)
         if self.reply_subject is not None:

@@ -1,8 +1,9 @@
 """From booking events to signed POSTs.
 
-The consumer (durable `gateway-webhooks` on `bookings.events.>`, through the gateway's inbox)
-stores each event once and, in the same transaction, one delivery row per enabled endpoint of
-the company that subscribes to its type (`ON CONFLICT (endpoint_id, event_id) DO NOTHING`).
+The consumer (durable `gateway-webhooks` on `bookings.events.>`) stores each event once and,
+in the same statement, one delivery row per enabled endpoint of the company that subscribes
+to its type: the event id and `(endpoint_id, event_id)` are keys (`ON CONFLICT DO NOTHING`),
+so a redelivered event adds nothing and no inbox row is needed.
 
 The dispatcher claims due deliveries with `FOR UPDATE SKIP LOCKED` (several gateway replicas
 share the work), skipping any whose endpoint has an earlier delivery of the same booking still
@@ -105,7 +106,7 @@ def consumer(db: Database) -> InboxConsumer[Struct, None]:
     return InboxConsumer(
         name=DURABLE,
         db=db,
-        inbox=audit_log.inbox,
+        inbox=None,  # the event's id and (endpoint, event) are keys: a redelivery adds nothing
         decode=Struct.FromString,
         apply=_store,
         span_name=lambda event: "store booking event for webhooks",

@@ -462,3 +462,61 @@ async def test_each_resubscribe_closes_the_old_pull_subscription(nats_url, scrat
     finally:
         await stop(task)
         await nc.close()
+
+
+async def test_without_an_inbox_a_redelivery_applies_an_idempotent_effect_again_and_changes_nothing(
+    nats_url, scratch
+):
+    applied: list[str] = []
+
+    async def record(conn: AsyncConnection, delivery: Delivery[Command, None]) -> None:
+        applied.append(delivery.message_id)
+        await conn.execute(
+            insert(scratch.effects)
+            .values(key=delivery.message_id, decision=delivery.message.saga_id)
+            .on_conflict_do_nothing()
+        )
+
+    consumer: InboxConsumer[Command, None] = InboxConsumer(
+        name="copier", db=scratch.db, inbox=None, decode=Command.FromString, apply=record
+    )
+    batches: list[int] = []
+
+    async def ack_lost_the_first_time(messages):
+        if not batches:
+            for msg in messages:
+                msg.ack = _lost_ack
+        batches.append(len(messages))
+        await consumer.handle(messages)
+
+    js, subject, task, pull, _ = await running(nats_url, scratch, ack_lost_the_first_time, ack_wait=1.0)
+    try:
+        saga = str(uuid.uuid4())
+        await js.publish(subject, Command(saga_id=saga).SerializeToString(), headers={"Nats-Msg-Id": "entry"})
+        await eventually(lambda: len(applied) >= 2, message="never redelivered")
+        await eventually(lambda: acked(js, pull))
+        assert applied == ["entry", "entry"]  # applied again: no inbox skipped it
+        assert await scratch.count(scratch.effects) == 1  # and the effect is there once
+        assert await scratch.count(scratch.inbox) == 0
+    finally:
+        await stop(task)
+
+
+def test_a_consumer_that_replies_or_prepares_cannot_go_without_an_inbox(scratch):
+    async def nothing(*args):
+        return None
+
+    with pytest.raises(ValueError, match="inbox"):
+        InboxConsumer(
+            name="x",
+            db=scratch.db,
+            inbox=None,
+            decode=Command.FromString,
+            apply=nothing,
+            outbox=Outbox(scratch.outbox),
+            reply_subject="x.reply",
+        )
+    with pytest.raises(ValueError, match="inbox"):
+        InboxConsumer(
+            name="x", db=scratch.db, inbox=None, decode=Command.FromString, apply=nothing, prepare=nothing
+        )
