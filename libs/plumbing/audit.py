@@ -7,9 +7,10 @@ principal (`plumbing.principal`); the request id (`plumbing.request_id`) and the
 OpenTelemetry trace id, from the context. A change made by the service principal (the saga,
 schedulers, tools) is not a person's and is not recorded.
 
-One queryable log: in a service (not in the gateway) the same transaction also writes the
-entry to the service's outbox, subject `audit.<service>` (stream AUDIT), message id = entry
-id; the gateway copies every entry into `gateway.audit_log` (idempotent by entry id), which
+One queryable log: in a service (not in the gateway) the same statement also writes the
+entry to the service's outbox (a CTE), subject `audit.<service>` (stream AUDIT), message id
+`audit:<entry id>`; `occurred_at` is the recording process's clock, so the row and its
+message carry one time. The gateway copies every entry into `gateway.audit_log` (idempotent by entry id), which
 `GET /v1/admin/audit` reads. The gateway's own changes are recorded straight into it.
 
 Append-only: `create_audit_log(op, schema)` (each schema's `audit_log` migration) installs triggers
@@ -30,14 +31,13 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from nats.js import JetStreamContext
-from sqlalchemy import Column, DateTime, Index, Insert, MetaData, Table, Text, TextClause, insert, text
+from sqlalchemy import Column, DateTime, Index, MetaData, Table, Text, TextClause, bindparam, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookingplatform.audit.v1 import audit_pb2
 from plumbing import messaging
 from plumbing.db import SCHEMA_OPTION
-from plumbing.outbox import outbox_insert, outbox_table
 from plumbing.principal import Role, current_principal
 from plumbing.request_id import current_request_id
 from plumbing.telemetry import current_trace_id
@@ -152,13 +152,29 @@ def drop_audit_log(op: Operations, schema: str) -> None:
     op.drop_table("audit_log", schema=schema)
 
 
+_ENTRY_COLUMNS = (
+    "id, occurred_at, service, company_id, actor_user_id, actor_api_key_id, actor_role,"
+    " entity_type, entity_id, action, changed, reason, request_id, trace_id"
+)
+
+
 @functools.cache
-def _statements(schema: str) -> tuple[Insert, TextClause]:
-    """The schema's two inserts of an entry, built once (values bound at execution): its
-    audit_log row answering `occurred_at`, and its outbox row."""
-    metadata = MetaData(schema=schema)
-    audit_log = audit_log_table(metadata)
-    return insert(audit_log).returning(audit_log.c.occurred_at), outbox_insert(outbox_table(metadata))
+def _statement(schema: str) -> TextClause:
+    """The schema's insert of an entry, built once (values bound at execution): its audit_log
+    row and, in a service, its outbox row, in one statement (the row's insert a CTE)."""
+    values = ", ".join(f":{column.strip()}" for column in _ENTRY_COLUMNS.split(","))
+    entry = f'INSERT INTO "{schema}".audit_log ({_ENTRY_COLUMNS}) VALUES ({values})'
+    if schema == GATEWAY_SCHEMA:
+        return text(entry).bindparams(bindparam("changed", type_=JSONB))
+    return text(
+        f"WITH entry AS ({entry})"
+        f' INSERT INTO "{schema}".outbox (id, subject, payload, headers)'
+        " VALUES (:outbox_id, :subject, :payload, :headers) ON CONFLICT DO NOTHING"
+    ).bindparams(
+        bindparam("changed", type_=JSONB),
+        bindparam("payload", type_=sa.LargeBinary),
+        bindparam("headers", type_=JSONB),
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -237,10 +253,12 @@ async def record(
     if not entity_type or not action or not str(entity_id):
         raise ValueError("an audit entry needs an entity_type, an entity_id and an action")
     schema = schema_of(conn)
-    insert_entry, insert_outbox_row = _statements(schema)
     entry_id = str(uuid.uuid4())
-    values = {
+    values: dict[str, Any] = {
         "id": entry_id,
+        # The clock of the process that records the change (one statement writes the row and
+        # the message that carries it, so the time cannot come back from the row).
+        "occurred_at": dt.datetime.now(dt.UTC),
         "service": schema,
         "company_id": str(company_id) if company_id is not None else None,
         "actor_user_id": principal.user_id,
@@ -254,18 +272,14 @@ async def record(
         "request_id": current_request_id(),
         "trace_id": current_trace_id() or None,
     }
-    occurred_at = (await conn.execute(insert_entry, values)).scalar_one()
     if schema != GATEWAY_SCHEMA:
-        entry = to_proto({**values, "occurred_at": occurred_at})
-        await conn.execute(
-            insert_outbox_row,
-            {
-                "id": f"audit:{entry_id}",
-                "subject": subject(schema),
-                "payload": entry.SerializeToString(),
-                "headers": {},
-            },
+        values.update(
+            outbox_id=f"audit:{entry_id}",
+            subject=subject(schema),
+            payload=to_proto(values).SerializeToString(),
+            headers={},
         )
+    await conn.execute(_statement(schema), values)
     return entry_id
 
 
