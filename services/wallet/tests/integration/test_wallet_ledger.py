@@ -8,6 +8,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bookingplatform.saga.v1 import saga_pb2
+from wallet.adapters import repository as repo
+from wallet.domain.model import SystemAccountKind, TransactionKind
 
 pytestmark = pytest.mark.integration
 
@@ -138,3 +140,39 @@ async def test_the_ledger_is_append_only(db, fund, company_id, customer_id, stat
     with pytest.raises(DBAPIError, match="append-only"):
         async with db.transaction() as conn:
             await conn.execute(text(statement), {"c": company_id})
+
+
+async def test_a_system_account_is_remembered_only_once_committed(db, company_id):
+    clearing = SystemAccountKind.CLEARING
+    cache_key = (company_id, clearing.value, "EUR")
+    # Made by a transaction that rolls back: asked twice in it (the second call meets its own
+    # row), remembered neither time, so the next transaction does not get a vanished id.
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as conn:
+            first = await repo.ensure_system_account(conn, company_id, clearing, "EUR")
+            assert await repo.ensure_system_account(conn, company_id, clearing, "EUR") == first
+            raise RuntimeError("roll back")
+    assert cache_key not in repo._system_accounts
+    async with db.transaction() as conn:
+        made = await repo.ensure_system_account(conn, company_id, clearing, "EUR")
+    assert made != first
+    assert cache_key not in repo._system_accounts  # made by that transaction: not yet known
+    # Committed now: the next transaction reads it and remembers it, later ones ask nothing.
+    async with db.transaction() as conn:
+        assert await repo.ensure_system_account(conn, company_id, clearing, "EUR") == made
+    assert repo._system_accounts[cache_key] == made
+    # A wrong remembered id is refused by the entries' foreign key and forgotten.
+    repo._system_accounts[cache_key] = str(uuid.uuid4())
+    with pytest.raises(IntegrityError):
+        async with db.transaction() as conn:
+            wrong = await repo.ensure_system_account(conn, company_id, clearing, "EUR")
+            transaction_id = str(uuid.uuid4())
+            await repo.insert_transaction(
+                conn,
+                transaction_id=transaction_id,
+                company_id=company_id,
+                kind=TransactionKind.DEBIT,
+                business_key=f"test:{transaction_id}",
+            )
+            await repo.add_entries(conn, transaction_id, [(wrong, 5), (made, -5)])
+    assert cache_key not in repo._system_accounts

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as upsert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import TextClause
 
@@ -68,23 +69,38 @@ _INSERT_SYSTEM_ACCOUNT = text(
     "INSERT INTO wallet.accounts (id, company_id, kind, currency)"
     " VALUES (:id, :company_id, :kind, :currency) ON CONFLICT DO NOTHING"
 )
-_SYSTEM_ACCOUNT = select(accounts.c.id).where(
-    accounts.c.company_id == bindparam("company_id"),
-    accounts.c.customer_id.is_(None),
-    accounts.c.kind == bindparam("kind"),
-    accounts.c.currency == bindparam("currency"),
+# `made_here`: the row was inserted by this very transaction (its xmin is our transaction id),
+# so it is not known to be committed yet.
+_SYSTEM_ACCOUNT = text(
+    "SELECT id, COALESCE(xmin::text::bigint"
+    " = pg_current_xact_id_if_assigned()::text::bigint % 4294967296, false) AS made_here"
+    " FROM wallet.accounts WHERE company_id = :company_id AND customer_id IS NULL"
+    " AND kind = :kind AND currency = :currency"
 )
+
+# System accounts' ids by (company, kind, currency). They are never deleted (entries reference
+# them), so an id read from a committed row stays right for the life of the process: a saga
+# step then skips the two statements that find it. Only committed rows are kept (a row this
+# transaction made could still be rolled back); should one ever be wrong, the entries' foreign
+# key refuses it and `add_entries` forgets them all, so the retry finds them again.
+_system_accounts: dict[tuple[str, str, str], str] = {}
 
 
 async def ensure_system_account(
     conn: AsyncConnection, company_id: str, kind: SystemAccountKind, currency: str
 ) -> str:
     """The id of the company's system account of this kind and currency, created if missing."""
+    cache_key = (company_id, kind.value, currency)
+    known = _system_accounts.get(cache_key)
+    if known is not None:
+        return known
     key = {"company_id": company_id, "kind": kind.value, "currency": currency}
     await conn.execute(_INSERT_SYSTEM_ACCOUNT, {"id": str(uuid.uuid4()), **key})
     # A new statement: in READ COMMITTED it sees a row a concurrent insert just committed.
-    account_id = (await conn.execute(_SYSTEM_ACCOUNT, key)).scalar_one()
-    return str(account_id)
+    row = (await conn.execute(_SYSTEM_ACCOUNT, key)).one()
+    if not row.made_here:
+        _system_accounts[cache_key] = str(row.id)
+    return str(row.id)
 
 
 _WALLET_CURRENCY = (
@@ -305,7 +321,11 @@ async def add_entries(conn: AsyncConnection, transaction_id: str, entries: Seque
     for n, (account_id, amount) in enumerate(moving):
         values[f"account_{n}"] = account_id
         values[f"amount_{n}"] = amount
-    await conn.execute(_insert_entries(len(moving)), values)
+    try:
+        await conn.execute(_insert_entries(len(moving)), values)
+    except IntegrityError:
+        _system_accounts.clear()  # a remembered system account may be the one refused
+        raise
 
 
 @dataclass(frozen=True)
