@@ -97,6 +97,19 @@ async def test_execute_in_another_currency_than_the_wallet_is_refused(
         command(EXECUTE, company_id=company_id, customer_id=customer_id, amount=100, currency="USD")
     )
     assert answer(reply) == ("STEP_OUTCOME_FAILED", "CURRENCY_MISMATCH", 0, 0)
+    # Taking what is there (allow_partial) is no way around it, nor is an amount of zero.
+    for amount, partial in ((100, True), (0, False)):
+        reply = await run_step(
+            command(
+                EXECUTE,
+                company_id=company_id,
+                customer_id=customer_id,
+                amount=amount,
+                currency="USD",
+                allow_partial=partial,
+            )
+        )
+        assert answer(reply) == ("STEP_OUTCOME_FAILED", "CURRENCY_MISMATCH", 0, 0)
     assert await balances(wallet_of, company_id, customer_id) == (0, 1000)
 
 

@@ -215,6 +215,7 @@ _DEBIT_BONUS_FIRST = text(
         SELECT id, kind, balance
         FROM wallet.accounts
         WHERE company_id = :company_id AND customer_id = :customer_id AND kind IN ('BONUS', 'MAIN')
+          AND currency = :currency
         ORDER BY kind
         FOR UPDATE
     ),
@@ -237,10 +238,16 @@ _DEBIT_BONUS_FIRST = text(
 
 
 async def debit_bonus_first(
-    conn: AsyncConnection, company_id: str, customer_id: str, amount: int, *, allow_partial: bool
+    conn: AsyncConnection,
+    company_id: str,
+    customer_id: str,
+    amount: int,
+    currency: str,
+    *,
+    allow_partial: bool,
 ) -> DebitResult | None:
     """Takes `amount` (bonus first, then main) atomically; None when the funds are not there
-    (or the customer has no accounts) and nothing was taken."""
+    (or the customer has no accounts in `currency`) and nothing was taken."""
     row = (
         await conn.execute(
             _DEBIT_BONUS_FIRST,
@@ -248,6 +255,7 @@ async def debit_bonus_first(
                 "company_id": company_id,
                 "customer_id": customer_id,
                 "amount": amount,
+                "currency": currency,
                 "allow_partial": allow_partial,
             },
         )

@@ -124,17 +124,18 @@ async def _execute(conn: AsyncConnection, step: SagaStep) -> Operation:
 
     if not 0 <= step.amount <= money.MAX_AMOUNT_MINOR:
         return await _decide(conn, step, Outcome.FAILED, INVALID_AMOUNT)
-    currency = await repo.wallet_currency(conn, step.company_id, step.customer_id)
-    if currency is not None and currency != step.currency:
-        return await _decide(conn, step, Outcome.FAILED, CURRENCY_MISMATCH)
     if step.amount == 0:
+        if await _in_another_currency(conn, step):
+            return await _decide(conn, step, Outcome.FAILED, CURRENCY_MISMATCH)
         return await _decide(conn, step, Outcome.SUCCEEDED)
-    result = None
-    if currency is not None:
-        result = await repo.debit_bonus_first(
-            conn, step.company_id, step.customer_id, step.amount, allow_partial=step.allow_partial
-        )
+    # The debit takes the accounts of the step's currency only; the wallet is read only when
+    # it took nothing, to say why.
+    result = await repo.debit_bonus_first(
+        conn, step.company_id, step.customer_id, step.amount, step.currency, allow_partial=step.allow_partial
+    )
     if result is None:
+        if await _in_another_currency(conn, step):
+            return await _decide(conn, step, Outcome.FAILED, CURRENCY_MISMATCH)
         # No accounts, or not enough without allow_partial: nothing was taken.
         if step.allow_partial:
             return await _decide(conn, step, Outcome.SUCCEEDED)
@@ -163,6 +164,11 @@ async def _execute(conn: AsyncConnection, step: SagaStep) -> Operation:
         currency=step.currency,
     )
     return await _decide(conn, step, Outcome.SUCCEEDED, moved=result.taken, txn=transaction_id)
+
+
+async def _in_another_currency(conn: AsyncConnection, step: SagaStep) -> bool:
+    currency = await repo.wallet_currency(conn, step.company_id, step.customer_id)
+    return currency is not None and currency != step.currency
 
 
 async def _compensate(conn: AsyncConnection, step: SagaStep) -> Operation:
