@@ -10,8 +10,9 @@ schedulers, tools) is not a person's and is not recorded.
 One queryable log: in a service (not in the gateway) the same statement also writes the
 entry to the service's outbox (a CTE), subject `audit.<service>` (stream AUDIT), message id
 `audit:<entry id>`; `occurred_at` is the recording process's clock, so the row and its
-message carry one time. The gateway copies every entry into `gateway.audit_log` (idempotent by entry id), which
-`GET /v1/admin/audit` reads. The gateway's own changes are recorded straight into it.
+message carry one time. The gateway copies every entry into `gateway.audit_log`
+(idempotent by entry id), which `GET /v1/admin/audit` reads. The gateway's own changes are
+recorded straight into it.
 
 Append-only: `create_audit_log(op, schema)` (each schema's `audit_log` migration) installs triggers
 refusing UPDATE, DELETE and TRUNCATE on the table; there is no other write path.
