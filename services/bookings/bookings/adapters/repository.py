@@ -22,7 +22,6 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
-    cast,
     func,
     insert,
     literal_column,
@@ -563,9 +562,24 @@ async def publish_status(
     )
 
 
-# now() + the interval bound as `deadline_in`; NULL when that is NULL.
-_DEADLINE_FROM_NOW = func.now() + cast(bindparam("deadline_in"), Interval)
-_INSERT_SAGA = insert(sagas).values(deadline=_DEADLINE_FROM_NOW)
+_INSERT_SAGA_SQL = (
+    "INSERT INTO bookings.sagas (id, booking_id, company_id, kind, state, current_step, attempt,"
+    " deadline, data, trace_id, command_id, step_timeout) VALUES (:saga_id, :booking_id,"
+    " :company_id, :kind, :state, :current_step, :attempt, now() + CAST(:deadline_in AS interval),"
+    " :data, :trace_id, :command_id, CAST(:step_timeout AS interval))"
+)
+
+
+@functools.cache
+def _insert_saga_with_steps(steps: int) -> TextClause:
+    """A new saga and its first step-log rows, one statement (the saga's insert a CTE; the
+    rows' foreign key is checked at the statement's end, when the saga is there)."""
+    sql = f"WITH saga AS ({_INSERT_SAGA_SQL}) {_insert_steps_sql(steps)}" if steps else _INSERT_SAGA_SQL
+    return text(sql).bindparams(
+        bindparam("data", type_=JSONB),
+        bindparam("deadline_in", type_=Interval),
+        bindparam("step_timeout", type_=Interval),
+    )
 
 
 async def insert_saga(
@@ -576,11 +590,13 @@ async def insert_saga(
     trace_id: str,
     deadline_in: timedelta | None,
     command_id: str | None = None,
+    steps: Sequence[StepLogEntry] = (),
 ) -> None:
-    """A new saga. With `command_id` (its first command queued in this transaction) the
-    deadline waits for the relay to publish it, as in `save_saga`."""
+    """A new saga, with the step-log rows of its first transition. With `command_id` (its
+    first command queued in this transaction) the deadline waits for the relay to publish
+    it, as in `save_saga`."""
     values: dict[str, Any] = {
-        "id": saga.id,
+        "saga_id": saga.id,
         "booking_id": saga.booking_id,
         "company_id": company_id,
         "kind": saga.kind.value,
@@ -592,10 +608,11 @@ async def insert_saga(
         "trace_id": trace_id,
         "command_id": None,
         "step_timeout": None,
+        **_step_values(steps),
     }
     if command_id is not None and deadline_in is not None:
         values.update(deadline_in=None, command_id=command_id, step_timeout=deadline_in)
-    await conn.execute(_INSERT_SAGA, values)
+    await conn.execute(_insert_saga_with_steps(len(steps)), values)
 
 
 # NO KEY UPDATE: the step log's foreign key takes KEY SHARE locks on this row.
@@ -628,13 +645,34 @@ async def lock_saga(conn: AsyncConnection, saga_id: str) -> tuple[Saga, str] | N
     return (Saga.from_data(row.data), row.company_id) if row else None
 
 
-# The columns a save sets are the names bound at execution (state, data, deadline, ...).
-_SAVE_SAGA = (
-    update(sagas)
-    .where(sagas.c.id == bindparam("saga_key"))
-    .values(version=sagas.c.version + 1, updated_at=func.now())
-)
-_SAVE_SAGA_WITH_DEADLINE = _SAVE_SAGA.values(deadline=_DEADLINE_FROM_NOW)
+@functools.cache
+def _save_saga(deadline: str, needs_attention: bool, steps: int) -> TextClause:
+    """A saga's save (`deadline`: "keep", "command", "in" or "none") and its transition's
+    step-log rows, one statement (the rows' insert a CTE)."""
+    sets = ["state = :state", "current_step = :current_step", "attempt = :attempt", "data = :data"]
+    sets += ["version = version + 1", "updated_at = now()"]
+    params = [bindparam("data", type_=JSONB)]
+    if deadline == "command":
+        sets += [
+            "deadline = NULL",
+            "command_id = :command_id",
+            "step_timeout = CAST(:step_timeout AS interval)",
+        ]
+        params.append(bindparam("step_timeout", type_=Interval))
+    elif deadline == "in":
+        sets += [
+            "deadline = now() + CAST(:deadline_in AS interval)",
+            "command_id = NULL",
+            "step_timeout = NULL",
+        ]
+        params.append(bindparam("deadline_in", type_=Interval))
+    elif deadline == "none":
+        sets += ["deadline = NULL", "command_id = NULL", "step_timeout = NULL"]
+    if needs_attention:
+        sets.append("needs_attention = :needs_attention")
+    update_sql = f"UPDATE bookings.sagas SET {', '.join(sets)} WHERE id = :saga_id"
+    sql = f"WITH steps AS ({_insert_steps_sql(steps)}) {update_sql}" if steps else update_sql
+    return text(sql).bindparams(*params)
 
 
 async def save_saga(
@@ -645,29 +683,32 @@ async def save_saga(
     keep_deadline: bool = False,
     needs_attention: bool | None = None,
     command_id: str | None = None,
+    steps: Sequence[StepLogEntry] = (),
 ) -> None:
-    """Saves the saga. With `command_id` (a command was queued in this transaction) the
-    deadline waits for the relay to publish it (`start_step_deadlines`); otherwise it is
-    now + `deadline_in` (or none)."""
-    statement = _SAVE_SAGA
+    """Saves the saga, with the step-log rows of the transition. With `command_id` (a command
+    was queued in this transaction) the deadline waits for the relay to publish it
+    (`start_step_deadlines`); otherwise it is now + `deadline_in` (or none)."""
     values: dict[str, Any] = {
-        "saga_key": saga.id,
+        "saga_id": saga.id,
         "state": saga.state.value,
         "current_step": saga.current_step or "",
         "attempt": saga.attempt,
         "data": saga.to_data(),
+        **_step_values(steps),
     }
-    if not keep_deadline:
-        if command_id is not None and deadline_in is not None:
-            values.update(deadline=None, command_id=command_id, step_timeout=deadline_in)
-        elif deadline_in:
-            statement = _SAVE_SAGA_WITH_DEADLINE
-            values.update(deadline_in=deadline_in, command_id=None, step_timeout=None)
-        else:
-            values.update(deadline=None, command_id=None, step_timeout=None)
+    if keep_deadline:
+        deadline = "keep"
+    elif command_id is not None and deadline_in is not None:
+        deadline = "command"
+        values.update(command_id=command_id, step_timeout=deadline_in)
+    elif deadline_in:
+        deadline = "in"
+        values["deadline_in"] = deadline_in
+    else:
+        deadline = "none"
     if needs_attention is not None:
         values["needs_attention"] = needs_attention
-    await conn.execute(statement, values)
+    await conn.execute(_save_saga(deadline, needs_attention is not None, len(steps)), values)
 
 
 async def set_payment_method(conn: AsyncConnection, booking_id: str, payment_method_id: str) -> Booking:
@@ -811,21 +852,23 @@ _STEP_COLUMNS = (
 )
 
 
-@functools.cache
-def _insert_steps(count: int) -> TextClause:
+def _insert_steps_sql(count: int) -> str:
     """The INSERT of `count` step-log rows in one statement. PostgreSQL inserts the rows of a
     VALUES list in their order, so the log's ids keep the order the entries were given in."""
     rows = ", ".join(
         "(:saga_id, " + ", ".join(f":{column}_{n}" for column in _STEP_COLUMNS) + ")" for n in range(count)
     )
-    return text(f"INSERT INTO bookings.saga_steps (saga_id, {', '.join(_STEP_COLUMNS)}) VALUES {rows}")
+    return f"INSERT INTO bookings.saga_steps (saga_id, {', '.join(_STEP_COLUMNS)}) VALUES {rows}"
 
 
-async def log_steps(conn: AsyncConnection, saga_id: str, entries: Iterable[StepLogEntry]) -> None:
-    values: dict[str, Any] = {"saga_id": saga_id}
-    count = 0
-    for count, entry in enumerate(entries, start=1):
-        n = count - 1
+@functools.cache
+def _insert_steps(count: int) -> TextClause:
+    return text(_insert_steps_sql(count))
+
+
+def _step_values(entries: Iterable[StepLogEntry]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for n, entry in enumerate(entries):
         values.update(
             {
                 f"step_{n}": entry.step,
@@ -839,8 +882,13 @@ async def log_steps(conn: AsyncConnection, saga_id: str, entries: Iterable[StepL
                 f"reference_{n}": entry.reference,
             }
         )
-    if count:
-        await conn.execute(_insert_steps(count), values)
+    return values
+
+
+async def log_steps(conn: AsyncConnection, saga_id: str, entries: Sequence[StepLogEntry]) -> None:
+    """Step-log rows alone (a transition that saves no saga: an ignored reply)."""
+    if entries:
+        await conn.execute(_insert_steps(len(entries)), {"saga_id": saga_id, **_step_values(entries)})
 
 
 async def get_saga(conn: AsyncConnection, saga_id: str, *, with_steps: bool) -> SagaRecord | None:

@@ -238,12 +238,11 @@ class Orchestrator:
                 trace_id=new_saga.trace_id,
                 deadline_in=self._deadline(saga),
                 command_id=command_id,
+                steps=rows,
             )
-            await repo.log_steps(conn, saga.id, rows)  # after the saga row they reference
             return updated
-        await repo.log_steps(conn, saga.id, rows)
         if then is Then.KEEP_DEADLINE:
-            await repo.save_saga(conn, saga, keep_deadline=True)
+            await repo.save_saga(conn, saga, keep_deadline=True, steps=rows)
         else:
             await repo.save_saga(
                 conn,
@@ -251,6 +250,7 @@ class Orchestrator:
                 deadline_in=self._deadline(saga),
                 needs_attention=needs_attention,
                 command_id=command_id,
+                steps=rows,
             )
         return updated
 
