@@ -4,7 +4,9 @@
   is the postmaster plus its live backends plus what the postmaster has reaped (its
   cutime + cstime), so a backend that ended during the step still counts.
 - PostgreSQL: pg_stat_database's committed + rolled-back transactions and rows written
-  (tup_inserted + tup_updated + tup_deleted) of the bench's database. The platform's pollers
+  (tup_inserted + tup_updated + tup_deleted) of the bench's database, and the sessions
+  established in the step (a pool that opens and closes connections under load makes the
+  server start a backend each time; the bench's own few snapshot connections are in it). The platform's pollers
   (outbox relays, sweepers) run at idle too: their rate is measured over a quiet 3 s before
   the step and said beside the figure. Statements would need pg_stat_statements, which the
   embedded server (pgserver) does not ship: `StatementLog` counts them from the server log
@@ -90,6 +92,7 @@ class Snapshot:
     cpu_ticks: dict[str, int]
     transactions: int
     rows_written: int
+    sessions: int
     stream_seq: dict[str, int]
     rpcs: Counter[str]
     resent: int
@@ -105,6 +108,7 @@ class Cost:
     cpu_ms: dict[str, float]
     transactions: float
     rows_written: float
+    sessions: int  # connections opened during the step (each is a backend the server starts)
     messages: dict[str, float]
     rpcs: dict[str, float]
     resent: int
@@ -125,7 +129,8 @@ class Cost:
             f"  CPU ms per booking: platform {total_cpu:.1f} = {cpu}"
             f" (the idle background's share: {self.idle_cpu_ms:.1f})",
             f"  PostgreSQL per booking: {self.transactions:.1f} transactions (the idle background's share:"
-            f" {self.idle_transactions:.1f}), {self.rows_written:.1f} rows written",
+            f" {self.idle_transactions:.1f}), {self.rows_written:.1f} rows written;"
+            f" {self.sessions} connections opened in the step",
             f"  NATS messages per booking: {sum(self.messages.values()):.2f} ({messages or 'none'})",
             f"  gRPC calls served per booking: {rpc_total:.2f}" + (f" ({rpcs})" if rpcs else ""),
             f"  re-sent commands: {self.resent} (deadlines passed: {self.timeouts})",
@@ -182,7 +187,7 @@ class Probe:
     async def snapshot(self) -> Snapshot:
         with psycopg.connect(self.database_url, autocommit=True) as conn:
             row = conn.execute(
-                "SELECT xact_commit + xact_rollback, tup_inserted + tup_updated + tup_deleted"
+                "SELECT xact_commit + xact_rollback, tup_inserted + tup_updated + tup_deleted, sessions"
                 " FROM pg_stat_database WHERE datname = current_database()"
             ).fetchone()
             steps = conn.execute(
@@ -195,6 +200,7 @@ class Probe:
             cpu_ticks=self.cpu_ticks(),
             transactions=int(row[0]),
             rows_written=int(row[1]),
+            sessions=int(row[2]),
             stream_seq=await self.stream_seq(),
             rpcs=self.rpc_counts(),
             resent=int(steps[0]),
@@ -256,6 +262,7 @@ def cost(
         },
         transactions=(after.transactions - before.transactions) / per,
         rows_written=(after.rows_written - before.rows_written) / per,
+        sessions=after.sessions - before.sessions - 1,  # -1: the snapshot's own connection
         messages={
             name: (seq - before.stream_seq.get(name, 0)) / per
             for name, seq in sorted(after.stream_seq.items())

@@ -69,6 +69,7 @@ from gateway.settings import Settings
 from gateway.site import account as site_account
 from gateway.site import find_booking as site_find_booking
 from gateway.site import pages as site_pages
+from gateway.span_routes import remember_flattened_routes
 from gateway.users import UserStore
 from gateway.webhooks import delivery as webhook_delivery
 from gateway.webhooks import routes as webhook_admin
@@ -247,6 +248,7 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     app.add_middleware(CompanyCors, clients=lambda: getattr(app.state, "clients", None))
     # One span per request, the first of the booking's trace (plumbing.telemetry); the
     # address it records goes through the same redaction as the access log.
+    remember_flattened_routes()  # the span's route without rebuilding the routes per request
     FastAPIInstrumentor.instrument_app(
         app,
         excluded_urls="/healthz$,/readyz$,/static/",
