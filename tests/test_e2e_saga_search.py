@@ -10,6 +10,7 @@ from grpc import aio
 
 from bookingplatform.bookings.v1 import bookings_pb2
 from plumbing.grpc_server import error_reason
+from plumbing.testing import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -27,6 +28,13 @@ async def test_a_saga_is_found_by_its_booking_customer_and_payment_and_counted(t
     saga_id = (
         await bookings.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking["id"]))
     ).booking.saga_id
+
+    async def both_completed() -> bool:
+        # A card booking is CONFIRMED while its saga still captures the payment (FINALIZING).
+        listed = await bookings.ListSagas(bookings_pb2.ListSagasRequest(company_id=tenant.company_id))
+        return [s.state for s in listed.sagas] == [bookings_pb2.SAGA_STATE_COMPLETED] * 2
+
+    await eventually(both_completed, message="the two sagas never completed")
 
     async def found(**filters) -> bookings_pb2.ListSagasResponse:
         return await bookings.ListSagas(
