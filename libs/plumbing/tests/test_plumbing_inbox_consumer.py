@@ -171,17 +171,9 @@ async def test_a_duplicate_is_skipped_and_a_resent_command_gets_the_recorded_dec
     participant = Participant(scratch)
     consumer = step_consumer(scratch, participant)
     batches: list[int] = []
-
-    async def ack_lost_the_first_time(messages):
-        # As if the process died after commit, before its ack: JetStream redelivers the
-        # same message (same message id) after the ack wait.
-        if not batches:
-            for msg in messages:
-                msg.ack = _lost_ack
-        batches.append(len(messages))
-        await consumer.handle(messages)
-
-    js, subject, task, pull, _ = await running(nats_url, scratch, ack_lost_the_first_time, ack_wait=1.0)
+    js, subject, task, pull, _ = await running(
+        nats_url, scratch, ack_lost_the_first_time(consumer, batches), ack_wait=1.0
+    )
     try:
         saga = str(uuid.uuid4())
         command = Command(saga_id=saga, action=saga_pb2.STEP_ACTION_EXECUTE).SerializeToString()
@@ -206,6 +198,21 @@ async def test_a_duplicate_is_skipped_and_a_resent_command_gets_the_recorded_dec
 
 async def _lost_ack(*args, **kwargs) -> None:
     return None
+
+
+def ack_lost_the_first_time(consumer: InboxConsumer, batches: list[int]):
+    """The consumer's handler, but the first batch's acks are lost: as if the process died
+    after commit, before its ack, so JetStream redelivers the same messages (same message ids)
+    after the ack wait. `batches` records each batch's size."""
+
+    async def handle(messages):
+        if not batches:
+            for msg in messages:
+                msg.ack = _lost_ack
+        batches.append(len(messages))
+        await consumer.handle(messages)
+
+    return handle
 
 
 async def test_a_message_id_already_in_the_inbox_is_only_acked(nats_url, scratch):
@@ -481,15 +488,9 @@ async def test_without_an_inbox_a_redelivery_applies_an_idempotent_effect_again_
         name="copier", db=scratch.db, inbox=None, decode=Command.FromString, apply=record
     )
     batches: list[int] = []
-
-    async def ack_lost_the_first_time(messages):
-        if not batches:
-            for msg in messages:
-                msg.ack = _lost_ack
-        batches.append(len(messages))
-        await consumer.handle(messages)
-
-    js, subject, task, pull, _ = await running(nats_url, scratch, ack_lost_the_first_time, ack_wait=1.0)
+    js, subject, task, pull, _ = await running(
+        nats_url, scratch, ack_lost_the_first_time(consumer, batches), ack_wait=1.0
+    )
     try:
         saga = str(uuid.uuid4())
         await js.publish(subject, Command(saga_id=saga).SerializeToString(), headers={"Nats-Msg-Id": "entry"})

@@ -133,11 +133,9 @@ class Orchestrator:
                 if saga_id in queued:
                     continue
                 failpoint("sweeper.mid_batch")
-                locked = await repo.lock_saga(conn, saga_id)
+                locked = await repo.lock_saga_with_booking(conn, saga_id)
                 assert locked is not None
-                saga, _company = locked
-                booking = await repo.get_booking(conn, saga.booking_id)
-                assert booking is not None
+                saga, booking = locked
                 timed_out = saga.time_out()
                 if timed_out.applied:
                     await self.carry_out(conn, saga, booking, timed_out)
@@ -185,13 +183,10 @@ class Orchestrator:
 
     async def _lock_for_operator(self, conn: AsyncConnection, saga_id: str) -> tuple[Saga, Booking]:
         parse_id(saga_id, "saga_id")
-        locked = await repo.lock_saga(conn, saga_id)
+        locked = await repo.lock_saga_with_booking(conn, saga_id)
         if locked is None:
             raise NotFound("SAGA_NOT_FOUND", "no such saga")
-        saga, _company = locked
-        booking = await repo.get_booking(conn, saga.booking_id)
-        assert booking is not None
-        return saga, booking
+        return locked
 
     # -- carrying out a transition --------------------------------------------------------
 
