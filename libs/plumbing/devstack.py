@@ -146,14 +146,25 @@ def pgserver_handle(pgdata: Path, cleanup_mode: str | None) -> Any:
 
     try:
         return pgserver.get_server(pgdata, cleanup_mode=cleanup_mode)
-    except subprocess.CalledProcessError as error:
-        if error.returncode >= 0:
+    except (subprocess.CalledProcessError, OSError) as error:
+        if not _killed_by_a_signal(error):
             raise
         pgserver.PostgresServer._instances.pop(Path(pgdata).resolve(), None)
         if not (Path(pgdata) / "PG_VERSION").exists():
             shutil.rmtree(pgdata, ignore_errors=True)
             Path(pgdata).mkdir(parents=True, exist_ok=True)
         return pgserver.get_server(pgdata, cleanup_mode=cleanup_mode)
+
+
+def _killed_by_a_signal(error: BaseException | None) -> bool:
+    """Whether a command killed by a signal is behind this error. pgserver, when pg_ctl
+    fails, prints the server's log before re-raising; when pg_ctl died before the log was
+    made, that read raises FileNotFoundError with the CalledProcessError as its context."""
+    while error is not None:
+        if isinstance(error, subprocess.CalledProcessError):
+            return error.returncode < 0
+        error = error.__context__
+    return False
 
 
 def start_postgres(data_dir: Path, *, cleanup: str = "stop") -> tuple[str, object]:

@@ -14,14 +14,21 @@ import pytest
 from plumbing.devstack import pgserver_handle
 
 
-def _failing_once(returncode: int, calls: list[Path]):  # type: ignore[no-untyped-def]
+def _failing_once(  # type: ignore[no-untyped-def]
+    returncode: int, calls: list[Path], *, log_missing: bool = False
+):
     failed: Any = object()  # the handle pgserver kept of the start that failed
 
     def get_server(path: Path, cleanup_mode: str | None = None) -> object:
         calls.append(Path(path))
         if len(calls) == 1:
             pgserver.PostgresServer._instances[Path(path).resolve()] = failed
-            raise subprocess.CalledProcessError(returncode, ["initdb"])
+            try:
+                raise subprocess.CalledProcessError(returncode, ["pg_ctl"])
+            except subprocess.CalledProcessError:
+                if log_missing:  # pgserver reads the server's log to print it, and it is not there
+                    (Path(path) / "log").read_text()
+                raise
         # The retry sees neither the failed handle nor what the killed initdb left.
         assert Path(path).resolve() not in pgserver.PostgresServer._instances
         assert Path(path).is_dir() and not any(Path(path).iterdir())
@@ -41,6 +48,33 @@ def test_a_start_killed_by_a_signal_is_made_once_more_from_a_clean_directory(
 
     assert pgserver_handle(pgdata, None) == "started"
     assert calls == [pgdata, pgdata]
+
+
+def test_a_pg_ctl_killed_before_the_log_was_made_is_made_once_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pgdata = tmp_path / "pg"
+    pgdata.mkdir()
+    calls: list[Path] = []
+    monkeypatch.setattr(pgserver, "get_server", _failing_once(-11, calls, log_missing=True))
+
+    assert pgserver_handle(pgdata, None) == "started"
+    assert calls == [pgdata, pgdata]
+
+
+def test_a_missing_file_with_no_killed_command_behind_it_is_not_retried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[Path] = []
+
+    def get_server(path: Path, cleanup_mode: str | None = None) -> object:
+        calls.append(Path(path))
+        raise FileNotFoundError(path)
+
+    monkeypatch.setattr(pgserver, "get_server", get_server)
+    with pytest.raises(FileNotFoundError):
+        pgserver_handle(tmp_path / "pg", None)
+    assert len(calls) == 1
 
 
 def test_a_start_that_failed_on_its_own_is_not_made_again(
