@@ -17,7 +17,8 @@ import functools
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import nats.errors
@@ -42,6 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import BindParameter
 
 from plumbing.db import Database
 from plumbing.failpoints import failpoint
@@ -105,6 +107,55 @@ def outbox_insert(outbox: Table) -> TextClause:
         f"INSERT INTO {outbox.fullname} (id, subject, payload, headers) "
         "VALUES (:id, :subject, :payload, :headers) ON CONFLICT DO NOTHING"
     ).bindparams(bindparam("payload", type_=LargeBinary), bindparam("headers", type_=JSONB))
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """A message as its outbox row, for a writer that puts it into a statement of its own
+    (`outbox_rows_sql`): one statement for an effect and its messages instead of two."""
+
+    id: str
+    subject: str
+    payload: bytes
+    headers: dict[str, str]
+
+
+def outbox_row(subject: str, message: Message, *, message_id: str | None = None) -> OutboxRow:
+    """The row `Outbox.add` writes: the id stable across retries when given, the caller's
+    trace context in the headers."""
+    headers: dict[str, str] = {}
+    inject_trace_headers(headers)
+    return OutboxRow(message_id or str(uuid.uuid4()), subject, message.SerializeToString(), headers)
+
+
+def outbox_rows_sql(outbox: Table, count: int) -> str:
+    """The INSERT of `count` outbox rows, to be a CTE of a bigger statement; its parameters
+    are `outbox_rows_values` (prefixed `outbox_`) and its bind types `outbox_rows_params`."""
+    rows = ", ".join(
+        f"(:outbox_id_{n}, :outbox_subject_{n}, :outbox_payload_{n}, :outbox_headers_{n})"
+        for n in range(count)
+    )
+    return (
+        f"INSERT INTO {outbox.fullname} (id, subject, payload, headers) VALUES {rows} ON CONFLICT DO NOTHING"
+    )
+
+
+def outbox_rows_params(count: int) -> list[BindParameter[Any]]:
+    return [
+        bindparam(f"outbox_{column}_{n}", type_=kind)
+        for n in range(count)
+        for column, kind in (("payload", LargeBinary()), ("headers", JSONB()))
+    ]
+
+
+def outbox_rows_values(rows: Sequence[OutboxRow]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for n, row in enumerate(rows):
+        values[f"outbox_id_{n}"] = row.id
+        values[f"outbox_subject_{n}"] = row.subject
+        values[f"outbox_payload_{n}"] = row.payload
+        values[f"outbox_headers_{n}"] = row.headers
+    return values
 
 
 async def record_in_inbox(conn: AsyncConnection, inbox: Table, message_id: str, subject: str) -> bool:
@@ -172,14 +223,12 @@ class Outbox:
         message_id: str | None = None,
     ) -> str:
         """Queues a message in the caller's transaction; the id is stable across retries."""
-        row_id = message_id or str(uuid.uuid4())
-        headers: dict[str, str] = {}
-        inject_trace_headers(headers)
+        row = outbox_row(subject, message, message_id=message_id)
         await conn.execute(
             self._insert,
-            {"id": row_id, "subject": subject, "payload": message.SerializeToString(), "headers": headers},
+            {"id": row.id, "subject": row.subject, "payload": row.payload, "headers": row.headers},
         )
-        return row_id
+        return row.id
 
     def wake(self) -> None:
         """Tells the relay that a transaction with outbox rows committed."""

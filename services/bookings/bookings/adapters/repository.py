@@ -63,7 +63,7 @@ from bookings.domain.saga import Saga, SagaState
 from bookings.domain.saga_records import LoggedStep, ReasonCount, SagaBucket, SagaCount, SagaRecord
 from bookings.domain.step_log import StepLogEntry
 from plumbing.messaging import booking_event_subject
-from plumbing.outbox import outbox_insert
+from plumbing.outbox import OutboxRow, outbox_insert, outbox_rows_params, outbox_rows_sql, outbox_rows_values
 
 TERMINAL_STATES = (SagaState.COMPLETED.value, SagaState.COMPENSATED.value)
 
@@ -484,6 +484,7 @@ async def transition_booking(
     from_statuses: Iterable[BookingStatus],
     to_status: BookingStatus,
     only_after_saga_completed: bool = False,
+    events: list[OutboxRow] | None = None,
     **fields: Any,
 ) -> Booking | None:
     """Moves a booking only from the given statuses; None when it was elsewhere.
@@ -491,6 +492,9 @@ async def transition_booking(
     `only_after_saga_completed` also requires the booking's own saga to have finished its
     forward steps (captured, consumed), and no period change to be running, so a refund
     never races a capture or a change's payment.
+
+    The move's status event is written to the outbox here, or, given `events`, appended to
+    it for the caller to write with its next statement (the saga's save takes it along).
     """
     statement = _TRANSITION_BOOKING_AFTER_SAGA if only_after_saga_completed else _TRANSITION_BOOKING
     row = (
@@ -507,24 +511,28 @@ async def transition_booking(
     if row is None:
         return None
     booking = _booking_with_its_lines(row)
-    await _publish_status(conn, booking, row.updated_at)
+    event = status_event(
+        booking_id=booking.id,
+        company_id=booking.company_id,
+        customer_id=booking.customer_id,
+        status=booking.status,
+        reject_reason=booking.reject_reason,
+        at=row.updated_at,
+    )
+    if events is not None:
+        events.append(event)
+    else:
+        await _insert_event(conn, event)
     return booking
 
 
 _INSERT_EVENT = outbox_insert(outbox)
 
 
-async def _publish_status(conn: AsyncConnection, booking: Booking, at: datetime) -> None:
-    """The booking's new status on `bookings.events.<status>`, in the change's transaction
-    (the gateway turns them into webhooks); the outbox row's id is the event id."""
-    await publish_status(
-        conn,
-        booking_id=booking.id,
-        company_id=booking.company_id,
-        customer_id=booking.customer_id,
-        status=booking.status,
-        reject_reason=booking.reject_reason,
-        at=at,
+async def _insert_event(conn: AsyncConnection, event: OutboxRow) -> None:
+    await conn.execute(
+        _INSERT_EVENT,
+        {"id": event.id, "subject": event.subject, "payload": event.payload, "headers": event.headers},
     )
 
 
@@ -538,8 +546,32 @@ async def publish_status(
     at: datetime,
     reject_reason: str = "",
 ) -> None:
-    """One status event into the outbox (see `_publish_status`); the lifecycle's moves (the
+    """One status event into the outbox (see `transition_booking`); the lifecycle's moves (the
     sweep's and the desk's no-shows) publish through it from the rows they updated."""
+    await _insert_event(
+        conn,
+        status_event(
+            booking_id=booking_id,
+            company_id=company_id,
+            customer_id=customer_id,
+            status=status,
+            at=at,
+            reject_reason=reject_reason,
+        ),
+    )
+
+
+def status_event(
+    *,
+    booking_id: str,
+    company_id: str,
+    customer_id: str,
+    status: BookingStatus,
+    at: datetime,
+    reject_reason: str = "",
+) -> OutboxRow:
+    """The booking's new status on `bookings.events.<status>` as its outbox row (the gateway
+    turns them into webhooks); the row's id is the event id."""
     event = Struct()
     event.update(
         {
@@ -551,15 +583,7 @@ async def publish_status(
             "occurred_at": at.isoformat(),
         }
     )
-    await conn.execute(
-        _INSERT_EVENT,
-        {
-            "id": str(uuid.uuid4()),
-            "subject": booking_event_subject(status.value),
-            "payload": event.SerializeToString(),
-            "headers": {},
-        },
-    )
+    return OutboxRow(str(uuid.uuid4()), booking_event_subject(status.value), event.SerializeToString(), {})
 
 
 _INSERT_SAGA_SQL = (
@@ -570,15 +594,30 @@ _INSERT_SAGA_SQL = (
 )
 
 
+def _one_statement(*parts: str) -> str:
+    """Writes made one statement: every part but the last a data-modifying CTE (PostgreSQL
+    runs each exactly once, referenced or not; foreign keys are checked at the statement's
+    end, when every part's rows are there)."""
+    *first, last = parts
+    if not first:
+        return last
+    return "WITH " + ", ".join(f"part_{n} AS ({sql})" for n, sql in enumerate(first)) + f" {last}"
+
+
 @functools.cache
-def _insert_saga_with_steps(steps: int) -> TextClause:
-    """A new saga and its first step-log rows, one statement (the saga's insert a CTE; the
-    rows' foreign key is checked at the statement's end, when the saga is there)."""
-    sql = f"WITH saga AS ({_INSERT_SAGA_SQL}) {_insert_steps_sql(steps)}" if steps else _INSERT_SAGA_SQL
-    return text(sql).bindparams(
+def _insert_saga_with_steps(steps: int, messages: int) -> TextClause:
+    """A new saga, its first step-log rows and the messages its first transition queued
+    (its first command), one statement."""
+    parts = [_INSERT_SAGA_SQL]
+    if messages:
+        parts.append(outbox_rows_sql(outbox, messages))
+    if steps:
+        parts.append(_insert_steps_sql(steps))
+    return text(_one_statement(*parts)).bindparams(
         bindparam("data", type_=JSONB),
         bindparam("deadline_in", type_=Interval),
         bindparam("step_timeout", type_=Interval),
+        *outbox_rows_params(messages),
     )
 
 
@@ -591,10 +630,11 @@ async def insert_saga(
     deadline_in: timedelta | None,
     command_id: str | None = None,
     steps: Sequence[StepLogEntry] = (),
+    messages: Sequence[OutboxRow] = (),
 ) -> None:
-    """A new saga, with the step-log rows of its first transition. With `command_id` (its
-    first command queued in this transaction) the deadline waits for the relay to publish
-    it, as in `save_saga`."""
+    """A new saga, with the step-log rows of its first transition and the outbox rows of the
+    messages it queued. With `command_id` (its first command, one of `messages`) the
+    deadline waits for the relay to publish it, as in `save_saga`."""
     values: dict[str, Any] = {
         "saga_id": saga.id,
         "booking_id": saga.booking_id,
@@ -609,10 +649,11 @@ async def insert_saga(
         "command_id": None,
         "step_timeout": None,
         **_step_values(steps),
+        **outbox_rows_values(messages),
     }
     if command_id is not None and deadline_in is not None:
         values.update(deadline_in=None, command_id=command_id, step_timeout=deadline_in)
-    await conn.execute(_insert_saga_with_steps(len(steps)), values)
+    await conn.execute(_insert_saga_with_steps(len(steps), len(messages)), values)
 
 
 # NO KEY UPDATE: the step log's foreign key takes KEY SHARE locks on this row.
@@ -646,9 +687,9 @@ async def lock_saga(conn: AsyncConnection, saga_id: str) -> tuple[Saga, str] | N
 
 
 @functools.cache
-def _save_saga(deadline: str, needs_attention: bool, steps: int) -> TextClause:
-    """A saga's save (`deadline`: "keep", "command", "in" or "none") and its transition's
-    step-log rows, one statement (the rows' insert a CTE)."""
+def _save_saga(deadline: str, needs_attention: bool, steps: int, messages: int) -> TextClause:
+    """A saga's save (`deadline`: "keep", "command", "in" or "none"), its transition's
+    step-log rows and the messages it queued, one statement."""
     sets = ["state = :state", "current_step = :current_step", "attempt = :attempt", "data = :data"]
     sets += ["version = version + 1", "updated_at = now()"]
     params = [bindparam("data", type_=JSONB)]
@@ -671,8 +712,10 @@ def _save_saga(deadline: str, needs_attention: bool, steps: int) -> TextClause:
     if needs_attention:
         sets.append("needs_attention = :needs_attention")
     update_sql = f"UPDATE bookings.sagas SET {', '.join(sets)} WHERE id = :saga_id"
-    sql = f"WITH steps AS ({_insert_steps_sql(steps)}) {update_sql}" if steps else update_sql
-    return text(sql).bindparams(*params)
+    parts = [outbox_rows_sql(outbox, messages)] if messages else []
+    if steps:
+        parts.append(_insert_steps_sql(steps))
+    return text(_one_statement(*parts, update_sql)).bindparams(*params, *outbox_rows_params(messages))
 
 
 async def save_saga(
@@ -684,10 +727,12 @@ async def save_saga(
     needs_attention: bool | None = None,
     command_id: str | None = None,
     steps: Sequence[StepLogEntry] = (),
+    messages: Sequence[OutboxRow] = (),
 ) -> None:
-    """Saves the saga, with the step-log rows of the transition. With `command_id` (a command
-    was queued in this transaction) the deadline waits for the relay to publish it
-    (`start_step_deadlines`); otherwise it is now + `deadline_in` (or none)."""
+    """Saves the saga, with the step-log rows of the transition and the outbox rows of the
+    messages it queued. With `command_id` (a command was queued in this transaction) the
+    deadline waits for the relay to publish it (`start_step_deadlines`); otherwise it is
+    now + `deadline_in` (or none)."""
     values: dict[str, Any] = {
         "saga_id": saga.id,
         "state": saga.state.value,
@@ -695,6 +740,7 @@ async def save_saga(
         "attempt": saga.attempt,
         "data": saga.to_data(),
         **_step_values(steps),
+        **outbox_rows_values(messages),
     }
     if keep_deadline:
         deadline = "keep"
@@ -708,7 +754,7 @@ async def save_saga(
         deadline = "none"
     if needs_attention is not None:
         values["needs_attention"] = needs_attention
-    await conn.execute(_save_saga(deadline, needs_attention is not None, len(steps)), values)
+    await conn.execute(_save_saga(deadline, needs_attention is not None, len(steps), len(messages)), values)
 
 
 async def set_payment_method(conn: AsyncConnection, booking_id: str, payment_method_id: str) -> Booking:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from bookings.adapters import repository as repo
 from bookings.adapters.catalog_resources import ResourceCatalog
@@ -358,6 +359,9 @@ class BookingCommands:
             refund_wallet_minor=refund.wallet_minor,
             return_credits=refund.credits,
         )
+        reason: dict[str, Any] = (
+            {"cancel_reason": command.reason.strip()} if command.by_company and command.reason.strip() else {}
+        )
         async with self.db.transaction() as conn:
             moved = await repo.transition_booking(
                 conn,
@@ -365,11 +369,7 @@ class BookingCommands:
                 from_statuses=[BookingStatus.CONFIRMED],
                 to_status=BookingStatus.CANCELLING,
                 only_after_saga_completed=True,
-                **(
-                    {"cancel_reason": command.reason.strip()}
-                    if command.by_company and command.reason.strip()
-                    else {}
-                ),
+                **reason,
             )
             if moved is None:
                 # Someone else moved it first; answer with what it is now.

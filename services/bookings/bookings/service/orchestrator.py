@@ -42,7 +42,7 @@ from plumbing.errors import FailedPrecondition, InvalidArgument, NotFound
 from plumbing.failpoints import failpoint
 from plumbing.ids import parse_id
 from plumbing.messaging import command_subject
-from plumbing.outbox import Outbox
+from plumbing.outbox import Outbox, OutboxRow, outbox_row
 
 log = logging.getLogger(__name__)
 
@@ -212,17 +212,21 @@ class Orchestrator:
             await repo.log_steps(conn, saga.id, rows)
             return None
         assert booking is not None, "only an ignored reply is carried out without its booking"
-        updated, changed = await self._apply_booking_change(conn, saga, booking, transition.booking_change)
+        # The booking's status event and the commands queued: written with the saga's save.
+        messages: list[OutboxRow] = []
+        updated, changed = await self._apply_booking_change(
+            conn, saga, booking, transition.booking_change, messages
+        )
         rows += changed
         current = updated or booking
         for number, side in enumerate(transition.side_commands, start=1):
             message_id = f"{saga.id}:{side.step}:{side.action.value}:side{number}"
-            rows.append(await self._send(conn, saga, current, side, message_id))
+            rows.append(self._send(saga, current, side, message_id, messages))
         command_id = None
         if then is Then.SEND_AGAIN or (then is Then.SEND_NEXT and saga.current_step is not None):
             if then is Then.SEND_NEXT:
                 saga.attempt = 0
-            command_id, sent = await self._send_current(conn, saga, current)
+            command_id, sent = self._send_current(saga, current, messages)
             rows.append(sent)
         if new_saga is not None:
             assert then is Then.SEND_NEXT and needs_attention is None, "a new saga starts with its first step"
@@ -234,10 +238,11 @@ class Orchestrator:
                 deadline_in=self._deadline(saga),
                 command_id=command_id,
                 steps=rows,
+                messages=messages,
             )
             return updated
         if then is Then.KEEP_DEADLINE:
-            await repo.save_saga(conn, saga, keep_deadline=True, steps=rows)
+            await repo.save_saga(conn, saga, keep_deadline=True, steps=rows, messages=messages)
         else:
             await repo.save_saga(
                 conn,
@@ -246,6 +251,7 @@ class Orchestrator:
                 needs_attention=needs_attention,
                 command_id=command_id,
                 steps=rows,
+                messages=messages,
             )
         return updated
 
@@ -256,8 +262,8 @@ class Orchestrator:
             return self.billing_retry
         return step_timeout(saga.attempt, self.first_step_timeout)
 
-    async def _send_current(
-        self, conn: AsyncConnection, saga: Saga, booking: Booking
+    def _send_current(
+        self, saga: Saga, booking: Booking, messages: list[OutboxRow]
     ) -> tuple[str, StepLogEntry]:
         """Queues the current step's command (attempt + 1); returns its message id. Its
         deadline starts when the relay publishes it (`repo.start_step_deadlines`)."""
@@ -265,20 +271,26 @@ class Orchestrator:
         assert command is not None
         saga.attempt += 1
         message_id = f"{saga.id}:{command.step}:{command.action.value}:{saga.attempt}"
-        return message_id, await self._send(conn, saga, booking, command, message_id)
+        return message_id, self._send(saga, booking, command, message_id, messages)
 
-    async def _send(
-        self, conn: AsyncConnection, saga: Saga, booking: Booking, command: Command, message_id: str
+    def _send(
+        self, saga: Saga, booking: Booking, command: Command, message_id: str, messages: list[OutboxRow]
     ) -> StepLogEntry:
-        await self.outbox.add(
-            conn, command_subject(command.step), step_command(saga, booking, command), message_id=message_id
-        )
+        """Adds the command's outbox row to `messages`, which the saga's save writes."""
+        subject = command_subject(command.step)
+        messages.append(outbox_row(subject, step_command(saga, booking, command), message_id=message_id))
         return step_log.command_sent(command, saga.attempt, message_id)
 
     async def _apply_booking_change(
-        self, conn: AsyncConnection, saga: Saga, booking: Booking, change: BookingChange | None
+        self,
+        conn: AsyncConnection,
+        saga: Saga,
+        booking: Booking,
+        change: BookingChange | None,
+        events: list[OutboxRow],
     ) -> tuple[Booking | None, list[StepLogEntry]]:
-        """The booking as changed (None when it did not change) and the step-log rows of it."""
+        """The booking as changed (None when it did not change) and the step-log rows of it;
+        its status event is added to `events`."""
         if saga.kind is SagaKind.CHANGE:
             return await apply_change_outcome(conn, saga, booking, change)
         if change is None:
@@ -289,6 +301,7 @@ class Orchestrator:
             updated = await repo.transition_booking(
                 conn,
                 booking.id,
+                events=events,
                 from_statuses=unpaid,
                 to_status=BookingStatus.CONFIRMED,
                 wallet_debited_minor=wallet_total - saga.bonus_minor,
@@ -302,6 +315,7 @@ class Orchestrator:
             updated = await repo.transition_booking(
                 conn,
                 booking.id,
+                events=events,
                 from_statuses=[BookingStatus.PENDING],
                 to_status=BookingStatus.PENDING_PAYMENT,
             )
@@ -310,6 +324,7 @@ class Orchestrator:
             updated = await repo.transition_booking(
                 conn,
                 booking.id,
+                events=events,
                 from_statuses=unpaid,
                 to_status=BookingStatus.REJECTED,
                 reject_reason=saga.reason,
@@ -317,7 +332,11 @@ class Orchestrator:
             outcome = f"REJECTED:{saga.reason}"
         else:
             updated = await repo.transition_booking(
-                conn, booking.id, from_statuses=[BookingStatus.CANCELLING], to_status=BookingStatus.CANCELLED
+                conn,
+                booking.id,
+                events=events,
+                from_statuses=[BookingStatus.CANCELLING],
+                to_status=BookingStatus.CANCELLED,
             )
             await repo.complete_refund_request(conn, booking.id)
             outcome = "CANCELLED"

@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 import grpc
 import pytest
 from grpc import aio
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
 
 import bookings.bootstrap
 import catalog.bootstrap
@@ -346,3 +347,73 @@ async def test_an_operator_can_force_compensate_before_the_pivot(lonely_orchestr
     )
     rejected = (await stub.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking.id))).booking
     assert rejected.reject_reason == "FORCED_BY_OPERATOR"
+
+
+class Statements:
+    """The SQL this process sends while the block runs (the orchestrator runs in-process)."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        self.seen.append(statement)
+
+    def __enter__(self) -> "Statements":
+        event.listen(Engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        event.remove(Engine, "before_cursor_execute", self._record)
+
+    def writing(self, table: str) -> list[str]:
+        return [sql for sql in self.seen if f"INSERT INTO {table} " in sql]
+
+
+async def test_a_saga_writes_its_commands_and_status_events_with_its_own_save(lonely_orchestrator):
+    """A new saga's first command is written by the statement that inserts the saga, and a
+    reply's status event and next command by the one that saves it: no statement of their
+    own. Both reach NATS through the relay as before."""
+    stub, catalog, js, db = lonely_orchestrator
+    session, customer = await a_session_and_customer(catalog)
+
+    with Statements() as created:
+        booking = await book(stub, session, customer, use_wallet=True)
+    [first] = created.writing("bookings.outbox")
+    assert "INSERT INTO bookings.sagas " in first
+    assert "INSERT INTO bookings.saga_steps " in first
+    await commands_on(js, "saga.cmd.wallet", booking.saga_id, lambda found: len(found) == 1)
+
+    with Statements() as replied:
+        await answer_until(
+            stub,
+            js,
+            booking.saga_id,
+            "wallet",
+            saga_pb2.STEP_ACTION_EXECUTE,
+            lambda s: s.state != bookings_pb2.SAGA_STATE_RUNNING or s.current_step != "wallet",
+            amount=1000,
+        )
+        confirmed = await eventually(
+            lambda: booking_with_status(stub, booking.id, bookings_pb2.BOOKING_STATUS_CONFIRMED)
+        )
+    assert confirmed.status == bookings_pb2.BOOKING_STATUS_CONFIRMED
+    assert replied.writing("bookings.outbox"), "the confirmation wrote no status event"
+    for sql in replied.writing("bookings.outbox"):
+        assert "UPDATE bookings.sagas " in sql, sql
+    async with db.transaction() as conn:
+        subjects = (
+            await conn.execute(
+                text("SELECT subject, payload FROM bookings.outbox WHERE subject LIKE 'bookings.events.%'")
+            )
+        ).all()
+    confirmations = [
+        payload
+        for subject, payload in subjects
+        if subject == "bookings.events.confirmed" and booking.id.encode() in payload
+    ]
+    assert len(confirmations) == 1
+
+
+async def booking_with_status(stub, booking_id, status):
+    booking = (await stub.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking_id))).booking
+    return booking if booking.status == status else None
