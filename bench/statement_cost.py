@@ -165,7 +165,7 @@ async def functions(db: Database, wallet_db: Database, runs: int) -> None:
     from plumbing.saga_protocol import StepAction
     from wallet.adapters import repository as wallet_repo
     from wallet.adapters import tables as wallet_tables
-    from wallet.domain.model import TransactionKind
+    from wallet.domain.model import Outcome, Split, TransactionKind
 
     print("this tree's functions")
     message = saga_pb2.StepCommand(saga_id=new_id(), step="wallet")
@@ -268,8 +268,8 @@ async def functions(db: Database, wallet_db: Database, runs: int) -> None:
             )
             account_ids.append(str(created.scalar_one()))
 
-    async def ledger(conn: AsyncConnection) -> None:
-        transaction_id = new_id()
+    async def ledger(conn: AsyncConnection, transaction_id: str | None = None) -> None:
+        transaction_id = transaction_id or new_id()
         await wallet_repo.insert_transaction(
             conn,
             transaction_id=transaction_id,
@@ -281,6 +281,57 @@ async def functions(db: Database, wallet_db: Database, runs: int) -> None:
         await wallet_repo.add_entries(conn, transaction_id, [(account_ids[0], -5), (account_ids[1], 5)])
 
     show("wallet insert_transaction + add_entries (2 rows)", await cost(wallet_db, ledger, runs))
+
+    async def claimed_debit(conn: AsyncConnection) -> str:
+        saga_id = new_id()
+        await wallet_repo.claim_operation(
+            conn,
+            saga_id=saga_id,
+            action=StepAction.EXECUTE,
+            company_id=new_id(),
+            customer_id=new_id(),
+            booking_id=new_id(),
+            currency="EUR",
+        )
+        return saga_id
+
+    async def debit_recorded_in_three(conn: AsyncConnection) -> None:
+        saga_id = await claimed_debit(conn)
+        transaction_id = new_id()
+        await ledger(conn, transaction_id)
+        await wallet_repo.complete_operation(
+            conn,
+            saga_id=saga_id,
+            action=StepAction.EXECUTE,
+            outcome=Outcome.SUCCEEDED,
+            moved=Split(main=5),
+            transaction_id=transaction_id,
+        )
+
+    show(
+        "wallet claim + transaction, entries, outcome in 3 statements",
+        await cost(wallet_db, debit_recorded_in_three, runs),
+    )
+
+    async def debit_recorded_in_one(conn: AsyncConnection) -> None:
+        saga_id = await claimed_debit(conn)
+        await wallet_repo.complete_operation_with_transaction(
+            conn,
+            saga_id=saga_id,
+            action=StepAction.EXECUTE,
+            moved=Split(main=5),
+            transaction_id=new_id(),
+            company_id=new_id(),
+            kind=TransactionKind.DEBIT,
+            business_key=new_id(),
+            booking_id=new_id(),
+            entries=[(account_ids[0], -5), (account_ids[1], 5)],
+        )
+
+    show(
+        "wallet claim + complete_operation_with_transaction (2 entries)",
+        await cost(wallet_db, debit_recorded_in_one, runs),
+    )
 
 
 async def transactions(url: str, runs: int) -> None:

@@ -82,7 +82,8 @@ _SYSTEM_ACCOUNT = text(
 # them), so an id read from a committed row stays right for the life of the process: a saga
 # step then skips the two statements that find it. Only committed rows are kept (a row this
 # transaction made could still be rolled back); should one ever be wrong, the entries' foreign
-# key refuses it and `add_entries` forgets them all, so the retry finds them again.
+# key refuses it and `add_entries` (or `complete_operation_with_transaction`) forgets them all,
+# so the retry finds them again.
 _system_accounts: dict[tuple[str, str, str], str] = {}
 
 
@@ -577,6 +578,96 @@ async def complete_operation(
         )
     ).first()
     if row is None:
+        raise RuntimeError(f"operation {saga_id}/{action.value} is not pending")
+    return _operation(row)
+
+
+@functools.cache
+def _complete_operation_with_transaction(entry_count: int) -> TextClause:
+    """One statement for the three writes of a saga effect that moved money: its ledger
+    transaction, the `entry_count` entries and the claimed operation's success.
+
+    The entries and the decision are only written with the transaction row (a taken business
+    key inserts none), and the outer SELECT answers even when nothing was decided, so the
+    caller can tell a taken key from an operation no longer PENDING. The entries' and the
+    decision's foreign keys to the new row are checked at the end of the statement.
+    """
+    entries = ", ".join(
+        f"(CAST(:account_{n} AS uuid), CAST(:amount_{n} AS bigint))" for n in range(entry_count)
+    )
+    return text(
+        f"""
+        WITH txn AS (
+            INSERT INTO wallet.ledger_transactions (id, company_id, kind, business_key, booking_id)
+            VALUES (:transaction_id, :company_id, :kind, :business_key, :booking_id)
+            ON CONFLICT DO NOTHING
+            RETURNING id
+        ),
+        entries AS (
+            INSERT INTO wallet.ledger_entries (transaction_id, account_id, amount)
+            SELECT txn.id, entry.account_id, entry.amount
+            FROM txn CROSS JOIN (VALUES {entries}) AS entry (account_id, amount)
+        ),
+        decided AS (
+            UPDATE wallet.saga_operations AS op
+            SET outcome = :succeeded, reason = '', bonus_amount = :bonus_amount, main_amount = :main_amount,
+                transaction_id = txn.id, updated_at = now()
+            FROM txn
+            WHERE op.saga_id = :saga_id AND op.action = :action AND op.outcome = :pending
+            RETURNING op.*
+        )
+        SELECT posting.posted, decided.*
+        FROM (SELECT EXISTS (SELECT FROM txn) AS posted) AS posting LEFT JOIN decided ON true
+        """
+    )
+
+
+async def complete_operation_with_transaction(
+    conn: AsyncConnection,
+    *,
+    saga_id: str,
+    action: StepAction,
+    moved: Split,
+    transaction_id: str,
+    company_id: str,
+    kind: TransactionKind,
+    business_key: str,
+    booking_id: str | None,
+    entries: Sequence[tuple[str, int]],
+) -> Operation | None:
+    """Records a claimed operation (still PENDING) as SUCCEEDED together with the ledger
+    transaction of what it moved and its (account_id, signed amount) entries, zero amounts
+    left out, in one statement; None, with nothing written, when the business key is taken.
+
+    As with `add_entries`, a deferred trigger refuses the commit unless the entries sum to zero.
+    """
+    moving = [(account_id, amount) for account_id, amount in entries if amount != 0]
+    if not moving:  # a saga effect always balances a customer amount with a system account
+        raise ValueError(f"the ledger transaction of {saga_id}/{action.value} moves nothing")
+    values: dict[str, Any] = {
+        "transaction_id": transaction_id,
+        "company_id": company_id,
+        "kind": kind.value,
+        "business_key": business_key,
+        "booking_id": booking_id,
+        "saga_id": saga_id,
+        "action": action.value,
+        "succeeded": Outcome.SUCCEEDED.value,
+        "pending": Outcome.PENDING.value,
+        "bonus_amount": moved.bonus,
+        "main_amount": moved.main,
+    }
+    for n, (account_id, amount) in enumerate(moving):
+        values[f"account_{n}"] = account_id
+        values[f"amount_{n}"] = amount
+    try:
+        row = (await conn.execute(_complete_operation_with_transaction(len(moving)), values)).one()
+    except IntegrityError:
+        _system_accounts.clear()  # a remembered system account may be the one refused
+        raise
+    if not row.posted:
+        return None
+    if row.saga_id is None:
         raise RuntimeError(f"operation {saga_id}/{action.value} is not pending")
     return _operation(row)
 

@@ -76,23 +76,11 @@ async def _recorded(conn: AsyncConnection, step: SagaStep, action: StepAction) -
     return recorded
 
 
-async def _decide(
-    conn: AsyncConnection,
-    step: SagaStep,
-    outcome: Outcome,
-    reason: str = "",
-    moved: Split | None = None,
-    txn: str | None = None,
-) -> Operation:
-    """Records the decision of the step's claimed operation."""
+async def _decide(conn: AsyncConnection, step: SagaStep, outcome: Outcome, reason: str = "") -> Operation:
+    """Records the decision of the step's claimed operation when it moved no money (one that did
+    is recorded with its ledger transaction: `_succeed_with_posting`)."""
     return await repo.complete_operation(
-        conn,
-        saga_id=step.saga_id,
-        action=step.action,
-        outcome=outcome,
-        reason=reason,
-        moved=moved,
-        transaction_id=txn,
+        conn, saga_id=step.saga_id, action=step.action, outcome=outcome, reason=reason
     )
 
 
@@ -150,20 +138,19 @@ async def _execute(conn: AsyncConnection, step: SagaStep) -> Operation:
         raise RuntimeError(f"debit took {result.taken}, the rule says {expected}")
     if result.taken.total == 0:
         return await _decide(conn, step, Outcome.SUCCEEDED)
-    transaction_id = await _post(
+    return await _succeed_with_posting(
         conn,
         step,
-        action,
         TransactionKind.DEBIT,
         [
             (result.bonus_account_id, -result.taken.bonus),
             (result.main_account_id, -result.taken.main),
         ],
+        moved=result.taken,
         company_id=step.company_id,
         clearing_amount=result.taken.total,
         currency=step.currency,
     )
-    return await _decide(conn, step, Outcome.SUCCEEDED, moved=result.taken, txn=transaction_id)
 
 
 async def _in_another_currency(conn: AsyncConnection, step: SagaStep) -> bool:
@@ -187,11 +174,11 @@ async def _compensate(conn: AsyncConnection, step: SagaStep) -> Operation:
     # Either the tombstone now holds the EXECUTE key, or the EXECUTE committed first:
     # its debit (if it succeeded) is locked here and given back.
     debit = await repo.lock_debit(conn, step.saga_id)
-    moved, transaction_id = Split(), None
-    if debit is not None and debit.refundable.total > 0:
-        moved = debit.refundable
-        transaction_id = await _give_back(conn, step, action, [(debit, moved)], currency=debit.currency)
-    return await _decide(conn, step, Outcome.SUCCEEDED, moved=moved, txn=transaction_id)
+    if debit is None or debit.refundable.total == 0:
+        return await _decide(conn, step, Outcome.SUCCEEDED)
+    return await _give_back(
+        conn, step, [(debit, debit.refundable)], moved=debit.refundable, currency=debit.currency
+    )
 
 
 async def _finalize(conn: AsyncConnection, step: SagaStep) -> Operation:
@@ -227,20 +214,20 @@ async def _refund(conn: AsyncConnection, step: SagaStep) -> Operation:
     parts = [
         (debit, part) for debit, part in zip(debits, spread_refund(debits, refund), strict=True) if part.total
     ]
-    transaction_id = await _give_back(conn, step, action, parts, currency=step.currency)
-    return await _decide(conn, step, Outcome.SUCCEEDED, moved=refund, txn=transaction_id)
+    return await _give_back(conn, step, parts, moved=refund, currency=step.currency)
 
 
 async def _give_back(
     conn: AsyncConnection,
     step: SagaStep,
-    action: StepAction,
     parts: list[tuple[Debit, Split]],
     *,
+    moved: Split,
     currency: str,
-) -> str:
-    """Credits each debit's customer with its part, counts it against the debit, and posts
-    one REFUND ledger transaction against the clearing account."""
+) -> Operation:
+    """Credits each debit's customer with its part, counts it against the debit, and records
+    the step's success (`moved`: all the parts) with one REFUND ledger transaction against
+    the clearing account."""
     entries: list[tuple[str, int]] = []
     for debit, part in parts:
         await repo.add_refunded(conn, debit.saga_id, part)
@@ -252,41 +239,44 @@ async def _give_back(
                 entries.append((account_id, amount))
     total = sum(part.total for _, part in parts)
     company_id = parts[0][0].company_id
-    return await _post(
+    return await _succeed_with_posting(
         conn,
         step,
-        action,
         TransactionKind.REFUND,
         entries,
+        moved=moved,
         company_id=company_id,
         clearing_amount=-total,
         currency=currency,
     )
 
 
-async def _post(
+async def _succeed_with_posting(
     conn: AsyncConnection,
     step: SagaStep,
-    action: StepAction,
     kind: TransactionKind,
     customer_entries: list[tuple[str, int]],
     *,
+    moved: Split,
     company_id: str,
     clearing_amount: int,
     currency: str,
-) -> str:
-    """Writes the ledger transaction of a saga effect: customer entries balanced by clearing."""
-    transaction_id = str(uuid.uuid4())
-    inserted = await repo.insert_transaction(
+) -> Operation:
+    """Records the success of the step's claimed operation with the ledger transaction of its
+    effect (customer entries balanced by clearing), in one statement."""
+    clearing = await repo.ensure_system_account(conn, company_id, SystemAccountKind.CLEARING, currency)
+    decided = await repo.complete_operation_with_transaction(
         conn,
-        transaction_id=transaction_id,
+        saga_id=step.saga_id,
+        action=step.action,
+        moved=moved,
+        transaction_id=str(uuid.uuid4()),
         company_id=company_id,
         kind=kind,
-        business_key=saga_business_key(step.saga_id, action),
+        business_key=saga_business_key(step.saga_id, step.action),
         booking_id=step.booking_id,
+        entries=[*customer_entries, (clearing, clearing_amount)],
     )
-    if not inserted:  # the operation key was free, so the ledger key must be too
-        raise RuntimeError(f"ledger key of {step.saga_id}/{action.value} already used")
-    clearing = await repo.ensure_system_account(conn, company_id, SystemAccountKind.CLEARING, currency)
-    await repo.add_entries(conn, transaction_id, [*customer_entries, (clearing, clearing_amount)])
-    return transaction_id
+    if decided is None:  # the operation key was free, so the ledger key must be too
+        raise RuntimeError(f"ledger key of {step.saga_id}/{step.action.value} already used")
+    return decided
