@@ -30,9 +30,9 @@ sandbox's approving card); every booking is one place of a session. Steps, in th
    REJECTED: any left PENDING is counted, any missing is a lost booking.
 5. pass and card mixes: closed loop, `--mix-seconds` each, with their cost per booking.
    Then statements per booking: the embedded PostgreSQL has no pg_stat_statements, so a
-   wallet closed loop of `--statement-seconds` runs with log_statement = all and the server
-   log's lines are counted per process (application_name); logging slows it, so it is
-   not timed.
+   closed loop of `--statement-seconds` per payment (wallet, pass, card) runs with
+   log_statement = all and the server log's lines are counted per process
+   (application_name); logging slows it, so it is not timed.
 6. hot slot: `--hot-attempts` attempts (10,000) on one session of `--hot-places` (500) by
    `--clients` connections, each attempt with its own Idempotency-Key: exactly 500 must be
    confirmed (anything else is a correctness bug: the script says so and exits 1); decisions
@@ -397,12 +397,15 @@ class Bench:
         self.report_unfinished(result)
         return result, answers
 
-    def statements(self, make: RequestMaker, pgdata: Path | None) -> None:
+    def statements(self, payment: str, make: RequestMaker, pgdata: Path | None) -> None:
         """Statements per booking from the server log, in a short step of their own."""
         if pgdata is None:
             print("statements: not counted (PostgreSQL from DATABASE_URL: its log is not ours to read)")
             return
-        log = StatementLog(self.database_url, pgdata, self.args.statements_out)
+        keep = self.args.statements_out
+        if keep is not None and payment != "wallet":
+            keep = keep.with_name(f"{keep.stem}-{payment}{keep.suffix}")
+        log = StatementLog(self.database_url, pgdata, keep)
         log.start()
         try:
             answers = asyncio.run(
@@ -415,7 +418,8 @@ class Bench:
         apps = sorted(set(statements) | set(control), key=lambda app: -(statements[app] + control[app]))
         detail = ", ".join(f"{app} {(statements[app] + control[app]) / per:.1f}" for app in apps)
         print(
-            f"statements (wallet, closed loop {self.args.statement_seconds:.0f} s with log_statement = all, not timed): "
+            f"statements ({payment}, closed loop {self.args.statement_seconds:.0f} s"
+            " with log_statement = all, not timed): "
             f"{result.count('CONFIRMED')} confirmed; per booking {sum(statements.values()) / per:.1f} statements"
             f" + {sum(control.values()) / per:.1f} BEGIN/COMMIT/SAVEPOINT; by process: {detail}"
         )
@@ -489,7 +493,9 @@ def main() -> None:
     parser.add_argument("--mix-seconds", type=float, default=10, help="each of the pass and card mixes")
     parser.add_argument("--statement-seconds", type=float, default=4, help="the statement-counting step")
     parser.add_argument(
-        "--statements-out", type=Path, help="copy the statement step's server log lines to this file"
+        "--statements-out",
+        type=Path,
+        help="copy the wallet statement step's server log lines to this file (FILE-pass, FILE-card: the others)",
     )
     parser.add_argument("--hot-attempts", type=int, default=10_000)
     parser.add_argument("--hot-places", type=int, default=500)
@@ -573,7 +579,8 @@ def main() -> None:
 
         bench.closed("pass", requests(seeded, "pass"), args.mix_seconds)
         bench.closed("card", requests(seeded, "card"), args.mix_seconds)
-        bench.statements(requests(seeded, "wallet"), data / "pg" if embedded else None)
+        for payment in ("wallet", "pass", "card"):
+            bench.statements(payment, requests(seeded, payment), data / "pg" if embedded else None)
         healthy = bench.hot_slot(requests(seeded, "wallet", hot=True)) and healthy
         if bench.lost:
             print(f"!!!!! {bench.lost} bookings answered 202 are not in the database !!!!!")
