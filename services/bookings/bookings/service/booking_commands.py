@@ -7,6 +7,8 @@ import uuid
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from bookings.adapters import repository as repo
 from bookings.adapters.catalog_resources import ResourceCatalog
 from bookings.adapters.passes_client import PassesClient
@@ -175,22 +177,11 @@ class BookingCommands:
             desk_minor=booking.desk_paid_minor,
         )
         async with self.db.transaction() as conn:
-            if not await repo.insert_booking(conn, booking, command.request_id, command.fingerprint()):
+            if not await self._insert_and_hold(conn, command, reservation, booking):
                 # Another request with this id committed its booking (the insert waited for it):
                 # that booking is the answer, read in this transaction; nothing was written.
                 return _replayed(
                     command, await repo.find_by_request(conn, command.customer_id, command.request_id)
-                )
-            await reservation.hold(conn, booking)
-            if not await repo.count_active_booking(
-                conn,
-                customer_id=booking.customer_id,
-                resource_id=booking.resource_id,
-                limit=reservation.max_active,
-            ):
-                raise FailedPrecondition(
-                    "MAX_ACTIVE_BOOKINGS",
-                    f"at most {reservation.max_active} active bookings of this resource per customer",
                 )
             held = transition.after(step_log.effect(PLACE, Effect.HOLD, "HELD"))
             first = NewSaga(company_id=booking.company_id, trace_id=current_trace_id())
@@ -207,6 +198,43 @@ class BookingCommands:
             )
         self.outbox.wake()
         return booking
+
+    async def _insert_and_hold(
+        self, conn: AsyncConnection, command: CreateBooking, reservation: Reservation, booking: Booking
+    ) -> bool:
+        """Inserts the booking, holds what it books and counts it as the customer's active
+        booking of the resource; False (nothing written) when its request id has a booking
+        already. A refusal raises: the caller's transaction rolls back what was written."""
+        too_many = FailedPrecondition(
+            "MAX_ACTIVE_BOOKINGS",
+            f"at most {reservation.max_active} active bookings of this resource per customer",
+        )
+        if reservation.session_capacity is not None:
+            taken = await repo.insert_booking_taking_places(
+                conn,
+                booking,
+                command.request_id,
+                command.fingerprint(),
+                capacity=reservation.session_capacity,
+                active_limit=reservation.max_active,
+            )
+            if taken is repo.Taken.FULL:
+                raise FailedPrecondition("SESSION_FULL", "not enough free places in the session")
+            if taken is repo.Taken.OVER_LIMIT:
+                raise too_many
+            return taken is repo.Taken.BOOKED
+        if not await repo.insert_booking(conn, booking, command.request_id, command.fingerprint()):
+            return False
+        assert reservation.hold is not None, "a stay or a rental holds what it books"
+        await reservation.hold(conn, booking)
+        if not await repo.count_active_booking(
+            conn,
+            customer_id=booking.customer_id,
+            resource_id=booking.resource_id,
+            limit=reservation.max_active,
+        ):
+            raise too_many
+        return True
 
     async def _check_payment_method(self, payment_method_id: str, booking: Booking, field: str) -> None:
         """Refuses, before anything is written, a card that is not this customer's of this

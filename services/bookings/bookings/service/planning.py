@@ -48,8 +48,12 @@ class Reservation:
 
     booking: Booking
     quote: EngineQuote
-    hold: Hold
+    # How to hold what a stay or a rental books, in the booking's transaction; None for a
+    # time slot, whose places are taken with the booking's insert (one statement).
+    hold: Hold | None
     max_active: int
+    # A time slot's session capacity (None for the other models).
+    session_capacity: int | None = None
 
 
 # Plans a reservation of one booking model. `resource` is None for a time slot, which is
@@ -133,17 +137,9 @@ class Planner:
             free_cancellation_until=offer.start_time - timedelta(minutes=offer.free_cancellation_minutes),
         )
 
-        async def hold(conn: AsyncConnection, stored: Booking) -> None:
-            if not await repo.hold_places(
-                conn,
-                session_id=offer.session_id,
-                company_id=offer.company_id,
-                capacity=offer.capacity,
-                quantity=request.quantity,
-            ):
-                raise FailedPrecondition("SESSION_FULL", "not enough free places in the session")
-
-        return Reservation(booking, quote, hold, policy.max_active_bookings_per_customer)
+        return Reservation(
+            booking, quote, None, policy.max_active_bookings_per_customer, session_capacity=offer.capacity
+        )
 
     async def _nightly(
         self, request: BookingRequest, plan: PaymentPlan, resource: ResourceOffer | None, now: datetime

@@ -1,0 +1,200 @@
+"""A time-slot booking is created by one statement (the booking row, its places and its count
+as the customer's active booking of the resource): a refusal writes nothing, a retry with the
+same request id gets the first booking, and places are never sold twice under a race.
+
+Catalog and bookings run in-process on their own database and NATS (no participant: each
+saga waits on its first step, which changes nothing here).
+"""
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import grpc
+import pytest
+from grpc import aio
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+
+import bookings.bootstrap
+import catalog.bootstrap
+from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
+from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from bookingplatform.common.v1 import money_pb2
+from plumbing.db import Database
+from plumbing.grpc_server import error_reason
+from plumbing.testing import isolated_infrastructure
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+async def platform(database_url):
+    async with isolated_infrastructure(database_url, "create") as (own_database, nats_url):
+        catalog_service = await catalog.bootstrap.start(
+            catalog.bootstrap.Settings(database_url=own_database, nats_url=nats_url)
+        )
+        booking_service = await bookings.bootstrap.start(
+            bookings.bootstrap.Settings(
+                database_url=own_database, nats_url=nats_url, catalog_addr=catalog_service.address
+            )
+        )
+        channel = aio.insecure_channel(booking_service.address)
+        catalog_channel = aio.insecure_channel(catalog_service.address)
+        db = Database(own_database, pool_size=2)
+        yield (
+            bookings_pb2_grpc.BookingsServiceStub(channel),
+            catalog_pb2_grpc.CatalogServiceStub(catalog_channel),
+            db,
+        )
+        await db.close()
+        await channel.close()
+        await catalog_channel.close()
+        await booking_service.stop(0.2)
+        await catalog_service.stop(0.2)
+
+
+async def a_session(catalog, *, capacity, max_active=0, customers=1):
+    company = (
+        await catalog.CreateCompany(
+            catalog_pb2.CreateCompanyRequest(name="One statement", time_zone="UTC", currency_code="EUR")
+        )
+    ).company
+    resource = (
+        await catalog.CreateResource(
+            catalog_pb2.CreateResourceRequest(
+                company_id=company.id,
+                name="Studio",
+                booking_model=catalog_pb2.BOOKING_MODEL_TIME_SLOT,
+                policy=catalog_pb2.ResourcePolicy(max_active_bookings_per_customer=max_active),
+            )
+        )
+    ).resource
+    request = catalog_pb2.CreateSessionRequest(
+        resource_id=resource.id,
+        capacity=capacity,
+        price=money_pb2.Money(amount_minor=1000, currency_code="EUR"),
+    )
+    request.start_time.FromDatetime(datetime.now(UTC) + timedelta(days=1))
+    request.end_time.FromDatetime(datetime.now(UTC) + timedelta(days=1, hours=1))
+    session = (await catalog.CreateSession(request)).session
+    people = [
+        (
+            await catalog.CreateCustomer(
+                catalog_pb2.CreateCustomerRequest(
+                    company_id=company.id, display_name=f"C{n}", email=f"c{n}@example.com"
+                )
+            )
+        ).customer
+        for n in range(customers)
+    ]
+    return session, people
+
+
+def book(stub, session, customer, *, quantity=1, request_id=None):
+    return stub.CreateBooking(
+        bookings_pb2.CreateBookingRequest(
+            request_id=request_id or str(uuid.uuid4()),
+            customer_id=customer.id,
+            session_id=session.id,
+            quantity=quantity,
+            payment_plan=bookings_pb2.PaymentPlan(use_wallet=True),
+        )
+    )
+
+
+async def held(db, session_id, customer_id, resource_id):
+    """(places booked in the session, the customer's active bookings of the resource, bookings)."""
+    async with db.transaction() as conn:
+        places = (
+            await conn.execute(
+                text("SELECT booked FROM bookings.session_occupancy WHERE session_id = :id"),
+                {"id": session_id},
+            )
+        ).scalar()
+        active = (
+            await conn.execute(
+                text(
+                    "SELECT active FROM bookings.customer_active_bookings"
+                    " WHERE customer_id = :customer AND resource_id = :resource"
+                ),
+                {"customer": customer_id, "resource": resource_id},
+            )
+        ).scalar()
+        rows = (
+            await conn.execute(
+                text("SELECT count(*) FROM bookings.bookings WHERE session_id = :id"), {"id": session_id}
+            )
+        ).scalar()
+    return places, active, rows
+
+
+async def test_the_booking_its_places_and_its_count_are_one_statement(platform):
+    stub, catalog, db = platform
+    session, [customer] = await a_session(catalog, capacity=3)
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        booking = (await book(stub, session, customer, quantity=2)).booking
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+
+    [insert] = [sql for sql in seen if "INSERT INTO bookings.bookings " in sql]
+    assert "INSERT INTO bookings.session_occupancy " in insert
+    assert "INSERT INTO bookings.customer_active_bookings " in insert
+    assert not [sql for sql in seen if sql.lstrip().startswith("INSERT INTO bookings.session_occupancy")]
+    assert booking.status == bookings_pb2.BOOKING_STATUS_PENDING
+    assert await held(db, session.id, customer.id, session.resource_id) == (2, 1, 1)
+
+
+async def test_a_full_session_refuses_and_nothing_is_written(platform):
+    stub, catalog, db = platform
+    session, [customer] = await a_session(catalog, capacity=2)
+    await book(stub, session, customer, quantity=2)
+
+    with pytest.raises(aio.AioRpcError) as refused:
+        await book(stub, session, customer)
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert error_reason(refused.value) == "SESSION_FULL"
+    assert await held(db, session.id, customer.id, session.resource_id) == (2, 1, 1)
+
+
+async def test_a_customer_at_the_limit_is_refused_and_nothing_is_written(platform):
+    stub, catalog, db = platform
+    session, [customer] = await a_session(catalog, capacity=5, max_active=1)
+    await book(stub, session, customer)
+
+    with pytest.raises(aio.AioRpcError) as refused:
+        await book(stub, session, customer)
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert error_reason(refused.value) == "MAX_ACTIVE_BOOKINGS"
+    assert await held(db, session.id, customer.id, session.resource_id) == (1, 1, 1)
+
+
+async def test_a_retry_with_the_same_request_id_gets_the_first_booking(platform):
+    stub, catalog, db = platform
+    session, [customer] = await a_session(catalog, capacity=5)
+    request_id = str(uuid.uuid4())
+    first = (await book(stub, session, customer, quantity=2, request_id=request_id)).booking
+    again = (await book(stub, session, customer, quantity=2, request_id=request_id)).booking
+
+    assert again.id == first.id
+    assert await held(db, session.id, customer.id, session.resource_id) == (2, 1, 1)
+
+
+async def test_racing_customers_never_get_more_places_than_the_session_has(platform):
+    stub, catalog, db = platform
+    session, customers = await a_session(catalog, capacity=7, customers=20)
+
+    answers = await asyncio.gather(*(book(stub, session, c) for c in customers), return_exceptions=True)
+
+    booked = [a for a in answers if not isinstance(a, BaseException)]
+    refused = [a for a in answers if isinstance(a, aio.AioRpcError)]
+    assert len(booked) == 7
+    assert len(refused) == 13 and {error_reason(r) for r in refused} == {"SESSION_FULL"}
+    places, _, rows = await held(db, session.id, customers[0].id, session.resource_id)
+    assert (places, rows) == (7, 7)
