@@ -11,11 +11,26 @@ call costs about as much again (bench/statement_cost.py).
 
 from __future__ import annotations
 
+import functools
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, Text, bindparam, case, delete, func, literal, select, text, tuple_, update
+from sqlalchemy import (
+    Row,
+    Text,
+    TextClause,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -287,21 +302,25 @@ async def list_entitlements(
     return [_entitlement(row) for row in rows]
 
 
+_CUSTOMER_ENTITLEMENT_NOW = text(
+    "SELECT now() AS transaction_now, e.* FROM (SELECT) AS one"
+    " LEFT JOIN passes.entitlements AS e"
+    " ON e.id = :entitlement_id AND e.customer_id = :customer_id AND e.company_id = :company_id"
+)
+
+
 async def customer_entitlement_now(
     conn: AsyncConnection, entitlement_id: uuid.UUID, customer_id: uuid.UUID, company_id: uuid.UUID
 ) -> tuple[Entitlement | None, datetime]:
-    """The entitlement when it is the customer's in the company, and the transaction's now()."""
-    now = (await conn.execute(select(func.now()))).scalar_one()
+    """The entitlement when it is the customer's in the company, and the transaction's now()
+    (one statement: the row is read beside now())."""
     row = (
         await conn.execute(
-            select(entitlements).where(
-                entitlements.c.id == entitlement_id,
-                entitlements.c.customer_id == customer_id,
-                entitlements.c.company_id == company_id,
-            )
+            _CUSTOMER_ENTITLEMENT_NOW,
+            {"entitlement_id": entitlement_id, "customer_id": customer_id, "company_id": company_id},
         )
-    ).first()
-    return (_entitlement(row) if row else None), _utc(now)
+    ).one()
+    return (_entitlement(row) if row.id is not None else None), _utc(row.transaction_now)
 
 
 # The names bound in WHERE differ from the columns: SQLAlchemy keeps those for SET.
@@ -346,51 +365,11 @@ async def hold_credits(
 # --- credit holds -----------------------------------------------------------------------
 
 
-_INSERT_HOLD = text(
-    """
-    INSERT INTO passes.credit_holds (id, saga_id, booking_id, company_id, entitlement_id, credits, state)
-    SELECT :id, :saga_id, :booking_id, company_id, id, :credits, 'HELD'
-    FROM passes.entitlements
-    WHERE id = :entitlement_id AND customer_id = :customer_id AND company_id = :company_id
-    ON CONFLICT (saga_id) DO NOTHING
-    RETURNING id
-    """
-)
 _INSERT_TOMBSTONE = text(
     "INSERT INTO passes.credit_holds (id, saga_id, booking_id, state)"
     " VALUES (:id, :saga_id, :booking_id, 'TOMBSTONE')"
     " ON CONFLICT (saga_id) DO NOTHING RETURNING id"
 )
-
-
-async def insert_hold(
-    conn: AsyncConnection,
-    *,
-    hold_id: uuid.UUID,
-    saga_id: uuid.UUID,
-    booking_id: uuid.UUID,
-    entitlement_id: uuid.UUID,
-    customer_id: uuid.UUID,
-    company_id: uuid.UUID,
-    credits: int,
-) -> bool:
-    """A HELD row for the saga on the customer's entitlement; False when the saga already
-    has a hold row (a tombstone) or the entitlement is not the customer's in the company."""
-    row = (
-        await conn.execute(
-            _INSERT_HOLD,
-            {
-                "id": hold_id,
-                "saga_id": saga_id,
-                "booking_id": booking_id,
-                "entitlement_id": entitlement_id,
-                "customer_id": customer_id,
-                "company_id": company_id,
-                "credits": credits,
-            },
-        )
-    ).first()
-    return row is not None
 
 
 async def delete_hold(conn: AsyncConnection, hold_id: uuid.UUID) -> None:
@@ -417,50 +396,49 @@ async def hold_of_saga(conn: AsyncConnection, saga_id: uuid.UUID) -> CreditHold 
     return _hold(row) if row else None
 
 
-_MOVE_HELD = (
-    update(credit_holds)
-    .where(credit_holds.c.saga_id == bindparam("saga_key"), credit_holds.c.state == HoldState.HELD.value)
-    .values(updated_at=func.now())
-    .returning(*credit_holds.c)
-)
+# Moving the saga's HELD hold changes the entitlement's credits so (consumed or released).
+_MOVED_CREDITS = {
+    HoldState.CONSUMED: (
+        "credits_held = e.credits_held - moved.credits, credits_used = e.credits_used + moved.credits"
+    ),
+    HoldState.RELEASED: "credits_held = e.credits_held - moved.credits",
+}
+
+
+def _move_held_ctes(to: HoldState, *, when: str = "") -> str:
+    """`moved` (the saga's hold HELD -> `to`, when the condition `when` holds) and `settled`
+    (the entitlement's credits, only with the move): one statement's CTEs."""
+    return f"""
+        moved AS (
+            UPDATE passes.credit_holds SET state = '{to.value}', updated_at = now()
+            WHERE saga_id = :saga_id AND state = 'HELD' {when}
+            RETURNING *
+        ),
+        settled AS (
+            UPDATE passes.entitlements AS e SET {_MOVED_CREDITS[to]}
+            FROM moved WHERE e.id = moved.entitlement_id
+        )
+    """
+
+
+@functools.cache
+def _move_held_statement(to: HoldState) -> TextClause:
+    return text(f"WITH {_move_held_ctes(to)} SELECT * FROM moved")
 
 
 async def _move_held(conn: AsyncConnection, saga_id: uuid.UUID, to: HoldState) -> CreditHold | None:
-    row = (await conn.execute(_MOVE_HELD, {"saga_key": saga_id, "state": to.value})).first()
+    row = (await conn.execute(_move_held_statement(to), {"saga_id": saga_id})).first()
     return _hold(row) if row else None
 
 
-_RELEASE_CREDITS = (
-    update(entitlements)
-    .where(entitlements.c.id == bindparam("entitlement_key"))
-    .values(credits_held=entitlements.c.credits_held - bindparam("credits"))
-)
-_CONSUME_CREDITS = (
-    update(entitlements)
-    .where(entitlements.c.id == bindparam("entitlement_key"))
-    .values(
-        credits_held=entitlements.c.credits_held - bindparam("credits"),
-        credits_used=entitlements.c.credits_used + bindparam("credits"),
-    )
-)
-
-
 async def release_hold(conn: AsyncConnection, saga_id: uuid.UUID) -> CreditHold | None:
-    """HELD -> RELEASED: the held credits become available again."""
-    hold = await _move_held(conn, saga_id, HoldState.RELEASED)
-    if hold is not None:
-        moved = {"entitlement_key": hold.entitlement_id, "credits": hold.credits}
-        await conn.execute(_RELEASE_CREDITS, moved)
-    return hold
+    """HELD -> RELEASED: the held credits become available again (one statement)."""
+    return await _move_held(conn, saga_id, HoldState.RELEASED)
 
 
 async def consume_hold(conn: AsyncConnection, saga_id: uuid.UUID) -> CreditHold | None:
-    """HELD -> CONSUMED: the held credits become used."""
-    hold = await _move_held(conn, saga_id, HoldState.CONSUMED)
-    if hold is not None:
-        moved = {"entitlement_key": hold.entitlement_id, "credits": hold.credits}
-        await conn.execute(_CONSUME_CREDITS, moved)
-    return hold
+    """HELD -> CONSUMED: the held credits become used (one statement)."""
+    return await _move_held(conn, saga_id, HoldState.CONSUMED)
 
 
 async def return_credits(
@@ -542,6 +520,187 @@ async def claim_operation(
         )
     ).first()
     return row is not None
+
+
+_DECISION_COLUMNS = "outcome, reason, amount_minor, reference, credits"
+_CLAIM_DECIDED = f"""
+    INSERT INTO passes.saga_operations (saga_id, action, booking_id, {_DECISION_COLUMNS})
+    VALUES (:saga_id, :action, :booking_id, :outcome, :reason, :amount_minor, :reference, :decided_credits)
+    ON CONFLICT (saga_id, action) DO NOTHING
+    RETURNING saga_id
+"""
+_CLAIM_WITH_DECISION = text(_CLAIM_DECIDED)
+
+
+def _decision_values(decision: Decision) -> dict[str, Any]:
+    return {
+        "outcome": decision.outcome.value,
+        "reason": decision.reason,
+        "amount_minor": decision.amount_minor,
+        "reference": decision.reference,
+        "decided_credits": decision.credits,
+    }
+
+
+async def claim_with_decision(
+    conn: AsyncConnection, saga_id: uuid.UUID, action: StepAction, booking_id: uuid.UUID, decision: Decision
+) -> bool:
+    """Claims (saga, action) already decided (a refusal known before any effect), in one
+    statement; False, with nothing written, when it was claimed before."""
+    values = {"saga_id": saga_id, "action": action.value, "booking_id": booking_id}
+    row = (await conn.execute(_CLAIM_WITH_DECISION, values | _decision_values(decision))).first()
+    return row is not None
+
+
+# The claim of an EXECUTE, its HELD row and the credits held, in one statement. Each write runs
+# only when the one before it did: the hold row only for a new claim and an entitlement of the
+# customer in the company (not when the saga already has a row: a COMPENSATE's tombstone), the
+# credits only with the new hold row, when they fit and the pass is valid now. The hold row is
+# written before the credits, as it was by two statements (and as a COMPENSATE moves them).
+_CLAIM_AND_HOLD = text(
+    f"""
+    WITH claim AS ({_CLAIM_DECIDED}),
+    hold AS (
+        INSERT INTO passes.credit_holds (id, saga_id, booking_id, company_id, entitlement_id, credits, state)
+        SELECT :hold_id, :saga_id, :booking_id, company_id, id, :credits, 'HELD'
+        FROM passes.entitlements
+        WHERE id = :entitlement_id AND customer_id = :customer_id AND company_id = :company_id
+          AND EXISTS (SELECT FROM claim)
+        ON CONFLICT (saga_id) DO NOTHING
+        RETURNING entitlement_id
+    ),
+    held AS (
+        UPDATE passes.entitlements SET credits_held = credits_held + :credits
+        WHERE id IN (SELECT entitlement_id FROM hold)
+          AND customer_id = :customer_id AND company_id = :company_id
+          AND credits_used + credits_held + :credits <= credits_total
+          AND valid_from <= now() AND valid_until > now()
+        RETURNING id
+    )
+    SELECT EXISTS (SELECT FROM claim) AS claimed, EXISTS (SELECT FROM hold) AS inserted,
+        EXISTS (SELECT FROM held) AS held
+    """
+)
+
+
+@dataclass(frozen=True)
+class ClaimedHold:
+    """What `claim_and_hold` wrote after claiming: the HELD row, and the credits held on it."""
+
+    inserted: bool
+    held: bool
+
+
+async def claim_and_hold(
+    conn: AsyncConnection,
+    *,
+    saga_id: uuid.UUID,
+    booking_id: uuid.UUID,
+    hold_id: uuid.UUID,
+    entitlement_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    company_id: uuid.UUID,
+    credits: int,
+    success: Decision,
+) -> ClaimedHold | None:
+    """Claims the saga's EXECUTE recorded as `success`, writes its HELD row `hold_id` and holds
+    `credits` on the customer's entitlement in the company, in one statement; None, with
+    nothing written, when the EXECUTE was claimed before.
+
+    `held` False: the hold was not taken (no row: the saga has one already, or the pass is not
+    the customer's in the company; a row: the credits do not fit, or the pass is not valid now)
+    and the claim still reads `success`: the caller records the real decision (`record_decision`,
+    or `delete_hold` first when a row was inserted) in this transaction, before anyone sees it.
+    """
+    values = {
+        "saga_id": saga_id,
+        "action": StepAction.EXECUTE.value,
+        "booking_id": booking_id,
+        "hold_id": hold_id,
+        "entitlement_id": entitlement_id,
+        "customer_id": customer_id,
+        "company_id": company_id,
+        "credits": credits,
+    }
+    row = (await conn.execute(_CLAIM_AND_HOLD, values | _decision_values(success))).one()
+    if not row.claimed:
+        return None
+    return ClaimedHold(inserted=row.inserted, held=row.held)
+
+
+@functools.cache
+def _claim_and_move_hold(to: HoldState) -> TextClause:
+    """The claim of a FINALIZE (to CONSUMED) or COMPENSATE (to RELEASED) recorded as a success
+    naming the saga's hold (its id and credits never change once written), the move of that
+    hold from HELD and the entitlement's credits, in one statement; the move only for a new
+    claim, the credits only with the move. The outer SELECT has no row when the claim was
+    taken, and the moved hold's columns NULL when it was not HELD."""
+    return text(
+        f"""
+        WITH claim AS (
+            INSERT INTO passes.saga_operations (saga_id, action, booking_id, {_DECISION_COLUMNS})
+            SELECT :saga_id, :action, :booking_id, 'SUCCEEDED', '', :amount_minor,
+                coalesce(CAST(hold.id AS text), ''), coalesce(hold.credits, 0)
+            FROM (SELECT) AS one LEFT JOIN passes.credit_holds AS hold ON hold.saga_id = :saga_id
+            ON CONFLICT (saga_id, action) DO NOTHING
+            RETURNING {_DECISION_COLUMNS}
+        ),
+        {_move_held_ctes(to, when="AND EXISTS (SELECT FROM claim)")}
+        SELECT claim.outcome AS claimed_outcome, claim.reason AS claimed_reason,
+            claim.amount_minor AS claimed_amount_minor, claim.reference AS claimed_reference,
+            claim.credits AS claimed_credits, moved.*
+        FROM claim LEFT JOIN moved ON true
+        """
+    )
+
+
+@dataclass(frozen=True)
+class ClaimedMove:
+    """What `claim_and_move_hold` recorded (a success naming the saga's hold, if it has one),
+    and the hold it moved from HELD (None: it had no HELD hold)."""
+
+    recorded: Decision
+    hold: CreditHold | None
+
+
+async def claim_and_move_hold(
+    conn: AsyncConnection,
+    *,
+    saga_id: uuid.UUID,
+    action: StepAction,
+    booking_id: uuid.UUID,
+    amount_minor: int,
+    to: HoldState,
+) -> ClaimedMove | None:
+    """Claims (saga, action) recorded as a success naming the saga's hold and moves that hold
+    HELD -> `to` (CONSUMED: the held credits become used; RELEASED: available again), in one
+    statement; None, with nothing written, when (saga, action) was claimed before.
+
+    With no hold moved, the claim still reads a success: the caller records the real decision
+    (`record_decision`) in this transaction, before anyone sees it.
+    """
+    values = {
+        "saga_id": saga_id,
+        "action": action.value,
+        "booking_id": booking_id,
+        "amount_minor": amount_minor,
+    }
+    row = (await conn.execute(_claim_and_move_hold(to), values)).first()
+    if row is None:
+        return None
+    recorded = Decision(
+        outcome=Outcome(row.claimed_outcome),
+        reason=row.claimed_reason,
+        amount_minor=row.claimed_amount_minor,
+        reference=row.claimed_reference,
+        credits=row.claimed_credits,
+    )
+    if row.id is None:
+        return ClaimedMove(recorded=recorded, hold=None)
+    hold = _hold(row)
+    if (recorded.reference, recorded.credits) != (str(hold.id), hold.credits):
+        raise RuntimeError(f"saga {saga_id} {action} recorded another hold than the one it moved")
+    return ClaimedMove(recorded=recorded, hold=hold)
 
 
 async def record_decision(

@@ -72,6 +72,15 @@ def execute_refusal(step: SagaStep) -> str | None:
     return None
 
 
+def refund_refusal(step: SagaStep) -> str | None:
+    """Why a REFUND cannot even be tried, or None."""
+    if step.company_id is None:
+        return reasons.INVALID_COMMAND
+    if step.credits < 0:
+        return reasons.INVALID_CREDITS
+    return None
+
+
 def hold_refusal(entitlement: Entitlement | None, *, credits: int, now: datetime) -> str | None:
     """Why `credits` cannot be held on the entitlement (as the customer's and company's) at `now`.
 

@@ -135,7 +135,9 @@ async def grant_pass(
 
 
 async def get_entitlement(db: Database, entitlement_id: uuid.UUID) -> Entitlement:
-    async with db.transaction() as conn:
+    # One SELECT needs no transaction: autocommit spares the BEGIN and COMMIT around it (bookings
+    # asks for the entitlement of every booking paid with a pass).
+    async with db.autocommit() as conn:
         found = await repository.get_entitlement(conn, entitlement_id)
     if found is None:
         raise _entitlement_not_found(entitlement_id)

@@ -13,13 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from passes.adapters import repository
 from passes.domain import reasons
-from passes.domain.model import Decision
+from passes.domain.model import Decision, HoldState
 from passes.domain.saga import (
     SagaStep,
     compensate_refusal,
     execute_refusal,
     finalize_refusal,
     hold_refusal,
+    refund_refusal,
     replayed_execute_refusal,
 )
 from plumbing.saga_protocol import StepAction
@@ -29,11 +30,11 @@ _HOLD_ATTEMPTS = 3
 
 
 async def apply_step(conn: AsyncConnection, step: SagaStep) -> Decision:
-    if not await repository.claim_operation(conn, step.saga_id, step.action, step.booking_id):
-        return await _replay(conn, step)
+    """Claims (saga, action) and acts on it, or replays the decision recorded when it was
+    claimed before. EXECUTE, FINALIZE and COMPENSATE claim, act and record their usual
+    decision in one statement; anything else writes the decision after the claim."""
     decision = await _ACTIONS[step.action](conn, step)
-    await repository.record_decision(conn, step.saga_id, step.action, decision)
-    return decision
+    return await _replay(conn, step) if decision is None else decision
 
 
 async def _replay(conn: AsyncConnection, step: SagaStep) -> Decision:
@@ -46,95 +47,160 @@ async def _replay(conn: AsyncConnection, step: SagaStep) -> Decision:
     return decision
 
 
-async def _execute(conn: AsyncConnection, step: SagaStep) -> Decision:
+async def _refuse(conn: AsyncConnection, step: SagaStep, reason: str) -> Decision | None:
+    """Claims (saga, action) with a refusal known before any effect; None: claimed before."""
+    refused = Decision.failure(reason)
+    claimed = await repository.claim_with_decision(conn, step.saga_id, step.action, step.booking_id, refused)
+    return refused if claimed else None
+
+
+async def _correct(conn: AsyncConnection, step: SagaStep, decision: Decision) -> Decision:
+    """Records `decision` over the success its claim was written with."""
+    await repository.record_decision(conn, step.saga_id, step.action, decision)
+    return decision
+
+
+async def _execute(conn: AsyncConnection, step: SagaStep) -> Decision | None:
     refusal = execute_refusal(step)
     if refusal:
-        return Decision.failure(refusal)
+        return await _refuse(conn, step, refusal)
     assert step.entitlement_id and step.customer_id and step.company_id  # by execute_refusal
     hold_id = uuid.uuid4()
-    inserted = await repository.insert_hold(
+    success = Decision.success(amount_minor=step.amount_minor, reference=str(hold_id), credits=step.credits)
+    claimed = await repository.claim_and_hold(
         conn,
-        hold_id=hold_id,
         saga_id=step.saga_id,
         booking_id=step.booking_id,
+        hold_id=hold_id,
         entitlement_id=step.entitlement_id,
         customer_id=step.customer_id,
         company_id=step.company_id,
         credits=step.credits,
+        success=success,
     )
-    if not inserted:
+    if claimed is None:
+        return None
+    if claimed.held:
+        return success
+    if not claimed.inserted:
         # Either a COMPENSATE came first (its tombstone owns the saga) or the pass is not
         # the customer's in this company.
         if await repository.hold_of_saga(conn, step.saga_id) is not None:
-            return Decision.failure(reasons.ALREADY_COMPENSATED)
-        return Decision.failure(reasons.PASS_NOT_FOUND)
-    for _ in range(_HOLD_ATTEMPTS):
-        if await repository.hold_credits(
-            conn, step.entitlement_id, step.customer_id, step.company_id, step.credits
-        ):
-            return Decision.success(
-                amount_minor=step.amount_minor, reference=str(hold_id), credits=step.credits
-            )
+            return await _correct(conn, step, Decision.failure(reasons.ALREADY_COMPENSATED))
+        return await _correct(conn, step, Decision.failure(reasons.PASS_NOT_FOUND))
+    for attempt in range(1, _HOLD_ATTEMPTS + 1):
         entitlement, now = await repository.customer_entitlement_now(
             conn, step.entitlement_id, step.customer_id, step.company_id
         )
         refusal = hold_refusal(entitlement, credits=step.credits, now=now)
-        if refusal:
+        if refusal or attempt == _HOLD_ATTEMPTS:
             break
-    await repository.delete_hold(conn, hold_id)
-    return Decision.failure(refusal or reasons.PASS_EXHAUSTED)
-
-
-async def _compensate(conn: AsyncConnection, step: SagaStep) -> Decision:
-    released = await repository.release_hold(conn, step.saga_id)
-    if released is None:
-        tombstone_id = uuid.uuid4()
-        if await repository.insert_tombstone(
-            conn, hold_id=tombstone_id, saga_id=step.saga_id, booking_id=step.booking_id
+        if await repository.hold_credits(
+            conn, step.entitlement_id, step.customer_id, step.company_id, step.credits
         ):
-            return Decision.success(amount_minor=step.amount_minor, reference=str(tombstone_id))
-        # The saga has a hold row: maybe an EXECUTE committed while our insert waited on it.
-        released = await repository.release_hold(conn, step.saga_id)
+            return success  # as the claim recorded it
+    await repository.delete_hold(conn, hold_id)
+    return await _correct(conn, step, Decision.failure(refusal or reasons.PASS_EXHAUSTED))
+
+
+async def _compensate(conn: AsyncConnection, step: SagaStep) -> Decision | None:
+    claimed = await repository.claim_and_move_hold(
+        conn,
+        saga_id=step.saga_id,
+        action=step.action,
+        booking_id=step.booking_id,
+        amount_minor=step.amount_minor,
+        to=HoldState.RELEASED,
+    )
+    if claimed is None:
+        return None
+    if claimed.hold is not None:
+        return claimed.recorded
+    # A hold committed after the claim's statement began (it waited on a twin's claim) makes
+    # the tombstone's insert do nothing: it is released below.
+    tombstone_id = uuid.uuid4()
+    if await repository.insert_tombstone(
+        conn, hold_id=tombstone_id, saga_id=step.saga_id, booking_id=step.booking_id
+    ):
+        return await _correct(
+            conn, step, Decision.success(amount_minor=step.amount_minor, reference=str(tombstone_id))
+        )
+    # The saga has a hold row: maybe an EXECUTE committed while our insert waited on it.
+    released = await repository.release_hold(conn, step.saga_id)
     if released is not None:
-        return Decision.success(
-            amount_minor=step.amount_minor, reference=str(released.id), credits=released.credits
+        return await _correct(
+            conn,
+            step,
+            Decision.success(
+                amount_minor=step.amount_minor, reference=str(released.id), credits=released.credits
+            ),
         )
     hold = await repository.hold_of_saga(conn, step.saga_id)
     refusal = compensate_refusal(hold.state if hold else None)
     if refusal:
-        return Decision.failure(refusal)
-    return Decision.success(amount_minor=step.amount_minor, reference=str(hold.id) if hold else "")
+        return await _correct(conn, step, Decision.failure(refusal))
+    return await _correct(
+        conn,
+        step,
+        Decision.success(amount_minor=step.amount_minor, reference=str(hold.id) if hold else ""),
+    )
 
 
-async def _finalize(conn: AsyncConnection, step: SagaStep) -> Decision:
+async def _finalize(conn: AsyncConnection, step: SagaStep) -> Decision | None:
+    claimed = await repository.claim_and_move_hold(
+        conn,
+        saga_id=step.saga_id,
+        action=step.action,
+        booking_id=step.booking_id,
+        amount_minor=step.amount_minor,
+        to=HoldState.CONSUMED,
+    )
+    if claimed is None:
+        return None
+    if claimed.hold is not None:
+        return claimed.recorded
+    # The claim's statement sees the holds as they were when it began, before any wait on a
+    # twin's claim: one committed since is consumed now.
     consumed = await repository.consume_hold(conn, step.saga_id)
     if consumed is not None:
-        return Decision.success(
-            amount_minor=step.amount_minor, reference=str(consumed.id), credits=consumed.credits
+        return await _correct(
+            conn,
+            step,
+            Decision.success(
+                amount_minor=step.amount_minor, reference=str(consumed.id), credits=consumed.credits
+            ),
         )
     hold = await repository.hold_of_saga(conn, step.saga_id)
     refusal = finalize_refusal(hold.state if hold else None)
     if refusal or hold is None:
-        return Decision.failure(refusal or reasons.HOLD_NOT_FOUND)
-    return Decision.success(amount_minor=step.amount_minor, reference=str(hold.id), credits=hold.credits)
+        return await _correct(conn, step, Decision.failure(refusal or reasons.HOLD_NOT_FOUND))
+    return await _correct(
+        conn,
+        step,
+        Decision.success(amount_minor=step.amount_minor, reference=str(hold.id), credits=hold.credits),
+    )
 
 
-async def _refund(conn: AsyncConnection, step: SagaStep) -> Decision:
-    if step.company_id is None:
-        return Decision.failure(reasons.INVALID_COMMAND)
-    if step.credits < 0:
-        return Decision.failure(reasons.INVALID_CREDITS)
+async def _refund(conn: AsyncConnection, step: SagaStep) -> Decision | None:
+    refusal = refund_refusal(step)
+    if refusal:
+        return await _refuse(conn, step, refusal)
+    assert step.company_id  # by refund_refusal
+    if not await repository.claim_operation(conn, step.saga_id, step.action, step.booking_id):
+        return None
     returned, holds = await repository.return_credits(
         conn, booking_id=step.booking_id, company_id=step.company_id, credits=step.credits
     )
-    return Decision.success(
+    decision = Decision.success(
         amount_minor=step.amount_minor,
         reference=",".join(str(hold_id) for hold_id in holds),
         credits=returned,
     )
+    await repository.record_decision(conn, step.saga_id, step.action, decision)
+    return decision
 
 
-_ACTIONS: dict[StepAction, Callable[[AsyncConnection, SagaStep], Awaitable[Decision]]] = {
+_ACTIONS: dict[StepAction, Callable[[AsyncConnection, SagaStep], Awaitable[Decision | None]]] = {
     StepAction.EXECUTE: _execute,
     StepAction.COMPENSATE: _compensate,
     StepAction.FINALIZE: _finalize,

@@ -16,6 +16,7 @@ from passes.domain.saga import (
     finalize_refusal,
     hold_refusal,
     parse_step,
+    refund_refusal,
     replayed_execute_refusal,
 )
 from plumbing.errors import ErrorKind, InvalidArgument
@@ -174,6 +175,17 @@ def test_a_well_formed_execute_has_no_refusal():
     step = parse_step(step_request())
     assert step is not None
     assert execute_refusal(step) is None
+
+
+def test_a_refund_needs_a_company_and_no_negative_credits():
+    refund = StepAction.REFUND
+    no_company = parse_step(step_request(action=refund, company_id="", credits=-1))
+    negative = parse_step(step_request(action=refund, credits=-1))
+    nothing = parse_step(step_request(action=refund, credits=0))
+    assert no_company is not None and negative is not None and nothing is not None
+    assert refund_refusal(no_company) == reasons.INVALID_COMMAND
+    assert refund_refusal(negative) == reasons.INVALID_CREDITS
+    assert refund_refusal(nothing) is None
 
 
 def test_a_replayed_execute_is_refused_once_compensated():
