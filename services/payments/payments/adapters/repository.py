@@ -110,8 +110,11 @@ async def insert_payment_method(
     return _method(row), created
 
 
+_GET_PAYMENT_METHOD = select(payment_methods).where(payment_methods.c.id == bindparam("method_id"))
+
+
 async def get_payment_method(conn: AsyncConnection, method_id: uuid.UUID) -> PaymentMethod | None:
-    row = (await conn.execute(select(payment_methods).where(payment_methods.c.id == method_id))).first()
+    row = (await conn.execute(_GET_PAYMENT_METHOD, {"method_id": method_id})).first()
     return _method(row) if row is not None else None
 
 
@@ -231,6 +234,36 @@ async def change_status(
     return _payment(row) if row is not None else None
 
 
+# The SET of a provider's answer (or event): `provider_reference` is kept when the answer
+# carries none, `action_expires_at` is NULL unless an action timeout is bound (REQUIRES_ACTION).
+_RESOLVED_VALUES = """
+    status = :status,
+    provider_reference = CASE WHEN :provider_reference = '' THEN provider_reference
+                              ELSE :provider_reference END,
+    decline_reason = :reason,
+    updated_at = now(),
+    action_expires_at = now() + CAST(:action_timeout AS interval)
+"""
+_RESOLVE = text(
+    f"""
+    UPDATE payments.payments SET {_RESOLVED_VALUES}
+    WHERE id = :payment_id AND status = ANY(CAST(:from_statuses AS text[]))
+    RETURNING {", ".join(payments.c.keys())}
+    """
+).columns(*payments.c)
+
+
+def _resolved_values(
+    to_status: PaymentStatus, provider_reference: str, reason: str | None, action_timeout: timedelta | None
+) -> dict[str, Any]:
+    return {
+        "status": to_status.value,
+        "provider_reference": provider_reference,
+        "reason": reason,
+        "action_timeout": action_timeout if to_status is PaymentStatus.REQUIRES_ACTION else None,
+    }
+
+
 async def resolve(
     conn: AsyncConnection,
     payment_id: uuid.UUID,
@@ -247,22 +280,14 @@ async def resolve(
     REQUIRES_ACTION): None when someone else resolved it first. The reference is kept when
     the answer carries none.
     """
-    values: dict[str, Any] = {
-        "status": to_status.value,
-        "decline_reason": reason,
-        "updated_at": func.now(),
-        "action_expires_at": func.now() + action_timeout
-        if to_status is PaymentStatus.REQUIRES_ACTION and action_timeout is not None
-        else None,
-    }
-    if provider_reference:
-        values["provider_reference"] = provider_reference
     row = (
         await conn.execute(
-            update(payments)
-            .where(payments.c.id == payment_id, payments.c.status.in_([s.value for s in from_statuses]))
-            .values(**values)
-            .returning(*payments.c)
+            _RESOLVE,
+            {
+                "payment_id": payment_id,
+                "from_statuses": sorted(status.value for status in from_statuses),
+                **_resolved_values(to_status, provider_reference, reason, action_timeout),
+            },
         )
     ).first()
     return _payment(row) if row is not None else None
@@ -548,3 +573,313 @@ async def get_step(conn: AsyncConnection, saga_id: str, action: StepAction) -> R
 async def recorded_actions(conn: AsyncConnection, saga_id: str) -> Sequence[StepAction]:
     rows = await conn.execute(select(saga_steps.c.action).where(saga_steps.c.saga_id == saga_id))
     return [StepAction(action) for (action,) in rows]
+
+
+# The card path of a saga, one statement per phase: the intent of an EXECUTE (claim, payment
+# method, payment), the provider's answer to it (payment, step, the step read back) and a
+# FINALIZE (capture and its recorded decision). Each answers enough for the caller to take
+# the path it took before, statement by statement, whenever the one statement did not apply.
+
+_STEP_COLUMNS = ("succeeded", "reason", "amount_minor", "payment_id", "tombstone", "waiting", "attempt")
+_PAYMENT_COLUMNS = ", ".join(payments.c.keys())
+_METHOD_COLUMNS = (
+    "id",
+    "company_id",
+    "customer_id",
+    "request_id",
+    "card_token",
+    "brand",
+    "last4",
+    "created_at",
+)
+
+
+def _prefixed(table: str, prefix: str, columns: Sequence[str]) -> str:
+    return ", ".join(f"{table}.{column} AS {prefix}{column}" for column in columns)
+
+
+def _recorded_step(row: Row[Any]) -> RecordedStep | None:
+    """The step_* columns of a row, None when there was no step."""
+    if row.step_succeeded is None:
+        return None
+    decision = StepDecision(
+        succeeded=row.step_succeeded,
+        reason=row.step_reason,
+        amount_minor=row.step_amount_minor,
+        payment_id=row.step_payment_id,
+    )
+    return RecordedStep(
+        decision=decision,
+        tombstone=row.step_tombstone,
+        waiting=row.step_waiting,
+        attempt=int(row.step_attempt),
+    )
+
+
+@dataclass(frozen=True)
+class OpenedIntent:
+    """What `open_saga_intent` did and saw.
+
+    `claimed`: this statement claimed the EXECUTE, waiting for the new AUTHORIZING `payment`.
+    Otherwise `recorded` is the EXECUTE claimed before (None when the statement did not see
+    one: a twin committed it meanwhile, or the intent was not written because the command is
+    refused or its key names a payment already) and `payment` is that step's payment.
+    `method` is the command's payment method as stored (None when unknown), whoever owns it.
+    """
+
+    claimed: bool
+    recorded: RecordedStep | None
+    payment: Payment | None
+    method: PaymentMethod | None
+
+
+# The claim is written waiting for the payment the statement inserts with it (its foreign key
+# is checked at the statement's end), and only for a method of the command's own company and
+# customer whose token the validation of a card token accepts, when no payment holds the key
+# yet; the payment is inserted only with the claim. A statement that claims nothing writes
+# nothing. The step recorded before (and its payment) are read from the statement's snapshot:
+# they do not include the claim.
+_OPEN_SAGA_INTENT = text(
+    f"""
+    WITH method AS (
+        SELECT * FROM payments.payment_methods WHERE id = :method_id
+    ),
+    claim AS (
+        INSERT INTO payments.saga_steps (saga_id, action, booking_id, succeeded, attempt, waiting, payment_id)
+        SELECT :saga_id, 'EXECUTE', :booking_id, false, CAST(:attempt AS bigint), true,
+               CAST(:payment_id AS uuid)
+        FROM method
+        WHERE method.company_id = :company_id AND method.customer_id = :customer_id
+          AND char_length(method.card_token) <= :max_token_length AND method.card_token ~ '[!-~]'
+          AND NOT EXISTS (SELECT FROM payments.payments WHERE idempotency_key = :idempotency_key)
+        ON CONFLICT DO NOTHING
+        RETURNING payment_id
+    ),
+    intent AS (
+        INSERT INTO payments.payments (
+            id, company_id, customer_id, booking_id, amount_minor, currency, status, provider,
+            provider_reference, idempotency_key
+        )
+        SELECT claim.payment_id, CAST(:company_id AS uuid), CAST(:customer_id AS uuid),
+               CAST(:booking_uuid AS uuid), CAST(:amount_minor AS bigint), CAST(:currency AS text),
+               'AUTHORIZING', CAST(:provider AS text), '', CAST(:idempotency_key AS text)
+        FROM claim
+        RETURNING {_PAYMENT_COLUMNS}
+    ),
+    recorded AS (
+        SELECT * FROM payments.saga_steps WHERE saga_id = :saga_id AND action = 'EXECUTE'
+    )
+    SELECT EXISTS (SELECT FROM intent) AS claimed,
+           {_prefixed("recorded", "step_", _STEP_COLUMNS)},
+           {_prefixed("method", "method_", _METHOD_COLUMNS)},
+           payment.*
+    FROM (SELECT) AS one
+    LEFT JOIN method ON true
+    LEFT JOIN recorded ON true
+    LEFT JOIN LATERAL (
+        SELECT * FROM intent
+        UNION ALL
+        SELECT {_PAYMENT_COLUMNS} FROM payments.payments WHERE id = recorded.payment_id
+    ) AS payment ON true
+    """
+)
+
+
+async def open_saga_intent(
+    conn: AsyncConnection,
+    *,
+    saga_id: str,
+    booking_id: str,
+    attempt: int,
+    method_id: uuid.UUID,
+    new: NewPayment,
+    max_token_length: int,
+) -> OpenedIntent:
+    """Claims a saga's EXECUTE waiting for a new AUTHORIZING payment `new` (its key, amount,
+    company and customer), paid with the card of `method_id`, in one statement; or reads the
+    EXECUTE recorded before, its payment and the method. See `OpenedIntent`."""
+    row = (
+        await conn.execute(
+            _OPEN_SAGA_INTENT,
+            {
+                "method_id": method_id,
+                "saga_id": saga_id,
+                "booking_id": booking_id,
+                "attempt": attempt,
+                "payment_id": new.id,
+                "company_id": new.company_id,
+                "customer_id": new.customer_id,
+                "max_token_length": max_token_length,
+                "idempotency_key": new.idempotency_key,
+                "booking_uuid": new.booking_id,
+                "amount_minor": new.amount_minor,
+                "currency": new.currency,
+                "provider": new.provider,
+            },
+        )
+    ).one()
+    method = None
+    if row.method_id is not None:
+        method = PaymentMethod(
+            id=row.method_id,
+            company_id=row.method_company_id,
+            customer_id=row.method_customer_id,
+            request_id=row.method_request_id,
+            details=CardDetails(brand=row.method_brand, last4=row.method_last4),
+            created_at=row.method_created_at,
+            card_token=row.method_card_token,
+        )
+    return OpenedIntent(
+        claimed=bool(row.claimed),
+        recorded=_recorded_step(row),
+        payment=_payment(row) if row.id is not None else None,
+        method=method,
+    )
+
+
+@dataclass(frozen=True)
+class AnsweredStep:
+    """A saga's payment with the provider's answer recorded, and its EXECUTE as it is now."""
+
+    payment: Payment
+    step: RecordedStep | None
+    # The saga has a COMPENSATE recorded.
+    compensated: bool
+
+
+# The answer moves the payment only from AUTHORIZING; a final one decides the EXECUTE waiting
+# for it (as `decide_waiting_step`). The saga's EXECUTE is read back as the decision left it
+# (else from the snapshot: nobody changes it without the payment's lock, which the UPDATE holds).
+_RECORD_SAGA_ANSWER = text(
+    f"""
+    WITH resolved AS (
+        UPDATE payments.payments SET {_RESOLVED_VALUES}
+        WHERE id = :payment_id AND status = 'AUTHORIZING'
+        RETURNING {_PAYMENT_COLUMNS}
+    ),
+    decided AS (
+        UPDATE payments.saga_steps AS step
+        SET waiting = false, succeeded = :succeeded, reason = :step_reason,
+            amount_minor = CAST(:step_amount_minor AS bigint)
+        FROM resolved
+        WHERE CAST(:decides AS boolean) AND step.payment_id = resolved.id
+          AND step.action = 'EXECUTE' AND step.waiting
+        RETURNING step.*
+    ),
+    recorded AS (
+        SELECT * FROM decided WHERE saga_id = :saga_id
+        UNION ALL
+        SELECT * FROM payments.saga_steps
+        WHERE saga_id = :saga_id AND action = 'EXECUTE'
+          AND NOT EXISTS (SELECT FROM decided WHERE saga_id = :saga_id)
+    )
+    SELECT resolved.*,
+           {_prefixed("recorded", "step_", _STEP_COLUMNS)},
+           EXISTS (
+               SELECT FROM payments.saga_steps WHERE saga_id = :saga_id AND action = 'COMPENSATE'
+           ) AS compensated
+    FROM resolved LEFT JOIN recorded ON true
+    """
+)
+
+
+async def record_saga_answer(
+    conn: AsyncConnection,
+    saga_id: str,
+    payment_id: uuid.UUID,
+    *,
+    to_status: PaymentStatus,
+    provider_reference: str,
+    reason: str | None,
+    action_timeout: timedelta | None,
+    decision: StepDecision | None,
+) -> AnsweredStep | None:
+    """`resolve` of an AUTHORIZING payment, `decide_waiting_step` with `decision` (None: the
+    answer is not final, the step keeps waiting) and `get_step` of the saga's EXECUTE and
+    COMPENSATE, in one statement. None, with nothing written, when the payment is no longer
+    AUTHORIZING (resolved meanwhile by a webhook or the recovery)."""
+    row = (
+        await conn.execute(
+            _RECORD_SAGA_ANSWER,
+            {
+                "payment_id": payment_id,
+                "saga_id": saga_id,
+                **_resolved_values(to_status, provider_reference, reason, action_timeout),
+                "decides": decision is not None,
+                "succeeded": decision.succeeded if decision is not None else False,
+                "step_reason": decision.reason if decision is not None else "",
+                "step_amount_minor": decision.amount_minor if decision is not None else 0,
+            },
+        )
+    ).first()
+    if row is None:
+        return None
+    return AnsweredStep(payment=_payment(row), step=_recorded_step(row), compensated=bool(row.compensated))
+
+
+@dataclass(frozen=True)
+class SagaCapture:
+    """What `capture_for_saga` did: `captured`, the payment it captured and recorded the
+    FINALIZE of (`claimed`); else `recorded`, the FINALIZE decided before, if it saw one."""
+
+    captured: Payment | None
+    claimed: bool
+    recorded: RecordedStep | None
+
+
+# Captures the saga's AUTHORIZED payment and records the FINALIZE decided with it (succeeded,
+# the captured amount). A FINALIZE is only ever recorded once its payment is captured, so a
+# payment still AUTHORIZED has none: a re-sent FINALIZE finds the payment CAPTURED and
+# captures nothing. A twin waits on the payment's row, then finds it captured.
+_CAPTURE_FOR_SAGA = text(
+    f"""
+    WITH captured AS (
+        UPDATE payments.payments SET status = 'CAPTURED', updated_at = now(), action_expires_at = NULL
+        WHERE idempotency_key = :idempotency_key AND status = 'AUTHORIZED'
+        RETURNING {_PAYMENT_COLUMNS}
+    ),
+    claim AS (
+        INSERT INTO payments.saga_steps (
+            saga_id, action, booking_id, succeeded, amount_minor, payment_id, attempt
+        )
+        SELECT :saga_id, 'FINALIZE', :booking_id, true, captured.amount_minor, captured.id,
+               CAST(:attempt AS bigint)
+        FROM captured
+        ON CONFLICT DO NOTHING
+        RETURNING saga_id
+    ),
+    recorded AS (
+        SELECT * FROM payments.saga_steps WHERE saga_id = :saga_id AND action = 'FINALIZE'
+    )
+    SELECT EXISTS (SELECT FROM claim) AS claimed,
+           {_prefixed("recorded", "step_", _STEP_COLUMNS)},
+           captured.*
+    FROM (SELECT) AS one
+    LEFT JOIN captured ON true
+    LEFT JOIN recorded ON true
+    """
+)
+
+
+async def capture_for_saga(
+    conn: AsyncConnection, saga_id: str, booking_id: str, *, attempt: int, idempotency_key: str
+) -> SagaCapture:
+    """`change_status` AUTHORIZED -> CAPTURED of the payment of `idempotency_key` with the
+    `claim_step` and `record_step` of the saga's FINALIZE, in one statement; or the FINALIZE
+    recorded before. Neither (nothing written): the payment is missing or not AUTHORIZED."""
+    row = (
+        await conn.execute(
+            _CAPTURE_FOR_SAGA,
+            {
+                "idempotency_key": idempotency_key,
+                "saga_id": saga_id,
+                "booking_id": booking_id,
+                "attempt": attempt,
+            },
+        )
+    ).one()
+    return SagaCapture(
+        captured=_payment(row) if row.id is not None else None,
+        claimed=bool(row.claimed),
+        recorded=_recorded_step(row),
+    )

@@ -3,7 +3,7 @@
 Its consumer is plumbing's `InboxConsumer` (inbox, effect and reply in one transaction, ack
 after commit, one retry policy) with the two hooks card payments need:
 
-- EXECUTE calls the provider *outside* any transaction: a short transaction records the
+- EXECUTE calls the provider *outside* any transaction: one statement records the
   intent, the provider is asked (it may take seconds, or lose its answer and raise, in which
   case the message is nak'ed and redelivered), then the consumer's transaction records the
   answer together with the inbox record and the reply.

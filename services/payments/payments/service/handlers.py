@@ -178,7 +178,8 @@ async def create_payment_method(
 
 
 async def get_payment_method(db: Database, command: GetPaymentMethod) -> PaymentMethod:
-    async with db.transaction() as conn:
+    # One read (bookings asks before every card booking): no transaction around it.
+    async with db.autocommit() as conn:
         method = await repository.get_payment_method(conn, command.payment_method_id)
     if method is None:
         raise _method_not_found()

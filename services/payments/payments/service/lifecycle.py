@@ -26,6 +26,7 @@ from payments.adapters import repository
 from payments.adapters.repository import ResolvedStep
 from payments.domain import errors
 from payments.domain.commands import AuthorizePayment
+from payments.domain.methods import PaymentMethod
 from payments.domain.model import (
     REQUIRED_STATUS,
     RESULTING_STATUS,
@@ -146,18 +147,34 @@ async def record_answer(
     gave up on it) the answer is not recorded. If we no longer hold the payment (VOIDED,
     FAILED) but the provider approved or still may, the authorization is released.
     """
-    status = _STATUS_OF_ANSWER[answer.outcome]
+    status, reason = answered_status(answer)
     changed = await repository.resolve(
         conn,
         payment_id,
         to_status=status,
         provider_reference=answer.provider_reference,
-        reason=(answer.decline_reason or errors.CARD_DECLINED) if status is PaymentStatus.DECLINED else None,
+        reason=reason,
         action_timeout=action_timeout,
         from_statuses=frozenset({PaymentStatus.AUTHORIZING}),
     )
     if changed is not None:
         return changed
+    return await answer_came_late(conn, provider, payment_id, answer)
+
+
+def answered_status(answer: Authorization) -> tuple[PaymentStatus, str | None]:
+    """The status an answer moves an AUTHORIZING payment to, and its decline reason."""
+    status = _STATUS_OF_ANSWER[answer.outcome]
+    if status is PaymentStatus.DECLINED:
+        return status, answer.decline_reason or errors.CARD_DECLINED
+    return status, None
+
+
+async def answer_came_late(
+    conn: AsyncConnection, provider: CardProvider, payment_id: uuid.UUID, answer: Authorization
+) -> Payment:
+    """The payment an answer found resolved already (not recorded): released at the provider
+    when we no longer hold it but the provider approved or still may."""
     current = await existing_payment(conn, payment_id)
     if current.status.holds_nothing and answer.outcome is not AuthorizationOutcome.DECLINED:
         await release_at_provider(provider, current, answer.provider_reference)
@@ -234,7 +251,11 @@ async def card_token_of(
 ) -> str:
     """The card behind a payment method, for its own customer and company only."""
     method_id = ids.parse_uuid(payment_method_id, "payment_method_id")
-    method = await repository.get_payment_method(conn, method_id)
+    return card_of_method(await repository.get_payment_method(conn, method_id), company_id, customer_id)
+
+
+def card_of_method(method: PaymentMethod | None, company_id: uuid.UUID, customer_id: uuid.UUID) -> str:
+    """The card of a payment method as read, for its own customer and company only."""
     if method is None:
         raise NotFound(errors.PAYMENT_METHOD_NOT_FOUND, "no such payment method", field="payment_method_id")
     method.check_owner(company_id, customer_id)

@@ -1,22 +1,25 @@
 """The payments step of the booking saga: the decision to reply to each command.
 
-EXECUTE runs in two parts around the provider call (`prepare_execute` in its own transaction,
-then `handle_step` in the consumer's); COMPENSATE, FINALIZE and REFUND run once per
-(saga_id, action) in the consumer's transaction and return the decision to reply.
+EXECUTE runs in two parts around the provider call (`prepare_execute` on its own, one statement
+for a valid command, then `handle_step` in the consumer's transaction); COMPENSATE, FINALIZE
+and REFUND run once per (saga_id, action) in the consumer's transaction and return the
+decision to reply.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from payments.adapters import repository
+from payments.adapters.repository import RecordedStep
 from payments.domain import errors, validation
 from payments.domain.model import (
     IllegalTransition,
+    NewPayment,
     Operation,
     Payment,
     PaymentStatus,
@@ -26,11 +29,13 @@ from payments.domain.model import (
 from payments.domain.provider import Authorization, CardProvider
 from payments.domain.saga import SagaStep, StepDecision, decision_for_authorization, payment_key
 from payments.service.lifecycle import (
+    answer_came_late,
+    answered_status,
+    card_of_method,
     card_token_of,
     existing_payment,
     not_found,
     open_intent,
-    record_answer,
     refund_in,
     require_success,
     settle,
@@ -63,48 +68,123 @@ async def _card_of_step(conn: AsyncConnection, step: SagaStep) -> str:
     )
 
 
+def _planned_intent(step: SagaStep, provider_name: str) -> tuple[uuid.UUID, NewPayment] | None:
+    """The payment method and the AUTHORIZING payment of an EXECUTE whose values are all valid;
+    None when one is refused (`_prepare_execute_in` records the refusal, in its order)."""
+    try:
+        method_id = ids.parse_uuid(step.payment_method_id, "payment_method_id")
+        intent = NewPayment(
+            id=uuid.uuid4(),
+            company_id=ids.parse_uuid(step.company_id, "company_id"),
+            customer_id=ids.parse_uuid(step.customer_id, "customer_id"),
+            booking_id=ids.parse_uuid(step.booking_id, "booking_id"),
+            amount_minor=validation.positive_amount(step.amount_minor),
+            currency=validation.currency(step.currency),
+            status=PaymentStatus.AUTHORIZING,
+            provider=provider_name,
+            provider_reference="",
+            decline_reason=None,
+            idempotency_key=validation.request_id(payment_key(step.saga_id), "saga_id"),
+        )
+    except InvalidArgument:
+        return None
+    return method_id, intent
+
+
+def _resumed(step: SagaStep, opened: repository.OpenedIntent) -> Intent | None:
+    """A re-sent EXECUTE that found its step recorded: the intent to ask the provider about
+    again while it is AUTHORIZING (with the card of the command's own method), else None."""
+    recorded = opened.recorded
+    if recorded is None or not recorded.waiting or recorded.decision.payment_id is None:
+        return None
+    payment = opened.payment
+    if payment is None or payment.status is not PaymentStatus.AUTHORIZING:
+        return None
+    company_id = ids.parse_uuid(step.company_id, "company_id")
+    customer_id = ids.parse_uuid(step.customer_id, "customer_id")
+    return Intent(payment, card_of_method(opened.method, company_id, customer_id))
+
+
 async def prepare_execute(db: Database, provider_name: str, step: SagaStep) -> Intent | None:
-    """Claims the saga's EXECUTE and records the payment intent, in one short transaction.
+    """Claims the saga's EXECUTE and records the payment intent.
 
     Returns the intent when the provider must be asked: a first EXECUTE, or a re-sent one that
     finds the intent still AUTHORIZING (the answer was lost or the process died). None when the
     step is decided already, refused, or waits for a webhook.
+
+    A valid command is one statement, committed by itself (`repository.open_saga_intent`):
+    the claim, the method and the intent, or the step recorded before. When it wrote nothing
+    and saw no step (a refusal, a key taken by another payment, a twin that committed since)
+    the command takes the path of one statement at a time, in a transaction.
     """
+    planned = _planned_intent(step, provider_name)
+    if planned is not None:
+        method_id, new = planned
+        async with db.autocommit() as conn:
+            opened = await repository.open_saga_intent(
+                conn,
+                saga_id=step.saga_id,
+                booking_id=step.booking_id,
+                attempt=step.attempt,
+                method_id=method_id,
+                new=new,
+                max_token_length=validation.MAX_CARD_TOKEN_LENGTH,
+            )
+        if opened.claimed:
+            assert opened.payment is not None and opened.method is not None
+            return Intent(opened.payment, opened.method.card_token)
+        if opened.recorded is not None:
+            return _resumed(step, opened)
     async with db.transaction() as conn:
-        if not await repository.claim_step(
-            conn, step.saga_id, StepAction.EXECUTE, step.booking_id, attempt=step.attempt
-        ):
-            recorded = await repository.get_step(conn, step.saga_id, StepAction.EXECUTE)
-            if recorded is None or not recorded.waiting or recorded.decision.payment_id is None:
-                return None
-            payment = await repository.get_payment(conn, recorded.decision.payment_id)
-            if payment is None or payment.status is not PaymentStatus.AUTHORIZING:
-                return None
-            return Intent(payment, await _card_of_step(conn, step))
-        try:
-            card = await _card_of_step(conn, step)
-            command = validation.authorize_command(
-                idempotency_key=payment_key(step.saga_id),
-                company_id=step.company_id,
-                customer_id=step.customer_id,
-                amount_minor=step.amount_minor,
-                currency_code=step.currency,
-                card_token_value=card,
-                booking_id=str(ids.parse_uuid(step.booking_id, "booking_id")),
-                key_field="saga_id",
-            )
-            payment = await open_intent(conn, provider_name, command)
-        except _STEP_REFUSALS as refused:
-            await repository.record_step(
-                conn, step.saga_id, StepAction.EXECUTE, StepDecision.failed(refused.reason)
-            )
+        return await _prepare_execute_in(conn, provider_name, step)
+
+
+async def _prepare_execute_in(conn: AsyncConnection, provider_name: str, step: SagaStep) -> Intent | None:
+    """`prepare_execute` one statement at a time, in the caller's transaction."""
+    if not await repository.claim_step(
+        conn, step.saga_id, StepAction.EXECUTE, step.booking_id, attempt=step.attempt
+    ):
+        recorded = await repository.get_step(conn, step.saga_id, StepAction.EXECUTE)
+        if recorded is None or not recorded.waiting or recorded.decision.payment_id is None:
             return None
-        decision = decision_for_authorization(payment)
-        if decision is not None:
-            await repository.record_step(conn, step.saga_id, StepAction.EXECUTE, decision)
+        payment = await repository.get_payment(conn, recorded.decision.payment_id)
+        if payment is None or payment.status is not PaymentStatus.AUTHORIZING:
             return None
-        await repository.wait_step(conn, step.saga_id, payment.id)
-        return Intent(payment, command.card_token) if payment.status is PaymentStatus.AUTHORIZING else None
+        return Intent(payment, await _card_of_step(conn, step))
+    try:
+        card = await _card_of_step(conn, step)
+        command = validation.authorize_command(
+            idempotency_key=payment_key(step.saga_id),
+            company_id=step.company_id,
+            customer_id=step.customer_id,
+            amount_minor=step.amount_minor,
+            currency_code=step.currency,
+            card_token_value=card,
+            booking_id=str(ids.parse_uuid(step.booking_id, "booking_id")),
+            key_field="saga_id",
+        )
+        payment = await open_intent(conn, provider_name, command)
+    except _STEP_REFUSALS as refused:
+        await repository.record_step(
+            conn, step.saga_id, StepAction.EXECUTE, StepDecision.failed(refused.reason)
+        )
+        return None
+    decision = decision_for_authorization(payment)
+    if decision is not None:
+        await repository.record_step(conn, step.saga_id, StepAction.EXECUTE, decision)
+        return None
+    await repository.wait_step(conn, step.saga_id, payment.id)
+    return Intent(payment, command.card_token) if payment.status is PaymentStatus.AUTHORIZING else None
+
+
+def _replied(recorded: RecordedStep, compensated: bool) -> StepDecision | None:
+    """The reply of an EXECUTE as recorded: none while it waits; ALREADY_COMPENSATED when it
+    succeeded but the saga was compensated since."""
+    if recorded.waiting:
+        return None
+    if recorded.decision.succeeded and compensated:
+        return StepDecision.failed(errors.ALREADY_COMPENSATED, recorded.decision.payment_id)
+    return recorded.decision
 
 
 async def execute_step(
@@ -117,21 +197,36 @@ async def execute_step(
     """EXECUTE, after `prepare_execute` and the provider call: records the answer (if any) and
     returns the decision to reply, or None while the payment waits for a webhook.
 
-    Refused with ALREADY_COMPENSATED after a compensation or its tombstone.
+    Refused with ALREADY_COMPENSATED after a compensation or its tombstone. An answer to a
+    payment still AUTHORIZING is recorded, decides the step and reads it back in one statement.
     """
     if answered is not None:
         intent, answer = answered
-        payment = await record_answer(conn, provider, intent.payment.id, answer, action_timeout)
+        status, reason = answered_status(answer)
         # The consumer replies itself: no separate reply for this step.
-        await settle(conn, payment, None)
+        answered_step = await repository.record_saga_answer(
+            conn,
+            step.saga_id,
+            intent.payment.id,
+            to_status=status,
+            provider_reference=answer.provider_reference,
+            reason=reason,
+            action_timeout=action_timeout,
+            decision=decision_for_authorization(
+                replace(intent.payment, status=status, decline_reason=reason)
+            ),
+        )
+        if answered_step is not None and answered_step.step is not None:
+            return _replied(answered_step.step, answered_step.compensated)
+        if answered_step is None:  # resolved meanwhile (a webhook, the recovery)
+            await settle(conn, await answer_came_late(conn, provider, intent.payment.id, answer), None)
     recorded = await repository.get_step(conn, step.saga_id, StepAction.EXECUTE)
     if recorded is None:  # pragma: no cover - prepare_execute committed the claim
         raise RuntimeError(f"saga {step.saga_id} EXECUTE is not recorded")
-    if recorded.waiting:
-        return None
-    if recorded.decision.succeeded and await repository.get_step(conn, step.saga_id, StepAction.COMPENSATE):
-        return StepDecision.failed(errors.ALREADY_COMPENSATED, recorded.decision.payment_id)
-    return recorded.decision
+    compensated = recorded.decision.succeeded and (
+        await repository.get_step(conn, step.saga_id, StepAction.COMPENSATE) is not None
+    )
+    return _replied(recorded, compensated)
 
 
 async def _once_per_saga(
@@ -144,6 +239,10 @@ async def _once_per_saga(
     """
     try:
         async with conn.begin_nested():
+            if action is StepAction.FINALIZE:
+                done = await _finalize_at_once(conn, provider, step)
+                if done is not None:
+                    return done
             if not await repository.claim_step(
                 conn, step.saga_id, action, step.booking_id, attempt=step.attempt
             ):
@@ -201,6 +300,28 @@ async def _compensate(conn: AsyncConnection, provider: CardProvider, step: SagaS
             raise
         voided = await existing_payment(conn, payment.id)
     return StepDecision(succeeded=True, amount_minor=voided.amount_minor, payment_id=voided.id)
+
+
+async def _finalize_at_once(
+    conn: AsyncConnection, provider: CardProvider, step: SagaStep
+) -> StepDecision | None:
+    """FINALIZE of an AUTHORIZED payment: captured and recorded in one statement, then taken
+    at the provider (a refusal raises, and the caller's savepoint undoes both); or the
+    FINALIZE recorded before. None, with nothing written: `_finalize`'s path says why."""
+    capture = await repository.capture_for_saga(
+        conn, step.saga_id, step.booking_id, attempt=step.attempt, idempotency_key=payment_key(step.saga_id)
+    )
+    captured = capture.captured
+    if captured is None:
+        return None if capture.recorded is None else capture.recorded.decision
+    if not capture.claimed:  # pragma: no cover - a FINALIZE is recorded only once captured
+        raise RuntimeError(f"saga {step.saga_id} captured its payment but its FINALIZE is recorded")
+    require_success(
+        await provider.capture(
+            f"{captured.id}:capture", captured.provider_reference, captured.amount_minor, captured.currency
+        )
+    )
+    return StepDecision(succeeded=True, amount_minor=captured.amount_minor, payment_id=captured.id)
 
 
 async def _finalize(conn: AsyncConnection, provider: CardProvider, step: SagaStep) -> StepDecision:
