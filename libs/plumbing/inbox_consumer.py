@@ -29,18 +29,21 @@ and runs it through the caller's hooks in phases:
 
 Failpoints (`plumbing.failpoints`, names the fault suite arms): `consumer.before_transaction`
 before a message's prepare and transaction, `consumer.after_effect_before_commit` inside the
-transaction after a new message's effect and reply, `consumer.after_commit_before_ack`.
+transaction after a new message's effect (and its reply, when it is applied alone),
+`consumer.after_commit_before_ack`.
 
 The apply phase, `_apply_all`, is set-based: the new messages of a fetched batch share
-transactions of up to `transaction_batch` messages (CONSUMER_TRANSACTION_BATCH, 32), each
-message's inbox row, effect and reply applied in turn in the one transaction, in the order of
-`order_key` (the row a message locks first, e.g. the customer whose account a wallet step
-takes; ties keep the arrival order), so two replicas' batches take their locks in the same
-order instead of deadlocking. One BEGIN and one COMMIT (one wait on the disk) serve the whole
-group, which is most of a step's cost at load. When any message of the group raises, the
-group's transaction is rolled back whole and its messages are applied again one by one, each
-in its own transaction (at most `concurrency` at once), so only the failing message is naked;
-the others commit as they would have alone. A lone message takes the one-by-one path at once.
+transactions of up to `transaction_batch` messages (CONSUMER_TRANSACTION_BATCH, 32): the
+group's inbox rows in one statement (the ids it returns are the messages to apply: a
+redelivery's row is there already), each new message's effect in turn, and the group's replies
+in one statement, all in one transaction, in the order of `order_key` (the row a message locks
+first, e.g. the customer whose account a wallet step takes; ties keep the arrival order), so
+two replicas' batches take their locks in the same order instead of deadlocking. One BEGIN and
+one COMMIT (one wait on the disk) serve the whole group, which is most of a step's cost at
+load. When any message of the group raises, the group's transaction is rolled back whole and
+its messages are applied again one by one, each in its own transaction (at most `concurrency`
+at once), so only the failing message is naked; the others commit as they would have alone. A
+lone message takes the one-by-one path at once.
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from plumbing.db import Database
 from plumbing.failpoints import failpoint
 from plumbing.messaging import DEFAULT_RETRY, RetryPolicy, delivery_count, nak_later
-from plumbing.outbox import Outbox, record_in_inbox
+from plumbing.outbox import Outbox, OutboxRow, outbox_row, record_all_in_inbox, record_in_inbox
 from plumbing.telemetry import extract_trace_context
 from plumbing.validation import nul_field
 
@@ -274,12 +277,24 @@ class InboxConsumer(Generic[M, P]):
 
     async def _apply_together(self, group: list[Delivery[M, P]]) -> bool:
         """Applies the group in one transaction; False (nothing of it committed) when any
-        message raised, so the caller applies them one by one."""
+        message raised, so the caller applies them one by one. The group's inbox rows are one
+        statement before the effects, its replies one statement after them."""
         try:
             async with self.db.transaction() as conn:
+                new = await self._record_all_in_inbox(conn, group)
+                replies: list[OutboxRow] = []
                 for delivery in group:
+                    if delivery.message_id not in new:
+                        continue  # a redelivery (its effect and reply committed), or twice in the group
+                    new.discard(delivery.message_id)
                     with trace.use_span(delivery.span, end_on_exit=False):
-                        await self._apply_in(conn, delivery)
+                        reply = await self._effect(conn, delivery)
+                        if reply is not None:
+                            replies.append(reply)
+                        failpoint("consumer.after_effect_before_commit")
+                if replies:
+                    assert self.outbox is not None
+                    await self.outbox.add_all(conn, replies)
         except Exception as error:
             log.warning(
                 "%s: a group of %d messages failed (%s: %s); applying them one by one",
@@ -292,6 +307,12 @@ class InboxConsumer(Generic[M, P]):
         for delivery in group:
             delivery.committed = True
         return True
+
+    async def _record_all_in_inbox(self, conn: AsyncConnection, group: list[Delivery[M, P]]) -> set[str]:
+        """The message ids of the group to apply: new to the inbox (all of them without one)."""
+        if self.inbox is None:
+            return {delivery.message_id for delivery in group}
+        return await record_all_in_inbox(conn, self.inbox, [(d.message_id, d.subject) for d in group])
 
     async def _apply_alone(self, delivery: Delivery[M, P]) -> None:
         """Applies one delivery in a transaction of its own."""
@@ -311,18 +332,24 @@ class InboxConsumer(Generic[M, P]):
             conn, self.inbox, delivery.message_id, delivery.subject
         ):
             return  # a redelivery: its effect (and reply) committed with its inbox row
-        reply = await self.apply(conn, delivery)
-        if self.reply_subject is not None:
-            if reply is None:
-                raise TypeError(f"{self.name}: apply answered no reply; NO_REPLY_YET says a later one")
-            if isinstance(reply, Message):
-                assert self.outbox is not None
-                await self.outbox.add(
-                    conn, self.reply_subject, reply, message_id=f"{delivery.message_id}:reply"
-                )
-        elif reply is not None:
-            raise TypeError(f"{self.name}: apply answered a reply but the consumer has no reply subject")
+        reply = await self._effect(conn, delivery)
+        if reply is not None:
+            assert self.outbox is not None
+            await self.outbox.add_all(conn, [reply])
         failpoint("consumer.after_effect_before_commit")
+
+    async def _effect(self, conn: AsyncConnection, delivery: Delivery[M, P]) -> OutboxRow | None:
+        """The message's effect; its reply's outbox row (id `<message id>:reply`) to write, if any."""
+        reply = await self.apply(conn, delivery)
+        if self.reply_subject is None:
+            if reply is not None:
+                raise TypeError(f"{self.name}: apply answered a reply but the consumer has no reply subject")
+            return None
+        if reply is None:
+            raise TypeError(f"{self.name}: apply answered no reply; NO_REPLY_YET says a later one")
+        if isinstance(reply, Message):
+            return outbox_row(self.reply_subject, reply, message_id=f"{delivery.message_id}:reply")
+        return None  # NO_REPLY_YET
 
     # -- settle -------------------------------------------------------------------------------
 

@@ -164,6 +164,36 @@ async def record_in_inbox(conn: AsyncConnection, inbox: Table, message_id: str, 
     return inserted.first() is not None
 
 
+@functools.cache
+def _inbox_insert_all(inbox: Table) -> TextClause:
+    # One statement whatever the count (arrays, not a VALUES list): prepared once.
+    return text(
+        f"INSERT INTO {inbox.fullname} (message_id, subject)"
+        " SELECT * FROM unnest(CAST(:message_ids AS text[]), CAST(:subjects AS text[]))"
+        " ON CONFLICT DO NOTHING RETURNING message_id"
+    )
+
+
+async def record_all_in_inbox(
+    conn: AsyncConnection, inbox: Table, messages: Sequence[tuple[str, str]]
+) -> set[str]:
+    """The inbox rows of several (message_id, subject) in one statement: the ids that are new
+    (a redelivery already applied is not; an id given twice is new once)."""
+    inserted = await conn.execute(
+        _inbox_insert_all(inbox),
+        {
+            "message_ids": [message_id for message_id, _ in messages],
+            "subjects": [subject for _, subject in messages],
+        },
+    )
+    return {row.message_id for row in inserted}
+
+
+@functools.cache
+def _outbox_insert_all(outbox: Table, count: int) -> TextClause:
+    return text(outbox_rows_sql(outbox, count)).bindparams(*outbox_rows_params(count))
+
+
 def _outage(error: BaseException) -> bool:
     """NATS or the database out of reach, as opposed to a bug. A publish while NATS is down
     times out (nats.errors.TimeoutError is also the builtin TimeoutError)."""
@@ -229,6 +259,11 @@ class Outbox:
             {"id": row.id, "subject": row.subject, "payload": row.payload, "headers": row.headers},
         )
         return row.id
+
+    async def add_all(self, conn: AsyncConnection, rows: Sequence[OutboxRow]) -> None:
+        """Queues several messages (`outbox_row`) in the caller's transaction, one statement."""
+        if rows:
+            await conn.execute(_outbox_insert_all(self.table, len(rows)), outbox_rows_values(rows))
 
     def wake(self) -> None:
         """Tells the relay that a transaction with outbox rows committed."""

@@ -12,8 +12,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
-from sqlalchemy import Column, MetaData, Table, Text, func, select, text
+from sqlalchemy import Column, MetaData, Table, Text, event, func, select, text
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookingplatform.ops.v1 import dead_letters_pb2
@@ -397,6 +398,39 @@ async def test_a_fetched_batch_is_applied_in_one_transaction_in_the_order_of_its
         assert applied == sorted(sagas)
     finally:
         await stop(task)
+
+
+async def test_a_group_writes_its_inbox_rows_and_its_replies_in_one_statement_each(nats_url, scratch):
+    sagas = [str(uuid.uuid4()) for _ in range(6)]
+    async with scratch.db.transaction() as conn:  # the third was applied before, by an earlier delivery
+        await conn.execute(insert(scratch.inbox).values(message_id=sagas[2], subject="earlier"))
+    participant = Participant(scratch)
+    consumer = step_consumer(scratch, participant)
+    inserts: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().startswith("INSERT INTO") and f"{scratch.schema}.effects" not in statement:
+            inserts.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        js, _, task, pull, _ = await running(nats_url, scratch, consumer, published_first=sagas)
+        try:
+            await eventually(lambda: len(participant.deliveries) == len(sagas) - 1)
+            await eventually(lambda: acked(js, pull))
+        finally:
+            await stop(task)
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+
+    applied = sorted(participant.deliveries)
+    assert applied == sorted(saga for saga in sagas if saga != sagas[2])
+    assert sorted(reply.saga_id for reply in await scratch.replies()) == applied
+    assert await scratch.count(scratch.inbox) == len(sagas)
+    assert [sql.split("(")[0].strip() for sql in inserts] == [
+        f"INSERT INTO {scratch.schema}.inbox",
+        f"INSERT INTO {scratch.schema}.outbox",
+    ]
 
 
 async def test_a_group_with_a_failing_message_commits_the_others_alone_and_retries_that_one(
