@@ -12,7 +12,8 @@ another process and not counted). Figures only; nothing is asserted.
   audit, bookings' booking, places, saga and step log, wallet's claim and ledger); run it
   before and after a change to compare;
 - transaction: a transaction's overhead, checkout + `SELECT 1` + commit, with and without
-  the pool's pre-ping (the round trip every checkout paid before), CPU and wall time.
+  the pool's pre-ping (the round trip every checkout paid before), and the same through
+  psycopg alone, CPU and wall time.
 
 Each figure is the median of 3 rounds of `--runs` calls, each round in one transaction
 rolled back at its end; CPU is this process's (time.process_time). Runs on an embedded
@@ -356,6 +357,24 @@ async def transactions(url: str, runs: int) -> None:
         name = f"Database.transaction() {'with' if pre_ping else 'without'} pre-ping"
         show(name, statistics.median(cpu))
         show("", statistics.median(wall), "µs wall")
+    # The same transaction through psycopg alone: what SQLAlchemy's engine, pool and
+    # greenlet bridge add to each one.
+    import psycopg
+
+    raw = await psycopg.AsyncConnection.connect(url)
+    cpu, wall = [], []
+    try:
+        for _ in range(3):
+            started, started_wall = time.process_time(), time.perf_counter()
+            for _ in range(runs):
+                async with raw.transaction():
+                    await raw.execute("SELECT 1")
+            cpu.append((time.process_time() - started) / runs * 1e6)
+            wall.append((time.perf_counter() - started_wall) / runs * 1e6)
+    finally:
+        await raw.close()
+    show("psycopg directly (BEGIN, SELECT 1, COMMIT)", statistics.median(cpu))
+    show("", statistics.median(wall), "µs wall")
 
 
 async def measure(url: str, runs: int, parts: set[str]) -> None:
