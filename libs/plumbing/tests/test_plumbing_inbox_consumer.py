@@ -409,7 +409,9 @@ async def test_a_group_writes_its_inbox_rows_and_its_replies_in_one_statement_ea
     inserts: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        if statement.lstrip().startswith("INSERT INTO") and f"{scratch.schema}.effects" not in statement:
+        # This test's schema only: other tests' services may still run in this process.
+        mine = f"{scratch.schema}." in statement and f"{scratch.schema}.effects" not in statement
+        if statement.lstrip().startswith("INSERT INTO") and mine:
             inserts.append(statement)
 
     event.listen(Engine, "before_cursor_execute", record)

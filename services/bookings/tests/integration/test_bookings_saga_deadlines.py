@@ -350,13 +350,16 @@ async def test_an_operator_can_force_compensate_before_the_pivot(lonely_orchestr
 
 
 class Statements:
-    """The SQL this process sends while the block runs (the orchestrator runs in-process)."""
+    """The SQL sent to this test's database while the block runs (the orchestrator runs
+    in-process; other tests' services may too, on databases of their own)."""
 
-    def __init__(self) -> None:
+    def __init__(self, db: Database) -> None:
+        self.database = db.engine.url.database
         self.seen: list[str] = []
 
     def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        self.seen.append(statement)
+        if conn.engine.url.database == self.database:
+            self.seen.append(statement)
 
     def __enter__(self) -> "Statements":
         event.listen(Engine, "before_cursor_execute", self._record)
@@ -376,14 +379,14 @@ async def test_a_saga_writes_its_commands_and_status_events_with_its_own_save(lo
     stub, catalog, js, db = lonely_orchestrator
     session, customer = await a_session_and_customer(catalog)
 
-    with Statements() as created:
+    with Statements(db) as created:
         booking = await book(stub, session, customer, use_wallet=True)
     [first] = created.writing("bookings.outbox")
     assert "INSERT INTO bookings.sagas " in first
     assert "INSERT INTO bookings.saga_steps " in first
     await commands_on(js, "saga.cmd.wallet", booking.saga_id, lambda found: len(found) == 1)
 
-    with Statements() as replied:
+    with Statements(db) as replied:
         await answer_until(
             stub,
             js,

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from payments_test_cards import CARDS, CardParticipant
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import event, func, select
 
 from bookingplatform.saga.v1 import saga_pb2
 from payments.adapters import repository
@@ -17,6 +17,7 @@ from payments.adapters.tables import payments, saga_steps
 from payments.domain.model import NewPayment, PaymentStatus
 from payments.domain.saga import StepDecision
 from payments.domain.validation import MAX_CARD_TOKEN_LENGTH
+from plumbing.db import Database
 from plumbing.saga_protocol import StepAction
 
 pytestmark = pytest.mark.integration
@@ -329,9 +330,12 @@ async def test_a_finalize_without_an_authorized_payment_writes_nothing(payments_
 
 
 class Statements:
-    """The SQL statements sent while it is open (transaction control left out)."""
+    """The SQL statements the participant's database sends while it is open (transaction
+    control left out). Only that engine's: other tests' services may still run in this
+    process, their relays polling on their own engines."""
 
-    def __init__(self) -> None:
+    def __init__(self, db: Database) -> None:
+        self.engine = db.engine.sync_engine
         self.seen: list[str] = []
 
     def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:
@@ -339,11 +343,11 @@ class Statements:
             self.seen.append(statement)
 
     def __enter__(self) -> "Statements":
-        event.listen(Engine, "before_cursor_execute", self._record)
+        event.listen(self.engine, "before_cursor_execute", self._record)
         return self
 
     def __exit__(self, *exc_info) -> None:
-        event.remove(Engine, "before_cursor_execute", self._record)
+        event.remove(self.engine, "before_cursor_execute", self._record)
 
 
 @pytest.fixture(scope="module")
@@ -360,14 +364,14 @@ async def test_a_card_bookings_execute_and_finalize_send_one_statement_per_phase
     execute = saga.command(EXECUTE)
     await CARDS.record(payments_db)
 
-    with Statements() as prepared:
+    with Statements(payments_db) as prepared:
         intent = await participant.prepare(execute)
-    with Statements() as decided:
+    with Statements(payments_db) as decided:
         async with payments_db.transaction() as conn:
             executed = await participant.decide(conn, execute, intent)
     finalize = saga.command(FINALIZE)
     await CARDS.record(payments_db)
-    with Statements() as finalized:
+    with Statements(payments_db) as finalized:
         async with payments_db.transaction() as conn:
             captured = await participant.decide(conn, finalize, await participant.prepare(finalize))
 
@@ -388,11 +392,11 @@ async def test_a_resent_execute_and_finalize_replay_their_decisions(payments_db,
 
     resent, refinalize = declined.command(EXECUTE), paid.command(FINALIZE)
     await CARDS.record(payments_db)
-    with Statements() as replayed:
+    with Statements(payments_db) as replayed:
         prepared = await participant.prepare(resent)
         async with payments_db.transaction() as conn:
             again = await participant.decide(conn, resent, prepared)
-    with Statements() as refinalized:
+    with Statements(payments_db) as refinalized:
         prepared = await participant.prepare(refinalize)
         async with payments_db.transaction() as conn:
             recaptured = await participant.decide(conn, refinalize, prepared)
