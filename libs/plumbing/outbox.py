@@ -194,6 +194,13 @@ def _outbox_insert_all(outbox: Table, count: int) -> TextClause:
     return text(outbox_rows_sql(outbox, count)).bindparams(*outbox_rows_params(count))
 
 
+async def insert_outbox_rows(conn: AsyncConnection, outbox: Table, rows: Sequence[OutboxRow]) -> None:
+    """Writes outbox rows (`outbox_row`) in the caller's transaction, one statement; a row
+    already there under its id (a retried transaction's) is kept."""
+    if rows:
+        await conn.execute(_outbox_insert_all(outbox, len(rows)), outbox_rows_values(rows))
+
+
 def _outage(error: BaseException) -> bool:
     """NATS or the database out of reach, as opposed to a bug. A publish while NATS is down
     times out (nats.errors.TimeoutError is also the builtin TimeoutError)."""
@@ -262,8 +269,7 @@ class Outbox:
 
     async def add_all(self, conn: AsyncConnection, rows: Sequence[OutboxRow]) -> None:
         """Queues several messages (`outbox_row`) in the caller's transaction, one statement."""
-        if rows:
-            await conn.execute(_outbox_insert_all(self.table, len(rows)), outbox_rows_values(rows))
+        await insert_outbox_rows(conn, self.table, rows)
 
     def wake(self) -> None:
         """Tells the relay that a transaction with outbox rows committed."""

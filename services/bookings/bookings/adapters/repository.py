@@ -64,7 +64,14 @@ from bookings.domain.saga import Saga, SagaState
 from bookings.domain.saga_records import LoggedStep, ReasonCount, SagaBucket, SagaCount, SagaRecord
 from bookings.domain.step_log import StepLogEntry
 from plumbing.messaging import booking_event_subject
-from plumbing.outbox import OutboxRow, outbox_insert, outbox_rows_params, outbox_rows_sql, outbox_rows_values
+from plumbing.outbox import (
+    OutboxRow,
+    insert_outbox_rows,
+    outbox_insert,
+    outbox_rows_params,
+    outbox_rows_sql,
+    outbox_rows_values,
+)
 
 TERMINAL_STATES = (SagaState.COMPLETED.value, SagaState.COMPENSATED.value)
 
@@ -586,10 +593,7 @@ _INSERT_EVENT = outbox_insert(outbox)
 
 
 async def _insert_event(conn: AsyncConnection, event: OutboxRow) -> None:
-    await conn.execute(
-        _INSERT_EVENT,
-        {"id": event.id, "subject": event.subject, "payload": event.payload, "headers": event.headers},
-    )
+    await insert_outbox_rows(conn, outbox, [event])
 
 
 async def publish_status(

@@ -101,6 +101,12 @@ def _replayed(command: CreateBooking, found: tuple[Booking, str] | None) -> Book
     return booking
 
 
+def _too_many_active(limit: int) -> FailedPrecondition:
+    return FailedPrecondition(
+        "MAX_ACTIVE_BOOKINGS", f"at most {limit} active bookings of this resource per customer"
+    )
+
+
 class BookingCommands:
     def __init__(
         self,
@@ -205,10 +211,6 @@ class BookingCommands:
         """Inserts the booking, holds what it books and counts it as the customer's active
         booking of the resource; False (nothing written) when its request id has a booking
         already. A refusal raises: the caller's transaction rolls back what was written."""
-        too_many = FailedPrecondition(
-            "MAX_ACTIVE_BOOKINGS",
-            f"at most {reservation.max_active} active bookings of this resource per customer",
-        )
         if reservation.session_capacity is not None:
             taken = await repo.insert_booking_taking_places(
                 conn,
@@ -221,7 +223,7 @@ class BookingCommands:
             if taken is repo.Taken.FULL:
                 raise FailedPrecondition("SESSION_FULL", "not enough free places in the session")
             if taken is repo.Taken.OVER_LIMIT:
-                raise too_many
+                raise _too_many_active(reservation.max_active)
             return taken is repo.Taken.BOOKED
         if not await repo.insert_booking(conn, booking, command.request_id, command.fingerprint()):
             return False
@@ -233,7 +235,7 @@ class BookingCommands:
             resource_id=booking.resource_id,
             limit=reservation.max_active,
         ):
-            raise too_many
+            raise _too_many_active(reservation.max_active)
         return True
 
     async def _check_payment_method(self, payment_method_id: str, booking: Booking, field: str) -> None:

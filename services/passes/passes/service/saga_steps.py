@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from passes.adapters import repository
 from passes.domain import reasons
-from passes.domain.model import Decision, HoldState
+from passes.domain.model import CreditHold, Decision, HoldState
 from passes.domain.saga import (
     SagaStep,
     compensate_refusal,
@@ -103,15 +103,27 @@ async def _execute(conn: AsyncConnection, step: SagaStep) -> Decision | None:
     return await _correct(conn, step, Decision.failure(refusal or reasons.PASS_EXHAUSTED))
 
 
-async def _compensate(conn: AsyncConnection, step: SagaStep) -> Decision | None:
-    claimed = await repository.claim_and_move_hold(
+async def _claim_and_move(
+    conn: AsyncConnection, step: SagaStep, to: HoldState
+) -> repository.ClaimedMove | None:
+    """A FINALIZE's (COMPENSATE's) claim with its hold's move to `to`, one statement."""
+    return await repository.claim_and_move_hold(
         conn,
         saga_id=step.saga_id,
         action=step.action,
         booking_id=step.booking_id,
         amount_minor=step.amount_minor,
-        to=HoldState.RELEASED,
+        to=to,
     )
+
+
+def _with_hold(step: SagaStep, hold: CreditHold) -> Decision:
+    """The success that names the hold the step acted on and its credits."""
+    return Decision.success(amount_minor=step.amount_minor, reference=str(hold.id), credits=hold.credits)
+
+
+async def _compensate(conn: AsyncConnection, step: SagaStep) -> Decision | None:
+    claimed = await _claim_and_move(conn, step, HoldState.RELEASED)
     if claimed is None:
         return None
     if claimed.hold is not None:
@@ -128,13 +140,7 @@ async def _compensate(conn: AsyncConnection, step: SagaStep) -> Decision | None:
     # The saga has a hold row: maybe an EXECUTE committed while our insert waited on it.
     released = await repository.release_hold(conn, step.saga_id)
     if released is not None:
-        return await _correct(
-            conn,
-            step,
-            Decision.success(
-                amount_minor=step.amount_minor, reference=str(released.id), credits=released.credits
-            ),
-        )
+        return await _correct(conn, step, _with_hold(step, released))
     hold = await repository.hold_of_saga(conn, step.saga_id)
     refusal = compensate_refusal(hold.state if hold else None)
     if refusal:
@@ -147,14 +153,7 @@ async def _compensate(conn: AsyncConnection, step: SagaStep) -> Decision | None:
 
 
 async def _finalize(conn: AsyncConnection, step: SagaStep) -> Decision | None:
-    claimed = await repository.claim_and_move_hold(
-        conn,
-        saga_id=step.saga_id,
-        action=step.action,
-        booking_id=step.booking_id,
-        amount_minor=step.amount_minor,
-        to=HoldState.CONSUMED,
-    )
+    claimed = await _claim_and_move(conn, step, HoldState.CONSUMED)
     if claimed is None:
         return None
     if claimed.hold is not None:
@@ -163,22 +162,12 @@ async def _finalize(conn: AsyncConnection, step: SagaStep) -> Decision | None:
     # twin's claim: one committed since is consumed now.
     consumed = await repository.consume_hold(conn, step.saga_id)
     if consumed is not None:
-        return await _correct(
-            conn,
-            step,
-            Decision.success(
-                amount_minor=step.amount_minor, reference=str(consumed.id), credits=consumed.credits
-            ),
-        )
+        return await _correct(conn, step, _with_hold(step, consumed))
     hold = await repository.hold_of_saga(conn, step.saga_id)
     refusal = finalize_refusal(hold.state if hold else None)
     if refusal or hold is None:
         return await _correct(conn, step, Decision.failure(refusal or reasons.HOLD_NOT_FOUND))
-    return await _correct(
-        conn,
-        step,
-        Decision.success(amount_minor=step.amount_minor, reference=str(hold.id), credits=hold.credits),
-    )
+    return await _correct(conn, step, _with_hold(step, hold))
 
 
 async def _refund(conn: AsyncConnection, step: SagaStep) -> Decision | None:
