@@ -85,6 +85,9 @@ def unauthenticated(detail: str) -> Problem:
     return Problem(401, "UNAUTHENTICATED", detail, headers={"WWW-Authenticate": 'Bearer realm="gateway"'})
 
 
+# The reason a service gives when a request id it has seen comes with another request.
+KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+
 # gRPC status -> (HTTP status, code used when the server sent no ErrorInfo reason).
 # FAILED_PRECONDITION is 409: the request is well formed but the current state of the
 # resource (a full session, a booking that cannot be cancelled any more) refuses it; the
@@ -169,10 +172,15 @@ def problem_from_rpc(error: grpc.aio.AioRpcError, service: str) -> RpcProblem:
         log.error("%s call failed: %s %s", service, code.name, error.details())
         return RpcProblem(500, "INTERNAL", "An internal error occurred.", retryable=retryable)
     status, default_code = mapped
+    reason = _reason(error)
+    if reason == KEY_REUSED:
+        # A service's request id met another request: the client's Idempotency-Key was reused,
+        # which no retry mends (the gateway's own store answers the same, gateway.idempotency).
+        status, retryable = 422, False
     errors = field_violations(error) if code == grpc.StatusCode.INVALID_ARGUMENT else None
     return RpcProblem(
         status,
-        _reason(error) or default_code,
+        reason or default_code,
         error.details() or http.HTTPStatus(status).phrase,
         retryable=retryable,
         errors=errors or None,

@@ -29,7 +29,7 @@ from gateway.clients import Clients
 from gateway.settings import Settings
 from gateway.users import UserStore
 from plumbing.db import Database
-from plumbing.errors import FailedPrecondition, InvalidArgument, NotFound
+from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
 from plumbing.grpc_server import GrpcServer, create_server
 
 JWT_SECRET = "gateway-tests-secret-0123456789abcdef-0123456789"
@@ -47,10 +47,13 @@ class FakeBookings(bookings_pb2_grpc.BookingsServiceServicer):
 
     def __init__(self) -> None:
         self.bookings: dict[str, bookings_pb2.Booking] = {}
-        self.by_request: dict[tuple[str, str], str] = {}
+        # (customer, request id) -> (the booking, the request without its id)
+        self.by_request: dict[tuple[str, str], tuple[str, bookings_pb2.CreateBookingRequest]] = {}
         self.create_calls: Counter[str] = Counter()
         self.cancel_calls: Counter[str] = Counter()
         self.behaviours: dict[str, Behaviour] = {}
+        # booking id -> what CancelBooking does for it instead
+        self.cancel_behaviours: dict[str, Behaviour] = {}
         self.sagas: dict[str, bookings_pb2.Saga] = {}
         self.last_list_sagas: bookings_pb2.ListSagasRequest | None = None
         # (rpc, saga id, reason) of every RetrySagaStep / ForceCompensateSaga that reached us.
@@ -68,8 +71,16 @@ class FakeBookings(bookings_pb2_grpc.BookingsServiceServicer):
 
     def create(self, request: bookings_pb2.CreateBookingRequest) -> bookings_pb2.CreateBookingResponse:
         key = (request.customer_id, request.request_id)
-        if key in self.by_request:  # like the real service: a retry returns the first booking
-            return bookings_pb2.CreateBookingResponse(booking=self.bookings[self.by_request[key]])
+        asked = bookings_pb2.CreateBookingRequest()
+        asked.CopyFrom(request)
+        asked.ClearField("request_id")
+        if key in self.by_request:
+            # Like the real service: a retry of the same request returns the first booking,
+            # replayed; the same id with another request is refused.
+            booking_id, first = self.by_request[key]
+            if first != asked:
+                raise Conflict("IDEMPOTENCY_KEY_REUSED", "this request id was used for a different booking")
+            return bookings_pb2.CreateBookingResponse(booking=self.bookings[booking_id], replayed=True)
         booking = bookings_pb2.Booking(
             id=str(uuid.uuid4()),
             company_id=str(uuid.uuid5(uuid.NAMESPACE_URL, request.customer_id)),
@@ -97,7 +108,7 @@ class FakeBookings(bookings_pb2_grpc.BookingsServiceServicer):
             update_time=stamp(1_800_000_000),
         )
         self.bookings[booking.id] = booking
-        self.by_request[key] = booking.id
+        self.by_request[key] = (booking.id, asked)
         return bookings_pb2.CreateBookingResponse(booking=booking)
 
     async def GetBooking(self, request: Any, context: Any) -> Any:
@@ -116,6 +127,9 @@ class FakeBookings(bookings_pb2_grpc.BookingsServiceServicer):
 
     async def CancelBooking(self, request: Any, context: Any) -> Any:
         self.cancel_calls[request.request_id] += 1
+        behaviour = self.cancel_behaviours.get(request.booking_id)
+        if behaviour is not None:
+            return await behaviour(request, context)
         booking = self.bookings[request.booking_id]
         booking.status = bookings_pb2.BOOKING_STATUS_CANCELLING
         return bookings_pb2.CancelBookingResponse(booking=booking)

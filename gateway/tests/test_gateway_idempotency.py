@@ -1,4 +1,6 @@
-"""HTTP Idempotency-Key on real PostgreSQL: first result stored, replayed, never run twice."""
+"""HTTP Idempotency-Key: a booking's key is kept by the bookings service (its request id), every
+other change's by the gateway's store on real PostgreSQL: first result stored, replayed, never
+run twice."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import grpc
 import pytest
 from sqlalchemy import text
 
+from bookingplatform.bookings.v1 import bookings_pb2
 from gateway.idempotency import Claim, IdempotencyStore, StoredResponse
 from plumbing.errors import FailedPrecondition
 from plumbing.testing import eventually
@@ -48,11 +51,14 @@ async def test_an_overlong_key_is_a_validation_error(http, make_account):
     assert reply.json()["errors"][0]["field"] == "Idempotency-Key"
 
 
-async def test_a_retry_with_the_same_key_replays_the_first_answer(http, make_account, fake_platform):
+async def test_a_retried_booking_answers_the_first_booking_and_books_nothing_more(
+    http, make_account, fake_platform
+):
     account = await make_account()
     key = str(uuid.uuid4())
     headers = {**account.headers, "Idempotency-Key": key}
     body = booking_body(str(uuid.uuid4()))
+    bookings_before = len(fake_platform.bookings.bookings)
 
     first = await http.post("/v1/bookings", json=body, headers=headers)
     again = await http.post("/v1/bookings", json=body, headers=headers)
@@ -61,9 +67,31 @@ async def test_a_retry_with_the_same_key_replays_the_first_answer(http, make_acc
     assert "idempotent-replayed" not in first.headers
     assert again.status_code == 202
     assert again.headers["idempotent-replayed"] == "true"
-    assert again.content == first.content
+    assert again.json() == first.json()
     assert again.headers["location"] == first.headers["location"]
-    assert fake_platform.bookings.create_calls[key] == 1
+    # The key went to bookings as the request id both times; bookings made one booking.
+    assert fake_platform.bookings.create_calls[key] == 2
+    assert len(fake_platform.bookings.bookings) == bookings_before + 1
+
+
+async def test_a_booking_needs_no_write_of_the_gateways_own(http, make_account, gateway_db):
+    account = await make_account()
+    key = str(uuid.uuid4())
+
+    created = await http.post(
+        "/v1/bookings",
+        json=booking_body(str(uuid.uuid4())),
+        headers={**account.headers, "Idempotency-Key": key},
+    )
+
+    assert created.status_code == 202
+    async with gateway_db.transaction() as conn:
+        stored = (
+            await conn.execute(
+                text("SELECT count(*) FROM gateway.idempotency_keys WHERE key = :k"), {"k": key}
+            )
+        ).scalar()
+    assert stored == 0
 
 
 async def test_the_same_key_with_another_body_is_422(http, make_account, fake_platform):
@@ -71,14 +99,16 @@ async def test_the_same_key_with_another_body_is_422(http, make_account, fake_pl
     key = str(uuid.uuid4())
     headers = {**account.headers, "Idempotency-Key": key}
     session_id = str(uuid.uuid4())
+    bookings_before = len(fake_platform.bookings.bookings)
 
     first = await http.post("/v1/bookings", json=booking_body(session_id, 1), headers=headers)
     other = await http.post("/v1/bookings", json=booking_body(session_id, 2), headers=headers)
 
     assert first.status_code == 202
     assert other.status_code == 422
+    assert other.headers["content-type"] == "application/problem+json"
     assert other.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
-    assert fake_platform.bookings.create_calls[key] == 1
+    assert len(fake_platform.bookings.bookings) == bookings_before + 1
 
 
 async def test_keys_belong_to_their_principal(http, make_account, fake_platform):
@@ -95,70 +125,21 @@ async def test_keys_belong_to_their_principal(http, make_account, fake_platform)
     assert fake_platform.bookings.create_calls[key] == 2
 
 
-async def test_concurrent_requests_with_one_key_make_one_downstream_call(http, make_account, fake_platform):
+async def test_concurrent_bookings_with_one_key_all_answer_the_one_booking(http, make_account, fake_platform):
     account = await make_account()
-    key = str(uuid.uuid4())
-    session_id = str(uuid.uuid4())
-    release = asyncio.Event()
+    headers = {**account.headers, "Idempotency-Key": str(uuid.uuid4())}
+    body = booking_body(str(uuid.uuid4()))
 
-    async def held(request, context):
-        await release.wait()
-        return fake_platform.bookings.create(request)
-
-    fake_platform.bookings.behaviours[session_id] = held
-    headers = {**account.headers, "Idempotency-Key": key}
-
-    async def post():
-        return await http.post("/v1/bookings", json=booking_body(session_id), headers=headers)
-
-    tasks = [asyncio.create_task(post()) for _ in range(12)]
-    # Held downstream until every other request has met the claim in flight: no sleep decides
-    # how many raced.
-    await eventually(
-        lambda: fake_platform.bookings.create_calls[key] == 1 and sum(t.done() for t in tasks) == 11,
-        message=lambda: f"{sum(t.done() for t in tasks)} of 11 requests answered while the first was held",
+    replies = await asyncio.gather(
+        *(http.post("/v1/bookings", json=body, headers=headers) for _ in range(12))
     )
-    release.set()
-    replies = await asyncio.gather(*tasks)
 
-    assert fake_platform.bookings.create_calls[key] == 1
-    winners = [r for r in replies if r.status_code == 202 and "idempotent-replayed" not in r.headers]
-    assert len(winners) == 1
-    for reply in replies:
-        if reply is not winners[0]:
-            assert reply.status_code == 409, reply.text
-            assert reply.json()["code"] == "IDEMPOTENCY_KEY_IN_USE"
-            assert reply.headers["retry-after"] == "1"
-    assert sum(r.status_code == 409 for r in replies) == 11
-    replay = await post()
-    assert replay.headers["idempotent-replayed"] == "true"
-    assert replay.json()["id"] == winners[0].json()["id"]
+    assert {reply.status_code for reply in replies} == {202}
+    assert len({reply.json()["id"] for reply in replies}) == 1
+    assert sum("idempotent-replayed" not in reply.headers for reply in replies) == 1
 
 
-async def test_a_retryable_failure_releases_the_key_so_a_retry_goes_through(
-    http, make_account, fake_platform
-):
-    account = await make_account()
-    key = str(uuid.uuid4())
-    session_id = str(uuid.uuid4())
-
-    async def unavailable(request, context):
-        await context.abort(grpc.StatusCode.UNAVAILABLE, "restarting")
-
-    fake_platform.bookings.behaviours[session_id] = unavailable
-    headers = {**account.headers, "Idempotency-Key": key}
-
-    failed = await http.post("/v1/bookings", json=booking_body(session_id), headers=headers)
-    del fake_platform.bookings.behaviours[session_id]
-    retried = await http.post("/v1/bookings", json=booking_body(session_id), headers=headers)
-
-    assert failed.status_code == 503
-    assert retried.status_code == 202
-    assert "idempotent-replayed" not in retried.headers
-    assert fake_platform.bookings.create_calls[key] == 2
-
-
-async def test_a_business_refusal_is_stored_and_replayed(http, make_account, fake_platform):
+async def test_a_refused_booking_is_decided_again_on_retry(http, make_account, fake_platform):
     account = await make_account()
     key = str(uuid.uuid4())
     session_id = str(uuid.uuid4())
@@ -169,15 +150,112 @@ async def test_a_business_refusal_is_stored_and_replayed(http, make_account, fak
     fake_platform.bookings.behaviours[session_id] = full
     headers = {**account.headers, "Idempotency-Key": key}
 
-    first = await http.post("/v1/bookings", json=booking_body(session_id), headers=headers)
-    del fake_platform.bookings.behaviours[session_id]
-    again = await http.post("/v1/bookings", json=booking_body(session_id), headers=headers)
+    refused = await http.post("/v1/bookings", json=booking_body(session_id), headers=headers)
+    del fake_platform.bookings.behaviours[session_id]  # a place was freed
+    retried = await http.post("/v1/bookings", json=booking_body(session_id), headers=headers)
+
+    assert refused.status_code == 409 and refused.json()["code"] == "SESSION_FULL"
+    assert retried.status_code == 202
+    assert "idempotent-replayed" not in retried.headers
+
+
+async def booked(http, account) -> str:
+    created = await http.post(
+        "/v1/bookings",
+        json=booking_body(str(uuid.uuid4())),
+        headers={**account.headers, "Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert created.status_code == 202, created.text
+    return created.json()["id"]
+
+
+async def test_concurrent_cancellations_with_one_key_make_one_downstream_call(
+    http, make_account, fake_platform
+):
+    account = await make_account()
+    booking_id = await booked(http, account)
+    key = str(uuid.uuid4())
+    release = asyncio.Event()
+
+    async def held(request, context):
+        await release.wait()
+        booking = fake_platform.bookings.bookings[booking_id]
+        booking.status = bookings_pb2.BOOKING_STATUS_CANCELLING
+        return bookings_pb2.CancelBookingResponse(booking=booking)
+
+    fake_platform.bookings.cancel_behaviours[booking_id] = held
+    headers = {**account.headers, "Idempotency-Key": key}
+
+    async def post():
+        return await http.post(f"/v1/bookings/{booking_id}/cancel", headers=headers)
+
+    tasks = [asyncio.create_task(post()) for _ in range(12)]
+    # Held downstream until every other request has met the claim in flight: no sleep decides
+    # how many raced.
+    await eventually(
+        lambda: fake_platform.bookings.cancel_calls[key] == 1 and sum(t.done() for t in tasks) == 11,
+        message=lambda: f"{sum(t.done() for t in tasks)} of 11 requests answered while the first was held",
+    )
+    release.set()
+    replies = await asyncio.gather(*tasks)
+
+    assert fake_platform.bookings.cancel_calls[key] == 1
+    winners = [r for r in replies if r.status_code == 202 and "idempotent-replayed" not in r.headers]
+    assert len(winners) == 1
+    for reply in replies:
+        if reply is not winners[0]:
+            assert reply.status_code == 409, reply.text
+            assert reply.json()["code"] == "IDEMPOTENCY_KEY_IN_USE"
+            assert reply.headers["retry-after"] == "1"
+    assert sum(r.status_code == 409 for r in replies) == 11
+    replay = await post()
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.json() == winners[0].json()
+
+
+async def test_a_retryable_failure_releases_the_key_so_a_retry_goes_through(
+    http, make_account, fake_platform
+):
+    account = await make_account()
+    booking_id = await booked(http, account)
+    key = str(uuid.uuid4())
+
+    async def unavailable(request, context):
+        await context.abort(grpc.StatusCode.UNAVAILABLE, "restarting")
+
+    fake_platform.bookings.cancel_behaviours[booking_id] = unavailable
+    headers = {**account.headers, "Idempotency-Key": key}
+
+    failed = await http.post(f"/v1/bookings/{booking_id}/cancel", headers=headers)
+    del fake_platform.bookings.cancel_behaviours[booking_id]
+    retried = await http.post(f"/v1/bookings/{booking_id}/cancel", headers=headers)
+
+    assert failed.status_code == 503
+    assert retried.status_code == 202
+    assert "idempotent-replayed" not in retried.headers
+    assert fake_platform.bookings.cancel_calls[key] == 2
+
+
+async def test_a_business_refusal_is_stored_and_replayed(http, make_account, fake_platform):
+    account = await make_account()
+    booking_id = await booked(http, account)
+    key = str(uuid.uuid4())
+
+    async def too_late(request, context):
+        raise FailedPrecondition("BOOKING_NOT_CANCELLABLE", "the session has started")
+
+    fake_platform.bookings.cancel_behaviours[booking_id] = too_late
+    headers = {**account.headers, "Idempotency-Key": key}
+
+    first = await http.post(f"/v1/bookings/{booking_id}/cancel", headers=headers)
+    del fake_platform.bookings.cancel_behaviours[booking_id]
+    again = await http.post(f"/v1/bookings/{booking_id}/cancel", headers=headers)
 
     assert first.status_code == again.status_code == 409
     assert again.json() == first.json()
     assert again.headers["content-type"] == "application/problem+json"
     assert again.headers["idempotent-replayed"] == "true"
-    assert fake_platform.bookings.create_calls[key] == 1
+    assert fake_platform.bookings.cancel_calls[key] == 1
 
 
 async def test_of_many_concurrent_claims_exactly_one_wins(gateway_db):

@@ -855,18 +855,24 @@ class CreateBookingResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     BOOKING_FIELD_NUMBER: _builtins.int
+    REPLAYED_FIELD_NUMBER: _builtins.int
+    replayed: _builtins.bool
+    """True when this request_id had made the booking already (a retry of the same request):
+    nothing was written by this call.
+    """
     @_builtins.property
     def booking(self) -> Global___Booking:
-        """The booking, PENDING."""
+        """The booking: PENDING when this call made it; as it is now when `replayed`."""
 
     def __init__(
         self,
         *,
         booking: Global___Booking | None = ...,
+        replayed: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["booking", b"booking"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking", b"booking"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking", b"booking", "replayed", b"replayed"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -44,8 +44,10 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
     async def CreateBooking(
         self, request: bookings_pb2.CreateBookingRequest, context: aio.ServicerContext
     ) -> bookings_pb2.CreateBookingResponse:
-        booking = await self.bookings.create_booking(protos.create_booking(request))
-        return bookings_pb2.CreateBookingResponse(booking=protos.booking_message(booking))
+        created = await self.bookings.create_booking(protos.create_booking(request))
+        return bookings_pb2.CreateBookingResponse(
+            booking=protos.booking_message(created.booking), replayed=created.replayed
+        )
 
     async def QuoteBooking(
         self, request: bookings_pb2.QuoteBookingRequest, context: aio.ServicerContext

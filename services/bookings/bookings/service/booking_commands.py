@@ -4,6 +4,7 @@ around one transaction; the saga it starts or moves is carried out by the orches
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -87,7 +88,16 @@ def _scoped(company_id: str, customer_id: str) -> tuple[str, str]:
     return company, customer
 
 
-def _replayed(command: CreateBooking, found: tuple[Booking, str] | None) -> Booking:
+@dataclass(frozen=True)
+class Created:
+    """What CreateBooking answers: the booking, and whether an earlier call with the same
+    request id had made it (a retry: nothing was written)."""
+
+    booking: Booking
+    replayed: bool = False
+
+
+def _replayed(command: CreateBooking, found: tuple[Booking, str] | None) -> Created:
     """The booking a request id made before: the answer to a retry of the same request; the
     same id with another request is refused."""
     assert found is not None, "a request id that met its unique key has a booking"
@@ -98,7 +108,7 @@ def _replayed(command: CreateBooking, found: tuple[Booking, str] | None) -> Book
             "this request id was used for a different booking",
             field="request_id",
         )
-    return booking
+    return Created(booking, replayed=True)
 
 
 def _too_many_active(limit: int) -> FailedPrecondition:
@@ -130,7 +140,7 @@ class BookingCommands:
         # Asked up front whose a payment_method_id is (None: no payments service wired).
         self.payments = payments
 
-    async def create_booking(self, command: CreateBooking) -> Booking:
+    async def create_booking(self, command: CreateBooking) -> Created:
         """Holds what is booked (places, unit-nights or an interval) and starts the payment
         saga in one transaction. The resource's booking model picks the rules.
 
@@ -203,7 +213,7 @@ class BookingCommands:
                 after=audited(booking),
             )
         self.outbox.wake()
-        return booking
+        return Created(booking)
 
     async def _insert_and_hold(
         self, conn: AsyncConnection, command: CreateBooking, reservation: Reservation, booking: Booking
@@ -275,7 +285,7 @@ class BookingCommands:
         check_payment_plan(command.plan, Quote(quote.base_minor, quote.extras, quote.currency))
         return reservation
 
-    async def _replay(self, command: CreateBooking) -> Booking | None:
+    async def _replay(self, command: CreateBooking) -> Created | None:
         """The booking this request id already made, if any (a refused retry's slow path)."""
         async with self.db.transaction() as conn:
             found = await repo.find_by_request(conn, command.customer_id, command.request_id)

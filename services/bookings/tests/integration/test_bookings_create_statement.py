@@ -180,11 +180,51 @@ async def test_a_retry_with_the_same_request_id_gets_the_first_booking(platform)
     stub, catalog, db = platform
     session, [customer] = await a_session(catalog, capacity=5)
     request_id = str(uuid.uuid4())
-    first = (await book(stub, session, customer, quantity=2, request_id=request_id)).booking
-    again = (await book(stub, session, customer, quantity=2, request_id=request_id)).booking
+    first = await book(stub, session, customer, quantity=2, request_id=request_id)
+    again = await book(stub, session, customer, quantity=2, request_id=request_id)
 
-    assert again.id == first.id
+    assert not first.replayed
+    assert again.replayed and again.booking.id == first.booking.id
     assert await held(db, session.id, customer.id, session.resource_id) == (2, 1, 1)
+
+
+async def test_concurrent_calls_with_one_request_id_make_one_booking_and_all_get_it(platform):
+    # The gateway hands an Idempotency-Key to bookings as the request id and keeps no store of
+    # its own for a create: the (customer, request_id) key alone decides the race.
+    stub, catalog, db = platform
+    session, [customer] = await a_session(catalog, capacity=5)
+    request_id = str(uuid.uuid4())
+
+    answers = await asyncio.gather(*(book(stub, session, customer, request_id=request_id) for _ in range(8)))
+
+    assert len({answer.booking.id for answer in answers}) == 1
+    assert sum(not answer.replayed for answer in answers) == 1
+    assert await held(db, session.id, customer.id, session.resource_id) == (1, 1, 1)
+
+
+async def test_a_retry_that_planning_would_refuse_now_still_gets_its_booking(platform):
+    stub, catalog, db = platform
+    session, [customer] = await a_session(catalog, capacity=2)
+    request_id = str(uuid.uuid4())
+    first = await book(stub, session, customer, quantity=2, request_id=request_id)
+
+    again = await book(stub, session, customer, quantity=2, request_id=request_id)  # the session is full now
+
+    assert again.replayed and again.booking.id == first.booking.id
+    assert await held(db, session.id, customer.id, session.resource_id) == (2, 1, 1)
+
+
+async def test_the_same_request_id_for_another_request_is_refused_and_writes_nothing(platform):
+    stub, catalog, db = platform
+    session, [customer] = await a_session(catalog, capacity=5)
+    request_id = str(uuid.uuid4())
+    await book(stub, session, customer, quantity=1, request_id=request_id)
+
+    with pytest.raises(aio.AioRpcError) as refused:
+        await book(stub, session, customer, quantity=3, request_id=request_id)
+
+    assert error_reason(refused.value) == "IDEMPOTENCY_KEY_REUSED"
+    assert await held(db, session.id, customer.id, session.resource_id) == (1, 1, 1)
 
 
 async def test_racing_customers_never_get_more_places_than_the_session_has(platform):

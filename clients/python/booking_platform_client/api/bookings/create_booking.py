@@ -107,8 +107,10 @@ def sync_detailed(
 
      Books places in a session: answers 202 with the PENDING booking while the payment saga runs.
 
-    Requires an `Idempotency-Key`; a retry with the same key and body replays the first answer
-    (header `Idempotent-Replayed: true`).
+    Requires an `Idempotency-Key`: a retry with the same key and body answers 202 with the booking
+    the first request made, as it is now (header `Idempotent-Replayed: true`), and books nothing;
+    the same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`. A refused request made
+    nothing, so its retry is decided again.
 
     Args:
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
@@ -144,8 +146,10 @@ def sync(
 
      Books places in a session: answers 202 with the PENDING booking while the payment saga runs.
 
-    Requires an `Idempotency-Key`; a retry with the same key and body replays the first answer
-    (header `Idempotent-Replayed: true`).
+    Requires an `Idempotency-Key`: a retry with the same key and body answers 202 with the booking
+    the first request made, as it is now (header `Idempotent-Replayed: true`), and books nothing;
+    the same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`. A refused request made
+    nothing, so its retry is decided again.
 
     Args:
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
@@ -176,8 +180,10 @@ async def asyncio_detailed(
 
      Books places in a session: answers 202 with the PENDING booking while the payment saga runs.
 
-    Requires an `Idempotency-Key`; a retry with the same key and body replays the first answer
-    (header `Idempotent-Replayed: true`).
+    Requires an `Idempotency-Key`: a retry with the same key and body answers 202 with the booking
+    the first request made, as it is now (header `Idempotent-Replayed: true`), and books nothing;
+    the same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`. A refused request made
+    nothing, so its retry is decided again.
 
     Args:
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
@@ -211,8 +217,10 @@ async def asyncio(
 
      Books places in a session: answers 202 with the PENDING booking while the payment saga runs.
 
-    Requires an `Idempotency-Key`; a retry with the same key and body replays the first answer
-    (header `Idempotent-Replayed: true`).
+    Requires an `Idempotency-Key`: a retry with the same key and body answers 202 with the booking
+    the first request made, as it is now (header `Idempotent-Replayed: true`), and books nothing;
+    the same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`. A refused request made
+    nothing, so its retry is decided again.
 
     Args:
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
