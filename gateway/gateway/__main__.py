@@ -22,6 +22,7 @@ from gateway.app import create_app
 from gateway.settings import Settings
 from plumbing.logs import configure_logging
 from plumbing.metrics import serve_from_env as serve_metrics_from_env
+from plumbing.runtime import settle_garbage_collector
 from plumbing.telemetry import setup_tracing
 
 log = logging.getLogger("gateway")
@@ -35,6 +36,7 @@ class _Server(uvicorn.Server):
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
+        settle_garbage_collector()
         if self.port_file and not self.should_exit:
             Path(self.port_file).write_text(str(self.port))
         log.info("gateway serving HTTP on port %d", self.port)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -68,6 +69,23 @@ class RunningService:
                 await close()
 
 
+# Allocations between two young-generation collections (CPython's default is 700). A request
+# allocates thousands of short-lived objects (protobuf, dicts of a row, spans); at 700 the
+# collector ran several times per request, 9 % of the gateway's samples in a profile.
+YOUNG_GENERATION_THRESHOLD = 20_000
+
+
+def settle_garbage_collector() -> None:
+    """Called once a process has started: what it built to serve (modules, the app, pools,
+    caches) is moved out of the collector's reach (`gc.freeze`), so later collections walk
+    only what requests allocate, and young collections run less often. Reference counting
+    frees nearly everything; the collector is only for cycles, which still get collected."""
+    gc.collect()
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, middle, old)
+
+
 def run_service(name: str, start: Callable[[], Awaitable[RunningService]]) -> None:
     """Runs a service until SIGTERM/SIGINT; writes its port to $PORT_FILE when set."""
     configure_logging(name)
@@ -80,6 +98,7 @@ def run_service(name: str, start: Callable[[], Awaitable[RunningService]]) -> No
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop_requested.set)
         service = await start()
+        settle_garbage_collector()
         serve_metrics_from_env()
         port_file = os.environ.get("PORT_FILE")
         if port_file:
