@@ -6,11 +6,11 @@ plumbing.grpc_server), the outbox row (its `traceparent` header is written with 
 the writer's span) and each consumer's span (plumbing.inbox_consumer extracts it). NATS has
 no instrumentation, hence the headers by hand (W3C trace context).
 
-Spans always exist (the saga row keeps its booking's trace id, the console shows it); where
-they go is the standard `OTEL_TRACES_EXPORTER`: `none` (the default), `console`, `otlp`
-(OTLP over HTTP, configured by `OTEL_EXPORTER_OTLP_ENDPOINT` and the other standard
-`OTEL_EXPORTER_OTLP_*` variables), or a comma-separated list. `OTEL_TRACES_CONSOLE=1` is kept
-as a short form of `console`.
+Spans always exist (the saga row keeps its booking's trace id, the console shows it); they are
+recorded only when something exports them (`setup_tracing`). Where they go is the standard
+`OTEL_TRACES_EXPORTER`: `none` (the default), `console`, `otlp` (OTLP over HTTP, configured by
+`OTEL_EXPORTER_OTLP_ENDPOINT` and the other standard `OTEL_EXPORTER_OTLP_*` variables), or a
+comma-separated list. `OTEL_TRACES_CONSOLE=1` is kept as a short form of `console`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from opentelemetry import context, propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 
 EXPORTERS = ("none", "console", "otlp")
 
@@ -47,11 +48,23 @@ def _exporter(name: str) -> SpanExporter:
     return OTLPSpanExporter()
 
 
-def setup_tracing(service_name: str) -> TracerProvider:
+def setup_tracing(service_name: str, *, record: bool | None = None) -> TracerProvider:
     """The process's tracer provider, named after the service, exporting where the
-    environment says. Called once per process, before any server starts."""
-    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
-    for name in exporters_from_env():
+    environment says. Called once per process, before any server starts.
+
+    With no exporter (the default `none`) nothing would ever read a span, so none is recorded
+    (`record=False`): every span still exists with its trace and span ids, which the saga row
+    keeps and the NATS headers and gRPC metadata carry on, but its attributes and events are not
+    built (the SDK's non-recording span; a booking crosses some fifteen spans). `record=True`
+    records whatever is exported (the tests read spans from a processor of their own); a
+    sampler named in `OTEL_TRACES_SAMPLER` is the SDK's to apply, as always."""
+    exporters = exporters_from_env()
+    if record is None:
+        record = bool(exporters) or "OTEL_TRACES_SAMPLER" in os.environ
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": service_name}), sampler=None if record else ALWAYS_OFF
+    )
+    for name in exporters:
         provider.add_span_processor(BatchSpanProcessor(_exporter(name)))
     trace.set_tracer_provider(provider)
     return provider

@@ -162,7 +162,7 @@ SPANS = SpanRecorder()
 def pytest_configure(config: pytest.Config) -> None:
     """Every service of the in-process test platform traces through one SDK provider, as a
     deployed process does through its own (plumbing.telemetry)."""
-    setup_tracing("tests").add_span_processor(SPANS)
+    setup_tracing("tests", record=True).add_span_processor(SPANS)
 
 
 @pytest.fixture
