@@ -246,6 +246,7 @@ class PullConsumer:
     async def run_forever(self) -> None:
         subscription = await self._subscribe_until_done()
         while True:
+            _stop_if_cancelled()
             try:
                 messages = await subscription.fetch(self.batch, timeout=1.0)
             except (NatsTimeoutError, TimeoutError):
@@ -286,6 +287,7 @@ class PullConsumer:
         outage of any length, not end on the first failed attempt."""
         delay = 0.5
         while True:
+            _stop_if_cancelled()
             try:
                 return await self._subscribe()
             except asyncio.CancelledError:
@@ -301,6 +303,16 @@ class PullConsumer:
         return await self.js.pull_subscribe(
             self.subject, durable=self.durable, stream=self.stream, config=self.config
         )
+
+
+def _stop_if_cancelled() -> None:
+    """Ends a consumer loop whose task was asked to stop even when the cancellation was lost
+    on the way: Python 3.11's `asyncio.wait_for` (inside nats-py's fetch and requests) can
+    return a result that raced the cancel, and a handler may catch it. The task's pending
+    cancellation count survives that, so a stop (SIGTERM) never waits on the loop forever."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 def _brief(error: BaseException | None) -> str:
