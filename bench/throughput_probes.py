@@ -97,6 +97,8 @@ class Snapshot:
     rpcs: Counter[str]
     resent: int
     timeouts: int
+    # schema.table -> (inserted, updated, deleted) rows, pg_stat_user_tables
+    table_rows: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -115,6 +117,8 @@ class Cost:
     timeouts: int
     idle_transactions: float = 0.0  # per booking, at the idle rate over the step's time
     idle_cpu_ms: float = 0.0
+    # schema.table -> (inserted, updated, deleted) per booking, the busiest first
+    table_rows: dict[str, tuple[float, float, float]] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         if not self.bookings:
@@ -134,6 +138,14 @@ class Cost:
             f"  NATS messages per booking: {sum(self.messages.values()):.2f} ({messages or 'none'})",
             f"  gRPC calls served per booking: {rpc_total:.2f}" + (f" ({rpcs})" if rpcs else ""),
             f"  re-sent commands: {self.resent} (deadlines passed: {self.timeouts})",
+            "  rows written per booking by table (inserted + updated + deleted): "
+            + (
+                ", ".join(
+                    f"{table} {ins:.1f}+{upd:.1f}+{dele:.1f}"
+                    for table, (ins, upd, dele) in list(self.table_rows.items())[:10]
+                )
+                or "none"
+            ),
         ]
 
 
@@ -190,6 +202,9 @@ class Probe:
                 "SELECT xact_commit + xact_rollback, tup_inserted + tup_updated + tup_deleted, sessions"
                 " FROM pg_stat_database WHERE datname = current_database()"
             ).fetchone()
+            tables = conn.execute(
+                "SELECT schemaname || '.' || relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables"
+            ).fetchall()
             steps = conn.execute(
                 "SELECT count(*) FILTER (WHERE kind = 'command' AND attempt > 1),"
                 " count(*) FILTER (WHERE kind = 'timeout') FROM bookings.saga_steps"
@@ -205,6 +220,7 @@ class Probe:
             rpcs=self.rpc_counts(),
             resent=int(steps[0]),
             timeouts=int(steps[1]),
+            table_rows={str(name): (int(ins), int(upd), int(dele)) for name, ins, upd, dele in tables},
         )
 
     async def quiet_snapshot(self) -> tuple[Snapshot, Snapshot]:
@@ -270,7 +286,19 @@ def cost(
         rpcs={method: (count - before.rpcs.get(method, 0)) / per for method, count in after.rpcs.items()},
         resent=after.resent - before.resent,
         timeouts=after.timeouts - before.timeouts,
+        table_rows=_table_rows(before, after, per),
     )
+
+
+def _table_rows(before: Snapshot, after: Snapshot, per: int) -> dict[str, tuple[float, float, float]]:
+    """Rows each table had written per booking between two snapshots, the busiest first."""
+    written = {}
+    for table, counts in after.table_rows.items():
+        was = before.table_rows.get(table, (0, 0, 0))
+        delta = tuple((now - then) / per for now, then in zip(counts, was, strict=True))
+        if any(delta):
+            written[table] = (delta[0], delta[1], delta[2])
+    return dict(sorted(written.items(), key=lambda item: -sum(item[1])))
 
 
 class StatementLog:
