@@ -14,15 +14,19 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import psycopg
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
+from sqlalchemy import event
 
 from plumbing.devstack import Infrastructure, drop_database, ensure_database, start_infrastructure, start_nats
 from plumbing.migrations import migrate_all
 from plumbing.telemetry import setup_tracing
+
+if TYPE_CHECKING:
+    from plumbing.db import Database
 
 T = TypeVar("T")
 
@@ -168,3 +172,25 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture
 def span_recorder() -> SpanRecorder:
     return SPANS
+
+
+class StatementRecorder:
+    """The statements one database's engine sends while the block runs (BEGIN and COMMIT are
+    not sent through a cursor), those starting with a `skip` prefix (e.g. "SAVEPOINT") left
+    out. It listens to that engine only: other tests' services run in the same process."""
+
+    def __init__(self, db: Database, *, skip: tuple[str, ...] = ()) -> None:
+        self.engine = db.engine.sync_engine
+        self.skip = skip
+        self.seen: list[str] = []
+
+    def _record(self, conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        if not (self.skip and statement.lstrip().upper().startswith(self.skip)):
+            self.seen.append(statement)
+
+    def __enter__(self) -> StatementRecorder:
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._record)

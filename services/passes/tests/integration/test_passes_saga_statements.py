@@ -6,7 +6,7 @@ import asyncio
 import uuid
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 
 from bookingplatform.common.v1 import money_pb2
 from bookingplatform.saga.v1 import saga_pb2
@@ -18,6 +18,7 @@ from passes.domain.model import Decision, Entitlement, HoldState, Outcome
 from passes.entrypoints.saga import handle_step_command
 from plumbing.db import Database
 from plumbing.saga_protocol import StepAction
+from plumbing.testing import StatementRecorder
 
 pytestmark = pytest.mark.integration
 
@@ -268,25 +269,6 @@ async def test_customer_entitlement_now_reads_the_customers_pass_beside_the_cloc
 # --- the steps' statements --------------------------------------------------------------
 
 
-class Statements:
-    """The statements one engine sends while the block runs (BEGIN and COMMIT are not sent
-    through a cursor)."""
-
-    def __init__(self, db: Database) -> None:
-        self.engine = db.engine.sync_engine
-        self.seen: list[str] = []
-
-    def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        self.seen.append(statement)
-
-    def __enter__(self) -> "Statements":
-        event.listen(self.engine, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._record)
-
-
 def step_command(entitlement, action, saga_id, booking_id, credits=1) -> saga_pb2.StepCommand:
     return saga_pb2.StepCommand(
         saga_id=str(saga_id),
@@ -311,9 +293,9 @@ async def step(db, cmd) -> saga_pb2.StepReply:
 async def test_a_hold_and_its_finalize_or_compensate_are_one_statement_each(db, last):
     entitlement = await a_pass(db, credits=3)
     saga_id, booking_id = uuid.uuid4(), uuid.uuid4()
-    with Statements(db) as held:
+    with StatementRecorder(db) as held:
         execute = await step(db, step_command(entitlement, saga_pb2.STEP_ACTION_EXECUTE, saga_id, booking_id))
-    with Statements(db) as settled:
+    with StatementRecorder(db) as settled:
         done = await step(db, step_command(entitlement, last, saga_id, booking_id))
     assert (execute.outcome, done.outcome) == (saga_pb2.STEP_OUTCOME_SUCCEEDED,) * 2
     assert done.reference == execute.reference

@@ -51,15 +51,20 @@ def _payment(row: Row[Any]) -> Payment:
 # Payment methods
 
 
-def _method(row: Row[Any]) -> PaymentMethod:
+def _method(row: Row[Any], prefix: str = "") -> PaymentMethod:
+    """A payment method from its row, or from a joined row's columns named `prefix` + column."""
+
+    def column(name: str) -> Any:
+        return getattr(row, prefix + name)
+
     return PaymentMethod(
-        id=row.id,
-        company_id=row.company_id,
-        customer_id=row.customer_id,
-        request_id=row.request_id,
-        details=CardDetails(brand=row.brand, last4=row.last4),
-        created_at=row.created_at,
-        card_token=row.card_token,
+        id=column("id"),
+        company_id=column("company_id"),
+        customer_id=column("customer_id"),
+        request_id=column("request_id"),
+        details=CardDetails(brand=column("brand"), last4=column("last4")),
+        created_at=column("created_at"),
+        card_token=column("card_token"),
     )
 
 
@@ -718,17 +723,7 @@ async def open_saga_intent(
             },
         )
     ).one()
-    method = None
-    if row.method_id is not None:
-        method = PaymentMethod(
-            id=row.method_id,
-            company_id=row.method_company_id,
-            customer_id=row.method_customer_id,
-            request_id=row.method_request_id,
-            details=CardDetails(brand=row.method_brand, last4=row.method_last4),
-            created_at=row.method_created_at,
-            card_token=row.method_card_token,
-        )
+    method = _method(row, "method_") if row.method_id is not None else None
     return OpenedIntent(
         claimed=bool(row.claimed),
         recorded=_recorded_step(row),

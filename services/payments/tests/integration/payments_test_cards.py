@@ -43,6 +43,43 @@ class CardBook:
 CARDS = CardBook()
 
 
+class CardSaga:
+    """A saga's ids, amount and card as bookings sends them to payments; `command` numbers its
+    attempts."""
+
+    def __init__(self, card: str = "tok_visa", amount: int = 1500) -> None:
+        self.saga_id = str(uuid.uuid4())
+        self.booking_id = str(uuid.uuid4())
+        self.company_id = str(uuid.uuid4())
+        self.customer_id = str(uuid.uuid4())
+        self.card = card
+        self.amount = amount
+        self.attempt = 0
+
+    @property
+    def key(self) -> str:
+        return f"{self.saga_id}:payments"
+
+    def method(self) -> uuid.UUID:
+        return uuid.UUID(CARDS.method(self.company_id, self.customer_id, self.card))
+
+    def command(self, action: int) -> saga_pb2.StepCommand:
+        self.attempt += 1
+        command = saga_pb2.StepCommand(
+            saga_id=self.saga_id,
+            step="payments",
+            action=action,
+            attempt=self.attempt,
+            booking_id=self.booking_id,
+            company_id=self.company_id,
+            customer_id=self.customer_id,
+            payment_method_id=str(self.method()),
+        )
+        command.amount.amount_minor = self.amount
+        command.amount.currency_code = "EUR"
+        return command
+
+
 class CardParticipant(SagaParticipant):
     """The real participant, with the cards of the commands recorded first."""
 

@@ -3,11 +3,10 @@ written by webhooks and timeouts, compensation while waiting, lost and slow answ
 
 import asyncio
 import time
-import uuid
 from datetime import timedelta
 
 import pytest
-from payments_test_cards import CARDS, CardParticipant
+from payments_test_cards import CARDS, CardParticipant, CardSaga
 from sqlalchemy import func, select, text
 
 from bookingplatform.saga.v1 import saga_pb2
@@ -58,20 +57,7 @@ class Replies:
         return [reply for reply in self.written if reply.saga_id == saga.saga_id]
 
 
-class Saga:
-    def __init__(self, card: str, amount: int = 1500) -> None:
-        self.saga_id = str(uuid.uuid4())
-        self.booking_id = str(uuid.uuid4())
-        self.company_id = str(uuid.uuid4())
-        self.customer_id = str(uuid.uuid4())
-        self.card = card
-        self.amount = amount
-        self.attempt = 0
-
-    @property
-    def key(self) -> str:
-        return f"{self.saga_id}:payments"
-
+class Saga(CardSaga):
     def step(self) -> SagaStep:
         """The EXECUTE as the participant sees it."""
         return SagaStep(
@@ -82,24 +68,8 @@ class Saga:
             customer_id=self.customer_id,
             amount_minor=self.amount,
             currency="EUR",
-            payment_method_id=CARDS.method(self.company_id, self.customer_id, self.card),
+            payment_method_id=str(self.method()),
         )
-
-    def command(self, action: int) -> saga_pb2.StepCommand:
-        self.attempt += 1
-        command = saga_pb2.StepCommand(
-            saga_id=self.saga_id,
-            step="payments",
-            action=action,
-            attempt=self.attempt,
-            booking_id=self.booking_id,
-            company_id=self.company_id,
-            customer_id=self.customer_id,
-            payment_method_id=CARDS.method(self.company_id, self.customer_id, self.card),
-        )
-        command.amount.amount_minor = self.amount
-        command.amount.currency_code = "EUR"
-        return command
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from payments_test_cards import CARDS, CardParticipant
-from sqlalchemy import event, func, select
+from payments_test_cards import CARDS, CardParticipant, CardSaga
+from sqlalchemy import func, select
 
 from bookingplatform.saga.v1 import saga_pb2
 from payments.adapters import repository
@@ -17,8 +17,8 @@ from payments.adapters.tables import payments, saga_steps
 from payments.domain.model import NewPayment, PaymentStatus
 from payments.domain.saga import StepDecision
 from payments.domain.validation import MAX_CARD_TOKEN_LENGTH
-from plumbing.db import Database
 from plumbing.saga_protocol import StepAction
+from plumbing.testing import StatementRecorder
 
 pytestmark = pytest.mark.integration
 
@@ -26,23 +26,11 @@ SUCCEEDED, FAILED = saga_pb2.STEP_OUTCOME_SUCCEEDED, saga_pb2.STEP_OUTCOME_FAILE
 EXECUTE, FINALIZE = saga_pb2.STEP_ACTION_EXECUTE, saga_pb2.STEP_ACTION_FINALIZE
 
 
-class Saga:
-    def __init__(self, card: str = "tok_visa", amount: int = 1500) -> None:
-        self.saga_id = str(uuid.uuid4())
-        self.booking_id = str(uuid.uuid4())
-        self.company_id = str(uuid.uuid4())
-        self.customer_id = str(uuid.uuid4())
-        self.card = card
-        self.amount = amount
-        self.attempt = 0
+# Savepoints (a refusal's path) are not counted among the statements payments sends.
+SAVEPOINTS = ("SAVEPOINT", "RELEASE", "ROLLBACK")
 
-    @property
-    def key(self) -> str:
-        return f"{self.saga_id}:payments"
 
-    def method(self) -> uuid.UUID:
-        return uuid.UUID(CARDS.method(self.company_id, self.customer_id, self.card))
-
+class Saga(CardSaga):
     def intent(self) -> NewPayment:
         return NewPayment(
             id=uuid.uuid4(),
@@ -57,22 +45,6 @@ class Saga:
             decline_reason=None,
             idempotency_key=self.key,
         )
-
-    def command(self, action: int) -> saga_pb2.StepCommand:
-        self.attempt += 1
-        command = saga_pb2.StepCommand(
-            saga_id=self.saga_id,
-            step="payments",
-            action=action,
-            attempt=self.attempt,
-            booking_id=self.booking_id,
-            company_id=self.company_id,
-            customer_id=self.customer_id,
-            payment_method_id=str(self.method()),
-        )
-        command.amount.amount_minor = self.amount
-        command.amount.currency_code = "EUR"
-        return command
 
 
 async def open_intent(db, saga: Saga, *, method_id: uuid.UUID | None = None, attempt: int = 1):
@@ -329,27 +301,6 @@ async def test_a_finalize_without_an_authorized_payment_writes_nothing(payments_
 # The statements of a card booking's steps
 
 
-class Statements:
-    """The SQL statements the participant's database sends while it is open (transaction
-    control left out). Only that engine's: other tests' services may still run in this
-    process, their relays polling on their own engines."""
-
-    def __init__(self, db: Database) -> None:
-        self.engine = db.engine.sync_engine
-        self.seen: list[str] = []
-
-    def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            self.seen.append(statement)
-
-    def __enter__(self) -> "Statements":
-        event.listen(self.engine, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._record)
-
-
 @pytest.fixture(scope="module")
 def participant(payments_db):
     return CardParticipant(
@@ -364,14 +315,14 @@ async def test_a_card_bookings_execute_and_finalize_send_one_statement_per_phase
     execute = saga.command(EXECUTE)
     await CARDS.record(payments_db)
 
-    with Statements(payments_db) as prepared:
+    with StatementRecorder(payments_db, skip=SAVEPOINTS) as prepared:
         intent = await participant.prepare(execute)
-    with Statements(payments_db) as decided:
+    with StatementRecorder(payments_db, skip=SAVEPOINTS) as decided:
         async with payments_db.transaction() as conn:
             executed = await participant.decide(conn, execute, intent)
     finalize = saga.command(FINALIZE)
     await CARDS.record(payments_db)
-    with Statements(payments_db) as finalized:
+    with StatementRecorder(payments_db, skip=SAVEPOINTS) as finalized:
         async with payments_db.transaction() as conn:
             captured = await participant.decide(conn, finalize, await participant.prepare(finalize))
 
@@ -392,11 +343,11 @@ async def test_a_resent_execute_and_finalize_replay_their_decisions(payments_db,
 
     resent, refinalize = declined.command(EXECUTE), paid.command(FINALIZE)
     await CARDS.record(payments_db)
-    with Statements(payments_db) as replayed:
+    with StatementRecorder(payments_db, skip=SAVEPOINTS) as replayed:
         prepared = await participant.prepare(resent)
         async with payments_db.transaction() as conn:
             again = await participant.decide(conn, resent, prepared)
-    with Statements(payments_db) as refinalized:
+    with StatementRecorder(payments_db, skip=SAVEPOINTS) as refinalized:
         prepared = await participant.prepare(refinalize)
         async with payments_db.transaction() as conn:
             recaptured = await participant.decide(conn, refinalize, prepared)
