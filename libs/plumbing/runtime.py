@@ -108,4 +108,17 @@ def run_service(name: str, start: Callable[[], Awaitable[RunningService]]) -> No
         log.info("%s stopping", name)
         await service.stop()
 
-    asyncio.run(main())
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        runner.run(main())
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop where it is installed (every deployment: requirements.txt), else
+    asyncio's own. The services' loops mostly wait on sockets and run many short callbacks
+    (gRPC, psycopg, NATS); uvloop does that in C, and a service spends less CPU per booking
+    (README "Speed")."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a requirement; asyncio still works
+        return None
+    return uvloop.new_event_loop
