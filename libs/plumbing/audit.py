@@ -248,12 +248,42 @@ async def record(
 ) -> str | None:
     """Records a change in the caller's transaction; answers the entry id, or None when the
     change is the service principal's (not a person's: not audited)."""
+    values = entry(
+        schema_of(conn),
+        company_id=company_id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        action=action,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+    if values is None:
+        return None
+    await write(conn, values)
+    return str(values["id"])
+
+
+def entry(
+    schema: str,
+    *,
+    company_id: str | uuid.UUID | None,
+    entity_type: str,
+    entity_id: str | uuid.UUID,
+    action: str,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    reason: str | None = None,
+) -> dict[str, Any] | None:
+    """The entry `record` writes, built from the current context (principal, request id,
+    trace id) without writing it: for a writer that collects entries made in several
+    requests' contexts and writes them later in one transaction (`write`). None when the
+    change is the service principal's."""
     principal = current_principal()
     if principal.role is Role.SERVICE:
         return None
     if not entity_type or not action or not str(entity_id):
         raise ValueError("an audit entry needs an entity_type, an entity_id and an action")
-    schema = schema_of(conn)
     entry_id = str(uuid.uuid4())
     values: dict[str, Any] = {
         "id": entry_id,
@@ -280,8 +310,12 @@ async def record(
             payload=to_proto(values).SerializeToString(),
             headers={},
         )
-    await conn.execute(_statement(schema), values)
-    return entry_id
+    return values
+
+
+async def write(conn: AsyncConnection, values: Mapping[str, Any]) -> None:
+    """Writes an `entry` (its row and, in a service, its message) in the caller's transaction."""
+    await conn.execute(_statement(str(values["service"])), dict(values))
 
 
 def to_proto(row: Mapping[str, Any]) -> audit_pb2.AuditEntry:

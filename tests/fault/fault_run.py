@@ -7,6 +7,7 @@ seed the suite prints; a failing invariant carries the seed, replayed with `FAUL
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import tempfile
@@ -14,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -28,7 +29,17 @@ from fault_invariants import (
     unfinished_work,
 )
 from fault_platform import PARTICIPANTS, SAGA_CONSUMERS, SERVICES, Platform
-from fault_workload import Clients, WorkloadStats, World, build_world, run_workload
+from fault_workload import (
+    Clients,
+    WorkloadStats,
+    World,
+    build_world,
+    call,
+    money,
+    payment_plan,
+    run_workload,
+)
+from grpc import aio
 
 from bookings.domain.saga import MAX_EXECUTE_ATTEMPTS
 from bookings.service.orchestrator import step_timeout
@@ -49,6 +60,10 @@ BOOKINGS_POINTS = (
     "consumer.after_commit_before_ack",
     "orchestrator.after_state_update_before_commit",
     "sweeper.mid_batch",
+    # Inside a group of creates (service/create_groups.py): before its commit, and after it
+    # before any of its callers is answered or its commands published.
+    "create_group.before_commit",
+    "create_group.after_commit",
 )
 FAILPOINTS = {
     **{service: PARTICIPANT_POINTS for service in PARTICIPANTS},
@@ -361,6 +376,7 @@ class Run:
         """Traffic for points the booking workload does not reach by itself."""
         import uuid
 
+        from bookingplatform.bookings.v1 import bookings_pb2
         from bookingplatform.catalog.v1 import catalog_pb2
 
         if any("sweeper" in spec for spec in armed.values()):
@@ -371,10 +387,6 @@ class Run:
                 self.platform.services["wallet"].resume()
         if "catalog" in armed:
             # The catalog publishes events when sessions are created.
-            from datetime import UTC, datetime, timedelta
-
-            from fault_workload import call, money
-
             for index in range(5):
                 start = datetime.now(UTC) + timedelta(days=5, hours=index)
                 request = catalog_pb2.CreateSessionRequest(
@@ -384,6 +396,28 @@ class Run:
                 request.end_time.FromDatetime(start + timedelta(hours=1))
                 await call(clients.catalog.CreateSession, request)
                 await asyncio.sleep(0.5)
+        if "create_group" in armed.get("bookings", ""):
+            # The workload's sessions are mostly full by now, and planning refuses a full one
+            # before any group: a fresh session with room, booked by the workload's customers
+            # (retried with the same request id through the crash, as the workload does).
+            start = datetime.now(UTC) + timedelta(days=6)
+            request = catalog_pb2.CreateSessionRequest(
+                request_id=str(uuid.uuid4()), resource_id=world.resource_id, capacity=40, price=money(100)
+            )
+            request.start_time.FromDatetime(start)
+            request.end_time.FromDatetime(start + timedelta(hours=1))
+            session = (await call(clients.catalog.CreateSession, request)).session
+            for customer in world.customers:
+                _, plan = payment_plan(self.rng, customer)
+                booking = bookings_pb2.CreateBookingRequest(
+                    request_id=str(uuid.uuid4()),
+                    customer_id=customer.id,
+                    session_id=session.id,
+                    payment_plan=plan,
+                )
+                with contextlib.suppress(aio.AioRpcError):
+                    await call(clients.bookings.CreateBooking, booking)
+                await asyncio.sleep(0.1)
 
     # -- quiescence -----------------------------------------------------------------------
 

@@ -262,6 +262,19 @@ async def insert_booking_taking_places(
     return Taken.BOOKED
 
 
+_WITHDRAW_BOOKING = bookings.delete().where(bookings.c.id == bindparam("booking_key"))
+
+
+async def withdraw_refused_booking(conn: AsyncConnection, booking: Booking, *, places_taken: bool) -> None:
+    """Takes back, in its own transaction, what `insert_booking_taking_places` wrote for a
+    refused booking (FULL: the row; OVER_LIMIT: the row and its places), where a lone create
+    rolls back: a group's transaction goes on with the others. The row was inserted PENDING
+    (no business figure counted it) and nothing else refers to it yet."""
+    await conn.execute(_WITHDRAW_BOOKING, {"booking_key": booking.id})
+    if places_taken:
+        await release_places(conn, session_id=booking.session_id, quantity=booking.quantity)
+
+
 async def find_by_request(
     conn: AsyncConnection, customer_id: str, request_id: str
 ) -> tuple[Booking, str] | None:
@@ -714,6 +727,35 @@ async def insert_saga(
     if command_id is not None and deadline_in is not None:
         values.update(deadline_in=None, command_id=command_id, step_timeout=deadline_in)
     await conn.execute(_insert_saga_with_steps(len(steps), len(messages)), values)
+
+
+@dataclass(frozen=True)
+class SagaStart:
+    """A new saga's first save: the saga as its first transition left it, its step-log rows
+    and the messages it queued (its first command), as `insert_saga` takes them; built in
+    the request's context (the commands carry its trace), written alone or in a group."""
+
+    saga: Saga
+    company_id: str
+    trace_id: str
+    deadline_in: timedelta | None
+    command_id: str | None
+    steps: Sequence[StepLogEntry]
+    messages: Sequence[OutboxRow]
+
+
+async def insert_saga_start(conn: AsyncConnection, start: SagaStart) -> None:
+    """`insert_saga` of a `SagaStart`."""
+    await insert_saga(
+        conn,
+        start.saga,
+        company_id=start.company_id,
+        trace_id=start.trace_id,
+        deadline_in=start.deadline_in,
+        command_id=start.command_id,
+        steps=start.steps,
+        messages=start.messages,
+    )
 
 
 # NO KEY UPDATE: the step log's foreign key takes KEY SHARE locks on this row.

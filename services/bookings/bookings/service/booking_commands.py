@@ -4,7 +4,6 @@ around one transaction; the saga it starts or moves is carried out by the orches
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -37,6 +36,14 @@ from bookings.domain.policy import refund_by_percent
 from bookings.domain.reservations import EngineQuote, parse_date
 from bookings.domain.saga import PAYMENTS, Saga
 from bookings.domain.step_log import BOOKING, PLACE, Effect
+from bookings.service.create_groups import (
+    Created,
+    CreateGroups,
+    PendingCreate,
+    replayed,
+    session_full,
+    too_many_active,
+)
 from bookings.service.orchestrator import NewSaga, Orchestrator
 from bookings.service.planning import Planner, Reservation
 from plumbing import audit
@@ -74,6 +81,18 @@ def audited(booking: Booking) -> dict[str, object]:
     }
 
 
+def _create_audited(booking: Booking) -> dict[str, Any]:
+    """The audit entry of a create: a customer's own booking or staff booking on a customer's
+    behalf (the saga's own moves, by the service principal, are not recorded)."""
+    return {
+        "company_id": booking.company_id,
+        "entity_type": "booking",
+        "entity_id": booking.id,
+        "action": "create_on_behalf" if booking.booked_by_user_id else "create",
+        "after": audited(booking),
+    }
+
+
 def _scoped(company_id: str, customer_id: str) -> tuple[str, str]:
     """The company and customer filters of a list narrowed to the caller (`tenant_scope`): its
     company, and for a customer or guest its own bookings, in the SQL whatever else is asked.
@@ -86,35 +105,6 @@ def _scoped(company_id: str, customer_id: str) -> tuple[str, str]:
     if scope_customer is not None and customer != scope_customer:
         raise NotFound("CUSTOMER_NOT_FOUND", "no such customer")
     return company, customer
-
-
-@dataclass(frozen=True)
-class Created:
-    """What CreateBooking answers: the booking, and whether an earlier call with the same
-    request id had made it (a retry: nothing was written)."""
-
-    booking: Booking
-    replayed: bool = False
-
-
-def _replayed(command: CreateBooking, found: tuple[Booking, str] | None) -> Created:
-    """The booking a request id made before: the answer to a retry of the same request; the
-    same id with another request is refused."""
-    assert found is not None, "a request id that met its unique key has a booking"
-    booking, fingerprint = found
-    if fingerprint != command.fingerprint():
-        raise Conflict(
-            "IDEMPOTENCY_KEY_REUSED",
-            "this request id was used for a different booking",
-            field="request_id",
-        )
-    return Created(booking, replayed=True)
-
-
-def _too_many_active(limit: int) -> FailedPrecondition:
-    return FailedPrecondition(
-        "MAX_ACTIVE_BOOKINGS", f"at most {limit} active bookings of this resource per customer"
-    )
 
 
 class BookingCommands:
@@ -139,6 +129,8 @@ class BookingCommands:
         self.passes = passes
         # Asked up front whose a payment_method_id is (None: no payments service wired).
         self.payments = payments
+        # Time-slot creates are written in groups (group commit); the others one by one.
+        self.groups = CreateGroups(db, outbox)
 
     async def create_booking(self, command: CreateBooking) -> Created:
         """Holds what is booked (places, unit-nights or an interval) and starts the payment
@@ -192,26 +184,29 @@ class BookingCommands:
             pay_later=command.plan.pay_later,
             desk_minor=booking.desk_paid_minor,
         )
+        held = transition.after(step_log.effect(PLACE, Effect.HOLD, "HELD"))
+        first = NewSaga(company_id=booking.company_id, trace_id=current_trace_id())
+        if reservation.session_capacity is not None and held.booking_change is None:
+            # A place in a session, paid by a saga step: written with the creates beside it.
+            return await self.groups.create(
+                PendingCreate(
+                    command=command,
+                    booking=booking,
+                    capacity=reservation.session_capacity,
+                    active_limit=reservation.max_active,
+                    start=self.orchestrator.start(saga, booking, held, first),
+                    audit_entry=audit.entry(self.db.schema or "bookings", **_create_audited(booking)),
+                )
+            )
         async with self.db.transaction() as conn:
             if not await self._insert_and_hold(conn, command, reservation, booking):
                 # Another request with this id committed its booking (the insert waited for it):
                 # that booking is the answer, read in this transaction; nothing was written.
-                return _replayed(
+                return replayed(
                     command, await repo.find_by_request(conn, command.customer_id, command.request_id)
                 )
-            held = transition.after(step_log.effect(PLACE, Effect.HOLD, "HELD"))
-            first = NewSaga(company_id=booking.company_id, trace_id=current_trace_id())
             booking = await self.orchestrator.carry_out(conn, saga, booking, held, new_saga=first) or booking
-            # A customer's own booking or staff booking on a customer's behalf (the saga's
-            # own moves, by the service principal, are not recorded).
-            await audit.record(
-                conn,
-                company_id=booking.company_id,
-                entity_type="booking",
-                entity_id=booking.id,
-                action="create_on_behalf" if booking.booked_by_user_id else "create",
-                after=audited(booking),
-            )
+            await audit.record(conn, **_create_audited(booking))
         self.outbox.wake()
         return Created(booking)
 
@@ -231,9 +226,9 @@ class BookingCommands:
                 active_limit=reservation.max_active,
             )
             if taken is repo.Taken.FULL:
-                raise FailedPrecondition("SESSION_FULL", "not enough free places in the session")
+                raise session_full()
             if taken is repo.Taken.OVER_LIMIT:
-                raise _too_many_active(reservation.max_active)
+                raise too_many_active(reservation.max_active)
             return taken is repo.Taken.BOOKED
         if not await repo.insert_booking(conn, booking, command.request_id, command.fingerprint()):
             return False
@@ -245,7 +240,7 @@ class BookingCommands:
             resource_id=booking.resource_id,
             limit=reservation.max_active,
         ):
-            raise _too_many_active(reservation.max_active)
+            raise too_many_active(reservation.max_active)
         return True
 
     async def _check_payment_method(self, payment_method_id: str, booking: Booking, field: str) -> None:
@@ -289,7 +284,7 @@ class BookingCommands:
         """The booking this request id already made, if any (a refused retry's slow path)."""
         async with self.db.transaction() as conn:
             found = await repo.find_by_request(conn, command.customer_id, command.request_id)
-        return None if found is None else _replayed(command, found)
+        return None if found is None else replayed(command, found)
 
     async def get_booking(self, booking_id: str) -> Booking:
         parse_id(booking_id, "booking_id")

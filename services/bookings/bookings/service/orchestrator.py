@@ -17,6 +17,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookings.adapters import repository as repo
+from bookings.adapters.repository import SagaStart
 from bookings.adapters.saga_messages import step_command
 from bookings.domain import step_log
 from bookings.domain.commands import ForceCompensateSaga, RetrySagaStep
@@ -254,6 +255,21 @@ class Orchestrator:
                 messages=messages,
             )
         return updated
+
+    def start(self, saga: Saga, booking: Booking, transition: Transition, new_saga: NewSaga) -> SagaStart:
+        """What `carry_out` with `new_saga` writes, without writing it (a group of creates
+        writes it later, `repo.insert_saga_start`): the saga's first transition must change no
+        booking (its first command goes out; the booking waits)."""
+        assert transition.booking_change is None and not transition.side_commands
+        messages: list[OutboxRow] = []
+        rows = list(transition.log)
+        command_id = None
+        if saga.current_step is not None:
+            saga.attempt = 0
+            command_id, sent = self._send_current(saga, booking, messages)
+            rows.append(sent)
+        deadline = self._deadline(saga)
+        return SagaStart(saga, new_saga.company_id, new_saga.trace_id, deadline, command_id, rows, messages)
 
     def _deadline(self, saga: Saga) -> timedelta | None:
         if saga.current_step is None:

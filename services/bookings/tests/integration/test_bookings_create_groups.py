@@ -1,0 +1,181 @@
+"""Group commit of time-slot creates (service/create_groups.py): creates that arrive while a
+group is being written are written together in the next transaction, in arrival order, each
+with its own answer; a full session refuses only those that do not fit and keeps nothing of
+them; a group whose transaction fails is written again one by one.
+
+Catalog and bookings run in-process on their own database and NATS (no participant: each
+saga waits on its first step). Which transaction wrote a row is PostgreSQL's own record of
+it: the row's `xmin`.
+"""
+
+import asyncio
+import dataclasses
+import uuid
+
+import pytest
+from bookings_test_sessions import a_session, book, held
+from grpc import aio
+from sqlalchemy import text
+
+import bookings.bootstrap
+import catalog.bootstrap
+from bookingplatform.bookings.v1 import bookings_pb2_grpc
+from bookingplatform.catalog.v1 import catalog_pb2_grpc
+from bookings.adapters import repository as repo
+from bookings.adapters import tables
+from bookings.domain.commands import BookingRequest, CreateBooking
+from bookings.domain.model import PaymentPlan
+from bookings.domain.saga import Saga
+from bookings.service.create_groups import CreateGroups, PendingCreate
+from bookings.service.orchestrator import NewSaga, Orchestrator
+from plumbing.db import Database
+from plumbing.grpc_server import error_reason
+from plumbing.outbox import Outbox
+from plumbing.testing import isolated_infrastructure
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+async def platform(database_url):
+    async with isolated_infrastructure(database_url, "groups") as (own_database, nats_url):
+        catalog_service = await catalog.bootstrap.start(
+            catalog.bootstrap.Settings(database_url=own_database, nats_url=nats_url)
+        )
+        booking_service = await bookings.bootstrap.start(
+            bookings.bootstrap.Settings(
+                database_url=own_database, nats_url=nats_url, catalog_addr=catalog_service.address
+            )
+        )
+        channel = aio.insecure_channel(booking_service.address)
+        catalog_channel = aio.insecure_channel(catalog_service.address)
+        db = Database(own_database, pool_size=4, application_name="bookings-groups-test")
+        yield (
+            bookings_pb2_grpc.BookingsServiceStub(channel),
+            catalog_pb2_grpc.CatalogServiceStub(catalog_channel),
+            db,
+        )
+        await db.close()
+        await channel.close()
+        await catalog_channel.close()
+        await booking_service.stop(0.2)
+        await catalog_service.stop(0.2)
+
+
+async def writers_of(db, session_id):
+    """{booking id: the transaction that wrote it} of a session's bookings."""
+    async with db.transaction() as conn:
+        rows = await conn.execute(
+            text("SELECT id::text, xmin::text AS writer FROM bookings.bookings WHERE session_id = :id"),
+            {"id": session_id},
+        )
+        return {row.id: row.writer for row in rows}
+
+
+async def test_creates_waiting_behind_a_group_are_written_together_in_arrival_order(platform):
+    stub, catalog, db = platform
+    session, customers = await a_session(catalog, capacity=6, customers=11)
+    first = asyncio.ensure_future(book(stub, session, customers[0]))
+    await asyncio.sleep(0.5)  # its group is written (the session's row exists)
+    await first
+    # The session's row locked: the next group waits on it, and the creates after it queue up.
+    async with db.transaction() as blocker:
+        await blocker.execute(
+            text("SELECT booked FROM bookings.session_occupancy WHERE session_id = :id FOR UPDATE"),
+            {"id": session.id},
+        )
+        waiting = []
+        for customer in customers[1:]:
+            waiting.append(asyncio.ensure_future(book(stub, session, customer)))
+            await asyncio.sleep(0.05)  # one after the other: the order they arrive in
+        await asyncio.sleep(0.5)
+    answers = await asyncio.gather(*waiting, return_exceptions=True)
+
+    booked = [answer.booking.customer_id for answer in answers if not isinstance(answer, BaseException)]
+    refused = [answer for answer in answers if isinstance(answer, BaseException)]
+    # Five places were left: the first group behind the lock holds one create, the next
+    # group the nine that queued behind it, and the first four of those fit.
+    assert booked == [customer.id for customer in customers[1:6]]
+    assert {error_reason(answer) for answer in refused} == {"SESSION_FULL"} and len(refused) == 5
+    places, _, rows = await held(db, session.id, customers[0].id, session.resource_id)
+    assert (places, rows) == (6, 6)  # nothing is kept of a refused create
+    writers = await writers_of(db, session.id)
+    assert len(set(writers.values())) == 3  # the first create, the one behind the lock, the rest
+
+
+async def test_two_creates_with_one_request_id_in_a_group_make_one_booking(platform):
+    stub, catalog, db = platform
+    session, [customer] = await a_session(catalog, capacity=5)
+    await book(stub, session, customer)
+    request_id = str(uuid.uuid4())
+    async with db.transaction() as blocker:
+        await blocker.execute(
+            text("SELECT booked FROM bookings.session_occupancy WHERE session_id = :id FOR UPDATE"),
+            {"id": session.id},
+        )
+        blocked = asyncio.ensure_future(book(stub, session, customer))
+        await asyncio.sleep(0.2)
+        same = [asyncio.ensure_future(book(stub, session, customer, request_id=request_id)) for _ in range(3)]
+        await asyncio.sleep(0.5)
+    await blocked
+    answers = await asyncio.gather(*same)
+
+    assert len({answer.booking.id for answer in answers}) == 1
+    assert [answer.replayed for answer in answers].count(False) == 1
+    assert await held(db, session.id, customer.id, session.resource_id) == (3, 3, 3)
+
+
+async def test_a_group_whose_transaction_fails_is_written_one_by_one(platform):
+    # A create whose booking id is taken fails its group's transaction (a primary key
+    # violation, no business outcome): the others are written again, alone, and booked.
+    stub, catalog, db = platform
+    session, customers = await a_session(catalog, capacity=10, customers=4)
+    taken = (await book(stub, session, customers[0])).booking
+    orchestrator = Orchestrator(db, Outbox(tables.outbox))
+    groups = CreateGroups(db, Outbox(tables.outbox))
+    async with db.transaction() as conn:
+        template = await repo.get_booking(conn, taken.id)
+    assert template is not None
+
+    def pending(customer_id, booking_id):
+        booking = dataclasses.replace(
+            template, id=booking_id, customer_id=customer_id, saga_id=str(uuid.uuid4()), extras=[]
+        )
+        saga, transition = Saga.for_booking(
+            saga_id=booking.saga_id,
+            booking_id=booking.id,
+            currency=booking.currency,
+            total_minor=booking.total_minor,
+            base_minor=booking.base_minor,
+            credits=1,
+            use_pass=False,
+            use_wallet=True,
+            use_card=False,
+        )
+        command = CreateBooking(
+            request=BookingRequest(customer_id=customer_id, session_id=session.id),
+            plan=PaymentPlan(use_wallet=True),
+            request_id=str(uuid.uuid4()),
+        )
+        return PendingCreate(
+            command=command,
+            booking=booking,
+            capacity=10,
+            active_limit=0,
+            start=orchestrator.start(saga, booking, transition, NewSaga(booking.company_id, "")),
+            audit_entry=None,
+        )
+
+    group = [
+        pending(customers[1].id, str(uuid.uuid4())),
+        pending(customers[2].id, taken.id),  # the id of a booking that exists
+        pending(customers[3].id, str(uuid.uuid4())),
+    ]
+    answers = await asyncio.gather(*(groups.create(p) for p in group), return_exceptions=True)
+
+    assert [type(answer).__name__ for answer in answers] == ["Created", "IntegrityError", "Created"]
+    writers = await writers_of(db, session.id)
+    assert group[0].booking.id in writers and group[2].booking.id in writers
+    assert writers[group[0].booking.id] != writers[group[2].booking.id]  # one transaction each
+    places, _, rows = await held(db, session.id, customers[0].id, session.resource_id)
+    assert (places, rows) == (3, 3)
