@@ -138,6 +138,24 @@ async def test_the_service_principal_is_not_audited(databases):
     assert count == 0
 
 
+async def test_the_service_principal_records_nothing_even_where_no_schema_is_named(database_url):
+    # A service's own helpers (a wallet test's, a tool's) may open a Database naming no schema;
+    # only a person's change needs one.
+    unnamed = Database(database_url, pool_size=1)
+    try:
+        with acting_as(SERVICE_PRINCIPAL):
+            async with unnamed.transaction() as conn:
+                skipped = await audit.record(
+                    conn, company_id=None, entity_type="x", entity_id="y", action="z"
+                )
+        assert skipped is None
+        with acting_as(an_admin(str(uuid.uuid4()))), pytest.raises(RuntimeError, match="names its schema"):
+            async with unnamed.transaction() as conn:
+                await audit.record(conn, company_id=None, entity_type="x", entity_id="y", action="z")
+    finally:
+        await unnamed.close()
+
+
 def test_secrets_never_enter_the_changed_fields():
     changed = audit.changed_fields(
         {"password_hash": "old-hash", "name": "A"},
