@@ -14,13 +14,8 @@ import uuid
 
 import pytest
 from bookings_test_sessions import a_session, book, held
-from grpc import aio
 from sqlalchemy import text
 
-import bookings.bootstrap
-import catalog.bootstrap
-from bookingplatform.bookings.v1 import bookings_pb2_grpc
-from bookingplatform.catalog.v1 import catalog_pb2_grpc
 from bookings.adapters import repository as repo
 from bookings.adapters import tables
 from bookings.domain.commands import BookingRequest, CreateBooking
@@ -28,38 +23,10 @@ from bookings.domain.model import PaymentPlan
 from bookings.domain.saga import Saga
 from bookings.service.create_groups import CreateGroups, PendingCreate
 from bookings.service.orchestrator import NewSaga, Orchestrator
-from plumbing.db import Database
 from plumbing.grpc_server import error_reason
 from plumbing.outbox import Outbox
-from plumbing.testing import isolated_infrastructure
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-async def platform(database_url):
-    async with isolated_infrastructure(database_url, "groups") as (own_database, nats_url):
-        catalog_service = await catalog.bootstrap.start(
-            catalog.bootstrap.Settings(database_url=own_database, nats_url=nats_url)
-        )
-        booking_service = await bookings.bootstrap.start(
-            bookings.bootstrap.Settings(
-                database_url=own_database, nats_url=nats_url, catalog_addr=catalog_service.address
-            )
-        )
-        channel = aio.insecure_channel(booking_service.address)
-        catalog_channel = aio.insecure_channel(catalog_service.address)
-        db = Database(own_database, pool_size=4, application_name="bookings-groups-test")
-        yield (
-            bookings_pb2_grpc.BookingsServiceStub(channel),
-            catalog_pb2_grpc.CatalogServiceStub(catalog_channel),
-            db,
-        )
-        await db.close()
-        await channel.close()
-        await catalog_channel.close()
-        await booking_service.stop(0.2)
-        await catalog_service.stop(0.2)
 
 
 async def writers_of(db, session_id):
@@ -72,8 +39,8 @@ async def writers_of(db, session_id):
         return {row.id: row.writer for row in rows}
 
 
-async def test_creates_waiting_behind_a_group_are_written_together_in_arrival_order(platform):
-    stub, catalog, db = platform
+async def test_creates_waiting_behind_a_group_are_written_together_in_arrival_order(slot_platform):
+    stub, catalog, db = slot_platform
     session, customers = await a_session(catalog, capacity=6, customers=11)
     first = asyncio.ensure_future(book(stub, session, customers[0]))
     await asyncio.sleep(0.5)  # its group is written (the session's row exists)
@@ -103,8 +70,8 @@ async def test_creates_waiting_behind_a_group_are_written_together_in_arrival_or
     assert len(set(writers.values())) == 3  # the first create, the one behind the lock, the rest
 
 
-async def test_two_creates_with_one_request_id_in_a_group_make_one_booking(platform):
-    stub, catalog, db = platform
+async def test_two_creates_with_one_request_id_in_a_group_make_one_booking(slot_platform):
+    stub, catalog, db = slot_platform
     session, [customer] = await a_session(catalog, capacity=5)
     await book(stub, session, customer)
     request_id = str(uuid.uuid4())
@@ -125,10 +92,10 @@ async def test_two_creates_with_one_request_id_in_a_group_make_one_booking(platf
     assert await held(db, session.id, customer.id, session.resource_id) == (3, 3, 3)
 
 
-async def test_a_group_whose_transaction_fails_is_written_one_by_one(platform):
+async def test_a_group_whose_transaction_fails_is_written_one_by_one(slot_platform):
     # A create whose booking id is taken fails its group's transaction (a primary key
     # violation, no business outcome): the others are written again, alone, and booked.
-    stub, catalog, db = platform
+    stub, catalog, db = slot_platform
     session, customers = await a_session(catalog, capacity=10, customers=4)
     taken = (await book(stub, session, customers[0])).booking
     orchestrator = Orchestrator(db, Outbox(tables.outbox))

@@ -16,45 +16,14 @@ from grpc import aio
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-import bookings.bootstrap
-import catalog.bootstrap
-from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
-from bookingplatform.catalog.v1 import catalog_pb2_grpc
-from plumbing.db import Database
+from bookingplatform.bookings.v1 import bookings_pb2
 from plumbing.grpc_server import error_reason
-from plumbing.testing import isolated_infrastructure
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-async def platform(database_url):
-    async with isolated_infrastructure(database_url, "create") as (own_database, nats_url):
-        catalog_service = await catalog.bootstrap.start(
-            catalog.bootstrap.Settings(database_url=own_database, nats_url=nats_url)
-        )
-        booking_service = await bookings.bootstrap.start(
-            bookings.bootstrap.Settings(
-                database_url=own_database, nats_url=nats_url, catalog_addr=catalog_service.address
-            )
-        )
-        channel = aio.insecure_channel(booking_service.address)
-        catalog_channel = aio.insecure_channel(catalog_service.address)
-        db = Database(own_database, pool_size=2)
-        yield (
-            bookings_pb2_grpc.BookingsServiceStub(channel),
-            catalog_pb2_grpc.CatalogServiceStub(catalog_channel),
-            db,
-        )
-        await db.close()
-        await channel.close()
-        await catalog_channel.close()
-        await booking_service.stop(0.2)
-        await catalog_service.stop(0.2)
-
-
-async def test_the_booking_its_places_and_its_count_are_one_statement(platform):
-    stub, catalog, db = platform
+async def test_the_booking_its_places_and_its_count_are_one_statement(slot_platform):
+    stub, catalog, db = slot_platform
     session, [customer] = await a_session(catalog, capacity=3)
     seen: list[str] = []
 
@@ -76,8 +45,8 @@ async def test_the_booking_its_places_and_its_count_are_one_statement(platform):
     assert await held(db, session.id, customer.id, session.resource_id) == (2, 1, 1)
 
 
-async def test_a_full_session_refuses_and_nothing_is_written(platform):
-    stub, catalog, db = platform
+async def test_a_full_session_refuses_and_nothing_is_written(slot_platform):
+    stub, catalog, db = slot_platform
     session, [customer] = await a_session(catalog, capacity=2)
     await book(stub, session, customer, quantity=2)
 
@@ -88,8 +57,8 @@ async def test_a_full_session_refuses_and_nothing_is_written(platform):
     assert await held(db, session.id, customer.id, session.resource_id) == (2, 1, 1)
 
 
-async def test_a_customer_at_the_limit_is_refused_and_nothing_is_written(platform):
-    stub, catalog, db = platform
+async def test_a_customer_at_the_limit_is_refused_and_nothing_is_written(slot_platform):
+    stub, catalog, db = slot_platform
     session, [customer] = await a_session(catalog, capacity=5, max_active=1)
     await book(stub, session, customer)
 
@@ -108,8 +77,8 @@ async def test_a_customer_at_the_limit_is_refused_and_nothing_is_written(platfor
         pytest.param(2, id="planning would refuse the retry now"),
     ],
 )
-async def test_a_retry_with_the_same_request_id_gets_the_first_booking(platform, capacity):
-    stub, catalog, db = platform
+async def test_a_retry_with_the_same_request_id_gets_the_first_booking(slot_platform, capacity):
+    stub, catalog, db = slot_platform
     session, [customer] = await a_session(catalog, capacity=capacity)
     request_id = str(uuid.uuid4())
     first = await book(stub, session, customer, quantity=2, request_id=request_id)
@@ -120,10 +89,10 @@ async def test_a_retry_with_the_same_request_id_gets_the_first_booking(platform,
     assert await held(db, session.id, customer.id, session.resource_id) == (2, 1, 1)
 
 
-async def test_concurrent_calls_with_one_request_id_make_one_booking_and_all_get_it(platform):
+async def test_concurrent_calls_with_one_request_id_make_one_booking_and_all_get_it(slot_platform):
     # The gateway hands an Idempotency-Key to bookings as the request id and keeps no store of
     # its own for a create: the (customer, request_id) key alone decides the race.
-    stub, catalog, db = platform
+    stub, catalog, db = slot_platform
     session, [customer] = await a_session(catalog, capacity=5)
     request_id = str(uuid.uuid4())
 
@@ -134,8 +103,8 @@ async def test_concurrent_calls_with_one_request_id_make_one_booking_and_all_get
     assert await held(db, session.id, customer.id, session.resource_id) == (1, 1, 1)
 
 
-async def test_the_same_request_id_for_another_request_is_refused_and_writes_nothing(platform):
-    stub, catalog, db = platform
+async def test_the_same_request_id_for_another_request_is_refused_and_writes_nothing(slot_platform):
+    stub, catalog, db = slot_platform
     session, [customer] = await a_session(catalog, capacity=5)
     request_id = str(uuid.uuid4())
     await book(stub, session, customer, quantity=1, request_id=request_id)
@@ -147,8 +116,8 @@ async def test_the_same_request_id_for_another_request_is_refused_and_writes_not
     assert await held(db, session.id, customer.id, session.resource_id) == (1, 1, 1)
 
 
-async def test_racing_customers_never_get_more_places_than_the_session_has(platform):
-    stub, catalog, db = platform
+async def test_racing_customers_never_get_more_places_than_the_session_has(slot_platform):
+    stub, catalog, db = slot_platform
     session, customers = await a_session(catalog, capacity=7, customers=20)
 
     answers = await asyncio.gather(*(book(stub, session, c) for c in customers), return_exceptions=True)
