@@ -14,7 +14,7 @@ import contextlib
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +50,14 @@ _COPY = text(
 
 
 async def _copy(conn: AsyncConnection, delivery: Delivery[audit_pb2.AuditEntry, None]) -> None:
-    await conn.execute(_COPY, audit.from_proto(delivery.message))
+    await _copy_all(conn, [delivery])
+
+
+async def _copy_all(
+    conn: AsyncConnection, deliveries: Sequence[Delivery[audit_pb2.AuditEntry, None]]
+) -> None:
+    """The entries of a fetched batch, sent together (one round trip)."""
+    await conn.execute(_COPY, [audit.from_proto(delivery.message) for delivery in deliveries])
 
 
 def copier(db: Database) -> InboxConsumer[audit_pb2.AuditEntry, None]:
@@ -60,6 +67,7 @@ def copier(db: Database) -> InboxConsumer[audit_pb2.AuditEntry, None]:
         inbox=None,
         decode=audit_pb2.AuditEntry.FromString,
         apply=_copy,
+        apply_many=_copy_all,
         span_name=lambda entry: f"copy audit entry of {entry.service}",
     )
 

@@ -27,7 +27,7 @@ import enum
 import functools
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -318,6 +318,16 @@ def entry(
 async def write(conn: AsyncConnection, values: Mapping[str, Any]) -> None:
     """Writes an `entry` (its row and, in a service, its message) in the caller's transaction."""
     await conn.execute(_statement(str(values["service"])), dict(values))
+
+
+async def write_all(conn: AsyncConnection, entries: Sequence[Mapping[str, Any]]) -> None:
+    """`write` of many entries in one round trip per service (`executemany`, which psycopg
+    sends as one pipeline), in their order."""
+    services: dict[str, list[dict[str, Any]]] = {}
+    for values in entries:
+        services.setdefault(str(values["service"]), []).append(dict(values))
+    for service, rows in services.items():
+        await conn.execute(_statement(service), rows)
 
 
 def to_proto(row: Mapping[str, Any]) -> audit_pb2.AuditEntry:

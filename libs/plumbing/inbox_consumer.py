@@ -44,6 +44,12 @@ load. When any message of the group raises, the group's transaction is rolled ba
 its messages are applied again one by one, each in its own transaction (at most `concurrency`
 at once), so only the failing message is naked; the others commit as they would have alone. A
 lone message takes the one-by-one path at once.
+
+A consumer whose effect needs no reply and no answer back from the database (the gateway's
+copy of audit entries, its store of booking events) may give `apply_many` too: the group's new
+messages are then applied by one call, which sends them together (SQLAlchemy's executemany,
+which psycopg sends as one pipeline), one round trip where there were as many as messages;
+a message applied alone still goes through `apply`.
 """
 
 from __future__ import annotations
@@ -139,6 +145,7 @@ class Delivery(Generic[M, P]):
 Decode = Callable[[bytes], M]
 Prepare = Callable[[Delivery[M, P]], Awaitable[P | Later]]
 Apply = Callable[[AsyncConnection, Delivery[M, P]], Awaitable[Reply]]
+ApplyMany = Callable[[AsyncConnection, Sequence[Delivery[M, P]]], Awaitable[None]]
 
 
 class InboxConsumer(Generic[M, P]):
@@ -160,7 +167,10 @@ class InboxConsumer(Generic[M, P]):
         concurrency: int = CONCURRENT_MESSAGES,
         transaction_batch: int = TRANSACTION_BATCH,
         order_key: Callable[[M], str] | None = None,
+        apply_many: ApplyMany[M, P] | None = None,
     ) -> None:
+        if apply_many is not None and reply_subject is not None:
+            raise ValueError("apply_many is for effects without a reply")
         if reply_subject is not None and outbox is None:
             raise ValueError("a consumer that replies needs the outbox its replies go through")
         if inbox is None and (reply_subject is not None or prepare is not None):
@@ -180,6 +190,7 @@ class InboxConsumer(Generic[M, P]):
         self.concurrency = max(1, concurrency)
         self.transaction_batch = max(1, transaction_batch)
         self.order_key = order_key
+        self.apply_many = apply_many
         self._seen = (
             select(inbox.c.message_id).where(inbox.c.message_id.in_(bindparam("ids", expanding=True)))
             if inbox is not None
@@ -283,15 +294,23 @@ class InboxConsumer(Generic[M, P]):
             async with self.db.transaction() as conn:
                 new = await self._record_all_in_inbox(conn, group)
                 replies: list[OutboxRow] = []
+                together: list[Delivery[M, P]] = []
                 for delivery in group:
                     if delivery.message_id not in new:
                         continue  # a redelivery (its effect and reply committed), or twice in the group
                     new.discard(delivery.message_id)
+                    if self.apply_many is not None:
+                        together.append(delivery)
+                        continue
                     with trace.use_span(delivery.span, end_on_exit=False):
                         reply = await self._effect(conn, delivery)
                         if reply is not None:
                             replies.append(reply)
                         failpoint("consumer.after_effect_before_commit")
+                if together:
+                    assert self.apply_many is not None
+                    await self.apply_many(conn, together)
+                    failpoint("consumer.after_effect_before_commit")
                 if replies:
                     assert self.outbox is not None
                     await self.outbox.add_all(conn, replies)

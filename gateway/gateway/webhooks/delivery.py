@@ -22,7 +22,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -84,22 +84,31 @@ _STORE_EVENT = text(
 
 
 async def _store(conn: AsyncConnection, delivery: Delivery[Struct, None]) -> None:
+    await _store_all(conn, [delivery])
+
+
+async def _store_all(conn: AsyncConnection, deliveries: Sequence[Delivery[Struct, None]]) -> None:
+    """The events of a fetched batch, sent together (one round trip)."""
+    events = [values for delivery in deliveries if (values := _event_values(delivery)) is not None]
+    if events:
+        await conn.execute(_STORE_EVENT, events)
+
+
+def _event_values(delivery: Delivery[Struct, None]) -> dict[str, Any] | None:
+    """The statement's values for an event; None for an event no endpoint can subscribe to."""
     data: dict[str, Any] = MessageToDict(delivery.message)
     event_type = event_type_of(delivery.msg.subject)
     if event_type is None:
-        return  # an event no endpoint can subscribe to
+        return None
     event_id = delivery.message_id
-    await conn.execute(
-        _STORE_EVENT,
-        {
-            "event_id": event_id,
-            "company_id": data["company_id"],
-            "booking_id": data["booking_id"],
-            "event_type": event_type,
-            "body": event_body(event_id, event_type, data),
-            "occurred_at": datetime.fromisoformat(data["occurred_at"]),
-        },
-    )
+    return {
+        "event_id": event_id,
+        "company_id": data["company_id"],
+        "booking_id": data["booking_id"],
+        "event_type": event_type,
+        "body": event_body(event_id, event_type, data),
+        "occurred_at": datetime.fromisoformat(data["occurred_at"]),
+    }
 
 
 def consumer(db: Database) -> InboxConsumer[Struct, None]:
@@ -109,6 +118,7 @@ def consumer(db: Database) -> InboxConsumer[Struct, None]:
         inbox=None,  # the event's id and (endpoint, event) are keys: a redelivery adds nothing
         decode=Struct.FromString,
         apply=_store,
+        apply_many=_store_all,
         span_name=lambda event: "store booking event for webhooks",
     )
 

@@ -557,3 +557,78 @@ def test_a_consumer_that_replies_or_prepares_cannot_go_without_an_inbox(scratch)
         InboxConsumer(
             name="x", db=scratch.db, inbox=None, decode=Command.FromString, apply=nothing, prepare=nothing
         )
+
+
+async def test_apply_many_applies_a_group_in_one_call_and_a_failing_group_one_by_one(nats_url, scratch):
+    # A group's new messages go to apply_many in one call, in one transaction; when that call
+    # raises, nothing of the group commits and each message is applied alone through `apply`,
+    # so only the bad one is naked.
+    calls: list[list[str]] = []
+    alone: list[str] = []
+    bad = "bad"
+
+    def row(delivery: Delivery[Command, None]) -> dict[str, str]:
+        return {"key": delivery.message.saga_id, "decision": delivery.message_id}
+
+    async def apply_many(conn: AsyncConnection, deliveries) -> None:
+        calls.append([delivery.message.saga_id for delivery in deliveries])
+        if any(delivery.message.saga_id == bad for delivery in deliveries):
+            raise RuntimeError("one bad message in the group")
+        await conn.execute(insert(scratch.effects).on_conflict_do_nothing(), [row(d) for d in deliveries])
+
+    async def apply_one(conn: AsyncConnection, delivery: Delivery[Command, None]) -> None:
+        alone.append(delivery.message.saga_id)
+        if delivery.message.saga_id == bad:
+            raise RuntimeError("still bad")
+        await conn.execute(insert(scratch.effects).values(**row(delivery)).on_conflict_do_nothing())
+
+    def consumer() -> InboxConsumer[Command, None]:
+        return InboxConsumer(
+            name="many",
+            db=scratch.db,
+            inbox=None,
+            decode=Command.FromString,
+            apply=apply_one,
+            apply_many=apply_many,
+            retry=messaging.RetryPolicy(first=30, cap=30),
+        )
+
+    good = [str(uuid.uuid4()) for _ in range(5)]
+    js, _, task, pull, _ = await running(nats_url, scratch, consumer(), published_first=good)
+    try:
+        await eventually(lambda: len(calls) == 1)
+        await eventually(lambda: acked(js, pull))
+        assert calls == [good] and alone == []  # one call for the five, none alone
+        assert await scratch.count(scratch.effects) == 5
+    finally:
+        await stop(task)
+
+    calls.clear()
+    mixed = [str(uuid.uuid4()), bad, str(uuid.uuid4())]
+    js, _, task, pull, _ = await running(nats_url, scratch, consumer(), published_first=mixed)
+    try:
+        await eventually(lambda: len(alone) == 3)
+        await eventually(lambda: _effects_has(scratch, mixed[0]))
+        await eventually(lambda: _effects_has(scratch, mixed[2]))
+        assert calls == [mixed]
+        assert sorted(alone) == sorted(mixed)
+        assert not await _effects_has(scratch, bad)
+    finally:
+        await stop(task)
+    with pytest.raises(ValueError, match="reply"):
+        InboxConsumer(
+            name="x",
+            db=scratch.db,
+            inbox=scratch.inbox,
+            decode=Command.FromString,
+            apply=apply_one,
+            apply_many=apply_many,
+            outbox=Outbox(scratch.outbox),
+            reply_subject="x.reply",
+        )
+
+
+async def _effects_has(scratch: Scratch, key: str) -> bool:
+    async with scratch.db.transaction() as conn:
+        found = await conn.scalar(select(scratch.effects.c.key).where(scratch.effects.c.key == key))
+        return found is not None

@@ -708,6 +708,19 @@ async def insert_saga(
     """A new saga, with the step-log rows of its first transition and the outbox rows of the
     messages it queued. With `command_id` (its first command, one of `messages`) the
     deadline waits for the relay to publish it, as in `save_saga`."""
+    values = _saga_values(saga, company_id, trace_id, deadline_in, command_id, steps, messages)
+    await conn.execute(_insert_saga_with_steps(len(steps), len(messages)), values)
+
+
+def _saga_values(
+    saga: Saga,
+    company_id: str,
+    trace_id: str,
+    deadline_in: timedelta | None,
+    command_id: str | None,
+    steps: Sequence[StepLogEntry],
+    messages: Sequence[OutboxRow],
+) -> dict[str, Any]:
     values: dict[str, Any] = {
         "saga_id": saga.id,
         "booking_id": saga.booking_id,
@@ -726,7 +739,7 @@ async def insert_saga(
     }
     if command_id is not None and deadline_in is not None:
         values.update(deadline_in=None, command_id=command_id, step_timeout=deadline_in)
-    await conn.execute(_insert_saga_with_steps(len(steps), len(messages)), values)
+    return values
 
 
 @dataclass(frozen=True)
@@ -744,18 +757,24 @@ class SagaStart:
     messages: Sequence[OutboxRow]
 
 
-async def insert_saga_start(conn: AsyncConnection, start: SagaStart) -> None:
-    """`insert_saga` of a `SagaStart`."""
-    await insert_saga(
-        conn,
-        start.saga,
-        company_id=start.company_id,
-        trace_id=start.trace_id,
-        deadline_in=start.deadline_in,
-        command_id=start.command_id,
-        steps=start.steps,
-        messages=start.messages,
-    )
+async def insert_saga_starts(conn: AsyncConnection, starts: Sequence[SagaStart]) -> None:
+    """`insert_saga` of each `SagaStart`, one round trip per shape: the starts of one shape
+    (as many step-log rows and messages) are sent together, in their order (`executemany`,
+    which psycopg sends as one pipeline: every statement, then one sync)."""
+    shapes: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    for start in starts:
+        values = _saga_values(
+            start.saga,
+            start.company_id,
+            start.trace_id,
+            start.deadline_in,
+            start.command_id,
+            start.steps,
+            start.messages,
+        )
+        shapes.setdefault((len(start.steps), len(start.messages)), []).append(values)
+    for (steps, messages), rows in shapes.items():
+        await conn.execute(_insert_saga_with_steps(steps, messages), rows)
 
 
 # NO KEY UPDATE: the step log's foreign key takes KEY SHARE locks on this row.

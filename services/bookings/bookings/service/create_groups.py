@@ -151,11 +151,15 @@ class CreateGroups:
     async def _write_together(self, group: list[PendingCreate]) -> list[Created | ServiceError]:
         async with self.db.transaction() as conn:
             answers = [await _insert(conn, pending) for pending in group]
-            for pending, answer in zip(group, answers, strict=True):
-                if isinstance(answer, Created) and not answer.replayed:
-                    await repo.insert_saga_start(conn, pending.start)
-                    if pending.audit_entry is not None:
-                        await audit.write(conn, pending.audit_entry)
+            booked = [
+                pending
+                for pending, answer in zip(group, answers, strict=True)
+                if isinstance(answer, Created) and not answer.replayed
+            ]
+            # What follows needs no answer back: the group's sagas and audit entries are
+            # sent together, one round trip each, after every booking row is there.
+            await repo.insert_saga_starts(conn, [pending.start for pending in booked])
+            await audit.write_all(conn, [p.audit_entry for p in booked if p.audit_entry is not None])
             failpoint("create_group.before_commit")
         failpoint("create_group.after_commit")
         return answers

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.common.v1 import money_pb2
+from plumbing.principal import METADATA_KEY, Principal, Role
 
 
 async def a_session(catalog, *, capacity, max_active=0, customers=1):
@@ -48,7 +49,12 @@ async def a_session(catalog, *, capacity, max_active=0, customers=1):
     return session, people
 
 
-def book(stub, session, customer, *, quantity=1, request_id=None):
+def book(stub, session, customer, *, quantity=1, request_id=None, as_customer=False):
+    """`as_customer`: the customer books (an audited create), not an internal caller."""
+    metadata = None
+    if as_customer:
+        principal = Principal(role=Role.CUSTOMER, company_id=customer.company_id, customer_id=customer.id)
+        metadata = [(METADATA_KEY, principal.encode())]
     return stub.CreateBooking(
         bookings_pb2.CreateBookingRequest(
             request_id=request_id or str(uuid.uuid4()),
@@ -56,7 +62,8 @@ def book(stub, session, customer, *, quantity=1, request_id=None):
             session_id=session.id,
             quantity=quantity,
             payment_plan=bookings_pb2.PaymentPlan(use_wallet=True),
-        )
+        ),
+        metadata=metadata,
     )
 
 

@@ -39,6 +39,24 @@ async def writers_of(db, session_id):
         return {row.id: row.writer for row in rows}
 
 
+async def writes_of_each_booking(db, booking_ids):
+    """{booking id: (its saga's id, its first command's id, the transaction that wrote its audit
+    entry)}; the saga and command rows are updated once published, so their xmin moves on."""
+    async with db.transaction() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT b.id::text AS booking_id, s.id::text AS saga, o.id AS command,"
+                " a.xmin::text AS audit FROM bookings.bookings b"
+                " LEFT JOIN bookings.sagas s ON s.booking_id = b.id"
+                " LEFT JOIN bookings.outbox o ON o.id = s.command_id OR o.id LIKE s.id::text || ':%'"
+                " LEFT JOIN bookings.audit_log a ON a.entity_id = b.id::text AND a.action = 'create'"
+                " WHERE b.id::text = ANY(:ids)"
+            ),
+            {"ids": list(booking_ids)},
+        )
+        return {row.booking_id: (row.saga, row.command, row.audit) for row in rows}
+
+
 async def test_creates_waiting_behind_a_group_are_written_together_in_arrival_order(slot_platform):
     stub, catalog, db = slot_platform
     session, customers = await a_session(catalog, capacity=6, customers=11)
@@ -53,7 +71,7 @@ async def test_creates_waiting_behind_a_group_are_written_together_in_arrival_or
         )
         waiting = []
         for customer in customers[1:]:
-            waiting.append(asyncio.ensure_future(book(stub, session, customer)))
+            waiting.append(asyncio.ensure_future(book(stub, session, customer, as_customer=True)))
             await asyncio.sleep(0.05)  # one after the other: the order they arrive in
         await asyncio.sleep(0.5)
     answers = await asyncio.gather(*waiting, return_exceptions=True)
@@ -68,6 +86,40 @@ async def test_creates_waiting_behind_a_group_are_written_together_in_arrival_or
     assert (places, rows) == (6, 6)  # nothing is kept of a refused create
     writers = await writers_of(db, session.id)
     assert len(set(writers.values())) == 3  # the first create, the one behind the lock, the rest
+    # Each booked create's saga, first command and audit entry were written (sent together
+    # after the group's inserts), the entry in its booking's transaction; a refused one left
+    # none (its booking row is gone, so nothing can point at it).
+    booked = {
+        answer.booking.id: answer.booking for answer in answers if not isinstance(answer, BaseException)
+    }
+    writes = {
+        booking_id: (saga, command[:36], audit)  # a command's id starts with its saga's
+        for booking_id, (saga, command, audit) in (await writes_of_each_booking(db, booked)).items()
+    }
+    assert writes == {
+        booking_id: (booking.saga_id, booking.saga_id, writers[booking_id])
+        for booking_id, booking in booked.items()
+    }
+    async with db.transaction() as conn:
+        sagas = (
+            await conn.execute(
+                text(
+                    "SELECT count(*) FROM bookings.sagas s JOIN bookings.bookings b ON b.id = s.booking_id"
+                    " WHERE b.session_id = :id"
+                ),
+                {"id": session.id},
+            )
+        ).scalar()
+        audited = (
+            await conn.execute(
+                text(
+                    "SELECT count(*) FROM bookings.audit_log"
+                    " WHERE company_id = :company AND action = 'create'"
+                ),
+                {"company": customers[0].company_id},
+            )
+        ).scalar()
+    assert (sagas, audited) == (6, 5)  # every booking's saga; the five customers' own creates
 
 
 async def test_two_creates_with_one_request_id_in_a_group_make_one_booking(slot_platform):
