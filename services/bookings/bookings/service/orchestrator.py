@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -49,6 +50,9 @@ log = logging.getLogger(__name__)
 
 # After this many attempts of a step past the pivot, the saga is flagged for an operator.
 ATTENTION_AFTER_ATTEMPTS = 5
+
+# Sagas locked ahead of their replies, by id (`Orchestrator.lock_sagas`).
+Locked = dict[str, tuple[Saga, Booking]]
 
 
 def step_timeout(attempt: int, first: float = 5.0) -> timedelta:
@@ -96,9 +100,26 @@ class Orchestrator:
 
     # -- replies and deadlines ----------------------------------------------------------
 
-    async def handle_reply(self, conn: AsyncConnection, saga_id: str, reply: Reply, message_id: str) -> None:
-        """Applies a participant's reply inside the consumer's transaction (with its inbox record)."""
-        locked = await repo.lock_saga_with_booking(conn, saga_id)
+    async def lock_sagas(self, conn: AsyncConnection, saga_ids: Iterable[str]) -> Locked:
+        """The sagas of a group of replies locked at once (one statement, in id order), for
+        `handle_reply` to take each from instead of locking it alone."""
+        return await repo.lock_sagas_with_bookings(conn, sorted(set(saga_ids)))
+
+    async def handle_reply(
+        self,
+        conn: AsyncConnection,
+        saga_id: str,
+        reply: Reply,
+        message_id: str,
+        locked_before: Locked | None = None,
+    ) -> None:
+        """Applies a participant's reply inside the consumer's transaction (with its inbox record).
+        `locked_before`: sagas `lock_sagas` locked; this reply's is taken out of it, so a
+        second reply to the same saga locks it again and sees what the first one wrote."""
+        if locked_before is not None and saga_id in locked_before:
+            locked: tuple[Saga, Booking] | None = locked_before.pop(saga_id)
+        else:
+            locked = await repo.lock_saga_with_booking(conn, saga_id)
         if locked is None:
             log.warning("reply for unknown saga %s ignored", saga_id)
             return

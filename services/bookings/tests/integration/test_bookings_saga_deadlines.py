@@ -26,9 +26,13 @@ from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
 from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from bookingplatform.common.v1 import money_pb2
 from bookingplatform.saga.v1 import saga_pb2
+from bookings.adapters import tables
+from bookings.entrypoints.saga_replies import ReplyConsumer
+from bookings.service.orchestrator import Orchestrator
 from plumbing.db import Database
 from plumbing.grpc_server import error_reason
-from plumbing.messaging import SAGA_STREAM, connect
+from plumbing.messaging import SAGA_STREAM, connect, ensure_stream
+from plumbing.outbox import Outbox
 from plumbing.testing import eventually, isolated_infrastructure
 
 pytestmark = pytest.mark.integration
@@ -420,3 +424,46 @@ async def test_a_saga_writes_its_commands_and_status_events_with_its_own_save(lo
 async def booking_with_status(stub, booking_id, status):
     booking = (await stub.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking_id))).booking
     return booking if booking.status == status else None
+
+
+async def test_a_group_of_replies_locks_its_sagas_in_one_statement(lonely_orchestrator):
+    """The reply consumer applies a fetched group in one transaction with every saga of it
+    locked by one statement, in id order; a second reply to a saga of the group locks that saga
+    again and sees what the first one wrote (it is logged as ignored, not applied twice)."""
+    stub, catalog, js, db = lonely_orchestrator
+    session, customer = await a_session_and_customer(catalog)
+    booked = [await book(stub, session, customer, use_wallet=True) for _ in range(3)]
+    sagas = [await until(stub, b.saga_id, lambda s: s.attempt == 1) for b in booked]
+
+    # The test's own stream: the service's consumer never sees these; the test fetches them as
+    # one batch and hands it to a ReplyConsumer of its own, as the service's would.
+    tag = uuid.uuid4().hex[:8]
+    await ensure_stream(js, f"R{tag}", [f"r{tag}.reply"])
+    for saga in [*sagas, sagas[0]]:  # the first saga answered twice
+        reply = saga_pb2.StepReply(
+            saga_id=saga.id,
+            step="wallet",
+            action=saga_pb2.STEP_ACTION_EXECUTE,
+            attempt=saga.attempt,
+            outcome=saga_pb2.STEP_OUTCOME_SUCCEEDED,
+        )
+        reply.amount.amount_minor, reply.amount.currency_code = 1000, "EUR"
+        await js.publish(
+            f"r{tag}.reply", reply.SerializeToString(), headers={"Nats-Msg-Id": str(uuid.uuid4())}
+        )
+    subscription = await js.pull_subscribe(f"r{tag}.reply", durable=f"r{tag}", stream=f"R{tag}")
+    batch = await subscription.fetch(4, timeout=5)
+    assert len(batch) == 4
+    outbox = Outbox(tables.outbox)
+    consumer = ReplyConsumer(db, outbox, Orchestrator(db, outbox, first_step_timeout=STEP_TIMEOUT))
+
+    with Statements(db) as applied:
+        await consumer.handle(batch)
+
+    locks = [sql for sql in applied.seen if "FOR NO KEY UPDATE OF" in sql and "bookings.sagas" in sql]
+    assert len(locks) == 2, locks  # the group's three sagas at once, then the first one again
+    for b in booked:
+        await eventually(lambda b=b: booking_with_status(stub, b.id, bookings_pb2.BOOKING_STATUS_CONFIRMED))
+    first = await saga_of(stub, sagas[0].id)
+    assert [s.kind for s in first.steps].count("ignored") == 1
+    assert [s.kind for s in first.steps].count("reply") == 1
