@@ -4,7 +4,8 @@ import asyncio
 import uuid
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
 
 from bookingplatform.saga.v1 import saga_pb2
 
@@ -378,3 +379,35 @@ async def test_a_racing_execute_and_compensate_of_one_saga_never_lose_money(
     else:  # the compensation won: it left a tombstone
         assert (execute.reason, compensate.amount.amount_minor) == ("ALREADY_COMPENSATED", 0)
     assert await balances(wallet_of, company_id, customer_id) == (0, 1000)
+
+
+async def test_an_execute_claims_and_debits_in_one_statement_and_a_re_sent_one_debits_nothing(
+    db, run_step, command, fund, wallet_of, company_id, customer_id
+):
+    await fund(company_id, customer_id, main=1000, bonus=0)
+    execute = command(EXECUTE, company_id=company_id, customer_id=customer_id, amount=400)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        if str(parameters).find(execute.saga_id) >= 0:  # this step's statements only
+            statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        first = await run_step(execute)
+        claimed_and_debited = list(statements)
+        execute.attempt = 2
+        statements.clear()
+        second = await run_step(execute)
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+
+    # The claim and the debit are one statement; then the posting that records it.
+    assert len(claimed_and_debited) == 2, claimed_and_debited
+    assert "INSERT INTO wallet.saga_operations" in claimed_and_debited[0]
+    assert "UPDATE wallet.accounts" in claimed_and_debited[0]
+    # The re-sent step found its key taken: that statement debited nothing, and it answered the
+    # recorded decision.
+    assert answer(second) == answer(first) == ("STEP_OUTCOME_SUCCEEDED", "", 400, 0)
+    assert await balances(wallet_of, company_id, customer_id) == (0, 600)
+    assert await ledger_transactions_of(db, execute.saga_id) == ["DEBIT"]

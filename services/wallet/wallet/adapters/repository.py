@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, text, update
+from sqlalchemy import Row, and_, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -238,6 +238,84 @@ _DEBIT_BONUS_FIRST = text(
 )
 
 
+# The step's claim and its debit in one statement (one round trip where there were two): the
+# accounts are locked and debited only when the claim inserted its row (`locked` reads
+# `claim`, so the claim runs first, in the lock order the two statements had); a claim that
+# found its key taken debits nothing and answers claimed = false.
+_CLAIM_AND_DEBIT = text(
+    "WITH claim AS ("
+    " INSERT INTO wallet.saga_operations"
+    " (saga_id, action, company_id, customer_id, booking_id, currency, outcome, attempt)"
+    " VALUES (:saga_id, :action, :company_id, :customer_id, :booking_id, :currency, :outcome, :attempt)"
+    " ON CONFLICT DO NOTHING RETURNING saga_id),"
+    " locked AS ("
+    " SELECT id, kind, balance FROM wallet.accounts"
+    " WHERE company_id = :company_id AND customer_id = :customer_id AND kind IN ('BONUS', 'MAIN')"
+    " AND currency = :currency AND EXISTS (SELECT FROM claim)"
+    " ORDER BY kind FOR UPDATE),"
+    " plan AS ("
+    " SELECT b.id AS bonus_id, m.id AS main_id, b.balance AS bonus_before, m.balance AS main_before,"
+    " LEAST(b.balance, CAST(:amount AS bigint)) AS bonus_take,"
+    " LEAST(m.balance, CAST(:amount AS bigint) - LEAST(b.balance, CAST(:amount AS bigint))) AS main_take"
+    " FROM locked b JOIN locked m ON b.kind = 'BONUS' AND m.kind = 'MAIN'),"
+    " debited AS ("
+    " UPDATE wallet.accounts AS a"
+    " SET balance = a.balance - CASE WHEN a.id = p.bonus_id THEN p.bonus_take ELSE p.main_take END"
+    " FROM plan AS p"
+    " WHERE a.id IN (p.bonus_id, p.main_id)"
+    " AND (CAST(:allow_partial AS boolean) OR p.bonus_take + p.main_take = CAST(:amount AS bigint))"
+    " RETURNING p.bonus_id, p.main_id, p.bonus_before, p.main_before, p.bonus_take, p.main_take)"
+    " SELECT EXISTS (SELECT FROM claim) AS claimed, d.*"
+    " FROM (SELECT) AS one LEFT JOIN (SELECT * FROM debited LIMIT 1) AS d ON true"
+)
+
+
+async def claim_and_debit(
+    conn: AsyncConnection,
+    *,
+    saga_id: str,
+    company_id: str,
+    customer_id: str,
+    booking_id: str | None,
+    currency: str,
+    attempt: int,
+    amount: int,
+    allow_partial: bool,
+) -> tuple[bool, DebitResult | None]:
+    """`claim_operation` of the EXECUTE key, then, only when it claimed, `debit_bonus_first`,
+    in one statement: (claimed, the debit or None when nothing was taken)."""
+    row = (
+        await conn.execute(
+            _CLAIM_AND_DEBIT,
+            {
+                "saga_id": saga_id,
+                "action": StepAction.EXECUTE.value,
+                "company_id": company_id,
+                "customer_id": customer_id,
+                "booking_id": booking_id,
+                "currency": currency,
+                "outcome": Outcome.PENDING.value,
+                "attempt": attempt,
+                "amount": amount,
+                "allow_partial": allow_partial,
+            },
+        )
+    ).one()
+    if row.bonus_id is None:
+        return bool(row.claimed), None
+    return True, _debit_result(row)
+
+
+def _debit_result(row: Row[Any]) -> DebitResult:
+    return DebitResult(
+        taken=Split(bonus=int(row.bonus_take), main=int(row.main_take)),
+        bonus_before=int(row.bonus_before),
+        main_before=int(row.main_before),
+        bonus_account_id=str(row.bonus_id),
+        main_account_id=str(row.main_id),
+    )
+
+
 async def debit_bonus_first(
     conn: AsyncConnection,
     company_id: str,
@@ -263,13 +341,7 @@ async def debit_bonus_first(
     ).first()
     if row is None:
         return None
-    return DebitResult(
-        taken=Split(bonus=int(row.bonus_take), main=int(row.main_take)),
-        bonus_before=int(row.bonus_before),
-        main_before=int(row.main_before),
-        bonus_account_id=str(row.bonus_id),
-        main_account_id=str(row.main_id),
-    )
+    return _debit_result(row)
 
 
 # ---------------------------------------------------------------- ledger

@@ -98,7 +98,23 @@ def _refused(step: SagaStep, reason: str) -> Operation:
 async def _execute(conn: AsyncConnection, step: SagaStep) -> Operation:
     """Debits bonus first, then main; all of it, or what is there with allow_partial."""
     action = StepAction.EXECUTE
-    claimed = await _claim(conn, step, action)
+    if 0 < step.amount <= money.MAX_AMOUNT_MINOR:
+        # The usual step: its claim and its debit are one statement.
+        claimed, debited = await repo.claim_and_debit(
+            conn,
+            saga_id=step.saga_id,
+            company_id=step.company_id,
+            customer_id=step.customer_id,
+            booking_id=step.booking_id,
+            currency=step.currency,
+            attempt=step.attempt,
+            amount=step.amount,
+            allow_partial=step.allow_partial,
+        )
+        if claimed:
+            return await _debited(conn, step, debited)
+    else:
+        claimed = await _claim(conn, step, action)
     if not claimed:
         if await repo.get_operation(conn, step.saga_id, StepAction.COMPENSATE) is not None:
             return _refused(step, ALREADY_COMPENSATED)
@@ -121,6 +137,11 @@ async def _execute(conn: AsyncConnection, step: SagaStep) -> Operation:
     result = await repo.debit_bonus_first(
         conn, step.company_id, step.customer_id, step.amount, step.currency, allow_partial=step.allow_partial
     )
+    return await _debited(conn, step, result)
+
+
+async def _debited(conn: AsyncConnection, step: SagaStep, result: repo.DebitResult | None) -> Operation:
+    """The claimed step's decision once its debit ran (None: it took nothing)."""
     if result is None:
         if await _in_another_currency(conn, step):
             return await _decide(conn, step, Outcome.FAILED, CURRENCY_MISMATCH)
