@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help venv run test test-unit check lint format types protos protolint protobreaking protocheck client clientcheck deploycheck bench bench-availability bench-throughput bench-backoffice clean soak fuzz image imagecheck k8s-secrets backup restore restore-switch-back
+.PHONY: help venv run test test-unit check lint format types protos protolint protobreaking protocheck client clientcheck deploycheck bench bench-availability bench-throughput bench-pair bench-backoffice clean soak fuzz image imagecheck k8s-secrets backup restore restore-switch-back
 
 # Every target with a `## ` comment on its line is listed, so a new target documents itself.
 help: ## list the targets
@@ -109,6 +109,9 @@ bench: bench-availability bench-backoffice bench-throughput ## every benchmark (
 
 bench-throughput: venv ## booking throughput, latency, overload, cost per booking, hot slot vs a monolith (~6 min)
 	$(BIN)/python bench/booking_throughput.py $(BENCH_ARGS)
+
+bench-pair: venv ## the wallet closed loop of BASE=<git ref> and of this tree, run at the same time
+	$(BIN)/python bench/simultaneous_pair.py --base $(BASE) $(BENCH_ARGS)
 
 bench-availability: venv ## availability of a month for 200 resources
 	$(BIN)/python bench/availability.py
