@@ -210,110 +210,35 @@ class DebitResult:
 # two accounts (the newest row versions, in a fixed order), take bonus first then main,
 # and update both only when the whole amount is there or partial debits are allowed.
 # The CHECK on accounts.balance is the last judge.
-_DEBIT_BONUS_FIRST = text(
-    """
-    WITH locked AS (
-        SELECT id, kind, balance
-        FROM wallet.accounts
-        WHERE company_id = :company_id AND customer_id = :customer_id AND kind IN ('BONUS', 'MAIN')
-          AND currency = :currency
-        ORDER BY kind
-        FOR UPDATE
-    ),
-    plan AS (
-        SELECT b.id AS bonus_id, m.id AS main_id,
-               b.balance AS bonus_before, m.balance AS main_before,
-               LEAST(b.balance, CAST(:amount AS bigint)) AS bonus_take,
-               LEAST(m.balance, CAST(:amount AS bigint) - LEAST(b.balance, CAST(:amount AS bigint)))
-                   AS main_take
-        FROM locked b JOIN locked m ON b.kind = 'BONUS' AND m.kind = 'MAIN'
+def _debit_sql(after: str = "") -> tuple[str, str]:
+    """The debit's CTEs (`locked`, `plan`) and its UPDATE; `after`: a CTE whose rows the
+    debit needs (none: it locks and takes unconditionally)."""
+    only_after = f" AND EXISTS (SELECT FROM {after})" if after else ""
+    ctes = (
+        "locked AS ("
+        " SELECT id, kind, balance FROM wallet.accounts"
+        " WHERE company_id = :company_id AND customer_id = :customer_id AND kind IN ('BONUS', 'MAIN')"
+        f" AND currency = :currency{only_after}"
+        " ORDER BY kind FOR UPDATE),"
+        " plan AS ("
+        " SELECT b.id AS bonus_id, m.id AS main_id, b.balance AS bonus_before, m.balance AS main_before,"
+        " LEAST(b.balance, CAST(:amount AS bigint)) AS bonus_take,"
+        " LEAST(m.balance, CAST(:amount AS bigint) - LEAST(b.balance, CAST(:amount AS bigint))) AS main_take"
+        " FROM locked b JOIN locked m ON b.kind = 'BONUS' AND m.kind = 'MAIN')"
     )
-    UPDATE wallet.accounts AS a
-    SET balance = a.balance - CASE WHEN a.id = p.bonus_id THEN p.bonus_take ELSE p.main_take END
-    FROM plan AS p
-    WHERE a.id IN (p.bonus_id, p.main_id)
-      AND (CAST(:allow_partial AS boolean) OR p.bonus_take + p.main_take = CAST(:amount AS bigint))
-    RETURNING p.bonus_id, p.main_id, p.bonus_before, p.main_before, p.bonus_take, p.main_take
-    """
-)
-
-
-# The step's claim and its debit in one statement (one round trip where there were two): the
-# accounts are locked and debited only when the claim inserted its row (`locked` reads
-# `claim`, so the claim runs first, in the lock order the two statements had); a claim that
-# found its key taken debits nothing and answers claimed = false.
-_CLAIM_AND_DEBIT = text(
-    "WITH claim AS ("
-    " INSERT INTO wallet.saga_operations"
-    " (saga_id, action, company_id, customer_id, booking_id, currency, outcome, attempt)"
-    " VALUES (:saga_id, :action, :company_id, :customer_id, :booking_id, :currency, :outcome, :attempt)"
-    " ON CONFLICT DO NOTHING RETURNING saga_id),"
-    " locked AS ("
-    " SELECT id, kind, balance FROM wallet.accounts"
-    " WHERE company_id = :company_id AND customer_id = :customer_id AND kind IN ('BONUS', 'MAIN')"
-    " AND currency = :currency AND EXISTS (SELECT FROM claim)"
-    " ORDER BY kind FOR UPDATE),"
-    " plan AS ("
-    " SELECT b.id AS bonus_id, m.id AS main_id, b.balance AS bonus_before, m.balance AS main_before,"
-    " LEAST(b.balance, CAST(:amount AS bigint)) AS bonus_take,"
-    " LEAST(m.balance, CAST(:amount AS bigint) - LEAST(b.balance, CAST(:amount AS bigint))) AS main_take"
-    " FROM locked b JOIN locked m ON b.kind = 'BONUS' AND m.kind = 'MAIN'),"
-    " debited AS ("
-    " UPDATE wallet.accounts AS a"
-    " SET balance = a.balance - CASE WHEN a.id = p.bonus_id THEN p.bonus_take ELSE p.main_take END"
-    " FROM plan AS p"
-    " WHERE a.id IN (p.bonus_id, p.main_id)"
-    " AND (CAST(:allow_partial AS boolean) OR p.bonus_take + p.main_take = CAST(:amount AS bigint))"
-    " RETURNING p.bonus_id, p.main_id, p.bonus_before, p.main_before, p.bonus_take, p.main_take)"
-    " SELECT EXISTS (SELECT FROM claim) AS claimed, d.*"
-    " FROM (SELECT) AS one LEFT JOIN (SELECT * FROM debited LIMIT 1) AS d ON true"
-)
-
-
-async def claim_and_debit(
-    conn: AsyncConnection,
-    *,
-    saga_id: str,
-    company_id: str,
-    customer_id: str,
-    booking_id: str | None,
-    currency: str,
-    attempt: int,
-    amount: int,
-    allow_partial: bool,
-) -> tuple[bool, DebitResult | None]:
-    """`claim_operation` of the EXECUTE key, then, only when it claimed, `debit_bonus_first`,
-    in one statement: (claimed, the debit or None when nothing was taken)."""
-    row = (
-        await conn.execute(
-            _CLAIM_AND_DEBIT,
-            {
-                "saga_id": saga_id,
-                "action": StepAction.EXECUTE.value,
-                "company_id": company_id,
-                "customer_id": customer_id,
-                "booking_id": booking_id,
-                "currency": currency,
-                "outcome": Outcome.PENDING.value,
-                "attempt": attempt,
-                "amount": amount,
-                "allow_partial": allow_partial,
-            },
-        )
-    ).one()
-    if row.bonus_id is None:
-        return bool(row.claimed), None
-    return True, _debit_result(row)
-
-
-def _debit_result(row: Row[Any]) -> DebitResult:
-    return DebitResult(
-        taken=Split(bonus=int(row.bonus_take), main=int(row.main_take)),
-        bonus_before=int(row.bonus_before),
-        main_before=int(row.main_before),
-        bonus_account_id=str(row.bonus_id),
-        main_account_id=str(row.main_id),
+    update = (
+        "UPDATE wallet.accounts AS a"
+        " SET balance = a.balance - CASE WHEN a.id = p.bonus_id THEN p.bonus_take ELSE p.main_take END"
+        " FROM plan AS p"
+        " WHERE a.id IN (p.bonus_id, p.main_id)"
+        " AND (CAST(:allow_partial AS boolean) OR p.bonus_take + p.main_take = CAST(:amount AS bigint))"
+        " RETURNING p.bonus_id, p.main_id, p.bonus_before, p.main_before, p.bonus_take, p.main_take"
     )
+    return ctes, update
+
+
+_DEBIT_CTES, _DEBIT_UPDATE = _debit_sql()
+_DEBIT_BONUS_FIRST = text(f"WITH {_DEBIT_CTES} {_DEBIT_UPDATE}")
 
 
 async def debit_bonus_first(
@@ -342,6 +267,16 @@ async def debit_bonus_first(
     if row is None:
         return None
     return _debit_result(row)
+
+
+def _debit_result(row: Row[Any]) -> DebitResult:
+    return DebitResult(
+        taken=Split(bonus=int(row.bonus_take), main=int(row.main_take)),
+        bonus_before=int(row.bonus_before),
+        main_before=int(row.main_before),
+        bonus_account_id=str(row.bonus_id),
+        main_account_id=str(row.main_id),
+    )
 
 
 # ---------------------------------------------------------------- ledger
@@ -487,12 +422,13 @@ async def list_entries(
 # ---------------------------------------------------------------- saga operations
 
 
-_CLAIM_OPERATION = text(
+_CLAIM_OPERATION_SQL = (
     "INSERT INTO wallet.saga_operations"
     " (saga_id, action, company_id, customer_id, booking_id, currency, outcome, attempt)"
     " VALUES (:saga_id, :action, :company_id, :customer_id, :booking_id, :currency, :outcome, :attempt)"
     " ON CONFLICT DO NOTHING RETURNING saga_id"
 )
+_CLAIM_OPERATION = text(_CLAIM_OPERATION_SQL)
 _INSERT_TOMBSTONE = text(
     "INSERT INTO wallet.saga_operations"
     " (saga_id, action, company_id, customer_id, booking_id, outcome, reason, tombstone)"
@@ -516,20 +452,64 @@ async def claim_operation(
 
     A concurrent claim of the same key waits here until the first one commits.
     """
-    inserted = await conn.execute(
-        _CLAIM_OPERATION,
-        {
-            "saga_id": saga_id,
-            "action": action.value,
-            "company_id": company_id,
-            "customer_id": customer_id,
-            "booking_id": booking_id,
-            "currency": currency,
-            "outcome": Outcome.PENDING.value,
-            "attempt": attempt,
-        },
-    )
-    return inserted.first() is not None
+    values = _claim_values(saga_id, action, company_id, customer_id, booking_id, currency, attempt)
+    return (await conn.execute(_CLAIM_OPERATION, values)).first() is not None
+
+
+def _claim_values(
+    saga_id: str,
+    action: StepAction,
+    company_id: str,
+    customer_id: str,
+    booking_id: str | None,
+    currency: str,
+    attempt: int,
+) -> dict[str, Any]:
+    return {
+        "saga_id": saga_id,
+        "action": action.value,
+        "company_id": company_id,
+        "customer_id": customer_id,
+        "booking_id": booking_id,
+        "currency": currency,
+        "outcome": Outcome.PENDING.value,
+        "attempt": attempt,
+    }
+
+
+# A saga's debit: its claim and the debit in one statement (one round trip where there were
+# two). The accounts are locked and debited only when the claim inserted its row (`locked`
+# reads `claim`, so the claim runs first, in the lock order the two statements had); a claim
+# that found its key taken debits nothing and answers claimed = false.
+_CLAIM_DEBIT_CTES, _CLAIM_DEBIT_UPDATE = _debit_sql(after="claim")
+_CLAIM_AND_DEBIT = text(
+    f"WITH claim AS ({_CLAIM_OPERATION_SQL}), {_CLAIM_DEBIT_CTES}, debited AS ({_CLAIM_DEBIT_UPDATE})"
+    " SELECT EXISTS (SELECT FROM claim) AS claimed, d.*"
+    " FROM (SELECT) AS one LEFT JOIN (SELECT * FROM debited LIMIT 1) AS d ON true"
+)
+
+
+async def claim_and_debit(
+    conn: AsyncConnection,
+    *,
+    saga_id: str,
+    company_id: str,
+    customer_id: str,
+    booking_id: str | None,
+    currency: str,
+    attempt: int,
+    amount: int,
+    allow_partial: bool,
+) -> tuple[bool, DebitResult | None]:
+    """`claim_operation` of the EXECUTE key, then, only when it claimed, `debit_bonus_first`,
+    in one statement: (claimed, the debit or None when nothing was taken)."""
+    action = StepAction.EXECUTE
+    values = _claim_values(saga_id, action, company_id, customer_id, booking_id, currency, attempt)
+    values.update(amount=amount, allow_partial=allow_partial)
+    row = (await conn.execute(_CLAIM_AND_DEBIT, values)).one()
+    if row.bonus_id is None:
+        return bool(row.claimed), None
+    return True, _debit_result(row)
 
 
 async def record_tombstone(
