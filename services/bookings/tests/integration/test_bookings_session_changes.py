@@ -10,43 +10,19 @@ import grpc
 import pytest
 from grpc import aio
 
-import bookings.bootstrap
-import catalog.bootstrap
-from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
-from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from bookingplatform.bookings.v1 import bookings_pb2
+from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.common.v1 import money_pb2
-from plumbing.db import Database
 from plumbing.grpc_server import error_reason
-from plumbing.testing import isolated_infrastructure
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-async def env(database_url):
-    # A database and NATS of its own: the saga commands its outbox publishes meet no one.
-    async with isolated_infrastructure(database_url, "sessionchanges") as (own_database, nats_url):
-        catalog_service = await catalog.bootstrap.start(
-            catalog.bootstrap.Settings(database_url=own_database, nats_url=nats_url)
-        )
-        booking_service = await bookings.bootstrap.start(
-            bookings.bootstrap.Settings(
-                database_url=own_database, nats_url=nats_url, catalog_addr=catalog_service.address
-            )
-        )
-        channel = aio.insecure_channel(booking_service.address)
-        catalog_channel = aio.insecure_channel(catalog_service.address)
-        db = Database(own_database, pool_size=2)
-        yield (
-            bookings_pb2_grpc.BookingsServiceStub(channel),
-            catalog_pb2_grpc.CatalogServiceStub(catalog_channel),
-            db,
-        )
-        await db.close()
-        await channel.close()
-        await catalog_channel.close()
-        await booking_service.stop(0.2)
-        await catalog_service.stop(0.2)
+def env(slot_platform):
+    """Catalog and bookings in-process on a database and NATS of their own (the folder's
+    conftest): no other test's rows or saga commands meet them."""
+    return slot_platform
 
 
 async def a_session_with_three_places_held(stub, catalog):
