@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from google.protobuf import field_mask_pb2
 
 from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.wallet.v1 import wallet_pb2
@@ -129,3 +130,57 @@ async def test_a_gateway_at_its_write_limit_refuses_the_rest_fast_and_loses_noth
     listed = await http.get("/v1/bookings", params={"page_size": 50})
     assert listed.status_code == 200, listed.text
     assert len(listed.json()["bookings"]) == len(keys)
+
+
+async def test_a_refusal_is_made_before_the_app_and_still_carries_cors_and_the_request_id(
+    tenant, one_write_gateway
+):
+    """Admission control runs in front of the app's middleware stack (gateway.app
+    `_edge_first`), so a refused write costs no span, no route matching and no error
+    middleware; a company's own site still reads it (CORS) and it names the request id."""
+    http = one_write_gateway
+    platform = tenant.platform
+    shop = "https://shop-" + uuid.uuid4().hex[:8] + ".example"
+    await platform.catalog.UpdateCompany(
+        catalog_pb2.UpdateCompanyRequest(
+            request_id=str(uuid.uuid4()),
+            company=catalog_pb2.Company(id=tenant.company_id, allowed_origins=[shop]),
+            update_mask=field_mask_pb2.FieldMask(paths=["allowed_origins"]),
+        )
+    )
+    session = await tenant.session(capacity=20, price_minor=1000)
+    path = f"/v1/public/companies/{tenant.company_id}/sessions/{session.id}/bookings"
+
+    async def guest_books(number: int) -> httpx.Response:
+        return await http.post(
+            path,
+            headers={
+                "Origin": shop,
+                "Idempotency-Key": str(uuid.uuid4()),
+                "X-Request-ID": f"shop-call-{number}",
+            },
+            json={
+                "guest": {"name": "Busy Guest", "email": f"guest-{uuid.uuid4().hex[:8]}@example.com"},
+                "quantity": 1,
+                "card_token": "tok_visa",
+            },
+        )
+
+    answers = await asyncio.gather(*(guest_books(number) for number in range(6)))
+
+    refused = [(number, a) for number, a in enumerate(answers) if a.status_code == 503]
+    assert refused and any(a.status_code == 202 for a in answers), [a.text for a in answers]
+    for number, answer in refused:
+        assert answer.json()["code"] == "OVERLOADED"
+        assert answer.headers["access-control-allow-origin"] == shop
+        assert "Retry-After" in answer.headers["access-control-expose-headers"]
+        assert answer.headers["x-request-id"] == f"shop-call-{number}"
+
+    # The stack as built: CORS, then admission control, then what Starlette and the
+    # instrumentation built (the request's span and error handling are behind the refusal).
+    transport = http._transport
+    assert isinstance(transport, httpx.ASGITransport)
+    stack = transport.app.middleware_stack  # type: ignore[attr-defined]
+    inner = stack.app.app
+    assert [type(stack).__name__, type(stack.app).__name__] == ["CompanyCors", "AdmissionControl"]
+    assert type(inner).__name__ in {"ServerErrorMiddleware", "OpenTelemetryMiddleware"}

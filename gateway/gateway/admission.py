@@ -26,6 +26,8 @@ import time
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.problems import Problem, problem_response
+from gateway.request_ids import HEADER as REQUEST_ID_HEADER
+from gateway.request_ids import request_id_of
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +116,9 @@ def overloaded_problem(retry_after: int) -> Problem:
 
 
 class AdmissionControl:
-    """ASGI middleware applying a `Limiter` to writes under `/v1/` (None: no limit)."""
+    """ASGI middleware applying a `Limiter` to writes under `/v1/` (None: no limit). It runs
+    in front of the app's own middleware stack (gateway.app `_edge_first`), so a refusal
+    names its request id itself, as gateway.request_ids would."""
 
     def __init__(self, app: ASGIApp, limiter: Limiter | None) -> None:
         self.app = app
@@ -134,9 +138,9 @@ class AdmissionControl:
             await limiter.acquire()
         except Overloaded as refused:
             log.debug("overloaded: %s %s refused", scope["method"], scope["path"])
-            await problem_response(overloaded_problem(refused.retry_after), scope.get("path"))(
-                scope, receive, send
-            )
+            refusal = problem_response(overloaded_problem(refused.retry_after), scope.get("path"))
+            refusal.headers[REQUEST_ID_HEADER] = request_id_of(scope)
+            await refusal(scope, receive, send)
             return
         started = time.monotonic()
         try:

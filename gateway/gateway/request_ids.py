@@ -15,6 +15,12 @@ from plumbing.request_id import acceptable, with_request_id
 HEADER = "x-request-id"
 
 
+def request_id_of(scope: Scope) -> str:
+    """The client's `X-Request-ID` when it is acceptable, else a new one."""
+    sent = next((v.decode("latin-1") for k, v in scope["headers"] if k == HEADER.encode()), None)
+    return sent if sent is not None and acceptable(sent) else uuid.uuid4().hex
+
+
 class RequestIds:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -23,8 +29,7 @@ class RequestIds:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        sent = next((v.decode("latin-1") for k, v in scope["headers"] if k == HEADER.encode()), None)
-        request_id = sent if sent is not None and acceptable(sent) else uuid.uuid4().hex
+        request_id = request_id_of(scope)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
