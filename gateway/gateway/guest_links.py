@@ -4,9 +4,11 @@ its card payment.
 Each is a JWT (HS256) whose key is derived from `JWT_SECRET` with a label of its own, with its
 own audience, the id it is good for as `sub` and an expiry, so a manage token is no access
 token, no ops session and no payment token (and none of those is a manage token). The token is
-the guest's only credential: it travels in the manage link's address (a GET, as manage links
-do; `gateway.logredact` replaces every `token=` value and anything shaped like a JWT in the
-access log with [REDACTED]) and in the body or `Authorization` header of the unsafe calls.
+the guest's only credential and never part of an address (browser history, proxies and logs
+keep addresses): the API takes it as `Authorization: Bearer <token>` (or in the body of a
+cancel), the company site keeps it in an HttpOnly cookie of the booking's browser. A token
+pasted into an address anyway is not read from it, and `gateway.logredact` replaces every
+`token=` value and anything shaped like a JWT in the access log with [REDACTED].
 """
 
 from __future__ import annotations

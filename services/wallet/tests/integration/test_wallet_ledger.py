@@ -11,6 +11,7 @@ from bookingplatform.saga.v1 import saga_pb2
 from plumbing.saga_protocol import StepAction
 from wallet.adapters import repository as repo
 from wallet.domain.model import Outcome, Split, SystemAccountKind, TransactionKind
+from wallet.entrypoints.saga import step_from_proto
 
 pytestmark = pytest.mark.integration
 
@@ -287,15 +288,7 @@ async def test_a_used_ledger_key_is_refused_and_the_debit_writes_nothing(
     assert (await wallet_of(company_id, customer_id)).main_balance == 1000
     # In the statement itself: a taken key writes neither entries nor the decision.
     async with db.engine.connect() as conn, conn.begin() as transaction:
-        assert await repo.claim_operation(
-            conn,
-            saga_id=execute.saga_id,
-            action=StepAction.EXECUTE,
-            company_id=company_id,
-            customer_id=customer_id,
-            booking_id=execute.booking_id,
-            currency="EUR",
-        )
+        assert await repo.claim_operation(conn, step_from_proto(execute), StepAction.EXECUTE)
         decided = await repo.complete_operation_with_transaction(
             conn,
             saga_id=execute.saga_id,

@@ -26,6 +26,7 @@ from sqlalchemy.sql.elements import TextClause
 
 from plumbing.saga_protocol import StepAction
 from wallet.adapters.tables import accounts, ledger_entries, ledger_transactions, saga_operations
+from wallet.domain.commands import SagaStep
 from wallet.domain.model import (
     BalanceKind,
     Debit,
@@ -437,43 +438,24 @@ _INSERT_TOMBSTONE = text(
 )
 
 
-async def claim_operation(
-    conn: AsyncConnection,
-    *,
-    saga_id: str,
-    action: StepAction,
-    company_id: str,
-    customer_id: str,
-    booking_id: str | None,
-    currency: str,
-    attempt: int = 0,
-) -> bool:
-    """Takes the business key (saga_id, action); False when it was recorded before.
+async def claim_operation(conn: AsyncConnection, step: SagaStep, action: StepAction) -> bool:
+    """Takes the business key (the step's saga, `action`); False when it was recorded before.
 
     A concurrent claim of the same key waits here until the first one commits.
     """
-    values = _claim_values(saga_id, action, company_id, customer_id, booking_id, currency, attempt)
-    return (await conn.execute(_CLAIM_OPERATION, values)).first() is not None
+    return (await conn.execute(_CLAIM_OPERATION, _claim_values(step, action))).first() is not None
 
 
-def _claim_values(
-    saga_id: str,
-    action: StepAction,
-    company_id: str,
-    customer_id: str,
-    booking_id: str | None,
-    currency: str,
-    attempt: int,
-) -> dict[str, Any]:
+def _claim_values(step: SagaStep, action: StepAction) -> dict[str, Any]:
     return {
-        "saga_id": saga_id,
+        "saga_id": step.saga_id,
         "action": action.value,
-        "company_id": company_id,
-        "customer_id": customer_id,
-        "booking_id": booking_id,
-        "currency": currency,
+        "company_id": step.company_id,
+        "customer_id": step.customer_id,
+        "booking_id": step.booking_id,
+        "currency": step.currency,
         "outcome": Outcome.PENDING.value,
-        "attempt": attempt,
+        "attempt": step.attempt,
     }
 
 
@@ -489,23 +471,12 @@ _CLAIM_AND_DEBIT = text(
 )
 
 
-async def claim_and_debit(
-    conn: AsyncConnection,
-    *,
-    saga_id: str,
-    company_id: str,
-    customer_id: str,
-    booking_id: str | None,
-    currency: str,
-    attempt: int,
-    amount: int,
-    allow_partial: bool,
-) -> tuple[bool, DebitResult | None]:
-    """`claim_operation` of the EXECUTE key, then, only when it claimed, `debit_bonus_first`,
-    in one statement: (claimed, the debit or None when nothing was taken)."""
-    action = StepAction.EXECUTE
-    values = _claim_values(saga_id, action, company_id, customer_id, booking_id, currency, attempt)
-    values.update(amount=amount, allow_partial=allow_partial)
+async def claim_and_debit(conn: AsyncConnection, step: SagaStep) -> tuple[bool, DebitResult | None]:
+    """`claim_operation` of the step's EXECUTE key, then, only when it claimed,
+    `debit_bonus_first` of its amount, in one statement: (claimed, the debit or None when
+    nothing was taken)."""
+    values = _claim_values(step, StepAction.EXECUTE)
+    values.update(amount=step.amount, allow_partial=step.allow_partial)
     row = (await conn.execute(_CLAIM_AND_DEBIT, values)).one()
     if row.bonus_id is None:
         return bool(row.claimed), None

@@ -56,19 +56,6 @@ class BalanceCapReached(Exception):
     """A credit back to a customer would pass MAX_BALANCE_MINOR."""
 
 
-async def _claim(conn: AsyncConnection, step: SagaStep, action: StepAction) -> bool:
-    return await repo.claim_operation(
-        conn,
-        saga_id=step.saga_id,
-        action=action,
-        company_id=step.company_id,
-        customer_id=step.customer_id,
-        booking_id=step.booking_id,
-        currency=step.currency,
-        attempt=step.attempt,
-    )
-
-
 async def _recorded(conn: AsyncConnection, step: SagaStep, action: StepAction) -> Operation:
     recorded = await repo.get_operation(conn, step.saga_id, action)
     if recorded is None:  # claimed by someone else, so it exists once they committed
@@ -100,21 +87,11 @@ async def _execute(conn: AsyncConnection, step: SagaStep) -> Operation:
     action = StepAction.EXECUTE
     if 0 < step.amount <= money.MAX_AMOUNT_MINOR:
         # The usual step: its claim and its debit are one statement.
-        claimed, debited = await repo.claim_and_debit(
-            conn,
-            saga_id=step.saga_id,
-            company_id=step.company_id,
-            customer_id=step.customer_id,
-            booking_id=step.booking_id,
-            currency=step.currency,
-            attempt=step.attempt,
-            amount=step.amount,
-            allow_partial=step.allow_partial,
-        )
+        claimed, debited = await repo.claim_and_debit(conn, step)
         if claimed:
             return await _debited(conn, step, debited)
     else:
-        claimed = await _claim(conn, step, action)
+        claimed = await repo.claim_operation(conn, step, action)
     if not claimed:
         if await repo.get_operation(conn, step.saga_id, StepAction.COMPENSATE) is not None:
             return _refused(step, ALREADY_COMPENSATED)
@@ -182,7 +159,7 @@ async def _in_another_currency(conn: AsyncConnection, step: SagaStep) -> bool:
 async def _compensate(conn: AsyncConnection, step: SagaStep) -> Operation:
     """Gives back exactly what the EXECUTE took; a tombstone when it took nothing yet."""
     action = StepAction.COMPENSATE
-    if not await _claim(conn, step, action):
+    if not await repo.claim_operation(conn, step, action):
         return await _recorded(conn, step, action)
     await repo.record_tombstone(
         conn,
@@ -205,7 +182,7 @@ async def _compensate(conn: AsyncConnection, step: SagaStep) -> Operation:
 async def _finalize(conn: AsyncConnection, step: SagaStep) -> Operation:
     """Nothing to finalize: the debit is final once taken."""
     action = StepAction.FINALIZE
-    if not await _claim(conn, step, action):
+    if not await repo.claim_operation(conn, step, action):
         return await _recorded(conn, step, action)
     return await _decide(conn, step, Outcome.SUCCEEDED)
 
@@ -214,7 +191,7 @@ async def _refund(conn: AsyncConnection, step: SagaStep) -> Operation:
     """Gives back up to `amount` of the booking's debits (main first, then bonus), never more
     than they took minus earlier refunds and compensations."""
     action = StepAction.REFUND
-    if not await _claim(conn, step, action):
+    if not await repo.claim_operation(conn, step, action):
         return await _recorded(conn, step, action)
 
     if not 0 <= step.amount <= money.MAX_AMOUNT_MINOR:
