@@ -200,7 +200,8 @@ class Service:
     restarts: int = 0
     paused: bool = False
     failpoints: str = ""  # armed for the next start only
-    sticky_failpoints: str = ""  # armed on every start (the mutation check)
+    sticky_failpoints: str = ""  # armed on every start (the mutation check)...
+    sticky_starts: int = -1  # ...or on this many starts only (-1: no limit)
     exits: list[int] = field(default_factory=list)
     _reaped: bool = False
 
@@ -219,7 +220,10 @@ class Service:
     def start(self) -> None:
         self.port_file.unlink(missing_ok=True)
         env = {**os.environ, **self.env, "PORT_FILE": str(self.port_file), "GRPC_PORT": str(self.port)}
-        armed = ",".join(spec for spec in (self.failpoints, self.sticky_failpoints) if spec)
+        sticky = self.sticky_failpoints if self.sticky_starts != 0 else ""
+        if sticky and self.sticky_starts > 0:
+            self.sticky_starts -= 1
+        armed = ",".join(spec for spec in (self.failpoints, sticky) if spec)
         env["FAILPOINTS"] = armed
         self.failpoints = ""
         log = open(self.log_file, "ab")  # noqa: SIM115 - handed to the child

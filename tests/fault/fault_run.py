@@ -92,6 +92,9 @@ class Scenario:
     # The mutation check: the wallet runs without de-duplication (fault_mutant_wallet.py).
     mutant_wallet: bool = False
     sticky_failpoints: dict[str, str] = field(default_factory=dict)
+    # How many starts the sticky failpoints are armed for (-1: every start). A bound lets the
+    # crash loop end, so the run settles instead of waiting out its quiescence bound.
+    sticky_starts: int = -1
     keep_logs_on_failure: bool = True  # the mutation check fails on purpose
 
 
@@ -540,6 +543,7 @@ def run_scenario(seed: int, scenario: Scenario) -> RunReport:
             run.platform.start()
             for service, spec in scenario.sticky_failpoints.items():
                 run.platform.services[service].sticky_failpoints = spec
+                run.platform.services[service].sticky_starts = scenario.sticky_starts
                 run.platform.restart(service)
             asyncio.run(run.drive())
             run.check()

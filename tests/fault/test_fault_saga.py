@@ -65,8 +65,10 @@ def test_the_money_invariant_catches_a_double_debit_without_dedup() -> None:
             pg_restart=False,
             pause=False,
             mutant_wallet=True,
-            # Crash after commit before ack, again after each restart: JetStream redelivers.
+            # Crash after commit before ack, again after each of the first restarts: JetStream
+            # redelivers each time. Then the mutant runs on without crashing and the run settles.
             sticky_failpoints={"wallet": "wallet.consumer.after_commit_before_ack@4"},
+            sticky_starts=8,
             keep_logs_on_failure=False,
         ),
     )
