@@ -526,6 +526,16 @@ async def test_only_this_company_s_customers_sign_in_to_its_site(platform, tenan
         # Not an API token either.
         api = await http.get("/v1/bookings", headers={"Authorization": f"Bearer {token}"})
         assert api.status_code == 401
+        # A password change (over the API, elsewhere) signs the site out too.
+        assert (await http.get(f"/site/{tenant.company_id}/account")).status_code == 200
+        changed = await ann.http.post(
+            "/v1/auth/password", json={"current_password": "secret-pass", "new_password": "secret-pass-2"}
+        )
+        assert changed.status_code == 204, changed.text
+        assert (await http.get(f"/site/{tenant.company_id}/account")).headers["location"] == (
+            f"/site/{tenant.company_id}/account/login"
+        )
+        assert (await _sign_in(http, tenant.company_id, email, "secret-pass-2")).status_code == 303
         # A deactivated account's cookie opens nothing any more.
         assert (await http.get(f"/site/{tenant.company_id}/account")).status_code == 200
         user = await platform.users.get_by_email(email, company_id=tenant.company_id)

@@ -278,6 +278,8 @@ class Company:
     webhook_delivery_id: str
     calendar_feed_id: str
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Each person's login (e-mail), to sign in again after a call that signs them out.
+    emails: dict[str, str] = field(default_factory=dict)
 
     def ids(self) -> dict[str, str]:
         return {
@@ -309,6 +311,7 @@ class World:
     callers: dict[str, dict[str, str]]  # A's
     http: httpx.AsyncClient
     day: date  # the day of the sessions
+    logins: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # role: (e-mail, company)
 
 
 async def _login(http: httpx.AsyncClient, email: str, company_id: str | None) -> dict[str, Any]:
@@ -433,6 +436,7 @@ async def _company(platform, http: httpx.AsyncClient, name: str, start: datetime
         customer_id=customer.id,
     )
     headers: dict[str, dict[str, str]] = {}
+    emails = {CUSTOMER: customer_email}
     headers[CUSTOMER] = _bearer(await _login(http, customer_email, company.id))
     booked = await http.post(
         "/v1/bookings",
@@ -447,6 +451,7 @@ async def _company(platform, http: httpx.AsyncClient, name: str, start: datetime
         await platform.users.create_user(
             email=email, password=PASSWORD, role=role.upper(), company_id=company.id
         )
+        emails[role] = email
         headers[role] = _bearer(await _login(http, email, company.id))
     keys = {}
     for name, scope in (("staff", "STAFF"), ("admin", "COMPANY_ADMIN"), ("victim", "STAFF")):
@@ -525,6 +530,7 @@ async def _company(platform, http: httpx.AsyncClient, name: str, start: datetime
         webhook_delivery_id=delivery_id,
         calendar_feed_id=feed.json()["id"],
         headers=headers,
+        emails=emails,
     )
 
 
@@ -539,7 +545,9 @@ async def world(platform):
         await platform.users.create_user(email=platform_email, password=PASSWORD, role="PLATFORM_ADMIN")
         callers = dict(a.headers)
         callers[PLATFORM] = _bearer(await _login(http, platform_email, None))
-        yield World(a=a, b=b, callers=callers, http=http, day=start.date())
+        logins = {role: (email, a.id) for role, email in a.emails.items()}
+        logins[PLATFORM] = (platform_email, None)
+        yield World(a=a, b=b, callers=callers, http=http, day=start.date(), logins=logins)
 
 
 # ----- one request per route, aimed at a company's ids -----
@@ -758,7 +766,7 @@ async def _call(w: World, op_id: str, role: str, t: Company) -> httpx.Response:
     headers = {**w.callers[role], **spec.get("headers", {})}
     if method != "GET":
         headers.update(_key())
-    return await w.http.request(
+    response = await w.http.request(
         method,
         path.format(**ids),
         params=spec.get("params"),
@@ -766,6 +774,12 @@ async def _call(w: World, op_id: str, role: str, t: Company) -> httpx.Response:
         data=spec.get("data"),
         headers=headers,
     )
+    if op_id == "changePassword" and response.status_code == 204:
+        # A password change signs its account out everywhere: the caller logs in again (with
+        # the same password, which the call set again) for the routes after this one.
+        email, company_id = w.logins[role]
+        w.callers[role] = _bearer(await _login(w.http, email, company_id))
+    return response
 
 
 @pytest.mark.parametrize("op_id", list(OPERATIONS))

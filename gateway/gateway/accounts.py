@@ -26,8 +26,8 @@ from sqlalchemy import and_, func, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.tables import api_keys, invites, password_resets, refresh_tokens, users
-from gateway.users import User, _user, hash_password, set_password
+from gateway.tables import api_keys, invites, ops_sessions, password_resets, refresh_tokens, users
+from gateway.users import USER_COLUMNS, User, _user, hash_password, set_password
 from plumbing import audit
 from plumbing.db import Database
 from plumbing.ids import is_uuid
@@ -114,9 +114,7 @@ async def rotate_refresh_token(db: Database, token: str) -> Rotated | None:
         if used is not None:
             row = (
                 await conn.execute(
-                    select(
-                        users.c.id, users.c.email, users.c.role, users.c.company_id, users.c.customer_id
-                    ).where(users.c.id == used.user_id, users.c.deactivated_at.is_(None))
+                    select(*USER_COLUMNS).where(users.c.id == used.user_id, users.c.deactivated_at.is_(None))
                 )
             ).first()
             if row is None:
@@ -180,20 +178,35 @@ async def revoke_family_of(db: Database, token: str) -> bool:
     return known is not None
 
 
-async def revoke_all_of_user(conn: AsyncConnection, user_id: str) -> None:
+def _revoking_access_tokens() -> dict[str, Any]:
+    """The users columns that revoke an account's access tokens when set: every token of an
+    older epoch is refused by every gateway process within a second (gateway.token_revocations)."""
+    return {"token_epoch": users.c.token_epoch + 1, "tokens_revoked_at": func.now()}
+
+
+async def sign_out_everywhere(conn: AsyncConnection, user_id: str) -> None:
+    """Ends every way the account is signed in, in the caller's transaction: its refresh
+    tokens, its console sessions and its access tokens."""
     await conn.execute(
         update(refresh_tokens)
         .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))
         .values(revoked_at=func.now())
     )
+    await conn.execute(
+        update(ops_sessions)
+        .where(ops_sessions.c.user_id == user_id, ops_sessions.c.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+    )
+    await conn.execute(update(users).where(users.c.id == user_id).values(**_revoking_access_tokens()))
 
 
 async def change_password(db: Database, user: User, new_password: str, *, action: str) -> None:
-    """Sets the password, revokes every refresh token of the user, and records it."""
+    """Sets the password, signs the user out everywhere (refresh tokens, console sessions,
+    access tokens), and records it."""
     password_hash = await hash_password(new_password)
     async with db.transaction() as conn:
         await set_password(conn, user.id, password_hash)
-        await revoke_all_of_user(conn, user.id)
+        await sign_out_everywhere(conn, user.id)
         await audit.record(
             conn, company_id=user.company_id, entity_type="user", entity_id=user.id, action=action
         )
@@ -218,8 +231,8 @@ async def request_password_reset(db: Database, user: User) -> str:
 
 
 async def confirm_password_reset(db: Database, secret_key: str, token: str, new_password: str) -> User | None:
-    """Uses a reset token once: sets the password, ends every other reset and refresh token of
-    the user. None when the token is wrong, used or expired."""
+    """Uses a reset token once: sets the password, ends every other reset of the user and
+    signs it out everywhere. None when the token is wrong, used or expired."""
     parts = _split(token)
     if parts is None or not hmac.compare_digest(reset_token(secret_key, parts[0]), token):
         return None
@@ -246,14 +259,8 @@ async def confirm_password_reset(db: Database, secret_key: str, token: str, new_
             .values(used_at=func.now())
         )
         await set_password(conn, user_id, password_hash)
-        await revoke_all_of_user(conn, user_id)
-        row = (
-            await conn.execute(
-                select(
-                    users.c.id, users.c.email, users.c.role, users.c.company_id, users.c.customer_id
-                ).where(users.c.id == user_id)
-            )
-        ).one()
+        await sign_out_everywhere(conn, user_id)
+        row = (await conn.execute(select(*USER_COLUMNS).where(users.c.id == user_id))).one()
         user = _user(row)
         await audit.record(
             conn, company_id=user.company_id, entity_type="user", entity_id=user_id, action="reset_password"
@@ -690,8 +697,9 @@ async def update_user(
     active: bool | None,
 ) -> Account:
     """Changes a staff account's role (STAFF / COMPANY_ADMIN) or deactivates / reactivates it
-    at the version read, with its audit entry; a deactivation revokes every refresh token of
-    the user. `company_id` scopes the change (None: a platform admin, any company).
+    at the version read, with its audit entry; a deactivation signs the user out everywhere
+    (refresh tokens, console sessions, access tokens), a role change ends its access tokens.
+    `company_id` scopes the change (None: a platform admin, any company).
 
     A change that leaves the company without an active company admin is refused by the
     UPDATE's own condition. The company's active admins are locked first (in id order), so two
@@ -719,6 +727,10 @@ async def update_user(
         values: dict[str, Any] = {"version": users.c.version + 1, "updated_at": func.now()}
         if role is not None:
             values["role"] = str(role)
+            if str(role) != before.role:
+                # Tokens name the role they were issued with: the old ones go (a refresh gets
+                # one with the new role; console sessions read the role from the row).
+                values.update(_revoking_access_tokens())
         if active is True:
             values["deactivated_at"] = None
         elif active is False:
@@ -755,7 +767,7 @@ async def update_user(
             raise UserChangeRefused("LAST_COMPANY_ADMIN")
         changed = _account(row)
         if not changed.active:
-            await revoke_all_of_user(conn, changed.id)
+            await sign_out_everywhere(conn, changed.id)
         old = _account(before)
         await audit.record(
             conn,

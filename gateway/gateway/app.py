@@ -71,6 +71,7 @@ from gateway.site import account as site_account
 from gateway.site import find_booking as site_find_booking
 from gateway.site import pages as site_pages
 from gateway.span_routes import remember_flattened_routes
+from gateway.token_revocations import TokenRevocations
 from gateway.users import UserStore
 from gateway.webhooks import delivery as webhook_delivery
 from gateway.webhooks import routes as webhook_admin
@@ -91,6 +92,9 @@ def _attach(app: FastAPI, clients: Clients | None, db: Database | None) -> None:
         app.state.users = UserStore(db)
         app.state.idempotency = IdempotencyStore(db)
         app.state.ops_sessions = OpsSessions(db, app.state.tokens, app.state.settings.ops_session_ttl_seconds)
+        app.state.token_revocations = TokenRevocations(
+            db, token_lifetime_seconds=app.state.settings.token_ttl_seconds
+        )
 
 
 async def start_notifications(app: FastAPI, settings: Settings) -> Callable[[], Awaitable[None]] | None:
@@ -222,6 +226,7 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
                 await stop_webhooks()
             if stop_copier is not None:
                 await stop_copier()
+            await app.state.token_revocations.close()
             if own_clients is not None:
                 await own_clients.close()
             if own_db is not None:

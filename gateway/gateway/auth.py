@@ -19,6 +19,7 @@ from fastapi.security import APIKeyHeader, HTTPBearer
 
 from gateway.accounts import api_key_in_use
 from gateway.problems import Problem, unauthenticated
+from gateway.token_revocations import TokenRevocations
 from gateway.users import USER_ROLES, User
 from plumbing.principal import Principal as PlumbingPrincipal
 from plumbing.principal import Role, acting_as
@@ -84,12 +85,16 @@ class TokenIssuer:
             "role": str(user.role),
             "company_id": user.company_id,
             "customer_id": user.customer_id,
+            # Refused once the account's epoch is higher (gateway.token_revocations).
+            "epoch": user.token_epoch,
             "iat": issued,
             "exp": issued + self.ttl_seconds,
         }
         return jwt.encode(claims, self.secret, algorithm=ALGORITHM)
 
-    def verify(self, token: str) -> Principal:
+    def verify(self, token: str) -> VerifiedToken:
+        """The token's caller and epoch when we signed it and it has not expired (whether it
+        was revoked since is `verified_principal`'s question)."""
         try:
             claims = jwt.decode(
                 token,
@@ -103,14 +108,32 @@ class TokenIssuer:
         except jwt.InvalidTokenError:
             raise unauthenticated("The token is not valid.") from None
         role = claims.get("role")
-        if role not in USER_ROLES or not isinstance(claims.get("sub"), str):
+        epoch = claims.get("epoch", 0)  # tokens issued before epochs existed: 0
+        if role not in USER_ROLES or not isinstance(claims.get("sub"), str) or type(epoch) is not int:
             raise unauthenticated("The token is not valid.")
-        return Principal(
+        principal = Principal(
             user_id=claims["sub"],
             role=Role(role),
             company_id=claims.get("company_id") or None,
             customer_id=claims.get("customer_id") or None,
         )
+        return VerifiedToken(principal, epoch)
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    principal: Principal
+    epoch: int
+
+
+async def verified_principal(request: Request, token: str) -> Principal:
+    """The caller of a bearer token we signed, not expired, and not revoked since it was
+    issued (401 UNAUTHENTICATED, or TOKEN_REVOKED)."""
+    verified = _issuer(request).verify(token)
+    revocations: TokenRevocations = request.app.state.token_revocations
+    assert verified.principal.user_id is not None
+    await revocations.refuse_if_revoked(verified.principal.user_id, verified.epoch)
+    return verified.principal
 
 
 def _issuer(request: Request) -> TokenIssuer:
@@ -147,7 +170,7 @@ async def current_principal(request: Request) -> Principal:
     token = bearer_token(request)
     if token is None:
         raise unauthenticated("A bearer token or an API key is required.")
-    return _issuer(request).verify(token)
+    return await verified_principal(request, token)
 
 
 API_KEY_HEADER = "X-API-Key"

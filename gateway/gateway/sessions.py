@@ -26,7 +26,16 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from gateway.auth import ALGORITHM, CONSOLE_ROLES, ISSUER, OPS_ROLES, Principal, TokenIssuer, bearer_token
+from gateway.auth import (
+    ALGORITHM,
+    CONSOLE_ROLES,
+    ISSUER,
+    OPS_ROLES,
+    Principal,
+    TokenIssuer,
+    bearer_token,
+    verified_principal,
+)
 from gateway.problems import Problem, unauthenticated
 from gateway.tables import ops_sessions, users
 from gateway.users import USER_ROLES, User
@@ -165,9 +174,9 @@ class OpsSessions:
         return claims
 
     async def principal(self, token: str) -> Principal | None:
-        """The user of a live session (signed, not expired, not logged out, still of a console
-        role), else None; the role is read from the user row, so a changed role takes effect
-        at once."""
+        """The user of a live session (signed, not expired, not logged out, of an active
+        account still of a console role), else None; the role is read from the user row, so a
+        changed role or a deactivation takes effect at once."""
         claims = self._claims(token)
         if claims is None:
             return None
@@ -180,6 +189,7 @@ class OpsSessions:
                         ops_sessions.c.id == claims["sid"],
                         ops_sessions.c.revoked_at.is_(None),
                         ops_sessions.c.expires_at > func.now(),
+                        users.c.deactivated_at.is_(None),
                     )
                 )
             ).first()
@@ -228,7 +238,7 @@ async def _page_principal(
         raise LoginRedirect(_here(request, without="token"))
     bearer = bearer_token(request)
     if bearer:
-        return admit(request.app.state.tokens.verify(bearer))
+        return admit(await verified_principal(request, bearer))
     cookie = request.cookies.get(SESSION_COOKIE)
     principal = await sessions_of(request).principal(cookie) if cookie else None
     if principal is None:
@@ -263,7 +273,7 @@ async def page_staff(
 async def _form_principal(request: Request, admit: Callable[[Principal], Principal]) -> tuple[Principal, str]:
     bearer = bearer_token(request)
     if bearer:
-        return admit(request.app.state.tokens.verify(bearer)), bearer
+        return admit(await verified_principal(request, bearer)), bearer
     cookie = request.cookies.get(SESSION_COOKIE)
     principal = await sessions_of(request).principal(cookie) if cookie else None
     if principal is None or cookie is None:

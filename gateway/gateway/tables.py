@@ -36,6 +36,10 @@ users = Table(
     # The ETag of PATCH /v1/admin/users/{id}; a deactivated account cannot log in or refresh.
     Column("version", Integer, nullable=False, server_default=text("1")),
     Column("deactivated_at", DateTime(timezone=True)),
+    # Access tokens carry the epoch they were issued at; revoking them raises it
+    # (gateway.token_revocations).
+    Column("token_epoch", Integer, nullable=False, server_default=text("0")),
+    Column("tokens_revoked_at", DateTime(timezone=True)),
     CheckConstraint("email = lower(email) AND email <> ''", name="email_lower_case"),
     CheckConstraint("role IN ('PLATFORM_ADMIN', 'COMPANY_ADMIN', 'STAFF', 'CUSTOMER')", name="role_known"),
     CheckConstraint(
@@ -60,6 +64,9 @@ users = Table(
         "company_id",
         "id",
         postgresql_where=text("role = 'COMPANY_ADMIN' AND deactivated_at IS NULL"),
+    ),
+    Index(
+        "users_tokens_revoked_at", "tokens_revoked_at", postgresql_where=text("tokens_revoked_at IS NOT NULL")
     ),
 )
 

@@ -52,6 +52,9 @@ class User:
     role: Role
     company_id: str | None
     customer_id: str | None
+    # The account's token epoch when it was read: its access tokens carry it, and a token of
+    # an older epoch is refused (gateway.token_revocations).
+    token_epoch: int = 0
 
 
 def normalize_email(email: str) -> str:
@@ -73,10 +76,18 @@ def _user(row: object) -> User:
         role=Role(row.role),  # type: ignore[attr-defined]
         company_id=str(row.company_id) if row.company_id else None,  # type: ignore[attr-defined]
         customer_id=str(row.customer_id) if row.customer_id else None,  # type: ignore[attr-defined]
+        token_epoch=int(row.token_epoch),  # type: ignore[attr-defined]
     )
 
 
-_COLUMNS = (users.c.id, users.c.email, users.c.role, users.c.company_id, users.c.customer_id)
+USER_COLUMNS = (
+    users.c.id,
+    users.c.email,
+    users.c.role,
+    users.c.company_id,
+    users.c.customer_id,
+    users.c.token_epoch,
+)
 
 
 class CompanyRequired(Exception):
@@ -121,7 +132,7 @@ async def insert_user(
                 display_name=display_name,
             )
             .on_conflict_do_nothing()
-            .returning(*_COLUMNS)
+            .returning(*USER_COLUMNS)
         )
     ).first()
     return _user(row) if row is not None else None
@@ -187,13 +198,15 @@ class UserStore:
         company = users.c.company_id.is_(None) if company_id is None else users.c.company_id == company_id
         async with self.db.transaction() as conn:
             row = (
-                await conn.execute(select(*_COLUMNS).where(users.c.email == normalize_email(email), company))
+                await conn.execute(
+                    select(*USER_COLUMNS).where(users.c.email == normalize_email(email), company)
+                )
             ).first()
         return _user(row) if row is not None else None
 
     async def get(self, user_id: str) -> User | None:
         async with self.db.transaction() as conn:
-            row = (await conn.execute(select(*_COLUMNS).where(users.c.id == user_id))).first()
+            row = (await conn.execute(select(*USER_COLUMNS).where(users.c.id == user_id))).first()
         return _user(row) if row is not None else None
 
     async def authenticate(self, email: str, password: str, *, company_id: str | None = None) -> User | None:
@@ -206,7 +219,7 @@ class UserStore:
             where.append(users.c.company_id == company_id)
         async with self.db.transaction() as conn:
             rows = (
-                await conn.execute(select(*_COLUMNS, users.c.password_hash).where(*where).limit(10))
+                await conn.execute(select(*USER_COLUMNS, users.c.password_hash).where(*where).limit(10))
             ).all()
         if not rows:
             await password_matches(None, password)

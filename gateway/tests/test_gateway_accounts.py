@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from gateway.auth import AnyPrincipal, TokenIssuer
 from gateway.logredact import redact
+from gateway.token_revocations import TokenRevocations
 from gateway.users import User, UserStore
 from plumbing.principal import Role, current_principal
 
@@ -313,9 +314,10 @@ async def test_admin_routes_refuse_another_company_and_the_wrong_role(http, make
     assert anonymous.status_code == 401
 
 
-async def test_every_authenticated_request_runs_as_its_principal(jwt_secret):
+async def test_every_authenticated_request_runs_as_its_principal(jwt_secret, gateway_db):
     app = FastAPI()
     app.state.tokens = TokenIssuer(jwt_secret)
+    app.state.token_revocations = TokenRevocations(gateway_db, token_lifetime_seconds=900)
 
     @app.get("/whoami")
     async def whoami(principal: AnyPrincipal) -> dict[str, str | None]:

@@ -133,14 +133,16 @@ async def logout(request: Request, body: RefreshRequest) -> Response:
     responses=problems(400, 401, 403),
 )
 async def change_password(request: Request, body: PasswordChangeRequest, principal: AnyPrincipal) -> Response:
-    """Changes the caller's password (the current one is checked) and revokes every refresh
-    token of the account. 403 for an API key (it has no password)."""
+    """Changes the caller's password (the current one is checked) and signs the account out
+    everywhere: its refresh tokens, console sessions and access tokens (this one included: log
+    in again with the new password). 403 for an API key (it has no password)."""
     if principal.user_id is None:
         raise Problem(403, "PERMISSION_DENIED", "An API key has no password.")
     user = await users_of(request).get(principal.user_id)
     if user is None or not await users_of(request).verify_password(user.id, body.current_password):
         raise Problem(401, "INVALID_CREDENTIALS", "The current password is wrong.")
     await accounts.change_password(_db(request), user, body.new_password, action="change_password")
+    request.app.state.token_revocations.forget()
     return Response(status_code=204)
 
 
@@ -170,13 +172,15 @@ async def request_password_reset(request: Request, body: PasswordResetRequest) -
     responses=problems(400),
 )
 async def confirm_password_reset(request: Request, body: PasswordResetConfirm) -> Response:
-    """Sets a new password with a reset token (once); every refresh token of the account is
-    revoked. 400 `INVALID_RESET_TOKEN` for a wrong, used or expired token."""
+    """Sets a new password with a reset token (once); the account is signed out everywhere
+    (refresh tokens, console sessions, access tokens). 400 `INVALID_RESET_TOKEN` for a wrong,
+    used or expired token."""
     user = await accounts.confirm_password_reset(
         _db(request), tokens_of(request).secret, body.token, body.new_password
     )
     if user is None:
         raise Problem(400, "INVALID_RESET_TOKEN", "The reset token is wrong, used or expired.")
+    request.app.state.token_revocations.forget()
     return Response(status_code=204)
 
 

@@ -119,7 +119,11 @@ async def log_in(request: Request, company_id: str) -> Response:
                 request, company, email=email, message="The e-mail or the password is wrong.", status_code=401
             )
         customer = SiteCustomer(
-            user_id=user.id, company_id=company.id, customer_id=user.customer_id, email=user.email
+            user_id=user.id,
+            company_id=company.id,
+            customer_id=user.customer_id,
+            email=user.email,
+            token_epoch=user.token_epoch,
         )
         done = RedirectResponse(f"{SITE_PATH}/{company.id}/account", status_code=303)
         done.set_cookie(

@@ -33,6 +33,9 @@ class SiteCustomer:
     company_id: str
     customer_id: str
     email: str
+    # The account's token epoch at sign-in: a password change or a deactivation raises it and
+    # ends the session (gateway.token_revocations).
+    token_epoch: int = 0
 
     def principal(self) -> Principal:
         return Principal(
@@ -53,6 +56,7 @@ def issue(request: Request, customer: SiteCustomer) -> str:
         "company_id": customer.company_id,
         "customer_id": customer.customer_id,
         "email": customer.email,
+        "epoch": customer.token_epoch,
         "iat": now,
         "exp": now + SESSION_SECONDS,
     }
@@ -80,9 +84,12 @@ def signed_in(request: Request, company_id: str) -> SiteCustomer | None:
     if not all(isinstance(value, str) and value for value in values):
         return None
     user_id, company, customer_id, email = (str(value) for value in values)
-    if company != company_id:
+    epoch = claims.get("epoch", 0)
+    if company != company_id or type(epoch) is not int:
         return None
-    return SiteCustomer(user_id=user_id, company_id=company, customer_id=customer_id, email=email)
+    return SiteCustomer(
+        user_id=user_id, company_id=company, customer_id=customer_id, email=email, token_epoch=epoch
+    )
 
 
 def cookie_path(company_id: str) -> str:
@@ -90,19 +97,20 @@ def cookie_path(company_id: str) -> str:
 
 
 async def active_customer(request: Request, company_id: str) -> SiteCustomer | None:
-    """`signed_in`, and only while the account is not deactivated (one read by primary key):
-    a deactivated customer's cookie opens nothing any more."""
+    """`signed_in`, and only while the account is not deactivated and has not signed out
+    everywhere since (a password change; one read by primary key): such a cookie opens
+    nothing any more."""
     customer = signed_in(request, company_id)
     if customer is None:
         return None
     try:
         async with request.app.state.db.transaction() as conn:
-            query = select(users.c.deactivated_at).where(users.c.id == customer.user_id)
+            query = select(users.c.deactivated_at, users.c.token_epoch).where(users.c.id == customer.user_id)
             row = (await conn.execute(query)).first()
     except (SQLAlchemyError, OSError):
         raise Problem(
             503, "SERVICE_UNAVAILABLE", "Your account cannot be checked just now; try again."
         ) from None
-    if row is None or row.deactivated_at is not None:
+    if row is None or row.deactivated_at is not None or row.token_epoch > customer.token_epoch:
         return None
     return customer
