@@ -46,6 +46,7 @@ from gateway.push import routes as push_routes
 from gateway.push.vapid import VapidKey
 from gateway.ratelimit import GuestBookingLimiter, LoginLimiter
 from gateway.request_ids import RequestIds
+from gateway.retention import gateway_rules
 from gateway.routes import (
     admin_audit,
     admin_bookings,
@@ -77,6 +78,7 @@ from gateway.webhooks import delivery as webhook_delivery
 from gateway.webhooks import routes as webhook_admin
 from gateway.webhooks import stream as booking_events
 from plumbing.db import Database
+from plumbing.retention import Retention
 
 log = logging.getLogger(__name__)
 
@@ -214,10 +216,17 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
                 app.state.vapid,
                 allow_loopback=settings.push_allow_loopback_endpoints,
             )
+        retention = asyncio.create_task(
+            Retention(app.state.db, gateway_rules()).run_forever(settings.retention_sweep_seconds),
+            name="retention",
+        )
         log.info("gateway ready")
         try:
             yield
         finally:
+            retention.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await retention
             if stop_notifications is not None:
                 await stop_notifications()
             if stop_push is not None:

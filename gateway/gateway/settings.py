@@ -54,6 +54,9 @@ class Settings:
     max_writes_in_flight: int = 32
     write_queue: int = 32
     write_queue_wait_seconds: float = 1.0
+    # How often old inbox rows, idempotency keys and expired sessions and tokens are deleted
+    # (gateway.retention); 0: never.
+    retention_sweep_seconds: float = 3600.0
     # Webhook endpoints (gateway.webhooks) may name private or loopback addresses: tests and
     # `make run` (BOOKING_ENV=dev) deliver to a local receiver; never in production.
     webhooks_allow_private_urls: bool = False
@@ -123,6 +126,7 @@ class Settings:
             nats_url=os.environ.get("NATS_URL") or None,
             max_writes_in_flight=_at_least("GATEWAY_MAX_WRITES_IN_FLIGHT", 32, 0),
             write_queue=_at_least("GATEWAY_WRITE_QUEUE", 32, 0),
+            retention_sweep_seconds=float(env("RETENTION_SWEEP_SECONDS", "3600")),
             write_queue_wait_seconds=float(env("GATEWAY_WRITE_QUEUE_WAIT_SECONDS", "1")),
             webhooks_allow_private_urls=env(
                 "GATEWAY_WEBHOOKS_ALLOW_PRIVATE_URLS", "true" if dev else "false"

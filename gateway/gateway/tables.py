@@ -88,6 +88,8 @@ refresh_tokens = Table(
     Column("revoked_at", DateTime(timezone=True)),
     Index("refresh_tokens_family", "family_id"),
     Index("refresh_tokens_user", "user_id"),
+    # Old rows are deleted by age (gateway.retention).
+    Index("ix_refresh_tokens_expires_brin", "expires_at", postgresql_using="brin"),
 )
 
 # Invitations into a company; the token (`<id>.<secret>`) is shown once to the inviter.
@@ -162,6 +164,8 @@ idempotency_keys = Table(
     Column("response_headers", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     PrimaryKeyConstraint("principal", "key", name="idempotency_keys_pkey"),
     CheckConstraint("(completed_at IS NULL) = (status_code IS NULL)", name="completed_has_status"),
+    # Old rows are deleted by age (gateway.retention).
+    Index("ix_idempotency_keys_claimed_brin", "claimed_at", postgresql_using="brin"),
 )
 
 # The operator pages' cookie sessions. The cookie holds a signed token naming a row (no secret
@@ -178,4 +182,6 @@ ops_sessions = Table(
     Column("revoked_at", DateTime(timezone=True)),
     CheckConstraint("expires_at > created_at", name="expires_after_creation"),
     Index("ops_sessions_user_id", "user_id"),
+    # Old rows are deleted by age (gateway.retention).
+    Index("ix_ops_sessions_expires_brin", "expires_at", postgresql_using="brin"),
 )

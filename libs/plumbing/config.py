@@ -45,6 +45,8 @@ class ServiceSettings:
     nats_url: str
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 0
+    # How often old outbox and inbox rows are deleted (plumbing.retention); 0: never.
+    retention_sweep_seconds: float = 3600.0
 
     @staticmethod
     def shared_from_env(service: str) -> dict[str, Any]:
@@ -54,4 +56,5 @@ class ServiceSettings:
             "nats_url": nats_url(service),
             "grpc_host": env("GRPC_HOST", "127.0.0.1"),
             "grpc_port": env_int("GRPC_PORT", 0),
+            "retention_sweep_seconds": float(env("RETENTION_SWEEP_SECONDS", "3600")),
         }

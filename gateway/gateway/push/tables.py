@@ -88,4 +88,6 @@ inbox = Table(
     Column("message_id", Text, primary_key=True),
     Column("subject", Text, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Old rows are deleted by age (gateway.retention).
+    Index("ix_push_inbox_received_brin", "received_at", postgresql_using="brin"),
 )

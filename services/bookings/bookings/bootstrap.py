@@ -42,6 +42,7 @@ from plumbing.db import Database
 from plumbing.dead_letters import DEAD_LETTER_SERVICE, DeadLetters
 from plumbing.grpc_server import create_server
 from plumbing.outbox import Outbox
+from plumbing.retention import Retention
 from plumbing.runtime import RunningService, run_service
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,10 @@ async def start(settings: Settings) -> RunningService:
         port=settings.grpc_port,
     )
     running = RunningService("bookings", server, closers=[db.close, catalog_channel.close, nc.close])
+    # Published outbox rows and inbox rows, a week on (plumbing.retention).
+    running.spawn(
+        Retention(db, tables.retention_rules).run_forever(settings.retention_sweep_seconds), "retention"
+    )
     running.watch_dependencies(db=db, nats=nc)
     if passes_channel is not None:
         running.closers.append(passes_channel.close)

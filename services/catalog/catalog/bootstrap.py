@@ -16,6 +16,7 @@ from plumbing import audit, messaging
 from plumbing.db import Database
 from plumbing.grpc_server import create_server
 from plumbing.outbox import Outbox
+from plumbing.retention import Retention
 from plumbing.runtime import RunningService, run_service
 
 SERVICE_NAME = catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"].full_name
@@ -51,6 +52,10 @@ async def start(settings: Settings) -> RunningService:
         await db.close()
         raise
     service = RunningService("catalog", server, closers=[db.close, nc.close])  # closed in reverse
+    # Published outbox rows and inbox rows, a week on (plumbing.retention).
+    service.spawn(
+        Retention(db, tables.retention_rules).run_forever(settings.retention_sweep_seconds), "retention"
+    )
     service.watch_dependencies(db=db, nats=nc)
     service.spawn(outbox.relay_forever(db, js), "outbox-relay")
     return service

@@ -13,6 +13,7 @@ from plumbing.db import Database
 from plumbing.dead_letters import DEAD_LETTER_SERVICE, DeadLetters
 from plumbing.grpc_server import create_server
 from plumbing.outbox import Outbox
+from plumbing.retention import Retention
 from plumbing.runtime import RunningService, run_service
 from plumbing.saga_participant import StepConsumer, connect_participant, spawn_participant_loops
 
@@ -32,6 +33,10 @@ async def start(settings: Settings) -> RunningService:
         port=settings.grpc_port,
     )
     service = RunningService(SERVICE, server, closers=[db.close])
+    # Published outbox rows and inbox rows, a week on (plumbing.retention).
+    service.spawn(
+        Retention(db, tables.retention_rules).run_forever(settings.retention_sweep_seconds), "retention"
+    )
     if catalog_channel is not None:
         service.closers.append(catalog_channel.close)
     try:

@@ -20,6 +20,7 @@ from plumbing.db import Database
 from plumbing.dead_letters import DEAD_LETTER_SERVICE, DeadLetters
 from plumbing.grpc_server import create_server
 from plumbing.outbox import Outbox
+from plumbing.retention import Retention
 from plumbing.runtime import RunningService, run_service
 from plumbing.saga_participant import connect_participant, spawn_participant_loops
 
@@ -106,6 +107,10 @@ async def start(settings: Settings, *, provider: CardProvider | None = None) -> 
         await db.close()
         raise
     service = RunningService(SERVICE, server, closers=[db.close])
+    # Published outbox rows and inbox rows, a week on (plumbing.retention).
+    service.spawn(
+        Retention(db, tables.retention_rules).run_forever(settings.retention_sweep_seconds), "retention"
+    )
     close_provider = getattr(card_provider, "close", None)
     if close_provider is not None:
         service.closers.append(close_provider)  # closers run in reverse: events stop before the db

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import JSONB, TSTZRANGE, UUID
 
 from plumbing.audit import audit_log_table
 from plumbing.outbox import inbox_table, outbox_table
+from plumbing.retention import message_rules
 
 SCHEMA = "bookings"
 metadata = MetaData(schema=SCHEMA)
@@ -292,6 +293,8 @@ booking_changes = Table(
 outbox = outbox_table(metadata)
 audit_log = audit_log_table(metadata)
 inbox = inbox_table(metadata)
+# Deleted a week on (plumbing.retention; wired in the bootstrap).
+retention_rules = message_rules(outbox, inbox)
 
 # 0012: the business statistics' read model, kept by the trigger `stats_apply` on `bookings`
 # (see the migration): sums per UTC hour of the service time, per resource and unit.

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from plumbing.outbox import outbox_table
+from plumbing.retention import message_rules
 
 SCHEMA = "catalog"
 
@@ -381,3 +382,5 @@ changes = Table(
 )
 
 outbox = outbox_table(metadata)
+# Deleted a week on (plumbing.retention; wired in the bootstrap).
+retention_rules = message_rules(outbox, None)

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 from plumbing.audit import audit_log_table
 from plumbing.outbox import inbox_table, outbox_table
+from plumbing.retention import message_rules
 
 metadata = MetaData(schema="passes")
 
@@ -148,3 +149,5 @@ saga_operations = Table(
 outbox = outbox_table(metadata)
 audit_log = audit_log_table(metadata)
 inbox = inbox_table(metadata)
+# Deleted a week on (plumbing.retention; wired in the bootstrap).
+retention_rules = message_rules(outbox, inbox)

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import UUID
 
 from plumbing.audit import audit_log_table
 from plumbing.outbox import inbox_table, outbox_table
+from plumbing.retention import message_rules
 
 SCHEMA = "payments"
 metadata = MetaData(schema=SCHEMA)
@@ -138,6 +139,8 @@ provider_events = Table(
 outbox = outbox_table(metadata)
 audit_log = audit_log_table(metadata)
 inbox = inbox_table(metadata)
+# Deleted a week on (plumbing.retention; wired in the bootstrap).
+retention_rules = message_rules(outbox, inbox)
 
 # Card tokens registered per customer (the only place a token is stored on the platform).
 # The request id is the business key: a retried CreatePaymentMethod finds its first row.

@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import UUID
 
 from plumbing.audit import audit_log_table
 from plumbing.outbox import inbox_table, outbox_table
+from plumbing.retention import message_rules
 
 SCHEMA = "wallet"
 
@@ -155,3 +156,5 @@ saga_operations = Table(
 outbox = outbox_table(metadata)
 audit_log = audit_log_table(metadata)
 inbox = inbox_table(metadata)
+# Deleted a week on (plumbing.retention; wired in the bootstrap).
+retention_rules = message_rules(outbox, inbox)
