@@ -84,6 +84,34 @@ async def test_the_company_page_shows_contact_map_link_catalog_and_sessions(plat
     assert "path=/site" in cookie
 
 
+def _session_item(html: str, session_id: str) -> tuple[str, bool]:
+    """What the company page's item of a session says of its places, and whether it offers a
+    booking link."""
+    item = re.search(rf'<li data-session="{session_id}">(.*?)</li>', html, re.S)
+    assert item is not None, html
+    places = re.search(r'<span class="places[^"]*">\s*(.*?)\s*</span>', item.group(1), re.S)
+    return (places.group(1) if places else ""), f"/book/session/{session_id}" in item.group(1)
+
+
+async def test_the_company_page_says_the_places_left_and_a_full_session_offers_no_booking(platform, tenant):
+    roomy = await tenant.session(capacity=10, price_minor=1500, starts_in=timedelta(days=2))
+    small = await tenant.session(capacity=3, price_minor=1500, starts_in=timedelta(days=3))
+    customer = await tenant.customer(main_minor=10_000)
+    first = await customer.book(small.id, quantity=2, use_wallet=True)
+    assert first.status_code == 202, first.text
+    async with _site(platform) as http:
+        two_booked = (await http.get(f"/site/{tenant.company_id}")).text
+        last = await customer.book(small.id, quantity=1, use_wallet=True)
+        assert last.status_code == 202, last.text
+        await customer.wait_for(last.json()["id"], "CONFIRMED")
+        sold_out = (await http.get(f"/site/{tenant.company_id}")).text
+
+    assert _session_item(two_booked, small.id) == ("1 place left", True)
+    assert _session_item(two_booked, roomy.id) == ("10 places left", True)
+    assert _session_item(sold_out, small.id) == ("Full", False)
+    assert _session_item(sold_out, roomy.id) == ("10 places left", True)
+
+
 async def test_the_estimator_prices_places_and_extras_by_the_quote(platform, tenant):
     session = await tenant.session(capacity=8, price_minor=1500)
     path = f"/site/{tenant.company_id}/book/session/{session.id}"

@@ -12,8 +12,6 @@ import httpx
 import jwt
 import pytest
 
-from conftest import client_for, make_settings
-from gateway.app import create_app
 from gateway.auth import ALGORITHM, ISSUER
 
 pytestmark = pytest.mark.integration
@@ -54,14 +52,11 @@ async def test_a_deactivated_staff_member_s_token_is_refused_at_once(http, make_
 
 
 async def test_another_gateway_process_refuses_the_token_within_its_read_interval(
-    http, make_account, database_url, fake_platform, clients, gateway_db
+    http, make_account, make_client, clients
 ):
     admin = await make_account("COMPANY_ADMIN")
     staff = await make_account("STAFF", company_id=admin.company_id)
-    replica_app = create_app(
-        make_settings(database_url, fake_platform.address), clients=clients, db=gateway_db
-    )
-    async with client_for(replica_app) as replica:
+    async with make_client(clients) as replica:  # another app: its own revocations
         # The replica has read the revocations once and holds them for up to a second.
         assert (await list_customers(replica, staff.headers)).status_code == 200
         assert (await deactivate(http, admin, staff.user_id)).status_code == 200
@@ -119,12 +114,11 @@ async def test_changing_the_password_ends_every_token_of_the_account(http, make_
         reply = await http.get("/v1/bookings", headers=headers)
         assert (reply.status_code, reply.json()["code"]) == (401, "TOKEN_REVOKED")
     assert login.status_code == 200, login.text
-    # The new login's token is of the new epoch: it is let through (the fake bookings
-    # service answers the list).
+    # The new login's token is of the new epoch: it is let through.
     fresh = await http.get(
         "/v1/bookings", headers={"Authorization": f"Bearer {login.json()['access_token']}"}
     )
-    assert fresh.status_code != 401, fresh.text
+    assert fresh.status_code == 200, fresh.text
 
 
 async def test_a_token_without_an_epoch_is_refused_after_a_revocation_and_a_forged_epoch_always(

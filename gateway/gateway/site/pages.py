@@ -41,6 +41,7 @@ from bookingplatform.catalog.v1 import catalog_pb2, guest_customers_pb2
 from bookingplatform.passes.v1 import passes_pb2
 from bookingplatform.payments.v1 import payments_pb2
 from bookingplatform.wallet.v1 import wallet_pb2
+from gateway.clients import Clients
 from gateway.deps import clients_of, rpc, rpc_once_settled
 from gateway.guest_links import GuestGrant
 from gateway.problems import Problem, RpcProblem
@@ -111,30 +112,27 @@ async def company_page(request: Request, company_id: str) -> Response:
                 ),
                 rpc("catalog", clients.catalog.ListSessions(sessions_query)),
             )
-            # Free units (stays) and hours (rentals) of the next days; sessions say their own.
+            # Free units (stays) and hours (rentals) of the next days, and the places held in
+            # the sessions listed.
             others = [
                 r.id for r in resources.resources if r.booking_model != catalog_pb2.BOOKING_MODEL_TIME_SLOT
             ]
-            availability = bookings_pb2.GetAvailabilityResponse()
-            if others:
-                availability = await rpc(
-                    "bookings",
-                    clients.bookings.GetAvailability(
-                        bookings_pb2.GetAvailabilityRequest(
-                            company_id=cid,
-                            resource_ids=others,
-                            start_date=today.isoformat(),
-                            end_date=(today + timedelta(days=UPCOMING_DAYS - 1)).isoformat(),
-                        )
-                    ),
-                )
+            open_sessions = [s for s in sessions.sessions if s.status == catalog_pb2.SESSION_STATUS_OPEN]
+            availability, places = await asyncio.gather(
+                _availability(clients, cid, others, today),
+                _session_places(clients, cid, [s.id for s in open_sessions]),
+            )
         catalog = [views.resource_view(r, company.currency_code) for r in resources.resources]
         by_id = {r.id: r for r in catalog}
-        for s in sessions.sessions:
+        held = {p.session_id: p for p in places.sessions}
+        for s in open_sessions:
             shown = by_id.get(s.resource_id)
-            if shown is None or s.status != catalog_pb2.SESSION_STATUS_OPEN:
+            if shown is None:
                 continue
             if len(shown.sessions) < SESSIONS_PER_RESOURCE:
+                taken = held.get(s.id)
+                # The capacity the places are held against, once anyone booked; else the catalog's.
+                capacity = taken.capacity if taken is not None and taken.capacity else s.capacity
                 shown.sessions.append(
                     views.SessionView(
                         id=s.id,
@@ -145,6 +143,7 @@ async def company_page(request: Request, company_id: str) -> Response:
                             s.price.amount_minor, s.price.currency_code or company.currency_code
                         ),
                         capacity=s.capacity,
+                        places_left=max(0, capacity - (taken.booked if taken is not None else 0)),
                     )
                 )
         units = {"NIGHTLY": "units free", "INTERVAL": "hours free"}
@@ -175,6 +174,39 @@ async def company_page(request: Request, company_id: str) -> Response:
         )
 
     return await _guarded(request, call)
+
+
+async def _availability(
+    clients: Clients, company_id: str, resource_ids: list[str], today: date
+) -> bookings_pb2.GetAvailabilityResponse:
+    """Free units (stays) and hours (rentals) of the next days."""
+    if not resource_ids:
+        return bookings_pb2.GetAvailabilityResponse()
+    return await rpc(
+        "bookings",
+        clients.bookings.GetAvailability(
+            bookings_pb2.GetAvailabilityRequest(
+                company_id=company_id,
+                resource_ids=resource_ids,
+                start_date=today.isoformat(),
+                end_date=(today + timedelta(days=UPCOMING_DAYS - 1)).isoformat(),
+            )
+        ),
+    )
+
+
+async def _session_places(
+    clients: Clients, company_id: str, session_ids: list[str]
+) -> bookings_pb2.GetSessionPlacesResponse:
+    """The places held in these sessions."""
+    if not session_ids:
+        return bookings_pb2.GetSessionPlacesResponse()
+    return await rpc(
+        "bookings",
+        clients.bookings.GetSessionPlaces(
+            bookings_pb2.GetSessionPlacesRequest(company_id=company_id, session_ids=session_ids)
+        ),
+    )
 
 
 # ----- estimator and booking -----

@@ -174,6 +174,9 @@ class SessionView:
     period: str
     price: str
     capacity: int
+    # Places still free (the session's capacity less the places held; 0: full), where the
+    # page asked (the company page does).
+    places_left: int | None = None
 
 
 @dataclass

@@ -1813,6 +1813,90 @@ class GetAvailabilityResponse(_message.Message):
 Global___GetAvailabilityResponse: _TypeAlias = GetAvailabilityResponse  # noqa: Y015
 
 @_typing.final
+class GetSessionPlacesRequest(_message.Message):
+    """Request of GetSessionPlaces."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    SESSION_IDS_FIELD_NUMBER: _builtins.int
+    company_id: _builtins.str
+    """The company."""
+    @_builtins.property
+    def session_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Its sessions (at most 200); another company's, or an unknown id, reads as nobody booked."""
+
+    def __init__(
+        self,
+        *,
+        company_id: _builtins.str = ...,
+        session_ids: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "session_ids", b"session_ids"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetSessionPlacesRequest: _TypeAlias = GetSessionPlacesRequest  # noqa: Y015
+
+@_typing.final
+class SessionPlaces(_message.Message):
+    """The places of one session."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    BOOKED_FIELD_NUMBER: _builtins.int
+    CAPACITY_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    """The session."""
+    booked: _builtins.int
+    """Places held by live bookings (pending, confirmed, checked in)."""
+    capacity: _builtins.int
+    """The capacity the places are held against; 0 when nobody has booked the session yet (the
+    catalog's capacity then holds).
+    """
+    def __init__(
+        self,
+        *,
+        session_id: _builtins.str = ...,
+        booked: _builtins.int = ...,
+        capacity: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booked", b"booked", "capacity", b"capacity", "session_id", b"session_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SessionPlaces: _TypeAlias = SessionPlaces  # noqa: Y015
+
+@_typing.final
+class GetSessionPlacesResponse(_message.Message):
+    """Response of GetSessionPlaces."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSIONS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def sessions(self) -> _containers.RepeatedCompositeFieldContainer[Global___SessionPlaces]:
+        """One entry per session asked for, in the order asked."""
+
+    def __init__(
+        self,
+        *,
+        sessions: _abc.Iterable[Global___SessionPlaces] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["sessions", b"sessions"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetSessionPlacesResponse: _TypeAlias = GetSessionPlacesResponse  # noqa: Y015
+
+@_typing.final
 class ListFreeSlotsRequest(_message.Message):
     """Request of ListFreeSlots."""
 

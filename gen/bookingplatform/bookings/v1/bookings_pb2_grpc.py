@@ -120,6 +120,11 @@ class BookingsServiceStub:
                 request_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetBusinessStatsRequest.SerializeToString,
                 response_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetBusinessStatsResponse.FromString,
                 _registered_method=True)
+        self.GetSessionPlaces = channel.unary_unary(
+                '/bookingplatform.bookings.v1.BookingsService/GetSessionPlaces',
+                request_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetSessionPlacesRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetSessionPlacesResponse.FromString,
+                _registered_method=True)
 
 
 class BookingsServiceServicer:
@@ -250,6 +255,13 @@ class BookingsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetSessionPlaces(self, request, context):
+        """Places held in sessions of a company (what a public site shows as places left).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BookingsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -337,6 +349,11 @@ def add_BookingsServiceServicer_to_server(servicer, server):
                     servicer.GetBusinessStats,
                     request_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetBusinessStatsRequest.FromString,
                     response_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetBusinessStatsResponse.SerializeToString,
+            ),
+            'GetSessionPlaces': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSessionPlaces,
+                    request_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetSessionPlacesRequest.FromString,
+                    response_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetSessionPlacesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -799,6 +816,33 @@ class BookingsService:
             '/bookingplatform.bookings.v1.BookingsService/GetBusinessStats',
             bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetBusinessStatsRequest.SerializeToString,
             bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetBusinessStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSessionPlaces(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.bookings.v1.BookingsService/GetSessionPlaces',
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetSessionPlacesRequest.SerializeToString,
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetSessionPlacesResponse.FromString,
             options,
             channel_credentials,
             insecure,

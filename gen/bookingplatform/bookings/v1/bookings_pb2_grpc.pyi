@@ -75,6 +75,8 @@ class BookingsServiceStub:
     from the statistics read model: bookings, nights / hours / places sold, money kept by
     source, occupancy against the catalog's capacity, per day and per resource, top units.
     """
+    GetSessionPlaces: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.GetSessionPlacesRequest, _bookings_pb2.GetSessionPlacesResponse]
+    """Places held in sessions of a company (what a public site shows as places left)."""
 
 @_typing.type_check_only
 class BookingsServiceAsyncStub(BookingsServiceStub):
@@ -123,6 +125,8 @@ class BookingsServiceAsyncStub(BookingsServiceStub):
     from the statistics read model: bookings, nights / hours / places sold, money kept by
     source, occupancy against the catalog's capacity, per day and per resource, top units.
     """
+    GetSessionPlaces: _aio.UnaryUnaryMultiCallable[_bookings_pb2.GetSessionPlacesRequest, _bookings_pb2.GetSessionPlacesResponse]  # type: ignore[assignment]
+    """Places held in sessions of a company (what a public site shows as places left)."""
 
 class BookingsServiceServicer(metaclass=_abc_1.ABCMeta):
     """Bookings and their sagas."""
@@ -270,5 +274,13 @@ class BookingsServiceServicer(metaclass=_abc_1.ABCMeta):
         from the statistics read model: bookings, nights / hours / places sold, money kept by
         source, occupancy against the catalog's capacity, per day and per resource, top units.
         """
+
+    @_abc_1.abstractmethod
+    def GetSessionPlaces(
+        self,
+        request: _bookings_pb2.GetSessionPlacesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bookings_pb2.GetSessionPlacesResponse, _abc.Awaitable[_bookings_pb2.GetSessionPlacesResponse]]:
+        """Places held in sessions of a company (what a public site shows as places left)."""
 
 def add_BookingsServiceServicer_to_server(servicer: BookingsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -191,6 +191,25 @@ async def booked_resources(
     return {row.resource_id: row.booking_model for row in rows}
 
 
+_SESSION_PLACES = text(
+    """
+    SELECT session_id::text AS session_id, booked, capacity FROM bookings.session_occupancy
+    WHERE company_id = :company_id
+      AND session_id = ANY(CAST(string_to_array(:session_ids, ',') AS uuid[]))
+    """
+)
+
+
+async def session_places(
+    conn: AsyncConnection, company_id: str, session_ids: Sequence[str]
+) -> dict[str, tuple[int, int]]:
+    """(booked, capacity) of the company's sessions among `session_ids` that anyone booked."""
+    rows = await conn.execute(
+        _SESSION_PLACES, {"company_id": company_id, "session_ids": _joined(session_ids)}
+    )
+    return {row.session_id: (row.booked, row.capacity) for row in rows}
+
+
 def _joined(values: Iterable[str]) -> str:
     """Values without commas (UUIDs, ISO dates, integers) as one string for string_to_array."""
     return ",".join(values)

@@ -24,6 +24,8 @@ MINUTES_PER_DAY = 24 * 60
 MAX_RANGE_DAYS = 92
 # GetAvailability: at most this many resources per request.
 MAX_RESOURCES = 500
+# GetSessionPlaces: at most this many sessions per request.
+MAX_SESSIONS = 200
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,25 @@ def unique_resource_ids(values: Iterable[str]) -> list[str]:
             "TOO_MANY_RESOURCES", f"at most {MAX_RESOURCES} resources per request", field="resource_ids"
         )
     return list(seen)
+
+
+def unique_session_ids(values: Iterable[str]) -> list[str]:
+    """The requested session ids, validated, in request order without repeats."""
+    seen: dict[str, None] = {}
+    for value in values:
+        seen.setdefault(parse_id(value, "session_ids"), None)
+    if len(seen) > MAX_SESSIONS:
+        raise InvalidArgument(
+            "TOO_MANY_SESSIONS", f"at most {MAX_SESSIONS} sessions per request", field="session_ids"
+        )
+    return list(seen)
+
+
+@dataclass(frozen=True)
+class SessionPlaces:
+    session_id: str
+    booked: int
+    capacity: int  # 0: nobody booked it yet (the catalog's capacity holds)
 
 
 def local_instant(day: date, minute_of_day: int, zone: ZoneInfo, *, fold: int = 0) -> datetime:

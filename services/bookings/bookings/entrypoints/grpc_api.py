@@ -109,6 +109,12 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
         )
         return protos.availability_response(resources)
 
+    async def GetSessionPlaces(
+        self, request: bookings_pb2.GetSessionPlacesRequest, context: aio.ServicerContext
+    ) -> bookings_pb2.GetSessionPlacesResponse:
+        places = await self.availability.session_places(request.company_id, list(request.session_ids))
+        return protos.session_places_response(places)
+
     async def GetBusinessStats(
         self, request: bookings_pb2.GetBusinessStatsRequest, context: aio.ServicerContext
     ) -> bookings_pb2.GetBusinessStatsResponse:

@@ -9,7 +9,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2
-from bookings.domain.availability import ResourceDays
+from bookings.domain.availability import ResourceDays, SessionPlaces
 from bookings.domain.commands import (
     BookingRequest,
     CancelBooking,
@@ -330,6 +330,15 @@ def saga_message(saga: SagaRecord) -> bookings_pb2.Saga:
             reference=step.reference,
         )
     return message
+
+
+def session_places_response(places: Sequence[SessionPlaces]) -> bookings_pb2.GetSessionPlacesResponse:
+    return bookings_pb2.GetSessionPlacesResponse(
+        sessions=[
+            bookings_pb2.SessionPlaces(session_id=p.session_id, booked=p.booked, capacity=p.capacity)
+            for p in places
+        ]
+    )
 
 
 def availability_response(resources: Sequence[ResourceDays]) -> bookings_pb2.GetAvailabilityResponse:

@@ -21,12 +21,14 @@ from bookings.adapters.catalog_availability import AvailabilityCatalog
 from bookings.domain.availability import (
     DayOccupancy,
     ResourceDays,
+    SessionPlaces,
     check_range,
     day_minutes,
     free_slots,
     local_day_bounds,
     parse_day,
     unique_resource_ids,
+    unique_session_ids,
 )
 from plumbing.db import Database
 from plumbing.errors import FailedPrecondition, InvalidArgument, NotFound, ServiceError
@@ -39,6 +41,17 @@ class AvailabilityService:
     def __init__(self, db: Database, catalog: AvailabilityCatalog) -> None:
         self.db = db
         self.catalog = catalog
+
+    async def session_places(self, company_id: str, session_ids: list[str]) -> list[SessionPlaces]:
+        """Places held in each of the company's sessions asked for, in the order asked; a
+        session nobody booked (or another company's) has none."""
+        company_id = parse_id(company_id, "company_id")
+        wanted = unique_session_ids(session_ids)
+        if not wanted:
+            return []
+        async with self.db.transaction() as conn:
+            held = await sql.session_places(conn, company_id, wanted)
+        return [SessionPlaces(sid, *held.get(sid, (0, 0))) for sid in wanted]
 
     async def get_availability(
         self, company_id: str, resource_ids: list[str], start_date: str, end_date: str

@@ -98,6 +98,8 @@ RULES: dict[str, Rule] = {
     "CheckInBooking": Rule((("booking_id", Owned.BOOKING),)),
     "OverrideNoShow": Rule((("booking_id", Owned.BOOKING),), COMPANY_ROLES),
     "GetAvailability": Rule((("company_id", Owned.COMPANY),)),
+    # Narrowed in its SQL: another company's session reads as nobody booked.
+    "GetSessionPlaces": Rule((("company_id", Owned.COMPANY),)),
     "ListFreeSlots": Rule((("resource_id", Owned.RESOURCE),)),
     # Revenue and occupancy: the company's admins (and platform admins) only.
     "GetBusinessStats": Rule(

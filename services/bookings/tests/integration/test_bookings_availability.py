@@ -361,3 +361,43 @@ async def test_availability_refuses_bad_requests(env):
     ) == (grpc.StatusCode.FAILED_PRECONDITION, "RESOURCE_NOT_INTERVAL")
     ok = await request(end_date="2031-04-03")  # 92 days after the start
     assert list(ok.resources) == []
+
+
+async def test_session_places_count_the_places_held_in_the_order_asked(env):
+    stub, catalog, _db = env
+    company = await a_company(catalog)
+    other = await a_company(catalog)
+    studio = await a_resource(catalog, company, catalog_pb2.BOOKING_MODEL_TIME_SLOT)
+    theirs = await a_resource(catalog, other, catalog_pb2.BOOKING_MODEL_TIME_SLOT)
+    customer = await a_customer(catalog, company)
+    their_customer = await a_customer(catalog, other)
+    busy = await a_session(catalog, studio, local(DAY, 9), capacity=4)
+    quiet = await a_session(catalog, studio, local(DAY, 11), capacity=6)
+    foreign = await a_session(catalog, theirs, local(DAY, 9), capacity=3)
+    await book_places(stub, busy, customer, 3)
+    await book_places(stub, foreign, their_customer, 2)
+
+    reply = await stub.GetSessionPlaces(
+        bookings_pb2.GetSessionPlacesRequest(
+            company_id=company.id, session_ids=[quiet.id, busy.id, foreign.id, busy.id]
+        )
+    )
+
+    assert [(p.session_id, p.booked, p.capacity) for p in reply.sessions] == [
+        (quiet.id, 0, 0),  # nobody booked it: the catalog's capacity holds
+        (busy.id, 3, 4),
+        (foreign.id, 0, 0),  # another company's session reads as nobody booked
+    ]
+    invalid = grpc.StatusCode.INVALID_ARGUMENT
+    for fields, reason in (
+        ({"company_id": "nope", "session_ids": [busy.id]}, "INVALID_ID"),
+        ({"company_id": company.id, "session_ids": ["nope"]}, "INVALID_ID"),
+        (
+            {"company_id": company.id, "session_ids": [str(uuid.uuid4()) for _ in range(201)]},
+            "TOO_MANY_SESSIONS",
+        ),
+    ):
+        assert await refusal(stub.GetSessionPlaces(bookings_pb2.GetSessionPlacesRequest(**fields))) == (
+            invalid,
+            reason,
+        )

@@ -185,6 +185,10 @@ REQUESTS: dict[str, tuple[Callable[[Tenant], Message], str]] = {
         ),
         "COMPANY_NOT_FOUND",
     ),
+    "GetSessionPlaces": (
+        lambda t: B.GetSessionPlacesRequest(company_id=t.company, session_ids=[t.session]),
+        "COMPANY_NOT_FOUND",
+    ),
     "ListFreeSlots": (
         lambda t: B.ListFreeSlotsRequest(resource_id=t.interval, date="2030-01-01"),
         "RESOURCE_NOT_FOUND",
