@@ -101,15 +101,21 @@ async def test_the_company_page_says_the_places_left_and_a_full_session_offers_n
     assert first.status_code == 202, first.text
     async with _site(platform) as http:
         two_booked = (await http.get(f"/site/{tenant.company_id}")).text
+        listed = await http.get("/v1/sessions", params={"company_id": tenant.company_id})
         last = await customer.book(small.id, quantity=1, use_wallet=True)
         assert last.status_code == 202, last.text
         await customer.wait_for(last.json()["id"], "CONFIRMED")
         sold_out = (await http.get(f"/site/{tenant.company_id}")).text
+        one = await http.get(f"/v1/sessions/{small.id}")
 
     assert _session_item(two_booked, small.id) == ("1 place left", True)
     assert _session_item(two_booked, roomy.id) == ("10 places left", True)
     assert _session_item(sold_out, small.id) == ("Full", False)
     assert _session_item(sold_out, roomy.id) == ("10 places left", True)
+    # The public API says the same to an app.
+    assert listed.status_code == 200, listed.text
+    assert {s["id"]: s["places_left"] for s in listed.json()["sessions"]} == {roomy.id: 10, small.id: 1}
+    assert (one.status_code, one.json()["places_left"], one.json()["capacity"]) == (200, 0, 3)
 
 
 async def test_the_estimator_prices_places_and_extras_by_the_quote(platform, tenant):

@@ -511,9 +511,21 @@ class SessionOut(BaseModel):
     capacity: int
     price: Money
     status: str = Field(examples=["OPEN", "CANCELLED"])
+    places_left: int | None = Field(
+        default=None,
+        description="Places still free in an OPEN session (0: full); null where not told (cancelled).",
+        examples=[3],
+    )
 
     @classmethod
-    def of(cls, s: catalog_pb2.Session) -> SessionOut:
+    def of(cls, s: catalog_pb2.Session, places: bookings_pb2.SessionPlaces | None = None) -> SessionOut:
+        """`places`: what bookings holds in it (GetSessionPlaces); places left are told for an
+        OPEN session only."""
+        places_left = None
+        if s.status == catalog_pb2.SESSION_STATUS_OPEN and places is not None:
+            # The capacity the places are held against, once anyone booked; else the catalog's.
+            capacity = places.capacity or s.capacity
+            places_left = max(0, capacity - places.booked)
         return cls(
             id=s.id,
             company_id=s.company_id,
@@ -523,6 +535,7 @@ class SessionOut(BaseModel):
             capacity=s.capacity,
             price=Money.of(s.price),
             status=short_name(catalog_pb2.SessionStatus, s.status, "SESSION_STATUS_"),
+            places_left=places_left,
         )
 
 

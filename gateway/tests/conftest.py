@@ -111,6 +111,12 @@ class FakeBookings(bookings_pb2_grpc.BookingsServiceServicer):
         self.by_request[key] = (booking.id, asked)
         return bookings_pb2.CreateBookingResponse(booking=booking)
 
+    async def GetSessionPlaces(self, request: Any, context: Any) -> Any:
+        # The fake holds no places: every session reads as nobody booked.
+        return bookings_pb2.GetSessionPlacesResponse(
+            sessions=[bookings_pb2.SessionPlaces(session_id=s) for s in request.session_ids]
+        )
+
     async def GetBooking(self, request: Any, context: Any) -> Any:
         if request.booking_id not in self.bookings:
             raise NotFound("BOOKING_NOT_FOUND", "no such booking")

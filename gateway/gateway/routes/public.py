@@ -5,6 +5,7 @@ customer."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -59,8 +60,10 @@ async def list_sessions(
     if from_time is not None:
         query.start_time_from.FromDatetime(from_time.astimezone(UTC))
     reply = await rpc("catalog", clients_of(request).catalog.ListSessions(query))
+    places = await session_places(request, str(company_id), reply.sessions)
     return SessionList(
-        sessions=[SessionOut.of(s) for s in reply.sessions], next_page_token=reply.next_page_token or None
+        sessions=[SessionOut.of(s, places.get(s.id)) for s in reply.sessions],
+        next_page_token=reply.next_page_token or None,
     )
 
 
@@ -77,7 +80,24 @@ async def get_session(request: Request, session_id: uuid.UUID) -> SessionOut:
         "catalog",
         clients_of(request).catalog.GetSession(catalog_pb2.GetSessionRequest(session_id=str(session_id))),
     )
-    return SessionOut.of(reply.session)
+    places = await session_places(request, reply.session.company_id, [reply.session])
+    return SessionOut.of(reply.session, places.get(reply.session.id))
+
+
+async def session_places(
+    request: Request, company_id: str, sessions: Iterable[catalog_pb2.Session]
+) -> dict[str, bookings_pb2.SessionPlaces]:
+    """The places bookings holds in the OPEN ones of these sessions, by session id."""
+    wanted = [s.id for s in sessions if s.status == catalog_pb2.SESSION_STATUS_OPEN]
+    if not wanted:
+        return {}
+    reply = await rpc(
+        "bookings",
+        clients_of(request).bookings.GetSessionPlaces(
+            bookings_pb2.GetSessionPlacesRequest(company_id=company_id, session_ids=wanted)
+        ),
+    )
+    return {p.session_id: p for p in reply.sessions}
 
 
 # ----- quotes and availability -----

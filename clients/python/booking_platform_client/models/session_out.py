@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.money import Money
 
@@ -26,6 +28,8 @@ class SessionOut:
         resource_id (str):
         start_time (datetime.datetime | None):
         status (str):
+        places_left (int | None | Unset): Places still free in an OPEN session (0: full); null where not told
+            (cancelled).
     """
 
     capacity: int
@@ -36,6 +40,7 @@ class SessionOut:
     resource_id: str
     start_time: datetime.datetime | None
     status: str
+    places_left: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -63,6 +68,12 @@ class SessionOut:
 
         status = self.status
 
+        places_left: int | None | Unset
+        if isinstance(self.places_left, Unset):
+            places_left = UNSET
+        else:
+            places_left = self.places_left
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -77,6 +88,8 @@ class SessionOut:
                 "status": status,
             }
         )
+        if places_left is not UNSET:
+            field_dict["places_left"] = places_left
 
         return field_dict
 
@@ -127,6 +140,15 @@ class SessionOut:
 
         status = d.pop("status")
 
+        def _parse_places_left(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        places_left = _parse_places_left(d.pop("places_left", UNSET))
+
         session_out = cls(
             capacity=capacity,
             company_id=company_id,
@@ -136,6 +158,7 @@ class SessionOut:
             resource_id=resource_id,
             start_time=start_time,
             status=status,
+            places_left=places_left,
         )
 
         session_out.additional_properties = d

@@ -122,8 +122,9 @@ def sync_detailed(
     """Update User
 
      Changes a staff account of the company at the version read (`If-Match`): its `role`
-    (STAFF or COMPANY_ADMIN) or `active` (false: deactivated, its refresh tokens revoked, it
-    can no longer log in or refresh; an access token already issued lives until it expires).
+    (STAFF or COMPANY_ADMIN) or `active` (false: deactivated, signed out everywhere, it can no
+    longer log in or refresh). Its access tokens issued before a deactivation or a role change
+    are refused from then on (401 `TOKEN_REVOKED`, every gateway process within a second).
     409 `LAST_COMPANY_ADMIN` when it would leave the company without an active company admin,
     409 `NOT_A_STAFF_ACCOUNT` for a customer's account. Company admins (people, not API keys)
     of the user's company, platform admins for any. Requires an `Idempotency-Key`.
@@ -167,8 +168,9 @@ def sync(
     """Update User
 
      Changes a staff account of the company at the version read (`If-Match`): its `role`
-    (STAFF or COMPANY_ADMIN) or `active` (false: deactivated, its refresh tokens revoked, it
-    can no longer log in or refresh; an access token already issued lives until it expires).
+    (STAFF or COMPANY_ADMIN) or `active` (false: deactivated, signed out everywhere, it can no
+    longer log in or refresh). Its access tokens issued before a deactivation or a role change
+    are refused from then on (401 `TOKEN_REVOKED`, every gateway process within a second).
     409 `LAST_COMPANY_ADMIN` when it would leave the company without an active company admin,
     409 `NOT_A_STAFF_ACCOUNT` for a customer's account. Company admins (people, not API keys)
     of the user's company, platform admins for any. Requires an `Idempotency-Key`.
@@ -207,8 +209,9 @@ async def asyncio_detailed(
     """Update User
 
      Changes a staff account of the company at the version read (`If-Match`): its `role`
-    (STAFF or COMPANY_ADMIN) or `active` (false: deactivated, its refresh tokens revoked, it
-    can no longer log in or refresh; an access token already issued lives until it expires).
+    (STAFF or COMPANY_ADMIN) or `active` (false: deactivated, signed out everywhere, it can no
+    longer log in or refresh). Its access tokens issued before a deactivation or a role change
+    are refused from then on (401 `TOKEN_REVOKED`, every gateway process within a second).
     409 `LAST_COMPANY_ADMIN` when it would leave the company without an active company admin,
     409 `NOT_A_STAFF_ACCOUNT` for a customer's account. Company admins (people, not API keys)
     of the user's company, platform admins for any. Requires an `Idempotency-Key`.
@@ -250,8 +253,9 @@ async def asyncio(
     """Update User
 
      Changes a staff account of the company at the version read (`If-Match`): its `role`
-    (STAFF or COMPANY_ADMIN) or `active` (false: deactivated, its refresh tokens revoked, it
-    can no longer log in or refresh; an access token already issued lives until it expires).
+    (STAFF or COMPANY_ADMIN) or `active` (false: deactivated, signed out everywhere, it can no
+    longer log in or refresh). Its access tokens issued before a deactivation or a role change
+    are refused from then on (401 `TOKEN_REVOKED`, every gateway process within a second).
     409 `LAST_COMPANY_ADMIN` when it would leave the company without an active company admin,
     409 `NOT_A_STAFF_ACCOUNT` for a customer's account. Company admins (people, not API keys)
     of the user's company, platform admins for any. Requires an `Idempotency-Key`.

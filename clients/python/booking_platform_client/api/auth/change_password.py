@@ -80,8 +80,9 @@ def sync_detailed(
 ) -> Response[Any | ProblemDetails]:
     """Change Password
 
-     Changes the caller's password (the current one is checked) and revokes every refresh
-    token of the account. 403 for an API key (it has no password).
+     Changes the caller's password (the current one is checked) and signs the account out
+    everywhere: its refresh tokens, console sessions and access tokens (this one included: log
+    in again with the new password). 403 for an API key (it has no password).
 
     Args:
         body (PasswordChangeRequest):
@@ -112,8 +113,9 @@ def sync(
 ) -> Any | ProblemDetails | None:
     """Change Password
 
-     Changes the caller's password (the current one is checked) and revokes every refresh
-    token of the account. 403 for an API key (it has no password).
+     Changes the caller's password (the current one is checked) and signs the account out
+    everywhere: its refresh tokens, console sessions and access tokens (this one included: log
+    in again with the new password). 403 for an API key (it has no password).
 
     Args:
         body (PasswordChangeRequest):
@@ -139,8 +141,9 @@ async def asyncio_detailed(
 ) -> Response[Any | ProblemDetails]:
     """Change Password
 
-     Changes the caller's password (the current one is checked) and revokes every refresh
-    token of the account. 403 for an API key (it has no password).
+     Changes the caller's password (the current one is checked) and signs the account out
+    everywhere: its refresh tokens, console sessions and access tokens (this one included: log
+    in again with the new password). 403 for an API key (it has no password).
 
     Args:
         body (PasswordChangeRequest):
@@ -169,8 +172,9 @@ async def asyncio(
 ) -> Any | ProblemDetails | None:
     """Change Password
 
-     Changes the caller's password (the current one is checked) and revokes every refresh
-    token of the account. 403 for an API key (it has no password).
+     Changes the caller's password (the current one is checked) and signs the account out
+    everywhere: its refresh tokens, console sessions and access tokens (this one included: log
+    in again with the new password). 403 for an API key (it has no password).
 
     Args:
         body (PasswordChangeRequest):

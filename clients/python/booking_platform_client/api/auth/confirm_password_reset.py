@@ -70,8 +70,9 @@ def sync_detailed(
 ) -> Response[Any | ProblemDetails]:
     """Confirm Password Reset
 
-     Sets a new password with a reset token (once); every refresh token of the account is
-    revoked. 400 `INVALID_RESET_TOKEN` for a wrong, used or expired token.
+     Sets a new password with a reset token (once); the account is signed out everywhere
+    (refresh tokens, console sessions, access tokens). 400 `INVALID_RESET_TOKEN` for a wrong,
+    used or expired token.
 
     Args:
         body (PasswordResetConfirm):
@@ -102,8 +103,9 @@ def sync(
 ) -> Any | ProblemDetails | None:
     """Confirm Password Reset
 
-     Sets a new password with a reset token (once); every refresh token of the account is
-    revoked. 400 `INVALID_RESET_TOKEN` for a wrong, used or expired token.
+     Sets a new password with a reset token (once); the account is signed out everywhere
+    (refresh tokens, console sessions, access tokens). 400 `INVALID_RESET_TOKEN` for a wrong,
+    used or expired token.
 
     Args:
         body (PasswordResetConfirm):
@@ -129,8 +131,9 @@ async def asyncio_detailed(
 ) -> Response[Any | ProblemDetails]:
     """Confirm Password Reset
 
-     Sets a new password with a reset token (once); every refresh token of the account is
-    revoked. 400 `INVALID_RESET_TOKEN` for a wrong, used or expired token.
+     Sets a new password with a reset token (once); the account is signed out everywhere
+    (refresh tokens, console sessions, access tokens). 400 `INVALID_RESET_TOKEN` for a wrong,
+    used or expired token.
 
     Args:
         body (PasswordResetConfirm):
@@ -159,8 +162,9 @@ async def asyncio(
 ) -> Any | ProblemDetails | None:
     """Confirm Password Reset
 
-     Sets a new password with a reset token (once); every refresh token of the account is
-    revoked. 400 `INVALID_RESET_TOKEN` for a wrong, used or expired token.
+     Sets a new password with a reset token (once); the account is signed out everywhere
+    (refresh tokens, console sessions, access tokens). 400 `INVALID_RESET_TOKEN` for a wrong,
+    used or expired token.
 
     Args:
         body (PasswordResetConfirm):
