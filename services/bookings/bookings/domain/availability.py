@@ -78,25 +78,21 @@ def check_range(start: date, end: date) -> list[date]:
 
 def unique_resource_ids(values: Iterable[str]) -> list[str]:
     """The requested resource ids, validated, in request order without repeats."""
-    seen: dict[str, None] = {}
-    for value in values:
-        seen.setdefault(parse_id(value, "resource_ids"), None)
-    if len(seen) > MAX_RESOURCES:
-        raise InvalidArgument(
-            "TOO_MANY_RESOURCES", f"at most {MAX_RESOURCES} resources per request", field="resource_ids"
-        )
-    return list(seen)
+    return _unique_ids(values, "resource_ids", MAX_RESOURCES, "TOO_MANY_RESOURCES")
 
 
 def unique_session_ids(values: Iterable[str]) -> list[str]:
     """The requested session ids, validated, in request order without repeats."""
+    return _unique_ids(values, "session_ids", MAX_SESSIONS, "TOO_MANY_SESSIONS")
+
+
+def _unique_ids(values: Iterable[str], field: str, most: int, too_many: str) -> list[str]:
     seen: dict[str, None] = {}
     for value in values:
-        seen.setdefault(parse_id(value, "session_ids"), None)
-    if len(seen) > MAX_SESSIONS:
-        raise InvalidArgument(
-            "TOO_MANY_SESSIONS", f"at most {MAX_SESSIONS} sessions per request", field="session_ids"
-        )
+        seen.setdefault(parse_id(value, field), None)
+    if len(seen) > most:
+        things = field.removesuffix("_ids") + "s"
+        raise InvalidArgument(too_many, f"at most {most} {things} per request", field=field)
     return list(seen)
 
 
