@@ -107,6 +107,8 @@ async def test_the_company_page_says_the_places_left_and_a_full_session_offers_n
         await customer.wait_for(last.json()["id"], "CONFIRMED")
         sold_out = (await http.get(f"/site/{tenant.company_id}")).text
         one = await http.get(f"/v1/sessions/{small.id}")
+        full_form = await http.get(f"/site/{tenant.company_id}/book/session/{small.id}")
+        roomy_form = await http.get(f"/site/{tenant.company_id}/book/session/{roomy.id}")
 
     assert _session_item(two_booked, small.id) == ("1 place left", True)
     assert _session_item(two_booked, roomy.id) == ("10 places left", True)
@@ -116,6 +118,10 @@ async def test_the_company_page_says_the_places_left_and_a_full_session_offers_n
     assert listed.status_code == 200, listed.text
     assert {s["id"]: s["places_left"] for s in listed.json()["sessions"]} == {roomy.id: 10, small.id: 1}
     assert (one.status_code, one.json()["places_left"], one.json()["capacity"]) == (200, 0, 3)
+    # The full session's booking page says so and offers no form; another one's says its places.
+    assert full_form.status_code == 200, full_form.text
+    assert "This session is full." in full_form.text and 'id="book"' not in full_form.text
+    assert "10 places left" in roomy_form.text and 'id="book"' in roomy_form.text
 
 
 async def test_the_estimator_prices_places_and_extras_by_the_quote(platform, tenant):

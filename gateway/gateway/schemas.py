@@ -521,11 +521,9 @@ class SessionOut(BaseModel):
     def of(cls, s: catalog_pb2.Session, places: bookings_pb2.SessionPlaces | None = None) -> SessionOut:
         """`places`: what bookings holds in it (GetSessionPlaces); places left are told for an
         OPEN session only."""
-        places_left = None
+        left = None
         if s.status == catalog_pb2.SESSION_STATUS_OPEN and places is not None:
-            # The capacity the places are held against, once anyone booked; else the catalog's.
-            capacity = places.capacity or s.capacity
-            places_left = max(0, capacity - places.booked)
+            left = places_left(s.capacity, places)
         return cls(
             id=s.id,
             company_id=s.company_id,
@@ -535,8 +533,16 @@ class SessionOut(BaseModel):
             capacity=s.capacity,
             price=Money.of(s.price),
             status=short_name(catalog_pb2.SessionStatus, s.status, "SESSION_STATUS_"),
-            places_left=places_left,
+            places_left=left,
         )
+
+
+def places_left(capacity: int, held: bookings_pb2.SessionPlaces | None) -> int:
+    """A session's free places: the capacity its places are held against once anyone booked
+    (else the catalog's `capacity`), less the places held (bookings' GetSessionPlaces)."""
+    if held is None:
+        return capacity
+    return max(0, (held.capacity or capacity) - held.booked)
 
 
 class SessionList(BaseModel):

@@ -47,7 +47,15 @@ from gateway.guest_links import GuestGrant
 from gateway.problems import Problem, RpcProblem
 from gateway.ratelimit import client_address
 from gateway.routes.public_guest import limiter_of, links_of
-from gateway.schemas import MAX_EXTRAS, MAX_GUESTS, MAX_QUANTITY, BookingTarget, ExtraIn, QuoteOut
+from gateway.schemas import (
+    MAX_EXTRAS,
+    MAX_GUESTS,
+    MAX_QUANTITY,
+    BookingTarget,
+    ExtraIn,
+    QuoteOut,
+    places_left,
+)
 from gateway.schemas_public_guest import GuestIn
 from gateway.site import views
 from gateway.site.common import company as _company
@@ -130,9 +138,6 @@ async def company_page(request: Request, company_id: str) -> Response:
             if shown is None:
                 continue
             if len(shown.sessions) < SESSIONS_PER_RESOURCE:
-                taken = held.get(s.id)
-                # The capacity the places are held against, once anyone booked; else the catalog's.
-                capacity = taken.capacity if taken is not None and taken.capacity else s.capacity
                 shown.sessions.append(
                     views.SessionView(
                         id=s.id,
@@ -143,7 +148,7 @@ async def company_page(request: Request, company_id: str) -> Response:
                             s.price.amount_minor, s.price.currency_code or company.currency_code
                         ),
                         capacity=s.capacity,
-                        places_left=max(0, capacity - (taken.booked if taken is not None else 0)),
+                        places_left=places_left(s.capacity, held.get(s.id)),
                     )
                 )
         units = {"NIGHTLY": "units free", "INTERVAL": "hours free"}
@@ -341,6 +346,7 @@ async def _offer(request: Request, company: catalog_pb2.Company, kind: str, targ
             if session.company_id != company.id or session.status != catalog_pb2.SESSION_STATUS_OPEN:
                 raise not_found("session")
             resource_id = session.resource_id
+            held = await _session_places(clients, company.id, [session.id])
             session_view = views.SessionView(
                 id=session.id,
                 resource_id=session.resource_id,
@@ -350,6 +356,7 @@ async def _offer(request: Request, company: catalog_pb2.Company, kind: str, targ
                     session.price.amount_minor, session.price.currency_code or company.currency_code
                 ),
                 capacity=session.capacity,
+                places_left=places_left(session.capacity, held.sessions[0] if held.sessions else None),
             )
         else:
             resource_id = target_id
