@@ -187,6 +187,12 @@ def _revoking_access_tokens() -> dict[str, Any]:
 async def sign_out_everywhere(conn: AsyncConnection, user_id: str) -> None:
     """Ends every way the account is signed in, in the caller's transaction: its refresh
     tokens, its console sessions and its access tokens."""
+    await _end_sessions(conn, user_id)
+    await conn.execute(update(users).where(users.c.id == user_id).values(**_revoking_access_tokens()))
+
+
+async def _end_sessions(conn: AsyncConnection, user_id: str) -> None:
+    """Revokes the account's refresh tokens and console sessions."""
     await conn.execute(
         update(refresh_tokens)
         .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))
@@ -197,7 +203,6 @@ async def sign_out_everywhere(conn: AsyncConnection, user_id: str) -> None:
         .where(ops_sessions.c.user_id == user_id, ops_sessions.c.revoked_at.is_(None))
         .values(revoked_at=func.now())
     )
-    await conn.execute(update(users).where(users.c.id == user_id).values(**_revoking_access_tokens()))
 
 
 async def change_password(db: Database, user: User, new_password: str, *, action: str) -> None:
@@ -727,10 +732,11 @@ async def update_user(
         values: dict[str, Any] = {"version": users.c.version + 1, "updated_at": func.now()}
         if role is not None:
             values["role"] = str(role)
-            if str(role) != before.role:
-                # Tokens name the role they were issued with: the old ones go (a refresh gets
-                # one with the new role; console sessions read the role from the row).
-                values.update(_revoking_access_tokens())
+        if (role is not None and str(role) != before.role) or active is False:
+            # Tokens name the role they were issued with: the old ones go (a refresh gets one
+            # with the new role; console sessions read the role from the row). A deactivation
+            # ends them too, in this same UPDATE (its sessions are ended below).
+            values.update(_revoking_access_tokens())
         if active is True:
             values["deactivated_at"] = None
         elif active is False:
@@ -767,7 +773,7 @@ async def update_user(
             raise UserChangeRefused("LAST_COMPANY_ADMIN")
         changed = _account(row)
         if not changed.active:
-            await sign_out_everywhere(conn, changed.id)
+            await _end_sessions(conn, changed.id)
         old = _account(before)
         await audit.record(
             conn,

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2
+from gateway.clients import Clients
 from gateway.deps import clients_of, rpc
 from gateway.edge import EdgeDate, EdgeDateTime
 from gateway.routes.common import PageSize, PageToken, problems
@@ -60,7 +61,7 @@ async def list_sessions(
     if from_time is not None:
         query.start_time_from.FromDatetime(from_time.astimezone(UTC))
     reply = await rpc("catalog", clients_of(request).catalog.ListSessions(query))
-    places = await session_places(request, str(company_id), reply.sessions)
+    places = await session_places(clients_of(request), str(company_id), open_ids(reply.sessions))
     return SessionList(
         sessions=[SessionOut.of(s, places.get(s.id)) for s in reply.sessions],
         next_page_token=reply.next_page_token or None,
@@ -80,21 +81,25 @@ async def get_session(request: Request, session_id: uuid.UUID) -> SessionOut:
         "catalog",
         clients_of(request).catalog.GetSession(catalog_pb2.GetSessionRequest(session_id=str(session_id))),
     )
-    places = await session_places(request, reply.session.company_id, [reply.session])
+    places = await session_places(clients_of(request), reply.session.company_id, open_ids([reply.session]))
     return SessionOut.of(reply.session, places.get(reply.session.id))
 
 
+def open_ids(sessions: Iterable[catalog_pb2.Session]) -> list[str]:
+    return [s.id for s in sessions if s.status == catalog_pb2.SESSION_STATUS_OPEN]
+
+
 async def session_places(
-    request: Request, company_id: str, sessions: Iterable[catalog_pb2.Session]
+    clients: Clients, company_id: str, session_ids: list[str]
 ) -> dict[str, bookings_pb2.SessionPlaces]:
-    """The places bookings holds in the OPEN ones of these sessions, by session id."""
-    wanted = [s.id for s in sessions if s.status == catalog_pb2.SESSION_STATUS_OPEN]
-    if not wanted:
+    """The places bookings holds in these sessions, by session id (the public API and the
+    public site both ask it)."""
+    if not session_ids:
         return {}
     reply = await rpc(
         "bookings",
-        clients_of(request).bookings.GetSessionPlaces(
-            bookings_pb2.GetSessionPlacesRequest(company_id=company_id, session_ids=wanted)
+        clients.bookings.GetSessionPlaces(
+            bookings_pb2.GetSessionPlacesRequest(company_id=company_id, session_ids=session_ids)
         ),
     )
     return {p.session_id: p for p in reply.sessions}

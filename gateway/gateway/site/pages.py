@@ -46,6 +46,7 @@ from gateway.deps import clients_of, rpc, rpc_once_settled
 from gateway.guest_links import GuestGrant
 from gateway.problems import Problem, RpcProblem
 from gateway.ratelimit import client_address
+from gateway.routes.public import session_places
 from gateway.routes.public_guest import limiter_of, links_of
 from gateway.schemas import (
     MAX_EXTRAS,
@@ -126,13 +127,12 @@ async def company_page(request: Request, company_id: str) -> Response:
                 r.id for r in resources.resources if r.booking_model != catalog_pb2.BOOKING_MODEL_TIME_SLOT
             ]
             open_sessions = [s for s in sessions.sessions if s.status == catalog_pb2.SESSION_STATUS_OPEN]
-            availability, places = await asyncio.gather(
+            availability, held = await asyncio.gather(
                 _availability(clients, cid, others, today),
-                _session_places(clients, cid, [s.id for s in open_sessions]),
+                session_places(clients, cid, [s.id for s in open_sessions]),
             )
         catalog = [views.resource_view(r, company.currency_code) for r in resources.resources]
         by_id = {r.id: r for r in catalog}
-        held = {p.session_id: p for p in places.sessions}
         for s in open_sessions:
             shown = by_id.get(s.resource_id)
             if shown is None:
@@ -196,20 +196,6 @@ async def _availability(
                 start_date=today.isoformat(),
                 end_date=(today + timedelta(days=UPCOMING_DAYS - 1)).isoformat(),
             )
-        ),
-    )
-
-
-async def _session_places(
-    clients: Clients, company_id: str, session_ids: list[str]
-) -> bookings_pb2.GetSessionPlacesResponse:
-    """The places held in these sessions."""
-    if not session_ids:
-        return bookings_pb2.GetSessionPlacesResponse()
-    return await rpc(
-        "bookings",
-        clients.bookings.GetSessionPlaces(
-            bookings_pb2.GetSessionPlacesRequest(company_id=company_id, session_ids=session_ids)
         ),
     )
 
@@ -346,7 +332,7 @@ async def _offer(request: Request, company: catalog_pb2.Company, kind: str, targ
             if session.company_id != company.id or session.status != catalog_pb2.SESSION_STATUS_OPEN:
                 raise not_found("session")
             resource_id = session.resource_id
-            held = await _session_places(clients, company.id, [session.id])
+            held = await session_places(clients, company.id, [session.id])
             session_view = views.SessionView(
                 id=session.id,
                 resource_id=session.resource_id,
@@ -356,7 +342,7 @@ async def _offer(request: Request, company: catalog_pb2.Company, kind: str, targ
                     session.price.amount_minor, session.price.currency_code or company.currency_code
                 ),
                 capacity=session.capacity,
-                places_left=places_left(session.capacity, held.sessions[0] if held.sessions else None),
+                places_left=places_left(session.capacity, held.get(session.id)),
             )
         else:
             resource_id = target_id
