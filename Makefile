@@ -39,8 +39,9 @@ restore: venv ## restore the newest backup (BACKUP=dir) to a NEW data directory,
 restore-switch-back: venv ## undo the last restore's switch (the data directory or database before it)
 	$(BIN)/python tools/backup.py switch-back
 
-test: venv ## unit, integration, end-to-end and fault tests on real PostgreSQL and NATS
-	$(BIN)/python -m pytest
+# The fault suite (its own platform, mostly waiting) runs beside the rest: tools/run_tests.py.
+test: venv ## unit, integration, end-to-end and fault tests on real PostgreSQL and NATS (TEST_SERIAL=1: one after the other)
+	$(BIN)/python tools/run_tests.py
 
 # The fault suite for longer: 10 minutes of workload and faults per seed, 5 seeds
 # (FAULT_SEED=<n> replays one; FAULT_SOAK_SECONDS / FAULT_SEEDS override).

@@ -1,0 +1,64 @@
+"""`make test`: the fault suite and the rest of the suite, side by side.
+
+The fault suite spends most of its ~7 minutes waiting (outages held for half a minute, crashed
+processes restarted, the platform left to settle) on a platform of its own (its own PostgreSQL,
+NATS and service processes), so it shares nothing with the rest of the suite and runs beside it
+in a second pytest process: that saves its whole length on a two-core machine. Its output is
+kept in a file and printed when both are done, so the two reports never interleave.
+
+Exit status: the first non-zero of the two (pytest's 5, "no test ran", counts as a failure).
+`TEST_SERIAL=1` runs them one after the other; arguments go to both pytest runs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FAULT_SUITE = ["tests/fault", "-m", "fault"]
+REST_OF_SUITE = ["-m", "not fault", "--ignore=tests/fault"]
+
+
+def pytest(*args: str) -> list[str]:
+    return [sys.executable, "-m", "pytest", *args]
+
+
+def main(argv: list[str]) -> int:
+    if os.environ.get("TEST_SERIAL") == "1":
+        rest = subprocess.call(pytest(*REST_OF_SUITE, *argv), cwd=ROOT)
+        fault = subprocess.call(pytest(*FAULT_SUITE, *argv), cwd=ROOT)
+        return rest or fault
+    with tempfile.NamedTemporaryFile("w+", prefix="fault-suite-", suffix=".log") as log:
+        print(f"==> the fault suite runs beside the rest; its report follows at the end ({log.name})")
+        sys.stdout.flush()
+        fault_run = subprocess.Popen(
+            pytest(*FAULT_SUITE, *argv),
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        # A SIGTERM (a CI timeout) ends this process through the `finally` below, as Ctrl-C does.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+        try:
+            rest = subprocess.call(pytest(*REST_OF_SUITE, *argv), cwd=ROOT)
+            fault = fault_run.wait()
+        finally:
+            if fault_run.poll() is None:
+                # Interrupted: the fault suite's platform processes are in its session; end them all.
+                os.killpg(fault_run.pid, signal.SIGTERM)
+                fault_run.wait()
+        log.seek(0)
+        print("\n==> the fault suite's report", flush=True)
+        sys.stdout.write(log.read())
+    print(f"==> rest of the suite: exit {rest}; fault suite: exit {fault}", flush=True)
+    return rest or fault
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
