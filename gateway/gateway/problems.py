@@ -20,7 +20,7 @@ from grpc_status import rpc_status
 from sqlalchemy import exc as sqlalchemy_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from plumbing.grpc_server import database_unreachable, error_reason
+from plumbing.grpc_server import database_unreachable, error_info, error_reason
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,6 @@ _STATUS_MAP: dict[grpc.StatusCode, tuple[int, str]] = {
     grpc.StatusCode.ALREADY_EXISTS: (409, "ALREADY_EXISTS"),
     grpc.StatusCode.FAILED_PRECONDITION: (409, "FAILED_PRECONDITION"),
     grpc.StatusCode.ABORTED: (409, "ABORTED"),
-    grpc.StatusCode.RESOURCE_EXHAUSTED: (429, "RESOURCE_EXHAUSTED"),
     grpc.StatusCode.UNAUTHENTICATED: (401, "UNAUTHENTICATED"),
     grpc.StatusCode.PERMISSION_DENIED: (403, "PERMISSION_DENIED"),
 }
@@ -167,6 +166,8 @@ def problem_from_rpc(error: grpc.aio.AioRpcError, service: str) -> RpcProblem:
             retryable=True,
             headers={"Retry-After": "1"},
         )
+    if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
+        return _overloaded(error, service)
     mapped = _STATUS_MAP.get(code)
     if mapped is None:
         log.error("%s call failed: %s %s", service, code.name, error.details())
@@ -184,6 +185,33 @@ def problem_from_rpc(error: grpc.aio.AioRpcError, service: str) -> RpcProblem:
         error.details() or http.HTTPStatus(status).phrase,
         retryable=retryable,
         errors=errors or None,
+    )
+
+
+# The longest Retry-After a service's overload answer is passed on with.
+MAX_RETRY_AFTER_SECONDS = 30
+
+
+def _overloaded(error: grpc.aio.AioRpcError, service: str) -> RpcProblem:
+    """A service refusing work it cannot do in time (e.g. bookings' `SAGA_BACKLOG`): 503 with
+    its reason and its Retry-After, like the gateway's own `OVERLOADED`."""
+    try:
+        info = error_info(error)
+    except ValueError:
+        info = None
+    reason = info.reason if info is not None and info.reason else "OVERLOADED"
+    try:
+        retry_after = int(info.metadata.get("retry_after_seconds", "1")) if info is not None else 1
+    except ValueError:
+        retry_after = 1
+    retry_after = min(max(retry_after, 1), MAX_RETRY_AFTER_SECONDS)
+    log.info("%s refused a call for overload: %s", service, reason)
+    return RpcProblem(
+        503,
+        reason,
+        error.details() or f"The {service} service is at its limit; retry later.",
+        retryable=True,
+        headers={"Retry-After": str(retry_after)},
     )
 
 
@@ -207,8 +235,9 @@ _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 # What the 503 of a write under /v1/ says: gateway.admission refuses it too.
 OVERLOADED_503 = (
     "Service Unavailable: a service or the gateway's database is out of reach "
-    "(`SERVICE_UNAVAILABLE`), or the gateway is at its limit of writes in flight "
-    "(`OVERLOADED`); both with `Retry-After`."
+    "(`SERVICE_UNAVAILABLE`), the gateway is at its limit of writes in flight "
+    "(`OVERLOADED`), or a booking's payment steps would wait too long to be carried out "
+    "(`SAGA_BACKLOG`); each with `Retry-After`."
 )
 _WRITES = frozenset({"post", "put", "patch", "delete"})
 

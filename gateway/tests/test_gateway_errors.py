@@ -43,7 +43,7 @@ CASES = [
     (raising(ServiceError("DUPLICATE", "exists", kind=ErrorKind.ALREADY_EXISTS)), 409, "DUPLICATE"),
     (raising(FailedPrecondition("SESSION_FULL", "the session is full")), 409, "SESSION_FULL"),
     (raising(Conflict("CONCURRENT_UPDATE", "try again")), 409, "CONCURRENT_UPDATE"),
-    (raising(ServiceError("TOO_MANY", "slow down", kind=ErrorKind.RESOURCE_EXHAUSTED)), 429, "TOO_MANY"),
+    (raising(ServiceError("TOO_MANY", "slow down", kind=ErrorKind.RESOURCE_EXHAUSTED)), 503, "TOO_MANY"),
     (raising(ServiceError("NOT_YOURS", "no", kind=ErrorKind.PERMISSION_DENIED)), 403, "NOT_YOURS"),
     (raising(ServiceError("PROVIDER_DOWN", "down", kind=ErrorKind.UNAVAILABLE)), 503, "SERVICE_UNAVAILABLE"),
     (aborting(grpc.StatusCode.UNAUTHENTICATED, "who are you"), 401, "UNAUTHENTICATED"),
@@ -78,6 +78,38 @@ async def test_each_grpc_status_maps_to_its_http_status_and_code(
     assert problem["type"].endswith(code)
     assert problem["title"]
     assert problem["instance"] == "/v1/bookings"
+
+
+@pytest.mark.parametrize(
+    ("metadata", "retry_after"),
+    [
+        ({"retry_after_seconds": "7"}, "7"),
+        ({}, "1"),
+        ({"retry_after_seconds": "soon"}, "1"),
+        ({"retry_after_seconds": "9999"}, "30"),
+    ],
+)
+async def test_a_service_at_its_limit_is_503_with_its_reason_and_retry_after(
+    http, make_account, fake_platform, metadata, retry_after
+):
+    account = await make_account()
+    session_id = str(uuid.uuid4())
+    fake_platform.bookings.behaviours[session_id] = raising(
+        ServiceError(
+            "SAGA_BACKLOG", "confirmed 9 s behind", kind=ErrorKind.RESOURCE_EXHAUSTED, metadata=metadata
+        )
+    )
+
+    reply = await http.post(
+        "/v1/bookings",
+        json=booking_body(session_id),
+        headers={**account.headers, "Idempotency-Key": str(uuid.uuid4())},
+    )
+
+    assert reply.status_code == 503
+    assert reply.headers["retry-after"] == retry_after
+    assert reply.json()["code"] == "SAGA_BACKLOG"
+    assert reply.json()["detail"] == "confirmed 9 s behind"
 
 
 async def test_invalid_argument_is_400_with_the_field_violations(http, make_account, fake_platform):

@@ -241,8 +241,8 @@ async def create_server(
     return GrpcServer(server=server, health=health, port=bound, service_names=service_names)
 
 
-def error_reason(error: grpc.aio.AioRpcError | grpc.RpcError) -> str | None:
-    """The ErrorInfo reason of a failed call, if the server sent one."""
+def error_info(error: grpc.aio.AioRpcError | grpc.RpcError) -> error_details_pb2.ErrorInfo | None:
+    """The ErrorInfo of a failed call (reason and metadata), if the server sent one."""
     status = rpc_status.from_call(error)  # type: ignore[arg-type]
     if status is None:
         return None
@@ -250,5 +250,11 @@ def error_reason(error: grpc.aio.AioRpcError | grpc.RpcError) -> str | None:
         if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
             info = error_details_pb2.ErrorInfo()
             detail.Unpack(info)
-            return info.reason
+            return info
     return None
+
+
+def error_reason(error: grpc.aio.AioRpcError | grpc.RpcError) -> str | None:
+    """The ErrorInfo reason of a failed call, if the server sent one."""
+    info = error_info(error)
+    return info.reason if info is not None else None

@@ -32,6 +32,7 @@ from bookings.service.lifecycle import Lifecycle, sweep_forever
 from bookings.service.orchestrator import Orchestrator
 from bookings.service.planning import Planner
 from bookings.service.queued_steps import QueuedSteps
+from bookings.service.saga_backlog import SagaBacklog
 from bookings.service.saga_queries import SagaQueries
 from bookings.service.session_changes import SessionChanges
 from bookings.service.session_events import SessionCancellations
@@ -125,6 +126,10 @@ async def start(settings: Settings) -> RunningService:
         progress_window_seconds=settings.first_step_timeout_seconds,
         max_wait_seconds=12 * settings.first_step_timeout_seconds,
     )
+    if settings.saga_backlog_max_wait_seconds > 0:
+        bookings.backlog = SagaBacklog(
+            ParticipantQueues(nc), max_wait_seconds=settings.saga_backlog_max_wait_seconds
+        )
     await watch_events(nc, catalog_cache)  # this replica's cache: a plain subscription
     await messaging.ensure_stream(js, messaging.SAGA_STREAM, messaging.SAGA_SUBJECTS)
     await audit.ensure_stream(js)  # the relay carries audit entries too (plumbing.audit)
@@ -166,6 +171,8 @@ async def start(settings: Settings) -> RunningService:
     # Both consumers: an event the session-cancelled consumer terminates is a dead letter too.
     running.spawn(dead_letters.watch([replies, session_cancelled]), "dead-letters")
     running.spawn(_sweep_forever(orchestrator, settings.sweep_interval_seconds), "deadline-sweeper")
+    if bookings.backlog is not None:
+        running.spawn(bookings.backlog.watch_forever(), "saga-backlog")
     running.spawn(sweep_forever(lifecycle, settings.lifecycle_sweep_seconds), "lifecycle-sweeper")
     running.spawn(saga_metrics.observe_forever(db), "saga-metrics")
     return running

@@ -37,6 +37,7 @@ class QueuePosition:
     outstanding: int  # not delivered yet, or delivered and not acked
     floor_id: str | None  # the Nats-Msg-Id at its ack floor (all before it is done)
     last_ack: datetime | None
+    finished: int = 0  # the consumer sequence at its ack floor: deliveries done, a counter
 
     def moving(self, now: datetime, window_seconds: float) -> bool:
         """Work waits and the consumer acked within the window: it is working through it."""
@@ -74,6 +75,7 @@ class ParticipantQueues:
             outstanding=(info.num_pending or 0) + (info.num_ack_pending or 0),
             floor_id=floor_id,
             last_ack=last_ack.astimezone(UTC) if last_ack is not None else None,
+            finished=(floor.consumer_seq or 0) if floor is not None else 0,
         )
 
 

@@ -46,6 +46,7 @@ from bookings.service.create_groups import (
 )
 from bookings.service.orchestrator import NewSaga, Orchestrator
 from bookings.service.planning import Planner, Reservation
+from bookings.service.saga_backlog import SagaBacklog
 from plumbing import audit
 from plumbing.db import Database
 from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, ServiceError
@@ -131,6 +132,8 @@ class BookingCommands:
         self.payments = payments
         # Time-slot creates are written in groups (group commit); the others one by one.
         self.groups = CreateGroups(db, outbox)
+        # Refuses creates while the saga's queues are too long (None: never; set by bootstrap).
+        self.backlog: SagaBacklog | None = None
 
     async def create_booking(self, command: CreateBooking) -> Created:
         """Holds what is booked (places, unit-nights or an interval) and starts the payment
@@ -153,6 +156,8 @@ class BookingCommands:
         if command.plan.desk_payment is not None:
             # Money taken at the desk is the staff's word: a customer cannot claim to have paid.
             require_role(*BUSINESS_ROLES)
+        if self.backlog is not None:
+            self.backlog.admit(command.plan)  # before anything is planned or written
         # No read of the request id up front (a transaction per booking): the first request
         # plans and inserts; a retry finds its booking when the insert meets the
         # (customer, request_id) key, or, when planning refuses it now (the session has

@@ -78,7 +78,7 @@ async def fresh_wallet_queue(js):
     )
 
 
-async def a_session_and_customer(catalog):
+async def a_session_and_customer(catalog, capacity=5):
     eur = money_pb2.Money(amount_minor=1000, currency_code="EUR")
     company = (
         await catalog.CreateCompany(
@@ -92,7 +92,7 @@ async def a_session_and_customer(catalog):
             )
         )
     ).resource
-    request = catalog_pb2.CreateSessionRequest(resource_id=resource.id, capacity=5, price=eur)
+    request = catalog_pb2.CreateSessionRequest(resource_id=resource.id, capacity=capacity, price=eur)
     request.start_time.FromDatetime(datetime.now(UTC) + timedelta(days=1))
     request.end_time.FromDatetime(datetime.now(UTC) + timedelta(days=1, hours=1))
     session = (await catalog.CreateSession(request)).session
