@@ -28,6 +28,7 @@ class KeepAliveClient:
         self.port = int(port)
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.retry_after = 0.0  # the last answer's Retry-After, in seconds (0: none)
 
     async def post(self, path: str, token: str, body: bytes) -> tuple[int, bytes]:
         """(status, body); status 0 when the connection failed (it is reopened next time).
@@ -57,10 +58,13 @@ class KeepAliveClient:
                 raise ConnectionError("closed by the server")
             length = 0
             close = False
+            self.retry_after = 0.0
             while (line := await self.reader.readline()) not in (b"\r\n", b""):
                 name, _, value = line.decode().partition(":")
                 if name.lower() == "content-length":
                     length = int(value)
+                elif name.lower() == "retry-after":
+                    self.retry_after = float(value)
                 elif name.lower() == "connection" and value.strip().lower() == "close":
                     close = True
             answer = await self.reader.readexactly(length)
@@ -119,7 +123,8 @@ async def closed_loop(
     attempts: int | None = None,
 ) -> Answers:
     """`clients` connections, each with one request at a time, for `seconds` or until
-    `attempts` requests have been sent."""
+    `attempts` requests have been sent. A refused request's client waits its Retry-After
+    before sending the next, as a well-behaved client does (no refusal storm)."""
     answers = Answers()
     deadline = time.monotonic() + (seconds if seconds is not None else 10**9)
     numbers = iter(range(attempts if attempts is not None else 10**12))
@@ -133,6 +138,8 @@ async def closed_loop(
                 sent = time.monotonic()
                 status, answer = await http.post("/v1/bookings", token, body)
                 answers.add(status, answer, (time.monotonic() - sent) * 1000)
+                if status in (429, 503) and http.retry_after > 0:
+                    await asyncio.sleep(min(http.retry_after, max(deadline - time.monotonic(), 0)))
         finally:
             await http.close()
 
