@@ -14,6 +14,14 @@ refused only if it has waited PATIENCE times `max_wait` (the estimate was far of
 
 Reads are not limited: they are cheap, and a client polling its accepted booking must keep
 seeing it. Counted in this process only: N replicas admit N times the setting.
+
+A service can be at its limit when the gateway is not: bookings refuses a create whose
+payment steps would wait too long in the saga's queues (503 `SAGA_BACKLOG`). Each such refusal
+went through the whole request (authentication, validation, a gRPC call) to be refused, and
+under 5 times the peak they took a third of the CPU. So a write refused for a service's
+overload makes the same method and path be refused here, at once and as cheaply as
+`OVERLOADED`, with the service's reason, for a short while (`Backpressure`, at most
+BACKPRESSURE_HOLD_SECONDS); the first write after it goes through and asks the service again.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ import time
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.problems import Problem, problem_response
+from gateway.problems import OVERLOADED_DOWNSTREAM, Problem, problem_response
 from gateway.request_ids import HEADER as REQUEST_ID_HEADER
 from gateway.request_ids import request_id_of
 
@@ -37,6 +45,10 @@ LIMITED_PREFIX = "/v1/"
 SMOOTHING = 0.2
 # The longest Retry-After suggested, in seconds.
 MAX_RETRY_AFTER = 30
+# How long a service's overload refusal closes its method and path here: as long as bookings
+# takes to read its saga queues again (service/saga_backlog.py), so the next write that goes
+# through meets a fresh judgement.
+BACKPRESSURE_HOLD_SECONDS = 0.25
 
 
 class Overloaded(Exception):
@@ -115,35 +127,92 @@ def overloaded_problem(retry_after: int) -> Problem:
     )
 
 
-class AdmissionControl:
-    """ASGI middleware applying a `Limiter` to writes under `/v1/` (None: no limit). It runs
-    in front of the app's own middleware stack (gateway.app `_edge_first`), so a refusal
-    names its request id itself, as gateway.request_ids would."""
+class Backpressure:
+    """The writes (method, path) a service refused for overload, refused here until a moment."""
 
-    def __init__(self, app: ASGIApp, limiter: Limiter | None) -> None:
+    def __init__(self, hold_seconds: float = BACKPRESSURE_HOLD_SECONDS) -> None:
+        self.hold_seconds = hold_seconds
+        self._closed: dict[tuple[str, str], tuple[float, str, int]] = {}
+        self.refused = 0
+
+    def close(self, method: str, path: str, reason: str, retry_after: int) -> None:
+        if len(self._closed) > 1000:  # paths with ids in them: forget the ones gone by
+            now = time.monotonic()
+            self._closed = {key: value for key, value in self._closed.items() if value[0] > now}
+        until = time.monotonic() + min(self.hold_seconds, retry_after)
+        self._closed[(method, path)] = (until, reason, retry_after)
+
+    def refusal(self, method: str, path: str) -> Problem | None:
+        closed = self._closed.get((method, path))
+        if closed is None:
+            return None
+        until, reason, retry_after = closed
+        if time.monotonic() >= until:
+            del self._closed[(method, path)]
+            return None
+        self.refused += 1
+        return Problem(
+            503,
+            reason,
+            "The service is at its limit for this request; retry later.",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+def _overloaded_downstream(scope: Scope) -> tuple[str, int] | None:
+    """What the error handler noted of a service's overload refusal (gateway.problems)."""
+    found = scope["state"].get(OVERLOADED_DOWNSTREAM)
+    return found if isinstance(found, tuple) else None
+
+
+class AdmissionControl:
+    """ASGI middleware applying a `Limiter` to writes under `/v1/` (None: no limit) and the
+    `Backpressure` of the services' overload refusals. It runs in front of the app's own
+    middleware stack (gateway.app `_edge_first`), so a refusal names its request id itself,
+    as gateway.request_ids would."""
+
+    def __init__(
+        self, app: ASGIApp, limiter: Limiter | None, backpressure: Backpressure | None = None
+    ) -> None:
         self.app = app
         self.limiter = limiter
+        self.backpressure = backpressure if backpressure is not None else Backpressure()
+
+    async def _refuse(self, problem: Problem, scope: Scope, receive: Receive, send: Send) -> None:
+        refusal = problem_response(problem, scope.get("path"))
+        refusal.headers[REQUEST_ID_HEADER] = request_id_of(scope)
+        await refusal(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        limiter = self.limiter
         if (
-            limiter is None
-            or scope["type"] != "http"
+            scope["type"] != "http"
             or scope.get("method") not in WRITE_METHODS
             or not str(scope.get("path", "")).startswith(LIMITED_PREFIX)
         ):
             await self.app(scope, receive, send)
             return
-        try:
-            await limiter.acquire()
-        except Overloaded as refused:
-            log.debug("overloaded: %s %s refused", scope["method"], scope["path"])
-            refusal = problem_response(overloaded_problem(refused.retry_after), scope.get("path"))
-            refusal.headers[REQUEST_ID_HEADER] = request_id_of(scope)
-            await refusal(scope, receive, send)
+        method, path = scope["method"], str(scope["path"])
+        held_back = self.backpressure.refusal(method, path)
+        if held_back is not None:
+            await self._refuse(held_back, scope, receive, send)
             return
+        limiter = self.limiter
+        if limiter is not None:
+            try:
+                await limiter.acquire()
+            except Overloaded as refused:
+                log.debug("overloaded: %s %s refused", method, path)
+                await self._refuse(overloaded_problem(refused.retry_after), scope, receive, send)
+                return
+        # The request's `state` (Starlette's request.state): the error handler notes in it a
+        # service's overload refusal; made here so that every layer below shares this dict.
+        scope.setdefault("state", {})
         started = time.monotonic()
         try:
             await self.app(scope, receive, send)
         finally:
-            limiter.release(time.monotonic() - started)
+            if limiter is not None:
+                limiter.release(time.monotonic() - started)
+            downstream = _overloaded_downstream(scope)
+            if downstream is not None:
+                self.backpressure.close(method, path, *downstream)

@@ -121,12 +121,29 @@ RETRYABLE_CODES = frozenset(
 )
 
 
-class RpcProblem(Problem):
-    """A Problem that came from a failed gRPC call; `retryable` tells the idempotency layer."""
+# Where the error handler notes, in the request's state, that a service refused the request
+# for overload: (reason, Retry-After seconds); gateway.admission then refuses the same writes
+# at the edge for a moment.
+OVERLOADED_DOWNSTREAM = "overloaded_downstream"
 
-    def __init__(self, status: int, code: str, detail: str, *, retryable: bool, **kwargs: Any) -> None:
+
+class RpcProblem(Problem):
+    """A Problem that came from a failed gRPC call; `retryable` tells the idempotency layer,
+    `overloaded` (Retry-After seconds) says the service refused it for overload."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        *,
+        retryable: bool,
+        overloaded: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(status, code, detail, **kwargs)
         self.retryable = retryable
+        self.overloaded = overloaded
 
 
 def field_violations(error: grpc.RpcError) -> list[dict[str, str]]:
@@ -211,6 +228,7 @@ def _overloaded(error: grpc.aio.AioRpcError, service: str) -> RpcProblem:
         reason,
         error.details() or f"The {service} service is at its limit; retry later.",
         retryable=True,
+        overloaded=retry_after,
         headers={"Retry-After": str(retry_after)},
     )
 
@@ -317,6 +335,8 @@ def install_handlers(app: FastAPI) -> None:
 
     async def on_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Problem)
+        if isinstance(exc, RpcProblem) and exc.overloaded is not None:
+            setattr(request.state, OVERLOADED_DOWNSTREAM, (exc.code, exc.overloaded))
         return problem_response(exc, request.url.path)
 
     async def on_validation(request: Request, exc: Exception) -> Response:

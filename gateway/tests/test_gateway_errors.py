@@ -256,3 +256,54 @@ async def test_a_crash_in_the_gateway_is_a_500_problem_without_details(http):
     assert reply.headers["content-type"] == "application/problem+json"
     assert reply.json()["code"] == "INTERNAL"
     assert "do not show" not in reply.text
+
+
+async def test_a_service_overload_refusal_closes_that_write_at_the_edge_for_a_moment(
+    http, make_account, fake_platform
+):
+    """After bookings refused a create with SAGA_BACKLOG, the next creates are refused by the
+    gateway itself (same reason and Retry-After, bookings not called) until the hold is over;
+    other writes and reads go on; then bookings is asked again."""
+    account = await make_account()
+    session_id = str(uuid.uuid4())
+    calls = []
+
+    async def backlogged(request, context):
+        calls.append(request.request_id)
+        raise ServiceError(
+            "SAGA_BACKLOG",
+            "confirmed 3 s behind",
+            kind=ErrorKind.RESOURCE_EXHAUSTED,
+            metadata={"retry_after_seconds": "2"},
+        )
+
+    fake_platform.bookings.behaviours[session_id] = backlogged
+
+    async def create():
+        return await http.post(
+            "/v1/bookings",
+            json=booking_body(session_id),
+            headers={**account.headers, "Idempotency-Key": str(uuid.uuid4())},
+        )
+
+    first = await create()
+    assert first.status_code == 503 and first.json()["code"] == "SAGA_BACKLOG"
+    assert len(calls) == 1
+
+    held = await create()
+    assert held.status_code == 503
+    assert held.json()["code"] == "SAGA_BACKLOG"
+    assert held.headers["retry-after"] == "2"
+    assert held.headers["x-request-id"]
+    assert len(calls) == 1, "the held-back create reached bookings"
+
+    # Another write is not held back (it reaches its service and gets its own answer).
+    other = await http.post(
+        "/v1/auth/token", json={"email": "nobody@example.com", "password": "wrong-password-1"}
+    )
+    assert other.status_code == 401
+
+    await asyncio.sleep(0.3)
+    after = await create()
+    assert after.status_code == 503
+    assert len(calls) == 2, "bookings was not asked again after the hold"
