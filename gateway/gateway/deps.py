@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import grpc
 from fastapi import Request
@@ -13,8 +13,9 @@ from fastapi import Request
 from gateway.auth import TokenIssuer
 from gateway.clients import Clients
 from gateway.idempotency import IdempotencyStore
-from gateway.problems import RpcProblem, problem_from_rpc
+from gateway.problems import OVERLOADED_DOWNSTREAM, RpcProblem, problem_from_rpc
 from gateway.users import UserStore
+from plumbing.grpc_server import OVERLOAD_RETRY_AFTER_METADATA
 
 T = TypeVar("T")
 
@@ -45,6 +46,15 @@ async def rpc(service: str, call: Awaitable[T]) -> T:
         return await call
     except grpc.aio.AioRpcError as error:
         raise problem_from_rpc(error, service) from None
+
+
+async def note_hold_back(request: Request, call: Any, reason: str) -> None:
+    """A service that answered while nearly at its limit says for how long to send it no more
+    (trailing metadata `overload-retry-after`): noted in the request's state, so that the edge
+    refuses the same writes for a moment (gateway.admission `Backpressure`) with `reason`."""
+    for key, value in await call.trailing_metadata() or ():
+        if key == OVERLOAD_RETRY_AFTER_METADATA and isinstance(value, str) and value.isdigit():
+            setattr(request.state, OVERLOADED_DOWNSTREAM, (reason, int(value)))
 
 
 async def rpc_once_settled(

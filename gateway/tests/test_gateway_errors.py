@@ -307,3 +307,40 @@ async def test_a_service_overload_refusal_closes_that_write_at_the_edge_for_a_mo
     after = await create()
     assert after.status_code == 503
     assert len(calls) == 2, "bookings was not asked again after the hold"
+
+
+async def test_a_create_admitted_nearly_at_the_limit_holds_back_the_next_ones_at_the_edge(
+    http, make_account, fake_platform
+):
+    """Bookings admits a create but says (trailing metadata `overload-retry-after`) that its
+    saga queues are nearly full: the create is served (202), and the next ones are refused at
+    the gateway's edge (503 SAGA_BACKLOG, Retry-After) without reaching bookings, for a moment."""
+    account = await make_account()
+    session_id = str(uuid.uuid4())
+
+    async def nearly_full(request, context):
+        context.set_trailing_metadata((("overload-retry-after", "1"),))
+        return fake_platform.bookings.create(request)
+
+    fake_platform.bookings.behaviours[session_id] = nearly_full
+
+    async def create():
+        return await http.post(
+            "/v1/bookings",
+            json=booking_body(session_id),
+            headers={**account.headers, "Idempotency-Key": str(uuid.uuid4())},
+        )
+
+    admitted = await create()
+    assert admitted.status_code == 202, admitted.text
+    calls = sum(fake_platform.bookings.create_calls.values())
+
+    held = await create()
+    assert held.status_code == 503
+    assert held.json()["code"] == "SAGA_BACKLOG"
+    assert held.headers["retry-after"] == "1"
+    assert sum(fake_platform.bookings.create_calls.values()) == calls
+
+    await asyncio.sleep(0.3)
+    assert (await create()).status_code == 202
+    assert sum(fake_platform.bookings.create_calls.values()) == calls + 1

@@ -241,6 +241,12 @@ async def create_server(
     return GrpcServer(server=server, health=health, port=bound, service_names=service_names)
 
 
+# Trailing metadata of an answer a service gave while nearly at its limit (e.g. bookings
+# admitting a create with the saga's queues nearly full): the seconds the caller should send no
+# more of the same requests. The gateway then refuses them at its edge (gateway.admission).
+OVERLOAD_RETRY_AFTER_METADATA = "overload-retry-after"
+
+
 def error_info(error: grpc.aio.AioRpcError | grpc.RpcError) -> error_details_pb2.ErrorInfo | None:
     """The ErrorInfo of a failed call (reason and metadata), if the server sent one."""
     status = rpc_status.from_call(error)  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ from bookingplatform.passes.v1 import passes_pb2
 from bookingplatform.payments.v1 import payments_pb2
 from bookingplatform.wallet.v1 import wallet_pb2
 from gateway.auth import AnyPrincipal, Customer, CustomerPrincipal, Principal
-from gateway.deps import clients_of, rpc
+from gateway.deps import clients_of, note_hold_back, rpc
 from gateway.idempotency import REPLAYED_HEADER, check_key
 from gateway.problems import Problem, RpcProblem
 from gateway.routes.common import IdempotencyKey, Once, PageSize, PageToken, problems
@@ -182,7 +182,9 @@ async def create_booking(
         request_id=f"booking:{key}",
     )
     command = body.to_proto(request_id=key, customer_id=principal.customer_id, payment_method_id=method)
-    reply = await rpc("bookings", clients_of(request).bookings.CreateBooking(command))
+    call = clients_of(request).bookings.CreateBooking(command)
+    reply = await rpc("bookings", call)
+    await note_hold_back(request, call, "SAGA_BACKLOG")
     response = _booking_created(reply.booking)
     if reply.replayed:
         response.headers[REPLAYED_HEADER] = "true"

@@ -15,6 +15,7 @@ from bookings.service.saga_queries import SagaQueries
 from bookings.service.session_changes import SessionChanges, protos_change_session
 from bookings.service.stats import StatsService
 from plumbing.errors import ErrorKind, ServiceError
+from plumbing.grpc_server import OVERLOAD_RETRY_AFTER_METADATA
 
 
 class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
@@ -45,6 +46,8 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
         self, request: bookings_pb2.CreateBookingRequest, context: aio.ServicerContext
     ) -> bookings_pb2.CreateBookingResponse:
         created = await self.bookings.create_booking(protos.create_booking(request))
+        if created.hold_back_seconds is not None:
+            context.set_trailing_metadata(((OVERLOAD_RETRY_AFTER_METADATA, str(created.hold_back_seconds)),))
         return bookings_pb2.CreateBookingResponse(
             booking=protos.booking_message(created.booking), replayed=created.replayed
         )

@@ -4,6 +4,7 @@ around one transaction; the saga it starts or moves is carried out by the orches
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -140,8 +141,16 @@ class BookingCommands:
         saga in one transaction. The resource's booking model picks the rules.
 
         A retry with the same request id returns the first booking; the same id with a
-        different request is refused.
+        different request is refused. Refused at once, before anything is planned or written,
+        while the saga's queues are too long for its payment plan (SAGA_BACKLOG).
         """
+        if self.backlog is None:
+            return await self._create_booking(command)
+        hold_back = self.backlog.admit(command.plan)
+        created = await self._create_booking(command)
+        return replace(created, hold_back_seconds=hold_back) if hold_back is not None else created
+
+    async def _create_booking(self, command: CreateBooking) -> Created:
         request = command.request
         parse_id(request.customer_id, "customer_id")
         for value, field in ((request.session_id, "session_id"), (request.resource_id, "resource_id")):
@@ -156,8 +165,6 @@ class BookingCommands:
         if command.plan.desk_payment is not None:
             # Money taken at the desk is the staff's word: a customer cannot claim to have paid.
             require_role(*BUSINESS_ROLES)
-        if self.backlog is not None:
-            self.backlog.admit(command.plan)  # before anything is planned or written
         # No read of the request id up front (a transaction per booking): the first request
         # plans and inserts; a retry finds its booking when the insert meets the
         # (customer, request_id) key, or, when planning refuses it now (the session has

@@ -48,6 +48,9 @@ class Created:
 
     booking: Booking
     replayed: bool = False
+    # Admitted while the saga's queues are nearly full: the seconds the caller should hold back
+    # further creates (service/saga_backlog.py), or None.
+    hold_back_seconds: int | None = None
 
 
 def replayed(command: CreateBooking, found: tuple[Booking, str] | None) -> Created:

@@ -14,6 +14,14 @@ Each queue is a JetStream consumer of the SAGA stream, read by a watcher every
 queue of each participant its payment plan names and in the reply queue. A queue that cannot
 be read (NATS away, no consumer yet) refuses nothing: the outbox keeps the commands of what is
 accepted, and the other guards (the gateway's limit, the steps' deadlines) still hold.
+
+A refusal here has cost the whole way from the client (authentication, validation, a gRPC
+call), and at saturation that way is slow. So before refusing, bookings warns: a create
+admitted while a draining queue is past NEARLY_FULL of the longest wait is answered with the
+trailing metadata `overload-retry-after`, and the gateway refuses the next creates at its
+edge for a moment (gateway/admission.py `Backpressure`). A queue whose consumer is down does
+not drain and gives no such warning: it is a failure of one participant, not a load on all,
+and only the creates that need it are refused, here.
 """
 
 from __future__ import annotations
@@ -34,6 +42,8 @@ PASSES, WALLET, PAYMENTS = "passes", "wallet", "payments"
 # A queue whose drain rate is not known yet (idle, or its consumer down) is judged at this rate.
 MIN_DRAIN_RATE = 50.0
 MAX_RETRY_AFTER_SECONDS = 30
+# Past this share of the longest wait, an admitted create tells its caller to hold back.
+NEARLY_FULL = 0.75
 
 
 def participants_of(plan: PaymentPlan) -> list[str]:
@@ -85,14 +95,19 @@ class SagaBacklog:
             else:
                 drain.read(QueueReading(time.monotonic(), position.outstanding, position.finished))
 
-    def admit(self, plan: PaymentPlan) -> None:
-        """Raises SAGA_BACKLOG when a saga of this plan would wait too long in some queue."""
+    def admit(self, plan: PaymentPlan) -> int | None:
+        """Raises SAGA_BACKLOG when a saga of this plan would wait too long in some queue.
+        Admitted, returns a hint when a queue that is draining (busy, not stuck) is nearly
+        full: the seconds for which the caller had better send no more creates (the gateway
+        then refuses them at its edge, where a refusal costs nothing), else None."""
         participants = participants_of(plan)
         if not participants:
-            return  # paid at the desk (or nothing to pay): no step waits in a queue
-        wait = max(self.drains[name].expected_wait() for name in (*participants, REPLY_CONSUMER))
+            return None  # paid at the desk (or nothing to pay): no step waits in a queue
+        drains = [self.drains[name] for name in (*participants, REPLY_CONSUMER)]
+        wait = max(drain.expected_wait() for drain in drains)
         if wait <= self.max_wait_seconds:
-            return
+            busy = max((drain.expected_wait() for drain in drains if drain.rate > 0), default=0.0)
+            return 1 if busy > NEARLY_FULL * self.max_wait_seconds else None
         self.refused += 1
         retry_after = min(MAX_RETRY_AFTER_SECONDS, max(1, math.ceil(wait - self.max_wait_seconds)))
         raise ServiceError(

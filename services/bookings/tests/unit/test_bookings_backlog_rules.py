@@ -4,7 +4,8 @@ import pytest
 
 from bookings.domain.backlog import QueueDrain, QueueReading
 from bookings.domain.model import PaymentPlan
-from bookings.service.saga_backlog import participants_of
+from bookings.service.saga_backlog import SagaBacklog, participants_of
+from plumbing.errors import ServiceError
 
 
 def test_the_wait_is_the_outstanding_count_over_the_measured_drain_rate():
@@ -64,3 +65,50 @@ def test_a_queue_that_cannot_be_read_refuses_nothing():
 )
 def test_a_plan_waits_in_the_queues_of_the_participants_it_names(plan, queues):
     assert participants_of(plan) == queues
+
+
+def backlog_with(max_wait: float, **readings: tuple[QueueReading, QueueReading]) -> SagaBacklog:
+    backlog = SagaBacklog(queues=None, max_wait_seconds=max_wait)  # type: ignore[arg-type]
+    for name, (first, second) in readings.items():
+        backlog.drains[name].read(first)
+        backlog.drains[name].read(second)
+    return backlog
+
+
+def draining(outstanding: int, per_second: int) -> tuple[QueueReading, QueueReading]:
+    return QueueReading(0.0, outstanding, 0), QueueReading(1.0, outstanding, per_second)
+
+
+def test_a_create_is_admitted_quietly_below_three_quarters_of_the_longest_wait():
+    backlog = backlog_with(2.0, wallet=draining(140, 100))  # 1.4 s
+
+    assert backlog.admit(PaymentPlan(use_wallet=True)) is None
+
+
+def test_a_create_admitted_past_three_quarters_of_the_longest_wait_asks_to_hold_back():
+    backlog = backlog_with(2.0, wallet=draining(180, 100))  # 1.8 s
+
+    assert backlog.admit(PaymentPlan(use_wallet=True)) == 1
+
+
+def test_a_create_past_the_longest_wait_is_refused_with_the_seconds_to_wait():
+    backlog = backlog_with(2.0, wallet=draining(500, 100))  # 5 s
+
+    with pytest.raises(ServiceError) as refused:
+        backlog.admit(PaymentPlan(use_wallet=True))
+
+    assert refused.value.reason == "SAGA_BACKLOG"
+    assert refused.value.metadata == {"retry_after_seconds": "3"}
+    assert backlog.refused == 1
+
+
+def test_a_stuck_participant_refuses_only_the_plans_that_need_it_and_asks_nobody_to_hold_back():
+    # Payments is down (nothing finished): 90 waiting is 1.8 s at the minimum rate.
+    backlog = backlog_with(2.0, payments=(QueueReading(0.0, 90, 5), QueueReading(1.0, 90, 5)))
+
+    assert backlog.admit(PaymentPlan(payment_method_id="m")) is None
+    assert backlog.admit(PaymentPlan(use_wallet=True)) is None
+    backlog.drains["payments"].read(QueueReading(2.0, 120, 5))
+    with pytest.raises(ServiceError):
+        backlog.admit(PaymentPlan(payment_method_id="m"))
+    assert backlog.admit(PaymentPlan(use_wallet=True)) is None
