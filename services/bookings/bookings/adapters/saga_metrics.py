@@ -2,14 +2,17 @@
 each kind and state, how many wait for an operator, and the time to terminal of those that
 finished lately. Read from the sagas table every OBSERVE_SECONDS by one cheap query each
 (an index-only count and a percentile over the last minutes), so the figures are the
-database's truth whichever replica reports them, and no transaction pays for them."""
+database's truth whichever replica reports them, and no transaction pays for them.
+
+And this process's admission to the saga (service/saga_backlog.py): each queue's expected
+wait as last read, and the creates refused and warned for a backlog."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
-from prometheus_client import Gauge
+from prometheus_client import Counter, Gauge
 from sqlalchemy import text
 
 from plumbing.db import Database
@@ -18,6 +21,19 @@ log = logging.getLogger(__name__)
 
 OBSERVE_SECONDS = 15.0
 RECENT_MINUTES = 15
+
+SAGA_QUEUE_WAIT = Gauge(
+    "bp_saga_queue_expected_wait_seconds",
+    "How long a new saga step would wait in each queue of the saga (a participant's commands,"
+    " bookings' replies), as this process last read it.",
+    ("queue",),
+)
+SAGA_BACKLOG_ANSWERS = Counter(
+    "bp_saga_backlog_answers_total",
+    "Creates refused for a backlog of the saga's queues (refused), and admitted with a request"
+    " to hold back further creates (hold_back).",
+    ("answer",),
+)
 
 SAGAS = Gauge("bp_sagas", "Sagas by kind and state (terminal states only grow).", ("kind", "state"))
 SAGAS_NEEDING_ATTENTION = Gauge("bp_sagas_needing_attention", "Sagas flagged for an operator.")

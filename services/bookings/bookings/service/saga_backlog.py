@@ -32,6 +32,7 @@ import math
 import time
 
 from bookings.adapters.participant_queues import REPLY_CONSUMER, ParticipantQueues
+from bookings.adapters.saga_metrics import SAGA_BACKLOG_ANSWERS, SAGA_QUEUE_WAIT
 from bookings.domain.backlog import QueueDrain, QueueReading
 from bookings.domain.model import PaymentPlan
 from plumbing.errors import ErrorKind, ServiceError
@@ -94,6 +95,7 @@ class SagaBacklog:
                 drain.forget()
             else:
                 drain.read(QueueReading(time.monotonic(), position.outstanding, position.finished))
+            SAGA_QUEUE_WAIT.labels(name).set(drain.expected_wait())
 
     def admit(self, plan: PaymentPlan) -> int | None:
         """Raises SAGA_BACKLOG when a saga of this plan would wait too long in some queue.
@@ -107,8 +109,12 @@ class SagaBacklog:
         wait = max(drain.expected_wait() for drain in drains)
         if wait <= self.max_wait_seconds:
             busy = max((drain.expected_wait() for drain in drains if drain.rate > 0), default=0.0)
-            return 1 if busy > NEARLY_FULL * self.max_wait_seconds else None
+            if busy <= NEARLY_FULL * self.max_wait_seconds:
+                return None
+            SAGA_BACKLOG_ANSWERS.labels("hold_back").inc()
+            return 1
         self.refused += 1
+        SAGA_BACKLOG_ANSWERS.labels("refused").inc()
         retry_after = min(MAX_RETRY_AFTER_SECONDS, max(1, math.ceil(wait - self.max_wait_seconds)))
         raise ServiceError(
             "SAGA_BACKLOG",
