@@ -18,6 +18,7 @@ import payments.adapters.tables
 import wallet.adapters.tables
 from gateway.retention import gateway_rules
 from gateway.tables import idempotency_keys
+from gateway.webhooks import tables as webhook_tables
 from plumbing.db import Database
 from plumbing.retention import Retention, RetentionRule
 
@@ -102,3 +103,88 @@ async def test_the_wired_rules_delete_old_rows_and_keep_young_ones(db):
         )
     assert messages == {young_message}
     assert keys == {young_key}
+
+
+async def test_done_webhook_deliveries_go_after_30_days_with_their_attempts_then_their_events(db):
+    """An old delivery that is done goes with its attempts, and its event once none of its
+    deliveries is left; an old delivery still being tried stays, and so does its event; a
+    young done delivery stays."""
+    company = str(uuid.uuid4())
+    endpoint = str(uuid.uuid4())
+    events = {name: f"retention-{name}-{uuid.uuid4()}" for name in ("old_done", "old_pending", "young_done")}
+    deliveries = {name: str(uuid.uuid4()) for name in events}
+    ages = {
+        "old_done": timedelta(days=31),
+        "old_pending": timedelta(days=31),
+        "young_done": timedelta(days=29),
+    }
+    async with db.transaction() as conn:
+        await conn.execute(
+            insert(webhook_tables.endpoints).values(
+                id=endpoint,
+                company_id=company,
+                url="https://example.com/hook",
+                secret="s",
+                event_types=["booking.confirmed"],
+            )
+        )
+        for name, event_id in events.items():
+            age = ages[name]
+            await conn.execute(
+                insert(webhook_tables.events).values(
+                    id=event_id,
+                    company_id=company,
+                    booking_id=company,
+                    type="booking.confirmed",
+                    body="{}",
+                    occurred_at=func.now() - age,
+                    received_at=func.now() - age,
+                )
+            )
+            await conn.execute(
+                insert(webhook_tables.deliveries).values(
+                    id=deliveries[name],
+                    endpoint_id=endpoint,
+                    event_id=event_id,
+                    company_id=company,
+                    booking_id=company,
+                    event_type="booking.confirmed",
+                    status="PENDING" if name == "old_pending" else "SUCCEEDED",
+                    created_at=func.now() - age,
+                )
+            )
+            await conn.execute(
+                insert(webhook_tables.attempts).values(delivery_id=deliveries[name], attempt=1, response_ms=5)
+            )
+
+    await Retention(db, RULES["gateway"]).sweep(strict=True)
+
+    async with db.transaction() as conn:
+        left_events = set(
+            (
+                await conn.execute(
+                    select(webhook_tables.events.c.id).where(webhook_tables.events.c.company_id == company)
+                )
+            ).scalars()
+        )
+        left_deliveries = set(
+            (
+                await conn.execute(
+                    select(webhook_tables.deliveries.c.id).where(
+                        webhook_tables.deliveries.c.company_id == company
+                    )
+                )
+            ).scalars()
+        )
+        left_attempts = set(
+            (
+                await conn.execute(
+                    select(webhook_tables.attempts.c.delivery_id).where(
+                        webhook_tables.attempts.c.delivery_id.in_(list(deliveries.values()))
+                    )
+                )
+            ).scalars()
+        )
+    assert left_events == {events["old_pending"], events["young_done"]}
+    assert left_deliveries == {deliveries["old_pending"], deliveries["young_done"]}
+    assert left_attempts == left_deliveries

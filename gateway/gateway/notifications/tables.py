@@ -71,6 +71,7 @@ messages = Table(
     UniqueConstraint("event_id", "recipient", name="notification_messages_once_per_recipient"),
     Index("notification_messages_due", "next_attempt_at", postgresql_where=text("status = 'PENDING'")),
     Index("notification_messages_of_company", "company_id", "created_at"),
+    Index("ix_notification_messages_created_brin", "created_at", postgresql_using="brin"),  # retention
 )
 
 feeds = Table(

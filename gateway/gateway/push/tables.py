@@ -54,6 +54,7 @@ events = Table(
     Column("payload", Text, nullable=False),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_push_events_received_brin", "received_at", postgresql_using="brin"),  # retention
 )
 
 deliveries = Table(
@@ -77,6 +78,9 @@ deliveries = Table(
     CheckConstraint("status IN ('PENDING', 'SUCCEEDED', 'FAILED')", name="push_status_known"),
     UniqueConstraint("subscription_id", "event_id", name="push_deliveries_once_per_subscription"),
     Index("push_deliveries_due", "next_attempt_at", postgresql_where=text("status = 'PENDING'")),
+    # Retention (gateway.retention): old deliveries by age, and an event's deliveries by event.
+    Index("ix_push_deliveries_created_brin", "created_at", postgresql_using="brin"),
+    Index("push_deliveries_of_event", "event_id"),
 )
 
 # The push consumer's own inbox (the columns of plumbing.outbox.inbox_table): the webhooks'

@@ -70,6 +70,7 @@ events = Table(
     Column("body", Text, nullable=False),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_webhook_events_received_brin", "received_at", postgresql_using="brin"),  # retention
 )
 
 deliveries = Table(
@@ -106,6 +107,9 @@ deliveries = Table(
         postgresql_where=text("status = 'PENDING'"),
     ),
     Index("webhook_deliveries_of_company", "company_id", "created_at"),
+    # Retention (gateway.retention): old deliveries by age, and an event's deliveries by event.
+    Index("ix_webhook_deliveries_created_brin", "created_at", postgresql_using="brin"),
+    Index("webhook_deliveries_of_event", "event_id"),
 )
 
 attempts = Table(
