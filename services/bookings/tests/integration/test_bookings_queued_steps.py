@@ -9,6 +9,7 @@ Deadlines are moved into the past by the test (a long step timeout otherwise), a
 test_bookings_saga_deadlines.py.
 """
 
+import contextlib
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -31,19 +32,17 @@ pytestmark = pytest.mark.integration
 STEP_TIMEOUT = 600.0  # longer than any test: only the test ends a step early
 
 
-@pytest.fixture(scope="module")
-async def orchestrator_and_wallet_queue(database_url):
-    async with isolated_infrastructure(database_url, "queued") as (own_database, nats_url):
+@contextlib.asynccontextmanager
+async def bookings_beside_a_wallet_queue(database_url, prefix, **settings):
+    """Catalog and bookings on their own database and NATS (bookings with `settings`), and
+    what a test needs to play the wallet: (bookings stub, catalog stub, JetStream, database)."""
+    async with isolated_infrastructure(database_url, prefix) as (own_database, nats_url):
         catalog_service = await catalog.bootstrap.start(
             catalog.bootstrap.Settings(database_url=own_database, nats_url=nats_url)
         )
         booking_service = await bookings.bootstrap.start(
             bookings.bootstrap.Settings(
-                database_url=own_database,
-                nats_url=nats_url,
-                catalog_addr=catalog_service.address,
-                sweep_interval_seconds=0.05,
-                first_step_timeout_seconds=STEP_TIMEOUT,
+                database_url=own_database, nats_url=nats_url, catalog_addr=catalog_service.address, **settings
             )
         )
         nc = await connect(nats_url, "test-wallet")
@@ -62,6 +61,14 @@ async def orchestrator_and_wallet_queue(database_url):
         await nc.close()
         await booking_service.stop(0.2)
         await catalog_service.stop(0.2)
+
+
+@pytest.fixture(scope="module")
+async def orchestrator_and_wallet_queue(database_url):
+    async with bookings_beside_a_wallet_queue(
+        database_url, "queued", sweep_interval_seconds=0.05, first_step_timeout_seconds=STEP_TIMEOUT
+    ) as platform:
+        yield platform
 
 
 async def fresh_wallet_queue(js):

@@ -13,18 +13,16 @@ import uuid
 import grpc
 import nats.errors
 import pytest
-from grpc import aio
 from sqlalchemy import text
-from test_bookings_queued_steps import a_session_and_customer, fresh_wallet_queue
+from test_bookings_queued_steps import (
+    a_session_and_customer,
+    bookings_beside_a_wallet_queue,
+    fresh_wallet_queue,
+)
 
-import bookings.bootstrap
-import catalog.bootstrap
-from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
-from bookingplatform.catalog.v1 import catalog_pb2_grpc
-from plumbing.db import Database
+from bookingplatform.bookings.v1 import bookings_pb2
 from plumbing.grpc_server import error_info
-from plumbing.messaging import connect
-from plumbing.testing import eventually, isolated_infrastructure
+from plumbing.testing import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -33,35 +31,10 @@ MAX_WAIT = 0.2
 
 @pytest.fixture(scope="module")
 async def bookings_and_wallet_queue(database_url):
-    async with isolated_infrastructure(database_url, "backlog") as (own_database, nats_url):
-        catalog_service = await catalog.bootstrap.start(
-            catalog.bootstrap.Settings(database_url=own_database, nats_url=nats_url)
-        )
-        booking_service = await bookings.bootstrap.start(
-            bookings.bootstrap.Settings(
-                database_url=own_database,
-                nats_url=nats_url,
-                catalog_addr=catalog_service.address,
-                first_step_timeout_seconds=600.0,
-                saga_backlog_max_wait_seconds=MAX_WAIT,
-            )
-        )
-        nc = await connect(nats_url, "test-wallet")
-        channel = aio.insecure_channel(booking_service.address)
-        catalog_channel = aio.insecure_channel(catalog_service.address)
-        db = Database(own_database, pool_size=2)
-        yield (
-            bookings_pb2_grpc.BookingsServiceStub(channel),
-            catalog_pb2_grpc.CatalogServiceStub(catalog_channel),
-            nc.jetstream(),
-            db,
-        )
-        await db.close()
-        await channel.close()
-        await catalog_channel.close()
-        await nc.close()
-        await booking_service.stop(0.2)
-        await catalog_service.stop(0.2)
+    async with bookings_beside_a_wallet_queue(
+        database_url, "backlog", first_step_timeout_seconds=600.0, saga_backlog_max_wait_seconds=MAX_WAIT
+    ) as platform:
+        yield platform
 
 
 def wallet_booking(session, customer, request_id=None):
