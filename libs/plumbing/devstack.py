@@ -146,6 +146,13 @@ def pgserver_handle(pgdata: Path, cleanup_mode: str | None) -> Any:
 
     try:
         return pgserver.get_server(pgdata, cleanup_mode=cleanup_mode)
+    except subprocess.TimeoutExpired:
+        # pgserver gives `pg_ctl start -w` 10 s; on a busy machine (two test runs starting at
+        # once) that ran out while the server it started went on starting. A second handle
+        # finds that server running: once it is ready, it is taken as it is.
+        pgserver.PostgresServer._instances.pop(Path(pgdata).resolve(), None)
+        _wait_until_ready(Path(pgdata), timeout=READY_TIMEOUT_SECONDS)
+        return pgserver.get_server(pgdata, cleanup_mode=cleanup_mode)
     except (subprocess.CalledProcessError, OSError) as error:
         if not _killed_by_a_signal(error):
             raise
@@ -154,6 +161,24 @@ def pgserver_handle(pgdata: Path, cleanup_mode: str | None) -> Any:
             shutil.rmtree(pgdata, ignore_errors=True)
             Path(pgdata).mkdir(parents=True, exist_ok=True)
         return pgserver.get_server(pgdata, cleanup_mode=cleanup_mode)
+
+
+# The longest wait for a server whose pg_ctl start timed out to be ready.
+READY_TIMEOUT_SECONDS = 90.0
+
+
+def _wait_until_ready(pgdata: Path, *, timeout: float) -> None:
+    """Until postmaster.pid says `ready` (its eighth line: the server accepts connections)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            lines = (pgdata / "postmaster.pid").read_text().splitlines()
+        except OSError:
+            lines = []
+        if len(lines) >= 8 and lines[7].strip() == "ready":
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"PostgreSQL in {pgdata} was not ready within {timeout:g} s")
 
 
 def _killed_by_a_signal(error: BaseException | None) -> bool:

@@ -5,6 +5,7 @@ handle and without the half-made data directory; a start that failed on its own 
 from __future__ import annotations
 
 import subprocess
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -87,3 +88,31 @@ def test_a_start_that_failed_on_its_own_is_not_made_again(
         pgserver_handle(tmp_path / "pg", None)
     assert len(calls) == 1
     pgserver.PostgresServer._instances.pop((tmp_path / "pg").resolve(), None)
+
+
+def test_a_start_whose_pg_ctl_wait_ran_out_takes_the_server_once_it_is_ready(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pg_ctl's 10 s ran out while the server went on starting: the handle is taken again
+    only once postmaster.pid says the server is ready."""
+    pgdata = tmp_path / "pg"
+    pgdata.mkdir()
+    pid_file = pgdata / "postmaster.pid"
+    pid_file.write_text("123\n/pg\n0\n5432\n/tmp\n\n0\nstarting\n")
+    calls: list[str] = []
+
+    def get_server(path: Path, cleanup_mode: str | None = None) -> object:
+        if not calls:
+            calls.append("timed out")
+            pgserver.PostgresServer._instances[Path(path).resolve()] = object()
+            # The server becomes ready a moment after pg_ctl was given up on.
+            threading.Timer(0.5, pid_file.write_text, ("123\n/pg\n0\n5432\n/tmp\n\n0\nready\n",)).start()
+            raise subprocess.TimeoutExpired(["pg_ctl"], 10)
+        assert Path(path).resolve() not in pgserver.PostgresServer._instances
+        calls.append(pid_file.read_text().splitlines()[7])
+        return "started"
+
+    monkeypatch.setattr(pgserver, "get_server", get_server)
+
+    assert pgserver_handle(pgdata, None) == "started"
+    assert calls == ["timed out", "ready"]
