@@ -35,7 +35,7 @@ class Settings(ServiceSettings):
     catalog_cache_ttl_seconds: float = 5.0
     # A create whose payment steps would wait longer than this in the saga's queues is refused
     # (SAGA_BACKLOG, service/saga_backlog.py); 0 turns the check off.
-    saga_backlog_max_wait_seconds: float = 2.0
+    saga_backlog_max_wait_seconds: float = 5.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -49,7 +49,7 @@ class Settings(ServiceSettings):
             first_step_timeout_seconds=float(env("SAGA_STEP_TIMEOUT_SECONDS", "5")),
             lifecycle_sweep_seconds=float(env("LIFECYCLE_SWEEP_SECONDS", "30")),
             call_timeout_seconds=float(env("BOOKINGS_CALL_TIMEOUT_SECONDS", "5")),
-            saga_backlog_max_wait_seconds=float(env("SAGA_BACKLOG_MAX_WAIT_SECONDS", "2")),
+            saga_backlog_max_wait_seconds=float(env("SAGA_BACKLOG_MAX_WAIT_SECONDS", "5")),
             catalog_cache_ttl_seconds=min(
                 float(env("BOOKINGS_CATALOG_CACHE_TTL_SECONDS", "5")), MAX_CATALOG_CACHE_TTL_SECONDS
             ),
