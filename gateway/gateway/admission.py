@@ -33,7 +33,7 @@ import time
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.problems import OVERLOADED_DOWNSTREAM, Problem, problem_response
+from gateway.problems import MAX_RETRY_AFTER, OVERLOADED_DOWNSTREAM, Problem, problem_response
 from gateway.request_ids import HEADER as REQUEST_ID_HEADER
 from gateway.request_ids import request_id_of
 
@@ -43,8 +43,6 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LIMITED_PREFIX = "/v1/"
 # The weight of the newest hold time in the running estimate of how long a write holds its slot.
 SMOOTHING = 0.2
-# The longest Retry-After suggested, in seconds.
-MAX_RETRY_AFTER = 30
 # How long a service's overload refusal closes its method and path here: as long as bookings
 # takes to read its saga queues again (service/saga_backlog.py), so the next write that goes
 # through meets a fresh judgement.
@@ -133,7 +131,6 @@ class Backpressure:
     def __init__(self, hold_seconds: float = BACKPRESSURE_HOLD_SECONDS) -> None:
         self.hold_seconds = hold_seconds
         self._closed: dict[tuple[str, str], tuple[float, str, int]] = {}
-        self.refused = 0
 
     def close(self, method: str, path: str, reason: str, retry_after: int) -> None:
         if len(self._closed) > 1000:  # paths with ids in them: forget the ones gone by
@@ -150,7 +147,6 @@ class Backpressure:
         if time.monotonic() >= until:
             del self._closed[(method, path)]
             return None
-        self.refused += 1
         return Problem(
             503,
             reason,

@@ -20,7 +20,7 @@ from grpc_status import rpc_status
 from sqlalchemy import exc as sqlalchemy_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from plumbing.grpc_server import database_unreachable, error_info, error_reason
+from plumbing.grpc_server import database_unreachable, error_info
 
 log = logging.getLogger(__name__)
 
@@ -163,11 +163,16 @@ def field_violations(error: grpc.RpcError) -> list[dict[str, str]]:
     return found
 
 
-def _reason(error: grpc.RpcError) -> str | None:
+def _error_info(error: grpc.RpcError) -> error_details_pb2.ErrorInfo | None:
     try:
-        return error_reason(error)
+        return error_info(error)
     except ValueError:  # trailing status that does not match the call's code
         return None
+
+
+def _reason(error: grpc.RpcError) -> str | None:
+    info = _error_info(error)
+    return info.reason if info is not None else None
 
 
 def problem_from_rpc(error: grpc.aio.AioRpcError, service: str) -> RpcProblem:
@@ -205,23 +210,20 @@ def problem_from_rpc(error: grpc.aio.AioRpcError, service: str) -> RpcProblem:
     )
 
 
-# The longest Retry-After a service's overload answer is passed on with.
-MAX_RETRY_AFTER_SECONDS = 30
+# The longest Retry-After suggested, in seconds (the gateway's own OVERLOADED and a service's).
+MAX_RETRY_AFTER = 30
 
 
 def _overloaded(error: grpc.aio.AioRpcError, service: str) -> RpcProblem:
     """A service refusing work it cannot do in time (e.g. bookings' `SAGA_BACKLOG`): 503 with
     its reason and its Retry-After, like the gateway's own `OVERLOADED`."""
-    try:
-        info = error_info(error)
-    except ValueError:
-        info = None
+    info = _error_info(error)
     reason = info.reason if info is not None and info.reason else "OVERLOADED"
     try:
         retry_after = int(info.metadata.get("retry_after_seconds", "1")) if info is not None else 1
     except ValueError:
         retry_after = 1
-    retry_after = min(max(retry_after, 1), MAX_RETRY_AFTER_SECONDS)
+    retry_after = min(max(retry_after, 1), MAX_RETRY_AFTER)
     log.info("%s refused a call for overload: %s", service, reason)
     return RpcProblem(
         503,

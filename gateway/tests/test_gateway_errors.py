@@ -24,6 +24,15 @@ def booking_body(session_id: str) -> dict:
     return {"session_id": session_id, "quantity": 1, "payment": {"use_wallet": True}}
 
 
+async def create(http, account, session_id):
+    """A wallet booking of the session under a fresh Idempotency-Key."""
+    return await http.post(
+        "/v1/bookings",
+        json=booking_body(session_id),
+        headers={**account.headers, "Idempotency-Key": str(uuid.uuid4())},
+    )
+
+
 def raising(error: Exception):
     async def behaviour(request, context):
         raise error
@@ -279,18 +288,11 @@ async def test_a_service_overload_refusal_closes_that_write_at_the_edge_for_a_mo
 
     fake_platform.bookings.behaviours[session_id] = backlogged
 
-    async def create():
-        return await http.post(
-            "/v1/bookings",
-            json=booking_body(session_id),
-            headers={**account.headers, "Idempotency-Key": str(uuid.uuid4())},
-        )
-
-    first = await create()
+    first = await create(http, account, session_id)
     assert first.status_code == 503 and first.json()["code"] == "SAGA_BACKLOG"
     assert len(calls) == 1
 
-    held = await create()
+    held = await create(http, account, session_id)
     assert held.status_code == 503
     assert held.json()["code"] == "SAGA_BACKLOG"
     assert held.headers["retry-after"] == "2"
@@ -304,7 +306,7 @@ async def test_a_service_overload_refusal_closes_that_write_at_the_edge_for_a_mo
     assert other.status_code == 401
 
     await asyncio.sleep(0.3)
-    after = await create()
+    after = await create(http, account, session_id)
     assert after.status_code == 503
     assert len(calls) == 2, "bookings was not asked again after the hold"
 
@@ -324,23 +326,16 @@ async def test_a_create_admitted_nearly_at_the_limit_holds_back_the_next_ones_at
 
     fake_platform.bookings.behaviours[session_id] = nearly_full
 
-    async def create():
-        return await http.post(
-            "/v1/bookings",
-            json=booking_body(session_id),
-            headers={**account.headers, "Idempotency-Key": str(uuid.uuid4())},
-        )
-
-    admitted = await create()
+    admitted = await create(http, account, session_id)
     assert admitted.status_code == 202, admitted.text
     calls = sum(fake_platform.bookings.create_calls.values())
 
-    held = await create()
+    held = await create(http, account, session_id)
     assert held.status_code == 503
     assert held.json()["code"] == "SAGA_BACKLOG"
     assert held.headers["retry-after"] == "1"
     assert sum(fake_platform.bookings.create_calls.values()) == calls
 
     await asyncio.sleep(0.3)
-    assert (await create()).status_code == 202
+    assert (await create(http, account, session_id)).status_code == 202
     assert sum(fake_platform.bookings.create_calls.values()) == calls + 1

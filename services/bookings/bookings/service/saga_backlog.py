@@ -74,7 +74,7 @@ class SagaBacklog:
         self.drains = {
             name: QueueDrain(min_rate=min_drain_rate) for name in (PASSES, WALLET, PAYMENTS, REPLY_CONSUMER)
         }
-        self.refused = 0  # creates refused by this process (read by tests and the bench)
+        self.refused = 0  # creates refused by this process (the metric counts them for all)
 
     async def watch_forever(self) -> None:
         while True:
@@ -105,10 +105,12 @@ class SagaBacklog:
         participants = participants_of(plan)
         if not participants:
             return None  # paid at the desk (or nothing to pay): no step waits in a queue
-        drains = [self.drains[name] for name in (*participants, REPLY_CONSUMER)]
-        wait = max(drain.expected_wait() for drain in drains)
+        waits = [
+            (self.drains[name], self.drains[name].expected_wait()) for name in (*participants, REPLY_CONSUMER)
+        ]
+        wait = max(wait for _, wait in waits)
         if wait <= self.max_wait_seconds:
-            busy = max((drain.expected_wait() for drain in drains if drain.rate > 0), default=0.0)
+            busy = max((wait for drain, wait in waits if drain.rate > 0), default=0.0)
             if busy <= NEARLY_FULL * self.max_wait_seconds:
                 return None
             SAGA_BACKLOG_ANSWERS.labels("hold_back").inc()
