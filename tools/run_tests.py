@@ -6,6 +6,10 @@ NATS and service processes), so it shares nothing with the rest of the suite and
 in a second pytest process: that saves its whole length on a two-core machine. Its output is
 kept in a file and printed when both are done, so the two reports never interleave.
 
+Both runs write a JUnit report, and the names of the tests that failed or erred in either are
+printed last, with the first lines of their messages: a CI log that keeps only its tail still
+says what failed.
+
 Exit status: the first non-zero of the two (pytest's 5, "no test ran", counts as a failure).
 `TEST_SERIAL=1` runs them one after the other; arguments go to both pytest runs.
 """
@@ -18,6 +22,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,10 +39,40 @@ def pytest(*args: str) -> list[str]:
     return [sys.executable, "-m", "pytest", *args]
 
 
+def failures(junit_report: Path) -> list[str]:
+    """'<test id>: <first lines of its message>' for each test that failed or erred."""
+    if not junit_report.exists() or junit_report.stat().st_size == 0:
+        return []
+    found = []
+    for case in ElementTree.parse(junit_report).iter("testcase"):
+        for outcome in (*case.iter("failure"), *case.iter("error")):
+            name = f"{case.get('classname', '')}::{case.get('name', '')}"
+            message = " | ".join((outcome.get("message") or outcome.text or "").strip().splitlines()[:3])
+            found.append(f"{outcome.tag.upper()} {name}: {message[:400]}")
+    return found
+
+
+def print_failures(reports: dict[str, Path]) -> None:
+    for suite, report in reports.items():
+        for line in failures(report):
+            print(f"==> {suite}: {line}", flush=True)
+
+
 def main(argv: list[str]) -> int:
+    with tempfile.TemporaryDirectory(prefix="suite-reports-") as reports:
+        junit = {"rest of the suite": Path(reports, "rest.xml"), "fault suite": Path(reports, "fault.xml")}
+        status = run_both(argv, junit)
+        print_failures(junit)
+        return status
+
+
+def run_both(argv: list[str], junit: dict[str, Path]) -> int:
+    rest_args = [*REST_OF_SUITE, f"--junit-xml={junit['rest of the suite']}", *argv]
+    fault_args = [*FAULT_SUITE, f"--junit-xml={junit['fault suite']}", *argv]
     if os.environ.get("TEST_SERIAL") == "1":
-        rest = subprocess.call(pytest(*REST_OF_SUITE, *argv), cwd=ROOT)
-        fault = subprocess.call(pytest(*FAULT_SUITE, *argv), cwd=ROOT)
+        rest = subprocess.call(pytest(*rest_args), cwd=ROOT)
+        fault = subprocess.call(pytest(*fault_args), cwd=ROOT)
+        print(f"==> rest of the suite: exit {rest}; fault suite: exit {fault}", flush=True)
         return rest or fault
     with tempfile.NamedTemporaryFile("w+", prefix="fault-suite-", suffix=".log") as log:
         print(
@@ -47,13 +82,13 @@ def main(argv: list[str]) -> int:
         sys.stdout.flush()
         # A SIGTERM (a CI timeout) ends this process through the `finally` below, as Ctrl-C does.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-        rest_run = subprocess.Popen(pytest(*REST_OF_SUITE, *argv), cwd=ROOT)
+        rest_run = subprocess.Popen(pytest(*rest_args), cwd=ROOT)
         fault_run: subprocess.Popen[bytes] | None = None
         try:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 rest_run.wait(timeout=FAULT_SUITE_DELAY_SECONDS)
             fault_run = subprocess.Popen(
-                pytest(*FAULT_SUITE, *argv),
+                pytest(*fault_args),
                 cwd=ROOT,
                 stdout=log,
                 stderr=subprocess.STDOUT,

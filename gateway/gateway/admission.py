@@ -30,6 +30,7 @@ import asyncio
 import logging
 import math
 import time
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -128,15 +129,18 @@ def overloaded_problem(retry_after: int) -> Problem:
 class Backpressure:
     """The writes (method, path) a service refused for overload, refused here until a moment."""
 
-    def __init__(self, hold_seconds: float = BACKPRESSURE_HOLD_SECONDS) -> None:
+    def __init__(
+        self, hold_seconds: float = BACKPRESSURE_HOLD_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.hold_seconds = hold_seconds
+        self.clock = clock
         self._closed: dict[tuple[str, str], tuple[float, str, int]] = {}
 
     def close(self, method: str, path: str, reason: str, retry_after: int) -> None:
         if len(self._closed) > 1000:  # paths with ids in them: forget the ones gone by
-            now = time.monotonic()
+            now = self.clock()
             self._closed = {key: value for key, value in self._closed.items() if value[0] > now}
-        until = time.monotonic() + min(self.hold_seconds, retry_after)
+        until = self.clock() + min(self.hold_seconds, retry_after)
         self._closed[(method, path)] = (until, reason, retry_after)
 
     def refusal(self, method: str, path: str) -> Problem | None:
@@ -144,7 +148,7 @@ class Backpressure:
         if closed is None:
             return None
         until, reason, retry_after = closed
-        if time.monotonic() >= until:
+        if self.clock() >= until:
             del self._closed[(method, path)]
             return None
         return Problem(

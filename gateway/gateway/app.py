@@ -18,7 +18,7 @@ from starlette.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway import audit_log
-from gateway.admission import AdmissionControl, Limiter
+from gateway.admission import AdmissionControl, Backpressure, Limiter
 from gateway.auth import TokenIssuer
 from gateway.clients import Clients
 from gateway.cors import CompanyCors
@@ -165,7 +165,7 @@ def write_limiter(settings: Settings) -> Limiter | None:
     return Limiter(settings.max_writes_in_flight, settings.write_queue, settings.write_queue_wait_seconds)
 
 
-def _edge_first(app: FastAPI, limiter: Limiter | None) -> None:
+def _edge_first(app: FastAPI, limiter: Limiter | None, backpressure: Backpressure) -> None:
     """CORS, then admission control, in front of everything else the app runs, the request's
     span and Starlette's error handling included (both are built into the middleware stack,
     so they are put outside it by wrapping its build, as the instrumentation itself does).
@@ -179,7 +179,8 @@ def _edge_first(app: FastAPI, limiter: Limiter | None) -> None:
 
     def build_behind_the_edge() -> ASGIApp:
         return CompanyCors(
-            AdmissionControl(build(), limiter), clients=lambda: getattr(app.state, "clients", None)
+            AdmissionControl(build(), limiter, backpressure),
+            clients=lambda: getattr(app.state, "clients", None),
         )
 
     app.build_middleware_stack = build_behind_the_edge  # type: ignore[method-assign]
@@ -285,7 +286,9 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
         exclude_spans=["receive", "send"],
         server_request_hook=redact_span_address,
     )
-    _edge_first(app, write_limiter(settings))
+    # On the app's state so that a test can drive its clock instead of sleeping through a hold.
+    app.state.backpressure = Backpressure()
+    _edge_first(app, write_limiter(settings), app.state.backpressure)
     for routes in (auth, customer, public, ops, dead_letters, webhooks):
         app.include_router(routes.router)
     app.include_router(admin_users_router)
