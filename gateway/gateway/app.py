@@ -4,7 +4,6 @@ are opened by the lifespan (or handed in by tests)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -79,6 +78,7 @@ from gateway.webhooks import routes as webhook_admin
 from gateway.webhooks import stream as booking_events
 from plumbing.db import Database
 from plumbing.retention import Retention
+from plumbing.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -150,9 +150,7 @@ async def start_notifications(app: FastAPI, settings: Settings) -> Callable[[], 
     )
 
     async def stop_all() -> None:
-        job.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await job
+        await stop_tasks([job])
         await stop()
 
     return stop_all
@@ -225,9 +223,7 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
         try:
             yield
         finally:
-            retention.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await retention
+            await stop_tasks([retention])
             if stop_notifications is not None:
                 await stop_notifications()
             if stop_push is not None:

@@ -10,7 +10,6 @@ copier keeps no inbox row), so one table answers
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 import uuid
@@ -28,6 +27,7 @@ from plumbing import audit, messaging
 from plumbing.db import Database
 from plumbing.inbox_consumer import Delivery, InboxConsumer
 from plumbing.outbox import inbox_table
+from plumbing.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -91,9 +91,7 @@ async def start_copier(nats_url: str, db: Database) -> Callable[[], Awaitable[No
     task = asyncio.create_task(pull.run_forever(), name="audit-copier")
 
     async def stop() -> None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await stop_tasks([task])
         await nc.close()
 
     return stop

@@ -6,13 +6,13 @@ answers the function that stops them."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from nats.aio.msg import Msg
 
 from plumbing import messaging
+from plumbing.tasks import stop_tasks
 
 
 class Store(Protocol):
@@ -64,11 +64,7 @@ async def start_pair(
     ]
 
     async def stop() -> None:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(tasks)
         for close in closers:
             await close()
         await nc.close()

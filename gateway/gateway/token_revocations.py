@@ -19,7 +19,6 @@ requests that need the database fail on their own.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from sqlalchemy import func, select
 from gateway.problems import Problem
 from gateway.tables import users
 from plumbing.db import Database
+from plumbing.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,4 @@ class TokenRevocations:
 
     async def close(self) -> None:
         if self._reading is not None:
-            self._reading.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reading
+            await stop_tasks([self._reading])

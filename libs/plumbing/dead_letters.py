@@ -68,6 +68,7 @@ from plumbing.errors import ErrorKind, FailedPrecondition, InvalidArgument, NotF
 from plumbing.messaging import PullConsumer
 from plumbing.metrics import DEAD_LETTERS
 from plumbing.principal import Role, require_role
+from plumbing.tasks import wait_for_event
 
 log = logging.getLogger(__name__)
 
@@ -319,10 +320,7 @@ class DeadLetters:
     async def _ready(self, wait: float = 5.0) -> tuple[JetStreamContext, KeyValue]:
         """NATS and the bucket; a call during start-up waits for the watcher a little."""
         if self._js is None or self._kv is None:
-            try:
-                await asyncio.wait_for(self._bound.wait(), wait)
-            except TimeoutError:
-                pass
+            await wait_for_event(self._bound, wait)
         if self._js is None or self._kv is None:
             raise ServiceError(
                 "DEAD_LETTERS_NOT_READY", "dead letters are not available yet", kind=ErrorKind.UNAVAILABLE

@@ -49,6 +49,7 @@ from plumbing.db import Database
 from plumbing.failpoints import failpoint
 from plumbing.grpc_server import database_unreachable
 from plumbing.metrics import observe_backlog, observe_published
+from plumbing.tasks import wait_for_event
 from plumbing.telemetry import extract_trace_context, inject_trace_headers
 
 log = logging.getLogger(__name__)
@@ -301,10 +302,7 @@ class Outbox:
                     log.debug("outbox relay still cannot publish (%s)", _describe(error))
                 await asyncio.sleep(1.0)
             await self._observe_backlog(db)
-            try:
-                await asyncio.wait_for(self._wakeup.wait(), self.idle_poll_seconds)
-            except TimeoutError:
-                pass
+            await wait_for_event(self._wakeup, self.idle_poll_seconds)
             self._wakeup.clear()
 
     async def _observe_backlog(self, db: Database) -> None:

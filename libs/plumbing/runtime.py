@@ -18,6 +18,7 @@ from plumbing.grpc_server import GrpcServer
 from plumbing.health import DependencyWatcher
 from plumbing.logs import configure_logging
 from plumbing.metrics import serve_from_env as serve_metrics_from_env
+from plumbing.tasks import stop_tasks
 from plumbing.telemetry import setup_tracing
 
 if TYPE_CHECKING:
@@ -59,11 +60,7 @@ class RunningService:
 
     async def stop(self, grace: float = 5.0) -> None:
         await self.grpc.stop(grace)
-        for task in self.tasks:
-            task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await stop_tasks(self.tasks)
         for close in reversed(self.closers):
             with contextlib.suppress(Exception):
                 await close()

@@ -17,7 +17,6 @@ other failure a day after the event).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import uuid
@@ -39,6 +38,7 @@ from gateway.clients import Clients
 from gateway.notifications import content, mailer, tables
 from plumbing.db import Database
 from plumbing.inbox_consumer import Delivery, InboxConsumer
+from plumbing.tasks import wait_for_event
 
 log = logging.getLogger(__name__)
 
@@ -391,8 +391,7 @@ class Dispatcher:
                 raise
             except Exception:
                 log.exception("notification dispatch failed; trying again")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wakeup.wait(), self.poll_seconds)
+            await wait_for_event(self.wakeup, self.poll_seconds)
 
 
 async def start(

@@ -22,7 +22,6 @@ keys and the endpoint (which identifies the device) are never logged.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -45,6 +44,7 @@ from gateway.push.vapid import VapidKey
 from plumbing.db import Database
 from plumbing.errors import ServiceError
 from plumbing.inbox_consumer import Delivery, InboxConsumer
+from plumbing.tasks import wait_for_event
 
 log = logging.getLogger(__name__)
 
@@ -329,8 +329,7 @@ class Dispatcher:
                 raise
             except Exception:
                 log.exception("push dispatch failed; trying again")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wakeup.wait(), self.poll_seconds)
+            await wait_for_event(self.wakeup, self.poll_seconds)
 
 
 async def start(

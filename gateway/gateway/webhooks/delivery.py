@@ -18,7 +18,6 @@ company's admins is written into the notifications' outbox (gateway.notification
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import uuid
@@ -42,6 +41,7 @@ from gateway.webhooks.urls import check_destination
 from plumbing.db import Database
 from plumbing.errors import ServiceError
 from plumbing.inbox_consumer import Delivery, InboxConsumer
+from plumbing.tasks import wait_for_event
 
 log = logging.getLogger(__name__)
 
@@ -334,8 +334,7 @@ class Dispatcher:
                 raise
             except Exception:
                 log.exception("webhook dispatch failed; trying again")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wakeup.wait(), self.poll_seconds)
+            await wait_for_event(self.wakeup, self.poll_seconds)
 
 
 def _ms(started: float) -> int:

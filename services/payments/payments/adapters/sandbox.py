@@ -18,7 +18,6 @@ restart still go through.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import hashlib
 import logging
@@ -32,6 +31,7 @@ from payments.domain import errors, events
 from payments.domain.events import EventType, ProviderEvent
 from payments.domain.methods import CardDetails
 from payments.domain.provider import Authorization, AuthorizationOutcome, ProviderResult, ProviderUnavailable
+from plumbing.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -284,12 +284,7 @@ class SandboxCardProvider:
 
     async def close(self) -> None:
         """Stops delivering events (those not delivered yet are lost, as on a restart)."""
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await stop_tasks(list(self._tasks))
         if isinstance(self.sink, HttpEventSink):
             await self.sink.close()
 
