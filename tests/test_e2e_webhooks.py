@@ -25,6 +25,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from bookingplatform.payments.v1 import payments_pb2
 from gateway.notifications.delivery import write_endpoint_disabled
 from plumbing.mailsink import parts
 from plumbing.testing import eventually
@@ -325,20 +326,44 @@ async def test_a_customer_follows_their_booking_from_pending_to_confirmed_over_s
 ) -> None:
     customer = await tenant.customer()
     session = await tenant.session(price_minor=2000)
-    # The sandbox approves this card asynchronously (half a second later, over its webhook):
-    # the booking is PENDING when the stream opens.
-    booked = await customer.book(session.id, card_token="tok_asyncApproval")
+    # The sandbox holds this card's payment for its 3-D Secure check until the card holder
+    # answers (below, once the stream has said PENDING): the booking is PENDING when the
+    # stream opens however long opening it takes.
+    booked = await customer.book(session.id, card_token="tok_requiresAction")
     assert booked.status_code == 202, booked.text
     booking_id = booked.json()["id"]
+
+    async def payment_awaiting_the_card_holder() -> str | None:
+        listed = await platform.payments.ListPayments(payments_pb2.ListPaymentsRequest(booking_id=booking_id))
+        for payment in listed.payments:
+            if payment.status == payments_pb2.PAYMENT_STATUS_REQUIRES_ACTION:
+                return str(payment.id)
+        return None
+
     statuses: list[str] = []
     async with customer.http.stream("GET", f"/v1/bookings/{booking_id}/events") as stream:
         assert stream.status_code == 200
         assert stream.headers["content-type"].startswith("text/event-stream")
-        async for line in stream.aiter_lines():
-            if line.startswith("data:"):
-                statuses.append(json.loads(line.removeprefix("data:").strip())["status"])
-                if statuses[-1] != "PENDING":
-                    break
+        lines = stream.aiter_lines()
+
+        async def next_status() -> str:
+            async for line in lines:
+                if line.startswith("data:"):
+                    status: str = json.loads(line.removeprefix("data:").strip())["status"]
+                    return status
+            raise AssertionError(f"the stream ended after {statuses}")
+
+        statuses.append(await next_status())
+        assert statuses == ["PENDING"]
+        # The card holder passes the check; the provider's approval follows and the saga confirms.
+        payment_id = await eventually(
+            payment_awaiting_the_card_holder, message="the payment never asked for the card holder"
+        )
+        await platform.payments.CompletePaymentAction(
+            payments_pb2.CompletePaymentActionRequest(payment_id=payment_id, approve=True)
+        )
+        while statuses[-1] == "PENDING":
+            statuses.append(await next_status())
     assert statuses == ["PENDING", "CONFIRMED"]
 
     other = await tenant.customer()

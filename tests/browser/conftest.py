@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
+from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright, expect
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
@@ -33,6 +33,10 @@ SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 PASSWORD = "secret-pass"
+# Playwright's assertions keep their own 5 s default whatever a context's default timeout is: a
+# saga confirming, a live update arriving or a page loading on a machine running the rest of
+# the suite beside it may take longer. A passing assertion returns as soon as it holds.
+expect.set_options(timeout=30_000)
 
 
 def _system_chromium() -> str | None:

@@ -75,12 +75,20 @@ async def test_the_server_interceptor_refuses_a_call_with_no_time_left_before_it
 async def test_a_call_whose_deadline_passed_while_the_server_was_busy_is_not_run():
     """grpc-core cancels the call at its deadline, and a cancelled call never reaches a
     handler; the interceptor's own check covers a call whose time runs out on the way."""
-    busy = threading.Event()
+    connected = threading.Event()  # the impatient caller's channel is up
+    busy = threading.Event()  # the hog holds the server's event loop
+    answered = threading.Event()  # the impatient call has returned, its deadline gone
+    let_go: list[bool] = []
     started: list[bytes] = []
 
     async def hog(request: bytes, context) -> bytes:
         busy.set()
-        time.sleep(2.0)  # noqa: ASYNC251 - blocks the server's event loop: calls arriving now wait
+        # Blocks the server's event loop (calls arriving now wait) until the impatient call's
+        # deadline has passed for its caller, however long that caller took to send it.
+        let_go.append(answered.wait(30))
+        # And a little longer: the server counts the deadline from when the call reached it,
+        # and reads a clock that can lag on a busy machine.
+        time.sleep(1.0)  # noqa: ASYNC251 - still blocking the loop on purpose
         return b"done"
 
     async def work(request: bytes, context) -> bytes:
@@ -91,18 +99,27 @@ async def test_a_call_whose_deadline_passed_while_the_server_was_busy_is_not_run
     client = channel(f"127.0.0.1:{server.port}")
 
     def impatient_call() -> grpc.StatusCode:
-        busy.wait(30)
-        with grpc.insecure_channel(f"127.0.0.1:{server.port}") as sync_channel:
-            try:
-                sync_channel.unary_unary("/test.Busy/Work")(b"late", timeout=0.5)
-            except grpc.RpcError as error:
-                return error.code()  # type: ignore[attr-defined,no-any-return]
-        return grpc.StatusCode.OK
+        try:
+            with grpc.insecure_channel(f"127.0.0.1:{server.port}") as sync_channel:
+                # Connected before the loop is blocked: the call's half second is spent waiting
+                # on the server, not on the connection.
+                grpc.channel_ready_future(sync_channel).result(timeout=30)
+                connected.set()
+                busy.wait(30)
+                try:
+                    sync_channel.unary_unary("/test.Busy/Work")(b"late", timeout=0.5)
+                except grpc.RpcError as error:
+                    return error.code()  # type: ignore[attr-defined,no-any-return]
+                return grpc.StatusCode.OK
+        finally:
+            answered.set()
 
     try:
         impatient = asyncio.create_task(asyncio.to_thread(impatient_call))
+        assert await asyncio.to_thread(connected.wait, 30), "the impatient caller never connected"
         assert await client.unary_unary("/test.Busy/Hog")(b"", timeout=60) == b"done"
         assert await impatient == grpc.StatusCode.DEADLINE_EXCEEDED
+        assert let_go == [True]  # the hog let go because the call had returned, not after 30 s
         # The server reaches the waiting call once the hog lets go, and does not run it.
         assert await client.unary_unary("/test.Busy/Work")(b"on time", timeout=60) == b"worked"
         assert started == [b"on time"]

@@ -57,12 +57,34 @@ async def writes_of_each_booking(db, booking_ids):
         return {row.booking_id: (row.saga, row.command, row.audit) for row in rows}
 
 
-async def test_creates_waiting_behind_a_group_are_written_together_in_arrival_order(slot_platform):
+def arrivals_at_the_groups(monkeypatch) -> list[str]:
+    """The customers whose planned creates reached the group commit, in the order they did."""
+    arrived: list[str] = []
+    create = CreateGroups.create
+
+    async def recorded(self, pending):
+        arrived.append(pending.command.customer_id)
+        return await create(self, pending)
+
+    monkeypatch.setattr(CreateGroups, "create", recorded)
+    return arrived
+
+
+async def until_arrived(arrived: list[str], count: int) -> None:
+    for _ in range(6000):  # up to a minute on a busy machine
+        if len(arrived) >= count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{count} creates did not reach the group commit: {arrived}")
+
+
+async def test_creates_waiting_behind_a_group_are_written_together_in_arrival_order(
+    slot_platform, monkeypatch
+):
     stub, catalog, db = slot_platform
     session, customers = await a_session(catalog, capacity=6, customers=11)
-    first = asyncio.ensure_future(book(stub, session, customers[0]))
-    await asyncio.sleep(0.5)  # its group is written (the session's row exists)
-    await first
+    arrived = arrivals_at_the_groups(monkeypatch)
+    await book(stub, session, customers[0])  # its group is written: the session's row exists
     # The session's row locked: the next group waits on it, and the creates after it queue up.
     async with db.transaction() as blocker:
         await blocker.execute(
@@ -70,10 +92,11 @@ async def test_creates_waiting_behind_a_group_are_written_together_in_arrival_or
             {"id": session.id},
         )
         waiting = []
-        for customer in customers[1:]:
+        for count, customer in enumerate(customers[1:], start=2):
             waiting.append(asyncio.ensure_future(book(stub, session, customer, as_customer=True)))
-            await asyncio.sleep(0.05)  # one after the other: the order they arrive in
-        await asyncio.sleep(0.5)
+            # One after the other, each only once the one before reached the group commit: the
+            # order they arrive in, however slow the machine is to plan each.
+            await until_arrived(arrived, count)
     answers = await asyncio.gather(*waiting, return_exceptions=True)
 
     booked = [answer.booking.customer_id for answer in answers if not isinstance(answer, BaseException)]
@@ -122,10 +145,11 @@ async def test_creates_waiting_behind_a_group_are_written_together_in_arrival_or
     assert (sagas, audited) == (6, 5)  # every booking's saga; the five customers' own creates
 
 
-async def test_two_creates_with_one_request_id_in_a_group_make_one_booking(slot_platform):
+async def test_two_creates_with_one_request_id_in_a_group_make_one_booking(slot_platform, monkeypatch):
     stub, catalog, db = slot_platform
     session, [customer] = await a_session(catalog, capacity=5)
     await book(stub, session, customer)
+    arrived = arrivals_at_the_groups(monkeypatch)
     request_id = str(uuid.uuid4())
     async with db.transaction() as blocker:
         await blocker.execute(
@@ -133,9 +157,9 @@ async def test_two_creates_with_one_request_id_in_a_group_make_one_booking(slot_
             {"id": session.id},
         )
         blocked = asyncio.ensure_future(book(stub, session, customer))
-        await asyncio.sleep(0.2)
+        await until_arrived(arrived, 1)
         same = [asyncio.ensure_future(book(stub, session, customer, request_id=request_id)) for _ in range(3)]
-        await asyncio.sleep(0.5)
+        await until_arrived(arrived, 4)  # the three wait together behind the blocked group
     await blocked
     answers = await asyncio.gather(*same)
 
