@@ -2,7 +2,6 @@
 written by webhooks and timeouts, compensation while waiting, lost and slow answers, recovery."""
 
 import asyncio
-import time
 from datetime import timedelta
 
 import pytest
@@ -11,7 +10,7 @@ from sqlalchemy import func, select, text
 
 from bookingplatform.saga.v1 import saga_pb2
 from payments.adapters.repository import ResolvedStep
-from payments.adapters.sandbox import SandboxCardProvider
+from payments.adapters.sandbox import SLOW_CARDS, SandboxCardProvider
 from payments.adapters.tables import payments, provider_events, saga_steps
 from payments.domain.provider import ProviderUnavailable
 from payments.domain.saga import SagaStep
@@ -70,6 +69,23 @@ class Saga(CardSaga):
             currency="EUR",
             payment_method_id=str(self.method()),
         )
+
+
+class Thinking(SandboxCardProvider):
+    """A sandbox whose slow cards think until the test says so: `thinking` is set once such a
+    call is under way, and the answer is given only after `released` (the sandbox's own delay
+    is none)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs, slow_seconds=0)
+        self.thinking = asyncio.Event()
+        self.released = asyncio.Event()
+
+    async def authorize(self, idempotency_key, amount_minor, currency, card_token):
+        if card_token in SLOW_CARDS:
+            self.thinking.set()
+            await self.released.wait()
+        return await super().authorize(idempotency_key, amount_minor, currency, card_token)
 
 
 @pytest.fixture
@@ -315,27 +331,35 @@ async def test_a_crash_between_the_intent_and_the_provider_call_is_recovered_by_
     assert sandbox.authorize_calls == {saga.key: 1}
 
 
-async def test_a_slow_answer_holds_no_transaction_or_lock_while_the_provider_thinks(
-    payments_db, participant, sandbox
-):
+async def test_a_slow_answer_holds_no_transaction_or_lock_while_the_provider_thinks(payments_db, held):
+    thinking = Thinking(webhook_secret=SECRET, sink=held)
+    participant = CardParticipant(payments_db, thinking, action_timeout=timedelta(seconds=15))
     saga = Saga(SLOW)
-    started = time.monotonic()
     executing = asyncio.create_task(participant.process(saga.command(EXECUTE)))
-    await until(lambda: saga.key in sandbox.authorize_calls)
+    try:
+        await until(thinking.thinking.is_set)
 
-    # The intent is committed and its row can be locked by someone else right away.
-    async with payments_db.transaction() as conn:
-        await conn.execute(text("SET LOCAL lock_timeout = '200ms'"))
-        locked = (
-            await conn.execute(
-                select(payments).where(payments.c.idempotency_key == saga.key).with_for_update()
-            )
-        ).one()
-    reply = await executing
+        # While the provider thinks (it answers only when released), the intent is committed
+        # and its row can be locked by someone else right away.
+        async with payments_db.transaction() as conn:
+            await conn.execute(text("SET LOCAL lock_timeout = '200ms'"))
+            locked = (
+                await conn.execute(
+                    select(payments).where(payments.c.idempotency_key == saga.key).with_for_update()
+                )
+            ).one()
+        still_thinking = not executing.done()
+        thinking.released.set()
+        reply = await executing
+    finally:
+        thinking.released.set()
+        await asyncio.wait([executing])
+        await thinking.close()
 
+    assert still_thinking  # the lock was taken before the provider answered
     assert locked.status == "AUTHORIZING"
     assert (reply.outcome, reply.amount.amount_minor) == (SUCCEEDED, 1500)
-    assert time.monotonic() - started >= 1.0
+    assert thinking.authorize_calls == {saga.key: 1}
 
 
 async def test_stale_intents_are_recovered_from_the_provider_or_failed_when_it_never_heard_of_them(

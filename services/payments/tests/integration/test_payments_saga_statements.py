@@ -23,6 +23,7 @@ from plumbing.testing import StatementRecorder
 pytestmark = pytest.mark.integration
 
 SUCCEEDED, FAILED = saga_pb2.STEP_OUTCOME_SUCCEEDED, saga_pb2.STEP_OUTCOME_FAILED
+ACTION_TIMEOUT = timedelta(seconds=15)
 EXECUTE, FINALIZE = saga_pb2.STEP_ACTION_EXECUTE, saga_pb2.STEP_ACTION_FINALIZE
 
 
@@ -79,7 +80,7 @@ async def answer(db, saga: Saga, payment_id, status: PaymentStatus, *, reason=No
             to_status=status,
             provider_reference=f"ref_{saga.saga_id}",
             reason=reason,
-            action_timeout=timedelta(seconds=15),
+            action_timeout=ACTION_TIMEOUT,
             decision=decision,
         )
 
@@ -238,11 +239,17 @@ async def test_an_answer_that_is_not_final_leaves_the_step_waiting(payments_db, 
     assert answered.step is not None and answered.step.waiting
     assert answered.step.decision.payment_id == intent.id
     async with payments_db.transaction() as conn:
-        expires_in = await conn.scalar(
-            select(payments.c.action_expires_at - func.now()).where(payments.c.id == intent.id)
+        expires_after = await conn.scalar(
+            select(payments.c.action_expires_at - payments.c.updated_at).where(payments.c.id == intent.id)
         )
     if status is PaymentStatus.REQUIRES_ACTION:
-        assert timedelta(seconds=14) < expires_in <= timedelta(seconds=15)
+        # The answer's UPDATE sets both from the same now(): the action expires ACTION_TIMEOUT
+        # after it was recorded, to the microsecond.
+        assert answered.payment.updated_at > intent.updated_at
+        assert expires_after == ACTION_TIMEOUT
+        assert answered.payment.action_expires_at - answered.payment.updated_at == ACTION_TIMEOUT
+    else:
+        assert expires_after is None
 
 
 async def test_an_approval_of_a_compensated_saga_says_so(payments_db):

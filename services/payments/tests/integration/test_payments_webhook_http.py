@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import grpc
 import httpx
@@ -17,29 +18,33 @@ import uvicorn
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from payments_test_cards import CARDS
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from bookingplatform.common.v1 import money_pb2
 from bookingplatform.payments.v1 import payments_pb2, payments_pb2_grpc
 from bookingplatform.saga.v1 import saga_pb2
 from gateway.app import create_app
 from gateway.settings import Settings as GatewaySettings
-from payments.adapters.sandbox import HttpEventSink, SandboxCardProvider
-from payments.adapters.tables import provider_events
+from payments.adapters.sandbox import EventSink, HttpEventSink, SandboxCardProvider
+from payments.adapters.tables import inbox, payments, provider_events
 from payments.bootstrap import build_provider, start
 from payments.domain import events
 from payments.domain.events import EventType, ProviderEvent
 from payments.settings import Settings
 from plumbing import messaging
+from plumbing.db import Database
 from plumbing.grpc_server import error_reason
 from plumbing.runtime import RunningService
-from plumbing.testing import eventually
+from plumbing.testing import EVENTUALLY_TIMEOUT, eventually
 
 pytestmark = pytest.mark.integration
 
 SECRET = "webhook-http-test-secret"
 ASYNC, ACTION, LOST, SLOW = "4000000000003063", "4000000000003220", "4000000000000341", "4000000000000259"
-ACTION_TIMEOUT = 1.0
+# Far beyond any wait of the tests (EVENTUALLY_TIMEOUT), so no action expires by itself while
+# a test runs, however loaded the machine: a test that wants one expired moves its expiry into
+# the past (`expire_the_action`), and one that forgot to would fail rather than pass by waiting.
+ACTION_TIMEOUT = 10 * EVENTUALLY_TIMEOUT
 
 
 @dataclass
@@ -123,6 +128,18 @@ async def status_becomes(stack: Stack, payment_id: str, status: int) -> payments
     )
 
 
+async def expire_the_action(db: Database, payment_id: uuid.UUID | str) -> None:
+    """As if ACTION_TIMEOUT had passed: the REQUIRES_ACTION payment's expiry moves into the past,
+    and the running sweeper (every 0.2 s) is left to find it and fail it."""
+    async with db.transaction() as conn:
+        moved = await conn.execute(
+            update(payments)
+            .where(payments.c.id == uuid.UUID(str(payment_id)), payments.c.status == "REQUIRES_ACTION")
+            .values(action_expires_at=func.now() - timedelta(seconds=1))
+        )
+    assert moved.rowcount == 1, "the payment was no longer waiting for its action"
+
+
 async def test_the_sandbox_posts_its_event_to_the_gateway_which_confirms_the_pending_payment(
     stack, payments_db
 ):
@@ -170,11 +187,13 @@ async def test_completing_the_action_through_the_sandbox_rpc_resolves_the_paymen
     assert error_reason(refused.value) == "PAYMENT_NOT_REQUIRING_ACTION"
 
 
-async def test_an_action_nobody_completes_times_out_and_leaves_no_open_authorization(stack):
+async def test_an_action_nobody_completes_times_out_and_leaves_no_open_authorization(stack, payments_db):
     waiting = (await stack.stub.AuthorizePayment(authorize_request(ACTION))).payment
+    await expire_the_action(payments_db, waiting.id)
 
     failed = await status_becomes(stack, waiting.id, payments_pb2.PAYMENT_STATUS_FAILED)
 
+    assert waiting.status == payments_pb2.PAYMENT_STATUS_REQUIRES_ACTION
     assert failed.decline_reason == "AUTHENTICATION_TIMEOUT"
     assert waiting.provider_reference not in stack.provider.open_authorizations()
 
@@ -317,6 +336,37 @@ async def replies_for(
     return found
 
 
+class HeldEvents:
+    """The sandbox's event sink while a test holds its events: each waits for `released`, then
+    goes to the webhook as it would have (the sandbox signs every attempt anew)."""
+
+    def __init__(self, sink: EventSink) -> None:
+        self.sink = sink
+        self.released = asyncio.Event()
+
+    async def __call__(self, payload: bytes, signature: str) -> None:
+        await self.released.wait()
+        await self.sink(payload, signature)
+
+
+@pytest.fixture
+async def held_events(stack) -> AsyncIterator[HeldEvents]:
+    webhook = stack.provider.sink
+    assert webhook is not None
+    held = HeldEvents(webhook)
+    stack.provider.sink = held
+    yield held
+    stack.provider.sink = webhook
+    held.released.set()  # events still held go to the webhook
+
+
+async def handled(db: Database, message_ids: list[str]) -> bool:
+    """The consumer committed these messages (their inbox rows)."""
+    async with db.transaction() as conn:
+        found = set(await conn.scalars(select(inbox.c.message_id).where(inbox.c.message_id.in_(message_ids))))
+    return found == set(message_ids)
+
+
 def execute(saga_id: str, card: str, attempt: int) -> saga_pb2.StepCommand:
     company_id, customer_id = str(uuid.uuid4()), str(uuid.uuid4())
     command = saga_pb2.StepCommand(
@@ -342,7 +392,7 @@ def execute(saga_id: str, card: str, attempt: int) -> saga_pb2.StepCommand:
     ],
 )
 async def test_a_waiting_execute_is_answered_once_when_its_payment_is_resolved(
-    stack, saga_replies, payments_db, card, outcome, reason
+    stack, saga_replies, held_events, payments_db, card, outcome, reason
 ):
     js, subscription = saga_replies
     saga_id = str(uuid.uuid4())
@@ -362,6 +412,20 @@ async def test_a_waiting_execute_is_answered_once_when_its_payment_is_resolved(
     await js.publish(
         subject, resent.SerializeToString(), headers={"Nats-Msg-Id": f"{saga_id}:payments:EXECUTE:2"}
     )
+    # The payment is resolved only once both EXECUTEs have found it waiting: the provider's
+    # event is held until then, the action expires only when the test says so.
+    await eventually(
+        lambda: handled(payments_db, [f"{saga_id}:payments:EXECUTE:1", f"{saga_id}:payments:EXECUTE:2"]),
+        message="the consumer never committed both EXECUTEs",
+    )
+    if card == ACTION:
+        async with payments_db.transaction() as conn:
+            waiting = await conn.scalar(
+                select(payments.c.id).where(payments.c.idempotency_key == f"{saga_id}:payments")
+            )
+        await expire_the_action(payments_db, waiting)
+    else:
+        held_events.released.set()
 
     answered = await replies_for(subscription, saga_id)
 
