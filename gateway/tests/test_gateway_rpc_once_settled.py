@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+from types import SimpleNamespace
+
 import pytest
 
+from gateway import deps
 from gateway.deps import rpc_once_settled
 from gateway.problems import RpcProblem
 
@@ -41,8 +45,43 @@ async def test_another_refusal_is_raised_at_once() -> None:
     assert raised.value.code == "BOOKING_NOT_CANCELLABLE" and len(made) == 1
 
 
-async def test_the_wait_is_bounded_and_the_last_refusal_is_raised() -> None:
+_real_sleep = asyncio.sleep
+
+
+class FakeClock:
+    """The clock and sleep of gateway.deps: time passes only when it sleeps, so what it waits
+    is exact however busy the machine is."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        if len(self.sleeps) > 100:
+            raise AssertionError(f"still waiting after {self.now:g} s")
+        await _real_sleep(0)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock()
+    # Only the names gateway.deps sees: the event loop keeps the real clock.
+    monkeypatch.setattr(deps, "time", SimpleNamespace(monotonic=fake.monotonic))
+    monkeypatch.setattr(deps, "asyncio", SimpleNamespace(sleep=fake.sleep))
+    return fake
+
+
+async def test_the_wait_is_bounded_and_the_last_refusal_is_raised(clock: FakeClock) -> None:
     made, call = _calls_answering(_refusal("BOOKING_FINALIZING"))
     with pytest.raises(RpcProblem) as raised:
-        await rpc_once_settled("bookings", call, within_seconds=0.5)  # type: ignore[arg-type]
-    assert raised.value.code == "BOOKING_FINALIZING" and 2 <= len(made) <= 5
+        await rpc_once_settled("bookings", call, within_seconds=3.0)  # type: ignore[arg-type]
+    assert raised.value.code == "BOOKING_FINALIZING"
+    # Pauses doubling from 0.1 s up to 1 s, none that would end past the bound: made at
+    # 0, 0.1, 0.3, 0.7, 1.5 and 2.5 s, the next would wait until 3.5 s.
+    assert clock.sleeps == pytest.approx([0.1, 0.2, 0.4, 0.8, 1.0])
+    assert len(made) == 6
