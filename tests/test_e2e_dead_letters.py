@@ -108,7 +108,7 @@ async def test_dead_letters_are_for_platform_operators_only(platform):
         refused = await company_operator.get("/v1/ops/dead-letters", params={"service": "wallet"})
         assert refused.status_code == 403
         assert refused.json()["code"] == "PERMISSION_DENIED"
-        anonymous = await httpx.AsyncClient(base_url=platform.gateway_url).get(
+        anonymous = await httpx.AsyncClient(base_url=platform.gateway_url, timeout=30).get(
             "/v1/ops/dead-letters", params={"service": "wallet"}
         )
         assert anonymous.status_code == 401

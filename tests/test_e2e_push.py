@@ -370,7 +370,7 @@ async def test_subscriptions_are_checked_and_removable(platform, tenant, push_se
 
 
 async def test_the_manifest_and_the_service_worker_are_served(platform) -> None:
-    async with httpx.AsyncClient(base_url=platform.gateway_url) as client:
+    async with httpx.AsyncClient(base_url=platform.gateway_url, timeout=30) as client:
         manifest = await client.get("/ops/manifest.webmanifest")
         assert manifest.status_code == 200
         assert manifest.headers["content-type"].startswith("application/manifest+json")

@@ -136,7 +136,9 @@ async def test_other_companies_staff_customers_and_bad_periods_are_refused(platf
     customer = await tenant.customer()
     assert (await customer.http.get("/v1/admin/stats", params=period())).status_code == 403
     assert (
-        await httpx.AsyncClient(base_url=platform.gateway_url).get("/v1/admin/stats", params=period())
+        await httpx.AsyncClient(base_url=platform.gateway_url, timeout=30).get(
+            "/v1/admin/stats", params=period()
+        )
     ).status_code == 401
 
     platform_admin, _ = await login(platform, "PLATFORM_ADMIN", None)

@@ -213,7 +213,7 @@ async def test_the_gateway_openapi_survives_fuzzing_as_every_role(platform, tena
                 email=people[role], password=PASSWORD, role=role, company_id=tenant.company_id
             )
         roles: dict[str, dict[str, str]] = {"anonymous": {}}
-        async with httpx.AsyncClient(base_url=base_url) as client:
+        async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
             for role, login in (
                 ("customer", email),
                 ("operator", operator_email),

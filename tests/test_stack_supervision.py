@@ -204,7 +204,7 @@ async def test_killed_nats_server_and_postgres_come_back_on_the_same_addresses_a
             catalog_pb2.GetCompanyRequest(company_id=created.company.id), timeout=30
         )
     assert found.company.name == "After the crash"
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.port('gateway')}") as http:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.port('gateway')}", timeout=30) as http:
         assert (await http.get("/readyz")).status_code == 200
 
 
