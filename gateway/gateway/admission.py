@@ -30,9 +30,10 @@ import asyncio
 import logging
 import math
 import time
+from collections import deque
 from collections.abc import Callable
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.problems import MAX_RETRY_AFTER, OVERLOADED_DOWNSTREAM, Problem, problem_response
 from gateway.request_ids import HEADER as REQUEST_ID_HEADER
@@ -48,6 +49,10 @@ SMOOTHING = 0.2
 # takes to read its saga queues again (service/saga_backlog.py), so the next write that goes
 # through meets a fresh judgement.
 BACKPRESSURE_HOLD_SECONDS = 0.25
+# The largest body a write may have (the API's largest, a company profile or a booking with
+# its extras, is a few kilobytes), and how long its body may take to arrive.
+MAX_BODY_BYTES = 1 << 20
+BODY_READ_SECONDS = 10.0
 
 
 class Overloaded(Exception):
@@ -117,6 +122,58 @@ class Limiter:
         self._slots.release()
 
 
+class BodyRefused(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.code)
+        self.problem = problem
+
+
+def body_too_large() -> BodyRefused:
+    return BodyRefused(
+        Problem(413, "BODY_TOO_LARGE", f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+    )
+
+
+async def read_body(scope: Scope, receive: Receive, *, timeout: float) -> Receive:
+    """Reads a write's whole body (at most MAX_BODY_BYTES, within `timeout` seconds) and
+    answers a `receive` that hands it on: a write takes its slot only once its body is here, so
+    clients that send a body slowly, or never, hold no slot (they held all of them: 32
+    connections sending one byte of a 10-byte body refused every write of the gateway), and no
+    body larger than the cap is ever held in memory. BodyRefused otherwise (413, 408)."""
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY_BYTES:
+            raise body_too_large()
+    messages: list[Message] = []
+    size = 0
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                message = await receive()
+                messages.append(message)
+                if message["type"] != "http.request":  # the client went away: handed on as is
+                    break
+                size += len(message.get("body", b""))
+                if size > MAX_BODY_BYTES:
+                    raise body_too_large()
+                if not message.get("more_body", False):
+                    break
+    except TimeoutError:
+        raise BodyRefused(
+            Problem(
+                408,
+                "BODY_TIMEOUT",
+                f"The request body did not arrive within {timeout:g} s.",
+                headers={"Connection": "close"},
+            )
+        ) from None
+    pending = deque(messages)
+
+    async def receive_read_body() -> Message:
+        return pending.popleft() if pending else await receive()
+
+    return receive_read_body
+
+
 def overloaded_problem(retry_after: int) -> Problem:
     return Problem(
         503,
@@ -172,11 +229,17 @@ class AdmissionControl:
     as gateway.request_ids would."""
 
     def __init__(
-        self, app: ASGIApp, limiter: Limiter | None, backpressure: Backpressure | None = None
+        self,
+        app: ASGIApp,
+        limiter: Limiter | None,
+        backpressure: Backpressure | None = None,
+        *,
+        body_read_seconds: float = BODY_READ_SECONDS,
     ) -> None:
         self.app = app
         self.limiter = limiter
         self.backpressure = backpressure if backpressure is not None else Backpressure()
+        self.body_read_seconds = body_read_seconds
 
     async def _refuse(self, problem: Problem, scope: Scope, receive: Receive, send: Send) -> None:
         refusal = problem_response(problem, scope.get("path"))
@@ -184,17 +247,22 @@ class AdmissionControl:
         await refusal(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope.get("method") not in WRITE_METHODS
-            or not str(scope.get("path", "")).startswith(LIMITED_PREFIX)
-        ):
+        if scope["type"] != "http" or scope.get("method") not in WRITE_METHODS:
             await self.app(scope, receive, send)
             return
-        method, path = scope["method"], str(scope["path"])
-        held_back = self.backpressure.refusal(method, path)
+        method, path = scope["method"], str(scope.get("path", ""))
+        limited = path.startswith(LIMITED_PREFIX)
+        held_back = self.backpressure.refusal(method, path) if limited else None
         if held_back is not None:
             await self._refuse(held_back, scope, receive, send)
+            return
+        try:
+            receive = await read_body(scope, receive, timeout=self.body_read_seconds)
+        except BodyRefused as refused:
+            await self._refuse(refused.problem, scope, receive, send)
+            return
+        if not limited:
+            await self.app(scope, receive, send)
             return
         limiter = self.limiter
         if limiter is not None:

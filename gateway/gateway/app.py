@@ -163,7 +163,9 @@ def write_limiter(settings: Settings) -> Limiter | None:
     return Limiter(settings.max_writes_in_flight, settings.write_queue, settings.write_queue_wait_seconds)
 
 
-def _edge_first(app: FastAPI, limiter: Limiter | None, backpressure: Backpressure) -> None:
+def _edge_first(
+    app: FastAPI, limiter: Limiter | None, backpressure: Backpressure, body_read_seconds: float
+) -> None:
     """CORS, then admission control, in front of everything else the app runs, the request's
     span and Starlette's error handling included (both are built into the middleware stack,
     so they are put outside it by wrapping its build, as the instrumentation itself does).
@@ -177,7 +179,7 @@ def _edge_first(app: FastAPI, limiter: Limiter | None, backpressure: Backpressur
 
     def build_behind_the_edge() -> ASGIApp:
         return CompanyCors(
-            AdmissionControl(build(), limiter, backpressure),
+            AdmissionControl(build(), limiter, backpressure, body_read_seconds=body_read_seconds),
             clients=lambda: getattr(app.state, "clients", None),
         )
 
@@ -284,7 +286,7 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     )
     # On the app's state so that a test can drive its clock instead of sleeping through a hold.
     app.state.backpressure = Backpressure()
-    _edge_first(app, write_limiter(settings), app.state.backpressure)
+    _edge_first(app, write_limiter(settings), app.state.backpressure, settings.body_read_seconds)
     for routes in (auth, customer, public, ops, dead_letters, webhooks):
         app.include_router(routes.router)
     app.include_router(admin_users_router)

@@ -54,6 +54,8 @@ class Settings:
     max_writes_in_flight: int = 32
     write_queue: int = 32
     write_queue_wait_seconds: float = 1.0
+    # How long a write's body may take to arrive, read before it takes a slot (else 408).
+    body_read_seconds: float = 10.0
     # How often old inbox rows, idempotency keys and expired sessions and tokens are deleted
     # (gateway.retention); 0: never.
     retention_sweep_seconds: float = 3600.0
@@ -128,6 +130,7 @@ class Settings:
             write_queue=_at_least("GATEWAY_WRITE_QUEUE", 32, 0),
             retention_sweep_seconds=float(env("RETENTION_SWEEP_SECONDS", "3600")),
             write_queue_wait_seconds=float(env("GATEWAY_WRITE_QUEUE_WAIT_SECONDS", "1")),
+            body_read_seconds=float(env("GATEWAY_BODY_READ_SECONDS", "10")),
             webhooks_allow_private_urls=env(
                 "GATEWAY_WEBHOOKS_ALLOW_PRIVATE_URLS", "true" if dev else "false"
             ).lower()
