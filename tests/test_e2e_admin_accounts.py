@@ -1,16 +1,19 @@
 """End to end through the HTTP gateway and the real services: customers sign up into a company
-(a guest who booked before keeps the same customer), staff invite customers, an API key calls
+(a guest who booked before keeps the same customer once they prove the address with the code
+e-mailed to it), staff invite customers, an API key calls
 the admin API until revoked, one e-mail is a customer of two companies, and neither a customer
 nor an admin of one company reaches another."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import httpx
 import pytest
 
 from bookingplatform.catalog.v1 import catalog_pb2
+from plumbing.testing import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -48,6 +51,21 @@ async def admin_of(platform, http: httpx.AsyncClient, company_id: str, role: str
     return bearer(reply.json())
 
 
+async def signup_code_mailed_to(platform, address: str) -> str:
+    """The sign-up code in the e-mail the gateway sent to `address` (through its real SMTP)."""
+
+    def code() -> str | None:
+        for received in platform.mail.to(address):
+            for part in received.message.walk():
+                if part.get_content_type() == "text/plain":
+                    found = re.search(r"\b[A-Z2-7]{4}-[A-Z2-7]{4}\b", part.get_payload(decode=True).decode())
+                    if found:
+                        return found.group(0)
+        return None
+
+    return await eventually(code, message=f"no sign-up code reached {address}")
+
+
 @pytest.fixture
 async def http(platform):
     async with httpx.AsyncClient(base_url=platform.gateway_url, timeout=30) as client:
@@ -68,10 +86,22 @@ async def test_a_customer_signs_up_into_a_company_and_a_guest_keeps_their_custom
         )
     ).customer
     fresh_email = f"new-{uuid.uuid4().hex[:8]}@example.com"
+    as_guest = {"email": guest_email, "password": PASSWORD, "display_name": "Walk In"}
+
+    # Whoever types the guest's address gets no account of theirs: a code goes to the address.
+    unproven = await http.post(f"/v1/companies/{tenant.company_id}/signup", json=as_guest)
+    assert unproven.status_code == 409 and unproven.json()["code"] == "EMAIL_CODE_REQUIRED", unproven.text
+    code = await signup_code_mailed_to(platform, guest_email)
+    wrong = await http.post(
+        f"/v1/companies/{tenant.company_id}/signup", json={**as_guest, "email_code": "AAAA-AAAA"}
+    )
+    assert wrong.status_code == 400 and wrong.json()["code"] == "EMAIL_CODE_INVALID"
+    assert code not in unproven.text + wrong.text
+    still_guest = await platform.catalog.GetCustomer(catalog_pb2.GetCustomerRequest(customer_id=guest.id))
+    assert still_guest.customer.guest is True
 
     signed_up = await http.post(
-        f"/v1/companies/{tenant.company_id}/signup",
-        json={"email": guest_email, "password": PASSWORD, "display_name": "Walk In"},
+        f"/v1/companies/{tenant.company_id}/signup", json={**as_guest, "email_code": code.lower()}
     )
     fresh = await http.post(
         f"/v1/companies/{tenant.company_id}/signup",

@@ -17,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -215,6 +216,39 @@ async def change_password(db: Database, user: User, new_password: str, *, action
         await audit.record(
             conn, company_id=user.company_id, entity_type="user", entity_id=user.id, action=action
         )
+
+
+# ----- sign-up codes: proof that whoever signs up reads the e-mail of a known customer -----
+
+# A code is good in the hour it was sent and the next one.
+SIGNUP_CODE_WINDOW_SECONDS = 3600
+
+
+def _signup_window(now: float | None = None) -> int:
+    return int((time.time() if now is None else now) // SIGNUP_CODE_WINDOW_SECONDS)
+
+
+def signup_code(secret_key: str, company_id: str, email: str, *, now: float | None = None) -> str:
+    """The code e-mailed to `email` when an account is asked for with it in the company where
+    it is already a customer's (a guest who booked): 8 characters, XXXX-XXXX. Nothing is
+    stored: it is a MAC of the company, the address and the hour."""
+    return _signup_code(secret_key, company_id, email, _signup_window(now))
+
+
+def _signup_code(secret_key: str, company_id: str, email: str, window: int) -> str:
+    message = f"signup-email:{company_id}:{email}:{window}".encode()
+    code = base64.b32encode(hmac.new(secret_key.encode(), message, hashlib.sha256).digest()[:5]).decode()
+    return f"{code[:4]}-{code[4:]}"
+
+
+def signup_code_matches(secret_key: str, company_id: str, email: str, given: str) -> bool:
+    """Whether `given` (any case, spaces and dashes ignored) is this hour's or the last one's."""
+    typed = "".join(given.split()).replace("-", "").upper()
+    window = _signup_window()
+    return any(
+        hmac.compare_digest(_signup_code(secret_key, company_id, email, w).replace("-", ""), typed)
+        for w in (window, window - 1)
+    )
 
 
 # ----- password resets -----

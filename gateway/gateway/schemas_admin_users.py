@@ -46,6 +46,13 @@ class SignupRequest(BaseModel):
     email: str = Email
     password: str = NewPassword
     display_name: str = Name
+    email_code: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=32,
+        description="The code e-mailed to the address when it is already a customer's in the company"
+        " (a guest who booked): asked for by 409 `EMAIL_CODE_REQUIRED`.",
+    )
 
 
 class InviteAcceptRequest(BaseModel):

@@ -247,6 +247,21 @@ def render_endpoint_disabled(*, url: str, disabled_at: datetime, failures: int) 
     )
 
 
+SIGNUP_CODE = "account.signup_code"
+SIGNUP_CODE_SUBJECT = "Your sign-up code for {company}"
+
+
+def render_signup_code(*, company: str, code: str) -> Email:
+    """The code that proves an address is the signer-up's when it is already a customer's."""
+    context = {"company": company, "code": code}
+    return Email(
+        subject=" ".join(SIGNUP_CODE_SUBJECT.format(company=company).split()),
+        text=_TEXT.get_template("signup_code.txt").render(**context),
+        html=_HTML.get_template("signup_code.html").render(**context),
+        ics=None,
+    )
+
+
 def event_uid(booking_id: str) -> str:
     """One booking's UID in every calendar: the .ics attachments and the feeds."""
     return f"booking-{booking_id}@booking-platform"

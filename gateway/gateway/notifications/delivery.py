@@ -17,6 +17,7 @@ other failure a day after the event).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 import uuid
@@ -268,6 +269,34 @@ async def write_endpoint_disabled(
         )
         written += result.rowcount
     return written
+
+
+async def write_signup_code(
+    conn: AsyncConnection, *, company_id: str, company: str, email: str, code: str
+) -> bool:
+    """The e-mail with a sign-up code (gateway.routes.auth), sent like the others; once per
+    code: asking again within its hour sends nothing new. True when it was written now."""
+    message = content.render_signup_code(company=company, code=code)
+    # Named by a digest of the code, never the code: event ids show in logs and pages.
+    digest = hashlib.sha256(code.encode()).hexdigest()[:24]
+    result = await conn.execute(
+        _NEW_MESSAGE,
+        {
+            "id": str(uuid.uuid4()),
+            "event_id": f"{content.SIGNUP_CODE}:{company_id}:{digest}",
+            "event_type": content.SIGNUP_CODE,
+            "company_id": company_id,
+            "booking_id": None,
+            "recipient": email,
+            "audience": "CUSTOMER",
+            "subject": message.subject,
+            "text_body": message.text,
+            "html_body": message.html,
+            "ics": None,
+            "occurred_at": datetime.now(UTC),
+        },
+    )
+    return result.rowcount == 1
 
 
 def consumer(db: Database, notifier: Notifier) -> InboxConsumer[Struct, Prepared | None]:

@@ -18,6 +18,7 @@ from bookingplatform.catalog.v1 import catalog_pb2, guest_customers_pb2
 from gateway import accounts
 from gateway.auth import AnyPrincipal, TokenIssuer
 from gateway.deps import clients_of, rpc, tokens_of, users_of
+from gateway.notifications.delivery import write_signup_code
 from gateway.problems import Problem, RpcProblem
 from gateway.ratelimit import client_address, limiter_of
 from gateway.routes.common import problems
@@ -234,7 +235,8 @@ async def customer_for(request: Request, company_id: str, email: str, display_na
     return created.customer.id
 
 
-async def _company_open(request: Request, company_id: str) -> None:
+async def _company_open(request: Request, company_id: str) -> str:
+    """The company's name; 404 for no such company, 409 for a suspended one."""
     try:
         reply = await rpc(
             "catalog",
@@ -246,6 +248,58 @@ async def _company_open(request: Request, company_id: str) -> None:
         raise
     if reply.company.state == catalog_pb2.COMPANY_STATE_SUSPENDED:
         raise Problem(409, "COMPANY_SUSPENDED", "The company is suspended.")
+    return reply.company.name
+
+
+async def _new_customer(request: Request, company_id: str, email: str, display_name: str) -> str | None:
+    """A new registered customer of the company with this e-mail; None when the e-mail is a
+    customer's there already (a guest who booked)."""
+    try:
+        created = await rpc(
+            "catalog",
+            clients_of(request).catalog.CreateCustomer(
+                catalog_pb2.CreateCustomerRequest(
+                    request_id=str(uuid.uuid5(_SIGNUP_NAMESPACE, f"{company_id}:{email}")),
+                    company_id=company_id,
+                    display_name=display_name,
+                    email=email,
+                    guest=False,
+                )
+            ),
+        )
+    except RpcProblem as problem:
+        if problem.status == 409:
+            return None
+        raise
+    return created.customer.id
+
+
+async def _proven_customer(request: Request, company_id: str, company: str, body: SignupRequest) -> str:
+    """The company's customer of this e-mail, for an account asked for by someone who proves
+    the address is theirs: the code e-mailed to it. Without one, the code is sent and the
+    sign-up refused (409 `EMAIL_CODE_REQUIRED`): an account made on the word of whoever types
+    an address would own that customer's bookings, wallet, passes and cards."""
+    email = normalize_email(body.email)
+    # Each code sent and each code tried counts like a reset: no mailbox flood, no guessing.
+    await limiter_of(request).take_reset(client_address(request), email)
+    secret = tokens_of(request).secret
+    if body.email_code is None:
+        code = accounts.signup_code(secret, company_id, email)
+        async with _db(request).transaction() as conn:
+            await write_signup_code(conn, company_id=company_id, company=company, email=email, code=code)
+        raise Problem(
+            409,
+            "EMAIL_CODE_REQUIRED",
+            "This e-mail already has bookings with this company: a code was sent to it; sign up"
+            " again with the code in `email_code`.",
+        )
+    if not accounts.signup_code_matches(secret, company_id, email, body.email_code):
+        raise Problem(
+            400,
+            "EMAIL_CODE_INVALID",
+            "The code is wrong or expired; sign up without it to get a new one.",
+        )
+    return await customer_for(request, company_id, email, body.display_name)
 
 
 def _email_taken() -> Problem:
@@ -257,18 +311,23 @@ def _email_taken() -> Problem:
     response_model=TokenResponse,
     status_code=201,
     operation_id="signUp",
-    responses=problems(400, 404, 409, 503),
+    responses=problems(400, 404, 409, 429, 503),
 )
 async def sign_up(request: Request, company_id: uuid.UUID, body: SignupRequest) -> JSONResponse:
-    """Creates a customer account in the company and logs it in. A customer of the company
-    with this e-mail (a guest who booked before) becomes the account's customer, so their
-    bookings are theirs. 409 `EMAIL_TAKEN` when the e-mail has an account there already."""
+    """Creates a customer account in the company and logs it in. An e-mail that is already a
+    customer's in the company (a guest who booked) must be proven first: the sign-up is
+    refused 409 `EMAIL_CODE_REQUIRED` and a code is e-mailed to the address; the same sign-up
+    with `email_code` then makes the account, whose customer that is, so their bookings are
+    theirs (400 `EMAIL_CODE_INVALID` for a wrong or expired code). 409 `EMAIL_TAKEN` when the
+    e-mail has an account there already."""
     company = str(company_id)
     email = normalize_email(body.email)
-    await _company_open(request, company)
+    company_name = await _company_open(request, company)
     if await users_of(request).get_by_email(email, company_id=company) is not None:
         raise _email_taken()
-    customer_id = await customer_for(request, company, email, body.display_name)
+    customer_id = await _new_customer(request, company, email, body.display_name)
+    if customer_id is None:
+        customer_id = await _proven_customer(request, company, company_name, body)
     password_hash = await hash_password(body.password)
     async with _db(request).transaction() as conn:
         user = await insert_user(

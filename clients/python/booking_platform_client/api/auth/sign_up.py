@@ -58,6 +58,11 @@ def _parse_response(
 
         return response_409
 
+    if response.status_code == 429:
+        response_429 = ProblemDetails.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 503:
         response_503 = ProblemDetails.from_dict(response.json())
 
@@ -88,9 +93,12 @@ def sync_detailed(
 ) -> Response[ProblemDetails | TokenResponse]:
     """Sign Up
 
-     Creates a customer account in the company and logs it in. A customer of the company
-    with this e-mail (a guest who booked before) becomes the account's customer, so their
-    bookings are theirs. 409 `EMAIL_TAKEN` when the e-mail has an account there already.
+     Creates a customer account in the company and logs it in. An e-mail that is already a
+    customer's in the company (a guest who booked) must be proven first: the sign-up is
+    refused 409 `EMAIL_CODE_REQUIRED` and a code is e-mailed to the address; the same sign-up
+    with `email_code` then makes the account, whose customer that is, so their bookings are
+    theirs (400 `EMAIL_CODE_INVALID` for a wrong or expired code). 409 `EMAIL_TAKEN` when the
+    e-mail has an account there already.
 
     Args:
         company_id (UUID):
@@ -124,9 +132,12 @@ def sync(
 ) -> ProblemDetails | TokenResponse | None:
     """Sign Up
 
-     Creates a customer account in the company and logs it in. A customer of the company
-    with this e-mail (a guest who booked before) becomes the account's customer, so their
-    bookings are theirs. 409 `EMAIL_TAKEN` when the e-mail has an account there already.
+     Creates a customer account in the company and logs it in. An e-mail that is already a
+    customer's in the company (a guest who booked) must be proven first: the sign-up is
+    refused 409 `EMAIL_CODE_REQUIRED` and a code is e-mailed to the address; the same sign-up
+    with `email_code` then makes the account, whose customer that is, so their bookings are
+    theirs (400 `EMAIL_CODE_INVALID` for a wrong or expired code). 409 `EMAIL_TAKEN` when the
+    e-mail has an account there already.
 
     Args:
         company_id (UUID):
@@ -155,9 +166,12 @@ async def asyncio_detailed(
 ) -> Response[ProblemDetails | TokenResponse]:
     """Sign Up
 
-     Creates a customer account in the company and logs it in. A customer of the company
-    with this e-mail (a guest who booked before) becomes the account's customer, so their
-    bookings are theirs. 409 `EMAIL_TAKEN` when the e-mail has an account there already.
+     Creates a customer account in the company and logs it in. An e-mail that is already a
+    customer's in the company (a guest who booked) must be proven first: the sign-up is
+    refused 409 `EMAIL_CODE_REQUIRED` and a code is e-mailed to the address; the same sign-up
+    with `email_code` then makes the account, whose customer that is, so their bookings are
+    theirs (400 `EMAIL_CODE_INVALID` for a wrong or expired code). 409 `EMAIL_TAKEN` when the
+    e-mail has an account there already.
 
     Args:
         company_id (UUID):
@@ -189,9 +203,12 @@ async def asyncio(
 ) -> ProblemDetails | TokenResponse | None:
     """Sign Up
 
-     Creates a customer account in the company and logs it in. A customer of the company
-    with this e-mail (a guest who booked before) becomes the account's customer, so their
-    bookings are theirs. 409 `EMAIL_TAKEN` when the e-mail has an account there already.
+     Creates a customer account in the company and logs it in. An e-mail that is already a
+    customer's in the company (a guest who booked) must be proven first: the sign-up is
+    refused 409 `EMAIL_CODE_REQUIRED` and a code is e-mailed to the address; the same sign-up
+    with `email_code` then makes the account, whose customer that is, so their bookings are
+    theirs (400 `EMAIL_CODE_INVALID` for a wrong or expired code). 409 `EMAIL_TAKEN` when the
+    e-mail has an account there already.
 
     Args:
         company_id (UUID):
