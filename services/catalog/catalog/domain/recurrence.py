@@ -69,6 +69,10 @@ def parse_rule(text: str, first_day: date, start: time) -> rrule.rrule:
         raise _invalid("FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY")
     if getattr(rule, "_count", None) is None and getattr(rule, "_until", None) is None:
         raise _invalid("rrule needs COUNT or UNTIL: a series must end")
+    # RFC 5545: a positive integer. dateutil takes INTERVAL=0 and repeats the first occurrence
+    # COUNT times: sessions stacked at one time would multiply the resource's capacity.
+    if getattr(rule, "_interval", 1) < 1:
+        raise _invalid("INTERVAL must be a positive integer")
     return rule
 
 
@@ -106,4 +110,8 @@ def expand(
     for wall in walls:
         begin = localtime.resolve_local(wall.date(), wall.time(), tz).instant
         occurrences.append(Occurrence(start_time=begin, end_time=begin + length))
+    # Two wall times can name one instant (a time in a daylight-saving gap moves to the one
+    # after it): a series never holds two sessions that start together.
+    if len({occurrence.start_time for occurrence in occurrences}) != len(occurrences):
+        raise _invalid("the rule gives two occurrences that start at the same time")
     return occurrences

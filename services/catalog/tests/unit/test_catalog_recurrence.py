@@ -52,6 +52,7 @@ def test_an_occurrence_in_the_spring_gap_is_shifted_forward_by_the_gap():
         ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30;COUNT=2", "INVALID_RRULE"),  # never matches
         ("FREQ=WEEKLY;COUNT=2\nDTSTART:20000101T000000", "INVALID_RRULE"),
         ("FREQ=SOMETIMES;COUNT=2", "INVALID_RRULE"),
+        ("FREQ=DAILY;INTERVAL=0;COUNT=3", "INVALID_RRULE"),  # three sessions at one time
         ("", "INVALID_RRULE"),
     ],
 )
@@ -66,3 +67,10 @@ def test_the_duration_is_bounded():
     with pytest.raises(InvalidArgument) as refused:
         expand("FREQ=DAILY;COUNT=2", minutes=0)
     assert refused.value.reason == "INVALID_DURATION"
+
+
+def test_a_rule_whose_two_wall_times_are_one_instant_is_refused():
+    # 30 March 2031, Berlin: 02:30 does not exist and moves to 03:30, the rule's other time.
+    with pytest.raises(InvalidArgument) as refused:
+        expand("FREQ=DAILY;BYHOUR=2,3;BYMINUTE=30;COUNT=2", first_day=date(2031, 3, 30), start=time(2, 30))
+    assert refused.value.reason == "INVALID_RRULE" and "same time" in str(refused.value)
