@@ -162,6 +162,10 @@ def _api_key_presented(request: Request) -> str | None:
 async def current_principal(request: Request) -> Principal:
     """The verified caller (no `acting_as`: use `authenticated` as a dependency)."""
     presented = _api_key_presented(request)
+    if presented is not None and request.headers.get(API_KEY_HEADER) and request.headers.get("authorization"):
+        # Two credentials (an API key and a bearer token, or two keys): which one the request
+        # runs as would be the server's guess. Refused, as an unreadable credential is.
+        raise unauthenticated("Send one credential: an API key or an Authorization header, not both.")
     if presented is not None:
         key = await api_key_in_use(request.app.state.db, presented)
         if key is None:

@@ -225,7 +225,10 @@ async def test_an_api_key_acts_for_its_company_with_its_role_until_revoked(http,
     users_again = await http.get("/v1/admin/users", headers=as_header)
     keys_by_key = await http.get("/v1/admin/api-keys", headers=as_key)
     foreign = await http.get("/v1/admin/users", params={"company_id": other.company_id}, headers=as_key)
+    # A key beside another company's admin token: which one would the request run as? Neither.
+    both = await http.get("/v1/admin/users", headers={**as_key, **other.headers})
     assert (users.status_code, users_again.status_code) == (200, 200)
+    assert both.status_code == 401 and "one credential" in both.json()["detail"]
     assert keys_by_key.status_code == 403  # a STAFF-scoped key is no company admin
     assert foreign.status_code == 404
 
