@@ -252,10 +252,18 @@ def _uuid(value: str | None) -> uuid.UUID | None:
         return None
 
 
+# An amount as people type it: ASCII digits, at most two decimals after a point or a comma.
+# Decimal() alone also takes 1e2 (a hundred), other scripts' digits and surrounding spaces.
+AMOUNT = re.compile(r"[0-9]{1,9}(?:[.,][0-9]{1,2})?")
+
+
 def _minor(value: str, name: str) -> int:
     """An amount typed in units (12.50) as minor units; a field error when it is not one."""
+    typed = value.strip(" ")
+    if not AMOUNT.fullmatch(typed):
+        raise Refused("VALIDATION_FAILED", {name: "an amount such as 12.50 (two decimals at most)"})
     try:
-        amount = Decimal(value.strip().replace(",", "."))
+        amount = Decimal(typed.replace(",", "."))
     except (InvalidOperation, ValueError):
         raise Refused("VALIDATION_FAILED", {name: "an amount such as 12.50"}) from None
     if (
@@ -272,7 +280,7 @@ def _int(value: str, name: str, default: int = 0) -> int:
     value = value.strip()
     if not value:
         return default
-    if not re.fullmatch(r"-?\d{1,9}", value):
+    if not re.fullmatch(r"-?[0-9]{1,9}", value):
         raise Refused("VALIDATION_FAILED", {name: "a whole number"})
     return int(value)
 
@@ -1294,7 +1302,12 @@ async def update_customer_form(request: Request, customer_id: uuid.UUID) -> Resp
 @router.post(f"{BASE}/customers/{{customer_id}}/wallet", include_in_schema=False)
 async def wallet_form(request: Request, customer_id: uuid.UUID) -> Response:
     async def change(principal: Principal, form: dict[str, str], company: Company) -> str:
-        debit = form.get("direction") == "debit"
+        direction, balance = form.get("direction"), form.get("balance", "MAIN")
+        if direction not in ("credit", "debit"):
+            raise Refused("VALIDATION_FAILED", {"direction": "credit or debit"})
+        if balance not in ("MAIN", "BONUS"):
+            raise Refused("VALIDATION_FAILED", {"balance": "main or bonus"})
+        debit = direction == "debit"
         body = _validated(
             WalletChangeBody,
             {
@@ -1302,7 +1315,7 @@ async def wallet_form(request: Request, customer_id: uuid.UUID) -> Response:
                     "amount_minor": _minor(form.get("amount", ""), "amount"),
                     "currency_code": company.currency,
                 },
-                "balance": "BONUS" if form.get("balance") == "BONUS" else "MAIN",
+                "balance": balance,
                 "reason": form.get("reason", "").strip(),
             },
         )
