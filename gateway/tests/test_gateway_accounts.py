@@ -404,3 +404,14 @@ def test_an_api_key_never_reaches_a_log_line():
         f"ApiKey {api_key}",
     ):
         assert api_key not in redact(line) and "[REDACTED]" in redact(line)
+
+
+async def test_a_login_form_posted_from_another_site_opens_no_session(http, make_account):
+    # Login CSRF: another site's form would log the victim's browser into the attacker's account.
+    account = await make_account("COMPANY_ADMIN")
+    form = {"email": account.email, "password": account.password}
+
+    forged = await http.post("/ops/login", data=form, headers={"Sec-Fetch-Site": "cross-site"})
+    assert forged.status_code == 403 and "gateway_ops_session" not in forged.cookies
+    ours = await http.post("/ops/login", data=form, headers={"Sec-Fetch-Site": "same-origin"})
+    assert ours.status_code == 303 and ours.cookies.get("gateway_ops_session")

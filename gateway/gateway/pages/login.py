@@ -78,6 +78,11 @@ async def log_in(request: Request) -> Response:
         response.headers.update(headers or {})
         return response
 
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        # A form on another site posting here would log the victim's browser into the
+        # attacker's account (login CSRF): what they then do lands in that account. The browser
+        # itself says where the form came from; a form of ours is same-origin.
+        return again(403, "Log in from this page.")
     if not email or not password or len(password) > MAX_PASSWORD_LENGTH:
         return again(400, "Enter your e-mail and password.")
     if company_id is not None and not is_uuid(company_id):
