@@ -186,3 +186,26 @@ async def test_hostile_input_is_refused_without_a_500(
     assert 'id="policy-min_nights-error"' in create.text and 'aria-invalid="true"' in create.text
     series = replies[4]
     assert 'id="start_date-error"' in series.text or 'id="weeks-error"' in series.text
+
+
+async def test_a_session_in_the_past_or_of_no_length_is_refused_never_adjusted(
+    http, make_account, ops_login, fake_platform, jwt_secret
+):
+    admin = await make_account("COMPANY_ADMIN")
+    resource = _resource(fake_platform, admin.company_id)
+    token = csrf_token(jwt_secret, await ops_login(admin))
+    before = len(fake_platform.catalog.sessions)
+    typed = {"csrf_token": token, "start_time": "10:00", "capacity": "5", "price": "10"}
+
+    past = await http.post(
+        f"/ops/manage/resources/{resource}/sessions",
+        data={**typed, "date": "2020-01-01", "duration_minutes": "60"},
+    )
+    negative = await http.post(
+        f"/ops/manage/resources/{resource}/sessions",
+        data={**typed, "date": "2031-01-01", "duration_minutes": "-5"},
+    )
+
+    assert past.status_code == 400 and 'id="one-start-error"' in past.text
+    assert negative.status_code == 400 and 'id="one-length-error"' in negative.text
+    assert len(fake_platform.catalog.sessions) == before  # nothing made, not a 1-minute session

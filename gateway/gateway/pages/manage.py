@@ -954,13 +954,17 @@ def _price(form: dict[str, str], company: Company) -> dict[str, Any]:
 async def create_session_form(request: Request, resource_id: uuid.UUID) -> Response:
     async def change(principal: Principal, form: dict[str, str], resource: Any, company: Company) -> str:
         begin = _local(company, form.get("date", ""), form.get("start_time", ""), "start_time")
+        if begin <= datetime.now(UTC):
+            raise Refused("VALIDATION_FAILED", {"start_time": "a time still to come"})
         minutes = _int(form.get("duration_minutes", ""), "duration_minutes", 60)
+        if not 1 <= minutes <= 1440:  # refused, never clamped: the session is what was typed
+            raise Refused("VALIDATION_FAILED", {"duration_minutes": "between 1 and 1440"})
         body = _validated(
             sessions_api.CreateSessionBody,
             {
                 "resource_id": str(resource_id),
                 "start_time": begin.isoformat(),
-                "end_time": (begin + timedelta(minutes=max(1, min(minutes, 1440)))).isoformat(),
+                "end_time": (begin + timedelta(minutes=minutes)).isoformat(),
                 "capacity": _int(form.get("capacity", ""), "capacity"),
                 "price": _price(form, company),
             },
