@@ -9,6 +9,7 @@ import uuid
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.common.v1 import money_pb2
 from gateway.pages.sagas import csrf_token
@@ -209,3 +210,27 @@ async def test_a_session_in_the_past_or_of_no_length_is_refused_never_adjusted(
     assert past.status_code == 400 and 'id="one-start-error"' in past.text
     assert negative.status_code == 400 and 'id="one-length-error"' in negative.text
     assert len(fake_platform.catalog.sessions) == before  # nothing made, not a 1-minute session
+
+
+async def test_cancelling_a_cancelled_booking_from_the_day_view_says_so_and_starts_nothing(
+    http, make_account, ops_login, fake_platform, jwt_secret
+):
+    admin = await make_account("COMPANY_ADMIN")
+    token = csrf_token(jwt_secret, await ops_login(admin))
+    booking = bookings_pb2.Booking(
+        id=str(uuid.uuid4()),
+        company_id=admin.company_id,
+        customer_id=str(uuid.uuid4()),
+        resource_id=_resource(fake_platform, admin.company_id),
+        start_time=stamp(1_900_000_000),
+        end_time=stamp(1_900_003_600),
+        status=bookings_pb2.BOOKING_STATUS_CANCELLED,
+    )
+    fake_platform.bookings.bookings[booking.id] = booking
+    form = {"csrf_token": token, "request_key": str(uuid.uuid4()), "reason": "again"}
+
+    again = await http.post(f"/ops/calendar/bookings/{booking.id}/cancel", data=form)
+
+    assert again.status_code == 303
+    assert "error=ALREADY_CANCELLED" in again.headers["location"]
+    assert "done=cancel" in again.headers["location"]  # the day view shows the refusal, not "started"

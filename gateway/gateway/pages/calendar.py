@@ -106,6 +106,8 @@ REFUSALS = {
     "SESSION_NOT_OPEN": "The session is cancelled.",
     "SESSION_STARTED": "The session has already started.",
     "REASON_REQUIRED": "Say why the company cancels.",
+    "REASON_TOO_LONG": "Say it in 500 characters at most.",
+    "ALREADY_CANCELLED": "This booking is already cancelled.",
     "CUSTOMER_REQUIRED": "Pick a customer first.",
     "SESSION_FULL": "No place is left in this session.",
     "VALIDATION_FAILED": "Some field is not valid.",
@@ -896,12 +898,14 @@ async def _card_action(request: Request, booking_id: uuid.UUID, action: str) -> 
             elif action == "check-in":
                 answer = await check_in_booking_at_desk(request, booking_id, principal, once)
                 code = _problem_code(answer)
+            elif before.status == bookings_pb2.BOOKING_STATUS_CANCELLED:
+                code = "ALREADY_CANCELLED"  # nothing is started: no "refund on its way"
             else:
                 reason = form.get("reason", "").strip()
                 try:
                     body = ReasonBody(reason=reason)
                 except ValidationError:
-                    code = "REASON_REQUIRED"
+                    code = "REASON_TOO_LONG" if reason else "REASON_REQUIRED"
                 else:
                     code = _problem_code(
                         await cancel_booking_by_company(request, booking_id, body, principal, once)
