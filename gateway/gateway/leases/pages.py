@@ -4,7 +4,8 @@
   event with the resource's held periods (who, what, since when) whenever they change; the
   store is asked every LIVE_INTERVAL_SECONDS (one indexed query of the company's unexpired
   leases), and the stream ends after LIVE_STREAM_SECONDS (the browser reconnects with its
-  cookie).
+  cookie), or as soon as its session no longer admits it (logged out or revoked, the account
+  deactivated or its role changed: checked again every few seconds, gateway.console.live).
 - `POST /ops/calendar/leases`: acquire for an edit of a booking (`booking_id`: its
   cancellation) or for a free cell (the booking form's fields); 409 LEASE_HELD names the holder.
 - `POST /ops/calendar/leases/{id}/renew`: the page's heartbeat; 410 LEASE_GONE once expired.
@@ -29,6 +30,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 from sse_starlette import EventSourceResponse
 
+from gateway.auth import CONSOLE_ROLES
+from gateway.console.live import LiveSession
 from gateway.console.rendering import render
 from gateway.leases.console import (
     HEARTBEAT_SECONDS,
@@ -101,6 +104,7 @@ async def live_holds(
             raise Problem(404, "RESOURCE_NOT_FOUND", "No such resource.")
     lower, upper = day_bounds(day, company.zone)
     leases = leases_of(request)
+    session = LiveSession(request, principal, CONSOLE_ROLES)
 
     async def events() -> AsyncIterator[dict[str, str]]:
         last: dict[str, tuple[str, ...] | None] = {r.id: None for r in resources}
@@ -110,12 +114,15 @@ async def live_holds(
                 held = by_resource(await leases.held(company.id, lower, upper))
             except SQLAlchemyError as error:  # the database is away: ask again
                 log.info("live holds: %s", type(error).__name__)
-                await asyncio.sleep(LIVE_INTERVAL_SECONDS)
+                if not await session.wait(LIVE_INTERVAL_SECONDS):
+                    return
                 continue
             for resource in resources:
                 mine = held.get(resource.id, [])
                 seen = tuple(h.id for h in mine)  # a heartbeat changes no line of it
                 if last[resource.id] != seen:
+                    if not await session.admitted():
+                        return
                     last[resource.id] = seen
                     yield {
                         "event": f"holds-{resource.id}",
@@ -123,7 +130,8 @@ async def live_holds(
                             "_holds.html", **holds_context(resource, mine, company, principal.user_id)
                         ),
                     }
-            await asyncio.sleep(LIVE_INTERVAL_SECONDS)
+            if not await session.wait(LIVE_INTERVAL_SECONDS):
+                return
 
     return EventSourceResponse(
         events(), ping=15, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}, send_timeout=30

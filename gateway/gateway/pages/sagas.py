@@ -12,7 +12,6 @@ changes on a new login and dies with the token).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
@@ -33,8 +32,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sse_starlette import EventSourceResponse
 
 from bookingplatform.bookings.v1 import bookings_pb2
-from gateway.auth import Principal
+from gateway.auth import OPS_ROLES, Principal, company_in_reach
 from gateway.console import timeline
+from gateway.console.live import LiveSession
 from gateway.console.rendering import page_response, render
 from gateway.deps import clients_of, tokens_of
 from gateway.pages.html import read_form
@@ -425,10 +425,17 @@ async def saga_list_live(
     """Server-Sent Events of the list's first page: `rows` (the table's body) and `summary`
     (the total and the counts) whenever what they show changed, asked at most every second
     (less often when the question is costly: LIVE_COST_FACTOR), and every 30 s anyway; the
-    stream ends after 5 minutes and the browser reconnects with its cookie (a logged-out
-    session gets no more rows)."""
+    stream ends after 5 minutes and the browser reconnects with its cookie. The session is
+    checked again while the stream is open (gateway.console.live, at most every few seconds):
+    once it is logged out or revoked, or its account deactivated or its role changed, the
+    stream ends. Another company's `company_id` is the page's 404, before the stream starts;
+    a refusal of bookings (a 4xx but 408 and 429) ends the stream instead of being asked again."""
     form = _form(q, range_, state, kind, current_step, min_age_seconds, company_id, needs_attention)
-    list_filters(form, datetime.now(UTC))  # a bad filter is refused before the stream starts
+    # A bad filter, or a company out of reach, is refused before the stream starts (as the page).
+    first = list_filters(form, datetime.now(UTC))
+    if first.company_id is not None:
+        company_in_reach(principal, first.company_id)
+    session = LiveSession(request, principal, OPS_ROLES)
 
     async def events() -> AsyncIterator[dict[str, str]]:
         last: tuple[Any, ...] | None = None
@@ -444,12 +451,18 @@ async def saga_list_live(
                         request, principal, filters, PAGE_SIZE, None, bucket_seconds=bucket_seconds(form)
                     )
             except (Problem, RpcProblem) as problem:
+                if refused_for_good(problem.status):
+                    log.info("live sagas: refused (%s): the stream ends", problem.code)
+                    return
                 log.info("live sagas: %s", problem.code)  # bookings slow or down: try again
-                await asyncio.sleep(LIVE_INTERVAL_SECONDS)
+                if not await session.wait(LIVE_INTERVAL_SECONDS):
+                    return
                 continue
             took = time.monotonic() - asked
             seen = _fingerprint(dashboard)
             if seen != last or time.monotonic() - sent_at > LIVE_REFRESH_SECONDS:
+                if not await session.admitted():
+                    return
                 last, sent_at = seen, time.monotonic()
                 yield {
                     "event": "rows",
@@ -459,9 +472,10 @@ async def saga_list_live(
                     "event": "summary",
                     "data": render("_saga_summary.html", **_summary_context(form, dashboard, filters, now)),
                 }
-            await asyncio.sleep(
+            if not await session.wait(
                 min(LIVE_MAX_INTERVAL_SECONDS, max(LIVE_INTERVAL_SECONDS, took * LIVE_COST_FACTOR))
-            )
+            ):
+                return
 
     return EventSourceResponse(
         events(),
@@ -469,6 +483,12 @@ async def saga_list_live(
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         send_timeout=30,
     )
+
+
+def refused_for_good(status: int) -> bool:
+    """Whether a refusal is permanent (the scope, the filter, a permission), not a slow or
+    busy service: asking again every second would only be refused again."""
+    return 400 <= status < 500 and status not in (408, 429)
 
 
 # ----- the detail -----
