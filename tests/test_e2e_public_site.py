@@ -18,6 +18,7 @@ from google.protobuf import field_mask_pb2
 from sqlalchemy import func, update
 
 from bookingplatform.catalog.v1 import catalog_pb2
+from gateway.site import views
 from gateway.tables import users
 from tests.conftest import Platform, Tenant, eur
 
@@ -536,6 +537,62 @@ async def test_a_customer_signs_in_pays_by_wallet_and_pass_and_sees_the_account(
         out = await http.post(f"/site/{me}/account/logout", data={"csrf_token": csrf})
         assert out.status_code == 303
         assert (await http.get(f"/site/{me}/account")).headers["location"] == f"/site/{me}/account/login"
+
+
+async def test_a_copy_of_the_site_cookie_kept_from_before_signing_out_opens_nothing(platform, tenant):
+    """Signing out ends the session on the server: the cookie copied before (a shared computer, a
+    proxy's log) no longer opens the account nor pays from the wallet; it is a guest's."""
+    ann = await tenant.customer(main_minor=5000)
+    email = await _email_of(platform, ann.id)
+    session = await tenant.session(capacity=8, price_minor=1500)
+    me = tenant.company_id
+    path = f"/site/{me}/book/session/{session.id}"
+    async with _site(platform) as http:
+        assert (await _sign_in(http, me, email, "secret-pass")).status_code == 303
+        kept = http.cookies["site_session"]
+        assert "From my wallet (balance 50.00 EUR)" in (await http.get(path)).text
+        csrf, _ = await _form(http, path)
+        out = await http.post(f"/site/{me}/account/logout", data={"csrf_token": csrf})
+        assert out.status_code == 303
+    async with _site(platform) as thief:
+        thief.cookies.set("site_session", kept, path=f"/site/{me}")
+        account = await thief.get(f"/site/{me}/account")
+        assert account.status_code == 303 and account.headers["location"] == f"/site/{me}/account/login"
+        form_page = await thief.get(path)
+        assert form_page.status_code == 200, form_page.text
+        assert "From my wallet" not in form_page.text and "Signed in as" not in form_page.text
+        assert 'name="email"' in form_page.text  # the guest's form
+        csrf, form_id = await _form(thief, path)
+        refused = await thief.post(
+            path,
+            data={"csrf_token": csrf, "form_id": form_id, "action": "book", "quantity": "1", "pay": "wallet"},
+        )
+        assert refused.status_code == 400 and "Enter your name." in refused.text
+
+
+async def test_a_rate_limited_guest_booking_says_the_limiter_s_wait_and_carries_retry_after(platform, tenant):
+    session = await tenant.session(capacity=8, price_minor=1500)
+    path = f"/site/{tenant.company_id}/book/session/{session.id}"
+    async with _site(platform) as http:
+        csrf, form_id = await _form(http, path)
+        form = {
+            "csrf_token": csrf,
+            "form_id": form_id,
+            "action": "book",
+            "quantity": "1",
+            "name": "Ada Guest",
+            "email": f"ada-{uuid.uuid4().hex[:8]}@example.com",
+            "card": "4242 4242 4242 4242",
+        }
+        # Every attempt counts, the same form sent again too (it books once).
+        answers = [await http.post(path, data=form) for _ in range(6)]
+    # GATEWAY_GUEST_BOOKING_LIMIT_PER_EMAIL: 5/hour.
+    assert [answer.status_code for answer in answers] == [303] * 5 + [429], answers[-1].text
+    refused = answers[-1]
+    wait = int(refused.headers["retry-after"])
+    assert 3000 < wait <= 3600  # the hour's window, from the first attempt
+    assert f"Too many booking attempts: try again in {views.wait(wait)}." in refused.text
+    assert "a minute" not in refused.text
 
 
 async def test_only_this_company_s_customers_sign_in_to_its_site(platform, tenant):

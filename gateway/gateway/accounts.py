@@ -193,7 +193,7 @@ async def sign_out_everywhere(conn: AsyncConnection, user_id: str) -> None:
 
 
 async def _end_sessions(conn: AsyncConnection, user_id: str) -> None:
-    """Revokes the account's refresh tokens and console sessions."""
+    """Revokes the account's refresh tokens and cookie sessions (console and site)."""
     await conn.execute(
         update(refresh_tokens)
         .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))

@@ -168,8 +168,10 @@ idempotency_keys = Table(
     Index("ix_idempotency_keys_claimed_brin", "claimed_at", postgresql_using="brin"),
 )
 
-# The operator pages' cookie sessions. The cookie holds a signed token naming a row (no secret
-# is stored here); logging out sets revoked_at, so the cookie stops working even if kept.
+# The cookie sessions of the operator pages and of the companies' sites (gateway.site.sessions:
+# a site cookie is signed with another key and audience, so it never opens the console). The
+# cookie holds a signed token naming a row (no secret is stored here); logging out sets
+# revoked_at, so the cookie stops working even if kept.
 ops_sessions = Table(
     "ops_sessions",
     metadata,

@@ -4,8 +4,10 @@ bookings, wallet balances and ledger, passes.
 
 The session cookie `site_session` is a JWT signed with a key derived from `JWT_SECRET` for the
 site only (audience `site-customer`, so it is no API token, no ops session, no guest link),
-naming the user, the company and the customer, for SESSION_SECONDS; HttpOnly, SameSite=Strict,
-Secure on https, path `/site/{company_id}`: it is good on this company's site only.
+naming the user, the company, the customer and the session's row, for SESSION_SECONDS; HttpOnly,
+SameSite=Strict, Secure on https, path `/site/{company_id}`: it is good on this company's site
+only. Signing out revokes the session's row, so a copy of the cookie is refused from then on
+(gateway.site.sessions).
 """
 
 from __future__ import annotations
@@ -25,15 +27,16 @@ from gateway.problems import Problem
 from gateway.ratelimit import client_address, limiter_of
 from gateway.schemas import EntitlementOut, WalletEntryOut, WalletOut
 from gateway.site import views
-from gateway.site.common import company_context, guarded, load_company
+from gateway.site.common import company_context, guarded, load_company, rate_limited
 from gateway.site.rendering import SITE_PATH, check_csrf, first, page, read_form
 from gateway.site.sessions import (
     SESSION_COOKIE,
     SESSION_SECONDS,
     SiteCustomer,
     active_customer,
+    close_session,
     cookie_path,
-    issue,
+    open_session,
 )
 from gateway.users import CompanyRequired
 from plumbing.principal import Role, acting_as
@@ -104,7 +107,7 @@ async def log_in(request: Request, company_id: str) -> Response:
                 request,
                 company,
                 email=email,
-                message="Too many attempts: wait a minute and try again.",
+                message=rate_limited(problem, "Too many attempts"),
                 status_code=429,
             )
             response.headers.update(problem.headers or {})
@@ -128,7 +131,7 @@ async def log_in(request: Request, company_id: str) -> Response:
         done = RedirectResponse(f"{SITE_PATH}/{company.id}/account", status_code=303)
         done.set_cookie(
             SESSION_COOKIE,
-            issue(request, customer),
+            await open_session(request, customer),
             max_age=SESSION_SECONDS,
             path=cookie_path(company.id),
             httponly=True,
@@ -146,6 +149,8 @@ async def log_out(request: Request, company_id: str) -> Response:
         form = await read_form(request)
         check_csrf(request, form)
         company = await load_company(request, company_id)
+        # Ended on the server first: a copy of the cookie kept from before is refused too.
+        await close_session(request, company.id)
         response = RedirectResponse(f"{SITE_PATH}/{company.id}", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path=cookie_path(company.id), httponly=True, samesite="strict")
         return response

@@ -16,7 +16,7 @@ from gateway.deps import clients_of, rpc
 from gateway.problems import Problem, RpcProblem
 from gateway.site import views
 from gateway.site.rendering import SITE_PATH, error_page, not_found
-from gateway.site.sessions import signed_in
+from gateway.site.sessions import checked_customer
 from plumbing.ids import is_uuid
 from plumbing.principal import Principal, Role, acting_as
 
@@ -34,6 +34,15 @@ async def guarded(request: Request, call: Callable[[], Awaitable[Response]]) -> 
         if problem.status >= 500 and problem.status != 503:
             log.warning("site: %s %s", problem.status, problem.code)
         return error_page(request, problem)
+
+
+def rate_limited(problem: Problem, what: str) -> str:
+    """The words of a refusal by a rate limit: what was refused and how long to wait, from the
+    limiter's Retry-After (which the page carries too: `problem.headers`)."""
+    value = (problem.headers or {}).get("Retry-After", "")
+    if not (value.isascii() and value.isdigit()):
+        return f"{what}: wait a while and try again."
+    return f"{what}: try again in {views.wait(int(value))}."
 
 
 def company_id_of(value: str) -> str:
@@ -66,10 +75,11 @@ async def company(request: Request, company_id: str) -> catalog_pb2.Company:
 
 
 def company_context(company: catalog_pb2.Company, request: Request | None = None) -> dict[str, Any]:
-    """What the site's layout shows: the company, its home, the map link, who is signed in."""
+    """What the site's layout shows: the company, its home, the map link, who is signed in (a
+    session found signed out on this request is shown as a guest)."""
     return {
         "company": company,
-        "signed": signed_in(request, company.id) if request is not None else None,
+        "signed": checked_customer(request, company.id) if request is not None else None,
         "home": f"{SITE_PATH}/{company.id}",
         "map_url": views.map_link(company.address) if company.address.strip() else "",
     }

@@ -25,7 +25,7 @@ from gateway.guest_links import GuestGrant
 from gateway.problems import Problem, RpcProblem
 from gateway.ratelimit import client_address
 from gateway.routes.public_guest import limiter_of, links_of
-from gateway.site.common import company_context, guarded, load_company
+from gateway.site.common import company_context, guarded, load_company, rate_limited
 from gateway.site.rendering import (
     SITE_PATH,
     booking_path,
@@ -113,7 +113,7 @@ async def find(request: Request, company_id: str) -> Response:
                 company,
                 reference=reference,
                 email=email,
-                message="Too many attempts: wait a while and try again.",
+                message=rate_limited(problem, "Too many attempts"),
                 status_code=problem.status,
             )
             response.headers.update(problem.headers or {})

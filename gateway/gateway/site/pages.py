@@ -64,6 +64,7 @@ from gateway.site.common import company_context as _company_context
 from gateway.site.common import company_id_of as _company_id
 from gateway.site.common import guarded as _guarded
 from gateway.site.common import guest as _guest
+from gateway.site.common import rate_limited as _rate_limited
 from gateway.site.common import read as _read
 from gateway.site.rendering import (
     MANAGE_COOKIE,
@@ -232,10 +233,12 @@ class Offer:
 
 
 class FormProblem(Exception):
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, status: int = 400, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        # Sent with the page (a 429's Retry-After).
+        self.headers = dict(headers or {})
 
 
 def _int(value: str, name: str, low: int, high: int) -> int:
@@ -531,7 +534,7 @@ async def book(request: Request, company_id: str, kind: str, target_id: str) -> 
         except FormProblem as problem:
             priced = await _price(request, company, offer, choice)
             options = await _options(request, company, first(form, "pay"))
-            return _form_page(
+            response = _form_page(
                 request,
                 company,
                 offer,
@@ -541,6 +544,8 @@ async def book(request: Request, company_id: str, kind: str, target_id: str) -> 
                 status_code=problem.status,
                 options=options,
             )
+            response.headers.update(problem.headers)
+            return response
 
     return await _guarded(request, call)
 
@@ -564,7 +569,9 @@ async def _book(
     try:
         await limiter_of(request).take(client_address(request), guest.email)
     except Problem as problem:
-        raise FormProblem("Too many booking attempts: wait a minute and try again.", problem.status) from None
+        raise FormProblem(
+            _rate_limited(problem, "Too many booking attempts"), problem.status, headers=problem.headers
+        ) from None
     email = normalize_email(guest.email)
     key = str(uuid.uuid5(BOOKING_KEYS, f"{company.id}\x00{email}\x00{form_id.lower()}"))
     clients = clients_of(request)

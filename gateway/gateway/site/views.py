@@ -106,6 +106,15 @@ def duration(minutes: int) -> str:
     return " ".join(parts) or "0 minutes"
 
 
+def wait(seconds: int) -> str:
+    """A wait in words, rounded up (never shorter than it is): 45 -> 45 seconds, 61 -> 2 minutes,
+    3541 -> 1 hour."""
+    if seconds < 60:
+        seconds = max(seconds, 1)
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return duration(-(-seconds // 60))
+
+
 def windows_of(policy: catalog_pb2.ResourcePolicy) -> list[tuple[int, int]]:
     """The refund steps (minutes before the start, percent), widest first, as catalog derives
     them when the resource has none of its own (free_cancellation_minutes)."""
