@@ -371,6 +371,7 @@ async def test_forms_without_csrf_or_with_hostile_input_are_4xx_pages(platform, 
             ({**good, "quantity": "-3"}, 400, "Places must be between"),
             ({**good, "email": "not-an-address"}, 400, "Enter a valid e-mail address."),
             ({**good, "name": "   "}, 400, "Enter your name."),
+            ({**good, "name": "Eve\r\nBcc: victim@example.com"}, 400, "Enter your name."),
             ({**good, "card": ""}, 400, "Enter the card number."),
             ({**good, "form_id": "'; drop table"}, 400, "This form has expired"),
             ({**good, "extra": "<script>:1"}, None, None),  # an unknown extra is ignored

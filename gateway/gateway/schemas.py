@@ -27,6 +27,9 @@ INT32_MAX = 2**31 - 1
 MAX_QUANTITY = 1000  # places, units of an extra
 MAX_GUESTS = 1000
 MAX_EXTRAS = 50
+# A person's name: something to read, on one line. Control characters (a CR/LF among them) are
+# refused: a name goes into e-mails, calendar entries and pages.
+PERSON_NAME_PATTERN = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
 
 
 def short_name(enum: Any, value: int, prefix: str) -> str:

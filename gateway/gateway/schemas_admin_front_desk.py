@@ -18,7 +18,7 @@ from bookingplatform.passes.v1 import passes_pb2
 from bookingplatform.wallet.v1 import wallet_pb2
 from gateway.edge import EdgeDate, EdgeDateTime
 from gateway.problems import Problem
-from gateway.schemas import BookingOut, EntitlementOut, Money, WalletEntryOut, WalletOut
+from gateway.schemas import PERSON_NAME_PATTERN, BookingOut, EntitlementOut, Money, WalletEntryOut, WalletOut
 
 # ----- booking filters (also GET /v1/bookings) -----
 
@@ -105,7 +105,9 @@ class CustomerList(BaseModel):
 class CreateCustomerBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     company_id: uuid.UUID | None = Field(default=None, description="Platform admins: the company.")
-    display_name: str = Field(min_length=1, max_length=200, examples=["Ada Lovelace"])
+    display_name: str = Field(
+        min_length=1, max_length=200, pattern=PERSON_NAME_PATTERN, examples=["Ada Lovelace"]
+    )
     email: str = Field(min_length=3, max_length=320, examples=["ada@example.com"])
 
 

@@ -9,7 +9,15 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.edge import EdgeDate, EdgeDateTime
-from gateway.schemas import MAX_EXTRAS, MAX_GUESTS, MAX_QUANTITY, BookingOut, BookingTarget, ExtraIn
+from gateway.schemas import (
+    MAX_EXTRAS,
+    MAX_GUESTS,
+    MAX_QUANTITY,
+    PERSON_NAME_PATTERN,
+    BookingOut,
+    BookingTarget,
+    ExtraIn,
+)
 
 # Wide enough for real addresses, strict enough to refuse what no mailbox takes.
 EMAIL_PATTERN = r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"
@@ -17,7 +25,9 @@ EMAIL_PATTERN = r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"
 
 class GuestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200, pattern=r"\S", description="The guest's full name.")
+    name: str = Field(
+        min_length=1, max_length=200, pattern=PERSON_NAME_PATTERN, description="The guest's full name."
+    )
     email: str = Field(
         min_length=3,
         max_length=320,
