@@ -187,8 +187,9 @@ async def confirm_password_reset(request: Request, body: PasswordResetConfirm) -
 
 async def customer_for(request: Request, company_id: str, email: str, display_name: str) -> str:
     """The catalog customer of this e-mail in the company, registered: a guest who booked
-    before is converted (same id, so their bookings, wallet and passes are the account's), an
-    existing customer is taken as is, else a new one is created."""
+    before is converted (same id, so their bookings, wallet and passes are the account's), else
+    a new one is created; a registered customer of the address (made by staff) is 409
+    `CUSTOMER_EMAIL_TAKEN`. The caller has proven the address (an invitation, a sign-up code)."""
     clients = clients_of(request)
     email = normalize_email(email)
 
@@ -211,28 +212,16 @@ async def customer_for(request: Request, company_id: str, email: str, display_na
     known = await converted()
     if known is not None:
         return known
-    try:
-        created = await rpc(
-            "catalog",
-            clients.catalog.CreateCustomer(
-                catalog_pb2.CreateCustomerRequest(
-                    request_id=str(uuid.uuid5(_SIGNUP_NAMESPACE, f"{company_id}:{email}")),
-                    company_id=company_id,
-                    display_name=display_name,
-                    email=email,
-                    guest=False,
-                )
-            ),
+    created = await _new_customer(request, company_id, email, display_name)
+    if created is not None:
+        return created
+    # Taken meanwhile (a guest booking of the same address): that customer is the one.
+    known = await converted()
+    if known is None:  # a registered customer of this address, without an account
+        raise Problem(
+            409, "CUSTOMER_EMAIL_TAKEN", "A customer of the company has this e-mail; ask the company."
         )
-    except RpcProblem as problem:
-        if problem.status != 409:
-            raise
-        # Taken meanwhile (a guest booking of the same address): that customer is the one.
-        known = await converted()
-        if known is None:
-            raise
-        return known
-    return created.customer.id
+    return known
 
 
 async def _company_open(request: Request, company_id: str) -> str:
