@@ -4,6 +4,8 @@ notation (1e2 is a hundred), other scripts' digits, signs, spaces inside."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from gateway.pages.manage import Refused, _int, _minor
@@ -28,3 +30,16 @@ def test_a_whole_number_is_ascii_digits(typed: str) -> None:
     with pytest.raises(Refused):
         _int(typed, "capacity")
     assert _int("12", "capacity") == 12 and _int("-3", "offset") == -3
+
+
+def test_a_local_time_the_clocks_skip_is_refused_and_one_they_repeat_is_taken() -> None:
+    from zoneinfo import ZoneInfo
+
+    from gateway.pages.manage import _local
+
+    berlin = SimpleNamespace(zone=ZoneInfo("Europe/Berlin"))
+    with pytest.raises(Refused) as refused:
+        _local(berlin, "2031-03-30", "02:30", "start_time")  # 02:00-03:00 does not exist
+    assert "does not exist" in refused.value.errors["start_time"]
+    assert _local(berlin, "2031-10-26", "02:30", "start_time").isoformat() == "2031-10-26T00:30:00+00:00"
+    assert _local(berlin, "2031-03-30", "03:30", "start_time").isoformat() == "2031-03-30T01:30:00+00:00"

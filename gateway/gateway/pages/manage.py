@@ -292,7 +292,11 @@ def _local(company: Company, day: str, clock: str, name: str) -> datetime:
         moment = datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=company.zone)
     except ValueError:
         raise Refused("VALIDATION_FAILED", {name: "a date and a time"}) from None
-    return moment.astimezone(UTC)
+    instant = moment.astimezone(UTC)
+    if instant.astimezone(company.zone).replace(tzinfo=None) != moment.replace(tzinfo=None):
+        # In the hour the clocks skip: no such local time; never moved silently to another.
+        raise Refused("VALIDATION_FAILED", {name: "this time does not exist that day (clocks go forward)"})
+    return instant
 
 
 def _not_found(request: Request, principal: Principal, what: str) -> HTMLResponse:
