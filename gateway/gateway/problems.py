@@ -1,7 +1,8 @@
 """Errors as RFC 9457 problem+json, and the explicit mapping of gRPC statuses onto them.
 
 Every error response of the gateway goes through `problem_response`, so clients always get
-`application/problem+json` with a stable UPPER_SNAKE `code`.
+`application/problem+json` with a stable UPPER_SNAKE `code`; a browser opening a console or
+site address (it accepts text/html, and is no htmx request) gets the same problem as a page.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import grpc
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from sqlalchemy import exc as sqlalchemy_exc
@@ -332,14 +333,57 @@ DATABASE_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
+# Paths of the pages (the console, the companies' sites): a browser opening one is shown an
+# error as a page, a client asking for JSON (an API call, htmx, fetch) gets the problem+json.
+PAGE_PREFIXES = ("/ops/", "/site/")
+
+
+def _wants_a_page(request: Request) -> bool:
+    path = request.url.path
+    return (
+        (path.startswith(PAGE_PREFIXES) or path == "/ops")
+        and "text/html" in request.headers.get("accept", "")
+        and request.headers.get("hx-request") != "true"
+    )
+
+
+def error_page(problem: Problem, path: str) -> Response:
+    """The problem as a page: its status, what happened and its code, a way back."""
+    from gateway.console.rendering import render  # the pages' templates, only when one is shown
+
+    site = path.startswith("/site/")
+    home = "/".join(path.split("/")[:3]) if site else "/ops/sagas"
+    html = render(
+        "error_page.html",
+        title=http.HTTPStatus(problem.status).phrase,
+        detail=problem.detail,
+        status=problem.status,
+        code=problem.code,
+        home=home,
+        home_label="The company's page" if site else "The console",
+    )
+    response = HTMLResponse(html, status_code=problem.status, headers=problem.headers)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+def answer(request: Request, problem: Problem) -> Response:
+    """The problem as problem+json, or as a page to a browser opening a page's address."""
+    if _wants_a_page(request):
+        return error_page(problem, request.url.path)
+    return problem_response(problem, request.url.path)
+
+
 def install_handlers(app: FastAPI) -> None:
-    """problem+json for our errors, request validation, unknown routes and crashes."""
+    """problem+json for our errors, request validation, unknown routes and crashes; a page
+    for a browser opening a console or site address (PAGE_PREFIXES)."""
 
     async def on_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Problem)
         if isinstance(exc, RpcProblem) and exc.overloaded is not None:
             setattr(request.state, OVERLOADED_DOWNSTREAM, (exc.code, exc.overloaded))
-        return problem_response(exc, request.url.path)
+        return answer(request, exc)
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
@@ -349,7 +393,7 @@ def install_handlers(app: FastAPI) -> None:
             problem = Problem(400, "INVALID_DATE", "A date or time is not valid.", errors=errors)
         else:
             problem = Problem(400, "VALIDATION_FAILED", "The request is not valid.", errors=errors)
-        return problem_response(problem, request.url.path)
+        return answer(request, problem)
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
@@ -364,11 +408,11 @@ def install_handlers(app: FastAPI) -> None:
         code = codes.get(exc.status_code, http.HTTPStatus(exc.status_code).name)
         detail = exc.detail if isinstance(exc.detail, str) else http.HTTPStatus(exc.status_code).phrase
         problem = Problem(exc.status_code, code, detail, headers=dict(exc.headers or {}))
-        return problem_response(problem, request.url.path)
+        return answer(request, problem)
 
     async def on_crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return problem_response(Problem(500, "INTERNAL", "An internal error occurred."), request.url.path)
+        return answer(request, Problem(500, "INTERNAL", "An internal error occurred."))
 
     async def on_database_error(request: Request, exc: Exception) -> Response:
         if not database_unreachable(exc):  # a failing statement is a bug, not an outage
@@ -382,7 +426,7 @@ def install_handlers(app: FastAPI) -> None:
             "The gateway's database is unavailable; retry later.",
             headers={"Retry-After": "1"},
         )
-        return problem_response(problem, request.url.path)
+        return answer(request, problem)
 
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)

@@ -354,3 +354,25 @@ async def test_a_create_admitted_nearly_at_the_limit_holds_back_the_next_ones_at
     clock.advance(0.3)
     assert (await create(http, account, session_id)).status_code == 202
     assert sum(fake_platform.bookings.create_calls.values()) == calls + 1
+
+
+async def test_a_browser_opening_a_page_it_may_not_see_gets_a_page_and_an_api_client_json(
+    http, make_account, ops_login
+):
+    staff = await make_account("STAFF")
+    await ops_login(staff)
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+    page = await http.get("/ops/sagas", headers=browser)
+    as_api = await http.get("/ops/sagas")
+    htmx = await http.get("/ops/sagas", headers={**browser, "HX-Request": "true"})
+    unknown_site_page = await http.get(f"/site/{uuid.uuid4()}/no-such-page", headers=browser)
+
+    assert page.status_code == 403 and page.headers["content-type"].startswith("text/html")
+    assert "<h1>Forbidden</h1>" in page.text and "PERMISSION_DENIED" in page.text
+    assert page.headers["cache-control"] == "no-store"
+    for json_answer in (as_api, htmx):
+        assert json_answer.status_code == 403
+        assert json_answer.headers["content-type"] == "application/problem+json"
+    assert unknown_site_page.status_code == 404
+    assert "<h1>Not Found</h1>" in unknown_site_page.text
