@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, literal_column, or_, select, update
+from sqlalchemy import and_, delete, func, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -190,6 +190,32 @@ async def sign_out_everywhere(conn: AsyncConnection, user_id: str) -> None:
     tokens, its console sessions and its access tokens."""
     await _end_sessions(conn, user_id)
     await conn.execute(update(users).where(users.c.id == user_id).values(**_revoking_access_tokens()))
+
+
+# ----- cookie sessions (the console's and the sites': gateway.sessions, gateway.site.sessions) -----
+
+
+async def open_session_row(conn: AsyncConnection, user_id: str, ttl_seconds: int) -> str:
+    """A new session of the user, good for `ttl_seconds`; answers its id (the cookie names it).
+    The user's expired sessions go at the same time: of no use any more, the table stays small."""
+    session_id = str(uuid.uuid4())
+    await conn.execute(
+        delete(ops_sessions).where(ops_sessions.c.user_id == user_id, ops_sessions.c.expires_at < func.now())
+    )
+    await conn.execute(
+        insert(ops_sessions).values(
+            id=session_id, user_id=user_id, expires_at=func.now() + timedelta(seconds=ttl_seconds)
+        )
+    )
+    return session_id
+
+
+async def revoke_session_row(conn: AsyncConnection, session_id: str, user_id: str | None = None) -> None:
+    """Logs a session out for good (of `user_id` only, when given)."""
+    where = [ops_sessions.c.id == session_id, ops_sessions.c.revoked_at.is_(None)]
+    if user_id is not None:
+        where.append(ops_sessions.c.user_id == user_id)
+    await conn.execute(update(ops_sessions).where(*where).values(revoked_at=func.now()))
 
 
 async def _end_sessions(conn: AsyncConnection, user_id: str) -> None:

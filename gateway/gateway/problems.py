@@ -15,7 +15,7 @@ import grpc
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from sqlalchemy import exc as sqlalchemy_exc
@@ -347,31 +347,33 @@ def _wants_a_page(request: Request) -> bool:
     )
 
 
-def error_page(problem: Problem, path: str) -> Response:
-    """The problem as a page: its status, what happened and its code, a way back."""
-    from gateway.console.rendering import render  # the pages' templates, only when one is shown
+def error_page(request: Request, problem: Problem) -> Response:
+    """The problem as a page: the site's own error page on a company's site, else a console page
+    (its status, what happened and its code, a way back)."""
+    # The pages' modules, only when a page is shown (they import this one).
+    if request.url.path.startswith("/site/"):
+        from gateway.site.rendering import error_page as site_error_page
 
-    site = path.startswith("/site/")
-    home = "/".join(path.split("/")[:3]) if site else "/ops/sagas"
-    html = render(
+        return site_error_page(request, problem)
+    from gateway.console.rendering import page_response
+
+    response = page_response(
+        request,
         "error_page.html",
+        status_code=problem.status,
         title=http.HTTPStatus(problem.status).phrase,
         detail=problem.detail,
         status=problem.status,
         code=problem.code,
-        home=home,
-        home_label="The company's page" if site else "The console",
     )
-    response = HTMLResponse(html, status_code=problem.status, headers=problem.headers)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
+    response.headers.update(problem.headers or {})
     return response
 
 
 def answer(request: Request, problem: Problem) -> Response:
     """The problem as problem+json, or as a page to a browser opening a page's address."""
     if _wants_a_page(request):
-        return error_page(problem, request.url.path)
+        return error_page(request, problem)
     return problem_response(problem, request.url.path)
 
 

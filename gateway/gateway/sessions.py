@@ -14,18 +14,16 @@ history, proxies and logs). A bearer header still works for scripts.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
 import jwt
 from fastapi import Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import func, select
 
+from gateway.accounts import open_session_row, revoke_session_row
 from gateway.auth import (
     ALGORITHM,
     CONSOLE_ROLES,
@@ -127,22 +125,9 @@ class OpsSessions:
 
     async def open(self, user: User) -> str:
         """Records a session for an operator and returns the cookie's signed token."""
-        session_id = str(uuid.uuid4())
         issued = int(time.time())
         async with self.db.transaction() as conn:
-            # Expired sessions of this user are of no use any more: keep the table small.
-            await conn.execute(
-                delete(ops_sessions).where(
-                    ops_sessions.c.user_id == user.id, ops_sessions.c.expires_at < func.now()
-                )
-            )
-            await conn.execute(
-                insert(ops_sessions).values(
-                    id=session_id,
-                    user_id=user.id,
-                    expires_at=func.now() + timedelta(seconds=self.ttl_seconds),
-                )
-            )
+            session_id = await open_session_row(conn, user.id, self.ttl_seconds)
         claims = {
             "iss": ISSUER,
             "aud": SESSION_AUDIENCE,
@@ -207,11 +192,7 @@ class OpsSessions:
         if claims is None:
             return
         async with self.db.transaction() as conn:
-            await conn.execute(
-                update(ops_sessions)
-                .where(ops_sessions.c.id == claims["sid"], ops_sessions.c.revoked_at.is_(None))
-                .values(revoked_at=func.now())
-            )
+            await revoke_session_row(conn, str(claims["sid"]))
 
 
 def sessions_of(request: Request) -> OpsSessions:
@@ -231,18 +212,26 @@ def _console_user(principal: Principal) -> Principal:
     return principal
 
 
+async def console_principal(request: Request) -> Principal | None:
+    """Who a console request's credentials name: a bearer token (scripts; 401 when it is not
+    valid) or the session cookie's live session; None without either."""
+    bearer = bearer_token(request)
+    if bearer:
+        return await verified_principal(request, bearer)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return await sessions_of(request).principal(cookie) if cookie else None
+
+
 async def _page_principal(
     request: Request, token: str | None, admit: Callable[[Principal], Principal]
 ) -> Principal:
     if token is not None:
         raise LoginRedirect(_here(request, without="token"))
-    bearer = bearer_token(request)
-    if bearer:
-        return admit(await verified_principal(request, bearer))
-    cookie = request.cookies.get(SESSION_COOKIE)
-    principal = await sessions_of(request).principal(cookie) if cookie else None
+    principal = await console_principal(request)
     if principal is None:
-        raise LoginRedirect(login_location(_here(request)), clear_cookie=bool(cookie))
+        raise LoginRedirect(
+            login_location(_here(request)), clear_cookie=bool(request.cookies.get(SESSION_COOKIE))
+        )
     return admit(principal)
 
 

@@ -375,4 +375,4 @@ async def test_a_browser_opening_a_page_it_may_not_see_gets_a_page_and_an_api_cl
         assert json_answer.status_code == 403
         assert json_answer.headers["content-type"] == "application/problem+json"
     assert unknown_site_page.status_code == 404
-    assert "<h1>Not Found</h1>" in unknown_site_page.text
+    assert "<h1>Not found</h1>" in unknown_site_page.text  # the site's own error page

@@ -20,8 +20,8 @@ from collections.abc import Set
 
 from fastapi import Request
 
-from gateway.auth import Principal, bearer_token, verified_principal
-from gateway.sessions import SESSION_COOKIE, sessions_of
+from gateway.auth import Principal
+from gateway.sessions import console_principal
 from plumbing.principal import Role
 
 log = logging.getLogger(__name__)
@@ -42,14 +42,6 @@ class LiveSession:
         self._checked_at = time.monotonic()  # the page's dependency has just checked it
         self._admitted = True
 
-    async def _current(self) -> Principal | None:
-        """Who the stream's credentials name now, as the page's dependency reads them."""
-        bearer = bearer_token(self._request)
-        if bearer:
-            return await verified_principal(self._request, bearer)
-        cookie = self._request.cookies.get(SESSION_COOKIE)
-        return await sessions_of(self._request).principal(cookie) if cookie else None
-
     async def admitted(self) -> bool:
         """Whether the stream may go on sending: the session is still live and still names the
         same user, role and company (asked again once RECHECK_SECONDS have passed; once False,
@@ -59,7 +51,7 @@ class LiveSession:
         if time.monotonic() - self._checked_at < RECHECK_SECONDS:
             return True
         try:
-            current = await self._current()
+            current = await console_principal(self._request)  # as the page's dependency reads it
         except Exception as error:  # revoked (401), or the check could not be made
             log.info("live stream: session check failed: %s", type(error).__name__)
             current = None

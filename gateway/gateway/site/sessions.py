@@ -20,14 +20,13 @@ import hashlib
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 
 import jwt
 from fastapi import Request
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from gateway.accounts import open_session_row, revoke_session_row
 from gateway.deps import tokens_of
 from gateway.problems import Problem
 from gateway.site.rendering import SITE_PATH
@@ -69,23 +68,10 @@ def _unavailable(what: str) -> Problem:
 
 async def open_session(request: Request, customer: SiteCustomer) -> str:
     """Records a session of the customer and returns the cookie's signed token."""
-    session_id = str(uuid.uuid4())
     now = int(time.time())
     try:
         async with request.app.state.db.transaction() as conn:
-            # The user's expired sessions are of no use any more: keep the table small.
-            await conn.execute(
-                delete(ops_sessions).where(
-                    ops_sessions.c.user_id == customer.user_id, ops_sessions.c.expires_at < func.now()
-                )
-            )
-            await conn.execute(
-                insert(ops_sessions).values(
-                    id=session_id,
-                    user_id=customer.user_id,
-                    expires_at=func.now() + timedelta(seconds=SESSION_SECONDS),
-                )
-            )
+            session_id = await open_session_row(conn, customer.user_id, SESSION_SECONDS)
     except (SQLAlchemyError, OSError):
         raise _unavailable("Signing in") from None
     claims = {
@@ -194,15 +180,7 @@ async def close_session(request: Request, company_id: str) -> None:
         return
     try:
         async with request.app.state.db.transaction() as conn:
-            await conn.execute(
-                update(ops_sessions)
-                .where(
-                    ops_sessions.c.id == customer.session_id,
-                    ops_sessions.c.user_id == customer.user_id,
-                    ops_sessions.c.revoked_at.is_(None),
-                )
-                .values(revoked_at=func.now())
-            )
+            await revoke_session_row(conn, customer.session_id, customer.user_id)
     except (SQLAlchemyError, OSError):
         raise _unavailable("Signing out") from None
     request.state.site_customer = None
