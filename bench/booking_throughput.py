@@ -289,6 +289,64 @@ def outcome(database_url: str, ids: list[str], since: float) -> Outcome:
     return Outcome(statuses, len(ids) - found, len(rows) / span, latencies, last_decision)
 
 
+STAGES = (
+    ("command published", "create -> the wallet command's outbox row published"),
+    ("debited", "-> the wallet's transaction that debits (its reply's outbox row written)"),
+    ("reply published", "-> the wallet's reply published"),
+    ("confirmed", "-> the bookings transaction that applies the reply and confirms"),
+)
+
+
+def stage_times(database_url: str, ids: list[str]) -> list[list[float]]:
+    """Where a wallet booking's create -> confirmed time goes, stage by stage (ms), from the
+    timestamps the rows keep: each is its transaction's start (`now()`), so a stage ends when
+    the next transaction began. Only confirmed wallet bookings whose rows are all found."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        rows = conn.execute(
+            """
+            SELECT b.created_at, cmd.published_at, rep.created_at, rep.published_at, c.created_at
+            FROM bookings.bookings b
+            JOIN LATERAL (
+                SELECT st.message_id FROM bookings.saga_steps st
+                WHERE st.saga_id = b.saga_id AND st.step = 'wallet' AND st.kind = 'command'
+                ORDER BY st.id LIMIT 1
+            ) sent ON true
+            JOIN bookings.outbox cmd ON cmd.id = sent.message_id
+            JOIN LATERAL (
+                SELECT st.message_id, st.created_at FROM bookings.saga_steps st
+                WHERE st.saga_id = b.saga_id AND st.step = 'wallet' AND st.kind = 'reply'
+                ORDER BY st.id LIMIT 1
+            ) r ON true
+            JOIN wallet.outbox rep ON rep.id = r.message_id
+            JOIN LATERAL (
+                SELECT st.created_at FROM bookings.saga_steps st
+                WHERE st.saga_id = b.saga_id AND st.step = 'booking' AND st.kind = 'effect'
+                  AND st.action = 'confirm'
+                ORDER BY st.id LIMIT 1
+            ) c ON true
+            WHERE b.id = ANY(%s::uuid[]) AND b.status = 'CONFIRMED'
+              AND cmd.published_at IS NOT NULL AND rep.published_at IS NOT NULL
+            """,
+            (ids,),
+        ).fetchall()
+    stages: list[list[float]] = [[] for _ in STAGES]
+    for times in rows:
+        for index in range(len(STAGES)):
+            stages[index].append(max((times[index + 1] - times[index]).total_seconds() * 1000, 0.0))
+    return stages
+
+
+def stage_line(database_url: str, ids: list[str]) -> str:
+    stages = stage_times(database_url, ids)
+    if not stages[0]:
+        return "  stages: none found (the wallet's or bookings' outbox rows already swept?)"
+    parts = ", ".join(
+        f"{name} {statistics.median(values):.0f}/{p99(values):.0f}"
+        for (name, _), values in zip(STAGES, stages, strict=True)
+    )
+    return f"  stages p50/p99 ms ({len(stages[0])} bookings): create -> {parts}"
+
+
 def p99(values: list[float]) -> float:
     if not values:
         return 0.0
@@ -394,6 +452,8 @@ class Bench:
             f"create->confirmed p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99_:.0f} ms; "
             f"202 answered in p99 {p99(accepted_ms):.0f} ms"
         )
+        if answers.accepted and not title.startswith("overload"):
+            print(stage_line(self.database_url, answers.accepted))
         self.report_unfinished(result)
         return result, answers
 

@@ -142,7 +142,8 @@ class Cost:
             + (
                 ", ".join(
                     f"{table} {ins:.1f}+{upd:.1f}+{dele:.1f}"
-                    for table, (ins, upd, dele) in list(self.table_rows.items())[:10]
+                    for table, (ins, upd, dele) in self.table_rows.items()
+                    if ins + upd + dele >= 0.05
                 )
                 or "none"
             ),

@@ -12,7 +12,8 @@ from contextlib import asynccontextmanager
 
 import psycopg
 from psycopg.pq import ConnStatus
-from sqlalchemy import event, exc
+from sqlalchemy import ColumnElement, any_, bindparam, event, exc
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
@@ -31,6 +32,16 @@ class _NoResultRows(logging.Filter):
 _ENGINE_LOGGER = logging.getLogger("sqlalchemy.engine.Engine")
 if not any(isinstance(f, _NoResultRows) for f in _ENGINE_LOGGER.filters):
     _ENGINE_LOGGER.addFilter(_NoResultRows())
+
+
+def one_of(column: ColumnElement[object], name: str) -> ColumnElement[bool]:
+    """`column = ANY(:name)`, the list bound as one array parameter (pass a list).
+
+    An expanding `IN` renders one statement text per list length: SQLAlchemy builds it again
+    at each execution and PostgreSQL parses and plans each length apart (psycopg prepares a
+    text only after several uses of it). One array keeps one text, compiled and prepared once,
+    which matters on the hot paths that pass a batch's ids (relays, inboxes, lock queries)."""
+    return column == any_(bindparam(name, type_=ARRAY(column.type)))
 
 
 # The execution option naming the schema a Database belongs to: plumbing.audit writes the

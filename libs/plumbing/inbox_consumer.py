@@ -65,10 +65,10 @@ from google.protobuf.message import DecodeError, Message
 from nats.aio.msg import Msg
 from opentelemetry import trace
 from opentelemetry.trace import Span
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from plumbing.db import Database
+from plumbing.db import Database, one_of
 from plumbing.failpoints import failpoint
 from plumbing.messaging import DEFAULT_RETRY, RetryPolicy, delivery_count, nak_later
 from plumbing.outbox import Outbox, OutboxRow, outbox_row, record_all_in_inbox, record_in_inbox
@@ -192,9 +192,7 @@ class InboxConsumer(Generic[M, P]):
         self.order_key = order_key
         self.apply_many = apply_many
         self._seen = (
-            select(inbox.c.message_id).where(inbox.c.message_id.in_(bindparam("ids", expanding=True)))
-            if inbox is not None
-            else None
+            select(inbox.c.message_id).where(one_of(inbox.c.message_id, "ids")) if inbox is not None else None
         )
 
     async def handle(self, messages: list[Msg]) -> None:

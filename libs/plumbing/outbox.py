@@ -45,7 +45,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import BindParameter
 
-from plumbing.db import Database
+from plumbing.db import Database, one_of
 from plumbing.failpoints import failpoint
 from plumbing.grpc_server import database_unreachable
 from plumbing.metrics import observe_backlog, observe_published
@@ -244,11 +244,7 @@ class Outbox:
             .limit(batch_size)
             .with_for_update(skip_locked=True)
         )
-        self._mark_published = (
-            update(table)
-            .where(table.c.id.in_(bindparam("ids", expanding=True)))
-            .values(published_at=func.now())
-        )
+        self._mark_published = update(table).where(one_of(table.c.id, "ids")).values(published_at=func.now())
         # The backlog for the metrics: from the partial index of unsent rows alone.
         self._backlog = select(
             func.count(), func.coalesce(func.extract("epoch", func.now() - func.min(table.c.created_at)), 0)

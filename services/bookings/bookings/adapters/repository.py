@@ -63,6 +63,7 @@ from bookings.domain.model import (
 from bookings.domain.saga import Saga, SagaState
 from bookings.domain.saga_records import LoggedStep, ReasonCount, SagaBucket, SagaCount, SagaRecord
 from bookings.domain.step_log import StepLogEntry
+from plumbing.db import one_of
 from plumbing.messaging import booking_event_subject
 from plumbing.outbox import (
     OutboxRow,
@@ -502,10 +503,8 @@ async def _bookings_of_period(
     return await _with_extras(conn, rows)
 
 
-_EXTRAS_OF = select(booking_extras).where(booking_extras.c.booking_id.in_(bindparam("ids", expanding=True)))
-_REFUND_REQUESTS_OF = select(refund_requests).where(
-    refund_requests.c.booking_id.in_(bindparam("ids", expanding=True))
-)
+_EXTRAS_OF = select(booking_extras).where(one_of(booking_extras.c.booking_id, "ids"))
+_REFUND_REQUESTS_OF = select(refund_requests).where(one_of(refund_requests.c.booking_id, "ids"))
 
 
 async def _with_extras(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> list[Booking]:
@@ -810,7 +809,7 @@ _LOCK_SAGAS_WITH_BOOKINGS = (
         _REFUND_JSON,
     )
     .join_from(sagas, bookings, bookings.c.id == sagas.c.booking_id)
-    .where(sagas.c.id.in_(bindparam("saga_ids", expanding=True)))
+    .where(one_of(sagas.c.id, "saga_ids"))
     .order_by(sagas.c.id)
     .with_for_update(key_share=True, of=sagas)
 )
@@ -990,8 +989,8 @@ async def complete_refund_request(conn: AsyncConnection, booking_id: str) -> Non
 _START_STEP_DEADLINES = (
     update(sagas)
     .where(
-        sagas.c.id.in_(bindparam("saga_ids", expanding=True)),
-        sagas.c.command_id.in_(bindparam("published", expanding=True)),
+        one_of(sagas.c.id, "saga_ids"),
+        one_of(sagas.c.command_id, "published"),
         sagas.c.deadline.is_(None),
         sagas.c.state.not_in(TERMINAL_STATES),
     )
