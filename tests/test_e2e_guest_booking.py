@@ -321,3 +321,36 @@ async def test_cors_is_granted_to_the_companys_own_origins_only(
     ):
         refused = await http.options(address, headers={"Origin": origin, **preflight})
         assert "access-control-allow-origin" not in refused.headers, (origin, address)
+
+
+async def test_an_extra_listed_twice_is_400_duplicate_extra_for_quote_booking_and_guest(
+    http: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    """Two lines of one extra were priced by a quote and a 500 for a booking (the booking's
+    extras are keyed by the extra): quote, customer and guest all answer 400 DUPLICATE_EXTRA
+    and nothing is booked; the extra once with quantity 2 is the way to ask for two."""
+    session = await tenant.session()
+    twice = [{"extra_id": tenant.extra_id, "quantity": 1}, {"extra_id": tenant.extra_id, "quantity": 1}]
+    quote = await http.post("/v1/quotes", json={"session_id": session.id, "extras": twice})
+    assert (quote.status_code, quote.json()["code"]) == (400, "DUPLICATE_EXTRA"), quote.text
+    assert quote.headers["content-type"].startswith("application/problem+json")
+    customer = await tenant.customer(main_minor=10_000)
+    booked = await customer.http.post(
+        "/v1/bookings",
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+        json={"session_id": session.id, "extras": twice, "payment": {"use_wallet": True}},
+    )
+    assert (booked.status_code, booked.json()["code"]) == (400, "DUPLICATE_EXTRA"), booked.text
+    guest = await http.post(
+        f"/v1/public/companies/{tenant.company_id}/sessions/{session.id}/bookings",
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+        json={"guest": {"name": "Ada Guest", "email": _email()}, "extras": twice, "card_token": "tok_visa"},
+    )
+    assert (guest.status_code, guest.json()["code"]) == (400, "DUPLICATE_EXTRA"), guest.text
+    listed = await customer.http.get("/v1/bookings")
+    assert listed.status_code == 200 and listed.json()["bookings"] == [], listed.text
+    once = await http.post(
+        "/v1/quotes",
+        json={"session_id": session.id, "extras": [{"extra_id": tenant.extra_id, "quantity": 2}]},
+    )
+    assert once.status_code == 200 and once.json()["total"]["amount_minor"] == 2000 + 2 * 300, once.text

@@ -60,6 +60,7 @@ from bookings.domain.model import (
     PaymentPlan,
     RefundRequest,
 )
+from bookings.domain.reservations import check_distinct_extras
 from bookings.domain.saga import Saga, SagaState
 from bookings.domain.saga_records import LoggedStep, ReasonCount, SagaBucket, SagaCount, SagaRecord
 from bookings.domain.step_log import StepLogEntry
@@ -197,6 +198,9 @@ async def insert_booking(conn: AsyncConnection, booking: Booking, request_id: st
 
 
 async def _insert_extras(conn: AsyncConnection, booking: Booking) -> None:
+    # Planning refuses a repeated extra (`extra_lines`); checked again here so that no path
+    # can turn one into the key's UniqueViolation (a 500): the booking's transaction rolls back.
+    check_distinct_extras(line.extra_id for line in booking.extras)
     if booking.extras:
         await conn.execute(
             _INSERT_EXTRA,

@@ -6,6 +6,7 @@ resource's booking model, never by the caller.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -151,6 +152,19 @@ def interval_price(hourly_rate_minor: int, start: datetime, end: datetime) -> in
     return -(-hourly_rate_minor * minutes // 60)
 
 
+def check_distinct_extras(extra_ids: Iterable[str]) -> None:
+    """DUPLICATE_EXTRA (INVALID_ARGUMENT) when an extra is asked for twice."""
+    seen: set[str] = set()
+    for extra_id in extra_ids:
+        if extra_id in seen:
+            raise InvalidArgument(
+                "DUPLICATE_EXTRA",
+                f"extra {extra_id} is listed twice: give it once, with the quantity wanted",
+                field="extras",
+            )
+        seen.add(extra_id)
+
+
 def extra_lines(
     wanted: tuple[tuple[str, int], ...],
     offers: dict[str, ExtraOffer],
@@ -160,7 +174,12 @@ def extra_lines(
     guests: int = 1,
     hours: int = 1,
 ) -> tuple[ExtraLine, ...]:
-    """Prices extras by their unit: per booking, night, guest, hour or guest-night."""
+    """Prices extras by their unit: per booking, night, guest, hour or guest-night.
+
+    Each extra at most once per request (its quantity says how many): a second line of the
+    same extra is DUPLICATE_EXTRA, for a quote as for a booking, so no booking keeps two rows
+    of one extra (`booking_extras`' key is the booking and the extra)."""
+    check_distinct_extras(extra_id for extra_id, _ in wanted)
     lines = []
     for extra_id, quantity in wanted:
         offer = offers.get(extra_id)
