@@ -58,7 +58,7 @@ STAFFS = frozenset({STAFF, ADMIN, PLATFORM, KEY_STAFF, KEY_ADMIN})
 ADMINS = frozenset({ADMIN, PLATFORM, KEY_ADMIN})
 PLATFORMS = frozenset({PLATFORM})
 GUESTS = frozenset({GUEST})
-# Reset tokens and API keys are handled by people, never by an API key.
+# Reset tokens, invitations and API keys are handled by people, never by an API key.
 PEOPLE = frozenset({STAFF, ADMIN, PLATFORM})
 ADMIN_PEOPLE = frozenset({ADMIN, PLATFORM})
 STAFF_PEOPLE = frozenset({STAFF, ADMIN})
@@ -124,7 +124,7 @@ EXPECTED: dict[str, Row] = {
     "listUsers": row(STAFFS, TENANT),
     "getUser": row(STAFFS, TENANT),
     "updateUser": row(ADMIN_PEOPLE, TENANT),
-    "createInvite": row(STAFFS, TENANT),
+    "createInvite": row(PEOPLE, TENANT),
     "listInvites": row(STAFFS, TENANT),
     "listPasswordResets": row(PEOPLE, TENANT),
     "createApiKey": row(ADMIN_PEOPLE, TENANT),

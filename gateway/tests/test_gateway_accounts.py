@@ -415,3 +415,36 @@ async def test_a_login_form_posted_from_another_site_opens_no_session(http, make
     assert forged.status_code == 403 and "gateway_ops_session" not in forged.cookies
     ours = await http.post("/ops/login", data=form, headers={"Sec-Fetch-Site": "same-origin"})
     assert ours.status_code == 303 and ours.cookies.get("gateway_ops_session")
+
+
+@pytest.mark.parametrize("scope", ["COMPANY_ADMIN", "STAFF"])
+async def test_an_api_key_cannot_invite_anyone_so_it_cannot_make_itself_a_person(http, make_account, scope):
+    admin = await make_account("COMPANY_ADMIN")
+    made = await http.post(
+        "/v1/admin/api-keys", json={"name": "sync", "role": scope}, headers={**admin.headers, **key()}
+    )
+    assert made.status_code == 201, made.text
+    as_key = {"X-API-Key": made.json()["key"]}
+    for role in ("COMPANY_ADMIN", "STAFF", "CUSTOMER"):
+        email = f"by-key-{uuid.uuid4().hex[:8]}@example.com"
+        invited = await http.post(
+            "/v1/admin/invites", json={"email": email, "role": role}, headers={**as_key, **key()}
+        )
+        assert invited.status_code == 403, invited.text
+        assert invited.json()["code"] == "PERMISSION_DENIED" and "token" not in invited.json()
+    listed = await http.get("/v1/admin/invites", headers=admin.headers)
+    assert not [i for i in listed.json()["invites"] if i["email"].startswith("by-key-")]
+    # The other routes that hand out a person's credentials or change a person refuse it alike.
+    resets = await http.get("/v1/admin/password-resets", headers=as_key)
+    keys = await http.post(
+        "/v1/admin/api-keys", json={"name": "x", "role": "STAFF"}, headers={**as_key, **key()}
+    )
+    assert (resets.status_code, resets.json()["code"]) == (403, "PERMISSION_DENIED")
+    assert keys.status_code == 403
+    # People still invite.
+    by_admin = await http.post(
+        "/v1/admin/invites",
+        json={"email": f"person-{uuid.uuid4().hex[:8]}@example.com", "role": "STAFF"},
+        headers={**admin.headers, **key()},
+    )
+    assert by_admin.status_code == 201, by_admin.text

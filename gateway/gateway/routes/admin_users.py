@@ -2,9 +2,11 @@
 (`/v1/admin/users`, `/v1/admin/invites`, `/v1/admin/password-resets`, `/v1/admin/api-keys`).
 
 Who: company admins for their company (platform admins for any, naming `company_id`); staff
-see and invite customers only, and read customers' pending password resets. API keys are
-managed by people only (a key cannot mint or revoke keys). Another company's ids answer 404,
-as if they did not exist."""
+see and invite customers only, and read customers' pending password resets. What hands out a
+person's credentials or changes a person's role is done by people only (`_people_only`): an
+API key cannot invite, read password resets, change users, mint or revoke keys; it may read
+users, invitations (no tokens) and keys (no secrets). Another company's ids answer 404, as if
+they did not exist."""
 
 from __future__ import annotations
 
@@ -94,6 +96,16 @@ def _page(rows: list, page_size: int) -> tuple[list, str | None, bool]:  # type:
 
 def _creator(principal: Principal) -> str:
     return principal.subject
+
+
+def _people_only(
+    principal: Principal, detail: str = "API keys are managed by people, not by API keys."
+) -> None:
+    """403 `PERMISSION_DENIED` for an API key: whatever hands out a person's credentials
+    (an invitation, a password reset, a key) or changes a person's role is done by people,
+    so that a key can never make itself, or anyone, a person of its company."""
+    if principal.api_key_id is not None:
+        raise Problem(403, "PERMISSION_DENIED", detail)
 
 
 # ----- users -----
@@ -230,8 +242,11 @@ async def create_invite(
 ) -> JSONResponse:
     """Invites someone into the company with a role (staff: customers only). The token is in
     this answer only; the invitee accepts it at `POST /v1/invites/accept` within 7 days.
-    Requires an `Idempotency-Key`: a retry answers the same invitation with a new token (the
-    first one stops working), since no token is stored to be replayed."""
+    People only: an API key gets 403 `PERMISSION_DENIED` (its holder would become a person
+    of the company, an admin even, through the token). Requires an `Idempotency-Key`: a
+    retry answers the same invitation with a new token (the first one stops working), since
+    no token is stored to be replayed."""
+    _people_only(principal, "Invitations are made by people, not by API keys.")
     key = check_key(idempotency_key)
     company = _company(principal, body.company_id)
     role = Role(body.role)
@@ -304,8 +319,7 @@ async def list_password_resets(
 ) -> PasswordResetList:
     """Pending password resets of the company's accounts with their tokens, to hand over
     until notifications deliver them (staff: customers' only). An API key may not read them."""
-    if principal.api_key_id is not None:
-        raise Problem(403, "PERMISSION_DENIED", "Password resets are read by people, not API keys.")
+    _people_only(principal, "Password resets are read by people, not API keys.")
     company = _company(principal, company_id)
     rows = await accounts.pending_resets(
         _db(request), company, roles=_visible_roles(principal), after=_after(page_token), limit=page_size + 1
@@ -320,13 +334,6 @@ async def list_password_resets(
 
 
 # ----- API keys -----
-
-
-def _people_only(
-    principal: Principal, detail: str = "API keys are managed by people, not by API keys."
-) -> None:
-    if principal.api_key_id is not None:
-        raise Problem(403, "PERMISSION_DENIED", detail)
 
 
 @router.post(
