@@ -41,6 +41,7 @@ from gateway.booking_events import start_pair
 from gateway.push import tables
 from gateway.push.urls import check_endpoint
 from gateway.push.vapid import VapidKey
+from gateway.webhooks.addresses import guarded_client
 from plumbing.db import Database
 from plumbing.errors import ServiceError
 from plumbing.inbox_consumer import Delivery, InboxConsumer
@@ -236,7 +237,10 @@ class Dispatcher:
         self.vapid = vapid
         self.allow_loopback = allow_loopback
         self.poll_seconds = poll_seconds
-        self.http = http or httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False)
+        # Connects only to the address it judged (no DNS rebinding between the check and the push).
+        self.http = http or guarded_client(
+            timeout=TIMEOUT_SECONDS, refusal="INVALID_PUSH_ENDPOINT", loopback=allow_loopback
+        )
         self.wakeup = asyncio.Event()
 
     async def claim(self) -> list[Claimed]:

@@ -3,15 +3,15 @@ answered (FCM, Mozilla's autopush, Apple's ...), always https at a public addres
 like a webhook's destination (gateway.webhooks.urls) when the device subscribes and again
 before each push (a name may resolve elsewhere later). Only where the gateway's
 `push_allow_loopback_endpoints` says so (the tests' local push service) may it be http(s) on
-a loopback address; never another private, link-local or metadata address."""
+a loopback address; never another private, link-local or metadata address. The judgement is
+the webhooks' (gateway.webhooks.addresses: IPv6 forms of IPv4 addresses are judged by their
+IPv4 address), and the dispatcher's HTTP client judges the address again as it connects."""
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
-import socket
 from urllib.parse import urlsplit
 
+from gateway.webhooks.addresses import allowed, is_loopback, resolve
 from plumbing.errors import InvalidArgument
 
 MAX_ENDPOINT_LENGTH = 1000
@@ -19,13 +19,6 @@ MAX_ENDPOINT_LENGTH = 1000
 
 def _refused(message: str) -> InvalidArgument:
     return InvalidArgument("INVALID_PUSH_ENDPOINT", message, field="endpoint")
-
-
-def _allowed(address: str, *, loopback: bool) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if loopback and ip.is_loopback:
-        return True
-    return ip.is_global and not ip.is_multicast
 
 
 async def check_endpoint(url: str, *, allow_loopback: bool) -> None:
@@ -44,15 +37,11 @@ async def check_endpoint(url: str, *, allow_loopback: bool) -> None:
     if parts.username is not None or parts.password is not None:
         raise _refused("The push endpoint must not hold credentials.")
     try:
-        addresses = [str(ipaddress.ip_address(host))]
-    except ValueError:
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError):
-            raise _refused("The push endpoint's host name does not resolve.") from None
-        addresses = [str(info[4][0]) for info in infos]
-    if not addresses or not all(_allowed(a, loopback=allow_loopback) for a in addresses):
+        addresses = await resolve(host, port)
+    except (OSError, UnicodeError):
+        raise _refused("The push endpoint's host name does not resolve.") from None
+    if not addresses or not all(allowed(a, loopback=allow_loopback) for a in addresses):
         raise _refused("The push endpoint must resolve to public addresses only.")
-    loopback = all(ipaddress.ip_address(a.split("%", 1)[0]).is_loopback for a in addresses)
+    loopback = all(is_loopback(a) for a in addresses)
     if parts.scheme != "https" and not (allow_loopback and loopback):
         raise _refused("The push endpoint must be an https address.")

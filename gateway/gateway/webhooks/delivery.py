@@ -36,6 +36,7 @@ from gateway import audit_log
 from gateway.booking_events import start_pair
 from gateway.notifications.delivery import write_endpoint_disabled
 from gateway.webhooks import signing, tables
+from gateway.webhooks.addresses import guarded_client
 from gateway.webhooks.events import event_body, event_type_of
 from gateway.webhooks.urls import check_destination
 from plumbing.db import Database
@@ -209,7 +210,12 @@ class Dispatcher:
         self.db = db
         self.allow_private_urls = allow_private_urls
         self.poll_seconds = poll_seconds
-        self.http = http or httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False)
+        # Connects only to the address it judged (no DNS rebinding between the check and the POST).
+        self.http = http or (
+            httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False)
+            if allow_private_urls
+            else guarded_client(timeout=TIMEOUT_SECONDS, refusal="WEBHOOK_URL_NOT_PUBLIC")
+        )
         self.wakeup = asyncio.Event()
 
     async def claim(self) -> list[Claimed]:

@@ -1,23 +1,18 @@
 """Where a webhook may be sent: http(s) only, no credentials in the address, and (unless the
 gateway's `webhooks_allow_private_urls` says so: tests and `make run` use a local receiver) no
 private, loopback, link-local or otherwise internal address, checked when the endpoint is
-registered and again before each delivery (a name may resolve elsewhere later)."""
+registered and again before each delivery (a name may resolve elsewhere later), and once more
+by the delivery's HTTP client as it connects (gateway.webhooks.addresses: one judgement for
+webhooks and pushes, IPv6 forms of IPv4 addresses judged by their IPv4 address)."""
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
-import socket
 from urllib.parse import urlsplit
 
+from gateway.webhooks.addresses import allowed, resolve
 from plumbing.errors import InvalidArgument
 
 MAX_URL_LENGTH = 2000
-
-
-def _public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    return ip.is_global and not ip.is_multicast
 
 
 def check_url(url: str) -> tuple[str, int]:
@@ -44,17 +39,12 @@ async def check_destination(url: str, *, allow_private: bool) -> None:
     if allow_private:
         return
     try:
-        ipaddress.ip_address(host)
-        addresses = [host]
-    except ValueError:
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError):  # no such name, or not one IDNA can encode
-            raise InvalidArgument(
-                "WEBHOOK_URL_UNRESOLVABLE", "The URL's host name does not resolve.", field="url"
-            ) from None
-        addresses = [str(info[4][0]) for info in infos]
-    if not addresses or not all(_public(address) for address in addresses):
+        addresses = await resolve(host, port)
+    except (OSError, UnicodeError):  # no such name, or not one IDNA can encode
+        raise InvalidArgument(
+            "WEBHOOK_URL_UNRESOLVABLE", "The URL's host name does not resolve.", field="url"
+        ) from None
+    if not addresses or not all(allowed(address) for address in addresses):
         raise InvalidArgument(
             "WEBHOOK_URL_NOT_PUBLIC", "The URL must resolve to public addresses only.", field="url"
         )
