@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import grpc
+import httpx
 import pytest
 from sqlalchemy import text
 
@@ -354,3 +355,61 @@ async def test_cancelling_a_stay_extended_by_card_refunds_both_card_payments(pla
 
     assert cancelled.refund.card_minor == 20000
     assert sum(refunded for _, _, refunded in await card_payments(platform, booking.id)) == 20000
+
+
+async def test_a_change_of_a_rental_keeps_the_rules_of_a_create(platform, tenant):
+    """A confirmed rental changed to one second long completed with a total of 0.00, and a
+    fractional-second end was taken: a change's new end is held to the create's rules (whole
+    minutes, minimum and maximum length, the platform's 366 days, the horizon)."""
+    policy = catalog_pb2.ResourcePolicy(horizon_days=60)
+    boat = await kayak(platform, tenant.company_id, hourly=1200, policy=policy)
+    rower = await tenant.customer(main_minor=100_000)
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=10)
+    made = await rower.http.post(
+        "/v1/bookings",
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+        json={
+            "resource_id": boat.id,
+            "start_time": start.isoformat(),
+            "end_time": (start + timedelta(hours=3)).isoformat(),
+            "payment": {"use_wallet": True},
+        },
+    )
+    assert made.status_code == 202, made.text
+    booking = await rower.wait_for(made.json()["id"], "CONFIRMED")
+
+    async def change_to(end: datetime) -> httpx.Response:
+        return await rower.http.post(
+            f"/v1/bookings/{booking['id']}/change",
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+            json={"end_time": end.isoformat()},
+        )
+
+    for end, status, code in (
+        (start + timedelta(seconds=1), 400, "MISALIGNED_TIME"),
+        (start + timedelta(hours=1, microseconds=500_000), 400, "MISALIGNED_TIME"),
+        (start + timedelta(days=61), 409, "BEYOND_HORIZON"),
+    ):
+        refused = await change_to(end)
+        assert (refused.status_code, refused.json()["code"]) == (status, code), refused.text
+    unchanged = await rower.wait_for(booking["id"], "CONFIRMED")
+    assert (unchanged["end_time"], unchanged["total_price"]["amount_minor"]) == (booking["end_time"], 3600)
+    assert await change_sagas(platform, booking["id"]) == []
+    # Within the rules the change goes through as before.
+    shortened = await change_to(start + timedelta(minutes=1))
+    assert shortened.status_code == 202, shortened.text
+    assert shortened.json()["total_price"]["amount_minor"] == 20
+
+
+async def test_a_change_cannot_make_a_rental_longer_than_a_year(platform, tenant):
+    boat = await kayak(platform, tenant.company_id, hourly=1)
+    rower = await tenant.customer(main_minor=100_000)
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=10)
+    booking, reason = await attempt(platform, rental(rower.id, boat.id, start, start + timedelta(days=300)))
+    assert booking is not None, reason
+    confirmed = await settled(platform, booking.id)
+    assert confirmed.status == bookings_pb2.BOOKING_STATUS_CONFIRMED
+    _, refused = await change(platform, confirmed, end=start + timedelta(days=366, minutes=1))
+    assert refused == "DURATION_TOO_LONG"
+    _, beyond_2199 = await change(platform, confirmed, end=start.replace(year=2199))
+    assert beyond_2199 == "DURATION_TOO_LONG"

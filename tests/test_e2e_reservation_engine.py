@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import grpc
+import httpx
 import pytest
 from sqlalchemy import text
 
@@ -494,3 +495,39 @@ async def test_the_front_desk_lists_the_bookings_of_one_local_day_and_free_slots
     ] == [10]
     customer_view = await rower.http.get("/v1/ops/bookings", params={"date": day.isoformat()})
     assert customer_view.status_code == 403
+
+
+async def test_a_rental_ends_within_the_horizon_and_a_year_and_on_a_whole_minute(tenant):
+    """A customer rented a kayak 2026 -> 2199 (pay later: PENDING_PAYMENT, the kayak locked for
+    173 years): the end is held to the horizon, a rental to MAX_RENTAL_MINUTES (366 days) when
+    the policy sets no maximum, and times to whole minutes; quotes answer as creates do."""
+    platform = tenant.platform
+    free = await kayak(platform, tenant.company_id, hourly=1200)
+    near = await kayak(
+        platform, tenant.company_id, hourly=1200, policy=catalog_pb2.ResourcePolicy(horizon_days=30)
+    )
+    rower = await tenant.customer(main_minor=0)
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=10)
+
+    async def ask(path: str, resource_id: str, end: datetime) -> httpx.Response:
+        body = {"resource_id": resource_id, "start_time": start.isoformat(), "end_time": end.isoformat()}
+        if path == "/v1/bookings":
+            body["payment"] = {"use_wallet": True, "pay_later": True}
+        return await rower.http.post(path, headers={"Idempotency-Key": str(uuid.uuid4())}, json=body)
+
+    for path in ("/v1/quotes", "/v1/bookings"):
+        centuries = await ask(path, free.id, start.replace(year=2199))
+        assert (centuries.status_code, centuries.json()["code"]) == (409, "DURATION_TOO_LONG"), centuries.text
+        over_a_year = await ask(path, free.id, start + timedelta(days=366, minutes=1))
+        assert over_a_year.json()["code"] == "DURATION_TOO_LONG", over_a_year.text
+        beyond = await ask(path, near.id, start + timedelta(days=21))
+        assert (beyond.status_code, beyond.json()["code"]) == (409, "BEYOND_HORIZON"), beyond.text
+        fraction = await ask(path, free.id, start + timedelta(hours=1, seconds=0.5))
+        assert (fraction.status_code, fraction.json()["code"]) == (400, "MISALIGNED_TIME"), fraction.text
+    a_year = await ask("/v1/quotes", free.id, start + timedelta(days=366))
+    assert a_year.status_code == 200, a_year.text
+    assert a_year.json()["total"]["amount_minor"] == 366 * 24 * 1200
+    within = await ask("/v1/quotes", near.id, start + timedelta(days=20))
+    assert within.status_code == 200, within.text
+    listed = await rower.http.get("/v1/bookings")
+    assert listed.json()["bookings"] == [], listed.text

@@ -40,6 +40,16 @@ class Policy:
                 "BEYOND_HORIZON", f"bookings open at most {self.horizon_days} days ahead"
             )
 
+    def check_end_within_horizon(self, end: datetime, now: datetime) -> None:
+        """A rental's end lies within the booking horizon as its start does (creates, quotes and
+        changes): BEYOND_HORIZON on `end_time`."""
+        if self.horizon_days and end - now > timedelta(days=self.horizon_days):
+            raise FailedPrecondition(
+                "BEYOND_HORIZON",
+                f"bookings end at most {self.horizon_days} days ahead",
+                field="end_time",
+            )
+
     def check_deadline(self, start: datetime) -> datetime | None:
         """When the customer must have checked in by (no-show grace excluded); None: no check-in."""
         if not self.check_in_deadline_minutes:

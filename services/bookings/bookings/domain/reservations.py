@@ -18,6 +18,11 @@ from plumbing.errors import FailedPrecondition, InvalidArgument
 
 NIGHT_EXTRA_UNITS = ("PER_NIGHT", "PER_GUEST_NIGHT")
 
+# The longest rental of the platform, whatever the resource's policy says (its
+# max_duration_minutes 0 means "up to this", and catalog keeps a policy's minutes within it):
+# a leap year, as a stay's 366 nights. A longer one is DURATION_TOO_LONG.
+MAX_RENTAL_MINUTES = 366 * 24 * 60
+
 
 @dataclass(frozen=True)
 class PricedNight:
@@ -121,24 +126,23 @@ def check_interval(
     """
     if end <= start:
         raise InvalidArgument("INVALID_TIME_RANGE", "end must be after start", field="end_time")
+    # Whole minutes always (a granularity of 0 is any whole minute, as catalog's alignment):
+    # a rental is priced and counted by the minute, so it is at least one minute long.
+    granularity = policy.granularity_minutes or 1
+    for instant, field in ((start, "start_time"), (end, "end_time")):
+        local = instant.astimezone(zone)
+        if local.second or local.microsecond or (local.hour * 60 + local.minute) % granularity:
+            raise InvalidArgument(
+                "MISALIGNED_TIME",
+                f"times must fall on a {granularity}-minute boundary",
+                field=field,
+            )
     minutes = (end - start).total_seconds() / 60
     if policy.min_duration_minutes and minutes < policy.min_duration_minutes:
         raise FailedPrecondition("DURATION_TOO_SHORT", f"at least {policy.min_duration_minutes} minutes")
-    if policy.max_duration_minutes and minutes > policy.max_duration_minutes:
-        raise FailedPrecondition("DURATION_TOO_LONG", f"at most {policy.max_duration_minutes} minutes")
-    if policy.granularity_minutes:
-        for instant, field in ((start, "start_time"), (end, "end_time")):
-            local = instant.astimezone(zone)
-            if (
-                local.second
-                or local.microsecond
-                or (local.hour * 60 + local.minute) % policy.granularity_minutes
-            ):
-                raise InvalidArgument(
-                    "MISALIGNED_TIME",
-                    f"times must fall on a {policy.granularity_minutes}-minute boundary",
-                    field=field,
-                )
+    longest = min(policy.max_duration_minutes or MAX_RENTAL_MINUTES, MAX_RENTAL_MINUTES)
+    if minutes > longest:
+        raise FailedPrecondition("DURATION_TOO_LONG", f"at most {longest} minutes", field="end_time")
     return (
         start - timedelta(minutes=policy.buffer_before_minutes),
         end + timedelta(minutes=policy.buffer_after_minutes),

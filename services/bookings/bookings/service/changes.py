@@ -181,7 +181,10 @@ class PeriodChanges:
         zone, units = await asyncio.gather(
             self.resources.time_zone(booking.company_id), self._pricing_units(booking)
         )
+        # The rules of a create, for the new period: whole minutes (granularity), minimum and
+        # maximum length (the platform's MAX_RENTAL_MINUTES too), and an end within the horizon.
         _, blocked_until = check_interval(resource.policy, booking.start_time, new_end, zone)
+        resource.policy.check_end_within_horizon(new_end, datetime.now(UTC))
         if new_end > booking.end_time and not resource.hourly_rate_minor:
             raise FailedPrecondition("NO_HOURLY_RATE", "the resource has no hourly rate")
         base = interval_base(

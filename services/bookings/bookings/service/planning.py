@@ -218,6 +218,7 @@ class Planner:
         start, end = request.start_time, request.end_time
         blocked_from, blocked_until = check_interval(resource.policy, start, end, zone)
         resource.policy.check_timing(start, now)
+        resource.policy.check_end_within_horizon(end, now)
         minutes = int((end - start).total_seconds() // 60)
         base = interval_price(resource.hourly_rate_minor, start, end)
         quote = EngineQuote(
