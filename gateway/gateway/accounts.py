@@ -285,13 +285,12 @@ def reset_token(secret_key: str, reset_id: str) -> str:
     return f"{reset_id}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
 
 
-async def request_password_reset(db: Database, user: User) -> str:
+async def open_password_reset(conn: AsyncConnection, user: User) -> str:
     """A new reset of `user`; answers its id (the token is `reset_token(secret, id)`)."""
     reset_id = str(uuid.uuid4())
-    async with db.transaction() as conn:
-        await conn.execute(
-            insert(password_resets).values(id=reset_id, user_id=user.id, expires_at=func.now() + RESET_TTL)
-        )
+    await conn.execute(
+        insert(password_resets).values(id=reset_id, user_id=user.id, expires_at=func.now() + RESET_TTL)
+    )
     return reset_id
 
 

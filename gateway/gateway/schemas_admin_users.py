@@ -232,10 +232,9 @@ class PasswordResetOut(BaseModel):
     role: str
     created_at: datetime
     expires_at: datetime
-    token: str = Field(description="Until notifications deliver it: hand it to the account's owner.")
 
     @classmethod
-    def of(cls, reset: PendingReset, token: str) -> PasswordResetOut:
+    def of(cls, reset: PendingReset) -> PasswordResetOut:
         return cls(
             id=reset.id,
             user_id=reset.user_id,
@@ -243,7 +242,6 @@ class PasswordResetOut(BaseModel):
             role=str(reset.role),
             created_at=reset.created_at,
             expires_at=reset.expires_at,
-            token=token,
         )
 
 

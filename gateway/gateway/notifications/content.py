@@ -262,6 +262,22 @@ def render_signup_code(*, company: str, code: str) -> Email:
     )
 
 
+PASSWORD_RESET = "account.password_reset"
+PASSWORD_RESET_SUBJECT = "Reset your password at {company}"
+
+
+def render_password_reset(*, company: str, token: str) -> Email:
+    """The reset token, to the account's own address only: whoever reads it may set the
+    password, so no one else (staff included) is shown it."""
+    context = {"company": company, "token": token}
+    return Email(
+        subject=" ".join(PASSWORD_RESET_SUBJECT.format(company=company).split()),
+        text=_TEXT.get_template("password_reset.txt").render(**context),
+        html=_HTML.get_template("password_reset.html").render(**context),
+        ics=None,
+    )
+
+
 def event_uid(booking_id: str) -> str:
     """One booking's UID in every calendar: the .ics attachments and the feeds."""
     return f"booking-{booking_id}@booking-platform"

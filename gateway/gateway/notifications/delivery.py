@@ -299,6 +299,39 @@ async def write_signup_code(
     return result.rowcount == 1
 
 
+async def write_password_reset(
+    conn: AsyncConnection,
+    *,
+    company_id: str,
+    company: str,
+    email: str,
+    audience: str,
+    reset_id: str,
+    token: str,
+) -> None:
+    """The e-mail with a password reset's token (gateway.routes.auth), in the transaction that
+    opens the reset: a reset exists exactly when its e-mail is on its way."""
+    message = content.render_password_reset(company=company, token=token)
+    await conn.execute(
+        _NEW_MESSAGE,
+        {
+            "id": str(uuid.uuid4()),
+            # Named by the reset's id, never its token: event ids show in logs and pages.
+            "event_id": f"{content.PASSWORD_RESET}:{reset_id}",
+            "event_type": content.PASSWORD_RESET,
+            "company_id": company_id,
+            "booking_id": None,
+            "recipient": email,
+            "audience": audience,
+            "subject": message.subject,
+            "text_body": message.text,
+            "html_body": message.html,
+            "ics": None,
+            "occurred_at": datetime.now(UTC),
+        },
+    )
+
+
 def consumer(db: Database, notifier: Notifier) -> InboxConsumer[Struct, Prepared | None]:
     return InboxConsumer(
         name=DURABLE,

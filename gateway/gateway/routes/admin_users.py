@@ -19,7 +19,6 @@ from fastapi.responses import JSONResponse, Response
 
 from gateway import accounts
 from gateway.auth import CompanyAdmin, Principal, Staff, company_in_reach
-from gateway.deps import tokens_of
 from gateway.idempotency import check_key
 from gateway.problems import Problem
 from gateway.routes.common import (
@@ -317,17 +316,17 @@ async def list_password_resets(
     page_size: PageSize = 50,
     page_token: PageToken = None,
 ) -> PasswordResetList:
-    """Pending password resets of the company's accounts with their tokens, to hand over
-    until notifications deliver them (staff: customers' only). An API key may not read them."""
+    """Pending password resets of the company's accounts (staff: customers' only): who asked,
+    when, until when. Never their tokens: each goes by e-mail to its account's address alone.
+    An API key may not read them."""
     _people_only(principal, "Password resets are read by people, not API keys.")
     company = _company(principal, company_id)
     rows = await accounts.pending_resets(
         _db(request), company, roles=_visible_roles(principal), after=_after(page_token), limit=page_size + 1
     )
     shown, token, more = _page(rows, page_size)
-    secret = tokens_of(request).secret
     return PasswordResetList(
-        password_resets=[PasswordResetOut.of(row, accounts.reset_token(secret, row.id)) for row in shown],
+        password_resets=[PasswordResetOut.of(row) for row in shown],
         next_page_token=token,
         has_more=more,
     )
