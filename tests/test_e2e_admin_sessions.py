@@ -205,3 +205,49 @@ async def test_a_pass_product_is_created_changed_at_its_etag_and_archived(tenant
     assert product["id"] in [p["id"] for p in everything.json()["products"]]
     for client in (admin, staff):
         await client.aclose()
+
+
+async def test_a_pass_product_is_priced_in_the_companys_currency_and_limited_to_its_own_resources(
+    tenant, platform
+):
+    admin = await login(tenant, "COMPANY_ADMIN", tenant.company_id)
+    body = {"name": "Card", "credits": 5, "validity_days": 30, "price": {"amount_minor": 4500}}
+    for currency in ("USD", "BTC", "XXX"):
+        priced = await admin.post(
+            "/v1/admin/pass-products",
+            json={**body, "price": {"amount_minor": 4500, "currency_code": currency}},
+            headers=key(),
+        )
+        assert (priced.status_code, priced.json()["code"]) == (400, "CURRENCY_MISMATCH"), priced.text
+    created = await admin.post(
+        "/v1/admin/pass-products",
+        json={**body, "price": {"amount_minor": 4500, "currency_code": "EUR"}},
+        headers=key(),
+    )
+    assert created.status_code == 201, created.text
+    path, etag = f"/v1/admin/pass-products/{created.json()['id']}", created.headers["ETag"]
+    repriced = await admin.patch(
+        path,
+        json={"price": {"amount_minor": 100, "currency_code": "USD"}},
+        headers={**key(), "If-Match": etag},
+    )
+    assert (repriced.status_code, repriced.json()["code"]) == (400, "CURRENCY_MISMATCH")
+
+    elsewhere = await _another_company(platform)
+    foreign = await platform.catalog.CreateResource(
+        catalog_pb2.CreateResourceRequest(
+            request_id=str(uuid.uuid4()),
+            company_id=elsewhere,
+            name="Room X",
+            booking_model=catalog_pb2.BOOKING_MODEL_TIME_SLOT,
+        )
+    )
+    for resources in ([foreign.resource.id], [str(uuid.uuid4())]):
+        limited = await admin.patch(
+            path, json={"resource_ids": resources}, headers={**key(), "If-Match": etag}
+        )
+        assert (limited.status_code, limited.json()["code"]) == (404, "RESOURCE_NOT_FOUND"), limited.text
+    own = await admin.patch(
+        path, json={"resource_ids": [tenant.resource_id]}, headers={**key(), "If-Match": etag}
+    )
+    assert own.status_code == 200 and own.json()["resource_ids"] == [tenant.resource_id]

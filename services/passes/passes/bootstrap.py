@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bookingplatform.passes.v1 import passes_pb2, passes_pb2_grpc
 from passes.adapters import tables
+from passes.adapters.catalog import CatalogLookups
 from passes.entrypoints.grpc_api import PassesApi
 from passes.entrypoints.saga import handle_step_command
 from passes.settings import SERVICE, Settings
@@ -22,10 +23,12 @@ async def start(settings: Settings) -> RunningService:
     db = Database(settings.database_url, application_name=SERVICE)
     catalog_channel = grpc_client.channel(settings.catalog_addr) if settings.catalog_addr else None
     customers = CustomerDirectory(catalog_channel) if catalog_channel is not None else None
+    catalog = CatalogLookups(catalog_channel) if catalog_channel is not None else None
     dead_letters = DeadLetters(SERVICE)
+    api = PassesApi(db, customers, catalog)
     server = await create_server(
         [
-            lambda s: passes_pb2_grpc.add_PassesServiceServicer_to_server(PassesApi(db, customers), s),
+            lambda s: passes_pb2_grpc.add_PassesServiceServicer_to_server(api, s),
             dead_letters.register,
         ],
         [passes_pb2.DESCRIPTOR.services_by_name["PassesService"].full_name, DEAD_LETTER_SERVICE],

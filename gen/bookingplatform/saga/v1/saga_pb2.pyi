@@ -99,6 +99,7 @@ class StepCommand(_message.Message):
     CREDITS_FIELD_NUMBER: _builtins.int
     ALLOW_PARTIAL_FIELD_NUMBER: _builtins.int
     PAYMENT_METHOD_ID_FIELD_NUMBER: _builtins.int
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
     saga_id: _builtins.str
     """The saga (UUID)."""
     step: _builtins.str
@@ -123,6 +124,10 @@ class StepCommand(_message.Message):
     """Payments: the payment method (registered with PaymentsService.CreatePaymentMethod) to
     authorize; payments looks its card up and checks it belongs to company_id and customer_id.
     """
+    resource_id: _builtins.str
+    """Passes: the booked resource (UUID). A pass whose product is limited to some resources
+    covers a booking of one of them only; without it such a pass covers nothing.
+    """
     @_builtins.property
     def amount(self) -> _money_pb2.Money:
         """Amount the step is asked to cover (EXECUTE) or give back (REFUND)."""
@@ -142,10 +147,11 @@ class StepCommand(_message.Message):
         credits: _builtins.int = ...,
         allow_partial: _builtins.bool = ...,
         payment_method_id: _builtins.str = ...,
+        resource_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "allow_partial", b"allow_partial", "amount", b"amount", "attempt", b"attempt", "booking_id", b"booking_id", "company_id", b"company_id", "credits", b"credits", "customer_id", b"customer_id", "entitlement_id", b"entitlement_id", "payment_method_id", b"payment_method_id", "saga_id", b"saga_id", "step", b"step"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "allow_partial", b"allow_partial", "amount", b"amount", "attempt", b"attempt", "booking_id", b"booking_id", "company_id", b"company_id", "credits", b"credits", "customer_id", b"customer_id", "entitlement_id", b"entitlement_id", "payment_method_id", b"payment_method_id", "resource_id", b"resource_id", "saga_id", b"saga_id", "step", b"step"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -138,6 +138,21 @@ async def product_company(conn: AsyncConnection, product_id: uuid.UUID) -> uuid.
     return company
 
 
+async def product_resources_of(
+    conn: AsyncConnection, entitlement_id: uuid.UUID
+) -> tuple[uuid.UUID, ...] | None:
+    """The resources the entitlement's product is limited to (empty: all); None: no such
+    entitlement. The product's current list: a change of it holds for passes granted before."""
+    row = (
+        await conn.execute(
+            select(pass_products.c.resource_ids)
+            .select_from(entitlements.join(pass_products, pass_products.c.id == entitlements.c.product_id))
+            .where(entitlements.c.id == entitlement_id)
+        )
+    ).first()
+    return None if row is None else tuple(row.resource_ids or ())
+
+
 async def product_by_request(
     conn: AsyncConnection, company_id: uuid.UUID, request_id: str
 ) -> PassProduct | None:
@@ -555,16 +570,18 @@ async def claim_with_decision(
 # The claim of an EXECUTE, its HELD row and the credits held, in one statement. Each write runs
 # only when the one before it did: the hold row only for a new claim and an entitlement of the
 # customer in the company (not when the saga already has a row: a COMPENSATE's tombstone), the
-# credits only with the new hold row, when they fit and the pass is valid now. The hold row is
+# credits only with the new hold row, when they fit and the pass is valid now. The hold row also
+# needs the pass's product to cover the booked resource (no list: every one). The hold row is
 # written before the credits, as it was by two statements (and as a COMPENSATE moves them).
 _CLAIM_AND_HOLD = text(
     f"""
     WITH claim AS ({_CLAIM_DECIDED}),
     hold AS (
         INSERT INTO passes.credit_holds (id, saga_id, booking_id, company_id, entitlement_id, credits, state)
-        SELECT :hold_id, :saga_id, :booking_id, company_id, id, :credits, 'HELD'
-        FROM passes.entitlements
-        WHERE id = :entitlement_id AND customer_id = :customer_id AND company_id = :company_id
+        SELECT :hold_id, :saga_id, :booking_id, e.company_id, e.id, :credits, 'HELD'
+        FROM passes.entitlements AS e JOIN passes.pass_products AS p ON p.id = e.product_id
+        WHERE e.id = :entitlement_id AND e.customer_id = :customer_id AND e.company_id = :company_id
+          AND (cardinality(p.resource_ids) = 0 OR CAST(:resource_id AS uuid) = ANY(p.resource_ids))
           AND EXISTS (SELECT FROM claim)
         ON CONFLICT (saga_id) DO NOTHING
         RETURNING entitlement_id
@@ -602,15 +619,17 @@ async def claim_and_hold(
     company_id: uuid.UUID,
     credits: int,
     success: Decision,
+    resource_id: uuid.UUID | None = None,
 ) -> ClaimedHold | None:
     """Claims the saga's EXECUTE recorded as `success`, writes its HELD row `hold_id` and holds
     `credits` on the customer's entitlement in the company, in one statement; None, with
     nothing written, when the EXECUTE was claimed before.
 
-    `held` False: the hold was not taken (no row: the saga has one already, or the pass is not
-    the customer's in the company; a row: the credits do not fit, or the pass is not valid now)
-    and the claim still reads `success`: the caller records the real decision (`record_decision`,
-    or `delete_hold` first when a row was inserted) in this transaction, before anyone sees it.
+    `held` False: the hold was not taken (no row: the saga has one already, the pass is not
+    the customer's in the company, or its product does not cover `resource_id`; a row: the
+    credits do not fit, or the pass is not valid now) and the claim still reads `success`: the
+    caller records the real decision (`record_decision`, or `delete_hold` first when a row was
+    inserted) in this transaction, before anyone sees it.
     """
     values = {
         "saga_id": saga_id,
@@ -621,6 +640,7 @@ async def claim_and_hold(
         "customer_id": customer_id,
         "company_id": company_id,
         "credits": credits,
+        "resource_id": resource_id,
     }
     row = (await conn.execute(_CLAIM_AND_HOLD, values | _decision_values(success))).one()
     if not row.claimed:

@@ -16,6 +16,11 @@ ENTITLEMENT_NOT_FOUND = "ENTITLEMENT_NOT_FOUND"
 CUSTOMER_NOT_FOUND = "CUSTOMER_NOT_FOUND"
 # A company other than the caller's (refused as if it did not exist).
 COMPANY_NOT_FOUND = "COMPANY_NOT_FOUND"
+# A product's resource the catalog does not know as one of the product's company.
+RESOURCE_NOT_FOUND = "RESOURCE_NOT_FOUND"
+
+# A price in another currency than the company's (INVALID_ARGUMENT).
+CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
 
 # A request_id used again with a different request (ABORTED).
 REQUEST_ID_REUSED = "REQUEST_ID_REUSED"
@@ -28,6 +33,8 @@ PASS_PRODUCT_ARCHIVED = "PASS_PRODUCT_ARCHIVED"
 PASS_NOT_FOUND = "PASS_NOT_FOUND"
 PASS_EXPIRED = "PASS_EXPIRED"
 PASS_EXHAUSTED = "PASS_EXHAUSTED"
+# The pass's product is limited to resources the booked one is not among.
+PASS_NOT_VALID_FOR_RESOURCE = "PASS_NOT_VALID_FOR_RESOURCE"
 ALREADY_COMPENSATED = "ALREADY_COMPENSATED"
 ALREADY_FINALIZED = "ALREADY_FINALIZED"
 HOLD_NOT_FOUND = "HOLD_NOT_FOUND"

@@ -24,6 +24,8 @@ class StepRequest:
     entitlement_id: str
     credits: int
     amount_minor: int
+    # The booked resource ("" from an orchestrator that does not send it).
+    resource_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class SagaStep:
     entitlement_id: uuid.UUID | None
     credits: int
     amount_minor: int
+    resource_id: uuid.UUID | None = None
 
 
 def _uuid_or_none(value: str) -> uuid.UUID | None:
@@ -60,6 +63,7 @@ def parse_step(request: StepRequest) -> SagaStep | None:
         entitlement_id=_uuid_or_none(request.entitlement_id),
         credits=request.credits,
         amount_minor=request.amount_minor,
+        resource_id=_uuid_or_none(request.resource_id),
     )
 
 
@@ -69,6 +73,14 @@ def execute_refusal(step: SagaStep) -> str | None:
         return reasons.PASS_NOT_FOUND
     if step.credits < 1:
         return reasons.INVALID_CREDITS
+    return None
+
+
+def resource_refusal(product_resources: tuple[uuid.UUID, ...], resource_id: uuid.UUID | None) -> str | None:
+    """Why the pass does not cover the booked resource, or None: a product limited to some
+    resources covers a booking of one of them only (an unknown resource: none of them)."""
+    if product_resources and resource_id not in product_resources:
+        return reasons.PASS_NOT_VALID_FOR_RESOURCE
     return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from grpc import aio
 
 from bookingplatform.passes.v1 import passes_pb2, passes_pb2_grpc
+from passes.adapters.catalog import CatalogLookups
 from passes.domain.commands import (
     ArchivePassProduct,
     CreatePassProduct,
@@ -29,9 +30,15 @@ _SALES = {
 
 
 class PassesApi(passes_pb2_grpc.PassesServiceServicer):
-    def __init__(self, db: Database, customers: CustomerDirectory | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        customers: CustomerDirectory | None = None,
+        catalog: CatalogLookups | None = None,
+    ) -> None:
         self.db = db
         self.customers = customers
+        self.catalog = catalog
 
     async def CreatePassProduct(
         self, request: passes_pb2.CreatePassProductRequest, context: aio.ServicerContext
@@ -45,7 +52,7 @@ class PassesApi(passes_pb2_grpc.PassesServiceServicer):
             price_minor=request.price.amount_minor,
             currency=request.price.currency_code,
         )
-        product = await handlers.create_pass_product(self.db, cmd)
+        product = await handlers.create_pass_product(self.db, cmd, catalog=self.catalog)
         return passes_pb2.CreatePassProductResponse(product=product_to_proto(product))
 
     async def GrantPass(
@@ -110,7 +117,7 @@ class PassesApi(passes_pb2_grpc.PassesServiceServicer):
             currency=given.price.currency_code,
             resource_ids=list(given.resource_ids),
         )
-        product = await handlers.update_pass_product(self.db, cmd)
+        product = await handlers.update_pass_product(self.db, cmd, catalog=self.catalog)
         return passes_pb2.UpdatePassProductResponse(product=product_to_proto(product))
 
     async def ArchivePassProduct(

@@ -29,6 +29,7 @@ async def handle_step_command(conn: AsyncConnection, command: saga_pb2.StepComma
             entitlement_id=command.entitlement_id,
             credits=command.credits,
             amount_minor=command.amount.amount_minor,
+            resource_id=command.resource_id,
         )
     )
     if step is None or command.step != STEP:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from passes.adapters import repository
+from passes.adapters.catalog import CatalogLookups
 from passes.domain import reasons
 from passes.domain.commands import (
     ArchivePassProduct,
@@ -19,7 +21,7 @@ from passes.domain.rules import same_grant_request, same_product_request
 from plumbing import audit, paging
 from plumbing.customer_directory import CustomerDirectory
 from plumbing.db import Database
-from plumbing.errors import Conflict, FailedPrecondition, NotFound
+from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
 from plumbing.principal import (
     BUSINESS_ROLES,
     Role,
@@ -61,10 +63,50 @@ async def check_product_owner(db: Database, product_id: uuid.UUID) -> None:
         check_tenant(company, _product_not_found(product_id))
 
 
-async def create_pass_product(db: Database, cmd: CreatePassProduct) -> PassProduct:
+async def check_currency(catalog: CatalogLookups | None, company_id: uuid.UUID, currency: str) -> None:
+    """A product is priced in its company's currency, as the catalog says (400
+    CURRENCY_MISMATCH otherwise, as an extra or a session is); a company the catalog does not
+    know is not found. Without a catalog (tools, tests of passes alone) nothing is asked."""
+    if catalog is None:
+        return
+    expected = await catalog.company_currency(str(company_id))
+    if expected is None:
+        raise NotFound(reasons.COMPANY_NOT_FOUND, "no such company", field="company_id")
+    if currency != expected:
+        raise InvalidArgument(
+            reasons.CURRENCY_MISMATCH,
+            f"the company's prices are in {expected}, not {currency}",
+            field="price.currency_code",
+            metadata={"company_currency": expected},
+        )
+
+
+async def check_resources(
+    catalog: CatalogLookups | None, company_id: uuid.UUID, resource_ids: list[uuid.UUID]
+) -> None:
+    """The resources a product is limited to are its company's own, as the catalog says (404
+    RESOURCE_NOT_FOUND for another company's or an unknown one). A resource never changes
+    company, so asking before the change's transaction cannot go stale."""
+    if catalog is None or not resource_ids:
+        return
+    companies = await asyncio.gather(*(catalog.resource_company(str(r)) for r in resource_ids))
+    for index, company in enumerate(companies):
+        if company != str(company_id):
+            raise NotFound(
+                reasons.RESOURCE_NOT_FOUND,
+                "no such resource in this company",
+                field=f"resource_ids[{index}]",
+                metadata={"resource_id": str(resource_ids[index])},
+            )
+
+
+async def create_pass_product(
+    db: Database, cmd: CreatePassProduct, *, catalog: CatalogLookups | None = None
+) -> PassProduct:
     """Creates the product once per (company, request_id); a retry returns the first one."""
     require_role(*BUSINESS_ROLES)
     check_tenant(cmd.company_id, NotFound(reasons.COMPANY_NOT_FOUND, "no such company", field="company_id"))
+    await check_currency(catalog, cmd.company_id, cmd.price.currency)
     async with db.transaction() as conn:
         created = await repository.insert_product(conn, uuid.uuid4(), cmd)
         if created is not None:
@@ -236,8 +278,23 @@ async def _change(
     return after
 
 
-async def update_pass_product(db: Database, cmd: UpdatePassProduct) -> PassProduct:
-    """Changes the fields of the mask; passes granted before keep what they were granted."""
+async def update_pass_product(
+    db: Database, cmd: UpdatePassProduct, *, catalog: CatalogLookups | None = None
+) -> PassProduct:
+    """Changes the fields of the mask; passes granted before keep what they were granted (but
+    a change of `resource_ids` holds for them too: the saga reads the product's list). A new
+    price is in the company's currency, new resources are the company's own."""
+    require_role(Role.PLATFORM_ADMIN, Role.COMPANY_ADMIN)
+    if catalog is not None and ("currency" in cmd.changes or "resource_ids" in cmd.changes):
+        await check_product_owner(db, cmd.product_id)
+        async with db.transaction() as conn:
+            company = await repository.product_company(conn, cmd.product_id)
+        if company is not None:  # an unknown product is left to the change's own not-found
+            if "currency" in cmd.changes:
+                await check_currency(catalog, company, str(cmd.changes["currency"]))
+            resources = cmd.changes.get("resource_ids")
+            if isinstance(resources, list):
+                await check_resources(catalog, company, resources)
     return await _change(
         db,
         product_id=cmd.product_id,

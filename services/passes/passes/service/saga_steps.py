@@ -22,6 +22,7 @@ from passes.domain.saga import (
     hold_refusal,
     refund_refusal,
     replayed_execute_refusal,
+    resource_refusal,
 )
 from plumbing.saga_protocol import StepAction
 
@@ -77,17 +78,23 @@ async def _execute(conn: AsyncConnection, step: SagaStep) -> Decision | None:
         company_id=step.company_id,
         credits=step.credits,
         success=success,
+        resource_id=step.resource_id,
     )
     if claimed is None:
         return None
     if claimed.held:
         return success
     if not claimed.inserted:
-        # Either a COMPENSATE came first (its tombstone owns the saga) or the pass is not
-        # the customer's in this company.
+        # Either a COMPENSATE came first (its tombstone owns the saga), the pass is not the
+        # customer's in this company, or its product does not cover the booked resource.
         if await repository.hold_of_saga(conn, step.saga_id) is not None:
             return await _correct(conn, step, Decision.failure(reasons.ALREADY_COMPENSATED))
-        return await _correct(conn, step, Decision.failure(reasons.PASS_NOT_FOUND))
+        entitlement, _ = await repository.customer_entitlement_now(
+            conn, step.entitlement_id, step.customer_id, step.company_id
+        )
+        resources = await repository.product_resources_of(conn, step.entitlement_id)
+        refusal = resource_refusal(resources or (), step.resource_id) if entitlement else None
+        return await _correct(conn, step, Decision.failure(refusal or reasons.PASS_NOT_FOUND))
     for attempt in range(1, _HOLD_ATTEMPTS + 1):
         entitlement, now = await repository.customer_entitlement_now(
             conn, step.entitlement_id, step.customer_id, step.company_id

@@ -193,3 +193,93 @@ async def test_a_product_created_by_a_person_is_audited_and_an_internal_one_is_n
     ]
     assert rows[0].changed["after"]["name"] == "Summer card"
     assert rows[0].changed["after"]["price_minor"] == 4500
+
+
+async def _resource(env: Env, company: str) -> str:
+    reply = await env.catalog.CreateResource(
+        catalog_pb2.CreateResourceRequest(
+            request_id=str(uuid.uuid4()),
+            company_id=company,
+            name="Gym Room",
+            booking_model=catalog_pb2.BOOKING_MODEL_TIME_SLOT,
+        )
+    )
+    return str(reply.resource.id)
+
+
+async def _product(env: Env, product_id: str) -> passes_pb2.PassProduct:
+    reply = await env.passes.GetPassProduct(passes_pb2.GetPassProductRequest(product_id=product_id))
+    return reply.product
+
+
+def _change(
+    product: passes_pb2.PassProduct, path: str, **fields: object
+) -> passes_pb2.UpdatePassProductRequest:
+    change = passes_pb2.UpdatePassProductRequest(
+        request_id=str(uuid.uuid4()),
+        product=passes_pb2.PassProduct(id=product.id, etag=product.etag, **fields),  # type: ignore[arg-type]
+    )
+    change.update_mask.paths.append(path)
+    return change
+
+
+async def test_a_products_resources_are_its_companys_own(env: Env) -> None:
+    a, b = await _company(env), await _company(env)
+    own, foreign = await _resource(env, a.id), await _resource(env, b.id)
+    for principal in (
+        Principal(role=Role.COMPANY_ADMIN, company_id=a.id, user_id=str(uuid.uuid4())),
+        Principal(role=Role.PLATFORM_ADMIN, user_id=str(uuid.uuid4())),
+    ):
+        product = await _product(env, a.product_id)
+        for resources in ([foreign], [str(uuid.uuid4())], [own, foreign]):
+            assert await call_as(
+                env.passes,
+                "UpdatePassProduct",
+                _change(product, "resource_ids", resource_ids=resources),
+                principal,
+            ) == (grpc.StatusCode.NOT_FOUND, "RESOURCE_NOT_FOUND")
+        assert list((await _product(env, a.product_id)).resource_ids) == []  # nothing changed
+    admin = Principal(role=Role.COMPANY_ADMIN, company_id=a.id, user_id=str(uuid.uuid4()))
+    product = await _product(env, a.product_id)
+    assert await call_as(
+        env.passes, "UpdatePassProduct", _change(product, "resource_ids", resource_ids=[own]), admin
+    ) == (grpc.StatusCode.OK, None)
+    assert list((await _product(env, a.product_id)).resource_ids) == [own]
+
+
+@pytest.mark.parametrize("currency", ["USD", "BTC", "XXX"])
+async def test_a_product_is_priced_in_its_companys_currency(env: Env, currency: str) -> None:
+    a = await _company(env)  # a EUR company
+    admin = Principal(role=Role.COMPANY_ADMIN, company_id=a.id, user_id=str(uuid.uuid4()))
+    create = passes_pb2.CreatePassProductRequest(
+        request_id=str(uuid.uuid4()),
+        company_id=a.id,
+        name="Card",
+        credits=5,
+        validity_days=30,
+        price=money_pb2.Money(amount_minor=4500, currency_code=currency),
+    )
+    assert await call_as(env.passes, "CreatePassProduct", create, admin) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "CURRENCY_MISMATCH",
+    )
+    product = await _product(env, a.product_id)
+    price = money_pb2.Money(amount_minor=100, currency_code=currency)
+    assert await call_as(env.passes, "UpdatePassProduct", _change(product, "price", price=price), admin) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "CURRENCY_MISMATCH",
+    )
+    assert (await _product(env, a.product_id)).price.currency_code == "EUR"
+    # A platform admin naming a company the catalog does not know gets no product.
+    platform = Principal(role=Role.PLATFORM_ADMIN, user_id=str(uuid.uuid4()))
+    nowhere = passes_pb2.CreatePassProductRequest()
+    nowhere.CopyFrom(create)
+    nowhere.company_id, nowhere.price.currency_code = str(uuid.uuid4()), "EUR"
+    assert await call_as(env.passes, "CreatePassProduct", nowhere, platform) == (
+        grpc.StatusCode.NOT_FOUND,
+        "COMPANY_NOT_FOUND",
+    )
+    euro = passes_pb2.CreatePassProductRequest()
+    euro.CopyFrom(create)
+    euro.price.currency_code = "EUR"
+    assert await call_as(env.passes, "CreatePassProduct", euro, admin) == (grpc.StatusCode.OK, None)

@@ -389,3 +389,43 @@ async def next_reply(subscription, saga_id, timeout=EVENTUALLY_TIMEOUT) -> saga_
             if reply.saga_id == saga_id:
                 return reply
     raise AssertionError(f"no reply for saga {saga_id}")
+
+
+async def limited_to(stub, entitlement, resource_ids: list[str]) -> None:
+    """Limits the entitlement's product to `resource_ids` (no catalog here: passes alone)."""
+    product = (
+        await stub.GetPassProduct(passes_pb2.GetPassProductRequest(product_id=entitlement.product_id))
+    ).product
+    change = passes_pb2.UpdatePassProductRequest(
+        request_id=str(uuid.uuid4()),
+        product=passes_pb2.PassProduct(id=product.id, etag=product.etag, resource_ids=resource_ids),
+    )
+    change.update_mask.paths.append("resource_ids")
+    await stub.UpdatePassProduct(change)
+
+
+async def test_a_pass_limited_to_some_resources_covers_a_booking_of_one_of_them_only(db, stub):
+    gym = str(uuid.uuid4())
+    entitlement = await grant(stub, credits=5)
+    await limited_to(stub, entitlement, [gym])
+
+    elsewhere = command(entitlement, resource_id=str(uuid.uuid4()))
+    refused = await step(db, elsewhere)
+    assert (refused.outcome, refused.reason) == (FAILED, "PASS_NOT_VALID_FOR_RESOURCE")
+    assert (
+        await credits_of(stub, entitlement) == (5, 0, 0) and await hold_state(db, elsewhere.saga_id) is None
+    )
+    again = await step(db, next_command(elsewhere, EXECUTE, attempt=2))  # a re-sent command: same answer
+    assert (again.outcome, again.reason) == (FAILED, "PASS_NOT_VALID_FOR_RESOURCE")
+    # A command without the booked resource (an orchestrator that does not send it) is refused too.
+    unnamed = await step(db, command(entitlement))
+    assert (unnamed.outcome, unnamed.reason) == (FAILED, "PASS_NOT_VALID_FOR_RESOURCE")
+    # The compensation of a refused EXECUTE finds nothing to undo.
+    assert (await step(db, next_command(elsewhere, COMPENSATE))).outcome == SUCCEEDED
+
+    covered = await step(db, command(entitlement, credits=2, resource_id=gym))
+    assert covered.outcome == SUCCEEDED
+    assert await credits_of(stub, entitlement) == (5, 0, 2)
+    # A product for every resource (the default) covers any.
+    anywhere = await grant(stub, credits=1)
+    assert (await step(db, command(anywhere, resource_id=str(uuid.uuid4())))).outcome == SUCCEEDED
