@@ -3,8 +3,10 @@ saga's compensation (and being refused after the pivot), and the refund of a can
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -226,3 +228,82 @@ async def test_cancelling_a_confirmed_booking_shows_the_refund(tenant):
     assert (refund["wallet"], refund["card"], refund["credits"]) == (money(2500), money(0), 0)
     assert refund["create_time"] is not None
     assert (await lea.wallet())["main_balance"] == money(4000)
+
+
+async def test_the_customer_cancels_a_booking_awaiting_payment_and_the_place_is_released(
+    tenant, operator_for
+):
+    """A PENDING_PAYMENT booking could not be cancelled (409 BOOKING_NOT_CANCELLABLE) and kept
+    its place for ever: the customer cancels it, nothing is charged, the place goes back, the
+    saga ends COMPENSATED (the wallet step compensated once), and a top-up afterwards is not
+    swept into it; cancelling again answers the booking as it is."""
+    session = await tenant.session(price_minor=2000, capacity=1)
+    ana = await tenant.customer(main_minor=500)
+    booking = await pending_payment_booking(tenant, ana, session.id)
+    assert booking["status"] == "PENDING_PAYMENT"
+    assert await places_booked(tenant.platform, session.id) == 1
+
+    cancelled = await ana.cancel(booking["id"])
+
+    assert cancelled.status_code == 202, cancelled.text
+    final = await ana.wait_for(booking["id"], "REJECTED", "CANCELLED", "CONFIRMED")
+    assert (final["status"], final["reject_reason"]) == ("REJECTED", "CANCELLED_BY_CUSTOMER"), final
+    assert (final["wallet_debited"], final["card_charged"]) == (money(0), money(0))
+    assert await places_booked(tenant.platform, session.id) == 0
+    operator = await operator_for(tenant.company_id)
+    saga = await saga_until(operator, booking["saga_id"], "COMPENSATED")
+    steps = [(s["step"], s["kind"], s["action"], s["outcome"]) for s in saga["steps"]]
+    assert ("booking", "effect", "give_up_unpaid", "CANCELLED_BY_CUSTOMER") in steps
+    assert [s for s in steps if s[1] == "command" and s[2] == "compensate"] == [
+        ("wallet", "command", "compensate", "")
+    ]
+    await tenant.platform.wallet.TopUpWallet(
+        wallet_pb2.TopUpWalletRequest(
+            request_id=str(uuid.uuid4()),
+            company_id=tenant.company_id,
+            customer_id=ana.id,
+            amount=money_pb2.Money(amount_minor=5000, currency_code="EUR"),
+            balance_kind=wallet_pb2.BALANCE_KIND_MAIN,
+        )
+    )
+    again = await ana.cancel(booking["id"])
+    assert (again.status_code, again.json()["status"]) == (202, "REJECTED"), again.text
+    assert (await ana.wallet())["main_balance"] == money(5500)
+    # The place is free for someone else.
+    bo = await tenant.customer(main_minor=5000)
+    other = await bo.book(session.id, use_wallet=True)
+    assert (await bo.wait_for(other.json()["id"], "CONFIRMED", "REJECTED"))["status"] == "CONFIRMED"
+
+
+async def test_an_unpaid_booking_is_rejected_when_its_session_starts_and_a_later_top_up_pays_nothing(
+    tenant, operator_for
+):
+    """Billing was retried for ever: a top-up long after the session started still paid the
+    booking. Once the session starts the unpaid booking is REJECTED UNPAID_AT_START, its place
+    released, the wallet untouched; settling it by card then is refused."""
+    session = await tenant.session(price_minor=2000, starts_in=timedelta(seconds=6))
+    eve = await tenant.customer(main_minor=500)
+    booking = await pending_payment_booking(tenant, eve, session.id)
+    assert booking["status"] == "PENDING_PAYMENT"
+
+    final = await eve.wait_for(booking["id"], "REJECTED", "CONFIRMED", timeout=30)
+
+    assert (final["status"], final["reject_reason"]) == ("REJECTED", "UNPAID_AT_START"), final
+    assert await places_booked(tenant.platform, session.id) == 0
+    operator = await operator_for(tenant.company_id)
+    saga = await saga_until(operator, booking["saga_id"], "COMPENSATED")
+    assert ("booking", "give_up_unpaid", "UNPAID_AT_START") in [
+        (s["step"], s["action"], s["outcome"]) for s in saga["steps"]
+    ]
+    await tenant.platform.wallet.TopUpWallet(
+        wallet_pb2.TopUpWalletRequest(
+            request_id=str(uuid.uuid4()),
+            company_id=tenant.company_id,
+            customer_id=eve.id,
+            amount=money_pb2.Money(amount_minor=5000, currency_code="EUR"),
+            balance_kind=wallet_pb2.BALANCE_KIND_MAIN,
+        )
+    )
+    await asyncio.sleep(1.5)  # several sweeps
+    assert (await eve.wallet())["main_balance"] == money(5500)
+    assert (await eve.wait_for(booking["id"], "REJECTED"))["wallet_debited"] == money(0)

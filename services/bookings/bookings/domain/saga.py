@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from bookings.domain import step_log
-from bookings.domain.step_log import OperatorAction, StepLogEntry
+from bookings.domain.step_log import Effect, OperatorAction, StepLogEntry
 
 PASSES, WALLET, PAYMENTS = "passes", "wallet", "payments"
 # Not a participant: what the front desk took before the booking was made. It stands in
@@ -39,6 +39,10 @@ EXECUTION_ORDER = (PASSES, WALLET, PAYMENTS)
 FINALIZABLE = (PASSES, PAYMENTS)
 
 MAX_EXECUTE_ATTEMPTS = 5
+
+# Why a pay-later booking still awaiting payment was given up (its reject reason).
+CANCELLED_BY_CUSTOMER = "CANCELLED_BY_CUSTOMER"
+UNPAID_AT_START = "UNPAID_AT_START"
 
 
 class SagaKind(enum.StrEnum):
@@ -361,6 +365,17 @@ class Saga:
         if self.state is SagaState.RUNNING and self.attempt >= MAX_EXECUTE_ATTEMPTS:
             return self.give_up_execution("STEP_TIMED_OUT").after(timed_out)
         return Transition(applied=False, log=(timed_out,))
+
+    def give_up_unpaid(self, reason: str) -> Transition:
+        """A pay-later booking still unpaid is given up (only while AWAITING_PAYMENT): the
+        customer cancelled it (`CANCELLED_BY_CUSTOMER`) or its time began (`UNPAID_AT_START`).
+        The wallet step is compensated as any step before the pivot (a tombstone, or a refund
+        of a debit that raced in: the business key makes it exactly once), then the booking
+        is REJECTED with the reason and its place released."""
+        if self.state is not SagaState.AWAITING_PAYMENT:
+            return Transition(applied=False)
+        given_up = step_log.effect(step_log.BOOKING, Effect.GIVE_UP_UNPAID, reason, attempt=self.attempt)
+        return self.give_up_execution(reason).after(given_up)
 
     def retry_by_operator(self, reason: str) -> Transition:
         """An operator has the current step sent again now; nothing else changes."""

@@ -44,6 +44,7 @@ class Effect(enum.StrEnum):
     CHANGE = "change"  # a change of period started
     REVERT = "revert"  # a change's holds put back after its compensation
     SETTLE_BY_CARD = "settle_by_card"  # a pay-later booking paid by card instead
+    GIVE_UP_UNPAID = "give_up_unpaid"  # ... cancelled by its customer, or unpaid at its start
 
 
 @dataclass(frozen=True)

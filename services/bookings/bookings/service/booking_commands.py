@@ -35,7 +35,7 @@ from bookings.domain.passes import check_entitlement
 from bookings.domain.payment_methods import check_payment_method
 from bookings.domain.policy import refund_by_percent
 from bookings.domain.reservations import EngineQuote, parse_date
-from bookings.domain.saga import PAYMENTS, Saga
+from bookings.domain.saga import CANCELLED_BY_CUSTOMER, PAYMENTS, Saga, SagaState
 from bookings.domain.step_log import BOOKING, PLACE, Effect
 from bookings.service.create_groups import (
     Created,
@@ -384,7 +384,21 @@ class BookingCommands:
                 raise InvalidArgument(
                     "INVALID_REASON", f"reason is at most {MAX_REASON_LENGTH} characters", field="reason"
                 )
-        if booking.status in (BookingStatus.CANCELLING, BookingStatus.CANCELLED):
+        if booking.status is BookingStatus.PENDING_PAYMENT and not command.by_company:
+            # Nothing was paid: the saga gives up (the wallet step compensated) and the booking
+            # ends REJECTED CANCELLED_BY_CUSTOMER, its place released. Paid meanwhile: cancelled
+            # below as any confirmed booking.
+            given_up = await self.orchestrator.cancel_unpaid(booking.saga_id)
+            booking = await self.get_booking(booking.id)
+            if booking.status is BookingStatus.PENDING_PAYMENT:
+                if given_up:
+                    return booking  # REJECTED once the wallet's compensation answers
+                raise Conflict(
+                    "BOOKING_FINALIZING", "the booking is being paid or given up; try again shortly"
+                )
+        if booking.status in (BookingStatus.CANCELLING, BookingStatus.CANCELLED) or (
+            booking.status is BookingStatus.REJECTED and booking.reject_reason == CANCELLED_BY_CUSTOMER
+        ):
             return booking
         percent = refund_percent(booking, datetime.now(UTC), by_company=command.by_company)
         refund = RefundRequest(
@@ -470,6 +484,10 @@ class BookingCommands:
             locked = await repo.lock_saga(conn, booking.saga_id)
             assert locked is not None
             saga, _company = locked
+            if saga.state is SagaState.AWAITING_PAYMENT and booking.start_time <= datetime.now(UTC):
+                raise FailedPrecondition(
+                    "BOOKING_ALREADY_STARTED", "the booked time has begun: an unpaid booking is given up"
+                )
             transition = saga.settle_by_card()
             if not transition.applied:
                 raise FailedPrecondition(

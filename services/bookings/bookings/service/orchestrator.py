@@ -13,7 +13,7 @@ import enum
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,8 +24,10 @@ from bookings.domain import step_log
 from bookings.domain.commands import ForceCompensateSaga, RetrySagaStep
 from bookings.domain.model import Booking, BookingStatus
 from bookings.domain.saga import (
+    CANCELLED_BY_CUSTOMER,
     PASSES,
     PAYMENTS,
+    UNPAID_AT_START,
     WALLET,
     BookingChange,
     Command,
@@ -50,6 +52,9 @@ log = logging.getLogger(__name__)
 
 # After this many attempts of a step past the pivot, the saga is flagged for an operator.
 ATTENTION_AFTER_ATTEMPTS = 5
+# The shortest wait before a billing retry when the booking's start is nearer than
+# BILLING_RETRY_SECONDS (or past): the sweep then finds it due and gives the booking up.
+UNPAID_CHECK_FLOOR = timedelta(seconds=0.5)
 
 # Sagas locked ahead of their replies, by id (`Orchestrator.lock_sagas`).
 Locked = dict[str, tuple[Saga, Booking]]
@@ -124,6 +129,13 @@ class Orchestrator:
             log.warning("reply for unknown saga %s ignored", saga_id)
             return
         saga, booking = locked
+        if _unpaid_at_start(saga, booking):
+            # A debit attempt answered after the booking's time began (a top-up long after
+            # the start): not taken; the saga gives up, and the wallet's compensation gives
+            # back the debit if this attempt made one (its business key: exactly once).
+            ignored = step_log.reply_received(reply, applied=False, message_id=message_id)
+            await self.carry_out(conn, saga, booking, saga.give_up_unpaid(UNPAID_AT_START).after(ignored))
+            return
         position = (saga.action, saga.current_step)
         transition = saga.apply(reply, message_id)
         if not transition.applied:
@@ -158,6 +170,13 @@ class Orchestrator:
                 locked = await repo.lock_saga_with_booking(conn, saga_id)
                 assert locked is not None
                 saga, booking = locked
+                if _unpaid_at_start(saga, booking):
+                    # Billing is asked no more once the booking's time began: the place goes back.
+                    timeout_row = step_log.timed_out(saga)
+                    await self.carry_out(
+                        conn, saga, booking, saga.give_up_unpaid(UNPAID_AT_START).after(timeout_row)
+                    )
+                    continue
                 timed_out = saga.time_out()
                 if timed_out.applied:
                     await self.carry_out(conn, saga, booking, timed_out)
@@ -202,6 +221,32 @@ class Orchestrator:
             await _audit_operator(conn, saga, booking, "force_compensate", command.reason)
             await self.carry_out(conn, saga, booking, transition)
         self.outbox.wake()
+
+    async def cancel_unpaid(self, saga_id: str) -> bool:
+        """The customer cancels their pay-later booking while it awaits payment: nothing was
+        paid, so its saga gives up (the wallet step compensated: a tombstone, or a refund of a
+        debit in flight) and the booking ends REJECTED `CANCELLED_BY_CUSTOMER`, its place
+        released. False when the saga no longer awaits payment (paid, or given up already)."""
+        async with self.db.transaction() as conn:
+            locked = await repo.lock_saga_with_booking(conn, saga_id)
+            if locked is None:
+                return False
+            saga, booking = locked
+            transition = saga.give_up_unpaid(CANCELLED_BY_CUSTOMER)
+            if not transition.applied:
+                return False
+            await self.carry_out(conn, saga, booking, transition)
+            await audit.record(
+                conn,
+                company_id=booking.company_id,
+                entity_type="booking",
+                entity_id=booking.id,
+                action="cancel",
+                before={"status": BookingStatus.PENDING_PAYMENT.value},
+                after={"status": booking.status.value, "reject_reason": CANCELLED_BY_CUSTOMER},
+            )
+        self.outbox.wake()
+        return True
 
     async def _lock_for_operator(self, conn: AsyncConnection, saga_id: str) -> tuple[Saga, Booking]:
         parse_id(saga_id, "saga_id")
@@ -257,7 +302,7 @@ class Orchestrator:
                 saga,
                 company_id=new_saga.company_id,
                 trace_id=new_saga.trace_id,
-                deadline_in=self._deadline(saga),
+                deadline_in=self._deadline(saga, current),
                 command_id=command_id,
                 steps=rows,
                 messages=messages,
@@ -269,7 +314,7 @@ class Orchestrator:
             await repo.save_saga(
                 conn,
                 saga,
-                deadline_in=self._deadline(saga),
+                deadline_in=self._deadline(saga, current),
                 needs_attention=needs_attention,
                 command_id=command_id,
                 steps=rows,
@@ -292,11 +337,15 @@ class Orchestrator:
         deadline = self._deadline(saga)
         return SagaStart(saga, new_saga.company_id, new_saga.trace_id, deadline, command_id, rows, messages)
 
-    def _deadline(self, saga: Saga) -> timedelta | None:
+    def _deadline(self, saga: Saga, booking: Booking | None = None) -> timedelta | None:
         if saga.current_step is None:
             return None
         if saga.state is SagaState.AWAITING_PAYMENT:
-            return self.billing_retry
+            # Never past the booking's start: the sweep then gives the unpaid booking up.
+            if booking is None:
+                return self.billing_retry
+            until_start = booking.start_time - datetime.now(UTC)
+            return max(min(self.billing_retry, until_start), UNPAID_CHECK_FLOOR)
         return step_timeout(saga.attempt, self.first_step_timeout)
 
     def _send_current(
@@ -384,6 +433,11 @@ class Orchestrator:
         if released:
             await repo.release_holds(conn, updated)
         return updated, step_log.booking_changed(change, outcome, released=released)
+
+
+def _unpaid_at_start(saga: Saga, booking: Booking) -> bool:
+    """A pay-later booking still awaiting payment when its session, stay or rental begins."""
+    return saga.state is SagaState.AWAITING_PAYMENT and booking.start_time <= datetime.now(UTC)
 
 
 def _require_reason(reason: str) -> None:

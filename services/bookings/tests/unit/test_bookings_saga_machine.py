@@ -330,3 +330,23 @@ def test_an_operator_action_is_logged_with_its_reason_on_where_the_saga_then_is(
         ("payments", StepKind.OPERATOR, "force_compensate", 0, "customer asked")
     ]
     assert not saga.compensate_by_operator("again").applied
+
+
+def test_an_unpaid_booking_is_given_up_by_compensating_the_wallet_once_then_rejected():
+    saga = pay_later_saga()
+    assert saga.give_up_unpaid("CANCELLED_BY_CUSTOMER").applied is False  # not awaiting payment yet
+    saga.apply(failed("wallet", "INSUFFICIENT_FUNDS"))
+    transition = saga.give_up_unpaid("UNPAID_AT_START")
+    assert transition.applied and transition.booking_change is None
+    assert (transition.log[0].action, transition.log[0].outcome) == ("give_up_unpaid", "UNPAID_AT_START")
+    assert (saga.state, saga.action, saga.queue, saga.reason) == (
+        SagaState.COMPENSATING,
+        Action.COMPENSATE,
+        ["wallet"],
+        "UNPAID_AT_START",
+    )
+    # A debit that raced in is not taken (the compensation gives it back); then REJECTED.
+    assert saga.apply(ok("wallet", amount=2000)).applied is False
+    assert saga.give_up_unpaid("CANCELLED_BY_CUSTOMER").applied is False
+    done = saga.apply(ok("wallet", action=Action.COMPENSATE))
+    assert (done.booking_change, saga.state) == (BookingChange.REJECT, SagaState.COMPENSATED)
