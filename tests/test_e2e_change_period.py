@@ -399,6 +399,10 @@ async def test_a_change_of_a_rental_keeps_the_rules_of_a_create(platform, tenant
     shortened = await change_to(start + timedelta(minutes=1))
     assert shortened.status_code == 202, shortened.text
     assert shortened.json()["total_price"]["amount_minor"] == 20
+    done = await change_done(platform, booking["id"])
+    assert (done.wallet_debited_minor, done.total_price.amount_minor) == (20, 20)
+    assert (await rower.wallet())["main_balance"]["amount_minor"] == 100_000 - 20
+    assert await change_sagas(platform, booking["id"]) == [("COMPLETED", "")]
 
 
 async def test_a_change_cannot_make_a_rental_longer_than_a_year(platform, tenant):
