@@ -157,8 +157,12 @@ class _GuardedTransport(httpx.AsyncHTTPTransport):
     def __init__(self, *, loopback: bool, refusal: str) -> None:
         super().__init__()
         # httpx builds its pool without a way to name the network backend: the same pool, with it.
+        # httpx's own limits (httpcore's are 10 connections), so concurrent deliveries do not queue.
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=httpx.create_ssl_context(),
+            max_connections=100,
+            max_keepalive_connections=20,
+            keepalive_expiry=5.0,
             network_backend=_GuardedBackend(loopback=loopback, refusal=refusal),
         )
 

@@ -9,10 +9,14 @@ The dispatcher claims due deliveries with `FOR UPDATE SKIP LOCKED` (several gate
 share the work), skipping any whose endpoint has an earlier delivery of the same booking still
 pending (ordered per booking), leases each by moving `next_attempt_at` LEASE_SECONDS on and
 counting the attempt, commits, posts it (httpx, 10 s), and records the outcome with an update
-conditional on that very attempt: success, a retry after an exponential back-off, or, a day
-after the event, FAILED. An endpoint whose attempts have all failed for a day is disabled,
-and that is recorded in the audit log and, in the same transaction, an e-mail to the
-company's admins is written into the notifications' outbox (gateway.notifications).
+conditional on that very attempt. Deliveries run concurrently, each on its own: at most
+MAX_IN_FLIGHT per gateway process, PER_ENDPOINT per endpoint and PER_COMPANY per company, and
+a slot that frees is filled at once by a new claim, so a slow endpoint (or a company's many
+slow endpoints) holds up only its own deliveries, never another's. The outcome is: success, a
+retry after an exponential back-off, or, a day after the event, FAILED. An endpoint whose
+attempts have all failed for a day is disabled, and that is recorded in the audit log and, in
+the same transaction, an e-mail to the company's admins is written into the notifications'
+outbox (gateway.notifications).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -55,7 +60,12 @@ FIRST_RETRY_SECONDS = 30
 LONGEST_RETRY_SECONDS = 3600
 GIVE_UP_AFTER = timedelta(days=1)
 DISABLE_AFTER = timedelta(days=1)
-BATCH = 20
+# Deliveries in flight per gateway process, per endpoint and per company (of this process).
+MAX_IN_FLIGHT = 64
+PER_ENDPOINT = 4
+PER_COMPANY = 16
+# Due deliveries a claim looks at (locked while it decides) to find those that fit the limits.
+SCAN = 4 * MAX_IN_FLIGHT
 USER_AGENT = "booking-platform-webhooks/1"
 
 
@@ -126,21 +136,40 @@ def consumer(db: Database) -> InboxConsumer[Struct, None]:
 
 # ---- the dispatcher ---------------------------------------------------------------------
 
+# Due deliveries, oldest first, but for endpoints and companies already at their limit in this
+# process; of those, what fits each endpoint's and then each company's free slots (the counts
+# in flight come as arrays), at most :batch (the process's free slots).
 _CLAIM = text(
-    "WITH due AS ("
-    " SELECT d.id FROM gateway.webhook_deliveries d"
+    "WITH busy_endpoints AS (SELECT * FROM unnest(CAST(:endpoint_ids AS uuid[]),"
+    "  CAST(:endpoint_counts AS int[])) AS b(id, n)),"
+    " busy_companies AS (SELECT * FROM unnest(CAST(:company_ids AS uuid[]),"
+    "  CAST(:company_counts AS int[])) AS b(id, n)),"
+    " candidates AS ("
+    " SELECT d.id, d.endpoint_id, d.company_id, d.next_attempt_at, d.seq FROM gateway.webhook_deliveries d"
     " JOIN gateway.webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled"
     " WHERE d.status = 'PENDING' AND d.next_attempt_at <= now()"
+    " AND d.endpoint_id <> ALL(CAST(:full_endpoints AS uuid[]))"
+    " AND d.company_id <> ALL(CAST(:full_companies AS uuid[]))"
     " AND NOT EXISTS (SELECT 1 FROM gateway.webhook_deliveries p"
     "  WHERE p.endpoint_id = d.endpoint_id AND p.booking_id = d.booking_id"
     "  AND p.status = 'PENDING' AND p.seq < d.seq)"
-    " ORDER BY d.next_attempt_at LIMIT :batch"
-    " FOR UPDATE OF d SKIP LOCKED)"
+    " ORDER BY d.next_attempt_at LIMIT :scan"
+    " FOR UPDATE OF d SKIP LOCKED),"
+    " per_endpoint AS ("
+    " SELECT c.*, row_number() OVER (PARTITION BY c.endpoint_id ORDER BY c.next_attempt_at, c.seq)"
+    "  + coalesce(b.n, 0) AS taken FROM candidates c LEFT JOIN busy_endpoints b ON b.id = c.endpoint_id),"
+    " per_company AS ("
+    " SELECT c.id, c.next_attempt_at, row_number() OVER (PARTITION BY c.company_id"
+    "  ORDER BY c.next_attempt_at, c.seq) + coalesce(b.n, 0) AS taken"
+    " FROM per_endpoint c LEFT JOIN busy_companies b ON b.id = c.company_id"
+    " WHERE c.taken <= :per_endpoint),"
+    " due AS (SELECT id FROM per_company WHERE taken <= :per_company"
+    " ORDER BY next_attempt_at LIMIT :batch)"
     " UPDATE gateway.webhook_deliveries d"
     " SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => :lease)"
     " FROM due, gateway.webhook_endpoints e, gateway.webhook_events ev"
     " WHERE d.id = due.id AND e.id = d.endpoint_id AND ev.id = d.event_id"
-    " RETURNING d.id, d.attempts, d.event_id, d.endpoint_id, e.url, e.secret, ev.body"
+    " RETURNING d.id, d.attempts, d.event_id, d.endpoint_id, d.company_id, e.url, e.secret, ev.body"
 )
 
 _SUCCEEDED = text(
@@ -182,6 +211,7 @@ class Claimed:
     attempt: int
     event_id: str
     endpoint_id: str
+    company_id: str
     url: str
     secret: str
     body: str
@@ -217,12 +247,39 @@ class Dispatcher:
             else guarded_client(timeout=TIMEOUT_SECONDS, refusal="WEBHOOK_URL_NOT_PUBLIC")
         )
         self.wakeup = asyncio.Event()
+        # The deliveries this process is posting, by task.
+        self.in_flight: dict[asyncio.Task[None], Claimed] = {}
 
-    async def claim(self) -> list[Claimed]:
+    async def claim(self, limit: int = MAX_IN_FLIGHT) -> list[Claimed]:
+        """Leases up to `limit` due deliveries that fit the limits beside those in flight."""
+        endpoints = Counter(c.endpoint_id for c in self.in_flight.values())
+        companies = Counter(c.company_id for c in self.in_flight.values())
+        values = {
+            "batch": limit,
+            "scan": SCAN,
+            "lease": float(LEASE_SECONDS),
+            "per_endpoint": PER_ENDPOINT,
+            "per_company": PER_COMPANY,
+            "endpoint_ids": list(endpoints),
+            "endpoint_counts": list(endpoints.values()),
+            "company_ids": list(companies),
+            "company_counts": list(companies.values()),
+            "full_endpoints": [e for e, n in endpoints.items() if n >= PER_ENDPOINT],
+            "full_companies": [c for c, n in companies.items() if n >= PER_COMPANY],
+        }
         async with self.db.transaction() as conn:
-            rows = await conn.execute(_CLAIM, {"batch": BATCH, "lease": float(LEASE_SECONDS)})
+            rows = await conn.execute(_CLAIM, values)
             return [
-                Claimed(str(r.id), r.attempts, r.event_id, str(r.endpoint_id), r.url, r.secret, r.body)
+                Claimed(
+                    str(r.id),
+                    r.attempts,
+                    r.event_id,
+                    str(r.endpoint_id),
+                    str(r.company_id),
+                    r.url,
+                    r.secret,
+                    r.body,
+                )
                 for r in rows
             ]
 
@@ -315,32 +372,56 @@ class Dispatcher:
                     failures=endpoint.consecutive_failures,
                 )
 
+    def start_some(self, claimed: list[Claimed]) -> None:
+        """Posts each claimed delivery in a task of its own; a finished one frees its slot and
+        wakes the dispatcher to claim another."""
+        for c in claimed:
+            task = asyncio.create_task(self.deliver(c), name=f"webhook-delivery-{c.id}")
+            self.in_flight[task] = c
+            task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        claimed = self.in_flight.pop(task, None)
+        self.wakeup.set()
+        if task.cancelled() or claimed is None:
+            return
+        error = task.exception()
+        if error is not None:
+            # E.g. the endpoint was deleted meanwhile; else its lease ends and it is tried again.
+            log.warning("webhook delivery %s: outcome not recorded (%s)", claimed.id, type(error).__name__)
+
     async def run_once(self) -> int:
-        claimed = await self.claim()
-        # Each posted and its outcome recorded on its own: a slow receiver or a slow record
-        # holds up no other delivery of the batch.
-        results = await asyncio.gather(*(self.deliver(c) for c in claimed), return_exceptions=True)
-        for c, result in zip(claimed, results, strict=True):
-            if isinstance(result, Exception):
-                # E.g. the endpoint was deleted meanwhile; else its lease ends and it is tried again.
-                log.warning("webhook delivery %s: outcome not recorded (%s)", c.id, type(result).__name__)
+        """Claims what fits the free slots and starts it; the number started."""
+        free = MAX_IN_FLIGHT - len(self.in_flight)
+        if free <= 0:
+            return 0
+        claimed = await self.claim(free)
+        self.start_some(claimed)
         return len(claimed)
 
     async def deliver(self, claimed: Claimed) -> None:
         await self.record(claimed, await self.post(claimed))
 
     async def run_forever(self) -> None:
-        while True:
-            # Cleared before looking: a wake-up while this pass runs makes the next one start at once.
-            self.wakeup.clear()
-            try:
-                if await self.run_once():
-                    continue
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("webhook dispatch failed; trying again")
-            await wait_for_event(self.wakeup, self.poll_seconds)
+        try:
+            while True:
+                # Cleared before looking: a wake-up (an event stored, a delivery finished) while
+                # this pass runs makes the next one start at once.
+                self.wakeup.clear()
+                try:
+                    if await self.run_once():
+                        continue
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("webhook dispatch failed; trying again")
+                await wait_for_event(self.wakeup, self.poll_seconds)
+        finally:
+            # Stopped: the deliveries in flight end with it (their leases let them be tried again).
+            tasks = list(self.in_flight)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _ms(started: float) -> int:
