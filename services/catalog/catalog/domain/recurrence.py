@@ -8,15 +8,19 @@ the gap). Each occurrence lasts `duration_minutes` of real time.
 
 A series is bounded: FREQ of a day or longer (finer ones make an unbounded search of
 impossible rules cheap to ask for and expensive to answer), COUNT or UNTIL required, at most
-`MAX_OCCURRENCES`, all within `MAX_SPAN` of the first day.
+`MAX_OCCURRENCES` and `MAX_TIMES_PER_DAY` start times a day, all within `MAX_SPAN` of the
+first day. The expansion walks the rule's periods itself (`candidate_periods`) and never
+past that span, so what a rule costs to expand or refuse is bounded whatever its parts say.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil import rrule
@@ -31,6 +35,10 @@ INVALID_DURATION = "INVALID_DURATION"
 MAX_OCCURRENCES = 500
 MAX_SPAN = timedelta(days=731)
 MAX_RULE_LENGTH = 500
+# BYHOUR x BYMINUTE x BYSECOND: dateutil builds every combination when it parses the rule
+# (86,400 of them for all hours, minutes and seconds); two dozen start times a day is plenty.
+MAX_TIMES_PER_DAY = 24
+_TIME_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
 _ALLOWED_FREQUENCIES = {rrule.DAILY, rrule.WEEKLY, rrule.MONTHLY, rrule.YEARLY}
 # Only the RRULE value itself: DTSTART, EXDATE, RDATE lines would override what the request says.
 _RULE_TEXT = re.compile(r"^(RRULE:)?[A-Z0-9=;,+\-]+$")
@@ -57,6 +65,8 @@ def parse_rule(text: str, first_day: date, start: time) -> rrule.rrule:
     value = text.strip().upper()
     if not value or len(value) > MAX_RULE_LENGTH or not _RULE_TEXT.match(value):
         raise _invalid("rrule must be one RFC 5545 RRULE value, e.g. FREQ=WEEKLY;BYDAY=MO;COUNT=10")
+    if _times_per_day(value) > MAX_TIMES_PER_DAY:
+        raise _invalid(f"BYHOUR, BYMINUTE and BYSECOND give at most {MAX_TIMES_PER_DAY} start times a day")
     dtstart = datetime.combine(first_day, start)
     try:
         rule = rrule.rrulestr(value, dtstart=dtstart, ignoretz=True)
@@ -76,35 +86,23 @@ def parse_rule(text: str, first_day: date, start: time) -> rrule.rrule:
     return rule
 
 
+def _times_per_day(value: str) -> int:
+    """The start times a day the rule's time lists make: the product of their lengths."""
+    times = 1
+    for part in value.removeprefix("RRULE:").split(";"):
+        name, _, values = part.partition("=")
+        if name in _TIME_PARTS:
+            times *= len(set(values.split(",")))
+    return times
+
+
 def expand(
     text: str, *, first_day: date, start: time, duration_minutes: int, zone: str | ZoneInfo
 ) -> list[Occurrence]:
     """The occurrences of the rule, soonest first, in UTC; refuses an unbounded or too long series."""
     length = duration(duration_minutes)
     rule = parse_rule(text, first_day, start)
-    horizon = datetime.combine(first_day, start) + MAX_SPAN
-    # Bounding the walk by the horizon (not only by COUNT) keeps a rule that never matches
-    # (FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30;COUNT=3) from searching up to year 9999.
-    bounded = rule.replace(count=None, until=min(getattr(rule, "_until", None) or horizon, horizon))
-    wanted = getattr(rule, "_count", None)
-    too_many = InvalidArgument(
-        TOO_MANY_OCCURRENCES, f"the rule expands to more than {MAX_OCCURRENCES} occurrences", field="rrule"
-    )
-    if wanted is not None:
-        if wanted > MAX_OCCURRENCES:
-            raise too_many
-        walls = list(itertools.islice(bounded, wanted))
-        if len(walls) < wanted:
-            raise _invalid("the rule's occurrences do not all fall within two years of start_date")
-    else:
-        walls = list(itertools.islice(bounded, MAX_OCCURRENCES + 1))
-        if len(walls) > MAX_OCCURRENCES:
-            raise too_many
-        until = getattr(rule, "_until", None)
-        if until is not None and until > horizon:
-            raise _invalid("UNTIL must be within two years of start_date")
-    if not walls:
-        raise _invalid("the rule has no occurrence")
+    walls = _walls_within_horizon(rule, first_day, start)
     tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
     occurrences = []
     for wall in walls:
@@ -115,3 +113,179 @@ def expand(
     if len({occurrence.start_time for occurrence in occurrences}) != len(occurrences):
         raise _invalid("the rule gives two occurrences that start at the same time")
     return occurrences
+
+
+def _walls_within_horizon(rule: rrule.rrule, first_day: date, start: time) -> list[datetime]:
+    """The rule's wall times, all within `MAX_SPAN` of the first one and at most
+    `MAX_OCCURRENCES`; the walk never looks past the horizon, whatever COUNT asks for."""
+    first = datetime.combine(first_day, start)
+    horizon = first + MAX_SPAN
+    until: datetime | None = getattr(rule, "_until", None)
+    if until is not None and until > horizon:
+        raise _invalid("UNTIL must be within two years of start_date")
+    last = until if until is not None else horizon
+    wanted: int | None = getattr(rule, "_count", None)
+    if wanted is not None and wanted > MAX_OCCURRENCES:
+        raise _too_many()
+    # One more than allowed is enough to know an UNTIL rule is too long.
+    limit = wanted if wanted is not None else MAX_OCCURRENCES + 1
+    walls = list(itertools.islice(_walls_between(rule, first, last), limit))
+    if not walls:
+        raise _invalid("the rule has no occurrence within two years of start_date")
+    if wanted is not None and len(walls) < wanted:
+        raise _invalid("the rule's occurrences do not all fall within two years of start_date")
+    if len(walls) > MAX_OCCURRENCES:
+        raise _too_many()
+    return walls
+
+
+def _too_many() -> InvalidArgument:
+    return InvalidArgument(
+        TOO_MANY_OCCURRENCES, f"the rule expands to more than {MAX_OCCURRENCES} occurrences", field="rrule"
+    )
+
+
+def _walls_between(rule: rrule.rrule, first: datetime, last: datetime) -> Iterator[datetime]:
+    for walls in candidate_periods(rule, last.date()):
+        for wall in walls:
+            if wall > last:
+                return
+            # A month's or year's first period also holds the days before DTSTART.
+            if wall >= first:
+                yield wall
+
+
+@dataclass(frozen=True)
+class _RuleParts:
+    """A parsed rule's parts after dateutil's defaults (e.g. WEEKLY without BYDAY takes
+    DTSTART's weekday). dateutil keeps them only as private attributes: read here, once."""
+
+    freq: int
+    interval: int
+    wkst: int
+    dtstart: datetime
+    timeset: tuple[time, ...]
+    bysetpos: tuple[int, ...] | None
+    bymonth: tuple[int, ...] | None
+    byweekno: tuple[int, ...] | None
+    byweekday: tuple[int, ...] | None
+    byeaster: tuple[int, ...] | None
+    bymonthday: tuple[int, ...]
+    bynmonthday: tuple[int, ...]
+    byyearday: tuple[int, ...] | None
+
+    @classmethod
+    def of(cls, rule: rrule.rrule) -> _RuleParts:
+        attributes = vars(rule)
+        return cls(**{name: attributes[f"_{name}"] for name in cls.__dataclass_fields__})
+
+
+def candidate_periods(rule: rrule.rrule, last_day: date) -> Iterator[list[datetime]]:
+    """The rule's periods (a day, week, month or year as FREQ says, INTERVAL apart) from its
+    DTSTART's up to the last one that starts on or before `last_day`, each as the wall times
+    of the period that the BY* parts keep (BYSETPOS applied), ignoring COUNT and UNTIL.
+
+    dateutil's own iterator compares a candidate with UNTIL only once it finds one, so a rule
+    that never matches (BYMONTH=2;BYMONTHDAY=31), or matches once in decades, is scanned
+    period by period up to year 9999 (seconds of a busy event loop). Stopping at `last_day`
+    instead bounds the walk by construction: at most 733 days, 106 weeks, 25 months or
+    3 years within the two-year horizon, whatever the BY* parts. The period arithmetic and
+    the filters follow dateutil's `rrule._iter` (2.9) and reuse its per-year masks."""
+    parts = _RuleParts.of(rule)
+    if parts.freq not in _ALLOWED_FREQUENCIES:
+        raise ValueError("only day-or-longer frequencies are walked")
+    # dateutil has no public per-period API: its mask builder is the one private class used.
+    masks: Any = rrule._iterinfo(rule)
+    day: date | None = parts.dtstart.date()
+    while day is not None and _period_start(parts.freq, day) <= last_day:
+        masks.rebuild(day.year, day.month)
+        yield _period_walls(parts, masks, day)
+        day = _next_period(parts, day)
+
+
+def _period_start(freq: int, day: date) -> date:
+    if freq == rrule.YEARLY:
+        return date(day.year, 1, 1)
+    if freq == rrule.MONTHLY:
+        return date(day.year, day.month, 1)
+    return day  # a DAILY period is the day, a WEEKLY one starts at the day reached
+
+
+def _next_period(parts: _RuleParts, day: date) -> date | None:
+    """The day the next period is reckoned from, or None past the calendar's end."""
+    if parts.freq in (rrule.DAILY, rrule.WEEKLY):
+        # A WEEKLY period runs to the end of its week (WKST): the next starts INTERVAL weeks on.
+        to_week_start = (day.weekday() - parts.wkst) % 7
+        step = parts.interval if parts.freq == rrule.DAILY else parts.interval * 7 - to_week_start
+        # Ordinals, not dateutil's month-by-month carry: a huge INTERVAL is one addition.
+        ordinal = day.toordinal() + step
+        return date.fromordinal(ordinal) if ordinal <= date.max.toordinal() else None
+    months = parts.interval if parts.freq == rrule.MONTHLY else parts.interval * 12
+    year, month_index = divmod(day.year * 12 + day.month - 1 + months, 12)
+    if year > date.max.year:
+        return None
+    # A month's or a year's dayset is the whole month or year: the day of month is moot.
+    return date(year, month_index + 1, 1)
+
+
+def _period_walls(parts: _RuleParts, masks: Any, day: date) -> list[datetime]:
+    """The wall times of one period that the rule keeps (dateutil's filter, then BYSETPOS)."""
+    dayset_of = {
+        rrule.YEARLY: masks.ydayset,
+        rrule.MONTHLY: masks.mdayset,
+        rrule.WEEKLY: masks.wdayset,
+        rrule.DAILY: masks.ddayset,
+    }[parts.freq]
+    dayset, start, end = dayset_of(day.year, day.month, day.day)
+    days = [
+        date.fromordinal(masks.yearordinal + index)
+        for index in dayset[start:end]
+        if index is not None and _keeps(parts, masks, index)
+    ]
+    if not parts.bysetpos:
+        return [datetime.combine(kept, moment) for kept in days for moment in parts.timeset]
+    return _by_set_position(parts.bysetpos, days, parts.timeset)
+
+
+def _by_set_position(
+    positions: tuple[int, ...], days: list[date], timeset: tuple[time, ...]
+) -> list[datetime]:
+    """BYSETPOS: the period's candidates (day by day, then time) counted from 1 or back from -1.
+    Picked by index rather than listed: a year of days times two dozen times is 8,784."""
+    candidates = len(days) * len(timeset)
+    chosen = set()
+    for position in positions:
+        index = position - 1 if position > 0 else candidates + position
+        if 0 <= index < candidates:
+            day_index, time_index = divmod(index, len(timeset))
+            chosen.add(datetime.combine(days[day_index], timeset[time_index]))
+    return sorted(chosen)
+
+
+def _keeps(parts: _RuleParts, masks: Any, i: int) -> bool:
+    """Whether day `i` of the masks' year passes every BY* filter (as dateutil's `_iter`)."""
+    if parts.bymonth and masks.mmask[i] not in parts.bymonth:
+        return False
+    if parts.byweekno and not masks.wnomask[i]:
+        return False
+    if parts.byweekday and masks.wdaymask[i] not in parts.byweekday:
+        return False
+    if masks.nwdaymask and not masks.nwdaymask[i]:
+        return False
+    if parts.byeaster and not masks.eastermask[i]:
+        return False
+    if (
+        (parts.bymonthday or parts.bynmonthday)
+        and masks.mdaymask[i] not in parts.bymonthday
+        and masks.nmdaymask[i] not in parts.bynmonthday
+    ):
+        return False
+    if parts.byyearday:
+        if i < masks.yearlen:
+            return i + 1 in parts.byyearday or -masks.yearlen + i in parts.byyearday
+        # A week crossing into next year: day `i` is day i - yearlen of the next one.
+        return (
+            i + 1 - masks.yearlen in parts.byyearday
+            or -masks.nextyearlen + i - masks.yearlen in parts.byyearday
+        )
+    return True

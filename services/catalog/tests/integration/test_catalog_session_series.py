@@ -6,10 +6,12 @@ from zoneinfo import ZoneInfo
 
 import grpc
 import pytest
+from dateutil import rrule
 from google.protobuf.field_mask_pb2 import FieldMask
 
 from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.common.v1 import money_pb2
+from catalog.domain import recurrence
 
 pytestmark = pytest.mark.integration
 
@@ -83,6 +85,67 @@ async def test_a_too_long_or_endless_series_is_refused_and_creates_nothing(
     assert wrong_currency.reason == "CURRENCY_MISMATCH"
     listed = await catalog.ListSessions(catalog_pb2.ListSessionsRequest(company_id=company.id))
     assert list(listed.sessions) == []
+
+
+@pytest.fixture
+def bounded_walk(monkeypatch):
+    """The server's expansions under a budget: dateutil's own iterator (which scans a rule that
+    never matches up to year 9999, the event loop busy for seconds) is forbidden, and a walk
+    past the two-year horizon fails. Without the bound these calls fail, not merely slow down."""
+    walk = recurrence.candidate_periods
+    budget = recurrence.MAX_SPAN.days + 2
+
+    def counted(rule, last_day):
+        for walked, period in enumerate(walk(rule, last_day), start=1):
+            assert walked <= budget, "the walk went past the horizon"
+            yield period
+
+    def unbounded(self):
+        raise AssertionError("dateutil's own iteration has no bound on a rule that never matches")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(recurrence, "candidate_periods", counted)
+    monkeypatch.setattr(rrule.rrule, "_iter", unbounded)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31;COUNT=1",
+        "FREQ=MONTHLY;BYMONTH=4;BYMONTHDAY=31;COUNT=2",
+        "FREQ=YEARLY;BYWEEKNO=53;BYDAY=MO;COUNT=500",
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;COUNT=2",
+        "FREQ=DAILY;INTERVAL=1000000000;COUNT=2",
+    ],
+)
+async def test_a_rule_without_its_occurrences_in_two_years_is_refused_within_them(
+    catalog, company, resource, refused, bounded_walk, rule
+):
+    refusal = await refused(catalog.CreateSessionSeries(series_request(resource.id, rrule=rule)))
+    assert (refusal.code, refusal.reason, refusal.field) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "INVALID_RRULE",
+        "rrule",
+    )
+    listed = await catalog.ListSessions(catalog_pb2.ListSessionsRequest(company_id=company.id))
+    assert list(listed.sessions) == []
+
+
+async def test_a_rule_of_more_than_two_dozen_times_a_day_is_refused(catalog, resource, refused):
+    every_minute = "FREQ=DAILY;BYHOUR=9,10;BYMINUTE=" + ",".join(str(m) for m in range(60)) + ";COUNT=3"
+    refusal = await refused(catalog.CreateSessionSeries(series_request(resource.id, rrule=every_minute)))
+    assert (refusal.code, refusal.reason) == (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_RRULE")
+
+
+async def test_a_series_is_expanded_under_the_walks_budget(catalog, resource, bounded_walk):
+    created = await catalog.CreateSessionSeries(
+        series_request(resource.id, rrule="FREQ=MONTHLY;BYDAY=-1FR;COUNT=3")
+    )
+    assert [local(s).date().isoformat() for s in created.sessions] == [
+        "2031-03-28",
+        "2031-04-25",
+        "2031-05-30",
+    ]
 
 
 async def test_an_update_at_a_stale_etag_is_refused_and_changes_nothing(catalog, resource, refused):

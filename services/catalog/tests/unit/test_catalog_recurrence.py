@@ -74,3 +74,114 @@ def test_a_rule_whose_two_wall_times_are_one_instant_is_refused():
     with pytest.raises(InvalidArgument) as refused:
         expand("FREQ=DAILY;BYHOUR=2,3;BYMINUTE=30;COUNT=2", first_day=date(2031, 3, 30), start=time(2, 30))
     assert refused.value.reason == "INVALID_RRULE" and "same time" in str(refused.value)
+
+
+# What a rule costs is bounded by construction: the expansion walks the rule's periods itself
+# and stops at the two-year horizon. dateutil's own iterator scans an impossible rule period by
+# period to year 9999 (seconds, the event loop busy): these tests forbid it outright and hold
+# the walk to a budget of periods, so they would fail (not merely run slowly) without the bound.
+DAYS_IN_HORIZON = recurrence.MAX_SPAN.days + 2  # the first day, the span, the last day's own
+
+
+@pytest.fixture
+def periods_walked(monkeypatch):
+    """The number of candidate periods each expansion examined; dateutil's iterator forbidden."""
+    walked: list[int] = []
+    walk = recurrence.candidate_periods
+
+    def counted(rule, last_day):
+        walked.append(0)
+        for period in walk(rule, last_day):
+            walked[-1] += 1
+            assert walked[-1] <= DAYS_IN_HORIZON, "the walk went past the horizon"
+            yield period
+
+    def unbounded(self):
+        raise AssertionError("dateutil's own iteration has no bound on a rule that never matches")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(recurrence, "candidate_periods", counted)
+    monkeypatch.setattr(recurrence.rrule.rrule, "_iter", unbounded)
+    return walked
+
+
+@pytest.mark.parametrize(
+    ("rule", "most_periods"),
+    [
+        ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31;COUNT=1", DAYS_IN_HORIZON),  # never
+        ("FREQ=MONTHLY;BYMONTH=4;BYMONTHDAY=31;COUNT=2", 25),  # never
+        ("FREQ=WEEKLY;BYMONTH=2;BYMONTHDAY=30;UNTIL=20330101", 106),  # never
+        ("FREQ=YEARLY;BYWEEKNO=53;BYDAY=MO;COUNT=500", 3),  # 2032's week 53, then 2037's
+        ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;COUNT=1", DAYS_IN_HORIZON),  # 2044 first
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;COUNT=2", 3),  # 2044, then 2072
+        ("FREQ=DAILY;BYYEARDAY=366;BYDAY=SU;COUNT=3", DAYS_IN_HORIZON),  # once in decades
+        ("FREQ=DAILY;INTERVAL=1000000000;COUNT=2", 1),  # the second lies past the calendar
+        ("FREQ=MONTHLY;INTERVAL=999999999999;COUNT=2", 1),
+        ("FREQ=YEARLY;BYEASTER=0;BYMONTH=5;COUNT=1", 3),  # Easter is never in May
+    ],
+)
+def test_a_rule_without_its_occurrences_inside_the_horizon_is_refused_within_the_horizon(
+    periods_walked, rule, most_periods
+):
+    with pytest.raises(InvalidArgument) as refused:
+        expand(rule)
+    assert (refused.value.reason, refused.value.field) == ("INVALID_RRULE", "rrule")
+    assert "within two years of start_date" in str(refused.value)
+    assert periods_walked == [periods_walked[0]] and periods_walked[0] <= most_periods
+
+
+def test_a_rule_that_never_matches_says_so(periods_walked):
+    with pytest.raises(InvalidArgument) as refused:
+        expand("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31;COUNT=1")
+    assert "no occurrence within two years" in str(refused.value)
+
+
+def test_a_long_series_walks_no_further_than_it_needs(periods_walked):
+    assert len(expand("FREQ=DAILY;COUNT=500")) == 500
+    assert periods_walked == [500]
+    assert len(expand("FREQ=MONTHLY;BYDAY=-1FR;COUNT=3")) == 3
+    assert periods_walked[-1] == 3
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=DAILY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23;BYMINUTE=0,30;COUNT=5",
+        "FREQ=DAILY;BYMINUTE=0,5,10,15,20,25,30,35,40,45,50,55;BYSECOND=0,30,59;COUNT=5",
+    ],
+)
+def test_more_than_two_dozen_start_times_a_day_are_refused_before_dateutil_builds_them(rule):
+    # Every hour, minute and second would be 86,400 times a day, built when dateutil parses.
+    with pytest.raises(InvalidArgument) as refused:
+        expand(rule)
+    assert refused.value.reason == "INVALID_RRULE" and "24 start times a day" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=DAILY;COUNT=10",
+        "FREQ=DAILY;INTERVAL=3;BYDAY=MO,WE,FR;UNTIL=20310601",
+        "FREQ=WEEKLY;BYDAY=MO,TH;COUNT=30",
+        "FREQ=WEEKLY;INTERVAL=2;WKST=SU;BYDAY=SU,SA;COUNT=20",
+        "FREQ=WEEKLY;BYDAY=MO;BYYEARDAY=1,-1,-2,-3,-4,-5,-6;COUNT=2",  # weeks that cross a year
+        "FREQ=MONTHLY;BYMONTHDAY=31;COUNT=12",
+        "FREQ=MONTHLY;BYMONTHDAY=-1,15;COUNT=12",
+        "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1;COUNT=12",
+        "FREQ=MONTHLY;INTERVAL=5;BYDAY=2TU,-1FR;COUNT=8",
+        "FREQ=MONTHLY;BYDAY=SA;BYHOUR=9,14;BYSETPOS=1,-1;COUNT=10",
+        "FREQ=YEARLY;BYMONTH=3,9;BYDAY=1SU;COUNT=4",
+        "FREQ=YEARLY;BYWEEKNO=1,20;BYDAY=WE;COUNT=4",
+        "FREQ=YEARLY;BYYEARDAY=100,-1;COUNT=4",
+        "FREQ=YEARLY;BYEASTER=-2;COUNT=2",
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;COUNT=1",
+        "FREQ=DAILY;BYMONTH=7,8;BYDAY=SA;UNTIL=20320901T090000",
+    ],
+)
+def test_the_walk_gives_what_dateutil_gives_for_ordinary_rules(rule):
+    first_day, start = date(2031, 3, 15), time(9, 0)
+    parsed = recurrence.parse_rule(rule, first_day, start)
+    horizon = datetime.combine(first_day, start) + recurrence.MAX_SPAN
+    wanted = [wall for wall in parsed if wall <= horizon]  # these rules all end inside it
+    expanded = expand(rule, first_day=first_day, start=start)
+    assert [o.start_time.astimezone(BERLIN).replace(tzinfo=None) for o in expanded] == wanted
