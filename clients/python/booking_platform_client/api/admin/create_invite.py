@@ -97,8 +97,10 @@ def sync_detailed(
 
      Invites someone into the company with a role (staff: customers only). The token is in
     this answer only; the invitee accepts it at `POST /v1/invites/accept` within 7 days.
-    Requires an `Idempotency-Key`: a retry answers the same invitation with a new token (the
-    first one stops working), since no token is stored to be replayed.
+    People only: an API key gets 403 `PERMISSION_DENIED` (its holder would become a person
+    of the company, an admin even, through the token). Requires an `Idempotency-Key`: a
+    retry answers the same invitation with a new token (the first one stops working), since
+    no token is stored to be replayed.
 
     Args:
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
@@ -134,8 +136,10 @@ def sync(
 
      Invites someone into the company with a role (staff: customers only). The token is in
     this answer only; the invitee accepts it at `POST /v1/invites/accept` within 7 days.
-    Requires an `Idempotency-Key`: a retry answers the same invitation with a new token (the
-    first one stops working), since no token is stored to be replayed.
+    People only: an API key gets 403 `PERMISSION_DENIED` (its holder would become a person
+    of the company, an admin even, through the token). Requires an `Idempotency-Key`: a
+    retry answers the same invitation with a new token (the first one stops working), since
+    no token is stored to be replayed.
 
     Args:
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
@@ -166,8 +170,10 @@ async def asyncio_detailed(
 
      Invites someone into the company with a role (staff: customers only). The token is in
     this answer only; the invitee accepts it at `POST /v1/invites/accept` within 7 days.
-    Requires an `Idempotency-Key`: a retry answers the same invitation with a new token (the
-    first one stops working), since no token is stored to be replayed.
+    People only: an API key gets 403 `PERMISSION_DENIED` (its holder would become a person
+    of the company, an admin even, through the token). Requires an `Idempotency-Key`: a
+    retry answers the same invitation with a new token (the first one stops working), since
+    no token is stored to be replayed.
 
     Args:
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
@@ -201,8 +207,10 @@ async def asyncio(
 
      Invites someone into the company with a role (staff: customers only). The token is in
     this answer only; the invitee accepts it at `POST /v1/invites/accept` within 7 days.
-    Requires an `Idempotency-Key`: a retry answers the same invitation with a new token (the
-    first one stops working), since no token is stored to be replayed.
+    People only: an API key gets 403 `PERMISSION_DENIED` (its holder would become a person
+    of the company, an admin even, through the token). Requires an `Idempotency-Key`: a
+    retry answers the same invitation with a new token (the first one stops working), since
+    no token is stored to be replayed.
 
     Args:
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
