@@ -204,18 +204,40 @@ async def test_a_session_booking_counts_once_confirmed_and_keeps_what_a_cancella
     assert await model(env, company) == {hour: sold}  # sold until the refund is done
     await refund(env, booking, 50)
     await update(env, booking, status="CANCELLED")
-    # Half of each source back, rounded down (the card keeps 751 of 1501); the pass credits
-    # come back only with a full refund, so the pass keeps its 700.
+    # Half of each source back, rounded down (the card keeps 751 of 1501); the wallet's half
+    # (750 of 1,500) goes back main first, as the wallet gives it, so main keeps 250 and the
+    # bonus all its 500; the pass credits come back only with a full refund: it keeps its 700.
     assert await model(env, company) == {
         hour: {
             "confirmed": 1,
             "cancelled": 1,
-            "wallet_minor": 500,
-            "bonus_minor": 250,
+            "wallet_minor": 250,
+            "bonus_minor": 500,
             "card_minor": 751,
             "pass_minor": 700,
         }
     }
+
+
+async def test_a_partial_wallet_refund_comes_out_of_main_before_bonus_as_the_wallet_gives_it(
+    env: Env,
+) -> None:
+    # 7.00 main + 3.00 bonus, 50 % back: the wallet returns 5.00 to main, keeping 2.00 main
+    # and the 3.00 bonus; a refund larger than main takes the rest from the bonus.
+    company, resource = ids()
+    half = await insert(env, company=company, resource=resource, quantity=1)
+    most = await insert(env, company=company, resource=resource, quantity=1)
+    for booking in (half, most):
+        await update(env, booking, status="CONFIRMED", wallet_debited_minor=700, bonus_debited_minor=300)
+    await refund(env, half, 50)
+    await refund(env, most, 90)
+    for booking in (half, most):
+        await update(env, booking, status="CANCELLED")
+
+    [figures] = (await model(env, company)).values()
+
+    # half: 500 back from main (keeps 200 + 300); most: 900 back, 700 main + 200 bonus (keeps 0 + 100)
+    assert (figures["wallet_minor"], figures["bonus_minor"]) == (200, 400)
 
 
 async def test_a_rejected_booking_counts_for_nothing_and_a_no_show_keeps_its_money(env: Env) -> None:
