@@ -122,6 +122,9 @@ async def test_a_customer_signs_up_into_a_company_and_a_guest_keeps_their_custom
     assert nowhere.status_code == 404 and nowhere.json()["code"] == "COMPANY_NOT_FOUND"
     wallet = await http.get("/v1/wallet", headers=bearer(fresh.json()))
     assert wallet.status_code == 200, wallet.text
+    # Never funded, so no account of the wallet's own yet: zero in the company's currency.
+    assert wallet.json()["main_balance"] == {"amount_minor": 0, "currency_code": "EUR"}
+    assert wallet.json()["bonus_balance"] == {"amount_minor": 0, "currency_code": "EUR"}
 
     admin = await admin_of(platform, http, tenant.company_id)
     found = await http.get("/v1/admin/users", params={"email": guest_email}, headers=admin)

@@ -31,6 +31,7 @@ from gateway.routes.common import (
     company_of,
     if_match_etag,
     problems,
+    wallet_in_company_currency,
     with_etag,
 )
 from gateway.schemas import WalletOut
@@ -240,12 +241,7 @@ async def get_customer_wallet(
     """The customer's balances and ledger (newest first), with who changed it and why."""
     customer = await customer_in_reach(request, principal, customer_id)
     wallet = clients_of(request).wallet
-    balances = await rpc(
-        "wallet",
-        wallet.GetWallet(
-            wallet_pb2.GetWalletRequest(company_id=customer.company_id, customer_id=customer.id)
-        ),
-    )
+    balances = await wallet_in_company_currency(request, customer.company_id, customer.id)
     entries = await rpc(
         "wallet",
         wallet.ListWalletEntries(
@@ -258,7 +254,7 @@ async def get_customer_wallet(
         ),
     )
     return CustomerWallet(
-        wallet=WalletOut.of(balances.wallet),
+        wallet=WalletOut.of(balances),
         entries=[StaffWalletEntryOut.of(e) for e in entries.entries],
         next_page_token=entries.next_page_token or None,
         has_more=bool(entries.next_page_token),

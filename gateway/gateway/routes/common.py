@@ -14,8 +14,10 @@ from fastapi import Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
+from bookingplatform.catalog.v1 import catalog_pb2
+from bookingplatform.wallet.v1 import wallet_pb2
 from gateway.auth import CustomerPrincipal, Principal, company_in_reach
-from gateway.deps import idempotency_of, rpc
+from gateway.deps import clients_of, idempotency_of, rpc
 from gateway.idempotency import HEADER, request_hash, run_once
 from gateway.problems import Problem
 from gateway.schemas import ProblemDetails
@@ -142,3 +144,25 @@ async def changed_at_version(
 def with_etag(model: BaseModel, etag: str, status: int = 200) -> JSONResponse:
     """The model as JSON with its version in the `ETag` header (what `If-Match` sends back)."""
     return JSONResponse(model.model_dump(mode="json"), status_code=status, headers={"ETag": f'"{etag}"'})
+
+
+async def wallet_in_company_currency(
+    request: Request, company_id: str, customer_id: str
+) -> wallet_pb2.Wallet:
+    """A customer's wallet; one that never held money has no accounts, so no currency of its
+    own: its zero balances are given the company's, which every credit will be in."""
+    reply = await rpc(
+        "wallet",
+        clients_of(request).wallet.GetWallet(
+            wallet_pb2.GetWalletRequest(company_id=company_id, customer_id=customer_id)
+        ),
+    )
+    wallet = reply.wallet
+    if not wallet.main_balance.currency_code:
+        company = await rpc(
+            "catalog",
+            clients_of(request).catalog.GetCompany(catalog_pb2.GetCompanyRequest(company_id=company_id)),
+        )
+        wallet.main_balance.currency_code = company.company.currency_code
+        wallet.bonus_balance.currency_code = company.company.currency_code
+    return wallet

@@ -20,7 +20,14 @@ from gateway.auth import AnyPrincipal, Customer, CustomerPrincipal, Principal
 from gateway.deps import clients_of, note_hold_back, rpc
 from gateway.idempotency import REPLAYED_HEADER, check_key
 from gateway.problems import Problem, RpcProblem
-from gateway.routes.common import IdempotencyKey, Once, PageSize, PageToken, problems
+from gateway.routes.common import (
+    IdempotencyKey,
+    Once,
+    PageSize,
+    PageToken,
+    problems,
+    wallet_in_company_currency,
+)
 from gateway.schemas import (
     BookingList,
     BookingOut,
@@ -377,13 +384,9 @@ async def check_in_booking(
 )
 async def get_wallet(request: Request, principal: Customer) -> WalletOut:
     """My wallet at my company: main and bonus balances."""
-    reply = await rpc(
-        "wallet",
-        clients_of(request).wallet.GetWallet(
-            wallet_pb2.GetWalletRequest(company_id=principal.company_id, customer_id=principal.customer_id)
-        ),
+    return WalletOut.of(
+        await wallet_in_company_currency(request, principal.company_id, principal.customer_id)
     )
-    return WalletOut.of(reply.wallet)
 
 
 @router.get(
