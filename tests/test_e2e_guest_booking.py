@@ -341,12 +341,22 @@ async def test_an_extra_listed_twice_is_400_duplicate_extra_for_quote_booking_an
         json={"session_id": session.id, "extras": twice, "payment": {"use_wallet": True}},
     )
     assert (booked.status_code, booked.json()["code"]) == (400, "DUPLICATE_EXTRA"), booked.text
+    guest_email = _email()
     guest = await http.post(
         f"/v1/public/companies/{tenant.company_id}/sessions/{session.id}/bookings",
         headers={"Idempotency-Key": str(uuid.uuid4())},
-        json={"guest": {"name": "Ada Guest", "email": _email()}, "extras": twice, "card_token": "tok_visa"},
+        json={
+            "guest": {"name": "Ada Guest", "email": guest_email},
+            "extras": twice,
+            "card_token": "tok_visa",
+        },
     )
     assert (guest.status_code, guest.json()["code"]) == (400, "DUPLICATE_EXTRA"), guest.text
+    # Refused before the guest was made a customer (the gateway prices the request first).
+    guests = await tenant.platform.catalog.ListCustomers(
+        catalog_pb2.ListCustomersRequest(company_id=tenant.company_id, query=guest_email)
+    )
+    assert list(guests.customers) == []
     listed = await customer.http.get("/v1/bookings")
     assert listed.status_code == 200 and listed.json()["bookings"] == [], listed.text
     once = await http.post(

@@ -92,6 +92,11 @@ async def _book(
     async def call(key: str) -> Response:
         with acting_as(_as_guest(company_id)):
             await check_target()
+            # Priced first, by the booking's own rules (extras, times, lengths, the horizon): a
+            # request bookings would refuse on its face makes no guest customer and no card.
+            quote = bookings_pb2.QuoteBookingRequest()
+            target.fill(quote)
+            await rpc("bookings", clients.bookings.QuoteBooking(quote))
             ensured = await rpc(
                 "catalog",
                 clients.guest_customers.EnsureGuestCustomer(
