@@ -152,11 +152,12 @@ class CreateSession:
         capacity: int,
         price_amount_minor: int | None,
         price_currency_code: str,
+        now: datetime,
     ) -> CreateSession:
         """`price_amount_minor` None means the request had no price."""
         key = rules.request_id(request_id)
         resource = ids.parse_uuid(resource_id, "resource_id")
-        start, end = rules.time_range(start_time, end_time)
+        start, end = rules.session_times(start_time, end_time, now=now)
         return cls(
             request_id=key,
             resource_id=resource,
@@ -285,6 +286,7 @@ class UpdateSession:
         price_currency_code: str,
         start_time: datetime | None,
         end_time: datetime | None,
+        now: datetime,
     ) -> UpdateSession:
         unknown = set(paths) - SESSION_FIELDS
         if (
@@ -304,7 +306,7 @@ class UpdateSession:
             expected = int(etag)
         start = end = None
         if "start_time" in paths:
-            start, end = rules.time_range(start_time, end_time)
+            start, end = rules.session_times(start_time, end_time, now=now)
         return cls(
             request_id=rules.request_id(request_id),
             session_id=ids.parse_uuid(session_id, "session_id"),

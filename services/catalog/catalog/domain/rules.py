@@ -355,6 +355,29 @@ def time_range(start: datetime | None, end: datetime | None) -> tuple[datetime, 
     return start, end
 
 
+# A session lasts at most a day, as a series' occurrence does (recurrence.duration).
+MAX_SESSION_LENGTH = timedelta(minutes=24 * 60)
+# How far in the past a new or moved session may start. The console offers only a time still
+# to come by its own clock; the request then travels (and may be retried) to a host whose clock
+# may differ a little, so a start that was to come when asked is not refused on arrival.
+PAST_START_TOLERANCE = timedelta(minutes=5)
+
+
+def session_times(
+    start: datetime | None, end: datetime | None, *, now: datetime
+) -> tuple[datetime, datetime]:
+    """A session's [start, end) in UTC: at most a day long, starting no earlier than `now`
+    (give or take `PAST_START_TOLERANCE`). A session in 1970 or lasting decades is a typo."""
+    start, end = time_range(start, end)
+    if end - start > MAX_SESSION_LENGTH:
+        raise InvalidArgument(
+            errors.SESSION_TOO_LONG, "a session lasts at most 1440 minutes", field="end_time"
+        )
+    if start < now - PAST_START_TOLERANCE:
+        raise InvalidArgument(errors.SESSION_IN_PAST, "start_time has already passed", field="start_time")
+    return start, end
+
+
 def capacity(value: int) -> int:
     if value < 1:
         raise InvalidArgument(errors.INVALID_CAPACITY, "capacity must be at least 1", field="capacity")

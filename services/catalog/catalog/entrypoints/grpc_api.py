@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
 from grpc import aio
@@ -146,6 +147,7 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
             capacity=request.capacity,
             price_amount_minor=protos.price_amount(request),
             price_currency_code=request.price.currency_code,
+            now=datetime.now(UTC),
         )
         session = await sessions.create_session(self.db, self.outbox, command)
         return catalog_pb2.CreateSessionResponse(session=protos.session(session))
@@ -226,6 +228,7 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
             price_currency_code=given.price.currency_code,
             start_time=optional_timestamp(given, "start_time"),
             end_time=optional_timestamp(given, "end_time"),
+            now=datetime.now(UTC),
         )
         session = await sessions.update_session(self.db, self.outbox, command)
         return catalog_pb2.UpdateSessionResponse(session=protos.session(session))

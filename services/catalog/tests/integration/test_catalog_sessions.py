@@ -2,10 +2,11 @@
 
 import asyncio
 import uuid
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
+from google.protobuf.field_mask_pb2 import FieldMask
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from bookingplatform.catalog.v1 import catalog_pb2
@@ -90,6 +91,73 @@ async def test_an_invalid_session_is_refused_with_its_reason_and_field(
     for overrides, reason, field in cases:
         refusal = await refused(catalog.CreateSession(session_request(**overrides)))
         assert (refusal.code, refusal.reason, refusal.field) == (INVALID, reason, field), overrides
+
+
+async def test_a_session_in_the_past_or_longer_than_a_day_is_refused_and_not_created(
+    catalog, company, session_request, refused, timestamp, base_time
+):
+    now = datetime.now(UTC)
+    cases = [
+        # Found through the gateway: a session from 1970 to years later, and a 73-year session.
+        ({"start_time": timestamp(datetime(1970, 1, 1, tzinfo=UTC))}, "SESSION_TOO_LONG", "end_time"),
+        ({"end_time": timestamp(base_time + timedelta(days=73 * 365))}, "SESSION_TOO_LONG", "end_time"),
+        ({"end_time": timestamp(base_time + timedelta(minutes=1441))}, "SESSION_TOO_LONG", "end_time"),
+        (
+            {
+                "start_time": timestamp(datetime(1970, 1, 1, tzinfo=UTC)),
+                "end_time": timestamp(datetime(1970, 1, 1, 1, tzinfo=UTC)),
+            },
+            "SESSION_IN_PAST",
+            "start_time",
+        ),
+        (
+            {"start_time": timestamp(now - timedelta(hours=1)), "end_time": timestamp(now)},
+            "SESSION_IN_PAST",
+            "start_time",
+        ),
+    ]
+    for overrides, reason, field in cases:
+        refusal = await refused(catalog.CreateSession(session_request(**overrides)))
+        assert (refusal.code, refusal.reason, refusal.field) == (INVALID, reason, field), overrides
+    listed = await catalog.ListSessions(catalog_pb2.ListSessionsRequest(company_id=company.id))
+    assert list(listed.sessions) == []
+
+    # A day exactly, and a start just gone (the console asked while it was still to come).
+    day_long = session_request(end_time=timestamp(base_time + timedelta(days=1)))
+    assert (await catalog.CreateSession(day_long)).session.end_time == day_long.end_time
+    just_gone = now - timedelta(seconds=30)
+    created = await catalog.CreateSession(
+        session_request(start_time=timestamp(just_gone), end_time=timestamp(just_gone + timedelta(hours=1)))
+    )
+    assert created.session.start_time.ToDatetime(tzinfo=UTC) == just_gone
+
+
+async def test_a_session_is_not_moved_into_the_past_nor_stretched_past_a_day(
+    catalog, session_request, refused, timestamp, base_time
+):
+    session = (await catalog.CreateSession(session_request())).session
+
+    def move(start: datetime, end: datetime) -> catalog_pb2.UpdateSessionRequest:
+        return catalog_pb2.UpdateSessionRequest(
+            request_id=str(uuid.uuid4()),
+            session=catalog_pb2.Session(
+                id=session.id, etag=session.etag, start_time=timestamp(start), end_time=timestamp(end)
+            ),
+            update_mask=FieldMask(paths=["start_time", "end_time"]),
+        )
+
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    past = await refused(catalog.UpdateSession(move(yesterday, yesterday + timedelta(hours=1))))
+    assert (past.code, past.reason, past.field) == (INVALID, "SESSION_IN_PAST", "start_time")
+    long = await refused(catalog.UpdateSession(move(base_time, base_time + timedelta(days=2))))
+    assert (long.code, long.reason, long.field) == (INVALID, "SESSION_TOO_LONG", "end_time")
+    unchanged = (await catalog.GetSession(catalog_pb2.GetSessionRequest(session_id=session.id))).session
+    assert unchanged == session
+
+    moved = (
+        await catalog.UpdateSession(move(base_time + timedelta(hours=2), base_time + timedelta(hours=3)))
+    ).session
+    assert moved.start_time == timestamp(base_time + timedelta(hours=2)) and moved.etag == "2"
 
 
 async def test_getting_an_unknown_session_is_session_not_found(catalog, refused):

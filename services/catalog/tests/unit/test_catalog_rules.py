@@ -13,11 +13,13 @@ from catalog.domain.commands import (
     CreateResource,
     CreateSession,
     ListSessions,
+    UpdateSession,
 )
 from catalog.domain.model import BookingModel, CancellationWindow, Money, ResourcePolicy
 from plumbing.errors import ErrorKind, InvalidArgument
 
 START = datetime(2030, 5, 1, 9, 0, tzinfo=UTC)
+NOW = START - timedelta(days=30)
 
 
 def refusal(call, *args, **kwargs) -> InvalidArgument:
@@ -41,6 +43,7 @@ def session(**overrides):
         "capacity": 10,
         "price_amount_minor": 1500,
         "price_currency_code": "EUR",
+        "now": NOW,
     }
     return CreateSession.parse(**{**values, **overrides})
 
@@ -69,6 +72,7 @@ def test_an_empty_or_malformed_id_is_invalid_id_naming_its_field_without_echoing
         capacity=10,
         price_amount_minor=1500,
         price_currency_code="EUR",
+        now=NOW,
     )
     assert (error.reason, error.field) == (errors.INVALID_ID, "resource_id")
     assert not value or value not in str(error)
@@ -253,6 +257,70 @@ def test_session_times_are_kept_in_utc():
 def test_a_missing_or_empty_time_range_is_invalid_time_range(start, end, field):
     error = refusal(session, start_time=start, end_time=end)
     assert (error.reason, error.field) == (errors.INVALID_TIME_RANGE, field)
+
+
+def test_a_session_lasts_at_most_a_day_as_a_series_occurrence_does():
+    assert session(end_time=START + timedelta(minutes=1440)).end_time == START + timedelta(days=1)
+    error = refusal(session, end_time=START + timedelta(minutes=1441))
+    assert (error.reason, error.field) == (errors.SESSION_TOO_LONG, "end_time")
+    decades = refusal(session, start_time=NOW, end_time=datetime(2099, 1, 1, tzinfo=UTC))
+    assert decades.reason == errors.SESSION_TOO_LONG
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        datetime(1970, 1, 1, tzinfo=UTC),
+        NOW - timedelta(days=1),
+        NOW - rules.PAST_START_TOLERANCE - timedelta(seconds=1),
+    ],
+)
+def test_a_session_that_has_already_started_is_refused(start):
+    error = refusal(session, start_time=start, end_time=start + timedelta(hours=1))
+    assert (error.reason, error.field) == (errors.SESSION_IN_PAST, "start_time")
+
+
+def test_a_start_that_was_still_to_come_when_asked_is_kept_on_arrival():
+    # The console offers only a time still to come by its clock; transit and skew are forgiven.
+    for start in (NOW, NOW - rules.PAST_START_TOLERANCE):
+        assert session(start_time=start, end_time=start + timedelta(hours=1)).start_time == start
+
+
+def update(**overrides):
+    values = {
+        "request_id": "",
+        "session_id": str(uuid.uuid4()),
+        "etag": "1",
+        "paths": ["start_time", "end_time"],
+        "capacity": 0,
+        "price_amount_minor": None,
+        "price_currency_code": "",
+        "start_time": START,
+        "end_time": START + timedelta(hours=1),
+        "now": NOW,
+    }
+    return UpdateSession.parse(**{**values, **overrides})
+
+
+def test_a_session_is_moved_neither_into_the_past_nor_to_more_than_a_day():
+    assert update().start_time == START
+    past = refusal(update, start_time=NOW - timedelta(hours=1), end_time=NOW)
+    assert (past.reason, past.field) == (errors.SESSION_IN_PAST, "start_time")
+    long = refusal(update, end_time=START + timedelta(days=2))
+    assert (long.reason, long.field) == (errors.SESSION_TOO_LONG, "end_time")
+
+
+def test_a_session_under_way_may_still_change_its_price():
+    # Only new times are judged against the clock: the price of a running session can change.
+    changed = update(
+        paths=["price"],
+        price_amount_minor=900,
+        price_currency_code="EUR",
+        start_time=None,
+        end_time=None,
+        now=START,
+    )
+    assert changed.price == Money(900, "EUR") and changed.start_time is None
 
 
 @pytest.mark.parametrize("capacity", [0, -3])
