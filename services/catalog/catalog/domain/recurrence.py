@@ -83,7 +83,24 @@ def parse_rule(text: str, first_day: date, start: time) -> rrule.rrule:
     # COUNT times: sessions stacked at one time would multiply the resource's capacity.
     if getattr(rule, "_interval", 1) < 1:
         raise _invalid("INTERVAL must be a positive integer")
+    # dateutil's extension, not RFC 5545; it indexes its year masks by the offset unchecked
+    # (BYEASTER=300 raised IndexError, a 500), and a negative one silently wraps around.
+    if getattr(rule, "_byeaster", None):
+        raise _invalid("BYEASTER is not an RFC 5545 rule part")
+    _check_weekday_ordinals(rule)
     return rule
+
+
+def _check_weekday_ordinals(rule: rrule.rrule) -> None:
+    """RFC 5545: BYDAY's ordinal (2MO, -1FR) counts within the month in a MONTHLY rule or a
+    YEARLY one with BYMONTH, else within the year. dateutil reads its masks at the ordinal's
+    week unchecked, so BYDAY=53MO in a month raised IndexError (a 500) instead of a refusal."""
+    ordinals = getattr(rule, "_bynweekday", None) or ()
+    within_months = getattr(rule, "_freq", None) == rrule.MONTHLY or getattr(rule, "_bymonth", None)
+    most = 5 if within_months else 53
+    if any(not 1 <= abs(ordinal) <= most for _weekday, ordinal in ordinals):
+        where = "a month" if within_months else "a year"
+        raise _invalid(f"a BYDAY ordinal counts at most {most} weeks into {where}")
 
 
 def _times_per_day(value: str) -> int:

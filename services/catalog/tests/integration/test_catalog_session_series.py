@@ -116,6 +116,8 @@ def bounded_walk(monkeypatch):
         "FREQ=YEARLY;BYWEEKNO=53;BYDAY=MO;COUNT=500",
         "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;COUNT=2",
         "FREQ=DAILY;INTERVAL=1000000000;COUNT=2",
+        "FREQ=MONTHLY;BYDAY=53MO;COUNT=1",  # dateutil's masks raised IndexError: a 500
+        "FREQ=YEARLY;BYEASTER=300;COUNT=1",  # likewise
     ],
 )
 async def test_a_rule_without_its_occurrences_in_two_years_is_refused_within_them(

@@ -53,6 +53,10 @@ def test_an_occurrence_in_the_spring_gap_is_shifted_forward_by_the_gap():
         ("FREQ=WEEKLY;COUNT=2\nDTSTART:20000101T000000", "INVALID_RRULE"),
         ("FREQ=SOMETIMES;COUNT=2", "INVALID_RRULE"),
         ("FREQ=DAILY;INTERVAL=0;COUNT=3", "INVALID_RRULE"),  # three sessions at one time
+        ("FREQ=YEARLY;BYEASTER=300;COUNT=1", "INVALID_RRULE"),  # dateutil's, not RFC 5545
+        ("FREQ=MONTHLY;BYDAY=6MO;COUNT=1", "INVALID_RRULE"),  # no month has six
+        ("FREQ=YEARLY;BYMONTH=3;BYDAY=-53FR;COUNT=1", "INVALID_RRULE"),
+        ("FREQ=YEARLY;BYDAY=54MO;COUNT=1", "INVALID_RRULE"),
         ("", "INVALID_RRULE"),
     ],
 )
@@ -117,7 +121,6 @@ def periods_walked(monkeypatch):
         ("FREQ=DAILY;BYYEARDAY=366;BYDAY=SU;COUNT=3", DAYS_IN_HORIZON),  # once in decades
         ("FREQ=DAILY;INTERVAL=1000000000;COUNT=2", 1),  # the second lies past the calendar
         ("FREQ=MONTHLY;INTERVAL=999999999999;COUNT=2", 1),
-        ("FREQ=YEARLY;BYEASTER=0;BYMONTH=5;COUNT=1", 3),  # Easter is never in May
     ],
 )
 def test_a_rule_without_its_occurrences_inside_the_horizon_is_refused_within_the_horizon(
@@ -173,7 +176,6 @@ def test_more_than_two_dozen_start_times_a_day_are_refused_before_dateutil_build
         "FREQ=YEARLY;BYMONTH=3,9;BYDAY=1SU;COUNT=4",
         "FREQ=YEARLY;BYWEEKNO=1,20;BYDAY=WE;COUNT=4",
         "FREQ=YEARLY;BYYEARDAY=100,-1;COUNT=4",
-        "FREQ=YEARLY;BYEASTER=-2;COUNT=2",
         "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;COUNT=1",
         "FREQ=DAILY;BYMONTH=7,8;BYDAY=SA;UNTIL=20320901T090000",
     ],
