@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 import uvicorn
+from google.protobuf import field_mask_pb2
 from grpc import aio
 
 import bookings.bootstrap
@@ -252,7 +253,10 @@ class Tenant:
         client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
         return Customer(id=customer.id, company_id=self.company_id, http=client, tenant=self)
 
-    async def grant_pass(self, customer_id: str, *, credits: int = 10) -> str:
+    async def grant_pass(
+        self, customer_id: str, *, credits: int = 10, resource_ids: Sequence[str] = ()
+    ) -> str:
+        """A pass of a new product, valid for every resource or only `resource_ids`."""
         product = (
             await self.platform.passes.CreatePassProduct(
                 passes_pb2.CreatePassProductRequest(
@@ -265,6 +269,15 @@ class Tenant:
                 )
             )
         ).product
+        if resource_ids:
+            product.resource_ids.extend(resource_ids)
+            await self.platform.passes.UpdatePassProduct(
+                passes_pb2.UpdatePassProductRequest(
+                    request_id=str(uuid.uuid4()),
+                    product=product,
+                    update_mask=field_mask_pb2.FieldMask(paths=["resource_ids"]),
+                )
+            )
         granted = await self.platform.passes.GrantPass(
             passes_pb2.GrantPassRequest(
                 request_id=str(uuid.uuid4()), product_id=product.id, customer_id=customer_id

@@ -1,9 +1,12 @@
 """End to end through the HTTP gateway: each way to pay, a compensation, a cancellation."""
 
+import uuid
+
 import pytest
 from sqlalchemy import text
 
 from bookingplatform.bookings.v1 import bookings_pb2
+from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.payments.v1 import payments_pb2
 from plumbing.testing import eventually
 
@@ -68,6 +71,31 @@ async def test_paying_with_a_pass_holds_then_consumes_one_credit_per_place(tenan
         0,
         3,
     )
+
+
+async def test_a_pass_limited_to_other_resources_is_refused_and_one_for_this_resource_pays(tenant):
+    session = await tenant.session(price_minor=2000)
+    other = await tenant.platform.catalog.CreateResource(
+        catalog_pb2.CreateResourceRequest(
+            request_id=str(uuid.uuid4()),
+            company_id=tenant.company_id,
+            name="Room X",
+            booking_model=catalog_pb2.BOOKING_MODEL_TIME_SLOT,
+        )
+    )
+    dee = await tenant.customer()
+    elsewhere = await tenant.grant_pass(dee.id, credits=5, resource_ids=[other.resource.id])
+    here = await tenant.grant_pass(dee.id, credits=5, resource_ids=[tenant.resource_id])
+
+    refused = await dee.book(session.id, entitlement_id=elsewhere)
+    paid = await dee.book(session.id, entitlement_id=here)
+
+    assert (refused.status_code, paid.status_code) == (202, 202), (refused.text, paid.text)
+    rejected = await dee.wait_for(refused.json()["id"], "CONFIRMED", "REJECTED")
+    confirmed = await dee.wait_for(paid.json()["id"], "CONFIRMED", "REJECTED")
+    assert (rejected["status"], rejected["reject_reason"]) == ("REJECTED", "PASS_NOT_VALID_FOR_RESOURCE")
+    assert confirmed["status"] == "CONFIRMED" and confirmed["pass_covered"] == money(2000)
+    assert await places_booked(tenant.platform, session.id) == 1
 
 
 async def test_paying_by_card_authorizes_then_captures(tenant):

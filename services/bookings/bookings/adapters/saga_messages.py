@@ -23,6 +23,8 @@ def step_command(saga: Saga, booking: Booking, command: Command) -> saga_pb2.Ste
         entitlement_id=booking.plan.entitlement_id,
         credits=command.credits,
         payment_method_id=booking.plan.payment_method_id if command.step == "payments" else "",
+        # A pass may be limited to some resources: passes checks the booked one.
+        resource_id=booking.resource_id if command.step == "passes" else "",
         allow_partial=command.allow_partial,
     )
     message.amount.amount_minor = command.amount_minor
