@@ -50,8 +50,12 @@ class Occurrence:
     end_time: datetime  # UTC
 
 
+# A session lasts at most a day; one-off sessions are held to the same cap (rules.session_times).
+MAX_DURATION_MINUTES = 24 * 60
+
+
 def duration(minutes: int) -> timedelta:
-    if not 1 <= minutes <= 24 * 60:
+    if not 1 <= minutes <= MAX_DURATION_MINUTES:
         raise InvalidArgument(INVALID_DURATION, "duration_minutes must be 1..1440", field="duration_minutes")
     return timedelta(minutes=minutes)
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 
-from catalog.domain import errors, localtime
+from catalog.domain import errors, localtime, recurrence
 from catalog.domain.model import (
     DEFAULT_CHECK_IN_TIME,
     DEFAULT_CHECK_OUT_TIME,
@@ -355,8 +355,8 @@ def time_range(start: datetime | None, end: datetime | None) -> tuple[datetime, 
     return start, end
 
 
-# A session lasts at most a day, as a series' occurrence does (recurrence.duration).
-MAX_SESSION_LENGTH = timedelta(minutes=24 * 60)
+# A session lasts at most a day, as a series' occurrence does.
+MAX_SESSION_LENGTH = timedelta(minutes=recurrence.MAX_DURATION_MINUTES)
 # How far in the past a new or moved session may start. The console offers only a time still
 # to come by its own clock; the request then travels (and may be retried) to a host whose clock
 # may differ a little, so a start that was to come when asked is not refused on arrival.
