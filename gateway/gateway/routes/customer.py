@@ -250,6 +250,8 @@ async def cancel_booking(
     request: Request, booking_id: uuid.UUID, principal: Customer, once: Once
 ) -> Response:
     """Cancels one of my bookings: 202 with the booking CANCELLING (or CANCELLED when nothing was paid).
+    An unpaid pay-later booking (PENDING_PAYMENT) is given up: it ends REJECTED
+    `CANCELLED_BY_CUSTOMER`, its place released, once the wallet has returned anything taken.
 
     Requires an `Idempotency-Key`."""
 

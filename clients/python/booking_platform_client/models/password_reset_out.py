@@ -19,7 +19,6 @@ class PasswordResetOut:
         expires_at (datetime.datetime):
         id (str):
         role (str):
-        token (str): Until notifications deliver it: hand it to the account's owner.
         user_id (str):
     """
 
@@ -28,7 +27,6 @@ class PasswordResetOut:
     expires_at: datetime.datetime
     id: str
     role: str
-    token: str
     user_id: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -43,8 +41,6 @@ class PasswordResetOut:
 
         role = self.role
 
-        token = self.token
-
         user_id = self.user_id
 
         field_dict: dict[str, Any] = {}
@@ -56,7 +52,6 @@ class PasswordResetOut:
                 "expires_at": expires_at,
                 "id": id,
                 "role": role,
-                "token": token,
                 "user_id": user_id,
             }
         )
@@ -76,8 +71,6 @@ class PasswordResetOut:
 
         role = d.pop("role")
 
-        token = d.pop("token")
-
         user_id = d.pop("user_id")
 
         password_reset_out = cls(
@@ -86,7 +79,6 @@ class PasswordResetOut:
             expires_at=expires_at,
             id=id,
             role=role,
-            token=token,
             user_id=user_id,
         )
 

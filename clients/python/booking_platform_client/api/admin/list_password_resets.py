@@ -108,8 +108,9 @@ def sync_detailed(
 ) -> Response[PasswordResetList | ProblemDetails]:
     """List Password Resets
 
-     Pending password resets of the company's accounts with their tokens, to hand over
-    until notifications deliver them (staff: customers' only). An API key may not read them.
+     Pending password resets of the company's accounts (staff: customers' only): who asked,
+    when, until when. Never their tokens: each goes by e-mail to its account's address alone.
+    An API key may not read them.
 
     Args:
         company_id (None | Unset | UUID): Platform admins name the company.
@@ -146,8 +147,9 @@ def sync(
 ) -> PasswordResetList | ProblemDetails | None:
     """List Password Resets
 
-     Pending password resets of the company's accounts with their tokens, to hand over
-    until notifications deliver them (staff: customers' only). An API key may not read them.
+     Pending password resets of the company's accounts (staff: customers' only): who asked,
+    when, until when. Never their tokens: each goes by e-mail to its account's address alone.
+    An API key may not read them.
 
     Args:
         company_id (None | Unset | UUID): Platform admins name the company.
@@ -179,8 +181,9 @@ async def asyncio_detailed(
 ) -> Response[PasswordResetList | ProblemDetails]:
     """List Password Resets
 
-     Pending password resets of the company's accounts with their tokens, to hand over
-    until notifications deliver them (staff: customers' only). An API key may not read them.
+     Pending password resets of the company's accounts (staff: customers' only): who asked,
+    when, until when. Never their tokens: each goes by e-mail to its account's address alone.
+    An API key may not read them.
 
     Args:
         company_id (None | Unset | UUID): Platform admins name the company.
@@ -215,8 +218,9 @@ async def asyncio(
 ) -> PasswordResetList | ProblemDetails | None:
     """List Password Resets
 
-     Pending password resets of the company's accounts with their tokens, to hand over
-    until notifications deliver them (staff: customers' only). An API key may not read them.
+     Pending password resets of the company's accounts (staff: customers' only): who asked,
+    when, until when. Never their tokens: each goes by e-mail to its account's address alone.
+    An API key may not read them.
 
     Args:
         company_id (None | Unset | UUID): Platform admins name the company.

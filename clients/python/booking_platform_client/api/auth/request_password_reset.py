@@ -77,9 +77,8 @@ def sync_detailed(
 ) -> Response[PasswordResetAccepted | ProblemDetails]:
     """Request Password Reset
 
-     Starts a password reset (a token valid one hour). Always 202, whether the account exists
-    or not. Until notifications deliver it, the company's staff read the token at
-    `GET /v1/admin/password-resets` and hand it over.
+     Starts a password reset (a token valid one hour), e-mailed to the account's address.
+    Always 202, whether the account exists or not.
 
     Args:
         body (PasswordResetRequest):
@@ -110,9 +109,8 @@ def sync(
 ) -> PasswordResetAccepted | ProblemDetails | None:
     """Request Password Reset
 
-     Starts a password reset (a token valid one hour). Always 202, whether the account exists
-    or not. Until notifications deliver it, the company's staff read the token at
-    `GET /v1/admin/password-resets` and hand it over.
+     Starts a password reset (a token valid one hour), e-mailed to the account's address.
+    Always 202, whether the account exists or not.
 
     Args:
         body (PasswordResetRequest):
@@ -138,9 +136,8 @@ async def asyncio_detailed(
 ) -> Response[PasswordResetAccepted | ProblemDetails]:
     """Request Password Reset
 
-     Starts a password reset (a token valid one hour). Always 202, whether the account exists
-    or not. Until notifications deliver it, the company's staff read the token at
-    `GET /v1/admin/password-resets` and hand it over.
+     Starts a password reset (a token valid one hour), e-mailed to the account's address.
+    Always 202, whether the account exists or not.
 
     Args:
         body (PasswordResetRequest):
@@ -169,9 +166,8 @@ async def asyncio(
 ) -> PasswordResetAccepted | ProblemDetails | None:
     """Request Password Reset
 
-     Starts a password reset (a token valid one hour). Always 202, whether the account exists
-    or not. Until notifications deliver it, the company's staff read the token at
-    `GET /v1/admin/password-resets` and hand it over.
+     Starts a password reset (a token valid one hour), e-mailed to the account's address.
+    Always 202, whether the account exists or not.
 
     Args:
         body (PasswordResetRequest):

@@ -105,6 +105,8 @@ def sync_detailed(
     """Cancel Booking
 
      Cancels one of my bookings: 202 with the booking CANCELLING (or CANCELLED when nothing was paid).
+    An unpaid pay-later booking (PENDING_PAYMENT) is given up: it ends REJECTED
+    `CANCELLED_BY_CUSTOMER`, its place released, once the wallet has returned anything taken.
 
     Requires an `Idempotency-Key`.
 
@@ -141,6 +143,8 @@ def sync(
     """Cancel Booking
 
      Cancels one of my bookings: 202 with the booking CANCELLING (or CANCELLED when nothing was paid).
+    An unpaid pay-later booking (PENDING_PAYMENT) is given up: it ends REJECTED
+    `CANCELLED_BY_CUSTOMER`, its place released, once the wallet has returned anything taken.
 
     Requires an `Idempotency-Key`.
 
@@ -172,6 +176,8 @@ async def asyncio_detailed(
     """Cancel Booking
 
      Cancels one of my bookings: 202 with the booking CANCELLING (or CANCELLED when nothing was paid).
+    An unpaid pay-later booking (PENDING_PAYMENT) is given up: it ends REJECTED
+    `CANCELLED_BY_CUSTOMER`, its place released, once the wallet has returned anything taken.
 
     Requires an `Idempotency-Key`.
 
@@ -206,6 +212,8 @@ async def asyncio(
     """Cancel Booking
 
      Cancels one of my bookings: 202 with the booking CANCELLING (or CANCELLED when nothing was paid).
+    An unpaid pay-later booking (PENDING_PAYMENT) is given up: it ends REJECTED
+    `CANCELLED_BY_CUSTOMER`, its place released, once the wallet has returned anything taken.
 
     Requires an `Idempotency-Key`.
 
