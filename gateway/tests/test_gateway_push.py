@@ -124,5 +124,7 @@ def test_gone_drops_a_4xx_gives_up_and_the_rest_is_retried_with_back_off() -> No
 
 
 def test_a_claimed_delivery_keeps_the_device_s_keys_out_of_its_repr() -> None:
-    claimed = Claimed("d", 1, "s", "https://push.example.net/secret-device", "P256DH", "AUTHSECRET", "{}")
+    claimed = Claimed(
+        "d", 1, "s", "c", "https://push.example.net/secret-device", "P256DH", "AUTHSECRET", "{}"
+    )
     assert "AUTHSECRET" not in repr(claimed) and "secret-device" not in repr(claimed)

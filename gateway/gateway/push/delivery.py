@@ -12,7 +12,11 @@ work), leases each by moving `next_attempt_at` LEASE_SECONDS on and counting the
 commits, then encrypts the notification for the device (aes128gcm, pywebpush's WebPusher),
 signs the request with the gateway's VAPID key (py_vapid) and posts it to the push service
 (httpx, never following a redirect), and records the outcome with an update conditional on
-that very attempt: sent; retried after an exponential back-off (a 429, a 5xx, no answer) until
+that very attempt. Deliveries run concurrently, each on its own: at most MAX_IN_FLIGHT per
+gateway process, PER_SUBSCRIPTION per subscription (device) and PER_COMPANY per company (the
+event's), and a slot that frees is filled at once by a new claim, so a slow or hanging push
+service (or a company's many slow devices) holds up only its own deliveries, never another
+company's. The outcome is: sent; retried after an exponential back-off (a 429, a 5xx, no answer) until
 an hour after the event (a notification about a booking goes stale: one still pending then is
 FAILED as STALE without being sent); FAILED at once for another 4xx. A 404 or 410 means the
 subscription is gone (unsubscribed, expired): it is deleted with its deliveries. The device's
@@ -24,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -57,7 +62,12 @@ LONGEST_RETRY_SECONDS = 600
 GIVE_UP_AFTER = timedelta(hours=1)
 # How long the push service keeps a message for a device that is offline.
 TTL_SECONDS = 3600
-BATCH = 20
+# Deliveries in flight per gateway process, per subscription and per company (of this process).
+MAX_IN_FLIGHT = 64
+PER_SUBSCRIPTION = 4
+PER_COMPANY = 16
+# Due deliveries a claim looks at (locked while it decides) to find those that fit the limits.
+SCAN = 4 * MAX_IN_FLIGHT
 GONE = (404, 410)
 
 # The subject's last token -> (type, title, what the body says).
@@ -155,17 +165,39 @@ _EXPIRE = text(
     " WHERE status = 'PENDING' AND next_attempt_at <= now()"
     " AND created_at <= now() - CAST(:give_up AS interval)"
 )
+# Due deliveries, oldest first, but for subscriptions and companies (the event's) already at
+# their limit in this process; of those, what fits each subscription's and then each company's
+# free slots (the counts in flight come as arrays), at most :batch (the process's free slots).
 _CLAIM = text(
-    "WITH due AS ("
-    " SELECT d.id FROM gateway.push_deliveries d"
+    "WITH busy_subscriptions AS (SELECT * FROM unnest(CAST(:subscription_ids AS uuid[]),"
+    "  CAST(:subscription_counts AS int[])) AS b(id, n)),"
+    " busy_companies AS (SELECT * FROM unnest(CAST(:company_ids AS uuid[]),"
+    "  CAST(:company_counts AS int[])) AS b(id, n)),"
+    " candidates AS ("
+    " SELECT d.id, d.subscription_id, ev.company_id, d.next_attempt_at FROM gateway.push_deliveries d"
+    " JOIN gateway.push_events ev ON ev.id = d.event_id"
     " WHERE d.status = 'PENDING' AND d.next_attempt_at <= now()"
-    " ORDER BY d.next_attempt_at LIMIT :batch"
-    " FOR UPDATE OF d SKIP LOCKED)"
+    " AND d.subscription_id <> ALL(CAST(:full_subscriptions AS uuid[]))"
+    " AND ev.company_id <> ALL(CAST(:full_companies AS uuid[]))"
+    " ORDER BY d.next_attempt_at LIMIT :scan"
+    " FOR UPDATE OF d SKIP LOCKED),"
+    " per_subscription AS ("
+    " SELECT c.*, row_number() OVER (PARTITION BY c.subscription_id ORDER BY c.next_attempt_at, c.id)"
+    "  + coalesce(b.n, 0) AS taken"
+    " FROM candidates c LEFT JOIN busy_subscriptions b ON b.id = c.subscription_id),"
+    " per_company AS ("
+    " SELECT c.id, c.next_attempt_at, row_number() OVER (PARTITION BY c.company_id"
+    "  ORDER BY c.next_attempt_at, c.id) + coalesce(b.n, 0) AS taken"
+    " FROM per_subscription c LEFT JOIN busy_companies b ON b.id = c.company_id"
+    " WHERE c.taken <= :per_subscription),"
+    " due AS (SELECT id FROM per_company WHERE taken <= :per_company"
+    " ORDER BY next_attempt_at LIMIT :batch)"
     " UPDATE gateway.push_deliveries d"
     " SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => :lease)"
     " FROM due, gateway.push_subscriptions s, gateway.push_events ev"
     " WHERE d.id = due.id AND s.id = d.subscription_id AND ev.id = d.event_id"
-    " RETURNING d.id, d.attempts, d.subscription_id, s.endpoint, s.p256dh, s.auth, ev.payload"
+    " RETURNING d.id, d.attempts, d.subscription_id, ev.company_id, s.endpoint, s.p256dh, s.auth,"
+    " ev.payload"
 )
 _SENT = text(
     "UPDATE gateway.push_deliveries SET status = 'SUCCEEDED', completed_at = now(),"
@@ -191,6 +223,7 @@ class Claimed:
     id: str
     attempt: int
     subscription_id: str
+    company_id: str
     endpoint: str
     p256dh: str
     auth: str
@@ -242,14 +275,40 @@ class Dispatcher:
             timeout=TIMEOUT_SECONDS, refusal="INVALID_PUSH_ENDPOINT", loopback=allow_loopback
         )
         self.wakeup = asyncio.Event()
+        # The deliveries this process is posting, by task.
+        self.in_flight: dict[asyncio.Task[None], Claimed] = {}
 
-    async def claim(self) -> list[Claimed]:
+    async def claim(self, limit: int = MAX_IN_FLIGHT) -> list[Claimed]:
+        """Fails what went stale, then leases up to `limit` due deliveries that fit the limits
+        beside those in flight."""
+        subscriptions = Counter(c.subscription_id for c in self.in_flight.values())
+        companies = Counter(c.company_id for c in self.in_flight.values())
+        values = {
+            "batch": limit,
+            "scan": SCAN,
+            "lease": float(LEASE_SECONDS),
+            "per_subscription": PER_SUBSCRIPTION,
+            "per_company": PER_COMPANY,
+            "subscription_ids": list(subscriptions),
+            "subscription_counts": list(subscriptions.values()),
+            "company_ids": list(companies),
+            "company_counts": list(companies.values()),
+            "full_subscriptions": [s for s, n in subscriptions.items() if n >= PER_SUBSCRIPTION],
+            "full_companies": [c for c, n in companies.items() if n >= PER_COMPANY],
+        }
         async with self.db.transaction() as conn:
             await conn.execute(_EXPIRE, {"give_up": GIVE_UP_AFTER})
-            rows = await conn.execute(_CLAIM, {"batch": BATCH, "lease": float(LEASE_SECONDS)})
+            rows = await conn.execute(_CLAIM, values)
             return [
                 Claimed(
-                    str(r.id), r.attempts, str(r.subscription_id), r.endpoint, r.p256dh, r.auth, r.payload
+                    str(r.id),
+                    r.attempts,
+                    str(r.subscription_id),
+                    str(r.company_id),
+                    r.endpoint,
+                    r.p256dh,
+                    r.auth,
+                    r.payload,
                 )
                 for r in rows
             ]
@@ -315,25 +374,53 @@ class Dispatcher:
     async def deliver(self, claimed: Claimed) -> None:
         await self.record(claimed, await self.post(claimed))
 
+    def start_some(self, claimed: list[Claimed]) -> None:
+        """Posts each claimed delivery in a task of its own; a finished one frees its slot and
+        wakes the dispatcher to claim another."""
+        for c in claimed:
+            task = asyncio.create_task(self.deliver(c), name=f"push-delivery-{c.id}")
+            self.in_flight[task] = c
+            task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        claimed = self.in_flight.pop(task, None)
+        self.wakeup.set()
+        if task.cancelled() or claimed is None:
+            return
+        error = task.exception()
+        if error is not None:
+            # Its lease ends and it is tried again (the class only: no endpoint or key in a log).
+            log.warning("push delivery %s: outcome not recorded (%s)", claimed.id, type(error).__name__)
+
     async def run_once(self) -> int:
-        claimed = await self.claim()
-        results = await asyncio.gather(*(self.deliver(c) for c in claimed), return_exceptions=True)
-        for c, result in zip(claimed, results, strict=True):
-            if isinstance(result, Exception):
-                log.warning("push delivery %s: outcome not recorded (%s)", c.id, type(result).__name__)
+        """Claims what fits the free slots and starts it; the number started."""
+        free = MAX_IN_FLIGHT - len(self.in_flight)
+        if free <= 0:
+            return 0
+        claimed = await self.claim(free)
+        self.start_some(claimed)
         return len(claimed)
 
     async def run_forever(self) -> None:
-        while True:
-            self.wakeup.clear()
-            try:
-                if await self.run_once():
-                    continue
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("push dispatch failed; trying again")
-            await wait_for_event(self.wakeup, self.poll_seconds)
+        try:
+            while True:
+                # Cleared before looking: a wake-up (an event stored, a delivery finished) while
+                # this pass runs makes the next one start at once.
+                self.wakeup.clear()
+                try:
+                    if await self.run_once():
+                        continue
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("push dispatch failed; trying again")
+                await wait_for_event(self.wakeup, self.poll_seconds)
+        finally:
+            # Stopped: the deliveries in flight end with it (their leases let them be tried again).
+            tasks = list(self.in_flight)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def start(
