@@ -13,7 +13,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -122,9 +122,17 @@ class Rows:
         self.subscriptions.append(subscription_id)
         return subscription_id
 
-    async def push(self, subscription_id: str, company_id: str) -> str:
+    async def push(
+        self,
+        subscription_id: str,
+        company_id: str,
+        *,
+        booking_id: str | None = None,
+        occurred_at: datetime | None = None,
+    ) -> str:
         """A booking event of the company and its delivery to the subscription: the delivery's id."""
-        event_id, booking_id, delivery_id = f"evt-{uuid.uuid4()}", str(uuid.uuid4()), str(uuid.uuid4())
+        event_id, delivery_id = f"evt-{uuid.uuid4()}", str(uuid.uuid4())
+        booking_id = booking_id or str(uuid.uuid4())
         async with self.db.transaction() as conn:
             await conn.execute(
                 insert(tables.events).values(
@@ -133,7 +141,7 @@ class Rows:
                     booking_id=booking_id,
                     type="booking.confirmed",
                     payload=json.dumps({"title": "Booking confirmed", "booking_id": booking_id}),
-                    occurred_at=datetime.now(UTC),
+                    occurred_at=occurred_at or datetime.now(UTC),
                 )
             )
             await conn.execute(
@@ -271,3 +279,37 @@ async def test_a_stopped_dispatcher_leaves_the_pushes_it_was_posting_to_their_le
         return push_service.log == [("dropped", "/slow/held"), ("dropped", "/slow/held")]
 
     await until(hung_up)
+
+
+async def test_a_bookings_pushes_reach_a_device_in_the_order_they_happened(
+    gateway_db: Database, rows: Rows
+) -> None:
+    company, booking = str(uuid.uuid4()), str(uuid.uuid4())
+    device = await rows.subscription(company, f"http://127.0.0.1:9/{uuid.uuid4()}")
+    other_device = await rows.subscription(company, f"http://127.0.0.1:9/{uuid.uuid4()}")
+    now = datetime.now(UTC)
+    # Written in the other order: the later event's delivery is the older row.
+    cancelled = await rows.push(device, company, booking_id=booking, occurred_at=now)
+    confirmed = await rows.push(device, company, booking_id=booking, occurred_at=now - timedelta(seconds=1))
+    elsewhere = await rows.push(other_device, company, booking_id=booking, occurred_at=now)
+    made = dispatcher(gateway_db)
+    try:
+        first = {c.id for c in await made.claim()}
+        # The earlier one is leased (in flight): the later one waits for it.
+        assert {confirmed, elsewhere} <= first and cancelled not in first
+        assert cancelled not in {c.id for c in await made.claim()}
+        async with gateway_db.transaction() as conn:
+            await conn.execute(
+                text(
+                    "UPDATE gateway.push_deliveries SET status = 'SUCCEEDED', next_attempt_at = now()"
+                    " WHERE id = :id"
+                ),
+                {"id": confirmed},
+            )
+            await conn.execute(
+                text("UPDATE gateway.push_deliveries SET next_attempt_at = now() WHERE id = :id"),
+                {"id": cancelled},
+            )
+        assert cancelled in {c.id for c in await made.claim()}
+    finally:
+        await made.http.aclose()

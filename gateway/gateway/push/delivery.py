@@ -179,6 +179,13 @@ _CLAIM = text(
     " WHERE d.status = 'PENDING' AND d.next_attempt_at <= now()"
     " AND d.subscription_id <> ALL(CAST(:full_subscriptions AS uuid[]))"
     " AND ev.company_id <> ALL(CAST(:full_companies AS uuid[]))"
+    # A booking's pushes reach a device in the order they happened: one waits while an
+    # earlier one of the same booking to the same device is pending (in flight or retrying),
+    # else a 'cancelled' could arrive first and be replaced by the 'confirmed' (one tag).
+    " AND NOT EXISTS (SELECT 1 FROM gateway.push_deliveries p"
+    "  JOIN gateway.push_events pe ON pe.id = p.event_id"
+    "  WHERE p.subscription_id = d.subscription_id AND p.status = 'PENDING'"
+    "  AND pe.booking_id = ev.booking_id AND (pe.occurred_at, p.id) < (ev.occurred_at, d.id))"
     " ORDER BY d.next_attempt_at LIMIT :scan"
     " FOR UPDATE OF d SKIP LOCKED),"
     " per_subscription AS ("
