@@ -277,6 +277,14 @@ class PeriodChanges:
                 use_card=bool(booking.plan.payment_method_id),
                 change=change.to_data(),
             )
+        if booking.desk_paid_minor:
+            # Paid at the front desk: the difference is in the desk's till, which no saga step
+            # can hand back, and a customer's change online would owe it where the desk does not
+            # see it. The desk shortens it (cancels, hands the money back, books the shorter time).
+            raise FailedPrecondition(
+                "CHANGE_PAID_AT_DESK",
+                "the booking was paid at the front desk: it is shortened there, where the money goes back",
+            )
         card, wallet = refund_split(
             -difference,
             card_paid_minor=booking.card_charged_minor,
