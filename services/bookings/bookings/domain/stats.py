@@ -9,6 +9,14 @@ compares what was sold with what could have been, per booking model, in its own 
 - NIGHTLY: unit-nights sold whose night begins in the period, of units x local days;
 - INTERVAL: minutes sold inside the period, of the period's minutes (1440 a day; 1380 or
   1500 on a daylight-saving change).
+
+Archived resources keep the capacity they had by the same rules (their sessions, units and
+minutes are still the catalog's). What a percentage counts of a resource is what it sold up to
+its capacity (`ResourceFigures.occupied`): a resource whose capacity is not known (0: an id the
+catalog no longer answers, every session cancelled) counts in no percentage, and one that sold
+more than the capacity read (a session added less than the cache's 30 s ago) counts as full,
+so no percentage is above 100 and the model's and the overall percentages are made of the
+same rows. Its sales and money count in full everywhere.
 """
 
 from __future__ import annotations
@@ -71,8 +79,14 @@ class ResourceFigures:
         return self.figures.sold(self.booking_model)
 
     @property
+    def occupied(self) -> int:
+        """What the occupancy counts: the sold places, nights or minutes, at most the capacity
+        (none when the capacity is not known)."""
+        return max(0, min(self.sold, self.capacity))
+
+    @property
     def occupancy_percent(self) -> float:
-        return percent(self.sold, self.capacity)
+        return percent(self.occupied, self.capacity)
 
 
 @dataclass
@@ -107,7 +121,7 @@ class BusinessStats:
 
     def model_occupancy_percent(self, booking_model: str) -> float:
         of_model = [resource for resource in self.resources if resource.booking_model == booking_model]
-        return percent(sum(r.sold for r in of_model), sum(r.capacity for r in of_model))
+        return percent(sum(r.occupied for r in of_model), sum(r.capacity for r in of_model))
 
 
 def percent(sold: int, capacity: int) -> float:

@@ -11,7 +11,7 @@ costs one indexed scan of the period's hours plus, at most every 30 s, a few cat
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bookings.adapters import stats as sql
@@ -88,11 +88,15 @@ class StatsService:
     async def _capacities(
         self, company_id: str, resources: list[ResourceFacts], days: list[date], zone: ZoneInfo, only: str
     ) -> dict[str, int]:
-        """Places of the open sessions, units x nights, or minutes of the period, per resource."""
-        lower, _ = local_day_bounds(days[0], zone)
-        _, upper = local_day_bounds(days[-1], zone)
+        """Places of the open sessions, units x nights, or minutes of the period, per resource.
+
+        Archived resources too, by the same rules: their sold places stay in the figures, so
+        their sessions (still the catalog's, `SumSessionPlaces` sums them) stay in the capacity.
+        Sessions and minutes are those of the read model's hours the period sums: the hours
+        starting in it, so in a half-hour zone [00:30, 00:30) local (see `_read_hours`)."""
+        lower, upper = _read_hours(days, zone)
         of_model = {
-            model: [r.resource_id for r in resources if r.booking_model == model and not r.archived]
+            model: [r.resource_id for r in resources if r.booking_model == model]
             for model in ("TIME_SLOT", "NIGHTLY", "INTERVAL")
         }
         capacity: Counter[str] = Counter()
@@ -131,6 +135,22 @@ class StatsService:
             )
             for (resource_id, unit_id), figures in ranked
         ]
+
+
+def _read_hours(days: list[date], zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """[lower, upper) (UTC) of the instants the period's rows of `stats_hourly` hold: the rows
+    are whole UTC hours, summed when the hour starts in the period's local days, so they hold
+    what starts from the first whole hour at or after its first local midnight up to the first
+    whole hour at or after its end. The local days' own bounds in whole-hour zones; 30 (45)
+    minutes later in a half-hour (Nepal's) zone."""
+    lower, _ = local_day_bounds(days[0], zone)
+    _, upper = local_day_bounds(days[-1], zone)
+    return _next_hour(lower), _next_hour(upper)
+
+
+def _next_hour(instant: datetime) -> datetime:
+    hour = instant.replace(minute=0, second=0, microsecond=0)
+    return hour if hour == instant else hour + timedelta(hours=1)
 
 
 def _unit_name(resource: str, unit: str) -> str:
