@@ -9,6 +9,13 @@ import pytest
 from sqlalchemy import text
 
 from tests.test_e2e_admin_front_desk import key, login
+from tests.test_e2e_operator_and_pay_later import (
+    money,
+    operator_for,  # noqa: F401 (a fixture)
+    pending_payment_booking,
+    places_booked,
+    saga_until,
+)
 from tests.test_e2e_reservation_engine import kayak
 
 pytestmark = pytest.mark.e2e
@@ -68,3 +75,57 @@ async def test_a_customer_cannot_shorten_a_rental_paid_at_the_desk_the_desk_keep
     assert cancelled.status_code == 200, cancelled.text
     refunded = (await staff.get(f"/v1/admin/bookings/{booking['id']}")).json()
     assert refunded["refund_at_desk"]["amount_minor"] == 2000
+
+
+async def test_the_company_gives_up_a_customers_unpaid_pay_later_booking(tenant, platform, operator_for):  # noqa: F811
+    """Staff could not cancel a PENDING_PAYMENT booking (409 BOOKING_NOT_CANCELLABLE): now it is
+    given up as the customer's own cancel gives it up, REJECTED CANCELLED_BY_COMPANY with the
+    staff's reason, the place released, the wallet step compensated once, audited."""
+    staff, staff_id = await login(platform, "STAFF", tenant.company_id)
+    session = await tenant.session(price_minor=2000, capacity=1)
+    ana = await tenant.customer(main_minor=500)
+    booking = await pending_payment_booking(tenant, ana, session.id)
+    assert booking["status"] == "PENDING_PAYMENT"
+    assert await places_booked(platform, session.id) == 1
+    idempotency = key()
+
+    cancelled = await staff.post(
+        f"/v1/admin/bookings/{booking['id']}/cancellation", json={"reason": "never paid"}, headers=idempotency
+    )
+
+    assert cancelled.status_code == 200, cancelled.text
+    final = await ana.wait_for(booking["id"], "REJECTED", "CANCELLED", "CONFIRMED")
+    assert (final["status"], final["reject_reason"]) == ("REJECTED", "CANCELLED_BY_COMPANY"), final
+    assert (final["wallet_debited"], final["card_charged"]) == (money(0), money(0))
+    seen = (await staff.get(f"/v1/admin/bookings/{booking['id']}")).json()
+    assert (seen["cancel_reason"], seen["refund_at_desk"]) == ("never paid", None)
+    assert await places_booked(platform, session.id) == 0
+    operator = await operator_for(tenant.company_id)
+    saga = await saga_until(operator, booking["saga_id"], "COMPENSATED")
+    steps = [(s["step"], s["kind"], s["action"], s["outcome"]) for s in saga["steps"]]
+    assert ("booking", "effect", "give_up_unpaid", "CANCELLED_BY_COMPANY") in steps
+    assert [s for s in steps if s[1] == "command" and s[2] == "compensate"] == [
+        ("wallet", "command", "compensate", "")
+    ]
+    # Again (a retry, or another click): the booking as it is, nothing compensated twice.
+    again = await staff.post(
+        f"/v1/admin/bookings/{booking['id']}/cancellation", json={"reason": "never paid"}, headers=key()
+    )
+    assert again.status_code == 200, again.text
+    assert (again.json()["status"], again.json()["reject_reason"]) == ("REJECTED", "CANCELLED_BY_COMPANY")
+    saga = await saga_until(operator, booking["saga_id"], "COMPENSATED")
+    compensations = [s for s in saga["steps"] if s["kind"] == "command" and s["action"] == "compensate"]
+    assert len(compensations) == 1
+    async with platform.db.transaction() as conn:
+        audited = (
+            await conn.execute(
+                text(
+                    "SELECT action, actor_user_id, reason, changed->'after'->>'reject_reason'"
+                    " FROM bookings.audit_log WHERE entity_id = :id AND action LIKE 'cancel%'"
+                ),
+                {"id": booking["id"]},
+            )
+        ).all()
+    assert [tuple(row) for row in audited] == [
+        ("cancel_by_company", staff_id, "never paid", "CANCELLED_BY_COMPANY")
+    ]

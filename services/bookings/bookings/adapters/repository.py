@@ -920,6 +920,15 @@ async def set_payment_method(conn: AsyncConnection, booking_id: str, payment_met
     return booking
 
 
+async def set_cancel_reason(conn: AsyncConnection, booking_id: str, reason: str) -> None:
+    """Why the company gave up a booking that had nothing to refund (an unpaid pay-later one)."""
+    await conn.execute(
+        update(bookings)
+        .where(bookings.c.id == booking_id)
+        .values(cancel_reason=reason, updated_at=func.now())
+    )
+
+
 async def insert_refund_request(conn: AsyncConnection, booking_id: str, refund: RefundRequest) -> None:
     """The primary key on booking_id refuses a second request for the same booking."""
     await conn.execute(

@@ -42,6 +42,7 @@ MAX_EXECUTE_ATTEMPTS = 5
 
 # Why a pay-later booking still awaiting payment was given up (its reject reason).
 CANCELLED_BY_CUSTOMER = "CANCELLED_BY_CUSTOMER"
+CANCELLED_BY_COMPANY = "CANCELLED_BY_COMPANY"
 UNPAID_AT_START = "UNPAID_AT_START"
 
 
@@ -368,7 +369,8 @@ class Saga:
 
     def give_up_unpaid(self, reason: str) -> Transition:
         """A pay-later booking still unpaid is given up (only while AWAITING_PAYMENT): the
-        customer cancelled it (`CANCELLED_BY_CUSTOMER`) or its time began (`UNPAID_AT_START`).
+        customer cancelled it (`CANCELLED_BY_CUSTOMER`), the company did
+        (`CANCELLED_BY_COMPANY`) or its time began (`UNPAID_AT_START`).
         The wallet step is compensated as any step before the pivot (a tombstone, or a refund
         of a debit that raced in: the business key makes it exactly once), then the booking
         is REJECTED with the reason and its place released."""

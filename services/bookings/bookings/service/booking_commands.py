@@ -35,7 +35,7 @@ from bookings.domain.passes import check_entitlement
 from bookings.domain.payment_methods import check_payment_method
 from bookings.domain.policy import refund_by_percent
 from bookings.domain.reservations import EngineQuote, parse_date
-from bookings.domain.saga import CANCELLED_BY_CUSTOMER, PAYMENTS, Saga, SagaState
+from bookings.domain.saga import CANCELLED_BY_COMPANY, CANCELLED_BY_CUSTOMER, PAYMENTS, Saga, SagaState
 from bookings.domain.step_log import BOOKING, PLACE, Effect
 from bookings.service.create_groups import (
     Created,
@@ -384,11 +384,14 @@ class BookingCommands:
                 raise InvalidArgument(
                     "INVALID_REASON", f"reason is at most {MAX_REASON_LENGTH} characters", field="reason"
                 )
-        if booking.status is BookingStatus.PENDING_PAYMENT and not command.by_company:
+        if booking.status is BookingStatus.PENDING_PAYMENT:
             # Nothing was paid: the saga gives up (the wallet step compensated) and the booking
-            # ends REJECTED CANCELLED_BY_CUSTOMER, its place released. Paid meanwhile: cancelled
-            # below as any confirmed booking.
-            given_up = await self.orchestrator.cancel_unpaid(booking.saga_id)
+            # ends REJECTED CANCELLED_BY_CUSTOMER (CANCELLED_BY_COMPANY, the staff's reason kept
+            # as cancel_reason), its place released. Paid meanwhile: cancelled below as any
+            # confirmed booking.
+            given_up = await self.orchestrator.cancel_unpaid(
+                booking.saga_id, by_company=command.by_company, reason=command.reason.strip()
+            )
             booking = await self.get_booking(booking.id)
             if booking.status is BookingStatus.PENDING_PAYMENT:
                 if given_up:
@@ -397,7 +400,8 @@ class BookingCommands:
                     "BOOKING_FINALIZING", "the booking is being paid or given up; try again shortly"
                 )
         if booking.status in (BookingStatus.CANCELLING, BookingStatus.CANCELLED) or (
-            booking.status is BookingStatus.REJECTED and booking.reject_reason == CANCELLED_BY_CUSTOMER
+            booking.status is BookingStatus.REJECTED
+            and booking.reject_reason in (CANCELLED_BY_CUSTOMER, CANCELLED_BY_COMPANY)
         ):
             return booking
         percent = refund_percent(booking, datetime.now(UTC), by_company=command.by_company)

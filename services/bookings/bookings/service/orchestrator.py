@@ -24,6 +24,7 @@ from bookings.domain import step_log
 from bookings.domain.commands import ForceCompensateSaga, RetrySagaStep
 from bookings.domain.model import Booking, BookingStatus
 from bookings.domain.saga import (
+    CANCELLED_BY_COMPANY,
     CANCELLED_BY_CUSTOMER,
     PASSES,
     PAYMENTS,
@@ -222,28 +223,34 @@ class Orchestrator:
             await self.carry_out(conn, saga, booking, transition)
         self.outbox.wake()
 
-    async def cancel_unpaid(self, saga_id: str) -> bool:
-        """The customer cancels their pay-later booking while it awaits payment: nothing was
+    async def cancel_unpaid(self, saga_id: str, *, by_company: bool = False, reason: str = "") -> bool:
+        """The customer cancels their pay-later booking while it awaits payment, or the company
+        does (`by_company`, its `reason` kept as the booking's `cancel_reason`): nothing was
         paid, so its saga gives up (the wallet step compensated: a tombstone, or a refund of a
-        debit in flight) and the booking ends REJECTED `CANCELLED_BY_CUSTOMER`, its place
-        released. False when the saga no longer awaits payment (paid, or given up already)."""
+        debit in flight) and the booking ends REJECTED `CANCELLED_BY_CUSTOMER` (or
+        `CANCELLED_BY_COMPANY`), its place released. False when the saga no longer awaits
+        payment (paid, or given up already)."""
+        reject_reason = CANCELLED_BY_COMPANY if by_company else CANCELLED_BY_CUSTOMER
         async with self.db.transaction() as conn:
             locked = await repo.lock_saga_with_booking(conn, saga_id)
             if locked is None:
                 return False
             saga, booking = locked
-            transition = saga.give_up_unpaid(CANCELLED_BY_CUSTOMER)
+            transition = saga.give_up_unpaid(reject_reason)
             if not transition.applied:
                 return False
+            if by_company and reason:
+                await repo.set_cancel_reason(conn, booking.id, reason)
             await self.carry_out(conn, saga, booking, transition)
             await audit.record(
                 conn,
                 company_id=booking.company_id,
                 entity_type="booking",
                 entity_id=booking.id,
-                action="cancel",
+                action="cancel_by_company" if by_company else "cancel",
                 before={"status": BookingStatus.PENDING_PAYMENT.value},
-                after={"status": booking.status.value, "reject_reason": CANCELLED_BY_CUSTOMER},
+                after={"status": booking.status.value, "reject_reason": reject_reason},
+                reason=reason or None,
             )
         self.outbox.wake()
         return True
