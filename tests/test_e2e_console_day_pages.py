@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from bookingplatform.catalog.v1 import catalog_pb2
+from tests.conftest import eur
 
 pytestmark = pytest.mark.e2e
 
@@ -68,3 +69,81 @@ async def test_the_day_view_shows_a_company_s_resources_25_at_a_time(platform) -
         for bad in ("0", "-1", "x", "9" * 30):
             refused = await http.get("/ops/calendar/day", params={"date": "2030-03-17", "page": bad})
             assert 400 <= refused.status_code < 500, (bad, refused.status_code)
+
+
+BOOK_CSRF = re.compile(
+    r'action="/ops/calendar/bookings"[^>]*>\s*<input type="hidden" name="csrf_token" value="([^"]+)"'
+)
+
+
+async def _desk(platform, tenant) -> tuple[httpx.AsyncClient, str]:
+    """A staff member of the tenant logged into the console, and a rental (10.00 EUR an hour)."""
+    rental = (
+        await platform.catalog.CreateResource(
+            catalog_pb2.CreateResourceRequest(
+                request_id=str(uuid.uuid4()),
+                company_id=tenant.company_id,
+                name="Rowing boat",
+                booking_model=catalog_pb2.BOOKING_MODEL_INTERVAL,
+                policy=catalog_pb2.ResourcePolicy(),
+                hourly_rate=eur(1000),
+            )
+        )
+    ).resource.id
+    email = f"desk-{uuid.uuid4().hex[:8]}@example.com"
+    await platform.users.create_user(
+        email=email, password=PASSWORD, role="STAFF", company_id=tenant.company_id
+    )
+    http = httpx.AsyncClient(base_url=platform.gateway_url, timeout=60)
+    assert (await http.post("/ops/login", data={"email": email, "password": PASSWORD})).status_code == 303
+    return http, rental
+
+
+async def test_a_rental_in_the_hour_the_clocks_skip_is_a_field_error_and_real_instants_are_booked(
+    platform, tenant
+) -> None:
+    # 2027-03-28, Europe/Berlin: the clocks go from 02:00 to 03:00, so 02:00 and 03:00 both
+    # read as 01:00 UTC; the form once let it through and the console's hold failed (a 500).
+    http, rental = await _desk(platform, tenant)
+    customer = await tenant.customer()
+    try:
+        page = await http.get("/ops/calendar/book", params={"date": "2027-03-28", "resource_id": rental})
+        assert page.status_code == 200, page.text
+        found = BOOK_CSRF.search(page.text)
+        assert found, page.text
+        form = {
+            "csrf_token": found.group(1),
+            "date": "2027-03-28",
+            "kind": "INTERVAL",
+            "resource_id": rental,
+            "customer_id": customer.id,
+            "payment": "desk-CASH",
+        }
+        for start, end, wrong in (("02:00", "03:00", "start_time"), ("01:00", "02:30", "end_time")):
+            posted = await http.post(
+                "/ops/calendar/bookings",
+                data={**form, "request_key": str(uuid.uuid4()), "start_time": start, "end_time": end},
+            )
+            assert posted.status_code == 303, (start, end, posted.status_code, posted.text)
+            location = posted.headers["location"]
+            assert "error=TIME_SKIPPED" in location and f"field={wrong}" in location, location
+            shown = await http.get(location)
+            assert shown.status_code == 200, shown.text
+            assert "this time does not exist that day (clocks go forward)" in shown.text
+            assert f'name="{wrong}" type="time"' in shown.text
+            assert re.search(rf'id="{wrong}"[^>]*aria-invalid="true"', shown.text), shown.text
+        # 01:00 to 04:00 local is two real hours (00:00 to 02:00 UTC): booked as such.
+        booked = await http.post(
+            "/ops/calendar/bookings",
+            data={**form, "request_key": str(uuid.uuid4()), "start_time": "01:00", "end_time": "04:00"},
+        )
+        assert booked.status_code == 303 and "done=book" in booked.headers["location"], booked.headers
+        booking_id = re.search(r"booking_id=([0-9a-f-]{36})", booked.headers["location"])
+        assert booking_id
+        made = await customer.http.get(f"/v1/bookings/{booking_id.group(1)}")
+        assert made.status_code == 200, made.text
+        assert made.json()["start_time"].startswith("2027-03-28T00:00:00")
+        assert made.json()["end_time"].startswith("2027-03-28T02:00:00")
+        assert made.json()["total_price"]["amount_minor"] == 2000
+    finally:
+        await http.aclose()

@@ -745,6 +745,47 @@ async def test_an_interval_resource_is_priced_from_local_times_and_booked_by_a_g
         assert 'role="alert"' in again.text and 'value="Lee Guest"' in again.text
 
 
+async def test_a_rental_time_the_clocks_skip_or_an_end_before_the_start_is_said_on_the_form(platform, tenant):
+    resource = (
+        await platform.catalog.CreateResource(
+            catalog_pb2.CreateResourceRequest(
+                request_id=str(uuid.uuid4()),
+                company_id=tenant.company_id,
+                name="Pedalo",
+                booking_model=catalog_pb2.BOOKING_MODEL_INTERVAL,
+                hourly_rate=eur(1200),
+            )
+        )
+    ).resource
+    path = f"/site/{tenant.company_id}/book/resource/{resource.id}"
+    async with _site(platform) as http:
+        # 2027-03-28 in Europe/Berlin: 02:30 does not exist (it was once read as 01:30 UTC).
+        skipped = await http.get(path, params={"start": "2027-03-28T02:30", "end": "2027-03-28T04:00"})
+        assert skipped.status_code == 200, skipped.text
+        assert "The start time does not exist that day (clocks go forward)." in skipped.text
+        backwards = await http.get(path, params={"start": "2027-03-27T12:00", "end": "2027-03-27T11:00"})
+        assert "The end must be after the start." in backwards.text
+        # 01:00 to 04:00 local is two real hours: 24.00 EUR.
+        real = await http.get(path, params={"start": "2027-03-28T01:00", "end": "2027-03-28T04:00"})
+        assert "24.00 EUR" in real.text and "does not exist" not in real.text, real.text
+        csrf, form_id = await _form(http, path)
+        booked = await http.post(
+            path,
+            data={
+                "csrf_token": csrf,
+                "form_id": form_id,
+                "action": "book",
+                "start": "2027-03-28T02:30",
+                "end": "2027-03-28T04:00",
+                "name": "Kim Guest",
+                "email": f"kim-{uuid.uuid4().hex[:8]}@example.com",
+                "card": "tok_visa",
+            },
+        )
+        assert 400 <= booked.status_code < 500, booked.text
+        assert 'role="alert"' in booked.text and "does not exist that day" in booked.text
+
+
 async def test_the_catalog_shows_pictures_amenities_and_capacity_or_a_placeholder(platform, tenant):
     resource = catalog_pb2.Resource(
         id=tenant.resource_id,

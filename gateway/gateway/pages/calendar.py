@@ -55,7 +55,7 @@ from gateway.leases.console import (
     release_quietly,
     target_wanted,
 )
-from gateway.pages.html import read_form
+from gateway.pages.html import SKIPPED_TIME, local_instant, read_form
 from gateway.pages.sagas import CODE, Notice, check_csrf, csrf_token, page_csrf
 from gateway.problems import Problem
 from gateway.routes.admin_bookings import (
@@ -111,6 +111,7 @@ REFUSALS = {
     "CUSTOMER_REQUIRED": "Pick a customer first.",
     "SESSION_FULL": "No place is left in this session.",
     "VALIDATION_FAILED": "Some field is not valid.",
+    "TIME_SKIPPED": SKIPPED_TIME + ".",
     "UNAVAILABLE": "It is taken for part of that time (or no unit is free for every night).",
     "START_IN_PAST": "That time has already begun.",
     "LEAD_TIME_NOT_MET": "The resource's policy closes bookings earlier before the start.",
@@ -1012,7 +1013,10 @@ async def _target(
                 begin = datetime.fromisoformat(start).astimezone(company.zone)
             except ValueError:
                 raise _invalid("start", "a date and time") from None
-        return Target("INTERVAL", resource, start=begin, end=begin + timedelta(hours=1))
+        # An hour of real time (aware arithmetic in one zone is wall-clock: 01:30 + 1 h would be
+        # 02:30, a time that does not exist on the day the clocks go forward).
+        end = (begin.astimezone(UTC) + timedelta(hours=1)).astimezone(company.zone)
+        return Target("INTERVAL", resource, start=begin, end=end)
     raise Problem(409, "RESOURCE_NOT_BOOKABLE", "This resource has no booking model.")
 
 
@@ -1054,6 +1058,7 @@ async def book_page(
     q: Annotated[str | None, Query(max_length=200)] = None,
     company_id: CompanyQuery = None,
     error: Annotated[str | None, Query(max_length=64)] = None,
+    field_name: Annotated[str | None, Query(alias="field", max_length=32)] = None,
 ) -> HTMLResponse:
     company_key = _company_id(principal, company_id)
     if company_key is None:
@@ -1072,7 +1077,12 @@ async def book_page(
     company_arg = company.id if principal.role is Role.PLATFORM_ADMIN else ""
     notice = None
     if error and CODE.match(error):
-        notice = Notice("error", f"Refused: {REFUSALS.get(error, 'the booking service refused it.')}", error)
+        text = REFUSALS.get(error, "the booking service refused it.")
+        if field_name in FIELD_LABELS:  # a field's error names the field
+            if error == "VALIDATION_FAILED":
+                text = "a time such as 14:30."
+            text = f"{FIELD_LABELS[field_name]} ({field_name}): {text}"
+        notice = Notice("error", f"Refused: {text}", error)
     # Opening the form holds its period (gateway.leases); another's hold refuses it, by name.
     lease: Lease | None = None
     after_url = after_time = ""
@@ -1098,6 +1108,7 @@ async def book_page(
         status_code=409 if notice and notice.code == "LEASE_HELD" else 200,
         lease=lease,
         held=bool(notice and notice.code == "LEASE_HELD"),
+        invalid_field=field_name if notice and field_name in FIELD_LABELS else "",
         after_url=after_url,
         after_time=after_time,
         heartbeat_seconds=HEARTBEAT_SECONDS,
@@ -1136,12 +1147,43 @@ PAYMENTS = {
 }
 
 
+class FieldRefused(ValueError):
+    """A field of the booking form that names no period: the field and the refusal's code."""
+
+    def __init__(self, field_name: str, code: str) -> None:
+        super().__init__(field_name)
+        self.field_name = field_name
+        self.code = code
+
+
+# The form's fields that a refusal may name, with their labels (calendar_book.html).
+FIELD_LABELS = {"start_time": "From", "end_time": "Until"}
+
+
 def _local_time(day: date, value: str, zone: ZoneInfo, field_name: str) -> datetime:
+    """The instant (UTC) of a local time typed for `day`; a time the clocks skip that day is
+    refused (TIME_SKIPPED on the field), never moved to another."""
     try:
         clock = time.fromisoformat(value)
     except ValueError:
-        raise ValueError(field_name) from None
-    return datetime.combine(day, clock, tzinfo=zone)
+        raise FieldRefused(field_name, "VALIDATION_FAILED") from None
+    instant = local_instant(day, clock, zone)
+    if instant is None:
+        raise FieldRefused(field_name, "TIME_SKIPPED")
+    return instant
+
+
+def _rental_period(day: date, form: dict[str, str], zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """A rental's start and end (UTC) from the form's local times: an end at or before the
+    start (compared as instants: on the day the clocks go back, 02:30 comes twice) is the
+    next day's."""
+    begin = _local_time(day, form.get("start_time", ""), zone, "start_time")
+    end = _local_time(day, form.get("end_time", ""), zone, "end_time")
+    if end <= begin:
+        end = _local_time(day + timedelta(days=1), form.get("end_time", ""), zone, "end_time")
+    if end <= begin:  # never: a day later is always later; kept so no lease can be empty
+        raise FieldRefused("end_time", "VALIDATION_FAILED")
+    return begin, end
 
 
 async def _submitted(request: Request, company: Company, day: date, form: dict[str, str]) -> Wanted:
@@ -1159,10 +1201,7 @@ async def _submitted(request: Request, company: Company, day: date, form: dict[s
         nights = max(1, min(int(form.get("nights") or 1), 365))
         return target_wanted(target, company.id, company.zone, day, nights=nights)
     if target.kind == "INTERVAL":
-        begin = _local_time(day, form.get("start_time", ""), company.zone, "start_time")
-        end = _local_time(day, form.get("end_time", ""), company.zone, "end_time")
-        if end <= begin:
-            end += timedelta(days=1)
+        begin, end = _rental_period(day, form, company.zone)
         target = replace(target, start=begin, end=end)
     return target_wanted(target, company.id, company.zone, day)
 
@@ -1186,8 +1225,9 @@ async def book_form(request: Request) -> Response:
             if form.get(k)
         }
 
-        def refused(code: str) -> Response:
-            return RedirectResponse(f"{BASE}/book" + _query(**again, error=code), status_code=303)
+        def refused(code: str, field_name: str = "") -> Response:
+            location = f"{BASE}/book" + _query(**again, error=code, field=field_name or None)
+            return RedirectResponse(location, status_code=303)
 
         if not form.get("customer_id"):
             return refused("CUSTOMER_REQUIRED")
@@ -1209,13 +1249,12 @@ async def book_form(request: Request) -> Response:
                     if form.get("unit_id"):
                         values["unit_id"] = form["unit_id"]
                 else:
-                    begin = _local_time(day, form.get("start_time", ""), company.zone, "start_time")
-                    end = _local_time(day, form.get("end_time", ""), company.zone, "end_time")
-                    if end <= begin:
-                        end += timedelta(days=1)
-                    values["start_time"] = begin.astimezone(UTC).isoformat()
-                    values["end_time"] = end.astimezone(UTC).isoformat()
+                    begin, end = _rental_period(day, form, company.zone)
+                    values["start_time"] = begin.isoformat()
+                    values["end_time"] = end.isoformat()
             body = StaffBookingBody.model_validate(values)
+        except FieldRefused as problem:
+            return refused(problem.code, problem.field_name)
         except (ValueError, ValidationError):
             return refused("VALIDATION_FAILED")
         once = Idempotent(request, _form_key(form, "book"))
@@ -1227,6 +1266,8 @@ async def book_form(request: Request) -> Response:
                 lease = await hold(request, await _submitted(request, company, day, form), principal.user_id)
         except LeaseHeld:
             return refused("LEASE_HELD")
+        except FieldRefused as problem:  # a form whose kind is not the resource's
+            return refused(problem.code, problem.field_name)
         try:
             answer = await create_booking_for_customer(request, body, principal, once)
         finally:

@@ -1,9 +1,11 @@
 """What the HTML pages share besides the console's templates (gateway.console.rendering):
-reading a posted form."""
+reading a posted form; the instant a local date and time name."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
 from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 
@@ -24,3 +26,18 @@ async def read_form(request: Request) -> dict[str, str]:
     except (UnicodeDecodeError, ValueError):
         raise Problem(400, "VALIDATION_FAILED", "The form is not valid.") from None
     return {name: values[0] for name, values in parsed.items()}
+
+
+# What a form says of a local time in the hour the clocks skip (spring forward).
+SKIPPED_TIME = "this time does not exist that day (clocks go forward)"
+
+
+def local_instant(day: date, clock: time, zone: ZoneInfo) -> datetime | None:
+    """The instant (UTC) that a date and a wall-clock time name in `zone`, or None when the
+    clocks skip that time that day (never moved silently to another). A time the clocks pass
+    twice (fall back) is its first instant."""
+    moment = datetime.combine(day, clock.replace(tzinfo=None, fold=0), tzinfo=zone)
+    instant = moment.astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) != moment.replace(tzinfo=None):
+        return None
+    return instant

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ValidationError
 from gateway.auth import Principal
 from gateway.console.rendering import page_response
 from gateway.pages.calendar import Company, _company
+from gateway.pages.html import SKIPPED_TIME, local_instant
 from gateway.pages.sagas import CODE, check_csrf, page_csrf
 from gateway.problems import Problem
 from gateway.routes import admin_catalog as catalog_api
@@ -289,13 +290,13 @@ def _local(company: Company, day: str, clock: str, name: str) -> datetime:
     if not DAY.match(day) or not TIME.match(clock):
         raise Refused("VALIDATION_FAILED", {name: "a date and a time"})
     try:
-        moment = datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=company.zone)
+        moment = datetime.fromisoformat(f"{day}T{clock}")
     except ValueError:
         raise Refused("VALIDATION_FAILED", {name: "a date and a time"}) from None
-    instant = moment.astimezone(UTC)
-    if instant.astimezone(company.zone).replace(tzinfo=None) != moment.replace(tzinfo=None):
+    instant = local_instant(moment.date(), moment.time(), company.zone)
+    if instant is None:
         # In the hour the clocks skip: no such local time; never moved silently to another.
-        raise Refused("VALIDATION_FAILED", {name: "this time does not exist that day (clocks go forward)"})
+        raise Refused("VALIDATION_FAILED", {name: SKIPPED_TIME})
     return instant
 
 

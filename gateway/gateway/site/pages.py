@@ -44,6 +44,7 @@ from bookingplatform.wallet.v1 import wallet_pb2
 from gateway.clients import Clients
 from gateway.deps import clients_of, rpc, rpc_once_settled
 from gateway.guest_links import GuestGrant
+from gateway.pages.html import local_instant
 from gateway.problems import Problem, RpcProblem
 from gateway.ratelimit import client_address
 from gateway.routes.public import session_places
@@ -263,10 +264,13 @@ def _local_time(value: str, name: str, tz: ZoneInfo) -> datetime:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
         raise FormProblem(f"Choose the {name} date and time.") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz)
     if not 2000 <= moment.year <= 2200:
         raise FormProblem(f"The {name} is out of range.")
+    if moment.tzinfo is None:
+        instant = local_instant(moment.date(), moment.time(), tz)
+        if instant is None:  # in the hour the clocks skip: never moved silently to another
+            raise FormProblem(f"The {name} time does not exist that day (clocks go forward).")
+        moment = instant
     return moment
 
 
@@ -287,12 +291,10 @@ def _target(offer: Offer, choice: Choice, tz: ZoneInfo) -> BookingTarget:
                 guests=_int(choice.guests, "Guests", 1, MAX_GUESTS),
                 extras=extras,
             )
-        return BookingTarget(
-            resource_id=uuid.UUID(offer.id),
-            start_time=_local_time(choice.start, "start", tz),
-            end_time=_local_time(choice.end, "end", tz),
-            extras=extras,
-        )
+        start, end = _local_time(choice.start, "start", tz), _local_time(choice.end, "end", tz)
+        if end <= start:  # compared as instants (on the day the clocks go back, 02:30 comes twice)
+            raise FormProblem("The end must be after the start.")
+        return BookingTarget(resource_id=uuid.UUID(offer.id), start_time=start, end_time=end, extras=extras)
     except ValidationError:
         raise FormProblem("Check the dates, times and numbers you chose.") from None
 
