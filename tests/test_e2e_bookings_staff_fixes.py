@@ -3,11 +3,13 @@ customer's shortening of a rental paid at the desk, the company giving up a cust
 pay-later booking, a resource without a rate plan, and a session's cancellation reason."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+import httpx
 import pytest
 from sqlalchemy import text
 
+from bookingplatform.catalog.v1 import catalog_pb2
 from tests.test_e2e_admin_front_desk import key, login
 from tests.test_e2e_operator_and_pay_later import (
     money,
@@ -129,3 +131,57 @@ async def test_the_company_gives_up_a_customers_unpaid_pay_later_booking(tenant,
     assert [tuple(row) for row in audited] == [
         ("cancel_by_company", staff_id, "never paid", "CANCELLED_BY_COMPANY")
     ]
+
+
+async def test_a_stay_without_a_rate_plan_is_409_no_rate_plan_not_retry_later(tenant, platform):
+    """The catalog's NO_RATE_PLAN (FAILED_PRECONDITION) was turned into 503 "retry later"
+    (Retry-After: 1) for a quote, a desk booking and the site's booking page."""
+    staff, _ = await login(platform, "STAFF", tenant.company_id)
+    cabin = (
+        await platform.catalog.CreateResource(
+            catalog_pb2.CreateResourceRequest(
+                company_id=tenant.company_id,
+                name="Unpriced cabin",
+                booking_model=catalog_pb2.BOOKING_MODEL_NIGHTLY,
+            )
+        )
+    ).resource
+    await platform.catalog.CreateUnit(catalog_pb2.CreateUnitRequest(resource_id=cabin.id, name="Cabin 1"))
+    guest = await tenant.customer()
+    check_in = date.today() + timedelta(days=30)
+    stay = {
+        "resource_id": cabin.id,
+        "check_in_date": check_in.isoformat(),
+        "check_out_date": (check_in + timedelta(days=2)).isoformat(),
+        "guests": 1,
+    }
+
+    async with httpx.AsyncClient(base_url=platform.gateway_url, timeout=30) as anonymous:
+        quoted = await anonymous.post("/v1/quotes", json=stay)
+        page = await anonymous.get(
+            f"/site/{tenant.company_id}/book/resource/{cabin.id}",
+            params={"check_in": stay["check_in_date"], "check_out": stay["check_out_date"], "guests": 1},
+        )
+    booked = await staff.post(
+        "/v1/admin/bookings",
+        json={**stay, "customer_id": guest.id, "payment": {"desk": "CASH"}},
+        headers=key(),
+    )
+
+    for answer in (quoted, booked):
+        assert answer.status_code == 409, answer.text
+        assert answer.json()["code"] == "NO_RATE_PLAN"
+        assert "Retry-After" not in answer.headers
+    # The site's page says so instead of "retry later".
+    assert (page.status_code, "Retry-After" in page.headers) == (200, False), page.text
+    assert "has no rate plan" in page.text
+    assert await count_bookings(platform, cabin.id) == 0
+
+
+async def count_bookings(platform, resource_id: str) -> int:
+    async with platform.db.transaction() as conn:
+        return (
+            await conn.execute(
+                text("SELECT count(*) FROM bookings.bookings WHERE resource_id = :r"), {"r": resource_id}
+            )
+        ).scalar_one()

@@ -16,7 +16,7 @@ from grpc import aio
 
 from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from bookings.domain.model import SessionOffer
-from plumbing.errors import ErrorKind, InvalidArgument, NotFound, ServiceError
+from plumbing.errors import ErrorKind, FailedPrecondition, InvalidArgument, NotFound, ServiceError
 from plumbing.grpc_server import error_reason
 from plumbing.principal import check_customer, check_tenant
 
@@ -116,6 +116,10 @@ def _translate(error: aio.AioRpcError) -> ServiceError:
         return NotFound(reason, error.details() or "not found in the catalog")
     if code == grpc.StatusCode.INVALID_ARGUMENT:
         return InvalidArgument(reason, error.details() or "invalid")
+    if code == grpc.StatusCode.FAILED_PRECONDITION:
+        # The resource is not set up for what was asked (NO_RATE_PLAN, NO_HOURLY_RATE, a wrong
+        # booking model...): the catalog's answer with its reason, not "retry later".
+        return FailedPrecondition(reason, error.details() or "the catalog refused it")
     if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
         return ServiceError("CATALOG_UNAVAILABLE", "the catalog did not answer", kind=ErrorKind.UNAVAILABLE)
     return ServiceError("CATALOG_ERROR", "the catalog failed", kind=ErrorKind.UNAVAILABLE)
