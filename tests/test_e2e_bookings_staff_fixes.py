@@ -185,3 +185,24 @@ async def count_bookings(platform, resource_id: str) -> int:
                 text("SELECT count(*) FROM bookings.bookings WHERE resource_id = :r"), {"r": resource_id}
             )
         ).scalar_one()
+
+
+async def test_bookings_cancelled_with_their_session_carry_the_sessions_reason(tenant, platform):
+    staff, _ = await login(platform, "STAFF", tenant.company_id)
+    session = await tenant.session(price_minor=2000)
+    ada = await tenant.customer(main_minor=5000)
+    made = await ada.book(session.id, use_wallet=True)
+    assert made.status_code == 202, made.text
+    booking = await ada.wait_for(made.json()["id"], "CONFIRMED", "REJECTED")
+    assert booking["status"] == "CONFIRMED"
+
+    await platform.catalog.CancelSession(
+        catalog_pb2.CancelSessionRequest(
+            request_id=str(uuid.uuid4()), session_id=session.id, reason="Teacher ill"
+        )
+    )
+
+    final = await ada.wait_for(booking["id"], "CANCELLED")
+    assert final["refund"]["percent"] == 100
+    seen = (await staff.get(f"/v1/admin/bookings/{booking['id']}")).json()
+    assert seen["cancel_reason"] == "Teacher ill"

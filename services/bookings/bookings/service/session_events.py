@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from bookings.adapters.session_bookings import bookings_of_session
 from bookings.domain.commands import CancelBooking, ForceCompensateSaga
 from bookings.domain.model import BookingStatus
-from bookings.service.booking_commands import BookingCommands
+from bookings.service.booking_commands import MAX_REASON_LENGTH, BookingCommands
 from bookings.service.orchestrator import Orchestrator
 from plumbing.db import Database
 from plumbing.errors import ServiceError
@@ -130,6 +130,9 @@ class SessionCancellations:
                     booking_id=booking_id,
                     customer_id="",
                     by_company=True,
+                    # The session's reason ("Teacher ill") is each booking's; at most what a
+                    # company's own reason may be, so a long one never leaves the booking waiting.
+                    reason=event.reason.strip()[:MAX_REASON_LENGTH],
                 )
             )
         except ServiceError as refused:  # BOOKING_FINALIZING, BOOKING_NOT_CANCELLABLE
