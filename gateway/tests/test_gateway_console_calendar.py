@@ -3,7 +3,10 @@ mean row."""
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from gateway.console.calendar import (
     Cell,
@@ -14,6 +17,7 @@ from gateway.console.calendar import (
     unit_totals,
     weeks,
 )
+from gateway.pages import html
 
 TODAY = date(2026, 12, 6)
 
@@ -99,3 +103,42 @@ def test_a_span_reads_in_the_company_s_time_and_a_whole_day_ends_at_24():
         "21:00\u201308 Dec 11:00"
     )
     assert _span(None, None, berlin) == "-"
+
+
+def test_every_form_the_console_renders_fits_the_pages_form_reader():
+    """The forms posted to gateway.pages.html.read_form (not the back office's, read by
+    manage.py's own reader): the names each can post, over all its variants, stay within
+    MAX_FORM_FIELDS (the booking form as a platform admin books a unit once posted 11 of 10)."""
+    templates = Path(html.__file__).parent.parent / "templates"
+    counted = {}
+    for template in templates.glob("*.html"):
+        text = template.read_text()
+        for found in re.finditer(r"<form\b([^>]*)>(.*?)</form>", text, re.S):
+            attributes, body = found.groups()
+            action = re.search(r'action="([^"]*)"', attributes)
+            if 'method="post"' not in attributes or not action or action.group(1).startswith("/ops/manage"):
+                continue
+            names = set(re.findall(r'name="([^"{]+)"', body))
+            form_id = re.search(r'id="([^"]+)"', attributes)
+            if form_id:  # fields outside the form that belong to it (form="book-form")
+                for part in [text, *(p.read_text() for p in templates.glob("_*.html"))]:
+                    for field in re.finditer(r"<input\b[^>]*>", part):
+                        if f'form="{form_id.group(1)}"' in field.group(0):
+                            names |= set(re.findall(r'name="([^"{]+)"', field.group(0)))
+            counted[f"{template.name} {action.group(1)}"] = len(names)
+
+    assert counted["calendar_book.html /ops/calendar/bookings"] == 15
+    too_many = {form: count for form, count in counted.items() if count > html.MAX_FORM_FIELDS}
+    assert not too_many, too_many
+
+
+def test_a_local_time_is_its_instant_or_none_when_the_clocks_skip_it():
+    berlin = ZoneInfo("Europe/Berlin")
+    spring, autumn = date(2027, 3, 28), date(2027, 10, 31)
+
+    assert html.local_instant(spring, time(2, 0), berlin) is None
+    assert html.local_instant(spring, time(2, 59), berlin) is None
+    assert html.local_instant(spring, time(1, 59), berlin) == datetime(2027, 3, 28, 0, 59, tzinfo=UTC)
+    assert html.local_instant(spring, time(3, 0), berlin) == datetime(2027, 3, 28, 1, 0, tzinfo=UTC)
+    # A time passed twice is its first instant.
+    assert html.local_instant(autumn, time(2, 30), berlin) == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)

@@ -12,6 +12,10 @@ from fastapi import Request
 from gateway.problems import Problem
 
 MAX_FORM_BYTES = 8192
+# Fields of one posted form: above every form these pages render (the console's booking form
+# has 14 names over its kinds, 11 in one rendering: a platform admin booking a stay's unit),
+# with room for a field or two more; the byte cap above bounds the rest.
+MAX_FORM_FIELDS = 20
 
 
 async def read_form(request: Request) -> dict[str, str]:
@@ -22,7 +26,9 @@ async def read_form(request: Request) -> dict[str, str]:
     if len(raw) > MAX_FORM_BYTES:
         raise Problem(413, "PAYLOAD_TOO_LARGE", f"The form is larger than {MAX_FORM_BYTES} bytes.")
     try:
-        parsed = parse_qs(raw.decode(), keep_blank_values=True, strict_parsing=False, max_num_fields=10)
+        parsed = parse_qs(
+            raw.decode(), keep_blank_values=True, strict_parsing=False, max_num_fields=MAX_FORM_FIELDS
+        )
     except (UnicodeDecodeError, ValueError):
         raise Problem(400, "VALIDATION_FAILED", "The form is not valid.") from None
     return {name: values[0] for name, values in parsed.items()}
