@@ -262,6 +262,16 @@ class PeriodChanges:
         difference = change.difference_minor
         if difference == 0:
             return None, None
+        if booking.plan.desk_payment is not None:
+            # Paid at the front desk: the difference is the desk's money. A shortening's is in
+            # its till, which no saga step hands back, and a customer's change online would owe
+            # it where the desk does not see it; a lengthening's has no wallet or card to come
+            # from (its saga gave up at once, after a 202). The desk changes it (cancels,
+            # hands the money back, books the new time).
+            raise FailedPrecondition(
+                "CHANGE_PAID_AT_DESK",
+                "the booking was paid at the front desk: its period is changed there, where the money is",
+            )
         saga_id = str(uuid.uuid4())
         if difference > 0:
             if not booking.plan.has_money_source:
@@ -276,14 +286,6 @@ class PeriodChanges:
                 use_wallet=booking.plan.use_wallet,
                 use_card=bool(booking.plan.payment_method_id),
                 change=change.to_data(),
-            )
-        if booking.desk_paid_minor:
-            # Paid at the front desk: the difference is in the desk's till, which no saga step
-            # can hand back, and a customer's change online would owe it where the desk does not
-            # see it. The desk shortens it (cancels, hands the money back, books the shorter time).
-            raise FailedPrecondition(
-                "CHANGE_PAID_AT_DESK",
-                "the booking was paid at the front desk: it is shortened there, where the money goes back",
             )
         card, wallet = refund_split(
             -difference,
