@@ -214,8 +214,10 @@ async def test_an_api_key_calls_the_admin_api_of_its_company_until_it_is_revoked
         json={"email": f"by-key-{uuid.uuid4().hex[:6]}@example.com", "role": "STAFF"},
         headers={**api_key, **key()},
     )
-    assert invited.status_code == 201, invited.text
-    assert staff_invite.status_code == 403
+    # An invitation makes its holder a person of the company: a key may not hand one out,
+    # not even a customer's (it would have a person act under the key's authority).
+    assert (invited.status_code, invited.json()["code"]) == (403, "PERMISSION_DENIED"), invited.text
+    assert (staff_invite.status_code, staff_invite.json()["code"]) == (403, "PERMISSION_DENIED")
 
     revoked = await http.post(f"/v1/admin/api-keys/{made.json()['id']}/revoke", headers={**admin, **key()})
     assert revoked.status_code == 200
