@@ -154,7 +154,9 @@ async def cancel_booking_by_company(
 ) -> Response:
     """The company cancels a CONFIRMED booking with a reason: everything paid goes back (card
     and wallet by the refund saga; desk money is `refund_at_desk`, to hand back), whenever it
-    is. Requires an `Idempotency-Key`."""
+    is. An unpaid pay-later booking (PENDING_PAYMENT) is given up: REJECTED
+    `CANCELLED_BY_COMPANY`, its place released, anything the wallet took returned. Requires an
+    `Idempotency-Key`."""
     await _booking_in_reach(request, principal, booking_id)
 
     async def call(key: str) -> Response:
