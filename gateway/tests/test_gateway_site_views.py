@@ -83,3 +83,32 @@ def test_a_period_names_the_day_once_when_it_ends_the_same_day():
     assert (
         views.period(start, start + timedelta(days=1), tz) == "Tue 5 Mar 2030, 18:00 to Wed 6 Mar 2030, 18:00"
     )
+
+
+def test_the_refund_now_is_each_source_s_share_as_bookings_gives_it():
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    windows = [(2880, 100), (60, 50)]
+    booking = bookings_pb2.Booking(
+        quantity=2,
+        card_charged_minor=1001,
+        wallet_debited_minor=300,
+        bonus_debited_minor=201,
+        desk_paid_minor=999,
+        payment_plan=bookings_pb2.PaymentPlan(entitlement_id="e-1"),
+    )
+    booking.start_time.FromDatetime(now + timedelta(days=3))
+    full = views.refund_now(booking, windows, now)
+    booking.start_time.FromDatetime(now + timedelta(hours=2))
+    half = views.refund_now(booking, windows, now)
+    booking.start_time.FromDatetime(now + timedelta(minutes=30))
+    none = views.refund_now(booking, windows, now)
+
+    assert full == views.RefundNow(percent=100, card_minor=1001, wallet_minor=501, credits=2, desk_minor=999)
+    # Rounded down per source; a pass's credits come back only with a full refund.
+    assert half == views.RefundNow(percent=50, card_minor=500, wallet_minor=250, credits=0, desk_minor=499)
+    assert none == views.RefundNow(percent=0, card_minor=0, wallet_minor=0, credits=0, desk_minor=0)
+
+
+def test_a_booking_s_saved_windows_are_read_only_when_its_message_carries_them():
+    # bookings.v1.Booking has no cancellation_windows yet: the page falls back to the policy.
+    assert views.booking_windows(bookings_pb2.Booking()) is None

@@ -895,22 +895,46 @@ async def card_check(request: Request, company_id: str, booking_id: str) -> Resp
 @dataclass
 class RefundView:
     percent: int
-    card: str
-    wallet: str
+    # What comes back, each source in words ("15.00 EUR to your card", "1 pass credit back on
+    # your pass", "5.00 EUR to collect at the front desk"); empty: nothing comes back.
+    lines: list[str]
     nothing_paid: bool
+    card: bool
+    # Paid with a pass, whose credit comes back only with a full refund.
+    pass_kept: bool
 
 
 def _refund(managed: Managed) -> RefundView:
+    """What cancelling now gives back, as bookings' CancelBooking computes it: by the windows
+    the booking saved when made (while the booking's message does not carry them, the
+    resource's policy of today), each source of the booking."""
     booking = managed.booking
-    windows = views.windows_of(managed.resource.policy) if managed.resource is not None else []
-    percent = views.refund_percent(windows, views.stamp(booking, "start_time"), datetime.now(UTC))
+    windows = views.booking_windows(booking)
+    if windows is None:
+        windows = views.windows_of(managed.resource.policy) if managed.resource is not None else []
+    now = views.refund_now(booking, windows, datetime.now(UTC))
     currency = booking.total_price.currency_code
-    wallet_paid = booking.wallet_debited_minor + booking.bonus_debited_minor
+    lines = []
+    if now.card_minor:
+        lines.append(f"{views.amount(now.card_minor, currency)} to your card")
+    if now.wallet_minor:
+        lines.append(f"{views.amount(now.wallet_minor, currency)} to your wallet")
+    if now.credits:
+        lines.append(f"{now.credits} pass credit{'s' if now.credits != 1 else ''} back on your pass")
+    if now.desk_minor:
+        lines.append(f"{views.amount(now.desk_minor, currency)} to collect at the front desk")
+    paid = (
+        booking.card_charged_minor,
+        booking.wallet_debited_minor + booking.bonus_debited_minor,
+        booking.desk_paid_minor,
+        booking.payment_plan.entitlement_id,
+    )
     return RefundView(
-        percent=percent,
-        card=views.amount(booking.card_charged_minor * percent // 100, currency),
-        wallet=views.amount(wallet_paid * percent // 100, currency) if wallet_paid else "",
-        nothing_paid=not (booking.card_charged_minor or wallet_paid),
+        percent=now.percent,
+        lines=lines,
+        nothing_paid=not any(paid),
+        card=bool(now.card_minor),
+        pass_kept=bool(booking.payment_plan.entitlement_id) and not now.credits,
     )
 
 

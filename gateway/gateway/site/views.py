@@ -155,6 +155,47 @@ def refund_percent(windows: list[tuple[int, int]], start: datetime | None, now: 
     return 0
 
 
+def booking_windows(booking: Any) -> list[tuple[int, int]] | None:
+    """The refund steps the booking saved when it was made (bookings refunds by these, not by
+    the resource's policy of today), widest first; None while the booking's message does not
+    carry them (bookings.v1.Booking has no cancellation_windows yet)."""
+    if "cancellation_windows" not in booking.DESCRIPTOR.fields_by_name:
+        return None
+    saved = [(w.minutes_before_start, w.refund_percent) for w in booking.cancellation_windows]
+    return sorted(saved, reverse=True) or None
+
+
+@dataclass(frozen=True)
+class RefundNow:
+    """What cancelling now gives back, source by source (minor units, pass credits)."""
+
+    percent: int
+    card_minor: int
+    wallet_minor: int
+    credits: int
+    desk_minor: int
+
+
+def _share(paid_minor: int, percent: int) -> int:
+    """Bookings' refund_by_percent: the percent of one source, rounded down."""
+    return max(paid_minor, 0) * percent // 100
+
+
+def refund_now(booking: Any, windows: list[tuple[int, int]], now: datetime) -> RefundNow:
+    """The customer's cancellation as bookings computes it (CancelBooking): the percent of the
+    widest window reached before the start (none reached, or begun: 0), that share of the card
+    and of the wallet (main and bonus), the pass's credits only with a full refund, and the
+    desk's share handed back at the desk (a desk-paid booking: no saga moves it)."""
+    percent = refund_percent(windows, stamp(booking, "start_time"), now)
+    return RefundNow(
+        percent=percent,
+        card_minor=_share(booking.card_charged_minor, percent),
+        wallet_minor=_share(booking.wallet_debited_minor + booking.bonus_debited_minor, percent),
+        credits=booking.quantity if booking.payment_plan.entitlement_id and percent == 100 else 0,
+        desk_minor=_share(booking.desk_paid_minor, percent),
+    )
+
+
 @dataclass
 class ResourceView:
     id: str
