@@ -135,6 +135,20 @@ async def test_a_rental_in_the_hour_the_clocks_skip_is_a_field_error_and_real_in
             assert "this time does not exist that day (clocks go forward)" in shown.text
             assert f'name="{wrong}" type="time"' in shown.text
             assert re.search(rf'id="{wrong}"[^>]*aria-invalid="true"', shown.text), shown.text
+        # A form opened at 01:30 ends an hour of real time later (03:30, not 02:30); a start
+        # the clocks skip is refused on its field.
+        opened = await http.get(
+            "/ops/calendar/book",
+            params={"date": "2027-03-28", "resource_id": rental, "start": "2027-03-28T01:30:00+01:00"},
+        )
+        assert 'name="start_time" type="time" value="01:30"' in opened.text, opened.text
+        assert 'name="end_time" type="time" value="03:30"' in opened.text, opened.text
+        skipped = await http.get(
+            "/ops/calendar/book",
+            params={"date": "2027-03-28", "resource_id": rental, "start": "2027-03-28T02:30"},
+        )
+        assert skipped.status_code == 400, skipped.text
+        assert skipped.json()["errors"][0]["field"] == "start", skipped.text
         # 01:00 to 04:00 local is two real hours (00:00 to 02:00 UTC): booked as such.
         booked = await http.post(
             "/ops/calendar/bookings",

@@ -1010,9 +1010,15 @@ async def _target(
         begin = datetime.combine(day, time(9), tzinfo=company.zone)
         if start:
             try:
-                begin = datetime.fromisoformat(start).astimezone(company.zone)
+                typed = datetime.fromisoformat(start)
             except ValueError:
                 raise _invalid("start", "a date and time") from None
+            if typed.tzinfo is None:  # the company's wall clock, as the form's times
+                instant = local_instant(typed.date(), typed.time(), company.zone)
+                if instant is None:
+                    raise _invalid("start", SKIPPED_TIME)
+                typed = instant
+            begin = typed.astimezone(company.zone)
         # An hour of real time (aware arithmetic in one zone is wall-clock: 01:30 + 1 h would be
         # 02:30, a time that does not exist on the day the clocks go forward).
         end = (begin.astimezone(UTC) + timedelta(hours=1)).astimezone(company.zone)
