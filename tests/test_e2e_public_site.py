@@ -617,11 +617,6 @@ async def _set_refund(platform: Platform, resource_id: str, percent: int) -> Non
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bookings.v1.Booking carries no cancellation_windows yet: the page can only read the "
-    "resource's policy of today (gateway.site.views.booking_windows reads them once it does)",
-)
 async def test_the_cancel_page_promises_the_refund_by_the_booking_s_own_terms(platform, tenant):
     # Booked while the policy gave nothing back; the policy then gives everything back: the
     # cancellation refunds by the windows the booking saved (0 %), and so must the page.

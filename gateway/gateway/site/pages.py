@@ -906,8 +906,8 @@ class RefundView:
 
 def _refund(managed: Managed) -> RefundView:
     """What cancelling now gives back, as bookings' CancelBooking computes it: by the windows
-    the booking saved when made (while the booking's message does not carry them, the
-    resource's policy of today), each source of the booking."""
+    the booking saved when made (one that saved none: the resource's policy of today), each
+    source of the booking."""
     booking = managed.booking
     windows = views.booking_windows(booking)
     if windows is None:

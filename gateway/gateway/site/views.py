@@ -157,10 +157,7 @@ def refund_percent(windows: list[tuple[int, int]], start: datetime | None, now: 
 
 def booking_windows(booking: Any) -> list[tuple[int, int]] | None:
     """The refund steps the booking saved when it was made (bookings refunds by these, not by
-    the resource's policy of today), widest first; None while the booking's message does not
-    carry them (bookings.v1.Booking has no cancellation_windows yet)."""
-    if "cancellation_windows" not in booking.DESCRIPTOR.fields_by_name:
-        return None
+    the resource's policy of today), widest first; None for a booking that saved none."""
     saved = [(w.minutes_before_start, w.refund_percent) for w in booking.cancellation_windows]
     return sorted(saved, reverse=True) or None
 

@@ -282,6 +282,7 @@ class Booking(_message.Message):
     BOOKED_BY_USER_ID_FIELD_NUMBER: _builtins.int
     NO_SHOW_OVERRIDE_REASON_FIELD_NUMBER: _builtins.int
     CANCEL_REASON_FIELD_NUMBER: _builtins.int
+    CANCELLATION_WINDOWS_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned id (UUID)."""
     company_id: _builtins.str
@@ -370,6 +371,12 @@ class Booking(_message.Message):
     def check_in_deadline_time(self) -> _timestamp_pb2.Timestamp:
         """Check in before this time (plus the no-show grace) or the booking becomes NO_SHOW."""
 
+    @_builtins.property
+    def cancellation_windows(self) -> _containers.RepeatedCompositeFieldContainer[_catalog_pb2.CancellationWindow]:
+        """The resource's cancellation policy when the booking was made: its refunds follow these,
+        whatever the policy says now.
+        """
+
     def __init__(
         self,
         *,
@@ -407,10 +414,11 @@ class Booking(_message.Message):
         booked_by_user_id: _builtins.str = ...,
         no_show_override_reason: _builtins.str = ...,
         cancel_reason: _builtins.str = ...,
+        cancellation_windows: _abc.Iterable[_catalog_pb2.CancellationWindow] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["check_in_deadline_time", b"check_in_deadline_time", "checked_in_time", b"checked_in_time", "create_time", b"create_time", "end_time", b"end_time", "payment_plan", b"payment_plan", "refund", b"refund", "start_time", b"start_time", "total_price", b"total_price", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_due_minor", b"amount_due_minor", "bonus_debited_minor", b"bonus_debited_minor", "booked_by_user_id", b"booked_by_user_id", "booking_model", b"booking_model", "cancel_reason", b"cancel_reason", "card_charged_minor", b"card_charged_minor", "check_in_date", b"check_in_date", "check_in_deadline_time", b"check_in_deadline_time", "check_out_date", b"check_out_date", "checked_in_time", b"checked_in_time", "company_id", b"company_id", "create_time", b"create_time", "customer_id", b"customer_id", "desk_paid_minor", b"desk_paid_minor", "end_time", b"end_time", "extras", b"extras", "guests", b"guests", "id", b"id", "no_show_override_reason", b"no_show_override_reason", "pass_covered_minor", b"pass_covered_minor", "payment_id", b"payment_id", "payment_plan", b"payment_plan", "quantity", b"quantity", "refund", b"refund", "reject_reason", b"reject_reason", "resource_id", b"resource_id", "saga_id", b"saga_id", "session_id", b"session_id", "start_time", b"start_time", "status", b"status", "total_price", b"total_price", "unit_id", b"unit_id", "update_time", b"update_time", "wallet_debited_minor", b"wallet_debited_minor"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_due_minor", b"amount_due_minor", "bonus_debited_minor", b"bonus_debited_minor", "booked_by_user_id", b"booked_by_user_id", "booking_model", b"booking_model", "cancel_reason", b"cancel_reason", "cancellation_windows", b"cancellation_windows", "card_charged_minor", b"card_charged_minor", "check_in_date", b"check_in_date", "check_in_deadline_time", b"check_in_deadline_time", "check_out_date", b"check_out_date", "checked_in_time", b"checked_in_time", "company_id", b"company_id", "create_time", b"create_time", "customer_id", b"customer_id", "desk_paid_minor", b"desk_paid_minor", "end_time", b"end_time", "extras", b"extras", "guests", b"guests", "id", b"id", "no_show_override_reason", b"no_show_override_reason", "pass_covered_minor", b"pass_covered_minor", "payment_id", b"payment_id", "payment_plan", b"payment_plan", "quantity", b"quantity", "refund", b"refund", "reject_reason", b"reject_reason", "resource_id", b"resource_id", "saga_id", b"saga_id", "session_id", b"session_id", "start_time", b"start_time", "status", b"status", "total_price", b"total_price", "unit_id", b"unit_id", "update_time", b"update_time", "wallet_debited_minor", b"wallet_debited_minor"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -254,6 +254,10 @@ def booking_message(booking: Booking) -> bookings_pb2.Booking:
         booked_by_user_id=booking.booked_by_user_id,
         no_show_override_reason=booking.no_show_override_reason,
         cancel_reason=booking.cancel_reason,
+        cancellation_windows=[
+            catalog_pb2.CancellationWindow(minutes_before_start=minutes, refund_percent=percent)
+            for minutes, percent in booking.cancellation_windows
+        ],
     )
     message.unit_id = booking.unit_id
     message.guests = booking.guests

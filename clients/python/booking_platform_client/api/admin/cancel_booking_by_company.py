@@ -113,7 +113,9 @@ def sync_detailed(
 
      The company cancels a CONFIRMED booking with a reason: everything paid goes back (card
     and wallet by the refund saga; desk money is `refund_at_desk`, to hand back), whenever it
-    is. Requires an `Idempotency-Key`.
+    is. An unpaid pay-later booking (PENDING_PAYMENT) is given up: REJECTED
+    `CANCELLED_BY_COMPANY`, its place released, anything the wallet took returned. Requires an
+    `Idempotency-Key`.
 
     Args:
         booking_id (UUID):
@@ -152,7 +154,9 @@ def sync(
 
      The company cancels a CONFIRMED booking with a reason: everything paid goes back (card
     and wallet by the refund saga; desk money is `refund_at_desk`, to hand back), whenever it
-    is. Requires an `Idempotency-Key`.
+    is. An unpaid pay-later booking (PENDING_PAYMENT) is given up: REJECTED
+    `CANCELLED_BY_COMPANY`, its place released, anything the wallet took returned. Requires an
+    `Idempotency-Key`.
 
     Args:
         booking_id (UUID):
@@ -186,7 +190,9 @@ async def asyncio_detailed(
 
      The company cancels a CONFIRMED booking with a reason: everything paid goes back (card
     and wallet by the refund saga; desk money is `refund_at_desk`, to hand back), whenever it
-    is. Requires an `Idempotency-Key`.
+    is. An unpaid pay-later booking (PENDING_PAYMENT) is given up: REJECTED
+    `CANCELLED_BY_COMPANY`, its place released, anything the wallet took returned. Requires an
+    `Idempotency-Key`.
 
     Args:
         booking_id (UUID):
@@ -223,7 +229,9 @@ async def asyncio(
 
      The company cancels a CONFIRMED booking with a reason: everything paid goes back (card
     and wallet by the refund saga; desk money is `refund_at_desk`, to hand back), whenever it
-    is. Requires an `Idempotency-Key`.
+    is. An unpaid pay-later booking (PENDING_PAYMENT) is given up: REJECTED
+    `CANCELLED_BY_COMPANY`, its place released, anything the wallet took returned. Requires an
+    `Idempotency-Key`.
 
     Args:
         booking_id (UUID):
