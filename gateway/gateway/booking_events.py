@@ -6,13 +6,16 @@ answers the function that stops them."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from nats.aio.msg import Msg
 
 from plumbing import messaging
-from plumbing.tasks import stop_tasks
+from plumbing.tasks import stop_tasks, wait_for_event
+
+log = logging.getLogger(__name__)
 
 
 class Store(Protocol):
@@ -23,6 +26,86 @@ class Dispatcher(Protocol):
     wakeup: asyncio.Event
 
     async def run_forever(self) -> None: ...
+
+
+class Claimed(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+C = TypeVar("C", bound=Claimed)
+
+
+class ConcurrentDispatch(Generic[C]):
+    """The loop of a dispatcher whose deliveries each run on their own (webhooks, pushes): a
+    slow receiver holds up only its own deliveries. At most `max_in_flight` run in this
+    process; a delivery that ends frees its slot and wakes the loop, whose next `claim` takes
+    what fits the free slots (the subclass's claim also keeps its per-receiver and
+    per-company limits, counting `in_flight`). `kind` names the deliveries in logs."""
+
+    kind = "delivery"
+    max_in_flight = 64
+
+    def __init__(self, poll_seconds: float) -> None:
+        self.poll_seconds = poll_seconds
+        self.wakeup = asyncio.Event()
+        # The deliveries this process is posting, by task.
+        self.in_flight: dict[asyncio.Task[None], C] = {}
+
+    async def claim(self, limit: int) -> list[C]:
+        raise NotImplementedError
+
+    async def deliver(self, claimed: C) -> None:
+        raise NotImplementedError
+
+    def start_some(self, claimed: list[C]) -> None:
+        """Posts each claimed delivery in a task of its own; a finished one frees its slot and
+        wakes the dispatcher to claim another."""
+        for c in claimed:
+            task = asyncio.create_task(self.deliver(c), name=f"{self.kind}-{c.id}")
+            self.in_flight[task] = c
+            task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        claimed = self.in_flight.pop(task, None)
+        self.wakeup.set()
+        if task.cancelled() or claimed is None:
+            return
+        error = task.exception()
+        if error is not None:
+            # E.g. its receiver was deleted meanwhile; else its lease ends and it is tried again.
+            # The class only: no address or key in a log line.
+            log.warning("%s %s: outcome not recorded (%s)", self.kind, claimed.id, type(error).__name__)
+
+    async def run_once(self) -> int:
+        """Claims what fits the free slots and starts it; the number started."""
+        free = self.max_in_flight - len(self.in_flight)
+        if free <= 0:
+            return 0
+        claimed = await self.claim(free)
+        self.start_some(claimed)
+        return len(claimed)
+
+    async def run_forever(self) -> None:
+        try:
+            while True:
+                # Cleared before looking: a wake-up (an event stored, a delivery finished) while
+                # this pass runs makes the next one start at once.
+                self.wakeup.clear()
+                try:
+                    if await self.run_once():
+                        continue
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("%s dispatch failed; trying again", self.kind)
+                await wait_for_event(self.wakeup, self.poll_seconds)
+        finally:
+            # Stopped: the deliveries in flight end with it (their leases let them be tried again).
+            tasks = list(self.in_flight)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def start_pair(

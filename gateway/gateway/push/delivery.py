@@ -42,7 +42,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.booking_events import start_pair
+from gateway.booking_events import ConcurrentDispatch, start_pair
 from gateway.push import tables
 from gateway.push.urls import check_endpoint
 from gateway.push.vapid import VapidKey
@@ -50,7 +50,6 @@ from gateway.webhooks.addresses import guarded_client
 from plumbing.db import Database
 from plumbing.errors import ServiceError
 from plumbing.inbox_consumer import Delivery, InboxConsumer
-from plumbing.tasks import wait_for_event
 
 log = logging.getLogger(__name__)
 
@@ -263,7 +262,10 @@ class Outcome:
         )
 
 
-class Dispatcher:
+class Dispatcher(ConcurrentDispatch[Claimed]):
+    kind = "push delivery"
+    max_in_flight = MAX_IN_FLIGHT
+
     def __init__(
         self,
         db: Database,
@@ -273,17 +275,14 @@ class Dispatcher:
         poll_seconds: float = 1.0,
         http: httpx.AsyncClient | None = None,
     ) -> None:
+        super().__init__(poll_seconds)
         self.db = db
         self.vapid = vapid
         self.allow_loopback = allow_loopback
-        self.poll_seconds = poll_seconds
         # Connects only to the address it judged (no DNS rebinding between the check and the push).
         self.http = http or guarded_client(
             timeout=TIMEOUT_SECONDS, refusal="INVALID_PUSH_ENDPOINT", loopback=allow_loopback
         )
-        self.wakeup = asyncio.Event()
-        # The deliveries this process is posting, by task.
-        self.in_flight: dict[asyncio.Task[None], Claimed] = {}
 
     async def claim(self, limit: int = MAX_IN_FLIGHT) -> list[Claimed]:
         """Fails what went stale, then leases up to `limit` due deliveries that fit the limits
@@ -380,54 +379,6 @@ class Dispatcher:
 
     async def deliver(self, claimed: Claimed) -> None:
         await self.record(claimed, await self.post(claimed))
-
-    def start_some(self, claimed: list[Claimed]) -> None:
-        """Posts each claimed delivery in a task of its own; a finished one frees its slot and
-        wakes the dispatcher to claim another."""
-        for c in claimed:
-            task = asyncio.create_task(self.deliver(c), name=f"push-delivery-{c.id}")
-            self.in_flight[task] = c
-            task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        claimed = self.in_flight.pop(task, None)
-        self.wakeup.set()
-        if task.cancelled() or claimed is None:
-            return
-        error = task.exception()
-        if error is not None:
-            # Its lease ends and it is tried again (the class only: no endpoint or key in a log).
-            log.warning("push delivery %s: outcome not recorded (%s)", claimed.id, type(error).__name__)
-
-    async def run_once(self) -> int:
-        """Claims what fits the free slots and starts it; the number started."""
-        free = MAX_IN_FLIGHT - len(self.in_flight)
-        if free <= 0:
-            return 0
-        claimed = await self.claim(free)
-        self.start_some(claimed)
-        return len(claimed)
-
-    async def run_forever(self) -> None:
-        try:
-            while True:
-                # Cleared before looking: a wake-up (an event stored, a delivery finished) while
-                # this pass runs makes the next one start at once.
-                self.wakeup.clear()
-                try:
-                    if await self.run_once():
-                        continue
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("push dispatch failed; trying again")
-                await wait_for_event(self.wakeup, self.poll_seconds)
-        finally:
-            # Stopped: the deliveries in flight end with it (their leases let them be tried again).
-            tasks = list(self.in_flight)
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def start(

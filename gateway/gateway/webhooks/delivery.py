@@ -21,7 +21,6 @@ outbox (gateway.notifications).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
@@ -38,7 +37,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway import audit_log
-from gateway.booking_events import start_pair
+from gateway.booking_events import ConcurrentDispatch, start_pair
 from gateway.notifications.delivery import write_endpoint_disabled
 from gateway.webhooks import signing, tables
 from gateway.webhooks.addresses import guarded_client
@@ -47,7 +46,6 @@ from gateway.webhooks.urls import check_destination
 from plumbing.db import Database
 from plumbing.errors import ServiceError
 from plumbing.inbox_consumer import Delivery, InboxConsumer
-from plumbing.tasks import wait_for_event
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +226,10 @@ class Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-class Dispatcher:
+class Dispatcher(ConcurrentDispatch[Claimed]):
+    kind = "webhook delivery"
+    max_in_flight = MAX_IN_FLIGHT
+
     def __init__(
         self,
         db: Database,
@@ -237,18 +238,15 @@ class Dispatcher:
         poll_seconds: float = 1.0,
         http: httpx.AsyncClient | None = None,
     ) -> None:
+        super().__init__(poll_seconds)
         self.db = db
         self.allow_private_urls = allow_private_urls
-        self.poll_seconds = poll_seconds
         # Connects only to the address it judged (no DNS rebinding between the check and the POST).
         self.http = http or (
             httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False)
             if allow_private_urls
             else guarded_client(timeout=TIMEOUT_SECONDS, refusal="WEBHOOK_URL_NOT_PUBLIC")
         )
-        self.wakeup = asyncio.Event()
-        # The deliveries this process is posting, by task.
-        self.in_flight: dict[asyncio.Task[None], Claimed] = {}
 
     async def claim(self, limit: int = MAX_IN_FLIGHT) -> list[Claimed]:
         """Leases up to `limit` due deliveries that fit the limits beside those in flight."""
@@ -372,56 +370,8 @@ class Dispatcher:
                     failures=endpoint.consecutive_failures,
                 )
 
-    def start_some(self, claimed: list[Claimed]) -> None:
-        """Posts each claimed delivery in a task of its own; a finished one frees its slot and
-        wakes the dispatcher to claim another."""
-        for c in claimed:
-            task = asyncio.create_task(self.deliver(c), name=f"webhook-delivery-{c.id}")
-            self.in_flight[task] = c
-            task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        claimed = self.in_flight.pop(task, None)
-        self.wakeup.set()
-        if task.cancelled() or claimed is None:
-            return
-        error = task.exception()
-        if error is not None:
-            # E.g. the endpoint was deleted meanwhile; else its lease ends and it is tried again.
-            log.warning("webhook delivery %s: outcome not recorded (%s)", claimed.id, type(error).__name__)
-
-    async def run_once(self) -> int:
-        """Claims what fits the free slots and starts it; the number started."""
-        free = MAX_IN_FLIGHT - len(self.in_flight)
-        if free <= 0:
-            return 0
-        claimed = await self.claim(free)
-        self.start_some(claimed)
-        return len(claimed)
-
     async def deliver(self, claimed: Claimed) -> None:
         await self.record(claimed, await self.post(claimed))
-
-    async def run_forever(self) -> None:
-        try:
-            while True:
-                # Cleared before looking: a wake-up (an event stored, a delivery finished) while
-                # this pass runs makes the next one start at once.
-                self.wakeup.clear()
-                try:
-                    if await self.run_once():
-                        continue
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("webhook dispatch failed; trying again")
-                await wait_for_event(self.wakeup, self.poll_seconds)
-        finally:
-            # Stopped: the deliveries in flight end with it (their leases let them be tried again).
-            tasks = list(self.in_flight)
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _ms(started: float) -> int:
