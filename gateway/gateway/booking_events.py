@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from nats.aio.msg import Msg
 
@@ -54,6 +55,17 @@ class ConcurrentDispatch(Generic[C]):
 
     async def claim(self, limit: int) -> list[C]:
         raise NotImplementedError
+
+    def in_flight_by(self, noun: str, key: Callable[[C], str], limit: int) -> dict[str, list[Any]]:
+        """A claim's parameters for one limit (per receiver, per company): the `<noun>_ids`
+        with deliveries in flight here, their `<noun>_counts`, and `<noun>_full`, those at
+        `limit`, which the claim skips."""
+        counts = Counter(key(c) for c in self.in_flight.values())
+        return {
+            f"{noun}_ids": list(counts),
+            f"{noun}_counts": list(counts.values()),
+            f"{noun}_full": [k for k, n in counts.items() if n >= limit],
+        }
 
     async def deliver(self, claimed: C) -> None:
         raise NotImplementedError

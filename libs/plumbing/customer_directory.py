@@ -7,6 +7,9 @@ as well."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import TypeVar
+
 import grpc
 from grpc import aio
 
@@ -15,6 +18,22 @@ from plumbing.errors import ErrorKind, ServiceError
 
 CALL_TIMEOUT_SECONDS = 5.0
 
+T = TypeVar("T")
+
+
+async def ask_catalog(call: Awaitable[T]) -> T | None:
+    """A catalog read (made with CALL_TIMEOUT_SECONDS): None when the catalog does not know the
+    row (for this caller: another company's is not found either), `CATALOG_UNAVAILABLE` when it
+    does not answer."""
+    try:
+        return await call
+    except aio.AioRpcError as error:
+        if error.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
+            return None
+        raise ServiceError(
+            "CATALOG_UNAVAILABLE", "the catalog did not answer", kind=ErrorKind.UNAVAILABLE
+        ) from error
+
 
 class CustomerDirectory:
     def __init__(self, channel: aio.Channel) -> None:
@@ -22,14 +41,9 @@ class CustomerDirectory:
 
     async def company_of(self, customer_id: str) -> str | None:
         """The customer's company; None when the catalog does not know it (for this caller)."""
-        try:
-            reply = await self._stub.GetCustomer(
+        reply = await ask_catalog(
+            self._stub.GetCustomer(
                 catalog_pb2.GetCustomerRequest(customer_id=customer_id), timeout=CALL_TIMEOUT_SECONDS
             )
-        except aio.AioRpcError as error:
-            if error.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
-                return None
-            raise ServiceError(
-                "CATALOG_UNAVAILABLE", "the catalog did not answer", kind=ErrorKind.UNAVAILABLE
-            ) from error
-        return str(reply.customer.company_id)
+        )
+        return None if reply is None else str(reply.customer.company_id)

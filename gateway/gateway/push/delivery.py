@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -176,8 +175,8 @@ _CLAIM = text(
     " SELECT d.id, d.subscription_id, ev.company_id, d.next_attempt_at FROM gateway.push_deliveries d"
     " JOIN gateway.push_events ev ON ev.id = d.event_id"
     " WHERE d.status = 'PENDING' AND d.next_attempt_at <= now()"
-    " AND d.subscription_id <> ALL(CAST(:full_subscriptions AS uuid[]))"
-    " AND ev.company_id <> ALL(CAST(:full_companies AS uuid[]))"
+    " AND d.subscription_id <> ALL(CAST(:subscription_full AS uuid[]))"
+    " AND ev.company_id <> ALL(CAST(:company_full AS uuid[]))"
     # A booking's pushes reach a device in the order they happened: one waits while an
     # earlier one of the same booking to the same device is pending (in flight or retrying),
     # else a 'cancelled' could arrive first and be replaced by the 'confirmed' (one tag).
@@ -287,20 +286,14 @@ class Dispatcher(ConcurrentDispatch[Claimed]):
     async def claim(self, limit: int = MAX_IN_FLIGHT) -> list[Claimed]:
         """Fails what went stale, then leases up to `limit` due deliveries that fit the limits
         beside those in flight."""
-        subscriptions = Counter(c.subscription_id for c in self.in_flight.values())
-        companies = Counter(c.company_id for c in self.in_flight.values())
         values = {
             "batch": limit,
             "scan": SCAN,
             "lease": float(LEASE_SECONDS),
             "per_subscription": PER_SUBSCRIPTION,
             "per_company": PER_COMPANY,
-            "subscription_ids": list(subscriptions),
-            "subscription_counts": list(subscriptions.values()),
-            "company_ids": list(companies),
-            "company_counts": list(companies.values()),
-            "full_subscriptions": [s for s, n in subscriptions.items() if n >= PER_SUBSCRIPTION],
-            "full_companies": [c for c, n in companies.items() if n >= PER_COMPANY],
+            **self.in_flight_by("subscription", lambda c: c.subscription_id, PER_SUBSCRIPTION),
+            **self.in_flight_by("company", lambda c: c.company_id, PER_COMPANY),
         }
         async with self.db.transaction() as conn:
             await conn.execute(_EXPIRE, {"give_up": GIVE_UP_AFTER})

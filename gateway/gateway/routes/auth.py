@@ -170,7 +170,7 @@ async def _open_reset(request: Request, user: User) -> None:
     mailbox only: shown to staff, it let them take over any customer's account. A platform
     admin belongs to no company, whose mail this is: no e-mail goes out for them (they are
     made, and their passwords set, in the database: gateway/README.md "Accounts")."""
-    name = await _company_name(request, user.company_id) if user.company_id else ""
+    name = (await _company(request, user.company_id)).name if user.company_id else ""
     async with _db(request).transaction() as conn:
         reset_id = await accounts.open_password_reset(conn, user)
         if user.company_id is not None:
@@ -185,12 +185,12 @@ async def _open_reset(request: Request, user: User) -> None:
             )
 
 
-async def _company_name(request: Request, company_id: str) -> str:
+async def _company(request: Request, company_id: str) -> catalog_pb2.Company:
     reply = await rpc(
         "catalog",
         clients_of(request).catalog.GetCompany(catalog_pb2.GetCompanyRequest(company_id=company_id)),
     )
-    return reply.company.name
+    return reply.company
 
 
 @router.post(
@@ -254,17 +254,14 @@ async def customer_for(request: Request, company_id: str, email: str, display_na
 async def _company_open(request: Request, company_id: str) -> str:
     """The company's name; 404 for no such company, 409 for a suspended one."""
     try:
-        reply = await rpc(
-            "catalog",
-            clients_of(request).catalog.GetCompany(catalog_pb2.GetCompanyRequest(company_id=company_id)),
-        )
+        company = await _company(request, company_id)
     except RpcProblem as problem:
         if problem.status in (400, 404):
             raise Problem(404, "COMPANY_NOT_FOUND", "No such company.") from None
         raise
-    if reply.company.state == catalog_pb2.COMPANY_STATE_SUSPENDED:
+    if company.state == catalog_pb2.COMPANY_STATE_SUSPENDED:
         raise Problem(409, "COMPANY_SUSPENDED", "The company is suspended.")
-    return reply.company.name
+    return company.name
 
 
 async def _new_customer(request: Request, company_id: str, email: str, display_name: str) -> str | None:

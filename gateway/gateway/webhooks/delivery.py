@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -146,8 +145,8 @@ _CLAIM = text(
     " SELECT d.id, d.endpoint_id, d.company_id, d.next_attempt_at, d.seq FROM gateway.webhook_deliveries d"
     " JOIN gateway.webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled"
     " WHERE d.status = 'PENDING' AND d.next_attempt_at <= now()"
-    " AND d.endpoint_id <> ALL(CAST(:full_endpoints AS uuid[]))"
-    " AND d.company_id <> ALL(CAST(:full_companies AS uuid[]))"
+    " AND d.endpoint_id <> ALL(CAST(:endpoint_full AS uuid[]))"
+    " AND d.company_id <> ALL(CAST(:company_full AS uuid[]))"
     " AND NOT EXISTS (SELECT 1 FROM gateway.webhook_deliveries p"
     "  WHERE p.endpoint_id = d.endpoint_id AND p.booking_id = d.booking_id"
     "  AND p.status = 'PENDING' AND p.seq < d.seq)"
@@ -250,20 +249,14 @@ class Dispatcher(ConcurrentDispatch[Claimed]):
 
     async def claim(self, limit: int = MAX_IN_FLIGHT) -> list[Claimed]:
         """Leases up to `limit` due deliveries that fit the limits beside those in flight."""
-        endpoints = Counter(c.endpoint_id for c in self.in_flight.values())
-        companies = Counter(c.company_id for c in self.in_flight.values())
         values = {
             "batch": limit,
             "scan": SCAN,
             "lease": float(LEASE_SECONDS),
             "per_endpoint": PER_ENDPOINT,
             "per_company": PER_COMPANY,
-            "endpoint_ids": list(endpoints),
-            "endpoint_counts": list(endpoints.values()),
-            "company_ids": list(companies),
-            "company_counts": list(companies.values()),
-            "full_endpoints": [e for e, n in endpoints.items() if n >= PER_ENDPOINT],
-            "full_companies": [c for c, n in companies.items() if n >= PER_COMPANY],
+            **self.in_flight_by("endpoint", lambda c: c.endpoint_id, PER_ENDPOINT),
+            **self.in_flight_by("company", lambda c: c.company_id, PER_COMPANY),
         }
         async with self.db.transaction() as conn:
             rows = await conn.execute(_CLAIM, values)

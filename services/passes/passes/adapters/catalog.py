@@ -5,17 +5,10 @@ resource as not found."""
 
 from __future__ import annotations
 
-import grpc
 from grpc import aio
 
 from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
-from plumbing.errors import ErrorKind, ServiceError
-
-CALL_TIMEOUT_SECONDS = 5.0
-
-
-def _unavailable(error: aio.AioRpcError) -> ServiceError:
-    return ServiceError("CATALOG_UNAVAILABLE", "the catalog did not answer", kind=ErrorKind.UNAVAILABLE)
+from plumbing.customer_directory import CALL_TIMEOUT_SECONDS, ask_catalog
 
 
 class CatalogLookups:
@@ -24,24 +17,18 @@ class CatalogLookups:
 
     async def company_currency(self, company_id: str) -> str | None:
         """The company's currency; None when the catalog does not know it (for this caller)."""
-        try:
-            reply = await self._stub.GetCompany(
+        reply = await ask_catalog(
+            self._stub.GetCompany(
                 catalog_pb2.GetCompanyRequest(company_id=company_id), timeout=CALL_TIMEOUT_SECONDS
             )
-        except aio.AioRpcError as error:
-            if error.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
-                return None
-            raise _unavailable(error) from error
-        return str(reply.company.currency_code)
+        )
+        return None if reply is None else str(reply.company.currency_code)
 
     async def resource_company(self, resource_id: str) -> str | None:
         """The resource's company; None when the catalog does not know it (for this caller)."""
-        try:
-            reply = await self._stub.GetResource(
+        reply = await ask_catalog(
+            self._stub.GetResource(
                 catalog_pb2.GetResourceRequest(resource_id=resource_id), timeout=CALL_TIMEOUT_SECONDS
             )
-        except aio.AioRpcError as error:
-            if error.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
-                return None
-            raise _unavailable(error) from error
-        return str(reply.resource.company_id)
+        )
+        return None if reply is None else str(reply.resource.company_id)
