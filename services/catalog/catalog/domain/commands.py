@@ -222,6 +222,8 @@ class CreateSessionSeries:
     rrule: str
     capacity: int
     price: Money
+    # The clock the series is created by: its occurrences that started before it are skipped.
+    now: datetime
 
     @classmethod
     def parse(
@@ -236,6 +238,7 @@ class CreateSessionSeries:
         capacity: int,
         price_amount_minor: int | None,
         price_currency_code: str,
+        now: datetime,
     ) -> CreateSessionSeries:
         try:
             time_of_day = localtime.parse_time_of_day(start_time_of_day)
@@ -254,6 +257,7 @@ class CreateSessionSeries:
             rrule=rrule.strip().upper(),
             capacity=rules.capacity(capacity),
             price=rules.price(price_amount_minor, price_currency_code),
+            now=now,
         )
 
 

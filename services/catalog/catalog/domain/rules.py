@@ -378,6 +378,20 @@ def session_times(
     return start, end
 
 
+def occurrences_to_come(
+    occurrences: Sequence[recurrence.Occurrence], *, now: datetime
+) -> list[recurrence.Occurrence]:
+    """A series' occurrences that a one-off session could still be created at (by
+    `session_times`' rule): a series started in the past is created from now on, and one with
+    every occurrence gone already creates nothing and is refused."""
+    to_come = [o for o in occurrences if o.start_time >= now - PAST_START_TOLERANCE]
+    if not to_come:
+        raise InvalidArgument(
+            errors.SESSION_IN_PAST, "every occurrence of the series has already started", field="start_date"
+        )
+    return to_come
+
+
 def capacity(value: int) -> int:
     if value < 1:
         raise InvalidArgument(errors.INVALID_CAPACITY, "capacity must be at least 1", field="capacity")

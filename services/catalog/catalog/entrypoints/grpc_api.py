@@ -208,6 +208,7 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
             capacity=request.capacity,
             price_amount_minor=protos.price_amount(request),
             price_currency_code=request.price.currency_code,
+            now=datetime.now(UTC),
         )
         series = await sessions.create_series(self.db, self.outbox, command)
         return catalog_pb2.CreateSessionSeriesResponse(

@@ -27,7 +27,7 @@ from catalog.domain.model import (
     SessionSeries,
     SessionStatus,
 )
-from catalog.domain.rules import SessionCursor, same_parent
+from catalog.domain.rules import SessionCursor, occurrences_to_come, same_parent
 from plumbing import audit
 from plumbing.db import Database
 from plumbing.outbox import Outbox
@@ -141,13 +141,14 @@ async def create_series(db: Database, outbox: Outbox, command: CreateSessionSeri
         company = await companies.find_company(conn, resource.company_id)
         if company is None:
             raise errors.resource_not_found(command.resource_id)
-        occurrences = recurrence.expand(
+        every_occurrence = recurrence.expand(
             command.rrule,
             first_day=command.start_date,
             start=command.start_time_of_day,
             duration_minutes=command.duration_minutes,
             zone=company.time_zone,
         )
+        occurrences = occurrences_to_come(every_occurrence, now=command.now)
         inserted = await sessions.insert_series(conn, command, time_zone=company.time_zone)
         if inserted is None:
             # A concurrent retry with the same request_id won, or the parent does not qualify.

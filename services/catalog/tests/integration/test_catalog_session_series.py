@@ -1,7 +1,7 @@
 """Recurring series, UpdateSession and CancelSessionSeries through the real gRPC server."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import grpc
@@ -83,6 +83,43 @@ async def test_a_too_long_or_endless_series_is_refused_and_creates_nothing(
         )
     )
     assert wrong_currency.reason == "CURRENCY_MISMATCH"
+    listed = await catalog.ListSessions(catalog_pb2.ListSessionsRequest(company_id=company.id))
+    assert list(listed.sessions) == []
+
+
+async def test_a_series_begun_in_the_past_creates_only_its_occurrences_still_to_come(
+    catalog, company, resource
+):
+    # Weekly from 20 days ago: 20, 13 and 6 days ago have passed, whatever the time of day;
+    # tomorrow, in 8 and in 15 days are to come.
+    today = datetime.now(BERLIN).date()
+    first = today - timedelta(days=20)
+    created = await catalog.CreateSessionSeries(
+        series_request(resource.id, start_date=first.isoformat(), rrule="FREQ=WEEKLY;COUNT=6")
+    )
+    assert [local(s).date() for s in created.sessions] == [
+        today + timedelta(days=days) for days in (1, 8, 15)
+    ]
+    listed = await catalog.ListSessions(
+        catalog_pb2.ListSessionsRequest(company_id=company.id, resource_id=resource.id)
+    )
+    assert [s.id for s in listed.sessions] == [s.id for s in created.sessions]
+
+
+async def test_a_series_whose_every_occurrence_has_passed_is_refused_and_creates_nothing(
+    catalog, company, resource, refused
+):
+    first = datetime.now(BERLIN).date() - timedelta(days=30)
+    refusal = await refused(
+        catalog.CreateSessionSeries(
+            series_request(resource.id, start_date=first.isoformat(), rrule="FREQ=WEEKLY;COUNT=3")
+        )
+    )
+    assert (refusal.code, refusal.reason, refusal.field) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "SESSION_IN_PAST",
+        "start_date",
+    )
     listed = await catalog.ListSessions(catalog_pb2.ListSessionsRequest(company_id=company.id))
     assert list(listed.sessions) == []
 
