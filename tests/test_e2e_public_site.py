@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import httpx
 import pytest
 from google.protobuf import field_mask_pb2
-from sqlalchemy import func, update
+from sqlalchemy import func, text, update
 
 from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2
@@ -634,6 +634,71 @@ async def test_the_cancel_page_promises_the_refund_by_the_booking_s_own_terms(pl
         refund = await _cancel_by_page(http, platform, tenant.company_id, made.json()["id"])
     assert (refund.percent, refund.wallet_minor) == (0, 0)
     assert "no refund" in said and "15.00 EUR" not in said, said
+
+
+async def test_the_cancel_page_and_the_api_show_bookings_answer_for_a_booking_that_saved_no_terms(
+    platform, tenant
+):
+    # A booking made before bookings saved its windows is refunded by its free-cancellation
+    # deadline (passed here: nothing back), not by the resource's policy of today (everything
+    # back): the page's own copy of the rule said 100 %, bookings' cancellation gave 0 %.
+    ann = await tenant.customer(main_minor=5000)
+    email = await _email_of(platform, ann.id)
+    session = await tenant.session(capacity=8, price_minor=1500)
+    await _set_refund(platform, tenant.resource_id, 100)
+    made = await ann.book(session.id, use_wallet=True)
+    assert made.status_code == 202, made.text
+    booking_id = made.json()["id"]
+    await ann.wait_for(booking_id, "CONFIRMED")
+    async with platform.db.transaction() as conn:
+        await conn.execute(
+            text(
+                "UPDATE bookings.bookings SET cancellation_windows = '[]',"
+                " free_cancellation_until = now() - interval '1 hour' WHERE id = :id"
+            ),
+            {"id": booking_id},
+        )
+    preview = await ann.http.get(f"/v1/bookings/{booking_id}/cancellation-preview")
+    assert preview.status_code == 200, preview.text
+    assert preview.json()["percent"] == 0 and preview.json()["wallet"]["amount_minor"] == 0
+    async with _site(platform) as http:
+        assert (await _sign_in(http, tenant.company_id, email, "secret-pass")).status_code == 303
+        said = await _cancel_says(http, tenant.company_id, booking_id)
+        refund = await _cancel_by_page(http, platform, tenant.company_id, booking_id)
+    assert (refund.percent, refund.wallet_minor) == (0, 0)
+    assert "no refund" in said and "15.00 EUR" not in said, said
+
+
+async def test_the_api_previews_the_refund_of_my_booking_only_and_refuses_in_problem_json(platform, tenant):
+    ann, bob = await tenant.customer(main_minor=5000), await tenant.customer()
+    made = await ann.book((await tenant.session(capacity=8, price_minor=1500)).id, use_wallet=True)
+    assert made.status_code == 202, made.text
+    booking_id = made.json()["id"]
+    await ann.wait_for(booking_id, "CONFIRMED")
+    path = f"/v1/bookings/{booking_id}/cancellation-preview"
+
+    preview = await ann.http.get(path)
+    not_mine = await bob.http.get(path)
+    malformed = await ann.http.get("/v1/bookings/not-a-uuid/cancellation-preview")
+    cancelled = await ann.cancel(booking_id)
+    assert cancelled.status_code == 202, cancelled.text
+    after = await ann.http.get(path)
+    booking = await ann.wait_for(booking_id, "CANCELLING", "CANCELLED")
+
+    body = preview.json()
+    # The tenant's policy: free cancellation until an hour before; the session is days ahead.
+    assert preview.status_code == 200 and body["percent"] == 100, preview.text
+    assert body["wallet"] == {"amount_minor": 1500, "currency_code": "EUR"}
+    assert body["card"]["amount_minor"] == body["at_desk"]["amount_minor"] == body["credits"] == 0
+    assert (booking["refund"]["percent"], booking["refund"]["wallet"]) == (body["percent"], body["wallet"])
+    for refused, status, code in (
+        (not_mine, 404, "BOOKING_NOT_FOUND"),
+        (after, 409, "BOOKING_NOT_CANCELLABLE"),
+        (malformed, 400, None),
+    ):
+        assert refused.status_code == status, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert code is None or refused.json()["code"] == code
 
 
 async def test_a_copy_of_the_site_cookie_kept_from_before_signing_out_opens_nothing(platform, tenant):

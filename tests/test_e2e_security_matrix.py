@@ -98,6 +98,7 @@ EXPECTED: dict[str, Row] = {
     "listBookings": row(CUSTOMERS, NONE),
     "getBooking": row(CUSTOMERS, TENANT),
     "cancelBooking": row(CUSTOMERS, TENANT),
+    "previewBookingCancellation": row(CUSTOMERS, TENANT),
     "settleBooking": row(CUSTOMERS, TENANT),
     "changeBooking": row(CUSTOMERS, TENANT),
     "checkInBooking": row(CUSTOMERS | STAFFS, TENANT),

@@ -311,6 +311,34 @@ class RefundOut(BaseModel):
     create_time: datetime | None
 
 
+class CancellationPreviewOut(BaseModel):
+    """What cancelling the booking now would give back: bookings' own answer, by the rule its
+    cancellation uses (the refund steps the booking saved when it was made)."""
+
+    percent: int = Field(description="Percentage refunded if cancelled now (0-100).", examples=[50])
+    card: Money = Field(description="Back to the card.")
+    wallet: Money = Field(description="Back to the wallet (main and bonus).")
+    credits: int = Field(description="Pass credits given back (only with a full refund).")
+    at_desk: Money = Field(description="To collect at the front desk (a booking paid there).")
+    preview_time: datetime | None = Field(
+        description="The moment this was computed for: a refund step may close right after it."
+    )
+
+    @classmethod
+    def of(cls, p: bookings_pb2.PreviewCancellationResponse) -> CancellationPreviewOut:
+        def money(amount: int) -> Money:
+            return Money(amount_minor=amount, currency_code=p.currency_code)
+
+        return cls(
+            percent=p.percent,
+            card=money(p.card_minor),
+            wallet=money(p.wallet_minor),
+            credits=p.credits,
+            at_desk=money(p.desk_minor),
+            preview_time=time_of(p, "preview_time"),
+        )
+
+
 class BookingOut(BaseModel):
     id: str
     company_id: str

@@ -31,6 +31,7 @@ from gateway.routes.common import (
 from gateway.schemas import (
     BookingList,
     BookingOut,
+    CancellationPreviewOut,
     ChangeBookingBody,
     CreateBookingBody,
     EntitlementList,
@@ -236,6 +237,30 @@ async def list_bookings(
 async def get_booking(request: Request, booking_id: uuid.UUID, principal: Customer) -> BookingOut:
     """One of my bookings (404 for a booking of someone else)."""
     return BookingOut.of(await _own_booking(request, principal, str(booking_id)))
+
+
+@router.get(
+    "/v1/bookings/{booking_id}/cancellation-preview",
+    operation_id="previewBookingCancellation",
+    response_model=CancellationPreviewOut,
+    tags=["bookings"],
+    responses=problems(400, 401, 403, 404, 409, 503),
+)
+async def preview_cancellation(
+    request: Request, booking_id: uuid.UUID, principal: Customer
+) -> CancellationPreviewOut:
+    """What cancelling one of my bookings now would give back, source by source, as the
+    cancellation computes it; nothing changes. 409 `BOOKING_NOT_CANCELLABLE` (not CONFIRMED: an
+    unpaid PENDING_PAYMENT booking is given up, not refunded) or `BOOKING_ALREADY_STARTED`."""
+    reply = await rpc(
+        "bookings",
+        clients_of(request).bookings.PreviewCancellation(
+            bookings_pb2.PreviewCancellationRequest(
+                booking_id=str(booking_id), customer_id=principal.customer_id
+            )
+        ),
+    )
+    return CancellationPreviewOut.of(reply)
 
 
 @router.post(

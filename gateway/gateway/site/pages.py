@@ -904,25 +904,20 @@ class RefundView:
     pass_kept: bool
 
 
-def _refund(managed: Managed) -> RefundView:
-    """What cancelling now gives back, as bookings' CancelBooking computes it: by the windows
-    the booking saved when made (one that saved none: the resource's policy of today), each
-    source of the booking."""
-    booking = managed.booking
-    windows = views.booking_windows(booking)
-    if windows is None:
-        windows = views.windows_of(managed.resource.policy) if managed.resource is not None else []
-    now = views.refund_now(booking, windows, datetime.now(UTC))
-    currency = booking.total_price.currency_code
+def _refund_view(
+    booking: bookings_pb2.Booking, preview: bookings_pb2.PreviewCancellationResponse
+) -> RefundView:
+    """Bookings' answer in words: the page shows it and computes no refund of its own."""
+    currency = preview.currency_code
     lines = []
-    if now.card_minor:
-        lines.append(f"{views.amount(now.card_minor, currency)} to your card")
-    if now.wallet_minor:
-        lines.append(f"{views.amount(now.wallet_minor, currency)} to your wallet")
-    if now.credits:
-        lines.append(f"{now.credits} pass credit{'s' if now.credits != 1 else ''} back on your pass")
-    if now.desk_minor:
-        lines.append(f"{views.amount(now.desk_minor, currency)} to collect at the front desk")
+    if preview.card_minor:
+        lines.append(f"{views.amount(preview.card_minor, currency)} to your card")
+    if preview.wallet_minor:
+        lines.append(f"{views.amount(preview.wallet_minor, currency)} to your wallet")
+    if preview.credits:
+        lines.append(f"{preview.credits} pass credit{'s' if preview.credits != 1 else ''} back on your pass")
+    if preview.desk_minor:
+        lines.append(f"{views.amount(preview.desk_minor, currency)} to collect at the front desk")
     paid = (
         booking.card_charged_minor,
         booking.wallet_debited_minor + booking.bonus_debited_minor,
@@ -930,26 +925,45 @@ def _refund(managed: Managed) -> RefundView:
         booking.payment_plan.entitlement_id,
     )
     return RefundView(
-        percent=now.percent,
+        percent=preview.percent,
         lines=lines,
         nothing_paid=not any(paid),
-        card=bool(now.card_minor),
-        pass_kept=bool(booking.payment_plan.entitlement_id) and not now.credits,
+        card=bool(preview.card_minor),
+        pass_kept=bool(booking.payment_plan.entitlement_id) and not preview.credits,
     )
 
 
-def _cancel_page(
+async def _refund(request: Request, managed: Managed) -> tuple[RefundView | None, str]:
+    """What cancelling now gives back, as bookings answers it (PreviewCancellation, the rule
+    its CancelBooking applies), or None with the refusal in words when it would refuse."""
+    if managed.booking.status != bookings_pb2.BOOKING_STATUS_CONFIRMED:
+        return None, ""  # the page says it cannot be cancelled
+    asked = bookings_pb2.PreviewCancellationRequest(
+        booking_id=managed.booking.id, customer_id=managed.grant.customer_id
+    )
+    try:
+        with acting_as(managed.principal):
+            preview = await rpc("bookings", clients_of(request).bookings.PreviewCancellation(asked))
+    except RpcProblem as problem:
+        if problem.status >= 500:
+            raise
+        return None, CANCEL_REFUSALS.get(problem.code, problem.detail)
+    return _refund_view(managed.booking, preview), ""
+
+
+async def _cancel_page(
     request: Request, managed: Managed, *, message: str = "", status_code: int = 200
 ) -> HTMLResponse:
     name = managed.resource.name if managed.resource is not None else "Your booking"
     view = views.booking_view(managed.booking, name, views.zone(managed.company.time_zone))
+    refund, refused = await _refund(request, managed)
     return page(
         request,
         "cancel.html",
         status_code=status_code,
         booking=view,
-        refund=_refund(managed),
-        message=message,
+        refund=refund,
+        message=message or refused,
         form_id=str(uuid.uuid4()),
         base=booking_path(managed.company.id, view.id),
         **_company_context(managed.company, request),
@@ -959,7 +973,7 @@ def _cancel_page(
 @router.get(SITE_PATH + "/{company_id}/bookings/{booking_id}/cancel", response_class=HTMLResponse)
 async def cancel_page(request: Request, company_id: str, booking_id: str) -> Response:
     async def call() -> Response:
-        return _cancel_page(request, await _managed(request, company_id, booking_id))
+        return await _cancel_page(request, await _managed(request, company_id, booking_id))
 
     return await _guarded(request, call)
 
@@ -979,7 +993,7 @@ async def cancel(request: Request, company_id: str, booking_id: str) -> Response
         managed = await _managed(request, company_id, booking_id)
         form_id = first(form, "form_id")
         if not is_uuid(form_id):
-            return _cancel_page(
+            return await _cancel_page(
                 request, managed, message="This form has expired: send it again.", status_code=400
             )
         key = str(uuid.uuid5(BOOKING_KEYS, f"cancel\x00{managed.booking.id}\x00{form_id.lower()}"))
@@ -997,7 +1011,7 @@ async def cancel(request: Request, company_id: str, booking_id: str) -> Response
             if problem.status >= 500:
                 raise
             message = CANCEL_REFUSALS.get(problem.code, problem.detail)
-            return _cancel_page(request, managed, message=message, status_code=problem.status)
+            return await _cancel_page(request, managed, message=message, status_code=problem.status)
         return RedirectResponse(booking_path(managed.company.id, managed.booking.id), status_code=303)
 
     return await _guarded(request, call)

@@ -1,6 +1,6 @@
 """What the site's pages show, in words: times in the company's zone, money with its currency,
-a resource's cancellation terms, the refund a cancellation would give now, the status of a
-booking and why it was rejected."""
+a resource's cancellation terms, the status of a booking and why it was rejected. (The refund a
+cancellation would give now is bookings' PreviewCancellation, put in words by the cancel page.)"""
 
 from __future__ import annotations
 
@@ -142,55 +142,6 @@ def terms_in_words(policy: catalog_pb2.ResourcePolicy) -> list[str]:
         lines.append(f"Less than {duration(windows[-1][0])} before the start: no refund.")
     lines.append("Once the booked time has begun, it can no longer be cancelled.")
     return lines
-
-
-def refund_percent(windows: list[tuple[int, int]], start: datetime | None, now: datetime) -> int:
-    """Like bookings: the widest window reached wins; none reached (or begun): nothing."""
-    if start is None or now >= start:
-        return 0
-    before = (start - now).total_seconds() / 60
-    for minutes, percent in windows:
-        if before >= minutes:
-            return percent
-    return 0
-
-
-def booking_windows(booking: Any) -> list[tuple[int, int]] | None:
-    """The refund steps the booking saved when it was made (bookings refunds by these, not by
-    the resource's policy of today), widest first; None for a booking that saved none."""
-    saved = [(w.minutes_before_start, w.refund_percent) for w in booking.cancellation_windows]
-    return sorted(saved, reverse=True) or None
-
-
-@dataclass(frozen=True)
-class RefundNow:
-    """What cancelling now gives back, source by source (minor units, pass credits)."""
-
-    percent: int
-    card_minor: int
-    wallet_minor: int
-    credits: int
-    desk_minor: int
-
-
-def _share(paid_minor: int, percent: int) -> int:
-    """Bookings' refund_by_percent: the percent of one source, rounded down."""
-    return max(paid_minor, 0) * percent // 100
-
-
-def refund_now(booking: Any, windows: list[tuple[int, int]], now: datetime) -> RefundNow:
-    """The customer's cancellation as bookings computes it (CancelBooking): the percent of the
-    widest window reached before the start (none reached, or begun: 0), that share of the card
-    and of the wallet (main and bonus), the pass's credits only with a full refund, and the
-    desk's share handed back at the desk (a desk-paid booking: no saga moves it)."""
-    percent = refund_percent(windows, stamp(booking, "start_time"), now)
-    return RefundNow(
-        percent=percent,
-        card_minor=_share(booking.card_charged_minor, percent),
-        wallet_minor=_share(booking.wallet_debited_minor + booking.bonus_debited_minor, percent),
-        credits=booking.quantity if booking.payment_plan.entitlement_id and percent == 100 else 0,
-        desk_minor=_share(booking.desk_paid_minor, percent),
-    )
 
 
 @dataclass

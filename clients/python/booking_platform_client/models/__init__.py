@@ -18,6 +18,7 @@ from .booking_list import BookingList
 from .booking_out import BookingOut
 from .cancel_session_body import CancelSessionBody
 from .cancel_session_body_scope import CancelSessionBodyScope
+from .cancellation_preview_out import CancellationPreviewOut
 from .cancellation_window import CancellationWindow
 from .cancelled_sessions import CancelledSessions
 from .card_action_out import CardActionOut
@@ -206,6 +207,7 @@ __all__ = (
     "BookingOut",
     "CancelSessionBody",
     "CancelSessionBodyScope",
+    "CancellationPreviewOut",
     "CancellationWindow",
     "CancelledSessions",
     "CardActionOut",

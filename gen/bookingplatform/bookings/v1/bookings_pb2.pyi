@@ -1093,6 +1093,88 @@ class CancelBookingResponse(_message.Message):
 Global___CancelBookingResponse: _TypeAlias = CancelBookingResponse  # noqa: Y015
 
 @_typing.final
+class PreviewCancellationRequest(_message.Message):
+    """Request of PreviewCancellation."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BOOKING_ID_FIELD_NUMBER: _builtins.int
+    CUSTOMER_ID_FIELD_NUMBER: _builtins.int
+    BY_COMPANY_FIELD_NUMBER: _builtins.int
+    booking_id: _builtins.str
+    """Booking id."""
+    customer_id: _builtins.str
+    """The customer asking; must own the booking when set."""
+    by_company: _builtins.bool
+    """The company would cancel (staff): a full refund whenever."""
+    def __init__(
+        self,
+        *,
+        booking_id: _builtins.str = ...,
+        customer_id: _builtins.str = ...,
+        by_company: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_id", b"booking_id", "by_company", b"by_company", "customer_id", b"customer_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PreviewCancellationRequest: _TypeAlias = PreviewCancellationRequest  # noqa: Y015
+
+@_typing.final
+class PreviewCancellationResponse(_message.Message):
+    """Response of PreviewCancellation: the refund CancelBooking would ask for at `preview_time`
+    (FAILED_PRECONDITION with CancelBooking's reason when a cancellation would not refund by
+    policy: BOOKING_NOT_CANCELLABLE for any status but CONFIRMED, an unpaid PENDING_PAYMENT
+    booking included (it is given up, not refunded), BOOKING_ALREADY_STARTED).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PERCENT_FIELD_NUMBER: _builtins.int
+    CARD_MINOR_FIELD_NUMBER: _builtins.int
+    WALLET_MINOR_FIELD_NUMBER: _builtins.int
+    CREDITS_FIELD_NUMBER: _builtins.int
+    DESK_MINOR_FIELD_NUMBER: _builtins.int
+    CURRENCY_CODE_FIELD_NUMBER: _builtins.int
+    PREVIEW_TIME_FIELD_NUMBER: _builtins.int
+    percent: _builtins.int
+    """Percentage of the price refunded (0-100), by the windows the booking saved when made."""
+    card_minor: _builtins.int
+    """To the card."""
+    wallet_minor: _builtins.int
+    """To the wallet (main and bonus)."""
+    credits: _builtins.int
+    """Pass credits returned (only with a full refund)."""
+    desk_minor: _builtins.int
+    """To give back at the front desk (a desk-paid booking); no saga step moves it."""
+    currency_code: _builtins.str
+    """Currency of the amounts (the booking's)."""
+    @_builtins.property
+    def preview_time(self) -> _timestamp_pb2.Timestamp:
+        """The moment the refund was computed for: a window may close right after it."""
+
+    def __init__(
+        self,
+        *,
+        percent: _builtins.int = ...,
+        card_minor: _builtins.int = ...,
+        wallet_minor: _builtins.int = ...,
+        credits: _builtins.int = ...,
+        desk_minor: _builtins.int = ...,
+        currency_code: _builtins.str = ...,
+        preview_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["preview_time", b"preview_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["card_minor", b"card_minor", "credits", b"credits", "currency_code", b"currency_code", "desk_minor", b"desk_minor", "percent", b"percent", "preview_time", b"preview_time", "wallet_minor", b"wallet_minor"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PreviewCancellationResponse: _TypeAlias = PreviewCancellationResponse  # noqa: Y015
+
+@_typing.final
 class GetSagaRequest(_message.Message):
     """Request of GetSaga."""
 

@@ -55,6 +55,11 @@ class BookingsServiceStub:
                 request_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.CancelBookingRequest.SerializeToString,
                 response_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.CancelBookingResponse.FromString,
                 _registered_method=True)
+        self.PreviewCancellation = channel.unary_unary(
+                '/bookingplatform.bookings.v1.BookingsService/PreviewCancellation',
+                request_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.PreviewCancellationRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.PreviewCancellationResponse.FromString,
+                _registered_method=True)
         self.GetSaga = channel.unary_unary(
                 '/bookingplatform.bookings.v1.BookingsService/GetSaga',
                 request_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetSagaRequest.SerializeToString,
@@ -154,6 +159,13 @@ class BookingsServiceServicer:
 
     def CancelBooking(self, request, context):
         """Cancels a confirmed booking and refunds it by the cancellation policy.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PreviewCancellation(self, request, context):
+        """What CancelBooking would give back if asked now, by the same rule; changes nothing.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -284,6 +296,11 @@ def add_BookingsServiceServicer_to_server(servicer, server):
                     servicer.CancelBooking,
                     request_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.CancelBookingRequest.FromString,
                     response_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.CancelBookingResponse.SerializeToString,
+            ),
+            'PreviewCancellation': grpc.unary_unary_rpc_method_handler(
+                    servicer.PreviewCancellation,
+                    request_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.PreviewCancellationRequest.FromString,
+                    response_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.PreviewCancellationResponse.SerializeToString,
             ),
             'GetSaga': grpc.unary_unary_rpc_method_handler(
                     servicer.GetSaga,
@@ -465,6 +482,33 @@ class BookingsService:
             '/bookingplatform.bookings.v1.BookingsService/CancelBooking',
             bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.CancelBookingRequest.SerializeToString,
             bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.CancelBookingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PreviewCancellation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.bookings.v1.BookingsService/PreviewCancellation',
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.PreviewCancellationRequest.SerializeToString,
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.PreviewCancellationResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -41,6 +41,8 @@ class BookingsServiceStub:
     """Lists bookings of a customer or of a session, newest first."""
     CancelBooking: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.CancelBookingRequest, _bookings_pb2.CancelBookingResponse]
     """Cancels a confirmed booking and refunds it by the cancellation policy."""
+    PreviewCancellation: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.PreviewCancellationRequest, _bookings_pb2.PreviewCancellationResponse]
+    """What CancelBooking would give back if asked now, by the same rule; changes nothing."""
     GetSaga: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.GetSagaRequest, _bookings_pb2.GetSagaResponse]
     """Gets a saga with its step log."""
     ListSagas: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.ListSagasRequest, _bookings_pb2.ListSagasResponse]
@@ -91,6 +93,8 @@ class BookingsServiceAsyncStub(BookingsServiceStub):
     """Lists bookings of a customer or of a session, newest first."""
     CancelBooking: _aio.UnaryUnaryMultiCallable[_bookings_pb2.CancelBookingRequest, _bookings_pb2.CancelBookingResponse]  # type: ignore[assignment]
     """Cancels a confirmed booking and refunds it by the cancellation policy."""
+    PreviewCancellation: _aio.UnaryUnaryMultiCallable[_bookings_pb2.PreviewCancellationRequest, _bookings_pb2.PreviewCancellationResponse]  # type: ignore[assignment]
+    """What CancelBooking would give back if asked now, by the same rule; changes nothing."""
     GetSaga: _aio.UnaryUnaryMultiCallable[_bookings_pb2.GetSagaRequest, _bookings_pb2.GetSagaResponse]  # type: ignore[assignment]
     """Gets a saga with its step log."""
     ListSagas: _aio.UnaryUnaryMultiCallable[_bookings_pb2.ListSagasRequest, _bookings_pb2.ListSagasResponse]  # type: ignore[assignment]
@@ -162,6 +166,14 @@ class BookingsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_bookings_pb2.CancelBookingResponse, _abc.Awaitable[_bookings_pb2.CancelBookingResponse]]:
         """Cancels a confirmed booking and refunds it by the cancellation policy."""
+
+    @_abc_1.abstractmethod
+    def PreviewCancellation(
+        self,
+        request: _bookings_pb2.PreviewCancellationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bookings_pb2.PreviewCancellationResponse, _abc.Awaitable[_bookings_pb2.PreviewCancellationResponse]]:
+        """What CancelBooking would give back if asked now, by the same rule; changes nothing."""
 
     @_abc_1.abstractmethod
     def GetSaga(

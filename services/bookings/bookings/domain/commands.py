@@ -72,6 +72,17 @@ class CancelBooking:
 
 
 @dataclass(frozen=True)
+class PreviewCancellation:
+    """What CancelBooking would refund now; asks the same of the caller, changes nothing."""
+
+    booking_id: str
+    # The customer asking; must own the booking when set.
+    customer_id: str = ""
+    # The company would cancel: a full refund, whenever.
+    by_company: bool = False
+
+
+@dataclass(frozen=True)
 class OverrideNoShow:
     """Staff say whether the customer came: CONFIRMED -> NO_SHOW, or NO_SHOW -> CHECKED_IN."""
 

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bookings.domain.policy import refund_percent_by_windows
+from bookings.domain.policy import refund_by_percent, refund_percent_by_windows
 from plumbing import money
 from plumbing.errors import FailedPrecondition, InvalidArgument
 
@@ -249,3 +249,30 @@ def refund_percent(booking: Booking, now: datetime, *, by_company: bool = False)
     if booking.cancellation_windows:
         return refund_percent_by_windows(booking.cancellation_windows, booking.start_time, now)
     return 100 if now <= booking.free_cancellation_until else 0
+
+
+@dataclass(frozen=True)
+class CancellationPreview:
+    """The refund a cancellation would ask for at `at` (a window may close right after)."""
+
+    refund: RefundRequest
+    currency: str
+    at: datetime
+
+
+def cancellation_refund(
+    booking: Booking, now: datetime, *, by_company: bool = False, saga_id: str = ""
+) -> RefundRequest:
+    """What cancelling `booking` at `now` gives back, source by source: the policy's percent of
+    the card and of the wallet (main and bonus), the pass's credits only with a full refund, and
+    the desk's share, handed back at the desk (no saga step moves desk money). CancelBooking
+    asks for it under its saga; PreviewCancellation shows it (no saga: `saga_id` empty)."""
+    percent = refund_percent(booking, now, by_company=by_company)
+    return RefundRequest(
+        saga_id=saga_id,
+        percent=percent,
+        card_minor=refund_by_percent(booking.card_charged_minor, percent),
+        wallet_minor=refund_by_percent(booking.wallet_debited_minor + booking.bonus_debited_minor, percent),
+        credits=booking.quantity if booking.plan.entitlement_id and percent == 100 else 0,
+        desk_minor=refund_by_percent(booking.desk_paid_minor, percent),
+    )

@@ -78,6 +78,12 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
         booking = await self.bookings.cancel_booking(protos.cancel_booking(request))
         return bookings_pb2.CancelBookingResponse(booking=protos.booking_message(booking))
 
+    async def PreviewCancellation(
+        self, request: bookings_pb2.PreviewCancellationRequest, context: aio.ServicerContext
+    ) -> bookings_pb2.PreviewCancellationResponse:
+        preview = await self.bookings.preview_cancellation(protos.preview_cancellation(request))
+        return protos.cancellation_preview_response(preview)
+
     async def SettleBooking(
         self, request: bookings_pb2.SettleBookingRequest, context: aio.ServicerContext
     ) -> bookings_pb2.SettleBookingResponse:

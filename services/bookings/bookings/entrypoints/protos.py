@@ -20,10 +20,18 @@ from bookings.domain.commands import (
     ListBookings,
     ListSagas,
     OverrideNoShow,
+    PreviewCancellation,
     RetrySagaStep,
     SettleBooking,
 )
-from bookings.domain.model import Booking, BookingModel, BookingStatus, DeskPayment, PaymentPlan
+from bookings.domain.model import (
+    Booking,
+    BookingModel,
+    BookingStatus,
+    CancellationPreview,
+    DeskPayment,
+    PaymentPlan,
+)
 from bookings.domain.reservations import EngineQuote
 from bookings.domain.saga import SagaState
 from bookings.domain.saga_records import ReasonCount, SagaBucket, SagaCount, SagaRecord
@@ -128,6 +136,25 @@ def cancel_booking(request: bookings_pb2.CancelBookingRequest) -> CancelBooking:
         customer_id=request.customer_id,
         by_company=request.by_company,
         reason=request.reason,
+    )
+
+
+def preview_cancellation(request: bookings_pb2.PreviewCancellationRequest) -> PreviewCancellation:
+    return PreviewCancellation(
+        booking_id=request.booking_id, customer_id=request.customer_id, by_company=request.by_company
+    )
+
+
+def cancellation_preview_response(preview: CancellationPreview) -> bookings_pb2.PreviewCancellationResponse:
+    refund = preview.refund
+    return bookings_pb2.PreviewCancellationResponse(
+        percent=refund.percent,
+        card_minor=refund.card_minor,
+        wallet_minor=refund.wallet_minor,
+        credits=refund.credits,
+        desk_minor=refund.desk_minor,
+        currency_code=preview.currency,
+        preview_time=_timestamp(preview.at),
     )
 
 

@@ -20,20 +20,20 @@ from bookings.domain.commands import (
     CancelBooking,
     CreateBooking,
     ListBookings,
+    PreviewCancellation,
     SettleBooking,
 )
 from bookings.domain.model import (
     Booking,
     BookingStatus,
+    CancellationPreview,
     PaymentPlan,
     Quote,
-    RefundRequest,
+    cancellation_refund,
     check_payment_plan,
-    refund_percent,
 )
 from bookings.domain.passes import check_entitlement
 from bookings.domain.payment_methods import check_payment_method
-from bookings.domain.policy import refund_by_percent
 from bookings.domain.reservations import EngineQuote, parse_date
 from bookings.domain.saga import CANCELLED_BY_COMPANY, CANCELLED_BY_CUSTOMER, PAYMENTS, Saga, SagaState
 from bookings.domain.step_log import BOOKING, PLACE, Effect
@@ -364,6 +364,19 @@ class BookingCommands:
         end = datetime.combine(local_date + timedelta(days=1), time(0), tzinfo=zone)
         return start.astimezone(UTC), end.astimezone(UTC)
 
+    async def preview_cancellation(self, query: PreviewCancellation) -> CancellationPreview:
+        """What cancel_booking would give back now (the refund, its currency, the moment it is
+        for), by the same rule and the same checks; it writes nothing."""
+        booking = await self.get_booking(query.booking_id)
+        if query.customer_id and booking.customer_id != query.customer_id:
+            raise NotFound("BOOKING_NOT_FOUND", "no such booking")
+        if query.by_company:
+            require_role(*BUSINESS_ROLES)
+            check_tenant(booking.company_id, NotFound("BOOKING_NOT_FOUND", "no such booking"))
+        now = datetime.now(UTC)
+        refund = cancellation_refund(booking, now, by_company=query.by_company)
+        return CancellationPreview(refund=refund, currency=booking.currency, at=now)
+
     async def cancel_booking(self, command: CancelBooking) -> Booking:
         """Starts the cancellation saga: refunds by the policy, then releases the place.
 
@@ -404,18 +417,10 @@ class BookingCommands:
             and booking.reject_reason in (CANCELLED_BY_CUSTOMER, CANCELLED_BY_COMPANY)
         ):
             return booking
-        percent = refund_percent(booking, datetime.now(UTC), by_company=command.by_company)
-        refund = RefundRequest(
-            saga_id=str(uuid.uuid4()),
-            percent=percent,
-            card_minor=refund_by_percent(booking.card_charged_minor, percent),
-            wallet_minor=refund_by_percent(
-                booking.wallet_debited_minor + booking.bonus_debited_minor, percent
-            ),
-            credits=booking.quantity if booking.plan.entitlement_id and percent == 100 else 0,
-            # Desk money goes back at the desk, by the same percentage; no saga step moves it.
-            desk_minor=refund_by_percent(booking.desk_paid_minor, percent),
+        refund = cancellation_refund(
+            booking, datetime.now(UTC), by_company=command.by_company, saga_id=str(uuid.uuid4())
         )
+        percent = refund.percent
         saga, transition = Saga.for_cancellation(
             saga_id=refund.saga_id,
             booking_id=booking.id,

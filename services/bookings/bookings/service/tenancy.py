@@ -92,6 +92,8 @@ RULES: dict[str, Rule] = {
     # Narrowed in its SQL; another company's session or resource lists nothing.
     "ListBookings": Rule((("company_id", Owned.COMPANY), ("customer_id", Owned.CUSTOMER))),
     "CancelBooking": Rule((("booking_id", Owned.BOOKING),)),
+    # A read of one booking, as GetBooking (the handler narrows by_company to company roles).
+    "PreviewCancellation": Rule((("booking_id", Owned.BOOKING),)),
     "SettleBooking": Rule((("booking_id", Owned.BOOKING),)),
     "ChangeBookingPeriod": Rule((("booking_id", Owned.BOOKING),)),
     # A customer may say it arrived; overriding a no-show (either way) is the desk's.

@@ -80,7 +80,9 @@ class Desk:
     staff: Principal
 
 
-async def a_desk(env: Env) -> Desk:
+async def a_desk(env: Env, *windows: tuple[int, int]) -> Desk:
+    """A company whose studio has a session two days ahead, its refund steps `windows`
+    (minutes before the start, percent)."""
     company = (
         await env.catalog.CreateCompany(
             catalog_pb2.CreateCompanyRequest(name="Front desk", time_zone="UTC", currency_code="EUR")
@@ -92,7 +94,14 @@ async def a_desk(env: Env) -> Desk:
                 company_id=company.id,
                 name="Studio",
                 booking_model=catalog_pb2.BOOKING_MODEL_TIME_SLOT,
-                policy=catalog_pb2.ResourcePolicy(check_in_deadline_minutes=15, no_show_grace_minutes=10),
+                policy=catalog_pb2.ResourcePolicy(
+                    check_in_deadline_minutes=15,
+                    no_show_grace_minutes=10,
+                    cancellation_windows=[
+                        catalog_pb2.CancellationWindow(minutes_before_start=m, refund_percent=p)
+                        for m, p in windows
+                    ],
+                ),
             )
         )
     ).resource
@@ -239,6 +248,62 @@ async def test_the_company_cancels_with_a_reason_and_gives_everything_back_at_th
         "STAFF",
         "instructor ill",
     )
+
+
+async def test_the_cancellation_preview_is_what_the_cancellation_then_refunds(env):
+    # A week ahead: everything back; later: half. The session is two days ahead.
+    desk = await a_desk(env, (7 * 24 * 60, 100), (0, 50))
+    booking = await walk_in(env, desk)
+    customer = Principal(role=Role.CUSTOMER, company_id=desk.company_id, customer_id=desk.customer.id)
+    asked = bookings_pb2.PreviewCancellationRequest(booking_id=booking.id, customer_id=desk.customer.id)
+    with acting_as(customer):
+        preview = await env.bookings.PreviewCancellation(asked)
+        as_company = await refused(
+            env.bookings.PreviewCancellation(
+                bookings_pb2.PreviewCancellationRequest(booking_id=booking.id, by_company=True)
+            )
+        )
+    with acting_as(desk.staff):
+        for_company = await env.bookings.PreviewCancellation(
+            bookings_pb2.PreviewCancellationRequest(booking_id=booking.id, by_company=True)
+        )
+        someone_else = await refused(
+            env.bookings.PreviewCancellation(
+                bookings_pb2.PreviewCancellationRequest(booking_id=booking.id, customer_id=str(uuid.uuid4()))
+            )
+        )
+    assert (preview.percent, preview.desk_minor, preview.currency_code) == (50, PRICE // 2, "EUR")
+    assert (preview.card_minor, preview.wallet_minor, preview.credits) == (0, 0, 0)
+    assert preview.HasField("preview_time")
+    assert (for_company.percent, for_company.desk_minor) == (100, PRICE)
+    assert as_company == (grpc.StatusCode.PERMISSION_DENIED, "PERMISSION_DENIED")
+    assert someone_else == (grpc.StatusCode.NOT_FOUND, "BOOKING_NOT_FOUND")
+
+    with acting_as(customer):
+        cancelled = (
+            await env.bookings.CancelBooking(
+                bookings_pb2.CancelBookingRequest(
+                    request_id=str(uuid.uuid4()), booking_id=booking.id, customer_id=desk.customer.id
+                )
+            )
+        ).booking
+        after = await refused(env.bookings.PreviewCancellation(asked))
+    refund = cancelled.refund
+    assert (refund.percent, refund.card_minor, refund.wallet_minor, refund.credits, refund.desk_minor) == (
+        preview.percent,
+        preview.card_minor,
+        preview.wallet_minor,
+        preview.credits,
+        preview.desk_minor,
+    )
+    assert after == (grpc.StatusCode.FAILED_PRECONDITION, "BOOKING_NOT_CANCELLABLE")
+    started = await walk_in(env, desk)
+    await shift_start(env, started.id, timedelta(minutes=-1))
+    with acting_as(desk.staff):
+        begun = await refused(
+            env.bookings.PreviewCancellation(bookings_pb2.PreviewCancellationRequest(booking_id=started.id))
+        )
+    assert begun == (grpc.StatusCode.FAILED_PRECONDITION, "BOOKING_ALREADY_STARTED")
 
 
 async def test_staff_mark_a_no_show_after_the_start_and_can_overturn_it(env):

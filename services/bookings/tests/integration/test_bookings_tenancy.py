@@ -159,6 +159,10 @@ REQUESTS: dict[str, tuple[Callable[[Tenant], Message], str]] = {
         ),
         "BOOKING_NOT_FOUND",
     ),
+    "PreviewCancellation": (
+        lambda t: B.PreviewCancellationRequest(booking_id=t.booking.id),
+        "BOOKING_NOT_FOUND",
+    ),
     "SettleBooking": (
         lambda t: B.SettleBookingRequest(
             request_id=_rid(), booking_id=t.booking.id, payment_method_id=_rid()

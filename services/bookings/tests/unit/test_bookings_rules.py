@@ -1,5 +1,6 @@
 """Booking rules: what can be booked, what a plan can pay, what a cancellation refunds."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from bookings.domain.model import (
     PaymentPlan,
     Quote,
     SessionOffer,
+    cancellation_refund,
     check_bookable,
     check_payment_plan,
     quote_time_slot,
@@ -106,3 +108,29 @@ def test_cancelling_before_the_free_deadline_refunds_everything_and_after_it_not
 def test_a_started_or_unconfirmed_booking_cannot_be_cancelled():
     assert reason_of(lambda: refund_percent(booking(), NOW + timedelta(hours=6))) == "BOOKING_ALREADY_STARTED"
     assert reason_of(lambda: refund_percent(booking(BookingStatus.PENDING), NOW)) == "BOOKING_NOT_CANCELLABLE"
+
+
+def test_a_cancellation_refunds_each_source_s_share_and_pass_credits_only_in_full():
+    paid = replace(
+        booking(),
+        quantity=2,
+        plan=PaymentPlan(entitlement_id="e-1"),
+        card_charged_minor=1001,
+        wallet_debited_minor=300,
+        bonus_debited_minor=201,
+        desk_paid_minor=999,
+        cancellation_windows=((2880, 100), (60, 50)),
+    )
+    start = paid.start_time
+
+    def now_before(delta: timedelta) -> tuple[int, int, int, int, int]:
+        refund = cancellation_refund(paid, start - delta)
+        return refund.percent, refund.card_minor, refund.wallet_minor, refund.credits, refund.desk_minor
+
+    assert now_before(timedelta(days=3)) == (100, 1001, 501, 2, 999)
+    # Rounded down per source; a pass's credits come back only with a full refund.
+    assert now_before(timedelta(hours=2)) == (50, 500, 250, 0, 499)
+    assert now_before(timedelta(minutes=30)) == (0, 0, 0, 0, 0)
+    by_company = cancellation_refund(paid, start - timedelta(minutes=30), by_company=True)
+    assert (by_company.percent, by_company.card_minor, by_company.credits) == (100, 1001, 2)
+    assert reason_of(lambda: cancellation_refund(paid, start)) == "BOOKING_ALREADY_STARTED"
