@@ -270,3 +270,37 @@ async def test_a_suspended_company_and_an_archived_resource_take_no_new_bookings
     assert cancelled.status_code in (200, 202), cancelled.text
     for client in (root, admin):
         await client.aclose()
+
+
+async def test_a_suspended_companys_sessions_are_not_found_by_the_public_but_listed_to_its_staff(
+    tenant, platform
+):
+    root = await login(platform, "PLATFORM_ADMIN", None)
+    staff = await login(platform, "STAFF", tenant.company_id)
+    anyone = httpx.AsyncClient(base_url=platform.gateway_url, timeout=30)
+    session = await tenant.session(capacity=5)
+    public = await anyone.get("/v1/sessions", params={"company_id": tenant.company_id})
+    assert public.status_code == 200, public.text
+    assert [s["id"] for s in public.json()["sessions"]] == [session.id]
+
+    read = await root.get(f"/v1/admin/companies/{tenant.company_id}")
+    suspended = await root.post(
+        f"/v1/admin/companies/{tenant.company_id}/suspend", json={"reason": "Audit"}, headers=if_match(read)
+    )
+    assert suspended.status_code == 200, suspended.text
+    # The public finds the company's sessions as it finds its site: not at all.
+    hidden = await anyone.get("/v1/sessions", params={"company_id": tenant.company_id})
+    assert hidden.status_code == 404, hidden.text
+    assert hidden.json()["code"] == "COMPANY_NOT_FOUND"
+    assert (await anyone.get(f"/site/{tenant.company_id}")).status_code == 404
+    # Its staff still see what they run.
+    own = await staff.get("/v1/admin/sessions")
+    assert own.status_code == 200, own.text
+    assert [s["id"] for s in own.json()["sessions"]] == [session.id]
+
+    resumed = await root.post(f"/v1/admin/companies/{tenant.company_id}/resume", headers=if_match(suspended))
+    assert resumed.status_code == 200, resumed.text
+    again = await anyone.get("/v1/sessions", params={"company_id": tenant.company_id})
+    assert [s["id"] for s in again.json()["sessions"]] == [session.id]
+    for client in (root, staff, anyone):
+        await client.aclose()

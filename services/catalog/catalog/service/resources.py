@@ -189,7 +189,7 @@ async def list_resources(db: Database, query: back_office.ListResources) -> tupl
     token of the next page ("" on the last)."""
     check_tenant(query.company_id, errors.company_not_found(query.company_id))
     async with db.transaction() as conn:
-        if await companies.find_company(conn, query.company_id) is None:
+        if await companies.find_listed_company(conn, query.company_id) is None:
             raise errors.company_not_found(query.company_id)
         found = await resources.list_resources(conn, query, query.page_size + 1)
     page = found[: query.page_size]

@@ -95,7 +95,7 @@ async def get_session(db: Database, session_id: uuid.UUID) -> Session:
 async def list_sessions(db: Database, query: ListSessions) -> SessionPage:
     check_tenant(query.company_id, errors.company_not_found(query.company_id))
     async with db.transaction() as conn:
-        if await companies.find_company(conn, query.company_id) is None:
+        if await companies.find_listed_company(conn, query.company_id) is None:
             raise errors.company_not_found(query.company_id)
         found = await sessions.list_sessions(conn, query, limit=query.page_size + 1)
     page = found[: query.page_size]

@@ -149,6 +149,40 @@ async def test_suspend_and_resume_a_company_and_list_companies_page_by_page(cata
     assert len(seen) == len(set(seen))
 
 
+async def test_a_suspended_companys_resources_and_sessions_are_not_found_by_those_who_book(
+    catalog, company, resource, session_request, refused
+):
+    session = (await catalog.CreateSession(session_request())).session
+    sessions = catalog_pb2.ListSessionsRequest(company_id=company.id)
+    resources = catalog_pb2.ListResourcesRequest(company_id=company.id)
+    customer, guest = (_as(role, company.id) for role in (Role.CUSTOMER, Role.GUEST))
+    listed = await catalog.ListSessions(sessions, metadata=guest)
+    assert [s.id for s in listed.sessions] == [session.id]
+    await catalog.SuspendCompany(
+        catalog_pb2.SuspendCompanyRequest(company_id=company.id, reason="unpaid invoices", etag=company.etag)
+    )
+
+    # Customers and guests find it as its public site does: not found.
+    for caller in (customer, guest):
+        for found in (
+            catalog.ListSessions(sessions, metadata=caller),
+            catalog.ListResources(resources, metadata=caller),
+        ):
+            refusal = await refused(found)
+            assert (refusal.code, refusal.reason) == (grpc.StatusCode.NOT_FOUND, "COMPANY_NOT_FOUND")
+    # Its staff and admins, platform admins and internal callers still list everything.
+    for caller in (
+        _as(Role.STAFF, company.id),
+        _as(Role.COMPANY_ADMIN, company.id),
+        _as(Role.PLATFORM_ADMIN),
+        None,
+    ):
+        listed = await catalog.ListSessions(sessions, metadata=caller)
+        assert [s.id for s in listed.sessions] == [session.id]
+        listed_resources = await catalog.ListResources(resources, metadata=caller)
+        assert [r.id for r in listed_resources.resources] == [resource.id]
+
+
 async def test_a_resource_takes_description_images_amenities_capacity_and_policy(catalog, resource, refused):
     given = catalog_pb2.Resource(
         id=resource.id,

@@ -24,6 +24,7 @@ from catalog.domain.model import (
     Company,
     CompanyState,
 )
+from plumbing.principal import CUSTOMER_ROLES, current_principal
 
 FOREIGN_KEY_VIOLATION = "23503"
 
@@ -75,6 +76,18 @@ async def company_by_request_id(conn: AsyncConnection, request_id: str | None) -
 
 async def find_company(conn: AsyncConnection, company_id: uuid.UUID) -> Company | None:
     row = (await conn.execute(select(companies).where(companies.c.id == company_id))).first()
+    return _to_company(row) if row else None
+
+
+async def find_listed_company(conn: AsyncConnection, company_id: uuid.UUID) -> Company | None:
+    """The company whose catalog (resources, sessions) the caller may list. Customers and guests,
+    who list it to find something to book, find a suspended company as one that does not
+    exist, as its public site does (bookings refuses it anyway); its staff, platform admins and
+    internal callers still find it, so the company's own views keep working."""
+    query = select(companies).where(companies.c.id == company_id)
+    if current_principal().role in CUSTOMER_ROLES:
+        query = query.where(companies.c.state == CompanyState.ACTIVE.value)
+    row = (await conn.execute(query)).first()
     return _to_company(row) if row else None
 
 
