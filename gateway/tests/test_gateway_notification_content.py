@@ -95,6 +95,31 @@ def test_a_refund_shows_its_split_and_a_payment_due_its_amount() -> None:
     assert "19.99 EUR is still to pay" in due.text
 
 
+def test_money_to_hand_back_at_the_desk_is_not_called_a_completed_refund() -> None:
+    # A desk-paid booking's cancellation "completes" at once: no saga step moves the cash,
+    # the customer still has to collect it at the front desk.
+    at_desk = content.render(
+        "refund_completed",
+        facts(refund=content.Refund(percent=100, desk_minor=4050)),
+        audience="CUSTOMER",
+        organizer="b@x.test",
+    )
+    mixed = content.render(
+        "refund_completed",
+        facts(refund=content.Refund(percent=100, wallet_minor=1000, desk_minor=3050)),
+        audience="CUSTOMER",
+        organizer="b@x.test",
+    )
+
+    assert at_desk.subject.startswith("Refund to collect at the front desk: Yoga")
+    for email in (at_desk, mixed):
+        assert "complete" not in email.subject.lower() + email.text.lower() + email.html.lower()
+    assert "40.50 EUR is yours to collect at the front desk of Studio <b>Nord</b> & Co" in at_desk.text
+    assert "40.50 EUR is yours to collect at the front desk of Studio &lt;b&gt;Nord" in at_desk.html
+    assert "Refunded already:\n- to your wallet: 10.00 EUR" in mixed.text
+    assert "30.50 EUR is yours to collect at the front desk" in mixed.text
+
+
 def test_a_no_show_tells_the_customer_they_missed_it_and_what_the_policy_kept() -> None:
     paid = content.render(
         "booking_no_show", facts(status="NO_SHOW"), audience="CUSTOMER", organizer="b@x.test"

@@ -53,6 +53,8 @@ SUBJECTS = {
     "booking_rejected": "Booking not completed: {resource}, {when}",
     "booking_cancelled": "Booking cancelled: {resource}, {when}",
     "refund_completed": "Refund completed: {resource}, {when}",
+    # A refund with money paid at the desk: the cancellation is done, the cash is not back yet.
+    "refund_at_desk": "Refund to collect at the front desk: {resource}, {when}",
     "payment_due": "Payment due: {resource}, {when}",
     "booking_no_show": "You missed your booking: {resource}, {when}",
     "check_in_reminder": "Reminder: {resource}, {when}",
@@ -187,6 +189,14 @@ def manage_link(public_url: str, company_id: str, booking_id: str) -> str:
     return f"{public_url}/site/{company_id}/find?reference={booking_id}" if public_url else ""
 
 
+def _subject_key(kind: str, facts: BookingFacts) -> str:
+    """The refund of a desk-paid booking is complete for bookings as soon as it is recorded, but
+    the customer still has to collect the cash: its subject must not say it is done."""
+    if kind == "refund_completed" and facts.refund.desk_minor:
+        return "refund_at_desk"
+    return kind
+
+
 def render(kind: str, facts: BookingFacts, *, audience: str, organizer: str, public_url: str = "") -> Email:
     """The e-mail of one kind about one booking, for the customer or for the staff."""
     staff = audience == "STAFF"
@@ -197,7 +207,7 @@ def render(kind: str, facts: BookingFacts, *, audience: str, organizer: str, pub
         "manage": kind in MANAGE_KINDS and not staff,
         "manage_url": manage_link(public_url, facts.company_id, facts.booking_id),
     }
-    subject = SUBJECTS[kind].format(resource=facts.resource_name, when=facts.when)
+    subject = SUBJECTS[_subject_key(kind, facts)].format(resource=facts.resource_name, when=facts.when)
     if audience == "STAFF":
         subject = STAFF_SUBJECT_PREFIX.format(company=facts.company_name) + subject
     ics = None
