@@ -245,3 +245,48 @@ async def test_a_platform_admin_books_a_stay_s_unit_with_the_form_as_rendered(pl
     ).booking
     assert made.unit_id == unit and made.check_in_date == night, made
     assert made.status == bookings_pb2.BOOKING_STATUS_CONFIRMED and made.desk_paid_minor == 8000, made
+
+
+async def test_an_archived_resource_is_shown_marked_on_the_day_of_its_bookings(platform, tenant) -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    session = await tenant.session(capacity=5)
+    customer = await tenant.customer(main_minor=10_000)
+    booked = await customer.book(session.id, use_wallet=True)
+    assert booked.status_code == 202, booked.text
+    booking_id = booked.json()["id"]
+    await customer.wait_for(booking_id, "CONFIRMED")
+    idle = (
+        await platform.catalog.CreateResource(
+            catalog_pb2.CreateResourceRequest(
+                request_id=str(uuid.uuid4()),
+                company_id=tenant.company_id,
+                name="Old studio",
+                booking_model=catalog_pb2.BOOKING_MODEL_TIME_SLOT,
+            )
+        )
+    ).resource.id
+    # Archiving refuses nothing: the booking made before stays CONFIRMED.
+    for resource_id in (tenant.resource_id, idle):
+        await platform.catalog.ArchiveResource(
+            catalog_pb2.ArchiveResourceRequest(request_id=str(uuid.uuid4()), resource_id=resource_id)
+        )
+    day = session.start_time.ToDatetime(tzinfo=berlin).date().isoformat()
+    email = f"desk-{uuid.uuid4().hex[:8]}@example.com"
+    await platform.users.create_user(
+        email=email, password=PASSWORD, role="STAFF", company_id=tenant.company_id
+    )
+    async with httpx.AsyncClient(base_url=platform.gateway_url, timeout=60) as http:
+        assert (await http.post("/ops/login", data={"email": email, "password": PASSWORD})).status_code == 303
+        for params in ({"date": day}, {"date": day, "resource_id": tenant.resource_id}):
+            page = await http.get("/ops/calendar/day", params=params)
+            assert page.status_code == 200, page.text
+            # Shown, marked archived, with its booking and nothing more to book; the archived
+            # resource without a booking that day is not shown.
+            assert SECTION.findall(page.text) == [tenant.resource_id], params
+            section = page.text.split(f'aria-labelledby="res-{tenant.resource_id}"', 1)[1]
+            assert '<span class="badge">archived</span>' in section
+            assert booking_id in section and session.id in section
+            assert "Book a place for a customer" not in section
+        other_day = (session.start_time.ToDatetime(tzinfo=berlin) + timedelta(days=1)).date().isoformat()
+        quiet = await http.get("/ops/calendar/day", params={"date": other_day})
+        assert tenant.resource_id not in SECTION.findall(quiet.text)

@@ -186,6 +186,8 @@ class Resource:
     id: str
     name: str
     model: str  # TIME_SLOT, NIGHTLY, INTERVAL
+    # Archived: takes no new booking, but the bookings made before it stand (and are shown).
+    archived: bool = False
 
     @property
     def unit(self) -> str:
@@ -215,14 +217,24 @@ async def _company(request: Request, company_id: str) -> Company:
     return Company(company_id, reply.company.name, zone, reply.company.time_zone, reply.company.currency_code)
 
 
-async def company_resources(request: Request, company_id: str) -> list[Resource]:
-    """The company's resources (at most MAX_RESOURCES), as the console lists them."""
+async def company_resources(
+    request: Request, company_id: str, *, with_archived: bool = False
+) -> list[Resource]:
+    """The company's resources (at most MAX_RESOURCES), as the console lists them; the
+    archived ones too (marked) when asked."""
     found: list[Resource] = []
-    query = catalog_pb2.ListResourcesRequest(company_id=company_id, page_size=200)
+    query = catalog_pb2.ListResourcesRequest(
+        company_id=company_id, page_size=200, show_archived=with_archived
+    )
     while len(found) < MAX_RESOURCES:
         reply = await rpc("catalog", clients_of(request).catalog.ListResources(query))
         found += [
-            Resource(r.id, r.name, short_name(catalog_pb2.BookingModel, r.booking_model, "BOOKING_MODEL_"))
+            Resource(
+                r.id,
+                r.name,
+                short_name(catalog_pb2.BookingModel, r.booking_model, "BOOKING_MODEL_"),
+                archived=r.HasField("archive_time"),
+            )
             for r in reply.resources
         ]
         if not reply.next_page_token:
@@ -493,7 +505,11 @@ async def _day_bookings(request: Request, company_id: str, day: date) -> list[bo
 async def _day_sessions(
     request: Request, company_id: str, lower: datetime, upper: datetime, resource_id: str = ""
 ) -> list[catalog_pb2.Session]:
-    query = catalog_pb2.ListSessionsRequest(company_id=company_id, resource_id=resource_id, page_size=200)
+    # Archived resources' sessions too: an archived resource shown for its bookings shows them
+    # in their sessions (the sessions of resources not shown are dropped by build_day).
+    query = catalog_pb2.ListSessionsRequest(
+        company_id=company_id, resource_id=resource_id, page_size=200, show_archived=True
+    )
     query.start_time_from.FromDatetime(lower)
     query.start_time_to.FromDatetime(upper)
     found: list[catalog_pb2.Session] = []
@@ -589,11 +605,24 @@ async def free_gaps(request: Request, resource_id: str, day: date) -> list[FreeG
 INLINE_FREE_GAPS = 2
 
 
+def shown_on_day(resources: list[Resource], bookings: list[bookings_pb2.Booking]) -> list[Resource]:
+    """The resources a day shows: every active one, and an archived one that has bookings that
+    day. Archiving refuses nothing, so its bookings made before stand (CONFIRMED, to be
+    checked in); hiding it with them would leave them seen by nobody."""
+    booked = {b.resource_id for b in bookings}
+    return [r for r in resources if not r.archived or r.id in booked]
+
+
 async def build_day(
-    request: Request, company: Company, resources: list[Resource], day: date
+    request: Request,
+    company: Company,
+    resources: list[Resource],
+    day: date,
+    found: list[bookings_pb2.Booking],
 ) -> tuple[list[ResourceDay], int]:
-    """Every shown resource's day: sessions with their bookings, units with the night's stays,
-    free gaps (or None: fetched after the page), and the number of bookings of the day."""
+    """Every shown resource's day: sessions with their bookings (`found`: the day's bookings of
+    the company), units with the night's stays, free gaps (or None: fetched after the page),
+    and the number of bookings of the day."""
     lower = datetime.combine(day, time(0), tzinfo=company.zone).astimezone(UTC)
     upper = datetime.combine(day + timedelta(days=1), time(0), tzinfo=company.zone).astimezone(UTC)
     wanted = {r.id for r in resources}
@@ -612,12 +641,13 @@ async def build_day(
         return []
 
     async def gaps_of(resource: Resource) -> list[FreeGap] | None:
+        if resource.archived:  # no new booking: no free time to offer
+            return []
         if len(interval) > INLINE_FREE_GAPS:
             return None
         return await free_gaps(request, resource.id, day)
 
-    found, sessions, units, gaps = await asyncio.gather(
-        _day_bookings(request, company.id, day),
+    sessions, units, gaps = await asyncio.gather(
         _day_sessions(request, company.id, lower, upper, resources[0].id if len(resources) == 1 else "")
         if has_slots
         else no_sessions(),
@@ -703,9 +733,12 @@ async def day_page(
         return page_response(request, "calendar.html", operator=principal, section="calendar", company=None)
     day = _day(date_)
     chosen = _uuid(resource_id, "resource_id")
-    company, resources = await asyncio.gather(
-        _company(request, company_key), company_resources(request, company_key)
+    company, listed, day_bookings = await asyncio.gather(
+        _company(request, company_key),
+        company_resources(request, company_key, with_archived=True),
+        _day_bookings(request, company_key, day),
     )
+    resources = shown_on_day(listed, day_bookings)
     total_resources = len(resources)
     if chosen is not None:
         resources = [r for r in resources if r.id == chosen]
@@ -719,7 +752,8 @@ async def day_page(
     resources = resources[first : first + DAY_RESOURCES_PER_PAGE]
     lower, upper = day_bounds(day, company.zone)
     (shown, count), held = await asyncio.gather(
-        build_day(request, company, resources, day), leases_of(request).held(company.id, lower, upper)
+        build_day(request, company, resources, day, day_bookings),
+        leases_of(request).held(company.id, lower, upper),
     )
     holds = by_resource(held)
     company_arg = company.id if principal.role is Role.PLATFORM_ADMIN else None
