@@ -284,6 +284,36 @@ async def test_a_missed_booking_emails_the_customer_what_the_policy_kept_and_fir
     await eventually(delivered, message="no booking.no_show delivery for the endpoint")
 
 
+async def test_a_no_show_overturned_by_the_desk_e_mails_the_customer_a_correction(platform, tenant):
+    # The customer was told "You missed your booking"; the desk then records they came: the
+    # customer must not be left with that e-mail as the last word.
+    admin, _ = await login(platform, "COMPANY_ADMIN", tenant.company_id)
+    customer = await tenant.customer(main_minor=2000)
+    address = await email_of(platform, customer.id)
+    created = await customer.book(await a_session_needing_check_in(tenant), use_wallet=True)
+    assert created.status_code == 202, created.text
+    booking_id = created.json()["id"]
+    await customer.wait_for(booking_id, "CONFIRMED")
+    await starts_in(platform, booking_id, -0.5)
+
+    def override(no_show: bool, reason: str):
+        path = f"/v1/admin/bookings/{booking_id}/no-show"
+        return admin.post(path, headers=once(), json={"no_show": no_show, "reason": reason})
+
+    marked = await override(True, "not seen at the door")
+    assert marked.status_code == 200, marked.text
+    await mail_to(platform, address, subject_prefix="You missed your booking: Climbing wall")
+    overturned = await override(False, "was in the changing room")
+    assert overturned.status_code == 200 and overturned.json()["status"] == "CHECKED_IN", overturned.text
+
+    (mail,) = await mail_to(platform, address, subject_prefix="Correction: your attendance is recorded")
+    got = parts(mail.message)
+    assert "you were there" in got["text"] and "not a no-show" in got["text"] and booking_id in got["text"]
+    assert "<html" in got["html"] and got["attachments"] == {}
+    kinds = [r["event_type"] for r in await rows_of(platform, booking_id) if r["recipient"] == address]
+    assert kinds.count("booking.no_show_overturned") == 1
+
+
 async def starts_in(platform, booking_id: str, hours: float) -> None:
     """Moves the booking's times together so that it starts `hours` from now."""
     async with platform.db.transaction() as conn:

@@ -137,6 +137,16 @@ def test_a_no_show_tells_the_customer_they_missed_it_and_what_the_policy_kept() 
     assert content.EVENT_TYPE_OF_KIND[content.KIND_OF_SUBJECT["no_show"]] == "booking.no_show"
 
 
+def test_an_overturned_no_show_corrects_the_you_missed_it_e_mail() -> None:
+    kind = content.KIND_OF_SUBJECT["no_show_overturned"]
+    email = content.render(kind, facts(status="CHECKED_IN"), audience="CUSTOMER", organizer="b@x.test")
+
+    assert email.subject.startswith("Correction: your attendance is recorded: Yoga")
+    assert "you were there" in email.text and "not a no-show" in email.text
+    assert "Studio &lt;b&gt;Nord&lt;/b&gt; &amp; Co has recorded that you were there" in email.html
+    assert email.ics is None and kind not in content.STAFF_KINDS
+
+
 def test_an_endpoint_disabled_notice_shows_the_address_without_credentials_or_query() -> None:
     email = content.render_endpoint_disabled(
         url="https://user:pw@hooks.example.com:8443/in?token=s3cret#x",

@@ -32,6 +32,8 @@ KIND_OF_SUBJECT = {
     "refund_completed": "refund_completed",
     "pending_payment": "payment_due",
     "no_show": "booking_no_show",
+    # Staff overturned a no-show (the customer came after all): corrects "you missed it".
+    "no_show_overturned": "booking_no_show_overturned",
 }
 # Event types as the webhooks name them (gateway.webhooks.events), shown on the console page.
 EVENT_TYPE_OF_KIND = {
@@ -41,6 +43,7 @@ EVENT_TYPE_OF_KIND = {
     "refund_completed": "refund.completed",
     "payment_due": "booking.payment_due",
     "booking_no_show": "booking.no_show",
+    "booking_no_show_overturned": "booking.no_show_overturned",
     "check_in_reminder": "booking.check_in_reminder",
 }
 # The company's staff get a copy of these; the customer or guest gets every kind.
@@ -57,6 +60,7 @@ SUBJECTS = {
     "refund_at_desk": "Refund to collect at the front desk: {resource}, {when}",
     "payment_due": "Payment due: {resource}, {when}",
     "booking_no_show": "You missed your booking: {resource}, {when}",
+    "booking_no_show_overturned": "Correction: your attendance is recorded: {resource}, {when}",
     "check_in_reminder": "Reminder: {resource}, {when}",
 }
 STAFF_SUBJECT_PREFIX = "[{company}] "

@@ -125,12 +125,14 @@ async def _move(
 
 
 # The lifecycle's moves told to the other services (`bookings.events.<status>`, through the
-# outbox in the move's transaction): a no-show (the customer is e-mailed, webhooks fire).
-# Check-ins and completions are not published.
+# outbox in the move's transaction): a no-show (the customer is e-mailed, webhooks fire), and
+# the desk overturning one (`bookings.events.no_show_overturned`, status CHECKED_IN: the
+# customer is e-mailed a correction). Other check-ins and completions are not published.
 PUBLISHED = frozenset({BookingStatus.NO_SHOW})
+NO_SHOW_OVERTURNED = "no_show_overturned"
 
 
-async def _publish(conn: AsyncConnection, row: Any, status: BookingStatus) -> None:
+async def _publish(conn: AsyncConnection, row: Any, status: BookingStatus, *, event: str = "") -> None:
     await repo.publish_status(
         conn,
         booking_id=str(row.id),
@@ -138,6 +140,7 @@ async def _publish(conn: AsyncConnection, row: Any, status: BookingStatus) -> No
         customer_id=str(row.customer_id),
         status=status,
         at=row.updated_at,
+        event=event,
     )
 
 
@@ -199,10 +202,18 @@ async def overturn_no_show(conn: AsyncConnection, booking_id: str, reason: str) 
                 no_show_override_reason=reason,
                 updated_at=func.now(),
             )
-            .returning(bookings.c.customer_id, bookings.c.resource_id)
+            .returning(
+                bookings.c.id,
+                bookings.c.company_id,
+                bookings.c.customer_id,
+                bookings.c.resource_id,
+                bookings.c.updated_at,
+            )
         )
     ).first()
     if row is None:
         return None
     await repo.count_active_booking(conn, customer_id=row.customer_id, resource_id=row.resource_id, limit=0)
+    # The customer was e-mailed "you missed your booking": the correction follows the same way.
+    await _publish(conn, row, BookingStatus.CHECKED_IN, event=NO_SHOW_OVERTURNED)
     return await repo.get_booking(conn, booking_id)

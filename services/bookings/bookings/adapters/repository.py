@@ -621,9 +621,11 @@ async def publish_status(
     status: BookingStatus,
     at: datetime,
     reject_reason: str = "",
+    event: str = "",
 ) -> None:
     """One status event into the outbox (see `transition_booking`); the lifecycle's moves (the
-    sweep's and the desk's no-shows) publish through it from the rows they updated."""
+    sweep's and the desk's no-shows, the desk overturning one) publish through it from the rows
+    they updated. `event` names the subject when it is not the status itself."""
     await _insert_event(
         conn,
         status_event(
@@ -633,6 +635,7 @@ async def publish_status(
             status=status,
             at=at,
             reject_reason=reject_reason,
+            event=event,
         ),
     )
 
@@ -645,11 +648,12 @@ def status_event(
     status: BookingStatus,
     at: datetime,
     reject_reason: str = "",
+    event: str = "",
 ) -> OutboxRow:
-    """The booking's new status on `bookings.events.<status>` as its outbox row (the gateway
-    turns them into webhooks); the row's id is the event id."""
-    event = Struct()
-    event.update(
+    """The booking's new status on `bookings.events.<event or status>` as its outbox row (the
+    gateway turns them into webhooks and e-mails); the row's id is the event id."""
+    message = Struct()
+    message.update(
         {
             "booking_id": booking_id,
             "company_id": company_id,
@@ -659,7 +663,8 @@ def status_event(
             "occurred_at": at.isoformat(),
         }
     )
-    return OutboxRow(str(uuid.uuid4()), booking_event_subject(status.value), event.SerializeToString(), {})
+    subject = booking_event_subject(event or status.value)
+    return OutboxRow(str(uuid.uuid4()), subject, message.SerializeToString(), {})
 
 
 _INSERT_SAGA_SQL = (

@@ -343,6 +343,19 @@ async def test_staff_mark_a_no_show_after_the_start_and_can_overturn_it(env):
         ).scalars()
         events = [Struct.FromString(p) for p in payloads]
     assert [e["status"] for e in events if e["booking_id"] == booking.id] == ["NO_SHOW"]
+    # Overturning it is published too, once, so the customer's "you missed it" is corrected.
+    async with env.db.transaction() as conn:
+        payloads = (
+            await conn.execute(
+                text(
+                    "SELECT payload FROM bookings.outbox WHERE subject = 'bookings.events.no_show_overturned'"
+                )
+            )
+        ).scalars()
+        overturned = [Struct.FromString(p) for p in payloads]
+    assert [(e["status"], e["customer_id"]) for e in overturned if e["booking_id"] == booking.id] == [
+        ("CHECKED_IN", desk.customer.id)
+    ]
 
 
 # 1: every page of a period comes from the period's index (bookings.adapters.repository).
