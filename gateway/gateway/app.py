@@ -21,7 +21,7 @@ from gateway.admission import AdmissionControl, Backpressure, Limiter
 from gateway.auth import TokenIssuer
 from gateway.clients import Clients
 from gateway.cors import CompanyCors
-from gateway.edge import CrashGuard, edge_guard
+from gateway.edge import CrashGuard, TrailingSlash, edge_guard
 from gateway.guest_links import GuestLinks
 from gateway.idempotency import IdempotencyStore
 from gateway.leases import pages as lease_pages
@@ -253,6 +253,8 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
         lifespan=lifespan,
         # Swagger UI's default validator badge is an image from an outside host: none.
         swagger_ui_parameters={"validatorUrl": None},
+        # Starlette's own redirect takes its host from the Host header (gateway.edge.TrailingSlash).
+        redirect_slashes=False,
         # Before every route's own parameters: NULs and unknown query parameters (gateway.edge).
         dependencies=[Depends(edge_guard)],
     )
@@ -274,6 +276,7 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     install_handlers(app)
     document_problems(app)
     app.add_middleware(CrashGuard)
+    app.add_middleware(TrailingSlash)
     app.add_middleware(RequestIds)
     # One span per request, the first of the booking's trace (plumbing.telemetry); the
     # address it records goes through the same redaction as the access log.

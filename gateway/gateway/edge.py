@@ -8,6 +8,12 @@
   in the path, the query, the Idempotency-Key or a JSON/form body is refused (400
   `VALIDATION_FAILED`) before any store or service sees it; and a query parameter the route
   does not declare is refused (400 `UNKNOWN_PARAMETER`) instead of being silently ignored.
+- `TrailingSlash`: the app does not redirect a path with a trailing slash itself (Starlette
+  builds that redirect's address from the request's Host header, which a client chooses: a
+  cache in front would keep a redirect to any host; and a client following it sends a POST's
+  body there). A GET or HEAD ending in `/` is answered 308 with a path-only Location (the
+  same host, whatever the header says); any other method is 404 problem+json as any unknown
+  path.
 - `CrashGuard`: an unexpected exception becomes a problem+json 500 sent by the app itself,
   so uvicorn keeps the connection open (Starlette's error middleware re-raises after
   answering, and uvicorn then closes the connection).
@@ -172,6 +178,42 @@ async def edge_guard(request: Request) -> None:
             )
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         await _check_body(request)
+
+
+# ----- trailing slashes -----
+
+
+class TrailingSlash:
+    """GET /site/acme/ -> 308 Location: /site/acme (path-only: never a host from a header)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if (
+            scope["type"] != "http"
+            or scope.get("method") not in ("GET", "HEAD")
+            or len(path) < 2
+            or not path.endswith("/")
+            or path.startswith("/static/")
+        ):
+            await self.app(scope, receive, send)
+            return
+        # The path as sent (still percent-encoded: a decoded %0d%0a would split the header);
+        # all its leading slashes but one go, since "//evil.example" is another host's address.
+        raw = (scope.get("raw_path") or path.encode("utf-8")).split(b"?", 1)[0]
+        location = b"/" + raw.strip(b"/")
+        if scope.get("query_string"):
+            location += b"?" + scope["query_string"]
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 308,
+                "headers": [(b"location", location), (b"content-length", b"0")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b""})
 
 
 # ----- crashes -----

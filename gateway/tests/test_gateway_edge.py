@@ -316,3 +316,24 @@ async def test_a_login_with_a_nul_never_reaches_the_users_table(http, gateway_db
 
     assert_problem(refused, 400, "VALIDATION_FAILED")
     assert accepted.status_code == 200, accepted.text
+
+
+# ----- trailing slashes -----
+
+
+async def test_a_trailing_slash_is_never_redirected_to_the_host_a_client_names(http, make_account):
+    account = await make_account()
+    headers = {**account.headers, "Idempotency-Key": str(uuid.uuid4()), "Host": "evil.example"}
+
+    post = await http.post("/v1/bookings/", json=booking_body(str(uuid.uuid4())), headers=headers)
+    get = await http.get("/v1/bookings/", params={"status": "CONFIRMED"}, headers={"Host": "evil.example"})
+    encoded = await http.get("/site/acme%0d%0aSet-Cookie:%20x=1/")
+
+    # A POST's body is never sent on to another address: an unknown path, as any.
+    assert_problem(post, 404, "NOT_FOUND")
+    # A page or a read keeps working for a typed slash, on the same host whatever the header.
+    assert get.status_code == 308
+    assert get.headers["location"] == "/v1/bookings?status=CONFIRMED"
+    assert encoded.status_code == 308
+    assert encoded.headers["location"] == "/site/acme%0d%0aSet-Cookie:%20x=1"
+    assert "set-cookie" not in encoded.headers
