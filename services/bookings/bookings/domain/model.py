@@ -251,6 +251,20 @@ def refund_percent(booking: Booking, now: datetime, *, by_company: bool = False)
     return 100 if now <= booking.free_cancellation_until else 0
 
 
+def check_company_cancel_replay(booking: Booking, reason: str) -> None:
+    """The company's cancel of a booking already cancelled or given up answers it as it is only
+    when it is a replay: the company ended it for this very reason (its `cancel_reason`).
+    Cancelled by the customer (a partial refund) or by the company for another reason, the
+    company's full refund and its reason would be dropped behind a success: refused."""
+    if booking.cancel_reason and booking.cancel_reason == reason.strip():
+        return
+    raise FailedPrecondition(
+        "BOOKING_NOT_CANCELLABLE",
+        f"the booking is already {booking.status.value} (cancelled or given up before): "
+        "the company's cancellation changes nothing",
+    )
+
+
 @dataclass(frozen=True)
 class CancellationPreview:
     """The refund a cancellation would ask for at `at` (a window may close right after)."""

@@ -30,6 +30,7 @@ from bookings.domain.model import (
     PaymentPlan,
     Quote,
     cancellation_refund,
+    check_company_cancel_replay,
     check_payment_plan,
 )
 from bookings.domain.passes import check_entitlement
@@ -416,6 +417,8 @@ class BookingCommands:
             booking.status is BookingStatus.REJECTED
             and booking.reject_reason in (CANCELLED_BY_CUSTOMER, CANCELLED_BY_COMPANY)
         ):
+            if command.by_company:
+                check_company_cancel_replay(booking, command.reason)
             return booking
         refund = cancellation_refund(
             booking, datetime.now(UTC), by_company=command.by_company, saga_id=str(uuid.uuid4())
@@ -446,6 +449,8 @@ class BookingCommands:
                 current = await repo.get_booking(conn, booking.id)
                 assert current is not None
                 if current.status in (BookingStatus.CANCELLING, BookingStatus.CANCELLED):
+                    if command.by_company:
+                        check_company_cancel_replay(current, command.reason)
                     return current
                 if current.status is BookingStatus.CONFIRMED:
                     raise Conflict(

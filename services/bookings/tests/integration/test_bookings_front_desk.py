@@ -306,6 +306,43 @@ async def test_the_cancellation_preview_is_what_the_cancellation_then_refunds(en
     assert begun == (grpc.StatusCode.FAILED_PRECONDITION, "BOOKING_ALREADY_STARTED")
 
 
+async def test_the_company_cannot_cancel_again_what_the_customer_cancelled_only_replay_its_own(env):
+    """The customer cancelled in the 50 % window: the company's full refund and its reason would
+    be dropped behind a 200, so its cancellation is refused; its own cancel asked again (the
+    same reason) answers the booking as it is."""
+    desk = await a_desk(env, (7 * 24 * 60, 100), (0, 50))
+    by_customer, by_company = await walk_in(env, desk), await walk_in(env, desk)
+    customer = Principal(role=Role.CUSTOMER, company_id=desk.company_id, customer_id=desk.customer.id)
+
+    def company_cancel(booking_id: str, reason: str) -> bookings_pb2.CancelBookingRequest:
+        return bookings_pb2.CancelBookingRequest(
+            request_id=str(uuid.uuid4()), booking_id=booking_id, by_company=True, reason=reason
+        )
+
+    with acting_as(customer):
+        await env.bookings.CancelBooking(
+            bookings_pb2.CancelBookingRequest(
+                request_id=str(uuid.uuid4()), booking_id=by_customer.id, customer_id=desk.customer.id
+            )
+        )
+    with acting_as(desk.staff):
+        closed = await refused(
+            env.bookings.CancelBooking(company_cancel(by_customer.id, "we closed the lake"))
+        )
+        first = (await env.bookings.CancelBooking(company_cancel(by_company.id, "storm"))).booking
+        again = (await env.bookings.CancelBooking(company_cancel(by_company.id, "storm"))).booking
+        other_reason = await refused(env.bookings.CancelBooking(company_cancel(by_company.id, "flood")))
+        seen = (
+            await env.bookings.GetBooking(bookings_pb2.GetBookingRequest(booking_id=by_customer.id))
+        ).booking
+
+    assert closed == (grpc.StatusCode.FAILED_PRECONDITION, "BOOKING_NOT_CANCELLABLE")
+    assert (seen.refund.percent, seen.cancel_reason) == (50, "")
+    assert (first.refund.percent, again.refund.percent, again.cancel_reason) == (100, 100, "storm")
+    assert other_reason == (grpc.StatusCode.FAILED_PRECONDITION, "BOOKING_NOT_CANCELLABLE")
+    assert [row[0] for row in await audit_rows(env, by_company.id)].count("cancel_by_company") == 1
+
+
 async def test_staff_mark_a_no_show_after_the_start_and_can_overturn_it(env):
     desk = await a_desk(env)
     booking = await walk_in(env, desk)

@@ -15,6 +15,7 @@ from bookings.domain.model import (
     SessionOffer,
     cancellation_refund,
     check_bookable,
+    check_company_cancel_replay,
     check_payment_plan,
     quote_time_slot,
     refund_percent,
@@ -134,3 +135,12 @@ def test_a_cancellation_refunds_each_source_s_share_and_pass_credits_only_in_ful
     by_company = cancellation_refund(paid, start - timedelta(minutes=30), by_company=True)
     assert (by_company.percent, by_company.card_minor, by_company.credits) == (100, 1001, 2)
     assert reason_of(lambda: cancellation_refund(paid, start)) == "BOOKING_ALREADY_STARTED"
+
+
+def test_the_company_replays_only_its_own_cancellation_for_the_same_reason():
+    by_customer = replace(booking(BookingStatus.CANCELLED), cancel_reason="")
+    by_company = replace(booking(BookingStatus.CANCELLED), cancel_reason="storm")
+    assert check_company_cancel_replay(by_company, " storm ") is None
+    assert reason_of(lambda: check_company_cancel_replay(by_company, "flood")) == "BOOKING_NOT_CANCELLABLE"
+    assert reason_of(lambda: check_company_cancel_replay(by_customer, "storm")) == "BOOKING_NOT_CANCELLABLE"
+    assert reason_of(lambda: check_company_cancel_replay(by_customer, "")) == "BOOKING_NOT_CANCELLABLE"
