@@ -290,3 +290,65 @@ async def test_an_archived_resource_is_shown_marked_on_the_day_of_its_bookings(p
         other_day = (session.start_time.ToDatetime(tzinfo=berlin) + timedelta(days=1)).date().isoformat()
         quiet = await http.get("/ops/calendar/day", params={"date": other_day})
         assert tenant.resource_id not in SECTION.findall(quiet.text)
+
+
+async def test_the_cancel_confirmation_shows_bookings_answer_for_each_source(platform, tenant) -> None:
+    """The staff's cancel confirmation on the day view is bookings' PreviewCancellation by the
+    company (also the back office's cancellation preview), not a rule of the console's own."""
+    berlin = ZoneInfo("Europe/Berlin")
+    session = await tenant.session(capacity=5, price_minor=4000)
+    mixed = await tenant.customer(main_minor=1000, bonus_minor=500)
+    by_pass = await tenant.customer()
+    entitlement_id = await tenant.grant_pass(by_pass.id, credits=5)
+    bookings = {}
+    for who, payment in (
+        (mixed, {"use_wallet": True, "card_token": "4242424242424242"}),
+        (by_pass, {"entitlement_id": entitlement_id}),
+    ):
+        created = await who.book(session.id, quantity=2 if who is by_pass else 1, **payment)
+        assert created.status_code == 202, created.text
+        bookings[who.id] = (await who.wait_for(created.json()["id"], "CONFIRMED"))["id"]
+    cancelled = await tenant.customer(main_minor=4000)
+    made = await cancelled.book(session.id, use_wallet=True)
+    assert made.status_code == 202, made.text
+    gone = (await cancelled.wait_for(made.json()["id"], "CONFIRMED"))["id"]
+    assert (await cancelled.cancel(gone)).status_code in (200, 202)
+    await cancelled.wait_for(gone, "CANCELLED")
+
+    email = f"desk-{uuid.uuid4().hex[:8]}@example.com"
+    await platform.users.create_user(
+        email=email, password=PASSWORD, role="STAFF", company_id=tenant.company_id
+    )
+    day = session.start_time.ToDatetime(tzinfo=berlin).date().isoformat()
+    async with httpx.AsyncClient(base_url=platform.gateway_url, timeout=60) as http:
+        token = await http.post("/v1/auth/token", json={"email": email, "password": PASSWORD})
+        assert token.status_code == 200, token.text
+        api = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        previews = {}
+        for booking_id in bookings.values():
+            answer = await http.get(f"/v1/admin/bookings/{booking_id}/cancellation-preview", headers=api)
+            assert answer.status_code == 200, answer.text
+            previews[booking_id] = answer.json()
+        refused = await http.get(f"/v1/admin/bookings/{gone}/cancellation-preview", headers=api)
+        assert refused.status_code == 409, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert refused.json()["code"] == "BOOKING_NOT_CANCELLABLE"
+
+        assert (await http.post("/ops/login", data={"email": email, "password": PASSWORD})).status_code == 303
+        page = await http.get("/ops/calendar/day", params={"date": day})
+        assert page.status_code == 200, page.text
+
+    def confirmation(booking_id: str) -> str:
+        card = page.text.split(f'id="booking-{booking_id}"', 1)[1].split("</li>", 1)[0]
+        found = re.search(r"gives back (\d+) %: <span class=\"refund\">([^<]*)</span>", card)
+        assert found, card
+        return f"{found.group(1)} %: {found.group(2)}"
+
+    paid_twice = previews[bookings[mixed.id]]
+    assert (paid_twice["card"]["amount_minor"], paid_twice["wallet"]["amount_minor"]) == (2500, 1500)
+    assert confirmation(bookings[mixed.id]) == "100 %: 25.00 EUR to the card; 15.00 EUR to the wallet"
+    assert previews[bookings[by_pass.id]]["credits"] == 2
+    assert confirmation(bookings[by_pass.id]) == "100 %: 2 pass credits returned"
+    # A cancelled booking offers no cancellation at all.
+    cancelled_card = page.text.split(f'id="booking-{gone}"', 1)[1].split("</li>", 1)[0]
+    assert "Confirm cancellation" not in cancelled_card

@@ -208,6 +208,7 @@ EXPECTED: dict[str, Row] = {
     "listCompanyBookings": row(STAFFS, TENANT),
     "getCompanyBooking": row(STAFFS, TENANT),
     "cancelBookingByCompany": row(STAFFS, TENANT),
+    "previewCancellationByCompany": row(STAFFS, TENANT),
     "checkInBookingAtDesk": row(STAFFS, TENANT),
     "overrideNoShow": row(STAFFS, TENANT),
     # guests: no account, a booking's signed links

@@ -7,7 +7,8 @@ units, sessions and bookings, and the front desk's actions from it.
   for their names: one call each per page view, whatever the number of bookings.
 - The day: the company's bookings overlapping the local day (ListBookings with `date`, the
   period index), the day's sessions, each nightly resource's units and each interval
-  resource's free slots.
+  resource's free slots; each confirmed booking's cancel confirmation shows bookings' own
+  answer (PreviewCancellation by the company, the rule CancelBooking applies), or its refusal.
 - Leases (gateway.leases): the booking form of a free cell holds its period, opening a
   booking's cancellation holds the booking's (the page's script), the day view shows what the
   others hold live (SSE), and every submit takes the lease itself, so a conflicting one is
@@ -57,10 +58,11 @@ from gateway.leases.console import (
 )
 from gateway.pages.html import SKIPPED_TIME, local_instant, read_form
 from gateway.pages.sagas import CODE, Notice, check_csrf, csrf_token, page_csrf
-from gateway.problems import Problem
+from gateway.problems import Problem, RpcProblem
 from gateway.routes.admin_bookings import (
     cancel_booking_by_company,
     check_in_booking_at_desk,
+    company_cancellation_preview,
     create_booking_for_customer,
 )
 from gateway.routes.admin_customers import list_customers
@@ -84,6 +86,8 @@ MAX_DAY_SESSIONS = 1000
 # Names of the day's customers are read at most this many at a time, and for at most this many.
 NAME_LOOKUPS_AT_ONCE = 16
 MAX_NAMED_CUSTOMERS = 200
+# Bookings' cancellation previews of the day's confirmed bookings are asked this many at a time.
+PREVIEWS_AT_ONCE = 16
 CUSTOMER_CHOICES = 10
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # The day view does not show rejected bookings (they never held anything).
@@ -101,6 +105,7 @@ REFUSALS = {
     "CHECK_IN_NOT_OPEN": "Check-in opens 60 minutes before the start.",
     "CHECK_IN_CLOSED": "The check-in deadline has passed.",
     "BOOKING_NOT_CANCELLABLE": "This booking cannot be cancelled in its state.",
+    "BOOKING_ALREADY_STARTED": "The booked time has begun.",
     "BOOKING_FINALIZING": "The booking is still being confirmed; try again in a moment.",
     "BOOKING_NOT_CONFIRMED": "Only a confirmed booking can be checked in.",
     "SESSION_NOT_OPEN": "The session is cancelled.",
@@ -381,9 +386,12 @@ class Card:
     check_in_deadline: datetime | None
     total_minor: int
     currency: str
-    refund_lines: list[str]
     saga_id: str
     booked_by_staff: bool
+    # The cancel confirmation: bookings' answer (with_refunds), or why it would refuse.
+    refund_percent: int = 0
+    refund_lines: list[str] = field(default_factory=list)
+    cancel_refused: str = ""
     request_key: str = field(default_factory=lambda: str(uuid.uuid4()))
     notice: Notice | None = None
 
@@ -420,21 +428,40 @@ def _money(minor: int, currency: str) -> str:
     return f"{sign}{abs(minor) // 100}.{abs(minor) % 100:02d} {currency}"
 
 
-def company_refund(b: bookings_pb2.Booking) -> list[str]:
-    """What the company's cancellation gives back, by its rule (bookings' `refund_percent`
-    with by_company: everything, whenever): each source of the booking in full."""
-    currency = b.total_price.currency_code
+def refund_lines(preview: bookings_pb2.PreviewCancellationResponse) -> list[str]:
+    """Bookings' answer to what the company's cancellation gives back now, in words: the page
+    computes no refund of its own."""
+    currency = preview.currency_code
     lines = []
-    if b.card_charged_minor:
-        lines.append(f"{_money(b.card_charged_minor, currency)} to the card")
-    wallet = b.wallet_debited_minor + b.bonus_debited_minor
-    if wallet:
-        lines.append(f"{_money(wallet, currency)} to the wallet")
-    if b.payment_plan.entitlement_id:
-        lines.append(f"{b.quantity} pass credit{'s' if b.quantity != 1 else ''} returned")
-    if b.desk_paid_minor:
-        lines.append(f"{_money(b.desk_paid_minor, currency)} to hand back at the desk")
-    return lines or ["nothing was paid: nothing to refund"]
+    if preview.card_minor:
+        lines.append(f"{_money(preview.card_minor, currency)} to the card")
+    if preview.wallet_minor:
+        lines.append(f"{_money(preview.wallet_minor, currency)} to the wallet")
+    if preview.credits:
+        lines.append(f"{preview.credits} pass credit{'s' if preview.credits != 1 else ''} returned")
+    if preview.desk_minor:
+        lines.append(f"{_money(preview.desk_minor, currency)} to hand back at the desk")
+    return lines or ["nothing to refund"]
+
+
+async def with_refunds(request: Request, cards: list[Card]) -> None:
+    """Fills in the cancel confirmation of each card that offers one with bookings' answer
+    (PreviewCancellation by the company, a few at a time); a refusal is said instead."""
+    gate = asyncio.Semaphore(PREVIEWS_AT_ONCE)
+
+    async def one(card: Card) -> None:
+        async with gate:
+            try:
+                preview = await company_cancellation_preview(request, uuid.UUID(card.id))
+            except RpcProblem as refused:
+                if refused.status >= 500:
+                    raise
+                card.cancel_refused = REFUSALS.get(refused.code, refused.detail)
+                return
+        card.refund_percent = preview.percent
+        card.refund_lines = refund_lines(preview)
+
+    await asyncio.gather(*(one(c) for c in cards if c.can_cancel))
 
 
 def _time(message: Any, name: str) -> datetime | None:
@@ -463,7 +490,6 @@ def card_of(b: bookings_pb2.Booking, names: dict[str, str]) -> Card:
         check_in_deadline=_time(b, "check_in_deadline_time"),
         total_minor=b.total_price.amount_minor,
         currency=b.total_price.currency_code,
-        refund_lines=company_refund(b),
         saga_id=b.saga_id,
         booked_by_staff=bool(b.booked_by_user_id),
     )
@@ -657,6 +683,7 @@ async def build_day(
     found = [b for b in found if b.resource_id in wanted]
     names = await _customer_names(request, {b.customer_id for b in found})
     cards = [card_of(b, names) for b in found]
+    await with_refunds(request, cards)
     cards.sort(key=lambda c: (c.start or lower, c.id))
     by_resource = {r.id: ResourceDay(r) for r in resources}
     slots: dict[str, SessionSlot] = {}
@@ -956,6 +983,7 @@ async def _card_action(request: Request, booking_id: uuid.UUID, action: str) -> 
         company = await _company(request, booking.company_id)
         names = await _customer_names(request, {booking.customer_id})
         card = card_of(booking, names)
+        await with_refunds(request, [card])
         card.notice = _day_notice(action, code)
         if held is not None:
             card.notice = Notice("error", f"Refused: {held_text(held, company.zone)}", "LEASE_HELD")

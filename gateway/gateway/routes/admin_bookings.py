@@ -22,6 +22,7 @@ from gateway.deps import clients_of, rpc
 from gateway.problems import Problem
 from gateway.routes.admin_customers import customer_in_reach
 from gateway.routes.common import Once, PageSize, PageToken, caller_request_id, problems
+from gateway.schemas import CancellationPreviewOut
 from gateway.schemas_admin_front_desk import (
     FromFilter,
     NoShowBody,
@@ -141,6 +142,34 @@ async def list_company_bookings(
 async def get_company_booking(request: Request, booking_id: uuid.UUID, principal: Staff) -> StaffBookingOut:
     """One booking with what was paid at the desk and who booked it."""
     return StaffBookingOut.of(await _booking_in_reach(request, principal, booking_id))
+
+
+async def company_cancellation_preview(
+    request: Request, booking_id: uuid.UUID
+) -> bookings_pb2.PreviewCancellationResponse:
+    """Bookings' answer to what the company's cancellation would give back now (the rule its
+    CancelBooking applies); bookings checks the caller's company (404 for another's)."""
+    return await rpc(
+        "bookings",
+        clients_of(request).bookings.PreviewCancellation(
+            bookings_pb2.PreviewCancellationRequest(booking_id=str(booking_id), by_company=True)
+        ),
+    )
+
+
+@router.get(
+    "/v1/admin/bookings/{booking_id}/cancellation-preview",
+    operation_id="previewCancellationByCompany",
+    response_model=CancellationPreviewOut,
+    responses=problems(400, 401, 403, 404, 409, 503),
+)
+async def preview_cancellation_by_company(
+    request: Request, booking_id: uuid.UUID, principal: Staff
+) -> CancellationPreviewOut:
+    """What the company's cancellation of the booking would give back now, source by source,
+    as the cancellation computes it (everything paid, whenever); nothing changes. 409
+    `BOOKING_NOT_CANCELLABLE` when it is not CONFIRMED."""
+    return CancellationPreviewOut.of(await company_cancellation_preview(request, booking_id))
 
 
 @router.post(
