@@ -6,10 +6,13 @@ but change nothing, another company's admin finds nothing, and archived resource
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
+from bookingplatform.catalog.v1 import catalog_pb2
+from bookingplatform.common.v1 import money_pb2
 from plumbing.testing import eventually
 
 pytestmark = pytest.mark.e2e
@@ -302,5 +305,72 @@ async def test_a_suspended_companys_sessions_are_not_found_by_the_public_but_lis
     assert resumed.status_code == 200, resumed.text
     again = await anyone.get("/v1/sessions", params={"company_id": tenant.company_id})
     assert [s["id"] for s in again.json()["sessions"]] == [session.id]
+    for client in (root, staff, anyone):
+        await client.aclose()
+
+
+async def test_what_a_suspended_company_offers_is_not_found_by_the_public_but_read_by_its_staff(
+    tenant, platform
+):
+    root = await login(platform, "PLATFORM_ADMIN", None)
+    staff = await login(platform, "STAFF", tenant.company_id)
+    anyone = httpx.AsyncClient(base_url=platform.gateway_url, timeout=30)
+    session = await tenant.session(capacity=5)
+    kayak = (
+        await platform.catalog.CreateResource(
+            catalog_pb2.CreateResourceRequest(
+                company_id=tenant.company_id,
+                name="Kayak",
+                booking_model=catalog_pb2.BOOKING_MODEL_INTERVAL,
+                hourly_rate=money_pb2.Money(amount_minor=1200, currency_code="EUR"),
+            )
+        )
+    ).resource
+    day = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+    reads = {
+        "session": lambda: anyone.get(f"/v1/sessions/{session.id}"),
+        "availability": lambda: anyone.get(
+            "/v1/availability", params={"company_id": tenant.company_id, "start_date": day, "end_date": day}
+        ),
+        "free slots": lambda: anyone.get(f"/v1/resources/{kayak.id}/free-slots", params={"date": day}),
+    }
+    for name, read in reads.items():
+        answer = await read()
+        assert (name, answer.status_code) == (name, 200), answer.text
+
+    company = await root.get(f"/v1/admin/companies/{tenant.company_id}")
+    suspended = await root.post(
+        f"/v1/admin/companies/{tenant.company_id}/suspend",
+        json={"reason": "Audit"},
+        headers=if_match(company),
+    )
+    assert suspended.status_code == 200, suspended.text
+
+    async def not_found(name: str, code: str) -> bool:
+        # Bookings reads the company through its catalog cache, dropped by catalog's
+        # company_updated event: the availability is refused once the event has arrived.
+        answer = await reads[name]()
+        return (answer.status_code, answer.json().get("code")) == (404, code)
+
+    # The public finds none of it, as it finds the company's site: not at all.
+    for name, code in (
+        ("session", "SESSION_NOT_FOUND"),
+        ("availability", "COMPANY_NOT_FOUND"),
+        ("free slots", "RESOURCE_NOT_FOUND"),
+    ):
+        await eventually(lambda name=name, code=code: not_found(name, code))
+    # Its staff still read what they run.
+    for path in (f"/v1/admin/resources/{kayak.id}", f"/v1/admin/resources/{tenant.resource_id}"):
+        assert (await staff.get(path)).status_code == 200
+    own = await staff.get("/v1/admin/sessions")
+    assert [s["id"] for s in own.json()["sessions"]] == [session.id]
+
+    resumed = await root.post(f"/v1/admin/companies/{tenant.company_id}/resume", headers=if_match(suspended))
+    assert resumed.status_code == 200, resumed.text
+
+    async def found_again() -> bool:
+        return [(await read()).status_code for read in reads.values()] == [200] * len(reads)
+
+    await eventually(found_again)
     for client in (root, staff, anyone):
         await client.aclose()

@@ -98,7 +98,7 @@ async def start(settings: Settings) -> RunningService:
         bookings=bookings,
         changes=PeriodChanges(db, outbox, orchestrator, bookings, resources),
         lifecycle=lifecycle,
-        availability=AvailabilityService(db, capacity),
+        availability=AvailabilityService(db, capacity, resources),
         orchestrator=orchestrator,
         sagas=SagaQueries(db),
         session_changes=SessionChanges(

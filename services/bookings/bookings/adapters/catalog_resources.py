@@ -104,6 +104,12 @@ class ResourceCatalog:
         company = await self._cache.company(company_id)
         return ZoneInfo(company.time_zone)
 
+    async def company_suspended(self, company_id: str) -> bool:
+        """Whether the company is suspended, from the cached row (dropped on its change event,
+        as for the refusal of its new bookings)."""
+        company = await self._cache.company(company_id)
+        return bool(company.state == catalog_pb2.COMPANY_STATE_SUSPENDED)
+
     async def stay_pricing(self, resource_id: str, check_in: date, check_out: date) -> StayPricing:
         reply = await self._call(
             self._stub.GetPricing,

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bookings.adapters import availability as sql
 from bookings.adapters.catalog_availability import AvailabilityCatalog
+from bookings.adapters.catalog_resources import ResourceCatalog
 from bookings.domain.availability import (
     DayOccupancy,
     ResourceDays,
@@ -33,14 +34,16 @@ from bookings.domain.availability import (
 from plumbing.db import Database
 from plumbing.errors import FailedPrecondition, InvalidArgument, NotFound, ServiceError
 from plumbing.ids import parse_id
+from plumbing.principal import CUSTOMER_ROLES, current_principal
 
 MODELS = ("TIME_SLOT", "NIGHTLY", "INTERVAL")
 
 
 class AvailabilityService:
-    def __init__(self, db: Database, catalog: AvailabilityCatalog) -> None:
+    def __init__(self, db: Database, catalog: AvailabilityCatalog, resources: ResourceCatalog) -> None:
         self.db = db
         self.catalog = catalog
+        self.resources = resources
 
     async def session_places(self, company_id: str, session_ids: list[str]) -> list[SessionPlaces]:
         """Places held in each of the company's sessions asked for, in the order asked; a
@@ -67,6 +70,7 @@ class AvailabilityService:
         first = parse_day(start_date, "start_date")
         last = parse_day(end_date, "end_date")
         days = check_range(first, last)
+        await self._check_offered(company_id)
         zone_name = await self.catalog.time_zone(company_id)
         zone = _zone(zone_name)
         lower, _ = local_day_bounds(first, zone)
@@ -119,6 +123,13 @@ class AvailabilityService:
                 entries = [DayOccupancy(day, 0, 0) for day in days]
             result.append(ResourceDays(resource_id=resource_id, booking_model=model, days=tuple(entries)))
         return result
+
+    async def _check_offered(self, company_id: str) -> None:
+        """Customers and guests (the public API and site ask as one) find a suspended company's
+        availability not found, as catalog finds its sessions and resources for them. Decided
+        here, once per request: the catalog reads below are cached for every caller alike."""
+        if current_principal().role in CUSTOMER_ROLES and await self.resources.company_suspended(company_id):
+            raise NotFound("COMPANY_NOT_FOUND", "no such company", metadata={"company_id": company_id})
 
     async def list_free_slots(
         self, resource_id: str, day: str, min_duration_minutes: int, *, now: datetime | None = None

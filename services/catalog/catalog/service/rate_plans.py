@@ -188,7 +188,9 @@ async def get_pricing(db: Database, query: GetPricing) -> Pricing:
 
 async def get_rate_plan(db: Database, rate_plan_id: uuid.UUID) -> RatePlan:
     async with db.transaction() as conn:
-        row = await find_in_reach(conn, tables.rate_plans, rate_plan_id)
+        row = await find_in_reach(
+            conn, tables.rate_plans, rate_plan_id, companies.offered_to_caller(tables.rate_plans.c.company_id)
+        )
     if row is None:
         raise errors.rate_plan_id_not_found(rate_plan_id)
     return rate_plans.to_rate_plan(row)

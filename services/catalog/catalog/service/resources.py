@@ -153,14 +153,16 @@ async def set_hourly_rate(db: Database, outbox: Outbox, command: SetHourlyRate) 
 
 async def get_resource(db: Database, resource_id: uuid.UUID) -> Resource:
     async with db.transaction() as conn:
-        found = await resources.find_resource(conn, resource_id)
+        found = await resources.find_offered_resource(conn, resource_id)
     if found is None:
         raise errors.resource_not_found(resource_id)
     return found
 
 
 async def nightly_resource(conn: AsyncConnection, resource_id: uuid.UUID) -> Resource:
-    resource = await resources.find_resource(conn, resource_id)
+    # Offered: customers and guests reading its units, rate plans or prices find a suspended
+    # company's resource not found; its writers (company roles) find it whatever the state.
+    resource = await resources.find_offered_resource(conn, resource_id)
     if resource is None:
         raise errors.resource_not_found(resource_id)
     if resource.booking_model is not BookingModel.NIGHTLY:

@@ -85,7 +85,7 @@ async def cancel_session(db: Database, outbox: Outbox, command: CancelSession) -
 
 async def get_session(db: Database, session_id: uuid.UUID) -> Session:
     async with db.transaction() as conn:
-        found = await sessions.find_session(conn, session_id)
+        found = await sessions.find_offered_session(conn, session_id)
     if found is None:
         raise errors.session_not_found(session_id)
     check_tenant(found.company_id, errors.session_not_found(session_id))

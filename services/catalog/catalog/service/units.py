@@ -51,7 +51,7 @@ async def create_unit(db: Database, command: CreateUnit) -> Unit:
 
 async def get_unit(db: Database, unit_id: uuid.UUID) -> Unit:
     async with db.transaction() as conn:
-        found = await units.find_unit(conn, unit_id)
+        found = await units.find_offered_unit(conn, unit_id)
     if found is None:
         raise errors.unit_not_found(unit_id)
     return found

@@ -183,6 +183,65 @@ async def test_a_suspended_companys_resources_and_sessions_are_not_found_by_thos
         assert [r.id for r in listed_resources.resources] == [resource.id]
 
 
+async def test_a_suspended_companys_resources_sessions_units_and_rate_plans_are_not_read_by_those_who_book(
+    catalog, company, resource, room_type, session_request, refused
+):
+    session = (await catalog.CreateSession(session_request())).session
+    unit = (
+        await catalog.CreateUnit(catalog_pb2.CreateUnitRequest(resource_id=room_type.id, name="Cabin 1"))
+    ).unit
+    plan = (
+        await catalog.CreateRatePlan(
+            catalog_pb2.CreateRatePlanRequest(
+                resource_id=room_type.id, name="Standard", default_nightly_price=_eur(9000)
+            )
+        )
+    ).rate_plan
+    reads = {
+        "GetResource": (catalog.GetResource, catalog_pb2.GetResourceRequest(resource_id=resource.id)),
+        "GetSession": (catalog.GetSession, catalog_pb2.GetSessionRequest(session_id=session.id)),
+        "ListUnits": (catalog.ListUnits, catalog_pb2.ListUnitsRequest(resource_id=room_type.id)),
+        "GetUnit": (catalog.GetUnit, catalog_pb2.GetUnitRequest(unit_id=unit.id)),
+        "ListRatePlans": (catalog.ListRatePlans, catalog_pb2.ListRatePlansRequest(resource_id=room_type.id)),
+        "GetRatePlan": (catalog.GetRatePlan, catalog_pb2.GetRatePlanRequest(rate_plan_id=plan.id)),
+    }
+    not_found = {
+        "GetResource": "RESOURCE_NOT_FOUND",
+        "GetSession": "SESSION_NOT_FOUND",
+        "ListUnits": "RESOURCE_NOT_FOUND",
+        "GetUnit": "UNIT_NOT_FOUND",
+        "ListRatePlans": "RESOURCE_NOT_FOUND",
+        "GetRatePlan": "RATE_PLAN_NOT_FOUND",
+    }
+    customer, guest = (_as(role, company.id) for role in (Role.CUSTOMER, Role.GUEST))
+    for call, request in reads.values():
+        await call(request, metadata=guest)  # read while the company is active
+    await catalog.SuspendCompany(
+        catalog_pb2.SuspendCompanyRequest(company_id=company.id, reason="unpaid invoices", etag=company.etag)
+    )
+
+    # Customers and guests find none of it, each with the row's own not-found reason.
+    for caller in (customer, guest):
+        for name, (call, request) in reads.items():
+            refusal = await refused(call(request, metadata=caller))
+            assert (name, refusal.code, refusal.reason) == (name, grpc.StatusCode.NOT_FOUND, not_found[name])
+    # Its staff and admins, platform admins and internal callers read all of it.
+    for caller in (
+        _as(Role.STAFF, company.id),
+        _as(Role.COMPANY_ADMIN, company.id),
+        _as(Role.PLATFORM_ADMIN),
+        None,
+    ):
+        assert (await catalog.GetSession(reads["GetSession"][1], metadata=caller)).session.id == session.id
+        assert (
+            await catalog.GetResource(reads["GetResource"][1], metadata=caller)
+        ).resource.id == resource.id
+        assert [u.id for u in (await catalog.ListUnits(reads["ListUnits"][1], metadata=caller)).units] == [
+            unit.id
+        ]
+        assert (await catalog.GetRatePlan(reads["GetRatePlan"][1], metadata=caller)).rate_plan.id == plan.id
+
+
 async def test_a_resource_takes_description_images_amenities_capacity_and_policy(catalog, resource, refused):
     given = catalog_pb2.Resource(
         id=resource.id,

@@ -46,11 +46,15 @@ async def versioned_update(
 
 
 async def find_in_reach(
-    conn: AsyncConnection, table: Table, entity_id: uuid.UUID, *, lock: bool = False
+    conn: AsyncConnection,
+    table: Table,
+    entity_id: uuid.UUID,
+    *conditions: ColumnElement[bool],
+    lock: bool = False,
 ) -> Row[Any] | None:
-    """The row when in the caller's reach; `lock` holds it until the transaction ends, so the
-    audit's "before" is the row the update changes."""
-    query = select(table).where(table.c.id == entity_id, in_reach(table))
+    """The row when in the caller's reach (and meeting `conditions`); `lock` holds it until the
+    transaction ends, so the audit's "before" is the row the update changes."""
+    query = select(table).where(table.c.id == entity_id, in_reach(table), *conditions)
     if lock:
         query = query.with_for_update()
     return (await conn.execute(query)).first()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Row, literal, select, tuple_
+from sqlalchemy import ColumnElement, Row, exists, literal, select, true, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -79,14 +79,23 @@ async def find_company(conn: AsyncConnection, company_id: uuid.UUID) -> Company 
     return _to_company(row) if row else None
 
 
+def offered_to_caller(company_id: ColumnElement[Any]) -> ColumnElement[bool]:
+    """The SQL condition that the row's company (`company_id`, a column of the row) offers it to
+    the caller. Customers and guests, who read the catalog to find something to book, find a
+    suspended company's resources, sessions, units and rate plans as rows that do not exist, as
+    its public site does (bookings refuses its bookings anyway); its staff, platform admins and
+    internal callers still find them, so the company's own views keep working."""
+    if current_principal().role not in CUSTOMER_ROLES:
+        return true()
+    # An alias, so that the condition also reads right on a query of `companies` itself.
+    offering = companies.alias("offering_company")
+    return exists().where(offering.c.id == company_id, offering.c.state == CompanyState.ACTIVE.value)
+
+
 async def find_listed_company(conn: AsyncConnection, company_id: uuid.UUID) -> Company | None:
-    """The company whose catalog (resources, sessions) the caller may list. Customers and guests,
-    who list it to find something to book, find a suspended company as one that does not
-    exist, as its public site does (bookings refuses it anyway); its staff, platform admins and
-    internal callers still find it, so the company's own views keep working."""
-    query = select(companies).where(companies.c.id == company_id)
-    if current_principal().role in CUSTOMER_ROLES:
-        query = query.where(companies.c.state == CompanyState.ACTIVE.value)
+    """The company whose catalog (resources, sessions) the caller may list: for customers and
+    guests an active one only (`offered_to_caller`)."""
+    query = select(companies).where(companies.c.id == company_id, offered_to_caller(companies.c.id))
     row = (await conn.execute(query)).first()
     return _to_company(row) if row else None
 

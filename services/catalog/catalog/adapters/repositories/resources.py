@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from catalog.adapters.repositories.changes import in_reach
+from catalog.adapters.repositories.companies import offered_to_caller
 from catalog.adapters.repositories.rows import by_request_id, insert_from, utc
 from catalog.adapters.tables import (
     companies,
@@ -183,6 +184,13 @@ async def resource_by_request_id(conn: AsyncConnection, request_id: str | None) 
 
 async def find_resource(conn: AsyncConnection, resource_id: uuid.UUID) -> Resource | None:
     row = (await conn.execute(select(resources).where(resources.c.id == resource_id))).first()
+    return _to_resource(row) if row else None
+
+
+async def find_offered_resource(conn: AsyncConnection, resource_id: uuid.UUID) -> Resource | None:
+    """The resource, when its company offers it to the caller (`offered_to_caller`)."""
+    query = select(resources).where(resources.c.id == resource_id, offered_to_caller(resources.c.company_id))
+    row = (await conn.execute(query)).first()
     return _to_resource(row) if row else None
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import Row, and_, func, literal, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from catalog.adapters.repositories.companies import offered_to_caller
 from catalog.adapters.repositories.rows import UUID_TYPE, by_request_id, insert_from, utc
 from catalog.adapters.tables import (
     changes,
@@ -89,6 +90,13 @@ async def session_by_request_id(conn: AsyncConnection, request_id: str | None) -
 
 async def find_session(conn: AsyncConnection, session_id: uuid.UUID) -> Session | None:
     row = (await conn.execute(select(sessions).where(sessions.c.id == session_id))).first()
+    return _to_session(row) if row else None
+
+
+async def find_offered_session(conn: AsyncConnection, session_id: uuid.UUID) -> Session | None:
+    """The session, when its company offers it to the caller (`offered_to_caller`)."""
+    query = select(sessions).where(sessions.c.id == session_id, offered_to_caller(sessions.c.company_id))
+    row = (await conn.execute(query)).first()
     return _to_session(row) if row else None
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from catalog.adapters.repositories.companies import offered_to_caller
 from catalog.adapters.repositories.rows import by_request_id, constraint_of, insert_from, utc
 from catalog.adapters.tables import (
     UNIT_NAME_INDEX,
@@ -67,6 +68,13 @@ async def unit_by_request_id(conn: AsyncConnection, request_id: str | None) -> U
 
 async def find_unit(conn: AsyncConnection, unit_id: uuid.UUID) -> Unit | None:
     row = (await conn.execute(select(units).where(units.c.id == unit_id))).first()
+    return _to_unit(row) if row else None
+
+
+async def find_offered_unit(conn: AsyncConnection, unit_id: uuid.UUID) -> Unit | None:
+    """The unit, when its company offers it to the caller (`offered_to_caller`)."""
+    query = select(units).where(units.c.id == unit_id, offered_to_caller(units.c.company_id))
+    row = (await conn.execute(query)).first()
     return _to_unit(row) if row else None
 
 
