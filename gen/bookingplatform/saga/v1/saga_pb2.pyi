@@ -100,6 +100,7 @@ class StepCommand(_message.Message):
     ALLOW_PARTIAL_FIELD_NUMBER: _builtins.int
     PAYMENT_METHOD_ID_FIELD_NUMBER: _builtins.int
     RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
     saga_id: _builtins.str
     """The saga (UUID)."""
     step: _builtins.str
@@ -128,6 +129,10 @@ class StepCommand(_message.Message):
     """Passes: the booked resource (UUID). A pass whose product is limited to some resources
     covers a booking of one of them only; without it such a pass covers nothing.
     """
+    session_id: _builtins.str
+    """Passes: the booked session (UUID; time slots only). A pass credit is a place in a
+    session: an EXECUTE without one (a stay, a rental) holds nothing.
+    """
     @_builtins.property
     def amount(self) -> _money_pb2.Money:
         """Amount the step is asked to cover (EXECUTE) or give back (REFUND)."""
@@ -148,10 +153,11 @@ class StepCommand(_message.Message):
         allow_partial: _builtins.bool = ...,
         payment_method_id: _builtins.str = ...,
         resource_id: _builtins.str = ...,
+        session_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "allow_partial", b"allow_partial", "amount", b"amount", "attempt", b"attempt", "booking_id", b"booking_id", "company_id", b"company_id", "credits", b"credits", "customer_id", b"customer_id", "entitlement_id", b"entitlement_id", "payment_method_id", b"payment_method_id", "resource_id", b"resource_id", "saga_id", b"saga_id", "step", b"step"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "allow_partial", b"allow_partial", "amount", b"amount", "attempt", b"attempt", "booking_id", b"booking_id", "company_id", b"company_id", "credits", b"credits", "customer_id", b"customer_id", "entitlement_id", b"entitlement_id", "payment_method_id", b"payment_method_id", "resource_id", b"resource_id", "saga_id", b"saga_id", "session_id", b"session_id", "step", b"step"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

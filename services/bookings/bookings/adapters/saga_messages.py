@@ -25,6 +25,8 @@ def step_command(saga: Saga, booking: Booking, command: Command) -> saga_pb2.Ste
         payment_method_id=booking.plan.payment_method_id if command.step == "payments" else "",
         # A pass may be limited to some resources: passes checks the booked one.
         resource_id=booking.resource_id if command.step == "passes" else "",
+        # A pass credit is a place in a session: passes holds none without the session.
+        session_id=booking.session_id if command.step == "passes" else "",
         allow_partial=command.allow_partial,
     )
     message.amount.amount_minor = command.amount_minor

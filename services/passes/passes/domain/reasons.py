@@ -35,6 +35,8 @@ PASS_EXPIRED = "PASS_EXPIRED"
 PASS_EXHAUSTED = "PASS_EXHAUSTED"
 # The pass's product is limited to resources the booked one is not among.
 PASS_NOT_VALID_FOR_RESOURCE = "PASS_NOT_VALID_FOR_RESOURCE"
+# A credit pays a place in a session: the command names no session (a stay, a rental).
+PASS_NOT_VALID_FOR_BOOKING_MODEL = "PASS_NOT_VALID_FOR_BOOKING_MODEL"
 ALREADY_COMPENSATED = "ALREADY_COMPENSATED"
 ALREADY_FINALIZED = "ALREADY_FINALIZED"
 HOLD_NOT_FOUND = "HOLD_NOT_FOUND"

@@ -26,6 +26,9 @@ class StepRequest:
     amount_minor: int
     # The booked resource ("" from an orchestrator that does not send it).
     resource_id: str = ""
+    # The booked session ("" for a stay or a rental, or from an orchestrator that does not
+    # send it).
+    session_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class SagaStep:
     credits: int
     amount_minor: int
     resource_id: uuid.UUID | None = None
+    session_id: uuid.UUID | None = None
 
 
 def _uuid_or_none(value: str) -> uuid.UUID | None:
@@ -64,6 +68,7 @@ def parse_step(request: StepRequest) -> SagaStep | None:
         credits=request.credits,
         amount_minor=request.amount_minor,
         resource_id=_uuid_or_none(request.resource_id),
+        session_id=_uuid_or_none(request.session_id),
     )
 
 
@@ -73,6 +78,10 @@ def execute_refusal(step: SagaStep) -> str | None:
         return reasons.PASS_NOT_FOUND
     if step.credits < 1:
         return reasons.INVALID_CREDITS
+    if step.session_id is None:
+        # A credit is a place in a session ("10 classes"): it has no worth in nights or
+        # hours, so a stay or a rental (or a command not saying what it pays) holds nothing.
+        return reasons.PASS_NOT_VALID_FOR_BOOKING_MODEL
     return None
 
 

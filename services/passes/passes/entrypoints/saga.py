@@ -30,6 +30,7 @@ async def handle_step_command(conn: AsyncConnection, command: saga_pb2.StepComma
             credits=command.credits,
             amount_minor=command.amount.amount_minor,
             resource_id=command.resource_id,
+            session_id=command.session_id,
         )
     )
     if step is None or command.step != STEP:

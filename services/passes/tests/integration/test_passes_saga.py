@@ -85,6 +85,8 @@ def command(entitlement, action=EXECUTE, *, saga_id=None, booking_id=None, credi
         amount=money_pb2.Money(amount_minor=1500, currency_code="EUR"),
         entitlement_id=entitlement.id,
         credits=credits,
+        # A place in a session, as every command bookings sends for a pass.
+        session_id=str(uuid.uuid4()),
     )
     fields.update(overrides)
     return saga_pb2.StepCommand(**fields)
@@ -189,6 +191,31 @@ async def test_hold_consume_and_refund_keep_the_credits_in_balance(db, stub):
 
     # The returned credits can be held again.
     assert (await step(db, command(entitlement, credits=4))).outcome == SUCCEEDED
+
+
+async def test_a_pass_holds_no_credit_for_a_stay_or_a_rental_and_still_refunds_one_paid_before(db, stub):
+    entitlement = await grant(stub, credits=5)
+    # A stay or a rental names its resource and no session: a credit is a place, not a night.
+    stay = command(entitlement, credits=1, session_id="", resource_id=str(uuid.uuid4()))
+    refused = await step(db, stay)
+    assert (refused.outcome, refused.reason) == (FAILED, "PASS_NOT_VALID_FOR_BOOKING_MODEL")
+    assert await credits_of(stub, entitlement) == (5, 0, 0)
+    assert await hold_state(db, stay.saga_id) is None
+    again = await step(db, next_command(stay, EXECUTE, attempt=2))
+    assert (again.outcome, again.reason) == (FAILED, "PASS_NOT_VALID_FOR_BOOKING_MODEL")
+    assert (await step(db, next_command(stay, COMPENSATE))).outcome == SUCCEEDED
+
+    # A stay paid with the pass before (its hold consumed) is still cancelled with its credit
+    # back: REFUND, FINALIZE and COMPENSATE name no session either.
+    booking = str(uuid.uuid4())
+    before = command(entitlement, booking_id=booking, credits=1)
+    assert (await step(db, before)).outcome == SUCCEEDED
+    consumed = await step(db, next_command(before, FINALIZE, session_id=""))
+    assert consumed.outcome == SUCCEEDED
+    assert await credits_of(stub, entitlement) == (5, 1, 0)
+    refund = command(entitlement, REFUND, booking_id=booking, credits=1, session_id="")
+    assert (await step(db, refund)).outcome == SUCCEEDED
+    assert await credits_of(stub, entitlement) == (5, 0, 0)
 
 
 async def test_a_refund_only_returns_credits_of_its_own_booking(db, stub):

@@ -281,6 +281,7 @@ def step_command(entitlement, action, saga_id, booking_id, credits=1) -> saga_pb
         amount=money_pb2.Money(amount_minor=1500, currency_code="EUR"),
         entitlement_id=str(entitlement.id),
         credits=credits,
+        session_id=str(uuid.uuid4()),
     )
 
 

@@ -65,6 +65,7 @@ def step_request(**overrides):
         entitlement_id=str(uuid.uuid4()),
         credits=1,
         amount_minor=1500,
+        session_id=str(uuid.uuid4()),
     )
     fields.update(overrides)
     return StepRequest(**fields)
@@ -169,6 +170,13 @@ def test_an_execute_of_no_credits_is_refused():
     step = parse_step(step_request(credits=0))
     assert step is not None
     assert execute_refusal(step) == reasons.INVALID_CREDITS
+
+
+def test_an_execute_naming_no_session_is_refused_as_not_a_place():
+    # A stay or a rental: one credit is one place, not a night or an hour.
+    step = parse_step(step_request(session_id="", resource_id=str(uuid.uuid4())))
+    assert step is not None
+    assert execute_refusal(step) == reasons.PASS_NOT_VALID_FOR_BOOKING_MODEL
 
 
 def test_a_well_formed_execute_has_no_refusal():
