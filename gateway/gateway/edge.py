@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -62,6 +62,18 @@ def _time_in_range(value: datetime) -> datetime:
         raise PydanticCustomError(INVALID_DATE, f"times must be {_RANGE} (UTC)")
     return value
 
+
+def _whole_number(value: Any) -> Any:
+    # JSON's true and false, and numbers written with a decimal point or an exponent (10.0,
+    # 1e3), are not what a client means by a count or an amount of minor units: pydantic
+    # would take them as 1, 10 and 1000. A digit string stays accepted (the console's forms).
+    if isinstance(value, bool | float):
+        raise PydanticCustomError("int_type", "must be a whole number, without a decimal point or exponent")
+    return value
+
+
+# Every count and amount a request carries (places, guests, capacities, minutes, credits, cents).
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 
 EdgeDate = Annotated[
     date,
@@ -112,12 +124,51 @@ def _nul_path(value: Any, path: str) -> str | None:
     return None
 
 
+class _RepeatedKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _object_without_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _RepeatedKey(key)
+        found[key] = value
+    return found
+
+
+def _repeated_key_problem(key: str) -> Problem:
+    return Problem(
+        400,
+        "VALIDATION_FAILED",
+        "The request is not valid.",
+        errors=[{"field": key.replace(_NUL, ""), "message": "appears more than once in the same object"}],
+    )
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
 async def _check_body(request: Request) -> None:
     body = await request.body()  # cached on the request: the route reads the same bytes
-    # Cheap test first: a NUL is either a raw zero byte or the JSON escape \u0000.
-    if not body or (b"\x00" not in body and b"\\u0000" not in body and b"%00" not in body):
+    if not body:
         return
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if _is_json(content_type):
+        # A key given twice in one object: JSON parsers keep either one (Python's the last),
+        # so what the client meant is unknown; refused rather than guessed.
+        try:
+            json.loads(body, object_pairs_hook=_object_without_repeats)
+        except _RepeatedKey as repeated:
+            raise _repeated_key_problem(repeated.key) from None
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            pass  # not JSON, or nested too deep: judged below and by the route's own parsing
+    # Cheap test first: a NUL is either a raw zero byte or the JSON escape \u0000.
+    if b"\x00" not in body and b"\\u0000" not in body and b"%00" not in body:
+        return
     if content_type == "application/x-www-form-urlencoded":
         for name, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
             if _NUL in name or _NUL in value:
@@ -125,7 +176,7 @@ async def _check_body(request: Request) -> None:
         return
     try:
         parsed = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         if b"\x00" in body:
             raise _nul_problem("body") from None
         return  # not JSON: the route's own parsing refuses it

@@ -20,7 +20,7 @@ from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.common.v1 import money_pb2
 from bookingplatform.passes.v1 import passes_pb2
 from bookingplatform.wallet.v1 import wallet_pb2
-from gateway.edge import EdgeDate, EdgeDateTime
+from gateway.edge import EdgeDate, EdgeDateTime, WholeNumber
 
 INT32_MAX = 2**31 - 1
 # Business bounds of request fields (the OpenAPI states them; gateway README explains them).
@@ -102,7 +102,7 @@ class TokenResponse(BaseModel):
 class ExtraIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     extra_id: uuid.UUID
-    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+    quantity: WholeNumber = Field(ge=1, le=MAX_QUANTITY)
 
 
 class PaymentIn(BaseModel):
@@ -140,7 +140,7 @@ class BookingTarget(BaseModel):
     model_config = ConfigDict(extra="forbid")
     session_id: uuid.UUID | None = Field(default=None, description="Time slots: the session.")
     resource_id: uuid.UUID | None = Field(default=None, description="Nightly stays and interval rentals.")
-    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY, description="Time slots: places.")
+    quantity: WholeNumber = Field(default=1, ge=1, le=MAX_QUANTITY, description="Time slots: places.")
     unit_id: uuid.UUID | None = Field(
         default=None, description="Nightly: a specific unit (any free one if unset)."
     )
@@ -148,7 +148,7 @@ class BookingTarget(BaseModel):
     check_out_date: EdgeDate | None = Field(default=None, description="Nightly: local check-out date.")
     start_time: EdgeDateTime | None = Field(default=None, description="Interval: start (with a UTC offset).")
     end_time: EdgeDateTime | None = Field(default=None, description="Interval: end (with a UTC offset).")
-    guests: int = Field(default=1, ge=1, le=MAX_GUESTS, description="Nightly: guests.")
+    guests: WholeNumber = Field(default=1, ge=1, le=MAX_GUESTS, description="Nightly: guests.")
     extras: list[ExtraIn] = Field(default_factory=list, max_length=MAX_EXTRAS)
 
     @model_validator(mode="after")

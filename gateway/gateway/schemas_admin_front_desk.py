@@ -16,7 +16,7 @@ from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.common.v1 import money_pb2
 from bookingplatform.passes.v1 import passes_pb2
 from bookingplatform.wallet.v1 import wallet_pb2
-from gateway.edge import EdgeDate, EdgeDateTime
+from gateway.edge import EdgeDate, EdgeDateTime, WholeNumber
 from gateway.problems import Problem
 from gateway.schemas import PERSON_NAME_PATTERN, BookingOut, EntitlementOut, Money, WalletEntryOut, WalletOut
 
@@ -148,7 +148,7 @@ _BALANCES = {"MAIN": wallet_pb2.BALANCE_KIND_MAIN, "BONUS": wallet_pb2.BALANCE_K
 
 class AmountIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    amount_minor: int = Field(ge=1, le=1_000_000_000_000, examples=[5000])
+    amount_minor: WholeNumber = Field(ge=1, le=1_000_000_000_000, examples=[5000])
     currency_code: str = Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])
 
     def proto(self) -> money_pb2.Money:
@@ -267,13 +267,13 @@ class StaffBookingBody(BaseModel):
     customer_id: uuid.UUID
     session_id: uuid.UUID | None = None
     resource_id: uuid.UUID | None = None
-    quantity: int = Field(default=1, ge=1, le=1000)
+    quantity: WholeNumber = Field(default=1, ge=1, le=1000)
     unit_id: uuid.UUID | None = None
     check_in_date: EdgeDate | None = None
     check_out_date: EdgeDate | None = None
     start_time: EdgeDateTime | None = None
     end_time: EdgeDateTime | None = None
-    guests: int = Field(default=1, ge=1, le=1000)
+    guests: WholeNumber = Field(default=1, ge=1, le=1000)
     payment: StaffPaymentIn
 
     @model_validator(mode="after")

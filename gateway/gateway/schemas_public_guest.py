@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.edge import EdgeDate, EdgeDateTime
+from gateway.edge import EdgeDate, EdgeDateTime, WholeNumber
 from gateway.schemas import (
     MAX_EXTRAS,
     MAX_GUESTS,
@@ -59,7 +59,7 @@ class GuestSessionBookingBody(BaseModel):
         },
     )
     guest: GuestIn
-    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY, description="Places.")
+    quantity: WholeNumber = Field(default=1, ge=1, le=MAX_QUANTITY, description="Places.")
     extras: list[ExtraIn] = Field(default_factory=list, max_length=MAX_EXTRAS)
     card_token: str = CardToken
 
@@ -97,7 +97,7 @@ class GuestResourceBookingBody(BaseModel):
     )
     check_in_date: EdgeDate | None = Field(default=None, description="Nightly: local check-in date.")
     check_out_date: EdgeDate | None = Field(default=None, description="Nightly: local check-out date.")
-    guests: int = Field(default=1, ge=1, le=MAX_GUESTS, description="Nightly: guests.")
+    guests: WholeNumber = Field(default=1, ge=1, le=MAX_GUESTS, description="Nightly: guests.")
     start_time: EdgeDateTime | None = Field(default=None, description="Interval: start (with a UTC offset).")
     end_time: EdgeDateTime | None = Field(default=None, description="Interval: end (with a UTC offset).")
     extras: list[ExtraIn] = Field(default_factory=list, max_length=MAX_EXTRAS)

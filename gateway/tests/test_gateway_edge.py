@@ -337,3 +337,38 @@ async def test_a_trailing_slash_is_never_redirected_to_the_host_a_client_names(h
     assert encoded.status_code == 308
     assert encoded.headers["location"] == "/site/acme%0d%0aSet-Cookie:%20x=1"
     assert "set-cookie" not in encoded.headers
+
+
+# ----- JSON that says two things -----
+
+
+async def test_a_key_given_twice_or_a_count_written_as_true_or_a_float_is_refused(
+    http, make_account, fake_platform
+):
+    account = await make_account()
+    session_id = str(uuid.uuid4())
+    other = uuid.uuid4()
+    twice = f'{{"session_id": "{session_id}", "session_id": "{other}", "quantity": 1, "payment": {{}}}}'
+    nested_twice = f'{{"session_id": "{session_id}", "payment": {{"use_wallet": true, "use_wallet": false}}}}'
+
+    keys = [str(uuid.uuid4()) for _ in range(5)]
+    json_headers = {**account.headers, "Content-Type": "application/json"}
+    replies = [
+        await http.post("/v1/bookings", content=body, headers={**json_headers, "Idempotency-Key": key})
+        for body, key in zip((twice, nested_twice), keys, strict=False)
+    ] + [
+        await http.post(
+            "/v1/bookings",
+            json=booking_body(session_id, quantity=quantity),
+            headers={**account.headers, "Idempotency-Key": key},
+        )
+        for quantity, key in zip((True, 2.0, 1e0), keys[2:], strict=True)
+    ]
+
+    fields = []
+    for reply in replies:
+        problem = assert_problem(reply, 400, "VALIDATION_FAILED")
+        fields.append(problem["errors"][0]["field"])
+    assert fields[:2] == ["session_id", "use_wallet"]
+    assert all(field.endswith("quantity") for field in fields[2:]), fields
+    assert all(fake_platform.bookings.create_calls[key] == 0 for key in keys)

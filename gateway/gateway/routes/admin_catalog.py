@@ -28,7 +28,7 @@ from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.common.v1 import money_pb2
 from gateway.auth import CompanyAdmin, PlatformAdmin, Principal, Staff, company_in_reach
 from gateway.deps import clients_of, rpc
-from gateway.edge import EdgeDate
+from gateway.edge import EdgeDate, WholeNumber
 from gateway.problems import Problem
 from gateway.routes.common import (
     Idempotent,
@@ -59,7 +59,7 @@ Description = Annotated[str, Field(max_length=5000)]
 
 class PriceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    amount_minor: int = Field(ge=0, le=1_000_000_000, examples=[1500])
+    amount_minor: WholeNumber = Field(ge=0, le=1_000_000_000, examples=[1500])
     currency_code: str = Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])
 
     def proto(self) -> money_pb2.Money:
@@ -68,8 +68,8 @@ class PriceIn(BaseModel):
 
 class CancellationWindow(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    minutes_before_start: int = Field(ge=0, le=527_040, examples=[1440])
-    refund_percent: int = Field(ge=0, le=100, examples=[100])
+    minutes_before_start: WholeNumber = Field(ge=0, le=527_040, examples=[1440])
+    refund_percent: WholeNumber = Field(ge=0, le=100, examples=[100])
 
 
 _MINUTES = Field(default=0, ge=0, le=527_040)
@@ -81,27 +81,27 @@ class Policy(BaseModel):
     booking model (e.g. `min_nights` on an INTERVAL resource) are refused (400 INVALID_POLICY)."""
 
     model_config = ConfigDict(extra="forbid")
-    lead_time_minutes: int = _MINUTES
-    horizon_days: int = Field(default=365, ge=0, le=3660)
-    max_places_per_booking: int = _COUNT
-    min_duration_minutes: int = _MINUTES
-    max_duration_minutes: int = _MINUTES
-    min_nights: int = Field(default=0, ge=0, le=366)
-    max_nights: int = Field(default=0, ge=0, le=366)
-    granularity_minutes: int = Field(default=0, ge=0, le=1440)
-    buffer_before_minutes: int = _MINUTES
-    buffer_after_minutes: int = _MINUTES
-    max_active_bookings_per_customer: int = _COUNT
+    lead_time_minutes: WholeNumber = _MINUTES
+    horizon_days: WholeNumber = Field(default=365, ge=0, le=3660)
+    max_places_per_booking: WholeNumber = _COUNT
+    min_duration_minutes: WholeNumber = _MINUTES
+    max_duration_minutes: WholeNumber = _MINUTES
+    min_nights: WholeNumber = Field(default=0, ge=0, le=366)
+    max_nights: WholeNumber = Field(default=0, ge=0, le=366)
+    granularity_minutes: WholeNumber = Field(default=0, ge=0, le=1440)
+    buffer_before_minutes: WholeNumber = _MINUTES
+    buffer_after_minutes: WholeNumber = _MINUTES
+    max_active_bookings_per_customer: WholeNumber = _COUNT
     cancellation_windows: list[CancellationWindow] = Field(
         default_factory=list,
         max_length=10,
         description="Refund steps; none: free cancellation until the start. Replies list the effective ones.",
     )
-    check_in_deadline_minutes: int = _MINUTES
-    no_show_grace_minutes: int = _MINUTES
+    check_in_deadline_minutes: WholeNumber = _MINUTES
+    no_show_grace_minutes: WholeNumber = _MINUTES
     check_in_time: TimeOfDay | None = Field(default=None, description="NIGHTLY: local check-in time.")
     check_out_time: TimeOfDay | None = Field(default=None, description="NIGHTLY: local check-out time.")
-    max_guests_per_unit: int = _COUNT
+    max_guests_per_unit: WholeNumber = _COUNT
 
     def proto(self) -> catalog_pb2.ResourcePolicy:
         values = self.model_dump(exclude={"cancellation_windows", "check_in_time", "check_out_time"})
@@ -267,7 +267,7 @@ class CreateResourceBody(BaseModel):
     amenities: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
         default_factory=list, max_length=50
     )
-    capacity: int = Field(default=0, ge=0, le=100_000)
+    capacity: WholeNumber = Field(default=0, ge=0, le=100_000)
 
 
 class UpdateResourceBody(BaseModel):
@@ -280,7 +280,7 @@ class UpdateResourceBody(BaseModel):
     amenities: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
         default=None, max_length=50
     )
-    capacity: int | None = Field(default=None, ge=0, le=100_000)
+    capacity: WholeNumber | None = Field(default=None, ge=0, le=100_000)
     policy: Policy | None = None
     hourly_rate: PriceIn | None = Field(default=None, description="INTERVAL only.")
 

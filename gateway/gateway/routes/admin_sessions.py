@@ -27,7 +27,7 @@ from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.common.v1 import money_pb2
 from gateway.auth import CompanyAdmin, Staff, company_in_reach
 from gateway.deps import clients_of, rpc
-from gateway.edge import EdgeDate, EdgeDateTime
+from gateway.edge import EdgeDate, EdgeDateTime, WholeNumber
 from gateway.routes.common import (
     IfMatch,
     Once,
@@ -52,7 +52,7 @@ EMBEDDED_BOOKINGS = 200
 
 class PriceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    amount_minor: int = Field(ge=0, le=1_000_000_000, examples=[1500])
+    amount_minor: WholeNumber = Field(ge=0, le=1_000_000_000, examples=[1500])
     currency_code: str = Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])
 
     def proto(self) -> money_pb2.Money:
@@ -64,7 +64,7 @@ class CreateSessionBody(BaseModel):
     resource_id: uuid.UUID
     start_time: EdgeDateTime
     end_time: EdgeDateTime
-    capacity: int = Field(ge=1, le=100_000, examples=[12])
+    capacity: WholeNumber = Field(ge=1, le=100_000, examples=[12])
     price: PriceIn
 
 
@@ -77,7 +77,7 @@ class CreateSeriesBody(BaseModel):
         description="Local time of day of every occurrence, kept across DST changes.",
         examples=["09:00"],
     )
-    duration_minutes: int = Field(ge=1, le=1440, examples=[60])
+    duration_minutes: WholeNumber = Field(ge=1, le=1440, examples=[60])
     rrule: str = Field(
         min_length=1,
         max_length=500,
@@ -85,7 +85,7 @@ class CreateSeriesBody(BaseModel):
         "at most 500 occurrences within two years.",
         examples=["FREQ=WEEKLY;BYDAY=MO,WE;COUNT=20"],
     )
-    capacity: int = Field(ge=1, le=100_000, examples=[12])
+    capacity: WholeNumber = Field(ge=1, le=100_000, examples=[12])
     price: PriceIn
 
 
@@ -93,7 +93,7 @@ class UpdateSessionBody(BaseModel):
     """Only the fields given change. Times move only a session without bookings."""
 
     model_config = ConfigDict(extra="forbid")
-    capacity: int | None = Field(default=None, ge=1, le=100_000)
+    capacity: WholeNumber | None = Field(default=None, ge=1, le=100_000)
     start_time: EdgeDateTime | None = None
     end_time: EdgeDateTime | None = None
     price: PriceIn | None = None

@@ -177,7 +177,10 @@ async def create_booking(
     Requires an `Idempotency-Key`: a retry with the same key and body answers 202 with the booking
     the first request made, as it is now (header `Idempotent-Replayed: true`), and books nothing;
     the same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`. A refused request made
-    nothing, so its retry is decided again."""
+    nothing, so its retry is decided again.
+
+    A pass (`payment.entitlement_id`) pays places in sessions, a credit a place: a stay or a
+    rental paid with one is 409 `PASS_NOT_VALID_FOR_BOOKING_MODEL`, nothing held."""
     # The bookings service keeps the key: its (customer, request_id) unique key decides a race
     # of retries in the transaction that books, so no store of the gateway's is written here
     # (two transactions per booking fewer; gateway/README.md "Idempotency-Key").
@@ -350,11 +353,17 @@ async def change_booking(
     """Moves the end of one of my confirmed nightly stays (`check_out_date`) or interval
     rentals (`end_time`); the start stays. 202 with the booking: a longer period takes effect
     once the difference is paid (from the wallet, then the card), a shorter one at once, with
-    the difference refunded (card first, then wallet).
+    the difference refunded (card first, then wallet) at the percent cancelling now would
+    refund (the booking's cancellation windows, as `GET /v1/bookings/{id}/cancellation-preview`
+    shows): in full in the free-cancellation period, else that percent of the removed time's
+    price, each source's share rounded down; the company keeps the rest, and a later
+    cancellation does not give it back. A booking whose time has begun is not changed.
 
     409 `UNAVAILABLE` (the added time is taken), `CHANGE_IN_PROGRESS` or `BOOKING_FINALIZING`
     (retry shortly), `BOOKING_NOT_CHANGEABLE`, `BOOKING_ALREADY_STARTED`, or a policy limit
-    (`STAY_TOO_LONG`, `DURATION_TOO_SHORT`, ...). Requires an `Idempotency-Key`."""
+    (`STAY_TOO_LONG`, `DURATION_TOO_SHORT`, ...); `CHANGE_PAID_AT_DESK` (the desk changes it),
+    `CHANGE_PAID_BY_PASS` (a stay or rental paid with a pass before passes paid places only:
+    cancel it and book again). Requires an `Idempotency-Key`."""
 
     async def call(key: str) -> Response:
         await _own_booking(request, principal, str(booking_id))

@@ -10,7 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bookings.domain.model import BookingModel
 from plumbing.errors import FailedPrecondition, NotFound
+
+# A pass credit is a place in a time-slot session: "10 classes" is ten places. A credit has no
+# stated worth in nights or hours, so a pass paying a stay or a rental would pay for 29 nights
+# or a week with one credit.
+PASS_NOT_VALID_FOR_BOOKING_MODEL = "PASS_NOT_VALID_FOR_BOOKING_MODEL"
 
 
 @dataclass(frozen=True)
@@ -39,4 +45,15 @@ def check_entitlement(
     ):
         raise FailedPrecondition(
             "PASS_EXPIRED", "the pass is not valid now", field="payment_plan.entitlement_id"
+        )
+
+
+def check_pass_pays_for(model: BookingModel, entitlement_id: str) -> None:
+    """FAILED_PRECONDITION `PASS_NOT_VALID_FOR_BOOKING_MODEL` for a pass naming a stay or a
+    rental: its credits pay for places in sessions only."""
+    if entitlement_id and model is not BookingModel.TIME_SLOT:
+        raise FailedPrecondition(
+            PASS_NOT_VALID_FOR_BOOKING_MODEL,
+            "a pass pays for places in sessions, not for stays or rentals",
+            field="payment_plan.entitlement_id",
         )

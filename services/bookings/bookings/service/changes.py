@@ -272,6 +272,15 @@ class PeriodChanges:
                 "CHANGE_PAID_AT_DESK",
                 "the booking was paid at the front desk: its period is changed there, where the money is",
             )
+        if booking.plan.entitlement_id:
+            # Only stays and rentals change, and a pass pays for those no more: one paid by a
+            # pass before is kept as it is. Shorter, it would keep the pass's cover above its
+            # price (credits are not money, nothing gives them back in part); longer, it
+            # would stretch one credit further.
+            raise FailedPrecondition(
+                "CHANGE_PAID_BY_PASS",
+                "the booking was paid with a pass: cancel it and book the new period instead",
+            )
         saga_id = str(uuid.uuid4())
         if difference > 0:
             if not booking.plan.has_money_source:

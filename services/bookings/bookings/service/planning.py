@@ -27,6 +27,7 @@ from bookings.domain.model import (
     check_bookable,
     check_on_sale,
 )
+from bookings.domain.passes import check_pass_pays_for
 from bookings.domain.policy import Policy
 from bookings.domain.reservations import (
     EngineQuote,
@@ -88,6 +89,7 @@ class Planner:
             raise FailedPrecondition(
                 "BOOK_BY_SESSION", "time-slot resources are booked by session: give the session_id"
             )
+        check_pass_pays_for(model, plan.entitlement_id)
         return await self._by_model[model](request, plan, resource, now)
 
     async def _customer_company(self, customer_id: str) -> str | None:

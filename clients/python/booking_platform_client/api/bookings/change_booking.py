@@ -118,7 +118,9 @@ def sync_detailed(
 
     409 `UNAVAILABLE` (the added time is taken), `CHANGE_IN_PROGRESS` or `BOOKING_FINALIZING`
     (retry shortly), `BOOKING_NOT_CHANGEABLE`, `BOOKING_ALREADY_STARTED`, or a policy limit
-    (`STAY_TOO_LONG`, `DURATION_TOO_SHORT`, ...). Requires an `Idempotency-Key`.
+    (`STAY_TOO_LONG`, `DURATION_TOO_SHORT`, ...); `CHANGE_PAID_AT_DESK` (the desk changes it),
+    `CHANGE_PAID_BY_PASS` (a stay or rental paid with a pass before passes paid places only:
+    cancel it and book again). Requires an `Idempotency-Key`.
 
     Args:
         booking_id (UUID):
@@ -163,7 +165,9 @@ def sync(
 
     409 `UNAVAILABLE` (the added time is taken), `CHANGE_IN_PROGRESS` or `BOOKING_FINALIZING`
     (retry shortly), `BOOKING_NOT_CHANGEABLE`, `BOOKING_ALREADY_STARTED`, or a policy limit
-    (`STAY_TOO_LONG`, `DURATION_TOO_SHORT`, ...). Requires an `Idempotency-Key`.
+    (`STAY_TOO_LONG`, `DURATION_TOO_SHORT`, ...); `CHANGE_PAID_AT_DESK` (the desk changes it),
+    `CHANGE_PAID_BY_PASS` (a stay or rental paid with a pass before passes paid places only:
+    cancel it and book again). Requires an `Idempotency-Key`.
 
     Args:
         booking_id (UUID):
@@ -203,7 +207,9 @@ async def asyncio_detailed(
 
     409 `UNAVAILABLE` (the added time is taken), `CHANGE_IN_PROGRESS` or `BOOKING_FINALIZING`
     (retry shortly), `BOOKING_NOT_CHANGEABLE`, `BOOKING_ALREADY_STARTED`, or a policy limit
-    (`STAY_TOO_LONG`, `DURATION_TOO_SHORT`, ...). Requires an `Idempotency-Key`.
+    (`STAY_TOO_LONG`, `DURATION_TOO_SHORT`, ...); `CHANGE_PAID_AT_DESK` (the desk changes it),
+    `CHANGE_PAID_BY_PASS` (a stay or rental paid with a pass before passes paid places only:
+    cancel it and book again). Requires an `Idempotency-Key`.
 
     Args:
         booking_id (UUID):
@@ -246,7 +252,9 @@ async def asyncio(
 
     409 `UNAVAILABLE` (the added time is taken), `CHANGE_IN_PROGRESS` or `BOOKING_FINALIZING`
     (retry shortly), `BOOKING_NOT_CHANGEABLE`, `BOOKING_ALREADY_STARTED`, or a policy limit
-    (`STAY_TOO_LONG`, `DURATION_TOO_SHORT`, ...). Requires an `Idempotency-Key`.
+    (`STAY_TOO_LONG`, `DURATION_TOO_SHORT`, ...); `CHANGE_PAID_AT_DESK` (the desk changes it),
+    `CHANGE_PAID_BY_PASS` (a stay or rental paid with a pass before passes paid places only:
+    cancel it and book again). Requires an `Idempotency-Key`.
 
     Args:
         booking_id (UUID):

@@ -112,6 +112,9 @@ def sync_detailed(
     the same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`. A refused request made
     nothing, so its retry is decided again.
 
+    A pass (`payment.entitlement_id`) pays places in sessions, a credit a place: a stay or a
+    rental paid with one is 409 `PASS_NOT_VALID_FOR_BOOKING_MODEL`, nothing held.
+
     Args:
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
         body (CreateBookingBody):
@@ -151,6 +154,9 @@ def sync(
     the same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`. A refused request made
     nothing, so its retry is decided again.
 
+    A pass (`payment.entitlement_id`) pays places in sessions, a credit a place: a stay or a
+    rental paid with one is 409 `PASS_NOT_VALID_FOR_BOOKING_MODEL`, nothing held.
+
     Args:
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
         body (CreateBookingBody):
@@ -184,6 +190,9 @@ async def asyncio_detailed(
     the first request made, as it is now (header `Idempotent-Replayed: true`), and books nothing;
     the same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`. A refused request made
     nothing, so its retry is decided again.
+
+    A pass (`payment.entitlement_id`) pays places in sessions, a credit a place: a stay or a
+    rental paid with one is 409 `PASS_NOT_VALID_FOR_BOOKING_MODEL`, nothing held.
 
     Args:
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
@@ -221,6 +230,9 @@ async def asyncio(
     the first request made, as it is now (header `Idempotent-Replayed: true`), and books nothing;
     the same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`. A refused request made
     nothing, so its retry is decided again.
+
+    A pass (`payment.entitlement_id`) pays places in sessions, a credit a place: a stay or a
+    rental paid with one is 409 `PASS_NOT_VALID_FOR_BOOKING_MODEL`, nothing held.
 
     Args:
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
