@@ -29,6 +29,7 @@ from bookingplatform.payments.v1 import payments_pb2
 from gateway.notifications.delivery import write_endpoint_disabled
 from plumbing.mailsink import parts
 from plumbing.testing import eventually
+from tests.test_e2e_notifications import a_session_needing_check_in, starts_in
 
 pytestmark = pytest.mark.e2e
 
@@ -454,3 +455,35 @@ async def test_a_bookings_later_event_waits_for_its_earlier_one_to_succeed_at_th
         if json.loads(r.body)["data"]["booking_id"] == booking_id
     ]
     assert types == ["booking.confirmed", "booking.confirmed", "booking.cancelled"]
+
+
+async def test_a_no_show_overturned_by_the_desk_reaches_the_receiver_after_the_no_show_signed(
+    platform, tenant, receiver: Receiver
+) -> None:
+    # A subscriber told booking.no_show must learn that the desk overturned it (the customer
+    # came after all): the booking is CHECKED_IN.
+    admin = await login(platform, "COMPANY_ADMIN", tenant.company_id)
+    endpoint = await register(admin, receiver.url, "booking.no_show", "booking.no_show_overturned")
+    customer = await tenant.customer(main_minor=2000)
+    booked = await customer.book(await a_session_needing_check_in(tenant), use_wallet=True)
+    assert booked.status_code == 202, booked.text
+    booking_id = booked.json()["id"]
+    await customer.wait_for(booking_id, "CONFIRMED")
+    await starts_in(platform, booking_id, -0.5)
+    path = f"/v1/admin/bookings/{booking_id}/no-show"
+    marked = await admin.post(path, headers=once(), json={"no_show": True, "reason": "not at the door"})
+    assert marked.status_code == 200, marked.text
+    overturned = await admin.post(path, headers=once(), json={"no_show": False, "reason": "was upstairs"})
+    assert overturned.status_code == 200 and overturned.json()["status"] == "CHECKED_IN", overturned.text
+
+    await eventually(lambda: len(receiver.received) == 2, message="the overturn's event never came")
+    events = [json.loads(r.body) for r in receiver.received]
+    # Ordered per booking: the no-show first, then its overturn.
+    assert [e["type"] for e in events] == ["booking.no_show", "booking.no_show_overturned"]
+    assert all(
+        verify_webhook(endpoint["secret"], r.body, r.headers["Webhook-Signature"]) for r in receiver.received
+    )
+    assert receiver.received[1].headers["Webhook-Id"] == events[1]["id"] != events[0]["id"]
+    data = events[1]["data"]
+    assert (data["booking_id"], data["customer_id"]) == (booking_id, customer.id)
+    assert data["status"] == "CHECKED_IN"

@@ -1,7 +1,7 @@
 """The event types a webhook endpoint can subscribe to: what bookings publishes on
 `bookings.events.<name>` (plumbing.messaging; a booking's status changes - a no-show too,
-whether the lifecycle sweep or the front desk marked it - and a cancellation's completed
-refund), and the body each delivery posts. Pure functions, no I/O."""
+whether the lifecycle sweep or the front desk marked it, and the desk overturning one - and a
+cancellation's completed refund), and the body each delivery posts. Pure functions, no I/O."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ EVENT_OF_SUBJECT = {
     "cancelled": "booking.cancelled",
     "refund_completed": "refund.completed",
     "no_show": "booking.no_show",
+    # The desk overturned a no-show (NO_SHOW -> CHECKED_IN, `data.status` CHECKED_IN): a
+    # subscriber told `booking.no_show` learns it no longer holds.
+    "no_show_overturned": "booking.no_show_overturned",
 }
 EVENT_TYPES = tuple(EVENT_OF_SUBJECT.values())
 

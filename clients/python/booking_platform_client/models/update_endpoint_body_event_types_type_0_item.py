@@ -6,6 +6,7 @@ class UpdateEndpointBodyEventTypesType0Item(StrEnum):
     BOOKING_CANCELLING = "booking.cancelling"
     BOOKING_CONFIRMED = "booking.confirmed"
     BOOKING_NO_SHOW = "booking.no_show"
+    BOOKING_NO_SHOW_OVERTURNED = "booking.no_show_overturned"
     BOOKING_PAYMENT_DUE = "booking.payment_due"
     BOOKING_REJECTED = "booking.rejected"
     REFUND_COMPLETED = "refund.completed"

@@ -127,7 +127,8 @@ async def _move(
 # The lifecycle's moves told to the other services (`bookings.events.<status>`, through the
 # outbox in the move's transaction): a no-show (the customer is e-mailed, webhooks fire), and
 # the desk overturning one (`bookings.events.no_show_overturned`, status CHECKED_IN: the
-# customer is e-mailed a correction). Other check-ins and completions are not published.
+# customer is e-mailed a correction, webhooks fire `booking.no_show_overturned`). Other
+# check-ins and completions are not published.
 PUBLISHED = frozenset({BookingStatus.NO_SHOW})
 NO_SHOW_OVERTURNED = "no_show_overturned"
 
