@@ -417,3 +417,53 @@ async def test_a_change_cannot_make_a_rental_longer_than_a_year(platform, tenant
     assert refused == "DURATION_TOO_LONG"
     _, beyond_2199 = await change(platform, confirmed, end=start.replace(year=2199))
     assert beyond_2199 == "DURATION_TOO_LONG"
+
+
+async def stats_kept(platform, resource_id) -> int:
+    """The money the statistics say the company keeps from the resource's bookings."""
+    return await count(
+        platform,
+        "SELECT coalesce(sum(wallet_minor + bonus_minor + card_minor), 0) FROM bookings.stats_hourly"
+        " WHERE resource_id = :r",
+        r=resource_id,
+    )
+
+
+async def test_shortening_then_cancelling_refunds_no_more_than_cancelling_outright(platform):
+    """Past the free-cancellation period the removed nights come back at the cancellation's
+    percent (50 % here), not in full; the rest is kept, and a later cancellation does not give
+    it back: shortening to the minimum first no longer beats the policy."""
+    co = await company(platform)
+    windows = [
+        catalog_pb2.CancellationWindow(minutes_before_start=30 * 24 * 60, refund_percent=100),
+        catalog_pb2.CancellationWindow(minutes_before_start=0, refund_percent=50),
+    ]
+    resource, _ = await cabins(
+        platform, co.id, nightly=3333, policy=catalog_pb2.ResourcePolicy(cancellation_windows=windows)
+    )
+    guest = await customer_with_money(platform, co.id, amount=13332)
+    check_in = date.today() + timedelta(days=10)  # inside the 50 % window
+    booking = await confirmed_stay(platform, guest, resource, check_in, 4)
+
+    _, reason = await change(platform, booking, check_out=check_in + timedelta(days=1))
+    assert reason is None
+    shortened = await change_done(platform, booking.id)
+
+    # 99.99 removed: 49.99 back (rounded down as a cancellation rounds), 50.00 kept.
+    assert shortened.total_price.amount_minor == 3333
+    assert await main_balance(platform, co.id, guest.id) == 4999
+    assert shortened.wallet_debited_minor == 13332 - 4999
+    assert await stats_kept(platform, resource.id) == 13332 - 4999
+    await cancel_when_confirmed(platform, booking.id)
+    cancelled = await cancelled_booking(platform, booking.id)
+    assert (cancelled.refund.percent, cancelled.refund.wallet_minor) == (50, 1666)
+    await eventually(
+        lambda: _balance_is(platform, co.id, guest.id, 4999 + 1666), message="the refund never arrived"
+    )
+    # Cancelling the 4 nights outright gave back 66.66: 66.65 now, never more.
+    assert 4999 + 1666 <= 13332 // 2
+    assert await stats_kept(platform, resource.id) == 13332 - 4999 - 1666
+
+
+async def _balance_is(platform, company_id, customer_id, expected: int) -> bool:
+    return await main_balance(platform, company_id, customer_id) == expected

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import ColumnElement, Row, func, select, update
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
@@ -57,20 +57,20 @@ async def recorded_target(conn: AsyncConnection, booking_id: str, request_id: st
     ).scalar_one_or_none()
 
 
-async def mark_changing(
-    conn: AsyncConnection, booking_id: str, marker: str, *, expected_end: datetime, expected_total: int
-) -> bool:
+async def mark_changing(conn: AsyncConnection, booking: Booking, marker: str) -> bool:
     """Takes the booking for a change: CONFIRMED, its own saga completed, no change running,
-    and still the period and price the change was planned on. The row lock serializes
-    changes and cancellations of one booking; the conditions are re-checked on the row."""
+    and still the period, price and money paid (a shortening's refund and what it keeps are
+    shares of it) the change was planned on. The row lock serializes changes and
+    cancellations of one booking; the conditions are re-checked on the row."""
     marked = await conn.execute(
         update(bookings)
         .where(
-            bookings.c.id == booking_id,
+            bookings.c.id == booking.id,
             bookings.c.status == BookingStatus.CONFIRMED.value,
             bookings.c.changing_saga_id.is_(None),
-            bookings.c.end_time == expected_end,
-            bookings.c.total_minor == expected_total,
+            bookings.c.end_time == booking.end_time,
+            bookings.c.total_minor == booking.total_minor,
+            *_paid_as(booking),
             select(sagas.c.id)
             .where(sagas.c.id == bookings.c.saga_id, sagas.c.state == SagaState.COMPLETED.value)
             .exists(),
@@ -79,6 +79,22 @@ async def mark_changing(
         .returning(bookings.c.id)
     )
     return marked.first() is not None
+
+
+def _paid_as(booking: Booking) -> list[ColumnElement[bool]]:
+    return [
+        bookings.c.card_charged_minor == booking.card_charged_minor,
+        bookings.c.wallet_debited_minor == booking.wallet_debited_minor,
+        bookings.c.bonus_debited_minor == booking.bonus_debited_minor,
+        bookings.c.kept_card_minor == booking.kept_card_minor,
+        bookings.c.kept_wallet_minor == booking.kept_wallet_minor,
+    ]
+
+
+async def paid_as_planned(conn: AsyncConnection, booking: Booking) -> bool:
+    """Whether what the booking's sources paid is still what the change was planned on."""
+    found = await conn.execute(select(bookings.c.id).where(bookings.c.id == booking.id, *_paid_as(booking)))
+    return found.first() is not None
 
 
 async def change_state(conn: AsyncConnection, booking_id: str) -> Row[Any]:
@@ -199,6 +215,9 @@ async def update_changed_booking(
             total_minor=period.new_total_minor,
             base_minor=period.new_base_minor,
             quote_lines=[list(line) for line in period.quote_lines],
+            # What the company keeps of a shortening's removed time (0 for a lengthening).
+            kept_card_minor=bookings.c.kept_card_minor + period.kept_card_minor,
+            kept_wallet_minor=bookings.c.kept_wallet_minor + period.kept_wallet_minor,
         )
         if period.new_check_out is not None:
             values["check_out_date"] = period.new_check_out

@@ -127,6 +127,8 @@ def _booking_from_row(
         booked_by_user_id=row.booked_by_user_id or "",
         no_show_override_reason=row.no_show_override_reason or "",
         cancel_reason=row.cancel_reason or "",
+        kept_card_minor=row.kept_card_minor,
+        kept_wallet_minor=row.kept_wallet_minor,
     )
 
 

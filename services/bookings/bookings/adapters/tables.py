@@ -93,12 +93,22 @@ bookings = Table(
     Column("booked_by_user_id", Text),
     Column("no_show_override_reason", Text),
     Column("cancel_reason", Text),
+    # Money of time a shortening removed past the free-cancellation period that the company
+    # kept (the removed part's share a cancellation would have kept); it stays in what the
+    # source paid and no later refund gives it back.
+    Column("kept_card_minor", BigInteger, nullable=False, server_default=text("0")),
+    Column("kept_wallet_minor", BigInteger, nullable=False, server_default=text("0")),
     *_timestamps(),
     UniqueConstraint("customer_id", "request_id", name="uq_bookings_customer_request"),
     CheckConstraint(
         "(desk_payment IS NULL AND desk_paid_minor = 0)"
         " OR (desk_payment IN ('CASH','EXTERNAL') AND desk_paid_minor >= 0)",
         name="ck_bookings_desk_payment",
+    ),
+    CheckConstraint(
+        "kept_card_minor BETWEEN 0 AND card_charged_minor"
+        " AND kept_wallet_minor BETWEEN 0 AND wallet_debited_minor + bonus_debited_minor",
+        name="ck_bookings_kept_within_paid",
     ),
     CheckConstraint("quantity >= 1", name="ck_bookings_quantity"),
     CheckConstraint(

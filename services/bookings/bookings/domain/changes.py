@@ -9,16 +9,23 @@ its price (scaled down when shortened) and only added minutes are priced at toda
 
 Extras priced per night, per guest-night or per hour scale with the new period at the unit
 price they were bought at; per-booking and per-guest extras stay as they are.
+
+A shortening cancels the time it removes: what that time cost comes back at the percent a
+cancellation would refund now (`model.refund_percent`, the booking's saved windows), each
+source's share rounded down; the rest is kept by the company, as a cancellation keeps it, and
+no later refund gives it back (`Booking.kept_card_minor` / `kept_wallet_minor`). Otherwise
+shortening to the minimum and then cancelling refunded more than cancelling outright.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from bookings.domain.model import ExtraLine
+from bookings.domain.model import Booking, ExtraLine, refund_percent
+from bookings.domain.policy import refund_by_percent
 from bookings.domain.reservations import (
     PricedNight,
     QuoteLine,
@@ -148,6 +155,13 @@ class PeriodChange:
     # Interval rentals: the blocked range (buffers included) before and after.
     old_blocked: tuple[datetime, datetime] | None = None
     new_blocked: tuple[datetime, datetime] | None = None
+    # A shortening: what its refund gives back to each source, and what the company keeps of
+    # the removed time's money (`keep_by_policy`).
+    refund_percent: int = 100
+    refund_card_minor: int = 0
+    refund_wallet_minor: int = 0
+    kept_card_minor: int = 0
+    kept_wallet_minor: int = 0
 
     def __post_init__(self) -> None:
         # A longer period at the booked prices can pass the bounds a new booking keeps.
@@ -192,6 +206,11 @@ class PeriodChange:
             "new_check_out": stamp(self.new_check_out),
             "old_blocked": [stamp(v) for v in self.old_blocked] if self.old_blocked else None,
             "new_blocked": [stamp(v) for v in self.new_blocked] if self.new_blocked else None,
+            "refund_percent": self.refund_percent,
+            "refund_card_minor": self.refund_card_minor,
+            "refund_wallet_minor": self.refund_wallet_minor,
+            "kept_card_minor": self.kept_card_minor,
+            "kept_wallet_minor": self.kept_wallet_minor,
         }
 
     @classmethod
@@ -218,4 +237,34 @@ class PeriodChange:
             new_check_out=day(data.get("new_check_out")),
             old_blocked=span(data.get("old_blocked")),
             new_blocked=span(data.get("new_blocked")),
+            # Changes saved before the shortening's percent existed refunded in full.
+            refund_percent=int(data.get("refund_percent", 100)),
+            refund_card_minor=int(data.get("refund_card_minor", 0)),
+            refund_wallet_minor=int(data.get("refund_wallet_minor", 0)),
+            kept_card_minor=int(data.get("kept_card_minor", 0)),
+            kept_wallet_minor=int(data.get("kept_wallet_minor", 0)),
         )
+
+
+def keep_by_policy(change: PeriodChange, booking: Booking, now: datetime) -> PeriodChange:
+    """A shortening's money: the removed time's cost (card first, then wallet, never more than
+    each paid for the booking's time; a pass's cover is not money) comes back at the percent a
+    cancellation at `now` would refund, each source's share rounded down as a cancellation
+    rounds it; the rest is kept. A lengthening or a change of nothing refunds nothing."""
+    if change.difference_minor >= 0:
+        return change
+    percent = refund_percent(booking, now)
+    card, wallet = refund_split(
+        -change.difference_minor,
+        card_paid_minor=booking.refundable_card_minor,
+        wallet_paid_minor=booking.refundable_wallet_minor,
+    )
+    card_back, wallet_back = refund_by_percent(card, percent), refund_by_percent(wallet, percent)
+    return replace(
+        change,
+        refund_percent=percent,
+        refund_card_minor=card_back,
+        refund_wallet_minor=wallet_back,
+        kept_card_minor=card - card_back,
+        kept_wallet_minor=wallet - wallet_back,
+    )

@@ -230,6 +230,20 @@ class Booking:
     booked_by_user_id: str = ""
     no_show_override_reason: str = ""
     cancel_reason: str = ""
+    # Kept by the company from time a shortening removed (its cancellation share), out of what
+    # the card and the wallet (main and bonus) paid: never refunded again.
+    kept_card_minor: int = 0
+    kept_wallet_minor: int = 0
+
+    @property
+    def refundable_card_minor(self) -> int:
+        """What the card paid for the booking's time now, which a refund may give back."""
+        return self.card_charged_minor - self.kept_card_minor
+
+    @property
+    def refundable_wallet_minor(self) -> int:
+        """What the wallet (main and bonus) paid for the booking's time now."""
+        return self.wallet_debited_minor + self.bonus_debited_minor - self.kept_wallet_minor
 
 
 def refund_percent(booking: Booking, now: datetime, *, by_company: bool = False) -> int:
@@ -279,14 +293,16 @@ def cancellation_refund(
 ) -> RefundRequest:
     """What cancelling `booking` at `now` gives back, source by source: the policy's percent of
     the card and of the wallet (main and bonus), the pass's credits only with a full refund, and
-    the desk's share, handed back at the desk (no saga step moves desk money). CancelBooking
+    the desk's share, handed back at the desk (no saga step moves desk money); what a shortening
+    kept stays kept. A shortening gives back the removed time's money at the same percent
+    (`domain.changes.keep_by_policy`). CancelBooking
     asks for it under its saga; PreviewCancellation shows it (no saga: `saga_id` empty)."""
     percent = refund_percent(booking, now, by_company=by_company)
     return RefundRequest(
         saga_id=saga_id,
         percent=percent,
-        card_minor=refund_by_percent(booking.card_charged_minor, percent),
-        wallet_minor=refund_by_percent(booking.wallet_debited_minor + booking.bonus_debited_minor, percent),
+        card_minor=refund_by_percent(booking.refundable_card_minor, percent),
+        wallet_minor=refund_by_percent(booking.refundable_wallet_minor, percent),
         credits=booking.quantity if booking.plan.entitlement_id and percent == 100 else 0,
         desk_minor=refund_by_percent(booking.desk_paid_minor, percent),
     )

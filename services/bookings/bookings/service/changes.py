@@ -9,7 +9,9 @@ then, by the price difference:
 - more to pay: a change saga pays it (wallet, then card); at its pivot the booking takes the
   new period and price; a failure before the pivot puts the holds back exactly;
 - less to pay: the booking takes the new period and price at once (the time it gave up is
-  free for others at once) and a change saga refunds the difference, card first;
+  free for others at once) and a change saga refunds the difference, card first, at the
+  percent a cancellation would refund now; the company keeps the rest, recorded on the
+  booking in the same update (`domain.changes.keep_by_policy`);
 - the same: the booking takes the new period at once, no saga.
 
 While a change saga runs, the booking refuses another change (`CHANGE_IN_PROGRESS`) and a
@@ -35,9 +37,9 @@ from bookings.domain.changes import (
     interval_base,
     interval_hours,
     interval_line,
+    keep_by_policy,
     nightly_lines,
     quote_lines,
-    refund_split,
     rescale_extras,
 )
 from bookings.domain.commands import ChangeBookingPeriod
@@ -97,10 +99,12 @@ class PeriodChanges:
             replay = await self._replay(booking, command)
             if replay is not None:
                 return replay
-            _check_changeable(booking, datetime.now(UTC))
+            now = datetime.now(UTC)
+            _check_changeable(booking, now)
             change = await self._plan(booking, command)
             if change is None:  # the period asked for is the booking's own
                 return booking
+            change = keep_by_policy(change, booking, now)
             try:
                 return await self._apply(booking, change)
             except _Stale:
@@ -223,9 +227,7 @@ class PeriodChanges:
         async with self.db.transaction() as conn:
             if not await sql.record_request(conn, change, saga.id if saga else None):
                 raise _Replayed
-            if not await sql.mark_changing(
-                conn, booking.id, marker, expected_end=booking.end_time, expected_total=booking.total_minor
-            ):
+            if not await sql.mark_changing(conn, booking, marker):
                 await self._refuse(conn, booking)
             change = await self._move_holds(conn, booking, change)
             await audit.record(
@@ -296,17 +298,12 @@ class PeriodChanges:
                 use_card=bool(booking.plan.payment_method_id),
                 change=change.to_data(),
             )
-        card, wallet = refund_split(
-            -difference,
-            card_paid_minor=booking.card_charged_minor,
-            wallet_paid_minor=booking.wallet_debited_minor + booking.bonus_debited_minor,
-        )
         return Saga.for_change_refund(
             saga_id=saga_id,
             booking_id=booking.id,
             currency=booking.currency,
-            refund_card_minor=card,
-            refund_wallet_minor=wallet,
+            refund_card_minor=change.refund_card_minor,
+            refund_wallet_minor=change.refund_wallet_minor,
             change=change.to_data(),
         )
 
@@ -320,6 +317,8 @@ class PeriodChanges:
                 "CHANGE_IN_PROGRESS", "another change of this booking is running; try again shortly"
             )
         if state.end_time != booking.end_time or state.total_minor != booking.total_minor:
+            raise _Stale
+        if not await sql.paid_as_planned(conn, booking):  # a change's refund settled meanwhile
             raise _Stale
         raise Conflict("BOOKING_FINALIZING", "the booking is still being confirmed; try again shortly")
 

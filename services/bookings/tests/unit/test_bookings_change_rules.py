@@ -1,5 +1,6 @@
 """Pricing a booking's new period: kept nights keep their price, extras scale, refunds split."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from bookings.domain.changes import (
@@ -7,11 +8,19 @@ from bookings.domain.changes import (
     Scale,
     booked_night_prices,
     interval_base,
+    keep_by_policy,
     nightly_lines,
     refund_split,
     rescale_extras,
 )
-from bookings.domain.model import ExtraLine
+from bookings.domain.model import (
+    Booking,
+    BookingModel,
+    BookingStatus,
+    ExtraLine,
+    PaymentPlan,
+    cancellation_refund,
+)
 from bookings.domain.reservations import PricedNight
 
 MONDAY = date(2031, 3, 3)
@@ -87,3 +96,91 @@ def test_a_change_survives_the_saga_data_round_trip():
     )
     assert PeriodChange.from_data(change.to_data()) == change
     assert (change.difference_minor, change.extends) == (1200, True)
+
+
+def cabin(**paid) -> Booking:
+    """4 nights at 33.33 booked with a 100 % window until 48 h and 50 % until 24 h before."""
+    return Booking(
+        id="b",
+        company_id="c",
+        customer_id="u",
+        resource_id="r",
+        session_id="",
+        booking_model=BookingModel.NIGHTLY,
+        quantity=1,
+        start_time=START,
+        end_time=START + timedelta(days=4),
+        status=BookingStatus.CONFIRMED,
+        total_minor=13332,
+        base_minor=13332,
+        currency="EUR",
+        plan=PaymentPlan(use_wallet=True, payment_method_id="m"),
+        saga_id="g",
+        free_cancellation_until=START,
+        cancellation_windows=((2880, 100), (1440, 50)),
+        **paid,
+    )
+
+
+def shortening(booking: Booking, nights: int) -> PeriodChange:
+    return PeriodChange(
+        change_id="x",
+        booking_id="b",
+        request_id="r",
+        booking_model="NIGHTLY",
+        old_end=booking.end_time,
+        new_end=START + timedelta(days=nights),
+        old_total_minor=booking.total_minor,
+        new_total_minor=3333 * nights,
+        new_base_minor=3333 * nights,
+        quote_lines=(),
+        extras=(),
+    )
+
+
+def test_a_shortening_refunds_the_removed_nights_at_the_percent_a_cancellation_would():
+    booking = cabin(card_charged_minor=11832, wallet_debited_minor=1000, bonus_debited_minor=500)
+    in_half_window = START - timedelta(hours=46)
+
+    change = keep_by_policy(shortening(booking, 1), booking, in_half_window)
+
+    # 99.99 removed, all of it card money: 49.99 back (rounded down), 50.00 kept.
+    assert (change.refund_percent, change.refund_card_minor, change.refund_wallet_minor) == (50, 4999, 0)
+    assert (change.kept_card_minor, change.kept_wallet_minor) == (5000, 0)
+    assert PeriodChange.from_data(change.to_data()) == change
+    # Then cancelled: the kept 50.00 is not refunded again, so shortening first never pays.
+    settled = replace(booking, card_charged_minor=11832 - 4999, kept_card_minor=5000, total_minor=3333)
+    refund = cancellation_refund(settled, in_half_window)
+    outright = cancellation_refund(booking, in_half_window)
+    assert (refund.card_minor, refund.wallet_minor) == (916, 750)
+    assert 4999 + refund.card_minor + refund.wallet_minor <= outright.card_minor + outright.wallet_minor
+
+
+def test_a_shortening_in_the_free_period_refunds_everything_and_after_the_last_window_nothing():
+    booking = cabin(card_charged_minor=3000, wallet_debited_minor=10332)
+    free = keep_by_policy(shortening(booking, 1), booking, START - timedelta(days=3))
+    late = keep_by_policy(shortening(booking, 1), booking, START - timedelta(hours=2))
+    assert (
+        free.refund_card_minor,
+        free.refund_wallet_minor,
+        free.kept_card_minor,
+        free.kept_wallet_minor,
+    ) == (
+        3000,
+        6999,
+        0,
+        0,
+    )
+    assert (
+        late.refund_card_minor,
+        late.refund_wallet_minor,
+        late.kept_card_minor,
+        late.kept_wallet_minor,
+    ) == (
+        0,
+        0,
+        3000,
+        6999,
+    )
+    lengthened = PeriodChange(**{**shortening(booking, 5).__dict__, "new_total_minor": 16665})
+    assert keep_by_policy(lengthened, booking, START - timedelta(hours=2)) == lengthened

@@ -114,7 +114,11 @@ def sync_detailed(
      Moves the end of one of my confirmed nightly stays (`check_out_date`) or interval
     rentals (`end_time`); the start stays. 202 with the booking: a longer period takes effect
     once the difference is paid (from the wallet, then the card), a shorter one at once, with
-    the difference refunded (card first, then wallet).
+    the difference refunded (card first, then wallet) at the percent cancelling now would
+    refund (the booking's cancellation windows, as `GET /v1/bookings/{id}/cancellation-preview`
+    shows): in full in the free-cancellation period, else that percent of the removed time's
+    price, each source's share rounded down; the company keeps the rest, and a later
+    cancellation does not give it back. A booking whose time has begun is not changed.
 
     409 `UNAVAILABLE` (the added time is taken), `CHANGE_IN_PROGRESS` or `BOOKING_FINALIZING`
     (retry shortly), `BOOKING_NOT_CHANGEABLE`, `BOOKING_ALREADY_STARTED`, or a policy limit
@@ -161,7 +165,11 @@ def sync(
      Moves the end of one of my confirmed nightly stays (`check_out_date`) or interval
     rentals (`end_time`); the start stays. 202 with the booking: a longer period takes effect
     once the difference is paid (from the wallet, then the card), a shorter one at once, with
-    the difference refunded (card first, then wallet).
+    the difference refunded (card first, then wallet) at the percent cancelling now would
+    refund (the booking's cancellation windows, as `GET /v1/bookings/{id}/cancellation-preview`
+    shows): in full in the free-cancellation period, else that percent of the removed time's
+    price, each source's share rounded down; the company keeps the rest, and a later
+    cancellation does not give it back. A booking whose time has begun is not changed.
 
     409 `UNAVAILABLE` (the added time is taken), `CHANGE_IN_PROGRESS` or `BOOKING_FINALIZING`
     (retry shortly), `BOOKING_NOT_CHANGEABLE`, `BOOKING_ALREADY_STARTED`, or a policy limit
@@ -203,7 +211,11 @@ async def asyncio_detailed(
      Moves the end of one of my confirmed nightly stays (`check_out_date`) or interval
     rentals (`end_time`); the start stays. 202 with the booking: a longer period takes effect
     once the difference is paid (from the wallet, then the card), a shorter one at once, with
-    the difference refunded (card first, then wallet).
+    the difference refunded (card first, then wallet) at the percent cancelling now would
+    refund (the booking's cancellation windows, as `GET /v1/bookings/{id}/cancellation-preview`
+    shows): in full in the free-cancellation period, else that percent of the removed time's
+    price, each source's share rounded down; the company keeps the rest, and a later
+    cancellation does not give it back. A booking whose time has begun is not changed.
 
     409 `UNAVAILABLE` (the added time is taken), `CHANGE_IN_PROGRESS` or `BOOKING_FINALIZING`
     (retry shortly), `BOOKING_NOT_CHANGEABLE`, `BOOKING_ALREADY_STARTED`, or a policy limit
@@ -248,7 +260,11 @@ async def asyncio(
      Moves the end of one of my confirmed nightly stays (`check_out_date`) or interval
     rentals (`end_time`); the start stays. 202 with the booking: a longer period takes effect
     once the difference is paid (from the wallet, then the card), a shorter one at once, with
-    the difference refunded (card first, then wallet).
+    the difference refunded (card first, then wallet) at the percent cancelling now would
+    refund (the booking's cancellation windows, as `GET /v1/bookings/{id}/cancellation-preview`
+    shows): in full in the free-cancellation period, else that percent of the removed time's
+    price, each source's share rounded down; the company keeps the rest, and a later
+    cancellation does not give it back. A booking whose time has begun is not changed.
 
     409 `UNAVAILABLE` (the added time is taken), `CHANGE_IN_PROGRESS` or `BOOKING_FINALIZING`
     (retry shortly), `BOOKING_NOT_CHANGEABLE`, `BOOKING_ALREADY_STARTED`, or a policy limit
