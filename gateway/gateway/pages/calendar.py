@@ -4,7 +4,8 @@ units, sessions and bookings, and the front desk's actions from it.
 
 - The month: bookings' GetAvailability (occupancy per resource per local day, computed in
   bookings' database by one set-based query per booking model) and the catalog's resources
-  for their names: one call each per page view, whatever the number of bookings.
+  for their names: one call each per page view, whatever the number of bookings. An archived
+  resource is shown (marked) in a month it has bookings, as the day view shows it on their days.
 - The day: the company's bookings overlapping the local day (ListBookings with `date`, the
   period index), the day's sessions, each nightly resource's units and each interval
   resource's free slots; each confirmed booking's cancel confirmation shows bookings' own
@@ -272,6 +273,13 @@ class Row:
         return round(100 * self.booked / self.capacity) if self.capacity else None
 
 
+def shown_in_month(rows: list[Row]) -> list[Row]:
+    """The resources a month shows: every active one, and an archived one with bookings that
+    month (as the day view shows it on the days of its bookings: archiving refuses nothing,
+    so the bookings made before stand and count in the month's occupancy)."""
+    return [row for row in rows if row.resource and (not row.resource.archived or row.booked)]
+
+
 @router.get(BASE, response_class=HTMLResponse, include_in_schema=False)
 async def calendar_page(
     request: Request,
@@ -287,34 +295,38 @@ async def calendar_page(
     if month and asked is None:
         raise _invalid("month", "a month YYYY-MM")
     chosen = _uuid(resource_id, "resource_id")
-    company, resources = await asyncio.gather(
-        _company(request, company_key), company_resources(request, company_key)
+    company, listed = await asyncio.gather(
+        _company(request, company_key), company_resources(request, company_key, with_archived=True)
     )
     first = asked or _local_today(company).replace(day=1)
-    if chosen is not None and chosen not in {r.id for r in resources}:
-        raise Problem(404, "RESOURCE_NOT_FOUND", "No such resource.")
     days = cal.month_days(first)
     rows: list[Row] = []
-    if resources:
+    if listed:
+        # Archived resources are asked too (bookings counts what a named resource holds,
+        # archived or not), and shown only when they have bookings this month.
         reply = await rpc(
             "bookings",
             clients_of(request).bookings.GetAvailability(
                 bookings_pb2.GetAvailabilityRequest(
                     company_id=company.id,
-                    resource_ids=[r.id for r in resources],
+                    resource_ids=[r.id for r in listed],
                     start_date=days[0].isoformat(),
                     end_date=days[-1].isoformat(),
                 )
             ),
         )
         by_id = {item.resource_id: item for item in reply.resources}
-        for resource in resources:
+        for resource in listed:
             item = by_id.get(resource.id)
             figures = {d.date: (d.capacity, d.booked) for d in item.days} if item else {}
             cells = [cal.Cell(day, *figures.get(day.isoformat(), (0, 0)), resource.unit) for day in days]
             rows.append(
                 Row(resource, cells, sum(c.booked for c in cells), sum(max(0, c.capacity) for c in cells))
             )
+    rows = shown_in_month(rows)
+    resources = [row.resource for row in rows if row.resource]
+    if chosen is not None and chosen not in {r.id for r in resources}:
+        raise Problem(404, "RESOURCE_NOT_FOUND", "No such resource.")
     totals = cal.unit_totals([(row.resource.unit, row.cells) for row in rows if row.resource], days)
     company_row = Row(None, cal.company_cells([row.cells for row in rows], days, totals))
     unit_rows = [

@@ -137,7 +137,9 @@ class AvailabilityCatalog:
         self, company_id: str, resource_ids: Iterable[str] | None, start: datetime, end: datetime
     ) -> list[SessionSlot]:
         """Sessions starting in [start, end): of the given resources (one listing each, run
-        concurrently) or, when `resource_ids` is None, of the whole company."""
+        concurrently; an archived resource's too, as its units and holds are counted when it is
+        named: its bookings made before stand) or, when `resource_ids` is None, of the whole
+        company's resources not archived."""
         if resource_ids is None:
             return await self._sessions_of(company_id, "", start, end)
         lists = await _gather(lambda rid: self._sessions_of(company_id, rid, start, end), list(resource_ids))
@@ -180,7 +182,11 @@ class AvailabilityCatalog:
         end_epoch = math.ceil(end.timestamp())
         while True:
             request = catalog_pb2.ListSessionsRequest(
-                company_id=company_id, resource_id=resource_id, page_size=PAGE_SIZE, page_token=token
+                company_id=company_id,
+                resource_id=resource_id,
+                page_size=PAGE_SIZE,
+                page_token=token,
+                show_archived=bool(resource_id),
             )
             request.start_time_from.FromDatetime(start)
             reply = await self._call(self._stub.ListSessions, request)

@@ -232,6 +232,25 @@ async def test_time_slot_days_count_the_places_of_open_sessions_and_the_places_h
     ]
 
 
+async def test_an_archived_time_slot_resource_named_counts_its_sessions_and_bookings(env):
+    stub, catalog, _db = env
+    company = await a_company(catalog)
+    studio = await a_resource(catalog, company, catalog_pb2.BOOKING_MODEL_TIME_SLOT)
+    customer = await a_customer(catalog, company)
+    session = await a_session(catalog, studio, local(DAY, 10), capacity=5)
+    await book_places(stub, session, customer, 2)
+    await catalog.ArchiveResource(catalog_pb2.ArchiveResourceRequest(resource_id=studio.id))
+
+    named = await availability(stub, company, [studio.id], DAY, DAY)
+    company_wide = await availability(stub, company, [], DAY, DAY)
+
+    # Named (the console's month view names every resource it shows): its places and the
+    # bookings made before the archive, as an archived resource's units and holds are counted.
+    assert named[studio.id] == [(DAY.isoformat(), 5, 2)]
+    # The company's resources with something to offer leave it out, as catalog's lists do.
+    assert studio.id not in company_wide
+
+
 async def test_nightly_days_count_the_units_and_the_unit_nights_held(env):
     stub, catalog, db = env
     company = await a_company(catalog)
