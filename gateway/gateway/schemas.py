@@ -27,9 +27,20 @@ INT32_MAX = 2**31 - 1
 MAX_QUANTITY = 1000  # places, units of an extra
 MAX_GUESTS = 1000
 MAX_EXTRAS = 50
-# A person's name: something to read, on one line. Control characters (a CR/LF among them) are
-# refused: a name goes into e-mails, calendar entries and pages.
-PERSON_NAME_PATTERN = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+# A person's name: something to read, on one line. It goes into e-mails, calendar entries and
+# pages, so refused: control characters (C0 with CR/LF, DEL, C1), the line and paragraph
+# separators, and the bidirectional overrides and isolates (U+202A-E, U+2066-9: "Ada" shown as
+# another name, or an e-mail's next words reversed); and at least one character must be visible,
+# not only spaces or zero-width ones. The escapes read the same in Python, Rust (pydantic) and JS.
+_NOT_IN_A_NAME = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_INVISIBLE = r"\s\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff"
+PERSON_NAME_PATTERN = rf"^[^{_NOT_IN_A_NAME}]*[^{_NOT_IN_A_NAME}{_INVISIBLE}][^{_NOT_IN_A_NAME}]*$"
+# An e-mail address as people write theirs: none of the characters that make an address header
+# say something else (<script>@x.com went out as "To: <script>@x.com"), no space or control.
+_NOT_IN_AN_ADDRESS = r"@\s<>()\[\]\\,;:\"\x00-\x1f\x7f"
+EMAIL_PATTERN = rf"^[^{_NOT_IN_AN_ADDRESS}]+@[^{_NOT_IN_AN_ADDRESS}]+$"
+# A guest's address also needs a dot in its domain (a guest's booking is e-mailed there).
+GUEST_EMAIL_PATTERN = rf"^[^{_NOT_IN_AN_ADDRESS}]+@[^{_NOT_IN_AN_ADDRESS}]+\.[^{_NOT_IN_AN_ADDRESS}]+$"
 
 
 def short_name(enum: Any, value: int, prefix: str) -> str:

@@ -18,7 +18,15 @@ from bookingplatform.passes.v1 import passes_pb2
 from bookingplatform.wallet.v1 import wallet_pb2
 from gateway.edge import EdgeDate, EdgeDateTime, WholeNumber
 from gateway.problems import Problem
-from gateway.schemas import PERSON_NAME_PATTERN, BookingOut, EntitlementOut, Money, WalletEntryOut, WalletOut
+from gateway.schemas import (
+    EMAIL_PATTERN,
+    PERSON_NAME_PATTERN,
+    BookingOut,
+    EntitlementOut,
+    Money,
+    WalletEntryOut,
+    WalletOut,
+)
 
 # ----- booking filters (also GET /v1/bookings) -----
 
@@ -108,15 +116,15 @@ class CreateCustomerBody(BaseModel):
     display_name: str = Field(
         min_length=1, max_length=200, pattern=PERSON_NAME_PATTERN, examples=["Ada Lovelace"]
     )
-    email: str = Field(min_length=3, max_length=320, examples=["ada@example.com"])
+    email: str = Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN, examples=["ada@example.com"])
 
 
 class UpdateCustomerBody(BaseModel):
     """Only the fields given change."""
 
     model_config = ConfigDict(extra="forbid")
-    display_name: str | None = Field(default=None, min_length=1, max_length=200)
-    email: str | None = Field(default=None, min_length=3, max_length=320)
+    display_name: str | None = Field(default=None, min_length=1, max_length=200, pattern=PERSON_NAME_PATTERN)
+    email: str | None = Field(default=None, min_length=3, max_length=320, pattern=EMAIL_PATTERN)
     phone: str | None = Field(default=None, max_length=40, description="Empty to remove it.")
 
     @model_validator(mode="after")

@@ -10,9 +10,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.accounts import Account, ApiKey, Invite, PendingReset
-from gateway.schemas import PERSON_NAME_PATTERN
+from gateway.schemas import EMAIL_PATTERN, PERSON_NAME_PATTERN
 
-Email = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$", examples=["ada@example.com"])
+Email = Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN, examples=["ada@example.com"])
 NewPassword = Field(min_length=8, max_length=1024, description="At least 8 characters.")
 Name = Field(min_length=1, max_length=200, pattern=PERSON_NAME_PATTERN, examples=["Ada Lovelace"])
 TokenField = Field(min_length=1, max_length=512)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.edge import EdgeDate, EdgeDateTime, WholeNumber
 from gateway.schemas import (
+    GUEST_EMAIL_PATTERN,
     MAX_EXTRAS,
     MAX_GUESTS,
     MAX_QUANTITY,
@@ -18,9 +19,6 @@ from gateway.schemas import (
     BookingTarget,
     ExtraIn,
 )
-
-# Wide enough for real addresses, strict enough to refuse what no mailbox takes.
-EMAIL_PATTERN = r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"
 
 
 class GuestIn(BaseModel):
@@ -31,7 +29,7 @@ class GuestIn(BaseModel):
     email: str = Field(
         min_length=3,
         max_length=320,
-        pattern=EMAIL_PATTERN,
+        pattern=GUEST_EMAIL_PATTERN,
         description="One guest customer per company and address: booking again is the same customer.",
     )
 

@@ -116,3 +116,42 @@ async def test_a_name_with_a_line_break_or_a_control_character_is_refused(http: 
     )
     # Past validation (the stand-in catalog knows no company: what follows is not this test's).
     assert accepted_name.json()["code"] != "VALIDATION_FAILED"
+
+
+async def test_an_invisible_or_reversing_name_or_an_address_with_header_characters_is_refused(
+    http: httpx.AsyncClient,
+) -> None:
+    # Only zero-width characters, a right-to-left override ("adA" shown as "Ada"), an isolate,
+    # a C1 control; addresses that would say something else in a To: header.
+    names = ("\u200b\u200c\u200d", "\ufeff\u00ad", "\u202eecilA", "Ada\u2066 Admin", "Ada\x85")
+    for name, email in [(n, "eve@example.com") for n in names] + [
+        ("Eve", "<script>@x.com"),
+        ("Eve", '"eve"@example.com'),
+        ("Eve", "eve@example.com, boss@example.com"),
+        ("Eve", "eve (admin)@example.com"),
+    ]:
+        guest = await http.post(
+            f"/v1/public/companies/{uuid.uuid4()}/sessions/{uuid.uuid4()}/bookings",
+            json={"guest": {"name": name, "email": email}, "card_token": "tok_visa"},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        signup = await http.post(
+            f"/v1/companies/{uuid.uuid4()}/signup",
+            json={"email": email, "password": "long enough pw", "display_name": name},
+        )
+        for reply in (guest, signup):
+            assert reply.status_code == 400, (name, email, reply.text)
+            problem = reply.json()
+            assert problem["code"] == "VALIDATION_FAILED"
+            assert problem["errors"][0]["field"].split(".")[-1] in ("name", "display_name", "email"), problem
+    for name, email in (
+        ("محمد علي", "m.ali+b@example.com"),
+        ("李小龍", "li@例え.jp"),
+        ("Zoë\u200dx", "z@x.io"),
+    ):
+        readable = await http.post(
+            f"/v1/companies/{uuid.uuid4()}/signup",
+            json={"email": email, "password": "long enough pw", "display_name": name},
+        )
+        # Past validation (the stand-in catalog knows no company: what follows is not this test's).
+        assert readable.json()["code"] != "VALIDATION_FAILED", (name, email)
