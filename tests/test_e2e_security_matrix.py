@@ -602,7 +602,7 @@ def _requests(w: World, t: Company) -> dict[str, dict[str, Any]]:
             "json": {"url": "http://127.0.0.1:9/matrix", "event_types": ["booking.cancelled"], **company}
         },
         "listWebhookEndpoints": {"params": company},
-        "updateWebhookEndpoint": {"json": {"description": "matrix"}},
+        "updateWebhookEndpoint": {"json": {"description": "matrix"}, "headers": STALE},
         "deleteWebhookEndpoint": {"ids": {"endpoint_id": t.victim_webhook_endpoint_id}},
         "listWebhookDeliveries": {"params": company},
         "streamBookingEvents": {"ids": {"booking_id": t.rejected_booking_id}},

@@ -11,6 +11,7 @@ deadline tests do, instead of configuring tiny delays."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -294,12 +295,54 @@ async def test_an_endpoint_whose_attempts_all_failed_for_a_day_is_disabled_and_a
             text("UPDATE gateway.webhook_deliveries SET next_attempt_at = now() WHERE endpoint_id = :e"),
             {"e": endpoint["id"]},
         )
+    # Disabling by failures does not move the endpoint's version: the ETag of its creation holds.
     enabled = await admin.patch(
-        f"/v1/admin/webhooks/endpoints/{endpoint['id']}", headers=once(), json={"enabled": True}
+        f"/v1/admin/webhooks/endpoints/{endpoint['id']}",
+        headers={**once(), "If-Match": f'"{endpoint["etag"]}"'},
+        json={"enabled": True},
     )
     assert enabled.status_code == 200, enabled.text
     assert enabled.json()["consecutive_failures"] == 0 and enabled.json()["disabled_reason"] is None
     await eventually(lambda: receiver.received[-1].answered == 200, message="never delivered after enabling")
+
+
+async def test_two_admins_changing_one_endpoint_from_the_same_read_cannot_overwrite_each_other(
+    platform, tenant
+) -> None:
+    first = await login(platform, "COMPANY_ADMIN", tenant.company_id)
+    second = await login(platform, "COMPANY_ADMIN", tenant.company_id)
+    endpoint = await register(first, "https://example.com/hook", "booking.confirmed")
+    path = f"/v1/admin/webhooks/endpoints/{endpoint['id']}"
+    read = await second.get(path)
+    assert read.headers["ETag"] == f'"{endpoint["etag"]}"' == f'"{read.json()["etag"]}"'
+
+    without = await first.patch(path, headers=once(), json={"description": "no version"})
+    weak = await first.patch(path, headers={**once(), "If-Match": f"W/{read.headers['ETag']}"}, json={})
+    changes = [{"description": "first"}, {"event_types": ["booking.cancelled"]}]
+    racing = await asyncio.gather(
+        *(
+            admin.patch(path, headers={**once(), "If-Match": read.headers["ETag"]}, json=change)
+            for admin, change in zip((first, second), changes, strict=True)
+        )
+    )
+
+    assert (without.status_code, without.json()["code"]) == (428, "PRECONDITION_REQUIRED")
+    assert weak.status_code in (400, 412) and weak.headers["content-type"] == "application/problem+json"
+    assert sorted(reply.status_code for reply in racing) == [200, 412], [r.text for r in racing]
+    won = next(reply for reply in racing if reply.status_code == 200)
+    lost = next(reply for reply in racing if reply.status_code == 412)
+    assert lost.json()["code"] == "PRECONDITION_FAILED"
+    assert won.headers["ETag"] == f'"{won.json()["etag"]}"' != read.headers["ETag"]
+    now = (await first.get(path)).json()
+    # Only the winner's change is there; the loser's read it again before changing anything.
+    assert (now["description"], now["event_types"]) in (
+        ("first", ["booking.confirmed"]),
+        ("", ["booking.cancelled"]),
+    )
+    again = await first.patch(
+        path, headers={**once(), "If-Match": won.headers["ETag"]}, json={"enabled": False}
+    )
+    assert again.status_code == 200 and again.json()["enabled"] is False
 
 
 async def test_an_endpoint_on_a_private_address_or_not_http_is_refused_without_echoing_it(

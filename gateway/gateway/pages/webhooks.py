@@ -162,7 +162,9 @@ async def _set_enabled(request: Request, principal: Principal, endpoint_id: str,
         raise Problem(404, "WEBHOOK_ENDPOINT_NOT_FOUND", "No such webhook endpoint.")
     async with _db(request).transaction() as conn:
         before = await store.get_endpoint(conn, endpoint_id, scope)
-        row = await store.update_endpoint(conn, endpoint_id, scope, {"enabled": enabled}) if before else None
+        # Enable or disable whatever the version: the button says what it wants, not what it read.
+        changes = {"enabled": enabled}
+        row = await store.update_endpoint(conn, endpoint_id, scope, changes, version=None) if before else None
         if row is None or before is None:
             raise Problem(404, "WEBHOOK_ENDPOINT_NOT_FOUND", "No such webhook endpoint.")
         await audit.record(

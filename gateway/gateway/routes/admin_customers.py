@@ -29,7 +29,7 @@ from gateway.routes.common import (
     caller_request_id,
     changed_at_version,
     company_of,
-    if_match_etag,
+    if_match_version,
     problems,
     wallet_in_company_currency,
     with_etag,
@@ -72,11 +72,7 @@ async def customer_in_reach(
 
 
 def _if_match(value: str | None) -> int:
-    """The version an If-Match header names; 428 without one, 412 when it cannot be ours."""
-    tag = if_match_etag(value, "customer")
-    if not tag.isdigit() or len(tag) > 18 or int(tag) < 1:
-        raise Problem(412, "PRECONDITION_FAILED", "The If-Match value is not this customer's ETag.")
-    return int(tag)
+    return if_match_version(value, "customer")
 
 
 @router.get(

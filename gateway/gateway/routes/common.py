@@ -110,17 +110,34 @@ def company_of(principal: Principal, company_id: uuid.UUID | None) -> str:
 
 
 def if_match_etag(value: str | None, what: str | None = None) -> str:
-    """The ETag an If-Match header names (`W/` and quotes dropped): 428 PRECONDITION_REQUIRED
-    without one, 412 PRECONDITION_FAILED when it cannot be one we issued. `what` names the
-    entity in the problem's detail."""
-    if value is None or not value.strip():
-        ask = f"Send the {what}'s ETag in If-Match." if what else "Send the ETag you read in If-Match."
+    """The ETag an If-Match header names (quotes dropped): 428 PRECONDITION_REQUIRED without
+    one, 412 PRECONDITION_FAILED when it cannot be one we issued. `what` names the entity in
+    the problem's detail.
+
+    If-Match compares strongly (RFC 9110 13.1.1): a weak `W/"3"` never matches, so it is 412,
+    not read as "3". `*` (any version) would make the update unconditional, which is what
+    If-Match is required for not to be: 428 as without one. A list is one tag per update here:
+    a list of several is 412 (the version read is one)."""
+    ask = f"Send the {what}'s ETag in If-Match." if what else "Send the ETag you read in If-Match."
+    stale = f"this {what}'s ETag" if what else "the current ETag"
+    if value is None or not value.strip() or value.strip() == "*":
         raise Problem(428, "PRECONDITION_REQUIRED", ask)
-    tag = value.strip().removeprefix("W/").strip('"')
+    tags = [tag.strip() for tag in value.split(",") if tag.strip()]
+    if len(tags) != 1 or tags[0].startswith("W/"):
+        raise Problem(412, "PRECONDITION_FAILED", f"The If-Match value is not {stale} (one strong ETag).")
+    tag = tags[0].strip('"')
     if not tag or len(tag) > 100 or not tag.isascii():
-        stale = f"this {what}'s ETag" if what else "the current ETag"
         raise Problem(412, "PRECONDITION_FAILED", f"The If-Match value is not {stale}.")
     return tag
+
+
+def if_match_version(value: str | None, what: str) -> int:
+    """The version an If-Match header names, for entities whose ETag is their version number
+    (1, 2, ...): 428 without one, 412 when it cannot be one of ours."""
+    tag = if_match_etag(value, what)
+    if not tag.isdigit() or len(tag) > 18 or int(tag) < 1:
+        raise Problem(412, "PRECONDITION_FAILED", f"The If-Match value is not this {what}'s ETag.")
+    return int(tag)
 
 
 async def changed_at_version(

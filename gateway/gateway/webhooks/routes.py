@@ -14,7 +14,16 @@ from pydantic import AnyUrl, BaseModel, ConfigDict, Field, model_validator
 
 from gateway.auth import CompanyAdmin, Principal
 from gateway.problems import Problem
-from gateway.routes.common import Once, PageSize, PageToken, company_of, problems
+from gateway.routes.common import (
+    IfMatch,
+    Once,
+    PageSize,
+    PageToken,
+    company_of,
+    if_match_version,
+    problems,
+    with_etag,
+)
 from gateway.webhooks import signing, store
 from gateway.webhooks.events import EVENT_TYPES
 from gateway.webhooks.urls import check_destination
@@ -76,6 +85,7 @@ class EndpointOut(BaseModel):
     failing_since: datetime | None
     created_at: datetime
     updated_at: datetime
+    etag: str = Field(description="Send it back in If-Match to change the endpoint (also the ETag header).")
 
 
 class CreatedEndpointOut(EndpointOut):
@@ -164,7 +174,9 @@ def _plain(endpoint: dict[str, Any]) -> dict[str, Any]:
 
 
 def _endpoint(row: dict[str, Any]) -> EndpointOut:
-    return EndpointOut(**{**row, "id": str(row["id"]), "company_id": str(row["company_id"])})
+    return EndpointOut(
+        **{**row, "id": str(row["id"]), "company_id": str(row["company_id"]), "etag": str(row["version"])}
+    )
 
 
 def _delivery(row: dict[str, Any]) -> DeliveryOut:
@@ -213,7 +225,7 @@ async def create_endpoint(
                 after=_plain(row),
             )
         out = CreatedEndpointOut(**_endpoint(row).model_dump(), secret=secret)
-        return JSONResponse(out.model_dump(mode="json"), status_code=201)
+        return with_etag(out, out.etag, status=201)
 
     return await once.run(principal, call, path="/v1/admin/webhooks/endpoints", body=body)
 
@@ -249,25 +261,35 @@ async def list_endpoints(
     response_model=EndpointOut,
     responses=problems(400, 401, 403, 404, 503),
 )
-async def get_endpoint(request: Request, endpoint_id: uuid.UUID, principal: CompanyAdmin) -> EndpointOut:
-    """One endpoint (never its secret)."""
+async def get_endpoint(request: Request, endpoint_id: uuid.UUID, principal: CompanyAdmin) -> Response:
+    """One endpoint (never its secret); its `ETag` header is the version to send back in `If-Match`."""
     async with _db(request).transaction() as conn:
         row = await store.get_endpoint(conn, str(endpoint_id), _scope(principal))
     if row is None:
         raise _endpoint_not_found()
-    return _endpoint(row)
+    out = _endpoint(row)
+    return with_etag(out, out.etag)
 
 
 @router.patch(
     "/v1/admin/webhooks/endpoints/{endpoint_id}",
     operation_id="updateWebhookEndpoint",
     response_model=EndpointOut,
-    responses=problems(400, 401, 403, 404, 409, 422, 503),
+    responses=problems(400, 401, 403, 404, 409, 412, 422, 428, 503),
 )
 async def update_endpoint(
-    request: Request, endpoint_id: uuid.UUID, body: UpdateEndpointBody, principal: CompanyAdmin, once: Once
+    request: Request,
+    endpoint_id: uuid.UUID,
+    body: UpdateEndpointBody,
+    principal: CompanyAdmin,
+    once: Once,
+    if_match: IfMatch = None,
 ) -> Response:
-    """Changes the URL, description, event types or `enabled`. Requires an `Idempotency-Key`."""
+    """Changes the URL, description, event types or `enabled`, only at the version read:
+    `If-Match` with the endpoint's ETag (428 PRECONDITION_REQUIRED without it, 412
+    PRECONDITION_FAILED when another change came first: read it again). Requires an
+    `Idempotency-Key`."""
+    version = if_match_version(if_match, "webhook endpoint")
     scope = _scope(principal)
     changes: dict[str, Any] = body.model_dump(exclude_unset=True, mode="json")
     if body.url is not None:
@@ -278,9 +300,12 @@ async def update_endpoint(
     async def call(key: str) -> Response:
         async with _db(request).transaction() as conn:
             before = await store.get_endpoint(conn, str(endpoint_id), scope)
-            row = await store.update_endpoint(conn, str(endpoint_id), scope, changes)
-            if row is None or before is None:
+            if before is None:
                 raise _endpoint_not_found()
+            # The conditional update judges: another change between the read and here is 412 too.
+            row = await store.update_endpoint(conn, str(endpoint_id), scope, changes, version=version)
+            if row is None:
+                raise Problem(412, "PRECONDITION_FAILED", "The webhook endpoint changed since it was read.")
             await audit.record(
                 conn,
                 company_id=str(row["company_id"]),
@@ -290,7 +315,8 @@ async def update_endpoint(
                 before=_plain(before),
                 after=_plain(row),
             )
-        return JSONResponse(_endpoint(row).model_dump(mode="json"))
+        out = _endpoint(row)
+        return with_etag(out, out.etag)
 
     return await once.run(principal, call, path=f"/v1/admin/webhooks/endpoints/{endpoint_id}", body=body)
 

@@ -71,9 +71,17 @@ async def list_endpoints(
 
 
 async def update_endpoint(
-    conn: AsyncConnection, endpoint_id: str, company_id: str | None, changes: dict[str, Any]
+    conn: AsyncConnection,
+    endpoint_id: str,
+    company_id: str | None,
+    changes: dict[str, Any],
+    *,
+    version: int | None,
 ) -> dict[str, Any] | None:
-    values: dict[str, Any] = {**changes, "updated_at": func.now()}
+    """The endpoint changed at the version read; None when it is not there or not at that
+    version. `version=None` changes it whatever its version: only for a change that sets one
+    field to a value and loses nothing of another's (the console's enable and disable)."""
+    values: dict[str, Any] = {**changes, "updated_at": func.now(), "version": endpoints.c.version + 1}
     if changes.get("enabled") is True:
         # Enabled again: a fresh start (the failing day counts anew, the reason goes).
         values.update(consecutive_failures=0, failing_since=None, disabled_reason=None)
@@ -82,7 +90,11 @@ async def update_endpoint(
     row = (
         await conn.execute(
             update(endpoints)
-            .where(endpoints.c.id == endpoint_id, *_of(endpoints, company_id))
+            .where(
+                endpoints.c.id == endpoint_id,
+                *([] if version is None else [endpoints.c.version == version]),
+                *_of(endpoints, company_id),
+            )
             .values(**values)
             .returning(*ENDPOINT_COLUMNS)
         )

@@ -54,7 +54,11 @@ endpoints = Table(
     Column("failing_since", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The endpoint's ETag: an admin's update names the version it read (a delivery's own
+    # bookkeeping, failures and disabling, does not move it).
+    Column("version", Integer, nullable=False, server_default=text("1")),
     CheckConstraint(f"event_types <@ ARRAY[{_types}]::text[]", name="event_types_known"),
+    CheckConstraint("version >= 1", name="version_positive"),
     CheckConstraint("cardinality(event_types) > 0", name="event_types_not_empty"),
     CheckConstraint("url ~ '^https?://'", name="url_http"),
     Index("webhook_endpoints_of_company", "company_id", "created_at"),

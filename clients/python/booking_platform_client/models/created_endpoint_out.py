@@ -20,6 +20,7 @@ class CreatedEndpointOut:
         description (str):
         disabled_reason (None | str): BY_ADMIN, or FAILING: every attempt failed for a day.
         enabled (bool):
+        etag (str): Send it back in If-Match to change the endpoint (also the ETag header).
         event_types (list[str]):
         failing_since (datetime.datetime | None):
         id (str):
@@ -34,6 +35,7 @@ class CreatedEndpointOut:
     description: str
     disabled_reason: None | str
     enabled: bool
+    etag: str
     event_types: list[str]
     failing_since: datetime.datetime | None
     id: str
@@ -55,6 +57,8 @@ class CreatedEndpointOut:
         disabled_reason = self.disabled_reason
 
         enabled = self.enabled
+
+        etag = self.etag
 
         event_types = self.event_types
 
@@ -82,6 +86,7 @@ class CreatedEndpointOut:
                 "description": description,
                 "disabled_reason": disabled_reason,
                 "enabled": enabled,
+                "etag": etag,
                 "event_types": event_types,
                 "failing_since": failing_since,
                 "id": id,
@@ -112,6 +117,8 @@ class CreatedEndpointOut:
         disabled_reason = _parse_disabled_reason(d.pop("disabled_reason"))
 
         enabled = d.pop("enabled")
+
+        etag = d.pop("etag")
 
         event_types = cast(list[str], d.pop("event_types"))
 
@@ -145,6 +152,7 @@ class CreatedEndpointOut:
             description=description,
             disabled_reason=disabled_reason,
             enabled=enabled,
+            etag=etag,
             event_types=event_types,
             failing_since=failing_since,
             id=id,

@@ -20,6 +20,7 @@ class EndpointOut:
         description (str):
         disabled_reason (None | str): BY_ADMIN, or FAILING: every attempt failed for a day.
         enabled (bool):
+        etag (str): Send it back in If-Match to change the endpoint (also the ETag header).
         event_types (list[str]):
         failing_since (datetime.datetime | None):
         id (str):
@@ -33,6 +34,7 @@ class EndpointOut:
     description: str
     disabled_reason: None | str
     enabled: bool
+    etag: str
     event_types: list[str]
     failing_since: datetime.datetime | None
     id: str
@@ -53,6 +55,8 @@ class EndpointOut:
         disabled_reason = self.disabled_reason
 
         enabled = self.enabled
+
+        etag = self.etag
 
         event_types = self.event_types
 
@@ -78,6 +82,7 @@ class EndpointOut:
                 "description": description,
                 "disabled_reason": disabled_reason,
                 "enabled": enabled,
+                "etag": etag,
                 "event_types": event_types,
                 "failing_since": failing_since,
                 "id": id,
@@ -107,6 +112,8 @@ class EndpointOut:
         disabled_reason = _parse_disabled_reason(d.pop("disabled_reason"))
 
         enabled = d.pop("enabled")
+
+        etag = d.pop("etag")
 
         event_types = cast(list[str], d.pop("event_types"))
 
@@ -138,6 +145,7 @@ class EndpointOut:
             description=description,
             disabled_reason=disabled_reason,
             enabled=enabled,
+            etag=etag,
             event_types=event_types,
             failing_since=failing_since,
             id=id,

@@ -83,7 +83,7 @@ def sync_detailed(
 ) -> Response[EndpointOut | ProblemDetails]:
     """Get Endpoint
 
-     One endpoint (never its secret).
+     One endpoint (never its secret); its `ETag` header is the version to send back in `If-Match`.
 
     Args:
         endpoint_id (UUID):
@@ -114,7 +114,7 @@ def sync(
 ) -> EndpointOut | ProblemDetails | None:
     """Get Endpoint
 
-     One endpoint (never its secret).
+     One endpoint (never its secret); its `ETag` header is the version to send back in `If-Match`.
 
     Args:
         endpoint_id (UUID):
@@ -140,7 +140,7 @@ async def asyncio_detailed(
 ) -> Response[EndpointOut | ProblemDetails]:
     """Get Endpoint
 
-     One endpoint (never its secret).
+     One endpoint (never its secret); its `ETag` header is the version to send back in `If-Match`.
 
     Args:
         endpoint_id (UUID):
@@ -169,7 +169,7 @@ async def asyncio(
 ) -> EndpointOut | ProblemDetails | None:
     """Get Endpoint
 
-     One endpoint (never its secret).
+     One endpoint (never its secret); its `ETag` header is the version to send back in `If-Match`.
 
     Args:
         endpoint_id (UUID):

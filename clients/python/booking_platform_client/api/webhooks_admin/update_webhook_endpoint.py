@@ -10,16 +10,20 @@ from ...client import AuthenticatedClient, Client
 from ...models.endpoint_out import EndpointOut
 from ...models.problem_details import ProblemDetails
 from ...models.update_endpoint_body import UpdateEndpointBody
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     endpoint_id: UUID,
     *,
     body: UpdateEndpointBody,
+    if_match: None | str | Unset = UNSET,
     idempotency_key: None | str,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_match, Unset):
+        headers["If-Match"] = if_match
+
     headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
@@ -70,10 +74,20 @@ def _parse_response(
 
         return response_409
 
+    if response.status_code == 412:
+        response_412 = ProblemDetails.from_dict(response.json())
+
+        return response_412
+
     if response.status_code == 422:
         response_422 = ProblemDetails.from_dict(response.json())
 
         return response_422
+
+    if response.status_code == 428:
+        response_428 = ProblemDetails.from_dict(response.json())
+
+        return response_428
 
     if response.status_code == 503:
         response_503 = ProblemDetails.from_dict(response.json())
@@ -102,14 +116,19 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: UpdateEndpointBody,
+    if_match: None | str | Unset = UNSET,
     idempotency_key: None | str,
 ) -> Response[EndpointOut | ProblemDetails]:
     """Update Endpoint
 
-     Changes the URL, description, event types or `enabled`. Requires an `Idempotency-Key`.
+     Changes the URL, description, event types or `enabled`, only at the version read:
+    `If-Match` with the endpoint's ETag (428 PRECONDITION_REQUIRED without it, 412
+    PRECONDITION_FAILED when another change came first: read it again). Requires an
+    `Idempotency-Key`.
 
     Args:
         endpoint_id (UUID):
+        if_match (None | str | Unset): Required: the ETag read.
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
         body (UpdateEndpointBody): Only the fields given change; enabling again clears the failure
             count.
@@ -125,6 +144,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         endpoint_id=endpoint_id,
         body=body,
+        if_match=if_match,
         idempotency_key=idempotency_key,
     )
 
@@ -140,14 +160,19 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: UpdateEndpointBody,
+    if_match: None | str | Unset = UNSET,
     idempotency_key: None | str,
 ) -> EndpointOut | ProblemDetails | None:
     """Update Endpoint
 
-     Changes the URL, description, event types or `enabled`. Requires an `Idempotency-Key`.
+     Changes the URL, description, event types or `enabled`, only at the version read:
+    `If-Match` with the endpoint's ETag (428 PRECONDITION_REQUIRED without it, 412
+    PRECONDITION_FAILED when another change came first: read it again). Requires an
+    `Idempotency-Key`.
 
     Args:
         endpoint_id (UUID):
+        if_match (None | str | Unset): Required: the ETag read.
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
         body (UpdateEndpointBody): Only the fields given change; enabling again clears the failure
             count.
@@ -164,6 +189,7 @@ def sync(
         endpoint_id=endpoint_id,
         client=client,
         body=body,
+        if_match=if_match,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -173,14 +199,19 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: UpdateEndpointBody,
+    if_match: None | str | Unset = UNSET,
     idempotency_key: None | str,
 ) -> Response[EndpointOut | ProblemDetails]:
     """Update Endpoint
 
-     Changes the URL, description, event types or `enabled`. Requires an `Idempotency-Key`.
+     Changes the URL, description, event types or `enabled`, only at the version read:
+    `If-Match` with the endpoint's ETag (428 PRECONDITION_REQUIRED without it, 412
+    PRECONDITION_FAILED when another change came first: read it again). Requires an
+    `Idempotency-Key`.
 
     Args:
         endpoint_id (UUID):
+        if_match (None | str | Unset): Required: the ETag read.
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
         body (UpdateEndpointBody): Only the fields given change; enabling again clears the failure
             count.
@@ -196,6 +227,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         endpoint_id=endpoint_id,
         body=body,
+        if_match=if_match,
         idempotency_key=idempotency_key,
     )
 
@@ -209,14 +241,19 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: UpdateEndpointBody,
+    if_match: None | str | Unset = UNSET,
     idempotency_key: None | str,
 ) -> EndpointOut | ProblemDetails | None:
     """Update Endpoint
 
-     Changes the URL, description, event types or `enabled`. Requires an `Idempotency-Key`.
+     Changes the URL, description, event types or `enabled`, only at the version read:
+    `If-Match` with the endpoint's ETag (428 PRECONDITION_REQUIRED without it, 412
+    PRECONDITION_FAILED when another change came first: read it again). Requires an
+    `Idempotency-Key`.
 
     Args:
         endpoint_id (UUID):
+        if_match (None | str | Unset): Required: the ETag read.
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
         body (UpdateEndpointBody): Only the fields given change; enabling again clears the failure
             count.
@@ -234,6 +271,7 @@ async def asyncio(
             endpoint_id=endpoint_id,
             client=client,
             body=body,
+            if_match=if_match,
             idempotency_key=idempotency_key,
         )
     ).parsed
