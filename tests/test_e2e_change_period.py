@@ -9,6 +9,7 @@ import grpc
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2
@@ -467,3 +468,157 @@ async def test_shortening_then_cancelling_refunds_no_more_than_cancelling_outrig
 
 async def _balance_is(platform, company_id, customer_id, expected: int) -> bool:
     return await main_balance(platform, company_id, customer_id) == expected
+
+
+async def _admin_of(platform, company_id: str) -> httpx.AsyncClient:
+    email = f"admin-{uuid.uuid4().hex[:8]}@example.com"
+    await platform.users.create_user(
+        email=email, password="secret-pass", role="COMPANY_ADMIN", company_id=company_id
+    )
+    client = httpx.AsyncClient(base_url=platform.gateway_url, timeout=30)
+    token = await client.post("/v1/auth/token", json={"email": email, "password": "secret-pass"})
+    assert token.status_code == 200, token.text
+    client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+    return client
+
+
+async def _set_hourly_rate(admin: httpx.AsyncClient, rower, resource_id: str, rate: int) -> None:
+    """The admin sets the rate over HTTP; returns once bookings prices new rentals at it."""
+    read = await admin.get(f"/v1/admin/resources/{resource_id}")
+    assert read.status_code == 200, read.text
+    updated = await admin.put(
+        f"/v1/admin/resources/{resource_id}/hourly-rate",
+        json={"hourly_rate": {"amount_minor": rate, "currency_code": "EUR"}},
+        headers={"Idempotency-Key": str(uuid.uuid4()), "If-Match": read.headers["ETag"]},
+    )
+    assert updated.status_code == 200, updated.text
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=200)
+
+    async def priced_at_rate() -> bool:
+        quote = await rower.http.post(
+            "/v1/quotes",
+            json={
+                "resource_id": resource_id,
+                "start_time": start.isoformat(),
+                "end_time": (start + timedelta(hours=1)).isoformat(),
+            },
+        )
+        assert quote.status_code == 200, quote.text
+        return quote.json()["total"]["amount_minor"] == rate
+
+    await eventually(priced_at_rate, message="bookings never saw the new hourly rate")
+
+
+async def _change_over_http(rower, booking_id: str, end: datetime) -> dict:
+    changed = await rower.http.post(
+        f"/v1/bookings/{booking_id}/change",
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+        json={"end_time": end.isoformat()},
+    )
+    assert changed.status_code == 202, changed.text
+    return changed.json()
+
+
+async def test_a_lower_hourly_rate_never_reprices_the_hours_a_rental_already_paid(platform, tenant):
+    """M1, the tester's two rentals over HTTP. (1) 8 h at 10.00/h, the rate lowered to 5.00/h,
+    extended by 15 min (81.25) and shortened back to 8 h: 80.00 again, not 78.78. (2) 1 h at
+    10.00, the rate 1.00/h, extended to 4 h (13.00), the rate 10.00/h again, shortened to 1 h:
+    10.00 (3.00 back), not 3.25 (6.75 back). Each stretch bought keeps its price."""
+    boat = await kayak(platform, tenant.company_id, hourly=1000)
+    admin = await _admin_of(platform, tenant.company_id)
+    rower = await tenant.customer(main_minor=100_000)
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=20)
+    eight = start + timedelta(hours=8)
+    later = start + timedelta(days=2)
+
+    async def book(begin: datetime, end: datetime) -> str:
+        made = await rower.http.post(
+            "/v1/bookings",
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+            json={
+                "resource_id": boat.id,
+                "start_time": begin.isoformat(),
+                "end_time": end.isoformat(),
+                "payment": {"use_wallet": True},
+            },
+        )
+        assert made.status_code == 202, made.text
+        return (await rower.wait_for(made.json()["id"], "CONFIRMED"))["id"]
+
+    long_one = await book(start, eight)
+    short_one = await book(later, later + timedelta(hours=1))
+    assert (await rower.wallet())["main_balance"]["amount_minor"] == 100_000 - 8000 - 1000
+
+    # (1) Lowered to 5.00/h: the added 15 min cost 1.25; shortening back gives exactly that back.
+    await _set_hourly_rate(admin, rower, boat.id, 500)
+    assert (await _change_over_http(rower, long_one, eight + timedelta(minutes=15)))["status"] == "CONFIRMED"
+    assert (await change_done(platform, long_one)).total_price.amount_minor == 8125
+    for _ in range(2):
+        await _change_over_http(rower, long_one, eight)
+        assert (await change_done(platform, long_one)).total_price.amount_minor == 8000
+        await _change_over_http(rower, long_one, eight + timedelta(minutes=15))
+        assert (await change_done(platform, long_one)).total_price.amount_minor == 8125
+    await _change_over_http(rower, long_one, eight)
+    long_done = await change_done(platform, long_one)
+    assert (long_done.total_price.amount_minor, long_done.wallet_debited_minor) == (8000, 8000)
+
+    # (2) 1.00/h for the 3 added hours, 10.00/h again when they are given up.
+    await _set_hourly_rate(admin, rower, boat.id, 100)
+    await _change_over_http(rower, short_one, later + timedelta(hours=4))
+    assert (await change_done(platform, short_one)).total_price.amount_minor == 1300
+    await _set_hourly_rate(admin, rower, boat.id, 1000)
+    await _change_over_http(rower, short_one, later + timedelta(hours=1))
+    short_done = await change_done(platform, short_one)
+    assert (short_done.total_price.amount_minor, short_done.wallet_debited_minor) == (1000, 1000)
+
+    # No money made or lost: the wallet paid exactly the two rentals' prices, and the
+    # statistics keep the same.
+    await eventually(
+        lambda: _balance_is(platform, tenant.company_id, rower.id, 100_000 - 8000 - 1000),
+        message="the refunds never arrived",
+    )
+    assert await stats_kept(platform, boat.id) == 8000 + 1000
+    await admin.aclose()
+
+
+async def test_a_rentals_stretches_are_held_to_its_period_and_price_by_the_database(platform, tenant):
+    """Each stretch a changed rental bought is stored with its price; the booking's own row
+    CHECK keeps them increasing within its period, ending at its end, non-negative and summing
+    to its base price, in the very UPDATE that moves its end."""
+    boat = await kayak(platform, tenant.company_id, hourly=1000)
+    rower = await customer_with_money(platform, tenant.company_id)
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=12)
+    booking, reason = await attempt(platform, rental(rower.id, boat.id, start, start + timedelta(hours=2)))
+    assert booking is not None, reason
+    confirmed = await settled(platform, booking.id)
+    _, reason = await change(platform, confirmed, end=start + timedelta(hours=3))
+    assert reason is None
+    assert (await change_done(platform, booking.id)).total_price.amount_minor == 3000
+    async with platform.db.transaction() as conn:
+        stored = (
+            await conn.execute(
+                text("SELECT stretch_ends, stretch_amounts_minor FROM bookings.bookings WHERE id = :b"),
+                {"b": booking.id},
+            )
+        ).one()
+    assert (list(stored[0]), list(stored[1])) == ([start + timedelta(hours=3)], [3000])
+
+    two, three = (start + timedelta(hours=2)).isoformat(), (start + timedelta(hours=3)).isoformat()
+    refused = {
+        "beyond the end": (f"{{{two},{start + timedelta(hours=4)}}}", "{2000,1000}"),
+        "before the start": (f"{{{start - timedelta(hours=1)},{three}}}", "{0,3000}"),
+        "not in order": (f"{{{three},{two},{three}}}", "{1000,1000,1000}"),
+        "a negative price": (f"{{{two},{three}}}", "{3100,-100}"),
+        "not the base price": (f"{{{two},{three}}}", "{2000,900}"),
+        "one array only": (f"{{{three}}}", None),
+    }
+    for ends, amounts in refused.values():
+        with pytest.raises(IntegrityError, match="ck_bookings_rental_stretches"):
+            async with platform.db.transaction() as conn:
+                await conn.execute(
+                    text(
+                        "UPDATE bookings.bookings SET stretch_ends = CAST(:e AS timestamptz[]),"
+                        " stretch_amounts_minor = CAST(:a AS bigint[]) WHERE id = :b"
+                    ),
+                    {"e": ends, "a": amounts, "b": booking.id},
+                )

@@ -357,7 +357,10 @@ async def change_booking(
     refund (the booking's cancellation windows, as `GET /v1/bookings/{id}/cancellation-preview`
     shows): in full in the free-cancellation period, else that percent of the removed time's
     price, each source's share rounded down; the company keeps the rest, and a later
-    cancellation does not give it back. A booking whose time has begun is not changed.
+    cancellation does not give it back. The removed time's price is what it was bought for:
+    a night its booked price, a rental's time the rate of the stretch it was bought in (added
+    time is bought at today's hourly rate), so a rate changed meanwhile never reprices time
+    already paid. A booking whose time has begun is not changed.
 
     409 `UNAVAILABLE` (the added time is taken), `CHANGE_IN_PROGRESS` or `BOOKING_FINALIZING`
     (retry shortly), `BOOKING_NOT_CHANGEABLE`, `BOOKING_ALREADY_STARTED`, or a policy limit

@@ -23,7 +23,7 @@ from bookings.adapters.tables import (
     unit_nights,
 )
 from bookings.domain.changes import PeriodChange
-from bookings.domain.model import Booking, BookingStatus
+from bookings.domain.model import Booking, BookingModel, BookingStatus
 from bookings.domain.saga import SagaState
 
 
@@ -70,6 +70,7 @@ async def mark_changing(conn: AsyncConnection, booking: Booking, marker: str) ->
             bookings.c.changing_saga_id.is_(None),
             bookings.c.end_time == booking.end_time,
             bookings.c.total_minor == booking.total_minor,
+            *_stretches_as(booking),
             *_paid_as(booking),
             select(sagas.c.id)
             .where(sagas.c.id == bookings.c.saga_id, sagas.c.state == SagaState.COMPLETED.value)
@@ -79,6 +80,16 @@ async def mark_changing(conn: AsyncConnection, booking: Booking, marker: str) ->
         .returning(bookings.c.id)
     )
     return marked.first() is not None
+
+
+def _stretches_as(booking: Booking) -> list[ColumnElement[bool]]:
+    """Still the stretches (each bought time's price) the change was priced on."""
+    if not booking.rental_stretches:
+        return [bookings.c.stretch_ends.is_(None)]
+    return [
+        bookings.c.stretch_ends == [end for end, _ in booking.rental_stretches],
+        bookings.c.stretch_amounts_minor == [amount for _, amount in booking.rental_stretches],
+    ]
 
 
 def _paid_as(booking: Booking) -> list[ColumnElement[bool]]:
@@ -92,8 +103,11 @@ def _paid_as(booking: Booking) -> list[ColumnElement[bool]]:
 
 
 async def paid_as_planned(conn: AsyncConnection, booking: Booking) -> bool:
-    """Whether what the booking's sources paid is still what the change was planned on."""
-    found = await conn.execute(select(bookings.c.id).where(bookings.c.id == booking.id, *_paid_as(booking)))
+    """Whether what the booking's sources paid, and the stretches its price is made of, are
+    still what the change was planned on."""
+    found = await conn.execute(
+        select(bookings.c.id).where(bookings.c.id == booking.id, *_stretches_as(booking), *_paid_as(booking))
+    )
     return found.first() is not None
 
 
@@ -221,6 +235,11 @@ async def update_changed_booking(
         )
         if period.new_check_out is not None:
             values["check_out_date"] = period.new_check_out
+        if period.booking_model == BookingModel.INTERVAL.value:
+            # The stretches the new price is made of (none from a change planned before they
+            # were kept: one stretch of the whole period at its price, as before).
+            values["stretch_ends"] = [end for end, _ in period.new_stretches] or None
+            values["stretch_amounts_minor"] = [amount for _, amount in period.new_stretches] or None
     if release_marker:
         values["changing_saga_id"] = None
     row = (

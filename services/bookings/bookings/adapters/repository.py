@@ -129,6 +129,7 @@ def _booking_from_row(
         cancel_reason=row.cancel_reason or "",
         kept_card_minor=row.kept_card_minor,
         kept_wallet_minor=row.kept_wallet_minor,
+        rental_stretches=tuple(zip(row.stretch_ends or (), row.stretch_amounts_minor or (), strict=True)),
     )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, TSTZRANGE, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSTZRANGE, UUID
 
 from plumbing.audit import audit_log_table
 from plumbing.outbox import inbox_table, outbox_table
@@ -98,6 +98,13 @@ bookings = Table(
     # source paid and no later refund gives it back.
     Column("kept_card_minor", BigInteger, nullable=False, server_default=text("0")),
     Column("kept_wallet_minor", BigInteger, nullable=False, server_default=text("0")),
+    # 0016: a changed rental's stretches, each bought at once (domain.changes.Stretch): the end
+    # and the price of each, in order from start_time. NULL (never changed, or changed before
+    # they were kept): one stretch of the whole period at base_minor. The CHECK holds them to
+    # the booking's own row: increasing, within its period, ending at end_time, amounts
+    # non-negative and summing to base_minor.
+    Column("stretch_ends", ARRAY(DateTime(timezone=True))),
+    Column("stretch_amounts_minor", ARRAY(BigInteger)),
     *_timestamps(),
     UniqueConstraint("customer_id", "request_id", name="uq_bookings_customer_request"),
     CheckConstraint(
@@ -109,6 +116,12 @@ bookings = Table(
         "kept_card_minor BETWEEN 0 AND card_charged_minor"
         " AND kept_wallet_minor BETWEEN 0 AND wallet_debited_minor + bonus_debited_minor",
         name="ck_bookings_kept_within_paid",
+    ),
+    CheckConstraint(
+        "(stretch_ends IS NULL AND stretch_amounts_minor IS NULL) OR (booking_model = 'INTERVAL'"
+        " AND bookings.rental_stretches_tile(start_time, end_time, base_minor,"
+        " stretch_ends, stretch_amounts_minor))",
+        name="ck_bookings_rental_stretches",
     ),
     CheckConstraint("quantity >= 1", name="ck_bookings_quantity"),
     CheckConstraint(

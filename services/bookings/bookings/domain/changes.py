@@ -3,9 +3,13 @@
 Pricing follows the rules of a new booking, with one difference that keeps the price honest:
 what the booking keeps keeps the price it was booked at. Nights already booked keep their
 snapshot price (the quote lines); added nights are priced by the catalog now; removed nights
-give back what they cost. An interval whose booked price still matches today's hourly rate is
-simply re-priced pro rata for the new period; if the rate changed since, the booked part keeps
-its price (scaled down when shortened) and only added minutes are priced at today's rate.
+give back what they cost. A rental keeps each stretch of time it bought as its own price line,
+as a stay keeps its nights (`Stretch`, stored in `bookings.stretch_ends` /
+`stretch_amounts_minor`): an extension buys a new stretch at today's hourly rate (or grows the
+last one when that was bought at today's rate), and a shortening drops whole stretches from the
+end and gives back the pro rata part of the one it cuts, at that stretch's own price. A lower
+rate no longer reprices hours already paid: extending and shortening back returns to the price
+before, whatever the rate did meanwhile.
 
 Extras priced per night, per guest-night or per hour scale with the new period at the unit
 price they were bought at; per-booking and per-guest extras stay as they are.
@@ -100,17 +104,82 @@ def nightly_lines(
     )
 
 
-def interval_base(
-    booked_base: int, hourly_rate_minor: int, start: datetime, old_end: datetime, new_end: datetime
-) -> int:
-    """The base price of an interval whose end moves from `old_end` to `new_end`."""
-    if interval_price(hourly_rate_minor, start, old_end) == booked_base:
-        return interval_price(hourly_rate_minor, start, new_end)
-    if new_end > old_end:
-        return booked_base + interval_price(hourly_rate_minor, old_end, new_end)
-    old_minutes = int((old_end - start).total_seconds() // 60)
-    new_minutes = int((new_end - start).total_seconds() // 60)
-    return booked_base * new_minutes // max(old_minutes, 1)
+# At most this many stretches are kept per rental (CHECK in the database too): beyond, an
+# extension is added to the last stretch (its price summed), as it is when that one was
+# bought at today's rate. Only rate changes between extensions make new stretches.
+MAX_STRETCHES = 100
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """A stretch of a rental bought at once: `[start, end)` for `amount_minor`."""
+
+    start: datetime
+    end: datetime
+    amount_minor: int
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
+
+
+def booked_stretches(
+    start: datetime, end: datetime, base_minor: int, recorded: tuple[tuple[datetime, int], ...]
+) -> tuple[Stretch, ...]:
+    """The stretches a rental bought, one after the other from its start: `recorded` holds each
+    one's (end, amount). A rental with none recorded (never changed, or changed before
+    stretches were kept: its base price may mix two rates) is one stretch of its whole period
+    at its base price."""
+    if not recorded:
+        return (Stretch(start, end, base_minor),)
+    stretches, begin = [], start
+    for stretch_end, amount in recorded:
+        stretches.append(Stretch(begin, stretch_end, amount))
+        begin = stretch_end
+    return tuple(stretches)
+
+
+def stretched_to(
+    stretches: tuple[Stretch, ...], hourly_rate_minor: int, new_end: datetime
+) -> tuple[Stretch, ...]:
+    """The rental's stretches once its end moves to `new_end`.
+
+    Longer: the added time is bought at today's rate (`interval_price`, rounded up). When the
+    last stretch was bought at today's rate, it grows instead (re-priced pro rata as a whole,
+    as a new booking of it would be; within a cent of today's rate, from a cut's rounding, or
+    at `MAX_STRETCHES`, its price and the added time's are summed); else the added time is a
+    stretch of its own.
+
+    Shorter: whole stretches after `new_end` are dropped, giving back what each cost; the
+    stretch `new_end` cuts gives back `amount * removed_minutes // minutes` (rounded down, in
+    the company's favour, never more than it cost) and keeps the rest. So a shortening gives
+    back what the removed time was bought for, never today's rate applied to time bought before.
+    """
+    last = stretches[-1]
+    if new_end > last.end:
+        added = interval_price(hourly_rate_minor, last.end, new_end)
+        at_rate = interval_price(hourly_rate_minor, last.start, last.end)
+        if at_rate == last.amount_minor:
+            grown = Stretch(last.start, new_end, interval_price(hourly_rate_minor, last.start, new_end))
+        elif abs(at_rate - last.amount_minor) <= 1 or len(stretches) >= MAX_STRETCHES:
+            grown = Stretch(last.start, new_end, last.amount_minor + added)
+        else:
+            return (*stretches, Stretch(last.end, new_end, added))
+        return (*stretches[:-1], grown)
+    kept: list[Stretch] = []
+    for stretch in stretches:
+        if stretch.end <= new_end:
+            kept.append(stretch)
+        elif stretch.start < new_end:
+            removed = int((stretch.end - new_end).total_seconds() // 60)
+            back = stretch.amount_minor * removed // max(stretch.minutes, 1)
+            kept.append(Stretch(stretch.start, new_end, stretch.amount_minor - back))
+    return tuple(kept)
+
+
+def stretch_lines(stretches: tuple[Stretch, ...]) -> tuple[tuple[str, int, int], ...]:
+    """One price line per stretch, as a stay has one per night."""
+    return tuple(interval_line(s.start, s.end, s.amount_minor) for s in stretches)
 
 
 def interval_line(start: datetime, end: datetime, base: int) -> tuple[str, int, int]:
@@ -162,6 +231,9 @@ class PeriodChange:
     refund_wallet_minor: int = 0
     kept_card_minor: int = 0
     kept_wallet_minor: int = 0
+    # Interval rentals: the stretches of the new period, each one's (end, amount)
+    # (`stretched_to`); empty in a change saved before stretches were kept.
+    new_stretches: tuple[tuple[datetime, int], ...] = ()
 
     def __post_init__(self) -> None:
         # A longer period at the booked prices can pass the bounds a new booking keeps.
@@ -211,6 +283,7 @@ class PeriodChange:
             "refund_wallet_minor": self.refund_wallet_minor,
             "kept_card_minor": self.kept_card_minor,
             "kept_wallet_minor": self.kept_wallet_minor,
+            "new_stretches": [[end.isoformat(), amount] for end, amount in self.new_stretches],
         }
 
     @classmethod
@@ -243,6 +316,9 @@ class PeriodChange:
             refund_wallet_minor=int(data.get("refund_wallet_minor", 0)),
             kept_card_minor=int(data.get("kept_card_minor", 0)),
             kept_wallet_minor=int(data.get("kept_wallet_minor", 0)),
+            new_stretches=tuple(
+                (datetime.fromisoformat(end), int(amount)) for end, amount in data.get("new_stretches", ())
+            ),
         )
 
 

@@ -234,6 +234,10 @@ class Booking:
     # the card and the wallet (main and bonus) paid: never refunded again.
     kept_card_minor: int = 0
     kept_wallet_minor: int = 0
+    # A changed rental's stretches, each bought at once, one after the other from its start:
+    # (end, amount_minor) each, summing to base_minor (domain.changes.booked_stretches). Empty
+    # for a rental never changed (or changed before they were kept): one stretch at base_minor.
+    rental_stretches: tuple[tuple[datetime, int], ...] = ()
 
     @property
     def refundable_card_minor(self) -> int:

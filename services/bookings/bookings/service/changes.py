@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -34,13 +35,14 @@ from bookings.domain.changes import (
     PeriodChange,
     Scale,
     booked_night_prices,
-    interval_base,
+    booked_stretches,
     interval_hours,
-    interval_line,
     keep_by_policy,
     nightly_lines,
     quote_lines,
     rescale_extras,
+    stretch_lines,
+    stretched_to,
 )
 from bookings.domain.commands import ChangeBookingPeriod
 from bookings.domain.lifecycle import ensure_not_finished
@@ -191,8 +193,14 @@ class PeriodChanges:
         resource.policy.check_end_within_horizon(new_end, datetime.now(UTC))
         if new_end > booking.end_time and not resource.hourly_rate_minor:
             raise FailedPrecondition("NO_HOURLY_RATE", "the resource has no hourly rate")
-        base = interval_base(
-            booking.base_minor, resource.hourly_rate_minor, booking.start_time, booking.end_time, new_end
+        # Each stretch bought keeps its price: added time is bought at today's rate, removed
+        # time gives back what it was bought for.
+        stretches = stretched_to(
+            booked_stretches(
+                booking.start_time, booking.end_time, booking.base_minor, booking.rental_stretches
+            ),
+            resource.hourly_rate_minor,
+            new_end,
         )
         extras = rescale_extras(
             booking.extras,
@@ -204,9 +212,10 @@ class PeriodChanges:
             booking,
             command,
             new_end=new_end,
-            base_lines=(interval_line(booking.start_time, new_end, base),),
+            base_lines=stretch_lines(stretches),
             extras=extras,
         )
+        change = replace(change, new_stretches=tuple((s.end, s.amount_minor) for s in stretches))
         # The start of the blocked range stays; its end follows the new end and the buffer.
         return change.with_blocked(
             (booking.start_time, booking.end_time), (booking.start_time, blocked_until)

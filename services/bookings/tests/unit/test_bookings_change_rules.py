@@ -4,14 +4,17 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from bookings.domain.changes import (
+    MAX_STRETCHES,
     PeriodChange,
     Scale,
+    Stretch,
     booked_night_prices,
-    interval_base,
+    booked_stretches,
     keep_by_policy,
     nightly_lines,
     refund_split,
     rescale_extras,
+    stretched_to,
 )
 from bookings.domain.model import (
     Booking,
@@ -39,21 +42,80 @@ def test_kept_nights_keep_their_booked_price_and_added_nights_cost_the_catalog_p
     assert lines == (("Night of 2031-03-03", 1, 9000), ("Night of 2031-03-04", 1, 11000))
 
 
+def rental_base(
+    base_minor: int, rate: int, old_end: datetime, new_end: datetime, recorded: tuple = ()
+) -> tuple[Stretch, ...]:
+    return stretched_to(booked_stretches(START, old_end, base_minor, recorded), rate, new_end)
+
+
+def base_of(stretches: tuple[Stretch, ...]) -> int:
+    return sum(stretch.amount_minor for stretch in stretches)
+
+
 def test_an_interval_at_an_unchanged_rate_is_priced_pro_rata_for_its_new_period():
-    assert (
-        interval_base(3000, 1200, START, START + timedelta(hours=2, minutes=30), START + timedelta(hours=3))
-        == 3600
-    )
-    assert (
-        interval_base(3000, 1200, START, START + timedelta(hours=2, minutes=30), START + timedelta(hours=1))
-        == 1200
-    )
+    longer = rental_base(3000, 1200, START + timedelta(hours=2, minutes=30), START + timedelta(hours=3))
+    assert longer == (Stretch(START, START + timedelta(hours=3), 3600),)
+    shorter = rental_base(3000, 1200, START + timedelta(hours=2, minutes=30), START + timedelta(hours=1))
+    assert base_of(shorter) == 1200
 
 
 def test_an_interval_booked_at_an_older_rate_keeps_it_for_the_booked_part():
     # Booked 2 h for 2000 (1000/h); the rate is now 1200/h.
-    assert interval_base(2000, 1200, START, START + timedelta(hours=2), START + timedelta(hours=3)) == 3200
-    assert interval_base(2000, 1200, START, START + timedelta(hours=2), START + timedelta(hours=1)) == 1000
+    two_hours = START + timedelta(hours=2)
+    longer = rental_base(2000, 1200, two_hours, START + timedelta(hours=3))
+    assert longer == (Stretch(START, two_hours, 2000), Stretch(two_hours, START + timedelta(hours=3), 1200))
+    assert base_of(rental_base(2000, 1200, two_hours, START + timedelta(hours=1))) == 1000
+
+
+def test_a_lower_rate_never_reprices_the_hours_already_bought():
+    """The tester's cycles: 8 h at 10.00/h, the rate lowered to 5.00/h, extended by 15 min and
+    shortened back: 80.00 again (it was 78.78, creeping to the new rate each cycle)."""
+    eight = START + timedelta(hours=8)
+    extended = stretched_to(booked_stretches(START, eight, 8000, ()), 500, eight + timedelta(minutes=15))
+    assert base_of(extended) == 8125
+    back = stretched_to(extended, 500, eight)
+    assert back == (Stretch(START, eight, 8000),)
+    for _ in range(5):
+        back = stretched_to(stretched_to(back, 500, eight + timedelta(minutes=15)), 500, eight)
+    assert base_of(back) == 8000
+
+
+def test_a_rate_lowered_then_raised_again_gives_back_only_what_the_added_hours_cost():
+    """1 h at 10.00, extended to 4 h at 1.00/h (13.00), the rate 10.00/h again, shortened to
+    1 h: 10.00 (3.00 back), not 3.25 (6.75 back)."""
+    one, four = START + timedelta(hours=1), START + timedelta(hours=4)
+    extended = stretched_to(booked_stretches(START, one, 1000, ()), 100, four)
+    assert extended == (Stretch(START, one, 1000), Stretch(one, four, 300))
+    assert stretched_to(extended, 1000, one) == (Stretch(START, one, 1000),)
+
+
+def test_a_stretch_cut_partway_gives_back_its_share_rounded_for_the_company():
+    one, four = START + timedelta(hours=1), START + timedelta(hours=4)
+    stretches = booked_stretches(START, four, 1301, ((one, 1000), (four, 301)))
+    # 100 of the 180 minutes of the 3.01 stretch removed: 301 * 100 // 180 = 167 back.
+    cut = stretched_to(stretches, 5000, one + timedelta(minutes=80))
+    assert cut == (Stretch(START, one, 1000), Stretch(one, one + timedelta(minutes=80), 134))
+    # Into the first stretch: the later one is dropped whole, the first gives back pro rata.
+    assert stretched_to(stretches, 5000, START + timedelta(minutes=20)) == (
+        Stretch(START, START + timedelta(minutes=20), 1000 - 1000 * 40 // 60),
+    )
+
+
+def test_an_extension_at_the_rate_of_the_last_stretch_grows_it_and_the_stretches_stay_few():
+    one = START + timedelta(hours=1)
+    stretches = booked_stretches(START, one, 1000, ())
+    end = one
+    for _ in range(3 * MAX_STRETCHES):  # rate changes at every extension
+        end += timedelta(minutes=7)
+        stretches = stretched_to(stretches, 1000 + len(stretches) * 37, end)
+    assert len(stretches) == MAX_STRETCHES
+    assert stretches[-1].end == end
+    # At an unchanged rate, a cut's rounding (a cent at most) does not start a new stretch.
+    # 90 min at 1.07/h cost 1.61; cut to 14 min it keeps 0.26 where 14 min cost 0.25 now.
+    ninety = START + timedelta(minutes=90)
+    cut = stretched_to(booked_stretches(START, ninety, 161, ()), 107, START + timedelta(minutes=14))
+    assert cut == (Stretch(START, START + timedelta(minutes=14), 26),)
+    assert stretched_to(cut, 107, ninety) == (Stretch(START, ninety, 26 + 136),)
 
 
 def test_extras_per_night_and_per_hour_scale_and_the_others_stay():
@@ -93,6 +155,7 @@ def test_a_change_survives_the_saga_data_round_trip():
         extras=(),
         old_blocked=(START, START + timedelta(hours=2, minutes=30)),
         new_blocked=(START, START + timedelta(hours=3, minutes=30)),
+        new_stretches=((START + timedelta(hours=2), 2400), (START + timedelta(hours=3), 1200)),
     )
     assert PeriodChange.from_data(change.to_data()) == change
     assert (change.difference_minor, change.extends) == (1200, True)
