@@ -9,11 +9,19 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    computed_field,
+    model_validator,
+)
 
 from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2
@@ -452,6 +460,41 @@ class BookingOut(BaseModel):
             checked_in_time=time_of(b, "checked_in_time"),
             check_in_deadline_time=time_of(b, "check_in_deadline_time"),
         )
+
+
+class CustomerNextActionOut(BaseModel):
+    """What the customer must do before the booking can go on: pass the card's 3-D Secure check."""
+
+    type: Literal["AUTHENTICATE_CARD"] = Field(
+        description="The card holder must pass the card's 3-D Secure check before the booking can confirm."
+    )
+    url: str = Field(
+        description=(
+            'POST `{"approve": true}` (or `false` to refuse) to it with your own access token: '
+            "`/v1/bookings/{id}/authenticate`. No other token: nothing secret is in the answer or an address."
+        )
+    )
+    payment_id: str = Field(description="The card payment waiting for the check.")
+    expire_time: datetime | None = Field(
+        description="Past it the check times out: the booking is REJECTED `AUTHENTICATION_TIMEOUT`, "
+        "nothing charged."
+    )
+
+
+class CustomerBookingOut(BookingOut):
+    """One of my bookings, with what I must do next for it."""
+
+    next_action: CustomerNextActionOut | None = Field(
+        default=None,
+        description="Set while the booking's card payment awaits its 3-D Secure check; else null. "
+        "On a new booking's first answer it is null (the card is asked a moment later): follow "
+        "`GET /v1/bookings/{id}`.",
+    )
+
+
+class CardAuthenticationBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"approve": True}]})
+    approve: StrictBool = Field(description="true: pass the 3-D Secure check; false: refuse it.")
 
 
 class BookingList(BaseModel):

@@ -4,6 +4,7 @@ models, and the answers with the manage link and the 3-D Secure next action."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -122,6 +123,11 @@ class NextActionOut(BaseModel):
         description="The challenge page: open it with `Authorization: Bearer <token>` (never in the address)."
     )
     token: str = Field(description="The signed token of this check (keep it private; it expires).")
+    expire_time: datetime | None = Field(
+        default=None,
+        description="Past it the check times out: the booking is REJECTED `AUTHENTICATION_TIMEOUT`, "
+        "nothing charged.",
+    )
 
 
 class GuestBookingOut(BaseModel):

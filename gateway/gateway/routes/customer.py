@@ -32,16 +32,21 @@ from gateway.schemas import (
     BookingList,
     BookingOut,
     CancellationPreviewOut,
+    CardAuthenticationBody,
     ChangeBookingBody,
     CreateBookingBody,
+    CustomerBookingOut,
+    CustomerNextActionOut,
     EntitlementList,
     EntitlementOut,
     SettleBookingBody,
     WalletEntryList,
     WalletEntryOut,
     WalletOut,
+    time_of,
 )
 from gateway.schemas_admin_front_desk import FromFilter, StatusFilter, ToFilter, filtered
+from gateway.schemas_public_guest import CardActionOut
 from plumbing.principal import Role
 
 router = APIRouter()
@@ -84,6 +89,41 @@ def _booking_created(booking: bookings_pb2.Booking) -> JSONResponse:
     return JSONResponse(
         out.model_dump(mode="json"), status_code=202, headers={"Location": f"/v1/bookings/{out.id}"}
     )
+
+
+async def _card_awaiting_action(
+    request: Request, booking: bookings_pb2.Booking
+) -> payments_pb2.Payment | None:
+    """The booking's card payment waiting for its holder's 3-D Secure check, if any: only a
+    booking not paid yet (PENDING, or PENDING_PAYMENT settled by card) with a card is asked."""
+    waiting = (bookings_pb2.BOOKING_STATUS_PENDING, bookings_pb2.BOOKING_STATUS_PENDING_PAYMENT)
+    if booking.status not in waiting or not booking.payment_plan.payment_method_id:
+        return None
+    reply = await rpc(
+        "payments",
+        clients_of(request).payments.ListPayments(payments_pb2.ListPaymentsRequest(booking_id=booking.id)),
+    )
+    for payment in reply.payments:
+        if payment.status == payments_pb2.PAYMENT_STATUS_REQUIRES_ACTION:
+            return payment
+    return None
+
+
+async def _customer_booking(request: Request, booking: bookings_pb2.Booking) -> CustomerBookingOut:
+    """The customer's view of their booking: with `next_action` while its card awaits 3-D Secure.
+    The customer completes it with their own access token: no token is minted for it."""
+    payment = await _card_awaiting_action(request, booking)
+    next_action = (
+        CustomerNextActionOut(
+            type="AUTHENTICATE_CARD",
+            url=f"/v1/bookings/{booking.id}/authenticate",
+            payment_id=payment.id,
+            expire_time=time_of(payment, "action_expire_time"),
+        )
+        if payment is not None
+        else None
+    )
+    return CustomerBookingOut(**BookingOut.of(booking).model_dump(), next_action=next_action)
 
 
 async def _payment_method(
@@ -162,7 +202,7 @@ async def _booking_in_reach(request: Request, principal: Principal, booking_id: 
     "/v1/bookings",
     operation_id="createBooking",
     status_code=202,
-    response_model=BookingOut,
+    response_model=CustomerBookingOut,
     tags=["bookings"],
     responses=problems(400, 401, 403, 404, 409, 422, 429, 503),
 )
@@ -196,7 +236,16 @@ async def create_booking(
     call = clients_of(request).bookings.CreateBooking(command)
     reply = await rpc("bookings", call)
     await note_hold_back(request, call, "SAGA_BACKLOG")
-    response = _booking_created(reply.booking)
+    # A first answer has no next action yet (the card is asked after the saga's earlier steps):
+    # only a replay, which answers the booking as it is now, looks for one.
+    out = (
+        await _customer_booking(request, reply.booking)
+        if reply.replayed
+        else CustomerBookingOut(**BookingOut.of(reply.booking).model_dump())
+    )
+    response = JSONResponse(
+        out.model_dump(mode="json"), status_code=202, headers={"Location": f"/v1/bookings/{out.id}"}
+    )
     if reply.replayed:
         response.headers[REPLAYED_HEADER] = "true"
     return response
@@ -233,13 +282,47 @@ async def list_bookings(
 @router.get(
     "/v1/bookings/{booking_id}",
     operation_id="getBooking",
-    response_model=BookingOut,
+    response_model=CustomerBookingOut,
     tags=["bookings"],
     responses=problems(400, 401, 403, 404, 503),
 )
-async def get_booking(request: Request, booking_id: uuid.UUID, principal: Customer) -> BookingOut:
-    """One of my bookings (404 for a booking of someone else)."""
-    return BookingOut.of(await _own_booking(request, principal, str(booking_id)))
+async def get_booking(request: Request, booking_id: uuid.UUID, principal: Customer) -> CustomerBookingOut:
+    """One of my bookings (404 for a booking of someone else), with `next_action` while its card
+    awaits the 3-D Secure check (`POST /v1/bookings/{id}/authenticate` completes or refuses it)."""
+    return await _customer_booking(request, await _own_booking(request, principal, str(booking_id)))
+
+
+@router.post(
+    "/v1/bookings/{booking_id}/authenticate",
+    operation_id="authenticateBookingCard",
+    status_code=202,
+    response_model=CardActionOut,
+    tags=["bookings"],
+    responses=problems(400, 401, 403, 404, 409, 503),
+)
+async def authenticate_booking_card(
+    request: Request, booking_id: uuid.UUID, body: CardAuthenticationBody, principal: Customer
+) -> Response:
+    """Completes (`approve: true`) or refuses (`approve: false`) the sandbox's 3-D Secure check of
+    one of my bookings' card payment (its `next_action`), with my own access token: 202 with the
+    payment still REQUIRES_ACTION; the card provider's signed event follows and the booking
+    confirms (or is rejected `AUTHENTICATION_FAILED`, the money taken so far given back).
+
+    404 `BOOKING_NOT_FOUND` for a booking of someone else; 409 `PAYMENT_NOT_REQUIRING_ACTION`
+    when its card awaits no check (not yet asked, resolved, or timed out). Idempotent by
+    nature, so no `Idempotency-Key`."""
+    booking = await _own_booking(request, principal, str(booking_id))
+    payment = await _card_awaiting_action(request, booking)
+    if payment is None:
+        raise Problem(409, "PAYMENT_NOT_REQUIRING_ACTION", "The booking's card awaits no 3-D Secure check.")
+    reply = await rpc(
+        "payments",
+        clients_of(request).payments.CompletePaymentAction(
+            payments_pb2.CompletePaymentActionRequest(payment_id=payment.id, approve=body.approve)
+        ),
+    )
+    out = CardActionOut(payment_id=reply.payment.id, booking_id=booking.id, status="REQUIRES_ACTION")
+    return JSONResponse(out.model_dump(mode="json"), status_code=202)
 
 
 @router.get(
@@ -278,8 +361,11 @@ async def cancel_booking(
     request: Request, booking_id: uuid.UUID, principal: Customer, once: Once
 ) -> Response:
     """Cancels one of my bookings: 202 with the booking CANCELLING (or CANCELLED when nothing was paid).
-    An unpaid pay-later booking (PENDING_PAYMENT) is given up: it ends REJECTED
-    `CANCELLED_BY_CUSTOMER`, its place released, once the wallet has returned anything taken.
+    An unpaid pay-later booking (PENDING_PAYMENT), or a PENDING one whose card still awaits its
+    3-D Secure check (`next_action`), is given up: 202 with it as it is, then it ends REJECTED
+    `CANCELLED_BY_CUSTOMER`, its place released, once the card's authorization is cancelled and
+    the wallet and the pass have returned anything taken (nothing is charged). A PENDING
+    booking at an earlier step is 409 `BOOKING_NOT_CANCELLABLE`.
 
     Requires an `Idempotency-Key`."""
 

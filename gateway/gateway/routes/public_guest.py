@@ -29,7 +29,7 @@ from gateway.pages.html import read_form
 from gateway.problems import Problem, RpcProblem
 from gateway.ratelimit import GuestBookingLimiter, client_address
 from gateway.routes.common import Idempotent, Once, problems
-from gateway.schemas import BookingOut, BookingTarget
+from gateway.schemas import BookingOut, BookingTarget, time_of
 from gateway.schemas_public_guest import (
     CardActionOut,
     GuestBookingCreated,
@@ -262,7 +262,10 @@ async def _next_action(
         if payment.status == payments_pb2.PAYMENT_STATUS_REQUIRES_ACTION:
             token = links_of(request).payment_token(grant, payment.id)
             return NextActionOut(
-                type="AUTHENTICATE_CARD", url=f"/v1/public/payments/{payment.id}/authenticate", token=token
+                type="AUTHENTICATE_CARD",
+                url=f"/v1/public/payments/{payment.id}/authenticate",
+                token=token,
+                expire_time=time_of(payment, "action_expire_time"),
             )
     return None
 

@@ -22,6 +22,7 @@ from .cancellation_preview_out import CancellationPreviewOut
 from .cancellation_window import CancellationWindow
 from .cancelled_sessions import CancelledSessions
 from .card_action_out import CardActionOut
+from .card_authentication_body import CardAuthenticationBody
 from .change_booking_body import ChangeBookingBody
 from .company_list import CompanyList
 from .company_out import CompanyOut
@@ -48,7 +49,9 @@ from .create_session_body import CreateSessionBody
 from .create_unit_body import CreateUnitBody
 from .created_endpoint_out import CreatedEndpointOut
 from .created_feed_out import CreatedFeedOut
+from .customer_booking_out import CustomerBookingOut
 from .customer_list import CustomerList
+from .customer_next_action_out import CustomerNextActionOut
 from .customer_out import CustomerOut
 from .customer_passes import CustomerPasses
 from .customer_wallet import CustomerWallet
@@ -211,6 +214,7 @@ __all__ = (
     "CancellationWindow",
     "CancelledSessions",
     "CardActionOut",
+    "CardAuthenticationBody",
     "ChangeBookingBody",
     "CompanyList",
     "CompanyOut",
@@ -235,7 +239,9 @@ __all__ = (
     "CreateUnitBody",
     "CreatedEndpointOut",
     "CreatedFeedOut",
+    "CustomerBookingOut",
     "CustomerList",
+    "CustomerNextActionOut",
     "CustomerOut",
     "CustomerPasses",
     "CustomerWallet",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import (
     Any,
@@ -12,6 +13,8 @@ from typing import (
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="NextActionOut")
 
 
@@ -23,11 +26,14 @@ class NextActionOut:
         type_ (Literal['AUTHENTICATE_CARD']): The card holder must pass the card's 3-D Secure check before the booking
             can confirm.
         url (str): The challenge page: open it with `Authorization: Bearer <token>` (never in the address).
+        expire_time (datetime.datetime | None | Unset): Past it the check times out: the booking is REJECTED
+            `AUTHENTICATION_TIMEOUT`, nothing charged.
     """
 
     token: str
     type_: Literal["AUTHENTICATE_CARD"]
     url: str
+    expire_time: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -36,6 +42,14 @@ class NextActionOut:
         type_ = self.type_
 
         url = self.url
+
+        expire_time: None | str | Unset
+        if isinstance(self.expire_time, Unset):
+            expire_time = UNSET
+        elif isinstance(self.expire_time, datetime.datetime):
+            expire_time = self.expire_time.isoformat()
+        else:
+            expire_time = self.expire_time
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -46,6 +60,8 @@ class NextActionOut:
                 "url": url,
             }
         )
+        if expire_time is not UNSET:
+            field_dict["expire_time"] = expire_time
 
         return field_dict
 
@@ -62,10 +78,28 @@ class NextActionOut:
 
         url = d.pop("url")
 
+        def _parse_expire_time(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                expire_time_type_0 = datetime.datetime.fromisoformat(data)
+
+                return expire_time_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        expire_time = _parse_expire_time(d.pop("expire_time", UNSET))
+
         next_action_out = cls(
             token=token,
             type_=type_,
             url=url,
+            expire_time=expire_time,
         )
 
         next_action_out.additional_properties = d

@@ -90,6 +90,7 @@ class Payment(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _builtins.int
     UPDATE_TIME_FIELD_NUMBER: _builtins.int
     BOOKING_ID_FIELD_NUMBER: _builtins.int
+    ACTION_EXPIRE_TIME_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned id (UUID)."""
     company_id: _builtins.str
@@ -118,6 +119,12 @@ class Payment(_message.Message):
     def update_time(self) -> _timestamp_pb2.Timestamp:
         """When last changed."""
 
+    @_builtins.property
+    def action_expire_time(self) -> _timestamp_pb2.Timestamp:
+        """While REQUIRES_ACTION: when the card holder's action (3-D Secure) times out and the payment
+        fails AUTHENTICATION_TIMEOUT; unset otherwise.
+        """
+
     def __init__(
         self,
         *,
@@ -132,10 +139,11 @@ class Payment(_message.Message):
         create_time: _timestamp_pb2.Timestamp | None = ...,
         update_time: _timestamp_pb2.Timestamp | None = ...,
         booking_id: _builtins.str = ...,
+        action_expire_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "create_time", b"create_time", "update_time", b"update_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["action_expire_time", b"action_expire_time", "amount", b"amount", "create_time", b"create_time", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "booking_id", b"booking_id", "company_id", b"company_id", "create_time", b"create_time", "customer_id", b"customer_id", "decline_reason", b"decline_reason", "id", b"id", "idempotency_key", b"idempotency_key", "provider_reference", b"provider_reference", "status", b"status", "update_time", b"update_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action_expire_time", b"action_expire_time", "amount", b"amount", "booking_id", b"booking_id", "company_id", b"company_id", "create_time", b"create_time", "customer_id", b"customer_id", "decline_reason", b"decline_reason", "id", b"id", "idempotency_key", b"idempotency_key", "provider_reference", b"provider_reference", "status", b"status", "update_time", b"update_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -379,6 +379,40 @@ class Saga:
         given_up = step_log.effect(step_log.BOOKING, Effect.GIVE_UP_UNPAID, reason, attempt=self.attempt)
         return self.give_up_execution(reason).after(given_up)
 
+    @property
+    def awaiting_card(self) -> bool:
+        """A booking's saga before its pivot whose current step is the card's authorization
+        (waiting for the card holder's 3-D Secure answer or the provider's event)."""
+        return (
+            self.kind is SagaKind.BOOKING
+            and self.state is SagaState.RUNNING
+            and self.action is Action.EXECUTE
+            and self.current_step == PAYMENTS
+        )
+
+    @property
+    def given_up_by_cancel(self) -> bool:
+        """A booking's saga compensating (or compensated) because its customer or company
+        cancelled it before its pivot."""
+        return (
+            self.kind is SagaKind.BOOKING
+            and self.action is Action.COMPENSATE
+            and self.reason in (CANCELLED_BY_CUSTOMER, CANCELLED_BY_COMPANY)
+        )
+
+    def give_up_card_wait(self, reason: str) -> Transition:
+        """A booking whose card authorization is still awaited (3-D Secure pending) is given up
+        by its customer (`CANCELLED_BY_CUSTOMER`) or company (`CANCELLED_BY_COMPANY`); only
+        while `awaiting_card`, so never past the pivot. Every step is compensated as on any
+        failure before the pivot, the card's included: payments cancels the waiting payment at
+        the provider (or voids an authorization that raced in) and refuses a late EXECUTE; the
+        wallet and the pass are given back through their business keys, exactly once. The
+        booking then ends REJECTED with the reason and its place released."""
+        if not self.awaiting_card:
+            return Transition(applied=False)
+        given_up = step_log.effect(step_log.BOOKING, Effect.GIVE_UP_CARD_WAIT, reason, attempt=self.attempt)
+        return self.give_up_execution(reason).after(given_up)
+
     def retry_by_operator(self, reason: str) -> Transition:
         """An operator has the current step sent again now; nothing else changes."""
         return Transition(applied=False, log=(step_log.operator_acted(self, OperatorAction.RETRY, reason),))

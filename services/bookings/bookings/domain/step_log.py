@@ -45,6 +45,7 @@ class Effect(enum.StrEnum):
     REVERT = "revert"  # a change's holds put back after its compensation
     SETTLE_BY_CARD = "settle_by_card"  # a pay-later booking paid by card instead
     GIVE_UP_UNPAID = "give_up_unpaid"  # ... cancelled by its customer, or unpaid at its start
+    GIVE_UP_CARD_WAIT = "give_up_card_wait"  # a booking whose card awaits 3-D Secure, cancelled
 
 
 @dataclass(frozen=True)

@@ -405,6 +405,11 @@ class BookingCommands:
             # confirmed booking.
             given_up = await self.orchestrator.cancel_unpaid(
                 booking.saga_id, by_company=command.by_company, reason=command.reason.strip()
+            ) or await self.orchestrator.cancel_awaiting_card(
+                # Settled by a card that still awaits its 3-D Secure check: given up the same way.
+                booking.saga_id,
+                by_company=command.by_company,
+                reason=command.reason.strip(),
             )
             booking = await self.get_booking(booking.id)
             if booking.status is BookingStatus.PENDING_PAYMENT:
@@ -413,6 +418,19 @@ class BookingCommands:
                 raise Conflict(
                     "BOOKING_FINALIZING", "the booking is being paid or given up; try again shortly"
                 )
+        elif booking.status is BookingStatus.PENDING and booking.saga_id:
+            # Its card's authorization still awaited (the 3-D Secure check pending): nothing is
+            # charged before the pivot, so the saga gives up (every step compensated: the
+            # waiting payment cancelled at the provider, the wallet refunded, the pass released)
+            # and the booking ends REJECTED CANCELLED_BY_CUSTOMER (or _BY_COMPANY). Confirmed
+            # meanwhile: cancelled below as any confirmed booking. Still at an earlier step (the
+            # wallet, the pass): not cancellable, as before.
+            given_up = await self.orchestrator.cancel_awaiting_card(
+                booking.saga_id, by_company=command.by_company, reason=command.reason.strip()
+            )
+            booking = await self.get_booking(booking.id)
+            if booking.status is BookingStatus.PENDING and given_up:
+                return booking  # REJECTED once the compensation is done
         if booking.status in (BookingStatus.CANCELLING, BookingStatus.CANCELLED) or (
             booking.status is BookingStatus.REJECTED
             and booking.reject_reason in (CANCELLED_BY_CUSTOMER, CANCELLED_BY_COMPANY)

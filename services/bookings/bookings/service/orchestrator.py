@@ -255,6 +255,42 @@ class Orchestrator:
         self.outbox.wake()
         return True
 
+    async def cancel_awaiting_card(self, saga_id: str, *, by_company: bool = False, reason: str = "") -> bool:
+        """The customer (or the company, `by_company`) gives up a booking whose card
+        authorization is still awaited, e.g. its 3-D Secure check: decided under the saga's row
+        lock, so it and the payment's reply are applied one after the other, never both. The
+        saga compensates every step (the waiting payment cancelled at the provider, an
+        authorization that raced in voided, the wallet refunded, the pass released) and the
+        booking ends REJECTED `CANCELLED_BY_CUSTOMER` (or `CANCELLED_BY_COMPANY`), its place
+        released. False when the saga waits for the card no more (confirmed, or given up)."""
+        reject_reason = CANCELLED_BY_COMPANY if by_company else CANCELLED_BY_CUSTOMER
+        async with self.db.transaction() as conn:
+            locked = await repo.lock_saga_with_booking(conn, saga_id)
+            if locked is None:
+                return False
+            saga, booking = locked
+            before = booking.status.value
+            if saga.given_up_by_cancel:
+                return True  # a cancel asked before is being carried out
+            transition = saga.give_up_card_wait(reject_reason)
+            if not transition.applied:
+                return False
+            if by_company and reason:
+                await repo.set_cancel_reason(conn, booking.id, reason)
+            await self.carry_out(conn, saga, booking, transition)
+            await audit.record(
+                conn,
+                company_id=booking.company_id,
+                entity_type="booking",
+                entity_id=booking.id,
+                action="cancel_by_company" if by_company else "cancel",
+                before={"status": before},
+                after={"status": booking.status.value, "reject_reason": reject_reason},
+                reason=reason or None,
+            )
+        self.outbox.wake()
+        return True
+
     async def _lock_for_operator(self, conn: AsyncConnection, saga_id: str) -> tuple[Saga, Booking]:
         parse_id(saga_id, "saga_id")
         locked = await repo.lock_saga_with_booking(conn, saga_id)

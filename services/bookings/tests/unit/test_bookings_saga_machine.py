@@ -350,3 +350,43 @@ def test_an_unpaid_booking_is_given_up_by_compensating_the_wallet_once_then_reje
     assert saga.give_up_unpaid("CANCELLED_BY_CUSTOMER").applied is False
     done = saga.apply(ok("wallet", action=Action.COMPENSATE))
     assert (done.booking_change, saga.state) == (BookingChange.REJECT, SagaState.COMPENSATED)
+
+
+def test_a_booking_whose_card_is_awaited_is_given_up_by_compensating_every_step_then_rejected():
+    saga, _ = booking_saga(use_wallet=True, use_card=True)
+    # Not while an earlier step runs: only the card's authorization is given up.
+    assert saga.give_up_card_wait("CANCELLED_BY_CUSTOMER").applied is False
+    saga.apply(ok("wallet", amount=500))
+    assert saga.awaiting_card and not saga.given_up_by_cancel
+    transition = saga.give_up_card_wait("CANCELLED_BY_CUSTOMER")
+    assert transition.applied and transition.booking_change is None
+    assert (transition.log[0].action, transition.log[0].outcome) == (
+        "give_up_card_wait",
+        "CANCELLED_BY_CUSTOMER",
+    )
+    # The card's step is compensated too (its authorization may have raced in), then the wallet.
+    assert (saga.state, saga.action, saga.queue) == (
+        SagaState.COMPENSATING,
+        Action.COMPENSATE,
+        ["payments", "wallet"],
+    )
+    assert saga.given_up_by_cancel
+    # An approval that raced in is not taken: no pivot; a second cancel changes nothing.
+    assert saga.apply(ok("payments", amount=2500)).applied is False
+    assert saga.give_up_card_wait("CANCELLED_BY_CUSTOMER").applied is False
+    saga.apply(ok("payments", action=Action.COMPENSATE))
+    done = saga.apply(ok("wallet", action=Action.COMPENSATE))
+    assert (done.booking_change, saga.state, saga.reason) == (
+        BookingChange.REJECT,
+        SagaState.COMPENSATED,
+        "CANCELLED_BY_CUSTOMER",
+    )
+
+
+def test_a_confirmed_booking_is_not_given_up_as_awaiting_its_card():
+    saga, _ = booking_saga(use_card=True, total=2000)
+    assert saga.awaiting_card
+    confirmed = saga.apply(ok("payments", amount=2000))
+    assert confirmed.booking_change is BookingChange.CONFIRM
+    assert not saga.awaiting_card
+    assert saga.give_up_card_wait("CANCELLED_BY_CUSTOMER").applied is False

@@ -42,6 +42,8 @@ def payment_to_proto(payment: Payment) -> payments_pb2.Payment:
         update_time=_timestamp(payment.updated_at),
         booking_id=str(payment.booking_id) if payment.booking_id else "",
     )
+    if payment.status is PaymentStatus.REQUIRES_ACTION and payment.action_expires_at is not None:
+        message.action_expire_time.CopyFrom(_timestamp(payment.action_expires_at))
     message.amount.amount_minor = payment.amount_minor
     message.amount.currency_code = payment.currency
     return message

@@ -105,8 +105,11 @@ def sync_detailed(
     """Cancel Booking
 
      Cancels one of my bookings: 202 with the booking CANCELLING (or CANCELLED when nothing was paid).
-    An unpaid pay-later booking (PENDING_PAYMENT) is given up: it ends REJECTED
-    `CANCELLED_BY_CUSTOMER`, its place released, once the wallet has returned anything taken.
+    An unpaid pay-later booking (PENDING_PAYMENT), or a PENDING one whose card still awaits its
+    3-D Secure check (`next_action`), is given up: 202 with it as it is, then it ends REJECTED
+    `CANCELLED_BY_CUSTOMER`, its place released, once the card's authorization is cancelled and
+    the wallet and the pass have returned anything taken (nothing is charged). A PENDING
+    booking at an earlier step is 409 `BOOKING_NOT_CANCELLABLE`.
 
     Requires an `Idempotency-Key`.
 
@@ -143,8 +146,11 @@ def sync(
     """Cancel Booking
 
      Cancels one of my bookings: 202 with the booking CANCELLING (or CANCELLED when nothing was paid).
-    An unpaid pay-later booking (PENDING_PAYMENT) is given up: it ends REJECTED
-    `CANCELLED_BY_CUSTOMER`, its place released, once the wallet has returned anything taken.
+    An unpaid pay-later booking (PENDING_PAYMENT), or a PENDING one whose card still awaits its
+    3-D Secure check (`next_action`), is given up: 202 with it as it is, then it ends REJECTED
+    `CANCELLED_BY_CUSTOMER`, its place released, once the card's authorization is cancelled and
+    the wallet and the pass have returned anything taken (nothing is charged). A PENDING
+    booking at an earlier step is 409 `BOOKING_NOT_CANCELLABLE`.
 
     Requires an `Idempotency-Key`.
 
@@ -176,8 +182,11 @@ async def asyncio_detailed(
     """Cancel Booking
 
      Cancels one of my bookings: 202 with the booking CANCELLING (or CANCELLED when nothing was paid).
-    An unpaid pay-later booking (PENDING_PAYMENT) is given up: it ends REJECTED
-    `CANCELLED_BY_CUSTOMER`, its place released, once the wallet has returned anything taken.
+    An unpaid pay-later booking (PENDING_PAYMENT), or a PENDING one whose card still awaits its
+    3-D Secure check (`next_action`), is given up: 202 with it as it is, then it ends REJECTED
+    `CANCELLED_BY_CUSTOMER`, its place released, once the card's authorization is cancelled and
+    the wallet and the pass have returned anything taken (nothing is charged). A PENDING
+    booking at an earlier step is 409 `BOOKING_NOT_CANCELLABLE`.
 
     Requires an `Idempotency-Key`.
 
@@ -212,8 +221,11 @@ async def asyncio(
     """Cancel Booking
 
      Cancels one of my bookings: 202 with the booking CANCELLING (or CANCELLED when nothing was paid).
-    An unpaid pay-later booking (PENDING_PAYMENT) is given up: it ends REJECTED
-    `CANCELLED_BY_CUSTOMER`, its place released, once the wallet has returned anything taken.
+    An unpaid pay-later booking (PENDING_PAYMENT), or a PENDING one whose card still awaits its
+    3-D Secure check (`next_action`), is given up: 202 with it as it is, then it ends REJECTED
+    `CANCELLED_BY_CUSTOMER`, its place released, once the card's authorization is cancelled and
+    the wallet and the pass have returned anything taken (nothing is charged). A PENDING
+    booking at an earlier step is 409 `BOOKING_NOT_CANCELLABLE`.
 
     Requires an `Idempotency-Key`.
 

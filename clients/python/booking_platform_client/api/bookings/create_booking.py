@@ -5,8 +5,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.booking_out import BookingOut
 from ...models.create_booking_body import CreateBookingBody
+from ...models.customer_booking_out import CustomerBookingOut
 from ...models.problem_details import ProblemDetails
 from ...types import Response
 
@@ -34,9 +34,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> BookingOut | ProblemDetails | None:
+) -> CustomerBookingOut | ProblemDetails | None:
     if response.status_code == 202:
-        response_202 = BookingOut.from_dict(response.json())
+        response_202 = CustomerBookingOut.from_dict(response.json())
 
         return response_202
 
@@ -88,7 +88,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[BookingOut | ProblemDetails]:
+) -> Response[CustomerBookingOut | ProblemDetails]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -102,7 +102,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: CreateBookingBody,
     idempotency_key: None | str,
-) -> Response[BookingOut | ProblemDetails]:
+) -> Response[CustomerBookingOut | ProblemDetails]:
     """Create Booking
 
      Books places in a session: answers 202 with the PENDING booking while the payment saga runs.
@@ -124,7 +124,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[BookingOut | ProblemDetails]
+        Response[CustomerBookingOut | ProblemDetails]
     """
 
     kwargs = _get_kwargs(
@@ -144,7 +144,7 @@ def sync(
     client: AuthenticatedClient,
     body: CreateBookingBody,
     idempotency_key: None | str,
-) -> BookingOut | ProblemDetails | None:
+) -> CustomerBookingOut | ProblemDetails | None:
     """Create Booking
 
      Books places in a session: answers 202 with the PENDING booking while the payment saga runs.
@@ -166,7 +166,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        BookingOut | ProblemDetails
+        CustomerBookingOut | ProblemDetails
     """
 
     return sync_detailed(
@@ -181,7 +181,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: CreateBookingBody,
     idempotency_key: None | str,
-) -> Response[BookingOut | ProblemDetails]:
+) -> Response[CustomerBookingOut | ProblemDetails]:
     """Create Booking
 
      Books places in a session: answers 202 with the PENDING booking while the payment saga runs.
@@ -203,7 +203,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[BookingOut | ProblemDetails]
+        Response[CustomerBookingOut | ProblemDetails]
     """
 
     kwargs = _get_kwargs(
@@ -221,7 +221,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: CreateBookingBody,
     idempotency_key: None | str,
-) -> BookingOut | ProblemDetails | None:
+) -> CustomerBookingOut | ProblemDetails | None:
     """Create Booking
 
      Books places in a session: answers 202 with the PENDING booking while the payment saga runs.
@@ -243,7 +243,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        BookingOut | ProblemDetails
+        CustomerBookingOut | ProblemDetails
     """
 
     return (

@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.booking_out import BookingOut
+from ...models.customer_booking_out import CustomerBookingOut
 from ...models.problem_details import ProblemDetails
 from ...types import Response
 
@@ -28,9 +28,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> BookingOut | ProblemDetails | None:
+) -> CustomerBookingOut | ProblemDetails | None:
     if response.status_code == 200:
-        response_200 = BookingOut.from_dict(response.json())
+        response_200 = CustomerBookingOut.from_dict(response.json())
 
         return response_200
 
@@ -67,7 +67,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[BookingOut | ProblemDetails]:
+) -> Response[CustomerBookingOut | ProblemDetails]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -80,10 +80,11 @@ def sync_detailed(
     booking_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[BookingOut | ProblemDetails]:
+) -> Response[CustomerBookingOut | ProblemDetails]:
     """Get Booking
 
-     One of my bookings (404 for a booking of someone else).
+     One of my bookings (404 for a booking of someone else), with `next_action` while its card
+    awaits the 3-D Secure check (`POST /v1/bookings/{id}/authenticate` completes or refuses it).
 
     Args:
         booking_id (UUID):
@@ -93,7 +94,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[BookingOut | ProblemDetails]
+        Response[CustomerBookingOut | ProblemDetails]
     """
 
     kwargs = _get_kwargs(
@@ -111,10 +112,11 @@ def sync(
     booking_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> BookingOut | ProblemDetails | None:
+) -> CustomerBookingOut | ProblemDetails | None:
     """Get Booking
 
-     One of my bookings (404 for a booking of someone else).
+     One of my bookings (404 for a booking of someone else), with `next_action` while its card
+    awaits the 3-D Secure check (`POST /v1/bookings/{id}/authenticate` completes or refuses it).
 
     Args:
         booking_id (UUID):
@@ -124,7 +126,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        BookingOut | ProblemDetails
+        CustomerBookingOut | ProblemDetails
     """
 
     return sync_detailed(
@@ -137,10 +139,11 @@ async def asyncio_detailed(
     booking_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[BookingOut | ProblemDetails]:
+) -> Response[CustomerBookingOut | ProblemDetails]:
     """Get Booking
 
-     One of my bookings (404 for a booking of someone else).
+     One of my bookings (404 for a booking of someone else), with `next_action` while its card
+    awaits the 3-D Secure check (`POST /v1/bookings/{id}/authenticate` completes or refuses it).
 
     Args:
         booking_id (UUID):
@@ -150,7 +153,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[BookingOut | ProblemDetails]
+        Response[CustomerBookingOut | ProblemDetails]
     """
 
     kwargs = _get_kwargs(
@@ -166,10 +169,11 @@ async def asyncio(
     booking_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> BookingOut | ProblemDetails | None:
+) -> CustomerBookingOut | ProblemDetails | None:
     """Get Booking
 
-     One of my bookings (404 for a booking of someone else).
+     One of my bookings (404 for a booking of someone else), with `next_action` while its card
+    awaits the 3-D Secure check (`POST /v1/bookings/{id}/authenticate` completes or refuses it).
 
     Args:
         booking_id (UUID):
@@ -179,7 +183,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        BookingOut | ProblemDetails
+        CustomerBookingOut | ProblemDetails
     """
 
     return (
