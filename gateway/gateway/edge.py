@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
@@ -66,10 +67,14 @@ def _time_in_range(value: datetime) -> datetime:
 def _whole_number(value: Any) -> Any:
     # JSON's true and false, and numbers written with a decimal point or an exponent (10.0,
     # 1e3), are not what a client means by a count or an amount of minor units: pydantic
-    # would take them as 1, 10 and 1000. A digit string stays accepted (the console's forms).
-    if isinstance(value, bool | float):
+    # would take them as 1, 10 and 1000. A string is accepted only as plain digits (the
+    # console's forms send them): pydantic would also read "1.0", " 1", "+1" and "1_0" (as 10).
+    if isinstance(value, bool | float) or (isinstance(value, str) and not _DIGITS.fullmatch(value)):
         raise PydanticCustomError("int_type", "must be a whole number, without a decimal point or exponent")
     return value
+
+
+_DIGITS = re.compile(r"-?[0-9]{1,19}")
 
 
 # Every count and amount a request carries (places, guests, capacities, minutes, credits, cents).
@@ -248,6 +253,8 @@ class TrailingSlash:
             or len(path) < 2
             or not path.endswith("/")
             or path.startswith("/static/")
+            # "/\\evil.example" is read by browsers as "//evil.example", another host: not redirected.
+            or "\\" in path
         ):
             await self.app(scope, receive, send)
             return

@@ -328,6 +328,8 @@ async def test_a_trailing_slash_is_never_redirected_to_the_host_a_client_names(h
     post = await http.post("/v1/bookings/", json=booking_body(str(uuid.uuid4())), headers=headers)
     get = await http.get("/v1/bookings/", params={"status": "CONFIRMED"}, headers={"Host": "evil.example"})
     encoded = await http.get("/site/acme%0d%0aSet-Cookie:%20x=1/")
+    # Browsers read "/\\evil.example" as "//evil.example": such a path is not redirected at all.
+    backslash = await http.get("/%5Cevil.example/")
 
     # A POST's body is never sent on to another address: an unknown path, as any.
     assert_problem(post, 404, "NOT_FOUND")
@@ -337,6 +339,7 @@ async def test_a_trailing_slash_is_never_redirected_to_the_host_a_client_names(h
     assert encoded.status_code == 308
     assert encoded.headers["location"] == "/site/acme%0d%0aSet-Cookie:%20x=1"
     assert "set-cookie" not in encoded.headers
+    assert backslash.status_code == 404 and "location" not in backslash.headers
 
 
 # ----- JSON that says two things -----
@@ -351,7 +354,7 @@ async def test_a_key_given_twice_or_a_count_written_as_true_or_a_float_is_refuse
     twice = f'{{"session_id": "{session_id}", "session_id": "{other}", "quantity": 1, "payment": {{}}}}'
     nested_twice = f'{{"session_id": "{session_id}", "payment": {{"use_wallet": true, "use_wallet": false}}}}'
 
-    keys = [str(uuid.uuid4()) for _ in range(5)]
+    keys = [str(uuid.uuid4()) for _ in range(9)]
     json_headers = {**account.headers, "Content-Type": "application/json"}
     replies = [
         await http.post("/v1/bookings", content=body, headers={**json_headers, "Idempotency-Key": key})
@@ -362,7 +365,7 @@ async def test_a_key_given_twice_or_a_count_written_as_true_or_a_float_is_refuse
             json=booking_body(session_id, quantity=quantity),
             headers={**account.headers, "Idempotency-Key": key},
         )
-        for quantity, key in zip((True, 2.0, 1e0), keys[2:], strict=True)
+        for quantity, key in zip((True, 2.0, 1e0, "1.0", " 1", "+1", "1_0"), keys[2:], strict=True)
     ]
 
     fields = []
@@ -372,3 +375,11 @@ async def test_a_key_given_twice_or_a_count_written_as_true_or_a_float_is_refuse
     assert fields[:2] == ["session_id", "use_wallet"]
     assert all(field.endswith("quantity") for field in fields[2:]), fields
     assert all(fake_platform.bookings.create_calls[key] == 0 for key in keys)
+    # Plain digits stay a number (the console's forms send them).
+    digits = await http.post(
+        "/v1/bookings",
+        json=booking_body(session_id, quantity="2"),
+        headers={**account.headers, "Idempotency-Key": (key := str(uuid.uuid4()))},
+    )
+    assert digits.status_code == 202, digits.text
+    assert fake_platform.bookings.create_calls[key] == 1
