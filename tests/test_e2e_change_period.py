@@ -622,3 +622,33 @@ async def test_a_rentals_stretches_are_held_to_its_period_and_price_by_the_datab
                     ),
                     {"e": ends, "a": amounts, "b": booking.id},
                 )
+
+
+async def test_a_suspended_company_sells_no_added_time_but_a_shortening_goes_on(platform):
+    co = await company(platform)
+    resource, _ = await cabins(platform, co.id, nightly=10000)
+    guest = await customer_with_money(platform, co.id, amount=80000)
+    check_in = date.today() + timedelta(days=60)
+    booking = await confirmed_stay(platform, guest, resource, check_in, 3)
+    await platform.catalog.SuspendCompany(
+        catalog_pb2.SuspendCompanyRequest(request_id=str(uuid.uuid4()), company_id=co.id, reason="Audit")
+    )
+
+    later = check_in + timedelta(days=30)
+
+    async def new_stays_refused() -> bool:
+        # Bookings reads the company through its catalog cache, dropped when catalog's
+        # company_updated arrives: the refusal comes with the event.
+        _, reason = await attempt(platform, stay(guest.id, resource.id, later, later + timedelta(days=1)))
+        return reason == "COMPANY_SUSPENDED"
+
+    await eventually(new_stays_refused, message="bookings never learnt of the suspension")
+    _, extended = await change(platform, booking, check_out=check_in + timedelta(days=4))
+    shortened, reason = await change(platform, booking, check_out=check_in + timedelta(days=2))
+    assert reason is None
+    done = await change_done(platform, shortened.id)
+
+    assert extended == "COMPANY_SUSPENDED"
+    assert done.check_out_date == (check_in + timedelta(days=2)).isoformat()
+    assert done.total_price.amount_minor == 20000
+    assert await nights_held(platform, booking.id) == 2

@@ -46,7 +46,7 @@ from bookings.domain.changes import (
 )
 from bookings.domain.commands import ChangeBookingPeriod
 from bookings.domain.lifecycle import ensure_not_finished
-from bookings.domain.model import Booking, BookingModel, BookingStatus, ExtraLine
+from bookings.domain.model import Booking, BookingModel, BookingStatus, ExtraLine, check_on_sale
 from bookings.domain.reservations import check_interval, check_stay, nights_between, parse_date
 from bookings.domain.saga import Saga, Transition
 from bookings.domain.step_log import PLACE, Effect
@@ -134,6 +134,10 @@ class PeriodChanges:
 
     async def _plan(self, booking: Booking, command: ChangeBookingPeriod) -> PeriodChange | None:
         resource = await self.resources.resource(booking.resource_id)
+        if _extends(booking, command):
+            # Added time is a new sale: a suspended company or an archived resource sells none
+            # (as CreateBooking refuses them); shortening and cancelling go on as before.
+            check_on_sale(resource.company_suspended, resource.archived)
         if booking.booking_model is BookingModel.NIGHTLY:
             return await self._plan_nightly(booking, command, resource)
         return await self._plan_interval(booking, command, resource)
@@ -381,6 +385,15 @@ def _change(
         old_check_out=booking.check_out_date,
         new_check_out=new_check_out,
     )
+
+
+def _extends(booking: Booking, command: ChangeBookingPeriod) -> bool:
+    """Whether the change asks for more time than the booking holds (the planner judges the rest)."""
+    if booking.booking_model is BookingModel.NIGHTLY:
+        if not command.check_out_date or booking.check_out_date is None:
+            return False
+        return parse_date(command.check_out_date, "check_out_date") > booking.check_out_date
+    return command.end_time is not None and command.end_time > booking.end_time
 
 
 def _check_changeable(booking: Booking, now: datetime) -> None:
