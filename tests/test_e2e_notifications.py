@@ -314,6 +314,38 @@ async def test_a_no_show_overturned_by_the_desk_e_mails_the_customer_a_correctio
     assert kinds.count("booking.no_show_overturned") == 1
 
 
+async def test_a_correction_never_reaches_the_inbox_before_the_e_mail_it_corrects(platform, tenant):
+    # The "you missed it" e-mail is refused once (a busy mailbox) and retried: its correction,
+    # written meanwhile, waits for it instead of arriving first and being contradicted.
+    admin, _ = await login(platform, "COMPANY_ADMIN", tenant.company_id)
+    customer = await tenant.customer(main_minor=2000)
+    address = await email_of(platform, customer.id)
+    created = await customer.book(await a_session_needing_check_in(tenant), use_wallet=True)
+    assert created.status_code == 202, created.text
+    booking_id = created.json()["id"]
+    await customer.wait_for(booking_id, "CONFIRMED")
+    await mail_to(platform, address, subject_prefix="Booking confirmed")
+    await starts_in(platform, booking_id, -0.5)
+    platform.mail.refuse(address, "451 4.3.0 Mailbox busy, try again later")
+    path = f"/v1/admin/bookings/{booking_id}/no-show"
+
+    marked = await admin.post(path, headers=once(), json={"no_show": True, "reason": "not seen"})
+    assert marked.status_code == 200, marked.text
+    await eventually(
+        lambda: any(to == address for to, _ in platform.mail.refused),
+        message="the no-show e-mail was never tried",
+    )
+    overturned = await admin.post(path, headers=once(), json={"no_show": False, "reason": "came late"})
+    assert overturned.status_code == 200, overturned.text
+    await mail_to(platform, address, subject_prefix="Correction: your attendance is recorded")
+
+    subjects = [r.message["Subject"] for r in platform.mail.to(address)]
+    missed = [i for i, s in enumerate(subjects) if s.startswith("You missed your booking")]
+    corrected = [i for i, s in enumerate(subjects) if s.startswith("Correction: your attendance")]
+    assert len(missed) == 1 and len(corrected) == 1, subjects
+    assert missed[0] < corrected[0], subjects
+
+
 async def starts_in(platform, booking_id: str, hours: float) -> None:
     """Moves the booking's times together so that it starts `hours` from now."""
     async with platform.db.transaction() as conn:

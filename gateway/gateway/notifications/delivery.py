@@ -8,10 +8,11 @@ row per recipient - the customer or guest, and for some kinds the company's staf
 company admins and its contact address) - `ON CONFLICT (event_id, recipient) DO NOTHING`.
 
 The dispatcher claims due rows with `FOR UPDATE SKIP LOCKED` (several gateway replicas share
-the work), leases each by moving `next_attempt_at` LEASE_SECONDS on and counting the attempt,
-commits, sends it by SMTP, and records the outcome with an update conditional on that very
-attempt: SENT, a retry after an exponential back-off, or FAILED (a 5xx answer at once, any
-other failure a day after the event).
+the work), a booking's messages to one recipient one after the other in their events' order,
+leases each by moving `next_attempt_at` LEASE_SECONDS on and counting the attempt, commits,
+sends it by SMTP, and records the outcome with an update conditional on that very attempt:
+SENT, a retry after an exponential back-off, or FAILED (a 5xx answer at once, any other
+failure a day after the event).
 """
 
 from __future__ import annotations
@@ -346,10 +347,17 @@ def consumer(db: Database, notifier: Notifier) -> InboxConsumer[Struct, Prepared
 
 # ---- the dispatcher ---------------------------------------------------------------------
 
+# A message waits while an earlier one of the same booking to the same recipient is still
+# pending (being sent, or retried): a "you missed it" e-mail and its correction, a
+# confirmation and its cancellation, reach the inbox in the order they happened, never the
+# correction first. Messages of no booking (NULL) wait for nothing.
 _CLAIM = text(
     "WITH due AS ("
-    " SELECT id FROM gateway.notification_messages"
+    " SELECT id FROM gateway.notification_messages m"
     " WHERE status = 'PENDING' AND next_attempt_at <= now()"
+    " AND NOT EXISTS (SELECT 1 FROM gateway.notification_messages e"
+    "  WHERE e.status = 'PENDING' AND e.booking_id = m.booking_id AND e.recipient = m.recipient"
+    "  AND (e.occurred_at, e.created_at, e.id) < (m.occurred_at, m.created_at, m.id))"
     " ORDER BY next_attempt_at LIMIT :batch"
     " FOR UPDATE SKIP LOCKED)"
     " UPDATE gateway.notification_messages m"

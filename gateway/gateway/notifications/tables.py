@@ -70,6 +70,14 @@ messages = Table(
     CheckConstraint("audience IN ('CUSTOMER', 'STAFF')", name="notification_audience_known"),
     UniqueConstraint("event_id", "recipient", name="notification_messages_once_per_recipient"),
     Index("notification_messages_due", "next_attempt_at", postgresql_where=text("status = 'PENDING'")),
+    # A booking's e-mails to one recipient in the order of their events (the claim's NOT EXISTS).
+    Index(
+        "notification_messages_pending_of_booking",
+        "booking_id",
+        "recipient",
+        "occurred_at",
+        postgresql_where=text("status = 'PENDING'"),
+    ),
     Index("notification_messages_of_company", "company_id", "created_at"),
     Index("ix_notification_messages_created_brin", "created_at", postgresql_using="brin"),  # retention
 )
