@@ -98,6 +98,16 @@ async def test_the_company_gives_up_a_customers_unpaid_pay_later_booking(tenant,
     booking = await pending_payment_booking(tenant, ana, session.id)
     assert booking["status"] == "PENDING_PAYMENT"
     assert await places_booked(platform, session.id) == 1
+    # The preview says what the cancellation then does: gives it up, nothing to refund (it
+    # was a 409 "cannot be cancelled" while the cancellation went through).
+    for preview in (
+        await staff.get(f"/v1/admin/bookings/{booking['id']}/cancellation-preview"),
+        await ana.http.get(f"/v1/bookings/{booking['id']}/cancellation-preview"),
+    ):
+        assert preview.status_code == 200, preview.text
+        shown = preview.json()
+        assert (shown["percent"], shown["credits"]) == (100, 0), shown
+        assert shown["card"] == shown["wallet"] == shown["at_desk"] == money(0), shown
     idempotency = key()
 
     cancelled = await staff.post(

@@ -283,6 +283,15 @@ def check_company_cancel_replay(booking: Booking, reason: str) -> None:
     )
 
 
+def previewed_refund(booking: Booking, now: datetime, *, by_company: bool = False) -> RefundRequest:
+    """What PreviewCancellation shows: `cancellation_refund`, and for a PENDING_PAYMENT booking
+    (paid later, nothing taken yet), which a cancellation gives up rather than refunds, all of
+    nothing (100 % of zero) instead of a refusal the cancellation itself would not make."""
+    if booking.status is BookingStatus.PENDING_PAYMENT:
+        return RefundRequest(saga_id="", percent=100, card_minor=0, wallet_minor=0, credits=0)
+    return cancellation_refund(booking, now, by_company=by_company)
+
+
 @dataclass(frozen=True)
 class CancellationPreview:
     """The refund a cancellation would ask for at `at` (a window may close right after)."""

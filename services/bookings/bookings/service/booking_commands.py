@@ -32,6 +32,7 @@ from bookings.domain.model import (
     cancellation_refund,
     check_company_cancel_replay,
     check_payment_plan,
+    previewed_refund,
 )
 from bookings.domain.passes import check_entitlement
 from bookings.domain.payment_methods import check_payment_method
@@ -375,7 +376,7 @@ class BookingCommands:
             require_role(*BUSINESS_ROLES)
             check_tenant(booking.company_id, NotFound("BOOKING_NOT_FOUND", "no such booking"))
         now = datetime.now(UTC)
-        refund = cancellation_refund(booking, now, by_company=query.by_company)
+        refund = previewed_refund(booking, now, by_company=query.by_company)
         return CancellationPreview(refund=refund, currency=booking.currency, at=now)
 
     async def cancel_booking(self, command: CancelBooking) -> Booking:
