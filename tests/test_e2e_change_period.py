@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import grpc
 import httpx
 import pytest
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.struct_pb2 import Struct
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
@@ -652,3 +654,101 @@ async def test_a_suspended_company_sells_no_added_time_but_a_shortening_goes_on(
     assert done.check_out_date == (check_in + timedelta(days=2)).isoformat()
     assert done.total_price.amount_minor == 20000
     assert await nights_held(platform, booking.id) == 2
+
+
+async def changed_events(platform, booking_id) -> list[dict]:
+    """The `bookings.events.changed` rows bookings' outbox holds for the booking, oldest first."""
+    async with platform.db.transaction() as conn:
+        payloads = (
+            await conn.execute(
+                text(
+                    "SELECT payload FROM bookings.outbox WHERE subject = 'bookings.events.changed'"
+                    " ORDER BY created_at"
+                )
+            )
+        ).scalars()
+        events = [MessageToDict(Struct.FromString(payload)) for payload in payloads]
+    return [event for event in events if event["booking_id"] == booking_id]
+
+
+async def test_each_applied_change_publishes_one_changed_event_and_a_refused_or_reverted_one_none(
+    platform,
+):
+    """bookings.events.changed is written by the transaction that applies the change: an
+    extension's at its pivot with what it charged, a shortening's when its refund is done with
+    what came back and what the company kept; a replay, a refused change and an extension
+    reverted for lack of money publish nothing."""
+    co = await company(platform)
+    windows = [
+        catalog_pb2.CancellationWindow(minutes_before_start=30 * 24 * 60, refund_percent=100),
+        catalog_pb2.CancellationWindow(minutes_before_start=0, refund_percent=50),
+    ]
+    resource, _ = await cabins(
+        platform, co.id, nightly=10000, policy=catalog_pb2.ResourcePolicy(cancellation_windows=windows)
+    )
+    guest = await customer_with_money(platform, co.id, amount=30000)
+    check_in = date.today() + timedelta(days=10)  # inside the 50 % window
+    booking = await confirmed_stay(platform, guest, resource, check_in, 2)
+    key = str(uuid.uuid4())
+
+    _, reason = await change(platform, booking, check_out=check_in + timedelta(days=3), key=key)
+    assert reason is None
+    extended = await change_done(platform, booking.id)
+    assert extended.total_price.amount_minor == 30000
+    (event,) = await changed_events(platform, booking.id)
+    assert (event["company_id"], event["customer_id"], event["status"]) == (co.id, guest.id, "CONFIRMED")
+    moved = event["change"]
+    assert moved["booking_model"] == "NIGHTLY"
+    assert moved["old_period"]["check_out_date"] == (check_in + timedelta(days=2)).isoformat()
+    assert moved["new_period"]["check_in_date"] == check_in.isoformat()
+    assert moved["new_period"]["check_out_date"] == (check_in + timedelta(days=3)).isoformat()
+    assert (moved["old_total_minor"], moved["new_total_minor"], moved["currency_code"]) == (
+        20000,
+        30000,
+        "EUR",
+    )
+    assert moved["charged"] == {"card_minor": 0, "wallet_minor": 10000, "bonus_minor": 0}
+    assert moved["refunded"] == {"card_minor": 0, "wallet_minor": 0, "bonus_minor": 0, "percent": 0}
+    assert moved["kept"] == {"card_minor": 0, "wallet_minor": 0}
+
+    # The same request again, a change refused at once, and an extension the wallet (now empty)
+    # cannot pay, reverted by its saga: nothing more is published.
+    again, _ = await change(platform, booking, check_out=check_in + timedelta(days=3), key=key)
+    assert again.total_price.amount_minor == 30000
+    _, refused = await change(platform, extended, check_out=check_in)
+    assert refused == "INVALID_DATE_RANGE"
+    _, reason = await change(platform, extended, check_out=check_in + timedelta(days=4))
+    assert reason is None
+    reverted = await change_done(platform, booking.id)
+    assert reverted.total_price.amount_minor == 30000
+    assert sorted(await change_sagas(platform, booking.id)) == [
+        ("COMPENSATED", "INSUFFICIENT_FUNDS"),
+        ("COMPLETED", ""),
+    ]
+    assert len(await changed_events(platform, booking.id)) == 1
+
+    # Shortened to one night in the 50 % window: 200.00 removed, 100.00 back, 100.00 kept.
+    _, reason = await change(platform, reverted, check_out=check_in + timedelta(days=1))
+    assert reason is None
+    shortened = await change_done(platform, booking.id)
+    assert await main_balance(platform, co.id, guest.id) == 10000
+    first, second = await changed_events(platform, booking.id)
+    assert first == event
+    moved = second["change"]
+    assert moved["old_period"]["check_out_date"] == (check_in + timedelta(days=3)).isoformat()
+    assert moved["new_period"]["check_out_date"] == (check_in + timedelta(days=1)).isoformat()
+    assert moved["new_period"]["end_time"] == shortened.end_time.ToDatetime(tzinfo=UTC).isoformat()
+    assert (moved["old_total_minor"], moved["new_total_minor"]) == (30000, 10000)
+    assert moved["charged"] == {"card_minor": 0, "wallet_minor": 0, "bonus_minor": 0}
+    assert moved["refunded"] == {"card_minor": 0, "wallet_minor": 10000, "bonus_minor": 0, "percent": 50}
+    assert moved["kept"] == {"card_minor": 0, "wallet_minor": 10000}
+    assert second["occurred_at"] > first["occurred_at"]
+    # A shortening's refund is told by booking.changed only: no refund_completed for it.
+    async with platform.db.transaction() as conn:
+        refunds = (
+            await conn.execute(
+                text("SELECT payload FROM bookings.outbox WHERE subject = 'bookings.events.refund_completed'")
+            )
+        ).scalars()
+        refunded_bookings = {Struct.FromString(payload)["booking_id"] for payload in refunds}
+    assert booking.id not in refunded_bookings

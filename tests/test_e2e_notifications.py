@@ -25,6 +25,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import cast
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -683,3 +684,103 @@ async def test_an_e_mail_refused_for_now_for_a_day_is_given_up_as_failed(platfor
     assert failed["attempts"] >= 2 and failed["completed_at"] is not None and failed["sent_at"] is None
     assert failed["last_error"] == "SMTP 421 4.7.0 Try again later"
     assert platform.mail.to(address) == []
+
+
+async def test_a_changed_stay_emails_the_customer_the_new_dates_total_and_money_moved_escaped(
+    platform, tenant
+):
+    # "Your booking was changed": the new period and total, what the extension charged, what
+    # the shortening refunded and what the company kept under the cancellation terms; the
+    # resource's name, hostile here, escaped in the HTML part.
+    windows = [
+        catalog_pb2.CancellationWindow(minutes_before_start=30 * 24 * 60, refund_percent=100),
+        catalog_pb2.CancellationWindow(minutes_before_start=0, refund_percent=50),
+    ]
+    hostile = 'Cabin <b onmouseover="x()">Lake</b> & Co'
+    cabin = (
+        await platform.catalog.CreateResource(
+            catalog_pb2.CreateResourceRequest(
+                company_id=tenant.company_id,
+                name=hostile,
+                booking_model=catalog_pb2.BOOKING_MODEL_NIGHTLY,
+                policy=catalog_pb2.ResourcePolicy(cancellation_windows=windows),
+            )
+        )
+    ).resource
+    await platform.catalog.CreateUnit(catalog_pb2.CreateUnitRequest(resource_id=cabin.id, name="Cabin 1"))
+    await platform.catalog.CreateRatePlan(
+        catalog_pb2.CreateRatePlanRequest(
+            resource_id=cabin.id,
+            name="Standard",
+            default_nightly_price=money_pb2.Money(amount_minor=10000, currency_code="EUR"),
+        )
+    )
+    customer = await tenant.customer(main_minor=30_000)
+    address = await email_of(platform, customer.id)
+    check_in = datetime.now(UTC).date() + timedelta(days=10)  # inside the 50 % window
+    booked = await customer.http.post(
+        "/v1/bookings",
+        headers=once(),
+        json={
+            "resource_id": cabin.id,
+            "check_in_date": check_in.isoformat(),
+            "check_out_date": (check_in + timedelta(days=2)).isoformat(),
+            "payment": {"use_wallet": True},
+        },
+    )
+    assert booked.status_code == 202, booked.text
+    booking_id = booked.json()["id"]
+    await customer.wait_for(booking_id, "CONFIRMED")
+
+    async def change_to(nights: int) -> dict:
+        changed = await customer.http.post(
+            f"/v1/bookings/{booking_id}/change",
+            headers=once(),
+            json={"check_out_date": (check_in + timedelta(days=nights)).isoformat()},
+        )
+        assert changed.status_code == 202, changed.text
+        return changed.json()
+
+    longer = await change_to(3)
+    (extended,) = await mail_to(platform, address, subject_prefix="Your booking was changed")
+    assert extended.message["Subject"].startswith(f"Your booking was changed: {hostile}, ")
+    got = parts(extended.message)
+    assert "Your booking was changed." in got["text"]
+    assert "Charged for the added time: 100.00 EUR" in got["text"]
+    assert "- from your wallet: 100.00 EUR" in got["text"]
+    assert "300.00 EUR" in got["text"] and "200.00 EUR" in got["text"]  # now and before
+    assert hostile in got["text"]  # plain text is no markup
+    assert "<b onmouseover" not in got["html"]
+    assert "Cabin &lt;b onmouseover=&#34;x()&#34;&gt;Lake&lt;/b&gt; &amp; Co" in got["html"]
+    assert "Charged for the added time: <strong>100.00 EUR</strong>" in got["html"]
+    assert not got["attachments"]  # no .ics: see the gateway README
+    # The new check-out, in the company's time zone.
+    end = datetime.fromisoformat(longer["end_time"])
+    assert f"{end.astimezone(ZoneInfo('Europe/Berlin')):%a %d %b %Y, %H:%M}" in got["text"]
+
+    async def changeable() -> dict | None:
+        changed = await customer.http.post(
+            f"/v1/bookings/{booking_id}/change",
+            headers=once(),
+            json={"check_out_date": (check_in + timedelta(days=1)).isoformat()},
+        )
+        if changed.status_code == 409 and changed.json()["code"] == "CHANGE_IN_PROGRESS":
+            return None
+        assert changed.status_code == 202, changed.text
+        return cast(dict, changed.json())
+
+    await eventually(changeable, message="the extension never finished")
+    mails = await mail_to(platform, address, count=2, subject_prefix="Your booking was changed")
+    got = parts(mails[1].message)
+    assert "100.00 EUR" in got["text"] and "300.00 EUR" in got["text"]  # now and before
+    assert "The time removed is cancelled under the cancellation terms: 50 % of its price" in got["text"]
+    assert "- to your wallet: 100.00 EUR" in got["text"]
+    assert "Kept by Test Studio under the cancellation terms: 100.00 EUR" in got["text"]
+    assert "Charged for the added time" not in got["text"]
+    assert "<b onmouseover" not in got["html"] and "&lt;b onmouseover" in got["html"]
+    assert "<li>to your wallet: 100.00 EUR</li>" in got["html"]
+    # The customer is told once per change, and no "Refund completed" repeats the shortening's.
+    await eventually(lambda: len(platform.mail.to(address)) >= 3, message="the confirmation never came")
+    subjects = [r.message["Subject"] for r in platform.mail.to(address)]
+    assert sum(s.startswith("Your booking was changed") for s in subjects) == 2
+    assert not any(s.startswith("Refund completed") for s in subjects)

@@ -20,6 +20,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -30,7 +31,9 @@ from bookingplatform.payments.v1 import payments_pb2
 from gateway.notifications.delivery import write_endpoint_disabled
 from plumbing.mailsink import parts
 from plumbing.testing import eventually
+from tests.test_e2e_change_period import change_done
 from tests.test_e2e_notifications import a_session_needing_check_in, starts_in
+from tests.test_e2e_reservation_engine import cabins
 
 pytestmark = pytest.mark.e2e
 
@@ -530,3 +533,70 @@ async def test_a_no_show_overturned_by_the_desk_reaches_the_receiver_after_the_n
     data = events[1]["data"]
     assert (data["booking_id"], data["customer_id"]) == (booking_id, customer.id)
     assert data["status"] == "CHECKED_IN"
+
+
+async def test_a_changed_stay_reaches_the_receiver_after_its_confirmation_signed_with_the_amounts(
+    platform, tenant, receiver: Receiver
+) -> None:
+    # Integrators learn a new period without polling: booking.changed after booking.confirmed,
+    # an extension with what it charged, a shortening with what came back (and no
+    # refund.completed for it: each refunded cent is told once, under booking.changed).
+    admin = await login(platform, "COMPANY_ADMIN", tenant.company_id)
+    endpoint = await register(admin, receiver.url, "booking.confirmed", "booking.changed", "refund.completed")
+    cabin, _ = await cabins(platform, tenant.company_id, nightly=10000)
+    customer = await tenant.customer(main_minor=50_000)
+    check_in = date.today() + timedelta(days=60)
+    booked = await customer.http.post(
+        "/v1/bookings",
+        headers=once(),
+        json={
+            "resource_id": cabin.id,
+            "check_in_date": check_in.isoformat(),
+            "check_out_date": (check_in + timedelta(days=2)).isoformat(),
+            "payment": {"use_wallet": True},
+        },
+    )
+    assert booked.status_code == 202, booked.text
+    booking_id = booked.json()["id"]
+    await customer.wait_for(booking_id, "CONFIRMED")
+    for nights in (3, 1):
+        changed = await customer.http.post(
+            f"/v1/bookings/{booking_id}/change",
+            headers=once(),
+            json={"check_out_date": (check_in + timedelta(days=nights)).isoformat()},
+        )
+        assert changed.status_code == 202, changed.text
+        await change_done(platform, booking_id)
+
+    await eventually(lambda: len(receiver.received) == 3, message="the changes' events never came")
+    events = [json.loads(r.body) for r in receiver.received]
+    # Ordered per booking: the confirmation, then each change in turn.
+    assert [e["type"] for e in events] == ["booking.confirmed", "booking.changed", "booking.changed"]
+    assert all(
+        verify_webhook(endpoint["secret"], r.body, r.headers["Webhook-Signature"]) for r in receiver.received
+    )
+    assert len({r.headers["Webhook-Id"] for r in receiver.received}) == 3
+    extended, shortened = (e["data"] for e in events[1:])
+    assert (extended["booking_id"], extended["customer_id"], extended["status"]) == (
+        booking_id,
+        customer.id,
+        "CONFIRMED",
+    )
+    assert extended["change"]["old_period"]["check_out_date"] == (check_in + timedelta(days=2)).isoformat()
+    assert extended["change"]["new_period"]["check_out_date"] == (check_in + timedelta(days=3)).isoformat()
+    assert (extended["change"]["old_total_minor"], extended["change"]["new_total_minor"]) == (20000, 30000)
+    assert extended["change"]["charged"] == {"card_minor": 0, "wallet_minor": 10000, "bonus_minor": 0}
+    assert shortened["change"]["new_period"]["check_out_date"] == (check_in + timedelta(days=1)).isoformat()
+    assert (shortened["change"]["old_total_minor"], shortened["change"]["new_total_minor"]) == (30000, 10000)
+    assert shortened["change"]["refunded"] == {
+        "card_minor": 0,
+        "wallet_minor": 20000,
+        "bonus_minor": 0,
+        "percent": 100,
+    }
+    assert shortened["change"]["kept"] == {"card_minor": 0, "wallet_minor": 0}
+    assert (await customer.wallet())["main_balance"]["amount_minor"] == 40000
+    # A marker that must arrive after anything the shortening could still send: nothing else came.
+    await confirmed_booking(tenant)
+    await eventually(lambda: len(receiver.received) == 4, message="the marker's event never came")
+    assert [json.loads(r.body)["type"] for r in receiver.received][3] == "booking.confirmed"

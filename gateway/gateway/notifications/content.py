@@ -34,6 +34,9 @@ KIND_OF_SUBJECT = {
     "no_show": "booking_no_show",
     # Staff overturned a no-show (the customer came after all): corrects "you missed it".
     "no_show_overturned": "booking_no_show_overturned",
+    # A stay's or rental's new period and the money it moved (its refund included: a
+    # shortening sends no refund_completed, so this one e-mail tells it).
+    "changed": "booking_changed",
 }
 # Event types as the webhooks name them (gateway.webhooks.events), shown on the console page.
 EVENT_TYPE_OF_KIND = {
@@ -44,6 +47,7 @@ EVENT_TYPE_OF_KIND = {
     "payment_due": "booking.payment_due",
     "booking_no_show": "booking.no_show",
     "booking_no_show_overturned": "booking.no_show_overturned",
+    "booking_changed": "booking.changed",
     "check_in_reminder": "booking.check_in_reminder",
 }
 # The company's staff get a copy of these; the customer or guest gets every kind.
@@ -61,6 +65,7 @@ SUBJECTS = {
     "payment_due": "Payment due: {resource}, {when}",
     "booking_no_show": "You missed your booking: {resource}, {when}",
     "booking_no_show_overturned": "Correction: your attendance is recorded: {resource}, {when}",
+    "booking_changed": "Your booking was changed: {resource}, {when}",
     "check_in_reminder": "Reminder: {resource}, {when}",
 }
 STAFF_SUBJECT_PREFIX = "[{company}] "
@@ -103,6 +108,38 @@ class Refund:
 
 
 @dataclass(frozen=True)
+class Change:
+    """A change of period as its event told it (`data.change`): the period before, and the
+    money it moved by source. The new period and total are the facts' own `start`, `end` and
+    `total_minor`, taken from the event too (the booking may have moved on since)."""
+
+    old_start: datetime | None = None
+    old_end: datetime | None = None
+    old_total_minor: int = 0
+    charged_card_minor: int = 0
+    charged_wallet_minor: int = 0  # main and bonus
+    charged_bonus_minor: int = 0
+    refund_percent: int = 0
+    refunded_card_minor: int = 0
+    refunded_wallet_minor: int = 0  # main and bonus
+    refunded_bonus_minor: int = 0
+    kept_card_minor: int = 0
+    kept_wallet_minor: int = 0
+
+    @property
+    def charged_minor(self) -> int:
+        return self.charged_card_minor + self.charged_wallet_minor
+
+    @property
+    def refunded_minor(self) -> int:
+        return self.refunded_card_minor + self.refunded_wallet_minor
+
+    @property
+    def kept_minor(self) -> int:
+        return self.kept_card_minor + self.kept_wallet_minor
+
+
+@dataclass(frozen=True)
 class BookingFacts:
     """What the e-mails about one booking need, read from bookings and catalog."""
 
@@ -126,6 +163,7 @@ class BookingFacts:
     company_address: str = ""
     refund: Refund = field(default_factory=Refund)
     check_in_deadline: datetime | None = None
+    change: Change | None = None
 
     def zone(self) -> ZoneInfo:
         try:
@@ -144,14 +182,22 @@ class BookingFacts:
 
     @property
     def period(self) -> str:
-        if self.start is None:
+        return self.span(self.start, self.end)
+
+    @property
+    def old_period(self) -> str:
+        """A changed booking's period before the change."""
+        return self.span(self.change.old_start, self.change.old_end) if self.change else "-"
+
+    def span(self, start: datetime | None, end: datetime | None) -> str:
+        if start is None:
             return "-"
-        if self.end is None:
-            return self.when
-        end = self.end.astimezone(self.zone())
-        same_day = end.date() == self.start.astimezone(self.zone()).date()
-        shown_end = end.strftime("%H:%M") if same_day else self.local(self.end)
-        return f"{self.when} - {shown_end} ({self.time_zone or 'UTC'})"
+        if end is None:
+            return self.local(start)
+        local_end = end.astimezone(self.zone())
+        same_day = local_end.date() == start.astimezone(self.zone()).date()
+        shown_end = local_end.strftime("%H:%M") if same_day else self.local(end)
+        return f"{self.local(start)} - {shown_end} ({self.time_zone or 'UTC'})"
 
 
 @dataclass(frozen=True)
@@ -185,7 +231,7 @@ _HTML = _environment(autoescape=True)
 
 
 # The e-mails after which a customer may want to open the booking (to pay, see or cancel it).
-MANAGE_KINDS = frozenset({"booking_confirmed", "payment_due", "check_in_reminder"})
+MANAGE_KINDS = frozenset({"booking_confirmed", "payment_due", "check_in_reminder", "booking_changed"})
 
 
 def manage_link(public_url: str, company_id: str, booking_id: str) -> str:

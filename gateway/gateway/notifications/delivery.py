@@ -23,7 +23,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -84,6 +84,42 @@ def _time(ts: Any) -> datetime | None:
 def _refund(data: dict[str, Any]) -> content.Refund:
     refund = data.get("refund") or {}
     return content.Refund(**{k: int(refund.get(k) or 0) for k in content.Refund.__dataclass_fields__})
+
+
+def _at(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _change(data: dict[str, Any]) -> tuple[content.Change, datetime | None, datetime | None, int] | None:
+    """A `changed` event's `change`: the old period and the money moved, and the new period's
+    start, end and total (what the e-mail shows as the booking now, as the event told it)."""
+    change = data.get("change")
+    if not isinstance(change, dict):
+        return None
+
+    def minor(part: str, key: str) -> int:
+        found = change.get(part)
+        return int(found.get(key) or 0) if isinstance(found, dict) else 0
+
+    old, new = change.get("old_period") or {}, change.get("new_period") or {}
+    told = content.Change(
+        old_start=_at(old.get("start_time")),
+        old_end=_at(old.get("end_time")),
+        old_total_minor=int(change.get("old_total_minor") or 0),
+        charged_card_minor=minor("charged", "card_minor"),
+        charged_wallet_minor=minor("charged", "wallet_minor"),
+        charged_bonus_minor=minor("charged", "bonus_minor"),
+        refund_percent=minor("refunded", "percent"),
+        refunded_card_minor=minor("refunded", "card_minor"),
+        refunded_wallet_minor=minor("refunded", "wallet_minor"),
+        refunded_bonus_minor=minor("refunded", "bonus_minor"),
+        kept_card_minor=minor("kept", "card_minor"),
+        kept_wallet_minor=minor("kept", "wallet_minor"),
+    )
+    return told, _at(new.get("start_time")), _at(new.get("end_time")), int(change.get("new_total_minor") or 0)
 
 
 class Notifier:
@@ -152,6 +188,12 @@ class Notifier:
             refund=_refund(data),
             check_in_deadline=_time(booking.check_in_deadline_time),
         )
+        changed = _change(data)
+        if changed is not None:
+            told, start, end, total = changed
+            facts = replace(
+                facts, change=told, start=start or facts.start, end=end or facts.end, total_minor=total
+            )
         return facts, customer.customer.email.strip().lower() or None
 
     async def prepare(self, delivery: Delivery[Struct, Prepared | None]) -> Prepared | None:

@@ -446,7 +446,10 @@ async def change_booking(
     cancellation does not give it back. The removed time's price is what it was bought for:
     a night its booked price, a rental's time the rate of the stretch it was bought in (added
     time is bought at today's hourly rate), so a rate changed meanwhile never reprices time
-    already paid. A booking whose time has begun is not changed.
+    already paid. A booking whose time has begun is not changed. When the change is done (a
+    longer period once paid, a shorter one once its refund is back), the company's webhooks get
+    `booking.changed` and I get an e-mail, each with the new period, the new total and the money
+    moved; a longer period that could not be paid is undone without either (read the booking).
 
     409 `UNAVAILABLE` (the added time is taken), `CHANGE_IN_PROGRESS` or `BOOKING_FINALIZING`
     (retry shortly), `BOOKING_NOT_CHANGEABLE`, `BOOKING_ALREADY_STARTED`, or a policy limit

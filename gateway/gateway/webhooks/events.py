@@ -1,7 +1,8 @@
 """The event types a webhook endpoint can subscribe to: what bookings publishes on
 `bookings.events.<name>` (plumbing.messaging; a booking's status changes - a no-show too,
-whether the lifecycle sweep or the front desk marked it, and the desk overturning one - and a
-cancellation's completed refund), and the body each delivery posts. Pure functions, no I/O."""
+whether the lifecycle sweep or the front desk marked it, and the desk overturning one - a
+cancellation's completed refund, and a stay's or rental's change of period with the money it
+moved), and the body each delivery posts. Pure functions, no I/O."""
 
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ EVENT_OF_SUBJECT = {
     # The desk overturned a no-show (NO_SHOW -> CHECKED_IN, `data.status` CHECKED_IN): a
     # subscriber told `booking.no_show` learns it no longer holds.
     "no_show_overturned": "booking.no_show_overturned",
+    # A stay or a rental got a new period (`data.change`: the periods, the totals, the money
+    # charged, or refunded and kept, by source). A shortening's refund is told here only, never
+    # as `refund.completed` too (that one is a cancellation's refund): each cent once.
+    "changed": "booking.changed",
 }
 EVENT_TYPES = tuple(EVENT_OF_SUBJECT.values())
 

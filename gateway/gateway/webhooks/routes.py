@@ -43,6 +43,7 @@ EventType = Literal[
     "refund.completed",
     "booking.no_show",
     "booking.no_show_overturned",
+    "booking.changed",
 ]
 assert set(EventType.__args__) == set(EVENT_TYPES)  # type: ignore[attr-defined]
 Url = Annotated[AnyUrl, Field(description="http(s); private addresses only where the gateway allows them.")]

@@ -4,6 +4,7 @@ from enum import StrEnum
 class UpdateEndpointBodyEventTypesType0Item(StrEnum):
     BOOKING_CANCELLED = "booking.cancelled"
     BOOKING_CANCELLING = "booking.cancelling"
+    BOOKING_CHANGED = "booking.changed"
     BOOKING_CONFIRMED = "booking.confirmed"
     BOOKING_NO_SHOW = "booking.no_show"
     BOOKING_NO_SHOW_OVERTURNED = "booking.no_show_overturned"

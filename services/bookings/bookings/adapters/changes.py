@@ -1,12 +1,16 @@
-"""SQL of period changes: the change marker on the booking, the request record, and moving
-the holds (unit-nights, the interval's blocked range). Every write is conditional."""
+"""SQL of period changes: the change marker on the booking, the request record, moving the
+holds (unit-nights, the interval's blocked range), and the change's event
+(`bookings.events.changed`, `changed_event`). Every write is conditional."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
+from google.protobuf.struct_pb2 import Struct
 from sqlalchemy import ColumnElement, Row, func, select, update
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -19,12 +23,15 @@ from bookings.adapters.tables import (
     booking_extras,
     bookings,
     interval_holds,
+    outbox,
     sagas,
     unit_nights,
 )
 from bookings.domain.changes import PeriodChange
 from bookings.domain.model import Booking, BookingModel, BookingStatus
 from bookings.domain.saga import SagaState
+from plumbing.messaging import booking_event_subject
+from plumbing.outbox import OutboxRow, insert_outbox_rows
 
 
 async def record_request(conn: AsyncConnection, change: PeriodChange, saga_id: str | None) -> bool:
@@ -260,3 +267,79 @@ async def update_changed_booking(
                 .values(quantity=quantity)
             )
     return await repo.get_booking(conn, booking_id)
+
+
+@dataclass(frozen=True)
+class MoneyMoved:
+    """What one change took from, or gave back to, the booking's sources: `wallet_minor` is all
+    the wallet moved (main and bonus), `bonus_minor` the bonus part of it."""
+
+    card_minor: int = 0
+    wallet_minor: int = 0
+    bonus_minor: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "card_minor": self.card_minor,
+            "wallet_minor": self.wallet_minor,
+            "bonus_minor": self.bonus_minor,
+        }
+
+
+NOTHING_MOVED = MoneyMoved()
+
+
+def changed_event(
+    booking: Booking,
+    period: PeriodChange,
+    *,
+    charged: MoneyMoved = NOTHING_MOVED,
+    refunded: MoneyMoved = NOTHING_MOVED,
+) -> OutboxRow:
+    """The change's event on `bookings.events.changed`, for the transaction that applies it (the
+    gateway turns it into the `booking.changed` webhook and the customer's e-mail): the status
+    events' fields (the booking, its company and customer, its status, when) and `change`: the
+    period before and after, the totals, what was charged (an extension) or refunded and kept
+    (a shortening, at its refund percent) by source. `booking` is the booking as changed. The
+    event id is derived from the change's record id (`booking_changes.id`), so one change is one
+    event: the outbox's primary key keeps a second row of it out."""
+    shortened = period.difference_minor < 0
+    message = Struct()
+    message.update(
+        {
+            "booking_id": booking.id,
+            "company_id": booking.company_id,
+            "customer_id": booking.customer_id,
+            "status": booking.status.value,
+            "change": {
+                "change_id": period.change_id,
+                "booking_model": period.booking_model,
+                "old_period": _period(booking, period.old_end, period.old_check_out),
+                "new_period": _period(booking, period.new_end, period.new_check_out),
+                "old_total_minor": period.old_total_minor,
+                "new_total_minor": period.new_total_minor,
+                "currency_code": booking.currency,
+                "charged": charged.as_dict(),
+                # The percent of the removed time's price given back (0: nothing was removed).
+                "refunded": {**refunded.as_dict(), "percent": period.refund_percent if shortened else 0},
+                "kept": {"card_minor": period.kept_card_minor, "wallet_minor": period.kept_wallet_minor},
+            },
+            "occurred_at": (booking.updated_at or datetime.now(UTC)).isoformat(),
+        }
+    )
+    event_id = str(uuid.uuid5(uuid.UUID(period.change_id), "bookings.events.changed"))
+    return OutboxRow(event_id, booking_event_subject("changed"), message.SerializeToString(), {})
+
+
+def _period(booking: Booking, end: datetime, check_out: date | None) -> dict[str, str]:
+    """A period as the event shows it: the start stays; a stay's dates beside its times."""
+    shown = {"start_time": booking.start_time.isoformat(), "end_time": end.isoformat()}
+    if booking.check_in_date is not None and check_out is not None:
+        shown.update(check_in_date=booking.check_in_date.isoformat(), check_out_date=check_out.isoformat())
+    return shown
+
+
+async def publish_changed(conn: AsyncConnection, event: OutboxRow) -> None:
+    """The change's event into the outbox, in the caller's transaction (a change applied at once,
+    without a saga; a saga's transition hands it to the saga's save instead)."""
+    await insert_outbox_rows(conn, outbox, [event])

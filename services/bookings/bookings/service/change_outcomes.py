@@ -8,6 +8,15 @@
 - SETTLE_CHANGE (the saga is done): a shortening's refunds are taken off what was paid.
 
 The booking is released for the next change (or a cancellation) when the saga is finished.
+
+The change's event (`bookings.events.changed`, `sql.changed_event`) goes with the transition
+that applies its money, added to the saga's messages (written with the saga's save): an
+extension's at its pivot (APPLY_CHANGE, what the wallet and the card took), a shortening's when
+its refunds are done (SETTLE_CHANGE of a REFUND saga: what each source actually gave back, and
+what the company kept), as a cancellation's `cancelled` and `refund_completed` wait for its
+refund. An extension's capture settling (SETTLE_CHANGE after FINALIZE) publishes nothing more,
+and neither does a reverted extension: the booking is as it was, nothing was charged, and no
+`changed` went out for it (the caller learns it from the booking, which keeps its old end).
 """
 
 from __future__ import annotations
@@ -22,18 +31,25 @@ from bookings.domain.changes import PeriodChange
 from bookings.domain.model import Booking, BookingModel
 from bookings.domain.saga import PAYMENTS, WALLET, Action, BookingChange, Saga
 from bookings.domain.step_log import Effect, StepLogEntry
+from plumbing.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 
 
 async def apply_change_outcome(
-    conn: AsyncConnection, saga: Saga, booking: Booking, change: BookingChange | None
+    conn: AsyncConnection,
+    saga: Saga,
+    booking: Booking,
+    change: BookingChange | None,
+    events: list[OutboxRow],
 ) -> tuple[Booking | None, list[StepLogEntry]]:
-    """The booking as changed (None when it did not change) and the step-log rows of it."""
+    """The booking as changed (None when it did not change) and the step-log rows of it; the
+    change's event, when this transition completes it, is added to `events`."""
     if change is None:
         return None, []
     effects: list[StepLogEntry] = []
     period = PeriodChange.from_data(saga.change)
+    moved: sql.MoneyMoved | None = None  # the change's money, when this transition completes it
     done = saga.state.terminal
     wallet = saga.covered.get(WALLET, 0)
     card = saga.covered.get(PAYMENTS, 0)
@@ -49,6 +65,7 @@ async def apply_change_outcome(
             release_marker=done,
         )
         outcome = f"CHANGED:{period.target}"
+        moved = sql.MoneyMoved(card_minor=card, wallet_minor=wallet, bonus_minor=saga.bonus_minor)
     elif change is BookingChange.REVERT_CHANGE:
         await revert_holds(conn, period)
         updated = await sql.update_changed_booking(conn, booking.id, saga.id, release_marker=True)
@@ -66,11 +83,23 @@ async def apply_change_outcome(
             release_marker=True,
         )
         outcome = f"REFUNDED:{wallet + card}" if refunded else "SETTLED"
+        if refunded:
+            moved = sql.MoneyMoved(card_minor=card, wallet_minor=wallet, bonus_minor=saga.bonus_minor)
     else:  # pragma: no cover - the machine gives change sagas only the three above
         raise ValueError(f"a change saga cannot {change.value} its booking")
     if updated is None:
         log.error("booking %s is not held by change saga %s", booking.id, saga.id)
         return None, effects
+    if moved is not None:
+        extended = change is BookingChange.APPLY_CHANGE
+        events.append(
+            sql.changed_event(
+                updated,
+                period,
+                charged=moved if extended else sql.NOTHING_MOVED,
+                refunded=sql.NOTHING_MOVED if extended else moved,
+            )
+        )
     return updated, [*effects, *step_log.booking_changed(change, outcome)]
 
 

@@ -262,14 +262,16 @@ class PeriodChanges:
                 assert updated is not None, "the change holds the booking"
                 booking = updated
             if saga is None:
-                return booking
-            await repo.insert_saga(
-                conn, saga, company_id=booking.company_id, trace_id=current_trace_id(), deadline_in=None
-            )
-            moved = f"{change.old_end.isoformat()}->{change.new_end.isoformat()}:{difference:+d}"
-            assert transition is not None, "a change saga starts with its first transition"
-            started = transition.after(step_log.effect(PLACE, Effect.CHANGE, moved))
-            booking = await self.orchestrator.carry_out(conn, saga, booking, started) or booking
+                # Nothing to pay or refund: the change is complete here, and so is its event.
+                await sql.publish_changed(conn, sql.changed_event(booking, change))
+            else:
+                await repo.insert_saga(
+                    conn, saga, company_id=booking.company_id, trace_id=current_trace_id(), deadline_in=None
+                )
+                moved = f"{change.old_end.isoformat()}->{change.new_end.isoformat()}:{difference:+d}"
+                assert transition is not None, "a change saga starts with its first transition"
+                started = transition.after(step_log.effect(PLACE, Effect.CHANGE, moved))
+                booking = await self.orchestrator.carry_out(conn, saga, booking, started) or booking
         self.outbox.wake()
         return booking
 

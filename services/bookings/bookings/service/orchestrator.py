@@ -419,9 +419,9 @@ class Orchestrator:
         events: list[OutboxRow],
     ) -> tuple[Booking | None, list[StepLogEntry]]:
         """The booking as changed (None when it did not change) and the step-log rows of it;
-        its status event is added to `events`."""
+        its status event (a change saga's: its `changed` event) is added to `events`."""
         if saga.kind is SagaKind.CHANGE:
-            return await apply_change_outcome(conn, saga, booking, change)
+            return await apply_change_outcome(conn, saga, booking, change, events)
         if change is None:
             return None, []
         unpaid = [BookingStatus.PENDING, BookingStatus.PENDING_PAYMENT]
