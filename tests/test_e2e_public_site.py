@@ -524,6 +524,22 @@ async def test_a_customer_signs_in_pays_by_wallet_and_pass_and_sees_the_account(
         assert booked.status_code == 303, booked.text
         done = await ann.wait_for(booked.headers["location"].rsplit("/", 1)[1], "CONFIRMED")
         assert done["pass_covered"]["amount_minor"] == 1500
+        # A pass pays for places in sessions only: a rental's form does not offer it.
+        kayak = (
+            await platform.catalog.CreateResource(
+                catalog_pb2.CreateResourceRequest(
+                    request_id=str(uuid.uuid4()),
+                    company_id=me,
+                    name="Kayak",
+                    booking_model=catalog_pb2.BOOKING_MODEL_INTERVAL,
+                    hourly_rate=eur(1000),
+                )
+            )
+        ).resource
+        rental_form = await http.get(f"/site/{me}/book/resource/{kayak.id}")
+        assert rental_form.status_code == 200, rental_form.text
+        assert "From my wallet" in rental_form.text and "With my pass" not in rental_form.text
+        assert "With my pass (4 credits left" in (await http.get(path)).text
         # Someone else's booking is not reachable with my session; a bad payment choice is said.
         bob = await tenant.customer(main_minor=5000)
         theirs = await bob.book(session.id, use_wallet=True)

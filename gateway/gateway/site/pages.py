@@ -506,7 +506,7 @@ async def booking_form(
             offer,
             choice,
             await _price(request, company, offer, choice),
-            options=await _options(request, company, None),
+            options=await _options(request, company, offer, None),
         )
 
     return await _guarded(request, call)
@@ -527,7 +527,7 @@ async def book(request: Request, company_id: str, kind: str, target_id: str) -> 
             priced = await _price(request, company, offer, choice)
             if request.headers.get("HX-Request") == "true":
                 return fragment("_quote.html", priced=priced, offer=offer)
-            options = await _options(request, company, first(form, "pay"))
+            options = await _options(request, company, offer, first(form, "pay"))
             return _form_page(request, company, offer, choice, priced, options=options)
         try:
             if customer is not None:
@@ -535,7 +535,7 @@ async def book(request: Request, company_id: str, kind: str, target_id: str) -> 
             return await _book(request, company, offer, choice, form)
         except FormProblem as problem:
             priced = await _price(request, company, offer, choice)
-            options = await _options(request, company, first(form, "pay"))
+            options = await _options(request, company, offer, first(form, "pay"))
             response = _form_page(
                 request,
                 company,
@@ -619,11 +619,17 @@ async def _book(
     return response
 
 
-async def _options(request: Request, company: catalog_pb2.Company, chosen: str | None) -> PayOptions | None:
+async def _options(
+    request: Request, company: catalog_pb2.Company, offer: Offer, chosen: str | None
+) -> PayOptions | None:
     customer = await active_customer(request, company.id)
     if customer is None:
         return None
     options = await _pay_options(request, company, customer)
+    if offer.kind != "session":
+        # A pass pays for places in sessions only (bookings refuses it for a stay or a rental,
+        # PASS_NOT_VALID_FOR_BOOKING_MODEL): not offered where it could only fail.
+        options.passes = []
     if chosen and (chosen in ("card", "wallet") or chosen in {f"pass:{p[0]}" for p in options.passes}):
         options.chosen = chosen
     return options
