@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -230,30 +230,9 @@ class Orchestrator:
         debit in flight) and the booking ends REJECTED `CANCELLED_BY_CUSTOMER` (or
         `CANCELLED_BY_COMPANY`), its place released. False when the saga no longer awaits
         payment (paid, or given up already)."""
-        reject_reason = CANCELLED_BY_COMPANY if by_company else CANCELLED_BY_CUSTOMER
-        async with self.db.transaction() as conn:
-            locked = await repo.lock_saga_with_booking(conn, saga_id)
-            if locked is None:
-                return False
-            saga, booking = locked
-            transition = saga.give_up_unpaid(reject_reason)
-            if not transition.applied:
-                return False
-            if by_company and reason:
-                await repo.set_cancel_reason(conn, booking.id, reason)
-            await self.carry_out(conn, saga, booking, transition)
-            await audit.record(
-                conn,
-                company_id=booking.company_id,
-                entity_type="booking",
-                entity_id=booking.id,
-                action="cancel_by_company" if by_company else "cancel",
-                before={"status": BookingStatus.PENDING_PAYMENT.value},
-                after={"status": booking.status.value, "reject_reason": reject_reason},
-                reason=reason or None,
-            )
-        self.outbox.wake()
-        return True
+        return await self._give_up(
+            saga_id, lambda saga, why: saga.give_up_unpaid(why), by_company=by_company, reason=reason
+        )
 
     async def cancel_awaiting_card(self, saga_id: str, *, by_company: bool = False, reason: str = "") -> bool:
         """The customer (or the company, `by_company`) gives up a booking whose card
@@ -262,7 +241,27 @@ class Orchestrator:
         saga compensates every step (the waiting payment cancelled at the provider, an
         authorization that raced in voided, the wallet refunded, the pass released) and the
         booking ends REJECTED `CANCELLED_BY_CUSTOMER` (or `CANCELLED_BY_COMPANY`), its place
-        released. False when the saga waits for the card no more (confirmed, or given up)."""
+        released. False when the saga waits for the card no more (confirmed, or given up);
+        True again for a cancel asked before and still being carried out."""
+        return await self._give_up(
+            saga_id,
+            lambda saga, why: saga.give_up_card_wait(why),
+            by_company=by_company,
+            reason=reason,
+            asked_before_is_done=True,
+        )
+
+    async def _give_up(
+        self,
+        saga_id: str,
+        give_up: Callable[[Saga, str], Transition],
+        *,
+        by_company: bool,
+        reason: str,
+        asked_before_is_done: bool = False,
+    ) -> bool:
+        """A cancel that gives a booking up before its pivot (`give_up`, the saga's own rule),
+        under the saga's row lock, with the company's reason kept and the cancel audited."""
         reject_reason = CANCELLED_BY_COMPANY if by_company else CANCELLED_BY_CUSTOMER
         async with self.db.transaction() as conn:
             locked = await repo.lock_saga_with_booking(conn, saga_id)
@@ -270,9 +269,9 @@ class Orchestrator:
                 return False
             saga, booking = locked
             before = booking.status.value
-            if saga.given_up_by_cancel:
+            if asked_before_is_done and saga.given_up_by_cancel:
                 return True  # a cancel asked before is being carried out
-            transition = saga.give_up_card_wait(reject_reason)
+            transition = give_up(saga, reject_reason)
             if not transition.applied:
                 return False
             if by_company and reason:
