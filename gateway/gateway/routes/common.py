@@ -14,7 +14,9 @@ from fastapi import Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
+from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2
+from bookingplatform.payments.v1 import payments_pb2
 from bookingplatform.wallet.v1 import wallet_pb2
 from gateway.auth import CustomerPrincipal, Principal, company_in_reach
 from gateway.deps import clients_of, idempotency_of, rpc
@@ -183,3 +185,22 @@ async def wallet_in_company_currency(
         wallet.main_balance.currency_code = company.company.currency_code
         wallet.bonus_balance.currency_code = company.company.currency_code
     return wallet
+
+
+async def card_awaiting_action(
+    request: Request, booking: bookings_pb2.Booking
+) -> payments_pb2.Payment | None:
+    """The booking's card payment waiting for its holder's 3-D Secure check, if any: only a
+    booking not paid yet (PENDING, or PENDING_PAYMENT settled by card) with a card is asked.
+    The customer's and the guest's `next_action` both come from it."""
+    waiting = (bookings_pb2.BOOKING_STATUS_PENDING, bookings_pb2.BOOKING_STATUS_PENDING_PAYMENT)
+    if booking.status not in waiting or not booking.payment_plan.payment_method_id:
+        return None
+    reply = await rpc(
+        "payments",
+        clients_of(request).payments.ListPayments(payments_pb2.ListPaymentsRequest(booking_id=booking.id)),
+    )
+    for payment in reply.payments:
+        if payment.status == payments_pb2.PAYMENT_STATUS_REQUIRES_ACTION:
+            return payment
+    return None

@@ -25,6 +25,7 @@ from gateway.routes.common import (
     Once,
     PageSize,
     PageToken,
+    card_awaiting_action,
     problems,
     wallet_in_company_currency,
 )
@@ -91,28 +92,10 @@ def _booking_created(booking: bookings_pb2.Booking) -> JSONResponse:
     )
 
 
-async def _card_awaiting_action(
-    request: Request, booking: bookings_pb2.Booking
-) -> payments_pb2.Payment | None:
-    """The booking's card payment waiting for its holder's 3-D Secure check, if any: only a
-    booking not paid yet (PENDING, or PENDING_PAYMENT settled by card) with a card is asked."""
-    waiting = (bookings_pb2.BOOKING_STATUS_PENDING, bookings_pb2.BOOKING_STATUS_PENDING_PAYMENT)
-    if booking.status not in waiting or not booking.payment_plan.payment_method_id:
-        return None
-    reply = await rpc(
-        "payments",
-        clients_of(request).payments.ListPayments(payments_pb2.ListPaymentsRequest(booking_id=booking.id)),
-    )
-    for payment in reply.payments:
-        if payment.status == payments_pb2.PAYMENT_STATUS_REQUIRES_ACTION:
-            return payment
-    return None
-
-
 async def _customer_booking(request: Request, booking: bookings_pb2.Booking) -> CustomerBookingOut:
     """The customer's view of their booking: with `next_action` while its card awaits 3-D Secure.
     The customer completes it with their own access token: no token is minted for it."""
-    payment = await _card_awaiting_action(request, booking)
+    payment = await card_awaiting_action(request, booking)
     next_action = (
         CustomerNextActionOut(
             type="AUTHENTICATE_CARD",
@@ -312,7 +295,7 @@ async def authenticate_booking_card(
     when its card awaits no check (not yet asked, resolved, or timed out). Idempotent by
     nature, so no `Idempotency-Key`."""
     booking = await _own_booking(request, principal, str(booking_id))
-    payment = await _card_awaiting_action(request, booking)
+    payment = await card_awaiting_action(request, booking)
     if payment is None:
         raise Problem(409, "PAYMENT_NOT_REQUIRING_ACTION", "The booking's card awaits no 3-D Secure check.")
     reply = await rpc(

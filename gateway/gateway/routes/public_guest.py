@@ -28,7 +28,7 @@ from gateway.guest_links import GuestGrant, GuestLinks
 from gateway.pages.html import read_form
 from gateway.problems import Problem, RpcProblem
 from gateway.ratelimit import GuestBookingLimiter, client_address
-from gateway.routes.common import Idempotent, Once, problems
+from gateway.routes.common import Idempotent, Once, card_awaiting_action, problems
 from gateway.schemas import BookingOut, BookingTarget, time_of
 from gateway.schemas_public_guest import (
     CardActionOut,
@@ -252,22 +252,15 @@ async def _next_action(
     request: Request, grant: GuestGrant, booking: bookings_pb2.Booking
 ) -> NextActionOut | None:
     """The 3-D Secure step when the booking's card payment waits for its holder."""
-    if booking.status != bookings_pb2.BOOKING_STATUS_PENDING or not booking.payment_plan.payment_method_id:
+    payment = await card_awaiting_action(request, booking)
+    if payment is None:
         return None
-    reply = await rpc(
-        "payments",
-        clients_of(request).payments.ListPayments(payments_pb2.ListPaymentsRequest(booking_id=booking.id)),
+    return NextActionOut(
+        type="AUTHENTICATE_CARD",
+        url=f"/v1/public/payments/{payment.id}/authenticate",
+        token=links_of(request).payment_token(grant, payment.id),
+        expire_time=time_of(payment, "action_expire_time"),
     )
-    for payment in reply.payments:
-        if payment.status == payments_pb2.PAYMENT_STATUS_REQUIRES_ACTION:
-            token = links_of(request).payment_token(grant, payment.id)
-            return NextActionOut(
-                type="AUTHENTICATE_CARD",
-                url=f"/v1/public/payments/{payment.id}/authenticate",
-                token=token,
-                expire_time=time_of(payment, "action_expire_time"),
-            )
-    return None
 
 
 @router.get(
