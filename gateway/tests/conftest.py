@@ -332,6 +332,10 @@ class FakePayments(payments_pb2_grpc.PaymentsServiceServicer):
     def token_of(self, method_id: str) -> str:
         return next(token for mid, token in self.methods.values() if mid == method_id)
 
+    async def ListPayments(self, request: Any, context: Any) -> Any:
+        # No payment here awaits a 3-D Secure check: a customer's booking has no next_action.
+        return payments_pb2.ListPaymentsResponse()
+
 
 @dataclass
 class FakePlatform:

@@ -194,6 +194,7 @@ async def test_the_openapi_document_describes_the_api(http):
         paths
     )
     created = paths["/v1/bookings"]["post"]["responses"]
-    assert created["202"]["content"]["application/json"]["schema"]["$ref"].endswith("/BookingOut")
+    # A customer's booking: the booking and, while its card awaits 3-D Secure, the next action.
+    assert created["202"]["content"]["application/json"]["schema"]["$ref"].endswith("/CustomerBookingOut")
     assert "application/problem+json" in created["409"]["content"]
     assert (await http.get("/docs")).status_code == 200
