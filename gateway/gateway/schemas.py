@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -403,7 +403,7 @@ class BookingOut(BaseModel):
     )
 
     @classmethod
-    def of(cls, b: bookings_pb2.Booking) -> BookingOut:
+    def of(cls, b: bookings_pb2.Booking) -> Self:
         currency = b.total_price.currency_code
 
         def money(amount: int) -> Money:

@@ -95,18 +95,16 @@ def _booking_created(booking: bookings_pb2.Booking) -> JSONResponse:
 async def _customer_booking(request: Request, booking: bookings_pb2.Booking) -> CustomerBookingOut:
     """The customer's view of their booking: with `next_action` while its card awaits 3-D Secure.
     The customer completes it with their own access token: no token is minted for it."""
+    out = CustomerBookingOut.of(booking)
     payment = await card_awaiting_action(request, booking)
-    next_action = (
-        CustomerNextActionOut(
+    if payment is not None:
+        out.next_action = CustomerNextActionOut(
             type="AUTHENTICATE_CARD",
             url=f"/v1/bookings/{booking.id}/authenticate",
             payment_id=payment.id,
             expire_time=time_of(payment, "action_expire_time"),
         )
-        if payment is not None
-        else None
-    )
-    return CustomerBookingOut(**BookingOut.of(booking).model_dump(), next_action=next_action)
+    return out
 
 
 async def _payment_method(
@@ -224,7 +222,7 @@ async def create_booking(
     out = (
         await _customer_booking(request, reply.booking)
         if reply.replayed
-        else CustomerBookingOut(**BookingOut.of(reply.booking).model_dump())
+        else CustomerBookingOut.of(reply.booking)
     )
     response = JSONResponse(
         out.model_dump(mode="json"), status_code=202, headers={"Location": f"/v1/bookings/{out.id}"}
