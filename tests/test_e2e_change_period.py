@@ -656,28 +656,27 @@ async def test_a_suspended_company_sells_no_added_time_but_a_shortening_goes_on(
     assert await nights_held(platform, booking.id) == 2
 
 
-async def changed_events(platform, booking_id) -> list[dict]:
-    """The `bookings.events.changed` rows bookings' outbox holds for the booking, oldest first."""
+async def changed_events(platform, booking_id, name: str = "changed") -> list[dict]:
+    """The `bookings.events.<name>` rows bookings' outbox holds for the booking, oldest first."""
     async with platform.db.transaction() as conn:
         payloads = (
             await conn.execute(
-                text(
-                    "SELECT payload FROM bookings.outbox WHERE subject = 'bookings.events.changed'"
-                    " ORDER BY created_at"
-                )
+                text("SELECT payload FROM bookings.outbox WHERE subject = :subject ORDER BY created_at"),
+                {"subject": f"bookings.events.{name}"},
             )
         ).scalars()
         events = [MessageToDict(Struct.FromString(payload)) for payload in payloads]
     return [event for event in events if event["booking_id"] == booking_id]
 
 
-async def test_each_applied_change_publishes_one_changed_event_and_a_refused_or_reverted_one_none(
+async def test_each_applied_change_publishes_changed_a_reverted_one_change_failed_a_refused_one_none(
     platform,
 ):
     """bookings.events.changed is written by the transaction that applies the change: an
     extension's at its pivot with what it charged, a shortening's when its refund is done with
-    what came back and what the company kept; a replay, a refused change and an extension
-    reverted for lack of money publish nothing."""
+    what came back and what the company kept; an extension reverted for lack of money publishes
+    bookings.events.change_failed with the reason, in the revert's transaction; a replay and a
+    refused change publish nothing."""
     co = await company(platform)
     windows = [
         catalog_pb2.CancellationWindow(minutes_before_start=30 * 24 * 60, refund_percent=100),
@@ -726,6 +725,18 @@ async def test_each_applied_change_publishes_one_changed_event_and_a_refused_or_
         ("COMPLETED", ""),
     ]
     assert len(await changed_events(platform, booking.id)) == 1
+    # The reverted extension is told, once, with its reason: the booking keeps its period.
+    (failed,) = await changed_events(platform, booking.id, "change_failed")
+    assert (failed["company_id"], failed["customer_id"], failed["status"]) == (co.id, guest.id, "CONFIRMED")
+    told = failed["change"]
+    assert told["reason"] == "INSUFFICIENT_FUNDS"
+    assert told["change_id"] != moved["change_id"]
+    assert told["old_period"]["check_out_date"] == (check_in + timedelta(days=3)).isoformat()
+    assert told["new_period"]["check_out_date"] == (check_in + timedelta(days=4)).isoformat()
+    assert told["old_period"]["end_time"] == reverted.end_time.ToDatetime(tzinfo=UTC).isoformat()
+    assert (told["old_total_minor"], told["new_total_minor"], told["currency_code"]) == (30000, 40000, "EUR")
+    assert not {"charged", "refunded", "kept"} & set(told)  # nothing was charged: no money moved
+    assert failed["occurred_at"] > event["occurred_at"]
 
     # Shortened to one night in the 50 % window: 200.00 removed, 100.00 back, 100.00 kept.
     _, reason = await change(platform, reverted, check_out=check_in + timedelta(days=1))

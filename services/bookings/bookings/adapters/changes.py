@@ -1,6 +1,7 @@
 """SQL of period changes: the change marker on the booking, the request record, moving the
 holds (unit-nights, the interval's blocked range), and the change's event
-(`bookings.events.changed`, `changed_event`). Every write is conditional."""
+(`bookings.events.changed`, `changed_event`; an extension that could not be paid:
+`bookings.events.change_failed`, `change_failed_event`). Every write is conditional."""
 
 from __future__ import annotations
 
@@ -288,6 +289,9 @@ class MoneyMoved:
 
 NOTHING_MOVED = MoneyMoved()
 
+# The subjects' last tokens: `bookings.events.changed`, `bookings.events.change_failed`.
+CHANGED, CHANGE_FAILED = "changed", "change_failed"
+
 
 def changed_event(
     booking: Booking,
@@ -304,6 +308,34 @@ def changed_event(
     event id is derived from the change's record id (`booking_changes.id`), so one change is one
     event: the outbox's primary key keeps a second row of it out."""
     shortened = period.difference_minor < 0
+    return _change_event(
+        CHANGED,
+        booking,
+        period,
+        {
+            "charged": charged.as_dict(),
+            # The percent of the removed time's price given back (0: nothing was removed).
+            "refunded": {**refunded.as_dict(), "percent": period.refund_percent if shortened else 0},
+            "kept": {"card_minor": period.kept_card_minor, "wallet_minor": period.kept_wallet_minor},
+        },
+    )
+
+
+def change_failed_event(booking: Booking, period: PeriodChange, reason: str) -> OutboxRow:
+    """An extension that could not be paid, on `bookings.events.change_failed`, for the
+    transaction that reverts it (REVERT_CHANGE; the gateway turns it into the
+    `booking.change_failed` webhook and the customer's "Your change could not be made" e-mail):
+    the status events' fields and `change` as `changed_event` has it, `old_period` and
+    `old_total_minor` being what the booking keeps and `new_period` and `new_total_minor` what
+    was asked for, with `reason`, the saga's (`CARD_DECLINED`, `AUTHENTICATION_FAILED`,
+    `AUTHENTICATION_TIMEOUT`, `INSUFFICIENT_FUNDS`, `STEP_TIMED_OUT`, ...). No money: whatever
+    the saga took was given back before the revert. `booking` is the booking as reverted. Its
+    id is derived from the change's record id too: one per change, and never a `changed` beside
+    it (a change is applied or reverted, not both)."""
+    return _change_event(CHANGE_FAILED, booking, period, {"reason": reason})
+
+
+def _change_event(name: str, booking: Booking, period: PeriodChange, told: dict[str, Any]) -> OutboxRow:
     message = Struct()
     message.update(
         {
@@ -319,16 +351,14 @@ def changed_event(
                 "old_total_minor": period.old_total_minor,
                 "new_total_minor": period.new_total_minor,
                 "currency_code": booking.currency,
-                "charged": charged.as_dict(),
-                # The percent of the removed time's price given back (0: nothing was removed).
-                "refunded": {**refunded.as_dict(), "percent": period.refund_percent if shortened else 0},
-                "kept": {"card_minor": period.kept_card_minor, "wallet_minor": period.kept_wallet_minor},
+                **told,
             },
             "occurred_at": (booking.updated_at or datetime.now(UTC)).isoformat(),
         }
     )
-    event_id = str(uuid.uuid5(uuid.UUID(period.change_id), "bookings.events.changed"))
-    return OutboxRow(event_id, booking_event_subject("changed"), message.SerializeToString(), {})
+    subject = booking_event_subject(name)
+    event_id = str(uuid.uuid5(uuid.UUID(period.change_id), subject))
+    return OutboxRow(event_id, subject, message.SerializeToString(), {})
 
 
 def _period(booking: Booking, end: datetime, check_out: date | None) -> dict[str, str]:

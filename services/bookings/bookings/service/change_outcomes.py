@@ -4,7 +4,8 @@
 - APPLY_CHANGE (an extension's pivot): the booking takes its new period and price, and what
   the wallet and the card took is added to what they paid;
 - REVERT_CHANGE (compensated before the pivot): the holds go back to the old period exactly
-  (the added nights are freed, the interval's old range is restored);
+  (the added nights are freed, the interval's old range is restored), and the change's failure
+  is told (`bookings.events.change_failed`, with the saga's reason);
 - SETTLE_CHANGE (the saga is done): a shortening's refunds are taken off what was paid.
 
 The booking is released for the next change (or a cancellation) when the saga is finished.
@@ -14,9 +15,11 @@ that applies its money, added to the saga's messages (written with the saga's sa
 extension's at its pivot (APPLY_CHANGE, what the wallet and the card took), a shortening's when
 its refunds are done (SETTLE_CHANGE of a REFUND saga: what each source actually gave back, and
 what the company kept), as a cancellation's `cancelled` and `refund_completed` wait for its
-refund. An extension's capture settling (SETTLE_CHANGE after FINALIZE) publishes nothing more,
-and neither does a reverted extension: the booking is as it was, nothing was charged, and no
-`changed` went out for it (the caller learns it from the booking, which keeps its old end).
+refund. An extension's capture settling (SETTLE_CHANGE after FINALIZE) publishes nothing more.
+A reverted extension (its wallet short, its card declined, its 3-D Secure check refused or not
+completed in time, a step given up) publishes `bookings.events.change_failed`
+(`sql.change_failed_event`: the period kept, the one asked for, the reason) with the revert's
+transition, so the customer and the company's webhooks learn it the way they learn a change.
 """
 
 from __future__ import annotations
@@ -71,6 +74,8 @@ async def apply_change_outcome(
         updated = await sql.update_changed_booking(conn, booking.id, saga.id, release_marker=True)
         effects.append(step_log.effect(step_log.PLACE, Effect.REVERT, "REVERTED"))
         outcome = f"CHANGE_REVERTED:{saga.reason}"
+        if updated is not None:
+            events.append(sql.change_failed_event(updated, period, saga.reason))
     elif change is BookingChange.SETTLE_CHANGE:
         refunded = saga.action is Action.REFUND
         updated = await sql.update_changed_booking(
