@@ -7,7 +7,9 @@
 - `edge_guard`: an app-wide dependency. PostgreSQL text cannot hold NUL, so a NUL anywhere
   in the path, the query, the Idempotency-Key or a JSON/form body is refused (400
   `VALIDATION_FAILED`) before any store or service sees it; and a query parameter the route
-  does not declare is refused (400 `UNKNOWN_PARAMETER`) instead of being silently ignored.
+  does not declare is refused (400 `UNKNOWN_PARAMETER`) instead of being silently ignored;
+  one that takes a single value given twice, or a whole number not in plain digits, is 400
+  `VALIDATION_FAILED` naming it.
 - `TrailingSlash`: the app does not redirect a path with a trailing slash itself (Starlette
   builds that redirect's address from the request's Host header, which a client chooses: a
   cache in front would keep a redirect to any host; and a client following it sends a POST's
@@ -24,8 +26,10 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 from urllib.parse import parse_qsl
 
 from fastapi import Request
@@ -190,29 +194,82 @@ async def _check_body(request: Request) -> None:
         raise _nul_problem(found.replace(_NUL, "") or "body")
 
 
-_declared_cache: dict[int, frozenset[str]] = {}
+@dataclass(frozen=True)
+class DeclaredQuery:
+    """What a route (and its dependencies) declares of the query string, by wire names."""
+
+    names: frozenset[str]
+    repeatable: frozenset[str]  # lists: `?status=A&status=B`
+    whole_numbers: frozenset[str]  # ints: digits only, as WholeNumber in bodies
 
 
-def _declared_query(dependant: Dependant) -> frozenset[str]:
+_declared_cache: dict[int, DeclaredQuery] = {}
+
+
+def _without_none(annotation: Any) -> Any:
+    if get_origin(annotation) in (Union, UnionType):
+        arguments = [arg for arg in get_args(annotation) if arg is not type(None)]
+        return arguments[0] if len(arguments) == 1 else annotation
+    return annotation
+
+
+def _is_sequence(annotation: Any) -> bool:
+    return get_origin(_without_none(annotation)) in (list, set, tuple, frozenset)
+
+
+def _declared_query(dependant: Dependant) -> DeclaredQuery:
     names: set[str] = set()
+    repeatable: set[str] = set()
+    whole_numbers: set[str] = set()
     pending = [dependant]
     while pending:
         current = pending.pop()
-        names.update(param.alias for param in current.query_params)
+        for param in current.query_params:
+            names.add(param.alias)
+            annotation = param.field_info.annotation
+            if _is_sequence(annotation):
+                repeatable.add(param.alias)
+            elif _without_none(annotation) is int:
+                whole_numbers.add(param.alias)
         pending.extend(current.dependencies)
-    return frozenset(names)
+    return DeclaredQuery(frozenset(names), frozenset(repeatable), frozenset(whole_numbers))
 
 
-def declared_query_params(route: APIRoute) -> frozenset[str]:
-    """The query parameters a route (and its dependencies) declares, by their wire names."""
+def declared_query(route: APIRoute) -> DeclaredQuery:
     found = _declared_cache.get(id(route))
     if found is None:
         found = _declared_cache[id(route)] = _declared_query(route.dependant)
     return found
 
 
+def _check_query(items: list[tuple[str, str]], declared: DeclaredQuery) -> None:
+    given = [name for name, _ in items]
+    unknown = sorted(set(given) - declared.names)
+    if unknown:
+        raise Problem(
+            400,
+            "UNKNOWN_PARAMETER",
+            "Unknown query parameter(s): " + ", ".join(unknown) + ".",
+            errors=[{"field": name, "message": "not a parameter of this endpoint"} for name in unknown],
+        )
+    # Starlette keeps the last of a repeated parameter: `?page_size=1&page_size=200` would
+    # mean whatever the last one says, so one that takes a single value is refused twice; and
+    # an int is read as plain digits (pydantic reads "1.0", "+1" and "1_0" as numbers).
+    errors = [
+        {"field": name, "message": "given more than once; this parameter takes one value"}
+        for name in sorted({name for name in given if given.count(name) > 1} - declared.repeatable)
+    ]
+    errors += [
+        {"field": name, "message": "must be a whole number, written in plain digits"}
+        for name, value in items
+        if name in declared.whole_numbers and not _DIGITS.fullmatch(value)
+    ]
+    if errors:
+        raise Problem(400, "VALIDATION_FAILED", "The request is not valid.", errors=errors)
+
+
 async def edge_guard(request: Request) -> None:
-    """Runs before every route's own dependencies: NULs and unknown query parameters."""
+    """Runs before every route's own dependencies: NULs and the query string's parameters."""
     if _NUL in request.scope["path"]:
         raise _nul_problem("path")
     items = request.query_params.multi_items()
@@ -224,14 +281,7 @@ async def edge_guard(request: Request) -> None:
         raise _nul_problem("Idempotency-Key")
     route = request.scope.get("route")
     if isinstance(route, APIRoute):
-        unknown = sorted({name for name, _ in items} - declared_query_params(route))
-        if unknown:
-            raise Problem(
-                400,
-                "UNKNOWN_PARAMETER",
-                "Unknown query parameter(s): " + ", ".join(unknown) + ".",
-                errors=[{"field": name, "message": "not a parameter of this endpoint"} for name in unknown],
-            )
+        _check_query(items, declared_query(route))
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         await _check_body(request)
 

@@ -140,6 +140,29 @@ async def test_the_parameters_a_route_declares_pass_and_any_other_is_refused(htt
     assert assert_problem(unknown, 400, "UNKNOWN_PARAMETER")["errors"][0]["field"] == "sort"
 
 
+async def test_a_single_valued_parameter_given_twice_is_refused_and_a_list_may_repeat(http, make_account):
+    account = await make_account()
+
+    # Starlette keeps the last of a repeated parameter: which page size was meant is unknown.
+    twice = await http.get("/v1/bookings?page_size=1&page_size=200", headers=account.headers)
+    statuses = await http.get("/v1/bookings?status=CONFIRMED&status=PENDING", headers=account.headers)
+
+    problem = assert_problem(twice, 400, "VALIDATION_FAILED")
+    assert problem["errors"] == [
+        {"field": "page_size", "message": "given more than once; this parameter takes one value"}
+    ]
+    assert statuses.status_code == 200, statuses.text
+
+
+@pytest.mark.parametrize("value", ["1.0", "+1", "1_0", " 1", "1e1", "true"])
+async def test_a_whole_number_parameter_is_plain_digits(http, make_account, value):
+    account = await make_account()
+
+    reply = await http.get("/v1/bookings", params={"page_size": value}, headers=account.headers)
+
+    assert assert_problem(reply, 400, "VALIDATION_FAILED")["errors"][0]["field"] == "page_size"
+
+
 # ----- dates -----
 
 
