@@ -21,6 +21,7 @@ read what was delivered there.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -93,6 +94,14 @@ async def book(tenant, customer, **payment) -> str:
 def seconds(value: str) -> datetime:
     """An API time as iCalendar holds it: to the second."""
     return datetime.fromisoformat(value).replace(microsecond=0)
+
+
+async def next_second() -> None:
+    """An .ics's SEQUENCE counts whole seconds (content.revision): two revisions of a booking in
+    the same second tie, and a calendar then keeps the later DTSTAMP. The tests that compare
+    sequences make each revision in a second of its own."""
+    now = datetime.now(UTC)
+    await asyncio.sleep(1.05 - now.microsecond / 1_000_000)
 
 
 def calendar_of(received: Received) -> Calendar:
@@ -187,6 +196,7 @@ async def test_a_cancellation_email_carries_method_cancel_and_the_refund_follows
     address = await email_of(platform, customer.id)
     booking_id = await book(tenant, customer, use_wallet=True)
     await customer.wait_for(booking_id, "CONFIRMED")
+    await next_second()
     cancelled = await customer.cancel(booking_id)
     assert cancelled.status_code in (200, 202), cancelled.text
 
@@ -195,7 +205,10 @@ async def test_a_cancellation_email_carries_method_cancel_and_the_refund_follows
     assert str(calendar["METHOD"]) == "CANCEL"
     (event,) = calendar.walk("VEVENT")
     assert str(event["UID"]) == f"booking-{booking_id}@booking-platform"
-    assert str(event["STATUS"]) == "CANCELLED" and int(event["SEQUENCE"]) == 1
+    assert str(event["STATUS"]) == "CANCELLED"
+    (confirmation,) = await mail_to(platform, address, subject_prefix="Booking confirmed")
+    confirmed_event = calendar_of(confirmation).walk("VEVENT")[0]
+    assert int(event["SEQUENCE"]) > int(confirmed_event["SEQUENCE"])  # supersedes the confirmation
 
     (refund,) = await mail_to(platform, address, subject_prefix="Refund completed")
     assert "100 % of what was paid" in parts(refund.message)["text"]
@@ -741,6 +754,7 @@ async def test_a_changed_stay_emails_the_customer_the_new_dates_total_and_money_
         assert changed.status_code == 202, changed.text
         return changed.json()
 
+    await next_second()
     longer = await change_to(3)
     (extended,) = await mail_to(platform, address, subject_prefix="Your booking was changed")
     assert extended.message["Subject"].startswith(f"Your booking was changed: {hostile}, ")
@@ -753,7 +767,14 @@ async def test_a_changed_stay_emails_the_customer_the_new_dates_total_and_money_
     assert "<b onmouseover" not in got["html"]
     assert "Cabin &lt;b onmouseover=&#34;x()&#34;&gt;Lake&lt;/b&gt; &amp; Co" in got["html"]
     assert "Charged for the added time: <strong>100.00 EUR</strong>" in got["html"]
-    assert not got["attachments"]  # no .ics: see the gateway README
+    # The .ics moves the confirmation's event: same UID, the new period, a higher SEQUENCE.
+    (confirmation,) = await mail_to(platform, address, subject_prefix="Booking confirmed")
+    confirmed_event = calendar_of(confirmation).walk("VEVENT")[0]
+    changed_event = calendar_of(extended).walk("VEVENT")[0]
+    uid = f"booking-{booking_id}@booking-platform"
+    assert str(changed_event["UID"]) == str(confirmed_event["UID"]) == uid
+    assert changed_event.decoded("DTEND") == confirmed_event.decoded("DTEND") + timedelta(days=1)
+    assert int(changed_event["SEQUENCE"]) > int(confirmed_event["SEQUENCE"])
     # The new check-out, in the company's time zone.
     end = datetime.fromisoformat(longer["end_time"])
     assert f"{end.astimezone(ZoneInfo('Europe/Berlin')):%a %d %b %Y, %H:%M}" in got["text"]
@@ -769,6 +790,7 @@ async def test_a_changed_stay_emails_the_customer_the_new_dates_total_and_money_
         assert changed.status_code == 202, changed.text
         return cast(dict, changed.json())
 
+    await next_second()
     await eventually(changeable, message="the extension never finished")
     mails = await mail_to(platform, address, count=2, subject_prefix="Your booking was changed")
     got = parts(mails[1].message)
@@ -779,6 +801,9 @@ async def test_a_changed_stay_emails_the_customer_the_new_dates_total_and_money_
     assert "Charged for the added time" not in got["text"]
     assert "<b onmouseover" not in got["html"] and "&lt;b onmouseover" in got["html"]
     assert "<li>to your wallet: 100.00 EUR</li>" in got["html"]
+    shortened_event = calendar_of(mails[1]).walk("VEVENT")[0]
+    assert int(shortened_event["SEQUENCE"]) > int(changed_event["SEQUENCE"])
+    assert shortened_event.decoded("DTEND") == confirmed_event.decoded("DTEND") - timedelta(days=1)
     # The customer is told once per change, and no "Refund completed" repeats the shortening's.
     await eventually(lambda: len(platform.mail.to(address)) >= 3, message="the confirmation never came")
     subjects = [r.message["Subject"] for r in platform.mail.to(address)]

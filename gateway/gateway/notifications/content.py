@@ -52,8 +52,9 @@ EVENT_TYPE_OF_KIND = {
 }
 # The company's staff get a copy of these; the customer or guest gets every kind.
 STAFF_KINDS = frozenset({"booking_confirmed", "booking_cancelled"})
-# These carry the booking as an .ics (METHOD:CANCEL for the cancellation).
-CALENDAR_KINDS = frozenset({"booking_confirmed", "booking_cancelled"})
+# These carry the booking as an .ics (METHOD:CANCEL for the cancellation); a change's carries
+# the new period under the same UID, so a calendar holding the confirmation moves the event.
+CALENDAR_KINDS = frozenset({"booking_confirmed", "booking_cancelled", "booking_changed"})
 
 SUBJECTS = {
     "booking_confirmed": "Booking confirmed: {resource}, {when}",
@@ -247,8 +248,17 @@ def _subject_key(kind: str, facts: BookingFacts) -> str:
     return kind
 
 
-def render(kind: str, facts: BookingFacts, *, audience: str, organizer: str, public_url: str = "") -> Email:
-    """The e-mail of one kind about one booking, for the customer or for the staff."""
+def render(
+    kind: str,
+    facts: BookingFacts,
+    *,
+    audience: str,
+    organizer: str,
+    public_url: str = "",
+    revised_at: datetime | None = None,
+) -> Email:
+    """The e-mail of one kind about one booking, for the customer or for the staff; `revised_at`
+    (the event's time) orders its .ics among the booking's others (`revision`)."""
     staff = audience == "STAFF"
     context = {
         "b": facts,
@@ -262,7 +272,12 @@ def render(kind: str, facts: BookingFacts, *, audience: str, organizer: str, pub
         subject = STAFF_SUBJECT_PREFIX.format(company=facts.company_name) + subject
     ics = None
     if kind in CALENDAR_KINDS and facts.start is not None and facts.end is not None:
-        ics = booking_calendar(facts, cancelled=kind == "booking_cancelled", organizer=organizer)
+        ics = booking_calendar(
+            facts,
+            cancelled=kind == "booking_cancelled",
+            organizer=organizer,
+            revised_at=revised_at or datetime.now(UTC),
+        )
     return Email(
         subject=" ".join(subject.split()),  # no header injection through a name
         text=_TEXT.get_template(f"{kind}.txt").render(**context),
@@ -343,6 +358,18 @@ def event_uid(booking_id: str) -> str:
     return f"booking-{booking_id}@booking-platform"
 
 
+_REVISION_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def revision(at: datetime) -> int:
+    """An event's SEQUENCE: the whole seconds from 2020 to the revision's time. A calendar
+    replaces the event it holds only with one of a higher SEQUENCE (RFC 5545 3.8.7.4), and a
+    booking's confirmation, changes and cancellation happen in that order, each at its own
+    event's time: so each .ics sent, and the feed's copy (its booking's update time), supersedes
+    the ones before it without a counter kept anywhere. Fits 32 bits until 2088."""
+    return max(0, int((at - _REVISION_EPOCH).total_seconds()))
+
+
 def _calendar(method: str | None, name: str | None = None) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -363,6 +390,7 @@ def booking_event(
     location: str,
     description: str,
     stamp: datetime,
+    revised_at: datetime,
     cancelled: bool = False,
     organizer: str | None = None,
     organizer_name: str = "",
@@ -378,8 +406,7 @@ def booking_event(
     if description:
         event.add("description", description)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    # A cancellation supersedes the confirmation the client may hold.
-    event.add("sequence", 1 if cancelled else 0)
+    event.add("sequence", revision(revised_at))
     if organizer:
         address = vCalAddress(f"mailto:{organizer}")
         if organizer_name:
@@ -388,7 +415,7 @@ def booking_event(
     return event
 
 
-def booking_calendar(facts: BookingFacts, *, cancelled: bool, organizer: str) -> str:
+def booking_calendar(facts: BookingFacts, *, cancelled: bool, organizer: str, revised_at: datetime) -> str:
     """The .ics of an e-mail: the booking's period at the resource, METHOD:CANCEL when cancelled."""
     assert facts.start is not None and facts.end is not None
     calendar = _calendar("CANCEL" if cancelled else "PUBLISH")
@@ -401,6 +428,7 @@ def booking_calendar(facts: BookingFacts, *, cancelled: bool, organizer: str) ->
             location=", ".join(p for p in (facts.company_name, facts.company_address) if p),
             description=f"Booking {facts.booking_id}: {facts.quantity} x {facts.resource_name}",
             stamp=datetime.now(UTC),
+            revised_at=revised_at,
             cancelled=cancelled,
             organizer=organizer,
             organizer_name=facts.company_name,

@@ -206,19 +206,25 @@ class Notifier:
             log.warning("notification skipped: booking %s not found", data.get("booking_id"))
             return None
         facts, email = found
+        occurred_at = datetime.fromisoformat(data["occurred_at"])
         return Prepared(
             kind=kind,
             event_type=content.EVENT_TYPE_OF_KIND[kind],
             company_id=facts.company_id,
             booking_id=facts.booking_id,
-            occurred_at=datetime.fromisoformat(data["occurred_at"]),
+            occurred_at=occurred_at,
             customer_email=email,
             company_email=facts.company_email.strip().lower() or None,
             customer=content.render(
-                kind, facts, audience="CUSTOMER", organizer=self.sender, public_url=self.public_url
+                kind,
+                facts,
+                audience="CUSTOMER",
+                organizer=self.sender,
+                public_url=self.public_url,
+                revised_at=occurred_at,
             ),
             staff=(
-                content.render(kind, facts, audience="STAFF", organizer=self.sender)
+                content.render(kind, facts, audience="STAFF", organizer=self.sender, revised_at=occurred_at)
                 if kind in content.STAFF_KINDS
                 else None
             ),

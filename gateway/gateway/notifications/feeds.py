@@ -443,6 +443,11 @@ async def _bookings(request: Request, feed: Any, now: datetime) -> list[bookings
     return found
 
 
+def _updated(booking: bookings_pb2.Booking, now: datetime) -> datetime:
+    """A booking's last change: its events' DTSTAMP and SEQUENCE (content.revision)."""
+    return booking.update_time.ToDatetime(tzinfo=UTC) if booking.update_time.seconds else now
+
+
 async def feed_response(request: Request, token: str) -> Response:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return problem_response(_not_found(), FEED_PATH)
@@ -495,7 +500,8 @@ async def feed_response(request: Request, token: str) -> Response:
                 f"Booking {b.id}, {b.quantity} place(s), "
                 f"{bookings_pb2.BookingStatus.Name(b.status).removeprefix('BOOKING_STATUS_')}"
             ),
-            stamp=b.update_time.ToDatetime(tzinfo=UTC) if b.update_time.seconds else now,
+            stamp=_updated(b, now),
+            revised_at=_updated(b, now),
         )
         for b in bookings
         if b.start_time.seconds and b.end_time.seconds
