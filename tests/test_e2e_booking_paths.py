@@ -145,6 +145,19 @@ async def test_a_declined_card_after_a_wallet_debit_refunds_the_wallet_and_relea
     assert (debit.amount_minor, debit.bonus_minor, bool(debit.reference)) == (1000, 0, True)
 
 
+async def test_a_wallet_short_of_a_few_cents_leaves_the_card_its_minimum_not_the_cents(tenant):
+    # Providers refuse, or fee more than it is worth, a card charge of 1 cent: the wallet
+    # keeps back enough that the card pays the minimum (bookings' CARD_MINIMUM_MINOR, 0.50).
+    session = await tenant.session(price_minor=4000)
+    gil = await tenant.customer(main_minor=3999)
+    created = await gil.book(session.id, use_wallet=True, card_token="4242424242424242")
+    booking = await gil.wait_for(created.json()["id"], "CONFIRMED", "REJECTED")
+
+    assert booking["status"] == "CONFIRMED"
+    assert (booking["wallet_debited"], booking["card_charged"]) == (money(3950), money(50))
+    assert (await gil.wallet())["main_balance"] == money(49)
+
+
 async def test_not_enough_in_the_wallet_rejects_with_insufficient_funds(tenant):
     session = await tenant.session(price_minor=3000)
     eve = await tenant.customer(main_minor=1000, bonus_minor=500)

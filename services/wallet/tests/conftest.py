@@ -135,6 +135,7 @@ def step_command(
     amount: int = 0,
     currency: str = CURRENCY,
     allow_partial: bool = False,
+    card_minimum: int = 0,
     attempt: int = 1,
 ) -> saga_pb2.StepCommand:
     return saga_pb2.StepCommand(
@@ -147,6 +148,7 @@ def step_command(
         customer_id=customer_id,
         amount=money_pb2.Money(amount_minor=amount, currency_code=currency),
         allow_partial=allow_partial,
+        card_minimum_minor=card_minimum,
     )
 
 

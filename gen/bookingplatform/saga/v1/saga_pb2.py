@@ -25,19 +25,19 @@ _sym_db = _symbol_database.Default()
 from bookingplatform.common.v1 import money_pb2 as bookingplatform_dot_common_dot_v1_dot_money__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"bookingplatform/saga/v1/saga.proto\x12\x17\x62ookingplatform.saga.v1\x1a%bookingplatform/common/v1/money.proto\"\xf7\x02\n\x0bStepCommand\x12\x0f\n\x07saga_id\x18\x01 \x01(\t\x12\x0c\n\x04step\x18\x02 \x01(\t\x12\x33\n\x06\x61\x63tion\x18\x03 \x01(\x0e\x32#.bookingplatform.saga.v1.StepAction\x12\x0f\n\x07\x61ttempt\x18\x04 \x01(\x05\x12\x12\n\nbooking_id\x18\x05 \x01(\t\x12\x12\n\ncompany_id\x18\x06 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x07 \x01(\t\x12\x30\n\x06\x61mount\x18\x08 \x01(\x0b\x32 .bookingplatform.common.v1.Money\x12\x16\n\x0e\x65ntitlement_id\x18\t \x01(\t\x12\x0f\n\x07\x63redits\x18\n \x01(\x05\x12\x15\n\rallow_partial\x18\x0c \x01(\x08\x12\x19\n\x11payment_method_id\x18\r \x01(\t\x12\x13\n\x0bresource_id\x18\x0e \x01(\t\x12\x12\n\nsession_id\x18\x0f \x01(\tJ\x04\x08\x0b\x10\x0cR\ncard_token\"\x98\x02\n\tStepReply\x12\x0f\n\x07saga_id\x18\x01 \x01(\t\x12\x0c\n\x04step\x18\x02 \x01(\t\x12\x33\n\x06\x61\x63tion\x18\x03 \x01(\x0e\x32#.bookingplatform.saga.v1.StepAction\x12\x0f\n\x07\x61ttempt\x18\x04 \x01(\x05\x12\x35\n\x07outcome\x18\x05 \x01(\x0e\x32$.bookingplatform.saga.v1.StepOutcome\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\x30\n\x06\x61mount\x18\x07 \x01(\x0b\x32 .bookingplatform.common.v1.Money\x12\x1a\n\x12\x62onus_amount_minor\x18\x08 \x01(\x03\x12\x11\n\treference\x18\t \x01(\t*\x90\x01\n\nStepAction\x12\x1b\n\x17STEP_ACTION_UNSPECIFIED\x10\x00\x12\x17\n\x13STEP_ACTION_EXECUTE\x10\x01\x12\x1a\n\x16STEP_ACTION_COMPENSATE\x10\x02\x12\x18\n\x14STEP_ACTION_FINALIZE\x10\x03\x12\x16\n\x12STEP_ACTION_REFUND\x10\x04*`\n\x0bStepOutcome\x12\x1c\n\x18STEP_OUTCOME_UNSPECIFIED\x10\x00\x12\x1a\n\x16STEP_OUTCOME_SUCCEEDED\x10\x01\x12\x17\n\x13STEP_OUTCOME_FAILED\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"bookingplatform/saga/v1/saga.proto\x12\x17\x62ookingplatform.saga.v1\x1a%bookingplatform/common/v1/money.proto\"\x93\x03\n\x0bStepCommand\x12\x0f\n\x07saga_id\x18\x01 \x01(\t\x12\x0c\n\x04step\x18\x02 \x01(\t\x12\x33\n\x06\x61\x63tion\x18\x03 \x01(\x0e\x32#.bookingplatform.saga.v1.StepAction\x12\x0f\n\x07\x61ttempt\x18\x04 \x01(\x05\x12\x12\n\nbooking_id\x18\x05 \x01(\t\x12\x12\n\ncompany_id\x18\x06 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x07 \x01(\t\x12\x30\n\x06\x61mount\x18\x08 \x01(\x0b\x32 .bookingplatform.common.v1.Money\x12\x16\n\x0e\x65ntitlement_id\x18\t \x01(\t\x12\x0f\n\x07\x63redits\x18\n \x01(\x05\x12\x15\n\rallow_partial\x18\x0c \x01(\x08\x12\x19\n\x11payment_method_id\x18\r \x01(\t\x12\x13\n\x0bresource_id\x18\x0e \x01(\t\x12\x12\n\nsession_id\x18\x0f \x01(\t\x12\x1a\n\x12\x63\x61rd_minimum_minor\x18\x10 \x01(\x03J\x04\x08\x0b\x10\x0cR\ncard_token\"\x98\x02\n\tStepReply\x12\x0f\n\x07saga_id\x18\x01 \x01(\t\x12\x0c\n\x04step\x18\x02 \x01(\t\x12\x33\n\x06\x61\x63tion\x18\x03 \x01(\x0e\x32#.bookingplatform.saga.v1.StepAction\x12\x0f\n\x07\x61ttempt\x18\x04 \x01(\x05\x12\x35\n\x07outcome\x18\x05 \x01(\x0e\x32$.bookingplatform.saga.v1.StepOutcome\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\x30\n\x06\x61mount\x18\x07 \x01(\x0b\x32 .bookingplatform.common.v1.Money\x12\x1a\n\x12\x62onus_amount_minor\x18\x08 \x01(\x03\x12\x11\n\treference\x18\t \x01(\t*\x90\x01\n\nStepAction\x12\x1b\n\x17STEP_ACTION_UNSPECIFIED\x10\x00\x12\x17\n\x13STEP_ACTION_EXECUTE\x10\x01\x12\x1a\n\x16STEP_ACTION_COMPENSATE\x10\x02\x12\x18\n\x14STEP_ACTION_FINALIZE\x10\x03\x12\x16\n\x12STEP_ACTION_REFUND\x10\x04*`\n\x0bStepOutcome\x12\x1c\n\x18STEP_OUTCOME_UNSPECIFIED\x10\x00\x12\x1a\n\x16STEP_OUTCOME_SUCCEEDED\x10\x01\x12\x17\n\x13STEP_OUTCOME_FAILED\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'bookingplatform.saga.v1.saga_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_STEPACTION']._serialized_start=764
-  _globals['_STEPACTION']._serialized_end=908
-  _globals['_STEPOUTCOME']._serialized_start=910
-  _globals['_STEPOUTCOME']._serialized_end=1006
+  _globals['_STEPACTION']._serialized_start=792
+  _globals['_STEPACTION']._serialized_end=936
+  _globals['_STEPOUTCOME']._serialized_start=938
+  _globals['_STEPOUTCOME']._serialized_end=1034
   _globals['_STEPCOMMAND']._serialized_start=103
-  _globals['_STEPCOMMAND']._serialized_end=478
-  _globals['_STEPREPLY']._serialized_start=481
-  _globals['_STEPREPLY']._serialized_end=761
+  _globals['_STEPCOMMAND']._serialized_end=506
+  _globals['_STEPREPLY']._serialized_start=509
+  _globals['_STEPREPLY']._serialized_end=789
 # @@protoc_insertion_point(module_scope)

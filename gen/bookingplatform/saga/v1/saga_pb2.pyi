@@ -101,6 +101,7 @@ class StepCommand(_message.Message):
     PAYMENT_METHOD_ID_FIELD_NUMBER: _builtins.int
     RESOURCE_ID_FIELD_NUMBER: _builtins.int
     SESSION_ID_FIELD_NUMBER: _builtins.int
+    CARD_MINIMUM_MINOR_FIELD_NUMBER: _builtins.int
     saga_id: _builtins.str
     """The saga (UUID)."""
     step: _builtins.str
@@ -133,6 +134,11 @@ class StepCommand(_message.Message):
     """Passes: the booked session (UUID; time slots only). A pass credit is a place in a
     session: an EXECUTE without one (a stay, a rental) holds nothing.
     """
+    card_minimum_minor: _builtins.int
+    """Wallet, with allow_partial: the least the card that follows may be asked for. A debit
+    that would leave the card less than this (but not nothing) leaves it exactly this much,
+    when the amount allows: providers refuse or fee a charge of a few cents. 0: no minimum.
+    """
     @_builtins.property
     def amount(self) -> _money_pb2.Money:
         """Amount the step is asked to cover (EXECUTE) or give back (REFUND)."""
@@ -154,10 +160,11 @@ class StepCommand(_message.Message):
         payment_method_id: _builtins.str = ...,
         resource_id: _builtins.str = ...,
         session_id: _builtins.str = ...,
+        card_minimum_minor: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "allow_partial", b"allow_partial", "amount", b"amount", "attempt", b"attempt", "booking_id", b"booking_id", "company_id", b"company_id", "credits", b"credits", "customer_id", b"customer_id", "entitlement_id", b"entitlement_id", "payment_method_id", b"payment_method_id", "resource_id", b"resource_id", "saga_id", b"saga_id", "session_id", b"session_id", "step", b"step"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "allow_partial", b"allow_partial", "amount", b"amount", "attempt", b"attempt", "booking_id", b"booking_id", "card_minimum_minor", b"card_minimum_minor", "company_id", b"company_id", "credits", b"credits", "customer_id", b"customer_id", "entitlement_id", b"entitlement_id", "payment_method_id", b"payment_method_id", "resource_id", b"resource_id", "saga_id", b"saga_id", "session_id", b"session_id", "step", b"step"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -28,6 +28,7 @@ def step_command(saga: Saga, booking: Booking, command: Command) -> saga_pb2.Ste
         # A pass credit is a place in a session: passes holds none without the session.
         session_id=booking.session_id if command.step == "passes" else "",
         allow_partial=command.allow_partial,
+        card_minimum_minor=command.card_minimum_minor,
     )
     message.amount.amount_minor = command.amount_minor
     message.amount.currency_code = saga.currency

@@ -93,6 +93,13 @@ class Command:
     amount_minor: int = 0
     credits: int = 0
     allow_partial: bool = False
+    card_minimum_minor: int = 0
+
+
+# The least a card is charged after the wallet: card networks and providers refuse, or fee
+# more than they are worth, charges of a few cents (Stripe's minimum is 0.50 in EUR and USD).
+# The wallet leaves the card at least this much when it would otherwise leave it less.
+CARD_MINIMUM_MINOR = 50
 
 
 @dataclass(frozen=True)
@@ -300,7 +307,13 @@ class Saga:
             )
         if step == WALLET:
             card_follows = PAYMENTS in self.queue[1:]
-            return Command(step, Action.EXECUTE, amount_minor=remaining, allow_partial=card_follows)
+            return Command(
+                step,
+                Action.EXECUTE,
+                amount_minor=remaining,
+                allow_partial=card_follows,
+                card_minimum_minor=CARD_MINIMUM_MINOR if card_follows else 0,
+            )
         return Command(step, Action.EXECUTE, amount_minor=remaining)
 
     # -- transitions ----------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The saga state machine, step by step, with no I/O."""
 
 from bookings.domain.saga import (
+    CARD_MINIMUM_MINOR,
     MAX_EXECUTE_ATTEMPTS,
     Action,
     BookingChange,
@@ -44,6 +45,7 @@ def test_a_wallet_only_booking_confirms_when_the_debit_succeeds_and_needs_no_fin
         3000,
         False,
     )
+    assert command.card_minimum_minor == 0  # no card follows
     transition = saga.apply(ok("wallet", amount=3000, bonus=500))
     assert transition.booking_change is BookingChange.CONFIRM
     assert saga.state is SagaState.COMPLETED
@@ -69,7 +71,8 @@ def test_pass_covers_the_places_and_the_wallet_pays_the_extras_then_the_credit_i
 
 def test_the_wallet_may_pay_part_when_a_card_follows_and_the_card_pays_the_rest():
     saga, _ = booking_saga(use_wallet=True, use_card=True)
-    assert saga.next_command().allow_partial is True
+    wallet = saga.next_command()
+    assert (wallet.allow_partial, wallet.card_minimum_minor) == (True, CARD_MINIMUM_MINOR)
     saga.apply(ok("wallet", amount=1200))
     card = saga.next_command()
     assert (card.step, card.amount_minor) == ("payments", 1800)

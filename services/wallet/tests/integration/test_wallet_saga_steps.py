@@ -90,6 +90,39 @@ async def test_partial_execute_takes_what_is_there(
     assert again.reference == ""
 
 
+@pytest.mark.parametrize(
+    ("bonus", "main", "amount", "taken", "bonus_taken"),
+    [
+        (300, 4_690, 5_000, 4_950, 300),  # 10 cents short: the card pays its minimum, 50
+        (0, 4_999, 5_000, 4_950, 0),  # 1 cent short
+        (0, 4_950, 5_000, 4_950, 0),  # exactly the minimum left: as it was
+        (100, 1_000, 5_000, 1_100, 100),  # more than the minimum left: all the wallet holds
+        (0, 6_000, 5_000, 5_000, 0),  # the wallet covers it all: no card
+        (0, 30, 40, 30, 0),  # an amount below the minimum: nothing better to do
+    ],
+)
+async def test_a_partial_debit_leaves_the_card_nothing_or_at_least_its_minimum(
+    run_step, command, fund, wallet_of, company_id, customer_id, bonus, main, amount, taken, bonus_taken
+):
+    # Providers refuse, or fee more than it is worth, a card charge of a few cents.
+    await fund(company_id, customer_id, main=main, bonus=bonus)
+    reply = await run_step(
+        command(
+            EXECUTE,
+            company_id=company_id,
+            customer_id=customer_id,
+            amount=amount,
+            allow_partial=True,
+            card_minimum=50,
+        )
+    )
+    assert answer(reply) == ("STEP_OUTCOME_SUCCEEDED", "", taken, bonus_taken)
+    assert await balances(wallet_of, company_id, customer_id) == (
+        bonus - bonus_taken,
+        main - (taken - bonus_taken),
+    )
+
+
 async def test_execute_in_another_currency_than_the_wallet_is_refused(
     run_step, command, fund, wallet_of, company_id, customer_id
 ):

@@ -27,6 +27,23 @@ def test_a_debit_takes_bonus_first_never_more_than_asked_or_held(bonus, main, am
         assert split.total == amount
 
 
+@given(bonus=amounts, main=amounts, amount=amounts, card_minimum=st.integers(min_value=0, max_value=10_000))
+def test_a_partial_debit_leaves_the_card_nothing_or_at_least_its_minimum(bonus, main, amount, card_minimum):
+    split = split_debit(
+        bonus_balance=bonus, main_balance=main, amount=amount, allow_partial=True, card_minimum=card_minimum
+    )
+    assert split is not None
+    assert 0 <= split.bonus <= bonus and 0 <= split.main <= main
+    left_to_card = amount - split.total
+    if amount >= card_minimum:
+        assert left_to_card == 0 or left_to_card >= card_minimum
+    else:
+        assert split.total == min(amount, bonus + main)  # nothing better to do
+    # As much from the wallet as that allows, bonus first.
+    assert split.total in (min(amount, bonus + main), amount - card_minimum)
+    assert split.bonus == min(bonus, split.total)
+
+
 @given(taken_bonus=amounts, taken_main=amounts, amount=amounts)
 def test_a_refund_gives_back_main_first_never_more_than_refundable(taken_bonus, taken_main, amount):
     refund = split_refund(refundable=Split(bonus=taken_bonus, main=taken_main), amount=amount)

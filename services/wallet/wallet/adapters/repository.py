@@ -221,11 +221,23 @@ def _debit_sql(after: str = "") -> tuple[str, str]:
         " WHERE company_id = :company_id AND customer_id = :customer_id AND kind IN ('BONUS', 'MAIN')"
         f" AND currency = :currency{only_after}"
         " ORDER BY kind FOR UPDATE),"
-        " plan AS ("
+        " reach AS ("
         " SELECT b.id AS bonus_id, m.id AS main_id, b.balance AS bonus_before, m.balance AS main_before,"
-        " LEAST(b.balance, CAST(:amount AS bigint)) AS bonus_take,"
-        " LEAST(m.balance, CAST(:amount AS bigint) - LEAST(b.balance, CAST(:amount AS bigint))) AS main_take"
-        " FROM locked b JOIN locked m ON b.kind = 'BONUS' AND m.kind = 'MAIN')"
+        " LEAST(b.balance + m.balance, CAST(:amount AS bigint)) AS reachable"
+        " FROM locked b JOIN locked m ON b.kind = 'BONUS' AND m.kind = 'MAIN'),"
+        # The card's minimum (domain.model.split_debit): a remainder between 0 and it is
+        # raised to it, the wallet taking that much less.
+        " want AS ("
+        " SELECT *, CASE WHEN CAST(:allow_partial AS boolean)"
+        " AND CAST(:amount AS bigint) - reachable > 0"
+        " AND CAST(:amount AS bigint) - reachable < CAST(:card_minimum AS bigint)"
+        " AND CAST(:card_minimum AS bigint) <= CAST(:amount AS bigint)"
+        " THEN CAST(:amount AS bigint) - CAST(:card_minimum AS bigint) ELSE reachable END AS taking"
+        " FROM reach),"
+        " plan AS ("
+        " SELECT bonus_id, main_id, bonus_before, main_before,"
+        " LEAST(bonus_before, taking) AS bonus_take, taking - LEAST(bonus_before, taking) AS main_take"
+        " FROM want)"
     )
     update = (
         "UPDATE wallet.accounts AS a"
@@ -250,6 +262,7 @@ async def debit_bonus_first(
     currency: str,
     *,
     allow_partial: bool,
+    card_minimum: int = 0,
 ) -> DebitResult | None:
     """Takes `amount` (bonus first, then main) atomically; None when the funds are not there
     (or the customer has no accounts in `currency`) and nothing was taken."""
@@ -262,6 +275,7 @@ async def debit_bonus_first(
                 "amount": amount,
                 "currency": currency,
                 "allow_partial": allow_partial,
+                "card_minimum": card_minimum,
             },
         )
     ).first()
@@ -476,7 +490,7 @@ async def claim_and_debit(conn: AsyncConnection, step: SagaStep) -> tuple[bool, 
     `debit_bonus_first` of its amount, in one statement: (claimed, the debit or None when
     nothing was taken)."""
     values = _claim_values(step, StepAction.EXECUTE)
-    values.update(amount=step.amount, allow_partial=step.allow_partial)
+    values.update(amount=step.amount, allow_partial=step.allow_partial, card_minimum=step.card_minimum)
     row = (await conn.execute(_CLAIM_AND_DEBIT, values)).one()
     if row.bonus_id is None:
         return bool(row.claimed), None

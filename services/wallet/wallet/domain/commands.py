@@ -59,4 +59,5 @@ class SagaStep:
     amount: int
     currency: str
     allow_partial: bool = False
+    card_minimum: int = 0  # with allow_partial: leave the card 0 or at least this much
     attempt: int = 0

@@ -67,21 +67,27 @@ class Split:
         return self.bonus + self.main
 
 
-def split_debit(*, bonus_balance: int, main_balance: int, amount: int, allow_partial: bool) -> Split | None:
+def split_debit(
+    *, bonus_balance: int, main_balance: int, amount: int, allow_partial: bool, card_minimum: int = 0
+) -> Split | None:
     """What a debit of `amount` takes: bonus first, then main.
 
     Without `allow_partial` the whole amount must be there, else None (insufficient
-    funds); with it, whatever the balances hold up to the amount (possibly nothing).
-    The repository applies this rule in one conditional UPDATE (see
-    `repository.debit_bonus_first`); this is its specification.
+    funds); with it, whatever the balances hold up to the amount (possibly nothing), except
+    that a remainder left to the card is never between 0 and `card_minimum`: the wallet then
+    takes `card_minimum` less (when the amount is at least that), so the card pays exactly the
+    minimum instead of a few cents. The repository applies this rule in one conditional
+    UPDATE (see `repository.debit_bonus_first`); this is its specification.
     """
     if amount < 0:
         raise ValueError("amount must not be negative")
-    bonus = min(max(bonus_balance, 0), amount)
-    main = min(max(main_balance, 0), amount - bonus)
-    if bonus + main < amount and not allow_partial:
+    taken = min(max(bonus_balance, 0) + max(main_balance, 0), amount)
+    if taken < amount and not allow_partial:
         return None
-    return Split(bonus=bonus, main=main)
+    if allow_partial and 0 < amount - taken < card_minimum <= amount:
+        taken = amount - card_minimum
+    bonus = min(max(bonus_balance, 0), taken)
+    return Split(bonus=bonus, main=taken - bonus)
 
 
 def split_refund(*, refundable: Split, amount: int) -> Split:

@@ -43,6 +43,7 @@ def step_from_proto(command: saga_pb2.StepCommand) -> SagaStep:
             else command.amount.currency_code
         ),
         allow_partial=command.allow_partial,
+        card_minimum=max(0, command.card_minimum_minor),
         attempt=command.attempt,
     )
 

@@ -112,7 +112,13 @@ async def _execute(conn: AsyncConnection, step: SagaStep) -> Operation:
     # The debit takes the accounts of the step's currency only; the wallet is read only when
     # it took nothing, to say why.
     result = await repo.debit_bonus_first(
-        conn, step.company_id, step.customer_id, step.amount, step.currency, allow_partial=step.allow_partial
+        conn,
+        step.company_id,
+        step.customer_id,
+        step.amount,
+        step.currency,
+        allow_partial=step.allow_partial,
+        card_minimum=step.card_minimum,
     )
     return await _debited(conn, step, result)
 
@@ -131,6 +137,7 @@ async def _debited(conn: AsyncConnection, step: SagaStep, result: repo.DebitResu
         main_balance=result.main_before,
         amount=step.amount,
         allow_partial=step.allow_partial,
+        card_minimum=step.card_minimum,
     )
     if expected != result.taken:
         raise RuntimeError(f"debit took {result.taken}, the rule says {expected}")
