@@ -600,3 +600,61 @@ async def test_a_changed_stay_reaches_the_receiver_after_its_confirmation_signed
     await confirmed_booking(tenant)
     await eventually(lambda: len(receiver.received) == 4, message="the marker's event never came")
     assert [json.loads(r.body)["type"] for r in receiver.received][3] == "booking.confirmed"
+
+
+async def test_an_extension_that_could_not_be_paid_reaches_the_receiver_as_change_failed_with_why(
+    platform, tenant, receiver: Receiver
+) -> None:
+    # An integrator told of each change learns as well that one did not happen: the wallet
+    # could not pay the added night, the change was undone, booking.change_failed says so (the
+    # period kept, the one asked for, the reason) after the confirmation, and no booking.changed.
+    admin = await login(platform, "COMPANY_ADMIN", tenant.company_id)
+    endpoint = await register(
+        admin, receiver.url, "booking.confirmed", "booking.changed", "booking.change_failed"
+    )
+    cabin, _ = await cabins(platform, tenant.company_id, nightly=10000)
+    customer = await tenant.customer(main_minor=20_000)
+    check_in = date.today() + timedelta(days=70)
+    booked = await customer.http.post(
+        "/v1/bookings",
+        headers=once(),
+        json={
+            "resource_id": cabin.id,
+            "check_in_date": check_in.isoformat(),
+            "check_out_date": (check_in + timedelta(days=2)).isoformat(),
+            "payment": {"use_wallet": True},
+        },
+    )
+    assert booked.status_code == 202, booked.text
+    booking_id = booked.json()["id"]
+    before = await customer.wait_for(booking_id, "CONFIRMED")
+    longer = await customer.http.post(
+        f"/v1/bookings/{booking_id}/change",
+        headers=once(),
+        json={"check_out_date": (check_in + timedelta(days=3)).isoformat()},
+    )
+    assert longer.status_code == 202, longer.text
+    await change_done(platform, booking_id)
+
+    await eventually(lambda: len(receiver.received) == 2, message="the failed change's event never came")
+    events = [json.loads(r.body) for r in receiver.received]
+    assert [e["type"] for e in events] == ["booking.confirmed", "booking.change_failed"]
+    assert all(
+        verify_webhook(endpoint["secret"], r.body, r.headers["Webhook-Signature"]) for r in receiver.received
+    )
+    data = events[1]["data"]
+    assert (data["booking_id"], data["customer_id"], data["status"]) == (booking_id, customer.id, "CONFIRMED")
+    told = data["change"]
+    assert told["reason"] == "INSUFFICIENT_FUNDS"
+    assert told["old_period"]["check_out_date"] == (check_in + timedelta(days=2)).isoformat()
+    assert told["old_period"]["end_time"] == before["end_time"].replace("Z", "+00:00")
+    assert told["new_period"]["check_out_date"] == (check_in + timedelta(days=3)).isoformat()
+    assert (told["old_total_minor"], told["new_total_minor"], told["currency_code"]) == (20000, 30000, "EUR")
+    assert not {"charged", "refunded", "kept"} & set(told)
+    # The booking is as it was, and the wallet too.
+    assert (await customer.http.get(f"/v1/bookings/{booking_id}")).json()["end_time"] == before["end_time"]
+    assert (await customer.wallet())["main_balance"]["amount_minor"] == 0
+    # A marker that must arrive after anything the change could still send: nothing else came.
+    await confirmed_booking(tenant)
+    await eventually(lambda: len(receiver.received) == 3, message="the marker's event never came")
+    assert [json.loads(r.body)["type"] for r in receiver.received][2] == "booking.confirmed"

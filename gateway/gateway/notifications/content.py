@@ -37,6 +37,8 @@ KIND_OF_SUBJECT = {
     # A stay's or rental's new period and the money it moved (its refund included: a
     # shortening sends no refund_completed, so this one e-mail tells it).
     "changed": "booking_changed",
+    # An extension that could not be paid, undone: the period kept, the one asked for, why.
+    "change_failed": "booking_change_failed",
 }
 # Event types as the webhooks name them (gateway.webhooks.events), shown on the console page.
 EVENT_TYPE_OF_KIND = {
@@ -48,6 +50,7 @@ EVENT_TYPE_OF_KIND = {
     "booking_no_show": "booking.no_show",
     "booking_no_show_overturned": "booking.no_show_overturned",
     "booking_changed": "booking.changed",
+    "booking_change_failed": "booking.change_failed",
     "check_in_reminder": "booking.check_in_reminder",
 }
 # The company's staff get a copy of these; the customer or guest gets every kind.
@@ -67,6 +70,7 @@ SUBJECTS = {
     "booking_no_show": "You missed your booking: {resource}, {when}",
     "booking_no_show_overturned": "Correction: your attendance is recorded: {resource}, {when}",
     "booking_changed": "Your booking was changed: {resource}, {when}",
+    "booking_change_failed": "Your change could not be made: {resource}, {when}",
     "check_in_reminder": "Reminder: {resource}, {when}",
 }
 STAFF_SUBJECT_PREFIX = "[{company}] "
@@ -112,11 +116,17 @@ class Refund:
 class Change:
     """A change of period as its event told it (`data.change`): the period before, and the
     money it moved by source. The new period and total are the facts' own `start`, `end` and
-    `total_minor`, taken from the event too (the booking may have moved on since)."""
+    `total_minor`, taken from the event too (the booking may have moved on since). A change
+    that could not be made (`change_failed`) tells its `reason` and no money: the facts' period
+    and total are then the old ones (the booking keeps them), `new_*` what was asked for."""
 
     old_start: datetime | None = None
     old_end: datetime | None = None
     old_total_minor: int = 0
+    new_start: datetime | None = None
+    new_end: datetime | None = None
+    new_total_minor: int = 0
+    reason: str = ""
     charged_card_minor: int = 0
     charged_wallet_minor: int = 0  # main and bonus
     charged_bonus_minor: int = 0
@@ -190,6 +200,11 @@ class BookingFacts:
         """A changed booking's period before the change."""
         return self.span(self.change.old_start, self.change.old_end) if self.change else "-"
 
+    @property
+    def asked_period(self) -> str:
+        """The period a change asked for (of a change that could not be made, the one not had)."""
+        return self.span(self.change.new_start, self.change.new_end) if self.change else "-"
+
     def span(self, start: datetime | None, end: datetime | None) -> str:
         if start is None:
             return "-"
@@ -232,7 +247,9 @@ _HTML = _environment(autoescape=True)
 
 
 # The e-mails after which a customer may want to open the booking (to pay, see or cancel it).
-MANAGE_KINDS = frozenset({"booking_confirmed", "payment_due", "check_in_reminder", "booking_changed"})
+MANAGE_KINDS = frozenset(
+    {"booking_confirmed", "payment_due", "check_in_reminder", "booking_changed", "booking_change_failed"}
+)
 
 
 def manage_link(public_url: str, company_id: str, booking_id: str) -> str:

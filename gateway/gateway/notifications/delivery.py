@@ -95,7 +95,8 @@ def _at(value: Any) -> datetime | None:
 
 def _change(data: dict[str, Any]) -> tuple[content.Change, datetime | None, datetime | None, int] | None:
     """A `changed` event's `change`: the old period and the money moved, and the new period's
-    start, end and total (what the e-mail shows as the booking now, as the event told it)."""
+    start, end and total (what the e-mail shows as the booking now, as the event told it). A
+    `change_failed` event's: the same periods and totals, with its `reason` and no money."""
     change = data.get("change")
     if not isinstance(change, dict):
         return None
@@ -118,6 +119,10 @@ def _change(data: dict[str, Any]) -> tuple[content.Change, datetime | None, date
         refunded_bonus_minor=minor("refunded", "bonus_minor"),
         kept_card_minor=minor("kept", "card_minor"),
         kept_wallet_minor=minor("kept", "wallet_minor"),
+        new_start=_at(new.get("start_time")),
+        new_end=_at(new.get("end_time")),
+        new_total_minor=int(change.get("new_total_minor") or 0),
+        reason=str(change.get("reason") or ""),
     )
     return told, _at(new.get("start_time")), _at(new.get("end_time")), int(change.get("new_total_minor") or 0)
 
@@ -189,7 +194,18 @@ class Notifier:
             check_in_deadline=_time(booking.check_in_deadline_time),
         )
         changed = _change(data)
-        if changed is not None:
+        if changed is not None and changed[0].reason:
+            # A change that could not be made: the booking keeps its period and total, as told.
+            told = changed[0]
+            facts = replace(
+                facts,
+                change=told,
+                start=told.old_start or facts.start,
+                end=told.old_end or facts.end,
+                total_minor=told.old_total_minor,
+                reject_reason=told.reason,
+            )
+        elif changed is not None:
             told, start, end, total = changed
             facts = replace(
                 facts, change=told, start=start or facts.start, end=end or facts.end, total_minor=total

@@ -430,7 +430,9 @@ async def change_booking(
     already paid. A booking whose time has begun is not changed. When the change is done (a
     longer period once paid, a shorter one once its refund is back), the company's webhooks get
     `booking.changed` and I get an e-mail, each with the new period, the new total and the money
-    moved; a longer period that could not be paid is undone without either (read the booking).
+    moved; a longer period that could not be paid (wallet short, card declined, 3-D Secure not
+    completed) is undone, nothing charged, and they get `booking.change_failed` and I get "Your
+    change could not be made", each with the reason and the period kept.
 
     409 `UNAVAILABLE` (the added time is taken), `CHANGE_IN_PROGRESS` or `BOOKING_FINALIZING`
     (retry shortly), `BOOKING_NOT_CHANGEABLE`, `BOOKING_ALREADY_STARTED`, or a policy limit

@@ -1,8 +1,9 @@
 """The event types a webhook endpoint can subscribe to: what bookings publishes on
 `bookings.events.<name>` (plumbing.messaging; a booking's status changes - a no-show too,
 whether the lifecycle sweep or the front desk marked it, and the desk overturning one - a
-cancellation's completed refund, and a stay's or rental's change of period with the money it
-moved), and the body each delivery posts. Pure functions, no I/O."""
+cancellation's completed refund, a stay's or rental's change of period with the money it
+moved, and an extension that could not be paid), and the body each delivery posts. Pure
+functions, no I/O."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ EVENT_OF_SUBJECT = {
     # charged, or refunded and kept, by source). A shortening's refund is told here only, never
     # as `refund.completed` too (that one is a cancellation's refund): each cent once.
     "changed": "booking.changed",
+    # An extension that could not be paid (wallet short, card declined, 3-D Secure refused or
+    # not completed in time) was undone: `data.change` has the period kept, the one asked for
+    # and `reason`; nothing was charged.
+    "change_failed": "booking.change_failed",
 }
 EVENT_TYPES = tuple(EVENT_OF_SUBJECT.values())
 

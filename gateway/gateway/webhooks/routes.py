@@ -44,6 +44,7 @@ EventType = Literal[
     "booking.no_show",
     "booking.no_show_overturned",
     "booking.changed",
+    "booking.change_failed",
 ]
 assert set(EventType.__args__) == set(EVENT_TYPES)  # type: ignore[attr-defined]
 Url = Annotated[AnyUrl, Field(description="http(s); private addresses only where the gateway allows them.")]

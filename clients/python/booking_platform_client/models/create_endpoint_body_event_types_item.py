@@ -5,6 +5,7 @@ class CreateEndpointBodyEventTypesItem(StrEnum):
     BOOKING_CANCELLED = "booking.cancelled"
     BOOKING_CANCELLING = "booking.cancelling"
     BOOKING_CHANGED = "booking.changed"
+    BOOKING_CHANGE_FAILED = "booking.change_failed"
     BOOKING_CONFIRMED = "booking.confirmed"
     BOOKING_NO_SHOW = "booking.no_show"
     BOOKING_NO_SHOW_OVERTURNED = "booking.no_show_overturned"
