@@ -233,3 +233,63 @@ def test_each_revision_of_a_booking_supersedes_the_one_before_in_a_calendar() ->
     sequences = [int(e["SEQUENCE"]) for e in (confirmation, change, cancellation)]
     assert sequences == sorted(set(sequences))  # rising, none repeated
     assert sequences[0] == content.revision(confirmed_at) < 2**31  # an icalendar INTEGER
+
+
+def _content_lines(ics: str | bytes) -> list[str]:
+    """The .ics's content lines, unfolded, split where a strict reader splits: at CR or LF."""
+    text = ics.decode() if isinstance(ics, bytes) else ics
+    unfolded = text.replace("\r\n ", "").replace("\r\n\t", "")
+    return [line for line in unfolded.replace("\r\n", "\n").replace("\r", "\n").split("\n") if line]
+
+
+def test_names_with_line_breaks_controls_or_bidi_are_escaped_in_every_calendar_text() -> None:
+    # Names stored before the edge refused them (or written past it) must render, escaped: a
+    # line break in X-WR-CALNAME was a 500 (icalendar refuses a raw one), a bare CR a new
+    # content line to some readers.
+    injected = "x\rX-INJECTED:yes\rBEGIN:VEVENT\rSUMMARY:fake"
+    company = "Nord\r\nX-COMPANY:yes\x0b\u202eCo"
+    event = content.booking_event(
+        booking_id="b1",
+        summary="Room\nX-SUMMARY:yes x 2",
+        start=START,
+        end=START + timedelta(hours=1),
+        location=company,
+        description="Booking b1\nline two\x1b",
+        stamp=START,
+        revised_at=START,
+        organizer="bookings@x.test",
+        organizer_name=company,
+    )
+    feed = content.feed_calendar(f"{company}: {injected}", [event])
+
+    lines = _content_lines(feed)
+    names = sorted(line.split(":", 1)[0].split(";", 1)[0] for line in lines)
+    expected = "BEGIN BEGIN END END VERSION PRODID METHOD X-WR-CALNAME SUMMARY DTSTART DTEND DTSTAMP UID"
+    expected += " SEQUENCE DESCRIPTION LOCATION ORGANIZER STATUS"
+    assert names == sorted(expected.split()), lines
+    text = feed.decode()
+    for unsafe in ("\x0b", "\x1b", "\u202e"):
+        assert unsafe not in text
+    parsed = Calendar.from_ical(feed)
+    assert (
+        str(parsed["X-WR-CALNAME"])
+        == "Nord X-COMPANY:yes \ufffdCo: x X-INJECTED:yes BEGIN:VEVENT SUMMARY:fake"
+    )
+    (read,) = parsed.walk("VEVENT")
+    assert str(read["SUMMARY"]) == "Room X-SUMMARY:yes x 2"
+    assert str(read["DESCRIPTION"]) == "Booking b1\nline two\ufffd"
+    assert str(read["LOCATION"]) == "Nord X-COMPANY:yes \ufffdCo"
+    assert str(read["ORGANIZER"].params["CN"]) == "Nord X-COMPANY:yes \ufffdCo"
+
+    # An e-mail's .ics too: company and resource names with CR/LF stay on their lines.
+    email = content.render(
+        "booking_confirmed",
+        facts(company_name=company, company_address="Quay 1\r\nX-ADDRESS:yes"),
+        audience="CUSTOMER",
+        organizer="bookings@x.test",
+    )
+    assert email.ics is not None
+    attached = _content_lines(email.ics)
+    assert not [line for line in attached if line.startswith(("X-COMPANY", "X-ADDRESS", "Bcc"))], attached
+    (sent,) = Calendar.from_ical(email.ics).walk("VEVENT")
+    assert str(sent["SUMMARY"]) == "Yoga Bcc: someone@example.com (Nord X-COMPANY:yes \ufffdCo)"

@@ -11,6 +11,7 @@ gateway's public address is known (GATEWAY_PUBLIC_URL).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -387,6 +388,24 @@ def revision(at: datetime) -> int:
     return max(0, int((at - _REVISION_EPOCH).total_seconds()))
 
 
+# What no calendar text holds raw, whatever a stored name says: the controls other than a tab
+# and the line breaks vText escapes (RFC 5545 TEXT allows none), and the line separators and
+# bidirectional overrides and isolates (a name shown reversed).
+_UNSAFE_IN_ICS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def ics_text(value: str, *, one_line: bool = True) -> vText:
+    """A text for an .ics property or parameter, escaped by icalendar (vText: a line break
+    becomes the two characters \\n, never a new content line). Names, summaries and places are
+    one line (their line breaks become spaces); a description keeps its lines. Other control,
+    separator and bidi characters become U+FFFD. Names stored before the input was checked
+    render so too."""
+    text = value.replace("\r\n", "\n").replace("\r", "\n")
+    if one_line:
+        text = " ".join(text.split())
+    return vText(_UNSAFE_IN_ICS.sub("\ufffd", text))
+
+
 def _calendar(method: str | None, name: str | None = None) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -394,7 +413,7 @@ def _calendar(method: str | None, name: str | None = None) -> Calendar:
     if method:
         calendar.add("method", method)
     if name:
-        calendar.add("x-wr-calname", name)
+        calendar.add("x-wr-calname", ics_text(name))
     return calendar
 
 
@@ -417,17 +436,17 @@ def booking_event(
     event.add("dtstamp", stamp.astimezone(UTC))
     event.add("dtstart", start.astimezone(UTC))
     event.add("dtend", end.astimezone(UTC))
-    event.add("summary", summary)
+    event.add("summary", ics_text(summary))
     if location:
-        event.add("location", location)
+        event.add("location", ics_text(location))
     if description:
-        event.add("description", description)
+        event.add("description", ics_text(description, one_line=False))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("sequence", revision(revised_at))
     if organizer:
         address = vCalAddress(f"mailto:{organizer}")
         if organizer_name:
-            address.params["cn"] = vText(organizer_name)
+            address.params["cn"] = ics_text(organizer_name)
         event.add("organizer", address)
     return event
 
