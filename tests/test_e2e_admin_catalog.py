@@ -374,3 +374,44 @@ async def test_what_a_suspended_company_offers_is_not_found_by_the_public_but_re
     await eventually(found_again)
     for client in (root, staff, anyone):
         await client.aclose()
+
+
+async def test_a_resource_whose_profile_is_refused_is_not_created(platform):
+    # The profile is created with the resource: an image address catalog refuses was a 400
+    # that left a resource without its profile behind (and one more at every retry).
+    root = await login(platform, "PLATFORM_ADMIN", None)
+    created = await root.post(
+        "/v1/admin/companies",
+        json={"name": "Orphan Check", "time_zone": "UTC", "currency_code": "EUR"},
+        headers=key(),
+    )
+    assert created.status_code == 201, created.text
+    admin = await login(platform, "COMPANY_ADMIN", created.json()["id"])
+
+    refused = await admin.post(
+        "/v1/admin/resources",
+        json={
+            "name": "Bad image",
+            "booking_model": "TIME_SLOT",
+            "description": "d",
+            "image_urls": ["javascript:alert(7)"],
+            "capacity": 5,
+        },
+        headers=key(),
+    )
+    good = await admin.post(
+        "/v1/admin/resources", json={"name": "Good", "booking_model": "TIME_SLOT"}, headers=key()
+    )
+    listed = await admin.get("/v1/admin/resources")
+
+    assert (refused.status_code, refused.json()["code"]) == (400, "INVALID_IMAGE_URL")
+    assert good.status_code == 201, good.text
+    assert [r["id"] for r in listed.json()["resources"]] == [good.json()["id"]]
+
+    async def resource_entries() -> list | None:  # the audit copy follows over NATS
+        audit = await admin.get("/v1/admin/audit")
+        assert audit.status_code == 200, audit.text
+        found = [e["entity_id"] for e in audit.json()["entries"] if e["entity_type"] == "resource"]
+        return found or None
+
+    assert await eventually(resource_entries, message="no audit entry") == [good.json()["id"]]

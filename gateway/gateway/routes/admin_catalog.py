@@ -45,14 +45,17 @@ from gateway.routes.common import (
 )
 from gateway.schemas import Money
 from plumbing.principal import Role
+from plumbing.text import DESCRIPTION_PATTERN, NAME_PATTERN
 
 router = APIRouter(tags=["admin: catalog"])
 
 BookingModelName = Literal["TIME_SLOT", "NIGHTLY", "INTERVAL"]
 PricingUnitName = Literal["PER_BOOKING", "PER_NIGHT", "PER_GUEST", "PER_HOUR", "PER_GUEST_NIGHT"]
 TimeOfDay = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["15:00"])]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Description = Annotated[str, Field(max_length=5000)]
+# One line of readable characters; free text of several lines (plumbing.text).
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=NAME_PATTERN)]
+Description = Annotated[str, Field(max_length=5000, pattern=DESCRIPTION_PATTERN)]
+Amenity = Annotated[str, Field(min_length=1, max_length=100, pattern=NAME_PATTERN)]
 
 # ----- schemas -----
 
@@ -202,7 +205,7 @@ class UpdateCompanyBody(BaseModel):
     description: Description | None = None
     contact_email: str | None = Field(default=None, max_length=254)
     contact_phone: str | None = Field(default=None, max_length=40)
-    address: str | None = Field(default=None, max_length=500)
+    address: str | None = Field(default=None, max_length=500, pattern=DESCRIPTION_PATTERN)
     allowed_origins: list[Annotated[str, Field(max_length=2000)]] | None = Field(
         default=None, max_length=20, examples=[["https://shop.example.com"]]
     )
@@ -210,7 +213,9 @@ class UpdateCompanyBody(BaseModel):
 
 class SuspendBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=500, examples=["Unpaid invoices"])
+    reason: str = Field(
+        min_length=1, max_length=500, pattern=DESCRIPTION_PATTERN, examples=["Unpaid invoices"]
+    )
 
 
 class ResourceOut(BaseModel):
@@ -264,9 +269,7 @@ class CreateResourceBody(BaseModel):
     hourly_rate: PriceIn | None = Field(default=None, description="INTERVAL only.")
     description: Description = ""
     image_urls: list[Annotated[str, Field(max_length=2000)]] = Field(default_factory=list, max_length=20)
-    amenities: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
-        default_factory=list, max_length=50
-    )
+    amenities: list[Amenity] = Field(default_factory=list, max_length=50)
     capacity: WholeNumber = Field(default=0, ge=0, le=100_000)
 
 
@@ -277,9 +280,7 @@ class UpdateResourceBody(BaseModel):
     name: Name | None = None
     description: Description | None = None
     image_urls: list[Annotated[str, Field(max_length=2000)]] | None = Field(default=None, max_length=20)
-    amenities: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
-        default=None, max_length=50
-    )
+    amenities: list[Amenity] | None = Field(default=None, max_length=50)
     capacity: WholeNumber | None = Field(default=None, ge=0, le=100_000)
     policy: Policy | None = None
     hourly_rate: PriceIn | None = Field(default=None, description="INTERVAL only.")
@@ -656,39 +657,18 @@ async def create_resource(
             company_id=company,
             name=body.name,
             booking_model=catalog_pb2.BookingModel.Value(f"BOOKING_MODEL_{body.booking_model}"),
+            # The profile is created with the resource: one that catalog refuses (an image
+            # address that is not https) is a resource not created.
+            description=body.description,
+            image_urls=body.image_urls,
+            amenities=body.amenities,
+            capacity=body.capacity,
         )
         if body.policy is not None:
             create.policy.CopyFrom(body.policy.proto())
         if body.hourly_rate is not None:
             create.hourly_rate.CopyFrom(body.hourly_rate.proto())
         resource = (await rpc("catalog", catalog.CreateResource(create))).resource
-        profile = {
-            "description": body.description,
-            "image_urls": body.image_urls,
-            "amenities": body.amenities,
-            "capacity": body.capacity,
-        }
-        given = {name: value for name, value in profile.items() if value}
-        if given:
-            # The profile is set at the version just created; a retry finds it set (same request_id).
-            update = catalog_pb2.Resource(id=resource.id, etag=resource.etag)
-            for name, value in given.items():
-                if isinstance(value, list):
-                    getattr(update, name).extend(value)
-                else:
-                    setattr(update, name, value)
-            resource = (
-                await changed_at_version(
-                    "catalog",
-                    catalog.UpdateResource(
-                        catalog_pb2.UpdateResourceRequest(
-                            request_id=caller_request_id("resource-profile", principal, key),
-                            resource=update,
-                            update_mask=FieldMask(paths=sorted(given)),
-                        )
-                    ),
-                )
-            ).resource
         out = ResourceOut.of(resource)
         return with_etag(out, out.etag, 201)
 

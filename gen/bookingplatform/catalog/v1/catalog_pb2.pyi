@@ -1203,6 +1203,10 @@ class CreateResourceRequest(_message.Message):
     BOOKING_MODEL_FIELD_NUMBER: _builtins.int
     POLICY_FIELD_NUMBER: _builtins.int
     HOURLY_RATE_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    IMAGE_URLS_FIELD_NUMBER: _builtins.int
+    AMENITIES_FIELD_NUMBER: _builtins.int
+    CAPACITY_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Idempotency key: a retry with the same id returns the first result."""
     company_id: _builtins.str
@@ -1211,6 +1215,12 @@ class CreateResourceRequest(_message.Message):
     """Display name."""
     booking_model: Global___BookingModel.ValueType
     """How it is booked."""
+    description: _builtins.str
+    """Its profile, created with it (so a profile refused is a resource not created), each
+    checked as UpdateResource checks it; empty: not stated.
+    """
+    capacity: _builtins.int
+    """How many people it holds (0 = not stated)."""
     @_builtins.property
     def policy(self) -> Global___ResourcePolicy:
         """Its booking rules."""
@@ -1218,6 +1228,14 @@ class CreateResourceRequest(_message.Message):
     @_builtins.property
     def hourly_rate(self) -> _money_pb2.Money:
         """Price of one hour (INTERVAL only; optional)."""
+
+    @_builtins.property
+    def image_urls(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Picture addresses (https)."""
+
+    @_builtins.property
+    def amenities(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Amenities, in the order shown."""
 
     def __init__(
         self,
@@ -1228,10 +1246,14 @@ class CreateResourceRequest(_message.Message):
         booking_model: Global___BookingModel.ValueType = ...,
         policy: Global___ResourcePolicy | None = ...,
         hourly_rate: _money_pb2.Money | None = ...,
+        description: _builtins.str = ...,
+        image_urls: _abc.Iterable[_builtins.str] | None = ...,
+        amenities: _abc.Iterable[_builtins.str] | None = ...,
+        capacity: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["hourly_rate", b"hourly_rate", "policy", b"policy"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_model", b"booking_model", "company_id", b"company_id", "hourly_rate", b"hourly_rate", "name", b"name", "policy", b"policy", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amenities", b"amenities", "booking_model", b"booking_model", "capacity", b"capacity", "company_id", b"company_id", "description", b"description", "hourly_rate", b"hourly_rate", "image_urls", b"image_urls", "name", b"name", "policy", b"policy", "request_id", b"request_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

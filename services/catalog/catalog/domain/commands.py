@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import Any
 
 from catalog.domain import back_office, errors, localtime, recurrence, rules
 from catalog.domain.model import BookingModel, DailyPrice, Money, PricingUnit, ResourcePolicy
@@ -58,6 +59,8 @@ class CreateResource:
     booking_model: BookingModel
     policy: ResourcePolicy
     hourly_rate: Money | None = None
+    # description, image_urls, amenities, capacity: those stated, checked as an update's.
+    profile: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def parse(
@@ -70,9 +73,11 @@ class CreateResource:
         policy: rules.PolicyInput | None,
         hourly_rate_amount_minor: int | None = None,
         hourly_rate_currency_code: str = "",
+        profile: dict[str, Any] | None = None,
     ) -> CreateResource:
         """`policy` None takes the default policy; its values are checked either way.
-        `hourly_rate_amount_minor` None means no hourly rate (only INTERVAL may have one)."""
+        `hourly_rate_amount_minor` None means no hourly rate (only INTERVAL may have one).
+        `profile`: the profile fields given (empty ones are not stated)."""
         key = rules.request_id(request_id)
         company = ids.parse_uuid(company_id, "company_id")
         cleaned_name = rules.name(name)
@@ -86,6 +91,7 @@ class CreateResource:
                     field="hourly_rate",
                 )
             hourly_rate = rules.price(hourly_rate_amount_minor, hourly_rate_currency_code, "hourly_rate")
+        stated = {name: value for name, value in (profile or {}).items() if value}
         return cls(
             request_id=key,
             company_id=company,
@@ -93,6 +99,7 @@ class CreateResource:
             booking_model=model,
             policy=rules.policy(model, policy or rules.PolicyInput()),
             hourly_rate=hourly_rate,
+            profile=back_office.resource_values(sorted(stated), stated) if stated else {},
         )
 
 

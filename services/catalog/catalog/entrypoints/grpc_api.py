@@ -126,6 +126,12 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
             policy=protos.optional_policy_input(request),
             hourly_rate_amount_minor=protos.price_amount(request, "hourly_rate"),
             hourly_rate_currency_code=request.hourly_rate.currency_code,
+            profile={
+                "description": request.description,
+                "image_urls": list(request.image_urls),
+                "amenities": list(request.amenities),
+                "capacity": request.capacity,
+            },
         )
         resource = await resources.create_resource(self.db, command)
         return catalog_pb2.CreateResourceResponse(resource=protos.resource(resource))

@@ -110,6 +110,7 @@ async def insert_resource(conn: AsyncConnection, command: CreateResource) -> Res
             **_policy_values(command.policy),
             "hourly_rate_amount_minor": rate.amount_minor if rate else None,
             "hourly_rate_currency": rate.currency_code if rate else None,
+            **command.profile,
         },
         parent,
     )
