@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import email
 import email.policy
+import os
 import socket
 import threading
 import time
@@ -96,8 +97,12 @@ class MailSink:
             self.received.append(received)
             number = len(self.received)
         if self.folder is not None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            (self.folder / f"{int(received.at)}-{number:05d}.eml").write_bytes(raw)
+            # The messages hold sign-up codes and password-reset links: the owner's alone.
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path = self.folder / f"{int(received.at)}-{number:05d}.eml"
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(raw)
         return "250 Message accepted for delivery"
 
     # -- running ------------------------------------------------------------------------------
