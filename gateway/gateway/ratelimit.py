@@ -1,4 +1,5 @@
 """Login rate limits: per client address and per account, checked before any password hash.
+A password change (the current password checked) counts in the login's own buckets.
 
 A login costs ~0.35 s of argon2; without a limit a few clients can keep the gateway's CPU busy
 and guess passwords freely. The counters are `limits` moving windows in this process's memory:
@@ -34,7 +35,7 @@ class LoginLimiter:
         self.per_account: RateLimitItem = parse(per_account)
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
 
-    async def _take(self, item: RateLimitItem, scope: str, key: str) -> None:
+    async def _take(self, item: RateLimitItem, scope: str, key: str, what: str = "login attempts") -> None:
         if await self._limiter.hit(item, scope, key):
             return
         stats = await self._limiter.get_window_stats(item, scope, key)
@@ -42,7 +43,7 @@ class LoginLimiter:
         raise Problem(
             429,
             "RATE_LIMITED",
-            f"Too many login attempts; retry in {retry_after} s.",
+            f"Too many {what}; retry in {retry_after} s.",
             headers={"Retry-After": str(retry_after)},
         )
 
@@ -58,6 +59,19 @@ class LoginLimiter:
         if user is not None:
             await self._limiter.clear(self.per_account, "login-account", account)
         return user
+
+    async def check_current_password(self, users: UserStore, client: str, user: User, password: str) -> bool:
+        """Whether `password` is the signed-in `user`'s own (a password change). Counted in the
+        login's buckets, before argon2 runs: a token (a customer's comes with a free sign-up)
+        guesses its account's password no faster than a login could, and a flood of them
+        costs no more CPU; 429 `RATE_LIMITED` past either limit."""
+        account = normalize_email(user.email)
+        await self._take(self.per_ip, "login-ip", client)
+        await self._take(self.per_account, "login-account", account)
+        matches = await users.verify_password(user.id, password)
+        if matches:
+            await self._limiter.clear(self.per_account, "login-account", account)
+        return matches
 
     async def take_reset(self, client: str, email: str) -> None:
         """Password-reset requests count like login attempts (own buckets): no flood of resets

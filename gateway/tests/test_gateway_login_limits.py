@@ -251,3 +251,65 @@ def test_a_login_limit_that_is_not_a_rate_is_refused_at_start(monkeypatch, varia
 
     with pytest.raises(RuntimeError, match=variable):
         Settings.from_env()
+
+
+async def change_password(http: httpx.AsyncClient, token: str, current: str) -> httpx.Response:
+    return await http.post(
+        "/v1/auth/password",
+        json={"current_password": current, "new_password": "a brand new passphrase"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+async def test_a_password_change_guesses_the_current_password_no_faster_than_a_login(
+    gateway, gateway_db, verifications
+):
+    """A customer's token (a free sign-up) looping wrong current passwords: the account's
+    limit refuses the sixth before argon2 runs, and the account's logins share that budget."""
+    http = gateway(login_limit_per_ip="100/minute")
+    email = f"limits-{uuid.uuid4().hex[:12]}@example.com"
+    await UserStore(gateway_db).create_user(
+        email=email,
+        password=PASSWORD,
+        role="CUSTOMER",
+        company_id=str(uuid.uuid4()),
+        customer_id=str(uuid.uuid4()),
+    )
+    token = (await login(http, email)).json()["access_token"]
+
+    guesses = [await change_password(http, token, f"wrong{n}") for n in range(5)]
+    verified_before = len(verifications)
+    refused = await change_password(http, token, PASSWORD)
+    login_refused = await login(http, email)
+
+    assert [r.status_code for r in guesses] == [401] * 5
+    assert_rate_limited(refused, 60)
+    assert_rate_limited(login_refused, 60)
+    assert len(verifications) == verified_before  # refused before any argon2
+
+
+async def test_password_changes_count_against_the_address_like_logins(gateway, gateway_db, verifications):
+    http = gateway(login_limit_per_ip="3/minute", login_limit_per_account="100/minute")
+    email = await new_user(gateway_db)
+    token = (await login(http, email)).json()["access_token"]
+
+    guesses = [await change_password(http, token, f"wrong{n}") for n in range(2)]
+    verified_before = len(verifications)
+    refused = await change_password(http, token, "wrong3")
+
+    assert [r.status_code for r in guesses] == [401] * 2
+    assert_rate_limited(refused, 60)
+    assert len(verifications) == verified_before
+
+
+async def test_a_right_current_password_clears_the_account_s_failures(gateway, gateway_db):
+    http = gateway(login_limit_per_ip="100/minute")
+    email = await new_user(gateway_db)
+    token = (await login(http, email)).json()["access_token"]
+
+    failures = [await change_password(http, token, "wrong") for _ in range(4)]
+    changed = await change_password(http, token, PASSWORD)
+    after = [await login(http, email, "wrong") for _ in range(4)]
+
+    assert [r.status_code for r in failures + after] == [401] * 8
+    assert changed.status_code == 204

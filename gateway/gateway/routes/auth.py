@@ -131,16 +131,20 @@ async def logout(request: Request, body: RefreshRequest) -> Response:
     "/v1/auth/password",
     status_code=204,
     operation_id="changePassword",
-    responses=problems(400, 401, 403),
+    responses=problems(400, 401, 403, 429),
 )
 async def change_password(request: Request, body: PasswordChangeRequest, principal: AnyPrincipal) -> Response:
     """Changes the caller's password (the current one is checked) and signs the account out
     everywhere: its refresh tokens, console sessions and access tokens (this one included: log
-    in again with the new password). 403 for an API key (it has no password)."""
+    in again with the new password). 403 for an API key (it has no password). The current
+    password is tried under the login's limits (per address, and per account for wrong ones):
+    429 `RATE_LIMITED` with `Retry-After`, argon2 not run."""
     if principal.user_id is None:
         raise Problem(403, "PERMISSION_DENIED", "An API key has no password.")
     user = await users_of(request).get(principal.user_id)
-    if user is None or not await users_of(request).verify_password(user.id, body.current_password):
+    if user is None or not await limiter_of(request).check_current_password(
+        users_of(request), client_address(request), user, body.current_password
+    ):
         raise Problem(401, "INVALID_CREDENTIALS", "The current password is wrong.")
     await accounts.change_password(_db(request), user, body.new_password, action="change_password")
     request.app.state.token_revocations.forget()

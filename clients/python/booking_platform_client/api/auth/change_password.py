@@ -51,6 +51,11 @@ def _parse_response(
 
         return response_403
 
+    if response.status_code == 429:
+        response_429 = ProblemDetails.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 503:
         response_503 = ProblemDetails.from_dict(response.json())
 
@@ -82,7 +87,9 @@ def sync_detailed(
 
      Changes the caller's password (the current one is checked) and signs the account out
     everywhere: its refresh tokens, console sessions and access tokens (this one included: log
-    in again with the new password). 403 for an API key (it has no password).
+    in again with the new password). 403 for an API key (it has no password). The current
+    password is tried under the login's limits (per address, and per account for wrong ones):
+    429 `RATE_LIMITED` with `Retry-After`, argon2 not run.
 
     Args:
         body (PasswordChangeRequest):
@@ -115,7 +122,9 @@ def sync(
 
      Changes the caller's password (the current one is checked) and signs the account out
     everywhere: its refresh tokens, console sessions and access tokens (this one included: log
-    in again with the new password). 403 for an API key (it has no password).
+    in again with the new password). 403 for an API key (it has no password). The current
+    password is tried under the login's limits (per address, and per account for wrong ones):
+    429 `RATE_LIMITED` with `Retry-After`, argon2 not run.
 
     Args:
         body (PasswordChangeRequest):
@@ -143,7 +152,9 @@ async def asyncio_detailed(
 
      Changes the caller's password (the current one is checked) and signs the account out
     everywhere: its refresh tokens, console sessions and access tokens (this one included: log
-    in again with the new password). 403 for an API key (it has no password).
+    in again with the new password). 403 for an API key (it has no password). The current
+    password is tried under the login's limits (per address, and per account for wrong ones):
+    429 `RATE_LIMITED` with `Retry-After`, argon2 not run.
 
     Args:
         body (PasswordChangeRequest):
@@ -174,7 +185,9 @@ async def asyncio(
 
      Changes the caller's password (the current one is checked) and signs the account out
     everywhere: its refresh tokens, console sessions and access tokens (this one included: log
-    in again with the new password). 403 for an API key (it has no password).
+    in again with the new password). 403 for an API key (it has no password). The current
+    password is tried under the login's limits (per address, and per account for wrong ones):
+    429 `RATE_LIMITED` with `Retry-After`, argon2 not run.
 
     Args:
         body (PasswordChangeRequest):
