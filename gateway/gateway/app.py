@@ -84,6 +84,8 @@ log = logging.getLogger(__name__)
 
 # /readyz's own `SELECT 1`, like the services' health checks (plumbing.health).
 READINESS_DATABASE_TIMEOUT_SECONDS = 2.0
+# How long shutdown waits for account work done after its answer (gateway.routes.auth).
+ACCOUNT_TASKS_GRACE_SECONDS = 5.0
 
 
 def _attach(app: FastAPI, clients: Clients | None, db: Database | None) -> None:
@@ -226,6 +228,10 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
             yield
         finally:
             await stop_tasks([retention])
+            # Work an answer did not wait for (a password reset's e-mail): a moment to finish.
+            if app.state.account_tasks:
+                await asyncio.wait(app.state.account_tasks, timeout=ACCOUNT_TASKS_GRACE_SECONDS)
+                await stop_tasks(app.state.account_tasks)
             if stop_notifications is not None:
                 await stop_notifications()
             if stop_push is not None:
@@ -268,6 +274,7 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
         settings.guest_booking_limit_per_ip, settings.guest_booking_limit_per_email
     )
     app.state.guest_links = GuestLinks(settings.jwt_secret, settings.guest_link_ttl_seconds)
+    app.state.account_tasks = set()  # gateway.routes.auth.after_the_answer
     if settings.trusted_proxies:
         # uvicorn's own middleware: the client (and scheme) become what the trusted proxy
         # forwarded, for the rate limits, the access log and the cookie's Secure flag.

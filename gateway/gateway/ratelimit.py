@@ -1,5 +1,6 @@
 """Login rate limits: per client address and per account, checked before any password hash.
-A password change (the current password checked) counts in the login's own buckets.
+A password change (the current password checked) counts in the login's own buckets, and
+sign-ups per address in a bucket of their own.
 
 A login costs ~0.35 s of argon2; without a limit a few clients can keep the gateway's CPU busy
 and guess passwords freely. The counters are `limits` moving windows in this process's memory:
@@ -72,6 +73,12 @@ class LoginLimiter:
         if matches:
             await self._limiter.clear(self.per_account, "login-account", account)
         return matches
+
+    async def take_signup(self, client: str) -> None:
+        """A sign-up attempt counts against the client's address (a bucket of its own, the
+        login's per-address limit): an account is made, or its e-mail said taken, no faster
+        than logins are tried."""
+        await self._take(self.per_ip, "signup-ip", client, "sign-up attempts")
 
     async def take_reset(self, client: str, email: str) -> None:
         """Password-reset requests count like login attempts (own buckets): no flood of resets

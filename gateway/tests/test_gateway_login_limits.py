@@ -313,3 +313,66 @@ async def test_a_right_current_password_clears_the_account_s_failures(gateway, g
 
     assert [r.status_code for r in failures + after] == [401] * 8
     assert changed.status_code == 204
+
+
+async def sign_up(http: httpx.AsyncClient, company_id: str, email: str) -> httpx.Response:
+    return await http.post(
+        f"/v1/companies/{company_id}/signup",
+        json={"email": email, "password": PASSWORD, "display_name": "Sign Up"},
+    )
+
+
+async def test_sign_ups_are_limited_per_address_so_taken_e_mails_cannot_be_listed_fast(
+    gateway, gateway_db, verifications
+):
+    """409 EMAIL_TAKEN says an address has an account (staff and admins included): an address
+    may try as many sign-ups as it may logins, then 429 before anything is looked up."""
+    http = gateway(login_limit_per_ip="3/minute")
+    company = str(uuid.uuid4())
+    staff = f"staff-{uuid.uuid4().hex[:12]}@example.com"
+    await UserStore(gateway_db).create_user(email=staff, password=PASSWORD, role="STAFF", company_id=company)
+
+    taken = [await sign_up(http, company, staff) for _ in range(3)]
+    refused = await sign_up(http, company, staff)
+    other_company = await sign_up(http, str(uuid.uuid4()), staff)
+    login_still = await login(http, staff)
+
+    assert [r.json()["code"] for r in taken] == ["EMAIL_TAKEN"] * 3
+    assert_rate_limited(refused, 60)
+    assert_rate_limited(other_company, 60)  # the address's budget, whatever the company
+    assert login_still.status_code == 200  # a bucket of its own: logins are not spent
+
+
+async def test_a_password_reset_answers_before_the_account_is_looked_up(gateway, gateway_db, monkeypatch):
+    """The reset of an existing account (its company read, the reset and its e-mail written)
+    is done after the answer: a 202 for a known address takes what one for an unknown takes."""
+    from gateway.routes import auth as auth_routes
+
+    http = gateway()
+    company = str(uuid.uuid4())
+    email = f"reset-{uuid.uuid4().hex[:12]}@example.com"
+    await UserStore(gateway_db).create_user(
+        email=email, password=PASSWORD, role="CUSTOMER", company_id=company, customer_id=str(uuid.uuid4())
+    )
+    release, written = asyncio.Event(), asyncio.Event()
+    write = auth_routes.write_password_reset
+
+    async def held_write(*args: Any, **kwargs: Any) -> None:
+        await release.wait()
+        await write(*args, **kwargs)
+        written.set()
+
+    monkeypatch.setattr(auth_routes, "write_password_reset", held_write)
+
+    known = await asyncio.wait_for(
+        http.post("/v1/auth/password-reset", json={"email": email, "company_id": company}), 10
+    )
+    unknown = await asyncio.wait_for(
+        http.post("/v1/auth/password-reset", json={"email": "no-" + email, "company_id": company}), 10
+    )
+
+    assert (known.status_code, unknown.status_code) == (202, 202)
+    assert known.json() == unknown.json()
+    assert not written.is_set()
+    release.set()
+    await asyncio.wait_for(written.wait(), 10)  # and the reset's e-mail is written after all

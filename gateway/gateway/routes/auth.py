@@ -9,7 +9,11 @@ resetting a password revoke refresh tokens too (gateway.accounts)."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
+from collections.abc import Coroutine
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -37,6 +41,8 @@ from gateway.users import CompanyRequired, User, hash_password, insert_user, nor
 from plumbing import audit
 from plumbing.db import Database
 from plumbing.principal import Principal, Role, acting_as
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["auth"])
 
@@ -160,13 +166,35 @@ async def change_password(request: Request, body: PasswordChangeRequest, princip
 )
 async def request_password_reset(request: Request, body: PasswordResetRequest) -> PasswordResetAccepted:
     """Starts a password reset (a token valid one hour), e-mailed to the account's address.
-    Always 202, whether the account exists or not."""
+    Always 202, whether the account exists or not, and as soon either way: the account is
+    looked up, and its reset opened, after the answer."""
     await limiter_of(request).take_reset(client_address(request), body.email)
     company = str(body.company_id) if body.company_id else None
-    user = await users_of(request).get_by_email(body.email, company_id=company)
+    after_the_answer(request, _reset_if_known(request, body.email, company), name="password-reset")
+    return PasswordResetAccepted()
+
+
+def after_the_answer(request: Request, work: Coroutine[Any, Any, None], *, name: str) -> None:
+    """Runs `work` on its own, the answer not waiting for it: what an account's existence would
+    change is done off the request, so the time of the answer says nothing of it. The app
+    keeps the task (waited for at shutdown); a failure is logged."""
+    tasks: set[asyncio.Task[None]] = request.app.state.account_tasks
+
+    async def logged() -> None:
+        try:
+            await work
+        except Exception:
+            log.exception("%s failed", name)
+
+    task = asyncio.create_task(logged(), name=name)
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+
+
+async def _reset_if_known(request: Request, email: str, company_id: str | None) -> None:
+    user = await users_of(request).get_by_email(email, company_id=company_id)
     if user is not None:
         await _open_reset(request, user)
-    return PasswordResetAccepted()
 
 
 async def _open_reset(request: Request, user: User) -> None:
@@ -336,7 +364,9 @@ async def sign_up(request: Request, company_id: uuid.UUID, body: SignupRequest) 
     refused 409 `EMAIL_CODE_REQUIRED` and a code is e-mailed to the address; the same sign-up
     with `email_code` then makes the account, whose customer that is, so their bookings are
     theirs (400 `EMAIL_CODE_INVALID` for a wrong or expired code). 409 `EMAIL_TAKEN` when the
-    e-mail has an account there already."""
+    e-mail has an account there already. Every attempt counts against the client's address
+    (the login's per-address limit, a bucket of its own): 429 `RATE_LIMITED` past it."""
+    await limiter_of(request).take_signup(client_address(request))
     company = str(company_id)
     email = normalize_email(body.email)
     company_name = await _company_open(request, company)

@@ -78,7 +78,8 @@ def sync_detailed(
     """Request Password Reset
 
      Starts a password reset (a token valid one hour), e-mailed to the account's address.
-    Always 202, whether the account exists or not.
+    Always 202, whether the account exists or not, and as soon either way: the account is
+    looked up, and its reset opened, after the answer.
 
     Args:
         body (PasswordResetRequest):
@@ -110,7 +111,8 @@ def sync(
     """Request Password Reset
 
      Starts a password reset (a token valid one hour), e-mailed to the account's address.
-    Always 202, whether the account exists or not.
+    Always 202, whether the account exists or not, and as soon either way: the account is
+    looked up, and its reset opened, after the answer.
 
     Args:
         body (PasswordResetRequest):
@@ -137,7 +139,8 @@ async def asyncio_detailed(
     """Request Password Reset
 
      Starts a password reset (a token valid one hour), e-mailed to the account's address.
-    Always 202, whether the account exists or not.
+    Always 202, whether the account exists or not, and as soon either way: the account is
+    looked up, and its reset opened, after the answer.
 
     Args:
         body (PasswordResetRequest):
@@ -167,7 +170,8 @@ async def asyncio(
     """Request Password Reset
 
      Starts a password reset (a token valid one hour), e-mailed to the account's address.
-    Always 202, whether the account exists or not.
+    Always 202, whether the account exists or not, and as soon either way: the account is
+    looked up, and its reset opened, after the answer.
 
     Args:
         body (PasswordResetRequest):

@@ -98,7 +98,8 @@ def sync_detailed(
     refused 409 `EMAIL_CODE_REQUIRED` and a code is e-mailed to the address; the same sign-up
     with `email_code` then makes the account, whose customer that is, so their bookings are
     theirs (400 `EMAIL_CODE_INVALID` for a wrong or expired code). 409 `EMAIL_TAKEN` when the
-    e-mail has an account there already.
+    e-mail has an account there already. Every attempt counts against the client's address
+    (the login's per-address limit, a bucket of its own): 429 `RATE_LIMITED` past it.
 
     Args:
         company_id (UUID):
@@ -137,7 +138,8 @@ def sync(
     refused 409 `EMAIL_CODE_REQUIRED` and a code is e-mailed to the address; the same sign-up
     with `email_code` then makes the account, whose customer that is, so their bookings are
     theirs (400 `EMAIL_CODE_INVALID` for a wrong or expired code). 409 `EMAIL_TAKEN` when the
-    e-mail has an account there already.
+    e-mail has an account there already. Every attempt counts against the client's address
+    (the login's per-address limit, a bucket of its own): 429 `RATE_LIMITED` past it.
 
     Args:
         company_id (UUID):
@@ -171,7 +173,8 @@ async def asyncio_detailed(
     refused 409 `EMAIL_CODE_REQUIRED` and a code is e-mailed to the address; the same sign-up
     with `email_code` then makes the account, whose customer that is, so their bookings are
     theirs (400 `EMAIL_CODE_INVALID` for a wrong or expired code). 409 `EMAIL_TAKEN` when the
-    e-mail has an account there already.
+    e-mail has an account there already. Every attempt counts against the client's address
+    (the login's per-address limit, a bucket of its own): 429 `RATE_LIMITED` past it.
 
     Args:
         company_id (UUID):
@@ -208,7 +211,8 @@ async def asyncio(
     refused 409 `EMAIL_CODE_REQUIRED` and a code is e-mailed to the address; the same sign-up
     with `email_code` then makes the account, whose customer that is, so their bookings are
     theirs (400 `EMAIL_CODE_INVALID` for a wrong or expired code). 409 `EMAIL_TAKEN` when the
-    e-mail has an account there already.
+    e-mail has an account there already. Every attempt counts against the client's address
+    (the login's per-address limit, a bucket of its own): 429 `RATE_LIMITED` past it.
 
     Args:
         company_id (UUID):
