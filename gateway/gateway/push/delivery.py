@@ -11,8 +11,10 @@ The dispatcher claims due deliveries with `FOR UPDATE SKIP LOCKED` (gateway repl
 work), leases each by moving `next_attempt_at` LEASE_SECONDS on and counting the attempt,
 commits, then encrypts the notification for the device (aes128gcm, pywebpush's WebPusher),
 signs the request with the gateway's VAPID key (py_vapid) and posts it to the push service
-(httpx, never following a redirect), and records the outcome with an update conditional on
-that very attempt. Deliveries run concurrently, each on its own: at most MAX_IN_FLIGHT per
+(httpx, never following a redirect; the whole attempt within TIMEOUT_SECONDS and well within
+the lease, reading at most ANSWER_BYTES of the answer: gateway.webhooks.outbound), and records
+the outcome with an update conditional on that very attempt (a late outcome of an attempt whose
+lease was taken over changes nothing). Deliveries run concurrently, each on its own: at most MAX_IN_FLIGHT per
 gateway process, PER_SUBSCRIPTION per subscription (device) and PER_COMPANY per company (the
 event's), and a slot that frees is filled at once by a new claim, so a slow or hanging push
 service (or a company's many slow devices) holds up only its own deliveries, never another
@@ -28,8 +30,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,6 +48,7 @@ from gateway.booking_events import ConcurrentDispatch, start_pair
 from gateway.push import tables
 from gateway.push.urls import check_endpoint
 from gateway.push.vapid import VapidKey
+from gateway.webhooks import outbound
 from gateway.webhooks.addresses import guarded_client
 from plumbing.db import Database
 from plumbing.errors import ServiceError
@@ -53,7 +57,10 @@ from plumbing.inbox_consumer import Delivery, InboxConsumer
 log = logging.getLogger(__name__)
 
 DURABLE = "gateway-push"
+# A whole attempt (the endpoint's check, encrypting, connecting, sending, the status and at
+# most outbound.ANSWER_BYTES of the body) ends within this.
 TIMEOUT_SECONDS = 10.0
+# An attempt ends outbound.LEASE_MARGIN_SECONDS before its lease at the latest.
 LEASE_SECONDS = 60
 FIRST_RETRY_SECONDS = 10
 LONGEST_RETRY_SECONDS = 600
@@ -218,7 +225,7 @@ _FAILED = text(
     " completed_at = CASE WHEN :final OR created_at <= now() - CAST(:give_up AS interval) THEN now() END,"
     " next_attempt_at = now() + make_interval(secs => :delay),"
     " last_status_code = :code, last_error = :error"
-    " WHERE id = :id AND attempts = :attempt AND status = 'PENDING'"
+    " WHERE id = :id AND attempts = :attempt AND status = 'PENDING' RETURNING id"
 )
 _GONE = text("DELETE FROM gateway.push_subscriptions WHERE id = :id")
 
@@ -233,6 +240,8 @@ class Claimed:
     p256dh: str
     auth: str
     payload: str
+    # The event loop's time by which its attempt must have ended (outbound.lease_ends).
+    lease_end: float = field(default=math.inf, compare=False)
 
     def __repr__(self) -> str:  # the device's keys and endpoint stay out of any log
         return f"Claimed(id={self.id!r}, attempt={self.attempt})"
@@ -242,6 +251,8 @@ class Claimed:
 class Outcome:
     status_code: int | None
     error: str | None
+    # Bytes of the answer's body read (at most outbound.ANSWER_BYTES; none of it is kept).
+    answer_bytes: int = 0
 
     @property
     def ok(self) -> bool:
@@ -273,11 +284,13 @@ class Dispatcher(ConcurrentDispatch[Claimed]):
         allow_loopback: bool,
         poll_seconds: float = 1.0,
         http: httpx.AsyncClient | None = None,
+        timeout_seconds: float = TIMEOUT_SECONDS,
     ) -> None:
         super().__init__(poll_seconds)
         self.db = db
         self.vapid = vapid
         self.allow_loopback = allow_loopback
+        self.timeout_seconds = timeout_seconds
         # Connects only to the address it judged (no DNS rebinding between the check and the push).
         self.http = http or guarded_client(
             timeout=TIMEOUT_SECONDS, refusal="INVALID_PUSH_ENDPOINT", loopback=allow_loopback
@@ -295,6 +308,8 @@ class Dispatcher(ConcurrentDispatch[Claimed]):
             **self.in_flight_by("subscription", lambda c: c.subscription_id, PER_SUBSCRIPTION),
             **self.in_flight_by("company", lambda c: c.company_id, PER_COMPANY),
         }
+        # Before the transaction: the database's lease starts at or after it.
+        lease_end = outbound.lease_ends(asyncio.get_running_loop().time(), LEASE_SECONDS)
         async with self.db.transaction() as conn:
             await conn.execute(_EXPIRE, {"give_up": GIVE_UP_AFTER})
             rows = await conn.execute(_CLAIM, values)
@@ -308,6 +323,7 @@ class Dispatcher(ConcurrentDispatch[Claimed]):
                     r.p256dh,
                     r.auth,
                     r.payload,
+                    lease_end,
                 )
                 for r in rows
             ]
@@ -327,30 +343,33 @@ class Dispatcher(ConcurrentDispatch[Claimed]):
         }
 
     async def post(self, claimed: Claimed) -> Outcome:
+        """One attempt, cut at its deadline (a TIMEOUT, retried like any failure); the status
+        decides it, of the body at most outbound.ANSWER_BYTES is read."""
         try:
-            await check_endpoint(claimed.endpoint, allow_loopback=self.allow_loopback)
-            # Encrypting makes an ephemeral P-256 key and an ECDH: CPU work, off the event loop.
-            body, headers = await asyncio.to_thread(self.request, claimed)
-            response = await self.http.post(claimed.endpoint, content=body, headers=headers)
+            async with asyncio.timeout_at(outbound.attempt_deadline(self.timeout_seconds, claimed.lease_end)):
+                await check_endpoint(claimed.endpoint, allow_loopback=self.allow_loopback)
+                # Encrypting makes an ephemeral P-256 key and an ECDH: CPU work, off the event loop.
+                body, headers = await asyncio.to_thread(self.request, claimed)
+                answer = await outbound.post(self.http, claimed.endpoint, content=body, headers=headers)
         except ServiceError as refused:
             return Outcome(None, refused.reason)
         except (WebPushException, ValueError) as bad_keys:  # keys the device sent are not usable
             return Outcome(None, f"INVALID_SUBSCRIPTION_KEYS ({type(bad_keys).__name__})")
-        except httpx.TimeoutException:
+        except (TimeoutError, httpx.TimeoutException):
             return Outcome(None, "TIMEOUT")
         except httpx.HTTPError as failure:
             # The class only: an error's text may repeat the endpoint.
             return Outcome(None, f"CONNECTION_FAILED ({type(failure).__name__})")
-        ok = 200 <= response.status_code < 300
-        return Outcome(response.status_code, None if ok else f"HTTP {response.status_code}")
+        ok = 200 <= answer.status_code < 300
+        return Outcome(answer.status_code, None if ok else f"HTTP {answer.status_code}", answer.body_bytes)
 
-    async def record(self, claimed: Claimed, outcome: Outcome) -> None:
+    async def record(self, claimed: Claimed, outcome: Outcome) -> bool:
+        """Records the attempt's outcome only while it is the delivery's latest attempt and the
+        delivery is pending (the updates are conditional on it): a late outcome of an attempt
+        whose lease another claim took over writes nothing. True when recorded (a subscription
+        gone is dropped whatever the attempt)."""
         values = {"id": claimed.id, "attempt": claimed.attempt, "code": outcome.status_code}
         async with self.db.transaction() as conn:
-            if outcome.ok:
-                if (await conn.execute(_SENT, values)).first() is not None:
-                    await conn.execute(_SUBSCRIPTION_SENT, {"id": claimed.subscription_id})
-                return
             if outcome.gone:
                 await conn.execute(_GONE, {"id": claimed.subscription_id})
                 log.info(
@@ -358,17 +377,30 @@ class Dispatcher(ConcurrentDispatch[Claimed]):
                     claimed.subscription_id,
                     outcome.status_code,
                 )
-                return
-            await conn.execute(
-                _FAILED,
-                {
-                    **values,
-                    "error": outcome.error,
-                    "final": outcome.final,
-                    "delay": float(retry_delay_seconds(claimed.attempt)),
-                    "give_up": GIVE_UP_AFTER,
-                },
-            )
+                return True
+            if outcome.ok:
+                recorded = (await conn.execute(_SENT, values)).first() is not None
+                if recorded:
+                    await conn.execute(_SUBSCRIPTION_SENT, {"id": claimed.subscription_id})
+            else:
+                changed = await conn.execute(
+                    _FAILED,
+                    {
+                        **values,
+                        "error": outcome.error,
+                        "final": outcome.final,
+                        "delay": float(retry_delay_seconds(claimed.attempt)),
+                        "give_up": GIVE_UP_AFTER,
+                    },
+                )
+                recorded = changed.first() is not None
+            if not recorded:
+                log.warning(
+                    "push delivery %s attempt %s: outcome not recorded, its lease was taken over",
+                    claimed.id,
+                    claimed.attempt,
+                )
+            return recorded
 
     async def deliver(self, claimed: Claimed) -> None:
         await self.record(claimed, await self.post(claimed))

@@ -8,12 +8,15 @@ so a redelivered event adds nothing and no inbox row is needed.
 The dispatcher claims due deliveries with `FOR UPDATE SKIP LOCKED` (several gateway replicas
 share the work), skipping any whose endpoint has an earlier delivery of the same booking still
 pending (ordered per booking), leases each by moving `next_attempt_at` LEASE_SECONDS on and
-counting the attempt, commits, posts it (httpx, 10 s), and records the outcome with an update
-conditional on that very attempt. Deliveries run concurrently, each on its own: at most
-MAX_IN_FLIGHT per gateway process, PER_ENDPOINT per endpoint and PER_COMPANY per company, and
-a slot that frees is filled at once by a new claim, so a slow endpoint (or a company's many
-slow endpoints) holds up only its own deliveries, never another's. The outcome is: success, a
-retry after an exponential back-off, or, a day after the event, FAILED. An endpoint whose
+counting the attempt, commits, posts it (httpx; the whole attempt within TIMEOUT_SECONDS and
+well within the lease, reading at most outbound.ANSWER_BYTES of the answer: see
+gateway.webhooks.outbound), and records the outcome with an update conditional on that very
+attempt (a late outcome of an attempt whose lease was taken over changes nothing). Deliveries
+run concurrently, each on its own: at most MAX_IN_FLIGHT per gateway process, PER_ENDPOINT per
+endpoint and PER_COMPANY per company, and a slot that frees is filled at once by a new claim,
+so a slow endpoint (or a company's many slow endpoints) holds up only its own deliveries, never
+another's. The outcome is: success, a retry after an exponential back-off, or, a day after the
+event, FAILED. An endpoint whose
 attempts have all failed for a day is disabled, and that is recorded in the audit log and, in
 the same transaction, an e-mail to the company's admins is written into the notifications'
 outbox (gateway.notifications).
@@ -21,11 +24,13 @@ outbox (gateway.notifications).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,7 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway import audit_log
 from gateway.booking_events import ConcurrentDispatch, start_pair
 from gateway.notifications.delivery import write_endpoint_disabled
-from gateway.webhooks import signing, tables
+from gateway.webhooks import outbound, signing, tables
 from gateway.webhooks.addresses import guarded_client
 from gateway.webhooks.events import event_body, event_type_of
 from gateway.webhooks.urls import check_destination
@@ -49,9 +54,12 @@ from plumbing.inbox_consumer import Delivery, InboxConsumer
 log = logging.getLogger(__name__)
 
 DURABLE = "gateway-webhooks"
+# A whole attempt (the address's check, connecting, sending, the status and at most
+# outbound.ANSWER_BYTES of the body) ends within this: a 2xx within it is success.
 TIMEOUT_SECONDS = 10.0
 # A claimed delivery is the claimer's for this long; a gateway that dies mid-POST leaves it
-# to be tried again after that.
+# to be tried again after that. An attempt ends outbound.LEASE_MARGIN_SECONDS before it at the
+# latest, so one delivery is never in flight twice.
 LEASE_SECONDS = 60
 FIRST_RETRY_SECONDS = 30
 LONGEST_RETRY_SECONDS = 3600
@@ -212,6 +220,8 @@ class Claimed:
     url: str
     secret: str
     body: str
+    # The event loop's time by which its attempt must have ended (outbound.lease_ends).
+    lease_end: float = field(default=math.inf, compare=False)
 
 
 @dataclass(frozen=True)
@@ -219,6 +229,8 @@ class Outcome:
     status_code: int | None
     response_ms: int
     error: str | None
+    # Bytes of the answer's body read (at most outbound.ANSWER_BYTES; none of it is kept).
+    answer_bytes: int = 0
 
     @property
     def ok(self) -> bool:
@@ -236,10 +248,12 @@ class Dispatcher(ConcurrentDispatch[Claimed]):
         allow_private_urls: bool,
         poll_seconds: float = 1.0,
         http: httpx.AsyncClient | None = None,
+        timeout_seconds: float = TIMEOUT_SECONDS,
     ) -> None:
         super().__init__(poll_seconds)
         self.db = db
         self.allow_private_urls = allow_private_urls
+        self.timeout_seconds = timeout_seconds
         # Connects only to the address it judged (no DNS rebinding between the check and the POST).
         self.http = http or (
             httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False)
@@ -258,6 +272,8 @@ class Dispatcher(ConcurrentDispatch[Claimed]):
             **self.in_flight_by("endpoint", lambda c: c.endpoint_id, PER_ENDPOINT),
             **self.in_flight_by("company", lambda c: c.company_id, PER_COMPANY),
         }
+        # Before the transaction: the database's lease starts at or after it.
+        lease_end = outbound.lease_ends(asyncio.get_running_loop().time(), LEASE_SECONDS)
         async with self.db.transaction() as conn:
             rows = await conn.execute(_CLAIM, values)
             return [
@@ -270,36 +286,45 @@ class Dispatcher(ConcurrentDispatch[Claimed]):
                     r.url,
                     r.secret,
                     r.body,
+                    lease_end,
                 )
                 for r in rows
             ]
 
     async def post(self, claimed: Claimed) -> Outcome:
+        """One attempt, cut at its deadline (a TIMEOUT, retried like any failure); the status
+        decides it, of the body at most outbound.ANSWER_BYTES is read."""
         started = time.monotonic()
         try:
-            await check_destination(claimed.url, allow_private=self.allow_private_urls)
-            body = claimed.body.encode()
-            response = await self.http.post(
-                claimed.url,
-                content=body,
-                headers={
-                    "Content-Type": "application/json",
-                    "User-Agent": USER_AGENT,
-                    signing.ID_HEADER: claimed.event_id,
-                    signing.SIGNATURE_HEADER: signing.sign(claimed.secret, body, int(time.time())),
-                },
-            )
-            error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
-            return Outcome(response.status_code, _ms(started), error)
+            async with asyncio.timeout_at(outbound.attempt_deadline(self.timeout_seconds, claimed.lease_end)):
+                await check_destination(claimed.url, allow_private=self.allow_private_urls)
+                body = claimed.body.encode()
+                answer = await outbound.post(
+                    self.http,
+                    claimed.url,
+                    content=body,
+                    headers={
+                        "Content-Type": "application/json",
+                        "User-Agent": USER_AGENT,
+                        signing.ID_HEADER: claimed.event_id,
+                        signing.SIGNATURE_HEADER: signing.sign(claimed.secret, body, int(time.time())),
+                    },
+                )
+            error = None if 200 <= answer.status_code < 300 else f"HTTP {answer.status_code}"
+            return Outcome(answer.status_code, _ms(started), error, answer.body_bytes)
         except ServiceError as refused:
             return Outcome(None, _ms(started), refused.reason)
-        except httpx.TimeoutException:
+        except (TimeoutError, httpx.TimeoutException):
             return Outcome(None, _ms(started), "TIMEOUT")
         except httpx.HTTPError as failure:
             # The class only: an error's text may repeat the address, which may hold a token.
             return Outcome(None, _ms(started), f"CONNECTION_FAILED ({type(failure).__name__})")
 
-    async def record(self, claimed: Claimed, outcome: Outcome) -> None:
+    async def record(self, claimed: Claimed, outcome: Outcome) -> bool:
+        """Records the attempt's outcome and its row in the delivery log, only while the attempt
+        is the delivery's latest and still pending (the updates are conditional on it): a late
+        outcome of an attempt whose lease another claim took over writes nothing. True when
+        recorded."""
         values = {
             "id": claimed.id,
             "attempt": claimed.attempt,
@@ -307,6 +332,26 @@ class Dispatcher(ConcurrentDispatch[Claimed]):
             "ms": outcome.response_ms,
         }
         async with self.db.transaction() as conn:
+            if outcome.ok:
+                recorded = (await conn.execute(_SUCCEEDED, values)).first() is not None
+            else:
+                changed = await conn.execute(
+                    _FAILED,
+                    {
+                        **values,
+                        "error": outcome.error,
+                        "delay": float(retry_delay_seconds(claimed.attempt)),
+                        "give_up": GIVE_UP_AFTER,
+                    },
+                )
+                recorded = changed.first() is not None
+            if not recorded:
+                log.warning(
+                    "webhook delivery %s attempt %s: outcome not recorded, its lease was taken over",
+                    claimed.id,
+                    claimed.attempt,
+                )
+                return False
             await conn.execute(
                 insert(tables.attempts).values(
                     delivery_id=claimed.id,
@@ -317,20 +362,8 @@ class Dispatcher(ConcurrentDispatch[Claimed]):
                 )
             )
             if outcome.ok:
-                if (await conn.execute(_SUCCEEDED, values)).first() is not None:
-                    await conn.execute(_ENDPOINT_SUCCEEDED, {"id": claimed.endpoint_id})
-                return
-            changed = await conn.execute(
-                _FAILED,
-                {
-                    **values,
-                    "error": outcome.error,
-                    "delay": float(retry_delay_seconds(claimed.attempt)),
-                    "give_up": GIVE_UP_AFTER,
-                },
-            )
-            if changed.first() is None:
-                return  # redelivered or already recorded meanwhile
+                await conn.execute(_ENDPOINT_SUCCEEDED, {"id": claimed.endpoint_id})
+                return True
             endpoint = (
                 await conn.execute(
                     _ENDPOINT_FAILED, {"id": claimed.endpoint_id, "disable_after": DISABLE_AFTER}
@@ -362,6 +395,7 @@ class Dispatcher(ConcurrentDispatch[Claimed]):
                     disabled_at=endpoint.updated_at,
                     failures=endpoint.consecutive_failures,
                 )
+            return True
 
     async def deliver(self, claimed: Claimed) -> None:
         await self.record(claimed, await self.post(claimed))

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.webhooks.tables import attempts, deliveries, endpoints
@@ -180,12 +180,27 @@ async def get_delivery(
 
 
 async def redeliver(conn: AsyncConnection, delivery_id: str, company_id: str | None) -> dict[str, Any] | None:
-    """Due again now (whatever it was); None when it is not the company's."""
+    """Due again now (whatever it was); None when it is not the company's. A delivery whose
+    attempt is in flight (leased: pending, its latest attempt not in the log yet, the lease
+    running) keeps its lease: made due now, it would be posted a second time beside the first
+    (its outcome is recorded, and a failure retried, as any other)."""
+    in_flight = and_(
+        deliveries.c.status == "PENDING",
+        deliveries.c.attempts > 0,
+        deliveries.c.next_attempt_at > func.now(),
+        ~select(attempts.c.id)
+        .where(attempts.c.delivery_id == deliveries.c.id, attempts.c.attempt == deliveries.c.attempts)
+        .exists(),
+    )
     row = (
         await conn.execute(
             update(deliveries)
             .where(deliveries.c.id == delivery_id, *_of(deliveries, company_id))
-            .values(status="PENDING", next_attempt_at=func.now(), completed_at=None)
+            .values(
+                status="PENDING",
+                next_attempt_at=case((in_flight, deliveries.c.next_attempt_at), else_=func.now()),
+                completed_at=None,
+            )
             .returning(*DELIVERY_COLUMNS)
         )
     ).first()
