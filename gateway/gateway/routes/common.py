@@ -191,16 +191,23 @@ async def card_awaiting_action(
     request: Request, booking: bookings_pb2.Booking
 ) -> payments_pb2.Payment | None:
     """The booking's card payment waiting for its holder's 3-D Secure check, if any: only a
-    booking not paid yet (PENDING, or PENDING_PAYMENT settled by card) with a card is asked.
-    The customer's and the guest's `next_action` both come from it."""
+    booking not paid yet (PENDING, or PENDING_PAYMENT settled by card) with a card is asked, or
+    a CONFIRMED one whose extension is being paid (`change_saga_id`): then only that change
+    saga's payment (payments' idempotency key "<saga>:payments") counts. The customer's and the
+    guest's `next_action` both come from it."""
+    if not booking.payment_plan.payment_method_id:
+        return None
     waiting = (bookings_pb2.BOOKING_STATUS_PENDING, bookings_pb2.BOOKING_STATUS_PENDING_PAYMENT)
-    if booking.status not in waiting or not booking.payment_plan.payment_method_id:
+    changing = booking.status == bookings_pb2.BOOKING_STATUS_CONFIRMED and booking.change_saga_id
+    if booking.status not in waiting and not changing:
         return None
     reply = await rpc(
         "payments",
         clients_of(request).payments.ListPayments(payments_pb2.ListPaymentsRequest(booking_id=booking.id)),
     )
     for payment in reply.payments:
-        if payment.status == payments_pb2.PAYMENT_STATUS_REQUIRES_ACTION:
+        if payment.status != payments_pb2.PAYMENT_STATUS_REQUIRES_ACTION:
+            continue
+        if not changing or payment.idempotency_key.startswith(f"{booking.change_saga_id}:"):
             return payment
     return None

@@ -93,8 +93,9 @@ def _booking_created(booking: bookings_pb2.Booking) -> JSONResponse:
 
 
 async def _customer_booking(request: Request, booking: bookings_pb2.Booking) -> CustomerBookingOut:
-    """The customer's view of their booking: with `next_action` while its card awaits 3-D Secure.
-    The customer completes it with their own access token: no token is minted for it."""
+    """The customer's view of their booking: with `next_action` while its card awaits 3-D Secure
+    (the booking's own payment, or an extension's while the booking is CONFIRMED). The customer
+    completes it with their own access token: no token is minted for it."""
     out = CustomerBookingOut.of(booking)
     payment = await card_awaiting_action(request, booking)
     if payment is not None:
@@ -269,7 +270,9 @@ async def list_bookings(
 )
 async def get_booking(request: Request, booking_id: uuid.UUID, principal: Customer) -> CustomerBookingOut:
     """One of my bookings (404 for a booking of someone else), with `next_action` while its card
-    awaits the 3-D Secure check (`POST /v1/bookings/{id}/authenticate` completes or refuses it)."""
+    awaits the 3-D Secure check (`POST /v1/bookings/{id}/authenticate` completes or refuses it):
+    the booking's own payment while it is PENDING, or an extension's (`/change`) while it is
+    CONFIRMED and still has its old period."""
     return await _customer_booking(request, await _own_booking(request, principal, str(booking_id)))
 
 
@@ -287,7 +290,9 @@ async def authenticate_booking_card(
     """Completes (`approve: true`) or refuses (`approve: false`) the sandbox's 3-D Secure check of
     one of my bookings' card payment (its `next_action`), with my own access token: 202 with the
     payment still REQUIRES_ACTION; the card provider's signed event follows and the booking
-    confirms (or is rejected `AUTHENTICATION_FAILED`, the money taken so far given back).
+    confirms (or is rejected `AUTHENTICATION_FAILED`, the money taken so far given back). For an
+    extension's payment the change takes effect, or, refused, is given up: the booking keeps its
+    period, nothing is charged for the change, and I am told (`booking.change_failed`).
 
     404 `BOOKING_NOT_FOUND` for a booking of someone else; 409 `PAYMENT_NOT_REQUIRING_ACTION`
     when its card awaits no check (not yet asked, resolved, or timed out). Idempotent by
@@ -410,7 +415,7 @@ async def settle_booking(
     "/v1/bookings/{booking_id}/change",
     operation_id="changeBooking",
     status_code=202,
-    response_model=BookingOut,
+    response_model=CustomerBookingOut,
     tags=["bookings"],
     responses=problems(400, 401, 403, 404, 409, 422, 429, 503),
 )
@@ -434,6 +439,13 @@ async def change_booking(
     completed) is undone, nothing charged, and they get `booking.change_failed` and I get "Your
     change could not be made", each with the reason and the period kept.
 
+    A longer period paid by a card that asks for 3-D Secure waits for my check: `GET
+    /v1/bookings/{id}` then shows `next_action` (the booking CONFIRMED, its period still the old
+    one; this 202 has `next_action: null`, the card is asked a moment later, after the wallet),
+    and `POST /v1/bookings/{id}/authenticate` approves it (the change takes effect) or refuses it
+    (the change is given up at once). Left alone, it times out and the change is undone. Meanwhile
+    a cancellation of the booking is 409 `BOOKING_FINALIZING`.
+
     409 `UNAVAILABLE` (the added time is taken), `CHANGE_IN_PROGRESS` or `BOOKING_FINALIZING`
     (retry shortly), `BOOKING_NOT_CHANGEABLE`, `BOOKING_ALREADY_STARTED`, or a policy limit
     (`STAY_TOO_LONG`, `DURATION_TOO_SHORT`, ...); `CHANGE_PAID_AT_DESK` (the desk changes it),
@@ -444,7 +456,10 @@ async def change_booking(
         await _own_booking(request, principal, str(booking_id))
         command = body.to_proto(request_id=key, booking_id=str(booking_id), customer_id=principal.customer_id)
         reply = await rpc("bookings", clients_of(request).bookings.ChangeBookingPeriod(command))
-        return _booking_created(reply.booking)
+        out = await _customer_booking(request, reply.booking)
+        return JSONResponse(
+            out.model_dump(mode="json"), status_code=202, headers={"Location": f"/v1/bookings/{out.id}"}
+        )
 
     return await once.run(principal, call, path=f"/v1/bookings/{booking_id}/change", body=body)
 

@@ -283,6 +283,7 @@ class Booking(_message.Message):
     NO_SHOW_OVERRIDE_REASON_FIELD_NUMBER: _builtins.int
     CANCEL_REASON_FIELD_NUMBER: _builtins.int
     CANCELLATION_WINDOWS_FIELD_NUMBER: _builtins.int
+    CHANGE_SAGA_ID_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned id (UUID)."""
     company_id: _builtins.str
@@ -331,6 +332,12 @@ class Booking(_message.Message):
     """Why staff overrode the no-show status (OverrideNoShow), empty otherwise."""
     cancel_reason: _builtins.str
     """Why the company cancelled (CancelBooking with by_company), empty otherwise."""
+    change_saga_id: _builtins.str
+    """The change saga under way (ChangeBookingPeriod: an extension being paid, a shortening's
+    refund being made); empty when no change of the period is running. While an extension's
+    card awaits its 3-D Secure check, its payment is this saga's (payments' idempotency key
+    "<saga>:payments").
+    """
     @_builtins.property
     def start_time(self) -> _timestamp_pb2.Timestamp:
         """Start of the booked time."""
@@ -415,10 +422,11 @@ class Booking(_message.Message):
         no_show_override_reason: _builtins.str = ...,
         cancel_reason: _builtins.str = ...,
         cancellation_windows: _abc.Iterable[_catalog_pb2.CancellationWindow] | None = ...,
+        change_saga_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["check_in_deadline_time", b"check_in_deadline_time", "checked_in_time", b"checked_in_time", "create_time", b"create_time", "end_time", b"end_time", "payment_plan", b"payment_plan", "refund", b"refund", "start_time", b"start_time", "total_price", b"total_price", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_due_minor", b"amount_due_minor", "bonus_debited_minor", b"bonus_debited_minor", "booked_by_user_id", b"booked_by_user_id", "booking_model", b"booking_model", "cancel_reason", b"cancel_reason", "cancellation_windows", b"cancellation_windows", "card_charged_minor", b"card_charged_minor", "check_in_date", b"check_in_date", "check_in_deadline_time", b"check_in_deadline_time", "check_out_date", b"check_out_date", "checked_in_time", b"checked_in_time", "company_id", b"company_id", "create_time", b"create_time", "customer_id", b"customer_id", "desk_paid_minor", b"desk_paid_minor", "end_time", b"end_time", "extras", b"extras", "guests", b"guests", "id", b"id", "no_show_override_reason", b"no_show_override_reason", "pass_covered_minor", b"pass_covered_minor", "payment_id", b"payment_id", "payment_plan", b"payment_plan", "quantity", b"quantity", "refund", b"refund", "reject_reason", b"reject_reason", "resource_id", b"resource_id", "saga_id", b"saga_id", "session_id", b"session_id", "start_time", b"start_time", "status", b"status", "total_price", b"total_price", "unit_id", b"unit_id", "update_time", b"update_time", "wallet_debited_minor", b"wallet_debited_minor"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_due_minor", b"amount_due_minor", "bonus_debited_minor", b"bonus_debited_minor", "booked_by_user_id", b"booked_by_user_id", "booking_model", b"booking_model", "cancel_reason", b"cancel_reason", "cancellation_windows", b"cancellation_windows", "card_charged_minor", b"card_charged_minor", "change_saga_id", b"change_saga_id", "check_in_date", b"check_in_date", "check_in_deadline_time", b"check_in_deadline_time", "check_out_date", b"check_out_date", "checked_in_time", b"checked_in_time", "company_id", b"company_id", "create_time", b"create_time", "customer_id", b"customer_id", "desk_paid_minor", b"desk_paid_minor", "end_time", b"end_time", "extras", b"extras", "guests", b"guests", "id", b"id", "no_show_override_reason", b"no_show_override_reason", "pass_covered_minor", b"pass_covered_minor", "payment_id", b"payment_id", "payment_plan", b"payment_plan", "quantity", b"quantity", "refund", b"refund", "reject_reason", b"reject_reason", "resource_id", b"resource_id", "saga_id", b"saga_id", "session_id", b"session_id", "start_time", b"start_time", "status", b"status", "total_price", b"total_price", "unit_id", b"unit_id", "update_time", b"update_time", "wallet_debited_minor", b"wallet_debited_minor"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1173,98 +1181,6 @@ class PreviewCancellationResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___PreviewCancellationResponse: _TypeAlias = PreviewCancellationResponse  # noqa: Y015
-
-@_typing.final
-class PreviewCompanyCancellationsRequest(_message.Message):
-    """Request of PreviewCompanyCancellations (company roles)."""
-
-    DESCRIPTOR: _descriptor.Descriptor
-
-    COMPANY_ID_FIELD_NUMBER: _builtins.int
-    BOOKING_IDS_FIELD_NUMBER: _builtins.int
-    company_id: _builtins.str
-    """The company (required): only its bookings among booking_ids are previewed."""
-    @_builtins.property
-    def booking_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """The bookings (at most 200; TOO_MANY_BOOKINGS beyond)."""
-
-    def __init__(
-        self,
-        *,
-        company_id: _builtins.str = ...,
-        booking_ids: _abc.Iterable[_builtins.str] | None = ...,
-    ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
-    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_ids", b"booking_ids", "company_id", b"company_id"]  # noqa: Y015
-    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
-
-Global___PreviewCompanyCancellationsRequest: _TypeAlias = PreviewCompanyCancellationsRequest  # noqa: Y015
-
-@_typing.final
-class CompanyCancellationPreview(_message.Message):
-    """One booking's answer in PreviewCompanyCancellationsResponse."""
-
-    DESCRIPTOR: _descriptor.Descriptor
-
-    BOOKING_ID_FIELD_NUMBER: _builtins.int
-    PREVIEW_FIELD_NUMBER: _builtins.int
-    REFUSED_REASON_FIELD_NUMBER: _builtins.int
-    REFUSED_MESSAGE_FIELD_NUMBER: _builtins.int
-    booking_id: _builtins.str
-    """The booking."""
-    refused_reason: _builtins.str
-    """Why its cancellation would be refused (PreviewCancellation's FAILED_PRECONDITION reason,
-    e.g. BOOKING_NOT_CANCELLABLE, BOOKING_ALREADY_STARTED); empty with a preview.
-    """
-    refused_message: _builtins.str
-    """The refusal in words."""
-    @_builtins.property
-    def preview(self) -> Global___PreviewCancellationResponse:
-        """What the company's cancellation would refund now; unset when refused."""
-
-    def __init__(
-        self,
-        *,
-        booking_id: _builtins.str = ...,
-        preview: Global___PreviewCancellationResponse | None = ...,
-        refused_reason: _builtins.str = ...,
-        refused_message: _builtins.str = ...,
-    ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["preview", b"preview"]  # noqa: Y015
-    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_id", b"booking_id", "preview", b"preview", "refused_message", b"refused_message", "refused_reason", b"refused_reason"]  # noqa: Y015
-    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
-
-Global___CompanyCancellationPreview: _TypeAlias = CompanyCancellationPreview  # noqa: Y015
-
-@_typing.final
-class PreviewCompanyCancellationsResponse(_message.Message):
-    """Response of PreviewCompanyCancellations: one entry per booking of the company found, in
-    booking id order; another company's or an unknown id has none.
-    """
-
-    DESCRIPTOR: _descriptor.Descriptor
-
-    PREVIEWS_FIELD_NUMBER: _builtins.int
-    @_builtins.property
-    def previews(self) -> _containers.RepeatedCompositeFieldContainer[Global___CompanyCancellationPreview]:
-        """The previews."""
-
-    def __init__(
-        self,
-        *,
-        previews: _abc.Iterable[Global___CompanyCancellationPreview] | None = ...,
-    ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
-    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["previews", b"previews"]  # noqa: Y015
-    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
-
-Global___PreviewCompanyCancellationsResponse: _TypeAlias = PreviewCompanyCancellationsResponse  # noqa: Y015
 
 @_typing.final
 class GetSagaRequest(_message.Message):

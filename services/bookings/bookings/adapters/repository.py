@@ -130,6 +130,7 @@ def _booking_from_row(
         kept_card_minor=row.kept_card_minor,
         kept_wallet_minor=row.kept_wallet_minor,
         rental_stretches=tuple(zip(row.stretch_ends or (), row.stretch_amounts_minor or (), strict=True)),
+        changing_saga_id=str(row.changing_saga_id or ""),
     )
 
 
@@ -402,21 +403,6 @@ def _booking_with_its_lines(row: Row[Any]) -> Booking:
 async def get_booking(conn: AsyncConnection, booking_id: str) -> Booking | None:
     row = (await conn.execute(_GET_BOOKING, {"booking_id": booking_id})).first()
     return _booking_with_its_lines(row) if row is not None else None
-
-
-_GET_COMPANY_BOOKINGS = (
-    select(bookings, _EXTRAS_JSON, _REFUND_JSON)
-    .where(
-        bookings.c.company_id == bindparam("company_id"), bookings.c.id.in_(bindparam("ids", expanding=True))
-    )
-    .order_by(bookings.c.id)
-)
-
-
-async def get_company_bookings(conn: AsyncConnection, company_id: str, ids: Sequence[str]) -> list[Booking]:
-    """The company's bookings among `ids` (another company's are left out), in one statement."""
-    rows = await conn.execute(_GET_COMPANY_BOOKINGS, {"company_id": company_id, "ids": list(ids)})
-    return [_booking_with_its_lines(row) for row in rows]
 
 
 # A company's bookings of a period up to this long may be found by the period, then sorted.

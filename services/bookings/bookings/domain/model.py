@@ -238,6 +238,9 @@ class Booking:
     # (end, amount_minor) each, summing to base_minor (domain.changes.booked_stretches). Empty
     # for a rental never changed (or changed before they were kept): one stretch at base_minor.
     rental_stretches: tuple[tuple[datetime, int], ...] = ()
+    # The change saga under way ("" when no change of the period is running): an extension's
+    # card payment awaiting 3-D Secure is this saga's, which the customer's next_action names.
+    changing_saga_id: str = ""
 
     @property
     def refundable_card_minor(self) -> int:

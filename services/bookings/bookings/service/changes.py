@@ -272,6 +272,9 @@ class PeriodChanges:
                 assert transition is not None, "a change saga starts with its first transition"
                 started = transition.after(step_log.effect(PLACE, Effect.CHANGE, moved))
                 booking = await self.orchestrator.carry_out(conn, saga, booking, started) or booking
+                if not saga.state.terminal:
+                    # The answer shows the change under way, as a read of the booking would.
+                    booking = replace(booking, changing_saga_id=saga.id)
         self.outbox.wake()
         return booking
 

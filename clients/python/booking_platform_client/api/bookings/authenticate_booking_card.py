@@ -101,7 +101,9 @@ def sync_detailed(
      Completes (`approve: true`) or refuses (`approve: false`) the sandbox's 3-D Secure check of
     one of my bookings' card payment (its `next_action`), with my own access token: 202 with the
     payment still REQUIRES_ACTION; the card provider's signed event follows and the booking
-    confirms (or is rejected `AUTHENTICATION_FAILED`, the money taken so far given back).
+    confirms (or is rejected `AUTHENTICATION_FAILED`, the money taken so far given back). For an
+    extension's payment the change takes effect, or, refused, is given up: the booking keeps its
+    period, nothing is charged for the change, and I am told (`booking.change_failed`).
 
     404 `BOOKING_NOT_FOUND` for a booking of someone else; 409 `PAYMENT_NOT_REQUIRING_ACTION`
     when its card awaits no check (not yet asked, resolved, or timed out). Idempotent by
@@ -142,7 +144,9 @@ def sync(
      Completes (`approve: true`) or refuses (`approve: false`) the sandbox's 3-D Secure check of
     one of my bookings' card payment (its `next_action`), with my own access token: 202 with the
     payment still REQUIRES_ACTION; the card provider's signed event follows and the booking
-    confirms (or is rejected `AUTHENTICATION_FAILED`, the money taken so far given back).
+    confirms (or is rejected `AUTHENTICATION_FAILED`, the money taken so far given back). For an
+    extension's payment the change takes effect, or, refused, is given up: the booking keeps its
+    period, nothing is charged for the change, and I am told (`booking.change_failed`).
 
     404 `BOOKING_NOT_FOUND` for a booking of someone else; 409 `PAYMENT_NOT_REQUIRING_ACTION`
     when its card awaits no check (not yet asked, resolved, or timed out). Idempotent by
@@ -178,7 +182,9 @@ async def asyncio_detailed(
      Completes (`approve: true`) or refuses (`approve: false`) the sandbox's 3-D Secure check of
     one of my bookings' card payment (its `next_action`), with my own access token: 202 with the
     payment still REQUIRES_ACTION; the card provider's signed event follows and the booking
-    confirms (or is rejected `AUTHENTICATION_FAILED`, the money taken so far given back).
+    confirms (or is rejected `AUTHENTICATION_FAILED`, the money taken so far given back). For an
+    extension's payment the change takes effect, or, refused, is given up: the booking keeps its
+    period, nothing is charged for the change, and I am told (`booking.change_failed`).
 
     404 `BOOKING_NOT_FOUND` for a booking of someone else; 409 `PAYMENT_NOT_REQUIRING_ACTION`
     when its card awaits no check (not yet asked, resolved, or timed out). Idempotent by
@@ -217,7 +223,9 @@ async def asyncio(
      Completes (`approve: true`) or refuses (`approve: false`) the sandbox's 3-D Secure check of
     one of my bookings' card payment (its `next_action`), with my own access token: 202 with the
     payment still REQUIRES_ACTION; the card provider's signed event follows and the booking
-    confirms (or is rejected `AUTHENTICATION_FAILED`, the money taken so far given back).
+    confirms (or is rejected `AUTHENTICATION_FAILED`, the money taken so far given back). For an
+    extension's payment the change takes effect, or, refused, is given up: the booking keeps its
+    period, nothing is charged for the change, and I am told (`booking.change_failed`).
 
     404 `BOOKING_NOT_FOUND` for a booking of someone else; 409 `PAYMENT_NOT_REQUIRING_ACTION`
     when its card awaits no check (not yet asked, resolved, or timed out). Idempotent by

@@ -7,8 +7,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.booking_out import BookingOut
 from ...models.change_booking_body import ChangeBookingBody
+from ...models.customer_booking_out import CustomerBookingOut
 from ...models.problem_details import ProblemDetails
 from ...types import Response
 
@@ -39,9 +39,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> BookingOut | ProblemDetails | None:
+) -> CustomerBookingOut | ProblemDetails | None:
     if response.status_code == 202:
-        response_202 = BookingOut.from_dict(response.json())
+        response_202 = CustomerBookingOut.from_dict(response.json())
 
         return response_202
 
@@ -93,7 +93,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[BookingOut | ProblemDetails]:
+) -> Response[CustomerBookingOut | ProblemDetails]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -108,7 +108,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: ChangeBookingBody,
     idempotency_key: None | str,
-) -> Response[BookingOut | ProblemDetails]:
+) -> Response[CustomerBookingOut | ProblemDetails]:
     """Change Booking
 
      Moves the end of one of my confirmed nightly stays (`check_out_date`) or interval
@@ -128,6 +128,13 @@ def sync_detailed(
     completed) is undone, nothing charged, and they get `booking.change_failed` and I get "Your
     change could not be made", each with the reason and the period kept.
 
+    A longer period paid by a card that asks for 3-D Secure waits for my check: `GET
+    /v1/bookings/{id}` then shows `next_action` (the booking CONFIRMED, its period still the old
+    one; this 202 has `next_action: null`, the card is asked a moment later, after the wallet),
+    and `POST /v1/bookings/{id}/authenticate` approves it (the change takes effect) or refuses it
+    (the change is given up at once). Left alone, it times out and the change is undone. Meanwhile
+    a cancellation of the booking is 409 `BOOKING_FINALIZING`.
+
     409 `UNAVAILABLE` (the added time is taken), `CHANGE_IN_PROGRESS` or `BOOKING_FINALIZING`
     (retry shortly), `BOOKING_NOT_CHANGEABLE`, `BOOKING_ALREADY_STARTED`, or a policy limit
     (`STAY_TOO_LONG`, `DURATION_TOO_SHORT`, ...); `CHANGE_PAID_AT_DESK` (the desk changes it),
@@ -145,7 +152,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[BookingOut | ProblemDetails]
+        Response[CustomerBookingOut | ProblemDetails]
     """
 
     kwargs = _get_kwargs(
@@ -167,7 +174,7 @@ def sync(
     client: AuthenticatedClient,
     body: ChangeBookingBody,
     idempotency_key: None | str,
-) -> BookingOut | ProblemDetails | None:
+) -> CustomerBookingOut | ProblemDetails | None:
     """Change Booking
 
      Moves the end of one of my confirmed nightly stays (`check_out_date`) or interval
@@ -187,6 +194,13 @@ def sync(
     completed) is undone, nothing charged, and they get `booking.change_failed` and I get "Your
     change could not be made", each with the reason and the period kept.
 
+    A longer period paid by a card that asks for 3-D Secure waits for my check: `GET
+    /v1/bookings/{id}` then shows `next_action` (the booking CONFIRMED, its period still the old
+    one; this 202 has `next_action: null`, the card is asked a moment later, after the wallet),
+    and `POST /v1/bookings/{id}/authenticate` approves it (the change takes effect) or refuses it
+    (the change is given up at once). Left alone, it times out and the change is undone. Meanwhile
+    a cancellation of the booking is 409 `BOOKING_FINALIZING`.
+
     409 `UNAVAILABLE` (the added time is taken), `CHANGE_IN_PROGRESS` or `BOOKING_FINALIZING`
     (retry shortly), `BOOKING_NOT_CHANGEABLE`, `BOOKING_ALREADY_STARTED`, or a policy limit
     (`STAY_TOO_LONG`, `DURATION_TOO_SHORT`, ...); `CHANGE_PAID_AT_DESK` (the desk changes it),
@@ -204,7 +218,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        BookingOut | ProblemDetails
+        CustomerBookingOut | ProblemDetails
     """
 
     return sync_detailed(
@@ -221,7 +235,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: ChangeBookingBody,
     idempotency_key: None | str,
-) -> Response[BookingOut | ProblemDetails]:
+) -> Response[CustomerBookingOut | ProblemDetails]:
     """Change Booking
 
      Moves the end of one of my confirmed nightly stays (`check_out_date`) or interval
@@ -241,6 +255,13 @@ async def asyncio_detailed(
     completed) is undone, nothing charged, and they get `booking.change_failed` and I get "Your
     change could not be made", each with the reason and the period kept.
 
+    A longer period paid by a card that asks for 3-D Secure waits for my check: `GET
+    /v1/bookings/{id}` then shows `next_action` (the booking CONFIRMED, its period still the old
+    one; this 202 has `next_action: null`, the card is asked a moment later, after the wallet),
+    and `POST /v1/bookings/{id}/authenticate` approves it (the change takes effect) or refuses it
+    (the change is given up at once). Left alone, it times out and the change is undone. Meanwhile
+    a cancellation of the booking is 409 `BOOKING_FINALIZING`.
+
     409 `UNAVAILABLE` (the added time is taken), `CHANGE_IN_PROGRESS` or `BOOKING_FINALIZING`
     (retry shortly), `BOOKING_NOT_CHANGEABLE`, `BOOKING_ALREADY_STARTED`, or a policy limit
     (`STAY_TOO_LONG`, `DURATION_TOO_SHORT`, ...); `CHANGE_PAID_AT_DESK` (the desk changes it),
@@ -258,7 +279,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[BookingOut | ProblemDetails]
+        Response[CustomerBookingOut | ProblemDetails]
     """
 
     kwargs = _get_kwargs(
@@ -278,7 +299,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: ChangeBookingBody,
     idempotency_key: None | str,
-) -> BookingOut | ProblemDetails | None:
+) -> CustomerBookingOut | ProblemDetails | None:
     """Change Booking
 
      Moves the end of one of my confirmed nightly stays (`check_out_date`) or interval
@@ -298,6 +319,13 @@ async def asyncio(
     completed) is undone, nothing charged, and they get `booking.change_failed` and I get "Your
     change could not be made", each with the reason and the period kept.
 
+    A longer period paid by a card that asks for 3-D Secure waits for my check: `GET
+    /v1/bookings/{id}` then shows `next_action` (the booking CONFIRMED, its period still the old
+    one; this 202 has `next_action: null`, the card is asked a moment later, after the wallet),
+    and `POST /v1/bookings/{id}/authenticate` approves it (the change takes effect) or refuses it
+    (the change is given up at once). Left alone, it times out and the change is undone. Meanwhile
+    a cancellation of the booking is 409 `BOOKING_FINALIZING`.
+
     409 `UNAVAILABLE` (the added time is taken), `CHANGE_IN_PROGRESS` or `BOOKING_FINALIZING`
     (retry shortly), `BOOKING_NOT_CHANGEABLE`, `BOOKING_ALREADY_STARTED`, or a policy limit
     (`STAY_TOO_LONG`, `DURATION_TOO_SHORT`, ...); `CHANGE_PAID_AT_DESK` (the desk changes it),
@@ -315,7 +343,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        BookingOut | ProblemDetails
+        CustomerBookingOut | ProblemDetails
     """
 
     return (

@@ -84,7 +84,9 @@ def sync_detailed(
     """Get Booking
 
      One of my bookings (404 for a booking of someone else), with `next_action` while its card
-    awaits the 3-D Secure check (`POST /v1/bookings/{id}/authenticate` completes or refuses it).
+    awaits the 3-D Secure check (`POST /v1/bookings/{id}/authenticate` completes or refuses it):
+    the booking's own payment while it is PENDING, or an extension's (`/change`) while it is
+    CONFIRMED and still has its old period.
 
     Args:
         booking_id (UUID):
@@ -116,7 +118,9 @@ def sync(
     """Get Booking
 
      One of my bookings (404 for a booking of someone else), with `next_action` while its card
-    awaits the 3-D Secure check (`POST /v1/bookings/{id}/authenticate` completes or refuses it).
+    awaits the 3-D Secure check (`POST /v1/bookings/{id}/authenticate` completes or refuses it):
+    the booking's own payment while it is PENDING, or an extension's (`/change`) while it is
+    CONFIRMED and still has its old period.
 
     Args:
         booking_id (UUID):
@@ -143,7 +147,9 @@ async def asyncio_detailed(
     """Get Booking
 
      One of my bookings (404 for a booking of someone else), with `next_action` while its card
-    awaits the 3-D Secure check (`POST /v1/bookings/{id}/authenticate` completes or refuses it).
+    awaits the 3-D Secure check (`POST /v1/bookings/{id}/authenticate` completes or refuses it):
+    the booking's own payment while it is PENDING, or an extension's (`/change`) while it is
+    CONFIRMED and still has its old period.
 
     Args:
         booking_id (UUID):
@@ -173,7 +179,9 @@ async def asyncio(
     """Get Booking
 
      One of my bookings (404 for a booking of someone else), with `next_action` while its card
-    awaits the 3-D Secure check (`POST /v1/bookings/{id}/authenticate` completes or refuses it).
+    awaits the 3-D Secure check (`POST /v1/bookings/{id}/authenticate` completes or refuses it):
+    the booking's own payment while it is PENDING, or an extension's (`/change`) while it is
+    CONFIRMED and still has its old period.
 
     Args:
         booking_id (UUID):
