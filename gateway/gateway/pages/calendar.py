@@ -9,7 +9,8 @@ units, sessions and bookings, and the front desk's actions from it.
 - The day: the company's bookings overlapping the local day (ListBookings with `date`, the
   period index), the day's sessions, each nightly resource's units and each interval
   resource's free slots; each confirmed booking's cancel confirmation shows bookings' own
-  answer (PreviewCancellation by the company, the rule CancelBooking applies), or its refusal.
+  answer (PreviewCompanyCancellations: one call for the day, the rule CancelBooking applies),
+  or its refusal.
 - Leases (gateway.leases): the booking form of a free cell holds its period, opening a
   booking's cancellation holds the booking's (the page's script), the day view shows what the
   others hold live (SSE), and every submit takes the lease itself, so a conflicting one is
@@ -59,11 +60,10 @@ from gateway.leases.console import (
 )
 from gateway.pages.html import SKIPPED_TIME, local_instant, read_form
 from gateway.pages.sagas import CODE, Notice, check_csrf, csrf_token, page_csrf
-from gateway.problems import Problem, RpcProblem
+from gateway.problems import Problem
 from gateway.routes.admin_bookings import (
     cancel_booking_by_company,
     check_in_booking_at_desk,
-    company_cancellation_preview,
     create_booking_for_customer,
 )
 from gateway.routes.admin_customers import list_customers
@@ -87,8 +87,9 @@ MAX_DAY_SESSIONS = 1000
 # Names of the day's customers are read at most this many at a time, and for at most this many.
 NAME_LOOKUPS_AT_ONCE = 16
 MAX_NAMED_CUSTOMERS = 200
-# Bookings' cancellation previews of the day's confirmed bookings are asked this many at a time.
-PREVIEWS_AT_ONCE = 16
+# Bookings' cancellation previews of the day's confirmed bookings: this many per call (bookings'
+# PreviewCompanyCancellations takes at most 200).
+PREVIEWS_PER_CALL = 200
 CUSTOMER_CHOICES = 10
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # The day view does not show rejected bookings (they never held anything).
@@ -456,24 +457,34 @@ def refund_lines(preview: bookings_pb2.PreviewCancellationResponse) -> list[str]
     return lines or ["nothing to refund"]
 
 
-async def with_refunds(request: Request, cards: list[Card]) -> None:
+async def with_refunds(request: Request, company_id: str, cards: list[Card]) -> None:
     """Fills in the cancel confirmation of each card that offers one with bookings' answer
-    (PreviewCancellation by the company, a few at a time); a refusal is said instead."""
-    gate = asyncio.Semaphore(PREVIEWS_AT_ONCE)
-
-    async def one(card: Card) -> None:
-        async with gate:
-            try:
-                preview = await company_cancellation_preview(request, uuid.UUID(card.id))
-            except RpcProblem as refused:
-                if refused.status >= 500:
-                    raise
-                card.cancel_refused = REFUSALS.get(refused.code, refused.detail)
-                return
-        card.refund_percent = preview.percent
-        card.refund_lines = refund_lines(preview)
-
-    await asyncio.gather(*(one(c) for c in cards if c.can_cancel))
+    (PreviewCompanyCancellations: the company's cancellation, the rule CancelBooking applies,
+    one call for up to 200 cards); a refusal is said instead."""
+    offered = {card.id: card for card in cards if card.can_cancel}
+    ids = sorted(offered)
+    chunks = [ids[start : start + PREVIEWS_PER_CALL] for start in range(0, len(ids), PREVIEWS_PER_CALL)]
+    answers = await asyncio.gather(
+        *(
+            rpc(
+                "bookings",
+                clients_of(request).bookings.PreviewCompanyCancellations(
+                    bookings_pb2.PreviewCompanyCancellationsRequest(company_id=company_id, booking_ids=chunk)
+                ),
+            )
+            for chunk in chunks
+        )
+    )
+    for answer in answers:
+        for entry in answer.previews:
+            card = offered.get(entry.booking_id)
+            if card is None:
+                continue
+            if entry.refused_reason:
+                card.cancel_refused = REFUSALS.get(entry.refused_reason, entry.refused_message)
+            else:
+                card.refund_percent = entry.preview.percent
+                card.refund_lines = refund_lines(entry.preview)
 
 
 def _time(message: Any, name: str) -> datetime | None:
@@ -695,7 +706,7 @@ async def build_day(
     found = [b for b in found if b.resource_id in wanted]
     names = await _customer_names(request, {b.customer_id for b in found})
     cards = [card_of(b, names) for b in found]
-    await with_refunds(request, cards)
+    await with_refunds(request, company.id, cards)
     cards.sort(key=lambda c: (c.start or lower, c.id))
     by_resource = {r.id: ResourceDay(r) for r in resources}
     slots: dict[str, SessionSlot] = {}
@@ -995,7 +1006,7 @@ async def _card_action(request: Request, booking_id: uuid.UUID, action: str) -> 
         company = await _company(request, booking.company_id)
         names = await _customer_names(request, {booking.customer_id})
         card = card_of(booking, names)
-        await with_refunds(request, [card])
+        await with_refunds(request, booking.company_id, [card])
         card.notice = _day_notice(action, code)
         if held is not None:
             card.notice = Notice("error", f"Refused: {held_text(held, company.zone)}", "LEASE_HELD")

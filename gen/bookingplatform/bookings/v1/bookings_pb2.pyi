@@ -1183,6 +1183,98 @@ class PreviewCancellationResponse(_message.Message):
 Global___PreviewCancellationResponse: _TypeAlias = PreviewCancellationResponse  # noqa: Y015
 
 @_typing.final
+class PreviewCompanyCancellationsRequest(_message.Message):
+    """Request of PreviewCompanyCancellations (company roles)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    BOOKING_IDS_FIELD_NUMBER: _builtins.int
+    company_id: _builtins.str
+    """The company (required): only its bookings among booking_ids are previewed."""
+    @_builtins.property
+    def booking_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The bookings (at most 200; TOO_MANY_BOOKINGS beyond)."""
+
+    def __init__(
+        self,
+        *,
+        company_id: _builtins.str = ...,
+        booking_ids: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_ids", b"booking_ids", "company_id", b"company_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PreviewCompanyCancellationsRequest: _TypeAlias = PreviewCompanyCancellationsRequest  # noqa: Y015
+
+@_typing.final
+class CompanyCancellationPreview(_message.Message):
+    """One booking's answer in PreviewCompanyCancellationsResponse."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BOOKING_ID_FIELD_NUMBER: _builtins.int
+    PREVIEW_FIELD_NUMBER: _builtins.int
+    REFUSED_REASON_FIELD_NUMBER: _builtins.int
+    REFUSED_MESSAGE_FIELD_NUMBER: _builtins.int
+    booking_id: _builtins.str
+    """The booking."""
+    refused_reason: _builtins.str
+    """Why its cancellation would be refused (PreviewCancellation's FAILED_PRECONDITION reason,
+    e.g. BOOKING_NOT_CANCELLABLE, BOOKING_ALREADY_STARTED); empty with a preview.
+    """
+    refused_message: _builtins.str
+    """The refusal in words."""
+    @_builtins.property
+    def preview(self) -> Global___PreviewCancellationResponse:
+        """What the company's cancellation would refund now; unset when refused."""
+
+    def __init__(
+        self,
+        *,
+        booking_id: _builtins.str = ...,
+        preview: Global___PreviewCancellationResponse | None = ...,
+        refused_reason: _builtins.str = ...,
+        refused_message: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["preview", b"preview"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_id", b"booking_id", "preview", b"preview", "refused_message", b"refused_message", "refused_reason", b"refused_reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompanyCancellationPreview: _TypeAlias = CompanyCancellationPreview  # noqa: Y015
+
+@_typing.final
+class PreviewCompanyCancellationsResponse(_message.Message):
+    """Response of PreviewCompanyCancellations: one entry per booking of the company found, in
+    booking id order; another company's or an unknown id has none.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PREVIEWS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def previews(self) -> _containers.RepeatedCompositeFieldContainer[Global___CompanyCancellationPreview]:
+        """The previews."""
+
+    def __init__(
+        self,
+        *,
+        previews: _abc.Iterable[Global___CompanyCancellationPreview] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["previews", b"previews"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PreviewCompanyCancellationsResponse: _TypeAlias = PreviewCompanyCancellationsResponse  # noqa: Y015
+
+@_typing.final
 class GetSagaRequest(_message.Message):
     """Request of GetSaga."""
 

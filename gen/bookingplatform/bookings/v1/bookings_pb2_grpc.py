@@ -60,6 +60,11 @@ class BookingsServiceStub:
                 request_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.PreviewCancellationRequest.SerializeToString,
                 response_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.PreviewCancellationResponse.FromString,
                 _registered_method=True)
+        self.PreviewCompanyCancellations = channel.unary_unary(
+                '/bookingplatform.bookings.v1.BookingsService/PreviewCompanyCancellations',
+                request_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.PreviewCompanyCancellationsRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.PreviewCompanyCancellationsResponse.FromString,
+                _registered_method=True)
         self.GetSaga = channel.unary_unary(
                 '/bookingplatform.bookings.v1.BookingsService/GetSaga',
                 request_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.GetSagaRequest.SerializeToString,
@@ -166,6 +171,13 @@ class BookingsServiceServicer:
 
     def PreviewCancellation(self, request, context):
         """What CancelBooking would give back if asked now, by the same rule; changes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PreviewCompanyCancellations(self, request, context):
+        """PreviewCancellation by the company for each of some of its bookings, in one call.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -301,6 +313,11 @@ def add_BookingsServiceServicer_to_server(servicer, server):
                     servicer.PreviewCancellation,
                     request_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.PreviewCancellationRequest.FromString,
                     response_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.PreviewCancellationResponse.SerializeToString,
+            ),
+            'PreviewCompanyCancellations': grpc.unary_unary_rpc_method_handler(
+                    servicer.PreviewCompanyCancellations,
+                    request_deserializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.PreviewCompanyCancellationsRequest.FromString,
+                    response_serializer=bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.PreviewCompanyCancellationsResponse.SerializeToString,
             ),
             'GetSaga': grpc.unary_unary_rpc_method_handler(
                     servicer.GetSaga,
@@ -509,6 +526,33 @@ class BookingsService:
             '/bookingplatform.bookings.v1.BookingsService/PreviewCancellation',
             bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.PreviewCancellationRequest.SerializeToString,
             bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.PreviewCancellationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PreviewCompanyCancellations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.bookings.v1.BookingsService/PreviewCompanyCancellations',
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.PreviewCompanyCancellationsRequest.SerializeToString,
+            bookingplatform_dot_bookings_dot_v1_dot_bookings__pb2.PreviewCompanyCancellationsResponse.FromString,
             options,
             channel_credentials,
             insecure,

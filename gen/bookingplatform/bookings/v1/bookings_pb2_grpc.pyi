@@ -43,6 +43,8 @@ class BookingsServiceStub:
     """Cancels a confirmed booking and refunds it by the cancellation policy."""
     PreviewCancellation: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.PreviewCancellationRequest, _bookings_pb2.PreviewCancellationResponse]
     """What CancelBooking would give back if asked now, by the same rule; changes nothing."""
+    PreviewCompanyCancellations: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.PreviewCompanyCancellationsRequest, _bookings_pb2.PreviewCompanyCancellationsResponse]
+    """PreviewCancellation by the company for each of some of its bookings, in one call."""
     GetSaga: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.GetSagaRequest, _bookings_pb2.GetSagaResponse]
     """Gets a saga with its step log."""
     ListSagas: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.ListSagasRequest, _bookings_pb2.ListSagasResponse]
@@ -95,6 +97,8 @@ class BookingsServiceAsyncStub(BookingsServiceStub):
     """Cancels a confirmed booking and refunds it by the cancellation policy."""
     PreviewCancellation: _aio.UnaryUnaryMultiCallable[_bookings_pb2.PreviewCancellationRequest, _bookings_pb2.PreviewCancellationResponse]  # type: ignore[assignment]
     """What CancelBooking would give back if asked now, by the same rule; changes nothing."""
+    PreviewCompanyCancellations: _aio.UnaryUnaryMultiCallable[_bookings_pb2.PreviewCompanyCancellationsRequest, _bookings_pb2.PreviewCompanyCancellationsResponse]  # type: ignore[assignment]
+    """PreviewCancellation by the company for each of some of its bookings, in one call."""
     GetSaga: _aio.UnaryUnaryMultiCallable[_bookings_pb2.GetSagaRequest, _bookings_pb2.GetSagaResponse]  # type: ignore[assignment]
     """Gets a saga with its step log."""
     ListSagas: _aio.UnaryUnaryMultiCallable[_bookings_pb2.ListSagasRequest, _bookings_pb2.ListSagasResponse]  # type: ignore[assignment]
@@ -174,6 +178,14 @@ class BookingsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_bookings_pb2.PreviewCancellationResponse, _abc.Awaitable[_bookings_pb2.PreviewCancellationResponse]]:
         """What CancelBooking would give back if asked now, by the same rule; changes nothing."""
+
+    @_abc_1.abstractmethod
+    def PreviewCompanyCancellations(
+        self,
+        request: _bookings_pb2.PreviewCompanyCancellationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bookings_pb2.PreviewCompanyCancellationsResponse, _abc.Awaitable[_bookings_pb2.PreviewCompanyCancellationsResponse]]:
+        """PreviewCancellation by the company for each of some of its bookings, in one call."""
 
     @_abc_1.abstractmethod
     def GetSaga(

@@ -83,6 +83,15 @@ class PreviewCancellation:
 
 
 @dataclass(frozen=True)
+class PreviewCompanyCancellations:
+    """What the company's cancellation of each of some of its bookings would refund now (the
+    console's day view: one call for the day's cancel boxes)."""
+
+    company_id: str
+    booking_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class OverrideNoShow:
     """Staff say whether the customer came: CONFIRMED -> NO_SHOW, or NO_SHOW -> CHECKED_IN."""
 

@@ -84,6 +84,14 @@ class BookingsApi(bookings_pb2_grpc.BookingsServiceServicer):
         preview = await self.bookings.preview_cancellation(protos.preview_cancellation(request))
         return protos.cancellation_preview_response(preview)
 
+    async def PreviewCompanyCancellations(
+        self, request: bookings_pb2.PreviewCompanyCancellationsRequest, context: aio.ServicerContext
+    ) -> bookings_pb2.PreviewCompanyCancellationsResponse:
+        previews = await self.bookings.preview_company_cancellations(
+            protos.preview_company_cancellations(request)
+        )
+        return protos.company_cancellation_previews(previews)
+
     async def SettleBooking(
         self, request: bookings_pb2.SettleBookingRequest, context: aio.ServicerContext
     ) -> bookings_pb2.SettleBookingResponse:

@@ -21,6 +21,7 @@ from bookings.domain.commands import (
     ListSagas,
     OverrideNoShow,
     PreviewCancellation,
+    PreviewCompanyCancellations,
     RetrySagaStep,
     SettleBooking,
 )
@@ -36,7 +37,7 @@ from bookings.domain.reservations import EngineQuote
 from bookings.domain.saga import SagaState
 from bookings.domain.saga_records import ReasonCount, SagaBucket, SagaCount, SagaRecord
 from bookings.domain.stats import BusinessStats, Figures, UnitFigures
-from plumbing.errors import InvalidArgument
+from plumbing.errors import InvalidArgument, ServiceError
 from plumbing.validation import optional_timestamp
 
 _STATUS = {
@@ -156,6 +157,25 @@ def cancellation_preview_response(preview: CancellationPreview) -> bookings_pb2.
         currency_code=preview.currency,
         preview_time=_timestamp(preview.at),
     )
+
+
+def preview_company_cancellations(
+    request: bookings_pb2.PreviewCompanyCancellationsRequest,
+) -> PreviewCompanyCancellations:
+    return PreviewCompanyCancellations(company_id=request.company_id, booking_ids=tuple(request.booking_ids))
+
+
+def company_cancellation_previews(
+    previews: list[tuple[str, CancellationPreview | ServiceError]],
+) -> bookings_pb2.PreviewCompanyCancellationsResponse:
+    answer = bookings_pb2.PreviewCompanyCancellationsResponse()
+    for booking_id, preview in previews:
+        entry = answer.previews.add(booking_id=booking_id)
+        if isinstance(preview, ServiceError):
+            entry.refused_reason, entry.refused_message = preview.reason, preview.message
+        else:
+            entry.preview.CopyFrom(cancellation_preview_response(preview))
+    return answer
 
 
 def override_no_show(request: bookings_pb2.OverrideNoShowRequest) -> OverrideNoShow:
@@ -288,6 +308,7 @@ def booking_message(booking: Booking) -> bookings_pb2.Booking:
     )
     message.unit_id = booking.unit_id
     message.guests = booking.guests
+    message.change_saga_id = booking.changing_saga_id
     message.change_saga_id = booking.changing_saga_id
     if booking.check_in_date and booking.check_out_date:
         message.check_in_date = booking.check_in_date.isoformat()

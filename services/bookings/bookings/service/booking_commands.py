@@ -21,6 +21,7 @@ from bookings.domain.commands import (
     CreateBooking,
     ListBookings,
     PreviewCancellation,
+    PreviewCompanyCancellations,
     SettleBooking,
 )
 from bookings.domain.model import (
@@ -67,6 +68,8 @@ from plumbing.principal import (
 from plumbing.telemetry import current_trace_id
 
 MAX_REASON_LENGTH = 500
+# The most bookings PreviewCompanyCancellations previews in one call (a day view shows fewer).
+MAX_PREVIEWS = 200
 
 
 def audited(booking: Booking) -> dict[str, object]:
@@ -378,6 +381,36 @@ class BookingCommands:
         now = datetime.now(UTC)
         refund = previewed_refund(booking, now, by_company=query.by_company)
         return CancellationPreview(refund=refund, currency=booking.currency, at=now)
+
+    async def preview_company_cancellations(
+        self, query: PreviewCompanyCancellations
+    ) -> list[tuple[str, CancellationPreview | ServiceError]]:
+        """`preview_cancellation` by the company for each of its bookings named (at most
+        MAX_PREVIEWS; another company's or an unknown one is left out), in one read: each
+        booking's preview, or the refusal its cancellation would meet."""
+        require_role(*BUSINESS_ROLES)
+        company_id = parse_id(query.company_id, "company_id")
+        if len(query.booking_ids) > MAX_PREVIEWS:
+            raise InvalidArgument(
+                "TOO_MANY_BOOKINGS", f"at most {MAX_PREVIEWS} bookings at a time", field="booking_ids"
+            )
+        ids = sorted({parse_id(booking_id, "booking_ids") for booking_id in query.booking_ids})
+        if not ids:
+            return []
+        async with self.db.transaction() as conn:
+            found = await repo.get_company_bookings(conn, company_id, ids)
+        now = datetime.now(UTC)
+        previews: list[tuple[str, CancellationPreview | ServiceError]] = []
+        for booking in found:
+            try:
+                refund = previewed_refund(booking, now, by_company=True)
+            except ServiceError as refused:
+                previews.append((booking.id, refused))
+            else:
+                previews.append(
+                    (booking.id, CancellationPreview(refund=refund, currency=booking.currency, at=now))
+                )
+        return previews
 
     async def cancel_booking(self, command: CancelBooking) -> Booking:
         """Starts the cancellation saga: refunds by the policy, then releases the place.

@@ -109,6 +109,8 @@ RULES: dict[str, Rule] = {
         (Role.PLATFORM_ADMIN, Role.COMPANY_ADMIN),
     ),
     "ChangeSession": Rule((("session_id", Owned.SESSION),), COMPANY_ROLES),
+    # Only the company's own bookings among those named are read (narrowed in the SQL).
+    "PreviewCompanyCancellations": Rule((("company_id", Owned.COMPANY),), COMPANY_ROLES),
     # Sagas are the operators' view: company roles only, narrowed in the SQL.
     "GetSaga": Rule((("saga_id", Owned.SAGA),), COMPANY_ROLES),
     "ListSagas": Rule((("company_id", Owned.COMPANY),), COMPANY_ROLES),

@@ -11,6 +11,7 @@ past its start without waiting.
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import grpc
 import pytest
@@ -304,6 +305,82 @@ async def test_the_cancellation_preview_is_what_the_cancellation_then_refunds(en
             env.bookings.PreviewCancellation(bookings_pb2.PreviewCancellationRequest(booking_id=started.id))
         )
     assert begun == (grpc.StatusCode.FAILED_PRECONDITION, "BOOKING_ALREADY_STARTED")
+
+
+async def company_preview_or_refusal(env, booking_id: str) -> SimpleNamespace:
+    try:
+        preview = await env.bookings.PreviewCancellation(
+            bookings_pb2.PreviewCancellationRequest(booking_id=booking_id, by_company=True)
+        )
+    except aio.AioRpcError as error:
+        return SimpleNamespace(refused_reason=error_reason(error) or "", percent=0)
+    return SimpleNamespace(refused_reason="", percent=preview.percent)
+
+
+async def test_the_day_views_previews_are_one_call_each_booking_as_its_own_preview_says(env):
+    # PreviewCompanyCancellations: each of the company's bookings named gets what
+    # PreviewCancellation by the company answers (or its refusal); another company's is left out.
+    desk = await a_desk(env, (7 * 24 * 60, 100), (0, 50))
+    confirmed, cancelled, started = [await walk_in(env, desk) for _ in range(3)]
+    await shift_start(env, started.id, timedelta(minutes=-1))
+    other = await a_desk(env, (0, 100))
+    foreign = await walk_in(env, other)
+    with acting_as(desk.staff):
+        await env.bookings.CancelBooking(
+            bookings_pb2.CancelBookingRequest(
+                request_id=str(uuid.uuid4()), booking_id=cancelled.id, by_company=True, reason="closed"
+            )
+        )
+        single = await env.bookings.PreviewCancellation(
+            bookings_pb2.PreviewCancellationRequest(booking_id=confirmed.id, by_company=True)
+        )
+        started_single = await company_preview_or_refusal(env, started.id)
+        batch = await env.bookings.PreviewCompanyCancellations(
+            bookings_pb2.PreviewCompanyCancellationsRequest(
+                company_id=desk.company_id,
+                booking_ids=[confirmed.id, cancelled.id, started.id, foreign.id, str(uuid.uuid4())],
+            )
+        )
+        too_many = await refused(
+            env.bookings.PreviewCompanyCancellations(
+                bookings_pb2.PreviewCompanyCancellationsRequest(
+                    company_id=desk.company_id, booking_ids=[str(uuid.uuid4()) for _ in range(201)]
+                )
+            )
+        )
+        another_company = await refused(
+            env.bookings.PreviewCompanyCancellations(
+                bookings_pb2.PreviewCompanyCancellationsRequest(
+                    company_id=other.company_id, booking_ids=[foreign.id]
+                )
+            )
+        )
+    customer = Principal(role=Role.CUSTOMER, company_id=desk.company_id, customer_id=desk.customer.id)
+    with acting_as(customer):
+        as_customer = await refused(
+            env.bookings.PreviewCompanyCancellations(
+                bookings_pb2.PreviewCompanyCancellationsRequest(
+                    company_id=desk.company_id, booking_ids=[confirmed.id]
+                )
+            )
+        )
+
+    by_id = {entry.booking_id: entry for entry in batch.previews}
+    assert sorted(by_id) == sorted([confirmed.id, cancelled.id, started.id])  # not the other company's
+    preview = by_id[confirmed.id].preview
+    assert (preview.percent, preview.desk_minor, preview.currency_code) == (100, PRICE, "EUR")
+    assert (preview.percent, preview.desk_minor) == (single.percent, single.desk_minor)
+    assert not by_id[confirmed.id].refused_reason
+    assert by_id[cancelled.id].refused_reason == "BOOKING_NOT_CANCELLABLE"
+    assert not by_id[cancelled.id].HasField("preview")
+    begun = by_id[started.id]  # the company cancels even a begun booking, as PreviewCancellation says
+    assert (begun.refused_reason, begun.preview.percent) == (
+        started_single.refused_reason,
+        started_single.percent,
+    )
+    assert too_many == (grpc.StatusCode.INVALID_ARGUMENT, "TOO_MANY_BOOKINGS")
+    assert another_company == (grpc.StatusCode.NOT_FOUND, "COMPANY_NOT_FOUND")
+    assert as_customer == (grpc.StatusCode.PERMISSION_DENIED, "PERMISSION_DENIED")
 
 
 async def test_the_company_cannot_cancel_again_what_the_customer_cancelled_only_replay_its_own(env):

@@ -207,6 +207,10 @@ REQUESTS: dict[str, tuple[Callable[[Tenant], Message], str]] = {
         lambda t: B.ChangeSessionRequest(request_id=_rid(), session_id=t.session, capacity=12),
         "SESSION_NOT_FOUND",
     ),
+    "PreviewCompanyCancellations": (
+        lambda t: B.PreviewCompanyCancellationsRequest(company_id=t.company, booking_ids=[t.booking.id]),
+        "COMPANY_NOT_FOUND",
+    ),
     "GetSaga": (lambda t: B.GetSagaRequest(saga_id=t.booking.saga_id), "SAGA_NOT_FOUND"),
     "ListSagas": (lambda t: B.ListSagasRequest(company_id=t.company), "COMPANY_NOT_FOUND"),
     "RetrySagaStep": (
@@ -221,6 +225,7 @@ REQUESTS: dict[str, tuple[Callable[[Tenant], Message], str]] = {
 # RPCs a customer or guest may not call even on its own booking or company.
 COMPANY_ONLY = {
     "OverrideNoShow",
+    "PreviewCompanyCancellations",
     "ChangeSession",
     "GetSaga",
     "ListSagas",
