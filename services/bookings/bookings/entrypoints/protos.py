@@ -309,7 +309,6 @@ def booking_message(booking: Booking) -> bookings_pb2.Booking:
     message.unit_id = booking.unit_id
     message.guests = booking.guests
     message.change_saga_id = booking.changing_saga_id
-    message.change_saga_id = booking.changing_saga_id
     if booking.check_in_date and booking.check_out_date:
         message.check_in_date = booking.check_in_date.isoformat()
         message.check_out_date = booking.check_out_date.isoformat()
