@@ -275,3 +275,38 @@ async def test_customers_filter_their_own_bookings_by_status(tenant):
     assert confirmed.json()["has_more"] is False
     assert cancelled.json()["bookings"] == []
     assert bad.status_code == 400
+
+
+async def test_two_staff_members_equal_idempotency_keys_make_two_bookings(tenant, platform):
+    # A key is the client's own choice: the desk's and the admin's equal keys are two requests.
+    staff, _ = await login(platform, "STAFF", tenant.company_id)
+    admin, _ = await login(platform, "COMPANY_ADMIN", tenant.company_id)
+    session = await tenant.session(capacity=10, price_minor=2000)
+    customer = await tenant.customer()
+    shared = key()
+
+    by_staff = await staff.post(
+        "/v1/admin/bookings",
+        json={"customer_id": customer.id, "session_id": session.id, "payment": {"desk": "CASH"}},
+        headers=shared,
+    )
+    by_admin = await admin.post(
+        "/v1/admin/bookings",
+        json={
+            "customer_id": customer.id,
+            "session_id": session.id,
+            "quantity": 2,
+            "payment": {"desk": "CASH"},
+        },
+        headers=shared,
+    )
+    again = await staff.post(
+        "/v1/admin/bookings",
+        json={"customer_id": customer.id, "session_id": session.id, "payment": {"desk": "CASH"}},
+        headers=shared,
+    )
+
+    assert by_staff.status_code == 202, by_staff.text
+    assert by_admin.status_code == 202, by_admin.text
+    assert by_admin.json()["id"] != by_staff.json()["id"] and by_admin.json()["quantity"] == 2
+    assert (again.status_code, again.json()["id"]) == (202, by_staff.json()["id"])  # its own replay

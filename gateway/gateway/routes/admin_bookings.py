@@ -72,9 +72,10 @@ async def create_booking_for_customer(
     await customer_in_reach(request, principal, body.customer_id)
 
     async def call(key: str) -> Response:
-        reply = await rpc(
-            "bookings", clients_of(request).bookings.CreateBooking(body.proto(f"staff-booking:{key}"))
-        )
+        # Scoped to the caller as every back-office change is: another staff member's equal key
+        # names another booking, not this one (nor IDEMPOTENCY_KEY_REUSED for a key never used).
+        request_id = caller_request_id("staff-booking", principal, key)
+        reply = await rpc("bookings", clients_of(request).bookings.CreateBooking(body.proto(request_id)))
         return _answer(reply.booking, 202)
 
     return await once.run(principal, call, path="/v1/admin/bookings", body=body)
