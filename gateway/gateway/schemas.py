@@ -29,20 +29,16 @@ from bookingplatform.common.v1 import money_pb2
 from bookingplatform.passes.v1 import passes_pb2
 from bookingplatform.wallet.v1 import wallet_pb2
 from gateway.edge import EdgeDate, EdgeDateTime, WholeNumber
+from plumbing.text import DESCRIPTION_PATTERN, NAME_PATTERN
 
 INT32_MAX = 2**31 - 1
 # Business bounds of request fields (the OpenAPI states them; gateway README explains them).
 MAX_QUANTITY = 1000  # places, units of an extra
 MAX_GUESTS = 1000
 MAX_EXTRAS = 50
-# A person's name: something to read, on one line. It goes into e-mails, calendar entries and
-# pages, so refused: control characters (C0 with CR/LF, DEL, C1), the line and paragraph
-# separators, and the bidirectional overrides and isolates (U+202A-E, U+2066-9: "Ada" shown as
-# another name, or an e-mail's next words reversed); and at least one character must be visible,
-# not only spaces or zero-width ones. The escapes read the same in Python, Rust (pydantic) and JS.
-_NOT_IN_A_NAME = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-_INVISIBLE = r"\s\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff"
-PERSON_NAME_PATTERN = rf"^[^{_NOT_IN_A_NAME}]*[^{_NOT_IN_A_NAME}{_INVISIBLE}][^{_NOT_IN_A_NAME}]*$"
+# Names and labels, descriptions: one pattern of each, shared with the services (plumbing.text
+# says what each refuses). A person's name is a name.
+PERSON_NAME_PATTERN = NAME_PATTERN
 # An e-mail address as people write theirs: none of the characters that make an address header
 # say something else (<script>@x.com went out as "To: <script>@x.com"), no space or control.
 _NOT_IN_AN_ADDRESS = r"@\s<>()\[\]\\,;:\"\x00-\x1f\x7f"
@@ -731,7 +727,12 @@ class SagaList(BaseModel):
 
 MAX_REASON_LENGTH = 500
 
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REASON_LENGTH)]
+Reason = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=MAX_REASON_LENGTH, pattern=DESCRIPTION_PATTERN
+    ),
+]
 
 
 class OperatorActionBody(BaseModel):

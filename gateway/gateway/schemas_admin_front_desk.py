@@ -27,6 +27,7 @@ from gateway.schemas import (
     WalletEntryOut,
     WalletOut,
 )
+from plumbing.text import DESCRIPTION_PATTERN
 
 # ----- booking filters (also GET /v1/bookings) -----
 
@@ -167,7 +168,12 @@ class WalletChangeBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     amount: AmountIn
     balance: BalanceName = Field(default="MAIN", description="MAIN or BONUS.")
-    reason: str = Field(min_length=1, max_length=500, examples=["Paid 50 EUR in cash at the desk"])
+    reason: str = Field(
+        min_length=1,
+        max_length=500,
+        pattern=DESCRIPTION_PATTERN,
+        examples=["Paid 50 EUR in cash at the desk"],
+    )
 
     @property
     def balance_kind(self) -> wallet_pb2.BalanceKind.ValueType:
@@ -312,7 +318,9 @@ class StaffBookingBody(BaseModel):
 
 class ReasonBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=500, examples=["Instructor is ill"])
+    reason: str = Field(
+        min_length=1, max_length=500, pattern=DESCRIPTION_PATTERN, examples=["Instructor is ill"]
+    )
 
 
 class NoShowBody(BaseModel):
@@ -321,7 +329,9 @@ class NoShowBody(BaseModel):
         description="true: the customer did not come (a started CONFIRMED booking becomes NO_SHOW); "
         "false: they came after all (a NO_SHOW becomes CHECKED_IN)."
     )
-    reason: str = Field(min_length=1, max_length=500, examples=["Arrived late, seen at the door"])
+    reason: str = Field(
+        min_length=1, max_length=500, pattern=DESCRIPTION_PATTERN, examples=["Arrived late, seen at the door"]
+    )
 
 
 class StaffBookingOut(BookingOut):

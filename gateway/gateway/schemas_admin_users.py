@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.accounts import Account, ApiKey, Invite, PendingReset
 from gateway.schemas import EMAIL_PATTERN, PERSON_NAME_PATTERN
+from plumbing.text import NAME_PATTERN
 
 Email = Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN, examples=["ada@example.com"])
 NewPassword = Field(min_length=8, max_length=1024, description="At least 8 characters.")
@@ -60,7 +61,7 @@ class InviteAcceptRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     token: str = TokenField
     password: str = NewPassword
-    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+    display_name: str | None = Field(default=None, min_length=1, max_length=200, pattern=PERSON_NAME_PATTERN)
 
 
 class PasswordChangeRequest(BaseModel):
@@ -98,7 +99,7 @@ class InviteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     email: str = Email
     role: InvitableRole = Field(description="Staff may invite customers only.")
-    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+    display_name: str | None = Field(default=None, min_length=1, max_length=200, pattern=PERSON_NAME_PATTERN)
     company_id: uuid.UUID | None = Field(default=None, description="Platform admins name the company.")
 
 
@@ -140,7 +141,7 @@ class InviteList(BaseModel):
 
 class ApiKeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200, examples=["booking widget"])
+    name: str = Field(min_length=1, max_length=200, pattern=NAME_PATTERN, examples=["booking widget"])
     role: KeyRole = Field(description="What the key may do: a company admin's or a staff member's calls.")
     company_id: uuid.UUID | None = Field(default=None, description="Platform admins name the company.")
 

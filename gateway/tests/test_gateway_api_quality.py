@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from html.parser import HTMLParser
+from typing import Any
 
 import httpx
 
@@ -155,3 +156,74 @@ async def test_an_invisible_or_reversing_name_or_an_address_with_header_characte
         )
         # Past validation (the stand-in catalog knows no company: what follows is not this test's).
         assert readable.json()["code"] != "VALIDATION_FAILED", (name, email)
+
+
+async def test_every_name_label_and_description_a_request_sets_refuses_what_would_show_something_else(
+    http: httpx.AsyncClient, make_account: Any
+) -> None:
+    # A hostile tester's finds: an invitation's display_name "Line\nBreak" became a customer's
+    # name; company, resource, unit, extra, rate plan, pass product, feed and endpoint texts took
+    # CR/LF, U+202E and zero-width-only text (a feed name's bare CR went into its .ics).
+    admin = await make_account("PLATFORM_ADMIN")
+    headers = {**admin.headers, "Idempotency-Key": str(uuid.uuid4()), "If-Match": '"1"'}
+    some = str(uuid.uuid4())
+    price = {"amount_minor": 100, "currency_code": "EUR"}
+    names = ("Line\nBreak", "x\rX-INJECTED:yes\rBEGIN:VEVENT", "Inv\u202eited", "\u200b", "Ada\u2066 Admin")
+    named = [
+        ("POST", "/v1/admin/companies", {"time_zone": "Europe/Berlin", "currency_code": "EUR"}, "name"),
+        ("PATCH", f"/v1/admin/companies/{some}", {}, "name"),
+        ("POST", "/v1/admin/resources", {"booking_model": "TIME_SLOT", "company_id": some}, "name"),
+        ("PATCH", f"/v1/admin/resources/{some}", {}, "name"),
+        ("POST", f"/v1/admin/resources/{some}/units", {}, "name"),
+        ("PATCH", f"/v1/admin/units/{some}", {}, "name"),
+        ("POST", "/v1/admin/extras", {"price": price, "company_id": some}, "name"),
+        ("PATCH", f"/v1/admin/extras/{some}", {}, "name"),
+        ("POST", f"/v1/admin/resources/{some}/rate-plans", {"default_nightly_price": price}, "name"),
+        ("PATCH", f"/v1/admin/rate-plans/{some}", {}, "name"),
+        ("POST", "/v1/admin/pass-products", {"credits": 1, "validity_days": 1, "price": price}, "name"),
+        ("PATCH", f"/v1/admin/pass-products/{some}", {}, "name"),
+        ("POST", "/v1/admin/calendar-feeds", {"company_id": some}, "name"),
+        ("POST", "/v1/me/calendar-feeds", {}, "name"),
+        ("POST", "/v1/admin/api-keys", {"role": "STAFF", "company_id": some}, "name"),
+        ("POST", "/v1/admin/invites", {"email": "ivy@example.com", "role": "CUSTOMER"}, "display_name"),
+        ("POST", "/v1/invites/accept", {"token": "t" * 20, "password": "long enough pw"}, "display_name"),
+        ("POST", "/v1/admin/resources", {"booking_model": "TIME_SLOT", "name": "Sauna"}, "amenities"),
+    ]
+    for name in names:
+        for method, path, body, field in named:
+            value: Any = [name] if field == "amenities" else name
+            reply = await http.request(method, path, json={**body, field: value}, headers=headers)
+            assert reply.status_code == 400, (method, path, name, reply.text)
+            problem = reply.json()
+            assert problem["code"] == "VALIDATION_FAILED", (method, path, name, problem)
+            assert field in problem["errors"][0]["field"], (method, path, name, problem)
+    # Descriptions keep their lines and tabs, not other controls or bidi overrides.
+    events = ["booking.confirmed"]
+    described = [
+        ("PATCH", f"/v1/admin/companies/{some}", {}, "description"),
+        ("PATCH", f"/v1/admin/companies/{some}", {}, "address"),
+        ("PATCH", f"/v1/admin/resources/{some}", {}, "description"),
+        ("PATCH", f"/v1/admin/extras/{some}", {}, "description"),
+        (
+            "POST",
+            "/v1/admin/webhooks/endpoints",
+            {"url": "https://x.example", "event_types": events},
+            "description",
+        ),
+        ("PATCH", f"/v1/admin/webhooks/endpoints/{some}", {}, "description"),
+    ]
+    for text in ("Harbour\x1b[31m", "Quay \u202e1", "bell\x07"):
+        for method, path, body, field in described:
+            reply = await http.request(method, path, json={**body, field: text}, headers=headers)
+            assert reply.status_code == 400, (method, path, text, reply.text)
+            assert reply.json()["code"] == "VALIDATION_FAILED", (method, path, text, reply.text)
+    for method, path, body, field in described:
+        reply = await http.request(
+            method, path, json={**body, field: "Two lines\r\nand\ta tab."}, headers=headers
+        )
+        assert reply.json().get("code") != "VALIDATION_FAILED", (method, path, reply.text)
+    for method, path, body, field in named:
+        value = ["Café Zoë \u2013 2 h"] if field == "amenities" else "Café Zoë \u2013 2 h (محمد, 李)"
+        reply = await http.request(method, path, json={**body, field: value}, headers=headers)
+        # Past validation (the stand-in platform knows none of these ids: what follows is not this test's).
+        assert reply.json().get("code") != "VALIDATION_FAILED", (method, path, reply.text)

@@ -43,6 +43,7 @@ from plumbing.errors import ServiceError
 from plumbing.paging import decode_page_token, encode_page_token
 from plumbing.principal import Principal as ServicePrincipal
 from plumbing.principal import Role, acting_as
+from plumbing.text import OPTIONAL_NAME_PATTERN
 
 router = APIRouter(tags=["calendar feeds admin"])
 
@@ -73,7 +74,12 @@ class CreateFeedBody(BaseModel):
     resource_id: uuid.UUID | None = Field(
         default=None, description="The resource whose bookings the feed holds; none: the whole company."
     )
-    name: str = Field(default="", max_length=200, description="What the feed is for (shown in the list).")
+    name: str = Field(
+        default="",
+        max_length=200,
+        pattern=OPTIONAL_NAME_PATTERN,
+        description="What the feed is for (shown in the list and as the calendar's name).",
+    )
 
 
 class CreateMyFeedBody(BaseModel):
@@ -81,7 +87,12 @@ class CreateMyFeedBody(BaseModel):
     resource_id: uuid.UUID | None = Field(
         default=None, description="The resource whose bookings the feed holds; none: the whole company."
     )
-    name: str = Field(default="", max_length=200, description="What the feed is for (shown in the list).")
+    name: str = Field(
+        default="",
+        max_length=200,
+        pattern=OPTIONAL_NAME_PATTERN,
+        description="What the feed is for (shown in the list and as the calendar's name).",
+    )
 
 
 class FeedOut(BaseModel):

@@ -32,6 +32,7 @@ from gateway.sessions import PageStaff, form_staff
 from plumbing.db import Database
 from plumbing.ids import is_uuid
 from plumbing.principal import acting_as
+from plumbing.text import is_name
 
 router = APIRouter()
 
@@ -114,6 +115,8 @@ async def create_form(request: Request) -> Response:
         invalid = None
         if len(name) > MAX_NAME:
             invalid = f"The name is longer than {MAX_NAME} characters."
+        elif name and not is_name(name):
+            invalid = "The name is one line of readable characters (no control or direction mark)."
         elif resource_id is not None and (
             not is_uuid(resource_id)
             or resource_id not in {r.id for r in await company_resources(request, company)}

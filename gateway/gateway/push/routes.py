@@ -41,6 +41,7 @@ from plumbing import audit
 from plumbing.db import Database
 from plumbing.errors import ServiceError
 from plumbing.principal import acting_as
+from plumbing.text import OPTIONAL_NAME_PATTERN
 
 router = APIRouter()
 
@@ -179,7 +180,7 @@ class SubscriptionBody(BaseModel):
     model_config = ConfigDict(extra="ignore")  # browsers add expirationTime
     endpoint: str = Field(min_length=10, max_length=1000)
     keys: Keys
-    label: str = Field(default="", max_length=120)
+    label: str = Field(default="", max_length=120, pattern=OPTIONAL_NAME_PATTERN)
 
 
 class UnsubscribeBody(BaseModel):

@@ -31,6 +31,7 @@ from gateway.routes.common import (
     with_etag,
 )
 from gateway.schemas import Money
+from plumbing.text import NAME_PATTERN
 
 router = APIRouter(tags=["admin"])
 
@@ -38,7 +39,7 @@ router = APIRouter(tags=["admin"])
 class CreatePassProductBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     company_id: uuid.UUID | None = Field(default=None, description="Platform admins: the company.")
-    name: str = Field(min_length=1, max_length=200, examples=["10 classes"])
+    name: str = Field(min_length=1, max_length=200, pattern=NAME_PATTERN, examples=["10 classes"])
     credits: int = Field(ge=1, le=10_000, examples=[10])
     validity_days: int = Field(ge=1, le=3660, examples=[90])
     price: PriceIn
@@ -48,7 +49,7 @@ class UpdatePassProductBody(BaseModel):
     """Only the fields given change; passes granted before keep what they were granted."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: str | None = Field(default=None, min_length=1, max_length=200, pattern=NAME_PATTERN)
     credits: int | None = Field(default=None, ge=1, le=10_000)
     validity_days: int | None = Field(default=None, ge=1, le=3660)
     price: PriceIn | None = None

@@ -41,6 +41,7 @@ from gateway.routes.common import (
     with_etag,
 )
 from gateway.schemas import BookingOut, Money
+from plumbing.text import DESCRIPTION_PATTERN
 
 router = APIRouter(tags=["admin"])
 
@@ -109,7 +110,9 @@ class UpdateSessionBody(BaseModel):
 
 class CancelSessionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=500, examples=["Instructor is ill"])
+    reason: str = Field(
+        min_length=1, max_length=500, pattern=DESCRIPTION_PATTERN, examples=["Instructor is ill"]
+    )
     scope: Literal["this", "following"] = Field(
         default="this", description="`following`: this occurrence and every later one of its series."
     )

@@ -32,6 +32,7 @@ from plumbing.db import Database
 from plumbing.errors import ServiceError
 from plumbing.paging import decode_page_token, encode_page_token
 from plumbing.principal import Role
+from plumbing.text import DESCRIPTION_PATTERN
 
 router = APIRouter(tags=["webhooks admin"])
 EventType = Literal[
@@ -55,7 +56,7 @@ class CreateEndpointBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     company_id: uuid.UUID | None = Field(default=None, description="Platform admins: the company.")
     url: Url
-    description: str = Field(default="", max_length=500)
+    description: str = Field(default="", max_length=500, pattern=DESCRIPTION_PATTERN)
     event_types: EventTypes
 
 
@@ -64,7 +65,7 @@ class UpdateEndpointBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     url: Url | None = None
-    description: str | None = Field(default=None, max_length=500)
+    description: str | None = Field(default=None, max_length=500, pattern=DESCRIPTION_PATTERN)
     event_types: EventTypes | None = None
     enabled: bool | None = None
 

@@ -15,7 +15,7 @@ T = TypeVar("T", bound="CreateMyFeedBody")
 class CreateMyFeedBody:
     """
     Attributes:
-        name (str | Unset): What the feed is for (shown in the list). Default: ''.
+        name (str | Unset): What the feed is for (shown in the list and as the calendar's name). Default: ''.
         resource_id (None | Unset | UUID): The resource whose bookings the feed holds; none: the whole company.
     """
 

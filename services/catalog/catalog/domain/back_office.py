@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from catalog.domain import errors, rules
 from catalog.domain.model import BookingModel
 from plumbing import ids, paging
+from plumbing import text as texts
 from plumbing.errors import Conflict, InvalidArgument
 
 MAX_DESCRIPTION_LENGTH = 5000
@@ -81,6 +82,14 @@ def text(value: str, field: str, maximum: int, reason: str) -> str:
     cleaned = value.strip()
     if len(cleaned) > maximum:
         raise InvalidArgument(reason, f"{field} is longer than {maximum} characters", field=field)
+    if not texts.is_description(cleaned):
+        # Lines and tabs are kept; other controls and bidi overrides/isolates are refused.
+        raise InvalidArgument(
+            reason,
+            f"{field} holds a control character other than a line break or tab, or a bidirectional"
+            " override or isolate",
+            field=field,
+        )
     return cleaned
 
 
@@ -125,10 +134,10 @@ def amenities(values: Sequence[str]) -> tuple[str, ...]:
     cleaned = []
     for i, value in enumerate(values):
         item = value.strip()
-        if not item or len(item) > MAX_AMENITY_LENGTH:
+        if not item or len(item) > MAX_AMENITY_LENGTH or not texts.is_name(item):
             raise InvalidArgument(
                 errors.INVALID_AMENITIES,
-                f"an amenity is 1..{MAX_AMENITY_LENGTH} characters",
+                f"an amenity is one line of 1..{MAX_AMENITY_LENGTH} readable characters",
                 field=f"amenities[{i}]",
             )
         cleaned.append(item)

@@ -21,7 +21,7 @@ from catalog.domain.model import (
     PricingUnit,
     ResourcePolicy,
 )
-from plumbing import money, paging, validation
+from plumbing import money, paging, text, validation
 from plumbing.errors import InvalidArgument
 
 MAX_NAME_LENGTH = 200
@@ -71,6 +71,14 @@ def name(value: str, field: str = "name") -> str:
     if len(cleaned) > MAX_NAME_LENGTH:
         raise InvalidArgument(
             errors.INVALID_NAME, f"{field} is longer than {MAX_NAME_LENGTH} characters", field=field
+        )
+    if not text.is_name(cleaned):
+        # The gateway refuses these too; a caller of this service past it is refused here.
+        raise InvalidArgument(
+            errors.INVALID_NAME,
+            f"{field} must be one line of readable characters: no control character or line break,"
+            " no bidirectional override or isolate, not only invisible characters",
+            field=field,
         )
     return cleaned
 
@@ -293,6 +301,12 @@ def reason(value: str, field: str = "reason") -> str:
     if len(cleaned) > MAX_REASON_LENGTH:
         raise InvalidArgument(
             errors.INVALID_REASON, f"{field} is longer than {MAX_REASON_LENGTH} characters", field=field
+        )
+    if not text.is_description(cleaned):
+        raise InvalidArgument(
+            errors.INVALID_REASON,
+            f"{field} holds a control character or a bidirectional override or isolate",
+            field=field,
         )
     return cleaned
 

@@ -1,0 +1,45 @@
+"""What people write for other people to read: names and labels, descriptions. One pattern of
+each, shared by the gateway's edge (pydantic `pattern`, shown in the OpenAPI schema) and the
+services' own checks (a gRPC caller does not pass round the gateway's). The patterns use no
+look-around and only escapes that read the same in Python, Rust (pydantic) and JavaScript.
+
+A name or label (a person's, a company's, a resource's, a unit's, an extra's, a rate plan's, a
+pass product's, an API key's, a feed's...): one line of readable characters. It goes into
+e-mails, calendar entries and pages, so refused: control characters (C0 with CR/LF, DEL, C1),
+the line and paragraph separators, and the bidirectional overrides and isolates (U+202A-E,
+U+2066-9: "Ada" shown as another name, or an e-mail's next words reversed); and at least one
+character must be visible, not only spaces or zero-width ones.
+
+A description (free text of several lines): line feeds, carriage returns and tabs are kept, no
+other control, separator or bidi override/isolate.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Never in a name: C0 (CR/LF among them), DEL, C1, U+2028/9, the bidi overrides and isolates.
+_NOT_IN_A_NAME = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+# Never in a description: the same but for tab, line feed and carriage return.
+_NOT_IN_A_DESCRIPTION = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+# Shows nothing by itself: spaces, the soft hyphen, zero-width characters, marks and joiners.
+_INVISIBLE = r"\s\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff"
+_NAME_BODY = rf"[^{_NOT_IN_A_NAME}]*[^{_NOT_IN_A_NAME}{_INVISIBLE}][^{_NOT_IN_A_NAME}]*"
+
+NAME_PATTERN = rf"^{_NAME_BODY}$"
+# A name that may also be left empty (a feed's, a device's: something else stands in for it).
+OPTIONAL_NAME_PATTERN = rf"^(?:{_NAME_BODY})?$"
+DESCRIPTION_PATTERN = rf"^[^{_NOT_IN_A_DESCRIPTION}]*$"
+
+_NAME = re.compile(NAME_PATTERN)
+_DESCRIPTION = re.compile(DESCRIPTION_PATTERN)
+
+
+def is_name(value: str) -> bool:
+    """One line of readable characters, at least one of them visible."""
+    return _NAME.fullmatch(value) is not None
+
+
+def is_description(value: str) -> bool:
+    """Free text (empty too): lines and tabs, no other control, separator or bidi character."""
+    return _DESCRIPTION.fullmatch(value) is not None
