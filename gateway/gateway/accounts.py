@@ -91,8 +91,9 @@ class RefreshTokenReused(Exception):
 
 async def rotate_refresh_token(db: Database, token: str) -> Rotated | None:
     """Uses the token once and issues the next one of its family. None when it is unknown,
-    expired or revoked; RefreshTokenReused (after revoking the whole family, committed) when it
-    was used before: either the client or a thief holds a copy, and we cannot tell which."""
+    expired or revoked; RefreshTokenReused (after revoking the whole family and the account's
+    access tokens, committed) when it was used before: either the client or a thief holds a
+    copy, and we cannot tell which."""
     parts = _split(token)
     if parts is None:
         return None
@@ -137,7 +138,10 @@ async def rotate_refresh_token(db: Database, token: str) -> Rotated | None:
             update(refresh_tokens)
             .where(refresh_tokens.c.family_id == family, refresh_tokens.c.revoked_at.is_(None))
             .values(revoked_at=func.now())
+            .returning(refresh_tokens.c.user_id)
         )
+        revoked_for = {row.user_id for row in revoked}
+        await _revoke_access_tokens_of(conn, revoked_for)
         reused = (
             await conn.execute(
                 select(refresh_tokens.c.id).where(
@@ -147,13 +151,24 @@ async def rotate_refresh_token(db: Database, token: str) -> Rotated | None:
                 )
             )
         ).first()
-    if reused is not None or revoked.rowcount:
+    if reused is not None or revoked_for:
         raise RefreshTokenReused()
     return None
 
 
+async def _revoke_access_tokens_of(conn: AsyncConnection, user_ids: set[Any]) -> None:
+    """The access tokens issued so far to these accounts are refused from now on (their epoch
+    raised). An access token names its account, not its login, and the revocations every
+    process reads are per account: ending one login's access tokens ends the account's, and
+    its other logins get new ones by refreshing (their refresh tokens stay good)."""
+    if user_ids:
+        await conn.execute(update(users).where(users.c.id.in_(user_ids)).values(**_revoking_access_tokens()))
+
+
 async def revoke_family_of(db: Database, token: str) -> bool:
-    """Logs out: the token's whole family is revoked. False when the token is unknown."""
+    """Logs out: the token's whole family is revoked, and the account's access tokens with it
+    (`_revoke_access_tokens_of`). True when something was revoked (the token is known and its
+    family was not revoked already)."""
     parts = _split(token)
     if parts is None:
         return False
@@ -164,19 +179,15 @@ async def revoke_family_of(db: Database, token: str) -> bool:
             .where(refresh_tokens.c.id == token_id, refresh_tokens.c.secret_hash == digest(secret))
             .scalar_subquery()
         )
-        await conn.execute(
+        revoked = await conn.execute(
             update(refresh_tokens)
             .where(refresh_tokens.c.family_id == family, refresh_tokens.c.revoked_at.is_(None))
             .values(revoked_at=func.now())
+            .returning(refresh_tokens.c.user_id)
         )
-        known = (
-            await conn.execute(
-                select(refresh_tokens.c.id).where(
-                    refresh_tokens.c.id == token_id, refresh_tokens.c.secret_hash == digest(secret)
-                )
-            )
-        ).first()
-    return known is not None
+        revoked_for = {row.user_id for row in revoked}
+        await _revoke_access_tokens_of(conn, revoked_for)
+    return bool(revoked_for)
 
 
 def _revoking_access_tokens() -> dict[str, Any]:

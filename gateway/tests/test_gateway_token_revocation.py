@@ -169,3 +169,49 @@ async def test_a_deactivated_admin_s_console_session_ends_at_once(http, make_acc
     assert changed.status_code == 200, changed.text
     assert after.status_code == 303
     assert after.headers["location"].startswith("/ops/login")
+
+
+def bearer(tokens: dict[str, str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+async def test_logging_out_ends_the_login_s_access_token_and_other_logins_refresh_theirs(http, make_account):
+    customer = await make_account("CUSTOMER")
+    credentials = {"email": customer.email, "password": customer.password}
+    phone = (await http.post("/v1/auth/token", json=credentials)).json()
+    laptop = (await http.post("/v1/auth/token", json=credentials)).json()
+    assert (await http.get("/v1/bookings", headers=bearer(phone))).status_code == 200
+
+    out = await http.post("/v1/auth/logout", json={"refresh_token": phone["refresh_token"]})
+    after = await http.get("/v1/bookings", headers=bearer(phone))
+    # An access token names its account, not its login: the other login's goes too, and its
+    # refresh token (untouched) brings a new one.
+    laptop_before_refresh = await http.get("/v1/bookings", headers=bearer(laptop))
+    refreshed = await http.post("/v1/auth/refresh", json={"refresh_token": laptop["refresh_token"]})
+
+    assert out.status_code == 204
+    assert (after.status_code, after.json()["code"]) == (401, "TOKEN_REVOKED")
+    assert (laptop_before_refresh.status_code, laptop_before_refresh.json()["code"]) == (401, "TOKEN_REVOKED")
+    assert refreshed.status_code == 200, refreshed.text
+    assert (await http.get("/v1/bookings", headers=bearer(refreshed.json()))).status_code == 200
+    # A logout of a login already logged out revokes nothing more.
+    again = await http.post("/v1/auth/logout", json={"refresh_token": phone["refresh_token"]})
+    assert again.status_code == 204
+    assert (await http.get("/v1/bookings", headers=bearer(refreshed.json()))).status_code == 200
+
+
+async def test_a_reused_refresh_token_ends_the_access_tokens_of_its_login(http, make_account):
+    customer = await make_account("CUSTOMER")
+    first = (
+        await http.post("/v1/auth/token", json={"email": customer.email, "password": customer.password})
+    ).json()
+    rotated = (await http.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})).json()
+    assert (await http.get("/v1/bookings", headers=bearer(rotated))).status_code == 200
+
+    reused = await http.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+
+    assert reused.json()["code"] == "REFRESH_TOKEN_REUSED"
+    # Whoever holds the copy and the rightful holder alike: no access token of the login is let in.
+    for tokens in (first, rotated):
+        reply = await http.get("/v1/bookings", headers=bearer(tokens))
+        assert (reply.status_code, reply.json()["code"]) == (401, "TOKEN_REVOKED")

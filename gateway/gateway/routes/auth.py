@@ -111,10 +111,12 @@ async def issue_token(request: Request, body: TokenRequest) -> TokenResponse:
 )
 async def refresh_token(request: Request, body: RefreshRequest) -> TokenResponse:
     """Uses a refresh token once for a new access token and the next refresh token. A refresh
-    token used before revokes its whole family: 401 `REFRESH_TOKEN_REUSED`, log in again."""
+    token used before revokes its whole family and the account's access tokens: 401
+    `REFRESH_TOKEN_REUSED`, log in again."""
     try:
         rotated = await accounts.rotate_refresh_token(_db(request), body.refresh_token)
     except accounts.RefreshTokenReused:
+        request.app.state.token_revocations.forget()
         raise Problem(
             401,
             "REFRESH_TOKEN_REUSED",
@@ -127,9 +129,11 @@ async def refresh_token(request: Request, body: RefreshRequest) -> TokenResponse
 
 @router.post("/v1/auth/logout", status_code=204, operation_id="logout", responses=problems(400))
 async def logout(request: Request, body: RefreshRequest) -> Response:
-    """Revokes the refresh token's whole family (this login and every refresh of it). Unknown
-    or already revoked tokens answer 204 as well; access tokens end with their short life."""
-    await accounts.revoke_family_of(_db(request), body.refresh_token)
+    """Revokes the refresh token's whole family (this login and every refresh of it) and the
+    account's access tokens (an access token names its account, not its login: the account's
+    other logins refresh theirs). Unknown or already revoked tokens answer 204 as well."""
+    if await accounts.revoke_family_of(_db(request), body.refresh_token):
+        request.app.state.token_revocations.forget()
     return Response(status_code=204)
 
 

@@ -70,8 +70,9 @@ def sync_detailed(
 ) -> Response[Any | ProblemDetails]:
     """Logout
 
-     Revokes the refresh token's whole family (this login and every refresh of it). Unknown
-    or already revoked tokens answer 204 as well; access tokens end with their short life.
+     Revokes the refresh token's whole family (this login and every refresh of it) and the
+    account's access tokens (an access token names its account, not its login: the account's
+    other logins refresh theirs). Unknown or already revoked tokens answer 204 as well.
 
     Args:
         body (RefreshRequest):
@@ -102,8 +103,9 @@ def sync(
 ) -> Any | ProblemDetails | None:
     """Logout
 
-     Revokes the refresh token's whole family (this login and every refresh of it). Unknown
-    or already revoked tokens answer 204 as well; access tokens end with their short life.
+     Revokes the refresh token's whole family (this login and every refresh of it) and the
+    account's access tokens (an access token names its account, not its login: the account's
+    other logins refresh theirs). Unknown or already revoked tokens answer 204 as well.
 
     Args:
         body (RefreshRequest):
@@ -129,8 +131,9 @@ async def asyncio_detailed(
 ) -> Response[Any | ProblemDetails]:
     """Logout
 
-     Revokes the refresh token's whole family (this login and every refresh of it). Unknown
-    or already revoked tokens answer 204 as well; access tokens end with their short life.
+     Revokes the refresh token's whole family (this login and every refresh of it) and the
+    account's access tokens (an access token names its account, not its login: the account's
+    other logins refresh theirs). Unknown or already revoked tokens answer 204 as well.
 
     Args:
         body (RefreshRequest):
@@ -159,8 +162,9 @@ async def asyncio(
 ) -> Any | ProblemDetails | None:
     """Logout
 
-     Revokes the refresh token's whole family (this login and every refresh of it). Unknown
-    or already revoked tokens answer 204 as well; access tokens end with their short life.
+     Revokes the refresh token's whole family (this login and every refresh of it) and the
+    account's access tokens (an access token names its account, not its login: the account's
+    other logins refresh theirs). Unknown or already revoked tokens answer 204 as well.
 
     Args:
         body (RefreshRequest):

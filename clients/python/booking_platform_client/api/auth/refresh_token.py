@@ -78,7 +78,8 @@ def sync_detailed(
     """Refresh Token
 
      Uses a refresh token once for a new access token and the next refresh token. A refresh
-    token used before revokes its whole family: 401 `REFRESH_TOKEN_REUSED`, log in again.
+    token used before revokes its whole family and the account's access tokens: 401
+    `REFRESH_TOKEN_REUSED`, log in again.
 
     Args:
         body (RefreshRequest):
@@ -110,7 +111,8 @@ def sync(
     """Refresh Token
 
      Uses a refresh token once for a new access token and the next refresh token. A refresh
-    token used before revokes its whole family: 401 `REFRESH_TOKEN_REUSED`, log in again.
+    token used before revokes its whole family and the account's access tokens: 401
+    `REFRESH_TOKEN_REUSED`, log in again.
 
     Args:
         body (RefreshRequest):
@@ -137,7 +139,8 @@ async def asyncio_detailed(
     """Refresh Token
 
      Uses a refresh token once for a new access token and the next refresh token. A refresh
-    token used before revokes its whole family: 401 `REFRESH_TOKEN_REUSED`, log in again.
+    token used before revokes its whole family and the account's access tokens: 401
+    `REFRESH_TOKEN_REUSED`, log in again.
 
     Args:
         body (RefreshRequest):
@@ -167,7 +170,8 @@ async def asyncio(
     """Refresh Token
 
      Uses a refresh token once for a new access token and the next refresh token. A refresh
-    token used before revokes its whole family: 401 `REFRESH_TOKEN_REUSED`, log in again.
+    token used before revokes its whole family and the account's access tokens: 401
+    `REFRESH_TOKEN_REUSED`, log in again.
 
     Args:
         body (RefreshRequest):
