@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from sqlalchemy import text
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway import audit_log
@@ -165,10 +165,36 @@ def write_limiter(settings: Settings) -> Limiter | None:
     return Limiter(settings.max_writes_in_flight, settings.write_queue, settings.write_queue_wait_seconds)
 
 
+class NoSniff:
+    """`X-Content-Type-Options: nosniff` on every response, whatever answers it (a route, a
+    page, a static file, an error, a 404, the edge's refusals): a browser takes each body as
+    the type it is sent with, never as script or style it guessed. Outermost of the app."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (name, value)
+                    for name, value in message.get("headers", [])
+                    if name.lower() != b"x-content-type-options"
+                ]
+                message = {**message, "headers": [*headers, (b"x-content-type-options", b"nosniff")]}
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
 def _edge_first(
     app: FastAPI, limiter: Limiter | None, backpressure: Backpressure, body_read_seconds: float
 ) -> None:
-    """CORS, then admission control, in front of everything else the app runs, the request's
+    """nosniff, CORS, then admission control, in front of everything else the app runs, the request's
     span and Starlette's error handling included (both are built into the middleware stack,
     so they are put outside it by wrapping its build, as the instrumentation itself does).
 
@@ -180,9 +206,11 @@ def _edge_first(
     build = app.build_middleware_stack
 
     def build_behind_the_edge() -> ASGIApp:
-        return CompanyCors(
-            AdmissionControl(build(), limiter, backpressure, body_read_seconds=body_read_seconds),
-            clients=lambda: getattr(app.state, "clients", None),
+        return NoSniff(
+            CompanyCors(
+                AdmissionControl(build(), limiter, backpressure, body_read_seconds=body_read_seconds),
+                clients=lambda: getattr(app.state, "clients", None),
+            )
         )
 
     app.build_middleware_stack = build_behind_the_edge  # type: ignore[method-assign]
