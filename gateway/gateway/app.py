@@ -352,6 +352,7 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     app.include_router(site_pages.router)
     app.include_router(site_account.router)
     app.include_router(site_find_booking.router)
+    app.include_router(site_pages.fallback)  # last of the site: its 404 page for any other address
     app.add_exception_handler(LoginRedirect, login_redirect_response)
 
     @app.get("/healthz", operation_id="getLiveness", response_model=HealthOut, tags=["health"])

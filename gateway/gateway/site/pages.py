@@ -1100,3 +1100,20 @@ async def settle(request: Request, company_id: str, booking_id: str) -> Response
         return RedirectResponse(booking_path(managed.company.id, managed.booking.id), status_code=303)
 
     return await _guarded(request, call)
+
+
+# ----- any other address under /site -----
+
+# Included after every other router of the site (gateway.app): an address under /site that no
+# page matches (an id holding an encoded slash, a page that does not exist) is the site's 404
+# page, not the API's problem+json.
+fallback = APIRouter(include_in_schema=False)
+
+
+@fallback.api_route(SITE_PATH, methods=["GET", "HEAD"], response_class=HTMLResponse)
+@fallback.api_route(SITE_PATH + "/{rest:path}", methods=["GET", "HEAD"], response_class=HTMLResponse)
+async def no_such_page(request: Request) -> Response:
+    async def call() -> Response:
+        raise not_found()
+
+    return await _guarded(request, call)
