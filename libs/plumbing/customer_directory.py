@@ -1,7 +1,9 @@
-"""Which company a customer belongs to, asked of the catalog (which owns customers).
+"""Which company a customer belongs to, and a company's currency, asked of the catalog (which
+owns customers and companies).
 
 The wallet and passes keep no copy of customers: a person's top-up, pass grant or desk sale,
-which may name a customer id the service has never seen, asks here first. The call carries the
+which may name a customer id the service has never seen, asks here first; the wallet asks the
+company's currency before a credit or a debit (its accounts are in that currency). The call carries the
 caller's principal (`plumbing.grpc_client`), so the catalog refuses another company's customer
 as well."""
 
@@ -47,3 +49,12 @@ class CustomerDirectory:
             )
         )
         return None if reply is None else str(reply.customer.company_id)
+
+    async def company_currency(self, company_id: str) -> str | None:
+        """The company's currency; None when the catalog does not know it (for this caller)."""
+        reply = await ask_catalog(
+            self._stub.GetCompany(
+                catalog_pb2.GetCompanyRequest(company_id=company_id), timeout=CALL_TIMEOUT_SECONDS
+            )
+        )
+        return None if reply is None else str(reply.company.currency_code)

@@ -1,12 +1,14 @@
 """A person's top-up opens a wallet only for a customer of the request's company, as the real
 catalog says: company A's admin cannot credit company B's customer (nor an id nobody knows)
-under A, and nothing is written; internal callers are trusted."""
+under A, and nothing is written; internal callers are trusted. Credits and debits are in the
+company's currency, as the real catalog says, whoever calls."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 import pytest
@@ -15,9 +17,15 @@ import catalog.bootstrap
 import wallet.bootstrap
 from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from bookingplatform.common.v1 import money_pb2
+from bookingplatform.saga.v1 import saga_pb2
 from bookingplatform.wallet.v1 import wallet_pb2, wallet_pb2_grpc
+from plumbing.db import Database
+from plumbing.grpc_server import error_reason
 from plumbing.principal import Principal, Role
 from plumbing.tenancy_testing import call_as
+from wallet.domain.commands import TopUpWallet
+from wallet.domain.model import BalanceKind
+from wallet.service import handlers
 
 pytestmark = pytest.mark.integration
 
@@ -129,3 +137,127 @@ async def test_a_platform_admin_tops_up_only_under_the_customers_own_company(env
 async def test_internal_callers_are_trusted(env: Env) -> None:
     company, _ = await _company_and_customer(env)
     await env.wallet.TopUpWallet(_top_up(company, str(uuid.uuid4())))
+
+
+def _money(amount: int, currency: str) -> money_pb2.Money:
+    return money_pb2.Money(amount_minor=amount, currency_code=currency)
+
+
+def _credit(company: str, customer: str, amount: int, currency: str) -> wallet_pb2.TopUpWalletRequest:
+    request = _top_up(company, customer)
+    request.amount.CopyFrom(_money(amount, currency))
+    return request
+
+
+def _debit(company: str, customer: str, amount: int, currency: str) -> wallet_pb2.DebitWalletRequest:
+    return wallet_pb2.DebitWalletRequest(
+        request_id=str(uuid.uuid4()),
+        company_id=company,
+        customer_id=customer,
+        amount=_money(amount, currency),
+        balance_kind=wallet_pb2.BALANCE_KIND_MAIN,
+        reason="back out",
+    )
+
+
+async def _wallet(env: Env, company: str, customer: str) -> wallet_pb2.Wallet:
+    reply = await env.wallet.GetWallet(wallet_pb2.GetWalletRequest(company_id=company, customer_id=customer))
+    return reply.wallet
+
+
+async def test_a_credit_or_a_debit_not_in_the_companys_currency_is_refused_for_every_caller(env: Env) -> None:
+    """The first credit fixed the wallet's currency, whatever it was: one USD credit for a
+    customer of a EUR company held the wallet in USD for good (EUR credits, wallet payments and
+    pay later then refused CURRENCY_MISMATCH)."""
+    company, customer = await _company_and_customer(env)
+    staff = Principal(role=Role.STAFF, company_id=company, user_id=str(uuid.uuid4()))
+    mismatch = (grpc.StatusCode.INVALID_ARGUMENT, "CURRENCY_MISMATCH")
+    for currency in ("USD", "JPY"):
+        assert await call_as(
+            env.wallet, "TopUpWallet", _credit(company, customer, 5000, currency), staff
+        ) == (mismatch)
+        assert await call_as(env.wallet, "DebitWallet", _debit(company, customer, 1, currency), staff) == (
+            mismatch
+        )
+    with pytest.raises(grpc.aio.AioRpcError) as refused:  # a direct caller without a principal
+        await env.wallet.TopUpWallet(_credit(company, customer, 5000, "USD"))
+    assert (refused.value.code(), error_reason(refused.value)) == mismatch
+    assert await _entries(env, company, customer) == 0
+    assert (await _wallet(env, company, customer)).main_balance.currency_code == ""
+    assert await call_as(env.wallet, "TopUpWallet", _credit(company, customer, 5000, "EUR"), staff) == (
+        grpc.StatusCode.OK,
+        None,
+    )
+    wallet = await _wallet(env, company, customer)
+    assert (wallet.main_balance.currency_code, wallet.main_balance.amount_minor) == ("EUR", 5000)
+
+
+async def test_a_wallet_opened_in_a_wrong_currency_is_put_in_the_companys_once_empty(
+    env: Env, db: Database, run_step: Callable[..., Any], command: Callable[..., Any]
+) -> None:
+    """A wallet opened in another currency before credits were checked (here by the handler
+    without a catalog): its money can be debited out in its own currency, and once it holds
+    nothing and no debit of it can be refunded, a credit in the company's currency puts its
+    accounts in that currency; its past entries keep theirs."""
+    company, customer = await _company_and_customer(env)
+    staff = Principal(role=Role.STAFF, company_id=company, user_id=str(uuid.uuid4()))
+    await handlers.top_up_wallet(
+        db,
+        TopUpWallet(
+            request_id=str(uuid.uuid4()),
+            company_id=company,
+            customer_id=customer,
+            amount=300,
+            currency="JPY",
+            balance_kind=BalanceKind.MAIN,
+        ),
+    )
+    eur = _credit(company, customer, 500, "EUR")
+    mismatch = (grpc.StatusCode.INVALID_ARGUMENT, "CURRENCY_MISMATCH")
+    assert await call_as(env.wallet, "TopUpWallet", eur, staff) == mismatch  # it holds 300 JPY
+    # A booking took 200 JPY: it could still be refunded in JPY, so the accounts stay.
+    booking = str(uuid.uuid4())
+    debit = command(
+        saga_pb2.STEP_ACTION_EXECUTE,
+        company_id=company,
+        customer_id=customer,
+        booking_id=booking,
+        amount=200,
+        currency="JPY",
+    )
+    assert (await run_step(debit)).outcome == saga_pb2.STEP_OUTCOME_SUCCEEDED
+    assert await call_as(env.wallet, "DebitWallet", _debit(company, customer, 100, "JPY"), staff) == (
+        grpc.StatusCode.OK,
+        None,
+    )
+    assert await call_as(env.wallet, "TopUpWallet", eur, staff) == mismatch  # 200 JPY refundable
+    refund = command(
+        saga_pb2.STEP_ACTION_REFUND,
+        company_id=company,
+        customer_id=customer,
+        booking_id=booking,
+        amount=200,
+        currency="JPY",
+    )
+    assert (await run_step(refund)).outcome == saga_pb2.STEP_OUTCOME_SUCCEEDED
+    assert await call_as(env.wallet, "DebitWallet", _debit(company, customer, 200, "JPY"), staff) == (
+        grpc.StatusCode.OK,
+        None,
+    )
+    assert await call_as(env.wallet, "TopUpWallet", eur, staff) == (grpc.StatusCode.OK, None)
+    wallet = await _wallet(env, company, customer)
+    assert (wallet.main_balance.currency_code, wallet.main_balance.amount_minor) == ("EUR", 500)
+    assert wallet.bonus_balance.currency_code == "EUR"
+    entries = (
+        await env.wallet.ListWalletEntries(
+            wallet_pb2.ListWalletEntriesRequest(company_id=company, customer_id=customer)
+        )
+    ).entries
+    assert [(e.amount.amount_minor, e.amount.currency_code) for e in entries] == [
+        (500, "EUR"),
+        (-200, "JPY"),
+        (200, "JPY"),
+        (-100, "JPY"),
+        (-200, "JPY"),
+        (300, "JPY"),
+    ]

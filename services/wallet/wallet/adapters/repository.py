@@ -123,6 +123,48 @@ async def wallet_currency(conn: AsyncConnection, company_id: str, customer_id: s
     return None if currency is None else str(currency)
 
 
+# The customer's two accounts, locked in the debit's order (by kind).
+_LOCK_CUSTOMER_ACCOUNTS = text(
+    "SELECT id, currency, balance FROM wallet.accounts"
+    " WHERE company_id = :company_id AND customer_id = :customer_id ORDER BY kind FOR UPDATE"
+)
+# A debit of these accounts that a cancellation could still give back (in its own currency).
+_REFUNDABLE_DEBIT = text(
+    "SELECT EXISTS (SELECT FROM wallet.saga_operations o"
+    " WHERE o.company_id = :company_id AND o.customer_id = :customer_id AND o.action = 'EXECUTE'"
+    " AND o.outcome = 'SUCCEEDED' AND o.bonus_amount + o.main_amount > o.refunded_bonus + o.refunded_main"
+    " AND o.booking_id IN (SELECT t.booking_id FROM wallet.ledger_entries e"
+    " JOIN wallet.ledger_transactions t ON t.id = e.transaction_id"
+    " WHERE e.account_id = ANY(CAST(:account_ids AS uuid[])) AND t.kind = 'DEBIT'))"
+)
+
+
+async def adopt_currency(
+    conn: AsyncConnection, company_id: str, customer_id: str, currency: str
+) -> str | None:
+    """Puts the customer's accounts in `currency` (the company's) when they are in another one
+    but hold nothing and no debit of them can still be refunded: a wallet opened in a wrong
+    currency before credits were checked against the company's. The currency they were in when
+    it changed them, else None. The accounts stay locked to the end of the transaction, so no
+    saga step moves money in between (a debit of a 0 balance takes nothing; the old currency's
+    steps then find no account). Their past entries keep their own currency in the listing
+    (`list_entries` reads it from each transaction's system account, which never changes)."""
+    rows = (
+        await conn.execute(_LOCK_CUSTOMER_ACCOUNTS, {"company_id": company_id, "customer_id": customer_id})
+    ).all()
+    if not rows or all(row.currency == currency for row in rows) or any(row.balance for row in rows):
+        return None
+    key = {"company_id": company_id, "customer_id": customer_id}
+    if (await conn.execute(_REFUNDABLE_DEBIT, {**key, "account_ids": [str(r.id) for r in rows]})).scalar():
+        return None
+    await conn.execute(
+        update(accounts)
+        .where(accounts.c.company_id == company_id, accounts.c.customer_id == customer_id)
+        .values(currency=currency)
+    )
+    return str(rows[0].currency)
+
+
 async def get_wallet(conn: AsyncConnection, company_id: str, customer_id: str) -> Wallet:
     """The customer's balances; zero balances and no currency when there are no accounts."""
     rows = (
@@ -391,7 +433,22 @@ async def top_up_record(conn: AsyncConnection, business_key: str) -> TopUpRecord
 async def list_entries(
     conn: AsyncConnection, company_id: str, customer_id: str, *, before_id: int | None, limit: int
 ) -> list[WalletEntry]:
-    """The customer's entries, newest first, with ids below `before_id` (keyset paging)."""
+    """The customer's entries, newest first, with ids below `before_id` (keyset paging). An
+    entry's currency is its transaction's system account's (FUNDING or CLEARING, one currency
+    each, for good): a customer's accounts may have been put in the company's currency since
+    (`adopt_currency`), their entries were made in theirs."""
+    system = accounts.alias("system_account")
+    counterpart = ledger_entries.alias("counterpart")
+    entry_currency = (
+        select(system.c.currency)
+        .select_from(counterpart.join(system, system.c.id == counterpart.c.account_id))
+        .where(
+            counterpart.c.transaction_id == ledger_entries.c.transaction_id,
+            system.c.customer_id.is_(None),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
     query = (
         select(
             ledger_entries.c.id,
@@ -403,7 +460,7 @@ async def list_entries(
             ledger_transactions.c.reason,
             ledger_transactions.c.actor_user_id,
             accounts.c.kind.label("balance_kind"),
-            accounts.c.currency,
+            func.coalesce(entry_currency, accounts.c.currency).label("currency"),
         )
         .select_from(
             accounts.join(ledger_entries, ledger_entries.c.account_id == accounts.c.id).join(

@@ -71,7 +71,7 @@ class WalletApi(wallet_pb2_grpc.WalletServiceServicer):
             balance_kind=balance_kind,
             reason=check_reason(request.reason, required=True),
         )
-        wallet = await handlers.debit_wallet(self.db, command)
+        wallet = await handlers.debit_wallet(self.db, command, customers=self.customers)
         return wallet_pb2.DebitWalletResponse(wallet=wallet_to_proto(wallet))
 
     async def ListWalletEntries(  # type: ignore[override]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -57,6 +58,34 @@ async def check_customer_of_company(
         raise NotFound(CUSTOMER_NOT_FOUND, "no such customer in this company", field="customer_id")
 
 
+async def company_currency(
+    customers: CustomerDirectory | None,
+    company_id: str,
+    currency: str,
+    *,
+    also: Callable[[], Awaitable[str | None]] | None = None,
+) -> str | None:
+    """A credit or a debit is in the company's currency, as the catalog says (400
+    CURRENCY_MISMATCH otherwise, as a session's or an extra's price is), whoever calls: a
+    wallet's accounts take the currency of their first credit, so one credit in another currency
+    would hold the customer's wallet in it for good. `also` (a debit's): the wallet's own
+    currency, asked only when the amount is not in the company's and accepted too, so money put
+    in a wrong currency before this check can be taken out. The company's currency when
+    checked; None without a catalog (tools, tests of the wallet alone) or for a company the
+    catalog does not know (a person's top-up is refused CUSTOMER_NOT_FOUND before)."""
+    if customers is None:
+        return None
+    expected = await customers.company_currency(company_id)
+    if expected is None or currency == expected or (also is not None and currency == await also()):
+        return expected
+    raise InvalidArgument(
+        CURRENCY_MISMATCH,
+        f"the company's money is in {expected}, not {currency}",
+        field="amount.currency_code",
+        metadata={"company_currency": expected},
+    )
+
+
 async def get_wallet(db: Database, command: GetWallet) -> Wallet:
     check_wallet_owner(command.company_id, command.customer_id)
     async with db.transaction() as conn:
@@ -71,8 +100,24 @@ async def top_up_wallet(
     require_role(*BUSINESS_ROLES)
     check_wallet_owner(command.company_id, command.customer_id)
     await check_customer_of_company(customers, command.company_id, command.customer_id)
+    checked = await company_currency(customers, command.company_id, command.currency)
     business_key = topup_business_key(command.company_id, command.request_id)
     async with db.transaction() as conn:
+        if checked is not None:
+            # A wallet opened in another currency before credits were checked, empty: now the
+            # company's (repository.adopt_currency says when that is safe).
+            was = await repo.adopt_currency(conn, command.company_id, command.customer_id, checked)
+            if was is not None:
+                await audit.record(
+                    conn,
+                    company_id=command.company_id,
+                    entity_type="wallet",
+                    entity_id=command.customer_id,
+                    action="correct_currency",
+                    before={"currency": was},
+                    after={"currency": checked},
+                    reason="empty accounts put in the company's currency",
+                )
         await repo.ensure_customer_accounts(conn, command.company_id, command.customer_id, command.currency)
         transaction_id = str(uuid.uuid4())
         if not await repo.insert_transaction(
@@ -147,11 +192,20 @@ async def _audit_balance_change(
     )
 
 
-async def debit_wallet(db: Database, command: DebitWallet) -> Wallet:
+async def debit_wallet(
+    db: Database, command: DebitWallet, *, customers: CustomerDirectory | None = None
+) -> Wallet:
     """Staff take money out of one balance (back to the company's FUNDING account) once per
-    request_id, only when it is there: one conditional UPDATE decides, nothing goes below zero."""
+    request_id, only when it is there: one conditional UPDATE decides, nothing goes below zero.
+    In the company's currency, or the wallet's own when that is another (see `company_currency`)."""
     require_role(*BUSINESS_ROLES)
     check_wallet_owner(command.company_id, command.customer_id)
+
+    async def held_in() -> str | None:
+        async with db.transaction() as conn:
+            return await repo.wallet_currency(conn, command.company_id, command.customer_id)
+
+    await company_currency(customers, command.company_id, command.currency, also=held_in)
     business_key = adjustment_business_key(command.company_id, command.request_id)
     async with db.transaction() as conn:
         transaction_id = str(uuid.uuid4())
