@@ -763,3 +763,140 @@ async def test_each_applied_change_publishes_changed_a_reverted_one_change_faile
         ).scalars()
         refunded_bookings = {Struct.FromString(payload)["booking_id"] for payload in refunds}
     assert booking.id not in refunded_bookings
+
+
+async def _extra(admin: httpx.AsyncClient, name: str, price: int, unit: str) -> str:
+    made = await admin.post(
+        "/v1/admin/extras",
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+        json={"name": name, "price": {"amount_minor": price, "currency_code": "EUR"}, "pricing_unit": unit},
+    )
+    assert made.status_code in (200, 201), made.text
+    return str(made.json()["id"])
+
+
+async def _edit_extra(admin: httpx.AsyncClient, extra_id: str, **fields) -> None:
+    read = await admin.get(f"/v1/admin/extras/{extra_id}")
+    assert read.status_code == 200, read.text
+    updated = await admin.patch(
+        f"/v1/admin/extras/{extra_id}",
+        headers={"Idempotency-Key": str(uuid.uuid4()), "If-Match": read.headers["ETag"]},
+        json=fields,
+    )
+    assert updated.status_code == 200, updated.text
+
+
+def _extras_of(booking) -> dict[str, int]:
+    return {line.name: line.quantity for line in booking.extras}
+
+
+async def _units_stored(platform, booking_id: str) -> dict[str, str]:
+    async with platform.db.transaction() as conn:
+        rows = await conn.execute(
+            text("SELECT name, pricing_unit FROM bookings.booking_extras WHERE booking_id = :b"),
+            {"b": booking_id},
+        )
+        return {row[0]: row[1] for row in rows}
+
+
+async def test_a_changed_rental_keeps_the_pricing_unit_its_extra_was_bought_with(platform, tenant):
+    """The tester's repro A and B over HTTP: an extra bought per booking stays one per booking
+    when the rental is shortened or extended after an admin made the extra per hour (it was
+    scaled by the catalog's unit at the change, at the old booked price)."""
+    boat = await kayak(platform, tenant.company_id, hourly=1000)
+    admin = await _admin_of(platform, tenant.company_id)
+    rower = await tenant.customer(main_minor=100_000)
+    guide4 = await _extra(admin, "Guide4", 5000, "PER_BOOKING")
+    guide = await _extra(admin, "Guide", 5000, "PER_BOOKING")
+    day = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=30)
+    other_day = day + timedelta(days=3)
+
+    async def book(start: datetime, extra_id: str, quantity: int) -> dict:
+        made = await rower.http.post(
+            "/v1/bookings",
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+            json={
+                "resource_id": boat.id,
+                "start_time": start.isoformat(),
+                "end_time": (start + timedelta(hours=4)).isoformat(),
+                "extras": [{"extra_id": extra_id, "quantity": quantity}],
+                "payment": {"use_wallet": True},
+            },
+        )
+        assert made.status_code == 202, made.text
+        return await rower.wait_for(made.json()["id"], "CONFIRMED")
+
+    a = await book(day, guide4, 4)
+    b = await book(other_day, guide, 1)
+    assert (a["total_price"]["amount_minor"], b["total_price"]["amount_minor"]) == (24000, 9000)
+    await _edit_extra(admin, guide4, pricing_unit="PER_HOUR")
+    await _edit_extra(
+        admin, guide, pricing_unit="PER_HOUR", price={"amount_minor": 100, "currency_code": "EUR"}
+    )
+
+    # A: 09:00-13:00 shortened to 12:00 gives back the hour, 10.00, and keeps the four guides.
+    await _change_over_http(rower, a["id"], day + timedelta(hours=3))
+    a_done = await change_done(platform, a["id"])
+    assert (a_done.total_price.amount_minor, _extras_of(a_done)) == (23000, {"Guide4": 4})
+
+    # B: shortened to 1 h (60.00), then extended to 6 h: 60.00 for the hours, one guide at 50.00.
+    await _change_over_http(rower, b["id"], other_day + timedelta(hours=1))
+    assert (await change_done(platform, b["id"])).total_price.amount_minor == 6000
+    await _change_over_http(rower, b["id"], other_day + timedelta(hours=6))
+    b_done = await change_done(platform, b["id"])
+    assert (b_done.total_price.amount_minor, _extras_of(b_done)) == (11000, {"Guide": 1})
+    assert b_done.wallet_debited_minor == 11000
+    await eventually(
+        lambda: _balance_is(platform, tenant.company_id, rower.id, 100_000 - 23000 - 11000),
+        message="the wallet never settled at the two rentals' prices",
+    )
+    # The unit is the booking's own, stored with the line when it was bought.
+    assert await _units_stored(platform, a["id"]) == {"Guide4": "PER_BOOKING"}
+    assert await _units_stored(platform, b["id"]) == {"Guide": "PER_BOOKING"}
+    await admin.aclose()
+
+
+async def test_a_changed_stay_scales_its_extras_by_the_units_they_were_bought_with(platform, tenant):
+    """Per night and per guest-night extras scale with the nights by the unit they were bought
+    with, a per-booking one stays, whatever units the catalog gives them afterwards."""
+    resource, _ = await cabins(platform, tenant.company_id, nightly=10000)
+    admin = await _admin_of(platform, tenant.company_id)
+    breakfast = await _extra(admin, "Breakfast", 1000, "PER_GUEST_NIGHT")
+    dinner = await _extra(admin, "Dinner", 2000, "PER_NIGHT")
+    cleaning = await _extra(admin, "Cleaning", 3000, "PER_BOOKING")
+    guest = await customer_with_money(platform, tenant.company_id, amount=200_000)
+    check_in = date.today() + timedelta(days=40)
+    booking, reason = await attempt(
+        platform,
+        stay(
+            guest.id,
+            resource.id,
+            check_in,
+            check_in + timedelta(days=2),
+            guests=2,
+            extras=[
+                bookings_pb2.ExtraRequest(extra_id=extra_id, quantity=1)
+                for extra_id in (breakfast, dinner, cleaning)
+            ],
+        ),
+    )
+    assert booking is not None, reason
+    confirmed = await settled(platform, booking.id)
+    # 2 nights 200.00; breakfast 2 guests x 2 nights, dinner 2 nights, cleaning once.
+    assert confirmed.total_price.amount_minor == 20000 + 4000 + 4000 + 3000
+    await _edit_extra(admin, breakfast, pricing_unit="PER_BOOKING")
+    await _edit_extra(admin, dinner, pricing_unit="PER_GUEST")
+    await _edit_extra(admin, cleaning, pricing_unit="PER_NIGHT")
+
+    _, reason = await change(platform, confirmed, check_out=check_in + timedelta(days=3))
+    assert reason is None
+    done = await change_done(platform, booking.id)
+
+    assert _extras_of(done) == {"Breakfast": 6, "Dinner": 3, "Cleaning": 1}
+    assert done.total_price.amount_minor == 30000 + 6000 + 6000 + 3000
+    assert await _units_stored(platform, booking.id) == {
+        "Breakfast": "PER_GUEST_NIGHT",
+        "Dinner": "PER_NIGHT",
+        "Cleaning": "PER_BOOKING",
+    }
+    await admin.aclose()

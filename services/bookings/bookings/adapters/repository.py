@@ -215,6 +215,7 @@ async def _insert_extras(conn: AsyncConnection, booking: Booking) -> None:
                     "name": line.name,
                     "quantity": line.quantity,
                     "unit_price_minor": line.unit_price_minor,
+                    "pricing_unit": line.pricing_unit,
                 }
                 for line in booking.extras
             ],
@@ -370,7 +371,8 @@ async def occupancy(conn: AsyncConnection, session_id: str) -> tuple[int, int] |
 # One booking's extras and refund request, read with its row (a correlated subquery each)
 # instead of two more statements: a booking is read or moved at every step of its saga.
 _EXTRAS_JSON = literal_column(
-    "(SELECT jsonb_agg(jsonb_build_array(e.extra_id, e.name, e.quantity, e.unit_price_minor)"
+    "(SELECT jsonb_agg(jsonb_build_array(e.extra_id, e.name, e.quantity, e.unit_price_minor,"
+    " e.pricing_unit)"
     " ORDER BY e.extra_id) FROM bookings.booking_extras e WHERE e.booking_id = bookings.bookings.id)",
     JSONB,
 ).label("extras_json")
@@ -383,7 +385,10 @@ _GET_BOOKING = select(bookings, _EXTRAS_JSON, _REFUND_JSON).where(bookings.c.id 
 
 def _booking_with_its_lines(row: Row[Any]) -> Booking:
     """A booking from a row read with `_EXTRAS_JSON` and `_REFUND_JSON`."""
-    extras = [ExtraLine(str(e), str(name), int(q), int(p)) for e, name, q, p in row.extras_json or ()]
+    extras = [
+        ExtraLine(str(e), str(name), int(q), int(p), str(unit))
+        for e, name, q, p, unit in row.extras_json or ()
+    ]
     refund = None
     if row.refund_json is not None:
         r = row.refund_json
@@ -538,7 +543,7 @@ async def _with_extras(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> list[
     extra_rows = await conn.execute(_EXTRAS_OF, {"ids": ids})
     for extra in extra_rows:
         lines.setdefault(extra.booking_id, []).append(
-            ExtraLine(extra.extra_id, extra.name, extra.quantity, extra.unit_price_minor)
+            ExtraLine(extra.extra_id, extra.name, extra.quantity, extra.unit_price_minor, extra.pricing_unit)
         )
     refunds = {
         refund.booking_id: RefundRequest(

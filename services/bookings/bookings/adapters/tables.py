@@ -160,7 +160,14 @@ booking_extras = Table(
     Column("name", Text, nullable=False),
     Column("quantity", Integer, nullable=False),
     Column("unit_price_minor", BigInteger, nullable=False),
+    # How the extra was priced when bought: a change of the period scales it by this unit,
+    # not the catalog's unit now (migration 0017_extra_pricing_unit).
+    Column("pricing_unit", Text, nullable=False),
     CheckConstraint("quantity >= 1", name="ck_booking_extras_quantity"),
+    CheckConstraint(
+        "pricing_unit IN ('PER_BOOKING', 'PER_NIGHT', 'PER_GUEST', 'PER_HOUR', 'PER_GUEST_NIGHT')",
+        name="ck_booking_extras_pricing_unit",
+    ),
 )
 
 # Places of a time slot: the database refuses to hold more than the capacity.

@@ -12,7 +12,8 @@ rate no longer reprices hours already paid: extending and shortening back return
 before, whatever the rate did meanwhile.
 
 Extras priced per night, per guest-night or per hour scale with the new period at the unit
-price they were bought at; per-booking and per-guest extras stay as they are.
+price and by the pricing unit they were bought with (both kept in `booking_extras`; the
+catalog's unit now is never asked); per-booking and per-guest extras stay as they are.
 
 A shortening cancels the time it removes: what that time cost comes back at the percent a
 cancellation would refund now (`model.refund_percent`, the booking's saved windows), each
@@ -63,20 +64,19 @@ def interval_hours(start: datetime, end: datetime) -> int:
     return math.ceil(int((end - start).total_seconds() // 60) / 60)
 
 
-def rescale_extras(
-    extras: list[ExtraLine], pricing_units: dict[str, str], old: Scale, new: Scale
-) -> tuple[ExtraLine, ...]:
-    """The booking's extras for the new period, at their booked unit prices. An extra the
-    catalog no longer knows, or whose quantity does not fit its unit, stays as bought."""
+def rescale_extras(extras: list[ExtraLine], old: Scale, new: Scale) -> tuple[ExtraLine, ...]:
+    """The booking's extras for the new period, at their booked unit prices and by the pricing
+    unit each was bought with (`ExtraLine.pricing_unit`, stored with the booking), never the
+    catalog's unit now: an extra bought per booking stays one per booking after an admin made
+    it per hour. An extra whose quantity does not fit its unit stays as bought."""
     lines = []
     for line in extras:
-        unit = pricing_units.get(line.extra_id)
-        old_multiplier = extra_multiplier(unit, old) if unit else 0
-        if not unit or old_multiplier < 1 or line.quantity % old_multiplier:
+        old_multiplier = extra_multiplier(line.pricing_unit, old)
+        if old_multiplier < 1 or line.quantity % old_multiplier:
             lines.append(line)
             continue
-        quantity = line.quantity // old_multiplier * extra_multiplier(unit, new)
-        lines.append(ExtraLine(line.extra_id, line.name, max(quantity, 1), line.unit_price_minor))
+        quantity = line.quantity // old_multiplier * extra_multiplier(line.pricing_unit, new)
+        lines.append(replace(line, quantity=max(quantity, 1)))
     return tuple(lines)
 
 

@@ -54,14 +54,21 @@ class PaymentPlan:
         return self.use_wallet or bool(self.payment_method_id) or self.desk_payment is not None
 
 
+# How an extra is priced (catalog's PricingUnit), kept on each extra a booking bought.
+PRICING_UNITS = ("PER_BOOKING", "PER_NIGHT", "PER_GUEST", "PER_HOUR", "PER_GUEST_NIGHT")
+
+
 @dataclass(frozen=True)
 class ExtraLine:
-    """An extra as bought: its price is a snapshot, later catalog changes do not touch it."""
+    """An extra as bought: its price and pricing unit are a snapshot, later catalog changes do
+    not touch them (a change of the booking's period scales it by the unit it was bought with)."""
 
     extra_id: str
     name: str
     quantity: int
     unit_price_minor: int
+    # PER_BOOKING, PER_NIGHT, PER_GUEST, PER_HOUR or PER_GUEST_NIGHT (`booking_extras.pricing_unit`).
+    pricing_unit: str
 
     @property
     def total_minor(self) -> int:

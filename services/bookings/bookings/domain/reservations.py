@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bookings.domain.model import ExtraLine
+from bookings.domain.model import PRICING_UNITS, ExtraLine
 from bookings.domain.policy import Policy
 from plumbing import money, validation
 from plumbing.errors import FailedPrecondition, InvalidArgument
@@ -194,11 +194,14 @@ def extra_lines(
         money.check_quantity(quantity, "extras", "INVALID_QUANTITY")
         if offer.currency != currency:
             raise FailedPrecondition("CURRENCY_MISMATCH", "extra priced in another currency")
+        # Kept with the line: a later change of the period scales it by this unit, whatever
+        # the catalog says then (an unknown unit is priced, and kept, per booking).
+        unit = offer.pricing_unit if offer.pricing_unit in PRICING_UNITS else "PER_BOOKING"
         multiplier = {
             "PER_NIGHT": nights,
             "PER_GUEST": guests,
             "PER_HOUR": hours,
             "PER_GUEST_NIGHT": guests * nights,
-        }.get(offer.pricing_unit, 1)
-        lines.append(ExtraLine(extra_id, offer.name, quantity * multiplier, offer.price_minor))
+        }.get(unit, 1)
+        lines.append(ExtraLine(extra_id, offer.name, quantity * multiplier, offer.price_minor, unit))
     return tuple(lines)

@@ -20,7 +20,6 @@ cancellation (`BOOKING_FINALIZING`); both are ABORTED: retry once the saga is do
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -155,17 +154,13 @@ class PeriodChanges:
         if check_out == booking.check_out_date:
             return None
         nights = check_stay(resource.policy, check_in, check_out, booking.guests)
-        pricing, units = await asyncio.gather(
-            self.resources.stay_pricing(booking.resource_id, check_in, check_out),
-            self._pricing_units(booking),
-        )
+        pricing = await self.resources.stay_pricing(booking.resource_id, check_in, check_out)
         base_lines = nightly_lines(
             booked_night_prices(booking.quote_lines), check_in, check_out, pricing.nights
         )
         old_nights = len(nights_between(check_in, booking.check_out_date))
         extras = rescale_extras(
             booking.extras,
-            units,
             Scale(nights=old_nights, guests=booking.guests),
             Scale(nights=len(nights), guests=booking.guests),
         )
@@ -188,9 +183,7 @@ class PeriodChanges:
         new_end = command.end_time
         if new_end == booking.end_time:
             return None
-        zone, units = await asyncio.gather(
-            self.resources.time_zone(booking.company_id), self._pricing_units(booking)
-        )
+        zone = await self.resources.time_zone(booking.company_id)
         # The rules of a create, for the new period: whole minutes (granularity), minimum and
         # maximum length (the platform's MAX_RENTAL_MINUTES too), and an end within the horizon.
         _, blocked_until = check_interval(resource.policy, booking.start_time, new_end, zone)
@@ -208,7 +201,6 @@ class PeriodChanges:
         )
         extras = rescale_extras(
             booking.extras,
-            units,
             Scale(hours=interval_hours(booking.start_time, booking.end_time)),
             Scale(hours=interval_hours(booking.start_time, new_end)),
         )
@@ -224,12 +216,6 @@ class PeriodChanges:
         return change.with_blocked(
             (booking.start_time, booking.end_time), (booking.start_time, blocked_until)
         )
-
-    async def _pricing_units(self, booking: Booking) -> dict[str, str]:
-        if not booking.extras:
-            return {}
-        offers = await self.resources.extra_offers(booking.company_id)
-        return {extra_id: offer.pricing_unit for extra_id, offer in offers.items()}
 
     # -- the transaction ----------------------------------------------------------------
 

@@ -120,19 +120,36 @@ def test_an_extension_at_the_rate_of_the_last_stretch_grows_it_and_the_stretches
 
 def test_extras_per_night_and_per_hour_scale_and_the_others_stay():
     extras = [
-        ExtraLine("breakfast", "Breakfast", 4, 1000),  # 2 guests x 2 nights
-        ExtraLine("cleaning", "Cleaning", 1, 5000),
-        ExtraLine("gone", "No longer offered", 2, 700),
+        ExtraLine("breakfast", "Breakfast", 4, 1000, "PER_GUEST_NIGHT"),  # 2 guests x 2 nights
+        ExtraLine("dinner", "Dinner", 2, 3000, "PER_NIGHT"),
+        ExtraLine("cleaning", "Cleaning", 1, 5000, "PER_BOOKING"),
+        ExtraLine("towels", "Towels", 2, 700, "PER_GUEST"),
     ]
-    units = {"breakfast": "PER_GUEST_NIGHT", "cleaning": "PER_BOOKING"}
 
-    scaled = rescale_extras(extras, units, Scale(nights=2, guests=2), Scale(nights=3, guests=2))
+    scaled = rescale_extras(extras, Scale(nights=2, guests=2), Scale(nights=3, guests=2))
 
-    assert [(line.extra_id, line.quantity, line.unit_price_minor) for line in scaled] == [
-        ("breakfast", 6, 1000),
-        ("cleaning", 1, 5000),
-        ("gone", 2, 700),
+    assert [(line.extra_id, line.quantity, line.unit_price_minor, line.pricing_unit) for line in scaled] == [
+        ("breakfast", 6, 1000, "PER_GUEST_NIGHT"),
+        ("dinner", 3, 3000, "PER_NIGHT"),
+        ("cleaning", 1, 5000, "PER_BOOKING"),
+        ("towels", 2, 700, "PER_GUEST"),
     ]
+
+
+def test_an_extra_scales_by_the_unit_it_was_bought_with_not_the_catalogs_now():
+    """Repro A/B: a guide bought per booking (x4 on a 4-hour rental, x1 on another) stays as
+    bought when the rental changes, whatever the catalog's unit is by then; a guide bought per
+    hour scales with the hours."""
+    per_booking = [ExtraLine("guide4", "Guide4", 4, 5000, "PER_BOOKING")]
+    assert rescale_extras(per_booking, Scale(hours=4), Scale(hours=3)) == tuple(per_booking)
+    assert rescale_extras(per_booking, Scale(hours=4), Scale(hours=6)) == tuple(per_booking)
+    per_hour = [ExtraLine("guide", "Guide", 4, 100, "PER_HOUR")]
+    assert [line.quantity for line in rescale_extras(per_hour, Scale(hours=4), Scale(hours=1))] == [1]
+    one_hour = [ExtraLine("guide", "Guide", 1, 100, "PER_HOUR")]
+    assert [line.quantity for line in rescale_extras(one_hour, Scale(hours=1), Scale(hours=6))] == [6]
+    # A quantity that does not fit its unit stays as bought.
+    odd = [ExtraLine("guide", "Guide", 3, 100, "PER_HOUR")]
+    assert rescale_extras(odd, Scale(hours=2), Scale(hours=4)) == tuple(odd)
 
 
 def test_a_refund_goes_to_the_card_first_then_the_wallet_never_beyond_what_each_paid():

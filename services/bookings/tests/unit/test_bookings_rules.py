@@ -51,7 +51,7 @@ def reason_of(call):
 
 
 def test_the_quote_is_places_times_price_plus_extras():
-    quote = quote_time_slot(offer(), 3, (ExtraLine("e", "Mat", 2, 250),))
+    quote = quote_time_slot(offer(), 3, (ExtraLine("e", "Mat", 2, 250, "PER_BOOKING"),))
     assert (quote.base_minor, quote.total_minor) == (4500, 5000)
 
 
@@ -71,7 +71,8 @@ def test_a_session_refuses_what_its_rules_forbid(session, quantity, reason):
 
 
 def test_a_pass_alone_cannot_pay_for_extras():
-    with_extras = Quote(base_minor=1500, extras=(ExtraLine("e", "Mat", 1, 200),), currency="EUR")
+    mat = ExtraLine("e", "Mat", 1, 200, "PER_BOOKING")
+    with_extras = Quote(base_minor=1500, extras=(mat,), currency="EUR")
     assert reason_of(lambda: check_payment_plan(PaymentPlan(entitlement_id="p"), with_extras)) == (
         "PAYMENT_PLAN_INSUFFICIENT"
     )
