@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
 import aiosmtplib
+
+from plumbing.text import is_email
 
 TIMEOUT_SECONDS = 30.0
 
@@ -48,10 +51,35 @@ def message_id(outgoing_id: str) -> str:
     return f"<notification-{outgoing_id}@booking-platform>"
 
 
+class InvalidRecipient(ValueError):
+    """A stored recipient that is not one plain address: never sent (no retry changes it)."""
+
+
+def recipient_address(value: str) -> Address:
+    """The one mailbox of a stored recipient, as an Address: the To: header is built from its
+    parts, never parsed from the stored text, so no address expands into several recipients
+    (an encoded word "=?utf-8?q?a=40x=2C_b=40y?=@z" read as two, a quote or comma opening a
+    display name or a list). An address that is not a plain addr-spec (plumbing.text) is
+    refused; an IDN domain goes out as its ASCII form."""
+    if not is_email(value):
+        raise InvalidRecipient("not one plain e-mail address")
+    local, _, domain = value.rpartition("@")
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        pass  # not IDNA-encodable: left as written (it passed the pattern)
+    try:
+        address = Address(username=local, domain=domain)
+    except ValueError as error:
+        raise InvalidRecipient("not one plain e-mail address") from error
+    return address
+
+
 def mime(outgoing: Outgoing, settings: SmtpSettings) -> EmailMessage:
+    """The message; InvalidRecipient when the recipient is not one plain address."""
     message = EmailMessage()
     message["From"] = formataddr((settings.sender_name, settings.sender))
-    message["To"] = outgoing.recipient
+    message["To"] = recipient_address(outgoing.recipient)
     message["Subject"] = outgoing.subject
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = message_id(outgoing.id)
@@ -76,8 +104,16 @@ def _answer(code: int, text: str) -> Outcome:
 
 async def send(outgoing: Outgoing, settings: SmtpSettings) -> Outcome:
     try:
+        message = mime(outgoing, settings)
+    except InvalidRecipient:
+        # Stored before addresses were checked: refused for good, the address never echoed.
+        return Outcome(False, permanent=True, error="INVALID_RECIPIENT")
+    try:
         await aiosmtplib.send(
-            mime(outgoing, settings),
+            message,
+            # The envelope names the one mailbox: nothing is read back out of the headers.
+            sender=settings.sender,
+            recipients=[recipient_address(outgoing.recipient).addr_spec],
             hostname=settings.host,
             port=settings.port,
             username=settings.username or None,

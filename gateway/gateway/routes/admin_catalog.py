@@ -45,7 +45,7 @@ from gateway.routes.common import (
 )
 from gateway.schemas import Money
 from plumbing.principal import Role
-from plumbing.text import DESCRIPTION_PATTERN, NAME_PATTERN
+from plumbing.text import DESCRIPTION_PATTERN, NAME_PATTERN, OPTIONAL_DOTTED_EMAIL_PATTERN
 
 router = APIRouter(tags=["admin: catalog"])
 
@@ -203,7 +203,12 @@ class UpdateCompanyBody(BaseModel):
     time_zone: str | None = Field(default=None, min_length=1, max_length=64)
     currency_code: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     description: Description | None = None
-    contact_email: str | None = Field(default=None, max_length=254)
+    contact_email: str | None = Field(
+        default=None,
+        max_length=254,
+        pattern=OPTIONAL_DOTTED_EMAIL_PATTERN,
+        description="One plain address (staff copies of e-mails go there); empty removes it.",
+    )
     contact_phone: str | None = Field(default=None, max_length=40)
     address: str | None = Field(default=None, max_length=500, pattern=DESCRIPTION_PATTERN)
     allowed_origins: list[Annotated[str, Field(max_length=2000)]] | None = Field(

@@ -18,7 +18,7 @@ class UpdateCompanyBody:
         Attributes:
             address (None | str | Unset):
             allowed_origins (list[str] | None | Unset):
-            contact_email (None | str | Unset):
+            contact_email (None | str | Unset): One plain address (staff copies of e-mails go there); empty removes it.
             contact_phone (None | str | Unset):
             currency_code (None | str | Unset):
             description (None | str | Unset):

@@ -41,7 +41,6 @@ EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2199, 12, 31)
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 
 
 def request_id(value: str) -> str | None:
@@ -110,7 +109,7 @@ def email(value: str, field: str = "email") -> str | None:
     cleaned = value.strip()
     if not cleaned:
         return None
-    if len(cleaned) > MAX_EMAIL_LENGTH or not _EMAIL.fullmatch(cleaned):
+    if len(cleaned) > MAX_EMAIL_LENGTH or not text.is_email(cleaned, dotted=True):
         raise InvalidArgument(errors.INVALID_EMAIL, f"{field} is not an e-mail address", field=field)
     return cleaned
 

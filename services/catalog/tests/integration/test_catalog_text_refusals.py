@@ -125,3 +125,31 @@ async def test_a_description_keeps_its_lines_but_no_other_control_or_bidi_overri
     ).company
     assert changed.description == "Yoga by the harbour.\r\nMats\tincluded."
     assert changed.address == "Quay 1\n20457 Hamburg"
+
+
+async def test_an_address_that_is_not_one_plain_mailbox_is_invalid_email(catalog, company, refused):
+    # An encoded word read as two recipients, a quote opening an attribute, a list, a comment.
+    for address in (
+        "=?utf-8?q?victim1=40target.example=2C_victim2=40target.example=2C?=@example.com",
+        "a\"onmouseover=alert(5)'@x.com",
+        "eve@example.com,boss@example.com",
+        "eve(admin)@example.com",
+        "<script>@x.com",
+    ):
+        contact = await refused(
+            catalog.UpdateCompany(
+                catalog_pb2.UpdateCompanyRequest(
+                    company=catalog_pb2.Company(id=company.id, etag=company.etag, contact_email=address),
+                    update_mask=FieldMask(paths=["contact_email"]),
+                )
+            )
+        )
+        customer = await refused(
+            catalog.CreateCustomer(
+                catalog_pb2.CreateCustomerRequest(
+                    request_id=str(uuid.uuid4()), company_id=company.id, display_name="Eve", email=address
+                )
+            )
+        )
+        assert (contact.reason, contact.field) == ("INVALID_EMAIL", "contact_email"), address
+        assert (customer.reason, customer.field) == ("INVALID_EMAIL", "email"), address
