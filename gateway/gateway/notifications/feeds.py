@@ -61,7 +61,12 @@ def new_token() -> str:
 
 
 def feed_url(request: Request, token: str) -> str:
-    return str(request.base_url).rstrip("/") + f"{FEED_PATH}{token}.ics"
+    """The feed's address under GATEWAY_PUBLIC_URL; only when that is not set, under the
+    address the request came to (its Host header, which a caller chooses: a feed URL answered
+    as http://evil.example/... would hand the secret to that host)."""
+    public_url: str = request.app.state.settings.public_url
+    base = public_url or str(request.base_url)
+    return base.rstrip("/") + f"{FEED_PATH}{token}.ics"
 
 
 def token_hash(token: str) -> str:
