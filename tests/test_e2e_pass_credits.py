@@ -116,3 +116,79 @@ async def test_a_rental_paid_with_a_pass_before_keeps_its_period_and_is_still_ca
         return (await rower.http.get(f"/v1/bookings/{booking_id}")).json()["status"] == "CANCELLED"
 
     await eventually(done, message="the rental paid with a pass was never cancelled")
+
+
+async def _refund_credits(platform, booking_id: str) -> int | None:
+    async with platform.db.transaction() as conn:
+        return (
+            await conn.execute(
+                text("SELECT credits FROM bookings.refund_requests WHERE booking_id = :b"), {"b": booking_id}
+            )
+        ).scalar()
+
+
+async def test_a_cancellation_gives_back_only_the_credits_the_pass_step_took(platform, tenant):
+    """A free place booked with a pass is confirmed without a pass step: its cancellation gave
+    back `quantity` credits that never left the pass (refund_requests, the event, the webhook
+    and the e-mail said so). Now only what the pass step took comes back: none for the free
+    place; the places of a priced session, and of a free one with a paid extra (the pass step
+    ran, covering nothing), as before."""
+    guest = await tenant.customer(main_minor=10_000)
+    entitlement = await tenant.grant_pass(guest.id, credits=10)
+    free = await tenant.session(price_minor=0)
+    priced = await tenant.session(price_minor=1500)
+
+    async def booked(session_id: str, **payment) -> str:
+        made = await guest.http.post(
+            "/v1/bookings",
+            headers=key(),
+            json={
+                "session_id": session_id,
+                "quantity": 2,
+                "payment": {"entitlement_id": entitlement, **payment},
+            },
+        )
+        assert made.status_code == 202, made.text
+        confirmed = await guest.wait_for(made.json()["id"], "CONFIRMED", "REJECTED")
+        assert confirmed["status"] == "CONFIRMED", confirmed
+        return str(confirmed["id"])
+
+    free_one = await booked(free.id)
+    assert await pass_credits(guest, entitlement) == (0, 0, 10)
+    preview = await guest.http.get(f"/v1/bookings/{free_one}/cancellation-preview")
+    assert preview.status_code == 200, preview.text
+    assert preview.json()["credits"] == 0
+    assert (await guest.cancel(free_one)).status_code in (200, 202)
+    await guest.wait_for(free_one, "CANCELLED")
+    assert await _refund_credits(platform, free_one) == 0
+    assert await pass_credits(guest, entitlement) == (0, 0, 10)
+
+    priced_one = await booked(priced.id)
+    with_extra = await guest.http.post(
+        "/v1/bookings",
+        headers=key(),
+        json={
+            "session_id": free.id,
+            "quantity": 2,
+            "extras": [{"extra_id": tenant.extra_id, "quantity": 1}],
+            "payment": {"entitlement_id": entitlement, "use_wallet": True},
+        },
+    )
+    assert with_extra.status_code == 202, with_extra.text
+    extra_one = (await guest.wait_for(with_extra.json()["id"], "CONFIRMED"))["id"]
+
+    async def four_used() -> bool:
+        return (await pass_credits(guest, entitlement))[0] == 4
+
+    await eventually(four_used, message="the pass steps never consumed the four credits")
+    for booking_id in (priced_one, extra_one):
+        preview = await guest.http.get(f"/v1/bookings/{booking_id}/cancellation-preview")
+        assert preview.json()["credits"] == 2, preview.text
+        assert (await guest.cancel(booking_id)).status_code in (200, 202)
+        await guest.wait_for(booking_id, "CANCELLED")
+        assert await _refund_credits(platform, booking_id) == 2
+
+    async def all_back() -> bool:
+        return await pass_credits(guest, entitlement) == (0, 0, 10)
+
+    await eventually(all_back, message="the pass never got its four credits back")

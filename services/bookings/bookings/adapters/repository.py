@@ -108,6 +108,7 @@ def _booking_from_row(
         wallet_debited_minor=row.wallet_debited_minor,
         bonus_debited_minor=row.bonus_debited_minor,
         pass_covered_minor=row.pass_covered_minor,
+        pass_credits=row.pass_credits,
         card_charged_minor=row.card_charged_minor,
         payment_id=row.payment_id,
         reject_reason=row.reject_reason,

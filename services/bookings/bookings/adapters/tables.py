@@ -62,6 +62,9 @@ bookings = Table(
     Column("wallet_debited_minor", BigInteger, nullable=False, server_default="0"),
     Column("bonus_debited_minor", BigInteger, nullable=False, server_default="0"),
     Column("pass_covered_minor", BigInteger, nullable=False, server_default="0"),
+    # Credits the pass step took (migration 0018_booking_pass_credits): what a full refund
+    # gives back to the pass; 0 when no pass step ran.
+    Column("pass_credits", Integer, nullable=False, server_default="0"),
     Column("card_charged_minor", BigInteger, nullable=False, server_default="0"),
     Column("payment_id", Text, nullable=False, server_default=""),
     Column("reject_reason", Text, nullable=False, server_default=""),
@@ -130,6 +133,9 @@ bookings = Table(
         name="ck_bookings_status",
     ),
     CheckConstraint("start_time < end_time", name="ck_bookings_period"),
+    CheckConstraint(
+        "pass_credits >= 0 AND (pass_credits = 0 OR entitlement_id <> '')", name="ck_bookings_pass_credits"
+    ),
     Index("ix_bookings_customer", "customer_id", "created_at"),
     # A company's list (the back office's bookings, filtered by status and period), newest first.
     Index("ix_bookings_company_created", "company_id", "created_at", "id"),

@@ -245,6 +245,10 @@ class Booking:
     # (end, amount_minor) each, summing to base_minor (domain.changes.booked_stretches). Empty
     # for a rental never changed (or changed before they were kept): one stretch at base_minor.
     rental_stretches: tuple[tuple[datetime, int], ...] = ()
+    # Credits the booking's pass step took (its saga's PASSES EXECUTE succeeded), set when the
+    # booking is confirmed: 0 when no pass step ran (nothing to pay, or a pass not named), so a
+    # cancellation gives back only credits that were taken.
+    pass_credits: int = 0
     # The change saga under way ("" when no change of the period is running): an extension's
     # card payment awaiting 3-D Secure is this saga's, which the customer's next_action names.
     changing_saga_id: str = ""
@@ -315,7 +319,8 @@ def cancellation_refund(
     booking: Booking, now: datetime, *, by_company: bool = False, saga_id: str = ""
 ) -> RefundRequest:
     """What cancelling `booking` at `now` gives back, source by source: the policy's percent of
-    the card and of the wallet (main and bonus), the pass's credits only with a full refund, and
+    the card and of the wallet (main and bonus), the credits the pass step took (none when no
+    pass step ran: a free place named a pass and took nothing) only with a full refund, and
     the desk's share, handed back at the desk (no saga step moves desk money); what a shortening
     kept stays kept. A shortening gives back the removed time's money at the same percent
     (`domain.changes.keep_by_policy`). CancelBooking
@@ -326,6 +331,6 @@ def cancellation_refund(
         percent=percent,
         card_minor=refund_by_percent(booking.refundable_card_minor, percent),
         wallet_minor=refund_by_percent(booking.refundable_wallet_minor, percent),
-        credits=booking.quantity if booking.plan.entitlement_id and percent == 100 else 0,
+        credits=booking.pass_credits if percent == 100 else 0,
         desk_minor=refund_by_percent(booking.desk_paid_minor, percent),
     )

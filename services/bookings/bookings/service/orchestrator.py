@@ -435,6 +435,9 @@ class Orchestrator:
                 wallet_debited_minor=wallet_total - saga.bonus_minor,
                 bonus_debited_minor=saga.bonus_minor,
                 pass_covered_minor=saga.covered.get(PASSES, 0),
+                # Credits only when the pass step took them: a booking with nothing to pay
+                # skips it (its pass named, no credit held or consumed).
+                pass_credits=saga.credits if PASSES in saga.done else 0,
                 card_charged_minor=saga.covered.get(PAYMENTS, 0),
                 payment_id=saga.references.get(PAYMENTS, ""),
             )

@@ -117,6 +117,7 @@ def test_a_cancellation_refunds_each_source_s_share_and_pass_credits_only_in_ful
         booking(),
         quantity=2,
         plan=PaymentPlan(entitlement_id="e-1"),
+        pass_credits=2,
         card_charged_minor=1001,
         wallet_debited_minor=300,
         bonus_debited_minor=201,
@@ -136,6 +137,9 @@ def test_a_cancellation_refunds_each_source_s_share_and_pass_credits_only_in_ful
     by_company = cancellation_refund(paid, start - timedelta(minutes=30), by_company=True)
     assert (by_company.percent, by_company.card_minor, by_company.credits) == (100, 1001, 2)
     assert reason_of(lambda: cancellation_refund(paid, start)) == "BOOKING_ALREADY_STARTED"
+    # A pass named but no pass step run (nothing to pay): no credit was taken, none goes back.
+    free = replace(paid, pass_credits=0, card_charged_minor=0, wallet_debited_minor=0, bonus_debited_minor=0)
+    assert cancellation_refund(free, start - timedelta(days=3)).credits == 0
 
 
 def test_the_company_replays_only_its_own_cancellation_for_the_same_reason():
