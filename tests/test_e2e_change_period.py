@@ -900,3 +900,40 @@ async def test_a_changed_stay_scales_its_extras_by_the_units_they_were_bought_wi
         "Cleaning": "PER_BOOKING",
     }
     await admin.aclose()
+
+
+async def test_an_archived_unit_sells_no_added_nights_but_a_shortening_goes_on(platform):
+    """A stay on a unit archived afterwards: an extension is refused UNIT_ARCHIVED (it inserted
+    new unit_nights on the archived unit, while a new booking naming it is UNIT_NOT_FOUND); a
+    shortening goes on, as for an archived resource."""
+    co = await company(platform)
+    resource, _ = await cabins(platform, co.id, units=2, nightly=10000)
+    units = (await platform.catalog.ListUnits(catalog_pb2.ListUnitsRequest(resource_id=resource.id))).units
+    guest = await customer_with_money(platform, co.id, amount=80000)
+    check_in = date.today() + timedelta(days=70)
+    made, reason = await attempt(
+        platform, stay(guest.id, resource.id, check_in, check_in + timedelta(days=3), unit_id=units[1].id)
+    )
+    assert made is not None, reason
+    booking = await settled(platform, made.id)
+    assert booking.status == bookings_pb2.BOOKING_STATUS_CONFIRMED
+    await platform.catalog.ArchiveUnit(
+        catalog_pb2.ArchiveUnitRequest(request_id=str(uuid.uuid4()), unit_id=units[1].id)
+    )
+    later = check_in + timedelta(days=10)
+    _, named = await attempt(
+        platform, stay(guest.id, resource.id, later, later + timedelta(days=1), unit_id=units[1].id)
+    )
+    assert named == "UNIT_NOT_FOUND"
+
+    _, extended = await change(platform, booking, check_out=check_in + timedelta(days=4))
+    assert extended == "UNIT_ARCHIVED"
+    assert await nights_held(platform, booking.id) == 3
+    shortened, reason = await change(platform, booking, check_out=check_in + timedelta(days=2))
+    assert reason is None
+    done = await change_done(platform, shortened.id)
+    assert (done.check_out_date, done.total_price.amount_minor) == (
+        (check_in + timedelta(days=2)).isoformat(),
+        20000,
+    )
+    assert await nights_held(platform, booking.id) == 2

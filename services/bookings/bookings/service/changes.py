@@ -137,6 +137,16 @@ class PeriodChanges:
             # Added time is a new sale: a suspended company or an archived resource sells none
             # (as CreateBooking refuses them); shortening and cancelling go on as before.
             check_on_sale(resource.company_suspended, resource.archived)
+            # Nor an archived unit (a new booking naming it is UNIT_NOT_FOUND): the catalog
+            # lists a resource's units that are not archived.
+            if (
+                booking.booking_model is BookingModel.NIGHTLY
+                and booking.unit_id
+                and booking.unit_id not in await self.resources.units(booking.resource_id)
+            ):
+                raise FailedPrecondition(
+                    "UNIT_ARCHIVED", "the booking's unit is archived and sells no more nights"
+                )
         if booking.booking_model is BookingModel.NIGHTLY:
             return await self._plan_nightly(booking, command, resource)
         return await self._plan_interval(booking, command, resource)
