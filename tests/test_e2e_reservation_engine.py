@@ -449,6 +449,102 @@ async def test_a_time_slot_across_the_autumn_change_books_its_real_hours(tenant)
     assert (starts.astimezone(berlin).hour, ends.astimezone(berlin).hour) == (1, 3)
 
 
+async def test_a_company_that_changes_its_time_zone_gets_availability_and_free_slots_in_the_new_one(tenant):
+    """Bookings kept a company's time zone for good: after PATCH time_zone, availability still
+    counted a rental on the old zone's day and free slots were the old zone's day, on its
+    hours (quoting one was MISALIGNED_TIME in a half-hour zone). Now catalog's company_updated
+    drops the cached zone."""
+    platform = tenant.platform
+    boat = await kayak(platform, tenant.company_id, policy=catalog_pb2.ResourcePolicy(granularity_minutes=60))
+    rower = await tenant.customer(main_minor=100_000)
+    berlin, kolkata = ZoneInfo("Europe/Berlin"), ZoneInfo("Asia/Kolkata")
+    day = date.today() + timedelta(days=9)
+    start = datetime(day.year, day.month, day.day, 22, tzinfo=berlin)  # the next day in Kolkata
+    made = await rower.http.post(
+        "/v1/bookings",
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+        json={
+            "resource_id": boat.id,
+            "start_time": start.isoformat(),
+            "end_time": (start + timedelta(hours=1)).isoformat(),
+            "payment": {"use_wallet": True},
+        },
+    )
+    assert made.status_code == 202, made.text
+    await rower.wait_for(made.json()["id"], "CONFIRMED")
+    next_day = day + timedelta(days=1)
+    email = f"admin-{uuid.uuid4().hex[:8]}@example.com"
+    await platform.users.create_user(
+        email=email, password="secret-pass", role="COMPANY_ADMIN", company_id=tenant.company_id
+    )
+    token = await rower.http.post("/v1/auth/token", json={"email": email, "password": "secret-pass"})
+    admin = {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+    async def booked_days() -> list[str]:
+        answer = await rower.http.get(
+            "/v1/availability",
+            params={
+                "company_id": tenant.company_id,
+                "resource_id": boat.id,
+                "start_date": day.isoformat(),
+                "end_date": next_day.isoformat(),
+            },
+        )
+        assert answer.status_code == 200, answer.text
+        return [d["date"] for d in answer.json()["resources"][0]["days"] if d["booked"]]
+
+    async def free_slots(on: date) -> list[tuple[datetime, datetime]]:
+        answer = await rower.http.get(f"/v1/resources/{boat.id}/free-slots", params={"date": on.isoformat()})
+        assert answer.status_code == 200, answer.text
+        return [
+            (datetime.fromisoformat(s["start_time"]), datetime.fromisoformat(s["end_time"]))
+            for s in answer.json()["slots"]
+        ]
+
+    async def listed_on(on: date) -> list[str]:
+        answer = await rower.http.get(
+            "/v1/ops/bookings", params={"date": on.isoformat(), "resource_id": boat.id}, headers=admin
+        )
+        assert answer.status_code == 200, answer.text
+        return [b["id"] for b in answer.json()["bookings"]]
+
+    # Read in Berlin first, so whatever bookings caches holds the old zone.
+    assert await booked_days() == [day.isoformat()]
+    assert (await free_slots(next_day))[0][0] == datetime(
+        next_day.year, next_day.month, next_day.day, tzinfo=berlin
+    )
+    assert await listed_on(day) == [made.json()["id"]]
+
+    company = await rower.http.get(f"/v1/admin/companies/{tenant.company_id}", headers=admin)
+    assert company.status_code == 200, company.text
+    changed = await rower.http.patch(
+        f"/v1/admin/companies/{tenant.company_id}",
+        json={"time_zone": "Asia/Kolkata"},
+        headers={**admin, "If-Match": company.headers["ETag"], "Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert changed.status_code == 200, changed.text
+
+    async def in_kolkata() -> bool:
+        return await booked_days() == [next_day.isoformat()]
+
+    await eventually(in_kolkata, message="availability still counts the rental on the old zone's day")
+    slots = await free_slots(next_day)
+    midnight = datetime(next_day.year, next_day.month, next_day.day, tzinfo=kolkata)
+    assert slots[0][0] == midnight
+    assert all(t.astimezone(kolkata).minute == 0 for slot in slots for t in slot), slots
+    assert await listed_on(next_day) == [made.json()["id"]]
+    first_start, first_end = slots[0]
+    quoted = await rower.http.post(
+        "/v1/quotes",
+        json={
+            "resource_id": boat.id,
+            "start_time": first_start.isoformat(),
+            "end_time": min(first_end, first_start + timedelta(hours=1)).isoformat(),
+        },
+    )
+    assert quoted.status_code == 200, quoted.text
+
+
 async def test_the_front_desk_lists_the_bookings_of_one_local_day_and_free_slots(tenant):
     platform = tenant.platform
     boat = await kayak(platform, tenant.company_id, policy=catalog_pb2.ResourcePolicy(granularity_minutes=60))

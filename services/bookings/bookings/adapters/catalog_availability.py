@@ -1,7 +1,9 @@
-"""What availability asks the catalog: time zones, booking models and policies, sessions, units.
+"""What availability asks the catalog: booking models and policies, sessions, units.
 
-What never changes is cached for the life of the process: a company's time zone (no RPC
-changes it) and a resource's company and booking model (a policy update keeps the model).
+What never changes is cached for the life of the process: a resource's company and booking
+model (a policy update keeps the model). A company's time zone is not kept here: a company may
+change it (UpdateCompany), so availability reads it from the company row of the process's
+`CatalogCache` (`ResourceCatalog.time_zone_name`), dropped on catalog's `company_updated`.
 Units of a NIGHTLY resource are cached for `units_ttl` seconds and the sessions of a
 resource in a range for `sessions_ttl` seconds: a new unit or session shows up in the heatmap
 at most that late, a cancelled session's places vanish at most that late (what is booked
@@ -80,22 +82,11 @@ class AvailabilityCatalog:
         self._timeout = call_timeout_seconds
         self._units_ttl = units_ttl
         self._sessions_ttl = sessions_ttl
-        self._zones: dict[str, str] = {}
         self._kinds: dict[str, ResourceKind] = {}
         self._units: dict[str, tuple[float, int]] = {}
         self._sessions: dict[
             tuple[str, str, datetime, datetime], tuple[float, list[SessionSlot]]
         ] = {}  # fetched at
-
-    async def time_zone(self, company_id: str) -> str:
-        zone = self._zones.get(company_id)
-        if zone is None:
-            reply = await self._call(
-                self._stub.GetCompany, catalog_pb2.GetCompanyRequest(company_id=company_id)
-            )
-            zone = reply.company.time_zone
-            _bounded(self._zones)[company_id] = zone
-        return zone
 
     async def kinds(self, resource_ids: Iterable[str]) -> dict[str, ResourceKind]:
         """Company and booking model of each resource (NOT_FOUND for an unknown one)."""

@@ -100,9 +100,14 @@ class ResourceCatalog:
 
     async def time_zone(self, company_id: str) -> ZoneInfo:
         """The company's time zone (another company's is COMPANY_NOT_FOUND, as catalog says)."""
+        return ZoneInfo(await self.time_zone_name(company_id))
+
+    async def time_zone_name(self, company_id: str) -> str:
+        """The company's IANA time zone name, from the cached company row: a company may change
+        its zone (UpdateCompany), and the row is dropped on its `company_updated` event."""
         check_tenant(company_id, NotFound("COMPANY_NOT_FOUND", f"company {company_id} does not exist"))
         company = await self._cache.company(company_id)
-        return ZoneInfo(company.time_zone)
+        return str(company.time_zone)
 
     async def company_suspended(self, company_id: str) -> bool:
         """Whether the company is suspended, from the cached row (dropped on its change event,

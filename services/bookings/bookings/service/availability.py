@@ -71,7 +71,9 @@ class AvailabilityService:
         last = parse_day(end_date, "end_date")
         days = check_range(first, last)
         await self._check_offered(company_id)
-        zone_name = await self.catalog.time_zone(company_id)
+        # The company's zone from the cached company row, which catalog's company_updated
+        # drops: a company may change its time zone.
+        zone_name = await self.resources.time_zone_name(company_id)
         zone = _zone(zone_name)
         lower, _ = local_day_bounds(first, zone)
         _, upper = local_day_bounds(last, zone)
@@ -153,7 +155,7 @@ class AvailabilityService:
                 "free slots are listed for interval resources only",
                 metadata={"resource_id": resource_id, "booking_model": resource.booking_model},
             )
-        zone = _zone(await self.catalog.time_zone(resource.company_id))
+        zone = _zone(await self.resources.time_zone_name(resource.company_id))
         rules = resource.rules
         day_start, day_end = local_day_bounds(local_date, zone)
         lower = day_start - _minutes(rules.buffer_before_minutes)
