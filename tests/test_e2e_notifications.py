@@ -33,6 +33,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import text
 
+from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.common.v1 import money_pb2
 from bookings.service.lifecycle import Lifecycle
@@ -189,6 +190,37 @@ async def test_a_rejected_booking_email_says_why_in_words(platform, tenant):
     assert "the card was declined by the bank" in got["text"]
     assert "the card was declined by the bank" in got["html"]
     assert got["attachments"] == {}
+
+
+async def test_a_pay_later_booking_of_a_cancelled_session_says_the_session_and_its_reason(platform, tenant):
+    """A pay-later booking still unpaid when the company cancelled its session ended REJECTED
+    FORCED_BY_OPERATOR with no cancel_reason, its e-mail saying "our team stopped the booking"
+    where the session's other bookings were CANCELLED with "Teacher ill"."""
+    customer = await tenant.customer()  # nothing in the wallet: pay later waits for funds
+    address = await email_of(platform, customer.id)
+    session = await tenant.session(price_minor=2000)
+    booked = await customer.book(session.id, use_wallet=True, pay_later=True)
+    assert booked.status_code == 202, booked.text
+    booking_id = booked.json()["id"]
+    await customer.wait_for(booking_id, "PENDING_PAYMENT")
+
+    await platform.catalog.CancelSession(
+        catalog_pb2.CancelSessionRequest(
+            request_id=str(uuid.uuid4()), session_id=session.id, reason="Teacher ill"
+        )
+    )
+
+    final = await customer.wait_for(booking_id, "REJECTED")
+    assert final["reject_reason"] == "SESSION_CANCELLED"
+    stored = (
+        await platform.bookings.GetBooking(bookings_pb2.GetBookingRequest(booking_id=booking_id))
+    ).booking
+    assert stored.cancel_reason == "Teacher ill"
+    (mail,) = await mail_to(platform, address, subject_prefix="Booking not completed")
+    got = parts(mail.message)
+    for body in (got["text"], got["html"]):
+        assert "the session was cancelled." in body and "Teacher ill" in body, body
+        assert "our team stopped the booking" not in body
 
 
 async def test_a_cancellation_email_carries_method_cancel_and_the_refund_follows(platform, tenant):

@@ -44,6 +44,8 @@ MAX_EXECUTE_ATTEMPTS = 5
 CANCELLED_BY_CUSTOMER = "CANCELLED_BY_CUSTOMER"
 CANCELLED_BY_COMPANY = "CANCELLED_BY_COMPANY"
 UNPAID_AT_START = "UNPAID_AT_START"
+# ... or its session was cancelled by the company (the session's reason kept as cancel_reason).
+SESSION_CANCELLED = "SESSION_CANCELLED"
 
 
 class SagaKind(enum.StrEnum):
@@ -391,6 +393,18 @@ class Saga:
             return Transition(applied=False)
         given_up = step_log.effect(step_log.BOOKING, Effect.GIVE_UP_UNPAID, reason, attempt=self.attempt)
         return self.give_up_execution(reason).after(given_up)
+
+    def give_up_for_cancelled_session(self) -> Transition:
+        """A booking not paid yet (PENDING_PAYMENT) whose session the company cancelled is given
+        up with `SESSION_CANCELLED`: while it awaits funds as `give_up_unpaid`, while its card
+        awaits 3-D Secure (settled by card) as `give_up_card_wait`, otherwise before the pivot
+        as any give-up (every step compensated). Not applied past the pivot (then it is paid,
+        and cancelled with a full refund)."""
+        if self.state is SagaState.AWAITING_PAYMENT:
+            return self.give_up_unpaid(SESSION_CANCELLED)
+        if self.awaiting_card:
+            return self.give_up_card_wait(SESSION_CANCELLED)
+        return self.give_up_execution(SESSION_CANCELLED)
 
     @property
     def awaiting_card(self) -> bool:

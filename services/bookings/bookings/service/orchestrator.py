@@ -28,6 +28,7 @@ from bookings.domain.saga import (
     CANCELLED_BY_CUSTOMER,
     PASSES,
     PAYMENTS,
+    SESSION_CANCELLED,
     UNPAID_AT_START,
     WALLET,
     BookingChange,
@@ -251,6 +252,20 @@ class Orchestrator:
             asked_before_is_done=True,
         )
 
+    async def give_up_for_cancelled_session(self, saga_id: str, reason: str) -> bool:
+        """The company cancelled the session of a booking not paid yet (PENDING_PAYMENT): its
+        saga gives up (`Saga.give_up_for_cancelled_session`) and the booking ends REJECTED
+        `SESSION_CANCELLED`, the session's `reason` kept as its `cancel_reason` (the customer's
+        e-mail says both), its place released. False when the saga is past its pivot (paid:
+        the booking is then cancelled with a full refund) or finished."""
+        return await self._give_up(
+            saga_id,
+            lambda saga, _: saga.give_up_for_cancelled_session(),
+            by_company=True,
+            reason=reason,
+            reject_reason=SESSION_CANCELLED,
+        )
+
     async def _give_up(
         self,
         saga_id: str,
@@ -259,10 +274,11 @@ class Orchestrator:
         by_company: bool,
         reason: str,
         asked_before_is_done: bool = False,
+        reject_reason: str = "",
     ) -> bool:
         """A cancel that gives a booking up before its pivot (`give_up`, the saga's own rule),
         under the saga's row lock, with the company's reason kept and the cancel audited."""
-        reject_reason = CANCELLED_BY_COMPANY if by_company else CANCELLED_BY_CUSTOMER
+        reject_reason = reject_reason or (CANCELLED_BY_COMPANY if by_company else CANCELLED_BY_CUSTOMER)
         async with self.db.transaction() as conn:
             locked = await repo.lock_saga_with_booking(conn, saga_id)
             if locked is None:

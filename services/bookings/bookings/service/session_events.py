@@ -7,8 +7,9 @@ One pass looks at every booking of the session and moves what it can:
 - PENDING: the payment saga is running; it waits until it is CONFIRMED (then cancelled by a
   later pass) or REJECTED (places released, payments compensated: nothing to do).
 - PENDING_PAYMENT: the wallet lacked funds and billing would be retried for as long as it
-  takes, so the saga is compensated now (as an operator's ForceCompensateSaga would): the
-  place is released and the booking ends REJECTED.
+  takes, so the booking is given up now (`Orchestrator.give_up_for_cancelled_session`): its
+  saga compensated, the place released, the booking REJECTED `SESSION_CANCELLED` with the
+  session's reason as its `cancel_reason`.
 - CANCELLING: its refund saga only goes forward; it waits until CANCELLED.
 - REJECTED, CANCELLED, and CHECKED_IN / COMPLETED / NO_SHOW (the time has begun; those are
   not cancelled automatically): nothing to do.
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bookings.adapters.session_bookings import bookings_of_session
-from bookings.domain.commands import CancelBooking, ForceCompensateSaga
+from bookings.domain.commands import CancelBooking
 from bookings.domain.model import BookingStatus
 from bookings.service.booking_commands import MAX_REASON_LENGTH, BookingCommands
 from bookings.service.orchestrator import Orchestrator
@@ -143,18 +144,11 @@ class SessionCancellations:
         return cancelled.status
 
     async def _release(self, event: CancelledSession, saga_id: str) -> bool:
-        """Compensates an unpaid booking's saga; False when it is past that point already."""
-        note = f"session {event.session_id} cancelled by the company"
-        if event.reason:
-            note = f"{note}: {event.reason}"
-        try:
-            await self.orchestrator.force_compensate_saga(ForceCompensateSaga(saga_id, note[:500]))
-        except ServiceError as refused:  # SAGA_PAST_PIVOT: compensating already, or paid
-            log.info(
-                "session %s cancelled: saga %s not compensated (%s)",
-                event.session_id,
-                saga_id,
-                refused.reason,
-            )
-            return False
-        return True
+        """Gives an unpaid booking up (REJECTED SESSION_CANCELLED, the session's reason kept);
+        False when its saga is past that point already (compensating, or paid)."""
+        released = await self.orchestrator.give_up_for_cancelled_session(
+            saga_id, event.reason.strip()[:MAX_REASON_LENGTH]
+        )
+        if not released:
+            log.info("session %s cancelled: saga %s not given up (past it)", event.session_id, saga_id)
+        return released

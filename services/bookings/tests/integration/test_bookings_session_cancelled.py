@@ -253,5 +253,8 @@ async def test_a_booking_awaiting_funds_when_its_session_is_cancelled_is_release
     )
     rejected = await until_booking(stub, booking.id, S.BOOKING_STATUS_REJECTED)
     assert rejected.status == S.BOOKING_STATUS_REJECTED
-    assert any(step.kind == "operator" and "cancelled by the company" in step.outcome for step in saga.steps)
+    # Given up for its session, with the session's reason (was FORCED_BY_OPERATOR, no reason).
+    assert (rejected.reject_reason, rejected.cancel_reason) == ("SESSION_CANCELLED", "Teacher ill")
+    assert saga.reason == "SESSION_CANCELLED"
+    assert not any(step.kind == "operator" for step in saga.steps)
     assert await places_booked(db, session.id) == 0
