@@ -783,12 +783,6 @@ async def _call(w: World, op_id: str, role: str, t: Company) -> httpx.Response:
         # the same password, which the call set again) for the routes after this one.
         email, company_id = w.logins[role]
         w.callers[role] = _bearer(await _login(w.http, email, company_id))
-    if op_id == "logout" and response.status_code == 204:
-        # A logout ends its account's access tokens (the staff member's, whose fresh login it
-        # was): the callers of that account log in again for the routes after this one.
-        for caller, (email, company_id) in w.logins.items():
-            if email == t.staff_email:
-                w.callers[caller] = _bearer(await _login(w.http, email, company_id))
     return response
 
 

@@ -68,21 +68,33 @@ def _before(table: Any, after: tuple[datetime, str]) -> Any:
 @dataclass(frozen=True)
 class Rotated:
     user: User
-    refresh_token: str
+    refresh: IssuedRefresh
 
 
-async def issue_refresh_token(conn: AsyncConnection, user_id: str, family_id: str | None = None) -> str:
-    token_id, secret = str(uuid.uuid4()), _secret()
+@dataclass(frozen=True)
+class IssuedRefresh:
+    """A refresh token shown once, and its login (the family every refresh of it belongs to,
+    which the access tokens issued with it name: claim `sid`)."""
+
+    token: str
+    login: str
+
+
+async def issue_refresh_token(
+    conn: AsyncConnection, user_id: str, family_id: str | None = None
+) -> IssuedRefresh:
+    """A new login's first refresh token (a new family), or the next one of `family_id`'s."""
+    token_id, secret, login = str(uuid.uuid4()), _secret(), family_id or str(uuid.uuid4())
     await conn.execute(
         insert(refresh_tokens).values(
             id=token_id,
-            family_id=family_id or str(uuid.uuid4()),
+            family_id=login,
             user_id=user_id,
             secret_hash=digest(secret),
             expires_at=func.now() + REFRESH_TTL,
         )
     )
-    return f"{token_id}.{secret}"
+    return IssuedRefresh(f"{token_id}.{secret}", login)
 
 
 class RefreshTokenReused(Exception):
@@ -91,9 +103,9 @@ class RefreshTokenReused(Exception):
 
 async def rotate_refresh_token(db: Database, token: str) -> Rotated | None:
     """Uses the token once and issues the next one of its family. None when it is unknown,
-    expired or revoked; RefreshTokenReused (after revoking the whole family and the account's
-    access tokens, committed) when it was used before: either the client or a thief holds a
-    copy, and we cannot tell which."""
+    expired or revoked; RefreshTokenReused (after revoking the whole family, committed: its
+    login's access tokens are refused with it) when it was used before: either the client or a
+    thief holds a copy, and we cannot tell which."""
     parts = _split(token)
     if parts is None:
         return None
@@ -141,7 +153,6 @@ async def rotate_refresh_token(db: Database, token: str) -> Rotated | None:
             .returning(refresh_tokens.c.user_id)
         )
         revoked_for = {row.user_id for row in revoked}
-        await _revoke_access_tokens_of(conn, revoked_for)
         reused = (
             await conn.execute(
                 select(refresh_tokens.c.id).where(
@@ -156,19 +167,11 @@ async def rotate_refresh_token(db: Database, token: str) -> Rotated | None:
     return None
 
 
-async def _revoke_access_tokens_of(conn: AsyncConnection, user_ids: set[Any]) -> None:
-    """The access tokens issued so far to these accounts are refused from now on (their epoch
-    raised). An access token names its account, not its login, and the revocations every
-    process reads are per account: ending one login's access tokens ends the account's, and
-    its other logins get new ones by refreshing (their refresh tokens stay good)."""
-    if user_ids:
-        await conn.execute(update(users).where(users.c.id.in_(user_ids)).values(**_revoking_access_tokens()))
-
-
 async def revoke_family_of(db: Database, token: str) -> bool:
-    """Logs out: the token's whole family is revoked, and the account's access tokens with it
-    (`_revoke_access_tokens_of`). True when something was revoked (the token is known and its
-    family was not revoked already)."""
+    """Logs out: the token's whole family (its login) is revoked, and so are the access tokens
+    issued with it (they name the login: gateway.token_revocations); the account's other logins
+    go on. True when something was revoked (the token is known and its family was not revoked
+    already)."""
     parts = _split(token)
     if parts is None:
         return False
@@ -186,7 +189,6 @@ async def revoke_family_of(db: Database, token: str) -> bool:
             .returning(refresh_tokens.c.user_id)
         )
         revoked_for = {row.user_id for row in revoked}
-        await _revoke_access_tokens_of(conn, revoked_for)
     return bool(revoked_for)
 
 

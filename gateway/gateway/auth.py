@@ -77,9 +77,11 @@ class TokenIssuer:
         self.secret = secret
         self.ttl_seconds = ttl_seconds
 
-    def issue(self, user: User, *, now: float | None = None) -> str:
+    def issue(self, user: User, *, login: str | None = None, now: float | None = None) -> str:
+        """An access token of `user`; `login` (the refresh token family it comes with) lets a
+        logout of that login revoke it alone (gateway.token_revocations)."""
         issued = int(now if now is not None else time.time())
-        claims = {
+        claims: dict[str, object] = {
             "iss": ISSUER,
             "sub": user.id,
             "role": str(user.role),
@@ -90,6 +92,8 @@ class TokenIssuer:
             "iat": issued,
             "exp": issued + self.ttl_seconds,
         }
+        if login:
+            claims["sid"] = login
         return jwt.encode(claims, self.secret, algorithm=ALGORITHM)
 
     def verify(self, token: str) -> VerifiedToken:
@@ -109,7 +113,13 @@ class TokenIssuer:
             raise unauthenticated("The token is not valid.") from None
         role = claims.get("role")
         epoch = claims.get("epoch", 0)  # tokens issued before epochs existed: 0
-        if role not in USER_ROLES or not isinstance(claims.get("sub"), str) or type(epoch) is not int:
+        login = claims.get("sid", "")  # tokens issued without a login (tools, tests): ""
+        if (
+            role not in USER_ROLES
+            or not isinstance(claims.get("sub"), str)
+            or type(epoch) is not int
+            or not isinstance(login, str)
+        ):
             raise unauthenticated("The token is not valid.")
         principal = Principal(
             user_id=claims["sub"],
@@ -117,13 +127,14 @@ class TokenIssuer:
             company_id=claims.get("company_id") or None,
             customer_id=claims.get("customer_id") or None,
         )
-        return VerifiedToken(principal, epoch)
+        return VerifiedToken(principal, epoch, login)
 
 
 @dataclass(frozen=True)
 class VerifiedToken:
     principal: Principal
     epoch: int
+    login: str = ""
 
 
 async def verified_principal(request: Request, token: str) -> Principal:
@@ -132,7 +143,7 @@ async def verified_principal(request: Request, token: str) -> Principal:
     verified = _issuer(request).verify(token)
     revocations: TokenRevocations = request.app.state.token_revocations
     assert verified.principal.user_id is not None
-    await revocations.refuse_if_revoked(verified.principal.user_id, verified.epoch)
+    await revocations.refuse_if_revoked(verified.principal.user_id, verified.epoch, verified.login)
     return verified.principal
 
 

@@ -1,5 +1,5 @@
 """Revoked access tokens: an account's tokens end when it is deactivated, changes role or
-password, not 15 minutes later.
+password, and a login's when it logs out or its refresh token is reused, not 15 minutes later.
 
 An access token is a signed JWT checked without the database; it carries its account's
 `token_epoch` (claim `epoch`). Revoking raises the epoch in `gateway.users` (with
@@ -10,6 +10,11 @@ a second per busy process, none when idle), so every replica refuses an older to
 that time; the process that made the change reads them again on its next request. A token
 issued before the change is refused with 401 `TOKEN_REVOKED`: the client refreshes (a
 deactivated account cannot) or logs in again.
+
+A login is a refresh token family; the access tokens issued with it name it (claim `sid`). A
+logout, or a refresh token used twice, revokes the family (`revoked_at` on its rows), and the
+same read keeps the families revoked within a token's lifetime: that login's access tokens are
+refused the same way, and the account's other logins (another device, the site) go on.
 
 When the database does not answer, the last epochs read are kept and the read is tried
 again half a second later: a token is not refused because the database is slow, and the
@@ -27,7 +32,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from gateway.problems import Problem
-from gateway.tables import users
+from gateway.tables import refresh_tokens, users
 from plumbing.db import Database
 from plumbing.tasks import stop_tasks
 
@@ -41,8 +46,8 @@ def token_revoked() -> Problem:
     return Problem(
         401,
         "TOKEN_REVOKED",
-        "This access token was revoked (the account was deactivated or changed role or password): "
-        "refresh it or log in again.",
+        "This access token was revoked (its login ended, or the account was deactivated or changed "
+        "role or password): refresh it or log in again.",
         headers={"WWW-Authenticate": 'Bearer realm="gateway", error="invalid_token"'},
     )
 
@@ -62,17 +67,19 @@ class TokenRevocations:
         self.max_age_seconds = max_age_seconds
         self.clock = clock
         self._epochs: dict[str, int] = {}
+        self._revoked_logins: frozenset[str] = frozenset()
         self._fresh_until = float("-inf")
         self._reading: asyncio.Task[None] | None = None
         # Raised by `forget`: a read that began before it may miss the change, so it does not
         # make the epochs fresh.
         self._generation = 0
 
-    async def refuse_if_revoked(self, user_id: str, epoch: int) -> None:
-        """Raises 401 TOKEN_REVOKED when the account's tokens were revoked after this one."""
+    async def refuse_if_revoked(self, user_id: str, epoch: int, login: str = "") -> None:
+        """Raises 401 TOKEN_REVOKED when the account's tokens were revoked after this one, or
+        its login (`login`, the refresh token family it was issued with) was."""
         if self.clock() >= self._fresh_until:
             await self._read_again()
-        if epoch < self._epochs.get(user_id, 0):
+        if epoch < self._epochs.get(user_id, 0) or (login and login in self._revoked_logins):
             raise token_revoked()
 
     def forget(self) -> None:
@@ -98,6 +105,13 @@ class TokenRevocations:
                             )
                         )
                     ).all()
+                    logins = (
+                        await conn.execute(
+                            select(refresh_tokens.c.family_id)
+                            .where(refresh_tokens.c.revoked_at > func.now() - self.window)
+                            .distinct()
+                        )
+                    ).all()
         except Exception as error:  # any failure: the epochs read last stay
             log.warning("token revocations not read (the last ones read stay in force): %s", error)
             self._fresh_until = self.clock() + RETRY_AFTER_FAILURE_SECONDS
@@ -105,6 +119,7 @@ class TokenRevocations:
         finally:
             self._reading = None
         self._epochs = {str(row.id): int(row.token_epoch) for row in rows}
+        self._revoked_logins = frozenset(str(row.family_id) for row in logins)
         if generation == self._generation:
             self._fresh_until = self.clock() + self.max_age_seconds
 

@@ -55,12 +55,12 @@ def _db(request: Request) -> Database:
     return db
 
 
-async def _token_pair(request: Request, user: User, refresh_token: str) -> TokenResponse:
+async def _token_pair(request: Request, user: User, refresh: accounts.IssuedRefresh) -> TokenResponse:
     tokens: TokenIssuer = tokens_of(request)
     return TokenResponse(
-        access_token=tokens.issue(user),
+        access_token=tokens.issue(user, login=refresh.login),
         expires_in=tokens.ttl_seconds,
-        refresh_token=refresh_token,
+        refresh_token=refresh.token,
         refresh_expires_in=int(accounts.REFRESH_TTL.total_seconds()),
     )
 
@@ -111,7 +111,7 @@ async def issue_token(request: Request, body: TokenRequest) -> TokenResponse:
 )
 async def refresh_token(request: Request, body: RefreshRequest) -> TokenResponse:
     """Uses a refresh token once for a new access token and the next refresh token. A refresh
-    token used before revokes its whole family and the account's access tokens: 401
+    token used before revokes its whole family and the access tokens of that login: 401
     `REFRESH_TOKEN_REUSED`, log in again."""
     try:
         rotated = await accounts.rotate_refresh_token(_db(request), body.refresh_token)
@@ -124,14 +124,14 @@ async def refresh_token(request: Request, body: RefreshRequest) -> TokenResponse
         ) from None
     if rotated is None:
         raise _invalid_refresh()
-    return await _token_pair(request, rotated.user, rotated.refresh_token)
+    return await _token_pair(request, rotated.user, rotated.refresh)
 
 
 @router.post("/v1/auth/logout", status_code=204, operation_id="logout", responses=problems(400))
 async def logout(request: Request, body: RefreshRequest) -> Response:
     """Revokes the refresh token's whole family (this login and every refresh of it) and the
-    account's access tokens (an access token names its account, not its login: the account's
-    other logins refresh theirs). Unknown or already revoked tokens answer 204 as well."""
+    access tokens issued with it (they name their login); the account's other logins go on.
+    Unknown or already revoked tokens answer 204 as well."""
     if await accounts.revoke_family_of(_db(request), body.refresh_token):
         request.app.state.token_revocations.forget()
     return Response(status_code=204)
