@@ -175,12 +175,14 @@ async def test_a_refusal_is_made_before_the_app_and_still_carries_cors_and_the_r
         assert answer.headers["access-control-allow-origin"] == shop
         assert "Retry-After" in answer.headers["access-control-expose-headers"]
         assert answer.headers["x-request-id"] == f"shop-call-{number}"
+        assert answer.headers["x-content-type-options"] == "nosniff"
 
-    # The stack as built: CORS, then admission control, then what Starlette and the
+    # The stack as built: nosniff, CORS, then admission control, then what Starlette and the
     # instrumentation built (the request's span and error handling are behind the refusal).
     transport = http._transport
     assert isinstance(transport, httpx.ASGITransport)
     stack = transport.app.middleware_stack  # type: ignore[attr-defined]
-    inner = stack.app.app
-    assert [type(stack).__name__, type(stack.app).__name__] == ["CompanyCors", "AdmissionControl"]
+    edge = [type(stack).__name__, type(stack.app).__name__, type(stack.app.app).__name__]
+    inner = stack.app.app.app
+    assert edge == ["NoSniff", "CompanyCors", "AdmissionControl"]
     assert type(inner).__name__ in {"ServerErrorMiddleware", "OpenTelemetryMiddleware"}
