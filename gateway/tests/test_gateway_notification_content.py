@@ -214,9 +214,11 @@ def test_the_customer_is_told_how_to_manage_the_booking_and_the_staff_copy_is_no
 
 
 def test_each_revision_of_a_booking_supersedes_the_one_before_in_a_calendar() -> None:
-    confirmed_at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    created_at = datetime(2026, 12, 1, 8, 59, 59, 700_000, tzinfo=UTC)
+    confirmed_at = created_at + timedelta(milliseconds=400)
     old = content.Change(old_start=START, old_end=START + timedelta(hours=1), old_total_minor=4050)
-    changed = facts(end=START + timedelta(hours=2), total_minor=8100, change=old)
+    booked = facts(created_at=created_at)
+    changed = facts(end=START + timedelta(hours=2), total_minor=8100, change=old, created_at=created_at)
 
     def event(kind: str, booking: content.BookingFacts, at: datetime):
         email = content.render(kind, booking, audience="CUSTOMER", organizer="b@x.test", revised_at=at)
@@ -224,15 +226,17 @@ def test_each_revision_of_a_booking_supersedes_the_one_before_in_a_calendar() ->
         (found,) = Calendar.from_ical(email.ics).walk("VEVENT")
         return found
 
-    confirmation = event("booking_confirmed", facts(), confirmed_at)
-    change = event("booking_changed", changed, confirmed_at + timedelta(seconds=1))
-    cancellation = event("booking_cancelled", changed, confirmed_at + timedelta(days=1))
+    # The change in the same second as the confirmation (a client extending at once).
+    confirmation = event("booking_confirmed", booked, confirmed_at)
+    change = event("booking_changed", changed, confirmed_at + timedelta(milliseconds=300))
+    cancellation = event("booking_cancelled", changed, created_at + timedelta(days=3000))
 
     assert str(change["UID"]) == str(confirmation["UID"]) == str(cancellation["UID"])
     assert change.decoded("DTEND") == START + timedelta(hours=2)
     sequences = [int(e["SEQUENCE"]) for e in (confirmation, change, cancellation)]
     assert sequences == sorted(set(sequences))  # rising, none repeated
-    assert sequences[0] == content.revision(confirmed_at) < 2**31  # an icalendar INTEGER
+    assert sequences[:2] == [4, 7]  # tenths of a second from the booking's creation
+    assert sequences[2] < 2**31  # an icalendar INTEGER, even 8 years on
 
 
 def _content_lines(ics: str | bytes) -> list[str]:
@@ -257,6 +261,7 @@ def test_names_with_line_breaks_controls_or_bidi_are_escaped_in_every_calendar_t
         description="Booking b1\nline two\x1b",
         stamp=START,
         revised_at=START,
+        created_at=START,
         organizer="bookings@x.test",
         organizer_name=company,
     )

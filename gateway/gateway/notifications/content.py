@@ -176,6 +176,8 @@ class BookingFacts:
     refund: Refund = field(default_factory=Refund)
     check_in_deadline: datetime | None = None
     change: Change | None = None
+    # When the booking was made: its .ics revisions count from it (`revision`).
+    created_at: datetime | None = None
 
     def zone(self) -> ZoneInfo:
         try:
@@ -376,16 +378,20 @@ def event_uid(booking_id: str) -> str:
     return f"booking-{booking_id}@booking-platform"
 
 
-_REVISION_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+# SEQUENCE is a 32-bit INTEGER (RFC 5545 3.3.8).
+_LARGEST_SEQUENCE = 2**31 - 1
 
 
-def revision(at: datetime) -> int:
-    """An event's SEQUENCE: the whole seconds from 2020 to the revision's time. A calendar
-    replaces the event it holds only with one of a higher SEQUENCE (RFC 5545 3.8.7.4), and a
-    booking's confirmation, changes and cancellation happen in that order, each at its own
-    event's time: so each .ics sent, and the feed's copy (its booking's update time), supersedes
-    the ones before it without a counter kept anywhere. Fits 32 bits until 2088."""
-    return max(0, int((at - _REVISION_EPOCH).total_seconds()))
+def revision(at: datetime, since: datetime) -> int:
+    """An event's SEQUENCE: the tenths of a second from the booking's creation (`since`) to the
+    revision's time (`at`). A calendar replaces the event it holds only with one of a higher
+    SEQUENCE (RFC 5545 3.8.7.4), and a booking's confirmation, changes and cancellation happen
+    in that order, each at its own event's time: so each .ics sent, and the feed's copy (its
+    booking's update time), supersedes the ones before it without a counter kept anywhere. A
+    change follows its confirmation by a saga's round at least (well over a tenth); 32 bits
+    hold 6.8 years of a booking's life, and later revisions keep the largest."""
+    tenths = int((at - since).total_seconds() * 10)
+    return min(max(0, tenths), _LARGEST_SEQUENCE)
 
 
 # What no calendar text holds raw, whatever a stored name says: the controls other than a tab
@@ -427,6 +433,7 @@ def booking_event(
     description: str,
     stamp: datetime,
     revised_at: datetime,
+    created_at: datetime,
     cancelled: bool = False,
     organizer: str | None = None,
     organizer_name: str = "",
@@ -442,7 +449,7 @@ def booking_event(
     if description:
         event.add("description", ics_text(description, one_line=False))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("sequence", revision(revised_at))
+    event.add("sequence", revision(revised_at, created_at))
     if organizer:
         address = vCalAddress(f"mailto:{organizer}")
         if organizer_name:
@@ -465,6 +472,7 @@ def booking_calendar(facts: BookingFacts, *, cancelled: bool, organizer: str, re
             description=f"Booking {facts.booking_id}: {facts.quantity} x {facts.resource_name}",
             stamp=datetime.now(UTC),
             revised_at=revised_at,
+            created_at=facts.created_at or revised_at,
             cancelled=cancelled,
             organizer=organizer,
             organizer_name=facts.company_name,

@@ -192,6 +192,7 @@ class Notifier:
             company_address=c.address,
             refund=_refund(data),
             check_in_deadline=_time(booking.check_in_deadline_time),
+            created_at=_time(booking.create_time),
         )
         changed = _change(data)
         if changed is not None and changed[0].reason:

@@ -518,6 +518,7 @@ async def feed_response(request: Request, token: str) -> Response:
             ),
             stamp=_updated(b, now),
             revised_at=_updated(b, now),
+            created_at=b.create_time.ToDatetime(tzinfo=UTC) if b.create_time.seconds else _updated(b, now),
         )
         for b in bookings
         if b.start_time.seconds and b.end_time.seconds
