@@ -22,8 +22,13 @@ import re
 _NOT_IN_A_NAME = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 # Never in a description: the same but for tab, line feed and carriage return.
 _NOT_IN_A_DESCRIPTION = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-# Shows nothing by itself: spaces, the soft hyphen, zero-width characters, marks and joiners.
-_INVISIBLE = r"\s\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff"
+# Shows nothing by itself: spaces, the soft hyphen, zero-width characters, marks and joiners,
+# the combining marks (alone, a dotted circle at most), the grapheme joiner, the Hangul and
+# Khmer fillers, Mongolian and other variation selectors, the blank Braille pattern.
+_INVISIBLE = (
+    r"\s\u00ad\u0300-\u036f\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    r"\u2060-\u2064\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0"
+)
 _NAME_BODY = rf"[^{_NOT_IN_A_NAME}]*[^{_NOT_IN_A_NAME}{_INVISIBLE}][^{_NOT_IN_A_NAME}]*"
 
 NAME_PATTERN = rf"^{_NAME_BODY}$"
