@@ -71,8 +71,8 @@ def sync_detailed(
     """Logout
 
      Revokes the refresh token's whole family (this login and every refresh of it) and the
-    account's access tokens (an access token names its account, not its login: the account's
-    other logins refresh theirs). Unknown or already revoked tokens answer 204 as well.
+    access tokens issued with it (they name their login); the account's other logins go on.
+    Unknown or already revoked tokens answer 204 as well.
 
     Args:
         body (RefreshRequest):
@@ -104,8 +104,8 @@ def sync(
     """Logout
 
      Revokes the refresh token's whole family (this login and every refresh of it) and the
-    account's access tokens (an access token names its account, not its login: the account's
-    other logins refresh theirs). Unknown or already revoked tokens answer 204 as well.
+    access tokens issued with it (they name their login); the account's other logins go on.
+    Unknown or already revoked tokens answer 204 as well.
 
     Args:
         body (RefreshRequest):
@@ -132,8 +132,8 @@ async def asyncio_detailed(
     """Logout
 
      Revokes the refresh token's whole family (this login and every refresh of it) and the
-    account's access tokens (an access token names its account, not its login: the account's
-    other logins refresh theirs). Unknown or already revoked tokens answer 204 as well.
+    access tokens issued with it (they name their login); the account's other logins go on.
+    Unknown or already revoked tokens answer 204 as well.
 
     Args:
         body (RefreshRequest):
@@ -163,8 +163,8 @@ async def asyncio(
     """Logout
 
      Revokes the refresh token's whole family (this login and every refresh of it) and the
-    account's access tokens (an access token names its account, not its login: the account's
-    other logins refresh theirs). Unknown or already revoked tokens answer 204 as well.
+    access tokens issued with it (they name their login); the account's other logins go on.
+    Unknown or already revoked tokens answer 204 as well.
 
     Args:
         body (RefreshRequest):

@@ -78,7 +78,7 @@ def sync_detailed(
     """Refresh Token
 
      Uses a refresh token once for a new access token and the next refresh token. A refresh
-    token used before revokes its whole family and the account's access tokens: 401
+    token used before revokes its whole family and the access tokens of that login: 401
     `REFRESH_TOKEN_REUSED`, log in again.
 
     Args:
@@ -111,7 +111,7 @@ def sync(
     """Refresh Token
 
      Uses a refresh token once for a new access token and the next refresh token. A refresh
-    token used before revokes its whole family and the account's access tokens: 401
+    token used before revokes its whole family and the access tokens of that login: 401
     `REFRESH_TOKEN_REUSED`, log in again.
 
     Args:
@@ -139,7 +139,7 @@ async def asyncio_detailed(
     """Refresh Token
 
      Uses a refresh token once for a new access token and the next refresh token. A refresh
-    token used before revokes its whole family and the account's access tokens: 401
+    token used before revokes its whole family and the access tokens of that login: 401
     `REFRESH_TOKEN_REUSED`, log in again.
 
     Args:
@@ -170,7 +170,7 @@ async def asyncio(
     """Refresh Token
 
      Uses a refresh token once for a new access token and the next refresh token. A refresh
-    token used before revokes its whole family and the account's access tokens: 401
+    token used before revokes its whole family and the access tokens of that login: 401
     `REFRESH_TOKEN_REUSED`, log in again.
 
     Args:
