@@ -298,3 +298,14 @@ def test_names_with_line_breaks_controls_or_bidi_are_escaped_in_every_calendar_t
     assert not [line for line in attached if line.startswith(("X-COMPANY", "X-ADDRESS", "Bcc"))], attached
     (sent,) = Calendar.from_ical(email.ics).walk("VEVENT")
     assert str(sent["SUMMARY"]) == "Yoga Bcc: someone@example.com (Nord X-COMPANY:yes \ufffdCo)"
+
+
+def test_a_rejection_with_the_company_s_reason_keeps_it_on_its_own_line() -> None:
+    email = content.render(
+        "booking_rejected",
+        facts(status="REJECTED", reject_reason="SESSION_CANCELLED", cancel_reason="Teacher ill"),
+        audience="CUSTOMER",
+        organizer="b@x.test",
+    )
+
+    assert "the session was cancelled. Reason given: Teacher ill\nNothing was charged" in email.text
