@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from sqlalchemy import text
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -180,12 +181,9 @@ class NoSniff:
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [
-                    (name, value)
-                    for name, value in message.get("headers", [])
-                    if name.lower() != b"x-content-type-options"
-                ]
-                message = {**message, "headers": [*headers, (b"x-content-type-options", b"nosniff")]}
+                # As RequestIds sets its header: one value, whatever an inner layer set.
+                message.setdefault("headers", [])
+                MutableHeaders(scope=message)["x-content-type-options"] = "nosniff"
             await send(message)
 
         await self.app(scope, receive, sending)

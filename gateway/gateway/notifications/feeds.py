@@ -23,6 +23,7 @@ from typing import Annotated, Any
 import grpc
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
+from icalendar import Event
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -459,9 +460,24 @@ async def _bookings(request: Request, feed: Any, now: datetime) -> list[bookings
     return found
 
 
-def _updated(booking: bookings_pb2.Booking, now: datetime) -> datetime:
-    """A booking's last change: its events' DTSTAMP and SEQUENCE (content.revision)."""
-    return booking.update_time.ToDatetime(tzinfo=UTC) if booking.update_time.seconds else now
+def _feed_event(b: bookings_pb2.Booking, resource_name: str, location: str, now: datetime) -> Event:
+    """A booking as a feed shows it; its last change is the event's DTSTAMP and, counted from
+    its creation, its SEQUENCE (content.revision)."""
+    updated = b.update_time.ToDatetime(tzinfo=UTC) if b.update_time.seconds else now
+    return content.booking_event(
+        booking_id=b.id,
+        summary=f"{resource_name} x {b.quantity}",
+        start=b.start_time.ToDatetime(tzinfo=UTC),
+        end=b.end_time.ToDatetime(tzinfo=UTC),
+        location=location,
+        description=(
+            f"Booking {b.id}, {b.quantity} place(s), "
+            f"{bookings_pb2.BookingStatus.Name(b.status).removeprefix('BOOKING_STATUS_')}"
+        ),
+        stamp=updated,
+        revised_at=updated,
+        created_at=b.create_time.ToDatetime(tzinfo=UTC) if b.create_time.seconds else updated,
+    )
 
 
 async def feed_response(request: Request, token: str) -> Response:
@@ -506,20 +522,7 @@ async def feed_response(request: Request, token: str) -> Response:
         except grpc.aio.AioRpcError as error:
             return problem_response(problem_from_rpc(error, "bookings"), FEED_PATH)
     events = [
-        content.booking_event(
-            booking_id=b.id,
-            summary=f"{names.get(b.resource_id, 'Booking')} x {b.quantity}",
-            start=b.start_time.ToDatetime(tzinfo=UTC),
-            end=b.end_time.ToDatetime(tzinfo=UTC),
-            location=company.name,
-            description=(
-                f"Booking {b.id}, {b.quantity} place(s), "
-                f"{bookings_pb2.BookingStatus.Name(b.status).removeprefix('BOOKING_STATUS_')}"
-            ),
-            stamp=_updated(b, now),
-            revised_at=_updated(b, now),
-            created_at=b.create_time.ToDatetime(tzinfo=UTC) if b.create_time.seconds else _updated(b, now),
-        )
+        _feed_event(b, names.get(b.resource_id, "Booking"), company.name, now)
         for b in bookings
         if b.start_time.seconds and b.end_time.seconds
     ]

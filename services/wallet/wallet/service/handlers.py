@@ -104,20 +104,7 @@ async def top_up_wallet(
     business_key = topup_business_key(command.company_id, command.request_id)
     async with db.transaction() as conn:
         if checked is not None:
-            # A wallet opened in another currency before credits were checked, empty: now the
-            # company's (repository.adopt_currency says when that is safe).
-            was = await repo.adopt_currency(conn, command.company_id, command.customer_id, checked)
-            if was is not None:
-                await audit.record(
-                    conn,
-                    company_id=command.company_id,
-                    entity_type="wallet",
-                    entity_id=command.customer_id,
-                    action="correct_currency",
-                    before={"currency": was},
-                    after={"currency": checked},
-                    reason="empty accounts put in the company's currency",
-                )
+            await _adopt_company_currency(conn, command.company_id, command.customer_id, checked)
         await repo.ensure_customer_accounts(conn, command.company_id, command.customer_id, command.currency)
         transaction_id = str(uuid.uuid4())
         if not await repo.insert_transaction(
@@ -171,6 +158,25 @@ async def top_up_wallet(
         after = await repo.get_wallet(conn, command.company_id, command.customer_id)
         await _audit_balance_change(conn, "credit", command, command.amount, after)
         return after
+
+
+async def _adopt_company_currency(
+    conn: AsyncConnection, company_id: str, customer_id: str, currency: str
+) -> None:
+    """A wallet opened in another currency before credits were checked, empty: now the
+    company's (repository.adopt_currency says when that is safe), audited."""
+    was = await repo.adopt_currency(conn, company_id, customer_id, currency)
+    if was is not None:
+        await audit.record(
+            conn,
+            company_id=company_id,
+            entity_type="wallet",
+            entity_id=customer_id,
+            action="correct_currency",
+            before={"currency": was},
+            after={"currency": currency},
+            reason="empty accounts put in the company's currency",
+        )
 
 
 async def _audit_balance_change(
