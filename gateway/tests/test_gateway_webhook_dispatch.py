@@ -172,3 +172,33 @@ async def test_a_companys_slow_endpoints_hold_up_no_other_companys_deliveries(
     assert len([t for t in firsts if t < firsts[0] + SLOW_SECONDS / 2]) <= delivery.PER_COMPANY
     at_crowded = [event for path, event in receiver.events if path == "/slow/0"]
     assert at_crowded.index(first) < at_crowded.index(second)
+
+
+async def test_a_delivery_to_a_private_address_never_goes_through_a_proxy_named_by_the_environment(
+    gateway_db: Database, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A proxy that is not there: a delivery sent through it would fail to connect.
+    closed = await asyncio.start_server(lambda reader, writer: writer.close(), "127.0.0.1", 0)
+    proxy = f"http://127.0.0.1:{closed.sockets[0].getsockname()[1]}"
+    closed.close()
+    await closed.wait_closed()
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, proxy)
+    company = str(uuid.uuid4())
+    event = await _event(gateway_db, await _endpoint(gateway_db, company, f"{receiver.url}/direct"), company)
+
+    dispatcher = delivery.Dispatcher(gateway_db, allow_private_urls=True, poll_seconds=0.1)
+    running = asyncio.create_task(dispatcher.run_forever())
+    try:
+
+        async def delivered() -> bool:
+            return await _status(gateway_db, [event]) == ["SUCCEEDED"]
+
+        await _until(delivered, 20)
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await dispatcher.http.aclose()
+    assert receiver.events == [("/direct", event)]

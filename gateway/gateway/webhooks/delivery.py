@@ -256,7 +256,9 @@ class Dispatcher(ConcurrentDispatch[Claimed]):
         self.timeout_seconds = timeout_seconds
         # Connects only to the address it judged (no DNS rebinding between the check and the POST).
         self.http = http or (
-            httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False)
+            # Private addresses allowed (development, tests) still never go through a proxy
+            # named by the environment: a delivery reaches the address it was given or fails.
+            httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False)
             if allow_private_urls
             else guarded_client(timeout=TIMEOUT_SECONDS, refusal="WEBHOOK_URL_NOT_PUBLIC")
         )
