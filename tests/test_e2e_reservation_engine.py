@@ -222,6 +222,51 @@ async def test_concurrent_stays_for_the_last_unit_nights_get_exactly_the_free_un
     assert held == 4  # 2 units x 2 nights, nothing left over from the losers
 
 
+async def test_a_stay_kept_on_an_archived_unit_leaves_the_free_units_as_availability_shows(platform):
+    """Availability and the booking path count the same units, those not archived: with Cabin 1
+    archived under a kept stay and Cabin 3 archived empty, the nights show one unit free (they
+    showed none), it sells once on Cabin 2, and then nothing: never on an archived unit."""
+    co = await company(platform)
+    resource, _ = await cabins(platform, co.id, units=0)
+    units = [
+        (
+            await platform.catalog.CreateUnit(
+                catalog_pb2.CreateUnitRequest(resource_id=resource.id, name=f"Cabin {number}")
+            )
+        ).unit
+        for number in (1, 2, 3)
+    ]
+    check_in = date.today() + timedelta(days=45)
+    check_out = check_in + timedelta(days=2)
+    guests = [await customer_with_money(platform, co.id) for _ in range(3)]
+    kept, reason = await attempt(
+        platform, stay(guests[0].id, resource.id, check_in, check_out, unit_id=units[0].id)
+    )
+    assert kept is not None, reason
+    for unit in (units[0], units[2]):
+        await platform.catalog.ArchiveUnit(catalog_pb2.ArchiveUnitRequest(unit_id=unit.id))
+
+    async def free_units() -> list[int]:
+        reply = await platform.bookings.GetAvailability(
+            bookings_pb2.GetAvailabilityRequest(
+                company_id=co.id,
+                resource_ids=[resource.id],
+                start_date=check_in.isoformat(),
+                end_date=(check_out - timedelta(days=1)).isoformat(),
+            )
+        )
+        return [day.capacity - day.booked for day in reply.resources[0].days]
+
+    assert await free_units() == [1, 1]
+    sold, reason = await attempt(platform, stay(guests[1].id, resource.id, check_in, check_out))
+    assert sold is not None, reason
+    assert (await settled(platform, sold.id)).unit_id == units[1].id
+    assert await free_units() == [0, 0]
+    assert (await attempt(platform, stay(guests[2].id, resource.id, check_in, check_out)))[1] == "UNAVAILABLE"
+    named = stay(guests[2].id, resource.id, check_in, check_out, unit_id=units[2].id)
+    assert (await attempt(platform, named))[1] == "UNIT_NOT_FOUND"
+
+
 async def test_a_stay_overlapping_one_night_conflicts_and_a_cancelled_stay_frees_its_nights(platform):
     co = await company(platform)
     resource, _ = await cabins(platform, co.id, units=1, nightly=10000)

@@ -8,7 +8,7 @@ constraint would refuse the next booking otherwise), so they are counted as they
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import text
@@ -43,12 +43,14 @@ _SESSION_DAYS = text(
     """
 )
 
+# Only the nights held on the units given (those not archived): a stay kept on an archived
+# unit holds a unit that is no longer in the capacity, so it takes no free unit away.
 _UNIT_NIGHTS = text(
     """
     WITH nights AS (
         SELECT resource_id, night, count(*)::int AS booked
         FROM bookings.unit_nights
-        WHERE resource_id = ANY(CAST(string_to_array(:resource_ids, ',') AS uuid[]))
+        WHERE unit_id = ANY(CAST(string_to_array(:unit_ids, ',') AS uuid[]))
           AND night BETWEEN CAST(:first AS date) AND CAST(:last AS date)
         GROUP BY resource_id, night
     )
@@ -136,14 +138,13 @@ async def session_days(
 
 
 async def unit_nights_booked(
-    conn: AsyncConnection, resource_ids: Sequence[str], first: date, last: date
+    conn: AsyncConnection, units: Mapping[str, Iterable[str]], first: date, last: date
 ) -> dict[str, dict[date, int]]:
-    """Resource -> night -> units booked that night."""
-    if not resource_ids:
+    """Resource -> night -> units booked that night, among the units given per resource."""
+    unit_ids = [unit_id for ids in units.values() for unit_id in ids]
+    if not unit_ids:
         return {}
-    rows = await conn.execute(
-        _UNIT_NIGHTS, {"resource_ids": _joined(resource_ids), "first": first, "last": last}
-    )
+    rows = await conn.execute(_UNIT_NIGHTS, {"unit_ids": _joined(unit_ids), "first": first, "last": last})
     return {row.resource_id: dict(zip(row.days, row.booked, strict=True)) for row in rows}
 
 

@@ -83,7 +83,7 @@ class AvailabilityCatalog:
         self._units_ttl = units_ttl
         self._sessions_ttl = sessions_ttl
         self._kinds: dict[str, ResourceKind] = {}
-        self._units: dict[str, tuple[float, int]] = {}
+        self._units: dict[str, tuple[float, frozenset[str]]] = {}  # expires at, unit ids
         self._sessions: dict[
             tuple[str, str, datetime, datetime], tuple[float, list[SessionSlot]]
         ] = {}  # fetched at
@@ -137,19 +137,24 @@ class AvailabilityCatalog:
         return [session for sessions in lists for session in sessions]
 
     async def unit_counts(self, resource_ids: Iterable[str]) -> dict[str, int]:
-        """How many units each NIGHTLY resource has."""
+        """How many units each NIGHTLY resource has (not archived)."""
+        return {rid: len(units) for rid, units in (await self.active_units(resource_ids)).items()}
+
+    async def active_units(self, resource_ids: Iterable[str]) -> dict[str, frozenset[str]]:
+        """The ids of each NIGHTLY resource's units not archived: those a night can be sold on
+        (catalog's ListUnits, as the booking path reads them)."""
         wanted = list(resource_ids)
         now = time.monotonic()
         stale = [rid for rid in wanted if rid not in self._units or self._units[rid][0] < now]
 
-        async def fetch(resource_id: str) -> tuple[str, int]:
+        async def fetch(resource_id: str) -> tuple[str, frozenset[str]]:
             reply = await self._call(
                 self._stub.ListUnits, catalog_pb2.ListUnitsRequest(resource_id=resource_id)
             )
-            return resource_id, len(reply.units)
+            return resource_id, frozenset(unit.id for unit in reply.units)
 
-        for resource_id, count in await _gather(fetch, stale):
-            _bounded(self._units)[resource_id] = (now + self._units_ttl, count)
+        for resource_id, units in await _gather(fetch, stale):
+            _bounded(self._units)[resource_id] = (now + self._units_ttl, units)
         return {resource_id: self._units[resource_id][1] for resource_id in wanted}
 
     async def _sessions_of(

@@ -5,8 +5,8 @@ Capacity and booked per model:
 - TIME_SLOT: places of the OPEN sessions starting that local day (sessions and capacities
   from the catalog's ListSessions) and the places held in `session_occupancy` (a session
   nobody booked has no row: 0).
-- NIGHTLY: the resource's units (catalog ListUnits) and the `unit_nights` rows of the night
-  starting that local date.
+- NIGHTLY: the resource's units not archived (catalog ListUnits) and their `unit_nights` rows
+  of the night starting that local date (a night kept on an archived unit is in neither).
 - INTERVAL: the minutes of the local day (1440, 1380 or 1500) and the minutes of it blocked
   by `interval_holds` (buffers included).
 """
@@ -99,10 +99,12 @@ class AvailabilityService:
             wanted = sorted(models)
 
         by_model = {model: [rid for rid in wanted if models[rid] == model] for model in MODELS}
-        units = await self.catalog.unit_counts(by_model["NIGHTLY"])
+        # Capacity and booked over the same units, those not archived (the booking path sells
+        # nights on no other): a stay kept on an archived unit takes no free unit away.
+        units = await self.catalog.active_units(by_model["NIGHTLY"])
         async with self.db.transaction() as conn:
             slots = await sql.session_days(conn, [s for s in sessions if s.is_open], zone_name)
-            nights = await sql.unit_nights_booked(conn, by_model["NIGHTLY"], first, last)
+            nights = await sql.unit_nights_booked(conn, units, first, last)
             minutes = await sql.interval_minutes_booked(
                 conn, by_model["INTERVAL"], first, last, zone=zone_name, lower=lower, upper=upper
             )
@@ -116,7 +118,7 @@ class AvailabilityService:
                 entries = [DayOccupancy(day, *per_day.get(day, (0, 0))) for day in days]
             elif model == "NIGHTLY":
                 booked_nights = nights.get(resource_id, {})
-                count = units.get(resource_id, 0)
+                count = len(units.get(resource_id, ()))
                 entries = [DayOccupancy(day, count, booked_nights.get(day, 0)) for day in days]
             elif model == "INTERVAL":
                 blocked = minutes.get(resource_id, {})

@@ -273,6 +273,33 @@ async def test_nightly_days_count_the_units_and_the_unit_nights_held(env):
     assert [(capacity, booked) for _, capacity, booked in days[cabins.id]] == [(3, 0), (3, 1), (3, 2), (3, 0)]
 
 
+async def test_a_night_kept_on_an_archived_unit_takes_no_free_unit_away(env):
+    """Capacity is the units not archived, so booked counts their nights only: a stay kept on
+    an archived unit made a night read 1 of 1 booked (nothing free, though Cabin B was) and
+    another 2 of 1 (less than nothing)."""
+    stub, catalog, db = env
+    company = await a_company(catalog)
+    cabins = await a_resource(catalog, company, catalog_pb2.BOOKING_MODEL_NIGHTLY)
+    kept, active, spare = [
+        (
+            await catalog.CreateUnit(
+                catalog_pb2.CreateUnitRequest(request_id=str(uuid.uuid4()), resource_id=cabins.id, name=name)
+            )
+        ).unit
+        for name in ("Cabin A", "Cabin B", "Cabin C")
+    ]
+    await seed_nights(db, company.id, cabins.id, kept.id, [DAY, DAY + timedelta(days=1)])
+    await seed_nights(db, company.id, cabins.id, active.id, [DAY + timedelta(days=1)])
+    for unit in (kept, spare):
+        await catalog.ArchiveUnit(
+            catalog_pb2.ArchiveUnitRequest(request_id=str(uuid.uuid4()), unit_id=unit.id)
+        )
+
+    days = await availability(stub, company, [cabins.id], DAY, DAY + timedelta(days=1))
+
+    assert [(capacity, booked) for _, capacity, booked in days[cabins.id]] == [(1, 0), (1, 1)]
+
+
 async def test_interval_days_count_the_minutes_blocked_in_the_local_day(env):
     stub, catalog, db = env
     company = await a_company(catalog)
