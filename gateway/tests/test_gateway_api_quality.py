@@ -117,6 +117,13 @@ async def test_a_name_with_a_line_break_or_a_control_character_is_refused(http: 
     )
     # Past validation (the stand-in catalog knows no company: what follows is not this test's).
     assert accepted_name.json()["code"] != "VALIDATION_FAILED"
+    # An England flag (a black flag, then tag characters) is visible, in the Rust pattern too.
+    england = "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"
+    flagged = await http.post(
+        f"/v1/companies/{uuid.uuid4()}/signup",
+        json={"email": "zoe@example.com", "password": "long enough pw", "display_name": f"Zoë {england}"},
+    )
+    assert flagged.json()["code"] != "VALIDATION_FAILED"
 
 
 async def test_an_invisible_or_reversing_name_or_an_address_with_header_characters_is_refused(
@@ -124,7 +131,15 @@ async def test_an_invisible_or_reversing_name_or_an_address_with_header_characte
 ) -> None:
     # Only zero-width characters, a right-to-left override ("adA" shown as "Ada"), an isolate,
     # a C1 control; addresses that would say something else in a To: header.
-    names = ("\u200b\u200c\u200d", "\ufeff\u00ad", "\u202eecilA", "Ada\u2066 Admin", "Ada\x85")
+    # Tag characters alone ("Ada" spelt in tags) show nothing either.
+    names = (
+        "\u200b\u200c\u200d",
+        "\ufeff\u00ad",
+        "\u202eecilA",
+        "Ada\u2066 Admin",
+        "Ada\x85",
+        "\U000e0041\U000e0064\U000e0061",
+    )
     for name, email in [(n, "eve@example.com") for n in names] + [
         ("Eve", "<script>@x.com"),
         ("Eve", '"eve"@example.com'),

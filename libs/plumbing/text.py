@@ -8,7 +8,8 @@ pass product's, an API key's, a feed's...): one line of readable characters. It 
 e-mails, calendar entries and pages, so refused: control characters (C0 with CR/LF, DEL, C1),
 the line and paragraph separators, and the bidirectional overrides and isolates (U+202A-E,
 U+2066-9: "Ada" shown as another name, or an e-mail's next words reversed); and at least one
-character must be visible, not only spaces or zero-width ones.
+character must be visible, not only spaces, zero-width ones or tag characters (an England flag,
+a black flag followed by tags, is visible).
 
 A description (free text of several lines): line feeds, carriage returns and tabs are kept, no
 other control, separator or bidi override/isolate.
@@ -22,12 +23,18 @@ import re
 _NOT_IN_A_NAME = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 # Never in a description: the same but for tab, line feed and carriage return.
 _NOT_IN_A_DESCRIPTION = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+# The tag characters (U+E0000-E007F) show nothing either: after a black flag (U+1F3F4) they
+# spell a subdivision's flag (England's, Scotland's), which the flag itself makes visible; a
+# name of tags alone shows nothing. Outside the BMP no escape reads the same in Python, Rust
+# and JavaScript, so the class holds the characters themselves (a JavaScript reader needs the
+# u or v flag, as JSON Schema validators and HTML patterns use).
+_TAGS = "\U000e0000-\U000e007f"
 # Shows nothing by itself: spaces, the soft hyphen, zero-width characters, marks and joiners,
 # the combining marks (alone, a dotted circle at most), the grapheme joiner, the Hangul and
-# Khmer fillers, Mongolian and other variation selectors, the blank Braille pattern.
+# Khmer fillers, Mongolian and other variation selectors, the blank Braille pattern, the tags.
 _INVISIBLE = (
     r"\s\u00ad\u0300-\u036f\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
-    r"\u2060-\u2064\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0"
+    r"\u2060-\u2064\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0" + _TAGS
 )
 _NAME_BODY = rf"[^{_NOT_IN_A_NAME}]*[^{_NOT_IN_A_NAME}{_INVISIBLE}][^{_NOT_IN_A_NAME}]*"
 
