@@ -300,6 +300,42 @@ def test_names_with_line_breaks_controls_or_bidi_are_escaped_in_every_calendar_t
     assert str(sent["SUMMARY"]) == "Yoga Bcc: someone@example.com (Nord X-COMPANY:yes \ufffdCo)"
 
 
+def test_a_backslash_in_a_name_is_escaped_so_a_literal_backslash_n_stays_two_characters() -> None:
+    # RFC 5545 TEXT: a backslash is "\\\\". icalendar's vText read the name's "\\N" as a line
+    # break first, so calendar clients showed "Room" and "2" on two lines.
+    resource = "Room \\N2 \\n C:\\Temp\\ 1; a,b"
+    company = "Nord \\N Co"
+    email = content.render(
+        "booking_confirmed",
+        facts(resource_name=resource, company_name=company, company_address="Quay \\N 1"),
+        audience="CUSTOMER",
+        organizer="bookings@x.test",
+    )
+    assert email.ics is not None
+    (sent,) = Calendar.from_ical(email.ics).walk("VEVENT")
+    assert str(sent["SUMMARY"]) == f"{resource} ({company})"
+    assert "\n" not in str(sent["SUMMARY"]) + str(sent["LOCATION"])
+
+    event = content.booking_event(
+        booking_id="b1",
+        summary=resource,
+        start=START,
+        end=START + timedelta(hours=1),
+        location=company,
+        description=f"{resource}\nline two",
+        stamp=START,
+        revised_at=START,
+        created_at=START,
+    )
+    feed = content.feed_calendar(f"{company}: feed", [event])
+    (read,) = Calendar.from_ical(feed).walk("VEVENT")
+    assert str(read["SUMMARY"]) == resource
+    assert str(read["LOCATION"]) == company
+    assert str(read["DESCRIPTION"]) == f"{resource}\nline two"  # a real line break stays one
+    # icalendar leaves an X- property's text escaped: its line, as a calendar client reads it.
+    assert "X-WR-CALNAME:Nord \\\\N Co: feed" in _content_lines(feed)
+
+
 def test_a_rejection_with_the_company_s_reason_keeps_it_on_its_own_line() -> None:
     email = content.render(
         "booking_rejected",

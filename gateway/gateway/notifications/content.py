@@ -400,16 +400,26 @@ def revision(at: datetime, since: datetime) -> int:
 _UNSAFE_IN_ICS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
+class _Text(vText):
+    """A TEXT escaped as RFC 5545 3.3.11 says and nothing more: every backslash "\\\\" (first),
+    then ";", "," and a line break "\\n". icalendar's vText first reads the two characters "\\N"
+    of a text as a line break, so a name holding them showed a new line in calendar clients."""
+
+    def to_ical(self) -> bytes:
+        escaped = self.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+        return escaped.encode("utf-8")  # what vText encodes a str in
+
+
 def ics_text(value: str, *, one_line: bool = True) -> vText:
-    """A text for an .ics property or parameter, escaped by icalendar (vText: a line break
-    becomes the two characters \\n, never a new content line). Names, summaries and places are
-    one line (their line breaks become spaces); a description keeps its lines. Other control,
-    separator and bidi characters become U+FFFD. Names stored before the input was checked
-    render so too."""
+    """A text for an .ics property or parameter, escaped as RFC 5545 says (`_Text`: a line break
+    becomes the two characters \\n, never a new content line; a backslash is escaped, so a
+    name's own "\\N" reads back as written). Names, summaries and places are one line (their
+    line breaks become spaces); a description keeps its lines. Other control, separator and bidi
+    characters become U+FFFD. Names stored before the input was checked render so too."""
     text = value.replace("\r\n", "\n").replace("\r", "\n")
     if one_line:
         text = " ".join(text.split())
-    return vText(_UNSAFE_IN_ICS.sub("\ufffd", text))
+    return _Text(_UNSAFE_IN_ICS.sub("\ufffd", text))
 
 
 def _calendar(method: str | None, name: str | None = None) -> Calendar:
