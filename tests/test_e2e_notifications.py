@@ -39,6 +39,7 @@ from bookingplatform.common.v1 import money_pb2
 from bookings.service.lifecycle import Lifecycle
 from gateway.clients import Clients
 from gateway.notifications.delivery import Notifier
+from gateway.notifications.mailer import SMTPUTF8_NOT_SUPPORTED
 from gateway.notifications.reminders import Reminders
 from plumbing.mailsink import Received, parts
 from plumbing.testing import eventually
@@ -484,6 +485,36 @@ async def test_a_message_refused_for_good_is_failed_and_shown_to_its_company_adm
     assert theirs.status_code == 200 and address not in theirs.text
     await admin.aclose()
     await stranger.aclose()
+
+
+async def test_a_non_ascii_mailbox_the_server_cannot_take_is_failed_at_once_not_retried(platform, tenant):
+    """The test sink offers no SMTPUTF8 (aiosmtpd's default), which a local part of letters
+    needs: the message was retried for a day as a connection failure. Now it is FAILED after
+    its one attempt, with the reason on the console."""
+    admin, _ = await login(platform, "COMPANY_ADMIN", tenant.company_id)
+    customer = await tenant.customer(main_minor=10_000)
+    address = f"josé-{uuid.uuid4().hex[:8]}@example.com"
+    read = (
+        await platform.catalog.GetCustomer(catalog_pb2.GetCustomerRequest(customer_id=customer.id))
+    ).customer
+    read.email = address
+    update = catalog_pb2.UpdateCustomerRequest(customer=read, expected_version=read.version)
+    update.update_mask.paths.append("email")
+    await platform.catalog.UpdateCustomer(update)
+    booking_id = await book(tenant, customer, use_wallet=True)
+    await customer.wait_for(booking_id, "CONFIRMED")
+
+    async def failed() -> dict | None:
+        rows = [r for r in await rows_of(platform, booking_id) if r["recipient"] == address]
+        return rows[0] if rows and rows[0]["status"] == "FAILED" else None
+
+    row = await eventually(failed, message="the e-mail to a non-ASCII mailbox never became FAILED")
+    assert row["attempts"] == 1 and row["last_error"] == SMTPUTF8_NOT_SUPPORTED
+    assert row["completed_at"] is not None and row["sent_at"] is None
+    assert platform.mail.to(address) == []
+    page = await admin.get("/ops/notifications", params={"booking_id": booking_id})
+    assert "SMTPUTF8_NOT_SUPPORTED" in page.text
+    await admin.aclose()
 
 
 async def test_calendar_feeds_answer_confirmed_bookings_until_revoked_and_stay_in_their_company(

@@ -5,11 +5,13 @@ mailer, whatever a row stored before the pattern holds."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import httpx
 
 from gateway.notifications import mailer
+from plumbing.mailsink import MailSink
 
 SMTP = mailer.SmtpSettings(
     host="127.0.0.1", port=1, username=None, password=None, starttls=False, sender="bookings@x.test"
@@ -96,3 +98,32 @@ async def test_every_address_field_refuses_encoded_words_quotes_and_lists(
             assert reply.json().get("code") != "VALIDATION_FAILED", (method, path, address, reply.text)
     cleared = await http.patch(f"/v1/admin/companies/{some}", json={"contact_email": ""}, headers=headers)
     assert cleared.json().get("code") != "VALIDATION_FAILED", cleared.text
+
+
+async def test_a_non_ascii_mailbox_a_server_without_smtputf8_cannot_take_fails_for_good() -> None:
+    # A local part of letters needs SMTPUTF8 (RFC 6531). A server that does not offer it cannot
+    # take the message on any attempt: it was retried for a day as a connection failure.
+    plain = MailSink()  # aiosmtpd without SMTPUTF8
+    utf8 = MailSink(smtputf8=True)
+    for sink in (plain, utf8):
+        await sink.start()
+    try:
+        to_plain, to_utf8 = (replace(SMTP, port=sink.port) for sink in (plain, utf8))
+        refused = await mailer.send(outgoing("josé@example.com"), to_plain)
+        assert (refused.sent, refused.permanent) == (False, True)
+        assert refused.error == mailer.SMTPUTF8_NOT_SUPPORTED
+        assert plain.received == []
+        # The same server takes an ASCII mailbox; a server with SMTPUTF8 takes the letters.
+        assert (await mailer.send(outgoing("jose@example.com"), to_plain)).sent
+        assert (await mailer.send(outgoing("josé@example.com"), to_utf8)).sent
+        assert [r.recipients for r in utf8.received] == [("josé@example.com",)]
+        # A refusal for now stays one to retry, for a non-ASCII mailbox too.
+        utf8.refuse("josé@example.com", "451 4.3.0 Try again later")
+        later = await mailer.send(outgoing("josé@example.com"), to_utf8)
+        assert (later.sent, later.permanent, later.error) == (False, False, "SMTP 451 4.3.0 Try again later")
+    finally:
+        for sink in (plain, utf8):
+            await sink.stop()
+    # No server at all: retried (port 1 refuses the connection).
+    unreachable = await mailer.send(outgoing("josé@example.com"), SMTP)
+    assert (unreachable.sent, unreachable.permanent) == (False, False)

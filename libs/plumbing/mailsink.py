@@ -55,6 +55,9 @@ class MailSink:
     refusals: dict[str, list[str]] = field(default_factory=dict)
     refused: list[tuple[str, str]] = field(default_factory=list)
     port: int = 0
+    # Whether the sink offers SMTPUTF8 (RFC 6531), which a non-ASCII mailbox needs; aiosmtpd's
+    # default, and so the sink's, is not to.
+    smtputf8: bool = False
     _server: asyncio.Server | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -114,7 +117,12 @@ class MailSink:
         self.port = int(sock.getsockname()[1])
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
-            lambda: SMTP(self, hostname="mailsink.local", ident="booking-platform mail sink"),
+            lambda: SMTP(
+                self,
+                hostname="mailsink.local",
+                ident="booking-platform mail sink",
+                enable_SMTPUTF8=self.smtputf8,
+            ),
             sock=sock,
         )
 

@@ -14,6 +14,8 @@ import aiosmtplib
 from plumbing.text import is_email
 
 TIMEOUT_SECONDS = 30.0
+# The error of a message to a non-ASCII mailbox the mail server cannot take (no SMTPUTF8).
+SMTPUTF8_NOT_SUPPORTED = "SMTPUTF8_NOT_SUPPORTED: the mail server does not accept non-ASCII addresses"
 
 
 @dataclass(frozen=True)
@@ -108,12 +110,13 @@ async def send(outgoing: Outgoing, settings: SmtpSettings) -> Outcome:
     except InvalidRecipient:
         # Stored before addresses were checked: refused for good, the address never echoed.
         return Outcome(False, permanent=True, error="INVALID_RECIPIENT")
+    recipient = recipient_address(outgoing.recipient).addr_spec
     try:
         await aiosmtplib.send(
             message,
             # The envelope names the one mailbox: nothing is read back out of the headers.
             sender=settings.sender,
-            recipients=[recipient_address(outgoing.recipient).addr_spec],
+            recipients=[recipient],
             hostname=settings.host,
             port=settings.port,
             username=settings.username or None,
@@ -126,6 +129,12 @@ async def send(outgoing: Outgoing, settings: SmtpSettings) -> Outcome:
         return _answer(first.code, first.message)
     except aiosmtplib.SMTPResponseException as answered:
         return _answer(answered.code, answered.message)
+    except aiosmtplib.SMTPNotSupported as unsupported:
+        if "SMTPUTF8" in str(unsupported) and not recipient.isascii():
+            # The server does not offer SMTPUTF8, which a non-ASCII mailbox needs (RFC 6531):
+            # no retry changes that for this message, so it is FAILED at once, not for a day.
+            return Outcome(False, permanent=True, error=SMTPUTF8_NOT_SUPPORTED)
+        return Outcome(False, error=f"CONNECTION_FAILED ({type(unsupported).__name__})")
     except aiosmtplib.SMTPTimeoutError:
         return Outcome(False, error="TIMEOUT")
     except (aiosmtplib.SMTPException, OSError) as failure:
