@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -43,6 +44,8 @@ DATA = Path(os.environ.get("BOOKING_DATA_DIR", ROOT / ".data"))
 PYTHON = sys.executable
 
 # Start order: wallet, passes and bookings need the catalog's address, the gateway needs everyone's.
+# The catalog needs the wallet's too (it asks whether wallets hold money before a company's
+# currency changes): the wallet's ports are chosen before the catalog starts (`wallet_ports`).
 SERVICES = ["catalog", "wallet", "passes", "payments", "bookings"]
 
 
@@ -152,18 +155,32 @@ def main() -> None:
             "NATS_URL": infra.nats_url,
             "BOOKING_ENV": os.environ.get("BOOKING_ENV", "dev"),
             "PAYMENTS_WEBHOOK_URL": webhook_url(webhook_port),
+            # Random per data folder, never the dev secrets in the source: anyone who can reach
+            # the ports could otherwise sign a platform admin's token or a card provider's event.
+            "PAYMENTS_WEBHOOK_SECRET": stack_secret(DATA, "PAYMENTS_WEBHOOK_SECRET"),
         }
         base_env.update(tracing_env())
         # The gateway's e-mails go to the local SMTP sink (gateway.notifications).
         mail_env = {"GATEWAY_SMTP_HOST": mail.host, "GATEWAY_SMTP_PORT": str(mail.port)}
         # addresses[name]: every replica's host:port, comma-separated (what *_ADDR carries).
         addresses: dict[str, str] = {}
+        # The catalog and the wallet ask each other: the catalog starts with the ports the wallet
+        # will ask for (its last run's, else free ones), and is restarted if it gets others.
+        wallet_ports = [ports.reuse(n) or free_port() for n in replica_names("wallet", args.replicas)]
+        promised = {"WALLET_ADDR": addresses_of(wallet_ports)}
         for name in SERVICES:
             env = {**base_env, **{f"{peer.upper()}_ADDR": addr for peer, addr in addresses.items()}}
-            replicas = start_replicas(name, env, args.replicas, children, ports)
-            addresses[name] = ",".join(f"127.0.0.1:{child.port}" for child in replicas)
+            if name == "catalog":
+                env.update(promised)
+            replicas = start_replicas(
+                name, env, args.replicas, children, ports, wanted=wallet_ports if name == "wallet" else None
+            )
+            addresses[name] = addresses_of([child.port for child in replicas])
             say(f"{name:<10} gRPC on {addresses[name]}")
+        if addresses["wallet"] != promised["WALLET_ADDR"]:
+            tell_catalog_the_wallet_address(children, addresses["wallet"])
         gateway_env = {**base_env, **mail_env, **{f"{n.upper()}_ADDR": a for n, a in addresses.items()}}
+        gateway_env["JWT_SECRET"] = stack_secret(DATA, "JWT_SECRET")
         # The customer e-mails link to the company sites' Find my booking (gateway.site.find_booking).
         gateway_env["GATEWAY_PUBLIC_URL"] = f"http://127.0.0.1:{webhook_port}"
         # Web Push for staff (gateway.push): the VAPID key pair made once under .data/.
@@ -239,7 +256,6 @@ PLATFORM_OPERATOR_PASSWORD = "ops12345"
 async def platform_operator(database_url: str) -> dict[str, str]:
     """A platform admin (no company: dead letters hold every company's messages) and a token."""
     from gateway.auth import TokenIssuer
-    from gateway.settings import DEV_JWT_SECRET
     from gateway.users import UserStore
     from plumbing.db import Database
 
@@ -250,7 +266,7 @@ async def platform_operator(database_url: str) -> dict[str, str]:
         )
     finally:
         await db.close()
-    secret = os.environ.get("JWT_SECRET") or DEV_JWT_SECRET
+    secret = stack_secret(DATA, "JWT_SECRET")
     return {"platform_operator_token": TokenIssuer(secret, ttl_seconds=12 * 3600).issue(user)}
 
 
@@ -329,6 +345,16 @@ class PortMemory:
         self.path.write_text(json.dumps(self.last, indent=2, sort_keys=True) + "\n")
 
 
+def replica_names(module: str, count: int) -> list[str]:
+    """The processes of a module: the module's name alone, or module-1, module-2, ..."""
+    return [module] if count == 1 else [f"{module}-{i}" for i in range(1, count + 1)]
+
+
+def addresses_of(ports: list[int]) -> str:
+    """What a *_ADDR variable carries: every replica's host:port, comma-separated."""
+    return ",".join(f"127.0.0.1:{port}" for port in ports)
+
+
 def start_replicas(
     module: str,
     env: dict[str, str],
@@ -336,13 +362,18 @@ def start_replicas(
     children: list[Child],
     ports: PortMemory,
     first_port: int | None = None,
+    wanted: list[int] | None = None,
 ) -> list[Child]:
-    """Starts `count` processes of a module (named module-1, module-2, ... when more than one)."""
-    replicas = [Child(module if count == 1 else f"{module}-{i}", module, env) for i in range(1, count + 1)]
-    for child in replicas:
-        child.port = (
-            first_port if child is replicas[0] and first_port is not None else ports.reuse(child.name)
-        )
+    """Starts `count` processes of a module (named module-1, module-2, ... when more than one),
+    on the `wanted` ports when given (a peer was started with them), else each on its last one."""
+    replicas = [Child(name, module, env) for name in replica_names(module, count)]
+    for index, child in enumerate(replicas):
+        if wanted is not None:
+            child.port = wanted[index]
+        elif index == 0 and first_port is not None:
+            child.port = first_port
+        else:
+            child.port = ports.reuse(child.name)
         start_on_its_port(child)
         children.append(child)
     return replicas
@@ -376,6 +407,17 @@ def tell_payments_the_webhook_port(children: list[Child], port: int) -> None:
             say(f"{child.name:<10} restarted: card webhooks now go to port {port}")
 
 
+def tell_catalog_the_wallet_address(children: list[Child], address: str) -> None:
+    """The catalog was started with the wallet's ports to be; the wallet got others."""
+    for child in children:
+        if child.module == "catalog":
+            child.env = {**child.env, "WALLET_ADDR": address}
+            child.stop()
+            child.wait_stopped()
+            child.start()  # on its own port again: its callers keep its address
+            say(f"{child.name:<10} restarted: the wallet is at {address}")
+
+
 def vapid_private_key(data: Path) -> str:
     """GATEWAY_VAPID_PRIVATE_KEY when set, else the key pair made on the first run and kept in
     .data/vapid_private_key.pem (owner-only): a device subscribed stays subscribed across runs."""
@@ -390,6 +432,20 @@ def vapid_private_key(data: Path) -> str:
         path.write_text(new_private_key_pem())
         say(f"web push   VAPID key pair made: {shown_path(path)}")
     return path.read_text()
+
+
+def stack_secret(data: Path, variable: str) -> str:
+    """The environment's `variable` when set, else a secret made on the first run and kept in
+    .data/<variable lowercased> (owner-only), so tokens and sessions outlive a restart."""
+    given = os.environ.get(variable)
+    if given:
+        return given
+    path = data / variable.lower()
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+        say(f"{'secret':<10} {variable} made: {shown_path(path)}")
+    return path.read_text().strip()
 
 
 def webhook_url(port: int) -> str:
