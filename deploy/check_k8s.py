@@ -37,7 +37,7 @@ import yaml
 CALLERS = {
     "catalog": {"gateway", "bookings", "wallet", "passes"},
     "bookings": {"gateway"},
-    "wallet": {"gateway"},
+    "wallet": {"gateway", "catalog"},
     "passes": {"gateway", "bookings"},
     "payments": {"gateway", "bookings"},
 }

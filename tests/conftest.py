@@ -80,11 +80,17 @@ async def platform(database_url: str, nats_url: str, mail_sink: MailSink) -> Asy
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
+    # The catalog asks the wallet whether wallets hold money before a company's currency changes,
+    # and the wallet asks the catalog: the wallet's port is chosen before the catalog starts.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        wallet_port = probe.getsockname()[1]
     extra_settings: dict[str, dict] = {
         "payments": {
             "webhook_url": f"http://127.0.0.1:{port}/webhooks/payments/sandbox",
             "action_timeout_seconds": PAYMENTS_ACTION_TIMEOUT_SECONDS,
-        }
+        },
+        "catalog": {"wallet_addr": f"127.0.0.1:{wallet_port}"},
     }
     for module, name in (
         (catalog.bootstrap, "catalog"),
@@ -94,6 +100,8 @@ async def platform(database_url: str, nats_url: str, mail_sink: MailSink) -> Asy
     ):
         if name in ("wallet", "passes"):  # ask the catalog whether a person's customer is the company's
             extra_settings[name] = {"catalog_addr": addresses["catalog"]}
+        if name == "wallet":
+            extra_settings[name]["grpc_port"] = wallet_port
         service = await module.start(  # type: ignore[attr-defined]
             module.Settings(database_url=database_url, nats_url=nats_url, **extra_settings.get(name, {}))  # type: ignore[attr-defined]
         )

@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -178,6 +179,13 @@ class Postgres:
 
     def admin_url(self) -> str:
         return database_in(self.server_url, "postgres")
+
+
+def _free_port() -> int:
+    """A port free on 127.0.0.1 now (a service started on it binds it itself)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _socket_dir(options: list[str]) -> str:
@@ -345,8 +353,13 @@ class Platform:
             # Should a service re-create a durable (e.g. deleted), it gets the same short wait.
             "NATS_CONSUMER_BACKOFF": f"{self.ack_wait_seconds:g}",
         }
+        # The catalog asks the wallet (whether wallets hold money before a company's currency
+        # changes) and the wallet asks the catalog: the wallet's port is chosen first.
+        wallet_port = _free_port()
         for name in SERVICES:
             env = {**base, **self.service_env.get(name, {})}
+            if name == "catalog":
+                env["WALLET_ADDR"] = f"127.0.0.1:{wallet_port}"
             if name in ("wallet", "passes"):
                 env["CATALOG_ADDR"] = self.services["catalog"].address
             if name == "bookings":
@@ -354,6 +367,8 @@ class Platform:
                 env["PASSES_ADDR"] = self.services["passes"].address
                 env["PAYMENTS_ADDR"] = self.services["payments"].address
             service = Service(name, env, self.data_dir / "run", script=self.service_scripts.get(name))
+            if name == "wallet":
+                service.port = wallet_port
             self.services[name] = service
             service.start()
             service.wait_ready()

@@ -64,7 +64,8 @@ def test_a_service_whose_port_was_taken_after_the_check_starts_on_one_the_os_pic
     for folder in ("run", "logs"):
         (tmp_path / folder).mkdir()
     taken = listener.getsockname()[1]
-    child = stack.Child("catalog", "catalog", {"DATABASE_URL": database_url, "NATS_URL": nats_url})
+    env = {"DATABASE_URL": database_url, "NATS_URL": nats_url, "WALLET_ADDR": "127.0.0.1:1"}
+    child = stack.Child("catalog", "catalog", env)
     child.port = taken
     try:
         stack.start_on_its_port(child)
@@ -104,3 +105,33 @@ def test_payments_learns_the_gateways_real_port_and_keeps_its_own(
     finally:
         payments.stop()
         payments.wait_stopped()
+
+
+@pytest.mark.integration
+def test_the_catalog_learns_the_wallets_real_address_and_keeps_its_own_port(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str, nats_url: str
+) -> None:
+    monkeypatch.setattr(stack, "DATA", tmp_path)
+    for folder in ("run", "logs"):
+        (tmp_path / folder).mkdir()
+    promised = stack.addresses_of([stack.free_port()])
+    env = {"DATABASE_URL": database_url, "NATS_URL": nats_url, "WALLET_ADDR": promised}
+    catalog = stack.Child("catalog", "catalog", env)
+    catalog.start()
+    first = catalog.process
+    try:
+        stack.tell_catalog_the_wallet_address([catalog], "127.0.0.1:4321,127.0.0.1:4322")
+
+        assert catalog.env["WALLET_ADDR"] == "127.0.0.1:4321,127.0.0.1:4322"
+        assert first is not None and first.poll() is not None  # the old process is gone
+        assert catalog.process is not None and catalog.process.poll() is None
+        assert int(catalog.port_file.read_text()) == catalog.port  # same port: its callers' address holds
+    finally:
+        catalog.stop()
+        catalog.wait_stopped()
+
+
+def test_the_wallet_replicas_start_on_the_ports_promised_to_the_catalog() -> None:
+    assert stack.replica_names("wallet", 1) == ["wallet"]
+    assert stack.replica_names("wallet", 3) == ["wallet-1", "wallet-2", "wallet-3"]
+    assert stack.addresses_of([5001, 5002]) == "127.0.0.1:5001,127.0.0.1:5002"

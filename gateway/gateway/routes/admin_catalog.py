@@ -196,7 +196,7 @@ class CreateCompanyBody(BaseModel):
 
 class UpdateCompanyBody(BaseModel):
     """Only the fields given change. The currency changes only while the company has no price
-    (409 CURRENCY_LOCKED)."""
+    and no customer's wallet of the company holds money (409 CURRENCY_LOCKED)."""
 
     model_config = ConfigDict(extra="forbid")
     name: Name | None = None

@@ -13,7 +13,7 @@ T = TypeVar("T", bound="UpdateCompanyBody")
 @_attrs_define
 class UpdateCompanyBody:
     """Only the fields given change. The currency changes only while the company has no price
-    (409 CURRENCY_LOCKED).
+    and no customer's wallet of the company holds money (409 CURRENCY_LOCKED).
 
         Attributes:
             address (None | str | Unset):

@@ -26,37 +26,43 @@ from bookingplatform.common.v1 import money_pb2 as bookingplatform_dot_common_do
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&bookingplatform/wallet/v1/wallet.proto\x12\x19\x62ookingplatform.wallet.v1\x1a%bookingplatform/common/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa2\x01\n\x06Wallet\x12\x12\n\ncompany_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x36\n\x0cmain_balance\x18\x03 \x01(\x0b\x32 .bookingplatform.common.v1.Money\x12\x37\n\rbonus_balance\x18\x04 \x01(\x0b\x32 .bookingplatform.common.v1.Money\"\xb4\x02\n\x0bWalletEntry\x12\x16\n\x0etransaction_id\x18\x01 \x01(\t\x12\x32\n\x04kind\x18\x02 \x01(\x0e\x32$.bookingplatform.wallet.v1.EntryKind\x12<\n\x0c\x62\x61lance_kind\x18\x03 \x01(\x0e\x32&.bookingplatform.wallet.v1.BalanceKind\x12\x30\n\x06\x61mount\x18\x04 \x01(\x0b\x32 .bookingplatform.common.v1.Money\x12\x11\n\treference\x18\x05 \x01(\t\x12/\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06reason\x18\x07 \x01(\t\x12\x15\n\ractor_user_id\x18\x08 \x01(\t\";\n\x10GetWalletRequest\x12\x12\n\ncompany_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\"F\n\x11GetWalletResponse\x12\x31\n\x06wallet\x18\x01 \x01(\x0b\x32!.bookingplatform.wallet.v1.Wallet\"\xd1\x01\n\x12TopUpWalletRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\ncompany_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x30\n\x06\x61mount\x18\x04 \x01(\x0b\x32 .bookingplatform.common.v1.Money\x12<\n\x0c\x62\x61lance_kind\x18\x05 \x01(\x0e\x32&.bookingplatform.wallet.v1.BalanceKind\x12\x0e\n\x06reason\x18\x06 \x01(\t\"H\n\x13TopUpWalletResponse\x12\x31\n\x06wallet\x18\x01 \x01(\x0b\x32!.bookingplatform.wallet.v1.Wallet\"j\n\x18ListWalletEntriesRequest\x12\x12\n\ncompany_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"m\n\x19ListWalletEntriesResponse\x12\x37\n\x07\x65ntries\x18\x01 \x03(\x0b\x32&.bookingplatform.wallet.v1.WalletEntry\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xd1\x01\n\x12\x44\x65\x62itWalletRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\ncompany_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x30\n\x06\x61mount\x18\x04 \x01(\x0b\x32 .bookingplatform.common.v1.Money\x12<\n\x0c\x62\x61lance_kind\x18\x05 \x01(\x0e\x32&.bookingplatform.wallet.v1.BalanceKind\x12\x0e\n\x06reason\x18\x06 \x01(\t\"H\n\x13\x44\x65\x62itWalletResponse\x12\x31\n\x06wallet\x18\x01 \x01(\x0b\x32!.bookingplatform.wallet.v1.Wallet*Z\n\x0b\x42\x61lanceKind\x12\x1c\n\x18\x42\x41LANCE_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11\x42\x41LANCE_KIND_MAIN\x10\x01\x12\x16\n\x12\x42\x41LANCE_KIND_BONUS\x10\x02*\x86\x01\n\tEntryKind\x12\x1a\n\x16\x45NTRY_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11\x45NTRY_KIND_TOP_UP\x10\x01\x12\x14\n\x10\x45NTRY_KIND_DEBIT\x10\x02\x12\x15\n\x11\x45NTRY_KIND_REFUND\x10\x03\x12\x19\n\x15\x45NTRY_KIND_ADJUSTMENT\x10\x04\x32\xd3\x03\n\rWalletService\x12\x66\n\tGetWallet\x12+.bookingplatform.wallet.v1.GetWalletRequest\x1a,.bookingplatform.wallet.v1.GetWalletResponse\x12l\n\x0bTopUpWallet\x12-.bookingplatform.wallet.v1.TopUpWalletRequest\x1a..bookingplatform.wallet.v1.TopUpWalletResponse\x12~\n\x11ListWalletEntries\x12\x33.bookingplatform.wallet.v1.ListWalletEntriesRequest\x1a\x34.bookingplatform.wallet.v1.ListWalletEntriesResponse\x12l\n\x0b\x44\x65\x62itWallet\x12-.bookingplatform.wallet.v1.DebitWalletRequest\x1a..bookingplatform.wallet.v1.DebitWalletResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&bookingplatform/wallet/v1/wallet.proto\x12\x19\x62ookingplatform.wallet.v1\x1a%bookingplatform/common/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa2\x01\n\x06Wallet\x12\x12\n\ncompany_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x36\n\x0cmain_balance\x18\x03 \x01(\x0b\x32 .bookingplatform.common.v1.Money\x12\x37\n\rbonus_balance\x18\x04 \x01(\x0b\x32 .bookingplatform.common.v1.Money\"\xb4\x02\n\x0bWalletEntry\x12\x16\n\x0etransaction_id\x18\x01 \x01(\t\x12\x32\n\x04kind\x18\x02 \x01(\x0e\x32$.bookingplatform.wallet.v1.EntryKind\x12<\n\x0c\x62\x61lance_kind\x18\x03 \x01(\x0e\x32&.bookingplatform.wallet.v1.BalanceKind\x12\x30\n\x06\x61mount\x18\x04 \x01(\x0b\x32 .bookingplatform.common.v1.Money\x12\x11\n\treference\x18\x05 \x01(\t\x12/\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06reason\x18\x07 \x01(\t\x12\x15\n\ractor_user_id\x18\x08 \x01(\t\":\n\x0f\x43ompanyHoldings\x12\x12\n\ncompany_id\x18\x01 \x01(\t\x12\x13\n\x0bholds_money\x18\x02 \x01(\x08\";\n\x10GetWalletRequest\x12\x12\n\ncompany_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\"F\n\x11GetWalletResponse\x12\x31\n\x06wallet\x18\x01 \x01(\x0b\x32!.bookingplatform.wallet.v1.Wallet\"\xd1\x01\n\x12TopUpWalletRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\ncompany_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x30\n\x06\x61mount\x18\x04 \x01(\x0b\x32 .bookingplatform.common.v1.Money\x12<\n\x0c\x62\x61lance_kind\x18\x05 \x01(\x0e\x32&.bookingplatform.wallet.v1.BalanceKind\x12\x0e\n\x06reason\x18\x06 \x01(\t\"H\n\x13TopUpWalletResponse\x12\x31\n\x06wallet\x18\x01 \x01(\x0b\x32!.bookingplatform.wallet.v1.Wallet\"j\n\x18ListWalletEntriesRequest\x12\x12\n\ncompany_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"m\n\x19ListWalletEntriesResponse\x12\x37\n\x07\x65ntries\x18\x01 \x03(\x0b\x32&.bookingplatform.wallet.v1.WalletEntry\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xd1\x01\n\x12\x44\x65\x62itWalletRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\ncompany_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x30\n\x06\x61mount\x18\x04 \x01(\x0b\x32 .bookingplatform.common.v1.Money\x12<\n\x0c\x62\x61lance_kind\x18\x05 \x01(\x0e\x32&.bookingplatform.wallet.v1.BalanceKind\x12\x0e\n\x06reason\x18\x06 \x01(\t\"H\n\x13\x44\x65\x62itWalletResponse\x12\x31\n\x06wallet\x18\x01 \x01(\x0b\x32!.bookingplatform.wallet.v1.Wallet\"/\n\x19GetCompanyHoldingsRequest\x12\x12\n\ncompany_id\x18\x01 \x01(\t\"Z\n\x1aGetCompanyHoldingsResponse\x12<\n\x08holdings\x18\x01 \x01(\x0b\x32*.bookingplatform.wallet.v1.CompanyHoldings*Z\n\x0b\x42\x61lanceKind\x12\x1c\n\x18\x42\x41LANCE_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11\x42\x41LANCE_KIND_MAIN\x10\x01\x12\x16\n\x12\x42\x41LANCE_KIND_BONUS\x10\x02*\x86\x01\n\tEntryKind\x12\x1a\n\x16\x45NTRY_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11\x45NTRY_KIND_TOP_UP\x10\x01\x12\x14\n\x10\x45NTRY_KIND_DEBIT\x10\x02\x12\x15\n\x11\x45NTRY_KIND_REFUND\x10\x03\x12\x19\n\x15\x45NTRY_KIND_ADJUSTMENT\x10\x04\x32\xd7\x04\n\rWalletService\x12\x66\n\tGetWallet\x12+.bookingplatform.wallet.v1.GetWalletRequest\x1a,.bookingplatform.wallet.v1.GetWalletResponse\x12l\n\x0bTopUpWallet\x12-.bookingplatform.wallet.v1.TopUpWalletRequest\x1a..bookingplatform.wallet.v1.TopUpWalletResponse\x12~\n\x11ListWalletEntries\x12\x33.bookingplatform.wallet.v1.ListWalletEntriesRequest\x1a\x34.bookingplatform.wallet.v1.ListWalletEntriesResponse\x12l\n\x0b\x44\x65\x62itWallet\x12-.bookingplatform.wallet.v1.DebitWalletRequest\x1a..bookingplatform.wallet.v1.DebitWalletResponse\x12\x81\x01\n\x12GetCompanyHoldings\x12\x34.bookingplatform.wallet.v1.GetCompanyHoldingsRequest\x1a\x35.bookingplatform.wallet.v1.GetCompanyHoldingsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'bookingplatform.wallet.v1.wallet_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_BALANCEKIND']._serialized_start=1541
-  _globals['_BALANCEKIND']._serialized_end=1631
-  _globals['_ENTRYKIND']._serialized_start=1634
-  _globals['_ENTRYKIND']._serialized_end=1768
+  _globals['_BALANCEKIND']._serialized_start=1742
+  _globals['_BALANCEKIND']._serialized_end=1832
+  _globals['_ENTRYKIND']._serialized_start=1835
+  _globals['_ENTRYKIND']._serialized_end=1969
   _globals['_WALLET']._serialized_start=142
   _globals['_WALLET']._serialized_end=304
   _globals['_WALLETENTRY']._serialized_start=307
   _globals['_WALLETENTRY']._serialized_end=615
-  _globals['_GETWALLETREQUEST']._serialized_start=617
-  _globals['_GETWALLETREQUEST']._serialized_end=676
-  _globals['_GETWALLETRESPONSE']._serialized_start=678
-  _globals['_GETWALLETRESPONSE']._serialized_end=748
-  _globals['_TOPUPWALLETREQUEST']._serialized_start=751
-  _globals['_TOPUPWALLETREQUEST']._serialized_end=960
-  _globals['_TOPUPWALLETRESPONSE']._serialized_start=962
-  _globals['_TOPUPWALLETRESPONSE']._serialized_end=1034
-  _globals['_LISTWALLETENTRIESREQUEST']._serialized_start=1036
-  _globals['_LISTWALLETENTRIESREQUEST']._serialized_end=1142
-  _globals['_LISTWALLETENTRIESRESPONSE']._serialized_start=1144
-  _globals['_LISTWALLETENTRIESRESPONSE']._serialized_end=1253
-  _globals['_DEBITWALLETREQUEST']._serialized_start=1256
-  _globals['_DEBITWALLETREQUEST']._serialized_end=1465
-  _globals['_DEBITWALLETRESPONSE']._serialized_start=1467
-  _globals['_DEBITWALLETRESPONSE']._serialized_end=1539
-  _globals['_WALLETSERVICE']._serialized_start=1771
-  _globals['_WALLETSERVICE']._serialized_end=2238
+  _globals['_COMPANYHOLDINGS']._serialized_start=617
+  _globals['_COMPANYHOLDINGS']._serialized_end=675
+  _globals['_GETWALLETREQUEST']._serialized_start=677
+  _globals['_GETWALLETREQUEST']._serialized_end=736
+  _globals['_GETWALLETRESPONSE']._serialized_start=738
+  _globals['_GETWALLETRESPONSE']._serialized_end=808
+  _globals['_TOPUPWALLETREQUEST']._serialized_start=811
+  _globals['_TOPUPWALLETREQUEST']._serialized_end=1020
+  _globals['_TOPUPWALLETRESPONSE']._serialized_start=1022
+  _globals['_TOPUPWALLETRESPONSE']._serialized_end=1094
+  _globals['_LISTWALLETENTRIESREQUEST']._serialized_start=1096
+  _globals['_LISTWALLETENTRIESREQUEST']._serialized_end=1202
+  _globals['_LISTWALLETENTRIESRESPONSE']._serialized_start=1204
+  _globals['_LISTWALLETENTRIESRESPONSE']._serialized_end=1313
+  _globals['_DEBITWALLETREQUEST']._serialized_start=1316
+  _globals['_DEBITWALLETREQUEST']._serialized_end=1525
+  _globals['_DEBITWALLETRESPONSE']._serialized_start=1527
+  _globals['_DEBITWALLETRESPONSE']._serialized_end=1599
+  _globals['_GETCOMPANYHOLDINGSREQUEST']._serialized_start=1601
+  _globals['_GETCOMPANYHOLDINGSREQUEST']._serialized_end=1648
+  _globals['_GETCOMPANYHOLDINGSRESPONSE']._serialized_start=1650
+  _globals['_GETCOMPANYHOLDINGSRESPONSE']._serialized_end=1740
+  _globals['_WALLETSERVICE']._serialized_start=1972
+  _globals['_WALLETSERVICE']._serialized_end=2571
 # @@protoc_insertion_point(module_scope)

@@ -170,6 +170,32 @@ class WalletEntry(_message.Message):
 Global___WalletEntry: _TypeAlias = WalletEntry  # noqa: Y015
 
 @_typing.final
+class CompanyHoldings(_message.Message):
+    """What the wallets of one company hold, all customers together."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    HOLDS_MONEY_FIELD_NUMBER: _builtins.int
+    company_id: _builtins.str
+    """The company."""
+    holds_money: _builtins.bool
+    """True while any customer's main or bonus balance at the company is above zero."""
+    def __init__(
+        self,
+        *,
+        company_id: _builtins.str = ...,
+        holds_money: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "holds_money", b"holds_money"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompanyHoldings: _TypeAlias = CompanyHoldings  # noqa: Y015
+
+@_typing.final
 class GetWalletRequest(_message.Message):
     """Request of GetWallet."""
 
@@ -416,3 +442,49 @@ class DebitWalletResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___DebitWalletResponse: _TypeAlias = DebitWalletResponse  # noqa: Y015
+
+@_typing.final
+class GetCompanyHoldingsRequest(_message.Message):
+    """Request of GetCompanyHoldings."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPANY_ID_FIELD_NUMBER: _builtins.int
+    company_id: _builtins.str
+    """The company."""
+    def __init__(
+        self,
+        *,
+        company_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetCompanyHoldingsRequest: _TypeAlias = GetCompanyHoldingsRequest  # noqa: Y015
+
+@_typing.final
+class GetCompanyHoldingsResponse(_message.Message):
+    """Response of GetCompanyHoldings."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HOLDINGS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def holdings(self) -> Global___CompanyHoldings:
+        """What the company's wallets hold."""
+
+    def __init__(
+        self,
+        *,
+        holdings: Global___CompanyHoldings | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["holdings", b"holdings"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["holdings", b"holdings"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetCompanyHoldingsResponse: _TypeAlias = GetCompanyHoldingsResponse  # noqa: Y015

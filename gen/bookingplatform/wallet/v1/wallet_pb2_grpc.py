@@ -55,6 +55,11 @@ class WalletServiceStub:
                 request_serializer=bookingplatform_dot_wallet_dot_v1_dot_wallet__pb2.DebitWalletRequest.SerializeToString,
                 response_deserializer=bookingplatform_dot_wallet_dot_v1_dot_wallet__pb2.DebitWalletResponse.FromString,
                 _registered_method=True)
+        self.GetCompanyHoldings = channel.unary_unary(
+                '/bookingplatform.wallet.v1.WalletService/GetCompanyHoldings',
+                request_serializer=bookingplatform_dot_wallet_dot_v1_dot_wallet__pb2.GetCompanyHoldingsRequest.SerializeToString,
+                response_deserializer=bookingplatform_dot_wallet_dot_v1_dot_wallet__pb2.GetCompanyHoldingsResponse.FromString,
+                _registered_method=True)
 
 
 class WalletServiceServicer:
@@ -89,6 +94,14 @@ class WalletServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCompanyHoldings(self, request, context):
+        """Says whether any customer's wallet of a company holds money (a main or bonus balance above
+        zero): the catalog asks it before a company changes its currency.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WalletServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -111,6 +124,11 @@ def add_WalletServiceServicer_to_server(servicer, server):
                     servicer.DebitWallet,
                     request_deserializer=bookingplatform_dot_wallet_dot_v1_dot_wallet__pb2.DebitWalletRequest.FromString,
                     response_serializer=bookingplatform_dot_wallet_dot_v1_dot_wallet__pb2.DebitWalletResponse.SerializeToString,
+            ),
+            'GetCompanyHoldings': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCompanyHoldings,
+                    request_deserializer=bookingplatform_dot_wallet_dot_v1_dot_wallet__pb2.GetCompanyHoldingsRequest.FromString,
+                    response_serializer=bookingplatform_dot_wallet_dot_v1_dot_wallet__pb2.GetCompanyHoldingsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -222,6 +240,33 @@ class WalletService:
             '/bookingplatform.wallet.v1.WalletService/DebitWallet',
             bookingplatform_dot_wallet_dot_v1_dot_wallet__pb2.DebitWalletRequest.SerializeToString,
             bookingplatform_dot_wallet_dot_v1_dot_wallet__pb2.DebitWalletResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCompanyHoldings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bookingplatform.wallet.v1.WalletService/GetCompanyHoldings',
+            bookingplatform_dot_wallet_dot_v1_dot_wallet__pb2.GetCompanyHoldingsRequest.SerializeToString,
+            bookingplatform_dot_wallet_dot_v1_dot_wallet__pb2.GetCompanyHoldingsResponse.FromString,
             options,
             channel_credentials,
             insecure,

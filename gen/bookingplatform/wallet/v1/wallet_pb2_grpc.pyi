@@ -41,6 +41,10 @@ class WalletServiceStub:
     """Lists the wallet's entries, newest first."""
     DebitWallet: _grpc.UnaryUnaryMultiCallable[_wallet_pb2.DebitWalletRequest, _wallet_pb2.DebitWalletResponse]
     """Takes money out of the main or bonus balance (staff, with a reason); never below zero."""
+    GetCompanyHoldings: _grpc.UnaryUnaryMultiCallable[_wallet_pb2.GetCompanyHoldingsRequest, _wallet_pb2.GetCompanyHoldingsResponse]
+    """Says whether any customer's wallet of a company holds money (a main or bonus balance above
+    zero): the catalog asks it before a company changes its currency.
+    """
 
 @_typing.type_check_only
 class WalletServiceAsyncStub(WalletServiceStub):
@@ -55,6 +59,10 @@ class WalletServiceAsyncStub(WalletServiceStub):
     """Lists the wallet's entries, newest first."""
     DebitWallet: _aio.UnaryUnaryMultiCallable[_wallet_pb2.DebitWalletRequest, _wallet_pb2.DebitWalletResponse]  # type: ignore[assignment]
     """Takes money out of the main or bonus balance (staff, with a reason); never below zero."""
+    GetCompanyHoldings: _aio.UnaryUnaryMultiCallable[_wallet_pb2.GetCompanyHoldingsRequest, _wallet_pb2.GetCompanyHoldingsResponse]  # type: ignore[assignment]
+    """Says whether any customer's wallet of a company holds money (a main or bonus balance above
+    zero): the catalog asks it before a company changes its currency.
+    """
 
 class WalletServiceServicer(metaclass=_abc_1.ABCMeta):
     """Wallets with an append-only double-entry ledger."""
@@ -90,5 +98,15 @@ class WalletServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_wallet_pb2.DebitWalletResponse, _abc.Awaitable[_wallet_pb2.DebitWalletResponse]]:
         """Takes money out of the main or bonus balance (staff, with a reason); never below zero."""
+
+    @_abc_1.abstractmethod
+    def GetCompanyHoldings(
+        self,
+        request: _wallet_pb2.GetCompanyHoldingsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_wallet_pb2.GetCompanyHoldingsResponse, _abc.Awaitable[_wallet_pb2.GetCompanyHoldingsResponse]]:
+        """Says whether any customer's wallet of a company holds money (a main or bonus balance above
+        zero): the catalog asks it before a company changes its currency.
+        """
 
 def add_WalletServiceServicer_to_server(servicer: WalletServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -58,6 +58,8 @@ RESOURCE_PRICED_BY_SESSION = "RESOURCE_PRICED_BY_SESSION"
 NO_RATE_PLAN = "NO_RATE_PLAN"
 NO_HOURLY_RATE = "NO_HOURLY_RATE"
 CURRENCY_LOCKED = "CURRENCY_LOCKED"
+# Unavailable
+WALLET_UNAVAILABLE = "WALLET_UNAVAILABLE"
 
 
 def company_not_found(company_id: uuid.UUID) -> NotFound:
@@ -209,7 +211,25 @@ def currency_locked(company_id: uuid.UUID) -> FailedPrecondition:
         "the company's currency is fixed once it has priced anything (a session, an extra, a rate"
         " plan or an hourly rate)",
         field="company.currency_code",
-        metadata={"company_id": str(company_id)},
+        metadata={"company_id": str(company_id), "locked_by": "prices"},
+    )
+
+
+def currency_held_in_wallets(company_id: uuid.UUID) -> FailedPrecondition:
+    return FailedPrecondition(
+        CURRENCY_LOCKED,
+        "the company's currency is fixed while customers' wallets hold money in it (a main or"
+        " bonus balance above zero); take it out at the desk first",
+        field="company.currency_code",
+        metadata={"company_id": str(company_id), "locked_by": "wallet_balances"},
+    )
+
+
+def wallet_unavailable() -> ServiceError:
+    return ServiceError(
+        WALLET_UNAVAILABLE,
+        "the wallet did not answer whether customers hold money; the currency is unchanged, retry",
+        kind=ErrorKind.UNAVAILABLE,
     )
 
 

@@ -34,6 +34,7 @@ from catalog.domain.commands import (
 )
 from catalog.entrypoints import protos
 from catalog.service import companies, customers, extras, rate_plans, resources, sessions, units
+from catalog.service.companies import Holdings
 from catalog.service.tenancy import guard as tenancy_guard
 from plumbing import ids
 from plumbing.db import Database
@@ -44,9 +45,11 @@ Context: TypeAlias = "aio.ServicerContext[Any, Any]"
 
 
 class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
-    def __init__(self, db: Database, outbox: Outbox) -> None:
+    def __init__(self, db: Database, outbox: Outbox, holdings: Holdings | None = None) -> None:
         self.db = db
         self.outbox = outbox
+        # The wallet, asked before a company's currency changes (None: tests of the catalog alone).
+        self.holdings = holdings
 
     async def CreateCompany(
         self, request: catalog_pb2.CreateCompanyRequest, context: Context
@@ -427,7 +430,7 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
                 },
             ),
         )
-        company = await companies.update_company(self.db, self.outbox, command)
+        company = await companies.update_company(self.db, self.outbox, command, self.holdings)
         return catalog_pb2.UpdateCompanyResponse(company=protos.company(company))
 
     async def SuspendCompany(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -68,6 +68,37 @@ async def list_companies(db: Database, query: back_office.ListCompanies) -> tupl
     return page, token
 
 
+class Holdings(Protocol):
+    """The wallet's answer (`catalog.adapters.wallet.WalletHoldings`)."""
+
+    async def company_holds_money(self, company_id: str) -> bool: ...
+
+
+async def _check_no_money_held(holdings: Holdings | None, company: Company, values: dict[str, Any]) -> None:
+    """A new currency is refused CURRENCY_LOCKED while any customer's wallet of the company holds
+    money (main or bonus above zero): the wallet keeps a balance in the currency it was credited
+    in and takes credits and payments in the company's only, so a balance left in the old one
+    could not pay for anything priced in the new one. The wallet owns the balances and answers
+    with one EXISTS (GetCompanyHoldings); catalog never reads its tables. None (tests of the
+    catalog alone, no WALLET_ADDR) skips the question; `python -m catalog` always asks.
+
+    The race left: the wallet checks a top-up's currency (GetCompany, read from this database at
+    each credit, no cache) before the credit's own transaction, so a top-up that read the old
+    currency and commits after the wallet answered here "nothing held" still lands in the old
+    currency. It is bounded: only a credit whose currency check ran before this change commits
+    can (every later one reads the new currency and is CURRENCY_MISMATCH), that is one credit's
+    round trip, at most its deadline (5 s); such a wallet keeps its way out (a desk debit in the
+    wallet's own currency is accepted, then an empty wallet takes the company's currency on its
+    next credit: the wallet's README, The company's currency). Closing it would need both
+    services in one transaction. Asked only when the currency really changes (a rename does not
+    ask), after the company's row is locked: the currency read is the one being replaced, and the
+    lock (and a pooled connection) is held for the call's deadline at most."""
+    if holdings is None or "currency_code" not in values or values["currency_code"] == company.currency_code:
+        return
+    if await holdings.company_holds_money(str(company.id)):
+        raise errors.currency_held_in_wallets(company.id)
+
+
 async def _change(
     db: Database,
     outbox: Outbox,
@@ -75,11 +106,13 @@ async def _change(
     action: str,
     values: dict[str, Any],
     reason: str | None = None,
+    holdings: Holdings | None = None,
 ) -> Company:
     column_values = {key: list(v) if isinstance(v, tuple) else v for key, v in values.items()}
 
     async def change(conn: AsyncConnection) -> Company:
         before = await _current(conn, command.id, lock=True)
+        await _check_no_money_held(holdings, before, column_values)
         updated = await companies.update_company(conn, command.id, command.expected_version, column_values)
         if updated is None:
             await changes.explain(
@@ -114,11 +147,14 @@ async def _change(
     )
 
 
-async def update_company(db: Database, outbox: Outbox, command: back_office.Change) -> Company:
+async def update_company(
+    db: Database, outbox: Outbox, command: back_office.Change, holdings: Holdings | None = None
+) -> Company:
     """Changes the fields of the mask at the version read (the currency only while the
-    company has no price: CURRENCY_LOCKED). The platform, or the company's own admin."""
+    company has no price and its customers' wallets hold no money: CURRENCY_LOCKED). The
+    platform, or the company's own admin."""
     require_role(Role.PLATFORM_ADMIN, Role.COMPANY_ADMIN)
-    return await _change(db, outbox, command, "update", command.values)
+    return await _change(db, outbox, command, "update", command.values, holdings=holdings)
 
 
 async def suspend_company(db: Database, outbox: Outbox, command: back_office.Suspend) -> Company:

@@ -33,6 +33,8 @@ async def test_catalog_does_not_start_on_a_stream_with_fewer_replicas_than_confi
         "GRPC_HOST": "127.0.0.1",
         "GRPC_PORT": "0",
         "LOG_FORMAT": "text",
+        # Required by `python -m catalog`; nothing calls the wallet here.
+        "WALLET_ADDR": "127.0.0.1:1",
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,

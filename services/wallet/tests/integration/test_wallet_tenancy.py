@@ -70,6 +70,11 @@ CASES: dict[str, Callable[[World], Case]] = {
         lambda co, cu: wallet_pb2.ListWalletEntriesRequest(company_id=co, customer_id=cu)
     ),
     "DebitWallet": _pair(_debit),
+    "GetCompanyHoldings": lambda w: Case(
+        foreign=wallet_pb2.GetCompanyHoldingsRequest(company_id=w.company_b),
+        own=wallet_pb2.GetCompanyHoldingsRequest(company_id=w.company_a),
+        reason=NOT_FOUND,
+    ),
 }
 
 
@@ -115,6 +120,10 @@ async def test_a_customer_reads_its_own_wallet_only(
         if rpc in rpc_names(SERVICE):
             code, reason = await call_as(wallet_stub, rpc, make(world.company_a, world.customer_a), me)
             assert (code.name, reason) == ("PERMISSION_DENIED", "PERMISSION_DENIED"), rpc
+    # What the company's wallets hold together is the company's business, not a customer's.
+    holdings = wallet_pb2.GetCompanyHoldingsRequest(company_id=world.company_a)
+    code, reason = await call_as(wallet_stub, "GetCompanyHoldings", holdings, me)
+    assert (code.name, reason) == ("PERMISSION_DENIED", "PERMISSION_DENIED")
 
 
 async def test_a_platform_admin_reaches_every_company(

@@ -165,6 +165,20 @@ async def adopt_currency(
     return str(rows[0].currency)
 
 
+# One statement over the company's customer accounts (the prefix of uq_accounts_customer):
+# PostgreSQL answers, no rows are read into Python.
+_COMPANY_HOLDS_MONEY = text(
+    "SELECT EXISTS (SELECT FROM wallet.accounts WHERE company_id = :company_id"
+    " AND customer_id IS NOT NULL AND balance <> 0)"
+)
+
+
+async def company_holds_money(conn: AsyncConnection, company_id: str) -> bool:
+    """Whether any customer's MAIN or BONUS account of the company holds money (in any currency:
+    a wallet left in an old one counts as much as one in the company's)."""
+    return bool((await conn.execute(_COMPANY_HOLDS_MONEY, {"company_id": company_id})).scalar_one())
+
+
 async def get_wallet(conn: AsyncConnection, company_id: str, customer_id: str) -> Wallet:
     """The customer's balances; zero balances and no currency when there are no accounts."""
     rows = (

@@ -15,6 +15,11 @@ class GetWallet:
 
 
 @dataclass(frozen=True)
+class GetCompanyHoldings:
+    company_id: str
+
+
+@dataclass(frozen=True)
 class TopUpWallet:
     request_id: str
     company_id: str

@@ -7,7 +7,13 @@ from plumbing import ids, paging
 from plumbing.customer_directory import CustomerDirectory
 from plumbing.db import Database
 from plumbing.errors import InvalidArgument
-from wallet.domain.commands import DebitWallet, GetWallet, ListWalletEntries, TopUpWallet
+from wallet.domain.commands import (
+    DebitWallet,
+    GetCompanyHoldings,
+    GetWallet,
+    ListWalletEntries,
+    TopUpWallet,
+)
 from wallet.domain.validation import (
     INVALID_BALANCE_KIND,
     check_currency,
@@ -87,4 +93,13 @@ class WalletApi(wallet_pb2_grpc.WalletServiceServicer):
         return wallet_pb2.ListWalletEntriesResponse(
             entries=[entry_to_proto(entry) for entry in page.entries],
             next_page_token="" if page.next_cursor is None else paging.encode_page_token(page.next_cursor),
+        )
+
+    async def GetCompanyHoldings(  # type: ignore[override]
+        self, request: wallet_pb2.GetCompanyHoldingsRequest, context: object
+    ) -> wallet_pb2.GetCompanyHoldingsResponse:
+        command = GetCompanyHoldings(company_id=ids.parse_id(request.company_id, "company_id"))
+        holds_money = await handlers.company_holds_money(self.db, command)
+        return wallet_pb2.GetCompanyHoldingsResponse(
+            holdings=wallet_pb2.CompanyHoldings(company_id=command.company_id, holds_money=holds_money)
         )

@@ -12,9 +12,22 @@ from plumbing import audit, paging
 from plumbing.customer_directory import CustomerDirectory
 from plumbing.db import Database
 from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
-from plumbing.principal import BUSINESS_ROLES, Role, check_customer, current_principal, require_role
+from plumbing.principal import (
+    BUSINESS_ROLES,
+    Role,
+    check_customer,
+    check_tenant,
+    current_principal,
+    require_role,
+)
 from wallet.adapters import repository as repo
-from wallet.domain.commands import DebitWallet, GetWallet, ListWalletEntries, TopUpWallet
+from wallet.domain.commands import (
+    DebitWallet,
+    GetCompanyHoldings,
+    GetWallet,
+    ListWalletEntries,
+    TopUpWallet,
+)
 from wallet.domain.model import (
     BalanceKind,
     EntryPage,
@@ -92,6 +105,20 @@ async def get_wallet(db: Database, command: GetWallet) -> Wallet:
         return await repo.get_wallet(conn, command.company_id, command.customer_id)
 
 
+async def company_holds_money(db: Database, command: GetCompanyHoldings) -> bool:
+    """Whether any customer's wallet of the company holds money (main or bonus above zero, in any
+    currency). The catalog asks it before the company's currency changes (CURRENCY_LOCKED while
+    it does), with the principal of the person changing it: the company's people or the
+    platform, and the service principal; another company's is refused as not found, as its
+    wallets are. One EXISTS in PostgreSQL decides; nothing is locked, so the answer holds for
+    the moment it was read (catalog's `service/companies._check_no_money_held` says why a top-up
+    committing right after it is bounded)."""
+    require_role(*BUSINESS_ROLES)
+    check_tenant(command.company_id, wallet_not_found())
+    async with db.autocommit() as conn:
+        return await repo.company_holds_money(conn, command.company_id)
+
+
 async def top_up_wallet(
     db: Database, command: TopUpWallet, *, customers: CustomerDirectory | None = None
 ) -> Wallet:
@@ -100,6 +127,8 @@ async def top_up_wallet(
     require_role(*BUSINESS_ROLES)
     check_wallet_owner(command.company_id, command.customer_id)
     await check_customer_of_company(customers, command.company_id, command.customer_id)
+    # Read before the credit's transaction, from the catalog's database (no cache): a currency
+    # change committing in between is the race catalog's companies._check_no_money_held bounds.
     checked = await company_currency(customers, command.company_id, command.currency)
     business_key = topup_business_key(command.company_id, command.request_id)
     async with db.transaction() as conn:

@@ -129,7 +129,7 @@ def sync_detailed(
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
         body (UpdateCompanyBody): Only the fields given change. The currency changes only while
             the company has no price
-            (409 CURRENCY_LOCKED).
+            and no customer's wallet of the company holds money (409 CURRENCY_LOCKED).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -171,7 +171,7 @@ def sync(
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
         body (UpdateCompanyBody): Only the fields given change. The currency changes only while
             the company has no price
-            (409 CURRENCY_LOCKED).
+            and no customer's wallet of the company holds money (409 CURRENCY_LOCKED).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -208,7 +208,7 @@ async def asyncio_detailed(
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
         body (UpdateCompanyBody): Only the fields given change. The currency changes only while
             the company has no price
-            (409 CURRENCY_LOCKED).
+            and no customer's wallet of the company holds money (409 CURRENCY_LOCKED).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -248,7 +248,7 @@ async def asyncio(
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
         body (UpdateCompanyBody): Only the fields given change. The currency changes only while
             the company has no price
-            (409 CURRENCY_LOCKED).
+            and no customer's wallet of the company holds money (409 CURRENCY_LOCKED).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
