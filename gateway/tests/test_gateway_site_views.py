@@ -67,6 +67,35 @@ def test_a_rejected_booking_says_why_in_words():
     assert views.booking_view(booking, "Yoga", views.zone("UTC")).reason == "Something new."
 
 
+def _cancelled(**refund: int) -> bookings_pb2.Booking:
+    return bookings_pb2.Booking(
+        id="b1",
+        company_id="c1",
+        status=bookings_pb2.BOOKING_STATUS_CANCELLED,
+        session_id="s1",
+        quantity=1,
+        total_price=money_pb2.Money(amount_minor=2000, currency_code="EUR"),
+        refund=bookings_pb2.RefundRequest(status=bookings_pb2.REFUND_STATUS_REFUNDED, **refund),
+    )
+
+
+def test_a_cancelled_booking_s_refund_says_where_it_went_as_the_refund_e_mail_does():
+    """A wallet-paid booking's refund went to the wallet: the page said "0.00 EUR to your card"."""
+
+    def said(**refund: int) -> list[str]:
+        return views.booking_view(_cancelled(**refund), "Yoga", views.zone("UTC")).lines
+
+    assert said(percent=100, wallet_minor=2000) == ["Refund (100%): 20.00 EUR to your wallet — done"]
+    assert said(percent=100, credits=1) == ["Refund (100%): 1 pass credit back on your pass — done"]
+    assert said(percent=50, card_minor=600, wallet_minor=400) == [
+        "Refund (50%): 6.00 EUR to your card, 4.00 EUR to your wallet — done"
+    ]
+    assert said(percent=100, desk_minor=2000) == [
+        "Refund (100%): 20.00 EUR to collect at the front desk — done"
+    ]
+    assert said(percent=0) == []
+
+
 def test_a_period_names_the_day_once_when_it_ends_the_same_day():
     tz = views.zone("Europe/Berlin")
     start = datetime(2030, 3, 5, 17, 0, tzinfo=UTC)

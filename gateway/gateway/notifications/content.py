@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -111,6 +112,32 @@ class Refund:
     wallet_minor: int = 0
     credits: int = 0
     desk_minor: int = 0
+
+    @classmethod
+    def of(cls, refund: Any) -> Refund:
+        """Bookings' refund: a booking's `refund` or a PreviewCancellationResponse (same fields)."""
+        return cls(
+            percent=refund.percent,
+            card_minor=refund.card_minor,
+            wallet_minor=refund.wallet_minor,
+            credits=refund.credits,
+            desk_minor=refund.desk_minor,
+        )
+
+    def where(self, currency: str) -> list[str]:
+        """Where it goes, one part per place ("20.00 EUR to your wallet", "1 pass credit back
+        on your pass", ...), as the refund e-mail lists them: nothing for a place that gets
+        nothing (a wallet-paid booking is no card refund); empty when nothing comes back."""
+        parts = []
+        if self.card_minor:
+            parts.append(f"{money(self.card_minor, currency)} to your card")
+        if self.wallet_minor:
+            parts.append(f"{money(self.wallet_minor, currency)} to your wallet")
+        if self.credits:
+            parts.append(f"{self.credits} pass credit{'s' if self.credits != 1 else ''} back on your pass")
+        if self.desk_minor:
+            parts.append(f"{money(self.desk_minor, currency)} to collect at the front desk")
+        return parts
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from bookingplatform.wallet.v1 import wallet_pb2
 from gateway.clients import Clients
 from gateway.deps import clients_of, rpc, rpc_once_settled
 from gateway.guest_links import GuestGrant
+from gateway.notifications.content import Refund
 from gateway.pages.html import local_instant
 from gateway.problems import Problem, RpcProblem
 from gateway.ratelimit import client_address
@@ -914,16 +915,8 @@ def _refund_view(
     booking: bookings_pb2.Booking, preview: bookings_pb2.PreviewCancellationResponse
 ) -> RefundView:
     """Bookings' answer in words: the page shows it and computes no refund of its own."""
-    currency = preview.currency_code
-    lines = []
-    if preview.card_minor:
-        lines.append(f"{views.amount(preview.card_minor, currency)} to your card")
-    if preview.wallet_minor:
-        lines.append(f"{views.amount(preview.wallet_minor, currency)} to your wallet")
-    if preview.credits:
-        lines.append(f"{preview.credits} pass credit{'s' if preview.credits != 1 else ''} back on your pass")
-    if preview.desk_minor:
-        lines.append(f"{views.amount(preview.desk_minor, currency)} to collect at the front desk")
+    refund = Refund.of(preview)
+    lines = refund.where(preview.currency_code)
     paid = (
         booking.card_charged_minor,
         booking.wallet_debited_minor + booking.bonus_debited_minor,

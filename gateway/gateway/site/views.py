@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bookingplatform.bookings.v1 import bookings_pb2
 from bookingplatform.catalog.v1 import catalog_pb2
+from gateway.notifications.content import Refund
 from gateway.schemas import short_name
 
 MODEL_LABELS = {
@@ -268,11 +269,10 @@ def booking_view(
     if status == "CANCELLED" and booking.cancel_reason:
         reason = f"The company cancelled it: {booking.cancel_reason}"
     if booking.HasField("refund") and booking.refund.percent:
-        refund = booking.refund
-        lines.append(
-            f"Refund ({refund.percent}%): {amount(refund.card_minor, currency)} to your card"
-            + (" — done" if refund.status == bookings_pb2.REFUND_STATUS_REFUNDED else " — on its way")
-        )
+        # Where it went (card, wallet, pass, desk), as the refund e-mail says it.
+        back = Refund.of(booking.refund).where(currency)
+        done = " — done" if booking.refund.status == bookings_pb2.REFUND_STATUS_REFUNDED else " — on its way"
+        lines.append(f"Refund ({booking.refund.percent}%): {', '.join(back) or 'nothing comes back'}{done}")
     return BookingView(
         id=booking.id,
         company_id=booking.company_id,
