@@ -250,14 +250,82 @@ class FakeCatalog(catalog_pb2_grpc.CatalogServiceServicer):
         self.sessions: dict[str, catalog_pb2.Session] = {}
         self.resources: dict[str, catalog_pb2.Resource] = {}
         self.last_list: catalog_pb2.ListSessionsRequest | None = None
+        self.companies: dict[str, catalog_pb2.Company] = {}
+        self.currency_locked: set[str] = set()  # company ids whose currency no longer changes
+        self.extras: dict[str, catalog_pb2.Extra] = {}
+
+    def company(self, company_id: str) -> catalog_pb2.Company:
+        """Any company id is a company in Berlin paying in euros (the calendar's forms read it)
+        until UpdateCompany changes it."""
+        return self.companies.get(company_id) or catalog_pb2.Company(
+            id=company_id, name="Fake Studio", time_zone="Europe/Berlin", currency_code="EUR", etag="1"
+        )
 
     async def GetCompany(self, request: Any, context: Any) -> Any:
-        """Any company id is a company in Berlin paying in euros (the calendar's forms read it)."""
-        return catalog_pb2.GetCompanyResponse(
-            company=catalog_pb2.Company(
-                id=request.company_id, name="Fake Studio", time_zone="Europe/Berlin", currency_code="EUR"
+        return catalog_pb2.GetCompanyResponse(company=self.company(request.company_id))
+
+    async def UpdateCompany(self, request: Any, context: Any) -> Any:
+        """Like catalog: the version read, a known time zone, the currency only while not locked."""
+        company = catalog_pb2.Company()
+        company.CopyFrom(self.company(request.company.id))
+        if request.company.etag != company.etag:
+            raise Conflict("ETAG_MISMATCH", "the entity changed since it was read; read it again")
+        paths = set(request.update_mask.paths)
+        if "time_zone" in paths and request.company.time_zone not in ("Europe/Berlin", "Europe/Paris"):
+            raise InvalidArgument(
+                "INVALID_TIME_ZONE", "time_zone is not an IANA time zone", field="time_zone"
             )
+        if (
+            "currency_code" in paths
+            and request.company.currency_code != company.currency_code
+            and company.id in self.currency_locked
+        ):
+            raise FailedPrecondition("CURRENCY_LOCKED", "the company's currency is fixed once it has priced")
+        for path in paths:
+            if path == "allowed_origins":
+                del company.allowed_origins[:]
+                company.allowed_origins.extend(request.company.allowed_origins)
+            else:
+                setattr(company, path, getattr(request.company, path))
+        company.etag = str(int(company.etag) + 1)
+        self.companies[company.id] = company
+        return catalog_pb2.UpdateCompanyResponse(company=company)
+
+    async def ListExtras(self, request: Any, context: Any) -> Any:
+        found = [
+            e
+            for e in self.extras.values()
+            if e.company_id == request.company_id
+            and (request.show_archived or not e.HasField("archive_time"))
+        ]
+        return catalog_pb2.ListExtrasResponse(extras=found)
+
+    async def CreateExtra(self, request: Any, context: Any) -> Any:
+        extra = catalog_pb2.Extra(
+            id=str(uuid.uuid4()),
+            company_id=request.company_id,
+            name=request.name,
+            price=request.price,
+            pricing_unit=request.pricing_unit,
+            etag="1",
         )
+        self.extras[extra.id] = extra
+        return catalog_pb2.CreateExtraResponse(extra=extra)
+
+    async def GetExtra(self, request: Any, context: Any) -> Any:
+        if request.extra_id not in self.extras:
+            raise NotFound("EXTRA_NOT_FOUND", "no such extra")
+        return catalog_pb2.GetExtraResponse(extra=self.extras[request.extra_id])
+
+    async def ArchiveExtra(self, request: Any, context: Any) -> Any:
+        extra = self.extras.get(request.extra_id)
+        if extra is None:
+            raise NotFound("EXTRA_NOT_FOUND", "no such extra")
+        if request.etag != extra.etag:
+            raise Conflict("ETAG_MISMATCH", "the entity changed since it was read; read it again")
+        extra.archive_time.CopyFrom(stamp(1_800_000_000))
+        extra.etag = str(int(extra.etag) + 1)
+        return catalog_pb2.ArchiveExtraResponse(extra=extra)
 
     async def GetResource(self, request: Any, context: Any) -> Any:
         if request.resource_id not in self.resources:

@@ -337,6 +337,38 @@ async def test_admin_sets_nightly_and_hourly_prices(platform, browser, tenant):
         await row.get_by_role("button", name="Archive Five saunas").click()
         await expect(page.locator(".notice-ok")).to_have_text("Pass product archived.")
         await expect(page.locator("#products")).not_to_contain_text("Five saunas")
+
+        # An extra: a bad price beside its field, then created and archived.
+        await page.get_by_role("link", name="Extras", exact=True).click()
+        await page.get_by_label("Name", exact=True).fill("Bathrobe")
+        await page.get_by_label("Price (EUR)").fill("4.999")
+        await page.get_by_label("Priced per").select_option("PER_GUEST")
+        await page.get_by_role("button", name="Create the extra").click()
+        await expect(page.locator("#price-error")).to_be_visible()
+        await expect(page.get_by_label("Priced per")).to_have_value("PER_GUEST")
+        await page.get_by_label("Price (EUR)").fill("5")
+        await page.get_by_role("button", name="Create the extra").click()
+        await expect(page.locator(".notice-ok")).to_have_text("Extra created.")
+        await expect(page.locator("#extras tr", has_text="Bathrobe")).to_contain_text("5.00 EUR a guest")
+        await check(console, "manage-extras")
+        await page.get_by_role("button", name="Archive Bathrobe").click()
+        await expect(page.locator(".notice-ok")).to_have_text("Extra archived.")
+        await expect(page.locator("#extras")).not_to_contain_text("Bathrobe")
+
+        # The company: its currency is locked by the prices above (catalog's reason beside the
+        # field, what was typed kept), then a contact phone saved.
+        await page.get_by_role("link", name="Company", exact=True).click()
+        await page.get_by_label("Currency", exact=False).fill("CHF")
+        await page.get_by_label("Contact phone").fill("+49 30 5550100")
+        await page.get_by_role("button", name="Save the company").click()
+        await expect(page.locator("#currency_code-error")).to_contain_text("fixed")
+        await expect(page.get_by_label("Contact phone")).to_have_value("+49 30 5550100")
+        await check(console, "manage-company-refused")
+        await page.get_by_label("Currency", exact=False).fill("EUR")
+        await page.get_by_role("button", name="Save the company").click()
+        await expect(page.locator(".notice-ok")).to_have_text("Company saved.")
+        await expect(page.get_by_label("Contact phone")).to_have_value("+49 30 5550100")
+        await check(console, "manage-company")
     finally:
         await page.context.close()
 
