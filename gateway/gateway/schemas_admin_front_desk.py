@@ -27,6 +27,7 @@ from gateway.schemas import (
     WalletEntryOut,
     WalletOut,
 )
+from plumbing.money import MAX_AMOUNT_MINOR
 from plumbing.text import DESCRIPTION_PATTERN
 
 # ----- booking filters (also GET /v1/bookings) -----
@@ -157,7 +158,8 @@ _BALANCES = {"MAIN": wallet_pb2.BALANCE_KIND_MAIN, "BONUS": wallet_pb2.BALANCE_K
 
 class AmountIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    amount_minor: WholeNumber = Field(ge=1, le=1_000_000_000_000, examples=[5000])
+    # The wallet's own bound (plumbing.money), so the published schema says what is refused.
+    amount_minor: WholeNumber = Field(ge=1, le=MAX_AMOUNT_MINOR, examples=[5000])
     currency_code: str = Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])
 
     def proto(self) -> money_pb2.Money:

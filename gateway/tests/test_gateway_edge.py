@@ -14,6 +14,7 @@ import uvicorn
 from fastapi import Request
 
 from gateway.users import UserStore
+from plumbing.money import MAX_AMOUNT_MINOR
 
 pytestmark = pytest.mark.integration
 
@@ -248,6 +249,12 @@ async def test_quantities_and_guests_are_bounded_and_the_openapi_says_so(http, m
     assert (target["quantity"]["minimum"], target["quantity"]["maximum"]) == (1, 1000)
     assert (target["guests"]["minimum"], target["guests"]["maximum"]) == (1, 1000)
     assert schemas["ExtraIn"]["properties"]["quantity"]["maximum"] == 1000
+
+
+async def test_a_wallet_amount_past_the_wallets_bound_is_refused_where_the_openapi_says(http):
+    # The wallet refuses more than MAX_AMOUNT_MINOR; the schema published it ten times larger.
+    amount = (await http.get("/openapi.json")).json()["components"]["schemas"]["AmountIn"]["properties"]
+    assert (amount["amount_minor"]["minimum"], amount["amount_minor"]["maximum"]) == (1, MAX_AMOUNT_MINOR)
 
 
 # ----- the OpenAPI lists every answer -----
