@@ -39,6 +39,7 @@ from gateway.pages import feeds as feed_pages
 from gateway.pages import login, sagas
 from gateway.pages import manage as manage_pages
 from gateway.pages import manage_company as manage_company_pages
+from gateway.pages import manage_keys as manage_key_pages
 from gateway.pages import stats as stats_pages
 from gateway.pages import webhooks as webhook_pages
 from gateway.problems import Problem, document_problems, install_handlers, problem_response
@@ -348,6 +349,7 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     for pages in (login, sagas, dead_letter_pages, calendar_pages, lease_pages, manage_pages):
         app.include_router(pages.router)
     app.include_router(manage_company_pages.router)  # the company profile and extras
+    app.include_router(manage_key_pages.router)  # the company's API keys
     # The public booking site of each company (/site/{company_id}).
     app.include_router(site_pages.router)
     app.include_router(site_account.router)

@@ -369,6 +369,18 @@ async def test_admin_sets_nightly_and_hourly_prices(platform, browser, tenant):
         await expect(page.locator(".notice-ok")).to_have_text("Company saved.")
         await expect(page.get_by_label("Contact phone")).to_have_value("+49 30 5550100")
         await check(console, "manage-company")
+
+        # An API key: its secret shown once on the answer's page, then revoked after the question.
+        await page.get_by_role("link", name="API keys", exact=True).click()
+        await page.get_by_label("Name (what uses it, such as booking widget)").fill("Widget")
+        await page.get_by_role("button", name="Make the key").click()
+        await expect(page.get_by_label("The key")).to_have_value(re.compile(r"^bpk_[0-9a-f]+_[0-9a-f]+$"))
+        assert "bpk_" not in page.url
+        await check(console, "manage-api-key-made")
+        page.once("dialog", lambda dialog: dialog.accept())
+        await page.get_by_role("button", name="Revoke Widget").click()
+        await expect(page.locator(".notice-ok")).to_contain_text("API key revoked")
+        await expect(page.locator("#api-keys tr", has_text="Widget")).to_contain_text("revoked")
     finally:
         await page.context.close()
 
