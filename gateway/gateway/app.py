@@ -73,6 +73,7 @@ from gateway.settings import Settings
 from gateway.site import account as site_account
 from gateway.site import find_booking as site_find_booking
 from gateway.site import pages as site_pages
+from gateway.site import signup as site_signup
 from gateway.span_routes import remember_flattened_routes
 from gateway.token_revocations import TokenRevocations
 from gateway.users import UserStore
@@ -353,6 +354,7 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
     # The public booking site of each company (/site/{company_id}).
     app.include_router(site_pages.router)
     app.include_router(site_account.router)
+    app.include_router(site_signup.router)
     app.include_router(site_find_booking.router)
     app.include_router(site_pages.fallback)  # last of the site: its 404 page for any other address
     app.add_exception_handler(LoginRedirect, login_redirect_response)

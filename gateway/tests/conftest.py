@@ -19,7 +19,12 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from grpc import aio
 
 from bookingplatform.bookings.v1 import bookings_pb2, bookings_pb2_grpc
-from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from bookingplatform.catalog.v1 import (
+    catalog_pb2,
+    catalog_pb2_grpc,
+    guest_customers_pb2,
+    guest_customers_pb2_grpc,
+)
 from bookingplatform.common.v1 import money_pb2
 from bookingplatform.passes.v1 import passes_pb2, passes_pb2_grpc
 from bookingplatform.payments.v1 import payments_pb2, payments_pb2_grpc
@@ -250,6 +255,8 @@ class FakeCatalog(catalog_pb2_grpc.CatalogServiceServicer):
         self.sessions: dict[str, catalog_pb2.Session] = {}
         self.resources: dict[str, catalog_pb2.Resource] = {}
         self.last_list: catalog_pb2.ListSessionsRequest | None = None
+        # (company, e-mail) -> (customer id, still a guest)
+        self.customers: dict[tuple[str, str], tuple[str, bool]] = {}
         self.companies: dict[str, catalog_pb2.Company] = {}
         self.currency_locked: set[str] = set()  # company ids whose currency no longer changes
         self.extras: dict[str, catalog_pb2.Extra] = {}
@@ -342,6 +349,31 @@ class FakeCatalog(catalog_pb2_grpc.CatalogServiceServicer):
         found = [s for s in self.sessions.values() if s.company_id == request.company_id]
         return catalog_pb2.ListSessionsResponse(sessions=found)
 
+    async def CreateCustomer(self, request: Any, context: Any) -> Any:
+        """A customer per (company, e-mail), as catalog keeps them: a second is 409."""
+        key = (request.company_id, request.email)
+        if key in self.customers:
+            raise Conflict("CUSTOMER_EMAIL_TAKEN", "a customer of the company has this e-mail")
+        self.customers[key] = (str(uuid.uuid4()), request.guest)
+        customer = catalog_pb2.Customer(id=self.customers[key][0], company_id=request.company_id)
+        return catalog_pb2.CreateCustomerResponse(customer=customer)
+
+
+class FakeGuestCustomers(guest_customers_pb2_grpc.GuestCustomerServiceServicer):
+    """Converts the catalog fake's guest customers (a guest who booked) into registered ones."""
+
+    def __init__(self, catalog: FakeCatalog) -> None:
+        self.catalog = catalog
+
+    async def ConvertGuestCustomer(self, request: Any, context: Any) -> Any:
+        key = (request.company_id, request.email)
+        found = self.catalog.customers.get(key)
+        if found is None or not found[1]:
+            raise NotFound("GUEST_CUSTOMER_NOT_FOUND", "no guest customer of this e-mail")
+        self.catalog.customers[key] = (found[0], False)
+        customer = catalog_pb2.Customer(id=found[0], company_id=request.company_id)
+        return guest_customers_pb2.ConvertGuestCustomerResponse(customer=customer)
+
 
 class FakeWallet(wallet_pb2_grpc.WalletServiceServicer):
     async def GetWallet(self, request: Any, context: Any) -> Any:
@@ -432,6 +464,9 @@ async def fake_platform() -> AsyncIterator[FakePlatform]:
         [
             lambda s: bookings_pb2_grpc.add_BookingsServiceServicer_to_server(bookings, s),
             lambda s: catalog_pb2_grpc.add_CatalogServiceServicer_to_server(catalog, s),
+            lambda s: guest_customers_pb2_grpc.add_GuestCustomerServiceServicer_to_server(
+                FakeGuestCustomers(catalog), s
+            ),
             lambda s: wallet_pb2_grpc.add_WalletServiceServicer_to_server(FakeWallet(), s),
             lambda s: passes_pb2_grpc.add_PassesServiceServicer_to_server(FakePasses(), s),
             lambda s: payments_pb2_grpc.add_PaymentsServiceServicer_to_server(payments, s),
@@ -439,6 +474,7 @@ async def fake_platform() -> AsyncIterator[FakePlatform]:
         [
             bookings_pb2.DESCRIPTOR.services_by_name["BookingsService"].full_name,
             catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"].full_name,
+            guest_customers_pb2.DESCRIPTOR.services_by_name["GuestCustomerService"].full_name,
             wallet_pb2.DESCRIPTOR.services_by_name["WalletService"].full_name,
             passes_pb2.DESCRIPTOR.services_by_name["PassesService"].full_name,
             payments_pb2.DESCRIPTOR.services_by_name["PaymentsService"].full_name,

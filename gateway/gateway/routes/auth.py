@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookingplatform.catalog.v1 import catalog_pb2, guest_customers_pb2
 from gateway import accounts
@@ -45,6 +46,8 @@ from plumbing.principal import Principal, Role, acting_as
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["auth"])
+
+T = TypeVar("T")
 
 # Catalog request ids of sign-ups: one per (company, e-mail), so a retry finds the first one.
 _SIGNUP_NAMESPACE = uuid.UUID("7d7c36a4-3b8e-4f53-9a57-6c2f0b1d2e11")
@@ -172,10 +175,15 @@ async def request_password_reset(request: Request, body: PasswordResetRequest) -
     """Starts a password reset (a token valid one hour), e-mailed to the account's address.
     Always 202, whether the account exists or not, and as soon either way: the account is
     looked up, and its reset opened, after the answer."""
-    await limiter_of(request).take_reset(client_address(request), body.email)
-    company = str(body.company_id) if body.company_id else None
-    after_the_answer(request, _reset_if_known(request, body.email, company), name="password-reset")
+    await start_password_reset(request, body.email, str(body.company_id) if body.company_id else None)
     return PasswordResetAccepted()
+
+
+async def start_password_reset(request: Request, email: str, company_id: str | None) -> None:
+    """The reset's limits (429 `RATE_LIMITED`), then the account looked up and its reset opened
+    after the answer (this route's and the site's "forgot password")."""
+    await limiter_of(request).take_reset(client_address(request), email)
+    after_the_answer(request, _reset_if_known(request, email, company_id), name="password-reset")
 
 
 def after_the_answer(request: Request, work: Coroutine[Any, Any, None], *, name: str) -> None:
@@ -239,13 +247,18 @@ async def confirm_password_reset(request: Request, body: PasswordResetConfirm) -
     """Sets a new password with a reset token (once); the account is signed out everywhere
     (refresh tokens, console sessions, access tokens). 400 `INVALID_RESET_TOKEN` for a wrong,
     used or expired token."""
-    user = await accounts.confirm_password_reset(
-        _db(request), tokens_of(request).secret, body.token, body.new_password
-    )
-    if user is None:
+    if await finish_password_reset(request, body.token, body.new_password) is None:
         raise Problem(400, "INVALID_RESET_TOKEN", "The reset token is wrong, used or expired.")
-    request.app.state.token_revocations.forget()
     return Response(status_code=204)
+
+
+async def finish_password_reset(request: Request, token: str, new_password: str) -> User | None:
+    """The new password set with a reset token (once), the account signed out everywhere; None
+    for a wrong, used or expired token (this route's and the site's)."""
+    user = await accounts.confirm_password_reset(_db(request), tokens_of(request).secret, token, new_password)
+    if user is not None:
+        request.app.state.token_revocations.forget()
+    return user
 
 
 async def customer_for(request: Request, company_id: str, email: str, display_name: str) -> str:
@@ -370,8 +383,23 @@ async def sign_up(request: Request, company_id: uuid.UUID, body: SignupRequest) 
     theirs (400 `EMAIL_CODE_INVALID` for a wrong or expired code). 409 `EMAIL_TAKEN` when the
     e-mail has an account there already. Every attempt counts against the client's address
     (the login's per-address limit, a bucket of its own): 429 `RATE_LIMITED` past it."""
+    user, refresh = await sign_up_customer(
+        request, str(company_id), body, lambda conn, user: accounts.issue_refresh_token(conn, user.id)
+    )
+    pair = await _token_pair(request, user, refresh)
+    return JSONResponse(pair.model_dump(mode="json"), status_code=201)
+
+
+async def sign_up_customer(
+    request: Request,
+    company: str,
+    body: SignupRequest,
+    then: Callable[[AsyncConnection, User], Awaitable[T]],
+) -> tuple[User, T]:
+    """A new customer account of the company, under the sign-up's limits and proofs (the
+    Problems `sign_up` answers), and `then` in the transaction that makes it: the API's refresh
+    token, the site's session (so neither is left without the other)."""
     await limiter_of(request).take_signup(client_address(request))
-    company = str(company_id)
     email = normalize_email(body.email)
     company_name = await _company_open(request, company)
     if await users_of(request).get_by_email(email, company_id=company) is not None:
@@ -401,9 +429,8 @@ async def sign_up(request: Request, company_id: uuid.UUID, body: SignupRequest) 
                 action="sign_up",
                 after={"email": email, "role": str(Role.CUSTOMER), "customer_id": customer_id},
             )
-        refresh = await accounts.issue_refresh_token(conn, user.id)
-    pair = await _token_pair(request, user, refresh)
-    return JSONResponse(pair.model_dump(mode="json"), status_code=201)
+        done = await then(conn, user)
+    return user, done
 
 
 @router.post(

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bookingplatform.bookings.v1 import bookings_pb2
@@ -52,12 +54,57 @@ ENTRIES_SHOWN = 30
 # ----- log in and out -----
 
 
+MAX_NEXT_LENGTH = 2000
+# Where a sign-in or sign-up returns to (`next`): a page of the company's own site, by its path.
+NextParam = Annotated[str, Query(max_length=MAX_NEXT_LENGTH)]
+
+
+def safe_next(company_id: str, value: str) -> str:
+    """`value` when it is a page of this company's site (a path and maybe a query, nothing that
+    could leave it: no scheme, host, `//`, backslash, `..`, control character nor space), else
+    this company's "My account": a link cannot send someone signing in elsewhere."""
+    home = f"{SITE_PATH}/{company_id}"
+    path = value.split("?", 1)[0]
+    parts = urlsplit(value)
+    if (
+        len(value) <= MAX_NEXT_LENGTH
+        and (path == home or path.startswith(home + "/"))
+        and not parts.scheme
+        and not parts.netloc
+        and not parts.fragment
+        and "//" not in value
+        and "\\" not in value
+        and ".." not in path.split("/")
+        and value.isprintable()
+        and not any(c.isspace() for c in value)
+    ):
+        return value
+    return f"{home}/account"
+
+
+def signed_in_to(request: Request, company_id: str, token: str, location: str) -> RedirectResponse:
+    """The 303 to `location` that sets the site's session cookie `token` (sign-in and sign-up)."""
+    done = RedirectResponse(location, status_code=303)
+    done.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=SESSION_SECONDS,
+        path=cookie_path(company_id),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return done
+
+
 def _login_page(
     request: Request,
     company: catalog_pb2.Company,
     *,
     email: str = "",
     message: str = "",
+    notice: str = "",
+    next_url: str = "",
     status_code: int = 200,
 ) -> HTMLResponse:
     return page(
@@ -66,18 +113,27 @@ def _login_page(
         status_code=status_code,
         email=email,
         message=message,
+        notice=notice,
+        next=next_url,
         max_email=MAX_EMAIL_LENGTH,
         **company_context(company, request),
     )
 
 
+def login_page_after_reset(request: Request, company: catalog_pb2.Company, email: str) -> HTMLResponse:
+    """The sign-in form once a password is reset: the account was signed out everywhere."""
+    return _login_page(
+        request, company, email=email, notice="Your password is changed. Sign in with the new one."
+    )
+
+
 @router.get(SITE_PATH + "/{company_id}/account/login", response_class=HTMLResponse)
-async def login_page(request: Request, company_id: str) -> Response:
+async def login_page(request: Request, company_id: str, next: NextParam = "") -> Response:
     async def call() -> Response:
         company = await load_company(request, company_id)
         if await active_customer(request, company.id) is not None:
-            return RedirectResponse(f"{SITE_PATH}/{company.id}/account", status_code=303)
-        return _login_page(request, company)
+            return RedirectResponse(safe_next(company.id, next), status_code=303)
+        return _login_page(request, company, next_url=next)
 
     return await guarded(request, call)
 
@@ -90,9 +146,15 @@ async def log_in(request: Request, company_id: str) -> Response:
         company = await load_company(request, company_id)
         email = first(form, "email").strip()[:MAX_EMAIL_LENGTH]
         password = first(form, "password")
+        next_url = first(form, "next")[:MAX_NEXT_LENGTH]
         if not email or not password or len(password) > MAX_PASSWORD_LENGTH:
             return _login_page(
-                request, company, email=email, message="Enter your e-mail and password.", status_code=400
+                request,
+                company,
+                email=email,
+                next_url=next_url,
+                message="Enter your e-mail and password.",
+                status_code=400,
             )
         try:
             user = await limiter_of(request).authenticate(
@@ -107,6 +169,7 @@ async def log_in(request: Request, company_id: str) -> Response:
                 request,
                 company,
                 email=email,
+                next_url=next_url,
                 message=rate_limited(problem, "Too many attempts"),
                 status_code=429,
             )
@@ -119,7 +182,12 @@ async def log_in(request: Request, company_id: str) -> Response:
             or not user.customer_id
         ):
             return _login_page(
-                request, company, email=email, message="The e-mail or the password is wrong.", status_code=401
+                request,
+                company,
+                email=email,
+                next_url=next_url,
+                message="The e-mail or the password is wrong.",
+                status_code=401,
             )
         customer = SiteCustomer(
             user_id=user.id,
@@ -128,17 +196,8 @@ async def log_in(request: Request, company_id: str) -> Response:
             email=user.email,
             token_epoch=user.token_epoch,
         )
-        done = RedirectResponse(f"{SITE_PATH}/{company.id}/account", status_code=303)
-        done.set_cookie(
-            SESSION_COOKIE,
-            await open_session(request, customer),
-            max_age=SESSION_SECONDS,
-            path=cookie_path(company.id),
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-        )
-        return done
+        token = await open_session(request, customer)
+        return signed_in_to(request, company.id, token, safe_next(company.id, next_url))
 
     return await guarded(request, call)
 

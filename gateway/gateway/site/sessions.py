@@ -68,12 +68,18 @@ def _unavailable(what: str) -> Problem:
 
 async def open_session(request: Request, customer: SiteCustomer) -> str:
     """Records a session of the customer and returns the cookie's signed token."""
-    now = int(time.time())
     try:
         async with request.app.state.db.transaction() as conn:
             session_id = await open_session_row(conn, customer.user_id, SESSION_SECONDS)
     except (SQLAlchemyError, OSError):
         raise _unavailable("Signing in") from None
+    return session_token(request, customer, session_id)
+
+
+def session_token(request: Request, customer: SiteCustomer, session_id: str) -> str:
+    """The cookie's signed token of a session recorded (`open_session_row`) by the caller: a
+    sign-up records it in the transaction that makes the account."""
+    now = int(time.time())
     claims = {
         "iss": ISSUER,
         "aud": AUDIENCE,
