@@ -593,11 +593,7 @@ def main() -> None:
             "BENCH_RPC_COUNT_DIR": str(data / "rpc"),
         }
         ports = stack.PortMemory(data / "ports.json")  # no file: every port from the OS
-        addresses: dict[str, str] = {}
-        for name in stack.SERVICES:
-            peers = {f"{peer.upper()}_ADDR": address for peer, address in addresses.items()}
-            replicas = stack.start_replicas(name, {**env, **peers}, args.replicas, children, ports)
-            addresses[name] = ",".join(f"127.0.0.1:{child.port}" for child in replicas)
+        addresses = stack.start_services(env, args.replicas, children, ports)
         peers = {f"{name.upper()}_ADDR": address for name, address in addresses.items()}
         gateways = stack.start_replicas("gateway", {**env, **peers}, args.replicas, children, ports)
         urls = [f"http://127.0.0.1:{child.port}" for child in gateways]

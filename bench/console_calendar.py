@@ -443,11 +443,7 @@ def main() -> None:
             "LOG_LEVEL": "WARNING",
         }
         ports = stack.PortMemory(data / "ports.json")
-        addresses: dict[str, str] = {}
-        for name in stack.SERVICES:
-            peers = {f"{peer.upper()}_ADDR": address for peer, address in addresses.items()}
-            replicas = stack.start_replicas(name, {**env, **peers}, 1, children, ports)
-            addresses[name] = f"127.0.0.1:{replicas[0].port}"
+        addresses = stack.start_services(env, 1, children, ports)
         peers = {f"{name.upper()}_ADDR": address for name, address in addresses.items()}
         gateway = stack.start_replicas("gateway", {**env, **peers}, 1, children, ports)[0]
         gateway_url = f"http://127.0.0.1:{gateway.port}"

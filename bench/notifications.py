@@ -250,11 +250,7 @@ def main() -> None:
             "LOG_LEVEL": "WARNING",
         }
         ports = stack.PortMemory(data / "ports.json")
-        addresses: dict[str, str] = {}
-        for name in stack.SERVICES:
-            peers = {f"{peer.upper()}_ADDR": address for peer, address in addresses.items()}
-            replicas = stack.start_replicas(name, {**env, **peers}, 1, children, ports)
-            addresses[name] = f"127.0.0.1:{replicas[0].port}"
+        addresses = stack.start_services(env, 1, children, ports)
         peers = {f"{name.upper()}_ADDR": address for name, address in addresses.items()}
         mail = {"GATEWAY_SMTP_HOST": SINK.host, "GATEWAY_SMTP_PORT": str(SINK.port)}
         gateway = stack.start_replicas("gateway", {**env, **peers, **mail}, 1, children, ports)[0]

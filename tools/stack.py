@@ -31,6 +31,7 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -162,23 +163,7 @@ def main() -> None:
         base_env.update(tracing_env())
         # The gateway's e-mails go to the local SMTP sink (gateway.notifications).
         mail_env = {"GATEWAY_SMTP_HOST": mail.host, "GATEWAY_SMTP_PORT": str(mail.port)}
-        # addresses[name]: every replica's host:port, comma-separated (what *_ADDR carries).
-        addresses: dict[str, str] = {}
-        # The catalog and the wallet ask each other: the catalog starts with the ports the wallet
-        # will ask for (its last run's, else free ones), and is restarted if it gets others.
-        wallet_ports = [ports.reuse(n) or free_port() for n in replica_names("wallet", args.replicas)]
-        promised = {"WALLET_ADDR": addresses_of(wallet_ports)}
-        for name in SERVICES:
-            env = {**base_env, **{f"{peer.upper()}_ADDR": addr for peer, addr in addresses.items()}}
-            if name == "catalog":
-                env.update(promised)
-            replicas = start_replicas(
-                name, env, args.replicas, children, ports, wanted=wallet_ports if name == "wallet" else None
-            )
-            addresses[name] = addresses_of([child.port for child in replicas])
-            say(f"{name:<10} gRPC on {addresses[name]}")
-        if addresses["wallet"] != promised["WALLET_ADDR"]:
-            tell_catalog_the_wallet_address(children, addresses["wallet"])
+        addresses = start_services(base_env, args.replicas, children, ports, report=say)
         gateway_env = {**base_env, **mail_env, **{f"{n.upper()}_ADDR": a for n, a in addresses.items()}}
         gateway_env["JWT_SECRET"] = stack_secret(DATA, "JWT_SECRET")
         # The customer e-mails link to the company sites' Find my booking (gateway.site.find_booking).
@@ -353,6 +338,36 @@ def replica_names(module: str, count: int) -> list[str]:
 def addresses_of(ports: list[int]) -> str:
     """What a *_ADDR variable carries: every replica's host:port, comma-separated."""
     return ",".join(f"127.0.0.1:{port}" for port in ports)
+
+
+def start_services(
+    env: dict[str, str],
+    count: int,
+    children: list[Child],
+    ports: PortMemory,
+    report: Callable[[str], None] | None = None,
+) -> dict[str, str]:
+    """Starts every service (`count` processes each) in SERVICES order, each told the addresses
+    of those before it, and answers every service's *_ADDR value: its replicas' host:port,
+    comma-separated. The catalog and the wallet ask each other: the catalog starts with the
+    ports the wallet will ask for (its last run's, else free ones), and is restarted if the
+    wallet gets others."""
+    addresses: dict[str, str] = {}
+    wallet_ports = [ports.reuse(n) or free_port() for n in replica_names("wallet", count)]
+    promised = {"WALLET_ADDR": addresses_of(wallet_ports)}
+    for name in SERVICES:
+        peers = {f"{peer.upper()}_ADDR": address for peer, address in addresses.items()}
+        if name == "catalog":
+            peers.update(promised)
+        replicas = start_replicas(
+            name, {**env, **peers}, count, children, ports, wanted=wallet_ports if name == "wallet" else None
+        )
+        addresses[name] = addresses_of([child.port for child in replicas])
+        if report:
+            report(f"{name:<10} gRPC on {addresses[name]}")
+    if addresses["wallet"] != promised["WALLET_ADDR"]:
+        tell_catalog_the_wallet_address(children, addresses["wallet"])
+    return addresses
 
 
 def start_replicas(
