@@ -166,7 +166,20 @@ async def functions(db: Database, wallet_db: Database, runs: int) -> None:
     from plumbing.saga_protocol import StepAction
     from wallet.adapters import repository as wallet_repo
     from wallet.adapters import tables as wallet_tables
+    from wallet.domain.commands import SagaStep
     from wallet.domain.model import Outcome, Split, TransactionKind
+
+    def saga_step(saga_id: str) -> SagaStep:
+        """A wallet step command of a new saga (the claim takes its business key)."""
+        return SagaStep(
+            saga_id=saga_id,
+            action=StepAction.EXECUTE,
+            company_id=new_id(),
+            customer_id=new_id(),
+            booking_id=new_id(),
+            amount=5,
+            currency="EUR",
+        )
 
     print("this tree's functions")
     message = saga_pb2.StepCommand(saga_id=new_id(), step="wallet")
@@ -245,15 +258,7 @@ async def functions(db: Database, wallet_db: Database, runs: int) -> None:
         "wallet claim_operation",
         await cost(
             wallet_db,
-            lambda conn: wallet_repo.claim_operation(
-                conn,
-                saga_id=new_id(),
-                action=StepAction.EXECUTE,
-                company_id=new_id(),
-                customer_id=new_id(),
-                booking_id=new_id(),
-                currency="EUR",
-            ),
+            lambda conn: wallet_repo.claim_operation(conn, saga_step(new_id()), StepAction.EXECUTE),
             runs,
         ),
     )
@@ -285,15 +290,7 @@ async def functions(db: Database, wallet_db: Database, runs: int) -> None:
 
     async def claimed_debit(conn: AsyncConnection) -> str:
         saga_id = new_id()
-        await wallet_repo.claim_operation(
-            conn,
-            saga_id=saga_id,
-            action=StepAction.EXECUTE,
-            company_id=new_id(),
-            customer_id=new_id(),
-            booking_id=new_id(),
-            currency="EUR",
-        )
+        await wallet_repo.claim_operation(conn, saga_step(saga_id), StepAction.EXECUTE)
         return saga_id
 
     async def debit_recorded_in_three(conn: AsyncConnection) -> None:
