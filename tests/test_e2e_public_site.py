@@ -615,6 +615,28 @@ async def test_the_cancel_page_says_what_comes_back_at_the_desk_and_on_the_pass(
         assert (refund.percent, refund.credits) == (100, 1)
 
 
+async def test_a_cancelled_wallet_paid_booking_s_page_says_the_refund_went_to_the_wallet(platform, tenant):
+    # The page said "Refund (100%): 0.00 EUR to your card — done" while the refund, the balance
+    # and the e-mail were the wallet's.
+    ann = await tenant.customer(main_minor=5000)
+    email = await _email_of(platform, ann.id)
+    made = await ann.book((await tenant.session(capacity=8, price_minor=2000)).id, use_wallet=True)
+    assert made.status_code == 202, made.text
+    booking_id = made.json()["id"]
+    await ann.wait_for(booking_id, "CONFIRMED")
+    async with _site(platform) as http:
+        assert (await _sign_in(http, tenant.company_id, email, "secret-pass")).status_code == 303
+        refund = await _cancel_by_page(http, platform, tenant.company_id, booking_id)
+        assert (refund.percent, refund.wallet_minor, refund.card_minor) == (100, 2000, 0)
+        done = await ann.wait_for(booking_id, "CANCELLED")
+        assert done["refund"]["status"] == "REFUNDED", done
+        page = await http.get(f"/site/{tenant.company_id}/bookings/{booking_id}")
+    assert page.status_code == 200, page.text
+    assert "Refund (100%): 20.00 EUR to your wallet — done" in page.text, page.text
+    assert "to your card" not in page.text
+    assert "the only place to manage this booking" not in page.text  # said to guests only
+
+
 async def _set_refund(platform: Platform, resource_id: str, percent: int) -> None:
     resource = catalog_pb2.Resource(
         id=resource_id,
