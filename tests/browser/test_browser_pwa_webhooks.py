@@ -296,6 +296,20 @@ async def test_a_company_admin_redelivers_a_failed_webhook_and_disables_its_endp
     await expect(page.locator(".notice-ok")).to_contain_text("The endpoint is enabled")
     await expect(section.locator(".badge").first).to_have_text("enabled")
 
+    # A second endpoint registered here: its signing secret shown once, then deleted.
+    second = f"{receiver.url}/second"
+    await page.get_by_label("URL (https; the events are posted there)").fill(second)
+    await page.get_by_label("booking.rejected").uncheck()
+    await page.get_by_role("button", name="Register the endpoint").click()
+    await expect(page.get_by_label("The signing secret")).not_to_have_value("")
+    assert "secret" not in page.url
+    section = page.locator("section.endpoint", has_text=second)
+    await expect(section).not_to_contain_text("booking.rejected")
+    await check(company_console, "webhook-created")
+    await section.get_by_role("button", name=f"Delete the endpoint {second}").click()
+    await expect(page.locator(".notice-ok")).to_contain_text("The endpoint is deleted")
+    await expect(page.locator("section.endpoint", has_text=second)).to_have_count(0)
+
 
 async def test_a_platform_admin_names_the_company_of_the_webhooks(console, check_page, platform, tenant):
     page = console.page
