@@ -171,6 +171,12 @@ async def test_a_guest_who_booked_signs_up_with_the_code_e_mailed_to_the_address
     assert 'aria-describedby="f-email_code-error f-email_code-hint"' in wrong.text
     assert "This code is wrong or expired" in wrong.text and 'name="email_code"' in wrong.text
 
+    differ = await http.post(
+        form, data={**fields, "code_step": "1", "email_code": code, "password_confirm": "not the same"}
+    )
+    assert differ.status_code == 400 and 'id="f-password_confirm-error"' in differ.text
+    assert f'value="{code}"' in differ.text  # the code typed is kept, the passwords are not
+
     made = await http.post(form, data={**fields, "code_step": "1", "email_code": code.lower()})
     assert made.status_code == 303, made.text
     assert made.headers["location"] == f"/site/{company}/account"

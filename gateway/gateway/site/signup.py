@@ -86,7 +86,7 @@ def _signup_page(
         request,
         "signup.html",
         status_code=status_code,
-        values={"email": "", "display_name": "", "next": "", **(values or {})},
+        values={"email": "", "display_name": "", "next": "", "email_code": "", **(values or {})},
         errors=errors or {},
         message=message,
         notice=notice,
@@ -121,6 +121,7 @@ async def sign_up(request: Request, company_id: str) -> Response:
         }
         password = first(form, "password")[:MAX_FIELD_LENGTH]
         code = first(form, "email_code").strip()[:MAX_FIELD_LENGTH]
+        values["email_code"] = code
         code_step = first(form, "code_step") == "1" or bool(code)
 
         def again(status_code: int, errors: dict[str, str], message: str = "") -> HTMLResponse:
@@ -199,6 +200,7 @@ def _signup_refused(
             )
         case "EMAIL_CODE_INVALID":
             wrong = "This code is wrong or expired. Leave it empty and send the form for a new one."
+            values["email_code"] = ""  # not offered again
             return again(400, {"email_code": wrong})
     raise problem
 
