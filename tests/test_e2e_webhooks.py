@@ -27,6 +27,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.payments.v1 import payments_pb2
 from gateway.notifications.delivery import write_endpoint_disabled
 from plumbing.mailsink import parts
@@ -416,6 +417,54 @@ async def test_a_customer_follows_their_booking_from_pending_to_confirmed_over_s
     other = await tenant.customer()
     hidden = await other.http.get(f"/v1/bookings/{booking_id}/events")
     assert (hidden.status_code, hidden.json()["code"]) == (404, "BOOKING_NOT_FOUND")
+
+
+async def test_a_customer_s_booking_stream_ends_soon_after_the_login_it_was_opened_with_logs_out(
+    platform, tenant
+) -> None:
+    customer = await tenant.customer(main_minor=10_000)
+    session = await tenant.session(price_minor=2000)
+    booked = await customer.book(session.id, use_wallet=True)
+    assert booked.status_code == 202, booked.text
+    booking_id = booked.json()["id"]
+
+    async def confirmed() -> bool:
+        return (await customer.http.get(f"/v1/bookings/{booking_id}")).json()["status"] == "CONFIRMED"
+
+    # CONFIRMED is not a terminal status: only the logout can end the stream before its 5 minutes,
+    # and nothing changes that would send another event.
+    await eventually(confirmed, message="the booking was never confirmed")
+    email = (
+        await platform.catalog.GetCustomer(catalog_pb2.GetCustomerRequest(customer_id=customer.id))
+    ).customer.email
+    async with httpx.AsyncClient(base_url=platform.gateway_url, timeout=30) as app:
+        login = await app.post("/v1/auth/token", json={"email": email, "password": "secret-pass"})
+        assert login.status_code == 200, login.text
+        tokens = login.json()
+        bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+
+        async with app.stream("GET", f"/v1/bookings/{booking_id}/events", headers=bearer) as stream:
+            assert stream.status_code == 200
+            lines = stream.aiter_lines()
+            async for line in lines:
+                if line.startswith("data:"):
+                    assert json.loads(line.removeprefix("data:").strip())["status"] == "CONFIRMED"
+                    break
+            out = await app.post("/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
+            logged_out_at = time.monotonic()
+            async with asyncio.timeout(30):  # before the fix: open for its whole 5 minutes
+                after = [line async for line in lines if line.startswith("data:")]
+            ended_at = time.monotonic()
+        again = await app.get(f"/v1/bookings/{booking_id}/events", headers=bearer)
+
+    assert out.status_code == 204
+    assert after == []
+    # Every gateway process reads the revocations about once a second; the stream looks at its
+    # token at each turn of its one-second loop.
+    assert ended_at - logged_out_at < 5, ended_at - logged_out_at
+    assert (again.status_code, again.json()["code"]) == (401, "TOKEN_REVOKED")
+    # The customer's other login (the one that booked) goes on.
+    assert (await customer.http.get(f"/v1/bookings/{booking_id}")).status_code == 200
 
 
 async def test_a_cancellation_sends_booking_cancelled_and_refund_completed_with_the_amounts(

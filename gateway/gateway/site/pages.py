@@ -94,6 +94,10 @@ SESSIONS_SHOWN = 60
 SESSIONS_PER_RESOURCE = 8
 STATUS_INTERVAL_SECONDS = 1.0
 STREAM_SECONDS = 300.0
+# How often an open stream of a booking asks again whether this browser may still follow it
+# (at most): the manage cookie's check is an HMAC, a signed-in customer's one read of the
+# session's row, as the console's live streams do (gateway.console.live).
+ACCESS_RECHECK_SECONDS = 5.0
 # Request ids of site bookings: the same form sent twice (a double click, a retry after a
 # timeout) books once.
 BOOKING_KEYS = uuid.UUID("6f1d8a52-6a55-4c2b-9a0e-2a8f5d7c4e10")
@@ -810,9 +814,23 @@ async def booking_page(request: Request, company_id: str, booking_id: str) -> Re
     return await _guarded(request, call)
 
 
+async def _still_granted(request: Request, company_id: str, booking_id: str, grant: GuestGrant) -> bool:
+    """Whether this browser may still follow the booking as it did when its stream opened: the
+    manage cookie still good, or the customer still signed in (not signed out, the account not
+    deactivated nor signed out everywhere). A check that cannot be made ends the stream too."""
+    try:
+        again, _ = await _grant(request, company_id, booking_id)
+    except Problem as problem:
+        log.info("site booking events: %s: the stream ends", problem.code)
+        return False
+    return again == grant
+
+
 @router.get(SITE_PATH + "/{company_id}/bookings/{booking_id}/events")
 async def booking_events(request: Request, company_id: str, booking_id: str) -> Response:
-    """The status part of the booking's page, rendered, now and at each change (SSE `status`)."""
+    """The status part of the booking's page, rendered, now and at each change (SSE `status`);
+    the stream ends once this browser may no longer see the booking (signed out, the manage
+    link expired: checked again every ACCESS_RECHECK_SECONDS)."""
     try:
         managed = await _managed(request, company_id, booking_id)
         first_view = await _view(request, managed)
@@ -828,8 +846,13 @@ async def booking_events(request: Request, company_id: str, booking_id: str) -> 
         yield sent
         ends = time.monotonic() + STREAM_SECONDS
         terminal = first_view.terminal
+        checked_at = time.monotonic()
         while time.monotonic() < ends:
             await asyncio.sleep(STATUS_INTERVAL_SECONDS if not terminal else 5 * STATUS_INTERVAL_SECONDS)
+            if time.monotonic() - checked_at >= ACCESS_RECHECK_SECONDS:
+                if not await _still_granted(request, company_id, booking_id, managed.grant):
+                    return
+                checked_at = time.monotonic()
             if terminal:
                 continue  # nothing more will change; keep the stream open so the browser waits
             try:

@@ -3,7 +3,15 @@ client that follows it (instead of polling after a 202): an event `status` with 
 status now, then one at each change, and the stream ends after a terminal status (rejected,
 cancelled, completed, no-show). The gateway asks bookings every STATUS_INTERVAL_SECONDS (one
 cheap GetBooking by primary key per open stream); a stream lasts at most STREAM_SECONDS (the
-client reconnects and gets the status again first)."""
+client reconnects and gets the status again first).
+
+The stream lives only as long as its access token: at each turn of the loop, before asking
+bookings, the token is verified again as a request's is (`gateway.auth.verified_principal`: the
+signature and expiry, then the revocations every gateway process keeps in memory and reads
+again about once a second, gateway.token_revocations; no database read of its own). Once the
+token has expired, or its login was logged out or revoked (a reused refresh token), or its
+account's tokens were (deactivated, password changed), the stream ends: within a couple of
+seconds, without another event; a client that reconnects with the token gets the 401."""
 
 from __future__ import annotations
 
@@ -19,7 +27,7 @@ from fastapi.responses import Response
 from sse_starlette import EventSourceResponse
 
 from bookingplatform.bookings.v1 import bookings_pb2
-from gateway.auth import Customer
+from gateway.auth import Customer, bearer_token, verified_principal
 from gateway.problems import Problem
 from gateway.routes.common import problems
 from gateway.routes.customer import _own_booking
@@ -40,6 +48,20 @@ def _status(booking: bookings_pb2.Booking) -> dict[str, str]:
     return {"event": "status", "data": json.dumps(data)}
 
 
+async def _token_still_valid(request: Request, token: str | None) -> bool:
+    """Whether the stream's access token would still authenticate a request (not expired, its
+    login and account not revoked since); cheap: no database read but the revocations' shared
+    one a second. The token itself is never logged, only why it was refused."""
+    if token is None:
+        return False
+    try:
+        await verified_principal(request, token)
+    except Problem as problem:
+        log.info("booking events: the token is no longer valid (%s): the stream ends", problem.code)
+        return False
+    return True
+
+
 @router.get(
     "/v1/bookings/{booking_id}/events",
     operation_id="streamBookingEvents",
@@ -50,8 +72,10 @@ def _status(booking: bookings_pb2.Booking) -> dict[str, str]:
 )
 async def stream_booking_events(request: Request, booking_id: uuid.UUID, principal: Customer) -> Response:
     """Server-Sent Events of one of my bookings: `status` (`{"booking_id", "status",
-    "reject_reason"}`) now and at each change; ends after a terminal status."""
+    "reject_reason"}`) now and at each change; ends after a terminal status, or once the access
+    token is no longer valid (expired, logged out or revoked: reconnecting then is a 401)."""
     first = await _own_booking(request, principal, str(booking_id))  # 404 before the stream starts
+    token = bearer_token(request)  # a customer is always a bearer token's (no API key is one)
     caller = Principal(
         role=Role.CUSTOMER,
         company_id=principal.company_id,
@@ -66,6 +90,8 @@ async def stream_booking_events(request: Request, booking_id: uuid.UUID, princip
         ends = time.monotonic() + STREAM_SECONDS
         while json.loads(last)["status"] not in TERMINAL and time.monotonic() < ends:
             await asyncio.sleep(STATUS_INTERVAL_SECONDS)
+            if not await _token_still_valid(request, token):
+                return
             try:
                 with acting_as(caller):
                     booking = await _own_booking(request, principal, str(booking_id))

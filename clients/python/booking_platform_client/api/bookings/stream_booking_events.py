@@ -82,7 +82,8 @@ def sync_detailed(
     """Stream Booking Events
 
      Server-Sent Events of one of my bookings: `status` (`{"booking_id", "status",
-    "reject_reason"}`) now and at each change; ends after a terminal status.
+    "reject_reason"}`) now and at each change; ends after a terminal status, or once the access
+    token is no longer valid (expired, logged out or revoked: reconnecting then is a 401).
 
     Args:
         booking_id (UUID):
@@ -114,7 +115,8 @@ def sync(
     """Stream Booking Events
 
      Server-Sent Events of one of my bookings: `status` (`{"booking_id", "status",
-    "reject_reason"}`) now and at each change; ends after a terminal status.
+    "reject_reason"}`) now and at each change; ends after a terminal status, or once the access
+    token is no longer valid (expired, logged out or revoked: reconnecting then is a 401).
 
     Args:
         booking_id (UUID):
@@ -141,7 +143,8 @@ async def asyncio_detailed(
     """Stream Booking Events
 
      Server-Sent Events of one of my bookings: `status` (`{"booking_id", "status",
-    "reject_reason"}`) now and at each change; ends after a terminal status.
+    "reject_reason"}`) now and at each change; ends after a terminal status, or once the access
+    token is no longer valid (expired, logged out or revoked: reconnecting then is a 401).
 
     Args:
         booking_id (UUID):
@@ -171,7 +174,8 @@ async def asyncio(
     """Stream Booking Events
 
      Server-Sent Events of one of my bookings: `status` (`{"booking_id", "status",
-    "reject_reason"}`) now and at each change; ends after a terminal status.
+    "reject_reason"}`) now and at each change; ends after a terminal status, or once the access
+    token is no longer valid (expired, logged out or revoked: reconnecting then is a 401).
 
     Args:
         booking_id (UUID):
