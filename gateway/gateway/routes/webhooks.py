@@ -1,7 +1,8 @@
 """Webhooks of outside providers. The gateway verifies nothing itself: it forwards the raw body
 and the signature header to the service that owns the secret, and maps its refusals
-(INVALID_SIGNATURE, STALE_EVENT, INVALID_EVENT) to 400 problem+json. No bearer token and no
-Idempotency-Key: the signature authenticates the call and the event id de-duplicates it."""
+(INVALID_SIGNATURE, STALE_EVENT, INVALID_EVENT) to 400 problem+json, and an event that does not
+match the payment it names (EVENT_MISMATCH, payments README: Webhooks) to 409. No bearer token
+and no Idempotency-Key: the signature authenticates the call and the event id de-duplicates it."""
 
 from __future__ import annotations
 

@@ -197,11 +197,14 @@ async def payment_for_event(
     conn: AsyncConnection, provider_reference: str, idempotency_key: str
 ) -> Payment | None:
     """The payment an event is about: by the provider's reference, else by the authorization's key
-    (an event may overtake the answer that tells us the reference)."""
+    (an event may overtake the answer that tells us the reference). Should the two name two
+    payments, the key's is the one (the event then matches neither and is refused)."""
     conditions = [payments.c.provider_reference == provider_reference]
+    query = select(payments)
     if idempotency_key:
         conditions.append(payments.c.idempotency_key == idempotency_key)
-    row = (await conn.execute(select(payments).where(or_(*conditions)).limit(1))).first()
+        query = query.order_by((payments.c.idempotency_key == idempotency_key).desc())
+    row = (await conn.execute(query.where(or_(*conditions)).limit(1))).first()
     return _payment(row) if row is not None else None
 
 
@@ -298,6 +301,58 @@ async def resolve(
     return _payment(row) if row is not None else None
 
 
+# A provider event is applied only to the payment it matches: its reference (when the payment
+# has one; an approval gives one to a payment that has none yet), its key, its amount and its
+# currency are part of the WHERE, so a forged or wrong event changes nothing.
+_RESOLVE_BY_EVENT = text(
+    f"""
+    UPDATE payments.payments SET
+        status = :status,
+        provider_reference = CASE WHEN :sets_reference THEN :event_reference ELSE provider_reference END,
+        decline_reason = :reason,
+        updated_at = now(),
+        action_expires_at = NULL
+    WHERE id = :payment_id AND status = ANY(CAST(:from_statuses AS text[]))
+      AND (provider_reference = :event_reference OR provider_reference = '')
+      AND (CAST(:event_key AS text) = '' OR idempotency_key = :event_key)
+      AND amount_minor = :amount_minor AND currency = :currency
+    RETURNING {", ".join(payments.c.keys())}
+    """
+).columns(*payments.c)
+
+
+async def resolve_by_event(
+    conn: AsyncConnection,
+    payment_id: uuid.UUID,
+    event: ProviderEvent,
+    *,
+    to_status: PaymentStatus,
+    reason: str | None = None,
+) -> Payment | None:
+    """Resolves an unresolved payment as a provider event says, if the event matches it.
+
+    None when the payment is resolved already or the event does not match it
+    (`ProviderEvent.mismatches` tells which).
+    """
+    row = (
+        await conn.execute(
+            _RESOLVE_BY_EVENT,
+            {
+                "payment_id": payment_id,
+                "from_statuses": sorted(status.value for status in UNRESOLVED),
+                "status": to_status.value,
+                "reason": reason,
+                "sets_reference": event.sets_reference,
+                "event_reference": event.provider_reference,
+                "event_key": event.idempotency_key,
+                "amount_minor": event.amount_minor,
+                "currency": event.currency,
+            },
+        )
+    ).first()
+    return _payment(row) if row is not None else None
+
+
 async def lock_expired_actions(conn: AsyncConnection, limit: int) -> list[Payment]:
     """REQUIRES_ACTION payments past their expiry, locked; others' locked rows are skipped."""
     rows = await conn.execute(
@@ -338,17 +393,30 @@ async def claim_stale_intents(conn: AsyncConnection, older_than: timedelta, limi
 # Provider events
 
 
+# An event refused as not matching its payment does not keep its id: the same id delivered
+# again is checked again (a replay of the refused event is refused again, changing nothing),
+# so a forged event cannot take the id of the genuine one before it arrives.
 _RECORD_EVENT = text(
     "INSERT INTO payments.provider_events (event_id, type, provider_reference)"
-    " VALUES (:event_id, :type, :provider_reference) ON CONFLICT DO NOTHING RETURNING event_id"
+    " VALUES (:event_id, :type, :provider_reference)"
+    " ON CONFLICT (event_id) DO UPDATE SET type = EXCLUDED.type,"
+    " provider_reference = EXCLUDED.provider_reference, payment_id = NULL, outcome = '',"
+    " received_at = now()"
+    " WHERE provider_events.outcome = :refused RETURNING event_id"
 )
 
 
-async def record_event(conn: AsyncConnection, event: ProviderEvent) -> bool:
-    """True when the event id is new; a concurrent twin waits here until this one commits."""
+async def record_event(conn: AsyncConnection, event: ProviderEvent, *, refused_outcome: str) -> bool:
+    """True when the event id is new, or was refused before (`refused_outcome`): the event is
+    to be checked and applied. A concurrent twin waits here until this one commits."""
     inserted = await conn.execute(
         _RECORD_EVENT,
-        {"event_id": event.id, "type": event.type.value, "provider_reference": event.provider_reference},
+        {
+            "event_id": event.id,
+            "type": event.type.value,
+            "provider_reference": event.provider_reference,
+            "refused": refused_outcome,
+        },
     )
     return inserted.first() is not None
 

@@ -131,7 +131,8 @@ provider_events = Table(
     Column("type", Text, nullable=False),
     Column("provider_reference", Text, nullable=False),
     Column("payment_id", UUID(as_uuid=True), ForeignKey("payments.payments.id")),
-    # What it did: APPLIED, ALREADY_APPLIED, VOIDED_LATE (a late approval released), UNKNOWN_PAYMENT.
+    # What it did: APPLIED, ALREADY_RESOLVED, VOIDED_LATE (a late approval released), UNKNOWN_PAYMENT,
+    # MISMATCH (refused: not its payment's reference, key, amount or currency; the id is not kept).
     Column("outcome", Text, nullable=False, server_default=text("''")),
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

@@ -51,3 +51,6 @@ SANDBOX_ONLY = "SANDBOX_ONLY"
 INVALID_SIGNATURE = "INVALID_SIGNATURE"
 STALE_EVENT = "STALE_EVENT"
 INVALID_EVENT = "INVALID_EVENT"
+# A signed event whose reference, key, amount or currency is not that of the payment it names
+# (FAILED_PRECONDITION: the gateway answers 409, the payment is left as it was).
+EVENT_MISMATCH = "EVENT_MISMATCH"

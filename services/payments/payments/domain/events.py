@@ -44,6 +44,34 @@ class ProviderEvent:
     currency: str
     failure_reason: str | None = None
 
+    @property
+    def sets_reference(self) -> bool:
+        """Whether this event may give a payment that has no reference yet (AUTHORIZING: the
+        event overtook the provider's answer) its reference: only an approval, whose reference
+        is what a capture or a void will name. A failure needs none (nothing to release)."""
+        return self.type is EventType.AUTHORIZED
+
+    def mismatches(
+        self, *, provider_reference: str, idempotency_key: str, amount_minor: int, currency: str
+    ) -> tuple[str, ...]:
+        """The fields in which this event differs from the payment it names (empty: it matches).
+
+        The reference must be the payment's once it has one; the key, when the event carries
+        one, the payment's; the amount and currency exactly what was asked. The same rule is the
+        WHERE of the write that applies the event (repository.resolve_by_event): this one only
+        tells why that write found nothing.
+        """
+        wrong = []
+        if provider_reference and self.provider_reference != provider_reference:
+            wrong.append("provider_reference")
+        if self.idempotency_key and self.idempotency_key != idempotency_key:
+            wrong.append("idempotency_key")
+        if self.amount_minor != amount_minor:
+            wrong.append("amount_minor")
+        if self.currency != currency:
+            wrong.append("currency")
+        return tuple(wrong)
+
     def to_json(self) -> bytes:
         body: dict[str, Any] = {
             "id": self.id,
