@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from urllib.parse import parse_qsl
 
 from fastapi import Request
@@ -39,10 +39,11 @@ from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.problems import INVALID_DATE, Problem, problem_response
+from gateway.problems import INVALID_DATE, Problem, QueryProblem, problem_response
 from plumbing import validation
 
 log = logging.getLogger(__name__)
+F = TypeVar("F")
 
 # The services' window (plumbing.validation), with its end accepted here: a time of exactly
 # 2200-01-01T00:00Z passes the edge and the service answers for it.
@@ -242,11 +243,21 @@ def declared_query(route: APIRoute) -> DeclaredQuery:
     return found
 
 
+ANY_QUERY = "_edge_any_query"
+
+
+def any_query(endpoint: F) -> F:
+    """Marks a route whose answer does not depend on its query string (the site's 404 page for
+    an address no page matches): its query is not checked, so that address is the 404 it is."""
+    setattr(endpoint, ANY_QUERY, True)
+    return endpoint
+
+
 def _check_query(items: list[tuple[str, str]], declared: DeclaredQuery) -> None:
     given = [name for name, _ in items]
     unknown = sorted(set(given) - declared.names)
     if unknown:
-        raise Problem(
+        raise QueryProblem(
             400,
             "UNKNOWN_PARAMETER",
             "Unknown query parameter(s): " + ", ".join(unknown) + ".",
@@ -265,7 +276,7 @@ def _check_query(items: list[tuple[str, str]], declared: DeclaredQuery) -> None:
         if name in declared.whole_numbers and not _DIGITS.fullmatch(value)
     ]
     if errors:
-        raise Problem(400, "VALIDATION_FAILED", "The request is not valid.", errors=errors)
+        raise QueryProblem(400, "VALIDATION_FAILED", "The request is not valid.", errors=errors)
 
 
 async def edge_guard(request: Request) -> None:
@@ -280,7 +291,7 @@ async def edge_guard(request: Request) -> None:
     if key is not None and _NUL in key:
         raise _nul_problem("Idempotency-Key")
     route = request.scope.get("route")
-    if isinstance(route, APIRoute):
+    if isinstance(route, APIRoute) and not getattr(route.endpoint, ANY_QUERY, False):
         _check_query(items, declared_query(route))
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         await _check_body(request)

@@ -15,7 +15,7 @@ import grpc
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from sqlalchemy import exc as sqlalchemy_exc
@@ -126,6 +126,13 @@ RETRYABLE_CODES = frozenset(
 # for overload: (reason, Retry-After seconds); gateway.admission then refuses the same writes
 # at the edge for a moment.
 OVERLOADED_DOWNSTREAM = "overloaded_downstream"
+
+
+class QueryProblem(Problem):
+    """A query string the route does not take (a parameter it does not declare, one given twice,
+    a value it cannot read): 400 naming each parameter in `errors` (`field`). The API answers
+    it as any problem; a page of a company's site shows it in words, as its own page
+    (gateway.site.rendering.error_page)."""
 
 
 class RpcProblem(Problem):
@@ -347,6 +354,19 @@ def _wants_a_page(request: Request) -> bool:
     )
 
 
+def _site_page(request: Request) -> bool:
+    """Whether the request is for a page of a company's site (a route under /site answering
+    HTML; not its event stream): its errors are the site's own pages whatever the client
+    accepts, as the refusals of its routes are (site.common.guarded), so the edge's refusal of
+    its query string, made before the route runs, is a page too."""
+    path = request.url.path
+    if path != "/site" and not path.startswith("/site/"):
+        return False
+    response_class = getattr(request.scope.get("route"), "response_class", None)
+    response_class = getattr(response_class, "value", response_class)  # FastAPI's DefaultPlaceholder
+    return isinstance(response_class, type) and issubclass(response_class, HTMLResponse)
+
+
 def error_page(request: Request, problem: Problem) -> Response:
     """The problem as a page: the site's own error page on a company's site, else a console page
     (its status, what happened and its code, a way back)."""
@@ -371,8 +391,9 @@ def error_page(request: Request, problem: Problem) -> Response:
 
 
 def answer(request: Request, problem: Problem) -> Response:
-    """The problem as problem+json, or as a page to a browser opening a page's address."""
-    if _wants_a_page(request):
+    """The problem as problem+json, or as a page to a browser opening a page's address (and on
+    a page of a company's site, to any client)."""
+    if _wants_a_page(request) or _site_page(request):
         return error_page(request, problem)
     return problem_response(problem, request.url.path)
 
@@ -391,10 +412,13 @@ def install_handlers(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         found = list(exc.errors())
         errors = [{"field": _field_of(tuple(e.get("loc", ()))), "message": e.get("msg", "")} for e in found]
+        # Only the query string is wrong (e.g. a value too long): a page says it of its address.
+        in_query = bool(found) and all(tuple(e.get("loc", ()))[:1] == ("query",) for e in found)
+        kind = QueryProblem if in_query else Problem
         if found and all(is_date_error(str(e.get("type", ""))) for e in found):
-            problem = Problem(400, "INVALID_DATE", "A date or time is not valid.", errors=errors)
+            problem = kind(400, "INVALID_DATE", "A date or time is not valid.", errors=errors)
         else:
-            problem = Problem(400, "VALIDATION_FAILED", "The request is not valid.", errors=errors)
+            problem = kind(400, "VALIDATION_FAILED", "The request is not valid.", errors=errors)
         return answer(request, problem)
 
     async def on_http(request: Request, exc: Exception) -> Response:

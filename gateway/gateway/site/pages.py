@@ -43,6 +43,7 @@ from bookingplatform.payments.v1 import payments_pb2
 from bookingplatform.wallet.v1 import wallet_pb2
 from gateway.clients import Clients
 from gateway.deps import clients_of, rpc, rpc_once_settled
+from gateway.edge import any_query
 from gateway.guest_links import GuestGrant
 from gateway.notifications.content import Refund
 from gateway.pages.html import local_instant
@@ -1128,6 +1129,7 @@ fallback = APIRouter(include_in_schema=False)
 
 @fallback.api_route(SITE_PATH, methods=["GET", "HEAD"], response_class=HTMLResponse)
 @fallback.api_route(SITE_PATH + "/{rest:path}", methods=["GET", "HEAD"], response_class=HTMLResponse)
+@any_query  # no such page, whatever its query string: the 404, not the edge's 400
 async def no_such_page(request: Request) -> Response:
     async def call() -> Response:
         raise not_found()

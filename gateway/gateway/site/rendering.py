@@ -23,7 +23,7 @@ import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import jinja2
 from fastapi import Request
@@ -31,7 +31,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from gateway.console.rendering import CONSOLE_CSP, STATIC_PATH, iso, money, show_time
 from gateway.deps import tokens_of
-from gateway.problems import Problem
+from gateway.problems import Problem, QueryProblem
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SITE_PATH = "/site"
@@ -132,23 +132,51 @@ ERROR_TITLES = {
 
 
 def error_page(request: Request, problem: Problem, *, company: Any = None) -> HTMLResponse:
-    """A problem as a readable page with its status (never the problem+json of the API)."""
+    """A problem as a readable page with its status and its code (never the problem+json of the
+    API); an address whose query string the page does not take (gateway.problems.QueryProblem) is
+    said in words, with a link to the page without the parameters named."""
     status = problem.status if 400 <= problem.status < 600 else 500
     if status >= 500 and status != 503:
         status = 503
+    title, detail, retry = ERROR_TITLES.get(status, "That did not work"), problem.detail, ""
+    if isinstance(problem, QueryProblem):
+        title, detail, retry = "This address is not right", _query_detail(problem), _without(request, problem)
     response = page(
         request,
         "error.html",
         status_code=status,
-        title=ERROR_TITLES.get(status, "That did not work"),
-        detail=problem.detail,
+        title=title,
+        detail=detail,
         code=problem.code,
+        retry=retry,
         company=company,
     )
     for name, value in (problem.headers or {}).items():
         if name.lower() == "retry-after":
             response.headers[name] = value
     return response
+
+
+def _query_fields(problem: Problem) -> list[str]:
+    return list(dict.fromkeys(e["field"] for e in problem.errors or () if e.get("field")))
+
+
+def _query_detail(problem: Problem) -> str:
+    names = ", ".join(f"'{name}'" for name in _query_fields(problem))
+    if problem.code == "UNKNOWN_PARAMETER":
+        return (
+            f"The address asks for something this page does not have ({names}): the link may be "
+            "mistyped or out of date."
+        )
+    return f"Part of the address cannot be read ({names}): the link may be mistyped or out of date."
+
+
+def _without(request: Request, problem: Problem) -> str:
+    """The same page (path-only, as sent) without the query parameters the problem names."""
+    named = set(_query_fields(problem))
+    path = (request.scope.get("raw_path") or request.url.path.encode()).split(b"?", 1)[0]
+    kept = [(name, value) for name, value in request.query_params.multi_items() if name not in named]
+    return "/" + path.decode("latin-1").lstrip("/") + (f"?{urlencode(kept)}" if kept else "")
 
 
 def not_found(what: str = "page") -> Problem:
