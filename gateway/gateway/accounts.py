@@ -19,6 +19,7 @@ import hmac
 import secrets
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -463,9 +464,11 @@ async def create_invite(
     display_name: str | None,
     invited_by: str,
     request_key: str,
+    mail: Callable[[AsyncConnection, Invite, str], Awaitable[None]] | None = None,
 ) -> tuple[Invite, Created] | None:
     """The invitation and its token; None when the key was used for another request (or the
-    invitation it made is accepted or revoked)."""
+    invitation it made is accepted or revoked). `mail(conn, invite, token)` writes its e-mail
+    in the same transaction: no invitation without its e-mail, no e-mail of a rolled-back one."""
     invite_id, secret = request_scoped_id("invite", invited_by, request_key), _secret()
     statement = insert(invites).values(
         id=invite_id,
@@ -498,6 +501,9 @@ async def create_invite(
         if row is None:
             return None
         invite = _invite(row)
+        token = f"{invite_id}.{secret}"
+        if mail is not None:
+            await mail(conn, invite, token)
         if row.inserted:
             await audit.record(
                 conn,
@@ -507,7 +513,7 @@ async def create_invite(
                 action="create",
                 after={"email": email, "role": str(role), "display_name": display_name},
             )
-    return invite, Created(f"{invite_id}.{secret}", bool(row.inserted))
+    return invite, Created(token, bool(row.inserted))
 
 
 async def open_invite(db: Database, token: str) -> Invite | None:

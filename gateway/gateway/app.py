@@ -32,6 +32,7 @@ from gateway.notifications import feeds as calendar_feeds
 from gateway.notifications import page as notification_pages
 from gateway.notifications import reminders as check_in_reminders
 from gateway.notifications.mailer import SmtpSettings
+from gateway.pages import account as account_pages
 from gateway.pages import audit as audit_pages
 from gateway.pages import calendar as calendar_pages
 from gateway.pages import dead_letters as dead_letter_pages
@@ -41,6 +42,7 @@ from gateway.pages import manage as manage_pages
 from gateway.pages import manage_company as manage_company_pages
 from gateway.pages import manage_keys as manage_key_pages
 from gateway.pages import stats as stats_pages
+from gateway.pages import team as team_pages
 from gateway.pages import webhooks as webhook_pages
 from gateway.problems import Problem, document_problems, install_handlers, problem_response
 from gateway.push import delivery as push_delivery
@@ -349,6 +351,8 @@ def create_app(settings: Settings, clients: Clients | None = None, db: Database 
         app.include_router(pages.router)
     for pages in (login, sagas, dead_letter_pages, calendar_pages, lease_pages, manage_pages):
         app.include_router(pages.router)
+    app.include_router(account_pages.router)  # accepting an invitation, a forgotten password
+    app.include_router(team_pages.router)  # a company's staff, admins and invitations
     app.include_router(manage_company_pages.router)  # the company profile and extras
     app.include_router(manage_key_pages.router)  # the company's API keys
     # The public booking site of each company (/site/{company_id}).

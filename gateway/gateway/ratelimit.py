@@ -86,6 +86,12 @@ class LoginLimiter:
         await self._take(self.per_ip, "reset-ip", client)
         await self._take(self.per_account, "reset-account", normalize_email(email))
 
+    async def take_code(self, client: str) -> None:
+        """An invitation code or a reset token typed on a console page (/ops/invite,
+        /ops/password-reset/confirm) counts against the client's address (a bucket of its own,
+        the login's per-address limit): codes are tried no faster than passwords."""
+        await self._take(self.per_ip, "code-ip", client, "attempts")
+
 
 class GuestBookingLimiter:
     """Guest bookings (no account): every attempt counts against the client's address and

@@ -146,6 +146,10 @@ async def test_the_navigation_offers_each_role_only_the_pages_it_may_open(http, 
 
     # Calendar feeds are a company member's own: a platform admin (no company) has none.
     assert await _nav_links(http, make_account, ops_login, "STAFF") == business | {"/ops/feeds"}
-    assert await _nav_links(http, make_account, ops_login, "COMPANY_ADMIN") == admin_pages | {"/ops/feeds"}
+    # The Team page (its staff, admins and invitations) is a company admin's.
+    assert await _nav_links(http, make_account, ops_login, "COMPANY_ADMIN") == admin_pages | {
+        "/ops/feeds",
+        "/ops/team",
+    }
     platform_admin = await _nav_links(http, make_account, ops_login, "PLATFORM_ADMIN")
     assert platform_admin == admin_pages | {"/ops/dead-letters"}

@@ -400,6 +400,45 @@ def render_password_reset(*, company: str, token: str) -> Email:
     )
 
 
+INVITATION = "account.invitation"
+INVITATION_SUBJECT = "{inviter} invited you to {company}"
+# How each role reads in the invitation.
+_ROLE_NAMES = {"COMPANY_ADMIN": "company admin", "STAFF": "staff member", "CUSTOMER": "customer"}
+
+
+def render_invitation(
+    *,
+    company: str,
+    inviter: str,
+    role: str,
+    expires_at: datetime,
+    time_zone: str,
+    accept_url: str,
+    code: str,
+) -> Email:
+    """An invitation: who invites whom into which company as what, until when, and how to
+    accept. The code is typed on the accept page, never put in its address (an address ends up
+    in browser history, proxies and logs), as a reset token is."""
+    try:
+        zone = ZoneInfo(time_zone) if time_zone else ZoneInfo("UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    context = {
+        "company": company,
+        "inviter": inviter,
+        "role": _ROLE_NAMES.get(role, role.lower()),
+        "expires_at": expires_at.astimezone(zone).strftime("%a %d %b %Y, %H:%M") + f" ({zone.key})",
+        "accept_url": accept_url,
+        "code": code,
+    }
+    return Email(
+        subject=" ".join(INVITATION_SUBJECT.format(inviter=inviter, company=company).split()),
+        text=_TEXT.get_template("invitation.txt").render(**context),
+        html=_HTML.get_template("invitation.html").render(**context),
+        ics=None,
+    )
+
+
 def event_uid(booking_id: str) -> str:
     """One booking's UID in every calendar: the .ics attachments and the feeds."""
     return f"booking-{booking_id}@booking-platform"

@@ -398,6 +398,41 @@ async def write_password_reset(
     )
 
 
+async def write_invitation(
+    conn: AsyncConnection,
+    *,
+    company_id: str,
+    invite_id: str,
+    email: str,
+    audience: str,
+    message: content.Email,
+    code: str,
+) -> None:
+    """The invitation e-mail (gateway.routes.admin_users), in the transaction that creates the
+    invitation: it is on its way exactly when the invitation exists. A retry of the request gives
+    the invitation a new code (the old one stops working), so each code has its own e-mail."""
+    # Named by the invitation's id and a digest of the code, never the code: event ids show in
+    # logs and pages.
+    digest = hashlib.sha256(code.encode()).hexdigest()[:24]
+    await conn.execute(
+        _NEW_MESSAGE,
+        {
+            "id": str(uuid.uuid4()),
+            "event_id": f"{content.INVITATION}:{invite_id}:{digest}",
+            "event_type": content.INVITATION,
+            "company_id": company_id,
+            "booking_id": None,
+            "recipient": email,
+            "audience": audience,
+            "subject": message.subject,
+            "text_body": message.text,
+            "html_body": message.html,
+            "ics": None,
+            "occurred_at": datetime.now(UTC),
+        },
+    )
+
+
 def consumer(db: Database, notifier: Notifier) -> InboxConsumer[Struct, Prepared | None]:
     return InboxConsumer(
         name=DURABLE,

@@ -41,12 +41,19 @@ MAX_PASSWORD_LENGTH = 1024
 
 
 def login_page_response(
-    request: Request, next_path: str, *, email: str = "", message: str = "", status_code: int = 200
+    request: Request,
+    next_path: str,
+    *,
+    email: str = "",
+    message: str = "",
+    status_code: int = 200,
+    reset_done: bool = False,
 ) -> HTMLResponse:
     return page_response(
         request,
         "login.html",
         status_code=status_code,
+        reset_done=reset_done,
         next_path=next_path,
         email=email,
         message=message,
@@ -57,9 +64,12 @@ def login_page_response(
 
 @router.get(LOGIN_PATH, response_class=HTMLResponse, include_in_schema=False)
 async def login_page(
-    request: Request, next_path: Annotated[str | None, Query(alias="next", max_length=2048)] = None
+    request: Request,
+    next_path: Annotated[str | None, Query(alias="next", max_length=2048)] = None,
+    reset: Annotated[str | None, Query(max_length=8)] = None,
 ) -> HTMLResponse:
-    return login_page_response(request, safe_next(next_path))
+    # ?reset=done: the forgotten-password page sent the browser here after setting the password.
+    return login_page_response(request, safe_next(next_path), reset_done=reset == "done")
 
 
 @router.post(LOGIN_PATH, include_in_schema=False)

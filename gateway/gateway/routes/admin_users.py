@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from gateway import accounts
 from gateway.auth import CompanyAdmin, Principal, Staff, company_in_reach
 from gateway.idempotency import check_key
+from gateway.invitations import invitation_mail
 from gateway.problems import Problem
 from gateway.routes.common import (
     IdempotencyKey,
@@ -240,11 +241,13 @@ async def create_invite(
     request: Request, body: InviteIn, principal: Staff, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
     """Invites someone into the company with a role (staff: customers only). The token is in
-    this answer only; the invitee accepts it at `POST /v1/invites/accept` within 7 days.
+    this answer and in the invitation e-mail to the invitee (written with the invitation: who
+    invites, the company, the role, the expiry, the console's accept page `/ops/invite` and the
+    code to type there); it is accepted there or at `POST /v1/invites/accept` within 7 days.
     People only: an API key gets 403 `PERMISSION_DENIED` (its holder would become a person
     of the company, an admin even, through the token). Requires an `Idempotency-Key`: a
-    retry answers the same invitation with a new token (the first one stops working), since
-    no token is stored to be replayed."""
+    retry answers the same invitation with a new token (the first one stops working) and
+    e-mails it, since no token is stored to be replayed."""
     _people_only(principal, "Invitations are made by people, not by API keys.")
     key = check_key(idempotency_key)
     company = _company(principal, body.company_id)
@@ -259,6 +262,7 @@ async def create_invite(
         display_name=body.display_name,
         invited_by=_creator(principal),
         request_key=key,
+        mail=await invitation_mail(request, _creator(principal), company),
     )
     if made is None:
         raise Problem(

@@ -433,25 +433,29 @@ async def sign_up_customer(
     return user, done
 
 
-@router.post(
-    "/v1/invites/accept",
-    response_model=TokenResponse,
-    status_code=201,
-    operation_id="acceptInvite",
-    responses=problems(400, 404, 409, 503),
-)
-async def accept_invite(request: Request, body: InviteAcceptRequest) -> JSONResponse:
-    """Accepts an invitation with its token: creates the account (a customer's with its
-    catalog customer) and logs it in. 404 `INVITE_NOT_FOUND` for a wrong, used, revoked or
-    expired token; 409 `EMAIL_TAKEN` when the e-mail has an account in the company."""
-    invite = await accounts.open_invite(_db(request), body.token)
+def _invite_not_found() -> Problem:
+    return Problem(404, "INVITE_NOT_FOUND", "The invitation is wrong, used, revoked or expired.")
+
+
+async def accept_invitation(
+    request: Request,
+    token: str,
+    password: str,
+    display_name: str | None,
+    *,
+    then: Callable[[AsyncConnection, str], Awaitable[T]],
+) -> tuple[User, T]:
+    """Creates the invitation's account (a customer's with its catalog customer), uses the
+    invitation and runs `then(conn, user id)` in the same transaction (the API's refresh token);
+    shared by the API and the console's accept page. 404 `INVITE_NOT_FOUND`, 409 `EMAIL_TAKEN`."""
+    invite = await accounts.open_invite(_db(request), token)
     if invite is None:
-        raise Problem(404, "INVITE_NOT_FOUND", "The invitation is wrong, used, revoked or expired.")
-    name = body.display_name or invite.display_name or invite.email
+        raise _invite_not_found()
+    name = display_name or invite.display_name or invite.email
     customer_id = None
     if invite.role is Role.CUSTOMER:
         customer_id = await customer_for(request, invite.company_id, invite.email, name)
-    password_hash = await hash_password(body.password)
+    password_hash = await hash_password(password)
     async with _db(request).transaction() as conn:
         user = await insert_user(
             conn,
@@ -464,9 +468,9 @@ async def accept_invite(request: Request, body: InviteAcceptRequest) -> JSONResp
         )
         if user is None:
             raise _email_taken()
-        if not await accounts.mark_invite_accepted(conn, body.token, user.id):
+        if not await accounts.mark_invite_accepted(conn, token, user.id):
             # Accepted by a concurrent request first: this transaction (and its user) rolls back.
-            raise Problem(404, "INVITE_NOT_FOUND", "The invitation is wrong, used, revoked or expired.")
+            raise _invite_not_found()
         with acting_as(Principal(invite.role, invite.company_id, user.id, customer_id)):
             await audit.record(
                 conn,
@@ -484,6 +488,23 @@ async def accept_invite(request: Request, body: InviteAcceptRequest) -> JSONResp
                 action="create",
                 after={"email": invite.email, "role": str(invite.role), "customer_id": customer_id},
             )
-        refresh = await accounts.issue_refresh_token(conn, user.id)
+        done = await then(conn, user.id)
+    return user, done
+
+
+@router.post(
+    "/v1/invites/accept",
+    response_model=TokenResponse,
+    status_code=201,
+    operation_id="acceptInvite",
+    responses=problems(400, 404, 409, 503),
+)
+async def accept_invite(request: Request, body: InviteAcceptRequest) -> JSONResponse:
+    """Accepts an invitation with its token: creates the account (a customer's with its
+    catalog customer) and logs it in. 404 `INVITE_NOT_FOUND` for a wrong, used, revoked or
+    expired token; 409 `EMAIL_TAKEN` when the e-mail has an account in the company."""
+    user, refresh = await accept_invitation(
+        request, body.token, body.password, body.display_name, then=accounts.issue_refresh_token
+    )
     pair = await _token_pair(request, user, refresh)
     return JSONResponse(pair.model_dump(mode="json"), status_code=201)

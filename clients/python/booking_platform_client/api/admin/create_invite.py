@@ -96,11 +96,13 @@ def sync_detailed(
     """Create Invite
 
      Invites someone into the company with a role (staff: customers only). The token is in
-    this answer only; the invitee accepts it at `POST /v1/invites/accept` within 7 days.
+    this answer and in the invitation e-mail to the invitee (written with the invitation: who
+    invites, the company, the role, the expiry, the console's accept page `/ops/invite` and the
+    code to type there); it is accepted there or at `POST /v1/invites/accept` within 7 days.
     People only: an API key gets 403 `PERMISSION_DENIED` (its holder would become a person
     of the company, an admin even, through the token). Requires an `Idempotency-Key`: a
-    retry answers the same invitation with a new token (the first one stops working), since
-    no token is stored to be replayed.
+    retry answers the same invitation with a new token (the first one stops working) and
+    e-mails it, since no token is stored to be replayed.
 
     Args:
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
@@ -135,11 +137,13 @@ def sync(
     """Create Invite
 
      Invites someone into the company with a role (staff: customers only). The token is in
-    this answer only; the invitee accepts it at `POST /v1/invites/accept` within 7 days.
+    this answer and in the invitation e-mail to the invitee (written with the invitation: who
+    invites, the company, the role, the expiry, the console's accept page `/ops/invite` and the
+    code to type there); it is accepted there or at `POST /v1/invites/accept` within 7 days.
     People only: an API key gets 403 `PERMISSION_DENIED` (its holder would become a person
     of the company, an admin even, through the token). Requires an `Idempotency-Key`: a
-    retry answers the same invitation with a new token (the first one stops working), since
-    no token is stored to be replayed.
+    retry answers the same invitation with a new token (the first one stops working) and
+    e-mails it, since no token is stored to be replayed.
 
     Args:
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
@@ -169,11 +173,13 @@ async def asyncio_detailed(
     """Create Invite
 
      Invites someone into the company with a role (staff: customers only). The token is in
-    this answer only; the invitee accepts it at `POST /v1/invites/accept` within 7 days.
+    this answer and in the invitation e-mail to the invitee (written with the invitation: who
+    invites, the company, the role, the expiry, the console's accept page `/ops/invite` and the
+    code to type there); it is accepted there or at `POST /v1/invites/accept` within 7 days.
     People only: an API key gets 403 `PERMISSION_DENIED` (its holder would become a person
     of the company, an admin even, through the token). Requires an `Idempotency-Key`: a
-    retry answers the same invitation with a new token (the first one stops working), since
-    no token is stored to be replayed.
+    retry answers the same invitation with a new token (the first one stops working) and
+    e-mails it, since no token is stored to be replayed.
 
     Args:
         idempotency_key (None | str): Required. The first result per key is stored and replayed.
@@ -206,11 +212,13 @@ async def asyncio(
     """Create Invite
 
      Invites someone into the company with a role (staff: customers only). The token is in
-    this answer only; the invitee accepts it at `POST /v1/invites/accept` within 7 days.
+    this answer and in the invitation e-mail to the invitee (written with the invitation: who
+    invites, the company, the role, the expiry, the console's accept page `/ops/invite` and the
+    code to type there); it is accepted there or at `POST /v1/invites/accept` within 7 days.
     People only: an API key gets 403 `PERMISSION_DENIED` (its holder would become a person
     of the company, an admin even, through the token). Requires an `Idempotency-Key`: a
-    retry answers the same invitation with a new token (the first one stops working), since
-    no token is stored to be replayed.
+    retry answers the same invitation with a new token (the first one stops working) and
+    e-mails it, since no token is stored to be replayed.
 
     Args:
         idempotency_key (None | str): Required. The first result per key is stored and replayed.

@@ -1,0 +1,203 @@
+"""Invitations are e-mailed (in the invitation's transaction) with the console's accept page and
+the code to type there, never the code in a link; `/ops/invite` accepts them and logs the new
+staff member in; `/ops/password-reset` and its confirm page reset a forgotten password."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from gateway.pages.sagas import csrf_token
+from plumbing.testing import eventually
+
+pytestmark = pytest.mark.integration
+
+PASSWORD = "correct horse battery staple"
+URL = re.compile(r"""(?:https?://|href=")[^\s"<>]+""")
+TOKEN = re.compile(r"\b[0-9a-f-]{36}\.[\w-]+")
+
+
+def key() -> dict[str, str]:
+    return {"Idempotency-Key": str(uuid.uuid4())}
+
+
+async def mails(gateway_db, address: str, event_type: str) -> list[tuple[str, str, str]]:
+    async with gateway_db.transaction() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT subject, text_body, html_body FROM gateway.notification_messages"
+                " WHERE recipient = :address AND event_type = :type ORDER BY created_at"
+            ),
+            {"address": address, "type": event_type},
+        )
+        return [(r.subject, r.text_body, r.html_body) for r in rows]
+
+
+async def invite(http: httpx.AsyncClient, admin, role: str = "STAFF", **extra) -> tuple[str, str]:
+    email = f"invited-{uuid.uuid4().hex[:8]}@example.com"
+    made = await http.post(
+        "/v1/admin/invites", json={"email": email, "role": role, **extra}, headers={**admin.headers, **key()}
+    )
+    assert made.status_code == 201, made.text
+    return email, made.json()["token"]
+
+
+async def test_an_invitation_is_e_mailed_with_its_code_to_type_and_no_secret_in_any_link(
+    http, make_account, gateway_db
+):
+    admin = await make_account("COMPANY_ADMIN")
+    email, token = await invite(http, admin, "STAFF", display_name="Grace Hopper")
+
+    [(subject, body, html)] = await mails(gateway_db, email, "account.invitation")
+    assert subject == f"{admin.email} invited you to Fake Studio"
+    assert "join Fake Studio as a staff member" in body and admin.email in body
+    assert "expires on" in body and "(Europe/Berlin)" in body
+    # The accept page is linked; the code is given to type there, in no address.
+    assert "http://gateway/ops/invite" in body and 'href="http://gateway/ops/invite"' in html
+    assert token in body and token in html
+    for link in URL.findall(body) + URL.findall(html):
+        assert not TOKEN.search(link) and token.split(".")[1] not in link, link
+
+    # A retry of the same request gives a new code (the first stops working): e-mailed too.
+    headers = {**admin.headers, "Idempotency-Key": str(uuid.uuid4())}
+    other = f"invited-{uuid.uuid4().hex[:8]}@example.com"
+    first = await http.post("/v1/admin/invites", json={"email": other, "role": "STAFF"}, headers=headers)
+    again = await http.post("/v1/admin/invites", json={"email": other, "role": "STAFF"}, headers=headers)
+    reused = await http.post(
+        "/v1/admin/invites", json={"email": f"x-{other}", "role": "STAFF"}, headers=headers
+    )
+    assert (first.status_code, again.status_code, reused.status_code) == (201, 200, 422)
+    sent = await mails(gateway_db, other, "account.invitation")
+    assert [first.json()["token"] in s[1] for s in sent] == [True, False]
+    assert [again.json()["token"] in s[1] for s in sent] == [False, True]
+    # The refused request made no invitation, and no e-mail for one.
+    assert await mails(gateway_db, f"x-{other}", "account.invitation") == []
+
+
+async def test_the_accept_page_creates_the_account_and_logs_staff_into_the_console(http, make_account):
+    admin = await make_account("COMPANY_ADMIN")
+    email, token = await invite(http, admin, "STAFF")
+
+    page = await http.get("/ops/invite")
+    assert page.status_code == 200
+    for field in ("code", "display_name", "password", "password_confirm"):
+        assert f'<label for="{field}">' in page.text and f'id="{field}"' in page.text
+
+    form = {"code": token, "display_name": "Ada Staff", "password": "new password 1"}
+    differ = await http.post("/ops/invite", data={**form, "password_confirm": "new password 2"})
+    assert differ.status_code == 400
+    assert 'aria-describedby="password_confirm-error"' in differ.text
+    assert 'value="Ada Staff"' in differ.text and "new password" not in differ.text
+
+    wrong = await http.post(
+        "/ops/invite", data={**form, "code": token + "x", "password_confirm": form["password"]}
+    )
+    assert wrong.status_code == 404 and "gateway_ops_session" not in http.cookies
+    assert "wrong, used, revoked or expired" in wrong.text
+    assert 'aria-invalid="true" aria-describedby="code-hint code-error"' in wrong.text
+    assert f'value="{token}x"' in wrong.text and 'value="Ada Staff"' in wrong.text
+    assert "new password 1" not in wrong.text
+
+    forged = await http.post(
+        "/ops/invite",
+        data={**form, "password_confirm": form["password"]},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
+    assert forged.status_code == 403
+
+    accepted = await http.post("/ops/invite", data={**form, "password_confirm": form["password"]})
+    assert accepted.status_code == 303, accepted.text
+    assert accepted.headers["location"] == "/ops/calendar"
+    # The login's session: a console page opens with the cookie alone (the calendar needs more
+    # of the catalog than the fake platform has).
+    home = await http.get("/ops/push")
+    assert home.status_code == 200 and "STAFF" in home.text
+
+    http.cookies.clear()
+    twice = await http.post("/ops/invite", data={**form, "password_confirm": form["password"]})
+    assert twice.status_code == 404
+    login = await http.post("/ops/login", data={"email": email, "password": "new password 1"})
+    assert login.status_code == 303
+
+
+async def test_a_forgotten_password_is_reset_from_the_login_page(http, make_account, gateway_db):
+    staff = await make_account("STAFF")
+    login = await http.get("/ops/login")
+    assert 'href="/ops/password-reset"' in login.text
+
+    known = await http.post("/ops/password-reset", data={"email": staff.email, "company_id": ""})
+    unknown = await http.post("/ops/password-reset", data={"email": "nobody@example.com", "company_id": ""})
+    # The same answer whether the account exists or not.
+    assert (known.status_code, unknown.status_code) == (200, 200)
+    assert known.text.replace(staff.email, "X") == unknown.text.replace("nobody@example.com", "X")
+    assert '<label for="code">' in known.text
+
+    async def mailed() -> list[str]:
+        found = (TOKEN.search(m[1]) for m in await mails(gateway_db, staff.email, "account.password_reset"))
+        return [t.group(0) for t in found if t]
+
+    [token] = await eventually(mailed, message="no reset e-mail")
+    differ = await http.post(
+        "/ops/password-reset/confirm",
+        data={"code": token, "password": "fresh-pass-42", "password_confirm": "fresh-pass-43"},
+    )
+    wrong = await http.post(
+        "/ops/password-reset/confirm",
+        data={"code": token + "x", "password": "fresh-pass-42", "password_confirm": "fresh-pass-42"},
+    )
+    assert differ.status_code == 400 and "The two passwords differ" in differ.text
+    assert (
+        wrong.status_code == 400 and f'value="{token}x"' in wrong.text and "fresh-pass-42" not in wrong.text
+    )
+
+    done = await http.post(
+        "/ops/password-reset/confirm",
+        data={"code": token, "password": "fresh-pass-42", "password_confirm": "fresh-pass-42"},
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/ops/login?reset=done"
+    assert "Your password is set" in (await http.get(done.headers["location"])).text
+    old = await http.post("/ops/login", data={"email": staff.email, "password": staff.password})
+    new = await http.post("/ops/login", data={"email": staff.email, "password": "fresh-pass-42"})
+    assert (old.status_code, new.status_code) == (401, 303)
+
+
+async def test_a_company_admin_invites_staff_from_the_team_page(
+    http, make_account, ops_login, jwt_secret, gateway_db
+):
+    admin = await make_account("COMPANY_ADMIN")
+    colleague = await make_account("STAFF", company_id=admin.company_id)
+    cookie = await ops_login(admin)
+    csrf = csrf_token(jwt_secret, cookie)
+
+    page = await http.get("/ops/team")
+    assert (
+        page.status_code == 200 and colleague.email in page.text and 'aria-current="page">Team' in page.text
+    )
+    email = f"team-{uuid.uuid4().hex[:8]}@example.com"
+    form = {"csrf_token": csrf, "form_id": str(uuid.uuid4()), "email": email, "role": "COMPANY_ADMIN"}
+
+    bad = await http.post("/ops/team", data={**form, "email": "not an address", "role": "CUSTOMER"})
+    forged = await http.post("/ops/team", data={**form, "csrf_token": "x"})
+    assert (
+        bad.status_code == 400 and 'aria-describedby="email-error"' in bad.text and "role-error" in bad.text
+    )
+    assert forged.status_code == 403
+    invited = await http.post("/ops/team", data={**form, "display_name": "New Admin"})
+    assert invited.status_code == 303 and invited.headers["location"] == "/ops/team?done=invited"
+
+    shown = await http.get(invited.headers["location"])
+    [(subject, body, _html)] = await mails(gateway_db, email, "account.invitation")
+    [code] = TOKEN.findall(body)
+    assert "as a company admin" in body and subject.endswith("invited you to Fake Studio")
+    assert f"{email} (New Admin)" in shown.text and code not in shown.text
+    listed = await http.get("/v1/admin/invites", headers=admin.headers)
+    assert [i["role"] for i in listed.json()["invites"] if i["email"] == email] == ["COMPANY_ADMIN"]
+
+    # Staff do not manage the team.
+    http.cookies.clear()
+    await ops_login(colleague)
+    assert (await http.get("/ops/team")).status_code == 403
