@@ -33,7 +33,7 @@ class WebhookAck(BaseModel):
     operation_id="receiveSandboxPaymentEvent",
     response_model=WebhookAck,
     tags=["webhooks"],
-    responses=problems(400, 413, 503),
+    responses=problems(400, 409, 413, 503),
 )
 async def sandbox_payment_event(
     request: Request,
