@@ -115,15 +115,15 @@ async def test_a_name_with_a_line_break_or_a_control_character_is_refused(http: 
         f"/v1/companies/{uuid.uuid4()}/signup",
         json={"email": "zoe@example.com", "password": "long enough pw", "display_name": "Zoë O'Brien-Åström"},
     )
-    # Past validation (the stand-in catalog knows no company: what follows is not this test's).
-    assert accepted_name.json()["code"] != "VALIDATION_FAILED"
+    # Past validation (an account, or whatever the stand-in catalog answers next: not this test's).
+    assert accepted_name.json().get("code") != "VALIDATION_FAILED", accepted_name.text
     # An England flag (a black flag, then tag characters) is visible, in the Rust pattern too.
     england = "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"
     flagged = await http.post(
         f"/v1/companies/{uuid.uuid4()}/signup",
         json={"email": "zoe@example.com", "password": "long enough pw", "display_name": f"Zoë {england}"},
     )
-    assert flagged.json()["code"] != "VALIDATION_FAILED"
+    assert flagged.json().get("code") != "VALIDATION_FAILED", flagged.text
 
 
 async def test_an_invisible_or_reversing_name_or_an_address_with_header_characters_is_refused(
@@ -169,8 +169,8 @@ async def test_an_invisible_or_reversing_name_or_an_address_with_header_characte
             f"/v1/companies/{uuid.uuid4()}/signup",
             json={"email": email, "password": "long enough pw", "display_name": name},
         )
-        # Past validation (the stand-in catalog knows no company: what follows is not this test's).
-        assert readable.json()["code"] != "VALIDATION_FAILED", (name, email)
+        # Past validation (an account, or whatever the stand-in catalog answers next: not this test's).
+        assert readable.json().get("code") != "VALIDATION_FAILED", (name, email, readable.text)
 
 
 async def test_every_name_label_and_description_a_request_sets_refuses_what_would_show_something_else(
