@@ -102,6 +102,8 @@ REFUSALS = {
     "CAPACITY_BELOW_BOOKED": "Fewer places than are already booked.",
     "SESSION_HAS_BOOKINGS": "A session with bookings keeps its times.",
     "VALIDATION_FAILED": "Some field is not valid.",
+    "PASS_PRODUCT_CURRENCY_MISMATCH": "This pass product is priced in a currency the company no longer "
+    "uses: reprice or archive it on the Passes page before selling it.",
 }
 DONE = {
     "created": "Created.",
@@ -120,6 +122,7 @@ DONE = {
     "unit": "Unit added.",
     "product": "Pass product created.",
     "product-archived": "Pass product archived.",
+    "product-repriced": "Pass product repriced.",
     "unit-archived": "Unit archived.",
 }
 
@@ -1441,6 +1444,46 @@ async def create_pass_product_form(request: Request) -> Response:
             return await _pass_products_page(request, principal, company_key, False, shown, refused.status)
         company_arg = company_key if principal.role is Role.PLATFORM_ADMIN else None
         return _back(f"{BASE}/passes", done="product", company_id=company_arg)
+
+
+@router.post(f"{BASE}/passes/{{product_id}}/price", include_in_schema=False)
+async def reprice_pass_product_form(request: Request, product_id: uuid.UUID) -> Response:
+    """A new price in the company's current currency: how a product priced before the company
+    changed currency goes back on sale (passes refuses to sell it until then)."""
+    principal, _token, form = await _form(request, admins_only=True)
+    with acting_as(principal.as_plumbing()):
+
+        async def run() -> Response:
+            answer = await passes_api.get_pass_product(request, product_id, principal)
+            company_key = json.loads(bytes(answer.body))["company_id"]
+            if principal.role is not Role.PLATFORM_ADMIN and company_key != principal.company_id:
+                raise Problem(404, "PASS_PRODUCT_NOT_FOUND", "No such pass product.")
+            company = await _company(request, company_key)
+            try:
+                price = {
+                    "amount_minor": _minor(form.get("price", ""), "price"),
+                    "currency_code": company.currency,
+                }
+                body = _validated(passes_api.UpdatePassProductBody, {"price": price})
+                await _call(
+                    passes_api.update_pass_product(
+                        request,
+                        product_id,
+                        body,
+                        principal,
+                        _once(request, form, "product-price"),
+                        form.get("etag") or None,
+                    )
+                )
+            except Refused as refused:
+                shown = Form(form, refused.errors, refused.text, refused.code, "reprice")
+                return await _pass_products_page(
+                    request, principal, company_key, False, shown, refused.status
+                )
+            company_arg = company_key if principal.role is Role.PLATFORM_ADMIN else None
+            return _back(f"{BASE}/passes", done="product-repriced", company_id=company_arg)
+
+        return await _guard(run, request, principal)
 
 
 @router.post(f"{BASE}/passes/{{product_id}}/archive", include_in_schema=False)

@@ -238,12 +238,22 @@ async def change_product(
 
 
 async def grant(
-    conn: AsyncConnection, entitlement_id: uuid.UUID, cmd: GrantPass, issued_by_user_id: str | None = None
+    conn: AsyncConnection,
+    entitlement_id: uuid.UUID,
+    cmd: GrantPass,
+    issued_by_user_id: str | None = None,
+    *,
+    currency: str | None = None,
 ) -> Entitlement | None:
     """Grants the product's credits from now for its validity (a desk sale records the
-    product's price as paid); None when the product is missing or the company already used
-    this request_id."""
+    product's price as paid); None when the product is missing, archived, not priced in
+    `currency` (when given: the company's, for a sale) or the company already used this
+    request_id. The currency is judged in the INSERT's own WHERE, so a price changed since the
+    caller looked cannot slip through."""
     sold = cmd.sale in ("CASH", "EXTERNAL")
+    on_sale = [pass_products.c.id == cmd.product_id, pass_products.c.archived_at.is_(None)]
+    if currency is not None:
+        on_sale.append(pass_products.c.currency == currency)
     now = func.now()
     source = select(
         literal(entitlement_id).label("id"),
@@ -258,7 +268,7 @@ async def grant(
         (pass_products.c.price_minor if sold else literal(0)).label("paid_minor"),
         pass_products.c.currency.label("paid_currency"),
         literal(issued_by_user_id, Text).label("issued_by_user_id"),
-    ).where(pass_products.c.id == cmd.product_id, pass_products.c.archived_at.is_(None))
+    ).where(*on_sale)
     row = (
         await conn.execute(
             insert(entitlements)

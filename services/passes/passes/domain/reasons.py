@@ -21,6 +21,9 @@ RESOURCE_NOT_FOUND = "RESOURCE_NOT_FOUND"
 
 # A price in another currency than the company's (INVALID_ARGUMENT).
 CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+# A sale of a product priced in a currency its company no longer uses (FAILED_PRECONDITION):
+# the business reprices it (or archives it) first.
+PASS_PRODUCT_CURRENCY_MISMATCH = "PASS_PRODUCT_CURRENCY_MISMATCH"
 
 # A request_id used again with a different request (ABORTED).
 REQUEST_ID_REUSED = "REQUEST_ID_REUSED"

@@ -64,7 +64,7 @@ class PassesApi(passes_pb2_grpc.PassesServiceServicer):
             product_id=request.product_id,
             customer_id=request.customer_id,
         )
-        entitlement = await handlers.grant_pass(self.db, cmd, customers=self.customers)
+        entitlement = await handlers.grant_pass(self.db, cmd, customers=self.customers, catalog=self.catalog)
         return passes_pb2.GrantPassResponse(entitlement=entitlement_to_proto(entitlement))
 
     async def GetEntitlement(

@@ -143,15 +143,55 @@ async def check_customer_of_product(
         raise NotFound(reasons.CUSTOMER_NOT_FOUND, "no such customer in this company", field="customer_id")
 
 
+async def sale_currency(db: Database, catalog: CatalogLookups | None, cmd: GrantPass) -> str | None:
+    """The currency a desk sale must be priced in: the product's company's as the catalog says
+    now (asked at each sale, never cached, so a currency change holds from the next sale). A
+    free grant moves no money and is not asked; nor is anything without a catalog (tools, tests
+    of passes alone). An unknown product is left to the grant's own not-found."""
+    if catalog is None or cmd.sale == "GRANT":
+        return None
+    async with db.transaction() as conn:
+        company = await repository.product_company(conn, cmd.product_id)
+    if company is None:
+        return None
+    currency = await catalog.company_currency(str(company))
+    if currency is None:
+        raise NotFound(reasons.COMPANY_NOT_FOUND, "no such company", field="company_id")
+    return currency
+
+
+def _priced_in_old_currency(product: PassProduct, company_currency: str) -> FailedPrecondition:
+    return FailedPrecondition(
+        reasons.PASS_PRODUCT_CURRENCY_MISMATCH,
+        f"the pass product is priced in {product.price.currency} but the company now uses"
+        f" {company_currency}: reprice it in {company_currency} (or archive it) before selling it",
+        metadata={
+            "product_id": str(product.id),
+            "product_currency": product.price.currency,
+            "company_currency": company_currency,
+        },
+    )
+
+
 async def grant_pass(
-    db: Database, cmd: GrantPass, *, customers: CustomerDirectory | None = None
+    db: Database,
+    cmd: GrantPass,
+    *,
+    customers: CustomerDirectory | None = None,
+    catalog: CatalogLookups | None = None,
 ) -> Entitlement:
-    """Grants the product to the customer once per (company, request_id)."""
+    """Grants the product to the customer once per (company, request_id). A desk sale is
+    refused while the product is priced in another currency than its company's (the company
+    changed currency after pricing it): the INSERT takes the product only in that currency."""
     require_role(*BUSINESS_ROLES)
     await check_product_owner(db, cmd.product_id)
     await check_customer_of_product(db, customers, cmd.product_id, cmd.customer_id)
+    currency = await sale_currency(db, catalog, cmd)
+    product: PassProduct | None = None
     async with db.transaction() as conn:
-        granted = await repository.grant(conn, uuid.uuid4(), cmd, current_principal().user_id)
+        granted = await repository.grant(
+            conn, uuid.uuid4(), cmd, current_principal().user_id, currency=currency
+        )
         if granted is not None:
             await audit.record(
                 conn,
@@ -169,7 +209,13 @@ async def grant_pass(
             )
             return granted
         existing = await repository.entitlement_by_request(conn, cmd.product_id, cmd.request_id)
+        if existing is None and currency is not None:
+            product = await repository.find_product(conn, cmd.product_id)
     if existing is None:
+        # A retry of a sale made before the currency changed found its entitlement above.
+        on_sale = product is not None and product.archived_at is None
+        if product is not None and on_sale and currency is not None and product.price.currency != currency:
+            raise _priced_in_old_currency(product, currency)
         raise _product_not_found(cmd.product_id)
     if not same_grant_request(existing, cmd):
         raise _reused(cmd.request_id)
