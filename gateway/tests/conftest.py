@@ -344,6 +344,21 @@ class FakeCatalog(catalog_pb2_grpc.CatalogServiceServicer):
             raise NotFound("SESSION_NOT_FOUND", "no such session")
         return catalog_pb2.GetSessionResponse(session=self.sessions[request.session_id])
 
+    async def CreateSessionSeries(self, request: Any, context: Any) -> Any:
+        """Only what the console reads: a series at 02:30 from 2027-03-21 (Berlin) has its
+        28 March occurrence moved to 03:30, as catalog answers (RFC 5545); others move nothing."""
+        reply = catalog_pb2.CreateSessionSeriesResponse(series_id=str(uuid.uuid4()))
+        if (request.start_date, request.start_time_of_day) == ("2027-03-21", "02:30"):
+            reply.moved_occurrences.append(
+                catalog_pb2.MovedOccurrence(
+                    session_id=str(uuid.uuid4()),
+                    local_date="2027-03-28",
+                    requested_local_time="02:30",
+                    local_start_time="03:30",
+                )
+            )
+        return reply
+
     async def ListSessions(self, request: Any, context: Any) -> Any:
         self.last_list = request
         found = [s for s in self.sessions.values() if s.company_id == request.company_id]

@@ -855,6 +855,7 @@ async def sessions_page(
     start: Annotated[str | None, Query(alias="from", max_length=10)] = None,
     days: Annotated[int, Query(ge=1, le=366)] = 28,
     done: Annotated[str | None, Query(max_length=32)] = None,
+    moved: Annotated[str | None, Query(max_length=1200)] = None,
 ) -> Response:
     try:
         if start is not None and (not DAY.match(start) or not 1970 <= date.fromisoformat(start).year <= 2199):
@@ -867,7 +868,9 @@ async def sessions_page(
             errors=[{"field": "from", "message": "a date"}],
         ) from None
     return await _guard(
-        lambda: _sessions_page(request, principal, resource_id, start, days, Form(), 200, _done(done)),
+        lambda: _sessions_page(
+            request, principal, resource_id, start, days, Form(), 200, _done(done), _moved_notes(moved)
+        ),
         request,
         principal,
     )
@@ -882,6 +885,7 @@ async def _sessions_page(
     form: Form,
     status: int = 200,
     notice: str = "",
+    moved_notes: list[str] | None = None,
 ) -> HTMLResponse:
     resource = await _read_resource(request, principal, resource_id)
     company = await _company(request, resource.company_id)
@@ -922,6 +926,7 @@ async def _sessions_page(
             days=days,
             form=form,
             notice=notice,
+            moved_notes=moved_notes or [],
             weekdays=WEEKDAYS,
             local=lambda value: value.astimezone(company.zone).strftime("%a %Y-%m-%d %H:%M"),
             clock=lambda value: value.astimezone(company.zone).strftime("%H:%M"),
@@ -936,7 +941,10 @@ async def _session_change(
     resource_id: uuid.UUID,
     name: str,
     change: Callable[[Principal, dict[str, str], catalog_api.ResourceOut, Company], Awaitable[str]],
+    query: dict[str, str] | None = None,
 ) -> Response:
+    """Runs the change and goes back to the sessions page (with `query`, which the change may
+    fill in, e.g. the occurrences a series moved), or shows the page with its refusal."""
     principal, _token, form = await _form(request, admins_only=True)
     with acting_as(principal.as_plumbing()):
 
@@ -949,9 +957,43 @@ async def _session_change(
             except Refused as refused:
                 shown = Form(form, refused.errors, refused.text, refused.code, name)
                 return await _sessions_page(request, principal, resource_id, start, 28, shown, refused.status)
-            return _back(f"{BASE}/resources/{resource_id}/sessions", done=done, **{"from": start})
+            return _back(
+                f"{BASE}/resources/{resource_id}/sessions", done=done, **{"from": start}, **(query or {})
+            )
 
         return await _guard(run, request, principal)
+
+
+# An occurrence a series moved past a daylight-saving gap, as the redirect after the series
+# carries it to the sessions page: local date, the rule's time, the time it starts at.
+MOVED = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2}:[0-9]{2})-([0-9]{2}:[0-9]{2})")
+MAX_MOVED_NOTES = 50
+
+
+def _moved_query(answer: dict[str, Any]) -> str:
+    moved = answer.get("moved_occurrences") or []
+    return ",".join(
+        f"{m['local_date']}T{m['requested_local_time']}-{m['local_start_time']}"
+        for m in moved[:MAX_MOVED_NOTES]
+    )
+
+
+def _moved_notes(value: str | None) -> list[str]:
+    """One line per moved occurrence ("28 Mar 2027: 02:30 does not exist that day; the session
+    starts at 03:30"); what does not read as one is left out (the address is the user's)."""
+    notes = []
+    for item in (value or "").split(",")[:MAX_MOVED_NOTES]:
+        found = MOVED.fullmatch(item)
+        if found is None:
+            continue
+        try:
+            day = date.fromisoformat(found[1])
+        except ValueError:
+            continue
+        notes.append(
+            f"{day.day} {day:%b %Y}: {found[2]} does not exist that day; the session starts at {found[3]}."
+        )
+    return notes
 
 
 def _price(form: dict[str, str], company: Company) -> dict[str, Any]:
@@ -985,7 +1027,9 @@ async def create_session_form(request: Request, resource_id: uuid.UUID) -> Respo
 
 @router.post(f"{BASE}/resources/{{resource_id}}/series", include_in_schema=False)
 async def create_series_form(request: Request, resource_id: uuid.UUID) -> Response:
-    """A weekly series: the days of the week picked, from a date, so many weeks (an RRULE)."""
+    """A weekly series: the days of the week picked, from a date, so many weeks (an RRULE). The
+    sessions page then says which occurrences start after a daylight-saving gap, and when."""
+    query: dict[str, str] = {}
 
     async def change(principal: Principal, form: dict[str, str], resource: Any, company: Company) -> str:
         days = [code for code, _label in WEEKDAYS if form.get(f"day_{code}") == "1"]
@@ -1014,12 +1058,13 @@ async def create_series_form(request: Request, resource_id: uuid.UUID) -> Respon
                 "price": _price(form, company),
             },
         )
-        await _call(
+        answer = await _call(
             sessions_api.create_session_series(request, body, principal, _once(request, form, "series"))
         )
+        query["moved"] = _moved_query(answer)
         return "series"
 
-    return await _session_change(request, resource_id, "series", change)
+    return await _session_change(request, resource_id, "series", change, query)
 
 
 @router.post(f"{BASE}/sessions/{{session_id}}/cancel", include_in_schema=False)

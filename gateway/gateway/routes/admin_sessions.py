@@ -162,9 +162,22 @@ class SessionList(BaseModel):
     has_more: bool
 
 
+class MovedOccurrenceOut(BaseModel):
+    """An occurrence whose local start time does not exist that day (the hour a daylight-saving
+    change skips): the session starts at the time after the gap (RFC 5545)."""
+
+    session_id: str
+    local_date: date = Field(examples=["2027-03-28"])
+    requested_local_time: str = Field(examples=["02:30"], description="The rule's local time (HH:MM).")
+    local_start_time: str = Field(examples=["03:30"], description="When the session starts (HH:MM).")
+
+
 class SeriesOut(BaseModel):
     series_id: str
     sessions: list[SessionOut]
+    moved_occurrences: list[MovedOccurrenceOut] = Field(
+        description="The occurrences moved past a daylight-saving gap, soonest first; empty when none."
+    )
 
 
 class CancelledSessions(BaseModel):
@@ -269,7 +282,9 @@ async def create_session_series(
     request: Request, body: CreateSeriesBody, principal: CompanyAdmin, once: Once
 ) -> Response:
     """Creates every occurrence of a recurring series in one go (all or nothing), expanded in
-    the company's time zone: a 09:00 class stays 09:00 local across DST changes. A rule with
+    the company's time zone: a 09:00 class stays 09:00 local across DST changes. An occurrence
+    whose local time does not exist that day (the hour the clocks skip) starts at the time
+    after the gap, as RFC 5545 says, and is listed in `moved_occurrences`. A rule with
     no end or more than 500 occurrences is refused (400 INVALID_RRULE / TOO_MANY_OCCURRENCES).
     Requires an `Idempotency-Key`."""
 
@@ -289,7 +304,19 @@ async def create_session_series(
                 )
             ),
         )
-        out = SeriesOut(series_id=reply.series_id, sessions=[SessionOut.of(s) for s in reply.sessions])
+        out = SeriesOut(
+            series_id=reply.series_id,
+            sessions=[SessionOut.of(s) for s in reply.sessions],
+            moved_occurrences=[
+                MovedOccurrenceOut(
+                    session_id=m.session_id,
+                    local_date=date.fromisoformat(m.local_date),
+                    requested_local_time=m.requested_local_time,
+                    local_start_time=m.local_start_time,
+                )
+                for m in reply.moved_occurrences
+            ],
+        )
         return JSONResponse(out.model_dump(mode="json"), status_code=201)
 
     return await once.run(principal, call, path="/v1/admin/session-series", body=body)

@@ -110,6 +110,7 @@ from .list_webhook_deliveries_event_type_type_0 import (
 )
 from .list_webhook_deliveries_status_type_0 import ListWebhookDeliveriesStatusType0
 from .money import Money
+from .moved_occurrence_out import MovedOccurrenceOut
 from .next_action_out import NextActionOut
 from .no_show_body import NoShowBody
 from .occupancy_out import OccupancyOut
@@ -296,6 +297,7 @@ __all__ = (
     "ListWebhookDeliveriesEventTypeType0",
     "ListWebhookDeliveriesStatusType0",
     "Money",
+    "MovedOccurrenceOut",
     "NextActionOut",
     "NoShowBody",
     "OccupancyOut",

@@ -8,6 +8,7 @@ from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
     from ..models.admin_sessions_session_out import AdminSessionsSessionOut
+    from ..models.moved_occurrence_out import MovedOccurrenceOut
 
 
 T = TypeVar("T", bound="SeriesOut")
@@ -17,15 +18,23 @@ T = TypeVar("T", bound="SeriesOut")
 class SeriesOut:
     """
     Attributes:
+        moved_occurrences (list[MovedOccurrenceOut]): The occurrences moved past a daylight-saving gap, soonest first;
+            empty when none.
         series_id (str):
         sessions (list[AdminSessionsSessionOut]):
     """
 
+    moved_occurrences: list[MovedOccurrenceOut]
     series_id: str
     sessions: list[AdminSessionsSessionOut]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        moved_occurrences = []
+        for moved_occurrences_item_data in self.moved_occurrences:
+            moved_occurrences_item = moved_occurrences_item_data.to_dict()
+            moved_occurrences.append(moved_occurrences_item)
+
         series_id = self.series_id
 
         sessions = []
@@ -37,6 +46,7 @@ class SeriesOut:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "moved_occurrences": moved_occurrences,
                 "series_id": series_id,
                 "sessions": sessions,
             }
@@ -47,8 +57,18 @@ class SeriesOut:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.admin_sessions_session_out import AdminSessionsSessionOut
+        from ..models.moved_occurrence_out import MovedOccurrenceOut
 
         d = dict(src_dict)
+        moved_occurrences = []
+        _moved_occurrences = d.pop("moved_occurrences")
+        for moved_occurrences_item_data in _moved_occurrences:
+            moved_occurrences_item = MovedOccurrenceOut.from_dict(
+                moved_occurrences_item_data
+            )
+
+            moved_occurrences.append(moved_occurrences_item)
+
         series_id = d.pop("series_id")
 
         sessions = []
@@ -59,6 +79,7 @@ class SeriesOut:
             sessions.append(sessions_item)
 
         series_out = cls(
+            moved_occurrences=moved_occurrences,
             series_id=series_id,
             sessions=sessions,
         )

@@ -3219,25 +3219,70 @@ class CreateSessionSeriesResponse(_message.Message):
 
     SERIES_ID_FIELD_NUMBER: _builtins.int
     SESSIONS_FIELD_NUMBER: _builtins.int
+    MOVED_OCCURRENCES_FIELD_NUMBER: _builtins.int
     series_id: _builtins.str
     """The series id (each session's series_id)."""
     @_builtins.property
     def sessions(self) -> _containers.RepeatedCompositeFieldContainer[Global___Session]:
         """The occurrences, soonest first."""
 
+    @_builtins.property
+    def moved_occurrences(self) -> _containers.RepeatedCompositeFieldContainer[Global___MovedOccurrence]:
+        """The occurrences whose local start time does not exist that day (in the hour a
+        daylight-saving change skips): each starts at the time after the gap (RFC 5545), e.g.
+        02:30 on 2027-03-28 in Europe/Berlin starts at 03:30. Soonest first; empty when none moved.
+        """
+
     def __init__(
         self,
         *,
         series_id: _builtins.str = ...,
         sessions: _abc.Iterable[Global___Session] | None = ...,
+        moved_occurrences: _abc.Iterable[Global___MovedOccurrence] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["series_id", b"series_id", "sessions", b"sessions"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["moved_occurrences", b"moved_occurrences", "series_id", b"series_id", "sessions", b"sessions"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CreateSessionSeriesResponse: _TypeAlias = CreateSessionSeriesResponse  # noqa: Y015
+
+@_typing.final
+class MovedOccurrence(_message.Message):
+    """An occurrence of a series that starts later than its rule's local time says (see
+    CreateSessionSeriesResponse.moved_occurrences).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    LOCAL_DATE_FIELD_NUMBER: _builtins.int
+    REQUESTED_LOCAL_TIME_FIELD_NUMBER: _builtins.int
+    LOCAL_START_TIME_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    """The session of the occurrence."""
+    local_date: _builtins.str
+    """Its local date in the series' time zone (YYYY-MM-DD)."""
+    requested_local_time: _builtins.str
+    """The local time the rule asked for, which does not exist that day (HH:MM)."""
+    local_start_time: _builtins.str
+    """The local time the session starts at instead, after the gap (HH:MM)."""
+    def __init__(
+        self,
+        *,
+        session_id: _builtins.str = ...,
+        local_date: _builtins.str = ...,
+        requested_local_time: _builtins.str = ...,
+        local_start_time: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["local_date", b"local_date", "local_start_time", b"local_start_time", "requested_local_time", b"requested_local_time", "session_id", b"session_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MovedOccurrence: _TypeAlias = MovedOccurrence  # noqa: Y015
 
 @_typing.final
 class UpdateSessionRequest(_message.Message):

@@ -206,9 +206,32 @@ class Session:
 
 
 @dataclass(frozen=True)
+class SeriesRule:
+    """What a series was expanded from, as stored with it."""
+
+    rrule: str
+    start_date: date
+    start_time_of_day: time
+    duration_minutes: int
+    time_zone: str
+
+
+@dataclass(frozen=True)
+class MovedSession:
+    """A session of a series that starts after a daylight-saving gap: the rule's local time
+    `asked` does not exist that day, so it starts at `starts` (local, naive; RFC 5545)."""
+
+    session_id: uuid.UUID
+    asked: datetime
+    starts: datetime
+
+
+@dataclass(frozen=True)
 class SessionSeries:
     id: uuid.UUID
     sessions: list[Session]
+    # The sessions that start later than the rule's local time, soonest first.
+    moved: list[MovedSession] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,12 @@ The rule is expanded on *local wall-clock* times (dateutil over naive datetimes)
 occurrence is then turned into UTC with `localtime.resolve_local`, so a 09:00 class stays
 09:00 local after a DST change (its UTC instant moves by the hour instead). An occurrence
 whose wall time falls in a spring-forward gap follows localtime's rule (shifted forward by
-the gap). Each occurrence lasts `duration_minutes` of real time.
+the gap: 02:30 on 28 March 2027 in Europe/Berlin starts at 03:30), which is RFC 5545's
+(3.3.5: a nonexistent local time is read with the offset from before the gap). A single
+session at such a time is refused (TIME_SKIPPED: the person named one instant), but a series
+names a rule, so its other occurrences stand; the occurrence keeps the wall time it was
+asked for (`Occurrence.asked`) so the answer can say which ones moved. Each occurrence lasts
+`duration_minutes` of real time.
 
 A series is bounded: FREQ of a day or longer (finer ones make an unbounded search of
 impossible rules cheap to ask for and expensive to answer), COUNT or UNTIL required, at most
@@ -48,6 +53,33 @@ _RULE_TEXT = re.compile(r"^(RRULE:)?[A-Z0-9=;,+\-]+$")
 class Occurrence:
     start_time: datetime  # UTC
     end_time: datetime  # UTC
+    # The local wall time the rule gave when it does not exist that day (the session starts
+    # after the gap instead); None when the occurrence starts at the rule's time.
+    asked: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MovedOccurrence:
+    """An occurrence that starts later than the rule's local time: `asked` (local, naive) does
+    not exist in the zone that day, `starts` (local, naive) is the time after the gap."""
+
+    start_time: datetime  # UTC
+    asked: datetime
+    starts: datetime
+
+
+def moved(occurrences: list[Occurrence], zone: str | ZoneInfo) -> list[MovedOccurrence]:
+    """The occurrences moved past a daylight-saving gap, soonest first."""
+    tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
+    return [
+        MovedOccurrence(
+            start_time=o.start_time,
+            asked=o.asked,
+            starts=localtime.utc_to_local(o.start_time, tz).replace(tzinfo=None),
+        )
+        for o in occurrences
+        if o.asked is not None
+    ]
 
 
 # A session lasts at most a day; one-off sessions are held to the same cap (rules.session_times).
@@ -127,8 +159,12 @@ def expand(
     tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
     occurrences = []
     for wall in walls:
-        begin = localtime.resolve_local(wall.date(), wall.time(), tz).instant
-        occurrences.append(Occurrence(start_time=begin, end_time=begin + length))
+        resolved = localtime.resolve_local(wall.date(), wall.time(), tz)
+        begin = resolved.instant
+        shifted = resolved.resolution is localtime.Resolution.SHIFTED_FORWARD
+        occurrences.append(
+            Occurrence(start_time=begin, end_time=begin + length, asked=wall if shifted else None)
+        )
     # Two wall times can name one instant (a time in a daylight-saving gap moves to the one
     # after it): a series never holds two sessions that start together.
     if len({occurrence.start_time for occurrence in occurrences}) != len(occurrences):

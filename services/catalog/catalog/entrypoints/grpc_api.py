@@ -221,7 +221,9 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
         )
         series = await sessions.create_series(self.db, self.outbox, command)
         return catalog_pb2.CreateSessionSeriesResponse(
-            series_id=str(series.id), sessions=[protos.session(session) for session in series.sessions]
+            series_id=str(series.id),
+            sessions=[protos.session(session) for session in series.sessions],
+            moved_occurrences=[protos.moved_occurrence(moved) for moved in series.moved],
         )
 
     async def UpdateSession(

@@ -19,6 +19,7 @@ from catalog.domain.model import (
     DailyPrice,
     Extra,
     Money,
+    MovedSession,
     NightPrice,
     PriceSource,
     Pricing,
@@ -197,6 +198,15 @@ def resource(value: Resource) -> catalog_pb2.Resource:
     if value.hourly_rate is not None:
         message.hourly_rate.CopyFrom(money(value.hourly_rate))
     return message
+
+
+def moved_occurrence(value: MovedSession) -> catalog_pb2.MovedOccurrence:
+    return catalog_pb2.MovedOccurrence(
+        session_id=str(value.session_id),
+        local_date=value.asked.date().isoformat(),
+        requested_local_time=value.asked.strftime("%H:%M"),
+        local_start_time=value.starts.strftime("%H:%M"),
+    )
 
 
 def session(value: Session) -> catalog_pb2.Session:

@@ -21,6 +21,7 @@ from catalog.domain.commands import (
 from catalog.domain.model import (
     BookingModel,
     Money,
+    MovedSession,
     ResourcePlaces,
     Session,
     SessionPage,
@@ -133,7 +134,7 @@ async def create_series(db: Database, outbox: Outbox, command: CreateSessionSeri
         if existing is not None:
             series_id, resource_id = existing
             same_parent(resource_id, command.resource_id, command.request_id)
-            return SessionSeries(id=series_id, sessions=await sessions.series_sessions(conn, series_id))
+            return await _series_as_created(conn, series_id)
         resource = await resources.find_resource(conn, command.resource_id)
         if resource is None:
             raise errors.resource_not_found(command.resource_id)
@@ -156,7 +157,7 @@ async def create_series(db: Database, outbox: Outbox, command: CreateSessionSeri
             if raced is None:
                 await _explain_session_refusal(conn, command.resource_id, command.price)
                 raise RuntimeError("series insert did nothing without a reason")
-            return SessionSeries(id=raced[0], sessions=await sessions.series_sessions(conn, raced[0]))
+            return await _series_as_created(conn, raced[0])
         series_id, company_id = inserted
         created = await sessions.insert_occurrences(
             conn, command, series_id=series_id, company_id=company_id, occurrences=occurrences
@@ -181,7 +182,35 @@ async def create_series(db: Database, outbox: Outbox, command: CreateSessionSeri
             },
         )
     outbox.wake()
-    return SessionSeries(id=series_id, sessions=created)
+    moved = _moved_sessions(recurrence.moved(occurrences, company.time_zone), created)
+    return SessionSeries(id=series_id, sessions=created, moved=moved)
+
+
+def _moved_sessions(moved: list[recurrence.MovedOccurrence], created: list[Session]) -> list[MovedSession]:
+    """The series' sessions that start after a daylight-saving gap (matched by start: a series
+    never holds two sessions that start together)."""
+    by_start = {session.start_time: session.id for session in created}
+    return [
+        MovedSession(session_id=by_start[m.start_time], asked=m.asked, starts=m.starts)
+        for m in moved
+        if m.start_time in by_start
+    ]
+
+
+async def _series_as_created(conn: AsyncConnection, series_id: uuid.UUID) -> SessionSeries:
+    """A retry's answer: the series' sessions as they are now and, expanded again from the rule
+    and zone stored with the series, which of them were moved past a gap."""
+    found = await sessions.series_sessions(conn, series_id)
+    rule = await sessions.series_rule(conn, series_id)
+    occurrences = recurrence.expand(
+        rule.rrule,
+        first_day=rule.start_date,
+        start=rule.start_time_of_day,
+        duration_minutes=rule.duration_minutes,
+        zone=rule.time_zone,
+    )
+    moved = _moved_sessions(recurrence.moved(occurrences, rule.time_zone), found)
+    return SessionSeries(id=series_id, sessions=found, moved=moved)
 
 
 async def update_session(db: Database, outbox: Outbox, command: UpdateSession) -> Session:

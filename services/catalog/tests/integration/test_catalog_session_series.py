@@ -64,6 +64,38 @@ async def test_a_weekly_series_across_the_dst_change_keeps_nine_local_and_is_cre
     assert [s.id for s in listed.sessions] == [s.id for s in created.sessions]
 
 
+async def test_a_series_across_the_spring_gap_says_which_occurrence_moved_and_to_what_time(
+    catalog, company, resource
+):
+    # 2027-03-28 in Europe/Berlin: 02:00 goes to 03:00. A single session at 02:30 that day is
+    # refused TIME_SKIPPED; a weekly series keeps RFC 5545's rule (the time after the gap) for
+    # that occurrence, and now says so.
+    request = series_request(
+        resource.id, start_date="2027-03-21", start_time_of_day="02:30", rrule="FREQ=WEEKLY;COUNT=3"
+    )
+    created = await catalog.CreateSessionSeries(request)
+    assert [(local(s).date().isoformat(), local(s).strftime("%H:%M")) for s in created.sessions] == [
+        ("2027-03-21", "02:30"),
+        ("2027-03-28", "03:30"),
+        ("2027-04-04", "02:30"),
+    ]
+    assert list(created.moved_occurrences) == [
+        catalog_pb2.MovedOccurrence(
+            session_id=created.sessions[1].id,
+            local_date="2027-03-28",
+            requested_local_time="02:30",
+            local_start_time="03:30",
+        )
+    ]
+    # A retry says it again.
+    assert (await catalog.CreateSessionSeries(request)) == created
+    # A series that never meets a gap moves nothing.
+    plain = await catalog.CreateSessionSeries(
+        series_request(resource.id, start_date="2027-04-05", start_time_of_day="02:30")
+    )
+    assert list(plain.moved_occurrences) == []
+
+
 async def test_a_too_long_or_endless_series_is_refused_and_creates_nothing(
     catalog, company, resource, refused
 ):

@@ -41,6 +41,24 @@ def test_an_occurrence_in_the_spring_gap_is_shifted_forward_by_the_gap():
     assert gap.start_time == datetime(2031, 3, 30, 1, 30, tzinfo=UTC)  # 03:30 summer time
 
 
+def test_a_series_says_which_occurrences_moved_past_the_gap_and_to_what_local_time():
+    occurrences = expand("FREQ=WEEKLY;COUNT=3", first_day=date(2027, 3, 21), start=time(2, 30))
+    assert [o.asked for o in occurrences] == [None, datetime(2027, 3, 28, 2, 30), None]
+    [moved] = recurrence.moved(occurrences, BERLIN)
+    assert moved == recurrence.MovedOccurrence(
+        start_time=datetime(2027, 3, 28, 1, 30, tzinfo=UTC),
+        asked=datetime(2027, 3, 28, 2, 30),
+        starts=datetime(2027, 3, 28, 3, 30),
+    )
+    # The time that exists twice in autumn is not a move: it is read as its first instant.
+    assert (
+        recurrence.moved(
+            expand("FREQ=DAILY;COUNT=1", first_day=date(2027, 10, 31), start=time(2, 30)), BERLIN
+        )
+        == []
+    )
+
+
 @pytest.mark.parametrize(
     ("rule", "reason"),
     [

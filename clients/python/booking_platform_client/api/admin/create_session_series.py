@@ -106,7 +106,9 @@ def sync_detailed(
     """Create Session Series
 
      Creates every occurrence of a recurring series in one go (all or nothing), expanded in
-    the company's time zone: a 09:00 class stays 09:00 local across DST changes. A rule with
+    the company's time zone: a 09:00 class stays 09:00 local across DST changes. An occurrence
+    whose local time does not exist that day (the hour the clocks skip) starts at the time
+    after the gap, as RFC 5545 says, and is listed in `moved_occurrences`. A rule with
     no end or more than 500 occurrences is refused (400 INVALID_RRULE / TOO_MANY_OCCURRENCES).
     Requires an `Idempotency-Key`.
 
@@ -143,7 +145,9 @@ def sync(
     """Create Session Series
 
      Creates every occurrence of a recurring series in one go (all or nothing), expanded in
-    the company's time zone: a 09:00 class stays 09:00 local across DST changes. A rule with
+    the company's time zone: a 09:00 class stays 09:00 local across DST changes. An occurrence
+    whose local time does not exist that day (the hour the clocks skip) starts at the time
+    after the gap, as RFC 5545 says, and is listed in `moved_occurrences`. A rule with
     no end or more than 500 occurrences is refused (400 INVALID_RRULE / TOO_MANY_OCCURRENCES).
     Requires an `Idempotency-Key`.
 
@@ -175,7 +179,9 @@ async def asyncio_detailed(
     """Create Session Series
 
      Creates every occurrence of a recurring series in one go (all or nothing), expanded in
-    the company's time zone: a 09:00 class stays 09:00 local across DST changes. A rule with
+    the company's time zone: a 09:00 class stays 09:00 local across DST changes. An occurrence
+    whose local time does not exist that day (the hour the clocks skip) starts at the time
+    after the gap, as RFC 5545 says, and is listed in `moved_occurrences`. A rule with
     no end or more than 500 occurrences is refused (400 INVALID_RRULE / TOO_MANY_OCCURRENCES).
     Requires an `Idempotency-Key`.
 
@@ -210,7 +216,9 @@ async def asyncio(
     """Create Session Series
 
      Creates every occurrence of a recurring series in one go (all or nothing), expanded in
-    the company's time zone: a 09:00 class stays 09:00 local across DST changes. A rule with
+    the company's time zone: a 09:00 class stays 09:00 local across DST changes. An occurrence
+    whose local time does not exist that day (the hour the clocks skip) starts at the time
+    after the gap, as RFC 5545 says, and is listed in `moved_occurrences`. A rule with
     no end or more than 500 occurrences is refused (400 INVALID_RRULE / TOO_MANY_OCCURRENCES).
     Requires an `Idempotency-Key`.
 

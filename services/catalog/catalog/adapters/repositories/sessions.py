@@ -31,6 +31,7 @@ from catalog.domain.model import (
     BookingModel,
     Money,
     ResourcePlaces,
+    SeriesRule,
     Session,
     SessionStatus,
 )
@@ -234,6 +235,18 @@ async def series_by_request_id(
 ) -> tuple[uuid.UUID, uuid.UUID] | None:
     row = await by_request_id(conn, session_series, request_id)
     return (row.id, row.resource_id) if row else None
+
+
+async def series_rule(conn: AsyncConnection, series_id: uuid.UUID) -> SeriesRule:
+    """What the series was expanded from (a retry tells again which occurrences moved)."""
+    row = (await conn.execute(select(session_series).where(session_series.c.id == series_id))).one()
+    return SeriesRule(
+        rrule=row.rrule,
+        start_date=row.start_date,
+        start_time_of_day=row.start_time_of_day,
+        duration_minutes=row.duration_minutes,
+        time_zone=row.time_zone,
+    )
 
 
 async def series_sessions(conn: AsyncConnection, series_id: uuid.UUID) -> list[Session]:
