@@ -555,6 +555,41 @@ async def mark_invite_accepted(conn: AsyncConnection, token: str, user_id: str) 
     return bool(used.rowcount)
 
 
+async def revoke_invite(
+    db: Database, company_id: str | None, invite_id: str, roles: frozenset[Role]
+) -> Invite | None:
+    """Revokes a pending invitation: its code stops working at once (again, or once accepted:
+    unchanged, answered as it is). None when it is not an invitation of `company_id` (None: any)
+    of one of `roles` (what the caller may see). The UPDATE's WHERE decides a race with the
+    invitation's acceptance: one of them wins, never both."""
+    scope = [invites.c.id == invite_id, invites.c.role.in_([str(role) for role in roles])]
+    if company_id is not None:
+        scope.append(invites.c.company_id == company_id)
+    async with db.transaction() as conn:
+        row = (
+            await conn.execute(
+                update(invites)
+                .where(*scope, invites.c.accepted_at.is_(None), invites.c.revoked_at.is_(None))
+                .values(revoked_at=func.now())
+                .returning(*_INVITE_COLUMNS)
+            )
+        ).first()
+        if row is not None:
+            invite = _invite(row)
+            await audit.record(
+                conn,
+                company_id=invite.company_id,
+                entity_type="invite",
+                entity_id=invite.id,
+                action="revoke",
+                before={"revoked_at": None},
+                after={"revoked_at": invite.revoked_at},
+            )
+            return invite
+        existing = (await conn.execute(select(*_INVITE_COLUMNS).where(*scope))).first()
+    return _invite(existing) if existing is not None else None
+
+
 async def list_invites(
     db: Database, company_id: str, *, after: tuple[datetime, str] | None, limit: int
 ) -> list[Invite]:

@@ -478,3 +478,93 @@ async def test_an_api_key_cannot_invite_anyone_so_it_cannot_make_itself_a_person
         headers={**admin.headers, **key()},
     )
     assert by_admin.status_code == 201, by_admin.text
+
+
+async def test_a_pending_invitation_is_revoked_once_by_people_who_may_see_it_and_its_code_stops_working(
+    http, make_account, gateway_db
+):
+    admin = await make_account("COMPANY_ADMIN")
+    staff = await make_account("STAFF", company_id=admin.company_id)
+    outsider = await make_account("COMPANY_ADMIN")
+    platform = await make_account("PLATFORM_ADMIN")
+
+    async def invite(by, role: str) -> dict:
+        made = await http.post(
+            "/v1/admin/invites",
+            json={"email": f"revoked-{uuid.uuid4().hex[:8]}@example.com", "role": role},
+            headers={**by.headers, **key()},
+        )
+        assert made.status_code == 201, made.text
+        return made.json()
+
+    def revoke(by_headers: dict[str, str], invite_id: str, **headers: str):
+        return http.post(f"/v1/admin/invites/{invite_id}/revoke", headers={**by_headers, **headers})
+
+    colleague, customer, accepted = (
+        await invite(admin, "STAFF"),
+        await invite(staff, "CUSTOMER"),
+        await invite(admin, "STAFF"),
+    )
+    made_key = await http.post(
+        "/v1/admin/api-keys",
+        json={"name": "sync", "role": "COMPANY_ADMIN"},
+        headers={**admin.headers, **key()},
+    )
+    as_key = {"X-API-Key": made_key.json()["key"]}
+
+    no_key = await revoke(admin.headers, colleague["id"])
+    by_api_key = await revoke(as_key, colleague["id"], **key())
+    stranger = await revoke(outsider.headers, colleague["id"], **key())
+    staff_on_staff = await revoke(staff.headers, colleague["id"], **key())
+    unknown = await revoke(admin.headers, str(uuid.uuid4()), **key())
+    assert no_key.status_code == 400
+    assert (by_api_key.status_code, by_api_key.json()["code"]) == (403, "PERMISSION_DENIED")
+    # Another company's invitation, and for staff an invitation of staff, as if it did not exist.
+    for refused in (stranger, staff_on_staff, unknown):
+        assert (refused.status_code, refused.json()["code"]) == (404, "INVITE_NOT_FOUND"), refused.text
+
+    revoked = await revoke(admin.headers, colleague["id"], **key())
+    again = await revoke(admin.headers, colleague["id"], **key())
+    assert revoked.status_code == 200, revoked.text
+    assert revoked.json()["revoked_at"] is not None and "token" not in revoked.json()
+    assert again.status_code == 200 and again.json()["revoked_at"] == revoked.json()["revoked_at"]
+    refused = await http.post(
+        "/v1/invites/accept", json={"token": colleague["token"], "password": "staff password 1"}
+    )
+    assert (refused.status_code, refused.json()["code"]) == (404, "INVITE_NOT_FOUND")
+    listed = await http.get("/v1/admin/invites", headers=admin.headers)
+    [row] = [i for i in listed.json()["invites"] if i["id"] == colleague["id"]]
+    assert row["revoked_at"] == revoked.json()["revoked_at"]
+
+    # Staff revoke a customer's invitation; a platform admin any company's.
+    by_staff = await revoke(staff.headers, customer["id"], **key())
+    assert by_staff.status_code == 200 and by_staff.json()["revoked_at"] is not None
+    taken = await http.post(
+        "/v1/invites/accept", json={"token": accepted["token"], "password": "staff password 1"}
+    )
+    assert taken.status_code == 201, taken.text
+    too_late = await revoke(platform.headers, accepted["id"], **key())
+    assert (too_late.status_code, too_late.json()["code"]) == (409, "INVITE_ALREADY_ACCEPTED")
+    pending = await invite(outsider, "STAFF")
+    by_platform = await revoke(platform.headers, pending["id"], **key())
+    assert by_platform.status_code == 200 and by_platform.json()["company_id"] == outsider.company_id
+
+    # One audit entry per revocation, by whom, in the company; a second revoke writes none.
+    async with gateway_db.transaction() as conn:
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT entity_id::text AS id, actor_user_id, company_id::text AS company_id"
+                    " FROM gateway.audit_log WHERE entity_type = 'invite' AND action = 'revoke'"
+                    " AND entity_id IN (:a, :b, :c, :d)"
+                ),
+                {"a": colleague["id"], "b": customer["id"], "c": accepted["id"], "d": pending["id"]},
+            )
+        ).all()
+    assert sorted((r.id, r.actor_user_id, r.company_id) for r in rows) == sorted(
+        [
+            (colleague["id"], admin.user_id, admin.company_id),
+            (customer["id"], staff.user_id, admin.company_id),
+            (pending["id"], platform.user_id, outsider.company_id),
+        ]
+    )

@@ -201,3 +201,42 @@ async def test_a_company_admin_invites_staff_from_the_team_page(
     http.cookies.clear()
     await ops_login(colleague)
     assert (await http.get("/ops/team")).status_code == 403
+
+
+async def test_a_company_admin_revokes_a_pending_invitation_from_the_team_page(
+    http, make_account, ops_login, jwt_secret
+):
+    admin = await make_account("COMPANY_ADMIN")
+    outsider = await make_account("COMPANY_ADMIN")
+    email, token = await invite(http, admin, "STAFF")
+    theirs_email, _theirs_token = await invite(http, outsider, "STAFF")
+    theirs = await http.get("/v1/admin/invites", headers=outsider.headers)
+    [foreign] = [i["id"] for i in theirs.json()["invites"] if i["email"] == theirs_email]
+    listed = await http.get("/v1/admin/invites", headers=admin.headers)
+    [invite_id] = [i["id"] for i in listed.json()["invites"] if i["email"] == email]
+    cookie = await ops_login(admin)
+    csrf = csrf_token(jwt_secret, cookie)
+
+    page = await http.get("/ops/team")
+    action = f'action="/ops/team/invites/{invite_id}/revoke"'
+    assert action in page.text and f'data-confirm="Revoke the invitation of {email}?' in page.text
+    assert f'Revoke<span class="visually-hidden"> the invitation of {email}</span>' in page.text
+    form = {"csrf_token": csrf, "form_id": str(uuid.uuid4())}
+
+    forged = await http.post(f"/ops/team/invites/{invite_id}/revoke", data={**form, "csrf_token": "x"})
+    cross = await http.post(f"/ops/team/invites/{foreign}/revoke", data=form)
+    assert forged.status_code == 403
+    assert cross.status_code == 404 and "No such invitation of your company" in cross.text
+    revoked = await http.post(f"/ops/team/invites/{invite_id}/revoke", data=form)
+    twice = await http.post(f"/ops/team/invites/{invite_id}/revoke", data=form)
+    assert revoked.status_code == 303 and revoked.headers["location"] == "/ops/team?done=revoked"
+    assert twice.status_code == 303
+    shown = await http.get(revoked.headers["location"])
+    assert "Invitation revoked" in shown.text and action not in shown.text and email not in shown.text
+    # The other company's invitation is untouched, and the revoked code is refused.
+    theirs = await http.get("/v1/admin/invites", headers=outsider.headers)
+    assert [i["revoked_at"] for i in theirs.json()["invites"] if i["id"] == foreign] == [None]
+    http.cookies.clear()
+    accept = {"code": token, "display_name": "", "password": "new password 1"}
+    refused = await http.post("/ops/invite", data={**accept, "password_confirm": accept["password"]})
+    assert refused.status_code == 404 and "wrong, used, revoked or expired" in refused.text

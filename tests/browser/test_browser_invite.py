@@ -2,7 +2,8 @@
 console's Team page, the invitation e-mail arrives at the SMTP sink with the console's accept
 page and the code (in no link), the invitee opens the page, types the code, a name and a
 password and is logged in to the console; then the same person forgets the password and resets
-it from the login page. Each page passes axe and fits a phone (conftest.check)."""
+it from the login page. An invitation sent by mistake is revoked on the Team page (asked first)
+and its code no longer works. Each page passes axe and fits a phone (conftest.check)."""
 
 from __future__ import annotations
 
@@ -173,5 +174,68 @@ async def test_an_invited_customer_accepts_on_the_same_page_and_is_sent_to_the_c
         assert not [c for c in await context.cookies() if c["name"] == "gateway_ops_session"]
         await page.get_by_role("link", name="Log in on the company's site").click()
         await page.wait_for_url(re.compile(rf".*/site/{tenant.company_id}/account/login.*"))
+    finally:
+        await context.close()
+
+
+async def test_a_company_admin_revokes_an_invitation_on_the_team_page_and_its_code_stops_working(
+    platform, tenant, browser
+):
+    admin_email = f"admin-{uuid.uuid4().hex[:8]}@example.com"
+    await platform.users.create_user(
+        email=admin_email, password=PASSWORD, role="COMPANY_ADMIN", company_id=tenant.company_id
+    )
+    mistyped = f"staff-typo-{uuid.uuid4().hex[:8]}@example.com"
+    context = await browser.new_context(viewport=DESKTOP)
+    context.set_default_timeout(60_000)
+    try:
+        page = await context.new_page()
+        seen = Console(page, platform.gateway_url)
+        page.on("console", lambda m: seen.errors.append(m.text) if m.type == "error" else None)
+        await page.goto(seen.url("/ops/login"))
+        await page.get_by_label("E-mail", exact=True).fill(admin_email)
+        await page.get_by_label("Password", exact=True).fill(PASSWORD)
+        await page.get_by_role("button", name="Log in").click()
+        await page.wait_for_url(re.compile(r".*/ops/sagas.*"))
+        await page.goto(seen.url("/ops/team"))
+        await page.get_by_label("E-mail").fill(mistyped)
+        await page.get_by_label("Role").select_option("STAFF")
+        await page.get_by_role("button", name="Send the invitation").click()
+        await expect(page.locator("table.team-invites")).to_contain_text(mistyped)
+        mail = await eventually(
+            lambda: mailed(platform, mistyped, "invited you to Test Studio"), message="no invitation e-mail"
+        )
+        [code] = TOKEN.findall(mail["text"])
+
+        revoke = page.get_by_role("button", name=f"Revoke the invitation of {mistyped}")
+        # Asked first: answering no sends nothing.
+        questions: list[str] = []
+
+        async def dismissed(dialog) -> None:
+            questions.append(dialog.message)
+            await dialog.dismiss()
+
+        page.once("dialog", dismissed)
+        await revoke.click()
+        await expect(page.locator("table.team-invites")).to_contain_text(mistyped)
+        assert questions and mistyped in questions[0] and "stops working" in questions[0]
+
+        page.once("dialog", lambda dialog: dialog.accept())
+        await revoke.click()
+        await page.wait_for_url(re.compile(r".*/ops/team\?done=revoked"))
+        await expect(page.get_by_role("status")).to_contain_text("Invitation revoked")
+        await expect(page.locator("table.team-invites")).not_to_contain_text(mistyped)
+        await check(seen, "team-revoked")
+
+        # The code from the e-mail is refused now, as a wrong one.
+        await page.get_by_role("button", name="Log out").click()
+        await page.wait_for_url(re.compile(r".*/ops/login.*"))
+        await page.goto(seen.url("/ops/invite"))
+        await page.get_by_label("Invitation code").fill(code)
+        await page.get_by_label("Password", exact=True).fill("staff-pass-1")
+        await page.get_by_label("Password again").fill("staff-pass-1")
+        await page.get_by_role("button", name="Accept the invitation").click()
+        await expect(page.locator("#code-error")).to_contain_text("wrong, used, revoked or expired")
+        await check(seen, "invite-accept-revoked-code")
     finally:
         await context.close()

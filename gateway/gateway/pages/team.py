@@ -3,11 +3,12 @@ admins, its pending invitations of staff and admins, and a form to invite one mo
 the invitation are the API's own (`accounts.list_users`, `accounts.list_invites`,
 `accounts.create_invite` with its e-mail, as `GET /v1/admin/users`, `GET /v1/admin/invites` and
 `POST /v1/admin/invites`). The invitation's code goes to the invitee's mailbox only: the page
-never shows it. There is no API to revoke an invitation yet, so the page has no revoke either; an
-unwanted invitation expires after 7 days, and its account can be deactivated once accepted."""
+never shows it. Each pending invitation has a Revoke button (asked to confirm, CSRF), the API's
+`POST /v1/admin/invites/{id}/revoke` handler itself: its code stops working at once."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated
@@ -21,6 +22,8 @@ from gateway.console.rendering import page_response
 from gateway.invitations import invitation_mail
 from gateway.pages.html import read_form
 from gateway.pages.sagas import Notice, check_csrf, page_csrf
+from gateway.routes import admin_users as users_api
+from gateway.routes.common import Idempotent
 from gateway.sessions import PageOperator, form_operator
 from gateway.users import normalize_email
 from plumbing.db import Database
@@ -93,6 +96,8 @@ async def team_page(
     notice = None
     if done == "invited":
         notice = Notice("ok", "Invited: the invitation e-mail is on its way (see Pending invitations).")
+    elif done == "revoked":
+        notice = Notice("ok", "Invitation revoked: its code no longer works.")
     return await _page(request, principal, notice=notice)
 
 
@@ -144,3 +149,31 @@ async def invite_form(request: Request) -> Response:
         )
         return await _page(request, principal, notice=notice, values=values, status_code=409)
     return RedirectResponse(f"{TEAM_PATH}?done=invited", status_code=303)
+
+
+# What the page says when a revoke is refused (the API's codes; the text is ours).
+REVOKE_REFUSALS = {
+    "INVITE_NOT_FOUND": "No such invitation of your company.",
+    "INVITE_ALREADY_ACCEPTED": "That invitation was accepted meanwhile: the account is in the list below.",
+}
+
+
+@router.post(TEAM_PATH + "/invites/{invite_id}/revoke", response_class=HTMLResponse, include_in_schema=False)
+async def revoke_form(request: Request, invite_id: uuid.UUID) -> Response:
+    """Revokes a pending invitation through the API's handler (its rules, tenancy and audit
+    entry); the form's id and the invitation's make the Idempotency-Key (a double submit acts
+    once, each row's button its own request)."""
+    principal, session_token = await form_operator(request)
+    with acting_as(principal.as_plumbing()):
+        form = await read_form(request)
+        check_csrf(request, session_token, form)
+        form_id = form.get("form_id", "")
+        key = f"console-team-revoke:{form_id if is_uuid(form_id) else uuid.uuid4()}:{invite_id}"
+        answer = await users_api.revoke_invite(request, invite_id, principal, Idempotent(request, key))
+        if answer.status_code >= 400:
+            code = str(json.loads(bytes(answer.body)).get("code", ""))
+            text = REVOKE_REFUSALS.get(code, "The invitation could not be revoked; try again.")
+            return await _page(
+                request, principal, notice=Notice("error", text, code), status_code=answer.status_code
+            )
+    return RedirectResponse(f"{TEAM_PATH}?done=revoked", status_code=303)

@@ -304,6 +304,35 @@ async def list_invites(
     )
 
 
+@router.post(
+    "/v1/admin/invites/{invite_id}/revoke",
+    response_model=InviteOut,
+    operation_id="revokeInvite",
+    responses=problems(400, 401, 403, 404, 409, 422),
+)
+async def revoke_invite(request: Request, invite_id: uuid.UUID, principal: Staff, once: Once) -> Response:
+    """Revokes a pending invitation at once (a mistyped address, someone who left): its code is
+    refused from then on (`INVITE_NOT_FOUND` at the accept page and `POST /v1/invites/accept`);
+    revoking again answers the invitation as it is. 409 `INVITE_ALREADY_ACCEPTED` once it was
+    accepted (deactivate the account instead). 404 `INVITE_NOT_FOUND` for another company's
+    invitation, and for staff an invitation of staff or an admin (staff revoke customers'
+    only). People only, as inviting is. Requires an `Idempotency-Key`."""
+    _people_only(principal, "Invitations are revoked by people, not by API keys.")
+
+    async def call(_key: str) -> Response:
+        scope = None if principal.role is Role.PLATFORM_ADMIN else principal.company_id
+        invite = await accounts.revoke_invite(_db(request), scope, str(invite_id), _visible_roles(principal))
+        if invite is None:
+            raise Problem(404, "INVITE_NOT_FOUND", "No such invitation.")
+        if invite.revoked_at is None:  # accepted before it could be revoked
+            raise Problem(
+                409, "INVITE_ALREADY_ACCEPTED", "The invitation was accepted: deactivate the account instead."
+            )
+        return JSONResponse(InviteOut.of(invite).model_dump(mode="json"))
+
+    return await once.run(principal, call, path=f"/v1/admin/invites/{invite_id}/revoke")
+
+
 # ----- password resets -----
 
 
