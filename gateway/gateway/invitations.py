@@ -31,12 +31,17 @@ ACCEPT_PATH = "/ops/invite"
 Mail = Callable[[AsyncConnection, accounts.Invite, str], Awaitable[None]]
 
 
-def accept_url(request: Request) -> str:
-    """The accept page's address under GATEWAY_PUBLIC_URL, else the request's own (as a calendar
-    feed's URL; the link holds no secret)."""
+def public_address(request: Request, path: str) -> str:
+    """A page's address under GATEWAY_PUBLIC_URL, else the request's own (as a calendar feed's
+    URL): for an e-mail's link, which holds no secret."""
     public_url: str = request.app.state.settings.public_url
     base = public_url or str(request.base_url)
-    return base.rstrip("/") + ACCEPT_PATH
+    return base.rstrip("/") + path
+
+
+def accept_url(request: Request) -> str:
+    """The accept page's address (`public_address`)."""
+    return public_address(request, ACCEPT_PATH)
 
 
 async def _name_of(db: Database, user_id: str) -> str:

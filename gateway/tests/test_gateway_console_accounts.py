@@ -11,7 +11,9 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from gateway.app import create_app
 from gateway.pages.sagas import csrf_token
+from gateway.settings import Settings
 from plumbing.testing import eventually
 
 pytestmark = pytest.mark.integration
@@ -201,6 +203,69 @@ async def test_a_company_admin_invites_staff_from_the_team_page(
     http.cookies.clear()
     await ops_login(colleague)
     assert (await http.get("/ops/team")).status_code == 403
+
+
+async def test_a_reset_e_mail_names_the_page_to_type_its_code_on_and_no_address_holds_the_code(
+    database_url, fake_platform, clients, gateway_db, make_account, jwt_secret
+):
+    """A customer types the code on the company site's code page, staff and admins on the
+    console's, each under GATEWAY_PUBLIC_URL (not the Host a caller sent); no link holds it."""
+    customer = await make_account()
+    staff = await make_account("STAFF", company_id=customer.company_id)
+    admin = await make_account("COMPANY_ADMIN")
+    public = "https://book.example.com"
+    address = fake_platform.address
+    settings = Settings(
+        catalog_addr=address,
+        bookings_addr=address,
+        wallet_addr=address,
+        passes_addr=address,
+        payments_addr=address,
+        database_url=database_url,
+        jwt_secret=jwt_secret,
+        public_url=public,
+    )
+    app = create_app(settings, clients=clients, db=gateway_db)
+    site_page = f"{public}/site/{customer.company_id}/account/password-reset/code"
+    console_page = f"{public}/ops/password-reset/confirm"
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+        evil = {"Host": "evil.example"}
+        asked = [
+            await http.post(
+                "/v1/auth/password-reset",
+                json={"email": customer.email, "company_id": customer.company_id},
+                headers=evil,
+            ),
+            await http.post(
+                "/v1/auth/password-reset",
+                json={"email": staff.email, "company_id": staff.company_id},
+                headers=evil,
+            ),
+            await http.post("/ops/password-reset", data={"email": admin.email, "company_id": ""}),
+        ]
+        assert [a.status_code for a in asked] == [202, 202, 200]
+        # Both pages exist and ask for the code (typed, not read from the address).
+        for page in (site_page, console_page):
+            shown = await http.get(page.removeprefix(public))
+            assert shown.status_code == 200 and 'name="code"' in shown.text, page
+
+    for account, page, other in (
+        (customer, site_page, console_page),
+        (staff, console_page, site_page),
+        (admin, console_page, site_page),
+    ):
+
+        async def mailed(address: str = account.email) -> list[tuple[str, str, str]]:
+            return await mails(gateway_db, address, "account.password_reset")
+
+        [(_subject, body, html)] = await eventually(mailed, message=f"no reset e-mail for {account.email}")
+        [token] = TOKEN.findall(body)
+        assert f"open this page:\n\n{page}\n" in body and f'<a href="{page}">{page}</a>' in html
+        assert other not in body + html and "evil.example" not in body + html
+        assert "where you asked for it" not in body and token in html
+        for link in URL.findall(body) + URL.findall(html):
+            assert not TOKEN.search(link) and token.split(".")[1] not in link, link
 
 
 async def test_a_company_admin_revokes_a_pending_invitation_from_the_team_page(

@@ -112,6 +112,10 @@ async def test_an_invited_staff_member_accepts_on_the_console_and_later_resets_t
             lambda: mailed(platform, invitee, "Reset your password"), message="no reset e-mail"
         )
         [reset_code] = TOKEN.findall(reset["text"])
+        # The e-mail names the console's code page (a staff member's account), the code not in it.
+        assert re.findall(r"https?://\S+", reset["text"]) == [
+            platform.gateway_url + "/ops/password-reset/confirm"
+        ]
         await page.get_by_label("Reset code").fill(reset_code)
         await page.get_by_label("New password", exact=True).fill("staff-pass-2")
         await page.get_by_label("New password again").fill("staff-pass-2")

@@ -388,10 +388,12 @@ PASSWORD_RESET = "account.password_reset"
 PASSWORD_RESET_SUBJECT = "Reset your password at {company}"
 
 
-def render_password_reset(*, company: str, token: str) -> Email:
+def render_password_reset(*, company: str, token: str, code_url: str) -> Email:
     """The reset token, to the account's own address only: whoever reads it may set the
-    password, so no one else (staff included) is shown it."""
-    context = {"company": company, "token": token}
+    password, so no one else (staff included) is shown it. `code_url` is the page to type it
+    on (the company site's for a customer, the console's for staff): the token is never put in
+    that address (an address ends up in browser history, proxies and logs)."""
+    context = {"company": company, "token": token, "code_url": code_url}
     return Email(
         subject=" ".join(PASSWORD_RESET_SUBJECT.format(company=company).split()),
         text=_TEXT.get_template("password_reset.txt").render(**context),

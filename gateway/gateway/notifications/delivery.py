@@ -374,10 +374,12 @@ async def write_password_reset(
     audience: str,
     reset_id: str,
     token: str,
+    code_url: str,
 ) -> None:
     """The e-mail with a password reset's token (gateway.routes.auth), in the transaction that
-    opens the reset: a reset exists exactly when its e-mail is on its way."""
-    message = content.render_password_reset(company=company, token=token)
+    opens the reset: a reset exists exactly when its e-mail is on its way. `code_url`: the page
+    to type the token on."""
+    message = content.render_password_reset(company=company, token=token, code_url=code_url)
     await conn.execute(
         _NEW_MESSAGE,
         {

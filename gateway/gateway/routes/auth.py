@@ -23,6 +23,7 @@ from bookingplatform.catalog.v1 import catalog_pb2, guest_customers_pb2
 from gateway import accounts
 from gateway.auth import AnyPrincipal, TokenIssuer
 from gateway.deps import clients_of, rpc, tokens_of, users_of
+from gateway.invitations import public_address
 from gateway.notifications.delivery import write_password_reset, write_signup_code
 from gateway.problems import Problem, RpcProblem
 from gateway.ratelimit import client_address, limiter_of
@@ -209,12 +210,26 @@ async def _reset_if_known(request: Request, email: str, company_id: str | None) 
         await _open_reset(request, user)
 
 
+# Where a reset's code is typed: a customer on the company's site (gateway.site.signup), staff
+# and admins on the console (gateway.pages.account). Named in the e-mail, never with the code.
+SITE_RESET_CODE_PATH = "/site/{company_id}/account/password-reset/code"
+CONSOLE_RESET_CODE_PATH = "/ops/password-reset/confirm"
+
+
+def reset_code_url(request: Request, user: User) -> str:
+    """The page the reset e-mail sends `user` to, under GATEWAY_PUBLIC_URL (as the invitation's)."""
+    if user.role is Role.CUSTOMER and user.company_id is not None:
+        return public_address(request, SITE_RESET_CODE_PATH.format(company_id=user.company_id))
+    return public_address(request, CONSOLE_RESET_CODE_PATH)
+
+
 async def _open_reset(request: Request, user: User) -> None:
     """The reset and its e-mail, in one transaction. The token reaches the account's own
     mailbox only: shown to staff, it let them take over any customer's account. A platform
     admin belongs to no company, whose mail this is: no e-mail goes out for them (they are
     made, and their passwords set, in the database: gateway/README.md "Accounts")."""
     name = (await _company(request, user.company_id)).name if user.company_id else ""
+    code_url = reset_code_url(request, user)
     async with _db(request).transaction() as conn:
         reset_id = await accounts.open_password_reset(conn, user)
         if user.company_id is not None:
@@ -226,6 +241,7 @@ async def _open_reset(request: Request, user: User) -> None:
                 audience="CUSTOMER" if user.role is Role.CUSTOMER else "STAFF",
                 reset_id=reset_id,
                 token=accounts.reset_token(tokens_of(request).secret, reset_id),
+                code_url=code_url,
             )
 
 
