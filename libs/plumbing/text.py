@@ -23,18 +23,27 @@ import re
 _NOT_IN_A_NAME = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 # Never in a description: the same but for tab, line feed and carriage return.
 _NOT_IN_A_DESCRIPTION = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-# The tag characters (U+E0000-E007F) show nothing either: after a black flag (U+1F3F4) they
-# spell a subdivision's flag (England's, Scotland's), which the flag itself makes visible; a
-# name of tags alone shows nothing. Outside the BMP no escape reads the same in Python, Rust
-# and JavaScript, so the class holds the characters themselves (a JavaScript reader needs the
-# u or v flag, as JSON Schema validators and HTML patterns use).
-_TAGS = "\U000e0000-\U000e007f"
+# Outside the BMP no escape reads the same in Python, Rust and JavaScript, so these classes hold
+# the characters themselves (a JavaScript reader needs the u or v flag, as JSON Schema
+# validators and HTML patterns use): the rest of Unicode's format characters (category Cf) and
+# default-ignorable code points, Brahmi and Kaithi number marks, Egyptian hieroglyph format
+# controls, shorthand format controls, musical symbol beams and ties, and the tag and
+# variation-selector plane U+E0000-E0FFF. The tags (U+E0020-E007F) show nothing either: after
+# a black flag (U+1F3F4) they spell a subdivision's flag (England's, Scotland's), which the
+# flag itself makes visible; a name of tags alone shows nothing.
+_FORMAT_BEYOND_BMP = (
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
+)
 # Shows nothing by itself: spaces, the soft hyphen, zero-width characters, marks and joiners,
 # the combining marks (alone, a dotted circle at most), the grapheme joiner, the Hangul and
-# Khmer fillers, Mongolian and other variation selectors, the blank Braille pattern, the tags.
+# Khmer fillers, Mongolian and other variation selectors, the blank Braille pattern, and every
+# format character (Cf) and default-ignorable code point: Arabic prepended marks and the
+# letter mark, the deprecated format characters U+206A-F, the reserved U+FFF0-8 and the
+# interlinear annotation marks U+FFF9-B (test_plumbing_text checks the whole Cf category).
 _INVISIBLE = (
-    r"\s\u00ad\u0300-\u036f\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
-    r"\u2060-\u2064\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0" + _TAGS
+    r"\s\u00ad\u0300-\u036f\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160"
+    r"\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0"
+    r"\ufff0-\ufffb" + _FORMAT_BEYOND_BMP
 )
 _NAME_BODY = rf"[^{_NOT_IN_A_NAME}]*[^{_NOT_IN_A_NAME}{_INVISIBLE}][^{_NOT_IN_A_NAME}]*"
 
