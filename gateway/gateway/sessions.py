@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 import jwt
 from fastapi import Depends, Query, Request
@@ -34,6 +34,7 @@ from gateway.auth import (
     bearer_token,
     verified_principal,
 )
+from gateway.local_paths import path_stays_under
 from gateway.problems import Problem, unauthenticated
 from gateway.tables import ops_sessions, users
 from gateway.users import USER_ROLES, User
@@ -86,12 +87,14 @@ def clear_session_cookie(response: Response) -> None:
 
 
 def safe_next(value: str | None) -> str:
-    """Where to go after logging in: only a page of ours under /ops (never another site)."""
+    """Where to go after logging in: only a page of ours under /ops (never another site, nor a
+    path a browser resolves out of /ops: `/ops/%2e%2e/site/...`, see `local_paths`)."""
+    path = value.split("?", 1)[0] if value else ""
     if (
         not value
         or len(value) > 2048
-        or not value.startswith("/ops/")
-        or value.startswith(LOGIN_PATH)
+        or not path_stays_under(path, "/ops/")
+        or unquote(path).startswith(LOGIN_PATH)
         or "//" in value
         or "\\" in value
         or not value.isprintable()

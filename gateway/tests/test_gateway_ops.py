@@ -10,6 +10,7 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from bookingplatform.bookings.v1 import bookings_pb2
+from gateway.sessions import safe_next
 
 pytestmark = pytest.mark.integration
 
@@ -200,6 +201,32 @@ async def test_the_login_form_is_rate_limited_and_sends_nowhere_but_the_ops_page
     assert limited.status_code == 429
     assert int(limited.headers["retry-after"]) >= 1
     assert "Too many login attempts" in limited.text
+
+
+async def test_the_login_s_next_is_judged_as_a_browser_resolves_it(http, make_account):
+    operator = await make_account("PLATFORM_ADMIN")
+    company = uuid.uuid4()
+    assert safe_next("/ops/calendar?day=2030-01-01") == "/ops/calendar?day=2030-01-01"
+    for hostile in (
+        f"/ops/%2e%2e/site/{company}/",
+        "/ops/%2E%2E/ops/sagas",
+        "/ops/../site/x",
+        "/ops/./sagas",
+        "/ops/.%2e/x",
+        "/ops/x%2f..%2f..%2fsite",
+        "/ops/%5cevil.example",
+        "/ops/%252e%252e/x",
+        "/ops/%6cogin",
+    ):
+        assert safe_next(hostile) == "/ops/sagas", hostile
+
+    shown = await http.get(f"/ops/login?next=/ops/%252e%252e/site/{company}/")
+    signed = await http.post(
+        "/ops/login",
+        data={"email": operator.email, "password": operator.password, "next": f"/ops/%2e%2e/site/{company}/"},
+    )
+    assert shown.status_code == 200 and 'name="next" value="/ops/sagas"' in shown.text
+    assert signed.status_code == 303 and signed.headers["location"] == "/ops/sagas"
 
 
 async def test_the_saga_page_escapes_what_it_shows(http, make_account, fake_platform):

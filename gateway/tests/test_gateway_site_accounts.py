@@ -124,6 +124,16 @@ async def test_next_is_a_page_of_the_same_company_s_site_or_my_account(http):
         f"{home}/x#frag",
         "/ops",
         "javascript:alert(1)",
+        # A browser decodes an escaped dot before resolving `..`: these leave the company's site.
+        f"{home}/%2e%2e/{uuid.uuid4()}/",
+        f"{home}/%2E%2E/%2e%2e/ops/sagas",
+        f"{home}/.%2e/x",
+        f"{home}/%2e/x",
+        f"{home}/./x",
+        f"{home}/..",
+        f"{home}/x%2f..%2f..%2fops",
+        f"{home}/%5c%5cevil.example",
+        f"{home}/%252e%252e/x",
     ):
         assert safe_next(company, hostile) == account, hostile
 
@@ -141,6 +151,40 @@ async def test_next_is_a_page_of_the_same_company_s_site_or_my_account(http):
         },
     )
     assert made.status_code == 303 and made.headers["location"] == account
+
+
+async def test_a_double_encoded_dot_dot_in_next_does_not_leave_the_company_s_site(http, make_account):
+    ann = await make_account("CUSTOMER")
+    home, account = f"/site/{ann.company_id}", f"/site/{ann.company_id}/account"
+    other = uuid.uuid4()
+    # `%252e` arrives as `%2e` once the query is decoded; a browser resolves `%2e%2e` as `..`.
+    for raw, hostile in (
+        (f"{home}/%252e%252e/{other}/", f"{home}/%2e%2e/{other}/"),
+        (f"{home}/%252e%252e/%252e%252e/ops/sagas", f"{home}/%2e%2e/%2e%2e/ops/sagas"),
+    ):
+        for form in (f"{home}/account/login", f"{home}/account/signup"):
+            shown = await http.get(f"{form}?next={raw}")
+            assert shown.status_code == 200, shown.text
+            assert "%2e" not in shown.text and f'name="next" value="{account}"' in shown.text
+        async with httpx.AsyncClient(transport=http._transport, base_url=http.base_url) as fresh:
+            csrf = await _csrf(fresh, f"{home}/account/login")
+            signed = await fresh.post(
+                f"{home}/account/login",
+                data={"csrf_token": csrf, "email": ann.email, "password": ann.password, "next": hostile},
+            )
+            made = await fresh.post(
+                f"{home}/account/signup",
+                data={
+                    "csrf_token": csrf,
+                    "email": _email(),
+                    "display_name": "Eve",
+                    "password": PASSWORD,
+                    "password_confirm": PASSWORD,
+                    "next": hostile,
+                },
+            )
+        assert signed.status_code == 303 and signed.headers["location"] == account
+        assert made.status_code == 303 and made.headers["location"] == account
 
 
 async def test_a_guest_who_booked_signs_up_with_the_code_e_mailed_to_the_address(

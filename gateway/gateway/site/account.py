@@ -25,6 +25,7 @@ from bookingplatform.catalog.v1 import catalog_pb2
 from bookingplatform.passes.v1 import passes_pb2
 from bookingplatform.wallet.v1 import wallet_pb2
 from gateway.deps import clients_of, rpc, users_of
+from gateway.local_paths import path_stays_under
 from gateway.problems import Problem
 from gateway.ratelimit import client_address, limiter_of
 from gateway.schemas import EntitlementOut, WalletEntryOut, WalletOut
@@ -61,20 +62,20 @@ NextParam = Annotated[str, Query(max_length=MAX_NEXT_LENGTH)]
 
 def safe_next(company_id: str, value: str) -> str:
     """`value` when it is a page of this company's site (a path and maybe a query, nothing that
-    could leave it: no scheme, host, `//`, backslash, `..`, control character nor space), else
-    this company's "My account": a link cannot send someone signing in elsewhere."""
+    could leave it: no scheme, host, `//`, backslash, `.` or `..` segment, even percent-encoded,
+    control character nor space), else this company's "My account": a link cannot send someone
+    signing in elsewhere, not even to another company's site (`local_paths`)."""
     home = f"{SITE_PATH}/{company_id}"
     path = value.split("?", 1)[0]
     parts = urlsplit(value)
     if (
         len(value) <= MAX_NEXT_LENGTH
-        and (path == home or path.startswith(home + "/"))
+        and path_stays_under(path, home)
         and not parts.scheme
         and not parts.netloc
         and not parts.fragment
         and "//" not in value
         and "\\" not in value
-        and ".." not in path.split("/")
         and value.isprintable()
         and not any(c.isspace() for c in value)
     ):
@@ -133,7 +134,7 @@ async def login_page(request: Request, company_id: str, next: NextParam = "") ->
         company = await load_company(request, company_id)
         if await active_customer(request, company.id) is not None:
             return RedirectResponse(safe_next(company.id, next), status_code=303)
-        return _login_page(request, company, next_url=next)
+        return _login_page(request, company, next_url=safe_next(company.id, next) if next else "")
 
     return await guarded(request, call)
 

@@ -103,7 +103,7 @@ async def signup_page(request: Request, company_id: str, next: NextParam = "") -
         company = await load_company(request, company_id)
         if await active_customer(request, company.id) is not None:
             return RedirectResponse(safe_next(company.id, next), status_code=303)
-        return _signup_page(request, company, values={"next": next})
+        return _signup_page(request, company, values={"next": safe_next(company.id, next) if next else ""})
 
     return await guarded(request, call)
 
