@@ -4,9 +4,9 @@ and a forgotten password (`/ops/password-reset`, then `/ops/password-reset/confi
 Codes are typed, never taken from the address (an address ends up in browser history, proxies
 and logs): the invitation e-mail links to `/ops/invite` and gives the code to type there, as
 the reset e-mail gives its token. The forms are guarded against cross-site posts as the login
-is (the browser's `Sec-Fetch-Site`), and each typed code counts against the client's address
-like a login attempt. The logic is the API's: `POST /v1/invites/accept`,
-`POST /v1/auth/password-reset` and `/confirm` (gateway.routes.auth).
+is (the browser's `Sec-Fetch-Site`, else `Origin` or `Referer`: gateway.pages.origin), and each
+typed code counts against the client's address like a login attempt. The logic is the API's:
+`POST /v1/invites/accept`, `POST /v1/auth/password-reset` and `/confirm` (gateway.routes.auth).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from gateway.console.rendering import page_response
 from gateway.invitations import ACCEPT_PATH
 from gateway.pages.html import read_form
 from gateway.pages.login import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH
+from gateway.pages.origin import cross_site
 from gateway.problems import Problem
 from gateway.ratelimit import client_address, limiter_of
 from gateway.routes.auth import _open_reset, accept_invitation, after_the_answer, finish_password_reset
@@ -44,12 +45,6 @@ Errors = dict[str, str]
 
 async def _noop(_conn: object, _user_id: str) -> None:
     return None
-
-
-def _cross_site(request: Request) -> bool:
-    # A form on another site posting here would act in the victim's browser (an invitation
-    # accepted, a session opened for the attacker's account): a form of ours is same-origin.
-    return request.headers.get("sec-fetch-site") == "cross-site"
 
 
 def _password_errors(password: str, confirm: str, field: str = "password") -> Errors:
@@ -117,7 +112,7 @@ async def accept_invite(request: Request) -> Response:
         response.headers.update(headers or {})
         return response
 
-    if _cross_site(request):
+    if cross_site(request):
         return again(403, {}, "Accept the invitation from this page.")
     errors: Errors = {}
     if not code:
@@ -202,7 +197,7 @@ async def request_reset(request: Request) -> Response:
         response.headers.update(headers or {})
         return response
 
-    if _cross_site(request):
+    if cross_site(request):
         return again(403, {}, "Ask for the reset from this page.")
     if not is_email(email):
         return again(
@@ -265,7 +260,7 @@ async def confirm_reset(request: Request) -> Response:
         response.headers.update(headers or {})
         return response
 
-    if _cross_site(request):
+    if cross_site(request):
         return again(403, {}, "Set the password from this page.")
     errors: Errors = {} if code else {"code": "Enter the reset code from the e-mail."}
     errors.update(_password_errors(password, confirm))

@@ -17,6 +17,7 @@ from gateway.auth import CONSOLE_ROLES
 from gateway.console.rendering import page_response, static_files
 from gateway.deps import users_of
 from gateway.pages.html import read_form
+from gateway.pages.origin import cross_site
 from gateway.problems import Problem
 from gateway.ratelimit import client_address, limiter_of
 from gateway.sessions import (
@@ -88,10 +89,10 @@ async def log_in(request: Request) -> Response:
         response.headers.update(headers or {})
         return response
 
-    if request.headers.get("sec-fetch-site") == "cross-site":
+    if cross_site(request):
         # A form on another site posting here would log the victim's browser into the
         # attacker's account (login CSRF): what they then do lands in that account. The browser
-        # itself says where the form came from; a form of ours is same-origin.
+        # itself says where the form came from (Sec-Fetch-Site, else Origin or Referer).
         return again(403, "Log in from this page.")
     if not email or not password or len(password) > MAX_PASSWORD_LENGTH:
         return again(400, "Enter your e-mail and password.")
