@@ -87,9 +87,11 @@ class LoginLimiter:
         await self._take(self.per_account, "reset-account", normalize_email(email))
 
     async def take_code(self, client: str) -> None:
-        """An invitation code or a reset token typed on a console page (/ops/invite,
-        /ops/password-reset/confirm) counts against the client's address (a bucket of its own,
-        the login's per-address limit): codes are tried no faster than passwords."""
+        """An invitation code or a reset token typed (the console's /ops/invite and
+        /ops/password-reset/confirm, the API's /v1/invites/accept and
+        /v1/auth/password-reset/confirm, the site's reset code page) counts against the client's
+        address (one bucket of its own for all, the login's per-address limit): codes are tried
+        no faster than passwords, whichever way in."""
         await self._take(self.per_ip, "code-ip", client, "attempts")
 
 

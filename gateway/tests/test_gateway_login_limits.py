@@ -4,6 +4,7 @@ the real app over ASGI, the real `limits` counters."""
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 import uuid
@@ -376,3 +377,38 @@ async def test_a_password_reset_answers_before_the_account_is_looked_up(gateway,
     assert not written.is_set()
     release.set()
     await asyncio.wait_for(written.wait(), 10)  # and the reset's e-mail is written after all
+
+
+async def test_typed_codes_are_limited_per_address_on_the_api_and_the_site_as_on_the_console(gateway):
+    """An invitation code or a reset token is tried no faster than a password wherever it is
+    typed: `POST /v1/invites/accept`, `/v1/auth/password-reset/confirm` and the site's reset code
+    page count in the console's bucket (`take_code`), 429 past it; before, they had no limit."""
+    site = f"/site/{uuid.uuid4()}/account/password-reset/code"
+    new = "a brand new password"
+
+    async def invite(http: httpx.AsyncClient) -> httpx.Response:
+        return await http.post("/v1/invites/accept", json={"token": "wrong.code", "password": new})
+
+    async def confirm(http: httpx.AsyncClient) -> httpx.Response:
+        return await http.post(
+            "/v1/auth/password-reset/confirm", json={"token": "wrong.code", "new_password": new}
+        )
+
+    for typed, wrong in ((invite, 404), (confirm, 400)):
+        http = gateway(login_limit_per_ip="3/minute")
+        tries = [await typed(http) for _ in range(3)]
+        assert [r.status_code for r in tries] == [wrong] * 3, tries[0].text
+        assert_rate_limited(await typed(http), 60)
+
+    http = gateway(login_limit_per_ip="3/minute")
+    form = await http.get(site)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert csrf, form.text
+    fields = {"csrf_token": csrf.group(1), "code": "wrong.code", "password": new, "password_confirm": new}
+    tries = [await http.post(site, data=fields) for _ in range(3)]
+    refused = await http.post(site, data=fields)
+    api_too = await confirm(http)  # one bucket for every form a code is typed on
+    assert [r.status_code for r in tries] == [400] * 3
+    assert refused.status_code == 429 and refused.headers["content-type"].startswith("text/html")
+    assert 1 <= int(refused.headers["retry-after"]) <= 60 and "Too many attempts" in refused.text
+    assert_rate_limited(api_too, 60)

@@ -257,12 +257,14 @@ async def _company(request: Request, company_id: str) -> catalog_pb2.Company:
     "/v1/auth/password-reset/confirm",
     status_code=204,
     operation_id="confirmPasswordReset",
-    responses=problems(400),
+    responses=problems(400, 429),
 )
 async def confirm_password_reset(request: Request, body: PasswordResetConfirm) -> Response:
     """Sets a new password with a reset token (once); the account is signed out everywhere
     (refresh tokens, console sessions, access tokens). 400 `INVALID_RESET_TOKEN` for a wrong,
-    used or expired token."""
+    used or expired token; 429 `RATE_LIMITED` past the typed codes' per-address limit (the
+    console's and the site's code forms count in the same bucket)."""
+    await limiter_of(request).take_code(client_address(request))
     if await finish_password_reset(request, body.token, body.new_password) is None:
         raise Problem(400, "INVALID_RESET_TOKEN", "The reset token is wrong, used or expired.")
     return Response(status_code=204)
@@ -513,12 +515,14 @@ async def accept_invitation(
     response_model=TokenResponse,
     status_code=201,
     operation_id="acceptInvite",
-    responses=problems(400, 404, 409, 503),
+    responses=problems(400, 404, 409, 429, 503),
 )
 async def accept_invite(request: Request, body: InviteAcceptRequest) -> JSONResponse:
     """Accepts an invitation with its token: creates the account (a customer's with its
     catalog customer) and logs it in. 404 `INVITE_NOT_FOUND` for a wrong, used, revoked or
-    expired token; 409 `EMAIL_TAKEN` when the e-mail has an account in the company."""
+    expired token; 409 `EMAIL_TAKEN` when the e-mail has an account in the company; 429
+    `RATE_LIMITED` past the typed codes' per-address limit (as `/ops/invite`, same bucket)."""
+    await limiter_of(request).take_code(client_address(request))
     user, refresh = await accept_invitation(
         request, body.token, body.password, body.display_name, then=accounts.issue_refresh_token
     )

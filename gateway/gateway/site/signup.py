@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from bookingplatform.catalog.v1 import catalog_pb2
 from gateway.accounts import open_session_row
 from gateway.problems import Problem
+from gateway.ratelimit import client_address, limiter_of
 from gateway.routes.auth import finish_password_reset, sign_up_customer, start_password_reset
 from gateway.schemas_admin_users import PasswordResetConfirm, PasswordResetRequest, SignupRequest
 from gateway.site.account import (
@@ -320,6 +321,20 @@ async def reset(request: Request, company_id: str) -> Response:
         if password != first(form, "password_confirm") and "password" not in errors:
             errors["password_confirm"] = PASSWORDS_DIFFER
         if not errors:
+            # Each typed code counts against the address, in the console's and the API's bucket.
+            try:
+                await limiter_of(request).take_code(client_address(request))
+            except Problem as problem:
+                if problem.code != "RATE_LIMITED":
+                    raise
+                refused = _reset_page(
+                    request,
+                    company,
+                    code=code,
+                    message=rate_limited(problem, "Too many attempts"),
+                    status_code=429,
+                )
+                return _refused_by_limit(refused, problem)
             user = await finish_password_reset(request, body.token, body.new_password)
             if user is not None:
                 shown = user.email if user.company_id == company.id else ""

@@ -53,6 +53,11 @@ def _parse_response(
 
         return response_409
 
+    if response.status_code == 429:
+        response_429 = ProblemDetails.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 503:
         response_503 = ProblemDetails.from_dict(response.json())
 
@@ -84,7 +89,8 @@ def sync_detailed(
 
      Accepts an invitation with its token: creates the account (a customer's with its
     catalog customer) and logs it in. 404 `INVITE_NOT_FOUND` for a wrong, used, revoked or
-    expired token; 409 `EMAIL_TAKEN` when the e-mail has an account in the company.
+    expired token; 409 `EMAIL_TAKEN` when the e-mail has an account in the company; 429
+    `RATE_LIMITED` past the typed codes' per-address limit (as `/ops/invite`, same bucket).
 
     Args:
         body (InviteAcceptRequest):
@@ -117,7 +123,8 @@ def sync(
 
      Accepts an invitation with its token: creates the account (a customer's with its
     catalog customer) and logs it in. 404 `INVITE_NOT_FOUND` for a wrong, used, revoked or
-    expired token; 409 `EMAIL_TAKEN` when the e-mail has an account in the company.
+    expired token; 409 `EMAIL_TAKEN` when the e-mail has an account in the company; 429
+    `RATE_LIMITED` past the typed codes' per-address limit (as `/ops/invite`, same bucket).
 
     Args:
         body (InviteAcceptRequest):
@@ -145,7 +152,8 @@ async def asyncio_detailed(
 
      Accepts an invitation with its token: creates the account (a customer's with its
     catalog customer) and logs it in. 404 `INVITE_NOT_FOUND` for a wrong, used, revoked or
-    expired token; 409 `EMAIL_TAKEN` when the e-mail has an account in the company.
+    expired token; 409 `EMAIL_TAKEN` when the e-mail has an account in the company; 429
+    `RATE_LIMITED` past the typed codes' per-address limit (as `/ops/invite`, same bucket).
 
     Args:
         body (InviteAcceptRequest):
@@ -176,7 +184,8 @@ async def asyncio(
 
      Accepts an invitation with its token: creates the account (a customer's with its
     catalog customer) and logs it in. 404 `INVITE_NOT_FOUND` for a wrong, used, revoked or
-    expired token; 409 `EMAIL_TAKEN` when the e-mail has an account in the company.
+    expired token; 409 `EMAIL_TAKEN` when the e-mail has an account in the company; 429
+    `RATE_LIMITED` past the typed codes' per-address limit (as `/ops/invite`, same bucket).
 
     Args:
         body (InviteAcceptRequest):

@@ -41,6 +41,11 @@ def _parse_response(
 
         return response_400
 
+    if response.status_code == 429:
+        response_429 = ProblemDetails.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 503:
         response_503 = ProblemDetails.from_dict(response.json())
 
@@ -72,7 +77,8 @@ def sync_detailed(
 
      Sets a new password with a reset token (once); the account is signed out everywhere
     (refresh tokens, console sessions, access tokens). 400 `INVALID_RESET_TOKEN` for a wrong,
-    used or expired token.
+    used or expired token; 429 `RATE_LIMITED` past the typed codes' per-address limit (the
+    console's and the site's code forms count in the same bucket).
 
     Args:
         body (PasswordResetConfirm):
@@ -105,7 +111,8 @@ def sync(
 
      Sets a new password with a reset token (once); the account is signed out everywhere
     (refresh tokens, console sessions, access tokens). 400 `INVALID_RESET_TOKEN` for a wrong,
-    used or expired token.
+    used or expired token; 429 `RATE_LIMITED` past the typed codes' per-address limit (the
+    console's and the site's code forms count in the same bucket).
 
     Args:
         body (PasswordResetConfirm):
@@ -133,7 +140,8 @@ async def asyncio_detailed(
 
      Sets a new password with a reset token (once); the account is signed out everywhere
     (refresh tokens, console sessions, access tokens). 400 `INVALID_RESET_TOKEN` for a wrong,
-    used or expired token.
+    used or expired token; 429 `RATE_LIMITED` past the typed codes' per-address limit (the
+    console's and the site's code forms count in the same bucket).
 
     Args:
         body (PasswordResetConfirm):
@@ -164,7 +172,8 @@ async def asyncio(
 
      Sets a new password with a reset token (once); the account is signed out everywhere
     (refresh tokens, console sessions, access tokens). 400 `INVALID_RESET_TOKEN` for a wrong,
-    used or expired token.
+    used or expired token; 429 `RATE_LIMITED` past the typed codes' per-address limit (the
+    console's and the site's code forms count in the same bucket).
 
     Args:
         body (PasswordResetConfirm):
