@@ -133,6 +133,12 @@ def _invalid(detail: str) -> InvalidArgument:
     return InvalidArgument(errors.INVALID_EVENT, detail, field="payload")
 
 
+def _is_bigint(value: object) -> bool:
+    """A JSON integer that fits the columns it is compared with (bigint). Not a bool: Python's
+    bool is an int, and `true` reached the database as a boolean (500, `bigint = boolean`)."""
+    return type(value) is int and -(2**63) <= value < 2**63
+
+
 def parse(payload: bytes) -> ProviderEvent:
     """The event of a verified payload; INVALID_EVENT when it is not one."""
     if len(payload) > MAX_PAYLOAD_BYTES:
@@ -155,7 +161,7 @@ def parse(payload: bytes) -> ProviderEvent:
     if not isinstance(key, str) or len(key) > 400:
         raise _invalid("the event's idempotency_key is not a string")
     created, amount = body.get("created", 0), body.get("amount_minor", 0)
-    if not isinstance(created, int) or not isinstance(amount, int):
+    if not _is_bigint(created) or not _is_bigint(amount):
         raise _invalid("created and amount_minor are integers")
     reason = body.get("failure_reason")
     if reason is not None and not isinstance(reason, str):

@@ -23,7 +23,7 @@ from payments.domain.saga import SagaStep
 from payments.entrypoints.saga import resolved_reply
 from payments.service.provider_events import handle_provider_event
 from payments.service.saga_steps import prepare_execute
-from plumbing.errors import FailedPrecondition
+from plumbing.errors import FailedPrecondition, InvalidArgument
 from plumbing.saga_protocol import StepAction
 from plumbing.testing import eventually
 
@@ -306,3 +306,35 @@ class Saga(CardSaga):
             currency="EUR",
             payment_method_id=str(self.method()),
         )
+
+
+@pytest.mark.parametrize("value", [b"true", b"1001.0", b'"1001"', b"9223372036854775808"])
+async def test_a_signed_event_whose_amount_is_no_integer_is_an_invalid_event_and_records_nothing(
+    payments_db, participant, sandbox, replies, value
+):
+    # A tester: `"amount_minor": true` answered 500 (bigint = boolean: a bool is an int to Python).
+    saga = Saga(ACTION)
+    await participant.process(saga.command(EXECUTE))
+    before = await payment_of(payments_db, saga)
+    event = approval_of(before, saga)
+    payload = event.to_json().replace(b'"amount_minor":1001', b'"amount_minor":' + value)
+    assert payload != event.to_json()
+
+    with pytest.raises(InvalidArgument) as caught:
+        await handle_provider_event(
+            payments_db,
+            sandbox,
+            secret=SECRET,
+            payload=payload,
+            signature=events.sign(SECRET, payload),
+            replies=replies,
+        )
+
+    assert caught.value.reason == "INVALID_EVENT"
+    async with payments_db.transaction() as conn:
+        recorded = await conn.scalar(
+            select(provider_events.c.event_id).where(provider_events.c.event_id == event.id)
+        )
+    assert recorded is None
+    assert await payment_of(payments_db, saga) == before
+    assert await waiting(payments_db, saga) and replies.of(saga) == []

@@ -100,3 +100,18 @@ def test_a_verified_body_that_is_not_an_event_is_refused(body):
     with pytest.raises(InvalidArgument) as refused:
         events.parse(body)
     assert refused.value.reason == "INVALID_EVENT"
+
+
+@pytest.mark.parametrize("field", ["amount_minor", "created"])
+@pytest.mark.parametrize("value", [True, False, 15.0, 1.5, "1500", None, [1500], 2**63, -(2**63) - 1])
+def test_an_integer_field_that_is_a_bool_or_no_bigint_is_an_invalid_event(field, value):
+    # A bool is an int to Python: `"amount_minor": true` reached the database (500, bigint = boolean).
+    body = json.loads(an_event().to_json())
+    body[field] = value
+    with pytest.raises(InvalidArgument) as refused:
+        events.parse(json.dumps(body).encode())
+    assert refused.value.reason == "INVALID_EVENT"
+
+
+def test_the_largest_bigint_is_still_an_amount():
+    assert events.parse(an_event(amount_minor=2**63 - 1).to_json()).amount_minor == 2**63 - 1
