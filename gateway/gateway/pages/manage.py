@@ -309,6 +309,15 @@ def _not_found(request: Request, principal: Principal, what: str) -> HTMLRespons
     )
 
 
+def _owning_company(answer: Response, principal: Principal, not_found: Problem) -> str:
+    """The company of the entity an API read answered: another company's is `not_found` (the
+    404 page) before anything is asked of it (the service checks the tenancy too)."""
+    company_key = str(json.loads(bytes(answer.body))["company_id"])
+    if principal.role is not Role.PLATFORM_ADMIN and company_key != principal.company_id:
+        raise not_found
+    return company_key
+
+
 def _back(path: str, **values: Any) -> RedirectResponse:
     kept = {k: str(v) for k, v in values.items() if v not in (None, "")}
     return RedirectResponse(path + (f"?{urlencode(kept)}" if kept else ""), status_code=303)
@@ -1499,10 +1508,11 @@ async def reprice_pass_product_form(request: Request, product_id: uuid.UUID) -> 
     with acting_as(principal.as_plumbing()):
 
         async def run() -> Response:
-            answer = await passes_api.get_pass_product(request, product_id, principal)
-            company_key = json.loads(bytes(answer.body))["company_id"]
-            if principal.role is not Role.PLATFORM_ADMIN and company_key != principal.company_id:
-                raise Problem(404, "PASS_PRODUCT_NOT_FOUND", "No such pass product.")
+            company_key = _owning_company(
+                await passes_api.get_pass_product(request, product_id, principal),
+                principal,
+                Problem(404, "PASS_PRODUCT_NOT_FOUND", "No such pass product."),
+            )
             company = await _company(request, company_key)
             try:
                 price = {
@@ -1537,10 +1547,11 @@ async def archive_pass_product_form(request: Request, product_id: uuid.UUID) -> 
     with acting_as(principal.as_plumbing()):
 
         async def run() -> Response:
-            answer = await passes_api.get_pass_product(request, product_id, principal)
-            company_key = json.loads(bytes(answer.body))["company_id"]
-            if principal.role is not Role.PLATFORM_ADMIN and company_key != principal.company_id:
-                raise Problem(404, "PASS_PRODUCT_NOT_FOUND", "No such pass product.")
+            company_key = _owning_company(
+                await passes_api.get_pass_product(request, product_id, principal),
+                principal,
+                Problem(404, "PASS_PRODUCT_NOT_FOUND", "No such pass product."),
+            )
             try:
                 await _call(
                     passes_api.archive_pass_product(

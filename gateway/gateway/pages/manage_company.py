@@ -11,7 +11,6 @@ and the extras; only company (or platform) admins change them.
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Annotated, Any
 
@@ -35,6 +34,7 @@ from gateway.pages.manage import (
     _guard,
     _minor,
     _once,
+    _owning_company,
     _validated,
 )
 from gateway.problems import Problem
@@ -231,12 +231,11 @@ async def archive_extra_form(request: Request, extra_id: uuid.UUID) -> Response:
     with acting_as(principal.as_plumbing()):
 
         async def run() -> Response:
-            # Catalog checks the tenancy too; the page's own check makes another company's
-            # extra the 404 page before anything is asked of it.
-            answer = await catalog_api.get_extra(request, extra_id, principal)
-            company_key = json.loads(bytes(answer.body))["company_id"]
-            if principal.role is not Role.PLATFORM_ADMIN and company_key != principal.company_id:
-                raise Problem(404, "EXTRA_NOT_FOUND", "No such extra.")
+            company_key = _owning_company(
+                await catalog_api.get_extra(request, extra_id, principal),
+                principal,
+                Problem(404, "EXTRA_NOT_FOUND", "No such extra."),
+            )
             try:
                 await _call(
                     catalog_api.archive_extra(
