@@ -50,11 +50,12 @@ class CustomerDirectory:
         )
         return None if reply is None else str(reply.customer.company_id)
 
-    async def company_currency(self, company_id: str) -> str | None:
-        """The company's currency; None when the catalog does not know it (for this caller)."""
-        reply = await ask_catalog(
-            self._stub.GetCompany(
-                catalog_pb2.GetCompanyRequest(company_id=company_id), timeout=CALL_TIMEOUT_SECONDS
-            )
+    async def company_currency(self, company_id: str, *, wait_for_change: bool = False) -> str | None:
+        """The company's currency; None when the catalog does not know it (for this caller).
+        `wait_for_change`: the catalog reads the company FOR SHARE, so a currency change in
+        progress is waited for and its new currency answered (the wallet's credits ask so)."""
+        request = catalog_pb2.GetCompanyRequest(
+            company_id=company_id, wait_for_currency_change=wait_for_change
         )
+        reply = await ask_catalog(self._stub.GetCompany(request, timeout=CALL_TIMEOUT_SECONDS))
         return None if reply is None else str(reply.company.currency_code)

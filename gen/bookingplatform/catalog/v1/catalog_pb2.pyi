@@ -920,16 +920,24 @@ class GetCompanyRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     COMPANY_ID_FIELD_NUMBER: _builtins.int
+    WAIT_FOR_CURRENCY_CHANGE_FIELD_NUMBER: _builtins.int
     company_id: _builtins.str
     """Company id."""
+    wait_for_currency_change: _builtins.bool
+    """Reads the company's row FOR SHARE: waits while a currency change holds it and answers the
+    currency that change committed. The wallet sets it when it asks the currency of a credit,
+    inside the credit's transaction (see the wallet's README, The company's currency); every
+    other read leaves it false and locks nothing.
+    """
     def __init__(
         self,
         *,
         company_id: _builtins.str = ...,
+        wait_for_currency_change: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["company_id", b"company_id", "wait_for_currency_change", b"wait_for_currency_change"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

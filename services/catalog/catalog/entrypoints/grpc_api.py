@@ -66,7 +66,11 @@ class CatalogApi(catalog_pb2_grpc.CatalogServiceServicer):
     async def GetCompany(
         self, request: catalog_pb2.GetCompanyRequest, context: Context
     ) -> catalog_pb2.GetCompanyResponse:
-        company = await companies.get_company(self.db, ids.parse_uuid(request.company_id, "company_id"))
+        company = await companies.get_company(
+            self.db,
+            ids.parse_uuid(request.company_id, "company_id"),
+            wait_for_currency_change=request.wait_for_currency_change,
+        )
         return catalog_pb2.GetCompanyResponse(company=protos.company(company))
 
     async def CreateCustomer(

@@ -37,12 +37,19 @@ async def create_company(db: Database, command: CreateCompany) -> Company:
     return existing
 
 
-async def get_company(db: Database, company_id: uuid.UUID) -> Company:
+async def get_company(
+    db: Database, company_id: uuid.UUID, *, wait_for_currency_change: bool = False
+) -> Company:
+    """The company. `wait_for_currency_change` (the wallet's question before a credit, asked
+    inside the credit's transaction) reads the row FOR SHARE: while a currency change holds it
+    FOR UPDATE (`_change`, waiting on the wallet's answer) this waits, then answers the currency
+    committed, so a credit never goes on in a currency being replaced (`_check_no_money_held`).
+    Other reads lock nothing. The caller's reach is checked first: no lock on another's row."""
+    check_tenant(company_id, errors.company_not_found(company_id))
     async with db.transaction() as conn:
-        found = await companies.find_company(conn, company_id)
+        found = await companies.find_company(conn, company_id, share=wait_for_currency_change)
     if found is None:
         raise errors.company_not_found(company_id)
-    check_tenant(found.id, errors.company_not_found(company_id))
     return found
 
 
@@ -82,17 +89,20 @@ async def _check_no_money_held(holdings: Holdings | None, company: Company, valu
     with one EXISTS (GetCompanyHoldings); catalog never reads its tables. None (tests of the
     catalog alone, no WALLET_ADDR) skips the question; `python -m catalog` always asks.
 
-    The race left: the wallet checks a top-up's currency (GetCompany, read from this database at
-    each credit, no cache) before the credit's own transaction, so a top-up that read the old
-    currency and commits after the wallet answered here "nothing held" still lands in the old
-    currency. It is bounded: only a credit whose currency check ran before this change commits
-    can (every later one reads the new currency and is CURRENCY_MISMATCH), that is one credit's
-    round trip, at most its deadline (5 s); such a wallet keeps its way out (a desk debit in the
-    wallet's own currency is accepted, then an empty wallet takes the company's currency on its
-    next credit: the wallet's README, The company's currency). Closing it would need both
-    services in one transaction. Asked only when the currency really changes (a rename does not
-    ask), after the company's row is locked: the currency read is the one being replaced, and the
-    lock (and a pooled connection) is held for the call's deadline at most."""
+    A credit racing the change cannot land in the old currency; the two databases judge it. The
+    wallet asks a credit's currency inside the credit's transaction, holding the company's
+    currency lock (a PostgreSQL advisory lock of the wallet) shared, and GetCompanyHoldings takes
+    it exclusive before its EXISTS; this question is asked holding the company's row FOR UPDATE,
+    and the credit's question reads it FOR SHARE (`get_company`). So either the credit asked
+    first: the wallet's answer waits for it to commit and counts its money (CURRENCY_LOCKED); or
+    this change locked the row first: the credit's question waits for the commit and gets the
+    new currency (CURRENCY_MISMATCH). Both at once is a wait cycle across the two databases
+    (this row -> the wallet's lock -> the credit -> this row) no deadlock detector sees: the
+    wallet's lock_timeout (2 s) ends it, its answer is UNAVAILABLE, the change refused
+    WALLET_UNAVAILABLE (retryable) and the row released, the credit goes on in the currency
+    kept. Asked only when the currency really changes (a rename does not ask), after the
+    company's row is locked: the currency read is the one being replaced, and the lock (and a
+    pooled connection) is held for the call's deadline at most."""
     if holdings is None or "currency_code" not in values or values["currency_code"] == company.currency_code:
         return
     if await holdings.company_holds_money(str(company.id)):

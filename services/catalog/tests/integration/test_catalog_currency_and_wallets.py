@@ -1,10 +1,16 @@
 """A company's currency does not change while customers' wallets hold money in it: the catalog
 asks the real wallet (GetCompanyHoldings, with the caller's principal) and refuses
 FAILED_PRECONDITION CURRENCY_LOCKED, as it does once the company has a price. Without the
-wallet's answer the currency stays (UNAVAILABLE WALLET_UNAVAILABLE)."""
+wallet's answer the currency stays (UNAVAILABLE WALLET_UNAVAILABLE).
+
+The race with a credit, both orders, made deterministic by holding each side's lock from a test
+connection: a credit in flight (the wallet's currency lock held shared) makes the change wait and
+then refuse; a change in progress (the company's row held FOR UPDATE) makes the credit's currency
+question wait and then answer the committed currency."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -13,14 +19,18 @@ from dataclasses import dataclass
 import grpc
 import pytest
 from google.protobuf import field_mask_pb2
+from sqlalchemy import text
 
 import catalog.bootstrap
 import wallet.bootstrap
 from bookingplatform.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from bookingplatform.common.v1 import money_pb2
 from bookingplatform.wallet.v1 import wallet_pb2, wallet_pb2_grpc
+from plumbing.db import Database
+from plumbing.grpc_server import error_reason
 from plumbing.principal import Principal, Role
 from plumbing.tenancy_testing import forged
+from wallet.adapters import repository as wallet_repository
 
 pytestmark = pytest.mark.integration
 
@@ -31,6 +41,10 @@ class Env:
     wallet: wallet_pb2_grpc.WalletServiceStub
     # A catalog whose WALLET_ADDR answers nothing.
     catalog_without_wallet: catalog_pb2_grpc.CatalogServiceStub
+    # A wallet that asks the catalog the company's currency at each credit, as deployed.
+    asking_wallet: wallet_pb2_grpc.WalletServiceStub
+    # Test connections to both services' schemas (one PostgreSQL in tests).
+    db: Database
 
 
 def _closed_port() -> int:
@@ -55,16 +69,27 @@ async def env(database_url: str, nats_url: str) -> AsyncIterator[Env]:
             database_url=database_url, nats_url=nats_url, wallet_addr=f"127.0.0.1:{_closed_port()}"
         )
     )
+    asking_service = await wallet.bootstrap.start(
+        wallet.bootstrap.Settings(
+            database_url=database_url, nats_url=nats_url, catalog_addr=catalog_service.address
+        )
+    )
+    db = Database(database_url, pool_size=4)
     async with (
         grpc.aio.insecure_channel(catalog_service.address) as catalog_channel,
         grpc.aio.insecure_channel(wallet_service.address) as wallet_channel,
         grpc.aio.insecure_channel(lonely_service.address) as lonely_channel,
+        grpc.aio.insecure_channel(asking_service.address) as asking_channel,
     ):
         yield Env(
             catalog_pb2_grpc.CatalogServiceStub(catalog_channel),
             wallet_pb2_grpc.WalletServiceStub(wallet_channel),
             catalog_pb2_grpc.CatalogServiceStub(lonely_channel),
+            wallet_pb2_grpc.WalletServiceStub(asking_channel),
+            db,
         )
+    await db.close()
+    await asking_service.stop(0.1)
     await lonely_service.stop(0.1)
     await catalog_service.stop(0.1)
     await wallet_service.stop(0.1)
@@ -196,3 +221,87 @@ async def test_without_the_wallets_answer_the_currency_stays(env: Env, refused) 
         )
     ).company
     assert renamed.name == "Still here"
+
+
+async def test_a_credit_in_flight_keeps_the_currency_until_it_commits(env: Env, refused) -> None:
+    """The credit asked the currency first (it holds the wallet's currency lock shared until it
+    commits): the wallet's answer waits for it, past its lock_timeout it is UNAVAILABLE, and the
+    change is refused as without the wallet's answer (503, retryable), the row released."""
+    company = await _company(env)
+    async with env.db.transaction() as credit:
+        await wallet_repository.credit_in_company_currency(credit, company.id)
+        refusal = await refused(env.catalog.UpdateCompany(_currency_change(company, "USD")))
+        assert (refusal.code, refusal.reason) == (grpc.StatusCode.UNAVAILABLE, "WALLET_UNAVAILABLE")
+        assert await _currency(env, company.id) == "EUR"
+    # Committed (it credited nothing here): the change goes through.
+    changed = (await env.catalog.UpdateCompany(_currency_change(company, "USD"))).company
+    assert changed.currency_code == "USD"
+
+
+async def _until_waiting_on_the_company_row(env: Env) -> None:
+    """Waits (no clock) until a backend waits for a row lock of catalog.companies: the catalog's
+    FOR SHARE answer of the credit's currency question."""
+    query = text(
+        "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        " AND query ILIKE '%FROM catalog.companies%FOR SHARE%')"
+    )
+    while True:
+        async with env.db.autocommit() as conn:
+            if (await conn.execute(query)).scalar_one():
+                return
+        await asyncio.sleep(0.01)
+
+
+async def _credit(env: Env, company: catalog_pb2.Company, customer_id: str) -> wallet_pb2.Wallet:
+    """A desk top-up of 7.00 EUR on the wallet that asks the catalog the company's currency."""
+    request = wallet_pb2.TopUpWalletRequest(
+        request_id=str(uuid.uuid4()),
+        company_id=company.id,
+        customer_id=customer_id,
+        amount=money_pb2.Money(amount_minor=700, currency_code="EUR"),
+        balance_kind=wallet_pb2.BALANCE_KIND_MAIN,
+    )
+    return (await env.asking_wallet.TopUpWallet(request)).wallet
+
+
+async def test_a_credit_during_a_currency_change_waits_and_is_refused_in_the_old_currency(env: Env) -> None:
+    """The change locked the company's row first (as _change does, asking the wallet): the
+    credit's currency question waits for it and answers the committed currency, so a credit in
+    the old one is CURRENCY_MISMATCH and no wallet is left in it."""
+    company = await _company(env)
+    customer = str(uuid.uuid4())
+    async with env.db.transaction() as change:
+        await change.execute(
+            text("SELECT id FROM catalog.companies WHERE id = :id FOR UPDATE"), {"id": company.id}
+        )
+        await change.execute(
+            text("UPDATE catalog.companies SET currency_code = 'USD' WHERE id = :id"), {"id": company.id}
+        )
+        credit = asyncio.create_task(_credit(env, company, customer))
+        await _until_waiting_on_the_company_row(env)
+        assert not credit.done()
+    with pytest.raises(grpc.aio.AioRpcError) as mismatch:
+        await credit
+    assert (mismatch.value.code(), error_reason(mismatch.value)) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "CURRENCY_MISMATCH",
+    )
+    assert await _currency(env, company.id) == "USD"
+    holdings = await env.wallet.GetCompanyHoldings(
+        wallet_pb2.GetCompanyHoldingsRequest(company_id=company.id)
+    )
+    assert holdings.holdings.holds_money is False
+
+
+async def test_a_credit_during_a_refused_currency_change_goes_on_in_the_currency_kept(env: Env) -> None:
+    company = await _company(env)
+    customer = str(uuid.uuid4())
+    async with env.db.transaction() as change:
+        await change.execute(
+            text("SELECT id FROM catalog.companies WHERE id = :id FOR UPDATE"), {"id": company.id}
+        )
+        credit = asyncio.create_task(_credit(env, company, customer))
+        await _until_waiting_on_the_company_row(env)
+        await change.rollback()
+    topped = await credit
+    assert (topped.main_balance.currency_code, topped.main_balance.amount_minor) == ("EUR", 700)

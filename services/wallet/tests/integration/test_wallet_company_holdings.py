@@ -1,10 +1,13 @@
 """GetCompanyHoldings on the real WalletService and PostgreSQL: whether any customer's wallet of a
 company holds money, main or bonus, in whatever currency, as the catalog asks before the
 company's currency changes. A saga's debit to zero and a desk debit to zero free it again;
-another company's money does not count."""
+another company's money does not count. A credit in flight (holding the company's currency lock
+shared while it asks the catalog the currency) is waited for, and past the lock's timeout the
+answer is UNAVAILABLE CREDITS_IN_FLIGHT, never a "nothing held" the credit could contradict."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import grpc
@@ -14,11 +17,15 @@ from sqlalchemy import text
 from bookingplatform.common.v1 import money_pb2
 from bookingplatform.saga.v1 import saga_pb2
 from bookingplatform.wallet.v1 import wallet_pb2, wallet_pb2_grpc
+from plumbing.customer_directory import CustomerDirectory
 from plumbing.db import Database
 from plumbing.grpc_server import error_reason
 from plumbing.principal import Principal, Role
 from plumbing.tenancy_testing import call_as
 from wallet.adapters import repository
+from wallet.domain.commands import TopUpWallet
+from wallet.domain.model import BalanceKind
+from wallet.service import handlers
 
 pytestmark = pytest.mark.integration
 
@@ -146,3 +153,87 @@ async def test_postgresql_answers_with_one_exists_over_the_companys_customer_acc
             row[0] for row in await conn.execute(text(f"EXPLAIN {sql}"), {"company_id": company_id})
         )
     assert "uq_accounts_customer" in plan, plan
+
+
+# The company's currency lock in pg_locks: an advisory bigint key is classid (high 32 bits) and
+# objid (low 32 bits), objsubid 1.
+_CURRENCY_LOCKS = text(
+    "SELECT mode, granted FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1"
+    " AND ((classid::bigint << 32) | objid::bigint)"
+    " = hashtextextended('wallet-company-currency:' || CAST(:company_id AS text), 0)"
+)
+
+
+async def _until_currency_lock(db: Database, company_id: str, mode: str, *, granted: bool) -> None:
+    """Waits (no clock) until a backend holds (granted) or waits for the company's lock in `mode`."""
+    while True:
+        async with db.autocommit() as conn:
+            rows = (await conn.execute(_CURRENCY_LOCKS, {"company_id": company_id})).all()
+        if any(row.mode == mode and row.granted is granted for row in rows):
+            return
+        await asyncio.sleep(0.01)
+
+
+class _SlowCatalog(CustomerDirectory):
+    """The catalog's answer of the currency, given when the test says (a credit in flight)."""
+
+    def __init__(self) -> None:
+        self.asked = asyncio.Event()
+        self.answer = asyncio.Event()
+
+    async def company_currency(self, company_id: str, *, wait_for_change: bool = False) -> str | None:
+        assert wait_for_change, "a credit asks the currency that a change in progress commits"
+        self.asked.set()
+        await self.answer.wait()
+        return "EUR"
+
+
+async def test_a_credit_in_flight_is_waited_for_and_its_money_counts(db: Database, wallet_stub, company_id):
+    catalog = _SlowCatalog()
+    credit = asyncio.create_task(
+        handlers.top_up_wallet(
+            db,
+            TopUpWallet(
+                request_id=str(uuid.uuid4()),
+                company_id=company_id,
+                customer_id=str(uuid.uuid4()),
+                amount=400,
+                currency="EUR",
+                balance_kind=BalanceKind.MAIN,
+            ),
+            customers=catalog,
+        )
+    )
+    # The credit asks the currency inside its transaction, the lock already held shared.
+    await catalog.asked.wait()
+    await _until_currency_lock(db, company_id, "ShareLock", granted=True)
+    question = asyncio.create_task(_holds_money(wallet_stub, company_id))
+    await _until_currency_lock(db, company_id, "ExclusiveLock", granted=False)
+    assert not question.done()
+    catalog.answer.set()
+    await credit
+    # Before, the EXISTS ran at once and answered False while the credit was about to commit.
+    assert await question is True
+
+
+async def test_a_credit_holding_the_lock_too_long_makes_the_answer_unavailable(
+    db: Database, wallet_stub, company_id
+):
+    async with db.transaction() as held:
+        await repository.credit_in_company_currency(held, company_id)
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await _holds_money(wallet_stub, company_id)
+        assert (refused.value.code(), error_reason(refused.value)) == (
+            grpc.StatusCode.UNAVAILABLE,
+            "CREDITS_IN_FLIGHT",
+        )
+    # Committed: nothing is in flight, the question is answered again.
+    assert await _holds_money(wallet_stub, company_id) is False
+
+
+async def test_credits_share_the_lock_with_each_other(db: Database, fund, company_id, customer_id):
+    async with db.transaction() as held:
+        await repository.credit_in_company_currency(held, company_id)
+        # Another credit of the company goes through while this one is in flight.
+        wallet = await fund(company_id, customer_id, main=20)
+    assert wallet.main_balance == 20

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Row, and_, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as upsert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import TextClause
 
@@ -177,6 +177,40 @@ async def company_holds_money(conn: AsyncConnection, company_id: str) -> bool:
     """Whether any customer's MAIN or BONUS account of the company holds money (in any currency:
     a wallet left in an old one counts as much as one in the company's)."""
     return bool((await conn.execute(_COMPANY_HOLDS_MONEY, {"company_id": company_id})).scalar_one())
+
+
+# The company's currency lock: a transaction-scoped advisory lock on a stable bigint of the
+# company id, hashtextextended('wallet-company-currency:' || company_id, 0) (PostgreSQL's own
+# 64-bit hash, seed 0: the same key in every process and release; the prefix keeps it apart
+# from any other advisory key). A credit that asks the catalog the company's currency holds it
+# shared until it commits; GetCompanyHoldings takes it exclusive, so its EXISTS sees every
+# credit that asked the currency before it (service.handlers.top_up_wallet says why).
+_COMPANY_CURRENCY_KEY = "hashtextextended('wallet-company-currency:' || CAST(:company_id AS text), 0)"
+_CREDIT_IN_COMPANY_CURRENCY = text(f"SELECT pg_advisory_xact_lock_shared({_COMPANY_CURRENCY_KEY})")
+_NO_CREDIT_IN_FLIGHT = text(f"SELECT pg_advisory_xact_lock({_COMPANY_CURRENCY_KEY})")
+# How long GetCompanyHoldings waits for credits in flight: a credit holds the lock for one
+# catalog round trip and its writes; longer means a wait cycle (handlers.company_holds_money).
+HOLDINGS_LOCK_TIMEOUT = "2s"
+_LOCK_NOT_AVAILABLE = "55P03"
+
+
+async def credit_in_company_currency(conn: AsyncConnection, company_id: str) -> None:
+    """Holds the company's currency lock shared until the transaction ends (many credits at once)."""
+    await conn.execute(_CREDIT_IN_COMPANY_CURRENCY, {"company_id": company_id})
+
+
+async def wait_for_credits(conn: AsyncConnection, company_id: str) -> bool:
+    """Takes the company's currency lock exclusive until the transaction ends, once the credits
+    holding it have committed; False when they did not within HOLDINGS_LOCK_TIMEOUT (the
+    transaction is then aborted: the caller ends it)."""
+    await conn.execute(text(f"SET LOCAL lock_timeout = '{HOLDINGS_LOCK_TIMEOUT}'"))
+    try:
+        await conn.execute(_NO_CREDIT_IN_FLIGHT, {"company_id": company_id})
+    except DBAPIError as error:
+        if getattr(error.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+            return False
+        raise
+    return True
 
 
 async def get_wallet(conn: AsyncConnection, company_id: str, customer_id: str) -> Wallet:

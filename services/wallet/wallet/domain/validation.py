@@ -27,6 +27,8 @@ INVALID_COMMAND = "INVALID_COMMAND"
 WALLET_NOT_FOUND = "WALLET_NOT_FOUND"
 CUSTOMER_NOT_FOUND = "CUSTOMER_NOT_FOUND"
 AMOUNT_TOO_LARGE = money.AMOUNT_TOO_LARGE
+# GetCompanyHoldings could not wait out the credits in flight (UNAVAILABLE, retryable).
+CREDITS_IN_FLIGHT = "CREDITS_IN_FLIGHT"
 
 # The most one customer balance may hold: far above any real wallet, far below bigint's
 # 9.2 * 10^18, so no sum of top-ups (each at most money.MAX_AMOUNT_MINOR) can overflow it.

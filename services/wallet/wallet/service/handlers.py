@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from plumbing import audit, paging
 from plumbing.customer_directory import CustomerDirectory
 from plumbing.db import Database
-from plumbing.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from plumbing.errors import Conflict, ErrorKind, FailedPrecondition, InvalidArgument, NotFound, ServiceError
 from plumbing.principal import (
     BUSINESS_ROLES,
     Role,
@@ -39,6 +39,7 @@ from wallet.domain.model import (
 )
 from wallet.domain.validation import (
     AMOUNT_TOO_LARGE,
+    CREDITS_IN_FLIGHT,
     CURRENCY_MISMATCH,
     CUSTOMER_NOT_FOUND,
     INSUFFICIENT_FUNDS,
@@ -77,6 +78,7 @@ async def company_currency(
     currency: str,
     *,
     also: Callable[[], Awaitable[str | None]] | None = None,
+    credit: bool = False,
 ) -> str | None:
     """A credit or a debit is in the company's currency, as the catalog says (400
     CURRENCY_MISMATCH otherwise, as a session's or an extra's price is), whoever calls: a
@@ -85,10 +87,12 @@ async def company_currency(
     currency, asked only when the amount is not in the company's and accepted too, so money put
     in a wrong currency before this check can be taken out. The company's currency when
     checked; None without a catalog (tools, tests of the wallet alone) or for a company the
-    catalog does not know (a person's top-up is refused CUSTOMER_NOT_FOUND before)."""
+    catalog does not know (a person's top-up is refused CUSTOMER_NOT_FOUND before). `credit`:
+    asked inside a credit's transaction under the company's currency lock (`top_up_wallet`),
+    the catalog waiting out a currency change in progress."""
     if customers is None:
         return None
-    expected = await customers.company_currency(company_id)
+    expected = await customers.company_currency(company_id, wait_for_change=credit)
     if expected is None or currency == expected or (also is not None and currency == await also()):
         return expected
     raise InvalidArgument(
@@ -110,12 +114,24 @@ async def company_holds_money(db: Database, command: GetCompanyHoldings) -> bool
     currency). The catalog asks it before the company's currency changes (CURRENCY_LOCKED while
     it does), with the principal of the person changing it: the company's people or the
     platform, and the service principal; another company's is refused as not found, as its
-    wallets are. One EXISTS in PostgreSQL decides; nothing is locked, so the answer holds for
-    the moment it was read (catalog's `service/companies._check_no_money_held` says why a top-up
-    committing right after it is bounded)."""
+    wallets are. One EXISTS in PostgreSQL decides, after the company's currency lock is taken
+    exclusive: every credit that asked the company's currency holds it shared until it commits
+    (`top_up_wallet`), so the EXISTS sees its balance. The catalog asks holding the company's
+    row FOR UPDATE, and a credit in flight may be waiting on that row (the catalog's FOR SHARE
+    answer of its currency) while holding the lock: a wait cycle across two databases that no
+    deadlock detector sees. The short lock_timeout (repository.HOLDINGS_LOCK_TIMEOUT) breaks it:
+    UNAVAILABLE CREDITS_IN_FLIGHT, the catalog refuses the change (WALLET_UNAVAILABLE, 503,
+    retryable) and releases the row, and the credit goes on in the currency that stays."""
     require_role(*BUSINESS_ROLES)
     check_tenant(command.company_id, wallet_not_found())
-    async with db.autocommit() as conn:
+    async with db.transaction() as conn:
+        if not await repo.wait_for_credits(conn, command.company_id):
+            raise ServiceError(
+                CREDITS_IN_FLIGHT,
+                "credits of the company are in flight; ask again",
+                kind=ErrorKind.UNAVAILABLE,
+                metadata={"company_id": command.company_id},
+            )
         return await repo.company_holds_money(conn, command.company_id)
 
 
@@ -127,11 +143,17 @@ async def top_up_wallet(
     require_role(*BUSINESS_ROLES)
     check_wallet_owner(command.company_id, command.customer_id)
     await check_customer_of_company(customers, command.company_id, command.customer_id)
-    # Read before the credit's transaction, from the catalog's database (no cache): a currency
-    # change committing in between is the race catalog's companies._check_no_money_held bounds.
-    checked = await company_currency(customers, command.company_id, command.currency)
     business_key = topup_business_key(command.company_id, command.request_id)
     async with db.transaction() as conn:
+        # The currency is asked inside the credit's transaction, under the company's currency
+        # lock held shared until it commits; a currency change asks GetCompanyHoldings, which
+        # takes that lock exclusive before its EXISTS. Either this credit asked first: the
+        # change's question waits for it to commit and sees its balance (CURRENCY_LOCKED); or
+        # the change locked the company's row first: the catalog's FOR SHARE answer waits for
+        # it and gives the committed currency (the new one: CURRENCY_MISMATCH). No credit lands
+        # in a currency being replaced; company_holds_money says how their wait cycle ends.
+        await repo.credit_in_company_currency(conn, command.company_id)
+        checked = await company_currency(customers, command.company_id, command.currency, credit=True)
         if checked is not None:
             await _adopt_company_currency(conn, command.company_id, command.customer_id, checked)
         await repo.ensure_customer_accounts(conn, command.company_id, command.customer_id, command.currency)

@@ -74,8 +74,15 @@ async def company_by_request_id(conn: AsyncConnection, request_id: str | None) -
     return _to_company(row) if row else None
 
 
-async def find_company(conn: AsyncConnection, company_id: uuid.UUID) -> Company | None:
-    row = (await conn.execute(select(companies).where(companies.c.id == company_id))).first()
+async def find_company(
+    conn: AsyncConnection, company_id: uuid.UUID, *, share: bool = False
+) -> Company | None:
+    """`share` reads the row FOR SHARE: it waits while a change holds the row FOR UPDATE and
+    then reads what that change committed (service.companies.get_company says who needs it)."""
+    query = select(companies).where(companies.c.id == company_id)
+    if share:
+        query = query.with_for_update(read=True)
+    row = (await conn.execute(query)).first()
     return _to_company(row) if row else None
 
 
