@@ -128,6 +128,7 @@ EXPECTED: dict[str, Row] = {
     "updateUser": row(ADMIN_PEOPLE, TENANT),
     "createInvite": row(PEOPLE, TENANT),
     "listInvites": row(STAFFS, TENANT),
+    "revokeInvite": row(PEOPLE, TENANT),
     "listPasswordResets": row(PEOPLE, TENANT),
     "createApiKey": row(ADMIN_PEOPLE, TENANT),
     "listApiKeys": row(ADMINS, TENANT),
@@ -272,6 +273,7 @@ class Company:
     booking_id: str
     saga_id: str
     victim_key_id: str  # for revokeApiKey
+    victim_invite_id: str  # for revokeInvite (a customer's: staff may revoke it too)
     guest_booking_id: str
     manage_token: str
     staff_email: str
@@ -298,6 +300,7 @@ class Company:
             "booking_id": self.booking_id,
             "saga_id": self.saga_id,
             "api_key_id": self.victim_key_id,
+            "invite_id": self.victim_invite_id,
             "service": "bookings",
             "dead_letter_id": "987654321",
             "payment_id": str(uuid.uuid4()),
@@ -465,6 +468,12 @@ async def _company(platform, http: httpx.AsyncClient, name: str, start: datetime
         )
         assert made.status_code == 201, made.text
         keys[name] = made.json()
+    invited = await http.post(
+        "/v1/admin/invites",
+        headers={**headers[ADMIN], **_key()},
+        json={"email": _email("victim-invite"), "role": "CUSTOMER"},
+    )
+    assert invited.status_code == 201, invited.text
     headers[KEY_STAFF] = {"X-API-Key": keys["staff"]["key"]}
     headers[KEY_ADMIN] = {"X-API-Key": keys["admin"]["key"]}
 
@@ -524,6 +533,7 @@ async def _company(platform, http: httpx.AsyncClient, name: str, start: datetime
         booking_id=booked.json()["id"],
         saga_id=booked.json()["saga_id"],
         victim_key_id=keys["victim"]["id"],
+        victim_invite_id=invited.json()["id"],
         guest_booking_id=guest["booking"]["id"],
         manage_token=guest["manage_token"],
         staff_email=staff_email,
