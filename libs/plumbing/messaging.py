@@ -85,10 +85,33 @@ def check_replicas(name: str, existing: int, wanted: int) -> None:
         )
 
 
+# JetStream's API answers within 5 s or the call times out: a server just restarted, or a
+# machine busy elsewhere, can take longer once. The set-up is idempotent, so it is asked again
+# (a timed-out create that did happen is found by the next attempt's stream_info).
+STREAM_SETUP_ATTEMPTS = 3
+
+
 async def ensure_stream_config(js: JetStreamContext, config: StreamConfig) -> None:
     """Creates the stream, or brings an existing one's settings up to date keeping its
     replica count; refuses (StreamReplicasError) one with fewer replicas than
-    `config.num_replicas`. Safe from every replica of a service at once."""
+    `config.num_replicas`. Safe from every replica of a service at once. A JetStream call that
+    times out is tried again, STREAM_SETUP_ATTEMPTS times in all."""
+    for attempt in range(1, STREAM_SETUP_ATTEMPTS + 1):
+        try:
+            await _ensure_stream_config_once(js, config)
+            return
+        except NatsTimeoutError:
+            if attempt == STREAM_SETUP_ATTEMPTS:
+                raise
+            log.warning(
+                "JetStream did not answer setting up stream %s (attempt %d of %d); asking again",
+                config.name,
+                attempt,
+                STREAM_SETUP_ATTEMPTS,
+            )
+
+
+async def _ensure_stream_config_once(js: JetStreamContext, config: StreamConfig) -> None:
     wanted = config.num_replicas or 1
     name = str(config.name)
     try:

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import StreamConfig
 from nats.js.errors import NotFoundError
 
@@ -99,3 +100,28 @@ async def test_on_real_nats_a_stream_of_one_replica_is_refused_when_three_are_co
     finally:
         await js.delete_stream(name)
         await nc.close()
+
+
+class _SlowThenAnswering(_ClusteredStream):
+    """The JetStream API timing out `slow` times (a server busy or just restarted), then answering."""
+
+    def __init__(self, slow: int) -> None:
+        super().__init__(replicas=1)
+        self.slow = slow
+        self.asked = 0
+
+    async def stream_info(self, name: str) -> Any:
+        self.asked += 1
+        if self.asked <= self.slow:
+            raise NatsTimeoutError
+        return await super().stream_info(name)
+
+
+async def test_a_stream_set_up_that_times_out_is_asked_again_and_gives_up_after_the_last_attempt():
+    patient = _SlowThenAnswering(slow=messaging.STREAM_SETUP_ATTEMPTS - 1)
+    await ensure_stream(patient, "SLOW", ["x.>"], replicas=1)  # type: ignore[arg-type]
+    assert patient.asked == messaging.STREAM_SETUP_ATTEMPTS and len(patient.updated) == 1
+    hopeless = _SlowThenAnswering(slow=messaging.STREAM_SETUP_ATTEMPTS)
+    with pytest.raises(NatsTimeoutError):
+        await ensure_stream(hopeless, "SLOW", ["x.>"], replicas=1)  # type: ignore[arg-type]
+    assert hopeless.asked == messaging.STREAM_SETUP_ATTEMPTS and hopeless.updated == []
