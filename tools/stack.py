@@ -436,31 +436,36 @@ def tell_catalog_the_wallet_address(children: list[Child], address: str) -> None
 def vapid_private_key(data: Path) -> str:
     """GATEWAY_VAPID_PRIVATE_KEY when set, else the key pair made on the first run and kept in
     .data/vapid_private_key.pem (owner-only): a device subscribed stays subscribed across runs."""
-    given = os.environ.get("GATEWAY_VAPID_PRIVATE_KEY")
-    if given:
-        return given
-    path = data / "vapid_private_key.pem"
-    if not path.exists():
+
+    def made() -> str:
         from gateway.push.vapid import new_private_key_pem
 
-        path.touch(mode=0o600)
-        path.write_text(new_private_key_pem())
-        say(f"web push   VAPID key pair made: {shown_path(path)}")
-    return path.read_text()
+        return new_private_key_pem()
+
+    return _kept(
+        "GATEWAY_VAPID_PRIVATE_KEY", data / "vapid_private_key.pem", made, "web push   VAPID key pair"
+    )
 
 
 def stack_secret(data: Path, variable: str) -> str:
     """The environment's `variable` when set, else a secret made on the first run and kept in
     .data/<variable lowercased> (owner-only), so tokens and sessions outlive a restart."""
+    return _kept(
+        variable, data / variable.lower(), lambda: secrets.token_urlsafe(48), f"{'secret':<10} {variable}"
+    )
+
+
+def _kept(variable: str, path: Path, make: Callable[[], str], what: str) -> str:
+    """The environment's `variable` when set, else what `make` made on the first run, kept at
+    `path` (owner-only from its creation: the file never holds the value readable by others)."""
     given = os.environ.get(variable)
     if given:
         return given
-    path = data / variable.lower()
     if not path.exists():
         path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(48))
-        say(f"{'secret':<10} {variable} made: {shown_path(path)}")
-    return path.read_text().strip()
+        path.write_text(make())
+        say(f"{what} made: {shown_path(path)}")
+    return path.read_text()
 
 
 def webhook_url(port: int) -> str:
